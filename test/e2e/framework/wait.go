@@ -1,0 +1,50 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// pollInterval is short because every start-up wait sits on the critical path of the e2e tier.
+const pollInterval = 200 * time.Millisecond
+
+// WaitForHTTPOK polls url with client until it answers 200, the timeout passes, or proc (when not
+// nil) exits; the error then carries the last answer, or the process's log tail, so a failure
+// explains itself.
+func WaitForHTTPOK(ctx context.Context, client *http.Client, url string, proc *Process, timeout time.Duration) error {
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
+		if proc != nil {
+			select {
+			case <-proc.Exited():
+				return false, proc.exitedError()
+			default:
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return false, fmt.Errorf("build request: %w", err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if resp.StatusCode == http.StatusOK {
+			return true, nil
+		}
+		last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, body)
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for %s: %w (last answer: %s)", url, err, last)
+	}
+	return nil
+}
