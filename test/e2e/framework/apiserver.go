@@ -21,6 +21,7 @@ type KubeAPIServer struct {
 }
 
 type kubeAPIServerConfig struct {
+	binary    string
 	dir       string
 	etcdURL   string
 	pki       *pkiFiles
@@ -31,10 +32,6 @@ type kubeAPIServerConfig struct {
 }
 
 func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPIServer, error) {
-	bin, err := KubeAPIServerBinary()
-	if err != nil {
-		return nil, err
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver: %w", err)
@@ -43,7 +40,7 @@ func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPISer
 	url := fmt.Sprintf("https://127.0.0.1:%d", port)
 	proc, err := StartProcess(ProcessOptions{
 		Name:    "kube-apiserver",
-		Argv:    append([]string{bin}, kubeAPIServerArgs(c, port, certDir)...),
+		Argv:    append([]string{c.binary}, kubeAPIServerArgs(c, port, certDir)...),
 		LogPath: filepath.Join(c.dir, "kube-apiserver.log"),
 	})
 	if err != nil {

@@ -92,7 +92,7 @@ func KubectlBinary() (string, error) {
 func locateBinary(env, name string) (string, error) {
 	if p := os.Getenv(env); p != "" {
 		if err := checkExecutable(p); err != nil {
-			return "", fmt.Errorf("locate %s from $%s: %w", name, env, err)
+			return "", fmt.Errorf("locate %s from $%s: %w; unset it to use the one 'make test-e2e' builds", name, env, err)
 		}
 		return p, nil
 	}

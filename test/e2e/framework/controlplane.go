@@ -44,6 +44,15 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
 	}
+	// Both binaries are located before anything starts, so a missing one fails in milliseconds
+	// with the hint on how to build it.
+	kasBin, err := KubeAPIServerBinary()
+	if err != nil {
+		return nil, fmt.Errorf("start control plane: %w", err)
+	}
+	if _, err := EtcdBinary(); err != nil {
+		return nil, fmt.Errorf("start control plane: %w", err)
+	}
 	cp = &ControlPlane{Dir: o.Dir, users: map[string]user{}, kubeconfig: map[string]string{}}
 	if cp.Dir == "" {
 		if cp.Dir, err = os.MkdirTemp("", "netweave-e2e-"); err != nil {
@@ -79,6 +88,7 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 		return cp, fmt.Errorf("start control plane: %w", err)
 	}
 	cp.KubeAPIServer, err = startKubeAPIServer(ctx, kubeAPIServerConfig{
+		binary:     kasBin,
 		dir:        filepath.Join(cp.Dir, "kube-apiserver"),
 		etcdURL:    cp.Etcd.URL,
 		pki:        pki,

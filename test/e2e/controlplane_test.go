@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// TestControlPlane proves the harness before netweave exists: a real kube-apiserver with static
+// users and RBAC, and the aggregator proxying o2ims.oran.org/v1alpha1 to a server on 127.0.0.1
+// through an ExternalName Service and an APIService verified by caBundle.
+func TestControlPlane(t *testing.T) {
+	cp := framework.StartControlPlaneForTest(t, framework.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	admin := cp.Kubeconfig(framework.Admin)
+
+	t.Run("admin lists namespaces with kubectl", func(t *testing.T) {
+		out, _, err := framework.Kubectl(ctx, admin, "get", "ns", "-o", "name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "namespace/kube-system") {
+			t.Fatalf("kubectl get ns: want namespace/kube-system in\n%s", out)
+		}
+	})
+
+	t.Run("alice is forbidden to list secrets in kube-system", func(t *testing.T) {
+		_, stderr, err := framework.Kubectl(ctx, cp.Kubeconfig(framework.Alice), "get", "secrets", "-n", "kube-system")
+		if err == nil || !strings.Contains(stderr, `User "alice" cannot list resource "secrets"`) {
+			t.Fatalf("kubectl as alice: want a forbidden error, got err=%v stderr=%s", err, stderr)
+		}
+		cs, err := kubernetes.NewForConfig(cp.RESTConfig(framework.Alice))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cs.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{})
+		if !apierrors.IsForbidden(err) {
+			t.Fatalf("client-go as alice: want 403 Forbidden, got %v", err)
+		}
+	})
+
+	t.Run("aggregator proxies to a server on 127.0.0.1", func(t *testing.T) {
+		testAggregation(ctx, t, cp)
+	})
+}
+
+// fakeDiscovery is what an aggregated server must answer for the aggregator to mark it Available.
+const fakeDiscovery = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2ims.oran.org/v1alpha1",` +
+	`"resources":[{"name":"resourcepools","singularName":"resourcepool","namespaced":true,"kind":"ResourcePool","verbs":["get","list"]}]}`
+
+func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPlane) {
+	adminCfg := cp.RESTConfig(framework.Admin)
+	cs, err := kubernetes.NewForConfig(adminCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read the front-proxy CA the way an aggregated server does, which also proves kube-apiserver
+	// published it (it does not without the --requestheader-* flags).
+	cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("read extension-apiserver-authentication: %v", err)
+	}
+	frontProxyCAs := x509.NewCertPool()
+	if !frontProxyCAs.AppendCertsFromPEM([]byte(cm.Data["requestheader-client-ca-file"])) {
+		t.Fatalf("extension-apiserver-authentication has no requestheader-client-ca-file: %v", cm.Data)
+	}
+
+	servingCert, err := tls.LoadX509KeyPair(cp.Serving.CertFile, cp.Serving.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := &remoteUsers{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Requiring the front-proxy client certificate below means these headers can be trusted.
+		seen.add(r.Header.Get("X-Remote-User"), r.Header.Values("X-Remote-Group"))
+		if r.URL.Path != "/apis/o2ims.oran.org/v1alpha1" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(fakeDiscovery))
+	}))
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{servingCert},
+		ClientCAs:    frontProxyCAs,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, portStr, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	if err := framework.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
+		t.Fatal(err)
+	}
+	// Registering twice must be harmless: the launcher and tests re-register after restarts.
+	if err := framework.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
+		t.Fatalf("re-register: %v", err)
+	}
+	if err := framework.WaitForAPIServiceAvailable(ctx, adminCfg, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("APIService Available %s after registration", time.Since(start).Round(100*time.Millisecond))
+
+	for _, user := range []string{framework.Admin, framework.Alice} {
+		out, _, err := framework.Kubectl(ctx, cp.Kubeconfig(user), "get", "--raw", "/apis/o2ims.oran.org/v1alpha1")
+		if err != nil {
+			t.Fatalf("kubectl get --raw as %s: %v", user, err)
+		}
+		var list metav1.APIResourceList
+		if err := json.Unmarshal([]byte(out), &list); err != nil {
+			t.Fatalf("kubectl get --raw as %s: decode %q: %v", user, out, err)
+		}
+		if list.GroupVersion != "o2ims.oran.org/v1alpha1" || len(list.APIResources) != 1 || list.APIResources[0].Name != "resourcepools" {
+			t.Fatalf("kubectl get --raw as %s: unexpected discovery %+v", user, list)
+		}
+	}
+	if groups, ok := seen.groupsOf(framework.Admin); !ok || !slices.Contains(groups, "system:masters") {
+		t.Fatalf("aggregated server never saw admin in system:masters; saw %v", seen.all())
+	}
+	if groups, ok := seen.groupsOf(framework.Alice); !ok || slices.Contains(groups, "system:masters") {
+		t.Fatalf("aggregated server did not see alice as herself (groups %v); saw %v", groups, seen.all())
+	}
+}
+
+// remoteUsers records the identities the aggregator forwarded, to check that the proxy passes
+// the caller's user and groups through.
+type remoteUsers struct {
+	mu     sync.Mutex
+	groups map[string][]string
+}
+
+func (r *remoteUsers) add(user string, groups []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.groups == nil {
+		r.groups = map[string][]string{}
+	}
+	r.groups[user] = groups
+}
+
+func (r *remoteUsers) groupsOf(user string) ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g, ok := r.groups[user]
+	return g, ok
+}
+
+func (r *remoteUsers) all() map[string][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.groups)
+}
