@@ -1,0 +1,444 @@
+package o2ims
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// OCloud describes this O-Cloud: the cluster-scoped singleton behind the O2-IMS root
+// (OCloudInfo).
+type OCloud struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec OCloudSpec `json:"spec,omitempty"`
+}
+
+// OCloudSpec holds the OCloudInfo fields of O2-IMS.
+type OCloudSpec struct {
+	// oCloudId is the O2 identifier (UUID) of the O-Cloud. Defaulted when empty; immutable.
+	// +optional
+	OCloudID string `json:"oCloudId,omitempty"`
+	// globalCloudId is the identifier the SMO assigned to this O-Cloud.
+	// +optional
+	GlobalCloudID string `json:"globalCloudId,omitempty"`
+	// name is the human readable name of the O-Cloud.
+	Name string `json:"name"`
+	// description is a human readable description of the O-Cloud.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// serviceUri is the apiRoot at which the O2-IMS services of this O-Cloud are reached.
+	// +optional
+	ServiceURI string `json:"serviceUri,omitempty"`
+	// extensions are key-value pairs of additional metadata; values may be any JSON.
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// OCloudList is a list of OCloud objects.
+type OCloudList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []OCloud `json:"items"`
+}
+
+// ResourceKind says how physical a resource type is.
+type ResourceKind string
+
+// The resourceKind values of O2-IMS.
+const (
+	ResourceKindUndefined ResourceKind = "UNDEFINED"
+	ResourceKindPhysical  ResourceKind = "PHYSICAL"
+	ResourceKindLogical   ResourceKind = "LOGICAL"
+)
+
+// ResourceClass is the functional role of a resource type.
+type ResourceClass string
+
+// The resourceClass values of O2-IMS.
+const (
+	ResourceClassUndefined  ResourceClass = "UNDEFINED"
+	ResourceClassCompute    ResourceClass = "COMPUTE"
+	ResourceClassNetworking ResourceClass = "NETWORKING"
+	ResourceClassStorage    ResourceClass = "STORAGE"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ResourceType describes a kind of resource the O-Cloud offers (a node flavour, a storage class).
+type ResourceType struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ResourceTypeSpec `json:"spec,omitempty"`
+}
+
+// ResourceTypeSpec holds the ResourceType fields of O2-IMS.
+type ResourceTypeSpec struct {
+	// resourceTypeId is the O2 identifier (UUID). Defaulted when empty; immutable.
+	// +optional
+	ResourceTypeID string `json:"resourceTypeId,omitempty"`
+	// name is the human readable name of the resource type.
+	Name string `json:"name"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// vendor is the provider of the resource.
+	// +optional
+	Vendor string `json:"vendor,omitempty"`
+	// model is the model of the resource as its provider defines it.
+	// +optional
+	Model string `json:"model,omitempty"`
+	// version is the version or generation of the resource as its provider defines it.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// resourceKind is UNDEFINED, PHYSICAL or LOGICAL. Defaults to UNDEFINED.
+	// +optional
+	ResourceKind ResourceKind `json:"resourceKind,omitempty"`
+	// resourceClass is UNDEFINED, COMPUTE, NETWORKING or STORAGE. Defaults to UNDEFINED.
+	// +optional
+	ResourceClass ResourceClass `json:"resourceClass,omitempty"`
+	// alarmDictionaryId identifies the alarm dictionary of this resource type.
+	// +optional
+	AlarmDictionaryID string `json:"alarmDictionaryId,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ResourceTypeList is a list of ResourceType objects.
+type ResourceTypeList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []ResourceType `json:"items"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ResourcePool is a group of resources at one site (a node pool, a MachineDeployment).
+type ResourcePool struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ResourcePoolSpec `json:"spec,omitempty"`
+	// +optional
+	Status ResourcePoolStatus `json:"status,omitempty"`
+}
+
+// ResourcePoolSpec holds the ResourcePool fields of O2-IMS (v1 and v2).
+type ResourcePoolSpec struct {
+	// resourcePoolId is the O2 identifier (UUID). Defaulted when empty; immutable.
+	// +optional
+	ResourcePoolID string `json:"resourcePoolId,omitempty"`
+	// name is the human readable name of the pool.
+	Name string `json:"name"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// oCloudId identifies the containing O-Cloud (inventory v1).
+	// +optional
+	OCloudID string `json:"oCloudId,omitempty"`
+	// globalLocationId is the SMO's identifier of the pool's location (inventory v1).
+	// +optional
+	GlobalLocationID string `json:"globalLocationId,omitempty"`
+	// location is free text about where the pool is (inventory v1).
+	// +optional
+	Location string `json:"location,omitempty"`
+	// oCloudSiteId identifies the O-Cloud site the pool belongs to (inventory v2).
+	// +optional
+	OCloudSiteID string `json:"oCloudSiteId,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// ResourcePoolStatus is owned by the inventory controller.
+type ResourcePoolStatus struct {
+	// resourceCount is the number of resources in the pool, as last counted by the controller.
+	// +optional
+	ResourceCount int32 `json:"resourceCount,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ResourcePoolList is a list of ResourcePool objects.
+type ResourcePoolList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []ResourcePool `json:"items"`
+}
+
+// OperationalState is whether a resource is working, as the controller last saw it.
+type OperationalState string
+
+// The operational states of a resource.
+const (
+	OperationalStateUnknown  OperationalState = "UNKNOWN"
+	OperationalStateEnabled  OperationalState = "ENABLED"
+	OperationalStateDisabled OperationalState = "DISABLED"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// O2Resource is an O2-IMS Resource (a node, a disk, a NIC), served as the API resource
+// "resources". The Go type and the kind carry the O2 prefix only because code-generator's
+// listers need a function named Resource in this package.
+type O2Resource struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ResourceSpec `json:"spec,omitempty"`
+	// +optional
+	Status ResourceStatus `json:"status,omitempty"`
+}
+
+// ResourceSpec holds the Resource fields of O2-IMS.
+type ResourceSpec struct {
+	// resourceId is the O2 identifier (UUID). Defaulted when empty; immutable.
+	// +optional
+	ResourceID string `json:"resourceId,omitempty"`
+	// resourcePoolId is the O2 identifier of the pool the resource belongs to.
+	ResourcePoolID string `json:"resourcePoolId"`
+	// resourceTypeId is the O2 identifier of the resource's type.
+	ResourceTypeID string `json:"resourceTypeId"`
+	// globalAssetId is the serial number or asset id of the resource, when known.
+	// +optional
+	GlobalAssetID string `json:"globalAssetId,omitempty"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// elements are the smaller resources this resource is made of.
+	// +optional
+	// +listType=atomic
+	Elements []ResourceElement `json:"elements,omitempty"`
+	// tags are keywords describing or classifying the resource.
+	// +optional
+	// +listType=atomic
+	Tags []string `json:"tags,omitempty"`
+	// groups are keywords naming the groups the resource belongs to.
+	// +optional
+	// +listType=atomic
+	Groups []string `json:"groups,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// ResourceElement is a component of a resource. O2-IMS nests full Resources here; one level of
+// nesting with an extensions escape hatch keeps the Kubernetes schema finite.
+type ResourceElement struct {
+	// +optional
+	ResourceID string `json:"resourceId,omitempty"`
+	// +optional
+	ResourceTypeID string `json:"resourceTypeId,omitempty"`
+	// +optional
+	GlobalAssetID string `json:"globalAssetId,omitempty"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// +optional
+	// +listType=atomic
+	Tags []string `json:"tags,omitempty"`
+	// +optional
+	// +listType=atomic
+	Groups []string `json:"groups,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// ResourceStatus is owned by the inventory controller.
+type ResourceStatus struct {
+	// operationalState is UNKNOWN, ENABLED or DISABLED.
+	// +optional
+	OperationalState OperationalState `json:"operationalState,omitempty"`
+	// conditions are the latest observations of the resource's state.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// O2ResourceList is a list of O2Resource objects.
+type O2ResourceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []O2Resource `json:"items"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// DeploymentManager is an O2dms endpoint (a Kubernetes cluster) the O-Cloud offers.
+type DeploymentManager struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec DeploymentManagerSpec `json:"spec,omitempty"`
+}
+
+// DeploymentManagerSpec holds the DeploymentManager fields of O2-IMS.
+type DeploymentManagerSpec struct {
+	// deploymentManagerId is the O2 identifier (UUID). Defaulted when empty; immutable.
+	// +optional
+	DeploymentManagerID string `json:"deploymentManagerId,omitempty"`
+	Name                string `json:"name"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// oCloudId identifies the containing O-Cloud.
+	// +optional
+	OCloudID string `json:"oCloudId,omitempty"`
+	// serviceUri is the apiRoot of the O2dms services (for a cluster, its API server URL).
+	ServiceURI string `json:"serviceUri"`
+	// supportedLocations are the globalLocationIds of the sites this manager serves.
+	// +optional
+	// +listType=atomic
+	SupportedLocations []string `json:"supportedLocations,omitempty"`
+	// capabilities of the deployment manager; values may be any JSON.
+	// +optional
+	Capabilities Extensions `json:"capabilities,omitempty"`
+	// capacity available, allocated and reserved; values may be any JSON.
+	// +optional
+	Capacity Extensions `json:"capacity,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// DeploymentManagerList is a list of DeploymentManager objects.
+type DeploymentManagerList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []DeploymentManager `json:"items"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Location is a place defined by the SMO where O-Cloud sites are (inventory v2 LocationInfo).
+type Location struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec LocationSpec `json:"spec,omitempty"`
+}
+
+// LocationSpec holds the LocationInfo fields of O2-IMS v2 that are not derived.
+type LocationSpec struct {
+	// globalLocationId is the SMO's identifier of the location (not necessarily a UUID).
+	// Defaulted to a UUID when empty; immutable.
+	// +optional
+	GlobalLocationID string `json:"globalLocationId,omitempty"`
+	Name             string `json:"name"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// coordinate is a GeoJSON Point (RFC 7946).
+	// +optional
+	Coordinate *GeoPoint `json:"coordinate,omitempty"`
+	// civicAddress elements as in RFC 4776.
+	// +optional
+	// +listType=atomic
+	CivicAddress []CivicAddressElement `json:"civicAddress,omitempty"`
+	// address is the human readable address.
+	// +optional
+	Address string `json:"address,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// GeoPoint is a GeoJSON Point geometry.
+type GeoPoint struct {
+	// type is always "Point".
+	Type string `json:"type"`
+	// coordinates are [longitude, latitude] or [longitude, latitude, altitude].
+	// +listType=atomic
+	Coordinates []float64 `json:"coordinates"`
+}
+
+// CivicAddressElement is one element of a civic address (RFC 4776).
+type CivicAddressElement struct {
+	CAType  int32  `json:"caType"`
+	CAValue string `json:"caValue"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// LocationList is a list of Location objects.
+type LocationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []Location `json:"items"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// OCloudSite is a site of the O-Cloud at a Location (inventory v2 OCloudSiteInfo).
+type OCloudSite struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec OCloudSiteSpec `json:"spec,omitempty"`
+}
+
+// OCloudSiteSpec holds the OCloudSiteInfo fields of O2-IMS v2 that are not derived.
+type OCloudSiteSpec struct {
+	// oCloudSiteId is the O2 identifier (UUID). Defaulted when empty; immutable.
+	// +optional
+	OCloudSiteID string `json:"oCloudSiteId,omitempty"`
+	// globalLocationId is the location the site is at.
+	GlobalLocationID string `json:"globalLocationId"`
+	Name             string `json:"name"`
+	// +optional
+	Description string `json:"description,omitempty"`
+	// +optional
+	Extensions Extensions `json:"extensions,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// OCloudSiteList is a list of OCloudSite objects.
+type OCloudSiteList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []OCloudSite `json:"items"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// InventorySubscription asks for O2-IMS InventoryChangeNotifications to be sent to a callback.
+type InventorySubscription struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec InventorySubscriptionSpec `json:"spec,omitempty"`
+}
+
+// InventorySubscriptionSpec holds the Subscription fields of O2-IMS.
+type InventorySubscriptionSpec struct {
+	// subscriptionId is the O2 identifier (UUID). Assigned by the server when empty; immutable.
+	// +optional
+	SubscriptionID string `json:"subscriptionId,omitempty"`
+	// consumerSubscriptionId is the SMO's own identifier for the subscription.
+	// +optional
+	ConsumerSubscriptionID string `json:"consumerSubscriptionId,omitempty"`
+	// filter selects the inventory changes to notify, in the SOL013 filter grammar.
+	// +optional
+	Filter string `json:"filter,omitempty"`
+	// callback is the absolute http(s) URI notifications are POSTed to.
+	Callback string `json:"callback"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// InventorySubscriptionList is a list of InventorySubscription objects.
+type InventorySubscriptionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []InventorySubscription `json:"items"`
+}
