@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// running is what bringUp started, for the summary and for watching crashes.
+type running struct {
+	redis        *framework.Process
+	redisAddr    string
+	cp           *framework.ControlPlane
+	netweave     *framework.Process
+	netweavePort int
+	examples     []string
+	kubeconfigs  map[string]string
+}
+
+func (r *running) processes() []*framework.Process {
+	return append([]*framework.Process{r.redis, r.netweave}, r.cp.Processes()...)
+}
+
+// bringUp starts the components in dependency order, pushing each onto started as soon as it
+// runs so that a failure half-way still stops what is up.
+func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
+	r := &running{kubeconfigs: map[string]string{}}
+	var err error
+
+	fmt.Println("starting redis-server …")
+	if r.redis, r.redisAddr, err = startRedis(ctx, filepath.Join(c.dir, "redis"), c.timeout); err != nil {
+		return nil, err
+	}
+	started.push(r.redis)
+
+	fmt.Println("starting etcd and kube-apiserver …")
+	if r.cp, err = framework.StartControlPlane(ctx, framework.Options{Dir: filepath.Join(c.dir, "controlplane"), StartTimeout: c.timeout}); err != nil {
+		return nil, err
+	}
+	started.push(r.cp)
+
+	fmt.Println("starting netweave …")
+	if r.netweave, r.netweavePort, err = startNetweave(ctx, c.netweave, c.dir, r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
+		return nil, err
+	}
+	started.push(r.netweave)
+
+	fmt.Println("registering APIService", framework.APIServiceName, "…")
+	admin := r.cp.RESTConfig(framework.Admin)
+	if err := framework.RegisterAPIService(ctx, admin, r.netweavePort, r.cp.Serving.CABundle); err != nil {
+		return nil, err
+	}
+	if err := framework.WaitForAPIServiceAvailable(ctx, admin, c.timeout); err != nil {
+		return nil, err
+	}
+
+	if r.examples, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(framework.Admin)); err != nil {
+		return nil, err
+	}
+
+	for user, name := range map[string]string{framework.Admin: "kubeconfig", framework.Alice: "kubeconfig-alice", framework.Bob: "kubeconfig-bob"} {
+		dst := filepath.Join(c.dir, name)
+		if err := copyFile(r.cp.Kubeconfig(user), dst); err != nil {
+			return nil, err
+		}
+		r.kubeconfigs[user] = dst
+	}
+	return r, nil
+}
+
+// copyFile works because the framework's kubeconfigs are self-contained (CA and token inline).
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("copy kubeconfig: %w", err)
+	}
+	if err := os.WriteFile(dst, data, 0o600); err != nil {
+		return fmt.Errorf("copy kubeconfig: %w", err)
+	}
+	return nil
+}

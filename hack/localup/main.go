@@ -1,0 +1,112 @@
+// Command localup runs netweave against a real local control plane for 'make run': Redis, etcd,
+// kube-apiserver and netweave on free loopback ports, the APIService registered, the examples
+// applied, and an admin kubeconfig written to _output/local/kubeconfig. Ctrl-C stops everything.
+//
+// Usage: localup [flags] [-- extra netweave flags]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+type config struct {
+	dir      string
+	netweave string
+	examples string
+	timeout  time.Duration
+	extra    []string
+}
+
+func main() {
+	cfg, err := parseFlags()
+	if err == nil {
+		err = run(cfg)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "localup:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() (config, error) {
+	root, err := framework.RepoRoot()
+	if err != nil {
+		return config{}, err
+	}
+	var c config
+	flag.StringVar(&c.dir, "dir", filepath.Join(root, "_output", "local"), "directory for kubeconfigs, logs and data (its previous run is wiped)")
+	flag.StringVar(&c.netweave, "netweave", filepath.Join(root, "_output", "bin", "netweave"), "netweave binary")
+	flag.StringVar(&c.examples, "examples", filepath.Join(root, "artifacts", "examples"), "directory whose *.yaml are applied once netweave is available")
+	flag.DurationVar(&c.timeout, "timeout", framework.DefaultStartTimeout, "how long to wait for each component to become ready")
+	flag.Parse()
+	c.extra = flag.Args()
+	return c, nil
+}
+
+func run(c config) (err error) {
+	if fi, statErr := os.Stat(c.netweave); statErr != nil || fi.IsDir() {
+		return fmt.Errorf("netweave binary %s not found: build it with "+
+			"'go build -o _output/bin/netweave ./cmd/netweave' (hack/local-up.sh does once cmd/netweave exists) "+
+			"or pass -netweave", c.netweave)
+	}
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+
+	// Stale etcd data or Redis files would not match this run's fresh certificates and tokens.
+	for _, sub := range []string{"controlplane", "redis"} {
+		if err := os.RemoveAll(filepath.Join(c.dir, sub)); err != nil {
+			return fmt.Errorf("clean %s: %w", c.dir, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(c.dir, "redis"), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", c.dir, err)
+	}
+
+	var started stack
+	defer func() {
+		fmt.Println("stopping netweave, kube-apiserver, etcd and redis …")
+		err = errors.Join(err, started.stopAll())
+	}()
+
+	begin := time.Now()
+	up, err := bringUp(ctx, c, &started)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted during start-up: %w", err)
+		}
+		return err
+	}
+	printNextSteps(c, up, time.Since(begin))
+
+	select {
+	case <-ctx.Done():
+		// A second Ctrl-C now kills the launcher at once; its children die with it (Pdeathsig).
+		stopSignals()
+		return nil
+	case p := <-firstExit(up.processes()):
+		return fmt.Errorf("%s exited unexpectedly (%v); last log lines from %s:\n%s",
+			p.Name(), p.ExitError(), p.LogPath(), p.LogTail(30))
+	}
+}
+
+// firstExit reports the first of procs to exit. Its goroutines end with the launcher.
+func firstExit(procs []*framework.Process) <-chan *framework.Process {
+	ch := make(chan *framework.Process, len(procs))
+	for _, p := range procs {
+		go func() {
+			<-p.Exited()
+			ch <- p
+		}()
+	}
+	return ch
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// netweaveArgv is the command line of the aggregated server in the local setup: it serves with
+// the certificate the APIService's caBundle vouches for, and talks to kube-apiserver as admin for
+// its own calls and for delegated authentication and authorization.
+func netweaveArgv(bin string, port int, cp *framework.ControlPlane, redisAddr string, extra []string) []string {
+	admin := cp.Kubeconfig(framework.Admin)
+	argv := []string{
+		bin,
+		"--secure-port=" + strconv.Itoa(port),
+		"--bind-address=127.0.0.1",
+		"--tls-cert-file=" + cp.Serving.CertFile,
+		"--tls-private-key-file=" + cp.Serving.KeyFile,
+		"--kubeconfig=" + admin,
+		"--authentication-kubeconfig=" + admin,
+		"--authorization-kubeconfig=" + admin,
+		"--redis-address=" + redisAddr,
+	}
+	return append(argv, extra...)
+}
+
+// startNetweave starts netweave and waits for its /readyz, which the generic apiserver serves
+// without authentication, verifying the serving certificate as the aggregator will.
+func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, error) {
+	port, err := framework.FreePort()
+	if err != nil {
+		return nil, 0, fmt.Errorf("start netweave: %w", err)
+	}
+	proc, err := framework.StartProcess(framework.ProcessOptions{
+		Name:    "netweave",
+		Argv:    netweaveArgv(bin, port, cp, redisAddr, extra),
+		LogPath: filepath.Join(dir, "netweave.log"),
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(cp.Serving.CABundle)
+	client := &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}},
+	}
+	url := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
+	if err := framework.WaitForHTTPOK(ctx, client, url, proc, timeout); err != nil {
+		return nil, 0, errorsJoinStop(fmt.Errorf("start netweave: %w", err), proc)
+	}
+	return proc, port, nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+func printNextSteps(c config, r *running, took time.Duration) {
+	fmt.Printf("\nnetweave is up (%.1fs).\n\n", took.Seconds())
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "  netweave\thttps://127.0.0.1:%d\t%s\n", r.netweavePort, r.netweave.LogPath())
+	fmt.Fprintf(tw, "  kube-apiserver\t%s\t%s\n", r.cp.KubeAPIServer.URL, r.cp.KubeAPIServer.Process.LogPath())
+	fmt.Fprintf(tw, "  etcd\t%s\t%s\n", r.cp.Etcd.URL, r.cp.Etcd.Process.LogPath())
+	fmt.Fprintf(tw, "  redis\t%s\t%s\n", r.redisAddr, r.redis.LogPath())
+	_ = tw.Flush()
+	if len(r.examples) > 0 {
+		fmt.Printf("\napplied %d example file(s) from %s\n", len(r.examples), c.examples)
+	}
+	fmt.Printf(`
+Try:
+  export KUBECONFIG=%s
+  kubectl get apiservice %s
+  kubectl api-resources --api-group=%s
+  kubectl get resourcepools -A
+  kubectl explain resourcepool.spec
+  kubectl --kubeconfig=%s get resourcepools -A   # alice has no RBAC yet: expect Forbidden
+
+Press Ctrl-C to stop everything.
+`, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice])
+}
