@@ -28,7 +28,7 @@ var (
 func init() {
 	// The generated defaulters and conversions register themselves through localSchemeBuilder,
 	// so the hand-written part must be registered here, before them.
-	localSchemeBuilder.Register(addKnownTypes)
+	localSchemeBuilder.Register(addKnownTypes, addDefaultingFuncs, addFieldLabelConversionFuncs)
 }
 
 func addKnownTypes(scheme *runtime.Scheme) error {

@@ -29,5 +29,18 @@ import (
 // Public to allow building arbitrary schemes.
 // All generated defaulters are covering - they call all nested defaulters.
 func RegisterDefaults(scheme *runtime.Scheme) error {
+	scheme.AddTypeDefaultingFunc(&ResourceType{}, func(obj interface{}) { SetObjectDefaults_ResourceType(obj.(*ResourceType)) })
+	scheme.AddTypeDefaultingFunc(&ResourceTypeList{}, func(obj interface{}) { SetObjectDefaults_ResourceTypeList(obj.(*ResourceTypeList)) })
 	return nil
+}
+
+func SetObjectDefaults_ResourceType(in *ResourceType) {
+	SetDefaults_ResourceTypeSpec(&in.Spec)
+}
+
+func SetObjectDefaults_ResourceTypeList(in *ResourceTypeList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_ResourceType(a)
+	}
 }

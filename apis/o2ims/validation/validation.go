@@ -1,0 +1,325 @@
+// Package validation checks O2-IMS objects before they are stored. Errors carry field paths so
+// that kubectl and the O2 face can say exactly what is wrong.
+package validation
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+)
+
+// OCloudSingletonName is the only name an OCloud may have: there is one O-Cloud per install.
+const OCloudSingletonName = "default"
+
+const (
+	maxNameLength        = 256
+	maxDescriptionLength = 4096
+	maxIDLength          = 253
+	maxURILength         = 2048
+	maxFilterLength      = 8192
+)
+
+var (
+	resourceKinds    = sets.New(o2ims.ResourceKindUndefined, o2ims.ResourceKindPhysical, o2ims.ResourceKindLogical)
+	resourceClasses  = sets.New(o2ims.ResourceClassUndefined, o2ims.ResourceClassCompute, o2ims.ResourceClassNetworking, o2ims.ResourceClassStorage)
+	operationalState = sets.New(o2ims.OperationalStateUnknown, o2ims.OperationalStateEnabled, o2ims.OperationalStateDisabled)
+)
+
+// ValidateObjectMeta checks the Kubernetes metadata of an O2 object.
+func ValidateObjectMeta(meta *metav1.ObjectMeta, namespaced bool) field.ErrorList {
+	return apimachineryvalidation.ValidateObjectMeta(meta, namespaced, apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
+}
+
+// ValidateUUID requires value to be a UUID; O2-IMS ids are UUIDs.
+func ValidateUUID(value string, path *field.Path) field.ErrorList {
+	if value == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	if !isUUID(value) {
+		return field.ErrorList{field.Invalid(path, value, "must be a UUID, e.g. "+string(uuid.NewUUID()))}
+	}
+	return nil
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ValidateImmutable reports a change of a field that may not change after creation.
+func ValidateImmutable(newValue, oldValue string, path *field.Path) field.ErrorList {
+	if newValue != oldValue {
+		return field.ErrorList{field.Invalid(path, newValue, "field is immutable")}
+	}
+	return nil
+}
+
+func validateOptionalUUID(value string, path *field.Path) field.ErrorList {
+	if value == "" {
+		return nil
+	}
+	return ValidateUUID(value, path)
+}
+
+func validateRequiredString(value string, max int, path *field.Path) field.ErrorList {
+	if value == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	return validateLength(value, max, path)
+}
+
+func validateLength(value string, max int, path *field.Path) field.ErrorList {
+	if len(value) > max {
+		return field.ErrorList{field.TooLong(path, "", max)}
+	}
+	return nil
+}
+
+func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for k := range ext {
+		if k == "" {
+			errs = append(errs, field.Invalid(path, k, "keys must not be empty"))
+		}
+	}
+	return errs
+}
+
+func validateAbsoluteURI(value string, path *field.Path, httpOnly bool) field.ErrorList {
+	if value == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	if len(value) > maxURILength {
+		return field.ErrorList{field.TooLong(path, "", maxURILength)}
+	}
+	u, err := url.Parse(value)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return field.ErrorList{field.Invalid(path, value, "must be an absolute URI with a host")}
+	}
+	if httpOnly && u.Scheme != "http" && u.Scheme != "https" {
+		return field.ErrorList{field.NotSupported(path, u.Scheme, []string{"http", "https"})}
+	}
+	return nil
+}
+
+// ValidateOCloud checks an OCloud.
+func ValidateOCloud(obj *o2ims.OCloud) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, false)
+	if obj.Name != OCloudSingletonName {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), obj.Name,
+			fmt.Sprintf("the O-Cloud is a singleton and must be named %q", OCloudSingletonName)))
+	}
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
+	errs = append(errs, validateLength(obj.Spec.GlobalCloudID, maxIDLength, spec.Child("globalCloudId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	if obj.Spec.ServiceURI != "" {
+		errs = append(errs, validateAbsoluteURI(obj.Spec.ServiceURI, spec.Child("serviceUri"), true)...)
+	}
+	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+// ValidateResourceType checks a ResourceType.
+func ValidateResourceType(obj *o2ims.ResourceType) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.ResourceTypeID, spec.Child("resourceTypeId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	errs = append(errs, validateLength(obj.Spec.Vendor, maxNameLength, spec.Child("vendor"))...)
+	errs = append(errs, validateLength(obj.Spec.Model, maxNameLength, spec.Child("model"))...)
+	errs = append(errs, validateLength(obj.Spec.Version, maxNameLength, spec.Child("version"))...)
+	if !resourceKinds.Has(obj.Spec.ResourceKind) {
+		errs = append(errs, field.NotSupported(spec.Child("resourceKind"), obj.Spec.ResourceKind, sets.List(resourceKinds)))
+	}
+	if !resourceClasses.Has(obj.Spec.ResourceClass) {
+		errs = append(errs, field.NotSupported(spec.Child("resourceClass"), obj.Spec.ResourceClass, sets.List(resourceClasses)))
+	}
+	errs = append(errs, validateOptionalUUID(obj.Spec.AlarmDictionaryID, spec.Child("alarmDictionaryId"))...)
+	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+// ValidateResourcePool checks a ResourcePool.
+func ValidateResourcePool(obj *o2ims.ResourcePool) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.ResourcePoolID, spec.Child("resourcePoolId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
+	errs = append(errs, validateLength(obj.Spec.GlobalLocationID, maxIDLength, spec.Child("globalLocationId"))...)
+	errs = append(errs, validateLength(obj.Spec.Location, maxDescriptionLength, spec.Child("location"))...)
+	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudSiteID, spec.Child("oCloudSiteId"))...)
+	errs = append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+	return append(errs, ValidateResourcePoolStatus(&obj.Status)...)
+}
+
+// ValidateResourcePoolStatus checks what the inventory controller writes.
+func ValidateResourcePoolStatus(status *o2ims.ResourcePoolStatus) field.ErrorList {
+	if status.ResourceCount < 0 {
+		return field.ErrorList{field.Invalid(field.NewPath("status", "resourceCount"), status.ResourceCount, "must not be negative")}
+	}
+	return nil
+}
+
+// ValidateResource checks a Resource.
+func ValidateResource(obj *o2ims.O2Resource) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.ResourceID, spec.Child("resourceId"))...)
+	errs = append(errs, ValidateUUID(obj.Spec.ResourcePoolID, spec.Child("resourcePoolId"))...)
+	errs = append(errs, ValidateUUID(obj.Spec.ResourceTypeID, spec.Child("resourceTypeId"))...)
+	errs = append(errs, validateLength(obj.Spec.GlobalAssetID, maxIDLength, spec.Child("globalAssetId"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	for i, el := range obj.Spec.Elements {
+		p := spec.Child("elements").Index(i)
+		errs = append(errs, validateOptionalUUID(el.ResourceID, p.Child("resourceId"))...)
+		errs = append(errs, validateOptionalUUID(el.ResourceTypeID, p.Child("resourceTypeId"))...)
+		errs = append(errs, validateExtensions(el.Extensions, p.Child("extensions"))...)
+	}
+	errs = append(errs, validateKeywords(obj.Spec.Tags, spec.Child("tags"))...)
+	errs = append(errs, validateKeywords(obj.Spec.Groups, spec.Child("groups"))...)
+	errs = append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+	return append(errs, ValidateResourceStatus(&obj.Status)...)
+}
+
+func validateKeywords(words []string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, w := range words {
+		if w == "" {
+			errs = append(errs, field.Required(path.Index(i), "keywords must not be empty"))
+		}
+	}
+	return errs
+}
+
+// ValidateResourceStatus checks what the inventory controller writes.
+func ValidateResourceStatus(status *o2ims.ResourceStatus) field.ErrorList {
+	var errs field.ErrorList
+	path := field.NewPath("status")
+	if status.OperationalState != "" && !operationalState.Has(status.OperationalState) {
+		errs = append(errs, field.NotSupported(path.Child("operationalState"), status.OperationalState, sets.List(operationalState)))
+	}
+	seen := sets.New[string]()
+	for i, c := range status.Conditions {
+		p := path.Child("conditions").Index(i)
+		if c.Type == "" {
+			errs = append(errs, field.Required(p.Child("type"), ""))
+		} else if seen.Has(c.Type) {
+			errs = append(errs, field.Duplicate(p.Child("type"), c.Type))
+		}
+		seen.Insert(c.Type)
+		switch c.Status {
+		case metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown:
+		default:
+			errs = append(errs, field.NotSupported(p.Child("status"), c.Status, []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}))
+		}
+	}
+	return errs
+}
+
+// ValidateDeploymentManager checks a DeploymentManager.
+func ValidateDeploymentManager(obj *o2ims.DeploymentManager) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.DeploymentManagerID, spec.Child("deploymentManagerId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
+	errs = append(errs, validateAbsoluteURI(obj.Spec.ServiceURI, spec.Child("serviceUri"), false)...)
+	errs = append(errs, validateKeywords(obj.Spec.SupportedLocations, spec.Child("supportedLocations"))...)
+	errs = append(errs, validateExtensions(obj.Spec.Capabilities, spec.Child("capabilities"))...)
+	errs = append(errs, validateExtensions(obj.Spec.Capacity, spec.Child("capacity"))...)
+	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+// ValidateLocation checks a Location.
+func ValidateLocation(obj *o2ims.Location) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, validateRequiredString(obj.Spec.GlobalLocationID, maxIDLength, spec.Child("globalLocationId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	errs = append(errs, validateLength(obj.Spec.Address, maxDescriptionLength, spec.Child("address"))...)
+	if c := obj.Spec.Coordinate; c != nil {
+		errs = append(errs, validateGeoPoint(c, spec.Child("coordinate"))...)
+	}
+	for i, el := range obj.Spec.CivicAddress {
+		p := spec.Child("civicAddress").Index(i)
+		if el.CAType < 0 || el.CAType > 255 {
+			errs = append(errs, field.Invalid(p.Child("caType"), el.CAType, "must be between 0 and 255 (RFC 4776)"))
+		}
+		if el.CAValue == "" {
+			errs = append(errs, field.Required(p.Child("caValue"), ""))
+		}
+	}
+	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+func validateGeoPoint(p *o2ims.GeoPoint, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if p.Type != "Point" {
+		errs = append(errs, field.NotSupported(path.Child("type"), p.Type, []string{"Point"}))
+	}
+	coords := path.Child("coordinates")
+	if n := len(p.Coordinates); n < 2 || n > 3 {
+		return append(errs, field.Invalid(coords, p.Coordinates, "must be [longitude, latitude] or [longitude, latitude, altitude]"))
+	}
+	for i, v := range p.Coordinates {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			errs = append(errs, field.Invalid(coords.Index(i), v, "must be a finite number"))
+		}
+	}
+	if lon := p.Coordinates[0]; lon < -180 || lon > 180 {
+		errs = append(errs, field.Invalid(coords.Index(0), lon, "longitude must be between -180 and 180"))
+	}
+	if lat := p.Coordinates[1]; lat < -90 || lat > 90 {
+		errs = append(errs, field.Invalid(coords.Index(1), lat, "latitude must be between -90 and 90"))
+	}
+	return errs
+}
+
+// ValidateOCloudSite checks an OCloudSite.
+func ValidateOCloudSite(obj *o2ims.OCloudSite) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.OCloudSiteID, spec.Child("oCloudSiteId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.GlobalLocationID, maxIDLength, spec.Child("globalLocationId"))...)
+	errs = append(errs, validateRequiredString(obj.Spec.Name, maxNameLength, spec.Child("name"))...)
+	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+// ValidateInventorySubscription checks an InventorySubscription. The filter grammar is checked
+// by the O2 face, which owns the SOL013 parser; here only its size is bounded.
+func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.ErrorList {
+	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
+	spec := field.NewPath("spec")
+	errs = append(errs, ValidateUUID(obj.Spec.SubscriptionID, spec.Child("subscriptionId"))...)
+	errs = append(errs, validateLength(obj.Spec.ConsumerSubscriptionID, maxIDLength, spec.Child("consumerSubscriptionId"))...)
+	errs = append(errs, validateLength(obj.Spec.Filter, maxFilterLength, spec.Child("filter"))...)
+	return append(errs, validateAbsoluteURI(obj.Spec.Callback, spec.Child("callback"), true)...)
+}

@@ -1,0 +1,103 @@
+// Package options holds the flags of the netweave server, gathered sample-apiserver style.
+package options
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	netutils "k8s.io/utils/net"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/openapi"
+	"github.com/netweave-io/netweave/pkg/apiserver"
+)
+
+// ServerOptions are all flags of the aggregated API server.
+type ServerOptions struct {
+	Recommended *genericoptions.RecommendedOptions
+	Redis       *RedisOptions
+	// AlternateDNS are extra names for the self-signed serving certificate made when no
+	// certificate is given.
+	AlternateDNS []string
+
+	scheme *runtime.Scheme
+	codecs serializer.CodecFactory
+}
+
+// NewServerOptions returns the defaults: delegated authn/authz through the cluster, TLS 1.3.
+func NewServerOptions() *ServerOptions {
+	scheme, codecs := apiserver.NewScheme()
+	rec := genericoptions.NewRecommendedOptions("", codecs.LegacyCodec(v1alpha1.SchemeGroupVersion))
+	// Redis replaces etcd; storagebackend/factory can only build etcd3 stores.
+	rec.Etcd = nil
+	rec.SecureServing.MinTLSVersion = "VersionTLS13"
+	rec.SecureServing.ServerCert.PairName = "netweave"
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), scheme: scheme, codecs: codecs}
+}
+
+// AddFlags registers every flag.
+func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Recommended.AddFlags(fs)
+	o.Redis.AddFlags(fs)
+	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
+}
+
+// Validate reports invalid flags.
+func (o *ServerOptions) Validate() error {
+	errs := o.Recommended.Validate()
+	errs = append(errs, o.Redis.Validate()...)
+	return utilerrors.NewAggregate(errs)
+}
+
+// Complete fills in what depends on other flags.
+func (o *ServerOptions) Complete() error {
+	// A self-signed certificate keeps a bare `netweave` runnable; deployments mount real ones.
+	dns := append([]string{"api.o2ims-system.svc"}, o.AlternateDNS...)
+	if err := o.Recommended.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", dns, []net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
+		return fmt.Errorf("create self-signed certificates: %w", err)
+	}
+	return nil
+}
+
+// Config builds the server configuration from the options.
+func (o *ServerOptions) Config() (*apiserver.Config, error) {
+	cfg := genericapiserver.NewRecommendedConfig(o.codecs)
+	namer := openapinamer.NewDefinitionNamer(o.scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title = "netweave O2-IMS"
+	cfg.OpenAPIConfig.Info.Version = v1alpha1.SchemeGroupVersion.Version
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title = "netweave O2-IMS"
+	cfg.OpenAPIV3Config.Info.Version = v1alpha1.SchemeGroupVersion.Version
+	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
+	if err := o.Recommended.ApplyTo(cfg); err != nil {
+		return nil, fmt.Errorf("apply server options: %w", err)
+	}
+	client, err := o.Redis.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	return &apiserver.Config{
+		GenericConfig: cfg,
+		ExtraConfig: apiserver.ExtraConfig{
+			Scheme: o.scheme,
+			Codecs: o.codecs,
+			Storage: apiserver.RedisStorage{
+				Client:        client,
+				KeyPrefix:     o.Redis.KeyPrefix,
+				HistoryLength: o.Redis.HistoryLength,
+				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
+			},
+		},
+	}, nil
+}

@@ -1,0 +1,135 @@
+package options
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/spf13/pflag"
+)
+
+// RedisOptions say how to reach the Redis that stores the O2 inventory: one server, or a
+// Sentinel-managed primary for failover, optionally over TLS.
+type RedisOptions struct {
+	Address           string
+	SentinelMaster    string
+	SentinelAddresses []string
+	Username          string
+	PasswordFile      string
+	DB                int
+	TLS               bool
+	TLSCAFile         string
+	TLSCertFile       string
+	TLSKeyFile        string
+	TLSServerName     string
+	KeyPrefix         string
+	HistoryLength     int64
+}
+
+// NewRedisOptions returns the defaults: a local Redis without TLS.
+func NewRedisOptions() *RedisOptions {
+	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000}
+}
+
+// AddFlags registers the Redis flags.
+func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Address, "redis-address", o.Address, "host:port of the Redis server (ignored when --redis-sentinel-master is set).")
+	fs.StringVar(&o.SentinelMaster, "redis-sentinel-master", o.SentinelMaster, "Name of the Sentinel-monitored primary; enables Sentinel failover.")
+	fs.StringSliceVar(&o.SentinelAddresses, "redis-sentinel-addresses", o.SentinelAddresses, "host:port of the Sentinels, comma separated.")
+	fs.StringVar(&o.Username, "redis-username", o.Username, "ACL user name for Redis.")
+	fs.StringVar(&o.PasswordFile, "redis-password-file", o.PasswordFile, "File holding the Redis password (kept out of the process list).")
+	fs.IntVar(&o.DB, "redis-db", o.DB, "Redis logical database number.")
+	fs.BoolVar(&o.TLS, "redis-tls", o.TLS, "Connect to Redis over TLS.")
+	fs.StringVar(&o.TLSCAFile, "redis-tls-ca-file", o.TLSCAFile, "CA bundle that signs the Redis server certificate (default: system roots).")
+	fs.StringVar(&o.TLSCertFile, "redis-tls-cert-file", o.TLSCertFile, "Client certificate for Redis mutual TLS.")
+	fs.StringVar(&o.TLSKeyFile, "redis-tls-key-file", o.TLSKeyFile, "Client key for Redis mutual TLS.")
+	fs.StringVar(&o.TLSServerName, "redis-tls-server-name", o.TLSServerName, "Server name to verify in the Redis certificate.")
+	fs.StringVar(&o.KeyPrefix, "redis-key-prefix", o.KeyPrefix, "Prefix of every Redis key, so several installs can share one Redis.")
+	fs.Int64Var(&o.HistoryLength, "redis-history-length", o.HistoryLength, "Change events kept per resource; bounds how old a resourceVersion a watch may resume from (older gets 410 Gone).")
+}
+
+// Validate reports inconsistent flags.
+func (o *RedisOptions) Validate() []error {
+	var errs []error
+	if o.SentinelMaster == "" && o.Address == "" {
+		errs = append(errs, errors.New("--redis-address is required unless --redis-sentinel-master is set"))
+	}
+	if o.SentinelMaster != "" && len(o.SentinelAddresses) == 0 {
+		errs = append(errs, errors.New("--redis-sentinel-addresses is required with --redis-sentinel-master"))
+	}
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		errs = append(errs, errors.New("--redis-tls-cert-file and --redis-tls-key-file go together"))
+	}
+	if !o.TLS && (o.TLSCAFile != "" || o.TLSCertFile != "" || o.TLSServerName != "") {
+		errs = append(errs, errors.New("--redis-tls-* flags need --redis-tls"))
+	}
+	if o.KeyPrefix == "" || strings.ContainsAny(o.KeyPrefix, " \t\n{}") {
+		errs = append(errs, fmt.Errorf("--redis-key-prefix %q must be non-empty and contain no spaces or braces", o.KeyPrefix))
+	}
+	if o.HistoryLength == 0 {
+		errs = append(errs, errors.New("--redis-history-length must not be 0 (negative keeps everything)"))
+	}
+	if o.DB < 0 {
+		errs = append(errs, errors.New("--redis-db must not be negative"))
+	}
+	return errs
+}
+
+// NewClient builds the client the options describe. It does not dial: readiness reports an
+// unreachable Redis instead of the process refusing to start.
+func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
+	opts := &goredis.UniversalOptions{
+		Username: o.Username,
+		DB:       o.DB,
+	}
+	if o.PasswordFile != "" {
+		pw, err := os.ReadFile(o.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("read redis password: %w", err)
+		}
+		opts.Password = strings.TrimRight(string(pw), "\r\n")
+	}
+	if o.SentinelMaster != "" {
+		opts.MasterName = o.SentinelMaster
+		opts.Addrs = o.SentinelAddresses
+		// Sentinels commonly share the data nodes' password.
+		opts.SentinelPassword = opts.Password
+	} else {
+		opts.Addrs = []string{o.Address}
+	}
+	if o.TLS {
+		cfg, err := o.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts.TLSConfig = cfg
+	}
+	return goredis.NewUniversalClient(opts), nil
+}
+
+func (o *RedisOptions) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: o.TLSServerName}
+	if o.TLSCAFile != "" {
+		pem, err := os.ReadFile(o.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read redis CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("redis CA %s holds no PEM certificates", o.TLSCAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if o.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load redis client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

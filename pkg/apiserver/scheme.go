@@ -1,0 +1,28 @@
+package apiserver
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+
+	"github.com/netweave-io/netweave/apis/o2ims/install"
+)
+
+// NewScheme returns a scheme with the o2ims.oran.org group, internal and versioned, and the
+// unversioned meta types every API server serves, plus its codec factory.
+func NewScheme() (*runtime.Scheme, serializer.CodecFactory) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	// Options such as ListOptions and DeleteOptions are decoded from query parameters as meta/v1.
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
+	scheme.AddUnversionedTypes(unversioned,
+		&metav1.Status{},
+		&metav1.APIVersions{},
+		&metav1.APIGroupList{},
+		&metav1.APIGroup{},
+		&metav1.APIResourceList{},
+	)
+	return scheme, serializer.NewCodecFactory(scheme)
+}

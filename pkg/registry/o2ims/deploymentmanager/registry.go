@@ -1,0 +1,50 @@
+// Package deploymentmanager is the registry of DeploymentManager objects (deploymentmanagers.o2ims.oran.org).
+package deploymentmanager
+
+import (
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+)
+
+// Kind describes DeploymentManager to the shared registry code.
+func Kind() *kind.Kind {
+	return &kind.Kind{
+		Resource:    "deploymentmanagers",
+		Singular:    "deploymentmanager",
+		ShortNames:  []string{"dm"},
+		Namespaced:  true,
+		NewFunc:     func() runtime.Object { return &o2ims.DeploymentManager{} },
+		NewListFunc: func() runtime.Object { return &o2ims.DeploymentManagerList{} },
+		ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.DeploymentManager).Spec.DeploymentManagerID },
+		IDPath:      field.NewPath("spec", "deploymentManagerId"),
+		NewID:       func() string { return string(uuid.NewUUID()) },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validation.ValidateDeploymentManager(obj.(*o2ims.DeploymentManager))
+		},
+		SelectableFields: func(obj runtime.Object) fields.Set {
+			o := obj.(*o2ims.DeploymentManager)
+			return fields.Set{
+				"spec.deploymentManagerId": o.Spec.DeploymentManagerID,
+			}
+		},
+		Columns: []kind.Column{
+			{Name: "O2 ID", Type: "string", Description: "O2 identifier (deploymentManagerId)", Priority: 0, Cell: func(obj runtime.Object) interface{} {
+				o := obj.(*o2ims.DeploymentManager)
+				return o.Spec.DeploymentManagerID
+			}},
+			{Name: "Service URI", Type: "string", Description: "apiRoot of the O2dms services", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.DeploymentManager); return o.Spec.ServiceURI }},
+		},
+	}
+}
+
+// NewREST returns the storage of deploymentmanagers and, when the kind has one, of its status.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewREST(Kind(), scheme, optsGetter)
+}

@@ -1,0 +1,61 @@
+// Package kind holds what every o2ims.oran.org kind's registry shares: the strategies, the REST
+// storage and the table convertor, parameterised by a Kind that each per-kind package declares.
+package kind
+
+import (
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Column is one column of `kubectl get` output after NAME.
+type Column struct {
+	Name        string
+	Type        string // "string", "integer", "date"
+	Description string
+	// Priority 0 columns always show; 1 only with -o wide.
+	Priority int32
+	Cell     func(obj runtime.Object) interface{}
+}
+
+// Kind describes one o2ims.oran.org kind to the shared registry code. Functions receive and
+// return internal (hub) objects.
+type Kind struct {
+	// Resource is the plural resource name, e.g. "resourcepools"; Singular e.g. "resourcepool".
+	Resource   string
+	Singular   string
+	ShortNames []string
+	Namespaced bool
+
+	NewFunc     func() runtime.Object
+	NewListFunc func() runtime.Object
+
+	// ID returns a pointer to the object's O2 identifier so the strategy can default it and keep
+	// it immutable. IDPath is its field path, used in errors and field selectors.
+	ID     func(obj runtime.Object) *string
+	IDPath *field.Path
+	// NewID returns the identifier to assign when the creator gave none.
+	NewID func() string
+
+	Validate func(obj runtime.Object) field.ErrorList
+	// SelectableFields adds the kind's own fields (beyond metadata.name/namespace) to field
+	// selectors. Keys must match v1alpha1.SelectableFields for the kind.
+	SelectableFields func(obj runtime.Object) fields.Set
+
+	// Status, when set, gives the kind a status subresource owned by a controller: the main
+	// endpoint ignores status changes and the status endpoint ignores everything else.
+	Status *StatusHandling
+
+	Columns []Column
+}
+
+// StatusHandling marks a kind whose status is owned by a controller.
+type StatusHandling struct {
+	ValidateStatus func(obj runtime.Object) field.ErrorList
+}
+
+// GroupResource returns the group-qualified resource.
+func (k *Kind) GroupResource(group string) schema.GroupResource {
+	return schema.GroupResource{Group: group, Resource: k.Resource}
+}

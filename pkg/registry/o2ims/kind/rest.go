@@ -1,0 +1,139 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/storage"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// Category groups every O2 kind so `kubectl get o2ims` lists the whole inventory.
+const Category = "o2ims"
+
+// REST is the main endpoint of a kind.
+type REST struct {
+	*genericregistry.Store
+	shortNames []string
+}
+
+var (
+	_ rest.ShortNamesProvider   = &REST{}
+	_ rest.CategoriesProvider   = &REST{}
+	_ rest.SingularNameProvider = &REST{}
+)
+
+// ShortNames implements rest.ShortNamesProvider.
+func (r *REST) ShortNames() []string { return r.shortNames }
+
+// Categories implements rest.CategoriesProvider.
+func (r *REST) Categories() []string { return []string{Category} }
+
+// StatusREST is the status subresource of a kind whose status a controller owns.
+type StatusREST struct {
+	store *genericregistry.Store
+}
+
+var (
+	_ rest.Patcher              = &StatusREST{}
+	_ rest.SingularNameProvider = &StatusREST{}
+	_ rest.ResetFieldsStrategy  = statusStrategy{}
+)
+
+// New implements rest.Storage.
+func (r *StatusREST) New() runtime.Object { return r.store.New() }
+
+// Destroy implements rest.Storage; the main endpoint owns the store.
+func (r *StatusREST) Destroy() {}
+
+// GetSingularName implements rest.SingularNameProvider.
+func (r *StatusREST) GetSingularName() string { return r.store.GetSingularName() }
+
+// Get retrieves the object, for patches of the status.
+func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+
+// Update changes only the status of the object.
+func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
+	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	// Creating through the status endpoint would create an object with no spec.
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+
+// GetResetFields implements rest.ResetFieldsStrategy.
+func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return r.store.GetResetFields()
+}
+
+// ConvertToTable implements rest.TableConvertor.
+func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	return r.store.ConvertToTable(ctx, object, tableOptions)
+}
+
+// NewREST builds the storage of a kind; the status storage is nil when the kind has no status
+// subresource.
+func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
+	strat := newStrategy(scheme, k, v1alpha1.SchemeGroupVersion.String())
+	store := &genericregistry.Store{
+		NewFunc:                   k.NewFunc,
+		NewListFunc:               k.NewListFunc,
+		PredicateFunc:             k.matcher,
+		DefaultQualifiedResource:  o2ims.Resource(k.Resource),
+		SingularQualifiedResource: o2ims.Resource(k.Singular),
+
+		CreateStrategy:      strat,
+		UpdateStrategy:      strat,
+		DeleteStrategy:      strat,
+		ResetFieldsStrategy: strat,
+
+		TableConvertor: newTableConvertor(k),
+	}
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: k.attrs}); err != nil {
+		return nil, nil, fmt.Errorf("complete %s storage: %w", k.Resource, err)
+	}
+	main := &REST{Store: store, shortNames: k.ShortNames}
+	if k.Status == nil {
+		return main, nil, nil
+	}
+	statusStore := *store
+	status := statusStrategy{strat}
+	statusStore.UpdateStrategy = status
+	statusStore.ResetFieldsStrategy = status
+	return main, &StatusREST{store: &statusStore}, nil
+}
+
+// attrs returns the labels and the selectable fields of an object.
+func (k *Kind) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
+	accessor, err := metaAccessor(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	set := generic.ObjectMetaFieldsSet(accessor, k.Namespaced)
+	if k.SelectableFields != nil {
+		set = generic.MergeFieldsSets(set, k.SelectableFields(obj))
+	}
+	return labels.Set(accessor.GetLabels()), set, nil
+}
+
+func (k *Kind) matcher(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
+	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: k.attrs}
+}
+
+func metaAccessor(obj runtime.Object) (*metav1.ObjectMeta, error) {
+	v, ok := obj.(metav1.ObjectMetaAccessor)
+	if !ok {
+		return nil, fmt.Errorf("%T has no ObjectMeta", obj)
+	}
+	return v.GetObjectMeta().(*metav1.ObjectMeta), nil
+}

@@ -1,0 +1,141 @@
+package kind
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
+)
+
+// strategy implements the create, update and delete strategies of the main endpoint.
+type strategy struct {
+	runtime.ObjectTyper
+	names.NameGenerator
+	kind       *Kind
+	apiVersion string
+}
+
+func newStrategy(typer runtime.ObjectTyper, k *Kind, apiVersion string) *strategy {
+	return &strategy{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, kind: k, apiVersion: apiVersion}
+}
+
+func (s *strategy) NamespaceScoped() bool { return s.kind.Namespaced }
+
+// PrepareForCreate assigns the O2 id when the creator gave none: SMOs address objects by it.
+func (s *strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
+	if id := s.kind.ID(obj); *id == "" {
+		*id = s.kind.NewID()
+	}
+	if s.kind.Status != nil {
+		copyField(obj, s.kind.NewFunc(), "Status")
+	}
+	bumpGenerationOnCreate(obj)
+}
+
+// PrepareForUpdate keeps the O2 id when an update omits it (a re-applied manifest without an
+// id must not fail nor change the id), and keeps status owned by the status endpoint.
+func (s *strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	if id := s.kind.ID(obj); *id == "" {
+		*id = *s.kind.ID(old)
+	}
+	if s.kind.Status != nil {
+		copyField(obj, old, "Status")
+	}
+	bumpGenerationOnSpecChange(obj, old)
+}
+
+func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
+	return s.kind.Validate(obj)
+}
+
+func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return nil }
+
+func (s *strategy) AllowCreateOnUpdate(context.Context) bool { return false }
+
+func (s *strategy) AllowUnconditionalUpdate(context.Context) bool { return true }
+
+func (s *strategy) Canonicalize(runtime.Object) {}
+
+func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+	errs := s.kind.Validate(obj)
+	return append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)
+}
+
+func (s *strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
+	return nil
+}
+
+// GetResetFields tells server-side apply which fields this endpoint never changes.
+func (s *strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	if s.kind.Status == nil {
+		return nil
+	}
+	return map[fieldpath.APIVersion]*fieldpath.Set{
+		fieldpath.APIVersion(s.apiVersion): fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
+	}
+}
+
+// statusStrategy is the strategy of the status subresource: only status may change.
+type statusStrategy struct {
+	*strategy
+}
+
+func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	copyField(obj, old, "Spec")
+	// Labels and annotations belong to the main endpoint, as for built-in kinds.
+	n, o := mustAccessor(obj), mustAccessor(old)
+	n.SetLabels(o.GetLabels())
+	n.SetAnnotations(o.GetAnnotations())
+	n.SetGeneration(o.GetGeneration())
+}
+
+func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+	return s.kind.Status.ValidateStatus(obj)
+}
+
+func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return map[fieldpath.APIVersion]*fieldpath.Set{
+		fieldpath.APIVersion(s.apiVersion): fieldpath.NewSet(
+			fieldpath.MakePathOrDie("spec"),
+			fieldpath.MakePathOrDie("metadata", "labels"),
+			fieldpath.MakePathOrDie("metadata", "annotations"),
+		),
+	}
+}
+
+func mustAccessor(obj runtime.Object) metaObject {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		panic(err) // every kind registered here embeds ObjectMeta
+	}
+	return m
+}
+
+type metaObject interface {
+	GetGeneration() int64
+	SetGeneration(int64)
+	SetLabels(map[string]string)
+	SetAnnotations(map[string]string)
+	GetLabels() map[string]string
+	GetAnnotations() map[string]string
+}
+
+func bumpGenerationOnCreate(obj runtime.Object) {
+	mustAccessor(obj).SetGeneration(1)
+}
+
+// bumpGenerationOnSpecChange follows the Kubernetes convention that metadata.generation
+// counts changes of desired state, so controllers can tell what they have observed.
+func bumpGenerationOnSpecChange(obj, old runtime.Object) {
+	n, o := mustAccessor(obj), mustAccessor(old)
+	n.SetGeneration(o.GetGeneration())
+	if !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
+		n.SetGeneration(o.GetGeneration() + 1)
+	}
+}
