@@ -43,7 +43,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	started.push(r.cp)
 
 	fmt.Println("starting netweave …")
-	if r.netweave, r.netweavePort, err = startNetweave(ctx, c.netweave, c.dir, r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
+	if r.netweave, r.netweavePort, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
 		return nil, err
 	}
 	started.push(r.netweave)

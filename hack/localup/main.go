@@ -63,13 +63,15 @@ func run(c config) (err error) {
 	defer stopSignals()
 
 	// Stale etcd data or Redis files would not match this run's fresh certificates and tokens.
-	for _, sub := range []string{"controlplane", "redis"} {
+	for _, sub := range []string{"controlplane", "redis", "netweave"} {
 		if err := os.RemoveAll(filepath.Join(c.dir, sub)); err != nil {
 			return fmt.Errorf("clean %s: %w", c.dir, err)
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(c.dir, "redis"), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", c.dir, err)
+	for _, sub := range []string{"redis", "netweave"} {
+		if err := os.MkdirAll(filepath.Join(c.dir, sub), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", c.dir, err)
+		}
 	}
 
 	var started stack

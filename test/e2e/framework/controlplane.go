@@ -11,8 +11,8 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// DefaultStartTimeout bounds each start-up wait. kube-apiserver is ready in about 5–15 s on
-// these 2-core machines; a minute leaves room for a machine busy compiling in parallel.
+// DefaultStartTimeout bounds each start-up wait. kube-apiserver is ready in about 3 s on these
+// 2-core machines when idle; the margin is for a machine busy compiling in parallel.
 const DefaultStartTimeout = 90 * time.Second
 
 // Options configures StartControlPlane.
