@@ -1,0 +1,129 @@
+package redis
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/value"
+	"k8s.io/apiserver/pkg/storage/value/encrypt/identity"
+)
+
+// Defaults applied by Config.complete.
+const (
+	DefaultInstallPrefix       = "netweave"
+	DefaultHistoryLength       = 10000
+	DefaultWatchPollInterval   = time.Second
+	DefaultProgressInterval    = 5 * time.Second
+	DefaultTTLCheckInterval    = time.Second
+	defaultWatcherQueueLimit   = 100000
+	defaultTrimSlackPercentage = 10
+)
+
+// Config describes one store, i.e. one resource, like etcd3.New's arguments.
+type Config struct {
+	// Client is any go-redis client: standalone, Sentinel failover or a
+	// TLS-configured one. The store never closes it.
+	Client goredis.UniversalClient
+	// Codec encodes objects for storage and decodes them back.
+	Codec runtime.Codec
+	// Transformer wraps stored bytes (encryption at rest). Defaults to identity.
+	Transformer value.Transformer
+	// Versioner defaults to storage.APIObjectVersioner.
+	Versioner storage.Versioner
+	// NewFunc returns an empty object of the stored type (needed for bookmarks).
+	NewFunc func() runtime.Object
+	// NewListFunc returns an empty list of the stored type.
+	NewListFunc func() runtime.Object
+
+	// InstallPrefix namespaces every Redis key so several netweave installs
+	// can share one Redis. Defaults to DefaultInstallPrefix.
+	InstallPrefix string
+	// PathPrefix is prepended to every storage key, like etcd's --etcd-prefix.
+	PathPrefix string
+	// ResourcePrefix is the key prefix of this resource, e.g. "/pods"; every
+	// key handed to the store must live under it.
+	ResourcePrefix string
+	// GroupResource labels metrics and logs.
+	GroupResource schema.GroupResource
+
+	// HistoryLength is the approximate number of change events kept per
+	// resource. It bounds how old a resourceVersion may be for watches, exact
+	// lists and continue tokens. Zero means DefaultHistoryLength; negative
+	// means keep everything (compact explicitly with Store.Compact).
+	HistoryLength int64
+	// WatchPollInterval is the XREAD BLOCK timeout of the shared stream
+	// reader; it bounds how quickly progress requests are answered.
+	WatchPollInterval time.Duration
+	// ProgressInterval is how often watchers that asked for progress
+	// notifications receive a bookmark when nothing else happens.
+	ProgressInterval time.Duration
+	// TTLCheckInterval is how often objects written with a TTL are reaped.
+	TTLCheckInterval time.Duration
+	// WatcherQueueLimit caps the events buffered for one slow watcher before
+	// it is closed with an error (the client then re-establishes the watch).
+	WatcherQueueLimit int
+}
+
+func (c *Config) complete() error {
+	if c.Client == nil {
+		return errors.New("redis storage: Client is required")
+	}
+	if c.Codec == nil {
+		return errors.New("redis storage: Codec is required")
+	}
+	if c.NewListFunc == nil {
+		return errors.New("redis storage: NewListFunc is required")
+	}
+	switch {
+	case c.ResourcePrefix == "":
+		return errors.New("redis storage: ResourcePrefix cannot be empty")
+	case c.ResourcePrefix == "/":
+		return errors.New("redis storage: ResourcePrefix cannot be /")
+	case !strings.HasPrefix(c.ResourcePrefix, "/"):
+		return fmt.Errorf("redis storage: ResourcePrefix %q needs to start with /", c.ResourcePrefix)
+	}
+	if c.Transformer == nil {
+		c.Transformer = identity.NewEncryptCheckTransformer()
+	}
+	if c.Versioner == nil {
+		c.Versioner = storage.APIObjectVersioner{}
+	}
+	if c.InstallPrefix == "" {
+		c.InstallPrefix = DefaultInstallPrefix
+	}
+	if c.HistoryLength == 0 {
+		c.HistoryLength = DefaultHistoryLength
+	}
+	if c.WatchPollInterval <= 0 {
+		c.WatchPollInterval = DefaultWatchPollInterval
+	}
+	if c.ProgressInterval <= 0 {
+		c.ProgressInterval = DefaultProgressInterval
+	}
+	if c.TTLCheckInterval <= 0 {
+		c.TTLCheckInterval = DefaultTTLCheckInterval
+	}
+	if c.WatcherQueueLimit <= 0 {
+		c.WatcherQueueLimit = defaultWatcherQueueLimit
+	}
+	return nil
+}
+
+// trimArgs returns the history bound and the slack that amortises trimming.
+func (c *Config) trimArgs() (maxLen, slack int64) {
+	if c.HistoryLength < 0 {
+		return 0, 0
+	}
+	slack = c.HistoryLength * defaultTrimSlackPercentage / 100
+	if slack < 1 {
+		slack = 1
+	}
+	return c.HistoryLength, slack
+}

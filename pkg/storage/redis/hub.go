@@ -1,0 +1,282 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// readBatch bounds one XREAD so a burst of writes is fanned out in slices.
+const readBatch = 1000
+
+// hubStartTimeout bounds the revision read that positions a new reader.
+const hubStartTimeout = 10 * time.Second
+
+// hubItem is what the shared reader hands to a watcher: a change, a progress
+// bookmark at a revision, or a terminal error.
+type hubItem struct {
+	change   *change
+	bookmark int64
+	err      error
+}
+
+// hub is the one stream reader per store. Watchers subscribe at the hub's
+// position and receive every later change; whatever came before that they
+// read from the stream themselves, so a new watcher never stalls the others
+// and hundreds of watchers cost one XREAD loop.
+type hub struct {
+	s *Store
+
+	mu      sync.Mutex
+	subs    map[*watchChan]struct{}
+	running bool
+	closed  bool
+	// pos is the revision up to which every change was handed to subs.
+	pos int64
+	// done is closed when the current reader loop exits.
+	done chan struct{}
+
+	progress chan struct{}
+}
+
+func newHub(s *Store) *hub {
+	return &hub{s: s, subs: map[*watchChan]struct{}{}, progress: make(chan struct{}, 1)}
+}
+
+// subscribe registers w and returns the revision after which the hub will
+// deliver changes to it. It starts the reader when needed.
+// The hub is shared, so starting it is bounded by the store's lifetime and
+// a timeout, not by the first caller's context.
+func (h *hub) subscribe(w *watchChan) (int64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return 0, errors.New("redis storage is closed")
+	}
+	if !h.running {
+		// Every stream entry up to the counter's value already exists
+		// (scripts bump and append atomically), so the counter is a safe
+		// starting position.
+		ctx, cancel := context.WithTimeout(h.s.ctx, hubStartTimeout)
+		rev, err := h.s.GetCurrentResourceVersion(ctx)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+		h.pos = int64(rev)
+		h.running = true
+		h.done = make(chan struct{})
+		go h.loop(h.done)
+	}
+	h.subs[w] = struct{}{}
+	watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Inc()
+	return h.pos, nil
+}
+
+func (h *hub) unsubscribe(w *watchChan) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[w]; ok {
+		delete(h.subs, w)
+		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+	}
+}
+
+func (h *hub) requestProgress() {
+	select {
+	case h.progress <- struct{}{}:
+	default:
+	}
+}
+
+// shutdown ends every watch and waits for the reader to exit.
+func (h *hub) shutdown() {
+	h.mu.Lock()
+	h.closed = true
+	for w := range h.subs {
+		w.cancel()
+	}
+	done := h.done
+	h.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+func (h *hub) loop(done chan struct{}) {
+	defer close(done)
+	s := h.s
+	log := s.logger()
+	lastProgress := time.Now()
+	for {
+		h.mu.Lock()
+		if len(h.subs) == 0 || h.closed {
+			h.running = false
+			h.mu.Unlock()
+			return
+		}
+		pos := h.pos
+		h.mu.Unlock()
+
+		changes, err := h.read(pos)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				log.Error(err, "Watch stream reader failed, ending watches")
+			}
+			h.failAll(fmt.Errorf("redis storage watch: %w", err))
+			return
+		}
+		h.deliver(changes, 0)
+
+		progressDue := time.Since(lastProgress) >= s.cfg.ProgressInterval
+		select {
+		case <-h.progress:
+			progressDue = true
+		default:
+		}
+		if progressDue && h.wantsProgress() {
+			lastProgress = time.Now()
+			if err := h.sendProgress(); err != nil {
+				h.failAll(fmt.Errorf("redis storage watch progress: %w", err))
+				return
+			}
+		}
+	}
+}
+
+// read blocks for new entries after pos and verifies none were trimmed
+// before the hub saw them.
+func (h *hub) read(pos int64) ([]change, error) {
+	s := h.s
+	start := time.Now()
+	streams, err := s.client.XRead(s.ctx, &goredis.XReadArgs{
+		Streams: []string{s.keys.stream, streamID(pos)},
+		Count:   readBatch,
+		Block:   s.cfg.WatchPollInterval,
+	}).Result()
+	if errors.Is(err, goredis.Nil) {
+		err = nil
+	}
+	recordRequest("watchRead", s.groupResource, err, start)
+	if err != nil {
+		return nil, err
+	}
+	compacted, err := s.client.Get(s.ctx, s.keys.compacted).Int64()
+	if errors.Is(err, goredis.Nil) {
+		compacted, err = 0, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.observeCompacted(compacted)
+	if compacted > pos+1 {
+		// Entries after pos may have been trimmed before this read: the
+		// watchers cannot be told what they missed.
+		return nil, errCompactedWhileWatching
+	}
+	var changes []change
+	for _, st := range streams {
+		for _, msg := range st.Messages {
+			c, err := changeFromMessage(msg)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, c)
+		}
+	}
+	streamEvents.WithLabelValues(s.groupResource.Group, s.groupResource.Resource).Add(float64(len(changes)))
+	return changes, nil
+}
+
+var errCompactedWhileWatching = errors.New("change history was compacted before the watch reader caught up")
+
+// sendProgress brings the hub up to the current revision and then tells
+// progress watchers that nothing at or below it is still to come.
+func (h *hub) sendProgress() error {
+	s := h.s
+	rev, err := s.GetCurrentResourceVersion(s.ctx)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	pos := h.pos
+	h.mu.Unlock()
+	var changes []change
+	if int64(rev) > pos {
+		msgs, err := s.client.XRange(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev))).Result()
+		if err != nil {
+			return err
+		}
+		for _, msg := range msgs {
+			c, err := changeFromMessage(msg)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c)
+		}
+	}
+	h.deliver(changes, int64(rev))
+	return nil
+}
+
+// deliver hands changes (and optionally a bookmark) to every subscriber and
+// advances pos, all under the lock so subscribe sees a consistent position.
+func (h *hub) deliver(changes []change, bookmark int64) {
+	if len(changes) == 0 && bookmark == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.subs {
+		w.enqueueChanges(changes)
+		if bookmark > 0 && w.progressNotify {
+			w.enqueue(hubItem{bookmark: bookmark})
+		}
+	}
+	if n := len(changes); n > 0 && changes[n-1].rev > h.pos {
+		h.pos = changes[n-1].rev
+	}
+	if bookmark > h.pos {
+		h.pos = bookmark
+	}
+}
+
+func (h *hub) wantsProgress() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.subs {
+		if w.progressNotify {
+			return true
+		}
+	}
+	return false
+}
+
+// failAll ends every current watch with err and stops the reader; the next
+// Watch starts a fresh one.
+func (h *hub) failAll(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.subs {
+		w.enqueue(hubItem{err: err})
+		delete(h.subs, w)
+		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+	}
+	h.running = false
+}
+
+func changeFromMessage(msg goredis.XMessage) (change, error) {
+	values := make(map[string]string, len(msg.Values))
+	for k, v := range msg.Values {
+		str, ok := v.(string)
+		if !ok {
+			return change{}, fmt.Errorf("stream entry %s: field %s is %T", msg.ID, k, v)
+		}
+		values[k] = str
+	}
+	return newChange(msg.ID, values)
+}

@@ -1,0 +1,358 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/value"
+	"k8s.io/klog/v2"
+)
+
+// Store is a storage.Interface for one resource backed by Redis.
+type Store struct {
+	client         goredis.UniversalClient
+	codec          runtime.Codec
+	versioner      storage.Versioner
+	newFunc        func() runtime.Object
+	newListFunc    func() runtime.Object
+	pathPrefix     string
+	resourcePrefix string
+	groupResource  schema.GroupResource
+	keys           redisKeys
+	maxLen, slack  int64
+	cfg            Config
+
+	// transformer sits behind an atomic so tests (and key rotation) can swap
+	// it while watchers decode concurrently.
+	transformer atomic.Pointer[transformerBox]
+	// compacted caches the newest compaction point seen in any reply.
+	compacted atomic.Int64
+	// sizeEstimation reports average object size in Stats once enabled.
+	sizeEstimation atomic.Bool
+
+	hub *hub
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type transformerBox struct{ value.Transformer }
+
+var _ storage.Interface = (*Store)(nil)
+
+// New validates cfg and returns a running store. Call Close to stop its
+// background goroutines (stream reader, TTL reaper).
+func New(cfg Config) (*Store, error) {
+	if err := cfg.complete(); err != nil {
+		return nil, err
+	}
+	s := &Store{
+		client:         cfg.Client,
+		codec:          cfg.Codec,
+		versioner:      cfg.Versioner,
+		newFunc:        cfg.NewFunc,
+		newListFunc:    cfg.NewListFunc,
+		pathPrefix:     normalizePathPrefix(cfg.PathPrefix),
+		resourcePrefix: cfg.ResourcePrefix,
+		groupResource:  cfg.GroupResource,
+		cfg:            cfg,
+	}
+	resourceKey, err := s.prepareKey(cfg.ResourcePrefix, true)
+	if err != nil {
+		return nil, fmt.Errorf("redis storage: %w", err)
+	}
+	s.keys = newRedisKeys(cfg.InstallPrefix, resourceKey)
+	s.maxLen, s.slack = cfg.trimArgs()
+	s.transformer.Store(&transformerBox{cfg.Transformer})
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.hub = newHub(s)
+
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.runTTLReaper()
+	}()
+	return s, nil
+}
+
+// Close stops background work and ends all watches. The Redis client is
+// left open because it is usually shared between stores.
+func (s *Store) Close() {
+	s.cancel()
+	s.hub.shutdown()
+	s.wg.Wait()
+}
+
+func (s *Store) getTransformer() value.Transformer { return s.transformer.Load().Transformer }
+
+// SetTransformer swaps the value transformer (e.g. after an encryption key
+// rotation) and returns the previous one.
+func (s *Store) SetTransformer(t value.Transformer) value.Transformer {
+	return s.transformer.Swap(&transformerBox{t}).Transformer
+}
+
+// Versioner implements storage.Interface.
+func (s *Store) Versioner() storage.Versioner { return s.versioner }
+
+// ReadinessCheck implements storage.Interface with a PING.
+func (s *Store) ReadinessCheck() error {
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := s.client.Ping(ctx).Err()
+	recordRequest("ping", s.groupResource, err, start)
+	if err != nil {
+		return fmt.Errorf("redis storage readiness: %w", err)
+	}
+	return nil
+}
+
+// GetCurrentResourceVersion implements storage.Interface.
+func (s *Store) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
+	start := time.Now()
+	rev, err := s.client.Get(ctx, s.keys.rev).Int64()
+	if errors.Is(err, goredis.Nil) {
+		// Nothing written yet: the counter starts at 1 (see luaNextRevision).
+		rev, err = 1, nil
+	}
+	recordRequest("getCurrentResourceVersion", s.groupResource, err, start)
+	if err != nil {
+		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
+	}
+	return uint64(rev), nil
+}
+
+// CompactRevision implements storage.Interface: the newest compaction point
+// this store has observed in Redis replies.
+func (s *Store) CompactRevision() int64 { return s.compacted.Load() }
+
+func (s *Store) observeCompacted(rev int64) {
+	for {
+		cur := s.compacted.Load()
+		if rev <= cur || s.compacted.CompareAndSwap(cur, rev) {
+			return
+		}
+	}
+}
+
+// Compact forgets the change history below rev: reads and watches at older
+// revisions then fail with 410 Gone. Normally trimming is automatic
+// (Config.HistoryLength); this is for operators and tests.
+func (s *Store) Compact(ctx context.Context, rev int64) error {
+	start := time.Now()
+	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev}, rev).Int64()
+	recordRequest("compact", s.groupResource, err, start)
+	if err != nil {
+		return fmt.Errorf("redis storage compact to %d: %w", rev, err)
+	}
+	s.observeCompacted(c)
+	return nil
+}
+
+// RequestWatchProgress implements storage.Interface: every watcher that asked
+// for progress notifications gets a bookmark at the current revision soon.
+func (s *Store) RequestWatchProgress(ctx context.Context) error {
+	s.hub.requestProgress()
+	return nil
+}
+
+// EnableResourceSizeEstimation implements storage.Interface. Sizes are kept
+// exactly by the write scripts, so the keys function is not needed.
+func (s *Store) EnableResourceSizeEstimation(getKeys storage.KeysFunc) error {
+	if getKeys == nil {
+		return errors.New("KeysFunc cannot be nil")
+	}
+	if !s.sizeEstimation.CompareAndSwap(false, true) {
+		return errors.New("resource size estimation already enabled")
+	}
+	return nil
+}
+
+// Stats implements storage.Interface.
+func (s *Store) Stats(ctx context.Context) (storage.Stats, error) {
+	start := time.Now()
+	res, err := statsScript.Run(ctx, s.client, []string{s.keys.index, s.keys.size}).Int64Slice()
+	recordRequest("stats", s.groupResource, err, start)
+	if err != nil {
+		return storage.Stats{}, fmt.Errorf("redis storage stats: %w", err)
+	}
+	stats := storage.Stats{ObjectCount: res[0]}
+	if s.sizeEstimation.Load() && res[0] > 0 {
+		stats.EstimatedAverageObjectSizeBytes = res[1] / res[0]
+	}
+	return stats, nil
+}
+
+// Get implements storage.Interface.
+func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, out runtime.Object) error {
+	preparedKey, err := s.prepareKey(key, false)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
+	recordRequest("get", s.groupResource, err, start)
+	if err != nil {
+		return fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+	}
+	current, _ := res[0].(int64)
+	if err := s.validateMinimumResourceVersion(opts.ResourceVersion, uint64(current)); err != nil {
+		return err
+	}
+	data, ok := res[1].(string)
+	if !ok {
+		if opts.IgnoreNotFound {
+			return runtime.SetZeroValue(out)
+		}
+		return storage.NewKeyNotFoundError(preparedKey, 0)
+	}
+	modRev, err := parseInt(res[2])
+	if err != nil {
+		return fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+	}
+	plain, _, err := s.getTransformer().TransformFromStorage(ctx, []byte(data), value.DefaultContext(preparedKey))
+	if err != nil {
+		return storage.NewInternalError(err)
+	}
+	return s.decode(plain, out, modRev)
+}
+
+// Create implements storage.Interface.
+func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
+	preparedKey, err := s.prepareKey(key, false)
+	if err != nil {
+		return err
+	}
+	if version, err := s.versioner.ObjectResourceVersion(obj); err == nil && version != 0 {
+		return storage.ErrResourceVersionSetOnCreate
+	}
+	if err := s.versioner.PrepareObjectForStorage(obj); err != nil {
+		return fmt.Errorf("PrepareObjectForStorage failed: %w", err)
+	}
+	data, err := runtime.Encode(s.codec, obj)
+	if err != nil {
+		return err
+	}
+	stored, err := s.getTransformer().TransformToStorage(ctx, data, value.DefaultContext(preparedKey))
+	if err != nil {
+		return storage.NewInternalError(err)
+	}
+	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl)
+	if err != nil {
+		return err
+	}
+	if !res.ok {
+		return storage.NewKeyExistsError(preparedKey, 0)
+	}
+	if out != nil {
+		return s.decode(data, out, res.rev)
+	}
+	return nil
+}
+
+// writeResult is the outcome of a conditional write script.
+type writeResult struct {
+	ok  bool
+	rev int64
+	// On conflict, the current state (curValue nil when absent).
+	curRev   int64
+	curValue []byte
+}
+
+func (s *Store) writeKeys(preparedKey string) []string {
+	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.object(preparedKey)}
+}
+
+func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64) (writeResult, error) {
+	start := time.Now()
+	res, err := putScript.Run(ctx, s.client, s.writeKeys(preparedKey),
+		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack).Slice()
+	recordRequest(op, s.groupResource, err, start)
+	if err != nil {
+		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
+	}
+	return parseWriteResult(res)
+}
+
+func parseWriteResult(res []interface{}) (writeResult, error) {
+	if len(res) < 2 {
+		return writeResult{}, fmt.Errorf("malformed script reply %v", res)
+	}
+	ok, _ := res[0].(int64)
+	rev, _ := res[1].(int64)
+	if ok == 1 {
+		r := writeResult{ok: true, rev: rev}
+		if len(res) > 2 {
+			if v, isStr := res[2].(string); isStr {
+				r.curValue = []byte(v)
+			}
+		}
+		return r, nil
+	}
+	r := writeResult{curRev: rev}
+	if len(res) > 2 {
+		if v, isStr := res[2].(string); isStr {
+			r.curValue = []byte(v)
+		}
+	}
+	return r, nil
+}
+
+func (s *Store) decode(data []byte, out runtime.Object, rev int64) error {
+	if reflect.ValueOf(out).Kind() != reflect.Ptr {
+		return fmt.Errorf("unable to convert output object to pointer: %T", out)
+	}
+	if _, _, err := s.codec.Decode(data, nil, out); err != nil {
+		return err
+	}
+	if err := s.versioner.UpdateObject(out, uint64(rev)); err != nil {
+		return fmt.Errorf("setting resourceVersion %d: %w", rev, err)
+	}
+	return nil
+}
+
+// validateMinimumResourceVersion enforces "not older than": data we can
+// serve is at actualRevision, so a larger minimum is answered with 504 and a
+// Retry-After, exactly like etcd3.
+func (s *Store) validateMinimumResourceVersion(minimumResourceVersion string, actualRevision uint64) error {
+	if minimumResourceVersion == "" {
+		return nil
+	}
+	minimumRV, err := s.versioner.ParseResourceVersion(minimumResourceVersion)
+	if err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("invalid resource version: %v", err))
+	}
+	if minimumRV > actualRevision {
+		return storage.NewTooLargeResourceVersionError(minimumRV, actualRevision, 0)
+	}
+	return nil
+}
+
+func parseInt(v interface{}) (int64, error) {
+	switch t := v.(type) {
+	case int64:
+		return t, nil
+	case string:
+		return strconv.ParseInt(t, 10, 64)
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unexpected %T in script reply", v)
+}
+
+func (s *Store) logger() klog.Logger {
+	return klog.Background().WithValues("storage", "redis", "resource", s.groupResource.String())
+}

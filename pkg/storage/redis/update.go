@@ -1,0 +1,322 @@
+package redis
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"k8s.io/apimachinery/pkg/conversion"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/features"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/value"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+)
+
+// objState is the object as last read (or as suggested by the caller) that a
+// conditional write is based on.
+type objState struct {
+	obj   runtime.Object
+	meta  *storage.ResponseMeta
+	rev   int64
+	data  []byte
+	stale bool
+}
+
+// GuaranteedUpdate implements storage.Interface. The loop is etcd3's:
+// optimistic read-modify-write with the mod revision as the CAS token; the
+// write script hands back the current state on conflict, so a retry costs one
+// round trip.
+func (s *Store) GuaranteedUpdate(
+	ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
+	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
+	preparedKey, err := s.prepareKey(key, false)
+	if err != nil {
+		return err
+	}
+	v, err := conversion.EnforcePtr(destination)
+	if err != nil {
+		return fmt.Errorf("unable to convert output object to pointer: %w", err)
+	}
+	getCurrentState := func() (*objState, error) {
+		return s.readState(ctx, preparedKey, v, ignoreNotFound, false)
+	}
+
+	var origState *objState
+	var origStateIsCurrent bool
+	if cachedExistingObject != nil {
+		origState, err = s.stateFromObject(cachedExistingObject)
+	} else {
+		origState, err = getCurrentState()
+		origStateIsCurrent = true
+	}
+	if err != nil {
+		return err
+	}
+
+	for {
+		if err := preconditions.Check(preparedKey, origState.obj); err != nil {
+			if origStateIsCurrent {
+				return err
+			}
+			if origState, err = getCurrentState(); err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			continue
+		}
+
+		ret, ttl, err := s.applyUpdate(origState, tryUpdate)
+		if err != nil {
+			if origStateIsCurrent {
+				return err
+			}
+			// The suggestion may have been stale: only a fresh read can tell
+			// whether the update function's error is real.
+			cachedRev, cachedErr := origState.rev, err
+			if origState, err = getCurrentState(); err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			if cachedRev == origState.rev {
+				return cachedErr
+			}
+			continue
+		}
+
+		data, err := runtime.Encode(s.codec, ret)
+		if err != nil {
+			return err
+		}
+		if !origState.stale && bytes.Equal(data, origState.data) {
+			// A no-op update must not bump the revision, but we may only skip
+			// the write once we know the stored bytes really are these.
+			if !origStateIsCurrent {
+				if origState, err = getCurrentState(); err != nil {
+					return err
+				}
+				origStateIsCurrent = true
+				if !bytes.Equal(data, origState.data) {
+					continue
+				}
+			}
+			if !origState.stale {
+				return s.decode(origState.data, destination, origState.rev)
+			}
+		}
+
+		stored, err := s.getTransformer().TransformToStorage(ctx, data, value.DefaultContext(preparedKey))
+		if err != nil {
+			return storage.NewInternalError(err)
+		}
+		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl)
+		if err != nil {
+			return err
+		}
+		if !res.ok {
+			s.logger().V(4).Info("GuaranteedUpdate conflict, retrying", "key", preparedKey)
+			origState, err = s.stateFromStored(ctx, preparedKey, v, ignoreNotFound, false, res.curValue, res.curRev)
+			if err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			continue
+		}
+		return s.decode(data, destination, res.rev)
+	}
+}
+
+// Delete implements storage.Interface.
+func (s *Store) Delete(
+	ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
+	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, opts storage.DeleteOptions) error {
+	preparedKey, err := s.prepareKey(key, false)
+	if err != nil {
+		return err
+	}
+	v, err := conversion.EnforcePtr(out)
+	if err != nil {
+		return fmt.Errorf("unable to convert output object to pointer: %w", err)
+	}
+	expectCorrupt := utilfeature.DefaultFeatureGate.Enabled(features.AllowUnsafeMalformedObjectDeletion) && opts.ExpectTransformOrDecodeError
+	getCurrentState := func() (*objState, error) {
+		return s.readState(ctx, preparedKey, v, false, expectCorrupt)
+	}
+
+	var origState *objState
+	var origStateIsCurrent bool
+	if cachedExistingObject != nil && !expectCorrupt {
+		origState, err = s.stateFromObject(cachedExistingObject)
+	} else {
+		origState, err = getCurrentState()
+		origStateIsCurrent = true
+	}
+	if err != nil {
+		return err
+	}
+
+	// recheck re-reads after a failed check on possibly stale data and tells
+	// whether the failure stands (same revision) or the loop should retry.
+	recheck := func(checkErr error) (retry bool, err error) {
+		if origStateIsCurrent {
+			return false, checkErr
+		}
+		cachedRev := origState.rev
+		if origState, err = getCurrentState(); err != nil {
+			return false, err
+		}
+		origStateIsCurrent = true
+		if cachedRev == origState.rev {
+			return false, checkErr
+		}
+		return true, nil
+	}
+
+	for {
+		if preconditions != nil {
+			if err := preconditions.Check(preparedKey, origState.obj); err != nil {
+				if retry, err := recheck(err); !retry {
+					return err
+				}
+				continue
+			}
+		}
+		if err := validateDeletion(ctx, origState.obj); err != nil {
+			if retry, err := recheck(err); !retry {
+				return err
+			}
+			continue
+		}
+
+		start := time.Now()
+		reply, err := deleteScript.Run(ctx, s.client, s.writeKeys(preparedKey),
+			preparedKey, origState.rev, s.maxLen, s.slack).Slice()
+		recordRequest("delete", s.groupResource, err, start)
+		if err != nil {
+			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)
+		}
+		res, err := parseWriteResult(reply)
+		if err != nil {
+			return err
+		}
+		if !res.ok {
+			s.logger().V(4).Info("Delete conflict, retrying", "key", preparedKey)
+			origState, err = s.stateFromStored(ctx, preparedKey, v, false, expectCorrupt, res.curValue, res.curRev)
+			if err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			continue
+		}
+		if expectCorrupt {
+			return nil
+		}
+		// Like etcd, the returned object carries the deletion revision.
+		return s.decode(origState.data, out, res.rev)
+	}
+}
+
+// readState fetches the current object for a conditional write.
+func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
+	start := time.Now()
+	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
+	recordRequest("get", s.groupResource, err, start)
+	if err != nil {
+		return nil, fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+	}
+	var data []byte
+	if str, ok := res[1].(string); ok {
+		data = []byte(str)
+	}
+	modRev, err := parseInt(res[2])
+	if err != nil {
+		return nil, err
+	}
+	return s.stateFromStored(ctx, preparedKey, v, ignoreNotFound, expectCorrupt, data, modRev)
+}
+
+// stateFromStored decodes stored bytes (nil meaning absent) into an objState.
+// With expectCorrupt, a decodable object is an error and an undecodable one
+// yields a state with a nil obj (the unsafe-deletion path).
+func (s *Store) stateFromStored(ctx context.Context, key string, v reflect.Value, ignoreNotFound, expectCorrupt bool, stored []byte, modRev int64) (*objState, error) {
+	state := &objState{meta: &storage.ResponseMeta{}}
+	if u, ok := v.Addr().Interface().(runtime.Unstructured); ok {
+		state.obj = u.NewEmptyInstance()
+	} else {
+		state.obj = reflect.New(v.Type()).Interface().(runtime.Object)
+	}
+	if stored == nil {
+		if !ignoreNotFound {
+			return nil, storage.NewKeyNotFoundError(key, 0)
+		}
+		if err := runtime.SetZeroValue(state.obj); err != nil {
+			return nil, err
+		}
+		return state, nil
+	}
+	state.rev = modRev
+	state.meta.ResourceVersion = uint64(modRev)
+
+	data, stale, err := s.getTransformer().TransformFromStorage(ctx, stored, value.DefaultContext(key))
+	if err != nil {
+		if !expectCorrupt {
+			return nil, storage.NewInternalError(err)
+		}
+		state.obj = nil
+		state.stale = true
+		return state, nil
+	}
+	state.data = data
+	state.stale = stale
+	if err := s.decode(data, state.obj, modRev); err != nil {
+		if !expectCorrupt {
+			return nil, err
+		}
+		state.obj = nil
+		return state, nil
+	}
+	if expectCorrupt {
+		return nil, storage.NewInvalidObjError(key, "unsafe deletion is not allowed because the object is decodable from storage")
+	}
+	return state, nil
+}
+
+// stateFromObject trusts a caller-supplied object as the current state; the
+// CAS in the write script catches it if it was stale.
+func (s *Store) stateFromObject(obj runtime.Object) (*objState, error) {
+	rv, err := s.versioner.ObjectResourceVersion(obj)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't get resource version: %w", err)
+	}
+	state := &objState{obj: obj, rev: int64(rv), meta: &storage.ResponseMeta{ResourceVersion: rv}}
+	// The stored form has no resourceVersion, so encode without it to allow
+	// the byte comparison that detects no-op updates.
+	if err := s.versioner.PrepareObjectForStorage(obj); err != nil {
+		return nil, fmt.Errorf("PrepareObjectForStorage failed: %w", err)
+	}
+	state.data, err = runtime.Encode(s.codec, obj)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.versioner.UpdateObject(state.obj, rv); err != nil {
+		s.logger().Error(err, "Failed to restore object resourceVersion")
+	}
+	return state, nil
+}
+
+func (s *Store) applyUpdate(st *objState, userUpdate storage.UpdateFunc) (runtime.Object, uint64, error) {
+	ret, ttlPtr, err := userUpdate(st.obj, *st.meta)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.versioner.PrepareObjectForStorage(ret); err != nil {
+		return nil, 0, fmt.Errorf("PrepareObjectForStorage failed: %w", err)
+	}
+	var ttl uint64
+	if ttlPtr != nil {
+		ttl = *ttlPtr
+	}
+	return ret, ttl, nil
+}
