@@ -11,13 +11,14 @@ import (
 
 // running is what bringUp started, for the summary and for watching crashes.
 type running struct {
-	redis        *framework.Process
-	redisAddr    string
-	cp           *framework.ControlPlane
-	netweave     *framework.Process
-	netweavePort int
-	examples     []string
-	kubeconfigs  map[string]string
+	redis         *framework.Process
+	redisAddr     string
+	cp            *framework.ControlPlane
+	netweave      *framework.Process
+	netweavePort  int
+	examples      []string
+	exampleErrors []error
+	kubeconfigs   map[string]string
 }
 
 func (r *running) processes() []*framework.Process {
@@ -56,8 +57,11 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	if err := framework.WaitForAPIServiceAvailable(ctx, admin, c.timeout); err != nil {
 		return nil, err
 	}
+	if err := framework.WaitForAPIServiceDiscovery(ctx, admin, c.timeout); err != nil {
+		return nil, err
+	}
 
-	if r.examples, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(framework.Admin)); err != nil {
+	if r.examples, r.exampleErrors, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(framework.Admin)); err != nil {
 		return nil, err
 	}
 

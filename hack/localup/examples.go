@@ -10,17 +10,23 @@ import (
 )
 
 // applyExamples applies artifacts/examples/*.yaml in name order (so files can be numbered when
-// one depends on another) and returns the files applied; no examples is not an error.
-func applyExamples(ctx context.Context, dir, kubeconfig string) ([]string, error) {
+// one depends on another). It returns the files applied and one error per file that failed: a
+// broken example should be reported, not take the whole local setup down with it.
+func applyExamples(ctx context.Context, dir, kubeconfig string) (applied []string, failed []error, err error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
-		return nil, fmt.Errorf("list examples: %w", err)
+		return nil, nil, fmt.Errorf("list examples: %w", err)
 	}
 	sort.Strings(files)
 	for _, f := range files {
 		if _, _, err := framework.Kubectl(ctx, kubeconfig, "apply", "-f", f); err != nil {
-			return nil, fmt.Errorf("apply example %s: %w", f, err)
+			if ctx.Err() != nil {
+				return applied, failed, err
+			}
+			failed = append(failed, fmt.Errorf("apply example %s: %w", f, err))
+			continue
 		}
+		applied = append(applied, f)
 	}
-	return files, nil
+	return applied, failed, nil
 }

@@ -20,6 +20,9 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	if len(r.examples) > 0 {
 		fmt.Printf("\napplied %d example file(s) from %s\n", len(r.examples), c.examples)
 	}
+	for _, err := range r.exampleErrors {
+		fmt.Printf("\nWARNING: %v\n", err)
+	}
 	fmt.Printf(`
 Try:
   export KUBECONFIG=%s

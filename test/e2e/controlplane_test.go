@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -54,6 +55,27 @@ func TestControlPlane(t *testing.T) {
 		_, err = cs.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{})
 		if !apierrors.IsForbidden(err) {
 			t.Fatalf("client-go as alice: want 403 Forbidden, got %v", err)
+		}
+	})
+
+	t.Run("client certificates authenticate with their groups", func(t *testing.T) {
+		cert, err := cp.IssueClientCert("carol", "o2-readers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := cp.RESTConfig(framework.Admin)
+		cfg.BearerToken = ""
+		cfg.CertData, cfg.KeyData = cert.CertPEM, cert.KeyPEM
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := review.Status.UserInfo; u.Username != "carol" || !slices.Contains(u.Groups, "o2-readers") {
+			t.Fatalf("whoami with carol's certificate: got %+v", u)
 		}
 	})
 
@@ -126,6 +148,17 @@ func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPla
 		t.Fatal(err)
 	}
 	t.Logf("APIService Available %s after registration", time.Since(start).Round(100*time.Millisecond))
+	if err := framework.WaitForAPIServiceDiscovery(ctx, adminCfg, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("o2ims.oran.org/v1alpha1 in discovery %s after registration", time.Since(start).Round(100*time.Millisecond))
+	out, _, err := framework.Kubectl(ctx, cp.Kubeconfig(framework.Admin), "api-resources", "--api-group=o2ims.oran.org", "-o", "name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(out) != "resourcepools.o2ims.oran.org" {
+		t.Fatalf("kubectl api-resources --api-group=o2ims.oran.org: got %q", out)
+	}
 
 	for _, user := range []string{framework.Admin, framework.Alice} {
 		out, _, err := framework.Kubectl(ctx, cp.Kubeconfig(user), "get", "--raw", "/apis/o2ims.oran.org/v1alpha1")

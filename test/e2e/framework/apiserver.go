@@ -88,6 +88,7 @@ func kubeAPIServerArgs(c kubeAPIServerConfig, port int, certDir string) []string
 		"--service-account-signing-key-file=" + c.pki.serviceAccountKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--token-auth-file=" + c.tokenFile,
+		"--client-ca-file=" + c.pki.clientCA,
 		"--authorization-mode=RBAC",
 		"--endpoint-reconciler-type=none",
 		"--disable-admission-plugins=ServiceAccount",

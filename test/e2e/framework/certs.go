@@ -57,9 +57,11 @@ type leaf struct {
 
 type leafSpec struct {
 	commonName string
-	dnsNames   []string
-	ips        []net.IP
-	usage      x509.ExtKeyUsage
+	// organizations become group names when kube-apiserver authenticates a client certificate.
+	organizations []string
+	dnsNames      []string
+	ips           []net.IP
+	usage         x509.ExtKeyUsage
 }
 
 func (ca *certAuthority) issue(s leafSpec) (*leaf, error) {
@@ -71,6 +73,7 @@ func (ca *certAuthority) issue(s leafSpec) (*leaf, error) {
 	if err != nil {
 		return nil, err
 	}
+	tmpl.Subject.Organization = s.organizations
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{s.usage}
 	tmpl.DNSNames = s.dnsNames

@@ -33,6 +33,7 @@ type ControlPlane struct {
 	Serving ServingCert
 
 	users      map[string]user
+	clientCA   *certAuthority
 	removeDir  bool
 	kubeconfig map[string]string
 }
@@ -72,6 +73,7 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 		return cp, fmt.Errorf("start control plane: %w", err)
 	}
 	cp.Serving = pki.serving
+	cp.clientCA = pki.clientCAKeys
 	users, err := newUsers()
 	if err != nil {
 		return cp, fmt.Errorf("start control plane: %w", err)

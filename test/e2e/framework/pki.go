@@ -25,6 +25,8 @@ type ServingCert struct {
 
 // pkiFiles are the files kube-apiserver is pointed at.
 type pkiFiles struct {
+	clientCA             string
+	clientCAKeys         *certAuthority
 	frontProxyCA         string
 	frontProxyClientCert string
 	frontProxyClientKey  string
@@ -34,6 +36,7 @@ type pkiFiles struct {
 
 func writePKI(dir string) (*pkiFiles, error) {
 	f := &pkiFiles{
+		clientCA:             filepath.Join(dir, "client-ca.crt"),
 		frontProxyCA:         filepath.Join(dir, "front-proxy-ca.crt"),
 		frontProxyClientCert: filepath.Join(dir, "front-proxy-client.crt"),
 		frontProxyClientKey:  filepath.Join(dir, "front-proxy-client.key"),
@@ -43,6 +46,18 @@ func writePKI(dir string) (*pkiFiles, error) {
 			KeyFile:  filepath.Join(dir, "aggregated-serving.key"),
 		},
 	}
+
+	// Without --client-ca-file, extension-apiserver-authentication lacks client-ca-file and
+	// aggregated servers log an error every few seconds; it also lets tests authenticate with
+	// client certificates (IssueClientCert), as SMOs do against the O2 face.
+	clientCA, err := newCertAuthority("netweave-e2e-client-ca")
+	if err != nil {
+		return nil, fmt.Errorf("client CA: %w", err)
+	}
+	if err := writeFile(f.clientCA, clientCA.certPEM, 0o644); err != nil {
+		return nil, err
+	}
+	f.clientCAKeys = clientCA
 
 	frontProxyCA, err := newCertAuthority("netweave-e2e-front-proxy-ca")
 	if err != nil {
