@@ -695,7 +695,7 @@ func schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref common.ReferenceCallback
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "O2Resource is an O2-IMS Resource (a node, a disk, a NIC), served as the API resource \"resources\". The Go type and the kind carry the O2 prefix only because code-generator's listers need a function named Resource in this package.",
+				Description: "O2Resource is an O2-IMS Resource (a node, a disk, a NIC): kind Resource, API resource \"resources\". Only the Go type carries the O2 prefix, because code-generator's listers need a function named Resource in this package. Generated apply configurations name the kind after the Go type, so set WithKind(\"Resource\") on them.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"kind": {

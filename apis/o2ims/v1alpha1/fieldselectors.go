@@ -13,7 +13,7 @@ var SelectableFields = map[string][]string{
 	"OCloud":                {"spec.oCloudId"},
 	"ResourceType":          {"spec.resourceTypeId", "spec.resourceKind", "spec.resourceClass"},
 	"ResourcePool":          {"spec.resourcePoolId", "spec.oCloudSiteId", "spec.globalLocationId"},
-	"O2Resource":            {"spec.resourceId", "spec.resourcePoolId", "spec.resourceTypeId", "spec.globalAssetId", "status.operationalState"},
+	"Resource":              {"spec.resourceId", "spec.resourcePoolId", "spec.resourceTypeId", "spec.globalAssetId", "status.operationalState"},
 	"DeploymentManager":     {"spec.deploymentManagerId"},
 	"Location":              {"spec.globalLocationId"},
 	"OCloudSite":            {"spec.oCloudSiteId", "spec.globalLocationId"},

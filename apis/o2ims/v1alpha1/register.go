@@ -36,12 +36,14 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OCloud{}, &OCloudList{},
 		&ResourceType{}, &ResourceTypeList{},
 		&ResourcePool{}, &ResourcePoolList{},
-		&O2Resource{}, &O2ResourceList{},
 		&DeploymentManager{}, &DeploymentManagerList{},
 		&Location{}, &LocationList{},
 		&OCloudSite{}, &OCloudSiteList{},
 		&InventorySubscription{}, &InventorySubscriptionList{},
 	)
+	// The Go type cannot be named Resource (see O2Resource); the kind can.
+	scheme.AddKnownTypeWithName(SchemeGroupVersion.WithKind("Resource"), &O2Resource{})
+	scheme.AddKnownTypeWithName(SchemeGroupVersion.WithKind("ResourceList"), &O2ResourceList{})
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
 }

@@ -193,9 +193,10 @@ const (
 // +resourceName=resources
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
-// O2Resource is an O2-IMS Resource (a node, a disk, a NIC), served as the API resource
-// "resources". The Go type and the kind carry the O2 prefix only because code-generator's
-// listers need a function named Resource in this package.
+// O2Resource is an O2-IMS Resource (a node, a disk, a NIC): kind Resource, API resource
+// "resources". Only the Go type carries the O2 prefix, because code-generator's listers need a
+// function named Resource in this package. Generated apply configurations name the kind after
+// the Go type, so set WithKind("Resource") on them.
 type O2Resource struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

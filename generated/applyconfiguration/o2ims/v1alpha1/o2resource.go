@@ -30,9 +30,10 @@ import (
 // O2ResourceApplyConfiguration represents a declarative configuration of the O2Resource type for use
 // with apply.
 //
-// O2Resource is an O2-IMS Resource (a node, a disk, a NIC), served as the API resource
-// "resources". The Go type and the kind carry the O2 prefix only because code-generator's
-// listers need a function named Resource in this package.
+// O2Resource is an O2-IMS Resource (a node, a disk, a NIC): kind Resource, API resource
+// "resources". Only the Go type carries the O2 prefix, because code-generator's listers need a
+// function named Resource in this package. Generated apply configurations name the kind after
+// the Go type, so set WithKind("Resource") on them.
 type O2ResourceApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`

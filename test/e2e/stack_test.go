@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/test/redisserver"
+)
+
+// stack is the whole product on loopback: etcd, kube-apiserver, Redis and netweave registered
+// through its APIService, with netweave running as its own ServiceAccount under the RBAC in
+// artifacts/deploy.
+type stack struct {
+	cp       *framework.ControlPlane
+	redis    *redisserver.Server
+	netweave *framework.Process
+	port     int
+	root     string
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := framework.OutputBinary("netweave")
+	if err != nil {
+		t.Fatalf("%v (run 'make test-e2e', which builds it)", err)
+	}
+	s := &stack{root: root}
+	s.cp = framework.StartControlPlaneForTest(t, framework.Options{})
+	s.redis = redisserver.Start(t)
+	admin := s.cp.Kubeconfig(framework.Admin)
+
+	for _, f := range []string{"00-namespace.yaml", "10-serviceaccount.yaml", "20-rbac-server.yaml", "30-rbac-users.yaml"} {
+		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
+			t.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
+		}
+	}
+	kubeconfig := s.serviceAccountKubeconfig(t, ctx)
+
+	s.port, err = framework.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.netweave = framework.StartProcessForTest(t, framework.ProcessOptions{
+		Name: "netweave",
+		Argv: []string{bin,
+			"--bind-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(s.port),
+			"--tls-cert-file=" + s.cp.Serving.CertFile,
+			"--tls-private-key-file=" + s.cp.Serving.KeyFile,
+			"--kubeconfig=" + kubeconfig,
+			"--authentication-kubeconfig=" + kubeconfig,
+			"--authorization-kubeconfig=" + kubeconfig,
+			"--redis-address=" + s.redis.Addr(),
+			"--redis-key-prefix=e2e",
+			"-v=2",
+		},
+		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
+	})
+	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
+		t.Fatal(err)
+	}
+	if err := framework.WaitForAPIServiceAvailable(ctx, s.cp.RESTConfig(framework.Admin), 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// serviceAccountKubeconfig writes a kubeconfig for the netweave ServiceAccount, so the server
+// runs with exactly the permissions artifacts/deploy grants it, not as an admin.
+func (s *stack) serviceAccountKubeconfig(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	admin := s.cp.Kubeconfig(framework.Admin)
+	token, stderr, err := framework.Kubectl(ctx, admin, "create", "token", "netweave", "-n", "o2ims-system", "--duration=6h")
+	if err != nil {
+		t.Fatalf("create token: %v: %s", err, stderr)
+	}
+	cfg, err := clientcmd.LoadFromFile(admin)
+	if err != nil {
+		t.Fatalf("load admin kubeconfig: %v", err)
+	}
+	var cluster *clientcmdapi.Cluster
+	for _, c := range cfg.Clusters {
+		cluster = c
+	}
+	out := clientcmdapi.NewConfig()
+	out.Clusters["local"] = cluster
+	out.AuthInfos["netweave"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
+	out.Contexts["netweave"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "netweave"}
+	out.CurrentContext = "netweave"
+	path := filepath.Join(s.cp.Dir, "netweave.kubeconfig")
+	if err := clientcmd.WriteToFile(*out, path); err != nil {
+		t.Fatalf("write netweave kubeconfig: %v", err)
+	}
+	return path
+}
+
+// kubectl runs kubectl as user and fails the test on error.
+func (s *stack) kubectl(t *testing.T, user string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, stderr, err := framework.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, stderr)
+	}
+	return out
+}
+
+// kubectlErr runs kubectl as user and returns its stderr, failing the test if it succeeds.
+func (s *stack) kubectlErr(t *testing.T, user string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, stderr, err := framework.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
+	if err == nil {
+		t.Fatalf("kubectl %s: want an error, got\n%s", strings.Join(args, " "), out)
+	}
+	return stderr
+}
+
+// kubectlApply pipes a manifest into kubectl apply (or whatever verb args name).
+func (s *stack) kubectlStdin(t *testing.T, user, manifest string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return framework.KubectlWithInput(ctx, s.cp.Kubeconfig(user), strings.NewReader(manifest), args...)
+}
+
+// eventually polls cond until it returns nil or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		last = cond()
+		return last == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("%s: not true after %s: %v", what, timeout, last)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
