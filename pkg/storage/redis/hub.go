@@ -39,12 +39,10 @@ type hub struct {
 	pos int64
 	// done is closed when the current reader loop exits.
 	done chan struct{}
-
-	progress chan struct{}
 }
 
 func newHub(s *Store) *hub {
-	return &hub{s: s, subs: map[*watchChan]struct{}{}, progress: make(chan struct{}, 1)}
+	return &hub{s: s, subs: map[*watchChan]struct{}{}}
 }
 
 // subscribe registers w and returns the revision after which the hub will
@@ -86,10 +84,20 @@ func (h *hub) unsubscribe(w *watchChan) {
 	}
 }
 
+// requestProgress answers a progress request right away instead of waiting
+// for the reader's next poll, so callers such as a cache waiting to catch up
+// with a consistent read are not delayed by the XREAD block timeout.
+// deliver drops anything the reader already handed out, so racing with it is
+// harmless.
 func (h *hub) requestProgress() {
-	select {
-	case h.progress <- struct{}{}:
-	default:
+	h.mu.Lock()
+	running := h.running && !h.closed
+	h.mu.Unlock()
+	if !running {
+		return
+	}
+	if err := h.sendProgress(); err != nil && h.s.ctx.Err() == nil {
+		h.s.logger().V(2).Info("Progress request failed", "err", err)
 	}
 }
 
@@ -132,13 +140,7 @@ func (h *hub) loop(done chan struct{}) {
 		}
 		h.deliver(changes, 0)
 
-		progressDue := time.Since(lastProgress) >= s.cfg.ProgressInterval
-		select {
-		case <-h.progress:
-			progressDue = true
-		default:
-		}
-		if progressDue && h.wantsProgress() {
+		if time.Since(lastProgress) >= s.cfg.ProgressInterval && h.wantsProgress() {
 			lastProgress = time.Now()
 			if err := h.sendProgress(); err != nil {
 				h.failAll(fmt.Errorf("redis storage watch progress: %w", err))
@@ -231,17 +233,28 @@ func (h *hub) deliver(changes []change, bookmark int64) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for w := range h.subs {
-		w.enqueueChanges(changes)
-		if bookmark > 0 && w.progressNotify {
-			w.enqueue(hubItem{bookmark: bookmark})
-		}
+	// The reader and progress requests both deliver; whatever is at or
+	// below pos was already handed out.
+	skip := 0
+	for skip < len(changes) && changes[skip].rev <= h.pos {
+		skip++
 	}
-	if n := len(changes); n > 0 && changes[n-1].rev > h.pos {
+	changes = changes[skip:]
+	if n := len(changes); n > 0 {
+		for w := range h.subs {
+			w.enqueueChanges(changes)
+		}
 		h.pos = changes[n-1].rev
 	}
-	if bookmark > h.pos {
+	// A bookmark promises nothing at or below it is still to come, so it
+	// may never trail an event already delivered.
+	if bookmark > 0 && bookmark >= h.pos {
 		h.pos = bookmark
+		for w := range h.subs {
+			if w.progressNotify {
+				w.enqueue(hubItem{bookmark: bookmark})
+			}
+		}
 	}
 }
 

@@ -1,0 +1,171 @@
+// Package cache is a watch-driven read cache in front of a storage.Interface.
+//
+// One watch per resource keeps an in-memory copy of every object. Get and
+// GetList are answered from memory when the requested resourceVersion
+// semantics allow it; consistent reads (resourceVersion "") first learn the
+// store's current revision — one small request shared by every read that
+// arrived meanwhile — and wait until the watch has caught up to it. Reads the
+// cache cannot answer (exact past revisions, continue tokens) and all writes
+// and watches go to the wrapped store.
+//
+// The upstream cacher is tied to etcd (feature checks, progress-notify
+// plumbing), which is why netweave carries this smaller cache.
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/storage"
+)
+
+// Defaults applied by Config.
+const (
+	DefaultFreshnessTimeout = 3 * time.Second
+)
+
+// Config describes the cache of one resource.
+type Config struct {
+	// Storage is the store being cached.
+	Storage storage.Interface
+	// ResourcePrefix is the key every object of the resource lives under,
+	// e.g. "/pods"; the cache watches it recursively.
+	ResourcePrefix string
+	// KeyFunc returns the storage key of an object, as the registry computes
+	// it. Objects must be stored under exactly this key.
+	KeyFunc func(runtime.Object) (string, error)
+	// NewFunc returns an empty object of the resource.
+	NewFunc func() runtime.Object
+	// NewListFunc returns an empty list of the resource.
+	NewListFunc func() runtime.Object
+	// GroupResource labels metrics and logs.
+	GroupResource schema.GroupResource
+	// FreshnessTimeout bounds how long a read waits for the cache to reach
+	// the revision it needs before falling back to the store.
+	FreshnessTimeout time.Duration
+}
+
+// Cache implements storage.Interface.
+type Cache struct {
+	storage.Interface
+	cfg      Config
+	prefix   string
+	revFetch *batcher
+
+	mu sync.RWMutex
+	// cond is broadcast whenever rev or ready changes.
+	cond  *sync.Cond
+	ready bool
+	rev   uint64
+	items map[string]runtime.Object
+	// keys is items' keys in order, for prefix scans and continue tokens.
+	keys []string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+var _ storage.Interface = (*Cache)(nil)
+
+// New starts a cache; Stop ends its watch.
+func New(cfg Config) (*Cache, error) {
+	if cfg.Storage == nil || cfg.KeyFunc == nil || cfg.NewFunc == nil || cfg.NewListFunc == nil {
+		return nil, errors.New("cache: Storage, KeyFunc, NewFunc and NewListFunc are required")
+	}
+	if cfg.ResourcePrefix == "" {
+		return nil, errors.New("cache: ResourcePrefix is required")
+	}
+	if cfg.FreshnessTimeout <= 0 {
+		cfg.FreshnessTimeout = DefaultFreshnessTimeout
+	}
+	c := &Cache{
+		Interface: cfg.Storage,
+		cfg:       cfg,
+		prefix:    cfg.ResourcePrefix,
+		items:     map[string]runtime.Object{},
+		done:      make(chan struct{}),
+	}
+	c.cond = sync.NewCond(&c.mu)
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.revFetch = newBatcher(func(ctx context.Context) (uint64, error) {
+		return cfg.Storage.GetCurrentResourceVersion(ctx)
+	})
+	go c.run()
+	return c, nil
+}
+
+// Stop ends the cache's watch. Reads keep working, served by the store.
+func (c *Cache) Stop() {
+	c.cancel()
+	<-c.done
+}
+
+// Ready reports whether the initial state has been loaded.
+func (c *Cache) Ready() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.ready
+}
+
+// GuaranteedUpdate passes through, offering the cached object as the
+// starting point so the common case is a single conditional write; the
+// store retries with a fresh read if the suggestion turns out stale.
+func (c *Cache) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
+	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
+	if cachedExistingObject == nil {
+		cachedExistingObject = c.cachedCopy(key)
+	}
+	return c.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject)
+}
+
+// Delete passes through with the cached object as suggestion, like
+// GuaranteedUpdate.
+func (c *Cache) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
+	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, opts storage.DeleteOptions) error {
+	if cachedExistingObject == nil && !opts.ExpectTransformOrDecodeError {
+		cachedExistingObject = c.cachedCopy(key)
+	}
+	return c.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts)
+}
+
+func (c *Cache) cachedCopy(key string) runtime.Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.ready {
+		return nil
+	}
+	if obj, ok := c.items[key]; ok {
+		return obj.DeepCopyObject()
+	}
+	return nil
+}
+
+// apply records one change; callers hold c.mu.
+func (c *Cache) apply(obj runtime.Object, deleted bool) error {
+	key, err := c.cfg.KeyFunc(obj)
+	if err != nil {
+		return fmt.Errorf("cache: computing key: %w", err)
+	}
+	i := sort.SearchStrings(c.keys, key)
+	present := i < len(c.keys) && c.keys[i] == key
+	switch {
+	case deleted && present:
+		delete(c.items, key)
+		c.keys = append(c.keys[:i], c.keys[i+1:]...)
+	case !deleted:
+		c.items[key] = obj
+		if !present {
+			c.keys = append(c.keys, "")
+			copy(c.keys[i+1:], c.keys[i:])
+			c.keys[i] = key
+		}
+	}
+	return nil
+}

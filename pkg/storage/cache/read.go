@@ -1,0 +1,175 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/conversion"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/features"
+	"k8s.io/apiserver/pkg/storage"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+)
+
+// minimumRevision turns a read's resourceVersion into the revision the cache
+// must have reached. "" is a consistent read: the store's current revision,
+// fetched once per batch of concurrent readers.
+func (c *Cache) minimumRevision(ctx context.Context, resourceVersion string) (uint64, error) {
+	switch resourceVersion {
+	case "":
+		return c.revFetch.get(ctx)
+	case "0":
+		return 0, nil
+	}
+	rv, err := c.Interface.Versioner().ParseResourceVersion(resourceVersion)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.RLock()
+	fresh := c.ready && c.rev >= rv
+	c.mu.RUnlock()
+	if fresh {
+		return rv, nil
+	}
+	// A revision the store has not reached yet is the store's to reject
+	// (504 with Retry-After); waiting for it here would only add latency.
+	current, err := c.revFetch.get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if rv > current {
+		return 0, errAheadOfStore
+	}
+	return rv, nil
+}
+
+var errAheadOfStore = errors.New("requested resourceVersion is newer than the store")
+
+// Get implements storage.Interface.
+func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, out runtime.Object) error {
+	preparedKey, err := storage.PrepareKey(c.prefix, key, false)
+	if err != nil {
+		return err
+	}
+	need, err := c.minimumRevision(ctx, opts.ResourceVersion)
+	if err != nil || !c.waitFor(ctx, need) {
+		recordMiss("get", c.cfg.GroupResource)
+		return c.Interface.Get(ctx, key, opts, out)
+	}
+	c.mu.RLock()
+	obj, found := c.items[preparedKey]
+	c.mu.RUnlock()
+	recordHit("get", c.cfg.GroupResource)
+	if !found {
+		if opts.IgnoreNotFound {
+			return runtime.SetZeroValue(out)
+		}
+		return storage.NewKeyNotFoundError(preparedKey, 0)
+	}
+	return copyInto(obj, out)
+}
+
+// GetList implements storage.Interface.
+func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
+	keyPrefix, err := storage.PrepareKey(c.prefix, key, opts.Recursive)
+	if err != nil {
+		return err
+	}
+	withRev, continueKey, err := storage.ValidateListOptions(keyPrefix, c.Interface.Versioner(), opts)
+	if err != nil {
+		return err
+	}
+	// Exact revisions and continuations need history the cache lacks.
+	if withRev != 0 || continueKey != "" {
+		recordMiss("list", c.cfg.GroupResource)
+		return c.Interface.GetList(ctx, key, opts, listObj)
+	}
+	need, err := c.minimumRevision(ctx, opts.ResourceVersion)
+	if err != nil || !c.waitFor(ctx, need) {
+		recordMiss("list", c.cfg.GroupResource)
+		return c.Interface.GetList(ctx, key, opts, listObj)
+	}
+	recordHit("list", c.cfg.GroupResource)
+
+	listPtr, err := meta.GetItemsPtr(listObj)
+	if err != nil {
+		return err
+	}
+	v, err := conversion.EnforcePtr(listPtr)
+	if err != nil || v.Kind() != reflect.Slice {
+		return fmt.Errorf("need ptr to slice: %v", err)
+	}
+	pred := opts.Predicate
+	paging := pred.Limit > 0
+
+	c.mu.RLock()
+	rev := c.rev
+	var keys []string
+	if opts.Recursive {
+		first := sort.SearchStrings(c.keys, keyPrefix)
+		last := first
+		for last < len(c.keys) && strings.HasPrefix(c.keys[last], keyPrefix) {
+			last++
+		}
+		keys = c.keys[first:last]
+	} else if _, ok := c.items[keyPrefix]; ok {
+		keys = []string{keyPrefix}
+	}
+	objs := make([]runtime.Object, len(keys))
+	for i, k := range keys {
+		objs[i] = c.items[k]
+	}
+	c.mu.RUnlock()
+
+	var lastKey string
+	hasMore := false
+	for i, obj := range objs {
+		if paging && int64(v.Len()) >= pred.Limit {
+			hasMore = true
+			break
+		}
+		lastKey = keys[i]
+		if matched, err := pred.Matches(obj); err != nil || !matched {
+			continue
+		}
+		copied := obj.DeepCopyObject()
+		v.Set(reflect.Append(v, reflect.ValueOf(copied).Elem()))
+	}
+	continueValue, remaining, err := storage.PrepareContinueToken(lastKey, keyPrefix, int64(rev), int64(len(keys)), hasMore, opts)
+	if err != nil {
+		return err
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+	}
+	if err := c.Interface.Versioner().UpdateList(listObj, rev, continueValue, remaining); err != nil {
+		return err
+	}
+	if utilfeature.DefaultFeatureGate.Enabled(features.ShardedListAndWatch) {
+		pred.SetShardInfoOnList(listObj)
+	}
+	return nil
+}
+
+// copyInto deep-copies a cached object into the caller's object so callers
+// can never mutate the cache.
+func copyInto(obj, out runtime.Object) error {
+	outVal, err := conversion.EnforcePtr(out)
+	if err != nil {
+		return fmt.Errorf("unable to convert output object to pointer: %w", err)
+	}
+	objVal, err := conversion.EnforcePtr(obj.DeepCopyObject())
+	if err != nil {
+		return err
+	}
+	if !objVal.Type().AssignableTo(outVal.Type()) {
+		return fmt.Errorf("cached %v cannot be stored in %v", objVal.Type(), outVal.Type())
+	}
+	outVal.Set(objVal)
+	return nil
+}
