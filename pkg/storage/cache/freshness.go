@@ -22,9 +22,11 @@ type batcher struct {
 }
 
 type fetchCall struct {
-	done chan struct{}
-	rev  uint64
-	err  error
+	// joined counts the callers sharing this fetch (observability, tests).
+	joined int
+	done   chan struct{}
+	rev    uint64
+	err    error
 }
 
 func newBatcher(fetch func(context.Context) (uint64, error)) *batcher {
@@ -37,6 +39,7 @@ func (b *batcher) get(ctx context.Context) (uint64, error) {
 		b.next = &fetchCall{done: make(chan struct{})}
 	}
 	call := b.next
+	call.joined++
 	if !b.running {
 		b.running = true
 		go b.loop()
@@ -48,6 +51,16 @@ func (b *batcher) get(ctx context.Context) (uint64, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+}
+
+// pending reports how many callers wait for the fetch that has not started.
+func (b *batcher) pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.next == nil {
+		return 0
+	}
+	return b.next.joined
 }
 
 func (b *batcher) loop() {
