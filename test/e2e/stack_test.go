@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -153,13 +152,4 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() er
 	if err != nil {
 		t.Fatalf("%s: not true after %s: %v", what, timeout, last)
 	}
-}
-
-func mustRead(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -1,0 +1,72 @@
+# netweave: `make run` brings the product up on this machine; `make test` proves it.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO            ?= go
+BIN           := _output/bin
+STATICCHECK   := $(BIN)/staticcheck-v0.8.2
+# Unit tests need no servers; integration tests start redis-server; e2e starts the whole stack.
+UNIT_PKGS        = $(shell $(GO) list ./... | grep -v -e /test/ -e /pkg/storage/)
+INTEGRATION_PKGS = ./pkg/storage/... ./test/integration/...
+E2E_PKGS         = ./test/e2e/...
+GOTEST_FLAGS  ?= -count=1
+
+.PHONY: all build run test test-unit test-integration test-e2e verify fmt vet staticcheck \
+	verify-codegen update-codegen deps bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/netweave ./cmd/netweave
+
+## run: start Redis, etcd, kube-apiserver and netweave on loopback with the examples applied.
+run:
+	hack/local-up.sh
+
+## deps: everything the tests need that is not Go code in this module (redis-server from apt,
+## kube-apiserver and etcd built from the Go module proxy, cached under _output/).
+deps:
+	hack/build-control-plane.sh
+
+test: verify test-unit test-integration test-e2e
+
+test-unit:
+	$(GO) test $(GOTEST_FLAGS) $(UNIT_PKGS)
+
+test-integration:
+	hack/build-control-plane.sh redis
+	$(GO) test $(GOTEST_FLAGS) $(INTEGRATION_PKGS)
+
+test-e2e: deps build
+	$(GO) test $(GOTEST_FLAGS) -timeout 20m $(E2E_PKGS)
+
+verify: fmt vet staticcheck verify-codegen
+
+fmt:
+	@out=$$(git ls-files -co --exclude-standard '*.go' | grep -v '^generated/' | xargs gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	mkdir -p $(BIN)
+	GOBIN=$(CURDIR)/$(BIN)/.staticcheck $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	mv $(BIN)/.staticcheck/staticcheck $@
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) $$($(GO) list ./... | grep -v /generated/)
+
+verify-codegen:
+	hack/verify-codegen.sh
+
+update-codegen:
+	hack/update-codegen.sh
+
+## bench: storage benchmarks (Redis and the embedded etcd3 store on the same workload).
+bench:
+	hack/build-control-plane.sh redis
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/storage/...
+
+clean:
+	rm -rf _output
