@@ -1,0 +1,39 @@
+// Package fuzzer fills O2 objects with random but valid content for round-trip tests.
+package fuzzer
+
+import (
+	"encoding/json"
+
+	runtimeserializer "k8s.io/apimachinery/pkg/runtime/serializer"
+	"sigs.k8s.io/randfill"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+)
+
+// Funcs returns the fuzzer functions of the o2ims group: extension values must be JSON, which
+// random bytes are not.
+func Funcs(runtimeserializer.CodecFactory) []interface{} {
+	return []interface{}{
+		func(j *o2ims.JSON, c randfill.Continue) {
+			var v interface{}
+			switch c.Intn(4) {
+			case 0:
+				v = c.String(0)
+			case 1:
+				v = c.Int63()
+			case 2:
+				v = map[string]interface{}{c.String(0): []interface{}{c.Bool(), c.String(0)}}
+			default:
+				v = nil
+			}
+			raw, err := json.Marshal(v)
+			if err != nil {
+				panic(err)
+			}
+			if string(raw) == "null" {
+				raw = nil
+			}
+			j.Raw = raw
+		},
+	}
+}
