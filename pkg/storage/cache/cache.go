@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,6 +67,11 @@ type Cache struct {
 	items map[string]runtime.Object
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
+
+	// lastWrite is the newest revision produced by a write through this
+	// cache. Every read waits for it, so a client always reads its own
+	// writes from this server, even with resourceVersion=0.
+	lastWrite atomic.Uint64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -122,7 +128,33 @@ func (c *Cache) GuaranteedUpdate(ctx context.Context, key string, destination ru
 	if cachedExistingObject == nil {
 		cachedExistingObject = c.cachedCopy(key)
 	}
-	return c.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject)
+	err := c.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject)
+	if err == nil {
+		c.noteWrite(destination)
+	}
+	return err
+}
+
+// Create passes through and remembers the write's revision.
+func (c *Cache) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
+	err := c.Interface.Create(ctx, key, obj, out, ttl)
+	if err == nil && out != nil {
+		c.noteWrite(out)
+	}
+	return err
+}
+
+func (c *Cache) noteWrite(obj runtime.Object) {
+	rv, err := c.Interface.Versioner().ObjectResourceVersion(obj)
+	if err != nil {
+		return
+	}
+	for {
+		cur := c.lastWrite.Load()
+		if rv <= cur || c.lastWrite.CompareAndSwap(cur, rv) {
+			return
+		}
+	}
 }
 
 // Delete passes through with the cached object as suggestion, like
@@ -132,7 +164,11 @@ func (c *Cache) Delete(ctx context.Context, key string, out runtime.Object, prec
 	if cachedExistingObject == nil && !opts.ExpectTransformOrDecodeError {
 		cachedExistingObject = c.cachedCopy(key)
 	}
-	return c.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts)
+	err := c.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts)
+	if err == nil && !opts.ExpectTransformOrDecodeError {
+		c.noteWrite(out)
+	}
+	return err
 }
 
 func (c *Cache) cachedCopy(key string) runtime.Object {

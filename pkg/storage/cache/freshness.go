@@ -86,14 +86,25 @@ func (b *batcher) loop() {
 // writes only learns about newer revisions that way. It returns false when
 // the deadline passes or ctx ends, and the caller reads from the store.
 func (c *Cache) waitFor(ctx context.Context, rev uint64) bool {
+	// Our own writes reach the cache as events; only a revision beyond them
+	// (from the store's counter) may need a progress notification, and
+	// asking for one needlessly would move the cache past revisions the
+	// caller did not ask for.
+	lastWrite := c.lastWrite.Load()
+	needProgress := rev > lastWrite
+	if lastWrite > rev {
+		rev = lastWrite
+	}
 	c.mu.RLock()
 	ok := c.ready && c.rev >= rev
 	c.mu.RUnlock()
 	if ok {
 		return true
 	}
-	if err := c.Interface.RequestWatchProgress(ctx); err != nil {
-		return false
+	if needProgress {
+		if err := c.Interface.RequestWatchProgress(ctx); err != nil {
+			return false
+		}
 	}
 	deadline := time.Now().Add(c.cfg.FreshnessTimeout)
 	// sync.Cond cannot select on a context, so a timer broadcasts to wake
