@@ -27,6 +27,8 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
+	storagecache "github.com/netweave-io/netweave/pkg/storage/cache"
+	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
 // ExtraConfig is what netweave adds to a generic server's configuration.
@@ -55,6 +57,8 @@ type Server struct {
 
 // Complete fills in defaults.
 func (c *Config) Complete() CompletedConfig {
+	redisstore.Register()
+	storagecache.Register()
 	c.GenericConfig.RESTOptionsGetter = restOptionsGetter{storage: c.ExtraConfig.Storage}
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/client-go/tools/cache"
 
+	storagecache "github.com/netweave-io/netweave/pkg/storage/cache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
@@ -47,7 +48,7 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runti
 }
 
 func (g restOptionsGetter) decorate(config *storagebackend.ConfigForResource, resourcePrefix string,
-	_ func(obj runtime.Object) (string, error), newFunc, newListFunc func() runtime.Object,
+	keyFunc func(obj runtime.Object) (string, error), newFunc, newListFunc func() runtime.Object,
 	_ storage.AttrFunc, _ storage.IndexerFuncs, _ *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
 	store, err := redisstore.New(redisstore.Config{
 		Client:         g.storage.Client,
@@ -62,5 +63,23 @@ func (g restOptionsGetter) decorate(config *storagebackend.ConfigForResource, re
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)
 	}
-	return store, store.Close, nil
+	// Reads are served from a watch-fed copy in memory, so repeated GETs and LISTs do not each
+	// cost a Redis round trip; writes and watches go to the store.
+	cached, err := storagecache.New(storagecache.Config{
+		Storage:        store,
+		ResourcePrefix: resourcePrefix,
+		KeyFunc:        keyFunc,
+		NewFunc:        newFunc,
+		NewListFunc:    newListFunc,
+		GroupResource:  config.GroupResource,
+	})
+	if err != nil {
+		store.Close()
+		return nil, nil, fmt.Errorf("read cache for %s: %w", config.GroupResource, err)
+	}
+	destroy := func() {
+		cached.Stop()
+		store.Close()
+	}
+	return cached, destroy, nil
 }

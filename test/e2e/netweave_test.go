@@ -257,6 +257,7 @@ spec:
 		}
 	})
 
+	t.Run("metrics, health and OpenAPI", func(t *testing.T) { testMetricsAndOpenAPI(t, s) })
 	t.Run("bad input", func(t *testing.T) { testBadInput(t, s) })
 	t.Run("tenants see only their namespace", func(t *testing.T) { testTenancy(t, s) })
 	t.Run("objects survive a restart of netweave", func(t *testing.T) {

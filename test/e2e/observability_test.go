@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// testMetricsAndOpenAPI reads /metrics straight from netweave with a client certificate (as a
+// Prometheus scraper bound to a metrics ClusterRole would) and the aggregated OpenAPI through
+// kube-apiserver.
+func testMetricsAndOpenAPI(t *testing.T, s *stack) {
+	cert, err := s.cp.IssueClientCert("scraper", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCert, err := cert.TLSCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.cp.Serving.CABundle)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, ServerName: "localhost", Certificates: []tls.Certificate{tlsCert}, MinVersion: tls.VersionTLS13,
+	}}}
+	get := func(path string) (int, string) {
+		resp, err := client.Get("https://127.0.0.1:" + strconv.Itoa(s.port) + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+
+	// Reads served from the cache must show up as hits.
+	s.kubectl(t, framework.Admin, "get", "resourcepools", "-n", demoNS)
+	code, body := get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d %s", code, body)
+	}
+	for _, want := range []string{
+		`netweave_storage_cache_hits_total{`,
+		`netweave_redis_storage_request_duration_seconds_bucket{`,
+		`resource="resourcepools"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, path := range []string{"/livez", "/healthz", "/readyz?verbose"} {
+		if code, body := get(path); code != http.StatusOK {
+			t.Errorf("%s: %d %s", path, code, body)
+		} else if path == "/readyz?verbose" && !strings.Contains(body, "[+]redis ok") {
+			t.Errorf("/readyz lacks the redis check:\n%s", body)
+		}
+	}
+
+	for _, path := range []string{"/openapi/v2", "/openapi/v3/apis/o2ims.oran.org/v1alpha1"} {
+		out := s.kubectl(t, framework.Admin, "get", "--raw", path)
+		if !strings.Contains(out, "resourcePoolId") || !strings.Contains(out, `"x-kubernetes-group-version-kind"`) {
+			t.Errorf("%s lacks the o2ims definitions", path)
+		}
+	}
+	// TLS 1.2 is refused: the listener defaults to TLS 1.3.
+	old := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, ServerName: "localhost", MaxVersion: tls.VersionTLS12,
+	}}}
+	if resp, err := old.Get("https://127.0.0.1:" + strconv.Itoa(s.port) + "/livez"); err == nil {
+		resp.Body.Close()
+		t.Error("a TLS 1.2 client was served; want TLS 1.3 only by default")
+	}
+}
