@@ -28,7 +28,9 @@ func poolKind() *Kind {
 		ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.ResourcePool).Spec.ResourcePoolID },
 		IDPath:      field.NewPath("spec", "resourcePoolId"),
 		NewID:       func() string { return newID },
-		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateResourcePool(obj.(*o2ims.ResourcePool)) },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validation.ValidateResourcePool(obj.(*o2ims.ResourcePool))
+		},
 		Status: &StatusHandling{ValidateStatus: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateResourcePoolStatus(&obj.(*o2ims.ResourcePool).Status)
 		}},
