@@ -1,0 +1,42 @@
+package model
+
+import "strconv"
+
+// APIVersion is one entry of APIVersions.
+type APIVersion struct {
+	Version string `json:"version"`
+}
+
+// APIVersions is the body of GET {apiRoot}/{apiName}/api_versions and
+// GET {apiRoot}/{apiName}/v{N}/api_versions (common schema APIVersions).
+type APIVersions struct {
+	// URIPrefix follows ETSI SOL013 and pti-o2: the apiRoot is part of it, so a tenant's
+	// apiRoot yields the tenant's prefix.
+	URIPrefix   string       `json:"uriPrefix"`
+	APIVersions []APIVersion `json:"apiVersions"`
+}
+
+// InventoryAPIVersions is the body of {apiRoot}/o2ims-infrastructureInventory/api_versions:
+// every served version, under the prefix {apiRoot}/o2ims-infrastructureInventory. apiRoot has
+// no trailing slash ("" for the root of the host).
+func InventoryAPIVersions(apiRoot string) APIVersions {
+	out := APIVersions{URIPrefix: apiRoot + "/" + APIName}
+	for _, major := range Versions() {
+		out.APIVersions = append(out.APIVersions, APIVersion{Version: VersionString(major)})
+	}
+	return out
+}
+
+// InventoryMajorAPIVersions is the body of {apiRoot}/o2ims-infrastructureInventory/v{major}/
+// api_versions: the versions of that major version. ok is false for a major version we do not
+// serve (the route answers 404 then).
+func InventoryMajorAPIVersions(apiRoot string, major int) (versions APIVersions, ok bool) {
+	v := VersionString(major)
+	if v == "" {
+		return APIVersions{}, false
+	}
+	return APIVersions{
+		URIPrefix:   apiRoot + "/" + APIName + "/v" + strconv.Itoa(major),
+		APIVersions: []APIVersion{{Version: v}},
+	}, true
+}

@@ -1,0 +1,112 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// NilUUID stands for an unset required attribute of format uuid.
+const NilUUID = "00000000-0000-0000-0000-000000000000"
+
+// uuidOrNil returns id, or the nil UUID when it is empty, for required uuid attributes.
+func uuidOrNil(id string) string {
+	if id == "" {
+		return NilUUID
+	}
+	return id
+}
+
+// extensionsObject decodes every value of ext into a fresh map; it is {} when ext is empty,
+// because several schemas require the object.
+func extensionsObject(ext v1alpha1.Extensions) map[string]any {
+	out := make(map[string]any, len(ext))
+	for k, v := range ext {
+		out[k] = decodeValue(v.Raw)
+	}
+	return out
+}
+
+// stringValuesObject is extensionsObject for the v1 schemas that declare string values
+// (DeploymentManager capabilities and capacity): JSON strings are decoded, any other value is
+// given as its compact JSON text, which keeps the information and still validates.
+func stringValuesObject(ext v1alpha1.Extensions) map[string]any {
+	out := make(map[string]any, len(ext))
+	for k, v := range ext {
+		if len(v.Raw) > 0 && v.Raw[0] == '"' {
+			if s, ok := decodeValue(v.Raw).(string); ok {
+				out[k] = s
+				continue
+			}
+		}
+		out[k] = jsonText(v.Raw)
+	}
+	return out
+}
+
+// jsonText is the compact JSON text of raw ("null" when empty).
+func jsonText(raw []byte) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
+// decodeValue decodes one raw JSON value as encoding/json would into an any. Scalars, which
+// are most extension values, skip the decoder: the mapping runs for every object of a list.
+func decodeValue(raw []byte) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	switch string(raw) {
+	case "null":
+		return nil
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if s, ok := plainString(raw); ok {
+		return s
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		// Values that came through the API server are valid JSON; only a value built in Go
+		// can get here. Showing its text keeps the rest of the object (and the list) usable.
+		return string(raw)
+	}
+	return v
+}
+
+// plainString returns the content of a JSON string literal that needs no unescaping.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD; leave those to it.
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	return string(inner), true
+}
+
+// stringList copies ss into a []any, [] when empty.
+func stringList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

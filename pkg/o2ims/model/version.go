@@ -1,0 +1,32 @@
+package model
+
+// APIName is the apiName segment of the inventory URIs ({apiRoot}/{apiName}/v{N}/...). The spec
+// document also spells it O2ims_InfrastructureInventory; implementations and the compliance
+// suite use this form.
+const APIName = "o2ims-infrastructureInventory"
+
+// The inventory major versions served.
+const (
+	// Version1 is the spec 7.0 era API (O-RAN SC compliance suite, pti-o2, oran-o2ims before
+	// its v11 rework).
+	Version1 = 1
+	// Version2 is the spec 11 API (oran-o2ims HEAD).
+	Version2 = 2
+)
+
+// Versions returns the served inventory major versions, oldest first.
+func Versions() []int { return []int{Version1, Version2} }
+
+// VersionString is the full version of a major version, as reported by api_versions: the
+// info.version of the OpenAPI description we follow for it, which is also what pti-o2 (1.0.0)
+// and oran-o2ims (2.0.0) report. It returns "" for a major version we do not serve.
+func VersionString(major int) string {
+	switch major {
+	case Version1:
+		return "1.0.0"
+	case Version2:
+		return "2.0.0"
+	default:
+		return ""
+	}
+}
