@@ -1,0 +1,58 @@
+package query
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// parseNumber converts a filter value to a JSON number. NaN and the
+// infinities are rejected because no JSON document can hold them.
+func parseNumber(v string) (float64, bool) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// parseInt converts a filter value written as a plain decimal integer
+// (optional sign, at most 18 digits so it cannot overflow). It exists so
+// that integer attributes compare exactly instead of through float64, and
+// it does the scan by hand because strconv allocates an error on failure —
+// and "1.5" against an integer attribute is not a failure, just a float.
+func parseInt(v string) (int64, bool) {
+	s := v
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// parseBool accepts only the JSON literals, in any case: strconv.ParseBool
+// would also take "1", "t" or "F", which no SMO means as a boolean.
+func parseBool(v string) (bool, bool) {
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true, true
+	case strings.EqualFold(v, "false"):
+		return false, true
+	}
+	return false, false
+}
