@@ -14,7 +14,9 @@
 // are the nil UUID (00000000-0000-0000-0000-000000000000) when unset, because "" is not a UUID;
 // this is also what implementations with typed UUIDs (openshift-kni/oran-o2ims) emit. Optional
 // attributes are left out when unset, except extensions, which is always an object so that
-// filters and field selections on extensions/... behave the same on every object.
+// filters and field selections on extensions/... behave the same on every object. An
+// extension (capability, capacity) whose value is JSON null is left out: the v2 schemas do not
+// allow null there, and as in a JSON merge patch, null means absent.
 //
 // The mapping functions never share mutable memory with their input: slices and extension
 // values are rebuilt, so callers may edit the documents freely (projections, redaction).

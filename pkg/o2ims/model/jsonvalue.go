@@ -21,36 +21,45 @@ func uuidOrNil(id string) string {
 
 // extensionsObject decodes every value of ext into a fresh map; it is {} when ext is empty,
 // because several schemas require the object.
+//
+// A key whose value is JSON null is left out. The v2 schemas give these maps
+// additionalProperties {} in an OpenAPI 3.0.0 document, whose values are not nullable; and as
+// in a JSON merge patch, a null member means the same as an absent one. Nulls nested deeper
+// are kept: the schemas say nothing about them.
 func extensionsObject(ext v1alpha1.Extensions) map[string]any {
 	out := make(map[string]any, len(ext))
 	for k, v := range ext {
-		out[k] = decodeValue(v.Raw)
+		if val := decodeValue(v.Raw); val != nil {
+			out[k] = val
+		}
 	}
 	return out
 }
 
 // stringValuesObject is extensionsObject for the v1 schemas that declare string values
 // (DeploymentManager capabilities and capacity): JSON strings are decoded, any other value is
-// given as its compact JSON text, which keeps the information and still validates.
+// given as its compact JSON text, which keeps the information and still validates. Null values
+// are left out, as in extensionsObject.
 func stringValuesObject(ext v1alpha1.Extensions) map[string]any {
 	out := make(map[string]any, len(ext))
 	for k, v := range ext {
-		if len(v.Raw) > 0 && v.Raw[0] == '"' {
-			if s, ok := decodeValue(v.Raw).(string); ok {
-				out[k] = s
-				continue
+		switch val := decodeValue(v.Raw).(type) {
+		case nil:
+		case string:
+			if v.Raw[0] == '"' {
+				out[k] = val
+			} else {
+				out[k] = jsonText(v.Raw) // invalid JSON that decodeValue gave as text
 			}
+		default:
+			out[k] = jsonText(v.Raw)
 		}
-		out[k] = jsonText(v.Raw)
 	}
 	return out
 }
 
-// jsonText is the compact JSON text of raw ("null" when empty).
+// jsonText is the compact JSON text of raw.
 func jsonText(raw []byte) string {
-	if len(raw) == 0 {
-		return "null"
-	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return string(raw)

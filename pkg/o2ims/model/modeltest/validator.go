@@ -25,7 +25,7 @@ const (
 	inventoryPath = "service/resources/api/openapi.yaml"
 )
 
-// Files maps an API version (0 = common) to its embedded OpenAPI file.
+// files maps an API version (0 = common) to its embedded OpenAPI file.
 var files = [...]string{
 	0: "testdata/openapi/oran-o2ims_common.openapi.yaml",
 	1: "testdata/openapi/oran-o2ims_infrastructureInventory_v1_2025-10.openapi.yaml",
@@ -199,4 +199,3 @@ func wire(doc any) (any, error) {
 	}
 	return value, nil
 }
-

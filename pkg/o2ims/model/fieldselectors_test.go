@@ -1,0 +1,72 @@
+package model_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+)
+
+// Every push-down names a selectable field of the stored kind and a declared string attribute.
+func TestFieldSelectorsAreSelectable(t *testing.T) {
+	for _, version := range model.Versions() {
+		for _, kind := range model.Kinds() {
+			sels := model.FieldSelectors(kind, version)
+			if !model.Supports(kind, version) {
+				if sels != nil {
+					t.Errorf("%s v%d unsupported but has selectors", kind, version)
+				}
+				continue
+			}
+			if len(sels) == 0 {
+				t.Errorf("%s v%d: no push-down at all", kind, version)
+			}
+			selectable := v1alpha1.SelectableFields[kind.KubernetesKind()]
+			if selectable == nil {
+				t.Errorf("%s: no SelectableFields for %s", kind, kind.KubernetesKind())
+			}
+			attrs := model.Attributes(kind, version)
+			for _, s := range sels {
+				if !slices.Contains(selectable, s.Field) {
+					t.Errorf("%s v%d: %s is not selectable (%v)", kind, version, s.Field, selectable)
+				}
+				i := slices.IndexFunc(attrs, func(a model.Attribute) bool { return a.Name == s.Attribute })
+				if i < 0 || attrs[i].Type != model.TypeString {
+					t.Errorf("%s v%d: %s is not a string attribute", kind, version, s.Attribute)
+				}
+			}
+		}
+	}
+}
+
+// A set field shows verbatim under its attribute, and an empty one shows as Empty (or is
+// absent), which is what makes the push-down exact.
+func TestFieldSelectorsMatchMapping(t *testing.T) {
+	const value = "0b9e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4"
+	for _, m := range allMapped() {
+		for _, s := range model.FieldSelectors(m.kind, m.version) {
+			got, present := m.doc[s.Attribute]
+			switch m.name {
+			case "minimal":
+				// ids the minimal fixtures set because the Kubernetes API requires them
+				if got == idPool || got == idType || got == "location-1" {
+					continue
+				}
+				if present && got != s.Empty {
+					t.Errorf("%s v%d: empty %s shows %v, push-down says %q", m.kind, m.version, s.Field, got, s.Empty)
+				}
+			case "full":
+				if !present || got == s.Empty {
+					t.Errorf("%s v%d: set %s does not show under %s", m.kind, m.version, s.Field, s.Attribute)
+				}
+			}
+		}
+	}
+	// The full fixtures use distinct values per field; check one per kind end to end.
+	p := fullResourcePool()
+	p.Spec.OCloudSiteID = value
+	if got := model.ResourcePoolV2(p)["oCloudSiteId"]; got != value {
+		t.Errorf("oCloudSiteId = %v", got)
+	}
+}

@@ -1,0 +1,199 @@
+package model_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+)
+
+func wantEqual(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %#v, want %#v", what, got, want)
+	}
+}
+
+func TestOCloudInfo(t *testing.T) {
+	oc := fullOCloud()
+	v1 := model.OCloudInfoV1(oc, "https://gw.example.com")
+	wantEqual(t, "v1 globalcloudId", v1["globalcloudId"], idGlobal)
+	wantEqual(t, "v1 globalCloudId", v1["globalCloudId"], idGlobal)
+	wantEqual(t, "v1 serviceUri", v1["serviceUri"], "https://gw.example.com")
+	v2 := model.OCloudInfoV2(oc, "https://gw.example.com")
+	if _, ok := v2["globalcloudId"]; ok {
+		t.Error("v2 must not carry the v1 spelling globalcloudId")
+	}
+	wantEqual(t, "v2 globalCloudId", v2["globalCloudId"], idGlobal)
+	wantEqual(t, "v2 serviceUri", v2["serviceUri"], "https://gw.example.com")
+	// Without a configured endpoint the stored one is shown.
+	wantEqual(t, "fallback serviceUri", model.OCloudInfoV2(oc, "")["serviceUri"], "https://stored.example.com")
+
+	m := model.OCloudInfoV1(minOCloud(), "https://gw")
+	wantEqual(t, "unset oCloudId", m["oCloudId"], model.NilUUID)
+	wantEqual(t, "unset globalcloudId", m["globalcloudId"], model.NilUUID)
+	wantEqual(t, "unset description", m["description"], "")
+	wantEqual(t, "unset extensions", m["extensions"], map[string]any{})
+}
+
+func TestExtensionValues(t *testing.T) {
+	got := model.ResourcePoolV2(fullResourcePool())["extensions"]
+	want := map[string]any{
+		"country": "ES",
+		"escaped": "a\"b\u00e9",
+		"count":   4.0,
+		"ratio":   -1500.0,
+		"on":      true,
+		"off":     false,
+		"labels":  map[string]any{"zone": "a", "nested": map[string]any{"k": []any{1.0, "two", nil}}},
+		"list":    []any{1.0, 2.0, 3.0},
+		// "none" (null) is left out.
+	}
+	wantEqual(t, "extensions", got, want)
+
+	odd := &v1alpha1.ResourcePool{Spec: v1alpha1.ResourcePoolSpec{Extensions: ext(
+		"bad", `{not json`, "spaced", ` "x" `, "empty", ``, "nul", " null ", "ctl", "\"a\\tb\"",
+		"utf8", "\"\xff\"",
+	)}}
+	wantEqual(t, "odd extensions", model.ResourcePoolV1(odd)["extensions"], map[string]any{
+		"bad": "{not json", "spaced": "x", "ctl": "a\tb", "utf8": "\ufffd",
+	})
+}
+
+func TestResourceTypeVersions(t *testing.T) {
+	rt := fullResourceType()
+	v1 := model.ResourceTypeV1(rt)
+	for _, absent := range []string{"alarmDictionaryId", "alarmDictionary"} {
+		if _, ok := v1[absent]; ok {
+			t.Errorf("v1 has %s", absent)
+		}
+	}
+	wantEqual(t, "v2 alarmDictionaryId", model.ResourceTypeV2(rt)["alarmDictionaryId"], idAlarmDic)
+	wantEqual(t, "resourceKind", v1["resourceKind"], "PHYSICAL")
+
+	m := model.ResourceTypeV2(minResourceType())
+	wantEqual(t, "undefaulted resourceKind", m["resourceKind"], "UNDEFINED")
+	wantEqual(t, "undefaulted resourceClass", m["resourceClass"], "UNDEFINED")
+	if _, ok := m["alarmDictionaryId"]; ok {
+		t.Error("unset alarmDictionaryId is shown")
+	}
+}
+
+func TestResourcePoolVersions(t *testing.T) {
+	p := fullResourcePool()
+	wantEqual(t, "v1", model.ResourcePoolV1(p), map[string]any{
+		"resourcePoolId": idPool, "name": "pool", "description": "compute", "oCloudId": idOCloud,
+		"globalLocationId": idLocation, "location": "EU",
+		"extensions": model.ResourcePoolV1(p)["extensions"],
+	})
+	v2 := model.ResourcePoolV2(p)
+	wantEqual(t, "v2 oCloudSiteId", v2["oCloudSiteId"], idSite)
+	for _, absent := range []string{"oCloudId", "globalLocationId", "location"} {
+		if _, ok := v2[absent]; ok {
+			t.Errorf("v2 has %s", absent)
+		}
+	}
+	if _, ok := model.ResourcePoolV1(minResourcePool())["location"]; ok {
+		t.Error("unset location is shown")
+	}
+}
+
+func TestResourceElements(t *testing.T) {
+	m := model.ResourceV2(fullResource())
+	elements := m["elements"].([]any)
+	if len(elements) != 2 {
+		t.Fatalf("elements = %v", elements)
+	}
+	wantEqual(t, "element 0", elements[0], map[string]any{
+		"resourceId": idElement, "resourcePoolId": idPool, "resourceTypeId": idType2,
+		"globalAssetId": "NIC-1", "description": "nic", "elements": []any{},
+		"tags": []any{"fast"}, "groups": []any{"g"},
+		"extensions": map[string]any{"speed": "100G", "ports": 2.0},
+	})
+	wantEqual(t, "element 1", elements[1], map[string]any{
+		"resourceId": model.NilUUID, "resourcePoolId": idPool, "resourceTypeId": model.NilUUID,
+		"globalAssetId": "", "description": "anonymous element", "elements": []any{},
+		"tags": []any{}, "groups": []any{}, "extensions": map[string]any{},
+	})
+	wantEqual(t, "tags", m["tags"], []any{"edge", "gpu"})
+
+	min := model.ResourceV1(minResource())
+	for _, name := range []string{"elements", "tags", "groups"} {
+		wantEqual(t, "unset "+name, min[name], []any{})
+	}
+	wantEqual(t, "unset extensions", min["extensions"], map[string]any{})
+}
+
+func TestDeploymentManagerVersions(t *testing.T) {
+	dm := fullDeploymentManager()
+	v1 := model.DeploymentManagerV1(dm)
+	// v1 declares string values: non-strings are given as JSON text; null is left out.
+	wantEqual(t, "v1 capabilities", v1["capabilities"], map[string]any{
+		"profiles": `["native_k8sapi"]`, "name": "k8s", "ha": "true",
+	})
+	wantEqual(t, "v1 capacity", v1["capacity"], map[string]any{
+		"cpu": "128", "memory": "512Gi", "detail": `{"allocated":{"cpu":8}}`,
+	})
+	v2 := model.DeploymentManagerV2(dm)
+	wantEqual(t, "v2 capacity", v2["capacity"], map[string]any{
+		"cpu": 128.0, "memory": "512Gi", "detail": map[string]any{"allocated": map[string]any{"cpu": 8.0}},
+	})
+	wantEqual(t, "supportedLocations", v2["supportedLocations"], []any{"loc-1", "loc-2"})
+
+	min := model.DeploymentManagerV1(minDeploymentManager())
+	wantEqual(t, "unset supportedLocations", min["supportedLocations"], []any{})
+	wantEqual(t, "unset capabilities", min["capabilities"], map[string]any{})
+	wantEqual(t, "unset oCloudId", min["oCloudId"], model.NilUUID)
+}
+
+func TestSubscription(t *testing.T) {
+	wantEqual(t, "full", model.SubscriptionV1(fullSubscription()), map[string]any{
+		"subscriptionId": idSub, "consumerSubscriptionId": idConsumer,
+		"filter":   "(eq,resourcePoolId,d3b27e14-4589-4d93-ae76-ddca559193ea)",
+		"callback": "https://smo.example.com/v1/o2ims_inventory_observer",
+	})
+	wantEqual(t, "minimal", model.SubscriptionV2(minSubscription()), map[string]any{"callback": "https://smo/cb"})
+}
+
+func TestLocationAndSite(t *testing.T) {
+	l := model.LocationInfoV2(fullLocation(), []string{idSite})
+	wantEqual(t, "oCloudSiteIds", l["oCloudSiteIds"], []any{idSite})
+	wantEqual(t, "coordinate", l["coordinate"], map[string]any{"type": "Point", "coordinates": []any{-77.0364, 38.8951, 100.5}})
+	wantEqual(t, "civicAddress", l["civicAddress"], []any{
+		map[string]any{"caType": int64(1), "caValue": "CA"},
+		map[string]any{"caType": int64(6), "caValue": "Toronto"},
+	})
+	min := model.LocationInfoV2(minLocation(), nil)
+	wantEqual(t, "derived oCloudSiteIds", min["oCloudSiteIds"], []any{})
+	for _, absent := range []string{"coordinate", "civicAddress"} {
+		if _, ok := min[absent]; ok {
+			t.Errorf("unset %s is shown", absent)
+		}
+	}
+	untyped := minLocation()
+	untyped.Spec.Coordinate = &v1alpha1.GeoPoint{Coordinates: []float64{1, 2}}
+	wantEqual(t, "untyped point", model.LocationInfoV2(untyped, nil)["coordinate"].(map[string]any)["type"], "Point")
+
+	s := model.OCloudSiteInfoV2(fullOCloudSite(), []string{idPool})
+	wantEqual(t, "resourcePools", s["resourcePools"], []any{idPool})
+	wantEqual(t, "derived resourcePools", model.OCloudSiteInfoV2(minOCloudSite(), nil)["resourcePools"], []any{})
+}
+
+func TestUnknownKindsAndVersions(t *testing.T) {
+	for _, c := range []struct {
+		kind    model.Kind
+		version int
+	}{{"Bogus", 1}, {"Bogus", 2}, {model.KindResource, 0}, {model.KindResource, 3}, {model.KindLocationInfo, 1}} {
+		if model.Supports(c.kind, c.version) || model.Attributes(c.kind, c.version) != nil ||
+			model.FieldSelectors(c.kind, c.version) != nil || model.DefaultAttributes(c.kind, c.version) != nil {
+			t.Errorf("%s v%d is described", c.kind, c.version)
+		}
+	}
+}
+
+func TestV1StringValuesOfInvalidJSON(t *testing.T) {
+	dm := minDeploymentManager()
+	dm.Spec.Capacity = ext("bad", `{cpu`, "badstr", `"open`)
+	wantEqual(t, "capacity", model.DeploymentManagerV1(dm)["capacity"], map[string]any{"bad": "{cpu", "badstr": `"open`})
+}
