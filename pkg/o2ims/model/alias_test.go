@@ -32,19 +32,19 @@ func scribble(v any) {
 func TestMappingDoesNotAlias(t *testing.T) {
 	derivedSites := []string{idSite}
 	derivedPools := []string{idPool}
-	objects := []struct {
+	type mapping struct {
 		obj runtime.Object
 		run func() []map[string]any
-	}{}
+	}
+	var objects []mapping
 	oc, rt, rp, r := fullOCloud(), fullResourceType(), fullResourcePool(), fullResource()
 	dm, sub, loc, site := fullDeploymentManager(), fullSubscription(), fullLocation(), fullOCloudSite()
 	add := func(obj runtime.Object, run func() []map[string]any) {
-		objects = append(objects, struct {
-			obj runtime.Object
-			run func() []map[string]any
-		}{obj, run})
+		objects = append(objects, mapping{obj, run})
 	}
-	add(oc, func() []map[string]any { return []map[string]any{model.OCloudInfoV1(oc, "x"), model.OCloudInfoV2(oc, "")} })
+	add(oc, func() []map[string]any {
+		return []map[string]any{model.OCloudInfoV1(oc, "x"), model.OCloudInfoV2(oc, "")}
+	})
 	add(rt, func() []map[string]any { return []map[string]any{model.ResourceTypeV1(rt), model.ResourceTypeV2(rt)} })
 	add(rp, func() []map[string]any { return []map[string]any{model.ResourcePoolV1(rp), model.ResourcePoolV2(rp)} })
 	add(r, func() []map[string]any { return []map[string]any{model.ResourceV1(r), model.ResourceV2(r)} })

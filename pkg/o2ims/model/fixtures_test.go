@@ -106,7 +106,7 @@ func fullDeploymentManager() *v1alpha1.DeploymentManager {
 func fullSubscription() *v1alpha1.InventorySubscription {
 	return &v1alpha1.InventorySubscription{Spec: v1alpha1.InventorySubscriptionSpec{
 		SubscriptionID: idSub, ConsumerSubscriptionID: idConsumer,
-		Filter: "(eq,resourcePoolId,d3b27e14-4589-4d93-ae76-ddca559193ea)",
+		Filter:   "(eq,resourcePoolId,d3b27e14-4589-4d93-ae76-ddca559193ea)",
 		Callback: "https://smo.example.com/v1/o2ims_inventory_observer",
 	}}
 }
