@@ -17,10 +17,10 @@ func parseNumber(v string) (float64, bool) {
 }
 
 // parseInt converts a filter value written as a plain decimal integer
-// (optional sign, at most 18 digits so it cannot overflow). It exists so
-// that integer attributes compare exactly instead of through float64, and
-// it does the scan by hand because strconv allocates an error on failure —
-// and "1.5" against an integer attribute is not a failure, just a float.
+// (optional sign, digits only). It exists so that integer attributes
+// compare exactly instead of through float64, and it checks the syntax by
+// hand first because strconv allocates an error on failure — and "1.5"
+// against an integer attribute is not a failure, just a float.
 func parseInt(v string) (int64, bool) {
 	s := v
 	neg := false
@@ -28,16 +28,21 @@ func parseInt(v string) (int64, bool) {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	if s == "" || len(s) > 18 {
+	if s == "" || len(s) > 19 {
 		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	if len(s) == 19 { // may overflow: let strconv decide
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
 	}
 	var n int64
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
+		n = n*10 + int64(s[i]-'0')
 	}
 	if neg {
 		n = -n

@@ -15,9 +15,11 @@
 //	        | quoted:   *" " "'" chars "'" *" "    ; '' = one quote, outer spaces dropped
 //
 // eq, neq, gt, lt, gte and lte take exactly one value; in, nin, cont and
-// ncont at least one. "(eq,a,)" has no value; a pair of quotes with nothing between is one empty
-// value. Spaces before a term, around ";" and at the ends are ignored.
-// Repeated filter parameters are ANDed (ParseFilters).
+// ncont at least one. "(eq,a,)" has no value; a pair of quotes with
+// nothing between is one empty value. Spaces before a term, around ";"
+// and at the ends are ignored, and so is one trailing ";" (the
+// conformance suite writes "(eq,extensions/country,US);"). Repeated
+// filter parameters are ANDed (ParseFilters).
 //
 // Path segments are deliberately more permissive than OO's identifier
 // lexer: extension keys such as "topology.kubernetes.io" or "cpu-model"

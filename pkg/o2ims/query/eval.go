@@ -92,12 +92,17 @@ func (t *Term) matchArray(a []any) (bool, error) {
 func (t *Term) positive(x any) (bool, error) {
 	switch t.Op {
 	case OpEq, OpNeq, OpIn, OpNin:
+		// Every value is coerced even after a match, so that a bad value
+		// is an error whatever the data, not only for some objects.
+		matched := false
 		for _, v := range t.Values {
-			if ok, err := t.equal(x, v); err != nil || ok {
-				return ok, err
+			ok, err := t.equal(x, v)
+			if err != nil {
+				return false, err
 			}
+			matched = matched || ok
 		}
-		return false, nil
+		return matched, nil
 	case OpCont, OpNcont:
 		s, ok := x.(string)
 		if !ok {

@@ -40,9 +40,9 @@ func (p *parser) skipSpaces() {
 	}
 }
 
-// parseFilter parses `term *(";" term)`. Spaces are tolerated around terms
-// (before "(", around ";" and at the ends) because they carry no meaning
-// there. checkArity is false only in tests that inspect the raw grammar
+// parseFilter parses `term *(";" term) [";"]`. Spaces are tolerated around
+// terms (before "(", around ";" and at the ends) because they carry no
+// meaning there. checkArity is false only in tests that inspect the raw grammar
 // (e.g. "(eq,a,)" has zero values, which eq then rejects).
 func (p *parser) parseFilter(checkArity bool) (Filter, error) {
 	p.skipSpaces()
@@ -66,7 +66,9 @@ func (p *parser) parseFilter(checkArity bool) (Filter, error) {
 		p.pos++
 		p.skipSpaces()
 		if p.eof() {
-			return nil, p.errorf(p.pos, "expected a term after ';', found end of input")
+			// One trailing ";" is tolerated: the conformance suite's own
+			// subscription example is "(eq,extensions/country,US);".
+			return f, nil
 		}
 	}
 }
