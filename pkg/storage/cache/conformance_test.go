@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	examplev1 "k8s.io/apiserver/pkg/apis/example/v1"
 	storagetesting "k8s.io/apiserver/pkg/storage/testing"
@@ -108,6 +109,12 @@ func (env *testEnv) newFixture(t testing.TB, progressInterval ...time.Duration) 
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Stop)
+	// Like the cacher's tests, start from a synced cache so the revisions it
+	// reports depend only on the test's own steps.
+	if err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, wait.ForeverTestTimeout, true,
+		func(context.Context) (bool, error) { return c.Ready(), nil }); err != nil {
+		t.Fatalf("cache never became ready: %v", err)
+	}
 	f.cache = c
 	return f
 }

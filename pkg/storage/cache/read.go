@@ -116,7 +116,8 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		for last < len(c.keys) && strings.HasPrefix(c.keys[last], keyPrefix) {
 			last++
 		}
-		keys = c.keys[first:last]
+		// Copied: apply shifts c.keys in place once the lock is released.
+		keys = append([]string(nil), c.keys[first:last]...)
 	} else if _, ok := c.items[keyPrefix]; ok {
 		keys = []string{keyPrefix}
 	}
