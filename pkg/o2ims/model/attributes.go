@@ -18,13 +18,13 @@ type Attribute struct {
 	// Type is one of the Type* constants.
 	Type string
 	// Open means any sub-path (extensions/a/b) is a valid reference: the object's keys are
-	// free (extensions, capabilities, capacity, the embedded alarmDictionary).
+	// free (extensions, capabilities, capacity).
 	Open bool
 	// Required means the schema requires the attribute. The required attributes are the
 	// default attribute set: a response restricted to them (exclude_default) still validates.
 	Required bool
-	// Fields are the known sub-attributes of a closed object (coordinate); a sub-path must
-	// name one of them.
+	// Fields are the sub-attributes of a closed object (coordinate, v1's alarmDictionary); a
+	// sub-path must name one of them.
 	Fields []Attribute
 }
 
@@ -101,12 +101,22 @@ func resourceTypeAttributes(version int) []Attribute {
 		// naming it in fields or filter is not an error.
 		attrs = append(attrs,
 			str("resourceKind", true), str("resourceClass", true), open("extensions", true),
-			open("alarmDictionary", false))
+			Attribute{Name: "alarmDictionary", Type: TypeObject, Fields: alarmDictionaryAttributes()})
 		return attrs
 	}
 	return append(attrs,
 		str("alarmDictionaryId", false), str("resourceKind", true), str("resourceClass", true),
 		open("extensions", true))
+}
+
+// alarmDictionaryAttributes are those of the common AlarmDictionary schema.
+func alarmDictionaryAttributes() []Attribute {
+	return []Attribute{
+		str("alarmDictionaryId", true), str("alarmDictionaryVersion", true),
+		str("alarmDictionarySchemaVersion", true), str("entityType", true), str("vendor", true),
+		arr("managementInterfaceId", true), arr("pkNotificationField", true),
+		arr("alarmDefinition", true),
+	}
 }
 
 func resourcePoolAttributes(version int) []Attribute {

@@ -97,8 +97,13 @@ func TestAttributesMatchSchemas(t *testing.T) {
 						t.Errorf("%s v%d %s/%s does not match the schema", kind, version, name, f.Name)
 					}
 				}
-				if a.Open && a.Fields != nil {
-					t.Errorf("%s v%d %s: open and with fixed fields", kind, version, name)
+				// An object is either open (free keys) or closed with all its properties declared.
+				isOpen := a.Type == model.TypeObject && len(prop.Value.Properties) == 0
+				if a.Open != isOpen {
+					t.Errorf("%s v%d %s: open %v, schema has properties %d", kind, version, name, a.Open, len(prop.Value.Properties))
+				}
+				if len(a.Fields) != len(prop.Value.Properties) {
+					t.Errorf("%s v%d %s: %d fields declared, schema has %d", kind, version, name, len(a.Fields), len(prop.Value.Properties))
 				}
 			}
 			for name := range byName {
