@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-var resourceDefaults = []string{"resourceId", "resourceTypeId", "resourcePoolId", "description"}
+func resourceDefaults() []string { return []string{"resourceId", "resourceTypeId", "resourcePoolId", "description"} }
 
 func selectorObject() map[string]any {
 	return map[string]any{
@@ -84,7 +84,7 @@ func TestSelector(t *testing.T) {
 	}
 	s := resourceSchema()
 	for _, tt := range tests {
-		sel, err := ParseSelector(parseQuery(t, tt.query), s, resourceDefaults)
+		sel, err := ParseSelector(parseQuery(t, tt.query), s, resourceDefaults())
 		if err != nil {
 			t.Errorf("%q: %v", tt.query, err)
 			continue
@@ -127,14 +127,14 @@ func TestSelectorErrors(t *testing.T) {
 	}
 	s := resourceSchema()
 	for _, tt := range tests {
-		_, err := ParseSelector(parseQuery(t, tt.query), s, resourceDefaults)
+		_, err := ParseSelector(parseQuery(t, tt.query), s, resourceDefaults())
 		if err == nil || !strings.Contains(err.Error(), tt.message) {
 			t.Errorf("%q: got %v, want an error containing %q", tt.query, err, tt.message)
 		}
 	}
 
 	var ae *AttributeError
-	_, err := ParseSelector(parseQuery(t, "fields=(resourceTypeId,WrongAttrName)"), s, resourceDefaults)
+	_, err := ParseSelector(parseQuery(t, "fields=(resourceTypeId,WrongAttrName)"), s, resourceDefaults())
 	if !errors.As(err, &ae) || !reflect.DeepEqual(ae.Paths, []string{"WrongAttrName"}) || ae.Param != "fields" {
 		t.Errorf("got %#v, want an *AttributeError naming WrongAttrName", err)
 	}
@@ -156,11 +156,11 @@ func TestSelectorReturnsInput(t *testing.T) {
 		{"", nil, selectorObject()}, // no defaults: everything is a default
 		{"exclude_fields=extensions", nil, selectorObject()},
 		{"fields=name", nil, selectorObject()},
-		{"all_fields", resourceDefaults, selectorObject()},
-		{"exclude_fields=resourceId", resourceDefaults, selectorObject()},
-		{"exclude_fields=name", resourceDefaults, defaultsOnly},
-		{"exclude_fields=extensions/cpu", resourceDefaults, defaultsOnly},
-		{"fields=extensions/country", resourceDefaults, defaultsOnly},
+		{"all_fields", resourceDefaults(), selectorObject()},
+		{"exclude_fields=resourceId", resourceDefaults(), selectorObject()},
+		{"exclude_fields=name", resourceDefaults(), defaultsOnly},
+		{"exclude_fields=extensions/cpu", resourceDefaults(), defaultsOnly},
+		{"fields=extensions/country", resourceDefaults(), defaultsOnly},
 		{"", []string{"resourceId", "description", "extensions"}, defaultsOnly},
 	}
 	for _, tt := range tests {
@@ -178,7 +178,7 @@ func TestSelectorReturnsInput(t *testing.T) {
 	if got := (Selector{}).Apply(defaultsOnly); !sameMap(got, defaultsOnly) {
 		t.Error("the zero Selector must keep everything")
 	}
-	sel, _ := ParseSelector(nil, s, resourceDefaults)
+	sel, _ := ParseSelector(nil, s, resourceDefaults())
 	if got := sel.Apply(nil); got != nil {
 		t.Errorf("Apply(nil) = %v", got)
 	}

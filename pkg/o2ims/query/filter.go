@@ -22,15 +22,29 @@ const (
 	OpNcont
 )
 
-var opNames = [...]string{
-	OpEq: "eq", OpNeq: "neq", OpGt: "gt", OpLt: "lt", OpGte: "gte", OpLte: "lte",
-	OpIn: "in", OpNin: "nin", OpCont: "cont", OpNcont: "ncont",
-}
-
 // String returns the canonical (lower-case) spelling of the operator.
 func (o Op) String() string {
-	if o >= OpEq && o <= OpNcont {
-		return opNames[o]
+	switch o {
+	case OpEq:
+		return "eq"
+	case OpNeq:
+		return "neq"
+	case OpGt:
+		return "gt"
+	case OpLt:
+		return "lt"
+	case OpGte:
+		return "gte"
+	case OpLte:
+		return "lte"
+	case OpIn:
+		return "in"
+	case OpNin:
+		return "nin"
+	case OpCont:
+		return "cont"
+	case OpNcont:
+		return "ncont"
 	}
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
@@ -38,7 +52,7 @@ func (o Op) String() string {
 // lookupOp matches an operator name case-insensitively, as SOL013 requires.
 func lookupOp(s string) (Op, bool) {
 	for o := OpEq; o <= OpNcont; o++ {
-		if strings.EqualFold(s, opNames[o]) {
+		if strings.EqualFold(s, o.String()) {
 			return o, true
 		}
 	}

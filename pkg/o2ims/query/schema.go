@@ -19,15 +19,23 @@ const (
 	Any
 )
 
-var attrTypeNames = [...]string{
-	String: "a string", Number: "a number", Integer: "an integer", Bool: "a boolean",
-	Array: "an array", Object: "an object", Any: "of any type",
-}
-
 // String describes the type for error messages ("a string", "an array"...).
 func (t AttrType) String() string {
-	if t >= String && t <= Any {
-		return attrTypeNames[t]
+	switch t {
+	case String:
+		return "a string"
+	case Number:
+		return "a number"
+	case Integer:
+		return "an integer"
+	case Bool:
+		return "a boolean"
+	case Array:
+		return "an array"
+	case Object:
+		return "an object"
+	case Any:
+		return "of any type"
 	}
 	return "AttrType(" + strconv.Itoa(int(t)) + ")"
 }
