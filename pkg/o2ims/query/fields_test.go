@@ -9,7 +9,9 @@ import (
 	"testing"
 )
 
-func resourceDefaults() []string { return []string{"resourceId", "resourceTypeId", "resourcePoolId", "description"} }
+func resourceDefaults() []string {
+	return []string{"resourceId", "resourceTypeId", "resourcePoolId", "description"}
+}
 
 func selectorObject() map[string]any {
 	return map[string]any{
