@@ -7,7 +7,7 @@ import (
 )
 
 // Pushdown splits the filter into a Kubernetes field selector, evaluated by
-// the API server, and the rest, evaluated in memory with Match. fields maps
+// the API server, and the rest, evaluated in memory with Match. fieldMap maps
 // an O2 attribute path (filter syntax, e.g. "resourcePoolId") to the field
 // selector key that holds the same string (e.g. "spec.resourcePoolId");
 // only string attributes belong in it, since a field selector compares the
