@@ -24,6 +24,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/storage"
+
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
 // Defaults applied by Config.
@@ -47,6 +49,10 @@ type Config struct {
 	NewListFunc func() runtime.Object
 	// GroupResource labels metrics and logs.
 	GroupResource schema.GroupResource
+	// UniqueIndex, when set, is the field the store keeps unique (the O2
+	// id); the cache then indexes it too and answers lists whose field
+	// selector requires an exact value of UniqueIndex.Field from the index.
+	UniqueIndex *unique.Index
 	// FreshnessTimeout bounds how long a read waits for the cache to reach
 	// the revision it needs before falling back to the store.
 	FreshnessTimeout time.Duration
@@ -67,6 +73,8 @@ type Cache struct {
 	items map[string]runtime.Object
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
+	// byUnique maps unique values to keys (see unique.go).
+	byUnique map[string]string
 
 	// lastWrite is the newest revision produced by a write through this
 	// cache. Every read waits for it, so a client always reads its own
@@ -96,6 +104,7 @@ func New(cfg Config) (*Cache, error) {
 		cfg:       cfg,
 		prefix:    cfg.ResourcePrefix,
 		items:     map[string]runtime.Object{},
+		byUnique:  map[string]string{},
 		done:      make(chan struct{}),
 	}
 	c.cond = sync.NewCond(&c.mu)
@@ -191,6 +200,16 @@ func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	}
 	i := sort.SearchStrings(c.keys, key)
 	present := i < len(c.keys) && c.keys[i] == key
+	if present {
+		if err := c.unindexUnique(c.items[key], key); err != nil {
+			return err
+		}
+	}
+	if !deleted {
+		if err := c.indexUnique(c.byUnique, obj, key); err != nil {
+			return err
+		}
+	}
 	switch {
 	case deleted && present:
 		delete(c.items, key)

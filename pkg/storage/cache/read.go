@@ -110,7 +110,9 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 	c.mu.RLock()
 	rev := c.rev
 	var keys []string
-	if opts.Recursive {
+	if value, ok := c.uniqueSelection(pred); ok {
+		keys = c.keysForUnique(value, keyPrefix, opts.Recursive)
+	} else if opts.Recursive {
 		first := sort.SearchStrings(c.keys, keyPrefix)
 		last := first
 		for last < len(c.keys) && strings.HasPrefix(c.keys[last], keyPrefix) {

@@ -68,6 +68,7 @@ func (c *Cache) listAndWatch() error {
 	}
 	items := make(map[string]runtime.Object, len(objs))
 	keys := make([]string, 0, len(objs))
+	byUnique := map[string]string{}
 	for _, obj := range objs {
 		key, err := c.cfg.KeyFunc(obj)
 		if err != nil {
@@ -75,6 +76,9 @@ func (c *Cache) listAndWatch() error {
 		}
 		items[key] = obj
 		keys = append(keys, key)
+		if err := c.indexUnique(byUnique, obj, key); err != nil {
+			return err
+		}
 	}
 	sort.Strings(keys)
 
@@ -90,7 +94,7 @@ func (c *Cache) listAndWatch() error {
 	defer w.Stop()
 
 	c.mu.Lock()
-	c.items, c.keys, c.rev, c.ready = items, keys, rev, true
+	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -146,7 +150,7 @@ func (c *Cache) handle(ev watch.Event) error {
 func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
-	c.items, c.keys = map[string]runtime.Object{}, nil
+	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 }

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/value"
 	"k8s.io/apiserver/pkg/storage/value/encrypt/identity"
+
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
 // Defaults applied by Config.complete.
@@ -66,6 +68,13 @@ type Config struct {
 	ProgressInterval time.Duration
 	// TTLCheckInterval is how often objects written with a TTL are reaped.
 	TTLCheckInterval time.Duration
+	// UniqueIndex, when set, names a field no two objects of the resource
+	// may share (the O2 id). The write scripts keep an index of it in Redis,
+	// atomically with each write, reject a write whose value another object
+	// holds with a 409 Conflict, and Store.KeyForUniqueValue looks it up in
+	// one round trip. Values compare case-insensitively (see unique.Key).
+	UniqueIndex *unique.Index
+
 	// WatcherQueueLimit caps the events buffered for one slow watcher before
 	// it is closed with an error (the client then re-establishes the watch).
 	WatcherQueueLimit int
@@ -88,6 +97,9 @@ func (c *Config) complete() error {
 		return errors.New("redis storage: ResourcePrefix cannot be /")
 	case !strings.HasPrefix(c.ResourcePrefix, "/"):
 		return fmt.Errorf("redis storage: ResourcePrefix %q needs to start with /", c.ResourcePrefix)
+	}
+	if c.UniqueIndex != nil && c.UniqueIndex.Value == nil {
+		return errors.New("redis storage: UniqueIndex.Value is required")
 	}
 	if c.Transformer == nil {
 		c.Transformer = identity.NewEncryptCheckTransformer()

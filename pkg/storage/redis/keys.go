@@ -18,6 +18,7 @@ type redisKeys struct {
 	compacted string
 	size      string
 	ttl       string
+	unique    string
 }
 
 func newRedisKeys(installPrefix, resourceKey string) redisKeys {
@@ -30,6 +31,7 @@ func newRedisKeys(installPrefix, resourceKey string) redisKeys {
 		compacted: base + "cmp:" + resourceKey,
 		size:      base + "sz:" + resourceKey,
 		ttl:       base + "ttl:" + resourceKey,
+		unique:    base + "uniq:" + resourceKey,
 	}
 }
 

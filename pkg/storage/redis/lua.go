@@ -45,36 +45,63 @@ end
 	// deleteObject removes a key and records the deletion; shared by Delete
 	// and the TTL reaper.
 	luaDeleteObject = `
-local function deleteObject(K, key, objKey, curValue, curRev)
+local function deleteObject(K, key, objKey, curValue, curRev, curUnique)
   local rev = nextRevision(K.rev)
   redis.call('XADD', K.stream, rev .. '-0', 't', 'd', 'k', key, 'p', curValue, 'pr', curRev)
   redis.call('DEL', objKey)
   redis.call('ZREM', K.index, key)
   redis.call('ZREM', K.ttl, key)
   redis.call('INCRBY', K.size, -#curValue)
+  releaseUnique(K.unique, curUnique, key)
   return rev
 end
 `
+	// uniqueHolder and releaseUnique maintain the unique index (value ->
+	// storage key; Config.UniqueIndex). The holder check is a read, done with
+	// the precondition check before the first write; releasing only a value
+	// that still maps to this key keeps a stale release from freeing the
+	// value of the object that holds it now.
+	luaUnique = `
+local function uniqueHolder(uniqueKey, value, key)
+  if value == '' then return false end
+  local holder = redis.call('HGET', uniqueKey, value)
+  if holder and holder ~= key then return holder end
+  return false
+end
+local function releaseUnique(uniqueKey, value, key)
+  if value and value ~= '' and redis.call('HGET', uniqueKey, value) == key then
+    redis.call('HDEL', uniqueKey, value)
+  end
+end
+`
 	luaKeys = `
-local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6]}
+local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7]}
 `
 )
 
 // putScript writes ARGV[3] at ARGV[1] if the current mod revision equals
-// ARGV[2] (0 meaning "must not exist"). On a mismatch it returns the current
-// state so the caller can retry without another round trip (etcd's
-// GetOnFailure).
+// ARGV[2] (0 meaning "must not exist") and the object's unique value ARGV[7]
+// ("" for none) is free or already its own. On a revision mismatch it
+// returns the current state so the caller can retry without another round
+// trip (etcd's GetOnFailure); on a unique clash, the key holding the value.
+// The object hash keeps its unique value in field u, so updates and deletes
+// know which value to release without decoding the object.
 //
-// KEYS: rev index stream compacted size ttl object
-// ARGV: key expectedRev value ttlSeconds maxLen slack
-// Returns {1, rev} or {0, curRev, curValue}.
-var putScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaSetTTL + luaKeys + `
-local key, objKey = ARGV[1], KEYS[7]
-local cur = redis.call('HMGET', objKey, 'v', 'r')
+// KEYS: rev index stream compacted size ttl unique object
+// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue
+// Returns {1, rev}, {0, curRev, curValue} or {2, 0, holderKey}.
+var putScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaSetTTL + luaUnique + luaKeys + `
+local key, objKey, unique = ARGV[1], KEYS[8], ARGV[7]
+local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 local curRev = tonumber(cur[2]) or 0
 if curRev ~= tonumber(ARGV[2]) then
   if cur[1] then return {0, curRev, cur[1]} end
   return {0, 0}
+end
+local curUnique = cur[3] or ''
+if unique ~= curUnique then
+  local holder = uniqueHolder(K.unique, unique, key)
+  if holder then return {2, 0, holder} end
 end
 local value = ARGV[3]
 local rev = nextRevision(K.rev)
@@ -87,6 +114,15 @@ else
   redis.call('INCRBY', K.size, #value)
 end
 redis.call('HSET', objKey, 'v', value, 'r', rev)
+if unique ~= curUnique then
+  releaseUnique(K.unique, curUnique, key)
+  if unique ~= '' then
+    redis.call('HSET', objKey, 'u', unique)
+    redis.call('HSET', K.unique, unique, key)
+  else
+    redis.call('HDEL', objKey, 'u')
+  end
+end
 setTTL(K.ttl, key, tonumber(ARGV[4]))
 trimHistory(K.stream, K.compacted, tonumber(ARGV[5]), tonumber(ARGV[6]))
 return {1, rev}
@@ -94,16 +130,16 @@ return {1, rev}
 
 // deleteScript removes ARGV[1] if its mod revision equals ARGV[2].
 //
-// KEYS: rev index stream compacted size ttl object
+// KEYS: rev index stream compacted size ttl unique object
 // ARGV: key expectedRev maxLen slack
 // Returns {1, rev, deletedValue} or {0, curRev, curValue} ({0, 0} if absent).
-var deleteScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaDeleteObject + luaKeys + `
-local key, objKey = ARGV[1], KEYS[7]
-local cur = redis.call('HMGET', objKey, 'v', 'r')
+var deleteScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
+local key, objKey = ARGV[1], KEYS[8]
+local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 if not cur[1] then return {0, 0} end
 local curRev = tonumber(cur[2])
 if curRev ~= tonumber(ARGV[2]) then return {0, curRev, cur[1]} end
-local rev = deleteObject(K, key, objKey, cur[1], curRev)
+local rev = deleteObject(K, key, objKey, cur[1], curRev, cur[3])
 trimHistory(K.stream, K.compacted, tonumber(ARGV[3]), tonumber(ARGV[4]))
 return {1, rev, cur[1]}
 `)
@@ -111,17 +147,17 @@ return {1, rev, cur[1]}
 // expireScript deletes up to ARGV[4] objects whose TTL has passed, emitting
 // ordinary DELETED events for them.
 //
-// KEYS: rev index stream compacted size ttl
+// KEYS: rev index stream compacted size ttl unique
 // ARGV: objectKeyPrefix maxLen slack batch
 // Returns the number of expired entries handled.
-var expireScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaDeleteObject + luaKeys + `
+var expireScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
 local now = redis.call('TIME')
 local due = redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now[1], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, key in ipairs(due) do
   local objKey = ARGV[1] .. key
-  local cur = redis.call('HMGET', objKey, 'v', 'r')
+  local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
   if cur[1] then
-    deleteObject(K, key, objKey, cur[1], tonumber(cur[2]))
+    deleteObject(K, key, objKey, cur[1], tonumber(cur[2]), cur[3])
   else
     redis.call('ZREM', K.ttl, key)
   end

@@ -23,6 +23,7 @@ import (
 	storagetesting "k8s.io/apiserver/pkg/storage/testing"
 	"k8s.io/apiserver/pkg/storage/value"
 
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -65,6 +66,7 @@ type setupOptions struct {
 	resourcePrefix string
 	newFunc        func() runtime.Object
 	historyLength  int64
+	uniqueIndex    *unique.Index
 }
 
 type setupOption func(*setupOptions)
@@ -75,6 +77,9 @@ func withTransformer(t value.Transformer) setupOption {
 }
 func withPathPrefix(p string) setupOption   { return func(o *setupOptions) { o.pathPrefix = p } }
 func withHistoryLength(n int64) setupOption { return func(o *setupOptions) { o.historyLength = n } }
+func withUniqueIndex(idx *unique.Index) setupOption {
+	return func(o *setupOptions) { o.uniqueIndex = idx }
+}
 
 func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 	o := setupOptions{
@@ -101,6 +106,7 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 		WatchPollInterval: 100 * time.Millisecond,
 		ProgressInterval:  time.Second,
 		TTLCheckInterval:  100 * time.Millisecond,
+		UniqueIndex:       o.uniqueIndex,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +165,7 @@ func (env *testEnv) checkStorageInvariants(s *Store) storagetesting.KeyValidatio
 		if obj.ResourceVersion != "" {
 			t.Errorf("stored object should have empty resource version")
 		}
+		//lint:ignore SA1019 checking that the legacy field stays unset is the point, as in etcd3's test
 		if obj.SelfLink != "" {
 			t.Errorf("stored output should have empty selfLink")
 		}

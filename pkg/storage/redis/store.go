@@ -30,9 +30,12 @@ type Store struct {
 	pathPrefix     string
 	resourcePrefix string
 	groupResource  schema.GroupResource
-	keys           redisKeys
-	maxLen, slack  int64
-	cfg            Config
+	// resourceKey is the prepared key prefix of every object of the
+	// resource, e.g. "/registry/pods/".
+	resourceKey   string
+	keys          redisKeys
+	maxLen, slack int64
+	cfg           Config
 
 	// transformer sits behind an atomic so tests (and key rotation) can swap
 	// it while watchers decode concurrently.
@@ -74,6 +77,7 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis storage: %w", err)
 	}
+	s.resourceKey = resourceKey
 	s.keys = newRedisKeys(cfg.InstallPrefix, resourceKey)
 	s.maxLen, s.slack = cfg.trimArgs()
 	s.transformer.Store(&transformerBox{cfg.Transformer})
@@ -250,9 +254,16 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return storage.NewInternalError(err)
 	}
-	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl)
+	uniqueValue, err := s.uniqueKeyOf(obj)
+	if err != nil {
+		return fmt.Errorf("redis storage create %q: %w", preparedKey, err)
+	}
+	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl, uniqueValue)
 	if err != nil {
 		return err
+	}
+	if res.uniqueHolder != "" {
+		return s.uniqueConflict(obj, res.uniqueHolder)
 	}
 	if !res.ok {
 		return storage.NewKeyExistsError(preparedKey, 0)
@@ -270,16 +281,19 @@ type writeResult struct {
 	// On conflict, the current state (curValue nil when absent).
 	curRev   int64
 	curValue []byte
+	// uniqueHolder is the key holding the written unique value, when that
+	// is what failed the write.
+	uniqueHolder string
 }
 
 func (s *Store) writeKeys(preparedKey string) []string {
-	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.object(preparedKey)}
+	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey)}
 }
 
-func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64) (writeResult, error) {
+func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
 	start := time.Now()
 	res, err := putScript.Run(ctx, s.client, s.writeKeys(preparedKey),
-		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack).Slice()
+		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack, uniqueValue).Slice()
 	recordRequest(op, s.groupResource, err, start)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
@@ -293,6 +307,16 @@ func parseWriteResult(res []interface{}) (writeResult, error) {
 	}
 	ok, _ := res[0].(int64)
 	rev, _ := res[1].(int64)
+	if ok == 2 {
+		var holder string
+		if len(res) > 2 {
+			holder, _ = res[2].(string)
+		}
+		if holder == "" {
+			return writeResult{}, fmt.Errorf("malformed script reply %v", res)
+		}
+		return writeResult{uniqueHolder: holder}, nil
+	}
 	if ok == 1 {
 		r := writeResult{ok: true, rev: rev}
 		if len(res) > 2 {

@@ -14,7 +14,7 @@ const expireBatch = 256
 func (s *Store) runTTLReaper() {
 	ticker := time.NewTicker(s.cfg.TTLCheckInterval)
 	defer ticker.Stop()
-	keys := []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl}
+	keys := []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique}
 	for {
 		select {
 		case <-s.ctx.Done():

@@ -111,9 +111,17 @@ func (s *Store) GuaranteedUpdate(
 		if err != nil {
 			return storage.NewInternalError(err)
 		}
-		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl)
+		uniqueValue, err := s.uniqueKeyOf(ret)
+		if err != nil {
+			return fmt.Errorf("redis storage update %q: %w", preparedKey, err)
+		}
+		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl, uniqueValue)
 		if err != nil {
 			return err
+		}
+		if res.uniqueHolder != "" {
+			// Not a lost race: retrying cannot help while the holder lives.
+			return s.uniqueConflict(ret, res.uniqueHolder)
 		}
 		if !res.ok {
 			s.logger().V(4).Info("GuaranteedUpdate conflict, retrying", "key", preparedKey)
