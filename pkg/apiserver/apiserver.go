@@ -36,6 +36,8 @@ type ExtraConfig struct {
 	Scheme  *runtime.Scheme
 	Codecs  serializer.CodecFactory
 	Storage RedisStorage
+	// O2 serves the O2-IMS REST API when set.
+	O2 *O2Config
 }
 
 // Config is the whole server configuration.
@@ -95,6 +97,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = resources
 	if err := generic.InstallAPIGroup(&group); err != nil {
 		return nil, fmt.Errorf("install %s: %w", o2ims.GroupName, err)
+	}
+	if err := installO2(generic, c); err != nil {
+		return nil, fmt.Errorf("install O2-IMS: %w", err)
 	}
 	if err := generic.AddReadyzChecks(redisCheck{client: c.extra.Storage}); err != nil {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)

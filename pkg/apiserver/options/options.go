@@ -25,6 +25,7 @@ import (
 type ServerOptions struct {
 	Recommended *genericoptions.RecommendedOptions
 	Redis       *RedisOptions
+	O2          *O2Options
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -41,13 +42,14 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
 func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Recommended.AddFlags(fs)
 	o.Redis.AddFlags(fs)
+	o.O2.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -55,6 +57,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 func (o *ServerOptions) Validate() error {
 	errs := o.Recommended.Validate()
 	errs = append(errs, o.Redis.Validate()...)
+	errs = append(errs, o.O2.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -98,6 +101,7 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				HistoryLength: o.Redis.HistoryLength,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 			},
+			O2: o.O2.Config(),
 		},
 	}, nil
 }

@@ -1,0 +1,140 @@
+// Package o2ims serves the O-RAN O2-IMS inventory REST API from the o2ims.oran.org objects:
+// routes as the spec names them (inventory v1 and v2 side by side), the SOL013 query language,
+// paging, ProblemDetails errors, and the same authentication and RBAC as the Kubernetes face.
+package o2ims
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/source"
+)
+
+// DefaultPageSize bounds how many items one list response carries; the rest is reached
+// through nextpage_opaque_marker.
+const DefaultPageSize = 500
+
+// Config is what the translator needs.
+type Config struct {
+	Source        *source.Source
+	Authenticator authenticator.Request
+	Authorizer    authorizer.Authorizer
+	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
+	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a
+	// kubectl request.
+	ClientConfig *rest.Config
+	// ClientFor overrides how a client acting as the caller is made (tests); by default it
+	// impersonates the caller through ClientConfig.
+	ClientFor func(u user.Info) (versioned.Interface, error)
+	// APIRoot is the externally visible apiRoot (scheme://host[:port][/prefix]); the O-Cloud
+	// info's serviceUri is derived from it.
+	APIRoot string
+	// SubscriptionNamespace holds subscriptions created through the default apiRoot.
+	SubscriptionNamespace string
+	// PageSize caps list responses (DefaultPageSize when 0).
+	PageSize int
+}
+
+type handler struct {
+	cfg    Config
+	access access
+	specs  map[model.Kind]map[int]*kindSpec
+}
+
+// NewHandler returns the O2-IMS REST API.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
+	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs()}
+
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	const inv = "/" + model.APIName
+	route(r, inv+"/api_versions", methods{http.MethodGet: h.apiVersions})
+	route(r, inv+"/v{version:[0-9]+}/api_versions", methods{http.MethodGet: h.majorAPIVersions})
+	route(r, inv+"/v{version:[0-9]+}", methods{http.MethodGet: h.oCloudInfo})
+	route(r, inv+"/v{version:[0-9]+}/", methods{http.MethodGet: h.oCloudInfo})
+	collections := []struct {
+		path string
+		kind model.Kind
+	}{
+		{"resourceTypes", model.KindResourceType},
+		{"resourcePools", model.KindResourcePool},
+		{"deploymentManagers", model.KindDeploymentManager},
+		{"locations", model.KindLocationInfo},
+		{"oCloudSites", model.KindOCloudSiteInfo},
+	}
+	for _, c := range collections {
+		route(r, inv+"/v{version:[0-9]+}/"+c.path, methods{http.MethodGet: h.list(c.kind)})
+		route(r, inv+"/v{version:[0-9]+}/"+c.path+"/{id}", methods{http.MethodGet: h.get(c.kind)})
+	}
+	route(r, inv+"/v{version:[0-9]+}/resourcePools/{poolId}/resources", methods{http.MethodGet: h.listPoolResources})
+	route(r, inv+"/v{version:[0-9]+}/resourcePools/{poolId}/resources/{id}", methods{http.MethodGet: h.getPoolResource})
+	route(r, inv+"/v{version:[0-9]+}/subscriptions", methods{http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription})
+	route(r, inv+"/v{version:[0-9]+}/subscriptions/{id}", methods{http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription})
+	return authenticate(cfg.Authenticator, h.whenSynced(r))
+}
+
+// whenSynced answers 503 until the caches hold the inventory: an empty answer would be a lie.
+func (h *handler) whenSynced(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.cfg.Source.HasSynced() {
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, http.StatusServiceUnavailable, "the inventory is still loading", nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// request is what every handler derives from the URL: the tenant (if any), the inventory
+// version, and the apiRoot the caller used.
+type request struct {
+	tenant  string
+	version int
+	apiRoot string
+}
+
+// parse reads the tenant and version; ok is false (and the response written) when the version
+// is not served, which O2-IMS answers with 404.
+func (h *handler) parse(w http.ResponseWriter, r *http.Request) (request, bool) {
+	vars := mux.Vars(r)
+	req := request{tenant: vars["namespace"], apiRoot: h.cfg.APIRoot}
+	if req.tenant != "" {
+		req.apiRoot += "/tenants/" + req.tenant
+	}
+	if v, ok := vars["version"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || model.VersionString(n) == "" {
+			writeProblem(w, http.StatusNotFound, "inventory API version v"+v+" is not served; see "+req.apiRoot+"/"+model.APIName+"/api_versions", nil)
+			return req, false
+		}
+		req.version = n
+	}
+	return req, true
+}
+
+func (h *handler) apiVersions(w http.ResponseWriter, r *http.Request) {
+	req, _ := h.parse(w, r)
+	writeJSON(w, http.StatusOK, model.InventoryAPIVersions(req.apiRoot))
+}
+
+func (h *handler) majorAPIVersions(w http.ResponseWriter, r *http.Request) {
+	req, ok := h.parse(w, r)
+	if !ok {
+		return
+	}
+	versions, _ := model.InventoryMajorAPIVersions(req.apiRoot, req.version)
+	writeJSON(w, http.StatusOK, versions)
+}

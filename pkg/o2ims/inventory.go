@@ -1,0 +1,335 @@
+package o2ims
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2ims/source"
+)
+
+// spec returns the kind's spec for the request's version, or writes 404 when the kind does not
+// exist in that version (locations and sites are v2 only).
+func (h *handler) spec(w http.ResponseWriter, r *http.Request, kind model.Kind) (request, *kindSpec, bool) {
+	req, ok := h.parse(w, r)
+	if !ok {
+		return req, nil, false
+	}
+	s := h.specs[kind][req.version]
+	if s == nil {
+		notFound(w, r)
+		return req, nil, false
+	}
+	return req, s, true
+}
+
+// listQuery is a parsed list request: filter, attribute selector and page position.
+type listQuery struct {
+	filter   query.Filter
+	selector query.Selector
+	after    string
+	fields   fields.Selector
+}
+
+func (h *handler) parseListQuery(w http.ResponseWriter, r *http.Request, s *kindSpec) (*listQuery, bool) {
+	q := r.URL.Query()
+	filter, err := query.ParseFilters(q["filter"])
+	if err == nil {
+		err = filter.Validate(s.schema)
+	}
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "invalid filter: "+err.Error(), nil)
+		return nil, false
+	}
+	sel, err := query.ParseSelector(q, s.schema, s.defaults)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+		return nil, false
+	}
+	after, err := decodeMarker(q)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, err.Error(), nil)
+		return nil, false
+	}
+	lq := &listQuery{selector: sel, after: after}
+	lq.fields, lq.filter = s.split(filter)
+	return lq, true
+}
+
+// split moves the terms an index can answer (eq on a field the API can select by) out of the
+// filter. The index folds UUIDs to lower case as eq does, so ids are pushed down too; a value
+// equal to what an empty field renders as stays in memory, since the stored field may be empty.
+func (s *kindSpec) split(f query.Filter) (fields.Selector, query.Filter) {
+	var reqs []fields.Selector
+	var rest query.Filter
+	for _, t := range f {
+		fs, ok := s.pushdown[t.Path.String()]
+		single := len(t.Values) == 1 && (t.Op == query.OpEq || t.Op == query.OpIn)
+		if !ok || !single || t.Values[0] == fs.Empty || t.Values[0] == "" {
+			rest = append(rest, t)
+			continue
+		}
+		reqs = append(reqs, fields.OneTermEqualSelector(fs.Field, source.IndexValue(t.Values[0])))
+	}
+	if len(reqs) == 0 {
+		return nil, rest
+	}
+	return fields.AndSelectors(reqs...), rest
+}
+
+// list serves a collection.
+func (h *handler) list(kind model.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, s, ok := h.spec(w, r, kind)
+		if !ok {
+			return
+		}
+		h.serveList(w, r, req, s, nil)
+	}
+}
+
+// serveList answers a list request; extra narrows the candidates further (a pool's resources).
+func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, extra fields.Selector) {
+	lq, ok := h.parseListQuery(w, r, s)
+	if !ok {
+		return
+	}
+	sc, ok := h.scopeFor(w, r, req, "list", s.resource)
+	if !ok {
+		return
+	}
+	sel := lq.fields
+	if extra != nil {
+		if sel == nil {
+			sel = extra
+		} else {
+			sel = fields.AndSelectors(sel, extra)
+		}
+	}
+	objs, err := h.cfg.Source.List(s.source, sc.namespace(), sel)
+	if err != nil {
+		klog.ErrorS(err, "list O2 objects", "kind", s.kind)
+		writeProblem(w, http.StatusInternalServerError, "could not list "+string(s.kind), nil)
+		return
+	}
+	items := make([]any, 0, min(len(objs), h.cfg.PageSize))
+	next, lastKey := "", ""
+	for _, obj := range objs {
+		key := source.Key(obj)
+		if lq.after != "" && key <= lq.after {
+			continue
+		}
+		if !sc.permits(namespaceOf(obj)) {
+			continue
+		}
+		doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
+		if err != nil {
+			klog.ErrorS(err, "render O2 document", "kind", s.kind)
+			continue
+		}
+		match, err := lq.filter.Match(doc)
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, "invalid filter: "+err.Error(), nil)
+			return
+		}
+		if !match {
+			continue
+		}
+		if len(items) == h.cfg.PageSize {
+			next = lastKey
+			break
+		}
+		lastKey = key
+		items = append(items, lq.selector.Apply(doc))
+	}
+	if next != "" {
+		setNextLink(w, r, next)
+	}
+	writeJSON(w, http.StatusOK, items)
+}
+
+// get serves one object by O2 id. An object the caller may not read is reported exactly like
+// one that does not exist, so ids cannot be probed across tenants.
+func (h *handler) get(kind model.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, s, ok := h.spec(w, r, kind)
+		if !ok {
+			return
+		}
+		obj, sc, ok := h.lookup(w, r, req, s, mux.Vars(r)["id"])
+		if !ok {
+			return
+		}
+		h.serveObject(w, r, req, s, sc, obj)
+	}
+}
+
+// lookup finds a visible object by id or writes 404.
+func (h *handler) lookup(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, id string) (runtime.Object, *scope, bool) {
+	sc, ok := h.scopeFor(w, r, req, "get", s.resource)
+	if !ok {
+		return nil, nil, false
+	}
+	obj, found := h.cfg.Source.Get(s.source, id)
+	if !found || !sc.permits(namespaceOf(obj)) {
+		writeProblem(w, http.StatusNotFound, string(s.kind)+" "+id+" not found", map[string]string{idAttribute(s.kind): id})
+		return nil, nil, false
+	}
+	return obj, sc, true
+}
+
+func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) {
+	sel, err := query.ParseSelector(r.URL.Query(), s.schema, s.defaults)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+		return
+	}
+	doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
+	if err != nil {
+		klog.ErrorS(err, "render O2 document", "kind", s.kind)
+		writeProblem(w, http.StatusInternalServerError, "could not render "+string(s.kind), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, sel.Apply(doc))
+}
+
+// listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.
+func (h *handler) listPoolResources(w http.ResponseWriter, r *http.Request) {
+	req, pools, ok := h.spec(w, r, model.KindResourcePool)
+	if !ok {
+		return
+	}
+	pool, _, ok := h.lookup(w, r, req, pools, mux.Vars(r)["poolId"])
+	if !ok {
+		return
+	}
+	s := h.specs[model.KindResource][req.version]
+	id := pool.(*v1alpha1.ResourcePool).Spec.ResourcePoolID
+	h.serveList(w, r, req, s, fields.OneTermEqualSelector("spec.resourcePoolId", source.IndexValue(id)))
+}
+
+// getPoolResource serves {pool}/resources/{id}: the resource must belong to that pool.
+func (h *handler) getPoolResource(w http.ResponseWriter, r *http.Request) {
+	req, pools, ok := h.spec(w, r, model.KindResourcePool)
+	if !ok {
+		return
+	}
+	poolID := mux.Vars(r)["poolId"]
+	if _, _, ok := h.lookup(w, r, req, pools, poolID); !ok {
+		return
+	}
+	s := h.specs[model.KindResource][req.version]
+	id := mux.Vars(r)["id"]
+	obj, sc, ok := h.lookup(w, r, req, s, id)
+	if !ok {
+		return
+	}
+	if !strings.EqualFold(obj.(*v1alpha1.O2Resource).Spec.ResourcePoolID, poolID) {
+		writeProblem(w, http.StatusNotFound, "Resource "+id+" not found in resource pool "+poolID, map[string]string{"resourceId": id, "resourcePoolId": poolID})
+		return
+	}
+	h.serveObject(w, r, req, s, sc, obj)
+}
+
+// oCloudInfo serves the root of a version: the O-Cloud. Reading it needs get on oclouds, or,
+// on a tenant apiRoot, read access to that tenant's resource pools (a tenant-only SMO must be
+// able to learn which O-Cloud it talks to).
+func (h *handler) oCloudInfo(w http.ResponseWriter, r *http.Request) {
+	req, s, ok := h.spec(w, r, model.KindOCloudInfo)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	allowed, err := h.access.allowed(ctx, "get", "oclouds", "", "default")
+	if err == nil && !allowed && req.tenant != "" {
+		allowed, err = h.access.allowed(ctx, "list", "resourcepools", req.tenant, "")
+	}
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
+		return
+	}
+	if !allowed {
+		writeProblem(w, http.StatusForbidden, "not allowed to read the O-Cloud", nil)
+		return
+	}
+	objs, err := h.cfg.Source.List(source.OCloud, "", nil)
+	if err != nil || len(objs) == 0 {
+		writeProblem(w, http.StatusNotFound, "the O-Cloud is not configured (no OCloud object)", nil)
+		return
+	}
+	serveRoot := req.apiRoot
+	sel, err := query.ParseSelector(r.URL.Query(), s.schema, s.defaults)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+		return
+	}
+	doc, err := s.document(objs[0], serveRoot, related{})
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "could not render the O-Cloud", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, sel.Apply(doc))
+}
+
+// related computes derived id lists: a location's sites and a site's pools, as far as the
+// caller may see them.
+func (h *handler) related(sc *scope, obj runtime.Object) related {
+	var kind source.Kind
+	var field, id string
+	switch o := obj.(type) {
+	case *v1alpha1.Location:
+		kind, field, id = source.OCloudSite, "spec.globalLocationId", o.Spec.GlobalLocationID
+	case *v1alpha1.OCloudSite:
+		kind, field, id = source.ResourcePool, "spec.oCloudSiteId", o.Spec.OCloudSiteID
+	default:
+		return related{}
+	}
+	objs, err := h.cfg.Source.List(kind, sc.namespace(), fields.OneTermEqualSelector(field, source.IndexValue(id)))
+	if err != nil {
+		return related{}
+	}
+	rel := related{ids: make([]string, 0, len(objs))}
+	for _, o := range objs {
+		if !sc.permits(namespaceOf(o)) {
+			continue
+		}
+		switch v := o.(type) {
+		case *v1alpha1.OCloudSite:
+			rel.ids = append(rel.ids, v.Spec.OCloudSiteID)
+		case *v1alpha1.ResourcePool:
+			rel.ids = append(rel.ids, v.Spec.ResourcePoolID)
+		}
+	}
+	return rel
+}
+
+func idAttribute(kind model.Kind) string {
+	switch kind {
+	case model.KindOCloudInfo:
+		return "oCloudId"
+	case model.KindLocationInfo:
+		return "globalLocationId"
+	case model.KindSubscription:
+		return "subscriptionId"
+	case model.KindOCloudSiteInfo:
+		return "oCloudSiteId"
+	}
+	k := string(kind)
+	return strings.ToLower(k[:1]) + k[1:] + "Id"
+}
+
+func namespaceOf(obj runtime.Object) string {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return m.GetNamespace()
+}

@@ -1,0 +1,163 @@
+package o2ims
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2ims/source"
+)
+
+// kindSpec is what the generic list/get handlers need to know about one O2 kind in one
+// inventory major version.
+type kindSpec struct {
+	kind     model.Kind
+	version  int
+	source   source.Kind
+	resource string // o2ims.oran.org resource name, for authorization
+	schema   *query.Schema
+	defaults []string
+	// pushdown maps an attribute to the field selector key holding the same value, and the
+	// value the attribute shows when the field is empty (never pushed down).
+	pushdown map[string]model.FieldSelector
+}
+
+var kindResources = map[model.Kind]string{
+	model.KindOCloudInfo:        "oclouds",
+	model.KindResourceType:      "resourcetypes",
+	model.KindResourcePool:      "resourcepools",
+	model.KindResource:          "resources",
+	model.KindDeploymentManager: "deploymentmanagers",
+	model.KindSubscription:      "inventorysubscriptions",
+	model.KindLocationInfo:      "locations",
+	model.KindOCloudSiteInfo:    "ocloudsites",
+}
+
+func newKindSpecs() map[model.Kind]map[int]*kindSpec {
+	specs := map[model.Kind]map[int]*kindSpec{}
+	for _, kind := range model.Kinds() {
+		for _, v := range model.Versions() {
+			if !model.Supports(kind, v) {
+				continue
+			}
+			s := &kindSpec{
+				kind: kind, version: v,
+				source:   source.Kind(kind.KubernetesKind()),
+				resource: kindResources[kind],
+				schema:   schemaOf(model.Attributes(kind, v)),
+				defaults: defaultAttributes(kind, v),
+				pushdown: map[string]model.FieldSelector{},
+			}
+			for _, fs := range model.FieldSelectors(kind, v) {
+				s.pushdown[fs.Attribute] = fs
+			}
+			if specs[kind] == nil {
+				specs[kind] = map[int]*kindSpec{}
+			}
+			specs[kind][v] = s
+		}
+	}
+	return specs
+}
+
+// defaultAttributes is what a response carries without attribute selectors: the attributes
+// the schema requires (so the response validates) and the object's id, which a client needs to
+// do anything with it. A subscription is small and every attribute matters to its owner, so
+// all of it is default.
+func defaultAttributes(kind model.Kind, version int) []string {
+	if kind == model.KindSubscription {
+		return nil
+	}
+	defaults := model.DefaultAttributes(kind, version)
+	id := idAttribute(kind)
+	for _, d := range defaults {
+		if d == id {
+			return defaults
+		}
+	}
+	return append(defaults, id)
+}
+
+func schemaOf(attrs []model.Attribute) *query.Schema {
+	types := make(map[string]query.AttrType, len(attrs))
+	for _, a := range attrs {
+		types[a.Name] = attrType(a.Type)
+	}
+	s := query.NewSchema(types)
+	for _, a := range attrs {
+		if a.Type == model.TypeObject && !a.Open && len(a.Fields) > 0 {
+			s = s.With(a.Name, schemaOf(a.Fields))
+		}
+	}
+	return s
+}
+
+func attrType(t string) query.AttrType {
+	switch t {
+	case model.TypeString:
+		return query.String
+	case model.TypeNumber:
+		return query.Number
+	case model.TypeInteger:
+		return query.Integer
+	case model.TypeBoolean:
+		return query.Bool
+	case model.TypeArray:
+		return query.Array
+	case model.TypeObject:
+		return query.Object
+	default:
+		return query.Any
+	}
+}
+
+// related carries what a document derives from other objects (a location's sites, a site's
+// pools), already restricted to what the caller may see.
+type related struct {
+	ids []string
+}
+
+// document renders obj as the O2 JSON document of spec.
+func (s *kindSpec) document(obj runtime.Object, serviceURI string, rel related) (map[string]any, error) {
+	v2 := s.version == model.Version2
+	switch o := obj.(type) {
+	case *v1alpha1.OCloud:
+		if v2 {
+			return model.OCloudInfoV2(o, serviceURI), nil
+		}
+		return model.OCloudInfoV1(o, serviceURI), nil
+	case *v1alpha1.ResourceType:
+		if v2 {
+			return model.ResourceTypeV2(o), nil
+		}
+		return model.ResourceTypeV1(o), nil
+	case *v1alpha1.ResourcePool:
+		if v2 {
+			return model.ResourcePoolV2(o), nil
+		}
+		return model.ResourcePoolV1(o), nil
+	case *v1alpha1.O2Resource:
+		if v2 {
+			return model.ResourceV2(o), nil
+		}
+		return model.ResourceV1(o), nil
+	case *v1alpha1.DeploymentManager:
+		if v2 {
+			return model.DeploymentManagerV2(o), nil
+		}
+		return model.DeploymentManagerV1(o), nil
+	case *v1alpha1.InventorySubscription:
+		if v2 {
+			return model.SubscriptionV2(o), nil
+		}
+		return model.SubscriptionV1(o), nil
+	case *v1alpha1.Location:
+		return model.LocationInfoV2(o, rel.ids), nil
+	case *v1alpha1.OCloudSite:
+		return model.OCloudSiteInfoV2(o, rel.ids), nil
+	}
+	return nil, fmt.Errorf("no O2 document for %T", obj)
+}

@@ -1,0 +1,96 @@
+package o2ims
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/klog/v2"
+)
+
+// ServingOptions are the listener settings of the O2 face. They mirror the API server's so
+// both faces offer the same TLS.
+type ServingOptions struct {
+	Address string
+	// Cert is the serving certificate, shared with the API server (reloaded when it changes).
+	Cert dynamiccertificates.CertKeyContentProvider
+	// MinVersion and CipherSuites as the API server's --tls-min-version and --tls-cipher-suites.
+	MinVersion   uint16
+	CipherSuites []uint16
+	// RequireClientCert refuses TLS handshakes without a client certificate (mTLS-only SMOs).
+	// Either way, certificates are verified by the authenticator against the cluster's client CA.
+	RequireClientCert bool
+}
+
+// Serve runs the O2 listener until ctx is done, then shuts down gracefully.
+func Serve(ctx context.Context, o ServingOptions, handler http.Handler) error {
+	certs := &certCache{provider: o.Cert}
+	tlsConfig := &tls.Config{
+		MinVersion:     o.MinVersion,
+		CipherSuites:   o.CipherSuites,
+		GetCertificate: certs.get,
+		ClientAuth:     tls.RequestClientCert,
+		NextProtos:     []string{"h2", "http/1.1"},
+	}
+	if o.RequireClientCert {
+		tlsConfig.ClientAuth = tls.RequireAnyClientCert
+	}
+	ln, err := net.Listen("tcp", o.Address)
+	if err != nil {
+		return fmt.Errorf("listen for O2-IMS on %s: %w", o.Address, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+	}
+	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve O2-IMS: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down O2-IMS listener: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve O2-IMS: %w", err)
+	}
+	return nil
+}
+
+// certCache parses the serving certificate once per change instead of once per handshake.
+type certCache struct {
+	provider dynamiccertificates.CertKeyContentProvider
+	mu       sync.Mutex
+	certPEM  []byte
+	cert     *tls.Certificate
+}
+
+func (c *certCache) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	certPEM, keyPEM := c.provider.CurrentCertKeyContent()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cert != nil && bytes.Equal(certPEM, c.certPEM) {
+		return c.cert, nil
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("load serving certificate: %w", err)
+	}
+	c.cert, c.certPEM = &cert, certPEM
+	return c.cert, nil
+}

@@ -1,0 +1,242 @@
+package o2ims
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2ims/source"
+)
+
+// maxSubscriptionBody bounds what a POST may send; a subscription is a few hundred bytes.
+const maxSubscriptionBody = 64 << 10
+
+// cacheWait bounds how long a write waits for the translator's own cache to show it, so the
+// caller's next GET sees what it just created or deleted.
+const cacheWait = 2 * time.Second
+
+// subscriptionRequest is the POST body. subscriptionId is read-only: the server assigns it.
+type subscriptionRequest struct {
+	Callback               string  `json:"callback"`
+	ConsumerSubscriptionID string  `json:"consumerSubscriptionId,omitempty"`
+	Filter                 string  `json:"filter,omitempty"`
+	SubscriptionID         *string `json:"subscriptionId,omitempty"`
+}
+
+func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
+	req, s, ok := h.spec(w, r, model.KindSubscription)
+	if !ok {
+		return
+	}
+	body, ok := decodeSubscription(w, r)
+	if !ok {
+		return
+	}
+	ns := req.tenant
+	if ns == "" {
+		ns = h.cfg.SubscriptionNamespace
+	}
+	// One subscription per callback (per tenant): a second one would deliver every
+	// notification twice. 409 Conflict, not the 400 some implementations return: the request is
+	// well-formed and conflicts with the current state, which is what 409 means (RFC 9110) and
+	// what Kubernetes answers for an existing object.
+	existing, err := h.cfg.Source.List(source.InventorySubscription, ns, nil)
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, "could not list subscriptions", nil)
+		return
+	}
+	for _, obj := range existing {
+		if sub := obj.(*v1alpha1.InventorySubscription); sub.Spec.Callback == body.Callback {
+			writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", map[string]string{"subscriptionId": sub.Spec.SubscriptionID})
+			return
+		}
+	}
+	sub := &v1alpha1.InventorySubscription{
+		ObjectMeta: metav1.ObjectMeta{
+			// Named after the callback, so two concurrent POSTs of one callback cannot both win.
+			Name:      subscriptionName(body.Callback),
+			Namespace: ns,
+		},
+		Spec: v1alpha1.InventorySubscriptionSpec{
+			SubscriptionID:         string(uuid.NewUUID()),
+			ConsumerSubscriptionID: body.ConsumerSubscriptionID,
+			Filter:                 body.Filter,
+			Callback:               body.Callback,
+		},
+	}
+	client, err := h.clientAs(r.Context())
+	if err != nil {
+		klog.ErrorS(err, "build impersonating client")
+		writeProblem(w, http.StatusInternalServerError, "could not create the subscription", nil)
+		return
+	}
+	created, err := client.O2imsV1alpha1().InventorySubscriptions(ns).Create(r.Context(), sub, metav1.CreateOptions{})
+	if err != nil {
+		writeAPIError(w, err, "create the subscription")
+		return
+	}
+	h.awaitCache(r.Context(), created.Spec.SubscriptionID, true)
+	doc, _ := s.document(created, req.apiRoot, related{})
+	w.Header().Set("Location", req.apiRoot+"/"+model.APIName+"/v"+strconv.Itoa(req.version)+"/subscriptions/"+created.Spec.SubscriptionID)
+	writeJSON(w, http.StatusCreated, doc)
+}
+
+func (h *handler) deleteSubscription(w http.ResponseWriter, r *http.Request) {
+	req, s, ok := h.spec(w, r, model.KindSubscription)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	obj, _, ok := h.lookup(w, r, req, s, id)
+	if !ok {
+		return
+	}
+	sub := obj.(*v1alpha1.InventorySubscription)
+	client, err := h.clientAs(r.Context())
+	if err != nil {
+		klog.ErrorS(err, "build impersonating client")
+		writeProblem(w, http.StatusInternalServerError, "could not delete the subscription", nil)
+		return
+	}
+	// The uid precondition makes sure we delete the object we looked up, not a namesake
+	// created since.
+	err = client.O2imsV1alpha1().InventorySubscriptions(sub.Namespace).Delete(r.Context(), sub.Name,
+		metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &sub.UID}})
+	if err != nil && !apierrors.IsNotFound(err) {
+		writeAPIError(w, err, "delete the subscription")
+		return
+	}
+	h.awaitCache(r.Context(), id, false)
+	// O2-IMS (and the compliance suite) answer a delete with 200 and no body.
+	w.WriteHeader(http.StatusOK)
+}
+
+func decodeSubscription(w http.ResponseWriter, r *http.Request) (*subscriptionRequest, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			writeProblem(w, http.StatusBadRequest, "the body must be application/json", nil)
+			return nil, false
+		}
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxSubscriptionBody))
+	dec.DisallowUnknownFields()
+	body := &subscriptionRequest{}
+	if err := dec.Decode(body); err != nil {
+		writeProblem(w, http.StatusBadRequest, "malformed subscription: "+err.Error(), nil)
+		return nil, false
+	}
+	if dec.More() {
+		writeProblem(w, http.StatusBadRequest, "malformed subscription: trailing data after the JSON object", nil)
+		return nil, false
+	}
+	if err := body.validate(); err != nil {
+		writeProblem(w, http.StatusBadRequest, err.Error(), nil)
+		return nil, false
+	}
+	return body, true
+}
+
+func (b *subscriptionRequest) validate() error {
+	if b.SubscriptionID != nil {
+		return errors.New("subscriptionId is assigned by the server and must not be sent")
+	}
+	if b.Callback == "" {
+		return errors.New("callback is required")
+	}
+	u, err := url.Parse(b.Callback)
+	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("callback %q must be an absolute http or https URI", b.Callback)
+	}
+	if len(b.ConsumerSubscriptionID) > 253 {
+		return errors.New("consumerSubscriptionId must be at most 253 characters")
+	}
+	if b.Filter != "" {
+		if _, err := query.ParseFilter(b.Filter); err != nil {
+			return fmt.Errorf("invalid filter: %w", err)
+		}
+	}
+	return nil
+}
+
+func subscriptionName(callback string) string {
+	sum := sha256.Sum256([]byte(callback))
+	return "o2-" + hex.EncodeToString(sum[:10])
+}
+
+// clientAs returns a client acting as the caller, so that RBAC, admission and audit see the
+// caller and not netweave.
+func (h *handler) clientAs(ctx context.Context) (versioned.Interface, error) {
+	u := userFrom(ctx)
+	if h.cfg.ClientFor != nil {
+		return h.cfg.ClientFor(u)
+	}
+	cfg := rest.CopyConfig(h.cfg.ClientConfig)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: u.GetName(), UID: u.GetUID(), Groups: withoutAuthenticated(u.GetGroups()), Extra: u.GetExtra()}
+	return versioned.NewForConfig(cfg)
+}
+
+// withoutAuthenticated drops system:authenticated, which impersonation adds by itself.
+func withoutAuthenticated(groups []string) []string {
+	out := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if g != user.AllAuthenticated {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// awaitCache waits (bounded) until the translator's cache shows (present) or no longer shows
+// the subscription, so the caller reads its own write.
+func (h *handler) awaitCache(ctx context.Context, id string, present bool) {
+	_ = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, cacheWait, true, func(context.Context) (bool, error) {
+		_, found := h.cfg.Source.Get(source.InventorySubscription, id)
+		return found == present, nil
+	})
+}
+
+// writeAPIError turns an error of the Kubernetes API into the matching O2 problem.
+func writeAPIError(w http.ResponseWriter, err error, what string) {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		klog.ErrorS(err, "O2 write failed", "op", what)
+		writeProblem(w, http.StatusInternalServerError, "could not "+what, nil)
+		return
+	}
+	st := status.Status()
+	code := int(st.Code)
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", nil)
+	case apierrors.IsInvalid(err):
+		writeProblem(w, http.StatusBadRequest, st.Message, nil)
+	case code == http.StatusForbidden || code == http.StatusUnauthorized || code == http.StatusNotFound || code == http.StatusConflict:
+		writeProblem(w, code, st.Message, nil)
+	default:
+		klog.ErrorS(err, "O2 write failed", "op", what)
+		writeProblem(w, http.StatusInternalServerError, "could not "+what, nil)
+	}
+}

@@ -1,0 +1,71 @@
+package o2ims
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestSubscriptions(t *testing.T) {
+	e := newEnv(t, 0)
+	subs := "/tenants/tenant-a" + inventory + "/v1/subscriptions"
+
+	r := e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/cb","consumerSubscriptionId":"3f20d850-af4f-484f-8b5a-0ad585410361","filter":"(eq,resourcePoolId,`+poolA+`)"}`)
+	e.expect(r, 201, "create")
+	e.schema.Validate(t, 1, "Subscription", r.body)
+	doc := decodeObject(t, r.body)
+	id, _ := doc["subscriptionId"].(string)
+	if id == "" || r.header.Get("Location") != apiRoot+subs+"/"+id {
+		t.Fatalf("create: Location %q body %s", r.header.Get("Location"), r.body)
+	}
+	stored, err := e.client.O2imsV1alpha1().InventorySubscriptions("tenant-a").List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(stored.Items) != 1 || stored.Items[0].Spec.SubscriptionID != id {
+		t.Fatalf("stored subscriptions: %v %v", stored, err)
+	}
+
+	r = e.do("GET", "alice-token", subs+"/"+id, "")
+	e.expect(r, 200, "get")
+	e.schema.Validate(t, 1, "Subscription", r.body)
+	r = e.do("GET", "alice-token", subs+"?filter=(eq,consumerSubscriptionId,3F20D850-AF4F-484F-8B5A-0AD585410361)", "")
+	e.expect(r, 200, "list by consumer id")
+	if got := ids(decodeList(t, r.body), "subscriptionId"); got != id {
+		t.Errorf("list by consumerSubscriptionId: %s", got)
+	}
+
+	e.expect(e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/cb"}`), 409, "duplicate callback")
+	for name, body := range map[string]string{
+		"no callback":       `{"consumerSubscriptionId":"x"}`,
+		"relative callback": `{"callback":"/cb"}`,
+		"ftp callback":      `{"callback":"ftp://smo/cb"}`,
+		"malformed JSON":    `{"callback":`,
+		"XML":               `<subscription><callback>https://x</callback></subscription>`,
+		"bad filter":        `{"callback":"https://smo.example.net/other","filter":"(eq,name"}`,
+		"server id":         `{"callback":"https://smo.example.net/other","subscriptionId":"` + poolA + `"}`,
+		"unknown field":     `{"callback":"https://smo.example.net/other","colour":"blue"}`,
+	} {
+		e.expect(e.do("POST", "alice-token", subs, body), 400, name)
+	}
+	e.expect(e.do("PATCH", "alice-token", subs+"/"+id, `{}`), 405, "PATCH")
+	e.expect(e.do("PUT", "alice-token", subs, `{}`), 405, "PUT on the collection")
+
+	// Not visible to another tenant's root, nor deletable through it.
+	e.expect(e.do("GET", "admin-token", "/tenants/tenant-b"+inventory+"/v1/subscriptions/"+id, ""), 404, "get via tenant-b")
+	e.expect(e.do("DELETE", "alice-token", "/tenants/tenant-b"+inventory+"/v1/subscriptions/"+id, ""), 403, "delete via tenant-b")
+
+	r = e.do("DELETE", "alice-token", subs+"/"+id, "")
+	e.expect(r, 200, "delete")
+	e.expect(e.do("GET", "alice-token", subs+"/"+id, ""), 404, "get after delete")
+	e.expect(e.do("DELETE", "alice-token", subs+"/"+id, ""), 404, "delete again")
+
+	// The default apiRoot keeps subscriptions in the configured namespace.
+	r = e.do("POST", "admin-token", inventory+"/v2/subscriptions", `{"callback":"https://smo.example.net/v2"}`)
+	e.expect(r, 201, "create at the default root")
+	if !strings.HasPrefix(r.header.Get("Location"), apiRoot+inventory+"/v2/subscriptions/") {
+		t.Errorf("Location %s", r.header.Get("Location"))
+	}
+	if l, err := e.client.O2imsV1alpha1().InventorySubscriptions("o2ims-system").List(context.Background(), metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
+		t.Errorf("subscription namespace: %v %v", l, err)
+	}
+}
