@@ -13,8 +13,10 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	storagecache "github.com/netweave-io/netweave/pkg/storage/cache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
 // RedisStorage tells the registry how to reach Redis; it replaces the etcd options of a
@@ -28,58 +30,77 @@ type RedisStorage struct {
 	Codec         runtime.Codec
 }
 
-// restOptionsGetter hands every resource a Redis-backed storage.Interface.
+// restOptionsGetter hands every resource a Redis-backed storage.Interface. The o2ims registry
+// asks through GetRESTOptionsWithUniqueIndex so the store also keeps the kind's O2 id unique.
 type restOptionsGetter struct {
 	storage RedisStorage
 }
 
-var _ generic.RESTOptionsGetter = restOptionsGetter{}
+var (
+	_ generic.RESTOptionsGetter     = restOptionsGetter{}
+	_ kind.UniqueIndexOptionsGetter = restOptionsGetter{}
+)
 
 func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
+	return g.restOptions(resource, nil), nil
+}
+
+// GetRESTOptionsWithUniqueIndex implements kind.UniqueIndexOptionsGetter.
+func (g restOptionsGetter) GetRESTOptionsWithUniqueIndex(resource schema.GroupResource, _ runtime.Object, index unique.Index) (generic.RESTOptions, error) {
+	return g.restOptions(resource, &index), nil
+}
+
+func (g restOptionsGetter) restOptions(resource schema.GroupResource, index *unique.Index) generic.RESTOptions {
 	// The config is consulted by dry-run (codec) and by the decorator below; nothing dials etcd.
 	cfg := storagebackend.NewDefaultConfig("", g.storage.Codec).ForResource(resource)
 	return generic.RESTOptions{
 		StorageConfig:           cfg,
-		Decorator:               g.decorate,
+		Decorator:               g.decorator(index),
 		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Group + "/" + resource.Resource,
-	}, nil
+	}
 }
 
-func (g restOptionsGetter) decorate(config *storagebackend.ConfigForResource, resourcePrefix string,
-	keyFunc func(obj runtime.Object) (string, error), newFunc, newListFunc func() runtime.Object,
-	_ storage.AttrFunc, _ storage.IndexerFuncs, _ *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
-	store, err := redisstore.New(redisstore.Config{
-		Client:         g.storage.Client,
-		Codec:          config.Codec,
-		NewFunc:        newFunc,
-		NewListFunc:    newListFunc,
-		InstallPrefix:  strings.TrimSuffix(g.storage.KeyPrefix, "/"),
-		ResourcePrefix: resourcePrefix,
-		GroupResource:  config.GroupResource,
-		HistoryLength:  g.storage.HistoryLength,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)
+// decorator builds the store and the cache of one resource; index, when set, is the field both
+// keep an index of (the store to refuse duplicates, the cache to answer selections by it).
+func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorator {
+	return func(config *storagebackend.ConfigForResource, resourcePrefix string,
+		keyFunc func(obj runtime.Object) (string, error), newFunc, newListFunc func() runtime.Object,
+		_ storage.AttrFunc, _ storage.IndexerFuncs, _ *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
+		store, err := redisstore.New(redisstore.Config{
+			Client:         g.storage.Client,
+			Codec:          config.Codec,
+			NewFunc:        newFunc,
+			NewListFunc:    newListFunc,
+			InstallPrefix:  strings.TrimSuffix(g.storage.KeyPrefix, "/"),
+			ResourcePrefix: resourcePrefix,
+			GroupResource:  config.GroupResource,
+			HistoryLength:  g.storage.HistoryLength,
+			UniqueIndex:    index,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)
+		}
+		// Reads are served from a watch-fed copy in memory, so repeated GETs and LISTs do not
+		// each cost a Redis round trip; writes and watches go to the store.
+		cached, err := storagecache.New(storagecache.Config{
+			Storage:        store,
+			ResourcePrefix: resourcePrefix,
+			KeyFunc:        keyFunc,
+			NewFunc:        newFunc,
+			NewListFunc:    newListFunc,
+			GroupResource:  config.GroupResource,
+			UniqueIndex:    index,
+		})
+		if err != nil {
+			store.Close()
+			return nil, nil, fmt.Errorf("read cache for %s: %w", config.GroupResource, err)
+		}
+		destroy := func() {
+			cached.Stop()
+			store.Close()
+		}
+		return cached, destroy, nil
 	}
-	// Reads are served from a watch-fed copy in memory, so repeated GETs and LISTs do not each
-	// cost a Redis round trip; writes and watches go to the store.
-	cached, err := storagecache.New(storagecache.Config{
-		Storage:        store,
-		ResourcePrefix: resourcePrefix,
-		KeyFunc:        keyFunc,
-		NewFunc:        newFunc,
-		NewListFunc:    newListFunc,
-		GroupResource:  config.GroupResource,
-	})
-	if err != nil {
-		store.Close()
-		return nil, nil, fmt.Errorf("read cache for %s: %w", config.GroupResource, err)
-	}
-	destroy := func() {
-		cached.Stop()
-		store.Close()
-	}
-	return cached, destroy, nil
 }

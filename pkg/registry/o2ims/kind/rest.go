@@ -99,7 +99,8 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 
 		TableConvertor: newTableConvertor(k),
 	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: k.attrs}); err != nil {
+	opts := &generic.StoreOptions{RESTOptions: uniqueIDOptions{optsGetter, k.IDIndex()}, AttrFunc: k.attrs}
+	if err := store.CompleteWithOptions(opts); err != nil {
 		return nil, nil, fmt.Errorf("complete %s storage: %w", k.Resource, err)
 	}
 	main := &REST{Store: store, shortNames: k.ShortNames}
