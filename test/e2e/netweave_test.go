@@ -260,6 +260,8 @@ spec:
 	t.Run("metrics, health and OpenAPI", func(t *testing.T) { testMetricsAndOpenAPI(t, s) })
 	t.Run("bad input", func(t *testing.T) { testBadInput(t, s) })
 	t.Run("tenants see only their namespace", func(t *testing.T) { testTenancy(t, s) })
+	t.Run("O2-IMS REST API", func(t *testing.T) { testO2(t, s) })
+	t.Run("O2-IMS tenants see only their namespace", func(t *testing.T) { testO2Tenancy(t, s) })
 	t.Run("objects survive a restart of netweave", func(t *testing.T) {
 		if err := s.netweave.Restart(); err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type stack struct {
 	redis    *redisserver.Server
 	netweave *framework.Process
 	port     int
+	o2Port   int
 	root     string
 }
 
@@ -55,6 +57,10 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.o2Port, err = framework.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.netweave = framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave",
 		Argv: []string{bin,
@@ -67,6 +73,9 @@ func startStack(t *testing.T) *stack {
 			"--authorization-kubeconfig=" + kubeconfig,
 			"--redis-address=" + s.redis.Addr(),
 			"--redis-key-prefix=e2e",
+			"--o2ims-bind-address=127.0.0.1",
+			"--o2ims-secure-port=" + strconv.Itoa(s.o2Port),
+			"--o2ims-api-root=" + s.o2APIRoot(),
 			"-v=2",
 		},
 		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
@@ -79,6 +88,9 @@ func startStack(t *testing.T) *stack {
 	}
 	return s
 }
+
+// o2APIRoot is the apiRoot SMOs use: netweave's O2 listener.
+func (s *stack) o2APIRoot() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
 
 // serviceAccountKubeconfig writes a kubeconfig for the netweave ServiceAccount, so the server
 // runs with exactly the permissions artifacts/deploy grants it, not as an admin.
@@ -153,3 +165,5 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() er
 		t.Fatalf("%s: not true after %s: %v", what, timeout, last)
 	}
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
