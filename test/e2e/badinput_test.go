@@ -97,6 +97,50 @@ spec: {globalLocationId: X, name: X, bogus: true}
 		}
 	})
 
+	t.Run("duplicate O2 id is 409", func(t *testing.T) {
+		ctx := context.Background()
+		client, err := versioned.NewForConfig(s.cp.RESTConfig(admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools := client.O2imsV1alpha1().ResourcePools(demoNS)
+		before, err := pools.Get(ctx, "ran-workers", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another namespace, so only the id can clash, not the name.
+		s.kubectl(t, admin, "create", "namespace", "o2ims-dup")
+		stderr := apply(t, `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: ran-workers-copy, namespace: o2ims-dup}
+spec: {name: copy, resourcePoolId: `+ranWorkersPool+`}
+`)
+		for _, want := range []string{"(Conflict)", "spec.resourcePoolId " + ranWorkersPool, "already used by o2ims-demo/ran-workers"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("duplicate id: want %q in\n%s", want, stderr)
+			}
+		}
+		dup := before.DeepCopy()
+		dup.ObjectMeta = metav1.ObjectMeta{Name: "ran-workers-copy-2", Namespace: "o2ims-dup"}
+		dup.Status = o2v1.ResourcePoolStatus{}
+		if _, err := client.O2imsV1alpha1().ResourcePools("o2ims-dup").Create(ctx, dup, metav1.CreateOptions{}); !isStatus(err, http.StatusConflict) {
+			t.Errorf("client-go create with a held id: want 409, got %v", err)
+		}
+
+		after, err := pools.Get(ctx, "ran-workers", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.ResourceVersion != before.ResourceVersion || after.Spec.ResourcePoolID != ranWorkersPool {
+			t.Errorf("the original changed: rv %s -> %s, id %s", before.ResourceVersion, after.ResourceVersion, after.Spec.ResourcePoolID)
+		}
+		out := s.kubectl(t, admin, "get", "resourcepools", "-A", "--field-selector", "spec.resourcePoolId="+ranWorkersPool,
+			"-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {end}")
+		if strings.TrimSpace(out) != "o2ims-demo/ran-workers" {
+			t.Errorf("field selector on the id: want only the original, got %q", out)
+		}
+	})
+
 	t.Run("the OCloud is a singleton", func(t *testing.T) {
 		stderr := apply(t, `apiVersion: o2ims.oran.org/v1alpha1
 kind: OCloud
