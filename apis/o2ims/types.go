@@ -151,6 +151,10 @@ type ResourcePoolSpec struct {
 	// oCloudSiteId identifies the O-Cloud site the pool belongs to (inventory v2).
 	// +optional
 	OCloudSiteID string `json:"oCloudSiteId,omitempty"`
+	// nodeSelector declares the pool's members: the inventory controller syncs the Nodes it
+	// selects as Resources of this pool, in the pool's namespace.
+	// +optional
+	NodeSelector *metav1.LabelSelector `json:"nodeSelector,omitempty"`
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -171,6 +175,38 @@ type ResourcePoolList struct {
 
 	Items []ResourcePool `json:"items"`
 }
+
+// AdminState is whether a resource may be used, as an operator set it.
+type AdminState string
+
+// The administrative states of a resource.
+const (
+	AdminStateUnknown      AdminState = "UNKNOWN"
+	AdminStateLocked       AdminState = "LOCKED"
+	AdminStateShuttingDown AdminState = "SHUTTINGDOWN"
+	AdminStateUnlocked     AdminState = "UNLOCKED"
+)
+
+// UsageState is how busy a resource is.
+type UsageState string
+
+// The usage states of a resource.
+const (
+	UsageStateUnknown UsageState = "UNKNOWN"
+	UsageStateIdle    UsageState = "IDLE"
+	UsageStateActive  UsageState = "ACTIVE"
+	UsageStateBusy    UsageState = "BUSY"
+)
+
+// PowerState is whether a resource is powered.
+type PowerState string
+
+// The power states of a resource.
+const (
+	PowerStateUnknown PowerState = "UNKNOWN"
+	PowerStateOn      PowerState = "ON"
+	PowerStateOff     PowerState = "OFF"
+)
 
 // OperationalState is whether a resource is working, as the controller last saw it.
 type OperationalState string
@@ -248,11 +284,21 @@ type ResourceElement struct {
 	Extensions Extensions `json:"extensions,omitempty"`
 }
 
-// ResourceStatus is owned by the inventory controller.
+// ResourceStatus is owned by the inventory controller. The states follow ITU-T X.731 as the
+// O-Cloud information model uses them.
 type ResourceStatus struct {
+	// adminState is UNKNOWN, LOCKED, SHUTTINGDOWN or UNLOCKED (a cordoned node is LOCKED).
+	// +optional
+	AdminState AdminState `json:"adminState,omitempty"`
 	// operationalState is UNKNOWN, ENABLED or DISABLED.
 	// +optional
 	OperationalState OperationalState `json:"operationalState,omitempty"`
+	// usageState is UNKNOWN, IDLE, ACTIVE or BUSY.
+	// +optional
+	UsageState UsageState `json:"usageState,omitempty"`
+	// powerState is UNKNOWN, ON or OFF.
+	// +optional
+	PowerState PowerState `json:"powerState,omitempty"`
 	// conditions are the latest observations of the resource's state.
 	// +optional
 	// +listType=map
@@ -417,6 +463,8 @@ type InventorySubscription struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec InventorySubscriptionSpec `json:"spec,omitempty"`
+	// +optional
+	Status InventorySubscriptionStatus `json:"status,omitempty"`
 }
 
 // InventorySubscriptionSpec holds the Subscription fields of O2-IMS.
@@ -432,6 +480,38 @@ type InventorySubscriptionSpec struct {
 	Filter string `json:"filter,omitempty"`
 	// callback is the absolute http(s) URI notifications are POSTed to.
 	Callback string `json:"callback"`
+	// signingSecretRef names a Secret in the subscription's namespace whose key holds the
+	// HMAC-SHA256 key that signs every notification body.
+	// +optional
+	SigningSecretRef *SecretKeyRef `json:"signingSecretRef,omitempty"`
+}
+
+// SecretKeyRef points at one key of a Secret in the same namespace.
+type SecretKeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+// InventorySubscriptionStatus is owned by the notifier: how delivery to the callback goes.
+type InventorySubscriptionStatus struct {
+	// lastSuccessTime is when a notification was last accepted by the callback.
+	// +optional
+	LastSuccessTime *metav1.Time `json:"lastSuccessTime,omitempty"`
+	// lastFailureTime is when a delivery attempt last failed.
+	// +optional
+	LastFailureTime *metav1.Time `json:"lastFailureTime,omitempty"`
+	// lastError describes the last failed attempt.
+	// +optional
+	LastError string `json:"lastError,omitempty"`
+	// consecutiveFailures counts failed attempts since the last success.
+	// +optional
+	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
+	// queueDepth is the number of notifications waiting for delivery.
+	// +optional
+	QueueDepth int64 `json:"queueDepth,omitempty"`
+	// delivered counts notifications the callback accepted.
+	// +optional
+	Delivered int64 `json:"delivered,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

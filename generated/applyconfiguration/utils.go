@@ -44,6 +44,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.InventorySubscriptionApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("InventorySubscriptionSpec"):
 		return &o2imsv1alpha1.InventorySubscriptionSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("InventorySubscriptionStatus"):
+		return &o2imsv1alpha1.InventorySubscriptionStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Location"):
 		return &o2imsv1alpha1.LocationApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LocationSpec"):
@@ -74,6 +76,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.ResourceTypeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceTypeSpec"):
 		return &o2imsv1alpha1.ResourceTypeSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SecretKeyRef"):
+		return &o2imsv1alpha1.SecretKeyRefApplyConfiguration{}
 
 	}
 	return nil

@@ -33,91 +33,93 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.CivicAddressElement{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
-		v1alpha1.DeploymentManager{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
-		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
-		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
-		v1alpha1.GeoPoint{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
-		v1alpha1.InventorySubscription{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
-		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
-		v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
-		v1alpha1.JSON{}.OpenAPIModelName():                      v1alpha1.JSON{}.OpenAPIDefinition(),
-		v1alpha1.Location{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_Location(ref),
-		v1alpha1.LocationList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
-		v1alpha1.LocationSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
-		v1alpha1.O2Resource{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
-		v1alpha1.O2ResourceList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
-		v1alpha1.OCloud{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
-		v1alpha1.OCloudList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
-		v1alpha1.OCloudSite{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
-		v1alpha1.OCloudSiteList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
-		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
-		v1alpha1.OCloudSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
-		v1alpha1.ResourceElement{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
-		v1alpha1.ResourcePool{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
-		v1alpha1.ResourcePoolList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
-		v1alpha1.ResourcePoolSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
-		v1alpha1.ResourcePoolStatus{}.OpenAPIModelName():        schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
-		v1alpha1.ResourceSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
-		v1alpha1.ResourceStatus{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
-		v1alpha1.ResourceType{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
-		v1alpha1.ResourceTypeList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
-		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
-		resource.Quantity{}.OpenAPIModelName():                  schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():        schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():        schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():        schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():               schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():                   schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():                    schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                       schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.CivicAddressElement{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
+		v1alpha1.DeploymentManager{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
+		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
+		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
+		v1alpha1.GeoPoint{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
+		v1alpha1.InventorySubscription{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
+		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
+		v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
+		v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
+		v1alpha1.JSON{}.OpenAPIModelName():                        v1alpha1.JSON{}.OpenAPIDefinition(),
+		v1alpha1.Location{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_Location(ref),
+		v1alpha1.LocationList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
+		v1alpha1.LocationSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
+		v1alpha1.O2Resource{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
+		v1alpha1.O2ResourceList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
+		v1alpha1.OCloud{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
+		v1alpha1.OCloudList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
+		v1alpha1.OCloudSite{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
+		v1alpha1.OCloudSiteList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
+		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
+		v1alpha1.OCloudSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
+		v1alpha1.ResourceElement{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
+		v1alpha1.ResourcePool{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
+		v1alpha1.ResourcePoolList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
+		v1alpha1.ResourcePoolSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
+		v1alpha1.ResourcePoolStatus{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
+		v1alpha1.ResourceSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
+		v1alpha1.ResourceStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
+		v1alpha1.ResourceType{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
+		v1alpha1.ResourceTypeList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
+		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
+		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
+		resource.Quantity{}.OpenAPIModelName():                    schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                 schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                     schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                      schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                         schema_k8sio_apimachinery_pkg_version_Info(ref),
 	}
 }
 
@@ -423,11 +425,17 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref common.Refere
 							Ref:     ref(v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName()),
 						},
 					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName(), v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -515,10 +523,73 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref common.Re
 							Format:      "",
 						},
 					},
+					"signingSecretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body.",
+							Ref:         ref(v1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"callback"},
 			},
 		},
+		Dependencies: []string{
+			v1alpha1.SecretKeyRef{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "InventorySubscriptionStatus is owned by the notifier: how delivery to the callback goes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"lastSuccessTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "lastSuccessTime is when a notification was last accepted by the callback.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastFailureTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "lastFailureTime is when a delivery attempt last failed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastError": {
+						SchemaProps: spec.SchemaProps{
+							Description: "lastError describes the last failed attempt.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"consecutiveFailures": {
+						SchemaProps: spec.SchemaProps{
+							Description: "consecutiveFailures counts failed attempts since the last success.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"queueDepth": {
+						SchemaProps: spec.SchemaProps{
+							Description: "queueDepth is the number of notifications waiting for delivery.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"delivered": {
+						SchemaProps: spec.SchemaProps{
+							Description: "delivered counts notifications the callback accepted.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1326,6 +1397,12 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 							Format:      "",
 						},
 					},
+					"nodeSelector": {
+						SchemaProps: spec.SchemaProps{
+							Description: "nodeSelector declares the pool's members: the inventory controller syncs the Nodes it selects as Resources of this pool, in the pool's namespace.",
+							Ref:         ref(v1.LabelSelector{}.OpenAPIModelName()),
+						},
+					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
 							Type: []string{"object"},
@@ -1344,7 +1421,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			v1alpha1.JSON{}.OpenAPIModelName(), v1.LabelSelector{}.OpenAPIModelName()},
 	}
 }
 
@@ -1493,15 +1570,39 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref common.ReferenceCall
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "ResourceStatus is owned by the inventory controller.",
+				Description: "ResourceStatus is owned by the inventory controller. The states follow ITU-T X.731 as the O-Cloud information model uses them.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
+					"adminState": {
+						SchemaProps: spec.SchemaProps{
+							Description: "adminState is UNKNOWN, LOCKED, SHUTTINGDOWN or UNLOCKED (a cordoned node is LOCKED).\n\nPossible enum values:\n - `\"LOCKED\"`\n - `\"SHUTTINGDOWN\"`\n - `\"UNKNOWN\"`\n - `\"UNLOCKED\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"LOCKED", "SHUTTINGDOWN", "UNKNOWN", "UNLOCKED"},
+						},
+					},
 					"operationalState": {
 						SchemaProps: spec.SchemaProps{
 							Description: "operationalState is UNKNOWN, ENABLED or DISABLED.\n\nPossible enum values:\n - `\"DISABLED\"`\n - `\"ENABLED\"`\n - `\"UNKNOWN\"`",
 							Type:        []string{"string"},
 							Format:      "",
 							Enum:        []interface{}{"DISABLED", "ENABLED", "UNKNOWN"},
+						},
+					},
+					"usageState": {
+						SchemaProps: spec.SchemaProps{
+							Description: "usageState is UNKNOWN, IDLE, ACTIVE or BUSY.\n\nPossible enum values:\n - `\"ACTIVE\"`\n - `\"BUSY\"`\n - `\"IDLE\"`\n - `\"UNKNOWN\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"ACTIVE", "BUSY", "IDLE", "UNKNOWN"},
+						},
+					},
+					"powerState": {
+						SchemaProps: spec.SchemaProps{
+							Description: "powerState is UNKNOWN, ON or OFF.\n\nPossible enum values:\n - `\"OFF\"`\n - `\"ON\"`\n - `\"UNKNOWN\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"OFF", "ON", "UNKNOWN"},
 						},
 					},
 					"conditions": {
@@ -1713,6 +1814,34 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 		},
 		Dependencies: []string{
 			v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SecretKeyRef points at one key of a Secret in the same namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+				},
+				Required: []string{"name", "key"},
+			},
+		},
 	}
 }
 

@@ -11,9 +11,20 @@ import (
 )
 
 // Funcs returns the fuzzer functions of the o2ims group: extension values must be JSON, which
-// random bytes are not.
+// random bytes are not, and defaulted fields must hold non-default-able values.
 func Funcs(runtimeserializer.CodecFactory) []interface{} {
 	return []interface{}{
+		// Defaulting fills empty enums on decode; the fuzzer must produce what defaulting
+		// leaves alone or the round trip reports the default as a difference.
+		func(s *o2ims.ResourceTypeSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if s.ResourceKind == "" {
+				s.ResourceKind = o2ims.ResourceKindUndefined
+			}
+			if s.ResourceClass == "" {
+				s.ResourceClass = o2ims.ResourceClassUndefined
+			}
+		},
 		func(j *o2ims.JSON, c randfill.Continue) {
 			var v interface{}
 			switch c.Intn(4) {

@@ -62,6 +62,11 @@ func (in InventorySubscriptionSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in InventorySubscriptionStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.InventorySubscriptionStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in JSON) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.JSON"
 }
@@ -169,4 +174,9 @@ func (in ResourceTypeList) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceTypeSpec) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.ResourceTypeSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SecretKeyRef) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.SecretKeyRef"
 }

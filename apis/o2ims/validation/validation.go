@@ -9,8 +9,10 @@ import (
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -31,6 +33,9 @@ var (
 	resourceKinds    = sets.New(o2ims.ResourceKindUndefined, o2ims.ResourceKindPhysical, o2ims.ResourceKindLogical)
 	resourceClasses  = sets.New(o2ims.ResourceClassUndefined, o2ims.ResourceClassCompute, o2ims.ResourceClassNetworking, o2ims.ResourceClassStorage)
 	operationalState = sets.New(o2ims.OperationalStateUnknown, o2ims.OperationalStateEnabled, o2ims.OperationalStateDisabled)
+	adminStates      = sets.New(o2ims.AdminStateUnknown, o2ims.AdminStateLocked, o2ims.AdminStateShuttingDown, o2ims.AdminStateUnlocked)
+	usageStates      = sets.New(o2ims.UsageStateUnknown, o2ims.UsageStateIdle, o2ims.UsageStateActive, o2ims.UsageStateBusy)
+	powerStates      = sets.New(o2ims.PowerStateUnknown, o2ims.PowerStateOn, o2ims.PowerStateOff)
 )
 
 // ValidateObjectMeta checks the Kubernetes metadata of an O2 object.
@@ -173,6 +178,9 @@ func ValidateResourcePool(obj *o2ims.ResourcePool) field.ErrorList {
 	errs = append(errs, validateLength(obj.Spec.GlobalLocationID, maxIDLength, spec.Child("globalLocationId"))...)
 	errs = append(errs, validateLength(obj.Spec.Location, maxDescriptionLength, spec.Child("location"))...)
 	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudSiteID, spec.Child("oCloudSiteId"))...)
+	if obj.Spec.NodeSelector != nil {
+		errs = append(errs, metav1validation.ValidateLabelSelector(obj.Spec.NodeSelector, metav1validation.LabelSelectorValidationOptions{}, spec.Child("nodeSelector"))...)
+	}
 	errs = append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
 	return append(errs, ValidateResourcePoolStatus(&obj.Status)...)
 }
@@ -206,6 +214,14 @@ func ValidateResource(obj *o2ims.O2Resource) field.ErrorList {
 	return append(errs, ValidateResourceStatus(&obj.Status)...)
 }
 
+// validateEnum accepts the empty value (not reported yet) or one of allowed.
+func validateEnum[T ~string](value T, allowed sets.Set[T], path *field.Path) field.ErrorList {
+	if value != "" && !allowed.Has(value) {
+		return field.ErrorList{field.NotSupported(path, value, sets.List(allowed))}
+	}
+	return nil
+}
+
 func validateKeywords(words []string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, w := range words {
@@ -220,9 +236,10 @@ func validateKeywords(words []string, path *field.Path) field.ErrorList {
 func ValidateResourceStatus(status *o2ims.ResourceStatus) field.ErrorList {
 	var errs field.ErrorList
 	path := field.NewPath("status")
-	if status.OperationalState != "" && !operationalState.Has(status.OperationalState) {
-		errs = append(errs, field.NotSupported(path.Child("operationalState"), status.OperationalState, sets.List(operationalState)))
-	}
+	errs = append(errs, validateEnum(status.OperationalState, operationalState, path.Child("operationalState"))...)
+	errs = append(errs, validateEnum(status.AdminState, adminStates, path.Child("adminState"))...)
+	errs = append(errs, validateEnum(status.UsageState, usageStates, path.Child("usageState"))...)
+	errs = append(errs, validateEnum(status.PowerState, powerStates, path.Child("powerState"))...)
 	seen := sets.New[string]()
 	for i, c := range status.Conditions {
 		p := path.Child("conditions").Index(i)
@@ -321,5 +338,31 @@ func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.Error
 	errs = append(errs, ValidateUUID(obj.Spec.SubscriptionID, spec.Child("subscriptionId"))...)
 	errs = append(errs, validateLength(obj.Spec.ConsumerSubscriptionID, maxIDLength, spec.Child("consumerSubscriptionId"))...)
 	errs = append(errs, validateLength(obj.Spec.Filter, maxFilterLength, spec.Child("filter"))...)
-	return append(errs, validateAbsoluteURI(obj.Spec.Callback, spec.Child("callback"), true)...)
+	if ref := obj.Spec.SigningSecretRef; ref != nil {
+		p := spec.Child("signingSecretRef")
+		for _, msg := range validation.IsDNS1123Subdomain(ref.Name) {
+			errs = append(errs, field.Invalid(p.Child("name"), ref.Name, msg))
+		}
+		for _, msg := range validation.IsConfigMapKey(ref.Key) {
+			errs = append(errs, field.Invalid(p.Child("key"), ref.Key, msg))
+		}
+	}
+	errs = append(errs, validateAbsoluteURI(obj.Spec.Callback, spec.Child("callback"), true)...)
+	return append(errs, ValidateInventorySubscriptionStatus(&obj.Status)...)
+}
+
+// ValidateInventorySubscriptionStatus checks what the notifier writes.
+func ValidateInventorySubscriptionStatus(status *o2ims.InventorySubscriptionStatus) field.ErrorList {
+	var errs field.ErrorList
+	path := field.NewPath("status")
+	if status.ConsecutiveFailures < 0 {
+		errs = append(errs, field.Invalid(path.Child("consecutiveFailures"), status.ConsecutiveFailures, "must not be negative"))
+	}
+	if status.QueueDepth < 0 {
+		errs = append(errs, field.Invalid(path.Child("queueDepth"), status.QueueDepth, "must not be negative"))
+	}
+	if status.Delivered < 0 {
+		errs = append(errs, field.Invalid(path.Child("delivered"), status.Delivered, "must not be negative"))
+	}
+	return errs
 }

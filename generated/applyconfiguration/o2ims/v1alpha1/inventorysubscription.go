@@ -34,7 +34,8 @@ import (
 type InventorySubscriptionApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *InventorySubscriptionSpecApplyConfiguration `json:"spec,omitempty"`
+	Spec                             *InventorySubscriptionSpecApplyConfiguration   `json:"spec,omitempty"`
+	Status                           *InventorySubscriptionStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // InventorySubscription constructs a declarative configuration of the InventorySubscription type for use with
@@ -81,6 +82,12 @@ func ExtractInventorySubscriptionFrom(inventorySubscription *o2imsv1alpha1.Inven
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
 func ExtractInventorySubscription(inventorySubscription *o2imsv1alpha1.InventorySubscription, fieldManager string) (*InventorySubscriptionApplyConfiguration, error) {
 	return ExtractInventorySubscriptionFrom(inventorySubscription, fieldManager, "")
+}
+
+// ExtractInventorySubscriptionStatus extracts the applied configuration owned by fieldManager from
+// inventorySubscription for the status subresource.
+func ExtractInventorySubscriptionStatus(inventorySubscription *o2imsv1alpha1.InventorySubscription, fieldManager string) (*InventorySubscriptionApplyConfiguration, error) {
+	return ExtractInventorySubscriptionFrom(inventorySubscription, fieldManager, "status")
 }
 
 func (b InventorySubscriptionApplyConfiguration) IsApplyConfiguration() {}
@@ -248,6 +255,14 @@ func (b *InventorySubscriptionApplyConfiguration) ensureObjectMetaApplyConfigura
 // If called multiple times, the Spec field is set to the value of the last call.
 func (b *InventorySubscriptionApplyConfiguration) WithSpec(value *InventorySubscriptionSpecApplyConfiguration) *InventorySubscriptionApplyConfiguration {
 	b.Spec = value
+	return b
+}
+
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *InventorySubscriptionApplyConfiguration) WithStatus(value *InventorySubscriptionStatusApplyConfiguration) *InventorySubscriptionApplyConfiguration {
+	b.Status = value
 	return b
 }
 

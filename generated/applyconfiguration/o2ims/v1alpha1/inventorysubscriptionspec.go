@@ -31,6 +31,9 @@ type InventorySubscriptionSpecApplyConfiguration struct {
 	Filter *string `json:"filter,omitempty"`
 	// callback is the absolute http(s) URI notifications are POSTed to.
 	Callback *string `json:"callback,omitempty"`
+	// signingSecretRef names a Secret in the subscription's namespace whose key holds the
+	// HMAC-SHA256 key that signs every notification body.
+	SigningSecretRef *SecretKeyRefApplyConfiguration `json:"signingSecretRef,omitempty"`
 }
 
 // InventorySubscriptionSpecApplyConfiguration constructs a declarative configuration of the InventorySubscriptionSpec type for use with
@@ -68,5 +71,13 @@ func (b *InventorySubscriptionSpecApplyConfiguration) WithFilter(value string) *
 // If called multiple times, the Callback field is set to the value of the last call.
 func (b *InventorySubscriptionSpecApplyConfiguration) WithCallback(value string) *InventorySubscriptionSpecApplyConfiguration {
 	b.Callback = &value
+	return b
+}
+
+// WithSigningSecretRef sets the SigningSecretRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SigningSecretRef field is set to the value of the last call.
+func (b *InventorySubscriptionSpecApplyConfiguration) WithSigningSecretRef(value *SecretKeyRefApplyConfiguration) *InventorySubscriptionSpecApplyConfiguration {
+	b.SigningSecretRef = value
 	return b
 }

@@ -20,6 +20,7 @@ package v1alpha1
 
 import (
 	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
 // ResourcePoolSpecApplyConfiguration represents a declarative configuration of the ResourcePoolSpec type for use
@@ -39,8 +40,11 @@ type ResourcePoolSpecApplyConfiguration struct {
 	// location is free text about where the pool is (inventory v1).
 	Location *string `json:"location,omitempty"`
 	// oCloudSiteId identifies the O-Cloud site the pool belongs to (inventory v2).
-	OCloudSiteID *string                   `json:"oCloudSiteId,omitempty"`
-	Extensions   *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
+	OCloudSiteID *string `json:"oCloudSiteId,omitempty"`
+	// nodeSelector declares the pool's members: the inventory controller syncs the Nodes it
+	// selects as Resources of this pool, in the pool's namespace.
+	NodeSelector *v1.LabelSelectorApplyConfiguration `json:"nodeSelector,omitempty"`
+	Extensions   *o2imsv1alpha1.Extensions           `json:"extensions,omitempty"`
 }
 
 // ResourcePoolSpecApplyConfiguration constructs a declarative configuration of the ResourcePoolSpec type for use with
@@ -102,6 +106,14 @@ func (b *ResourcePoolSpecApplyConfiguration) WithLocation(value string) *Resourc
 // If called multiple times, the OCloudSiteID field is set to the value of the last call.
 func (b *ResourcePoolSpecApplyConfiguration) WithOCloudSiteID(value string) *ResourcePoolSpecApplyConfiguration {
 	b.OCloudSiteID = &value
+	return b
+}
+
+// WithNodeSelector sets the NodeSelector field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the NodeSelector field is set to the value of the last call.
+func (b *ResourcePoolSpecApplyConfiguration) WithNodeSelector(value *v1.LabelSelectorApplyConfiguration) *ResourcePoolSpecApplyConfiguration {
+	b.NodeSelector = value
 	return b
 }
 

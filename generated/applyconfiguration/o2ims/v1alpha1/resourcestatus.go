@@ -26,10 +26,17 @@ import (
 // ResourceStatusApplyConfiguration represents a declarative configuration of the ResourceStatus type for use
 // with apply.
 //
-// ResourceStatus is owned by the inventory controller.
+// ResourceStatus is owned by the inventory controller. The states follow ITU-T X.731 as the
+// O-Cloud information model uses them.
 type ResourceStatusApplyConfiguration struct {
+	// adminState is UNKNOWN, LOCKED, SHUTTINGDOWN or UNLOCKED (a cordoned node is LOCKED).
+	AdminState *o2imsv1alpha1.AdminState `json:"adminState,omitempty"`
 	// operationalState is UNKNOWN, ENABLED or DISABLED.
 	OperationalState *o2imsv1alpha1.OperationalState `json:"operationalState,omitempty"`
+	// usageState is UNKNOWN, IDLE, ACTIVE or BUSY.
+	UsageState *o2imsv1alpha1.UsageState `json:"usageState,omitempty"`
+	// powerState is UNKNOWN, ON or OFF.
+	PowerState *o2imsv1alpha1.PowerState `json:"powerState,omitempty"`
 	// conditions are the latest observations of the resource's state.
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 }
@@ -40,11 +47,35 @@ func ResourceStatus() *ResourceStatusApplyConfiguration {
 	return &ResourceStatusApplyConfiguration{}
 }
 
+// WithAdminState sets the AdminState field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AdminState field is set to the value of the last call.
+func (b *ResourceStatusApplyConfiguration) WithAdminState(value o2imsv1alpha1.AdminState) *ResourceStatusApplyConfiguration {
+	b.AdminState = &value
+	return b
+}
+
 // WithOperationalState sets the OperationalState field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the OperationalState field is set to the value of the last call.
 func (b *ResourceStatusApplyConfiguration) WithOperationalState(value o2imsv1alpha1.OperationalState) *ResourceStatusApplyConfiguration {
 	b.OperationalState = &value
+	return b
+}
+
+// WithUsageState sets the UsageState field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the UsageState field is set to the value of the last call.
+func (b *ResourceStatusApplyConfiguration) WithUsageState(value o2imsv1alpha1.UsageState) *ResourceStatusApplyConfiguration {
+	b.UsageState = &value
+	return b
+}
+
+// WithPowerState sets the PowerState field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PowerState field is set to the value of the last call.
+func (b *ResourceStatusApplyConfiguration) WithPowerState(value o2imsv1alpha1.PowerState) *ResourceStatusApplyConfiguration {
+	b.PowerState = &value
 	return b
 }
 

@@ -35,6 +35,11 @@ func Kind() *kind.Kind {
 				"spec.consumerSubscriptionId": o.Spec.ConsumerSubscriptionID,
 			}
 		},
+		Status: &kind.StatusHandling{
+			ValidateStatus: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateInventorySubscriptionStatus(&obj.(*o2ims.InventorySubscription).Status)
+			},
+		},
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (subscriptionId)", Priority: 0, Cell: func(obj runtime.Object) interface{} {
 				o := obj.(*o2ims.InventorySubscription)
