@@ -29,7 +29,9 @@ type stack struct {
 	root     string
 }
 
-func startStack(t *testing.T) *stack {
+// startStack brings the stack up; extraArgs are added to netweave's command line (features
+// under test enable themselves this way).
+func startStack(t *testing.T, extraArgs ...string) *stack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -63,7 +65,7 @@ func startStack(t *testing.T) *stack {
 	}
 	s.netweave = framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave",
-		Argv: []string{bin,
+		Argv: append([]string{bin,
 			"--bind-address=127.0.0.1",
 			"--secure-port=" + strconv.Itoa(s.port),
 			"--tls-cert-file=" + s.cp.Serving.CertFile,
@@ -77,7 +79,7 @@ func startStack(t *testing.T) *stack {
 			"--o2ims-secure-port=" + strconv.Itoa(s.o2Port),
 			"--o2ims-api-root=" + s.o2APIRoot(),
 			"-v=2",
-		},
+		}, extraArgs...),
 		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
 	})
 	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
