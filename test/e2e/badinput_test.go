@@ -115,7 +115,7 @@ kind: ResourcePool
 metadata: {name: ran-workers-copy, namespace: o2ims-dup}
 spec: {name: copy, resourcePoolId: `+ranWorkersPool+`}
 `)
-		for _, want := range []string{"(Conflict)", "spec.resourcePoolId " + ranWorkersPool, "already used by o2ims-demo/ran-workers"} {
+		for _, want := range []string{"(Conflict)", "spec.resourcePoolId " + ranWorkersPool, "already used by another object"} {
 			if !strings.Contains(stderr, want) {
 				t.Errorf("duplicate id: want %q in\n%s", want, stderr)
 			}

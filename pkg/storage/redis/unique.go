@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"k8s.io/klog/v2"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func (s *Store) uniqueKeyOf(obj runtime.Object) (string, error) {
 // holds. It is an API status error rather than a storage error on purpose:
 // the registry passes those through unchanged (storage errors of the
 // "exists" kind would become "AlreadyExists" on create, which names the
-// wrong object), so the user sees 409 Conflict with the field and holder.
+// wrong object), so the user sees 409 Conflict naming the field and value.
 func (s *Store) uniqueConflict(obj runtime.Object, holderKey string) error {
 	idx := s.cfg.UniqueIndex
 	value, err := idx.Value(obj)
@@ -40,8 +41,10 @@ func (s *Store) uniqueConflict(obj runtime.Object, holderKey string) error {
 	if accessor, err := meta.Accessor(obj); err == nil {
 		name = accessor.GetName()
 	}
-	holder := strings.TrimPrefix(holderKey, s.resourceKey)
-	return apierrors.NewConflict(s.groupResource, name, errors.New(idx.ConflictMessage(value, holder)))
+	// Operators find the holder in the log; the caller may not be allowed to know it.
+	klog.V(2).InfoS("Unique value already held", "resource", s.groupResource, "field", idx.Field, "value", value,
+		"holder", strings.TrimPrefix(holderKey, s.resourceKey), "writer", name)
+	return apierrors.NewConflict(s.groupResource, name, errors.New(idx.ConflictMessage(value)))
 }
 
 // KeyForUniqueValue returns the storage key of the object holding value in

@@ -83,7 +83,7 @@ func TestUniqueIndexRejectsDuplicateCreateWithoutWriting(t *testing.T) {
 	}
 
 	_, err = createWithID(ctx, s, "other", "b", id)
-	expectUniqueConflict(t, err, `pods "b": spec.nodeName `+id+` is already used by o2ims-demo/ran-workers`)
+	expectUniqueConflict(t, err, `pods "b": spec.nodeName `+id+` is already used by another object`)
 
 	// The rejected write left nothing behind: no object, no revision bump.
 	if err := s.Get(ctx, "/pods/other/b", storage.GetOptions{}, &example.Pod{}); !storage.IsNotFound(err) {
@@ -103,7 +103,7 @@ func TestUniqueIndexIsCaseInsensitive(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := createWithID(ctx, s, "ns", "upper", "ABC-DEF")
-	expectUniqueConflict(t, err, "spec.nodeName ABC-DEF is already used by ns/lower")
+	expectUniqueConflict(t, err, "spec.nodeName ABC-DEF is already used by another object")
 	expectHolder(ctx, t, s, "aBc-DeF", "/pods/ns/lower")
 }
 
@@ -150,7 +150,7 @@ func TestUniqueIndexUpdates(t *testing.T) {
 	}
 	// Taking another object's value is refused at once, not retried.
 	err := s.GuaranteedUpdate(ctx, "/pods/ns/a", out, false, nil, setNodeName("id-b"), nil)
-	expectUniqueConflict(t, err, "spec.nodeName id-b is already used by ns/b")
+	expectUniqueConflict(t, err, "spec.nodeName id-b is already used by another object")
 	if err := s.Get(ctx, "/pods/ns/a", storage.GetOptions{}, out); err != nil || out.Spec.NodeName != "ID-A" {
 		t.Fatalf("refused update changed the object: %v %q", err, out.Spec.NodeName)
 	}

@@ -36,7 +36,9 @@ func (i *Index) KeyOf(obj runtime.Object) (string, error) {
 
 // ConflictMessage is the explanation carried by the 409 a write gets when
 // its value is held by another object, e.g.
-// "spec.resourcePoolId 39c8… is already used by o2ims-demo/ran-workers".
-func (i *Index) ConflictMessage(value, holder string) string {
-	return fmt.Sprintf("%s %s is already used by %s", i.Field, value, holder)
+// "spec.resourcePoolId 39c8… is already used by another object". The holder
+// is not named: it may sit in a namespace the writer cannot read, and
+// tenants must not learn what other tenants hold.
+func (i *Index) ConflictMessage(value string) string {
+	return fmt.Sprintf("%s %s is already used by another object", i.Field, value)
 }

@@ -20,10 +20,10 @@ func TestKeyOfLowerCasesAndWrapsErrors(t *testing.T) {
 	}
 }
 
-func TestConflictMessageNamesFieldValueAndHolder(t *testing.T) {
+func TestConflictMessageNamesFieldAndValueOnly(t *testing.T) {
 	idx := Index{Field: "spec.resourcePoolId"}
-	want := "spec.resourcePoolId 39c8 is already used by o2ims-demo/ran-workers"
-	if got := idx.ConflictMessage("39c8", "o2ims-demo/ran-workers"); got != want {
+	want := "spec.resourcePoolId 39c8 is already used by another object"
+	if got := idx.ConflictMessage("39c8"); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
