@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+)
+
+// Notification is the InventoryChangeNotification body.
+type Notification struct {
+	NotificationID         string         `json:"notificationId"`
+	ConsumerSubscriptionID string         `json:"consumerSubscriptionId,omitempty"`
+	NotificationEventType  EventType      `json:"notificationEventType"`
+	ObjectRef              string         `json:"objectRef,omitempty"`
+	PriorObjectState       map[string]any `json:"priorObjectState,omitempty"`
+	PostObjectState        map[string]any `json:"postObjectState,omitempty"`
+}
+
+// docs renders an event's prior and post documents once per inventory version, for every
+// subscription of that version to share.
+type docs struct {
+	ev      *Event
+	rel     Related
+	byVer   map[int][2]map[string]any
+	failed  map[int]error
+	refByVr map[int]string
+}
+
+func newDocs(ev *Event, rel Related) *docs {
+	return &docs{ev: ev, rel: rel, byVer: map[int][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}}
+}
+
+// get returns prior and post in version; an error means the kind does not exist there.
+func (d *docs) get(version int) (prior, post map[string]any, err error) {
+	if pp, ok := d.byVer[version]; ok {
+		return pp[0], pp[1], nil
+	}
+	if err, ok := d.failed[version]; ok {
+		return nil, nil, err
+	}
+	if !model.Supports(d.ev.Kind, version) {
+		err = fmt.Errorf("%s does not exist in inventory version %d", d.ev.Kind, version)
+	}
+	if err == nil && d.ev.Prior != nil {
+		prior, err = Document(d.ev.Prior, version, d.rel)
+	}
+	if err == nil && d.ev.Post != nil {
+		post, err = Document(d.ev.Post, version, d.rel)
+	}
+	if err != nil {
+		d.failed[version] = err
+		return nil, nil, err
+	}
+	d.byVer[version] = [2]map[string]any{prior, post}
+	return prior, post, nil
+}
+
+func (d *docs) objectRef(version int) string {
+	if ref, ok := d.refByVr[version]; ok {
+		return ref
+	}
+	obj := d.ev.Post
+	if obj == nil {
+		obj = d.ev.Prior
+	}
+	ref := ObjectRef(obj, version)
+	d.refByVr[version] = ref
+	return ref
+}
+
+// BuildBody returns the encoded notification of ev for sub, or ok false when sub is not to
+// receive it (kind not in its version, filter matches neither state). Visibility (tenancy) is
+// checked by the caller.
+func BuildBody(sub *Subscription, ev *Event, rel Related) (body []byte, id string, ok bool, err error) {
+	return buildBody(sub, newDocs(ev, rel))
+}
+
+func buildBody(sub *Subscription, d *docs) ([]byte, string, bool, error) {
+	prior, post, err := d.get(sub.Version)
+	if err != nil {
+		return nil, "", false, nil
+	}
+	if !sub.Matches(d.ev.Kind, prior, post) {
+		return nil, "", false, nil
+	}
+	n := Notification{
+		NotificationID:         NotificationID(sub.UID, d.ev),
+		ConsumerSubscriptionID: sub.ConsumerID,
+		NotificationEventType:  d.ev.Type,
+		ObjectRef:              d.objectRef(sub.Version),
+		PriorObjectState:       prior,
+		PostObjectState:        post,
+	}
+	body, err := json.Marshal(&n)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("encode notification: %w", err)
+	}
+	return body, n.NotificationID, true, nil
+}

@@ -1,0 +1,60 @@
+// Package notify is the O2-IMS notifier: it turns every change of an inventory object into
+// InventoryChangeNotification POSTs to the callback of every matching InventorySubscription,
+// through a durable per-subscription queue in Redis.
+//
+// # Pipeline
+//
+// One watcher per inventory kind lists and watches the kind through netweave's loopback client.
+// For each change it builds the notification of every subscription that should see it and, in
+// one Redis transaction, appends them to the subscriptions' queues (one Redis Stream each),
+// records the object's new state and advances the kind's cursor (its last processed
+// resourceVersion). A crash therefore never leaves a change half-queued: after a restart the
+// watch resumes from the cursor; when the server answers 410 Gone the watcher lists the kind
+// and emits CREATE/MODIFY/DELETE for every difference from the state it recorded. On the very
+// first start (no recorded state) the list is the baseline and nothing is sent for it.
+//
+// One delivery worker per subscription POSTs its queue in order, removing an entry only once
+// the callback answered 2xx, with exponential backoff and full jitter between attempts and a
+// maximum age after which an entry is dropped. Delivery is at least once: a notification whose
+// POST succeeded just before a crash is sent again; receivers deduplicate by notificationId,
+// which is derived from the subscription, the object and the object's resourceVersion and so is
+// the same on every delivery and every re-emission.
+//
+// # Which subscriptions see a change
+//
+// Filter: the subscription's filter (SOL013 grammar, as for queries) is evaluated against the
+// O2 document of the prior state and of the post state, in the subscription's version; the
+// change is sent when either matches. So (eq,resourcePoolId,P) sends the creation of a resource
+// in P, every modification of it, a move of it out of P (prior matches) or into P (post
+// matches), and its deletion. (neq,description,x) sends changes that leave or enter the
+// description x, and any other change. A filter that cannot be evaluated against a document
+// (type mismatch) does not match it. Besides the document's attributes a filter may name
+// objectType, the O2 schema name of the object: (eq,objectType,Resource) or
+// (in,objectType,ResourcePool,ResourceType). An empty filter sends everything.
+//
+// Tenancy: a subscription in a tenant namespace N receives changes of objects in N only. A
+// subscription in the default subscription namespace (--o2ims-subscription-namespace) receives
+// changes of objects in any namespace and of cluster-scoped objects (the OCloud), restricted to
+// what its subscriber may read: the O2 POST records the caller in the annotation
+// o2ims.oran.org/subscriber, and the notifier asks the server's authorizer whether that user may
+// "get" the object's resource in the object's namespace (decisions cached). A subscription in
+// the default namespace without that annotation (made with kubectl) receives everything: being
+// allowed to create subscriptions there is an operator's privilege. The annotation can only
+// narrow what is sent.
+//
+// Version: the O2 POST records the inventory major version it was called on in the annotation
+// o2ims.oran.org/notification-version ("1" or "2"); subscriptions without it get version 1
+// documents. Kinds that do not exist in the version (locations, O-Cloud sites in v1) are not
+// sent.
+//
+// # Outbound security
+//
+// Every POST carries X-O2IMS-Notification-ID and, when the subscription has a
+// spec.signingSecretRef, X-O2IMS-Signature: sha256=<hex(HMAC-SHA256(key, body))>, the key being
+// the bytes of the referenced Secret key. Callback URLs are checked when a subscription is
+// created through O2 and again at every connection: the address actually dialed must not be
+// loopback, link-local (which includes the 169.254.169.254 metadata service), unspecified or
+// multicast unless an operator allow-list (--notifier-allowed-callback-cidrs) contains it, so a
+// DNS name that later resolves to a forbidden address is refused too. Optional mTLS client
+// certificates and OAuth2 client-credentials tokens apply to every callback.
+package notify

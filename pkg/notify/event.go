@@ -1,0 +1,46 @@
+package notify
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+)
+
+// EventType is the notificationEventType of an InventoryChangeNotification.
+type EventType int
+
+// The event types of O2-IMS.
+const (
+	Create EventType = 0
+	Modify EventType = 1
+	Delete EventType = 2
+)
+
+func (t EventType) String() string {
+	switch t {
+	case Create:
+		return "CREATE"
+	case Modify:
+		return "MODIFY"
+	case Delete:
+		return "DELETE"
+	}
+	return "UNKNOWN"
+}
+
+// Event is one change of an inventory object. Prior is nil for Create, Post nil for Delete.
+type Event struct {
+	Type      EventType
+	Kind      model.Kind
+	Namespace string
+	Name      string
+	// UID is the object's uid, part of the notification id.
+	UID string
+	// ResourceVersion identifies the change; with UID and Type it makes the notification id.
+	ResourceVersion string
+	Prior, Post     runtime.Object
+	// Observed is when the notifier saw the change, for the change-to-POST latency.
+	Observed time.Time
+}

@@ -1,0 +1,119 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
+)
+
+// Annotations the O2 POST sets on the InventorySubscriptions it creates.
+const (
+	// AnnotationVersion is the inventory major version ("1" or "2") whose documents the
+	// subscription receives; absent means 1.
+	AnnotationVersion = "o2ims.oran.org/notification-version"
+	// AnnotationSubscriber is the JSON Subscriber who created the subscription; it restricts a
+	// subscription of the default namespace to what that user may read.
+	AnnotationSubscriber = "o2ims.oran.org/subscriber"
+)
+
+// Subscriber is the identity recorded in AnnotationSubscriber.
+type Subscriber struct {
+	Username string              `json:"username"`
+	UID      string              `json:"uid,omitempty"`
+	Groups   []string            `json:"groups,omitempty"`
+	Extra    map[string][]string `json:"extra,omitempty"`
+}
+
+// SubscriberAnnotation encodes u for AnnotationSubscriber.
+func SubscriberAnnotation(u user.Info) string {
+	data, _ := json.Marshal(Subscriber{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups(), Extra: u.GetExtra()})
+	return string(data)
+}
+
+// Subscription is an InventorySubscription compiled for matching and delivery.
+type Subscription struct {
+	Namespace, Name string
+	UID             string
+	ID              string
+	ConsumerID      string
+	Callback        string
+	Version         int
+	Filter          query.Filter
+	// AllNamespaces is true for subscriptions of the default subscription namespace.
+	AllNamespaces bool
+	// Subscriber, when set, restricts what an AllNamespaces subscription receives.
+	Subscriber user.Info
+	Secret     *v1alpha1.SecretKeyRef
+}
+
+// Key is namespace/name.
+func (s *Subscription) Key() string { return s.Namespace + "/" + s.Name }
+
+// Compile turns an InventorySubscription into a Subscription. defaultNamespace is the
+// namespace of the subscriptions made on the default apiRoot.
+func Compile(obj *v1alpha1.InventorySubscription, defaultNamespace string) (*Subscription, error) {
+	s := &Subscription{
+		Namespace: obj.Namespace, Name: obj.Name, UID: string(obj.UID),
+		ID: obj.Spec.SubscriptionID, ConsumerID: obj.Spec.ConsumerSubscriptionID,
+		Callback: obj.Spec.Callback, Version: model.Version1,
+		AllNamespaces: obj.Namespace == defaultNamespace,
+		Secret:        obj.Spec.SigningSecretRef,
+	}
+	if v, ok := obj.Annotations[AnnotationVersion]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || model.VersionString(n) == "" {
+			return nil, fmt.Errorf("annotation %s=%q is not a served inventory version", AnnotationVersion, v)
+		}
+		s.Version = n
+	}
+	if raw, ok := obj.Annotations[AnnotationSubscriber]; ok {
+		var sub Subscriber
+		if err := json.Unmarshal([]byte(raw), &sub); err != nil || sub.Username == "" {
+			return nil, fmt.Errorf("annotation %s is not a subscriber: %q", AnnotationSubscriber, raw)
+		}
+		s.Subscriber = &user.DefaultInfo{Name: sub.Username, UID: sub.UID, Groups: sub.Groups, Extra: sub.Extra}
+	}
+	if obj.Spec.Filter != "" {
+		f, err := query.ParseFilter(obj.Spec.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+		s.Filter = f
+	}
+	return s, nil
+}
+
+// objectTypeAttr is the pseudo-attribute naming the O2 schema of the object in filters.
+const objectTypeAttr = "objectType"
+
+// Matches applies the filter rule: the change is sent when the filter matches the prior or the
+// post document (either may be nil).
+func (s *Subscription) Matches(kind model.Kind, prior, post map[string]any) bool {
+	if len(s.Filter) == 0 {
+		return true
+	}
+	return s.matchOne(kind, prior) || s.matchOne(kind, post)
+}
+
+func (s *Subscription) matchOne(kind model.Kind, doc map[string]any) bool {
+	if doc == nil {
+		return false
+	}
+	if _, taken := doc[objectTypeAttr]; !taken {
+		// A shallow copy: the document itself is shared by every subscription.
+		withType := make(map[string]any, len(doc)+1)
+		for k, v := range doc {
+			withType[k] = v
+		}
+		withType[objectTypeAttr] = string(kind)
+		doc = withType
+	}
+	ok, err := s.Filter.Match(doc)
+	return err == nil && ok
+}
