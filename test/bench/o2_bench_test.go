@@ -1,0 +1,232 @@
+// Package bench measures netweave on the real stack (etcd, kube-apiserver, Redis, netweave on
+// loopback). It holds only benchmarks, so 'go test' without -bench runs nothing here; run them
+// with 'make bench-o2'. Results and interpretation: docs/performance.md.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netweave-io/netweave/test/bench/load"
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// envHold, set to a duration (e.g. 10m), makes BenchmarkO2 seed the stack, write what o2load
+// needs into the control plane directory, and keep everything up that long instead of
+// measuring: for o2load by hand and for profiling netweave (/debug/pprof on its main port).
+const envHold = "O2BENCH_HOLD"
+
+const inventoryV1 = "/o2ims-infrastructureInventory/v1"
+
+type benchCase struct {
+	name        string
+	paths       []string
+	concurrency []int
+	h2          bool
+}
+
+// BenchmarkO2 measures the O2-IMS REST face through its real TLS listener with 10,000
+// Resources, beside a bare net/http server returning the same bytes. Each sub-benchmark sends
+// b.N requests from a fixed number of closed-loop workers and reports req/s and exact latency
+// percentiles of the last (largest) run.
+func BenchmarkO2(b *testing.B) {
+	// One page holds the whole list, so "list 10,000" is one request and one response.
+	s := startStack(b, "--o2ims-page-size="+strconv.Itoa(numResources))
+	inv := seed(b, s)
+	token := s.cp.RESTConfig(framework.Admin).BearerToken
+	poolResources := inventoryV1 + "/resourcePools/" + inv.pool + "/resources"
+	waitStart := time.Now()
+	waitForO2(b, s, token, poolResources, numResources, 5*time.Minute)
+	b.Logf("O2 serves all %d resources %s after the last create", numResources, time.Since(waitStart).Round(time.Millisecond))
+
+	filter := func(f string) string { return poolResources + "?filter=" + url.QueryEscape(f) }
+	getResource := make([]string, len(inv.resources))
+	for i, id := range inv.resources {
+		getResource[i] = poolResources + "/" + id
+	}
+	getType := make([]string, len(inv.types))
+	for i, id := range inv.types {
+		getType[i] = inventoryV1 + "/resourceTypes/" + id
+	}
+	cases := []benchCase{
+		{name: "get-resource", paths: getResource, concurrency: []int{1, 16, 64}},
+		{name: "get-resource-h2", paths: getResource, concurrency: []int{16}, h2: true},
+		{name: "get-resourcetype", paths: getType, concurrency: []int{16}},
+		{name: "list-10000", paths: []string{poolResources}, concurrency: []int{1, 4}},
+		// Both filters select the same 625 resources: one through the resourceTypeId index,
+		// the other by rendering and testing every one of the 10,000.
+		{name: "list-filter-indexed", paths: []string{filter("(eq,resourceTypeId," + inv.types[3] + ")")}, concurrency: []int{1, 4}},
+		{name: "list-filter-memory", paths: []string{filter("(cont,description,rack-03)")}, concurrency: []int{1, 4}},
+	}
+
+	ceilingBase := startCeiling(b, s, token, cases)
+
+	if hold := os.Getenv(envHold); hold != "" {
+		holdStack(b, s, token, cases, ceilingBase, hold)
+		return
+	}
+
+	targets := []struct{ name, base string }{{"netweave", s.o2Base()}, {"ceiling", ceilingBase}}
+	for _, c := range cases {
+		for _, conc := range c.concurrency {
+			for _, t := range targets {
+				name := fmt.Sprintf("%s/c=%d/%s", c.name, conc, t.name)
+				client := load.NewClient(s.tlsConfig(b), conc, c.h2, time.Minute)
+				cfg := load.Config{Base: t.base, Paths: c.paths, Concurrency: conc, Token: token, Seed: 1}
+				// Warm up: connections, TLS sessions, token and authorization caches.
+				warm := cfg
+				warm.Requests = max(4*conc, min(2000, 20*len(c.paths)))
+				if len(c.paths) == 1 {
+					warm.Requests = 2 * conc
+				}
+				if res, err := client.Run(context.Background(), warm); err != nil || res.Errors > 0 {
+					b.Fatalf("%s warm-up: %v %v %s", name, err, res.Statuses, res.FirstError)
+				}
+				b.Run(name, func(b *testing.B) {
+					run := cfg
+					run.Requests = b.N
+					res, err := client.Run(context.Background(), run)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Errors > 0 {
+						b.Errorf("%d of %d requests failed: %v; first: %s", res.Errors, res.Requests, res.Statuses, res.FirstError)
+					}
+					b.ReportMetric(res.Throughput(), "req/s")
+					b.ReportMetric(msf(res.Percentile(50)), "p50-ms")
+					b.ReportMetric(msf(res.Percentile(95)), "p95-ms")
+					b.ReportMetric(msf(res.Percentile(99)), "p99-ms")
+					b.ReportMetric(msf(res.Max()), "max-ms")
+					b.ReportMetric(float64(res.Bytes)/float64(max(res.Requests, 1)), "B/resp")
+				})
+				client.Close()
+			}
+		}
+	}
+}
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// startCeiling captures netweave's answer to every benchmarked path and serves those bytes from
+// a bare net/http TLS server with the same certificate, in a child process.
+func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) string {
+	b.Helper()
+	var paths []string
+	seen := map[string]bool{}
+	for _, c := range cases {
+		for _, p := range c.paths {
+			if !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	bodies := make(map[string][]byte, len(paths))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	work := make(chan string)
+	for range 8 {
+		wg.Go(func() {
+			client := load.NewClient(s.tlsConfig(b), 1, false, time.Minute)
+			defer client.Close()
+			for p := range work {
+				body, status, err := client.Get(context.Background(), s.o2Base()+p, token)
+				if err == nil && status != 200 {
+					err = fmt.Errorf("GET %s: status %d: %s", p, status, body)
+				}
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				mu.Lock()
+				bodies[p] = body
+				mu.Unlock()
+			}
+		})
+	}
+	for _, p := range paths {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+	file := filepath.Join(s.cp.Dir, "ceiling-bodies.gob")
+	if err := writeBodies(file, bodies); err != nil {
+		b.Fatal(err)
+	}
+	port, err := framework.FreePort()
+	if err != nil {
+		b.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	framework.StartProcessForTest(b, framework.ProcessOptions{
+		Name: "ceiling",
+		Argv: []string{self},
+		Env: []string{
+			envCeilingBodies + "=" + file, envCeilingAddr + "=" + addr,
+			envCeilingCert + "=" + s.cp.Serving.CertFile, envCeilingKey + "=" + s.cp.Serving.KeyFile,
+		},
+		LogPath:     filepath.Join(s.cp.Dir, "ceiling.log"),
+		GracePeriod: 5 * time.Second,
+	})
+	base := "https://" + addr
+	client := load.NewClient(s.tlsConfig(b), 1, false, 5*time.Second)
+	defer client.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, status, err := client.Get(context.Background(), base+paths[0], "")
+		if err == nil && status == 200 {
+			return base
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("ceiling server not ready: %d %v", status, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// holdStack writes token, CA and path files for o2load and keeps the stack up for hold.
+func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, hold string) {
+	d, err := time.ParseDuration(hold)
+	if err != nil || d <= 0 || d > 2*time.Hour {
+		b.Fatalf("%s=%q: want a duration up to 2h", envHold, hold)
+	}
+	write := func(name, content string) string {
+		p := filepath.Join(s.cp.Dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	ca := write("o2bench-ca.crt", string(s.cp.Serving.CABundle))
+	tok := write("o2bench-admin.token", token)
+	var lines []string
+	for _, c := range cases {
+		pf := write("o2bench-paths-"+c.name, strings.Join(c.paths, "\n")+"\n")
+		lines = append(lines, fmt.Sprintf("  %s: go run ./test/bench/o2load -base %s -cacert %s -server-name localhost -token-file %s -paths-file %s -c 16 -d 10s",
+			c.name, s.o2Base(), ca, tok, pf))
+	}
+	b.Logf("holding the stack for %s; ceiling at %s; netweave main port %d (pprof: curl --cacert %s -H \"Authorization: Bearer $(cat %s)\" https://localhost:%d/debug/pprof/profile?seconds=10)\n%s",
+		d, ceilingBase, s.port, ca, tok, s.port, strings.Join(lines, "\n"))
+	time.Sleep(d)
+}

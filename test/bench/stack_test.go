@@ -1,0 +1,287 @@
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/test/bench/load"
+	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/test/redisserver"
+)
+
+// stack is the product on loopback, as the e2e tier runs it: etcd, kube-apiserver, Redis and
+// netweave (as its own ServiceAccount under artifacts/deploy RBAC) behind its APIService.
+type stack struct {
+	cp       *framework.ControlPlane
+	netweave *framework.Process
+	port     int
+	o2Port   int
+}
+
+func (s *stack) o2Base() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
+
+// startStack brings the stack up; extraArgs go to netweave's command line.
+func startStack(tb testing.TB, extraArgs ...string) *stack {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	root, err := framework.RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bin, err := framework.OutputBinary("netweave")
+	if err != nil {
+		tb.Fatalf("%v (run 'make bench-o2', which builds it)", err)
+	}
+	s := &stack{}
+	s.cp = framework.StartControlPlaneForTest(tb, framework.Options{})
+	redis := redisserver.Start(tb)
+	admin := s.cp.Kubeconfig(framework.Admin)
+	for _, f := range []string{"00-namespace.yaml", "10-serviceaccount.yaml", "20-rbac-server.yaml", "30-rbac-users.yaml"} {
+		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
+			tb.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
+		}
+	}
+	kubeconfig := serviceAccountKubeconfig(ctx, tb, s.cp)
+	if s.port, err = framework.FreePort(); err != nil {
+		tb.Fatal(err)
+	}
+	if s.o2Port, err = framework.FreePort(); err != nil {
+		tb.Fatal(err)
+	}
+	s.netweave = framework.StartProcessForTest(tb, framework.ProcessOptions{
+		Name: "netweave",
+		Argv: append([]string{bin,
+			"--bind-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(s.port),
+			"--tls-cert-file=" + s.cp.Serving.CertFile,
+			"--tls-private-key-file=" + s.cp.Serving.KeyFile,
+			"--kubeconfig=" + kubeconfig,
+			"--authentication-kubeconfig=" + kubeconfig,
+			"--authorization-kubeconfig=" + kubeconfig,
+			"--redis-address=" + redis.Addr(),
+			"--redis-key-prefix=bench",
+			"--o2ims-bind-address=127.0.0.1",
+			"--o2ims-secure-port=" + strconv.Itoa(s.o2Port),
+			"--o2ims-api-root=" + s.o2Base(),
+			"-v=1",
+		}, extraArgs...),
+		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
+	})
+	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
+		tb.Fatal(err)
+	}
+	if err := framework.WaitForAPIServiceAvailable(ctx, s.cp.RESTConfig(framework.Admin), 2*time.Minute); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// serviceAccountKubeconfig writes a kubeconfig for the netweave ServiceAccount.
+func serviceAccountKubeconfig(ctx context.Context, tb testing.TB, cp *framework.ControlPlane) string {
+	tb.Helper()
+	admin := cp.Kubeconfig(framework.Admin)
+	token, stderr, err := framework.Kubectl(ctx, admin, "create", "token", "netweave", "-n", "o2ims-system", "--duration=6h")
+	if err != nil {
+		tb.Fatalf("create token: %v: %s", err, stderr)
+	}
+	cfg, err := clientcmd.LoadFromFile(admin)
+	if err != nil {
+		tb.Fatalf("load admin kubeconfig: %v", err)
+	}
+	var cluster *clientcmdapi.Cluster
+	for _, c := range cfg.Clusters {
+		cluster = c
+	}
+	out := clientcmdapi.NewConfig()
+	out.Clusters["local"] = cluster
+	out.AuthInfos["netweave"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
+	out.Contexts["netweave"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "netweave"}
+	out.CurrentContext = "netweave"
+	path := filepath.Join(cp.Dir, "netweave.kubeconfig")
+	if err := clientcmd.WriteToFile(*out, path); err != nil {
+		tb.Fatalf("write netweave kubeconfig: %v", err)
+	}
+	return path
+}
+
+// tlsConfig verifies netweave's serving certificate as an SMO would.
+func (s *stack) tlsConfig(tb testing.TB) *tls.Config {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.cp.Serving.CABundle) {
+		tb.Fatal("serving CA bundle holds no certificates")
+	}
+	return &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}
+}
+
+// inventory is what seed created.
+type inventory struct {
+	namespace string
+	pool      string   // the pool holding every resource
+	pools     []string // all pools
+	types     []string
+	resources []string
+}
+
+// Sizes of the seeded inventory.
+const (
+	numResources = 10_000
+	numTypes     = 16
+	numPools     = 4
+	seedWorkers  = 16
+)
+
+// uuidFor makes deterministic, well-formed (version 4 layout) ids: kind tells the objects apart.
+func uuidFor(kind, i int) string {
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", kind, i)
+}
+
+// seed creates the inventory through kube-apiserver (the aggregator proxies to netweave) with
+// seedWorkers concurrent creates, and reports how long the resources took.
+func seed(tb testing.TB, s *stack) inventory {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg.QPS, cfg.Burst = 1e6, 1e6
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	client, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	inv := inventory{namespace: "o2bench"}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: inv.namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		tb.Fatal(err)
+	}
+	o2 := client.O2imsV1alpha1()
+	for i := range numTypes {
+		id := uuidFor(1, i)
+		_, err := o2.ResourceTypes(inv.namespace).Create(ctx, &v1alpha1.ResourceType{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("type-%02d", i)},
+			Spec: v1alpha1.ResourceTypeSpec{
+				ResourceTypeID: id, Name: fmt.Sprintf("type-%02d", i), Description: "benchmark resource type",
+				Vendor: "Some Corporation, Inc.", Model: "X-1000", Version: "v2024.11",
+				ResourceKind: v1alpha1.ResourceKind("PHYSICAL"), ResourceClass: v1alpha1.ResourceClass("COMPUTE"),
+			},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			tb.Fatalf("create resource type: %v", err)
+		}
+		inv.types = append(inv.types, id)
+	}
+	for i := range numPools {
+		id := uuidFor(2, i)
+		_, err := o2.ResourcePools(inv.namespace).Create(ctx, &v1alpha1.ResourcePool{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pool-%d", i)},
+			Spec: v1alpha1.ResourcePoolSpec{
+				ResourcePoolID: id, Name: fmt.Sprintf("pool-%d", i), Description: "benchmark pool",
+				OCloudID: uuidFor(3, 0), GlobalLocationID: "CA-ON-TOR-DC1",
+			},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			tb.Fatalf("create resource pool: %v", err)
+		}
+		inv.pools = append(inv.pools, id)
+	}
+	inv.pool = inv.pools[0]
+
+	inv.resources = make([]string, numResources)
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range seedWorkers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= numResources || failed.Load() != nil {
+					return
+				}
+				id := uuidFor(4, i)
+				_, err := o2.O2Resources(inv.namespace).Create(ctx, resource(i, id, inv), metav1.CreateOptions{})
+				if err != nil {
+					err = fmt.Errorf("create resource %d: %w", i, err)
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				inv.resources[i] = id
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		tb.Fatal(*err)
+	}
+	took := time.Since(start)
+	tb.Logf("created %d resources through kube-apiserver -> netweave -> Redis with %d workers in %s (%.0f creates/s)",
+		numResources, seedWorkers, took.Round(time.Millisecond), float64(numResources)/took.Seconds())
+	return inv
+}
+
+// resource i: in the first pool, of type i%numTypes, in rack i%16 (so a description filter
+// selects as many resources as a type filter: numResources/16).
+func resource(i int, id string, inv inventory) *v1alpha1.O2Resource {
+	raw := func(s string) v1alpha1.JSON { return v1alpha1.JSON{Raw: []byte(s)} }
+	return &v1alpha1.O2Resource{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("r-%05d", i), Labels: map[string]string{"o2ims.oran.org/pool": "pool-0"}},
+		Spec: v1alpha1.ResourceSpec{
+			ResourceID:     id,
+			ResourcePoolID: inv.pool,
+			ResourceTypeID: inv.types[i%numTypes],
+			GlobalAssetID:  fmt.Sprintf("SN-X1000-%06d", i),
+			Description:    fmt.Sprintf("worker %05d rack-%02d", i, i%16),
+			Tags:           []string{"ran", "du"},
+			Groups:         []string{fmt.Sprintf("rack-%02d", i%16)},
+			Extensions: v1alpha1.Extensions{
+				"capacity": raw(`{"cpu":"64","memory":"512Gi"}`),
+				"arch":     raw(`"amd64"`),
+			},
+		},
+	}
+}
+
+// waitForO2 polls the O2 list of the pool until it holds every resource (the informers have
+// caught up), or fails after timeout.
+func waitForO2(tb testing.TB, s *stack, token, path string, want int, timeout time.Duration) {
+	tb.Helper()
+	client := load.NewClient(s.tlsConfig(tb), 1, false, 30*time.Second)
+	defer client.Close()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		body, status, err := client.Get(context.Background(), s.o2Base()+path, token)
+		if err == nil && status == http.StatusOK {
+			n := strings.Count(string(body), `"resourceId"`)
+			if n == want {
+				return
+			}
+			last = fmt.Sprintf("%d items", n)
+		} else {
+			last = fmt.Sprintf("status %d err %v", status, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	tb.Fatalf("O2 list %s: want %d items after %s, last: %s", path, want, timeout, last)
+}
