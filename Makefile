@@ -12,7 +12,7 @@ E2E_PKGS         = ./test/e2e/...
 GOTEST_FLAGS  ?= -count=1
 
 .PHONY: all build run test test-unit test-integration test-e2e verify fmt vet staticcheck \
-	verify-codegen update-codegen deps bench clean
+	verify-codegen update-codegen deps bench bench-o2 clean
 
 all: build
 
@@ -67,6 +67,10 @@ update-codegen:
 bench:
 	hack/build-control-plane.sh redis
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/storage/...
+
+## bench-o2: O2-IMS REST API on the real stack with 10,000 Resources vs a bare net/http ceiling (docs/performance.md).
+bench-o2: deps build
+	$(GO) test -run '^$$' -bench BenchmarkO2 -benchtime 3s -count 1 -timeout 40m -v ./test/bench/
 
 clean:
 	rm -rf _output
