@@ -6,22 +6,39 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// SelectableFields lists, per kind, the fields a field selector may name besides metadata.name
-// and metadata.namespace: the O2 ids and the references SMOs filter on most. The registry
-// builds its field sets from the same list.
-var SelectableFields = map[string][]string{
-	"OCloud":                {"spec.oCloudId"},
-	"ResourceType":          {"spec.resourceTypeId", "spec.resourceKind", "spec.resourceClass"},
-	"ResourcePool":          {"spec.resourcePoolId", "spec.oCloudSiteId", "spec.globalLocationId"},
-	"Resource":              {"spec.resourceId", "spec.resourcePoolId", "spec.resourceTypeId", "spec.globalAssetId", "status.operationalState"},
-	"DeploymentManager":     {"spec.deploymentManagerId"},
-	"Location":              {"spec.globalLocationId"},
-	"OCloudSite":            {"spec.oCloudSiteId", "spec.globalLocationId"},
-	"InventorySubscription": {"spec.subscriptionId", "spec.consumerSubscriptionId"},
+// selectableKinds are the kinds with field selectors, in a fixed order.
+func selectableKinds() []string {
+	return []string{"OCloud", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Location", "OCloudSite", "InventorySubscription"}
+}
+
+// SelectableFieldsOf lists the fields a field selector may name for kind besides
+// metadata.name and metadata.namespace: first the O2 id, then the references SMOs filter on
+// most. The registry's field sets and the O2 face's indexes are built from this one list.
+func SelectableFieldsOf(kind string) []string {
+	switch kind {
+	case "OCloud":
+		return []string{"spec.oCloudId"}
+	case "ResourceType":
+		return []string{"spec.resourceTypeId", "spec.resourceKind", "spec.resourceClass"}
+	case "ResourcePool":
+		return []string{"spec.resourcePoolId", "spec.oCloudSiteId", "spec.globalLocationId"}
+	case "Resource":
+		return []string{"spec.resourceId", "spec.resourcePoolId", "spec.resourceTypeId", "spec.globalAssetId", "status.operationalState"}
+	case "DeploymentManager":
+		return []string{"spec.deploymentManagerId"}
+	case "Location":
+		return []string{"spec.globalLocationId"}
+	case "OCloudSite":
+		return []string{"spec.oCloudSiteId", "spec.globalLocationId"}
+	case "InventorySubscription":
+		return []string{"spec.subscriptionId", "spec.consumerSubscriptionId"}
+	}
+	return nil
 }
 
 func addFieldLabelConversionFuncs(scheme *runtime.Scheme) error {
-	for kind, fields := range SelectableFields {
+	for _, kind := range selectableKinds() {
+		fields := SelectableFieldsOf(kind)
 		allowed := map[string]bool{"metadata.name": true, "metadata.namespace": true}
 		for _, f := range fields {
 			allowed[f] = true

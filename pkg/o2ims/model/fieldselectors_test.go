@@ -22,7 +22,7 @@ func TestFieldSelectorsAreSelectable(t *testing.T) {
 			if len(sels) == 0 {
 				t.Errorf("%s v%d: no push-down at all", kind, version)
 			}
-			selectable := v1alpha1.SelectableFields[kind.KubernetesKind()]
+			selectable := v1alpha1.SelectableFieldsOf(kind.KubernetesKind())
 			if selectable == nil {
 				t.Errorf("%s: no SelectableFields for %s", kind, kind.KubernetesKind())
 			}

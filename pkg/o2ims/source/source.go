@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/fieldpath"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 )
@@ -34,17 +35,8 @@ const (
 	InventorySubscription Kind = "InventorySubscription"
 )
 
-// idField is the field holding each kind's O2 id.
-var idField = map[Kind]string{
-	OCloud:                "spec.oCloudId",
-	ResourceType:          "spec.resourceTypeId",
-	ResourcePool:          "spec.resourcePoolId",
-	Resource:              "spec.resourceId",
-	DeploymentManager:     "spec.deploymentManagerId",
-	Location:              "spec.globalLocationId",
-	OCloudSite:            "spec.oCloudSiteId",
-	InventorySubscription: "spec.subscriptionId",
-}
+// idField is the field holding each kind's O2 id: the first selectable field of every kind.
+func idField(kind Kind) string { return v1alpha1.SelectableFieldsOf(string(kind))[0] }
 
 const idIndex = "o2id"
 
@@ -69,8 +61,8 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 		InventorySubscription: v.InventorySubscriptions().Informer(),
 	}}
 	for kind, inf := range s.informers {
-		indexers := cache.Indexers{idIndex: indexBy(idField[kind])}
-		for _, f := range v1alpha1.SelectableFields[string(kind)] {
+		indexers := cache.Indexers{idIndex: indexBy(idField(kind))}
+		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
 			indexers[f] = indexBy(f)
 		}
 		if err := inf.AddIndexers(indexers); err != nil {
@@ -83,7 +75,7 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 // indexBy indexes objects by the value at a field path, in IndexValue form.
 func indexBy(path string) cache.IndexFunc {
 	return func(obj interface{}) ([]string, error) {
-		v, err := fieldValue(obj, path)
+		v, err := fieldpath.Value(obj, path)
 		if err != nil || v == "" {
 			return nil, err
 		}
@@ -175,7 +167,7 @@ func (s *Source) List(kind Kind, namespace string, sel fields.Selector) ([]runti
 func (s *Source) matches(obj runtime.Object, sel fields.Selector) (bool, error) {
 	set := fields.Set{}
 	for _, r := range sel.Requirements() {
-		v, err := fieldValue(obj, r.Field)
+		v, err := fieldpath.Value(obj, r.Field)
 		if err != nil {
 			return false, err
 		}

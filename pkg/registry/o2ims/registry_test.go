@@ -1,7 +1,6 @@
 package o2ims_test
 
 import (
-	"sort"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +24,11 @@ func allKinds() []*kind.Kind {
 		deploymentmanager.Kind(), location.Kind(), ocloudsite.Kind(), inventorysubscription.Kind()}
 }
 
-// TestSelectableFieldsAgree guards the one list two places rely on: the registry builds field
-// sets, the scheme's field label conversion admits labels. If they drift, a selector is either
-// rejected although the server could serve it, or admitted and then matches nothing.
-func TestSelectableFieldsAgree(t *testing.T) {
+// TestSelectableFieldsResolve guards the one list two places rely on: the scheme admits the
+// field labels of v1alpha1.SelectableFieldsOf, the registry reads them from the objects. A
+// typo in the list, or a kind declared under the wrong name, would make a selector either
+// rejected or match nothing.
+func TestSelectableFieldsResolve(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
 	for _, k := range allKinds() {
 		obj := k.NewFunc()
@@ -36,31 +36,28 @@ func TestSelectableFieldsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kindName := gvks[0].Kind
-		var got []string
-		for f := range k.SelectableFields(obj) {
-			got = append(got, f)
+		if gvks[0].Kind != k.KindName {
+			t.Errorf("%s: KindName %q, scheme kind %q", k.Resource, k.KindName, gvks[0].Kind)
 		}
-		sort.Strings(got)
-		want := append([]string(nil), v1alpha1.SelectableFields[kindName]...)
-		sort.Strings(want)
-		if len(got) != len(want) {
-			t.Errorf("%s: registry fields %v, scheme fields %v", kindName, got, want)
-			continue
+		want := v1alpha1.SelectableFieldsOf(k.KindName)
+		if len(want) == 0 || want[0] != k.IDPath.String() {
+			t.Errorf("%s: selectable fields %v must start with the O2 id %s", k.KindName, want, k.IDPath)
 		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Errorf("%s: registry fields %v, scheme fields %v", kindName, got, want)
-			}
+		set, err := k.Fields(obj)
+		if err != nil {
+			t.Fatalf("%s: %v", k.KindName, err)
 		}
-		gvk := v1alpha1.SchemeGroupVersion.WithKind(kindName)
+		gvk := v1alpha1.SchemeGroupVersion.WithKind(k.KindName)
 		for _, f := range append(want, "metadata.name") {
+			if _, ok := set[f]; !ok {
+				t.Errorf("%s: field set lacks %s", k.KindName, f)
+			}
 			if _, _, err := scheme.ConvertFieldLabel(gvk, f, "x"); err != nil {
-				t.Errorf("%s: scheme rejects %s: %v", kindName, f, err)
+				t.Errorf("%s: scheme rejects %s: %v", k.KindName, f, err)
 			}
 		}
 		if _, _, err := scheme.ConvertFieldLabel(gvk, "spec.unknown", "x"); err == nil {
-			t.Errorf("%s: scheme admits spec.unknown", kindName)
+			t.Errorf("%s: scheme admits spec.unknown", k.KindName)
 		}
 	}
 }

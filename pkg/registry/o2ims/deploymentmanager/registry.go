@@ -2,7 +2,6 @@
 package deploymentmanager
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,12 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateDeploymentManager(obj.(*o2ims.DeploymentManager))
 		},
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.DeploymentManager)
-			return fields.Set{
-				"spec.deploymentManagerId": o.Spec.DeploymentManagerID,
-			}
-		},
+		KindName: "DeploymentManager",
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (deploymentManagerId)", Priority: 0, Cell: func(obj runtime.Object) interface{} {
 				o := obj.(*o2ims.DeploymentManager)

@@ -2,7 +2,6 @@
 package inventorysubscription
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,13 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateInventorySubscription(obj.(*o2ims.InventorySubscription))
 		},
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.InventorySubscription)
-			return fields.Set{
-				"spec.subscriptionId":         o.Spec.SubscriptionID,
-				"spec.consumerSubscriptionId": o.Spec.ConsumerSubscriptionID,
-			}
-		},
+		KindName: "InventorySubscription",
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateInventorySubscriptionStatus(&obj.(*o2ims.InventorySubscription).Status)

@@ -3,7 +3,6 @@
 package kind
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -39,9 +38,8 @@ type Kind struct {
 	NewID func() string
 
 	Validate func(obj runtime.Object) field.ErrorList
-	// SelectableFields adds the kind's own fields (beyond metadata.name/namespace) to field
-	// selectors. Keys must match v1alpha1.SelectableFields for the kind.
-	SelectableFields func(obj runtime.Object) fields.Set
+	// KindName is the API kind; its field selectors are v1alpha1.SelectableFieldsOf(KindName).
+	KindName string
 
 	// Status, when set, gives the kind a status subresource owned by a controller: the main
 	// endpoint ignores status changes and the status endpoint ignores everything else.

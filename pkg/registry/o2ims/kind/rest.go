@@ -16,6 +16,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	objfield "github.com/netweave-io/netweave/pkg/fieldpath"
 )
 
 // Category groups every O2 kind so `kubectl get o2ims` lists the whole inventory.
@@ -121,8 +122,12 @@ func (k *Kind) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 		return nil, nil, err
 	}
 	set := generic.ObjectMetaFieldsSet(accessor, k.Namespaced)
-	if k.SelectableFields != nil {
-		set = generic.MergeFieldsSets(set, k.SelectableFields(obj))
+	for _, f := range v1alpha1.SelectableFieldsOf(k.KindName) {
+		v, err := objfield.Value(obj, f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("field set of %s: %w", k.KindName, err)
+		}
+		set[f] = v
 	}
 	return labels.Set(accessor.GetLabels()), set, nil
 }
@@ -137,4 +142,10 @@ func metaAccessor(obj runtime.Object) (*metav1.ObjectMeta, error) {
 		return nil, fmt.Errorf("%T has no ObjectMeta", obj)
 	}
 	return v.GetObjectMeta().(*metav1.ObjectMeta), nil
+}
+
+// Fields returns the field set field selectors are matched against.
+func (k *Kind) Fields(obj runtime.Object) (fields.Set, error) {
+	_, set, err := k.attrs(obj)
+	return set, err
 }

@@ -33,7 +33,11 @@ func TestIDIndexIsTheIDFieldSelector(t *testing.T) {
 		obj := k.NewFunc()
 		*k.ID(obj) = "0A1B-" + k.Resource
 		idx := k.IDIndex()
-		selectable, ok := k.SelectableFields(obj)[idx.Field]
+		set, err := k.Fields(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		selectable, ok := set[idx.Field]
 		if !ok {
 			t.Errorf("%s: id field %q is not selectable", k.Resource, idx.Field)
 			continue

@@ -2,7 +2,6 @@
 package location
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -26,12 +25,7 @@ func Kind() *kind.Kind {
 		IDPath:      field.NewPath("spec", "globalLocationId"),
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateLocation(obj.(*o2ims.Location)) },
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.Location)
-			return fields.Set{
-				"spec.globalLocationId": o.Spec.GlobalLocationID,
-			}
-		},
+		KindName:    "Location",
 		Columns: []kind.Column{
 			{Name: "Global Location ID", Type: "string", Description: "SMO's identifier of the location", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.Location); return o.Spec.GlobalLocationID }},
 			{Name: "Address", Type: "string", Description: "Human readable address", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.Location); return o.Spec.Address }},

@@ -2,7 +2,6 @@
 package ocloud
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -26,12 +25,7 @@ func Kind() *kind.Kind {
 		IDPath:      field.NewPath("spec", "oCloudId"),
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateOCloud(obj.(*o2ims.OCloud)) },
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.OCloud)
-			return fields.Set{
-				"spec.oCloudId": o.Spec.OCloudID,
-			}
-		},
+		KindName:    "OCloud",
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (oCloudId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloud); return o.Spec.OCloudID }},
 			{Name: "Global Cloud ID", Type: "string", Description: "Identifier the SMO assigned", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloud); return o.Spec.GlobalCloudID }},

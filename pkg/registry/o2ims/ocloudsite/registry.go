@@ -2,7 +2,6 @@
 package ocloudsite
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,13 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateOCloudSite(obj.(*o2ims.OCloudSite))
 		},
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.OCloudSite)
-			return fields.Set{
-				"spec.oCloudSiteId":     o.Spec.OCloudSiteID,
-				"spec.globalLocationId": o.Spec.GlobalLocationID,
-			}
-		},
+		KindName: "OCloudSite",
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (oCloudSiteId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloudSite); return o.Spec.OCloudSiteID }},
 			{Name: "Location", Type: "string", Description: "Global location id of the site", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloudSite); return o.Spec.GlobalLocationID }},

@@ -2,7 +2,6 @@
 package resource
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -26,16 +25,7 @@ func Kind() *kind.Kind {
 		IDPath:      field.NewPath("spec", "resourceId"),
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateResource(obj.(*o2ims.O2Resource)) },
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.O2Resource)
-			return fields.Set{
-				"spec.resourceId":         o.Spec.ResourceID,
-				"spec.resourcePoolId":     o.Spec.ResourcePoolID,
-				"spec.resourceTypeId":     o.Spec.ResourceTypeID,
-				"spec.globalAssetId":      o.Spec.GlobalAssetID,
-				"status.operationalState": string(o.Status.OperationalState),
-			}
-		},
+		KindName:    "Resource",
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateResourceStatus(&obj.(*o2ims.O2Resource).Status)

@@ -2,7 +2,6 @@
 package resourcepool
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,14 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateResourcePool(obj.(*o2ims.ResourcePool))
 		},
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.ResourcePool)
-			return fields.Set{
-				"spec.resourcePoolId":   o.Spec.ResourcePoolID,
-				"spec.oCloudSiteId":     o.Spec.OCloudSiteID,
-				"spec.globalLocationId": o.Spec.GlobalLocationID,
-			}
-		},
+		KindName: "ResourcePool",
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateResourcePoolStatus(&obj.(*o2ims.ResourcePool).Status)

@@ -2,7 +2,6 @@
 package resourcetype
 
 import (
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,14 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateResourceType(obj.(*o2ims.ResourceType))
 		},
-		SelectableFields: func(obj runtime.Object) fields.Set {
-			o := obj.(*o2ims.ResourceType)
-			return fields.Set{
-				"spec.resourceTypeId": o.Spec.ResourceTypeID,
-				"spec.resourceKind":   string(o.Spec.ResourceKind),
-				"spec.resourceClass":  string(o.Spec.ResourceClass),
-			}
-		},
+		KindName: "ResourceType",
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (resourceTypeId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.ResourceType); return o.Spec.ResourceTypeID }},
 			{Name: "Kind", Type: "string", Description: "PHYSICAL, LOGICAL or UNDEFINED", Priority: 0, Cell: func(obj runtime.Object) interface{} {

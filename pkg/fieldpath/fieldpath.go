@@ -1,4 +1,7 @@
-package source
+// Package fieldpath reads fields of typed API objects by the dotted JSON paths field selectors
+// use ("spec.resourcePoolId"), so indexes and field sets are declared once, as those paths,
+// instead of with one accessor function per kind and field.
+package fieldpath
 
 import (
 	"fmt"
@@ -6,10 +9,9 @@ import (
 	"strings"
 )
 
-// fieldValue reads a dotted path of JSON names (e.g. "spec.resourcePoolId") from a typed API
-// object, so indexes can be declared with the same keys as the API's field selectors instead
-// of one accessor function per kind and field.
-func fieldValue(obj any, path string) (string, error) {
+// Value reads the string at a dotted path of JSON names (e.g. "spec.resourcePoolId") from a
+// typed API object (internal or versioned: both carry the same JSON names).
+func Value(obj any, path string) (string, error) {
 	v := reflect.ValueOf(obj)
 	for _, name := range strings.Split(path, ".") {
 		for v.Kind() == reflect.Pointer {
