@@ -60,6 +60,7 @@ func newTestEnv(t testing.TB) *testEnv {
 }
 
 type setupOptions struct {
+	installPrefix  string
 	codec          runtime.Codec
 	transformer    value.Transformer
 	pathPrefix     string
@@ -75,8 +76,9 @@ func withCodec(c runtime.Codec) setupOption { return func(o *setupOptions) { o.c
 func withTransformer(t value.Transformer) setupOption {
 	return func(o *setupOptions) { o.transformer = t }
 }
-func withPathPrefix(p string) setupOption   { return func(o *setupOptions) { o.pathPrefix = p } }
-func withHistoryLength(n int64) setupOption { return func(o *setupOptions) { o.historyLength = n } }
+func withPathPrefix(p string) setupOption    { return func(o *setupOptions) { o.pathPrefix = p } }
+func withHistoryLength(n int64) setupOption  { return func(o *setupOptions) { o.historyLength = n } }
+func withInstallPrefix(p string) setupOption { return func(o *setupOptions) { o.installPrefix = p } }
 func withUniqueIndex(idx *unique.Index) setupOption {
 	return func(o *setupOptions) { o.uniqueIndex = idx }
 }
@@ -92,13 +94,16 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.installPrefix == "" {
+		o.installPrefix = fmt.Sprintf("test-%d", env.prefixes.Add(1))
+	}
 	s, err := New(Config{
 		Client:            env.client,
 		Codec:             o.codec,
 		Transformer:       o.transformer,
 		NewFunc:           o.newFunc,
 		NewListFunc:       func() runtime.Object { return &example.PodList{} },
-		InstallPrefix:     fmt.Sprintf("test-%d", env.prefixes.Add(1)),
+		InstallPrefix:     o.installPrefix,
 		PathPrefix:        o.pathPrefix,
 		ResourcePrefix:    o.resourcePrefix,
 		GroupResource:     schema.GroupResource{Resource: "pods"},

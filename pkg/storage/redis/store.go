@@ -89,6 +89,13 @@ func New(cfg Config) (*Store, error) {
 		defer s.wg.Done()
 		s.runTTLReaper()
 	}()
+	if cfg.UniqueIndex != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runUniqueBackfill()
+		}()
+	}
 	return s, nil
 }
 
