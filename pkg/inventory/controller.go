@@ -1,0 +1,302 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+)
+
+// sharedKey is the queue key of the shared objects; source keys always contain a "/".
+const sharedKey = "shared"
+
+// sourceIndex indexes synced Resources by their SourceAnnotation.
+const sourceIndex = "inventory-source"
+
+// Config configures a Controller.
+type Config struct {
+	// Client writes O2 objects (netweave's loopback client).
+	Client versioned.Interface
+	// Informers read O2 objects; the controller starts them. The adapter may use its listers.
+	Informers externalversions.SharedInformerFactory
+	Adapter   Adapter
+	Metrics   *Metrics
+	// Workers reconcile in parallel; 1 when zero.
+	Workers int
+	// SharedDelay batches changes before the shared objects are recomputed.
+	SharedDelay time.Duration
+	// FieldManager names the controller's writes in managedFields.
+	FieldManager string
+}
+
+// Controller keeps the O2 inventory equal to what its adapter derives from the source.
+type Controller struct {
+	cfg   Config
+	kinds o2Kinds
+	queue workqueue.TypedRateLimitingInterface[string]
+	w     writer
+	index cache.Indexer
+}
+
+// NewController prepares a controller; nothing runs until Run.
+func NewController(cfg Config) (*Controller, error) {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	o2 := cfg.Informers.O2ims().V1alpha1()
+	resInf := o2.O2Resources().Informer()
+	if err := resInf.AddIndexers(cache.Indexers{sourceIndex: indexBySource}); err != nil {
+		return nil, fmt.Errorf("index resources by source: %w", err)
+	}
+	c := &Controller{
+		cfg:   cfg,
+		kinds: newO2Kinds(cfg.Client, o2),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory"}),
+		w:     writer{fieldManager: cfg.FieldManager, metrics: cfg.Metrics},
+		index: resInf.GetIndexer(),
+	}
+	return c, nil
+}
+
+func indexBySource(obj any) ([]string, error) {
+	m, err := metaOf(obj)
+	if err != nil || !IsManaged(m) {
+		return nil, err
+	}
+	if s := m.GetAnnotations()[SourceAnnotation]; s != "" {
+		return []string{s}, nil
+	}
+	return nil, nil
+}
+
+func metaOf(obj any) (metav1.Object, error) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("unexpected object %T", obj)
+	}
+	return m, nil
+}
+
+// SourceChanged implements Notifier.
+func (c *Controller) SourceChanged(key string) {
+	c.add(key)
+	c.SharedChanged()
+}
+
+// SharedChanged implements Notifier.
+func (c *Controller) SharedChanged() {
+	c.queue.AddAfter(sharedKey, c.cfg.SharedDelay)
+}
+
+// AllChanged implements Notifier: every source the adapter knows and every source a synced
+// Resource names (so Resources of vanished sources are deleted), and the shared objects.
+func (c *Controller) AllChanged() {
+	keys, err := c.cfg.Adapter.Sources()
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("list inventory sources: %w", err))
+	}
+	for _, k := range keys {
+		c.add(k)
+	}
+	for _, k := range c.index.ListIndexFuncValues(sourceIndex) {
+		c.add(k)
+	}
+	c.queue.Add(sharedKey)
+}
+
+func (c *Controller) add(key string) {
+	c.queue.Add(key)
+	if c.cfg.Metrics != nil {
+		c.cfg.Metrics.QueueDepth.Set(float64(c.queue.Len()))
+	}
+}
+
+// Run reconciles until ctx is done: it starts the O2 informers and the adapter, queues a full
+// resync (which deletes what went away while nobody was syncing), and runs the workers.
+func (c *Controller) Run(ctx context.Context) error {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if err := c.watchO2(); err != nil {
+		return err
+	}
+	c.cfg.Informers.Start(ctx.Done())
+	for typ, ok := range c.cfg.Informers.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
+		}
+	}
+	if err := c.cfg.Adapter.Start(ctx, c); err != nil {
+		return fmt.Errorf("start inventory adapter: %w", err)
+	}
+	begin := time.Now()
+	c.AllChanged()
+	klog.InfoS("Inventory sync started; full resync queued", "keys", c.queue.Len(), "workers", c.cfg.Workers)
+
+	var wg sync.WaitGroup
+	for range c.cfg.Workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
+	}
+	go c.reportFirstSync(ctx, begin)
+	<-ctx.Done()
+	c.queue.ShutDown()
+	wg.Wait()
+	return nil
+}
+
+// reportFirstSync logs when the queue first drains after the full resync.
+func (c *Controller) reportFirstSync(ctx context.Context, begin time.Time) {
+	_ = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, false, func(context.Context) (bool, error) {
+		return c.queue.Len() == 0, nil
+	})
+	if ctx.Err() == nil {
+		klog.InfoS("Inventory full resync done", "duration", time.Since(begin))
+	}
+}
+
+// watchO2 requeues when synced objects change behind the controller's back (edited or deleted
+// by someone else) and when admin pools that select nodes change.
+func (c *Controller) watchO2() error {
+	o2 := c.cfg.Informers.O2ims().V1alpha1()
+	resources := cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.resourceEvent,
+		UpdateFunc: func(_, obj any) { c.resourceEvent(obj) },
+		DeleteFunc: c.resourceEvent,
+	}
+	if _, err := o2.O2Resources().Informer().AddEventHandler(resources); err != nil {
+		return fmt.Errorf("watch resources: %w", err)
+	}
+	pools := cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.poolEvent,
+		UpdateFunc: func(old, obj any) { c.poolUpdate(old, obj) },
+		DeleteFunc: c.poolEvent,
+	}
+	if _, err := o2.ResourcePools().Informer().AddEventHandler(pools); err != nil {
+		return fmt.Errorf("watch resource pools: %w", err)
+	}
+	shared := cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.sharedEvent,
+		UpdateFunc: func(_, obj any) { c.sharedEvent(obj) },
+		DeleteFunc: c.sharedEvent,
+	}
+	for name, inf := range map[string]cache.SharedIndexInformer{
+		"resourcetypes":      o2.ResourceTypes().Informer(),
+		"deploymentmanagers": o2.DeploymentManagers().Informer(),
+		"locations":          o2.Locations().Informer(),
+		"ocloudsites":        o2.OCloudSites().Informer(),
+		"oclouds":            o2.OClouds().Informer(),
+	} {
+		if _, err := inf.AddEventHandler(shared); err != nil {
+			return fmt.Errorf("watch %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (c *Controller) resourceEvent(obj any) {
+	m, err := metaOf(obj)
+	if err != nil || !IsManaged(m) {
+		return
+	}
+	if s := m.GetAnnotations()[SourceAnnotation]; s != "" {
+		c.add(s)
+	}
+}
+
+func (c *Controller) sharedEvent(obj any) {
+	if m, err := metaOf(obj); err == nil && IsManaged(m) {
+		c.SharedChanged()
+	}
+}
+
+// poolEvent: a synced pool changed (shared objects), or an admin pool that selects nodes
+// appeared or went away (any node may move).
+func (c *Controller) poolEvent(obj any) {
+	m, err := metaOf(obj)
+	if err != nil {
+		return
+	}
+	if IsManaged(m) {
+		c.SharedChanged()
+		return
+	}
+	if p, ok := m.(*v1alpha1.ResourcePool); ok && p.Spec.NodeSelector != nil {
+		c.AllChanged()
+	}
+}
+
+func (c *Controller) poolUpdate(old, obj any) {
+	o, ok1 := old.(*v1alpha1.ResourcePool)
+	n, ok2 := obj.(*v1alpha1.ResourcePool)
+	if !ok1 || !ok2 || IsManaged(n) {
+		c.poolEvent(obj)
+		return
+	}
+	if o.Spec.NodeSelector == nil && n.Spec.NodeSelector == nil {
+		return
+	}
+	if !sameJSON(o.Spec.NodeSelector, n.Spec.NodeSelector) || o.Spec.ResourcePoolID != n.Spec.ResourcePoolID ||
+		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) {
+		c.AllChanged()
+		return
+	}
+	// Only the status or other fields changed: the count may need correcting.
+	c.SharedChanged()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	kind := "source"
+	if key == sharedKey {
+		kind = "shared"
+	}
+	start := time.Now()
+	var err error
+	if key == sharedKey {
+		err = c.syncShared(ctx)
+	} else {
+		err = c.syncSource(ctx, key)
+	}
+	if m := c.cfg.Metrics; m != nil {
+		m.SyncDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		m.QueueDepth.Set(float64(c.queue.Len()))
+	}
+	if err == nil {
+		c.queue.Forget(key)
+		return true
+	}
+	if m := c.cfg.Metrics; m != nil {
+		m.SyncErrors.WithLabelValues(kind).Inc()
+	}
+	if ctx.Err() != nil {
+		return true
+	}
+	klog.ErrorS(err, "Inventory sync failed; retrying with backoff", "key", key, "retries", c.queue.NumRequeues(key))
+	c.queue.AddRateLimited(key)
+	return true
+}

@@ -1,0 +1,208 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// Adapter is the inventory adapter of the Kubernetes cluster netweave runs against.
+type Adapter struct {
+	cfg       Config
+	factory   informers.SharedInformerFactory
+	nodes     cache.SharedIndexInformer
+	classes   cache.SharedIndexInformer
+	nodeList  corelisters.NodeLister
+	classList storagelisters.StorageClassLister
+	pools     o2listers.ResourcePoolLister
+	capi      *capiWatcher
+}
+
+var _ inventory.Adapter = (*Adapter)(nil)
+
+// NewAdapter reads Nodes and StorageClasses through factory, admin pools through pools, and
+// Cluster API objects through dyn once discovery shows them (dyn and disc may be nil).
+func NewAdapter(cfg Config, factory informers.SharedInformerFactory, pools o2listers.ResourcePoolLister, disc discovery.DiscoveryInterface, dyn dynamic.Interface) *Adapter {
+	a := &Adapter{
+		cfg:       cfg,
+		factory:   factory,
+		nodes:     factory.Core().V1().Nodes().Informer(),
+		classes:   factory.Storage().V1().StorageClasses().Informer(),
+		nodeList:  factory.Core().V1().Nodes().Lister(),
+		classList: factory.Storage().V1().StorageClasses().Lister(),
+		pools:     pools,
+	}
+	if disc != nil && dyn != nil {
+		a.capi = newCAPIWatcher(disc, dyn)
+	}
+	return a
+}
+
+// Start registers the event handlers, starts the informers and waits for them.
+func (a *Adapter) Start(ctx context.Context, n inventory.Notifier) error {
+	nodeReg, err := a.nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) { a.nodeChanged(n, obj) },
+		UpdateFunc: func(old, obj any) {
+			if nodeMatters(old, obj) {
+				a.nodeChanged(n, obj)
+			}
+		},
+		DeleteFunc: func(obj any) { a.nodeChanged(n, obj) },
+	})
+	if err != nil {
+		return fmt.Errorf("watch nodes: %w", err)
+	}
+	classReg, err := a.classes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { n.SharedChanged() },
+		UpdateFunc: func(any, any) { n.SharedChanged() },
+		DeleteFunc: func(any) { n.SharedChanged() },
+	})
+	if err != nil {
+		return fmt.Errorf("watch storage classes: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		_ = a.nodes.RemoveEventHandler(nodeReg)
+		_ = a.classes.RemoveEventHandler(classReg)
+	}()
+	a.factory.Start(ctx.Done())
+	if !cache.WaitForNamedCacheSync("inventory-kube", ctx.Done(), a.nodes.HasSynced, a.classes.HasSynced, nodeReg.HasSynced, classReg.HasSynced) {
+		return fmt.Errorf("wait for node and storage class caches: %w", ctx.Err())
+	}
+	if a.capi != nil {
+		a.capi.start(ctx, n.AllChanged)
+	}
+	return nil
+}
+
+// nodeMatters filters out updates that change nothing the inventory shows (heartbeats, resyncs).
+func nodeMatters(old, obj any) bool {
+	o, ok1 := old.(*corev1.Node)
+	n, ok2 := obj.(*corev1.Node)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return o.ResourceVersion != n.ResourceVersion
+}
+
+func (a *Adapter) nodeChanged(n inventory.Notifier, obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	node, ok := obj.(*corev1.Node)
+	if !ok {
+		return
+	}
+	n.SourceChanged(NodeSource(node.Name))
+}
+
+// Sources lists a key per Node.
+func (a *Adapter) Sources() ([]string, error) {
+	nodes, err := a.nodeList.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	keys := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		keys = append(keys, NodeSource(n.Name))
+	}
+	return keys, nil
+}
+
+// Resources returns the Resource of the node key names.
+func (a *Adapter) Resources(key string) ([]*v1alpha1.O2Resource, error) {
+	name, ok := strings.CutPrefix(key, sourceNode+"/")
+	if !ok {
+		return nil, fmt.Errorf("unknown source %q", key)
+	}
+	node, err := a.nodeList.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get node %s: %w", name, err)
+	}
+	resolver, err := a.resolver()
+	if err != nil {
+		return nil, err
+	}
+	r := NodeResource(a.cfg.IDs, node, resolver.Resolve(node), NodeKindOf(node).ID(a.cfg.IDs))
+	return []*v1alpha1.O2Resource{r}, nil
+}
+
+// Shared computes the shared objects from the caches.
+func (a *Adapter) Shared() (*inventory.Shared, error) {
+	nodes, err := a.nodeList.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	classes, err := a.classList.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("list storage classes: %w", err)
+	}
+	resolver, err := a.resolver()
+	if err != nil {
+		return nil, err
+	}
+	snap := Snapshot{Nodes: nodes, StorageClasses: classes, Pools: resolver}
+	if c := a.capiLookup(); c != nil {
+		snap.CAPI = c
+	}
+	return ComputeShared(a.cfg, snap), nil
+}
+
+func (a *Adapter) resolver() (*PoolResolver, error) {
+	pools, err := a.pools.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("list resource pools: %w", err)
+	}
+	var c CAPI
+	if l := a.capiLookup(); l != nil {
+		c = l
+	}
+	return NewPoolResolver(a.cfg.IDs, a.cfg.Namespace, a.cfg.PoolLabel, pools, c), nil
+}
+
+// capiLookup is the Cluster API view, nil until the CRDs were discovered.
+func (a *Adapter) capiLookup() *capiLookup {
+	if a.capi == nil {
+		return nil
+	}
+	return a.capi.lookup()
+}
+
+// ClusterInfoFrom fills in the cluster's identity: the uid of kube-system and the version.
+func ClusterInfoFrom(ctx context.Context, client kubernetes.Interface, info ClusterInfo) (ClusterInfo, error) {
+	kubeSystem, err := client.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return info, fmt.Errorf("get namespace kube-system (the cluster's identity): %w", err)
+	}
+	info.UID = string(kubeSystem.UID)
+	if v, err := client.Discovery().ServerVersion(); err == nil {
+		info.Version = v.GitVersion
+	} else {
+		klog.ErrorS(err, "Reading the cluster's version; the deployment manager will not report it")
+	}
+	return info, nil
+}
+
+// capiRecheck is how often discovery is asked again whether Cluster API appeared.
+const capiRecheck = time.Minute

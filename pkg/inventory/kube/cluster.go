@@ -1,0 +1,113 @@
+package kube
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// ClusterInfo describes the cluster the adapter watches.
+type ClusterInfo struct {
+	// Name of the DeploymentManager.
+	Name string
+	// URL of the cluster's API server: the DeploymentManager's serviceUri.
+	URL string
+	// UID identifies the cluster (the uid of its kube-system namespace).
+	UID string
+	// Version is the Kubernetes version, when known.
+	Version string
+}
+
+// OCloudInfo are the O-Cloud's fields that come from configuration.
+type OCloudInfo struct {
+	GlobalCloudID string
+	Name          string
+	Description   string
+	ServiceURI    string
+}
+
+// OCloud is the singleton.
+func OCloud(ids inventory.IDs, info OCloudInfo) *v1alpha1.OCloud {
+	return &v1alpha1.OCloud{
+		ObjectMeta: inventory.ManagedMeta("", "default", "OCloud/default"),
+		Spec: v1alpha1.OCloudSpec{
+			OCloudID:      ids.OCloudID(),
+			GlobalCloudID: info.GlobalCloudID,
+			Name:          info.Name,
+			Description:   info.Description,
+			ServiceURI:    info.ServiceURI,
+		},
+	}
+}
+
+// clusterTotals sums what the nodes offer.
+type clusterTotals struct {
+	nodes, ready, schedulable int
+	capacity, allocatable     corev1.ResourceList
+	archs                     map[string]bool
+}
+
+func newClusterTotals() *clusterTotals {
+	return &clusterTotals{capacity: corev1.ResourceList{}, allocatable: corev1.ResourceList{}, archs: map[string]bool{}}
+}
+
+func (c *clusterTotals) add(node *corev1.Node) {
+	c.nodes++
+	st := NodeStatus(node)
+	if st.OperationalState == v1alpha1.OperationalStateEnabled {
+		c.ready++
+	}
+	if st.AdminState == v1alpha1.AdminStateUnlocked {
+		c.schedulable++
+	}
+	addList(c.capacity, node.Status.Capacity)
+	addList(c.allocatable, node.Status.Allocatable)
+	if a := nodeArch(node); a != "" {
+		c.archs[a] = true
+	}
+}
+
+func addList(sum, l corev1.ResourceList) {
+	for name, q := range l {
+		total, ok := sum[name]
+		if !ok {
+			total = resource.Quantity{Format: q.Format}
+		}
+		total.Add(q)
+		sum[name] = total
+	}
+}
+
+// DeploymentManager is the cluster as an O2dms endpoint: capacity summed over its nodes,
+// supportedLocations the globalLocationIds of its pools.
+func DeploymentManager(ids inventory.IDs, namespace string, cluster ClusterInfo, totals *clusterTotals, locations []string, storageClasses []string) *v1alpha1.DeploymentManager {
+	archs := sortedKeys(totals.archs)
+	sort.Strings(storageClasses)
+	caps := map[string]any{"profiles": []string{"k8s"}, "architectures": archs, "storageClasses": storageClasses}
+	if cluster.Version != "" {
+		caps["kubernetesVersion"] = cluster.Version
+	}
+	return &v1alpha1.DeploymentManager{
+		ObjectMeta: inventory.ManagedMeta(namespace, inventory.ObjectName(cluster.Name), sourceCluster+"/"+cluster.Name),
+		Spec: v1alpha1.DeploymentManagerSpec{
+			DeploymentManagerID: ids.Of(sourceCluster, cluster.UID),
+			Name:                cluster.Name,
+			Description:         "Kubernetes cluster " + cluster.Name,
+			OCloudID:            ids.OCloudID(),
+			ServiceURI:          cluster.URL,
+			SupportedLocations:  locations,
+			Capabilities:        extensions(caps),
+			Capacity: extensions(map[string]any{
+				"nodes":            totals.nodes,
+				"readyNodes":       totals.ready,
+				"schedulableNodes": totals.schedulable,
+				"capacity":         quantities(totals.capacity),
+				"allocatable":      quantities(totals.allocatable),
+			}),
+		},
+	}
+}

@@ -1,0 +1,53 @@
+package kube
+
+// Labels and annotations the adapter reads.
+const (
+	// PoolLabel is the node label that names a node's pool; it wins over the configured label.
+	PoolLabel = "o2ims.oran.org/resource-pool"
+	// DefaultPoolLabel is the configured pool label by default.
+	DefaultPoolLabel = "topology.kubernetes.io/zone"
+	// VendorLabel and ModelLabel describe a node's hardware when the cluster knows it.
+	VendorLabel = "o2ims.oran.org/vendor"
+	ModelLabel  = "o2ims.oran.org/model"
+	// ResourceKindLabel overrides the PHYSICAL/LOGICAL guess from the provider id.
+	ResourceKindLabel = "o2ims.oran.org/resource-kind"
+
+	zoneLabel           = "topology.kubernetes.io/zone"
+	zoneLabelBeta       = "failure-domain.beta.kubernetes.io/zone"
+	regionLabel         = "topology.kubernetes.io/region"
+	regionLabelBeta     = "failure-domain.beta.kubernetes.io/region"
+	instanceTypeLabel   = "node.kubernetes.io/instance-type"
+	instanceTypeBeta    = "beta.kubernetes.io/instance-type"
+	archLabel           = "kubernetes.io/arch"
+	nodeRolePrefix      = "node-role.kubernetes.io/"
+	defaultClassAnnot   = "storageclass.kubernetes.io/is-default-class"
+	capiOwnerKindAnnot  = "cluster.x-k8s.io/owner-kind"
+	capiOwnerNameAnnot  = "cluster.x-k8s.io/owner-name"
+	capiClusterNSAnnot  = "cluster.x-k8s.io/cluster-namespace"
+	capiDeploymentLabel = "cluster.x-k8s.io/deployment-name"
+
+	// defaultPoolName is the pool of nodes no rule places elsewhere.
+	defaultPoolName = "default"
+)
+
+// Source kinds, part of every derived id: changing one changes ids.
+const (
+	sourceNode              = "Node"
+	sourceNodePool          = "NodePool"
+	sourceMachineDeployment = "MachineDeployment"
+	sourceMachineSet        = "MachineSet"
+	sourceNodeKind          = "NodeKind"
+	sourceStorageClass      = "StorageClass"
+	sourceCluster           = "Cluster"
+	sourceLocation          = "Location"
+	sourceSite              = "OCloudSite"
+)
+
+func firstLabel(l map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := l[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}

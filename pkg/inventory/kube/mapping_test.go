@@ -1,0 +1,380 @@
+package kube
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+const testOCloud = "262c8f17-52b5-4614-9e56-812ae21fa8a7"
+
+func testIDs(t *testing.T) inventory.IDs {
+	t.Helper()
+	ids, err := inventory.NewIDs(testOCloud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+type nodeOpt func(*corev1.Node)
+
+func withLabels(kv ...string) nodeOpt {
+	return func(n *corev1.Node) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			n.Labels[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+func withReady(s corev1.ConditionStatus) nodeOpt {
+	return func(n *corev1.Node) {
+		n.Status.Conditions = append(n.Status.Conditions, corev1.NodeCondition{Type: corev1.NodeReady, Status: s, Reason: "KubeletReady"})
+	}
+}
+
+func newNode(name string, opts ...nodeOpt) *corev1.Node {
+	n := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name), Labels: map[string]string{}},
+		Status: corev1.NodeStatus{
+			Capacity:    corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi")},
+			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("3800m"), corev1.ResourceMemory: resource.MustParse("15Gi")},
+		},
+	}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
+func extString(t *testing.T, ext v1alpha1.Extensions, key string) string {
+	t.Helper()
+	raw, ok := ext[key]
+	if !ok {
+		t.Fatalf("extension %q missing from %v", key, ext)
+	}
+	var s string
+	if err := json.Unmarshal(raw.Raw, &s); err != nil {
+		t.Fatalf("extension %q = %s: %v", key, raw.Raw, err)
+	}
+	return s
+}
+
+func TestNodeResource(t *testing.T) {
+	ids := testIDs(t)
+	node := newNode("worker-1",
+		withLabels("topology.kubernetes.io/zone", "zone-a", "node.kubernetes.io/instance-type", "m5.large",
+			"kubernetes.io/arch", "amd64", "node-role.kubernetes.io/worker", ""),
+		withReady(corev1.ConditionTrue))
+	node.Spec.ProviderID = "aws:///zone-a/i-0123"
+	node.Status.NodeInfo = corev1.NodeSystemInfo{SystemUUID: "ec2a-uuid", KernelVersion: "6.1.0", OSImage: "Ubuntu 24.04", OperatingSystem: "linux"}
+	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.0.0.5"}}
+	pool := PoolRef{Namespace: "o2ims-system", ID: ids.Of("NodePool", "zone-a")}
+
+	r := NodeResource(ids, node, pool, "type-id")
+	if r.Namespace != "o2ims-system" || r.Name != "worker-1" {
+		t.Errorf("object = %s/%s", r.Namespace, r.Name)
+	}
+	if !inventory.IsManaged(r) || r.Annotations[inventory.SourceAnnotation] != "Node/worker-1" {
+		t.Errorf("metadata does not mark the resource as synced from Node/worker-1: %v %v", r.Labels, r.Annotations)
+	}
+	if r.Spec.ResourceID != NodeResourceID(ids, node) || r.Spec.ResourceID != ids.Of("Node", "uid-worker-1") {
+		t.Errorf("resourceId %s is not UUIDv5(O-Cloud, Node, uid)", r.Spec.ResourceID)
+	}
+	if again := NodeResource(ids, node.DeepCopy(), pool, "type-id"); again.Spec.ResourceID != r.Spec.ResourceID {
+		t.Errorf("id not deterministic: %s vs %s", again.Spec.ResourceID, r.Spec.ResourceID)
+	}
+	if r.Spec.ResourcePoolID != pool.ID || r.Spec.ResourceTypeID != "type-id" {
+		t.Errorf("pool/type = %s/%s", r.Spec.ResourcePoolID, r.Spec.ResourceTypeID)
+	}
+	if r.Spec.GlobalAssetID != "ec2a-uuid" {
+		t.Errorf("globalAssetId = %q, want the system UUID", r.Spec.GlobalAssetID)
+	}
+	if !slices.Contains(r.Spec.Tags, "topology.kubernetes.io/zone=zone-a") || !slices.Contains(r.Spec.Tags, "node-role.kubernetes.io/worker") {
+		t.Errorf("tags = %v", r.Spec.Tags)
+	}
+	if !slices.Equal(r.Spec.Groups, []string{"worker"}) {
+		t.Errorf("groups = %v, want [worker]", r.Spec.Groups)
+	}
+	if got := extString(t, r.Spec.Extensions, "kernelVersion"); got != "6.1.0" {
+		t.Errorf("kernelVersion = %q", got)
+	}
+	var capacity map[string]string
+	if err := json.Unmarshal(r.Spec.Extensions["capacity"].Raw, &capacity); err != nil || capacity["cpu"] != "4" || capacity["memory"] != "16Gi" {
+		t.Errorf("capacity = %s (%v)", r.Spec.Extensions["capacity"].Raw, err)
+	}
+	var alloc map[string]string
+	if err := json.Unmarshal(r.Spec.Extensions["allocatable"].Raw, &alloc); err != nil || alloc["cpu"] != "3800m" {
+		t.Errorf("allocatable = %s (%v)", r.Spec.Extensions["allocatable"].Raw, err)
+	}
+	if string(r.Spec.Extensions["addresses"].Raw) != `[{"address":"10.0.0.5","type":"InternalIP"}]` {
+		t.Errorf("addresses = %s", r.Spec.Extensions["addresses"].Raw)
+	}
+	if r.Status.OperationalState != v1alpha1.OperationalStateEnabled || r.Status.AdminState != v1alpha1.AdminStateUnlocked || r.Status.PowerState != v1alpha1.PowerStateUnknown {
+		t.Errorf("status = %+v", r.Status)
+	}
+
+	node.Status.NodeInfo.SystemUUID = ""
+	if got := NodeResource(ids, node, pool, "t").Spec.GlobalAssetID; got != node.Spec.ProviderID {
+		t.Errorf("without a system UUID globalAssetId = %q, want the provider id", got)
+	}
+}
+
+func TestNodeStatus(t *testing.T) {
+	now := metav1.Now()
+	for _, tc := range []struct {
+		name  string
+		node  *corev1.Node
+		admin v1alpha1.AdminState
+		op    v1alpha1.OperationalState
+		usage v1alpha1.UsageState
+	}{
+		{"ready", newNode("a", withReady(corev1.ConditionTrue)), v1alpha1.AdminStateUnlocked, v1alpha1.OperationalStateEnabled, v1alpha1.UsageStateUnknown},
+		{"not ready", newNode("a", withReady(corev1.ConditionFalse)), v1alpha1.AdminStateUnlocked, v1alpha1.OperationalStateDisabled, v1alpha1.UsageStateUnknown},
+		{"ready unknown", newNode("a", withReady(corev1.ConditionUnknown)), v1alpha1.AdminStateUnlocked, v1alpha1.OperationalStateUnknown, v1alpha1.UsageStateUnknown},
+		{"no conditions", newNode("a"), v1alpha1.AdminStateUnlocked, v1alpha1.OperationalStateUnknown, v1alpha1.UsageStateUnknown},
+		{"cordoned", newNode("a", withReady(corev1.ConditionTrue), func(n *corev1.Node) { n.Spec.Unschedulable = true }),
+			v1alpha1.AdminStateLocked, v1alpha1.OperationalStateEnabled, v1alpha1.UsageStateUnknown},
+		{"deleting", newNode("a", func(n *corev1.Node) { n.DeletionTimestamp = &now; n.Spec.Unschedulable = true }),
+			v1alpha1.AdminStateShuttingDown, v1alpha1.OperationalStateUnknown, v1alpha1.UsageStateUnknown},
+		{"memory pressure", newNode("a", withReady(corev1.ConditionTrue), func(n *corev1.Node) {
+			n.Status.Conditions = append(n.Status.Conditions, corev1.NodeCondition{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionTrue})
+		}), v1alpha1.AdminStateUnlocked, v1alpha1.OperationalStateEnabled, v1alpha1.UsageStateBusy},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NodeStatus(tc.node)
+			if s.AdminState != tc.admin || s.OperationalState != tc.op || s.UsageState != tc.usage || s.PowerState != v1alpha1.PowerStateUnknown {
+				t.Errorf("status = %s/%s/%s/%s, want %s/%s/%s/UNKNOWN", s.AdminState, s.OperationalState, s.UsageState, s.PowerState, tc.admin, tc.op, tc.usage)
+			}
+			if len(s.Conditions) != len(tc.node.Status.Conditions) {
+				t.Errorf("conditions = %v", s.Conditions)
+			}
+			for _, c := range s.Conditions {
+				if c.Reason == "" {
+					t.Errorf("condition %s has no reason", c.Type)
+				}
+			}
+		})
+	}
+}
+
+func TestNodeKindOf(t *testing.T) {
+	aws := newNode("a", withLabels("node.kubernetes.io/instance-type", "m5.large", "kubernetes.io/arch", "amd64"))
+	aws.Spec.ProviderID = "aws:///us-east-1a/i-1"
+	k := NodeKindOf(aws)
+	if k.Kind != v1alpha1.ResourceKindLogical || k.Vendor != "aws" || k.Model != "m5.large" {
+		t.Errorf("aws node kind = %+v", k)
+	}
+	metal := newNode("b", withLabels("node.kubernetes.io/instance-type", "r650", VendorLabel, "Dell", ModelLabel, "PowerEdge R650"))
+	metal.Status.NodeInfo.Architecture = "arm64"
+	k = NodeKindOf(metal)
+	if k.Kind != v1alpha1.ResourceKindPhysical || k.Vendor != "Dell" || k.Model != "PowerEdge R650" || k.Arch != "arm64" {
+		t.Errorf("bare-metal node kind = %+v", k)
+	}
+	override := newNode("c", withLabels(ResourceKindLabel, "logical"))
+	if k := NodeKindOf(override); k.Kind != v1alpha1.ResourceKindLogical {
+		t.Errorf("label override: kind = %s", k.Kind)
+	}
+	ids := testIDs(t)
+	if NodeKindOf(aws).ID(ids) == NodeKindOf(metal).ID(ids) {
+		t.Error("different kinds share an id")
+	}
+	types := NodeKindTypes(ids, "ns", []NodeKind{NodeKindOf(aws), NodeKindOf(metal)})
+	if got := names(types); !slices.Equal(got, []string{"node-m5.large-amd64", "node-r650-arm64"}) {
+		t.Errorf("type names: %v", got)
+	}
+	for _, rt := range types {
+		if rt.Spec.ResourceClass != v1alpha1.ResourceClassCompute {
+			t.Errorf("%s: class %s", rt.Name, rt.Spec.ResourceClass)
+		}
+	}
+	// Two kinds that differ only by vendor share instance type and architecture: distinct names.
+	dell := NodeKind{InstanceType: "x", Arch: "amd64", Vendor: "Dell", Kind: v1alpha1.ResourceKindPhysical}
+	hpe := NodeKind{InstanceType: "x", Arch: "amd64", Vendor: "HPE", Kind: v1alpha1.ResourceKindPhysical}
+	types = NodeKindTypes(ids, "ns", []NodeKind{dell, hpe})
+	if len(types) != 2 || types[0].Name == types[1].Name {
+		t.Errorf("colliding kinds: names %v", names(types))
+	}
+}
+
+func names[T interface{ GetName() string }](objs []T) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.GetName())
+	}
+	return out
+}
+
+func TestStorageClassType(t *testing.T) {
+	ids := testIDs(t)
+	sc := &storagev1.StorageClass{
+		ObjectMeta:  metav1.ObjectMeta{Name: "fast-ssd", UID: "sc-uid", Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"}},
+		Provisioner: "csi.example.com",
+		Parameters:  map[string]string{"tier": "gold"},
+	}
+	rt := StorageClassType(ids, "o2ims-system", sc)
+	if rt.Name != "storage-fast-ssd" || rt.Spec.ResourceClass != v1alpha1.ResourceClassStorage || rt.Spec.ResourceKind != v1alpha1.ResourceKindLogical {
+		t.Errorf("storage type = %s %+v", rt.Name, rt.Spec)
+	}
+	if rt.Spec.ResourceTypeID != ids.Of("StorageClass", "sc-uid") || rt.Spec.Vendor != "csi.example.com" {
+		t.Errorf("id/vendor = %s/%s", rt.Spec.ResourceTypeID, rt.Spec.Vendor)
+	}
+	if string(rt.Spec.Extensions["default"].Raw) != "true" || string(rt.Spec.Extensions["parameters"].Raw) != `{"tier":"gold"}` {
+		t.Errorf("extensions = %v", rt.Spec.Extensions)
+	}
+}
+
+type fakeCAPI struct {
+	sets, deployments map[string]*MachineSetInfo
+}
+
+func (f fakeCAPI) MachineSet(ns, name string) *MachineSetInfo        { return f.sets[ns+"/"+name] }
+func (f fakeCAPI) MachineDeployment(ns, name string) *MachineSetInfo { return f.deployments[ns+"/"+name] }
+func (f fakeCAPI) Pools() []*MachineSetInfo {
+	var out []*MachineSetInfo
+	for _, d := range f.deployments {
+		out = append(out, d)
+	}
+	return out
+}
+
+func TestPoolResolver(t *testing.T) {
+	ids := testIDs(t)
+	admin := &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "gpu"},
+		Spec: v1alpha1.ResourcePoolSpec{ResourcePoolID: "11111111-1111-1111-1111-111111111111", Name: "gpu",
+			NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"gpu": "true"}}},
+	}
+	laterAdmin := admin.DeepCopy()
+	laterAdmin.Namespace, laterAdmin.Spec.ResourcePoolID = "tenant-b", "22222222-2222-2222-2222-222222222222"
+	managed := admin.DeepCopy()
+	managed.Namespace, managed.Labels = "o2ims-system", map[string]string{inventory.ManagedByLabel: inventory.ManagedByValue}
+	noSelector := admin.DeepCopy()
+	noSelector.Namespace, noSelector.Spec.NodeSelector = "tenant-0", nil
+	capi := fakeCAPI{
+		sets:        map[string]*MachineSetInfo{"capi/workers-abc": {Kind: "MachineSet", Namespace: "capi", Name: "workers-abc", UID: "ms-uid", Deployment: "workers"}},
+		deployments: map[string]*MachineSetInfo{"capi/workers": {Kind: "MachineDeployment", Namespace: "capi", Name: "workers", UID: "md-uid"}},
+	}
+	r := NewPoolResolver(ids, "o2ims-system", DefaultPoolLabel, []*v1alpha1.ResourcePool{laterAdmin, managed, noSelector, admin}, capi)
+
+	capiNode := newNode("m1", withLabels("topology.kubernetes.io/zone", "zone-a"), func(n *corev1.Node) {
+		n.Annotations = map[string]string{"cluster.x-k8s.io/owner-kind": "MachineSet", "cluster.x-k8s.io/owner-name": "workers-abc", "cluster.x-k8s.io/cluster-namespace": "capi"}
+	})
+	for _, tc := range []struct {
+		name      string
+		node      *corev1.Node
+		namespace string
+		id        string
+	}{
+		{"admin selector wins over everything", newNode("g", withLabels("gpu", "true", PoolLabel, "x", "topology.kubernetes.io/zone", "zone-a")), "tenant-a", admin.Spec.ResourcePoolID},
+		{"dedicated label wins over zone", newNode("p", withLabels(PoolLabel, "ran", "topology.kubernetes.io/zone", "zone-a")), "o2ims-system", ids.Of("NodePool", "ran")},
+		{"Cluster API MachineDeployment", capiNode, "o2ims-system", ids.Of("MachineDeployment", "md-uid")},
+		{"zone label", newNode("z", withLabels("topology.kubernetes.io/zone", "zone-b")), "o2ims-system", ids.Of("NodePool", "zone-b")},
+		{"default pool", newNode("d"), "o2ims-system", ids.Of("NodePool", "default")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref := r.Resolve(tc.node)
+			if ref.Namespace != tc.namespace || ref.ID != tc.id {
+				t.Errorf("pool = %s %s, want %s %s", ref.Namespace, ref.ID, tc.namespace, tc.id)
+			}
+		})
+	}
+	if got := len(r.ForeignPools()); got != 2 {
+		t.Errorf("foreign pools = %d, want the two admin pools with selectors", got)
+	}
+	// A MachineSet without its MachineDeployment is its own pool.
+	delete(capi.deployments, "capi/workers")
+	if ref := r.Resolve(capiNode); ref.ID != ids.Of("MachineSet", "ms-uid") {
+		t.Errorf("orphan MachineSet pool = %s", ref.ID)
+	}
+}
+
+func TestComputeShared(t *testing.T) {
+	ids := testIDs(t)
+	nodes := []*corev1.Node{
+		newNode("a1", withReady(corev1.ConditionTrue), withLabels("topology.kubernetes.io/zone", "zone-a", "topology.kubernetes.io/region", "east", "node.kubernetes.io/instance-type", "small")),
+		newNode("a2", withReady(corev1.ConditionFalse), withLabels("topology.kubernetes.io/zone", "zone-a", "topology.kubernetes.io/region", "east", "node.kubernetes.io/instance-type", "small")),
+		newNode("b1", withReady(corev1.ConditionTrue), withLabels("topology.kubernetes.io/zone", "zone-b", "topology.kubernetes.io/region", "east", "node.kubernetes.io/instance-type", "large")),
+		newNode("g1", withReady(corev1.ConditionTrue), withLabels("gpu", "true", "topology.kubernetes.io/zone", "zone-b", "topology.kubernetes.io/region", "east", "node.kubernetes.io/instance-type", "large")),
+	}
+	admin := &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "gpu"},
+		Spec: v1alpha1.ResourcePoolSpec{ResourcePoolID: "11111111-1111-1111-1111-111111111111", Name: "gpu",
+			NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"gpu": "true"}}},
+	}
+	cfg := Config{IDs: ids, Namespace: "o2ims-system", PoolLabel: DefaultPoolLabel,
+		OCloud:  OCloudInfo{Name: "edge", ServiceURI: "https://o2.example.net"},
+		Cluster: ClusterInfo{Name: "edge-cluster", URL: "https://k8s.example.net:6443", UID: "ks-uid"}}
+	sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "standard", UID: "sc"}, Provisioner: "p"}
+	s := ComputeShared(cfg, Snapshot{Nodes: nodes, StorageClasses: []*storagev1.StorageClass{sc},
+		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, []*v1alpha1.ResourcePool{admin}, nil)})
+
+	if s.OCloud.Spec.OCloudID != testOCloud || s.OCloud.Name != "default" || s.OCloud.Spec.ServiceURI != "https://o2.example.net" {
+		t.Errorf("ocloud = %s %+v", s.OCloud.Name, s.OCloud.Spec)
+	}
+	counts := map[string]int32{}
+	for _, p := range s.ResourcePools {
+		counts[p.Spec.Name] = p.Status.ResourceCount
+		if p.Spec.OCloudSiteID == "" || p.Spec.GlobalLocationID != ids.Of("Location", "east") {
+			t.Errorf("pool %s not placed: %+v", p.Name, p.Spec)
+		}
+	}
+	if len(counts) != 2 || counts["zone-a"] != 2 || counts["zone-b"] != 1 {
+		t.Errorf("pool counts = %v, want zone-a:2 zone-b:1 (g1 is in the admin pool)", counts)
+	}
+	if got := s.ForeignPoolCounts[types.NamespacedName{Namespace: "tenant-a", Name: "gpu"}]; got != 1 {
+		t.Errorf("admin pool count = %d, want 1", got)
+	}
+	if got := names(s.ResourceTypes); !slices.Equal(got, []string{"node-large", "node-small", "storage-standard"}) {
+		t.Errorf("resource types = %v", got)
+	}
+	if len(s.Locations) != 1 || s.Locations[0].Spec.Name != "east" {
+		t.Errorf("locations = %v", names(s.Locations))
+	}
+	if len(s.OCloudSites) != 2 || s.OCloudSites[0].Spec.Name != "zone-a" || s.OCloudSites[0].Spec.GlobalLocationID != s.Locations[0].Spec.GlobalLocationID {
+		t.Errorf("sites = %v", names(s.OCloudSites))
+	}
+	dm := s.DeploymentManagers[0]
+	if dm.Spec.ServiceURI != "https://k8s.example.net:6443" || dm.Spec.DeploymentManagerID != ids.Of("Cluster", "ks-uid") {
+		t.Errorf("deployment manager = %+v", dm.Spec)
+	}
+	if !slices.Equal(dm.Spec.SupportedLocations, []string{ids.Of("Location", "east")}) {
+		t.Errorf("supportedLocations = %v", dm.Spec.SupportedLocations)
+	}
+	var capacity struct {
+		Nodes      int               `json:"nodes"`
+		ReadyNodes int               `json:"readyNodes"`
+		Capacity   map[string]string `json:"capacity"`
+	}
+	if err := json.Unmarshal(mustJSON(t, dm.Spec.Capacity), &capacity); err != nil {
+		t.Fatal(err)
+	}
+	if capacity.Nodes != 4 || capacity.ReadyNodes != 3 || capacity.Capacity["cpu"] != "16" || capacity.Capacity["memory"] != "64Gi" {
+		t.Errorf("capacity = %+v", capacity)
+	}
+	// Recomputing from the same snapshot gives the same objects (the controller relies on it).
+	again := ComputeShared(cfg, Snapshot{Nodes: nodes, StorageClasses: []*storagev1.StorageClass{sc},
+		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, []*v1alpha1.ResourcePool{admin}, nil)})
+	if !reflect.DeepEqual(again, s) {
+		t.Error("ComputeShared is not deterministic")
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

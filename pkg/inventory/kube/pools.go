@@ -1,0 +1,178 @@
+package kube
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// PoolRef says which pool a node's Resource belongs to and where it lives.
+type PoolRef struct {
+	// Namespace of the Resource (and of the pool).
+	Namespace string
+	// Name of the pool object.
+	Name string
+	// ID is the pool's resourcePoolId.
+	ID string
+	// Foreign is true for pools an admin declared; the adapter never writes their spec.
+	Foreign bool
+	// Source is the pool's SourceAnnotation when the adapter owns it.
+	Source string
+	// DisplayName, Description and Extensions fill the spec of an owned pool.
+	DisplayName string
+	Description string
+	Extensions  map[string]any
+}
+
+// CAPI looks up Cluster API objects; nil when the cluster has no Cluster API.
+type CAPI interface {
+	// MachineSet returns the MachineSet namespace/name, nil when there is none.
+	MachineSet(namespace, name string) *MachineSetInfo
+	// MachineDeployment returns the MachineDeployment namespace/name, nil when there is none.
+	MachineDeployment(namespace, name string) *MachineSetInfo
+	// Pools lists every MachineDeployment and every MachineSet no MachineDeployment owns.
+	Pools() []*MachineSetInfo
+}
+
+// MachineSetInfo is what the adapter needs of a MachineSet or MachineDeployment.
+type MachineSetInfo struct {
+	Kind      string // MachineDeployment or MachineSet
+	Namespace string
+	Name      string
+	UID       string
+	// Deployment is the owning MachineDeployment of a MachineSet, when labelled.
+	Deployment string
+	Replicas   *int64
+}
+
+// poolSelector is a parsed admin pool.
+type poolSelector struct {
+	pool     *v1alpha1.ResourcePool
+	selector labels.Selector
+}
+
+// PoolResolver places nodes in pools, in this order: the first admin pool (by namespace/name)
+// whose spec.nodeSelector matches, the o2ims.oran.org/resource-pool label, the node's Cluster
+// API MachineDeployment or MachineSet, the configured pool label, and else the default pool.
+type PoolResolver struct {
+	ids       inventory.IDs
+	namespace string
+	label     string
+	capi      CAPI
+	selectors []poolSelector
+}
+
+// NewPoolResolver builds a resolver from the current pools; pools without a valid nodeSelector,
+// pools the adapter owns and pools being deleted are not candidates.
+func NewPoolResolver(ids inventory.IDs, namespace, label string, pools []*v1alpha1.ResourcePool, capi CAPI) *PoolResolver {
+	r := &PoolResolver{ids: ids, namespace: namespace, label: label, capi: capi}
+	for _, p := range pools {
+		if p.Spec.NodeSelector == nil || inventory.IsManaged(p) || p.DeletionTimestamp != nil || p.Spec.ResourcePoolID == "" {
+			continue
+		}
+		sel, err := metav1.LabelSelectorAsSelector(p.Spec.NodeSelector)
+		if err != nil {
+			klog.ErrorS(err, "Ignoring resource pool with an invalid nodeSelector", "pool", klog.KObj(p))
+			continue
+		}
+		r.selectors = append(r.selectors, poolSelector{pool: p, selector: sel})
+	}
+	sort.Slice(r.selectors, func(i, j int) bool {
+		a, b := r.selectors[i].pool, r.selectors[j].pool
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return r
+}
+
+// ForeignPools are the admin pools that take part in placement.
+func (r *PoolResolver) ForeignPools() []*v1alpha1.ResourcePool {
+	out := make([]*v1alpha1.ResourcePool, 0, len(r.selectors))
+	for _, s := range r.selectors {
+		out = append(out, s.pool)
+	}
+	return out
+}
+
+// Resolve returns the pool of node.
+func (r *PoolResolver) Resolve(node *corev1.Node) PoolRef {
+	set := labels.Set(node.Labels)
+	for _, s := range r.selectors {
+		if s.selector.Matches(set) {
+			return PoolRef{Namespace: s.pool.Namespace, Name: s.pool.Name, ID: s.pool.Spec.ResourcePoolID, Foreign: true}
+		}
+	}
+	if v := node.Labels[PoolLabel]; v != "" {
+		return r.labelPool(PoolLabel, v)
+	}
+	if ref, ok := r.capiPool(node); ok {
+		return ref
+	}
+	if v := node.Labels[r.label]; r.label != "" && v != "" {
+		return r.labelPool(r.label, v)
+	}
+	return r.labelPool("", defaultPoolName)
+}
+
+// labelPool is the pool named value; pools from the dedicated and the configured label with the
+// same value are one pool.
+func (r *PoolResolver) labelPool(label, value string) PoolRef {
+	desc := "Nodes without a pool label"
+	if label != "" {
+		desc = "Nodes labelled " + label + "=" + value
+	}
+	return PoolRef{
+		Namespace:   r.namespace,
+		Name:        inventory.ObjectName(value),
+		ID:          r.ids.Of(sourceNodePool, value),
+		Source:      sourceNodePool + "/" + value,
+		DisplayName: value,
+		Description: desc,
+		Extensions:  map[string]any{"source": "NodeLabel", "label": label, "value": value},
+	}
+}
+
+func (r *PoolResolver) capiPool(node *corev1.Node) (PoolRef, bool) {
+	if r.capi == nil || node.Annotations[capiOwnerKindAnnot] != sourceMachineSet {
+		return PoolRef{}, false
+	}
+	ms := r.capi.MachineSet(node.Annotations[capiClusterNSAnnot], node.Annotations[capiOwnerNameAnnot])
+	if ms == nil {
+		return PoolRef{}, false
+	}
+	if ms.Deployment != "" {
+		if md := r.capi.MachineDeployment(ms.Namespace, ms.Deployment); md != nil {
+			return r.MachinePool(md), true
+		}
+	}
+	return r.MachinePool(ms), true
+}
+
+// MachinePool is the pool of a MachineDeployment or MachineSet.
+func (r *PoolResolver) MachinePool(m *MachineSetInfo) PoolRef {
+	prefix := "ms"
+	if m.Kind == sourceMachineDeployment {
+		prefix = "md"
+	}
+	ext := map[string]any{"source": m.Kind, "namespace": m.Namespace, "name": m.Name}
+	if m.Replicas != nil {
+		ext["replicas"] = *m.Replicas
+	}
+	return PoolRef{
+		Namespace:   r.namespace,
+		Name:        inventory.ObjectName(prefix, m.Namespace, m.Name),
+		ID:          r.ids.Of(m.Kind, m.UID),
+		Source:      m.Kind + "/" + m.Namespace + "/" + m.Name,
+		DisplayName: m.Name,
+		Description: "Cluster API " + m.Kind + " " + m.Namespace + "/" + m.Name,
+		Extensions:  ext,
+	}
+}

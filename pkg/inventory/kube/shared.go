@@ -1,0 +1,159 @@
+package kube
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// Config is what the adapter is told about the O-Cloud and where to put what it syncs.
+type Config struct {
+	IDs inventory.IDs
+	// Namespace holds every synced object except the Resources of admin pools.
+	Namespace string
+	// PoolLabel is the node label whose value names a node's pool.
+	PoolLabel string
+	OCloud    OCloudInfo
+	Cluster   ClusterInfo
+}
+
+// Snapshot is the state of the cluster the shared objects are computed from.
+type Snapshot struct {
+	Nodes          []*corev1.Node
+	StorageClasses []*storagev1.StorageClass
+	Pools          *PoolResolver
+	CAPI           CAPI
+}
+
+type poolAgg struct {
+	ref   PoolRef
+	count int32
+	zones map[Topology]int
+}
+
+// ComputeShared derives the O-Cloud, pools (with their resource counts), resource types, the
+// deployment manager, locations and sites from a snapshot of the cluster.
+func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
+	ids := cfg.IDs
+	pools := map[string]*poolAgg{}
+	agg := func(ref PoolRef) *poolAgg {
+		a, ok := pools[ref.ID]
+		if !ok {
+			a = &poolAgg{ref: ref, zones: map[Topology]int{}}
+			pools[ref.ID] = a
+		}
+		return a
+	}
+	kinds := map[string]NodeKind{}
+	topologies := map[Topology]bool{}
+	totals := newClusterTotals()
+	for _, node := range snap.Nodes {
+		a := agg(snap.Pools.Resolve(node))
+		a.count++
+		t := TopologyOf(node)
+		a.zones[t]++
+		if t.locationKey() != "" {
+			topologies[t] = true
+		}
+		k := NodeKindOf(node)
+		kinds[k.Key()] = k
+		totals.add(node)
+	}
+	if snap.CAPI != nil {
+		for _, m := range snap.CAPI.Pools() {
+			agg(snap.Pools.MachinePool(m))
+		}
+	}
+
+	out := &inventory.Shared{
+		OCloud:            OCloud(ids, cfg.OCloud),
+		ForeignPoolCounts: map[types.NamespacedName]int32{},
+	}
+	locationSet := map[string]bool{}
+	for _, p := range snap.Pools.ForeignPools() {
+		var n int32
+		if a := pools[p.Spec.ResourcePoolID]; a != nil {
+			n = a.count
+		}
+		out.ForeignPoolCounts[types.NamespacedName{Namespace: p.Namespace, Name: p.Name}] = n
+		if p.Spec.GlobalLocationID != "" {
+			locationSet[p.Spec.GlobalLocationID] = true
+		}
+	}
+	for _, id := range sortedKeys(pools) {
+		a := pools[id]
+		if a.ref.Foreign {
+			continue
+		}
+		pool := ownedPool(cfg, a)
+		if pool.Spec.GlobalLocationID != "" {
+			locationSet[pool.Spec.GlobalLocationID] = true
+		}
+		out.ResourcePools = append(out.ResourcePools, pool)
+	}
+
+	kindList := make([]NodeKind, 0, len(kinds))
+	for _, k := range sortedKeys(kinds) {
+		kindList = append(kindList, kinds[k])
+	}
+	out.ResourceTypes = NodeKindTypes(ids, cfg.Namespace, kindList)
+	classes := make([]string, 0, len(snap.StorageClasses))
+	for _, sc := range snap.StorageClasses {
+		out.ResourceTypes = append(out.ResourceTypes, StorageClassType(ids, cfg.Namespace, sc))
+		classes = append(classes, sc.Name)
+	}
+
+	locations := map[string]Topology{}
+	for t := range topologies {
+		if t.Region != "" {
+			locations[t.locationKey()] = Topology{Region: t.Region}
+		} else {
+			locations[t.locationKey()] = Topology{Zone: t.Zone}
+		}
+		if t.Zone != "" {
+			out.OCloudSites = append(out.OCloudSites, Site(ids, cfg.Namespace, t))
+		}
+	}
+	sort.Slice(out.OCloudSites, func(i, j int) bool { return out.OCloudSites[i].Name < out.OCloudSites[j].Name })
+	for _, key := range sortedKeys(locations) {
+		out.Locations = append(out.Locations, Location(ids, cfg.Namespace, locations[key]))
+	}
+	out.DeploymentManagers = []*v1alpha1.DeploymentManager{
+		DeploymentManager(ids, cfg.Namespace, cfg.Cluster, totals, sortedKeys(locationSet), classes),
+	}
+	return out
+}
+
+// ownedPool builds a pool the adapter owns; it is placed at the zone most of its nodes are in.
+func ownedPool(cfg Config, a *poolAgg) *v1alpha1.ResourcePool {
+	var where Topology
+	best := 0
+	for t, n := range a.zones {
+		if n > best || n == best && (t.Region+"/"+t.Zone) < (where.Region+"/"+where.Zone) {
+			where, best = t, n
+		}
+	}
+	ext := map[string]any{}
+	for k, v := range a.ref.Extensions {
+		ext[k] = v
+	}
+	return &v1alpha1.ResourcePool{
+		ObjectMeta: inventory.ManagedMeta(a.ref.Namespace, a.ref.Name, a.ref.Source),
+		Spec: v1alpha1.ResourcePoolSpec{
+			ResourcePoolID:   a.ref.ID,
+			Name:             a.ref.DisplayName,
+			Description:      a.ref.Description,
+			OCloudID:         cfg.IDs.OCloudID(),
+			GlobalLocationID: where.LocationID(cfg.IDs),
+			Location:         where.describe(),
+			OCloudSiteID:     where.SiteID(cfg.IDs),
+			Extensions:       extensions(ext),
+		},
+		Status: v1alpha1.ResourcePoolStatus{ResourceCount: a.count},
+	}
+}

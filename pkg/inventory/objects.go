@@ -1,0 +1,159 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+)
+
+// object is an O2 API object as the generated clients hand it out (a pointer).
+type object interface {
+	metav1.Object
+	runtime.Object
+}
+
+// kindOps are the operations the controller needs on one O2 kind.
+type kindOps[T object] struct {
+	resource string
+	list     func() ([]T, error)
+	get      func(ctx context.Context, namespace, name string) (T, error)
+	create   func(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error)
+	update   func(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+	delete   func(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error
+	id       func(T) string
+	spec     func(T) any
+	// status and setStatus/updateStatus are set for kinds whose status the controller writes.
+	status       func(T) any
+	setStatus    func(dst, src T)
+	updateStatus func(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+}
+
+// writer performs writes as the controller's field manager and counts them.
+type writer struct {
+	fieldManager string
+	metrics      *Metrics
+}
+
+func (w writer) count(resource, verb string) {
+	if w.metrics != nil {
+		w.metrics.Writes.WithLabelValues(resource, verb).Inc()
+	}
+}
+
+func keyOf(obj metav1.Object) types.NamespacedName {
+	return types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
+
+func deepCopy[T object](obj T) T { return obj.DeepCopyObject().(T) }
+
+// syncKind makes the managed objects of one kind equal desired: objects that are not desired
+// any more (or whose immutable id changed) are deleted first, so their ids are free again,
+// then the rest is created or updated. Objects admins own are never written.
+func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, existing []T) error {
+	want := make(map[types.NamespacedName]T, len(desired))
+	for _, d := range desired {
+		want[keyOf(d)] = d
+	}
+	have := make(map[types.NamespacedName]T, len(existing))
+	var errs []error
+	for _, e := range existing {
+		if !IsManaged(e) {
+			continue
+		}
+		d, ok := want[keyOf(e)]
+		if ok && ops.id(d) == ops.id(e) {
+			have[keyOf(e)] = e
+			continue
+		}
+		if err := deleteObject(ctx, w, ops, e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, d := range desired {
+		e, ok := have[keyOf(d)]
+		var cur *T
+		if ok {
+			cur = &e
+		}
+		if err := ensure(ctx, w, ops, d, cur); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func deleteObject[T object](ctx context.Context, w writer, ops kindOps[T], e T) error {
+	uid := e.GetUID()
+	err := ops.delete(ctx, e.GetNamespace(), e.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete %s %s: %w", ops.resource, klog.KObj(e), err)
+	}
+	w.count(ops.resource, "delete")
+	klog.V(2).InfoS("Deleted synced object", "resource", ops.resource, "object", klog.KObj(e))
+	return nil
+}
+
+// errNotManaged is returned when an admin's object holds the name a synced object needs.
+var errNotManaged = errors.New("exists and is not managed by the inventory controller; leaving it alone")
+
+// ensure creates or updates one desired object; cur is the cached object with the same name.
+func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T) error {
+	var obj T
+	switch {
+	case cur == nil:
+		created, err := ops.create(ctx, d, metav1.CreateOptions{FieldManager: w.fieldManager})
+		if apierrors.IsAlreadyExists(err) {
+			// The cache is behind our own earlier write, or an admin owns the name.
+			live, getErr := ops.get(ctx, d.GetNamespace(), d.GetName())
+			if getErr != nil {
+				return fmt.Errorf("get %s %s: %w", ops.resource, klog.KObj(d), getErr)
+			}
+			if !IsManaged(live) {
+				return fmt.Errorf("%s %s %w", ops.resource, klog.KObj(d), errNotManaged)
+			}
+			if ops.id(live) != ops.id(d) {
+				if err := deleteObject(ctx, w, ops, live); err != nil {
+					return err
+				}
+				return fmt.Errorf("%s %s had another id; deleted, will be created again", ops.resource, klog.KObj(d))
+			}
+			return ensure(ctx, w, ops, d, &live)
+		}
+		if err != nil {
+			return fmt.Errorf("create %s %s: %w", ops.resource, klog.KObj(d), err)
+		}
+		w.count(ops.resource, "create")
+		klog.V(2).InfoS("Created synced object", "resource", ops.resource, "object", klog.KObj(d), "id", ops.id(d))
+		obj = created
+	default:
+		obj = *cur
+		if !sameJSON(ops.spec(d), ops.spec(obj)) || !sameStrings(d.GetLabels(), obj.GetLabels()) || !sameStrings(d.GetAnnotations(), obj.GetAnnotations()) {
+			u := deepCopy(d)
+			u.SetResourceVersion(obj.GetResourceVersion())
+			u.SetUID(obj.GetUID())
+			updated, err := ops.update(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager})
+			if err != nil {
+				return fmt.Errorf("update %s %s: %w", ops.resource, klog.KObj(d), err)
+			}
+			w.count(ops.resource, "update")
+			klog.V(3).InfoS("Updated synced object", "resource", ops.resource, "object", klog.KObj(d))
+			obj = updated
+		}
+	}
+	if ops.status == nil || sameJSON(ops.status(d), ops.status(obj)) {
+		return nil
+	}
+	u := deepCopy(obj)
+	ops.setStatus(u, d)
+	if _, err := ops.updateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager}); err != nil {
+		return fmt.Errorf("update status of %s %s: %w", ops.resource, klog.KObj(d), err)
+	}
+	w.count(ops.resource, "update-status")
+	return nil
+}

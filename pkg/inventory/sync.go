@@ -1,0 +1,95 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// syncSource makes the Resources of one source object what the adapter says: created,
+// updated, moved to another namespace (deleted there, created here, same id) or deleted.
+func (c *Controller) syncSource(ctx context.Context, key string) error {
+	desired, err := c.cfg.Adapter.Resources(key)
+	if err != nil {
+		return err
+	}
+	objs, err := c.index.ByIndex(sourceIndex, key)
+	if err != nil {
+		return fmt.Errorf("look up resources of %s: %w", key, err)
+	}
+	existing := make([]*v1alpha1.O2Resource, 0, len(objs))
+	for _, o := range objs {
+		if r, ok := o.(*v1alpha1.O2Resource); ok {
+			existing = append(existing, r)
+		}
+	}
+	return syncKind(ctx, c.w, c.kinds.resources, desired, existing)
+}
+
+// syncShared makes every shared object what the adapter says, and corrects the resource
+// counts of admin pools.
+func (c *Controller) syncShared(ctx context.Context) error {
+	s, err := c.cfg.Adapter.Shared()
+	if err != nil {
+		return err
+	}
+	k := c.kinds
+	var oclouds []*v1alpha1.OCloud
+	if s.OCloud != nil {
+		oclouds = []*v1alpha1.OCloud{s.OCloud}
+		if cur, err := k.oclouds.list(); err == nil {
+			for _, o := range cur {
+				if o.Name == s.OCloud.Name && !IsManaged(o) {
+					// An admin declared the O-Cloud; theirs stays.
+					oclouds = nil
+				}
+			}
+		}
+	}
+	errs := []error{
+		syncAll(ctx, c.w, k.oclouds, oclouds),
+		syncAll(ctx, c.w, k.locations, s.Locations),
+		syncAll(ctx, c.w, k.sites, s.OCloudSites),
+		syncAll(ctx, c.w, k.types, s.ResourceTypes),
+		syncAll(ctx, c.w, k.pools, s.ResourcePools),
+		syncAll(ctx, c.w, k.managers, s.DeploymentManagers),
+	}
+	for key, n := range s.ForeignPoolCounts {
+		errs = append(errs, c.setForeignCount(ctx, key.Namespace, key.Name, n))
+	}
+	return errors.Join(errs...)
+}
+
+func syncAll[T object](ctx context.Context, w writer, ops kindOps[T], desired []T) error {
+	existing, err := ops.list()
+	if err != nil {
+		return fmt.Errorf("list %s: %w", ops.resource, err)
+	}
+	return syncKind(ctx, w, ops, desired, existing)
+}
+
+// setForeignCount writes status.resourceCount of an admin pool; its spec is the admin's.
+func (c *Controller) setForeignCount(ctx context.Context, namespace, name string, n int32) error {
+	p, err := c.kinds.poolsLister(namespace, name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get resource pool %s/%s: %w", namespace, name, err)
+	}
+	if IsManaged(p) || p.Status.ResourceCount == n {
+		return nil
+	}
+	u := p.DeepCopy()
+	u.Status.ResourceCount = n
+	if _, err := c.kinds.pools.updateStatus(ctx, u, metav1.UpdateOptions{FieldManager: c.w.fieldManager}); err != nil {
+		return fmt.Errorf("update resource count of pool %s/%s: %w", namespace, name, err)
+	}
+	c.w.count("resourcepools", "update-status")
+	return nil
+}
