@@ -52,7 +52,9 @@ func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 		},
 		pools: kindOps[*v1alpha1.ResourcePool]{
 			resource: "resourcepools",
-			list:     func() ([]*v1alpha1.ResourcePool, error) { return inf.ResourcePools().Lister().List(labels.Everything()) },
+			list: func() ([]*v1alpha1.ResourcePool, error) {
+				return inf.ResourcePools().Lister().List(labels.Everything())
+			},
 			get: func(ctx context.Context, ns, name string) (*v1alpha1.ResourcePool, error) {
 				return c.ResourcePools(ns).Get(ctx, name, metav1.GetOptions{})
 			},
@@ -75,7 +77,9 @@ func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 		},
 		types: kindOps[*v1alpha1.ResourceType]{
 			resource: "resourcetypes",
-			list:     func() ([]*v1alpha1.ResourceType, error) { return inf.ResourceTypes().Lister().List(labels.Everything()) },
+			list: func() ([]*v1alpha1.ResourceType, error) {
+				return inf.ResourceTypes().Lister().List(labels.Everything())
+			},
 			get: func(ctx context.Context, ns, name string) (*v1alpha1.ResourceType, error) {
 				return c.ResourceTypes(ns).Get(ctx, name, metav1.GetOptions{})
 			},

@@ -52,7 +52,7 @@ func TestIDs(t *testing.T) {
 	if _, err := NewIDs("not-a-uuid"); err == nil {
 		t.Error("NewIDs accepted a non-UUID")
 	}
-	if DeriveOCloudID("x") != DeriveOCloudID("x") || DeriveOCloudID("x") == DeriveOCloudID("y") {
+	if x := DeriveOCloudID("x"); x != DeriveOCloudID(strings.Clone("x")) || x == DeriveOCloudID("y") {
 		t.Error("DeriveOCloudID is not a function of the cluster uid")
 	}
 }

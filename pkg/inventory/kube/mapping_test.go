@@ -238,8 +238,10 @@ type fakeCAPI struct {
 	sets, deployments map[string]*MachineSetInfo
 }
 
-func (f fakeCAPI) MachineSet(ns, name string) *MachineSetInfo        { return f.sets[ns+"/"+name] }
-func (f fakeCAPI) MachineDeployment(ns, name string) *MachineSetInfo { return f.deployments[ns+"/"+name] }
+func (f fakeCAPI) MachineSet(ns, name string) *MachineSetInfo { return f.sets[ns+"/"+name] }
+func (f fakeCAPI) MachineDeployment(ns, name string) *MachineSetInfo {
+	return f.deployments[ns+"/"+name]
+}
 func (f fakeCAPI) Pools() []*MachineSetInfo {
 	var out []*MachineSetInfo
 	for _, d := range f.deployments {
