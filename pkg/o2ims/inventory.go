@@ -1,7 +1,10 @@
 package o2ims
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -120,7 +123,8 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		writeProblem(w, http.StatusInternalServerError, "could not list "+string(s.kind), nil)
 		return
 	}
-	items := make([]any, 0, min(len(objs), h.cfg.PageSize))
+	plain := defaultSelection(r.URL.Query())
+	items := make([][]byte, 0, min(len(objs), h.cfg.PageSize))
 	next, lastKey := "", ""
 	for _, obj := range objs {
 		key := source.Key(obj)
@@ -130,12 +134,12 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		if !sc.permits(namespaceOf(obj)) {
 			continue
 		}
-		doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
+		doc, err := h.render(s, obj, req, sc)
 		if err != nil {
 			klog.ErrorS(err, "render O2 document", "kind", s.kind)
 			continue
 		}
-		match, err := lq.filter.Match(doc)
+		match, err := lq.filter.Match(doc.doc)
 		if err != nil {
 			writeProblem(w, http.StatusBadRequest, "invalid filter: "+err.Error(), nil)
 			return
@@ -148,12 +152,20 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 			break
 		}
 		lastKey = key
-		items = append(items, lq.selector.Apply(doc))
+		item := doc.json
+		if !plain || item == nil {
+			if item, err = json.Marshal(lq.selector.Apply(doc.doc)); err != nil {
+				klog.ErrorS(err, "encode O2 document", "kind", s.kind)
+				writeProblem(w, http.StatusInternalServerError, "could not encode the response", nil)
+				return
+			}
+		}
+		items = append(items, item)
 	}
 	if next != "" {
 		setNextLink(w, r, next)
 	}
-	writeJSON(w, http.StatusOK, items)
+	writeJSONArray(w, http.StatusOK, items)
 }
 
 // get serves one object by O2 id. An object the caller may not read is reported exactly like
@@ -187,18 +199,71 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request, req request, s 
 }
 
 func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) {
-	sel, err := query.ParseSelector(r.URL.Query(), s.schema, s.defaults)
+	q := r.URL.Query()
+	sel, err := query.ParseSelector(q, s.schema, s.defaults)
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
 		return
 	}
-	doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
+	doc, err := h.render(s, obj, req, sc)
 	if err != nil {
 		klog.ErrorS(err, "render O2 document", "kind", s.kind)
 		writeProblem(w, http.StatusInternalServerError, "could not render "+string(s.kind), nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, sel.Apply(doc))
+	if doc.json != nil && defaultSelection(q) {
+		writeRawJSON(w, http.StatusOK, doc.json)
+		return
+	}
+	writeJSON(w, http.StatusOK, sel.Apply(doc.doc))
+}
+
+// rendered is an object's O2 document and, when it depends on nothing but the object, its
+// JSON with the default attribute selection (what a request without selectors gets).
+type rendered struct {
+	doc  map[string]any
+	json []byte
+}
+
+// render maps obj to its O2 document. Documents that depend only on the object version are
+// derived once per version and shared (never modified: filters and selectors copy); the
+// O-Cloud (serviceUri follows the apiRoot) and locations and sites (related ids depend on
+// the caller's scope) are rendered per request.
+func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope) (*rendered, error) {
+	switch s.kind {
+	case model.KindOCloudInfo, model.KindLocationInfo, model.KindOCloudSiteInfo:
+		doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
+		return &rendered{doc: doc}, err
+	}
+	v, err := h.cfg.Source.Derived(s.source, obj, "o2ims/v"+strconv.Itoa(s.version), func() (any, error) {
+		doc, err := s.document(obj, req.apiRoot, related{})
+		if err != nil {
+			return nil, err
+		}
+		sel, err := query.ParseSelector(nil, s.schema, s.defaults)
+		if err != nil {
+			return nil, err
+		}
+		buf, err := json.Marshal(sel.Apply(doc))
+		if err != nil {
+			return nil, err
+		}
+		return &rendered{doc: doc, json: buf}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*rendered), nil
+}
+
+// defaultSelection reports whether q asks for the default attributes (no attribute selector).
+func defaultSelection(q url.Values) bool {
+	for _, p := range []string{query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault} {
+		if _, ok := q[p]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.

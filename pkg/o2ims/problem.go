@@ -40,3 +40,31 @@ func writeJSON(w http.ResponseWriter, status int, doc any) {
 		klog.V(3).InfoS("write O2 response", "err", err)
 	}
 }
+
+// writeRawJSON answers with an already encoded JSON document.
+func writeRawJSON(w http.ResponseWriter, status int, buf []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if _, err := w.Write(buf); err != nil {
+		klog.V(3).InfoS("write O2 response", "err", err)
+	}
+}
+
+// writeJSONArray answers with a JSON array of already encoded documents: the bytes
+// json.Marshal would produce for the array of the documents.
+func writeJSONArray(w http.ResponseWriter, status int, items [][]byte) {
+	n := 2 + len(items)
+	for _, it := range items {
+		n += len(it)
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it...)
+	}
+	buf = append(buf, ']')
+	writeRawJSON(w, status, buf)
+}

@@ -1,7 +1,8 @@
 package source
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -23,15 +24,21 @@ func nameOf(obj runtime.Object) string {
 	return m.GetName()
 }
 
-// sortByNamespacedName gives lists a stable order, which paging markers rely on.
-func sortByNamespacedName(objs []runtime.Object) {
-	sort.Slice(objs, func(i, j int) bool {
-		ni, nj := namespaceOf(objs[i]), namespaceOf(objs[j])
-		if ni != nj {
-			return ni < nj
-		}
-		return nameOf(objs[i]) < nameOf(objs[j])
-	})
+// keyedObject is an object with its Key computed once, for sorting.
+type keyedObject struct {
+	key string
+	obj runtime.Object
+}
+
+// sortByKey orders objects by Key (namespace/name), the order paging markers compare in, and
+// returns them.
+func sortByKey(keyed []keyedObject) []runtime.Object {
+	slices.SortFunc(keyed, func(a, b keyedObject) int { return strings.Compare(a.key, b.key) })
+	out := make([]runtime.Object, len(keyed))
+	for i := range keyed {
+		out[i] = keyed[i].obj
+	}
+	return out
 }
 
 func pickFirst(objs []interface{}) runtime.Object {

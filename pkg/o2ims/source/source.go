@@ -8,16 +8,20 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/fieldpath"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/fieldpath"
 )
 
 // Kind names an O2 object kind as the scheme does (v1alpha1 kind names).
@@ -44,6 +48,7 @@ const idIndex = "o2id"
 type Source struct {
 	factory   externalversions.SharedInformerFactory
 	informers map[Kind]cache.SharedIndexInformer
+	memo      *memo
 }
 
 // New prepares informers for every kind; nothing runs until Start.
@@ -59,8 +64,24 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 		Location:              v.Locations().Informer(),
 		OCloudSite:            v.OCloudSites().Informer(),
 		InventorySubscription: v.InventorySubscriptions().Informer(),
-	}}
+	}, memo: &memo{m: map[types.UID]map[string]memoEntry{}}}
+	forget := cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(old, cur interface{}) {
+			if resourceVersion(old) != resourceVersion(cur) { // not a resync
+				s.memo.forget(old)
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = d.Obj
+			}
+			s.memo.forget(obj)
+		},
+	}
 	for kind, inf := range s.informers {
+		if _, err := inf.AddEventHandler(forget); err != nil {
+			return nil, fmt.Errorf("watch %s: %w", kind, err)
+		}
 		indexers := cache.Indexers{idIndex: indexBy(idField(kind))}
 		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
 			indexers[f] = indexBy(f)
@@ -109,71 +130,162 @@ func (s *Source) Get(kind Kind, id string) (runtime.Object, bool) {
 	return pickFirst(objs), true
 }
 
-// List returns the objects of kind in namespace ("" for all) that match sel. Exact-match
-// requirements on indexed fields pick candidates from the index; the rest are checked on
-// each candidate.
+// List returns the objects of kind in namespace ("" for all) that match sel, ordered by Key.
+// An exact-match requirement on an indexed field picks the candidates from the index; the
+// other requirements are checked on each candidate.
 func (s *Source) List(kind Kind, namespace string, sel fields.Selector) ([]runtime.Object, error) {
 	idx := s.informers[kind].GetIndexer()
 	var candidates []interface{}
-	indexed := false
+	var reqs fields.Requirements
 	if sel != nil {
-		for _, r := range sel.Requirements() {
-			if r.Operator != "=" && r.Operator != "==" {
-				continue
-			}
-			if _, ok := idx.GetIndexers()[r.Field]; !ok {
-				continue
-			}
-			objs, err := idx.ByIndex(r.Field, r.Value)
-			if err != nil {
-				return nil, fmt.Errorf("list %s by %s: %w", kind, r.Field, err)
-			}
-			candidates, indexed = objs, true
-			break
-		}
+		reqs = sel.Requirements()
 	}
-	if !indexed {
-		if namespace != "" {
-			objs, err := idx.ByIndex(cache.NamespaceIndex, namespace)
-			if err != nil {
-				return nil, fmt.Errorf("list %s in %s: %w", kind, namespace, err)
-			}
-			candidates = objs
-		} else {
-			candidates = idx.List()
-		}
-	}
-	out := make([]runtime.Object, 0, len(candidates))
-	for _, c := range candidates {
-		obj := c.(runtime.Object)
-		if namespace != "" && namespaceOf(obj) != namespace {
+	indexed := -1
+	for i, r := range reqs {
+		if r.Operator != selection.Equals && r.Operator != selection.DoubleEquals {
 			continue
 		}
-		if sel != nil && !sel.Empty() {
-			ok, err := s.matches(obj, sel)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
+		if _, ok := idx.GetIndexers()[r.Field]; !ok {
+			continue
 		}
-		out = append(out, obj)
+		objs, err := idx.ByIndex(r.Field, r.Value)
+		if err != nil {
+			return nil, fmt.Errorf("list %s by %s: %w", kind, r.Field, err)
+		}
+		candidates, indexed = objs, i
+		break
 	}
-	sortByNamespacedName(out)
-	return out, nil
+	if indexed >= 0 {
+		// The index answered this requirement exactly; do not read the field again.
+		reqs = append(reqs[:indexed:indexed], reqs[indexed+1:]...)
+	} else if namespace != "" {
+		objs, err := idx.ByIndex(cache.NamespaceIndex, namespace)
+		if err != nil {
+			return nil, fmt.Errorf("list %s in %s: %w", kind, namespace, err)
+		}
+		candidates = objs
+	} else {
+		candidates = idx.List()
+	}
+	keyed := make([]keyedObject, 0, len(candidates))
+	for _, c := range candidates {
+		obj := c.(runtime.Object)
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", kind, err)
+		}
+		if namespace != "" && m.GetNamespace() != namespace {
+			continue
+		}
+		ok, err := matches(obj, reqs)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			keyed = append(keyed, keyedObject{key: m.GetNamespace() + "/" + m.GetName(), obj: obj})
+		}
+	}
+	return sortByKey(keyed), nil
 }
 
-func (s *Source) matches(obj runtime.Object, sel fields.Selector) (bool, error) {
-	set := fields.Set{}
-	for _, r := range sel.Requirements() {
+// matches evaluates field selector requirements (=, == and != are all a field selector has).
+func matches(obj runtime.Object, reqs fields.Requirements) (bool, error) {
+	for _, r := range reqs {
 		v, err := fieldpath.Value(obj, r.Field)
 		if err != nil {
 			return false, err
 		}
-		set[r.Field] = IndexValue(v)
+		equal := IndexValue(v) == r.Value
+		switch r.Operator {
+		case selection.Equals, selection.DoubleEquals:
+			if !equal {
+				return false, nil
+			}
+		case selection.NotEquals:
+			if equal {
+				return false, nil
+			}
+		default:
+			return false, fmt.Errorf("field selector operator %q is not supported", r.Operator)
+		}
 	}
-	return sel.Matches(set), nil
+	return true, nil
+}
+
+// Derived returns the value derived from obj under key (e.g. its rendered O2 document),
+// computing it once per object version: later calls with the same version share the value, so
+// it must not be modified. Values are dropped when the informer sees the object change or go.
+func (s *Source) Derived(kind Kind, obj runtime.Object, key string, compute func() (any, error)) (any, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil || m.GetUID() == "" || m.GetResourceVersion() == "" {
+		return compute()
+	}
+	uid, rv := m.GetUID(), m.GetResourceVersion()
+	if v, ok := s.memo.get(uid, key, rv); ok {
+		return v, nil
+	}
+	v, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	s.memo.put(uid, key, rv, v)
+	// The delete may have been handled between the caller's read and the put: drop the entry
+	// again if the object is gone, so entries never outlive their objects.
+	if _, exists, err := s.informers[kind].GetIndexer().Get(obj); err == nil && !exists {
+		s.memo.forget(obj)
+	}
+	return v, nil
+}
+
+func resourceVersion(obj interface{}) string {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return m.GetResourceVersion()
+}
+
+// memo holds derived values per object (UID) and key, tagged with the resourceVersion they
+// were derived from.
+type memo struct {
+	mu sync.RWMutex
+	m  map[types.UID]map[string]memoEntry
+}
+
+type memoEntry struct {
+	rv string
+	v  any
+}
+
+func (m *memo) get(uid types.UID, key, rv string) (any, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.m[uid][key]
+	if !ok || e.rv != rv {
+		return nil, false
+	}
+	return e.v, true
+}
+
+func (m *memo) put(uid types.UID, key, rv string, v any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	byKey := m.m[uid]
+	if byKey == nil {
+		byKey = map[string]memoEntry{}
+		m.m[uid] = byKey
+	}
+	byKey[key] = memoEntry{rv: rv, v: v}
+}
+
+func (m *memo) forget(obj interface{}) {
+	o, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, o.GetUID())
 }
 
 // IndexValue is the form a value takes in the indexes: UUIDs fold to lower case (O2 compares
