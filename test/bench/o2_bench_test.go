@@ -57,7 +57,7 @@ func BenchmarkO2(b *testing.B) {
 		getType[i] = inventoryV1 + "/resourceTypes/" + id
 	}
 	cases := []benchCase{
-		{name: "get-resource", paths: getResource, concurrency: []int{1, 16, 64}},
+		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 64}},
 		{name: "get-resource-h2", paths: getResource, concurrency: []int{16}, h2: true},
 		{name: "get-resourcetype", paths: getType, concurrency: []int{16}},
 		{name: "list-10000", paths: []string{poolResources}, concurrency: []int{1, 4}},
