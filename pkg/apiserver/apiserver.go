@@ -38,6 +38,8 @@ type ExtraConfig struct {
 	Storage RedisStorage
 	// O2 serves the O2-IMS REST API when set.
 	O2 *O2Config
+	// Notifier runs the O2-IMS notifier when set.
+	Notifier *NotifierConfig
 }
 
 // Config is the whole server configuration.
@@ -100,6 +102,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if err := installO2(generic, c); err != nil {
 		return nil, fmt.Errorf("install O2-IMS: %w", err)
+	}
+	if err := installNotifier(generic, c); err != nil {
+		return nil, fmt.Errorf("install the notifier: %w", err)
 	}
 	if err := generic.AddReadyzChecks(redisCheck{client: c.extra.Storage}); err != nil {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)

@@ -50,6 +50,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 		APIRoot:               o2.APIRoot,
 		SubscriptionNamespace: o2.SubscriptionNamespace,
 		PageSize:              o2.PageSize,
+		CallbackChecker:       callbackChecker(c.extra.Notifier),
 	})
 	opts := o2ims.ServingOptions{
 		Address:           net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),

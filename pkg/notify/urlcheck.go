@@ -77,7 +77,9 @@ func (p *CallbackPolicy) CheckURL(ctx context.Context, raw string) error {
 	}
 	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return fmt.Errorf("callback %q: resolve %s: %w", raw, host, err)
+		// A name that does not resolve yet (the SMO is not deployed) is not refused: nothing
+		// can be dialed through it, and every connection is checked when it is made.
+		return nil
 	}
 	for _, ip := range addrs {
 		if err := p.CheckIP(ip); err != nil {

@@ -42,6 +42,8 @@ type Config struct {
 	SubscriptionNamespace string
 	// PageSize caps list responses (DefaultPageSize when 0).
 	PageSize int
+	// CallbackChecker, when set, vets subscription callbacks at create time.
+	CallbackChecker CallbackChecker
 }
 
 type handler struct {

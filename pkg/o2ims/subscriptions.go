@@ -25,6 +25,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2ims/model"
 	"github.com/netweave-io/netweave/pkg/o2ims/query"
 	"github.com/netweave-io/netweave/pkg/o2ims/source"
@@ -36,6 +37,12 @@ const maxSubscriptionBody = 64 << 10
 // cacheWait bounds how long a write waits for the translator's own cache to show it, so the
 // caller's next GET sees what it just created or deleted.
 const cacheWait = 2 * time.Second
+
+// CallbackChecker refuses callback URLs the notifier would not deliver to
+// (notify.CallbackPolicy).
+type CallbackChecker interface {
+	CheckURL(ctx context.Context, callback string) error
+}
 
 // subscriptionRequest is the POST body. subscriptionId is read-only: the server assigns it.
 type subscriptionRequest struct {
@@ -73,11 +80,23 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if h.cfg.CallbackChecker != nil {
+		if err := h.cfg.CallbackChecker.CheckURL(r.Context(), body.Callback); err != nil {
+			writeProblem(w, http.StatusBadRequest, err.Error(), nil)
+			return
+		}
+	}
 	sub := &v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{
 			// Named after the callback, so two concurrent POSTs of one callback cannot both win.
 			Name:      subscriptionName(body.Callback),
 			Namespace: ns,
+			// The notifier sends documents of the version the subscription was made on, and
+			// restricts default-namespace subscriptions to what their subscriber may read.
+			Annotations: map[string]string{
+				notify.AnnotationVersion:    strconv.Itoa(req.version),
+				notify.AnnotationSubscriber: notify.SubscriberAnnotation(userFrom(r.Context())),
+			},
 		},
 		Spec: v1alpha1.InventorySubscriptionSpec{
 			SubscriptionID:         string(uuid.NewUUID()),

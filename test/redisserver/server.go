@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -38,6 +39,8 @@ type Server struct {
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
+	// persistent makes (re)starts use an fsync-always append-only file in dir.
+	persistent bool
 	// exited is closed when the current process has been reaped.
 	exited chan struct{}
 }
@@ -105,6 +108,34 @@ func (s *Server) Restart() {
 	}
 }
 
+// EnablePersistence turns on the append-only file (fsync on every write) of the running
+// server, keeping its data, so that from now on Stop and Restart behave like a crash of a
+// durable Redis: everything acknowledged is there again after Restart. It blocks until the
+// current data set is written.
+func (s *Server) EnablePersistence() {
+	s.tb.Helper()
+	s.mu.Lock()
+	s.persistent = true
+	s.mu.Unlock()
+	for _, cmd := range [][]string{{"CONFIG", "SET", "appendfsync", "always"}, {"CONFIG", "SET", "appendonly", "yes"}} {
+		if err := command(s.Addr(), cmd...); err != nil {
+			s.tb.Fatalf("redis %v: %v", cmd, err)
+		}
+	}
+	// CONFIG SET appendonly yes rewrites the AOF in the background; wait for it.
+	deadline := time.Now().Add(startTimeout)
+	for {
+		reply, err := info(s.Addr(), "persistence")
+		if err == nil && strings.Contains(reply, "aof_rewrite_in_progress:0") && strings.Contains(reply, "aof_enabled:1") && !strings.Contains(reply, "aof_rewrite_scheduled:1") {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redis AOF rewrite did not finish: %v %s", err, reply)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Running reports whether the process is alive.
 func (s *Server) Running() bool {
 	s.mu.Lock()
@@ -121,11 +152,18 @@ func (s *Server) Running() bool {
 }
 
 func (s *Server) start(bin string) error {
+	s.mu.Lock()
+	appendOnly := "no"
+	if s.persistent {
+		appendOnly = "yes"
+	}
+	s.mu.Unlock()
 	cmd := exec.Command(bin,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
-		"--appendonly", "no",
+		"--appendonly", appendOnly,
+		"--appendfsync", "always",
 		"--dir", s.dir,
 		"--protected-mode", "no",
 		"--loglevel", "warning",
@@ -232,4 +270,55 @@ func findBinary() (string, error) {
 		binaryPath, installErr = exec.LookPath("redis-server")
 	})
 	return binaryPath, installErr
+}
+
+// command sends one command in RESP and fails unless the reply is +OK.
+func command(addr string, args ...string) error {
+	reply, err := roundTrip(addr, args...)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(reply, "+OK") {
+		return fmt.Errorf("reply %q", reply)
+	}
+	return nil
+}
+
+// info returns the INFO section's text.
+func info(addr, section string) (string, error) {
+	return roundTrip(addr, "INFO", section)
+}
+
+func roundTrip(addr string, args ...string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := conn.Write([]byte(b.String())); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(line, "$") {
+		return line, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil || n < 0 {
+		return line, err
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }

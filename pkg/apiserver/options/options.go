@@ -26,6 +26,7 @@ type ServerOptions struct {
 	Recommended *genericoptions.RecommendedOptions
 	Redis       *RedisOptions
 	O2          *O2Options
+	Notify      *NotifyOptions
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -42,7 +43,7 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Notify: NewNotifyOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -50,6 +51,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Recommended.AddFlags(fs)
 	o.Redis.AddFlags(fs)
 	o.O2.AddFlags(fs)
+	o.Notify.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -58,6 +60,7 @@ func (o *ServerOptions) Validate() error {
 	errs := o.Recommended.Validate()
 	errs = append(errs, o.Redis.Validate()...)
 	errs = append(errs, o.O2.Validate()...)
+	errs = append(errs, o.Notify.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -101,7 +104,8 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				HistoryLength: o.Redis.HistoryLength,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 			},
-			O2: o.O2.Config(),
+			O2:       o.O2.Config(),
+			Notifier: o.Notify.Config(cfg.ClientConfig),
 		},
 	}, nil
 }

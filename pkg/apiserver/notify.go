@@ -1,0 +1,159 @@
+package apiserver
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	compbasemetrics "k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/legacyregistry"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/notify"
+	"github.com/netweave-io/netweave/pkg/o2ims"
+)
+
+// NotifierConfig configures the notifier (pkg/notify).
+type NotifierConfig struct {
+	// KubeConfig reaches the cluster (leases, signing secrets): the server's --kubeconfig.
+	KubeConfig              *rest.Config
+	AllowedCallbackPrefixes []netip.Prefix
+	Timeout, MaxAge         time.Duration
+	Retry                   notify.Backoff
+	StatusInterval          time.Duration
+	Lease                   notify.LeaseConfig
+	ClientCertFile          string
+	ClientKeyFile           string
+	CAFile                  string
+	OAuth2TokenURL          string
+	OAuth2ClientID          string
+	OAuth2ClientSecretFile  string
+	OAuth2Scopes            []string
+}
+
+// CallbackPolicy is the address policy of callbacks, for the notifier and the O2 POST.
+func (c *NotifierConfig) CallbackPolicy() *notify.CallbackPolicy {
+	return &notify.CallbackPolicy{Allowed: c.AllowedCallbackPrefixes}
+}
+
+// installNotifier starts the notifier after the API server is up, on its loopback connection.
+func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
+	nc := c.extra.Notifier
+	if nc == nil {
+		return nil
+	}
+	if nc.KubeConfig == nil {
+		return fmt.Errorf("the notifier needs a cluster connection (--kubeconfig or in-cluster)")
+	}
+	client, err := versioned.NewForConfig(c.generic.LoopbackClientConfig)
+	if err != nil {
+		return fmt.Errorf("notifier client: %w", err)
+	}
+	kube, err := kubernetes.NewForConfig(nc.KubeConfig)
+	if err != nil {
+		return fmt.Errorf("notifier cluster client: %w", err)
+	}
+	tlsConfig, err := nc.clientTLS()
+	if err != nil {
+		return err
+	}
+	token, err := nc.tokenSource()
+	if err != nil {
+		return err
+	}
+	subscriptionNamespace := "o2ims-system"
+	if c.extra.O2 != nil {
+		subscriptionNamespace = c.extra.O2.SubscriptionNamespace
+	}
+	n, err := notify.New(notify.Config{
+		Client: client, Kube: kube,
+		Redis: c.extra.Storage.Client, KeyPrefix: c.extra.Storage.KeyPrefix,
+		Authorizer:            c.generic.Authorization.Authorizer,
+		SubscriptionNamespace: subscriptionNamespace,
+		Sender:                notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token},
+		Retry:                 nc.Retry, MaxAge: nc.MaxAge, StatusInterval: nc.StatusInterval,
+		Lease:   nc.Lease,
+		Metrics: registererFunc(legacyregistry.Register),
+	})
+	if err != nil {
+		return err
+	}
+	return s.AddPostStartHook("o2ims-notifier", func(ctx genericapiserver.PostStartHookContext) error {
+		go n.Run(ctx)
+		return nil
+	})
+}
+
+// clientTLS is the TLS configuration of callback connections.
+func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--notifier-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--notifier-ca-file %s holds no certificate", c.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if c.ClientCertFile != "" {
+		certFile, keyFile := c.ClientCertFile, c.ClientKeyFile
+		// Read on every handshake that asks for it, so a rotated certificate is picked up.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+			if err != nil {
+				return nil, fmt.Errorf("notifier client certificate: %w", err)
+			}
+			return &cert, nil
+		}
+		if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+			return nil, fmt.Errorf("--notifier-client-cert-file: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+// tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token
+// endpoint is the operator's, so it is reached with an ordinary client (no callback policy).
+func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
+	if c.OAuth2TokenURL == "" {
+		return nil, nil
+	}
+	secret, err := os.ReadFile(c.OAuth2ClientSecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("--notifier-oauth2-client-secret-file: %w", err)
+	}
+	cc := &clientcredentials.Config{
+		ClientID: c.OAuth2ClientID, ClientSecret: strings.TrimSpace(string(secret)),
+		TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes,
+	}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout})
+	return cc.TokenSource(ctx), nil
+}
+
+// registererFunc adapts legacyregistry.Register (the registry /metrics serves).
+type registererFunc func(compbasemetrics.Registerable) error
+
+func (f registererFunc) Register(c compbasemetrics.Registerable) error { return f(c) }
+
+// callbackChecker is what the O2 POST checks callbacks with: the notifier's policy, or nothing
+// when the notifier is off (nothing would be dialed).
+func callbackChecker(nc *NotifierConfig) o2ims.CallbackChecker {
+	if nc == nil {
+		return nil
+	}
+	return nc.CallbackPolicy()
+}

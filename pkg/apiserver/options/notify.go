@@ -1,0 +1,116 @@
+package options
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/notify"
+)
+
+// NotifyOptions configure the notifier (issue 5).
+type NotifyOptions struct {
+	Enabled                bool
+	AllowedCallbackCIDRs   []string
+	Timeout                time.Duration
+	MaxAge                 time.Duration
+	RetryBase, RetryMax    time.Duration
+	StatusInterval         time.Duration
+	LeaseNamespace         string
+	LeaseName              string
+	Identity               string
+	LeaseDuration          time.Duration
+	RenewDeadline          time.Duration
+	RetryPeriod            time.Duration
+	ClientCertFile         string
+	ClientKeyFile          string
+	CAFile                 string
+	OAuth2TokenURL         string
+	OAuth2ClientID         string
+	OAuth2ClientSecretFile string
+	OAuth2Scopes           []string
+}
+
+// NewNotifyOptions returns the defaults: off; 10 s per POST, retries from 1 s to 5 min,
+// notifications kept up to 24 h; client-go's usual lease timings.
+func NewNotifyOptions() *NotifyOptions {
+	host, _ := os.Hostname()
+	return &NotifyOptions{
+		Timeout: 10 * time.Second, MaxAge: 24 * time.Hour, RetryBase: time.Second, RetryMax: 5 * time.Minute,
+		StatusInterval: time.Second, LeaseNamespace: "o2ims-system", LeaseName: "netweave-notifier", Identity: host,
+		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+	}
+}
+
+// AddFlags registers the notifier flags.
+func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "notifier", o.Enabled, "Run the O2-IMS notifier: InventoryChangeNotifications to every InventorySubscription's callback (leader-elected).")
+	fs.StringSliceVar(&o.AllowedCallbackCIDRs, "notifier-allowed-callback-cidrs", o.AllowedCallbackCIDRs, "Addresses (CIDRs) callbacks may use although they are loopback, link-local, unspecified or multicast; refused otherwise.")
+	fs.DurationVar(&o.Timeout, "notifier-timeout", o.Timeout, "Bound on one notification POST.")
+	fs.DurationVar(&o.MaxAge, "notifier-max-age", o.MaxAge, "Undelivered notifications older than this are dropped; 0 keeps them until delivered.")
+	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
+	fs.DurationVar(&o.RetryMax, "notifier-retry-max", o.RetryMax, "Longest wait between two POSTs of a failing callback.")
+	fs.DurationVar(&o.StatusInterval, "notifier-status-interval", o.StatusInterval, "Least time between two status writes of one subscription.")
+	fs.StringVar(&o.LeaseNamespace, "notifier-lease-namespace", o.LeaseNamespace, "Namespace of the notifier's leader election Lease.")
+	fs.StringVar(&o.LeaseName, "notifier-lease-name", o.LeaseName, "Name of the notifier's leader election Lease.")
+	fs.StringVar(&o.Identity, "notifier-identity", o.Identity, "This replica's identity in the Lease (default: host name, i.e. the pod name).")
+	fs.DurationVar(&o.LeaseDuration, "notifier-lease-duration", o.LeaseDuration, "How long a leader's lease lasts without renewal.")
+	fs.DurationVar(&o.RenewDeadline, "notifier-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before giving up.")
+	fs.DurationVar(&o.RetryPeriod, "notifier-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
+	fs.StringVar(&o.ClientCertFile, "notifier-client-cert-file", o.ClientCertFile, "TLS client certificate presented to callbacks (mTLS).")
+	fs.StringVar(&o.ClientKeyFile, "notifier-client-key-file", o.ClientKeyFile, "Key of --notifier-client-cert-file.")
+	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates are verified against (default: system roots).")
+	fs.StringVar(&o.OAuth2TokenURL, "notifier-oauth2-token-url", o.OAuth2TokenURL, "OAuth2 token endpoint: every POST carries a client-credentials bearer token from it.")
+	fs.StringVar(&o.OAuth2ClientID, "notifier-oauth2-client-id", o.OAuth2ClientID, "OAuth2 client id for --notifier-oauth2-token-url.")
+	fs.StringVar(&o.OAuth2ClientSecretFile, "notifier-oauth2-client-secret-file", o.OAuth2ClientSecretFile, "File holding the OAuth2 client secret.")
+	fs.StringSliceVar(&o.OAuth2Scopes, "notifier-oauth2-scopes", o.OAuth2Scopes, "OAuth2 scopes to request.")
+}
+
+// Validate reports invalid flags.
+func (o *NotifyOptions) Validate() []error {
+	var errs []error
+	if _, err := notify.ParsePrefixes(o.AllowedCallbackCIDRs); err != nil {
+		errs = append(errs, fmt.Errorf("--notifier-allowed-callback-cidrs: %w", err))
+	}
+	if o.Timeout <= 0 || o.RetryBase <= 0 || o.RetryMax < o.RetryBase || o.MaxAge < 0 || o.StatusInterval <= 0 {
+		errs = append(errs, errors.New("--notifier-timeout, --notifier-retry-base and --notifier-status-interval must be positive, --notifier-retry-max at least the base, --notifier-max-age not negative"))
+	}
+	if o.Enabled && (o.LeaseName == "" || o.LeaseNamespace == "" || o.Identity == "") {
+		errs = append(errs, errors.New("--notifier needs --notifier-lease-namespace, --notifier-lease-name and --notifier-identity"))
+	}
+	if !(o.LeaseDuration > o.RenewDeadline && o.RenewDeadline > o.RetryPeriod && o.RetryPeriod > 0) {
+		errs = append(errs, errors.New("--notifier-lease-duration > --notifier-renew-deadline > --notifier-retry-period > 0 is required"))
+	}
+	if (o.ClientCertFile == "") != (o.ClientKeyFile == "") {
+		errs = append(errs, errors.New("--notifier-client-cert-file and --notifier-client-key-file go together"))
+	}
+	if o.OAuth2TokenURL != "" && (o.OAuth2ClientID == "" || o.OAuth2ClientSecretFile == "") {
+		errs = append(errs, errors.New("--notifier-oauth2-token-url needs --notifier-oauth2-client-id and --notifier-oauth2-client-secret-file"))
+	}
+	return errs
+}
+
+// Config returns the server's notifier configuration, nil when disabled.
+func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
+	if !o.Enabled {
+		return nil
+	}
+	allowed, _ := notify.ParsePrefixes(o.AllowedCallbackCIDRs)
+	return &apiserver.NotifierConfig{
+		KubeConfig:              kube,
+		AllowedCallbackPrefixes: allowed,
+		Timeout:                 o.Timeout, MaxAge: o.MaxAge,
+		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
+		StatusInterval: o.StatusInterval,
+		Lease: notify.LeaseConfig{Namespace: o.LeaseNamespace, Name: o.LeaseName, Identity: o.Identity,
+			LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod},
+		ClientCertFile: o.ClientCertFile, ClientKeyFile: o.ClientKeyFile, CAFile: o.CAFile,
+		OAuth2TokenURL: o.OAuth2TokenURL, OAuth2ClientID: o.OAuth2ClientID,
+		OAuth2ClientSecretFile: o.OAuth2ClientSecretFile, OAuth2Scopes: o.OAuth2Scopes,
+	}
+}

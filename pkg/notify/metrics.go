@@ -1,0 +1,61 @@
+package notify
+
+import (
+	compbasemetrics "k8s.io/component-base/metrics"
+)
+
+// Registerer is where the notifier's metrics go (legacyregistry in the server, a fresh
+// KubeRegistry in tests).
+type Registerer interface {
+	Register(compbasemetrics.Registerable) error
+}
+
+// metrics are the notifier's Prometheus metrics.
+type metrics struct {
+	latency    *compbasemetrics.Histogram
+	attempts   *compbasemetrics.CounterVec
+	expired    *compbasemetrics.Counter
+	queueDepth *compbasemetrics.Gauge
+	events     *compbasemetrics.CounterVec
+}
+
+const metricsSubsystem = "netweave_notifier"
+
+func newMetrics(reg Registerer) (*metrics, error) {
+	m := &metrics{
+		latency: compbasemetrics.NewHistogram(&compbasemetrics.HistogramOpts{
+			Subsystem: metricsSubsystem, Name: "change_to_post_seconds",
+			Help:           "Time from the notifier observing a change to the callback accepting its notification.",
+			Buckets:        []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
+		attempts: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "delivery_attempts_total",
+			Help:           "Notification POSTs by result (success, failure).",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}, []string{"result"}),
+		expired: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "expired_total",
+			Help:           "Notifications dropped undelivered because they exceeded the maximum age.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
+		queueDepth: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{
+			Subsystem: metricsSubsystem, Name: "queue_depth",
+			Help:           "Notifications waiting for delivery, over all subscriptions.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
+		events: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "changes_total",
+			Help:           "Inventory changes processed, by O2 kind and event type.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}, []string{"kind", "type"}),
+	}
+	if reg != nil {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}

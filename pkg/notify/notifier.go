@@ -1,0 +1,241 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	informers "github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+)
+
+// Config configures a Notifier.
+type Config struct {
+	// Client reaches the o2ims.oran.org API (the server's loopback client).
+	Client versioned.Interface
+	// Kube reaches the cluster: leases and signing Secrets.
+	Kube kubernetes.Interface
+	// Redis holds the queues and the watch state; KeyPrefix namespaces its keys.
+	Redis     goredis.UniversalClient
+	KeyPrefix string
+	// Authorizer decides what a subscriber may read.
+	Authorizer authorizer.Authorizer
+	// SubscriptionNamespace is the namespace of the default apiRoot's subscriptions.
+	SubscriptionNamespace string
+	Sender                SenderConfig
+	// Retry is the backoff between delivery attempts.
+	Retry Backoff
+	// MaxAge drops undelivered notifications older than this (0: never).
+	MaxAge time.Duration
+	// StatusInterval is the least time between two status writes of a subscription.
+	StatusInterval time.Duration
+	// Lease configures leader election; a zero Lease.Name runs without election (tests).
+	Lease LeaseConfig
+	// Metrics receives the notifier's metrics; nil leaves them unregistered.
+	Metrics Registerer
+}
+
+// Notifier watches the inventory and delivers notifications.
+type Notifier struct {
+	cfg      Config
+	store    *Store
+	delivery *deliveryConfig
+	vis      *visibility
+
+	mu       sync.RWMutex
+	subs     *subscriptions
+	watchers map[model.Kind]*watcher
+}
+
+// New checks the configuration and builds a Notifier.
+func New(cfg Config) (*Notifier, error) {
+	if cfg.Client == nil || cfg.Redis == nil {
+		return nil, errors.New("notifier: a client and a Redis client are required")
+	}
+	if cfg.Sender.Policy == nil {
+		cfg.Sender.Policy = &CallbackPolicy{}
+	}
+	if cfg.Sender.Timeout <= 0 {
+		cfg.Sender.Timeout = 10 * time.Second
+	}
+	if cfg.Sender.Secrets == nil {
+		if cfg.Kube == nil {
+			return nil, errors.New("notifier: a cluster client is required to read signing secrets")
+		}
+		cfg.Sender.Secrets = NewSecretSource(cfg.Kube)
+	}
+	if cfg.Retry.Base <= 0 {
+		cfg.Retry = Backoff{Base: time.Second, Max: 5 * time.Minute}
+	}
+	if cfg.StatusInterval <= 0 {
+		cfg.StatusInterval = time.Second
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("notifier metrics: %w", err)
+	}
+	store := NewStore(cfg.Redis, cfg.KeyPrefix)
+	return &Notifier{
+		cfg:   cfg,
+		store: store,
+		delivery: &deliveryConfig{
+			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
+			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second,
+		},
+		vis: newVisibility(cfg.Authorizer),
+	}, nil
+}
+
+// Run runs the notifier until ctx ends: leader-elected when a lease is configured.
+func (n *Notifier) Run(ctx context.Context) {
+	if n.cfg.Lease.Name == "" {
+		n.lead(ctx)
+		return
+	}
+	runElected(ctx, n.cfg.Kube, n.cfg.Lease, n.lead)
+}
+
+// lead is the work of the leader: it ends when ctx ends (leadership lost or shutdown).
+func (n *Notifier) lead(ctx context.Context) {
+	klog.InfoS("Notifier starting")
+	defer klog.InfoS("Notifier stopped")
+	factory := informers.NewSharedInformerFactory(n.cfg.Client, 0)
+	inf := factory.O2ims().V1alpha1().InventorySubscriptions()
+	subs := newSubscriptions(n.cfg.Client, inf.Lister(), n.cfg.SubscriptionNamespace, n.delivery, n.vis, n.cfg.StatusInterval)
+	if _, err := inf.Informer().AddEventHandler(subs.handler()); err != nil {
+		klog.ErrorS(err, "Notifier cannot watch subscriptions")
+		return
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
+		return
+	}
+	// Every subscription has its worker before the first change is processed.
+	for failures := 1; ; failures++ {
+		err := subs.syncAll(ctx)
+		if err == nil {
+			break
+		}
+		klog.ErrorS(err, "Notifier cannot reconcile subscriptions")
+		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	watchers := map[model.Kind]*watcher{}
+	for _, src := range inventorySources(n.cfg.Client) {
+		watchers[src.kind] = newWatcher(src, n.store, n, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second})
+	}
+	n.mu.Lock()
+	n.subs, n.watchers = subs, watchers
+	n.mu.Unlock()
+
+	var wg sync.WaitGroup
+	wg.Add(1 + len(watchers))
+	go func() {
+		defer wg.Done()
+		subs.run(ctx)
+	}()
+	for _, w := range watchers {
+		go func() {
+			defer wg.Done()
+			w.run(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// emit implements emitter: it builds every matching subscription's notification, commits them
+// with the object's state and the cursor, and wakes the workers.
+func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor string) error {
+	n.mu.RLock()
+	subs := n.subs
+	n.mu.RUnlock()
+	d := newDocs(ev, n)
+	var items []Item
+	var woken []*worker
+	for _, w := range subs.snapshot() {
+		sub := w.sub.Load()
+		if !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
+			continue
+		}
+		body, id, ok, err := buildBody(sub, d)
+		if err != nil {
+			klog.ErrorS(err, "Notification not built", "subscription", sub.Key(), "kind", ev.Kind, "object", ev.Namespace+"/"+ev.Name)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
+		woken = append(woken, w)
+	}
+	change := Change{Kind: string(ev.Kind), Key: ev.Namespace + "/" + ev.Name, State: state, Forget: state == nil, Cursor: cursor, Items: items}
+	for failures := 1; ; failures++ {
+		err := n.store.Commit(ctx, change)
+		if err == nil {
+			break
+		}
+		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", ev.Kind, "object", change.Key, "err", err)
+		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	n.delivery.metrics.events.WithLabelValues(string(ev.Kind), ev.Type.String()).Inc()
+	klog.V(4).InfoS("Change queued", "kind", ev.Kind, "type", ev.Type, "object", change.Key, "resourceVersion", ev.ResourceVersion, "notifications", len(items))
+	for _, w := range woken {
+		w.poke()
+		w.cfg.changed(w.sub.Load().Key())
+	}
+	return nil
+}
+
+// SitesAt implements Related from the watched state.
+func (n *Notifier) SitesAt(namespace, globalLocationID string) []string {
+	var out []string
+	n.eachOf(model.KindOCloudSiteInfo, func(obj runtime.Object) {
+		if s, ok := obj.(*v1alpha1.OCloudSite); ok && s.Namespace == namespace && s.Spec.GlobalLocationID == globalLocationID {
+			out = append(out, s.Spec.OCloudSiteID)
+		}
+	})
+	return out
+}
+
+// PoolsIn implements Related from the watched state.
+func (n *Notifier) PoolsIn(namespace, oCloudSiteID string) []string {
+	var out []string
+	n.eachOf(model.KindResourcePool, func(obj runtime.Object) {
+		if p, ok := obj.(*v1alpha1.ResourcePool); ok && p.Namespace == namespace && p.Spec.OCloudSiteID == oCloudSiteID {
+			out = append(out, p.Spec.ResourcePoolID)
+		}
+	})
+	return out
+}
+
+func (n *Notifier) eachOf(kind model.Kind, fn func(runtime.Object)) {
+	n.mu.RLock()
+	w := n.watchers[kind]
+	n.mu.RUnlock()
+	if w != nil {
+		w.each(fn)
+	}
+}

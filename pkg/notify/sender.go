@@ -1,0 +1,101 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// SenderConfig configures outbound POSTs.
+type SenderConfig struct {
+	Policy *CallbackPolicy
+	// Timeout bounds one POST, from dialing to the end of the response headers and body.
+	Timeout time.Duration
+	// TLS is the client TLS configuration (CA bundle, mTLS client certificate); nil uses the
+	// system roots and no client certificate.
+	TLS *tls.Config
+	// Token, when set, supplies the OAuth2 bearer token of every POST.
+	Token oauth2.TokenSource
+	// Secrets supplies signing keys.
+	Secrets SecretSource
+}
+
+// Sender POSTs notifications to callbacks.
+type Sender struct {
+	client  *http.Client
+	timeout time.Duration
+	token   oauth2.TokenSource
+	secrets SecretSource
+}
+
+// NewSender builds the HTTP client: no proxy (a proxy would dial on our behalf, past the address
+// policy), the policy checked on every connection, no redirects followed.
+func NewSender(c SenderConfig) *Sender {
+	dialer := &net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second, Control: c.Policy.Control}
+	transport := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       c.TLS,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1000,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   c.Timeout,
+		ResponseHeaderTimeout: c.Timeout,
+	}
+	return &Sender{
+		client: &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		timeout: c.Timeout,
+		token:   c.Token,
+		secrets: c.Secrets,
+	}
+}
+
+// Send POSTs one queued notification; nil means the callback accepted it (2xx).
+func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(e.Body))
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "netweave-notifier")
+	req.Header.Set(HeaderNotificationID, e.NotificationID)
+	if sub.ID != "" {
+		req.Header.Set(HeaderSubscriptionID, sub.ID)
+	}
+	if sub.Secret != nil {
+		key, err := s.secrets.Key(ctx, sub.Namespace, sub.Secret)
+		if err != nil {
+			return fmt.Errorf("signing key: %w", err)
+		}
+		req.Header.Set(HeaderSignature, Sign(key, e.Body))
+	}
+	if s.token != nil {
+		tok, err := s.token.Token()
+		if err != nil {
+			return fmt.Errorf("oauth2 token: %w", err)
+		}
+		tok.SetAuthHeader(req)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("callback answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+)
+
+// subscriptions keeps one delivery worker per InventorySubscription, in step with the
+// informer, and writes each subscription's delivery status.
+type subscriptions struct {
+	client           versioned.Interface
+	lister           listers.InventorySubscriptionLister
+	defaultNamespace string
+	delivery         *deliveryConfig
+	vis              *visibility
+	statusInterval   time.Duration
+	// syncs reconciles subscriptions; statuses writes their status.
+	syncs    workqueue.TypedRateLimitingInterface[string]
+	statuses workqueue.TypedRateLimitingInterface[string]
+
+	mu      sync.RWMutex
+	workers map[string]*worker // by namespace/name
+}
+
+func newSubscriptions(client versioned.Interface, lister listers.InventorySubscriptionLister, defaultNamespace string, delivery *deliveryConfig, vis *visibility, statusInterval time.Duration) *subscriptions {
+	s := &subscriptions{
+		client: client, lister: lister, defaultNamespace: defaultNamespace, delivery: delivery, vis: vis,
+		statusInterval: statusInterval,
+		syncs: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_subscriptions"}),
+		statuses: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_status"}),
+		workers: map[string]*worker{},
+	}
+	delivery.changed = func(key string) { s.statuses.AddAfter(key, s.statusInterval) }
+	return s
+}
+
+// handler enqueues every change of a subscription.
+func (s *subscriptions) handler() cache.ResourceEventHandler {
+	enqueue := func(obj any) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			s.syncs.Add(key)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue}
+}
+
+// snapshot returns the current subscriptions with their workers.
+func (s *subscriptions) snapshot() []*worker {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*worker, 0, len(s.workers))
+	for _, w := range s.workers {
+		out = append(out, w)
+	}
+	return out
+}
+
+// syncAll reconciles every subscription the lister has, and drops queues nobody owns.
+func (s *subscriptions) syncAll(ctx context.Context) error {
+	objs, err := s.lister.List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list subscriptions: %w", err)
+	}
+	owners := map[string]bool{}
+	for _, obj := range objs {
+		owners[string(obj.UID)] = true
+		s.sync(ctx, obj.Namespace+"/"+obj.Name)
+	}
+	queues, err := s.delivery.store.QueueOwners(ctx)
+	if err != nil {
+		return err
+	}
+	for _, uid := range queues {
+		if !owners[uid] {
+			klog.InfoS("Dropping the queue of a deleted subscription", "uid", uid)
+			if err := s.delivery.store.Drop(ctx, uid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// run processes both queues until ctx ends, then stops every worker.
+func (s *subscriptions) run(ctx context.Context) {
+	go func() {
+		<-ctx.Done()
+		s.syncs.ShutDown()
+		s.statuses.ShutDown()
+	}()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for s.processSync(ctx) {
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for s.processStatus(ctx) {
+		}
+	}()
+	wg.Wait()
+	for _, w := range s.snapshot() {
+		w.halt()
+	}
+}
+
+func (s *subscriptions) processSync(ctx context.Context) bool {
+	key, quit := s.syncs.Get()
+	if quit {
+		return false
+	}
+	defer s.syncs.Done(key)
+	s.sync(ctx, key)
+	s.syncs.Forget(key)
+	return true
+}
+
+// sync starts, updates or stops the worker of one subscription.
+func (s *subscriptions) sync(ctx context.Context, key string) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	obj, err := s.lister.InventorySubscriptions(ns).Get(name)
+	if err != nil && !apierrors.IsNotFound(err) {
+		utilruntime.HandleError(err)
+		return
+	}
+	s.mu.Lock()
+	old := s.workers[key]
+	s.mu.Unlock()
+	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.UID)) {
+		if old != nil {
+			s.remove(ctx, key, old)
+		}
+		if obj == nil {
+			return
+		}
+		old = nil
+	}
+	sub, err := Compile(obj, s.defaultNamespace)
+	if err != nil {
+		klog.ErrorS(err, "Subscription cannot be served; its notifications are not queued", "subscription", key)
+		if old != nil {
+			s.remove(ctx, key, old)
+		}
+		return
+	}
+	if old != nil {
+		if old.sub.Load().Subscriber != nil || sub.Subscriber != nil {
+			s.vis.forget(sub.UID)
+		}
+		old.sub.Store(sub)
+		old.poke()
+		return
+	}
+	w := newWorker(s.delivery, sub, obj.Status)
+	s.mu.Lock()
+	s.workers[key] = w
+	s.mu.Unlock()
+	w.start(ctx)
+	klog.V(2).InfoS("Delivering notifications", "subscription", key, "callback", sub.Callback, "version", sub.Version)
+}
+
+// remove stops a worker and drops its queue: a deleted subscription gets nothing more.
+func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
+	s.mu.Lock()
+	if s.workers[key] == w {
+		delete(s.workers, key)
+	}
+	s.mu.Unlock()
+	w.halt()
+	uid := w.sub.Load().UID
+	s.vis.forget(uid)
+	if err := s.delivery.store.Drop(ctx, uid); err != nil {
+		klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+	}
+	klog.V(2).InfoS("Stopped notifications", "subscription", key)
+}
+
+func (s *subscriptions) processStatus(ctx context.Context) bool {
+	key, quit := s.statuses.Get()
+	if quit {
+		return false
+	}
+	defer s.statuses.Done(key)
+	if err := s.writeStatus(ctx, key); err != nil {
+		klog.V(2).InfoS("Could not write subscription status", "subscription", key, "err", err)
+		s.statuses.AddRateLimited(key)
+		return true
+	}
+	s.statuses.Forget(key)
+	return true
+}
+
+func (s *subscriptions) writeStatus(ctx context.Context, key string) error {
+	s.mu.RLock()
+	w := s.workers[key]
+	s.mu.RUnlock()
+	if w == nil {
+		return nil
+	}
+	d, err := s.delivery.store.Depth(ctx, w.sub.Load().UID)
+	if err != nil {
+		return err
+	}
+	w.stats.setDepth(d)
+	var depth int64
+	for _, other := range s.snapshot() {
+		depth += other.stats.snapshot().QueueDepth
+	}
+	s.delivery.metrics.queueDepth.Set(float64(depth))
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	obj, err := s.lister.InventorySubscriptions(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	want := w.stats.snapshot()
+	if string(obj.UID) != w.sub.Load().UID || equality.Semantic.DeepEqual(obj.Status, want) {
+		return nil
+	}
+	updated := obj.DeepCopy()
+	updated.Status = want
+	_, err = s.client.O2imsV1alpha1().InventorySubscriptions(ns).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,378 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/klog/v2"
+)
+
+// emitter turns a change into queued notifications; the notifier implements it.
+type emitter interface {
+	// emit commits the change with its notifications (and the cursor, when set) and wakes the
+	// workers concerned. It retries until it succeeds or ctx ends.
+	emit(ctx context.Context, ev *Event, state []byte, cursor string) error
+}
+
+// watcher follows one kind: it keeps the last state of every object it processed (in memory
+// and, through the emitter's commits, in Redis) and the kind's cursor.
+type watcher struct {
+	src     kindSource
+	store   *Store
+	out     emitter
+	backoff Backoff
+
+	mu     sync.RWMutex
+	state  map[string]runtime.Object
+	cursor string
+}
+
+func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *watcher {
+	return &watcher{src: src, store: store, out: out, backoff: backoff, state: map[string]runtime.Object{}}
+}
+
+// errGone says the cursor is older than the server's history.
+type errGone struct{ err error }
+
+func (e errGone) Error() string { return "resourceVersion too old: " + e.err.Error() }
+
+// load restores the recorded state and cursor.
+func (w *watcher) load(ctx context.Context) error {
+	states, cursor, err := w.store.Load(ctx, string(w.src.kind))
+	if err != nil {
+		return err
+	}
+	state := make(map[string]runtime.Object, len(states))
+	for key, data := range states {
+		obj, err := w.src.decode([]byte(data))
+		if err != nil {
+			return fmt.Errorf("decode recorded %s %s: %w", w.src.kind, key, err)
+		}
+		state[key] = obj
+	}
+	w.mu.Lock()
+	w.state, w.cursor = state, cursor
+	w.mu.Unlock()
+	return nil
+}
+
+// run loads the recorded state, then lists (when it has no cursor or the cursor expired) and
+// watches until ctx ends.
+func (w *watcher) run(ctx context.Context) {
+	failures := 0
+	loaded := false
+	relist := false
+	for ctx.Err() == nil {
+		var err error
+		switch {
+		case !loaded:
+			if err = w.load(ctx); err == nil {
+				loaded = true
+				relist = w.cursor == ""
+			}
+		case relist:
+			if err = w.relist(ctx); err == nil {
+				relist = false
+			}
+		default:
+			err = w.watch(ctx)
+			if _, gone := err.(errGone); gone {
+				klog.InfoS("Notifier cursor expired; re-listing", "kind", w.src.kind, "cursor", w.cursor)
+				relist, err = true, nil
+			}
+		}
+		if err == nil {
+			failures = 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		klog.V(2).InfoS("Notifier watch failed", "kind", w.src.kind, "err", err)
+		t := time.NewTimer(w.backoff.Delay(failures, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// watch follows the kind from the cursor until the watch ends. A closed watch returns nil.
+func (w *watcher) watch(ctx context.Context) error {
+	w.mu.RLock()
+	cursor := w.cursor
+	w.mu.RUnlock()
+	wi, err := w.src.watch(ctx, metav1.ListOptions{ResourceVersion: cursor, AllowWatchBookmarks: true})
+	if err != nil {
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+			return errGone{err}
+		}
+		return fmt.Errorf("watch %s: %w", w.src.kind, err)
+	}
+	defer wi.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-wi.ResultChan():
+			if !ok {
+				return nil
+			}
+			if err := w.handle(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (w *watcher) handle(ctx context.Context, e watch.Event) error {
+	switch e.Type {
+	case watch.Error:
+		err := apierrors.FromObject(e.Object)
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+			return errGone{err}
+		}
+		return fmt.Errorf("watch %s: %w", w.src.kind, err)
+	case watch.Bookmark:
+		m, err := meta.Accessor(e.Object)
+		if err != nil {
+			return err
+		}
+		return w.advance(ctx, m.GetResourceVersion())
+	case watch.Added, watch.Modified:
+		return w.changed(ctx, e.Object, true)
+	case watch.Deleted:
+		return w.deleted(ctx, e.Object, "", true)
+	}
+	return nil
+}
+
+// changed processes the current state of an object.
+func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bool) error {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	key := m.GetNamespace() + "/" + m.GetName()
+	w.mu.RLock()
+	prior := w.state[key]
+	w.mu.RUnlock()
+	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
+		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now()}
+	if prior != nil {
+		pm, _ := meta.Accessor(prior)
+		if pm.GetResourceVersion() == m.GetResourceVersion() && pm.GetUID() == m.GetUID() {
+			// Already processed (a watch replaying what a list showed).
+			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
+		}
+		if pm.GetUID() == m.GetUID() {
+			ev.Type, ev.Prior = Modify, prior
+		} else if err := w.deleted(ctx, prior, "", false); err != nil {
+			// A namesake replaced the object while we were not looking.
+			return err
+		}
+	}
+	state, err := encodeState(obj)
+	if err != nil {
+		return err
+	}
+	cursor := ""
+	if moveCursor && w.newer(m.GetResourceVersion()) {
+		cursor = m.GetResourceVersion()
+	}
+	if err := w.out.emit(ctx, ev, state, cursor); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.state[key] = obj
+	if cursor != "" {
+		w.cursor = cursor
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// deleted processes the deletion of obj. rv overrides the resourceVersion that identifies the
+// change (deletions found by a re-list have none of their own).
+func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, moveCursor bool) error {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	key := m.GetNamespace() + "/" + m.GetName()
+	w.mu.RLock()
+	prior := w.state[key]
+	w.mu.RUnlock()
+	if prior == nil {
+		// Never seen (created and deleted while we were away): nothing to tell about it beyond
+		// its final state.
+		prior = obj
+	}
+	if rv == "" {
+		rv = m.GetResourceVersion()
+	}
+	ev := &Event{Type: Delete, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
+		ResourceVersion: rv, Prior: prior, Observed: time.Now()}
+	cursor := ""
+	if moveCursor && w.newer(m.GetResourceVersion()) {
+		cursor = m.GetResourceVersion()
+	}
+	if err := w.out.emit(ctx, ev, nil, cursor); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	delete(w.state, key)
+	if cursor != "" {
+		w.cursor = cursor
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// relist compares the kind's current objects with the recorded state and emits the
+// differences; with neither state nor cursor (first start) the list is only recorded.
+func (w *watcher) relist(ctx context.Context) error {
+	list, err := w.src.list(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("list %s: %w", w.src.kind, err)
+	}
+	lm, err := meta.ListAccessor(list)
+	if err != nil {
+		return err
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	w.mu.RLock()
+	baseline := w.cursor == "" && len(w.state) == 0
+	w.mu.RUnlock()
+	if baseline {
+		return w.recordBaseline(ctx, items, lm.GetResourceVersion())
+	}
+	seen := make(map[string]bool, len(items))
+	for _, obj := range items {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return err
+		}
+		seen[m.GetNamespace()+"/"+m.GetName()] = true
+		if err := w.changed(ctx, obj, false); err != nil {
+			return err
+		}
+	}
+	w.mu.RLock()
+	var gone []runtime.Object
+	for key, obj := range w.state {
+		if !seen[key] {
+			gone = append(gone, obj)
+		}
+	}
+	w.mu.RUnlock()
+	for _, obj := range gone {
+		m, _ := meta.Accessor(obj)
+		if err := w.deleted(ctx, obj, m.GetResourceVersion()+"-gone", false); err != nil {
+			return err
+		}
+	}
+	return w.advance(ctx, lm.GetResourceVersion())
+}
+
+func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv string) error {
+	states := make(map[string]any, len(items))
+	state := make(map[string]runtime.Object, len(items))
+	for _, obj := range items {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return err
+		}
+		data, err := encodeState(obj)
+		if err != nil {
+			return err
+		}
+		key := m.GetNamespace() + "/" + m.GetName()
+		states[key], state[key] = data, obj
+	}
+	if err := w.store.Baseline(ctx, string(w.src.kind), states, rv); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.state, w.cursor = state, rv
+	w.mu.Unlock()
+	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
+	return nil
+}
+
+func (w *watcher) advanceIf(ctx context.Context, rv string, move bool) error {
+	if !move {
+		return nil
+	}
+	return w.advance(ctx, rv)
+}
+
+// advance records rv as the cursor when it is newer.
+func (w *watcher) advance(ctx context.Context, rv string) error {
+	if rv == "" || !w.newer(rv) {
+		return nil
+	}
+	if err := w.store.SetCursor(ctx, string(w.src.kind), rv); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.cursor = rv
+	w.mu.Unlock()
+	return nil
+}
+
+// newer reports whether rv is after the cursor. Resource versions are opaque to clients, but
+// netweave's are the Redis revision counter; anything else is taken as newer.
+func (w *watcher) newer(rv string) bool {
+	w.mu.RLock()
+	cur := w.cursor
+	w.mu.RUnlock()
+	a, errA := strconv.ParseUint(rv, 10, 64)
+	b, errB := strconv.ParseUint(cur, 10, 64)
+	if errA != nil || errB != nil {
+		return rv != cur
+	}
+	return a > b
+}
+
+// snapshot returns the objects of the kind, for related-id lookups.
+func (w *watcher) each(fn func(runtime.Object)) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	for _, obj := range w.state {
+		fn(obj)
+	}
+}
+
+// encodeState is what is recorded of an object: everything but managedFields.
+func encodeState(obj runtime.Object) ([]byte, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.GetManagedFields()) > 0 {
+		obj = obj.DeepCopyObject()
+		m, _ = meta.Accessor(obj)
+		m.SetManagedFields(nil)
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	return data, nil
+}

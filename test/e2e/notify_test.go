@@ -1,0 +1,476 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/notify"
+	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// notifierArgs turn the notifier on with timings fit for tests: loopback callbacks allowed,
+// fast retries, a short lease so a restarted netweave leads again quickly.
+var notifierArgs = []string{
+	"--notifier=true",
+	"--notifier-allowed-callback-cidrs=127.0.0.0/8",
+	"--notifier-retry-base=50ms",
+	"--notifier-retry-max=400ms",
+	"--notifier-status-interval=200ms",
+	"--notifier-lease-duration=4s",
+	"--notifier-renew-deadline=3s",
+	"--notifier-retry-period=500ms",
+}
+
+// received is one notification as a receiver got it.
+type received struct {
+	body map[string]any
+	raw  []byte
+	sig  string
+}
+
+// receiver is an SMO's webhook on loopback. fail decides, per request, to answer 500.
+type receiver struct {
+	t    *testing.T
+	srv  *httptest.Server
+	fail atomic.Bool
+
+	mu  sync.Mutex
+	got []received
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		raw, _ := io.ReadAll(req.Body)
+		if r.fail.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Errorf("receiver: body is not JSON: %s", raw)
+		}
+		if req.Header.Get(notify.HeaderNotificationID) != body["notificationId"] {
+			t.Errorf("receiver: %s header %q vs body %v", notify.HeaderNotificationID, req.Header.Get(notify.HeaderNotificationID), body["notificationId"])
+		}
+		r.mu.Lock()
+		r.got = append(r.got, received{body: body, raw: raw, sig: req.Header.Get(notify.HeaderSignature)})
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) all() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+// about returns the notifications whose prior or post state has spec name, in arrival order.
+func (r *receiver) about(name string) []received {
+	var out []received
+	for _, n := range r.all() {
+		if stateName(n.body) == name {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func stateName(body map[string]any) string {
+	for _, k := range []string{"postObjectState", "priorObjectState"} {
+		if s, ok := body[k].(map[string]any); ok {
+			name, _ := s["name"].(string)
+			return name
+		}
+	}
+	return ""
+}
+
+func description(body map[string]any) string {
+	for _, k := range []string{"postObjectState", "priorObjectState"} {
+		if s, ok := body[k].(map[string]any); ok {
+			d, _ := s["description"].(string)
+			return d
+		}
+	}
+	return ""
+}
+
+func eventType(n received) int {
+	f, _ := n.body["notificationEventType"].(float64)
+	return int(f)
+}
+
+// subscribe creates an InventorySubscription with kubectl and waits until the notifier
+// delivers to it: it touches a pool named "probe" in ns until the receiver hears of it.
+func (s *stack) subscribe(t *testing.T, ns, name string, r *receiver, extraSpec string) {
+	t.Helper()
+	manifest := fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata: {name: %s}
+---
+apiVersion: o2ims.oran.org/v1alpha1
+kind: InventorySubscription
+metadata: {name: %s, namespace: %s}
+spec:
+  callback: %s/%s
+  consumerSubscriptionId: 3f20d850-af4f-484f-8b5a-0ad585410361
+%s`, ns, name, ns, r.srv.URL, name, extraSpec)
+	if out, stderr, err := s.kubectlStdin(t, framework.Admin, manifest, "apply", "-f", "-"); err != nil {
+		t.Fatalf("subscribe: %v\n%s%s", err, out, stderr)
+	}
+	client := s.admin(t)
+	i := 0
+	eventually(t, 30*time.Second, "the notifier delivers to "+ns+"/"+name, func() error {
+		i++
+		pool := &v1alpha1.ResourcePool{ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: ns},
+			Spec: v1alpha1.ResourcePoolSpec{Name: "probe", Description: "probe " + strconv.Itoa(i)}}
+		if cur, err := client.O2imsV1alpha1().ResourcePools(ns).Get(context.Background(), "probe", metav1.GetOptions{}); err == nil {
+			cur.Spec.Description = pool.Spec.Description
+			_, err = client.O2imsV1alpha1().ResourcePools(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
+			if err != nil {
+				return err
+			}
+		} else if _, err := client.O2imsV1alpha1().ResourcePools(ns).Create(context.Background(), pool, metav1.CreateOptions{}); err != nil {
+			return err
+		}
+		if len(r.about("probe")) == 0 {
+			return errorf("no notification about the probe yet")
+		}
+		return nil
+	})
+}
+
+func (s *stack) admin(t *testing.T) versioned.Interface {
+	client, err := versioned.NewForConfig(s.cp.RESTConfig(framework.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// TestNotifications runs the notifier on the real stack.
+func TestNotifications(t *testing.T) {
+	s := startStack(t, notifierArgs...)
+	schemas := modeltest.New(t)
+
+	t.Run("CREATE, MODIFY and DELETE of kubectl changes, valid per the schema", func(t *testing.T) {
+		r := newReceiver(t)
+		s.kubectl(t, framework.Admin, "create", "namespace", "notify-basic")
+		s.kubectl(t, framework.Admin, "create", "secret", "generic", "hook-key", "-n", "notify-basic", "--from-literal=key=s3cret")
+		s.subscribe(t, "notify-basic", "basic", r, "  signingSecretRef: {name: hook-key, key: key}\n")
+		pool := `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: edge, namespace: notify-basic}
+spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b2a3d4e5f}
+`
+		for _, d := range []string{"first", "second"} {
+			if out, stderr, err := s.kubectlStdin(t, framework.Admin, fmt.Sprintf(pool, d), "apply", "-f", "-"); err != nil {
+				t.Fatalf("apply: %v\n%s%s", err, out, stderr)
+			}
+		}
+		s.kubectl(t, framework.Admin, "delete", "resourcepool", "edge", "-n", "notify-basic")
+		eventually(t, 30*time.Second, "three notifications about edge", func() error {
+			if n := len(r.about("edge")); n < 3 {
+				return errorf("%d notifications", n)
+			}
+			return nil
+		})
+		got := r.about("edge")
+		ids := map[string]bool{}
+		for i, n := range got {
+			schemas.Validate(t, 1, "InventoryChangeNotification", n.raw)
+			if eventType(n) != i {
+				t.Errorf("notification %d: type %d, want %d", i, eventType(n), i)
+			}
+			if n.body["objectRef"] != "/o2ims-infrastructureInventory/v1/resourcePools/5a1c0b0e-7d3f-4e4a-9d5e-0c1b2a3d4e5f" {
+				t.Errorf("objectRef %v", n.body["objectRef"])
+			}
+			if n.body["consumerSubscriptionId"] != "3f20d850-af4f-484f-8b5a-0ad585410361" {
+				t.Errorf("consumerSubscriptionId %v", n.body["consumerSubscriptionId"])
+			}
+			if !notify.VerifySignature([]byte("s3cret"), n.raw, n.sig) {
+				t.Errorf("signature %q does not verify", n.sig)
+			}
+			for _, k := range []string{"priorObjectState", "postObjectState"} {
+				if st, ok := n.body[k].(map[string]any); ok {
+					schemas.Validate(t, 1, "ResourcePool", st)
+				}
+			}
+			ids[n.body["notificationId"].(string)] = true
+		}
+		if len(ids) != len(got) {
+			t.Errorf("notification ids repeat: %v", ids)
+		}
+		if description(got[1].body) != "second" || got[1].body["priorObjectState"].(map[string]any)["description"] != "first" {
+			t.Errorf("MODIFY states: %s", got[1].raw)
+		}
+		eventually(t, 10*time.Second, "status shows the deliveries", func() error {
+			sub, err := s.admin(t).O2imsV1alpha1().InventorySubscriptions("notify-basic").Get(context.Background(), "basic", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if sub.Status.Delivered < 4 || sub.Status.LastSuccessTime == nil || sub.Status.QueueDepth != 0 {
+				return errorf("status %+v", sub.Status)
+			}
+			return nil
+		})
+	})
+
+	t.Run("filters include and exclude", func(t *testing.T) {
+		r := newReceiver(t)
+		s.subscribe(t, "notify-filter", "filtered", r, "  filter: \"(eq,objectType,ResourcePool);(in,name,keep,probe)\"\n")
+		client := s.admin(t)
+		for _, name := range []string{"drop", "keep"} {
+			if _, err := client.O2imsV1alpha1().ResourcePools("notify-filter").Create(context.Background(), &v1alpha1.ResourcePool{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "notify-filter"}, Spec: v1alpha1.ResourcePoolSpec{Name: name}}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := client.O2imsV1alpha1().ResourceTypes("notify-filter").Create(context.Background(), &v1alpha1.ResourceType{
+			ObjectMeta: metav1.ObjectMeta{Name: "keep", Namespace: "notify-filter"}, Spec: v1alpha1.ResourceTypeSpec{Name: "keep"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// Renaming keep to drop is still sent (the prior state matches); then drop -> drop is not.
+		eventually(t, 30*time.Second, "keep is notified", func() error {
+			if len(r.about("keep")) == 0 {
+				return errorf("not yet")
+			}
+			return nil
+		})
+		pool, err := client.O2imsV1alpha1().ResourcePools("notify-filter").Get(context.Background(), "keep", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool.Spec.Name = "renamed"
+		if _, err := client.O2imsV1alpha1().ResourcePools("notify-filter").Update(context.Background(), pool, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "the rename away from keep is notified", func() error {
+			if len(r.about("renamed")) == 0 {
+				return errorf("not yet")
+			}
+			return nil
+		})
+		// A last probe flushes the queue: delivery is in order, so once it is in, everything
+		// queued before it is too.
+		flush(t, s, r, "notify-filter")
+		for _, n := range r.all() {
+			name := stateName(n.body)
+			if name == "drop" {
+				t.Errorf("excluded pool notified: %s", n.raw)
+			}
+			if strings.Contains(n.body["objectRef"].(string), "resourceTypes") {
+				t.Errorf("excluded kind notified: %s", n.raw)
+			}
+		}
+	})
+
+	t.Run("a callback failing for a while gets every notification in order", func(t *testing.T) {
+		r := newReceiver(t)
+		s.subscribe(t, "notify-retry", "retry", r, "")
+		r.fail.Store(true)
+		client := s.admin(t)
+		pool, err := client.O2imsV1alpha1().ResourcePools("notify-retry").Create(context.Background(), &v1alpha1.ResourcePool{
+			ObjectMeta: metav1.ObjectMeta{Name: "seq", Namespace: "notify-retry"}, Spec: v1alpha1.ResourcePoolSpec{Name: "seq", Description: "0"}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < 20; i++ {
+			pool.Spec.Description = strconv.Itoa(i)
+			if pool, err = client.O2imsV1alpha1().ResourcePools("notify-retry").Update(context.Background(), pool, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, 30*time.Second, "failures show in the status", func() error {
+			sub, err := client.O2imsV1alpha1().InventorySubscriptions("notify-retry").Get(context.Background(), "retry", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if sub.Status.ConsecutiveFailures < 2 || sub.Status.LastError == "" || sub.Status.QueueDepth == 0 {
+				return errorf("status %+v", sub.Status)
+			}
+			return nil
+		})
+		r.fail.Store(false)
+		eventually(t, 60*time.Second, "all 20 delivered", func() error {
+			if n := len(r.about("seq")); n < 20 {
+				return errorf("%d of 20", n)
+			}
+			return nil
+		})
+		for i, n := range r.about("seq") {
+			if description(n.body) != strconv.Itoa(i) {
+				t.Fatalf("notification %d is about description %q: out of order", i, description(n.body))
+			}
+		}
+	})
+
+	t.Run("a tenant's subscription never receives another tenant's objects", func(t *testing.T) {
+		ra, rb := newReceiver(t), newReceiver(t)
+		s.subscribe(t, "notify-tenant-a", "a", ra, "")
+		s.subscribe(t, "notify-tenant-b", "b", rb, "")
+		client := s.admin(t)
+		for _, ns := range []string{"notify-tenant-a", "notify-tenant-b"} {
+			if _, err := client.O2imsV1alpha1().ResourcePools(ns).Create(context.Background(), &v1alpha1.ResourcePool{
+				ObjectMeta: metav1.ObjectMeta{Name: "own", Namespace: ns}, Spec: v1alpha1.ResourcePoolSpec{Name: "own", Description: ns}}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flush(t, s, ra, "notify-tenant-a")
+		flush(t, s, rb, "notify-tenant-b")
+		for name, r := range map[string]*receiver{"notify-tenant-a": ra, "notify-tenant-b": rb} {
+			if len(r.about("own")) != 1 {
+				t.Errorf("%s: own pool notified %d times", name, len(r.about("own")))
+			}
+			for _, n := range r.all() {
+				if d := description(n.body); strings.HasPrefix(d, "notify-") && d != name {
+					t.Errorf("%s received %s", name, n.raw)
+				}
+			}
+		}
+	})
+
+	t.Run("deleting a subscription stops its deliveries", func(t *testing.T) {
+		r := newReceiver(t)
+		s.subscribe(t, "notify-delete", "gone", r, "")
+		s.kubectl(t, framework.Admin, "delete", "inventorysubscription", "gone", "-n", "notify-delete")
+		before := len(r.all())
+		other := newReceiver(t)
+		s.subscribe(t, "notify-delete", "witness", other, "")
+		// The witness saw the probe changes made after the deletion; the deleted one did not.
+		if after := len(r.all()); after != before {
+			t.Errorf("deleted subscription received %d more notifications", after-before)
+		}
+	})
+
+	t.Run("kill -9 during a burst of 1000 changes loses nothing", func(t *testing.T) {
+		r := newReceiver(t)
+		s.subscribe(t, "notify-burst", "burst", r, "")
+		burst(t, s, "notify-burst", 1000, func() {
+			if err := s.netweave.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.netweave.Start(); err != nil {
+				t.Fatal(err)
+			}
+		})
+		expectAll(t, r, 1000)
+	})
+
+	t.Run("a Redis restart with persistence loses nothing", func(t *testing.T) {
+		s.redis.EnablePersistence()
+		r := newReceiver(t)
+		s.subscribe(t, "notify-redis", "redis", r, "")
+		burst(t, s, "notify-redis", 300, func() { s.redis.Restart() })
+		expectAll(t, r, 300)
+	})
+}
+
+// flush makes one more probe change and waits for it: deliveries are in order, so everything
+// queued for the subscription before it has arrived.
+func flush(t *testing.T, s *stack, r *receiver, ns string) {
+	t.Helper()
+	client := s.admin(t)
+	pool, err := client.O2imsV1alpha1().ResourcePools(ns).Get(context.Background(), "probe", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := "flush " + strconv.FormatInt(time.Now().UnixNano(), 10)
+	pool.Spec.Description = marker
+	if _, err := client.O2imsV1alpha1().ResourcePools(ns).Update(context.Background(), pool, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the flush probe arrives", func() error {
+		for _, n := range r.about("probe") {
+			if description(n.body) == marker {
+				return nil
+			}
+		}
+		return errorf("not yet")
+	})
+}
+
+// burst creates n pools from 16 writers, calling disrupt once about a third of them exist.
+// Writers retry through the disruption; a create that already happened counts as done.
+func burst(t *testing.T, s *stack, ns string, n int, disrupt func()) {
+	t.Helper()
+	client := s.admin(t)
+	var next, done atomic.Int64
+	var once sync.Once
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				name := "b-" + strconv.FormatInt(i, 10)
+				err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+					_, err := client.O2imsV1alpha1().ResourcePools(ns).Create(ctx, &v1alpha1.ResourcePool{
+						ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: v1alpha1.ResourcePoolSpec{Name: name}}, metav1.CreateOptions{})
+					return err == nil || apierrors.IsAlreadyExists(err), nil
+				})
+				if err != nil {
+					t.Errorf("create %s: %v", name, err)
+					return
+				}
+				if done.Add(1) == int64(n/3) {
+					go once.Do(disrupt)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// expectAll waits until a CREATE of every pool b-0..b-(n-1) arrived, counting by
+// notificationId, and checks that duplicates are only redeliveries.
+func expectAll(t *testing.T, r *receiver, n int) {
+	t.Helper()
+	eventually(t, 90*time.Second, fmt.Sprintf("CREATE of all %d pools", n), func() error {
+		created := map[string]bool{}
+		for _, m := range r.all() {
+			if name := stateName(m.body); strings.HasPrefix(name, "b-") && eventType(m) == 0 {
+				created[name] = true
+			}
+		}
+		if len(created) < n {
+			return errorf("%d of %d", len(created), n)
+		}
+		return nil
+	})
+	byID := map[string]string{}
+	for _, m := range r.all() {
+		id, _ := m.body["notificationId"].(string)
+		if prev, ok := byID[id]; ok && prev != string(m.raw) {
+			t.Errorf("notificationId %s reused for a different notification", id)
+		}
+		byID[id] = string(m.raw)
+	}
+}
