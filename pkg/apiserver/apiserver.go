@@ -38,6 +38,8 @@ type ExtraConfig struct {
 	Storage RedisStorage
 	// O2 serves the O2-IMS REST API when set.
 	O2 *O2Config
+	// Inventory runs the inventory sync when set.
+	Inventory *InventoryConfig
 	// Notifier runs the O2-IMS notifier when set.
 	Notifier *NotifierConfig
 }
@@ -102,6 +104,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if err := installO2(generic, c); err != nil {
 		return nil, fmt.Errorf("install O2-IMS: %w", err)
+	}
+	if err := installInventory(generic, c); err != nil {
+		return nil, fmt.Errorf("install the inventory sync: %w", err)
 	}
 	if err := installNotifier(generic, c); err != nil {
 		return nil, fmt.Errorf("install the notifier: %w", err)

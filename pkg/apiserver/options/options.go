@@ -26,6 +26,7 @@ type ServerOptions struct {
 	Recommended *genericoptions.RecommendedOptions
 	Redis       *RedisOptions
 	O2          *O2Options
+	Inventory   *InventoryOptions
 	Notify      *NotifyOptions
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
@@ -43,7 +44,7 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Notify: NewNotifyOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -51,6 +52,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Recommended.AddFlags(fs)
 	o.Redis.AddFlags(fs)
 	o.O2.AddFlags(fs)
+	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
@@ -60,6 +62,7 @@ func (o *ServerOptions) Validate() error {
 	errs := o.Recommended.Validate()
 	errs = append(errs, o.Redis.Validate()...)
 	errs = append(errs, o.O2.Validate()...)
+	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
@@ -70,6 +73,9 @@ func (o *ServerOptions) Complete() error {
 	dns := append([]string{"api.o2ims-system.svc"}, o.AlternateDNS...)
 	if err := o.Recommended.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", dns, []net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
 		return fmt.Errorf("create self-signed certificates: %w", err)
+	}
+	if err := o.Inventory.Complete(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -104,8 +110,9 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				HistoryLength: o.Redis.HistoryLength,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 			},
-			O2:       o.O2.Config(),
-			Notifier: o.Notify.Config(cfg.ClientConfig),
+			O2:        o.O2.Config(),
+			Inventory: o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig),
+			Notifier:  o.Notify.Config(cfg.ClientConfig),
 		},
 	}, nil
 }

@@ -1,0 +1,152 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+)
+
+// InventoryConfig configures the inventory sync (nil: off).
+type InventoryConfig struct {
+	// KubeConfig reaches the cluster whose inventory is synced (the CoreAPI kubeconfig).
+	KubeConfig  *rest.Config
+	Namespace   string
+	PoolLabel   string
+	OCloudID    string
+	OCloud      kube.OCloudInfo
+	ClusterName string
+	ClusterURL  string
+	Workers     int
+	SharedDelay time.Duration
+
+	LeaseNamespace string
+	LeaseName      string
+	Identity       string
+	LeaseDuration  time.Duration
+	RenewDeadline  time.Duration
+	RetryPeriod    time.Duration
+}
+
+// inventoryResync is how often the O2 informers replay their caches, which re-checks every
+// synced object.
+const inventoryResync = 10 * time.Minute
+
+// inventoryDeps are the clients the inventory sync runs with: it reads the cluster through the
+// CoreAPI kubeconfig and writes O2 objects through netweave's own loopback connection.
+type inventoryDeps struct {
+	cfg      *InventoryConfig
+	kube     kubernetes.Interface
+	dynamic  dynamic.Interface
+	nodes    informers.SharedInformerFactory
+	o2       versioned.Interface
+	metrics  *inventory.Metrics
+	kubeHost string
+}
+
+// installInventory starts the leader-elected inventory sync after the server is up.
+func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
+	inv := c.extra.Inventory
+	if inv == nil {
+		return nil
+	}
+	kubeCfg, factory := inv.KubeConfig, c.generic.SharedInformerFactory
+	if kubeCfg == nil || factory == nil {
+		return errors.New("inventory sync needs a Kubernetes connection (--kubeconfig or in-cluster)")
+	}
+	kubeClient, err := kubernetes.NewForConfig(kubeCfg)
+	if err != nil {
+		return fmt.Errorf("inventory kube client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(kubeCfg)
+	if err != nil {
+		return fmt.Errorf("inventory dynamic client: %w", err)
+	}
+	loopback := rest.CopyConfig(c.generic.LoopbackClientConfig)
+	loopback.UserAgent = "netweave-inventory"
+	// A full resync of thousands of nodes is thousands of writes; the loopback has no APF
+	// budget to protect, so do not throttle it client-side.
+	loopback.QPS, loopback.Burst = -1, 0
+	o2, err := versioned.NewForConfig(loopback)
+	if err != nil {
+		return fmt.Errorf("inventory O2 client: %w", err)
+	}
+	m, err := inventory.NewMetrics(legacyregistry.Register)
+	if err != nil {
+		return err
+	}
+	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, kubeHost: kubeCfg.Host}
+	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
+		go func() {
+			err := inventory.RunLeaderElected(hctx, inventory.LeaderConfig{
+				Client: kubeClient, Namespace: inv.LeaseNamespace, Name: inv.LeaseName, Identity: inv.Identity,
+				LeaseDuration: inv.LeaseDuration, RenewDeadline: inv.RenewDeadline, RetryPeriod: inv.RetryPeriod,
+				Metrics: m,
+			}, deps.lead)
+			if err != nil {
+				klog.ErrorS(err, "Inventory sync stopped")
+			}
+		}()
+		return nil
+	})
+}
+
+// lead syncs while this replica leads; a failed start is retried until leadership ends.
+func (d *inventoryDeps) lead(ctx context.Context) {
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if err := d.run(runCtx); err != nil {
+			klog.ErrorS(err, "Inventory sync failed; retrying")
+		}
+	}, 5*time.Second)
+}
+
+func (d *inventoryDeps) run(ctx context.Context) error {
+	inv := d.cfg
+	url := inv.ClusterURL
+	if url == "" {
+		url = d.kubeHost
+	}
+	cluster, err := kube.ClusterInfoFrom(ctx, d.kube, kube.ClusterInfo{Name: inv.ClusterName, URL: url})
+	if err != nil {
+		return err
+	}
+	oCloudID := inv.OCloudID
+	if oCloudID == "" {
+		oCloudID = inventory.DeriveOCloudID(cluster.UID)
+	}
+	ids, err := inventory.NewIDs(oCloudID)
+	if err != nil {
+		return err
+	}
+	o2inf := externalversions.NewSharedInformerFactory(d.o2, inventoryResync)
+	adapter := kube.NewAdapter(kube.Config{
+		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, OCloud: inv.OCloud, Cluster: cluster,
+	}, d.nodes, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), d.kube.Discovery(), d.dynamic)
+	ctrl, err := inventory.NewController(inventory.Config{
+		Client: d.o2, Informers: o2inf, Adapter: adapter, Metrics: d.metrics,
+		Workers: inv.Workers, SharedDelay: inv.SharedDelay, FieldManager: "netweave-inventory/" + inv.Identity,
+	})
+	if err != nil {
+		return err
+	}
+	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace, "identity", inv.Identity)
+	err = ctrl.Run(ctx)
+	o2inf.Shutdown()
+	return err
+}

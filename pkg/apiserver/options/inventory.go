@@ -1,0 +1,161 @@
+package options
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+)
+
+// InventoryOptions configure the inventory sync: the Kubernetes adapter that keeps the O2
+// inventory equal to the cluster's Nodes, StorageClasses and Cluster API machine sets.
+type InventoryOptions struct {
+	Enabled           bool
+	Namespace         string
+	PoolLabel         string
+	OCloudID          string
+	GlobalCloudID     string
+	OCloudName        string
+	OCloudDescription string
+	ClusterName       string
+	ClusterURL        string
+	Workers           int
+	SharedDelay       time.Duration
+	LeaseNamespace    string
+	LeaseName         string
+	Identity          string
+	LeaseDuration     time.Duration
+	RenewDeadline     time.Duration
+	RetryPeriod       time.Duration
+}
+
+// NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
+// pools by zone, client-go's usual leader election timings.
+func NewInventoryOptions() *InventoryOptions {
+	return &InventoryOptions{
+		Namespace:      "o2ims-system",
+		PoolLabel:      kube.DefaultPoolLabel,
+		ClusterName:    "kubernetes",
+		Workers:        4,
+		SharedDelay:    200 * time.Millisecond,
+		LeaseNamespace: "o2ims-system",
+		LeaseName:      "netweave-inventory",
+		LeaseDuration:  15 * time.Second,
+		RenewDeadline:  10 * time.Second,
+		RetryPeriod:    2 * time.Second,
+	}
+}
+
+// AddFlags registers the inventory flags.
+func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "inventory-sync", o.Enabled, "Keep the O2 inventory in sync with the cluster (--kubeconfig): Nodes become Resources, pools, resource types, the deployment manager, locations and sites follow. Leader-elected across replicas.")
+	fs.StringVar(&o.Namespace, "inventory-namespace", o.Namespace, "Namespace of the synced objects (Resources of pools admins declare with spec.nodeSelector go to the pool's namespace).")
+	fs.StringVar(&o.PoolLabel, "inventory-pool-label", o.PoolLabel, "Node label whose value names a node's resource pool (the "+kube.PoolLabel+" label wins over it).")
+	fs.StringVar(&o.OCloudID, "inventory-ocloud-id", o.OCloudID, "The O-Cloud's oCloudId (a UUID); every synced id derives from it. Defaults to one derived from the cluster's kube-system namespace uid.")
+	fs.StringVar(&o.GlobalCloudID, "inventory-global-cloud-id", o.GlobalCloudID, "The globalCloudId the SMO assigned to this O-Cloud.")
+	fs.StringVar(&o.OCloudName, "inventory-ocloud-name", o.OCloudName, "Name of the O-Cloud; defaults to --inventory-cluster-name.")
+	fs.StringVar(&o.OCloudDescription, "inventory-ocloud-description", o.OCloudDescription, "Description of the O-Cloud.")
+	fs.StringVar(&o.ClusterName, "inventory-cluster-name", o.ClusterName, "Name of the cluster's DeploymentManager.")
+	fs.StringVar(&o.ClusterURL, "inventory-cluster-url", o.ClusterURL, "The cluster's API server URL as SMOs reach it (the DeploymentManager's serviceUri); defaults to the server of --kubeconfig.")
+	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
+	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
+	fs.StringVar(&o.LeaseNamespace, "inventory-lease-namespace", o.LeaseNamespace, "Namespace of the Lease that elects the replica that syncs.")
+	fs.StringVar(&o.LeaseName, "inventory-lease-name", o.LeaseName, "Name of that Lease.")
+	fs.StringVar(&o.Identity, "inventory-leader-identity", o.Identity, "This replica's identity in the Lease; defaults to the host name and a random suffix.")
+	fs.DurationVar(&o.LeaseDuration, "inventory-lease-duration", o.LeaseDuration, "How long other replicas wait after the last renewal before taking over.")
+	fs.DurationVar(&o.RenewDeadline, "inventory-renew-deadline", o.RenewDeadline, "How long the leader keeps retrying to renew before it stops syncing.")
+	fs.DurationVar(&o.RetryPeriod, "inventory-retry-period", o.RetryPeriod, "How often replicas try to acquire or renew the Lease.")
+}
+
+// Complete fills in the identity.
+func (o *InventoryOptions) Complete() error {
+	if o.Identity == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("inventory leader identity: %w", err)
+		}
+		o.Identity = host + "_" + uuid.NewString()
+	}
+	if o.OCloudName == "" {
+		o.OCloudName = o.ClusterName
+	}
+	return nil
+}
+
+// Validate reports invalid flags.
+func (o *InventoryOptions) Validate() []error {
+	if !o.Enabled {
+		return nil
+	}
+	var errs []error
+	for flag, ns := range map[string]string{"--inventory-namespace": o.Namespace, "--inventory-lease-namespace": o.LeaseNamespace} {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, fmt.Errorf("%s: %s", flag, msg))
+		}
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(o.LeaseName) {
+		errs = append(errs, fmt.Errorf("--inventory-lease-name: %s", msg))
+	}
+	if o.PoolLabel != "" {
+		for _, msg := range validation.IsQualifiedName(o.PoolLabel) {
+			errs = append(errs, fmt.Errorf("--inventory-pool-label: %s", msg))
+		}
+	}
+	if o.OCloudID != "" {
+		if _, err := uuid.Parse(o.OCloudID); err != nil {
+			errs = append(errs, fmt.Errorf("--inventory-ocloud-id %q must be a UUID", o.OCloudID))
+		}
+	}
+	if o.ClusterName == "" {
+		errs = append(errs, fmt.Errorf("--inventory-cluster-name must not be empty"))
+	}
+	if o.ClusterURL != "" {
+		if u, err := url.Parse(o.ClusterURL); err != nil || !u.IsAbs() || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--inventory-cluster-url %q must be an absolute URL", o.ClusterURL))
+		}
+	}
+	if o.Workers < 1 {
+		errs = append(errs, fmt.Errorf("--inventory-workers must be at least 1"))
+	}
+	if o.SharedDelay < 0 {
+		errs = append(errs, fmt.Errorf("--inventory-batch-delay must not be negative"))
+	}
+	if o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline {
+		errs = append(errs, fmt.Errorf("inventory leader election needs 0 < --inventory-retry-period < --inventory-renew-deadline < --inventory-lease-duration"))
+	}
+	return errs
+}
+
+// Config returns the server's inventory configuration, nil when sync is off. serviceURI is the
+// O2-IMS apiRoot (--o2ims-api-root), reported as the O-Cloud's serviceUri; kube is the
+// connection to the cluster (the CoreAPI kubeconfig).
+func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *apiserver.InventoryConfig {
+	if !o.Enabled {
+		return nil
+	}
+	return &apiserver.InventoryConfig{
+		KubeConfig:     kubeConfig,
+		Namespace:      o.Namespace,
+		PoolLabel:      o.PoolLabel,
+		OCloudID:       o.OCloudID,
+		OCloud:         kube.OCloudInfo{GlobalCloudID: o.GlobalCloudID, Name: o.OCloudName, Description: o.OCloudDescription, ServiceURI: serviceURI},
+		ClusterName:    o.ClusterName,
+		ClusterURL:     o.ClusterURL,
+		Workers:        o.Workers,
+		SharedDelay:    o.SharedDelay,
+		LeaseNamespace: o.LeaseNamespace,
+		LeaseName:      o.LeaseName,
+		Identity:       o.Identity,
+		LeaseDuration:  o.LeaseDuration,
+		RenewDeadline:  o.RenewDeadline,
+		RetryPeriod:    o.RetryPeriod,
+	}
+}
