@@ -18,6 +18,7 @@ type running struct {
 	netweavePort  int
 	examples      []string
 	exampleErrors []error
+	demoNodes     int
 	kubeconfigs   map[string]string
 }
 
@@ -42,6 +43,12 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 	started.push(r.cp)
+
+	// Before netweave starts, so its first full resync already shows them.
+	fmt.Println("creating demo nodes and storage classes …")
+	if r.demoNodes, err = createDemoInventory(ctx, r.cp.RESTConfig(framework.Admin)); err != nil {
+		return nil, err
+	}
 
 	fmt.Println("starting netweave …")
 	if r.netweave, r.netweavePort, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, r.redisAddr, c.extra, c.timeout); err != nil {

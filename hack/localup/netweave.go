@@ -29,7 +29,22 @@ func netweaveArgv(bin string, port int, cp *framework.ControlPlane, redisAddr st
 		"--authorization-kubeconfig=" + admin,
 		"--redis-address=" + redisAddr,
 	}
+	argv = append(argv, inventoryArgs()...)
 	return append(argv, extra...)
+}
+
+// inventoryArgs turn the inventory sync on. The O-Cloud flags match artifacts/examples/10-ocloud.yaml,
+// so applying the example re-states what the sync wrote instead of fighting it over the
+// immutable oCloudId.
+func inventoryArgs() []string {
+	return []string{
+		"--inventory-sync=true",
+		"--inventory-ocloud-id=262c8f17-52b5-4614-9e56-812ae21fa8a7",
+		"--inventory-global-cloud-id=8b7d2f4e-5a9c-4e1b-b3d6-0f2a7c9e1d45",
+		"--inventory-ocloud-name=edge-cloud-east",
+		"--inventory-ocloud-description=Edge O-Cloud of the eastern region",
+		"--inventory-cluster-name=local-cluster",
+	}
 }
 
 // startNetweave starts netweave and waits for its /readyz, which the generic apiserver serves

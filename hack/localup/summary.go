@@ -20,6 +20,9 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	if len(r.examples) > 0 {
 		fmt.Printf("\napplied %d example file(s) from %s\n", len(r.examples), c.examples)
 	}
+	if r.demoNodes > 0 {
+		fmt.Printf("created %d demo nodes in zones us-east-1a and us-east-1b; netweave syncs them (--inventory-sync)\n", r.demoNodes)
+	}
 	for _, err := range r.exampleErrors {
 		fmt.Printf("\nWARNING: %v\n", err)
 	}
@@ -29,6 +32,9 @@ Try:
   kubectl get apiservice %s
   kubectl api-resources --api-group=%s
   kubectl get resourcepools -A
+  kubectl get nodes -L topology.kubernetes.io/zone,node.kubernetes.io/instance-type
+  kubectl get resources,resourcetypes,deploymentmanagers,ocloudsites -n o2ims-system
+  kubectl cordon edge-b-worker-1 && kubectl get resource edge-b-worker-1 -n o2ims-system -o jsonpath='{.status.adminState}'
   kubectl explain resourcepool.spec
   kubectl --kubeconfig=%s get resourcepools -A   # alice has no RBAC yet: expect Forbidden
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -290,13 +291,20 @@ func (c *Controller) processNext(ctx context.Context) bool {
 		c.queue.Forget(key)
 		return true
 	}
-	if m := c.cfg.Metrics; m != nil {
-		m.SyncErrors.WithLabelValues(kind).Inc()
-	}
 	if ctx.Err() != nil {
 		return true
 	}
-	klog.ErrorS(err, "Inventory sync failed; retrying with backoff", "key", key, "retries", c.queue.NumRequeues(key))
+	reason := "error"
+	if apierrors.IsConflict(err) {
+		// The informer cache was behind a write (often our own): retry on fresher data.
+		reason = "conflict"
+		klog.V(4).InfoS("Inventory sync raced with a write; retrying", "key", key, "err", err)
+	} else {
+		klog.ErrorS(err, "Inventory sync failed; retrying with backoff", "key", key, "retries", c.queue.NumRequeues(key))
+	}
+	if m := c.cfg.Metrics; m != nil {
+		m.SyncErrors.WithLabelValues(kind, reason).Inc()
+	}
 	c.queue.AddRateLimited(key)
 	return true
 }

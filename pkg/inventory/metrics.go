@@ -10,7 +10,8 @@ import (
 type Metrics struct {
 	// SyncDuration observes each reconciliation, by kind ("source" or "shared").
 	SyncDuration *metrics.HistogramVec
-	// SyncErrors counts failed reconciliations, by kind.
+	// SyncErrors counts failed reconciliations, by kind and reason ("conflict": a write raced
+	// with the informer cache; "error": anything else).
 	SyncErrors *metrics.CounterVec
 	// Writes counts writes to the O2 API, by O2 kind and verb.
 	Writes *metrics.CounterVec
@@ -32,8 +33,8 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 		}, []string{"kind"}),
 		SyncErrors: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "inventory", Name: "sync_errors_total",
-			Help: "Reconciliations that failed and were retried with backoff.", StabilityLevel: metrics.ALPHA,
-		}, []string{"kind"}),
+			Help: "Reconciliations that failed and were retried with backoff, by reason (conflict or error).", StabilityLevel: metrics.ALPHA,
+		}, []string{"kind", "reason"}),
 		Writes: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "inventory", Name: "writes_total",
 			Help: "Writes of synced O2 objects.", StabilityLevel: metrics.ALPHA,
