@@ -18,6 +18,8 @@ import (
 
 const testOCloud = "262c8f17-52b5-4614-9e56-812ae21fa8a7"
 
+func testIDsB() (inventory.IDs, error) { return inventory.NewIDs(testOCloud) }
+
 func testIDs(t *testing.T) inventory.IDs {
 	t.Helper()
 	ids, err := inventory.NewIDs(testOCloud)
