@@ -16,6 +16,8 @@ type running struct {
 	cp            *framework.ControlPlane
 	netweave      *framework.Process
 	netweavePort  int
+	o2Port        int
+	caFile        string
 	examples      []string
 	exampleErrors []error
 	demoNodes     int
@@ -51,10 +53,16 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 
 	fmt.Println("starting netweave …")
-	if r.netweave, r.netweavePort, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
+	if r.netweave, r.netweavePort, r.o2Port, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
 		return nil, err
 	}
 	started.push(r.netweave)
+
+	// curl needs the serving CA as a file to call the O2-IMS face.
+	r.caFile = filepath.Join(c.dir, "serving-ca.crt")
+	if err := os.WriteFile(r.caFile, r.cp.Serving.CABundle, 0o644); err != nil {
+		return nil, fmt.Errorf("write serving CA: %w", err)
+	}
 
 	fmt.Println("registering APIService", framework.APIServiceName, "…")
 	admin := r.cp.RESTConfig(framework.Admin)

@@ -16,7 +16,7 @@ import (
 // netweaveArgv is the command line of the aggregated server in the local setup: it serves with
 // the certificate the APIService's caBundle vouches for, and talks to kube-apiserver as admin for
 // its own calls and for delegated authentication and authorization.
-func netweaveArgv(bin string, port int, cp *framework.ControlPlane, redisAddr string, extra []string) []string {
+func netweaveArgv(bin string, port, o2Port int, cp *framework.ControlPlane, redisAddr string, extra []string) []string {
 	admin := cp.Kubeconfig(framework.Admin)
 	argv := []string{
 		bin,
@@ -28,6 +28,13 @@ func netweaveArgv(bin string, port int, cp *framework.ControlPlane, redisAddr st
 		"--authentication-kubeconfig=" + admin,
 		"--authorization-kubeconfig=" + admin,
 		"--redis-address=" + redisAddr,
+		// The O2-IMS face on loopback only, with notifications allowed to loopback receivers so
+		// a local SMO stand-in can subscribe.
+		"--o2ims-bind-address=127.0.0.1",
+		"--o2ims-secure-port=" + strconv.Itoa(o2Port),
+		"--o2ims-api-root=" + fmt.Sprintf("https://127.0.0.1:%d", o2Port),
+		"--notifier=true",
+		"--notifier-allowed-callback-cidrs=127.0.0.0/8",
 	}
 	argv = append(argv, inventoryArgs()...)
 	return append(argv, extra...)
@@ -49,18 +56,22 @@ func inventoryArgs() []string {
 
 // startNetweave starts netweave and waits for its /readyz, which the generic apiserver serves
 // without authentication, verifying the serving certificate as the aggregator will.
-func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, error) {
+func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, int, error) {
 	port, err := framework.FreePort()
 	if err != nil {
-		return nil, 0, fmt.Errorf("start netweave: %w", err)
+		return nil, 0, 0, fmt.Errorf("start netweave: %w", err)
+	}
+	o2Port, err := framework.FreePort()
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("start netweave: %w", err)
 	}
 	proc, err := framework.StartProcess(framework.ProcessOptions{
 		Name:    "netweave",
-		Argv:    netweaveArgv(bin, port, cp, redisAddr, extra),
+		Argv:    netweaveArgv(bin, port, o2Port, cp, redisAddr, extra),
 		LogPath: filepath.Join(dir, "netweave.log"),
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(cp.Serving.CABundle)
@@ -70,7 +81,7 @@ func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPl
 	}
 	url := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
 	if err := framework.WaitForHTTPOK(ctx, client, url, proc, timeout); err != nil {
-		return nil, 0, errorsJoinStop(fmt.Errorf("start netweave: %w", err), proc)
+		return nil, 0, 0, errorsJoinStop(fmt.Errorf("start netweave: %w", err), proc)
 	}
-	return proc, port, nil
+	return proc, port, o2Port, nil
 }

@@ -13,6 +13,7 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	fmt.Printf("\nnetweave is up (%.1fs).\n\n", took.Seconds())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  netweave\thttps://127.0.0.1:%d\t%s\n", r.netweavePort, r.netweave.LogPath())
+	fmt.Fprintf(tw, "  O2-IMS API\thttps://127.0.0.1:%d\t(same process)\n", r.o2Port)
 	fmt.Fprintf(tw, "  kube-apiserver\t%s\t%s\n", r.cp.KubeAPIServer.URL, r.cp.KubeAPIServer.Process.LogPath())
 	fmt.Fprintf(tw, "  etcd\t%s\t%s\n", r.cp.Etcd.URL, r.cp.Etcd.Process.LogPath())
 	fmt.Fprintf(tw, "  redis\t%s\t%s\n", r.redisAddr, r.redis.LogPath())
@@ -38,6 +39,13 @@ Try:
   kubectl explain resourcepool.spec
   kubectl --kubeconfig=%s get resourcepools -A   # alice has no RBAC yet: expect Forbidden
 
+The O2-IMS REST API, as an SMO sees it:
+  TOKEN=$(kubectl config view --raw -o jsonpath='{.users[0].user.token}')
+  curl --cacert %s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%d/o2ims-infrastructureInventory/v1/
+  curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourcePools'
+  curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourceTypes?filter=(eq,resourceClass,COMPUTE)&fields=name,vendor'
+
 Press Ctrl-C to stop everything.
-`, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice])
+`, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice],
+		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 }
