@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 )
@@ -34,6 +36,8 @@ type subscriptions struct {
 
 	mu      sync.RWMutex
 	workers map[string]*worker // by namespace/name
+	// depth is the queue depth over all workers, as their stats last recorded it.
+	depth atomic.Int64
 }
 
 func newSubscriptions(client versioned.Interface, lister listers.InventorySubscriptionLister, defaultNamespace string, delivery *deliveryConfig, vis *visibility, statusInterval time.Duration) *subscriptions {
@@ -57,7 +61,26 @@ func (s *subscriptions) handler() cache.ResourceEventHandler {
 			s.syncs.Add(key)
 		}
 	}
-	return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue}
+	update := func(oldObj, obj any) {
+		if statusOnly(oldObj, obj) {
+			// The notifier's own status writes: nothing the worker uses changed.
+			return
+		}
+		enqueue(obj)
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: update, DeleteFunc: enqueue}
+}
+
+// statusOnly reports whether an update left everything Compile reads unchanged.
+func statusOnly(oldObj, obj any) bool {
+	o, ok1 := oldObj.(*v1alpha1.InventorySubscription)
+	n, ok2 := obj.(*v1alpha1.InventorySubscription)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return o.UID == n.UID && o.Annotations[AnnotationVersion] == n.Annotations[AnnotationVersion] &&
+		o.Annotations[AnnotationSubscriber] == n.Annotations[AnnotationSubscriber] &&
+		equality.Semantic.DeepEqual(o.Spec, n.Spec)
 }
 
 // snapshot returns the current subscriptions with their workers.
@@ -174,6 +197,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		return
 	}
 	w := newWorker(s.delivery, sub, obj.Status)
+	s.depth.Add(obj.Status.QueueDepth)
 	s.mu.Lock()
 	s.workers[key] = w
 	s.mu.Unlock()
@@ -189,6 +213,7 @@ func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	}
 	s.mu.Unlock()
 	w.halt()
+	s.delivery.metrics.queueDepth.Set(float64(s.depth.Add(-w.stats.retire())))
 	uid := w.sub.Load().UID
 	s.vis.forget(uid)
 	if err := s.delivery.store.Drop(ctx, uid); err != nil {
@@ -223,12 +248,7 @@ func (s *subscriptions) writeStatus(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	w.stats.setDepth(d)
-	var depth int64
-	for _, other := range s.snapshot() {
-		depth += other.stats.snapshot().QueueDepth
-	}
-	s.delivery.metrics.queueDepth.Set(float64(depth))
+	s.delivery.metrics.queueDepth.Set(float64(s.depth.Add(w.stats.setDepth(d))))
 	ns, name, _ := cache.SplitMetaNamespaceKey(key)
 	obj, err := s.lister.InventorySubscriptions(ns).Get(name)
 	if apierrors.IsNotFound(err) {

@@ -30,8 +30,9 @@ type deliveryConfig struct {
 
 // stats is a subscription's delivery state, published to its status.
 type stats struct {
-	mu sync.Mutex
-	st v1alpha1.InventorySubscriptionStatus
+	mu      sync.Mutex
+	st      v1alpha1.InventorySubscriptionStatus
+	retired bool
 }
 
 func (s *stats) snapshot() v1alpha1.InventorySubscriptionStatus {
@@ -63,10 +64,28 @@ func (s *stats) failure(now time.Time, err error) int32 {
 	return s.st.ConsecutiveFailures
 }
 
-func (s *stats) setDepth(d int64) {
+// setDepth records the queue depth and returns how much it changed; once the subscription is
+// retired (its depth taken out of the total) it records nothing more and returns 0.
+func (s *stats) setDepth(d int64) int64 {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retired {
+		return 0
+	}
+	delta := d - s.st.QueueDepth
 	s.st.QueueDepth = d
-	s.mu.Unlock()
+	return delta
+}
+
+// retire stops depth accounting and returns the last depth, to take out of the total.
+func (s *stats) retire() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retired {
+		return 0
+	}
+	s.retired = true
+	return s.st.QueueDepth
 }
 
 // worker delivers one subscription's queue, in order, one notification at a time.
@@ -127,6 +146,12 @@ func (w *worker) run(ctx context.Context) {
 			if !w.deliver(ctx, e) {
 				break
 			}
+		}
+		if int64(len(entries)) < w.cfg.batch {
+			// The queue held no more than these: anything queued since has poked the worker
+			// (a commit pokes after it lands), so wait for that instead of reading an empty
+			// queue again.
+			w.wait(ctx, w.cfg.idlePoll, true)
 		}
 	}
 }
