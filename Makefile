@@ -12,7 +12,7 @@ E2E_PKGS         = ./test/e2e/...
 GOTEST_FLAGS  ?= -count=1
 
 .PHONY: all build run test test-unit test-integration test-e2e verify fmt vet staticcheck \
-	verify-codegen update-codegen deps bench bench-o2 clean
+	verify-codegen update-codegen deps bench bench-o2 bench-notify clean
 
 all: build
 
@@ -71,6 +71,10 @@ bench:
 ## bench-o2: O2-IMS REST API on the real stack with 10,000 Resources vs a bare net/http ceiling (docs/performance.md).
 bench-o2: deps build
 	$(GO) test -run '^$$' -bench BenchmarkO2 -benchtime 3s -count 1 -timeout 40m -v ./test/bench/
+
+## bench-notify: notifier change-to-POST latency with 1 and 1,000 subscriptions, 10,000-change burst (docs/performance.md).
+bench-notify: deps build
+	$(GO) test -run '^$$' -bench BenchmarkNotify -benchtime 1x -count 1 -timeout 30m -v ./test/bench/
 
 clean:
 	rm -rf _output

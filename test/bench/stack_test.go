@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ type stack struct {
 
 func (s *stack) o2Base() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
 
+// envBinary, when set, is the netweave binary to run instead of _output/bin/netweave.
+const envBinary = "NETWEAVE_BENCH_BINARY"
+
 // startStack brings the stack up; extraArgs go to netweave's command line.
 func startStack(tb testing.TB, extraArgs ...string) *stack {
 	tb.Helper()
@@ -49,6 +53,9 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 		tb.Fatal(err)
 	}
 	bin, err := framework.OutputBinary("netweave")
+	if p := os.Getenv(envBinary); p != "" {
+		bin, err = p, nil
+	}
 	if err != nil {
 		tb.Fatalf("%v (run 'make bench-o2', which builds it)", err)
 	}
