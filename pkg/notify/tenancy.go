@@ -15,27 +15,6 @@ import (
 // accessTTL is how long an authorization decision for a subscriber is reused.
 const accessTTL = 30 * time.Second
 
-// kindResources are the o2ims.oran.org resources of the O2 kinds, for authorization.
-func kindResource(k model.Kind) string {
-	switch k {
-	case model.KindOCloudInfo:
-		return "oclouds"
-	case model.KindResourceType:
-		return "resourcetypes"
-	case model.KindResourcePool:
-		return "resourcepools"
-	case model.KindResource:
-		return "resources"
-	case model.KindDeploymentManager:
-		return "deploymentmanagers"
-	case model.KindLocationInfo:
-		return "locations"
-	case model.KindOCloudSiteInfo:
-		return "ocloudsites"
-	}
-	return ""
-}
-
 // visibility applies the tenancy rule (see the package documentation).
 type visibility struct {
 	authz authorizer.Authorizer
@@ -66,7 +45,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if v.authz == nil {
 		return false
 	}
-	key := accessKey{sub.UID, kindResource(kind), namespace}
+	key := accessKey{sub.UID, kind.KubernetesResource(), namespace}
 	now := time.Now()
 	v.mu.Lock()
 	d, ok := v.cache[key]

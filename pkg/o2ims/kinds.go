@@ -25,29 +25,6 @@ type kindSpec struct {
 	pushdown map[string]model.FieldSelector
 }
 
-// kindResource is the o2ims.oran.org resource an O2 kind is stored as, for authorization.
-func kindResource(kind model.Kind) string {
-	switch kind {
-	case model.KindOCloudInfo:
-		return "oclouds"
-	case model.KindResourceType:
-		return "resourcetypes"
-	case model.KindResourcePool:
-		return "resourcepools"
-	case model.KindResource:
-		return "resources"
-	case model.KindDeploymentManager:
-		return "deploymentmanagers"
-	case model.KindSubscription:
-		return "inventorysubscriptions"
-	case model.KindLocationInfo:
-		return "locations"
-	case model.KindOCloudSiteInfo:
-		return "ocloudsites"
-	}
-	return ""
-}
-
 func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 	specs := map[model.Kind]map[int]*kindSpec{}
 	for _, kind := range model.Kinds() {
@@ -58,7 +35,7 @@ func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 			s := &kindSpec{
 				kind: kind, version: v,
 				source:   source.Kind(kind.KubernetesKind()),
-				resource: kindResource(kind),
+				resource: kind.KubernetesResource(),
 				schema:   schemaOf(model.Attributes(kind, v)),
 				defaults: defaultAttributes(kind, v),
 				pushdown: map[string]model.FieldSelector{},

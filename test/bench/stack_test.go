@@ -19,8 +19,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
@@ -68,7 +66,10 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 			tb.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
 		}
 	}
-	kubeconfig := serviceAccountKubeconfig(ctx, tb, s.cp)
+	kubeconfig, err := s.cp.ServiceAccountKubeconfig(ctx, "o2ims-system", "netweave")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	if s.port, err = framework.FreePort(); err != nil {
 		tb.Fatal(err)
 	}
@@ -101,34 +102,6 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 		tb.Fatal(err)
 	}
 	return s
-}
-
-// serviceAccountKubeconfig writes a kubeconfig for the netweave ServiceAccount.
-func serviceAccountKubeconfig(ctx context.Context, tb testing.TB, cp *framework.ControlPlane) string {
-	tb.Helper()
-	admin := cp.Kubeconfig(framework.Admin)
-	token, stderr, err := framework.Kubectl(ctx, admin, "create", "token", "netweave", "-n", "o2ims-system", "--duration=6h")
-	if err != nil {
-		tb.Fatalf("create token: %v: %s", err, stderr)
-	}
-	cfg, err := clientcmd.LoadFromFile(admin)
-	if err != nil {
-		tb.Fatalf("load admin kubeconfig: %v", err)
-	}
-	var cluster *clientcmdapi.Cluster
-	for _, c := range cfg.Clusters {
-		cluster = c
-	}
-	out := clientcmdapi.NewConfig()
-	out.Clusters["local"] = cluster
-	out.AuthInfos["netweave"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
-	out.Contexts["netweave"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "netweave"}
-	out.CurrentContext = "netweave"
-	path := filepath.Join(cp.Dir, "netweave.kubeconfig")
-	if err := clientcmd.WriteToFile(*out, path); err != nil {
-		tb.Fatalf("write netweave kubeconfig: %v", err)
-	}
-	return path
 }
 
 // tlsConfig verifies netweave's serving certificate as an SMO would.

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/netweave-io/netweave/test/e2e/framework"
 	"github.com/netweave-io/netweave/test/redisserver"
@@ -53,7 +51,10 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 			t.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
 		}
 	}
-	kubeconfig := s.serviceAccountKubeconfig(t, ctx)
+	kubeconfig, err := s.cp.ServiceAccountKubeconfig(ctx, "o2ims-system", "netweave")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	s.port, err = framework.FreePort()
 	if err != nil {
@@ -93,35 +94,6 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 
 // o2APIRoot is the apiRoot SMOs use: netweave's O2 listener.
 func (s *stack) o2APIRoot() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
-
-// serviceAccountKubeconfig writes a kubeconfig for the netweave ServiceAccount, so the server
-// runs with exactly the permissions artifacts/deploy grants it, not as an admin.
-func (s *stack) serviceAccountKubeconfig(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	admin := s.cp.Kubeconfig(framework.Admin)
-	token, stderr, err := framework.Kubectl(ctx, admin, "create", "token", "netweave", "-n", "o2ims-system", "--duration=6h")
-	if err != nil {
-		t.Fatalf("create token: %v: %s", err, stderr)
-	}
-	cfg, err := clientcmd.LoadFromFile(admin)
-	if err != nil {
-		t.Fatalf("load admin kubeconfig: %v", err)
-	}
-	var cluster *clientcmdapi.Cluster
-	for _, c := range cfg.Clusters {
-		cluster = c
-	}
-	out := clientcmdapi.NewConfig()
-	out.Clusters["local"] = cluster
-	out.AuthInfos["netweave"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
-	out.Contexts["netweave"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "netweave"}
-	out.CurrentContext = "netweave"
-	path := filepath.Join(s.cp.Dir, "netweave.kubeconfig")
-	if err := clientcmd.WriteToFile(*out, path); err != nil {
-		t.Fatalf("write netweave kubeconfig: %v", err)
-	}
-	return path
-}
 
 // kubectl runs kubectl as user and fails the test on error.
 func (s *stack) kubectl(t *testing.T, user string, args ...string) string {

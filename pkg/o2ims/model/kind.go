@@ -41,6 +41,30 @@ func (k Kind) KubernetesKind() string {
 	}
 }
 
+// KubernetesResource is the o2ims.oran.org resource the O2 kind is stored as: what RBAC rules
+// name, so what every authorization check of the kind asks about.
+func (k Kind) KubernetesResource() string {
+	switch k {
+	case KindOCloudInfo:
+		return "oclouds"
+	case KindResourceType:
+		return "resourcetypes"
+	case KindResourcePool:
+		return "resourcepools"
+	case KindResource:
+		return "resources"
+	case KindDeploymentManager:
+		return "deploymentmanagers"
+	case KindSubscription:
+		return "inventorysubscriptions"
+	case KindLocationInfo:
+		return "locations"
+	case KindOCloudSiteInfo:
+		return "ocloudsites"
+	}
+	return ""
+}
+
 // Supports reports whether the kind exists in the inventory major version: locations and
 // O-Cloud sites only exist from spec 11 (version 2) on.
 func Supports(kind Kind, version int) bool {
