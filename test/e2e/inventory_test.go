@@ -334,7 +334,7 @@ func (s *stack) startReplica(t *testing.T, identity string) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kubeconfig := filepath.Join(s.cp.Dir, "netweave.kubeconfig")
+	kubeconfig := s.kubeconfig
 	framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave-" + identity,
 		Argv: append([]string{bin,
@@ -551,7 +551,11 @@ func (c invClients) waitLeader(t *testing.T, identity string) {
 			return err
 		}
 		if h := l.Spec.HolderIdentity; h == nil || *h != identity {
-			return fmt.Errorf("holder %v", h)
+			holder := "<none>"
+			if h != nil {
+				holder = *h
+			}
+			return fmt.Errorf("holder %s", holder)
 		}
 		return nil
 	})

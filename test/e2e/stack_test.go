@@ -25,6 +25,8 @@ type stack struct {
 	port     int
 	o2Port   int
 	root     string
+	// kubeconfig is the netweave ServiceAccount's, for starting further replicas.
+	kubeconfig string
 }
 
 // startStack brings the stack up; extraArgs are added to netweave's command line (features
@@ -55,6 +57,7 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.kubeconfig = kubeconfig
 
 	s.port, err = framework.FreePort()
 	if err != nil {
