@@ -25,10 +25,11 @@ type docs struct {
 	byVer   map[int][2]map[string]any
 	failed  map[int]error
 	refByVr map[int]string
+	tails   map[int][]byte
 }
 
 func newDocs(ev *Event, rel Related) *docs {
-	return &docs{ev: ev, rel: rel, byVer: map[int][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}}
+	return &docs{ev: ev, rel: rel, byVer: map[int][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}, tails: map[int][]byte{}}
 }
 
 // get returns prior and post in version; an error means the kind does not exist there.
@@ -84,17 +85,45 @@ func buildBody(sub *Subscription, d *docs) ([]byte, string, bool, error) {
 	if !sub.Matches(d.ev.Kind, prior, post) {
 		return nil, "", false, nil
 	}
-	n := Notification{
-		NotificationID:         NotificationID(sub.UID, d.ev),
-		ConsumerSubscriptionID: sub.ConsumerID,
-		NotificationEventType:  d.ev.Type,
-		ObjectRef:              d.objectRef(sub.Version),
-		PriorObjectState:       prior,
-		PostObjectState:        post,
-	}
-	body, err := json.Marshal(&n)
+	tail, err := d.tail(sub.Version, prior, post)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("encode notification: %w", err)
+		return nil, "", false, err
 	}
-	return body, n.NotificationID, true, nil
+	// The encoding of Notification, the shared part encoded once per version.
+	id := NotificationID(sub.UID, d.ev)
+	qid, _ := json.Marshal(id)
+	body := make([]byte, 0, len(tail)+len(qid)+len(sub.ConsumerID)+64)
+	body = append(body, `{"notificationId":`...)
+	body = append(body, qid...)
+	if sub.ConsumerID != "" {
+		qc, _ := json.Marshal(sub.ConsumerID)
+		body = append(body, `,"consumerSubscriptionId":`...)
+		body = append(body, qc...)
+	}
+	body = append(body, ',')
+	body = append(body, tail[1:]...)
+	return body, id, true, nil
+}
+
+// tail returns the encoding of what every subscription of version shares: Notification without
+// its first two fields, as a JSON object.
+func (d *docs) tail(version int, prior, post map[string]any) ([]byte, error) {
+	if t, ok := d.tails[version]; ok {
+		return t, nil
+	}
+	t, err := json.Marshal(&Notification{
+		NotificationEventType: d.ev.Type,
+		ObjectRef:             d.objectRef(version),
+		PriorObjectState:      prior,
+		PostObjectState:       post,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode notification: %w", err)
+	}
+	// Without an id and consumer id (omitted when empty, and the id is set below), the
+	// encoding starts with {"notificationId":"", which is cut off.
+	const empty = `{"notificationId":"",`
+	t = append([]byte{'{'}, t[len(empty):]...)
+	d.tails[version] = t
+	return t, nil
 }

@@ -154,3 +154,25 @@ func TestKindsOutsideTheVersionAreNotSent(t *testing.T) {
 		t.Error("an O-Cloud site was not sent to a v2 subscription")
 	}
 }
+
+func TestBodyEncodingSameAsMarshal(t *testing.T) {
+	for _, ev := range []*Event{event(Modify, pool("a<b>&"), pool("b\u2028")), event(Create, nil, pool("x")), event(Delete, pool("x"), nil)} {
+		for _, v := range []int{1, 2} {
+			sub := compile(t, "", v)
+			for _, cid := range []string{consumerID, ""} {
+				sub.ConsumerID = cid
+				d := newDocs(ev, nil)
+				body, id, ok, err := buildBody(sub, d)
+				if err != nil || !ok {
+					t.Fatal(err, ok)
+				}
+				prior, post, _ := d.get(v)
+				want, _ := json.Marshal(&Notification{NotificationID: id, ConsumerSubscriptionID: cid, NotificationEventType: ev.Type,
+					ObjectRef: d.objectRef(v), PriorObjectState: prior, PostObjectState: post})
+				if string(body) != string(want) {
+					t.Fatalf("got %s\nwant %s", body, want)
+				}
+			}
+		}
+	}
+}
