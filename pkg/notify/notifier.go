@@ -53,6 +53,9 @@ type Notifier struct {
 	delivery *deliveryConfig
 	vis      *visibility
 
+	// commitMu orders commits and their handoffs to the workers.
+	commitMu sync.Mutex
+
 	mu       sync.RWMutex
 	subs     *subscriptions
 	watchers map[model.Kind]*watcher
@@ -91,6 +94,7 @@ func New(cfg Config) (*Notifier, error) {
 		store: store,
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
+			acks:   newAcker(store, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}),
 			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second,
 		},
 		vis: newVisibility(cfg.Authorizer),
@@ -146,10 +150,14 @@ func (n *Notifier) lead(ctx context.Context) {
 	n.mu.Unlock()
 
 	var wg sync.WaitGroup
-	wg.Add(1 + len(watchers))
+	wg.Add(2 + len(watchers))
 	go func() {
 		defer wg.Done()
 		subs.run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		n.delivery.acks.run(ctx)
 	}()
 	for _, w := range watchers {
 		go func() {
@@ -186,10 +194,20 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 		woken = append(woken, w)
 	}
 	change := Change{Kind: string(ev.Kind), Key: ev.Namespace + "/" + ev.Name, State: state, Forget: state == nil, Cursor: cursor, Items: items}
+	// Commits and handoffs happen in one order, so that a worker receives its entries in the
+	// order of their stream ids.
+	n.commitMu.Lock()
+	defer n.commitMu.Unlock()
+	var ids []string
 	for failures := 1; ; failures++ {
-		err := n.store.Commit(ctx, change)
+		var err error
+		ids, err = n.store.Commit(ctx, change)
 		if err == nil {
 			break
+		}
+		// The commit may have landed all the same: those workers read their queue again.
+		for _, w := range woken {
+			w.resync()
 		}
 		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", ev.Kind, "object", change.Key, "err", err)
 		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
@@ -202,9 +220,10 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 	}
 	n.delivery.metrics.events.WithLabelValues(string(ev.Kind), ev.Type.String()).Inc()
 	klog.V(4).InfoS("Change queued", "kind", ev.Kind, "type", ev.Type, "object", change.Key, "resourceVersion", ev.ResourceVersion, "notifications", len(items))
-	for _, w := range woken {
-		w.poke()
-		w.cfg.changed(w.sub.Load().Key())
+	for i, w := range woken {
+		it := items[i]
+		w.handoff(Entry{StreamID: ids[i], NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed})
+		w.cfg.changed(w.sub.Load().Key(), false)
 	}
 	return nil
 }

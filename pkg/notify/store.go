@@ -60,13 +60,15 @@ type Change struct {
 	Items  []Item
 }
 
-// Commit applies a change atomically: queued notifications, state and cursor together.
-func (s *Store) Commit(ctx context.Context, c Change) error {
+// Commit applies a change atomically: queued notifications, state and cursor together. It
+// returns the stream id of each item's queue entry, in the order of c.Items.
+func (s *Store) Commit(ctx context.Context, c Change) ([]string, error) {
+	adds := make([]*goredis.StringCmd, 0, len(c.Items))
 	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		for _, it := range c.Items {
-			p.XAdd(ctx, &goredis.XAddArgs{Stream: s.queueKey(it.SubscriptionUID), Values: []any{
+			adds = append(adds, p.XAdd(ctx, &goredis.XAddArgs{Stream: s.queueKey(it.SubscriptionUID), Values: []any{
 				"n", it.NotificationID, "b", it.Body, "o", strconv.FormatInt(it.Observed.UnixNano(), 10),
-			}})
+			}}))
 		}
 		switch {
 		case c.Forget:
@@ -80,9 +82,13 @@ func (s *Store) Commit(ctx context.Context, c Change) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("commit %s %s: %w", c.Kind, c.Key, err)
+		return nil, fmt.Errorf("commit %s %s: %w", c.Kind, c.Key, err)
 	}
-	return nil
+	ids := make([]string, len(adds))
+	for i, a := range adds {
+		ids[i] = a.Val()
+	}
+	return ids, nil
 }
 
 // SetCursor records the kind's last processed resourceVersion.
@@ -109,9 +115,14 @@ func (s *Store) Load(ctx context.Context, kind string) (map[string]string, strin
 	return states, cursor, nil
 }
 
-// Head returns up to n of the oldest queued notifications of a subscription.
-func (s *Store) Head(ctx context.Context, subUID string, n int64) ([]Entry, error) {
-	msgs, err := s.c.XRangeN(ctx, s.queueKey(subUID), "-", "+", n).Result()
+// Head returns up to n of the oldest queued notifications of a subscription that come after
+// the stream id after ("" for the very oldest).
+func (s *Store) Head(ctx context.Context, subUID, after string, n int64) ([]Entry, error) {
+	start := "-"
+	if after != "" {
+		start = "(" + after
+	}
+	msgs, err := s.c.XRangeN(ctx, s.queueKey(subUID), start, "+", n).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read queue of %s: %w", subUID, err)
 	}
@@ -131,10 +142,17 @@ func (s *Store) Head(ctx context.Context, subUID string, n int64) ([]Entry, erro
 	return out, nil
 }
 
-// Ack removes a delivered (or expired) notification from the queue.
-func (s *Store) Ack(ctx context.Context, subUID, streamID string) error {
-	if err := s.c.XDel(ctx, s.queueKey(subUID), streamID).Err(); err != nil {
-		return fmt.Errorf("remove %s from the queue of %s: %w", streamID, subUID, err)
+// Ack removes delivered (or expired) notifications from their queues, in one pipeline: ids by
+// subscription uid.
+func (s *Store) Ack(ctx context.Context, ids map[string][]string) error {
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for uid, sids := range ids {
+			p.XDel(ctx, s.queueKey(uid), sids...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove delivered notifications from %d queues: %w", len(ids), err)
 	}
 	return nil
 }

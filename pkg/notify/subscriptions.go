@@ -50,7 +50,7 @@ func newSubscriptions(client versioned.Interface, lister listers.InventorySubscr
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_status"}),
 		workers: map[string]*worker{},
 	}
-	delivery.changed = func(key string) { s.statuses.AddAfter(key, s.statusInterval) }
+	delivery.changed = func(key string, _ bool) { s.statuses.AddAfter(key, s.statusInterval) }
 	return s
 }
 

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,8 +26,11 @@ type deliveryConfig struct {
 	batch int64
 	// idlePoll is how often an idle worker looks at its queue without being woken.
 	idlePoll time.Duration
-	// changed tells the status writer that a subscription's delivery state moved.
-	changed func(key string)
+	// acks removes delivered notifications from the queues.
+	acks *acker
+	// changed tells the status writer that a subscription's delivery state moved; urgent for
+	// failures, which are published sooner than progress.
+	changed func(key string, urgent bool)
 }
 
 // stats is a subscription's delivery state, published to its status.
@@ -41,13 +46,16 @@ func (s *stats) snapshot() v1alpha1.InventorySubscriptionStatus {
 	return *s.st.DeepCopy()
 }
 
-func (s *stats) success(now time.Time) {
+// success records a delivery and reports whether it ended a run of failures.
+func (s *stats) success(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	recovered := s.st.ConsecutiveFailures > 0
 	t := metav1.NewTime(now)
 	s.st.LastSuccessTime = &t
 	s.st.ConsecutiveFailures = 0
 	s.st.Delivered++
+	return recovered
 }
 
 func (s *stats) failure(now time.Time, err error) int32 {
@@ -88,7 +96,18 @@ func (s *stats) retire() int64 {
 	return s.st.QueueDepth
 }
 
+// maxPending bounds the notifications a worker holds in memory; past it the worker reads its
+// queue from Redis again.
+const maxPending = 1024
+
 // worker delivers one subscription's queue, in order, one notification at a time.
+//
+// Redis is the source of truth; memory only spares reads. A commit hands the entries it queued
+// to their workers (handoff) after it landed, in commit order. A worker that read its queue
+// from Redis while marked synced knows that every entry queued after that read is handed to
+// it, so it delivers from the handoff until something breaks the chain (a commit that may or
+// may not have landed, an overflow), then reads Redis again. Entries are delivered strictly
+// after the last delivered stream id, so an entry both read and handed over is sent once.
 type worker struct {
 	cfg   *deliveryConfig
 	sub   atomic.Pointer[Subscription]
@@ -96,6 +115,11 @@ type worker struct {
 	wake  chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
+
+	mu sync.Mutex
+	// pending holds the entries handed over since synced was last set, oldest first.
+	pending []Entry
+	synced  bool
 }
 
 func newWorker(cfg *deliveryConfig, sub *Subscription, initial v1alpha1.InventorySubscriptionStatus) *worker {
@@ -110,6 +134,46 @@ func (w *worker) poke() {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// handoff gives the worker an entry that has just been committed to its queue.
+func (w *worker) handoff(e Entry) {
+	w.mu.Lock()
+	if len(w.pending) >= maxPending {
+		w.pending, w.synced = nil, false
+	} else {
+		w.pending = append(w.pending, e)
+	}
+	w.mu.Unlock()
+	w.poke()
+}
+
+// resync makes the worker read its queue from Redis before it trusts the handoff again.
+func (w *worker) resync() {
+	w.mu.Lock()
+	w.pending, w.synced = nil, false
+	w.mu.Unlock()
+	w.poke()
+}
+
+// next returns the next handed-over entry after last; read is true when the worker must read
+// Redis instead.
+func (w *worker) next(last string) (e Entry, ok, read bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.synced {
+		return Entry{}, false, true
+	}
+	for len(w.pending) > 0 {
+		e = w.pending[0]
+		w.pending[0] = Entry{}
+		w.pending = w.pending[1:]
+		if streamAfter(e.StreamID, last) {
+			return e, true, false
+		}
+	}
+	w.pending = nil
+	return Entry{}, false, false
 }
 
 func (w *worker) start(ctx context.Context) {
@@ -128,30 +192,55 @@ func (w *worker) halt() {
 
 func (w *worker) run(ctx context.Context) {
 	failures := 0
+	last := "" // stream id of the last entry delivered or expired
+	read := true
 	for ctx.Err() == nil {
 		sub := w.sub.Load()
-		entries, err := w.cfg.store.Head(ctx, sub.UID, w.cfg.batch)
-		if err != nil {
-			failures++
-			klog.V(2).InfoS("Notification queue unreadable", "subscription", sub.Key(), "err", err)
-			w.wait(ctx, w.cfg.backoff.Delay(failures, nil), false)
-			continue
-		}
-		failures = 0
-		if len(entries) == 0 {
-			w.wait(ctx, w.cfg.idlePoll, true)
-			continue
-		}
-		for _, e := range entries {
-			if !w.deliver(ctx, e) {
-				break
+		if read {
+			// From here on every commit hands its entries over, unless resync says otherwise.
+			w.mu.Lock()
+			w.synced = true
+			w.mu.Unlock()
+			entries, err := w.cfg.store.Head(ctx, sub.UID, last, w.cfg.batch)
+			if err != nil {
+				failures++
+				klog.V(2).InfoS("Notification queue unreadable", "subscription", sub.Key(), "err", err)
+				w.wait(ctx, w.cfg.backoff.Delay(failures, nil), false)
+				continue
 			}
+			failures = 0
+			for _, e := range entries {
+				if !w.deliver(ctx, e) {
+					return
+				}
+				last = e.StreamID
+			}
+			// A full batch may have more behind it.
+			read = int64(len(entries)) == w.cfg.batch
+			continue
 		}
-		if int64(len(entries)) < w.cfg.batch {
-			// The queue held no more than these: anything queued since has poked the worker
-			// (a commit pokes after it lands), so wait for that instead of reading an empty
-			// queue again.
-			w.wait(ctx, w.cfg.idlePoll, true)
+		e, ok, reread := w.next(last)
+		switch {
+		case reread:
+			read = true
+		case ok:
+			if !w.deliver(ctx, e) {
+				return
+			}
+			last = e.StreamID
+		default:
+			// Nothing handed over: wait for a commit; a quiet period ends with a read of the
+			// queue anyway.
+			t := time.NewTimer(w.cfg.idlePoll)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-w.wake:
+				t.Stop()
+			case <-t.C:
+				read = true
+			}
 		}
 	}
 }
@@ -163,7 +252,8 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		if w.cfg.maxAge > 0 && !e.Observed.IsZero() && time.Since(e.Observed) > w.cfg.maxAge {
 			klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed))
 			w.cfg.metrics.expired.Inc()
-			return w.ack(ctx, sub, e)
+			w.cfg.acks.add(sub.UID, e.StreamID)
+			return true
 		}
 		err := w.cfg.sender.Send(ctx, sub, e)
 		if ctx.Err() != nil {
@@ -174,29 +264,15 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 			if !e.Observed.IsZero() {
 				w.cfg.metrics.latency.Observe(time.Since(e.Observed).Seconds())
 			}
-			w.stats.success(time.Now())
-			w.cfg.changed(sub.Key())
-			return w.ack(ctx, sub, e)
+			w.cfg.changed(sub.Key(), w.stats.success(time.Now()))
+			w.cfg.acks.add(sub.UID, e.StreamID)
+			return true
 		}
 		w.cfg.metrics.attempts.WithLabelValues("failure").Inc()
 		n := w.stats.failure(time.Now(), err)
-		w.cfg.changed(sub.Key())
+		w.cfg.changed(sub.Key(), true)
 		klog.V(2).InfoS("Notification POST failed", "subscription", sub.Key(), "notificationId", e.NotificationID, "consecutiveFailures", n, "err", err)
 		if !w.wait(ctx, w.cfg.backoff.Delay(int(n), nil), false) {
-			return false
-		}
-	}
-}
-
-// ack removes e from the queue, retrying while Redis is unavailable.
-func (w *worker) ack(ctx context.Context, sub *Subscription, e Entry) bool {
-	for failures := 1; ; failures++ {
-		err := w.cfg.store.Ack(ctx, sub.UID, e.StreamID)
-		if err == nil {
-			return true
-		}
-		klog.V(2).InfoS("Could not remove a delivered notification", "subscription", sub.Key(), "err", err)
-		if !w.wait(ctx, w.cfg.backoff.Delay(failures, nil), false) {
 			return false
 		}
 	}
@@ -218,4 +294,77 @@ func (w *worker) wait(ctx context.Context, d time.Duration, wakeable bool) bool 
 	case <-wake:
 	}
 	return true
+}
+
+// streamAfter reports whether stream id a comes after b ("" comes before everything).
+func streamAfter(a, b string) bool {
+	if b == "" {
+		return true
+	}
+	am, as := splitStreamID(a)
+	bm, bs := splitStreamID(b)
+	return am > bm || (am == bm && as > bs)
+}
+
+func splitStreamID(id string) (ms, seq uint64) {
+	m, s, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(s, 10, 64)
+	return ms, seq
+}
+
+// acker removes delivered notifications from their queues in the background, many per Redis
+// pipeline. A delivery is acknowledged after its POST succeeded; an acknowledgement lost in a
+// crash means the notification is delivered again (at least once), never that one is skipped:
+// a worker reads its queue only after the last id it delivered.
+type acker struct {
+	store   *Store
+	backoff Backoff
+
+	mu      sync.Mutex
+	pending map[string][]string
+	kick    chan struct{}
+}
+
+func newAcker(store *Store, backoff Backoff) *acker {
+	return &acker{store: store, backoff: backoff, pending: map[string][]string{}, kick: make(chan struct{}, 1)}
+}
+
+func (a *acker) add(subUID, streamID string) {
+	a.mu.Lock()
+	a.pending[subUID] = append(a.pending[subUID], streamID)
+	a.mu.Unlock()
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run writes acknowledgements until ctx ends.
+func (a *acker) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.kick:
+		}
+		a.mu.Lock()
+		batch := a.pending
+		a.pending = map[string][]string{}
+		a.mu.Unlock()
+		for failures := 1; ; failures++ {
+			err := a.store.Ack(ctx, batch)
+			if err == nil {
+				break
+			}
+			klog.V(2).InfoS("Could not remove delivered notifications", "err", err)
+			t := time.NewTimer(a.backoff.Delay(failures, nil))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
 }
