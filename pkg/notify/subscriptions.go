@@ -21,6 +21,11 @@ import (
 	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 )
 
+// progressInterval is how many status intervals a subscription's progress (deliveries, queue
+// depth) waits before it is written; failures are written after one interval. With 1,000 busy
+// subscriptions, writing progress every interval costs a quarter of the server's CPU.
+const progressInterval = 10
+
 // subscriptions keeps one delivery worker per InventorySubscription, in step with the
 // informer, and writes each subscription's delivery status.
 type subscriptions struct {
@@ -50,7 +55,13 @@ func newSubscriptions(client versioned.Interface, lister listers.InventorySubscr
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_status"}),
 		workers: map[string]*worker{},
 	}
-	delivery.changed = func(key string, _ bool) { s.statuses.AddAfter(key, s.statusInterval) }
+	delivery.changed = func(key string, urgent bool) {
+		if urgent {
+			s.statuses.AddAfter(key, s.statusInterval)
+		} else {
+			s.statuses.AddAfter(key, progressInterval*s.statusInterval)
+		}
+	}
 	return s
 }
 
