@@ -40,12 +40,14 @@ type Sender struct {
 func NewSender(c SenderConfig) *Sender {
 	dialer := &net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second, Control: c.Policy.Control}
 	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       c.TLS,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1000,
-		MaxIdleConnsPerHost:   64,
+		Proxy:             nil,
+		DialContext:       dialer.DialContext,
+		TLSClientConfig:   c.TLS,
+		ForceAttemptHTTP2: true,
+		// Over HTTP/1.1 every subscription delivering at once holds a connection; with up to
+		// thousands of subscriptions behind one receiver, keep them instead of redialing.
+		MaxIdleConns:          4096,
+		MaxIdleConnsPerHost:   1024,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   c.Timeout,
 		ResponseHeaderTimeout: c.Timeout,
