@@ -20,6 +20,17 @@
 // which is derived from the subscription, the object and the object's resourceVersion and so is
 // the same on every delivery and every re-emission.
 //
+// Redis is the source of truth; memory only spares Redis reads. Once a commit has landed, its
+// entries (with their stream ids) are handed to their workers in commit order, so a worker that
+// has read its queue delivers what is committed after that from memory. A commit that failed
+// (it may have landed anyway), a worker holding too many entries, or ten seconds without news
+// make the worker read its queue again, after the last stream id it delivered. Delivered
+// entries are removed by one background acknowledger, many per Redis pipeline; a removal lost
+// in a crash means a redelivery, never a gap.
+//
+// A subscription's status is written one --notifier-status-interval after a failure or a
+// recovery, and its progress (deliveries, queue depth) at most every ten intervals.
+//
 // # Which subscriptions see a change
 //
 // Filter: the subscription's filter (SOL013 grammar, as for queries) is evaluated against the
