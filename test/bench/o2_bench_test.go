@@ -6,6 +6,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -192,17 +193,15 @@ func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) strin
 	base := "https://" + addr
 	client := load.NewClient(s.tlsConfig(b), 1, false, 5*time.Second)
 	defer client.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, status, err := client.Get(context.Background(), base+paths[0], "")
-		if err == nil && status == 200 {
-			return base
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("ceiling server not ready: %d %v", status, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var status int
+	var getErr error
+	if pollErr := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, status, getErr = client.Get(ctx, base+paths[0], "")
+		return getErr == nil && status == 200, nil
+	}); pollErr != nil {
+		b.Fatalf("ceiling server not ready: %d %v", status, getErr)
 	}
+	return base
 }
 
 // holdStack writes token, CA and path files for o2load and keeps the stack up for hold.
@@ -228,5 +227,6 @@ func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingB
 	}
 	b.Logf("holding the stack for %s; ceiling at %s; netweave main port %d (pprof: curl --cacert %s -H \"Authorization: Bearer $(cat %s)\" https://localhost:%d/debug/pprof/profile?seconds=10)\n%s",
 		d, ceilingBase, s.port, ca, tok, s.port, strings.Join(lines, "\n"))
-	time.Sleep(d)
+	// Hold mode keeps the stack up for a human for d; nothing waits on a condition here.
+	<-time.After(d)
 }

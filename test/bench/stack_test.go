@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -248,20 +249,19 @@ func waitForO2(tb testing.TB, s *stack, token, path string, want int, timeout ti
 	tb.Helper()
 	client := load.NewClient(s.tlsConfig(tb), 1, false, 30*time.Second)
 	defer client.Close()
-	deadline := time.Now().Add(timeout)
 	last := ""
-	for time.Now().Before(deadline) {
-		body, status, err := client.Get(context.Background(), s.o2Base()+path, token)
-		if err == nil && status == http.StatusOK {
-			n := strings.Count(string(body), `"resourceId"`)
-			if n == want {
-				return
-			}
-			last = fmt.Sprintf("%d items", n)
-		} else {
+	err := wait.PollUntilContextTimeout(context.Background(), 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		body, status, err := client.Get(ctx, s.o2Base()+path, token)
+		if err != nil || status != http.StatusOK {
 			last = fmt.Sprintf("status %d err %v", status, err)
+			return false, nil
 		}
-		time.Sleep(500 * time.Millisecond)
+		n := strings.Count(string(body), `"resourceId"`)
+		last = fmt.Sprintf("%d items", n)
+		return n == want, nil
+	})
+	if err == nil {
+		return
 	}
 	tb.Fatalf("O2 list %s: want %d items after %s, last: %s", path, want, timeout, last)
 }
