@@ -31,6 +31,33 @@
 // A subscription's status is written one --notifier-status-interval after a failure or a
 // recovery, and its progress (deliveries, queue depth) at most every ten intervals.
 //
+// # Subscriptions the notifier learns of late
+//
+// The notifier learns of a subscription through its own watch, which may lag the kind watchers:
+// a change made right after an SMO's POST may be processed before the subscription joined the
+// notifier's set. So the notifier keeps a history of the changes it processed recently (the
+// last 10,000 and none older than ten minutes, whichever is fewer) and, when a subscription
+// joins, queues for it every change of the history whose resourceVersion is above the
+// subscription's (the one the notifier first sees it with: its creation, unless it was changed
+// before the notifier saw it). netweave's resourceVersions are one revision counter over all
+// kinds, so they order changes of different kinds too. The replay applies the filter and
+// tenancy rules below, goes through the same path as live changes (Redis first, then the
+// worker), in resourceVersion order, and ahead of any live change for the subscription. Joining
+// the set, reading the history and committing a change (then recording it in the history) are
+// serialized, so each change reaches a subscription once, either replayed or live; a change
+// whose fan-out started before the subscription joined is fanned out to it at commit. Changes
+// processed before a subscription's creation are not replayed to it.
+//
+// When the history does not reach back to a subscription's resourceVersion (the notifier saw
+// the subscription long after its creation, or it was created before this notifier took over
+// or before a kind's baseline), the notifier logs it and counts
+// netweave_notifier_replay_uncovered_total, and replays what it has. On start the notifier
+// loads every subscription before any kind watcher resumes, so changes made while no notifier
+// ran go to the subscriptions that existed when it starts. What remains uncovered is a
+// subscription created moments before a notifier crash whose changes that notifier processed
+// without knowing it: the history is memory only. Deletions found by a re-list after 410 Gone
+// are placed at the object's last resourceVersion.
+//
 // # Which subscriptions see a change
 //
 // Filter: the subscription's filter (SOL013 grammar, as for queries) is evaluated against the

@@ -17,6 +17,10 @@ type metrics struct {
 	expired    *compbasemetrics.Counter
 	queueDepth *compbasemetrics.Gauge
 	events     *compbasemetrics.CounterVec
+	// replayed counts notifications queued for a new subscription from the history;
+	// replayUncovered the subscriptions older than the history.
+	replayed        *compbasemetrics.Counter
+	replayUncovered *compbasemetrics.Counter
 }
 
 const metricsSubsystem = "netweave_notifier"
@@ -49,9 +53,19 @@ func newMetrics(reg Registerer) (*metrics, error) {
 			Help:           "Inventory changes processed, by O2 kind and event type.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"kind", "type"}),
+		replayed: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "replayed_total",
+			Help:           "Notifications queued for a new subscription about changes processed before the notifier knew of it.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
+		replayUncovered: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "replay_uncovered_total",
+			Help:           "New subscriptions created before the oldest change the notifier's replay history holds.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
 	}
 	if reg != nil {
-		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events} {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events, m.replayed, m.replayUncovered} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

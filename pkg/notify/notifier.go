@@ -53,8 +53,12 @@ type Notifier struct {
 	delivery *deliveryConfig
 	vis      *visibility
 
-	// commitMu orders commits and their handoffs to the workers.
+	// commitMu orders commits and their handoffs to the workers; it also guards hist and the
+	// arrival of new subscriptions (see admit).
 	commitMu sync.Mutex
+	hist     *history
+	// commit writes a change to Redis (Store.Commit; tests replace it).
+	commit func(context.Context, Change) ([]string, error)
 
 	mu       sync.RWMutex
 	subs     *subscriptions
@@ -90,8 +94,10 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	store := NewStore(cfg.Redis, cfg.KeyPrefix)
 	return &Notifier{
-		cfg:   cfg,
-		store: store,
+		cfg:    cfg,
+		store:  store,
+		commit: store.Commit,
+		hist:   newHistory(historySize, historyAge),
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
 			acks:   newAcker(store, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}),
@@ -114,9 +120,14 @@ func (n *Notifier) Run(ctx context.Context) {
 func (n *Notifier) lead(ctx context.Context) {
 	klog.InfoS("Notifier starting")
 	defer klog.InfoS("Notifier stopped")
+	// What a previous term processed is not in this term's history.
+	n.commitMu.Lock()
+	n.hist = newHistory(historySize, historyAge)
+	n.commitMu.Unlock()
 	factory := informers.NewSharedInformerFactory(n.cfg.Client, 0)
 	inf := factory.O2ims().V1alpha1().InventorySubscriptions()
 	subs := newSubscriptions(n.cfg.Client, inf.Lister(), n.cfg.SubscriptionNamespace, n.delivery, n.vis, n.cfg.StatusInterval)
+	subs.admit = n.admit
 	if _, err := inf.Informer().AddEventHandler(subs.handler()); err != nil {
 		klog.ErrorS(err, "Notifier cannot watch subscriptions")
 		return
@@ -126,7 +137,9 @@ func (n *Notifier) lead(ctx context.Context) {
 	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
 		return
 	}
-	// Every subscription has its worker before the first change is processed.
+	// Every subscription has its worker before the first change is processed: changes made
+	// while the notifier was away go to every subscription that existed by the time it lists
+	// them.
 	for failures := 1; ; failures++ {
 		err := subs.syncAll(ctx)
 		if err == nil {
@@ -169,15 +182,45 @@ func (n *Notifier) lead(ctx context.Context) {
 }
 
 // emit implements emitter: it builds every matching subscription's notification, commits them
-// with the object's state and the cursor, and wakes the workers.
+// with the object's state and the cursor, wakes the workers and records the change in the
+// history.
 func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor string) error {
 	n.mu.RLock()
 	subs := n.subs
 	n.mu.RUnlock()
 	d := newDocs(ev, n)
+	// Bodies are built outside the commit lock; the subscriptions that arrive meanwhile are
+	// served under it.
+	ws, gen := subs.snapshot()
+	items, woken := n.fanOut(ctx, ev, d, ws)
+	change := Change{Kind: string(ev.Kind), Key: ev.Namespace + "/" + ev.Name, State: state, Forget: state == nil, Cursor: cursor}
+	// Commits and handoffs happen in one order, so that a worker receives its entries in the
+	// order of their stream ids.
+	n.commitMu.Lock()
+	defer n.commitMu.Unlock()
+	if late := subs.addedSince(gen); len(late) > 0 {
+		// Admitted after the snapshot, so after their replay: this change is not in the
+		// history they replayed, and is theirs live.
+		li, lw := n.fanOut(ctx, ev, d, late)
+		items, woken = append(items, li...), append(woken, lw...)
+	}
+	change.Items = items
+	ids, err := n.commitLocked(ctx, change, woken)
+	if err != nil {
+		return err
+	}
+	n.delivery.metrics.events.WithLabelValues(string(ev.Kind), ev.Type.String()).Inc()
+	klog.V(4).InfoS("Change queued", "kind", ev.Kind, "type", ev.Type, "object", change.Key, "resourceVersion", ev.ResourceVersion, "notifications", len(items))
+	n.handoff(items, ids, woken)
+	n.hist.record(ev)
+	return nil
+}
+
+// fanOut builds the notification of ev for every worker's subscription that is to see it.
+func (n *Notifier) fanOut(ctx context.Context, ev *Event, d *docs, ws []*worker) ([]Item, []*worker) {
 	var items []Item
 	var woken []*worker
-	for _, w := range subs.snapshot() {
+	for _, w := range ws {
 		sub := w.sub.Load()
 		if !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
 			continue
@@ -193,39 +236,89 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 		items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
 		woken = append(woken, w)
 	}
-	change := Change{Kind: string(ev.Kind), Key: ev.Namespace + "/" + ev.Name, State: state, Forget: state == nil, Cursor: cursor, Items: items}
-	// Commits and handoffs happen in one order, so that a worker receives its entries in the
-	// order of their stream ids.
-	n.commitMu.Lock()
-	defer n.commitMu.Unlock()
-	var ids []string
+	return items, woken
+}
+
+// commitLocked commits change until it lands or ctx ends; commitMu is held.
+func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*worker) ([]string, error) {
 	for failures := 1; ; failures++ {
-		var err error
-		ids, err = n.store.Commit(ctx, change)
+		ids, err := n.commit(ctx, change)
 		if err == nil {
-			break
+			return ids, nil
 		}
 		// The commit may have landed all the same: those workers read their queue again.
 		for _, w := range woken {
 			w.resync()
 		}
-		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", ev.Kind, "object", change.Key, "err", err)
+		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", change.Kind, "object", change.Key, "err", err)
 		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-t.C:
 		}
 	}
-	n.delivery.metrics.events.WithLabelValues(string(ev.Kind), ev.Type.String()).Inc()
-	klog.V(4).InfoS("Change queued", "kind", ev.Kind, "type", ev.Type, "object", change.Key, "resourceVersion", ev.ResourceVersion, "notifications", len(items))
+}
+
+// handoff gives committed entries to their workers; commitMu is held.
+func (n *Notifier) handoff(items []Item, ids []string, woken []*worker) {
 	for i, w := range woken {
 		it := items[i]
 		w.handoff(Entry{StreamID: ids[i], NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed})
 		w.cfg.changed(w.sub.Load().Key(), false)
 	}
-	return nil
+}
+
+// admit adds a new subscription's worker to the set (insert) and queues for it every change
+// already processed after the subscription's creation, rv: a change the notifier processed
+// before it knew of the subscription would otherwise never reach it. Both happen under
+// commitMu, so the replayed changes are exactly those committed before the subscription
+// joined, and they are queued before any live change for it.
+func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func()) {
+	n.commitMu.Lock()
+	defer n.commitMu.Unlock()
+	insert()
+	sub := w.sub.Load()
+	c, ok := parseRV(rv)
+	if !ok {
+		klog.InfoS("Subscription resourceVersion is not a revision; changes made before the notifier saw it are not replayed", "subscription", sub.Key(), "resourceVersion", rv)
+		return
+	}
+	past, covered := n.hist.since(c, time.Now())
+	if !covered {
+		n.delivery.metrics.replayUncovered.Inc()
+		klog.InfoS("Subscription older than the notifier's history: changes processed between its creation and its arrival may not be sent to it",
+			"subscription", sub.Key(), "resourceVersion", rv, "historyFrom", n.hist.floor)
+	}
+	var items []Item
+	var woken []*worker
+	for _, ev := range past {
+		i, ws := n.fanOut(ctx, ev, newDocs(ev, n), []*worker{w})
+		items, woken = append(items, i...), append(woken, ws...)
+	}
+	if len(items) == 0 {
+		return
+	}
+	ids, err := n.commitLocked(ctx, Change{Kind: "replay", Key: sub.Key(), Items: items}, woken)
+	if err != nil {
+		return
+	}
+	n.delivery.metrics.replayed.Add(float64(len(items)))
+	klog.V(2).InfoS("Replayed changes to a new subscription", "subscription", sub.Key(), "resourceVersion", rv, "notifications", len(items))
+	n.handoff(items, ids, woken)
+}
+
+// resumed implements emitter: a watcher starts after rv, so what came before is not in the
+// history.
+func (n *Notifier) resumed(rv string) {
+	c, ok := parseRV(rv)
+	if !ok {
+		return
+	}
+	n.commitMu.Lock()
+	n.hist.raise(c)
+	n.commitMu.Unlock()
 }
 
 // SitesAt implements Related from the watched state.

@@ -39,8 +39,14 @@ type subscriptions struct {
 	syncs    workqueue.TypedRateLimitingInterface[string]
 	statuses workqueue.TypedRateLimitingInterface[string]
 
+	// admit adds a new worker to the set by calling insert, and queues the changes the
+	// subscription missed (Notifier.admit); nil just inserts.
+	admit func(ctx context.Context, w *worker, rv string, insert func())
+
 	mu      sync.RWMutex
 	workers map[string]*worker // by namespace/name
+	// gen counts insertions; each worker records its own.
+	gen uint64
 	// depth is the queue depth over all workers, as their stats last recorded it.
 	depth atomic.Int64
 }
@@ -94,15 +100,41 @@ func statusOnly(oldObj, obj any) bool {
 		equality.Semantic.DeepEqual(o.Spec, n.Spec)
 }
 
-// snapshot returns the current subscriptions with their workers.
-func (s *subscriptions) snapshot() []*worker {
+// snapshot returns the current subscriptions with their workers, and the generation of the
+// set.
+func (s *subscriptions) snapshot() ([]*worker, uint64) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]*worker, 0, len(s.workers))
 	for _, w := range s.workers {
 		out = append(out, w)
 	}
+	return out, s.gen
+}
+
+// addedSince returns the workers inserted after generation gen.
+func (s *subscriptions) addedSince(gen uint64) []*worker {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.gen == gen {
+		return nil
+	}
+	var out []*worker
+	for _, w := range s.workers {
+		if w.gen > gen {
+			out = append(out, w)
+		}
+	}
 	return out
+}
+
+// insert adds a worker to the set.
+func (s *subscriptions) insert(key string, w *worker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	w.gen = s.gen
+	s.workers[key] = w
 }
 
 // syncAll reconciles every subscription the lister has, and drops queues nobody owns.
@@ -151,7 +183,8 @@ func (s *subscriptions) run(ctx context.Context) {
 		}
 	}()
 	wg.Wait()
-	for _, w := range s.snapshot() {
+	ws, _ := s.snapshot()
+	for _, w := range ws {
 		w.halt()
 	}
 }
@@ -209,9 +242,14 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	}
 	w := newWorker(s.delivery, sub, obj.Status)
 	s.depth.Add(obj.Status.QueueDepth)
-	s.mu.Lock()
-	s.workers[key] = w
-	s.mu.Unlock()
+	insert := func() { s.insert(key, w) }
+	if s.admit != nil {
+		// The resourceVersion at which the notifier first sees the subscription: its creation,
+		// unless it was changed before the notifier saw it.
+		s.admit(ctx, w, obj.ResourceVersion, insert)
+	} else {
+		insert()
+	}
 	w.start(ctx)
 	klog.V(2).InfoS("Delivering notifications", "subscription", key, "callback", sub.Callback, "version", sub.Version)
 }

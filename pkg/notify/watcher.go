@@ -21,6 +21,9 @@ type emitter interface {
 	// emit commits the change with its notifications (and the cursor, when set) and wakes the
 	// workers concerned. It retries until it succeeds or ctx ends.
 	emit(ctx context.Context, ev *Event, state []byte, cursor string) error
+	// resumed tells that the watcher processes the changes after rv only: its cursor, or the
+	// baseline of a first start.
+	resumed(rv string)
 }
 
 // watcher follows one kind: it keeps the last state of every object it processed (in memory
@@ -78,6 +81,7 @@ func (w *watcher) run(ctx context.Context) {
 			if err = w.load(ctx); err == nil {
 				loaded = true
 				relist = w.cursor == ""
+				w.out.resumed(w.cursor)
 			}
 		case relist:
 			if err = w.relist(ctx); err == nil {
@@ -311,6 +315,7 @@ func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv
 	w.mu.Lock()
 	w.state, w.cursor = state, rv
 	w.mu.Unlock()
+	w.out.resumed(rv)
 	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
 	return nil
 }

@@ -115,6 +115,8 @@ type worker struct {
 	wake  chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
+	// gen is the generation of the subscription set that added the worker.
+	gen uint64
 
 	mu sync.Mutex
 	// pending holds the entries handed over since synced was last set, oldest first.
