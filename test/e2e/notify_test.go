@@ -228,6 +228,9 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 		receivers := make([]*receiver, n)
 		subRV, poolRV := make([]uint64, n), make([]uint64, n)
 		var wg sync.WaitGroup
+		// Launches are paced so subscriptions and pools interleave over ~100 ms.
+		pace := time.NewTicker(5 * time.Millisecond)
+		defer pace.Stop()
 		for i := range n {
 			receivers[i] = newReceiver(t)
 			name := "early-" + strconv.Itoa(i)
@@ -247,8 +250,8 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 			go func() {
 				defer wg.Done()
 				// No wait for the notifier: the change follows the 201 of the subscription
-				// or races it.
-				time.Sleep(time.Duration(i%4) * time.Millisecond)
+				// or races it. The jitter varies the interleaving; nothing waits on it.
+				<-time.After(time.Duration(i%4) * time.Millisecond)
 				pool, err := client.O2imsV1alpha1().ResourcePools("notify-early").Create(context.Background(), &v1alpha1.ResourcePool{
 					ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "notify-early"}, Spec: v1alpha1.ResourcePoolSpec{Name: name}}, metav1.CreateOptions{})
 				if err != nil {
@@ -257,7 +260,7 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 				}
 				poolRV[i], _ = strconv.ParseUint(pool.ResourceVersion, 10, 64)
 			}()
-			time.Sleep(5 * time.Millisecond)
+			<-pace.C
 		}
 		wg.Wait()
 		if t.Failed() {
