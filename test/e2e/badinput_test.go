@@ -126,6 +126,22 @@ spec: {name: copy, resourcePoolId: `+ranWorkersPool+`}
 		if _, err := client.O2imsV1alpha1().ResourcePools("o2ims-dup").Create(ctx, dup, metav1.CreateOptions{}); !isStatus(err, http.StatusConflict) {
 			t.Errorf("client-go create with a held id: want 409, got %v", err)
 		}
+		// A server-side dry run promises only what a real create would do.
+		_, stderr, err = s.kubectlStdin(t, admin, `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: ran-workers-dry, namespace: o2ims-dup}
+spec: {name: dry, resourcePoolId: `+strings.ToUpper(ranWorkersPool)+`}
+`, "apply", "--dry-run=server", "-f", "-")
+		if err == nil || !strings.Contains(stderr, "(Conflict)") {
+			t.Errorf("dry-run create with a held id: want a conflict, got err=%v\n%s", err, stderr)
+		}
+		if out, _, err := s.kubectlStdin(t, admin, `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: ran-workers-dry, namespace: o2ims-dup}
+spec: {name: dry, resourcePoolId: 0f0e0d0c-0b0a-4908-8706-050403020100}
+`, "apply", "--dry-run=server", "-f", "-"); err != nil {
+			t.Errorf("dry-run create with a free id: %v\n%s", err, out)
+		}
 
 		after, err := pools.Get(ctx, "ran-workers", metav1.GetOptions{})
 		if err != nil {

@@ -104,6 +104,7 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	if err := store.CompleteWithOptions(opts); err != nil {
 		return nil, nil, fmt.Errorf("complete %s storage: %w", k.Resource, err)
 	}
+	store.BeginCreate = k.dryRunIDCheck(store)
 	main := &REST{Store: store, shortNames: k.ShortNames}
 	if k.Status == nil {
 		return main, nil, nil
