@@ -24,151 +24,103 @@ type o2Kinds struct {
 	poolsLister func(namespace, name string) (*v1alpha1.ResourcePool, error)
 }
 
+// typedClient is the part of every generated typed client the controller writes through.
+type typedClient[T object] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Create(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error)
+	Update(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+}
+
+// statusClient is a typed client of a kind with a status subresource.
+type statusClient[T object] interface {
+	typedClient[T]
+	UpdateStatus(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+}
+
+// opsFor builds the operations of a kind from its lister and its typed client (namespace ""
+// for cluster-scoped kinds), so each kind declares only what differs: its id and spec.
+func opsFor[T object, C typedClient[T]](resource string, list func() ([]T, error), client func(namespace string) C,
+	id func(T) string, spec func(T) any) kindOps[T] {
+	return kindOps[T]{
+		resource: resource,
+		list:     list,
+		get: func(ctx context.Context, ns, name string) (T, error) {
+			return client(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		create: func(ctx context.Context, o T, opts metav1.CreateOptions) (T, error) {
+			return client(o.GetNamespace()).Create(ctx, o, opts)
+		},
+		update: func(ctx context.Context, o T, opts metav1.UpdateOptions) (T, error) {
+			return client(o.GetNamespace()).Update(ctx, o, opts)
+		},
+		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+			return client(ns).Delete(ctx, name, opts)
+		},
+		id:   id,
+		spec: spec,
+	}
+}
+
+// withStatus adds the status operations of a kind whose status the controller writes.
+func withStatus[T object, C statusClient[T]](ops kindOps[T], client func(namespace string) C,
+	status func(T) any, setStatus func(dst, src T)) kindOps[T] {
+	ops.status = status
+	ops.setStatus = setStatus
+	ops.updateStatus = func(ctx context.Context, o T, opts metav1.UpdateOptions) (T, error) {
+		return client(o.GetNamespace()).UpdateStatus(ctx, o, opts)
+	}
+	return ops
+}
+
 func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 	c := client.O2imsV1alpha1()
+	everything := labels.Everything()
 	return o2Kinds{
-		resources: kindOps[*v1alpha1.O2Resource]{
-			resource: "resources",
-			list:     func() ([]*v1alpha1.O2Resource, error) { return inf.O2Resources().Lister().List(labels.Everything()) },
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.O2Resource, error) {
-				return c.O2Resources(ns).Get(ctx, name, metav1.GetOptions{})
+		resources: withStatus(opsFor("resources",
+			func() ([]*v1alpha1.O2Resource, error) { return inf.O2Resources().Lister().List(everything) },
+			c.O2Resources,
+			func(o *v1alpha1.O2Resource) string { return o.Spec.ResourceID },
+			func(o *v1alpha1.O2Resource) any { return o.Spec }),
+			c.O2Resources,
+			func(o *v1alpha1.O2Resource) any { return o.Status },
+			func(dst, src *v1alpha1.O2Resource) { dst.Status = src.Status }),
+		pools: withStatus(opsFor("resourcepools",
+			func() ([]*v1alpha1.ResourcePool, error) { return inf.ResourcePools().Lister().List(everything) },
+			c.ResourcePools,
+			func(o *v1alpha1.ResourcePool) string { return o.Spec.ResourcePoolID },
+			func(o *v1alpha1.ResourcePool) any { return o.Spec }),
+			c.ResourcePools,
+			func(o *v1alpha1.ResourcePool) any { return o.Status },
+			func(dst, src *v1alpha1.ResourcePool) { dst.Status = src.Status }),
+		types: opsFor("resourcetypes",
+			func() ([]*v1alpha1.ResourceType, error) { return inf.ResourceTypes().Lister().List(everything) },
+			c.ResourceTypes,
+			func(o *v1alpha1.ResourceType) string { return o.Spec.ResourceTypeID },
+			func(o *v1alpha1.ResourceType) any { return o.Spec }),
+		managers: opsFor("deploymentmanagers",
+			func() ([]*v1alpha1.DeploymentManager, error) {
+				return inf.DeploymentManagers().Lister().List(everything)
 			},
-			create: func(ctx context.Context, o *v1alpha1.O2Resource, opts metav1.CreateOptions) (*v1alpha1.O2Resource, error) {
-				return c.O2Resources(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.O2Resource, opts metav1.UpdateOptions) (*v1alpha1.O2Resource, error) {
-				return c.O2Resources(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.O2Resources(ns).Delete(ctx, name, opts)
-			},
-			id:        func(o *v1alpha1.O2Resource) string { return o.Spec.ResourceID },
-			spec:      func(o *v1alpha1.O2Resource) any { return o.Spec },
-			status:    func(o *v1alpha1.O2Resource) any { return o.Status },
-			setStatus: func(dst, src *v1alpha1.O2Resource) { dst.Status = src.Status },
-			updateStatus: func(ctx context.Context, o *v1alpha1.O2Resource, opts metav1.UpdateOptions) (*v1alpha1.O2Resource, error) {
-				return c.O2Resources(o.Namespace).UpdateStatus(ctx, o, opts)
-			},
-		},
-		pools: kindOps[*v1alpha1.ResourcePool]{
-			resource: "resourcepools",
-			list: func() ([]*v1alpha1.ResourcePool, error) {
-				return inf.ResourcePools().Lister().List(labels.Everything())
-			},
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.ResourcePool, error) {
-				return c.ResourcePools(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.ResourcePool, opts metav1.CreateOptions) (*v1alpha1.ResourcePool, error) {
-				return c.ResourcePools(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.ResourcePool, opts metav1.UpdateOptions) (*v1alpha1.ResourcePool, error) {
-				return c.ResourcePools(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.ResourcePools(ns).Delete(ctx, name, opts)
-			},
-			id:        func(o *v1alpha1.ResourcePool) string { return o.Spec.ResourcePoolID },
-			spec:      func(o *v1alpha1.ResourcePool) any { return o.Spec },
-			status:    func(o *v1alpha1.ResourcePool) any { return o.Status },
-			setStatus: func(dst, src *v1alpha1.ResourcePool) { dst.Status = src.Status },
-			updateStatus: func(ctx context.Context, o *v1alpha1.ResourcePool, opts metav1.UpdateOptions) (*v1alpha1.ResourcePool, error) {
-				return c.ResourcePools(o.Namespace).UpdateStatus(ctx, o, opts)
-			},
-		},
-		types: kindOps[*v1alpha1.ResourceType]{
-			resource: "resourcetypes",
-			list: func() ([]*v1alpha1.ResourceType, error) {
-				return inf.ResourceTypes().Lister().List(labels.Everything())
-			},
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.ResourceType, error) {
-				return c.ResourceTypes(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.ResourceType, opts metav1.CreateOptions) (*v1alpha1.ResourceType, error) {
-				return c.ResourceTypes(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.ResourceType, opts metav1.UpdateOptions) (*v1alpha1.ResourceType, error) {
-				return c.ResourceTypes(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.ResourceTypes(ns).Delete(ctx, name, opts)
-			},
-			id:   func(o *v1alpha1.ResourceType) string { return o.Spec.ResourceTypeID },
-			spec: func(o *v1alpha1.ResourceType) any { return o.Spec },
-		},
-		managers: kindOps[*v1alpha1.DeploymentManager]{
-			resource: "deploymentmanagers",
-			list: func() ([]*v1alpha1.DeploymentManager, error) {
-				return inf.DeploymentManagers().Lister().List(labels.Everything())
-			},
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.DeploymentManager, error) {
-				return c.DeploymentManagers(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.DeploymentManager, opts metav1.CreateOptions) (*v1alpha1.DeploymentManager, error) {
-				return c.DeploymentManagers(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.DeploymentManager, opts metav1.UpdateOptions) (*v1alpha1.DeploymentManager, error) {
-				return c.DeploymentManagers(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.DeploymentManagers(ns).Delete(ctx, name, opts)
-			},
-			id:   func(o *v1alpha1.DeploymentManager) string { return o.Spec.DeploymentManagerID },
-			spec: func(o *v1alpha1.DeploymentManager) any { return o.Spec },
-		},
-		locations: kindOps[*v1alpha1.Location]{
-			resource: "locations",
-			list:     func() ([]*v1alpha1.Location, error) { return inf.Locations().Lister().List(labels.Everything()) },
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.Location, error) {
-				return c.Locations(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.Location, opts metav1.CreateOptions) (*v1alpha1.Location, error) {
-				return c.Locations(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.Location, opts metav1.UpdateOptions) (*v1alpha1.Location, error) {
-				return c.Locations(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.Locations(ns).Delete(ctx, name, opts)
-			},
-			id:   func(o *v1alpha1.Location) string { return o.Spec.GlobalLocationID },
-			spec: func(o *v1alpha1.Location) any { return o.Spec },
-		},
-		sites: kindOps[*v1alpha1.OCloudSite]{
-			resource: "ocloudsites",
-			list:     func() ([]*v1alpha1.OCloudSite, error) { return inf.OCloudSites().Lister().List(labels.Everything()) },
-			get: func(ctx context.Context, ns, name string) (*v1alpha1.OCloudSite, error) {
-				return c.OCloudSites(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.OCloudSite, opts metav1.CreateOptions) (*v1alpha1.OCloudSite, error) {
-				return c.OCloudSites(o.Namespace).Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.OCloudSite, opts metav1.UpdateOptions) (*v1alpha1.OCloudSite, error) {
-				return c.OCloudSites(o.Namespace).Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-				return c.OCloudSites(ns).Delete(ctx, name, opts)
-			},
-			id:   func(o *v1alpha1.OCloudSite) string { return o.Spec.OCloudSiteID },
-			spec: func(o *v1alpha1.OCloudSite) any { return o.Spec },
-		},
-		oclouds: kindOps[*v1alpha1.OCloud]{
-			resource: "oclouds",
-			list:     func() ([]*v1alpha1.OCloud, error) { return inf.OClouds().Lister().List(labels.Everything()) },
-			get: func(ctx context.Context, _, name string) (*v1alpha1.OCloud, error) {
-				return c.OClouds().Get(ctx, name, metav1.GetOptions{})
-			},
-			create: func(ctx context.Context, o *v1alpha1.OCloud, opts metav1.CreateOptions) (*v1alpha1.OCloud, error) {
-				return c.OClouds().Create(ctx, o, opts)
-			},
-			update: func(ctx context.Context, o *v1alpha1.OCloud, opts metav1.UpdateOptions) (*v1alpha1.OCloud, error) {
-				return c.OClouds().Update(ctx, o, opts)
-			},
-			delete: func(ctx context.Context, _, name string, opts metav1.DeleteOptions) error {
-				return c.OClouds().Delete(ctx, name, opts)
-			},
-			id:   func(o *v1alpha1.OCloud) string { return o.Spec.OCloudID },
-			spec: func(o *v1alpha1.OCloud) any { return o.Spec },
-		},
+			c.DeploymentManagers,
+			func(o *v1alpha1.DeploymentManager) string { return o.Spec.DeploymentManagerID },
+			func(o *v1alpha1.DeploymentManager) any { return o.Spec }),
+		locations: opsFor("locations",
+			func() ([]*v1alpha1.Location, error) { return inf.Locations().Lister().List(everything) },
+			c.Locations,
+			func(o *v1alpha1.Location) string { return o.Spec.GlobalLocationID },
+			func(o *v1alpha1.Location) any { return o.Spec }),
+		sites: opsFor("ocloudsites",
+			func() ([]*v1alpha1.OCloudSite, error) { return inf.OCloudSites().Lister().List(everything) },
+			c.OCloudSites,
+			func(o *v1alpha1.OCloudSite) string { return o.Spec.OCloudSiteID },
+			func(o *v1alpha1.OCloudSite) any { return o.Spec }),
+		oclouds: opsFor("oclouds",
+			func() ([]*v1alpha1.OCloud, error) { return inf.OClouds().Lister().List(everything) },
+			// Cluster-scoped: the namespace is always "".
+			func(string) typedClient[*v1alpha1.OCloud] { return c.OClouds() },
+			func(o *v1alpha1.OCloud) string { return o.Spec.OCloudID },
+			func(o *v1alpha1.OCloud) any { return o.Spec }),
 		poolsLister: func(ns, name string) (*v1alpha1.ResourcePool, error) {
 			return inf.ResourcePools().Lister().ResourcePools(ns).Get(name)
 		},
