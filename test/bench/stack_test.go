@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,7 +36,7 @@ type stack struct {
 	o2Port   int
 }
 
-func (s *stack) o2Base() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
+func (s *stack) o2Base() string { return framework.O2APIRoot(s.o2Port) }
 
 // envBinary, when set, is the netweave binary to run instead of _output/bin/netweave.
 const envBinary = "NETWEAVE_BENCH_BINARY"
@@ -47,10 +46,6 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	root, err := framework.RepoRoot()
-	if err != nil {
-		tb.Fatal(err)
-	}
 	bin, err := framework.OutputBinary("netweave")
 	if p := os.Getenv(envBinary); p != "" {
 		bin, err = p, nil
@@ -61,13 +56,7 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	s := &stack{}
 	s.cp = framework.StartControlPlaneForTest(tb, framework.Options{})
 	redis := redisserver.Start(tb)
-	admin := s.cp.Kubeconfig(framework.Admin)
-	for _, f := range []string{"00-namespace.yaml", "10-serviceaccount.yaml", "20-rbac-server.yaml", "30-rbac-users.yaml"} {
-		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
-			tb.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
-		}
-	}
-	kubeconfig, err := s.cp.ServiceAccountKubeconfig(ctx, "o2ims-system", "netweave")
+	kubeconfig, err := s.cp.InstallNetweaveRBAC(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,21 +68,8 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	}
 	s.netweave = framework.StartProcessForTest(tb, framework.ProcessOptions{
 		Name: "netweave",
-		Argv: append([]string{bin,
-			"--bind-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(s.port),
-			"--tls-cert-file=" + s.cp.Serving.CertFile,
-			"--tls-private-key-file=" + s.cp.Serving.KeyFile,
-			"--kubeconfig=" + kubeconfig,
-			"--authentication-kubeconfig=" + kubeconfig,
-			"--authorization-kubeconfig=" + kubeconfig,
-			"--redis-address=" + redis.Addr(),
-			"--redis-key-prefix=bench",
-			"--o2ims-bind-address=127.0.0.1",
-			"--o2ims-secure-port=" + strconv.Itoa(s.o2Port),
-			"--o2ims-api-root=" + s.o2Base(),
-			"-v=1",
-		}, extraArgs...),
+		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: kubeconfig, RedisAddr: redis.Addr(),
+			KeyPrefix: "bench", Port: s.port, O2Port: s.o2Port, Verbosity: 1, Extra: extraArgs}),
 		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
 	})
 	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {

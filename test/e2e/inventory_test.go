@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -334,23 +333,11 @@ func (s *stack) startReplica(t *testing.T, identity string) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kubeconfig := s.kubeconfig
 	framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave-" + identity,
-		Argv: append([]string{bin,
-			"--bind-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(port),
-			"--tls-cert-file=" + s.cp.Serving.CertFile,
-			"--tls-private-key-file=" + s.cp.Serving.KeyFile,
-			"--kubeconfig=" + kubeconfig,
-			"--authentication-kubeconfig=" + kubeconfig,
-			"--authorization-kubeconfig=" + kubeconfig,
-			"--redis-address=" + s.redis.Addr(),
-			"--redis-key-prefix=e2e",
-			"--o2ims-secure-port=0",
-			"--o2ims-api-root=" + s.o2APIRoot(),
-			"-v=2",
-		}, invArgs(identity)...),
+		// The O2 face is off: the replica would otherwise compete for nothing but a port.
+		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
+			KeyPrefix: "e2e", Port: port, Verbosity: 2, Extra: append([]string{"--o2ims-api-root=" + s.o2APIRoot()}, invArgs(identity)...)}),
 		LogPath: filepath.Join(s.cp.Dir, "netweave-"+identity+".log"),
 	})
 	return replica{port: port}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,44 +45,19 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 	s := &stack{root: root}
 	s.cp = framework.StartControlPlaneForTest(t, framework.Options{})
 	s.redis = redisserver.Start(t)
-	admin := s.cp.Kubeconfig(framework.Admin)
-
-	for _, f := range []string{"00-namespace.yaml", "10-serviceaccount.yaml", "20-rbac-server.yaml", "30-rbac-users.yaml"} {
-		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
-			t.Fatalf("apply %s: %v\n%s%s", f, err, out, stderr)
-		}
-	}
-	kubeconfig, err := s.cp.ServiceAccountKubeconfig(ctx, "o2ims-system", "netweave")
-	if err != nil {
+	if s.kubeconfig, err = s.cp.InstallNetweaveRBAC(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.kubeconfig = kubeconfig
-
-	s.port, err = framework.FreePort()
-	if err != nil {
+	if s.port, err = framework.FreePort(); err != nil {
 		t.Fatal(err)
 	}
-	s.o2Port, err = framework.FreePort()
-	if err != nil {
+	if s.o2Port, err = framework.FreePort(); err != nil {
 		t.Fatal(err)
 	}
 	s.netweave = framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave",
-		Argv: append([]string{bin,
-			"--bind-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(s.port),
-			"--tls-cert-file=" + s.cp.Serving.CertFile,
-			"--tls-private-key-file=" + s.cp.Serving.KeyFile,
-			"--kubeconfig=" + kubeconfig,
-			"--authentication-kubeconfig=" + kubeconfig,
-			"--authorization-kubeconfig=" + kubeconfig,
-			"--redis-address=" + s.redis.Addr(),
-			"--redis-key-prefix=e2e",
-			"--o2ims-bind-address=127.0.0.1",
-			"--o2ims-secure-port=" + strconv.Itoa(s.o2Port),
-			"--o2ims-api-root=" + s.o2APIRoot(),
-			"-v=2",
-		}, extraArgs...),
+		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
+			KeyPrefix: "e2e", Port: s.port, O2Port: s.o2Port, Verbosity: 2, Extra: extraArgs}),
 		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
 	})
 	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
@@ -96,7 +70,7 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 }
 
 // o2APIRoot is the apiRoot SMOs use: netweave's O2 listener.
-func (s *stack) o2APIRoot() string { return "https://127.0.0.1:" + strconv.Itoa(s.o2Port) }
+func (s *stack) o2APIRoot() string { return framework.O2APIRoot(s.o2Port) }
 
 // kubectl runs kubectl as user and fails the test on error.
 func (s *stack) kubectl(t *testing.T, user string, args ...string) string {
