@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/netweave-io/netweave/test/e2e/framework"
@@ -17,27 +16,12 @@ import (
 // the certificate the APIService's caBundle vouches for, and talks to kube-apiserver as admin for
 // its own calls and for delegated authentication and authorization.
 func netweaveArgv(bin string, port, o2Port int, cp *framework.ControlPlane, redisAddr string, extra []string) []string {
-	admin := cp.Kubeconfig(framework.Admin)
-	argv := []string{
-		bin,
-		"--secure-port=" + strconv.Itoa(port),
-		"--bind-address=127.0.0.1",
-		"--tls-cert-file=" + cp.Serving.CertFile,
-		"--tls-private-key-file=" + cp.Serving.KeyFile,
-		"--kubeconfig=" + admin,
-		"--authentication-kubeconfig=" + admin,
-		"--authorization-kubeconfig=" + admin,
-		"--redis-address=" + redisAddr,
-		// The O2-IMS face on loopback only, with notifications allowed to loopback receivers so
-		// a local SMO stand-in can subscribe.
-		"--o2ims-bind-address=127.0.0.1",
-		"--o2ims-secure-port=" + strconv.Itoa(o2Port),
-		"--o2ims-api-root=" + fmt.Sprintf("https://127.0.0.1:%d", o2Port),
-		"--notifier=true",
-		"--notifier-allowed-callback-cidrs=127.0.0.0/8",
-	}
-	argv = append(argv, inventoryArgs()...)
-	return append(argv, extra...)
+	// Notifications may go to loopback receivers, so a local SMO stand-in can subscribe.
+	local := append([]string{"--notifier=true", "--notifier-allowed-callback-cidrs=127.0.0.0/8"}, inventoryArgs()...)
+	return cp.NetweaveArgv(framework.NetweaveArgs{
+		Binary: bin, Kubeconfig: cp.Kubeconfig(framework.Admin), RedisAddr: redisAddr, KeyPrefix: "netweave",
+		Port: port, O2Port: o2Port, Extra: append(local, extra...),
+	})
 }
 
 // inventoryArgs turn the inventory sync on. The O-Cloud flags match artifacts/examples/10-ocloud.yaml,
