@@ -12,7 +12,14 @@ THIS_PKG="github.com/netweave-io/netweave"
 # Generated files may be written elsewhere (verify-codegen.sh compares a copy).
 OUT_ROOT="${OUT_ROOT:-${REPO_ROOT}}"
 
+# `go list -m` prints an empty Dir until the module is in the module cache (a fresh machine,
+# or GOMODCACHE pointing somewhere new): download it first, at the version go.mod pins.
+go mod download k8s.io/code-generator
 CODEGEN_PKG="$(go list -m -f '{{.Dir}}' k8s.io/code-generator)"
+if [[ ! -f "${CODEGEN_PKG}/kube_codegen.sh" ]]; then
+    echo "k8s.io/code-generator not found in the module cache (go list said '${CODEGEN_PKG}')" >&2
+    exit 1
+fi
 # shellcheck source=/dev/null
 source "${CODEGEN_PKG}/kube_codegen.sh"
 

@@ -484,12 +484,41 @@ type InventorySubscriptionSpec struct {
 	// HMAC-SHA256 key that signs every notification body.
 	// +optional
 	SigningSecretRef *SecretKeyRef `json:"signingSecretRef,omitempty"`
+	// subscriber is the authenticated user who created the subscription, recorded by the server
+	// from the create request (any value a client sends is replaced) and immutable afterwards.
+	// The subscription only ever receives changes of objects this user may get, and on the
+	// default apiRoot only this user (or one granted the manage-others verb) sees and deletes it.
+	// +optional
+	Subscriber *SubscriberInfo `json:"subscriber,omitempty"`
 }
+
+// SubscriberInfo is a user as the API server authenticated them.
+type SubscriberInfo struct {
+	// username is the user's name, e.g. system:serviceaccount:smo:smo-a.
+	Username string `json:"username"`
+	// uid identifies the user across name changes, when the authenticator gives one.
+	// +optional
+	UID string `json:"uid,omitempty"`
+	// groups are the groups the user belonged to at create time.
+	// +optional
+	// +listType=atomic
+	Groups []string `json:"groups,omitempty"`
+	// extra holds additional attributes of the user given by the authenticator (e.g. the
+	// service account token's credential id).
+	// +optional
+	Extra map[string]ExtraValue `json:"extra,omitempty"`
+}
+
+// ExtraValue is a list of values of one extra attribute of a user.
+// +listType=atomic
+type ExtraValue []string
 
 // SecretKeyRef points at one key of a Secret in the same namespace.
 type SecretKeyRef struct {
+	// name is the Secret's name, in the subscription's namespace.
 	Name string `json:"name"`
-	Key  string `json:"key"`
+	// key is the key of the Secret's data that holds the HMAC key.
+	Key string `json:"key"`
 }
 
 // InventorySubscriptionStatus is owned by the notifier: how delivery to the callback goes.

@@ -78,6 +78,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.ResourceTypeSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretKeyRef"):
 		return &o2imsv1alpha1.SecretKeyRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SubscriberInfo"):
+		return &o2imsv1alpha1.SubscriberInfoApplyConfiguration{}
 
 	}
 	return nil

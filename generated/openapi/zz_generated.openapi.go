@@ -65,6 +65,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ResourceTypeList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
 		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
 		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
+		v1alpha1.SubscriberInfo{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
 		resource.Quantity{}.OpenAPIModelName():                    schema_apimachinery_pkg_api_resource_Quantity(ref),
 		v1.APIGroup{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIGroup(ref),
 		v1.APIGroupList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_APIGroupList(ref),
@@ -529,12 +530,18 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref common.Re
 							Ref:         ref(v1alpha1.SecretKeyRef{}.OpenAPIModelName()),
 						},
 					},
+					"subscriber": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives changes of objects this user may get, and on the default apiRoot only this user (or one granted the manage-others verb) sees and deletes it.",
+							Ref:         ref(v1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"callback"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.SecretKeyRef{}.OpenAPIModelName()},
+			v1alpha1.SecretKeyRef{}.OpenAPIModelName(), v1alpha1.SubscriberInfo{}.OpenAPIModelName()},
 	}
 }
 
@@ -1826,20 +1833,92 @@ func schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref common.ReferenceCallba
 				Properties: map[string]spec.Schema{
 					"name": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "name is the Secret's name, in the subscription's namespace.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"key": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "key is the key of the Secret's data that holds the HMAC key.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 				},
 				Required: []string{"name", "key"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SubscriberInfo is a user as the API server authenticated them.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"username": {
+						SchemaProps: spec.SchemaProps{
+							Description: "username is the user's name, e.g. system:serviceaccount:smo:smo-a.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"uid": {
+						SchemaProps: spec.SchemaProps{
+							Description: "uid identifies the user across name changes, when the authenticator gives one.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"groups": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "groups are the groups the user belonged to at create time.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"extra": {
+						SchemaProps: spec.SchemaProps{
+							Description: "extra holds additional attributes of the user given by the authenticator (e.g. the service account token's credential id).",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type: []string{"array"},
+										Items: &spec.SchemaOrArray{
+											Schema: &spec.Schema{
+												SchemaProps: spec.SchemaProps{
+													Type:   []string{"string"},
+													Format: "",
+												},
+											},
+										},
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"username"},
 			},
 		},
 	}

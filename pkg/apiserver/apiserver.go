@@ -69,7 +69,26 @@ func (c *Config) Complete() CompletedConfig {
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }
 
-type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error)
+type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error)
+
+// restOf adapts a kind's NewREST to kindREST.
+func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error)) kindREST {
+	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error) {
+		return newREST(scheme, opts)
+	}
+}
+
+// DefaultSubscriptionNamespace holds the default apiRoot's subscriptions when the O2 face is
+// not configured.
+const DefaultSubscriptionNamespace = "o2ims-system"
+
+// subscriptionNamespace is the namespace shared by the default apiRoot's subscriptions.
+func (c CompletedConfig) subscriptionNamespace() string {
+	if c.extra.O2 != nil && c.extra.O2.SubscriptionNamespace != "" {
+		return c.extra.O2.SubscriptionNamespace
+	}
+	return DefaultSubscriptionNamespace
+}
 
 // New builds the server and installs the o2ims.oran.org group.
 func (c CompletedConfig) New() (*Server, error) {
@@ -80,14 +99,16 @@ func (c CompletedConfig) New() (*Server, error) {
 	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
 	resources := map[string]rest.Storage{}
 	for name, newREST := range map[string]kindREST{
-		"oclouds":                ocloud.NewREST,
-		"resourcetypes":          resourcetype.NewREST,
-		"resourcepools":          resourcepool.NewREST,
-		"resources":              resource.NewREST,
-		"deploymentmanagers":     deploymentmanager.NewREST,
-		"locations":              location.NewREST,
-		"ocloudsites":            ocloudsite.NewREST,
-		"inventorysubscriptions": inventorysubscription.NewREST,
+		"oclouds":            restOf(ocloud.NewREST),
+		"resourcetypes":      restOf(resourcetype.NewREST),
+		"resourcepools":      restOf(resourcepool.NewREST),
+		"resources":          restOf(resource.NewREST),
+		"deploymentmanagers": restOf(deploymentmanager.NewREST),
+		"locations":          restOf(location.NewREST),
+		"ocloudsites":        restOf(ocloudsite.NewREST),
+		"inventorysubscriptions": func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error) {
+			return inventorysubscription.NewREST(scheme, opts, c.generic.Authorization.Authorizer, c.subscriptionNamespace())
+		},
 	} {
 		main, status, err := newREST(c.extra.Scheme, c.generic.RESTOptionsGetter)
 		if err != nil {

@@ -72,15 +72,11 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig) er
 	if err != nil {
 		return err
 	}
-	subscriptionNamespace := "o2ims-system"
-	if c.extra.O2 != nil {
-		subscriptionNamespace = c.extra.O2.SubscriptionNamespace
-	}
 	n, err := notify.New(notify.Config{
 		Client: client, Kube: kube,
 		Redis: c.extra.Storage.Client, KeyPrefix: c.extra.Storage.KeyPrefix,
 		Authorizer:            c.generic.Authorization.Authorizer,
-		SubscriptionNamespace: subscriptionNamespace,
+		SubscriptionNamespace: c.subscriptionNamespace(),
 		Sender:                notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token},
 		Retry:                 nc.Retry, MaxAge: nc.MaxAge, StatusInterval: nc.StatusInterval,
 		Lease:   nc.Lease,

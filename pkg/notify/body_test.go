@@ -48,9 +48,10 @@ func compile(t *testing.T, filter string, version int) *Subscription {
 	t.Helper()
 	obj := &v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "sub-uid",
-			Annotations: map[string]string{AnnotationVersion: string(rune('0' + version))}},
+			Annotations: map[string]string{v1alpha1.AnnotationNotificationVersion: string(rune('0' + version))}},
 		Spec: v1alpha1.InventorySubscriptionSpec{SubscriptionID: "69253c4b-8398-4602-855d-783865f5f25c",
-			ConsumerSubscriptionID: consumerID, Filter: filter, Callback: "https://smo.example.com/cb"},
+			ConsumerSubscriptionID: consumerID, Filter: filter, Callback: "https://smo.example.com/cb",
+			Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
 	}
 	s, err := Compile(obj, "o2ims-system")
 	if err != nil {

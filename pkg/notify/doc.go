@@ -70,18 +70,19 @@
 // objectType, the O2 schema name of the object: (eq,objectType,Resource) or
 // (in,objectType,ResourcePool,ResourceType). An empty filter sends everything.
 //
-// Tenancy: a subscription in a tenant namespace N receives changes of objects in N only. A
-// subscription in the default subscription namespace (--o2ims-subscription-namespace) receives
-// changes of objects in any namespace and of cluster-scoped objects (the OCloud), restricted to
-// what its subscriber may read: the O2 POST records the caller in the annotation
-// o2ims.oran.org/subscriber, and the notifier asks the server's authorizer whether that user may
-// "get" the object's resource in the object's namespace (decisions cached). A subscription in
-// the default namespace without that annotation (made with kubectl) receives everything: being
-// allowed to create subscriptions there is an operator's privilege. The annotation can only
-// narrow what is sent.
+// Tenancy: every subscription has an owner, spec.subscriber, which the API server records from
+// the authenticated create request (through either face; the O2 POST creates as the caller) and
+// keeps immutable; no client-set field or annotation names it. A subscription only ever receives
+// changes of objects its owner may "get" now: the notifier asks the server's authorizer, caching
+// each decision for accessTTL (30s), so a revoked right stops deliveries within 30s plus the
+// delegated authorizer's own cache (10s by default). On top of that, a subscription in a tenant
+// namespace N receives changes of objects in N only; one in the default subscription namespace
+// (--o2ims-subscription-namespace) may receive changes from any namespace and of cluster-scoped
+// objects (the OCloud). A subscription without an owner (made before owners were recorded)
+// receives nothing.
 //
 // Version: the O2 POST records the inventory major version it was called on in the annotation
-// o2ims.oran.org/notification-version ("1" or "2"); subscriptions without it get version 1
+// o2ims.oran.org/notification-version (v1alpha1.AnnotationNotificationVersion) ("1" or "2"); subscriptions without it get version 1
 // documents. Kinds that do not exist in the version (locations, O-Cloud sites in v1) are not
 // sent.
 //

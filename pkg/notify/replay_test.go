@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"strconv"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ func newReplayRig(t *testing.T) *replayRig {
 	r.n = &Notifier{
 		cfg:      Config{Retry: Backoff{Base: time.Millisecond, Max: time.Millisecond}},
 		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}},
-		vis:      newVisibility(nil),
+		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
 		hist:     newHistory(historySize, historyAge),
 	}
 	r.n.commit = func(_ context.Context, c Change) ([]string, error) {

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -11,30 +10,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2ims/model"
 	"github.com/netweave-io/netweave/pkg/o2ims/query"
 )
-
-// Annotations the O2 POST sets on the InventorySubscriptions it creates.
-const (
-	// AnnotationVersion is the inventory major version ("1" or "2") whose documents the
-	// subscription receives; absent means 1.
-	AnnotationVersion = "o2ims.oran.org/notification-version"
-	// AnnotationSubscriber is the JSON Subscriber who created the subscription; it restricts a
-	// subscription of the default namespace to what that user may read.
-	AnnotationSubscriber = "o2ims.oran.org/subscriber"
-)
-
-// Subscriber is the identity recorded in AnnotationSubscriber.
-type Subscriber struct {
-	Username string              `json:"username"`
-	UID      string              `json:"uid,omitempty"`
-	Groups   []string            `json:"groups,omitempty"`
-	Extra    map[string][]string `json:"extra,omitempty"`
-}
-
-// SubscriberAnnotation encodes u for AnnotationSubscriber.
-func SubscriberAnnotation(u user.Info) string {
-	data, _ := json.Marshal(Subscriber{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups(), Extra: u.GetExtra()})
-	return string(data)
-}
 
 // Subscription is an InventorySubscription compiled for matching and delivery.
 type Subscription struct {
@@ -47,7 +22,8 @@ type Subscription struct {
 	Filter          query.Filter
 	// AllNamespaces is true for subscriptions of the default subscription namespace.
 	AllNamespaces bool
-	// Subscriber, when set, restricts what an AllNamespaces subscription receives.
+	// Subscriber is the user who created the subscription (spec.subscriber, stamped by the
+	// server); it receives only what this user may get. Nil means nothing is delivered.
 	Subscriber user.Info
 	Secret     *v1alpha1.SecretKeyRef
 }
@@ -65,19 +41,22 @@ func Compile(obj *v1alpha1.InventorySubscription, defaultNamespace string) (*Sub
 		AllNamespaces: obj.Namespace == defaultNamespace,
 		Secret:        obj.Spec.SigningSecretRef,
 	}
-	if v, ok := obj.Annotations[AnnotationVersion]; ok {
+	if v, ok := obj.Annotations[v1alpha1.AnnotationNotificationVersion]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || model.VersionString(n) == "" {
-			return nil, fmt.Errorf("annotation %s=%q is not a served inventory version", AnnotationVersion, v)
+			return nil, fmt.Errorf("annotation %s=%q is not a served inventory version", v1alpha1.AnnotationNotificationVersion, v)
 		}
 		s.Version = n
 	}
-	if raw, ok := obj.Annotations[AnnotationSubscriber]; ok {
-		var sub Subscriber
-		if err := json.Unmarshal([]byte(raw), &sub); err != nil || sub.Username == "" {
-			return nil, fmt.Errorf("annotation %s is not a subscriber: %q", AnnotationSubscriber, raw)
+	if o := obj.Spec.Subscriber; o != nil && o.Username != "" {
+		info := &user.DefaultInfo{Name: o.Username, UID: o.UID, Groups: o.Groups}
+		if len(o.Extra) > 0 {
+			info.Extra = make(map[string][]string, len(o.Extra))
+			for k, v := range o.Extra {
+				info.Extra[k] = v
+			}
 		}
-		s.Subscriber = &user.DefaultInfo{Name: sub.Username, UID: sub.UID, Groups: sub.Groups, Extra: sub.Extra}
+		s.Subscriber = info
 	}
 	if obj.Spec.Filter != "" {
 		f, err := query.ParseFilter(obj.Spec.Filter)

@@ -95,8 +95,7 @@ func statusOnly(oldObj, obj any) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	return o.UID == n.UID && o.Annotations[AnnotationVersion] == n.Annotations[AnnotationVersion] &&
-		o.Annotations[AnnotationSubscriber] == n.Annotations[AnnotationSubscriber] &&
+	return o.UID == n.UID && o.Annotations[v1alpha1.AnnotationNotificationVersion] == n.Annotations[v1alpha1.AnnotationNotificationVersion] &&
 		equality.Semantic.DeepEqual(o.Spec, n.Spec)
 }
 

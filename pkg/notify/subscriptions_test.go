@@ -10,7 +10,7 @@ import (
 
 func TestStatusOnly(t *testing.T) {
 	base := &v1alpha1.InventorySubscription{
-		ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns", UID: "u1", Annotations: map[string]string{AnnotationVersion: "1"}},
+		ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns", UID: "u1", Annotations: map[string]string{v1alpha1.AnnotationNotificationVersion: "1"}},
 		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://127.0.0.1/cb", Filter: "(eq,name,x)"},
 	}
 	cases := []struct {
@@ -22,8 +22,8 @@ func TestStatusOnly(t *testing.T) {
 		{"label", func(s *v1alpha1.InventorySubscription) { s.Labels = map[string]string{"a": "b"} }, true},
 		{"filter", func(s *v1alpha1.InventorySubscription) { s.Spec.Filter = "" }, false},
 		{"callback", func(s *v1alpha1.InventorySubscription) { s.Spec.Callback = "http://127.0.0.1/other" }, false},
-		{"version", func(s *v1alpha1.InventorySubscription) { s.Annotations[AnnotationVersion] = "2" }, false},
-		{"subscriber", func(s *v1alpha1.InventorySubscription) { s.Annotations[AnnotationSubscriber] = `{"username":"a"}` }, false},
+		{"version", func(s *v1alpha1.InventorySubscription) { s.Annotations[v1alpha1.AnnotationNotificationVersion] = "2" }, false},
+		{"subscriber", func(s *v1alpha1.InventorySubscription) { s.Spec.Subscriber = &v1alpha1.SubscriberInfo{Username: "a"} }, false},
 		{"uid", func(s *v1alpha1.InventorySubscription) { s.UID = "u2" }, false},
 	}
 	for _, c := range cases {

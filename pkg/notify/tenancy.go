@@ -12,7 +12,9 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2ims/model"
 )
 
-// accessTTL is how long an authorization decision for a subscriber is reused.
+// accessTTL is how long an authorization decision for a subscriber is reused. It bounds how
+// long a subscription keeps receiving changes after its owner loses the right to read them
+// (plus the authorizer's own cache: the delegated authorizer's allow TTL, 10s by default).
 const accessTTL = 30 * time.Second
 
 // visibility applies the tenancy rule (see the package documentation).
@@ -34,15 +36,16 @@ func newVisibility(authz authorizer.Authorizer) *visibility {
 	return &visibility{authz: authz, cache: map[accessKey]accessDecision{}}
 }
 
-// visible reports whether sub may receive a change of an object of kind in namespace.
+// visible reports whether sub may receive a change of an object of kind in namespace: the
+// object must be in the subscription's scope (its namespace, or any for the default
+// subscription namespace) AND its owner must be allowed to get it now. A subscription without
+// an owner (made before owners were recorded, or by a request without a user) receives
+// nothing: nothing it carries can widen what it is sent.
 func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) bool {
-	if !sub.AllNamespaces {
-		return namespace != "" && namespace == sub.Namespace
+	if !sub.AllNamespaces && (namespace == "" || namespace != sub.Namespace) {
+		return false
 	}
-	if sub.Subscriber == nil {
-		return true
-	}
-	if v.authz == nil {
+	if sub.Subscriber == nil || v.authz == nil {
 		return false
 	}
 	key := accessKey{sub.UID, kind.KubernetesResource(), namespace}

@@ -131,7 +131,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		if lq.after != "" && key <= lq.after {
 			continue
 		}
-		if !sc.permits(namespaceOf(obj)) {
+		if !sc.sees(obj) {
 			continue
 		}
 		doc, err := h.render(s, obj, req, sc)
@@ -191,7 +191,7 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request, req request, s 
 		return nil, nil, false
 	}
 	obj, found := h.cfg.Source.Get(s.source, id)
-	if !found || !sc.permits(namespaceOf(obj)) {
+	if !found || !sc.sees(obj) {
 		writeProblem(w, http.StatusNotFound, string(s.kind)+" "+id+" not found", map[string]string{idAttribute(s.kind): id})
 		return nil, nil, false
 	}

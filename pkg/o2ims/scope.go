@@ -3,6 +3,11 @@ package o2ims
 import (
 	"context"
 	"net/http"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // scope is what a caller may read of one resource in one request: everything (cluster-wide
@@ -17,12 +22,19 @@ type scope struct {
 	all      bool
 	tenant   string
 	decided  map[string]bool
+	// shared is the subscription namespace when resource is inventorysubscriptions: there a
+	// caller sees only its own subscriptions unless it may manage others' (pkg/tenancy).
+	shared string
+	others *bool
 }
 
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it writes 403: the
 // namespace is named in the URL, so refusing reveals nothing about the objects in it.
 func (h *handler) scopeFor(w http.ResponseWriter, r *http.Request, req request, verb, resource string) (*scope, bool) {
 	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant, decided: map[string]bool{}}
+	if resource == tenancy.SubscriptionsResource {
+		s.shared = h.cfg.SubscriptionNamespace
+	}
 	if req.tenant != "" {
 		ok, err := h.access.allowed(r.Context(), verb, resource, req.tenant, "")
 		if err != nil {
@@ -62,4 +74,26 @@ func (s *scope) permits(ns string) bool {
 	ok, err := s.h.access.allowed(s.ctx, s.verb, s.resource, ns, "")
 	s.decided[ns] = ok && err == nil
 	return s.decided[ns]
+}
+
+// sees reports whether obj is visible: its namespace is, and, in the shared subscription
+// namespace, the caller owns it or may manage others' subscriptions.
+func (s *scope) sees(obj runtime.Object) bool {
+	ns := namespaceOf(obj)
+	if !s.permits(ns) {
+		return false
+	}
+	if s.shared == "" || ns != s.shared {
+		return true
+	}
+	if sub, ok := obj.(*v1alpha1.InventorySubscription); ok && sub.Spec.Subscriber != nil &&
+		tenancy.Owns(userFrom(s.ctx), sub.Spec.Subscriber.Username, sub.Spec.Subscriber.UID) {
+		return true
+	}
+	if s.others == nil {
+		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), ns)
+		ok = ok && err == nil
+		s.others = &ok
+	}
+	return *s.others
 }

@@ -25,10 +25,10 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2ims/model"
 	"github.com/netweave-io/netweave/pkg/o2ims/query"
 	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // maxSubscriptionBody bounds what a POST may send; a subscription is a few hundred bytes.
@@ -65,38 +65,52 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 	if ns == "" {
 		ns = h.cfg.SubscriptionNamespace
 	}
-	// One subscription per callback (per tenant): a second one would deliver every
-	// notification twice. 409 Conflict, not the 400 some implementations return: the request is
-	// well-formed and conflicts with the current state, which is what 409 means (RFC 9110) and
-	// what Kubernetes answers for an existing object.
-	existing, err := h.cfg.Source.List(source.InventorySubscription, ns, nil)
+	ctx := r.Context()
+	caller := userFrom(ctx)
+	// Authorisation first: the duplicate check and the callback's DNS lookups below must not
+	// answer (or cost anything for) a caller who may not create here at all. The create itself
+	// is still judged again, as the caller, by the API server.
+	allowed, err := h.access.allowed(ctx, "create", tenancy.SubscriptionsResource, ns, "")
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "could not list subscriptions", nil)
+		writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
 		return
 	}
-	for _, obj := range existing {
-		if sub := obj.(*v1alpha1.InventorySubscription); sub.Spec.Callback == body.Callback {
-			writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", map[string]string{"subscriptionId": sub.Spec.SubscriptionID})
+	if !allowed {
+		writeProblem(w, http.StatusForbidden, "not allowed to create subscriptions", nil)
+		return
+	}
+	name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
+	// One subscription per callback and tenant (per subscriber on the shared namespace, whose
+	// names include the subscriber, so SMOs cannot learn of each other's callbacks): a second
+	// one would deliver every notification twice. 409 Conflict, not the 400 some
+	// implementations return: the request is well-formed and conflicts with the current
+	// state, which is what 409 means (RFC 9110) and what Kubernetes answers for an existing
+	// object. The existing id is named only to a caller who may read that subscription.
+	if obj, found := h.subscriptionNamed(ns, name, body.Callback); found {
+		var detail map[string]string
+		if sc, ok := h.scopeFor(w, r, req, "get", tenancy.SubscriptionsResource); ok && sc.sees(obj) {
+			detail = map[string]string{"subscriptionId": obj.Spec.SubscriptionID}
+		} else if !ok {
 			return
 		}
+		writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", detail)
+		return
 	}
 	if h.cfg.CallbackChecker != nil {
-		if err := h.cfg.CallbackChecker.CheckURL(r.Context(), body.Callback); err != nil {
+		if err := h.cfg.CallbackChecker.CheckURL(ctx, body.Callback); err != nil {
 			writeProblem(w, http.StatusBadRequest, err.Error(), nil)
 			return
 		}
 	}
 	sub := &v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{
-			// Named after the callback, so two concurrent POSTs of one callback cannot both win.
-			Name:      subscriptionName(body.Callback),
+			// Named after the callback (and subscriber), so two concurrent POSTs of one callback
+			// cannot both win.
+			Name:      name,
 			Namespace: ns,
-			// The notifier sends documents of the version the subscription was made on, and
-			// restricts default-namespace subscriptions to what their subscriber may read.
-			Annotations: map[string]string{
-				notify.AnnotationVersion:    strconv.Itoa(req.version),
-				notify.AnnotationSubscriber: notify.SubscriberAnnotation(userFrom(r.Context())),
-			},
+			// The notifier sends documents of the version the subscription was made on. Who the
+			// subscriber is, the API server records from the (impersonated) request itself.
+			Annotations: map[string]string{v1alpha1.AnnotationNotificationVersion: strconv.Itoa(req.version)},
 		},
 		Spec: v1alpha1.InventorySubscriptionSpec{
 			SubscriptionID:         string(uuid.NewUUID()),
@@ -200,9 +214,32 @@ func (b *subscriptionRequest) validate() error {
 	return nil
 }
 
-func subscriptionName(callback string) string {
-	sum := sha256.Sum256([]byte(callback))
-	return "o2-" + hex.EncodeToString(sum[:10])
+// subscriptionName derives the object name from the callback, and on the shared namespace from
+// the subscriber too.
+func subscriptionName(shared bool, u user.Info, callback string) string {
+	h := sha256.New()
+	if shared {
+		h.Write([]byte(u.GetName()))
+		h.Write([]byte{0})
+	}
+	h.Write([]byte(callback))
+	return "o2-" + hex.EncodeToString(h.Sum(nil)[:10])
+}
+
+// subscriptionNamed returns the subscription called name in ns if it has callback (a
+// subscription made with kubectl under another name is not a duplicate the POST could clash
+// with, and an object with this name but another callback would be a hash collision).
+func (h *handler) subscriptionNamed(ns, name, callback string) (*v1alpha1.InventorySubscription, bool) {
+	existing, err := h.cfg.Source.List(source.InventorySubscription, ns, nil)
+	if err != nil {
+		return nil, false
+	}
+	for _, obj := range existing {
+		if sub := obj.(*v1alpha1.InventorySubscription); sub.Name == name && sub.Spec.Callback == callback {
+			return sub, true
+		}
+	}
+	return nil, false
 }
 
 // clientAs returns a client acting as the caller, so that RBAC, admission and audit see the

@@ -180,3 +180,8 @@ func (in ResourceTypeSpec) OpenAPIModelName() string {
 func (in SecretKeyRef) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.SecretKeyRef"
 }
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SubscriberInfo) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.SubscriberInfo"
+}

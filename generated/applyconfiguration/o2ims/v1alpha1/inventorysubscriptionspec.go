@@ -34,6 +34,11 @@ type InventorySubscriptionSpecApplyConfiguration struct {
 	// signingSecretRef names a Secret in the subscription's namespace whose key holds the
 	// HMAC-SHA256 key that signs every notification body.
 	SigningSecretRef *SecretKeyRefApplyConfiguration `json:"signingSecretRef,omitempty"`
+	// subscriber is the authenticated user who created the subscription, recorded by the server
+	// from the create request (any value a client sends is replaced) and immutable afterwards.
+	// The subscription only ever receives changes of objects this user may get, and on the
+	// default apiRoot only this user (or one granted the manage-others verb) sees and deletes it.
+	Subscriber *SubscriberInfoApplyConfiguration `json:"subscriber,omitempty"`
 }
 
 // InventorySubscriptionSpecApplyConfiguration constructs a declarative configuration of the InventorySubscriptionSpec type for use with
@@ -79,5 +84,13 @@ func (b *InventorySubscriptionSpecApplyConfiguration) WithCallback(value string)
 // If called multiple times, the SigningSecretRef field is set to the value of the last call.
 func (b *InventorySubscriptionSpecApplyConfiguration) WithSigningSecretRef(value *SecretKeyRefApplyConfiguration) *InventorySubscriptionSpecApplyConfiguration {
 	b.SigningSecretRef = value
+	return b
+}
+
+// WithSubscriber sets the Subscriber field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Subscriber field is set to the value of the last call.
+func (b *InventorySubscriptionSpecApplyConfiguration) WithSubscriber(value *SubscriberInfoApplyConfiguration) *InventorySubscriptionSpecApplyConfiguration {
+	b.Subscriber = value
 	return b
 }

@@ -23,8 +23,10 @@ package v1alpha1
 //
 // SecretKeyRef points at one key of a Secret in the same namespace.
 type SecretKeyRefApplyConfiguration struct {
+	// name is the Secret's name, in the subscription's namespace.
 	Name *string `json:"name,omitempty"`
-	Key  *string `json:"key,omitempty"`
+	// key is the key of the Secret's data that holds the HMAC key.
+	Key *string `json:"key,omitempty"`
 }
 
 // SecretKeyRefApplyConfiguration constructs a declarative configuration of the SecretKeyRef type for use with

@@ -5,7 +5,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
@@ -27,7 +26,9 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateInventorySubscription(obj.(*o2ims.InventorySubscription))
 		},
-		KindName: "InventorySubscription",
+		KindName:         "InventorySubscription",
+		PrepareForCreate: stampSubscriber,
+		PrepareForUpdate: keepSubscriber,
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateInventorySubscriptionStatus(&obj.(*o2ims.InventorySubscription).Status)
@@ -39,15 +40,16 @@ func Kind() *kind.Kind {
 				return o.Spec.SubscriptionID
 			}},
 			{Name: "Callback", Type: "string", Description: "URI notifications are POSTed to", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.InventorySubscription); return o.Spec.Callback }},
+			{Name: "Subscriber", Type: "string", Description: "user who created the subscription (spec.subscriber.username)", Priority: 1, Cell: func(obj runtime.Object) interface{} {
+				if o := obj.(*o2ims.InventorySubscription).Spec.Subscriber; o != nil {
+					return o.Username
+				}
+				return ""
+			}},
 			{Name: "Consumer ID", Type: "string", Description: "SMO's own subscription id", Priority: 1, Cell: func(obj runtime.Object) interface{} {
 				o := obj.(*o2ims.InventorySubscription)
 				return o.Spec.ConsumerSubscriptionID
 			}},
 		},
 	}
-}
-
-// NewREST returns the storage of inventorysubscriptions and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
 }

@@ -3,6 +3,8 @@
 package kind
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -46,6 +48,12 @@ type Kind struct {
 	Status *StatusHandling
 
 	Columns []Column
+
+	// PrepareForCreate, when set, fills in what the server owns on a new object (after the O2
+	// id is assigned); ctx carries the request, and so its authenticated user.
+	PrepareForCreate func(ctx context.Context, obj runtime.Object)
+	// PrepareForUpdate, when set, restores on an update what the server owns from old.
+	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)
 }
 
 // StatusHandling marks a kind whose status is owned by a controller.

@@ -28,9 +28,12 @@ func newStrategy(typer runtime.ObjectTyper, k *Kind, apiVersion string) *strateg
 func (s *strategy) NamespaceScoped() bool { return s.kind.Namespaced }
 
 // PrepareForCreate assigns the O2 id when the creator gave none: SMOs address objects by it.
-func (s *strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
+func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	if id := s.kind.ID(obj); *id == "" {
 		*id = s.kind.NewID()
+	}
+	if s.kind.PrepareForCreate != nil {
+		s.kind.PrepareForCreate(ctx, obj)
 	}
 	if s.kind.Status != nil {
 		copyField(obj, s.kind.NewFunc(), "Status")
@@ -40,9 +43,12 @@ func (s *strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 
 // PrepareForUpdate keeps the O2 id when an update omits it (a re-applied manifest without an
 // id must not fail nor change the id), and keeps status owned by the status endpoint.
-func (s *strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	if id := s.kind.ID(obj); *id == "" {
 		*id = *s.kind.ID(old)
+	}
+	if s.kind.PrepareForUpdate != nil {
+		s.kind.PrepareForUpdate(ctx, obj, old)
 	}
 	if s.kind.Status != nil {
 		copyField(obj, old, "Status")

@@ -1,0 +1,175 @@
+package inventorysubscription
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/tenancy"
+)
+
+// REST is the storage of inventorysubscriptions. In the shared subscription namespace (where
+// the default apiRoot's subscriptions of every SMO live) it applies the owner rule of
+// pkg/tenancy on the Kubernetes face too: a caller gets, lists, watches, updates and deletes only
+// its own subscriptions there unless it holds the manage-others verb. Others' subscriptions
+// answer 404, exactly like absent ones, so names and callbacks cannot be probed.
+type REST struct {
+	*kind.REST
+	authz  authorizer.Authorizer
+	shared string
+}
+
+// NewREST returns the storage of inventorysubscriptions and of their status. shared is the
+// subscription namespace of the default apiRoot; authz decides the manage-others verb.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *kind.StatusREST, error) {
+	main, status, err := kind.NewREST(Kind(), scheme, optsGetter)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &REST{REST: main, authz: authz, shared: shared}, status, nil
+}
+
+// filter returns a function that reports whether the caller may see a subscription, or nil when
+// it may see them all (outside the shared namespace, or with manage-others).
+func (r *REST) filter(ctx context.Context) (func(*o2ims.InventorySubscription) bool, error) {
+	ns, _ := genericapirequest.NamespaceFrom(ctx)
+	if ns != "" && ns != r.shared {
+		return nil, nil
+	}
+	u, ok := genericapirequest.UserFrom(ctx)
+	if !ok {
+		return nil, apierrors.NewForbidden(o2ims.Resource("inventorysubscriptions"), "", fmt.Errorf("no user"))
+	}
+	all, err := tenancy.MayManageOthers(ctx, r.authz, u, r.shared)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	if all {
+		return nil, nil
+	}
+	return func(s *o2ims.InventorySubscription) bool {
+		if s.Namespace != r.shared {
+			return true
+		}
+		o := s.Spec.Subscriber
+		return o != nil && tenancy.Owns(u, o.Username, o.UID)
+	}, nil
+}
+
+// check returns NotFound when the named subscription exists but is not the caller's to see.
+func (r *REST) check(ctx context.Context, name string) error {
+	sees, err := r.filter(ctx)
+	if err != nil || sees == nil {
+		return err
+	}
+	obj, err := r.REST.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if !sees(obj.(*o2ims.InventorySubscription)) {
+		return apierrors.NewNotFound(o2ims.Resource("inventorysubscriptions"), name)
+	}
+	return nil
+}
+
+// Get implements rest.Getter.
+func (r *REST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	sees, err := r.filter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := r.REST.Get(ctx, name, options)
+	if err != nil {
+		return nil, err
+	}
+	if sees != nil && !sees(obj.(*o2ims.InventorySubscription)) {
+		return nil, apierrors.NewNotFound(o2ims.Resource("inventorysubscriptions"), name)
+	}
+	return obj, nil
+}
+
+// List implements rest.Lister. Items of others are dropped from the page; the continue token
+// still moves past them, so paging stays correct (a page may hold fewer than limit items, as
+// the API allows).
+func (r *REST) List(ctx context.Context, options *metainternalversion.ListOptions) (runtime.Object, error) {
+	sees, err := r.filter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.REST.List(ctx, options)
+	if err != nil || sees == nil {
+		return out, err
+	}
+	list := out.(*o2ims.InventorySubscriptionList)
+	kept := list.Items[:0]
+	for i := range list.Items {
+		if sees(&list.Items[i]) {
+			kept = append(kept, list.Items[i])
+		}
+	}
+	list.Items = kept
+	// The remaining count would reveal how many subscriptions others hold.
+	list.RemainingItemCount = nil
+	return list, nil
+}
+
+// Watch implements rest.Watcher.
+func (r *REST) Watch(ctx context.Context, options *metainternalversion.ListOptions) (watch.Interface, error) {
+	sees, err := r.filter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := r.REST.Watch(ctx, options)
+	if err != nil || sees == nil {
+		return w, err
+	}
+	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
+		if s, ok := e.Object.(*o2ims.InventorySubscription); ok {
+			return e, sees(s)
+		}
+		return e, true // bookmarks and errors
+	}), nil
+}
+
+// Update implements rest.Updater.
+func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
+	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	if err := r.check(ctx, name); err != nil {
+		return nil, false, err
+	}
+	return r.REST.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
+}
+
+// Delete implements rest.GracefulDeleter.
+func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
+	if err := r.check(ctx, name); err != nil {
+		return nil, false, err
+	}
+	return r.REST.Delete(ctx, name, deleteValidation, options)
+}
+
+// DeleteCollection implements rest.CollectionDeleter. In the shared namespace (or across all
+// namespaces) it needs manage-others: the store deletes what it lists without asking us.
+func (r *REST) DeleteCollection(ctx context.Context, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions,
+	listOptions *metainternalversion.ListOptions) (runtime.Object, error) {
+	sees, err := r.filter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sees != nil {
+		return nil, apierrors.NewForbidden(o2ims.Resource("inventorysubscriptions"), "",
+			fmt.Errorf("deleting a collection that includes namespace %s needs the %q verb; delete your subscriptions by name", r.shared, tenancy.VerbManageOthers))
+	}
+	return r.REST.DeleteCollection(ctx, deleteValidation, options, listOptions)
+}
