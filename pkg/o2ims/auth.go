@@ -5,37 +5,49 @@ import (
 	"fmt"
 	"net/http"
 
-	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	"k8s.io/klog/v2"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
-type userKey struct{}
-
-// authenticate identifies the caller exactly as the Kubernetes face does (client certificates,
-// bearer tokens through TokenReview) and refuses anonymous callers: O2 has no public data.
-func authenticate(authn authenticator.Request, next http.Handler) http.Handler {
+// requireUser refuses anonymous callers: O2 has no public data. Authentication itself is the
+// API server's handler chain (see pkg/apiserver), which puts the user in the request context
+// exactly as for a kubectl request.
+func requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, ok, err := authn.AuthenticateRequest(r)
-		if err != nil || !ok || resp.User.GetName() == user.Anonymous {
-			if err != nil {
-				klog.V(3).InfoS("O2 request not authenticated", "path", r.URL.Path, "err", err)
-			}
+		u := userFrom(r.Context())
+		if u == nil || u.GetName() == user.Anonymous {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims"`)
 			writeProblem(w, http.StatusUnauthorized, "authentication required: present a client certificate or a bearer token", nil)
 			return
 		}
-		// The token was for us; it must not travel further.
-		r.Header.Del("Authorization")
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, resp.User)))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RefuseBearerTokens is the outermost filter of a listener that accepts client certificates
+// only (--o2ims-require-client-cert): a request carrying credentials other than its TLS client
+// certificate is refused before the authenticator could accept them, so the certificate (which
+// the authenticator verifies against the cluster's client CA) is the only way in.
+func RefuseBearerTokens(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" || r.URL.Query().Has("access_token") {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims", error="invalid_request"`)
+			writeProblem(w, http.StatusUnauthorized, "this O2-IMS listener accepts client certificates only; bearer tokens are refused", nil)
+			return
+		}
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			writeProblem(w, http.StatusUnauthorized, "a client certificate is required", nil)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
 func userFrom(ctx context.Context) user.Info {
-	u, _ := ctx.Value(userKey{}).(user.Info)
+	u, _ := genericapirequest.UserFrom(ctx)
 	return u
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/rest"
@@ -25,9 +24,8 @@ const DefaultPageSize = 500
 
 // Config is what the translator needs.
 type Config struct {
-	Source        *source.Source
-	Authenticator authenticator.Request
-	Authorizer    authorizer.Authorizer
+	Source     *source.Source
+	Authorizer authorizer.Authorizer
 	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
 	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a
 	// kubectl request.
@@ -52,7 +50,9 @@ type handler struct {
 	specs  map[model.Kind]map[int]*kindSpec
 }
 
-// NewHandler returns the O2-IMS REST API.
+// NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:
+// serve it behind the API server's handler chain (authentication, audit, priority and fairness,
+// timeouts, panic recovery), as pkg/apiserver does.
 func NewHandler(cfg Config) http.Handler {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
@@ -85,7 +85,7 @@ func NewHandler(cfg Config) http.Handler {
 	route(r, inv+"/v{version:[0-9]+}/resourcePools/{poolId}/resources/{id}", methods{http.MethodGet: h.getPoolResource})
 	route(r, inv+"/v{version:[0-9]+}/subscriptions", methods{http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription})
 	route(r, inv+"/v{version:[0-9]+}/subscriptions/{id}", methods{http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription})
-	return authenticate(cfg.Authenticator, h.whenSynced(r))
+	return requireUser(h.whenSynced(r))
 }
 
 // whenSynced answers 503 until the caches hold the inventory: an empty answer would be a lie.

@@ -13,9 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	k8stesting "k8s.io/client-go/testing"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -112,21 +112,14 @@ func newEnv(t *testing.T, pageSize int) *env {
 		t.Fatal("informers did not sync")
 	}
 	h := NewHandler(Config{
-		Source: src,
-		Authenticator: authenticator.RequestFunc(func(r *http.Request) (*authenticator.Response, bool, error) {
-			u, ok := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-			if !ok {
-				return nil, false, nil
-			}
-			return &authenticator.Response{User: u}, true, nil
-		}),
+		Source:                src,
 		Authorizer:            authorizer.AuthorizerFunc(authz),
 		ClientFor:             func(user.Info) (versioned.Interface, error) { return client, nil },
 		APIRoot:               apiRoot,
 		SubscriptionNamespace: "o2ims-system",
 		PageSize:              pageSize,
 	})
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(withTokens(h))
 	t.Cleanup(srv.Close)
 	return &env{t: t, server: srv, client: client, schema: modeltest.New(t)}
 }
@@ -203,4 +196,16 @@ func ids(docs []map[string]any, attr string) string {
 		out = append(out, d[attr].(string))
 	}
 	return strings.Join(out, ",")
+}
+
+// withTokens stands in for the API server's authentication filter: it puts the user of the
+// bearer token (or anonymous) in the request context, as the real chain does.
+func withTokens(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		if !ok {
+			u = &user.DefaultInfo{Name: user.Anonymous, Groups: []string{user.AllUnauthenticated}}
+		}
+		next.ServeHTTP(w, r.WithContext(genericapirequest.WithUser(r.Context(), u)))
+	})
 }

@@ -29,8 +29,9 @@ type ServingOptions struct {
 	RequireClientCert bool
 }
 
-// Serve runs the O2 listener until ctx is done, then shuts down gracefully.
-func Serve(ctx context.Context, o ServingOptions, handler http.Handler) error {
+// Serve runs the O2 listener until ctx is done, then shuts down gracefully. listening, when
+// set, is called once the listener accepts connections.
+func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listening func()) error {
 	certs := &certCache{provider: o.Cert}
 	tlsConfig := &tls.Config{
 		MinVersion:     o.MinVersion,
@@ -54,6 +55,9 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler) error {
 		MaxHeaderBytes:    1 << 20,
 	}
 	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
+	if listening != nil {
+		listening()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	select {

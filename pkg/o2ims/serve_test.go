@@ -42,10 +42,12 @@ func TestServeTLSOptions(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	listening := make(chan struct{})
 	go func() {
 		done <- Serve(ctx, ServingOptions{Address: addr, Cert: provider, MinVersion: tls.VersionTLS13, RequireClientCert: true},
-			http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+			http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }), func() { close(listening) })
 	}()
+	<-listening
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -155,6 +155,8 @@ func TestNotifications(t *testing.T) {
 	s := startStack(t, notifierArgs...)
 	schemas := modeltest.New(t)
 
+	t.Run("subscription ownership (issue 8)", func(t *testing.T) { testSubscriptionOwnership(t, s) })
+
 	t.Run("CREATE, MODIFY and DELETE of kubectl changes, valid per the schema", func(t *testing.T) {
 		r := newReceiver(t)
 		s.kubectl(t, framework.Admin, "create", "namespace", "notify-basic")
