@@ -46,8 +46,10 @@
 // sub-attributes. Filter.Validate applies the same type rules to a Schema
 // up front and rejects unknown attributes.
 //
-// Filter.Pushdown moves the terms a Kubernetes field selector can answer
-// exactly to the API server; its documentation says which and why.
+// This package has no notion of indexes: the REST handlers (pkg/o2ims,
+// kindSpec.split) answer single-valued eq and in terms on the attributes
+// model.FieldSelectors names from the informer cache's field index, and
+// evaluate every other term with Match on the rendered documents.
 //
 // # Attribute selectors (ParseSelector)
 //
