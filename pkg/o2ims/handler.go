@@ -129,12 +129,18 @@ func (h *handler) parse(w http.ResponseWriter, r *http.Request) (request, bool) 
 
 func (h *handler) apiVersions(w http.ResponseWriter, r *http.Request) {
 	req, _ := h.parse(w, r)
+	if _, ok := parseQuery(w, r); !ok {
+		return
+	}
 	writeJSON(w, http.StatusOK, model.InventoryAPIVersions(req.apiRoot))
 }
 
 func (h *handler) majorAPIVersions(w http.ResponseWriter, r *http.Request) {
 	req, ok := h.parse(w, r)
 	if !ok {
+		return
+	}
+	if _, ok := parseQuery(w, r); !ok {
 		return
 	}
 	versions, _ := model.InventoryMajorAPIVersions(req.apiRoot, req.version)
