@@ -154,9 +154,19 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		return
 	}
 	plain := lq.query.DefaultSelection()
+	ctx := r.Context()
 	items := make([][]byte, 0, min(len(objs), h.cfg.PageSize))
+	size := len("[]")
 	next, lastKey := "", ""
-	for _, obj := range objs {
+	for i, obj := range objs {
+		// A list walks the whole cache (rendering, filtering, authorizing namespaces): stop as
+		// soon as nobody waits for the answer, instead of finishing it for a closed connection.
+		if i%cancelCheckInterval == 0 {
+			if err := ctx.Err(); err != nil {
+				writeCancelled(w, err)
+				return
+			}
+		}
 		key := source.Key(obj)
 		if lq.after != "" && key <= lq.after {
 			continue
@@ -189,7 +199,17 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 				return
 			}
 		}
+		// The page ends before the item that would take it over the byte budget; the first
+		// item goes in whatever its size, or a client could never get past it.
+		if len(items) > 0 {
+			if size+len(",")+len(item) > h.cfg.PageBytes {
+				next = lastKey
+				break
+			}
+			size += len(",")
+		}
 		items = append(items, item)
+		size += len(item)
 		lastKey = key
 	}
 	if next != "" {

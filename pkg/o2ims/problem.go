@@ -1,7 +1,9 @@
 package o2ims
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"k8s.io/klog/v2"
@@ -39,6 +41,17 @@ func writeQueryProblem(w http.ResponseWriter, param string, err error) {
 		attrs = map[string]string{"parameter": param}
 	}
 	writeProblem(w, http.StatusBadRequest, err.Error(), attrs)
+}
+
+// writeCancelled answers a request abandoned half-way: the client has gone or the serving
+// chain's deadline has passed, so the status is mostly for logs and metrics.
+func writeCancelled(w http.ResponseWriter, err error) {
+	klog.V(3).InfoS("O2 request abandoned", "err", err)
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, context.DeadlineExceeded) {
+		status = http.StatusGatewayTimeout
+	}
+	writeProblem(w, status, "the request was abandoned before it completed: "+err.Error(), nil)
 }
 
 // writeJSON answers with a JSON document.

@@ -1,8 +1,10 @@
 package o2ims
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -157,6 +159,59 @@ func TestPagingKeepsQuery(t *testing.T) {
 	}
 	if got := strings.Join(seen, ";"); got != res1+";"+res2 {
 		t.Errorf("pages: %s", got)
+	}
+}
+
+// TestPageByteBudget: a page ends before the item that would take it over PageBytes, and the
+// rest comes through the marker; an item over the budget on its own still goes out.
+func TestPageByteBudget(t *testing.T) {
+	const list = inventory + "/v1/resourcePools/" + poolA + "/resources?all_fields"
+	var whole []json.RawMessage
+	r := newEnv(t, 0).do("GET", "admin-token", list, "")
+	if err := json.Unmarshal(r.body, &whole); err != nil || len(whole) != 2 || len(r.body) != len("[,]")+len(whole[0])+len(whole[1]) {
+		t.Fatalf("the whole list: %v %s", err, r.body)
+	}
+	for _, budget := range []int{1, len(r.body) - 1, len(r.body)} {
+		e := newEnvWith(t, func(c *Config) { c.PageBytes = budget })
+		path := list
+		var pages []string
+		for page := 0; path != ""; page++ {
+			if page > 5 {
+				t.Fatal("paging does not end")
+			}
+			r := e.do("GET", "admin-token", path, "")
+			e.expect(r, http.StatusOK, "page")
+			if len(decodeList(t, r.body)) > 1 && len(r.body) > budget {
+				t.Errorf("budget %d: a page of %d bytes with several items", budget, len(r.body))
+			}
+			pages = append(pages, ids(decodeList(t, r.body), "resourceId"))
+			path = nextLink(t, r)
+		}
+		want := res1 + ";" + res2
+		if budget == len(r.body) {
+			want = res1 + "," + res2
+		}
+		if got := strings.Join(pages, ";"); got != want {
+			t.Errorf("budget %d: pages %s, want %s", budget, got, want)
+		}
+	}
+}
+
+// TestListHonoursCancellation: a list whose request is no longer wanted stops instead of
+// walking the cache and encoding a page nobody reads.
+func TestListHonoursCancellation(t *testing.T) {
+	e := newEnv(t, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, "GET", inventory+"/v1/resourcePools", nil)
+	req.Header.Set("Authorization", "Bearer admin-token")
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, req)
+	if w.Code == http.StatusOK || strings.Contains(w.Body.String(), poolA) {
+		t.Errorf("cancelled list answered %d: %s", w.Code, w.Body)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("cancelled list: Content-Type %q", ct)
 	}
 }
 
