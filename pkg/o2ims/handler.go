@@ -22,6 +22,15 @@ import (
 // through nextpage_opaque_marker.
 const DefaultPageSize = 500
 
+// DefaultPageBytes bounds the encoded size of one list response, beside DefaultPageSize: items
+// with large extensions could otherwise make a page of 500 cost the server (and the client)
+// hundreds of megabytes at once.
+const DefaultPageBytes = 8 << 20
+
+// cancelCheckInterval is how many cached objects a list walks between checks that the request
+// is still wanted: often enough to stop within a millisecond or so, rarely enough to cost nothing.
+const cancelCheckInterval = 64
+
 // Config is what the translator needs.
 type Config struct {
 	Source     *source.Source
@@ -40,6 +49,9 @@ type Config struct {
 	SubscriptionNamespace string
 	// PageSize caps list responses (DefaultPageSize when 0).
 	PageSize int
+	// PageBytes caps the encoded size of list responses (DefaultPageBytes when 0); a single
+	// item larger than that still goes out, alone on its page.
+	PageBytes int
 	// CallbackChecker, when set, vets subscription callbacks at create time.
 	CallbackChecker CallbackChecker
 }
@@ -56,6 +68,9 @@ type handler struct {
 func NewHandler(cfg Config) http.Handler {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.PageBytes <= 0 {
+		cfg.PageBytes = DefaultPageBytes
 	}
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
 	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs()}
@@ -129,12 +144,18 @@ func (h *handler) parse(w http.ResponseWriter, r *http.Request) (request, bool) 
 
 func (h *handler) apiVersions(w http.ResponseWriter, r *http.Request) {
 	req, _ := h.parse(w, r)
+	if _, ok := parseQuery(w, r); !ok {
+		return
+	}
 	writeJSON(w, http.StatusOK, model.InventoryAPIVersions(req.apiRoot))
 }
 
 func (h *handler) majorAPIVersions(w http.ResponseWriter, r *http.Request) {
 	req, ok := h.parse(w, r)
 	if !ok {
+		return
+	}
+	if _, ok := parseQuery(w, r); !ok {
 		return
 	}
 	versions, _ := model.InventoryMajorAPIVersions(req.apiRoot, req.version)

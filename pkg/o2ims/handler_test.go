@@ -84,13 +84,20 @@ func authz(_ context.Context, a authorizer.Attributes) (authorizer.Decision, str
 }
 
 type env struct {
-	t      *testing.T
-	server *httptest.Server
-	client *fake.Clientset
-	schema *modeltest.Validator
+	t       *testing.T
+	handler http.Handler
+	server  *httptest.Server
+	client  *fake.Clientset
+	schema  *modeltest.Validator
 }
 
 func newEnv(t *testing.T, pageSize int) *env {
+	t.Helper()
+	return newEnvWith(t, func(c *Config) { c.PageSize = pageSize })
+}
+
+// newEnvWith serves the fixtures with a Config that configure may adjust.
+func newEnvWith(t *testing.T, configure func(*Config)) *env {
 	t.Helper()
 	client := fake.NewSimpleClientset(fixtures()...)
 	// The generated fake lists kind O2ResourceList (named after the Go type), which the scheme
@@ -111,17 +118,18 @@ func newEnv(t *testing.T, pageSize int) *env {
 	}); err != nil {
 		t.Fatal("informers did not sync")
 	}
-	h := NewHandler(Config{
+	cfg := Config{
 		Source:                src,
 		Authorizer:            authorizer.AuthorizerFunc(authz),
 		ClientFor:             func(user.Info) (versioned.Interface, error) { return client, nil },
 		APIRoot:               apiRoot,
 		SubscriptionNamespace: "o2ims-system",
-		PageSize:              pageSize,
-	})
-	srv := httptest.NewServer(withTokens(h))
+	}
+	configure(&cfg)
+	h := withTokens(NewHandler(cfg))
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, server: srv, client: client, schema: modeltest.New(t)}
+	return &env{t: t, handler: h, server: srv, client: client, schema: modeltest.New(t)}
 }
 
 type response struct {

@@ -3,7 +3,6 @@ package o2ims
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -36,33 +35,64 @@ func (h *handler) spec(w http.ResponseWriter, r *http.Request, kind model.Kind) 
 
 // listQuery is a parsed list request: filter, attribute selector and page position.
 type listQuery struct {
+	query    query.Values
 	filter   query.Filter
 	selector query.Selector
 	after    string
 	fields   fields.Selector
 }
 
-func (h *handler) parseListQuery(w http.ResponseWriter, r *http.Request, s *kindSpec) (*listQuery, bool) {
-	q := r.URL.Query()
-	filter, err := query.ParseFilters(q["filter"])
+// The query parameters each kind of GET takes. A single object has no filter and no pages;
+// the API versions take nothing.
+var (
+	listParams   = []string{query.ParamFilter, query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault, query.ParamNextPageMarker}
+	objectParams = []string{query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault}
+)
+
+// parseQuery reads the raw query string, or answers 400 naming the parameter at fault: a query
+// that cannot be read exactly must never be served as if it had not been sent.
+func parseQuery(w http.ResponseWriter, r *http.Request, allowed ...string) (query.Values, bool) {
+	q, err := query.ParseRawQuery(r.URL.RawQuery)
 	if err == nil {
-		err = filter.Validate(s.schema)
+		err = q.Only(allowed...)
 	}
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "invalid filter: "+err.Error(), nil)
-		return nil, false
+		writeQueryProblem(w, "", err)
+		return query.Values{}, false
 	}
+	return q, true
+}
+
+// parseSelector builds the attribute selector of q for s, or answers 400.
+func parseSelector(w http.ResponseWriter, q query.Values, s *kindSpec) (query.Selector, bool) {
 	sel, err := query.ParseSelector(q, s.schema, s.defaults)
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+		writeQueryProblem(w, "", err)
+		return query.Selector{}, false
+	}
+	return sel, true
+}
+
+func (h *handler) parseListQuery(w http.ResponseWriter, r *http.Request, s *kindSpec) (*listQuery, bool) {
+	q, ok := parseQuery(w, r, listParams...)
+	if !ok {
+		return nil, false
+	}
+	filter := q.Filter()
+	if err := filter.Validate(s.schema); err != nil {
+		writeQueryProblem(w, query.ParamFilter, err)
+		return nil, false
+	}
+	sel, ok := parseSelector(w, q, s)
+	if !ok {
 		return nil, false
 	}
 	after, err := decodeMarker(q)
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, err.Error(), nil)
+		writeQueryProblem(w, query.ParamNextPageMarker, err)
 		return nil, false
 	}
-	lq := &listQuery{selector: sel, after: after}
+	lq := &listQuery{query: q, selector: sel, after: after}
 	lq.fields, lq.filter = s.split(filter)
 	return lq, true
 }
@@ -123,10 +153,20 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		writeProblem(w, http.StatusInternalServerError, "could not list "+string(s.kind), nil)
 		return
 	}
-	plain := defaultSelection(r.URL.Query())
+	plain := lq.query.DefaultSelection()
+	ctx := r.Context()
 	items := make([][]byte, 0, min(len(objs), h.cfg.PageSize))
+	size := len("[]")
 	next, lastKey := "", ""
-	for _, obj := range objs {
+	for i, obj := range objs {
+		// A list walks the whole cache (rendering, filtering, authorizing namespaces): stop as
+		// soon as nobody waits for the answer, instead of finishing it for a closed connection.
+		if i%cancelCheckInterval == 0 {
+			if err := ctx.Err(); err != nil {
+				writeCancelled(w, err)
+				return
+			}
+		}
 		key := source.Key(obj)
 		if lq.after != "" && key <= lq.after {
 			continue
@@ -141,7 +181,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		}
 		match, err := lq.filter.Match(doc.doc)
 		if err != nil {
-			writeProblem(w, http.StatusBadRequest, "invalid filter: "+err.Error(), nil)
+			writeQueryProblem(w, query.ParamFilter, err)
 			return
 		}
 		if !match {
@@ -151,7 +191,6 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 			next = lastKey
 			break
 		}
-		lastKey = key
 		item := doc.json
 		if !plain || item == nil {
 			if item, err = json.Marshal(lq.selector.Apply(doc.doc)); err != nil {
@@ -160,10 +199,21 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 				return
 			}
 		}
+		// The page ends before the item that would take it over the byte budget; the first
+		// item goes in whatever its size, or a client could never get past it.
+		if len(items) > 0 {
+			if size+len(",")+len(item) > h.cfg.PageBytes {
+				next = lastKey
+				break
+			}
+			size += len(",")
+		}
 		items = append(items, item)
+		size += len(item)
+		lastKey = key
 	}
 	if next != "" {
-		setNextLink(w, r, next)
+		setNextLink(w, r, lq.query, next)
 	}
 	writeJSONArray(w, http.StatusOK, items)
 }
@@ -199,10 +249,12 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request, req request, s 
 }
 
 func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) {
-	q := r.URL.Query()
-	sel, err := query.ParseSelector(q, s.schema, s.defaults)
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+	q, ok := parseQuery(w, r, objectParams...)
+	if !ok {
+		return
+	}
+	sel, ok := parseSelector(w, q, s)
+	if !ok {
 		return
 	}
 	doc, err := h.render(s, obj, req, sc)
@@ -211,7 +263,7 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req reques
 		writeProblem(w, http.StatusInternalServerError, "could not render "+string(s.kind), nil)
 		return
 	}
-	if doc.json != nil && defaultSelection(q) {
+	if doc.json != nil && q.DefaultSelection() {
 		writeRawJSON(w, http.StatusOK, doc.json)
 		return
 	}
@@ -240,7 +292,7 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 		if err != nil {
 			return nil, err
 		}
-		sel, err := query.ParseSelector(nil, s.schema, s.defaults)
+		sel, err := query.ParseSelector(query.Values{}, s.schema, s.defaults)
 		if err != nil {
 			return nil, err
 		}
@@ -254,16 +306,6 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 		return nil, err
 	}
 	return v.(*rendered), nil
-}
-
-// defaultSelection reports whether q asks for the default attributes (no attribute selector).
-func defaultSelection(q url.Values) bool {
-	for _, p := range []string{query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault} {
-		if _, ok := q[p]; ok {
-			return false
-		}
-	}
-	return true
 }
 
 // listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.
@@ -331,9 +373,12 @@ func (h *handler) oCloudInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveRoot := req.apiRoot
-	sel, err := query.ParseSelector(r.URL.Query(), s.schema, s.defaults)
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "invalid attribute selector: "+err.Error(), nil)
+	q, ok := parseQuery(w, r, objectParams...)
+	if !ok {
+		return
+	}
+	sel, ok := parseSelector(w, q, s)
+	if !ok {
 		return
 	}
 	doc, err := s.document(objs[0], serveRoot, related{})

@@ -6,33 +6,34 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
 )
 
-// The SOL013 paging parameter. The marker is opaque to clients: it encodes the namespace/name
-// of the last item served, and lists are ordered by namespace/name, so a page resumes exactly
-// after it even when objects were added or removed in between.
-const paramNextPage = "nextpage_opaque_marker"
+// The SOL013 paging marker (query.ParamNextPageMarker) is opaque to clients: it encodes the
+// namespace/name of the last item served, and lists are ordered by namespace/name, so a page
+// resumes exactly after it even when objects were added or removed in between.
 
 func encodeMarker(key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(key))
 }
 
-func decodeMarker(q url.Values) (string, error) {
-	v := q.Get(paramNextPage)
+func decodeMarker(q query.Values) (string, error) {
+	v := q.Get(query.ParamNextPageMarker)
 	if v == "" {
 		return "", nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(v)
 	if err != nil || !strings.Contains(string(raw), "/") {
-		return "", errors.New("invalid " + paramNextPage + ": use the value of the Link header's next page")
+		return "", errors.New("invalid " + query.ParamNextPageMarker + ": use the value of the Link header's next page")
 	}
 	return string(raw), nil
 }
 
-// setNextLink adds the RFC 8288 Link header pointing at the next page.
-func setNextLink(w http.ResponseWriter, r *http.Request, marker string) {
-	q := r.URL.Query()
-	q.Set(paramNextPage, encodeMarker(marker))
-	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+// setNextLink adds the RFC 8288 Link header pointing at the next page. Its query is q
+// re-encoded, not the request's raw query edited: the link then says exactly what this page
+// was computed from, in a spelling every client and proxy reads the same way.
+func setNextLink(w http.ResponseWriter, r *http.Request, q query.Values, marker string) {
+	u := url.URL{Path: r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
 	w.Header().Set("Link", "<"+u.String()+`>; rel="next"`)
 }

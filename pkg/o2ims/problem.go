@@ -1,12 +1,15 @@
 package o2ims
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/query"
 )
 
 // writeProblem answers with application/problem+json; every O2 error goes through here.
@@ -24,6 +27,31 @@ func writeProblem(w http.ResponseWriter, status int, detail string, attrs map[st
 	if _, err := w.Write(buf); err != nil {
 		klog.V(3).InfoS("write problem details", "err", err)
 	}
+}
+
+// writeQueryProblem answers 400 for a query the server will not read. The detail and the
+// "parameter" attribute name the parameter at fault, so an SMO can tell which one to fix;
+// param is used when err itself names none.
+func writeQueryProblem(w http.ResponseWriter, param string, err error) {
+	if p := query.ParamOf(err); p != "" {
+		param = p
+	}
+	var attrs map[string]string
+	if param != "" {
+		attrs = map[string]string{"parameter": param}
+	}
+	writeProblem(w, http.StatusBadRequest, err.Error(), attrs)
+}
+
+// writeCancelled answers a request abandoned half-way: the client has gone or the serving
+// chain's deadline has passed, so the status is mostly for logs and metrics.
+func writeCancelled(w http.ResponseWriter, err error) {
+	klog.V(3).InfoS("O2 request abandoned", "err", err)
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, context.DeadlineExceeded) {
+		status = http.StatusGatewayTimeout
+	}
+	writeProblem(w, status, "the request was abandoned before it completed: "+err.Error(), nil)
 }
 
 // writeJSON answers with a JSON document.

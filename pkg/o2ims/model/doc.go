@@ -1,6 +1,7 @@
 // Package model turns o2ims.oran.org/v1alpha1 objects into the JSON documents of the O-RAN
 // O2-IMS inventory API, one view per inventory major version, and describes those documents
-// (attribute names, types, default sets, field-selector push-down) for the query layer.
+// (attribute names, types, default sets, the attributes an index can answer) for the REST
+// handlers and the query layer.
 //
 // Versions. Major version 1 is the spec 7.0 era that the O-RAN SC compliance suite checks
 // (OpenAPI "1.0.0"); major version 2 is spec 11 (OpenAPI "2.0.0"). Both are served side by side.

@@ -67,17 +67,3 @@ func FieldSelectors(kind Kind, version int) []FieldSelector {
 	}
 	return nil
 }
-
-// FieldSelectorMap is FieldSelectors as attribute → field selector key, the form the query
-// layer's push-down takes.
-func FieldSelectorMap(kind Kind, version int) map[string]string {
-	sels := FieldSelectors(kind, version)
-	if sels == nil {
-		return nil
-	}
-	out := make(map[string]string, len(sels))
-	for _, s := range sels {
-		out[s.Attribute] = s.Field
-	}
-	return out
-}

@@ -26,12 +26,3 @@ type ProblemDetails struct {
 func NewProblemDetails(status int, detail string) *ProblemDetails {
 	return &ProblemDetails{Title: http.StatusText(status), Status: status, Detail: detail}
 }
-
-// WithAttribute sets one additional attribute and returns p, for chaining.
-func (p *ProblemDetails) WithAttribute(name, value string) *ProblemDetails {
-	if p.AdditionalAttributes == nil {
-		p.AdditionalAttributes = make(map[string]string, 1)
-	}
-	p.AdditionalAttributes[name] = value
-	return p
-}

@@ -4,6 +4,22 @@
 // generic JSON documents (map[string]any as encoding/json decodes them;
 // int64, int and json.Number are accepted beside float64).
 //
+// # Query strings (ParseRawQuery)
+//
+// The REST handlers read every query string with ParseRawQuery, never with
+// url.ParseQuery, which drops a pair holding an unencoded ";" or a bad
+// escape and so would turn an unreadable filter into no filter. Parameters
+// are separated by "&" only: ";" belongs to the filter whether it arrives
+// percent-encoded or not. The known parameters are filter, fields,
+// exclude_fields, all_fields, exclude_default and nextpage_opaque_marker,
+// each at most once; handlers narrow that with Values.Only (a single object
+// takes the selectors only). Everything else is an error naming the
+// parameter, meant for a 400: a malformed percent escape, invalid UTF-8
+// once decoded, an unknown or repeated parameter, a flag other than empty,
+// true or false, an empty filter, selector or marker, a filter or path
+// list that does not parse, and any value over the Max* bounds of
+// values.go. Values.Encode writes the query back for next-page links.
+//
 // # Filter grammar
 //
 //	filter  = term *( ";" term )                  ; terms are ANDed
@@ -18,8 +34,8 @@
 // ncont at least one. "(eq,a,)" has no value; a pair of quotes with
 // nothing between is one empty value. Spaces before a term, around ";"
 // and at the ends are ignored, and so is one trailing ";" (the
-// conformance suite writes "(eq,extensions/country,US);"). Repeated
-// filter parameters are ANDed (ParseFilters).
+// conformance suite writes "(eq,extensions/country,US);"). A query has at
+// most one filter parameter: conditions are joined with ";" inside it.
 //
 // Path segments are deliberately more permissive than OO's identifier
 // lexer: extension keys such as "topology.kubernetes.io" or "cpu-model"
@@ -46,8 +62,10 @@
 // sub-attributes. Filter.Validate applies the same type rules to a Schema
 // up front and rejects unknown attributes.
 //
-// Filter.Pushdown moves the terms a Kubernetes field selector can answer
-// exactly to the API server; its documentation says which and why.
+// This package has no notion of indexes: the REST handlers (pkg/o2ims,
+// kindSpec.split) answer single-valued eq and in terms on the attributes
+// model.FieldSelectors names from the informer cache's field index, and
+// evaluate every other term with Match on the rendered documents.
 //
 // # Attribute selectors (ParseSelector)
 //
@@ -55,7 +73,8 @@
 // selector is given (the HTTP layer passes the schema's required ones, so
 // every response stays schema-valid). Exactly one mode applies:
 //
-//  1. all_fields present, whatever its value: every attribute.
+//  1. all_fields (bare or =true; =false, its OpenAPI default, counts as
+//     absent): every attribute.
 //  2. fields=a,b/c: the defaults plus the listed attributes; a sub-path
 //     keeps only that sub-tree of an object. "(a,b)" is accepted too.
 //  3. exclude_fields=a,b/c: every attribute minus the listed ones; default
@@ -65,10 +84,10 @@
 //     selector: exactly the defaults.
 //
 // all_fields together with any other selector, and fields together with
-// exclude_fields, are errors; exclude_default beside fields adds nothing
-// (the defaults are there anyway). Unknown attributes are errors naming
-// all of them. With no defaults declared, every attribute is a default and
-// the selectors only validate.
+// exclude_fields, are errors (reported by ParseRawQuery); exclude_default
+// beside fields adds nothing (the defaults are there anyway). Unknown
+// attributes are errors naming all of them. With no defaults declared,
+// every attribute is a default and the selectors only validate.
 //
 // All errors are meant for the ProblemDetails "detail" of a 400.
 package query

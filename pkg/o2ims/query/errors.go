@@ -1,6 +1,8 @@
 package query
 
 import (
+	"errors"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,9 +13,6 @@ import (
 type SyntaxError struct {
 	// Param is the query parameter: "filter", "fields" or "exclude_fields".
 	Param string
-	// Index is the 1-based occurrence of a repeated parameter, 0 when the
-	// parameter was given once.
-	Index int
 	// Pos is the 0-based byte offset in the parameter value where the
 	// problem was found; the message shows it 1-based.
 	Pos int
@@ -25,11 +24,6 @@ func (e *SyntaxError) Error() string {
 	var b strings.Builder
 	b.WriteString("invalid ")
 	b.WriteString(e.Param)
-	if e.Index > 0 {
-		b.WriteString(" (occurrence ")
-		b.WriteString(strconv.Itoa(e.Index))
-		b.WriteByte(')')
-	}
 	b.WriteString(" at position ")
 	b.WriteString(strconv.Itoa(e.Pos + 1))
 	b.WriteString(": ")
@@ -69,4 +63,41 @@ func (e *AttributeError) Error() string {
 		b.WriteString(e.Detail)
 	}
 	return b.String()
+}
+
+// ParamError reports a query string that ParseRawQuery will not read: a malformed escape,
+// invalid UTF-8, an unknown or repeated parameter, a value of the wrong shape or over a bound.
+type ParamError struct {
+	// Param is the query parameter at fault, decoded when it could be; "" when the problem is
+	// the query string as a whole (its length) or a value without a name.
+	Param string
+	// Msg describes the problem.
+	Msg string
+}
+
+func (e *ParamError) Error() string {
+	if e.Param == "" {
+		return "invalid query: " + e.Msg
+	}
+	name := e.Param
+	if !slices.Contains(params, name) {
+		name = strconv.Quote(name) // unknown names may hold anything, invalid UTF-8 included
+	}
+	return "invalid query parameter " + name + ": " + e.Msg
+}
+
+// ParamOf returns the query parameter an error of this package is about, "" when it names none.
+func ParamOf(err error) string {
+	var pe *ParamError
+	var se *SyntaxError
+	var ae *AttributeError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Param
+	case errors.As(err, &se):
+		return se.Param
+	case errors.As(err, &ae):
+		return ae.Param
+	}
+	return ""
 }

@@ -1,11 +1,6 @@
 package query
 
-import (
-	"errors"
-	"net/url"
-	"strconv"
-	"strings"
-)
+import "errors"
 
 // The attribute-selector query parameters of SOL013 §5.3.
 const (
@@ -30,27 +25,13 @@ const (
 	selectExclude
 )
 
-// ParseSelector reads all_fields, fields, exclude_fields and
-// exclude_default from q; see the package documentation for the
-// semantics. defaults are the model's default attributes (top-level
-// names); none means every attribute is a default. Attribute paths are
-// checked against s (nil accepts anything) and every unknown one is named
-// in a single *AttributeError.
-func ParseSelector(q url.Values, s *Schema, defaults []string) (Selector, error) {
-	_, all := q[ParamAllFields]
-	include, hasInclude := q[ParamFields]
-	exclude, hasExclude := q[ParamExcludeFields]
-	excludeDefault, err := parseExcludeDefault(q)
-	if err != nil {
-		return Selector{}, err
-	}
-	switch {
-	case all && (hasInclude || hasExclude || excludeDefault):
-		return Selector{}, errors.New("all_fields cannot be combined with fields, exclude_fields or exclude_default")
-	case hasInclude && hasExclude:
-		return Selector{}, errors.New("fields and exclude_fields cannot be combined")
-	}
-
+// ParseSelector builds the attribute selector of a query parsed by
+// ParseRawQuery (the zero Values for none); see the package documentation
+// for the semantics. defaults are the model's default attributes
+// (top-level names); none means every attribute is a default. Attribute
+// paths are checked against s (nil accepts anything) and every unknown one
+// is named in a single *AttributeError.
+func ParseSelector(q Values, s *Schema, defaults []string) (Selector, error) {
 	if s != nil {
 		for _, d := range defaults {
 			if !s.Has(d) {
@@ -62,28 +43,26 @@ func ParseSelector(q url.Values, s *Schema, defaults []string) (Selector, error)
 	}
 
 	switch {
-	case all:
+	case q.allFields:
 		return Selector{}, nil
-	case hasInclude:
-		paths, err := parsePathLists(ParamFields, include, s)
-		if err != nil || len(defaults) == 0 {
+	case q.Has(ParamFields):
+		if err := checkPaths(ParamFields, q.fields, s); err != nil || len(defaults) == 0 {
 			return Selector{}, err
 		}
-		t := make(tree, len(defaults)+len(paths))
+		t := make(tree, len(defaults)+len(q.fields))
 		for _, d := range defaults {
 			t.add(Path{d})
 		}
-		for _, p := range paths {
+		for _, p := range q.fields {
 			t.add(p)
 		}
 		return Selector{mode: selectInclude, paths: t}, nil
-	case hasExclude:
-		paths, err := parsePathLists(ParamExcludeFields, exclude, s)
-		if err != nil || len(defaults) == 0 {
+	case q.Has(ParamExcludeFields):
+		if err := checkPaths(ParamExcludeFields, q.excludeFields, s); err != nil || len(defaults) == 0 {
 			return Selector{}, err
 		}
-		t := make(tree, len(paths))
-		for _, p := range paths {
+		t := make(tree, len(q.excludeFields))
+		for _, p := range q.excludeFields {
 			if !contains(defaults, p[0]) {
 				t.add(p)
 			}
@@ -104,38 +83,11 @@ func ParseSelector(q url.Values, s *Schema, defaults []string) (Selector, error)
 	}
 }
 
-// parseExcludeDefault accepts a bare "exclude_default" or "=true" (what PT
-// and the conformance suite send) and treats "=false" as absent.
-func parseExcludeDefault(q url.Values) (bool, error) {
-	on := false
-	for _, v := range q[ParamExcludeDefault] {
-		switch {
-		case v == "" || strings.EqualFold(v, "true"):
-			on = true
-		case strings.EqualFold(v, "false"):
-		default:
-			return false, errors.New("exclude_default must be empty, true or false, got " + strconv.Quote(v))
-		}
-	}
-	return on, nil
-}
-
-// parsePathLists parses every occurrence of a fields/exclude_fields
-// parameter and validates the paths against the schema.
-func parsePathLists(param string, values []string, s *Schema) ([]Path, error) {
-	var paths []Path
-	for i, v := range values {
-		ps, err := parsePathList(param, v)
-		if err != nil {
-			if se, ok := err.(*SyntaxError); ok && len(values) > 1 {
-				se.Index = i + 1
-			}
-			return nil, err
-		}
-		paths = append(paths, ps...)
-	}
+// checkPaths validates the paths of fields or exclude_fields against the
+// schema.
+func checkPaths(param string, paths []Path, s *Schema) error {
 	if s == nil {
-		return paths, nil
+		return nil
 	}
 	var unknown []string
 	var detail string
@@ -149,9 +101,9 @@ func parsePathLists(param string, values []string, s *Schema) ([]Path, error) {
 		if len(unknown) > 1 {
 			detail = ""
 		}
-		return nil, &AttributeError{Param: param, Paths: unknown, Detail: detail}
+		return &AttributeError{Param: param, Paths: unknown, Detail: detail}
 	}
-	return paths, nil
+	return nil
 }
 
 // parsePathList parses "a,b/c" with the filter's path syntax. One pair of

@@ -2,7 +2,6 @@ package query
 
 import (
 	"errors"
-	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -40,13 +39,23 @@ func keys(m map[string]any) string {
 	return strings.Join(ks, ",")
 }
 
-func parseQuery(t *testing.T, raw string) url.Values {
+func parseQuery(t *testing.T, raw string) Values {
 	t.Helper()
-	q, err := url.ParseQuery(raw)
+	q, err := ParseRawQuery(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// selectorFor is what a handler does with a query string: read it, then
+// check its selector against the schema.
+func selectorFor(raw string, s *Schema, defaults []string) (Selector, error) {
+	q, err := ParseRawQuery(raw)
+	if err != nil {
+		return Selector{}, err
+	}
+	return ParseSelector(q, s, defaults)
 }
 
 func TestSelector(t *testing.T) {
@@ -62,13 +71,16 @@ func TestSelector(t *testing.T) {
 		{"fields=extensions", "description,extensions{country,cpu{cores,model}},resourceId,resourcePoolId,resourceTypeId"},
 		{"exclude_fields=extensions", "description,name,resourceId,resourcePoolId,resourceTypeId,tags"},
 		{"exclude_default", defaults},
-		// all_fields takes any value, even one that reads as false.
+		// all_fields is a flag; false (its OpenAPI default) is as if absent.
 		{"all_fields=", all},
-		{"all_fields=false", all},
+		{"all_fields=true", all},
+		{"all_fields=TRUE", all},
+		{"all_fields=false", defaults},
+		{"all_fields=false&fields=name", "description,name,resourceId,resourcePoolId,resourceTypeId"},
 		// fields: defaults plus the listed attributes; sub-paths keep a sub-tree.
 		{"fields=extensions/country", "description,extensions{country},resourceId,resourcePoolId,resourceTypeId"},
 		{"fields=extensions/cpu/cores,tags", "description,extensions{cpu{cores}},resourceId,resourcePoolId,resourceTypeId,tags"},
-		{"fields=extensions/country&fields=extensions/cpu/model", "description,extensions{country,cpu{model}},resourceId,resourcePoolId,resourceTypeId"},
+		{"fields=extensions/country,extensions/cpu/model", "description,extensions{country,cpu{model}},resourceId,resourcePoolId,resourceTypeId"},
 		{"fields=extensions/country,extensions", "description,extensions{country,cpu{cores,model}},resourceId,resourcePoolId,resourceTypeId"},
 		{"fields=extensions/absent", "description,extensions{},resourceId,resourcePoolId,resourceTypeId"},
 		{"fields=(name,tags)", "description,name,resourceId,resourcePoolId,resourceTypeId,tags"},
@@ -118,18 +130,19 @@ func TestSelectorErrors(t *testing.T) {
 		{"fields=(a,b)c", `invalid fields at position 5: unexpected ")" in attribute list`},
 		{"fields=a%3Bb", `invalid fields at position 2: unexpected ";" in attribute list`},
 		{"fields=a//b", `invalid fields at position 3: empty segment in attribute path "a/"`},
-		{"fields=name&fields=(x", "invalid fields (occurrence 2) at position 3: missing ')'"},
+		{"fields=name&fields=name", "invalid query parameter fields: given more than once; list the attributes with ','"},
 		{"exclude_fields=a~x", `invalid exclude_fields at position 2: invalid escape "~x"`},
 		// Conflicting modes.
-		{"all_fields&fields=name", "all_fields cannot be combined with fields, exclude_fields or exclude_default"},
-		{"all_fields&exclude_fields=name", "all_fields cannot be combined"},
-		{"all_fields&exclude_default", "all_fields cannot be combined"},
-		{"fields=name&exclude_fields=tags", "fields and exclude_fields cannot be combined"},
-		{"exclude_default=maybe", `exclude_default must be empty, true or false, got "maybe"`},
+		{"all_fields&fields=name", "invalid query parameter all_fields: cannot be combined with fields, exclude_fields or exclude_default"},
+		{"all_fields&exclude_fields=name", "all_fields: cannot be combined"},
+		{"all_fields&exclude_default", "all_fields: cannot be combined"},
+		{"fields=name&exclude_fields=tags", "exclude_fields: cannot be combined with fields"},
+		{"exclude_default=maybe", `invalid query parameter exclude_default: must be empty, true or false, got "maybe"`},
+		{"all_fields=yes", `invalid query parameter all_fields: must be empty, true or false, got "yes"`},
 	}
 	s := resourceSchema()
 	for _, tt := range tests {
-		_, err := ParseSelector(parseQuery(t, tt.query), s, resourceDefaults())
+		_, err := selectorFor(tt.query, s, resourceDefaults())
 		if err == nil || !strings.Contains(err.Error(), tt.message) {
 			t.Errorf("%q: got %v, want an error containing %q", tt.query, err, tt.message)
 		}
@@ -140,7 +153,7 @@ func TestSelectorErrors(t *testing.T) {
 	if !errors.As(err, &ae) || !reflect.DeepEqual(ae.Paths, []string{"WrongAttrName"}) || ae.Param != "fields" {
 		t.Errorf("got %#v, want an *AttributeError naming WrongAttrName", err)
 	}
-	if _, err := ParseSelector(nil, s, []string{"resourceId", "nope"}); err == nil || !strings.Contains(err.Error(), "default attribute nope is not in the schema") {
+	if _, err := ParseSelector(Values{}, s, []string{"resourceId", "nope"}); err == nil || !strings.Contains(err.Error(), "default attribute nope is not in the schema") {
 		t.Errorf("bad defaults: %v", err)
 	}
 }
@@ -180,7 +193,7 @@ func TestSelectorReturnsInput(t *testing.T) {
 	if got := (Selector{}).Apply(defaultsOnly); !sameMap(got, defaultsOnly) {
 		t.Error("the zero Selector must keep everything")
 	}
-	sel, _ := ParseSelector(nil, s, resourceDefaults())
+	sel, _ := ParseSelector(Values{}, s, resourceDefaults())
 	if got := sel.Apply(nil); got != nil {
 		t.Errorf("Apply(nil) = %v", got)
 	}

@@ -171,23 +171,3 @@ func ParseFilter(s string) (Filter, error) {
 	p := parser{param: "filter", in: s}
 	return p.parseFilter(true)
 }
-
-// ParseFilters parses every value of the "filter" query parameter and ANDs
-// them, as SOL013 requires when the parameter is repeated. No values gives
-// the empty (match-all) Filter.
-func ParseFilters(values []string) (Filter, error) {
-	var all Filter
-	for i, s := range values {
-		f, err := ParseFilter(s)
-		if err != nil {
-			if len(values) > 1 {
-				if se, ok := err.(*SyntaxError); ok {
-					se.Index = i + 1
-				}
-			}
-			return nil, err
-		}
-		all = append(all, f...)
-	}
-	return all, nil
-}

@@ -151,26 +151,6 @@ func TestParseFilterErrors(t *testing.T) {
 	}
 }
 
-func TestParseFilters(t *testing.T) {
-	f, err := ParseFilters([]string{"(eq,name,hello)", "(eq,value,1);(neq,x,y)"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Filter{term(OpEq, "name", "hello"), term(OpEq, "value", "1"), term(OpNeq, "x", "y")}
-	if !reflect.DeepEqual(f, want) {
-		t.Errorf("got %v, want %v", f, want)
-	}
-
-	if f, err := ParseFilters(nil); err != nil || f != nil {
-		t.Errorf("ParseFilters(nil) = %v, %v; want nil, nil", f, err)
-	}
-
-	_, err = ParseFilters([]string{"(eq,a,b)", "(eq,a"})
-	if want := "invalid filter (occurrence 2) at position 6: "; err == nil || !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("got %v, want prefix %q", err, want)
-	}
-}
-
 func TestString(t *testing.T) {
 	tests := []struct {
 		f    Filter
