@@ -75,32 +75,7 @@ func NewHandler(cfg Config) http.Handler {
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
 	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs()}
 
-	r := mux.NewRouter()
-	r.NotFoundHandler = http.HandlerFunc(notFound)
-	const inv = "/" + model.APIName
-	route(r, inv+"/api_versions", methods{http.MethodGet: h.apiVersions})
-	route(r, inv+"/v{version:[0-9]+}/api_versions", methods{http.MethodGet: h.majorAPIVersions})
-	route(r, inv+"/v{version:[0-9]+}", methods{http.MethodGet: h.oCloudInfo})
-	route(r, inv+"/v{version:[0-9]+}/", methods{http.MethodGet: h.oCloudInfo})
-	collections := []struct {
-		path string
-		kind model.Kind
-	}{
-		{"resourceTypes", model.KindResourceType},
-		{"resourcePools", model.KindResourcePool},
-		{"deploymentManagers", model.KindDeploymentManager},
-		{"locations", model.KindLocationInfo},
-		{"oCloudSites", model.KindOCloudSiteInfo},
-	}
-	for _, c := range collections {
-		route(r, inv+"/v{version:[0-9]+}/"+c.path, methods{http.MethodGet: h.list(c.kind)})
-		route(r, inv+"/v{version:[0-9]+}/"+c.path+"/{id}", methods{http.MethodGet: h.get(c.kind)})
-	}
-	route(r, inv+"/v{version:[0-9]+}/resourcePools/{poolId}/resources", methods{http.MethodGet: h.listPoolResources})
-	route(r, inv+"/v{version:[0-9]+}/resourcePools/{poolId}/resources/{id}", methods{http.MethodGet: h.getPoolResource})
-	route(r, inv+"/v{version:[0-9]+}/subscriptions", methods{http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription})
-	route(r, inv+"/v{version:[0-9]+}/subscriptions/{id}", methods{http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription})
-	return requireUser(h.whenSynced(r))
+	return requireUser(h.whenSynced(h.routes()))
 }
 
 // whenSynced answers 503 until the caches hold the inventory: an empty answer would be a lie.

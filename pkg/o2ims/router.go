@@ -4,27 +4,62 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
+	"k8s.io/apiserver/pkg/endpoints/metrics"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/endpoints/responsewriter"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
 )
+
+// metricsComponent labels the O2 face's requests in the API server's request metrics
+// (apiserver_request_total{component="o2ims"}, apiserver_request_duration_seconds, ...).
+const metricsComponent = "o2ims"
 
 // methods maps each HTTP method a path supports to its handler; other methods get 405 with an
 // Allow header, as O2-IMS requires ("For not supported methods, O-Cloud shall return a 405").
-type methods map[string]http.HandlerFunc
+// resource and scope label the request metrics: the route's o2ims.oran.org resource, never a
+// tenant or an id, so the metrics reveal nothing about who holds what.
+type methods struct {
+	resource string
+	// item is true for routes that address one object (GET is a get, not a list).
+	item     bool
+	handlers map[string]http.HandlerFunc
+}
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m[r.Method]; ok {
+	start, ok := genericapirequest.ReceivedTimestampFrom(r.Context())
+	if !ok {
+		start = time.Now()
+	}
+	d := &metrics.ResponseWriterDelegator{ResponseWriter: w}
+	m.serve(responsewriter.WrapForHTTP1Or2(d), r)
+	scope, verb := "cluster", "LIST"
+	if m.item {
+		scope, verb = "resource", "GET"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		verb = r.Method
+	}
+	metrics.MonitorRequest(r, verb, v1alpha1.GroupName, "", m.resource, "", scope, metricsComponent, false, "", d.Status(), d.ContentLength(), time.Since(start))
+}
+
+func (m methods) serve(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m.handlers[r.Method]; ok {
 		h(w, r)
 		return
 	}
 	if r.Method == http.MethodHead {
-		if h, ok := m[http.MethodGet]; ok {
+		if h, ok := m.handlers[http.MethodGet]; ok {
 			h(w, r)
 			return
 		}
 	}
-	allow := make([]string, 0, len(m))
-	for verb := range m {
+	allow := make([]string, 0, len(m.handlers))
+	for verb := range m.handlers {
 		allow = append(allow, verb)
 	}
 	sort.Strings(allow)
@@ -32,11 +67,50 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not supported on "+r.URL.Path, nil)
 }
 
-// route registers a path (gorilla/mux template) under both apiRoots: the default one, where a
-// caller sees what RBAC lets it read anywhere, and /tenants/{namespace}, scoped to one namespace.
-func route(r *mux.Router, path string, m methods) {
-	r.Handle(path, m)
-	r.Handle("/tenants/{namespace}"+path, m)
+func get(resource string, item bool, h http.HandlerFunc) methods {
+	return methods{resource: resource, item: item, handlers: map[string]http.HandlerFunc{http.MethodGet: h}}
+}
+
+// routes builds the router. Each apiRoot (the default one, where a caller sees what RBAC lets
+// it read anywhere, and /tenants/{namespace}, scoped to one namespace) is a subrouter, and each
+// version under it another, so a request is matched against one prefix and then a handful of
+// routes instead of every template of the API.
+func (h *handler) routes() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	const inv = "/" + model.APIName
+	for _, root := range []*mux.Router{r.PathPrefix(inv).Subrouter(), r.PathPrefix("/tenants/{namespace}" + inv).Subrouter()} {
+		root.NotFoundHandler = r.NotFoundHandler
+		root.Handle("/api_versions", get("", false, h.apiVersions))
+		root.Handle("/v{version:[0-9]+}", get("oclouds", true, h.oCloudInfo))
+		v := root.PathPrefix("/v{version:[0-9]+}").Subrouter()
+		v.NotFoundHandler = r.NotFoundHandler
+		v.Handle("/", get("oclouds", true, h.oCloudInfo))
+		v.Handle("/api_versions", get("", false, h.majorAPIVersions))
+		for _, c := range []struct {
+			path string
+			kind model.Kind
+		}{
+			{"resourceTypes", model.KindResourceType},
+			{"resourcePools", model.KindResourcePool},
+			{"deploymentManagers", model.KindDeploymentManager},
+			{"locations", model.KindLocationInfo},
+			{"oCloudSites", model.KindOCloudSiteInfo},
+		} {
+			res := c.kind.KubernetesResource()
+			v.Handle("/"+c.path, get(res, false, h.list(c.kind)))
+			v.Handle("/"+c.path+"/{id}", get(res, true, h.get(c.kind)))
+		}
+		resources := model.KindResource.KubernetesResource()
+		v.Handle("/resourcePools/{poolId}/resources", get(resources, false, h.listPoolResources))
+		v.Handle("/resourcePools/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+		subs := model.KindSubscription.KubernetesResource()
+		v.Handle("/subscriptions", methods{resource: subs, handlers: map[string]http.HandlerFunc{
+			http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription}})
+		v.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]http.HandlerFunc{
+			http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription}})
+	}
+	return r
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
