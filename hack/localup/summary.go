@@ -44,8 +44,36 @@ The O2-IMS REST API, as an SMO sees it:
   curl --cacert %s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%d/o2ims-infrastructureInventory/v1/
   curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourcePools'
   curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourceTypes?filter=(eq,resourceClass,COMPUTE)&fields=name,vendor'
-
-Press Ctrl-C to stop everything.
 `, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice],
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
+	printTenantRecipe(r)
+	fmt.Print("\nPress Ctrl-C to stop everything.\n")
+}
+
+// printTenantRecipe shows the tenant boundary with the shipped ClusterRoles
+// (artifacts/deploy/30-rbac-users.yaml, installed by the bring-up): alice administers tenant-a,
+// bob is an SMO in tenant-b, and each sees only their own tenant on both faces.
+func printTenantRecipe(r *running) {
+	alice, bob := r.kubeconfigs[framework.Alice], r.kubeconfigs[framework.Bob]
+	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
+	inv := "/o2ims-infrastructureInventory/v2"
+	fmt.Printf(`
+Two tenants, as RBAC draws them (the shipped ClusterRoles bound per namespace):
+  kubectl create namespace tenant-a && kubectl create namespace tenant-b
+  kubectl create rolebinding alice-admin -n tenant-a --clusterrole=o2ims-admin --user=alice
+  kubectl create rolebinding bob-smo -n tenant-b --clusterrole=o2ims-subscriber --user=bob
+  echo '{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"ResourcePool","metadata":{"name":"pool-a"},"spec":{"name":"pool-a"}}' | kubectl --kubeconfig=%[1]s apply -n tenant-a -f -
+  kubectl --kubeconfig=%[1]s get resourcepools -n tenant-a     # alice: pool-a
+  kubectl --kubeconfig=%[1]s get resourcepools -n tenant-b     # alice: Forbidden
+  kubectl --kubeconfig=%[2]s get resourcepools -n tenant-a       # bob: Forbidden
+  ALICE=$(kubectl --kubeconfig=%[1]s config view --raw -o jsonpath='{.users[0].user.token}')
+  BOB=$(kubectl --kubeconfig=%[2]s config view --raw -o jsonpath='{.users[0].user.token}')
+  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-a%[5]s/resourcePools   # pool-a
+  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s%[5]s/resourcePools                    # default apiRoot: only what alice may read
+  curl --cacert %[3]s -H "Authorization: Bearer $BOB" %[4]s/tenants/tenant-a%[5]s/resourcePools     # 403 problem+json
+  curl --cacert %[3]s -H "Authorization: Bearer $BOB" -H 'Content-Type: application/json' \
+    -d '{"callback":"http://127.0.0.1:9/bob"}' %[4]s/tenants/tenant-b%[5]s/subscriptions          # 201: bob's subscription
+  kubectl get inventorysubscriptions -n tenant-b -o wide        # SUBSCRIBER: bob, recorded by the server
+  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-b%[5]s/subscriptions   # 403: not alice's tenant
+`, alice, bob, r.caFile, o2, inv)
 }
