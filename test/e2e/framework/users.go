@@ -16,6 +16,11 @@ const (
 	// that RBAC decides what netweave shows.
 	Alice = "alice"
 	Bob   = "bob"
+	// Carol, Dave and SMO complete the tenancy matrix: a third tenant's reader, a namespace
+	// admin, and an SMO bound cluster-wide. They too start with no permissions.
+	Carol = "carol"
+	Dave  = "dave"
+	SMO   = "smo"
 )
 
 // user is one static-token identity.
@@ -33,6 +38,9 @@ func newUsers() ([]user, error) {
 		{Admin, []string{"system:masters"}},
 		{Alice, nil},
 		{Bob, nil},
+		{Carol, nil},
+		{Dave, nil},
+		{SMO, nil},
 	}
 	users := make([]user, 0, len(specs))
 	for _, s := range specs {
