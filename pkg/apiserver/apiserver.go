@@ -27,7 +27,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
-	storagecache "github.com/netweave-io/netweave/pkg/storage/cache"
+	"github.com/netweave-io/netweave/pkg/storage/readcache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
@@ -64,7 +64,7 @@ type Server struct {
 // Complete fills in defaults.
 func (c *Config) Complete() CompletedConfig {
 	redisstore.Register()
-	storagecache.Register()
+	readcache.Register()
 	c.GenericConfig.RESTOptionsGetter = restOptionsGetter{storage: c.ExtraConfig.Storage}
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }

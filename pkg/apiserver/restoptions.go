@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
-	storagecache "github.com/netweave-io/netweave/pkg/storage/cache"
+	"github.com/netweave-io/netweave/pkg/storage/readcache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
@@ -84,7 +84,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 		}
 		// Reads are served from a watch-fed copy in memory, so repeated GETs and LISTs do not
 		// each cost a Redis round trip; writes and watches go to the store.
-		cached, err := storagecache.New(storagecache.Config{
+		cached, err := readcache.New(readcache.Config{
 			Storage:        store,
 			ResourcePrefix: resourcePrefix,
 			KeyFunc:        keyFunc,

@@ -21,7 +21,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
-	"github.com/netweave-io/netweave/pkg/fieldpath"
+	"github.com/netweave-io/netweave/pkg/fieldvalue"
 )
 
 // Kind names an O2 object kind as the scheme does (v1alpha1 kind names).
@@ -96,7 +96,7 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 // indexBy indexes objects by the value at a field path, in IndexValue form.
 func indexBy(path string) cache.IndexFunc {
 	return func(obj interface{}) ([]string, error) {
-		v, err := fieldpath.Value(obj, path)
+		v, err := fieldvalue.Value(obj, path)
 		if err != nil || v == "" {
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func (s *Source) List(kind Kind, namespace string, sel fields.Selector) ([]runti
 // matches evaluates field selector requirements (=, == and != are all a field selector has).
 func matches(obj runtime.Object, reqs fields.Requirements) (bool, error) {
 	for _, r := range reqs {
-		v, err := fieldpath.Value(obj, r.Field)
+		v, err := fieldvalue.Value(obj, r.Field)
 		if err != nil {
 			return false, err
 		}

@@ -25,7 +25,7 @@ import (
 //   - RunTestOptionalWatchBookmarksWithCorrectResourceVersion: periodic
 //     bookmarks for AllowWatchBookmarks are a watch-cache feature (the test
 //     says so); the store, like etcd3, only sends progress bookmarks to
-//     ProgressNotify watchers. Run against pkg/storage/cache instead.
+//     ProgressNotify watchers. Run against pkg/storage/readcache instead.
 //   - RunBenchmark*: benchmarks, see store_bench_test.go.
 func TestConformance(t *testing.T) {
 	env := newTestEnv(t)

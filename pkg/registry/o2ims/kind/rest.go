@@ -16,7 +16,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	objfield "github.com/netweave-io/netweave/pkg/fieldpath"
+	"github.com/netweave-io/netweave/pkg/fieldvalue"
 )
 
 // Category groups every O2 kind so `kubectl get o2ims` lists the whole inventory.
@@ -124,7 +124,7 @@ func (k *Kind) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 	}
 	set := generic.ObjectMetaFieldsSet(accessor, k.Namespaced)
 	for _, f := range v1alpha1.SelectableFieldsOf(k.KindName) {
-		v, err := objfield.Value(obj, f)
+		v, err := fieldvalue.Value(obj, f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("field set of %s: %w", k.KindName, err)
 		}

@@ -10,7 +10,7 @@
 //
 // The upstream cacher is tied to etcd (feature checks, progress-notify
 // plumbing), which is why netweave carries this smaller cache.
-package cache
+package readcache
 
 import (
 	"context"

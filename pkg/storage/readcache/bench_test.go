@@ -1,4 +1,4 @@
-package cache
+package readcache
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // Run with:
 //
-//	go test ./pkg/storage/cache -run '^$' -bench . -benchtime 2000x
+//	go test ./pkg/storage/readcache -run '^$' -bench . -benchtime 2000x
 //
 // Each read is measured through the cache and straight against the Redis
 // store under it, on the same data.

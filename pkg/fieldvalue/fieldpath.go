@@ -1,7 +1,7 @@
 // Package fieldpath reads fields of typed API objects by the dotted JSON paths field selectors
 // use ("spec.resourcePoolId"), so indexes and field sets are declared once, as those paths,
 // instead of with one accessor function per kind and field.
-package fieldpath
+package fieldvalue
 
 import (
 	"fmt"
