@@ -58,9 +58,10 @@ func BenchmarkO2(b *testing.B) {
 		getType[i] = inventoryV1 + "/resourceTypes/" + id
 	}
 	cases := []benchCase{
-		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 64}},
+		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 50}},
 		{name: "get-resource-h2", paths: getResource, concurrency: []int{16}, h2: true},
 		{name: "get-resourcetype", paths: getType, concurrency: []int{16}},
+		{name: "list-500", paths: []string{inventoryV1 + "/resourcePools/" + inv.smallPool + "/resources"}, concurrency: []int{8, 50}},
 		{name: "list-10000", paths: []string{poolResources}, concurrency: []int{1, 4}},
 		// Both filters select the same 625 resources: one through the resourceTypeId index,
 		// the other by rendering and testing every one of the 10,000.

@@ -97,11 +97,14 @@ type inventory struct {
 	pools     []string // all pools
 	types     []string
 	resources []string
+	// smallPool holds numSmallPool resources of its own: the "list of 500" case.
+	smallPool string
 }
 
 // Sizes of the seeded inventory.
 const (
 	numResources = 10_000
+	numSmallPool = 500
 	numTypes     = 16
 	numPools     = 4
 	seedWorkers  = 16
@@ -192,6 +195,14 @@ func seed(tb testing.TB, s *stack) inventory {
 		tb.Fatal(*err)
 	}
 	took := time.Since(start)
+	inv.smallPool = inv.pools[1]
+	for i := range numSmallPool {
+		r := resource(i, uuidFor(5, i), inv)
+		r.Name, r.Spec.ResourcePoolID = fmt.Sprintf("small-%03d", i), inv.smallPool
+		if _, err := o2.O2Resources(inv.namespace).Create(ctx, r, metav1.CreateOptions{}); err != nil {
+			tb.Fatalf("create resource %d of the small pool: %v", i, err)
+		}
+	}
 	tb.Logf("created %d resources through kube-apiserver -> netweave -> Redis with %d workers in %s (%.0f creates/s)",
 		numResources, seedWorkers, took.Round(time.Millisecond), float64(numResources)/took.Seconds())
 	return inv
