@@ -46,6 +46,7 @@ func BenchmarkO2(b *testing.B) {
 	poolResources := inventoryV1 + "/resourcePools/" + inv.pool + "/resources"
 	waitStart := time.Now()
 	waitForO2(b, s, token, poolResources, numResources, 5*time.Minute)
+	waitForO2(b, s, token, inventoryV1+"/resourcePools/"+inv.smallPool+"/resources", numSmallPool, time.Minute)
 	b.Logf("O2 serves all %d resources %s after the last create", numResources, time.Since(waitStart).Round(time.Millisecond))
 
 	filter := func(f string) string { return poolResources + "?filter=" + url.QueryEscape(f) }
