@@ -134,7 +134,7 @@ spec: {name: pool-`+ns+`, oCloudSiteId: `+site+`, globalLocationId: `+loc+`}
 		m.apply(t, ns, `apiVersion: o2ims.oran.org/v1alpha1
 kind: Resource
 metadata: {name: res}
-spec: {name: res-`+ns+`, resourcePoolId: `+pool+`, resourceTypeId: `+rt+`}
+spec: {description: res-`+ns+`, resourcePoolId: `+pool+`, resourceTypeId: `+rt+`}
 `)
 		m.id(t, "resources", ns, "res")
 		m.id(t, "deploymentmanagers", ns, "dm")
