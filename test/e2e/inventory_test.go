@@ -40,6 +40,8 @@ func invArgs(identity string) []string {
 		"--inventory-renew-deadline=3s",
 		"--inventory-retry-period=500ms",
 		"--inventory-cluster-name=e2e-cluster",
+		// The one namespace besides o2ims-system whose pools may claim Nodes.
+		"--inventory-node-pool-namespaces=" + invTenantNS,
 	}
 }
 
