@@ -36,12 +36,26 @@ type ExtraConfig struct {
 	Scheme  *runtime.Scheme
 	Codecs  serializer.CodecFactory
 	Storage RedisStorage
+	// Tenancy draws the boundary between the operator's inventory and the tenants' namespaces
+	// that every write of an inventory kind is held to.
+	Tenancy TenancyConfig
 	// O2 serves the O2-IMS REST API when set.
 	O2 *O2Config
 	// Inventory runs the inventory sync when set.
 	Inventory *InventoryConfig
 	// Notifier runs the O2-IMS notifier when set.
 	Notifier *NotifierConfig
+}
+
+// TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
+type TenancyConfig struct {
+	// InventoryNamespace holds the operator's inventory (--inventory-namespace): the only
+	// namespace besides their own that objects may reference by O2 id, and where anyone allowed
+	// to create may choose an O2 id. Required.
+	InventoryNamespace string
+	// NodePoolNamespaces are the other namespaces whose ResourcePools may select Nodes
+	// (--inventory-node-pool-namespaces).
+	NodePoolNamespaces []string
 }
 
 // Config is the whole server configuration.
@@ -65,11 +79,11 @@ type Server struct {
 func (c *Config) Complete() CompletedConfig {
 	redisstore.Register()
 	storagecache.Register()
-	c.GenericConfig.RESTOptionsGetter = restOptionsGetter{storage: c.ExtraConfig.Storage}
+	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }
 
-type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error)
+type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (*kind.REST, *kind.StatusREST, error)
 
 // New builds the server and installs the o2ims.oran.org group.
 func (c CompletedConfig) New() (*Server, error) {
@@ -78,25 +92,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("create generic server: %w", err)
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
-	resources := map[string]rest.Storage{}
-	for name, newREST := range map[string]kindREST{
-		"oclouds":                ocloud.NewREST,
-		"resourcetypes":          resourcetype.NewREST,
-		"resourcepools":          resourcepool.NewREST,
-		"resources":              resource.NewREST,
-		"deploymentmanagers":     deploymentmanager.NewREST,
-		"locations":              location.NewREST,
-		"ocloudsites":            ocloudsite.NewREST,
-		"inventorysubscriptions": inventorysubscription.NewREST,
-	} {
-		main, status, err := newREST(c.extra.Scheme, c.generic.RESTOptionsGetter)
-		if err != nil {
-			return nil, fmt.Errorf("build %s storage: %w", name, err)
-		}
-		resources[name] = main
-		if status != nil {
-			resources[name+"/status"] = status
-		}
+	resources, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, c.extra.Tenancy)
+	if err != nil {
+		return nil, err
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = resources
 	if err := generic.InstallAPIGroup(&group); err != nil {
@@ -115,6 +113,39 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic}, nil
+}
+
+// NewStorage builds the storage of every o2ims.oran.org resource (and status subresource),
+// keyed by resource name, with the inventory kinds held to the tenant boundary ten.
+func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter, ten TenancyConfig) (map[string]rest.Storage, error) {
+	if ten.InventoryNamespace == "" {
+		return nil, fmt.Errorf("the tenant boundary needs the inventory namespace")
+	}
+	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
+	resources := map[string]rest.Storage{}
+	for name, newREST := range map[string]kindREST{
+		"oclouds":            ocloud.NewREST,
+		"resourcetypes":      resourcetype.NewREST,
+		"resourcepools":      resourcepool.NewREST,
+		"resources":          resource.NewREST,
+		"deploymentmanagers": deploymentmanager.NewREST,
+		"locations":          location.NewREST,
+		"ocloudsites":        ocloudsite.NewREST,
+		// Subscriptions reference no inventory object by id; their rules are their registry's.
+		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+			return inventorysubscription.NewREST(s, g)
+		},
+	} {
+		main, status, err := newREST(scheme, getter, tenancy)
+		if err != nil {
+			return nil, fmt.Errorf("build %s storage: %w", name, err)
+		}
+		resources[name] = main
+		if status != nil {
+			resources[name+"/status"] = status
+		}
+	}
+	return resources, nil
 }
 
 // Run serves until ctx is done.

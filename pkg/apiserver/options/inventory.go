@@ -175,3 +175,8 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		RetryPeriod:        o.RetryPeriod,
 	}
 }
+
+// Tenancy returns the tenant boundary the registry enforces, whether or not the sync runs.
+func (o *InventoryOptions) Tenancy() apiserver.TenancyConfig {
+	return apiserver.TenancyConfig{InventoryNamespace: o.Namespace, NodePoolNamespaces: o.NodePoolNamespaces}
+}
