@@ -1406,7 +1406,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 					},
 					"nodeSelector": {
 						SchemaProps: spec.SchemaProps{
-							Description: "nodeSelector declares the pool's members: the inventory controller syncs the Nodes it selects as Resources of this pool, in the pool's namespace.",
+							Description: "nodeSelector declares the pool's members: the inventory controller syncs the Nodes it selects as Resources of this pool, in the pool's namespace. Only pools in the inventory namespace and in the namespaces the operator allows (--inventory-node-pool-namespaces) may select Nodes; elsewhere the field is refused, and a pool that still carries it (set before the operator's list changed) claims no Nodes: its NodeSelectorAccepted condition says so.",
 							Ref:         ref(v1.LabelSelector{}.OpenAPIModelName()),
 						},
 					},
@@ -1446,9 +1446,32 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref common.Reference
 							Format:      "int32",
 						},
 					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "conditions are the controller's latest observations of the pool. A pool with a nodeSelector has a NodeSelectorAccepted condition: True when the controller places the Nodes it selects in the pool, False (reason NamespaceNotAllowed or InvalidNodeSelector) when the selector is ignored and the pool claims no Nodes.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 			},
 		},
+		Dependencies: []string{
+			v1.Condition{}.OpenAPIModelName()},
 	}
 }
 

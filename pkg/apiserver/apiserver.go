@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	registrygeneric "k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -36,12 +37,32 @@ type ExtraConfig struct {
 	Scheme  *runtime.Scheme
 	Codecs  serializer.CodecFactory
 	Storage RedisStorage
+	// Tenancy draws the boundary between the operator's inventory and the tenants' namespaces
+	// that every write of an inventory kind is held to.
+	Tenancy TenancyConfig
 	// O2 serves the O2-IMS REST API when set.
 	O2 *O2Config
 	// Inventory runs the inventory sync when set.
 	Inventory *InventoryConfig
 	// Notifier runs the O2-IMS notifier when set.
 	Notifier *NotifierConfig
+}
+
+// TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
+type TenancyConfig struct {
+	// InventoryNamespace holds the operator's inventory (--inventory-namespace): the only
+	// namespace besides their own that objects may reference by O2 id, and where anyone allowed
+	// to create may choose an O2 id. Required.
+	InventoryNamespace string
+	// NodePoolNamespaces are the other namespaces whose ResourcePools may select Nodes
+	// (--inventory-node-pool-namespaces).
+	NodePoolNamespaces []string
+	// Authorizer decides the subscription rules that need RBAC (manage-others, reading a
+	// signing Secret). Required.
+	Authorizer authorizer.Authorizer
+	// SubscriptionNamespace is shared by the default apiRoot's subscriptions of every SMO
+	// (pkg/tenancy). Required.
+	SubscriptionNamespace string
 }
 
 // Config is the whole server configuration.
@@ -65,16 +86,16 @@ type Server struct {
 func (c *Config) Complete() CompletedConfig {
 	redisstore.Register()
 	readcache.Register()
-	c.GenericConfig.RESTOptionsGetter = restOptionsGetter{storage: c.ExtraConfig.Storage}
+	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }
 
-type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error)
+type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (rest.Storage, *kind.StatusREST, error)
 
-// restOf adapts a kind's NewREST to kindREST.
-func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error)) kindREST {
-	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error) {
-		return newREST(scheme, opts)
+// restOf adapts an inventory kind's NewREST to kindREST.
+func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (*kind.REST, *kind.StatusREST, error)) kindREST {
+	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (rest.Storage, *kind.StatusREST, error) {
+		return newREST(scheme, opts, t)
 	}
 }
 
@@ -97,27 +118,11 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("create generic server: %w", err)
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
-	resources := map[string]rest.Storage{}
-	for name, newREST := range map[string]kindREST{
-		"oclouds":            restOf(ocloud.NewREST),
-		"resourcetypes":      restOf(resourcetype.NewREST),
-		"resourcepools":      restOf(resourcepool.NewREST),
-		"resources":          restOf(resource.NewREST),
-		"deploymentmanagers": restOf(deploymentmanager.NewREST),
-		"locations":          restOf(location.NewREST),
-		"ocloudsites":        restOf(ocloudsite.NewREST),
-		"inventorysubscriptions": func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter) (rest.Storage, *kind.StatusREST, error) {
-			return inventorysubscription.NewREST(scheme, opts, c.generic.Authorization.Authorizer, c.subscriptionNamespace())
-		},
-	} {
-		main, status, err := newREST(c.extra.Scheme, c.generic.RESTOptionsGetter)
-		if err != nil {
-			return nil, fmt.Errorf("build %s storage: %w", name, err)
-		}
-		resources[name] = main
-		if status != nil {
-			resources[name+"/status"] = status
-		}
+	ten := c.extra.Tenancy
+	ten.Authorizer, ten.SubscriptionNamespace = c.generic.Authorization.Authorizer, c.subscriptionNamespace()
+	resources, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)
+	if err != nil {
+		return nil, err
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = resources
 	if err := generic.InstallAPIGroup(&group); err != nil {
@@ -136,6 +141,39 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic}, nil
+}
+
+// NewStorage builds the storage of every o2ims.oran.org resource (and status subresource),
+// keyed by resource name, with the inventory kinds held to the tenant boundary ten.
+func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter, ten TenancyConfig) (map[string]rest.Storage, error) {
+	if ten.InventoryNamespace == "" || ten.SubscriptionNamespace == "" || ten.Authorizer == nil {
+		return nil, fmt.Errorf("the tenant boundary needs the inventory namespace, the subscription namespace and an authorizer")
+	}
+	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
+	resources := map[string]rest.Storage{}
+	for name, newREST := range map[string]kindREST{
+		"oclouds":            restOf(ocloud.NewREST),
+		"resourcetypes":      restOf(resourcetype.NewREST),
+		"resourcepools":      restOf(resourcepool.NewREST),
+		"resources":          restOf(resource.NewREST),
+		"deploymentmanagers": restOf(deploymentmanager.NewREST),
+		"locations":          restOf(location.NewREST),
+		"ocloudsites":        restOf(ocloudsite.NewREST),
+		// Subscriptions reference no inventory object by id; their rules are their registry's.
+		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, *kind.StatusREST, error) {
+			return inventorysubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
+		},
+	} {
+		main, status, err := newREST(scheme, getter, tenancy)
+		if err != nil {
+			return nil, fmt.Errorf("build %s storage: %w", name, err)
+		}
+		resources[name] = main
+		if status != nil {
+			resources[name+"/status"] = status
+		}
+	}
+	return resources, nil
 }
 
 // Run serves until ctx is done.

@@ -24,15 +24,19 @@ import (
 // InventoryConfig configures the inventory sync (nil: off).
 type InventoryConfig struct {
 	// KubeConfig reaches the cluster whose inventory is synced (the CoreAPI kubeconfig).
-	KubeConfig  *rest.Config
-	Namespace   string
-	PoolLabel   string
-	OCloudID    string
-	OCloud      kube.OCloudInfo
-	ClusterName string
-	ClusterURL  string
-	Workers     int
-	SharedDelay time.Duration
+	KubeConfig *rest.Config
+	// Namespace holds the synced objects (--inventory-namespace).
+	Namespace string
+	// NodePoolNamespaces are the namespaces besides Namespace whose ResourcePools may claim
+	// Nodes with spec.nodeSelector (--inventory-node-pool-namespaces).
+	NodePoolNamespaces []string
+	PoolLabel          string
+	OCloudID           string
+	OCloud             kube.OCloudInfo
+	ClusterName        string
+	ClusterURL         string
+	Workers            int
+	SharedDelay        time.Duration
 
 	LeaseNamespace string
 	LeaseName      string
@@ -135,17 +139,20 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 		return err
 	}
 	o2inf := externalversions.NewSharedInformerFactory(d.o2, inventoryResync)
+	nodePools := inventory.NewNodePoolNamespaces(inv.Namespace, inv.NodePoolNamespaces...)
 	adapter := kube.NewAdapter(kube.Config{
-		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, OCloud: inv.OCloud, Cluster: cluster,
+		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, NodePools: nodePools, OCloud: inv.OCloud, Cluster: cluster,
 	}, d.nodes, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), d.kube.Discovery(), d.dynamic)
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: d.o2, Informers: o2inf, Adapter: adapter, Metrics: d.metrics,
 		Workers: inv.Workers, SharedDelay: inv.SharedDelay, FieldManager: "netweave-inventory/" + inv.Identity,
+		NodePools: nodePools,
 	})
 	if err != nil {
 		return err
 	}
-	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace, "identity", inv.Identity)
+	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace,
+		"nodePoolNamespaces", nodePools.List(), "identity", inv.Identity)
 	err = ctrl.Run(ctx)
 	o2inf.Shutdown()
 	return err

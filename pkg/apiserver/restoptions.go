@@ -36,6 +36,12 @@ type restOptionsGetter struct {
 	storage RedisStorage
 }
 
+// NewRESTOptionsGetter returns the storage options the server builds every resource with:
+// Redis behind a watch-fed read cache, keeping the kind's O2 id unique when the registry asks.
+func NewRESTOptionsGetter(s RedisStorage) generic.RESTOptionsGetter {
+	return restOptionsGetter{storage: s}
+}
+
 var (
 	_ generic.RESTOptionsGetter     = restOptionsGetter{}
 	_ kind.UniqueIndexOptionsGetter = restOptionsGetter{}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -44,7 +45,18 @@ type Shared struct {
 	DeploymentManagers []*v1alpha1.DeploymentManager
 	Locations          []*v1alpha1.Location
 	OCloudSites        []*v1alpha1.OCloudSite
-	// ForeignPoolCounts are the resource counts of pools admins declared (spec.nodeSelector),
-	// whose status the controller owns but whose spec it never touches.
-	ForeignPoolCounts map[types.NamespacedName]int32
+	// ForeignPools are the statuses of pools admins declared (spec.nodeSelector), whose status
+	// the controller owns but whose spec it never touches: those that claim Nodes, those whose
+	// selector is ignored (outside the node pool namespaces, or unparsable), and those that
+	// stopped selecting Nodes but still carry the controller's condition.
+	ForeignPools map[types.NamespacedName]ForeignPoolStatus
+}
+
+// ForeignPoolStatus is the part of an admin pool's status the controller owns.
+type ForeignPoolStatus struct {
+	// ResourceCount is the number of Resources the pool holds (0 when its selector is ignored).
+	ResourceCount int32
+	// NodeSelector is the pool's NodeSelectorAccepted condition (type, status, reason,
+	// message); nil removes it, for a pool that no longer selects Nodes.
+	NodeSelector *metav1.Condition
 }

@@ -40,6 +40,10 @@ type Config struct {
 	SharedDelay time.Duration
 	// FieldManager names the controller's writes in managedFields.
 	FieldManager string
+	// NodePools are the namespaces whose pools may claim Nodes (the adapter's rule too). A
+	// change to a pool elsewhere that selects Nodes only refreshes that pool's status: it never
+	// moves a Resource, nor costs a full resync. The zero value allows no namespace.
+	NodePools NodePoolNamespaces
 }
 
 // Controller keeps the O2 inventory equal to what its adapter derives from the source.
@@ -227,7 +231,8 @@ func (c *Controller) sharedEvent(obj any) {
 }
 
 // poolEvent: a synced pool changed (shared objects), or an admin pool that selects nodes
-// appeared or went away (any node may move).
+// appeared or went away (any node may move, when its namespace may claim Nodes; otherwise only
+// its status is refreshed).
 func (c *Controller) poolEvent(obj any) {
 	m, err := metaOf(obj)
 	if err != nil {
@@ -238,7 +243,11 @@ func (c *Controller) poolEvent(obj any) {
 		return
 	}
 	if p, ok := m.(*v1alpha1.ResourcePool); ok && p.Spec.NodeSelector != nil {
-		c.AllChanged()
+		if c.cfg.NodePools.Allows(p.Namespace) {
+			c.AllChanged()
+		} else {
+			c.SharedChanged()
+		}
 	}
 }
 
@@ -250,6 +259,11 @@ func (c *Controller) poolUpdate(old, obj any) {
 		return
 	}
 	if o.Spec.NodeSelector == nil && n.Spec.NodeSelector == nil {
+		return
+	}
+	if !c.cfg.NodePools.Allows(n.Namespace) {
+		// The pool claims no Nodes whatever it selects; only its condition may change.
+		c.SharedChanged()
 		return
 	}
 	if !sameJSON(o.Spec.NodeSelector, n.Spec.NodeSelector) || o.Spec.ResourcePoolID != n.Spec.ResourcePoolID ||

@@ -4,5 +4,7 @@
 // should produce; the Controller compares that with what netweave stores and writes the
 // difference through netweave's own API. Every object the controller creates carries the
 // ManagedByLabel; objects without it belong to admins and are never changed, except for the
-// controller-owned status.resourceCount of pools that select nodes (spec.nodeSelector).
+// controller-owned status (resourceCount and the NodeSelectorAccepted condition) of pools that
+// select nodes (spec.nodeSelector). Only pools in the NodePoolNamespaces claim Nodes: a pool
+// elsewhere is told so in its status and moves nothing.
 package inventory

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
@@ -59,8 +62,8 @@ func (c *Controller) syncShared(ctx context.Context) error {
 		syncAll(ctx, c.w, k.pools, s.ResourcePools),
 		syncAll(ctx, c.w, k.managers, s.DeploymentManagers),
 	}
-	for key, n := range s.ForeignPoolCounts {
-		errs = append(errs, c.setForeignCount(ctx, key.Namespace, key.Name, n))
+	for key, st := range s.ForeignPools {
+		errs = append(errs, c.setForeignStatus(ctx, key.Namespace, key.Name, st))
 	}
 	return errors.Join(errs...)
 }
@@ -73,8 +76,9 @@ func syncAll[T object](ctx context.Context, w writer, ops kindOps[T], desired []
 	return syncKind(ctx, w, ops, desired, existing)
 }
 
-// setForeignCount writes status.resourceCount of an admin pool; its spec is the admin's.
-func (c *Controller) setForeignCount(ctx context.Context, namespace, name string, n int32) error {
+// setForeignStatus writes the controller's part of an admin pool's status (its resource count
+// and NodeSelectorAccepted condition); the pool's spec is the admin's.
+func (c *Controller) setForeignStatus(ctx context.Context, namespace, name string, want ForeignPoolStatus) error {
 	p, err := c.kinds.poolsLister(namespace, name)
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -82,13 +86,26 @@ func (c *Controller) setForeignCount(ctx context.Context, namespace, name string
 	if err != nil {
 		return fmt.Errorf("get resource pool %s/%s: %w", namespace, name, err)
 	}
-	if IsManaged(p) || p.Status.ResourceCount == n {
+	if IsManaged(p) {
 		return nil
 	}
 	u := p.DeepCopy()
-	u.Status.ResourceCount = n
+	u.Status.ResourceCount = want.ResourceCount
+	if want.NodeSelector != nil {
+		cond := *want.NodeSelector
+		cond.ObservedGeneration = p.Generation
+		meta.SetStatusCondition(&u.Status.Conditions, cond)
+	} else {
+		meta.RemoveStatusCondition(&u.Status.Conditions, v1alpha1.ResourcePoolNodeSelectorAccepted)
+	}
+	if equality.Semantic.DeepEqual(u.Status, p.Status) {
+		return nil
+	}
+	if cond := want.NodeSelector; cond != nil && cond.Status != metav1.ConditionTrue {
+		klog.V(2).InfoS("Resource pool's nodeSelector ignored; it claims no Nodes", "pool", klog.KObj(p), "reason", cond.Reason, "message", cond.Message)
+	}
 	if _, err := c.kinds.pools.updateStatus(ctx, u, metav1.UpdateOptions{FieldManager: c.w.fieldManager}); err != nil {
-		return fmt.Errorf("update resource count of pool %s/%s: %w", namespace, name, err)
+		return fmt.Errorf("update status of pool %s/%s: %w", namespace, name, err)
 	}
 	c.w.count("resourcepools", "update-status")
 	return nil

@@ -40,6 +40,8 @@ func invArgs(identity string) []string {
 		"--inventory-renew-deadline=3s",
 		"--inventory-retry-period=500ms",
 		"--inventory-cluster-name=e2e-cluster",
+		// The one namespace besides o2ims-system whose pools may claim Nodes.
+		"--inventory-node-pool-namespaces=" + invTenantNS,
 	}
 }
 
@@ -193,6 +195,43 @@ func TestInventorySync(t *testing.T) {
 		if len(pool.Labels) != 0 || pool.Spec.Name != "gpu" {
 			t.Errorf("the admin's pool was changed beyond its status: %v %+v", pool.Labels, pool.Spec)
 		}
+	})
+
+	// Issue 8: a namespace admin used to empty the operator's inventory with one pool.
+	t.Run("a namespace admin's pool cannot claim Nodes nor file Resources under another tenant's pool", func(t *testing.T) {
+		const ns = "tenant-nodes-b"
+		s.kubectl(t, framework.Admin, "create", "namespace", ns)
+		s.kubectl(t, framework.Admin, "create", "rolebinding", "bob-admin", "-n", ns, "--clusterrole=o2ims-admin", "--user=bob")
+		pool := `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: everything, namespace: ` + ns + `}
+spec: {name: everything, nodeSelector: {}}
+`
+		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
+			_, stderr, err := s.kubectlStdin(t, framework.Bob, pool, "create", dry, "-f", "-")
+			if err == nil || !strings.Contains(stderr, "spec.nodeSelector") || !strings.Contains(stderr, "Forbidden") {
+				t.Errorf("bob's pool selecting every Node (%s): err %v, stderr %s", dry, err, stderr)
+			}
+		}
+		// Bob's Resource under the pool of tenant-inventory reads exactly like one under a pool
+		// nobody has; so does naming his own id, which only the server may assign here.
+		answers := map[string]string{}
+		for what, spec := range map[string]string{
+			"another tenant's pool": `{resourcePoolId: 0f3c1a52-7d9e-4c1b-9a8f-2e6d5b4c3a21, resourceTypeId: 0f3c1a52-7d9e-4c1b-9a8f-2e6d5b4c3a21}`,
+			"a pool nobody has":     `{resourcePoolId: 9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0, resourceTypeId: 9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0}`,
+		} {
+			res := "apiVersion: o2ims.oran.org/v1alpha1\nkind: Resource\nmetadata: {name: sneaky, namespace: " + ns + "}\nspec: " + spec + "\n"
+			_, stderr, err := s.kubectlStdin(t, framework.Bob, res, "create", "-f", "-")
+			if err == nil || !strings.Contains(stderr, "spec.resourcePoolId") {
+				t.Errorf("bob's Resource under %s: err %v, stderr %s", what, err, stderr)
+			}
+			answers[what] = strings.NewReplacer("0f3c1a52-7d9e-4c1b-9a8f-2e6d5b4c3a21", "<id>", "9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0", "<id>").Replace(stderr)
+		}
+		if answers["another tenant's pool"] != answers["a pool nobody has"] {
+			t.Errorf("the answers tell the pools apart:\n%s\n%s", answers["another tenant's pool"], answers["a pool nobody has"])
+		}
+		// Nothing moved: the nodes still in o2ims-system are there.
+		c.waitResource(t, invNS, "inv-a1", nil)
 	})
 
 	t.Run("a StorageClass becomes a STORAGE resource type and goes away with it", func(t *testing.T) {

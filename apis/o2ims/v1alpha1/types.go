@@ -158,7 +158,11 @@ type ResourcePoolSpec struct {
 	// +optional
 	OCloudSiteID string `json:"oCloudSiteId,omitempty"`
 	// nodeSelector declares the pool's members: the inventory controller syncs the Nodes it
-	// selects as Resources of this pool, in the pool's namespace.
+	// selects as Resources of this pool, in the pool's namespace. Only pools in the inventory
+	// namespace and in the namespaces the operator allows (--inventory-node-pool-namespaces)
+	// may select Nodes; elsewhere the field is refused, and a pool that still carries it (set
+	// before the operator's list changed) claims no Nodes: its NodeSelectorAccepted condition
+	// says so.
 	// +optional
 	NodeSelector *metav1.LabelSelector `json:"nodeSelector,omitempty"`
 	// +optional
@@ -170,6 +174,14 @@ type ResourcePoolStatus struct {
 	// resourceCount is the number of resources in the pool, as last counted by the controller.
 	// +optional
 	ResourceCount int32 `json:"resourceCount,omitempty"`
+	// conditions are the controller's latest observations of the pool. A pool with a
+	// nodeSelector has a NodeSelectorAccepted condition: True when the controller places the
+	// Nodes it selects in the pool, False (reason NamespaceNotAllowed or InvalidNodeSelector)
+	// when the selector is ignored and the pool claims no Nodes.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -27,6 +27,9 @@ const (
 	maxIDLength          = 253
 	maxURILength         = 2048
 	maxFilterLength      = 8192
+	// maxSupportedLocations bounds a DeploymentManager's supportedLocations: each one is
+	// looked up when the object is written (it must name a Location the writer may use).
+	maxSupportedLocations = 1000
 )
 
 var (
@@ -187,10 +190,12 @@ func ValidateResourcePool(obj *o2ims.ResourcePool) field.ErrorList {
 
 // ValidateResourcePoolStatus checks what the inventory controller writes.
 func ValidateResourcePoolStatus(status *o2ims.ResourcePoolStatus) field.ErrorList {
+	var errs field.ErrorList
+	path := field.NewPath("status")
 	if status.ResourceCount < 0 {
-		return field.ErrorList{field.Invalid(field.NewPath("status", "resourceCount"), status.ResourceCount, "must not be negative")}
+		errs = append(errs, field.Invalid(path.Child("resourceCount"), status.ResourceCount, "must not be negative"))
 	}
-	return nil
+	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
 }
 
 // ValidateResource checks a Resource.
@@ -240,9 +245,15 @@ func ValidateResourceStatus(status *o2ims.ResourceStatus) field.ErrorList {
 	errs = append(errs, validateEnum(status.AdminState, adminStates, path.Child("adminState"))...)
 	errs = append(errs, validateEnum(status.UsageState, usageStates, path.Child("usageState"))...)
 	errs = append(errs, validateEnum(status.PowerState, powerStates, path.Child("powerState"))...)
+	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
+}
+
+// validateConditions requires each condition to have a type, once, and a known status.
+func validateConditions(conditions []metav1.Condition, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	seen := sets.New[string]()
-	for i, c := range status.Conditions {
-		p := path.Child("conditions").Index(i)
+	for i, c := range conditions {
+		p := path.Index(i)
 		if c.Type == "" {
 			errs = append(errs, field.Required(p.Child("type"), ""))
 		} else if seen.Has(c.Type) {
@@ -268,6 +279,9 @@ func ValidateDeploymentManager(obj *o2ims.DeploymentManager) field.ErrorList {
 	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
 	errs = append(errs, validateAbsoluteURI(obj.Spec.ServiceURI, spec.Child("serviceUri"), false)...)
 	errs = append(errs, validateKeywords(obj.Spec.SupportedLocations, spec.Child("supportedLocations"))...)
+	if n := len(obj.Spec.SupportedLocations); n > maxSupportedLocations {
+		errs = append(errs, field.TooMany(spec.Child("supportedLocations"), n, maxSupportedLocations))
+	}
 	errs = append(errs, validateExtensions(obj.Spec.Capabilities, spec.Child("capabilities"))...)
 	errs = append(errs, validateExtensions(obj.Spec.Capacity, spec.Child("capacity"))...)
 	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)

@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,6 +54,27 @@ func TestResource(t *testing.T) {
 	r = valid()
 	r.Name = "Not_A_DNS_Name"
 	wantErrors(t, ValidateResource(r), "metadata.name")
+}
+
+func TestResourcePoolStatus(t *testing.T) {
+	p := &o2ims.ResourcePool{ObjectMeta: meta("ran"), Spec: o2ims.ResourcePoolSpec{ResourcePoolID: id1, Name: "ran"}}
+	p.Status.Conditions = []metav1.Condition{{Type: "NodeSelectorAccepted", Status: metav1.ConditionFalse, Reason: "NamespaceNotAllowed"}}
+	wantErrors(t, ValidateResourcePool(p))
+	p.Status.ResourceCount = -1
+	p.Status.Conditions = append(p.Status.Conditions, metav1.Condition{Type: "NodeSelectorAccepted", Status: "Perhaps"}, metav1.Condition{Status: metav1.ConditionTrue})
+	wantErrors(t, ValidateResourcePoolStatus(&p.Status), "status.resourceCount", "status.conditions[1].type",
+		"status.conditions[1].status", "status.conditions[2].type")
+}
+
+func TestDeploymentManagerSupportedLocationsBounded(t *testing.T) {
+	dm := &o2ims.DeploymentManager{ObjectMeta: meta("k8s"), Spec: o2ims.DeploymentManagerSpec{
+		DeploymentManagerID: id1, Name: "k8s", ServiceURI: "https://k8s.example.net"}}
+	for i := range maxSupportedLocations {
+		dm.Spec.SupportedLocations = append(dm.Spec.SupportedLocations, "loc-"+strconv.Itoa(i))
+	}
+	wantErrors(t, ValidateDeploymentManager(dm))
+	dm.Spec.SupportedLocations = append(dm.Spec.SupportedLocations, "one-too-many")
+	wantErrors(t, ValidateDeploymentManager(dm), "spec.supportedLocations")
 }
 
 func TestResourceType(t *testing.T) {

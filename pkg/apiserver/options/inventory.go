@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 
@@ -18,23 +19,26 @@ import (
 // InventoryOptions configure the inventory sync: the Kubernetes adapter that keeps the O2
 // inventory equal to the cluster's Nodes, StorageClasses and Cluster API machine sets.
 type InventoryOptions struct {
-	Enabled           bool
-	Namespace         string
-	PoolLabel         string
-	OCloudID          string
-	GlobalCloudID     string
-	OCloudName        string
-	OCloudDescription string
-	ClusterName       string
-	ClusterURL        string
-	Workers           int
-	SharedDelay       time.Duration
-	LeaseNamespace    string
-	LeaseName         string
-	Identity          string
-	LeaseDuration     time.Duration
-	RenewDeadline     time.Duration
-	RetryPeriod       time.Duration
+	Enabled   bool
+	Namespace string
+	// NodePoolNamespaces are the namespaces besides Namespace whose ResourcePools may claim
+	// Nodes (spec.nodeSelector). Complete sorts them and drops duplicates and Namespace.
+	NodePoolNamespaces []string
+	PoolLabel          string
+	OCloudID           string
+	GlobalCloudID      string
+	OCloudName         string
+	OCloudDescription  string
+	ClusterName        string
+	ClusterURL         string
+	Workers            int
+	SharedDelay        time.Duration
+	LeaseNamespace     string
+	LeaseName          string
+	Identity           string
+	LeaseDuration      time.Duration
+	RenewDeadline      time.Duration
+	RetryPeriod        time.Duration
 }
 
 // NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
@@ -57,7 +61,8 @@ func NewInventoryOptions() *InventoryOptions {
 // AddFlags registers the inventory flags.
 func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "inventory-sync", o.Enabled, "Keep the O2 inventory in sync with the cluster (--kubeconfig): Nodes become Resources, pools, resource types, the deployment manager, locations and sites follow. Leader-elected across replicas.")
-	fs.StringVar(&o.Namespace, "inventory-namespace", o.Namespace, "Namespace of the synced objects (Resources of pools admins declare with spec.nodeSelector go to the pool's namespace).")
+	fs.StringVar(&o.Namespace, "inventory-namespace", o.Namespace, "Namespace of the operator's inventory: the synced objects (except the Resources of pools that claim Nodes elsewhere, see --inventory-node-pool-namespaces), and the one namespace besides their own that objects of every namespace may reference by O2 id. Read by the API even when --inventory-sync is off.")
+	fs.StringSliceVar(&o.NodePoolNamespaces, "inventory-node-pool-namespaces", o.NodePoolNamespaces, "Namespaces besides --inventory-namespace whose ResourcePools may claim Nodes with spec.nodeSelector (the Nodes' Resources then move into the pool's namespace). Elsewhere the API refuses spec.nodeSelector and the sync ignores it, so a namespace admin cannot take the operator's inventory.")
 	fs.StringVar(&o.PoolLabel, "inventory-pool-label", o.PoolLabel, "Node label whose value names a node's resource pool (the "+kube.PoolLabel+" label wins over it).")
 	fs.StringVar(&o.OCloudID, "inventory-ocloud-id", o.OCloudID, "The O-Cloud's oCloudId (a UUID); every synced id derives from it. Defaults to one derived from the cluster's kube-system namespace uid.")
 	fs.StringVar(&o.GlobalCloudID, "inventory-global-cloud-id", o.GlobalCloudID, "The globalCloudId the SMO assigned to this O-Cloud.")
@@ -87,19 +92,29 @@ func (o *InventoryOptions) Complete() error {
 	if o.OCloudName == "" {
 		o.OCloudName = o.ClusterName
 	}
+	nodePools := sets.New(o.NodePoolNamespaces...)
+	nodePools.Delete(o.Namespace, "")
+	o.NodePoolNamespaces = sets.List(nodePools)
 	return nil
 }
 
-// Validate reports invalid flags.
+// Validate reports invalid flags. The namespaces are checked even with the sync off: the API
+// enforces the tenant boundary they draw.
 func (o *InventoryOptions) Validate() []error {
-	if !o.Enabled {
-		return nil
-	}
 	var errs []error
-	for flag, ns := range map[string]string{"--inventory-namespace": o.Namespace, "--inventory-lease-namespace": o.LeaseNamespace} {
+	for _, msg := range validation.IsDNS1123Label(o.Namespace) {
+		errs = append(errs, fmt.Errorf("--inventory-namespace: %s", msg))
+	}
+	for _, ns := range o.NodePoolNamespaces {
 		for _, msg := range validation.IsDNS1123Label(ns) {
-			errs = append(errs, fmt.Errorf("%s: %s", flag, msg))
+			errs = append(errs, fmt.Errorf("--inventory-node-pool-namespaces %q: %s", ns, msg))
 		}
+	}
+	if !o.Enabled {
+		return errs
+	}
+	for _, msg := range validation.IsDNS1123Label(o.LeaseNamespace) {
+		errs = append(errs, fmt.Errorf("--inventory-lease-namespace: %s", msg))
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(o.LeaseName) {
 		errs = append(errs, fmt.Errorf("--inventory-lease-name: %s", msg))
@@ -142,20 +157,26 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		return nil
 	}
 	return &apiserver.InventoryConfig{
-		KubeConfig:     kubeConfig,
-		Namespace:      o.Namespace,
-		PoolLabel:      o.PoolLabel,
-		OCloudID:       o.OCloudID,
-		OCloud:         kube.OCloudInfo{GlobalCloudID: o.GlobalCloudID, Name: o.OCloudName, Description: o.OCloudDescription, ServiceURI: serviceURI},
-		ClusterName:    o.ClusterName,
-		ClusterURL:     o.ClusterURL,
-		Workers:        o.Workers,
-		SharedDelay:    o.SharedDelay,
-		LeaseNamespace: o.LeaseNamespace,
-		LeaseName:      o.LeaseName,
-		Identity:       o.Identity,
-		LeaseDuration:  o.LeaseDuration,
-		RenewDeadline:  o.RenewDeadline,
-		RetryPeriod:    o.RetryPeriod,
+		KubeConfig:         kubeConfig,
+		Namespace:          o.Namespace,
+		NodePoolNamespaces: o.NodePoolNamespaces,
+		PoolLabel:          o.PoolLabel,
+		OCloudID:           o.OCloudID,
+		OCloud:             kube.OCloudInfo{GlobalCloudID: o.GlobalCloudID, Name: o.OCloudName, Description: o.OCloudDescription, ServiceURI: serviceURI},
+		ClusterName:        o.ClusterName,
+		ClusterURL:         o.ClusterURL,
+		Workers:            o.Workers,
+		SharedDelay:        o.SharedDelay,
+		LeaseNamespace:     o.LeaseNamespace,
+		LeaseName:          o.LeaseName,
+		Identity:           o.Identity,
+		LeaseDuration:      o.LeaseDuration,
+		RenewDeadline:      o.RenewDeadline,
+		RetryPeriod:        o.RetryPeriod,
 	}
+}
+
+// Tenancy returns the tenant boundary the registry enforces, whether or not the sync runs.
+func (o *InventoryOptions) Tenancy() apiserver.TenancyConfig {
+	return apiserver.TenancyConfig{InventoryNamespace: o.Namespace, NodePoolNamespaces: o.NodePoolNamespaces}
 }

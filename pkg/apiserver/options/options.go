@@ -110,6 +110,7 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				HistoryLength: o.Redis.HistoryLength,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 			},
+			Tenancy:   o.Inventory.Tenancy(),
 			O2:        o.O2.Config(),
 			Inventory: o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig),
 			Notifier:  o.Notify.Config(cfg.ClientConfig),

@@ -178,7 +178,7 @@ func (a *Adapter) resolver() (*PoolResolver, error) {
 	if l := a.capiLookup(); l != nil {
 		c = l
 	}
-	return NewPoolResolver(a.cfg.IDs, a.cfg.Namespace, a.cfg.PoolLabel, pools, c), nil
+	return NewPoolResolver(a.cfg.IDs, a.cfg.Namespace, a.cfg.PoolLabel, a.cfg.NodePools, pools, c), nil
 }
 
 // capiLookup is the Cluster API view, nil until the CRDs were discovered.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -269,7 +270,8 @@ func TestPoolResolver(t *testing.T) {
 		sets:        map[string]*MachineSetInfo{"capi/workers-abc": {Kind: "MachineSet", Namespace: "capi", Name: "workers-abc", UID: "ms-uid", Deployment: "workers"}},
 		deployments: map[string]*MachineSetInfo{"capi/workers": {Kind: "MachineDeployment", Namespace: "capi", Name: "workers", UID: "md-uid"}},
 	}
-	r := NewPoolResolver(ids, "o2ims-system", DefaultPoolLabel, []*v1alpha1.ResourcePool{laterAdmin, managed, noSelector, admin}, capi)
+	nodePools := inventory.NewNodePoolNamespaces("o2ims-system", "tenant-a", "tenant-b")
+	r := NewPoolResolver(ids, "o2ims-system", DefaultPoolLabel, nodePools, []*v1alpha1.ResourcePool{laterAdmin, managed, noSelector, admin}, capi)
 
 	capiNode := newNode("m1", withLabels("topology.kubernetes.io/zone", "zone-a"), func(n *corev1.Node) {
 		n.Annotations = map[string]string{"cluster.x-k8s.io/owner-kind": "MachineSet", "cluster.x-k8s.io/owner-name": "workers-abc", "cluster.x-k8s.io/cluster-namespace": "capi"}
@@ -317,11 +319,12 @@ func TestComputeShared(t *testing.T) {
 			NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"gpu": "true"}}},
 	}
 	cfg := Config{IDs: ids, Namespace: "o2ims-system", PoolLabel: DefaultPoolLabel,
-		OCloud:  OCloudInfo{Name: "edge", ServiceURI: "https://o2.example.net"},
-		Cluster: ClusterInfo{Name: "edge-cluster", URL: "https://k8s.example.net:6443", UID: "ks-uid"}}
+		NodePools: inventory.NewNodePoolNamespaces("o2ims-system", "tenant-a"),
+		OCloud:    OCloudInfo{Name: "edge", ServiceURI: "https://o2.example.net"},
+		Cluster:   ClusterInfo{Name: "edge-cluster", URL: "https://k8s.example.net:6443", UID: "ks-uid"}}
 	sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "standard", UID: "sc"}, Provisioner: "p"}
 	s := ComputeShared(cfg, Snapshot{Nodes: nodes, StorageClasses: []*storagev1.StorageClass{sc},
-		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, []*v1alpha1.ResourcePool{admin}, nil)})
+		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, cfg.NodePools, []*v1alpha1.ResourcePool{admin}, nil)})
 
 	if s.OCloud.Spec.OCloudID != testOCloud || s.OCloud.Name != "default" || s.OCloud.Spec.ServiceURI != "https://o2.example.net" {
 		t.Errorf("ocloud = %s %+v", s.OCloud.Name, s.OCloud.Spec)
@@ -336,8 +339,9 @@ func TestComputeShared(t *testing.T) {
 	if len(counts) != 2 || counts["zone-a"] != 2 || counts["zone-b"] != 1 {
 		t.Errorf("pool counts = %v, want zone-a:2 zone-b:1 (g1 is in the admin pool)", counts)
 	}
-	if got := s.ForeignPoolCounts[types.NamespacedName{Namespace: "tenant-a", Name: "gpu"}]; got != 1 {
-		t.Errorf("admin pool count = %d, want 1", got)
+	if got := s.ForeignPools[types.NamespacedName{Namespace: "tenant-a", Name: "gpu"}]; got.ResourceCount != 1 ||
+		got.NodeSelector == nil || got.NodeSelector.Status != metav1.ConditionTrue || got.NodeSelector.Reason != v1alpha1.ReasonNodeSelectorAccepted {
+		t.Errorf("admin pool status = %+v, want 1 resource and NodeSelectorAccepted True", got)
 	}
 	if got := names(s.ResourceTypes); !slices.Equal(got, []string{"node-large", "node-small", "storage-standard"}) {
 		t.Errorf("resource types = %v", got)
@@ -368,7 +372,7 @@ func TestComputeShared(t *testing.T) {
 	}
 	// Recomputing from the same snapshot gives the same objects (the controller relies on it).
 	again := ComputeShared(cfg, Snapshot{Nodes: nodes, StorageClasses: []*storagev1.StorageClass{sc},
-		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, []*v1alpha1.ResourcePool{admin}, nil)})
+		Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, cfg.NodePools, []*v1alpha1.ResourcePool{admin}, nil)})
 	if !reflect.DeepEqual(again, s) {
 		t.Error("ComputeShared is not deterministic")
 	}
@@ -381,4 +385,68 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPoolResolverIgnoresPoolsOutsideNodePoolNamespaces: an admin pool in a namespace the
+// operator does not allow claims no Node, even with a selector matching every Node; it is
+// reported with the reason, and its location does not place the deployment manager.
+func TestPoolResolverIgnoresPoolsOutsideNodePoolNamespaces(t *testing.T) {
+	ids := testIDs(t)
+	everything := &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "all"},
+		Spec: v1alpha1.ResourcePoolSpec{ResourcePoolID: "22222222-2222-2222-2222-222222222222", Name: "all",
+			GlobalLocationID: "tenant-b-location", NodeSelector: &metav1.LabelSelector{}},
+	}
+	broken := &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "o2ims-system", Name: "broken"},
+		Spec: v1alpha1.ResourcePoolSpec{ResourcePoolID: "33333333-3333-3333-3333-333333333333", Name: "broken",
+			NodeSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "gpu", Operator: "Sometimes"}}}},
+	}
+	released := &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-c", Name: "was-selecting"},
+		Spec:       v1alpha1.ResourcePoolSpec{ResourcePoolID: "44444444-4444-4444-4444-444444444444", Name: "was-selecting"},
+		Status: v1alpha1.ResourcePoolStatus{ResourceCount: 3, Conditions: []metav1.Condition{{
+			Type: v1alpha1.ResourcePoolNodeSelectorAccepted, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonNodeSelectorAccepted}}},
+	}
+	cfg := Config{IDs: ids, Namespace: "o2ims-system", PoolLabel: DefaultPoolLabel,
+		NodePools: inventory.NewNodePoolNamespaces("o2ims-system"), Cluster: ClusterInfo{Name: "c", UID: "ks-uid"}}
+	pools := []*v1alpha1.ResourcePool{everything, broken, released}
+	r := NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, cfg.NodePools, pools, nil)
+
+	nodes := []*corev1.Node{newNode("w1", withLabels("topology.kubernetes.io/zone", "zone-a")), newNode("w2", withLabels("gpu", "true"))}
+	for _, n := range nodes {
+		if ref := r.Resolve(n); ref.Namespace != "o2ims-system" || ref.Foreign {
+			t.Errorf("node %s placed in %s/%s (foreign %v), want a pool of o2ims-system", n.Name, ref.Namespace, ref.Name, ref.Foreign)
+		}
+	}
+	if len(r.ForeignPools()) != 0 {
+		t.Errorf("foreign pools %v, want none", names(r.ForeignPools()))
+	}
+	reasons := map[string]string{}
+	for _, ig := range r.IgnoredPools() {
+		reasons[ig.Pool.Namespace+"/"+ig.Pool.Name] = ig.Reason
+	}
+	if reasons["tenant-b/all"] != v1alpha1.ReasonNamespaceNotAllowed || reasons["o2ims-system/broken"] != v1alpha1.ReasonInvalidNodeSelector || len(reasons) != 2 {
+		t.Errorf("ignored pools %v", reasons)
+	}
+
+	s := ComputeShared(cfg, Snapshot{Nodes: nodes, Pools: r})
+	st := s.ForeignPools[types.NamespacedName{Namespace: "tenant-b", Name: "all"}]
+	if st.ResourceCount != 0 || st.NodeSelector == nil || st.NodeSelector.Status != metav1.ConditionFalse ||
+		st.NodeSelector.Reason != v1alpha1.ReasonNamespaceNotAllowed || !strings.Contains(st.NodeSelector.Message, "tenant-b") {
+		t.Errorf("tenant pool status %+v, want 0 resources and NodeSelectorAccepted False/NamespaceNotAllowed", st)
+	}
+	if st := s.ForeignPools[types.NamespacedName{Namespace: "tenant-c", Name: "was-selecting"}]; st.ResourceCount != 0 || st.NodeSelector != nil {
+		t.Errorf("released pool status %+v, want 0 resources and the condition removed", st)
+	}
+	var total int32
+	for _, p := range s.ResourcePools {
+		total += p.Status.ResourceCount
+	}
+	if total != int32(len(nodes)) {
+		t.Errorf("owned pools count %d resources, want every node (%d)", total, len(nodes))
+	}
+	if slices.Contains(s.DeploymentManagers[0].Spec.SupportedLocations, "tenant-b-location") {
+		t.Errorf("an ignored pool placed the deployment manager: %v", s.DeploymentManagers[0].Spec.SupportedLocations)
+	}
 }

@@ -4,9 +4,9 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/inventory"
@@ -57,28 +57,55 @@ type poolSelector struct {
 	selector labels.Selector
 }
 
+// IgnoredPool is an admin pool whose nodeSelector the resolver ignores: it claims no Nodes.
+type IgnoredPool struct {
+	Pool *v1alpha1.ResourcePool
+	// Reason is v1alpha1.ReasonNamespaceNotAllowed or v1alpha1.ReasonInvalidNodeSelector;
+	// Message says why in words.
+	Reason, Message string
+}
+
 // PoolResolver places nodes in pools, in this order: the first admin pool (by namespace/name)
-// whose spec.nodeSelector matches, the o2ims.oran.org/resource-pool label, the node's Cluster
-// API MachineDeployment or MachineSet, the configured pool label, and else the default pool.
+// in a namespace that may claim Nodes whose spec.nodeSelector matches, the
+// o2ims.oran.org/resource-pool label, the node's Cluster API MachineDeployment or MachineSet,
+// the configured pool label, and else the default pool.
 type PoolResolver struct {
 	ids       inventory.IDs
 	namespace string
 	label     string
 	capi      CAPI
 	selectors []poolSelector
+	ignored   []IgnoredPool
+	released  []*v1alpha1.ResourcePool
 }
 
-// NewPoolResolver builds a resolver from the current pools; pools without a valid nodeSelector,
-// pools the adapter owns and pools being deleted are not candidates.
-func NewPoolResolver(ids inventory.IDs, namespace, label string, pools []*v1alpha1.ResourcePool, capi CAPI) *PoolResolver {
+// NewPoolResolver builds a resolver from the current pools. Candidates are the admin pools with
+// a valid nodeSelector in a namespace nodePools allows; pools without a selector, pools the
+// adapter owns and pools being deleted are not. An admin pool with a selector elsewhere, or
+// with one that does not parse, is ignored (see IgnoredPools): a tenant's pool claims nothing.
+func NewPoolResolver(ids inventory.IDs, namespace, label string, nodePools inventory.NodePoolNamespaces,
+	pools []*v1alpha1.ResourcePool, capi CAPI) *PoolResolver {
 	r := &PoolResolver{ids: ids, namespace: namespace, label: label, capi: capi}
 	for _, p := range pools {
-		if p.Spec.NodeSelector == nil || inventory.IsManaged(p) || p.DeletionTimestamp != nil || p.Spec.ResourcePoolID == "" {
+		if inventory.IsManaged(p) || p.DeletionTimestamp != nil || p.Spec.ResourcePoolID == "" {
+			continue
+		}
+		if p.Spec.NodeSelector == nil {
+			if meta.FindStatusCondition(p.Status.Conditions, v1alpha1.ResourcePoolNodeSelectorAccepted) != nil {
+				r.released = append(r.released, p)
+			}
+			continue
+		}
+		if !nodePools.Allows(p.Namespace) {
+			r.ignored = append(r.ignored, IgnoredPool{Pool: p, Reason: v1alpha1.ReasonNamespaceNotAllowed,
+				Message: "spec.nodeSelector is ignored: the operator does not let pools in namespace " + p.Namespace +
+					" claim Nodes (--inventory-node-pool-namespaces); this pool holds no Nodes"})
 			continue
 		}
 		sel, err := metav1.LabelSelectorAsSelector(p.Spec.NodeSelector)
 		if err != nil {
-			klog.ErrorS(err, "Ignoring resource pool with an invalid nodeSelector", "pool", klog.KObj(p))
+			r.ignored = append(r.ignored, IgnoredPool{Pool: p, Reason: v1alpha1.ReasonInvalidNodeSelector,
+				Message: "spec.nodeSelector is ignored: " + err.Error() + "; this pool holds no Nodes"})
 			continue
 		}
 		r.selectors = append(r.selectors, poolSelector{pool: p, selector: sel})
@@ -92,6 +119,13 @@ func NewPoolResolver(ids inventory.IDs, namespace, label string, pools []*v1alph
 	})
 	return r
 }
+
+// IgnoredPools are the admin pools with a nodeSelector that take no part in placement.
+func (r *PoolResolver) IgnoredPools() []IgnoredPool { return r.ignored }
+
+// ReleasedPools are the admin pools that no longer select Nodes but still carry the
+// NodeSelectorAccepted condition.
+func (r *PoolResolver) ReleasedPools() []*v1alpha1.ResourcePool { return r.released }
 
 // ForeignPools are the admin pools that take part in placement.
 func (r *PoolResolver) ForeignPools() []*v1alpha1.ResourcePool {

@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -18,6 +19,8 @@ type Config struct {
 	Namespace string
 	// PoolLabel is the node label whose value names a node's pool.
 	PoolLabel string
+	// NodePools are the namespaces whose admin pools may claim Nodes (spec.nodeSelector).
+	NodePools inventory.NodePoolNamespaces
 	OCloud    OCloudInfo
 	Cluster   ClusterInfo
 }
@@ -71,8 +74,8 @@ func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
 	}
 
 	out := &inventory.Shared{
-		OCloud:            OCloud(ids, cfg.OCloud),
-		ForeignPoolCounts: map[types.NamespacedName]int32{},
+		OCloud:       OCloud(ids, cfg.OCloud),
+		ForeignPools: map[types.NamespacedName]inventory.ForeignPoolStatus{},
 	}
 	locationSet := map[string]bool{}
 	for _, p := range snap.Pools.ForeignPools() {
@@ -80,10 +83,21 @@ func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
 		if a := pools[p.Spec.ResourcePoolID]; a != nil {
 			n = a.count
 		}
-		out.ForeignPoolCounts[types.NamespacedName{Namespace: p.Namespace, Name: p.Name}] = n
+		out.ForeignPools[keyOf(p)] = inventory.ForeignPoolStatus{ResourceCount: n, NodeSelector: &metav1.Condition{
+			Type: v1alpha1.ResourcePoolNodeSelectorAccepted, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonNodeSelectorAccepted,
+			Message: "the pool holds the Nodes its nodeSelector matches"}}
 		if p.Spec.GlobalLocationID != "" {
 			locationSet[p.Spec.GlobalLocationID] = true
 		}
+	}
+	// A pool whose selector is ignored holds nothing and says why; it does not place the
+	// deployment manager anywhere either.
+	for _, ig := range snap.Pools.IgnoredPools() {
+		out.ForeignPools[keyOf(ig.Pool)] = inventory.ForeignPoolStatus{NodeSelector: &metav1.Condition{
+			Type: v1alpha1.ResourcePoolNodeSelectorAccepted, Status: metav1.ConditionFalse, Reason: ig.Reason, Message: ig.Message}}
+	}
+	for _, p := range snap.Pools.ReleasedPools() {
+		out.ForeignPools[keyOf(p)] = inventory.ForeignPoolStatus{}
 	}
 	for _, id := range sortedKeys(pools) {
 		a := pools[id]
@@ -156,4 +170,8 @@ func ownedPool(cfg Config, a *poolAgg) *v1alpha1.ResourcePool {
 		},
 		Status: v1alpha1.ResourcePoolStatus{ResourceCount: a.count},
 	}
+}
+
+func keyOf(p *v1alpha1.ResourcePool) types.NamespacedName {
+	return types.NamespacedName{Namespace: p.Namespace, Name: p.Name}
 }

@@ -16,7 +16,7 @@ func BenchmarkComputeShared5000(b *testing.B) {
 			withLabels("topology.kubernetes.io/zone", fmt.Sprintf("zone-%d", i%4), "node.kubernetes.io/instance-type", fmt.Sprintf("t%d", i%3)))
 	}
 	cfg := Config{IDs: ids, Namespace: "o2ims-system", PoolLabel: DefaultPoolLabel, Cluster: ClusterInfo{Name: "c", UID: "u"}}
-	snap := Snapshot{Nodes: nodes, Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, nil, nil)}
+	snap := Snapshot{Nodes: nodes, Pools: NewPoolResolver(ids, cfg.Namespace, cfg.PoolLabel, cfg.NodePools, nil, nil)}
 	b.ReportAllocs()
 	for b.Loop() {
 		ComputeShared(cfg, snap)

@@ -1,6 +1,8 @@
 package o2ims_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -87,6 +89,91 @@ func TestKindsRoundTripThroughV1alpha1(t *testing.T) {
 			if gvks[0].Kind != "Resource" {
 				t.Errorf("resources: kind %s, want Resource", gvks[0].Kind)
 			}
+		}
+	}
+}
+
+// notReferences are the O2 id fields that name no stored object of a namespace, so the tenant
+// boundary has nothing to resolve: the cluster-scoped O-Cloud every namespace shares, ids of
+// things netweave does not store, and the element's own identity.
+var notReferences = map[string]string{
+	"ResourcePool spec.oCloudId":                        "the cluster-scoped O-Cloud",
+	"DeploymentManager spec.oCloudId":                   "the cluster-scoped O-Cloud",
+	"ResourceType spec.alarmDictionaryId":               "alarm dictionaries are not stored",
+	"Resource spec.globalAssetId":                       "a serial number, not an O2 object",
+	"Resource spec.elements[0].resourceId":              "the element's own id (elements are nested)",
+	"Resource spec.elements[0].globalAssetId":           "a serial number, not an O2 object",
+	"OCloud spec.globalCloudId":                         "the SMO's name for the O-Cloud",
+	"InventorySubscription spec.consumerSubscriptionId": "the SMO's own id",
+}
+
+// TestEveryIDReferenceIsResolved walks every kind's spec for fields that hold O2 ids (json
+// names ending in "Id", and supportedLocations) and requires each to be the kind's own id, one
+// of its Refs (naming a kind that exists), or listed in notReferences with a reason. A new id
+// field cannot slip past the tenant boundary unnoticed.
+func TestEveryIDReferenceIsResolved(t *testing.T) {
+	kinds := map[string]*kind.Kind{}
+	for _, k := range allKinds() {
+		kinds[k.Resource] = k
+	}
+	for _, k := range allKinds() {
+		obj := k.NewFunc()
+		spec := reflect.ValueOf(obj).Elem().FieldByName("Spec")
+		var fields []string
+		fillIDs(spec, "spec", &fields)
+		refs := map[string]bool{}
+		if k.Refs != nil {
+			for _, r := range k.Refs(obj) {
+				refs[r.Path.String()] = true
+				target, ok := kinds[r.Resource]
+				if !ok || target.KindName != r.Kind || !target.Namespaced {
+					t.Errorf("%s %s refers to %s (%s), not a namespaced kind of the group", k.KindName, r.Path, r.Resource, r.Kind)
+				}
+			}
+		}
+		for _, f := range fields {
+			switch {
+			case f == k.IDPath.String(), refs[f], notReferences[k.KindName+" "+f] != "":
+			default:
+				t.Errorf("%s %s holds an O2 id but is neither a reference the registry resolves nor listed in notReferences", k.KindName, f)
+			}
+			delete(refs, f)
+		}
+		for f := range refs {
+			t.Errorf("%s: reference %s is not an id field of the spec", k.KindName, f)
+		}
+		if want := k.Namespaced && k.Resource != "inventorysubscriptions"; k.ServerAssignsTenantIDs != want {
+			t.Errorf("%s: ServerAssignsTenantIDs %v, want %v (every namespaced inventory kind)", k.KindName, k.ServerAssignsTenantIDs, want)
+		}
+	}
+}
+
+// fillIDs sets every id-holding string of v (a struct) to a value and records its path; slices
+// of structs and strings get one element.
+func fillIDs(v reflect.Value, path string, out *[]string) {
+	for i := 0; i < v.NumField(); i++ {
+		f, sf := v.Field(i), v.Type().Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		p := path + "." + name
+		isID := strings.HasSuffix(name, "Id") || name == "supportedLocations"
+		switch {
+		case f.Kind() == reflect.String && isID:
+			f.SetString("id-" + p)
+			*out = append(*out, p)
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String && isID:
+			f.Set(reflect.Append(f, reflect.ValueOf("id-"+p)))
+			*out = append(*out, p+"[0]")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct:
+			f.Set(reflect.Append(f, reflect.New(f.Type().Elem()).Elem()))
+			fillIDs(f.Index(0), p+"[0]", out)
+		case f.Kind() == reflect.Struct:
+			fillIDs(f, p, out)
+		case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct && f.Type().Elem().PkgPath() == v.Type().PkgPath():
+			f.Set(reflect.New(f.Type().Elem()))
+			fillIDs(f.Elem(), p, out)
 		}
 	}
 }

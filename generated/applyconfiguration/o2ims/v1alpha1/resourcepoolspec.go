@@ -42,7 +42,11 @@ type ResourcePoolSpecApplyConfiguration struct {
 	// oCloudSiteId identifies the O-Cloud site the pool belongs to (inventory v2).
 	OCloudSiteID *string `json:"oCloudSiteId,omitempty"`
 	// nodeSelector declares the pool's members: the inventory controller syncs the Nodes it
-	// selects as Resources of this pool, in the pool's namespace.
+	// selects as Resources of this pool, in the pool's namespace. Only pools in the inventory
+	// namespace and in the namespaces the operator allows (--inventory-node-pool-namespaces)
+	// may select Nodes; elsewhere the field is refused, and a pool that still carries it (set
+	// before the operator's list changed) claims no Nodes: its NodeSelectorAccepted condition
+	// says so.
 	NodeSelector *v1.LabelSelectorApplyConfiguration `json:"nodeSelector,omitempty"`
 	Extensions   *o2imsv1alpha1.Extensions           `json:"extensions,omitempty"`
 }

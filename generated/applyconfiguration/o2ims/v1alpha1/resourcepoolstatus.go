@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1alpha1
 
+import (
+	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
+)
+
 // ResourcePoolStatusApplyConfiguration represents a declarative configuration of the ResourcePoolStatus type for use
 // with apply.
 //
@@ -25,6 +29,11 @@ package v1alpha1
 type ResourcePoolStatusApplyConfiguration struct {
 	// resourceCount is the number of resources in the pool, as last counted by the controller.
 	ResourceCount *int32 `json:"resourceCount,omitempty"`
+	// conditions are the controller's latest observations of the pool. A pool with a
+	// nodeSelector has a NodeSelectorAccepted condition: True when the controller places the
+	// Nodes it selects in the pool, False (reason NamespaceNotAllowed or InvalidNodeSelector)
+	// when the selector is ignored and the pool claims no Nodes.
+	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 }
 
 // ResourcePoolStatusApplyConfiguration constructs a declarative configuration of the ResourcePoolStatus type for use with
@@ -38,5 +47,18 @@ func ResourcePoolStatus() *ResourcePoolStatusApplyConfiguration {
 // If called multiple times, the ResourceCount field is set to the value of the last call.
 func (b *ResourcePoolStatusApplyConfiguration) WithResourceCount(value int32) *ResourcePoolStatusApplyConfiguration {
 	b.ResourceCount = &value
+	return b
+}
+
+// WithConditions adds the given value to the Conditions field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Conditions field.
+func (b *ResourcePoolStatusApplyConfiguration) WithConditions(values ...*v1.ConditionApplyConfiguration) *ResourcePoolStatusApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithConditions")
+		}
+		b.Conditions = append(b.Conditions, *values[i])
+	}
 	return b
 }

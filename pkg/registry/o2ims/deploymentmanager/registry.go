@@ -28,6 +28,18 @@ func Kind() *kind.Kind {
 			return validation.ValidateDeploymentManager(obj.(*o2ims.DeploymentManager))
 		},
 		KindName: "DeploymentManager",
+		// The locations a manager serves are the writer's or the operator's. oCloudId names the
+		// cluster-scoped O-Cloud every namespace shares.
+		ServerAssignsTenantIDs: true,
+		Refs: func(obj runtime.Object) []kind.Ref {
+			o := obj.(*o2ims.DeploymentManager)
+			path := field.NewPath("spec", "supportedLocations")
+			refs := make([]kind.Ref, 0, len(o.Spec.SupportedLocations))
+			for i, id := range o.Spec.SupportedLocations {
+				refs = append(refs, kind.Ref{Path: path.Index(i), ID: id, Resource: "locations", Kind: "Location"})
+			}
+			return refs
+		},
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (deploymentManagerId)", Priority: 0, Cell: func(obj runtime.Object) interface{} {
 				o := obj.(*o2ims.DeploymentManager)
@@ -38,7 +50,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of deploymentmanagers and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of deploymentmanagers and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

@@ -47,6 +47,18 @@ type Kind struct {
 	// endpoint ignores status changes and the status endpoint ignores everything else.
 	Status *StatusHandling
 
+	// The tenant boundary (see Tenancy); it applies when the storage is built with one.
+
+	// ServerAssignsTenantIDs: outside the inventory namespace the server assigns the O2 id, and
+	// a create that names one is refused (cluster superusers excepted).
+	ServerAssignsTenantIDs bool
+	// Refs lists the object's references to other kinds' O2 ids, which must resolve in the
+	// object's namespace or the inventory namespace.
+	Refs func(obj runtime.Object) []Ref
+	// ValidateTenancy checks the kind's own rules of the boundary on create (old is nil) and
+	// update, e.g. that only pools in the node pool namespaces select Nodes.
+	ValidateTenancy func(t *Tenancy, obj, old runtime.Object) field.ErrorList
+
 	Columns []Column
 
 	// PrepareForCreate, when set, fills in what the server owns on a new object (after the O2

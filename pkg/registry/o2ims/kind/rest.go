@@ -82,10 +82,16 @@ func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, 
 	return r.store.ConvertToTable(ctx, object, tableOptions)
 }
 
-// NewREST builds the storage of a kind; the status storage is nil when the kind has no status
-// subresource.
+// NewREST builds the storage of a kind held to no tenant boundary; the status storage is nil
+// when the kind has no status subresource.
 func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
-	strat := newStrategy(scheme, k, v1alpha1.SchemeGroupVersion.String())
+	return NewRESTWithTenancy(k, scheme, optsGetter, nil)
+}
+
+// NewRESTWithTenancy builds the storage of a kind whose writes are held to the tenant boundary
+// t, and makes the kind's O2 ids resolvable for t's reference checks.
+func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *Tenancy) (*REST, *StatusREST, error) {
+	strat := newStrategy(scheme, k, v1alpha1.SchemeGroupVersion.String(), t)
 	store := &genericregistry.Store{
 		NewFunc:                   k.NewFunc,
 		NewListFunc:               k.NewListFunc,
@@ -104,12 +110,18 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	if err := store.CompleteWithOptions(opts); err != nil {
 		return nil, nil, fmt.Errorf("complete %s storage: %w", k.Resource, err)
 	}
-	store.BeginCreate = k.dryRunIDCheck(store)
+	store.BeginCreate = k.beginCreate(store, strat)
+	store.BeginUpdate = k.beginUpdate(strat)
+	if t != nil {
+		t.register(k, store)
+	}
 	main := &REST{Store: store, shortNames: k.ShortNames}
 	if k.Status == nil {
 		return main, nil, nil
 	}
 	statusStore := *store
+	// The status endpoint keeps the spec as stored: no reference can change there.
+	statusStore.BeginUpdate = nil
 	status := statusStrategy{strat}
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status

@@ -19,10 +19,12 @@ type strategy struct {
 	names.NameGenerator
 	kind       *Kind
 	apiVersion string
+	// tenancy is the tenant boundary the kind's writes are held to; nil holds them to none.
+	tenancy *Tenancy
 }
 
-func newStrategy(typer runtime.ObjectTyper, k *Kind, apiVersion string) *strategy {
-	return &strategy{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, kind: k, apiVersion: apiVersion}
+func newStrategy(typer runtime.ObjectTyper, k *Kind, apiVersion string, t *Tenancy) *strategy {
+	return &strategy{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, kind: k, apiVersion: apiVersion, tenancy: t}
 }
 
 func (s *strategy) NamespaceScoped() bool { return s.kind.Namespaced }
@@ -57,7 +59,14 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 }
 
 func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
-	return s.kind.Validate(obj)
+	return append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...)
+}
+
+func (s *strategy) validateTenancy(obj, old runtime.Object) field.ErrorList {
+	if s.tenancy == nil || s.kind.ValidateTenancy == nil {
+		return nil
+	}
+	return s.kind.ValidateTenancy(s.tenancy, obj, old)
 }
 
 func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return nil }
@@ -70,6 +79,7 @@ func (s *strategy) Canonicalize(runtime.Object) {}
 
 func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	errs := s.kind.Validate(obj)
+	errs = append(errs, s.validateTenancy(obj, old)...)
 	return append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)
 }
 

@@ -47,7 +47,7 @@ func pool(id, desc string, count int32) *o2ims.ResourcePool {
 }
 
 func TestCreateAssignsIDOnlyWhenMissing(t *testing.T) {
-	s := newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1")
+	s := newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1", nil)
 	p := pool("", "", 5)
 	s.PrepareForCreate(context.Background(), p)
 	if p.Spec.ResourcePoolID != newID || p.Status.ResourceCount != 0 || p.Generation != 1 {
@@ -61,7 +61,7 @@ func TestCreateAssignsIDOnlyWhenMissing(t *testing.T) {
 }
 
 func TestUpdateKeepsIDAndStatus(t *testing.T) {
-	s := newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1")
+	s := newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1", nil)
 	old := pool(givenID, "a", 3)
 	old.Generation = 4
 
@@ -88,7 +88,7 @@ func TestUpdateKeepsIDAndStatus(t *testing.T) {
 }
 
 func TestStatusEndpointChangesOnlyStatus(t *testing.T) {
-	s := statusStrategy{newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1")}
+	s := statusStrategy{newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1", nil)}
 	old := pool(givenID, "a", 3)
 	old.Labels = map[string]string{"team": "ran"}
 	upd := pool(givenID, "changed", 7)

@@ -71,7 +71,7 @@ func (g recordingGetter) GetRESTOptionsWithUniqueIndex(resource schema.GroupReso
 func TestNewRESTAsksForTheIDIndex(t *testing.T) {
 	got := &unique.Index{}
 	getter := recordingGetter{RESTOptionsGetter: plainGetter{}, got: got}
-	if _, _, err := resourcepool.NewREST(runtime.NewScheme(), getter); err != nil {
+	if _, _, err := resourcepool.NewREST(runtime.NewScheme(), getter, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got.Field != "spec.resourcePoolId" || got.Value == nil {

@@ -26,6 +26,8 @@ func Kind() *kind.Kind {
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateLocation(obj.(*o2ims.Location)) },
 		KindName:    "Location",
+		// Outside the inventory namespace globalLocationId is assigned by the server too.
+		ServerAssignsTenantIDs: true,
 		Columns: []kind.Column{
 			{Name: "Global Location ID", Type: "string", Description: "SMO's identifier of the location", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.Location); return o.Spec.GlobalLocationID }},
 			{Name: "Address", Type: "string", Description: "Human readable address", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.Location); return o.Spec.Address }},
@@ -33,7 +35,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of locations and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of locations and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

@@ -34,7 +34,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of oclouds and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of oclouds and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

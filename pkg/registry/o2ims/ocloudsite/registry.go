@@ -28,6 +28,12 @@ func Kind() *kind.Kind {
 			return validation.ValidateOCloudSite(obj.(*o2ims.OCloudSite))
 		},
 		KindName: "OCloudSite",
+		// A site is at a Location of its namespace or the operator's.
+		ServerAssignsTenantIDs: true,
+		Refs: func(obj runtime.Object) []kind.Ref {
+			o := obj.(*o2ims.OCloudSite)
+			return []kind.Ref{{Path: field.NewPath("spec", "globalLocationId"), ID: o.Spec.GlobalLocationID, Resource: "locations", Kind: "Location"}}
+		},
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (oCloudSiteId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloudSite); return o.Spec.OCloudSiteID }},
 			{Name: "Location", Type: "string", Description: "Global location id of the site", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloudSite); return o.Spec.GlobalLocationID }},
@@ -35,7 +41,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of ocloudsites and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of ocloudsites and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

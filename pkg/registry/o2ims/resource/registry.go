@@ -26,6 +26,23 @@ func Kind() *kind.Kind {
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateResource(obj.(*o2ims.O2Resource)) },
 		KindName:    "Resource",
+		// A Resource belongs to a pool and has a type of its namespace or the operator's.
+		ServerAssignsTenantIDs: true,
+		Refs: func(obj runtime.Object) []kind.Ref {
+			o := obj.(*o2ims.O2Resource)
+			spec := field.NewPath("spec")
+			refs := []kind.Ref{
+				{Path: spec.Child("resourcePoolId"), ID: o.Spec.ResourcePoolID, Resource: "resourcepools", Kind: "ResourcePool"},
+				{Path: spec.Child("resourceTypeId"), ID: o.Spec.ResourceTypeID, Resource: "resourcetypes", Kind: "ResourceType"},
+			}
+			// An element's resourceId is the element's own identity (elements are nested, not
+			// stored); its resourceTypeId names a stored type.
+			for i, el := range o.Spec.Elements {
+				refs = append(refs, kind.Ref{Path: spec.Child("elements").Index(i).Child("resourceTypeId"), ID: el.ResourceTypeID,
+					Resource: "resourcetypes", Kind: "ResourceType"})
+			}
+			return refs
+		},
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateResourceStatus(&obj.(*o2ims.O2Resource).Status)
@@ -44,7 +61,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of resources and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of resources and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

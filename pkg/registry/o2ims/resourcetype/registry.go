@@ -28,6 +28,8 @@ func Kind() *kind.Kind {
 			return validation.ValidateResourceType(obj.(*o2ims.ResourceType))
 		},
 		KindName: "ResourceType",
+		// alarmDictionaryId names no stored object: nothing to resolve.
+		ServerAssignsTenantIDs: true,
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (resourceTypeId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.ResourceType); return o.Spec.ResourceTypeID }},
 			{Name: "Kind", Type: "string", Description: "PHYSICAL, LOGICAL or UNDEFINED", Priority: 0, Cell: func(obj runtime.Object) interface{} {
@@ -44,7 +46,8 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of resourcetypes and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of resourcetypes and, when the kind has one, of its status, held to the
+// tenant boundary t.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
 }

@@ -1,0 +1,16 @@
+package v1alpha1
+
+// The NodeSelectorAccepted condition of a ResourcePool that selects Nodes (spec.nodeSelector):
+// whether the inventory controller places the Nodes it selects in the pool.
+const (
+	// ResourcePoolNodeSelectorAccepted is the condition type.
+	ResourcePoolNodeSelectorAccepted = "NodeSelectorAccepted"
+	// ReasonNodeSelectorAccepted: the pool holds the Nodes its selector matches (status True).
+	ReasonNodeSelectorAccepted = "Accepted"
+	// ReasonNamespaceNotAllowed: the operator does not allow pools in this namespace to select
+	// Nodes; the pool claims none (status False).
+	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
+	// ReasonInvalidNodeSelector: the selector cannot be parsed; the pool claims no Nodes
+	// (status False).
+	ReasonInvalidNodeSelector = "InvalidNodeSelector"
+)

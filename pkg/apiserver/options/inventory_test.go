@@ -1,0 +1,67 @@
+package options
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func parseInventory(t *testing.T, args ...string) *InventoryOptions {
+	t.Helper()
+	o := NewInventoryOptions()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestNodePoolNamespacesDefaultToNone(t *testing.T) {
+	o := parseInventory(t)
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if len(o.NodePoolNamespaces) != 0 || o.Namespace != "o2ims-system" {
+		t.Errorf("defaults: node pool namespaces %v, inventory namespace %q", o.NodePoolNamespaces, o.Namespace)
+	}
+	if errs := o.Validate(); len(errs) != 0 {
+		t.Errorf("defaults invalid: %v", errs)
+	}
+}
+
+func TestNodePoolNamespacesFlag(t *testing.T) {
+	o := parseInventory(t, "--inventory-sync", "--inventory-node-pool-namespaces=ran-b,ran-a,o2ims-system", "--inventory-node-pool-namespaces=ran-a")
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.NodePoolNamespaces, []string{"ran-a", "ran-b"}) {
+		t.Errorf("node pool namespaces %v, want [ran-a ran-b] (sorted, without duplicates nor the inventory namespace)", o.NodePoolNamespaces)
+	}
+	if errs := o.Validate(); len(errs) != 0 {
+		t.Errorf("valid flags refused: %v", errs)
+	}
+	if cfg := o.Config("", nil); !slices.Equal(cfg.NodePoolNamespaces, o.NodePoolNamespaces) || cfg.Namespace != "o2ims-system" {
+		t.Errorf("sync config %v %q", cfg.NodePoolNamespaces, cfg.Namespace)
+	}
+}
+
+// TestInventoryNamespacesValidatedWithSyncOff: the API draws the tenant boundary from these
+// flags whether or not this replica syncs.
+func TestInventoryNamespacesValidatedWithSyncOff(t *testing.T) {
+	o := parseInventory(t, "--inventory-namespace=Not_A_Namespace", "--inventory-node-pool-namespaces=ok,bad.name")
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	errs := o.Validate()
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	if len(errs) != 2 || !strings.Contains(all, "--inventory-namespace") || !strings.Contains(all, `--inventory-node-pool-namespaces "bad.name"`) {
+		t.Errorf("errors:\n%s", all)
+	}
+}

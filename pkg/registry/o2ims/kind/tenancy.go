@@ -1,0 +1,197 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authentication/user"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+
+	"github.com/netweave-io/netweave/pkg/storage/unique"
+)
+
+// Tenancy is the boundary between the operator's inventory and the tenants' namespaces, as the
+// o2ims registries enforce it on every create and update, dry-run or not:
+//
+//   - References. An O2 id another object is named by (a Resource's resourcePoolId and
+//     resourceTypeId, a pool's oCloudSiteId and globalLocationId, …; see each Kind's Refs) must
+//     be held by an object in the writer's namespace or in the inventory namespace. Otherwise,
+//     whether the id is held in another namespace or by nobody, the write is 422 Invalid with
+//     the same message, naming the field: a write never tells whether an id exists elsewhere,
+//     and tenant B cannot file objects under tenant A's pool.
+//   - O2 ids. Outside the inventory namespace the server assigns the O2 id (a random UUID): a
+//     create that names one is 422 Forbidden on the id's field. So no tenant can squat the ids
+//     the inventory sync derives (UUIDv5 of the O-Cloud id), and no tenant create ever collides
+//     with an id held elsewhere: neither a dry-run nor a real create can reveal one.
+//   - Node pools. A ResourcePool may select Nodes (spec.nodeSelector) only in the inventory
+//     namespace and the namespaces the operator lists; elsewhere the field is 422 Forbidden.
+//
+// Cluster superusers (system:masters, which includes netweave's own loopback client and so the
+// inventory sync) may choose ids anywhere and are not held to the reference rule: they can read
+// every namespace, so nothing is revealed to them, and the sync writes a Resource before the
+// ResourceType it names exists, and a cluster deployment manager whose supportedLocations name
+// the Locations of pools in node pool namespaces.
+type Tenancy struct {
+	inventoryNamespace string
+	nodePools          sets.Set[string]
+
+	mu      sync.RWMutex
+	holders map[string]idHolders
+}
+
+// Ref is one reference of an object to another kind's O2 id.
+type Ref struct {
+	// Path is the referring field, e.g. spec.resourcePoolId.
+	Path *field.Path
+	// ID is the referenced O2 id; an empty one is not checked.
+	ID string
+	// Resource is the referenced kind's resource (e.g. "resourcepools") and Kind its API kind
+	// (e.g. "ResourcePool").
+	Resource, Kind string
+}
+
+// idHolders finds which object holds an O2 id: the storage's unique index lookup, and the key
+// prefix of the kind's objects (keys are prefix + namespace/name).
+type idHolders struct {
+	lookup func(ctx context.Context, id string) (key string, found bool, err error)
+	prefix string
+}
+
+// NewTenancy returns the boundary of inventoryNamespace; nodePoolNamespaces are the other
+// namespaces whose pools may select Nodes.
+func NewTenancy(inventoryNamespace string, nodePoolNamespaces []string) *Tenancy {
+	pools := sets.New(nodePoolNamespaces...)
+	pools.Insert(inventoryNamespace)
+	return &Tenancy{inventoryNamespace: inventoryNamespace, nodePools: pools, holders: map[string]idHolders{}}
+}
+
+// InventoryNamespace is the namespace of the operator's inventory.
+func (t *Tenancy) InventoryNamespace() string { return t.inventoryNamespace }
+
+// NodePoolsAllowed reports whether ResourcePools in namespace may select Nodes.
+func (t *Tenancy) NodePoolsAllowed(namespace string) bool { return t.nodePools.Has(namespace) }
+
+// register makes the O2 ids of k's store resolvable. A storage without a unique index lookup
+// (unit tests' plain storage) is not registered: references to its kind then fail closed.
+func (t *Tenancy) register(k *Kind, store *genericregistry.Store) {
+	lookup, ok := store.Storage.Storage.(uniqueLookup)
+	if !ok || !k.Namespaced {
+		return
+	}
+	t.setHolders(k.Resource, lookup.KeyForUniqueValue, store.KeyRootFunc(context.Background())+"/")
+}
+
+func (t *Tenancy) setHolders(resource string, lookup func(context.Context, string) (string, bool, error), prefix string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.holders[resource] = idHolders{lookup: lookup, prefix: prefix}
+}
+
+// holderNamespace returns the namespace of the object of resource that holds id, with one
+// lookup in the store's unique index (authoritative, unlike the read cache).
+func (t *Tenancy) holderNamespace(ctx context.Context, resource, id string) (string, bool, error) {
+	t.mu.RLock()
+	h, ok := t.holders[resource]
+	t.mu.RUnlock()
+	if !ok {
+		return "", false, fmt.Errorf("no id index of %s to resolve references with", resource)
+	}
+	key, found, err := h.lookup(ctx, id)
+	if err != nil || !found {
+		return "", false, err
+	}
+	rest, ok := strings.CutPrefix(key, h.prefix)
+	ns, name, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || ns == "" || name == "" {
+		return "", false, fmt.Errorf("id index of %s holds unexpected key %q", resource, key)
+	}
+	return ns, true, nil
+}
+
+// superuser reports whether the caller is in system:masters.
+func superuser(ctx context.Context) bool {
+	u, ok := genericapirequest.UserFrom(ctx)
+	return ok && slices.Contains(u.GetGroups(), user.SystemPrivilegedGroup)
+}
+
+// mayChooseID reports whether the caller may name the O2 id of an object it creates in
+// namespace.
+func (t *Tenancy) mayChooseID(ctx context.Context, namespace string) bool {
+	return namespace == t.inventoryNamespace || superuser(ctx)
+}
+
+// chosenIDForbidden is the error of a create that names an O2 id where the server assigns it.
+func (t *Tenancy) chosenIDForbidden(path *field.Path) *field.Error {
+	return field.Forbidden(path, fmt.Sprintf("must be empty: outside the inventory namespace %s the server assigns O2 ids", t.inventoryNamespace))
+}
+
+// checkRefs resolves refs of an object written in namespace: each must be held in namespace or
+// in the inventory namespace. The answer is the same whether an id is held elsewhere or not at
+// all. Lookup failures are returned as the error.
+func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (field.ErrorList, error) {
+	var errs field.ErrorList
+	type target struct{ resource, id string }
+	resolved := map[target]bool{}
+	for _, r := range refs {
+		if r.ID == "" {
+			continue
+		}
+		tg := target{r.Resource, unique.Key(r.ID)}
+		ok, seen := resolved[tg]
+		if !seen {
+			holder, found, err := t.holderNamespace(ctx, r.Resource, r.ID)
+			if err != nil {
+				return nil, apierrors.NewInternalError(fmt.Errorf("resolve %s %s: %w", r.Path, r.ID, err))
+			}
+			ok = found && (holder == namespace || holder == t.inventoryNamespace)
+			resolved[tg] = ok
+		}
+		if !ok {
+			errs = append(errs, field.Invalid(r.Path, r.ID, t.refMessage(r.Kind, namespace)))
+		}
+	}
+	return errs, nil
+}
+
+func (t *Tenancy) refMessage(kind, namespace string) string {
+	if namespace == t.inventoryNamespace {
+		return fmt.Sprintf("must be the id of a %s in namespace %s", kind, namespace)
+	}
+	return fmt.Sprintf("must be the id of a %s in namespace %s or in the inventory namespace %s", kind, namespace, t.inventoryNamespace)
+}
+
+// changedRefs are the refs of obj that old does not have (same kind, same id); an update that
+// keeps a reference is not asked to resolve it again (its target may be gone by now).
+func changedRefs(refs func(runtime.Object) []Ref, obj, old runtime.Object) []Ref {
+	type target struct{ resource, id string }
+	had := map[target]bool{}
+	for _, r := range refs(old) {
+		had[target{r.Resource, unique.Key(r.ID)}] = true
+	}
+	var out []Ref
+	for _, r := range refs(obj) {
+		if !had[target{r.Resource, unique.Key(r.ID)}] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// namespaceOf is the namespace a request writes to: the request's, else the object's.
+func namespaceOf(ctx context.Context, obj runtime.Object) string {
+	if ns, ok := genericapirequest.NamespaceFrom(ctx); ok && ns != "" {
+		return ns
+	}
+	if m, err := metaAccessor(obj); err == nil {
+		return m.GetNamespace()
+	}
+	return ""
+}

@@ -1,0 +1,298 @@
+package kind
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authentication/user"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/storage"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/storage/unique"
+)
+
+const (
+	invNS   = "o2ims-system"
+	poolA   = "a0000000-0000-4000-8000-00000000000a" // held in tenant-a
+	poolB   = "b0000000-0000-4000-8000-00000000000b" // held in tenant-b
+	poolInv = "c0000000-0000-4000-8000-00000000000c" // held in the inventory namespace
+	absent  = "d0000000-0000-4000-8000-00000000000d" // held by nobody
+	typeInv = "e0000000-0000-4000-8000-00000000000e"
+	resA    = "f0000000-0000-4000-8000-00000000000f" // a Resource held in tenant-a
+)
+
+// idIndex is a storage whose only ability is the unique index lookup; it counts lookups so
+// tests can tell a refusal that looked nothing up.
+type idIndex struct {
+	storage.Interface
+	prefix string
+	held   map[string]string // id -> namespace/name
+	err    error
+	calls  int
+}
+
+func (i *idIndex) KeyForUniqueValue(_ context.Context, v string) (string, bool, error) {
+	i.calls++
+	if i.err != nil {
+		return "", false, i.err
+	}
+	at, ok := i.held[unique.Key(v)]
+	if !ok {
+		return "", false, nil
+	}
+	return i.prefix + at, true, nil
+}
+
+type tenancyRig struct {
+	t         *Tenancy
+	pools     *idIndex
+	types     *idIndex
+	resources *idIndex
+}
+
+func newTenancyRig() *tenancyRig {
+	r := &tenancyRig{
+		t: NewTenancy(invNS, []string{"ran"}),
+		pools: &idIndex{prefix: "/o2ims.oran.org/resourcepools/", held: map[string]string{
+			poolA: "tenant-a/pa", poolB: "tenant-b/pb", poolInv: invNS + "/pi"}},
+		types:     &idIndex{prefix: "/o2ims.oran.org/resourcetypes/", held: map[string]string{typeInv: invNS + "/t"}},
+		resources: &idIndex{prefix: "/o2ims.oran.org/resources/", held: map[string]string{resA: "tenant-a/ra"}},
+	}
+	r.t.setHolders("resourcepools", r.pools.KeyForUniqueValue, r.pools.prefix)
+	r.t.setHolders("resourcetypes", r.types.KeyForUniqueValue, r.types.prefix)
+	return r
+}
+
+// resourceKind is a minimal Resource kind with its references, built here so the shared code
+// is tested without importing a per-kind package.
+func resourceKind() *Kind {
+	return &Kind{
+		Resource: "resources", Singular: "resource", Namespaced: true, KindName: "Resource",
+		NewFunc:     func() runtime.Object { return &o2ims.O2Resource{} },
+		NewListFunc: func() runtime.Object { return &o2ims.O2ResourceList{} },
+		ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.O2Resource).Spec.ResourceID },
+		IDPath:      field.NewPath("spec", "resourceId"),
+		NewID:       func() string { return newID },
+		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateResource(obj.(*o2ims.O2Resource)) },
+		Status: &StatusHandling{ValidateStatus: func(obj runtime.Object) field.ErrorList {
+			return validation.ValidateResourceStatus(&obj.(*o2ims.O2Resource).Status)
+		}},
+		ServerAssignsTenantIDs: true,
+		Refs: func(obj runtime.Object) []Ref {
+			o := obj.(*o2ims.O2Resource)
+			return []Ref{
+				{Path: field.NewPath("spec", "resourcePoolId"), ID: o.Spec.ResourcePoolID, Resource: "resourcepools", Kind: "ResourcePool"},
+				{Path: field.NewPath("spec", "resourceTypeId"), ID: o.Spec.ResourceTypeID, Resource: "resourcetypes", Kind: "ResourceType"},
+			}
+		},
+	}
+}
+
+func res(ns, id, pool, typ string) *o2ims.O2Resource {
+	return &o2ims.O2Resource{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "r"},
+		Spec: o2ims.ResourceSpec{ResourceID: id, ResourcePoolID: pool, ResourceTypeID: typ}}
+}
+
+func as(name, ns string, groups ...string) context.Context {
+	ctx := genericapirequest.WithNamespace(context.Background(), ns)
+	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name, Groups: append(groups, user.AllAuthenticated)})
+}
+
+// hooks returns the create and update hooks of kind k held to the rig's boundary.
+func (r *tenancyRig) hooks(k *Kind) (registry.BeginCreateFunc, registry.BeginUpdateFunc) {
+	strat := newStrategy(runtime.NewScheme(), k, "o2ims.oran.org/v1alpha1", r.t)
+	store := &registry.Store{Storage: registry.DryRunnableStorage{Storage: r.resources}}
+	return k.beginCreate(store, strat), k.beginUpdate(strat)
+}
+
+var (
+	realCreate = &metav1.CreateOptions{}
+	dryRun     = &metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+)
+
+// causeOf returns the field and the message of a 422's only cause.
+func causeOf(t *testing.T, err error) (string, string) {
+	t.Helper()
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("want 422 Invalid, got %v", err)
+	}
+	causes := err.(apierrors.APIStatus).Status().Details.Causes
+	if len(causes) != 1 {
+		t.Fatalf("want one cause, got %+v", causes)
+	}
+	return causes[0].Field, causes[0].Message
+}
+
+// TestReferencesResolveInOwnOrInventoryNamespace: a tenant's Resource may name a pool and a
+// type of its own namespace or the inventory namespace, and nothing else; an id held in
+// another namespace and an id held by nobody get the same answer, dry-run or not.
+func TestReferencesResolveInOwnOrInventoryNamespace(t *testing.T) {
+	r := newTenancyRig()
+	create, _ := r.hooks(resourceKind())
+	bob := as("bob", "tenant-b")
+	for _, ok := range []*o2ims.O2Resource{res("tenant-b", "", poolB, typeInv), res("tenant-b", "", poolInv, typeInv)} {
+		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
+			if _, err := create(bob, ok, opts); err != nil {
+				t.Errorf("pool %s: %v", ok.Spec.ResourcePoolID, err)
+			}
+		}
+	}
+	var messages []string
+	for _, pool := range []string{poolA, absent} {
+		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
+			_, err := create(bob, res("tenant-b", "", pool, typeInv), opts)
+			f, msg := causeOf(t, err)
+			if f != "spec.resourcePoolId" {
+				t.Errorf("field %s, want spec.resourcePoolId", f)
+			}
+			messages = append(messages, strings.ReplaceAll(err.Error(), pool, "<id>"))
+			if !strings.Contains(msg, "tenant-b") || !strings.Contains(msg, invNS) {
+				t.Errorf("message %q should say where the pool may be", msg)
+			}
+		}
+	}
+	for _, m := range messages[1:] {
+		if m != messages[0] {
+			t.Errorf("answers differ, so they reveal whether the id exists elsewhere:\n%s\n%s", messages[0], m)
+		}
+	}
+	// The inventory namespace's own objects resolve only there.
+	_, err := create(as("ops", invNS), res(invNS, "", poolA, typeInv), realCreate)
+	if f, msg := causeOf(t, err); f != "spec.resourcePoolId" || strings.Contains(msg, "or in the inventory") {
+		t.Errorf("inventory namespace: %s %q", f, msg)
+	}
+}
+
+// TestChosenIDsOnlyInInventoryNamespace: outside the inventory namespace a create naming its
+// id is refused before anything is looked up, so no answer depends on who holds the id.
+func TestChosenIDsOnlyInInventoryNamespace(t *testing.T) {
+	r := newTenancyRig()
+	create, _ := r.hooks(resourceKind())
+	bob := as("bob", "tenant-b")
+	var first string
+	for _, id := range []string{resA, absent} {
+		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
+			r.resources.calls = 0
+			_, err := create(bob, res("tenant-b", id, poolB, typeInv), opts)
+			f, msg := causeOf(t, err)
+			if f != "spec.resourceId" || !strings.Contains(msg, "server assigns") {
+				t.Errorf("id %s: %s %q", id, f, msg)
+			}
+			if r.resources.calls != 0 {
+				t.Errorf("id %s: the id index was consulted %d times", id, r.resources.calls)
+			}
+			if got := strings.ReplaceAll(err.Error(), id, "<id>"); first == "" {
+				first = got
+			} else if got != first {
+				t.Errorf("answers differ:\n%s\n%s", first, got)
+			}
+		}
+	}
+	// In the inventory namespace, and for cluster superusers anywhere, the creator chooses; a
+	// dry-run of a held id is then 409 like the realCreate create.
+	for _, ctx := range []context.Context{as("ops", invNS), as("root", "tenant-b", user.SystemPrivilegedGroup)} {
+		ns, _ := genericapirequest.NamespaceFrom(ctx)
+		if _, err := create(ctx, res(ns, absent, poolInv, typeInv), dryRun); err != nil {
+			t.Errorf("%s: free id: %v", ns, err)
+		}
+		if _, err := create(ctx, res(ns, resA, poolInv, typeInv), dryRun); !apierrors.IsConflict(err) {
+			t.Errorf("%s: dry-run of a held id: %v, want 409", ns, err)
+		}
+		if _, err := create(ctx, res(ns, resA, poolInv, typeInv), realCreate); err != nil {
+			t.Errorf("%s: realCreate create goes on to the store (which answers 409): %v", ns, err)
+		}
+	}
+}
+
+// TestSuperusersSkipReferenceChecks: the inventory sync writes as netweave's loopback user
+// (system:masters) and may name a ResourceType it has not created yet.
+func TestSuperusersSkipReferenceChecks(t *testing.T) {
+	r := newTenancyRig()
+	create, _ := r.hooks(resourceKind())
+	loopback := as(user.APIServerUser, invNS, user.SystemPrivilegedGroup)
+	if _, err := create(loopback, res(invNS, resA, poolInv, absent), realCreate); err != nil {
+		t.Errorf("the sync's write: %v", err)
+	}
+	if r.pools.calls+r.types.calls != 0 {
+		t.Errorf("references looked up for a superuser")
+	}
+}
+
+// TestUpdateResolvesOnlyAddedReferences: an update that keeps its references is not asked to
+// resolve them again; one that points elsewhere is.
+func TestUpdateResolvesOnlyAddedReferences(t *testing.T) {
+	r := newTenancyRig()
+	_, update := r.hooks(resourceKind())
+	bob := as("bob", "tenant-b")
+	old := res("tenant-b", resA, poolA, typeInv) // written before the boundary existed
+	upd := old.DeepCopy()
+	upd.Spec.Description = "relabelled"
+	if _, err := update(bob, upd, old, nil); err != nil {
+		t.Errorf("unchanged references: %v", err)
+	}
+	if r.pools.calls != 0 {
+		t.Errorf("an unchanged reference was looked up")
+	}
+	upd = res("tenant-b", resA, poolB, typeInv)
+	if _, err := update(bob, upd, old, nil); err != nil {
+		t.Errorf("moving to its own pool: %v", err)
+	}
+	old, upd = res("tenant-b", resA, poolB, typeInv), res("tenant-b", resA, poolA, typeInv)
+	if f, _ := causeOf(t, func() error { _, err := update(bob, upd, old, nil); return err }()); f != "spec.resourcePoolId" {
+		t.Errorf("moving under tenant-a's pool: field %s", f)
+	}
+}
+
+// TestInvalidObjectsAreRefusedByValidationFirst: the hooks look nothing up for an object the
+// strategy will refuse, so a broken object gets the same 422 whether or not its references
+// resolve (and costs no lookup).
+func TestInvalidObjectsAreRefusedByValidationFirst(t *testing.T) {
+	r := newTenancyRig()
+	create, _ := r.hooks(resourceKind())
+	broken := res("tenant-b", "", poolA, "not-a-uuid")
+	if _, err := create(as("bob", "tenant-b"), broken, realCreate); err != nil {
+		t.Errorf("left to BeforeCreate: %v", err)
+	}
+	if r.pools.calls+r.types.calls != 0 {
+		t.Error("references of an invalid object were looked up")
+	}
+}
+
+func TestLookupFailureIsAnInternalError(t *testing.T) {
+	r := newTenancyRig()
+	r.pools.err = errors.New("redis down")
+	create, _ := r.hooks(resourceKind())
+	_, err := create(as("bob", "tenant-b"), res("tenant-b", "", poolB, typeInv), realCreate)
+	if !apierrors.IsInternalError(err) {
+		t.Errorf("got %v, want 500", err)
+	}
+}
+
+// TestUnregisteredKindFailsClosed: a reference to a kind whose ids cannot be resolved is an
+// error, never a pass.
+func TestUnregisteredKindFailsClosed(t *testing.T) {
+	r := newTenancyRig()
+	r.t = NewTenancy(invNS, nil)
+	create, _ := r.hooks(resourceKind())
+	if _, err := create(as("bob", "tenant-b"), res("tenant-b", "", poolB, typeInv), realCreate); err == nil {
+		t.Error("want an error when no id index is registered")
+	}
+}
+
+func TestNodePoolsAllowed(t *testing.T) {
+	tn := NewTenancy(invNS, []string{"ran"})
+	for ns, want := range map[string]bool{invNS: true, "ran": true, "tenant-b": false, "": false} {
+		if got := tn.NodePoolsAllowed(ns); got != want {
+			t.Errorf("%q: %v", ns, got)
+		}
+	}
+}
