@@ -17,6 +17,9 @@ type scope struct {
 	all      bool
 	tenant   string
 	decided  map[string]bool
+	// credentials memoises, per namespace, whether the caller may read credentials
+	// (credentials.go).
+	credentials map[string]bool
 }
 
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it writes 403: the
