@@ -29,22 +29,24 @@ type NotifierConfig struct {
 	// KubeConfig reaches the cluster (leases, signing secrets): the server's --kubeconfig.
 	KubeConfig              *rest.Config
 	AllowedCallbackPrefixes []netip.Prefix
-	Timeout, MaxAge         time.Duration
-	Retry                   notify.Backoff
-	StatusInterval          time.Duration
-	Lease                   notify.LeaseConfig
-	ClientCertFile          string
-	ClientKeyFile           string
-	CAFile                  string
-	OAuth2TokenURL          string
-	OAuth2ClientID          string
-	OAuth2ClientSecretFile  string
-	OAuth2Scopes            []string
+	// OAuth2Hosts are the callback hosts that receive the OAuth2 token.
+	OAuth2Hosts            notify.TokenHosts
+	Timeout, MaxAge        time.Duration
+	Retry                  notify.Backoff
+	StatusInterval         time.Duration
+	Lease                  notify.LeaseConfig
+	ClientCertFile         string
+	ClientKeyFile          string
+	CAFile                 string
+	OAuth2TokenURL         string
+	OAuth2ClientID         string
+	OAuth2ClientSecretFile string
+	OAuth2Scopes           []string
 }
 
 // CallbackPolicy is the address policy of callbacks, for the notifier and the O2 POST.
 func (c *NotifierConfig) CallbackPolicy() *notify.CallbackPolicy {
-	return &notify.CallbackPolicy{Allowed: c.AllowedCallbackPrefixes}
+	return &notify.CallbackPolicy{Allowed: c.AllowedCallbackPrefixes, OAuth2Hosts: c.OAuth2Hosts}
 }
 
 // installNotifier starts the notifier after the API server is up, on its loopback connection.
