@@ -79,6 +79,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
 	resources := map[string]rest.Storage{}
+	// Subscriptions check at create and update that the requester may read the signing Secret.
+	subscriptionsREST := func(s *runtime.Scheme, o registrygeneric.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
+		return inventorysubscription.NewREST(s, o, c.generic.Authorization.Authorizer)
+	}
 	for name, newREST := range map[string]kindREST{
 		"oclouds":                ocloud.NewREST,
 		"resourcetypes":          resourcetype.NewREST,
@@ -87,7 +91,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		"deploymentmanagers":     deploymentmanager.NewREST,
 		"locations":              location.NewREST,
 		"ocloudsites":            ocloudsite.NewREST,
-		"inventorysubscriptions": inventorysubscription.NewREST,
+		"inventorysubscriptions": subscriptionsREST,
 	} {
 		main, status, err := newREST(c.extra.Scheme, c.generic.RESTOptionsGetter)
 		if err != nil {

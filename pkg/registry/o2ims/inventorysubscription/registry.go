@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -47,7 +48,14 @@ func Kind() *kind.Kind {
 	}
 }
 
-// NewREST returns the storage of inventorysubscriptions and, when the kind has one, of its status.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewREST(Kind(), scheme, optsGetter)
+// NewREST returns the storage of inventorysubscriptions and of their status. authz decides
+// whether a subscription's creator may read the signing Secret it names (signingsecret.go).
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer) (*kind.REST, *kind.StatusREST, error) {
+	main, status, err := kind.NewREST(Kind(), scheme, optsGetter)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
+	withSigningSecretCheck(main.Store, authz)
+	return main, status, nil
 }
