@@ -29,19 +29,18 @@ type NotifierConfig struct {
 	// KubeConfig reaches the cluster (leases, signing secrets): the server's --kubeconfig.
 	KubeConfig              *rest.Config
 	AllowedCallbackPrefixes []netip.Prefix
-	// OAuth2Hosts are the callback hosts that receive the OAuth2 token.
-	OAuth2Hosts            notify.TokenHosts
-	Timeout, MaxAge        time.Duration
-	Retry                  notify.Backoff
-	StatusInterval         time.Duration
-	Lease                  notify.LeaseConfig
-	ClientCertFile         string
-	ClientKeyFile          string
-	CAFile                 string
-	OAuth2TokenURL         string
-	OAuth2ClientID         string
-	OAuth2ClientSecretFile string
-	OAuth2Scopes           []string
+	Timeout, MaxAge         time.Duration
+	Retry                   notify.Backoff
+	StatusInterval          time.Duration
+	Lease                   notify.LeaseConfig
+	ClientCertFile          string
+	ClientKeyFile           string
+	CAFile                  string
+	OAuth2TokenURL          string
+	OAuth2ClientID          string
+	OAuth2ClientSecretFile  string
+	OAuth2Scopes            []string
+	OAuth2Hosts             notify.TokenHosts // callback hosts that receive the OAuth2 token
 }
 
 // CallbackPolicy is the address policy of callbacks, for the notifier and the O2 POST.
