@@ -40,11 +40,12 @@ type NotifierConfig struct {
 	OAuth2ClientID          string
 	OAuth2ClientSecretFile  string
 	OAuth2Scopes            []string
+	OAuth2Hosts             notify.TokenHosts // callback hosts that receive the OAuth2 token
 }
 
 // CallbackPolicy is the address policy of callbacks, for the notifier and the O2 POST.
 func (c *NotifierConfig) CallbackPolicy() *notify.CallbackPolicy {
-	return &notify.CallbackPolicy{Allowed: c.AllowedCallbackPrefixes}
+	return &notify.CallbackPolicy{Allowed: c.AllowedCallbackPrefixes, OAuth2Hosts: c.OAuth2Hosts}
 }
 
 // installNotifier starts the notifier after the API server is up, on its loopback connection.

@@ -101,7 +101,7 @@ func TestBodyValidatesAgainstSchema(t *testing.T) {
 			}
 			if ev.Kind == model.KindDeploymentManager {
 				ext := n["postObjectState"].(map[string]any)["extensions"].(map[string]any)
-				if ext["profileData"] != redacted || ext["site"].(map[string]any)["apiToken"] != redacted || ext["site"].(map[string]any)["name"] != "a" {
+				if ext["profileData"] != model.Redacted || ext["site"].(map[string]any)["apiToken"] != model.Redacted || ext["site"].(map[string]any)["name"] != "a" {
 					t.Errorf("v%d: deployment manager extensions not redacted: %v", version, ext)
 				}
 			}

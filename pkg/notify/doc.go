@@ -88,12 +88,53 @@
 //
 // # Outbound security
 //
-// Every POST carries X-O2IMS-Notification-ID and, when the subscription has a
-// spec.signingSecretRef, X-O2IMS-Signature: sha256=<hex(HMAC-SHA256(key, body))>, the key being
-// the bytes of the referenced Secret key. Callback URLs are checked when a subscription is
-// created through O2 and again at every connection: the address actually dialed must not be
-// loopback, link-local (which includes the 169.254.169.254 metadata service), unspecified or
-// multicast unless an operator allow-list (--notifier-allowed-callback-cidrs) contains it, so a
-// DNS name that later resolves to a forbidden address is refused too. Optional mTLS client
-// certificates and OAuth2 client-credentials tokens apply to every callback.
+// A callback is a URL chosen by whoever may create a subscription, POSTed to from inside the
+// cluster. Nothing the notifier sends or reports may turn that into access the creator does not
+// have otherwise.
+//
+// Addresses. Callback URLs are checked when a subscription is created through O2
+// (CallbackPolicy.CheckURL) and again at every connection (CallbackPolicy.Control, the dialer's
+// Control function, which sees the address actually dialed after resolution, so a name that
+// later resolves elsewhere, DNS rebinding, is refused too). Only globally reachable unicast
+// addresses may be dialed: refused are the IANA special-purpose ranges (RFC 1918 private-use,
+// CGNAT 100.64.0.0/10, loopback, link-local, this-network and unspecified, multicast,
+// broadcast and reserved 240/4, documentation and benchmarking ranges, IETF protocol
+// assignments, ULA fc00::/7, site-local, discard-only, ORCHID, SRv6, local-use NAT64
+// 64:ff9b:1::/48), cloud metadata services (169.254.169.254, fd00:ec2::254, Azure's
+// 168.63.129.16), and IPv6 forms that carry a forbidden IPv4 address: IPv4-mapped
+// ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96,
+// 6to4 2002::/16 and Teredo 2001::/32 (server and client). An operator allow-list
+// (--notifier-allowed-callback-cidrs) overrides all of it, for the IPv4 address inside those
+// forms too; local runs and the e2e tests allow 127.0.0.0/8 so that callbacks on loopback work.
+// No proxy is used (it would dial past the policy) and redirects are not followed.
+//
+// OAuth2. The client-credentials token (--notifier-oauth2-token-url) is the notifier's identity
+// at the operator's authorization server, so it goes only to the callback hosts the operator
+// lists (--notifier-oauth2-hosts: names, addresses or *.domain, optionally with a port), and
+// only over https. A callback whose host is not listed is still delivered, without the token
+// (an SMO that needs no token keeps working); a listed host's plain-http callback is refused
+// at create time and at delivery ("callback refused: OAuth2 token requires https"), since the
+// token would cross the network in clear and the receiver expects it.
+//
+// Signing. When the subscription has a spec.signingSecretRef, every POST carries
+// X-O2IMS-Signature: sha256=<hex(HMAC-SHA256(key, body))>, the key being the bytes of the
+// referenced key of a Secret in the subscription's namespace. The Secret must opt in: type
+// o2ims.oran.org/signing-key, or the label o2ims.oran.org/signing-key: "true". Otherwise
+// nothing is delivered (not unsigned POSTs: a receiver that checks signatures drops them, one
+// that does not should not be told it is signed) and the status says why. netweave reads these
+// Secrets by name (RBAC get, no list or watch). The registry additionally refuses a
+// subscription whose creator (or updater, when the reference changes) may not get that Secret
+// (pkg/registry/o2ims/inventorysubscription).
+//
+// Every POST also carries X-O2IMS-Notification-ID, and the optional mTLS client certificate.
+// Documents are redacted (model.Redact), exactly as the O2 face shows them to callers without
+// the credentials permission.
+//
+// Status. A failed POST is reported in status.lastError by class only (FailureClass):
+// "callback refused: address not allowed", "connection failed" (every way of not getting a
+// connection: refused, unreachable, filtered, unresolvable), "timeout", "TLS handshake
+// failed", "HTTP 503", "OAuth2 token request failed", "signing secret ...". Distinguishing
+// "connection refused" from "no route to host", or naming the address a name resolved to,
+// would let anyone who may create subscriptions map the networks the notifier reaches. The
+// full error is logged at -v=2.
 package notify

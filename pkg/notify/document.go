@@ -95,7 +95,7 @@ func Document(obj runtime.Object, version int, rel Related) (map[string]any, err
 	default:
 		return nil, fmt.Errorf("no O2 document for %T", obj)
 	}
-	redact(doc)
+	doc, _ = model.Redact(doc)
 	return doc, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -15,6 +17,31 @@ import (
 // SecretSource returns the signing key a SecretKeyRef names in a namespace.
 type SecretSource interface {
 	Key(ctx context.Context, namespace string, ref *v1alpha1.SecretKeyRef) ([]byte, error)
+}
+
+// A signing Secret opts in to being used by the notifier in either of two ways; any other
+// Secret named by a spec.signingSecretRef is refused and nothing is delivered (an unsigned
+// notification to a receiver that expects signatures would only be dropped, or worse, trusted).
+//
+// Opting in matters because netweave reads Secrets cluster-wide: without it, whoever may create
+// a subscription in a namespace could have any Secret of that namespace (a service account
+// token, a registry password) used as an HMAC key and, with a callback they control, test
+// guesses of its value offline. The registry also checks that a subscription's creator may
+// read the Secret they name (pkg/registry/o2ims/inventorysubscription).
+const (
+	// SigningSecretType is the dedicated Secret type of signing keys:
+	//   kubectl create secret generic hook-key --type=o2ims.oran.org/signing-key --from-literal=key=...
+	// A Secret's type cannot change after creation, so this opt-in cannot be added to an
+	// existing Secret by mistake.
+	SigningSecretType = "o2ims.oran.org/signing-key"
+	// SigningSecretLabel set to "true" opts in any Secret (for Secrets whose type a tool
+	// chooses, e.g. Opaque Secrets synced from a vault).
+	SigningSecretLabel = "o2ims.oran.org/signing-key"
+)
+
+// signingOptIn reports whether secret may serve as a signing key.
+func signingOptIn(secret *corev1.Secret) bool {
+	return secret.Type == SigningSecretType || secret.Labels[SigningSecretLabel] == "true"
 }
 
 // secretTTL bounds how long a key is reused before it is read again (key rotation).
@@ -48,13 +75,20 @@ func (c *cachedSecrets) Key(ctx context.Context, namespace string, ref *v1alpha1
 	if ok && c.now().Sub(hit.fetched) < secretTTL {
 		return hit.key, nil
 	}
+	// By name only: netweave needs get on Secrets, never list or watch.
 	secret, err := c.client.CoreV1().Secrets(namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, classify(FailureSecretNotFound, fmt.Errorf("secret %s/%s: %w", namespace, ref.Name, err))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read secret %s/%s: %w", namespace, ref.Name, err)
+		return nil, classify(FailureSecretUnreadable, fmt.Errorf("read secret %s/%s: %w", namespace, ref.Name, err))
+	}
+	if !signingOptIn(secret) {
+		return nil, classify(FailureSecretNotOptedIn, fmt.Errorf("secret %s/%s", namespace, ref.Name))
 	}
 	key, ok := secret.Data[ref.Key]
 	if !ok || len(key) == 0 {
-		return nil, fmt.Errorf("secret %s/%s has no key %q", namespace, ref.Name, ref.Key)
+		return nil, classify(FailureSecretNoKey, fmt.Errorf("secret %s/%s has no key %q", namespace, ref.Name, ref.Key))
 	}
 	c.mu.Lock()
 	c.cache[id] = cachedKey{key: key, fetched: c.now()}

@@ -15,13 +15,14 @@ import (
 
 // SenderConfig configures outbound POSTs.
 type SenderConfig struct {
+	// Policy refuses forbidden addresses at dial time and names the hosts that receive Token.
 	Policy *CallbackPolicy
 	// Timeout bounds one POST, from dialing to the end of the response headers and body.
 	Timeout time.Duration
 	// TLS is the client TLS configuration (CA bundle, mTLS client certificate); nil uses the
 	// system roots and no client certificate.
 	TLS *tls.Config
-	// Token, when set, supplies the OAuth2 bearer token of every POST.
+	// Token, when set, supplies the OAuth2 bearer token of POSTs to Policy.OAuth2Hosts.
 	Token oauth2.TokenSource
 	// Secrets supplies signing keys.
 	Secrets SecretSource
@@ -29,10 +30,11 @@ type SenderConfig struct {
 
 // Sender POSTs notifications to callbacks.
 type Sender struct {
-	client  *http.Client
-	timeout time.Duration
-	token   oauth2.TokenSource
-	secrets SecretSource
+	client     *http.Client
+	timeout    time.Duration
+	token      oauth2.TokenSource
+	tokenHosts TokenHosts
+	secrets    SecretSource
 }
 
 // NewSender builds the HTTP client: no proxy (a proxy would dial on our behalf, past the address
@@ -56,19 +58,26 @@ func NewSender(c SenderConfig) *Sender {
 		client: &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}},
-		timeout: c.Timeout,
-		token:   c.Token,
-		secrets: c.Secrets,
+		timeout:    c.Timeout,
+		token:      c.Token,
+		tokenHosts: c.Policy.OAuth2Hosts,
+		secrets:    c.Secrets,
 	}
 }
 
-// Send POSTs one queued notification; nil means the callback accepted it (2xx).
+// Send POSTs one queued notification; nil means the callback accepted it (2xx). Errors map to
+// a status.lastError with FailureClass.
 func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(e.Body))
 	if err != nil {
-		return fmt.Errorf("build request: %w", err)
+		return classify(FailureInvalidURL, err)
+	}
+	// Decided before anything is read or sent: a listed host over http gets nothing at all.
+	withToken, err := s.tokenHosts.tokenFor(req.URL)
+	if err != nil {
+		return classify(FailureTokenNeedsTLS, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "netweave-notifier")
@@ -77,16 +86,17 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
 		req.Header.Set(HeaderSubscriptionID, sub.ID)
 	}
 	if sub.Secret != nil {
+		// Errors are classified (FailureSecret*) by the SecretSource.
 		key, err := s.secrets.Key(ctx, sub.Namespace, sub.Secret)
 		if err != nil {
 			return fmt.Errorf("signing key: %w", err)
 		}
 		req.Header.Set(HeaderSignature, Sign(key, e.Body))
 	}
-	if s.token != nil {
+	if withToken && s.token != nil {
 		tok, err := s.token.Token()
 		if err != nil {
-			return fmt.Errorf("oauth2 token: %w", err)
+			return classify(FailureToken, err)
 		}
 		tok.SetAuthHeader(req)
 	}
@@ -97,7 +107,7 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("callback answered %s", resp.Status)
+		return &StatusError{Code: resp.StatusCode}
 	}
 	return nil
 }

@@ -58,16 +58,14 @@ func (s *stats) success(now time.Time) bool {
 	return recovered
 }
 
+// failure records a failed delivery. The status carries only the failure's class
+// (FailureClass): it is read by tenants, and raw dial errors would map their networks.
 func (s *stats) failure(now time.Time, err error) int32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := metav1.NewTime(now)
 	s.st.LastFailureTime = &t
-	msg := err.Error()
-	if len(msg) > 1024 {
-		msg = msg[:1024]
-	}
-	s.st.LastError = msg
+	s.st.LastError = FailureClass(err)
 	s.st.ConsecutiveFailures++
 	return s.st.ConsecutiveFailures
 }
@@ -273,7 +271,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		w.cfg.metrics.attempts.WithLabelValues("failure").Inc()
 		n := w.stats.failure(time.Now(), err)
 		w.cfg.changed(sub.Key(), true)
-		klog.V(2).InfoS("Notification POST failed", "subscription", sub.Key(), "notificationId", e.NotificationID, "consecutiveFailures", n, "err", err)
+		klog.V(2).InfoS("Notification POST failed", "subscription", sub.Key(), "notificationId", e.NotificationID, "consecutiveFailures", n, "failure", FailureClass(err), "err", err)
 		if !w.wait(ctx, w.cfg.backoff.Delay(int(n), nil), false) {
 			return false
 		}

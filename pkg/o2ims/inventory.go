@@ -275,6 +275,9 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req reques
 type rendered struct {
 	doc  map[string]any
 	json []byte
+	// full is the unredacted view, for callers who may read credentials; nil when the
+	// document holds none (doc is then the whole document).
+	full *rendered
 }
 
 // render maps obj to its O2 document. Documents that depend only on the object version are
@@ -285,27 +288,32 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 	switch s.kind {
 	case model.KindOCloudInfo, model.KindLocationInfo, model.KindOCloudSiteInfo:
 		doc, err := s.document(obj, req.apiRoot, h.related(sc, obj))
-		return &rendered{doc: doc}, err
+		if err != nil {
+			return nil, err
+		}
+		return &rendered{doc: sc.redact(s, obj, doc)}, nil
 	}
 	v, err := h.cfg.Source.Derived(s.source, obj, "o2ims/v"+strconv.Itoa(s.version), func() (any, error) {
 		doc, err := s.document(obj, req.apiRoot, related{})
 		if err != nil {
 			return nil, err
 		}
-		sel, err := query.ParseSelector(query.Values{}, s.schema, s.defaults)
-		if err != nil {
-			return nil, err
-		}
-		buf, err := json.Marshal(sel.Apply(doc))
-		if err != nil {
-			return nil, err
-		}
-		return &rendered{doc: doc, json: buf}, nil
+		return renderViews(s, doc, func(doc map[string]any) (*rendered, error) {
+			sel, err := query.ParseSelector(query.Values{}, s.schema, s.defaults)
+			if err != nil {
+				return nil, err
+			}
+			buf, err := json.Marshal(sel.Apply(doc))
+			if err != nil {
+				return nil, err
+			}
+			return &rendered{doc: doc, json: buf}, nil
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*rendered), nil
+	return sc.view(s, obj, v.(*rendered)), nil
 }
 
 // listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.
@@ -386,6 +394,7 @@ func (h *handler) oCloudInfo(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusInternalServerError, "could not render the O-Cloud", nil)
 		return
 	}
+	doc = h.redact(ctx, s, objs[0], doc)
 	writeJSON(w, http.StatusOK, sel.Apply(doc))
 }
 

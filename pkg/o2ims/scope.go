@@ -26,6 +26,9 @@ type scope struct {
 	// caller sees only its own subscriptions unless it may manage others' (pkg/tenancy).
 	shared string
 	others *bool
+	// credentials memoises, per namespace, whether the caller may read credentials
+	// (credentials.go).
+	credentials map[string]bool
 }
 
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it writes 403: the

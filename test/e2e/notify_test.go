@@ -160,7 +160,8 @@ func TestNotifications(t *testing.T) {
 	t.Run("CREATE, MODIFY and DELETE of kubectl changes, valid per the schema", func(t *testing.T) {
 		r := newReceiver(t)
 		s.kubectl(t, framework.Admin, "create", "namespace", "notify-basic")
-		s.kubectl(t, framework.Admin, "create", "secret", "generic", "hook-key", "-n", "notify-basic", "--from-literal=key=s3cret")
+		// The signing key opts in by its type (pkg/notify: signing Secrets must opt in).
+		s.kubectl(t, framework.Admin, "create", "secret", "generic", "hook-key", "-n", "notify-basic", "--type=o2ims.oran.org/signing-key", "--from-literal=key=s3cret")
 		s.subscribe(t, "notify-basic", "basic", r, "  signingSecretRef: {name: hook-key, key: key}\n")
 		pool := `apiVersion: o2ims.oran.org/v1alpha1
 kind: ResourcePool

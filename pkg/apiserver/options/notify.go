@@ -34,6 +34,7 @@ type NotifyOptions struct {
 	OAuth2ClientID         string
 	OAuth2ClientSecretFile string
 	OAuth2Scopes           []string
+	OAuth2Hosts            []string
 }
 
 // NewNotifyOptions returns the defaults: off; 10 s per POST, retries from 1 s to 5 min,
@@ -50,7 +51,7 @@ func NewNotifyOptions() *NotifyOptions {
 // AddFlags registers the notifier flags.
 func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "notifier", o.Enabled, "Run the O2-IMS notifier: InventoryChangeNotifications to every InventorySubscription's callback (leader-elected).")
-	fs.StringSliceVar(&o.AllowedCallbackCIDRs, "notifier-allowed-callback-cidrs", o.AllowedCallbackCIDRs, "Addresses (CIDRs) callbacks may use although they are loopback, link-local, unspecified or multicast; refused otherwise.")
+	fs.StringSliceVar(&o.AllowedCallbackCIDRs, "notifier-allowed-callback-cidrs", o.AllowedCallbackCIDRs, "Addresses (CIDRs) callbacks may use although they are special-purpose (private-use, unique-local, CGNAT, loopback, link-local, metadata, multicast, documentation, ... and IPv6 forms embedding such IPv4 addresses); refused otherwise, at subscription create time and at every connection.")
 	fs.DurationVar(&o.Timeout, "notifier-timeout", o.Timeout, "Bound on one notification POST.")
 	fs.DurationVar(&o.MaxAge, "notifier-max-age", o.MaxAge, "Undelivered notifications older than this are dropped; 0 keeps them until delivered.")
 	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
@@ -65,10 +66,11 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClientCertFile, "notifier-client-cert-file", o.ClientCertFile, "TLS client certificate presented to callbacks (mTLS).")
 	fs.StringVar(&o.ClientKeyFile, "notifier-client-key-file", o.ClientKeyFile, "Key of --notifier-client-cert-file.")
 	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates are verified against (default: system roots).")
-	fs.StringVar(&o.OAuth2TokenURL, "notifier-oauth2-token-url", o.OAuth2TokenURL, "OAuth2 token endpoint: every POST carries a client-credentials bearer token from it.")
+	fs.StringVar(&o.OAuth2TokenURL, "notifier-oauth2-token-url", o.OAuth2TokenURL, "OAuth2 token endpoint: POSTs to --notifier-oauth2-hosts carry a client-credentials bearer token from it.")
 	fs.StringVar(&o.OAuth2ClientID, "notifier-oauth2-client-id", o.OAuth2ClientID, "OAuth2 client id for --notifier-oauth2-token-url.")
 	fs.StringVar(&o.OAuth2ClientSecretFile, "notifier-oauth2-client-secret-file", o.OAuth2ClientSecretFile, "File holding the OAuth2 client secret.")
 	fs.StringSliceVar(&o.OAuth2Scopes, "notifier-oauth2-scopes", o.OAuth2Scopes, "OAuth2 scopes to request.")
+	fs.StringSliceVar(&o.OAuth2Hosts, "notifier-oauth2-hosts", o.OAuth2Hosts, "Callback hosts that receive the OAuth2 token (name, address or *.domain, optionally :port), over https only: a listed host's http callback is refused. Other callbacks are delivered without the token. Required with --notifier-oauth2-token-url.")
 }
 
 // Validate reports invalid flags.
@@ -92,6 +94,18 @@ func (o *NotifyOptions) Validate() []error {
 	if o.OAuth2TokenURL != "" && (o.OAuth2ClientID == "" || o.OAuth2ClientSecretFile == "") {
 		errs = append(errs, errors.New("--notifier-oauth2-token-url needs --notifier-oauth2-client-id and --notifier-oauth2-client-secret-file"))
 	}
+	// The token used to go to every callback; now it goes nowhere unless the operator says
+	// where, so an install that sets a token URL must say it (rather than silently stop
+	// authenticating).
+	if o.OAuth2TokenURL != "" && len(o.OAuth2Hosts) == 0 {
+		errs = append(errs, errors.New("--notifier-oauth2-token-url needs --notifier-oauth2-hosts: the callback hosts the token may be sent to"))
+	}
+	if o.OAuth2TokenURL == "" && len(o.OAuth2Hosts) > 0 {
+		errs = append(errs, errors.New("--notifier-oauth2-hosts needs --notifier-oauth2-token-url"))
+	}
+	if _, err := notify.ParseTokenHosts(o.OAuth2Hosts); err != nil {
+		errs = append(errs, fmt.Errorf("--notifier-oauth2-hosts: %w", err))
+	}
 	return errs
 }
 
@@ -101,9 +115,11 @@ func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
 		return nil
 	}
 	allowed, _ := notify.ParsePrefixes(o.AllowedCallbackCIDRs)
+	tokenHosts, _ := notify.ParseTokenHosts(o.OAuth2Hosts)
 	return &apiserver.NotifierConfig{
 		KubeConfig:              kube,
 		AllowedCallbackPrefixes: allowed,
+		OAuth2Hosts:             tokenHosts,
 		Timeout:                 o.Timeout, MaxAge: o.MaxAge,
 		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
 		StatusInterval: o.StatusInterval,

@@ -22,7 +22,8 @@ func DeploymentManagerV2(dm *v1alpha1.DeploymentManager) map[string]any {
 }
 
 // deploymentManager maps the attributes both versions share. Credentials that operators put in
-// extensions (oran-o2ims' profileData) are shown as stored; redaction is the caller's policy.
+// extensions (oran-o2ims' profileData) are shown as stored; callers apply Redact as their
+// policy says (notifications always, the O2 face unless the caller may read credentials).
 func deploymentManager(dm *v1alpha1.DeploymentManager) map[string]any {
 	s := &dm.Spec
 	m := make(map[string]any, 9)

@@ -31,12 +31,18 @@ type REST struct {
 }
 
 // NewREST returns the storage of inventorysubscriptions and of their status. shared is the
-// subscription namespace of the default apiRoot; authz decides the manage-others verb.
+// subscription namespace of the default apiRoot; authz decides the manage-others verb and
+// whether a subscription's creator may read the signing Secret it names (signingsecret.go).
 func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *kind.StatusREST, error) {
+	if authz == nil {
+		return nil, nil, fmt.Errorf("inventorysubscriptions need an authorizer")
+	}
 	main, status, err := kind.NewREST(Kind(), scheme, optsGetter)
 	if err != nil {
 		return nil, nil, err
 	}
+	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
+	withSigningSecretCheck(main.Store, authz)
 	return &REST{REST: main, authz: authz, shared: shared}, status, nil
 }
 

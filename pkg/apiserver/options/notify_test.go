@@ -1,0 +1,41 @@
+package options
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// TestNotifyOAuth2Hosts: the token goes only where --notifier-oauth2-hosts says, so a token
+// URL without hosts (which used to mean "every callback") is an error, not silence.
+func TestNotifyOAuth2Hosts(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // substring of an error, "" for none
+	}{
+		{nil, ""},
+		{[]string{"--notifier-oauth2-token-url=https://idp/token", "--notifier-oauth2-client-id=c", "--notifier-oauth2-client-secret-file=/s",
+			"--notifier-oauth2-hosts=smo.example.com,*.hooks.example.net,[2001:db8::1]:8443"}, ""},
+		{[]string{"--notifier-oauth2-token-url=https://idp/token", "--notifier-oauth2-client-id=c", "--notifier-oauth2-client-secret-file=/s"},
+			"needs --notifier-oauth2-hosts"},
+		{[]string{"--notifier-oauth2-hosts=smo.example.com"}, "needs --notifier-oauth2-token-url"},
+		{[]string{"--notifier-oauth2-token-url=https://idp/token", "--notifier-oauth2-client-id=c", "--notifier-oauth2-client-secret-file=/s",
+			"--notifier-oauth2-hosts=https://smo.example.com/"}, "--notifier-oauth2-hosts"},
+	} {
+		o := NewNotifyOptions()
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, err := range o.Validate() {
+			msgs = append(msgs, err.Error())
+		}
+		got := strings.Join(msgs, "; ")
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%v: errors %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

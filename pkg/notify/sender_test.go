@@ -1,0 +1,287 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// noSecrets is a SecretSource for subscriptions without a signing key.
+type noSecrets struct{}
+
+func (noSecrets) Key(context.Context, string, *v1alpha1.SecretKeyRef) ([]byte, error) {
+	return nil, errors.New("no secrets in this test")
+}
+
+// loopback allows the httptest servers of these tests.
+func loopback(t *testing.T) []netip.Prefix {
+	t.Helper()
+	p, err := ParsePrefixes([]string{"127.0.0.0/8", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recorder is a receiver remembering the Authorization header of every request.
+type recorder struct {
+	mu   sync.Mutex
+	auth []string
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.auth = append(r.auth, req.Header.Get("Authorization"))
+	r.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *recorder) requests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.auth...)
+}
+
+func tokenHosts(t *testing.T, hosts ...string) TokenHosts {
+	t.Helper()
+	h, err := ParseTokenHosts(hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestRegressionOAuth2TokenOnlyToListedHosts: the notifier's OAuth2 token went with every
+// POST, to whatever callback a tenant named, over http too.
+func TestRegressionOAuth2TokenOnlyToListedHosts(t *testing.T) {
+	rec := &recorder{}
+	tlsSrv := httptest.NewTLSServer(rec)
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(rec)
+	defer plain.Close()
+	tlsPort := strconv.Itoa(tlsSrv.Listener.Addr().(*net.TCPAddr).Port)
+	token := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "s3cr3t-token", TokenType: "Bearer"})
+	clientTLS := tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig
+
+	for _, tc := range []struct {
+		name     string
+		hosts    []string
+		callback string
+		want     string // Authorization header the receiver sees
+		class    string // failure class, "" for a delivery
+	}{
+		{"listed https host", []string{"127.0.0.1"}, tlsSrv.URL, "Bearer s3cr3t-token", ""},
+		{"listed https host and port", []string{"127.0.0.1:" + tlsPort}, tlsSrv.URL, "Bearer s3cr3t-token", ""},
+		{"same host, another port", []string{"127.0.0.1:1"}, tlsSrv.URL, "", ""},
+		{"host not listed", []string{"smo.example.com", "*.example.com"}, tlsSrv.URL, "", ""},
+		{"listed host over http", []string{"127.0.0.1"}, plain.URL, "", FailureTokenNeedsTLS},
+		{"unlisted host over http", []string{"smo.example.com"}, plain.URL, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(rec.requests())
+			s := NewSender(SenderConfig{
+				Policy:  &CallbackPolicy{Allowed: loopback(t), OAuth2Hosts: tokenHosts(t, tc.hosts...)},
+				Timeout: 5 * time.Second, TLS: clientTLS, Token: token, Secrets: noSecrets{},
+			})
+			err := s.Send(context.Background(), &Subscription{Callback: tc.callback + "/cb"}, Entry{Body: []byte("{}"), NotificationID: "n"})
+			got := rec.requests()[before:]
+			if tc.class != "" {
+				if FailureClass(err) != tc.class || len(got) != 0 {
+					t.Fatalf("Send = %v, %d requests; want %q and none", err, len(got), tc.class)
+				}
+				return
+			}
+			if err != nil || len(got) != 1 {
+				t.Fatalf("Send = %v, %d requests", err, len(got))
+			}
+			if got[0] != tc.want {
+				t.Errorf("Authorization %q, want %q", got[0], tc.want)
+			}
+		})
+	}
+}
+
+func TestTokenHosts(t *testing.T) {
+	h := tokenHosts(t, "SMO.example.com.", "*.hooks.example.net", "[2001:db8::1]:8443", "192.0.2.7")
+	for raw, want := range map[string]bool{
+		"https://smo.example.com/cb":          true,
+		"https://smo.example.com:9443/cb":     true,
+		"https://a.hooks.example.net/cb":      true,
+		"https://a.b.hooks.example.net/cb":    true,
+		"https://hooks.example.net/cb":        false,
+		"https://evilhooks.example.net/cb":    false,
+		"https://smo.example.com.evil.io/cb":  false,
+		"https://[2001:db8::1]:8443/cb":       true,
+		"https://[2001:db8::1]/cb":            false,
+		"https://192.0.2.7/cb":                true,
+		"https://192.0.2.8/cb":                false,
+		"https://other.example.com/cb":        false,
+		"https://smo.example.com@evil.io/cb":  false,
+		"https://evil.io/smo.example.com/cb":  false,
+		"https://evil.io/?smo.example.com=cb": false,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.matches(u); got != want {
+			t.Errorf("matches(%s) = %v, want %v", raw, got, want)
+		}
+	}
+	for _, bad := range []string{"", "https://smo.example.com", "smo.*.example.com", "host:99999", "a b"} {
+		if _, err := ParseTokenHosts([]string{bad}); err == nil {
+			t.Errorf("ParseTokenHosts(%q) accepted", bad)
+		}
+	}
+}
+
+// TestRegressionLastErrorHidesDialDetails: status.lastError carried the raw dial error
+// ("dial tcp 10.0.0.5:22: connect: connection refused"), so a tenant could map which hosts
+// and ports answer by creating subscriptions and reading their status.
+func TestRegressionLastErrorHidesDialDetails(t *testing.T) {
+	dial := func(errno syscall.Errno) error {
+		return &url.Error{Op: "Post", URL: "http://internal.example:22/", Err: &net.OpError{Op: "dial", Net: "tcp",
+			Addr: &net.TCPAddr{IP: net.ParseIP("10.0.0.5"), Port: 22}, Err: os.NewSyscallError("connect", errno)}}
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"refused", dial(syscall.ECONNREFUSED), FailureConnection},
+		{"no route", dial(syscall.EHOSTUNREACH), FailureConnection},
+		{"network unreachable", dial(syscall.ENETUNREACH), FailureConnection},
+		{"dial timeout", dial(syscall.ETIMEDOUT), FailureConnection},
+		{"dial deadline", &url.Error{Op: "Post", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}}, FailureConnection},
+		{"no such host", &url.Error{Op: "Post", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, FailureConnection},
+		{"reset after connect", &url.Error{Op: "Post", URL: "http://x/", Err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}, FailureConnection},
+		{"policy", &url.Error{Op: "Post", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &RefusedError{Class: "private-use"}}}, FailureAddressRefused},
+		{"response timeout", &url.Error{Op: "Post", URL: "http://x/", Err: context.DeadlineExceeded}, FailureTimeout},
+		{"status", &StatusError{Code: 503}, "HTTP 503"},
+		{"signing secret", classify(FailureSecretNotOptedIn, errors.New("secret ns/x")), FailureSecretNotOptedIn},
+		{"token", classify(FailureToken, errors.New("oauth2: cannot fetch token: 401")), FailureToken},
+		{"something else", errors.New("boom at 10.0.0.5"), FailureOther},
+	} {
+		got := FailureClass(tc.err)
+		if got != tc.want {
+			t.Errorf("%s: FailureClass(%v) = %q, want %q", tc.name, tc.err, got, tc.want)
+		}
+		for _, leak := range []string{"10.0.0.5", ":22", "internal.example", "connection refused", "unreachable", "no route", "no such host", "reset"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("%s: class %q reveals %q", tc.name, got, leak)
+			}
+		}
+	}
+
+	// The same classes from real deliveries.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/cb"
+	ln.Close()
+	unavailable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer unavailable.Close()
+	untrusted := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer untrusted.Close()
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer hanging.Close()
+	defer close(release)
+
+	s := NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 500 * time.Millisecond,
+		TLS: &tls.Config{MinVersion: tls.VersionTLS12}, Secrets: noSecrets{}})
+	refusing := NewSender(SenderConfig{Policy: &CallbackPolicy{}, Timeout: 500 * time.Millisecond, Secrets: noSecrets{}})
+	for _, tc := range []struct {
+		name     string
+		sender   *Sender
+		callback string
+		want     string
+	}{
+		{"closed port", s, closed, FailureConnection},
+		{"503", s, unavailable.URL, "HTTP 503"},
+		{"untrusted certificate", s, untrusted.URL, FailureTLS},
+		{"no answer", s, hanging.URL, FailureTimeout},
+		{"loopback without allow-list", refusing, unavailable.URL, FailureAddressRefused},
+	} {
+		err := tc.sender.Send(context.Background(), &Subscription{Callback: tc.callback}, Entry{Body: []byte("{}"), NotificationID: "n"})
+		st := &stats{}
+		st.failure(time.Now(), err)
+		if st.st.LastError != tc.want {
+			t.Errorf("%s: lastError %q (from %v), want %q", tc.name, st.st.LastError, err, tc.want)
+		}
+	}
+}
+
+// TestRegressionSigningSecretMustOptIn: any Secret in the subscription's namespace could be
+// named as signing key (a service account token, a registry password) and was used.
+func TestRegressionSigningSecretMustOptIn(t *testing.T) {
+	data := map[string][]byte{"key": []byte("k3y")}
+	secret := func(name string, typ corev1.SecretType, labels map[string]string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: name, Labels: labels}, Type: typ, Data: data}
+	}
+	kube := fake.NewSimpleClientset(
+		secret("typed", SigningSecretType, nil),
+		secret("labelled", corev1.SecretTypeOpaque, map[string]string{SigningSecretLabel: "true"}),
+		secret("opaque", corev1.SecretTypeOpaque, nil),
+		secret("label-false", corev1.SecretTypeOpaque, map[string]string{SigningSecretLabel: "false"}),
+		secret("sa-token", corev1.SecretTypeServiceAccountToken, nil),
+	)
+	src := NewSecretSource(kube)
+	for name, want := range map[string]string{
+		"typed": "", "labelled": "",
+		"opaque": FailureSecretNotOptedIn, "label-false": FailureSecretNotOptedIn, "sa-token": FailureSecretNotOptedIn,
+		"missing": FailureSecretNotFound,
+	} {
+		key, err := src.Key(context.Background(), "tenant", &v1alpha1.SecretKeyRef{Name: name, Key: "key"})
+		if got := FailureClass(err); got != want {
+			t.Errorf("%s: %v (class %q), want %q", name, err, got, want)
+		}
+		if want == "" && string(key) != "k3y" {
+			t.Errorf("%s: key %q", name, key)
+		}
+	}
+	if _, err := src.Key(context.Background(), "tenant", &v1alpha1.SecretKeyRef{Name: "typed", Key: "other"}); FailureClass(err) != FailureSecretNoKey {
+		t.Errorf("missing key: %v", err)
+	}
+	// The notifier reads Secrets by name only: no list, no watch.
+	for _, a := range kube.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("the secret source did %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+
+	// A subscription naming a Secret that does not opt in gets nothing, not unsigned POSTs.
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	s := NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: src})
+	sub := &Subscription{Namespace: "tenant", Callback: srv.URL, Secret: &v1alpha1.SecretKeyRef{Name: "opaque", Key: "key"}}
+	if err := s.Send(context.Background(), sub, Entry{Body: []byte("{}"), NotificationID: "n"}); FailureClass(err) != FailureSecretNotOptedIn {
+		t.Errorf("Send with an opaque secret: %v", err)
+	}
+	if n := len(rec.requests()); n != 0 {
+		t.Errorf("%d requests delivered with a secret that does not opt in", n)
+	}
+}

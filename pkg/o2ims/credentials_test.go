@@ -1,0 +1,161 @@
+package o2ims
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	k8stesting "k8s.io/client-go/testing"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
+	"github.com/netweave-io/netweave/pkg/o2ims/source"
+)
+
+const dmCredsID = "c0000000-0000-4000-8000-0000000000c1"
+
+// credentialsEnv serves a deployment manager and an O-Cloud holding credentials in their
+// extensions, to "reader" (may read everything, not credentials) and "operator" (may also get
+// the credentials subresource). credentialChecks counts the authorizer's credentials questions.
+func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
+	t.Helper()
+	secret := o2v1.Extensions{
+		"profileData": {Raw: []byte(`{"admin_client_id":"c","admin_client_secret":"hunter2"}`)},
+		"site":        {Raw: []byte(`{"name":"a","apiToken":"t0k"}`)},
+	}
+	objs := []runtime.Object{
+		&o2v1.OCloud{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: o2v1.OCloudSpec{OCloudID: ocloudID, GlobalCloudID: globalID, Name: "edge",
+			Extensions: o2v1.Extensions{"registryPassword": {Raw: []byte(`"pw"`)}}}},
+		&o2v1.DeploymentManager{ObjectMeta: objMeta("tenant-a", "creds"), Spec: o2v1.DeploymentManagerSpec{DeploymentManagerID: dmCredsID, Name: "creds",
+			OCloudID: ocloudID, ServiceURI: "https://edge:6443", Extensions: secret,
+			Capabilities: o2v1.Extensions{"kubeconfig": {Raw: []byte(`"apiVersion: v1"`)}, "gpu": {Raw: []byte(`"yes"`)}}}},
+		&o2v1.DeploymentManager{ObjectMeta: objMeta("tenant-a", "plain"), Spec: o2v1.DeploymentManagerSpec{DeploymentManagerID: dmID, Name: "plain",
+			OCloudID: ocloudID, ServiceURI: "https://plain:6443", Extensions: o2v1.Extensions{"country": {Raw: []byte(`"CA"`)}}}},
+	}
+	client := fake.NewSimpleClientset(objs...)
+	// As in newEnv: the fake lists resources under a kind the scheme does not know.
+	client.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		objs, err := client.Tracker().List(a.GetResource(), o2v1.SchemeGroupVersion.WithKind("Resource"), a.GetNamespace())
+		return true, objs, err
+	})
+	src, err := source.New(client, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	src.Start(ctx)
+	t.Cleanup(func() { cancel(); src.Shutdown() })
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return src.HasSynced(), nil
+	}); err != nil {
+		t.Fatal("informers did not sync")
+	}
+	checks := &atomic.Int32{}
+	users := map[string]user.Info{"reader-token": &user.DefaultInfo{Name: "reader"}, "operator-token": &user.DefaultInfo{Name: "operator"}}
+	h := NewHandler(Config{
+		Source: src,
+		Authorizer: authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if a.GetSubresource() == "" {
+				return authorizer.DecisionAllow, "", nil
+			}
+			if a.GetSubresource() == CredentialsSubresource && a.GetVerb() == "get" {
+				checks.Add(1)
+				if a.GetUser().GetName() == "operator" {
+					return authorizer.DecisionAllow, "", nil
+				}
+			}
+			return authorizer.DecisionNoOpinion, "", nil
+		}),
+		APIRoot: apiRoot, SubscriptionNamespace: "o2ims-system",
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := users[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]; ok {
+			r = r.WithContext(genericapirequest.WithUser(r.Context(), u))
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return &env{t: t, server: srv, client: client, schema: modeltest.New(t)}, checks
+}
+
+// TestRegressionO2RedactsCredentials: the O2 face showed a deployment manager's profileData
+// (cluster credentials) to anyone allowed to read deployment managers, while notifications of
+// the same object redacted it.
+func TestRegressionO2RedactsCredentials(t *testing.T) {
+	e, checks := credentialsEnv(t)
+	for _, v := range []string{"1", "2"} {
+		base := inventory + "/v" + v + "/deploymentManagers"
+		r := e.do("GET", "reader-token", base+"/"+dmCredsID+"?all_fields", "")
+		e.expect(r, 200, "reader GET")
+		e.schema.Validate(t, int(v[0]-'0'), "DeploymentManager", r.body)
+		doc := decodeObject(t, r.body)
+		ext := doc["extensions"].(map[string]any)
+		if ext["profileData"] != model.Redacted || ext["site"].(map[string]any)["apiToken"] != model.Redacted || ext["site"].(map[string]any)["name"] != "a" {
+			t.Errorf("v%s reader extensions: %v", v, ext)
+		}
+		if caps := doc["capabilities"].(map[string]any); caps["kubeconfig"] != model.Redacted || caps["gpu"] != "yes" {
+			t.Errorf("v%s reader capabilities: %v", v, caps)
+		}
+		if strings.Contains(string(r.body), "hunter2") || strings.Contains(string(r.body), "t0k") {
+			t.Errorf("v%s reader sees a credential: %s", v, r.body)
+		}
+		// The default selection (cached JSON) and lists are redacted too.
+		for _, path := range []string{base + "/" + dmCredsID, base, base + "?fields=extensions"} {
+			r := e.do("GET", "reader-token", path, "")
+			e.expect(r, 200, path)
+			if strings.Contains(string(r.body), "hunter2") || strings.Contains(string(r.body), "t0k") {
+				t.Errorf("%s: reader sees a credential: %s", path, r.body)
+			}
+		}
+		// A filter on a credential is evaluated on what the caller sees: no oracle.
+		f := base + "?filter=" + url.QueryEscape("(eq,extensions/site/apiToken,t0k)")
+		if got := decodeList(t, e.do("GET", "reader-token", f, "").body); len(got) != 0 {
+			t.Errorf("v%s: a filter on a redacted value matched for the reader: %v", v, got)
+		}
+		if got := decodeList(t, e.do("GET", "operator-token", f, "").body); len(got) != 1 {
+			t.Errorf("v%s: the operator's filter on the credential matched %d", v, len(got))
+		}
+
+		r = e.do("GET", "operator-token", base+"/"+dmCredsID+"?all_fields", "")
+		e.expect(r, 200, "operator GET")
+		doc = decodeObject(t, r.body)
+		ext = doc["extensions"].(map[string]any)
+		if ext["site"].(map[string]any)["apiToken"] != "t0k" || ext["profileData"].(map[string]any)["admin_client_secret"] != "hunter2" {
+			t.Errorf("v%s operator extensions: %v", v, ext)
+		}
+	}
+
+	root := inventory + "/v1"
+	if r := e.do("GET", "reader-token", root+"?all_fields", ""); strings.Contains(string(r.body), `"pw"`) || !strings.Contains(string(r.body), model.Redacted) {
+		t.Errorf("reader O-Cloud: %s", r.body)
+	}
+	if r := e.do("GET", "operator-token", root+"?all_fields", ""); !strings.Contains(string(r.body), `"pw"`) {
+		t.Errorf("operator O-Cloud: %s", r.body)
+	}
+
+	// A document without credentials costs no permission check.
+	before := checks.Load()
+	e.expect(e.do("GET", "reader-token", inventory+"/v2/deploymentManagers/"+dmID, ""), 200, "plain GET")
+	if n := checks.Load() - before; n != 0 {
+		t.Errorf("%d credentials checks for a document without credentials", n)
+	}
+	// A list asks once per namespace, not per object.
+	before = checks.Load()
+	e.expect(e.do("GET", "reader-token", inventory+"/v2/deploymentManagers", ""), 200, "list")
+	if n := checks.Load() - before; n != 1 {
+		t.Errorf("%d credentials checks for one namespace", n)
+	}
+}

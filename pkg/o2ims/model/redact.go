@@ -1,0 +1,102 @@
+package model
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Redacted replaces the value of a credential in a document.
+const Redacted = "REDACTED"
+
+// sensitiveWords mark keys whose values are credentials: oran-o2ims keeps a cluster's
+// credentials in the deployment manager's extensions.profileData, and operators put tokens,
+// passwords and kubeconfigs in extensions under names like these.
+var sensitiveWords = [...]string{"profiledata", "secret", "password", "passwd", "token", "credential", "kubeconfig",
+	"privatekey", "private_key", "private-key", "apikey", "api_key", "api-key"}
+
+func sensitiveKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range sensitiveWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactedAttributes are the free-form objects of a document; the schema-defined attributes
+// carry no credentials.
+var redactedAttributes = [...]string{"extensions", "capabilities", "capacity"}
+
+// Redact returns doc with the value of every credential-like key anywhere inside its free-form
+// objects (extensions, capabilities, capacity) replaced by Redacted, and whether it replaced
+// anything. It is the one redaction of netweave: notifications and the O2 REST face both use
+// it, so a document reads the same on both.
+//
+// doc is not modified: the result shares with doc every subtree that needed no change, so a
+// document without credentials is returned as is (and cached documents, which are shared
+// between requests, stay intact).
+func Redact(doc map[string]any) (map[string]any, bool) {
+	var out map[string]any
+	for _, attr := range redactedAttributes {
+		v, ok := doc[attr]
+		if !ok {
+			continue
+		}
+		nv, changed := redactValue(v)
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(doc)
+		}
+		out[attr] = nv
+	}
+	if out == nil {
+		return doc, false
+	}
+	return out, true
+}
+
+// redactValue redacts v copy-on-write: containers are cloned only on the path to a change.
+func redactValue(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, val := range x {
+			nv := any(Redacted)
+			if !sensitiveKey(k) {
+				var changed bool
+				if nv, changed = redactValue(val); !changed {
+					continue
+				}
+			}
+			if out == nil {
+				out = maps.Clone(x)
+			}
+			out[k] = nv
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, e := range x {
+			ne, changed := redactValue(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = ne
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	}
+	return v, false
+}
