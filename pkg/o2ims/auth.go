@@ -19,8 +19,8 @@ func requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := userFrom(r.Context())
 		if u == nil || u.GetName() == user.Anonymous {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims"`)
-			writeProblem(w, http.StatusUnauthorized, "authentication required: present a client certificate or a bearer token", nil)
+			respond(w, nil, newProblem(http.StatusUnauthorized, "authentication required: present a client certificate or a bearer token").
+				setHeader("WWW-Authenticate", `Bearer realm="o2ims"`))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -34,12 +34,12 @@ func requireUser(next http.Handler) http.Handler {
 func RefuseBearerTokens(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" || r.URL.Query().Has("access_token") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims", error="invalid_request"`)
-			writeProblem(w, http.StatusUnauthorized, "this O2-IMS listener accepts client certificates only; bearer tokens are refused", nil)
+			respond(w, nil, newProblem(http.StatusUnauthorized, "this O2-IMS listener accepts client certificates only; bearer tokens are refused").
+				setHeader("WWW-Authenticate", `Bearer realm="o2ims", error="invalid_request"`))
 			return
 		}
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-			writeProblem(w, http.StatusUnauthorized, "a client certificate is required", nil)
+			respond(w, nil, newProblem(http.StatusUnauthorized, "a client certificate is required"))
 			return
 		}
 		next.ServeHTTP(w, r)

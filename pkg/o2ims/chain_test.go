@@ -40,10 +40,10 @@ func TestProblemDetailsPassesThrough(t *testing.T) {
 	}{{200, `[]`}, {404, ""}} {
 		h := WithProblemDetails(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			if c.code == 404 {
-				writeProblem(w, 404, "nope", nil)
+				respond(w, nil, newProblem(404, "nope"))
 				return
 			}
-			writeRawJSON(w, c.code, []byte(c.body))
+			respond(w, &answer{status: c.code, raw: []byte(c.body)}, nil)
 		}))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))

@@ -82,8 +82,7 @@ func NewHandler(cfg Config) http.Handler {
 func (h *handler) whenSynced(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.cfg.Source.HasSynced() {
-			w.Header().Set("Retry-After", "1")
-			writeProblem(w, http.StatusServiceUnavailable, "the inventory is still loading", nil)
+			respond(w, nil, newProblem(http.StatusServiceUnavailable, "the inventory is still loading").setHeader("Retry-After", "1"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -98,9 +97,9 @@ type request struct {
 	apiRoot string
 }
 
-// parse reads the tenant and version; ok is false (and the response written) when the version
-// is not served, which O2-IMS answers with 404.
-func (h *handler) parse(w http.ResponseWriter, r *http.Request) (request, bool) {
+// parse reads the tenant and version; a version that is not served is a 404, as O2-IMS
+// answers it.
+func (h *handler) parse(r *http.Request) (request, *problem) {
 	vars := mux.Vars(r)
 	req := request{tenant: vars["namespace"], apiRoot: h.cfg.APIRoot}
 	if req.tenant != "" {
@@ -109,30 +108,29 @@ func (h *handler) parse(w http.ResponseWriter, r *http.Request) (request, bool) 
 	if v, ok := vars["version"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || model.VersionString(n) == "" {
-			writeProblem(w, http.StatusNotFound, "inventory API version v"+v+" is not served; see "+req.apiRoot+"/"+model.APIName+"/api_versions", nil)
-			return req, false
+			return req, newProblem(http.StatusNotFound, "inventory API version v"+v+" is not served; see "+req.apiRoot+"/"+model.APIName+"/api_versions")
 		}
 		req.version = n
 	}
-	return req, true
+	return req, nil
 }
 
-func (h *handler) apiVersions(w http.ResponseWriter, r *http.Request) {
-	req, _ := h.parse(w, r)
-	if _, ok := parseQuery(w, r); !ok {
-		return
+func (h *handler) apiVersions(r *http.Request) (*answer, *problem) {
+	req, _ := h.parse(r)
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
 	}
-	writeJSON(w, http.StatusOK, model.InventoryAPIVersions(req.apiRoot))
+	return okJSON(model.InventoryAPIVersions(req.apiRoot)), nil
 }
 
-func (h *handler) majorAPIVersions(w http.ResponseWriter, r *http.Request) {
-	req, ok := h.parse(w, r)
-	if !ok {
-		return
+func (h *handler) majorAPIVersions(r *http.Request) (*answer, *problem) {
+	req, p := h.parse(r)
+	if p != nil {
+		return nil, p
 	}
-	if _, ok := parseQuery(w, r); !ok {
-		return
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
 	}
 	versions, _ := model.InventoryMajorAPIVersions(req.apiRoot, req.version)
-	writeJSON(w, http.StatusOK, versions)
+	return okJSON(versions), nil
 }

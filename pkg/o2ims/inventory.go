@@ -18,19 +18,18 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2ims/source"
 )
 
-// spec returns the kind's spec for the request's version, or writes 404 when the kind does not
-// exist in that version (locations and sites are v2 only).
-func (h *handler) spec(w http.ResponseWriter, r *http.Request, kind model.Kind) (request, *kindSpec, bool) {
-	req, ok := h.parse(w, r)
-	if !ok {
-		return req, nil, false
+// spec returns the kind's spec for the request's version, or 404 when the kind does not exist
+// in that version (locations and sites are v2 only).
+func (h *handler) spec(r *http.Request, kind model.Kind) (request, *kindSpec, *problem) {
+	req, p := h.parse(r)
+	if p != nil {
+		return req, nil, p
 	}
 	s := h.specs[kind][req.version]
 	if s == nil {
-		notFound(w, r)
-		return req, nil, false
+		return req, nil, notFoundProblem(r)
 	}
-	return req, s, true
+	return req, s, nil
 }
 
 // listQuery is a parsed list request: filter, attribute selector and page position.
@@ -51,50 +50,46 @@ var (
 
 // parseQuery reads the raw query string, or answers 400 naming the parameter at fault: a query
 // that cannot be read exactly must never be served as if it had not been sent.
-func parseQuery(w http.ResponseWriter, r *http.Request, allowed ...string) (query.Values, bool) {
+func parseQuery(r *http.Request, allowed ...string) (query.Values, *problem) {
 	q, err := query.ParseRawQuery(r.URL.RawQuery)
 	if err == nil {
 		err = q.Only(allowed...)
 	}
 	if err != nil {
-		writeQueryProblem(w, "", err)
-		return query.Values{}, false
+		return query.Values{}, queryProblem("", err)
 	}
-	return q, true
+	return q, nil
 }
 
 // parseSelector builds the attribute selector of q for s, or answers 400.
-func parseSelector(w http.ResponseWriter, q query.Values, s *kindSpec) (query.Selector, bool) {
+func parseSelector(q query.Values, s *kindSpec) (query.Selector, *problem) {
 	sel, err := query.ParseSelector(q, s.schema, s.defaults)
 	if err != nil {
-		writeQueryProblem(w, "", err)
-		return query.Selector{}, false
+		return query.Selector{}, queryProblem("", err)
 	}
-	return sel, true
+	return sel, nil
 }
 
-func (h *handler) parseListQuery(w http.ResponseWriter, r *http.Request, s *kindSpec) (*listQuery, bool) {
-	q, ok := parseQuery(w, r, listParams...)
-	if !ok {
-		return nil, false
+func (h *handler) parseListQuery(r *http.Request, s *kindSpec) (*listQuery, *problem) {
+	q, p := parseQuery(r, listParams...)
+	if p != nil {
+		return nil, p
 	}
 	filter := q.Filter()
 	if err := filter.Validate(s.schema); err != nil {
-		writeQueryProblem(w, query.ParamFilter, err)
-		return nil, false
+		return nil, queryProblem(query.ParamFilter, err)
 	}
-	sel, ok := parseSelector(w, q, s)
-	if !ok {
-		return nil, false
+	sel, p := parseSelector(q, s)
+	if p != nil {
+		return nil, p
 	}
 	after, err := decodeMarker(q)
 	if err != nil {
-		writeQueryProblem(w, query.ParamNextPageMarker, err)
-		return nil, false
+		return nil, queryProblem(query.ParamNextPageMarker, err)
 	}
 	lq := &listQuery{query: q, selector: sel, after: after}
 	lq.fields, lq.filter = s.split(filter)
-	return lq, true
+	return lq, nil
 }
 
 // split moves the terms an index can answer (eq on a field the API can select by) out of the
@@ -119,25 +114,25 @@ func (s *kindSpec) split(f query.Filter) (fields.Selector, query.Filter) {
 }
 
 // list serves a collection.
-func (h *handler) list(kind model.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		req, s, ok := h.spec(w, r, kind)
-		if !ok {
-			return
+func (h *handler) list(kind model.Kind) apiFunc {
+	return func(r *http.Request) (*answer, *problem) {
+		req, s, p := h.spec(r, kind)
+		if p != nil {
+			return nil, p
 		}
-		h.serveList(w, r, req, s, nil)
+		return h.serveList(r, req, s, nil)
 	}
 }
 
 // serveList answers a list request; extra narrows the candidates further (a pool's resources).
-func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, extra fields.Selector) {
-	lq, ok := h.parseListQuery(w, r, s)
-	if !ok {
-		return
+func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fields.Selector) (*answer, *problem) {
+	lq, p := h.parseListQuery(r, s)
+	if p != nil {
+		return nil, p
 	}
-	sc, ok := h.scopeFor(w, r, req, "list", s.resource)
-	if !ok {
-		return
+	sc, p := h.scopeFor(r, req, "list", s.resource)
+	if p != nil {
+		return nil, p
 	}
 	sel := lq.fields
 	if extra != nil {
@@ -149,9 +144,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 	}
 	objs, err := h.cfg.Source.List(s.source, sc.namespace(), sel)
 	if err != nil {
-		klog.ErrorS(err, "list O2 objects", "kind", s.kind)
-		writeProblem(w, http.StatusInternalServerError, "could not list "+string(s.kind), nil)
-		return
+		return nil, internalProblem(err, "list "+string(s.kind))
 	}
 	plain := lq.query.DefaultSelection()
 	ctx := r.Context()
@@ -163,8 +156,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		// soon as nobody waits for the answer, instead of finishing it for a closed connection.
 		if i%cancelCheckInterval == 0 {
 			if err := ctx.Err(); err != nil {
-				writeCancelled(w, err)
-				return
+				return nil, cancelledProblem(err)
 			}
 		}
 		key := source.Key(obj)
@@ -181,8 +173,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		}
 		match, err := lq.filter.Match(doc.doc)
 		if err != nil {
-			writeQueryProblem(w, query.ParamFilter, err)
-			return
+			return nil, queryProblem(query.ParamFilter, err)
 		}
 		if !match {
 			continue
@@ -194,9 +185,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		item := doc.json
 		if !plain || item == nil {
 			if item, err = json.Marshal(lq.selector.Apply(doc.doc)); err != nil {
-				klog.ErrorS(err, "encode O2 document", "kind", s.kind)
-				writeProblem(w, http.StatusInternalServerError, "could not encode the response", nil)
-				return
+				return nil, internalProblem(err, "encode the response", "kind", s.kind)
 			}
 		}
 		// The page ends before the item that would take it over the byte budget; the first
@@ -212,62 +201,59 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request, req request,
 		size += len(item)
 		lastKey = key
 	}
+	a := &answer{status: http.StatusOK, items: items, array: true}
 	if next != "" {
-		setNextLink(w, r, lq.query, next)
+		a.setHeader("Link", nextPageLink(r, lq.query, next))
 	}
-	writeJSONArray(w, http.StatusOK, items)
+	return a, nil
 }
 
 // get serves one object by O2 id. An object the caller may not read is reported exactly like
 // one that does not exist, so ids cannot be probed across tenants.
-func (h *handler) get(kind model.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		req, s, ok := h.spec(w, r, kind)
-		if !ok {
-			return
+func (h *handler) get(kind model.Kind) apiFunc {
+	return func(r *http.Request) (*answer, *problem) {
+		req, s, p := h.spec(r, kind)
+		if p != nil {
+			return nil, p
 		}
-		obj, sc, ok := h.lookup(w, r, req, s, mux.Vars(r)["id"])
-		if !ok {
-			return
+		obj, sc, p := h.lookup(r, req, s, mux.Vars(r)["id"])
+		if p != nil {
+			return nil, p
 		}
-		h.serveObject(w, r, req, s, sc, obj)
+		return h.serveObject(r, req, s, sc, obj)
 	}
 }
 
-// lookup finds a visible object by id or writes 404.
-func (h *handler) lookup(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, id string) (runtime.Object, *scope, bool) {
-	sc, ok := h.scopeFor(w, r, req, "get", s.resource)
-	if !ok {
-		return nil, nil, false
+// lookup finds a visible object by id, or answers 404.
+func (h *handler) lookup(r *http.Request, req request, s *kindSpec, id string) (runtime.Object, *scope, *problem) {
+	sc, p := h.scopeFor(r, req, "get", s.resource)
+	if p != nil {
+		return nil, nil, p
 	}
 	obj, found := h.cfg.Source.Get(s.source, id)
 	if !found || !sc.sees(obj) {
-		writeProblem(w, http.StatusNotFound, string(s.kind)+" "+id+" not found", map[string]string{idAttribute(s.kind): id})
-		return nil, nil, false
+		return nil, nil, newProblem(http.StatusNotFound, string(s.kind)+" "+id+" not found").attr(idAttribute(s.kind), id)
 	}
-	return obj, sc, true
+	return obj, sc, nil
 }
 
-func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) {
-	q, ok := parseQuery(w, r, objectParams...)
-	if !ok {
-		return
+func (h *handler) serveObject(r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) (*answer, *problem) {
+	q, p := parseQuery(r, objectParams...)
+	if p != nil {
+		return nil, p
 	}
-	sel, ok := parseSelector(w, q, s)
-	if !ok {
-		return
+	sel, p := parseSelector(q, s)
+	if p != nil {
+		return nil, p
 	}
 	doc, err := h.render(s, obj, req, sc)
 	if err != nil {
-		klog.ErrorS(err, "render O2 document", "kind", s.kind)
-		writeProblem(w, http.StatusInternalServerError, "could not render "+string(s.kind), nil)
-		return
+		return nil, internalProblem(err, "render "+string(s.kind))
 	}
 	if doc.json != nil && q.DefaultSelection() {
-		writeRawJSON(w, http.StatusOK, doc.json)
-		return
+		return &answer{status: http.StatusOK, raw: doc.json}, nil
 	}
-	writeJSON(w, http.StatusOK, sel.Apply(doc.doc))
+	return okJSON(sel.Apply(doc.doc)), nil
 }
 
 // rendered is an object's O2 document and, when it depends on nothing but the object, its
@@ -317,50 +303,49 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 }
 
 // listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.
-func (h *handler) listPoolResources(w http.ResponseWriter, r *http.Request) {
-	req, pools, ok := h.spec(w, r, model.KindResourcePool)
-	if !ok {
-		return
+func (h *handler) listPoolResources(r *http.Request) (*answer, *problem) {
+	req, pools, p := h.spec(r, model.KindResourcePool)
+	if p != nil {
+		return nil, p
 	}
-	pool, _, ok := h.lookup(w, r, req, pools, mux.Vars(r)["poolId"])
-	if !ok {
-		return
+	pool, _, p := h.lookup(r, req, pools, mux.Vars(r)["poolId"])
+	if p != nil {
+		return nil, p
 	}
 	s := h.specs[model.KindResource][req.version]
 	id := pool.(*v1alpha1.ResourcePool).Spec.ResourcePoolID
-	h.serveList(w, r, req, s, fields.OneTermEqualSelector("spec.resourcePoolId", source.IndexValue(id)))
+	return h.serveList(r, req, s, fields.OneTermEqualSelector("spec.resourcePoolId", source.IndexValue(id)))
 }
 
 // getPoolResource serves {pool}/resources/{id}: the resource must belong to that pool.
-func (h *handler) getPoolResource(w http.ResponseWriter, r *http.Request) {
-	req, pools, ok := h.spec(w, r, model.KindResourcePool)
-	if !ok {
-		return
+func (h *handler) getPoolResource(r *http.Request) (*answer, *problem) {
+	req, pools, p := h.spec(r, model.KindResourcePool)
+	if p != nil {
+		return nil, p
 	}
 	poolID := mux.Vars(r)["poolId"]
-	if _, _, ok := h.lookup(w, r, req, pools, poolID); !ok {
-		return
+	if _, _, p := h.lookup(r, req, pools, poolID); p != nil {
+		return nil, p
 	}
 	s := h.specs[model.KindResource][req.version]
 	id := mux.Vars(r)["id"]
-	obj, sc, ok := h.lookup(w, r, req, s, id)
-	if !ok {
-		return
+	obj, sc, p := h.lookup(r, req, s, id)
+	if p != nil {
+		return nil, p
 	}
 	if !strings.EqualFold(obj.(*v1alpha1.O2Resource).Spec.ResourcePoolID, poolID) {
-		writeProblem(w, http.StatusNotFound, "Resource "+id+" not found in resource pool "+poolID, map[string]string{"resourceId": id, "resourcePoolId": poolID})
-		return
+		return nil, newProblem(http.StatusNotFound, "Resource "+id+" not found in resource pool "+poolID).attr("resourceId", id).attr("resourcePoolId", poolID)
 	}
-	h.serveObject(w, r, req, s, sc, obj)
+	return h.serveObject(r, req, s, sc, obj)
 }
 
 // oCloudInfo serves the root of a version: the O-Cloud. Reading it needs get on oclouds, or,
 // on a tenant apiRoot, read access to that tenant's resource pools (a tenant-only SMO must be
 // able to learn which O-Cloud it talks to).
-func (h *handler) oCloudInfo(w http.ResponseWriter, r *http.Request) {
-	req, s, ok := h.spec(w, r, model.KindOCloudInfo)
-	if !ok {
-		return
+func (h *handler) oCloudInfo(r *http.Request) (*answer, *problem) {
+	req, s, p := h.spec(r, model.KindOCloudInfo)
+	if p != nil {
+		return nil, p
 	}
 	ctx := r.Context()
 	allowed, err := h.access.allowed(ctx, "get", "oclouds", "", "default")
@@ -368,34 +353,29 @@ func (h *handler) oCloudInfo(w http.ResponseWriter, r *http.Request) {
 		allowed, err = h.access.allowed(ctx, "list", "resourcepools", req.tenant, "")
 	}
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
-		return
+		return nil, internalProblem(err, "authorize the request")
 	}
 	if !allowed {
-		writeProblem(w, http.StatusForbidden, "not allowed to read the O-Cloud", nil)
-		return
+		return nil, newProblem(http.StatusForbidden, "not allowed to read the O-Cloud")
 	}
 	objs, err := h.cfg.Source.List(source.OCloud, "", nil)
 	if err != nil || len(objs) == 0 {
-		writeProblem(w, http.StatusNotFound, "the O-Cloud is not configured (no OCloud object)", nil)
-		return
+		return nil, newProblem(http.StatusNotFound, "the O-Cloud is not configured (no OCloud object)")
 	}
-	serveRoot := req.apiRoot
-	q, ok := parseQuery(w, r, objectParams...)
-	if !ok {
-		return
+	q, p := parseQuery(r, objectParams...)
+	if p != nil {
+		return nil, p
 	}
-	sel, ok := parseSelector(w, q, s)
-	if !ok {
-		return
+	sel, p := parseSelector(q, s)
+	if p != nil {
+		return nil, p
 	}
-	doc, err := s.document(objs[0], serveRoot, related{})
+	doc, err := s.document(objs[0], req.apiRoot, related{})
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "could not render the O-Cloud", nil)
-		return
+		return nil, internalProblem(err, "render the O-Cloud")
 	}
 	doc = h.redact(ctx, s, objs[0], doc)
-	writeJSON(w, http.StatusOK, sel.Apply(doc))
+	return okJSON(sel.Apply(doc)), nil
 }
 
 // related computes derived id lists: a location's sites and a site's pools, as far as the

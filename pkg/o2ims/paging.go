@@ -30,10 +30,10 @@ func decodeMarker(q query.Values) (string, error) {
 	return string(raw), nil
 }
 
-// setNextLink adds the RFC 8288 Link header pointing at the next page. Its query is q
+// nextPageLink is the RFC 8288 Link header value pointing at the next page. Its query is q
 // re-encoded, not the request's raw query edited: the link then says exactly what this page
 // was computed from, in a spelling every client and proxy reads the same way.
-func setNextLink(w http.ResponseWriter, r *http.Request, q query.Values, marker string) {
+func nextPageLink(r *http.Request, q query.Values, marker string) string {
 	u := url.URL{Path: r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
-	w.Header().Set("Link", "<"+u.String()+`>; rel="next"`)
+	return "<" + u.String() + `>; rel="next"`
 }

@@ -92,5 +92,5 @@ func (p *problemWriter) finish() {
 	}
 	h := p.ResponseWriter.Header()
 	h.Del("Content-Length")
-	writeProblem(p.ResponseWriter, p.status, detail, nil)
+	respond(p.ResponseWriter, nil, newProblem(p.status, detail))
 }

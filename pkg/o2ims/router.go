@@ -27,7 +27,7 @@ type methods struct {
 	resource string
 	// item is true for routes that address one object (GET is a get, not a list).
 	item     bool
-	handlers map[string]http.HandlerFunc
+	handlers map[string]apiFunc
 }
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -48,27 +48,26 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m methods) serve(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m.handlers[r.Method]; ok {
-		h(w, r)
-		return
+	f, ok := m.handlers[r.Method]
+	if !ok && r.Method == http.MethodHead {
+		f, ok = m.handlers[http.MethodGet]
 	}
-	if r.Method == http.MethodHead {
-		if h, ok := m.handlers[http.MethodGet]; ok {
-			h(w, r)
-			return
-		}
+	if ok {
+		a, p := f(r)
+		respond(w, a, p)
+		return
 	}
 	allow := make([]string, 0, len(m.handlers))
 	for verb := range m.handlers {
 		allow = append(allow, verb)
 	}
 	sort.Strings(allow)
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not supported on "+r.URL.Path, nil)
+	respond(w, nil, newProblem(http.StatusMethodNotAllowed, "method "+r.Method+" is not supported on "+r.URL.Path).
+		setHeader("Allow", strings.Join(allow, ", ")))
 }
 
-func get(resource string, item bool, h http.HandlerFunc) methods {
-	return methods{resource: resource, item: item, handlers: map[string]http.HandlerFunc{http.MethodGet: h}}
+func get(resource string, item bool, f apiFunc) methods {
+	return methods{resource: resource, item: item, handlers: map[string]apiFunc{http.MethodGet: f}}
 }
 
 // routes builds the router. Each apiRoot (the default one, where a caller sees what RBAC lets
@@ -105,14 +104,16 @@ func (h *handler) routes() http.Handler {
 		v.Handle("/resourcePools/{poolId}/resources", get(resources, false, h.listPoolResources))
 		v.Handle("/resourcePools/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
 		subs := model.KindSubscription.KubernetesResource()
-		v.Handle("/subscriptions", methods{resource: subs, handlers: map[string]http.HandlerFunc{
+		v.Handle("/subscriptions", methods{resource: subs, handlers: map[string]apiFunc{
 			http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription}})
-		v.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]http.HandlerFunc{
+		v.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]apiFunc{
 			http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription}})
 	}
 	return r
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, http.StatusNotFound, "no O2-IMS resource at "+r.URL.Path, nil)
+func notFound(w http.ResponseWriter, r *http.Request) { respond(w, nil, notFoundProblem(r)) }
+
+func notFoundProblem(r *http.Request) *problem {
+	return newProblem(http.StatusNotFound, "no O2-IMS resource at "+r.URL.Path)
 }

@@ -31,9 +31,9 @@ type scope struct {
 	credentials map[string]bool
 }
 
-// scopeFor returns the caller's scope. On a tenant apiRoot without access it writes 403: the
+// scopeFor returns the caller's scope. On a tenant apiRoot without access it is 403: the
 // namespace is named in the URL, so refusing reveals nothing about the objects in it.
-func (h *handler) scopeFor(w http.ResponseWriter, r *http.Request, req request, verb, resource string) (*scope, bool) {
+func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) (*scope, *problem) {
 	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant, decided: map[string]bool{}}
 	if resource == tenancy.SubscriptionsResource {
 		s.shared = h.cfg.SubscriptionNamespace
@@ -41,23 +41,20 @@ func (h *handler) scopeFor(w http.ResponseWriter, r *http.Request, req request, 
 	if req.tenant != "" {
 		ok, err := h.access.allowed(r.Context(), verb, resource, req.tenant, "")
 		if err != nil {
-			writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
-			return nil, false
+			return nil, internalProblem(err, "authorize the request")
 		}
 		if !ok {
-			writeProblem(w, http.StatusForbidden, "not allowed to "+verb+" "+resource+" in tenant "+req.tenant, nil)
-			return nil, false
+			return nil, newProblem(http.StatusForbidden, "not allowed to "+verb+" "+resource+" in tenant "+req.tenant)
 		}
 		s.decided[req.tenant] = true
-		return s, true
+		return s, nil
 	}
 	ok, err := h.access.allowed(r.Context(), verb, resource, "", "")
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
-		return nil, false
+		return nil, internalProblem(err, "authorize the request")
 	}
 	s.all = ok
-	return s, true
+	return s, nil
 }
 
 // namespace is the namespace a list must be restricted to ("" for none).

@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/client-go/rest"
-	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
@@ -52,14 +51,14 @@ type subscriptionRequest struct {
 	SubscriptionID         *string `json:"subscriptionId,omitempty"`
 }
 
-func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
-	req, s, ok := h.spec(w, r, model.KindSubscription)
-	if !ok {
-		return
+func (h *handler) createSubscription(r *http.Request) (*answer, *problem) {
+	req, s, p := h.spec(r, model.KindSubscription)
+	if p != nil {
+		return nil, p
 	}
-	body, ok := decodeSubscription(w, r)
-	if !ok {
-		return
+	body, p := decodeSubscription(r)
+	if p != nil {
+		return nil, p
 	}
 	ns := req.tenant
 	if ns == "" {
@@ -72,12 +71,10 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 	// is still judged again, as the caller, by the API server.
 	allowed, err := h.access.allowed(ctx, "create", tenancy.SubscriptionsResource, ns, "")
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "authorization check failed", nil)
-		return
+		return nil, internalProblem(err, "authorize the request")
 	}
 	if !allowed {
-		writeProblem(w, http.StatusForbidden, "not allowed to create subscriptions", nil)
-		return
+		return nil, newProblem(http.StatusForbidden, "not allowed to create subscriptions")
 	}
 	name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
 	// One subscription per callback and tenant (per subscriber on the shared namespace, whose
@@ -87,19 +84,19 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 	// state, which is what 409 means (RFC 9110) and what Kubernetes answers for an existing
 	// object. The existing id is named only to a caller who may read that subscription.
 	if obj, found := h.subscriptionNamed(ns, name, body.Callback); found {
-		var detail map[string]string
-		if sc, ok := h.scopeFor(w, r, req, "get", tenancy.SubscriptionsResource); ok && sc.sees(obj) {
-			detail = map[string]string{"subscriptionId": obj.Spec.SubscriptionID}
-		} else if !ok {
-			return
+		conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
+		sc, p := h.scopeFor(r, req, "get", tenancy.SubscriptionsResource)
+		if p != nil {
+			return nil, p
 		}
-		writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", detail)
-		return
+		if sc.sees(obj) {
+			conflict.attr("subscriptionId", obj.Spec.SubscriptionID)
+		}
+		return nil, conflict
 	}
 	if h.cfg.CallbackChecker != nil {
 		if err := h.cfg.CallbackChecker.CheckURL(ctx, body.Callback); err != nil {
-			writeProblem(w, http.StatusBadRequest, err.Error(), nil)
-			return
+			return nil, newProblem(http.StatusBadRequest, err.Error())
 		}
 	}
 	sub := &v1alpha1.InventorySubscription{
@@ -119,77 +116,67 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 			Callback:               body.Callback,
 		},
 	}
-	client, err := h.clientAs(r.Context())
+	client, err := h.clientAs(ctx)
 	if err != nil {
-		klog.ErrorS(err, "build impersonating client")
-		writeProblem(w, http.StatusInternalServerError, "could not create the subscription", nil)
-		return
+		return nil, internalProblem(err, "create the subscription")
 	}
-	created, err := client.O2imsV1alpha1().InventorySubscriptions(ns).Create(r.Context(), sub, metav1.CreateOptions{})
+	created, err := client.O2imsV1alpha1().InventorySubscriptions(ns).Create(ctx, sub, metav1.CreateOptions{})
 	if err != nil {
-		writeAPIError(w, err, "create the subscription")
-		return
+		return nil, apiProblem(err, "create the subscription")
 	}
-	h.awaitCache(r.Context(), created.Spec.SubscriptionID, true)
+	h.awaitCache(ctx, created.Spec.SubscriptionID, true)
 	doc, _ := s.document(created, req.apiRoot, related{})
-	w.Header().Set("Location", req.apiRoot+"/"+model.APIName+"/v"+strconv.Itoa(req.version)+"/subscriptions/"+created.Spec.SubscriptionID)
-	writeJSON(w, http.StatusCreated, doc)
+	a := &answer{status: http.StatusCreated, doc: doc}
+	return a.setHeader("Location", req.apiRoot+"/"+model.APIName+"/v"+strconv.Itoa(req.version)+"/subscriptions/"+created.Spec.SubscriptionID), nil
 }
 
-func (h *handler) deleteSubscription(w http.ResponseWriter, r *http.Request) {
-	req, s, ok := h.spec(w, r, model.KindSubscription)
-	if !ok {
-		return
+func (h *handler) deleteSubscription(r *http.Request) (*answer, *problem) {
+	req, s, p := h.spec(r, model.KindSubscription)
+	if p != nil {
+		return nil, p
 	}
 	id := mux.Vars(r)["id"]
-	obj, _, ok := h.lookup(w, r, req, s, id)
-	if !ok {
-		return
+	obj, _, p := h.lookup(r, req, s, id)
+	if p != nil {
+		return nil, p
 	}
 	sub := obj.(*v1alpha1.InventorySubscription)
 	client, err := h.clientAs(r.Context())
 	if err != nil {
-		klog.ErrorS(err, "build impersonating client")
-		writeProblem(w, http.StatusInternalServerError, "could not delete the subscription", nil)
-		return
+		return nil, internalProblem(err, "delete the subscription")
 	}
 	// The uid precondition makes sure we delete the object we looked up, not a namesake
 	// created since.
 	err = client.O2imsV1alpha1().InventorySubscriptions(sub.Namespace).Delete(r.Context(), sub.Name,
 		metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &sub.UID}})
 	if err != nil && !apierrors.IsNotFound(err) {
-		writeAPIError(w, err, "delete the subscription")
-		return
+		return nil, apiProblem(err, "delete the subscription")
 	}
 	h.awaitCache(r.Context(), id, false)
 	// O2-IMS (and the compliance suite) answer a delete with 200 and no body.
-	w.WriteHeader(http.StatusOK)
+	return &answer{status: http.StatusOK, noBody: true}, nil
 }
 
-func decodeSubscription(w http.ResponseWriter, r *http.Request) (*subscriptionRequest, bool) {
+func decodeSubscription(r *http.Request) (*subscriptionRequest, *problem) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			writeProblem(w, http.StatusBadRequest, "the body must be application/json", nil)
-			return nil, false
+			return nil, newProblem(http.StatusBadRequest, "the body must be application/json")
 		}
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxSubscriptionBody))
 	dec.DisallowUnknownFields()
 	body := &subscriptionRequest{}
 	if err := dec.Decode(body); err != nil {
-		writeProblem(w, http.StatusBadRequest, "malformed subscription: "+err.Error(), nil)
-		return nil, false
+		return nil, newProblem(http.StatusBadRequest, "malformed subscription: "+err.Error())
 	}
 	if dec.More() {
-		writeProblem(w, http.StatusBadRequest, "malformed subscription: trailing data after the JSON object", nil)
-		return nil, false
+		return nil, newProblem(http.StatusBadRequest, "malformed subscription: trailing data after the JSON object")
 	}
 	if err := body.validate(); err != nil {
-		writeProblem(w, http.StatusBadRequest, err.Error(), nil)
-		return nil, false
+		return nil, newProblem(http.StatusBadRequest, err.Error())
 	}
-	return body, true
+	return body, nil
 }
 
 func (b *subscriptionRequest) validate() error {
@@ -274,25 +261,22 @@ func (h *handler) awaitCache(ctx context.Context, id string, present bool) {
 	})
 }
 
-// writeAPIError turns an error of the Kubernetes API into the matching O2 problem.
-func writeAPIError(w http.ResponseWriter, err error, what string) {
+// apiProblem turns an error of the Kubernetes API into the matching O2 problem.
+func apiProblem(err error, what string) *problem {
 	var status apierrors.APIStatus
 	if !errors.As(err, &status) {
-		klog.ErrorS(err, "O2 write failed", "op", what)
-		writeProblem(w, http.StatusInternalServerError, "could not "+what, nil)
-		return
+		return internalProblem(err, what)
 	}
 	st := status.Status()
 	code := int(st.Code)
 	switch {
 	case apierrors.IsAlreadyExists(err):
-		writeProblem(w, http.StatusConflict, "a subscription with this callback already exists", nil)
+		return newProblem(http.StatusConflict, "a subscription with this callback already exists")
 	case apierrors.IsInvalid(err):
-		writeProblem(w, http.StatusBadRequest, st.Message, nil)
+		return newProblem(http.StatusBadRequest, st.Message)
 	case code == http.StatusForbidden || code == http.StatusUnauthorized || code == http.StatusNotFound || code == http.StatusConflict:
-		writeProblem(w, code, st.Message, nil)
+		return newProblem(code, st.Message)
 	default:
-		klog.ErrorS(err, "O2 write failed", "op", what)
-		writeProblem(w, http.StatusInternalServerError, "could not "+what, nil)
+		return internalProblem(err, what)
 	}
 }
