@@ -21,7 +21,7 @@ import (
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/notify"
-	"github.com/netweave-io/netweave/pkg/o2ims"
+	"github.com/netweave-io/netweave/pkg/o2rest"
 )
 
 // NotifierConfig configures the notifier (pkg/notify).
@@ -148,7 +148,7 @@ func (f registererFunc) Register(c compbasemetrics.Registerable) error { return 
 
 // callbackChecker is what the O2 POST checks callbacks with: the notifier's policy, or nothing
 // when the notifier is off (nothing would be dialed).
-func callbackChecker(nc *NotifierConfig) o2ims.CallbackChecker {
+func callbackChecker(nc *NotifierConfig) o2rest.CallbackChecker {
 	if nc == nil {
 		return nil
 	}

@@ -17,9 +17,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/pkg/o2ims"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 // O2Config configures the O2-IMS REST face served beside the Kubernetes API.
@@ -53,7 +53,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 		return err
 	}
 	serving := c.generic.SecureServing
-	handler := o2ims.NewHandler(o2ims.Config{
+	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
@@ -64,11 +64,11 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 	})
 	chainConfig := *c.generic.Config
 	chainConfig.Authorization.Authorizer = o2PathAuthorizer{delegate: c.generic.Authorization.Authorizer}
-	handler = o2ims.WithProblemDetails(chainConfig.BuildHandlerChainFunc(handler, &chainConfig))
+	handler = o2rest.WithProblemDetails(chainConfig.BuildHandlerChainFunc(handler, &chainConfig))
 	if o2.RequireClientCert {
-		handler = o2ims.RefuseBearerTokens(handler)
+		handler = o2rest.RefuseBearerTokens(handler)
 	}
-	opts := o2ims.ServingOptions{
+	opts := o2rest.ServingOptions{
 		Address:           net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),
 		Cert:              serving.Cert,
 		MinVersion:        serving.MinTLSVersion,
@@ -82,7 +82,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 	return s.AddPostStartHook("o2ims-rest", func(ctx genericapiserver.PostStartHookContext) error {
 		src.Start(ctx)
 		go func() {
-			err := o2ims.Serve(ctx, opts, handler, func() { ready.serving.Store(true) })
+			err := o2rest.Serve(ctx, opts, handler, func() { ready.serving.Store(true) })
 			ready.serving.Store(false)
 			if err != nil {
 				klog.ErrorS(err, "O2-IMS listener stopped")

@@ -21,7 +21,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/notify"
-	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 

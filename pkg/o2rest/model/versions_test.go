@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 )
 
 func TestAPIVersions(t *testing.T) {

@@ -2,7 +2,7 @@ package model_test
 
 import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // ext builds Extensions from raw JSON texts.

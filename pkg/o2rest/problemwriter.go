@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // WithProblemDetails wraps the API server's handler chain around the O2 handler so that the

@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 
 	"k8s.io/klog/v2"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
 // apiFunc is one O2 operation. It returns the answer or the problem and never writes to the

@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"context"
@@ -24,9 +24,9 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 

@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
 // Queries are sent as written here, not re-encoded by the test: what matters is what curl and

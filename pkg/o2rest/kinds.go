@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 // kindSpec is what the generic list/get handlers need to know about one O2 kind in one

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 )
 
 // Every mapped document, full or minimal, is a valid instance of its version's schema.

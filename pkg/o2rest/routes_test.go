@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"net/http"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // BenchmarkResourceList maps a list of 10,000 resources as a list response does; extensions

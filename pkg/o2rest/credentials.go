@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // CredentialsSubresource is the subresource whose "get" permission shows credentials in O2

@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/responsewriter"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // metricsComponent labels the O2 face's requests in the API server's request metrics

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // Every push-down names a selectable field of the stored kind and a declared string attribute.

@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"crypto/tls"
@@ -10,7 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // TestProblemDetailsRewritesChainStatus: a refusal written by the API server's chain as a

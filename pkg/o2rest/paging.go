@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"encoding/base64"
@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
 // The SOL013 paging marker (query.ParamNextPageMarker) is opaque to clients: it encodes the

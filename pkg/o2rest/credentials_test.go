@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"context"
@@ -20,9 +20,9 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/model/modeltest"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 const dmCredsID = "c0000000-0000-4000-8000-0000000000c1"

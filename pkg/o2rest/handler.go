@@ -1,7 +1,7 @@
 // Package o2ims serves the O-RAN O2-IMS inventory REST API from the o2ims.oran.org objects:
 // routes as the spec names them (inventory v1 and v2 side by side), the SOL013 query language,
 // paging, ProblemDetails errors, and the same authentication and RBAC as the Kubernetes face.
-package o2ims
+package o2rest
 
 import (
 	"net/http"
@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 // DefaultPageSize bounds how many items one list response carries; the rest is reached

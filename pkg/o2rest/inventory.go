@@ -1,4 +1,4 @@
-package o2ims
+package o2rest
 
 import (
 	"encoding/json"
@@ -13,9 +13,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2ims/model"
-	"github.com/netweave-io/netweave/pkg/o2ims/query"
-	"github.com/netweave-io/netweave/pkg/o2ims/source"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 // spec returns the kind's spec for the request's version, or 404 when the kind does not exist
