@@ -62,7 +62,7 @@
 // sub-attributes. Filter.Validate applies the same type rules to a Schema
 // up front and rejects unknown attributes.
 //
-// This package has no notion of indexes: the REST handlers (pkg/o2ims,
+// This package has no notion of indexes: the REST handlers (pkg/o2rest,
 // kindSpec.split) answer single-valued eq and in terms on the attributes
 // model.FieldSelectors names from the informer cache's field index, and
 // evaluate every other term with Match on the rendered documents.
