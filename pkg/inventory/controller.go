@@ -23,7 +23,7 @@ import (
 // sharedKey is the queue key of the shared objects; source keys always contain a "/".
 const sharedKey = "shared"
 
-// sourceIndex indexes synced Resources by their SourceAnnotation.
+// sourceIndex indexes synced Resources by their v1alpha1.AnnotationSource.
 const sourceIndex = "inventory-source"
 
 // Config configures a Controller.
@@ -82,7 +82,7 @@ func indexBySource(obj any) ([]string, error) {
 	if err != nil || !IsManaged(m) {
 		return nil, err
 	}
-	if s := m.GetAnnotations()[SourceAnnotation]; s != "" {
+	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
 		return []string{s}, nil
 	}
 	return nil, nil
@@ -219,7 +219,7 @@ func (c *Controller) resourceEvent(obj any) {
 	if err != nil || !IsManaged(m) {
 		return
 	}
-	if s := m.GetAnnotations()[SourceAnnotation]; s != "" {
+	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
 		c.add(s)
 	}
 }

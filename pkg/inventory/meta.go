@@ -3,23 +3,15 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-const (
-	// ManagedByLabel marks objects the inventory controller created and owns.
-	ManagedByLabel = "o2ims.oran.org/managed-by"
-	// ManagedByValue is the value of ManagedByLabel on synced objects.
-	ManagedByValue = "netweave-inventory"
-	// SourceAnnotation names the source object a synced object was made from, e.g. "Node/worker-1".
-	SourceAnnotation = "o2ims.oran.org/source"
-)
-
 // IsManaged reports whether the controller owns obj.
 func IsManaged(obj metav1.Object) bool {
-	return obj.GetLabels()[ManagedByLabel] == ManagedByValue
+	return obj.GetLabels()[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByInventory
 }
 
 // ManagedMeta returns the metadata of a synced object.
@@ -27,8 +19,8 @@ func ManagedMeta(namespace, name, source string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Namespace:   namespace,
 		Name:        name,
-		Labels:      map[string]string{ManagedByLabel: ManagedByValue},
-		Annotations: map[string]string{SourceAnnotation: source},
+		Labels:      map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByInventory},
+		Annotations: map[string]string{v1alpha1.AnnotationSource: source},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"net"
 	"net/url"
 	"strconv"
@@ -31,7 +32,7 @@ const (
 	// Signing secrets (spec.signingSecretRef): the Secret is in the subscription's own
 	// namespace and was named by its creator, who may read it (checked at admission).
 	FailureSecretNotFound   = "signing secret not found"
-	FailureSecretNotOptedIn = "signing secret refused: not of type " + SigningSecretType + " nor labelled " + SigningSecretLabel + "=true"
+	FailureSecretNotOptedIn = "signing secret refused: not of type " + v1alpha1.SecretTypeSigningKey + " nor labelled " + v1alpha1.LabelSigningKey + "=true"
 	FailureSecretNoKey      = "signing secret has no such key"
 	FailureSecretUnreadable = "signing secret could not be read"
 )

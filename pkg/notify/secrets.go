@@ -28,20 +28,10 @@ type SecretSource interface {
 // token, a registry password) used as an HMAC key and, with a callback they control, test
 // guesses of its value offline. The registry also checks that a subscription's creator may
 // read the Secret they name (pkg/registry/o2ims/inventorysubscription).
-const (
-	// SigningSecretType is the dedicated Secret type of signing keys:
-	//   kubectl create secret generic hook-key --type=o2ims.oran.org/signing-key --from-literal=key=...
-	// A Secret's type cannot change after creation, so this opt-in cannot be added to an
-	// existing Secret by mistake.
-	SigningSecretType = "o2ims.oran.org/signing-key"
-	// SigningSecretLabel set to "true" opts in any Secret (for Secrets whose type a tool
-	// chooses, e.g. Opaque Secrets synced from a vault).
-	SigningSecretLabel = "o2ims.oran.org/signing-key"
-)
 
 // signingOptIn reports whether secret may serve as a signing key.
 func signingOptIn(secret *corev1.Secret) bool {
-	return secret.Type == SigningSecretType || secret.Labels[SigningSecretLabel] == "true"
+	return secret.Type == v1alpha1.SecretTypeSigningKey || secret.Labels[v1alpha1.LabelSigningKey] == "true"
 }
 
 // secretTTL bounds how long a key is reused before it is read again (key rotation).

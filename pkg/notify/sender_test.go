@@ -242,10 +242,10 @@ func TestRegressionSigningSecretMustOptIn(t *testing.T) {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: name, Labels: labels}, Type: typ, Data: data}
 	}
 	kube := fake.NewSimpleClientset(
-		secret("typed", SigningSecretType, nil),
-		secret("labelled", corev1.SecretTypeOpaque, map[string]string{SigningSecretLabel: "true"}),
+		secret("typed", v1alpha1.SecretTypeSigningKey, nil),
+		secret("labelled", corev1.SecretTypeOpaque, map[string]string{v1alpha1.LabelSigningKey: "true"}),
 		secret("opaque", corev1.SecretTypeOpaque, nil),
-		secret("label-false", corev1.SecretTypeOpaque, map[string]string{SigningSecretLabel: "false"}),
+		secret("label-false", corev1.SecretTypeOpaque, map[string]string{v1alpha1.LabelSigningKey: "false"}),
 		secret("sa-token", corev1.SecretTypeServiceAccountToken, nil),
 	)
 	src := NewSecretSource(kube)

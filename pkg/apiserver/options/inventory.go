@@ -2,6 +2,7 @@ package options
 
 import (
 	"fmt"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"net/url"
 	"os"
 	"time"
@@ -63,7 +64,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "inventory-sync", o.Enabled, "Keep the O2 inventory in sync with the cluster (--kubeconfig): Nodes become Resources, pools, resource types, the deployment manager, locations and sites follow. Leader-elected across replicas.")
 	fs.StringVar(&o.Namespace, "inventory-namespace", o.Namespace, "Namespace of the operator's inventory: the synced objects (except the Resources of pools that claim Nodes elsewhere, see --inventory-node-pool-namespaces), and the one namespace besides their own that objects of every namespace may reference by O2 id. Read by the API even when --inventory-sync is off.")
 	fs.StringSliceVar(&o.NodePoolNamespaces, "inventory-node-pool-namespaces", o.NodePoolNamespaces, "Namespaces besides --inventory-namespace whose ResourcePools may claim Nodes with spec.nodeSelector (the Nodes' Resources then move into the pool's namespace). Elsewhere the API refuses spec.nodeSelector and the sync ignores it, so a namespace admin cannot take the operator's inventory.")
-	fs.StringVar(&o.PoolLabel, "inventory-pool-label", o.PoolLabel, "Node label whose value names a node's resource pool (the "+kube.PoolLabel+" label wins over it).")
+	fs.StringVar(&o.PoolLabel, "inventory-pool-label", o.PoolLabel, "Node label whose value names a node's resource pool (the "+v1alpha1.NodeLabelResourcePool+" label wins over it).")
 	fs.StringVar(&o.OCloudID, "inventory-ocloud-id", o.OCloudID, "The O-Cloud's oCloudId (a UUID); every synced id derives from it. Defaults to one derived from the cluster's kube-system namespace uid.")
 	fs.StringVar(&o.GlobalCloudID, "inventory-global-cloud-id", o.GlobalCloudID, "The globalCloudId the SMO assigned to this O-Cloud.")
 	fs.StringVar(&o.OCloudName, "inventory-ocloud-name", o.OCloudName, "Name of the O-Cloud; defaults to --inventory-cluster-name.")

@@ -2,15 +2,8 @@ package kube
 
 // Labels and annotations the adapter reads.
 const (
-	// PoolLabel is the node label that names a node's pool; it wins over the configured label.
-	PoolLabel = "o2ims.oran.org/resource-pool"
 	// DefaultPoolLabel is the configured pool label by default.
 	DefaultPoolLabel = "topology.kubernetes.io/zone"
-	// VendorLabel and ModelLabel describe a node's hardware when the cluster knows it.
-	VendorLabel = "o2ims.oran.org/vendor"
-	ModelLabel  = "o2ims.oran.org/model"
-	// ResourceKindLabel overrides the PHYSICAL/LOGICAL guess from the provider id.
-	ResourceKindLabel = "o2ims.oran.org/resource-kind"
 
 	zoneLabel           = "topology.kubernetes.io/zone"
 	zoneLabelBeta       = "failure-domain.beta.kubernetes.io/zone"

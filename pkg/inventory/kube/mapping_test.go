@@ -88,7 +88,7 @@ func TestNodeResource(t *testing.T) {
 	if r.Namespace != "o2ims-system" || r.Name != "worker-1" {
 		t.Errorf("object = %s/%s", r.Namespace, r.Name)
 	}
-	if !inventory.IsManaged(r) || r.Annotations[inventory.SourceAnnotation] != "Node/worker-1" {
+	if !inventory.IsManaged(r) || r.Annotations[v1alpha1.AnnotationSource] != "Node/worker-1" {
 		t.Errorf("metadata does not mark the resource as synced from Node/worker-1: %v %v", r.Labels, r.Annotations)
 	}
 	if r.Spec.ResourceID != NodeResourceID(ids, node) || r.Spec.ResourceID != ids.Of("Node", "uid-worker-1") {
@@ -178,13 +178,13 @@ func TestNodeKindOf(t *testing.T) {
 	if k.Kind != v1alpha1.ResourceKindLogical || k.Vendor != "aws" || k.Model != "m5.large" {
 		t.Errorf("aws node kind = %+v", k)
 	}
-	metal := newNode("b", withLabels("node.kubernetes.io/instance-type", "r650", VendorLabel, "Dell", ModelLabel, "PowerEdge R650"))
+	metal := newNode("b", withLabels("node.kubernetes.io/instance-type", "r650", v1alpha1.NodeLabelVendor, "Dell", v1alpha1.NodeLabelModel, "PowerEdge R650"))
 	metal.Status.NodeInfo.Architecture = "arm64"
 	k = NodeKindOf(metal)
 	if k.Kind != v1alpha1.ResourceKindPhysical || k.Vendor != "Dell" || k.Model != "PowerEdge R650" || k.Arch != "arm64" {
 		t.Errorf("bare-metal node kind = %+v", k)
 	}
-	override := newNode("c", withLabels(ResourceKindLabel, "logical"))
+	override := newNode("c", withLabels(v1alpha1.NodeLabelResourceKind, "logical"))
 	if k := NodeKindOf(override); k.Kind != v1alpha1.ResourceKindLogical {
 		t.Errorf("label override: kind = %s", k.Kind)
 	}
@@ -263,7 +263,7 @@ func TestPoolResolver(t *testing.T) {
 	laterAdmin := admin.DeepCopy()
 	laterAdmin.Namespace, laterAdmin.Spec.ResourcePoolID = "tenant-b", "22222222-2222-2222-2222-222222222222"
 	managed := admin.DeepCopy()
-	managed.Namespace, managed.Labels = "o2ims-system", map[string]string{inventory.ManagedByLabel: inventory.ManagedByValue}
+	managed.Namespace, managed.Labels = "o2ims-system", map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByInventory}
 	noSelector := admin.DeepCopy()
 	noSelector.Namespace, noSelector.Spec.NodeSelector = "tenant-0", nil
 	capi := fakeCAPI{
@@ -282,8 +282,8 @@ func TestPoolResolver(t *testing.T) {
 		namespace string
 		id        string
 	}{
-		{"admin selector wins over everything", newNode("g", withLabels("gpu", "true", PoolLabel, "x", "topology.kubernetes.io/zone", "zone-a")), "tenant-a", admin.Spec.ResourcePoolID},
-		{"dedicated label wins over zone", newNode("p", withLabels(PoolLabel, "ran", "topology.kubernetes.io/zone", "zone-a")), "o2ims-system", ids.Of("NodePool", "ran")},
+		{"admin selector wins over everything", newNode("g", withLabels("gpu", "true", v1alpha1.NodeLabelResourcePool, "x", "topology.kubernetes.io/zone", "zone-a")), "tenant-a", admin.Spec.ResourcePoolID},
+		{"dedicated label wins over zone", newNode("p", withLabels(v1alpha1.NodeLabelResourcePool, "ran", "topology.kubernetes.io/zone", "zone-a")), "o2ims-system", ids.Of("NodePool", "ran")},
 		{"Cluster API MachineDeployment", capiNode, "o2ims-system", ids.Of("MachineDeployment", "md-uid")},
 		{"zone label", newNode("z", withLabels("topology.kubernetes.io/zone", "zone-b")), "o2ims-system", ids.Of("NodePool", "zone-b")},
 		{"default pool", newNode("d"), "o2ims-system", ids.Of("NodePool", "default")},

@@ -22,7 +22,7 @@ type PoolRef struct {
 	ID string
 	// Foreign is true for pools an admin declared; the adapter never writes their spec.
 	Foreign bool
-	// Source is the pool's SourceAnnotation when the adapter owns it.
+	// Source is the pool's v1alpha1.AnnotationSource when the adapter owns it.
 	Source string
 	// DisplayName, Description and Extensions fill the spec of an owned pool.
 	DisplayName string
@@ -144,8 +144,8 @@ func (r *PoolResolver) Resolve(node *corev1.Node) PoolRef {
 			return PoolRef{Namespace: s.pool.Namespace, Name: s.pool.Name, ID: s.pool.Spec.ResourcePoolID, Foreign: true}
 		}
 	}
-	if v := node.Labels[PoolLabel]; v != "" {
-		return r.labelPool(PoolLabel, v)
+	if v := node.Labels[v1alpha1.NodeLabelResourcePool]; v != "" {
+		return r.labelPool(v1alpha1.NodeLabelResourcePool, v)
 	}
 	if ref, ok := r.capiPool(node); ok {
 		return ref

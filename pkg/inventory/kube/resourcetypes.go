@@ -40,8 +40,8 @@ func NodeKindOf(node *corev1.Node) NodeKind {
 	k := NodeKind{
 		InstanceType: nodeInstanceType(node),
 		Arch:         nodeArch(node),
-		Vendor:       firstLabel(node.Labels, VendorLabel),
-		Model:        firstLabel(node.Labels, ModelLabel),
+		Vendor:       firstLabel(node.Labels, v1alpha1.NodeLabelVendor),
+		Model:        firstLabel(node.Labels, v1alpha1.NodeLabelModel),
 		Kind:         v1alpha1.ResourceKindPhysical,
 	}
 	if k.Vendor == "" {
@@ -50,7 +50,7 @@ func NodeKindOf(node *corev1.Node) NodeKind {
 	if k.Model == "" {
 		k.Model = k.InstanceType
 	}
-	switch v1alpha1.ResourceKind(strings.ToUpper(node.Labels[ResourceKindLabel])) {
+	switch v1alpha1.ResourceKind(strings.ToUpper(node.Labels[v1alpha1.NodeLabelResourceKind])) {
 	case v1alpha1.ResourceKindLogical:
 		k.Kind = v1alpha1.ResourceKindLogical
 	case v1alpha1.ResourceKindPhysical:
