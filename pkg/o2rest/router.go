@@ -86,6 +86,14 @@ func (h *handler) routes() http.Handler {
 		v.NotFoundHandler = r.NotFoundHandler
 		v.Handle("/", get("oclouds", true, h.oCloudInfo))
 		v.Handle("/api_versions", get("", false, h.majorAPIVersions))
+		// Routes are grouped by the collection segment with a plain string test, so a request
+		// is matched against the regular expressions of its own collection's two or three
+		// routes only (gorilla/mux matches every candidate route's whole-path expression).
+		collection := func(segment string) *mux.Router {
+			sub := v.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return collectionIs(r.URL.Path, segment) }).Subrouter()
+			sub.NotFoundHandler = r.NotFoundHandler
+			return sub
+		}
 		for _, c := range []struct {
 			path string
 			kind model.Kind
@@ -97,16 +105,20 @@ func (h *handler) routes() http.Handler {
 			{"oCloudSites", model.KindOCloudSiteInfo},
 		} {
 			res := c.kind.KubernetesResource()
-			v.Handle("/"+c.path, get(res, false, h.list(c.kind)))
-			v.Handle("/"+c.path+"/{id}", get(res, true, h.get(c.kind)))
+			sub := collection(c.path)
+			sub.Handle("/"+c.path, get(res, false, h.list(c.kind)))
+			sub.Handle("/"+c.path+"/{id}", get(res, true, h.get(c.kind)))
+			if c.kind == model.KindResourcePool {
+				resources := model.KindResource.KubernetesResource()
+				sub.Handle("/resourcePools/{poolId}/resources", get(resources, false, h.listPoolResources))
+				sub.Handle("/resourcePools/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+			}
 		}
-		resources := model.KindResource.KubernetesResource()
-		v.Handle("/resourcePools/{poolId}/resources", get(resources, false, h.listPoolResources))
-		v.Handle("/resourcePools/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
 		subs := model.KindSubscription.KubernetesResource()
-		v.Handle("/subscriptions", methods{resource: subs, handlers: map[string]apiFunc{
+		sub := collection("subscriptions")
+		sub.Handle("/subscriptions", methods{resource: subs, handlers: map[string]apiFunc{
 			http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription}})
-		v.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]apiFunc{
+		sub.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]apiFunc{
 			http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription}})
 	}
 	return r
@@ -116,4 +128,24 @@ func notFound(w http.ResponseWriter, r *http.Request) { respond(w, nil, notFound
 
 func notFoundProblem(r *http.Request) *problem {
 	return newProblem(http.StatusNotFound, "no O2-IMS resource at "+r.URL.Path)
+}
+
+// collectionIs reports whether path, below ".../{APIName}/v{N}/", starts with the segment.
+func collectionIs(path, segment string) bool {
+	const marker = "/" + model.APIName + "/v"
+	i := strings.Index(path, marker)
+	if i < 0 {
+		return false
+	}
+	rest := path[i+len(marker):]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	rest = strings.TrimPrefix(rest[n:], "/")
+	if !strings.HasPrefix(rest, segment) {
+		return false
+	}
+	rest = rest[len(segment):]
+	return rest == "" || rest[0] == '/'
 }
