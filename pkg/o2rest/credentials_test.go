@@ -2,27 +2,17 @@ package o2rest
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	k8stesting "k8s.io/client-go/testing"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
-	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
-	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
 const dmCredsID = "c0000000-0000-4000-8000-0000000000c1"
@@ -45,29 +35,9 @@ func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
 		&o2v1.DeploymentManager{ObjectMeta: objMeta("tenant-a", "plain"), Spec: o2v1.DeploymentManagerSpec{DeploymentManagerID: dmID, Name: "plain",
 			OCloudID: ocloudID, ServiceURI: "https://plain:6443", Extensions: o2v1.Extensions{"country": {Raw: []byte(`"CA"`)}}}},
 	}
-	client := fake.NewSimpleClientset(objs...)
-	// As in newEnv: the fake lists resources under a kind the scheme does not know.
-	client.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		objs, err := client.Tracker().List(a.GetResource(), o2v1.SchemeGroupVersion.WithKind("Resource"), a.GetNamespace())
-		return true, objs, err
-	})
-	src, err := source.New(client, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	src.Start(ctx)
-	t.Cleanup(func() { cancel(); src.Shutdown() })
-	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
-		return src.HasSynced(), nil
-	}); err != nil {
-		t.Fatal("informers did not sync")
-	}
 	checks := &atomic.Int32{}
-	users := map[string]user.Info{"reader-token": &user.DefaultInfo{Name: "reader"}, "operator-token": &user.DefaultInfo{Name: "operator"}}
-	h := NewHandler(Config{
-		Source: src,
-		Authorizer: authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	e := newEnvOf(t, objs, func(c *Config) {
+		c.Authorizer = authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 			if a.GetSubresource() == "" {
 				return authorizer.DecisionAllow, "", nil
 			}
@@ -78,17 +48,9 @@ func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
 				}
 			}
 			return authorizer.DecisionNoOpinion, "", nil
-		}),
-		APIRoot: apiRoot, SubscriptionNamespace: "o2ims-system",
+		})
 	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, ok := users[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]; ok {
-			r = r.WithContext(genericapirequest.WithUser(r.Context(), u))
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return &env{t: t, server: srv, client: client, schema: modeltest.New(t)}, checks
+	return e, checks
 }
 
 // TestRegressionO2RedactsCredentials: the O2 face showed a deployment manager's profileData

@@ -68,6 +68,9 @@ func fixtures() []runtime.Object {
 var tokens = map[string]user.Info{
 	"admin-token": &user.DefaultInfo{Name: "admin", Groups: []string{"system:masters", user.AllAuthenticated}},
 	"alice-token": &user.DefaultInfo{Name: "alice", Groups: []string{user.AllAuthenticated}},
+	// reader and operator are the users of credentialsEnv.
+	"reader-token":   &user.DefaultInfo{Name: "reader"},
+	"operator-token": &user.DefaultInfo{Name: "operator"},
 }
 
 // authz lets admin do anything and alice read and manage subscriptions in tenant-a only.
@@ -99,7 +102,13 @@ func newEnv(t *testing.T, pageSize int) *env {
 // newEnvWith serves the fixtures with a Config that configure may adjust.
 func newEnvWith(t *testing.T, configure func(*Config)) *env {
 	t.Helper()
-	client := fake.NewSimpleClientset(fixtures()...)
+	return newEnvOf(t, fixtures(), configure)
+}
+
+// newEnvOf serves objs; configure may adjust the Config.
+func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env {
+	t.Helper()
+	client := fake.NewSimpleClientset(objs...)
 	// The generated fake lists kind O2ResourceList (named after the Go type), which the scheme
 	// does not know: the kind is Resource. Answer lists of resources with the right list kind.
 	client.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
