@@ -242,16 +242,16 @@ func (h *handler) serveObject(r *http.Request, req request, s *kindSpec, sc *sco
 	if p != nil {
 		return nil, p
 	}
-	sel, p := parseSelector(q, s)
-	if p != nil {
-		return nil, p
-	}
 	doc, err := h.render(s, obj, req, sc)
 	if err != nil {
 		return nil, internalProblem(err, "render "+string(s.kind))
 	}
 	if doc.json != nil && q.DefaultSelection() {
 		return &answer{status: http.StatusOK, raw: doc.json}, nil
+	}
+	sel, p := parseSelector(q, s)
+	if p != nil {
+		return nil, p
 	}
 	return okJSON(sel.Apply(doc.doc)), nil
 }

@@ -70,56 +70,56 @@ func get(resource string, item bool, f apiFunc) methods {
 	return methods{resource: resource, item: item, handlers: map[string]apiFunc{http.MethodGet: f}}
 }
 
-// routes builds the router. Each apiRoot (the default one, where a caller sees what RBAC lets
-// it read anywhere, and /tenants/{namespace}, scoped to one namespace) is a subrouter, and each
-// version under it another, so a request is matched against one prefix and then a handful of
-// routes instead of every template of the API.
+// routes builds the router. gorilla/mux evaluates, for every route it tries, the route's
+// whole-path regular expression (and again to extract the variables of the one that matches),
+// so routes are grouped by apiRoot (the default one, where a caller sees what RBAC lets it read
+// anywhere, and /tenants/{namespace}, scoped to one namespace) and collection with a plain
+// string test: a request meets the expressions of its own collection's two to four routes only.
 func (h *handler) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(notFound)
-	const inv = "/" + model.APIName
-	for _, root := range []*mux.Router{r.PathPrefix(inv).Subrouter(), r.PathPrefix("/tenants/{namespace}" + inv).Subrouter()} {
-		root.NotFoundHandler = r.NotFoundHandler
-		root.Handle("/api_versions", get("", false, h.apiVersions))
-		root.Handle("/v{version:[0-9]+}", get("oclouds", true, h.oCloudInfo))
-		v := root.PathPrefix("/v{version:[0-9]+}").Subrouter()
-		v.NotFoundHandler = r.NotFoundHandler
-		v.Handle("/", get("oclouds", true, h.oCloudInfo))
-		v.Handle("/api_versions", get("", false, h.majorAPIVersions))
-		// Routes are grouped by the collection segment with a plain string test, so a request
-		// is matched against the regular expressions of its own collection's two or three
-		// routes only (gorilla/mux matches every candidate route's whole-path expression).
-		collection := func(segment string) *mux.Router {
-			sub := v.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return collectionIs(r.URL.Path, segment) }).Subrouter()
+	type collection struct {
+		path string
+		kind model.Kind
+	}
+	collections := []collection{
+		{"resourcePools", model.KindResourcePool},
+		{"resourceTypes", model.KindResourceType},
+		{"deploymentManagers", model.KindDeploymentManager},
+		{"locations", model.KindLocationInfo},
+		{"oCloudSites", model.KindOCloudSiteInfo},
+		{"subscriptions", model.KindSubscription},
+	}
+	for _, root := range []string{"", "/tenants/{namespace}"} {
+		tenant := root != ""
+		v := root + "/" + model.APIName + "/v{version:[0-9]+}"
+		for _, c := range collections {
+			segment := c.path
+			sub := r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+				return strings.HasPrefix(req.URL.Path, "/tenants/") == tenant && collectionIs(req.URL.Path, segment)
+			}).Subrouter()
 			sub.NotFoundHandler = r.NotFoundHandler
-			return sub
-		}
-		for _, c := range []struct {
-			path string
-			kind model.Kind
-		}{
-			{"resourceTypes", model.KindResourceType},
-			{"resourcePools", model.KindResourcePool},
-			{"deploymentManagers", model.KindDeploymentManager},
-			{"locations", model.KindLocationInfo},
-			{"oCloudSites", model.KindOCloudSiteInfo},
-		} {
 			res := c.kind.KubernetesResource()
-			sub := collection(c.path)
-			sub.Handle("/"+c.path, get(res, false, h.list(c.kind)))
-			sub.Handle("/"+c.path+"/{id}", get(res, true, h.get(c.kind)))
-			if c.kind == model.KindResourcePool {
+			base := v + "/" + c.path
+			switch c.kind {
+			case model.KindSubscription:
+				sub.Handle(base, methods{resource: res, handlers: map[string]apiFunc{
+					http.MethodGet: h.list(c.kind), http.MethodPost: h.createSubscription}})
+				sub.Handle(base+"/{id}", methods{resource: res, item: true, handlers: map[string]apiFunc{
+					http.MethodGet: h.get(c.kind), http.MethodDelete: h.deleteSubscription}})
+				continue
+			case model.KindResourcePool:
 				resources := model.KindResource.KubernetesResource()
-				sub.Handle("/resourcePools/{poolId}/resources", get(resources, false, h.listPoolResources))
-				sub.Handle("/resourcePools/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+				sub.Handle(base+"/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+				sub.Handle(base+"/{poolId}/resources", get(resources, false, h.listPoolResources))
 			}
+			sub.Handle(base+"/{id}", get(res, true, h.get(c.kind)))
+			sub.Handle(base, get(res, false, h.list(c.kind)))
 		}
-		subs := model.KindSubscription.KubernetesResource()
-		sub := collection("subscriptions")
-		sub.Handle("/subscriptions", methods{resource: subs, handlers: map[string]apiFunc{
-			http.MethodGet: h.list(model.KindSubscription), http.MethodPost: h.createSubscription}})
-		sub.Handle("/subscriptions/{id}", methods{resource: subs, item: true, handlers: map[string]apiFunc{
-			http.MethodGet: h.get(model.KindSubscription), http.MethodDelete: h.deleteSubscription}})
+		r.Handle(root+"/"+model.APIName+"/api_versions", get("", false, h.apiVersions))
+		r.Handle(v+"/api_versions", get("", false, h.majorAPIVersions))
+		r.Handle(v, get("oclouds", true, h.oCloudInfo))
+		r.Handle(v+"/", get("oclouds", true, h.oCloudInfo))
 	}
 	return r
 }

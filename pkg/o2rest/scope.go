@@ -34,7 +34,7 @@ type scope struct {
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it is 403: the
 // namespace is named in the URL, so refusing reveals nothing about the objects in it.
 func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) (*scope, *problem) {
-	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant, decided: map[string]bool{}}
+	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant}
 	if resource == tenancy.SubscriptionsResource {
 		s.shared = h.cfg.SubscriptionNamespace
 	}
@@ -46,7 +46,6 @@ func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) 
 		if !ok {
 			return nil, newProblem(http.StatusForbidden, "not allowed to "+verb+" "+resource+" in tenant "+req.tenant)
 		}
-		s.decided[req.tenant] = true
 		return s, nil
 	}
 	ok, err := h.access.allowed(r.Context(), verb, resource, "", "")
@@ -72,6 +71,10 @@ func (s *scope) permits(ns string) bool {
 		return ok
 	}
 	ok, err := s.h.access.allowed(s.ctx, s.verb, s.resource, ns, "")
+	// Allocated on first use: most requests (a GET by id, any tenant apiRoot) never get here.
+	if s.decided == nil {
+		s.decided = map[string]bool{}
+	}
 	s.decided[ns] = ok && err == nil
 	return s.decided[ns]
 }
