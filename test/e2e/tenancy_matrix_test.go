@@ -68,15 +68,6 @@ type matrix struct {
 	ids map[string]map[string]string // resource → namespace → O2 id
 }
 
-func (m *matrix) nsOf(resource, id string) string {
-	for ns, v := range m.ids[resource] {
-		if v == id {
-			return ns
-		}
-	}
-	return ""
-}
-
 func TestTenancyMatrix(t *testing.T) {
 	// A page size of 2 makes every list of the matrix page, so markers are crossed too.
 	s := startStack(t, append([]string{"--o2ims-page-size=2"}, notifierArgs...)...)
