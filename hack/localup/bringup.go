@@ -52,8 +52,17 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 
+	// The namespace, ServiceAccount and RBAC of artifacts/deploy, as a real install has them:
+	// netweave runs as its ServiceAccount, and the users' ClusterRoles (o2ims-admin, -reader,
+	// -subscriber) exist for the tenant recipe.
+	fmt.Println("installing netweave's ServiceAccount and the shipped ClusterRoles …")
+	kubeconfig, err := r.cp.InstallNetweaveRBAC(ctx)
+	if err != nil {
+		return nil, err
+	}
+
 	fmt.Println("starting netweave …")
-	if r.netweave, r.netweavePort, r.o2Port, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, r.redisAddr, c.extra, c.timeout); err != nil {
+	if r.netweave, r.netweavePort, r.o2Port, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, kubeconfig, r.redisAddr, c.extra, c.timeout); err != nil {
 		return nil, err
 	}
 	started.push(r.netweave)

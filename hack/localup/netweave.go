@@ -13,13 +13,14 @@ import (
 )
 
 // netweaveArgv is the command line of the aggregated server in the local setup: it serves with
-// the certificate the APIService's caBundle vouches for, and talks to kube-apiserver as admin for
-// its own calls and for delegated authentication and authorization.
-func netweaveArgv(bin string, port, o2Port int, cp *framework.ControlPlane, redisAddr string, extra []string) []string {
+// the certificate the APIService's caBundle vouches for, and talks to kube-apiserver through
+// kubeconfig (its ServiceAccount's, with the RBAC of artifacts/deploy) for its own calls and for
+// delegated authentication and authorization.
+func netweaveArgv(bin string, port, o2Port int, cp *framework.ControlPlane, kubeconfig, redisAddr string, extra []string) []string {
 	// Notifications may go to loopback receivers, so a local SMO stand-in can subscribe.
 	local := append([]string{"--notifier=true", "--notifier-allowed-callback-cidrs=127.0.0.0/8"}, inventoryArgs()...)
 	return cp.NetweaveArgv(framework.NetweaveArgs{
-		Binary: bin, Kubeconfig: cp.Kubeconfig(framework.Admin), RedisAddr: redisAddr, KeyPrefix: "netweave",
+		Binary: bin, Kubeconfig: kubeconfig, RedisAddr: redisAddr, KeyPrefix: "netweave",
 		Port: port, O2Port: o2Port, Extra: append(local, extra...),
 	})
 }
@@ -40,7 +41,7 @@ func inventoryArgs() []string {
 
 // startNetweave starts netweave and waits for its /readyz, which the generic apiserver serves
 // without authentication, verifying the serving certificate as the aggregator will.
-func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, int, error) {
+func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, kubeconfig, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, int, error) {
 	port, err := framework.FreePort()
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("start netweave: %w", err)
@@ -51,7 +52,7 @@ func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPl
 	}
 	proc, err := framework.StartProcess(framework.ProcessOptions{
 		Name:    "netweave",
-		Argv:    netweaveArgv(bin, port, o2Port, cp, redisAddr, extra),
+		Argv:    netweaveArgv(bin, port, o2Port, cp, kubeconfig, redisAddr, extra),
 		LogPath: filepath.Join(dir, "netweave.log"),
 	})
 	if err != nil {

@@ -68,12 +68,12 @@ Two tenants, as RBAC draws them (the shipped ClusterRoles bound per namespace):
   kubectl --kubeconfig=%[2]s get resourcepools -n tenant-a       # bob: Forbidden
   ALICE=$(kubectl --kubeconfig=%[1]s config view --raw -o jsonpath='{.users[0].user.token}')
   BOB=$(kubectl --kubeconfig=%[2]s config view --raw -o jsonpath='{.users[0].user.token}')
-  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-a%[5]s/resourcePools   # pool-a
-  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s%[5]s/resourcePools                    # default apiRoot: only what alice may read
-  curl --cacert %[3]s -H "Authorization: Bearer $BOB" %[4]s/tenants/tenant-a%[5]s/resourcePools     # 403 problem+json
-  curl --cacert %[3]s -H "Authorization: Bearer $BOB" -H 'Content-Type: application/json' \
+  curl -s --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-a%[5]s/resourcePools   # pool-a
+  curl -s --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s%[5]s/resourcePools                    # default apiRoot: only what alice may read
+  curl -s --cacert %[3]s -H "Authorization: Bearer $BOB" %[4]s/tenants/tenant-a%[5]s/resourcePools     # 403 problem+json
+  curl -s --cacert %[3]s -H "Authorization: Bearer $BOB" -H 'Content-Type: application/json' \
     -d '{"callback":"http://127.0.0.1:9/bob"}' %[4]s/tenants/tenant-b%[5]s/subscriptions          # 201: bob's subscription
   kubectl get inventorysubscriptions -n tenant-b -o wide        # SUBSCRIBER: bob, recorded by the server
-  curl --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-b%[5]s/subscriptions   # 403: not alice's tenant
+  curl -s --cacert %[3]s -H "Authorization: Bearer $ALICE" %[4]s/tenants/tenant-b%[5]s/subscriptions   # 403: not alice's tenant
 `, alice, bob, r.caFile, o2, inv)
 }
