@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,6 +115,14 @@ func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env
 	client.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		objs, err := client.Tracker().List(a.GetResource(), o2v1.SchemeGroupVersion.WithKind("Resource"), a.GetNamespace())
 		return true, objs, err
+	})
+	// The API server assigns subscription ids (its strategy's PrepareForCreate); the fake does
+	// what it does.
+	client.PrependReactor("create", "inventorysubscriptions", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if sub := a.(k8stesting.CreateAction).GetObject().(*o2v1.InventorySubscription); sub.Spec.SubscriptionID == "" {
+			sub.Spec.SubscriptionID = string(uuid.NewUUID())
+		}
+		return false, nil, nil
 	})
 	src, err := source.New(client, 0)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/gorilla/mux"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/client-go/rest"
@@ -109,8 +108,9 @@ func (h *handler) createSubscription(r *http.Request) (*answer, *problem) {
 			// subscriber is, the API server records from the (impersonated) request itself.
 			Annotations: map[string]string{v1alpha1.AnnotationNotificationVersion: strconv.Itoa(req.version)},
 		},
+		// subscriptionId is left to the server, which assigns every subscription id a
+		// non-superuser creates (pkg/registry/o2ims/inventorysubscription).
 		Spec: v1alpha1.InventorySubscriptionSpec{
-			SubscriptionID:         string(uuid.NewUUID()),
 			ConsumerSubscriptionID: body.ConsumerSubscriptionID,
 			Filter:                 body.Filter,
 			Callback:               body.Callback,

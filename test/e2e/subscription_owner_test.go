@@ -129,6 +129,15 @@ spec: {name: %s}
 		if !isStatus(err, http.StatusForbidden) {
 			t.Errorf("deletecollection as bob: %v, want 403", err)
 		}
+		// Nor can bob learn that the id exists by choosing it: ids are the server's to assign.
+		probe := fmt.Sprintf(`{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"InventorySubscription","metadata":{"name":"probe"},"spec":{"callback":"https://bob.example.net/cb","subscriptionId":%q}}`, id)
+		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
+			_, stderr, err := s.kubectlStdin(t, framework.Bob, probe, "create", "-n", shared, dry, "-f", "-")
+			if err == nil || strings.Contains(stderr, "AlreadyExists") || strings.Contains(stderr, "already") || !strings.Contains(stderr, "the server assigns subscription ids") {
+				t.Errorf("bob creates a subscription with alice's id (%s): %v %s", dry, err, stderr)
+			}
+		}
+
 		// Whoever holds manage-others (system:masters holds every verb) sees them all.
 		code, _, body = admin.do(http.MethodGet, inventoryAPI+"/v1/subscriptions", "")
 		if code != http.StatusOK || !strings.Contains(string(body), id) {

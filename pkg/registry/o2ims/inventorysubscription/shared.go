@@ -43,6 +43,7 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz
 	}
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
 	withSigningSecretCheck(main.Store, authz)
+	withServerAssignedIDs(main.Store)
 	return &REST{REST: main, authz: authz, shared: shared}, status, nil
 }
 

@@ -43,7 +43,7 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 		if t != nil && k.ServerAssignsTenantIDs && id != "" && !t.mayChooseID(ctx, ns) {
 			return nil, k.invalid(obj, field.ErrorList{t.chosenIDForbidden(k.IDPath)})
 		}
-		checkRefs := t != nil && k.Refs != nil && !superuser(ctx)
+		checkRefs := t != nil && k.Refs != nil && !Superuser(ctx)
 		checkHeld := dryRun && id != ""
 		if !checkRefs && !checkHeld {
 			return finishNothing, nil
@@ -76,7 +76,7 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 func (k *Kind) beginUpdate(strat *strategy) registry.BeginUpdateFunc {
 	t := strat.tenancy
 	return func(ctx context.Context, obj, old runtime.Object, _ *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if t == nil || k.Refs == nil || superuser(ctx) {
+		if t == nil || k.Refs == nil || Superuser(ctx) {
 			return finishNothing, nil
 		}
 		refs := changedRefs(k.Refs, obj, old)

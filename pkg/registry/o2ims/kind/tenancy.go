@@ -116,8 +116,8 @@ func (t *Tenancy) holderNamespace(ctx context.Context, resource, id string) (str
 	return ns, true, nil
 }
 
-// superuser reports whether the caller is in system:masters.
-func superuser(ctx context.Context) bool {
+// Superuser reports whether the caller is in system:masters.
+func Superuser(ctx context.Context) bool {
 	u, ok := genericapirequest.UserFrom(ctx)
 	return ok && slices.Contains(u.GetGroups(), user.SystemPrivilegedGroup)
 }
@@ -125,7 +125,7 @@ func superuser(ctx context.Context) bool {
 // mayChooseID reports whether the caller may name the O2 id of an object it creates in
 // namespace.
 func (t *Tenancy) mayChooseID(ctx context.Context, namespace string) bool {
-	return namespace == t.inventoryNamespace || superuser(ctx)
+	return namespace == t.inventoryNamespace || Superuser(ctx)
 }
 
 // chosenIDForbidden is the error of a create that names an O2 id where the server assigns it.
