@@ -90,12 +90,17 @@ func (c *Config) Complete() CompletedConfig {
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
 }
 
-type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (rest.Storage, *kind.StatusREST, error)
+type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (main, status rest.Storage, err error)
 
 // restOf adapts an inventory kind's NewREST to kindREST.
 func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (*kind.REST, *kind.StatusREST, error)) kindREST {
-	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (rest.Storage, *kind.StatusREST, error) {
-		return newREST(scheme, opts, t)
+	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (rest.Storage, rest.Storage, error) {
+		main, status, err := newREST(scheme, opts, t)
+		if status == nil {
+			// A nil *StatusREST in a rest.Storage would not compare equal to nil.
+			return main, nil, err
+		}
+		return main, status, err
 	}
 }
 
@@ -160,7 +165,7 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 		"locations":          restOf(location.NewREST),
 		"ocloudsites":        restOf(ocloudsite.NewREST),
 		// Subscriptions reference no inventory object by id; their rules are their registry's.
-		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, *kind.StatusREST, error) {
+		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
 			return inventorysubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
 		},
 	} {

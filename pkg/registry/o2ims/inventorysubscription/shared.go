@@ -33,7 +33,7 @@ type REST struct {
 // NewREST returns the storage of inventorysubscriptions and of their status. shared is the
 // subscription namespace of the default apiRoot; authz decides the manage-others verb and
 // whether a subscription's creator may read the signing Secret it names (signingsecret.go).
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *kind.StatusREST, error) {
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *StatusREST, error) {
 	if authz == nil {
 		return nil, nil, fmt.Errorf("inventorysubscriptions need an authorizer")
 	}
@@ -44,7 +44,30 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
 	withSigningSecretCheck(main.Store, authz)
 	withServerAssignedIDs(main.Store)
-	return &REST{REST: main, authz: authz, shared: shared}, status, nil
+	r := &REST{REST: main, authz: authz, shared: shared}
+	return r, &StatusREST{StatusREST: status, owner: r}, nil
+}
+
+// StatusREST is the status endpoint, under the same owner rule as the main one: in the shared
+// namespace a caller can neither read nor overwrite the delivery status of another SMO's
+// subscription (the notifier, a cluster superuser, holds manage-others).
+type StatusREST struct {
+	*kind.StatusREST
+	owner *REST
+}
+
+// Get implements rest.Getter.
+func (s *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return s.owner.Get(ctx, name, options)
+}
+
+// Update implements rest.Updater.
+func (s *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
+	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	if err := s.owner.check(ctx, name); err != nil {
+		return nil, false, err
+	}
+	return s.StatusREST.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }
 
 // filter returns a function that reports whether the caller may see a subscription, or nil when
