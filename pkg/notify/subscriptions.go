@@ -232,9 +232,8 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		return
 	}
 	if old != nil {
-		if old.sub.Load().Subscriber != nil || sub.Subscriber != nil {
-			s.vis.forget(sub.UID)
-		}
+		// The cached access decisions stay: they depend only on the subscriber, which the API
+		// server keeps immutable (spec.subscriber), and the same uid is the same object.
 		old.sub.Store(sub)
 		old.poke()
 		return

@@ -8,8 +8,8 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/klog/v2"
 
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // accessTTL is how long an authorization decision for a subscriber is reused. It bounds how
@@ -56,12 +56,8 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if ok && now.Sub(d.at) < accessTTL {
 		return d.allowed
 	}
-	decision, _, err := v.authz.Authorize(ctx, authorizer.AttributesRecord{
-		User: sub.Subscriber, Verb: "get", APIGroup: v1alpha1.GroupName, APIVersion: v1alpha1.SchemeGroupVersion.Version,
-		Resource: key.resource, Namespace: namespace, ResourceRequest: true,
-	})
-	allowed := decision == authorizer.DecisionAllow
-	if err != nil && !allowed {
+	allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Resource: key.resource, Namespace: namespace})
+	if err != nil {
 		// Not cached: a failed check is retried on the next change.
 		klog.V(2).InfoS("Authorization check for a subscriber failed", "subscription", sub.Key(), "err", err)
 		return false

@@ -2,14 +2,13 @@ package o2rest
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // requireUser refuses anonymous callers: O2 has no public data. Authentication itself is the
@@ -58,18 +57,5 @@ type access struct {
 }
 
 func (a access) allowed(ctx context.Context, verb, resource, namespace, name string) (bool, error) {
-	decision, _, err := a.authz.Authorize(ctx, authorizer.AttributesRecord{
-		User:            userFrom(ctx),
-		Verb:            verb,
-		APIGroup:        v1alpha1.GroupName,
-		APIVersion:      v1alpha1.SchemeGroupVersion.Version,
-		Resource:        resource,
-		Namespace:       namespace,
-		Name:            name,
-		ResourceRequest: true,
-	})
-	if err != nil && decision != authorizer.DecisionAllow {
-		return false, fmt.Errorf("authorize %s %s in %q: %w", verb, resource, namespace, err)
-	}
-	return decision == authorizer.DecisionAllow, nil
+	return tenancy.Allowed(ctx, a.authz, userFrom(ctx), tenancy.Request{Verb: verb, Resource: resource, Namespace: namespace, Name: name})
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/klog/v2"
 
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // CredentialsSubresource is the subresource whose "get" permission shows credentials in O2
@@ -81,23 +80,14 @@ func (h *handler) redact(ctx context.Context, s *kindSpec, obj runtime.Object, d
 }
 
 // mayReadCredentials reports whether the caller may "get" resource/credentials in namespace.
-// It asks the authorizer directly because the question names a subresource, which RBAC matches
-// as "deploymentmanagers/credentials" (and "*"), not as the plain resource. An authorizer error
-// redacts: credentials are shown only on an explicit allow.
+// The question names a subresource, which RBAC matches as "deploymentmanagers/credentials" (and
+// "*"), not as the plain resource. An authorizer error redacts: credentials are shown only on an
+// explicit allow.
 func (h *handler) mayReadCredentials(ctx context.Context, resource, namespace string) bool {
-	decision, _, err := h.cfg.Authorizer.Authorize(ctx, authorizer.AttributesRecord{
-		User:            userFrom(ctx),
-		Verb:            "get",
-		APIGroup:        v1alpha1.GroupName,
-		APIVersion:      v1alpha1.SchemeGroupVersion.Version,
-		Resource:        resource,
-		Subresource:     CredentialsSubresource,
-		Namespace:       namespace,
-		ResourceRequest: true,
-	})
-	if err != nil && decision != authorizer.DecisionAllow {
+	ok, err := tenancy.Allowed(ctx, h.cfg.Authorizer, userFrom(ctx),
+		tenancy.Request{Verb: "get", Resource: resource, Subresource: CredentialsSubresource, Namespace: namespace})
+	if err != nil {
 		klog.V(2).InfoS("Credentials permission check failed; redacting", "resource", resource, "namespace", namespace, "err", err)
-		return false
 	}
-	return decision == authorizer.DecisionAllow
+	return ok
 }

@@ -2,12 +2,9 @@ package tenancy
 
 import (
 	"context"
-	"fmt"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
 // VerbManageOthers is the RBAC verb on inventorysubscriptions that lets a caller see, change and
@@ -28,20 +25,5 @@ func Owns(u user.Info, username, uid string) bool {
 
 // MayManageOthers asks authz whether u holds VerbManageOthers in namespace.
 func MayManageOthers(ctx context.Context, authz authorizer.Authorizer, u user.Info, namespace string) (bool, error) {
-	decision, _, err := authz.Authorize(ctx, authorizer.AttributesRecord{
-		User:            u,
-		Verb:            VerbManageOthers,
-		APIGroup:        v1alpha1.GroupName,
-		APIVersion:      v1alpha1.SchemeGroupVersion.Version,
-		Resource:        SubscriptionsResource,
-		Namespace:       namespace,
-		ResourceRequest: true,
-	})
-	if decision == authorizer.DecisionAllow {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("authorize %s %s in %q: %w", VerbManageOthers, SubscriptionsResource, namespace, err)
-	}
-	return false, nil
+	return Allowed(ctx, authz, u, Request{Verb: VerbManageOthers, Resource: SubscriptionsResource, Namespace: namespace})
 }

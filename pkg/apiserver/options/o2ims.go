@@ -24,7 +24,7 @@ type O2Options struct {
 // NewO2Options returns the defaults: O2-IMS on 9443, subscriptions of the default apiRoot
 // kept in o2ims-system.
 func NewO2Options() *O2Options {
-	return &O2Options{BindAddress: "0.0.0.0", Port: 9443, SubscriptionNamespace: "o2ims-system", PageSize: o2rest.DefaultPageSize}
+	return &O2Options{BindAddress: "0.0.0.0", Port: 9443, SubscriptionNamespace: apiserver.DefaultSubscriptionNamespace, PageSize: o2rest.DefaultPageSize}
 }
 
 // AddFlags registers the O2-IMS flags.
