@@ -69,16 +69,6 @@ func (sc *scope) mayReadCredentials(s *kindSpec, obj runtime.Object) bool {
 	return ok
 }
 
-// redact returns doc as the caller may read it, for documents rendered outside a scope (the
-// O-Cloud).
-func (h *handler) redact(ctx context.Context, s *kindSpec, obj runtime.Object, doc map[string]any) map[string]any {
-	red, changed := model.Redact(doc)
-	if !changed || h.mayReadCredentials(ctx, s.resource, namespaceOf(obj)) {
-		return doc
-	}
-	return red
-}
-
 // mayReadCredentials reports whether the caller may "get" resource/credentials in namespace.
 // The question names a subresource, which RBAC matches as "deploymentmanagers/credentials" (and
 // "*"), not as the plain resource. An authorizer error redacts: credentials are shown only on an

@@ -374,7 +374,9 @@ func (h *handler) oCloudInfo(r *http.Request) (*answer, *problem) {
 	if err != nil {
 		return nil, internalProblem(err, "render the O-Cloud")
 	}
-	doc = h.redact(ctx, s, objs[0], doc)
+	// The O-Cloud is read outside a list or lookup scope; a bare one memoises the credentials
+	// question like any other.
+	doc = (&scope{h: h, ctx: ctx}).redact(s, objs[0], doc)
 	return okJSON(sel.Apply(doc)), nil
 }
 

@@ -1,11 +1,9 @@
 package o2rest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 
@@ -59,21 +57,6 @@ func (p *problemWriter) Write(b []byte) (int, error) {
 		return p.buf.Write(b)
 	}
 	return p.ResponseWriter.Write(b)
-}
-
-// Flush lets streaming handlers (none today) and the timeout filter flush through.
-func (p *problemWriter) Flush() {
-	if f, ok := p.ResponseWriter.(http.Flusher); ok && !p.buffered {
-		f.Flush()
-	}
-}
-
-// Hijack keeps the writer usable by filters that hijack (e.g. a GOAWAY on HTTP/1).
-func (p *problemWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if h, ok := p.ResponseWriter.(http.Hijacker); ok {
-		return h.Hijack()
-	}
-	return nil, nil, errors.New("hijack not supported")
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
