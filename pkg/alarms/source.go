@@ -1,0 +1,82 @@
+// Package alarms turns faults that alarm sources observe (Node conditions, expiring
+// certificates, Alertmanager alerts) into AlarmEventRecords. Every source reports through the
+// one Sink interface here; the recorder behind it owns the alarm state machine.
+package alarms
+
+import (
+	"context"
+	"time"
+)
+
+// Severity is the O2-IMS perceivedSeverity: 0 CRITICAL … 5 CLEARED.
+type Severity int32
+
+// The perceivedSeverity values of O2-IMS (monitoring API 1.0.0 and spec v10).
+const (
+	SeverityCritical      Severity = 0
+	SeverityMajor         Severity = 1
+	SeverityMinor         Severity = 2
+	SeverityWarning       Severity = 3
+	SeverityIndeterminate Severity = 4
+	SeverityCleared       Severity = 5
+)
+
+// ObjectRef names the faulty O2 object an alarm is about.
+type ObjectRef struct {
+	// Class is the O2 object class (spec v10 objectClass): "Resource", "DeploymentManager",
+	// "ResourcePool" or "OCloud".
+	Class string
+	// ID is the object's O2 id (resourceId, deploymentManagerId, resourcePoolId, oCloudId).
+	ID string
+	// TypeID is the O2 id of the object's type (resourceTypeId for a Resource; v1
+	// resourceTypeID, v2 objectTypeId); empty when the class has no type.
+	TypeID string
+	// Namespace is where the object lives, and so where its alarms are stored.
+	Namespace string
+}
+
+// Observation is one source's report that a fault is present (Active) or gone.
+type Observation struct {
+	// Source names the source ("node-conditions", "certificates", "alertmanager").
+	Source string
+	// Key identifies the fault within the source and stays the same for as long as it is the
+	// same fault: node uid and condition type, secret uid, alert fingerprint.
+	Key string
+	// Object is the faulty O2 object.
+	Object ObjectRef
+	// Definition is the alarmName of the AlarmDefinition (e.g. "CLUSTERNODE_CRITICAL", or an
+	// alert name for definitions taken from PrometheusRules).
+	Definition string
+	// ProbableCause is the probable cause code (e.g. "NODE_DOWN"); empty when unknown.
+	ProbableCause string
+	// Severity while active; ignored when !Active.
+	Severity Severity
+	// Active is true while the fault is present.
+	Active bool
+	// Since is when the fault began (condition lastTransitionTime, alert startsAt), or, when
+	// !Active, when it ended. Together with Source and Key it identifies one occurrence, so an
+	// alarm's id is the same across restarts, re-syncs and a wiped store.
+	Since time.Time
+	// Text says what happened, for humans (condition message, alert summary).
+	Text string
+	// Extensions are extra key-value pairs carried into the alarm's extensions.
+	Extensions map[string]string
+}
+
+// Sink records observations as alarms.
+type Sink interface {
+	// Observe raises, changes or clears the alarm of one observation.
+	Observe(ctx context.Context, o Observation) error
+	// Sync states the complete set of faults source has active now: every alarm of source that
+	// is not among them is cleared. Sources call it after a (re)list, so a missed event never
+	// leaves a stale alarm.
+	Sync(ctx context.Context, source string, active []Observation) error
+}
+
+// Source watches one kind of fault and reports to a Sink. Sources run only on the leader.
+type Source interface {
+	// Name is the Observation.Source of everything it reports.
+	Name() string
+	// Run reports to sink until ctx is done.
+	Run(ctx context.Context, sink Sink) error
+}
