@@ -37,7 +37,7 @@ type listQuery struct {
 	query    query.Values
 	filter   query.Filter
 	selector query.Selector
-	after    string
+	start    position
 	fields   fields.Selector
 }
 
@@ -83,11 +83,11 @@ func (h *handler) parseListQuery(r *http.Request, s *kindSpec) (*listQuery, *pro
 	if p != nil {
 		return nil, p
 	}
-	after, err := decodeMarker(q)
+	start, err := decodeMarker(q)
 	if err != nil {
 		return nil, queryProblem(query.ParamNextPageMarker, err)
 	}
-	lq := &listQuery{query: q, selector: sel, after: after}
+	lq := &listQuery{query: q, selector: sel, start: start}
 	lq.fields, lq.filter = s.split(filter)
 	return lq, nil
 }
@@ -148,9 +148,8 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 	}
 	plain := lq.query.DefaultSelection()
 	ctx := r.Context()
-	items := make([][]byte, 0, min(len(objs), h.cfg.PageSize))
-	size := len("[]")
-	next, lastKey := "", ""
+	pg := newPage(h.cfg.PageSize, h.cfg.PageBytes, lq.start)
+	next := ""
 	for i, obj := range objs {
 		// A list walks the whole cache (rendering, filtering, authorizing namespaces): stop as
 		// soon as nobody waits for the answer, instead of finishing it for a closed connection.
@@ -160,7 +159,7 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 			}
 		}
 		key := source.Key(obj)
-		if lq.after != "" && key <= lq.after {
+		if lq.start.after != "" && key <= lq.start.after {
 			continue
 		}
 		if !sc.sees(obj) {
@@ -178,30 +177,18 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 		if !match {
 			continue
 		}
-		if len(items) == h.cfg.PageSize {
-			next = lastKey
-			break
-		}
 		item := doc.json
 		if !plain || item == nil {
 			if item, err = json.Marshal(lq.selector.Apply(doc.doc)); err != nil {
 				return nil, internalProblem(err, "encode the response", "kind", s.kind)
 			}
 		}
-		// The page ends before the item that would take it over the byte budget; the first
-		// item goes in whatever its size, or a client could never get past it.
-		if len(items) > 0 {
-			if size+len(",")+len(item) > h.cfg.PageBytes {
-				next = lastKey
-				break
-			}
-			size += len(",")
+		if !pg.add(key, item) {
+			next = pg.last
+			break
 		}
-		items = append(items, item)
-		size += len(item)
-		lastKey = key
 	}
-	a := &answer{status: http.StatusOK, items: items, array: true}
+	a := &answer{status: http.StatusOK, items: pg.served(), array: true}
 	if next != "" {
 		a.setHeader("Link", nextPageLink(r, lq.query, next))
 	}

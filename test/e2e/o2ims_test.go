@@ -111,6 +111,13 @@ func testO2(t *testing.T, s *stack) {
 		if got := idsOf(res, "resourceId"); got != worker1ID+",8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a" {
 			t.Errorf("pool resources: %s", got)
 		}
+		// The compliance suite's all_fields schema of a v1 pool requires location, which the
+		// example pool does not set.
+		var all map[string]any
+		admin.json(inventoryAPI+"/v1/resourcePools/"+ranWorkersPool+"?all_fields", 200, &all)
+		if loc, ok := all["location"]; !ok || loc != "" {
+			t.Errorf("v1 pool with all_fields: location %v (present %v), want \"\"", loc, ok)
+		}
 		admin.json(inventoryAPI+"/v1/resourcePools/"+ranWorkersPool+"/resources?filter=(eq,globalAssetId,SN-X1000-000124)", 200, &res)
 		if got := idsOf(res, "resourceId"); got != "8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a" {
 			t.Errorf("filtered resources: %s", got)

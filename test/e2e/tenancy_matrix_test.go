@@ -203,33 +203,58 @@ func (m *matrix) kubectlFace(t *testing.T) {
 	}
 }
 
-// collect GETs a collection and follows its next links, returning the ids of idAttr.
+// collect GETs a collection and follows its next links, returning the ids of idAttr, sorted.
 func collect(t *testing.T, cl *o2Client, path, idAttr string) (int, []string) {
 	t.Helper()
+	code, pages := pagesOf(t, cl, path, idAttr)
 	var ids []string
-	for page := 0; path != ""; page++ {
-		if page > 50 {
-			t.Fatalf("GET %s: more than 50 pages", path)
-		}
-		code, hdr, body := cl.do(http.MethodGet, path, "")
-		if code != http.StatusOK {
-			if hdr.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("GET %s: %d with Content-Type %q", path, code, hdr.Get("Content-Type"))
-			}
-			return code, nil
-		}
-		var items []map[string]any
-		if err := json.Unmarshal(body, &items); err != nil {
-			t.Fatalf("GET %s: %v: %s", path, err, body)
-		}
-		for _, it := range items {
-			id, _ := it[idAttr].(string)
-			ids = append(ids, id)
-		}
-		path = nextLink(hdr.Get("Link"))
+	for _, p := range pages {
+		ids = append(ids, p...)
 	}
 	sort.Strings(ids)
-	return http.StatusOK, ids
+	return code, ids
+}
+
+// pagesOf GETs a collection and follows its next links, returning the ids of idAttr page by
+// page, or the status of the first answer that is not 200.
+func pagesOf(t *testing.T, cl *o2Client, path, idAttr string) (int, [][]string) {
+	t.Helper()
+	var pages [][]string
+	for path != "" {
+		if len(pages) > 50 {
+			t.Fatalf("GET %s: more than 50 pages", path)
+		}
+		code, ids, next := getPage(t, cl, path, idAttr)
+		if code != http.StatusOK {
+			return code, nil
+		}
+		pages = append(pages, ids)
+		path = next
+	}
+	return http.StatusOK, pages
+}
+
+// getPage GETs one page of a collection: its status, the ids of idAttr in order, and the path
+// of the next page ("" on the last one).
+func getPage(t *testing.T, cl *o2Client, path, idAttr string) (int, []string, string) {
+	t.Helper()
+	code, hdr, body := cl.do(http.MethodGet, path, "")
+	if code != http.StatusOK {
+		if hdr.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("GET %s: %d with Content-Type %q", path, code, hdr.Get("Content-Type"))
+		}
+		return code, nil, ""
+	}
+	var items []map[string]any
+	if err := json.Unmarshal(body, &items); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, body)
+	}
+	var ids []string
+	for _, it := range items {
+		id, _ := it[idAttr].(string)
+		ids = append(ids, id)
+	}
+	return code, ids, nextLink(hdr.Get("Link"))
 }
 
 var linkRE = regexp.MustCompile(`<([^>]+)>;\s*rel="next"`)
@@ -261,6 +286,15 @@ func (m *matrix) o2Face(t *testing.T) {
 				// Default apiRoot: exactly what RBAC allows, across pages.
 				if code, ids := collect(t, cl, path, k.idAttr); code != 200 || !slices.Equal(ids, m.expected(c, k.resource, "")) {
 					t.Errorf("GET %s: %d %v, want %v", path, code, ids, m.expected(c, k.resource, ""))
+				}
+				// Page numbers, as pti-o2 and the compliance suite send them, are the pages the
+				// links give, counted in the caller's own view; the one after the last is empty.
+				_, byLink := pagesOf(t, cl, path, k.idAttr)
+				for i, want := range append(byLink, nil) {
+					byNumber := fmt.Sprintf("%s?nextpage_opaque_marker=%d", path, i+1)
+					if code, ids, _ := getPage(t, cl, byNumber, k.idAttr); code != 200 || !slices.Equal(ids, want) {
+						t.Errorf("GET %s: %d %v, want %v", byNumber, code, ids, want)
+					}
 				}
 				// Attribute selectors do not widen anything.
 				if code, ids := collect(t, cl, path+"?fields="+k.idAttr, k.idAttr); code != 200 || !slices.Equal(ids, m.expected(c, k.resource, "")) {
