@@ -9,33 +9,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
-	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
-
-// nullGetter hands out options whose decorator builds no storage: these tests call the
-// store's hooks, never its storage.
-type nullGetter struct{}
-
-func (nullGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig: storagebackend.NewDefaultConfig("", nil).ForResource(resource),
-		Decorator: func(*storagebackend.ConfigForResource, string, func(runtime.Object) (string, error),
-			func() runtime.Object, func() runtime.Object, storage.AttrFunc, storage.IndexerFuncs, *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
-			return nil, func() {}, nil
-		},
-		ResourcePrefix: resource.Group + "/" + resource.Resource,
-	}, nil
-}
 
 // secretReaders: alice may get secret "hook-key" in tenant-a; "broken" makes the authorizer
 // fail. Every question is recorded.
@@ -77,7 +57,7 @@ func as(name string) context.Context {
 // reads them all) would sign the POSTs to the user's callback with it.
 func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	authz := &secretReaders{}
-	main, status, err := NewREST(runtime.NewScheme(), nullGetter{}, authorizer.AuthorizerFunc(authz.Authorize), "o2ims-system")
+	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, authorizer.AuthorizerFunc(authz.Authorize), "o2ims-system")
 	if err != nil {
 		t.Fatal(err)
 	}
