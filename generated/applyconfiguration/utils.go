@@ -32,6 +32,34 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=o2ims.oran.org, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmDefinition"):
+		return &o2imsv1alpha1.AlarmDefinitionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmDictionary"):
+		return &o2imsv1alpha1.AlarmDictionaryApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmDictionarySpec"):
+		return &o2imsv1alpha1.AlarmDictionarySpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmEventRecord"):
+		return &o2imsv1alpha1.AlarmEventRecordApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmEventRecordSpec"):
+		return &o2imsv1alpha1.AlarmEventRecordSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmEventRecordStatus"):
+		return &o2imsv1alpha1.AlarmEventRecordStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmPurge"):
+		return &o2imsv1alpha1.AlarmPurgeApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmPurgeSpec"):
+		return &o2imsv1alpha1.AlarmPurgeSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmPurgeStatus"):
+		return &o2imsv1alpha1.AlarmPurgeStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmServiceConfiguration"):
+		return &o2imsv1alpha1.AlarmServiceConfigurationApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmServiceConfigurationSpec"):
+		return &o2imsv1alpha1.AlarmServiceConfigurationSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmSource"):
+		return &o2imsv1alpha1.AlarmSourceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmSubscription"):
+		return &o2imsv1alpha1.AlarmSubscriptionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("AlarmSubscriptionSpec"):
+		return &o2imsv1alpha1.AlarmSubscriptionSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CivicAddressElement"):
 		return &o2imsv1alpha1.CivicAddressElementApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DeploymentManager"):
@@ -60,6 +88,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.OCloudSiteSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OCloudSpec"):
 		return &o2imsv1alpha1.OCloudSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ProbableCause"):
+		return &o2imsv1alpha1.ProbableCauseApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PurgeConditions"):
+		return &o2imsv1alpha1.PurgeConditionsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceElement"):
 		return &o2imsv1alpha1.ResourceElementApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourcePool"):
@@ -78,6 +110,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.ResourceTypeSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretKeyRef"):
 		return &o2imsv1alpha1.SecretKeyRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StandardReference"):
+		return &o2imsv1alpha1.StandardReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SubscriberInfo"):
 		return &o2imsv1alpha1.SubscriberInfoApplyConfiguration{}
 

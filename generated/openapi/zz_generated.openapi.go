@@ -33,94 +33,1252 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.CivicAddressElement{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
-		v1alpha1.DeploymentManager{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
-		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
-		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
-		v1alpha1.GeoPoint{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
-		v1alpha1.InventorySubscription{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
-		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
-		v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
-		v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
-		v1alpha1.JSON{}.OpenAPIModelName():                        v1alpha1.JSON{}.OpenAPIDefinition(),
-		v1alpha1.Location{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_Location(ref),
-		v1alpha1.LocationList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
-		v1alpha1.LocationSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
-		v1alpha1.O2Resource{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
-		v1alpha1.O2ResourceList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
-		v1alpha1.OCloud{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
-		v1alpha1.OCloudList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
-		v1alpha1.OCloudSite{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
-		v1alpha1.OCloudSiteList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
-		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
-		v1alpha1.OCloudSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
-		v1alpha1.ResourceElement{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
-		v1alpha1.ResourcePool{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
-		v1alpha1.ResourcePoolList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
-		v1alpha1.ResourcePoolSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
-		v1alpha1.ResourcePoolStatus{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
-		v1alpha1.ResourceSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
-		v1alpha1.ResourceStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
-		v1alpha1.ResourceType{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
-		v1alpha1.ResourceTypeList{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
-		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
-		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
-		v1alpha1.SubscriberInfo{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
-		resource.Quantity{}.OpenAPIModelName():                    schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():                 schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():                     schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():                      schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                         schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.AlarmDefinition{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref),
+		v1alpha1.AlarmDictionary{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref),
+		v1alpha1.AlarmDictionaryList{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref),
+		v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref),
+		v1alpha1.AlarmEventRecord{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref),
+		v1alpha1.AlarmEventRecordList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref),
+		v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref),
+		v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName():        schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref),
+		v1alpha1.AlarmPurge{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref),
+		v1alpha1.AlarmPurgeList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref),
+		v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref),
+		v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref),
+		v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref),
+		v1alpha1.AlarmServiceConfigurationList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref),
+		v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref),
+		v1alpha1.AlarmSource{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref),
+		v1alpha1.AlarmSubscription{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref),
+		v1alpha1.AlarmSubscriptionList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref),
+		v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref),
+		v1alpha1.CivicAddressElement{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
+		v1alpha1.DeploymentManager{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
+		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
+		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
+		v1alpha1.GeoPoint{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
+		v1alpha1.InventorySubscription{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
+		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
+		v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
+		v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
+		v1alpha1.JSON{}.OpenAPIModelName():                          v1alpha1.JSON{}.OpenAPIDefinition(),
+		v1alpha1.Location{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_Location(ref),
+		v1alpha1.LocationList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
+		v1alpha1.LocationSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
+		v1alpha1.O2Resource{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
+		v1alpha1.O2ResourceList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
+		v1alpha1.OCloud{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
+		v1alpha1.OCloudList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
+		v1alpha1.OCloudSite{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
+		v1alpha1.OCloudSiteList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
+		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
+		v1alpha1.OCloudSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
+		v1alpha1.ProbableCause{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
+		v1alpha1.PurgeConditions{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
+		v1alpha1.ResourceElement{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
+		v1alpha1.ResourcePool{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
+		v1alpha1.ResourcePoolList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
+		v1alpha1.ResourcePoolSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
+		v1alpha1.ResourcePoolStatus{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
+		v1alpha1.ResourceSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
+		v1alpha1.ResourceStatus{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
+		v1alpha1.ResourceType{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
+		v1alpha1.ResourceTypeList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
+		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
+		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
+		v1alpha1.StandardReference{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
+		v1alpha1.SubscriberInfo{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
+		resource.Quantity{}.OpenAPIModelName():                      schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                   schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                       schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                        schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                           schema_k8sio_apimachinery_pkg_version_Info(ref),
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmDefinition is one alarm an entity can raise (O2-IMS AlarmDefinition).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"alarmDefinitionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDefinitionId is the O2 identifier (UUID). Derived from the dictionary id and the alarmName when empty.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmName is the short name of the alarm (e.g. CLUSTERNODE_CRITICAL), unique in the dictionary.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmLastChange": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmLastChange is the dictionary version in which the definition last changed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmChangeType": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmChangeType is how the definition last changed: ADDED, DELETED or MODIFIED.\n\nPossible enum values:\n - `\"ADDED\"`\n - `\"DELETED\"`\n - `\"MODIFIED\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"ADDED", "DELETED", "MODIFIED"},
+						},
+					},
+					"alarmDescription": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDescription says what the alarm means.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"proposedRepairActions": {
+						SchemaProps: spec.SchemaProps{
+							Description: "proposedRepairActions says what an operator can do about the alarm.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"clearingType": {
+						SchemaProps: spec.SchemaProps{
+							Description: "clearingType is AUTOMATIC (the O-Cloud clears the alarm when the fault goes away) or MANUAL (an operator clears it).\n\nPossible enum values:\n - `\"AUTOMATIC\"` alarms are cleared by the O-Cloud when the fault goes away.\n - `\"MANUAL\"` alarms are cleared by an operator (or the SMO).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"AUTOMATIC", "MANUAL"},
+						},
+					},
+					"managementInterfaceId": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "managementInterfaceId lists the interfaces this alarm is reported through.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"pkNotificationField": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "pkNotificationField lists the notification fields that identify an occurrence of this alarm.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"alarmAdditionalFields": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmAdditionalFields are vendor-defined key-value pairs about the alarm.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"probableCauseIds": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauseIds are the probableCauseIds of the dictionary that apply to this alarm; empty when any may.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"alarmName", "clearingType"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmDictionary lists the alarms one kind of object (a resource type, or the O-Cloud itself) can raise, and their probable causes (O2-IMS AlarmDictionary).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmDictionaryList is a list of AlarmDictionary objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmDictionary{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmDictionary{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmDictionarySpec holds the AlarmDictionary fields of O2-IMS (common 1.0.0 and spec v10).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"alarmDictionaryId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDictionaryId is the O2 identifier (UUID). Defaulted when empty; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"resourceTypeId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "resourceTypeId is the O2 identifier of the ResourceType this dictionary belongs to; empty for the standard O-Cloud dictionary.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmDictionaryVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDictionaryVersion is the version of the dictionary, as its author defines it.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmDictionarySchemaVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDictionarySchemaVersion is the version of the O2-IMS dictionary schema it follows.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"entityType": {
+						SchemaProps: spec.SchemaProps{
+							Description: "entityType is the type of entity the alarms are about (e.g. a resource type's name).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"vendor": {
+						SchemaProps: spec.SchemaProps{
+							Description: "vendor is the provider of the entity.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"managementInterfaceId": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "managementInterfaceId lists the interfaces the alarms are reported through. Defaults to [\"O2IMS\"].",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"pkNotificationField": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "pkNotificationField lists the notification fields that identify an alarm occurrence.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"alarmDefinition": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDefinition lists the alarms of the dictionary; alarmNames are unique.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmDefinition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"probableCauses": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauses lists the probable causes the definitions refer to (spec v10).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ProbableCause{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"alarmDictionaryVersion", "alarmDictionarySchemaVersion", "entityType", "vendor"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmDefinition{}.OpenAPIModelName(), v1alpha1.ProbableCause{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmEventRecord is one occurrence of an alarm (O2-IMS AlarmEventRecord): what it is about in spec, its state in status. Records are raised, changed and cleared by netweave's alarm recorder; operators acknowledge or clear them through spec.acknowledged and spec.clearRequested.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName(), v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmEventRecordList is a list of AlarmEventRecord objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmEventRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmEventRecord{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmEventRecordSpec says what an alarm is about. It is immutable after creation except for the operator's two requests, acknowledged and clearRequested, which can only be turned on.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"alarmEventRecordId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmEventRecordId is the O2 identifier (UUID). Defaulted when empty; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"source": {
+						SchemaProps: spec.SchemaProps{
+							Description: "source is the alarm source and the fault within it this alarm was raised for.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmSource{}.OpenAPIModelName()),
+						},
+					},
+					"objectClass": {
+						SchemaProps: spec.SchemaProps{
+							Description: "objectClass is the class of the faulty O2 object: Resource, ResourcePool, DeploymentManager or OCloud.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"objectId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "objectId is the O2 identifier of the faulty object (v1 resourceID).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"objectTypeId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "objectTypeId is the O2 identifier of the faulty object's type (v1 resourceTypeID); empty when its class has no type.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmDictionaryId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDictionaryId is the O2 identifier of the dictionary that defines the alarm.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmDefinitionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmDefinitionId is the O2 identifier of the alarm's definition in that dictionary.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"probableCauseId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauseId is the O2 identifier of the alarm's probable cause in that dictionary.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmName is the alarmName of the definition, for humans.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"extensions": {
+						SchemaProps: spec.SchemaProps{
+							Description: "extensions are key-value pairs of additional information; values may be any JSON.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"acknowledged": {
+						SchemaProps: spec.SchemaProps{
+							Description: "acknowledged is the operator's acknowledgement of the alarm. It can be set, never withdrawn; setting it records who acknowledged and when in status.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"clearRequested": {
+						SchemaProps: spec.SchemaProps{
+							Description: "clearRequested is the operator's request to clear the alarm. It can be set, never withdrawn; setting it clears the alarm (status.perceivedSeverity 5). A fault of an AUTOMATIC definition that is still present is raised again as a new alarm.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"source", "objectClass", "objectId"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmSource{}.OpenAPIModelName(), v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmEventRecordStatus is the alarm's state, owned by the alarm recorder (except the acknowledgement, which the server records when spec.acknowledged is set).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"perceivedSeverity": {
+						SchemaProps: spec.SchemaProps{
+							Description: "perceivedSeverity is 0 CRITICAL, 1 MAJOR, 2 MINOR, 3 WARNING, 4 INDETERMINATE or 5 CLEARED.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"alarmRaisedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmRaisedTime is when the fault began.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"alarmChangedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmChangedTime is when the alarm's severity or text last changed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"alarmClearedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmClearedTime is when the alarm was cleared.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"alarmAcknowledgedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmAcknowledgedTime is when the alarm was acknowledged (v2 alarmAcknowledgeTime).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"alarmAcknowledged": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmAcknowledged is whether an operator has acknowledged the alarm.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"acknowledgedBy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "acknowledgedBy is the user who acknowledged the alarm, recorded by the server from the request that set spec.acknowledged (never from the request body).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"text": {
+						SchemaProps: spec.SchemaProps{
+							Description: "text says what happened, for humans (e.g. a node condition's message).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmPurge is a request to purge alarm records, and the visible record of the purge task that carries it out (spec v10 PurgeRequest and TaskOperationInfo).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName(), v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmPurgeList is a list of AlarmPurge objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmPurge{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmPurge{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmPurgeSpec holds the PurgeRequest fields of spec v10. Only cleared and acknowledged alarms are purged.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"taskId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "taskId is the O2 identifier (UUID) of the purge task. Assigned by the server; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"alarmRecordIds": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmRecordIds are the alarmEventRecordIds to purge; empty purges by purgeConditions.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"purgeConditions": {
+						SchemaProps: spec.SchemaProps{
+							Description: "purgeConditions select the alarms to purge by when they were cleared.",
+							Ref:         ref(v1alpha1.PurgeConditions{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PurgeConditions{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmPurgeStatus is owned by the purge worker (spec v10 TaskOperationInfo).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"operationState": {
+						SchemaProps: spec.SchemaProps{
+							Description: "operationState is PROCESSING, COMPLETED, FAILED or ROLLED_BACK.\n\nPossible enum values:\n - `\"COMPLETED\"`\n - `\"FAILED\"`\n - `\"PROCESSING\"`\n - `\"ROLLED_BACK\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"COMPLETED", "FAILED", "PROCESSING", "ROLLED_BACK"},
+						},
+					},
+					"stateEnteredTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "stateEnteredTime is when the task entered its operationState.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "startTime is when the task started.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"purged": {
+						SchemaProps: spec.SchemaProps{
+							Description: "purged counts the alarm records the task removed.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "message explains the state, e.g. why the task failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmServiceConfiguration configures the alarm service of the O-Cloud: the cluster-scoped singleton named \"default\" (O2-IMS AlarmServiceConfiguration).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmServiceConfigurationList is a list of AlarmServiceConfiguration objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmServiceConfigurationSpec holds the AlarmServiceConfiguration fields of O2-IMS.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"retentionPeriod": {
+						SchemaProps: spec.SchemaProps{
+							Description: "retentionPeriod is how many days cleared and acknowledged alarms are kept; at least 1. Defaults to 14. Lowering it purges the alarms that fall outside it.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"extensions": {
+						SchemaProps: spec.SchemaProps{
+							Description: "extensions are key-value pairs of additional configuration; values may be any JSON.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmSource identifies the fault an alarm was raised for: the same fault raises the same alarm, so the record of an occurrence is found again after a restart.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name is the alarm source (e.g. node-conditions, certificates, alertmanager).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "key identifies the fault within the source (e.g. a node uid and condition type).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name", "key"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmSubscription asks for O2-IMS AlarmEventNotifications to be sent to a callback.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is the notifier's delivery state, as for an InventorySubscription.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName(), v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmSubscriptionList is a list of AlarmSubscription objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.AlarmSubscription{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AlarmSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AlarmSubscriptionSpec holds the AlarmSubscriptionInfo fields of O2-IMS.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"alarmSubscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "alarmSubscriptionId is the O2 identifier (UUID). Assigned by the server; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"consumerSubscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "consumerSubscriptionId is the SMO's own identifier for the subscription.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"filter": {
+						SchemaProps: spec.SchemaProps{
+							Description: "filter excludes alarm events from the notifications. In monitoring v1 it is one of NEW, CHANGE, CLEAR or ACKNOWLEDGE: the notification event type not to report.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"callback": {
+						SchemaProps: spec.SchemaProps{
+							Description: "callback is the absolute http(s) URI notifications are POSTed to.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"signingSecretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body. Its creator must be allowed to get that Secret.",
+							Ref:         ref(v1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+						},
+					},
+					"subscriber": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives alarms this user may get.",
+							Ref:         ref(v1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"callback"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SecretKeyRef{}.OpenAPIModelName(), v1alpha1.SubscriberInfo{}.OpenAPIModelName()},
 	}
 }
 
@@ -1165,6 +2323,78 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref common.ReferenceCallback
 	}
 }
 
+func schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProbableCause is a reason an alarm may be raised (spec v10 ProbableCause).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"probableCauseId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauseId is the O2 identifier (UUID). Derived from the dictionary id and the probableCauseCode when empty.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"probableCauseCode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauseCode is the cause's short name (e.g. NODE_DOWN), unique in the dictionary.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"probableCauseDescription": {
+						SchemaProps: spec.SchemaProps{
+							Description: "probableCauseDescription says what the cause means.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"standardReference": {
+						SchemaProps: spec.SchemaProps{
+							Description: "standardReference names the standard that defines the cause, when one does.",
+							Ref:         ref(v1alpha1.StandardReference{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"probableCauseCode"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.StandardReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PurgeConditions is a window on alarmClearedTime.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"startWindowTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "startWindowTime is the start of the window; unbounded when empty.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"endWindowTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "endWindowTime is the end of the window.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"endWindowTime"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1872,6 +3102,43 @@ func schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref common.ReferenceCallba
 					},
 				},
 				Required: []string{"name", "key"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StandardReference names where a probable cause is standardised.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"standardDefinitionOrganization": {
+						SchemaProps: spec.SchemaProps{
+							Description: "standardDefinitionOrganization is the body that publishes the standard (e.g. ETSI).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"standardSpecification": {
+						SchemaProps: spec.SchemaProps{
+							Description: "standardSpecification is the standard (e.g. GS NFV-IFA 045).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"versionOrRelease": {
+						SchemaProps: spec.SchemaProps{
+							Description: "versionOrRelease is the version of the standard.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"standardDefinitionOrganization", "standardSpecification"},
 			},
 		},
 	}

@@ -6,10 +6,11 @@ package fieldvalue
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
-// Value reads the string at a dotted path of JSON names (e.g. "spec.resourcePoolId") from a
+// Value reads the string (or the decimal integer, or the boolean) at a dotted path of JSON names (e.g. "spec.resourcePoolId") from a
 // typed API object (internal or versioned: both carry the same JSON names).
 func Value(obj any, path string) (string, error) {
 	v := reflect.ValueOf(obj)
@@ -29,10 +30,17 @@ func Value(obj any, path string) (string, error) {
 		}
 		v = f
 	}
-	if v.Kind() != reflect.String {
-		return "", fmt.Errorf("field path %s: %s is not a string", path, v.Type())
+	// Integers and booleans are selectable as Kubernetes formats them in a field selector
+	// (status.perceivedSeverity=0, status.alarmAcknowledged=false).
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), nil
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), nil
 	}
-	return v.String(), nil
+	return "", fmt.Errorf("field path %s: %s is not a string, an integer or a boolean", path, v.Type())
 }
 
 // jsonField finds the struct field serialised under name, looking into inlined embedded

@@ -25,6 +25,19 @@ func Funcs(runtimeserializer.CodecFactory) []interface{} {
 				s.ResourceClass = o2ims.ResourceClassUndefined
 			}
 		},
+		func(s *o2ims.AlarmDictionarySpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if len(s.ManagementInterfaceID) == 0 {
+				s.ManagementInterfaceID = []string{"O2IMS"}
+			}
+		},
+		func(s *o2ims.AlarmServiceConfigurationSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if s.RetentionPeriod == nil {
+				days := 1 + c.Int31n(365)
+				s.RetentionPeriod = &days
+			}
+		},
 		func(j *o2ims.JSON, c randfill.Continue) {
 			var v interface{}
 			switch c.Intn(4) {

@@ -8,11 +8,13 @@ import (
 
 // selectableKinds are the kinds with field selectors, in a fixed order.
 func selectableKinds() []string {
-	return []string{"OCloud", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Location", "OCloudSite", "InventorySubscription"}
+	return []string{"OCloud", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Location", "OCloudSite", "InventorySubscription",
+		"AlarmDictionary", "AlarmEventRecord", "AlarmSubscription", "AlarmServiceConfiguration", "AlarmPurge"}
 }
 
 // SelectableFieldsOf lists the fields a field selector may name for kind besides
-// metadata.name and metadata.namespace: first the O2 id, then the references SMOs filter on
+// metadata.name and metadata.namespace: first the O2 id (a kind without one, the
+// AlarmServiceConfiguration singleton, has none), then the references SMOs filter on
 // most. The registry's field sets and the O2 face's indexes are built from this one list.
 func SelectableFieldsOf(kind string) []string {
 	switch kind {
@@ -32,6 +34,15 @@ func SelectableFieldsOf(kind string) []string {
 		return []string{"spec.oCloudSiteId", "spec.globalLocationId"}
 	case "InventorySubscription":
 		return []string{"spec.subscriptionId", "spec.consumerSubscriptionId"}
+	case "AlarmDictionary":
+		return []string{"spec.alarmDictionaryId", "spec.resourceTypeId"}
+	case "AlarmEventRecord":
+		return []string{"spec.alarmEventRecordId", "spec.objectId", "spec.alarmDefinitionId", "spec.source.name",
+			"status.perceivedSeverity", "status.alarmAcknowledged"}
+	case "AlarmSubscription":
+		return []string{"spec.alarmSubscriptionId", "spec.consumerSubscriptionId"}
+	case "AlarmPurge":
+		return []string{"spec.taskId", "status.operationState"}
 	}
 	return nil
 }

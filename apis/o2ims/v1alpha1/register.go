@@ -40,6 +40,11 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Location{}, &LocationList{},
 		&OCloudSite{}, &OCloudSiteList{},
 		&InventorySubscription{}, &InventorySubscriptionList{},
+		&AlarmDictionary{}, &AlarmDictionaryList{},
+		&AlarmEventRecord{}, &AlarmEventRecordList{},
+		&AlarmSubscription{}, &AlarmSubscriptionList{},
+		&AlarmServiceConfiguration{}, &AlarmServiceConfigurationList{},
+		&AlarmPurge{}, &AlarmPurgeList{},
 	)
 	// The Go type cannot be named Resource (see O2Resource); the kind can.
 	scheme.AddKnownTypeWithName(SchemeGroupVersion.WithKind("Resource"), &O2Resource{})

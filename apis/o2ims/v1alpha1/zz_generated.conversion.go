@@ -36,6 +36,196 @@ func init() {
 // RegisterConversions adds conversion functions to the given scheme.
 // Public to allow building arbitrary schemes.
 func RegisterConversions(s *runtime.Scheme) error {
+	if err := s.AddGeneratedConversionFunc((*AlarmDefinition)(nil), (*o2ims.AlarmDefinition)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmDefinition_To_o2ims_AlarmDefinition(a.(*AlarmDefinition), b.(*o2ims.AlarmDefinition), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmDefinition)(nil), (*AlarmDefinition)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmDefinition_To_v1alpha1_AlarmDefinition(a.(*o2ims.AlarmDefinition), b.(*AlarmDefinition), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmDictionary)(nil), (*o2ims.AlarmDictionary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary(a.(*AlarmDictionary), b.(*o2ims.AlarmDictionary), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmDictionary)(nil), (*AlarmDictionary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmDictionary_To_v1alpha1_AlarmDictionary(a.(*o2ims.AlarmDictionary), b.(*AlarmDictionary), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmDictionaryList)(nil), (*o2ims.AlarmDictionaryList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmDictionaryList_To_o2ims_AlarmDictionaryList(a.(*AlarmDictionaryList), b.(*o2ims.AlarmDictionaryList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmDictionaryList)(nil), (*AlarmDictionaryList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmDictionaryList_To_v1alpha1_AlarmDictionaryList(a.(*o2ims.AlarmDictionaryList), b.(*AlarmDictionaryList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmDictionarySpec)(nil), (*o2ims.AlarmDictionarySpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec(a.(*AlarmDictionarySpec), b.(*o2ims.AlarmDictionarySpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmDictionarySpec)(nil), (*AlarmDictionarySpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec(a.(*o2ims.AlarmDictionarySpec), b.(*AlarmDictionarySpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmEventRecord)(nil), (*o2ims.AlarmEventRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmEventRecord_To_o2ims_AlarmEventRecord(a.(*AlarmEventRecord), b.(*o2ims.AlarmEventRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmEventRecord)(nil), (*AlarmEventRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmEventRecord_To_v1alpha1_AlarmEventRecord(a.(*o2ims.AlarmEventRecord), b.(*AlarmEventRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmEventRecordList)(nil), (*o2ims.AlarmEventRecordList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmEventRecordList_To_o2ims_AlarmEventRecordList(a.(*AlarmEventRecordList), b.(*o2ims.AlarmEventRecordList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmEventRecordList)(nil), (*AlarmEventRecordList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmEventRecordList_To_v1alpha1_AlarmEventRecordList(a.(*o2ims.AlarmEventRecordList), b.(*AlarmEventRecordList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmEventRecordSpec)(nil), (*o2ims.AlarmEventRecordSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec(a.(*AlarmEventRecordSpec), b.(*o2ims.AlarmEventRecordSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmEventRecordSpec)(nil), (*AlarmEventRecordSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec(a.(*o2ims.AlarmEventRecordSpec), b.(*AlarmEventRecordSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmEventRecordStatus)(nil), (*o2ims.AlarmEventRecordStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus(a.(*AlarmEventRecordStatus), b.(*o2ims.AlarmEventRecordStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmEventRecordStatus)(nil), (*AlarmEventRecordStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus(a.(*o2ims.AlarmEventRecordStatus), b.(*AlarmEventRecordStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmPurge)(nil), (*o2ims.AlarmPurge)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmPurge_To_o2ims_AlarmPurge(a.(*AlarmPurge), b.(*o2ims.AlarmPurge), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmPurge)(nil), (*AlarmPurge)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmPurge_To_v1alpha1_AlarmPurge(a.(*o2ims.AlarmPurge), b.(*AlarmPurge), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmPurgeList)(nil), (*o2ims.AlarmPurgeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmPurgeList_To_o2ims_AlarmPurgeList(a.(*AlarmPurgeList), b.(*o2ims.AlarmPurgeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmPurgeList)(nil), (*AlarmPurgeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmPurgeList_To_v1alpha1_AlarmPurgeList(a.(*o2ims.AlarmPurgeList), b.(*AlarmPurgeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmPurgeSpec)(nil), (*o2ims.AlarmPurgeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec(a.(*AlarmPurgeSpec), b.(*o2ims.AlarmPurgeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmPurgeSpec)(nil), (*AlarmPurgeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec(a.(*o2ims.AlarmPurgeSpec), b.(*AlarmPurgeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmPurgeStatus)(nil), (*o2ims.AlarmPurgeStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus(a.(*AlarmPurgeStatus), b.(*o2ims.AlarmPurgeStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmPurgeStatus)(nil), (*AlarmPurgeStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus(a.(*o2ims.AlarmPurgeStatus), b.(*AlarmPurgeStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmServiceConfiguration)(nil), (*o2ims.AlarmServiceConfiguration)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmServiceConfiguration_To_o2ims_AlarmServiceConfiguration(a.(*AlarmServiceConfiguration), b.(*o2ims.AlarmServiceConfiguration), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmServiceConfiguration)(nil), (*AlarmServiceConfiguration)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmServiceConfiguration_To_v1alpha1_AlarmServiceConfiguration(a.(*o2ims.AlarmServiceConfiguration), b.(*AlarmServiceConfiguration), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmServiceConfigurationList)(nil), (*o2ims.AlarmServiceConfigurationList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmServiceConfigurationList_To_o2ims_AlarmServiceConfigurationList(a.(*AlarmServiceConfigurationList), b.(*o2ims.AlarmServiceConfigurationList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmServiceConfigurationList)(nil), (*AlarmServiceConfigurationList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmServiceConfigurationList_To_v1alpha1_AlarmServiceConfigurationList(a.(*o2ims.AlarmServiceConfigurationList), b.(*AlarmServiceConfigurationList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmServiceConfigurationSpec)(nil), (*o2ims.AlarmServiceConfigurationSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec(a.(*AlarmServiceConfigurationSpec), b.(*o2ims.AlarmServiceConfigurationSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmServiceConfigurationSpec)(nil), (*AlarmServiceConfigurationSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec(a.(*o2ims.AlarmServiceConfigurationSpec), b.(*AlarmServiceConfigurationSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmSource)(nil), (*o2ims.AlarmSource)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmSource_To_o2ims_AlarmSource(a.(*AlarmSource), b.(*o2ims.AlarmSource), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmSource)(nil), (*AlarmSource)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmSource_To_v1alpha1_AlarmSource(a.(*o2ims.AlarmSource), b.(*AlarmSource), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmSubscription)(nil), (*o2ims.AlarmSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmSubscription_To_o2ims_AlarmSubscription(a.(*AlarmSubscription), b.(*o2ims.AlarmSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmSubscription)(nil), (*AlarmSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmSubscription_To_v1alpha1_AlarmSubscription(a.(*o2ims.AlarmSubscription), b.(*AlarmSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmSubscriptionList)(nil), (*o2ims.AlarmSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmSubscriptionList_To_o2ims_AlarmSubscriptionList(a.(*AlarmSubscriptionList), b.(*o2ims.AlarmSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmSubscriptionList)(nil), (*AlarmSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmSubscriptionList_To_v1alpha1_AlarmSubscriptionList(a.(*o2ims.AlarmSubscriptionList), b.(*AlarmSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*AlarmSubscriptionSpec)(nil), (*o2ims.AlarmSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec(a.(*AlarmSubscriptionSpec), b.(*o2ims.AlarmSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.AlarmSubscriptionSpec)(nil), (*AlarmSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec(a.(*o2ims.AlarmSubscriptionSpec), b.(*AlarmSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*CivicAddressElement)(nil), (*o2ims.CivicAddressElement)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_CivicAddressElement_To_o2ims_CivicAddressElement(a.(*CivicAddressElement), b.(*o2ims.CivicAddressElement), scope)
 	}); err != nil {
@@ -246,6 +436,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ProbableCause)(nil), (*o2ims.ProbableCause)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProbableCause_To_o2ims_ProbableCause(a.(*ProbableCause), b.(*o2ims.ProbableCause), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProbableCause)(nil), (*ProbableCause)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(a.(*o2ims.ProbableCause), b.(*ProbableCause), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PurgeConditions)(nil), (*o2ims.PurgeConditions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(a.(*PurgeConditions), b.(*o2ims.PurgeConditions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.PurgeConditions)(nil), (*PurgeConditions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_PurgeConditions_To_v1alpha1_PurgeConditions(a.(*o2ims.PurgeConditions), b.(*PurgeConditions), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ResourceElement)(nil), (*o2ims.ResourceElement)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ResourceElement_To_o2ims_ResourceElement(a.(*ResourceElement), b.(*o2ims.ResourceElement), scope)
 	}); err != nil {
@@ -356,6 +566,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*StandardReference)(nil), (*o2ims.StandardReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StandardReference_To_o2ims_StandardReference(a.(*StandardReference), b.(*o2ims.StandardReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.StandardReference)(nil), (*StandardReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_StandardReference_To_v1alpha1_StandardReference(a.(*o2ims.StandardReference), b.(*StandardReference), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*SubscriberInfo)(nil), (*o2ims.SubscriberInfo)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_SubscriberInfo_To_o2ims_SubscriberInfo(a.(*SubscriberInfo), b.(*o2ims.SubscriberInfo), scope)
 	}); err != nil {
@@ -367,6 +587,444 @@ func RegisterConversions(s *runtime.Scheme) error {
 		return err
 	}
 	return nil
+}
+
+func autoConvert_v1alpha1_AlarmDefinition_To_o2ims_AlarmDefinition(in *AlarmDefinition, out *o2ims.AlarmDefinition, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmDefinition)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmDefinition_To_o2ims_AlarmDefinition is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmDefinition_To_o2ims_AlarmDefinition(in *AlarmDefinition, out *o2ims.AlarmDefinition, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmDefinition_To_o2ims_AlarmDefinition(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmDefinition_To_v1alpha1_AlarmDefinition(in *o2ims.AlarmDefinition, out *AlarmDefinition, s conversion.Scope) error {
+	*out = *(*AlarmDefinition)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmDefinition_To_v1alpha1_AlarmDefinition is an autogenerated conversion function.
+func Convert_o2ims_AlarmDefinition_To_v1alpha1_AlarmDefinition(in *o2ims.AlarmDefinition, out *AlarmDefinition, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmDefinition_To_v1alpha1_AlarmDefinition(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary(in *AlarmDictionary, out *o2ims.AlarmDictionary, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary(in *AlarmDictionary, out *o2ims.AlarmDictionary, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmDictionary_To_v1alpha1_AlarmDictionary(in *o2ims.AlarmDictionary, out *AlarmDictionary, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_AlarmDictionary_To_v1alpha1_AlarmDictionary is an autogenerated conversion function.
+func Convert_o2ims_AlarmDictionary_To_v1alpha1_AlarmDictionary(in *o2ims.AlarmDictionary, out *AlarmDictionary, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmDictionary_To_v1alpha1_AlarmDictionary(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmDictionaryList_To_o2ims_AlarmDictionaryList(in *AlarmDictionaryList, out *o2ims.AlarmDictionaryList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.AlarmDictionary)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmDictionaryList_To_o2ims_AlarmDictionaryList is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmDictionaryList_To_o2ims_AlarmDictionaryList(in *AlarmDictionaryList, out *o2ims.AlarmDictionaryList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmDictionaryList_To_o2ims_AlarmDictionaryList(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmDictionaryList_To_v1alpha1_AlarmDictionaryList(in *o2ims.AlarmDictionaryList, out *AlarmDictionaryList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]AlarmDictionary)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_AlarmDictionaryList_To_v1alpha1_AlarmDictionaryList is an autogenerated conversion function.
+func Convert_o2ims_AlarmDictionaryList_To_v1alpha1_AlarmDictionaryList(in *o2ims.AlarmDictionaryList, out *AlarmDictionaryList, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmDictionaryList_To_v1alpha1_AlarmDictionaryList(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec(in *AlarmDictionarySpec, out *o2ims.AlarmDictionarySpec, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmDictionarySpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec(in *AlarmDictionarySpec, out *o2ims.AlarmDictionarySpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmDictionarySpec_To_o2ims_AlarmDictionarySpec(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec(in *o2ims.AlarmDictionarySpec, out *AlarmDictionarySpec, s conversion.Scope) error {
+	*out = *(*AlarmDictionarySpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec is an autogenerated conversion function.
+func Convert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec(in *o2ims.AlarmDictionarySpec, out *AlarmDictionarySpec, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmDictionarySpec_To_v1alpha1_AlarmDictionarySpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmEventRecord_To_o2ims_AlarmEventRecord(in *AlarmEventRecord, out *o2ims.AlarmEventRecord, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_AlarmEventRecord_To_o2ims_AlarmEventRecord is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmEventRecord_To_o2ims_AlarmEventRecord(in *AlarmEventRecord, out *o2ims.AlarmEventRecord, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmEventRecord_To_o2ims_AlarmEventRecord(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmEventRecord_To_v1alpha1_AlarmEventRecord(in *o2ims.AlarmEventRecord, out *AlarmEventRecord, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_AlarmEventRecord_To_v1alpha1_AlarmEventRecord is an autogenerated conversion function.
+func Convert_o2ims_AlarmEventRecord_To_v1alpha1_AlarmEventRecord(in *o2ims.AlarmEventRecord, out *AlarmEventRecord, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmEventRecord_To_v1alpha1_AlarmEventRecord(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmEventRecordList_To_o2ims_AlarmEventRecordList(in *AlarmEventRecordList, out *o2ims.AlarmEventRecordList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.AlarmEventRecord)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmEventRecordList_To_o2ims_AlarmEventRecordList is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmEventRecordList_To_o2ims_AlarmEventRecordList(in *AlarmEventRecordList, out *o2ims.AlarmEventRecordList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmEventRecordList_To_o2ims_AlarmEventRecordList(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmEventRecordList_To_v1alpha1_AlarmEventRecordList(in *o2ims.AlarmEventRecordList, out *AlarmEventRecordList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]AlarmEventRecord)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_AlarmEventRecordList_To_v1alpha1_AlarmEventRecordList is an autogenerated conversion function.
+func Convert_o2ims_AlarmEventRecordList_To_v1alpha1_AlarmEventRecordList(in *o2ims.AlarmEventRecordList, out *AlarmEventRecordList, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmEventRecordList_To_v1alpha1_AlarmEventRecordList(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec(in *AlarmEventRecordSpec, out *o2ims.AlarmEventRecordSpec, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmEventRecordSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec(in *AlarmEventRecordSpec, out *o2ims.AlarmEventRecordSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmEventRecordSpec_To_o2ims_AlarmEventRecordSpec(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec(in *o2ims.AlarmEventRecordSpec, out *AlarmEventRecordSpec, s conversion.Scope) error {
+	*out = *(*AlarmEventRecordSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec is an autogenerated conversion function.
+func Convert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec(in *o2ims.AlarmEventRecordSpec, out *AlarmEventRecordSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmEventRecordSpec_To_v1alpha1_AlarmEventRecordSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus(in *AlarmEventRecordStatus, out *o2ims.AlarmEventRecordStatus, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmEventRecordStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus(in *AlarmEventRecordStatus, out *o2ims.AlarmEventRecordStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmEventRecordStatus_To_o2ims_AlarmEventRecordStatus(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus(in *o2ims.AlarmEventRecordStatus, out *AlarmEventRecordStatus, s conversion.Scope) error {
+	*out = *(*AlarmEventRecordStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus is an autogenerated conversion function.
+func Convert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus(in *o2ims.AlarmEventRecordStatus, out *AlarmEventRecordStatus, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmEventRecordStatus_To_v1alpha1_AlarmEventRecordStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmPurge_To_o2ims_AlarmPurge(in *AlarmPurge, out *o2ims.AlarmPurge, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_AlarmPurge_To_o2ims_AlarmPurge is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmPurge_To_o2ims_AlarmPurge(in *AlarmPurge, out *o2ims.AlarmPurge, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmPurge_To_o2ims_AlarmPurge(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmPurge_To_v1alpha1_AlarmPurge(in *o2ims.AlarmPurge, out *AlarmPurge, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_AlarmPurge_To_v1alpha1_AlarmPurge is an autogenerated conversion function.
+func Convert_o2ims_AlarmPurge_To_v1alpha1_AlarmPurge(in *o2ims.AlarmPurge, out *AlarmPurge, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmPurge_To_v1alpha1_AlarmPurge(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmPurgeList_To_o2ims_AlarmPurgeList(in *AlarmPurgeList, out *o2ims.AlarmPurgeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.AlarmPurge)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmPurgeList_To_o2ims_AlarmPurgeList is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmPurgeList_To_o2ims_AlarmPurgeList(in *AlarmPurgeList, out *o2ims.AlarmPurgeList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmPurgeList_To_o2ims_AlarmPurgeList(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmPurgeList_To_v1alpha1_AlarmPurgeList(in *o2ims.AlarmPurgeList, out *AlarmPurgeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]AlarmPurge)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_AlarmPurgeList_To_v1alpha1_AlarmPurgeList is an autogenerated conversion function.
+func Convert_o2ims_AlarmPurgeList_To_v1alpha1_AlarmPurgeList(in *o2ims.AlarmPurgeList, out *AlarmPurgeList, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmPurgeList_To_v1alpha1_AlarmPurgeList(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec(in *AlarmPurgeSpec, out *o2ims.AlarmPurgeSpec, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmPurgeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec(in *AlarmPurgeSpec, out *o2ims.AlarmPurgeSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmPurgeSpec_To_o2ims_AlarmPurgeSpec(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec(in *o2ims.AlarmPurgeSpec, out *AlarmPurgeSpec, s conversion.Scope) error {
+	*out = *(*AlarmPurgeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec is an autogenerated conversion function.
+func Convert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec(in *o2ims.AlarmPurgeSpec, out *AlarmPurgeSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmPurgeSpec_To_v1alpha1_AlarmPurgeSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus(in *AlarmPurgeStatus, out *o2ims.AlarmPurgeStatus, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmPurgeStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus(in *AlarmPurgeStatus, out *o2ims.AlarmPurgeStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmPurgeStatus_To_o2ims_AlarmPurgeStatus(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus(in *o2ims.AlarmPurgeStatus, out *AlarmPurgeStatus, s conversion.Scope) error {
+	*out = *(*AlarmPurgeStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus is an autogenerated conversion function.
+func Convert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus(in *o2ims.AlarmPurgeStatus, out *AlarmPurgeStatus, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmPurgeStatus_To_v1alpha1_AlarmPurgeStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmServiceConfiguration_To_o2ims_AlarmServiceConfiguration(in *AlarmServiceConfiguration, out *o2ims.AlarmServiceConfiguration, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_AlarmServiceConfiguration_To_o2ims_AlarmServiceConfiguration is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmServiceConfiguration_To_o2ims_AlarmServiceConfiguration(in *AlarmServiceConfiguration, out *o2ims.AlarmServiceConfiguration, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmServiceConfiguration_To_o2ims_AlarmServiceConfiguration(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmServiceConfiguration_To_v1alpha1_AlarmServiceConfiguration(in *o2ims.AlarmServiceConfiguration, out *AlarmServiceConfiguration, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_AlarmServiceConfiguration_To_v1alpha1_AlarmServiceConfiguration is an autogenerated conversion function.
+func Convert_o2ims_AlarmServiceConfiguration_To_v1alpha1_AlarmServiceConfiguration(in *o2ims.AlarmServiceConfiguration, out *AlarmServiceConfiguration, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmServiceConfiguration_To_v1alpha1_AlarmServiceConfiguration(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmServiceConfigurationList_To_o2ims_AlarmServiceConfigurationList(in *AlarmServiceConfigurationList, out *o2ims.AlarmServiceConfigurationList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.AlarmServiceConfiguration)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmServiceConfigurationList_To_o2ims_AlarmServiceConfigurationList is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmServiceConfigurationList_To_o2ims_AlarmServiceConfigurationList(in *AlarmServiceConfigurationList, out *o2ims.AlarmServiceConfigurationList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmServiceConfigurationList_To_o2ims_AlarmServiceConfigurationList(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmServiceConfigurationList_To_v1alpha1_AlarmServiceConfigurationList(in *o2ims.AlarmServiceConfigurationList, out *AlarmServiceConfigurationList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]AlarmServiceConfiguration)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_AlarmServiceConfigurationList_To_v1alpha1_AlarmServiceConfigurationList is an autogenerated conversion function.
+func Convert_o2ims_AlarmServiceConfigurationList_To_v1alpha1_AlarmServiceConfigurationList(in *o2ims.AlarmServiceConfigurationList, out *AlarmServiceConfigurationList, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmServiceConfigurationList_To_v1alpha1_AlarmServiceConfigurationList(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec(in *AlarmServiceConfigurationSpec, out *o2ims.AlarmServiceConfigurationSpec, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmServiceConfigurationSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec(in *AlarmServiceConfigurationSpec, out *o2ims.AlarmServiceConfigurationSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmServiceConfigurationSpec_To_o2ims_AlarmServiceConfigurationSpec(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec(in *o2ims.AlarmServiceConfigurationSpec, out *AlarmServiceConfigurationSpec, s conversion.Scope) error {
+	*out = *(*AlarmServiceConfigurationSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec is an autogenerated conversion function.
+func Convert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec(in *o2ims.AlarmServiceConfigurationSpec, out *AlarmServiceConfigurationSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmServiceConfigurationSpec_To_v1alpha1_AlarmServiceConfigurationSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmSource_To_o2ims_AlarmSource(in *AlarmSource, out *o2ims.AlarmSource, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmSource)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmSource_To_o2ims_AlarmSource is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmSource_To_o2ims_AlarmSource(in *AlarmSource, out *o2ims.AlarmSource, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmSource_To_o2ims_AlarmSource(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmSource_To_v1alpha1_AlarmSource(in *o2ims.AlarmSource, out *AlarmSource, s conversion.Scope) error {
+	*out = *(*AlarmSource)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmSource_To_v1alpha1_AlarmSource is an autogenerated conversion function.
+func Convert_o2ims_AlarmSource_To_v1alpha1_AlarmSource(in *o2ims.AlarmSource, out *AlarmSource, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmSource_To_v1alpha1_AlarmSource(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmSubscription_To_o2ims_AlarmSubscription(in *AlarmSubscription, out *o2ims.AlarmSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_InventorySubscriptionStatus_To_o2ims_InventorySubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_AlarmSubscription_To_o2ims_AlarmSubscription is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmSubscription_To_o2ims_AlarmSubscription(in *AlarmSubscription, out *o2ims.AlarmSubscription, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmSubscription_To_o2ims_AlarmSubscription(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmSubscription_To_v1alpha1_AlarmSubscription(in *o2ims.AlarmSubscription, out *AlarmSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_o2ims_InventorySubscriptionStatus_To_v1alpha1_InventorySubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_AlarmSubscription_To_v1alpha1_AlarmSubscription is an autogenerated conversion function.
+func Convert_o2ims_AlarmSubscription_To_v1alpha1_AlarmSubscription(in *o2ims.AlarmSubscription, out *AlarmSubscription, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmSubscription_To_v1alpha1_AlarmSubscription(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmSubscriptionList_To_o2ims_AlarmSubscriptionList(in *AlarmSubscriptionList, out *o2ims.AlarmSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.AlarmSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmSubscriptionList_To_o2ims_AlarmSubscriptionList is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmSubscriptionList_To_o2ims_AlarmSubscriptionList(in *AlarmSubscriptionList, out *o2ims.AlarmSubscriptionList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmSubscriptionList_To_o2ims_AlarmSubscriptionList(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmSubscriptionList_To_v1alpha1_AlarmSubscriptionList(in *o2ims.AlarmSubscriptionList, out *AlarmSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]AlarmSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_AlarmSubscriptionList_To_v1alpha1_AlarmSubscriptionList is an autogenerated conversion function.
+func Convert_o2ims_AlarmSubscriptionList_To_v1alpha1_AlarmSubscriptionList(in *o2ims.AlarmSubscriptionList, out *AlarmSubscriptionList, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmSubscriptionList_To_v1alpha1_AlarmSubscriptionList(in, out, s)
+}
+
+func autoConvert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec(in *AlarmSubscriptionSpec, out *o2ims.AlarmSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*o2ims.AlarmSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec is an autogenerated conversion function.
+func Convert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec(in *AlarmSubscriptionSpec, out *o2ims.AlarmSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AlarmSubscriptionSpec_To_o2ims_AlarmSubscriptionSpec(in, out, s)
+}
+
+func autoConvert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec(in *o2ims.AlarmSubscriptionSpec, out *AlarmSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*AlarmSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec is an autogenerated conversion function.
+func Convert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec(in *o2ims.AlarmSubscriptionSpec, out *AlarmSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_AlarmSubscriptionSpec_To_v1alpha1_AlarmSubscriptionSpec(in, out, s)
 }
 
 func autoConvert_v1alpha1_CivicAddressElement_To_o2ims_CivicAddressElement(in *CivicAddressElement, out *o2ims.CivicAddressElement, s conversion.Scope) error {
@@ -849,6 +1507,46 @@ func Convert_o2ims_OCloudSpec_To_v1alpha1_OCloudSpec(in *o2ims.OCloudSpec, out *
 	return autoConvert_o2ims_OCloudSpec_To_v1alpha1_OCloudSpec(in, out, s)
 }
 
+func autoConvert_v1alpha1_ProbableCause_To_o2ims_ProbableCause(in *ProbableCause, out *o2ims.ProbableCause, s conversion.Scope) error {
+	*out = *(*o2ims.ProbableCause)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ProbableCause_To_o2ims_ProbableCause is an autogenerated conversion function.
+func Convert_v1alpha1_ProbableCause_To_o2ims_ProbableCause(in *ProbableCause, out *o2ims.ProbableCause, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProbableCause_To_o2ims_ProbableCause(in, out, s)
+}
+
+func autoConvert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(in *o2ims.ProbableCause, out *ProbableCause, s conversion.Scope) error {
+	*out = *(*ProbableCause)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ProbableCause_To_v1alpha1_ProbableCause is an autogenerated conversion function.
+func Convert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(in *o2ims.ProbableCause, out *ProbableCause, s conversion.Scope) error {
+	return autoConvert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(in, out, s)
+}
+
+func autoConvert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(in *PurgeConditions, out *o2ims.PurgeConditions, s conversion.Scope) error {
+	*out = *(*o2ims.PurgeConditions)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions is an autogenerated conversion function.
+func Convert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(in *PurgeConditions, out *o2ims.PurgeConditions, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(in, out, s)
+}
+
+func autoConvert_o2ims_PurgeConditions_To_v1alpha1_PurgeConditions(in *o2ims.PurgeConditions, out *PurgeConditions, s conversion.Scope) error {
+	*out = *(*PurgeConditions)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_PurgeConditions_To_v1alpha1_PurgeConditions is an autogenerated conversion function.
+func Convert_o2ims_PurgeConditions_To_v1alpha1_PurgeConditions(in *o2ims.PurgeConditions, out *PurgeConditions, s conversion.Scope) error {
+	return autoConvert_o2ims_PurgeConditions_To_v1alpha1_PurgeConditions(in, out, s)
+}
+
 func autoConvert_v1alpha1_ResourceElement_To_o2ims_ResourceElement(in *ResourceElement, out *o2ims.ResourceElement, s conversion.Scope) error {
 	*out = *(*o2ims.ResourceElement)(unsafe.Pointer(in))
 	return nil
@@ -1089,6 +1787,26 @@ func autoConvert_o2ims_SecretKeyRef_To_v1alpha1_SecretKeyRef(in *o2ims.SecretKey
 // Convert_o2ims_SecretKeyRef_To_v1alpha1_SecretKeyRef is an autogenerated conversion function.
 func Convert_o2ims_SecretKeyRef_To_v1alpha1_SecretKeyRef(in *o2ims.SecretKeyRef, out *SecretKeyRef, s conversion.Scope) error {
 	return autoConvert_o2ims_SecretKeyRef_To_v1alpha1_SecretKeyRef(in, out, s)
+}
+
+func autoConvert_v1alpha1_StandardReference_To_o2ims_StandardReference(in *StandardReference, out *o2ims.StandardReference, s conversion.Scope) error {
+	*out = *(*o2ims.StandardReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StandardReference_To_o2ims_StandardReference is an autogenerated conversion function.
+func Convert_v1alpha1_StandardReference_To_o2ims_StandardReference(in *StandardReference, out *o2ims.StandardReference, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StandardReference_To_o2ims_StandardReference(in, out, s)
+}
+
+func autoConvert_o2ims_StandardReference_To_v1alpha1_StandardReference(in *o2ims.StandardReference, out *StandardReference, s conversion.Scope) error {
+	*out = *(*StandardReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_StandardReference_To_v1alpha1_StandardReference is an autogenerated conversion function.
+func Convert_o2ims_StandardReference_To_v1alpha1_StandardReference(in *o2ims.StandardReference, out *StandardReference, s conversion.Scope) error {
+	return autoConvert_o2ims_StandardReference_To_v1alpha1_StandardReference(in, out, s)
 }
 
 func autoConvert_v1alpha1_SubscriberInfo_To_o2ims_SubscriberInfo(in *SubscriberInfo, out *o2ims.SubscriberInfo, s conversion.Scope) error {

@@ -29,9 +29,37 @@ import (
 // Public to allow building arbitrary schemes.
 // All generated defaulters are covering - they call all nested defaulters.
 func RegisterDefaults(scheme *runtime.Scheme) error {
+	scheme.AddTypeDefaultingFunc(&AlarmDictionary{}, func(obj interface{}) { SetObjectDefaults_AlarmDictionary(obj.(*AlarmDictionary)) })
+	scheme.AddTypeDefaultingFunc(&AlarmDictionaryList{}, func(obj interface{}) { SetObjectDefaults_AlarmDictionaryList(obj.(*AlarmDictionaryList)) })
+	scheme.AddTypeDefaultingFunc(&AlarmServiceConfiguration{}, func(obj interface{}) { SetObjectDefaults_AlarmServiceConfiguration(obj.(*AlarmServiceConfiguration)) })
+	scheme.AddTypeDefaultingFunc(&AlarmServiceConfigurationList{}, func(obj interface{}) {
+		SetObjectDefaults_AlarmServiceConfigurationList(obj.(*AlarmServiceConfigurationList))
+	})
 	scheme.AddTypeDefaultingFunc(&ResourceType{}, func(obj interface{}) { SetObjectDefaults_ResourceType(obj.(*ResourceType)) })
 	scheme.AddTypeDefaultingFunc(&ResourceTypeList{}, func(obj interface{}) { SetObjectDefaults_ResourceTypeList(obj.(*ResourceTypeList)) })
 	return nil
+}
+
+func SetObjectDefaults_AlarmDictionary(in *AlarmDictionary) {
+	SetDefaults_AlarmDictionarySpec(&in.Spec)
+}
+
+func SetObjectDefaults_AlarmDictionaryList(in *AlarmDictionaryList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_AlarmDictionary(a)
+	}
+}
+
+func SetObjectDefaults_AlarmServiceConfiguration(in *AlarmServiceConfiguration) {
+	SetDefaults_AlarmServiceConfigurationSpec(&in.Spec)
+}
+
+func SetObjectDefaults_AlarmServiceConfigurationList(in *AlarmServiceConfigurationList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_AlarmServiceConfiguration(a)
+	}
 }
 
 func SetObjectDefaults_ResourceType(in *ResourceType) {

@@ -22,6 +22,101 @@ limitations under the License.
 package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmDefinition) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmDefinition"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmDictionary) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmDictionary"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmDictionaryList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmDictionaryList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmDictionarySpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmDictionarySpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmEventRecord) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmEventRecord"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmEventRecordList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmEventRecordList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmEventRecordSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmEventRecordSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmEventRecordStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmEventRecordStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmPurge) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmPurge"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmPurgeList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmPurgeList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmPurgeSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmPurgeSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmPurgeStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmPurgeStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmServiceConfiguration) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmServiceConfiguration"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmServiceConfigurationList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmServiceConfigurationList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmServiceConfigurationSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmServiceConfigurationSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmSource) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmSource"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmSubscription) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmSubscription"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmSubscriptionList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmSubscriptionList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AlarmSubscriptionSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.AlarmSubscriptionSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CivicAddressElement) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.CivicAddressElement"
 }
@@ -127,6 +222,16 @@ func (in OCloudSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProbableCause) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProbableCause"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PurgeConditions) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.PurgeConditions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceElement) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.ResourceElement"
 }
@@ -179,6 +284,11 @@ func (in ResourceTypeSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SecretKeyRef) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.SecretKeyRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StandardReference) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.StandardReference"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -53,6 +53,16 @@ func (f *genericInformer) Lister() cache.GenericLister {
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
 	// Group=o2ims.oran.org, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("alarmdictionaries"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmDictionaries().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("alarmeventrecords"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmEventRecords().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("alarmpurges"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmPurges().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("alarmserviceconfigurations"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmServiceConfigurations().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("alarmsubscriptions"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmSubscriptions().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("deploymentmanagers"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().DeploymentManagers().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("inventorysubscriptions"):

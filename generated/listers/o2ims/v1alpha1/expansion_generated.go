@@ -18,6 +18,42 @@ limitations under the License.
 
 package v1alpha1
 
+// AlarmDictionaryListerExpansion allows custom methods to be added to
+// AlarmDictionaryLister.
+type AlarmDictionaryListerExpansion interface{}
+
+// AlarmDictionaryNamespaceListerExpansion allows custom methods to be added to
+// AlarmDictionaryNamespaceLister.
+type AlarmDictionaryNamespaceListerExpansion interface{}
+
+// AlarmEventRecordListerExpansion allows custom methods to be added to
+// AlarmEventRecordLister.
+type AlarmEventRecordListerExpansion interface{}
+
+// AlarmEventRecordNamespaceListerExpansion allows custom methods to be added to
+// AlarmEventRecordNamespaceLister.
+type AlarmEventRecordNamespaceListerExpansion interface{}
+
+// AlarmPurgeListerExpansion allows custom methods to be added to
+// AlarmPurgeLister.
+type AlarmPurgeListerExpansion interface{}
+
+// AlarmPurgeNamespaceListerExpansion allows custom methods to be added to
+// AlarmPurgeNamespaceLister.
+type AlarmPurgeNamespaceListerExpansion interface{}
+
+// AlarmServiceConfigurationListerExpansion allows custom methods to be added to
+// AlarmServiceConfigurationLister.
+type AlarmServiceConfigurationListerExpansion interface{}
+
+// AlarmSubscriptionListerExpansion allows custom methods to be added to
+// AlarmSubscriptionLister.
+type AlarmSubscriptionListerExpansion interface{}
+
+// AlarmSubscriptionNamespaceListerExpansion allows custom methods to be added to
+// AlarmSubscriptionNamespaceLister.
+type AlarmSubscriptionNamespaceListerExpansion interface{}
+
 // DeploymentManagerListerExpansion allows custom methods to be added to
 // DeploymentManagerLister.
 type DeploymentManagerListerExpansion interface{}

@@ -24,6 +24,16 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// AlarmDictionaries returns a AlarmDictionaryInformer.
+	AlarmDictionaries() TypedAlarmDictionaryInformer
+	// AlarmEventRecords returns a AlarmEventRecordInformer.
+	AlarmEventRecords() TypedAlarmEventRecordInformer
+	// AlarmPurges returns a AlarmPurgeInformer.
+	AlarmPurges() TypedAlarmPurgeInformer
+	// AlarmServiceConfigurations returns a AlarmServiceConfigurationInformer.
+	AlarmServiceConfigurations() TypedAlarmServiceConfigurationInformer
+	// AlarmSubscriptions returns a AlarmSubscriptionInformer.
+	AlarmSubscriptions() TypedAlarmSubscriptionInformer
 	// DeploymentManagers returns a DeploymentManagerInformer.
 	DeploymentManagers() TypedDeploymentManagerInformer
 	// InventorySubscriptions returns a InventorySubscriptionInformer.
@@ -51,6 +61,31 @@ type version struct {
 // New returns a new Interface.
 func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakListOptions internalinterfaces.TweakListOptionsFunc) Interface {
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
+}
+
+// AlarmDictionaries returns a TypedAlarmDictionaryInformer.
+func (v *version) AlarmDictionaries() TypedAlarmDictionaryInformer {
+	return &alarmDictionaryInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// AlarmEventRecords returns a TypedAlarmEventRecordInformer.
+func (v *version) AlarmEventRecords() TypedAlarmEventRecordInformer {
+	return &alarmEventRecordInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// AlarmPurges returns a TypedAlarmPurgeInformer.
+func (v *version) AlarmPurges() TypedAlarmPurgeInformer {
+	return &alarmPurgeInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// AlarmServiceConfigurations returns a TypedAlarmServiceConfigurationInformer.
+func (v *version) AlarmServiceConfigurations() TypedAlarmServiceConfigurationInformer {
+	return &alarmServiceConfigurationInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
+}
+
+// AlarmSubscriptions returns a TypedAlarmSubscriptionInformer.
+func (v *version) AlarmSubscriptions() TypedAlarmSubscriptionInformer {
+	return &alarmSubscriptionInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // DeploymentManagers returns a TypedDeploymentManagerInformer.

@@ -18,6 +18,16 @@ limitations under the License.
 
 package v1alpha1
 
+type AlarmDictionaryExpansion interface{}
+
+type AlarmEventRecordExpansion interface{}
+
+type AlarmPurgeExpansion interface{}
+
+type AlarmServiceConfigurationExpansion interface{}
+
+type AlarmSubscriptionExpansion interface{}
+
 type DeploymentManagerExpansion interface{}
 
 type InventorySubscriptionExpansion interface{}

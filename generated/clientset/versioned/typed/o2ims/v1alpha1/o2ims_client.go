@@ -28,6 +28,11 @@ import (
 
 type O2imsV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	AlarmDictionariesGetter
+	AlarmEventRecordsGetter
+	AlarmPurgesGetter
+	AlarmServiceConfigurationsGetter
+	AlarmSubscriptionsGetter
 	DeploymentManagersGetter
 	InventorySubscriptionsGetter
 	LocationsGetter
@@ -41,6 +46,26 @@ type O2imsV1alpha1Interface interface {
 // O2imsV1alpha1Client is used to interact with features provided by the o2ims.oran.org group.
 type O2imsV1alpha1Client struct {
 	restClient rest.Interface
+}
+
+func (c *O2imsV1alpha1Client) AlarmDictionaries(namespace string) AlarmDictionaryInterface {
+	return newAlarmDictionaries(c, namespace)
+}
+
+func (c *O2imsV1alpha1Client) AlarmEventRecords(namespace string) AlarmEventRecordInterface {
+	return newAlarmEventRecords(c, namespace)
+}
+
+func (c *O2imsV1alpha1Client) AlarmPurges(namespace string) AlarmPurgeInterface {
+	return newAlarmPurges(c, namespace)
+}
+
+func (c *O2imsV1alpha1Client) AlarmServiceConfigurations() AlarmServiceConfigurationInterface {
+	return newAlarmServiceConfigurations(c)
+}
+
+func (c *O2imsV1alpha1Client) AlarmSubscriptions(namespace string) AlarmSubscriptionInterface {
+	return newAlarmSubscriptions(c, namespace)
 }
 
 func (c *O2imsV1alpha1Client) DeploymentManagers(namespace string) DeploymentManagerInterface {

@@ -28,6 +28,26 @@ type FakeO2imsV1alpha1 struct {
 	*testing.Fake
 }
 
+func (c *FakeO2imsV1alpha1) AlarmDictionaries(namespace string) v1alpha1.AlarmDictionaryInterface {
+	return newFakeAlarmDictionaries(c, namespace)
+}
+
+func (c *FakeO2imsV1alpha1) AlarmEventRecords(namespace string) v1alpha1.AlarmEventRecordInterface {
+	return newFakeAlarmEventRecords(c, namespace)
+}
+
+func (c *FakeO2imsV1alpha1) AlarmPurges(namespace string) v1alpha1.AlarmPurgeInterface {
+	return newFakeAlarmPurges(c, namespace)
+}
+
+func (c *FakeO2imsV1alpha1) AlarmServiceConfigurations() v1alpha1.AlarmServiceConfigurationInterface {
+	return newFakeAlarmServiceConfigurations(c)
+}
+
+func (c *FakeO2imsV1alpha1) AlarmSubscriptions(namespace string) v1alpha1.AlarmSubscriptionInterface {
+	return newFakeAlarmSubscriptions(c, namespace)
+}
+
 func (c *FakeO2imsV1alpha1) DeploymentManagers(namespace string) v1alpha1.DeploymentManagerInterface {
 	return newFakeDeploymentManagers(c, namespace)
 }
