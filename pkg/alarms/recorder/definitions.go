@@ -1,0 +1,103 @@
+package recorder
+
+import (
+	"fmt"
+	"sort"
+
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/alarms"
+)
+
+// Definitions resolves the definition and probable cause an observation names into the ids
+// of the dictionary that defines them.
+type Definitions interface {
+	Lookup(o alarms.Observation) alarms.Definition
+}
+
+// definitionIndex indexes AlarmDictionaries by the names of the alarms they define.
+const definitionIndex = "alarms.netweave.io/definition"
+
+// DictionaryDefinitions resolves definitions in the AlarmDictionaries of an informer: the
+// dictionary of the faulty object's ResourceType first, then the O-Cloud-wide dictionaries
+// (no resourceTypeId: the standard one and the one made from PrometheusRules), in name order so
+// the answer is the same on every replica. An unknown definition gives empty ids: the alarm is
+// still raised, under the name the source gave it.
+type DictionaryDefinitions struct {
+	dictionaries cache.SharedIndexInformer
+}
+
+// NewDictionaryDefinitions indexes dictionaries, which must not have started yet.
+func NewDictionaryDefinitions(dictionaries cache.SharedIndexInformer) (*DictionaryDefinitions, error) {
+	if err := dictionaries.AddIndexers(cache.Indexers{definitionIndex: indexByDefinition}); err != nil {
+		return nil, fmt.Errorf("alarm definitions: index dictionaries: %w", err)
+	}
+	return &DictionaryDefinitions{dictionaries: dictionaries}, nil
+}
+
+func indexByDefinition(obj any) ([]string, error) {
+	d, ok := obj.(*v1alpha1.AlarmDictionary)
+	if !ok {
+		return nil, fmt.Errorf("index dictionary: %T is not an AlarmDictionary", obj)
+	}
+	names := make([]string, 0, len(d.Spec.AlarmDefinitions))
+	for _, def := range d.Spec.AlarmDefinitions {
+		names = append(names, def.AlarmName)
+	}
+	return names, nil
+}
+
+// Lookup implements Definitions.
+func (d *DictionaryDefinitions) Lookup(o alarms.Observation) alarms.Definition {
+	objs, err := d.dictionaries.GetIndexer().ByIndex(definitionIndex, o.Definition)
+	if err != nil || len(objs) == 0 {
+		return alarms.Definition{}
+	}
+	dicts := make([]*v1alpha1.AlarmDictionary, 0, len(objs))
+	for _, obj := range objs {
+		dict := obj.(*v1alpha1.AlarmDictionary)
+		// A dictionary of another namespace's type never defines this object's alarms, and a
+		// tenant's dictionary never defines the O-Cloud's.
+		if dict.Spec.ResourceTypeID != "" && dict.Spec.ResourceTypeID != o.Object.TypeID {
+			continue
+		}
+		if dict.Namespace != o.Object.Namespace {
+			continue
+		}
+		dicts = append(dicts, dict)
+	}
+	sort.Slice(dicts, func(i, j int) bool {
+		a, b := dicts[i], dicts[j]
+		if (a.Spec.ResourceTypeID != "") != (b.Spec.ResourceTypeID != "") {
+			return a.Spec.ResourceTypeID != ""
+		}
+		return a.Name < b.Name
+	})
+	for _, dict := range dicts {
+		for _, def := range dict.Spec.AlarmDefinitions {
+			if def.AlarmName != o.Definition {
+				continue
+			}
+			return alarms.Definition{
+				DictionaryID:    dict.Spec.AlarmDictionaryID,
+				DefinitionID:    def.AlarmDefinitionID,
+				ProbableCauseID: probableCause(dict, o.ProbableCause),
+				ClearingType:    def.ClearingType,
+			}
+		}
+	}
+	return alarms.Definition{}
+}
+
+func probableCause(dict *v1alpha1.AlarmDictionary, code string) string {
+	if code == "" {
+		return ""
+	}
+	for _, c := range dict.Spec.ProbableCauses {
+		if c.ProbableCauseCode == code {
+			return c.ProbableCauseID
+		}
+	}
+	return ""
+}

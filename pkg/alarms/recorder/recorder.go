@@ -1,0 +1,211 @@
+// Package recorder records what alarm sources observe as AlarmEventRecords: it is the one
+// alarms.Sink behind every source, and the only writer of an alarm's status.
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2client "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/alarms"
+)
+
+// Config is what a Recorder writes with and reads from.
+type Config struct {
+	// Client writes AlarmEventRecords (netweave's own identity).
+	Client o2client.AlarmEventRecordsGetter
+	// Records is the AlarmEventRecord informer of the process's shared factory; New adds the
+	// recorder's indexes to it, so it must not have started yet.
+	Records cache.SharedIndexInformer
+	// Definitions resolves an observation's definition and probable cause in the dictionaries.
+	Definitions Definitions
+	// IDs is the O-Cloud's id space (inventory.IDs), in which alarm ids are derived.
+	IDs alarms.IDSpace
+	// Clock is the recorder's time; nil is the real one.
+	Clock clock.PassiveClock
+	// Metrics counts what the recorder writes; nil counts nothing.
+	Metrics *Metrics
+}
+
+// Recorder implements alarms.Sink. Observations of one fault are applied one at a time, in
+// the order they arrive; different faults proceed in parallel.
+type Recorder struct {
+	cfg   Config
+	locks [64]sync.Mutex
+	// written holds the records this recorder wrote that its informer may not have seen yet,
+	// so an observation that follows a write at once (a clear right after the raise) decides
+	// on the record as written, not on the informer's older copy.
+	written *writtenRecords
+}
+
+var _ alarms.Sink = (*Recorder)(nil)
+
+// New returns a recorder over cfg; it adds its indexes to cfg.Records.
+func New(cfg Config) (*Recorder, error) {
+	if cfg.Client == nil || cfg.Records == nil || cfg.Definitions == nil || cfg.IDs == nil {
+		return nil, errors.New("alarm recorder: client, records informer, definitions and id space are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if err := cfg.Records.AddIndexers(cache.Indexers{faultIndex: indexByFault, sourceIndex: indexBySource}); err != nil {
+		return nil, fmt.Errorf("alarm recorder: index alarm records: %w", err)
+	}
+	r := &Recorder{cfg: cfg, written: newWrittenRecords()}
+	if _, err := cfg.Records.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { r.informerHas(obj) },
+		UpdateFunc: func(_, obj any) { r.informerHas(obj) },
+		DeleteFunc: func(obj any) {
+			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = d.Obj
+			}
+			if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok {
+				r.written.gone(rec)
+			}
+		},
+	}); err != nil {
+		return nil, fmt.Errorf("alarm recorder: watch alarm records: %w", err)
+	}
+	return r, nil
+}
+
+func (r *Recorder) informerHas(obj any) {
+	if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok {
+		r.written.seen(rec)
+	}
+}
+
+// maxAttempts bounds how often one observation re-reads its record after a write lost a race
+// (an operator acknowledged it meanwhile, another replica raised it first).
+const maxAttempts = 4
+
+// Observe raises, changes or clears the alarm of o.
+func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
+	if err := validate(o); err != nil {
+		return err
+	}
+	mu := r.lock(o.Source, o.Key)
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 1; ; attempt++ {
+		current, err := r.latest(o.Source, o.Key)
+		if err != nil {
+			return err
+		}
+		t := alarms.Observe(r.cfg.IDs, current, o, r.cfg.Definitions.Lookup(o), r.cfg.Clock.Now())
+		if t.Record == nil {
+			return nil
+		}
+		err = r.write(ctx, t)
+		if err == nil || attempt == maxAttempts || !(apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) {
+			return err
+		}
+		// Someone else wrote the record first: read it back and decide again.
+		if err := r.refresh(ctx, t.Record.Namespace, t.Record.Name); err != nil {
+			return err
+		}
+	}
+}
+
+// Sync clears every active alarm of source whose fault is not among active, and records those
+// that are.
+func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Observation) error {
+	present := make(map[string]bool, len(active))
+	var errs []error
+	for _, o := range active {
+		if o.Source != source {
+			errs = append(errs, fmt.Errorf("sync %s: observation of source %q", source, o.Source))
+			continue
+		}
+		present[o.Key] = true
+		if err := r.Observe(ctx, o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	stale, err := r.activeOf(source)
+	if err != nil {
+		return err
+	}
+	now := r.cfg.Clock.Now()
+	for _, rec := range stale {
+		if present[rec.Spec.Source.Key] {
+			continue
+		}
+		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}
+		if err := r.Observe(ctx, gone); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// write creates or updates the record of t: a new alarm in one create that carries its status,
+// a change or clear through the status subresource (the main endpoint keeps status out of a
+// client's reach).
+func (r *Recorder) write(ctx context.Context, t alarms.Transition) error {
+	rec := t.Record
+	api := r.cfg.Client.AlarmEventRecords(rec.Namespace)
+	var (
+		out *v1alpha1.AlarmEventRecord
+		err error
+	)
+	if t.Create {
+		out, err = api.Create(ctx, rec, metav1.CreateOptions{FieldManager: fieldManager})
+	} else {
+		out, err = api.UpdateStatus(ctx, rec, metav1.UpdateOptions{FieldManager: fieldManager})
+	}
+	r.cfg.Metrics.written(t, err)
+	if err != nil {
+		return fmt.Errorf("record alarm %s (%s/%s): %w", rec.Spec.AlarmEventRecordID, rec.Spec.Source.Name, rec.Spec.Source.Key, err)
+	}
+	klog.FromContext(ctx).V(2).Info("Alarm recorded", "alarm", klog.KObj(out), "event", t.Event,
+		"source", rec.Spec.Source.Name, "key", rec.Spec.Source.Key, "severity", out.Status.PerceivedSeverity)
+	r.written.put(out)
+	return nil
+}
+
+// refresh reads the record back from the API after a lost race.
+func (r *Recorder) refresh(ctx context.Context, namespace, name string) error {
+	rec, err := r.cfg.Client.AlarmEventRecords(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("re-read alarm %s/%s: %w", namespace, name, err)
+	}
+	r.written.put(rec)
+	return nil
+}
+
+// lock returns the mutex that serializes the observations of fault source/key.
+func (r *Recorder) lock(source, key string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(source))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(key))
+	return &r.locks[h.Sum32()%uint32(len(r.locks))]
+}
+
+func validate(o alarms.Observation) error {
+	switch {
+	case o.Source == "" || o.Key == "":
+		return fmt.Errorf("observation without source or key: %+v", o)
+	case o.Object.ID == "" || o.Object.Namespace == "" || o.Object.Class == "":
+		return fmt.Errorf("observation %s/%s names no object", o.Source, o.Key)
+	}
+	return nil
+}
+
+func objectOf(rec *v1alpha1.AlarmEventRecord) alarms.ObjectRef {
+	return alarms.ObjectRef{Class: rec.Spec.ObjectClass, ID: rec.Spec.ObjectID, TypeID: rec.Spec.ObjectTypeID, Namespace: rec.Namespace}
+}
+
+// fieldManager names the recorder in managedFields.
+const fieldManager = "netweave-alarms"

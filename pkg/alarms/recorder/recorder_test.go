@@ -1,0 +1,302 @@
+package recorder
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+const (
+	inventoryNS = "o2ims-system"
+	oCloudID    = "5d2a5a0e-6a4f-4e64-8a58-7a4f2f0f4d11"
+	nodeID      = "0d8f2a8c-1b8f-5c1e-9d3e-3f6f7a9b2c41"
+	typeID      = "9b0f3a5e-7c1d-5e2f-8a4b-6c7d8e9f0a12"
+)
+
+// fixture is a recorder over a fake clientset whose informers never run: the test puts in
+// the indexers what "the informer has seen", so the recorder's own memory of its writes is
+// what bridges the gap, as it must while a real informer lags.
+type fixture struct {
+	t       *testing.T
+	client  *fake.Clientset
+	records cache.SharedIndexInformer
+	dicts   cache.SharedIndexInformer
+	clock   *clocktesting.FakePassiveClock
+	rec     *Recorder
+	ids     inventory.IDs
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	client := fake.NewSimpleClientset()
+	f := externalversions.NewSharedInformerFactory(client, 0)
+	ids, err := inventory.NewIDs(oCloudID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := &fixture{
+		t: t, client: client, ids: ids,
+		records: f.O2ims().V1alpha1().AlarmEventRecords().Informer(),
+		dicts:   f.O2ims().V1alpha1().AlarmDictionaries().Informer(),
+		clock:   clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)),
+	}
+	defs, err := NewDictionaryDefinitions(fx.dicts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.rec, err = New(Config{Client: client.O2imsV1alpha1(), Records: fx.records, Definitions: defs, IDs: ids, Clock: fx.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.dicts.GetIndexer().Add(standardDictionary()); err != nil {
+		t.Fatal(err)
+	}
+	return fx
+}
+
+func standardDictionary() *v1alpha1.AlarmDictionary {
+	return &v1alpha1.AlarmDictionary{
+		ObjectMeta: metav1.ObjectMeta{Namespace: inventoryNS, Name: "o-cloud-standard"},
+		Spec: v1alpha1.AlarmDictionarySpec{
+			AlarmDictionaryID: "6f1b7f7e-2d5c-5b8a-9c4d-1e2f3a4b5c6d",
+			AlarmDefinitions: []v1alpha1.AlarmDefinition{{
+				AlarmDefinitionID: "7a2c8e9f-3b4d-5c6e-8f9a-0b1c2d3e4f5a", AlarmName: "CLUSTERNODE_CRITICAL", ClearingType: v1alpha1.ClearingTypeAutomatic,
+			}},
+			ProbableCauses: []v1alpha1.ProbableCause{{ProbableCauseID: "8b3d9fa0-4c5e-5d6f-9a0b-1c2d3e4f5a6b", ProbableCauseCode: "NODE_DOWN"}},
+		},
+	}
+}
+
+func nodeDown(active bool, since time.Time) alarms.Observation {
+	return alarms.Observation{
+		Source: "node-conditions", Key: "node-uid/Ready",
+		Object:     alarms.ObjectRef{Class: "Resource", ID: nodeID, TypeID: typeID, Namespace: inventoryNS},
+		Definition: "CLUSTERNODE_CRITICAL", ProbableCause: "NODE_DOWN",
+		Severity: alarms.SeverityCritical, Active: active, Since: since, Text: "NodeStatusUnknown: Kubelet stopped posting node status.",
+	}
+}
+
+func (fx *fixture) stored() []v1alpha1.AlarmEventRecord {
+	fx.t.Helper()
+	list, err := fx.client.O2imsV1alpha1().AlarmEventRecords(inventoryNS).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return list.Items
+}
+
+func (fx *fixture) writes() (creates, statusUpdates int) {
+	for _, a := range fx.client.Actions() {
+		switch {
+		case a.Matches("create", "alarmeventrecords"):
+			creates++
+		case a.Matches("update", "alarmeventrecords") && a.GetSubresource() == "status":
+			statusUpdates++
+		}
+	}
+	return creates, statusUpdates
+}
+
+func TestRaiseRecordsTheAlarmWithItsDictionaryIDsAndAStableID(t *testing.T) {
+	fx := newFixture(t)
+	since := fx.clock.Now().Add(-time.Minute)
+	if err := fx.rec.Observe(context.Background(), nodeDown(true, since)); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 {
+		t.Fatalf("%d records, want 1", len(got))
+	}
+	r := got[0]
+	wantID := alarms.RecordID(fx.ids, "node-conditions", "node-uid/Ready", since)
+	if r.Name != wantID || r.Spec.AlarmEventRecordID != wantID {
+		t.Errorf("record %s id %s, want both %s (derived, so a wiped store re-syncs to the same id)", r.Name, r.Spec.AlarmEventRecordID, wantID)
+	}
+	if r.Spec.AlarmDictionaryID != "6f1b7f7e-2d5c-5b8a-9c4d-1e2f3a4b5c6d" || r.Spec.AlarmDefinitionID != "7a2c8e9f-3b4d-5c6e-8f9a-0b1c2d3e4f5a" ||
+		r.Spec.ProbableCauseID != "8b3d9fa0-4c5e-5d6f-9a0b-1c2d3e4f5a6b" {
+		t.Errorf("dictionary ids %+v", r.Spec)
+	}
+	if r.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCritical || r.Status.AlarmRaisedTime == nil || !r.Status.AlarmRaisedTime.Time.Equal(since) {
+		t.Errorf("status %+v", r.Status)
+	}
+	if c, u := fx.writes(); c != 1 || u != 0 {
+		t.Errorf("%d creates and %d status updates, want the alarm raised in one create", c, u)
+	}
+}
+
+// The informer has not seen the raise when the clear arrives; the recorder must still clear
+// the record it wrote rather than think there is nothing to clear.
+func TestClearRightAfterRaiseClearsWhatWasWrittenBeforeTheInformerSeesIt(t *testing.T) {
+	fx := newFixture(t)
+	since := fx.clock.Now().Add(-time.Minute)
+	ctx := context.Background()
+	if err := fx.rec.Observe(ctx, nodeDown(true, since)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Observe(ctx, nodeDown(false, fx.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared || got[0].Status.AlarmClearedTime == nil {
+		t.Fatalf("records %+v, want the one alarm cleared", got)
+	}
+}
+
+func TestRepeatedObservationWritesNothingAndARestartKeepsTheAlarm(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	o := nodeDown(true, fx.clock.Now().Add(-time.Hour))
+	for range 3 {
+		if err := fx.rec.Observe(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, u := fx.writes(); c != 1 || u != 0 {
+		t.Errorf("%d creates, %d updates for one unchanged fault observed three times", c, u)
+	}
+
+	// A new process: its informer lists the stored alarm; the same fault raises nothing new.
+	restarted := newFixture(t)
+	restarted.client = fx.client
+	restarted.rec.cfg.Client = fx.client.O2imsV1alpha1()
+	for _, r := range fx.stored() {
+		if err := restarted.records.GetIndexer().Add(r.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx.client.ClearActions()
+	if err := restarted.rec.Observe(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if c, u := restarted.writes(); c != 0 || u != 0 {
+		t.Errorf("after a restart: %d creates, %d updates, want none", c, u)
+	}
+}
+
+func TestSeverityChangeUpdatesStatusOnly(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	o := nodeDown(true, fx.clock.Now().Add(-time.Hour))
+	if err := fx.rec.Observe(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Severity = alarms.SeverityMajor
+	if err := fx.rec.Observe(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityMajor || got[0].Status.AlarmChangedTime == nil {
+		t.Fatalf("records %+v", got)
+	}
+	if c, u := fx.writes(); c != 1 || u != 1 {
+		t.Errorf("%d creates, %d status updates, want 1 and 1", c, u)
+	}
+}
+
+func TestSyncClearsTheSourcesAlarmsNoLongerActiveAndNoOtherSources(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	since := fx.clock.Now().Add(-time.Hour)
+	stays, goes := nodeDown(true, since), nodeDown(true, since)
+	goes.Key = "other-node/Ready"
+	other := nodeDown(true, since)
+	other.Source, other.Key = "alertmanager", "fingerprint-1"
+	for _, o := range []alarms.Observation{stays, goes, other} {
+		if err := fx.rec.Observe(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fx.rec.Sync(ctx, "node-conditions", []alarms.Observation{stays}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fx.stored() {
+		cleared := r.Status.PerceivedSeverity == v1alpha1.PerceivedSeverityCleared
+		if cleared != (r.Spec.Source.Key == goes.Key) {
+			t.Errorf("%s/%s cleared=%v", r.Spec.Source.Name, r.Spec.Source.Key, cleared)
+		}
+	}
+}
+
+// An operator acknowledged the alarm between the recorder's read and its write: the write
+// loses the race (409), and the recorder decides again on the record as it now is.
+func TestAWriteThatLosesARaceIsDecidedAgain(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	o := nodeDown(true, fx.clock.Now().Add(-time.Hour))
+	if err := fx.rec.Observe(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	conflicts := 1
+	fx.client.PrependReactor("update", "alarmeventrecords", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "status" || conflicts == 0 {
+			return false, nil, nil
+		}
+		conflicts--
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Group: v1alpha1.GroupName, Resource: "alarmeventrecords"}, "x", nil)
+	})
+	o.Active, o.Since = false, fx.clock.Now()
+	if err := fx.rec.Observe(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+		t.Errorf("after a lost race the clear was dropped: %+v", got[0].Status)
+	}
+}
+
+func TestUnknownDefinitionIsRaisedUnderItsNameWithoutIDs(t *testing.T) {
+	fx := newFixture(t)
+	o := nodeDown(true, fx.clock.Now())
+	o.Definition, o.ProbableCause = "KubeletTooManyPods", "SOMETHING"
+	if err := fx.rec.Observe(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 || got[0].Spec.AlarmName != "KubeletTooManyPods" || got[0].Spec.AlarmDefinitionID != "" || got[0].Spec.AlarmDictionaryID != "" {
+		t.Fatalf("records %+v", got)
+	}
+}
+
+func TestObservationWithoutObjectIsRefused(t *testing.T) {
+	fx := newFixture(t)
+	o := nodeDown(true, fx.clock.Now())
+	o.Object.ID = ""
+	if err := fx.rec.Observe(context.Background(), o); err == nil {
+		t.Fatal("an observation naming no object was accepted")
+	}
+	if len(fx.stored()) != 0 {
+		t.Error("something was stored")
+	}
+}
+
+func TestWrittenRecordsAreForgottenOnceTheInformerHasThem(t *testing.T) {
+	w := newWrittenRecords()
+	rec := &v1alpha1.AlarmEventRecord{ObjectMeta: metav1.ObjectMeta{Name: "a", ResourceVersion: "7"}, Spec: v1alpha1.AlarmEventRecordSpec{Source: v1alpha1.AlarmSource{Name: "s", Key: "k"}}}
+	w.put(rec)
+	older := rec.DeepCopy()
+	older.ResourceVersion = "6"
+	w.seen(older)
+	if w.len() != 1 {
+		t.Fatal("forgot a write the informer has not caught up with")
+	}
+	if got := w.merge("s", "k", []any{older}); len(got) != 1 || got[0].ResourceVersion != "7" {
+		t.Fatalf("merge preferred the informer's older copy: %+v", got)
+	}
+	w.seen(rec)
+	if w.len() != 0 {
+		t.Error("a write the informer holds is still remembered: the memory grows with every fault")
+	}
+}

@@ -1,0 +1,204 @@
+package recorder
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// The recorder's indexes of the AlarmEventRecord informer: every record of one fault (the
+// cleared ones of earlier occurrences too), and every record of one source.
+const (
+	faultIndex  = "alarms.netweave.io/fault"
+	sourceIndex = "alarms.netweave.io/source"
+)
+
+func faultKey(source, key string) string { return source + "\x00" + key }
+
+func indexByFault(obj any) ([]string, error) {
+	rec, ok := obj.(*v1alpha1.AlarmEventRecord)
+	if !ok {
+		return nil, fmt.Errorf("index alarm by fault: %T is not an AlarmEventRecord", obj)
+	}
+	return []string{faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)}, nil
+}
+
+func indexBySource(obj any) ([]string, error) {
+	rec, ok := obj.(*v1alpha1.AlarmEventRecord)
+	if !ok {
+		return nil, fmt.Errorf("index alarm by source: %T is not an AlarmEventRecord", obj)
+	}
+	return []string{rec.Spec.Source.Name}, nil
+}
+
+// latest returns the record the next observation of fault source/key applies to: its active
+// record if it has one, else its most recently raised one; nil when it never had any.
+func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error) {
+	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, faultKey(source, key))
+	if err != nil {
+		return nil, fmt.Errorf("look up alarms of %s/%s: %w", source, key, err)
+	}
+	var best *v1alpha1.AlarmEventRecord
+	for _, rec := range r.written.merge(source, key, objs) {
+		if best == nil || newer(rec, best) {
+			best = rec
+		}
+	}
+	return best, nil
+}
+
+// activeOf returns the active records of source.
+func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error) {
+	objs, err := r.cfg.Records.GetIndexer().ByIndex(sourceIndex, source)
+	if err != nil {
+		return nil, fmt.Errorf("look up alarms of source %s: %w", source, err)
+	}
+	byKey := map[string][]any{}
+	for _, obj := range objs {
+		if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok {
+			byKey[rec.Spec.Source.Key] = append(byKey[rec.Spec.Source.Key], obj)
+		}
+	}
+	for _, key := range r.written.keysOf(source) {
+		if _, ok := byKey[key]; !ok {
+			byKey[key] = nil
+		}
+	}
+	var out []*v1alpha1.AlarmEventRecord
+	for key, objs := range byKey {
+		for _, rec := range r.written.merge(source, key, objs) {
+			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+				out = append(out, rec)
+			}
+		}
+	}
+	return out, nil
+}
+
+// newer orders the records of one fault: an active one first, then the later raised.
+func newer(a, b *v1alpha1.AlarmEventRecord) bool {
+	aActive := a.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared
+	bActive := b.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared
+	if aActive != bActive {
+		return aActive
+	}
+	at, bt := a.Status.AlarmRaisedTime, b.Status.AlarmRaisedTime
+	switch {
+	case at == nil:
+		return false
+	case bt == nil:
+		return true
+	}
+	return bt.Before(at)
+}
+
+// writtenRecords remembers, per fault, the records the recorder wrote (or re-read) that its
+// informer had not caught up with, and forgets each once the informer holds that version or a
+// later one. netweave's resourceVersions are one revision counter, so they compare as numbers.
+type writtenRecords struct {
+	mu      sync.Mutex
+	byFault map[string]map[string]*v1alpha1.AlarmEventRecord // fault → name → record
+}
+
+func newWrittenRecords() *writtenRecords {
+	return &writtenRecords{byFault: map[string]map[string]*v1alpha1.AlarmEventRecord{}}
+}
+
+func (w *writtenRecords) put(rec *v1alpha1.AlarmEventRecord) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)
+	if w.byFault[f] == nil {
+		w.byFault[f] = map[string]*v1alpha1.AlarmEventRecord{}
+	}
+	if old, ok := w.byFault[f][rec.Name]; !ok || revision(old) <= revision(rec) {
+		w.byFault[f][rec.Name] = rec
+	}
+}
+
+// merge returns the fault's records: the informer's objs, each replaced by the remembered
+// version when that one is newer.
+func (w *writtenRecords) merge(source, key string, objs []any) []*v1alpha1.AlarmEventRecord {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := faultKey(source, key)
+	mine := w.byFault[f]
+	out := make([]*v1alpha1.AlarmEventRecord, 0, len(objs)+len(mine))
+	seen := make(map[string]bool, len(objs))
+	for _, obj := range objs {
+		rec, ok := obj.(*v1alpha1.AlarmEventRecord)
+		if !ok {
+			continue
+		}
+		seen[rec.Name] = true
+		if m, ok := mine[rec.Name]; ok && revision(m) > revision(rec) {
+			out = append(out, m)
+			continue
+		}
+		out = append(out, rec)
+	}
+	for name, m := range mine {
+		if !seen[name] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// seen forgets what the informer now holds (rec, at that version or later).
+func (w *writtenRecords) seen(rec *v1alpha1.AlarmEventRecord) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)
+	if m, ok := w.byFault[f][rec.Name]; ok && revision(m) <= revision(rec) {
+		w.forgetLocked(f, rec.Name)
+	}
+}
+
+// gone forgets a deleted record (retention, a purge).
+func (w *writtenRecords) gone(rec *v1alpha1.AlarmEventRecord) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.forgetLocked(faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key), rec.Name)
+}
+
+func (w *writtenRecords) forgetLocked(fault, name string) {
+	delete(w.byFault[fault], name)
+	if len(w.byFault[fault]) == 0 {
+		delete(w.byFault, fault)
+	}
+}
+
+// len is how many records are remembered, for tests and the memory bound.
+func (w *writtenRecords) len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, recs := range w.byFault {
+		n += len(recs)
+	}
+	return n
+}
+
+// keysOf returns the keys of source's faults with remembered records.
+func (w *writtenRecords) keysOf(source string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var keys []string
+	for _, recs := range w.byFault {
+		for _, rec := range recs {
+			if rec.Spec.Source.Name == source {
+				keys = append(keys, rec.Spec.Source.Key)
+			}
+			break
+		}
+	}
+	return keys
+}
+
+func revision(rec *v1alpha1.AlarmEventRecord) uint64 {
+	n, _ := strconv.ParseUint(rec.ResourceVersion, 10, 64)
+	return n
+}
