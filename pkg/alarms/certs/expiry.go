@@ -1,0 +1,91 @@
+package certs
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/alarms/standard"
+)
+
+// earliest returns the certificate of the secret's tls.crt that expires first: a chain is only
+// as valid as its shortest-lived member, so an expiring intermediate counts as much as the leaf.
+func earliest(secret *corev1.Secret) (*x509.Certificate, error) {
+	data, ok := secret.Data[corev1.TLSCertKey]
+	if !ok {
+		return nil, fmt.Errorf("no %s", corev1.TLSCertKey)
+	}
+	var first *x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", corev1.TLSCertKey, err)
+		}
+		if first == nil || cert.NotAfter.Before(first.NotAfter) {
+			first = cert
+		}
+	}
+	if first == nil {
+		return nil, errors.New(corev1.TLSCertKey + " holds no PEM certificate")
+	}
+	return first, nil
+}
+
+// Windows are how long before a certificate's expiry it raises an alarm.
+type Windows struct {
+	// Warning opens a CLUSTER_WARNING alarm: the certificate still works but will not for
+	// long, the spec's "potential impeding service impacts, but … still operational".
+	Warning time.Duration
+	// Critical escalates it to CLUSTER_CRITICAL: too little time is left to count on a
+	// renewal in the normal course, and once expired whatever relies on it fails.
+	Critical time.Duration
+}
+
+// observation states whether cert, the earliest-expiring certificate of secret, is expiring
+// at now. The fault begins when the certificate enters the warning window, a time fixed by the
+// certificate itself, so re-evaluation and restarts report the same occurrence; a renewed
+// certificate ends it when it became valid.
+func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.ObjectRef, w Windows, now time.Time) alarms.Observation {
+	left := cert.NotAfter.Sub(now)
+	severity := alarms.SeverityWarning
+	if left <= w.Critical {
+		severity = alarms.SeverityCritical
+	}
+	verb := "expires"
+	if left <= 0 {
+		verb = "expired"
+	}
+	o := alarms.Observation{
+		Source:        Name,
+		Key:           string(secret.UID),
+		Object:        obj,
+		Definition:    standard.DefinitionName(standard.NodeCluster, severity),
+		ProbableCause: standard.CertificateExpiration,
+		Severity:      severity,
+		Active:        left <= w.Warning,
+		Since:         cert.NotAfter.Add(-w.Warning),
+		Text:          fmt.Sprintf("Certificate %q in Secret %s/%s %s at %s", cert.Subject.String(), secret.Namespace, secret.Name, verb, cert.NotAfter.UTC().Format(time.RFC3339)),
+		Extensions: map[string]string{
+			"secret":   secret.Namespace + "/" + secret.Name,
+			"subject":  cert.Subject.String(),
+			"notAfter": cert.NotAfter.UTC().Format(time.RFC3339),
+		},
+	}
+	if !o.Active {
+		o.Since = cert.NotBefore
+	}
+	return o
+}

@@ -1,0 +1,190 @@
+// Package certs is the alarm source of expiring certificates: the TLS Secrets the operator names
+// (or selects by label) raise CERTIFICATE_EXPIRATION as their certificate nears expiry, and clear
+// it once renewed.
+//
+// The alarm is about the O-Cloud as a whole (Config.Object, the OCloud in netweave's wiring):
+// the Secrets hold the certificates of cluster services, which belong to no one O-Cloud Node, so
+// the definitions are the node cluster's (CLUSTER_WARNING, CLUSTER_CRITICAL) while the cause is
+// the spec's CERTIFICATE_EXPIRATION.
+package certs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/alarms/sourceloop"
+	"github.com/netweave-io/netweave/pkg/alarms/sourcemetrics"
+)
+
+// Name is the Observation.Source of certificate alarms.
+const Name = "certificates"
+
+// evaluateKey queues the evaluation of every watched certificate; there are few, and the clock
+// moves them all, so they are always evaluated together.
+const evaluateKey = "evaluate"
+
+// Config configures the source.
+type Config struct {
+	Client kubernetes.Interface
+	// Secrets are watched one by one (a namespaced informer with a name field selector each),
+	// so netweave neither lists nor caches any other Secret.
+	Secrets []types.NamespacedName
+	// Selector, when not nil, selects more Secrets by label in SelectorNamespace (every
+	// namespace when empty); only matching Secrets are sent by the server.
+	Selector          labels.Selector
+	SelectorNamespace string
+	// Object is what the alarms are about.
+	Object        alarms.ObjectRef
+	Windows       Windows
+	CheckInterval time.Duration
+	// Clock is what expiry is measured against; the real clock when nil.
+	Clock clock.WithTicker
+	// Metrics, when not nil, count reports and unreadable Secrets.
+	Metrics *sourcemetrics.Metrics
+}
+
+// Source reports expiring certificates as alarms.
+type Source struct {
+	cfg Config
+}
+
+var _ alarms.Source = (*Source)(nil)
+
+// New returns the source.
+func New(cfg Config) *Source {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	return &Source{cfg: cfg}
+}
+
+// Name implements alarms.Source.
+func (s *Source) Name() string { return Name }
+
+// Run watches the Secrets and evaluates every certificate on each change and every
+// CheckInterval, until ctx is done.
+func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
+	defer utilruntime.HandleCrash()
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name), invalid: map[types.UID]string{}}
+	evaluate := func(any) { r.loop.Add(evaluateKey) }
+	handler := cache.ResourceEventHandlerFuncs{AddFunc: evaluate, UpdateFunc: func(_, obj any) { evaluate(obj) }, DeleteFunc: evaluate}
+	var synced []cache.InformerSynced
+	for _, w := range s.watches() {
+		if _, err := w.informer.AddEventHandler(handler); err != nil {
+			return fmt.Errorf("watch secrets %s: %w", w.what, err)
+		}
+		synced = append(synced, w.informer.HasSynced)
+		r.watches = append(r.watches, w)
+		go w.informer.Run(ctx.Done())
+	}
+	if !cache.WaitForNamedCacheSync("alarms-"+Name, ctx.Done(), synced...) {
+		return fmt.Errorf("wait for the secret caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
+	}
+	klog.FromContext(ctx).Info("Reporting expiring certificates as alarms", "source", Name, "secrets", len(s.cfg.Secrets), "selector", s.cfg.Selector)
+	r.loop.Run(ctx, s.cfg.Clock, s.cfg.CheckInterval, evaluateKey, r.evaluate)
+	return nil
+}
+
+// watch is one informer and the Secrets of its store that count.
+type watch struct {
+	what     string
+	informer cache.SharedIndexInformer
+	// secrets lists the watched Secrets from the store.
+	secrets func() []*corev1.Secret
+}
+
+func (s *Source) watches() []watch {
+	var out []watch
+	for _, nn := range s.cfg.Secrets {
+		inf := coreinformers.NewFilteredSecretInformer(s.cfg.Client, nn.Namespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", nn.Name).String()
+		})
+		out = append(out, watch{what: nn.String(), informer: inf, secrets: func() []*corev1.Secret {
+			obj, ok, _ := inf.GetStore().GetByKey(nn.String())
+			if secret, isSecret := obj.(*corev1.Secret); ok && isSecret {
+				return []*corev1.Secret{secret}
+			}
+			return nil
+		}})
+	}
+	if sel := s.cfg.Selector; sel != nil {
+		inf := coreinformers.NewFilteredSecretInformer(s.cfg.Client, s.cfg.SelectorNamespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
+			o.LabelSelector = sel.String()
+		})
+		out = append(out, watch{what: sel.String(), informer: inf, secrets: func() []*corev1.Secret {
+			var secrets []*corev1.Secret
+			for _, obj := range inf.GetStore().List() {
+				if secret, ok := obj.(*corev1.Secret); ok && sel.Matches(labels.Set(secret.Labels)) {
+					secrets = append(secrets, secret)
+				}
+			}
+			return secrets
+		}})
+	}
+	return out
+}
+
+// run is the state of one Run; only its single loop goroutine touches invalid.
+type run struct {
+	*Source
+	sink    alarms.Sink
+	loop    *sourceloop.Loop
+	watches []watch
+	// invalid is the resourceVersion of each unreadable Secret already logged, so a broken
+	// Secret is logged and counted once per version, not at every check.
+	invalid map[types.UID]string
+}
+
+// evaluate reports every watched certificate and then states the expiring ones as the complete
+// active set, which clears the alarms of Secrets deleted or no longer readable.
+func (r *run) evaluate(ctx context.Context, _ string) error {
+	now := r.cfg.Clock.Now()
+	seen := map[types.UID]bool{}
+	active := []alarms.Observation{}
+	invalid := map[types.UID]string{}
+	for _, w := range r.watches {
+		for _, secret := range w.secrets() {
+			if seen[secret.UID] {
+				continue
+			}
+			seen[secret.UID] = true
+			cert, err := earliest(secret)
+			if err != nil {
+				invalid[secret.UID] = secret.ResourceVersion
+				if logged, ok := r.invalid[secret.UID]; !ok || logged != secret.ResourceVersion {
+					klog.FromContext(ctx).Error(err, "Secret holds no readable certificate; it raises no alarm", "secret", klog.KObj(secret))
+					r.cfg.Metrics.InvalidObject(Name)
+					r.invalid[secret.UID] = secret.ResourceVersion
+				}
+				continue
+			}
+			o := observation(secret, cert, r.cfg.Object, r.cfg.Windows, now)
+			if err := r.sink.Observe(ctx, o); err != nil {
+				return fmt.Errorf("report certificate of secret %s: %w", klog.KObj(secret), err)
+			}
+			if o.Active {
+				active = append(active, o)
+			}
+		}
+	}
+	r.invalid = invalid
+	if err := r.sink.Sync(ctx, Name, active); err != nil {
+		return fmt.Errorf("restate certificate alarms: %w", err)
+	}
+	return nil
+}
