@@ -44,6 +44,9 @@ type InventoryConfig struct {
 	LeaseDuration  time.Duration
 	RenewDeadline  time.Duration
 	RetryPeriod    time.Duration
+
+	// Alarms configures the alarm sources led with the sync.
+	Alarms AlarmsConfig
 }
 
 // inventoryResync is how often the O2 informers replay their caches, which re-checks every
@@ -59,6 +62,7 @@ type inventoryDeps struct {
 	nodes    informers.SharedInformerFactory
 	o2       versioned.Interface
 	metrics  *inventory.Metrics
+	alarms   *alarmMetrics
 	kubeHost string
 }
 
@@ -93,7 +97,11 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig) e
 	if err != nil {
 		return err
 	}
-	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, kubeHost: kubeCfg.Host}
+	am, err := newAlarmMetrics()
+	if err != nil {
+		return err
+	}
+	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, alarms: am, kubeHost: kubeCfg.Host}
 	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
 		go func() {
 			err := inventory.RunLeaderElected(hctx, inventory.LeaderConfig{
@@ -151,9 +159,25 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	alarmSide, err := d.newAlarmsRun(ids, o2inf)
+	if err != nil {
+		return err
+	}
 	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace,
 		"nodePoolNamespaces", nodePools.List(), "identity", inv.Identity)
+	// The controller starts o2inf; the alarm side waits for it. A failed alarm side ends the
+	// term, so the sync and the alarms are always led together.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	alarmsDone := make(chan error, 1)
+	go func() {
+		err := alarmSide.Run(ctx)
+		cancel()
+		alarmsDone <- err
+	}()
 	err = ctrl.Run(ctx)
+	cancel()
+	err = errors.Join(err, <-alarmsDone)
 	o2inf.Shutdown()
 	return err
 }

@@ -107,6 +107,11 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	inventory := o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig)
+	if inventory != nil && o.Certificates.Enabled() {
+		inventory.Alarms.Certificates = &certs.Config{}
+		o.Certificates.Apply(inventory.Alarms.Certificates)
+	}
 	return &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
@@ -120,7 +125,7 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 			},
 			Tenancy:   o.Inventory.Tenancy(),
 			O2:        o.O2.Config(),
-			Inventory: o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig),
+			Inventory: inventory,
 			Notifier:  o.Notify.Config(cfg.ClientConfig),
 		},
 	}, nil
