@@ -162,13 +162,13 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
 	resources := map[string]rest.Storage{}
 	for name, newREST := range map[string]kindREST{
-		"oclouds":            restOf(ocloud.NewREST),
-		"resourcetypes":      restOf(resourcetype.NewREST),
-		"resourcepools":      restOf(resourcepool.NewREST),
-		"resources":          restOf(resource.NewREST),
-		"deploymentmanagers": restOf(deploymentmanager.NewREST),
-		"locations":          restOf(location.NewREST),
-		"ocloudsites":        restOf(ocloudsite.NewREST),
+		"oclouds":                    restOf(ocloud.NewREST),
+		"resourcetypes":              restOf(resourcetype.NewREST),
+		"resourcepools":              restOf(resourcepool.NewREST),
+		"resources":                  restOf(resource.NewREST),
+		"deploymentmanagers":         restOf(deploymentmanager.NewREST),
+		"locations":                  restOf(location.NewREST),
+		"ocloudsites":                restOf(ocloudsite.NewREST),
 		"alarmdictionaries":          restOf(alarmdictionary.NewREST),
 		"alarmeventrecords":          restOf(alarmeventrecord.NewREST),
 		"alarmserviceconfigurations": restOf(alarmserviceconfiguration.NewREST),

@@ -39,8 +39,12 @@ func subscriptionKind() *subscription.Kind {
 				},
 			},
 		},
-		Subscriber:       func(obj runtime.Object) **o2ims.SubscriberInfo { return &obj.(*o2ims.AlarmSubscription).Spec.Subscriber },
-		SigningSecretRef: func(obj runtime.Object) *o2ims.SecretKeyRef { return obj.(*o2ims.AlarmSubscription).Spec.SigningSecretRef },
+		Subscriber: func(obj runtime.Object) **o2ims.SubscriberInfo {
+			return &obj.(*o2ims.AlarmSubscription).Spec.Subscriber
+		},
+		SigningSecretRef: func(obj runtime.Object) *o2ims.SecretKeyRef {
+			return obj.(*o2ims.AlarmSubscription).Spec.SigningSecretRef
+		},
 	}
 }
 

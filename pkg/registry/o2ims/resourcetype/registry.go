@@ -27,7 +27,7 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateResourceType(obj.(*o2ims.ResourceType))
 		},
-		KindName: "ResourceType",
+		KindName:               "ResourceType",
 		ServerAssignsTenantIDs: true,
 		// A type's alarm dictionary is of its namespace or the operator's.
 		Refs: func(obj runtime.Object) []kind.Ref {
