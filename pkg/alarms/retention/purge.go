@@ -56,7 +56,7 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 		}
 		klog.V(2).InfoS("Alarm purge started", "purge", klog.KObj(p), "taskId", p.Spec.TaskID)
 	}
-	p, err = c.execute(ctx, p)
+	p, pending, err := c.execute(ctx, p)
 	if err != nil {
 		if c.purgeQ.NumRequeues(key)+1 < c.cfg.MaxPurgeAttempts {
 			return err
@@ -70,6 +70,7 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 	}
 	p, err = c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) {
 		s.OperationState = v1alpha1.PurgeOperationStateCompleted
+		s.Purged += pending
 		s.Message = ""
 	})
 	if err == nil {
@@ -98,19 +99,17 @@ func selects(p *v1alpha1.AlarmPurge) func(*v1alpha1.AlarmEventRecord) bool {
 	}
 }
 
-// execute removes what the task selects, counting into status.purged in checkpoints. It
-// returns the task as last written.
-func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1alpha1.AlarmPurge, error) {
+// execute removes what the task selects. It records the count in status.purged every
+// checkpointEvery removals, and returns the task as last written with the removals not
+// recorded yet, for the final status write to add. After an error it records them itself.
+func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1alpha1.AlarmPurge, int32, error) {
 	records, err := c.records.AlarmEventRecords(p.Namespace).List(labels.Everything())
 	if err != nil {
-		return p, fmt.Errorf("list alarm records of %s: %w", p.Namespace, err)
+		return p, 0, fmt.Errorf("list alarm records of %s: %w", p.Namespace, err)
 	}
 	selected := selects(p)
 	pending := int32(0)
 	checkpoint := func() error {
-		if pending == 0 {
-			return nil
-		}
 		n := pending
 		updated, err := c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) { s.Purged += n })
 		if err != nil {
@@ -125,19 +124,23 @@ func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1al
 		}
 		deleted, err := c.remove(ctx, r, selected)
 		if err != nil {
-			return p, errors.Join(err, checkpoint())
+			if pending > 0 {
+				err = errors.Join(err, checkpoint())
+			}
+			return p, 0, err
 		}
-		if deleted {
-			pending++
-			c.cfg.Metrics.purged(reasonPurge)
+		if !deleted {
+			continue
 		}
+		pending++
+		c.cfg.Metrics.purged(reasonPurge)
 		if pending >= checkpointEvery {
 			if err := checkpoint(); err != nil {
-				return p, err
+				return p, 0, err
 			}
 		}
 	}
-	return p, checkpoint()
+	return p, pending, nil
 }
 
 // setPurgeStatus writes the task's status as change makes it, stamping stateEnteredTime when
