@@ -11,8 +11,8 @@ import (
 	discoveryfake "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
-	"k8s.io/client-go/tools/cache"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"

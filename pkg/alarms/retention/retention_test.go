@@ -13,14 +13,14 @@ import (
 
 // Record ids: UUIDs, as the API requires.
 const (
-	idOld      = "0d5a1c4e-1111-4a5b-8c6d-000000000001"
-	idUnacked  = "0d5a1c4e-1111-4a5b-8c6d-000000000002"
-	idRecent   = "0d5a1c4e-1111-4a5b-8c6d-000000000003"
-	idActive   = "0d5a1c4e-1111-4a5b-8c6d-000000000004"
-	idOtherNS  = "0d5a1c4e-1111-4a5b-8c6d-000000000005"
-	idOutside  = "0d5a1c4e-1111-4a5b-8c6d-000000000006"
-	tenantNS   = "tenant-a"
-	otherNS    = "tenant-b"
+	idOld     = "0d5a1c4e-1111-4a5b-8c6d-000000000001"
+	idUnacked = "0d5a1c4e-1111-4a5b-8c6d-000000000002"
+	idRecent  = "0d5a1c4e-1111-4a5b-8c6d-000000000003"
+	idActive  = "0d5a1c4e-1111-4a5b-8c6d-000000000004"
+	idOtherNS = "0d5a1c4e-1111-4a5b-8c6d-000000000005"
+	idOutside = "0d5a1c4e-1111-4a5b-8c6d-000000000006"
+	tenantNS  = "tenant-a"
+	otherNS   = "tenant-b"
 )
 
 func TestRetentionPurgesOnlyClearedAndAcknowledgedPastThePeriod(t *testing.T) {
@@ -122,7 +122,9 @@ func TestLoweringRetentionPurgesAtOnce(t *testing.T) {
 		f.inf.Shutdown()
 	})
 	// Once the first pass has run, the record is still there.
-	waitFor(t, func() bool { return f.c.configs != nil && f.inf.O2ims().V1alpha1().AlarmEventRecords().Informer().HasSynced() })
+	waitFor(t, func() bool {
+		return f.c.configs != nil && f.inf.O2ims().V1alpha1().AlarmEventRecords().Informer().HasSynced()
+	})
 	if !f.exists(tenantNS, idRecent) {
 		t.Fatal("alarm within the period purged")
 	}
