@@ -71,7 +71,7 @@ func NewController(cfg Config) (*Controller, error) {
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory"}),
-		w:     writer{fieldManager: cfg.FieldManager, metrics: cfg.Metrics},
+		w:     writer{fieldManager: cfg.FieldManager, writes: cfg.Metrics.writes()},
 		index: resInf.GetIndexer(),
 	}
 	return c, nil

@@ -55,3 +55,11 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 	}
 	return m, nil
 }
+
+// writes is the write counter, nil when there are no metrics.
+func (m *Metrics) writes() *metrics.CounterVec {
+	if m == nil {
+		return nil
+	}
+	return m.Writes
+}

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/component-base/metrics"
 	"k8s.io/klog/v2"
 )
 
@@ -34,15 +35,16 @@ type kindOps[T object] struct {
 	updateStatus func(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
 }
 
-// writer performs writes as the controller's field manager and counts them.
+// writer performs writes as the controller's field manager and counts them in writes (by
+// resource and verb) when set.
 type writer struct {
 	fieldManager string
-	metrics      *Metrics
+	writes       *metrics.CounterVec
 }
 
 func (w writer) count(resource, verb string) {
-	if w.metrics != nil {
-		w.metrics.Writes.WithLabelValues(resource, verb).Inc()
+	if w.writes != nil {
+		w.writes.WithLabelValues(resource, verb).Inc()
 	}
 }
 

@@ -1,0 +1,241 @@
+package dictionary
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/component-base/metrics"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// syncKey is the one queue key: all dictionaries are recomputed together. There are a handful
+// (two plus one per resource type), each computed from the caches, so one key keeps deletion
+// of what went away trivially right at no real cost.
+const syncKey = "dictionaries"
+
+// DefaultRediscoverInterval is how often the controller looks again for the PrometheusRule
+// CRD while the cluster does not serve it.
+const DefaultRediscoverInterval = 5 * time.Minute
+
+// Config configures a Controller.
+type Config struct {
+	// Client writes AlarmDictionaries (netweave's loopback client).
+	Client versioned.Interface
+	// Informers is the process's one O2 informer factory; the controller reads ResourceTypes
+	// and AlarmDictionaries from it and starts it.
+	Informers externalversions.SharedInformerFactory
+	// Rules is the informer factory of the cluster's custom resources, and Discovery tells
+	// whether it serves PrometheusRules. Either nil leaves PrometheusRules out.
+	Rules     dynamicinformer.DynamicSharedInformerFactory
+	Discovery discovery.DiscoveryInterface
+	// IDs is the O-Cloud's id space (inventory.IDs).
+	IDs alarms.IDSpace
+	// Namespace is the inventory namespace: where the standard and the rules dictionaries live.
+	Namespace string
+	// FieldManager names the controller's writes in managedFields.
+	FieldManager string
+	Metrics      *Metrics
+	// RediscoverInterval is how often to look for the PrometheusRule CRD while it is absent;
+	// DefaultRediscoverInterval when zero.
+	RediscoverInterval time.Duration
+}
+
+// Controller keeps the derived AlarmDictionaries equal to the standard, the resource types and
+// the PrometheusRules.
+type Controller struct {
+	cfg    Config
+	queue  workqueue.TypedRateLimitingInterface[string]
+	kind   inventory.Kind[*v1alpha1.AlarmDictionary]
+	writer inventory.Writer
+
+	mu sync.Mutex
+	// rules lists the PrometheusRules once they are known to be served; rulesKnown is false
+	// until discovery first answered, and the stored rules dictionary is left alone till then.
+	rules      cache.GenericLister
+	rulesKnown bool
+}
+
+// New prepares a controller; nothing runs until Run.
+func New(cfg Config) (*Controller, error) {
+	if cfg.Client == nil || cfg.Informers == nil || cfg.IDs == nil || cfg.Namespace == "" {
+		return nil, errors.New("alarm dictionaries: client, informers, ids and namespace are required")
+	}
+	if cfg.RediscoverInterval <= 0 {
+		cfg.RediscoverInterval = DefaultRediscoverInterval
+	}
+	o2 := cfg.Informers.O2ims().V1alpha1()
+	dicts := o2.AlarmDictionaries().Lister()
+	var writes *metrics.CounterVec
+	if cfg.Metrics != nil {
+		writes = cfg.Metrics.Writes
+	}
+	return &Controller{
+		cfg: cfg,
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "alarm-dictionaries"}),
+		kind: inventory.NewKind("alarmdictionaries",
+			func() ([]*v1alpha1.AlarmDictionary, error) { return dicts.List(labels.Everything()) },
+			cfg.Client.O2imsV1alpha1().AlarmDictionaries,
+			func(d *v1alpha1.AlarmDictionary) string { return d.Spec.AlarmDictionaryID },
+			func(d *v1alpha1.AlarmDictionary) any { return d.Spec }),
+		writer: inventory.NewWriter(cfg.FieldManager, writes),
+	}, nil
+}
+
+// Run reconciles until ctx is done. It returns an error only when the informers cannot start.
+func (c *Controller) Run(ctx context.Context) error {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	o2 := c.cfg.Informers.O2ims().V1alpha1()
+	// Any change of a type changes its dictionary; a change of a managed dictionary by someone
+	// else is undone; the rest of the dictionaries are not ours.
+	if _, err := o2.ResourceTypes().Informer().AddEventHandler(c.handler(func(any) bool { return true })); err != nil {
+		return fmt.Errorf("watch resource types: %w", err)
+	}
+	if _, err := o2.AlarmDictionaries().Informer().AddEventHandler(c.handler(managed)); err != nil {
+		return fmt.Errorf("watch alarm dictionaries: %w", err)
+	}
+	c.cfg.Informers.Start(ctx.Done())
+	for typ, ok := range c.cfg.Informers.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
+		}
+	}
+	go c.watchRules(ctx)
+	c.queue.Add(syncKey)
+	klog.InfoS("Alarm dictionaries syncing", "namespace", c.cfg.Namespace)
+	go wait.UntilWithContext(ctx, c.worker, time.Second)
+	<-ctx.Done()
+	return nil
+}
+
+// handler queues the sync on every event about an object that passes relevant.
+func (c *Controller) handler(relevant func(obj any) bool) cache.ResourceEventHandler {
+	enqueue := func(obj any) {
+		if relevant(obj) {
+			c.queue.Add(syncKey)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    enqueue,
+		UpdateFunc: func(_, obj any) { enqueue(obj) },
+		DeleteFunc: enqueue,
+	}
+}
+
+func managed(obj any) bool {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	d, ok := obj.(*v1alpha1.AlarmDictionary)
+	return ok && inventory.IsManaged(d)
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	err := c.sync(ctx)
+	if err == nil {
+		c.queue.Forget(key)
+		return true
+	}
+	if ctx.Err() != nil {
+		return true
+	}
+	reason := "error"
+	if apierrors.IsConflict(err) {
+		// The cache was behind a write (often our own): retry on fresher data.
+		reason = "conflict"
+		klog.V(4).InfoS("Alarm dictionary sync raced with a write; retrying", "err", err)
+	} else {
+		klog.ErrorS(err, "Alarm dictionary sync failed; retrying with backoff", "retries", c.queue.NumRequeues(key))
+	}
+	if c.cfg.Metrics != nil {
+		c.cfg.Metrics.SyncErrors.WithLabelValues(reason).Inc()
+	}
+	c.queue.AddRateLimited(key)
+	return true
+}
+
+// sync makes the managed dictionaries what the standard, the types and the rules say.
+func (c *Controller) sync(ctx context.Context) error {
+	o2 := c.cfg.Informers.O2ims().V1alpha1()
+	types, err := o2.ResourceTypes().Lister().List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list resource types: %w", err)
+	}
+	existing, err := o2.AlarmDictionaries().Lister().List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list alarm dictionaries: %w", err)
+	}
+	desired := []*v1alpha1.AlarmDictionary{standardDictionary(c.cfg.IDs, c.cfg.Namespace)}
+	for _, t := range types {
+		if t.Spec.ResourceTypeID == "" || t.DeletionTimestamp != nil {
+			continue
+		}
+		desired = append(desired, typeDictionary(c.cfg.IDs, t))
+	}
+
+	var prev *v1alpha1.AlarmDictionary
+	others := existing[:0:0]
+	for _, d := range existing {
+		if d.Namespace == c.cfg.Namespace && d.Name == rulesKey && inventory.IsManaged(d) {
+			prev = d
+			continue
+		}
+		others = append(others, d)
+	}
+	switch lister, known := c.rulesLister(); {
+	case !known:
+		// Until discovery answers, the stored rules dictionary is neither desired nor
+		// deleted: it stays as it is.
+		existing = others
+	case lister != nil:
+		rules, err := listRules(lister)
+		if err != nil {
+			return err
+		}
+		desired = append(desired, rulesDictionary(c.cfg.IDs, c.cfg.Namespace, rules, prev))
+	}
+	return c.kind.Sync(ctx, c.writer, desired, existing)
+}
+
+func listRules(lister cache.GenericLister) ([]*unstructured.Unstructured, error) {
+	objs, err := lister.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("list prometheus rules: %w", err)
+	}
+	out := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
+		if u, ok := o.(*unstructured.Unstructured); ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,299 @@
+package dictionary
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	discoveryfake "k8s.io/client-go/discovery/fake"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/alarms/standard"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+const (
+	invNS   = "o2ims-system"
+	oCloud  = "262c8f17-52b5-4614-9e56-812ae21fa8a7"
+	nodeTID = "8f3c1a52-0d6b-4e47-9a51-3f2b7c6d8e90"
+	diskTID = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9"
+)
+
+// fixture is a controller whose informers are never started: each sync reads caches that
+// refresh fills from the fake API, as in client-go's sample-controller tests.
+type fixture struct {
+	t     *testing.T
+	o2    *o2fake.Clientset
+	inf   externalversions.SharedInformerFactory
+	rules cache.SharedIndexInformer
+	c     *Controller
+	ids   inventory.IDs
+}
+
+func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
+	t.Helper()
+	ids, err := inventory.NewIDs(oCloud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, o2: o2fake.NewSimpleClientset(objs...), ids: ids}
+	f.inf = externalversions.NewSharedInformerFactory(f.o2, 0)
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{RulesResource: "PrometheusRuleList"})
+	f.rules = dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0).ForResource(RulesResource).Informer()
+	f.c, err = New(Config{Client: f.o2, Informers: f.inf, IDs: ids, Namespace: invNS, FieldManager: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.setRules(nil)
+	return f
+}
+
+// refresh makes the caches what the fake API holds.
+func (f *fixture) refresh() {
+	f.t.Helper()
+	o2 := f.inf.O2ims().V1alpha1()
+	types, err := f.o2.O2imsV1alpha1().ResourceTypes("").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	dicts, err := f.o2.O2imsV1alpha1().AlarmDictionaries("").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	replace(f.t, o2.ResourceTypes().Informer().GetIndexer(), types.Items)
+	replace(f.t, o2.AlarmDictionaries().Informer().GetIndexer(), dicts.Items)
+}
+
+func replace[T any, P interface{ *T }](t *testing.T, idx cache.Indexer, items []T) {
+	objs := make([]any, 0, len(items))
+	for i := range items {
+		objs = append(objs, P(&items[i]))
+	}
+	if err := idx.Replace(objs, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) sync() {
+	f.t.Helper()
+	f.refresh()
+	if err := f.c.sync(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.refresh()
+}
+
+func (f *fixture) dictionary(namespace, name string) *v1alpha1.AlarmDictionary {
+	f.t.Helper()
+	d, err := f.o2.O2imsV1alpha1().AlarmDictionaries(namespace).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+func (f *fixture) writes() int {
+	n := 0
+	for _, a := range f.o2.Actions() {
+		if a.GetVerb() != "list" && a.GetVerb() != "watch" && a.GetVerb() != "get" {
+			n++
+		}
+	}
+	return n
+}
+
+func resourceType(namespace, name, id string, class v1alpha1.ResourceClass) *v1alpha1.ResourceType {
+	return &v1alpha1.ResourceType{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       v1alpha1.ResourceTypeSpec{ResourceTypeID: id, Name: name, ResourceClass: class, Vendor: "acme"},
+	}
+}
+
+func names(d *v1alpha1.AlarmDictionary) []string {
+	var out []string
+	for _, def := range d.Spec.AlarmDefinitions {
+		out = append(out, def.AlarmName)
+	}
+	return out
+}
+
+func TestStandardDictionary(t *testing.T) {
+	f := newFixture(t)
+	f.sync()
+	d := f.dictionary(invNS, standardKey)
+	if d == nil {
+		t.Fatal("no standard dictionary")
+	}
+	if !inventory.IsManaged(d) || d.Spec.ResourceTypeID != "" || d.Spec.AlarmDictionaryID != StandardID(f.ids) {
+		t.Errorf("header: managed %v, type %q, id %q", inventory.IsManaged(d), d.Spec.ResourceTypeID, d.Spec.AlarmDictionaryID)
+	}
+	if got := d.Spec.ManagementInterfaceID; len(got) != 1 || got[0] != "O2IMS" {
+		t.Errorf("managementInterfaceId %v", got)
+	}
+	if len(d.Spec.AlarmDefinitions) != len(standard.Definitions()) || len(d.Spec.ProbableCauses) != len(standard.ProbableCauses()) {
+		t.Errorf("%d definitions, %d causes", len(d.Spec.AlarmDefinitions), len(d.Spec.ProbableCauses))
+	}
+	for _, def := range d.Spec.AlarmDefinitions {
+		if def.AlarmDefinitionID != standard.DefinitionID(def.AlarmName) || def.ClearingType != v1alpha1.ClearingTypeAutomatic {
+			t.Errorf("definition %s: id %s, clearing %s", def.AlarmName, def.AlarmDefinitionID, def.ClearingType)
+		}
+	}
+	// Idempotent: a second pass over the same state writes nothing.
+	before := f.writes()
+	f.sync()
+	if n := f.writes() - before; n != 0 {
+		t.Errorf("second sync wrote %d times", n)
+	}
+}
+
+func TestTypeDictionariesFollowTypes(t *testing.T) {
+	admin := &v1alpha1.AlarmDictionary{ObjectMeta: metav1.ObjectMeta{Namespace: invNS, Name: "resourcetype-disk"},
+		Spec: v1alpha1.AlarmDictionarySpec{AlarmDictionaryID: "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"}}
+	f := newFixture(t,
+		resourceType(invNS, "node-x86", nodeTID, v1alpha1.ResourceClassCompute),
+		resourceType("tenant", "disk", diskTID, v1alpha1.ResourceClassStorage), admin)
+	f.sync()
+
+	node := f.dictionary(invNS, "resourcetype-node-x86")
+	if node == nil {
+		t.Fatal("no dictionary of the node type")
+	}
+	if node.Spec.ResourceTypeID != nodeTID || node.Spec.AlarmDictionaryID != TypeID(f.ids, nodeTID) || node.Spec.Vendor != "acme" {
+		t.Errorf("node dictionary header %+v", node.Spec)
+	}
+	want := []string{"CLUSTERNODE_WARNING", "CLUSTERNODE_MINOR", "CLUSTERNODE_MAJOR", "CLUSTERNODE_CRITICAL"}
+	if got := names(node); len(got) != len(want) || got[0] != want[0] || got[3] != want[3] {
+		t.Errorf("node definitions %v, want %v", got, want)
+	}
+	for _, pc := range node.Spec.ProbableCauses {
+		if c, _ := standard.LookupProbableCause(pc.ProbableCauseCode); c.ObjectClass != standard.Node {
+			t.Errorf("node dictionary names cause %s of %s", pc.ProbableCauseCode, c.ObjectClass)
+		}
+	}
+	// The storage type's dictionary lives in the type's namespace and has no definitions.
+	disk := f.dictionary("tenant", "resourcetype-disk")
+	if disk == nil || len(disk.Spec.AlarmDefinitions) != 0 || disk.Spec.ResourceTypeID != diskTID {
+		t.Fatalf("storage dictionary %+v", disk)
+	}
+	// The operator's dictionary of the same name elsewhere is untouched.
+	if got := f.dictionary(invNS, "resourcetype-disk"); got == nil || got.Spec.AlarmDictionaryID != admin.Spec.AlarmDictionaryID {
+		t.Errorf("admin dictionary changed: %+v", got)
+	}
+
+	// The type goes: its dictionary goes; the operator's stays.
+	if err := f.o2.O2imsV1alpha1().ResourceTypes(invNS).Delete(context.Background(), "node-x86", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	if f.dictionary(invNS, "resourcetype-node-x86") != nil {
+		t.Error("dictionary of a deleted type kept")
+	}
+	if f.dictionary(invNS, "resourcetype-disk") == nil || f.dictionary("tenant", "resourcetype-disk") == nil {
+		t.Error("other dictionaries deleted")
+	}
+}
+
+func rule(name string, alerts ...map[string]any) *unstructured.Unstructured {
+	var rules []any
+	for _, a := range alerts {
+		rules = append(rules, a)
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+		"metadata": map[string]any{"namespace": "monitoring", "name": name},
+		"spec":     map[string]any{"groups": []any{map[string]any{"name": "g", "rules": rules}}},
+	}}
+}
+
+func alert(name, summary, runbook, severity string) map[string]any {
+	return map[string]any{"alert": name, "expr": "up == 0",
+		"labels":      map[string]any{"severity": severity},
+		"annotations": map[string]any{"summary": summary, "runbook_url": runbook}}
+}
+
+func TestRulesDictionary(t *testing.T) {
+	f := newFixture(t)
+	idx := f.rules.GetIndexer()
+	f.c.setRules(cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource()))
+	a := rule("a", alert("NodeDown", "A node is down", "https://runbooks/nodedown", "critical"),
+		map[string]any{"record": "job:up:sum", "expr": "sum(up)"})
+	b := rule("b", alert("DiskFull", "A disk is full", "", "warning"), alert("NodeDown", "shadowed", "", "warning"))
+	for _, r := range []*unstructured.Unstructured{a, b} {
+		if err := idx.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.sync()
+	d := f.dictionary(invNS, rulesKey)
+	if d == nil {
+		t.Fatal("no rules dictionary")
+	}
+	if got := names(d); len(got) != 2 || got[0] != "DiskFull" || got[1] != "NodeDown" {
+		t.Fatalf("definitions %v", got)
+	}
+	nd := d.Spec.AlarmDefinitions[1]
+	if nd.AlarmDescription != "A node is down" || nd.ProposedRepairActions != "https://runbooks/nodedown" ||
+		nd.ClearingType != v1alpha1.ClearingTypeAutomatic || nd.AlarmChangeType != v1alpha1.AlarmChangeTypeAdded ||
+		nd.AlarmLastChange != "1" || nd.AlarmAdditionalFields["severity"] != "critical" || d.Spec.AlarmDictionaryVersion != "1" {
+		t.Errorf("NodeDown definition %+v in version %s", nd, d.Spec.AlarmDictionaryVersion)
+	}
+
+	// A changed rule: its definition is MODIFIED in version 2, the other keeps its history.
+	a2 := rule("a", alert("NodeDown", "A node is unreachable", "https://runbooks/nodedown", "critical"))
+	if err := idx.Update(a2); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	d = f.dictionary(invNS, rulesKey)
+	if d.Spec.AlarmDictionaryVersion != "2" || d.Spec.AlarmDefinitions[1].AlarmChangeType != v1alpha1.AlarmChangeTypeModified ||
+		d.Spec.AlarmDefinitions[1].AlarmLastChange != "2" || d.Spec.AlarmDefinitions[0].AlarmLastChange != "1" {
+		t.Errorf("after a change: version %s, definitions %+v", d.Spec.AlarmDictionaryVersion, d.Spec.AlarmDefinitions)
+	}
+
+	// A removed rule: its definition goes. (b still defines NodeDown, now as the only rule.)
+	if err := idx.Delete(b); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	d = f.dictionary(invNS, rulesKey)
+	if got := names(d); len(got) != 1 || got[0] != "NodeDown" || d.Spec.AlarmDictionaryVersion != "3" {
+		t.Errorf("after removal: %v in version %s", got, d.Spec.AlarmDictionaryVersion)
+	}
+
+	// Discovery cannot tell: the dictionary stays as it is.
+	f.c.mu.Lock()
+	f.c.rules, f.c.rulesKnown = nil, false
+	f.c.mu.Unlock()
+	f.sync()
+	if f.dictionary(invNS, rulesKey) == nil {
+		t.Error("rules dictionary deleted while discovery was inconclusive")
+	}
+	// The CRD is gone: so is the dictionary.
+	f.c.setRules(nil)
+	f.sync()
+	if f.dictionary(invNS, rulesKey) != nil {
+		t.Error("rules dictionary kept without PrometheusRules")
+	}
+}
+
+func TestRulesServed(t *testing.T) {
+	d := &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{}}
+	if served, err := rulesServed(d); served || err != nil {
+		t.Errorf("without the CRD: served %v, err %v", served, err)
+	}
+	d.Resources = []*metav1.APIResourceList{{GroupVersion: "monitoring.coreos.com/v1",
+		APIResources: []metav1.APIResource{{Name: "servicemonitors"}, {Name: "prometheusrules"}}}}
+	if served, err := rulesServed(d); !served || err != nil {
+		t.Errorf("with the CRD: served %v, err %v", served, err)
+	}
+}

@@ -1,0 +1,37 @@
+package dictionary
+
+import (
+	"fmt"
+
+	"k8s.io/component-base/metrics"
+)
+
+// Metrics are the dictionary controller's Prometheus metrics.
+type Metrics struct {
+	// Writes counts writes of dictionaries, by resource and verb.
+	Writes *metrics.CounterVec
+	// SyncErrors counts failed reconciliations (retried with backoff), by reason: "conflict"
+	// (a write raced with the informer cache) or "error".
+	SyncErrors *metrics.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
+// the server, a fresh registry in tests).
+func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
+	m := &Metrics{
+		Writes: metrics.NewCounterVec(&metrics.CounterOpts{
+			Namespace: "netweave", Subsystem: "alarm_dictionaries", Name: "writes_total",
+			Help: "Writes of alarm dictionaries netweave derives.", StabilityLevel: metrics.ALPHA,
+		}, []string{"resource", "verb"}),
+		SyncErrors: metrics.NewCounterVec(&metrics.CounterOpts{
+			Namespace: "netweave", Subsystem: "alarm_dictionaries", Name: "sync_errors_total",
+			Help: "Alarm dictionary reconciliations that failed and were retried, by reason (conflict or error).", StabilityLevel: metrics.ALPHA,
+		}, []string{"reason"}),
+	}
+	for _, c := range []metrics.Registerable{m.Writes, m.SyncErrors} {
+		if err := register(c); err != nil {
+			return nil, fmt.Errorf("register alarm dictionary metrics: %w", err)
+		}
+	}
+	return m, nil
+}
