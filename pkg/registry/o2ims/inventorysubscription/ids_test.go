@@ -21,7 +21,7 @@ func TestSubscriptionIDsAreServerAssigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func(ctx context.Context, id string) error {
-		sub := subscription("")
+		sub := newSubscription("")
 		sub.Spec.SubscriptionID = id
 		_, err := main.Store.BeginCreate(ctx, sub, &metav1.CreateOptions{})
 		return err

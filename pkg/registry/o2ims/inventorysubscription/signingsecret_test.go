@@ -55,7 +55,7 @@ func (s *secretReaders) Authorize(_ context.Context, a authorizer.Attributes) (a
 	return authorizer.DecisionNoOpinion, "", nil
 }
 
-func subscription(secret string) *o2ims.InventorySubscription {
+func newSubscription(secret string) *o2ims.InventorySubscription {
 	s := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "smo"},
 		Spec: o2ims.InventorySubscriptionSpec{Callback: "https://smo.example.com/cb"}}
 	if secret != "" {
@@ -94,49 +94,49 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 		return err
 	}
 
-	if err := create(as("alice"), subscription("hook-key")); err != nil {
+	if err := create(as("alice"), newSubscription("hook-key")); err != nil {
 		t.Errorf("alice, who may read hook-key: %v", err)
 	}
 	a := authz.asked[len(authz.asked)-1]
 	if a.GetVerb() != "get" || a.GetResource() != "secrets" || a.GetNamespace() != "tenant-a" || a.GetName() != "hook-key" || !a.IsResourceRequest() {
 		t.Errorf("asked %+v", a)
 	}
-	err = create(as("mallory"), subscription("hook-key"))
+	err = create(as("mallory"), newSubscription("hook-key"))
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "signingSecretRef") {
 		t.Errorf("mallory, who may not read hook-key: %v, want Forbidden", err)
 	}
-	if err := create(as("alice"), subscription("other-key")); !apierrors.IsForbidden(err) {
+	if err := create(as("alice"), newSubscription("other-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("alice and a secret she may not read: %v, want Forbidden", err)
 	}
-	if err := create(as(""), subscription("hook-key")); !apierrors.IsForbidden(err) {
+	if err := create(as(""), newSubscription("hook-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("no user: %v, want Forbidden", err)
 	}
-	if err := create(as("broken"), subscription("hook-key")); !apierrors.IsInternalError(err) {
+	if err := create(as("broken"), newSubscription("hook-key")); !apierrors.IsInternalError(err) {
 		t.Errorf("authorizer failure: %v, want an internal error (fail closed)", err)
 	}
 
 	// No reference, or the same Secret as before: nothing to check.
 	n := len(authz.asked)
-	if err := create(as("mallory"), subscription("")); err != nil {
+	if err := create(as("mallory"), newSubscription("")); err != nil {
 		t.Errorf("no signing secret: %v", err)
 	}
-	keep := subscription("hook-key")
+	keep := newSubscription("hook-key")
 	keep.Spec.Callback = "https://smo.example.com/other"
 	keep.Spec.SigningSecretRef.Key = "other"
-	if err := update(as("mallory"), keep, subscription("hook-key")); err != nil {
+	if err := update(as("mallory"), keep, newSubscription("hook-key")); err != nil {
 		t.Errorf("update keeping the secret: %v", err)
 	}
 	if len(authz.asked) != n {
 		t.Errorf("%d authorization questions for nothing to check", len(authz.asked)-n)
 	}
 	// Pointing an existing subscription at another Secret is checked like a create.
-	if err := update(as("mallory"), subscription("hook-key"), subscription("")); !apierrors.IsForbidden(err) {
+	if err := update(as("mallory"), newSubscription("hook-key"), newSubscription("")); !apierrors.IsForbidden(err) {
 		t.Errorf("mallory adds a secret: %v, want Forbidden", err)
 	}
-	if err := update(as("mallory"), subscription("sa-token"), subscription("hook-key")); !apierrors.IsForbidden(err) {
+	if err := update(as("mallory"), newSubscription("sa-token"), newSubscription("hook-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("mallory swaps the secret: %v, want Forbidden", err)
 	}
-	if err := update(as("alice"), subscription("hook-key"), subscription("")); err != nil {
+	if err := update(as("alice"), newSubscription("hook-key"), newSubscription("")); err != nil {
 		t.Errorf("alice adds her secret: %v", err)
 	}
 }
