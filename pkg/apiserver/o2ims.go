@@ -52,6 +52,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
 		SubscriptionNamespace: o2.SubscriptionNamespace,
+		InventoryNamespace:    c.extra.Tenancy.InventoryNamespace,
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 	})

@@ -23,7 +23,7 @@ const CredentialsSubresource = "credentials"
 // anything, the full view beside it. The views are built once per object version (Derived)
 // and shared between requests; which one a caller gets is decided per request (view).
 func renderViews(s *kindSpec, doc map[string]any, encode func(map[string]any) (*rendered, error)) (*rendered, error) {
-	if s.kind == model.KindSubscription {
+	if isSubscription(s.kind) {
 		return encode(doc)
 	}
 	red, changed := model.Redact(doc)

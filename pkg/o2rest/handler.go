@@ -1,6 +1,7 @@
-// Package o2ims serves the O-RAN O2-IMS inventory REST API from the o2ims.oran.org objects:
-// routes as the spec names them (inventory v1 and v2 side by side), the SOL013 query language,
-// paging, ProblemDetails errors, and the same authentication and RBAC as the Kubernetes face.
+// Package o2rest serves the O-RAN O2-IMS inventory and monitoring REST APIs from the
+// o2ims.oran.org objects: routes as the spec names them (v1 and v2 of each side by side), the
+// SOL013 query language, paging, ProblemDetails errors, and the same authentication and RBAC as
+// the Kubernetes face.
 package o2rest
 
 import (
@@ -47,6 +48,9 @@ type Config struct {
 	APIRoot string
 	// SubscriptionNamespace holds subscriptions created through the default apiRoot.
 	SubscriptionNamespace string
+	// InventoryNamespace holds the operator's inventory: the standard alarm dictionary lives
+	// there, and alarm purges requested through the default apiRoot are made there.
+	InventoryNamespace string
 	// PageSize caps list responses (DefaultPageSize when 0).
 	PageSize int
 	// PageBytes caps the encoded size of list responses (DefaultPageBytes when 0); a single
@@ -108,29 +112,35 @@ func (h *handler) parse(r *http.Request) (request, *problem) {
 	if v, ok := vars["version"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || model.VersionString(n) == "" {
-			return req, newProblem(http.StatusNotFound, "inventory API version v"+v+" is not served; see "+req.apiRoot+"/"+model.APIName+"/api_versions")
+			return req, newProblem(http.StatusNotFound, "API version v"+v+" is not served; see the api_versions of the API")
 		}
 		req.version = n
 	}
 	return req, nil
 }
 
-func (h *handler) apiVersions(r *http.Request) (*answer, *problem) {
-	req, _ := h.parse(r)
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
+// apiVersions serves {apiRoot}/{api}/api_versions.
+func (h *handler) apiVersions(api string) apiFunc {
+	return func(r *http.Request) (*answer, *problem) {
+		req, _ := h.parse(r)
+		if _, p := parseQuery(r); p != nil {
+			return nil, p
+		}
+		return okJSON(model.APIVersionsOf(api, req.apiRoot)), nil
 	}
-	return okJSON(model.InventoryAPIVersions(req.apiRoot)), nil
 }
 
-func (h *handler) majorAPIVersions(r *http.Request) (*answer, *problem) {
-	req, p := h.parse(r)
-	if p != nil {
-		return nil, p
+// majorAPIVersions serves {apiRoot}/{api}/v{N}/api_versions.
+func (h *handler) majorAPIVersions(api string) apiFunc {
+	return func(r *http.Request) (*answer, *problem) {
+		req, p := h.parse(r)
+		if p != nil {
+			return nil, p
+		}
+		if _, p := parseQuery(r); p != nil {
+			return nil, p
+		}
+		versions, _ := model.MajorAPIVersions(api, req.apiRoot, req.version)
+		return okJSON(versions), nil
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
-	versions, _ := model.InventoryMajorAPIVersions(req.apiRoot, req.version)
-	return okJSON(versions), nil
 }

@@ -92,6 +92,7 @@ type env struct {
 	handler http.Handler
 	server  *httptest.Server
 	client  *fake.Clientset
+	source  *source.Source
 	schema  *modeltest.Validator
 }
 
@@ -147,7 +148,7 @@ func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env
 	h := withTokens(NewHandler(cfg))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, handler: h, server: srv, client: client, schema: modeltest.New(t)}
+	return &env{t: t, handler: h, server: srv, client: client, source: src, schema: modeltest.New(t)}
 }
 
 type response struct {
@@ -158,6 +159,16 @@ type response struct {
 
 func (e *env) do(method, token, path, body string) response {
 	e.t.Helper()
+	var header map[string]string
+	if body != "" {
+		header = map[string]string{"Content-Type": "application/json"}
+	}
+	return e.doHeaders(method, token, path, body, header)
+}
+
+// doHeaders is do with the request headers given.
+func (e *env) doHeaders(method, token, path, body string, header map[string]string) response {
+	e.t.Helper()
 	req, err := http.NewRequest(method, e.server.URL+path, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
@@ -165,8 +176,8 @@ func (e *env) do(method, token, path, body string) response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := e.server.Client().Do(req)
 	if err != nil {

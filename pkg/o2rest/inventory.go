@@ -286,7 +286,11 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 	if err != nil {
 		return nil, err
 	}
-	return sc.view(s, obj, v.(*rendered)), nil
+	r := sc.view(s, obj, v.(*rendered))
+	if s.kind == model.KindResourceType && s.version == model.Version1 {
+		return h.withAlarmDictionary(r, obj, sc), nil
+	}
+	return r, nil
 }
 
 // listPoolResources serves {pool}/resources: 404 when the pool is unknown or invisible.
@@ -409,6 +413,10 @@ func idAttribute(kind model.Kind) string {
 		return "subscriptionId"
 	case model.KindOCloudSiteInfo:
 		return "oCloudSiteId"
+	case model.KindAlarmSubscription:
+		return "alarmSubscriptionId"
+	case model.KindTaskOperation:
+		return "id"
 	}
 	k := string(kind)
 	return strings.ToLower(k[:1]) + k[1:] + "Id"

@@ -11,8 +11,8 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
-// kindSpec is what the generic list/get handlers need to know about one O2 kind in one
-// inventory major version.
+// kindSpec is what the generic list/get handlers need to know about one O2 kind in one major
+// version of its API.
 type kindSpec struct {
 	kind     model.Kind
 	version  int
@@ -54,10 +54,10 @@ func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 
 // defaultAttributes is what a response carries without attribute selectors: the attributes
 // the schema requires (so the response validates) and the object's id, which a client needs to
-// do anything with it. A subscription is small and every attribute matters to its owner, so
-// all of it is default.
+// do anything with it. A subscription or the service configuration is small and every
+// attribute matters to its reader, so all of it is default.
 func defaultAttributes(kind model.Kind, version int) []string {
-	if kind == model.KindSubscription {
+	if isSubscription(kind) || kind == model.KindAlarmServiceConfiguration {
 		return nil
 	}
 	defaults := model.DefaultAttributes(kind, version)
@@ -147,6 +147,20 @@ func (s *kindSpec) document(obj runtime.Object, serviceURI string, rel related) 
 		return model.LocationInfoV2(o, rel.ids), nil
 	case *v1alpha1.OCloudSite:
 		return model.OCloudSiteInfoV2(o, rel.ids), nil
+	case *v1alpha1.AlarmDictionary:
+		return model.AlarmDictionaryDoc(o), nil
+	case *v1alpha1.AlarmEventRecord:
+		if v2 {
+			return model.AlarmEventRecordV2(o), nil
+		}
+		return model.AlarmEventRecordV1(o), nil
+	case *v1alpha1.AlarmSubscription:
+		if v2 {
+			return model.AlarmSubscriptionV2(o), nil
+		}
+		return model.AlarmSubscriptionV1(o), nil
+	case *v1alpha1.AlarmPurge:
+		return model.TaskOperationInfoV2(o), nil
 	}
 	return nil, fmt.Errorf("no O2 document for %T", obj)
 }

@@ -70,58 +70,91 @@ func get(resource string, item bool, f apiFunc) methods {
 	return methods{resource: resource, item: item, handlers: map[string]apiFunc{http.MethodGet: f}}
 }
 
+// collection is one top-level collection of an API: its URI segment and the kind it serves.
+type collection struct {
+	api, path string
+	kind      model.Kind
+}
+
+// collections are the collections of both APIs.
+var collections = []collection{
+	{model.APIName, "resourcePools", model.KindResourcePool},
+	{model.APIName, "resourceTypes", model.KindResourceType},
+	{model.APIName, "deploymentManagers", model.KindDeploymentManager},
+	{model.APIName, "locations", model.KindLocationInfo},
+	{model.APIName, "oCloudSites", model.KindOCloudSiteInfo},
+	{model.APIName, "subscriptions", model.KindSubscription},
+	{model.APIName, "alarmDictionaries", model.KindAlarmDictionary},
+	{model.MonitoringAPIName, "alarms", model.KindAlarmEventRecord},
+	{model.MonitoringAPIName, "alarmSubscriptions", model.KindAlarmSubscription},
+	{model.MonitoringAPIName, "alarmServiceConfiguration", model.KindAlarmServiceConfiguration},
+	{model.MonitoringAPIName, "taskOperations", model.KindTaskOperation},
+}
+
 // routes builds the router. gorilla/mux evaluates, for every route it tries, the route's
 // whole-path regular expression (and again to extract the variables of the one that matches),
 // so routes are grouped by apiRoot (the default one, where a caller sees what RBAC lets it read
-// anywhere, and /tenants/{namespace}, scoped to one namespace) and collection with a plain
+// anywhere, and /tenants/{namespace}, scoped to one namespace), API and collection with a plain
 // string test: a request meets the expressions of its own collection's two to four routes only.
+// A kind a version does not have (v1 locations, v1 purge tasks) is a 404 of its handler.
 func (h *handler) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(notFound)
-	type collection struct {
-		path string
-		kind model.Kind
-	}
-	collections := []collection{
-		{"resourcePools", model.KindResourcePool},
-		{"resourceTypes", model.KindResourceType},
-		{"deploymentManagers", model.KindDeploymentManager},
-		{"locations", model.KindLocationInfo},
-		{"oCloudSites", model.KindOCloudSiteInfo},
-		{"subscriptions", model.KindSubscription},
-	}
 	for _, root := range []string{"", "/tenants/{namespace}"} {
 		tenant := root != ""
-		v := root + "/" + model.APIName + "/v{version:[0-9]+}"
 		for _, c := range collections {
-			segment := c.path
+			marker, segment := "/"+c.api+"/v", c.path
 			sub := r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
-				return strings.HasPrefix(req.URL.Path, "/tenants/") == tenant && collectionIs(req.URL.Path, segment)
+				return strings.HasPrefix(req.URL.Path, "/tenants/") == tenant && collectionIs(req.URL.Path, marker, segment)
 			}).Subrouter()
 			sub.NotFoundHandler = r.NotFoundHandler
-			res := c.kind.KubernetesResource()
-			base := v + "/" + c.path
-			switch c.kind {
-			case model.KindSubscription:
-				sub.Handle(base, methods{resource: res, handlers: map[string]apiFunc{
-					http.MethodGet: h.list(c.kind), http.MethodPost: h.createSubscription}})
-				sub.Handle(base+"/{id}", methods{resource: res, item: true, handlers: map[string]apiFunc{
-					http.MethodGet: h.get(c.kind), http.MethodDelete: h.deleteSubscription}})
-				continue
-			case model.KindResourcePool:
-				resources := model.KindResource.KubernetesResource()
-				sub.Handle(base+"/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
-				sub.Handle(base+"/{poolId}/resources", get(resources, false, h.listPoolResources))
-			}
-			sub.Handle(base+"/{id}", get(res, true, h.get(c.kind)))
-			sub.Handle(base, get(res, false, h.list(c.kind)))
+			h.collectionRoutes(sub, root+"/"+c.api+"/v{version:[0-9]+}/"+c.path, c.kind)
 		}
-		r.Handle(root+"/"+model.APIName+"/api_versions", get("", false, h.apiVersions))
-		r.Handle(v+"/api_versions", get("", false, h.majorAPIVersions))
+		for _, api := range []string{model.APIName, model.MonitoringAPIName} {
+			r.Handle(root+"/"+api+"/api_versions", get("", false, h.apiVersions(api)))
+			r.Handle(root+"/"+api+"/v{version:[0-9]+}/api_versions", get("", false, h.majorAPIVersions(api)))
+		}
+		v := root + "/" + model.APIName + "/v{version:[0-9]+}"
 		r.Handle(v, get("oclouds", true, h.oCloudInfo))
 		r.Handle(v+"/", get("oclouds", true, h.oCloudInfo))
 	}
 	return r
+}
+
+// collectionRoutes adds the routes of one collection below base.
+func (h *handler) collectionRoutes(sub *mux.Router, base string, kind model.Kind) {
+	res := kind.KubernetesResource()
+	item := func(handlers map[string]apiFunc) methods {
+		return methods{resource: res, item: true, handlers: handlers}
+	}
+	switch kind {
+	case model.KindSubscription, model.KindAlarmSubscription:
+		sub.Handle(base, methods{resource: res, handlers: map[string]apiFunc{
+			http.MethodGet: h.list(kind), http.MethodPost: h.createSubscription(kind)}})
+		sub.Handle(base+"/{id}", item(map[string]apiFunc{
+			http.MethodGet: h.get(kind), http.MethodDelete: h.deleteSubscription(kind)}))
+		return
+	case model.KindAlarmServiceConfiguration:
+		sub.Handle(base, item(map[string]apiFunc{
+			http.MethodGet: h.getServiceConfiguration, http.MethodPut: h.putServiceConfiguration,
+			http.MethodPatch: h.patchServiceConfiguration}))
+		return
+	case model.KindAlarmEventRecord:
+		// Before {id}, which "purge" would match too.
+		sub.Handle(base+"/purge", methods{resource: model.KindTaskOperation.KubernetesResource(), handlers: map[string]apiFunc{
+			http.MethodPost: h.purgeAlarms}})
+		sub.Handle(base+"/{id}", item(map[string]apiFunc{http.MethodGet: h.getAlarm, http.MethodPatch: h.patchAlarm}))
+		sub.Handle(base, get(res, false, h.list(kind)))
+		return
+	case model.KindResourcePool:
+		resources := model.KindResource.KubernetesResource()
+		sub.Handle(base+"/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+		sub.Handle(base+"/{poolId}/resources", get(resources, false, h.listPoolResources))
+	case model.KindResourceType:
+		sub.Handle(base+"/{id}/alarmDictionary", get(model.KindAlarmDictionary.KubernetesResource(), true, h.resourceTypeAlarmDictionary))
+	}
+	sub.Handle(base+"/{id}", get(res, true, h.get(kind)))
+	sub.Handle(base, get(res, false, h.list(kind)))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) { respond(w, nil, notFoundProblem(r)) }
@@ -130,9 +163,9 @@ func notFoundProblem(r *http.Request) *problem {
 	return newProblem(http.StatusNotFound, "no O2-IMS resource at "+r.URL.Path)
 }
 
-// collectionIs reports whether path, below ".../{APIName}/v{N}/", starts with the segment.
-func collectionIs(path, segment string) bool {
-	const marker = "/" + model.APIName + "/v"
+// collectionIs reports whether path, below the marker ".../{api}/v" and a version number,
+// starts with the segment.
+func collectionIs(path, marker, segment string) bool {
 	i := strings.Index(path, marker)
 	if i < 0 {
 		return false

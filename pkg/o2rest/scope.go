@@ -6,7 +6,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
@@ -22,20 +21,23 @@ type scope struct {
 	all      bool
 	tenant   string
 	decided  map[string]bool
-	// shared is the subscription namespace when resource is inventorysubscriptions: there a
+	// shared is the subscription namespace when resource is a subscription resource: there a
 	// caller sees only its own subscriptions unless it may manage others' (pkg/tenancy).
 	shared string
 	others *bool
 	// credentials memoises, per namespace, whether the caller may read credentials
 	// (credentials.go).
 	credentials map[string]bool
+	// dictionaries is the caller's scope for the alarm dictionaries v1 resource types embed
+	// (alarmdictionaries.go), made on first use.
+	dictionaries *scope
 }
 
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it is 403: the
 // namespace is named in the URL, so refusing reveals nothing about the objects in it.
 func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) (*scope, *problem) {
 	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant}
-	if resource == tenancy.SubscriptionsResource {
+	if isSubscriptionResource(resource) {
 		s.shared = h.cfg.SubscriptionNamespace
 	}
 	if req.tenant != "" {
@@ -89,12 +91,11 @@ func (s *scope) sees(obj runtime.Object) bool {
 	if s.shared == "" || ns != s.shared {
 		return true
 	}
-	if sub, ok := obj.(*v1alpha1.InventorySubscription); ok && sub.Spec.Subscriber != nil &&
-		tenancy.Owns(userFrom(s.ctx), sub.Spec.Subscriber.Username, sub.Spec.Subscriber.UID) {
+	if sub := subscriptionOf(obj).subscriber; sub != nil && tenancy.Owns(userFrom(s.ctx), sub.Username, sub.UID) {
 		return true
 	}
 	if s.others == nil {
-		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), tenancy.SubscriptionsResource, ns)
+		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), s.resource, ns)
 		ok = ok && err == nil
 		s.others = &ok
 	}

@@ -16,7 +16,9 @@ import (
 
 	"github.com/gorilla/mux"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/client-go/rest"
@@ -24,9 +26,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
-	"github.com/netweave-io/netweave/pkg/o2rest/query"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
-	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // maxSubscriptionBody bounds what a POST may send; a subscription is a few hundred bytes.
@@ -42,147 +42,186 @@ type CallbackChecker interface {
 	CheckURL(ctx context.Context, callback string) error
 }
 
-// subscriptionRequest is the POST body. subscriptionId is read-only: the server assigns it.
+// subscriptionRequest is the POST body, the same for every subscription kind. The id
+// attribute (subscriptionId, alarmSubscriptionId) is read-only: the server assigns it.
 type subscriptionRequest struct {
-	Callback               string  `json:"callback"`
-	ConsumerSubscriptionID string  `json:"consumerSubscriptionId,omitempty"`
-	Filter                 string  `json:"filter,omitempty"`
-	SubscriptionID         *string `json:"subscriptionId,omitempty"`
+	Callback               string
+	ConsumerSubscriptionID string
+	Filter                 string
 }
 
-func (h *handler) createSubscription(r *http.Request) (*answer, *problem) {
-	req, s, p := h.spec(r, model.KindSubscription)
-	if p != nil {
-		return nil, p
-	}
-	body, p := decodeSubscription(r)
-	if p != nil {
-		return nil, p
-	}
-	ns := req.tenant
-	if ns == "" {
-		ns = h.cfg.SubscriptionNamespace
-	}
-	ctx := r.Context()
-	caller := userFrom(ctx)
-	// Authorisation first: the duplicate check and the callback's DNS lookups below must not
-	// answer (or cost anything for) a caller who may not create here at all. The create itself
-	// is still judged again, as the caller, by the API server.
-	allowed, err := h.access.allowed(ctx, "create", tenancy.SubscriptionsResource, ns, "")
-	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
-	}
-	if !allowed {
-		return nil, newProblem(http.StatusForbidden, "not allowed to create subscriptions")
-	}
-	name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
-	// One subscription per callback and tenant (per subscriber on the shared namespace, whose
-	// names include the subscriber, so SMOs cannot learn of each other's callbacks): a second
-	// one would deliver every notification twice. 409 Conflict, not the 400 some
-	// implementations return: the request is well-formed and conflicts with the current
-	// state, which is what 409 means (RFC 9110) and what Kubernetes answers for an existing
-	// object. The existing id is named only to a caller who may read that subscription.
-	if obj, found := h.subscriptionNamed(ns, name, body.Callback); found {
-		conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
-		sc, p := h.scopeFor(r, req, "get", tenancy.SubscriptionsResource)
+// createSubscription serves a POST on a subscription collection of kind.
+func (h *handler) createSubscription(kind model.Kind) apiFunc {
+	sk := subscriptionKinds[kind]
+	return func(r *http.Request) (*answer, *problem) {
+		req, s, p := h.spec(r, kind)
 		if p != nil {
 			return nil, p
 		}
-		if sc.sees(obj) {
-			conflict.attr("subscriptionId", obj.Spec.SubscriptionID)
+		body, p := decodeSubscription(r, kind, req.version)
+		if p != nil {
+			return nil, p
 		}
-		return nil, conflict
-	}
-	if h.cfg.CallbackChecker != nil {
-		if err := h.cfg.CallbackChecker.CheckURL(ctx, body.Callback); err != nil {
-			return nil, newProblem(http.StatusBadRequest, err.Error())
+		ns := req.tenant
+		if ns == "" {
+			ns = h.cfg.SubscriptionNamespace
 		}
-	}
-	sub := &v1alpha1.InventorySubscription{
-		ObjectMeta: metav1.ObjectMeta{
+		ctx := r.Context()
+		caller := userFrom(ctx)
+		// Authorisation first: the duplicate check and the callback's DNS lookups below must not
+		// answer (or cost anything for) a caller who may not create here at all. The create
+		// itself is still judged again, as the caller, by the API server.
+		allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
+		if err != nil {
+			return nil, internalProblem(err, "authorize the request")
+		}
+		if !allowed {
+			return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource)
+		}
+		name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
+		// One subscription per callback and tenant (per subscriber on the shared namespace,
+		// whose names include the subscriber, so SMOs cannot learn of each other's callbacks): a
+		// second one would deliver every notification twice. 409 Conflict, not the 400 some
+		// implementations return: the request is well-formed and conflicts with the current
+		// state, which is what 409 means (RFC 9110) and what Kubernetes answers for an existing
+		// object. The existing id is named only to a caller who may read that subscription.
+		if obj, found := h.subscriptionNamed(sk.source, ns, name, body.Callback); found {
+			conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
+			sc, p := h.scopeFor(r, req, "get", s.resource)
+			if p != nil {
+				return nil, p
+			}
+			if sc.sees(obj) {
+				conflict.attr(idAttribute(kind), subscriptionOf(obj).id)
+			}
+			return nil, conflict
+		}
+		if h.cfg.CallbackChecker != nil {
+			if err := h.cfg.CallbackChecker.CheckURL(ctx, body.Callback); err != nil {
+				return nil, newProblem(http.StatusBadRequest, err.Error())
+			}
+		}
+		om := metav1.ObjectMeta{
 			// Named after the callback (and subscriber), so two concurrent POSTs of one callback
 			// cannot both win.
 			Name:      name,
 			Namespace: ns,
 			// The notifier sends documents of the version the subscription was made on. Who the
-			// subscriber is, the API server records from the (impersonated) request itself.
+			// subscriber is, the API server records from the (impersonated) request itself, and
+			// it assigns the id (pkg/registry/o2ims/subscription).
 			Annotations: map[string]string{v1alpha1.AnnotationNotificationVersion: strconv.Itoa(req.version)},
-		},
-		// subscriptionId is left to the server, which assigns every subscription id a
-		// non-superuser creates (pkg/registry/o2ims/inventorysubscription).
-		Spec: v1alpha1.InventorySubscriptionSpec{
-			ConsumerSubscriptionID: body.ConsumerSubscriptionID,
-			Filter:                 body.Filter,
-			Callback:               body.Callback,
-		},
+		}
+		client, err := h.clientAs(ctx)
+		if err != nil {
+			return nil, internalProblem(err, "create the subscription")
+		}
+		created, err := sk.create(ctx, client, om, body)
+		if apierrors.IsAlreadyExists(err) {
+			return nil, newProblem(http.StatusConflict, "a subscription with this callback already exists")
+		}
+		if err != nil {
+			return nil, apiProblem(err, "create the subscription")
+		}
+		id := subscriptionOf(created).id
+		h.awaitCache(ctx, sk.source, id, present)
+		doc, _ := s.document(created, req.apiRoot, related{})
+		a := &answer{status: http.StatusCreated, doc: doc}
+		return a.setHeader("Location", req.apiRoot+"/"+kind.APIName()+"/v"+strconv.Itoa(req.version)+"/"+collectionOf(kind)+"/"+id), nil
 	}
-	client, err := h.clientAs(ctx)
-	if err != nil {
-		return nil, internalProblem(err, "create the subscription")
-	}
-	created, err := client.O2imsV1alpha1().InventorySubscriptions(ns).Create(ctx, sub, metav1.CreateOptions{})
-	if err != nil {
-		return nil, apiProblem(err, "create the subscription")
-	}
-	h.awaitCache(ctx, created.Spec.SubscriptionID, true)
-	doc, _ := s.document(created, req.apiRoot, related{})
-	a := &answer{status: http.StatusCreated, doc: doc}
-	return a.setHeader("Location", req.apiRoot+"/"+model.APIName+"/v"+strconv.Itoa(req.version)+"/subscriptions/"+created.Spec.SubscriptionID), nil
 }
 
-func (h *handler) deleteSubscription(r *http.Request) (*answer, *problem) {
-	req, s, p := h.spec(r, model.KindSubscription)
-	if p != nil {
-		return nil, p
+// deleteSubscription serves a DELETE of one subscription of kind.
+func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
+	sk := subscriptionKinds[kind]
+	return func(r *http.Request) (*answer, *problem) {
+		req, s, p := h.spec(r, kind)
+		if p != nil {
+			return nil, p
+		}
+		id := mux.Vars(r)["id"]
+		obj, _, p := h.lookup(r, req, s, id)
+		if p != nil {
+			return nil, p
+		}
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return nil, internalProblem(err, "delete the subscription")
+		}
+		client, err := h.clientAs(r.Context())
+		if err != nil {
+			return nil, internalProblem(err, "delete the subscription")
+		}
+		// The uid precondition makes sure we delete the object we looked up, not a namesake
+		// created since.
+		uid := m.GetUID()
+		err = sk.delete(r.Context(), client, m.GetNamespace(), m.GetName(),
+			metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, apiProblem(err, "delete the subscription")
+		}
+		h.awaitCache(r.Context(), sk.source, id, absent)
+		// O2-IMS (and the compliance suite) answer a delete with 200 and no body.
+		return &answer{status: http.StatusOK, noBody: true}, nil
 	}
-	id := mux.Vars(r)["id"]
-	obj, _, p := h.lookup(r, req, s, id)
-	if p != nil {
-		return nil, p
-	}
-	sub := obj.(*v1alpha1.InventorySubscription)
-	client, err := h.clientAs(r.Context())
-	if err != nil {
-		return nil, internalProblem(err, "delete the subscription")
-	}
-	// The uid precondition makes sure we delete the object we looked up, not a namesake
-	// created since.
-	err = client.O2imsV1alpha1().InventorySubscriptions(sub.Namespace).Delete(r.Context(), sub.Name,
-		metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &sub.UID}})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return nil, apiProblem(err, "delete the subscription")
-	}
-	h.awaitCache(r.Context(), id, false)
-	// O2-IMS (and the compliance suite) answer a delete with 200 and no body.
-	return &answer{status: http.StatusOK, noBody: true}, nil
 }
 
-func decodeSubscription(r *http.Request) (*subscriptionRequest, *problem) {
+// decodeSubscription reads the POST body of a subscription of kind in version. Members are
+// read one by one so that the read-only id is named when sent, and anything else unknown is
+// refused.
+func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscriptionRequest, *problem) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
 			return nil, newProblem(http.StatusBadRequest, "the body must be application/json")
 		}
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxSubscriptionBody))
-	dec.DisallowUnknownFields()
+	members, p := decodeMembers(r, maxSubscriptionBody, "subscription")
+	if p != nil {
+		return nil, p
+	}
 	body := &subscriptionRequest{}
-	if err := dec.Decode(body); err != nil {
-		return nil, newProblem(http.StatusBadRequest, "malformed subscription: "+err.Error())
+	for name, raw := range members {
+		var dst *string
+		switch name {
+		case "callback":
+			dst = &body.Callback
+		case "consumerSubscriptionId":
+			dst = &body.ConsumerSubscriptionID
+		case "filter":
+			dst = &body.Filter
+		case idAttribute(kind):
+			return nil, newProblem(http.StatusBadRequest, name+" is assigned by the server and must not be sent").attr("field", name)
+		default:
+			return nil, newProblem(http.StatusBadRequest, "unknown field "+name).attr("field", name)
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return nil, newProblem(http.StatusBadRequest, name+" must be a string").attr("field", name)
+		}
 	}
-	if dec.More() {
-		return nil, newProblem(http.StatusBadRequest, "malformed subscription: trailing data after the JSON object")
-	}
-	if err := body.validate(); err != nil {
+	if err := body.validate(subscriptionKinds[kind].checkFilter, version); err != nil {
 		return nil, newProblem(http.StatusBadRequest, err.Error())
 	}
 	return body, nil
 }
 
-func (b *subscriptionRequest) validate() error {
-	if b.SubscriptionID != nil {
-		return errors.New("subscriptionId is assigned by the server and must not be sent")
+// decodeMembers reads a body of at most limit bytes that must be one JSON object, and returns
+// its members undecoded.
+func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.RawMessage, *problem) {
+	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
+	var members map[string]json.RawMessage
+	if err := dec.Decode(&members); err != nil {
+		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": "+err.Error())
 	}
+	if members == nil {
+		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body must be a JSON object")
+	}
+	if dec.More() {
+		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": trailing data after the JSON object")
+	}
+	return members, nil
+}
+
+func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int) error {
 	if b.Callback == "" {
 		return errors.New("callback is required")
 	}
@@ -194,7 +233,7 @@ func (b *subscriptionRequest) validate() error {
 		return errors.New("consumerSubscriptionId must be at most 253 characters")
 	}
 	if b.Filter != "" {
-		if _, err := query.ParseFilter(b.Filter); err != nil {
+		if err := checkFilter(version, b.Filter); err != nil {
 			return fmt.Errorf("invalid filter: %w", err)
 		}
 	}
@@ -213,17 +252,17 @@ func subscriptionName(shared bool, u user.Info, callback string) string {
 	return "o2-" + hex.EncodeToString(h.Sum(nil)[:10])
 }
 
-// subscriptionNamed returns the subscription called name in ns if it has callback (a
+// subscriptionNamed returns the subscription of kind called name in ns if it has callback (a
 // subscription made with kubectl under another name is not a duplicate the POST could clash
 // with, and an object with this name but another callback would be a hash collision).
-func (h *handler) subscriptionNamed(ns, name, callback string) (*v1alpha1.InventorySubscription, bool) {
-	existing, err := h.cfg.Source.List(source.InventorySubscription, ns, nil)
+func (h *handler) subscriptionNamed(kind source.Kind, ns, name, callback string) (runtime.Object, bool) {
+	existing, err := h.cfg.Source.List(kind, ns, nil)
 	if err != nil {
 		return nil, false
 	}
 	for _, obj := range existing {
-		if sub := obj.(*v1alpha1.InventorySubscription); sub.Name == name && sub.Spec.Callback == callback {
-			return sub, true
+		if sub := subscriptionOf(obj); sub.name == name && sub.callback == callback {
+			return obj, true
 		}
 	}
 	return nil, false
@@ -252,14 +291,18 @@ func withoutAuthenticated(groups []string) []string {
 	return out
 }
 
-// awaitCache waits (bounded) until the translator's cache shows (present) or no longer shows
-// the subscription, so the caller reads its own write.
-func (h *handler) awaitCache(ctx context.Context, id string, present bool) {
+// awaitCache waits (bounded) until the translator's cache holds the object of kind with O2 id
+// id in the state done accepts (obj is nil while the cache has none), so the caller reads its
+// own write.
+func (h *handler) awaitCache(ctx context.Context, kind source.Kind, id string, done func(obj runtime.Object) bool) {
 	_ = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, cacheWait, true, func(context.Context) (bool, error) {
-		_, found := h.cfg.Source.Get(source.InventorySubscription, id)
-		return found == present, nil
+		obj, _ := h.cfg.Source.Get(kind, id)
+		return done(obj), nil
 	})
 }
+
+func present(obj runtime.Object) bool { return obj != nil }
+func absent(obj runtime.Object) bool  { return obj == nil }
 
 // apiProblem turns an error of the Kubernetes API into the matching O2 problem.
 func apiProblem(err error, what string) *problem {
@@ -270,8 +313,6 @@ func apiProblem(err error, what string) *problem {
 	st := status.Status()
 	code := int(st.Code)
 	switch {
-	case apierrors.IsAlreadyExists(err):
-		return newProblem(http.StatusConflict, "a subscription with this callback already exists")
 	case apierrors.IsInvalid(err):
 		return newProblem(http.StatusBadRequest, st.Message)
 	case code == http.StatusForbidden || code == http.StatusUnauthorized || code == http.StatusNotFound || code == http.StatusConflict:

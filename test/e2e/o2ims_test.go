@@ -40,6 +40,16 @@ func (s *stack) o2As(t *testing.T, user string) *o2Client {
 
 func (c *o2Client) do(method, path, body string) (int, http.Header, []byte) {
 	c.t.Helper()
+	contentType := ""
+	if body != "" {
+		contentType = "application/json"
+	}
+	return c.send(method, path, contentType, body)
+}
+
+// send is do with the body's content type given ("" for none).
+func (c *o2Client) send(method, path, contentType, body string) (int, http.Header, []byte) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.s.o2APIRoot()+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
@@ -47,8 +57,8 @@ func (c *o2Client) do(method, path, body string) (int, http.Header, []byte) {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

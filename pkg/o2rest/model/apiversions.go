@@ -16,27 +16,27 @@ type APIVersions struct {
 	APIVersions []APIVersion `json:"apiVersions"`
 }
 
-// InventoryAPIVersions is the body of {apiRoot}/o2ims-infrastructureInventory/api_versions:
-// every served version, under the prefix {apiRoot}/o2ims-infrastructureInventory. apiRoot has
-// no trailing slash ("" for the root of the host).
-func InventoryAPIVersions(apiRoot string) APIVersions {
-	out := APIVersions{URIPrefix: apiRoot + "/" + APIName}
+// APIVersionsOf is the body of {apiRoot}/{apiName}/api_versions: every served version, under
+// the prefix {apiRoot}/{apiName}. apiRoot has no trailing slash ("" for the root of the host).
+// Both APIs serve the same major versions.
+func APIVersionsOf(apiName, apiRoot string) APIVersions {
+	out := APIVersions{URIPrefix: apiRoot + "/" + apiName}
 	for _, major := range Versions() {
 		out.APIVersions = append(out.APIVersions, APIVersion{Version: VersionString(major)})
 	}
 	return out
 }
 
-// InventoryMajorAPIVersions is the body of {apiRoot}/o2ims-infrastructureInventory/v{major}/
-// api_versions: the versions of that major version. ok is false for a major version we do not
-// serve (the route answers 404 then).
-func InventoryMajorAPIVersions(apiRoot string, major int) (versions APIVersions, ok bool) {
+// MajorAPIVersions is the body of {apiRoot}/{apiName}/v{major}/api_versions: the versions of
+// that major version. ok is false for a major version we do not serve (the route answers 404
+// then).
+func MajorAPIVersions(apiName, apiRoot string, major int) (versions APIVersions, ok bool) {
 	v := VersionString(major)
 	if v == "" {
 		return APIVersions{}, false
 	}
 	return APIVersions{
-		URIPrefix:   apiRoot + "/" + APIName + "/v" + strconv.Itoa(major),
+		URIPrefix:   apiRoot + "/" + apiName + "/v" + strconv.Itoa(major),
 		APIVersions: []APIVersion{{Version: v}},
 	}, true
 }

@@ -71,8 +71,45 @@ func Attributes(kind Kind, version int) []Attribute {
 			str("oCloudSiteId", true), str("globalLocationId", true), str("name", true),
 			str("description", true), arr("resourcePools", true), open("extensions", true),
 		}
+	case KindAlarmDictionary:
+		return alarmDictionaryAttributes()
+	case KindAlarmEventRecord:
+		return alarmEventRecordAttributes(version)
+	case KindAlarmSubscription:
+		return []Attribute{
+			str("alarmSubscriptionId", false), str("consumerSubscriptionId", false),
+			str("filter", false), str("callback", true),
+		}
+	case KindAlarmServiceConfiguration:
+		// 1.0.0 requires extensions; spec v10 makes it optional.
+		return []Attribute{integer("retentionPeriod", true), open("extensions", version == Version1)}
+	case KindTaskOperation:
+		return []Attribute{
+			str("id", true), str("operation", true), str("operationState", true),
+			str("stateEnteredTime", true), str("startTime", true), open("operationParams", false),
+		}
 	}
 	return nil
+}
+
+// alarmEventRecordAttributes: 1.0.0 names the faulty object resourceTypeID/resourceID (upper
+// case ID, as every reference of that version); spec v10 objectTypeId/objectId/objectClass.
+func alarmEventRecordAttributes(version int) []Attribute {
+	attrs := []Attribute{str("alarmEventRecordId", true)}
+	if version == Version1 {
+		attrs = append(attrs,
+			str("alarmDefinitionID", true), str("probableCauseID", true),
+			str("alarmRaisedTime", true), str("alarmChangedTime", false), str("alarmClearedTime", false),
+			str("alarmAcknowledgedTime", false), boolean("alarmAcknowledged", true),
+			str("resourceTypeID", true), str("resourceID", true))
+	} else {
+		attrs = append(attrs,
+			str("objectTypeId", false), str("objectId", true), str("objectClass", true),
+			str("alarmDefinitionId", true), str("probableCauseId", true),
+			str("alarmRaisedTime", true), str("alarmChangedTime", false), str("alarmClearedTime", false),
+			str("alarmAcknowledgeTime", false), boolean("alarmAcknowledged", true))
+	}
+	return append(attrs, integer("perceivedSeverity", true), open("extensions", true))
 }
 
 func oCloudInfoAttributes(version int) []Attribute {
@@ -97,8 +134,7 @@ func resourceTypeAttributes(version int) []Attribute {
 		str("vendor", true), str("model", true), str("version", true),
 	}
 	if version == Version1 {
-		// We never embed the dictionary yet, but it is a valid attribute of the v1 schema, so
-		// naming it in fields or filter is not an error.
+		// The embedded dictionary is optional, so only all_fields or fields show it.
 		attrs = append(attrs,
 			str("resourceKind", true), str("resourceClass", true), open("extensions", true),
 			Attribute{Name: "alarmDictionary", Type: TypeObject, Fields: alarmDictionaryAttributes()})
@@ -135,6 +171,14 @@ func resourcePoolAttributes(version int) []Attribute {
 
 func str(name string, required bool) Attribute {
 	return Attribute{Name: name, Type: TypeString, Required: required}
+}
+
+func integer(name string, required bool) Attribute {
+	return Attribute{Name: name, Type: TypeInteger, Required: required}
+}
+
+func boolean(name string, required bool) Attribute {
+	return Attribute{Name: name, Type: TypeBoolean, Required: required}
 }
 
 func arr(name string, required bool) Attribute {

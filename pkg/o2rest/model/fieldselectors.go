@@ -1,5 +1,7 @@
 package model
 
+import "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+
 // FieldSelector says that a condition on an O2 attribute can be answered by a Kubernetes field
 // selector on the stored object, instead of in memory.
 type FieldSelector struct {
@@ -14,9 +16,9 @@ type FieldSelector struct {
 	Empty string
 }
 
-// FieldSelectors returns the push-down map of kind in the inventory major version: every
-// attribute whose value is a selectable field verbatim. It is nil when the kind does not exist
-// in that version.
+// FieldSelectors returns the push-down map of kind in the major version: every attribute whose
+// value is a selectable field verbatim. It is nil when the kind does not exist in that version,
+// and for the AlarmServiceConfiguration singleton, which has nothing to select by.
 func FieldSelectors(kind Kind, version int) []FieldSelector {
 	if !Supports(kind, version) {
 		return nil
@@ -63,6 +65,32 @@ func FieldSelectors(kind Kind, version int) []FieldSelector {
 		return []FieldSelector{
 			{"oCloudSiteId", "spec.oCloudSiteId", NilUUID},
 			{"globalLocationId", "spec.globalLocationId", ""},
+		}
+	case KindAlarmDictionary:
+		return []FieldSelector{{"alarmDictionaryId", "spec.alarmDictionaryId", NilUUID}}
+	case KindAlarmEventRecord:
+		if version == Version1 {
+			return []FieldSelector{
+				{"alarmEventRecordId", "spec.alarmEventRecordId", NilUUID},
+				{"resourceID", "spec.objectId", NilUUID},
+				{"alarmDefinitionID", "spec.alarmDefinitionId", NilUUID},
+			}
+		}
+		return []FieldSelector{
+			{"alarmEventRecordId", "spec.alarmEventRecordId", NilUUID},
+			{"objectId", "spec.objectId", NilUUID},
+			{"alarmDefinitionId", "spec.alarmDefinitionId", NilUUID},
+		}
+	case KindAlarmSubscription:
+		return []FieldSelector{
+			{"alarmSubscriptionId", "spec.alarmSubscriptionId", ""},
+			{"consumerSubscriptionId", "spec.consumerSubscriptionId", ""},
+		}
+	case KindTaskOperation:
+		// A task nobody has picked up yet has no state and shows PROCESSING.
+		return []FieldSelector{
+			{"id", "spec.taskId", NilUUID},
+			{"operationState", "status.operationState", string(v1alpha1.PurgeOperationStateProcessing)},
 		}
 	}
 	return nil

@@ -1,7 +1,7 @@
 package model
 
-// Kind names an O2-IMS inventory data type by the name of its OpenAPI schema, so a Kind can be
-// used directly as the schema name when validating.
+// Kind names an O2-IMS data type by the name of its OpenAPI schema, so a Kind can be used
+// directly as the schema name when validating.
 type Kind string
 
 // The inventory data types.
@@ -14,14 +14,38 @@ const (
 	KindSubscription      Kind = "Subscription"
 	KindLocationInfo      Kind = "LocationInfo"
 	KindOCloudSiteInfo    Kind = "OCloudSiteInfo"
+	// KindAlarmDictionary is served by the inventory API (v2 alarmDictionaries; v1 embeds it in
+	// a ResourceType).
+	KindAlarmDictionary Kind = "AlarmDictionary"
 )
 
-// Kinds returns every inventory kind, in a fixed order.
+// The monitoring data types.
+const (
+	KindAlarmEventRecord          Kind = "AlarmEventRecord"
+	KindAlarmSubscription         Kind = "AlarmSubscriptionInfo"
+	KindAlarmServiceConfiguration Kind = "AlarmServiceConfiguration"
+	// KindTaskOperation is an alarm purge task (spec v10 TaskOperationInfo).
+	KindTaskOperation Kind = "TaskOperationInfo"
+)
+
+// Kinds returns every O2 kind, in a fixed order: the one list the REST face, its informers and
+// these tests are built from.
 func Kinds() []Kind {
 	return []Kind{
 		KindOCloudInfo, KindResourceType, KindResourcePool, KindResource,
 		KindDeploymentManager, KindSubscription, KindLocationInfo, KindOCloudSiteInfo,
+		KindAlarmDictionary, KindAlarmEventRecord, KindAlarmSubscription,
+		KindAlarmServiceConfiguration, KindTaskOperation,
 	}
+}
+
+// APIName is the apiName segment of the URIs the kind is served under.
+func (k Kind) APIName() string {
+	switch k {
+	case KindAlarmEventRecord, KindAlarmSubscription, KindAlarmServiceConfiguration, KindTaskOperation:
+		return MonitoringAPIName
+	}
+	return APIName
 }
 
 // KubernetesKind is the o2ims.oran.org kind the O2 kind is stored as (the key of
@@ -36,6 +60,10 @@ func (k Kind) KubernetesKind() string {
 		return "Location"
 	case KindOCloudSiteInfo:
 		return "OCloudSite"
+	case KindAlarmSubscription:
+		return "AlarmSubscription"
+	case KindTaskOperation:
+		return "AlarmPurge"
 	default:
 		return string(k)
 	}
@@ -61,16 +89,32 @@ func (k Kind) KubernetesResource() string {
 		return "locations"
 	case KindOCloudSiteInfo:
 		return "ocloudsites"
+	case KindAlarmDictionary:
+		return "alarmdictionaries"
+	case KindAlarmEventRecord:
+		return "alarmeventrecords"
+	case KindAlarmSubscription:
+		return "alarmsubscriptions"
+	case KindAlarmServiceConfiguration:
+		return "alarmserviceconfigurations"
+	case KindTaskOperation:
+		return "alarmpurges"
 	}
 	return ""
 }
 
-// Supports reports whether the kind exists in the inventory major version: locations and
-// O-Cloud sites only exist from spec 11 (version 2) on.
+// Supports reports whether the kind exists in the major version of its API: locations and
+// O-Cloud sites only exist from inventory spec 11 (version 2) on, the alarmDictionaries
+// collection too (v1 embeds a dictionary in its resource type), and purge tasks from monitoring
+// spec v10 (version 2) on.
 func Supports(kind Kind, version int) bool {
 	switch version {
 	case Version1:
-		return kind != KindLocationInfo && kind != KindOCloudSiteInfo && kind.known()
+		switch kind {
+		case KindLocationInfo, KindOCloudSiteInfo, KindAlarmDictionary, KindTaskOperation:
+			return false
+		}
+		return kind.known()
 	case Version2:
 		return kind.known()
 	default:

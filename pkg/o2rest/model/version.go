@@ -5,6 +5,11 @@ package model
 // suite use this form.
 const APIName = "o2ims-infrastructureInventory"
 
+// MonitoringAPIName is the apiName segment of the monitoring (alarm) URIs. Its major versions
+// are numbered and served like the inventory's: 1 is API 1.0.0 (what SMOs and the compliance
+// suite call today), 2 is spec v10's API 2.0.0.
+const MonitoringAPIName = "o2ims-infrastructureMonitoring"
+
 // The inventory major versions served.
 const (
 	// Version1 is the spec 7.0 era API (O-RAN SC compliance suite, pti-o2, oran-o2ims before

@@ -11,7 +11,7 @@ import (
 
 func TestAPIVersions(t *testing.T) {
 	v := modeltest.New(t)
-	all := model.InventoryAPIVersions("https://gw.example.com/tenants/a")
+	all := model.APIVersionsOf(model.APIName, "https://gw.example.com/tenants/a")
 	wantEqual(t, "all", all, model.APIVersions{
 		URIPrefix:   "https://gw.example.com/tenants/a/o2ims-infrastructureInventory",
 		APIVersions: []model.APIVersion{{Version: "1.0.0"}, {Version: "2.0.0"}},
@@ -20,7 +20,7 @@ func TestAPIVersions(t *testing.T) {
 		v.Validate(t, version, "APIVersions", all)
 	}
 	for _, major := range model.Versions() {
-		got, ok := model.InventoryMajorAPIVersions("", major)
+		got, ok := model.MajorAPIVersions(model.APIName, "", major)
 		if !ok {
 			t.Fatalf("v%d not served", major)
 		}
@@ -29,8 +29,11 @@ func TestAPIVersions(t *testing.T) {
 			t.Errorf("uriPrefix %q, want %q", got.URIPrefix, want)
 		}
 	}
-	if _, ok := model.InventoryMajorAPIVersions("", 3); ok {
+	if _, ok := model.MajorAPIVersions(model.MonitoringAPIName, "", 3); ok {
 		t.Error("v3 is served")
+	}
+	if got, _ := model.MajorAPIVersions(model.MonitoringAPIName, "/tenants/a", 2); got.URIPrefix != "/tenants/a/o2ims-infrastructureMonitoring/v2" {
+		t.Errorf("monitoring uriPrefix %q", got.URIPrefix)
 	}
 	if model.VersionString(0) != "" {
 		t.Error("version 0 has a version string")

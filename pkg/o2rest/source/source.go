@@ -38,10 +38,23 @@ const (
 	Location              Kind = "Location"
 	OCloudSite            Kind = "OCloudSite"
 	InventorySubscription Kind = "InventorySubscription"
+	AlarmDictionary       Kind = "AlarmDictionary"
+	AlarmEventRecord      Kind = "AlarmEventRecord"
+	AlarmSubscription     Kind = "AlarmSubscription"
+	// AlarmServiceConfiguration is the cluster-scoped singleton; it has no O2 id, so Get
+	// finds nothing and List is how it is read.
+	AlarmServiceConfiguration Kind = "AlarmServiceConfiguration"
+	AlarmPurge                Kind = "AlarmPurge"
 )
 
-// idField is the field holding each kind's O2 id: the first selectable field of every kind.
-func idField(kind Kind) string { return v1alpha1.SelectableFieldsOf(string(kind))[0] }
+// idField is the field holding each kind's O2 id: the first selectable field of every kind that
+// has one ("" for the AlarmServiceConfiguration singleton).
+func idField(kind Kind) string {
+	if fields := v1alpha1.SelectableFieldsOf(string(kind)); len(fields) > 0 {
+		return fields[0]
+	}
+	return ""
+}
 
 const idIndex = "o2id"
 
@@ -68,6 +81,12 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 		Location:              v.Locations().Informer(),
 		OCloudSite:            v.OCloudSites().Informer(),
 		InventorySubscription: v.InventorySubscriptions().Informer(),
+		AlarmDictionary:       v.AlarmDictionaries().Informer(),
+		AlarmEventRecord:      v.AlarmEventRecords().Informer(),
+		AlarmSubscription:     v.AlarmSubscriptions().Informer(),
+		// The singleton is read by a list of one; an informer keeps GETs off the API.
+		AlarmServiceConfiguration: v.AlarmServiceConfigurations().Informer(),
+		AlarmPurge:                v.AlarmPurges().Informer(),
 	}, memo: &memo{m: map[types.UID]map[string]memoEntry{}}}
 	forget := cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(old, cur interface{}) {
@@ -86,7 +105,10 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 		if _, err := inf.AddEventHandler(forget); err != nil {
 			return nil, fmt.Errorf("watch %s: %w", kind, err)
 		}
-		indexers := cache.Indexers{idIndex: indexBy(idField(kind))}
+		indexers := cache.Indexers{}
+		if id := idField(kind); id != "" {
+			indexers[idIndex] = indexBy(id)
+		}
 		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
 			indexers[f] = indexBy(f)
 		}

@@ -1,5 +1,5 @@
-// Package modeltest validates O2-IMS JSON documents against the published OpenAPI schemas of
-// the inventory API, for tests of this module (model mapping, REST handlers).
+// Package modeltest validates O2-IMS JSON documents against the OpenAPI schemas of the inventory
+// and monitoring APIs, for tests of this module (model mapping, REST handlers).
 package modeltest
 
 import (
@@ -19,10 +19,11 @@ import (
 var specs embed.FS
 
 // The virtual locations the files are loaded at: the upstream repository layout, which is what
-// the inventory files' relative $refs ("../../common/api/openapi.yaml") expect.
+// the files' relative $refs ("../../common/api/openapi.yaml") expect.
 const (
-	commonPath    = "service/common/api/openapi.yaml"
-	inventoryPath = "service/resources/api/openapi.yaml"
+	commonPath     = "service/common/api/openapi.yaml"
+	inventoryPath  = "service/resources/api/openapi.yaml"
+	monitoringPath = "service/alarms/api/openapi.yaml"
 )
 
 // files maps an API version (0 = common) to its embedded OpenAPI file.
@@ -32,10 +33,19 @@ var files = [...]string{
 	2: "testdata/openapi/oran-o2ims_infrastructureInventory_v2.openapi.yaml",
 }
 
+// monitoringFiles maps a monitoring API major version to its embedded OpenAPI file. Version 2
+// is netweave's own description of spec v10 (see SOURCE.md).
+var monitoringFiles = [...]string{
+	1: "testdata/openapi/oran-o2ims_infrastructureMonitoring_v1.openapi.yaml",
+	2: "testdata/openapi/netweave_infrastructureMonitoring_v2.openapi.yaml",
+}
+
 // Validator checks documents against the schemas of the common file (version 0) and of the
-// inventory API major versions 1 and 2. Each Validator parses its own copy of the files.
+// inventory and monitoring API major versions 1 and 2. The two APIs name no schema alike, so a
+// version's schema is looked up in both. Each Validator parses its own copy of the files.
 type Validator struct {
-	docs [len(files)]*openapi3.T
+	docs       [len(files)]*openapi3.T
+	monitoring [len(monitoringFiles)]*openapi3.T
 }
 
 // New loads and validates the OpenAPI files; it fails the test when they do not load.
@@ -55,44 +65,66 @@ func load() (*Validator, error) {
 	}
 	v := &Validator{}
 	for version, name := range files {
-		data, err := specs.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
 		location := inventoryPath
 		if version == 0 {
 			location = commonPath
 		}
-		loader := openapi3.NewLoader()
-		loader.IsExternalRefsAllowed = true
-		// Only the common file may be referenced; anything else (a URL, another path) is an
-		// error rather than a network or disk read.
-		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-			if u.Scheme == "" && u.Host == "" && u.Path == commonPath {
-				return common, nil
-			}
-			return nil, fmt.Errorf("reference to %s: only %s is available", u, commonPath)
-		}
-		doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: location})
+		doc, err := loadFile(common, name, location)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", name, err)
-		}
-		if err := doc.Validate(loader.Context); err != nil {
-			return nil, fmt.Errorf("%s is not a valid OpenAPI description: %w", name, err)
+			return nil, err
 		}
 		v.docs[version] = doc
+	}
+	for version, name := range monitoringFiles {
+		if name == "" {
+			continue
+		}
+		doc, err := loadFile(common, name, monitoringPath)
+		if err != nil {
+			return nil, err
+		}
+		v.monitoring[version] = doc
 	}
 	return v, nil
 }
 
-// Schema returns the named component schema of version (0 = common). For versions 1 and 2 a
-// schema the inventory file does not define is looked up in the common file, which the
-// inventory API uses for ProblemDetails, APIVersions and AlarmDictionary.
+// loadFile loads and validates the embedded file name as if it were at location.
+func loadFile(common []byte, name, location string) (*openapi3.T, error) {
+	data, err := specs.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true
+	// Only the common file may be referenced; anything else (a URL, another path) is an
+	// error rather than a network or disk read.
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if u.Scheme == "" && u.Host == "" && u.Path == commonPath {
+			return common, nil
+		}
+		return nil, fmt.Errorf("reference to %s: only %s is available", u, commonPath)
+	}
+	doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: location})
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("%s is not a valid OpenAPI description: %w", name, err)
+	}
+	return doc, nil
+}
+
+// Schema returns the named component schema of version (0 = common). For versions 1 and 2 the
+// schema is looked up in the inventory file, then the monitoring file of that version, then the
+// common file, which both APIs use for ProblemDetails, APIVersions and AlarmDictionary.
 func (v *Validator) Schema(version int, schemaName string) (*openapi3.Schema, error) {
 	if version < 0 || version >= len(v.docs) {
 		return nil, fmt.Errorf("no OpenAPI file for version %d", version)
 	}
-	for _, doc := range []*openapi3.T{v.docs[version], v.docs[0]} {
+	for _, doc := range []*openapi3.T{v.docs[version], v.monitoring[version], v.docs[0]} {
+		if doc == nil {
+			continue
+		}
 		if ref := doc.Components.Schemas[schemaName]; ref != nil && ref.Value != nil {
 			return ref.Value, nil
 		}

@@ -10,9 +10,10 @@ import (
 // The embedded files must stay the verbatim copies SOURCE.md lists.
 func TestFilesAreVerbatim(t *testing.T) {
 	want := map[string]string{
-		files[0]: "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
-		files[1]: "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
-		files[2]: "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
+		files[0]:           "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
+		files[1]:           "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
+		files[2]:           "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
+		monitoringFiles[1]: "7addfc0c5aa837cd16d411f017fecc39f8607db3edd3700475afe43154d91536",
 	}
 	for name, sum := range want {
 		data, err := specs.ReadFile(name)
@@ -30,8 +31,9 @@ func TestLoadsAllVersions(t *testing.T) {
 	v := New(t)
 	for version, names := range map[int][]string{
 		0: {"ProblemDetails", "APIVersions", "AlarmDictionary"},
-		1: {"OCloudInfo", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Subscription", "ProblemDetails"},
-		2: {"OCloudInfo", "LocationInfo", "OCloudSiteInfo", "APIVersions"},
+		1: {"OCloudInfo", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Subscription", "ProblemDetails",
+			"AlarmEventRecord", "AlarmSubscriptionInfo", "AlarmServiceConfiguration", "AlarmEventRecordModifications"},
+		2: {"OCloudInfo", "LocationInfo", "OCloudSiteInfo", "APIVersions", "AlarmEventRecord", "TaskOperationInfo", "AlarmDictionary"},
 	} {
 		for _, name := range names {
 			if _, err := v.Schema(version, name); err != nil {
@@ -50,6 +52,9 @@ func TestLoadsAllVersions(t *testing.T) {
 	}
 	if _, err := v.Schema(1, "LocationInfo"); err == nil {
 		t.Error("v1 has no LocationInfo")
+	}
+	if _, err := v.Schema(1, "TaskOperationInfo"); err == nil {
+		t.Error("monitoring v1 has no TaskOperationInfo")
 	}
 	if _, err := v.Schema(3, "Resource"); err == nil {
 		t.Error("there is no version 3")

@@ -1,0 +1,450 @@
+package o2rest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/wait"
+	k8stesting "k8s.io/client-go/testing"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
+)
+
+const (
+	monitoring   = "/o2ims-infrastructureMonitoring"
+	alarmA       = "a1000000-0000-4000-8000-00000000000a"
+	alarmA2      = "a2000000-0000-4000-8000-00000000000a"
+	alarmB       = "a1000000-0000-4000-8000-00000000000b"
+	dictType     = "d1000000-0000-4000-8000-00000000000a"
+	dictStandard = "d0000000-0000-4000-8000-000000000000"
+	inventoryNS  = "o2ims-inventory"
+)
+
+// alarmFixtures: two alarms of tenant-a's worker-1 (one acknowledged), one of tenant-b, the
+// dictionary of tenant-a's resource type and the standard one.
+func alarmFixtures() []runtime.Object {
+	alarm := func(ns, name, id, resource string, severity o2v1.PerceivedSeverity) *o2v1.AlarmEventRecord {
+		return &o2v1.AlarmEventRecord{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, ResourceVersion: "5", UID: types.UID("uid-" + name)},
+			Spec: o2v1.AlarmEventRecordSpec{AlarmEventRecordID: id, Source: o2v1.AlarmSource{Name: "node-conditions", Key: name},
+				ObjectClass: "Resource", ObjectID: resource, ObjectTypeID: typeID, AlarmDefinitionID: dmID, ProbableCauseID: ocloudID},
+			Status: o2v1.AlarmEventRecordStatus{PerceivedSeverity: severity, AlarmRaisedTime: &metav1.Time{}},
+		}
+	}
+	acked := alarm("tenant-a", "worker-1-disk", alarmA2, res1, o2v1.PerceivedSeverityMinor)
+	acked.Spec.Acknowledged, acked.Status.AlarmAcknowledged = true, true
+	dict := func(ns, name, id, rt string) *o2v1.AlarmDictionary {
+		return &o2v1.AlarmDictionary{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, ResourceVersion: "3", UID: types.UID("uid-" + name)},
+			Spec: o2v1.AlarmDictionarySpec{AlarmDictionaryID: id, ResourceTypeID: rt, AlarmDictionaryVersion: "1", AlarmDictionarySchemaVersion: "1",
+				EntityType: name, Vendor: "netweave", AlarmDefinitions: []o2v1.AlarmDefinition{{AlarmName: "CLUSTERNODE_CRITICAL", ClearingType: o2v1.ClearingTypeManual}}}}
+	}
+	return []runtime.Object{
+		alarm("tenant-a", "worker-1-ready", alarmA, res1, o2v1.PerceivedSeverityMajor),
+		acked,
+		alarm("tenant-b", "core-1-ready", alarmB, resB, o2v1.PerceivedSeverityCritical),
+		dict("tenant-a", "medium", dictType, typeID),
+		dict(inventoryNS, "o-cloud", dictStandard, ""),
+	}
+}
+
+// newMonitoringEnv serves the inventory and alarm fixtures through a fake API that behaves as
+// the server does where the handlers rely on it: resourceVersions bump on every write, an
+// update with a stale resourceVersion is a conflict, and ids and generated names are assigned.
+func newMonitoringEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnvOf(t, append(fixtures(), alarmFixtures()...), func(c *Config) { c.InventoryNamespace = inventoryNS })
+	tracker := e.client.Tracker()
+	var version int64 = 100
+	next := func() string { version++; return strconv.FormatInt(version, 10) }
+	e.client.PrependReactor("update", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		obj := a.(k8stesting.UpdateAction).GetObject()
+		m, _ := meta.Accessor(obj)
+		stored, err := tracker.Get(a.GetResource(), a.GetNamespace(), m.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		if sm, _ := meta.Accessor(stored); sm.GetResourceVersion() != m.GetResourceVersion() {
+			return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), m.GetName(), fmt.Errorf("stale"))
+		}
+		m.SetResourceVersion(next())
+		return true, obj, tracker.Update(a.GetResource(), obj, a.GetNamespace())
+	})
+	e.client.PrependReactor("create", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		obj := a.(k8stesting.CreateAction).GetObject()
+		m, _ := meta.Accessor(obj)
+		m.SetResourceVersion(next())
+		m.SetUID(uuid.NewUUID())
+		if m.GetName() == "" {
+			m.SetName(m.GetGenerateName() + next())
+		}
+		switch o := obj.(type) {
+		case *o2v1.AlarmSubscription:
+			o.Spec.AlarmSubscriptionID = string(uuid.NewUUID())
+		case *o2v1.AlarmPurge:
+			o.Spec.TaskID = string(uuid.NewUUID())
+		}
+		return false, nil, nil
+	})
+	return e
+}
+
+// awaitGone waits until the translator's cache no longer holds the dictionary.
+func (e *env) awaitGone(t *testing.T, ns, id string) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		_, found := e.source.Get(source.AlarmDictionary, id)
+		return !found, nil
+	})
+	if err != nil {
+		t.Fatalf("dictionary %s/%s still cached", ns, id)
+	}
+}
+
+// doWith sends body with a content type and extra headers (name, value pairs).
+func (e *env) doWith(method, token, path, contentType, body string, header ...string) response {
+	e.t.Helper()
+	h := map[string]string{"Content-Type": contentType}
+	for i := 0; i+1 < len(header); i += 2 {
+		h[header[i]] = header[i+1]
+	}
+	return e.doHeaders(method, token, path, body, h)
+}
+
+func TestMonitoringAPIVersions(t *testing.T) {
+	e := newMonitoringEnv(t)
+	r := e.do("GET", "alice-token", monitoring+"/api_versions", "")
+	e.expect(r, 200, "api_versions")
+	e.schema.Validate(t, 1, "APIVersions", r.body)
+	if doc := decodeObject(t, r.body); doc["uriPrefix"] != apiRoot+monitoring || !strings.Contains(string(r.body), `"1.0.0"`) {
+		t.Errorf("api_versions: %s", r.body)
+	}
+	for _, v := range []string{"1", "2"} {
+		r = e.do("GET", "alice-token", "/tenants/tenant-a"+monitoring+"/v"+v+"/api_versions", "")
+		e.expect(r, 200, "v"+v+"/api_versions")
+		if doc := decodeObject(t, r.body); doc["uriPrefix"] != apiRoot+"/tenants/tenant-a"+monitoring+"/v"+v {
+			t.Errorf("v%s api_versions: %s", v, r.body)
+		}
+	}
+	e.expect(e.do("GET", "alice-token", monitoring+"/v3/api_versions", ""), 404, "v3")
+}
+
+func TestAlarmsListAndGet(t *testing.T) {
+	e := newMonitoringEnv(t)
+	for _, v := range []int{1, 2} {
+		alarms := monitoring + "/v" + strconv.Itoa(v) + "/alarms"
+		r := e.do("GET", "admin-token", alarms, "")
+		e.expect(r, 200, "list")
+		e.schema.ValidateList(t, v, "AlarmEventRecord", r.body)
+		if got := decodeList(t, r.body); len(got) != 3 {
+			t.Errorf("v%d admin sees %d alarms", v, len(got))
+		}
+		// alice reads tenant-a only, on either apiRoot.
+		for _, path := range []string{alarms, "/tenants/tenant-a" + alarms} {
+			r = e.do("GET", "alice-token", path+"?all_fields", "")
+			e.expect(r, 200, "alice list")
+			e.schema.ValidateList(t, v, "AlarmEventRecord", r.body)
+			if got := ids(decodeList(t, r.body), "alarmEventRecordId"); got != alarmA2+","+alarmA {
+				t.Errorf("v%d alice at %s sees %s", v, path, got)
+			}
+		}
+		e.expect(e.do("GET", "alice-token", alarms+"/"+alarmB, ""), 404, "another tenant's alarm")
+		e.expect(e.do("GET", "alice-token", "/tenants/tenant-b"+alarms+"/"+alarmB, ""), 403, "another tenant's apiRoot")
+		r = e.do("GET", "alice-token", alarms+"/"+alarmA, "")
+		e.expect(r, 200, "get")
+		e.schema.Validate(t, v, "AlarmEventRecord", r.body)
+		if r.header.Get("ETag") != `"5"` {
+			t.Errorf("ETag %q", r.header.Get("ETag"))
+		}
+	}
+	// v1 and v2 names of the faulty object, pushed down and in memory.
+	r := e.do("GET", "admin-token", monitoring+"/v1/alarms?filter=(eq,resourceID,"+resB+")", "")
+	e.expect(r, 200, "v1 by resourceID")
+	if got := ids(decodeList(t, r.body), "alarmEventRecordId"); got != alarmB {
+		t.Errorf("v1 resourceID filter: %s", got)
+	}
+	r = e.do("GET", "admin-token", monitoring+"/v2/alarms?filter=(eq,objectId,"+resB+");(eq,objectClass,Resource)", "")
+	e.expect(r, 200, "v2 by objectId")
+	if got := ids(decodeList(t, r.body), "alarmEventRecordId"); got != alarmB {
+		t.Errorf("v2 objectId filter: %s", got)
+	}
+	r = e.do("GET", "admin-token", monitoring+"/v1/alarms?filter=(eq,alarmAcknowledged,true)&fields=perceivedSeverity", "")
+	e.expect(r, 200, "acknowledged")
+	if got := decodeList(t, r.body); len(got) != 1 || got[0]["perceivedSeverity"] != float64(2) {
+		t.Errorf("acknowledged alarms: %s", r.body)
+	}
+	e.expect(e.do("GET", "admin-token", monitoring+"/v1/alarms?filter=(eq,objectId,"+resB+")", ""), 400, "v2 name in v1")
+	e.expect(e.do("GET", "admin-token", monitoring+"/v2/alarms?filter=(eq,resourceID,"+resB+")", ""), 400, "v1 name in v2")
+}
+
+func TestAlarmPatch(t *testing.T) {
+	e := newMonitoringEnv(t)
+	patch := func(token, path, body string, header ...string) response {
+		return e.doWith("PATCH", token, path, mergePatchType, body, header...)
+	}
+	v1 := monitoring + "/v1/alarms/"
+	stored := func(ns, name string) *o2v1.AlarmEventRecord {
+		a, err := e.client.O2imsV1alpha1().AlarmEventRecords(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+
+	for name, body := range map[string]string{
+		"no field":         `{}`,
+		"two fields":       `{"alarmAcknowledged":true,"perceivedSeverity":5}`,
+		"withdraw ack":     `{"alarmAcknowledged":false}`,
+		"ack as string":    `{"alarmAcknowledged":"true"}`,
+		"severity 1":       `{"perceivedSeverity":1}`,
+		"unknown field":    `{"alarmAcknowledged":true,"colour":"red"}`,
+		"not an object":    `[]`,
+		"malformed":        `{"alarmAcknowledged":`,
+		"only unknown one": `{"extensions":{}}`,
+	} {
+		r := patch("alice-token", v1+alarmA, body)
+		e.expect(r, 400, name)
+		if name == "unknown field" && !strings.Contains(string(r.body), "colour") {
+			t.Errorf("400 does not name the field: %s", r.body)
+		}
+	}
+	e.expect(e.doWith("PATCH", "alice-token", v1+alarmA, "application/json", `{"alarmAcknowledged":true}`), 415, "plain JSON")
+	e.expect(patch("alice-token", v1+"a9000000-0000-4000-8000-000000000000", `{"alarmAcknowledged":true}`), 404, "unknown id")
+	e.expect(patch("alice-token", v1+alarmB, `{"alarmAcknowledged":true}`), 404, "another tenant's alarm")
+	e.expect(patch("alice-token", "/tenants/tenant-b"+v1+alarmB, `{"alarmAcknowledged":true}`), 403, "another tenant's apiRoot")
+	if stored("tenant-b", "core-1-ready").Spec.Acknowledged {
+		t.Fatal("another tenant's alarm was acknowledged")
+	}
+	e.expect(patch("alice-token", v1+alarmA, `{"alarmAcknowledged":true}`, "If-Match", `"4"`), 412, "stale If-Match")
+
+	r := patch("alice-token", v1+alarmA, `{"alarmAcknowledged":true}`, "If-Match", `"5"`)
+	e.expect(r, 200, "ack")
+	e.schema.Validate(t, 1, "AlarmEventRecordModifications", r.body)
+	if string(r.body) != `{"alarmAcknowledged":true}` || r.header.Get("ETag") == `"5"` {
+		t.Errorf("ack answer %s ETag %s", r.body, r.header.Get("ETag"))
+	}
+	if !stored("tenant-a", "worker-1-ready").Spec.Acknowledged {
+		t.Error("ack not stored")
+	}
+	r = e.do("GET", "alice-token", monitoring+"/v2/alarms/"+alarmA, "")
+	if doc := decodeObject(t, r.body); doc["alarmAcknowledged"] != true {
+		t.Errorf("after ack: %s", r.body)
+	}
+	e.expect(patch("alice-token", monitoring+"/v2/alarms/"+alarmA, `{"alarmAcknowledged":true}`), 409, "duplicate ack")
+
+	r = patch("alice-token", monitoring+"/v2/alarms/"+alarmA, `{"perceivedSeverity":5}`, "If-Match", r.header.Get("ETag"))
+	e.expect(r, 200, "clear")
+	e.schema.Validate(t, 2, "AlarmEventRecordModifications", r.body)
+	if string(r.body) != `{"perceivedSeverity":5}` || !stored("tenant-a", "worker-1-ready").Spec.ClearRequested {
+		t.Errorf("clear: %s", r.body)
+	}
+	e.expect(patch("alice-token", v1+alarmA, `{"perceivedSeverity":5}`), 409, "clear a cleared alarm")
+	r = e.do("GET", "alice-token", v1+alarmA, "")
+	e.schema.Validate(t, 1, "AlarmEventRecord", r.body)
+	if doc := decodeObject(t, r.body); doc["perceivedSeverity"] != float64(5) {
+		t.Errorf("after clear: %s", r.body)
+	}
+}
+
+// Without If-Match, a write that loses a race is made again on the current version.
+func TestAlarmPatchRetriesOnConflict(t *testing.T) {
+	e := newMonitoringEnv(t)
+	lost := false
+	e.client.PrependReactor("update", "alarmeventrecords", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if lost {
+			return false, nil, nil
+		}
+		lost = true
+		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
+	})
+	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"alarmAcknowledged":true}`), 200, "retried ack")
+	lost = false
+	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", "*"), 412, "pinned write that lost")
+}
+
+func TestAlarmServiceConfiguration(t *testing.T) {
+	e := newMonitoringEnv(t)
+	conf := monitoring + "/v1/alarmServiceConfiguration"
+	r := e.do("GET", "admin-token", conf, "")
+	e.expect(r, 200, "defaults")
+	e.schema.Validate(t, 1, "AlarmServiceConfiguration", r.body)
+	if doc := decodeObject(t, r.body); doc["retentionPeriod"] != float64(o2v1.DefaultAlarmRetentionDays) {
+		t.Errorf("defaults: %s", r.body)
+	}
+	e.expect(e.do("GET", "alice-token", conf, ""), 403, "tenant user")
+	for name, body := range map[string]string{
+		"retention 0":        `{"retentionPeriod":0,"extensions":{}}`,
+		"no retention":       `{"extensions":{}}`,
+		"v1 needs ext":       `{"retentionPeriod":3}`,
+		"retention as float": `{"retentionPeriod":1.5,"extensions":{}}`,
+		"unknown field":      `{"retentionPeriod":3,"extensions":{},"x":1}`,
+	} {
+		e.expect(e.doWith("PUT", "admin-token", conf, "application/json", body), 400, name)
+	}
+	e.expect(e.doWith("PUT", "admin-token", conf, mergePatchType, `{"retentionPeriod":3,"extensions":{}}`), 415, "PUT of a merge patch")
+	r = e.doWith("PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{"site":"tor"}}`)
+	e.expect(r, 200, "create by PUT")
+	e.schema.Validate(t, 1, "AlarmServiceConfiguration", r.body)
+	etag := r.header.Get("ETag")
+	e.expect(e.doWith("PATCH", "admin-token", conf, mergePatchType, `{"retentionPeriod":0}`), 400, "PATCH to 0")
+	e.expect(e.doWith("PATCH", "admin-token", conf, mergePatchType, `{"retentionPeriod":7}`, "If-Match", `"1"`), 412, "stale If-Match")
+	r = e.doWith("PATCH", "admin-token", "/tenants/tenant-a"+monitoring+"/v2/alarmServiceConfiguration", mergePatchType,
+		`{"retentionPeriod":7,"extensions":{"tier":"gold"}}`, "If-Match", etag)
+	e.expect(r, 200, "PATCH")
+	e.schema.Validate(t, 2, "AlarmServiceConfiguration", r.body)
+	r = e.do("GET", "admin-token", conf, "")
+	if doc := decodeObject(t, r.body); doc["retentionPeriod"] != float64(7) || fmt.Sprint(doc["extensions"]) != "map[site:tor tier:gold]" {
+		t.Errorf("after PATCH: %s", r.body)
+	}
+	e.expect(e.doWith("PUT", "alice-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`), 403, "tenant user PUT")
+}
+
+func TestAlarmSubscriptions(t *testing.T) {
+	e := newMonitoringEnv(t)
+	subs := "/tenants/tenant-a" + monitoring + "/v1/alarmSubscriptions"
+	r := e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/alarms","filter":"ACKNOWLEDGE","consumerSubscriptionId":"3f20d850-af4f-484f-8b5a-0ad585410361"}`)
+	e.expect(r, 201, "create")
+	e.schema.Validate(t, 1, "AlarmSubscriptionInfo", r.body)
+	id, _ := decodeObject(t, r.body)["alarmSubscriptionId"].(string)
+	if id == "" || r.header.Get("Location") != apiRoot+subs+"/"+id {
+		t.Fatalf("Location %q body %s", r.header.Get("Location"), r.body)
+	}
+	e.expect(e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/alarms"}`), 409, "duplicate callback")
+	for name, body := range map[string]string{
+		"v1 filter not an event type": `{"callback":"https://smo.example.net/x","filter":"(eq,perceivedSeverity,0)"}`,
+		"server id":                   `{"callback":"https://smo.example.net/x","alarmSubscriptionId":"` + alarmA + `"}`,
+		"inventory id name":           `{"callback":"https://smo.example.net/x","subscriptionId":"` + alarmA + `"}`,
+		"no callback":                 `{"filter":"NEW"}`,
+	} {
+		e.expect(e.do("POST", "alice-token", subs, body), 400, name)
+	}
+	r = e.do("GET", "alice-token", subs, "")
+	e.expect(r, 200, "list")
+	e.schema.ValidateList(t, 1, "AlarmSubscriptionInfo", r.body)
+	r = e.do("GET", "alice-token", subs+"/"+id, "")
+	e.expect(r, 200, "get")
+	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v1/subscriptions/"+id, ""), 404, "not an inventory subscription")
+	e.expect(e.do("PATCH", "alice-token", subs+"/"+id, `{}`), 405, "PATCH")
+
+	// v2: a free exclusion criterion, kept as sent; the default apiRoot's shared namespace.
+	r = e.do("POST", "alice-token", monitoring+"/v2/alarmSubscriptions", `{"callback":"https://smo.example.net/v2","filter":"perceivedSeverity=5"}`)
+	e.expect(r, 403, "alice may not create in the shared namespace")
+	r = e.do("POST", "admin-token", monitoring+"/v2/alarmSubscriptions", `{"callback":"https://smo.example.net/v2","filter":"perceivedSeverity=5"}`)
+	e.expect(r, 201, "v2 create")
+	e.schema.Validate(t, 2, "AlarmSubscriptionInfo", r.body)
+	if doc := decodeObject(t, r.body); doc["filter"] != "perceivedSeverity=5" {
+		t.Errorf("v2 filter: %s", r.body)
+	}
+	if l, err := e.client.O2imsV1alpha1().AlarmSubscriptions("o2ims-system").List(context.Background(), metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
+		t.Errorf("shared namespace: %v %v", l, err)
+	}
+	e.expect(e.do("DELETE", "alice-token", subs+"/"+id, ""), 200, "delete")
+	e.expect(e.do("GET", "alice-token", subs+"/"+id, ""), 404, "gone")
+}
+
+func TestAlarmPurge(t *testing.T) {
+	e := newMonitoringEnv(t)
+	purge := "/tenants/tenant-a" + monitoring + "/v2/alarms/purge"
+	body := `{"alarmRecordId":["` + alarmA2 + `"],"purgeConditions":{"endWindowTime":"2042-07-21T20:32:28Z"}}`
+	e.expect(e.do("POST", "alice-token", "/tenants/tenant-a"+monitoring+"/v1/alarms/purge", body), 404, "v1 has no purge")
+	e.expect(e.do("POST", "alice-token", purge, `{"alarmIds":[]}`), 400, "unknown field")
+	r := e.do("POST", "alice-token", purge, body)
+	e.expect(r, 202, "purge")
+	e.schema.Validate(t, 2, "TaskOperationInfo", r.body)
+	loc := r.header.Get("Location")
+	prefix := apiRoot + "/tenants/tenant-a" + monitoring + "/v2/taskOperations/"
+	if !strings.HasPrefix(loc, prefix) {
+		t.Fatalf("Location %q", loc)
+	}
+	r = e.do("GET", "alice-token", strings.TrimPrefix(loc, apiRoot), "")
+	e.expect(r, 200, "task")
+	e.schema.Validate(t, 2, "TaskOperationInfo", r.body)
+	if doc := decodeObject(t, r.body); doc["operationState"] != "PROCESSING" || doc["id"] != strings.TrimPrefix(loc, prefix) {
+		t.Errorf("task: %s", r.body)
+	}
+	r = e.do("GET", "alice-token", "/tenants/tenant-a"+monitoring+"/v2/taskOperations", "")
+	e.expect(r, 200, "tasks")
+	e.schema.ValidateList(t, 2, "TaskOperationInfo", r.body)
+	e.expect(e.do("POST", "alice-token", purge, body), 409, "second purge while the first runs")
+	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+monitoring+"/v1/taskOperations", ""), 404, "v1 has no tasks")
+	e.expect(e.do("GET", "admin-token", "/tenants/tenant-b"+monitoring+"/v2/taskOperations/"+strings.TrimPrefix(loc, prefix), ""), 404, "another tenant's task")
+	if l, _ := e.client.O2imsV1alpha1().AlarmPurges("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 1 ||
+		l.Items[0].Spec.AlarmRecordIDs[0] != alarmA2 || l.Items[0].Spec.PurgeConditions == nil {
+		t.Errorf("stored purges: %+v", l)
+	}
+}
+
+func TestAlarmDictionaries(t *testing.T) {
+	e := newMonitoringEnv(t)
+	r := e.do("GET", "admin-token", inventory+"/v2/alarmDictionaries", "")
+	e.expect(r, 200, "list")
+	e.schema.ValidateList(t, 2, "AlarmDictionary", r.body)
+	if got := decodeList(t, r.body); len(got) != 2 {
+		t.Errorf("dictionaries: %s", r.body)
+	}
+	r = e.do("GET", "alice-token", inventory+"/v2/alarmDictionaries/"+dictType, "")
+	e.expect(r, 200, "get")
+	e.schema.Validate(t, 2, "AlarmDictionary", r.body)
+	e.expect(e.do("GET", "alice-token", inventory+"/v2/alarmDictionaries/"+dictStandard, ""), 404, "operator's dictionary without a grant")
+	e.expect(e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries", ""), 404, "v1 has no collection")
+
+	r = e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", "")
+	e.expect(r, 200, "resource type's dictionary")
+	e.schema.Validate(t, 2, "AlarmDictionary", r.body)
+	if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictType {
+		t.Errorf("type's dictionary: %s", r.body)
+	}
+	r = e.do("GET", "admin-token", inventory+"/v1/resourceTypes/"+typeID+"?all_fields", "")
+	e.expect(r, 200, "v1 resource type")
+	e.schema.Validate(t, 1, "ResourceType", r.body)
+	dict, _ := decodeObject(t, r.body)["alarmDictionary"].(map[string]any)
+	if dict["alarmDictionaryId"] != dictType || fmt.Sprint(dict["managementInterfaceId"]) != "[O2IMS]" {
+		t.Errorf("embedded dictionary: %s", r.body)
+	}
+	r = e.do("GET", "admin-token", inventory+"/v1/resourceTypes/"+typeID, "")
+	if _, ok := decodeObject(t, r.body)["alarmDictionary"]; ok {
+		t.Errorf("the dictionary is not a default attribute: %s", r.body)
+	}
+
+	// Without its own dictionary, a type shows the standard one, to those who may read it.
+	if err := e.client.O2imsV1alpha1().AlarmDictionaries("tenant-a").Delete(context.Background(), "medium", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.awaitGone(t, "tenant-a", dictType)
+	r = e.do("GET", "admin-token", inventory+"/v1/resourceTypes?fields=alarmDictionary/alarmDictionaryId", "")
+	e.expect(r, 200, "fallback")
+	if !strings.Contains(string(r.body), dictStandard) {
+		t.Errorf("standard dictionary not embedded: %s", r.body)
+	}
+	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", ""), 404, "standard dictionary without a grant")
+}
+
+func TestMonitoringMethodNotAllowed(t *testing.T) {
+	e := newMonitoringEnv(t)
+	for _, c := range []struct{ method, path, allow string }{
+		{"POST", monitoring + "/v1/alarms", "GET"},
+		{"DELETE", monitoring + "/v1/alarms/" + alarmA, "GET, PATCH"},
+		{"PUT", monitoring + "/v2/alarms/" + alarmA, "GET, PATCH"},
+		{"DELETE", monitoring + "/v1/alarmServiceConfiguration", "GET, PATCH, PUT"},
+		{"GET", monitoring + "/v2/alarms/purge", "POST"},
+		{"POST", monitoring + "/v2/taskOperations", "GET"},
+		{"PUT", monitoring + "/v1/alarmSubscriptions", "GET, POST"},
+		{"POST", inventory + "/v2/alarmDictionaries", "GET"},
+	} {
+		r := e.do(c.method, "admin-token", c.path, "{}")
+		e.expect(r, 405, c.method+" "+c.path)
+		if r.header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, r.header.Get("Allow"), c.allow)
+		}
+	}
+}

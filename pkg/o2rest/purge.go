@@ -1,0 +1,91 @@
+package o2rest
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
+)
+
+// maxPurgeBody bounds a purge request: room for some thousands of alarm ids.
+const maxPurgeBody = 256 << 10
+
+// purgeRequest is the spec v10 PurgeRequest.
+type purgeRequest struct {
+	AlarmRecordID   []string                  `json:"alarmRecordId,omitempty"`
+	PurgeConditions *v1alpha1.PurgeConditions `json:"purgeConditions,omitempty"`
+}
+
+// purgeAlarms starts a purge task (spec v10): an AlarmPurge object, created as the caller in
+// the tenant's namespace, or on the default apiRoot in the inventory namespace, where the
+// O-Cloud's own alarms are. The purge worker carries it out; the answer is 202 with the task's
+// Location. One purge per namespace runs at a time: 409 while another is PROCESSING (or not yet
+// picked up). The API server validates the request (ids, window) and holds it to the tenant
+// boundary: a purge names alarms of its namespace or the operator's only.
+func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
+	req, s, p := h.spec(r, model.KindTaskOperation)
+	if p != nil {
+		return nil, p
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be application/json")
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxPurgeBody))
+	dec.DisallowUnknownFields()
+	var body purgeRequest
+	if err := dec.Decode(&body); err != nil {
+		return nil, newProblem(http.StatusBadRequest, "malformed purge request: "+err.Error())
+	}
+	ns := req.tenant
+	if ns == "" {
+		ns = h.cfg.InventoryNamespace
+	}
+	ctx := r.Context()
+	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
+	if err != nil {
+		return nil, internalProblem(err, "authorize the request")
+	}
+	if !allowed {
+		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")
+	}
+	if h.purgeRunning(ns) {
+		return nil, newProblem(http.StatusConflict, "another alarm purge is in progress; see taskOperations")
+	}
+	client, err := h.clientAs(ctx)
+	if err != nil {
+		return nil, internalProblem(err, "start the purge")
+	}
+	created, err := client.O2imsV1alpha1().AlarmPurges(ns).Create(ctx, &v1alpha1.AlarmPurge{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "purge-", Namespace: ns},
+		Spec:       v1alpha1.AlarmPurgeSpec{AlarmRecordIDs: body.AlarmRecordID, PurgeConditions: body.PurgeConditions},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, apiProblem(err, "start the purge")
+	}
+	id := created.Spec.TaskID
+	h.awaitCache(ctx, source.AlarmPurge, id, present)
+	a := &answer{status: http.StatusAccepted, doc: model.TaskOperationInfoV2(created)}
+	return a.setHeader("Location", req.apiRoot+"/"+model.MonitoringAPIName+"/v"+strconv.Itoa(req.version)+"/"+collectionOf(model.KindTaskOperation)+"/"+id), nil
+}
+
+// purgeRunning reports whether a purge of ns is in progress or waiting for the worker.
+func (h *handler) purgeRunning(ns string) bool {
+	objs, err := h.cfg.Source.List(source.AlarmPurge, ns, nil)
+	if err != nil {
+		return false
+	}
+	for _, obj := range objs {
+		switch obj.(*v1alpha1.AlarmPurge).Status.OperationState {
+		case "", v1alpha1.PurgeOperationStateProcessing:
+			return true
+		}
+	}
+	return false
+}
