@@ -23,7 +23,7 @@ type noRelated struct{}
 
 func (noRelated) SitesAt(string, string) []string { return nil }
 func (noRelated) PoolsIn(string, string) []string { return nil }
-func (noRelated) GlobalCloudID() string          { return "" }
+func (noRelated) GlobalCloudID() string           { return "" }
 
 // KindOf returns the O2 kind of a stored object.
 func KindOf(obj runtime.Object) (model.Kind, bool) {

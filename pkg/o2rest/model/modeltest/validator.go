@@ -1,5 +1,6 @@
 // Package modeltest validates O2-IMS JSON documents against the published OpenAPI schemas of
-// the inventory API, for tests of this module (model mapping, REST handlers).
+// the inventory and monitoring APIs, for tests of this module (model mapping, REST handlers,
+// notifications).
 package modeltest
 
 import (
@@ -19,47 +20,69 @@ import (
 var specs embed.FS
 
 // The virtual locations the files are loaded at: the upstream repository layout, which is what
-// the inventory files' relative $refs ("../../common/api/openapi.yaml") expect.
+// the files' relative $refs ("../../common/api/openapi.yaml") expect.
 const (
-	commonPath    = "service/common/api/openapi.yaml"
-	inventoryPath = "service/resources/api/openapi.yaml"
+	commonPath     = "service/common/api/openapi.yaml"
+	inventoryPath  = "service/resources/api/openapi.yaml"
+	monitoringPath = "service/alarms/api/openapi.yaml"
 )
 
-// files maps an API version (0 = common) to its embedded OpenAPI file.
+// files maps an API version (0 = common) to the embedded OpenAPI file of the inventory API.
 var files = [...]string{
 	0: "testdata/openapi/oran-o2ims_common.openapi.yaml",
 	1: "testdata/openapi/oran-o2ims_infrastructureInventory_v1_2025-10.openapi.yaml",
 	2: "testdata/openapi/oran-o2ims_infrastructureInventory_v2.openapi.yaml",
 }
 
-// Validator checks documents against the schemas of the common file (version 0) and of the
-// inventory API major versions 1 and 2. Each Validator parses its own copy of the files.
-type Validator struct {
-	docs [len(files)]*openapi3.T
+// monitoringFiles is files for the monitoring API: only 1.0.0 is published as OpenAPI.
+var monitoringFiles = [...]string{
+	0: files[0],
+	1: "testdata/openapi/oran-o2ims_infrastructureMonitoring_v1.openapi.yaml",
 }
 
-// New loads and validates the OpenAPI files; it fails the test when they do not load.
+// Validator checks documents against the schemas of the common file (version 0) and of one
+// API's major versions: inventory 1 and 2 (New), or monitoring 1 (NewMonitoring). Each
+// Validator parses its own copy of the files.
+type Validator struct {
+	docs []*openapi3.T
+}
+
+// New loads and validates the inventory OpenAPI files; it fails the test when they do not
+// load.
 func New(t testing.TB) *Validator {
 	t.Helper()
-	v, err := load()
+	return mustLoad(t, files[:], inventoryPath)
+}
+
+// NewMonitoring is New for the monitoring API (AlarmEventRecord, AlarmSubscriptionInfo,
+// AlarmEventNotification, ...), of which only version 1 exists.
+func NewMonitoring(t testing.TB) *Validator {
+	t.Helper()
+	return mustLoad(t, monitoringFiles[:], monitoringPath)
+}
+
+func mustLoad(t testing.TB, names []string, location string) *Validator {
+	t.Helper()
+	v, err := load(names, location)
 	if err != nil {
 		t.Fatalf("modeltest: %v", err)
 	}
 	return v
 }
 
-func load() (*Validator, error) {
-	common, err := specs.ReadFile(files[0])
+// load loads names[0] (the common file) and the API's files names[1:], placed at location.
+func load(names []string, apiLocation string) (*Validator, error) {
+	common, err := specs.ReadFile(names[0])
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{}
-	for version, name := range files {
+	v := &Validator{docs: make([]*openapi3.T, len(names))}
+	for version, name := range names {
 		data, err := specs.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
-		location := inventoryPath
+		location := apiLocation
 		if version == 0 {
 			location = commonPath
 		}
@@ -86,10 +109,10 @@ func load() (*Validator, error) {
 }
 
 // Schema returns the named component schema of version (0 = common). For versions 1 and 2 a
-// schema the inventory file does not define is looked up in the common file, which the
-// inventory API uses for ProblemDetails, APIVersions and AlarmDictionary.
+// schema the API's file does not define is looked up in the common file, which the APIs use
+// for ProblemDetails, APIVersions and AlarmDictionary.
 func (v *Validator) Schema(version int, schemaName string) (*openapi3.Schema, error) {
-	if version < 0 || version >= len(v.docs) {
+	if version < 0 || version >= len(v.docs) || v.docs[version] == nil {
 		return nil, fmt.Errorf("no OpenAPI file for version %d", version)
 	}
 	for _, doc := range []*openapi3.T{v.docs[version], v.docs[0]} {

@@ -10,9 +10,10 @@ import (
 // The embedded files must stay the verbatim copies SOURCE.md lists.
 func TestFilesAreVerbatim(t *testing.T) {
 	want := map[string]string{
-		files[0]: "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
-		files[1]: "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
-		files[2]: "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
+		files[0]:           "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
+		files[1]:           "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
+		files[2]:           "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
+		monitoringFiles[1]: "7addfc0c5aa837cd16d411f017fecc39f8607db3edd3700475afe43154d91536",
 	}
 	for name, sum := range want {
 		data, err := specs.ReadFile(name)
@@ -23,6 +24,18 @@ func TestFilesAreVerbatim(t *testing.T) {
 		if hex.EncodeToString(got[:]) != sum {
 			t.Errorf("%s changed: sha256 %x, SOURCE.md says %s", name, got, sum)
 		}
+	}
+}
+
+func TestLoadsMonitoring(t *testing.T) {
+	v := NewMonitoring(t)
+	for _, name := range []string{"AlarmEventRecord", "AlarmSubscriptionInfo", "AlarmEventNotification", "ProblemDetails"} {
+		if _, err := v.Schema(1, name); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := v.Schema(2, "AlarmEventNotification"); err == nil {
+		t.Error("monitoring version 2 has no published OpenAPI file, yet a schema was found")
 	}
 }
 
