@@ -321,6 +321,16 @@ func TestAlarmTenancy(t *testing.T) {
 			t.Errorf("%s (%s): %d notifications, want %d", tc.sub.Key(), tc.sub.Subscriber, got, tc.want)
 		}
 	}
+	// Subscriptions the notifier learns of late replay their own family's changes only.
+	lateAlarms := alarmSub(t, "o2ims-system", "", 1, &v1alpha1.SubscriberInfo{Username: "admin"})
+	lateAlarms.UID, lateAlarms.Name = "late-alarms", "late-alarms"
+	lateInventory := compiled(t, "o2ims-system", &v1alpha1.SubscriberInfo{Username: "admin"}, nil)
+	lateInventory.UID, lateInventory.Name = "late-inventory", "late-inventory"
+	r.add(t, lateAlarms)
+	r.add(t, lateInventory)
+	if a, i := len(r.queue(lateAlarms.UID)), len(r.queue(lateInventory.UID)); a != 2 || i != 1 {
+		t.Errorf("late subscriptions replayed %d alarms (want 2) and %d inventory changes (want 1)", a, i)
+	}
 	// Which alarm each got: the one of its namespace.
 	wantID := func(sub *Subscription, ns string) string {
 		return notificationID(sub.UID, event(Create, nil, alarm(ns, map[string]int{"tenant-a": 10, "tenant-b": 11}[ns], nil)), int(AlarmNew))

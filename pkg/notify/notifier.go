@@ -252,14 +252,14 @@ func (n *Notifier) renderer(ev *Event) renderer {
 	return newDocs(ev, n)
 }
 
-// fanOut builds the notifications of ev for every worker's subscription that is to see it.
+// fanOut builds the notifications of ev for every worker's subscription that is to see it; the
+// workers are of ev's family.
 func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*worker) ([]Item, []*worker) {
 	var items []Item
 	var woken []*worker
-	fam := familyOf(ev.Kind)
 	for _, w := range ws {
 		sub := w.sub.Load()
-		if sub.family != fam || !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
+		if !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
 			continue
 		}
 		err := r.render(sub, func(id string, body []byte) {
@@ -328,6 +328,7 @@ func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func(
 	var items []Item
 	var woken []*worker
 	for _, ev := range past {
+		// The history holds the changes of every kind; a subscription replays its family's.
 		if familyOf(ev.Kind) != sub.family {
 			continue
 		}
