@@ -19,6 +19,11 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmserviceconfiguration"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/inventorysubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
@@ -157,16 +162,23 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
 	resources := map[string]rest.Storage{}
 	for name, newREST := range map[string]kindREST{
-		"oclouds":            restOf(ocloud.NewREST),
-		"resourcetypes":      restOf(resourcetype.NewREST),
-		"resourcepools":      restOf(resourcepool.NewREST),
-		"resources":          restOf(resource.NewREST),
-		"deploymentmanagers": restOf(deploymentmanager.NewREST),
-		"locations":          restOf(location.NewREST),
-		"ocloudsites":        restOf(ocloudsite.NewREST),
+		"oclouds":                    restOf(ocloud.NewREST),
+		"resourcetypes":              restOf(resourcetype.NewREST),
+		"resourcepools":              restOf(resourcepool.NewREST),
+		"resources":                  restOf(resource.NewREST),
+		"deploymentmanagers":         restOf(deploymentmanager.NewREST),
+		"locations":                  restOf(location.NewREST),
+		"ocloudsites":                restOf(ocloudsite.NewREST),
+		"alarmdictionaries":          restOf(alarmdictionary.NewREST),
+		"alarmeventrecords":          restOf(alarmeventrecord.NewREST),
+		"alarmserviceconfigurations": restOf(alarmserviceconfiguration.NewREST),
+		"alarmpurges":                restOf(alarmpurge.NewREST),
 		// Subscriptions reference no inventory object by id; their rules are their registry's.
 		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
 			return inventorysubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
+		},
+		"alarmsubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
+			return alarmsubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
 		},
 	} {
 		main, status, err := newREST(scheme, getter, tenancy)

@@ -94,7 +94,7 @@ func (s *scope) sees(obj runtime.Object) bool {
 		return true
 	}
 	if s.others == nil {
-		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), ns)
+		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), tenancy.SubscriptionsResource, ns)
 		ok = ok && err == nil
 		s.others = &ok
 	}

@@ -7,7 +7,8 @@
 // Subscriptions made on the default apiRoot all live in one namespace (the subscription
 // namespace, --o2ims-subscription-namespace), shared by every SMO. There, a caller sees, changes
 // and deletes only the subscriptions it created (spec.subscriber, stamped by the server), unless
-// RBAC grants it the verb "manage-others" on inventorysubscriptions in that namespace (for
-// instance the o2ims-subscription-admin ClusterRole, or a "*" verb). Elsewhere (tenant
+// RBAC grants it the verb "manage-others" on the subscription resource (inventorysubscriptions,
+// alarmsubscriptions) in that namespace (for instance the o2ims-admin ClusterRole, or a "*"
+// verb). Elsewhere (tenant
 // namespaces) a namespace is one tenant, and RBAC alone decides, as for any Kubernetes object.
 package tenancy

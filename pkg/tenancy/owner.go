@@ -7,11 +7,12 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 )
 
-// VerbManageOthers is the RBAC verb on inventorysubscriptions that lets a caller see, change and
-// delete other users' subscriptions in the shared subscription namespace.
+// VerbManageOthers is the RBAC verb on a subscription resource (inventorysubscriptions,
+// alarmsubscriptions) that lets a caller see, change and delete other users' subscriptions of
+// that resource in the shared subscription namespace.
 const VerbManageOthers = "manage-others"
 
-// SubscriptionsResource is the resource the verb is checked on.
+// SubscriptionsResource is the resource of inventory subscriptions.
 const SubscriptionsResource = "inventorysubscriptions"
 
 // Owns reports whether u is the subscriber recorded as (username, uid). The uid is compared
@@ -23,7 +24,8 @@ func Owns(u user.Info, username, uid string) bool {
 	return uid == "" || u.GetUID() == "" || u.GetUID() == uid
 }
 
-// MayManageOthers asks authz whether u holds VerbManageOthers in namespace.
-func MayManageOthers(ctx context.Context, authz authorizer.Authorizer, u user.Info, namespace string) (bool, error) {
-	return Allowed(ctx, authz, u, Request{Verb: VerbManageOthers, Resource: SubscriptionsResource, Namespace: namespace})
+// MayManageOthers asks authz whether u holds VerbManageOthers on the subscription resource in
+// namespace.
+func MayManageOthers(ctx context.Context, authz authorizer.Authorizer, u user.Info, resource, namespace string) (bool, error) {
+	return Allowed(ctx, authz, u, Request{Verb: VerbManageOthers, Resource: resource, Namespace: namespace})
 }

@@ -133,7 +133,7 @@ spec: {name: %s}
 		probe := fmt.Sprintf(`{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"InventorySubscription","metadata":{"name":"probe"},"spec":{"callback":"https://bob.example.net/cb","subscriptionId":%q}}`, id)
 		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
 			_, stderr, err := s.kubectlStdin(t, framework.Bob, probe, "create", "-n", shared, dry, "-f", "-")
-			if err == nil || strings.Contains(stderr, "AlreadyExists") || strings.Contains(stderr, "already") || !strings.Contains(stderr, "the server assigns subscription ids") {
+			if err == nil || strings.Contains(stderr, "AlreadyExists") || strings.Contains(stderr, "already") || !strings.Contains(stderr, "the server assigns the ids of inventorysubscriptions") {
 				t.Errorf("bob creates a subscription with alice's id (%s): %v %s", dry, err, stderr)
 			}
 		}

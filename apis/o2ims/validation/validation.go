@@ -18,8 +18,12 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims"
 )
 
-// OCloudSingletonName is the only name an OCloud may have: there is one O-Cloud per install.
-const OCloudSingletonName = "default"
+// SingletonName is the only name a cluster-scoped singleton (the OCloud, the
+// AlarmServiceConfiguration) may have: there is one of each per install.
+const SingletonName = "default"
+
+// OCloudSingletonName is the only name an OCloud may have.
+const OCloudSingletonName = SingletonName
 
 const (
 	maxNameLength        = 256
@@ -135,10 +139,7 @@ func validateAbsoluteURI(value string, path *field.Path, httpOnly bool) field.Er
 // ValidateOCloud checks an OCloud.
 func ValidateOCloud(obj *o2ims.OCloud) field.ErrorList {
 	errs := ValidateObjectMeta(&obj.ObjectMeta, false)
-	if obj.Name != OCloudSingletonName {
-		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), obj.Name,
-			fmt.Sprintf("the O-Cloud is a singleton and must be named %q", OCloudSingletonName)))
-	}
+	errs = append(errs, validateSingletonName(obj.Name, "the O-Cloud")...)
 	spec := field.NewPath("spec")
 	errs = append(errs, ValidateUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
 	errs = append(errs, validateLength(obj.Spec.GlobalCloudID, maxIDLength, spec.Child("globalCloudId"))...)
@@ -148,6 +149,14 @@ func ValidateOCloud(obj *o2ims.OCloud) field.ErrorList {
 		errs = append(errs, validateAbsoluteURI(obj.Spec.ServiceURI, spec.Child("serviceUri"), true)...)
 	}
 	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
+}
+
+func validateSingletonName(name, what string) field.ErrorList {
+	if name != SingletonName {
+		return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), name,
+			fmt.Sprintf("%s is a singleton and must be named %q", what, SingletonName))}
+	}
+	return nil
 }
 
 // ValidateResourceType checks a ResourceType.
@@ -350,9 +359,16 @@ func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.Error
 	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
 	spec := field.NewPath("spec")
 	errs = append(errs, ValidateUUID(obj.Spec.SubscriptionID, spec.Child("subscriptionId"))...)
-	errs = append(errs, validateLength(obj.Spec.ConsumerSubscriptionID, maxIDLength, spec.Child("consumerSubscriptionId"))...)
-	errs = append(errs, validateLength(obj.Spec.Filter, maxFilterLength, spec.Child("filter"))...)
-	if ref := obj.Spec.SigningSecretRef; ref != nil {
+	errs = append(errs, validateSubscription(obj.Spec.ConsumerSubscriptionID, obj.Spec.Filter, obj.Spec.Callback, obj.Spec.SigningSecretRef)...)
+	return append(errs, ValidateInventorySubscriptionStatus(&obj.Status)...)
+}
+
+// validateSubscription checks the fields every subscription kind has.
+func validateSubscription(consumerID, filter, callback string, ref *o2ims.SecretKeyRef) field.ErrorList {
+	spec := field.NewPath("spec")
+	errs := validateLength(consumerID, maxIDLength, spec.Child("consumerSubscriptionId"))
+	errs = append(errs, validateLength(filter, maxFilterLength, spec.Child("filter"))...)
+	if ref != nil {
 		p := spec.Child("signingSecretRef")
 		for _, msg := range validation.IsDNS1123Subdomain(ref.Name) {
 			errs = append(errs, field.Invalid(p.Child("name"), ref.Name, msg))
@@ -361,11 +377,11 @@ func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.Error
 			errs = append(errs, field.Invalid(p.Child("key"), ref.Key, msg))
 		}
 	}
-	errs = append(errs, validateAbsoluteURI(obj.Spec.Callback, spec.Child("callback"), true)...)
-	return append(errs, ValidateInventorySubscriptionStatus(&obj.Status)...)
+	return append(errs, validateAbsoluteURI(callback, spec.Child("callback"), true)...)
 }
 
-// ValidateInventorySubscriptionStatus checks what the notifier writes.
+// ValidateInventorySubscriptionStatus checks what the notifier writes (for every subscription
+// kind: they share the status type).
 func ValidateInventorySubscriptionStatus(status *o2ims.InventorySubscriptionStatus) field.ErrorList {
 	var errs field.ErrorList
 	path := field.NewPath("status")

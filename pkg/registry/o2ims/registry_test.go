@@ -8,8 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmserviceconfiguration"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/inventorysubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
@@ -23,7 +29,8 @@ import (
 
 func allKinds() []*kind.Kind {
 	return []*kind.Kind{ocloud.Kind(), resourcetype.Kind(), resourcepool.Kind(), resource.Kind(),
-		deploymentmanager.Kind(), location.Kind(), ocloudsite.Kind(), inventorysubscription.Kind()}
+		deploymentmanager.Kind(), location.Kind(), ocloudsite.Kind(), inventorysubscription.Kind(),
+		alarmdictionary.Kind(), alarmeventrecord.Kind(), alarmsubscription.Kind(), alarmserviceconfiguration.Kind(), alarmpurge.Kind()}
 }
 
 // TestSelectableFieldsResolve guards the one list two places rely on: the scheme admits the
@@ -42,7 +49,7 @@ func TestSelectableFieldsResolve(t *testing.T) {
 			t.Errorf("%s: KindName %q, scheme kind %q", k.Resource, k.KindName, gvks[0].Kind)
 		}
 		want := v1alpha1.SelectableFieldsOf(k.KindName)
-		if len(want) == 0 || want[0] != k.IDPath.String() {
+		if k.HasID() && (len(want) == 0 || want[0] != k.IDPath.String()) {
 			t.Errorf("%s: selectable fields %v must start with the O2 id %s", k.KindName, want, k.IDPath)
 		}
 		set, err := k.Fields(obj)
@@ -71,6 +78,9 @@ func TestKindsRoundTripThroughV1alpha1(t *testing.T) {
 	codec := codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
 	for _, k := range allKinds() {
 		obj := k.NewFunc()
+		if !k.HasID() {
+			continue
+		}
 		*k.ID(obj) = "39c85e74-2e98-4e3d-8fec-e5a849d967c6"
 		obj.(metav1.Object).SetName("x")
 		data, err := runtime.Encode(codec, obj)
@@ -97,14 +107,21 @@ func TestKindsRoundTripThroughV1alpha1(t *testing.T) {
 // boundary has nothing to resolve: the cluster-scoped O-Cloud every namespace shares, ids of
 // things netweave does not store, and the element's own identity.
 var notReferences = map[string]string{
-	"ResourcePool spec.oCloudId":                        "the cluster-scoped O-Cloud",
-	"DeploymentManager spec.oCloudId":                   "the cluster-scoped O-Cloud",
-	"ResourceType spec.alarmDictionaryId":               "alarm dictionaries are not stored",
-	"Resource spec.globalAssetId":                       "a serial number, not an O2 object",
-	"Resource spec.elements[0].resourceId":              "the element's own id (elements are nested)",
-	"Resource spec.elements[0].globalAssetId":           "a serial number, not an O2 object",
-	"OCloud spec.globalCloudId":                         "the SMO's name for the O-Cloud",
-	"InventorySubscription spec.consumerSubscriptionId": "the SMO's own id",
+	"ResourcePool spec.oCloudId":                                       "the cluster-scoped O-Cloud",
+	"DeploymentManager spec.oCloudId":                                  "the cluster-scoped O-Cloud",
+	"Resource spec.globalAssetId":                                      "a serial number, not an O2 object",
+	"Resource spec.elements[0].resourceId":                             "the element's own id (elements are nested)",
+	"Resource spec.elements[0].globalAssetId":                          "a serial number, not an O2 object",
+	"OCloud spec.globalCloudId":                                        "the SMO's name for the O-Cloud",
+	"InventorySubscription spec.consumerSubscriptionId":                "the SMO's own id",
+	"AlarmSubscription spec.consumerSubscriptionId":                    "the SMO's own id",
+	"AlarmDictionary spec.managementInterfaceId[0]":                    "an interface name (O2IMS), not an O2 object",
+	"AlarmDictionary spec.alarmDefinition[0].alarmDefinitionId":        "the definition's own id (definitions are nested)",
+	"AlarmDictionary spec.alarmDefinition[0].managementInterfaceId[0]": "an interface name (O2IMS), not an O2 object",
+	"AlarmDictionary spec.alarmDefinition[0].probableCauseIds[0]":      "a cause of the same dictionary (validation checks it)",
+	"AlarmDictionary spec.probableCauses[0].probableCauseId":           "the cause's own id (causes are nested)",
+	"AlarmEventRecord spec.alarmDefinitionId":                          "nested in the dictionary, which is a reference",
+	"AlarmEventRecord spec.probableCauseId":                            "nested in the dictionary, which is a reference",
 }
 
 // TestEveryIDReferenceIsResolved walks every kind's spec for fields that hold O2 ids (json
@@ -118,6 +135,11 @@ func TestEveryIDReferenceIsResolved(t *testing.T) {
 	}
 	for _, k := range allKinds() {
 		obj := k.NewFunc()
+		if rec, ok := obj.(*o2ims.AlarmEventRecord); ok {
+			// What an alarm's objectId refers to depends on its class; the O-Cloud's is no
+			// reference (cluster-scoped), a Resource's is.
+			rec.Spec.ObjectClass = "Resource"
+		}
 		spec := reflect.ValueOf(obj).Elem().FieldByName("Spec")
 		var fields []string
 		fillIDs(spec, "spec", &fields)
@@ -133,7 +155,7 @@ func TestEveryIDReferenceIsResolved(t *testing.T) {
 		}
 		for _, f := range fields {
 			switch {
-			case f == k.IDPath.String(), refs[f], notReferences[k.KindName+" "+f] != "":
+			case k.HasID() && f == k.IDPath.String(), refs[f], notReferences[k.KindName+" "+f] != "":
 			default:
 				t.Errorf("%s %s holds an O2 id but is neither a reference the registry resolves nor listed in notReferences", k.KindName, f)
 			}
@@ -142,8 +164,8 @@ func TestEveryIDReferenceIsResolved(t *testing.T) {
 		for f := range refs {
 			t.Errorf("%s: reference %s is not an id field of the spec", k.KindName, f)
 		}
-		if want := k.Namespaced && k.Resource != "inventorysubscriptions"; k.ServerAssignsTenantIDs != want {
-			t.Errorf("%s: ServerAssignsTenantIDs %v, want %v (every namespaced inventory kind)", k.KindName, k.ServerAssignsTenantIDs, want)
+		if want := k.Namespaced && !k.ServerAssignsIDs; k.ServerAssignsTenantIDs != want {
+			t.Errorf("%s: ServerAssignsTenantIDs %v, want %v (every namespaced kind whose ids the server does not always assign)", k.KindName, k.ServerAssignsTenantIDs, want)
 		}
 	}
 }
@@ -158,7 +180,7 @@ func fillIDs(v reflect.Value, path string, out *[]string) {
 			continue
 		}
 		p := path + "." + name
-		isID := strings.HasSuffix(name, "Id") || name == "supportedLocations"
+		isID := strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "Ids") || name == "supportedLocations"
 		switch {
 		case f.Kind() == reflect.String && isID:
 			f.SetString("id-" + p)

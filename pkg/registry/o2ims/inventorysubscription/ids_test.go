@@ -10,18 +10,20 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
 
 // TestSubscriptionIDsAreServerAssigned: a create that names its subscriptionId is refused for
 // anyone but a cluster superuser, before any lookup, so a chosen id held in another namespace
 // cannot answer 409 and confirm that it exists.
 func TestSubscriptionIDsAreServerAssigned(t *testing.T) {
-	main, _, err := NewREST(runtime.NewScheme(), nullGetter{}, authorizerfactory.NewAlwaysAllowAuthorizer(), "o2ims-system")
+	main, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, authorizerfactory.NewAlwaysAllowAuthorizer(), "o2ims-system")
 	if err != nil {
 		t.Fatal(err)
 	}
 	create := func(ctx context.Context, id string) error {
-		sub := subscription("")
+		sub := newSubscription("")
 		sub.Spec.SubscriptionID = id
 		_, err := main.Store.BeginCreate(ctx, sub, &metav1.CreateOptions{})
 		return err

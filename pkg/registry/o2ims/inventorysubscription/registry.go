@@ -5,51 +5,51 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
 
 // Kind describes InventorySubscription to the shared registry code.
-func Kind() *kind.Kind {
-	return &kind.Kind{
-		Resource:    "inventorysubscriptions",
-		Singular:    "inventorysubscription",
-		ShortNames:  []string{"isub"},
-		Namespaced:  true,
-		NewFunc:     func() runtime.Object { return &o2ims.InventorySubscription{} },
-		NewListFunc: func() runtime.Object { return &o2ims.InventorySubscriptionList{} },
-		ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.InventorySubscription).Spec.SubscriptionID },
-		IDPath:      field.NewPath("spec", "subscriptionId"),
-		NewID:       func() string { return string(uuid.NewUUID()) },
-		Validate: func(obj runtime.Object) field.ErrorList {
-			return validation.ValidateInventorySubscription(obj.(*o2ims.InventorySubscription))
-		},
-		KindName:         "InventorySubscription",
-		PrepareForCreate: stampSubscriber,
-		PrepareForUpdate: keepSubscriber,
-		Status: &kind.StatusHandling{
-			ValidateStatus: func(obj runtime.Object) field.ErrorList {
-				return validation.ValidateInventorySubscriptionStatus(&obj.(*o2ims.InventorySubscription).Status)
+func Kind() *kind.Kind { return subscriptionKind().RegistryKind() }
+
+func subscriptionKind() *subscription.Kind {
+	return &subscription.Kind{
+		Kind: &kind.Kind{
+			Resource:    "inventorysubscriptions",
+			Singular:    "inventorysubscription",
+			ShortNames:  []string{"isub"},
+			Namespaced:  true,
+			NewFunc:     func() runtime.Object { return &o2ims.InventorySubscription{} },
+			NewListFunc: func() runtime.Object { return &o2ims.InventorySubscriptionList{} },
+			ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.InventorySubscription).Spec.SubscriptionID },
+			IDPath:      field.NewPath("spec", "subscriptionId"),
+			NewID:       func() string { return string(uuid.NewUUID()) },
+			Validate: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateInventorySubscription(obj.(*o2ims.InventorySubscription))
+			},
+			KindName: "InventorySubscription",
+			Status: &kind.StatusHandling{
+				ValidateStatus: func(obj runtime.Object) field.ErrorList {
+					return validation.ValidateInventorySubscriptionStatus(&obj.(*o2ims.InventorySubscription).Status)
+				},
 			},
 		},
-		Columns: []kind.Column{
-			{Name: "O2 ID", Type: "string", Description: "O2 identifier (subscriptionId)", Priority: 0, Cell: func(obj runtime.Object) interface{} {
-				o := obj.(*o2ims.InventorySubscription)
-				return o.Spec.SubscriptionID
-			}},
-			{Name: "Callback", Type: "string", Description: "URI notifications are POSTed to", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.InventorySubscription); return o.Spec.Callback }},
-			{Name: "Subscriber", Type: "string", Description: "user who created the subscription (spec.subscriber.username)", Priority: 1, Cell: func(obj runtime.Object) interface{} {
-				if o := obj.(*o2ims.InventorySubscription).Spec.Subscriber; o != nil {
-					return o.Username
-				}
-				return ""
-			}},
-			{Name: "Consumer ID", Type: "string", Description: "SMO's own subscription id", Priority: 1, Cell: func(obj runtime.Object) interface{} {
-				o := obj.(*o2ims.InventorySubscription)
-				return o.Spec.ConsumerSubscriptionID
-			}},
+		Subscriber: func(obj runtime.Object) **o2ims.SubscriberInfo {
+			return &obj.(*o2ims.InventorySubscription).Spec.Subscriber
+		},
+		SigningSecretRef: func(obj runtime.Object) *o2ims.SecretKeyRef {
+			return obj.(*o2ims.InventorySubscription).Spec.SigningSecretRef
 		},
 	}
+}
+
+// NewREST returns the storage of inventorysubscriptions and of their status (see
+// subscription.NewREST).
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*subscription.REST, *subscription.StatusREST, error) {
+	return subscription.NewREST(subscriptionKind(), scheme, optsGetter, authz, shared)
 }

@@ -9,33 +9,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
-	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
-
-// nullGetter hands out options whose decorator builds no storage: these tests call the
-// store's hooks, never its storage.
-type nullGetter struct{}
-
-func (nullGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig: storagebackend.NewDefaultConfig("", nil).ForResource(resource),
-		Decorator: func(*storagebackend.ConfigForResource, string, func(runtime.Object) (string, error),
-			func() runtime.Object, func() runtime.Object, storage.AttrFunc, storage.IndexerFuncs, *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
-			return nil, func() {}, nil
-		},
-		ResourcePrefix: resource.Group + "/" + resource.Resource,
-	}, nil
-}
 
 // secretReaders: alice may get secret "hook-key" in tenant-a; "broken" makes the authorizer
 // fail. Every question is recorded.
@@ -55,7 +35,7 @@ func (s *secretReaders) Authorize(_ context.Context, a authorizer.Attributes) (a
 	return authorizer.DecisionNoOpinion, "", nil
 }
 
-func subscription(secret string) *o2ims.InventorySubscription {
+func newSubscription(secret string) *o2ims.InventorySubscription {
 	s := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "smo"},
 		Spec: o2ims.InventorySubscriptionSpec{Callback: "https://smo.example.com/cb"}}
 	if secret != "" {
@@ -77,7 +57,7 @@ func as(name string) context.Context {
 // reads them all) would sign the POSTs to the user's callback with it.
 func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	authz := &secretReaders{}
-	main, status, err := NewREST(runtime.NewScheme(), nullGetter{}, authorizer.AuthorizerFunc(authz.Authorize), "o2ims-system")
+	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, authorizer.AuthorizerFunc(authz.Authorize), "o2ims-system")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,49 +74,49 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 		return err
 	}
 
-	if err := create(as("alice"), subscription("hook-key")); err != nil {
+	if err := create(as("alice"), newSubscription("hook-key")); err != nil {
 		t.Errorf("alice, who may read hook-key: %v", err)
 	}
 	a := authz.asked[len(authz.asked)-1]
 	if a.GetVerb() != "get" || a.GetResource() != "secrets" || a.GetNamespace() != "tenant-a" || a.GetName() != "hook-key" || !a.IsResourceRequest() {
 		t.Errorf("asked %+v", a)
 	}
-	err = create(as("mallory"), subscription("hook-key"))
+	err = create(as("mallory"), newSubscription("hook-key"))
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "signingSecretRef") {
 		t.Errorf("mallory, who may not read hook-key: %v, want Forbidden", err)
 	}
-	if err := create(as("alice"), subscription("other-key")); !apierrors.IsForbidden(err) {
+	if err := create(as("alice"), newSubscription("other-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("alice and a secret she may not read: %v, want Forbidden", err)
 	}
-	if err := create(as(""), subscription("hook-key")); !apierrors.IsForbidden(err) {
+	if err := create(as(""), newSubscription("hook-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("no user: %v, want Forbidden", err)
 	}
-	if err := create(as("broken"), subscription("hook-key")); !apierrors.IsInternalError(err) {
+	if err := create(as("broken"), newSubscription("hook-key")); !apierrors.IsInternalError(err) {
 		t.Errorf("authorizer failure: %v, want an internal error (fail closed)", err)
 	}
 
 	// No reference, or the same Secret as before: nothing to check.
 	n := len(authz.asked)
-	if err := create(as("mallory"), subscription("")); err != nil {
+	if err := create(as("mallory"), newSubscription("")); err != nil {
 		t.Errorf("no signing secret: %v", err)
 	}
-	keep := subscription("hook-key")
+	keep := newSubscription("hook-key")
 	keep.Spec.Callback = "https://smo.example.com/other"
 	keep.Spec.SigningSecretRef.Key = "other"
-	if err := update(as("mallory"), keep, subscription("hook-key")); err != nil {
+	if err := update(as("mallory"), keep, newSubscription("hook-key")); err != nil {
 		t.Errorf("update keeping the secret: %v", err)
 	}
 	if len(authz.asked) != n {
 		t.Errorf("%d authorization questions for nothing to check", len(authz.asked)-n)
 	}
 	// Pointing an existing subscription at another Secret is checked like a create.
-	if err := update(as("mallory"), subscription("hook-key"), subscription("")); !apierrors.IsForbidden(err) {
+	if err := update(as("mallory"), newSubscription("hook-key"), newSubscription("")); !apierrors.IsForbidden(err) {
 		t.Errorf("mallory adds a secret: %v, want Forbidden", err)
 	}
-	if err := update(as("mallory"), subscription("sa-token"), subscription("hook-key")); !apierrors.IsForbidden(err) {
+	if err := update(as("mallory"), newSubscription("sa-token"), newSubscription("hook-key")); !apierrors.IsForbidden(err) {
 		t.Errorf("mallory swaps the secret: %v, want Forbidden", err)
 	}
-	if err := update(as("alice"), subscription("hook-key"), subscription("")); err != nil {
+	if err := update(as("alice"), newSubscription("hook-key"), newSubscription("")); err != nil {
 		t.Errorf("alice adds her secret: %v", err)
 	}
 }

@@ -26,7 +26,8 @@ func finishNothing(context.Context, bool) {}
 // beginCreate runs before the strategy (BeforeCreate) on every create, dry-run or not, so both
 // answer alike:
 //
-//  1. Outside the inventory namespace a create that names its O2 id is refused (Tenancy): a
+//  1. A create that names its O2 id is refused where the server assigns ids (ServerAssignsIDs
+//     everywhere; ServerAssignsTenantIDs outside the inventory namespace, see Tenancy): a
 //     tenant never reaches a check that could tell whether the id is held elsewhere.
 //  2. An object the strategy would refuse is left to BeforeCreate to refuse, as a real create
 //     validates before anything is looked up.
@@ -38,8 +39,14 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 	t := strat.tenancy
 	return func(ctx context.Context, obj runtime.Object, options *metav1.CreateOptions) (registry.FinishFunc, error) {
 		dryRun := options != nil && dryrun.IsDryRun(options.DryRun)
-		id := *k.ID(obj)
+		var id string
+		if k.HasID() {
+			id = *k.ID(obj)
+		}
 		ns := namespaceOf(ctx, obj)
+		if k.ServerAssignsIDs && id != "" && !Superuser(ctx) {
+			return nil, k.invalid(obj, field.ErrorList{field.Forbidden(k.IDPath, "must be empty: the server assigns the ids of "+k.Resource)})
+		}
 		if t != nil && k.ServerAssignsTenantIDs && id != "" && !t.mayChooseID(ctx, ns) {
 			return nil, k.invalid(obj, field.ErrorList{t.chosenIDForbidden(k.IDPath)})
 		}

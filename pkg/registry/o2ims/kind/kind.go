@@ -33,13 +33,22 @@ type Kind struct {
 	NewListFunc func() runtime.Object
 
 	// ID returns a pointer to the object's O2 identifier so the strategy can default it and keep
-	// it immutable. IDPath is its field path, used in errors and field selectors.
+	// it immutable. IDPath is its field path, used in errors and field selectors. A kind with no
+	// O2 id (the AlarmServiceConfiguration singleton) leaves ID, IDPath and NewID nil.
 	ID     func(obj runtime.Object) *string
 	IDPath *field.Path
 	// NewID returns the identifier to assign when the creator gave none.
 	NewID func() string
+	// ServerAssignsIDs: in every namespace the server assigns the O2 id, and a create that
+	// names one is refused unless the caller is a cluster superuser (who may restore an object
+	// under its old id). For ids unique across namespaces that tenants create (subscriptions,
+	// purge tasks): a chosen id held elsewhere would answer 409 and confirm that it exists.
+	ServerAssignsIDs bool
 
 	Validate func(obj runtime.Object) field.ErrorList
+	// ValidateUpdate, when set, checks what an update may change beyond Validate (the O2 id is
+	// always immutable).
+	ValidateUpdate func(obj, old runtime.Object) field.ErrorList
 	// KindName is the API kind; its field selectors are v1alpha1.SelectableFieldsOf(KindName).
 	KindName string
 
@@ -64,14 +73,26 @@ type Kind struct {
 	// PrepareForCreate, when set, fills in what the server owns on a new object (after the O2
 	// id is assigned); ctx carries the request, and so its authenticated user.
 	PrepareForCreate func(ctx context.Context, obj runtime.Object)
-	// PrepareForUpdate, when set, restores on an update what the server owns from old.
+	// PrepareForUpdate, when set, restores on an update what the server owns from old. It runs
+	// after the status is restored from old, so it may derive status from the request (as an
+	// alarm's acknowledgement does).
 	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)
 }
 
 // StatusHandling marks a kind whose status is owned by a controller.
 type StatusHandling struct {
 	ValidateStatus func(obj runtime.Object) field.ErrorList
+	// SetOnCreate lets a create carry the status, so the controller writes a new object with
+	// its state in one write and no watcher sees it without (an alarm raised with its
+	// severity). Otherwise a create's status is dropped, as for built-in kinds.
+	SetOnCreate bool
+	// PrepareForUpdate, when set, restores on a status update what the status endpoint may not
+	// change (the parts of status the main endpoint records).
+	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)
 }
+
+// HasID reports whether the kind's objects carry an O2 id.
+func (k *Kind) HasID() bool { return k.ID != nil }
 
 // GroupResource returns the group-qualified resource.
 func (k *Kind) GroupResource(group string) schema.GroupResource {

@@ -106,7 +106,10 @@ func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.REST
 
 		TableConvertor: newTableConvertor(k),
 	}
-	opts := &generic.StoreOptions{RESTOptions: uniqueIDOptions{optsGetter, k.IDIndex()}, AttrFunc: k.attrs}
+	opts := &generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: k.attrs}
+	if k.HasID() {
+		opts.RESTOptions = uniqueIDOptions{optsGetter, k.IDIndex()}
+	}
 	if err := store.CompleteWithOptions(opts); err != nil {
 		return nil, nil, fmt.Errorf("complete %s storage: %w", k.Resource, err)
 	}

@@ -31,14 +31,16 @@ func (s *strategy) NamespaceScoped() bool { return s.kind.Namespaced }
 
 // PrepareForCreate assigns the O2 id when the creator gave none: SMOs address objects by it.
 func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	if id := s.kind.ID(obj); *id == "" {
-		*id = s.kind.NewID()
+	if s.kind.HasID() {
+		if id := s.kind.ID(obj); *id == "" {
+			*id = s.kind.NewID()
+		}
+	}
+	if s.kind.Status != nil && !s.kind.Status.SetOnCreate {
+		copyField(obj, s.kind.NewFunc(), "Status")
 	}
 	if s.kind.PrepareForCreate != nil {
 		s.kind.PrepareForCreate(ctx, obj)
-	}
-	if s.kind.Status != nil {
-		copyField(obj, s.kind.NewFunc(), "Status")
 	}
 	bumpGenerationOnCreate(obj)
 }
@@ -46,14 +48,16 @@ func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 // PrepareForUpdate keeps the O2 id when an update omits it (a re-applied manifest without an
 // id must not fail nor change the id), and keeps status owned by the status endpoint.
 func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	if id := s.kind.ID(obj); *id == "" {
-		*id = *s.kind.ID(old)
-	}
-	if s.kind.PrepareForUpdate != nil {
-		s.kind.PrepareForUpdate(ctx, obj, old)
+	if s.kind.HasID() {
+		if id := s.kind.ID(obj); *id == "" {
+			*id = *s.kind.ID(old)
+		}
 	}
 	if s.kind.Status != nil {
 		copyField(obj, old, "Status")
+	}
+	if s.kind.PrepareForUpdate != nil {
+		s.kind.PrepareForUpdate(ctx, obj, old)
 	}
 	bumpGenerationOnSpecChange(obj, old)
 }
@@ -80,6 +84,12 @@ func (s *strategy) Canonicalize(runtime.Object) {}
 func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	errs := s.kind.Validate(obj)
 	errs = append(errs, s.validateTenancy(obj, old)...)
+	if s.kind.ValidateUpdate != nil {
+		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
+	}
+	if !s.kind.HasID() {
+		return errs
+	}
 	return append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)
 }
 
@@ -102,8 +112,11 @@ type statusStrategy struct {
 	*strategy
 }
 
-func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	copyField(obj, old, "Spec")
+	if s.kind.Status.PrepareForUpdate != nil {
+		s.kind.Status.PrepareForUpdate(ctx, obj, old)
+	}
 	// Labels and annotations belong to the main endpoint, as for built-in kinds.
 	n, o := mustAccessor(obj), mustAccessor(old)
 	n.SetLabels(o.GetLabels())

@@ -27,9 +27,13 @@ func Kind() *kind.Kind {
 		Validate: func(obj runtime.Object) field.ErrorList {
 			return validation.ValidateResourceType(obj.(*o2ims.ResourceType))
 		},
-		KindName: "ResourceType",
-		// alarmDictionaryId names no stored object: nothing to resolve.
+		KindName:               "ResourceType",
 		ServerAssignsTenantIDs: true,
+		// A type's alarm dictionary is of its namespace or the operator's.
+		Refs: func(obj runtime.Object) []kind.Ref {
+			return []kind.Ref{{Path: field.NewPath("spec", "alarmDictionaryId"), ID: obj.(*o2ims.ResourceType).Spec.AlarmDictionaryID,
+				Resource: "alarmdictionaries", Kind: "AlarmDictionary"}}
+		},
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (resourceTypeId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.ResourceType); return o.Spec.ResourceTypeID }},
 			{Name: "Kind", Type: "string", Description: "PHYSICAL, LOGICAL or UNDEFINED", Priority: 0, Cell: func(obj runtime.Object) interface{} {

@@ -1,10 +1,11 @@
-package inventorysubscription
+package subscription
 
 import (
 	"context"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -19,32 +20,32 @@ import (
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
-// REST is the storage of inventorysubscriptions. In the shared subscription namespace (where
-// the default apiRoot's subscriptions of every SMO live) it applies the owner rule of
-// pkg/tenancy on the Kubernetes face too: a caller gets, lists, watches, updates and deletes only
-// its own subscriptions there unless it holds the manage-others verb. Others' subscriptions
-// answer 404, exactly like absent ones, so names and callbacks cannot be probed.
+// REST is the storage of a subscription kind. In the shared subscription namespace (where the
+// default apiRoot's subscriptions of every SMO live) it applies the owner rule of pkg/tenancy
+// on the Kubernetes face too: a caller gets, lists, watches, updates and deletes only its own
+// subscriptions there unless it holds the manage-others verb on the kind. Others'
+// subscriptions answer 404, exactly like absent ones, so names and callbacks cannot be probed.
 type REST struct {
 	*kind.REST
+	kind   *Kind
 	authz  authorizer.Authorizer
 	shared string
 }
 
-// NewREST returns the storage of inventorysubscriptions and of their status. shared is the
+// NewREST returns the storage of the subscription kind k and of its status. shared is the
 // subscription namespace of the default apiRoot; authz decides the manage-others verb and
 // whether a subscription's creator may read the signing Secret it names (signingsecret.go).
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *StatusREST, error) {
+func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *StatusREST, error) {
 	if authz == nil {
-		return nil, nil, fmt.Errorf("inventorysubscriptions need an authorizer")
+		return nil, nil, fmt.Errorf("%s need an authorizer", k.Resource)
 	}
-	main, status, err := kind.NewREST(Kind(), scheme, optsGetter)
+	main, status, err := kind.NewREST(k.RegistryKind(), scheme, optsGetter)
 	if err != nil {
 		return nil, nil, err
 	}
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
-	withSigningSecretCheck(main.Store, authz)
-	withServerAssignedIDs(main.Store)
-	r := &REST{REST: main, authz: authz, shared: shared}
+	k.withSigningSecretCheck(main.Store, authz)
+	r := &REST{REST: main, kind: k, authz: authz, shared: shared}
 	return r, &StatusREST{StatusREST: status, owner: r}, nil
 }
 
@@ -72,27 +73,27 @@ func (s *StatusREST) Update(ctx context.Context, name string, objInfo rest.Updat
 
 // filter returns a function that reports whether the caller may see a subscription, or nil when
 // it may see them all (outside the shared namespace, or with manage-others).
-func (r *REST) filter(ctx context.Context) (func(*o2ims.InventorySubscription) bool, error) {
+func (r *REST) filter(ctx context.Context) (func(runtime.Object) bool, error) {
 	ns, _ := genericapirequest.NamespaceFrom(ctx)
 	if ns != "" && ns != r.shared {
 		return nil, nil
 	}
 	u, ok := genericapirequest.UserFrom(ctx)
 	if !ok {
-		return nil, apierrors.NewForbidden(o2ims.Resource("inventorysubscriptions"), "", fmt.Errorf("no user"))
+		return nil, apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "", fmt.Errorf("no user"))
 	}
-	all, err := tenancy.MayManageOthers(ctx, r.authz, u, r.shared)
+	all, err := tenancy.MayManageOthers(ctx, r.authz, u, r.kind.Resource, r.shared)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
 	if all {
 		return nil, nil
 	}
-	return func(s *o2ims.InventorySubscription) bool {
-		if s.Namespace != r.shared {
-			return true
+	return func(obj runtime.Object) bool {
+		if m, err := meta.Accessor(obj); err != nil || m.GetNamespace() != r.shared {
+			return err == nil
 		}
-		o := s.Spec.Subscriber
+		o := *r.kind.Subscriber(obj)
 		return o != nil && tenancy.Owns(u, o.Username, o.UID)
 	}, nil
 }
@@ -107,8 +108,8 @@ func (r *REST) check(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if !sees(obj.(*o2ims.InventorySubscription)) {
-		return apierrors.NewNotFound(o2ims.Resource("inventorysubscriptions"), name)
+	if !sees(obj) {
+		return apierrors.NewNotFound(o2ims.Resource(r.kind.Resource), name)
 	}
 	return nil
 }
@@ -123,8 +124,8 @@ func (r *REST) Get(ctx context.Context, name string, options *metav1.GetOptions)
 	if err != nil {
 		return nil, err
 	}
-	if sees != nil && !sees(obj.(*o2ims.InventorySubscription)) {
-		return nil, apierrors.NewNotFound(o2ims.Resource("inventorysubscriptions"), name)
+	if sees != nil && !sees(obj) {
+		return nil, apierrors.NewNotFound(o2ims.Resource(r.kind.Resource), name)
 	}
 	return obj, nil
 }
@@ -141,17 +142,24 @@ func (r *REST) List(ctx context.Context, options *metainternalversion.ListOption
 	if err != nil || sees == nil {
 		return out, err
 	}
-	list := out.(*o2ims.InventorySubscriptionList)
-	kept := list.Items[:0]
-	for i := range list.Items {
-		if sees(&list.Items[i]) {
-			kept = append(kept, list.Items[i])
+	items, err := meta.ExtractList(out)
+	if err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+	}
+	kept := items[:0]
+	for _, item := range items {
+		if sees(item) {
+			kept = append(kept, item)
 		}
 	}
-	list.Items = kept
+	if err := meta.SetList(out, kept); err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+	}
 	// The remaining count would reveal how many subscriptions others hold.
-	list.RemainingItemCount = nil
-	return list, nil
+	if l, err := meta.ListAccessor(out); err == nil {
+		l.SetRemainingItemCount(nil)
+	}
+	return out, nil
 }
 
 // Watch implements rest.Watcher.
@@ -165,10 +173,10 @@ func (r *REST) Watch(ctx context.Context, options *metainternalversion.ListOptio
 		return w, err
 	}
 	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
-		if s, ok := e.Object.(*o2ims.InventorySubscription); ok {
-			return e, sees(s)
+		if e.Type == watch.Bookmark || e.Type == watch.Error {
+			return e, true
 		}
-		return e, true // bookmarks and errors
+		return e, sees(e.Object)
 	}), nil
 }
 
@@ -198,7 +206,7 @@ func (r *REST) DeleteCollection(ctx context.Context, deleteValidation rest.Valid
 		return nil, err
 	}
 	if sees != nil {
-		return nil, apierrors.NewForbidden(o2ims.Resource("inventorysubscriptions"), "",
+		return nil, apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "",
 			fmt.Errorf("deleting a collection that includes namespace %s needs the %q verb; delete your subscriptions by name", r.shared, tenancy.VerbManageOthers))
 	}
 	return r.REST.DeleteCollection(ctx, deleteValidation, options, listOptions)

@@ -1,4 +1,4 @@
-package inventorysubscription
+package subscription
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 // stampSubscriber records who created the subscription. The server takes the identity from the
 // authenticated request, never from the body: the notifier narrows deliveries to what this
 // user may read, so a client-chosen subscriber would let anyone widen their own feed.
-func stampSubscriber(ctx context.Context, obj runtime.Object) {
-	sub := obj.(*o2ims.InventorySubscription)
-	sub.Spec.Subscriber = nil
+func (k *Kind) stampSubscriber(ctx context.Context, obj runtime.Object) {
+	sub := k.Subscriber(obj)
+	*sub = nil
 	u, ok := genericapirequest.UserFrom(ctx)
 	if !ok || u == nil || u.GetName() == "" {
 		// No user, no owner: the notifier delivers nothing to an ownerless subscription.
@@ -30,11 +30,11 @@ func stampSubscriber(ctx context.Context, obj runtime.Object) {
 			info.Extra[k] = append(o2ims.ExtraValue(nil), v...)
 		}
 	}
-	sub.Spec.Subscriber = info
+	*sub = info
 }
 
 // keepSubscriber makes the subscriber immutable: an update cannot hand a subscription (and the
 // reach of its owner's rights) to someone else, nor clear it.
-func keepSubscriber(_ context.Context, obj, old runtime.Object) {
-	obj.(*o2ims.InventorySubscription).Spec.Subscriber = old.(*o2ims.InventorySubscription).Spec.Subscriber.DeepCopy()
+func (k *Kind) keepSubscriber(_ context.Context, obj, old runtime.Object) {
+	*k.Subscriber(obj) = (*k.Subscriber(old)).DeepCopy()
 }

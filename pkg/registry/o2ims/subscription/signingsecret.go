@@ -1,10 +1,11 @@
-package inventorysubscription
+package subscription
 
 import (
 	"context"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -30,10 +31,10 @@ import (
 
 // withSigningSecretCheck makes the store refuse a signingSecretRef its requester may not get.
 // Existing hooks (the dry-run id check) still run after it.
-func withSigningSecretCheck(store *registry.Store, authz authorizer.Authorizer) {
+func (k *Kind) withSigningSecretCheck(store *registry.Store, authz authorizer.Authorizer) {
 	beginCreate := store.BeginCreate
 	store.BeginCreate = func(ctx context.Context, obj runtime.Object, options *metav1.CreateOptions) (registry.FinishFunc, error) {
-		if err := checkSigningSecret(ctx, authz, obj, nil); err != nil {
+		if err := k.checkSigningSecret(ctx, authz, obj, nil); err != nil {
 			return nil, err
 		}
 		if beginCreate == nil {
@@ -43,7 +44,7 @@ func withSigningSecretCheck(store *registry.Store, authz authorizer.Authorizer) 
 	}
 	beginUpdate := store.BeginUpdate
 	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if err := checkSigningSecret(ctx, authz, obj, old); err != nil {
+		if err := k.checkSigningSecret(ctx, authz, obj, old); err != nil {
 			return nil, err
 		}
 		if beginUpdate == nil {
@@ -57,22 +58,28 @@ func finishNothing(context.Context, bool) {}
 
 // checkSigningSecret returns a Forbidden error when obj names a signing Secret (another one
 // than old did) that the requesting user may not get.
-func checkSigningSecret(ctx context.Context, authz authorizer.Authorizer, obj, old runtime.Object) error {
-	sub, ok := obj.(*o2ims.InventorySubscription)
-	if !ok || sub.Spec.SigningSecretRef == nil {
+func (k *Kind) checkSigningSecret(ctx context.Context, authz authorizer.Authorizer, obj, old runtime.Object) error {
+	ref := k.SigningSecretRef(obj)
+	if ref == nil {
 		return nil
 	}
-	name := sub.Spec.SigningSecretRef.Name
-	if prev, ok := old.(*o2ims.InventorySubscription); ok && prev.Spec.SigningSecretRef != nil && prev.Spec.SigningSecretRef.Name == name {
-		return nil
+	name := ref.Name
+	if old != nil {
+		if prev := k.SigningSecretRef(old); prev != nil && prev.Name == name {
+			return nil
+		}
 	}
-	ns := sub.Namespace
+	sub, err := meta.Accessor(obj)
+	if err != nil {
+		return apierrors.NewInternalError(fmt.Errorf("check the signing secret of a %T: %w", obj, err))
+	}
+	ns := sub.GetNamespace()
 	if ns == "" {
 		ns, _ = genericapirequest.NamespaceFrom(ctx)
 	}
-	gr := o2ims.Resource("inventorysubscriptions")
+	gr := o2ims.Resource(k.Resource)
 	forbidden := func(who string) error {
-		return apierrors.NewForbidden(gr, sub.Name, fmt.Errorf(
+		return apierrors.NewForbidden(gr, sub.GetName(), fmt.Errorf(
 			"spec.signingSecretRef: %s may not get secret %q in namespace %q; a subscription can only sign with a key its creator may read", who, name, ns))
 	}
 	u, ok := genericapirequest.UserFrom(ctx)
@@ -96,7 +103,7 @@ func checkSigningSecret(ctx context.Context, authz authorizer.Authorizer, obj, o
 		return nil
 	}
 	if err != nil {
-		klog.V(2).InfoS("Signing secret access check failed", "subscription", klog.KRef(ns, sub.Name), "secret", name, "user", u.GetName(), "err", err)
+		klog.V(2).InfoS("Signing secret access check failed", "subscription", klog.KRef(ns, sub.GetName()), "secret", name, "user", u.GetName(), "err", err)
 		return apierrors.NewInternalError(fmt.Errorf("could not check access to the signing secret: %w", err))
 	}
 	return forbidden(fmt.Sprintf("user %q", u.GetName()))

@@ -1,0 +1,140 @@
+package alarms
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// Event is the O2-IMS notificationEventType of an alarm change.
+type Event int
+
+// The notificationEventType values of O2-IMS (monitoring API 1.0.0 and spec v10).
+const (
+	EventNew         Event = 0
+	EventChange      Event = 1
+	EventClear       Event = 2
+	EventAcknowledge Event = 3
+)
+
+// ErrConflict is the cause of every refused request that finds the alarm already in the state
+// it asks for; the O2 face answers it with 409.
+var ErrConflict = errors.New("the alarm is already in the requested state")
+
+// Transition is one decision of the state machine.
+type Transition struct {
+	// Record is the record to write: a new one when Create, else the updated current record.
+	// Nil when nothing changes.
+	Record *v1alpha1.AlarmEventRecord
+	// Create says Record is a new record (an alarm raised); otherwise it replaces the current.
+	Create bool
+	// Event is the notification the change causes; meaningful when Record is set.
+	Event Event
+}
+
+// Observe decides what observation o does to current, the latest record of o's fault (nil
+// when there is none). A fault with no active record is raised as a new record (NEW); an
+// active record changes when the severity or the text does (CHANGE) and is cleared when the
+// fault is gone (CLEAR). now is when the recorder decides.
+//
+// An occurrence an operator cleared while its fault is still present (an AUTOMATIC
+// definition) is raised again as a new record whose occurrence begins at the clear, so its id
+// differs from the cleared one's and stays the same across restarts.
+func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def Definition, now time.Time) Transition {
+	if current == nil || cleared(current) {
+		if !o.Active {
+			return Transition{}
+		}
+		since := o.Since
+		if current != nil && current.Spec.AlarmEventRecordID == RecordID(ids, o.Source, o.Key, since) {
+			// The stored time has second precision; the id must not depend on whether the
+			// record was read back from the store.
+			since = clearedAt(current, now).Truncate(time.Second)
+		}
+		return Transition{Record: newRecord(ids, o, def, since), Create: true, Event: EventNew}
+	}
+	rec := current.DeepCopy()
+	at := metav1.NewTime(now.UTC())
+	if !o.Active {
+		end := at
+		if !o.Since.IsZero() {
+			end = metav1.NewTime(o.Since.UTC())
+		}
+		markCleared(rec, end)
+		return Transition{Record: rec, Event: EventClear}
+	}
+	severity := v1alpha1.PerceivedSeverity(o.Severity)
+	if rec.Status.PerceivedSeverity == severity && rec.Status.Text == o.Text {
+		return Transition{}
+	}
+	rec.Status.PerceivedSeverity, rec.Status.Text = severity, o.Text
+	rec.Status.AlarmChangedTime = &at
+	return Transition{Record: rec, Event: EventChange}
+}
+
+// Acknowledge records user's acknowledgement of current (ACKNOWLEDGE). Acknowledging an
+// acknowledged alarm is a conflict.
+func Acknowledge(current *v1alpha1.AlarmEventRecord, user string, now time.Time) (Transition, error) {
+	if current.Status.AlarmAcknowledged {
+		return Transition{}, fmt.Errorf("acknowledge alarm %s: already acknowledged: %w", current.Spec.AlarmEventRecordID, ErrConflict)
+	}
+	rec := current.DeepCopy()
+	at := metav1.NewTime(now.UTC())
+	rec.Spec.Acknowledged = true
+	rec.Status.AlarmAcknowledged = true
+	rec.Status.AlarmAcknowledgedTime = &at
+	rec.Status.AcknowledgedBy = user
+	return Transition{Record: rec, Event: EventAcknowledge}, nil
+}
+
+// Clear clears current at an operator's request (CLEAR), whatever its definition's clearing
+// type: a MANUAL alarm is only ever cleared so, and an AUTOMATIC one whose fault is still
+// present is raised anew by the next observation (Observe). Clearing a cleared alarm is a
+// conflict.
+func Clear(current *v1alpha1.AlarmEventRecord, now time.Time) (Transition, error) {
+	if cleared(current) {
+		return Transition{}, fmt.Errorf("clear alarm %s: already cleared: %w", current.Spec.AlarmEventRecordID, ErrConflict)
+	}
+	rec := current.DeepCopy()
+	rec.Spec.ClearRequested = true
+	markCleared(rec, metav1.NewTime(now.UTC()))
+	return Transition{Record: rec, Event: EventClear}, nil
+}
+
+// EventOf is the notification an update of a record from old to cur causes, for changes the
+// recorder did not decide itself (an acknowledgement or clear made through the Kubernetes API):
+// false when the update changes nothing an SMO is notified of. old is nil for a new record.
+func EventOf(old, cur *v1alpha1.AlarmEventRecord) (Event, bool) {
+	switch {
+	case old == nil:
+		return EventNew, true
+	case !old.Status.AlarmAcknowledged && cur.Status.AlarmAcknowledged:
+		return EventAcknowledge, true
+	case !cleared(old) && cleared(cur):
+		return EventClear, true
+	case old.Status.PerceivedSeverity != cur.Status.PerceivedSeverity || old.Status.Text != cur.Status.Text:
+		return EventChange, true
+	}
+	return 0, false
+}
+
+func cleared(rec *v1alpha1.AlarmEventRecord) bool {
+	return rec.Status.PerceivedSeverity == v1alpha1.PerceivedSeverityCleared
+}
+
+func markCleared(rec *v1alpha1.AlarmEventRecord, at metav1.Time) {
+	rec.Status.PerceivedSeverity = v1alpha1.PerceivedSeverityCleared
+	rec.Status.AlarmClearedTime = &at
+	rec.Status.AlarmChangedTime = at.DeepCopy()
+}
+
+func clearedAt(rec *v1alpha1.AlarmEventRecord, fallback time.Time) time.Time {
+	if t := rec.Status.AlarmClearedTime; t != nil && !t.IsZero() {
+		return t.UTC()
+	}
+	return fallback.UTC()
+}
