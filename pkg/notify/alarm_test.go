@@ -29,7 +29,7 @@ func alarm(ns string, rv int, mutate func(*v1alpha1.AlarmEventRecordStatus)) *v1
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "a", UID: types.UID("alarm-uid-" + ns), ResourceVersion: fmt.Sprint(rv)},
 		Spec: v1alpha1.AlarmEventRecordSpec{AlarmEventRecordID: alarmID, Source: v1alpha1.AlarmSource{Name: "test", Key: "k"},
 			ObjectClass: "Resource", ObjectID: resourceID, AlarmDefinitionID: alarmDefID, ProbableCauseID: alarmCauseID,
-			AlarmName: "CLUSTERNODE_MAJOR",
+			AlarmName:  "CLUSTERNODE_MAJOR",
 			Extensions: v1alpha1.Extensions{"node": {Raw: []byte(`"n1"`)}, "apiToken": {Raw: []byte(`"t0k"`)}}},
 		Status: v1alpha1.AlarmEventRecordStatus{PerceivedSeverity: v1alpha1.PerceivedSeverityMajor, AlarmRaisedTime: &raised, Text: "down"},
 	}
