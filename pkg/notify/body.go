@@ -77,6 +77,15 @@ func BuildBody(sub *Subscription, ev *Event, rel Related) (body []byte, id strin
 	return buildBody(sub, newDocs(ev, rel))
 }
 
+// render implements renderer.
+func (d *docs) render(sub *Subscription, add func(id string, body []byte)) error {
+	body, id, ok, err := buildBody(sub, d)
+	if ok {
+		add(id, body)
+	}
+	return err
+}
+
 func buildBody(sub *Subscription, d *docs) ([]byte, string, bool, error) {
 	prior, post, err := d.get(sub.Version)
 	if err != nil {

@@ -1,10 +1,13 @@
 // Package notify is the O2-IMS notifier: it turns every change of an inventory object into
 // InventoryChangeNotification POSTs to the callback of every matching InventorySubscription,
-// through a durable per-subscription queue in Redis.
+// and every change of an alarm (AlarmEventRecord) into AlarmEventNotification POSTs to the
+// callback of every matching AlarmSubscription, through a durable per-subscription queue in
+// Redis.
 //
 // # Pipeline
 //
-// One watcher per inventory kind lists and watches the kind through netweave's loopback client.
+// One watcher per notified kind (the inventory kinds and AlarmEventRecord) lists and watches
+// the kind through netweave's loopback client.
 // For each change it builds the notification of every subscription that should see it and, in
 // one Redis transaction, appends them to the subscriptions' queues (one Redis Stream each),
 // records the object's new state and advances the kind's cursor (its last processed
@@ -30,6 +33,12 @@
 //
 // A subscription's status is written one --notifier-status-interval after a failure or a
 // recovery, and its progress (deliveries, queue depth) at most every ten intervals.
+//
+// Both subscription kinds go through the same machinery (subscriptionKind): each kind has its
+// informer and its set of workers, and a change goes to the set of its family only (inventory
+// kinds to InventorySubscriptions, alarms to AlarmSubscriptions). Queues, delivery, retries,
+// signing, the callback checks, tenancy and the status are shared code; AlarmSubscription's
+// status has InventorySubscription's shape.
 //
 // # Subscriptions the notifier learns of late
 //
@@ -85,6 +94,47 @@
 // o2ims.oran.org/notification-version (v1alpha1.AnnotationNotificationVersion) ("1" or "2"); subscriptions without it get version 1
 // documents. Kinds that do not exist in the version (locations, O-Cloud sites in v1) are not
 // sent.
+//
+// # Alarm notifications
+//
+// An AlarmSubscription receives AlarmEventNotifications about the AlarmEventRecords its owner
+// may "get", under the tenancy rule above (resource alarmeventrecords): a tenant namespace's
+// subscription only its namespace's alarms, the default namespace's what its owner may read
+// anywhere, an ownerless one nothing.
+//
+// Event type. Each change of a record is compared with the state the notifier recorded before
+// it (AlarmEvents):
+//
+//	created, or found by a re-list without a prior state     0 NEW
+//	perceivedSeverity became 5 (CLEARED)                      2 CLEAR
+//	otherwise, active afterwards and perceivedSeverity or
+//	  text changed (including a re-raise from CLEARED)        1 CHANGE
+//	status.alarmAcknowledged turned true                      3 ACKNOWLEDGE
+//	anything else: metadata, an operator request the server
+//	  has not acted on, a text change of a cleared alarm,
+//	  deletion (retention, purge)                             nothing
+//
+// One update that both clears (or changes) and acknowledges is sent as two notifications,
+// CLEAR (or CHANGE) then ACKNOWLEDGE, each with its own notificationId: derived as for
+// inventory from the subscription, the record and its resourceVersion, plus the event type.
+// The id travels in the X-O2IMS-Notification-ID header only: AlarmEventNotification has no
+// such field.
+//
+// Filter: it names the event types NOT to send. Version 1 (monitoring 1.0.0) takes one of
+// NEW, CHANGE, CLEAR, ACKNOWLEDGE; version 2 (spec v10, a free string) takes those names
+// (any case) or their numbers 0..3, alone or as a comma-separated list. A filter that is not
+// understood excludes nothing: the SMO receives more than it meant to, which it sees, rather
+// than silently nothing; the subscription's status.lastError says "filter not understood,
+// nothing is excluded: ..." while no delivery fails.
+//
+// Body: the annotation picks the version as for inventory. Version 1 is the 1.0.0
+// AlarmEventNotification (globalCloudID, resourceTypeID = objectTypeId, resourceID =
+// objectId, alarmDefinitionID, probableCauseID, alarmAcknowledgeTime, ...); version 2 the spec
+// v10 one (globalCloudId, objectClass, objectId, objectTypeId, alarmDefinitionId,
+// probableCauseId, alarmClearedTime, ...). Both describe the record after the change;
+// objectRef is /o2ims-infrastructureMonitoring/v{N}/alarms/{alarmEventRecordId}; globalCloudId
+// is the OCloud's; required ids that are unset are the nil UUID; alarmChangedTime of an alarm
+// that never changed is its alarmRaisedTime; extensions are redacted like documents.
 //
 // # Outbound security
 //

@@ -9,11 +9,13 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// Related returns derived id lists a document needs: the oCloudSiteIds at a location and the
-// resourcePoolIds in a site, from objects in the same namespace.
+// Related returns what a document needs from other objects: the oCloudSiteIds at a location
+// and the resourcePoolIds in a site, from objects in the same namespace, and the O-Cloud's
+// globalCloudId that alarm notifications carry.
 type Related interface {
 	SitesAt(namespace, globalLocationID string) []string
 	PoolsIn(namespace, oCloudSiteID string) []string
+	GlobalCloudID() string
 }
 
 // noRelated is a Related that knows nothing.
@@ -21,6 +23,7 @@ type noRelated struct{}
 
 func (noRelated) SitesAt(string, string) []string { return nil }
 func (noRelated) PoolsIn(string, string) []string { return nil }
+func (noRelated) GlobalCloudID() string           { return "" }
 
 // KindOf returns the O2 kind of a stored object.
 func KindOf(obj runtime.Object) (model.Kind, bool) {
@@ -39,6 +42,8 @@ func KindOf(obj runtime.Object) (model.Kind, bool) {
 		return model.KindLocationInfo, true
 	case *v1alpha1.OCloudSite:
 		return model.KindOCloudSiteInfo, true
+	case *v1alpha1.AlarmEventRecord:
+		return KindAlarmEventRecord, true
 	}
 	return "", false
 }

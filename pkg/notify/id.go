@@ -13,9 +13,15 @@ var notificationNamespace = [16]byte{0x6e, 0x77, 0x2d, 0x6e, 0x6f, 0x74, 0x49, 0
 // per event and subscription, and the same whenever the same change is emitted again (after a
 // restart, a re-list) so that receivers can deduplicate.
 func NotificationID(subscriptionUID string, ev *Event) string {
+	return notificationID(subscriptionUID, ev, int(ev.Type))
+}
+
+// notificationID is NotificationID with the notified event type: an alarm change may be
+// notified as two event types (a CLEAR and an ACKNOWLEDGE of one update), each with its id.
+func notificationID(subscriptionUID string, ev *Event, eventType int) string {
 	h := sha1.New()
 	h.Write(notificationNamespace[:])
-	for _, part := range []string{subscriptionUID, string(ev.Kind), ev.UID, ev.ResourceVersion, strconv.Itoa(int(ev.Type))} {
+	for _, part := range []string{subscriptionUID, string(ev.Kind), ev.UID, ev.ResourceVersion, strconv.Itoa(eventType)} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// kindSource lists and watches one inventory kind in every namespace.
+// kindSource lists and watches one notified kind in every namespace.
 type kindSource struct {
 	kind  model.Kind
 	list  func(context.Context, metav1.ListOptions) (runtime.Object, error)
@@ -35,8 +35,8 @@ func decoder[T any, P interface {
 	}
 }
 
-// inventorySources are the kinds whose changes are notified.
-func inventorySources(c versioned.Interface) []kindSource {
+// sources are the kinds whose changes are notified: the inventory kinds and alarm records.
+func sources(c versioned.Interface) []kindSource {
 	o := c.O2imsV1alpha1()
 	return []kindSource{
 		{model.KindOCloudInfo,
@@ -95,5 +95,13 @@ func inventorySources(c versioned.Interface) []kindSource {
 				return o.OCloudSites("").Watch(ctx, opts)
 			},
 			decoder[v1alpha1.OCloudSite]()},
+		{KindAlarmEventRecord,
+			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+				return o.AlarmEventRecords("").List(ctx, opts)
+			},
+			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+				return o.AlarmEventRecords("").Watch(ctx, opts)
+			},
+			decoder[v1alpha1.AlarmEventRecord]()},
 	}
 }

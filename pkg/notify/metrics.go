@@ -50,7 +50,7 @@ func newMetrics(reg Registerer) (*metrics, error) {
 		}),
 		events: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
 			Subsystem: metricsSubsystem, Name: "changes_total",
-			Help:           "Inventory changes processed, by O2 kind and event type.",
+			Help:           "Changes processed (inventory objects and alarm records), by kind and watch event type.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"kind", "type"}),
 		replayed: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{

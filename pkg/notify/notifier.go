@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -60,8 +61,9 @@ type Notifier struct {
 	// commit writes a change to Redis (Store.Commit; tests replace it).
 	commit func(context.Context, Change) ([]string, error)
 
-	mu       sync.RWMutex
-	subs     *subscriptions
+	mu sync.RWMutex
+	// subs are the subscription sets, by family.
+	subs     [numFamilies]*subscriptions
 	watchers map[model.Kind]*watcher
 }
 
@@ -101,7 +103,7 @@ func New(cfg Config) (*Notifier, error) {
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
 			acks:   newAcker(store, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}),
-			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second,
+			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
 		},
 		vis: newVisibility(cfg.Authorizer),
 	}, nil
@@ -125,23 +127,28 @@ func (n *Notifier) lead(ctx context.Context) {
 	n.hist = newHistory(historySize, historyAge)
 	n.commitMu.Unlock()
 	factory := informers.NewSharedInformerFactory(n.cfg.Client, 0)
-	inf := factory.O2ims().V1alpha1().InventorySubscriptions()
-	subs := newSubscriptions(n.cfg.Client, inf.Lister(), n.cfg.SubscriptionNamespace, n.delivery, n.vis, n.cfg.StatusInterval)
-	subs.admit = n.admit
-	if _, err := inf.Informer().AddEventHandler(subs.handler()); err != nil {
-		klog.ErrorS(err, "Notifier cannot watch subscriptions")
-		return
+	var sets [numFamilies]*subscriptions
+	var synced []cache.InformerSynced
+	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory)} {
+		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
+		set.admit = n.admit
+		if _, err := kind.informer.AddEventHandler(set.handler()); err != nil {
+			klog.ErrorS(err, "Notifier cannot watch subscriptions")
+			return
+		}
+		sets[kind.family] = set
+		synced = append(synced, kind.informer.HasSynced)
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return
 	}
 	// Every subscription has its worker before the first change is processed: changes made
 	// while the notifier was away go to every subscription that existed by the time it lists
 	// them.
 	for failures := 1; ; failures++ {
-		err := subs.syncAll(ctx)
+		err := syncSets(ctx, n.store, sets)
 		if err == nil {
 			break
 		}
@@ -155,19 +162,21 @@ func (n *Notifier) lead(ctx context.Context) {
 		}
 	}
 	watchers := map[model.Kind]*watcher{}
-	for _, src := range inventorySources(n.cfg.Client) {
+	for _, src := range sources(n.cfg.Client) {
 		watchers[src.kind] = newWatcher(src, n.store, n, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second})
 	}
 	n.mu.Lock()
-	n.subs, n.watchers = subs, watchers
+	n.subs, n.watchers = sets, watchers
 	n.mu.Unlock()
 
 	var wg sync.WaitGroup
-	wg.Add(2 + len(watchers))
-	go func() {
-		defer wg.Done()
-		subs.run(ctx)
-	}()
+	wg.Add(len(sets) + 1 + len(watchers))
+	for _, set := range sets {
+		go func() {
+			defer wg.Done()
+			set.run(ctx)
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		n.delivery.acks.run(ctx)
@@ -181,14 +190,25 @@ func (n *Notifier) lead(ctx context.Context) {
 	wg.Wait()
 }
 
+// syncSets reconciles the subscriptions of every set, then drops the queues none of them owns.
+func syncSets(ctx context.Context, store *Store, sets [numFamilies]*subscriptions) error {
+	owners := map[string]bool{}
+	for _, set := range sets {
+		if err := set.syncAll(ctx, owners); err != nil {
+			return err
+		}
+	}
+	return dropOrphanQueues(ctx, store, owners)
+}
+
 // emit implements emitter: it builds every matching subscription's notification, commits them
 // with the object's state and the cursor, wakes the workers and records the change in the
 // history.
 func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor string) error {
 	n.mu.RLock()
-	subs := n.subs
+	subs := n.subs[familyOf(ev.Kind)]
 	n.mu.RUnlock()
-	d := newDocs(ev, n)
+	d := n.renderer(ev)
 	// Bodies are built outside the commit lock; the subscriptions that arrive meanwhile are
 	// served under it.
 	ws, gen := subs.snapshot()
@@ -216,8 +236,25 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 	return nil
 }
 
-// fanOut builds the notification of ev for every worker's subscription that is to see it.
-func (n *Notifier) fanOut(ctx context.Context, ev *Event, d *docs, ws []*worker) ([]Item, []*worker) {
+// renderer builds the notifications of one change, for each subscription in turn.
+type renderer interface {
+	// render calls add with every notification of the change for sub, in order: none when
+	// sub is not to receive it. Visibility (tenancy) is checked by the caller.
+	render(sub *Subscription, add func(id string, body []byte)) error
+}
+
+// renderer returns the renderer of ev: InventoryChangeNotifications for inventory kinds,
+// AlarmEventNotifications for alarm records.
+func (n *Notifier) renderer(ev *Event) renderer {
+	if familyOf(ev.Kind) == alarmFamily {
+		return newAlarmDocs(ev, n)
+	}
+	return newDocs(ev, n)
+}
+
+// fanOut builds the notifications of ev for every worker's subscription that is to see it; the
+// workers are of ev's family.
+func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*worker) ([]Item, []*worker) {
 	var items []Item
 	var woken []*worker
 	for _, w := range ws {
@@ -225,16 +262,13 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, d *docs, ws []*worker)
 		if !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
 			continue
 		}
-		body, id, ok, err := buildBody(sub, d)
+		err := r.render(sub, func(id string, body []byte) {
+			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
+			woken = append(woken, w)
+		})
 		if err != nil {
 			klog.ErrorS(err, "Notification not built", "subscription", sub.Key(), "kind", ev.Kind, "object", ev.Namespace+"/"+ev.Name)
-			continue
 		}
-		if !ok {
-			continue
-		}
-		items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
-		woken = append(woken, w)
 	}
 	return items, woken
 }
@@ -294,7 +328,11 @@ func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func(
 	var items []Item
 	var woken []*worker
 	for _, ev := range past {
-		i, ws := n.fanOut(ctx, ev, newDocs(ev, n), []*worker{w})
+		// The history holds the changes of every kind; a subscription replays its family's.
+		if familyOf(ev.Kind) != sub.family {
+			continue
+		}
+		i, ws := n.fanOut(ctx, ev, n.renderer(ev), []*worker{w})
 		items, woken = append(items, i...), append(woken, ws...)
 	}
 	if len(items) == 0 {
@@ -341,6 +379,21 @@ func (n *Notifier) PoolsIn(namespace, oCloudSiteID string) []string {
 		}
 	})
 	return out
+}
+
+// GlobalCloudID implements Related from the watched state: the O-Cloud's globalCloudId, of the
+// first OCloud by name as the O2 face shows it.
+func (n *Notifier) GlobalCloudID() string {
+	var first *v1alpha1.OCloud
+	n.eachOf(model.KindOCloudInfo, func(obj runtime.Object) {
+		if o, ok := obj.(*v1alpha1.OCloud); ok && (first == nil || o.Name < first.Name) {
+			first = o
+		}
+	})
+	if first == nil {
+		return ""
+	}
+	return first.Spec.GlobalCloudID
 }
 
 func (n *Notifier) eachOf(kind model.Kind, fn func(runtime.Object)) {

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func newReplayRig(t *testing.T) *replayRig {
 	r := &replayRig{queues: map[string][]string{}}
 	r.n = &Notifier{
 		cfg:      Config{Retry: Backoff{Base: time.Millisecond, Max: time.Millisecond}},
-		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}},
+		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}, depth: new(atomic.Int64)},
 		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
 		hist:     newHistory(historySize, historyAge),
 	}
@@ -50,7 +51,7 @@ func newReplayRig(t *testing.T) *replayRig {
 		return ids, nil
 	}
 	r.subs = &subscriptions{workers: map[string]*worker{}, delivery: r.n.delivery, admit: r.n.admit}
-	r.n.subs = r.subs
+	r.n.subs[inventoryFamily] = r.subs
 	return r
 }
 

@@ -11,21 +11,30 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
-// Subscription is an InventorySubscription compiled for matching and delivery.
+// Subscription is an InventorySubscription or an AlarmSubscription compiled for matching and
+// delivery.
 type Subscription struct {
 	Namespace, Name string
 	UID             string
-	ID              string
-	ConsumerID      string
-	Callback        string
-	Version         int
-	Filter          query.Filter
+	// ID is the O2 subscriptionId or alarmSubscriptionId.
+	ID         string
+	ConsumerID string
+	Callback   string
+	Version    int
+	// Filter is an InventorySubscription's filter.
+	Filter query.Filter
+	// AlarmExclusion is the event types an AlarmSubscription's filter excludes.
+	AlarmExclusion alarmExclusion
+	// FilterNote says why the filter is not applied ("" when it is); the status reports it.
+	FilterNote string
 	// AllNamespaces is true for subscriptions of the default subscription namespace.
 	AllNamespaces bool
 	// Subscriber is the user who created the subscription (spec.subscriber, stamped by the
 	// server); it receives only what this user may get. Nil means nothing is delivered.
 	Subscriber user.Info
 	Secret     *v1alpha1.SecretKeyRef
+
+	family family
 }
 
 // Key is namespace/name.
@@ -34,21 +43,31 @@ func (s *Subscription) Key() string { return s.Namespace + "/" + s.Name }
 // Compile turns an InventorySubscription into a Subscription. defaultNamespace is the
 // namespace of the subscriptions made on the default apiRoot.
 func Compile(obj *v1alpha1.InventorySubscription, defaultNamespace string) (*Subscription, error) {
+	return compileObject(inventorySubscription(obj), defaultNamespace)
+}
+
+// CompileAlarm turns an AlarmSubscription into a Subscription, as Compile does.
+func CompileAlarm(obj *v1alpha1.AlarmSubscription, defaultNamespace string) (*Subscription, error) {
+	return compileObject(alarmSubscription(obj), defaultNamespace)
+}
+
+func compileObject(obj *subscriptionObject, defaultNamespace string) (*Subscription, error) {
 	s := &Subscription{
-		Namespace: obj.Namespace, Name: obj.Name, UID: string(obj.UID),
-		ID: obj.Spec.SubscriptionID, ConsumerID: obj.Spec.ConsumerSubscriptionID,
-		Callback: obj.Spec.Callback, Version: model.Version1,
-		AllNamespaces: obj.Namespace == defaultNamespace,
-		Secret:        obj.Spec.SigningSecretRef,
+		Namespace: obj.meta.Namespace, Name: obj.meta.Name, UID: string(obj.meta.UID),
+		ID: obj.id, ConsumerID: obj.consumerID,
+		Callback: obj.callback, Version: model.Version1,
+		AllNamespaces: obj.meta.Namespace == defaultNamespace,
+		Secret:        obj.secret,
+		family:        obj.family,
 	}
-	if v, ok := obj.Annotations[v1alpha1.AnnotationNotificationVersion]; ok {
+	if v, ok := obj.meta.Annotations[v1alpha1.AnnotationNotificationVersion]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || model.VersionString(n) == "" {
-			return nil, fmt.Errorf("annotation %s=%q is not a served inventory version", v1alpha1.AnnotationNotificationVersion, v)
+			return nil, fmt.Errorf("annotation %s=%q is not a served version", v1alpha1.AnnotationNotificationVersion, v)
 		}
 		s.Version = n
 	}
-	if o := obj.Spec.Subscriber; o != nil && o.Username != "" {
+	if o := obj.subscriber; o != nil && o.Username != "" {
 		info := &user.DefaultInfo{Name: o.Username, UID: o.UID, Groups: o.Groups}
 		if len(o.Extra) > 0 {
 			info.Extra = make(map[string][]string, len(o.Extra))
@@ -58,8 +77,16 @@ func Compile(obj *v1alpha1.InventorySubscription, defaultNamespace string) (*Sub
 		}
 		s.Subscriber = info
 	}
-	if obj.Spec.Filter != "" {
-		f, err := query.ParseFilter(obj.Spec.Filter)
+	switch {
+	case obj.filter == "":
+	case obj.family == alarmFamily:
+		x, err := parseAlarmFilter(obj.filter, s.Version)
+		if err != nil {
+			s.FilterNote = filterNote(err)
+		}
+		s.AlarmExclusion = x
+	default:
+		f, err := query.ParseFilter(obj.filter)
 		if err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}

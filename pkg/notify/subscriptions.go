@@ -2,23 +2,17 @@ package notify
 
 import (
 	"context"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 )
 
 // progressInterval is how many status intervals a subscription's progress (deliveries, queue
@@ -26,11 +20,10 @@ import (
 // subscriptions, writing progress every interval costs a quarter of the server's CPU.
 const progressInterval = 10
 
-// subscriptions keeps one delivery worker per InventorySubscription, in step with the
+// subscriptions keeps one delivery worker per subscription of one kind, in step with the
 // informer, and writes each subscription's delivery status.
 type subscriptions struct {
-	client           versioned.Interface
-	lister           listers.InventorySubscriptionLister
+	kind             *subscriptionKind
 	defaultNamespace string
 	delivery         *deliveryConfig
 	vis              *visibility
@@ -47,21 +40,21 @@ type subscriptions struct {
 	workers map[string]*worker // by namespace/name
 	// gen counts insertions; each worker records its own.
 	gen uint64
-	// depth is the queue depth over all workers, as their stats last recorded it.
-	depth atomic.Int64
 }
 
-func newSubscriptions(client versioned.Interface, lister listers.InventorySubscriptionLister, defaultNamespace string, delivery *deliveryConfig, vis *visibility, statusInterval time.Duration) *subscriptions {
+// newSubscriptions builds the set of one kind. Its workers share delivery, but report their
+// status changes to this set.
+func newSubscriptions(kind *subscriptionKind, defaultNamespace string, delivery deliveryConfig, vis *visibility, statusInterval time.Duration) *subscriptions {
 	s := &subscriptions{
-		client: client, lister: lister, defaultNamespace: defaultNamespace, delivery: delivery, vis: vis,
+		kind: kind, defaultNamespace: defaultNamespace, delivery: &delivery, vis: vis,
 		statusInterval: statusInterval,
 		syncs: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_subscriptions"}),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_subscriptions"}),
 		statuses: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "notifier_status"}),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_status"}),
 		workers: map[string]*worker{},
 	}
-	delivery.changed = func(key string, urgent bool) {
+	s.delivery.changed = func(key string, urgent bool) {
 		if urgent {
 			s.statuses.AddAfter(key, s.statusInterval)
 		} else {
@@ -90,13 +83,13 @@ func (s *subscriptions) handler() cache.ResourceEventHandler {
 
 // statusOnly reports whether an update left everything Compile reads unchanged.
 func statusOnly(oldObj, obj any) bool {
-	o, ok1 := oldObj.(*v1alpha1.InventorySubscription)
-	n, ok2 := obj.(*v1alpha1.InventorySubscription)
-	if !ok1 || !ok2 {
+	o, ok1 := subscriptionOf(oldObj)
+	n, ok2 := subscriptionOf(obj)
+	if !ok1 || !ok2 || o.family != n.family {
 		return false
 	}
-	return o.UID == n.UID && o.Annotations[v1alpha1.AnnotationNotificationVersion] == n.Annotations[v1alpha1.AnnotationNotificationVersion] &&
-		equality.Semantic.DeepEqual(o.Spec, n.Spec)
+	return o.meta.UID == n.meta.UID && o.meta.Annotations[v1alpha1.AnnotationNotificationVersion] == n.meta.Annotations[v1alpha1.AnnotationNotificationVersion] &&
+		equality.Semantic.DeepEqual(o.spec, n.spec)
 }
 
 // snapshot returns the current subscriptions with their workers, and the generation of the
@@ -136,25 +129,31 @@ func (s *subscriptions) insert(key string, w *worker) {
 	s.workers[key] = w
 }
 
-// syncAll reconciles every subscription the lister has, and drops queues nobody owns.
-func (s *subscriptions) syncAll(ctx context.Context) error {
-	objs, err := s.lister.List(labels.Everything())
+// syncAll reconciles every subscription the lister has and adds their uids to owners: the
+// queues of both kinds are in one keyspace, so only the notifier, which knows every kind, may
+// drop the queues nobody owns (dropOrphanQueues).
+func (s *subscriptions) syncAll(ctx context.Context, owners map[string]bool) error {
+	objs, err := s.kind.list()
 	if err != nil {
-		return fmt.Errorf("list subscriptions: %w", err)
+		return err
 	}
-	owners := map[string]bool{}
 	for _, obj := range objs {
-		owners[string(obj.UID)] = true
-		s.sync(ctx, obj.Namespace+"/"+obj.Name)
+		owners[string(obj.meta.UID)] = true
+		s.sync(ctx, obj.meta.Namespace+"/"+obj.meta.Name)
 	}
-	queues, err := s.delivery.store.QueueOwners(ctx)
+	return nil
+}
+
+// dropOrphanQueues drops the queues of subscriptions that no longer exist.
+func dropOrphanQueues(ctx context.Context, store *Store, owners map[string]bool) error {
+	queues, err := store.QueueOwners(ctx)
 	if err != nil {
 		return err
 	}
 	for _, uid := range queues {
 		if !owners[uid] {
 			klog.InfoS("Dropping the queue of a deleted subscription", "uid", uid)
-			if err := s.delivery.store.Drop(ctx, uid); err != nil {
+			if err := store.Drop(ctx, uid); err != nil {
 				return err
 			}
 		}
@@ -206,15 +205,15 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		utilruntime.HandleError(err)
 		return
 	}
-	obj, err := s.lister.InventorySubscriptions(ns).Get(name)
-	if err != nil && !apierrors.IsNotFound(err) {
+	obj, err := s.kind.get(ns, name)
+	if err != nil {
 		utilruntime.HandleError(err)
 		return
 	}
 	s.mu.Lock()
 	old := s.workers[key]
 	s.mu.Unlock()
-	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.UID)) {
+	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
 			s.remove(ctx, key, old)
 		}
@@ -223,7 +222,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		}
 		old = nil
 	}
-	sub, err := Compile(obj, s.defaultNamespace)
+	sub, err := compileObject(obj, s.defaultNamespace)
 	if err != nil {
 		klog.ErrorS(err, "Subscription cannot be served; its notifications are not queued", "subscription", key)
 		if old != nil {
@@ -235,16 +234,25 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		// The cached access decisions stay: they depend only on the subscriber, which the API
 		// server keeps immutable (spec.subscriber), and the same uid is the same object.
 		old.sub.Store(sub)
+		if old.stats.setNote(sub.FilterNote) {
+			s.delivery.changed(key, true)
+		}
 		old.poke()
 		return
 	}
-	w := newWorker(s.delivery, sub, obj.Status)
-	s.depth.Add(obj.Status.QueueDepth)
+	if sub.FilterNote != "" {
+		klog.InfoS("Subscription filter not understood; nothing is excluded", "subscription", key, "filter", obj.filter)
+	}
+	w := newWorker(s.delivery, sub, obj.status)
+	if w.stats.setNote(sub.FilterNote) {
+		s.delivery.changed(key, true)
+	}
+	s.delivery.depth.Add(obj.status.QueueDepth)
 	insert := func() { s.insert(key, w) }
 	if s.admit != nil {
 		// The resourceVersion at which the notifier first sees the subscription: its creation,
 		// unless it was changed before the notifier saw it.
-		s.admit(ctx, w, obj.ResourceVersion, insert)
+		s.admit(ctx, w, obj.meta.ResourceVersion, insert)
 	} else {
 		insert()
 	}
@@ -260,7 +268,7 @@ func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	}
 	s.mu.Unlock()
 	w.halt()
-	s.delivery.metrics.queueDepth.Set(float64(s.depth.Add(-w.stats.retire())))
+	s.delivery.metrics.queueDepth.Set(float64(s.delivery.depth.Add(-w.stats.retire())))
 	uid := w.sub.Load().UID
 	s.vis.forget(uid)
 	if err := s.delivery.store.Drop(ctx, uid); err != nil {
@@ -295,22 +303,17 @@ func (s *subscriptions) writeStatus(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	s.delivery.metrics.queueDepth.Set(float64(s.depth.Add(w.stats.setDepth(d))))
+	s.delivery.metrics.queueDepth.Set(float64(s.delivery.depth.Add(w.stats.setDepth(d))))
 	ns, name, _ := cache.SplitMetaNamespaceKey(key)
-	obj, err := s.lister.InventorySubscriptions(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	obj, err := s.kind.get(ns, name)
+	if obj == nil || err != nil {
 		return err
 	}
 	want := w.stats.snapshot()
-	if string(obj.UID) != w.sub.Load().UID || equality.Semantic.DeepEqual(obj.Status, want) {
+	if string(obj.meta.UID) != w.sub.Load().UID || equality.Semantic.DeepEqual(obj.status, want) {
 		return nil
 	}
-	updated := obj.DeepCopy()
-	updated.Status = want
-	_, err = s.client.O2imsV1alpha1().InventorySubscriptions(ns).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	err = s.kind.updateStatus(ctx, obj, want)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

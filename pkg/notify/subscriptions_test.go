@@ -33,6 +33,17 @@ func TestStatusOnly(t *testing.T) {
 			t.Errorf("%s: statusOnly = %v, want %v", c.name, got, c.want)
 		}
 	}
+	alarm := &v1alpha1.AlarmSubscription{ObjectMeta: base.ObjectMeta, Spec: v1alpha1.AlarmSubscriptionSpec{Callback: "http://127.0.0.1/cb", Filter: "CLEAR"}}
+	delivered := alarm.DeepCopy()
+	delivered.Status.Delivered = 3
+	refiltered := alarm.DeepCopy()
+	refiltered.Spec.Filter = "NEW"
+	if !statusOnly(alarm, delivered) || statusOnly(alarm, refiltered) {
+		t.Error("an AlarmSubscription's status write and filter change are not told apart")
+	}
+	if statusOnly(base, alarm) {
+		t.Error("statusOnly across subscription kinds")
+	}
 	if statusOnly("not a subscription", base) {
 		t.Error("statusOnly of a foreign object")
 	}

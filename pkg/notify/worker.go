@@ -28,6 +28,9 @@ type deliveryConfig struct {
 	idlePoll time.Duration
 	// acks removes delivered notifications from the queues.
 	acks *acker
+	// depth is the queue depth over all workers of every kind, as their stats last recorded
+	// it.
+	depth *atomic.Int64
 	// changed tells the status writer that a subscription's delivery state moved; urgent for
 	// failures, which are published sooner than progress.
 	changed func(key string, urgent bool)
@@ -38,6 +41,26 @@ type stats struct {
 	mu      sync.Mutex
 	st      v1alpha1.InventorySubscriptionStatus
 	retired bool
+	// note is what lastError says while no delivery fails: a filter that is not applied.
+	note string
+}
+
+// setNote records the subscription's note and reports whether the status changed. While
+// deliveries fail lastError is the failure's; the note shows again once they succeed.
+func (s *stats) setNote(note string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.note
+	s.note = note
+	switch {
+	case note == prev, s.st.ConsecutiveFailures > 0:
+		return false
+	case note == "" && s.st.LastError != prev:
+		// A withdrawn note clears only the lastError it wrote.
+		return false
+	}
+	s.st.LastError = note
+	return true
 }
 
 func (s *stats) snapshot() v1alpha1.InventorySubscriptionStatus {
@@ -55,6 +78,9 @@ func (s *stats) success(now time.Time) bool {
 	s.st.LastSuccessTime = &t
 	s.st.ConsecutiveFailures = 0
 	s.st.Delivered++
+	if recovered && s.note != "" {
+		s.st.LastError = s.note
+	}
 	return recovered
 }
 
