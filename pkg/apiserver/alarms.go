@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
@@ -13,8 +14,10 @@ import (
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/alarms/certs"
+	"github.com/netweave-io/netweave/pkg/alarms/dictionary"
 	"github.com/netweave-io/netweave/pkg/alarms/nodes"
 	"github.com/netweave-io/netweave/pkg/alarms/recorder"
+	"github.com/netweave-io/netweave/pkg/alarms/retention"
 	"github.com/netweave-io/netweave/pkg/alarms/sourcemetrics"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
@@ -28,30 +31,47 @@ type AlarmsConfig struct {
 
 // alarmMetrics are registered once per process; every leadership term reuses them.
 type alarmMetrics struct {
-	recorder *recorder.Metrics
-	sources  *sourcemetrics.Metrics
+	recorder     *recorder.Metrics
+	sources      *sourcemetrics.Metrics
+	dictionaries *dictionary.Metrics
+	retention    *retention.Metrics
 }
 
 func newAlarmMetrics() (*alarmMetrics, error) {
-	r, err := recorder.NewMetrics(legacyregistry.Register)
-	if err != nil {
+	var (
+		m   alarmMetrics
+		err error
+	)
+	if m.recorder, err = recorder.NewMetrics(legacyregistry.Register); err != nil {
 		return nil, err
 	}
-	s, err := sourcemetrics.NewMetrics(legacyregistry.Register)
-	if err != nil {
+	if m.sources, err = sourcemetrics.NewMetrics(legacyregistry.Register); err != nil {
 		return nil, err
 	}
-	return &alarmMetrics{recorder: r, sources: s}, nil
+	if m.dictionaries, err = dictionary.NewMetrics(legacyregistry.Register); err != nil {
+		return nil, err
+	}
+	if m.retention, err = retention.NewMetrics(legacyregistry.Register); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // alarmsRun is the alarm side of one leadership term: the recorder and the sources reporting
-// to it. The alarms are led with the inventory (one Lease): they are about the inventory's
+// to it, the dictionaries, retention and purge tasks. The alarms are led with the inventory (one Lease): they are about the inventory's
 // objects, named with its ids, and a node's alarm must not be raised by one replica while
 // another re-syncs the node.
 type alarmsRun struct {
 	records, dictionaries cache.SharedIndexInformer
 	sink                  alarms.Sink
 	sources               []alarms.Source
+	controllers           []controller
+}
+
+// controller is a leader-only loop of the alarm side.
+type controller struct {
+	name string
+	run  func(context.Context) error
 }
 
 // newAlarmsRun wires the alarm side on o2inf, before the factory starts.
@@ -82,29 +102,54 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, o2inf externalversions.S
 		cfg.Object = alarms.ObjectRef{Class: "OCloud", ID: ids.OCloudID(), Namespace: d.cfg.Namespace}
 		run.sources = append(run.sources, certs.New(cfg))
 	}
+	dicts, err := dictionary.New(dictionary.Config{
+		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
+		Rules: dynamicinformer.NewDynamicSharedInformerFactory(d.dynamic, 0), Discovery: d.kube.Discovery(),
+		FieldManager: "netweave-alarm-dictionaries", Metrics: d.alarms.dictionaries,
+	})
+	if err != nil {
+		return nil, err
+	}
+	purges, err := retention.New(d.o2, o2inf, retention.Config{FieldManager: "netweave-alarm-retention", Metrics: d.alarms.retention})
+	if err != nil {
+		return nil, err
+	}
+	run.controllers = []controller{{"alarm dictionaries", dicts.Run}, {"alarm retention", purges.Run}}
 	return run, nil
 }
 
-// Run reports every source to the recorder until ctx ends. Sources start once the recorder
-// knows the stored alarms and dictionaries, so a source's first Sync clears only what is stale.
+// Run runs the controllers, and reports every source to the recorder, until ctx ends. Sources
+// start once the recorder knows the stored alarms and dictionaries, so a source's first Sync
+// clears only what is stale.
 func (r *alarmsRun) Run(ctx context.Context) error {
-	if !cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) {
-		return fmt.Errorf("wait for the alarm caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
-	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, s := range r.sources {
+	fail := func(what string, err error) {
+		klog.FromContext(ctx).Error(err, "Alarm side stopped", "part", what)
+		mu.Lock()
+		errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		mu.Unlock()
+	}
+	for _, c := range r.controllers {
 		wg.Go(func() {
-			if err := s.Run(ctx, r.sink); err != nil {
-				klog.FromContext(ctx).Error(err, "Alarm source stopped", "source", s.Name())
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("alarm source %s: %w", s.Name(), err))
-				mu.Unlock()
+			if err := c.run(ctx); err != nil {
+				fail(c.name, err)
 			}
 		})
+	}
+	if cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) {
+		for _, s := range r.sources {
+			wg.Go(func() {
+				if err := s.Run(ctx, r.sink); err != nil {
+					fail("alarm source "+s.Name(), err)
+				}
+			})
+		}
+	} else if ctx.Err() == nil {
+		fail("alarm recorder", errors.New("caches not synced"))
 	}
 	wg.Wait()
 	return errors.Join(errs...)
