@@ -102,4 +102,3 @@ func parseURL(s string) (*url.URL, error) {
 	}
 	return u, nil
 }
-

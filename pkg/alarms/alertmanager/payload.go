@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/alertmanager/template"
+	"github.com/prometheus/common/model"
 )
 
 // webhookVersion is the version of the webhook payload this receiver understands.
