@@ -55,7 +55,7 @@ func (o *Options) Validate() []error {
 	return errs
 }
 
-// Complete parses the URL; call it after Validate.
+// Complete parses the URL.
 func (o *Options) Complete() error {
 	if o.URL == "" {
 		return nil

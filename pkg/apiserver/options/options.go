@@ -18,6 +18,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/openapi"
+	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 )
 
@@ -28,6 +29,8 @@ type ServerOptions struct {
 	O2          *O2Options
 	Inventory   *InventoryOptions
 	Notify      *NotifyOptions
+	// Alertmanager configures the Alertmanager alarm source's resync.
+	Alertmanager *alertmanager.Options
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -44,7 +47,7 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -54,6 +57,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.O2.AddFlags(fs)
 	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
+	o.Alertmanager.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -64,6 +68,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.O2.Validate()...)
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
+	errs = append(errs, o.Alertmanager.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -77,7 +82,7 @@ func (o *ServerOptions) Complete() error {
 	if err := o.Inventory.Complete(); err != nil {
 		return err
 	}
-	return nil
+	return o.Alertmanager.Complete()
 }
 
 // Config builds the server configuration from the options.
