@@ -108,7 +108,9 @@ func receiverForTest(t *testing.T, sink alarms.Sink, resolver alertmanager.Resol
 		return authorizer.DecisionNoOpinion, "", nil
 	})
 	h := alertmanager.NewHandler(alertmanager.HandlerConfig{Sink: sink, Resolver: resolver, Authorizer: authz})
-	failed := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "unauthenticated", http.StatusUnauthorized) })
+	failed := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "unauthenticated", http.StatusUnauthorized)
+	})
 	mux := http.NewServeMux()
 	mux.Handle(alertmanager.WebhookPath, genericapifilters.WithAuthentication(h, bearertoken.New(tokens), failed, nil, nil))
 	srv := httptest.NewServer(mux)
