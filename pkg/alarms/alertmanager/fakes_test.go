@@ -2,16 +2,16 @@ package alertmanager
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
 
-// recordingSink is an alarms.Sink that remembers what it was told.
+// recordingSink is an alarms.Sink that remembers what the webhook receiver observed.
 type recordingSink struct {
 	mu       sync.Mutex
 	observed []alarms.Observation
-	synced   [][]alarms.Observation
 	err      error
 }
 
@@ -25,29 +25,15 @@ func (s *recordingSink) Observe(_ context.Context, o alarms.Observation) error {
 	return nil
 }
 
-func (s *recordingSink) Sync(_ context.Context, source string, active []alarms.Observation) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return s.err
-	}
-	if source != SourceName {
-		panic("sync of another source: " + source)
-	}
-	s.synced = append(s.synced, active)
-	return nil
+// Sync is not what the webhook calls; the resync is tested against the real Alertmanager.
+func (s *recordingSink) Sync(context.Context, string, []alarms.Observation) error {
+	return errors.New("unexpected Sync from the webhook receiver")
 }
 
 func (s *recordingSink) observations() []alarms.Observation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]alarms.Observation(nil), s.observed...)
-}
-
-func (s *recordingSink) syncs() [][]alarms.Observation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]alarms.Observation(nil), s.synced...)
 }
 
 // fixedResolver maps every alert to one fixed object.

@@ -84,7 +84,7 @@ func (o *Options) SourceConfig(resolver Resolver, m *Metrics) (SourceConfig, err
 		Timeout:         time.Minute,
 	})
 	if err != nil {
-		return SourceConfig{}, fmt.Errorf("Alertmanager client: %w", err)
+		return SourceConfig{}, fmt.Errorf("build the Alertmanager client: %w", err)
 	}
 	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, Resolver: resolver, Metrics: m}, nil
 }
