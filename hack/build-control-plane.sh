@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Builds the binaries of the local control plane (kube-apiserver, etcd) from the Go module proxy
-# and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
+# Builds the binaries of the local control plane (kube-apiserver, etcd) and the Alertmanager the
+# alarm e2e tests run, from the Go module proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
 # downloaded outside the module proxy and Debian apt, because these machines are offline otherwise.
 #
 # Binaries are cached under _output/bin/ with the version in their name. A binary is rebuilt only
 # when it is missing or older than the files of its throw-away module, so a second run takes seconds
 # (kube-apiserver costs about 8 minutes cold on 2 cores).
 #
-# Usage: hack/build-control-plane.sh [kube-apiserver] [etcd] [redis]   (default: all three)
+# Usage: hack/build-control-plane.sh [kube-apiserver] [etcd] [alertmanager] [redis]   (default: all four)
 # Prints one line per component: "<name> <path>".
 set -euo pipefail
 
 KUBE_VERSION="v1.37.2"
 ETCD_VERSION="v3.6.5"
+# Keep in step with hack/tools/alertmanager/go.mod and test/e2e/framework.AlertmanagerVersion.
+ALERTMANAGER_VERSION="v0.35.0"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN_DIR="${ROOT}/_output/bin"
 KAS_BIN="${BIN_DIR}/kube-apiserver-${KUBE_VERSION}"
 ETCD_BIN="${BIN_DIR}/etcd-${ETCD_VERSION}"
+AM_BIN="${BIN_DIR}/alertmanager-${ALERTMANAGER_VERSION}"
 
 log() { echo "build-control-plane: $*" >&2; }
 
@@ -34,7 +37,8 @@ build_atomically() {
 	local out="$1" dir="$2"
 	shift 2
 	local tmp="${out}.tmp.$$"
-	trap 'rm -f "${tmp}"' EXIT
+	# Expanded now: the trap may fire after this function's locals are gone.
+	trap "rm -f '${tmp}'" EXIT
 	(cd "${dir}" && GOWORK=off go build -trimpath -o "${tmp}" "$@")
 	mv -f "${tmp}" "${out}"
 	trap - EXIT
@@ -67,6 +71,35 @@ build_etcd() {
 	echo "etcd ${ETCD_BIN}"
 }
 
+build_alertmanager() {
+	local dir="${ROOT}/hack/tools/alertmanager"
+	if up_to_date "${AM_BIN}" "${dir}"; then
+		log "alertmanager ${ALERTMANAGER_VERSION} cached"
+	else
+		log "building alertmanager ${ALERTMANAGER_VERSION} (about 2 minutes the first time)"
+		# The module's zip has no compiled web UI for ui/web.go to embed, and the module cache
+		# is read-only (nor may -overlay replace files in it): build from a copy of the module
+		# with ui/web.go swapped for a stub (see ui_web_stub.go.in), through a replace directive
+		# in a copy of the throw-away module.
+		local src work
+		src="$(cd "${dir}" && GOWORK=off go mod download -json github.com/prometheus/alertmanager | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+		[[ -n "${src}" ]] || { log "cannot find the alertmanager module's directory"; exit 1; }
+		work="$(mktemp -d)"
+		cp -r "${src}" "${work}/alertmanager"
+		chmod -R u+w "${work}/alertmanager"
+		cp "${dir}/ui_web_stub.go.in" "${work}/alertmanager/ui/web.go"
+		mkdir "${work}/tool"
+		cp "${dir}/go.mod" "${dir}/go.sum" "${dir}/tools.go" "${work}/tool/"
+		(cd "${work}/tool" && GOWORK=off go mod edit -replace "github.com/prometheus/alertmanager=${work}/alertmanager")
+		local pkg="github.com/prometheus/common/version"
+		build_atomically "${AM_BIN}" "${work}/tool" \
+			-ldflags "-s -w -X ${pkg}.Version=${ALERTMANAGER_VERSION#v} -X ${pkg}.Branch=HEAD" \
+			github.com/prometheus/alertmanager/cmd/alertmanager
+		rm -rf "${work}"
+	fi
+	echo "alertmanager ${AM_BIN}"
+}
+
 ensure_redis() {
 	if ! command -v redis-server >/dev/null 2>&1; then
 		log "installing redis-server from apt"
@@ -80,15 +113,16 @@ ensure_redis() {
 
 main() {
 	local targets=("$@")
-	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver etcd redis)
+	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver etcd alertmanager redis)
 	mkdir -p "${BIN_DIR}"
 	for t in "${targets[@]}"; do
 		case "${t}" in
 		kube-apiserver) build_kube_apiserver ;;
 		etcd) build_etcd ;;
+		alertmanager) build_alertmanager ;;
 		redis) ensure_redis ;;
 		*)
-			log "unknown target ${t}; want kube-apiserver, etcd or redis"
+			log "unknown target ${t}; want kube-apiserver, etcd, alertmanager or redis"
 			exit 2
 			;;
 		esac

@@ -14,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
@@ -26,6 +27,10 @@ type O2Config struct {
 	SubscriptionNamespace string
 	PageSize              int
 	RequireClientCert     bool
+	// AlertmanagerReceiver, when set, is served at alertmanager.WebhookPath behind the same
+	// filters as the O2 API (so Alertmanager authenticates like an SMO, with a ServiceAccount
+	// token or a client certificate), beside the O2 routes.
+	AlertmanagerReceiver http.Handler
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
@@ -56,6 +61,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 	})
+	handler = withAlertmanagerReceiver(handler, o2.AlertmanagerReceiver)
 	handler = o2rest.WithProblemDetails(o2HandlerChain(handler, c.generic.Config))
 	if o2.RequireClientCert {
 		handler = o2rest.RefuseBearerTokens(handler)
@@ -81,6 +87,22 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 			}
 		}()
 		return nil
+	})
+}
+
+// withAlertmanagerReceiver routes alertmanager.WebhookPath to receiver (when set) and everything
+// else to the O2 API. An exact path match rather than a ServeMux: a mux would clean and redirect
+// the O2 paths, which the O2 router answers itself.
+func withAlertmanagerReceiver(o2 http.Handler, receiver http.Handler) http.Handler {
+	if receiver == nil {
+		return o2
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == alertmanager.WebhookPath {
+			receiver.ServeHTTP(w, r)
+			return
+		}
+		o2.ServeHTTP(w, r)
 	})
 }
 

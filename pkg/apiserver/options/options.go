@@ -18,6 +18,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/openapi"
+	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/alarms/certs"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 )
@@ -31,6 +32,8 @@ type ServerOptions struct {
 	Notify      *NotifyOptions
 	// Certificates choose the TLS Secrets whose expiry raises alarms.
 	Certificates *certs.Options
+	// Alertmanager configures the Alertmanager alarm source's resync.
+	Alertmanager *alertmanager.Options
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -47,7 +50,7 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -58,6 +61,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
+	o.Alertmanager.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -69,6 +73,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
+	errs = append(errs, o.Alertmanager.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -85,7 +90,7 @@ func (o *ServerOptions) Complete() error {
 	if err := o.Certificates.Complete(); err != nil {
 		return err
 	}
-	return nil
+	return o.Alertmanager.Complete()
 }
 
 // Config builds the server configuration from the options.

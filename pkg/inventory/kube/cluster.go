@@ -82,6 +82,11 @@ func addList(sum, l corev1.ResourceList) {
 	}
 }
 
+// DeploymentManagerID is the O2 id of the cluster's DeploymentManager.
+func DeploymentManagerID(ids inventory.IDs, cluster ClusterInfo) string {
+	return ids.Of(sourceCluster, cluster.UID)
+}
+
 // DeploymentManager is the cluster as an O2dms endpoint: capacity summed over its nodes,
 // supportedLocations the globalLocationIds of its pools.
 func DeploymentManager(ids inventory.IDs, namespace string, cluster ClusterInfo, totals *clusterTotals, locations []string, storageClasses []string) *v1alpha1.DeploymentManager {
@@ -94,7 +99,7 @@ func DeploymentManager(ids inventory.IDs, namespace string, cluster ClusterInfo,
 	return &v1alpha1.DeploymentManager{
 		ObjectMeta: inventory.ManagedMeta(namespace, inventory.ObjectName(cluster.Name), sourceCluster+"/"+cluster.Name),
 		Spec: v1alpha1.DeploymentManagerSpec{
-			DeploymentManagerID: ids.Of(sourceCluster, cluster.UID),
+			DeploymentManagerID: DeploymentManagerID(ids, cluster),
 			Name:                cluster.Name,
 			Description:         "Kubernetes cluster " + cluster.Name,
 			OCloudID:            ids.OCloudID(),

@@ -13,6 +13,8 @@ import (
 const (
 	KubeVersion = "v1.37.2"
 	EtcdVersion = "v3.6.5"
+	// AlertmanagerVersion is the Alertmanager the alarm source tests run.
+	AlertmanagerVersion = "v0.35.0"
 )
 
 // Environment variables that override where the binaries are found, for machines that keep them
@@ -21,6 +23,7 @@ const (
 	EnvKubeAPIServer = "NETWEAVE_KUBE_APISERVER"
 	EnvEtcd          = "NETWEAVE_ETCD"
 	EnvKubectl       = "NETWEAVE_KUBECTL"
+	EnvAlertmanager  = "NETWEAVE_ALERTMANAGER"
 )
 
 // RepoRoot returns the directory of the main module's go.mod, found by walking up from the working
@@ -58,6 +61,12 @@ func KubeAPIServerBinary() (string, error) {
 // EtcdBinary returns the etcd to run: $NETWEAVE_ETCD, else the one cached under _output/bin.
 func EtcdBinary() (string, error) {
 	return locateBinary(EnvEtcd, "etcd-"+EtcdVersion)
+}
+
+// AlertmanagerBinary returns the Alertmanager to run: $NETWEAVE_ALERTMANAGER, else the one cached
+// under _output/bin.
+func AlertmanagerBinary() (string, error) {
+	return locateBinary(EnvAlertmanager, "alertmanager-"+AlertmanagerVersion)
 }
 
 // OutputBinary returns the path of a binary built by the Makefile into _output/bin (e.g.

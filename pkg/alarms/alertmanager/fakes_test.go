@@ -1,0 +1,44 @@
+package alertmanager
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+)
+
+// recordingSink is an alarms.Sink that remembers what the webhook receiver observed.
+type recordingSink struct {
+	mu       sync.Mutex
+	observed []alarms.Observation
+	err      error
+}
+
+func (s *recordingSink) Observe(_ context.Context, o alarms.Observation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	s.observed = append(s.observed, o)
+	return nil
+}
+
+// Sync is not what the webhook calls; the resync is tested against the real Alertmanager.
+func (s *recordingSink) Sync(context.Context, string, []alarms.Observation) error {
+	return errors.New("unexpected Sync from the webhook receiver")
+}
+
+func (s *recordingSink) observations() []alarms.Observation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]alarms.Observation(nil), s.observed...)
+}
+
+// fixedResolver maps every alert to one fixed object.
+type fixedResolver struct{ ref alarms.ObjectRef }
+
+func (r fixedResolver) Resolve(context.Context, map[string]string) (alarms.ObjectRef, error) {
+	return r.ref, nil
+}

@@ -1,0 +1,145 @@
+package alertmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/tenancy"
+)
+
+// WebhookPath is where the O2 listener serves the receiver; Alertmanager's webhook_configs url
+// points here.
+const WebhookPath = "/o2ims-alarmsources/alertmanager/v1/alerts"
+
+// WebhookResource is the o2ims.oran.org pseudo-resource whose "create" verb lets a caller send
+// alerts (the o2ims-alert-sender ClusterRole). No such objects exist: it only names the
+// permission, so RBAC decides who may raise alarms as for any other write.
+const WebhookResource = "alertmanagerwebhooks"
+
+// DefaultMaxPayloadBytes bounds a webhook payload. Alertmanager sends all alerts of a group in
+// one payload unless the receiver sets max_alerts; this keeps a huge group out of memory.
+const DefaultMaxPayloadBytes = 4 << 20
+
+// HandlerConfig configures the webhook receiver.
+type HandlerConfig struct {
+	// Sink records the observations.
+	Sink alarms.Sink
+	// Resolver names the object of each alert.
+	Resolver Resolver
+	// Authorizer decides whether the caller may create WebhookResource.
+	Authorizer authorizer.Authorizer
+	// Metrics, when set, count payloads and alerts.
+	Metrics *Metrics
+	// MaxPayloadBytes bounds a payload; DefaultMaxPayloadBytes when zero.
+	MaxPayloadBytes int64
+}
+
+// handler receives Alertmanager webhooks behind the API server's authentication filter (which
+// put the user in the request's context). Errors are plain text: the O2 listener's
+// problem-details filter turns them into application/problem+json.
+type handler struct {
+	cfg HandlerConfig
+}
+
+// NewHandler returns the webhook receiver. Every alert of a payload is checked, and its object
+// resolved, before any is observed, so a refused payload records nothing; a payload that fails
+// while recording answers 500 and Alertmanager sends it again (observations are idempotent).
+func NewHandler(cfg HandlerConfig) http.Handler {
+	if cfg.MaxPayloadBytes == 0 {
+		cfg.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	return &handler{cfg: cfg}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	status, err := h.serve(w, r)
+	h.count(status)
+	if err == nil {
+		w.WriteHeader(status)
+		return
+	}
+	if status >= http.StatusInternalServerError {
+		klog.ErrorS(err, "Alertmanager webhook failed")
+		http.Error(w, "the alerts could not be recorded; retry later", status)
+		return
+	}
+	klog.V(2).InfoS("Alertmanager webhook refused", "status", status, "err", err)
+	http.Error(w, err.Error(), status)
+}
+
+// serve handles one payload and returns the status to answer with, and an error whose text
+// explains a refusal.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return http.StatusMethodNotAllowed, fmt.Errorf("method %s is not allowed; Alertmanager webhooks are POSTed", r.Method)
+	}
+	ctx := r.Context()
+	u, _ := genericapirequest.UserFrom(ctx)
+	if u == nil || u.GetName() == user.Anonymous {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims"`)
+		return http.StatusUnauthorized, errors.New("authentication required: configure the webhook's authorization credentials or a client certificate")
+	}
+	allowed, err := tenancy.Allowed(ctx, h.cfg.Authorizer, u, tenancy.Request{Verb: "create", Resource: WebhookResource})
+	if err != nil {
+		return http.StatusInternalServerError, fmt.Errorf("authorize %s: %w", u.GetName(), err)
+	}
+	if !allowed {
+		return http.StatusForbidden, fmt.Errorf("user %q may not send alerts: it needs verb create on %s.o2ims.oran.org (ClusterRole o2ims-alert-sender)", u.GetName(), WebhookResource)
+	}
+	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxPayloadBytes)
+	alerts, err := decodeWebhook(body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusBadRequest, fmt.Errorf("the webhook payload exceeds %d bytes; lower the receiver's max_alerts", tooLarge.Limit)
+	}
+	if err != nil {
+		return http.StatusBadRequest, err
+	}
+	obs, err := observe(ctx, h.cfg.Resolver, alerts)
+	if err != nil {
+		return http.StatusInternalServerError, err
+	}
+	if err := h.record(ctx, obs); err != nil {
+		return http.StatusInternalServerError, err
+	}
+	return http.StatusNoContent, nil
+}
+
+func (h *handler) record(ctx context.Context, obs []alarms.Observation) error {
+	for _, o := range obs {
+		if err := h.cfg.Sink.Observe(ctx, o); err != nil {
+			return fmt.Errorf("observe alert %s: %w", o.Key, err)
+		}
+		if h.cfg.Metrics != nil {
+			status := "firing"
+			if !o.Active {
+				status = "resolved"
+			}
+			h.cfg.Metrics.Alerts.WithLabelValues(status).Inc()
+		}
+	}
+	return nil
+}
+
+func (h *handler) count(status int) {
+	if h.cfg.Metrics == nil {
+		return
+	}
+	result := "accepted"
+	switch {
+	case status >= http.StatusInternalServerError:
+		result = "failed"
+	case status >= http.StatusBadRequest:
+		result = "rejected"
+	}
+	h.cfg.Metrics.Payloads.WithLabelValues(result).Inc()
+}

@@ -1,0 +1,133 @@
+package alertmanager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+)
+
+// senderOnly allows exactly what the o2ims-alert-sender ClusterRole grants, to "am-sender".
+var senderOnly = authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	if a.GetUser().GetName() == "am-sender" && a.IsResourceRequest() && a.GetVerb() == "create" &&
+		a.GetAPIGroup() == "o2ims.oran.org" && a.GetResource() == WebhookResource && a.GetNamespace() == "" {
+		return authorizer.DecisionAllow, "", nil
+	}
+	return authorizer.DecisionNoOpinion, "", nil
+})
+
+const firingPayload = `{
+  "version": "4", "groupKey": "{}:{alertname=\"NodeDown\"}", "truncatedAlerts": 0,
+  "status": "firing", "receiver": "netweave",
+  "groupLabels": {"alertname": "NodeDown"}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am",
+  "alerts": [
+    {"status": "firing", "labels": {"alertname": "NodeDown", "severity": "critical"}, "annotations": {"summary": "node down"},
+     "startsAt": "2026-03-01T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prom/graph", "fingerprint": "aa11"},
+    {"status": "resolved", "labels": {"alertname": "DiskFull", "severity": "warning"}, "annotations": {},
+     "startsAt": "2026-03-01T09:00:00Z", "endsAt": "2026-03-01T10:05:00Z", "generatorURL": "", "fingerprint": "bb22"}
+  ]
+}`
+
+type call struct {
+	method, body string
+	user         user.Info
+}
+
+func serve(t *testing.T, sink *recordingSink, c call) *httptest.ResponseRecorder {
+	t.Helper()
+	h := o2rest.WithProblemDetails(NewHandler(HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: senderOnly, MaxPayloadBytes: 4096}))
+	req := httptest.NewRequest(c.method, WebhookPath, strings.NewReader(c.body))
+	if c.user != nil {
+		req = req.WithContext(genericapirequest.WithUser(req.Context(), c.user))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+var sender = &user.DefaultInfo{Name: "am-sender"}
+
+func TestWebhookObservesEveryAlertOfAnAcceptedPayload(t *testing.T) {
+	sink := &recordingSink{}
+	rec := serve(t, sink, call{http.MethodPost, firingPayload, sender})
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	got := sink.observations()
+	if len(got) != 2 {
+		t.Fatalf("observed %d alerts, want 2: %+v", len(got), got)
+	}
+	if o := got[0]; !o.Active || o.Key != "aa11" || o.Definition != "NodeDown" || o.Object != object || o.Text != "node down" {
+		t.Errorf("firing alert observed as %+v", o)
+	}
+	if o := got[1]; o.Active || o.Key != "bb22" || !o.Since.Equal(time.Date(2026, 3, 1, 10, 5, 0, 0, time.UTC)) {
+		t.Errorf("resolved alert observed as %+v", o)
+	}
+}
+
+func TestWebhookRefusesWithProblemDetailsAndObservesNothing(t *testing.T) {
+	withAlert := func(alert string) string {
+		return `{"version":"4","status":"firing","alerts":[` + alert + `]}`
+	}
+	for _, tc := range []struct {
+		name   string
+		call   call
+		status int
+		detail string
+	}{
+		{"GET is not a webhook", call{http.MethodGet, "", sender}, http.StatusMethodNotAllowed, "POST"},
+		{"anonymous", call{http.MethodPost, firingPayload, &user.DefaultInfo{Name: user.Anonymous}}, http.StatusUnauthorized, "authentication required"},
+		{"no user at all", call{http.MethodPost, firingPayload, nil}, http.StatusUnauthorized, "authentication required"},
+		{"authenticated but not a sender", call{http.MethodPost, firingPayload, &user.DefaultInfo{Name: "smo"}}, http.StatusForbidden, "o2ims-alert-sender"},
+		{"bad JSON", call{http.MethodPost, `{"version":`, sender}, http.StatusBadRequest, "decode"},
+		{"trailing data", call{http.MethodPost, firingPayload + `{}`, sender}, http.StatusBadRequest, "after the JSON object"},
+		{"wrong version", call{http.MethodPost, `{"version":"3","status":"firing","alerts":[]}`, sender}, http.StatusBadRequest, `version "3"`},
+		{"unknown payload status", call{http.MethodPost, `{"version":"4","status":"pending","alerts":[]}`, sender}, http.StatusBadRequest, `"pending"`},
+		{"missing fingerprint", call{http.MethodPost, withAlert(`{"status":"firing","startsAt":"2026-03-01T10:00:00Z"}`), sender}, http.StatusBadRequest, "fingerprint is missing"},
+		{"fingerprint not hex", call{http.MethodPost, withAlert(`{"status":"firing","startsAt":"2026-03-01T10:00:00Z","fingerprint":"../x"}`), sender}, http.StatusBadRequest, "hexadecimal"},
+		{"missing startsAt", call{http.MethodPost, withAlert(`{"status":"firing","fingerprint":"aa"}`), sender}, http.StatusBadRequest, "startsAt is missing"},
+		{"unknown alert status", call{http.MethodPost, withAlert(`{"status":"pending","startsAt":"2026-03-01T10:00:00Z","fingerprint":"aa"}`), sender}, http.StatusBadRequest, `alerts[0]: status: "pending"`},
+		{"resolved without endsAt", call{http.MethodPost, withAlert(`{"status":"resolved","startsAt":"2026-03-01T10:00:00Z","fingerprint":"aa"}`), sender}, http.StatusBadRequest, "endsAt"},
+		{"over the size limit", call{http.MethodPost, `{"version":"4","status":"firing","alerts":[],"receiver":"` + strings.Repeat("x", 5000) + `"}`, sender}, http.StatusBadRequest, "exceeds 4096 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &recordingSink{}
+			rec := serve(t, sink, tc.call)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != model.ProblemContentType {
+				t.Errorf("Content-Type %q, want %q", ct, model.ProblemContentType)
+			}
+			var pd model.ProblemDetails
+			if err := json.Unmarshal(rec.Body.Bytes(), &pd); err != nil || pd.Status != tc.status || !strings.Contains(pd.Detail, tc.detail) {
+				t.Errorf("problem %+v (%v), want status %d and a detail with %q", pd, err, tc.status, tc.detail)
+			}
+			if n := len(sink.observations()); n != 0 {
+				t.Errorf("a refused payload observed %d alerts", n)
+			}
+		})
+	}
+}
+
+func TestWebhookAnswers500WhenRecordingFailsSoAlertmanagerRetries(t *testing.T) {
+	sink := &recordingSink{err: errors.New("redis down")}
+	rec := serve(t, sink, call{http.MethodPost, firingPayload, sender})
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500: %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "redis down") {
+		t.Errorf("internal error leaked to the caller: %s", rec.Body)
+	}
+}

@@ -1,0 +1,109 @@
+package alertmanager
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/alertmanager/template"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+)
+
+func TestSeverityLabelMapsToPerceivedSeverity(t *testing.T) {
+	for label, want := range map[string]alarms.Severity{
+		"critical": alarms.SeverityCritical,
+		"CRITICAL": alarms.SeverityCritical,
+		"major":    alarms.SeverityMajor,
+		"minor":    alarms.SeverityMinor,
+		"warning":  alarms.SeverityWarning,
+		"info":     alarms.SeverityWarning,
+		"page":     alarms.SeverityIndeterminate,
+		"":         alarms.SeverityIndeterminate,
+	} {
+		if got := severityOf(map[string]string{"severity": label}); got != want {
+			t.Errorf("severity %q: got %d, want %d", label, got, want)
+		}
+	}
+	if got := severityOf(nil); got != alarms.SeverityIndeterminate {
+		t.Errorf("no severity label: got %d, want indeterminate", got)
+	}
+}
+
+var (
+	started = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	ended   = started.Add(7 * time.Minute)
+	object  = alarms.ObjectRef{Class: ClassOCloud, ID: "ocloud-id", Namespace: "o2ims-inventory"}
+)
+
+func TestFiringAlertIsAnActiveObservationFromStartsAt(t *testing.T) {
+	a := template.Alert{
+		Status:      "firing",
+		Labels:      template.KV{"alertname": "NodeDiskFull", "severity": "major", "node": "worker-1"},
+		Annotations: template.KV{"summary": "disk is full", "description": "longer text"},
+		StartsAt:    started,
+		Fingerprint: "0123abcd",
+	}
+	got := observation(a, object)
+	want := alarms.Observation{
+		Source: "alertmanager", Key: "0123abcd", Object: object, Definition: "NodeDiskFull",
+		Severity: alarms.SeverityMajor, Active: true, Since: started, Text: "disk is full",
+		Extensions: map[string]string{"alertname": "NodeDiskFull", "severity": "major", "node": "worker-1"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestResolvedAlertIsAnInactiveObservationFromEndsAt(t *testing.T) {
+	a := template.Alert{
+		Status:      "resolved",
+		Labels:      template.KV{"alertname": "NodeDiskFull"},
+		Annotations: template.KV{"description": "only a description"},
+		StartsAt:    started, EndsAt: ended, Fingerprint: "0123abcd",
+	}
+	got := observation(a, object)
+	if got.Active || !got.Since.Equal(ended) || got.Key != "0123abcd" || got.Text != "only a description" {
+		t.Errorf("got %+v; want inactive since %s with the description as text", got, ended)
+	}
+}
+
+func TestExtensionsAreBoundedAndStable(t *testing.T) {
+	labels := template.KV{}
+	for i := 0; i < 2*maxExtensions; i++ {
+		labels[string(rune('a'+i%26))+strings.Repeat("x", i)] = "v"
+	}
+	labels["a"] = strings.Repeat("é", maxExtensionValue) // two bytes a rune: cut mid-rune
+	got := extensions(labels)
+	if len(got) != maxExtensions {
+		t.Fatalf("%d extensions, want %d", len(got), maxExtensions)
+	}
+	v, ok := got["a"]
+	if !ok {
+		t.Fatal(`the first label by name, "a", was dropped`)
+	}
+	if len(v) > maxExtensionValue || !strings.HasPrefix(strings.Repeat("é", maxExtensionValue), v) || len(v) < maxExtensionValue-1 {
+		t.Errorf("value cut to %d bytes (%q), want the longest whole-rune prefix within %d", len(v), v, maxExtensionValue)
+	}
+	again := extensions(labels)
+	for k := range got {
+		if _, ok := again[k]; !ok {
+			t.Errorf("label %s kept once and dropped the next time", k)
+		}
+	}
+}
+
+func TestObserveFailsWhenTheResolverFails(t *testing.T) {
+	_, err := observe(context.Background(), failingResolver{}, []template.Alert{{Fingerprint: "ab", Status: "firing", StartsAt: started}})
+	if err == nil || !strings.Contains(err.Error(), "ab") {
+		t.Errorf("err = %v, want one naming the alert", err)
+	}
+}
+
+type failingResolver struct{}
+
+func (failingResolver) Resolve(context.Context, map[string]string) (alarms.ObjectRef, error) {
+	return alarms.ObjectRef{}, context.DeadlineExceeded
+}

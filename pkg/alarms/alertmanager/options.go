@@ -1,0 +1,104 @@
+package alertmanager
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+)
+
+// Options are the flags of the Alertmanager source.
+type Options struct {
+	// URL is Alertmanager's base URL; empty turns the resync off (the webhook receiver is
+	// served regardless).
+	URL string
+	// CAFile verifies Alertmanager's serving certificate (default: system roots).
+	CAFile string
+	// BearerTokenFile holds the token sent to Alertmanager (or the proxy in front of it); it is
+	// re-read as it changes, so a projected ServiceAccount token works.
+	BearerTokenFile string
+	// ResyncInterval is how often the active alerts are re-read.
+	ResyncInterval time.Duration
+
+	url *url.URL
+}
+
+// NewOptions returns the defaults: no Alertmanager, a resync every 5 minutes once one is set.
+func NewOptions() *Options {
+	return &Options{ResyncInterval: 5 * time.Minute}
+}
+
+// AddFlags registers the flags.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.URL, "alertmanager-url", o.URL, "Base URL of the Alertmanager whose active alerts (GET /api/v2/alerts) are re-read every --alertmanager-resync-interval, so an alarm whose webhook was lost is raised or cleared. Empty: no resync.")
+	fs.StringVar(&o.CAFile, "alertmanager-ca-file", o.CAFile, "CA bundle Alertmanager's serving certificate is verified against (default: system roots).")
+	fs.StringVar(&o.BearerTokenFile, "alertmanager-bearer-token-file", o.BearerTokenFile, "File holding the bearer token sent to Alertmanager; re-read when it changes.")
+	fs.DurationVar(&o.ResyncInterval, "alertmanager-resync-interval", o.ResyncInterval, "How often Alertmanager's active alerts are re-read (also once at start).")
+}
+
+// Validate reports invalid flags.
+func (o *Options) Validate() []error {
+	var errs []error
+	if o.URL == "" {
+		if o.CAFile != "" || o.BearerTokenFile != "" {
+			errs = append(errs, errors.New("--alertmanager-ca-file and --alertmanager-bearer-token-file need --alertmanager-url"))
+		}
+	} else if _, err := parseURL(o.URL); err != nil {
+		errs = append(errs, fmt.Errorf("--alertmanager-url: %w", err))
+	}
+	if o.ResyncInterval <= 0 {
+		errs = append(errs, errors.New("--alertmanager-resync-interval must be positive"))
+	}
+	return errs
+}
+
+// Complete parses the URL.
+func (o *Options) Complete() error {
+	if o.URL == "" {
+		return nil
+	}
+	u, err := parseURL(o.URL)
+	if err != nil {
+		return fmt.Errorf("--alertmanager-url: %w", err)
+	}
+	o.url = u
+	return nil
+}
+
+// Enabled reports whether an Alertmanager is configured.
+func (o *Options) Enabled() bool { return o.url != nil }
+
+// SourceConfig is the resync's configuration with resolver; only when Enabled. The client is
+// client-go's, which reads the CA and re-reads the token file.
+func (o *Options) SourceConfig(resolver Resolver, m *Metrics) (SourceConfig, error) {
+	if o.url == nil {
+		return SourceConfig{}, errors.New("no --alertmanager-url")
+	}
+	client, err := rest.HTTPClientFor(&rest.Config{
+		Host:            o.url.String(),
+		BearerTokenFile: o.BearerTokenFile,
+		TLSClientConfig: rest.TLSClientConfig{CAFile: o.CAFile},
+		Timeout:         time.Minute,
+	})
+	if err != nil {
+		return SourceConfig{}, fmt.Errorf("build the Alertmanager client: %w", err)
+	}
+	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, Resolver: resolver, Metrics: m}, nil
+}
+
+func parseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http or https URL", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q has a query or fragment; give the base URL only", s)
+	}
+	return u, nil
+}

@@ -1,0 +1,93 @@
+package alertmanager
+
+import (
+	"context"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+)
+
+func testResolver(t *testing.T, nodes ...*corev1.Node) (*NodeResolver, NodeResolverConfig) {
+	t.Helper()
+	ids, err := inventory.NewIDs("7d3b0a52-8a44-4f0e-9d6c-2f0c1d7e9b10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	for _, n := range nodes {
+		if err := idx.Add(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := NodeResolverConfig{IDs: ids, Namespace: "o2ims-inventory", Cluster: kube.ClusterInfo{Name: "edge-1", UID: "cluster-uid"}}
+	return NewNodeResolver(corelisters.NewNodeLister(idx), cfg), cfg
+}
+
+func worker(name, uid string) *corev1.Node {
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + uid), Labels: map[string]string{"kubernetes.io/arch": "arm64"}},
+		Status:     corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{Architecture: "arm64"}},
+	}
+}
+
+func TestNodeResolverNamesTheObjectTheInventoryHolds(t *testing.T) {
+	w1 := worker("worker-1", "1")
+	r, cfg := testResolver(t, w1)
+	resource := alarms.ObjectRef{
+		Class:     ClassResource,
+		ID:        kube.NodeResourceID(cfg.IDs, w1),
+		TypeID:    kube.NodeKindOf(w1).ID(cfg.IDs),
+		Namespace: cfg.Namespace,
+	}
+	manager := alarms.ObjectRef{Class: ClassDeploymentManager, ID: kube.DeploymentManagerID(cfg.IDs, cfg.Cluster), Namespace: cfg.Namespace}
+	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: cfg.IDs.OCloudID(), Namespace: cfg.Namespace}
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   alarms.ObjectRef
+	}{
+		{"node label", map[string]string{"node": "worker-1"}, resource},
+		{"kubernetes_node label", map[string]string{"kubernetes_node": "worker-1"}, resource},
+		{"instance host and port", map[string]string{"instance": "worker-1:9100"}, resource},
+		{"instance host alone", map[string]string{"instance": "worker-1"}, resource},
+		{"a gone node falls through to the next label", map[string]string{"node": "worker-9", "instance": "worker-1:9100"}, resource},
+		{"node wins over cluster", map[string]string{"node": "worker-1", "cluster": "edge-1"}, resource},
+		{"instance naming no node, on this cluster", map[string]string{"instance": "10.0.0.7:9100", "cluster": "edge-1"}, manager},
+		{"another cluster is not this manager", map[string]string{"cluster": "edge-2"}, ocloud},
+		{"no object labels", map[string]string{"alertname": "Watchdog"}, ocloud},
+		{"no labels", nil, ocloud},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := r.Resolve(context.Background(), tc.labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Resolve(%v) = %+v, want %+v", tc.labels, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNodeResolverResourceIDIsTheInventorySyncs(t *testing.T) {
+	// The id must be the one the inventory sync gives the node's Resource, or the alarm
+	// names an object that does not exist.
+	w1 := worker("worker-1", "1")
+	r, cfg := testResolver(t, w1)
+	got, err := r.Resolve(context.Background(), map[string]string{"node": "worker-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := kube.NodeResource(cfg.IDs, w1, kube.PoolRef{Namespace: cfg.Namespace}, kube.NodeKindOf(w1).ID(cfg.IDs))
+	if got.ID != res.Spec.ResourceID || got.TypeID != res.Spec.ResourceTypeID {
+		t.Errorf("alarm object %s of type %s, inventory Resource %s of type %s", got.ID, got.TypeID, res.Spec.ResourceID, res.Spec.ResourceTypeID)
+	}
+}

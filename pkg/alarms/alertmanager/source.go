@@ -1,0 +1,82 @@
+package alertmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/alarms"
+)
+
+// SourceConfig configures the resync of Alertmanager's active alerts.
+type SourceConfig struct {
+	// URL is Alertmanager's base URL (the one its web.external-url or route prefix serves at).
+	URL *url.URL
+	// Client reaches Alertmanager (its CA and credentials, see Options).
+	Client *http.Client
+	// Interval between two resyncs; the first runs at once.
+	Interval time.Duration
+	// Resolver names the object of each alert.
+	Resolver Resolver
+	// Metrics, when set, count the resyncs.
+	Metrics *Metrics
+}
+
+// Source re-reads Alertmanager's active alerts every Interval and states them to the Sink, so an
+// alarm whose resolving webhook was lost (netweave down, Alertmanager gave up retrying) is
+// cleared, and one whose firing webhook was lost is raised.
+type Source struct {
+	cfg SourceConfig
+}
+
+var _ alarms.Source = (*Source)(nil)
+
+// NewSource returns the resync source.
+func NewSource(cfg SourceConfig) (*Source, error) {
+	if cfg.URL == nil || cfg.Client == nil || cfg.Resolver == nil || cfg.Interval <= 0 {
+		return nil, errors.New("the Alertmanager source needs a URL, a client, a resolver and a positive interval")
+	}
+	return &Source{cfg: cfg}, nil
+}
+
+// Name is SourceName.
+func (s *Source) Name() string { return SourceName }
+
+// Run resyncs until ctx is done. A failed resync is logged and counted and tried again at the
+// next interval: until then the alarms stand as the webhooks left them.
+func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		result := "success"
+		if err := s.Resync(ctx, sink); err != nil {
+			result = "failure"
+			klog.ErrorS(err, "Resyncing the Alertmanager alarms failed; retrying at the next interval", "interval", s.cfg.Interval)
+		}
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.Resyncs.WithLabelValues(result).Inc()
+		}
+	}, s.cfg.Interval)
+	return nil
+}
+
+// Resync reads the active alerts once and states them to sink.
+func (s *Source) Resync(ctx context.Context, sink alarms.Sink) error {
+	alerts, err := fetchActive(ctx, s.cfg.Client, s.cfg.URL)
+	if err != nil {
+		return err
+	}
+	obs, err := observe(ctx, s.cfg.Resolver, alerts)
+	if err != nil {
+		return err
+	}
+	if err := sink.Sync(ctx, SourceName, obs); err != nil {
+		return fmt.Errorf("sync %d active Alertmanager alerts: %w", len(obs), err)
+	}
+	klog.V(2).InfoS("Resynced the Alertmanager alarms", "active", len(obs))
+	return nil
+}
