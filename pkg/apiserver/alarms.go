@@ -13,6 +13,7 @@ import (
 
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/alarms/certs"
 	"github.com/netweave-io/netweave/pkg/alarms/dictionary"
 	"github.com/netweave-io/netweave/pkg/alarms/nodes"
@@ -20,6 +21,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/alarms/retention"
 	"github.com/netweave-io/netweave/pkg/alarms/sourcemetrics"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
 )
 
 // AlarmsConfig configures the alarm sources that run beside the inventory sync.
@@ -27,14 +29,32 @@ type AlarmsConfig struct {
 	// Certificates, when it names Secrets, raises CERTIFICATE_EXPIRATION alarms
 	// (--alarm-certificate-*); Client and Object are filled in when the sync starts.
 	Certificates *certs.Config
+	// Alertmanager, when it names an Alertmanager (--alertmanager-url), re-reads its active
+	// alerts periodically; the webhook receiver is served either way.
+	Alertmanager *alertmanager.Options
 }
 
-// alarmMetrics are registered once per process; every leadership term reuses them.
+// alarmWiring is what the alarm side shares across the process: the intake the webhook
+// receiver reports to, and the metrics, registered once; every leadership term reuses them.
+type alarmWiring struct {
+	intake  *alarmIntake
+	metrics *alarmMetrics
+}
+
+func newAlarmWiring() (*alarmWiring, error) {
+	m, err := newAlarmMetrics()
+	if err != nil {
+		return nil, err
+	}
+	return &alarmWiring{intake: &alarmIntake{}, metrics: m}, nil
+}
+
 type alarmMetrics struct {
 	recorder     *recorder.Metrics
 	sources      *sourcemetrics.Metrics
 	dictionaries *dictionary.Metrics
 	retention    *retention.Metrics
+	alertmanager *alertmanager.Metrics
 }
 
 func newAlarmMetrics() (*alarmMetrics, error) {
@@ -42,6 +62,9 @@ func newAlarmMetrics() (*alarmMetrics, error) {
 		m   alarmMetrics
 		err error
 	)
+	if m.alertmanager, err = alertmanager.NewMetrics(legacyregistry.Register); err != nil {
+		return nil, err
+	}
 	if m.recorder, err = recorder.NewMetrics(legacyregistry.Register); err != nil {
 		return nil, err
 	}
@@ -64,6 +87,7 @@ func newAlarmMetrics() (*alarmMetrics, error) {
 type alarmsRun struct {
 	records, dictionaries cache.SharedIndexInformer
 	sink                  alarms.Sink
+	resolver              alertmanager.Resolver
 	sources               []alarms.Source
 	controllers           []controller
 }
@@ -75,7 +99,8 @@ type controller struct {
 }
 
 // newAlarmsRun wires the alarm side on o2inf, before the factory starts.
-func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, o2inf externalversions.SharedInformerFactory) (*alarmsRun, error) {
+func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo, o2inf externalversions.SharedInformerFactory) (*alarmsRun, error) {
+	m := d.alarms.metrics
 	v := o2inf.O2ims().V1alpha1()
 	run := &alarmsRun{records: v.AlarmEventRecords().Informer(), dictionaries: v.AlarmDictionaries().Informer()}
 	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries)
@@ -83,7 +108,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, o2inf externalversions.S
 		return nil, err
 	}
 	rec, err := recorder.New(recorder.Config{
-		Client: d.o2.O2imsV1alpha1(), Records: run.records, Definitions: defs, IDs: ids, Metrics: d.alarms.recorder,
+		Client: d.o2.O2imsV1alpha1(), Records: run.records, Definitions: defs, IDs: ids, Metrics: m.recorder,
 	})
 	if err != nil {
 		return nil, err
@@ -94,23 +119,37 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, o2inf externalversions.S
 	}
 	run.sink = located
 	run.sources = append(run.sources, nodes.New(nodes.Config{
-		Informers: d.nodes, IDs: ids, Namespace: d.cfg.Namespace, Metrics: d.alarms.sources,
+		Informers: d.nodes, IDs: ids, Namespace: d.cfg.Namespace, Metrics: m.sources,
 	}))
+	run.resolver = alertmanager.NewNodeResolver(d.nodes.Core().V1().Nodes().Lister(), alertmanager.NodeResolverConfig{
+		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster,
+	})
+	if o := d.cfg.Alarms.Alertmanager; o != nil && o.Enabled() {
+		cfg, err := o.SourceConfig(run.resolver, m.alertmanager)
+		if err != nil {
+			return nil, err
+		}
+		resync, err := alertmanager.NewSource(cfg)
+		if err != nil {
+			return nil, err
+		}
+		run.sources = append(run.sources, resync)
+	}
 	if c := d.cfg.Alarms.Certificates; c != nil {
 		cfg := *c
-		cfg.Client, cfg.Metrics = d.kube, d.alarms.sources
+		cfg.Client, cfg.Metrics = d.kube, m.sources
 		cfg.Object = alarms.ObjectRef{Class: "OCloud", ID: ids.OCloudID(), Namespace: d.cfg.Namespace}
 		run.sources = append(run.sources, certs.New(cfg))
 	}
 	dicts, err := dictionary.New(dictionary.Config{
 		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
 		Rules: dynamicinformer.NewDynamicSharedInformerFactory(d.dynamic, 0), Discovery: d.kube.Discovery(),
-		FieldManager: "netweave-alarm-dictionaries", Metrics: d.alarms.dictionaries,
+		FieldManager: "netweave-alarm-dictionaries", Metrics: m.dictionaries,
 	})
 	if err != nil {
 		return nil, err
 	}
-	purges, err := retention.New(d.o2, o2inf, retention.Config{FieldManager: "netweave-alarm-retention", Metrics: d.alarms.retention})
+	purges, err := retention.New(d.o2, o2inf, retention.Config{FieldManager: "netweave-alarm-retention", Metrics: m.retention})
 	if err != nil {
 		return nil, err
 	}

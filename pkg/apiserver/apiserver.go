@@ -138,10 +138,14 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := generic.InstallAPIGroup(&group); err != nil {
 		return nil, fmt.Errorf("install %s: %w", o2ims.GroupName, err)
 	}
-	if err := installO2(generic, c); err != nil {
+	alarmsWiring, err := newAlarmWiring()
+	if err != nil {
+		return nil, err
+	}
+	if err := installO2(generic, c, alarmsWiring); err != nil {
 		return nil, fmt.Errorf("install O2-IMS: %w", err)
 	}
-	if err := installInventory(generic, c); err != nil {
+	if err := installInventory(generic, c, alarmsWiring); err != nil {
 		return nil, fmt.Errorf("install the inventory sync: %w", err)
 	}
 	if err := installNotifier(generic, c); err != nil {

@@ -62,12 +62,12 @@ type inventoryDeps struct {
 	nodes    informers.SharedInformerFactory
 	o2       versioned.Interface
 	metrics  *inventory.Metrics
-	alarms   *alarmMetrics
+	alarms   *alarmWiring
 	kubeHost string
 }
 
 // installInventory starts the leader-elected inventory sync after the server is up.
-func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
+func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring) error {
 	inv := c.extra.Inventory
 	if inv == nil {
 		return nil
@@ -97,11 +97,7 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig) e
 	if err != nil {
 		return err
 	}
-	am, err := newAlarmMetrics()
-	if err != nil {
-		return err
-	}
-	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, alarms: am, kubeHost: kubeCfg.Host}
+	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, alarms: a, kubeHost: kubeCfg.Host}
 	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
 		go func() {
 			err := inventory.RunLeaderElected(hctx, inventory.LeaderConfig{
@@ -159,10 +155,11 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	alarmSide, err := d.newAlarmsRun(ids, o2inf)
+	alarmSide, err := d.newAlarmsRun(ids, cluster, o2inf)
 	if err != nil {
 		return err
 	}
+	defer d.alarms.intake.lead(alarmSide.sink, alarmSide.resolver)()
 	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace,
 		"nodePoolNamespaces", nodePools.List(), "identity", inv.Identity)
 	// The controller starts o2inf; the alarm side waits for it. A failed alarm side ends the

@@ -27,16 +27,12 @@ type O2Config struct {
 	SubscriptionNamespace string
 	PageSize              int
 	RequireClientCert     bool
-	// AlertmanagerReceiver, when set, is served at alertmanager.WebhookPath behind the same
-	// filters as the O2 API (so Alertmanager authenticates like an SMO, with a ServiceAccount
-	// token or a client certificate), beside the O2 routes.
-	AlertmanagerReceiver http.Handler
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
 // API server's own filters (o2HandlerChain); the handler authorizes each object as the
 // equivalent o2ims.oran.org request.
-func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
+func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring) error {
 	o2 := c.extra.O2
 	if o2 == nil || o2.Port == 0 {
 		return nil
@@ -61,7 +57,16 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 	})
-	handler = withAlertmanagerReceiver(handler, o2.AlertmanagerReceiver)
+	// The Alertmanager webhook is served behind the same filters as the O2 API (Alertmanager
+	// authenticates like an SMO, with a ServiceAccount token or a client certificate), when the
+	// alarms run (they run with the inventory sync).
+	var receiver http.Handler
+	if c.extra.Inventory != nil {
+		receiver = alertmanager.NewHandler(alertmanager.HandlerConfig{
+			Sink: a.intake, Resolver: a.intake, Authorizer: c.generic.Authorization.Authorizer, Metrics: a.metrics.alertmanager,
+		})
+	}
+	handler = withAlertmanagerReceiver(handler, receiver)
 	handler = o2rest.WithProblemDetails(o2HandlerChain(handler, c.generic.Config))
 	if o2.RequireClientCert {
 		handler = o2rest.RefuseBearerTokens(handler)

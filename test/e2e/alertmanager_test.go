@@ -2,139 +2,111 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"sync"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-openapi/strfmt"
 	"github.com/prometheus/alertmanager/api/v2/models"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
-	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
-	corelisters "k8s.io/client-go/listers/core/v1"
-	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/kubernetes"
 
-	"github.com/netweave-io/netweave/pkg/alarms"
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
-	"github.com/netweave-io/netweave/pkg/inventory"
-	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
-// alarmState is an alarms.Sink that keeps the alarm set the contract describes (Observe raises
-// or clears one alarm, Sync replaces a source's set) and reports every call on a channel, so
-// a test waits for Alertmanager's webhook instead of sleeping.
-type alarmState struct {
-	mu     sync.Mutex
-	active map[string]alarms.Observation
-	calls  chan string
-}
-
-func newAlarmState() *alarmState {
-	return &alarmState{active: map[string]alarms.Observation{}, calls: make(chan string, 64)}
-}
-
-func (s *alarmState) Observe(_ context.Context, o alarms.Observation) error {
-	s.mu.Lock()
-	if o.Active {
-		s.active[o.Key] = o
-	} else {
-		delete(s.active, o.Key)
-	}
-	s.mu.Unlock()
-	s.calls <- "observe"
-	return nil
-}
-
-func (s *alarmState) Sync(_ context.Context, source string, active []alarms.Observation) error {
-	s.mu.Lock()
-	s.active = map[string]alarms.Observation{}
-	for _, o := range active {
-		if o.Source == source {
-			s.active[o.Key] = o
-		}
-	}
-	s.mu.Unlock()
-	s.calls <- "sync"
-	return nil
-}
-
-func (s *alarmState) get(key string) (alarms.Observation, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.active[key]
-	return o, ok
-}
-
-// waitFor waits for calls to the sink until cond holds.
-func (s *alarmState) waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for !cond() {
-		select {
-		case <-s.calls:
-		case <-deadline:
-			t.Fatalf("timed out waiting until %s", what)
-		}
-	}
-}
-
-const senderToken = "alertmanager-sa-token"
-
-// alertSender is the identity Alertmanager's bearer token authenticates as, and the only one
-// the test's authorizer lets send alerts (what the o2ims-alert-sender ClusterRole grants).
-var alertSender = &user.DefaultInfo{Name: "system:serviceaccount:monitoring:alertmanager"}
-
-// receiverForTest serves the webhook receiver behind the API server's authentication filter,
-// with a bearer token authenticator standing in for TokenReview.
-func receiverForTest(t *testing.T, sink alarms.Sink, resolver alertmanager.Resolver) *httptest.Server {
-	tokens := authenticator.TokenFunc(func(_ context.Context, token string) (*authenticator.Response, bool, error) {
-		if token != senderToken {
-			return nil, false, nil
-		}
-		return &authenticator.Response{User: alertSender}, true, nil
-	})
-	authz := authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
-		if a.GetUser().GetName() == alertSender.Name && a.GetVerb() == "create" && a.GetResource() == alertmanager.WebhookResource {
-			return authorizer.DecisionAllow, "", nil
-		}
-		return authorizer.DecisionNoOpinion, "", nil
-	})
-	h := alertmanager.NewHandler(alertmanager.HandlerConfig{Sink: sink, Resolver: resolver, Authorizer: authz})
-	failed := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "unauthenticated", http.StatusUnauthorized)
-	})
-	mux := http.NewServeMux()
-	mux.Handle(alertmanager.WebhookPath, genericapifilters.WithAuthentication(h, bearertoken.New(tokens), failed, nil, nil))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// nodeResolver resolves against one Node, worker-1.
-func nodeResolver(t *testing.T) (*alertmanager.NodeResolver, alarms.ObjectRef) {
-	ids, err := inventory.NewIDs("7d3b0a52-8a44-4f0e-9d6c-2f0c1d7e9b10")
-	if err != nil {
+// TestAlertmanagerAlarms runs two real Alertmanagers against the real stack: one whose webhook
+// reaches netweave (authenticated as a user bound to o2ims-alert-sender), and one whose webhook
+// is lost, which netweave only learns of through its resync of /api/v2/alerts.
+func TestAlertmanagerAlarms(t *testing.T) {
+	ctx := context.Background()
+	lost := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
+	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),
+		"--alertmanager-url="+lost.URL, "--alertmanager-resync-interval=1s")...)
+	cfg := s.cp.RESTConfig(framework.Admin)
+	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
+	s.kubectl(t, framework.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+framework.Carol)
+	caFile := filepath.Join(t.TempDir(), "o2-ca.crt")
+	if err := os.WriteFile(caFile, s.cp.Serving.CABundle, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-1", UID: "8e9c0a1d-worker-1"}}
-	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
-	if err := idx.Add(node); err != nil {
-		t.Fatal(err)
-	}
-	cfg := alertmanager.NodeResolverConfig{IDs: ids, Namespace: "o2ims-inventory", Cluster: kube.ClusterInfo{Name: "edge-1", UID: "cluster-uid"}}
-	want := alarms.ObjectRef{Class: alertmanager.ClassResource, ID: kube.NodeResourceID(ids, node),
-		TypeID: kube.NodeKindOf(node).ID(ids), Namespace: cfg.Namespace}
-	return alertmanager.NewNodeResolver(corelisters.NewNodeLister(idx), cfg), want
+	webhook := s.o2APIRoot() + alertmanager.WebhookPath
+	am := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{
+		WebhookURL: webhook, BearerToken: s.cp.RESTConfig(framework.Carol).BearerToken, CAFile: caFile,
+	})
+	smo := newReceiver(t)
+	subscribeAlarms(t, s, framework.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
+	c.createNode(t, "am-n1", "zone-a", "small", true)
+	c.waitResource(t, invNS, "am-n1", nil)
+	res := c.resource(t, invNS, "am-n1")
+
+	t.Run("an alert fired and resolved through Alertmanager raises and clears the node's alarm", func(t *testing.T) {
+		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+		labels := map[string]string{"severity": "major", "node": "am-n1"}
+		if err := am.PostAlerts(ctx, models.PostableAlerts{alert("KubeletDown", labels, started, time.Time{})}); err != nil {
+			t.Fatal(err)
+		}
+		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
+			if a.Spec.ObjectID != res.Spec.ResourceID || a.Spec.ObjectClass != "Resource" || a.Spec.AlarmName != "KubeletDown" ||
+				a.Status.PerceivedSeverity != o2v1.PerceivedSeverityMajor || !a.Status.AlarmRaisedTime.Time.Equal(started) {
+				return fmt.Errorf("alarm %+v %+v", a.Spec, a.Status)
+			}
+			return nil
+		})
+		waitEvent(t, smo, raised.Spec.AlarmEventRecordID, 0)
+		if err := am.PostAlerts(ctx, models.PostableAlerts{alert("KubeletDown", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+			t.Fatal(err)
+		}
+		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
+			if a.Name != raised.Name || a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCleared {
+				return fmt.Errorf("alarm %s severity %d", a.Name, a.Status.PerceivedSeverity)
+			}
+			return nil
+		})
+		waitEvent(t, smo, raised.Spec.AlarmEventRecordID, 2)
+	})
+
+	t.Run("a webhook from a caller without o2ims-alert-sender is refused", func(t *testing.T) {
+		body := `{"version":"4","status":"firing","alerts":[]}`
+		for user, want := range map[string]int{"": http.StatusUnauthorized, framework.Bob: http.StatusForbidden} {
+			code, hdr, _ := s.o2As(t, user).send(http.MethodPost, alertmanager.WebhookPath, "application/json", body)
+			if code != want || hdr.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("webhook as %q: %d %q, want %d problem+json", user, code, hdr.Get("Content-Type"), want)
+			}
+		}
+	})
+
+	t.Run("an alert whose webhook was lost is raised by the resync and cleared once resolved", func(t *testing.T) {
+		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+		labels := map[string]string{"severity": "warning", "cluster": "e2e-cluster"}
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{alert("EtcdSlow", labels, started, time.Time{})}); err != nil {
+			t.Fatal(err)
+		}
+		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
+			if a.Spec.AlarmName != "EtcdSlow" || a.Spec.ObjectClass != "DeploymentManager" || a.Status.PerceivedSeverity != o2v1.PerceivedSeverityWarning {
+				return fmt.Errorf("alarm %s %s %d", a.Spec.AlarmName, a.Spec.ObjectClass, a.Status.PerceivedSeverity)
+			}
+			return nil
+		})
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{alert("EtcdSlow", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+			t.Fatal(err)
+		}
+		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
+			if a.Name != raised.Name || a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCleared {
+				return fmt.Errorf("alarm %s severity %d", a.Name, a.Status.PerceivedSeverity)
+			}
+			return nil
+		})
+	})
 }
 
+// alert is an alert as Prometheus posts it to Alertmanager; a zero endsAt is still firing.
 func alert(name string, labels map[string]string, startsAt, endsAt time.Time) *models.PostableAlert {
 	l := models.LabelSet{"alertname": name}
 	for k, v := range labels {
@@ -142,7 +114,7 @@ func alert(name string, labels map[string]string, startsAt, endsAt time.Time) *m
 	}
 	a := &models.PostableAlert{
 		Alert:       models.Alert{Labels: l},
-		Annotations: models.LabelSet{"summary": name + " on worker-1"},
+		Annotations: models.LabelSet{"summary": name},
 		StartsAt:    strfmt.DateTime(startsAt),
 	}
 	if !endsAt.IsZero() {
@@ -151,103 +123,27 @@ func alert(name string, labels map[string]string, startsAt, endsAt time.Time) *m
 	return a
 }
 
-func TestAlertmanagerWebhookRaisesThenClearsTheAlarmOfANode(t *testing.T) {
-	sink := newAlarmState()
-	resolver, worker1 := nodeResolver(t)
-	srv := receiverForTest(t, sink, resolver)
-	am := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{
-		WebhookURL: srv.URL + alertmanager.WebhookPath, BearerToken: senderToken,
-	})
-	ctx := context.Background()
-	started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	labels := map[string]string{"severity": "critical", "node": "worker-1"}
-	if err := am.PostAlerts(ctx, models.PostableAlerts{alert("NodeDown", labels, started, time.Time{})}); err != nil {
-		t.Fatal(err)
-	}
-	var fingerprint string
-	sink.waitFor(t, "the firing alert is an active alarm", func() bool {
-		sink.mu.Lock()
-		defer sink.mu.Unlock()
-		for k := range sink.active {
-			fingerprint = k
-		}
-		return fingerprint != ""
-	})
-	o, _ := sink.get(fingerprint)
-	if o.Object != worker1 || o.Severity != alarms.SeverityCritical || o.Definition != "NodeDown" ||
-		!o.Since.Equal(started) || o.Text != "NodeDown on worker-1" || o.Source != alertmanager.SourceName {
-		t.Errorf("firing alert observed as %+v; want a critical NodeDown about %+v since %s", o, worker1, started)
-	}
-
-	ended := time.Now().UTC().Truncate(time.Second)
-	if err := am.PostAlerts(ctx, models.PostableAlerts{alert("NodeDown", labels, started, ended)}); err != nil {
-		t.Fatal(err)
-	}
-	sink.waitFor(t, "the resolved alert clears the alarm", func() bool {
-		_, ok := sink.get(fingerprint)
-		return !ok
-	})
-}
-
-func TestAlertmanagerResyncReportsActiveAlertsAndDropsResolvedOnes(t *testing.T) {
-	sink := newAlarmState()
-	resolver, _ := nodeResolver(t)
-	// The webhook goes nowhere: this test is about what the resync alone tells the sink, as
-	// when every webhook was lost.
-	am := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	disk := alert("DiskFull", map[string]string{"severity": "warning", "cluster": "edge-1"}, started, time.Time{})
-	if err := am.PostAlerts(ctx, models.PostableAlerts{disk}); err != nil {
-		t.Fatal(err)
-	}
-
-	src, err := alertmanager.NewSource(alertmanager.SourceConfig{
-		URL: mustParseURL(t, am.URL), Client: http.DefaultClient, Interval: time.Hour, Resolver: resolver,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx, sink) }()
-	var key string
-	sink.waitFor(t, "the resync at start reports the alert that was already active", func() bool {
-		sink.mu.Lock()
-		defer sink.mu.Unlock()
-		for k, o := range sink.active {
-			if o.Definition == "DiskFull" {
-				key = k
-			}
-		}
-		return key != ""
-	})
-	if o, _ := sink.get(key); o.Object.Class != alertmanager.ClassDeploymentManager || o.Severity != alarms.SeverityWarning {
-		t.Errorf("resynced alert observed as %+v; want a warning about the DeploymentManager", o)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
-
-	// Resolved while netweave heard nothing: the next resync leaves it out, and Sync drops it.
-	disk.EndsAt = strfmt.DateTime(time.Now().UTC())
-	if err := am.PostAlerts(context.Background(), models.PostableAlerts{disk}); err != nil {
-		t.Fatal(err)
-	}
-	if err := src.Resync(context.Background(), sink); err != nil {
-		t.Fatal(err)
-	}
-	if o, ok := sink.get(key); ok {
-		t.Errorf("the resolved alert's alarm survived the resync: %+v", o)
-	}
-}
-
-func mustParseURL(t *testing.T, s string) *url.URL {
+// waitSourceAlarm waits until the newest alarm of source in the inventory namespace satisfies
+// check, and returns it.
+func waitSourceAlarm(t *testing.T, o2 versioned.Interface, source string, check func(*o2v1.AlarmEventRecord) error) *o2v1.AlarmEventRecord {
 	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	var got *o2v1.AlarmEventRecord
+	eventually(t, syncWait, "an alarm of "+source, func() error {
+		list, err := o2.O2imsV1alpha1().AlarmEventRecords(invNS).List(context.Background(), metav1.ListOptions{FieldSelector: "spec.source.name=" + source})
+		if err != nil {
+			return err
+		}
+		var errs []string
+		for i := range list.Items {
+			a := &list.Items[i]
+			if err := check(a); err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			got = a
+			return nil
+		}
+		return fmt.Errorf("%d alarms, none fits: %s", len(list.Items), strings.Join(errs, "; "))
+	})
+	return got
 }

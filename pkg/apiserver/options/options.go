@@ -113,9 +113,12 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	inventory := o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig)
-	if inventory != nil && o.Certificates.Enabled() {
-		inventory.Alarms.Certificates = &certs.Config{}
-		o.Certificates.Apply(inventory.Alarms.Certificates)
+	if inventory != nil {
+		if o.Certificates.Enabled() {
+			inventory.Alarms.Certificates = &certs.Config{}
+			o.Certificates.Apply(inventory.Alarms.Certificates)
+		}
+		inventory.Alarms.Alertmanager = o.Alertmanager
 	}
 	return &apiserver.Config{
 		GenericConfig: cfg,
