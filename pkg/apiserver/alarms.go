@@ -99,7 +99,7 @@ type controller struct {
 }
 
 // newAlarmsRun wires the alarm side on o2inf, before the factory starts.
-func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo, o2inf externalversions.SharedInformerFactory) (*alarmsRun, error) {
+func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo, nodePools inventory.NodePoolNamespaces, o2inf externalversions.SharedInformerFactory) (*alarmsRun, error) {
 	m := d.alarms.metrics
 	v := o2inf.O2ims().V1alpha1()
 	run := &alarmsRun{records: v.AlarmEventRecords().Informer(), dictionaries: v.AlarmDictionaries().Informer()}
@@ -109,6 +109,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	}
 	rec, err := recorder.New(recorder.Config{
 		Client: d.o2.O2imsV1alpha1(), Records: run.records, Definitions: defs, IDs: ids, Metrics: m.recorder,
+		Namespaces: nodePools.Allows,
 	})
 	if err != nil {
 		return nil, err

@@ -155,7 +155,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	alarmSide, err := d.newAlarmsRun(ids, cluster, o2inf)
+	alarmSide, err := d.newAlarmsRun(ids, cluster, nodePools, o2inf)
 	if err != nil {
 		return err
 	}

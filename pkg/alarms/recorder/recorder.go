@@ -31,6 +31,11 @@ type Config struct {
 	Definitions Definitions
 	// IDs is the O-Cloud's id space (inventory.IDs), in which alarm ids are derived.
 	IDs alarms.IDSpace
+	// Namespaces says where the recorder keeps alarms: the inventory namespace and the
+	// namespaces whose pools may hold Nodes (inventory.NodePoolNamespaces.Allows). A record
+	// anywhere else was not written by the recorder, whatever source it names: a tenant's
+	// look-alike of a node alarm must neither stand in for the real one nor be changed by it.
+	Namespaces func(namespace string) bool
 	// Clock is the recorder's time; nil is the real one.
 	Clock clock.PassiveClock
 	// Metrics counts what the recorder writes; nil counts nothing.
@@ -52,8 +57,8 @@ var _ alarms.Sink = (*Recorder)(nil)
 
 // New returns a recorder over cfg; it adds its indexes to cfg.Records.
 func New(cfg Config) (*Recorder, error) {
-	if cfg.Client == nil || cfg.Records == nil || cfg.Definitions == nil || cfg.IDs == nil {
-		return nil, errors.New("alarm recorder: client, records informer, definitions and id space are required")
+	if cfg.Client == nil || cfg.Records == nil || cfg.Definitions == nil || cfg.IDs == nil || cfg.Namespaces == nil {
+		return nil, errors.New("alarm recorder: client, records informer, definitions, id space and namespaces are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
@@ -91,14 +96,14 @@ const maxAttempts = 4
 
 // Observe raises, changes or clears the alarm of o.
 func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
-	if err := validate(o); err != nil {
+	if err := r.validate(o); err != nil {
 		return err
 	}
 	mu := r.lock(o.Source, o.Key)
 	mu.Lock()
 	defer mu.Unlock()
 	for attempt := 1; ; attempt++ {
-		current, err := r.latest(o.Source, o.Key)
+		current, err := r.latest(o.Object.Namespace, o.Source, o.Key)
 		if err != nil {
 			return err
 		}
@@ -127,7 +132,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 			errs = append(errs, fmt.Errorf("sync %s: observation of source %q", source, o.Source))
 			continue
 		}
-		present[o.Key] = true
+		present[faultKey(o.Object.Namespace, o.Source, o.Key)] = true
 		if err := r.Observe(ctx, o); err != nil {
 			errs = append(errs, err)
 		}
@@ -138,7 +143,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 	}
 	now := r.cfg.Clock.Now()
 	for _, rec := range stale {
-		if present[rec.Spec.Source.Key] {
+		if present[recordFault(rec)] {
 			continue
 		}
 		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}
@@ -199,6 +204,16 @@ func validate(o alarms.Observation) error {
 		return fmt.Errorf("observation without source or key: %+v", o)
 	case o.Object.ID == "" || o.Object.Namespace == "" || o.Object.Class == "":
 		return fmt.Errorf("observation %s/%s names no object", o.Source, o.Key)
+	}
+	return nil
+}
+
+func (r *Recorder) validate(o alarms.Observation) error {
+	if err := validate(o); err != nil {
+		return err
+	}
+	if !r.cfg.Namespaces(o.Object.Namespace) {
+		return fmt.Errorf("observation %s/%s: alarms are not kept in namespace %q", o.Source, o.Key, o.Object.Namespace)
 	}
 	return nil
 }

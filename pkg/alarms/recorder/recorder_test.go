@@ -58,7 +58,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.rec, err = New(Config{Client: client.O2imsV1alpha1(), Records: fx.records, Definitions: defs, IDs: ids, Clock: fx.clock})
+	fx.rec, err = New(Config{Client: client.O2imsV1alpha1(), Records: fx.records, Definitions: defs, IDs: ids, Clock: fx.clock,
+		Namespaces: func(ns string) bool { return ns == inventoryNS }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,11 +293,56 @@ func TestWrittenRecordsAreForgottenOnceTheInformerHasThem(t *testing.T) {
 	if w.len() != 1 {
 		t.Fatal("forgot a write the informer has not caught up with")
 	}
-	if got := w.merge("s", "k", []any{older}); len(got) != 1 || got[0].ResourceVersion != "7" {
+	if got := w.merge(recordFault(rec), []any{older}); len(got) != 1 || got[0].ResourceVersion != "7" {
 		t.Fatalf("merge preferred the informer's older copy: %+v", got)
 	}
 	w.seen(rec)
 	if w.len() != 0 {
 		t.Error("a write the informer holds is still remembered: the memory grows with every fault")
+	}
+}
+
+// A tenant admin may create AlarmEventRecords in their own namespace, naming any source and
+// key. Such a look-alike of a node alarm must not stand in for the real one (which would then
+// never be raised where the operator looks), and the recorder must never write to it.
+func TestATenantsLookAlikeRecordNeitherSuppressesNorIsTouched(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	since := fx.clock.Now().Add(-time.Hour)
+	fake := &v1alpha1.AlarmEventRecord{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "fake", ResourceVersion: "1"},
+		Spec: v1alpha1.AlarmEventRecordSpec{
+			AlarmEventRecordID: "4a0e7a52-3a5b-4c77-9d55-0a8f4f6b9c01",
+			Source:             v1alpha1.AlarmSource{Name: "node-conditions", Key: "node-uid/Ready"},
+			ObjectClass:        "Resource", ObjectID: nodeID,
+		},
+		Status: v1alpha1.AlarmEventRecordStatus{PerceivedSeverity: v1alpha1.PerceivedSeverityCritical, AlarmRaisedTime: &metav1.Time{Time: since}},
+	}
+	if _, err := fx.client.O2imsV1alpha1().AlarmEventRecords("tenant-b").Create(ctx, fake, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.records.GetIndexer().Add(fake); err != nil {
+		t.Fatal(err)
+	}
+	fx.client.ClearActions()
+	if err := fx.rec.Observe(ctx, nodeDown(true, since)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCritical {
+		t.Fatalf("the real alarm was not raised in %s: %+v", inventoryNS, got)
+	}
+	if err := fx.rec.Sync(ctx, "node-conditions", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range fx.client.Actions() {
+		if a.GetNamespace() == "tenant-b" {
+			t.Errorf("the recorder wrote to the tenant's record: %v", a)
+		}
+	}
+	fake.Namespace = "tenant-b"
+	o := nodeDown(true, since)
+	o.Object.Namespace = "tenant-b"
+	if err := fx.rec.Observe(ctx, o); err == nil {
+		t.Error("an observation placing an alarm in a tenant namespace was recorded")
 	}
 }

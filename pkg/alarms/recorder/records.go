@@ -15,14 +15,22 @@ const (
 	sourceIndex = "alarms.netweave.io/source"
 )
 
-func faultKey(source, key string) string { return source + "\x00" + key }
+// faultKey identifies a fault within a namespace: records of the same source and key in
+// another namespace are someone else's.
+func faultKey(namespace, source, key string) string {
+	return namespace + "\x00" + source + "\x00" + key
+}
+
+func recordFault(rec *v1alpha1.AlarmEventRecord) string {
+	return faultKey(rec.Namespace, rec.Spec.Source.Name, rec.Spec.Source.Key)
+}
 
 func indexByFault(obj any) ([]string, error) {
 	rec, ok := obj.(*v1alpha1.AlarmEventRecord)
 	if !ok {
 		return nil, fmt.Errorf("index alarm by fault: %T is not an AlarmEventRecord", obj)
 	}
-	return []string{faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)}, nil
+	return []string{recordFault(rec)}, nil
 }
 
 func indexBySource(obj any) ([]string, error) {
@@ -33,15 +41,16 @@ func indexBySource(obj any) ([]string, error) {
 	return []string{rec.Spec.Source.Name}, nil
 }
 
-// latest returns the record the next observation of fault source/key applies to: its active
-// record if it has one, else its most recently raised one; nil when it never had any.
-func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error) {
-	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, faultKey(source, key))
+// latest returns the record in namespace the next observation of fault source/key applies to:
+// its active record if it has one, else its most recently raised one; nil when it never had any.
+func (r *Recorder) latest(namespace, source, key string) (*v1alpha1.AlarmEventRecord, error) {
+	fault := faultKey(namespace, source, key)
+	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, fault)
 	if err != nil {
 		return nil, fmt.Errorf("look up alarms of %s/%s: %w", source, key, err)
 	}
 	var best *v1alpha1.AlarmEventRecord
-	for _, rec := range r.written.merge(source, key, objs) {
+	for _, rec := range r.written.merge(fault, objs) {
 		if best == nil || newer(rec, best) {
 			best = rec
 		}
@@ -49,26 +58,26 @@ func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error
 	return best, nil
 }
 
-// activeOf returns the active records of source.
+// activeOf returns the active records of source in the namespaces the recorder keeps alarms in.
 func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error) {
 	objs, err := r.cfg.Records.GetIndexer().ByIndex(sourceIndex, source)
 	if err != nil {
 		return nil, fmt.Errorf("look up alarms of source %s: %w", source, err)
 	}
-	byKey := map[string][]any{}
+	byFault := map[string][]any{}
 	for _, obj := range objs {
-		if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok {
-			byKey[rec.Spec.Source.Key] = append(byKey[rec.Spec.Source.Key], obj)
+		if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok && r.cfg.Namespaces(rec.Namespace) {
+			byFault[recordFault(rec)] = append(byFault[recordFault(rec)], obj)
 		}
 	}
-	for _, key := range r.written.keysOf(source) {
-		if _, ok := byKey[key]; !ok {
-			byKey[key] = nil
+	for _, fault := range r.written.faultsOf(source) {
+		if _, ok := byFault[fault]; !ok {
+			byFault[fault] = nil
 		}
 	}
 	var out []*v1alpha1.AlarmEventRecord
-	for key, objs := range byKey {
-		for _, rec := range r.written.merge(source, key, objs) {
+	for fault, objs := range byFault {
+		for _, rec := range r.written.merge(fault, objs) {
 			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
 				out = append(out, rec)
 			}
@@ -109,7 +118,7 @@ func newWrittenRecords() *writtenRecords {
 func (w *writtenRecords) put(rec *v1alpha1.AlarmEventRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	f := faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)
+	f := recordFault(rec)
 	if w.byFault[f] == nil {
 		w.byFault[f] = map[string]*v1alpha1.AlarmEventRecord{}
 	}
@@ -120,11 +129,10 @@ func (w *writtenRecords) put(rec *v1alpha1.AlarmEventRecord) {
 
 // merge returns the fault's records: the informer's objs, each replaced by the remembered
 // version when that one is newer.
-func (w *writtenRecords) merge(source, key string, objs []any) []*v1alpha1.AlarmEventRecord {
+func (w *writtenRecords) merge(fault string, objs []any) []*v1alpha1.AlarmEventRecord {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	f := faultKey(source, key)
-	mine := w.byFault[f]
+	mine := w.byFault[fault]
 	out := make([]*v1alpha1.AlarmEventRecord, 0, len(objs)+len(mine))
 	seen := make(map[string]bool, len(objs))
 	for _, obj := range objs {
@@ -151,7 +159,7 @@ func (w *writtenRecords) merge(source, key string, objs []any) []*v1alpha1.Alarm
 func (w *writtenRecords) seen(rec *v1alpha1.AlarmEventRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	f := faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)
+	f := recordFault(rec)
 	if m, ok := w.byFault[f][rec.Name]; ok && revision(m) <= revision(rec) {
 		w.forgetLocked(f, rec.Name)
 	}
@@ -161,7 +169,7 @@ func (w *writtenRecords) seen(rec *v1alpha1.AlarmEventRecord) {
 func (w *writtenRecords) gone(rec *v1alpha1.AlarmEventRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.forgetLocked(faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key), rec.Name)
+	w.forgetLocked(recordFault(rec), rec.Name)
 }
 
 func (w *writtenRecords) forgetLocked(fault, name string) {
@@ -182,20 +190,20 @@ func (w *writtenRecords) len() int {
 	return n
 }
 
-// keysOf returns the keys of source's faults with remembered records.
-func (w *writtenRecords) keysOf(source string) []string {
+// faultsOf returns source's faults with remembered records.
+func (w *writtenRecords) faultsOf(source string) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var keys []string
-	for _, recs := range w.byFault {
+	var faults []string
+	for fault, recs := range w.byFault {
 		for _, rec := range recs {
 			if rec.Spec.Source.Name == source {
-				keys = append(keys, rec.Spec.Source.Key)
+				faults = append(faults, fault)
 			}
 			break
 		}
 	}
-	return keys
+	return faults
 }
 
 func revision(rec *v1alpha1.AlarmEventRecord) uint64 {
