@@ -12,7 +12,7 @@ E2E_PKGS         = ./test/e2e/...
 GOTEST_FLAGS  ?= -count=1
 
 .PHONY: all build run test test-unit test-integration test-e2e verify fmt vet staticcheck \
-	verify-codegen update-codegen deps bench bench-o2 bench-notify clean
+	verify-codegen update-codegen deps bench bench-o2 bench-notify bench-alarms clean
 
 all: build
 
@@ -75,6 +75,10 @@ bench-o2: deps build
 ## bench-notify: notifier change-to-POST latency with 1 and 1,000 subscriptions, 10,000-change burst (docs/performance.md).
 bench-notify: deps build
 	$(GO) test -run '^$$' -bench BenchmarkNotify -benchtime 1x -count 1 -timeout 30m -v ./test/bench/
+
+## bench-alarms: alarm storm: 10,000 alerts through a real Alertmanager, 100 AlarmSubscriptions, O2 alarm lists (docs/performance.md).
+bench-alarms: deps build
+	$(GO) test -run '^$$' -bench BenchmarkAlarmStorm -benchtime 2s -count 1 -timeout 40m -v ./test/bench/
 
 clean:
 	rm -rf _output

@@ -77,6 +77,12 @@ func BenchmarkO2(b *testing.B) {
 		return
 	}
 
+	measureCases(b, s, token, cases, ceilingBase)
+}
+
+// measureCases runs every case at each of its concurrencies against netweave and then the
+// ceiling, each as a sub-benchmark after a warm-up.
+func measureCases(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase string) {
 	targets := []struct{ name, base string }{{"netweave", s.o2Base()}, {"ceiling", ceilingBase}}
 	for _, c := range cases {
 		for _, conc := range c.concurrency {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-openapi/strfmt"
 	"github.com/prometheus/alertmanager/api/v2/models"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -49,7 +48,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	t.Run("an alert fired and resolved through Alertmanager raises and clears the node's alarm", func(t *testing.T) {
 		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 		labels := map[string]string{"severity": "major", "node": "am-n1"}
-		if err := am.PostAlerts(ctx, models.PostableAlerts{alert("KubeletDown", labels, started, time.Time{})}); err != nil {
+		if err := am.PostAlerts(ctx, models.PostableAlerts{framework.Alert("KubeletDown", labels, started, time.Time{})}); err != nil {
 			t.Fatal(err)
 		}
 		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -60,7 +59,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			return nil
 		})
 		waitEvent(t, smo, raised.Spec.AlarmEventRecordID, 0)
-		if err := am.PostAlerts(ctx, models.PostableAlerts{alert("KubeletDown", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+		if err := am.PostAlerts(ctx, models.PostableAlerts{framework.Alert("KubeletDown", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
 			t.Fatal(err)
 		}
 		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -85,7 +84,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	t.Run("an alert whose webhook was lost is raised by the resync and cleared once resolved", func(t *testing.T) {
 		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 		labels := map[string]string{"severity": "warning", "cluster": "e2e-cluster"}
-		if err := lost.PostAlerts(ctx, models.PostableAlerts{alert("EtcdSlow", labels, started, time.Time{})}); err != nil {
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{framework.Alert("EtcdSlow", labels, started, time.Time{})}); err != nil {
 			t.Fatal(err)
 		}
 		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -94,7 +93,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			}
 			return nil
 		})
-		if err := lost.PostAlerts(ctx, models.PostableAlerts{alert("EtcdSlow", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{framework.Alert("EtcdSlow", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
 			t.Fatal(err)
 		}
 		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -104,23 +103,6 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			return nil
 		})
 	})
-}
-
-// alert is an alert as Prometheus posts it to Alertmanager; a zero endsAt is still firing.
-func alert(name string, labels map[string]string, startsAt, endsAt time.Time) *models.PostableAlert {
-	l := models.LabelSet{"alertname": name}
-	for k, v := range labels {
-		l[k] = v
-	}
-	a := &models.PostableAlert{
-		Alert:       models.Alert{Labels: l},
-		Annotations: models.LabelSet{"summary": name},
-		StartsAt:    strfmt.DateTime(startsAt),
-	}
-	if !endsAt.IsZero() {
-		a.EndsAt = strfmt.DateTime(endsAt)
-	}
-	return a
 }
 
 // waitSourceAlarm waits until the newest alarm of source in the inventory namespace satisfies

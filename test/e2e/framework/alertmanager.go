@@ -30,6 +30,10 @@ type AlertmanagerOptions struct {
 	// GroupWait and GroupInterval are how long Alertmanager holds a new group and a changed
 	// one; both default to one second so a test sees its alert without waiting minutes.
 	GroupWait, GroupInterval time.Duration
+	// Port is the loopback port to listen on; zero picks a free one. A test sets it when
+	// netweave's command line (--alertmanager-url) must name Alertmanager before the webhook's
+	// target (netweave's O2 port) is known.
+	Port int
 }
 
 // Alertmanager is a running Alertmanager on loopback.
@@ -60,9 +64,11 @@ func StartAlertmanager(ctx context.Context, o AlertmanagerOptions, timeout time.
 	if err := os.WriteFile(configPath, config, 0o600); err != nil {
 		return nil, fmt.Errorf("start alertmanager: write config: %w", err)
 	}
-	port, err := FreePort()
-	if err != nil {
-		return nil, fmt.Errorf("start alertmanager: %w", err)
+	port := o.Port
+	if port == 0 {
+		if port, err = FreePort(); err != nil {
+			return nil, fmt.Errorf("start alertmanager: %w", err)
+		}
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	proc, err := StartProcess(ProcessOptions{
