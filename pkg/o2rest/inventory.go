@@ -101,7 +101,7 @@ func (s *kindSpec) split(f query.Filter) (fields.Selector, query.Filter) {
 	for _, t := range f {
 		fs, ok := s.pushdown[t.Path.String()]
 		single := len(t.Values) == 1 && (t.Op == query.OpEq || t.Op == query.OpIn)
-		if !ok || !single || t.Values[0] == fs.Empty || t.Values[0] == "" {
+		if !ok || !single || t.Values[0] == fs.Empty || t.Values[0] == "" || (fs.Integer && !canonicalInteger(t.Values[0])) {
 			rest = append(rest, t)
 			continue
 		}
@@ -111,6 +111,12 @@ func (s *kindSpec) split(f query.Filter) (fields.Selector, query.Filter) {
 		return nil, rest
 	}
 	return fields.AndSelectors(reqs...), rest
+}
+
+// canonicalInteger reports whether v is an integer in the decimal form a field holds it in.
+func canonicalInteger(v string) bool {
+	n, err := strconv.ParseInt(v, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == v
 }
 
 // list serves a collection.

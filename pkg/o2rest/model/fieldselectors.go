@@ -5,7 +5,7 @@ import "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 // FieldSelector says that a condition on an O2 attribute can be answered by a Kubernetes field
 // selector on the stored object, instead of in memory.
 type FieldSelector struct {
-	// Attribute is the O2 attribute (top level, string typed).
+	// Attribute is the O2 attribute (top level, string or integer typed).
 	Attribute string
 	// Field is the field selector key, one of v1alpha1.SelectableFields of the kind.
 	Field string
@@ -14,6 +14,9 @@ type FieldSelector struct {
 	// be pushed down, because the stored field may hold either "" or the value itself; evaluate
 	// it in memory.
 	Empty string
+	// Integer marks an integer attribute: the field holds its decimal form, so only a value in
+	// that canonical form ("2", not "02" or "+2", which equal 2 in memory) is pushed down.
+	Integer bool
 }
 
 // FieldSelectors returns the push-down map of kind in the major version: every attribute whose
@@ -25,72 +28,77 @@ func FieldSelectors(kind Kind, version int) []FieldSelector {
 	}
 	switch kind {
 	case KindOCloudInfo:
-		return []FieldSelector{{"oCloudId", "spec.oCloudId", NilUUID}}
+		return []FieldSelector{{Attribute: "oCloudId", Field: "spec.oCloudId", Empty: NilUUID}}
 	case KindResourceType:
 		// resourceKind and resourceClass show UNDEFINED for an empty (undefaulted) field.
 		return []FieldSelector{
-			{"resourceTypeId", "spec.resourceTypeId", NilUUID},
-			{"resourceKind", "spec.resourceKind", "UNDEFINED"},
-			{"resourceClass", "spec.resourceClass", "UNDEFINED"},
+			{Attribute: "resourceTypeId", Field: "spec.resourceTypeId", Empty: NilUUID},
+			{Attribute: "resourceKind", Field: "spec.resourceKind", Empty: "UNDEFINED"},
+			{Attribute: "resourceClass", Field: "spec.resourceClass", Empty: "UNDEFINED"},
 		}
 	case KindResourcePool:
 		if version == Version1 {
 			return []FieldSelector{
-				{"resourcePoolId", "spec.resourcePoolId", NilUUID},
-				{"globalLocationId", "spec.globalLocationId", NilUUID},
+				{Attribute: "resourcePoolId", Field: "spec.resourcePoolId", Empty: NilUUID},
+				{Attribute: "globalLocationId", Field: "spec.globalLocationId", Empty: NilUUID},
 			}
 		}
 		return []FieldSelector{
-			{"resourcePoolId", "spec.resourcePoolId", NilUUID},
-			{"oCloudSiteId", "spec.oCloudSiteId", NilUUID},
+			{Attribute: "resourcePoolId", Field: "spec.resourcePoolId", Empty: NilUUID},
+			{Attribute: "oCloudSiteId", Field: "spec.oCloudSiteId", Empty: NilUUID},
 		}
 	case KindResource:
 		// status.operationalState is selectable but is no O2 attribute.
 		return []FieldSelector{
-			{"resourceId", "spec.resourceId", NilUUID},
-			{"resourcePoolId", "spec.resourcePoolId", NilUUID},
-			{"resourceTypeId", "spec.resourceTypeId", NilUUID},
-			{"globalAssetId", "spec.globalAssetId", ""},
+			{Attribute: "resourceId", Field: "spec.resourceId", Empty: NilUUID},
+			{Attribute: "resourcePoolId", Field: "spec.resourcePoolId", Empty: NilUUID},
+			{Attribute: "resourceTypeId", Field: "spec.resourceTypeId", Empty: NilUUID},
+			{Attribute: "globalAssetId", Field: "spec.globalAssetId", Empty: ""},
 		}
 	case KindDeploymentManager:
-		return []FieldSelector{{"deploymentManagerId", "spec.deploymentManagerId", NilUUID}}
+		return []FieldSelector{{Attribute: "deploymentManagerId", Field: "spec.deploymentManagerId", Empty: NilUUID}}
 	case KindSubscription:
 		return []FieldSelector{
-			{"subscriptionId", "spec.subscriptionId", ""},
-			{"consumerSubscriptionId", "spec.consumerSubscriptionId", ""},
+			{Attribute: "subscriptionId", Field: "spec.subscriptionId", Empty: ""},
+			{Attribute: "consumerSubscriptionId", Field: "spec.consumerSubscriptionId", Empty: ""},
 		}
 	case KindLocationInfo:
-		return []FieldSelector{{"globalLocationId", "spec.globalLocationId", ""}}
+		return []FieldSelector{{Attribute: "globalLocationId", Field: "spec.globalLocationId", Empty: ""}}
 	case KindOCloudSiteInfo:
 		return []FieldSelector{
-			{"oCloudSiteId", "spec.oCloudSiteId", NilUUID},
-			{"globalLocationId", "spec.globalLocationId", ""},
+			{Attribute: "oCloudSiteId", Field: "spec.oCloudSiteId", Empty: NilUUID},
+			{Attribute: "globalLocationId", Field: "spec.globalLocationId", Empty: ""},
 		}
 	case KindAlarmDictionary:
-		return []FieldSelector{{"alarmDictionaryId", "spec.alarmDictionaryId", NilUUID}}
+		return []FieldSelector{{Attribute: "alarmDictionaryId", Field: "spec.alarmDictionaryId", Empty: NilUUID}}
 	case KindAlarmEventRecord:
+		// Severity is the filter SMOs use most on alarms; 0 (CRITICAL) is a value like any
+		// other, never an empty field.
+		severity := FieldSelector{Attribute: "perceivedSeverity", Field: "status.perceivedSeverity", Integer: true}
 		if version == Version1 {
 			return []FieldSelector{
-				{"alarmEventRecordId", "spec.alarmEventRecordId", NilUUID},
-				{"resourceID", "spec.objectId", NilUUID},
-				{"alarmDefinitionID", "spec.alarmDefinitionId", NilUUID},
+				{Attribute: "alarmEventRecordId", Field: "spec.alarmEventRecordId", Empty: NilUUID},
+				{Attribute: "resourceID", Field: "spec.objectId", Empty: NilUUID},
+				{Attribute: "alarmDefinitionID", Field: "spec.alarmDefinitionId", Empty: NilUUID},
+				severity,
 			}
 		}
 		return []FieldSelector{
-			{"alarmEventRecordId", "spec.alarmEventRecordId", NilUUID},
-			{"objectId", "spec.objectId", NilUUID},
-			{"alarmDefinitionId", "spec.alarmDefinitionId", NilUUID},
+			{Attribute: "alarmEventRecordId", Field: "spec.alarmEventRecordId", Empty: NilUUID},
+			{Attribute: "objectId", Field: "spec.objectId", Empty: NilUUID},
+			{Attribute: "alarmDefinitionId", Field: "spec.alarmDefinitionId", Empty: NilUUID},
+			severity,
 		}
 	case KindAlarmSubscription:
 		return []FieldSelector{
-			{"alarmSubscriptionId", "spec.alarmSubscriptionId", ""},
-			{"consumerSubscriptionId", "spec.consumerSubscriptionId", ""},
+			{Attribute: "alarmSubscriptionId", Field: "spec.alarmSubscriptionId", Empty: ""},
+			{Attribute: "consumerSubscriptionId", Field: "spec.consumerSubscriptionId", Empty: ""},
 		}
 	case KindTaskOperation:
 		// A task nobody has picked up yet has no state and shows PROCESSING.
 		return []FieldSelector{
-			{"id", "spec.taskId", NilUUID},
-			{"operationState", "status.operationState", string(v1alpha1.PurgeOperationStateProcessing)},
+			{Attribute: "id", Field: "spec.taskId", Empty: NilUUID},
+			{Attribute: "operationState", Field: "status.operationState", Empty: string(v1alpha1.PurgeOperationStateProcessing)},
 		}
 	}
 	return nil
