@@ -35,7 +35,9 @@ type alarmNotificationV1 struct {
 }
 
 // alarmNotificationV2 is the alarm change notification of spec v10 (monitoring 2.0.0): the
-// faulty object is objectClass, objectId and objectTypeId, ids end in "Id".
+// faulty object is objectClass, objectId and objectTypeId, ids end in "Id". It has exactly the
+// attributes of spec v10 table 3.3.5.1.2-1, which has no alarmClearedTime (a CLEAR says when
+// in alarmChangedTime; the record at objectRef has alarmClearedTime).
 type alarmNotificationV2 struct {
 	GlobalCloudID         string         `json:"globalCloudId"`
 	NotificationEventType AlarmEventType `json:"notificationEventType"`
@@ -48,7 +50,6 @@ type alarmNotificationV2 struct {
 	ProbableCauseID       string         `json:"probableCauseId"`
 	AlarmRaisedTime       string         `json:"alarmRaisedTime"`
 	AlarmChangedTime      string         `json:"alarmChangedTime"`
-	AlarmClearedTime      string         `json:"alarmClearedTime,omitempty"`
 	AlarmAcknowledgeTime  string         `json:"alarmAcknowledgeTime,omitempty"`
 	AlarmAcknowledged     bool           `json:"alarmAcknowledged"`
 	PerceivedSeverity     int32          `json:"perceivedSeverity"`
@@ -89,9 +90,8 @@ func alarmNotification(rec *v1alpha1.AlarmEventRecord, t AlarmEventType, version
 		GlobalCloudID: orNil(globalCloudID), NotificationEventType: t, ObjectRef: AlarmObjectRef(rec, version),
 		AlarmEventRecordID: orNil(s.AlarmEventRecordID), ObjectClass: s.ObjectClass, ObjectID: orNil(s.ObjectID), ObjectTypeID: orNil(s.ObjectTypeID),
 		AlarmDefinitionID: orNil(s.AlarmDefinitionID), ProbableCauseID: orNil(s.ProbableCauseID),
-		AlarmRaisedTime: timestamp(raised), AlarmChangedTime: timestamp(changed), AlarmClearedTime: timestamp(st.AlarmClearedTime),
-		AlarmAcknowledgeTime: timestamp(st.AlarmAcknowledgedTime),
-		AlarmAcknowledged:    st.AlarmAcknowledged, PerceivedSeverity: int32(st.PerceivedSeverity),
+		AlarmRaisedTime: timestamp(raised), AlarmChangedTime: timestamp(changed), AlarmAcknowledgeTime: timestamp(st.AlarmAcknowledgedTime),
+		AlarmAcknowledged: st.AlarmAcknowledged, PerceivedSeverity: int32(st.PerceivedSeverity),
 		Extensions: ext["extensions"].(map[string]any),
 	}
 }

@@ -131,7 +131,7 @@
 // AlarmEventNotification (globalCloudID, resourceTypeID = objectTypeId, resourceID =
 // objectId, alarmDefinitionID, probableCauseID, alarmAcknowledgeTime, ...); version 2 the spec
 // v10 one (globalCloudId, objectClass, objectId, objectTypeId, alarmDefinitionId,
-// probableCauseId, alarmClearedTime, ...). Both describe the record after the change;
+// probableCauseId, ...; like 1.0.0 it has no alarmClearedTime). Both describe the record after the change;
 // objectRef is /o2ims-infrastructureMonitoring/v{N}/alarms/{alarmEventRecordId}; globalCloudId
 // is the OCloud's; required ids that are unset are the nil UUID; alarmChangedTime of an alarm
 // that never changed is its alarmRaisedTime; extensions are redacted like documents.

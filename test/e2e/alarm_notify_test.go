@@ -108,6 +108,7 @@ func TestAlarmNotifications(t *testing.T) {
 	}
 
 	for _, n := range rs.all() {
+		schemas.Validate(t, 2, "AlarmEventNotification", n.raw)
 		if !notify.VerifySignature([]byte("s3cret"), n.raw, n.sig) {
 			t.Errorf("signature %q does not verify", n.sig)
 		}
