@@ -308,14 +308,16 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref common.ReferenceCal
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -349,13 +351,15 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref common.Referenc
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -533,20 +537,23 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref common.ReferenceCa
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName()),
+							Description: "status is the state the controller that owns the object records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -580,13 +587,15 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref common.Referen
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -806,20 +815,23 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref common.ReferenceCallback
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName()),
+							Description: "status is the state the controller that owns the object records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -853,13 +865,15 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref common.ReferenceCall
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -997,14 +1011,16 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref common.Re
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1038,13 +1054,15 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref commo
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -1152,14 +1170,16 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref common.ReferenceC
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
@@ -1200,13 +1220,15 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref common.Refere
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -1333,14 +1355,16 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref common.ReferenceC
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1374,13 +1398,15 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref common.Refere
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -1574,20 +1600,23 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref common.Refere
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+							Description: "status is the state the controller that owns the object records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1621,13 +1650,15 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref common.Re
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -1781,14 +1812,16 @@ func schema_netweave_apis_o2ims_v1alpha1_Location(ref common.ReferenceCallback) 
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.LocationSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.LocationSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1822,13 +1855,15 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationList(ref common.ReferenceCallba
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -1950,20 +1985,23 @@ func schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref common.ReferenceCallback
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.ResourceSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.ResourceStatus{}.OpenAPIModelName()),
+							Description: "status is the state the controller that owns the object records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1997,13 +2035,15 @@ func schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref common.ReferenceCall
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -2045,14 +2085,16 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloud(ref common.ReferenceCallback) co
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.OCloudSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.OCloudSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2086,13 +2128,15 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref common.ReferenceCallback
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -2134,14 +2178,16 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref common.ReferenceCallback
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.OCloudSiteSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.OCloudSiteSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2175,13 +2221,15 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref common.ReferenceCall
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -2506,20 +2554,23 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref common.ReferenceCallba
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.ResourcePoolSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourcePoolSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.ResourcePoolStatus{}.OpenAPIModelName()),
+							Description: "status is the state the controller that owns the object records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourcePoolStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2553,13 +2604,15 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref common.ReferenceCa
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -2917,14 +2970,16 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref common.ReferenceCallba
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
 						},
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1alpha1.ResourceTypeSpec{}.OpenAPIModelName()),
+							Description: "spec holds the O2-IMS attributes of the object.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceTypeSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2958,13 +3013,15 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref common.ReferenceCa
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Default: map[string]interface{}{},
-							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
 						},
 					},
 					"items": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{

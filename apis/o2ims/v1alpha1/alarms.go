@@ -54,9 +54,11 @@ const DefaultAlarmRetentionDays int32 = 14
 // AlarmDictionary lists the alarms one kind of object (a resource type, or the O-Cloud itself)
 // can raise, and their probable causes (O2-IMS AlarmDictionary).
 type AlarmDictionary struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec AlarmDictionarySpec `json:"spec,omitempty"`
 }
 
@@ -171,8 +173,10 @@ type StandardReference struct {
 // AlarmDictionaryList is a list of AlarmDictionary objects.
 type AlarmDictionaryList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []AlarmDictionary `json:"items"`
 }
 
@@ -184,10 +188,13 @@ type AlarmDictionaryList struct {
 // recorder; operators acknowledge or clear them through spec.acknowledged and
 // spec.clearRequested.
 type AlarmEventRecord struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec AlarmEventRecordSpec `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
 	// +optional
 	Status AlarmEventRecordStatus `json:"status,omitempty"`
 }
@@ -280,8 +287,10 @@ type AlarmEventRecordStatus struct {
 // AlarmEventRecordList is a list of AlarmEventRecord objects.
 type AlarmEventRecordList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []AlarmEventRecord `json:"items"`
 }
 
@@ -290,9 +299,11 @@ type AlarmEventRecordList struct {
 
 // AlarmSubscription asks for O2-IMS AlarmEventNotifications to be sent to a callback.
 type AlarmSubscription struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec AlarmSubscriptionSpec `json:"spec,omitempty"`
 	// status is the notifier's delivery state, as for an InventorySubscription.
 	// +optional
@@ -330,8 +341,10 @@ type AlarmSubscriptionSpec struct {
 // AlarmSubscriptionList is a list of AlarmSubscription objects.
 type AlarmSubscriptionList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []AlarmSubscription `json:"items"`
 }
 
@@ -342,9 +355,11 @@ type AlarmSubscriptionList struct {
 // AlarmServiceConfiguration configures the alarm service of the O-Cloud: the cluster-scoped
 // singleton named "default" (O2-IMS AlarmServiceConfiguration).
 type AlarmServiceConfiguration struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec AlarmServiceConfigurationSpec `json:"spec,omitempty"`
 }
 
@@ -364,8 +379,10 @@ type AlarmServiceConfigurationSpec struct {
 // AlarmServiceConfigurationList is a list of AlarmServiceConfiguration objects.
 type AlarmServiceConfigurationList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []AlarmServiceConfiguration `json:"items"`
 }
 
@@ -387,10 +404,13 @@ const (
 // AlarmPurge is a request to purge alarm records, and the visible record of the purge task
 // that carries it out (spec v10 PurgeRequest and TaskOperationInfo).
 type AlarmPurge struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec AlarmPurgeSpec `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
 	// +optional
 	Status AlarmPurgeStatus `json:"status,omitempty"`
 }
@@ -443,7 +463,9 @@ type AlarmPurgeStatus struct {
 // AlarmPurgeList is a list of AlarmPurge objects.
 type AlarmPurgeList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []AlarmPurge `json:"items"`
 }

@@ -11,9 +11,11 @@ import (
 // OCloud describes this O-Cloud: the cluster-scoped singleton behind the O2-IMS root
 // (OCloudInfo).
 type OCloud struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec OCloudSpec `json:"spec,omitempty"`
 }
 
@@ -43,8 +45,10 @@ type OCloudSpec struct {
 // OCloudList is a list of OCloud objects.
 type OCloudList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []OCloud `json:"items"`
 }
 
@@ -76,9 +80,11 @@ const (
 
 // ResourceType describes a kind of resource the O-Cloud offers (a node flavour, a storage class).
 type ResourceType struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec ResourceTypeSpec `json:"spec,omitempty"`
 }
 
@@ -118,8 +124,10 @@ type ResourceTypeSpec struct {
 // ResourceTypeList is a list of ResourceType objects.
 type ResourceTypeList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []ResourceType `json:"items"`
 }
 
@@ -128,10 +136,13 @@ type ResourceTypeList struct {
 
 // ResourcePool is a group of resources at one site (a node pool, a MachineDeployment).
 type ResourcePool struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec ResourcePoolSpec `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
 	// +optional
 	Status ResourcePoolStatus `json:"status,omitempty"`
 }
@@ -189,8 +200,10 @@ type ResourcePoolStatus struct {
 // ResourcePoolList is a list of ResourcePool objects.
 type ResourcePoolList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []ResourcePool `json:"items"`
 }
 
@@ -249,10 +262,13 @@ const (
 // function named Resource in this package. Generated apply configurations name the kind after
 // the Go type, so set WithKind("Resource") on them.
 type O2Resource struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec ResourceSpec `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
 	// +optional
 	Status ResourceStatus `json:"status,omitempty"`
 }
@@ -335,8 +351,10 @@ type ResourceStatus struct {
 // O2ResourceList is a list of O2Resource objects.
 type O2ResourceList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []O2Resource `json:"items"`
 }
 
@@ -345,9 +363,11 @@ type O2ResourceList struct {
 
 // DeploymentManager is an O2dms endpoint (a Kubernetes cluster) the O-Cloud offers.
 type DeploymentManager struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec DeploymentManagerSpec `json:"spec,omitempty"`
 }
 
@@ -383,8 +403,10 @@ type DeploymentManagerSpec struct {
 // DeploymentManagerList is a list of DeploymentManager objects.
 type DeploymentManagerList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []DeploymentManager `json:"items"`
 }
 
@@ -393,9 +415,11 @@ type DeploymentManagerList struct {
 
 // Location is a place defined by the SMO where O-Cloud sites are (inventory v2 LocationInfo).
 type Location struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec LocationSpec `json:"spec,omitempty"`
 }
 
@@ -442,8 +466,10 @@ type CivicAddressElement struct {
 // LocationList is a list of Location objects.
 type LocationList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []Location `json:"items"`
 }
 
@@ -452,9 +478,11 @@ type LocationList struct {
 
 // OCloudSite is a site of the O-Cloud at a Location (inventory v2 OCloudSiteInfo).
 type OCloudSite struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec OCloudSiteSpec `json:"spec,omitempty"`
 }
 
@@ -477,8 +505,10 @@ type OCloudSiteSpec struct {
 // OCloudSiteList is a list of OCloudSite objects.
 type OCloudSiteList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []OCloudSite `json:"items"`
 }
 
@@ -487,10 +517,13 @@ type OCloudSiteList struct {
 
 // InventorySubscription asks for O2-IMS InventoryChangeNotifications to be sent to a callback.
 type InventorySubscription struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec holds the O2-IMS attributes of the object.
 	Spec InventorySubscriptionSpec `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
 	// +optional
 	Status InventorySubscriptionStatus `json:"status,omitempty"`
 }
@@ -576,7 +609,9 @@ type InventorySubscriptionStatus struct {
 // InventorySubscriptionList is a list of InventorySubscription objects.
 type InventorySubscriptionList struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata (resourceVersion, continue token).
 	metav1.ListMeta `json:"metadata,omitempty"`
 
+	// items are the objects of the list.
 	Items []InventorySubscription `json:"items"`
 }

@@ -33,9 +33,11 @@ import (
 // AlarmDictionary lists the alarms one kind of object (a resource type, or the O-Cloud itself)
 // can raise, and their probable causes (O2-IMS AlarmDictionary).
 type AlarmDictionaryApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *AlarmDictionarySpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *AlarmDictionarySpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // AlarmDictionary constructs a declarative configuration of the AlarmDictionary type for use with

@@ -35,10 +35,13 @@ import (
 // recorder; operators acknowledge or clear them through spec.acknowledged and
 // spec.clearRequested.
 type AlarmEventRecordApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *AlarmEventRecordSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *AlarmEventRecordStatusApplyConfiguration `json:"status,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *AlarmEventRecordSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
+	Status *AlarmEventRecordStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // AlarmEventRecord constructs a declarative configuration of the AlarmEventRecord type for use with

@@ -33,10 +33,13 @@ import (
 // AlarmPurge is a request to purge alarm records, and the visible record of the purge task
 // that carries it out (spec v10 PurgeRequest and TaskOperationInfo).
 type AlarmPurgeApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *AlarmPurgeSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *AlarmPurgeStatusApplyConfiguration `json:"status,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *AlarmPurgeSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
+	Status *AlarmPurgeStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // AlarmPurge constructs a declarative configuration of the AlarmPurge type for use with

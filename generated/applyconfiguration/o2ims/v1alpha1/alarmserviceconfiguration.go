@@ -33,9 +33,11 @@ import (
 // AlarmServiceConfiguration configures the alarm service of the O-Cloud: the cluster-scoped
 // singleton named "default" (O2-IMS AlarmServiceConfiguration).
 type AlarmServiceConfigurationApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *AlarmServiceConfigurationSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *AlarmServiceConfigurationSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // AlarmServiceConfiguration constructs a declarative configuration of the AlarmServiceConfiguration type for use with

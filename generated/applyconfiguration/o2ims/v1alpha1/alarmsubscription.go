@@ -32,9 +32,11 @@ import (
 //
 // AlarmSubscription asks for O2-IMS AlarmEventNotifications to be sent to a callback.
 type AlarmSubscriptionApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *AlarmSubscriptionSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *AlarmSubscriptionSpecApplyConfiguration `json:"spec,omitempty"`
 	// status is the notifier's delivery state, as for an InventorySubscription.
 	Status *InventorySubscriptionStatusApplyConfiguration `json:"status,omitempty"`
 }

@@ -32,9 +32,11 @@ import (
 //
 // DeploymentManager is an O2dms endpoint (a Kubernetes cluster) the O-Cloud offers.
 type DeploymentManagerApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *DeploymentManagerSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *DeploymentManagerSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // DeploymentManager constructs a declarative configuration of the DeploymentManager type for use with

@@ -32,10 +32,13 @@ import (
 //
 // InventorySubscription asks for O2-IMS InventoryChangeNotifications to be sent to a callback.
 type InventorySubscriptionApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *InventorySubscriptionSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *InventorySubscriptionStatusApplyConfiguration `json:"status,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *InventorySubscriptionSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
+	Status *InventorySubscriptionStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // InventorySubscription constructs a declarative configuration of the InventorySubscription type for use with

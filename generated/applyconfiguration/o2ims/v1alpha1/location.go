@@ -32,9 +32,11 @@ import (
 //
 // Location is a place defined by the SMO where O-Cloud sites are (inventory v2 LocationInfo).
 type LocationApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *LocationSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *LocationSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // Location constructs a declarative configuration of the Location type for use with

@@ -35,10 +35,13 @@ import (
 // function named Resource in this package. Generated apply configurations name the kind after
 // the Go type, so set WithKind("Resource") on them.
 type O2ResourceApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *ResourceSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *ResourceStatusApplyConfiguration `json:"status,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *ResourceSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
+	Status *ResourceStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // O2Resource constructs a declarative configuration of the O2Resource type for use with

@@ -33,9 +33,11 @@ import (
 // OCloud describes this O-Cloud: the cluster-scoped singleton behind the O2-IMS root
 // (OCloudInfo).
 type OCloudApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *OCloudSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *OCloudSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // OCloud constructs a declarative configuration of the OCloud type for use with

@@ -32,9 +32,11 @@ import (
 //
 // OCloudSite is a site of the O-Cloud at a Location (inventory v2 OCloudSiteInfo).
 type OCloudSiteApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *OCloudSiteSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *OCloudSiteSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // OCloudSite constructs a declarative configuration of the OCloudSite type for use with

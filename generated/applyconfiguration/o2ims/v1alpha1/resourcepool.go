@@ -32,10 +32,13 @@ import (
 //
 // ResourcePool is a group of resources at one site (a node pool, a MachineDeployment).
 type ResourcePoolApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *ResourcePoolSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *ResourcePoolStatusApplyConfiguration `json:"status,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *ResourcePoolSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is the state the controller that owns the object records.
+	Status *ResourcePoolStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // ResourcePool constructs a declarative configuration of the ResourcePool type for use with

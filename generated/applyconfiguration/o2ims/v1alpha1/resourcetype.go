@@ -32,9 +32,11 @@ import (
 //
 // ResourceType describes a kind of resource the O-Cloud offers (a node flavour, a storage class).
 type ResourceTypeApplyConfiguration struct {
-	v1.TypeMetaApplyConfiguration    `json:""`
+	v1.TypeMetaApplyConfiguration `json:""`
+	// metadata is the standard object metadata (name, namespace, labels, annotations).
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *ResourceTypeSpecApplyConfiguration `json:"spec,omitempty"`
+	// spec holds the O2-IMS attributes of the object.
+	Spec *ResourceTypeSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
 // ResourceType constructs a declarative configuration of the ResourceType type for use with
