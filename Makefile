@@ -19,7 +19,8 @@ all: build
 build:
 	$(GO) build -o $(BIN)/netweave ./cmd/netweave
 
-## run: start Redis, etcd, kube-apiserver and netweave on loopback with the examples applied.
+## run: start Redis, etcd, kube-apiserver, Alertmanager and netweave on loopback with the examples
+## applied (local-up.sh runs build-control-plane.sh first, as 'make deps' does).
 run:
 	hack/local-up.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the binaries of the local control plane (kube-apiserver, etcd) and the Alertmanager the
-# alarm e2e tests run, from the Go module proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
+# alarm e2e tests and 'make run' run, from the Go module proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
 # downloaded outside the module proxy and Debian apt, because these machines are offline otherwise.
 #
 # Binaries are cached under _output/bin/ with the version in their name. A binary is rebuilt only

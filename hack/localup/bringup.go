@@ -14,6 +14,8 @@ type running struct {
 	redis         *framework.Process
 	redisAddr     string
 	cp            *framework.ControlPlane
+	alertmanager  *framework.Alertmanager
+	smo           *smoReceiver
 	netweave      *framework.Process
 	netweavePort  int
 	o2Port        int
@@ -21,11 +23,14 @@ type running struct {
 	examples      []string
 	exampleErrors []error
 	demoNodes     int
-	kubeconfigs   map[string]string
+	// alarmError says why the demo alarms did not show; like a broken example, it is reported
+	// rather than taking the local setup down.
+	alarmError  error
+	kubeconfigs map[string]string
 }
 
 func (r *running) processes() []*framework.Process {
-	return append([]*framework.Process{r.redis, r.netweave}, r.cp.Processes()...)
+	return append([]*framework.Process{r.redis, r.alertmanager.Process, r.netweave}, r.cp.Processes()...)
 }
 
 // bringUp starts the components in dependency order, pushing each onto started as soon as it
@@ -61,17 +66,36 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 
-	fmt.Println("starting netweave …")
-	if r.netweave, r.netweavePort, r.o2Port, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.cp, kubeconfig, r.redisAddr, c.extra, c.timeout); err != nil {
-		return nil, err
-	}
-	started.push(r.netweave)
-
-	// curl needs the serving CA as a file to call the O2-IMS face.
+	// curl, and Alertmanager's webhook, need the serving CA as a file to call the O2-IMS face.
 	r.caFile = filepath.Join(c.dir, "serving-ca.crt")
 	if err := os.WriteFile(r.caFile, r.cp.Serving.CABundle, 0o644); err != nil {
 		return nil, fmt.Errorf("write serving CA: %w", err)
 	}
+	// Chosen before either starts: Alertmanager's webhook names the O2 port, and netweave's
+	// resync names Alertmanager.
+	if r.netweavePort, err = framework.FreePort(); err != nil {
+		return nil, err
+	}
+	if r.o2Port, err = framework.FreePort(); err != nil {
+		return nil, err
+	}
+
+	fmt.Println("starting alertmanager …")
+	if r.alertmanager, err = startAlertmanager(ctx, filepath.Join(c.dir, "alertmanager"), r.cp, r.o2Port, r.caFile, c.timeout); err != nil {
+		return nil, err
+	}
+	started.push(r.alertmanager)
+	if r.smo, err = startSMOReceiver(filepath.Join(c.dir, "smo-notifications.log")); err != nil {
+		return nil, err
+	}
+	started.push(r.smo)
+
+	fmt.Println("starting netweave …")
+	extra := append([]string{"--alertmanager-url=" + r.alertmanager.URL}, c.extra...)
+	if r.netweave, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.netweavePort, r.o2Port, r.cp, kubeconfig, r.redisAddr, extra, c.timeout); err != nil {
+		return nil, err
+	}
+	started.push(r.netweave)
 
 	fmt.Println("registering APIService", framework.APIServiceName, "…")
 	admin := r.cp.RESTConfig(framework.Admin)
@@ -85,8 +109,17 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 
+	if err := fireDemoAlert(ctx, r.alertmanager); err != nil {
+		return nil, err
+	}
 	if r.examples, r.exampleErrors, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(framework.Admin)); err != nil {
 		return nil, err
+	}
+	// After the examples, which gave the alert's group_wait and the alarm side's lease the time
+	// they take.
+	fmt.Println("waiting for the demo alarms …")
+	if r.alarmError = waitForDemoAlarms(ctx, admin, c.timeout); ctx.Err() != nil {
+		return nil, r.alarmError
 	}
 
 	for user, name := range map[string]string{framework.Admin: "kubeconfig", framework.Alice: "kubeconfig-alice", framework.Bob: "kubeconfig-bob"} {

@@ -1,6 +1,7 @@
 // Command localup runs netweave against a real local control plane for 'make run': Redis, etcd,
-// kube-apiserver and netweave on free loopback ports, the APIService registered, the examples
-// applied, and an admin kubeconfig written to _output/local/kubeconfig. Ctrl-C stops everything.
+// kube-apiserver, Alertmanager (its webhook to netweave) and netweave on free loopback ports, the
+// APIService registered, the examples applied, a demo alert fired, and an admin kubeconfig written
+// to _output/local/kubeconfig. Ctrl-C stops everything.
 //
 // Usage: localup [flags] [-- extra netweave flags]
 package main
@@ -63,12 +64,12 @@ func run(c config) (err error) {
 	defer stopSignals()
 
 	// Stale etcd data or Redis files would not match this run's fresh certificates and tokens.
-	for _, sub := range []string{"controlplane", "redis", "netweave"} {
+	for _, sub := range []string{"controlplane", "redis", "alertmanager", "netweave"} {
 		if err := os.RemoveAll(filepath.Join(c.dir, sub)); err != nil {
 			return fmt.Errorf("clean %s: %w", c.dir, err)
 		}
 	}
-	for _, sub := range []string{"redis", "netweave"} {
+	for _, sub := range []string{"redis", "alertmanager", "netweave"} {
 		if err := os.MkdirAll(filepath.Join(c.dir, sub), 0o755); err != nil {
 			return fmt.Errorf("create %s: %w", c.dir, err)
 		}
@@ -76,7 +77,7 @@ func run(c config) (err error) {
 
 	var started stack
 	defer func() {
-		fmt.Println("stopping netweave, kube-apiserver, etcd and redis …")
+		fmt.Println("stopping netweave, alertmanager, kube-apiserver, etcd and redis …")
 		err = errors.Join(err, started.stopAll())
 	}()
 

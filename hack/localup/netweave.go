@@ -41,22 +41,15 @@ func inventoryArgs() []string {
 
 // startNetweave starts netweave and waits for its /readyz, which the generic apiserver serves
 // without authentication, verifying the serving certificate as the aggregator will.
-func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPlane, kubeconfig, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, int, int, error) {
-	port, err := framework.FreePort()
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("start netweave: %w", err)
-	}
-	o2Port, err := framework.FreePort()
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("start netweave: %w", err)
-	}
+// It serves the aggregated API on port and the O2 face on o2Port.
+func startNetweave(ctx context.Context, bin, dir string, port, o2Port int, cp *framework.ControlPlane, kubeconfig, redisAddr string, extra []string, timeout time.Duration) (*framework.Process, error) {
 	proc, err := framework.StartProcess(framework.ProcessOptions{
 		Name:    "netweave",
 		Argv:    netweaveArgv(bin, port, o2Port, cp, kubeconfig, redisAddr, extra),
 		LogPath: filepath.Join(dir, "netweave.log"),
 	})
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(cp.Serving.CABundle)
@@ -66,7 +59,7 @@ func startNetweave(ctx context.Context, bin, dir string, cp *framework.ControlPl
 	}
 	url := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
 	if err := framework.WaitForHTTPOK(ctx, client, url, proc, timeout); err != nil {
-		return nil, 0, 0, errorsJoinStop(fmt.Errorf("start netweave: %w", err), proc)
+		return nil, errorsJoinStop(fmt.Errorf("start netweave: %w", err), proc)
 	}
-	return proc, port, o2Port, nil
+	return proc, nil
 }

@@ -33,6 +33,16 @@ func demoNodes() []demoNode {
 	}
 }
 
+// demoNodeName is the name of the first demo node that matches, for the printed steps.
+func demoNodeName(match func(demoNode) bool) string {
+	for _, d := range demoNodes() {
+		if match(d) {
+			return d.name
+		}
+	}
+	return ""
+}
+
 // createDemoInventory creates the demo Nodes and StorageClasses as admin.
 func createDemoInventory(ctx context.Context, cfg *rest.Config) (int, error) {
 	client, err := kubernetes.NewForConfig(cfg)
@@ -74,9 +84,11 @@ func createDemoNode(ctx context.Context, client kubernetes.Interface, i int, d d
 	if err != nil {
 		return fmt.Errorf("create demo node %s: %w", d.name, err)
 	}
-	ready, reason := corev1.ConditionTrue, "KubeletReady"
+	ready, reason, message := corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status"
 	if !d.ready {
-		ready, reason = corev1.ConditionFalse, "KubeletNotReady"
+		// What a kubelet whose CNI is not up reports; the message becomes the alarm's text.
+		ready, reason, message = corev1.ConditionFalse, "KubeletNotReady",
+			"container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
 	}
 	now := metav1.Now()
 	list := corev1.ResourceList{
@@ -88,7 +100,7 @@ func createDemoNode(ctx context.Context, client kubernetes.Interface, i int, d d
 		Capacity:    list,
 		Allocatable: list,
 		Conditions: []corev1.NodeCondition{
-			{Type: corev1.NodeReady, Status: ready, Reason: reason, LastHeartbeatTime: now, LastTransitionTime: now},
+			{Type: corev1.NodeReady, Status: ready, Reason: reason, Message: message, LastHeartbeatTime: now, LastTransitionTime: now},
 			{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", LastHeartbeatTime: now, LastTransitionTime: now},
 		},
 		Addresses: []corev1.NodeAddress{

@@ -17,6 +17,8 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	fmt.Fprintf(tw, "  kube-apiserver\t%s\t%s\n", r.cp.KubeAPIServer.URL, r.cp.KubeAPIServer.Process.LogPath())
 	fmt.Fprintf(tw, "  etcd\t%s\t%s\n", r.cp.Etcd.URL, r.cp.Etcd.Process.LogPath())
 	fmt.Fprintf(tw, "  redis\t%s\t%s\n", r.redisAddr, r.redis.LogPath())
+	fmt.Fprintf(tw, "  alertmanager\t%s\t%s\n", r.alertmanager.URL, r.alertmanager.Process.LogPath())
+	fmt.Fprintf(tw, "  SMO stand-in\t%s\t%s\n", r.smo.URL, r.smo.LogPath)
 	_ = tw.Flush()
 	if len(r.examples) > 0 {
 		fmt.Printf("\napplied %d example file(s) from %s\n", len(r.examples), c.examples)
@@ -26,6 +28,9 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	}
 	for _, err := range r.exampleErrors {
 		fmt.Printf("\nWARNING: %v\n", err)
+	}
+	if r.alarmError != nil {
+		fmt.Printf("\nWARNING: %v\n", r.alarmError)
 	}
 	fmt.Printf(`
 Try:
@@ -46,6 +51,7 @@ The O2-IMS REST API, as an SMO sees it:
   curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourceTypes?filter=(eq,resourceClass,COMPUTE)&fields=name,vendor'
 `, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice],
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
+	printMonitoring(r)
 	printTenantRecipe(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }

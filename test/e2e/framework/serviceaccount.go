@@ -14,12 +14,11 @@ import (
 // namespace/name with a fresh token, so a server under test runs with exactly the permissions
 // its RBAC grants, not as an admin. It returns the file's path (in the control plane's dir).
 func (cp *ControlPlane) ServiceAccountKubeconfig(ctx context.Context, namespace, name string) (string, error) {
-	admin := cp.Kubeconfig(Admin)
-	token, stderr, err := Kubectl(ctx, admin, "create", "token", name, "-n", namespace, "--duration=6h")
+	token, err := cp.ServiceAccountToken(ctx, namespace, name)
 	if err != nil {
-		return "", fmt.Errorf("create token for %s/%s: %w: %s", namespace, name, err, stderr)
+		return "", err
 	}
-	cfg, err := clientcmd.LoadFromFile(admin)
+	cfg, err := clientcmd.LoadFromFile(cp.Kubeconfig(Admin))
 	if err != nil {
 		return "", fmt.Errorf("load admin kubeconfig: %w", err)
 	}
@@ -29,7 +28,7 @@ func (cp *ControlPlane) ServiceAccountKubeconfig(ctx context.Context, namespace,
 	}
 	out := clientcmdapi.NewConfig()
 	out.Clusters["local"] = cluster
-	out.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
+	out.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: token}
 	out.Contexts[name] = &clientcmdapi.Context{Cluster: "local", AuthInfo: name}
 	out.CurrentContext = name
 	path := filepath.Join(cp.Dir, namespace+"-"+name+".kubeconfig")
@@ -37,4 +36,14 @@ func (cp *ControlPlane) ServiceAccountKubeconfig(ctx context.Context, namespace,
 		return "", fmt.Errorf("write kubeconfig of %s/%s: %w", namespace, name, err)
 	}
 	return path, nil
+}
+
+// ServiceAccountToken is a fresh token of the ServiceAccount namespace/name (the TokenRequest
+// API, as a projected token volume would get one), for a process that authenticates as it.
+func (cp *ControlPlane) ServiceAccountToken(ctx context.Context, namespace, name string) (string, error) {
+	token, stderr, err := Kubectl(ctx, cp.Kubeconfig(Admin), "create", "token", name, "-n", namespace, "--duration=6h")
+	if err != nil {
+		return "", fmt.Errorf("create token for %s/%s: %w: %s", namespace, name, err, stderr)
+	}
+	return strings.TrimSpace(token), nil
 }
