@@ -67,10 +67,11 @@ type Observation struct {
 type Sink interface {
 	// Observe raises, changes or clears the alarm of one observation.
 	Observe(ctx context.Context, o Observation) error
-	// Sync states the complete set of faults source has active now: every alarm of source that
-	// is not among them is cleared. Sources call it after a (re)list, so a missed event never
-	// leaves a stale alarm.
-	Sync(ctx context.Context, source string, active []Observation) error
+	// Sync states the complete set of faults source had active at asOf (when the source read
+	// them): every alarm of source that is not among them is cleared, unless it was raised
+	// after asOf, by an Observe that raced with the read. Sources call it after a (re)list, so
+	// a missed event never leaves a stale alarm.
+	Sync(ctx context.Context, source string, active []Observation, asOf time.Time) error
 }
 
 // Source watches one kind of fault and reports to a Sink. Sources run only on the leader.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
@@ -57,12 +58,12 @@ func (a *alarmIntake) Observe(ctx context.Context, o alarms.Observation) error {
 	return sink.Observe(ctx, o)
 }
 
-func (a *alarmIntake) Sync(ctx context.Context, source string, active []alarms.Observation) error {
+func (a *alarmIntake) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
 	sink, _, err := a.current()
 	if err != nil {
 		return err
 	}
-	return sink.Sync(ctx, source, active)
+	return sink.Sync(ctx, source, active, asOf)
 }
 
 func (a *alarmIntake) Resolve(ctx context.Context, labels map[string]string) (alarms.ObjectRef, error) {

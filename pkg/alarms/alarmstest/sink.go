@@ -40,7 +40,7 @@ func (s *Sink) Observe(_ context.Context, o alarms.Observation) error {
 }
 
 // Sync implements alarms.Sink.
-func (s *Sink) Sync(_ context.Context, _ string, active []alarms.Observation) error {
+func (s *Sink) Sync(_ context.Context, _ string, active []alarms.Observation, _ time.Time) error {
 	return s.record(func() { s.syncs = append(s.syncs, slices.Clone(active)) })
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
@@ -26,7 +27,7 @@ func (s *recordingSink) Observe(_ context.Context, o alarms.Observation) error {
 }
 
 // Sync is not what the webhook calls; the resync is tested against the real Alertmanager.
-func (s *recordingSink) Sync(context.Context, string, []alarms.Observation) error {
+func (s *recordingSink) Sync(context.Context, string, []alarms.Observation, time.Time) error {
 	return errors.New("unexpected Sync from the webhook receiver")
 }
 

@@ -66,6 +66,9 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 
 // Resync reads the active alerts once and states them to sink.
 func (s *Source) Resync(ctx context.Context, sink alarms.Sink) error {
+	// An alert the webhook raises while this read is on its way is not in it; asOf keeps the
+	// Sync from clearing that alarm.
+	asOf := time.Now()
 	alerts, err := fetchActive(ctx, s.cfg.Client, s.cfg.URL)
 	if err != nil {
 		return err
@@ -74,7 +77,7 @@ func (s *Source) Resync(ctx context.Context, sink alarms.Sink) error {
 	if err != nil {
 		return err
 	}
-	if err := sink.Sync(ctx, SourceName, obs); err != nil {
+	if err := sink.Sync(ctx, SourceName, obs, asOf); err != nil {
 		return fmt.Errorf("sync %d active Alertmanager alerts: %w", len(obs), err)
 	}
 	klog.V(2).InfoS("Resynced the Alertmanager alarms", "active", len(obs))

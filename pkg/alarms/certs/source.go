@@ -183,7 +183,7 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 		}
 	}
 	r.invalid = invalid
-	if err := r.sink.Sync(ctx, Name, active); err != nil {
+	if err := r.sink.Sync(ctx, Name, active, now); err != nil {
 		return fmt.Errorf("restate certificate alarms: %w", err)
 	}
 	return nil

@@ -195,7 +195,7 @@ func (r *run) syncAll(ctx context.Context) error {
 			}
 		}
 	}
-	if err := r.sink.Sync(ctx, Name, active); err != nil {
+	if err := r.sink.Sync(ctx, Name, active, now); err != nil {
 		return fmt.Errorf("restate node condition alarms: %w", err)
 	}
 	klog.FromContext(ctx).V(3).Info("Restated node condition alarms", "nodes", len(nodes), "active", len(active))

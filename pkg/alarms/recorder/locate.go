@@ -3,6 +3,7 @@ package recorder
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/client-go/tools/cache"
 
@@ -53,10 +54,10 @@ func (l *locator) Observe(ctx context.Context, o alarms.Observation) error {
 	return l.next.Observe(ctx, l.locate(o))
 }
 
-func (l *locator) Sync(ctx context.Context, source string, active []alarms.Observation) error {
+func (l *locator) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
 	located := make([]alarms.Observation, len(active))
 	for i, o := range active {
 		located[i] = l.locate(o)
 	}
-	return l.next.Sync(ctx, source, located)
+	return l.next.Sync(ctx, source, located, asOf)
 }

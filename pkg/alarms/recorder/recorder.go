@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -122,9 +123,10 @@ func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
 	}
 }
 
-// Sync clears every active alarm of source whose fault is not among active, and records those
-// that are.
-func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Observation) error {
+// Sync clears every active alarm of source whose fault is not among active and that was raised
+// before asOf, and records those that are. Creation times have second precision, so an alarm
+// raised in asOf's second is left for the next Sync.
+func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
 	present := make(map[string]bool, len(active))
 	var errs []error
 	for _, o := range active {
@@ -143,7 +145,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 	}
 	now := r.cfg.Clock.Now()
 	for _, rec := range stale {
-		if present[recordFault(rec)] {
+		if present[recordFault(rec)] || !rec.CreationTimestamp.Time.Before(asOf.Truncate(time.Second)) {
 			continue
 		}
 		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}

@@ -221,7 +221,7 @@ func TestSyncClearsTheSourcesAlarmsNoLongerActiveAndNoOtherSources(t *testing.T)
 			t.Fatal(err)
 		}
 	}
-	if err := fx.rec.Sync(ctx, "node-conditions", []alarms.Observation{stays}); err != nil {
+	if err := fx.rec.Sync(ctx, "node-conditions", []alarms.Observation{stays}, fx.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range fx.stored() {
@@ -331,7 +331,7 @@ func TestATenantsLookAlikeRecordNeitherSuppressesNorIsTouched(t *testing.T) {
 	if got := fx.stored(); len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCritical {
 		t.Fatalf("the real alarm was not raised in %s: %+v", inventoryNS, got)
 	}
-	if err := fx.rec.Sync(ctx, "node-conditions", nil); err != nil {
+	if err := fx.rec.Sync(ctx, "node-conditions", nil, fx.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range fx.client.Actions() {
@@ -344,5 +344,35 @@ func TestATenantsLookAlikeRecordNeitherSuppressesNorIsTouched(t *testing.T) {
 	o.Object.Namespace = "tenant-b"
 	if err := fx.rec.Observe(ctx, o); err == nil {
 		t.Error("an observation placing an alarm in a tenant namespace was recorded")
+	}
+}
+
+// The Alertmanager resync reads the active alerts, then states them; an alarm the webhook
+// raised in between is not in what it read. Clearing it would send a CLEAR and, at the next
+// resync, a NEW under another id for an alert that never stopped.
+func TestSyncLeavesAnAlarmRaisedAfterTheSourceRead(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	fx.client.PrependReactor("create", "alarmeventrecords", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		rec := a.(clienttesting.CreateAction).GetObject().(*v1alpha1.AlarmEventRecord)
+		rec.CreationTimestamp = metav1.NewTime(fx.clock.Now().Truncate(time.Second)) // as the API server stamps it
+		return false, nil, nil
+	})
+	read := fx.clock.Now()
+	fx.clock.SetTime(read.Add(3 * time.Second))
+	if err := fx.rec.Observe(ctx, nodeDown(true, read)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Sync(ctx, "node-conditions", nil, read); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); got[0].Status.PerceivedSeverity == v1alpha1.PerceivedSeverityCleared {
+		t.Fatal("a Sync of what was read before the alarm was raised cleared it")
+	}
+	if err := fx.rec.Sync(ctx, "node-conditions", nil, fx.clock.Now().Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+		t.Fatal("a later Sync without the fault did not clear it")
 	}
 }

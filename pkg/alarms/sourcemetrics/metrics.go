@@ -5,6 +5,7 @@ package sourcemetrics
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/component-base/metrics"
 
@@ -84,8 +85,8 @@ func (s *countingSink) Observe(ctx context.Context, o alarms.Observation) error 
 	return err
 }
 
-func (s *countingSink) Sync(ctx context.Context, source string, active []alarms.Observation) error {
-	err := s.next.Sync(ctx, source, active)
+func (s *countingSink) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
+	err := s.next.Sync(ctx, source, active, asOf)
 	s.m.Syncs.WithLabelValues(source, result(err)).Inc()
 	if err == nil {
 		s.m.Active.WithLabelValues(source).Set(float64(len(active)))

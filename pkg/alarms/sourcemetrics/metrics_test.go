@@ -3,6 +3,7 @@ package sourcemetrics
 import (
 	"context"
 	"testing"
+	"time"
 
 	"k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
@@ -26,7 +27,7 @@ func TestInstrumentCountsReportsByStateAndResult(t *testing.T) {
 	if err := sink.Observe(ctx, on); err == nil {
 		t.Fatal("the inner sink's failure was swallowed")
 	}
-	_ = sink.Sync(ctx, "s", []alarms.Observation{on, on})
+	_ = sink.Sync(ctx, "s", []alarms.Observation{on, on}, time.Now())
 
 	for _, c := range []struct {
 		labels []string
