@@ -140,6 +140,9 @@ func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T
 			u.SetResourceVersion(obj.GetResourceVersion())
 			u.SetUID(obj.GetUID())
 			updated, err := ops.update(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager})
+			if apierrors.IsNotFound(err) {
+				return recreate(ctx, w, ops, d)
+			}
 			if err != nil {
 				return fmt.Errorf("update %s %s: %w", ops.resource, klog.KObj(d), err)
 			}
@@ -153,9 +156,22 @@ func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T
 	}
 	u := deepCopy(obj)
 	ops.setStatus(u, d)
-	if _, err := ops.updateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager}); err != nil {
+	_, err := ops.updateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager})
+	if apierrors.IsNotFound(err) && cur != nil {
+		return recreate(ctx, w, ops, d)
+	}
+	if err != nil {
 		return fmt.Errorf("update status of %s %s: %w", ops.resource, klog.KObj(d), err)
 	}
 	w.count(ops.resource, "update-status")
 	return nil
+}
+
+// recreate creates d after an update found the cached object gone: deleted
+// meanwhile, or the store was wiped and the cache has not relisted yet.
+// Waiting for the cache instead would keep the object missing until then,
+// or forever if this sync is what the cache waits for.
+func recreate[T object](ctx context.Context, w writer, ops kindOps[T], d T) error {
+	klog.V(2).InfoS("Synced object vanished from the store; creating it again", "resource", ops.resource, "object", klog.KObj(d))
+	return ensure(ctx, w, ops, d, nil)
 }

@@ -179,4 +179,32 @@ func TestSyncKind(t *testing.T) {
 	if fmt.Sprint(m.writes) != "[status sync/n2]" {
 		t.Errorf("stale cache: writes %v, want only the status update", m.writes)
 	}
+
+	// A wiped store with a cache that still lists the objects: the update
+	// (or status update) finds nothing and becomes a create.
+	for _, tc := range []struct {
+		name string
+		d    *v1alpha1.O2Resource
+		want string
+	}{
+		{"spec changed", func() *v1alpha1.O2Resource {
+			d := desired("sync", "n2", id2, v1alpha1.OperationalStateDisabled)
+			d.Spec.Description = "changed"
+			return d
+		}(), "[create sync/n2 status sync/n2]"},
+		{"status changed", func() *v1alpha1.O2Resource {
+			d := desired("sync", "n2", id2, v1alpha1.OperationalStateEnabled)
+			d.Spec.Description = "changed"
+			return d
+		}(), "[create sync/n2 status sync/n2]"},
+	} {
+		stale, _ := ops.list()
+		m.objs, m.writes = map[types.NamespacedName]*v1alpha1.O2Resource{}, nil
+		if err := syncKind(ctx, w, ops, []*v1alpha1.O2Resource{tc.d}, stale); err != nil {
+			t.Fatalf("wiped store, %s: %v", tc.name, err)
+		}
+		if fmt.Sprint(m.writes) != tc.want {
+			t.Errorf("wiped store, %s: writes %v, want %s", tc.name, m.writes, tc.want)
+		}
+	}
 }

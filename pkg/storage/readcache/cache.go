@@ -80,6 +80,9 @@ type Cache struct {
 	// cache. Every read waits for it, so a client always reads its own
 	// writes from this server, even with resourceVersion=0.
 	lastWrite atomic.Uint64
+	// resets counts the times the store went back (see storeWentBack); a
+	// list or write that straddles one describes the old store.
+	resets atomic.Uint64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -112,6 +115,9 @@ func New(cfg Config) (*Cache, error) {
 	c.revFetch = newBatcher(func(ctx context.Context) (uint64, error) {
 		return cfg.Storage.GetCurrentResourceVersion(ctx)
 	})
+	if n, ok := cfg.Storage.(resetNotifier); ok {
+		n.OnReset(c.storeWentBack)
+	}
 	go c.run()
 	return c, nil
 }
@@ -137,25 +143,30 @@ func (c *Cache) GuaranteedUpdate(ctx context.Context, key string, destination ru
 	if cachedExistingObject == nil {
 		cachedExistingObject = c.cachedCopy(key)
 	}
+	resets := c.resets.Load()
 	err := c.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject)
 	if err == nil {
-		c.noteWrite(destination)
+		c.noteWrite(resets, destination)
 	}
 	return err
 }
 
 // Create passes through and remembers the write's revision.
 func (c *Cache) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
+	resets := c.resets.Load()
 	err := c.Interface.Create(ctx, key, obj, out, ttl)
 	if err == nil && out != nil {
-		c.noteWrite(out)
+		c.noteWrite(resets, out)
 	}
 	return err
 }
 
-func (c *Cache) noteWrite(obj runtime.Object) {
+// noteWrite raises lastWrite to obj's revision, unless the store went back
+// since the write was sent (resets): the revision may be one of the old
+// store, which the new one would make every read wait for.
+func (c *Cache) noteWrite(resets uint64, obj runtime.Object) {
 	rv, err := c.Interface.Versioner().ObjectResourceVersion(obj)
-	if err != nil {
+	if err != nil || c.resets.Load() != resets {
 		return
 	}
 	for {
@@ -173,9 +184,10 @@ func (c *Cache) Delete(ctx context.Context, key string, out runtime.Object, prec
 	if cachedExistingObject == nil && !opts.ExpectTransformOrDecodeError {
 		cachedExistingObject = c.cachedCopy(key)
 	}
+	resets := c.resets.Load()
 	err := c.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts)
 	if err == nil && !opts.ExpectTransformOrDecodeError {
-		c.noteWrite(out)
+		c.noteWrite(resets, out)
 	}
 	return err
 }

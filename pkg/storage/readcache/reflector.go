@@ -1,6 +1,7 @@
 package readcache
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -49,6 +50,7 @@ func (c *Cache) run() {
 }
 
 func (c *Cache) listAndWatch() error {
+	resets := c.resets.Load()
 	list := c.cfg.NewListFunc()
 	opts := storage.ListOptions{Predicate: storage.Everything, Recursive: true}
 	if err := c.Interface.GetList(c.ctx, c.prefix, opts, list); err != nil {
@@ -94,6 +96,11 @@ func (c *Cache) listAndWatch() error {
 	defer w.Stop()
 
 	c.mu.Lock()
+	if c.resets.Load() != resets {
+		// The list may be of the store before it went back.
+		c.mu.Unlock()
+		return errors.New("store went back during the initial list")
+	}
 	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
 	c.cond.Broadcast()
 	c.mu.Unlock()

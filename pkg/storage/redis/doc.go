@@ -3,6 +3,8 @@
 // Data model (all keys share one hash tag so a script touches a single slot):
 //
 //	{P}:rev                 global revision counter; its value is the resourceVersion
+//	{P}:epoch               install epoch, created with the counter: a wiped
+//	                        store has a new one (see epochGuard)
 //	{P}:o:<key>             hash {v: encoded object, r: mod revision,
 //	                        u: unique value, when Config.UniqueIndex gives one}
 //	{P}:idx:<resource>      ZSET of the resource's keys, score 0, for ordered prefix scans

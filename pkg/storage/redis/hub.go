@@ -37,6 +37,10 @@ type hub struct {
 	closed  bool
 	// pos is the revision up to which every change was handed to subs.
 	pos int64
+	// gen counts reader generations: failAll starts a new one, and a reader
+	// or progress answer of an older generation hands nothing out, because
+	// its position may belong to a store that was since wiped.
+	gen uint64
 	// done is closed when the current reader loop exits.
 	done chan struct{}
 }
@@ -50,29 +54,42 @@ func newHub(s *Store) *hub {
 // The hub is shared, so starting it is bounded by the store's lifetime and
 // a timeout, not by the first caller's context.
 func (h *hub) subscribe(w *watchChan) (int64, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return 0, errors.New("redis storage is closed")
-	}
-	if !h.running {
+	for {
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			return 0, errors.New("redis storage is closed")
+		}
+		if h.running {
+			h.subs[w] = struct{}{}
+			watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Inc()
+			pos := h.pos
+			h.mu.Unlock()
+			return pos, nil
+		}
+		gen := h.gen
+		h.mu.Unlock()
 		// Every stream entry up to the counter's value already exists
 		// (scripts bump and append atomically), so the counter is a safe
-		// starting position.
+		// starting position. It is read without the lock because reading
+		// it may find the store went back, which resets this hub.
 		ctx, cancel := context.WithTimeout(h.s.ctx, hubStartTimeout)
-		rev, err := h.s.GetCurrentResourceVersion(ctx)
+		rev, err := h.s.currentRevision(ctx)
 		cancel()
 		if err != nil {
 			return 0, err
 		}
-		h.pos = int64(rev)
-		h.running = true
-		h.done = make(chan struct{})
-		go h.loop(h.done)
+		h.mu.Lock()
+		// Another subscriber may have started the reader meanwhile, or a
+		// reset made rev a position in a store that is gone: then look again.
+		if !h.running && !h.closed && h.gen == gen {
+			h.pos = rev
+			h.running = true
+			h.done = make(chan struct{})
+			go h.loop(h.done, gen)
+		}
+		h.mu.Unlock()
 	}
-	h.subs[w] = struct{}{}
-	watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Inc()
-	return h.pos, nil
 }
 
 func (h *hub) unsubscribe(w *watchChan) {
@@ -115,13 +132,17 @@ func (h *hub) shutdown() {
 	}
 }
 
-func (h *hub) loop(done chan struct{}) {
+func (h *hub) loop(done chan struct{}, gen uint64) {
 	defer close(done)
 	s := h.s
 	log := s.logger()
 	lastProgress := time.Now()
 	for {
 		h.mu.Lock()
+		if h.gen != gen {
+			h.mu.Unlock()
+			return
+		}
 		if len(h.subs) == 0 || h.closed {
 			h.running = false
 			h.mu.Unlock()
@@ -138,7 +159,7 @@ func (h *hub) loop(done chan struct{}) {
 			h.failAll(fmt.Errorf("redis storage watch: %w", err))
 			return
 		}
-		h.deliver(changes, 0)
+		h.deliver(gen, changes, 0)
 
 		if time.Since(lastProgress) >= s.cfg.ProgressInterval && h.wantsProgress() {
 			lastProgress = time.Now()
@@ -165,6 +186,11 @@ func (h *hub) read(pos int64) ([]change, error) {
 	}
 	recordRequest("watchRead", s.groupResource, err, start)
 	if err != nil {
+		return nil, err
+	}
+	// Each poll also checks that the store did not go back: after a wipe
+	// the entries after pos are never written, and only this notices.
+	if _, err := s.currentRevision(s.ctx); err != nil {
 		return nil, err
 	}
 	compacted, err := s.client.Get(s.ctx, s.keys.compacted).Int64()
@@ -200,6 +226,9 @@ var errCompactedWhileWatching = errors.New("change history was compacted before 
 // progress watchers that nothing at or below it is still to come.
 func (h *hub) sendProgress() error {
 	s := h.s
+	h.mu.Lock()
+	gen := h.gen
+	h.mu.Unlock()
 	rev, err := s.GetCurrentResourceVersion(s.ctx)
 	if err != nil {
 		return err
@@ -221,18 +250,22 @@ func (h *hub) sendProgress() error {
 			changes = append(changes, c)
 		}
 	}
-	h.deliver(changes, int64(rev))
+	h.deliver(gen, changes, int64(rev))
 	return nil
 }
 
-// deliver hands changes (and optionally a bookmark) to every subscriber and
-// advances pos, all under the lock so subscribe sees a consistent position.
-func (h *hub) deliver(changes []change, bookmark int64) {
+// deliver hands changes (and optionally a bookmark) read in generation gen
+// to every subscriber and advances pos, all under the lock so subscribe sees
+// a consistent position.
+func (h *hub) deliver(gen uint64, changes []change, bookmark int64) {
 	if len(changes) == 0 && bookmark == 0 {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.gen != gen {
+		return
+	}
 	// The reader and progress requests both deliver; whatever is at or
 	// below pos was already handed out.
 	skip := 0
@@ -280,6 +313,7 @@ func (h *hub) failAll(err error) {
 		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
 	}
 	h.running = false
+	h.gen++
 }
 
 func changeFromMessage(msg goredis.XMessage) (change, error) {

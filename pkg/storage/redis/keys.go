@@ -12,6 +12,7 @@ import (
 // slot, which the multi-key Lua scripts need.
 type redisKeys struct {
 	rev       string
+	epoch     string
 	objPrefix string
 	index     string
 	stream    string
@@ -25,6 +26,7 @@ func newRedisKeys(installPrefix, resourceKey string) redisKeys {
 	base := "{" + installPrefix + "}:"
 	return redisKeys{
 		rev:       base + "rev",
+		epoch:     base + "epoch",
 		objPrefix: base + "o:",
 		index:     base + "idx:" + resourceKey,
 		stream:    base + "ev:" + resourceKey,

@@ -75,7 +75,21 @@ local function releaseUnique(uniqueKey, value, key)
 end
 `
 	luaKeys = `
-local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7]}
+local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7], epoch = KEYS[9]}
+`
+	// ensureEpoch returns the install epoch, creating it when the store has
+	// none (first use, or wiped). TIME to the microsecond is unique enough
+	// to tell one life of a store from the next.
+	luaEnsureEpoch = `
+local function ensureEpoch(epochKey)
+  local e = redis.call('GET', epochKey)
+  if not e then
+    local t = redis.call('TIME')
+    e = t[1] .. '.' .. t[2]
+    redis.call('SET', epochKey, e)
+  end
+  return e
+end
 `
 )
 
@@ -87,10 +101,10 @@ local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4]
 // The object hash keeps its unique value in field u, so updates and deletes
 // know which value to release without decoding the object.
 //
-// KEYS: rev index stream compacted size ttl unique object
+// KEYS: rev index stream compacted size ttl unique object epoch
 // ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue
-// Returns {1, rev}, {0, curRev, curValue} or {2, 0, holderKey}.
-var putScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaSetTTL + luaUnique + luaKeys + `
+// Returns {1, rev, nil, epoch}, {0, curRev, curValue} or {2, 0, holderKey}.
+var putScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
 local key, objKey, unique = ARGV[1], KEYS[8], ARGV[7]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 local curRev = tonumber(cur[2]) or 0
@@ -125,15 +139,15 @@ if unique ~= curUnique then
 end
 setTTL(K.ttl, key, tonumber(ARGV[4]))
 trimHistory(K.stream, K.compacted, tonumber(ARGV[5]), tonumber(ARGV[6]))
-return {1, rev}
+return {1, rev, false, ensureEpoch(K.epoch)}
 `)
 
 // deleteScript removes ARGV[1] if its mod revision equals ARGV[2].
 //
-// KEYS: rev index stream compacted size ttl unique object
+// KEYS: rev index stream compacted size ttl unique object epoch
 // ARGV: key expectedRev maxLen slack
-// Returns {1, rev, deletedValue} or {0, curRev, curValue} ({0, 0} if absent).
-var deleteScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
+// Returns {1, rev, deletedValue, epoch} or {0, curRev, curValue} ({0, 0} if absent).
+var deleteScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
 local key, objKey = ARGV[1], KEYS[8]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 if not cur[1] then return {0, 0} end
@@ -141,7 +155,7 @@ local curRev = tonumber(cur[2])
 if curRev ~= tonumber(ARGV[2]) then return {0, curRev, cur[1]} end
 local rev = deleteObject(K, key, objKey, cur[1], curRev, cur[3])
 trimHistory(K.stream, K.compacted, tonumber(ARGV[3]), tonumber(ARGV[4]))
-return {1, rev, cur[1]}
+return {1, rev, cur[1], ensureEpoch(K.epoch)}
 `)
 
 // expireScript deletes up to ARGV[4] objects whose TTL has passed, emitting
@@ -164,6 +178,15 @@ for _, key in ipairs(due) do
 end
 if #due > 0 then trimHistory(K.stream, K.compacted, tonumber(ARGV[2]), tonumber(ARGV[3])) end
 return #due
+`)
+
+// currentScript reads the revision counter and the install epoch, creating
+// the epoch when missing so that every process adopts the same one.
+//
+// KEYS: rev epoch
+// Returns {currentRev, epoch}.
+var currentScript = goredis.NewScript(luaEnsureEpoch + `
+return {tonumber(redis.call('GET', KEYS[1])) or 1, ensureEpoch(KEYS[2])}
 `)
 
 // getScript reads one object together with the current revision, so

@@ -45,7 +45,8 @@ type Store struct {
 	// sizeEstimation reports average object size in Stats once enabled.
 	sizeEstimation atomic.Bool
 
-	hub *hub
+	hub   *hub
+	guard epochGuard
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -83,6 +84,7 @@ func New(cfg Config) (*Store, error) {
 	s.transformer.Store(&transformerBox{cfg.Transformer})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hub = newHub(s)
+	s.guard.onReset(s.resetAfterWentBack)
 
 	s.wg.Add(1)
 	go func() {
@@ -131,19 +133,11 @@ func (s *Store) ReadinessCheck() error {
 	return nil
 }
 
-// GetCurrentResourceVersion implements storage.Interface.
+// GetCurrentResourceVersion implements storage.Interface. It also checks
+// that the store did not go back (see epochGuard).
 func (s *Store) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
-	start := time.Now()
-	rev, err := s.client.Get(ctx, s.keys.rev).Int64()
-	if errors.Is(err, goredis.Nil) {
-		// Nothing written yet: the counter starts at 1 (see luaNextRevision).
-		rev, err = 1, nil
-	}
-	recordRequest("getCurrentResourceVersion", s.groupResource, err, start)
-	if err != nil {
-		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
-	}
-	return uint64(rev), nil
+	rev, err := s.currentRevision(ctx)
+	return uint64(rev), err
 }
 
 // CompactRevision implements storage.Interface: the newest compaction point
@@ -291,13 +285,16 @@ type writeResult struct {
 	// uniqueHolder is the key holding the written unique value, when that
 	// is what failed the write.
 	uniqueHolder string
+	// epoch is the install epoch a successful write was made in.
+	epoch string
 }
 
 func (s *Store) writeKeys(preparedKey string) []string {
-	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey)}
+	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch}
 }
 
 func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
+	m := s.guard.mark()
 	start := time.Now()
 	res, err := putScript.Run(ctx, s.client, s.writeKeys(preparedKey),
 		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack, uniqueValue).Slice()
@@ -305,7 +302,17 @@ func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
 	}
-	return parseWriteResult(res)
+	return s.parseWriteResult(m, res)
+}
+
+// parseWriteResult parses a write script's reply and shows a successful
+// write's revision and epoch to the guard.
+func (s *Store) parseWriteResult(m epochMark, reply []interface{}) (writeResult, error) {
+	res, err := parseWriteResult(reply)
+	if err == nil && res.ok {
+		s.observeEpoch(m, res.epoch, res.rev, true)
+	}
+	return res, err
 }
 
 func parseWriteResult(res []interface{}) (writeResult, error) {
@@ -330,6 +337,9 @@ func parseWriteResult(res []interface{}) (writeResult, error) {
 			if v, isStr := res[2].(string); isStr {
 				r.curValue = []byte(v)
 			}
+		}
+		if len(res) > 3 {
+			r.epoch, _ = res[3].(string)
 		}
 		return r, nil
 	}

@@ -198,6 +198,7 @@ func (s *Store) Delete(
 			continue
 		}
 
+		m := s.guard.mark()
 		start := time.Now()
 		reply, err := deleteScript.Run(ctx, s.client, s.writeKeys(preparedKey),
 			preparedKey, origState.rev, s.maxLen, s.slack).Slice()
@@ -205,7 +206,7 @@ func (s *Store) Delete(
 		if err != nil {
 			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)
 		}
-		res, err := parseWriteResult(reply)
+		res, err := s.parseWriteResult(m, reply)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/features"
 	"k8s.io/apiserver/pkg/storage"
@@ -162,18 +161,15 @@ func (w *watchChan) run(startRev, hubPos int64, forceInitial, endBookmark bool) 
 	defer w.cancel()
 	defer w.s.hub.unsubscribe(w)
 
-	if forceInitial {
-		if startRev > 0 {
-			current, err := w.s.GetCurrentResourceVersion(w.ctx)
-			if err != nil {
-				w.sendError(err)
-				return
-			}
-			if uint64(startRev) > current {
-				w.sendError(storage.NewTooLargeResourceVersionError(uint64(startRev), current, int(wait.Jitter(time.Second, 3).Seconds())))
-				return
-			}
+	// The hub's position is a revision the store has reached; anything
+	// newer must be waited for, and not forever.
+	if startRev > hubPos {
+		if err := w.s.waitForRevision(w.ctx, uint64(startRev)); err != nil {
+			w.sendError(err)
+			return
 		}
+	}
+	if forceInitial {
 		listRev, err := w.sendInitialState()
 		if err != nil {
 			w.sendError(err)
