@@ -14,10 +14,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
-// startRedis runs redis-server from PATH on a free loopback port with persistence off: the local
-// demo's data lives exactly as long as the launcher. It returns the process and host:port.
+// startRedis runs redis-server from PATH on a free loopback port, configured as production must
+// be (docs/redis.md): AOF fsynced every second, no eviction, so netweave's redis-durability check
+// passes and a Redis restart keeps the demo's data. It returns the process and host:port.
 func startRedis(ctx context.Context, dir string, timeout time.Duration) (*framework.Process, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -30,13 +32,11 @@ func startRedis(ctx context.Context, dir string, timeout time.Duration) (*framew
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	proc, err := framework.StartProcess(framework.ProcessOptions{
 		Name: "redis-server",
-		Argv: []string{bin,
+		Argv: append([]string{bin,
 			"--bind", "127.0.0.1",
 			"--port", strconv.Itoa(port),
-			"--save", "",
-			"--appendonly", "no",
 			"--dir", dir,
-		},
+		}, redisserver.DurableArgs...),
 		LogPath: filepath.Join(dir, "redis.log"),
 	})
 	if err != nil {

@@ -87,8 +87,15 @@ type Server struct {
 	GenericAPIServer *genericapiserver.GenericAPIServer
 }
 
+// DefaultDurabilityInterval is how often Redis's durability is looked at besides readiness
+// probes, unless configured.
+const DefaultDurabilityInterval = time.Minute
+
 // Complete fills in defaults.
 func (c *Config) Complete() CompletedConfig {
+	if c.ExtraConfig.Storage.Durability.Interval <= 0 {
+		c.ExtraConfig.Storage.Durability.Interval = DefaultDurabilityInterval
+	}
 	redisstore.Register()
 	readcache.Register()
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
@@ -153,6 +160,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	if err := generic.AddReadyzChecks(redisCheck{client: c.extra.Storage}); err != nil {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
+	}
+	dur := c.extra.Storage.Durability
+	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy).install(generic, dur.Interval); err != nil {
+		return nil, fmt.Errorf("add redis durability check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic}, nil
 }

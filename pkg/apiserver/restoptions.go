@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -28,6 +29,12 @@ type RedisStorage struct {
 	// HistoryLength bounds the change log kept per resource (how far back a watch may resume).
 	HistoryLength int64
 	Codec         runtime.Codec
+	// MinReplicasAck and MinReplicasAckTimeout make every write wait for that many replicas
+	// (redisstore.Config).
+	MinReplicasAck        int
+	MinReplicasAckTimeout time.Duration
+	// Durability is what the redis-durability readiness check demands.
+	Durability RedisDurability
 }
 
 // restOptionsGetter hands every resource a Redis-backed storage.Interface. The o2ims registry
@@ -84,6 +91,9 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			GroupResource:  config.GroupResource,
 			HistoryLength:  g.storage.HistoryLength,
 			UniqueIndex:    index,
+
+			MinReplicasAck:        g.storage.MinReplicasAck,
+			MinReplicasAckTimeout: g.storage.MinReplicasAckTimeout,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)

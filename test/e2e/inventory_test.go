@@ -296,7 +296,7 @@ spec: {name: everything, nodeSelector: {}}
 		if err := s.netweave.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		s.redis.Restart()
+		s.redis.Wipe()
 		if err := s.netweave.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func TestNodeAlarms(t *testing.T) {
 		if err := s.netweave.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		s.redis.Restart()
+		s.redis.Wipe()
 		if err := s.netweave.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -432,7 +432,6 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 	})
 
 	t.Run("a Redis restart with persistence loses nothing", func(t *testing.T) {
-		s.redis.EnablePersistence()
 		r := newReceiver(t)
 		s.subscribe(t, "notify-redis", "redis", r, "")
 		burst(t, s, "notify-redis", 300, func() { s.redis.Restart() })

@@ -12,6 +12,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
 	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRedisMutualTLSAndPassword runs Redis with TLS only (no plaintext port), client
@@ -30,11 +31,11 @@ func TestRedisMutualTLSAndPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	const password = "s3cret-for-tests"
-	framework.StartProcessForTest(t, framework.ProcessOptions{Name: "redis-tls", LogPath: filepath.Join(dir, "redis.log"), Argv: []string{bin,
-		"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+	framework.StartProcessForTest(t, framework.ProcessOptions{Name: "redis-tls", LogPath: filepath.Join(dir, "redis.log"), Argv: append([]string{bin,
+		"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 		"--tls-cert-file", pki.ServerCertFile, "--tls-key-file", pki.ServerKeyFile, "--tls-ca-cert-file", pki.CAFile,
 		"--tls-auth-clients", "yes", "--requirepass", password,
-	}})
+	}, redisserver.DurableArgs...)})
 	passwordFile := filepath.Join(dir, "password")
 	if err := os.WriteFile(passwordFile, []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 const sentinelMaster = "netweave"
@@ -109,16 +110,21 @@ func pool(name string) *o2ims.ResourcePool {
 	}
 }
 
-func newPoolStore(t *testing.T, client goredis.UniversalClient) *redisstore.Store {
+// newPoolStore returns a ResourcePool store on client, with the changes of tune applied.
+func newPoolStore(t *testing.T, client goredis.UniversalClient, tune ...func(*redisstore.Config)) *redisstore.Store {
 	t.Helper()
 	_, codecs := apiserver.NewScheme()
-	store, err := redisstore.New(redisstore.Config{
+	cfg := redisstore.Config{
 		Client:         client,
 		Codec:          codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 		NewFunc:        func() runtime.Object { return &o2ims.ResourcePool{} },
 		NewListFunc:    func() runtime.Object { return &o2ims.ResourcePoolList{} },
 		ResourcePrefix: "/resourcepools",
-	})
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	store, err := redisstore.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +158,8 @@ func startRedis(t *testing.T, bin, dir, name string, extra ...string) redisProc 
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	argv := append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", data, "--protected-mode", "no"}, extra...)
+	argv := append(append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--dir", data, "--protected-mode", "no"}, redisserver.DurableArgs...), extra...)
 	p := framework.StartProcessForTest(t, framework.ProcessOptions{Name: name, Argv: argv, LogPath: filepath.Join(dir, name+".log")})
 	r := redisProc{proc: p, port: port}
 	waitFor(t, context.Background(), name+" answers PING", func() error {

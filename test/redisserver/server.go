@@ -1,9 +1,12 @@
 // Package redisserver runs a throw-away redis-server process for tests.
 //
-// Each Server owns one process bound to 127.0.0.1 on a free port, with
-// persistence disabled and its working directory in t.TempDir(). Tests can
-// Stop and Restart it to simulate Redis outages; Restart reuses the same port
-// so clients configured with Addr reconnect on their own.
+// Each Server owns one process bound to 127.0.0.1 on a free port, configured
+// as netweave requires (docs/redis.md): an append-only file fsynced every
+// second and maxmemory-policy noeviction, with its working directory in
+// t.TempDir(). Tests can Stop and Restart it to simulate Redis outages (the
+// data survives, as with a durable Redis), or Wipe it to simulate losing the
+// data; both reuse the same port so clients configured with Addr reconnect on
+// their own.
 package redisserver
 
 import (
@@ -11,16 +14,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
+
+// DurableArgs are the redis-server arguments netweave requires (docs/redis.md): an
+// append-only file fsynced every second instead of snapshots, and no eviction.
+var DurableArgs = []string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"}
 
 // startTimeout bounds how long we wait for redis-server to answer PING.
 const startTimeout = 20 * time.Second
@@ -39,8 +46,6 @@ type Server struct {
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
-	// persistent makes (re)starts use an fsync-always append-only file in dir.
-	persistent bool
 	// exited is closed when the current process has been reaped.
 	exited chan struct{}
 }
@@ -85,12 +90,28 @@ func (s *Server) Stop() {
 	<-exited
 }
 
-// Restart stops the server (if running) and starts a new, empty one on the
-// same port. Data is lost because persistence is disabled, exactly like a
-// crashed cache-only Redis.
+// Restart kills the server (if running) and starts it again on the same port.
+// Everything acknowledged is there again: Redis writes the append-only file
+// before it replies, and a killed process does not take the page cache with it.
 func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
+	s.restart()
+}
+
+// Wipe kills the server (if running) and starts it again on the same port with
+// its data gone, like a Redis that lost its volume or ran without persistence.
+func (s *Server) Wipe() {
+	s.tb.Helper()
+	s.Stop()
+	if err := os.RemoveAll(s.dataDir()); err != nil {
+		s.tb.Fatalf("wiping redis data: %v", err)
+	}
+	s.restart()
+}
+
+func (s *Server) restart() {
+	s.tb.Helper()
 	bin, err := findBinary()
 	if err != nil {
 		s.tb.Fatalf("redis-server unavailable: %v", err)
@@ -105,34 +126,6 @@ func (s *Server) Restart() {
 		if time.Now().After(deadline) {
 			s.tb.Fatalf("restarting redis-server: %v", err)
 		}
-	}
-}
-
-// EnablePersistence turns on the append-only file (fsync on every write) of the running
-// server, keeping its data, so that from now on Stop and Restart behave like a crash of a
-// durable Redis: everything acknowledged is there again after Restart. It blocks until the
-// current data set is written.
-func (s *Server) EnablePersistence() {
-	s.tb.Helper()
-	s.mu.Lock()
-	s.persistent = true
-	s.mu.Unlock()
-	for _, cmd := range [][]string{{"CONFIG", "SET", "appendfsync", "always"}, {"CONFIG", "SET", "appendonly", "yes"}} {
-		if err := command(s.Addr(), cmd...); err != nil {
-			s.tb.Fatalf("redis %v: %v", cmd, err)
-		}
-	}
-	// CONFIG SET appendonly yes rewrites the AOF in the background; wait for it.
-	deadline := time.Now().Add(startTimeout)
-	for {
-		reply, err := info(s.Addr(), "persistence")
-		if err == nil && strings.Contains(reply, "aof_rewrite_in_progress:0") && strings.Contains(reply, "aof_enabled:1") && !strings.Contains(reply, "aof_rewrite_scheduled:1") {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.tb.Fatalf("redis AOF rewrite did not finish: %v %s", err, reply)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -151,23 +144,20 @@ func (s *Server) Running() bool {
 	}
 }
 
+// dataDir holds the append-only file; logs stay beside it so that Wipe keeps them.
+func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
+
 func (s *Server) start(bin string) error {
-	s.mu.Lock()
-	appendOnly := "no"
-	if s.persistent {
-		appendOnly = "yes"
+	if err := os.MkdirAll(s.dataDir(), 0o700); err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	cmd := exec.Command(bin,
+	cmd := exec.Command(bin, append([]string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
-		"--save", "",
-		"--appendonly", appendOnly,
-		"--appendfsync", "always",
-		"--dir", s.dir,
+		"--dir", s.dataDir(),
 		"--protected-mode", "no",
 		"--loglevel", "warning",
-	)
+	}, DurableArgs...)...)
 	logFile, err := os.Create(fmt.Sprintf("%s/redis-%d.log", s.dir, time.Now().UnixNano()))
 	if err != nil {
 		return err
@@ -270,55 +260,4 @@ func findBinary() (string, error) {
 		binaryPath, installErr = exec.LookPath("redis-server")
 	})
 	return binaryPath, installErr
-}
-
-// command sends one command in RESP and fails unless the reply is +OK.
-func command(addr string, args ...string) error {
-	reply, err := roundTrip(addr, args...)
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(reply, "+OK") {
-		return fmt.Errorf("reply %q", reply)
-	}
-	return nil
-}
-
-// info returns the INFO section's text.
-func info(addr, section string) (string, error) {
-	return roundTrip(addr, "INFO", section)
-}
-
-func roundTrip(addr string, args ...string) (string, error) {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := conn.Write([]byte(b.String())); err != nil {
-		return "", err
-	}
-	r := bufio.NewReader(conn)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	if !strings.HasPrefix(line, "$") {
-		return line, nil
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-	if err != nil || n < 0 {
-		return line, err
-	}
-	buf := make([]byte, n+2)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return "", err
-	}
-	return string(buf[:n]), nil
 }

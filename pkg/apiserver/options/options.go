@@ -21,6 +21,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/alarms/certs"
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
 // ServerOptions are all flags of the aggregated API server.
@@ -130,6 +131,13 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				KeyPrefix:     o.Redis.KeyPrefix,
 				HistoryLength: o.Redis.HistoryLength,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
+
+				MinReplicasAck:        o.Redis.MinReplicasAck,
+				MinReplicasAckTimeout: o.Redis.MinReplicasAckTimeout,
+				Durability: apiserver.RedisDurability{
+					Policy:   redisstore.DurabilityPolicy{RequireAOF: o.Redis.RequireAOF, Asserted: o.Redis.DurabilityAsserted},
+					Interval: o.Redis.DurabilityCheckInterval,
+				},
 			},
 			Tenancy:   o.Inventory.Tenancy(),
 			O2:        o.O2.Config(),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
@@ -28,11 +29,21 @@ type RedisOptions struct {
 	TLSServerName     string
 	KeyPrefix         string
 	HistoryLength     int64
+	// RequireAOF, DurabilityAsserted and DurabilityCheckInterval configure the
+	// redis-durability readiness check (see docs/redis.md).
+	RequireAOF              bool
+	DurabilityAsserted      bool
+	DurabilityCheckInterval time.Duration
+	// MinReplicasAck and MinReplicasAckTimeout bound what a failover can lose: every write
+	// waits until that many replicas have it.
+	MinReplicasAck        int
+	MinReplicasAckTimeout time.Duration
 }
 
 // NewRedisOptions returns the defaults: a local Redis without TLS.
 func NewRedisOptions() *RedisOptions {
-	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000}
+	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000,
+		DurabilityCheckInterval: time.Minute, MinReplicasAckTimeout: 500 * time.Millisecond}
 }
 
 // AddFlags registers the Redis flags.
@@ -50,6 +61,11 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TLSServerName, "redis-tls-server-name", o.TLSServerName, "Server name to verify in the Redis certificate.")
 	fs.StringVar(&o.KeyPrefix, "redis-key-prefix", o.KeyPrefix, "Prefix of every Redis key, so several installs can share one Redis.")
 	fs.Int64Var(&o.HistoryLength, "redis-history-length", o.HistoryLength, "Change events kept per resource; bounds how old a resourceVersion a watch may resume from (older gets 410 Gone).")
+	fs.BoolVar(&o.RequireAOF, "redis-require-aof", o.RequireAOF, "Stay unready unless Redis keeps an append-only file fsynced at least every second (default: only warn).")
+	fs.BoolVar(&o.DurabilityAsserted, "redis-durability-asserted", o.DurabilityAsserted, "Where Redis refuses CONFIG GET (managed Redis, restricted ACL user), trust that it runs maxmemory-policy noeviction with AOF instead of staying unready.")
+	fs.DurationVar(&o.DurabilityCheckInterval, "redis-durability-check-interval", o.DurabilityCheckInterval, "How often Redis's eviction and persistence settings are checked besides readiness probes.")
+	fs.IntVar(&o.MinReplicasAck, "redis-min-replicas-ack", o.MinReplicasAck, "Replicas that must have each write (Redis WAIT) before it is acknowledged; a write they do not confirm in time fails. 0 disables.")
+	fs.DurationVar(&o.MinReplicasAckTimeout, "redis-min-replicas-ack-timeout", o.MinReplicasAckTimeout, "How long a write waits for --redis-min-replicas-ack replicas.")
 }
 
 // Validate reports inconsistent flags.
@@ -73,11 +89,24 @@ func (o *RedisOptions) Validate() []error {
 	if o.HistoryLength == 0 {
 		errs = append(errs, errors.New("--redis-history-length must not be 0 (negative keeps everything)"))
 	}
+	if o.DurabilityCheckInterval <= 0 {
+		errs = append(errs, errors.New("--redis-durability-check-interval must be positive"))
+	}
+	if o.MinReplicasAck < 0 {
+		errs = append(errs, errors.New("--redis-min-replicas-ack must not be negative"))
+	}
+	if o.MinReplicasAck > 0 && o.MinReplicasAckTimeout < time.Millisecond {
+		// WAIT takes milliseconds, and WAIT 0 would block forever.
+		errs = append(errs, errors.New("--redis-min-replicas-ack-timeout must be at least 1ms"))
+	}
 	if o.DB < 0 {
 		errs = append(errs, errors.New("--redis-db must not be negative"))
 	}
 	return errs
 }
+
+// defaultReadTimeout is go-redis's.
+const defaultReadTimeout = 3 * time.Second
 
 // NewClient builds the client the options describe. It does not dial: readiness reports an
 // unreachable Redis instead of the process refusing to start.
@@ -85,6 +114,11 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 	opts := &goredis.UniversalOptions{
 		Username: o.Username,
 		DB:       o.DB,
+	}
+	if o.MinReplicasAck > 0 {
+		// A write and its WAIT are read back as one pipeline, under the client's read
+		// timeout (3s by default): it must outlast the WAIT.
+		opts.ReadTimeout = max(defaultReadTimeout, o.MinReplicasAckTimeout+time.Second)
 	}
 	if o.PasswordFile != "" {
 		pw, err := os.ReadFile(o.PasswordFile)

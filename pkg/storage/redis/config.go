@@ -75,6 +75,14 @@ type Config struct {
 	// one round trip. Values compare case-insensitively (see unique.Key).
 	UniqueIndex *unique.Index
 
+	// MinReplicasAck, when positive, makes every create, update and delete wait (Redis WAIT)
+	// until that many replicas have it, for at most MinReplicasAckTimeout, so that a Sentinel
+	// failover to a replica cannot lose an acknowledged write. A write the replicas did not
+	// confirm in time fails, although the primary has it (like an etcd timeout, its outcome
+	// is unknown to the client).
+	MinReplicasAck        int
+	MinReplicasAckTimeout time.Duration
+
 	// WatcherQueueLimit caps the events buffered for one slow watcher before
 	// it is closed with an error (the client then re-establishes the watch).
 	WatcherQueueLimit int
@@ -121,6 +129,9 @@ func (c *Config) complete() error {
 	}
 	if c.TTLCheckInterval <= 0 {
 		c.TTLCheckInterval = DefaultTTLCheckInterval
+	}
+	if c.MinReplicasAck > 0 && c.MinReplicasAckTimeout <= 0 {
+		return errors.New("redis storage: MinReplicasAckTimeout is required with MinReplicasAck")
 	}
 	if c.WatcherQueueLimit <= 0 {
 		c.WatcherQueueLimit = defaultWatcherQueueLimit

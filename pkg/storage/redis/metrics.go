@@ -51,6 +51,16 @@ var (
 		},
 		[]string{"group", "resource"},
 	)
+	persistence = compbasemetrics.NewGaugeVec(
+		&compbasemetrics.GaugeOpts{
+			Namespace:      "netweave",
+			Subsystem:      "redis",
+			Name:           "persistence",
+			Help:           "1 for the persistence mode the Redis primary was last seen in (aof, aof-no-fsync, rdb, none, asserted), 0 for the others.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		},
+		[]string{"mode"},
+	)
 	registerOnce sync.Once
 )
 
@@ -58,7 +68,7 @@ var (
 // it once at start-up; later calls are no-ops.
 func Register() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(requestDuration, requestErrors, watchers, streamEvents)
+		legacyregistry.MustRegister(requestDuration, requestErrors, watchers, streamEvents, persistence)
 	})
 }
 
@@ -68,5 +78,17 @@ func recordRequest(op string, gr schema.GroupResource, err error, start time.Tim
 	requestDuration.WithLabelValues(op, gr.Group, gr.Resource).Observe(time.Since(start).Seconds())
 	if err != nil {
 		requestErrors.WithLabelValues(op, gr.Group, gr.Resource).Inc()
+	}
+}
+
+// RecordPersistence sets the netweave_redis_persistence gauge to mode, so an alert can fire
+// on any mode but aof.
+func RecordPersistence(mode string) {
+	for _, m := range persistenceModes {
+		v := 0.0
+		if m == mode {
+			v = 1
+		}
+		persistence.WithLabelValues(m).Set(v)
 	}
 }

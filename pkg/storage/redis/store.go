@@ -296,8 +296,8 @@ func (s *Store) writeKeys(preparedKey string) []string {
 func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
 	m := s.guard.mark()
 	start := time.Now()
-	res, err := putScript.Run(ctx, s.client, s.writeKeys(preparedKey),
-		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack, uniqueValue).Slice()
+	res, err := s.write(ctx, putScript, s.writeKeys(preparedKey),
+		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack, uniqueValue)
 	recordRequest(op, s.groupResource, err, start)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)

@@ -165,9 +165,9 @@ func TestRedisDown(t *testing.T) {
 		t.Fatal("watch not closed after its error event")
 	}
 
-	env.server.Restart()
-	// The restarted server is empty (no persistence), so the store starts
-	// over; what matters is that it serves requests again.
+	env.server.Wipe()
+	// The restarted server is empty, so the store starts over; what matters
+	// is that it serves requests again.
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, wait.ForeverTestTimeout, true, func(ctx context.Context) (bool, error) {
 		return s.ReadinessCheck() == nil, nil
 	})

@@ -200,8 +200,8 @@ func (s *Store) Delete(
 
 		m := s.guard.mark()
 		start := time.Now()
-		reply, err := deleteScript.Run(ctx, s.client, s.writeKeys(preparedKey),
-			preparedKey, origState.rev, s.maxLen, s.slack).Slice()
+		reply, err := s.write(ctx, deleteScript, s.writeKeys(preparedKey),
+			preparedKey, origState.rev, s.maxLen, s.slack)
 		recordRequest("delete", s.groupResource, err, start)
 		if err != nil {
 			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)

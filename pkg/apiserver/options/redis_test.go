@@ -1,0 +1,49 @@
+package options
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// TestRedisDurabilityFlags: the durability flags reach the options, and values WAIT or the
+// periodic check cannot work with are refused at start rather than failing every write.
+func TestRedisDurabilityFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // substring of an error, "" for none
+	}{
+		{nil, ""},
+		{[]string{"--redis-require-aof", "--redis-durability-asserted", "--redis-min-replicas-ack=1", "--redis-min-replicas-ack-timeout=2s"}, ""},
+		{[]string{"--redis-min-replicas-ack=-1"}, "--redis-min-replicas-ack must not be negative"},
+		{[]string{"--redis-min-replicas-ack=1", "--redis-min-replicas-ack-timeout=0"}, "at least 1ms"},
+		{[]string{"--redis-min-replicas-ack-timeout=0"}, ""},
+		{[]string{"--redis-durability-check-interval=0"}, "--redis-durability-check-interval must be positive"},
+	} {
+		o := NewRedisOptions()
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, err := range o.Validate() {
+			msgs = append(msgs, err.Error())
+		}
+		got := strings.Join(msgs, "; ")
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%v: errors %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	o := NewRedisOptions()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse([]string{"--redis-require-aof", "--redis-durability-asserted", "--redis-min-replicas-ack=2", "--redis-min-replicas-ack-timeout=5s"}); err != nil {
+		t.Fatal(err)
+	}
+	if !o.RequireAOF || !o.DurabilityAsserted || o.MinReplicasAck != 2 || o.MinReplicasAckTimeout != 5*time.Second {
+		t.Errorf("flags not applied: %+v", o)
+	}
+}

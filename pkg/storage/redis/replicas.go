@@ -1,0 +1,51 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// write runs a write script and returns its reply. With MinReplicasAck set, it also waits
+// until that many replicas have the write.
+func (s *Store) write(ctx context.Context, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
+	if s.cfg.MinReplicasAck <= 0 {
+		return script.Run(ctx, s.client, keys, args...).Slice()
+	}
+	reply, acked, err := s.writeAndWait(ctx, script.EvalSha, keys, args)
+	if goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		// The script is not cached yet (first write, or Redis restarted): send its body.
+		reply, acked, err = s.writeAndWait(ctx, script.Eval, keys, args)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if acked < int64(s.cfg.MinReplicasAck) {
+		return nil, fmt.Errorf("the write reached %d of %d replicas within %s: the primary has it, a failover may lose it",
+			acked, s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout)
+	}
+	return reply, nil
+}
+
+// writeAndWait sends the script and WAIT in one pipeline: WAIT counts the replicas that have
+// every write of its own connection, and a pipeline keeps both on one.
+func (s *Store) writeAndWait(ctx context.Context, run func(context.Context, goredis.Scripter, []string, ...interface{}) *goredis.Cmd,
+	keys []string, args []interface{}) (reply []interface{}, acked int64, err error) {
+	var script *goredis.Cmd
+	var wait *goredis.Cmd
+	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		script = run(ctx, p, keys, args...)
+		// Pipeliner has no Wait; the command is the same.
+		wait = p.Do(ctx, "wait", s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout.Milliseconds())
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if reply, err = script.Slice(); err != nil {
+		return nil, 0, err
+	}
+	acked, err = wait.Int64()
+	return reply, acked, err
+}
