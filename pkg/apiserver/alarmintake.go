@@ -19,8 +19,11 @@ var errNotAlarmLeader = errors.New("this replica does not record alarms now (it 
 // the resolver of the current leadership term, which exist only while this replica leads.
 type alarmIntake struct {
 	mu       sync.RWMutex
+	term     context.Context
 	sink     alarms.Sink
 	resolver alertmanager.Resolver
+	// calls counts the calls in flight through the term's sink or resolver.
+	calls sync.WaitGroup
 }
 
 var (
@@ -29,47 +32,68 @@ var (
 )
 
 // lead connects the intake to a term's recorder and resolver until the returned function is
-// called.
-func (a *alarmIntake) lead(sink alarms.Sink, resolver alertmanager.Resolver) (release func()) {
+// called, which waits for the calls in flight. term is the term's context: the webhook's
+// writes end with it, like every other write of the term (see pkg/leader on fencing).
+func (a *alarmIntake) lead(term context.Context, sink alarms.Sink, resolver alertmanager.Resolver) (release func()) {
 	a.mu.Lock()
-	a.sink, a.resolver = sink, resolver
+	a.term, a.sink, a.resolver = term, sink, resolver
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
-		a.sink, a.resolver = nil, nil
+		a.term, a.sink, a.resolver = nil, nil, nil
 		a.mu.Unlock()
+		a.calls.Wait()
 	}
 }
 
-func (a *alarmIntake) current() (alarms.Sink, alertmanager.Resolver, error) {
+// termCall is one webhook call through the current term.
+type termCall struct {
+	ctx      context.Context // the request's, ended with the term too
+	sink     alarms.Sink
+	resolver alertmanager.Resolver
+	end      func()
+}
+
+// enter starts a call through the current term; its end must be called.
+func (a *alarmIntake) enter(ctx context.Context) (termCall, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.sink == nil {
-		return nil, nil, errNotAlarmLeader
+		return termCall{}, errNotAlarmLeader
 	}
-	return a.sink, a.resolver, nil
+	a.calls.Add(1)
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(a.term, cancel)
+	return termCall{ctx: ctx, sink: a.sink, resolver: a.resolver, end: func() {
+		stop()
+		cancel()
+		a.calls.Done()
+	}}, nil
 }
 
 func (a *alarmIntake) Observe(ctx context.Context, o alarms.Observation) error {
-	sink, _, err := a.current()
+	c, err := a.enter(ctx)
 	if err != nil {
 		return err
 	}
-	return sink.Observe(ctx, o)
+	defer c.end()
+	return c.sink.Observe(c.ctx, o)
 }
 
 func (a *alarmIntake) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
-	sink, _, err := a.current()
+	c, err := a.enter(ctx)
 	if err != nil {
 		return err
 	}
-	return sink.Sync(ctx, source, active, asOf)
+	defer c.end()
+	return c.sink.Sync(c.ctx, source, active, asOf)
 }
 
 func (a *alarmIntake) Resolve(ctx context.Context, labels map[string]string) (alarms.ObjectRef, error) {
-	_, resolver, err := a.current()
+	c, err := a.enter(ctx)
 	if err != nil {
 		return alarms.ObjectRef{}, err
 	}
-	return resolver.Resolve(ctx, labels)
+	defer c.end()
+	return c.resolver.Resolve(c.ctx, labels)
 }

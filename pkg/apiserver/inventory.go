@@ -19,6 +19,7 @@ import (
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/leader"
 )
 
 // InventoryConfig configures the inventory sync (nil: off).
@@ -38,12 +39,8 @@ type InventoryConfig struct {
 	Workers            int
 	SharedDelay        time.Duration
 
-	LeaseNamespace string
-	LeaseName      string
-	Identity       string
-	LeaseDuration  time.Duration
-	RenewDeadline  time.Duration
-	RetryPeriod    time.Duration
+	// Lease elects the replica that syncs and raises alarms.
+	Lease leader.Options
 
 	// Alarms configures the alarm sources led with the sync.
 	Alarms AlarmsConfig
@@ -100,12 +97,7 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a
 	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, alarms: a, kubeHost: kubeCfg.Host}
 	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
 		go func() {
-			err := inventory.RunLeaderElected(hctx, inventory.LeaderConfig{
-				Client: kubeClient, Namespace: inv.LeaseNamespace, Name: inv.LeaseName, Identity: inv.Identity,
-				LeaseDuration: inv.LeaseDuration, RenewDeadline: inv.RenewDeadline, RetryPeriod: inv.RetryPeriod,
-				Metrics: m,
-			}, deps.lead)
-			if err != nil {
+			if err := leader.Run(hctx, kubeClient, inv.Lease, deps.lead); err != nil {
 				klog.ErrorS(err, "Inventory sync stopped")
 			}
 		}()
@@ -149,7 +141,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	}, d.nodes, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), d.kube.Discovery(), d.dynamic)
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: d.o2, Informers: o2inf, Adapter: adapter, Metrics: d.metrics,
-		Workers: inv.Workers, SharedDelay: inv.SharedDelay, FieldManager: "netweave-inventory/" + inv.Identity,
+		Workers: inv.Workers, SharedDelay: inv.SharedDelay, FieldManager: "netweave-inventory/" + inv.Lease.Identity,
 		NodePools: nodePools,
 	})
 	if err != nil {
@@ -159,13 +151,15 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer d.alarms.intake.lead(alarmSide.sink, alarmSide.resolver)()
 	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace,
-		"nodePoolNamespaces", nodePools.List(), "identity", inv.Identity)
+		"nodePoolNamespaces", nodePools.List(), "identity", inv.Lease.Identity)
 	// The controller starts o2inf; the alarm side waits for it. A failed alarm side ends the
 	// term, so the sync and the alarms are always led together.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The webhook records alarms with this context too; released (after cancel below) once
+	// its calls in flight have returned.
+	defer d.alarms.intake.lead(ctx, alarmSide.sink, alarmSide.resolver)()
 	alarmsDone := make(chan error, 1)
 	go func() {
 		err := alarmSide.Run(ctx)

@@ -20,6 +20,7 @@ import (
 	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 )
@@ -32,7 +33,7 @@ type NotifierConfig struct {
 	Timeout, MaxAge         time.Duration
 	Retry                   notify.Backoff
 	StatusInterval          time.Duration
-	Lease                   notify.LeaseConfig
+	Lease                   leader.Options
 	ClientCertFile          string
 	ClientKeyFile           string
 	CAFile                  string

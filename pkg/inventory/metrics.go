@@ -17,8 +17,6 @@ type Metrics struct {
 	Writes *metrics.CounterVec
 	// QueueDepth is the number of keys waiting.
 	QueueDepth *metrics.Gauge
-	// Leader is 1 while this replica holds the inventory lease.
-	Leader *metrics.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -43,12 +41,8 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 			Namespace: "netweave", Subsystem: "inventory", Name: "queue_depth",
 			Help: "Keys waiting in the inventory work queue.", StabilityLevel: metrics.ALPHA,
 		}),
-		Leader: metrics.NewGauge(&metrics.GaugeOpts{
-			Namespace: "netweave", Subsystem: "inventory", Name: "leader",
-			Help: "1 while this replica holds the inventory lease and writes.", StabilityLevel: metrics.ALPHA,
-		}),
 	}
-	for _, c := range []metrics.Registerable{m.SyncDuration, m.SyncErrors, m.Writes, m.QueueDepth, m.Leader} {
+	for _, c := range []metrics.Registerable{m.SyncDuration, m.SyncErrors, m.Writes, m.QueueDepth} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register inventory metrics: %w", err)
 		}

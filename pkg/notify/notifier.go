@@ -18,6 +18,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	informers "github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
@@ -42,7 +43,7 @@ type Config struct {
 	// StatusInterval is the least time between two status writes of a subscription.
 	StatusInterval time.Duration
 	// Lease configures leader election; a zero Lease.Name runs without election (tests).
-	Lease LeaseConfig
+	Lease leader.Options
 	// Metrics receives the notifier's metrics; nil leaves them unregistered.
 	Metrics Registerer
 }
@@ -115,7 +116,9 @@ func (n *Notifier) Run(ctx context.Context) {
 		n.lead(ctx)
 		return
 	}
-	runElected(ctx, n.cfg.Kube, n.cfg.Lease, n.lead)
+	if err := leader.Run(ctx, n.cfg.Kube, n.cfg.Lease, n.lead); err != nil {
+		klog.ErrorS(err, "Notifier stopped")
+	}
 }
 
 // lead is the work of the leader: it ends when ctx ends (leadership lost or shutdown).

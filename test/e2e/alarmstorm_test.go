@@ -226,7 +226,10 @@ type metricsReader struct {
 	client     *http.Client
 }
 
-func (s *stack) metricsReader(t *testing.T) *metricsReader {
+func (s *stack) metricsReader(t *testing.T) *metricsReader { return s.metricsReaderAt(t, s.port) }
+
+// metricsReaderAt reads the /metrics of the netweave serving on port (a replica's).
+func (s *stack) metricsReaderAt(t *testing.T, port int) *metricsReader {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(s.cp.Serving.CABundle) {
 		t.Fatal("serving CA bundle holds no certificates")
@@ -234,7 +237,7 @@ func (s *stack) metricsReader(t *testing.T) *metricsReader {
 	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}}
 	t.Cleanup(transport.CloseIdleConnections)
 	return &metricsReader{
-		url:    "https://127.0.0.1:" + strconv.Itoa(s.port) + "/metrics",
+		url:    "https://127.0.0.1:" + strconv.Itoa(port) + "/metrics",
 		token:  s.cp.RESTConfig(framework.Admin).BearerToken,
 		client: &http.Client{Timeout: 10 * time.Second, Transport: transport},
 	}

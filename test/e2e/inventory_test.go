@@ -31,11 +31,11 @@ const (
 	syncWait = 30 * time.Second
 )
 
-// invArgs turn the inventory sync on with short lease timings, so a takeover is quick.
+// invArgs turn the inventory sync on with short lease timings, so a takeover is quick; an empty
+// identity leaves netweave to pick its own.
 func invArgs(identity string) []string {
-	return []string{
+	args := []string{
 		"--inventory-sync=true",
-		"--inventory-leader-identity=" + identity,
 		"--inventory-lease-duration=4s",
 		"--inventory-renew-deadline=3s",
 		"--inventory-retry-period=500ms",
@@ -43,6 +43,10 @@ func invArgs(identity string) []string {
 		// The one namespace besides o2ims-system whose pools may claim Nodes.
 		"--inventory-node-pool-namespaces=" + invTenantNS,
 	}
+	if identity != "" {
+		args = append(args, "--inventory-leader-identity="+identity)
+	}
+	return args
 }
 
 type invClients struct {
@@ -313,7 +317,7 @@ spec: {name: everything, nodeSelector: {}}
 
 	t.Run("of two replicas only the leader writes; the other takes over when it stops", func(t *testing.T) {
 		c.waitLeader(t, "replica-a")
-		b := s.startReplica(t, "replica-b")
+		b := s.startReplica(t, "replica-b", invArgs("replica-b")...)
 		c.createNode(t, "inv-d1", "zone-c", "small", true)
 		c.waitResource(t, invNS, "inv-d1", func(r *o2v1.O2Resource) error { return managers(r, "replica-a") })
 		if got := c.leader(t); got != "replica-a" {
@@ -361,8 +365,9 @@ type replica struct {
 	port int
 }
 
-// startReplica runs a second netweave against the same Redis and cluster, with sync on.
-func (s *stack) startReplica(t *testing.T, identity string) replica {
+// startReplica runs another netweave, called name, against the same Redis and cluster, with
+// the extra flags (invArgs for the sync). Its log is netweave-<name>.log.
+func (s *stack) startReplica(t *testing.T, name string, extra ...string) replica {
 	t.Helper()
 	bin, err := framework.OutputBinary("netweave")
 	if err != nil {
@@ -373,11 +378,11 @@ func (s *stack) startReplica(t *testing.T, identity string) replica {
 		t.Fatal(err)
 	}
 	framework.StartProcessForTest(t, framework.ProcessOptions{
-		Name: "netweave-" + identity,
+		Name: "netweave-" + name,
 		// The O2 face is off: the replica would otherwise compete for nothing but a port.
 		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
-			KeyPrefix: "e2e", Port: port, Verbosity: 2, Extra: append([]string{"--o2ims-api-root=" + s.o2APIRoot()}, invArgs(identity)...)}),
-		LogPath: filepath.Join(s.cp.Dir, "netweave-"+identity+".log"),
+			KeyPrefix: "e2e", Port: port, Verbosity: 2, Extra: append([]string{"--o2ims-api-root=" + s.o2APIRoot()}, extra...)}),
+		LogPath: filepath.Join(s.cp.Dir, "netweave-"+name+".log"),
 	})
 	return replica{port: port}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/leader"
 )
 
 // InventoryOptions configure the inventory sync: the Kubernetes adapter that keeps the O2
@@ -34,28 +34,20 @@ type InventoryOptions struct {
 	ClusterURL         string
 	Workers            int
 	SharedDelay        time.Duration
-	LeaseNamespace     string
-	LeaseName          string
-	Identity           string
-	LeaseDuration      time.Duration
-	RenewDeadline      time.Duration
-	RetryPeriod        time.Duration
+	// Lease elects the replica that syncs (--inventory-lease-*, --inventory-leader-identity).
+	Lease *leader.Options
 }
 
 // NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
 // pools by zone, client-go's usual leader election timings.
 func NewInventoryOptions() *InventoryOptions {
 	return &InventoryOptions{
-		Namespace:      "o2ims-system",
-		PoolLabel:      kube.DefaultPoolLabel,
-		ClusterName:    "kubernetes",
-		Workers:        4,
-		SharedDelay:    200 * time.Millisecond,
-		LeaseNamespace: "o2ims-system",
-		LeaseName:      "netweave-inventory",
-		LeaseDuration:  15 * time.Second,
-		RenewDeadline:  10 * time.Second,
-		RetryPeriod:    2 * time.Second,
+		Namespace:   "o2ims-system",
+		PoolLabel:   kube.DefaultPoolLabel,
+		ClusterName: "kubernetes",
+		Workers:     4,
+		SharedDelay: 200 * time.Millisecond,
+		Lease:       leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
 	}
 }
 
@@ -73,22 +65,13 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterURL, "inventory-cluster-url", o.ClusterURL, "The cluster's API server URL as SMOs reach it (the DeploymentManager's serviceUri); defaults to the server of --kubeconfig.")
 	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
-	fs.StringVar(&o.LeaseNamespace, "inventory-lease-namespace", o.LeaseNamespace, "Namespace of the Lease that elects the replica that syncs.")
-	fs.StringVar(&o.LeaseName, "inventory-lease-name", o.LeaseName, "Name of that Lease.")
-	fs.StringVar(&o.Identity, "inventory-leader-identity", o.Identity, "This replica's identity in the Lease; defaults to the host name and a random suffix.")
-	fs.DurationVar(&o.LeaseDuration, "inventory-lease-duration", o.LeaseDuration, "How long other replicas wait after the last renewal before taking over.")
-	fs.DurationVar(&o.RenewDeadline, "inventory-renew-deadline", o.RenewDeadline, "How long the leader keeps retrying to renew before it stops syncing.")
-	fs.DurationVar(&o.RetryPeriod, "inventory-retry-period", o.RetryPeriod, "How often replicas try to acquire or renew the Lease.")
+	o.Lease.AddFlags(fs)
 }
 
-// Complete fills in the identity.
+// Complete fills in the identity, the O-Cloud name and the node pool namespaces.
 func (o *InventoryOptions) Complete() error {
-	if o.Identity == "" {
-		host, err := os.Hostname()
-		if err != nil {
-			return fmt.Errorf("inventory leader identity: %w", err)
-		}
-		o.Identity = host + "_" + uuid.NewString()
+	if err := o.Lease.Complete(); err != nil {
+		return err
 	}
 	if o.OCloudName == "" {
 		o.OCloudName = o.ClusterName
@@ -114,12 +97,7 @@ func (o *InventoryOptions) Validate() []error {
 	if !o.Enabled {
 		return errs
 	}
-	for _, msg := range validation.IsDNS1123Label(o.LeaseNamespace) {
-		errs = append(errs, fmt.Errorf("--inventory-lease-namespace: %s", msg))
-	}
-	for _, msg := range validation.IsDNS1123Subdomain(o.LeaseName) {
-		errs = append(errs, fmt.Errorf("--inventory-lease-name: %s", msg))
-	}
+	errs = append(errs, o.Lease.Validate()...)
 	if o.PoolLabel != "" {
 		for _, msg := range validation.IsQualifiedName(o.PoolLabel) {
 			errs = append(errs, fmt.Errorf("--inventory-pool-label: %s", msg))
@@ -144,9 +122,6 @@ func (o *InventoryOptions) Validate() []error {
 	if o.SharedDelay < 0 {
 		errs = append(errs, fmt.Errorf("--inventory-batch-delay must not be negative"))
 	}
-	if o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline {
-		errs = append(errs, fmt.Errorf("inventory leader election needs 0 < --inventory-retry-period < --inventory-renew-deadline < --inventory-lease-duration"))
-	}
 	return errs
 }
 
@@ -168,12 +143,7 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		ClusterURL:         o.ClusterURL,
 		Workers:            o.Workers,
 		SharedDelay:        o.SharedDelay,
-		LeaseNamespace:     o.LeaseNamespace,
-		LeaseName:          o.LeaseName,
-		Identity:           o.Identity,
-		LeaseDuration:      o.LeaseDuration,
-		RenewDeadline:      o.RenewDeadline,
-		RetryPeriod:        o.RetryPeriod,
+		Lease:              *o.Lease,
 	}
 }
 

@@ -3,30 +3,26 @@ package options
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
 )
 
 // NotifyOptions configure the notifier (issue 5).
 type NotifyOptions struct {
-	Enabled                bool
-	AllowedCallbackCIDRs   []string
-	Timeout                time.Duration
-	MaxAge                 time.Duration
-	RetryBase, RetryMax    time.Duration
-	StatusInterval         time.Duration
-	LeaseNamespace         string
-	LeaseName              string
-	Identity               string
-	LeaseDuration          time.Duration
-	RenewDeadline          time.Duration
-	RetryPeriod            time.Duration
+	Enabled              bool
+	AllowedCallbackCIDRs []string
+	Timeout              time.Duration
+	MaxAge               time.Duration
+	RetryBase, RetryMax  time.Duration
+	StatusInterval       time.Duration
+	// Lease elects the replica that notifies (--notifier-lease-*, --notifier-leader-identity).
+	Lease                  *leader.Options
 	ClientCertFile         string
 	ClientKeyFile          string
 	CAFile                 string
@@ -40,11 +36,9 @@ type NotifyOptions struct {
 // NewNotifyOptions returns the defaults: off; 10 s per POST, retries from 1 s to 5 min,
 // notifications kept up to 24 h; client-go's usual lease timings.
 func NewNotifyOptions() *NotifyOptions {
-	host, _ := os.Hostname()
 	return &NotifyOptions{
 		Timeout: 10 * time.Second, MaxAge: 24 * time.Hour, RetryBase: time.Second, RetryMax: 5 * time.Minute,
-		StatusInterval: time.Second, LeaseNamespace: "o2ims-system", LeaseName: "netweave-notifier", Identity: host,
-		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+		StatusInterval: time.Second, Lease: leader.NewOptions("notifier", "o2ims-system", "netweave-notifier"),
 	}
 }
 
@@ -57,12 +51,10 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
 	fs.DurationVar(&o.RetryMax, "notifier-retry-max", o.RetryMax, "Longest wait between two POSTs of a failing callback.")
 	fs.DurationVar(&o.StatusInterval, "notifier-status-interval", o.StatusInterval, "Least time between two status writes of one subscription.")
-	fs.StringVar(&o.LeaseNamespace, "notifier-lease-namespace", o.LeaseNamespace, "Namespace of the notifier's leader election Lease.")
-	fs.StringVar(&o.LeaseName, "notifier-lease-name", o.LeaseName, "Name of the notifier's leader election Lease.")
-	fs.StringVar(&o.Identity, "notifier-identity", o.Identity, "This replica's identity in the Lease (default: host name, i.e. the pod name).")
-	fs.DurationVar(&o.LeaseDuration, "notifier-lease-duration", o.LeaseDuration, "How long a leader's lease lasts without renewal.")
-	fs.DurationVar(&o.RenewDeadline, "notifier-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before giving up.")
-	fs.DurationVar(&o.RetryPeriod, "notifier-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
+	o.Lease.AddFlags(fs)
+	// The flag's old name, from before every controller's Lease had the same flags.
+	fs.StringVar(&o.Lease.Identity, "notifier-identity", o.Lease.Identity, "This replica's identity in the notifier's Lease.")
+	_ = fs.MarkDeprecated("notifier-identity", "use --notifier-leader-identity")
 	fs.StringVar(&o.ClientCertFile, "notifier-client-cert-file", o.ClientCertFile, "TLS client certificate presented to callbacks (mTLS).")
 	fs.StringVar(&o.ClientKeyFile, "notifier-client-key-file", o.ClientKeyFile, "Key of --notifier-client-cert-file.")
 	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates are verified against (default: system roots).")
@@ -73,6 +65,9 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.OAuth2Hosts, "notifier-oauth2-hosts", o.OAuth2Hosts, "Callback hosts that receive the OAuth2 token (name, address or *.domain, optionally :port), over https only: a listed host's http callback is refused. Other callbacks are delivered without the token. Required with --notifier-oauth2-token-url.")
 }
 
+// Complete fills in the identity.
+func (o *NotifyOptions) Complete() error { return o.Lease.Complete() }
+
 // Validate reports invalid flags.
 func (o *NotifyOptions) Validate() []error {
 	var errs []error
@@ -82,11 +77,8 @@ func (o *NotifyOptions) Validate() []error {
 	if o.Timeout <= 0 || o.RetryBase <= 0 || o.RetryMax < o.RetryBase || o.MaxAge < 0 || o.StatusInterval <= 0 {
 		errs = append(errs, errors.New("--notifier-timeout, --notifier-retry-base and --notifier-status-interval must be positive, --notifier-retry-max at least the base, --notifier-max-age not negative"))
 	}
-	if o.Enabled && (o.LeaseName == "" || o.LeaseNamespace == "" || o.Identity == "") {
-		errs = append(errs, errors.New("--notifier needs --notifier-lease-namespace, --notifier-lease-name and --notifier-identity"))
-	}
-	if !(o.LeaseDuration > o.RenewDeadline && o.RenewDeadline > o.RetryPeriod && o.RetryPeriod > 0) {
-		errs = append(errs, errors.New("--notifier-lease-duration > --notifier-renew-deadline > --notifier-retry-period > 0 is required"))
+	if o.Enabled {
+		errs = append(errs, o.Lease.Validate()...)
 	}
 	if (o.ClientCertFile == "") != (o.ClientKeyFile == "") {
 		errs = append(errs, errors.New("--notifier-client-cert-file and --notifier-client-key-file go together"))
@@ -123,8 +115,7 @@ func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
 		Timeout:                 o.Timeout, MaxAge: o.MaxAge,
 		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
 		StatusInterval: o.StatusInterval,
-		Lease: notify.LeaseConfig{Namespace: o.LeaseNamespace, Name: o.LeaseName, Identity: o.Identity,
-			LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod},
+		Lease:          *o.Lease,
 		ClientCertFile: o.ClientCertFile, ClientKeyFile: o.ClientKeyFile, CAFile: o.CAFile,
 		OAuth2TokenURL: o.OAuth2TokenURL, OAuth2ClientID: o.OAuth2ClientID,
 		OAuth2ClientSecretFile: o.OAuth2ClientSecretFile, OAuth2Scopes: o.OAuth2Scopes,

@@ -88,6 +88,9 @@ func (o *ServerOptions) Complete() error {
 	if err := o.Inventory.Complete(); err != nil {
 		return err
 	}
+	if err := o.Notify.Complete(); err != nil {
+		return err
+	}
 	if err := o.Certificates.Complete(); err != nil {
 		return err
 	}
