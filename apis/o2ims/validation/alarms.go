@@ -28,8 +28,8 @@ func ValidateAlarmDictionary(obj *o2ims.AlarmDictionary) field.ErrorList {
 	errs = append(errs, validateRequiredString(obj.Spec.AlarmDictionarySchemaVersion, maxNameLength, spec.Child("alarmDictionarySchemaVersion"))...)
 	errs = append(errs, validateRequiredString(obj.Spec.EntityType, maxNameLength, spec.Child("entityType"))...)
 	errs = append(errs, validateRequiredString(obj.Spec.Vendor, maxNameLength, spec.Child("vendor"))...)
-	errs = append(errs, validateKeywords(obj.Spec.ManagementInterfaceID, spec.Child("managementInterfaceId"))...)
-	errs = append(errs, validateKeywords(obj.Spec.PKNotificationField, spec.Child("pkNotificationField"))...)
+	errs = append(errs, validateKeywords(obj.Spec.ManagementInterfaceID, maxKeywords, spec.Child("managementInterfaceId"))...)
+	errs = append(errs, validateKeywords(obj.Spec.PKNotificationField, maxKeywords, spec.Child("pkNotificationField"))...)
 
 	causes := sets.New[string]()
 	codes := sets.New[string]()
@@ -58,13 +58,9 @@ func ValidateAlarmDictionary(obj *o2ims.AlarmDictionary) field.ErrorList {
 		if !clearingTypes.Has(d.ClearingType) {
 			errs = append(errs, field.NotSupported(p.Child("clearingType"), d.ClearingType, sets.List(clearingTypes)))
 		}
-		errs = append(errs, validateKeywords(d.ManagementInterfaceID, p.Child("managementInterfaceId"))...)
-		errs = append(errs, validateKeywords(d.PKNotificationField, p.Child("pkNotificationField"))...)
-		for k := range d.AlarmAdditionalFields {
-			if k == "" {
-				errs = append(errs, field.Invalid(p.Child("alarmAdditionalFields"), k, "keys must not be empty"))
-			}
-		}
+		errs = append(errs, validateKeywords(d.ManagementInterfaceID, maxKeywords, p.Child("managementInterfaceId"))...)
+		errs = append(errs, validateKeywords(d.PKNotificationField, maxKeywords, p.Child("pkNotificationField"))...)
+		errs = append(errs, validateStringMap(d.AlarmAdditionalFields, p.Child("alarmAdditionalFields"))...)
 		for j, id := range d.ProbableCauseIDs {
 			if !causes.Has(id) {
 				errs = append(errs, field.NotFound(p.Child("probableCauseIds").Index(j), id))

@@ -104,19 +104,9 @@ func validateRequiredString(value string, max int, path *field.Path) field.Error
 
 func validateLength(value string, max int, path *field.Path) field.ErrorList {
 	if len(value) > max {
-		return field.ErrorList{field.TooLong(path, "", max)}
+		return field.ErrorList{tooLong(path, value, max)}
 	}
 	return nil
-}
-
-func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for k := range ext {
-		if k == "" {
-			errs = append(errs, field.Invalid(path, k, "keys must not be empty"))
-		}
-	}
-	return errs
 }
 
 func validateAbsoluteURI(value string, path *field.Path, httpOnly bool) field.ErrorList {
@@ -124,7 +114,7 @@ func validateAbsoluteURI(value string, path *field.Path, httpOnly bool) field.Er
 		return field.ErrorList{field.Required(path, "")}
 	}
 	if len(value) > maxURILength {
-		return field.ErrorList{field.TooLong(path, "", maxURILength)}
+		return field.ErrorList{tooLong(path, value, maxURILength)}
 	}
 	u, err := url.Parse(value)
 	if err != nil || !u.IsAbs() || u.Host == "" {
@@ -216,14 +206,21 @@ func ValidateResource(obj *o2ims.O2Resource) field.ErrorList {
 	errs = append(errs, ValidateUUID(obj.Spec.ResourceTypeID, spec.Child("resourceTypeId"))...)
 	errs = append(errs, validateLength(obj.Spec.GlobalAssetID, maxIDLength, spec.Child("globalAssetId"))...)
 	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
+	if n := len(obj.Spec.Elements); n > maxElements {
+		errs = append(errs, field.TooMany(spec.Child("elements"), n, maxElements))
+	}
 	for i, el := range obj.Spec.Elements {
 		p := spec.Child("elements").Index(i)
 		errs = append(errs, validateOptionalUUID(el.ResourceID, p.Child("resourceId"))...)
 		errs = append(errs, validateOptionalUUID(el.ResourceTypeID, p.Child("resourceTypeId"))...)
+		errs = append(errs, validateLength(el.GlobalAssetID, maxIDLength, p.Child("globalAssetId"))...)
+		errs = append(errs, validateLength(el.Description, maxDescriptionLength, p.Child("description"))...)
+		errs = append(errs, validateKeywords(el.Tags, maxKeywords, p.Child("tags"))...)
+		errs = append(errs, validateKeywords(el.Groups, maxKeywords, p.Child("groups"))...)
 		errs = append(errs, validateExtensions(el.Extensions, p.Child("extensions"))...)
 	}
-	errs = append(errs, validateKeywords(obj.Spec.Tags, spec.Child("tags"))...)
-	errs = append(errs, validateKeywords(obj.Spec.Groups, spec.Child("groups"))...)
+	errs = append(errs, validateKeywords(obj.Spec.Tags, maxKeywords, spec.Child("tags"))...)
+	errs = append(errs, validateKeywords(obj.Spec.Groups, maxKeywords, spec.Child("groups"))...)
 	errs = append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
 	return append(errs, ValidateResourceStatus(&obj.Status)...)
 }
@@ -236,12 +233,17 @@ func validateEnum[T ~string](value T, allowed sets.Set[T], path *field.Path) fie
 	return nil
 }
 
-func validateKeywords(words []string, path *field.Path) field.ErrorList {
+// validateKeywords requires a bounded list of non-empty, name-sized keywords.
+func validateKeywords(words []string, limit int, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	if len(words) > limit {
+		errs = append(errs, field.TooMany(path, len(words), limit))
+	}
 	for i, w := range words {
 		if w == "" {
 			errs = append(errs, field.Required(path.Index(i), "keywords must not be empty"))
 		}
+		errs = append(errs, validateLength(w, maxNameLength, path.Index(i))...)
 	}
 	return errs
 }
@@ -287,10 +289,7 @@ func ValidateDeploymentManager(obj *o2ims.DeploymentManager) field.ErrorList {
 	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
 	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudID, spec.Child("oCloudId"))...)
 	errs = append(errs, validateAbsoluteURI(obj.Spec.ServiceURI, spec.Child("serviceUri"), false)...)
-	errs = append(errs, validateKeywords(obj.Spec.SupportedLocations, spec.Child("supportedLocations"))...)
-	if n := len(obj.Spec.SupportedLocations); n > maxSupportedLocations {
-		errs = append(errs, field.TooMany(spec.Child("supportedLocations"), n, maxSupportedLocations))
-	}
+	errs = append(errs, validateKeywords(obj.Spec.SupportedLocations, maxSupportedLocations, spec.Child("supportedLocations"))...)
 	errs = append(errs, validateExtensions(obj.Spec.Capabilities, spec.Child("capabilities"))...)
 	errs = append(errs, validateExtensions(obj.Spec.Capacity, spec.Child("capacity"))...)
 	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
@@ -307,14 +306,15 @@ func ValidateLocation(obj *o2ims.Location) field.ErrorList {
 	if c := obj.Spec.Coordinate; c != nil {
 		errs = append(errs, validateGeoPoint(c, spec.Child("coordinate"))...)
 	}
+	if n := len(obj.Spec.CivicAddress); n > maxCivicAddressElements {
+		errs = append(errs, field.TooMany(spec.Child("civicAddress"), n, maxCivicAddressElements))
+	}
 	for i, el := range obj.Spec.CivicAddress {
 		p := spec.Child("civicAddress").Index(i)
 		if el.CAType < 0 || el.CAType > 255 {
 			errs = append(errs, field.Invalid(p.Child("caType"), el.CAType, "must be between 0 and 255 (RFC 4776)"))
 		}
-		if el.CAValue == "" {
-			errs = append(errs, field.Required(p.Child("caValue"), ""))
-		}
+		errs = append(errs, validateRequiredString(el.CAValue, maxNameLength, p.Child("caValue"))...)
 	}
 	return append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
 }

@@ -81,8 +81,10 @@ func (s *strategy) AllowUnconditionalUpdate(context.Context) bool { return true 
 
 func (s *strategy) Canonicalize(runtime.Object) {}
 
+// ValidateUpdate ratchets the size limits: a field left as it was is not held to a limit
+// tightened after it was stored (validation.Ratchet).
 func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
-	errs := s.kind.Validate(obj)
+	errs := validation.Ratchet(s.kind.Validate(obj), s.kind.Validate(old))
 	errs = append(errs, s.validateTenancy(obj, old)...)
 	if s.kind.ValidateUpdate != nil {
 		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
@@ -125,7 +127,7 @@ func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.O
 }
 
 func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
-	return s.kind.Status.ValidateStatus(obj)
+	return validation.Ratchet(s.kind.Status.ValidateStatus(obj), s.kind.Status.ValidateStatus(old))
 }
 
 func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
