@@ -33,6 +33,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 	"github.com/netweave-io/netweave/pkg/storage/readcache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
@@ -68,6 +69,13 @@ type TenancyConfig struct {
 	// SubscriptionNamespace is shared by the default apiRoot's subscriptions of every SMO
 	// (pkg/tenancy). Required.
 	SubscriptionNamespace string
+	// SubscriptionsPerNamespace caps the subscriptions of each kind in a namespace, and of each
+	// owner in SubscriptionNamespace (--subscriptions-per-namespace); 0 leaves them uncapped.
+	SubscriptionsPerNamespace int
+}
+
+func (t TenancyConfig) subscriptionRules() subscription.Rules {
+	return subscription.Rules{Authorizer: t.Authorizer, SharedNamespace: t.SubscriptionNamespace, PerNamespace: t.SubscriptionsPerNamespace}
 }
 
 // Config is the whole server configuration.
@@ -190,10 +198,10 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 		"alarmpurges":                restOf(alarmpurge.NewREST),
 		// Subscriptions reference no inventory object by id; their rules are their registry's.
 		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
-			return inventorysubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
+			return inventorysubscription.NewREST(s, g, ten.subscriptionRules())
 		},
 		"alarmsubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
-			return alarmsubscription.NewREST(s, g, ten.Authorizer, ten.SubscriptionNamespace)
+			return alarmsubscription.NewREST(s, g, ten.subscriptionRules())
 		},
 	} {
 		main, status, err := newREST(scheme, getter, tenancy)

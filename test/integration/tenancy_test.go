@@ -32,7 +32,8 @@ type registry struct {
 	storage map[string]rest.Storage
 }
 
-func newRegistry(t *testing.T) *registry {
+// newRegistry builds the registry; each tune adjusts the tenant boundary first.
+func newRegistry(t *testing.T, tunes ...func(*apiserver.TenancyConfig)) *registry {
 	t.Helper()
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
@@ -40,8 +41,12 @@ func newRegistry(t *testing.T) *registry {
 	scheme, codecs := apiserver.NewScheme()
 	getter := apiserver.NewRESTOptionsGetter(apiserver.RedisStorage{Client: client, KeyPrefix: "it",
 		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)})
-	storage, err := apiserver.NewStorage(scheme, getter, apiserver.TenancyConfig{InventoryNamespace: invNS, NodePoolNamespaces: []string{"ran"},
-		Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(), SubscriptionNamespace: invNS})
+	ten := apiserver.TenancyConfig{InventoryNamespace: invNS, NodePoolNamespaces: []string{"ran"},
+		Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(), SubscriptionNamespace: invNS}
+	for _, tune := range tunes {
+		tune(&ten)
+	}
+	storage, err := apiserver.NewStorage(scheme, getter, ten)
 	if err != nil {
 		t.Fatal(err)
 	}

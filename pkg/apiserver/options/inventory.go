@@ -15,6 +15,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
 
 // InventoryOptions configure the inventory sync: the Kubernetes adapter that keeps the O2
@@ -34,6 +35,9 @@ type InventoryOptions struct {
 	ClusterURL         string
 	Workers            int
 	SharedDelay        time.Duration
+	// SubscriptionsPerNamespace caps subscriptions (--subscriptions-per-namespace); it belongs
+	// here with the rest of the tenant boundary the registry enforces.
+	SubscriptionsPerNamespace int
 	// Lease elects the replica that syncs (--inventory-lease-*, --inventory-leader-identity).
 	Lease *leader.Options
 }
@@ -42,12 +46,13 @@ type InventoryOptions struct {
 // pools by zone, client-go's usual leader election timings.
 func NewInventoryOptions() *InventoryOptions {
 	return &InventoryOptions{
-		Namespace:   "o2ims-system",
-		PoolLabel:   kube.DefaultPoolLabel,
-		ClusterName: "kubernetes",
-		Workers:     4,
-		SharedDelay: 200 * time.Millisecond,
-		Lease:       leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
+		Namespace:                 "o2ims-system",
+		PoolLabel:                 kube.DefaultPoolLabel,
+		ClusterName:               "kubernetes",
+		Workers:                   4,
+		SharedDelay:               200 * time.Millisecond,
+		SubscriptionsPerNamespace: subscription.DefaultPerNamespace,
+		Lease:                     leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
 	}
 }
 
@@ -65,6 +70,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterURL, "inventory-cluster-url", o.ClusterURL, "The cluster's API server URL as SMOs reach it (the DeploymentManager's serviceUri); defaults to the server of --kubeconfig.")
 	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
+	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
 }
 
@@ -93,6 +99,9 @@ func (o *InventoryOptions) Validate() []error {
 		for _, msg := range validation.IsDNS1123Label(ns) {
 			errs = append(errs, fmt.Errorf("--inventory-node-pool-namespaces %q: %s", ns, msg))
 		}
+	}
+	if o.SubscriptionsPerNamespace < 0 {
+		errs = append(errs, fmt.Errorf("--subscriptions-per-namespace must not be negative"))
 	}
 	if !o.Enabled {
 		return errs
@@ -149,5 +158,6 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 
 // Tenancy returns the tenant boundary the registry enforces, whether or not the sync runs.
 func (o *InventoryOptions) Tenancy() apiserver.TenancyConfig {
-	return apiserver.TenancyConfig{InventoryNamespace: o.Namespace, NodePoolNamespaces: o.NodePoolNamespaces}
+	return apiserver.TenancyConfig{InventoryNamespace: o.Namespace, NodePoolNamespaces: o.NodePoolNamespaces,
+		SubscriptionsPerNamespace: o.SubscriptionsPerNamespace}
 }

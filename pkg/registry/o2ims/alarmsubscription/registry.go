@@ -5,7 +5,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -50,6 +49,6 @@ func subscriptionKind() *subscription.Kind {
 
 // NewREST returns the storage of alarmsubscriptions and of their status (see
 // subscription.NewREST).
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*subscription.REST, *subscription.StatusREST, error) {
-	return subscription.NewREST(subscriptionKind(), scheme, optsGetter, authz, shared)
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, rules subscription.Rules) (*subscription.REST, *subscription.StatusREST, error) {
+	return subscription.NewREST(subscriptionKind(), scheme, optsGetter, rules)
 }

@@ -12,13 +12,14 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
 
 // TestSubscriptionIDsAreServerAssigned: a create that names its subscriptionId is refused for
 // anyone but a cluster superuser, before any lookup, so a chosen id held in another namespace
 // cannot answer 409 and confirm that it exists.
 func TestSubscriptionIDsAreServerAssigned(t *testing.T) {
-	main, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, authorizerfactory.NewAlwaysAllowAuthorizer(), "o2ims-system")
+	main, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, subscription.Rules{Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(), SharedNamespace: "o2ims-system"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
 
 // secretReaders: alice may get secret "hook-key" in tenant-a; "broken" makes the authorizer
@@ -57,7 +58,7 @@ func as(name string) context.Context {
 // reads them all) would sign the POSTs to the user's callback with it.
 func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	authz := &secretReaders{}
-	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, authorizer.AuthorizerFunc(authz.Authorize), "o2ims-system")
+	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, subscription.Rules{Authorizer: authorizer.AuthorizerFunc(authz.Authorize), SharedNamespace: "o2ims-system"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,13 +30,26 @@ type REST struct {
 	kind   *Kind
 	authz  authorizer.Authorizer
 	shared string
+	// perNamespace caps the subscriptions of the kind per namespace (per owner in shared);
+	// 0 leaves them uncapped (quota.go).
+	perNamespace int
 }
 
-// NewREST returns the storage of the subscription kind k and of its status. shared is the
-// subscription namespace of the default apiRoot; authz decides the manage-others verb and
-// whether a subscription's creator may read the signing Secret it names (signingsecret.go).
-func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer, shared string) (*REST, *StatusREST, error) {
-	if authz == nil {
+// Rules are the server-wide rules every subscription kind is held to.
+type Rules struct {
+	// Authorizer decides the manage-others verb and whether a subscription's creator may read
+	// the signing Secret it names (signingsecret.go). Required.
+	Authorizer authorizer.Authorizer
+	// SharedNamespace is the subscription namespace of the default apiRoot.
+	SharedNamespace string
+	// PerNamespace caps the subscriptions of each kind in a namespace, and of each owner in
+	// SharedNamespace (quota.go); 0 leaves them uncapped.
+	PerNamespace int
+}
+
+// NewREST returns the storage of the subscription kind k and of its status.
+func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, rules Rules) (*REST, *StatusREST, error) {
+	if rules.Authorizer == nil {
 		return nil, nil, fmt.Errorf("%s need an authorizer", k.Resource)
 	}
 	main, status, err := kind.NewREST(k.RegistryKind(), scheme, optsGetter)
@@ -44,8 +57,8 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 		return nil, nil, err
 	}
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
-	k.withSigningSecretCheck(main.Store, authz)
-	r := &REST{REST: main, kind: k, authz: authz, shared: shared}
+	k.withSigningSecretCheck(main.Store, rules.Authorizer)
+	r := &REST{REST: main, kind: k, authz: rules.Authorizer, shared: rules.SharedNamespace, perNamespace: rules.PerNamespace}
 	return r, &StatusREST{StatusREST: status, owner: r}, nil
 }
 
