@@ -28,7 +28,9 @@ type RedisStorage struct {
 	KeyPrefix string
 	// HistoryLength bounds the change log kept per resource (how far back a watch may resume).
 	HistoryLength int64
-	Codec         runtime.Codec
+	// HistoryBytes bounds it by approximate size as well (redisstore.Config.HistoryBytes).
+	HistoryBytes int64
+	Codec        runtime.Codec
 	// MinReplicasAck and MinReplicasAckTimeout make every write wait for that many replicas
 	// (redisstore.Config).
 	MinReplicasAck        int
@@ -90,6 +92,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			ResourcePrefix: resourcePrefix,
 			GroupResource:  config.GroupResource,
 			HistoryLength:  g.storage.HistoryLength,
+			HistoryBytes:   g.storage.HistoryBytes,
 			UniqueIndex:    index,
 
 			MinReplicasAck:        g.storage.MinReplicasAck,

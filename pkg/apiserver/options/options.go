@@ -133,6 +133,7 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 				Client:        client,
 				KeyPrefix:     o.Redis.KeyPrefix,
 				HistoryLength: o.Redis.HistoryLength,
+				HistoryBytes:  o.Redis.HistoryBytes,
 				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
 
 				MinReplicasAck:        o.Redis.MinReplicasAck,

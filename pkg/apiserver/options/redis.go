@@ -11,6 +11,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
+
+	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
 // RedisOptions say how to reach the Redis that stores the O2 inventory: one server, or a
@@ -29,6 +31,8 @@ type RedisOptions struct {
 	TLSServerName     string
 	KeyPrefix         string
 	HistoryLength     int64
+	// HistoryBytes bounds the change log per resource by approximate size as well.
+	HistoryBytes int64
 	// RequireAOF, DurabilityAsserted and DurabilityCheckInterval configure the
 	// redis-durability readiness check (see docs/redis.md).
 	RequireAOF              bool
@@ -42,7 +46,7 @@ type RedisOptions struct {
 
 // NewRedisOptions returns the defaults: a local Redis without TLS.
 func NewRedisOptions() *RedisOptions {
-	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000,
+	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000, HistoryBytes: redisstore.DefaultHistoryBytes,
 		DurabilityCheckInterval: time.Minute, MinReplicasAckTimeout: 500 * time.Millisecond}
 }
 
@@ -61,6 +65,7 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TLSServerName, "redis-tls-server-name", o.TLSServerName, "Server name to verify in the Redis certificate.")
 	fs.StringVar(&o.KeyPrefix, "redis-key-prefix", o.KeyPrefix, "Prefix of every Redis key, so several installs can share one Redis.")
 	fs.Int64Var(&o.HistoryLength, "redis-history-length", o.HistoryLength, "Change events kept per resource; bounds how old a resourceVersion a watch may resume from (older gets 410 Gone).")
+	fs.Int64Var(&o.HistoryBytes, "redis-history-bytes", o.HistoryBytes, "Approximate bytes of change events kept per resource, whichever of it and --redis-history-length binds first; bounds Redis memory when objects are large. Negative removes the byte bound.")
 	fs.BoolVar(&o.RequireAOF, "redis-require-aof", o.RequireAOF, "Stay unready unless Redis keeps an append-only file fsynced at least every second (default: only warn).")
 	fs.BoolVar(&o.DurabilityAsserted, "redis-durability-asserted", o.DurabilityAsserted, "Where Redis refuses CONFIG GET (managed Redis, restricted ACL user), trust that it runs maxmemory-policy noeviction with AOF instead of staying unready.")
 	fs.DurationVar(&o.DurabilityCheckInterval, "redis-durability-check-interval", o.DurabilityCheckInterval, "How often Redis's eviction and persistence settings are checked besides readiness probes.")
@@ -88,6 +93,9 @@ func (o *RedisOptions) Validate() []error {
 	}
 	if o.HistoryLength == 0 {
 		errs = append(errs, errors.New("--redis-history-length must not be 0 (negative keeps everything)"))
+	}
+	if o.HistoryBytes == 0 {
+		errs = append(errs, errors.New("--redis-history-bytes must not be 0 (negative removes the byte bound)"))
 	}
 	if o.DurabilityCheckInterval <= 0 {
 		errs = append(errs, errors.New("--redis-durability-check-interval must be positive"))

@@ -19,8 +19,13 @@ import (
 
 // Defaults applied by Config.complete.
 const (
-	DefaultInstallPrefix       = "netweave"
-	DefaultHistoryLength       = 10000
+	DefaultInstallPrefix = "netweave"
+	DefaultHistoryLength = 10000
+	// DefaultHistoryBytes bounds a resource's change history at 64 MiB: the
+	// default HistoryLength of entries averaging 6.5 KiB (an update holds the
+	// new and the previous object), so the count binds for ordinary objects
+	// and the bytes only when objects are large.
+	DefaultHistoryBytes        = 64 << 20
 	DefaultWatchPollInterval   = time.Second
 	DefaultProgressInterval    = 5 * time.Second
 	DefaultTTLCheckInterval    = time.Second
@@ -60,6 +65,12 @@ type Config struct {
 	// lists and continue tokens. Zero means DefaultHistoryLength; negative
 	// means keep everything (compact explicitly with Store.Compact).
 	HistoryLength int64
+	// HistoryBytes bounds the change events kept per resource by their
+	// approximate total size (the bytes of every field of every stream
+	// entry, counted as entries are added), whichever of it and
+	// HistoryLength binds first. Zero means DefaultHistoryBytes; negative
+	// means no byte bound.
+	HistoryBytes int64
 	// WatchPollInterval is the XREAD BLOCK timeout of the shared stream
 	// reader; it bounds how quickly progress requests are answered.
 	WatchPollInterval time.Duration
@@ -121,6 +132,9 @@ func (c *Config) complete() error {
 	if c.HistoryLength == 0 {
 		c.HistoryLength = DefaultHistoryLength
 	}
+	if c.HistoryBytes == 0 {
+		c.HistoryBytes = DefaultHistoryBytes
+	}
 	if c.WatchPollInterval <= 0 {
 		c.WatchPollInterval = DefaultWatchPollInterval
 	}
@@ -139,14 +153,19 @@ func (c *Config) complete() error {
 	return nil
 }
 
-// trimArgs returns the history bound and the slack that amortises trimming.
-func (c *Config) trimArgs() (maxLen, slack int64) {
+// trimBounds are the history bounds the write scripts trim to (0 disables
+// one), and the count slack that amortises trimming.
+type trimBounds struct {
+	maxLen, slack, maxBytes int64
+}
+
+// trimArgs returns the history bounds.
+func (c *Config) trimArgs() trimBounds {
+	t := trimBounds{maxBytes: max(c.HistoryBytes, 0)}
 	if c.HistoryLength < 0 {
-		return 0, 0
+		return t
 	}
-	slack = c.HistoryLength * defaultTrimSlackPercentage / 100
-	if slack < 1 {
-		slack = 1
-	}
-	return c.HistoryLength, slack
+	t.maxLen = c.HistoryLength
+	t.slack = max(c.HistoryLength*defaultTrimSlackPercentage/100, 1)
+	return t
 }

@@ -20,20 +20,23 @@ type redisKeys struct {
 	size      string
 	ttl       string
 	unique    string
+	// historyBytes is the approximate byte total of the change stream.
+	historyBytes string
 }
 
 func newRedisKeys(installPrefix, resourceKey string) redisKeys {
 	base := "{" + installPrefix + "}:"
 	return redisKeys{
-		rev:       base + "rev",
-		epoch:     base + "epoch",
-		objPrefix: base + "o:",
-		index:     base + "idx:" + resourceKey,
-		stream:    base + "ev:" + resourceKey,
-		compacted: base + "cmp:" + resourceKey,
-		size:      base + "sz:" + resourceKey,
-		ttl:       base + "ttl:" + resourceKey,
-		unique:    base + "uniq:" + resourceKey,
+		rev:          base + "rev",
+		epoch:        base + "epoch",
+		objPrefix:    base + "o:",
+		index:        base + "idx:" + resourceKey,
+		stream:       base + "ev:" + resourceKey,
+		compacted:    base + "cmp:" + resourceKey,
+		size:         base + "sz:" + resourceKey,
+		ttl:          base + "ttl:" + resourceKey,
+		unique:       base + "uniq:" + resourceKey,
+		historyBytes: base + "evb:" + resourceKey,
 	}
 }
 

@@ -2,6 +2,9 @@ package redis
 
 import goredis "github.com/redis/go-redis/v9"
 
+// historyTrimChunk is how many history entries trimHistory reads per call.
+const historyTrimChunk = "256"
+
 // Shared Lua fragments. Scripts bump the revision before any other write so
 // that a failing XADD (the only command that can reject its input) leaves at
 // most a harmless gap in the revision sequence, never a half-applied write.
@@ -14,19 +17,64 @@ local function nextRevision(revKey)
   return redis.call('INCR', revKey)
 end
 `
-	// trimHistory keeps roughly maxLen stream entries and records the new
-	// compaction point so readers can tell "no change" from "forgotten".
+	// appendHistory adds a change to the stream and counts its bytes (field
+	// names and values) in the history byte counter. A change that starts an
+	// empty stream resets the counter, so a stream removed behind the store's
+	// back cannot leave a stale total that would trim everything after it.
+	luaAppendHistory = `
+local function appendHistory(K, rev, ...)
+  local args, n = {...}, 0
+  for _, a in ipairs(args) do n = n + #tostring(a) end
+  redis.call('XADD', K.stream, rev .. '-0', unpack(args))
+  if redis.call('XLEN', K.stream) == 1 then
+    redis.call('SET', K.hbytes, n)
+  else
+    redis.call('INCRBY', K.hbytes, n)
+  end
+end
+`
+	// trimHistory bounds the stream by count (maxLen) and by approximate
+	// bytes (maxBytes, as counted by appendHistory); 0 disables a bound. Each
+	// bound is let overshoot by its slack (a tenth of it for bytes) so that
+	// trimming, which reads the entries it drops to subtract their bytes, is
+	// amortised. Entries are read oldest first in chunks of historyTrimChunk,
+	// so no call reads more than a chunk; the newest entry always stays. The
+	// new compaction point is recorded so readers can tell "no change" from
+	// "forgotten".
 	luaTrimHistory = `
-local function trimHistory(streamKey, compactedKey, maxLen, slack)
-  if maxLen <= 0 then return end
-  local n = redis.call('XLEN', streamKey)
-  if n <= maxLen + slack then return end
-  local old = redis.call('XRANGE', streamKey, '-', '+', 'COUNT', n - maxLen)
-  local last = old[#old][1]
+local function entrySize(e)
+  local n = 0
+  for _, f in ipairs(e[2]) do n = n + #f end
+  return n
+end
+local function trimHistory(K, maxLen, slack, maxBytes)
+  local n = redis.call('XLEN', K.stream)
+  local b = tonumber(redis.call('GET', K.hbytes)) or 0
+  local function over()
+    return n > 1 and ((maxLen > 0 and n > maxLen) or (maxBytes > 0 and b > maxBytes))
+  end
+  if not ((maxLen > 0 and n > maxLen + slack) or (maxBytes > 0 and b > maxBytes + math.floor(maxBytes / 10))) then return end
+  local from, last = '-', nil
+  while over() do
+    local chunk = redis.call('XRANGE', K.stream, from, '+', 'COUNT', ` + historyTrimChunk + `)
+    if #chunk == 0 then break end
+    for _, e in ipairs(chunk) do
+      if not over() then break end
+      b, n, last = b - entrySize(e), n - 1, e[1]
+    end
+    from = (tonumber(string.match(last, '^(%d+)')) + 1) .. '-0'
+  end
+  if not last then return end
+  if n == 1 then
+    -- Only the newest entry is left: count it exactly, which also heals a
+    -- total that drifted (history written before bytes were counted).
+    b = entrySize(redis.call('XRANGE', K.stream, from, '+', 'COUNT', 1)[1])
+  end
   local c = tonumber(string.match(last, '^(%d+)')) + 1
-  redis.call('XTRIM', streamKey, 'MINID', c)
-  if c > (tonumber(redis.call('GET', compactedKey)) or 0) then
-    redis.call('SET', compactedKey, c)
+  redis.call('XTRIM', K.stream, 'MINID', c)
+  redis.call('SET', K.hbytes, math.max(b, 0))
+  if c > (tonumber(redis.call('GET', K.compacted)) or 0) then
+    redis.call('SET', K.compacted, c)
   end
 end
 `
@@ -47,7 +95,7 @@ end
 	luaDeleteObject = `
 local function deleteObject(K, key, objKey, curValue, curRev, curUnique)
   local rev = nextRevision(K.rev)
-  redis.call('XADD', K.stream, rev .. '-0', 't', 'd', 'k', key, 'p', curValue, 'pr', curRev)
+  appendHistory(K, rev, 't', 'd', 'k', key, 'p', curValue, 'pr', curRev)
   redis.call('DEL', objKey)
   redis.call('ZREM', K.index, key)
   redis.call('ZREM', K.ttl, key)
@@ -75,7 +123,7 @@ local function releaseUnique(uniqueKey, value, key)
 end
 `
 	luaKeys = `
-local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7], epoch = KEYS[9]}
+local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7], epoch = KEYS[9], hbytes = KEYS[10]}
 `
 	// ensureEpoch returns the install epoch, creating it when the store has
 	// none (first use, or wiped). TIME to the microsecond is unique enough
@@ -101,10 +149,10 @@ end
 // The object hash keeps its unique value in field u, so updates and deletes
 // know which value to release without decoding the object.
 //
-// KEYS: rev index stream compacted size ttl unique object epoch
-// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue
+// KEYS: rev index stream compacted size ttl unique object epoch historyBytes
+// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue maxBytes
 // Returns {1, rev, nil, epoch}, {0, curRev, curValue} or {2, 0, holderKey}.
-var putScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
+var putScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
 local key, objKey, unique = ARGV[1], KEYS[8], ARGV[7]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 local curRev = tonumber(cur[2]) or 0
@@ -120,10 +168,10 @@ end
 local value = ARGV[3]
 local rev = nextRevision(K.rev)
 if cur[1] then
-  redis.call('XADD', K.stream, rev .. '-0', 't', 'u', 'k', key, 'v', value, 'p', cur[1], 'pr', curRev)
+  appendHistory(K, rev, 't', 'u', 'k', key, 'v', value, 'p', cur[1], 'pr', curRev)
   redis.call('INCRBY', K.size, #value - #cur[1])
 else
-  redis.call('XADD', K.stream, rev .. '-0', 't', 'c', 'k', key, 'v', value)
+  appendHistory(K, rev, 't', 'c', 'k', key, 'v', value)
   redis.call('ZADD', K.index, 0, key)
   redis.call('INCRBY', K.size, #value)
 end
@@ -138,33 +186,33 @@ if unique ~= curUnique then
   end
 end
 setTTL(K.ttl, key, tonumber(ARGV[4]))
-trimHistory(K.stream, K.compacted, tonumber(ARGV[5]), tonumber(ARGV[6]))
+trimHistory(K, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[8]))
 return {1, rev, false, ensureEpoch(K.epoch)}
 `)
 
 // deleteScript removes ARGV[1] if its mod revision equals ARGV[2].
 //
-// KEYS: rev index stream compacted size ttl unique object epoch
-// ARGV: key expectedRev maxLen slack
+// KEYS: rev index stream compacted size ttl unique object epoch historyBytes
+// ARGV: key expectedRev maxLen slack maxBytes
 // Returns {1, rev, deletedValue, epoch} or {0, curRev, curValue} ({0, 0} if absent).
-var deleteScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
+var deleteScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
 local key, objKey = ARGV[1], KEYS[8]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 if not cur[1] then return {0, 0} end
 local curRev = tonumber(cur[2])
 if curRev ~= tonumber(ARGV[2]) then return {0, curRev, cur[1]} end
 local rev = deleteObject(K, key, objKey, cur[1], curRev, cur[3])
-trimHistory(K.stream, K.compacted, tonumber(ARGV[3]), tonumber(ARGV[4]))
+trimHistory(K, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
 return {1, rev, cur[1], ensureEpoch(K.epoch)}
 `)
 
 // expireScript deletes up to ARGV[4] objects whose TTL has passed, emitting
 // ordinary DELETED events for them.
 //
-// KEYS: rev index stream compacted size ttl unique
-// ARGV: objectKeyPrefix maxLen slack batch
+// KEYS: rev index stream compacted size ttl unique (unused) epoch historyBytes
+// ARGV: objectKeyPrefix maxLen slack batch maxBytes
 // Returns the number of expired entries handled.
-var expireScript = goredis.NewScript(luaNextRevision + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
+var expireScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
 local now = redis.call('TIME')
 local due = redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now[1], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, key in ipairs(due) do
@@ -176,7 +224,7 @@ for _, key in ipairs(due) do
     redis.call('ZREM', K.ttl, key)
   end
 end
-if #due > 0 then trimHistory(K.stream, K.compacted, tonumber(ARGV[2]), tonumber(ARGV[3])) end
+if #due > 0 then trimHistory(K, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])) end
 return #due
 `)
 
@@ -243,15 +291,26 @@ return {0, cur, comp, count, items, events}
 // (which records its progress with a write) it advances the revision, so a
 // later consistent read is distinguishable from reads before it.
 //
-// KEYS: stream compacted rev
+// The history byte count is scaled by the share of entries kept rather
+// than summed over the entries dropped: compaction may drop the whole
+// history, which this script must not read in one call, and the count is
+// approximate anyway (trimHistory makes it exact again when one entry is
+// left).
+//
+// KEYS: stream compacted rev historyBytes
 // Returns the effective compacted revision.
 var compactScript = goredis.NewScript(luaNextRevision + `
 nextRevision(KEYS[3])
 local c = tonumber(ARGV[1])
 local prev = tonumber(redis.call('GET', KEYS[2])) or 0
 if c <= prev then return prev end
+local before = redis.call('XLEN', KEYS[1])
 redis.call('XTRIM', KEYS[1], 'MINID', c)
 redis.call('SET', KEYS[2], c)
+if before > 0 then
+  local b = tonumber(redis.call('GET', KEYS[4])) or 0
+  redis.call('SET', KEYS[4], math.floor(b * redis.call('XLEN', KEYS[1]) / before))
+end
 return c
 `)
 

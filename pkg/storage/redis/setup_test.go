@@ -67,6 +67,7 @@ type setupOptions struct {
 	resourcePrefix string
 	newFunc        func() runtime.Object
 	historyLength  int64
+	historyBytes   int64
 	uniqueIndex    *unique.Index
 }
 
@@ -78,6 +79,7 @@ func withTransformer(t value.Transformer) setupOption {
 }
 func withPathPrefix(p string) setupOption    { return func(o *setupOptions) { o.pathPrefix = p } }
 func withHistoryLength(n int64) setupOption  { return func(o *setupOptions) { o.historyLength = n } }
+func withHistoryBytes(n int64) setupOption   { return func(o *setupOptions) { o.historyBytes = n } }
 func withInstallPrefix(p string) setupOption { return func(o *setupOptions) { o.installPrefix = p } }
 func withUniqueIndex(idx *unique.Index) setupOption {
 	return func(o *setupOptions) { o.uniqueIndex = idx }
@@ -108,6 +110,7 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 		ResourcePrefix:    o.resourcePrefix,
 		GroupResource:     schema.GroupResource{Resource: "pods"},
 		HistoryLength:     o.historyLength,
+		HistoryBytes:      o.historyBytes,
 		WatchPollInterval: 100 * time.Millisecond,
 		ProgressInterval:  time.Second,
 		TTLCheckInterval:  100 * time.Millisecond,

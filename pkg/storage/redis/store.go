@@ -32,10 +32,10 @@ type Store struct {
 	groupResource  schema.GroupResource
 	// resourceKey is the prepared key prefix of every object of the
 	// resource, e.g. "/registry/pods/".
-	resourceKey   string
-	keys          redisKeys
-	maxLen, slack int64
-	cfg           Config
+	resourceKey string
+	keys        redisKeys
+	trim        trimBounds
+	cfg         Config
 
 	// transformer sits behind an atomic so tests (and key rotation) can swap
 	// it while watchers decode concurrently.
@@ -80,7 +80,7 @@ func New(cfg Config) (*Store, error) {
 	}
 	s.resourceKey = resourceKey
 	s.keys = newRedisKeys(cfg.InstallPrefix, resourceKey)
-	s.maxLen, s.slack = cfg.trimArgs()
+	s.trim = cfg.trimArgs()
 	s.transformer.Store(&transformerBox{cfg.Transformer})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hub = newHub(s)
@@ -158,7 +158,7 @@ func (s *Store) observeCompacted(rev int64) {
 // (Config.HistoryLength); this is for operators and tests.
 func (s *Store) Compact(ctx context.Context, rev int64) error {
 	start := time.Now()
-	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev}, rev).Int64()
+	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev, s.keys.historyBytes}, rev).Int64()
 	recordRequest("compact", s.groupResource, err, start)
 	if err != nil {
 		return fmt.Errorf("redis storage compact to %d: %w", rev, err)
@@ -290,14 +290,14 @@ type writeResult struct {
 }
 
 func (s *Store) writeKeys(preparedKey string) []string {
-	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch}
+	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch, s.keys.historyBytes}
 }
 
 func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
 	m := s.guard.mark()
 	start := time.Now()
 	res, err := s.write(ctx, putScript, s.writeKeys(preparedKey),
-		preparedKey, expectedRev, data, ttl, s.maxLen, s.slack, uniqueValue)
+		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes)
 	recordRequest(op, s.groupResource, err, start)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)

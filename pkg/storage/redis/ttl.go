@@ -14,7 +14,9 @@ const expireBatch = 256
 func (s *Store) runTTLReaper() {
 	ticker := time.NewTicker(s.cfg.TTLCheckInterval)
 	defer ticker.Stop()
-	keys := []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique}
+	// The object key is unused (each reaped object's key is built from the prefix); the
+	// epoch key is, too, but K keeps the same positions in every write script.
+	keys := s.writeKeys("")
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -23,7 +25,7 @@ func (s *Store) runTTLReaper() {
 		}
 		for {
 			start := time.Now()
-			n, err := expireScript.Run(s.ctx, s.client, keys, s.keys.objPrefix, s.maxLen, s.slack, expireBatch).Int64()
+			n, err := expireScript.Run(s.ctx, s.client, keys, s.keys.objPrefix, s.trim.maxLen, s.trim.slack, expireBatch, s.trim.maxBytes).Int64()
 			recordRequest("expire", s.groupResource, err, start)
 			if err != nil {
 				if s.ctx.Err() == nil {
