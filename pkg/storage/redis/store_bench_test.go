@@ -24,6 +24,15 @@ func BenchmarkRedisStore(b *testing.B) {
 	runStoreBenchmarks(b, func(b *testing.B) storage.Interface { return env.newStore(b, withHistoryLength(10000)) })
 }
 
+// BenchmarkRedisStoreByteTrimmed runs the same operations with a history whose byte bound
+// (256 KiB) binds long before its count, so every write pays for byte trimming.
+func BenchmarkRedisStoreByteTrimmed(b *testing.B) {
+	env := newTestEnv(b)
+	runStoreBenchmarks(b, func(b *testing.B) storage.Interface {
+		return env.newStore(b, withHistoryLength(1000000), withHistoryBytes(256<<10))
+	})
+}
+
 // runStoreBenchmarks measures the operations the API server issues per
 // request against any storage.Interface, so backends compare like for like.
 func runStoreBenchmarks(b *testing.B, newStore func(*testing.B) storage.Interface) {
