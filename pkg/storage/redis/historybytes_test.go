@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,5 +98,40 @@ func TestHistoryByteCountHealsWhenStreamIsRemoved(t *testing.T) {
 	}
 	if _, actual, counted := historyBytes(t, env, s); counted != actual {
 		t.Errorf("counted %d bytes, the stream holds %d", counted, actual)
+	}
+}
+
+// TestWatchCatchUpReadsHistoryInChunks: a watch resuming from a revision more than a chunk of
+// history back receives every change, in order.
+func TestWatchCatchUpReadsHistoryInChunks(t *testing.T) {
+	env := newTestEnv(t)
+	s := env.newStore(t)
+	ctx := context.Background()
+	pod := &example.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}
+	key := "/pods/ns/p"
+	created := &example.Pod{}
+	if err := s.Create(ctx, key, pod, created, 0); err != nil {
+		t.Fatal(err)
+	}
+	const updates = 2*historyReadChunk + 7
+	for i := 0; i < updates; i++ {
+		err := s.GuaranteedUpdate(ctx, key, &example.Pod{}, false, nil, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+			obj.(*example.Pod).Labels = map[string]string{"i": strconv.Itoa(i)}
+			return obj, nil
+		}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := s.Watch(ctx, key, storage.ListOptions{ResourceVersion: created.ResourceVersion, Predicate: storage.Everything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for i := 0; i < updates; i++ {
+		ev := <-w.ResultChan()
+		if got := ev.Object.(*example.Pod).Labels["i"]; got != strconv.Itoa(i) {
+			t.Fatalf("event %d: label %q, want %d (%v)", i, got, i, ev.Type)
+		}
 	}
 }

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -218,50 +215,26 @@ func (w *watchChan) run(startRev, hubPos int64, forceInitial, endBookmark bool) 
 }
 
 // catchUp sends the changes in (from, to] that predate the hub subscription,
-// refusing (410) when history below the start point was compacted.
+// refusing (410) when history below the start point was compacted. The
+// history is read in chunks (readHistory), so resuming from an old
+// resourceVersion does not load the whole history at once.
 func (w *watchChan) catchUp(from, to int64) bool {
-	s := w.s
-	var compactedCmd *goredis.StringCmd
-	var rangeCmd *goredis.XMessageSliceCmd
-	start := time.Now()
-	_, err := s.client.TxPipelined(w.ctx, func(p goredis.Pipeliner) error {
-		compactedCmd = p.Get(w.ctx, s.keys.compacted)
-		if from < to {
-			rangeCmd = p.XRange(w.ctx, s.keys.stream, streamID(from+1), streamID(to))
+	errStopped := errors.New("watcher stopped")
+	err := w.s.readHistory(w.ctx, "watchCatchUp", from, to, func(c *change) error {
+		if !w.matchesKey(c.key) || w.sendChange(c) {
+			return nil
 		}
-		return nil
+		return errStopped
 	})
-	if errors.Is(err, goredis.Nil) {
-		err = nil
-	}
-	recordRequest("watchCatchUp", s.groupResource, err, start)
-	if err != nil {
-		w.sendError(fmt.Errorf("redis storage watch %q: %w", w.key, err))
-		return false
-	}
-	compacted, _ := compactedCmd.Int64()
-	s.observeCompacted(compacted)
-	if from < compacted {
-		w.sendError(apierrors.NewResourceExpired(expiredWatchMessage))
-		return false
-	}
-	if rangeCmd == nil {
+	switch {
+	case err == nil:
 		return true
+	case errors.Is(err, errHistoryCompacted):
+		w.sendError(apierrors.NewResourceExpired(expiredWatchMessage))
+	case !errors.Is(err, errStopped):
+		w.sendError(fmt.Errorf("redis storage watch %q: %w", w.key, err))
 	}
-	for _, msg := range rangeCmd.Val() {
-		c, err := changeFromMessage(msg)
-		if err != nil {
-			w.sendError(err)
-			return false
-		}
-		if !w.matchesKey(c.key) {
-			continue
-		}
-		if !w.sendChange(&c) {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 // sendInitialState emits ADDED for every matching object at the latest

@@ -1,0 +1,66 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// historyReadChunk is how many change-history entries one Redis call reads: a watch resuming
+// from an old resourceVersion reads the history in chunks this size, so neither Redis nor the
+// store ever holds more than a chunk of it for one reader.
+const historyReadChunk = 500
+
+// errHistoryCompacted says that changes a reader still needed were trimmed or compacted away.
+var errHistoryCompacted = errors.New("history compacted")
+
+// readHistory calls fn for every change in (from, to], oldest first, reading a chunk at a time.
+// Each chunk is read together with the compaction point, in one transaction; the read fails
+// with errHistoryCompacted as soon as anything after the last change handed to fn is gone, so
+// a trim between two chunks cannot silently drop changes.
+func (s *Store) readHistory(ctx context.Context, op string, from, to int64, fn func(*change) error) error {
+	for {
+		var compactedCmd *goredis.StringCmd
+		var rangeCmd *goredis.XMessageSliceCmd
+		start := time.Now()
+		_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			compactedCmd = p.Get(ctx, s.keys.compacted)
+			if from < to {
+				rangeCmd = p.XRangeN(ctx, s.keys.stream, streamID(from+1), streamID(to), historyReadChunk)
+			}
+			return nil
+		})
+		if errors.Is(err, goredis.Nil) {
+			err = nil
+		}
+		recordRequest(op, s.groupResource, err, start)
+		if err != nil {
+			return fmt.Errorf("redis storage %s: %w", op, err)
+		}
+		compacted, _ := compactedCmd.Int64()
+		s.observeCompacted(compacted)
+		if from < compacted {
+			return errHistoryCompacted
+		}
+		if rangeCmd == nil {
+			return nil
+		}
+		msgs := rangeCmd.Val()
+		for _, msg := range msgs {
+			c, err := changeFromMessage(msg)
+			if err != nil {
+				return err
+			}
+			if err := fn(&c); err != nil {
+				return err
+			}
+			from = c.rev
+		}
+		if len(msgs) < historyReadChunk {
+			return nil
+		}
+	}
+}
