@@ -101,7 +101,8 @@
 // after its creation, including the re-baseline's when it is created before the re-baseline
 // is processed, as a late subscription does (above). What the notifier held only in Redis (a
 // previous leader's state, when the wipe hit between two leaders) cannot be compared: the kind
-// then starts with a fresh baseline, as on a first start, and notifies nothing for it.
+// then starts with a fresh baseline, as on a first start, and notifies nothing for it, and the
+// subscriptions of that previous leader are not reported.
 //
 // # Which subscriptions see a change
 //
