@@ -53,7 +53,7 @@ func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *wat
 // store (which went back).
 type errGone struct{ err error }
 
-func (e errGone) Error() string { return "resourceVersion too old: " + e.err.Error() }
+func (e errGone) Error() string { return "resourceVersion outside the history: " + e.err.Error() }
 
 // load restores the recorded state and cursor.
 func (w *watcher) load(ctx context.Context) error {
