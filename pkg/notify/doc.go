@@ -75,7 +75,9 @@
 // missing: every watcher reads it before each re-list (the store ends every watch with 410
 // Gone on a wipe; a cursor the store has not reached, "too large resource version", counts as
 // Gone too), and a different value, or a list whose resourceVersion is below the cursor (a
-// rollback, which then gets a new epoch), makes the kind re-baseline:
+// rollback, which then gets a new epoch), makes the kind re-baseline, five seconds later so that
+// the inventory sync has re-created what the cluster still has (an object it re-creates later
+// is notified as a DELETE, then a CREATE):
 //
 //   - what the notifier last processed of the kind, which it still holds in memory, is compared
 //     by namespace/name with the list: a name only remembered is a DELETE, only listed a
@@ -96,10 +98,13 @@
 // does not re-create it (it cannot act as its owner, and nothing says the owner still wants
 // it) but reports it, so that the operator or the SMO creates it again: an error log naming its
 // key, subscriptionId, consumerSubscriptionId and owner, and
-// netweave_notifier_subscriptions_lost_total{kind}. Its queue goes with it. A subscription
-// created again, or created after the wipe, is a new one: it receives the changes processed
-// after its creation, including the re-baseline's when it is created before the re-baseline
-// is processed, as a late subscription does (above). What the notifier held only in Redis (a
+// netweave_notifier_subscriptions_lost_total{kind}. Its queue goes with it. When its owner
+// creates it again (same namespace and name, same owner; the notifier remembers the lost ones
+// while it leads), it receives every change processed since the wipe, the re-baseline's first:
+// what changed between what the notifier last processed for it and what is there now. Any
+// other subscription created after the wipe is a new one and receives the changes after its
+// creation, as a late subscription does (above); a re-baseline's DELETE is placed at the
+// re-baseline's list, its CREATE and MODIFY at the object's new resourceVersion. What the notifier held only in Redis (a
 // previous leader's state, when the wipe hit between two leaders) cannot be compared: the kind
 // then starts with a fresh baseline, as on a first start, and notifies nothing for it, and the
 // subscriptions of that previous leader are not reported.

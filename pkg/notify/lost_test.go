@@ -24,7 +24,7 @@ func TestLostReporter(t *testing.T) {
 	wiped := newWorker(&deliveryConfig{}, compile(t, "", 1), v1alpha1.InventorySubscriptionStatus{})
 	r.joined(ctx, deleted)
 	r.joined(ctx, wiped)
-	r.vanished(ctx, deleted)
+	r.vanished(ctx, deleted, true)
 	count := func() float64 {
 		v, err := testutil.GetCounterMetricValue(m.subscriptionsLost.WithLabelValues("InventorySubscription"))
 		if err != nil {
@@ -36,8 +36,24 @@ func TestLostReporter(t *testing.T) {
 		t.Fatalf("a deletion in the same epoch counted %v lost, want 0", n)
 	}
 	gen++
-	r.vanished(ctx, wiped)
+	r.vanished(ctx, wiped, true)
 	if n := count(); n != 1 {
 		t.Fatalf("a subscription missing after the store went back counted %v lost, want 1", n)
+	}
+
+	// Its owner creates it again: it replays everything since the wipe, once; someone else's
+	// namesake only what follows its creation.
+	again := compile(t, "", 1)
+	if from := r.replayFrom(again, "7"); from != "0" {
+		t.Errorf("re-created subscription replays from %q, want 0", from)
+	}
+	if from := r.replayFrom(again, "8"); from != "8" {
+		t.Errorf("second re-creation replays from %q, want its own resourceVersion", from)
+	}
+	r.vanished(ctx, wiped, true)
+	other := compile(t, "", 1)
+	other.Subscriber = nil
+	if from := r.replayFrom(other, "9"); from != "9" {
+		t.Errorf("another owner's namesake replays from %q, want its own resourceVersion", from)
 	}
 }

@@ -14,6 +14,23 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
+// rebaselineSettle is how long a kind waits, once it found the store wiped, before it lists:
+// the owners of what the wipe took (the inventory sync) re-create it meanwhile, so that an
+// object they bring back as it was is not notified as a DELETE followed by a CREATE.
+const rebaselineSettle = 5 * time.Second
+
+// settle waits rebaselineSettle, or until ctx ends.
+func settle(ctx context.Context) error {
+	t := time.NewTimer(rebaselineSettle)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // rebaselineDiff is what a re-baseline tells: the difference between prior, the objects the
 // notifier last processed (by namespace/name), and items, what the store holds after it was
 // wiped or rolled back. Objects are matched by name, not uid: what a wipe took and its owner
@@ -105,10 +122,12 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 			return err
 		}
 	}
+	// The history keeps its floor: the diff stands for every change up to rv, so a subscription
+	// created meanwhile replays what it is to see of them.
+	if err := w.storeBaseline(ctx, items, rv); err != nil {
+		return err
+	}
 	klog.InfoS("Notifier re-baselined after the store was wiped or rolled back", "kind", w.src.kind,
 		"objects", len(items), "changes", len(evs), "resourceVersion", rv)
-	w.mu.Lock()
-	w.cursor = ""
-	w.mu.Unlock()
-	return w.recordBaseline(ctx, items, rv)
+	return nil
 }

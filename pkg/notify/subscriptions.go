@@ -217,9 +217,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	s.mu.Unlock()
 	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
-			if obj == nil {
-				s.lost.vanished(ctx, old)
-			}
+			s.lost.vanished(ctx, old, obj == nil)
 			s.remove(ctx, key, old)
 		}
 		if obj == nil {
@@ -257,8 +255,9 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	insert := func() { s.insert(key, w) }
 	if s.admit != nil {
 		// The resourceVersion at which the notifier first sees the subscription: its creation,
-		// unless it was changed before the notifier saw it.
-		s.admit(ctx, w, obj.meta.ResourceVersion, insert)
+		// unless it was changed before the notifier saw it; for one its owner created again
+		// after a wipe took it, the wipe.
+		s.admit(ctx, w, s.lost.replayFrom(sub, obj.meta.ResourceVersion), insert)
 	} else {
 		insert()
 	}

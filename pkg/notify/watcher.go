@@ -270,6 +270,14 @@ func (w *watcher) relist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	w.mu.RLock()
+	baseline := w.cursor == "" && len(w.state) == 0
+	w.mu.RUnlock()
+	if gen != w.gen && !baseline {
+		if err := settle(ctx); err != nil {
+			return err
+		}
+	}
 	list, err := w.src.list(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list %s: %w", w.src.kind, err)
@@ -282,18 +290,17 @@ func (w *watcher) relist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.mu.RLock()
-	baseline := w.cursor == "" && len(w.state) == 0
-	w.mu.RUnlock()
 	if baseline {
 		w.gen = gen
 		return w.recordBaseline(ctx, items, lm.GetResourceVersion())
 	}
 	if gen == w.gen && w.older(lm.GetResourceVersion()) {
-		// The store went back without losing the epoch: a rollback.
-		if gen, err = w.out.wentBack(ctx); err != nil {
+		// The store went back without losing the epoch: a rollback. A new epoch makes every
+		// kind re-baseline, this one first.
+		if _, err := w.out.wentBack(ctx); err != nil {
 			return err
 		}
+		return w.relist(ctx)
 	}
 	if gen != w.gen {
 		if err := w.rebaseline(ctx, items, lm.GetResourceVersion()); err != nil {
@@ -330,7 +337,19 @@ func (w *watcher) relist(ctx context.Context) error {
 	return w.advance(ctx, lm.GetResourceVersion())
 }
 
+// recordBaseline records the list of a first start: the notifier processes what comes after
+// it only.
 func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv string) error {
+	if err := w.storeBaseline(ctx, items, rv); err != nil {
+		return err
+	}
+	w.out.resumed(rv)
+	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
+	return nil
+}
+
+// storeBaseline makes items the kind's state and rv its cursor, in Redis and in memory.
+func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv string) error {
 	states := make(map[string]any, len(items))
 	state := make(map[string]runtime.Object, len(items))
 	for _, obj := range items {
@@ -351,8 +370,6 @@ func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv
 	w.mu.Lock()
 	w.state, w.cursor = state, rv
 	w.mu.Unlock()
-	w.out.resumed(rv)
-	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
 	return nil
 }
 

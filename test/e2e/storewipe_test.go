@@ -140,6 +140,13 @@ func TestNotifierAfterStoreWipe(t *testing.T) {
 	s.subscribe(t, invNS, "smo-before", before, "")
 	c.createNode(t, "wipe-n1", "zone-a", "small", true)
 	c.waitResource(t, invNS, "wipe-n1", nil)
+	// Made by hand: nobody re-creates it after the wipe.
+	if _, err := c.o2.O2imsV1alpha1().ResourcePools(invNS).Create(ctx, &o2v1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Name: "hand-pool", Namespace: invNS}, Spec: o2v1.ResourcePoolSpec{Name: "hand-pool"}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	synced := c.resource(t, invNS, "wipe-n1").Spec.ResourceID
 	// Revisions well above what the sync re-creates after the wipe: a notifier that watches
 	// from its old cursor hears nothing for as long as the new store stays below it.
 	for range 200 {
@@ -169,6 +176,26 @@ func TestNotifierAfterStoreWipe(t *testing.T) {
 		_, err := c.o2.O2imsV1alpha1().InventorySubscriptions(invNS).Get(ctx, "smo-before", metav1.GetOptions{})
 		if !apierrors.IsNotFound(err) {
 			t.Errorf("get of the lost subscription: %v, want NotFound", err)
+		}
+	})
+
+	t.Run("created again by its owner, it hears what changed since", func(t *testing.T) {
+		again := newReceiver(t)
+		s.subscribe(t, invNS, "smo-before", again, "")
+		eventually(t, 2*syncWait, "the DELETE of the hand-made pool", func() error {
+			if n := len(deletesOf(again, "hand-pool")); n != 1 {
+				return fmt.Errorf("%d DELETEs of hand-pool", n)
+			}
+			return nil
+		})
+		flush(t, s, again, invNS)
+		if n := len(deletesOf(again, "hand-pool")); n != 1 {
+			t.Errorf("%d DELETEs of the hand-made pool, want 1", n)
+		}
+		for _, n := range again.all() {
+			if resourceIDOf(n.body) == synced && eventType(n) == 2 {
+				t.Errorf("DELETE of a resource the sync re-created: %s", n.raw)
+			}
 		}
 	})
 
@@ -214,4 +241,15 @@ func resourceIDOf(body map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// deletesOf are the DELETE notifications r received about the object named name.
+func deletesOf(r *receiver, name string) []received {
+	var out []received
+	for _, n := range r.about(name) {
+		if eventType(n) == 2 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
