@@ -130,7 +130,9 @@ func wipeLocation(name string) *o2v1.Location {
 // TestNotifierAfterStoreWipe is issue 10's notifier part: after the wipe the notifier used to
 // be silent (its cursors went with the store, and it watched from a revision the new store had
 // not reached). Now it re-baselines, reports the subscription the wipe took instead of
-// re-creating it, and a subscription made after the wipe hears of node changes.
+// re-creating it, tells that subscription, once its owner creates it again, of the hand-made
+// pool the wipe took (and not of the synced resource it re-created), and a subscription made
+// after the wipe hears of node changes.
 func TestNotifierAfterStoreWipe(t *testing.T) {
 	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
 	cfg := s.cp.RESTConfig(framework.Admin)
