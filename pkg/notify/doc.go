@@ -67,6 +67,48 @@
 // without knowing it: the history is memory only. Deletions found by a re-list after 410 Gone
 // are placed at the object's last resourceVersion.
 //
+// # When the store loses its data
+//
+// A Redis that restarted without persistence, a FLUSHALL or a failover to a lagging replica
+// takes the notifier's cursors, recorded states and queues with the inventory, and restarts the
+// revision counter. The notifier keeps a random epoch key among its own keys, created when
+// missing: every watcher reads it before each re-list (the store ends every watch with 410
+// Gone on a wipe; a cursor the store has not reached, "too large resource version", counts as
+// Gone too), and a different value, or a list whose resourceVersion is below the cursor (a
+// rollback, which then gets a new epoch), makes the kind re-baseline, five seconds later so that
+// the inventory sync has re-created what the cluster still has (an object it re-creates later
+// is notified as a DELETE, then a CREATE):
+//
+//   - what the notifier last processed of the kind, which it still holds in memory, is compared
+//     by namespace/name with the list: a name only remembered is a DELETE, only listed a
+//     CREATE, in both with a different content a MODIFY (uid, resourceVersion, creation time
+//     and generation, which a re-creation changes, do not count), in both unchanged nothing.
+//     So what the inventory sync re-creates as it was is not notified, and what nobody
+//     re-created (made by hand, or gone from the cluster meanwhile) is deleted;
+//   - these go, through the ordinary path (filter, tenancy, queue), to the subscriptions the
+//     notifier has at that moment, at least once. Their notificationIds are derived as usual;
+//     a DELETE's resourceVersion is "<list resourceVersion>-gone-<last resourceVersion>", so it
+//     is placed at the re-baseline for replays and its id is unlike any other deletion's;
+//   - the list becomes the recorded state and its resourceVersion the cursor, whatever the old
+//     cursor was, and the replay history is emptied (its resourceVersions belong to the old
+//     store): live notifications resume from there.
+//
+// Subscriptions are objects of the wiped store too. One that is missing once the store went
+// back (its worker joined in an earlier epoch) is lost, not deleted by its owner: the notifier
+// does not re-create it (it cannot act as its owner, and nothing says the owner still wants
+// it) but reports it, so that the operator or the SMO creates it again: an error log naming its
+// key, subscriptionId, consumerSubscriptionId and owner, and
+// netweave_notifier_subscriptions_lost_total{kind}. Its queue goes with it. When its owner
+// creates it again (same namespace and name, same owner; the notifier remembers the lost ones
+// while it leads), it receives every change processed since the wipe, the re-baseline's first:
+// what changed between what the notifier last processed for it and what is there now. Any
+// other subscription created after the wipe is a new one and receives the changes after its
+// creation, as a late subscription does (above); a re-baseline's DELETE is placed at the
+// re-baseline's list, its CREATE and MODIFY at the object's new resourceVersion. What the notifier held only in Redis (a
+// previous leader's state, when the wipe hit between two leaders) cannot be compared: the kind
+// then starts with a fresh baseline, as on a first start, and notifies nothing for it, and the
+// subscriptions of that previous leader are not reported.
+//
 // # Which subscriptions see a change
 //
 // Filter: the subscription's filter (SOL013 grammar, as for queries) is evaluated against the

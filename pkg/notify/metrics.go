@@ -21,6 +21,8 @@ type metrics struct {
 	// replayUncovered the subscriptions older than the history.
 	replayed        *compbasemetrics.Counter
 	replayUncovered *compbasemetrics.Counter
+	// subscriptionsLost counts the subscriptions a store wipe or rollback took, by kind.
+	subscriptionsLost *compbasemetrics.CounterVec
 }
 
 const metricsSubsystem = "netweave_notifier"
@@ -63,9 +65,14 @@ func newMetrics(reg Registerer) (*metrics, error) {
 			Help:           "New subscriptions created before the oldest change the notifier's replay history holds.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}),
+		subscriptionsLost: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "subscriptions_lost_total",
+			Help:           "Subscriptions that vanished with the store's data (wiped or rolled back); they are not re-created.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}, []string{"kind"}),
 	}
 	if reg != nil {
-		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events, m.replayed, m.replayUncovered} {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -54,6 +54,7 @@ type Notifier struct {
 	store    *Store
 	delivery *deliveryConfig
 	vis      *visibility
+	epochs   *epochs
 
 	// commitMu orders commits and their handoffs to the workers; it also guards hist and the
 	// arrival of new subscriptions (see admit).
@@ -96,7 +97,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, fmt.Errorf("notifier metrics: %w", err)
 	}
 	store := NewStore(cfg.Redis, cfg.KeyPrefix)
-	return &Notifier{
+	n := &Notifier{
 		cfg:    cfg,
 		store:  store,
 		commit: store.Commit,
@@ -107,7 +108,9 @@ func New(cfg Config) (*Notifier, error) {
 			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
 		},
 		vis: newVisibility(cfg.Authorizer),
-	}, nil
+	}
+	n.epochs = &epochs{store: store, onReset: n.storeReset}
+	return n, nil
 }
 
 // Run runs the notifier until ctx ends: leader-elected when a lease is configured.
@@ -135,6 +138,7 @@ func (n *Notifier) lead(ctx context.Context) {
 	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
 		set.admit = n.admit
+		set.lost = &lostReporter{epoch: n.epochs.current, metrics: n.delivery.metrics, kind: kind.name}
 		if _, err := kind.informer.AddEventHandler(set.handler()); err != nil {
 			klog.ErrorS(err, "Notifier cannot watch subscriptions")
 			return
@@ -348,6 +352,21 @@ func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func(
 	n.delivery.metrics.replayed.Add(float64(len(items)))
 	klog.V(2).InfoS("Replayed changes to a new subscription", "subscription", sub.Key(), "resourceVersion", rv, "notifications", len(items))
 	n.handoff(items, ids, woken)
+}
+
+// epoch implements emitter.
+func (n *Notifier) epoch(ctx context.Context) (uint64, error) { return n.epochs.current(ctx) }
+
+// wentBack implements emitter.
+func (n *Notifier) wentBack(ctx context.Context) (uint64, error) { return n.epochs.wentBack(ctx) }
+
+// storeReset forgets the history: its resourceVersions are of the store before it went back, so
+// they would be replayed to subscriptions created after it.
+func (n *Notifier) storeReset() {
+	klog.InfoS("Notifier found the store wiped or rolled back; every kind re-baselines")
+	n.commitMu.Lock()
+	n.hist = newHistory(historySize, historyAge)
+	n.commitMu.Unlock()
 }
 
 // resumed implements emitter: a watcher starts after rv, so what came before is not in the

@@ -74,6 +74,8 @@ func subscriptionOf(obj any) (*subscriptionObject, bool) {
 // subscriptionKind is one kind of subscription object, as a subscription set uses it.
 type subscriptionKind struct {
 	family family
+	// name is the kind's name (metric label).
+	name string
 	// queues prefixes the names of the set's work queues (their metrics).
 	queues   string
 	informer cache.SharedIndexInformer
@@ -88,7 +90,7 @@ func inventorySubscriptionKind(c versioned.Interface, f informers.SharedInformer
 	inf := f.O2ims().V1alpha1().InventorySubscriptions()
 	lister := inf.Lister()
 	return &subscriptionKind{
-		family: inventoryFamily, queues: "notifier", informer: inf.Informer(),
+		family: inventoryFamily, name: "InventorySubscription", queues: "notifier", informer: inf.Informer(),
 		get: func(ns, name string) (*subscriptionObject, error) {
 			obj, err := lister.InventorySubscriptions(ns).Get(name)
 			return viewOrNil(obj, err, inventorySubscription)
@@ -110,7 +112,7 @@ func alarmSubscriptionKind(c versioned.Interface, f informers.SharedInformerFact
 	inf := f.O2ims().V1alpha1().AlarmSubscriptions()
 	lister := inf.Lister()
 	return &subscriptionKind{
-		family: alarmFamily, queues: "notifier_alarm", informer: inf.Informer(),
+		family: alarmFamily, name: "AlarmSubscription", queues: "notifier_alarm", informer: inf.Informer(),
 		get: func(ns, name string) (*subscriptionObject, error) {
 			obj, err := lister.AlarmSubscriptions(ns).Get(name)
 			return viewOrNil(obj, err, alarmSubscription)

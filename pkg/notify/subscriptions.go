@@ -35,6 +35,8 @@ type subscriptions struct {
 	// admit adds a new worker to the set by calling insert, and queues the changes the
 	// subscription missed (Notifier.admit); nil just inserts.
 	admit func(ctx context.Context, w *worker, rv string, insert func())
+	// lost reports the subscriptions a store wipe took; nil reports nothing.
+	lost *lostReporter
 
 	mu      sync.RWMutex
 	workers map[string]*worker // by namespace/name
@@ -215,6 +217,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	s.mu.Unlock()
 	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
+			s.lost.vanished(ctx, old, obj == nil)
 			s.remove(ctx, key, old)
 		}
 		if obj == nil {
@@ -244,6 +247,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		klog.InfoS("Subscription filter not understood; nothing is excluded", "subscription", key, "filter", obj.filter)
 	}
 	w := newWorker(s.delivery, sub, obj.status)
+	s.lost.joined(ctx, w)
 	if w.stats.setNote(sub.FilterNote) {
 		s.delivery.changed(key, true)
 	}
@@ -251,8 +255,9 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	insert := func() { s.insert(key, w) }
 	if s.admit != nil {
 		// The resourceVersion at which the notifier first sees the subscription: its creation,
-		// unless it was changed before the notifier saw it.
-		s.admit(ctx, w, obj.meta.ResourceVersion, insert)
+		// unless it was changed before the notifier saw it; for one its owner created again
+		// after a wipe took it, the wipe.
+		s.admit(ctx, w, s.lost.replayFrom(sub, obj.meta.ResourceVersion), insert)
 	} else {
 		insert()
 	}

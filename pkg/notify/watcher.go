@@ -24,6 +24,10 @@ type emitter interface {
 	// resumed tells that the watcher processes the changes after rv only: its cursor, or the
 	// baseline of a first start.
 	resumed(rv string)
+	// epoch returns the generation of the store's epoch (epochs.current); wentBack starts a
+	// new one (epochs.wentBack).
+	epoch(ctx context.Context) (uint64, error)
+	wentBack(ctx context.Context) (uint64, error)
 }
 
 // watcher follows one kind: it keeps the last state of every object it processed (in memory
@@ -37,16 +41,19 @@ type watcher struct {
 	mu     sync.RWMutex
 	state  map[string]runtime.Object
 	cursor string
+	// gen is the epoch generation that state and cursor belong to; only run uses it.
+	gen uint64
 }
 
 func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *watcher {
 	return &watcher{src: src, store: store, out: out, backoff: backoff, state: map[string]runtime.Object{}}
 }
 
-// errGone says the cursor is older than the server's history.
+// errGone says the cursor is outside the server's history: older than it, or newer than the
+// store (which went back).
 type errGone struct{ err error }
 
-func (e errGone) Error() string { return "resourceVersion too old: " + e.err.Error() }
+func (e errGone) Error() string { return "resourceVersion outside the history: " + e.err.Error() }
 
 // load restores the recorded state and cursor.
 func (w *watcher) load(ctx context.Context) error {
@@ -78,6 +85,9 @@ func (w *watcher) run(ctx context.Context) {
 		var err error
 		switch {
 		case !loaded:
+			if w.gen, err = w.out.epoch(ctx); err != nil {
+				break
+			}
 			if err = w.load(ctx); err == nil {
 				loaded = true
 				relist = w.cursor == ""
@@ -120,7 +130,7 @@ func (w *watcher) watch(ctx context.Context) error {
 	w.mu.RUnlock()
 	wi, err := w.src.watch(ctx, metav1.ListOptions{ResourceVersion: cursor, AllowWatchBookmarks: true})
 	if err != nil {
-		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+		if outsideHistory(err) {
 			return errGone{err}
 		}
 		return fmt.Errorf("watch %s: %w", w.src.kind, err)
@@ -141,11 +151,18 @@ func (w *watcher) watch(ctx context.Context) error {
 	}
 }
 
+// outsideHistory reports whether err says the watch's resourceVersion is outside the store's
+// history: compacted (410 Gone), or not reached, which for a cursor means the store went back.
+func outsideHistory(err error) bool {
+	return apierrors.IsResourceExpired(err) || apierrors.IsGone(err) ||
+		apierrors.HasStatusCause(err, metav1.CauseTypeResourceVersionTooLarge)
+}
+
 func (w *watcher) handle(ctx context.Context, e watch.Event) error {
 	switch e.Type {
 	case watch.Error:
 		err := apierrors.FromObject(e.Object)
-		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+		if outsideHistory(err) {
 			return errGone{err}
 		}
 		return fmt.Errorf("watch %s: %w", w.src.kind, err)
@@ -246,8 +263,21 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 }
 
 // relist compares the kind's current objects with the recorded state and emits the
-// differences; with neither state nor cursor (first start) the list is only recorded.
+// differences; with neither state nor cursor (first start) the list is only recorded; after the
+// store was wiped or rolled back (a new epoch, or a list older than the cursor) it re-baselines.
 func (w *watcher) relist(ctx context.Context) error {
+	gen, err := w.out.epoch(ctx)
+	if err != nil {
+		return err
+	}
+	w.mu.RLock()
+	baseline := w.cursor == "" && len(w.state) == 0
+	w.mu.RUnlock()
+	if gen != w.gen && !baseline {
+		if err := settle(ctx); err != nil {
+			return err
+		}
+	}
 	list, err := w.src.list(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list %s: %w", w.src.kind, err)
@@ -260,11 +290,24 @@ func (w *watcher) relist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.mu.RLock()
-	baseline := w.cursor == "" && len(w.state) == 0
-	w.mu.RUnlock()
 	if baseline {
+		w.gen = gen
 		return w.recordBaseline(ctx, items, lm.GetResourceVersion())
+	}
+	if gen == w.gen && w.older(lm.GetResourceVersion()) {
+		// The store went back without losing the epoch: a rollback. A new epoch makes every
+		// kind re-baseline, this one first.
+		if _, err := w.out.wentBack(ctx); err != nil {
+			return err
+		}
+		return w.relist(ctx)
+	}
+	if gen != w.gen {
+		if err := w.rebaseline(ctx, items, lm.GetResourceVersion()); err != nil {
+			return err
+		}
+		w.gen = gen
+		return nil
 	}
 	seen := make(map[string]bool, len(items))
 	for _, obj := range items {
@@ -294,7 +337,19 @@ func (w *watcher) relist(ctx context.Context) error {
 	return w.advance(ctx, lm.GetResourceVersion())
 }
 
+// recordBaseline records the list of a first start: the notifier processes what comes after
+// it only.
 func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv string) error {
+	if err := w.storeBaseline(ctx, items, rv); err != nil {
+		return err
+	}
+	w.out.resumed(rv)
+	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
+	return nil
+}
+
+// storeBaseline makes items the kind's state and rv its cursor, in Redis and in memory.
+func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv string) error {
 	states := make(map[string]any, len(items))
 	state := make(map[string]runtime.Object, len(items))
 	for _, obj := range items {
@@ -315,8 +370,6 @@ func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv
 	w.mu.Lock()
 	w.state, w.cursor = state, rv
 	w.mu.Unlock()
-	w.out.resumed(rv)
-	klog.V(2).InfoS("Notifier baseline recorded", "kind", w.src.kind, "objects", len(items), "resourceVersion", rv)
 	return nil
 }
 
@@ -353,6 +406,16 @@ func (w *watcher) newer(rv string) bool {
 		return rv != cur
 	}
 	return a > b
+}
+
+// older reports whether rv is a revision below the cursor.
+func (w *watcher) older(rv string) bool {
+	w.mu.RLock()
+	cur := w.cursor
+	w.mu.RUnlock()
+	a, okA := parseRV(rv)
+	b, okB := parseRV(cur)
+	return okA && okB && a < b
 }
 
 // snapshot returns the objects of the kind, for related-id lookups.

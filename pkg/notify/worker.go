@@ -141,6 +141,8 @@ type worker struct {
 	done  chan struct{}
 	// gen is the generation of the subscription set that added the worker.
 	gen uint64
+	// epoch is the store's epoch generation when the subscription joined (lostReporter).
+	epoch uint64
 
 	mu sync.Mutex
 	// pending holds the entries handed over since synced was last set, oldest first.

@@ -126,3 +126,132 @@ func wipeLocation(name string) *o2v1.Location {
 		Spec:       o2v1.LocationSpec{GlobalLocationID: "LOC-" + name, Name: name},
 	}
 }
+
+// TestNotifierAfterStoreWipe is issue 10's notifier part: after the wipe the notifier used to
+// be silent (its cursors went with the store, and it watched from a revision the new store had
+// not reached). Now it re-baselines, reports the subscription the wipe took instead of
+// re-creating it, tells that subscription, once its owner creates it again, of the hand-made
+// pool the wipe took (and not of the synced resource it re-created), and a subscription made
+// after the wipe hears of node changes.
+func TestNotifierAfterStoreWipe(t *testing.T) {
+	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
+	cfg := s.cp.RESTConfig(framework.Admin)
+	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
+	ctx := context.Background()
+	before := newReceiver(t)
+	s.subscribe(t, invNS, "smo-before", before, "")
+	c.createNode(t, "wipe-n1", "zone-a", "small", true)
+	c.waitResource(t, invNS, "wipe-n1", nil)
+	// Made by hand: nobody re-creates it after the wipe.
+	if _, err := c.o2.O2imsV1alpha1().ResourcePools(invNS).Create(ctx, &o2v1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Name: "hand-pool", Namespace: invNS}, Spec: o2v1.ResourcePoolSpec{Name: "hand-pool"}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	synced := c.resource(t, invNS, "wipe-n1").Spec.ResourceID
+	// Revisions well above what the sync re-creates after the wipe: a notifier that watches
+	// from its old cursor hears nothing for as long as the new store stays below it.
+	for range 200 {
+		flush(t, s, before, invNS)
+	}
+	metrics := s.metricsReader(t)
+	lost := func() float64 {
+		return metrics.value(t, "netweave_notifier_subscriptions_lost_total", `kind="InventorySubscription"`)
+	}
+	if n := lost(); n != 0 {
+		t.Fatalf("%v subscriptions lost before the wipe", n)
+	}
+
+	rdb := goredis.NewClient(&goredis.Options{Addr: s.redis.Addr()})
+	defer rdb.Close()
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the subscription the wipe took is reported, not re-created", func(t *testing.T) {
+		eventually(t, 2*syncWait, "one InventorySubscription counted lost", func() error {
+			if n := lost(); n != 1 {
+				return fmt.Errorf("netweave_notifier_subscriptions_lost_total %v, want 1", n)
+			}
+			return nil
+		})
+		_, err := c.o2.O2imsV1alpha1().InventorySubscriptions(invNS).Get(ctx, "smo-before", metav1.GetOptions{})
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("get of the lost subscription: %v, want NotFound", err)
+		}
+	})
+
+	t.Run("created again by its owner, it hears what changed since", func(t *testing.T) {
+		again := newReceiver(t)
+		s.subscribe(t, invNS, "smo-before", again, "")
+		eventually(t, 2*syncWait, "the DELETE of the hand-made pool", func() error {
+			if n := len(deletesOf(again, "hand-pool")); n != 1 {
+				return fmt.Errorf("%d DELETEs of hand-pool", n)
+			}
+			return nil
+		})
+		flush(t, s, again, invNS)
+		if n := len(deletesOf(again, "hand-pool")); n != 1 {
+			t.Errorf("%d DELETEs of the hand-made pool, want 1", n)
+		}
+		for _, n := range again.all() {
+			if resourceIDOf(n.body) == synced && eventType(n) == 2 {
+				t.Errorf("DELETE of a resource the sync re-created: %s", n.raw)
+			}
+		}
+	})
+
+	t.Run("a subscription made after the wipe hears of node changes", func(t *testing.T) {
+		after := newReceiver(t)
+		s.subscribe(t, invNS, "smo-after", after, "")
+		c.createNode(t, "wipe-n2", "zone-a", "small", true)
+		c.waitResource(t, invNS, "wipe-n2", nil)
+		id := c.resource(t, invNS, "wipe-n2").Spec.ResourceID
+		eventually(t, 2*syncWait, "the CREATE of the new node's resource", func() error {
+			for _, n := range after.all() {
+				if resourceIDOf(n.body) == id && eventType(n) == 0 {
+					return nil
+				}
+			}
+			return fmt.Errorf("not yet: %d notifications", len(after.all()))
+		})
+		// Deliveries are in order: once the probe is in, everything queued before it is.
+		flush(t, s, after, invNS)
+		seen := map[string]int{}
+		for _, n := range after.all() {
+			seen[n.id]++
+		}
+		for nid, k := range seen {
+			if k > 1 {
+				t.Errorf("notification %s delivered %d times in a calm run", nid, k)
+			}
+		}
+		for _, n := range before.all() {
+			if resourceIDOf(n.body) == id {
+				t.Errorf("the lost subscription still receives notifications: %s", n.raw)
+			}
+		}
+	})
+}
+
+// resourceIDOf is the resourceId of a notification's object state ("" for other kinds).
+func resourceIDOf(body map[string]any) string {
+	for _, k := range []string{"postObjectState", "priorObjectState"} {
+		if s, ok := body[k].(map[string]any); ok {
+			id, _ := s["resourceId"].(string)
+			return id
+		}
+	}
+	return ""
+}
+
+// deletesOf are the DELETE notifications r received about the object named name.
+func deletesOf(r *receiver, name string) []received {
+	var out []received
+	for _, n := range r.about(name) {
+		if eventType(n) == 2 {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package notify
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+)
+
+// rebaselineSettle is how long a kind waits, once it found the store wiped, before it lists:
+// the owners of what the wipe took (the inventory sync) re-create it meanwhile, so that an
+// object they bring back as it was is not notified as a DELETE followed by a CREATE.
+const rebaselineSettle = 5 * time.Second
+
+// settle waits rebaselineSettle, or until ctx ends.
+func settle(ctx context.Context) error {
+	t := time.NewTimer(rebaselineSettle)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// rebaselineDiff is what a re-baseline tells: the difference between prior, the objects the
+// notifier last processed (by namespace/name), and items, what the store holds after it was
+// wiped or rolled back. Objects are matched by name, not uid: what a wipe took and its owner
+// (the inventory sync) re-created is the same object to an SMO. So: a name only in prior is a
+// DELETE, only in items a CREATE, in both with a different content a MODIFY, in both with the
+// same content nothing. A DELETE is placed at the re-baseline, rv (its notificationId stays
+// unique through the prior resourceVersion it carries). Events are in name order.
+func rebaselineDiff(kind model.Kind, prior map[string]runtime.Object, items []runtime.Object, rv string, now time.Time) ([]*Event, error) {
+	var out []*Event
+	seen := make(map[string]bool, len(items))
+	for _, obj := range items {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return nil, err
+		}
+		key := m.GetNamespace() + "/" + m.GetName()
+		seen[key] = true
+		ev := &Event{Type: Create, Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
+			ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: now}
+		if p := prior[key]; p != nil {
+			if sameContent(p, obj) {
+				continue
+			}
+			ev.Type, ev.Prior = Modify, p
+		}
+		out = append(out, ev)
+	}
+	for key, p := range prior {
+		if seen[key] {
+			continue
+		}
+		m, err := meta.Accessor(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &Event{Type: Delete, Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
+			ResourceVersion: rv + "-gone-" + m.GetResourceVersion(), Prior: p, Observed: now})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Namespace+"/"+out[i].Name < out[j].Namespace+"/"+out[j].Name
+	})
+	return out, nil
+}
+
+// sameContent reports whether a and b differ only in what the store assigns (uid,
+// resourceVersion, creation time, generation, managed fields): a re-created object the SMO
+// would see unchanged.
+func sameContent(a, b runtime.Object) bool {
+	return equality.Semantic.DeepEqual(withoutStoreFields(a), withoutStoreFields(b))
+}
+
+func withoutStoreFields(obj runtime.Object) runtime.Object {
+	obj = obj.DeepCopyObject()
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return obj
+	}
+	m.SetUID("")
+	m.SetResourceVersion("")
+	m.SetCreationTimestamp(metav1.Time{})
+	m.SetGeneration(0)
+	m.SetManagedFields(nil)
+	return obj
+}
+
+// rebaseline follows a wipe or rollback of the store: it emits rebaselineDiff against the
+// state in memory (its Redis copy went with the wipe) to the subscriptions the notifier has,
+// then records the list as the kind's state and rv as its cursor, whatever the old cursor was:
+// the revisions restarted.
+func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv string) error {
+	w.mu.RLock()
+	prior := make(map[string]runtime.Object, len(w.state))
+	for k, v := range w.state {
+		prior[k] = v
+	}
+	w.mu.RUnlock()
+	evs, err := rebaselineDiff(w.src.kind, prior, items, rv, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		var state []byte
+		if ev.Post != nil {
+			if state, err = encodeState(ev.Post); err != nil {
+				return err
+			}
+		}
+		if err := w.out.emit(ctx, ev, state, ""); err != nil {
+			return err
+		}
+	}
+	// The history keeps its floor: the diff stands for every change up to rv, so a subscription
+	// created meanwhile replays what it is to see of them.
+	if err := w.storeBaseline(ctx, items, rv); err != nil {
+		return err
+	}
+	klog.InfoS("Notifier re-baselined after the store was wiped or rolled back", "kind", w.src.kind,
+		"objects", len(items), "changes", len(evs), "resourceVersion", rv)
+	return nil
+}
