@@ -11,9 +11,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// monitoringAPIName is the apiName segment of the monitoring URIs, which objectRef points into.
-const monitoringAPIName = "o2ims-infrastructureMonitoring"
-
 // alarmNotificationV1 is the AlarmEventNotification of monitoring API 1.0.0, with its
 // spellings (globalCloudID, resourceTypeID, ...). consumerSubscriptionId is spliced in per
 // subscription (withConsumer). Required uuids that are unset are the nil UUID.
@@ -59,7 +56,7 @@ type alarmNotificationV2 struct {
 // AlarmObjectRef is the path of an alarm under the apiRoot:
 // /o2ims-infrastructureMonitoring/v{version}/alarms/{alarmEventRecordId}.
 func AlarmObjectRef(rec *v1alpha1.AlarmEventRecord, version int) string {
-	return fmt.Sprintf("/%s/v%d/alarms/%s", monitoringAPIName, version, orNil(rec.Spec.AlarmEventRecordID))
+	return fmt.Sprintf("/%s/v%d/alarms/%s", model.MonitoringAPIName, version, orNil(rec.Spec.AlarmEventRecordID))
 }
 
 // alarmNotification is the notification of rec as event type t in version, without

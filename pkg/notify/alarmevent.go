@@ -2,24 +2,7 @@ package notify
 
 import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
-
-// KindAlarmEventRecord is the kind of the alarm changes the notifier watches. It is not an
-// inventory kind (model.Kinds): no InventorySubscription receives it, only AlarmSubscriptions.
-const KindAlarmEventRecord model.Kind = "AlarmEventRecord"
-
-// alarmEventRecordResource is the o2ims.oran.org resource of alarm records: what a
-// subscriber's right to read them is asked about.
-const alarmEventRecordResource = "alarmeventrecords"
-
-// resourceOf is the o2ims.oran.org resource of a watched kind.
-func resourceOf(kind model.Kind) string {
-	if kind == KindAlarmEventRecord {
-		return alarmEventRecordResource
-	}
-	return kind.KubernetesResource()
-}
 
 // AlarmEventType is the notificationEventType of an AlarmEventNotification.
 type AlarmEventType int

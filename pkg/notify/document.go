@@ -43,7 +43,7 @@ func KindOf(obj runtime.Object) (model.Kind, bool) {
 	case *v1alpha1.OCloudSite:
 		return model.KindOCloudSiteInfo, true
 	case *v1alpha1.AlarmEventRecord:
-		return KindAlarmEventRecord, true
+		return model.KindAlarmEventRecord, true
 	}
 	return "", false
 }

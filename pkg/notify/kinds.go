@@ -95,7 +95,7 @@ func sources(c versioned.Interface) []kindSource {
 				return o.OCloudSites("").Watch(ctx, opts)
 			},
 			decoder[v1alpha1.OCloudSite]()},
-		{KindAlarmEventRecord,
+		{model.KindAlarmEventRecord,
 			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 				return o.AlarmEventRecords("").List(ctx, opts)
 			},

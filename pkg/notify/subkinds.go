@@ -28,7 +28,7 @@ const (
 
 // familyOf is the family of the subscriptions that receive changes of kind.
 func familyOf(kind model.Kind) family {
-	if kind == KindAlarmEventRecord {
+	if kind == model.KindAlarmEventRecord {
 		return alarmFamily
 	}
 	return inventoryFamily

@@ -48,7 +48,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if sub.Subscriber == nil || v.authz == nil {
 		return false
 	}
-	key := accessKey{sub.UID, resourceOf(kind), namespace}
+	key := accessKey{sub.UID, kind.KubernetesResource(), namespace}
 	now := time.Now()
 	v.mu.Lock()
 	d, ok := v.cache[key]
