@@ -3,6 +3,7 @@ package dictionary
 import (
 	"github.com/google/uuid"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
 
@@ -25,9 +26,8 @@ func RulesID(ids alarms.IDSpace) string { return ids.Of(idKind, rulesKey) }
 // the type's spec.alarmDictionaryId names.
 func TypeID(ids alarms.IDSpace, resourceTypeID string) string { return ids.Of(idKind, resourceTypeID) }
 
-// definitionID is the id the server derives for a definition named name that has none
-// (registry alarmdictionary.deriveIDs). It is filled in here so that the desired dictionary
-// compares equal to the stored one.
+// definitionID is the id the server derives for a definition named name that has none,
+// filled in here so that the desired dictionary compares equal to the stored one.
 func definitionID(dictionaryID, name string) string {
-	return uuid.NewSHA1(uuid.MustParse(dictionaryID), []byte("AlarmDefinition/"+name)).String()
+	return v1alpha1.DerivedDefinitionID(uuid.MustParse(dictionaryID), name)
 }

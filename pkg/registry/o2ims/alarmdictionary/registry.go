@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
@@ -69,12 +70,12 @@ func deriveIDs(d *o2ims.AlarmDictionary) {
 	}
 	for i := range d.Spec.AlarmDefinitions {
 		if def := &d.Spec.AlarmDefinitions[i]; def.AlarmDefinitionID == "" && def.AlarmName != "" {
-			def.AlarmDefinitionID = uuid.NewSHA1(space, []byte("AlarmDefinition/"+def.AlarmName)).String()
+			def.AlarmDefinitionID = v1alpha1.DerivedDefinitionID(space, def.AlarmName)
 		}
 	}
 	for i := range d.Spec.ProbableCauses {
 		if pc := &d.Spec.ProbableCauses[i]; pc.ProbableCauseID == "" && pc.ProbableCauseCode != "" {
-			pc.ProbableCauseID = uuid.NewSHA1(space, []byte("ProbableCause/"+pc.ProbableCauseCode)).String()
+			pc.ProbableCauseID = v1alpha1.DerivedProbableCauseID(space, pc.ProbableCauseCode)
 		}
 	}
 }
