@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
+	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -34,8 +35,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
-	"github.com/netweave-io/netweave/pkg/storage/readcache"
-	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
 // ExtraConfig is what netweave adds to a generic server's configuration.
@@ -99,15 +98,21 @@ type Server struct {
 // probes, unless configured.
 const DefaultDurabilityInterval = time.Minute
 
-// Complete fills in defaults.
-func (c *Config) Complete() CompletedConfig {
+// Complete fills in defaults, and creates the storage metrics on the registry /metrics serves
+// unless the config has its own.
+func (c *Config) Complete() (CompletedConfig, error) {
 	if c.ExtraConfig.Storage.Durability.Interval <= 0 {
 		c.ExtraConfig.Storage.Durability.Interval = DefaultDurabilityInterval
 	}
-	redisstore.Register()
-	readcache.Register()
+	if c.ExtraConfig.Storage.Metrics == nil {
+		m, err := NewStorageMetrics(legacyregistry.Register)
+		if err != nil {
+			return CompletedConfig{}, err
+		}
+		c.ExtraConfig.Storage.Metrics = m
+	}
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
-	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
+	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}, nil
 }
 
 type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (main, status rest.Storage, err error)
@@ -170,7 +175,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
 	}
 	dur := c.extra.Storage.Durability
-	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy).install(generic, dur.Interval); err != nil {
+	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
 		return nil, fmt.Errorf("add redis durability check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic}, nil

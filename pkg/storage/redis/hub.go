@@ -62,7 +62,7 @@ func (h *hub) subscribe(w *watchChan) (int64, error) {
 		}
 		if h.running {
 			h.subs[w] = struct{}{}
-			watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Inc()
+			h.s.cfg.Metrics.addWatchers(h.s.groupResource, 1)
 			pos := h.pos
 			h.mu.Unlock()
 			return pos, nil
@@ -97,7 +97,7 @@ func (h *hub) unsubscribe(w *watchChan) {
 	defer h.mu.Unlock()
 	if _, ok := h.subs[w]; ok {
 		delete(h.subs, w)
-		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+		h.s.cfg.Metrics.addWatchers(h.s.groupResource, -1)
 	}
 }
 
@@ -184,7 +184,7 @@ func (h *hub) read(pos int64) ([]change, error) {
 	if errors.Is(err, goredis.Nil) {
 		err = nil
 	}
-	recordRequest("watchRead", s.groupResource, err, start)
+	s.cfg.Metrics.recordRequest("watchRead", s.groupResource, err, start)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (h *hub) read(pos int64) ([]change, error) {
 			changes = append(changes, c)
 		}
 	}
-	streamEvents.WithLabelValues(s.groupResource.Group, s.groupResource.Resource).Add(float64(len(changes)))
+	s.cfg.Metrics.addStreamEvents(s.groupResource, len(changes))
 	return changes, nil
 }
 
@@ -310,7 +310,7 @@ func (h *hub) failAll(err error) {
 	for w := range h.subs {
 		w.enqueue(hubItem{err: err})
 		delete(h.subs, w)
-		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+		h.s.cfg.Metrics.addWatchers(h.s.groupResource, -1)
 	}
 	h.running = false
 	h.gen++
