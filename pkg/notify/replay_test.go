@@ -37,7 +37,7 @@ func newReplayRig(t *testing.T) *replayRig {
 		cfg:      Config{Retry: Backoff{Base: time.Millisecond, Max: time.Millisecond}},
 		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}, depth: new(atomic.Int64)},
 		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
-		hist:     newHistory(historySize, historyAge),
+		hist:     newHistory(historySize, historyBytes, historyAge),
 	}
 	r.n.commit = func(_ context.Context, c Change) ([]string, error) {
 		r.mu.Lock()
@@ -166,7 +166,7 @@ func TestReplayNoGapNoDuplicate(t *testing.T) {
 }
 
 func TestHistoryBounds(t *testing.T) {
-	h := newHistory(3, time.Minute)
+	h := newHistory(3, 1<<20, time.Minute)
 	now := time.Now()
 	at := func(rv string, age time.Duration) *Event {
 		return &Event{ResourceVersion: rv, Observed: now.Add(-age)}
