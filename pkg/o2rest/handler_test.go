@@ -22,8 +22,8 @@ import (
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
-	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
