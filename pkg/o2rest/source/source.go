@@ -53,8 +53,6 @@ func idField(kind Kind) string {
 	return ""
 }
 
-const idIndex = "o2id"
-
 // Source serves O2 objects from informer caches.
 type Source struct {
 	informers map[Kind]cache.SharedIndexInformer
@@ -101,10 +99,8 @@ func New(f externalversions.SharedInformerFactory) (*Source, error) {
 		if _, err := inf.AddEventHandler(forget); err != nil {
 			return nil, fmt.Errorf("watch %s: %w", kind, err)
 		}
+		// The O2 id is the first selectable field: its index answers Get too.
 		indexers := cache.Indexers{}
-		if id := idField(kind); id != "" {
-			indexers[idIndex] = indexBy(id)
-		}
 		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
 			indexers[f] = indexBy(f)
 		}
@@ -142,7 +138,11 @@ func (s *Source) HasSynced() bool {
 
 // Get returns the object of kind with O2 id id, or false.
 func (s *Source) Get(kind Kind, id string) (runtime.Object, bool) {
-	objs, err := s.informers[kind].GetIndexer().ByIndex(idIndex, IndexValue(id))
+	field := idField(kind)
+	if field == "" {
+		return nil, false
+	}
+	objs, err := s.informers[kind].GetIndexer().ByIndex(field, IndexValue(id))
 	if err != nil || len(objs) == 0 {
 		return nil, false
 	}
