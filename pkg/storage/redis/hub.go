@@ -236,12 +236,16 @@ func (h *hub) sendProgress() error {
 	h.mu.Lock()
 	pos := h.pos
 	h.mu.Unlock()
-	var changes []change
-	if int64(rev) > pos {
-		msgs, err := s.client.XRange(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev))).Result()
+	// A chunk at a time, each delivered before the next is read: a hub far behind (a
+	// progress request after a burst) never holds the whole history at once.
+	for int64(rev) > pos {
+		start := time.Now()
+		msgs, err := s.client.XRangeN(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev)), historyReadChunk).Result()
+		s.cfg.Metrics.recordRequest("watchProgress", s.groupResource, err, start)
 		if err != nil {
 			return err
 		}
+		changes := make([]change, 0, len(msgs))
 		for _, msg := range msgs {
 			c, err := changeFromMessage(msg)
 			if err != nil {
@@ -249,8 +253,14 @@ func (h *hub) sendProgress() error {
 			}
 			changes = append(changes, c)
 		}
+		if len(msgs) < historyReadChunk {
+			h.deliver(gen, changes, int64(rev))
+			return nil
+		}
+		h.deliver(gen, changes, 0)
+		pos = changes[len(changes)-1].rev
 	}
-	h.deliver(gen, changes, int64(rev))
+	h.deliver(gen, nil, int64(rev))
 	return nil
 }
 
