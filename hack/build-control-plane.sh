@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds the binaries of the local control plane (kube-apiserver, etcd), the Alertmanager the
-# alarm e2e tests and 'make run' run and the helm command the chart tests run, from the Go module
-# proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
+# Builds the binaries of the local control plane (kube-apiserver, kube-controller-manager, etcd),
+# the Alertmanager the alarm e2e tests and 'make run' run and the helm command the chart tests
+# run, from the Go module proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
 # downloaded outside the module proxy and Debian apt, because these machines are offline otherwise.
 #
 # Binaries are cached under _output/bin/ with the version in their name. A binary is rebuilt only
 # when it is missing or older than the files of its throw-away module, so a second run takes seconds
 # (kube-apiserver costs about 8 minutes cold on 2 cores).
 #
-# Usage: hack/build-control-plane.sh [kube-apiserver] [etcd] [alertmanager] [helm] [crds] [redis]
+# Usage: hack/build-control-plane.sh [kube-apiserver] [kube-controller-manager] [etcd] [alertmanager]
+#        [helm] [crds] [redis]
 # (default: all)
 # Prints one line per component: "<name> <path>".
 set -euo pipefail
@@ -28,6 +29,7 @@ PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN_DIR="${ROOT}/_output/bin"
 KAS_BIN="${BIN_DIR}/kube-apiserver-${KUBE_VERSION}"
+KCM_BIN="${BIN_DIR}/kube-controller-manager-${KUBE_VERSION}"
 ETCD_BIN="${BIN_DIR}/etcd-${ETCD_VERSION}"
 AM_BIN="${BIN_DIR}/alertmanager-${ALERTMANAGER_VERSION}"
 HELM_BIN="${BIN_DIR}/helm-${HELM_VERSION}"
@@ -69,6 +71,24 @@ build_kube_apiserver() {
 			k8s.io/kubernetes/cmd/kube-apiserver
 	fi
 	echo "kube-apiserver ${KAS_BIN}"
+}
+
+# kube-controller-manager makes the local control plane behave like a real one: ClusterRole
+# aggregation, namespace deletion, garbage collection, ServiceAccounts.
+build_kube_controller_manager() {
+	local dir="${ROOT}/hack/tools/kube-controller-manager"
+	if up_to_date "${KCM_BIN}" "${dir}"; then
+		log "kube-controller-manager ${KUBE_VERSION} cached"
+	else
+		log "building kube-controller-manager ${KUBE_VERSION} (about 5 minutes the first time)"
+		local minor="${KUBE_VERSION#v1.}"
+		minor="${minor%%.*}"
+		local pkg="k8s.io/component-base/version"
+		build_atomically "${KCM_BIN}" "${dir}" \
+			-ldflags "-s -w -X ${pkg}.gitVersion=${KUBE_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean" \
+			k8s.io/kubernetes/cmd/kube-controller-manager
+	fi
+	echo "kube-controller-manager ${KCM_BIN}"
 }
 
 build_etcd() {
@@ -167,18 +187,19 @@ ensure_redis() {
 
 main() {
 	local targets=("$@")
-	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver etcd alertmanager helm crds redis)
+	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver kube-controller-manager etcd alertmanager helm crds redis)
 	mkdir -p "${BIN_DIR}"
 	for t in "${targets[@]}"; do
 		case "${t}" in
 		kube-apiserver) build_kube_apiserver ;;
+		kube-controller-manager) build_kube_controller_manager ;;
 		etcd) build_etcd ;;
 		alertmanager) build_alertmanager ;;
 		helm) build_helm ;;
 		crds) fetch_crds ;;
 		redis) ensure_redis ;;
 		*)
-			log "unknown target ${t}; want kube-apiserver, etcd, alertmanager, helm, crds or redis"
+			log "unknown target ${t}; want kube-apiserver, kube-controller-manager, etcd, alertmanager, helm, crds or redis"
 			exit 2
 			;;
 		esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs netweave against a real local control plane (Redis, etcd, kube-apiserver and Alertmanager
-# on loopback) for 'make run'. Builds what is missing, then hands over to the Go launcher in
-# hack/localup, which prints the kubeconfig to use and stops everything on Ctrl-C.
+# Runs netweave against a real local control plane (Redis, etcd, kube-apiserver,
+# kube-controller-manager and Alertmanager on loopback) for 'make run'. Builds what is missing, then
+# hands over to the Go launcher in hack/localup, which prints the kubeconfig to use and stops
+# everything on Ctrl-C.
 #
 # Usage: hack/local-up.sh [launcher flags] [-- extra netweave flags]
 set -euo pipefail

@@ -77,7 +77,7 @@ func run(c config) (err error) {
 
 	var started stack
 	defer func() {
-		fmt.Println("stopping netweave, alertmanager, kube-apiserver, etcd and redis …")
+		fmt.Println("stopping netweave, alertmanager, kube-controller-manager, kube-apiserver, etcd and redis …")
 		err = errors.Join(err, started.stopAll())
 	}()
 

@@ -151,6 +151,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("create generic server: %w", err)
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
+	group.NegotiatedSerializer = withoutProtobuf{c.extra.Codecs}
 	ten := c.extra.Tenancy
 	ten.Authorizer, ten.SubscriptionNamespace = c.generic.Authorization.Authorizer, c.subscriptionNamespace()
 	resources, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)

@@ -26,3 +26,20 @@ func NewScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	)
 	return scheme, serializer.NewCodecFactory(scheme)
 }
+
+// withoutProtobuf offers the group's media types except protobuf, which its types do not
+// implement. Clients that prefer protobuf and fall back to JSON (the metadata client of
+// kube-controller-manager's namespace and garbage collectors among them) must be told so in
+// negotiation: offered protobuf, a deletecollection answered with the full list failed to
+// encode, and deleting a namespace that held O2 objects never completed.
+type withoutProtobuf struct{ runtime.NegotiatedSerializer }
+
+func (s withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
+	var out []runtime.SerializerInfo
+	for _, info := range s.NegotiatedSerializer.SupportedMediaTypes() {
+		if info.MediaType != runtime.ContentTypeProtobuf {
+			out = append(out, info)
+		}
+	}
+	return out
+}

@@ -22,11 +22,12 @@ const (
 // Environment variables that override where the binaries are found, for machines that keep them
 // elsewhere (e.g. a shared cache in CI).
 const (
-	EnvKubeAPIServer = "NETWEAVE_KUBE_APISERVER"
-	EnvEtcd          = "NETWEAVE_ETCD"
-	EnvKubectl       = "NETWEAVE_KUBECTL"
-	EnvAlertmanager  = "NETWEAVE_ALERTMANAGER"
-	EnvHelm          = "NETWEAVE_HELM"
+	EnvKubeAPIServer         = "NETWEAVE_KUBE_APISERVER"
+	EnvKubeControllerManager = "NETWEAVE_KUBE_CONTROLLER_MANAGER"
+	EnvEtcd                  = "NETWEAVE_ETCD"
+	EnvKubectl               = "NETWEAVE_KUBECTL"
+	EnvAlertmanager          = "NETWEAVE_ALERTMANAGER"
+	EnvHelm                  = "NETWEAVE_HELM"
 )
 
 // RepoRoot returns the directory of the main module's go.mod, found by walking up from the working
@@ -59,6 +60,12 @@ func isToolModule(dir string) bool {
 // cached under _output/bin.
 func KubeAPIServerBinary() (string, error) {
 	return locateBinary(EnvKubeAPIServer, "kube-apiserver-"+KubeVersion)
+}
+
+// KubeControllerManagerBinary returns the kube-controller-manager to run:
+// $NETWEAVE_KUBE_CONTROLLER_MANAGER, else the one cached under _output/bin.
+func KubeControllerManagerBinary() (string, error) {
+	return locateBinary(EnvKubeControllerManager, "kube-controller-manager-"+KubeVersion)
 }
 
 // EtcdBinary returns the etcd to run: $NETWEAVE_ETCD, else the one cached under _output/bin.

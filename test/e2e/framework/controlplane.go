@@ -24,11 +24,15 @@ type Options struct {
 	StartTimeout time.Duration
 }
 
-// ControlPlane is a running etcd plus kube-apiserver with users Admin, Alice and Bob.
+// ControlPlane is a running etcd, kube-apiserver and kube-controller-manager with users Admin,
+// Alice and Bob.
 type ControlPlane struct {
 	Dir           string
 	Etcd          *Etcd
 	KubeAPIServer *KubeAPIServer
+	// KubeControllerManager runs the controllers a real cluster's RBAC, namespaces and owner
+	// references depend on (see controllers).
+	KubeControllerManager *Process
 	// Serving is the certificate for the aggregated server and the CA bundle for its APIService.
 	Serving ServingCert
 
@@ -45,9 +49,13 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
 	}
-	// Both binaries are located before anything starts, so a missing one fails in milliseconds
+	// The binaries are located before anything starts, so a missing one fails in milliseconds
 	// with the hint on how to build it.
 	kasBin, err := KubeAPIServerBinary()
+	if err != nil {
+		return nil, fmt.Errorf("start control plane: %w", err)
+	}
+	kcmBin, err := KubeControllerManagerBinary()
 	if err != nil {
 		return nil, fmt.Errorf("start control plane: %w", err)
 	}
@@ -109,6 +117,17 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 		}
 		cp.kubeconfig[u.name] = path
 	}
+	cp.KubeControllerManager, err = startKubeControllerManager(ctx, controllerManagerConfig{
+		binary:     kcmBin,
+		dir:        filepath.Join(cp.Dir, "kube-controller-manager"),
+		kubeconfig: cp.kubeconfig[Admin],
+		pki:        pki,
+		rootCA:     filepath.Join(cp.Dir, "kube-apiserver", "certs", "apiserver.crt"),
+		timeout:    timeout,
+	})
+	if err != nil {
+		return cp, fmt.Errorf("start control plane: %w", err)
+	}
 	return cp, nil
 }
 
@@ -134,6 +153,9 @@ func (cp *ControlPlane) RESTConfig(user string) *rest.Config {
 // Processes returns the running components, for log dumps.
 func (cp *ControlPlane) Processes() []*Process {
 	var ps []*Process
+	if cp.KubeControllerManager != nil {
+		ps = append(ps, cp.KubeControllerManager)
+	}
 	if cp.KubeAPIServer != nil {
 		ps = append(ps, cp.KubeAPIServer.Process)
 	}
@@ -143,8 +165,8 @@ func (cp *ControlPlane) Processes() []*Process {
 	return ps
 }
 
-// Stop stops kube-apiserver, then etcd (the reverse of start, so kube-apiserver does not log a
-// storm of etcd errors while draining), and removes Dir if StartControlPlane created it.
+// Stop stops kube-controller-manager, kube-apiserver, then etcd (the reverse of start, so none
+// logs a storm of errors about the one below while draining), and removes Dir if StartControlPlane created it.
 func (cp *ControlPlane) Stop() error {
 	var errs []error
 	for _, p := range cp.Processes() {
