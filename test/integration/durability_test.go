@@ -121,13 +121,27 @@ func TestMinReplicasAck(t *testing.T) {
 	// Replicas sync at once, not after the default 5s of waiting for more replicas.
 	configSet(t, client, "repl-diskless-sync-delay", "0")
 	host, port, _ := strings.Cut(srv.Addr(), ":")
-	startRedis(t, redisBinary(t), t.TempDir(), "replica", "--replicaof", host, port)
-	waitFor(t, ctx, "the replica is in sync", func() error {
-		info, err := client.Info(ctx, "replication").Result()
-		if err == nil && !strings.Contains(info, "state=online") {
-			return fmt.Errorf("replication: %s", info)
+	redisserver.StartWith(t, redisserver.Options{Args: []string{"--replicaof", host, port}})
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := srv.WaitReplicas(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Right after its first sync the replica rewrites its append-only file (a fork), and on a
+	// busy machine may take longer than 100ms to answer WAIT: wait until it keeps up.
+	waitFor(t, ctx, "the replica confirms a write within 100ms", func() error {
+		var acked *goredis.Cmd
+		if _, err := client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			p.Set(ctx, "probe", "x", 0)
+			acked = p.Do(ctx, "wait", 1, 100)
+			return nil
+		}); err != nil {
+			return err
 		}
-		return err
+		if n, err := acked.Int64(); err != nil || n < 1 {
+			return fmt.Errorf("WAIT: %d replicas, %v", n, err)
+		}
+		return nil
 	})
 	if err := store.Create(ctx, "/resourcepools/ns/replicated", pool("replicated"), &o2ims.ResourcePool{}, 0); err != nil {
 		t.Errorf("create with a replica: %v", err)
