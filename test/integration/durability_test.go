@@ -203,7 +203,7 @@ func TestRollbackNoticedThroughUnconfirmedWrites(t *testing.T) {
 	// what waits in its socket once it runs again): what follows only the primary has.
 	replicaClient := goredis.NewClient(&goredis.Options{Addr: replica.Addr()})
 	t.Cleanup(func() { _ = replicaClient.Close() })
-	if err := replicaClient.SlaveOf(ctx, "NO", "ONE").Err(); err != nil {
+	if err := replicaClient.ReplicaOf(ctx, "NO", "ONE").Err(); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"lost-1", "lost-2"} {
