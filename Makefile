@@ -11,13 +11,26 @@ INTEGRATION_PKGS = ./pkg/storage/... ./test/integration/...
 E2E_PKGS         = ./test/e2e/...
 GOTEST_FLAGS  ?= -count=1
 
-.PHONY: all build run test test-unit test-integration test-e2e verify fmt vet staticcheck \
-	verify-codegen update-codegen deps bench bench-o2 bench-notify bench-alarms clean
+.PHONY: all build image run test test-unit test-integration test-e2e verify fmt vet staticcheck \
+	verify-codegen update-codegen verify-artifacts update-artifacts deps bench bench-o2 bench-notify bench-alarms clean
 
 all: build
 
+# Static, as the container image has it (hack/build-static.sh is the one build command).
 build:
-	$(GO) build -o $(BIN)/netweave ./cmd/netweave
+	hack/build-static.sh $(BIN)/netweave
+
+## image: the container image (Dockerfile), when a container builder is reachable.
+IMAGE ?= ghcr.io/netweave-io/netweave:dev
+image:
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+		docker build -t $(IMAGE) . ; \
+	elif command -v podman >/dev/null 2>&1; then \
+		podman build -t $(IMAGE) . ; \
+	else \
+		echo "make image: no container builder reachable (docker daemon or podman); skipped." ; \
+		echo "The binary the image holds is built and checked by 'make test-e2e' (test/e2e/static_binary_test.go)." ; \
+	fi
 
 ## run: start Redis, etcd, kube-apiserver, Alertmanager and netweave on loopback with the examples
 ## applied (local-up.sh runs build-control-plane.sh first, as 'make deps' does).
@@ -41,7 +54,7 @@ test-integration:
 test-e2e: deps build
 	$(GO) test $(GOTEST_FLAGS) -timeout 20m $(E2E_PKGS)
 
-verify: fmt vet staticcheck verify-codegen
+verify: fmt vet staticcheck verify-codegen verify-artifacts
 
 fmt:
 	@out=$$(git ls-files -co --exclude-standard '*.go' | grep -v '^generated/' | xargs gofmt -l); \
@@ -63,6 +76,13 @@ verify-codegen:
 
 update-codegen:
 	hack/update-codegen.sh
+
+# artifacts/deploy is charts/netweave rendered; the chart is the one source (builds helm once).
+verify-artifacts:
+	hack/verify-artifacts.sh
+
+update-artifacts:
+	hack/update-artifacts.sh
 
 ## bench: storage benchmarks (Redis and the embedded etcd3 store on the same workload).
 bench:

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds the binaries of the local control plane (kube-apiserver, etcd) and the Alertmanager the
-# alarm e2e tests and 'make run' run, from the Go module proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
+# Builds the binaries of the local control plane (kube-apiserver, etcd), the Alertmanager the
+# alarm e2e tests and 'make run' run and the helm command the chart tests run, from the Go module
+# proxy, and makes sure redis-server is installed. The e2e tier and 'make run' need them; nothing is
 # downloaded outside the module proxy and Debian apt, because these machines are offline otherwise.
 #
 # Binaries are cached under _output/bin/ with the version in their name. A binary is rebuilt only
 # when it is missing or older than the files of its throw-away module, so a second run takes seconds
 # (kube-apiserver costs about 8 minutes cold on 2 cores).
 #
-# Usage: hack/build-control-plane.sh [kube-apiserver] [etcd] [alertmanager] [redis]   (default: all four)
+# Usage: hack/build-control-plane.sh [kube-apiserver] [etcd] [alertmanager] [helm] [crds] [redis]
+# (default: all)
 # Prints one line per component: "<name> <path>".
 set -euo pipefail
 
@@ -15,12 +17,21 @@ KUBE_VERSION="v1.37.2"
 ETCD_VERSION="v3.6.5"
 # Keep in step with hack/tools/alertmanager/go.mod and test/e2e/framework.AlertmanagerVersion.
 ALERTMANAGER_VERSION="v0.35.0"
+# Keep in step with hack/tools/helm/go.mod.
+HELM_VERSION="v4.3.1"
+# The CustomResourceDefinitions the chart's optional objects need (cert-manager Certificate and
+# Issuer, Prometheus Operator ServiceMonitor), so the chart tests can apply them to the e2e
+# kube-apiserver; taken from the projects' Go modules, which ship them.
+CERT_MANAGER_VERSION="v1.21.2"
+PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN_DIR="${ROOT}/_output/bin"
 KAS_BIN="${BIN_DIR}/kube-apiserver-${KUBE_VERSION}"
 ETCD_BIN="${BIN_DIR}/etcd-${ETCD_VERSION}"
 AM_BIN="${BIN_DIR}/alertmanager-${ALERTMANAGER_VERSION}"
+HELM_BIN="${BIN_DIR}/helm-${HELM_VERSION}"
+CRD_DIR="${ROOT}/_output/crds"
 
 log() { echo "build-control-plane: $*" >&2; }
 
@@ -100,6 +111,49 @@ build_alertmanager() {
 	echo "alertmanager ${AM_BIN}"
 }
 
+build_helm() {
+	local dir="${ROOT}/hack/tools/helm"
+	if up_to_date "${HELM_BIN}" "${dir}"; then
+		log "helm ${HELM_VERSION} cached"
+	else
+		log "building helm ${HELM_VERSION} (about 3 minutes the first time)"
+		local pkg="helm.sh/helm/v4/internal/version"
+		build_atomically "${HELM_BIN}" "${dir}" \
+			-ldflags "-s -w -X ${pkg}.version=${HELM_VERSION} -X ${pkg}.gitTreeState=clean" \
+			helm.sh/helm/v4/cmd/helm
+	fi
+	echo "helm ${HELM_BIN}"
+}
+
+# module_dir MODULE@VERSION: the module's directory in the module cache, downloaded if needed.
+module_dir() {
+	(cd "${ROOT}" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$1") |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}
+
+fetch_crds() {
+	local stamp="${CRD_DIR}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}"
+	if [[ -f "${stamp}" ]]; then
+		log "CRDs cached"
+	else
+		log "fetching cert-manager ${CERT_MANAGER_VERSION} and Prometheus Operator ${PROMETHEUS_OPERATOR_VERSION} CRDs"
+		local cm po tmp
+		cm="$(module_dir "github.com/cert-manager/cert-manager@${CERT_MANAGER_VERSION}")"
+		po="$(module_dir "github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR_VERSION}")"
+		[[ -n "${cm}" && -n "${po}" ]] || { log "cannot download the CRD modules"; exit 1; }
+		tmp="${CRD_DIR}.tmp.$$"
+		rm -rf "${tmp}"
+		mkdir -p "${tmp}"
+		cp "${cm}"/deploy/crds/cert-manager.io_{certificates,issuers,clusterissuers}.yaml "${tmp}/"
+		cp "${po}"/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml "${tmp}/"
+		chmod -R u+w "${tmp}"
+		touch "${tmp}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}"
+		rm -rf "${CRD_DIR}"
+		mv "${tmp}" "${CRD_DIR}"
+	fi
+	echo "crds ${CRD_DIR}"
+}
+
 ensure_redis() {
 	if ! command -v redis-server >/dev/null 2>&1; then
 		log "installing redis-server from apt"
@@ -113,16 +167,18 @@ ensure_redis() {
 
 main() {
 	local targets=("$@")
-	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver etcd alertmanager redis)
+	[[ ${#targets[@]} -gt 0 ]] || targets=(kube-apiserver etcd alertmanager helm crds redis)
 	mkdir -p "${BIN_DIR}"
 	for t in "${targets[@]}"; do
 		case "${t}" in
 		kube-apiserver) build_kube_apiserver ;;
 		etcd) build_etcd ;;
 		alertmanager) build_alertmanager ;;
+		helm) build_helm ;;
+		crds) fetch_crds ;;
 		redis) ensure_redis ;;
 		*)
-			log "unknown target ${t}; want kube-apiserver, etcd, alertmanager or redis"
+			log "unknown target ${t}; want kube-apiserver, etcd, alertmanager, helm, crds or redis"
 			exit 2
 			;;
 		esac

@@ -29,7 +29,11 @@ func main() {
 			if err != nil {
 				return err
 			}
-			server, err := cfg.Complete().New()
+			completed, err := cfg.Complete()
+			if err != nil {
+				return err
+			}
+			server, err := completed.New()
 			if err != nil {
 				return err
 			}

@@ -19,8 +19,8 @@ import (
 const (
 	monitoringNamespace = "monitoring"
 	alertmanagerAccount = "alertmanager"
-	// alertSenderRole is the shipped ClusterRole (artifacts/deploy/30-rbac-users.yaml) that
-	// the webhook receiver asks for.
+	// alertSenderRole is the shipped ClusterRole (charts/netweave's roles,
+	// artifacts/deploy/20-roles.yaml) that the webhook receiver asks for.
 	alertSenderRole = "o2ims-alert-sender"
 )
 

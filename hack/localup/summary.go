@@ -56,9 +56,9 @@ The O2-IMS REST API, as an SMO sees it:
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }
 
-// printTenantRecipe shows the tenant boundary with the shipped ClusterRoles
-// (artifacts/deploy/30-rbac-users.yaml, installed by the bring-up): alice administers tenant-a,
-// bob is an SMO in tenant-b, and each sees only their own tenant on both faces.
+// printTenantRecipe shows the tenant boundary with the shipped ClusterRoles (charts/netweave's
+// roles, artifacts/deploy/20-roles.yaml, installed by the bring-up): alice administers
+// tenant-a, bob is an SMO in tenant-b, and each sees only their own tenant on both faces.
 func printTenantRecipe(r *running) {
 	alice, bob := r.kubeconfigs[framework.Alice], r.kubeconfigs[framework.Bob]
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)

@@ -16,9 +16,13 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
+	clientrest "k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
@@ -34,8 +38,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
-	"github.com/netweave-io/netweave/pkg/storage/readcache"
-	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
 // ExtraConfig is what netweave adds to a generic server's configuration.
@@ -99,15 +101,21 @@ type Server struct {
 // probes, unless configured.
 const DefaultDurabilityInterval = time.Minute
 
-// Complete fills in defaults.
-func (c *Config) Complete() CompletedConfig {
+// Complete fills in defaults, and creates the storage metrics on the registry /metrics serves
+// unless the config has its own.
+func (c *Config) Complete() (CompletedConfig, error) {
 	if c.ExtraConfig.Storage.Durability.Interval <= 0 {
 		c.ExtraConfig.Storage.Durability.Interval = DefaultDurabilityInterval
 	}
-	redisstore.Register()
-	readcache.Register()
+	if c.ExtraConfig.Storage.Metrics == nil {
+		m, err := NewStorageMetrics(legacyregistry.Register)
+		if err != nil {
+			return CompletedConfig{}, err
+		}
+		c.ExtraConfig.Storage.Metrics = m
+	}
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
-	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}
+	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}, nil
 }
 
 type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (main, status rest.Storage, err error)
@@ -157,23 +165,60 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := installO2(generic, c, alarmsWiring); err != nil {
+	informers, err := c.newInformers()
+	if err != nil {
+		return nil, err
+	}
+	if err := installO2(generic, c, alarmsWiring, informers); err != nil {
 		return nil, fmt.Errorf("install O2-IMS: %w", err)
 	}
-	if err := installInventory(generic, c, alarmsWiring); err != nil {
+	if err := installInventory(generic, c, alarmsWiring, informers); err != nil {
 		return nil, fmt.Errorf("install the inventory sync: %w", err)
 	}
-	if err := installNotifier(generic, c); err != nil {
+	if err := installNotifier(generic, c, informers); err != nil {
 		return nil, fmt.Errorf("install the notifier: %w", err)
+	}
+	if informers != nil {
+		// Started once everything that reads them has added its indexes and handlers.
+		if err := generic.AddPostStartHook("o2ims-informers", func(ctx genericapiserver.PostStartHookContext) error {
+			informers.Start(ctx)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("start the O2 informers: %w", err)
+		}
 	}
 	if err := generic.AddReadyzChecks(redisCheck{client: c.extra.Storage}); err != nil {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
 	}
 	dur := c.extra.Storage.Durability
-	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy).install(generic, dur.Interval); err != nil {
+	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
 		return nil, fmt.Errorf("add redis durability check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic}, nil
+}
+
+// informersResync is how often the O2 informers replay their caches to their handlers, which
+// makes the inventory sync re-check every synced object.
+const informersResync = 10 * time.Minute
+
+// newInformers builds the process's one factory of O2 informers, read over the loopback
+// connection by the O2 REST face, the inventory sync (and its alarm side) and the notifier;
+// nil when none of them runs.
+func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
+	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil {
+		return nil, nil
+	}
+	loopback := clientrest.CopyConfig(c.generic.LoopbackClientConfig)
+	loopback.UserAgent = "netweave-informers"
+	client, err := versioned.NewForConfig(loopback)
+	if err != nil {
+		return nil, fmt.Errorf("O2 informers client: %w", err)
+	}
+	informers, err := o2informers.New(client, informersResync)
+	if err != nil {
+		return nil, fmt.Errorf("O2 informers: %w", err)
+	}
+	return informers, nil
 }
 
 // NewStorage builds the storage of every o2ims.oran.org resource (and status subresource),

@@ -16,10 +16,10 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 )
 
 // InventoryConfig configures the inventory sync (nil: off).
@@ -46,10 +46,6 @@ type InventoryConfig struct {
 	Alarms AlarmsConfig
 }
 
-// inventoryResync is how often the O2 informers replay their caches, which re-checks every
-// synced object.
-const inventoryResync = 10 * time.Minute
-
 // inventoryDeps are the clients the inventory sync runs with: it reads the cluster through the
 // CoreAPI kubeconfig and writes O2 objects through netweave's own loopback connection.
 type inventoryDeps struct {
@@ -57,6 +53,7 @@ type inventoryDeps struct {
 	kube     kubernetes.Interface
 	dynamic  dynamic.Interface
 	nodes    informers.SharedInformerFactory
+	o2inf    *o2informers.Shared
 	o2       versioned.Interface
 	metrics  *inventory.Metrics
 	alarms   *alarmWiring
@@ -64,7 +61,7 @@ type inventoryDeps struct {
 }
 
 // installInventory starts the leader-elected inventory sync after the server is up.
-func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring) error {
+func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring, o2inf *o2informers.Shared) error {
 	inv := c.extra.Inventory
 	if inv == nil {
 		return nil
@@ -73,6 +70,14 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a
 	if kubeCfg == nil || factory == nil {
 		return errors.New("inventory sync needs a Kubernetes connection (--kubeconfig or in-cluster)")
 	}
+	// The cluster's informers the sync and the alarm side read are requested now, so that the
+	// server starts them with its other informers, for the life of the process: started by a
+	// leader term, they would stop with it. Nodes are kept without their managedFields
+	// (kubelet's status updates make those larger than the rest of the Node).
+	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
+		return fmt.Errorf("node informer: %w", err)
+	}
+	factory.Storage().V1().StorageClasses().Informer()
 	kubeClient, err := kubernetes.NewForConfig(kubeCfg)
 	if err != nil {
 		return fmt.Errorf("inventory kube client: %w", err)
@@ -94,7 +99,7 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a
 	if err != nil {
 		return err
 	}
-	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2: o2, metrics: m, alarms: a, kubeHost: kubeCfg.Host}
+	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2inf: o2inf, o2: o2, metrics: m, alarms: a, kubeHost: kubeCfg.Host}
 	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
 		go func() {
 			if err := leader.Run(hctx, kubeClient, inv.Lease, deps.lead); err != nil {
@@ -134,7 +139,9 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o2inf := externalversions.NewSharedInformerFactory(d.o2, inventoryResync)
+	// This term's view of the process's O2 informers: its handlers go when it ends.
+	o2inf := d.o2inf.Term()
+	defer o2inf.Shutdown()
 	nodePools := inventory.NewNodePoolNamespaces(inv.Namespace, inv.NodePoolNamespaces...)
 	adapter := kube.NewAdapter(kube.Config{
 		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, NodePools: nodePools, OCloud: inv.OCloud, Cluster: cluster,
@@ -153,8 +160,8 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	}
 	klog.InfoS("Inventory sync running", "oCloudId", oCloudID, "cluster", cluster.Name, "namespace", inv.Namespace,
 		"nodePoolNamespaces", nodePools.List(), "identity", inv.Lease.Identity)
-	// The controller starts o2inf; the alarm side waits for it. A failed alarm side ends the
-	// term, so the sync and the alarms are always led together.
+	// The controller waits for o2inf; the alarm side too. A failed alarm side ends the term,
+	// so the sync and the alarms are always led together.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// The webhook records alarms with this context too; released (after cancel below) once
@@ -168,7 +175,5 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	}()
 	err = ctrl.Run(ctx)
 	cancel()
-	err = errors.Join(err, <-alarmsDone)
-	o2inf.Shutdown()
-	return err
+	return errors.Join(err, <-alarmsDone)
 }

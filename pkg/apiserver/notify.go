@@ -22,6 +22,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 )
 
@@ -50,7 +51,7 @@ func (c *NotifierConfig) CallbackPolicy() *notify.CallbackPolicy {
 }
 
 // installNotifier starts the notifier after the API server is up, on its loopback connection.
-func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig) error {
+func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
 	nc := c.extra.Notifier
 	if nc == nil {
 		return nil
@@ -75,7 +76,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig) er
 		return err
 	}
 	n, err := notify.New(notify.Config{
-		Client: client, Kube: kube,
+		Client: client, Informers: informers, Kube: kube,
 		Redis: c.extra.Storage.Client, KeyPrefix: c.extra.Storage.KeyPrefix,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		SubscriptionNamespace: c.subscriptionNamespace(),

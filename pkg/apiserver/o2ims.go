@@ -7,14 +7,13 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/klog/v2"
 
-	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
@@ -32,17 +31,13 @@ type O2Config struct {
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
 // API server's own filters (o2HandlerChain); the handler authorizes each object as the
 // equivalent o2ims.oran.org request.
-func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring) error {
+func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring, informers *o2informers.Shared) error {
 	o2 := c.extra.O2
 	if o2 == nil || o2.Port == 0 {
 		return nil
 	}
 	loopback := c.generic.LoopbackClientConfig
-	client, err := versioned.NewForConfig(loopback)
-	if err != nil {
-		return fmt.Errorf("O2-IMS client: %w", err)
-	}
-	src, err := source.New(client, 10*time.Minute)
+	src, err := source.New(informers.Factory())
 	if err != nil {
 		return err
 	}
@@ -83,7 +78,6 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		return fmt.Errorf("add O2-IMS readiness check: %w", err)
 	}
 	return s.AddPostStartHook("o2ims-rest", func(ctx genericapiserver.PostStartHookContext) error {
-		src.Start(ctx)
 		go func() {
 			err := o2rest.Serve(ctx, opts, handler, func() { ready.serving.Store(true) })
 			ready.serving.Store(false)

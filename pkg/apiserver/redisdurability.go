@@ -27,8 +27,9 @@ type RedisDurability struct {
 // --redis-require-aof, does not keep an AOF), and warns loudly about weak persistence. Redis
 // can be reconfigured at run time, so it looks on every probe and periodically, not once.
 type RedisDurabilityCheck struct {
-	client goredis.UniversalClient
-	policy redisstore.DurabilityPolicy
+	client  goredis.UniversalClient
+	policy  redisstore.DurabilityPolicy
+	metrics *redisstore.Metrics
 
 	mu sync.Mutex
 	// reported is the last verdict logged, so a steady state is logged once, not per probe.
@@ -37,9 +38,10 @@ type RedisDurabilityCheck struct {
 
 var _ healthz.HealthChecker = (*RedisDurabilityCheck)(nil)
 
-// NewRedisDurabilityCheck returns the redis-durability readiness check of client's Redis.
-func NewRedisDurabilityCheck(client goredis.UniversalClient, policy redisstore.DurabilityPolicy) *RedisDurabilityCheck {
-	return &RedisDurabilityCheck{client: client, policy: policy}
+// NewRedisDurabilityCheck returns the redis-durability readiness check of client's Redis; it
+// reports the persistence mode in metrics (nil: nowhere).
+func NewRedisDurabilityCheck(client goredis.UniversalClient, policy redisstore.DurabilityPolicy, metrics *redisstore.Metrics) *RedisDurabilityCheck {
+	return &RedisDurabilityCheck{client: client, policy: policy, metrics: metrics}
 }
 
 func (*RedisDurabilityCheck) Name() string { return "redis-durability" }
@@ -55,7 +57,7 @@ func (c *RedisDurabilityCheck) Check(req *http.Request) error {
 func (c *RedisDurabilityCheck) run(ctx context.Context) redisstore.DurabilityVerdict {
 	v := c.policy.Judge(redisstore.ReadDurability(ctx, c.client))
 	if v.Persistence != "" {
-		redisstore.RecordPersistence(v.Persistence)
+		c.metrics.RecordPersistence(v.Persistence)
 	}
 	c.report(v)
 	return v

@@ -37,6 +37,9 @@ type RedisStorage struct {
 	MinReplicasAckTimeout time.Duration
 	// Durability is what the redis-durability readiness check demands.
 	Durability RedisDurability
+	// Metrics are shared by every resource's store and cache (and the durability check); the
+	// server creates them in Config.Complete when nil. Nil records nothing.
+	Metrics *StorageMetrics
 }
 
 // restOptionsGetter hands every resource a Redis-backed storage.Interface. The o2ims registry
@@ -97,6 +100,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 
 			MinReplicasAck:        g.storage.MinReplicasAck,
 			MinReplicasAckTimeout: g.storage.MinReplicasAckTimeout,
+			Metrics:               g.storage.Metrics.store(),
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)
@@ -111,6 +115,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			NewListFunc:    newListFunc,
 			GroupResource:  config.GroupResource,
 			UniqueIndex:    index,
+			Metrics:        g.storage.Metrics.cache(),
 		})
 		if err != nil {
 			store.Close()

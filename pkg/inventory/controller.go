@@ -101,7 +101,7 @@ func metaOf(obj any) (metav1.Object, error) {
 
 // SourceChanged implements Notifier.
 func (c *Controller) SourceChanged(key string) {
-	c.add(key)
+	c.queue.Add(key)
 	c.SharedChanged()
 }
 
@@ -118,19 +118,12 @@ func (c *Controller) AllChanged() {
 		utilruntime.HandleError(fmt.Errorf("list inventory sources: %w", err))
 	}
 	for _, k := range keys {
-		c.add(k)
+		c.queue.Add(k)
 	}
 	for _, k := range c.index.ListIndexFuncValues(sourceIndex) {
-		c.add(k)
+		c.queue.Add(k)
 	}
 	c.queue.Add(sharedKey)
-}
-
-func (c *Controller) add(key string) {
-	c.queue.Add(key)
-	if c.cfg.Metrics != nil {
-		c.cfg.Metrics.QueueDepth.Set(float64(c.queue.Len()))
-	}
 }
 
 // Run reconciles until ctx is done: it starts the O2 informers and the adapter, queues a full
@@ -220,7 +213,7 @@ func (c *Controller) resourceEvent(obj any) {
 		return
 	}
 	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
-		c.add(s)
+		c.queue.Add(s)
 	}
 }
 
@@ -299,7 +292,6 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	if m := c.cfg.Metrics; m != nil {
 		m.SyncDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
-		m.QueueDepth.Set(float64(c.queue.Len()))
 	}
 	if err == nil {
 		c.queue.Forget(key)

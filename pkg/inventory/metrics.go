@@ -6,7 +6,10 @@ import (
 	"k8s.io/component-base/metrics"
 )
 
-// Metrics are the controller's Prometheus metrics.
+// Metrics are the controller's Prometheus metrics. Its work queue is client-go's, named
+// "inventory", so the upstream workqueue metrics (workqueue_depth{name="inventory"},
+// workqueue_adds_total, workqueue_queue_duration_seconds, workqueue_retries_total, …) report it
+// wherever a workqueue metrics provider is installed (the server's, see pkg/apiserver).
 type Metrics struct {
 	// SyncDuration observes each reconciliation, by kind ("source" or "shared").
 	SyncDuration *metrics.HistogramVec
@@ -15,8 +18,6 @@ type Metrics struct {
 	SyncErrors *metrics.CounterVec
 	// Writes counts writes to the O2 API, by O2 kind and verb.
 	Writes *metrics.CounterVec
-	// QueueDepth is the number of keys waiting.
-	QueueDepth *metrics.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -37,12 +38,8 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 			Namespace: "netweave", Subsystem: "inventory", Name: "writes_total",
 			Help: "Writes of synced O2 objects.", StabilityLevel: metrics.ALPHA,
 		}, []string{"resource", "verb"}),
-		QueueDepth: metrics.NewGauge(&metrics.GaugeOpts{
-			Namespace: "netweave", Subsystem: "inventory", Name: "queue_depth",
-			Help: "Keys waiting in the inventory work queue.", StabilityLevel: metrics.ALPHA,
-		}),
 	}
-	for _, c := range []metrics.Registerable{m.SyncDuration, m.SyncErrors, m.Writes, m.QueueDepth} {
+	for _, c := range []metrics.Registerable{m.SyncDuration, m.SyncErrors, m.Writes} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register inventory metrics: %w", err)
 		}

@@ -41,6 +41,12 @@ type syncRig struct {
 
 func startSync(t *testing.T, nodePools inventory.NodePoolNamespaces, nodes ...string) *syncRig {
 	t.Helper()
+	return startSyncWithMetrics(t, nil, nodePools, nodes...)
+}
+
+// startSyncWithMetrics is startSync with the controller's metrics.
+func startSyncWithMetrics(t *testing.T, m *inventory.Metrics, nodePools inventory.NodePoolNamespaces, nodes ...string) *syncRig {
+	t.Helper()
 	var objs []runtime.Object
 	for _, n := range nodes {
 		objs = append(objs, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n, UID: types.UID("uid-" + n),
@@ -62,7 +68,7 @@ func startSync(t *testing.T, nodePools inventory.NodePoolNamespaces, nodes ...st
 		OCloud: kube.OCloudInfo{Name: "test"}, Cluster: kube.ClusterInfo{Name: "test", URL: "https://k8s.example.net", UID: "ks-uid"}},
 		nodeInf, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), nil, nil)
 	ctrl, err := inventory.NewController(inventory.Config{Client: r.o2, Informers: o2inf, Adapter: adapter,
-		FieldManager: "test", NodePools: nodePools})
+		FieldManager: "test", NodePools: nodePools, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,4 +43,7 @@ type Event struct {
 	Prior, Post     runtime.Object
 	// Observed is when the notifier saw the change, for the change-to-POST latency.
 	Observed time.Time
+	// priorState and postState are Prior and Post as recorded (encodeState), when the watcher
+	// has them: the history keeps these instead of the objects.
+	priorState, postState []byte
 }

@@ -5,19 +5,31 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"k8s.io/klog/v2"
 )
 
-// The bounds of the replay history: the last historySize changes, and none older than
-// historyAge, whichever is fewer.
+// The bounds of the replay history: the last historySize changes, holding at most historyBytes
+// of recorded object states, and none older than historyAge, whichever is fewer.
 const (
-	historySize = 10000
-	historyAge  = 10 * time.Minute
+	historySize  = 10000
+	historyBytes = 16 << 20
+	historyAge   = 10 * time.Minute
 )
+
+// historyEntryOverhead is what a change costs the history besides its states' bytes: the
+// event's fields and the slice slot, roughly.
+const historyEntryOverhead = 256
 
 // pastChange is a change the notifier processed, kept for subscriptions it learns of later.
+// The event is kept without its objects, which prior and post hold as recorded (encodeState):
+// a change replayed to a late subscription is decoded again, and the history holds no decoded
+// copy of what changed.
 type pastChange struct {
-	rv uint64
-	ev *Event
+	rv          uint64
+	ev          *Event
+	prior, post []byte
+	size        int
 }
 
 // history is the bounded record of recently processed changes, in commit order. It is guarded
@@ -25,8 +37,11 @@ type pastChange struct {
 // new subscription joins the set and reads the history in one too, so every change is either
 // in the history a subscription replays or fanned out to it live, never both, never neither.
 type history struct {
-	size int
-	age  time.Duration
+	size     int
+	maxBytes int
+	age      time.Duration
+	// bytes is the sum of the items' sizes.
+	bytes int
 	// items are oldest first; trimmed ones are cleared so their objects can be collected.
 	items []pastChange
 	// floor is the highest resourceVersion of a change that may be missing: trimmed, or
@@ -35,8 +50,8 @@ type history struct {
 	floor uint64
 }
 
-func newHistory(size int, age time.Duration) *history {
-	return &history{size: size, age: age}
+func newHistory(size, maxBytes int, age time.Duration) *history {
+	return &history{size: size, maxBytes: maxBytes, age: age}
 }
 
 // parseRV reads a netweave resourceVersion: the global revision counter. Deletions found by a
@@ -55,10 +70,62 @@ func (h *history) record(ev *Event) {
 	if !ok {
 		return
 	}
-	h.items = append(h.items, pastChange{rv: rv, ev: ev})
-	if len(h.items) > h.size {
-		h.drop(len(h.items) - h.size)
+	p, err := compact(ev)
+	if err != nil {
+		// Not replayable: what a subscription created before it may miss.
+		klog.ErrorS(err, "Change not kept for replay", "kind", ev.Kind, "object", ev.Namespace+"/"+ev.Name)
+		h.raise(rv)
+		return
 	}
+	p.rv = rv
+	h.items = append(h.items, p)
+	h.bytes += p.size
+	n := 0
+	for bytes := h.bytes; n < len(h.items) && (len(h.items)-n > h.size || bytes > h.maxBytes); n++ {
+		bytes -= h.items[n].size
+	}
+	if n > 0 {
+		h.drop(n)
+	}
+}
+
+// compact is ev as the history keeps it: its objects as recorded.
+func compact(ev *Event) (pastChange, error) {
+	p := pastChange{prior: ev.priorState, post: ev.postState}
+	var err error
+	if ev.Prior != nil && p.prior == nil {
+		if p.prior, err = encodeState(ev.Prior); err != nil {
+			return pastChange{}, err
+		}
+	}
+	if ev.Post != nil && p.post == nil {
+		if p.post, err = encodeState(ev.Post); err != nil {
+			return pastChange{}, err
+		}
+	}
+	c := *ev
+	c.Prior, c.Post, c.priorState, c.postState = nil, nil, nil, nil
+	p.ev = &c
+	p.size = historyEntryOverhead + len(p.prior) + len(p.post)
+	return p, nil
+}
+
+// event decodes a kept change.
+func (p pastChange) event() (*Event, error) {
+	ev := *p.ev
+	var err error
+	if p.prior != nil {
+		if ev.Prior, err = decodeState(ev.Kind, p.prior); err != nil {
+			return nil, err
+		}
+	}
+	if p.post != nil {
+		if ev.Post, err = decodeState(ev.Kind, p.post); err != nil {
+			return nil, err
+		}
+	}
+	ev.priorState, ev.postState = p.prior, p.post
+	return &ev, nil
 }
 
 // raise records that changes up to rv may be missing from the history.
@@ -70,6 +137,7 @@ func (h *history) raise(rv uint64) {
 func (h *history) drop(n int) {
 	for i := range n {
 		h.raise(h.items[i].rv)
+		h.bytes -= h.items[i].size
 		h.items[i] = pastChange{}
 	}
 	h.items = h.items[n:]
@@ -99,9 +167,16 @@ func (h *history) since(c uint64, now time.Time) ([]*Event, bool) {
 	// Kinds are watched independently: commit order is resourceVersion order per object, not
 	// across kinds.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].rv < out[j].rv })
-	evs := make([]*Event, len(out))
-	for i, p := range out {
-		evs[i] = p.ev
+	evs := make([]*Event, 0, len(out))
+	covered := c >= h.floor
+	for _, p := range out {
+		ev, err := p.event()
+		if err != nil {
+			klog.ErrorS(err, "Kept change not replayable", "kind", p.ev.Kind, "object", p.ev.Namespace+"/"+p.ev.Name)
+			covered = false
+			continue
+		}
+		evs = append(evs, ev)
 	}
-	return evs, c >= h.floor
+	return evs, covered
 }

@@ -3,105 +3,73 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/clientset/versioned/scheme"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// kindSource lists and watches one notified kind in every namespace.
+// kindSource lists and watches one notified kind in every namespace, through the o2ims.oran.org
+// REST client: one helper for every kind, driven by the kind's resource and Kubernetes kind in
+// pkg/o2rest/model's table.
 type kindSource struct {
-	kind  model.Kind
-	list  func(context.Context, metav1.ListOptions) (runtime.Object, error)
-	watch func(context.Context, metav1.ListOptions) (watch.Interface, error)
-	// decode restores a recorded state.
-	decode func([]byte) (runtime.Object, error)
+	kind     model.Kind
+	client   rest.Interface
+	resource string
+	gvk      schema.GroupVersionKind
 }
 
-func decoder[T any, P interface {
-	*T
-	runtime.Object
-}]() func([]byte) (runtime.Object, error) {
-	return func(data []byte) (runtime.Object, error) {
-		var obj P = new(T)
-		if err := json.Unmarshal(data, obj); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	}
-}
-
-// sources are the kinds whose changes are notified: the inventory kinds and alarm records.
+// sources are the kinds whose changes are notified (model.Kind.Notified): the inventory kinds
+// and alarm records.
 func sources(c versioned.Interface) []kindSource {
-	o := c.O2imsV1alpha1()
-	return []kindSource{
-		{model.KindOCloudInfo,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.OClouds().List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.OClouds().Watch(ctx, opts)
-			},
-			decoder[v1alpha1.OCloud]()},
-		{model.KindResourceType,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.ResourceTypes("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.ResourceTypes("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.ResourceType]()},
-		{model.KindResourcePool,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.ResourcePools("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.ResourcePools("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.ResourcePool]()},
-		{model.KindResource,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.O2Resources("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.O2Resources("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.O2Resource]()},
-		{model.KindDeploymentManager,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.DeploymentManagers("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.DeploymentManagers("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.DeploymentManager]()},
-		{model.KindLocationInfo,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.Locations("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.Locations("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.Location]()},
-		{model.KindOCloudSiteInfo,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.OCloudSites("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.OCloudSites("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.OCloudSite]()},
-		{model.KindAlarmEventRecord,
-			func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return o.AlarmEventRecords("").List(ctx, opts)
-			},
-			func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return o.AlarmEventRecords("").Watch(ctx, opts)
-			},
-			decoder[v1alpha1.AlarmEventRecord]()},
+	var out []kindSource
+	for _, k := range model.Kinds() {
+		if !k.Notified() {
+			continue
+		}
+		out = append(out, kindSource{kind: k, client: c.O2imsV1alpha1().RESTClient(), resource: k.KubernetesResource(),
+			gvk: v1alpha1.SchemeGroupVersion.WithKind(k.KubernetesKind())})
 	}
+	return out
+}
+
+// list lists the kind in every namespace.
+func (s kindSource) list(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+	list, err := scheme.Scheme.New(s.gvk.GroupVersion().WithKind(s.gvk.Kind + "List"))
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.resource, err)
+	}
+	if err := s.client.Get().Resource(s.resource).VersionedParams(&opts, scheme.ParameterCodec).Do(ctx).Into(list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// watch watches the kind in every namespace.
+func (s kindSource) watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	opts.Watch = true
+	return s.client.Get().Resource(s.resource).VersionedParams(&opts, scheme.ParameterCodec).Watch(ctx)
+}
+
+// decode restores a recorded state (encodeState's JSON).
+func (s kindSource) decode(data []byte) (runtime.Object, error) { return decodeState(s.kind, data) }
+
+// decodeState restores a recorded state of an object of kind.
+func decodeState(kind model.Kind, data []byte) (runtime.Object, error) {
+	obj, err := scheme.Scheme.New(v1alpha1.SchemeGroupVersion.WithKind(kind.KubernetesKind()))
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", kind, err)
+	}
+	if err := json.Unmarshal(data, obj); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", kind, err)
+	}
+	return obj, nil
 }

@@ -12,13 +12,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	informers "github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
@@ -26,6 +25,9 @@ import (
 type Config struct {
 	// Client reaches the o2ims.oran.org API (the server's loopback client).
 	Client versioned.Interface
+	// Informers are the process's O2 informers; the notifier reads the subscriptions from them,
+	// one Term per leader term. The process starts them.
+	Informers *o2informers.Shared
 	// Kube reaches the cluster: leases and signing Secrets.
 	Kube kubernetes.Interface
 	// Redis holds the queues and the watch state; KeyPrefix namespaces its keys.
@@ -71,8 +73,8 @@ type Notifier struct {
 
 // New checks the configuration and builds a Notifier.
 func New(cfg Config) (*Notifier, error) {
-	if cfg.Client == nil || cfg.Redis == nil {
-		return nil, errors.New("notifier: a client and a Redis client are required")
+	if cfg.Client == nil || cfg.Informers == nil || cfg.Redis == nil {
+		return nil, errors.New("notifier: a client, the O2 informers and a Redis client are required")
 	}
 	if cfg.Sender.Policy == nil {
 		cfg.Sender.Policy = &CallbackPolicy{}
@@ -101,7 +103,7 @@ func New(cfg Config) (*Notifier, error) {
 		cfg:    cfg,
 		store:  store,
 		commit: store.Commit,
-		hist:   newHistory(historySize, historyAge),
+		hist:   newHistory(historySize, historyBytes, historyAge),
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
 			acks:   newAcker(store, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}),
@@ -130,11 +132,13 @@ func (n *Notifier) lead(ctx context.Context) {
 	defer klog.InfoS("Notifier stopped")
 	// What a previous term processed is not in this term's history.
 	n.commitMu.Lock()
-	n.hist = newHistory(historySize, historyAge)
+	n.hist = newHistory(historySize, historyBytes, historyAge)
 	n.commitMu.Unlock()
-	factory := informers.NewSharedInformerFactory(n.cfg.Client, 0)
+	// The term's handlers are removed when it ends; the informers keep running for the rest
+	// of the process.
+	factory := n.cfg.Informers.Term()
+	defer factory.Shutdown()
 	var sets [numFamilies]*subscriptions
-	var synced []cache.InformerSynced
 	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
 		set.admit = n.admit
@@ -144,12 +148,11 @@ func (n *Notifier) lead(ctx context.Context) {
 			return
 		}
 		sets[kind.family] = set
-		synced = append(synced, kind.informer.HasSynced)
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return
+	for _, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return
+		}
 	}
 	// Every subscription has its worker before the first change is processed: changes made
 	// while the notifier was away go to every subscription that existed by the time it lists
@@ -365,7 +368,7 @@ func (n *Notifier) wentBack(ctx context.Context) (uint64, error) { return n.epoc
 func (n *Notifier) storeReset() {
 	klog.InfoS("Notifier found the store wiped or rolled back; every kind re-baselines")
 	n.commitMu.Lock()
-	n.hist = newHistory(historySize, historyAge)
+	n.hist = newHistory(historySize, historyBytes, historyAge)
 	n.commitMu.Unlock()
 }
 

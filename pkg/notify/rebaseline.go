@@ -101,12 +101,10 @@ func withoutStoreFields(obj runtime.Object) runtime.Object {
 // then records the list as the kind's state and rv as its cursor, whatever the old cursor was:
 // the revisions restarted.
 func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv string) error {
-	w.mu.RLock()
-	prior := make(map[string]runtime.Object, len(w.state))
-	for k, v := range w.state {
-		prior[k] = v
+	prior, err := w.priorObjects()
+	if err != nil {
+		return err
 	}
-	w.mu.RUnlock()
 	evs, err := rebaselineDiff(w.src.kind, prior, items, rv, time.Now())
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // replayRig is a Notifier whose commits land in memory instead of Redis.
@@ -37,7 +39,7 @@ func newReplayRig(t *testing.T) *replayRig {
 		cfg:      Config{Retry: Backoff{Base: time.Millisecond, Max: time.Millisecond}},
 		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}, depth: new(atomic.Int64)},
 		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
-		hist:     newHistory(historySize, historyAge),
+		hist:     newHistory(historySize, historyBytes, historyAge),
 	}
 	r.n.commit = func(_ context.Context, c Change) ([]string, error) {
 		r.mu.Lock()
@@ -166,7 +168,7 @@ func TestReplayNoGapNoDuplicate(t *testing.T) {
 }
 
 func TestHistoryBounds(t *testing.T) {
-	h := newHistory(3, time.Minute)
+	h := newHistory(3, 1<<20, time.Minute)
 	now := time.Now()
 	at := func(rv string, age time.Duration) *Event {
 		return &Event{ResourceVersion: rv, Observed: now.Add(-age)}
@@ -206,5 +208,41 @@ func TestHistoryBounds(t *testing.T) {
 	}
 	if evs, covered := h.since(9, now); len(evs) != 0 || !covered {
 		t.Errorf("since(9) = %s, covered %v", rvs(evs), covered)
+	}
+}
+
+// The history keeps changes as their recorded states, and within its byte bound: the oldest
+// go first, and the history then no longer covers their resourceVersions.
+func TestHistoryByteBound(t *testing.T) {
+	now := time.Now()
+	state := func(rv string) []byte {
+		return []byte(`{"metadata":{"name":"p","namespace":"ns","resourceVersion":"` + rv + `"},"spec":{"description":"` + strings.Repeat("x", 1000) + `"}}`)
+	}
+	one := historyEntryOverhead + len(state("1"))
+	h := newHistory(100, 2*one, time.Minute)
+	for _, rv := range []string{"1", "2", "3"} {
+		pool := &v1alpha1.ResourcePool{}
+		pool.Name, pool.Namespace, pool.ResourceVersion = "p", "ns", rv
+		h.record(&Event{Type: Create, Kind: model.KindResourcePool, Namespace: "ns", Name: "p", ResourceVersion: rv, Observed: now,
+			Post: pool, postState: state(rv)})
+	}
+	if h.bytes != 2*one || len(h.items) != 2 {
+		t.Fatalf("history holds %d changes in %d bytes, want 2 in %d", len(h.items), h.bytes, 2*one)
+	}
+	for _, p := range h.items {
+		if p.ev.Post != nil || p.ev.Prior != nil {
+			t.Fatal("the history keeps a decoded object")
+		}
+	}
+	evs, covered := h.since(0, now)
+	if covered || len(evs) != 2 {
+		t.Fatalf("since(0): %d changes, covered %v; want 2, not covered", len(evs), covered)
+	}
+	pool, ok := evs[1].Post.(*v1alpha1.ResourcePool)
+	if !ok || pool.ResourceVersion != "3" || len(pool.Spec.Description) != 1000 {
+		t.Fatalf("replayed change decoded as %#v", evs[1].Post)
+	}
+	if _, covered := h.since(1, now); !covered {
+		t.Error("since(1) is covered: only the change at 1 was dropped")
 	}
 }

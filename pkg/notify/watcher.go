@@ -38,15 +38,47 @@ type watcher struct {
 	out     emitter
 	backoff Backoff
 
-	mu     sync.RWMutex
-	state  map[string]runtime.Object
+	mu sync.RWMutex
+	// state is the last state processed of each object, by namespace/name, as recorded in
+	// Redis (encodeState's JSON): decoded only when a change needs the prior object, so the
+	// notifier holds no decoded copy of the inventory.
+	state  map[string]stateEntry
 	cursor string
 	// gen is the epoch generation that state and cursor belong to; only run uses it.
 	gen uint64
 }
 
 func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *watcher {
-	return &watcher{src: src, store: store, out: out, backoff: backoff, state: map[string]runtime.Object{}}
+	return &watcher{src: src, store: store, out: out, backoff: backoff, state: map[string]stateEntry{}}
+}
+
+// stateEntry is a recorded state: its JSON, and the uid and resourceVersion read from it.
+type stateEntry struct {
+	uid, rv string
+	data    []byte
+}
+
+// entryOf reads the uid and resourceVersion of a recorded state without decoding the object.
+func entryOf(data []byte) (stateEntry, error) {
+	var m struct {
+		Metadata struct {
+			UID             string `json:"uid"`
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return stateEntry{}, err
+	}
+	return stateEntry{uid: m.Metadata.UID, rv: m.Metadata.ResourceVersion, data: data}, nil
+}
+
+// object decodes a recorded state.
+func (w *watcher) object(e stateEntry) (runtime.Object, error) {
+	obj, err := w.src.decode(e.data)
+	if err != nil {
+		return nil, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+	}
+	return obj, nil
 }
 
 // errGone says the cursor is outside the server's history: older than it, or newer than the
@@ -61,13 +93,13 @@ func (w *watcher) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	state := make(map[string]runtime.Object, len(states))
+	state := make(map[string]stateEntry, len(states))
 	for key, data := range states {
-		obj, err := w.src.decode([]byte(data))
+		e, err := entryOf([]byte(data))
 		if err != nil {
 			return fmt.Errorf("decode recorded %s %s: %w", w.src.kind, key, err)
 		}
-		state[key] = obj
+		state[key] = e
 	}
 	w.mu.Lock()
 	w.state, w.cursor = state, cursor
@@ -188,26 +220,29 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	}
 	key := m.GetNamespace() + "/" + m.GetName()
 	w.mu.RLock()
-	prior := w.state[key]
+	prior, seen := w.state[key]
 	w.mu.RUnlock()
-	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now()}
-	if prior != nil {
-		pm, _ := meta.Accessor(prior)
-		if pm.GetResourceVersion() == m.GetResourceVersion() && pm.GetUID() == m.GetUID() {
-			// Already processed (a watch replaying what a list showed).
-			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
-		}
-		if pm.GetUID() == m.GetUID() {
-			ev.Type, ev.Prior = Modify, prior
-		} else if err := w.deleted(ctx, prior, "", false); err != nil {
-			// A namesake replaced the object while we were not looking.
-			return err
-		}
-	}
 	state, err := encodeState(obj)
 	if err != nil {
 		return err
+	}
+	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
+		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), postState: state}
+	if seen {
+		if prior.rv == m.GetResourceVersion() && prior.uid == string(m.GetUID()) {
+			// Already processed (a watch replaying what a list showed).
+			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
+		}
+		priorObj, err := w.object(prior)
+		if err != nil {
+			return err
+		}
+		if prior.uid == string(m.GetUID()) {
+			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.data
+		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
+			// A namesake replaced the object while we were not looking.
+			return err
+		}
 	}
 	cursor := ""
 	if moveCursor && w.newer(m.GetResourceVersion()) {
@@ -217,7 +252,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 		return err
 	}
 	w.mu.Lock()
-	w.state[key] = obj
+	w.state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), data: state}
 	if cursor != "" {
 		w.cursor = cursor
 	}
@@ -234,18 +269,23 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 	}
 	key := m.GetNamespace() + "/" + m.GetName()
 	w.mu.RLock()
-	prior := w.state[key]
+	entry, seen := w.state[key]
 	w.mu.RUnlock()
-	if prior == nil {
-		// Never seen (created and deleted while we were away): nothing to tell about it beyond
-		// its final state.
-		prior = obj
+	// Never seen (created and deleted while we were away): nothing to tell about it beyond
+	// its final state.
+	prior := obj
+	var priorState []byte
+	if seen {
+		if prior, err = w.object(entry); err != nil {
+			return err
+		}
+		priorState = entry.data
 	}
 	if rv == "" {
 		rv = m.GetResourceVersion()
 	}
 	ev := &Event{Type: Delete, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: rv, Prior: prior, Observed: time.Now()}
+		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState}
 	cursor := ""
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
@@ -321,16 +361,19 @@ func (w *watcher) relist(ctx context.Context) error {
 		}
 	}
 	w.mu.RLock()
-	var gone []runtime.Object
-	for key, obj := range w.state {
+	var gone []stateEntry
+	for key, e := range w.state {
 		if !seen[key] {
-			gone = append(gone, obj)
+			gone = append(gone, e)
 		}
 	}
 	w.mu.RUnlock()
-	for _, obj := range gone {
-		m, _ := meta.Accessor(obj)
-		if err := w.deleted(ctx, obj, m.GetResourceVersion()+"-gone", false); err != nil {
+	for _, e := range gone {
+		obj, err := w.object(e)
+		if err != nil {
+			return err
+		}
+		if err := w.deleted(ctx, obj, e.rv+"-gone", false); err != nil {
 			return err
 		}
 	}
@@ -351,7 +394,7 @@ func (w *watcher) recordBaseline(ctx context.Context, items []runtime.Object, rv
 // storeBaseline makes items the kind's state and rv its cursor, in Redis and in memory.
 func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv string) error {
 	states := make(map[string]any, len(items))
-	state := make(map[string]runtime.Object, len(items))
+	state := make(map[string]stateEntry, len(items))
 	for _, obj := range items {
 		m, err := meta.Accessor(obj)
 		if err != nil {
@@ -362,7 +405,8 @@ func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv 
 			return err
 		}
 		key := m.GetNamespace() + "/" + m.GetName()
-		states[key], state[key] = data, obj
+		states[key] = data
+		state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), data: data}
 	}
 	if err := w.store.Baseline(ctx, string(w.src.kind), states, rv); err != nil {
 		return err
@@ -418,13 +462,43 @@ func (w *watcher) older(rv string) bool {
 	return okA && okB && a < b
 }
 
-// snapshot returns the objects of the kind, for related-id lookups.
+// each calls fn with every object of the kind, for related-id lookups (the kinds looked up
+// are the few sites, pools and O-Clouds, decoded on each lookup). A state that does not decode
+// is skipped and logged.
 func (w *watcher) each(fn func(runtime.Object)) {
 	w.mu.RLock()
-	defer w.mu.RUnlock()
-	for _, obj := range w.state {
+	entries := make([]stateEntry, 0, len(w.state))
+	for _, e := range w.state {
+		entries = append(entries, e)
+	}
+	w.mu.RUnlock()
+	for _, e := range entries {
+		obj, err := w.object(e)
+		if err != nil {
+			klog.ErrorS(err, "Recorded state skipped in a lookup", "kind", w.src.kind)
+			continue
+		}
 		fn(obj)
 	}
+}
+
+// priorObjects decodes the whole recorded state, by namespace/name.
+func (w *watcher) priorObjects() (map[string]runtime.Object, error) {
+	w.mu.RLock()
+	entries := make(map[string]stateEntry, len(w.state))
+	for k, e := range w.state {
+		entries[k] = e
+	}
+	w.mu.RUnlock()
+	out := make(map[string]runtime.Object, len(entries))
+	for k, e := range entries {
+		obj, err := w.object(e)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = obj
+	}
+	return out, nil
 }
 
 // encodeState is what is recorded of an object: everything but managedFields.

@@ -120,9 +120,13 @@ func (s *stats) retire() int64 {
 	return s.st.QueueDepth
 }
 
-// maxPending bounds the notifications a worker holds in memory; past it the worker reads its
-// queue from Redis again.
-const maxPending = 1024
+// maxPending and maxPendingBytes bound the notifications a worker holds in memory (their
+// count, and the bytes of their bodies); past either the worker drops them and reads its queue
+// from Redis again, where they are.
+const (
+	maxPending      = 1024
+	maxPendingBytes = 1 << 20
+)
 
 // worker delivers one subscription's queue, in order, one notification at a time.
 //
@@ -145,9 +149,11 @@ type worker struct {
 	epoch uint64
 
 	mu sync.Mutex
-	// pending holds the entries handed over since synced was last set, oldest first.
-	pending []Entry
-	synced  bool
+	// pending holds the entries handed over since synced was last set, oldest first;
+	// pendingBytes is the sum of their bodies' lengths.
+	pending      []Entry
+	pendingBytes int
+	synced       bool
 }
 
 func newWorker(cfg *deliveryConfig, sub *Subscription, initial v1alpha1.InventorySubscriptionStatus) *worker {
@@ -167,10 +173,11 @@ func (w *worker) poke() {
 // handoff gives the worker an entry that has just been committed to its queue.
 func (w *worker) handoff(e Entry) {
 	w.mu.Lock()
-	if len(w.pending) >= maxPending {
-		w.pending, w.synced = nil, false
+	if len(w.pending) >= maxPending || w.pendingBytes+len(e.Body) > maxPendingBytes {
+		w.pending, w.pendingBytes, w.synced = nil, 0, false
 	} else {
 		w.pending = append(w.pending, e)
+		w.pendingBytes += len(e.Body)
 	}
 	w.mu.Unlock()
 	w.poke()
@@ -179,7 +186,7 @@ func (w *worker) handoff(e Entry) {
 // resync makes the worker read its queue from Redis before it trusts the handoff again.
 func (w *worker) resync() {
 	w.mu.Lock()
-	w.pending, w.synced = nil, false
+	w.pending, w.pendingBytes, w.synced = nil, 0, false
 	w.mu.Unlock()
 	w.poke()
 }
@@ -196,11 +203,12 @@ func (w *worker) next(last string) (e Entry, ok, read bool) {
 		e = w.pending[0]
 		w.pending[0] = Entry{}
 		w.pending = w.pending[1:]
+		w.pendingBytes -= len(e.Body)
 		if streamAfter(e.StreamID, last) {
 			return e, true, false
 		}
 	}
-	w.pending = nil
+	w.pending, w.pendingBytes = nil, 0
 	return Entry{}, false, false
 }
 

@@ -53,4 +53,24 @@ func TestWorkerHandoff(t *testing.T) {
 	if _, _, read := w.next("1-2"); !read {
 		t.Fatal("after an overflow the worker must read its queue")
 	}
+
+	// The byte bound: entries up to maxPendingBytes are held; one more byte overflows.
+	if _, _, read := w.next("1-2"); !read {
+		t.Fatal("expected a read")
+	}
+	w.synced = true
+	half := make([]byte, maxPendingBytes/2)
+	w.handoff(Entry{StreamID: "3-1", Body: half})
+	w.handoff(Entry{StreamID: "3-2", Body: half})
+	if w.pendingBytes != maxPendingBytes || len(w.pending) != 2 {
+		t.Fatalf("held %d entries of %d bytes, want 2 of %d", len(w.pending), w.pendingBytes, maxPendingBytes)
+	}
+	if e, ok, _ := w.next("2-0"); !ok || e.StreamID != "3-1" || w.pendingBytes != maxPendingBytes/2 {
+		t.Fatalf("next = %s %v, %d bytes left", e.StreamID, ok, w.pendingBytes)
+	}
+	w.handoff(Entry{StreamID: "3-3", Body: half})
+	w.handoff(Entry{StreamID: "3-4", Body: []byte{0}})
+	if _, _, read := w.next("3-1"); !read || w.pendingBytes != 0 || w.pending != nil {
+		t.Fatalf("after a byte overflow the worker must drop what it holds and read its queue (%d bytes held)", w.pendingBytes)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 
-	"github.com/gorilla/mux"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -59,7 +58,7 @@ func (h *handler) resourceTypeAlarmDictionary(r *http.Request) (*answer, *proble
 	if p != nil {
 		return nil, p
 	}
-	id := mux.Vars(r)["id"]
+	id := pathVars(r)["id"]
 	rt, _, p := h.lookup(r, req, h.specs[model.KindResourceType][req.version], id)
 	if p != nil {
 		return nil, p

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gorilla/mux"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -34,7 +33,7 @@ func (h *handler) getAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	obj, sc, p := h.lookup(r, req, s, mux.Vars(r)["id"])
+	obj, sc, p := h.lookup(r, req, s, pathVars(r)["id"])
 	if p != nil {
 		return nil, p
 	}
@@ -60,7 +59,7 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	obj, _, p := h.lookup(r, req, s, mux.Vars(r)["id"])
+	obj, _, p := h.lookup(r, req, s, pathVars(r)["id"])
 	if p != nil {
 		return nil, p
 	}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/rest"
@@ -104,7 +103,7 @@ type request struct {
 // parse reads the tenant and version; a version that is not served is a 404, as O2-IMS
 // answers it.
 func (h *handler) parse(r *http.Request) (request, *problem) {
-	vars := mux.Vars(r)
+	vars := pathVars(r)
 	req := request{tenant: vars["namespace"], apiRoot: h.cfg.APIRoot}
 	if req.tenant != "" {
 		req.apiRoot += "/tenants/" + req.tenant

@@ -22,6 +22,7 @@ import (
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
@@ -125,13 +126,17 @@ func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env
 		}
 		return false, nil, nil
 	})
-	src, err := source.New(client, 0)
+	informers, err := o2informers.New(client, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(informers.Factory())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	src.Start(ctx)
-	t.Cleanup(func() { cancel(); src.Shutdown() })
+	informers.Start(ctx)
+	t.Cleanup(func() { cancel(); informers.Shutdown() })
 	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
 		return src.HasSynced(), nil
 	}); err != nil {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -209,7 +208,7 @@ func (h *handler) get(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		obj, sc, p := h.lookup(r, req, s, mux.Vars(r)["id"])
+		obj, sc, p := h.lookup(r, req, s, pathVars(r)["id"])
 		if p != nil {
 			return nil, p
 		}
@@ -305,7 +304,7 @@ func (h *handler) listPoolResources(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	pool, _, p := h.lookup(r, req, pools, mux.Vars(r)["poolId"])
+	pool, _, p := h.lookup(r, req, pools, pathVars(r)["poolId"])
 	if p != nil {
 		return nil, p
 	}
@@ -320,12 +319,12 @@ func (h *handler) getPoolResource(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	poolID := mux.Vars(r)["poolId"]
+	poolID := pathVars(r)["poolId"]
 	if _, _, p := h.lookup(r, req, pools, poolID); p != nil {
 		return nil, p
 	}
 	s := h.specs[model.KindResource][req.version]
-	id := mux.Vars(r)["id"]
+	id := pathVars(r)["id"]
 	obj, sc, p := h.lookup(r, req, s, id)
 	if p != nil {
 		return nil, p

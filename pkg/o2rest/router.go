@@ -91,15 +91,17 @@ var collections = []collection{
 	{model.MonitoringAPIName, "taskOperations", model.KindTaskOperation},
 }
 
-// routes builds the router. gorilla/mux evaluates, for every route it tries, the route's
-// whole-path regular expression (and again to extract the variables of the one that matches),
-// so routes are grouped by apiRoot (the default one, where a caller sees what RBAC lets it read
-// anywhere, and /tenants/{namespace}, scoped to one namespace), API and collection with a plain
-// string test: a request meets the expressions of its own collection's two to four routes only.
-// A kind a version does not have (v1 locations, v1 purge tasks) is a 404 of its handler.
+// routes builds the router. Routes are grouped by apiRoot (the default one, where a caller sees
+// what RBAC lets it read anywhere, and /tenants/{namespace}, scoped to one namespace), API and
+// collection with a plain string test, so a request meets only its own collection's two to four
+// routes, each matched by a pathPattern rather than mux's regular expressions. A kind a version
+// does not have (v1 locations, v1 purge tasks) is a 404 of its handler.
 func (h *handler) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(notFound)
+	handle := func(r *mux.Router, template string, m methods) {
+		r.NewRoute().MatcherFunc(parsePathPattern(template).Match).Handler(m)
+	}
 	for _, root := range []string{"", "/tenants/{namespace}"} {
 		tenant := root != ""
 		for _, c := range collections {
@@ -108,53 +110,54 @@ func (h *handler) routes() http.Handler {
 				return strings.HasPrefix(req.URL.Path, "/tenants/") == tenant && collectionIs(req.URL.Path, marker, segment)
 			}).Subrouter()
 			sub.NotFoundHandler = r.NotFoundHandler
-			h.collectionRoutes(sub, root+"/"+c.api+"/v{version:[0-9]+}/"+c.path, c.kind)
+			h.collectionRoutes(func(template string, m methods) { handle(sub, template, m) },
+				root+"/"+c.api+"/v{version:[0-9]+}/"+c.path, c.kind)
 		}
 		for _, api := range []string{model.APIName, model.MonitoringAPIName} {
-			r.Handle(root+"/"+api+"/api_versions", get("", false, h.apiVersions(api)))
-			r.Handle(root+"/"+api+"/v{version:[0-9]+}/api_versions", get("", false, h.majorAPIVersions(api)))
+			handle(r, root+"/"+api+"/api_versions", get("", false, h.apiVersions(api)))
+			handle(r, root+"/"+api+"/v{version:[0-9]+}/api_versions", get("", false, h.majorAPIVersions(api)))
 		}
 		v := root + "/" + model.APIName + "/v{version:[0-9]+}"
-		r.Handle(v, get("oclouds", true, h.oCloudInfo))
-		r.Handle(v+"/", get("oclouds", true, h.oCloudInfo))
+		handle(r, v, get("oclouds", true, h.oCloudInfo))
+		handle(r, v+"/", get("oclouds", true, h.oCloudInfo))
 	}
-	return r
+	return router{mux: r}
 }
 
-// collectionRoutes adds the routes of one collection below base.
-func (h *handler) collectionRoutes(sub *mux.Router, base string, kind model.Kind) {
+// collectionRoutes adds the routes of one collection below base with handle.
+func (h *handler) collectionRoutes(handle func(template string, m methods), base string, kind model.Kind) {
 	res := kind.KubernetesResource()
 	item := func(handlers map[string]apiFunc) methods {
 		return methods{resource: res, item: true, handlers: handlers}
 	}
 	switch kind {
 	case model.KindSubscription, model.KindAlarmSubscription:
-		sub.Handle(base, methods{resource: res, handlers: map[string]apiFunc{
+		handle(base, methods{resource: res, handlers: map[string]apiFunc{
 			http.MethodGet: h.list(kind), http.MethodPost: h.createSubscription(kind)}})
-		sub.Handle(base+"/{id}", item(map[string]apiFunc{
+		handle(base+"/{id}", item(map[string]apiFunc{
 			http.MethodGet: h.get(kind), http.MethodDelete: h.deleteSubscription(kind)}))
 		return
 	case model.KindAlarmServiceConfiguration:
-		sub.Handle(base, item(map[string]apiFunc{
+		handle(base, item(map[string]apiFunc{
 			http.MethodGet: h.getServiceConfiguration, http.MethodPut: h.putServiceConfiguration,
 			http.MethodPatch: h.patchServiceConfiguration}))
 		return
 	case model.KindAlarmEventRecord:
 		// Before {id}, which "purge" would match too.
-		sub.Handle(base+"/purge", methods{resource: model.KindTaskOperation.KubernetesResource(), handlers: map[string]apiFunc{
+		handle(base+"/purge", methods{resource: model.KindTaskOperation.KubernetesResource(), handlers: map[string]apiFunc{
 			http.MethodPost: h.purgeAlarms}})
-		sub.Handle(base+"/{id}", item(map[string]apiFunc{http.MethodGet: h.getAlarm, http.MethodPatch: h.patchAlarm}))
-		sub.Handle(base, get(res, false, h.list(kind)))
+		handle(base+"/{id}", item(map[string]apiFunc{http.MethodGet: h.getAlarm, http.MethodPatch: h.patchAlarm}))
+		handle(base, get(res, false, h.list(kind)))
 		return
 	case model.KindResourcePool:
 		resources := model.KindResource.KubernetesResource()
-		sub.Handle(base+"/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
-		sub.Handle(base+"/{poolId}/resources", get(resources, false, h.listPoolResources))
+		handle(base+"/{poolId}/resources/{id}", get(resources, true, h.getPoolResource))
+		handle(base+"/{poolId}/resources", get(resources, false, h.listPoolResources))
 	case model.KindResourceType:
-		sub.Handle(base+"/{id}/alarmDictionary", get(model.KindAlarmDictionary.KubernetesResource(), true, h.resourceTypeAlarmDictionary))
+		handle(base+"/{id}/alarmDictionary", get(model.KindAlarmDictionary.KubernetesResource(), true, h.resourceTypeAlarmDictionary))
 	}
-	sub.Handle(base+"/{id}", get(res, true, h.get(kind)))
-	sub.Handle(base, get(res, false, h.list(kind)))
+	handle(base+"/{id}", get(res, true, h.get(kind)))
+	handle(base, get(res, false, h.list(kind)))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) { respond(w, nil, notFoundProblem(r)) }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -138,7 +137,7 @@ func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		id := mux.Vars(r)["id"]
+		id := pathVars(r)["id"]
 		obj, _, p := h.lookup(r, req, s, id)
 		if p != nil {
 			return nil, p

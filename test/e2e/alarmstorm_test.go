@@ -277,3 +277,26 @@ func (m *metricsReader) value(t *testing.T, metric string, labels ...string) flo
 	}
 	return sum
 }
+
+// has tells whether a sample line of netweave's /metrics starts with prefix (a metric name,
+// or a name and its first labels: `workqueue_depth{name="inventory"`).
+func (m *metricsReader) has(t *testing.T, prefix string) bool {
+	req, err := http.NewRequest(http.MethodGet, m.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+m.token)
+	resp, err := m.client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", m.url, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -73,6 +73,18 @@ func TestLeaderIdentities(t *testing.T) {
 			t.Errorf("%s held by %q (%v) after replica-b joined, want %q", lease, h, err, first[lease])
 		}
 	}
+	// The inventory sync's queue reports as client-go's workqueue metrics under its name (its
+	// full resync queued every Node on the leader); the replica that does not lead queued
+	// nothing, and the hand-made duplicate is gone.
+	if a, b := aMetrics.value(t, "workqueue_adds_total", `name="inventory"`), bMetrics.value(t, "workqueue_adds_total", `name="inventory"`); a == 0 || b != 0 {
+		t.Errorf(`workqueue_adds_total{name="inventory"}: %v on the leader, %v on replica-b; want some and 0`, a, b)
+	}
+	if !aMetrics.has(t, `workqueue_depth{name="inventory"`) {
+		t.Error(`the leader's /metrics lacks workqueue_depth{name="inventory"}`)
+	}
+	if aMetrics.has(t, "netweave_inventory_queue_depth") {
+		t.Error("netweave_inventory_queue_depth duplicates workqueue_depth{name=\"inventory\"}")
+	}
 
 	if err := s.netweave.Stop(); err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func testMetricsAndOpenAPI(t *testing.T, s *stack) {
 	for _, want := range []string{
 		`netweave_storage_cache_hits_total{`,
 		`netweave_redis_storage_request_duration_seconds_bucket{`,
+		`netweave_redis_persistence{mode="aof"} 1`,
 		`resource="resourcepools"`,
 	} {
 		if !strings.Contains(body, want) {

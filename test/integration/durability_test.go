@@ -12,7 +12,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -37,12 +37,16 @@ func configSet(t *testing.T, client *goredis.Client, name, value string) {
 }
 
 func TestRedisDurabilityReadiness(t *testing.T) {
-	redisstore.Register()
+	registry := metrics.NewKubeRegistry()
+	m, err := redisstore.NewMetrics(registry.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	warnOnly := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{})
-	requireAOF := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{RequireAOF: true})
+	warnOnly := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, m)
+	requireAOF := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{RequireAOF: true}, m)
 
 	if got := check(requireAOF); got != "" {
 		t.Fatalf("noeviction with AOF everysec (the test server's configuration): not ready: %s", got)
@@ -58,7 +62,7 @@ func TestRedisDurabilityReadiness(t *testing.T) {
 			}
 			expected.WriteString("netweave_redis_persistence{mode=\"" + m + "\"} " + v + "\n")
 		}
-		if err := testutil.GatherAndCompare(legacyregistry.DefaultGatherer, strings.NewReader(expected.String()), "netweave_redis_persistence"); err != nil {
+		if err := testutil.GatherAndCompare(registry, strings.NewReader(expected.String()), "netweave_redis_persistence"); err != nil {
 			t.Error(err)
 		}
 	}
@@ -93,11 +97,11 @@ func TestRedisDurabilityConfigRefused(t *testing.T) {
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Username: "netweave", Password: "pw"})
 	t.Cleanup(func() { _ = client.Close() })
 
-	got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}))
+	got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, nil))
 	if !strings.Contains(got, "refuses CONFIG GET") || !strings.Contains(got, "--redis-durability-asserted") {
 		t.Errorf("CONFIG refused: readiness %q, want the reason and the way out", got)
 	}
-	if got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{Asserted: true})); got != "" {
+	if got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{Asserted: true}, nil)); got != "" {
 		t.Errorf("CONFIG refused with --redis-durability-asserted: not ready: %s", got)
 	}
 }

@@ -103,6 +103,18 @@ func (k Kind) KubernetesResource() string {
 	return ""
 }
 
+// Notified reports whether changes of the kind are notified: the inventory kinds by
+// InventoryChangeNotifications (not subscriptions, nor the alarm dictionaries, which a
+// ResourceType's notification carries), alarm records by AlarmEventNotifications.
+func (k Kind) Notified() bool {
+	switch k {
+	case KindOCloudInfo, KindResourceType, KindResourcePool, KindResource, KindDeploymentManager,
+		KindLocationInfo, KindOCloudSiteInfo, KindAlarmEventRecord:
+		return true
+	}
+	return false
+}
+
 // Supports reports whether the kind exists in the major version of its API: locations and
 // O-Cloud sites only exist from inventory spec 11 (version 2) on, the alarmDictionaries
 // collection too (v1 embeds a dictionary in its resource type), and purge tasks from monitoring

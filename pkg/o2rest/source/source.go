@@ -5,12 +5,10 @@
 package source
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
@@ -20,7 +18,6 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
 )
@@ -56,11 +53,8 @@ func idField(kind Kind) string {
 	return ""
 }
 
-const idIndex = "o2id"
-
 // Source serves O2 objects from informer caches.
 type Source struct {
-	factory   externalversions.SharedInformerFactory
 	informers map[Kind]cache.SharedIndexInformer
 	memo      *memo
 	// synced latches once every informer has its initial list (an informer never un-syncs),
@@ -68,11 +62,11 @@ type Source struct {
 	synced atomic.Bool
 }
 
-// New prepares informers for every kind; nothing runs until Start.
-func New(client versioned.Interface, resync time.Duration) (*Source, error) {
-	f := externalversions.NewSharedInformerFactory(client, resync)
+// New reads every kind from the informers of f (the process's O2 informers), adding its
+// indexes and handlers to them; f must not have started yet, and whoever owns it starts it.
+func New(f externalversions.SharedInformerFactory) (*Source, error) {
 	v := f.O2ims().V1alpha1()
-	s := &Source{factory: f, informers: map[Kind]cache.SharedIndexInformer{
+	s := &Source{informers: map[Kind]cache.SharedIndexInformer{
 		OCloud:                v.OClouds().Informer(),
 		ResourceType:          v.ResourceTypes().Informer(),
 		ResourcePool:          v.ResourcePools().Informer(),
@@ -105,10 +99,8 @@ func New(client versioned.Interface, resync time.Duration) (*Source, error) {
 		if _, err := inf.AddEventHandler(forget); err != nil {
 			return nil, fmt.Errorf("watch %s: %w", kind, err)
 		}
+		// The O2 id is the first selectable field: its index answers Get too.
 		indexers := cache.Indexers{}
-		if id := idField(kind); id != "" {
-			indexers[idIndex] = indexBy(id)
-		}
 		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
 			indexers[f] = indexBy(f)
 		}
@@ -130,12 +122,6 @@ func indexBy(path string) cache.IndexFunc {
 	}
 }
 
-// Start runs the informers until ctx is done.
-func (s *Source) Start(ctx context.Context) { s.factory.Start(ctx.Done()) }
-
-// Shutdown waits for the informers to stop after the context given to Start is done.
-func (s *Source) Shutdown() { s.factory.Shutdown() }
-
 // HasSynced reports whether every informer has its initial list.
 func (s *Source) HasSynced() bool {
 	if s.synced.Load() {
@@ -152,7 +138,11 @@ func (s *Source) HasSynced() bool {
 
 // Get returns the object of kind with O2 id id, or false.
 func (s *Source) Get(kind Kind, id string) (runtime.Object, bool) {
-	objs, err := s.informers[kind].GetIndexer().ByIndex(idIndex, IndexValue(id))
+	field := idField(kind)
+	if field == "" {
+		return nil, false
+	}
+	objs, err := s.informers[kind].GetIndexer().ByIndex(field, IndexValue(id))
 	if err != nil || len(objs) == 0 {
 		return nil, false
 	}

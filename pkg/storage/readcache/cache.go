@@ -56,6 +56,9 @@ type Config struct {
 	// FreshnessTimeout bounds how long a read waits for the cache to reach
 	// the revision it needs before falling back to the store.
 	FreshnessTimeout time.Duration
+	// Metrics count hits and misses; shared by every cache of a process (see NewMetrics).
+	// Nil records nothing.
+	Metrics *Metrics
 }
 
 // Cache implements storage.Interface.

@@ -58,13 +58,13 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	}
 	need, err := c.minimumRevision(ctx, opts.ResourceVersion)
 	if err != nil || !c.waitFor(ctx, need) {
-		recordMiss("get", c.cfg.GroupResource)
+		c.cfg.Metrics.recordMiss("get", c.cfg.GroupResource)
 		return c.Interface.Get(ctx, key, opts, out)
 	}
 	c.mu.RLock()
 	obj, found := c.items[preparedKey]
 	c.mu.RUnlock()
-	recordHit("get", c.cfg.GroupResource)
+	c.cfg.Metrics.recordHit("get", c.cfg.GroupResource)
 	if !found {
 		if opts.IgnoreNotFound {
 			return runtime.SetZeroValue(out)
@@ -86,15 +86,15 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 	}
 	// Exact revisions and continuations need history the cache lacks.
 	if withRev != 0 || continueKey != "" {
-		recordMiss("list", c.cfg.GroupResource)
+		c.cfg.Metrics.recordMiss("list", c.cfg.GroupResource)
 		return c.Interface.GetList(ctx, key, opts, listObj)
 	}
 	need, err := c.minimumRevision(ctx, opts.ResourceVersion)
 	if err != nil || !c.waitFor(ctx, need) {
-		recordMiss("list", c.cfg.GroupResource)
+		c.cfg.Metrics.recordMiss("list", c.cfg.GroupResource)
 		return c.Interface.GetList(ctx, key, opts, listObj)
 	}
-	recordHit("list", c.cfg.GroupResource)
+	c.cfg.Metrics.recordHit("list", c.cfg.GroupResource)
 
 	listPtr, err := meta.GetItemsPtr(listObj)
 	if err != nil {

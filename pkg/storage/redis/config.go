@@ -97,6 +97,10 @@ type Config struct {
 	// WatcherQueueLimit caps the events buffered for one slow watcher before
 	// it is closed with an error (the client then re-establishes the watch).
 	WatcherQueueLimit int
+
+	// Metrics record the store's Redis round trips and watches; shared by every store of a
+	// process (see NewMetrics). Nil records nothing.
+	Metrics *Metrics
 }
 
 func (c *Config) complete() error {

@@ -30,24 +30,6 @@ type change struct {
 	prevRev   int64
 }
 
-// parseStreamEntry decodes an entry as returned by XRANGE inside a script:
-// [id, [field, value, ...]].
-func parseStreamEntry(raw interface{}) (change, error) {
-	pair, ok := raw.([]interface{})
-	if !ok || len(pair) != 2 {
-		return change{}, fmt.Errorf("malformed stream entry %v", raw)
-	}
-	id, _ := pair[0].(string)
-	fields, _ := pair[1].([]interface{})
-	values := make(map[string]string, len(fields)/2)
-	for i := 0; i+1 < len(fields); i += 2 {
-		k, _ := fields[i].(string)
-		v, _ := fields[i+1].(string)
-		values[k] = v
-	}
-	return newChange(id, values)
-}
-
 func newChange(id string, values map[string]string) (change, error) {
 	rev, err := revisionFromID(id)
 	if err != nil {

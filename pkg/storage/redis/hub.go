@@ -62,7 +62,7 @@ func (h *hub) subscribe(w *watchChan) (int64, error) {
 		}
 		if h.running {
 			h.subs[w] = struct{}{}
-			watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Inc()
+			h.s.cfg.Metrics.addWatchers(h.s.groupResource, 1)
 			pos := h.pos
 			h.mu.Unlock()
 			return pos, nil
@@ -97,7 +97,7 @@ func (h *hub) unsubscribe(w *watchChan) {
 	defer h.mu.Unlock()
 	if _, ok := h.subs[w]; ok {
 		delete(h.subs, w)
-		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+		h.s.cfg.Metrics.addWatchers(h.s.groupResource, -1)
 	}
 }
 
@@ -184,7 +184,7 @@ func (h *hub) read(pos int64) ([]change, error) {
 	if errors.Is(err, goredis.Nil) {
 		err = nil
 	}
-	recordRequest("watchRead", s.groupResource, err, start)
+	s.cfg.Metrics.recordRequest("watchRead", s.groupResource, err, start)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (h *hub) read(pos int64) ([]change, error) {
 			changes = append(changes, c)
 		}
 	}
-	streamEvents.WithLabelValues(s.groupResource.Group, s.groupResource.Resource).Add(float64(len(changes)))
+	s.cfg.Metrics.addStreamEvents(s.groupResource, len(changes))
 	return changes, nil
 }
 
@@ -236,12 +236,16 @@ func (h *hub) sendProgress() error {
 	h.mu.Lock()
 	pos := h.pos
 	h.mu.Unlock()
-	var changes []change
-	if int64(rev) > pos {
-		msgs, err := s.client.XRange(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev))).Result()
+	// A chunk at a time, each delivered before the next is read: a hub far behind (a
+	// progress request after a burst) never holds the whole history at once.
+	for int64(rev) > pos {
+		start := time.Now()
+		msgs, err := s.client.XRangeN(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev)), historyReadChunk).Result()
+		s.cfg.Metrics.recordRequest("watchProgress", s.groupResource, err, start)
 		if err != nil {
 			return err
 		}
+		changes := make([]change, 0, len(msgs))
 		for _, msg := range msgs {
 			c, err := changeFromMessage(msg)
 			if err != nil {
@@ -249,8 +253,14 @@ func (h *hub) sendProgress() error {
 			}
 			changes = append(changes, c)
 		}
+		if len(msgs) < historyReadChunk {
+			h.deliver(gen, changes, int64(rev))
+			return nil
+		}
+		h.deliver(gen, changes, 0)
+		pos = changes[len(changes)-1].rev
 	}
-	h.deliver(gen, changes, int64(rev))
+	h.deliver(gen, nil, int64(rev))
 	return nil
 }
 
@@ -310,7 +320,7 @@ func (h *hub) failAll(err error) {
 	for w := range h.subs {
 		w.enqueue(hubItem{err: err})
 		delete(h.subs, w)
-		watchers.WithLabelValues(h.s.groupResource.Group, h.s.groupResource.Resource).Dec()
+		h.s.cfg.Metrics.addWatchers(h.s.groupResource, -1)
 	}
 	h.running = false
 	h.gen++

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -170,7 +171,7 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 	start := time.Now()
 	res, err := listScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted},
 		minArg, maxArg, limit, withRev, s.keys.objPrefix).Slice()
-	recordRequest(op, s.groupResource, err, start)
+	s.cfg.Metrics.recordRequest(op, s.groupResource, err, start)
 	if err != nil {
 		return nil, fmt.Errorf("redis storage %s %q: %w", op, r.start, err)
 	}
@@ -195,14 +196,20 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 		w.items = append(w.items, kv{key: k, value: []byte(val), rev: rev})
 	}
 	w.truncated = w.count > int64(len(w.items))
-	events, _ := res[5].([]interface{})
-	w.changes = make([]change, 0, len(events))
-	for _, e := range events {
-		c, err := parseStreamEntry(e)
+	if withRev > 0 && withRev < w.current {
+		// The changes after withRev, up to the window's revision, a chunk at a time: they
+		// are written once and only ever trimmed, which readHistory notices.
+		err := s.readHistory(ctx, op, withRev, w.current, func(c *change) error {
+			w.changes = append(w.changes, *c)
+			return nil
+		})
+		if errors.Is(err, errHistoryCompacted) {
+			w.status = statusCompacted
+			return w, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		w.changes = append(w.changes, c)
 	}
 	return w, nil
 }

@@ -250,12 +250,13 @@ return {cur, o[1], o[2]}
 `)
 
 // listScript reads one window of keys in [ARGV[1], ARGV[2]] (ZRANGEBYLEX
-// syntax) plus, for reads pinned to an older revision ARGV[4], the change
-// events after it, all from the same atomic snapshot.
+// syntax) at the current revision. A read pinned to an older revision ARGV[4]
+// then reads the changes after it in chunks (Store.readHistory), never the
+// whole history in one call.
 //
 // KEYS: rev index stream compacted
 // ARGV: min max limit withRev objectKeyPrefix
-// Returns {status, currentRev, compactedRev, count, {key, value, modRev, ...}, events}
+// Returns {status, currentRev, compactedRev, count, {key, value, modRev, ...}}
 // where status is 0 (ok), -1 (withRev compacted) or -2 (withRev in the future).
 var listScript = goredis.NewScript(`
 local cur = tonumber(redis.call('GET', KEYS[1])) or 1
@@ -280,11 +281,7 @@ for _, k in ipairs(keys) do
   items[#items + 1] = o[1] or ''
   items[#items + 1] = o[2] or 0
 end
-local events = {}
-if withRev > 0 and withRev < cur then
-  events = redis.call('XRANGE', KEYS[3], (withRev + 1) .. '-0', '+')
-end
-return {0, cur, comp, count, items, events}
+return {0, cur, comp, count, items}
 `)
 
 // compactScript forgets history below ARGV[1]. Like etcd compaction

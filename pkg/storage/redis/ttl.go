@@ -26,7 +26,7 @@ func (s *Store) runTTLReaper() {
 		for {
 			start := time.Now()
 			n, err := expireScript.Run(s.ctx, s.client, keys, s.keys.objPrefix, s.trim.maxLen, s.trim.slack, expireBatch, s.trim.maxBytes).Int64()
-			recordRequest("expire", s.groupResource, err, start)
+			s.cfg.Metrics.recordRequest("expire", s.groupResource, err, start)
 			if err != nil {
 				if s.ctx.Err() == nil {
 					s.logger().V(2).Info("TTL reaper failed, will retry", "err", err)

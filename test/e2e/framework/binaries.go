@@ -15,6 +15,8 @@ const (
 	EtcdVersion = "v3.6.5"
 	// AlertmanagerVersion is the Alertmanager the alarm source tests run.
 	AlertmanagerVersion = "v0.35.0"
+	// HelmVersion is the helm the chart tests run (hack/tools/helm/go.mod).
+	HelmVersion = "v4.3.1"
 )
 
 // Environment variables that override where the binaries are found, for machines that keep them
@@ -24,6 +26,7 @@ const (
 	EnvEtcd          = "NETWEAVE_ETCD"
 	EnvKubectl       = "NETWEAVE_KUBECTL"
 	EnvAlertmanager  = "NETWEAVE_ALERTMANAGER"
+	EnvHelm          = "NETWEAVE_HELM"
 )
 
 // RepoRoot returns the directory of the main module's go.mod, found by walking up from the working
@@ -67,6 +70,25 @@ func EtcdBinary() (string, error) {
 // under _output/bin.
 func AlertmanagerBinary() (string, error) {
 	return locateBinary(EnvAlertmanager, "alertmanager-"+AlertmanagerVersion)
+}
+
+// HelmBinary returns the helm to run: $NETWEAVE_HELM, else the one cached under _output/bin.
+func HelmBinary() (string, error) {
+	return locateBinary(EnvHelm, "helm-"+HelmVersion)
+}
+
+// CRDDir returns the directory of the CustomResourceDefinitions hack/build-control-plane.sh
+// fetches (cert-manager's and the Prometheus Operator's the chart's optional objects need).
+func CRDDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, "_output", "crds")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("locate CRDs: %s is missing; run 'make test-e2e' (or hack/build-control-plane.sh crds), which fetches them", dir)
+	}
+	return dir, nil
 }
 
 // OutputBinary returns the path of a binary built by the Makefile into _output/bin (e.g.

@@ -16,7 +16,7 @@ func (cp *ControlPlane) InstallNetweaveRBAC(ctx context.Context) (string, error)
 		return "", err
 	}
 	admin := cp.Kubeconfig(Admin)
-	for _, f := range []string{"00-namespace.yaml", "10-serviceaccount.yaml", "20-rbac-server.yaml", "30-rbac-users.yaml"} {
+	for _, f := range []string{"00-namespace.yaml", "10-rbac.yaml", "20-roles.yaml"} {
 		if out, stderr, err := Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
 			return "", fmt.Errorf("apply %s: %w\n%s%s", f, err, out, stderr)
 		}

@@ -1,0 +1,97 @@
+{{/* Labels every object of the release carries. */}}
+{{- define "netweave.labels" -}}
+app.kubernetes.io/name: netweave
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
+
+{{/* Labels that select the netweave pods. */}}
+{{- define "netweave.selectorLabels" -}}
+app.kubernetes.io/name: netweave
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The Service the APIService points at; the serving certificate names it. */}}
+{{- define "netweave.apiServiceName" -}}netweave-api{{- end }}
+
+{{/* DNS names of the serving certificate. */}}
+{{- define "netweave.dnsNames" -}}
+- {{ include "netweave.apiServiceName" . }}.{{ .Release.Namespace }}.svc
+- {{ include "netweave.apiServiceName" . }}.{{ .Release.Namespace }}.svc.cluster.local
+- netweave-o2ims.{{ .Release.Namespace }}.svc
+- netweave-o2ims.{{ .Release.Namespace }}.svc.cluster.local
+{{- with .Values.o2ims.ingress.enabled }}
+- {{ $.Values.o2ims.ingress.host }}
+{{- end }}
+{{- end }}
+
+{{/* The bundled Redis's names. */}}
+{{- define "netweave.redisName" -}}netweave-redis{{- end }}
+
+{{/* Fails the render on contradictory values, with a message naming them. */}}
+{{- define "netweave.validate" -}}
+{{- if not (has .Values.tls.mode (list "selfSigned" "certManager" "secret")) }}
+{{- fail (printf "tls.mode must be selfSigned, certManager or secret, not %q" .Values.tls.mode) }}
+{{- end }}
+{{- if and (eq .Values.tls.mode "secret") (not .Values.tls.caBundle) }}
+{{- fail "tls.mode=secret needs tls.caBundle (the CA that signed the certificate in tls.secretName)" }}
+{{- end }}
+{{- if not (has .Values.redis.mode (list "standalone" "sentinel" "bundled")) }}
+{{- fail (printf "redis.mode must be standalone, sentinel or bundled, not %q" .Values.redis.mode) }}
+{{- end }}
+{{- if and (eq .Values.redis.mode "sentinel") (not .Values.redis.sentinel.addresses) }}
+{{- fail "redis.mode=sentinel needs redis.sentinel.addresses" }}
+{{- end }}
+{{- if not (has .Values.podAntiAffinity (list "soft" "hard" "none")) }}
+{{- fail (printf "podAntiAffinity must be soft, hard or none, not %q" .Values.podAntiAffinity) }}
+{{- end }}
+{{- if and .Values.o2ims.requireClientCert (not .Values.o2ims.clientCA.configMap) }}
+{{- fail "o2ims.requireClientCert needs o2ims.clientCA.configMap (the CA that signs SMO certificates)" }}
+{{- end }}
+{{- if and .Values.redis.tls.clientCert (not .Values.redis.tls.secretName) }}
+{{- fail "redis.tls.clientCert needs redis.tls.secretName (the Secret with tls.crt and tls.key)" }}
+{{- end }}
+{{- if and .Values.o2ims.ingress.enabled (eq (int .Values.o2ims.port) 0) }}
+{{- fail "o2ims.ingress.enabled needs the O2 face (o2ims.port > 0)" }}
+{{- end }}
+{{- end }}
+
+{{/* netweave's Redis flags for the chosen redis.mode. */}}
+{{- define "netweave.redisArgs" -}}
+{{- $r := .Values.redis -}}
+{{- if eq $r.mode "standalone" }}
+- --redis-address={{ $r.address }}
+{{- else if eq $r.mode "sentinel" }}
+- --redis-sentinel-master={{ $r.sentinel.master }}
+- --redis-sentinel-addresses={{ join "," $r.sentinel.addresses }}
+{{- else }}
+- --redis-sentinel-master=netweave
+- --redis-sentinel-addresses={{ include "netweave.redisName" . }}.{{ .Release.Namespace }}.svc:26379
+{{- end }}
+- --redis-key-prefix={{ $r.keyPrefix }}
+- --redis-require-aof={{ $r.requireAOF }}
+{{- if $r.minReplicasAck }}
+- --redis-min-replicas-ack={{ $r.minReplicasAck }}
+{{- end }}
+{{- with $r.username }}
+- --redis-username={{ . }}
+{{- end }}
+{{- if $r.passwordSecret.name }}
+- --redis-password-file=/etc/netweave/redis/password
+{{- end }}
+{{- if $r.tls.enabled }}
+- --redis-tls
+{{- if $r.tls.secretName }}
+- --redis-tls-ca-file=/etc/netweave/redis-tls/ca.crt
+{{- if $r.tls.clientCert }}
+- --redis-tls-cert-file=/etc/netweave/redis-tls/tls.crt
+- --redis-tls-key-file=/etc/netweave/redis-tls/tls.key
+{{- end }}
+{{- end }}
+{{- with $r.tls.serverName }}
+- --redis-tls-server-name={{ . }}
+{{- end }}
+{{- end }}
+{{- end }}

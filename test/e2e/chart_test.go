@@ -1,0 +1,390 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/netweave-io/netweave/test/e2e/framework"
+)
+
+// chartNamespace is the release namespace the chart tests render into.
+const chartNamespace = "o2ims-system"
+
+// TestChart checks charts/netweave, the one source of the install manifests: it lints for every
+// documented values combination (the chart's ci/ files and the values artifacts/deploy is
+// rendered with), every documented value changes what the chart renders, and the rendered
+// manifests of every combination pass a server-side dry-run apply on a real kube-apiserver
+// (with the cert-manager and Prometheus Operator CRDs the optional objects need).
+func TestChart(t *testing.T) {
+	c := newChartRenderer(t)
+	combos := c.combinations(t)
+
+	t.Run("helm lint --strict", func(t *testing.T) {
+		for _, f := range combos {
+			if out, err := c.helm("lint", "--strict", c.chart, "--namespace", chartNamespace, "--values", f); err != nil {
+				t.Errorf("lint with %s: %v\n%s", filepath.Base(f), err, out)
+			}
+		}
+	})
+
+	t.Run("every documented value changes the manifests", func(t *testing.T) {
+		c.checkValues(t)
+	})
+
+	t.Run("bad values fail the render with a message", func(t *testing.T) {
+		for _, tc := range []struct{ path, value, want string }{
+			{"tls.mode", `"bogus"`, "tls.mode must be selfSigned, certManager or secret"},
+			{"tls.mode", `"secret"`, "tls.mode=secret needs tls.caBundle"},
+			{"redis.mode", `"sentinel"`, "redis.mode=sentinel needs redis.sentinel.addresses"},
+			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
+			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
+		} {
+			out, err := c.render(map[string]string{tc.path: tc.value})
+			if err == nil || !strings.Contains(out, tc.want) {
+				t.Errorf("--set-json %s=%s: err %v, output %q; want an error saying %q", tc.path, tc.value, err, out, tc.want)
+			}
+		}
+	})
+
+	t.Run("server-side dry-run apply", func(t *testing.T) {
+		cp := framework.StartControlPlaneForTest(t, framework.Options{})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		admin := cp.Kubeconfig(framework.Admin)
+		crds, err := framework.CRDDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "--server-side", "-f", crds); err != nil {
+			t.Fatalf("apply CRDs: %v\n%s%s", err, out, stderr)
+		}
+		if out, stderr, err := framework.Kubectl(ctx, admin, "wait", "--for=condition=Established", "--timeout=60s", "-f", crds); err != nil {
+			t.Fatalf("CRDs not established: %v\n%s%s", err, out, stderr)
+		}
+		// A dry run creates nothing, so the namespaced objects need their namespace to exist.
+		if out, stderr, err := framework.Kubectl(ctx, admin, "create", "namespace", chartNamespace); err != nil {
+			t.Fatalf("create namespace: %v\n%s%s", err, out, stderr)
+		}
+		for _, f := range combos {
+			manifests, err := c.helm("template", "netweave", c.chart, "--namespace", chartNamespace, "--values", f)
+			if err != nil {
+				t.Fatalf("render %s: %v\n%s", filepath.Base(f), err, manifests)
+			}
+			out, stderr, err := framework.KubectlWithInput(ctx, admin, strings.NewReader(manifests),
+				"apply", "--server-side", "--dry-run=server", "--field-manager=helm", "-f", "-")
+			if err != nil {
+				t.Errorf("server-side dry run of %s: %v\n%s%s", filepath.Base(f), err, out, stderr)
+				continue
+			}
+			if n := strings.Count(out, "(server dry run)"); n != strings.Count(manifests, "\nkind: ") {
+				t.Errorf("%s: %d objects passed the dry run, the render has %d:\n%s", filepath.Base(f), n, strings.Count(manifests, "\nkind: "), out)
+			}
+		}
+	})
+}
+
+// chartRenderer renders charts/netweave with the helm that hack/build-control-plane.sh builds.
+type chartRenderer struct {
+	bin, chart, root string
+}
+
+func newChartRenderer(t *testing.T) *chartRenderer {
+	t.Helper()
+	bin, err := framework.HelmBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &chartRenderer{bin: bin, chart: filepath.Join(root, "charts", "netweave"), root: root}
+}
+
+func (c *chartRenderer) helm(args ...string) (string, error) {
+	cmd := exec.Command(c.bin, args...)
+	// No cluster: helm must not read a kubeconfig from the environment (lookup stays empty).
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(os.TempDir(), "netweave-chart-test-no-kubeconfig"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// render renders the chart with --set-json path=json for each entry.
+func (c *chartRenderer) render(set map[string]string) (string, error) {
+	args := []string{"template", "netweave", c.chart, "--namespace", chartNamespace}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--set-json", k+"="+set[k])
+	}
+	return c.helm(args...)
+}
+
+// renderCached renders set once per test: most values share the defaults as their base.
+func (c *chartRenderer) renderCached(cache map[string]string, set map[string]string) (string, error) {
+	key := fmt.Sprint(set)
+	if out, ok := cache[key]; ok {
+		return out, nil
+	}
+	out, err := c.render(set)
+	if err == nil {
+		cache[key] = out
+	}
+	return out, err
+}
+
+// combinations are the documented values files: the chart's ci/ directory and the values the
+// plain manifests in artifacts/deploy are rendered with.
+func (c *chartRenderer) combinations(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(c.chart, "ci", "*-values.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no values files under %s/ci (%v)", c.chart, err)
+	}
+	return append(files, filepath.Join(c.root, "hack", "artifacts-values.yaml"))
+}
+
+// valuePrerequisites are the values a value needs to matter at all: a Sentinel address matters
+// only in Sentinel mode, an Ingress class only with the Ingress. Keyed by path prefix.
+var valuePrerequisites = []struct {
+	prefix string
+	set    map[string]any
+}{
+	{"tls.caBundle", map[string]any{"tls.mode": "secret", "tls.caBundle": "Zm9v"}},
+	{"tls.certManager.", map[string]any{"tls.mode": "certManager"}},
+	{"redis.sentinel.", map[string]any{"redis.mode": "sentinel", "redis.sentinel.addresses": []string{"s:26379"}}},
+	{"redis.bundled.", map[string]any{"redis.mode": "bundled"}},
+	{"redis.passwordSecret.key", map[string]any{"redis.passwordSecret.name": "pw"}},
+	{"redis.tls.secretName", map[string]any{"redis.tls.enabled": true}},
+	{"redis.tls.serverName", map[string]any{"redis.tls.enabled": true}},
+	{"redis.tls.clientCert", map[string]any{"redis.tls.enabled": true, "redis.tls.secretName": "s"}},
+	{"o2ims.requireClientCert", map[string]any{"o2ims.clientCA.configMap": "ca"}},
+	{"o2ims.service.loadBalancerSourceRanges", map[string]any{"o2ims.service.type": "LoadBalancer"}},
+	{"o2ims.ingress.", map[string]any{"o2ims.ingress.enabled": true}},
+	{"notifier.oauth2.", map[string]any{"notifier.oauth2.tokenURL": "https://t/x", "notifier.oauth2.clientSecretSecret": "s"}},
+	{"alarms.certificates.selectorNamespace", map[string]any{"alarms.certificates.selector": "a=b"}},
+	{"networkPolicy.o2imsFrom", map[string]any{"networkPolicy.enabled": true}},
+	{"serviceMonitor.", map[string]any{"serviceMonitor.enabled": true}},
+}
+
+// valueAlternatives are the values that must be one of a set: the alternative tried.
+var valueAlternatives = map[string]any{
+	"tls.mode":                     "certManager",
+	"redis.mode":                   "bundled",
+	"podAntiAffinity":              "hard",
+	"o2ims.service.type":           "LoadBalancer",
+	"tls.certManager.issuerRef":    map[string]any{"name": "corporate-ca", "kind": "ClusterIssuer"},
+	"notifier.oauth2.tokenURL":     "https://t/y",
+	"notifier.oauth2.clientID":     "other",
+	"redis.passwordSecret.name":    "other",
+	"o2ims.clientCA.configMap":     "other",
+	"alarms.certificates.selector": "c=d",
+}
+
+// checkValues renders the chart once per documented value, changed, against the same values
+// without the change, and fails for a value whose change renders the same manifests; it also
+// fails for a value in values.yaml that no "# --" comment documents.
+func (c *chartRenderer) checkValues(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(c.chart, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := documentedValuePaths(string(raw))
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		t.Fatal(err)
+	}
+	for _, leaf := range leafPaths("", values) {
+		if !slices.ContainsFunc(documented, func(d string) bool { return leaf == d || strings.HasPrefix(leaf, d+".") }) {
+			t.Errorf("values.yaml: %s has no \"# --\" comment (on it or a parent)", leaf)
+		}
+	}
+	renders := map[string]string{}
+	for _, path := range documented {
+		base := map[string]string{}
+		for _, p := range valuePrerequisites {
+			if strings.HasPrefix(path, p.prefix) {
+				for k, v := range p.set {
+					base[k] = mustJSON(t, v)
+				}
+			}
+		}
+		var current any
+		if v, ok := base[path]; ok {
+			if err := json.Unmarshal([]byte(v), &current); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			current = lookupPath(values, path)
+		}
+		changed := map[string]string{}
+		for k, v := range base {
+			changed[k] = v
+		}
+		changed[path] = mustJSON(t, alternative(path, current))
+		before, err := c.renderCached(renders, base)
+		if err != nil {
+			t.Errorf("%s: render with %v: %v\n%s", path, base, err, before)
+			continue
+		}
+		after, err := c.render(changed)
+		if err != nil {
+			t.Errorf("%s: render with %s=%s: %v\n%s", path, path, changed[path], err, after)
+			continue
+		}
+		if normalizeSecrets(before) == normalizeSecrets(after) {
+			t.Errorf("%s: changing it from %v to %s (with %v) does not change the rendered manifests", path, current, changed[path], base)
+		}
+	}
+}
+
+// documentedValuePaths returns the dotted paths of the keys in values.yaml whose comment block
+// starts with "# --" (the helm-docs convention).
+func documentedValuePaths(text string) []string {
+	type key struct {
+		indent int
+		name   string
+	}
+	var stack []key
+	var paths []string
+	keyLine := regexp.MustCompile(`^( *)([A-Za-z0-9_]+):`)
+	var comment []string
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			comment = append(comment, trimmed)
+			continue
+		}
+		m := keyLine.FindStringSubmatch(line)
+		if m == nil {
+			comment = nil
+			continue
+		}
+		indent := len(m[1])
+		for len(stack) > 0 && stack[len(stack)-1].indent >= indent {
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, key{indent, m[2]})
+		if len(comment) > 0 && strings.HasPrefix(comment[0], "# --") {
+			names := make([]string, len(stack))
+			for i, k := range stack {
+				names[i] = k.name
+			}
+			paths = append(paths, strings.Join(names, "."))
+		}
+		comment = nil
+	}
+	return paths
+}
+
+// leafPaths returns the dotted paths of the values that are not maps (and of empty maps).
+func leafPaths(prefix string, v any) []string {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return []string{prefix}
+	}
+	var out []string
+	for k, child := range m {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		out = append(out, leafPaths(p, child)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookupPath(values map[string]any, path string) any {
+	var v any = values
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// alternative is a different value of the same shape.
+func alternative(path string, v any) any {
+	if a, ok := valueAlternatives[path]; ok {
+		return a
+	}
+	switch x := v.(type) {
+	case bool:
+		return !x
+	case float64:
+		return x + 1
+	case string:
+		if x == "" {
+			return "changed"
+		}
+		return x + "-changed"
+	case []any:
+		return append(slices.Clone(x), "changed")
+	case map[string]any:
+		out := map[string]any{"changed": "yes"}
+		for k, v := range x {
+			out[k] = v
+		}
+		return out
+	}
+	return "changed"
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// secretLine matches the lines that carry generated keys and certificates.
+var secretLine = regexp.MustCompile(`(?m)^(\s*(?:tls\.crt|tls\.key|ca\.crt|caBundle): )(\S+)$`)
+
+// normalizeSecrets replaces the generated certificates (random on every render) by what the
+// values decide about them, their validity and names, and keys by a placeholder.
+func normalizeSecrets(manifests string) string {
+	return secretLine.ReplaceAllStringFunc(manifests, func(line string) string {
+		m := secretLine.FindStringSubmatch(line)
+		der, err := base64.StdEncoding.DecodeString(m[2])
+		if err != nil {
+			return line
+		}
+		block, _ := pem.Decode(der)
+		if block == nil || block.Type != "CERTIFICATE" {
+			return m[1] + "<key>"
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return line
+		}
+		days := int(cert.NotAfter.Sub(cert.NotBefore).Hours()/24 + 0.5)
+		return m[1] + fmt.Sprintf("<certificate %s for %v, %d days>", cert.Subject.CommonName, cert.DNSNames, days)
+	})
+}
