@@ -363,6 +363,7 @@ func managers(r *o2v1.O2Resource, identity string) error {
 
 type replica struct {
 	port int
+	proc *framework.Process
 }
 
 // startReplica runs another netweave, called name, against the same Redis and cluster, with
@@ -377,14 +378,14 @@ func (s *stack) startReplica(t *testing.T, name string, extra ...string) replica
 	if err != nil {
 		t.Fatal(err)
 	}
-	framework.StartProcessForTest(t, framework.ProcessOptions{
+	proc := framework.StartProcessForTest(t, framework.ProcessOptions{
 		Name: "netweave-" + name,
 		// The O2 face is off: the replica would otherwise compete for nothing but a port.
 		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
 			KeyPrefix: "e2e", Port: port, Verbosity: 2, Extra: append([]string{"--o2ims-api-root=" + s.o2APIRoot()}, extra...)}),
 		LogPath: filepath.Join(s.cp.Dir, "netweave-"+name+".log"),
 	})
-	return replica{port: port}
+	return replica{port: port, proc: proc}
 }
 
 func (c invClients) createNode(t *testing.T, name, zone, instanceType string, ready bool) {

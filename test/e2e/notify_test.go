@@ -45,6 +45,8 @@ type received struct {
 	sig  string
 	// id is the notification id header, which alarm notifications carry only there.
 	id string
+	// at is when it arrived.
+	at time.Time
 }
 
 // receiver is an SMO's webhook on loopback. fail decides, per request, to answer 500.
@@ -73,7 +75,7 @@ func newReceiver(t *testing.T) *receiver {
 			t.Errorf("receiver: %s header %q vs body %v", notify.HeaderNotificationID, req.Header.Get(notify.HeaderNotificationID), body["notificationId"])
 		}
 		r.mu.Lock()
-		r.got = append(r.got, received{body: body, raw: raw, sig: req.Header.Get(notify.HeaderSignature), id: req.Header.Get(notify.HeaderNotificationID)})
+		r.got = append(r.got, received{body: body, raw: raw, sig: req.Header.Get(notify.HeaderSignature), id: req.Header.Get(notify.HeaderNotificationID), at: time.Now()})
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))

@@ -67,13 +67,16 @@ func testRedisDown(t *testing.T, s *stack) {
 }
 
 // readyzClient returns a function that GETs netweave's /readyz directly, as a kubelet probe would.
-func (s *stack) readyzClient(t *testing.T) func() int {
+func (s *stack) readyzClient(t *testing.T) func() int { return s.readyzClientAt(t, s.port) }
+
+// readyzClientAt is readyzClient for the netweave serving on port (a replica's).
+func (s *stack) readyzClientAt(t *testing.T, port int) func() int {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(s.cp.Serving.CABundle) {
 		t.Fatal("serving CA bundle holds no certificates")
 	}
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
-	url := "https://127.0.0.1:" + strconv.Itoa(s.port) + "/readyz"
+	url := "https://127.0.0.1:" + strconv.Itoa(port) + "/readyz"
 	return func() int {
 		resp, err := c.Get(url)
 		if err != nil {

@@ -32,6 +32,14 @@ type stack struct {
 // under test enable themselves this way).
 func startStack(t *testing.T, extraArgs ...string) *stack {
 	t.Helper()
+	return startStackOn(t, nil, extraArgs...)
+}
+
+// startStackOn is startStack against redis; nil starts a standalone Redis of the test's own.
+// netweave reaches a Sentinel deployment through flags in extraArgs (--redis-sentinel-*),
+// which take precedence over the address of redis.
+func startStackOn(t *testing.T, redis *redisserver.Server, extraArgs ...string) *stack {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	root, err := framework.RepoRoot()
@@ -44,7 +52,9 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 	}
 	s := &stack{root: root}
 	s.cp = framework.StartControlPlaneForTest(t, framework.Options{})
-	s.redis = redisserver.Start(t)
+	if s.redis = redis; s.redis == nil {
+		s.redis = redisserver.Start(t)
+	}
 	if s.kubeconfig, err = s.cp.InstallNetweaveRBAC(ctx); err != nil {
 		t.Fatal(err)
 	}

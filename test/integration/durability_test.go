@@ -3,8 +3,10 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,18 +127,122 @@ func TestMinReplicasAck(t *testing.T) {
 	// Replicas sync at once, not after the default 5s of waiting for more replicas.
 	configSet(t, client, "repl-diskless-sync-delay", "0")
 	host, port, _ := strings.Cut(srv.Addr(), ":")
-	startRedis(t, redisBinary(t), t.TempDir(), "replica", "--replicaof", host, port)
-	waitFor(t, ctx, "the replica is in sync", func() error {
-		info, err := client.Info(ctx, "replication").Result()
-		if err == nil && !strings.Contains(info, "state=online") {
-			return fmt.Errorf("replication: %s", info)
+	redisserver.StartWith(t, redisserver.Options{Args: []string{"--replicaof", host, port}})
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := srv.WaitReplicas(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Right after its first sync the replica rewrites its append-only file (a fork), and on a
+	// busy machine may take longer than 100ms to answer WAIT: wait until it keeps up.
+	waitFor(t, ctx, "the replica confirms a write within 100ms", func() error {
+		var acked *goredis.Cmd
+		if _, err := client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			p.Set(ctx, "probe", "x", 0)
+			acked = p.Do(ctx, "wait", 1, 100)
+			return nil
+		}); err != nil {
+			return err
 		}
-		return err
+		if n, err := acked.Int64(); err != nil || n < 1 {
+			return fmt.Errorf("WAIT: %d replicas, %v", n, err)
+		}
+		return nil
 	})
 	if err := store.Create(ctx, "/resourcepools/ns/replicated", pool("replicated"), &o2ims.ResourcePool{}, 0); err != nil {
 		t.Errorf("create with a replica: %v", err)
 	}
 	if err := store.Delete(ctx, "/resourcepools/ns/replicated", &o2ims.ResourcePool{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
 		t.Errorf("delete with a replica: %v", err)
+	}
+}
+
+// TestRollbackNoticedThroughUnconfirmedWrites is the failover the e2e test TestRedisFailover
+// once hit: writes the primary applied but no replica confirmed (they fail with "reached 0 of
+// 1 replicas", outcome unknown) are seen by the store's watch; then the primary dies and the
+// replica that lacks them takes over. Every write after that fails its WAIT too (no replica
+// yet), so none of them is acknowledged, but each one takes a revision the discarded writes
+// had, and the store must notice that from them: the revision went back. It used to look only
+// at acknowledged writes, and once the new primary's revision had passed the old one nothing
+// showed the rollback; netweave's cache went on serving the discarded objects.
+func TestRollbackNoticedThroughUnconfirmedWrites(t *testing.T) {
+	primary := redisserver.Start(t)
+	host, port, _ := strings.Cut(primary.Addr(), ":")
+	replica := redisserver.StartWith(t, redisserver.Options{Args: []string{"--replicaof", host, port, "--repl-diskless-sync-delay", "0"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := primary.WaitReplicas(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The client follows "the primary" as Sentinel would make it: whatever current names.
+	var current atomic.Value
+	current.Store(primary.Addr())
+	client := goredis.NewClient(&goredis.Options{
+		Dialer: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, current.Load().(string))
+		},
+		MaxRetries: -1,
+	})
+	t.Cleanup(func() { _ = client.Close() })
+	store := newPoolStore(t, client, func(c *redisstore.Config) {
+		c.MinReplicasAck, c.MinReplicasAckTimeout = 1, 200*time.Millisecond
+		// The watch reader checks the revision only when its read returns: with a long
+		// block, only the writes can show the rollback, as in the e2e failure.
+		c.WatchPollInterval = time.Minute
+	})
+	var resets atomic.Int32
+	store.OnReset(func() { resets.Add(1) })
+
+	waitFor(t, ctx, "a confirmed write", func() error {
+		return store.Create(ctx, "/resourcepools/ns/confirmed", pool("confirmed"), &o2ims.ResourcePool{}, 0)
+	})
+	w, err := store.Watch(ctx, "/resourcepools/ns/", storage.ListOptions{ResourceVersion: "0", Recursive: true, Predicate: storage.Everything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	// The replica is cut off (a partition; a paused replica would not do, as it would apply
+	// what waits in its socket once it runs again): what follows only the primary has.
+	replicaClient := goredis.NewClient(&goredis.Options{Addr: replica.Addr()})
+	t.Cleanup(func() { _ = replicaClient.Close() })
+	if err := replicaClient.ReplicaOf(ctx, "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lost-1", "lost-2"} {
+		err := store.Create(ctx, "/resourcepools/ns/"+name, pool(name), &o2ims.ResourcePool{}, 0)
+		if err == nil || !strings.Contains(err.Error(), "reached 0 of 1 replicas") {
+			t.Fatalf("create %s with the replica paused: %v, want it unconfirmed", name, err)
+		}
+	}
+	// The watch sees both: the process now knows revisions that only the primary has.
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		select {
+		case ev := <-w.ResultChan():
+			if p, ok := ev.Object.(*o2ims.ResourcePool); ok && strings.HasPrefix(p.Name, "lost-") {
+				seen[p.Name] = true
+			}
+		case <-ctx.Done():
+			t.Fatalf("the watch did not deliver the unconfirmed writes: %v", seen)
+		}
+	}
+
+	primary.Stop() // kill -9: the unconfirmed writes die with it; the replica takes over
+	current.Store(replica.Addr())
+	// Three writes on the promoted replica, each unconfirmed (it has no replica), take the
+	// revisions of lost-1 and lost-2 and one more.
+	for _, name := range []string{"after-1", "after-2", "after-3"} {
+		waitFor(t, ctx, "an unconfirmed write on the new primary", func() error {
+			err := store.Create(ctx, "/resourcepools/ns/"+name, pool(name), &o2ims.ResourcePool{}, 0)
+			if err == nil || !strings.Contains(err.Error(), "reached 0 of 1 replicas") {
+				return fmt.Errorf("create %s: %v, want it applied and unconfirmed", name, err)
+			}
+			return nil
+		})
+	}
+	if resets.Load() == 0 {
+		t.Error("the store did not notice that it went back: revisions it had seen were given to other writes")
 	}
 }

@@ -43,6 +43,10 @@ type Server struct {
 	tb   testing.TB
 	dir  string
 	port int
+	// args follow the standard ones on the command line (Options.Args).
+	args []string
+	// sentinelConf, when set, makes this a Sentinel reading that configuration file.
+	sentinelConf string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -50,8 +54,27 @@ type Server struct {
 	exited chan struct{}
 }
 
+// Options configures StartWith.
+type Options struct {
+	// Args are added to the command line after the standard ones (DurableArgs), e.g.
+	// "--replicaof", "127.0.0.1", "6379".
+	Args []string
+}
+
 // Start launches a fresh redis-server and registers its shutdown with t.Cleanup.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// StartWith is Start with extra command-line arguments.
+func StartWith(tb testing.TB, o Options) *Server {
+	tb.Helper()
+	return launch(tb, func(s *Server) { s.args = append([]string(nil), o.Args...) })
+}
+
+// launch starts a server on a free port in a fresh directory, with setup applied first.
+func launch(tb testing.TB, setup func(*Server)) *Server {
 	tb.Helper()
 	bin, err := findBinary()
 	if err != nil {
@@ -62,12 +85,18 @@ func Start(tb testing.TB) *Server {
 		tb.Fatalf("finding a free port: %v", err)
 	}
 	s := &Server{tb: tb, dir: tb.TempDir(), port: port}
+	if setup != nil {
+		setup(s)
+	}
 	if err := s.start(bin); err != nil {
 		tb.Fatalf("starting redis-server: %v", err)
 	}
 	tb.Cleanup(s.Stop)
 	return s
 }
+
+// Binary is the path of redis-server, installed first if it is missing.
+func Binary() (string, error) { return findBinary() }
 
 // Addr is the host:port clients should dial.
 func (s *Server) Addr() string {
@@ -77,7 +106,8 @@ func (s *Server) Addr() string {
 // Port is the TCP port the server listens on (stable across restarts).
 func (s *Server) Port() int { return s.port }
 
-// Stop kills the server and waits for the process to exit. It is idempotent.
+// Stop kills the server (SIGKILL: a crash, not a shutdown, so nothing is flushed or handed
+// over) and waits for the process to exit. It is idempotent.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	cmd, exited := s.cmd, s.exited
@@ -151,13 +181,21 @@ func (s *Server) start(bin string) error {
 	if err := os.MkdirAll(s.dataDir(), 0o700); err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, append([]string{
-		"--port", strconv.Itoa(s.port),
-		"--bind", "127.0.0.1",
-		"--dir", s.dataDir(),
-		"--protected-mode", "no",
-		"--loglevel", "warning",
-	}, DurableArgs...)...)
+	var argv []string
+	if s.sentinelConf != "" {
+		// Port, address and directory are in the file, which Sentinel rewrites as it learns
+		// about replicas, other Sentinels and failovers.
+		argv = []string{s.sentinelConf, "--sentinel"}
+	} else {
+		argv = append([]string{
+			"--port", strconv.Itoa(s.port),
+			"--bind", "127.0.0.1",
+			"--dir", s.dataDir(),
+			"--protected-mode", "no",
+			"--loglevel", "warning",
+		}, DurableArgs...)
+	}
+	cmd := exec.Command(bin, append(argv, s.args...)...)
 	logFile, err := os.Create(fmt.Sprintf("%s/redis-%d.log", s.dir, time.Now().UnixNano()))
 	if err != nil {
 		return err

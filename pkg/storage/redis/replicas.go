@@ -8,8 +8,8 @@ import (
 )
 
 // write runs a write script and returns its reply. With MinReplicasAck set, it also waits
-// until that many replicas have the write.
-func (s *Store) write(ctx context.Context, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
+// until that many replicas have the write. m is the guard's mark from before the write.
+func (s *Store) write(ctx context.Context, m epochMark, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
 	if s.cfg.MinReplicasAck <= 0 {
 		return script.Run(ctx, s.client, keys, args...).Slice()
 	}
@@ -22,6 +22,15 @@ func (s *Store) write(ctx context.Context, script *goredis.Script, keys []string
 		return nil, err
 	}
 	if acked < int64(s.cfg.MinReplicasAck) {
+		// The primary applied the write all the same, so its revision is real and the guard
+		// must see it. After a failover that discarded writes this process had seen, every
+		// write fails here until a replica is back, yet each takes a revision it had seen:
+		// only these revisions show the store went back. Once the new primary's revision
+		// passes the old one nothing else would, and caches would serve what the failover
+		// discarded (TestRollbackNoticedThroughUnconfirmedWrites, found by TestRedisFailover).
+		if res, err := parseWriteResult(reply); err == nil && res.ok {
+			s.observeEpoch(m, res.epoch, res.rev, true)
+		}
 		return nil, fmt.Errorf("the write reached %d of %d replicas within %s: the primary has it, a failover may lose it",
 			acked, s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout)
 	}

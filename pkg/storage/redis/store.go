@@ -296,7 +296,7 @@ func (s *Store) writeKeys(preparedKey string) []string {
 func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
 	m := s.guard.mark()
 	start := time.Now()
-	res, err := s.write(ctx, putScript, s.writeKeys(preparedKey),
+	res, err := s.write(ctx, m, putScript, s.writeKeys(preparedKey),
 		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes)
 	s.cfg.Metrics.recordRequest(op, s.groupResource, err, start)
 	if err != nil {

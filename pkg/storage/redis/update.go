@@ -200,7 +200,7 @@ func (s *Store) Delete(
 
 		m := s.guard.mark()
 		start := time.Now()
-		reply, err := s.write(ctx, deleteScript, s.writeKeys(preparedKey),
+		reply, err := s.write(ctx, m, deleteScript, s.writeKeys(preparedKey),
 			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes)
 		s.cfg.Metrics.recordRequest("delete", s.groupResource, err, start)
 		if err != nil {
