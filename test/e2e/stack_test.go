@@ -32,6 +32,12 @@ type stack struct {
 // under test enable themselves this way).
 func startStack(t *testing.T, extraArgs ...string) *stack {
 	t.Helper()
+	return startStackWith(t, framework.Options{}, extraArgs...)
+}
+
+// startStackWith is startStack with the control plane started with o.
+func startStackWith(t *testing.T, o framework.Options, extraArgs ...string) *stack {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	root, err := framework.RepoRoot()
@@ -43,7 +49,7 @@ func startStack(t *testing.T, extraArgs ...string) *stack {
 		t.Fatalf("%v (run 'make test-e2e', which builds it)", err)
 	}
 	s := &stack{root: root}
-	s.cp = framework.StartControlPlaneForTest(t, framework.Options{})
+	s.cp = framework.StartControlPlaneForTest(t, o)
 	s.redis = redisserver.Start(t)
 	if s.kubeconfig, err = s.cp.InstallNetweaveRBAC(ctx); err != nil {
 		t.Fatal(err)
