@@ -94,7 +94,7 @@ func TestO2ChainContinuesTheCallersTrace(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range s.Attributes {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.AsString()
 	}
 	if attrs["http.target"] != "/o2ims-infrastructureInventory/v1/resourcePools/p1" || attrs["audit-id"] == "" || attrs["audit-id"] != w.Header().Get("Audit-ID") {
 		t.Errorf("attributes %v (audit id %q)", attrs, w.Header().Get("Audit-ID"))

@@ -82,7 +82,7 @@ func TestSendPropagatesTraceContextToTheCallback(t *testing.T) {
 			}
 			attrs := map[string]string{}
 			for _, kv := range d.Attributes {
-				attrs[string(kv.Key)] = kv.Value.Emit()
+				attrs[string(kv.Key)] = kv.Value.AsString()
 			}
 			if attrs["o2ims.notification_id"] != "n-1" || attrs["o2ims.subscription"] != "smo/sub-1" || attrs["url.full"] != srv.URL+"/cb" {
 				t.Errorf("attributes %v (the URL must not carry its query)", attrs)
