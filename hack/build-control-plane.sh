@@ -21,10 +21,11 @@ ALERTMANAGER_VERSION="v0.35.0"
 # Keep in step with hack/tools/helm/go.mod.
 HELM_VERSION="v4.3.1"
 # The CustomResourceDefinitions the chart's optional objects need (cert-manager Certificate and
-# Issuer, Prometheus Operator ServiceMonitor), so the chart tests can apply them to the e2e
-# kube-apiserver; taken from the projects' Go modules, which ship them.
+# Issuer, Prometheus Operator ServiceMonitor and PrometheusRule), so the chart tests can apply
+# them to the e2e kube-apiserver; taken from the projects' Go modules, which ship them.
 CERT_MANAGER_VERSION="v1.21.2"
 PROMETHEUS_OPERATOR_VERSION="v0.85.0"
+PROMETHEUS_OPERATOR_CRDS=(servicemonitors prometheusrules)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN_DIR="${ROOT}/_output/bin"
@@ -152,7 +153,10 @@ module_dir() {
 }
 
 fetch_crds() {
-	local stamp="${CRD_DIR}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}"
+	# The stamp names the CRD set too, so adding one to the list fetches again.
+	local set
+	set="$(IFS=-; echo "${PROMETHEUS_OPERATOR_CRDS[*]}")"
+	local stamp="${CRD_DIR}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}-${set}"
 	if [[ -f "${stamp}" ]]; then
 		log "CRDs cached"
 	else
@@ -165,9 +169,12 @@ fetch_crds() {
 		rm -rf "${tmp}"
 		mkdir -p "${tmp}"
 		cp "${cm}"/deploy/crds/cert-manager.io_{certificates,issuers,clusterissuers}.yaml "${tmp}/"
-		cp "${po}"/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml "${tmp}/"
+		local crd
+		for crd in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
+			cp "${po}/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml" "${tmp}/"
+		done
 		chmod -R u+w "${tmp}"
-		touch "${tmp}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}"
+		touch "${stamp/#${CRD_DIR}/${tmp}}"
 		rm -rf "${CRD_DIR}"
 		mv "${tmp}" "${CRD_DIR}"
 	fi

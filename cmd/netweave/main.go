@@ -3,6 +3,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -10,6 +12,7 @@ import (
 	"k8s.io/component-base/cli"
 
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
+	"github.com/netweave-io/netweave/pkg/version"
 )
 
 func main() {
@@ -25,7 +28,7 @@ func main() {
 			if err := opts.Validate(); err != nil {
 				return err
 			}
-			cfg, err := opts.Config()
+			cfg, err := opts.Config(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -40,7 +43,39 @@ func main() {
 			return server.Run(cmd.Context())
 		},
 	}
+	// --version prints the one-line form; `netweave version` also has -o json.
+	cmd.Version = version.Get().String()
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	cmd.AddCommand(newVersionCommand())
 	cmd.SetContext(ctx)
 	opts.AddFlags(cmd.Flags())
 	os.Exit(cli.Run(cmd))
+}
+
+// newVersionCommand is `netweave version [-o json]`: netweave's version, the git commit and Go
+// version it was built with, and the Kubernetes libraries it serves the API with.
+func newVersionCommand() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print netweave's version, git commit and Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			info := version.Get()
+			switch output {
+			case "":
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "netweave %s\ngit commit: %s\ngit tree state: %s\nbuild date: %s\ngo: %s\nplatform: %s\nkubernetes libraries: %s\n",
+					info.Version, info.GitCommit, info.GitTreeState, info.BuildDate, info.GoVersion, info.Platform, info.KubernetesVersion)
+				return err
+			case "json":
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(info)
+			default:
+				return fmt.Errorf("--output must be empty or json, not %q", output)
+			}
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Output format: empty for text, or json.")
+	return cmd
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
+	"github.com/netweave-io/netweave/pkg/version"
 )
 
 // ExtraConfig is what netweave adds to a generic server's configuration.
@@ -101,8 +102,8 @@ type Server struct {
 // probes, unless configured.
 const DefaultDurabilityInterval = time.Minute
 
-// Complete fills in defaults, and creates the storage metrics on the registry /metrics serves
-// unless the config has its own.
+// Complete fills in defaults, and creates the storage metrics and netweave_build_info on the
+// registry /metrics serves unless the config has its own storage metrics.
 func (c *Config) Complete() (CompletedConfig, error) {
 	if c.ExtraConfig.Storage.Durability.Interval <= 0 {
 		c.ExtraConfig.Storage.Durability.Interval = DefaultDurabilityInterval
@@ -113,6 +114,10 @@ func (c *Config) Complete() (CompletedConfig, error) {
 			return CompletedConfig{}, err
 		}
 		c.ExtraConfig.Storage.Metrics = m
+		// Once per process, with the metrics /metrics serves.
+		if err := version.NewBuildInfo(legacyregistry.Register); err != nil {
+			return CompletedConfig{}, err
+		}
 	}
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}, nil

@@ -80,8 +80,9 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		Redis: c.extra.Storage.Client, KeyPrefix: c.extra.Storage.KeyPrefix,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		SubscriptionNamespace: c.subscriptionNamespace(),
-		Sender:                notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token},
-		Retry:                 nc.Retry, MaxAge: nc.MaxAge, StatusInterval: nc.StatusInterval,
+		Sender: notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token,
+			TracerProvider: tracerProviderIfOn(c.generic.TracerProvider)},
+		Retry: nc.Retry, MaxAge: nc.MaxAge, StatusInterval: nc.StatusInterval,
 		Lease:   nc.Lease,
 		Metrics: registererFunc(legacyregistry.Register),
 	})

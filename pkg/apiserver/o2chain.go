@@ -32,12 +32,15 @@ import (
 //     tokens, front-proxy headers) with failed-authentication audit;
 //   - audit of every request at the level the audit policy gives it;
 //   - API Priority and Fairness (the cluster's FlowSchemas, fair queuing per user), or
-//     max-in-flight when APF is off.
+//     max-in-flight when APF is off;
+//   - OpenTelemetry tracing (withO2Tracing) on the generic server's TracerProvider, after
+//     authentication as in DefaultBuildHandlerChain, only when --tracing-config-file turned
+//     tracing on: with it off the filter is not in the chain at all.
 //
 // Left out, because they have no meaning on a face whose handler authorizes every object itself
 // and whose clients are SMOs: the non-resource authorization step (the handler asks the
 // authorizer per object, as the o2ims.oran.org request it is), impersonation headers, CORS,
-// OpenTelemetry tracing, HSTS, cache-control, GOAWAY, the latency trackers (they feed only the
+// HSTS, cache-control, GOAWAY, the latency trackers (they feed only the
 // slow-request trace of the Kubernetes endpoints, which the O2 face has not), and the timeout
 // filter's extra goroutine per request (the deadline above bounds a request without it). Each of
 // those cost measurable throughput on the O2 GET path (docs/performance.md) for nothing an SMO
@@ -51,6 +54,7 @@ func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {
 		h = genericfilters.WithMaxInFlightLimit(h, c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
 	}
 	h = genericapifilters.WithAudit(h, c.AuditBackend, c.AuditPolicyRuleEvaluator, c.LongRunningFunc)
+	h = withO2Tracing(h, c.TracerProvider)
 	failed := genericapifilters.Unauthorized(c.Serializer)
 	failed = genericapifilters.WithFailedAuthenticationAudit(failed, c.AuditBackend, c.AuditPolicyRuleEvaluator)
 	h = genericapifilters.WithAuthentication(h, c.Authentication.Authenticator, failed, c.Authentication.APIAudiences, c.Authentication.RequestHeaderConfig)

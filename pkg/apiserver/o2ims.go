@@ -51,6 +51,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		InventoryNamespace:    c.extra.Tenancy.InventoryNamespace,
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
+		Traced:                tracingOn(c.generic.TracerProvider),
 	})
 	// The Alertmanager webhook is served behind the same filters as the O2 API (Alertmanager
 	// authenticates like an SMO, with a ServiceAccount token or a client certificate), when the

@@ -10,7 +10,12 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
+	"k8s.io/component-base/tracing"
 )
 
 // SenderConfig configures outbound POSTs.
@@ -26,6 +31,9 @@ type SenderConfig struct {
 	Token oauth2.TokenSource
 	// Secrets supplies signing keys.
 	Secrets SecretSource
+	// TracerProvider, when set, traces every POST as a client span and sends its W3C trace
+	// context (traceparent) to the callback; nil traces nothing and sends no trace headers.
+	TracerProvider trace.TracerProvider
 }
 
 // Sender POSTs notifications to callbacks.
@@ -35,6 +43,8 @@ type Sender struct {
 	token      oauth2.TokenSource
 	tokenHosts TokenHosts
 	secrets    SecretSource
+	// tracer is nil when deliveries are not traced.
+	tracer trace.Tracer
 }
 
 // NewSender builds the HTTP client: no proxy (a proxy would dial on our behalf, past the address
@@ -54,7 +64,12 @@ func NewSender(c SenderConfig) *Sender {
 		TLSHandshakeTimeout:   c.Timeout,
 		ResponseHeaderTimeout: c.Timeout,
 	}
+	var tracer trace.Tracer
+	if c.TracerProvider != nil {
+		tracer = c.TracerProvider.Tracer(tracingScope)
+	}
 	return &Sender{
+		tracer: tracer,
 		client: &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}},
@@ -67,12 +82,22 @@ func NewSender(c SenderConfig) *Sender {
 
 // Send POSTs one queued notification; nil means the callback accepted it (2xx). Errors map to
 // a status.lastError with FailureClass.
-func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
+func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if s.tracer != nil {
+		var span trace.Span
+		ctx, span = s.startSpan(ctx, sub, e)
+		defer func() { endSpan(span, err) }()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(e.Body))
 	if err != nil {
 		return classify(FailureInvalidURL, err)
+	}
+	if s.tracer != nil {
+		// traceparent (and baggage) continue the delivery's span at the callback.
+		tracing.Propagators().Inject(ctx, propagation.HeaderCarrier(req.Header))
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("url.full", redactedURL(req)))
 	}
 	// Decided before anything is read or sent: a listed host over http gets nothing at all.
 	withToken, err := s.tokenHosts.tokenFor(req.URL)
@@ -106,8 +131,44 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) error {
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	trace.SpanFromContext(ctx).SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &StatusError{Code: resp.StatusCode}
 	}
 	return nil
+}
+
+// tracingScope is the instrumentation scope of the notifier's spans.
+const tracingScope = "github.com/netweave-io/netweave/pkg/notify"
+
+// startSpan starts the span of one delivery attempt. Deliveries run in the notifier's workers,
+// not in a request, so each attempt is the root of its own trace, sampled at the configured
+// rate (samplingRatePerMillion).
+func (s *Sender) startSpan(ctx context.Context, sub *Subscription, e Entry) (context.Context, trace.Span) {
+	return s.tracer.Start(ctx, "notification POST",
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("http.request.method", http.MethodPost),
+			attribute.String("o2ims.subscription", sub.Key()),
+			attribute.String("o2ims.subscription_id", sub.ID),
+			attribute.String("o2ims.notification_id", e.NotificationID),
+		))
+}
+
+// endSpan ends a delivery's span with the failure class of err, if any.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.SetAttributes(attribute.String("o2ims.failure", FailureClass(err)))
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+}
+
+// redactedURL is the callback URL without user info, query or fragment, which may hold
+// credentials.
+func redactedURL(req *http.Request) string {
+	u := *req.URL
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }

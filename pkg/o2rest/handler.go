@@ -57,6 +57,10 @@ type Config struct {
 	PageBytes int
 	// CallbackChecker, when set, vets subscription callbacks at create time.
 	CallbackChecker CallbackChecker
+	// Traced names each request's OpenTelemetry span after the route it matched ("GET
+	// /o2ims-infrastructureInventory/v{version}/resourcePools/{id}") and sets http.route. Set it
+	// when the chain in front traces requests; unset, routing does no tracing work at all.
+	Traced bool
 }
 
 type handler struct {

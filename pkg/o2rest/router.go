@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"k8s.io/apiserver/pkg/endpoints/metrics"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/endpoints/responsewriter"
@@ -28,12 +30,21 @@ type methods struct {
 	// item is true for routes that address one object (GET is a get, not a list).
 	item     bool
 	handlers map[string]apiFunc
+	// route is the route's template without its expressions, set only when requests are traced
+	// (Config.Traced): the request's span is named after it.
+	route string
 }
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start, ok := genericapirequest.ReceivedTimestampFrom(r.Context())
 	if !ok {
 		start = time.Now()
+	}
+	if m.route != "" {
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			span.SetName(r.Method + " " + m.route)
+			span.SetAttributes(attribute.String("http.route", m.route))
+		}
 	}
 	d := &metrics.ResponseWriterDelegator{ResponseWriter: w}
 	m.serve(responsewriter.WrapForHTTP1Or2(d), r)
@@ -100,6 +111,9 @@ func (h *handler) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	handle := func(r *mux.Router, template string, m methods) {
+		if h.cfg.Traced {
+			m.route = strings.ReplaceAll(template, ":[0-9]+", "")
+		}
 		r.NewRoute().MatcherFunc(parsePathPattern(template).Match).Handler(m)
 	}
 	for _, root := range []string{"", "/tenants/{namespace}"} {

@@ -186,6 +186,9 @@ var valuePrerequisites = []struct {
 	{"alarms.certificates.selectorNamespace", map[string]any{"alarms.certificates.selector": "a=b"}},
 	{"networkPolicy.o2imsFrom", map[string]any{"networkPolicy.enabled": true}},
 	{"serviceMonitor.", map[string]any{"serviceMonitor.enabled": true}},
+	{"prometheusRule.", map[string]any{"prometheusRule.enabled": true}},
+	{"grafanaDashboard.", map[string]any{"grafanaDashboard.enabled": true}},
+	{"tracing.", map[string]any{"tracing.enabled": true}},
 }
 
 // valueAlternatives are the values that must be one of a set: the alternative tried.

@@ -32,13 +32,19 @@ type stack struct {
 // under test enable themselves this way).
 func startStack(t *testing.T, extraArgs ...string) *stack {
 	t.Helper()
-	return startStackOn(t, nil, extraArgs...)
+	return startStackWith(t, framework.Options{}, nil, extraArgs...)
 }
 
-// startStackOn is startStack against redis; nil starts a standalone Redis of the test's own.
-// netweave reaches a Sentinel deployment through flags in extraArgs (--redis-sentinel-*),
-// which take precedence over the address of redis.
+// startStackOn is startStack against redis (see startStackWith).
 func startStackOn(t *testing.T, redis *redisserver.Server, extraArgs ...string) *stack {
+	t.Helper()
+	return startStackWith(t, framework.Options{}, redis, extraArgs...)
+}
+
+// startStackWith is startStack with the control plane started with o, against redis; nil
+// starts a standalone Redis of the test's own. netweave reaches a Sentinel deployment through
+// flags in extraArgs (--redis-sentinel-*), which take precedence over the address of redis.
+func startStackWith(t *testing.T, o framework.Options, redis *redisserver.Server, extraArgs ...string) *stack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -51,7 +57,7 @@ func startStackOn(t *testing.T, redis *redisserver.Server, extraArgs ...string) 
 		t.Fatalf("%v (run 'make test-e2e', which builds it)", err)
 	}
 	s := &stack{root: root}
-	s.cp = framework.StartControlPlaneForTest(t, framework.Options{})
+	s.cp = framework.StartControlPlaneForTest(t, o)
 	if s.redis = redis; s.redis == nil {
 		s.redis = redisserver.Start(t)
 	}

@@ -2,6 +2,7 @@
 package options
 
 import (
+	"context"
 	"fmt"
 	"net"
 
@@ -35,6 +36,9 @@ type ServerOptions struct {
 	Certificates *certs.Options
 	// Alertmanager configures the Alertmanager alarm source's resync.
 	Alertmanager *alertmanager.Options
+	// Tracing is --tracing-config-file, taken out of Recommended so the provider is built with
+	// netweave's service name (applyTracing).
+	Tracing *genericoptions.TracingOptions
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -51,12 +55,15 @@ func NewServerOptions() *ServerOptions {
 	rec.Etcd = nil
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
-	return &ServerOptions{Recommended: rec, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
+	tracing := rec.Traces
+	rec.Traces = nil
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
 func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Recommended.AddFlags(fs)
+	o.Tracing.AddFlags(fs)
 	o.Redis.AddFlags(fs)
 	o.O2.AddFlags(fs)
 	o.Inventory.AddFlags(fs)
@@ -69,6 +76,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 // Validate reports invalid flags.
 func (o *ServerOptions) Validate() error {
 	errs := o.Recommended.Validate()
+	errs = append(errs, o.Tracing.Validate()...)
 	errs = append(errs, o.Redis.Validate()...)
 	errs = append(errs, o.O2.Validate()...)
 	errs = append(errs, o.Inventory.Validate()...)
@@ -97,8 +105,9 @@ func (o *ServerOptions) Complete() error {
 	return o.Alertmanager.Complete()
 }
 
-// Config builds the server configuration from the options.
-func (o *ServerOptions) Config() (*apiserver.Config, error) {
+// Config builds the server configuration from the options; ctx bounds what building it starts
+// (the tracing exporter's connection setup).
+func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	cfg := genericapiserver.NewRecommendedConfig(o.codecs)
 	namer := openapinamer.NewDefinitionNamer(o.scheme)
 	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
@@ -111,6 +120,9 @@ func (o *ServerOptions) Config() (*apiserver.Config, error) {
 	cfg.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
 	if err := o.Recommended.ApplyTo(cfg); err != nil {
 		return nil, fmt.Errorf("apply server options: %w", err)
+	}
+	if err := applyTracing(ctx, o.Tracing, &cfg.Config); err != nil {
+		return nil, err
 	}
 	client, err := o.Redis.NewClient()
 	if err != nil {

@@ -101,7 +101,7 @@ func (s *Store) currentRevision(ctx context.Context) (int64, error) {
 	m := s.guard.mark()
 	start := time.Now()
 	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch}).Slice()
-	s.cfg.Metrics.recordRequest("getCurrentResourceVersion", s.groupResource, err, start)
+	s.recordRequest(ctx, "getCurrentResourceVersion", err, start)
 	if err != nil {
 		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
 	}

@@ -36,7 +36,7 @@ func (s *Store) readHistory(ctx context.Context, op string, from, to int64, fn f
 		if errors.Is(err, goredis.Nil) {
 			err = nil
 		}
-		s.cfg.Metrics.recordRequest(op, s.groupResource, err, start)
+		s.recordRequest(ctx, op, err, start)
 		if err != nil {
 			return fmt.Errorf("redis storage %s: %w", op, err)
 		}

@@ -171,7 +171,7 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 	start := time.Now()
 	res, err := listScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted},
 		minArg, maxArg, limit, withRev, s.keys.objPrefix).Slice()
-	s.cfg.Metrics.recordRequest(op, s.groupResource, err, start)
+	s.recordRequest(ctx, op, err, start)
 	if err != nil {
 		return nil, fmt.Errorf("redis storage %s %q: %w", op, r.start, err)
 	}

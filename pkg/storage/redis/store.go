@@ -126,7 +126,7 @@ func (s *Store) ReadinessCheck() error {
 	defer cancel()
 	start := time.Now()
 	err := s.client.Ping(ctx).Err()
-	s.cfg.Metrics.recordRequest("ping", s.groupResource, err, start)
+	s.recordRequest(ctx, "ping", err, start)
 	if err != nil {
 		return fmt.Errorf("redis storage readiness: %w", err)
 	}
@@ -159,7 +159,7 @@ func (s *Store) observeCompacted(rev int64) {
 func (s *Store) Compact(ctx context.Context, rev int64) error {
 	start := time.Now()
 	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev, s.keys.historyBytes}, rev).Int64()
-	s.cfg.Metrics.recordRequest("compact", s.groupResource, err, start)
+	s.recordRequest(ctx, "compact", err, start)
 	if err != nil {
 		return fmt.Errorf("redis storage compact to %d: %w", rev, err)
 	}
@@ -190,7 +190,7 @@ func (s *Store) EnableResourceSizeEstimation(getKeys storage.KeysFunc) error {
 func (s *Store) Stats(ctx context.Context) (storage.Stats, error) {
 	start := time.Now()
 	res, err := statsScript.Run(ctx, s.client, []string{s.keys.index, s.keys.size}).Int64Slice()
-	s.cfg.Metrics.recordRequest("stats", s.groupResource, err, start)
+	s.recordRequest(ctx, "stats", err, start)
 	if err != nil {
 		return storage.Stats{}, fmt.Errorf("redis storage stats: %w", err)
 	}
@@ -209,7 +209,7 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	}
 	start := time.Now()
 	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
-	s.cfg.Metrics.recordRequest("get", s.groupResource, err, start)
+	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
 		return fmt.Errorf("redis storage get %q: %w", preparedKey, err)
 	}
@@ -298,7 +298,7 @@ func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int
 	start := time.Now()
 	res, err := s.write(ctx, m, putScript, s.writeKeys(preparedKey),
 		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes)
-	s.cfg.Metrics.recordRequest(op, s.groupResource, err, start)
+	s.recordRequest(ctx, op, err, start)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
 	}

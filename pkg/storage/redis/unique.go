@@ -60,7 +60,7 @@ func (s *Store) KeyForUniqueValue(ctx context.Context, value string) (key string
 	if errors.Is(err, goredis.Nil) {
 		err = nil
 	}
-	s.cfg.Metrics.recordRequest("keyForUniqueValue", s.groupResource, err, start)
+	s.recordRequest(ctx, "keyForUniqueValue", err, start)
 	if err != nil {
 		return "", false, fmt.Errorf("redis storage keyForUniqueValue %q: %w", value, err)
 	}

@@ -202,7 +202,7 @@ func (s *Store) Delete(
 		start := time.Now()
 		reply, err := s.write(ctx, m, deleteScript, s.writeKeys(preparedKey),
 			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes)
-		s.cfg.Metrics.recordRequest("delete", s.groupResource, err, start)
+		s.recordRequest(ctx, "delete", err, start)
 		if err != nil {
 			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)
 		}
@@ -231,7 +231,7 @@ func (s *Store) Delete(
 func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
 	start := time.Now()
 	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
-	s.cfg.Metrics.recordRequest("get", s.groupResource, err, start)
+	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
 		return nil, fmt.Errorf("redis storage get %q: %w", preparedKey, err)
 	}

@@ -29,6 +29,8 @@ type kubeAPIServerConfig struct {
 	// readyToken authenticates the /readyz polls; /readyz is public only once RBAC is bootstrapped.
 	readyToken string
 	timeout    time.Duration
+	// extraArgs are added to the command line (Options.KubeAPIServerArgs).
+	extraArgs []string
 }
 
 func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPIServer, error) {
@@ -40,7 +42,7 @@ func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPISer
 	url := fmt.Sprintf("https://127.0.0.1:%d", port)
 	proc, err := StartProcess(ProcessOptions{
 		Name:    "kube-apiserver",
-		Argv:    append([]string{c.binary}, kubeAPIServerArgs(c, port, certDir)...),
+		Argv:    append(append([]string{c.binary}, kubeAPIServerArgs(c, port, certDir)...), c.extraArgs...),
 		LogPath: filepath.Join(c.dir, "kube-apiserver.log"),
 	})
 	if err != nil {

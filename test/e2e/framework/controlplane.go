@@ -22,6 +22,9 @@ type Options struct {
 	Dir string
 	// StartTimeout bounds the wait for each component; DefaultStartTimeout when zero.
 	StartTimeout time.Duration
+	// KubeAPIServerArgs are added to kube-apiserver's command line (e.g. its
+	// --tracing-config-file).
+	KubeAPIServerArgs []string
 }
 
 // ControlPlane is a running etcd, kube-apiserver and kube-controller-manager with users Admin,
@@ -105,6 +108,7 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 		tokenFile:  tokenFile,
 		readyToken: cp.users[Admin].token,
 		timeout:    timeout,
+		extraArgs:  o.KubeAPIServerArgs,
 	})
 	if err != nil {
 		return cp, fmt.Errorf("start control plane: %w", err)
