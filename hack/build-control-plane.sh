@@ -16,7 +16,7 @@ set -euo pipefail
 
 KUBE_VERSION="v1.37.2"
 ETCD_VERSION="v3.6.5"
-# Keep in step with hack/tools/alertmanager/go.mod and test/e2e/framework.AlertmanagerVersion.
+# Keep in step with hack/tools/alertmanager/go.mod and internal/localstack.AlertmanagerVersion.
 ALERTMANAGER_VERSION="v0.35.0"
 # Keep in step with hack/tools/helm/go.mod.
 HELM_VERSION="v4.3.1"

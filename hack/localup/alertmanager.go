@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // The ServiceAccount Alertmanager's webhooks authenticate as, where a cluster install of
@@ -27,7 +27,7 @@ const (
 // startAlertmanager starts Alertmanager with one webhook receiver: netweave's O2 listener on
 // o2Port (which need not be up yet: Alertmanager retries), verified with the serving CA in
 // caFile, authenticated with a token of a ServiceAccount bound to o2ims-alert-sender.
-func startAlertmanager(ctx context.Context, dir string, cp *framework.ControlPlane, o2Port int, caFile string, timeout time.Duration) (*framework.Alertmanager, error) {
+func startAlertmanager(ctx context.Context, dir string, cp *localstack.ControlPlane, o2Port int, caFile string, timeout time.Duration) (*localstack.Alertmanager, error) {
 	if err := createAlertSender(ctx, cp); err != nil {
 		return nil, err
 	}
@@ -35,9 +35,9 @@ func startAlertmanager(ctx context.Context, dir string, cp *framework.ControlPla
 	if err != nil {
 		return nil, fmt.Errorf("start alertmanager: %w", err)
 	}
-	return framework.StartAlertmanager(ctx, framework.AlertmanagerOptions{
+	return localstack.StartAlertmanager(ctx, localstack.AlertmanagerOptions{
 		Dir:         dir,
-		WebhookURL:  framework.O2APIRoot(o2Port) + alertmanager.WebhookPath,
+		WebhookURL:  localstack.O2APIRoot(o2Port) + alertmanager.WebhookPath,
 		BearerToken: token,
 		CAFile:      caFile,
 	}, timeout)
@@ -45,8 +45,8 @@ func startAlertmanager(ctx context.Context, dir string, cp *framework.ControlPla
 
 // createAlertSender creates Alertmanager's namespace and ServiceAccount (in this run's fresh
 // cluster) and binds the shipped ClusterRole to it cluster-wide, as the receiver requires.
-func createAlertSender(ctx context.Context, cp *framework.ControlPlane) error {
-	client, err := kubernetes.NewForConfig(cp.RESTConfig(framework.Admin))
+func createAlertSender(ctx context.Context, cp *localstack.ControlPlane) error {
+	client, err := kubernetes.NewForConfig(cp.RESTConfig(localstack.Admin))
 	if err != nil {
 		return fmt.Errorf("alertmanager's account: %w", err)
 	}

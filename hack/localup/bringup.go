@@ -6,17 +6,17 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // running is what bringUp started, for the summary and for watching crashes.
 type running struct {
-	redis         *framework.Process
+	redis         *localstack.Process
 	redisAddr     string
-	cp            *framework.ControlPlane
-	alertmanager  *framework.Alertmanager
+	cp            *localstack.ControlPlane
+	alertmanager  *localstack.Alertmanager
 	smo           *smoReceiver
-	netweave      *framework.Process
+	netweave      *localstack.Process
 	netweavePort  int
 	o2Port        int
 	caFile        string
@@ -29,8 +29,8 @@ type running struct {
 	kubeconfigs map[string]string
 }
 
-func (r *running) processes() []*framework.Process {
-	return append([]*framework.Process{r.redis, r.alertmanager.Process, r.netweave}, r.cp.Processes()...)
+func (r *running) processes() []*localstack.Process {
+	return append([]*localstack.Process{r.redis, r.alertmanager.Process, r.netweave}, r.cp.Processes()...)
 }
 
 // bringUp starts the components in dependency order, pushing each onto started as soon as it
@@ -40,20 +40,20 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	var err error
 
 	fmt.Println("starting redis-server …")
-	if r.redis, r.redisAddr, err = startRedis(ctx, filepath.Join(c.dir, "redis"), c.timeout); err != nil {
+	if r.redis, r.redisAddr, err = localstack.StartRedis(ctx, filepath.Join(c.dir, "redis"), c.timeout); err != nil {
 		return nil, err
 	}
 	started.push(r.redis)
 
 	fmt.Println("starting etcd and kube-apiserver …")
-	if r.cp, err = framework.StartControlPlane(ctx, framework.Options{Dir: filepath.Join(c.dir, "controlplane"), StartTimeout: c.timeout}); err != nil {
+	if r.cp, err = localstack.StartControlPlane(ctx, localstack.Options{Dir: filepath.Join(c.dir, "controlplane"), StartTimeout: c.timeout}); err != nil {
 		return nil, err
 	}
 	started.push(r.cp)
 
 	// Before netweave starts, so its first full resync already shows them.
 	fmt.Println("creating demo nodes and storage classes …")
-	if r.demoNodes, err = createDemoInventory(ctx, r.cp.RESTConfig(framework.Admin)); err != nil {
+	if r.demoNodes, err = createDemoInventory(ctx, r.cp.RESTConfig(localstack.Admin)); err != nil {
 		return nil, err
 	}
 
@@ -61,8 +61,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	// netweave runs as its ServiceAccount, and the users' ClusterRoles (o2ims-admin, -reader,
 	// -subscriber) exist for the tenant recipe.
 	fmt.Println("installing netweave's ServiceAccount and the shipped ClusterRoles …")
-	kubeconfig, err := r.cp.InstallNetweaveRBAC(ctx)
-	if err != nil {
+	if _, err := r.cp.InstallNetweaveRBAC(ctx); err != nil {
 		return nil, err
 	}
 
@@ -73,10 +72,10 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 	// Chosen before either starts: Alertmanager's webhook names the O2 port, and netweave's
 	// resync names Alertmanager.
-	if r.netweavePort, err = framework.FreePort(); err != nil {
+	if r.netweavePort, err = localstack.FreePort(); err != nil {
 		return nil, err
 	}
-	if r.o2Port, err = framework.FreePort(); err != nil {
+	if r.o2Port, err = localstack.FreePort(); err != nil {
 		return nil, err
 	}
 
@@ -90,39 +89,32 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 	started.push(r.smo)
 
-	fmt.Println("starting netweave …")
+	fmt.Println("starting netweave and registering APIService", localstack.APIServiceName, "…")
 	extra := append([]string{"--alertmanager-url=" + r.alertmanager.URL}, c.extra...)
-	if r.netweave, err = startNetweave(ctx, c.netweave, filepath.Join(c.dir, "netweave"), r.netweavePort, r.o2Port, r.cp, kubeconfig, r.redisAddr, extra, c.timeout); err != nil {
+	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
+		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
+		Port: r.netweavePort, O2Port: r.o2Port, Args: append(netweaveArgs(), extra...), WaitReady: true, Timeout: c.timeout,
+	})
+	if err != nil {
 		return nil, err
 	}
+	r.netweave = nw.Process
 	started.push(r.netweave)
-
-	fmt.Println("registering APIService", framework.APIServiceName, "…")
-	admin := r.cp.RESTConfig(framework.Admin)
-	if err := framework.RegisterAPIService(ctx, admin, r.netweavePort, r.cp.Serving.CABundle); err != nil {
-		return nil, err
-	}
-	if err := framework.WaitForAPIServiceAvailable(ctx, admin, c.timeout); err != nil {
-		return nil, err
-	}
-	if err := framework.WaitForAPIServiceDiscovery(ctx, admin, c.timeout); err != nil {
-		return nil, err
-	}
 
 	if err := fireDemoAlert(ctx, r.alertmanager); err != nil {
 		return nil, err
 	}
-	if r.examples, r.exampleErrors, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(framework.Admin)); err != nil {
+	if r.examples, r.exampleErrors, err = applyExamples(ctx, c.examples, r.cp.Kubeconfig(localstack.Admin)); err != nil {
 		return nil, err
 	}
 	// After the examples, which gave the alert's group_wait and the alarm side's lease the time
 	// they take.
 	fmt.Println("waiting for the demo alarms …")
-	if r.alarmError = waitForDemoAlarms(ctx, admin, c.timeout); ctx.Err() != nil {
+	if r.alarmError = waitForDemoAlarms(ctx, r.cp.RESTConfig(localstack.Admin), c.timeout); ctx.Err() != nil {
 		return nil, r.alarmError
 	}
 
-	for user, name := range map[string]string{framework.Admin: "kubeconfig", framework.Alice: "kubeconfig-alice", framework.Bob: "kubeconfig-bob"} {
+	for user, name := range map[string]string{localstack.Admin: "kubeconfig", localstack.Alice: "kubeconfig-alice", localstack.Bob: "kubeconfig-bob"} {
 		dst := filepath.Join(c.dir, name)
 		if err := copyFile(r.cp.Kubeconfig(user), dst); err != nil {
 			return nil, err
@@ -132,7 +124,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	return r, nil
 }
 
-// copyFile works because the framework's kubeconfigs are self-contained (CA and token inline).
+// copyFile works because the local stack's kubeconfigs are self-contained (CA and token inline).
 func copyFile(src, dst string) error {
 	data, err := os.ReadFile(src)
 	if err != nil {

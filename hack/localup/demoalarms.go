@@ -13,10 +13,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/alarms/nodes"
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // demoAlertNode is the Ready demo node the demo alert is about, so its alarm lands on that
@@ -29,7 +29,7 @@ var inventoryNamespace = options.NewInventoryOptions().Namespace
 
 // fireDemoAlert posts a firing alert to Alertmanager as Prometheus would, so that an
 // Alertmanager alarm is there from the start beside the NotReady node's.
-func fireDemoAlert(ctx context.Context, am *framework.Alertmanager) error {
+func fireDemoAlert(ctx context.Context, am *localstack.Alertmanager) error {
 	alert := &models.PostableAlert{
 		Alert: models.Alert{Labels: models.LabelSet{
 			"alertname": "KubeletTooManyPods", "node": demoAlertNode, "severity": "warning",

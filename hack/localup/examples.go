@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // applyExamples applies artifacts/examples/*.yaml in name order (so files can be numbered when
@@ -19,7 +19,7 @@ func applyExamples(ctx context.Context, dir, kubeconfig string) (applied []strin
 	}
 	sort.Strings(files)
 	for _, f := range files {
-		if _, _, err := framework.Kubectl(ctx, kubeconfig, "apply", "-f", f); err != nil {
+		if _, _, err := localstack.Kubectl(ctx, kubeconfig, "apply", "-f", f); err != nil {
 			if ctx.Err() != nil {
 				return applied, failed, err
 			}

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 type config struct {
@@ -40,7 +40,7 @@ func main() {
 }
 
 func parseFlags() (config, error) {
-	root, err := framework.RepoRoot()
+	root, err := localstack.RepoRoot()
 	if err != nil {
 		return config{}, err
 	}
@@ -48,7 +48,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.dir, "dir", filepath.Join(root, "_output", "local"), "directory for kubeconfigs, logs and data (its previous run is wiped)")
 	flag.StringVar(&c.netweave, "netweave", filepath.Join(root, "_output", "bin", "netweave"), "netweave binary")
 	flag.StringVar(&c.examples, "examples", filepath.Join(root, "artifacts", "examples"), "directory whose *.yaml are applied once netweave is available")
-	flag.DurationVar(&c.timeout, "timeout", framework.DefaultStartTimeout, "how long to wait for each component to become ready")
+	flag.DurationVar(&c.timeout, "timeout", localstack.DefaultStartTimeout, "how long to wait for each component to become ready")
 	flag.Parse()
 	c.extra = flag.Args()
 	return c, nil
@@ -103,8 +103,8 @@ func run(c config) (err error) {
 }
 
 // firstExit reports the first of procs to exit. Its goroutines end with the launcher.
-func firstExit(procs []*framework.Process) <-chan *framework.Process {
-	ch := make(chan *framework.Process, len(procs))
+func firstExit(procs []*localstack.Process) <-chan *localstack.Process {
+	ch := make(chan *localstack.Process, len(procs))
 	for _, p := range procs {
 		go func() {
 			<-p.Exited()

@@ -1,11 +1,6 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-
-	"github.com/netweave-io/netweave/test/e2e/framework"
-)
+import "errors"
 
 // stopper is anything the launcher started and must stop on exit.
 type stopper interface {
@@ -29,11 +24,4 @@ func (s *stack) stopAll() error {
 	}
 	s.items = nil
 	return errors.Join(errs...)
-}
-
-func errorsJoinStop(err error, p *framework.Process) error {
-	if stopErr := p.Stop(); stopErr != nil {
-		return errors.Join(err, fmt.Errorf("stop %s: %w", p.Name(), stopErr))
-	}
-	return err
 }

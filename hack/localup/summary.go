@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 func printNextSteps(c config, r *running, took time.Duration) {
@@ -49,7 +49,7 @@ The O2-IMS REST API, as an SMO sees it:
   curl --cacert %s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%d/o2ims-infrastructureInventory/v1/
   curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourcePools'
   curl --cacert %s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%d/o2ims-infrastructureInventory/v2/resourceTypes?filter=(eq,resourceClass,COMPUTE)&fields=name,vendor'
-`, r.kubeconfigs[framework.Admin], framework.APIServiceName, framework.APIServiceGroup, r.kubeconfigs[framework.Alice],
+`, r.kubeconfigs[localstack.Admin], localstack.APIServiceName, localstack.APIServiceGroup, r.kubeconfigs[localstack.Alice],
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 	printMonitoring(r)
 	printTenantRecipe(r)
@@ -60,7 +60,7 @@ The O2-IMS REST API, as an SMO sees it:
 // roles, artifacts/deploy/20-roles.yaml, installed by the bring-up): alice administers
 // tenant-a, bob is an SMO in tenant-b, and each sees only their own tenant on both faces.
 func printTenantRecipe(r *running) {
-	alice, bob := r.kubeconfigs[framework.Alice], r.kubeconfigs[framework.Bob]
+	alice, bob := r.kubeconfigs[localstack.Alice], r.kubeconfigs[localstack.Bob]
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
 	inv := "/o2ims-infrastructureInventory/v2"
 	fmt.Printf(`

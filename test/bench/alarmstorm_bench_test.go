@@ -26,9 +26,10 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/test/bench/load"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // Knobs of BenchmarkAlarmStorm: go test ... ./test/bench/ -args -storm-alerts=2000 ...
@@ -62,14 +63,14 @@ func BenchmarkAlarmStorm(b *testing.B) {
 	n := *stormAlerts
 	ctx, cancel := context.WithTimeout(context.Background(), stormTimeout)
 	defer cancel()
-	amPort, err := framework.FreePort()
+	amPort, err := localstack.FreePort()
 	if err != nil {
 		b.Fatal(err)
 	}
 	s := startStack(b, append(slices.Clone(notifyArgs),
 		"--inventory-sync=true", "--inventory-leader-identity=bench", "--o2ims-page-size=20000",
 		fmt.Sprintf("--alertmanager-url=http://127.0.0.1:%d", amPort))...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	o2 := versioned.NewForConfigOrDie(cfg)
@@ -80,7 +81,7 @@ func BenchmarkAlarmStorm(b *testing.B) {
 	if _, err := seen.wait(ctx); err != nil {
 		b.Fatal(err)
 	}
-	storm := framework.AlertStorm{Name: "StormBench", N: n, StartsAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
+	storm := localstack.AlertStorm{Name: "StormBench", N: n, StartsAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
 	for i := range *stormNodes {
 		storm.Nodes = append(storm.Nodes, fmt.Sprintf("bench-node-%05d", i))
 	}
@@ -88,7 +89,7 @@ func BenchmarkAlarmStorm(b *testing.B) {
 	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "carol-sends-alerts"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "o2ims-alert-sender"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: framework.Carol}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: localstack.Carol}},
 	}, metav1.CreateOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -96,9 +97,9 @@ func BenchmarkAlarmStorm(b *testing.B) {
 	if err := os.WriteFile(caFile, s.cp.Serving.CABundle, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	am := framework.StartAlertmanagerForTest(b, framework.AlertmanagerOptions{
+	am := stacktest.StartAlertmanager(b, localstack.AlertmanagerOptions{
 		Port: amPort, WebhookURL: s.o2Base() + alertmanager.WebhookPath,
-		BearerToken: s.cp.RESTConfig(framework.Carol).BearerToken, CAFile: caFile,
+		BearerToken: s.cp.RESTConfig(localstack.Carol).BearerToken, CAFile: caFile,
 		GroupWait: *stormWait, GroupInterval: *stormWait,
 	})
 
@@ -170,16 +171,16 @@ func BenchmarkAlarmStorm(b *testing.B) {
 // stormLists measures O2 lists of the storm's alarms next to the bare net/http ceiling, as
 // BenchmarkO2 does (or holds the stack for o2load and pprof when envStormHold is set).
 func stormLists(b *testing.B, s *stack, n int) {
-	token := s.cp.RESTConfig(framework.Admin).BearerToken
+	token := s.cp.RESTConfig(localstack.Admin).BearerToken
 	const alarms = "/o2ims-infrastructureMonitoring/v1/alarms"
 	cases := []benchCase{
 		{name: "list-all", paths: []string{alarms}, concurrency: []int{1, 4}},
 		{name: "list-severity", paths: []string{alarms + "?filter=" + url.QueryEscape(stormSeverityFilter)}, concurrency: []int{1, 4}},
-		{name: "list-extension", paths: []string{alarms + "?filter=" + url.QueryEscape("(eq,extensions/"+framework.StormBucketLabel+",07)")}, concurrency: []int{1, 4}},
+		{name: "list-extension", paths: []string{alarms + "?filter=" + url.QueryEscape("(eq,extensions/"+localstack.StormBucketLabel+",07)")}, concurrency: []int{1, 4}},
 	}
 	want := []int{n + 1, // and one probe alarm that is still active
-		countStorm(n, func(i int) bool { return i%len(framework.StormSeverities) == 2 }),
-		countStorm(n, func(i int) bool { return i%framework.StormBuckets == 7 })}
+		countStorm(n, func(i int) bool { return i%len(localstack.StormSeverities) == 2 }),
+		countStorm(n, func(i int) bool { return i%localstack.StormBuckets == 7 })}
 	client := load.NewClient(s.tlsConfig(b), 1, false, time.Minute)
 	defer client.Close()
 	for i, c := range cases {
@@ -267,7 +268,7 @@ func newAlarmReceiver(b *testing.B, n, subs, servers int) *alarmReceiver {
 		}
 		sub, _ := strconv.Atoi(strings.TrimPrefix(req.URL.Path, "/s/"))
 		w.WriteHeader(http.StatusNoContent)
-		idx, ok := body.Extensions[framework.StormIndexLabel]
+		idx, ok := body.Extensions[localstack.StormIndexLabel]
 		if !ok {
 			r.mu.Lock()
 			r.probed[sub] = true

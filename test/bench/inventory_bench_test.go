@@ -21,7 +21,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // envInvNodes overrides how many Nodes BenchmarkInventorySync creates (default 5000).
@@ -45,7 +45,7 @@ func BenchmarkInventorySync(b *testing.B) {
 		}
 	}
 	s := startStack(b, "--inventory-sync=true", "--inventory-leader-identity=bench")
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	o2 := versioned.NewForConfigOrDie(cfg)

@@ -25,8 +25,8 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/test/bench/load"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // Environment of BenchmarkMemory.
@@ -65,7 +65,7 @@ func BenchmarkMemory(b *testing.B) {
 	}
 	s := startStack(b, "--inventory-sync=true", "--inventory-leader-identity=bench",
 		"--notifier=true", "--notifier-leader-identity=bench")
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	o2 := versioned.NewForConfigOrDie(cfg)

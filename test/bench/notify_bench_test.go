@@ -28,8 +28,8 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/notify"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // Knobs of BenchmarkNotify: go test ... ./test/bench/ -args -notify-rate=10 ...
@@ -130,7 +130,7 @@ type notifyEnv struct {
 }
 
 func newNotifyEnv(b *testing.B, s *stack) *notifyEnv {
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = 1e6, 1e6
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

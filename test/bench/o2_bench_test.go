@@ -16,8 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/bench/load"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // envHold, set to a duration (e.g. 10m), makes BenchmarkO2 seed the stack, write what o2load
@@ -42,7 +43,7 @@ func BenchmarkO2(b *testing.B) {
 	// One page holds the whole list, so "list 10,000" is one request and one response.
 	s := startStack(b, "--o2ims-page-size="+strconv.Itoa(numResources))
 	inv := seed(b, s)
-	token := s.cp.RESTConfig(framework.Admin).BearerToken
+	token := s.cp.RESTConfig(localstack.Admin).BearerToken
 	poolResources := inventoryV1 + "/resourcePools/" + inv.pool + "/resources"
 	waitStart := time.Now()
 	waitForO2(b, s, token, poolResources, numResources, 5*time.Minute)
@@ -179,7 +180,7 @@ func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) strin
 	if err := writeBodies(file, bodies); err != nil {
 		b.Fatal(err)
 	}
-	port, err := framework.FreePort()
+	port, err := localstack.FreePort()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) strin
 		b.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	framework.StartProcessForTest(b, framework.ProcessOptions{
+	stacktest.StartProcess(b, localstack.ProcessOptions{
 		Name: "ceiling",
 		Argv: []string{self},
 		Env: []string{

@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,21 +21,22 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/bench/load"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // stack is the product on loopback, as the e2e tier runs it: etcd, kube-apiserver, Redis and
 // netweave (as its own ServiceAccount under artifacts/deploy RBAC) behind its APIService.
 type stack struct {
-	cp       *framework.ControlPlane
-	netweave *framework.Process
+	cp       *localstack.ControlPlane
+	netweave *localstack.Process
 	port     int
 	o2Port   int
 }
 
-func (s *stack) o2Base() string { return framework.O2APIRoot(s.o2Port) }
+func (s *stack) o2Base() string { return localstack.O2APIRoot(s.o2Port) }
 
 // envBinary, when set, is the netweave binary to run instead of _output/bin/netweave.
 const envBinary = "NETWEAVE_BENCH_BINARY"
@@ -44,9 +44,7 @@ const envBinary = "NETWEAVE_BENCH_BINARY"
 // startStack brings the stack up; extraArgs go to netweave's command line.
 func startStack(tb testing.TB, extraArgs ...string) *stack {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin, err := framework.OutputBinary("netweave")
+	bin, err := localstack.OutputBinary("netweave")
 	if p := os.Getenv(envBinary); p != "" {
 		bin, err = p, nil
 	}
@@ -54,30 +52,10 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 		tb.Fatalf("%v (run 'make bench-o2', which builds it)", err)
 	}
 	s := &stack{}
-	s.cp = framework.StartControlPlaneForTest(tb, framework.Options{})
+	s.cp = stacktest.StartControlPlane(tb, localstack.Options{})
 	redis := redisserver.Start(tb)
-	kubeconfig, err := s.cp.InstallNetweaveRBAC(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if s.port, err = framework.FreePort(); err != nil {
-		tb.Fatal(err)
-	}
-	if s.o2Port, err = framework.FreePort(); err != nil {
-		tb.Fatal(err)
-	}
-	s.netweave = framework.StartProcessForTest(tb, framework.ProcessOptions{
-		Name: "netweave",
-		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: kubeconfig, RedisAddr: redis.Addr(),
-			KeyPrefix: "bench", Port: s.port, O2Port: s.o2Port, Verbosity: 1, Extra: extraArgs}),
-		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
-	})
-	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
-		tb.Fatal(err)
-	}
-	if err := framework.WaitForAPIServiceAvailable(ctx, s.cp.RESTConfig(framework.Admin), 2*time.Minute); err != nil {
-		tb.Fatal(err)
-	}
+	nw := stacktest.StartNetweave(tb, s.cp, localstack.NetweaveOptions{Binary: bin, RedisAddr: redis.Addr(), KeyPrefix: "bench", Verbosity: 1, Args: extraArgs})
+	s.netweave, s.port, s.o2Port = nw.Process, nw.Port, nw.O2Port
 	return s
 }
 
@@ -121,7 +99,7 @@ func seed(tb testing.TB, s *stack) inventory {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = 1e6, 1e6
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

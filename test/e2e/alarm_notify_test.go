@@ -10,9 +10,9 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // TestAlarmNotifications runs alarm records and AlarmSubscriptions through the notifier on the
@@ -24,17 +24,17 @@ func TestAlarmNotifications(t *testing.T) {
 	schemas := modeltest.New(t)
 	const tenantA, tenantB = "alarm-tenant-a", "alarm-tenant-b"
 	admin := s.admin(t)
-	for ns, u := range map[string]string{tenantA: framework.Alice, tenantB: framework.Bob} {
-		s.kubectl(t, framework.Admin, "create", "namespace", ns)
-		s.kubectl(t, framework.Admin, "create", "rolebinding", u+"-subscriber", "-n", ns, "--clusterrole=o2ims-subscriber", "--user="+u)
+	for ns, u := range map[string]string{tenantA: localstack.Alice, tenantB: localstack.Bob} {
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", u+"-subscriber", "-n", ns, "--clusterrole=o2ims-subscriber", "--user="+u)
 	}
 	ra, rb, rs := newReceiver(t), newReceiver(t), newReceiver(t)
-	subscribeAlarms(t, s, framework.Alice, tenantA, "alice", ra.srv.URL+"/alice", nil)
-	subscribeAlarms(t, s, framework.Bob, tenantB, "bob", rb.srv.URL+"/bob", nil)
+	subscribeAlarms(t, s, localstack.Alice, tenantA, "alice", ra.srv.URL+"/alice", nil)
+	subscribeAlarms(t, s, localstack.Bob, tenantB, "bob", rb.srv.URL+"/bob", nil)
 	// The operator's SMO on the default apiRoot, on monitoring v2, signed: it sees both tenants.
-	s.kubectl(t, framework.Admin, "create", "secret", "generic", "alarm-key", "-n", framework.APIServiceNamespace,
+	s.kubectl(t, localstack.Admin, "create", "secret", "generic", "alarm-key", "-n", localstack.APIServiceNamespace,
 		"--type=o2ims.oran.org/signing-key", "--from-literal=key=s3cret")
-	subscribeAlarms(t, s, framework.Admin, framework.APIServiceNamespace, "operator", rs.srv.URL+"/operator", func(sub *v1alpha1.AlarmSubscription) {
+	subscribeAlarms(t, s, localstack.Admin, localstack.APIServiceNamespace, "operator", rs.srv.URL+"/operator", func(sub *v1alpha1.AlarmSubscription) {
 		sub.Annotations = map[string]string{v1alpha1.AnnotationNotificationVersion: "2"}
 		sub.Spec.SigningSecretRef = &v1alpha1.SecretKeyRef{Name: "alarm-key", Key: "key"}
 	})

@@ -14,8 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // The alarm kinds (issue 9) as kubectl users meet them, and alarm retention and purging as the
@@ -56,7 +56,7 @@ func applyAlarms(t *testing.T, s *stack, alarms ...testAlarm) {
 	for _, a := range alarms {
 		manifest.WriteString(a.manifest())
 	}
-	if out, stderr, err := s.kubectlStdin(t, framework.Admin, manifest.String(), "apply", "-f", "-"); err != nil {
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, manifest.String(), "apply", "-f", "-"); err != nil {
 		t.Fatalf("apply alarms: %v\n%s%s", err, out, stderr)
 	}
 }
@@ -77,12 +77,12 @@ func TestAlarmKinds(t *testing.T) {
 			raised: raised, cleared: raised.Add(time.Hour), acknowledged: true},
 	}
 	for _, ns := range []string{nsA, nsB} {
-		s.kubectl(t, framework.Admin, "create", "namespace", ns)
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
 	}
 	applyAlarms(t, s, alarms...)
 
 	t.Run("kubectl get alarms -A shows the alarm columns", func(t *testing.T) {
-		out := s.kubectl(t, framework.Admin, "get", "alarms", "-A")
+		out := s.kubectl(t, localstack.Admin, "get", "alarms", "-A")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if got, want := strings.Join(strings.Fields(lines[0]), " "), "NAMESPACE NAME SEVERITY OBJECT DEFINITION ACKNOWLEDGED RAISED CLEARED AGE"; got != want {
 			t.Fatalf("header %q, want %q\n%s", got, want, out)
@@ -118,7 +118,7 @@ func TestAlarmKinds(t *testing.T) {
 			"spec.objectId=" + otherObject:                             "alarms-a/disk-warn",
 			"spec.objectId=" + oCloud + ",status.perceivedSeverity!=5": "alarms-a/cluster-down alarms-b/node-down",
 		} {
-			if got := selectAlarms(t, s, framework.Admin, "-A", "--field-selector", sel); got != want {
+			if got := selectAlarms(t, s, localstack.Admin, "-A", "--field-selector", sel); got != want {
 				t.Errorf("--field-selector %s: %q, want %q", sel, got, want)
 			}
 		}
@@ -127,7 +127,7 @@ func TestAlarmKinds(t *testing.T) {
 	t.Run("kubectl explain describes every field of the alarm kinds", func(t *testing.T) {
 		for _, kind := range alarmKinds {
 			for _, path := range explainedObjects(t, s, kind) {
-				out := s.kubectl(t, framework.Admin, "explain", path)
+				out := s.kubectl(t, localstack.Admin, "explain", path)
 				if strings.Contains(out, "<no description>") || !strings.Contains(out, "FIELDS:") {
 					t.Errorf("kubectl explain %s leaves a field undescribed:\n%s", path, out)
 				}
@@ -136,22 +136,22 @@ func TestAlarmKinds(t *testing.T) {
 	})
 
 	// alice reads tenant a's alarms and may update them: she is an operator of tenant a.
-	s.kubectl(t, framework.Admin, "create", "rolebinding", "alice-reader", "-n", nsA, "--clusterrole=o2ims-reader", "--user="+framework.Alice)
-	s.kubectl(t, framework.Admin, "create", "role", "alarm-operator", "-n", nsA, "--verb=update,patch", "--resource=alarmeventrecords.o2ims.oran.org")
-	s.kubectl(t, framework.Admin, "create", "rolebinding", "alice-alarms", "-n", nsA, "--role=alarm-operator", "--user="+framework.Alice)
+	s.kubectl(t, localstack.Admin, "create", "rolebinding", "alice-reader", "-n", nsA, "--clusterrole=o2ims-reader", "--user="+localstack.Alice)
+	s.kubectl(t, localstack.Admin, "create", "role", "alarm-operator", "-n", nsA, "--verb=update,patch", "--resource=alarmeventrecords.o2ims.oran.org")
+	s.kubectl(t, localstack.Admin, "create", "rolebinding", "alice-alarms", "-n", nsA, "--role=alarm-operator", "--user="+localstack.Alice)
 	// bob reads tenant b only.
-	s.kubectl(t, framework.Admin, "create", "rolebinding", "bob-reader", "-n", nsB, "--clusterrole=o2ims-reader", "--user="+framework.Bob)
+	s.kubectl(t, localstack.Admin, "create", "rolebinding", "bob-reader", "-n", nsB, "--clusterrole=o2ims-reader", "--user="+localstack.Bob)
 
 	t.Run("acknowledged through spec as the requester, never withdrawn", func(t *testing.T) {
 		ackBy := func() string {
-			return s.kubectl(t, framework.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o",
+			return s.kubectl(t, localstack.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o",
 				"jsonpath={.spec.acknowledged} {.status.alarmAcknowledged} {.status.acknowledgedBy}")
 		}
 		// The body claims someone else acknowledged, and that the alarm is not: the status a
 		// client sends to the main endpoint is not its to write.
 		patch := `{"spec":{"acknowledged":true},"status":{"acknowledgedBy":"mallory","alarmAcknowledged":false}}`
 		eventually(t, 30*time.Second, "alice's role binding takes effect and she acknowledges", func() error {
-			_, stderr, err := framework.Kubectl(t.Context(), s.cp.Kubeconfig(framework.Alice), "patch", "alarm", "cluster-down", "-n", nsA, "--type=merge", "-p", patch)
+			_, stderr, err := localstack.Kubectl(t.Context(), s.cp.Kubeconfig(localstack.Alice), "patch", "alarm", "cluster-down", "-n", nsA, "--type=merge", "-p", patch)
 			if err != nil {
 				return errorf("%v: %s", err, stderr)
 			}
@@ -160,24 +160,24 @@ func TestAlarmKinds(t *testing.T) {
 		if got := ackBy(); got != "true true alice" {
 			t.Errorf("after alice's ack: %q, want %q", got, "true true alice")
 		}
-		if at := s.kubectl(t, framework.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o", "jsonpath={.status.alarmAcknowledgedTime}"); at == "" {
+		if at := s.kubectl(t, localstack.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o", "jsonpath={.status.alarmAcknowledgedTime}"); at == "" {
 			t.Error("no alarmAcknowledgedTime recorded")
 		}
-		stderr := s.kubectlErr(t, framework.Alice, "patch", "alarm", "cluster-down", "-n", nsA, "--type=merge", "-p", `{"spec":{"acknowledged":false}}`)
+		stderr := s.kubectlErr(t, localstack.Alice, "patch", "alarm", "cluster-down", "-n", nsA, "--type=merge", "-p", `{"spec":{"acknowledged":false}}`)
 		if !strings.Contains(stderr, "spec.acknowledged: Invalid value: false") {
 			t.Errorf("un-ack: want a field error on spec.acknowledged, got %s", stderr)
 		}
 		if got := ackBy(); got != "true true alice" {
 			t.Errorf("after the refused un-ack: %q", got)
 		}
-		if got := selectAlarms(t, s, framework.Alice, "-n", nsA, "--field-selector", "status.alarmAcknowledged=true"); got != "alarms-a/cluster-down" {
+		if got := selectAlarms(t, s, localstack.Alice, "-n", nsA, "--field-selector", "status.alarmAcknowledged=true"); got != "alarms-a/cluster-down" {
 			t.Errorf("alice's acknowledged alarms: %q", got)
 		}
 	})
 
 	t.Run("another tenant cannot tell the alarm exists", func(t *testing.T) {
 		eventually(t, 30*time.Second, "bob's role binding takes effect", func() error {
-			_, stderr, err := framework.Kubectl(t.Context(), s.cp.Kubeconfig(framework.Bob), "get", "alarms", "-n", nsB)
+			_, stderr, err := localstack.Kubectl(t.Context(), s.cp.Kubeconfig(localstack.Bob), "get", "alarms", "-n", nsB)
 			if err != nil {
 				return errorf("%v: %s", err, stderr)
 			}
@@ -193,7 +193,7 @@ func TestAlarmKinds(t *testing.T) {
 			answer := func(name string) string {
 				args := slices.Clone(verb)
 				args[2] = name
-				return strings.ReplaceAll(s.kubectlErr(t, framework.Bob, args...), `"`+name+`"`, `"NAME"`)
+				return strings.ReplaceAll(s.kubectlErr(t, localstack.Bob, args...), `"`+name+`"`, `"NAME"`)
 			}
 			existing, missing := answer("cluster-down"), answer("no-such-alarm")
 			if !strings.Contains(existing, "Forbidden") || existing != missing {
@@ -201,11 +201,11 @@ func TestAlarmKinds(t *testing.T) {
 			}
 		}
 		for _, scope := range [][]string{{"-n", nsA}, {"-A"}} {
-			if stderr := s.kubectlErr(t, framework.Bob, append([]string{"get", "alarms"}, scope...)...); !strings.Contains(stderr, `cannot list resource "alarmeventrecords"`) {
+			if stderr := s.kubectlErr(t, localstack.Bob, append([]string{"get", "alarms"}, scope...)...); !strings.Contains(stderr, `cannot list resource "alarmeventrecords"`) {
 				t.Errorf("bob lists alarms %v: %s", scope, stderr)
 			}
 		}
-		if got := s.kubectl(t, framework.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o", "jsonpath={.status.acknowledgedBy}"); got != "alice" {
+		if got := s.kubectl(t, localstack.Admin, "get", "alarm", "cluster-down", "-n", nsA, "-o", "jsonpath={.status.acknowledgedBy}"); got != "alice" {
 			t.Errorf("bob's refused patch changed the alarm: acknowledgedBy %q", got)
 		}
 	})
@@ -216,7 +216,7 @@ kind: AlarmServiceConfiguration
 metadata: {name: default}
 spec: {retentionPeriod: 0}
 `
-		_, stderr, err := s.kubectlStdin(t, framework.Admin, manifest, "create", "-f", "-")
+		_, stderr, err := s.kubectlStdin(t, localstack.Admin, manifest, "create", "-f", "-")
 		if err == nil || !strings.Contains(stderr, "spec.retentionPeriod: Invalid value: 0") {
 			t.Errorf("kubectl create: err=%v %s", err, stderr)
 		}
@@ -250,7 +250,7 @@ var explainField = regexp.MustCompile(`^(\s+)(\w+)\t<(\[\])?([^>]+)>`)
 // kubectl explain: explaining each shows a description for every field there is.
 func explainedObjects(t *testing.T, s *stack, kind string) []string {
 	t.Helper()
-	out := s.kubectl(t, framework.Admin, "explain", kind, "--recursive")
+	out := s.kubectl(t, localstack.Admin, "explain", kind, "--recursive")
 	var paths, stack []string
 	for _, line := range strings.Split(out, "\n") {
 		m := explainField.FindStringSubmatch(line)
@@ -320,7 +320,7 @@ func TestAlarmRetention(t *testing.T) {
 	}
 
 	t.Run("lowering retentionPeriod purges the acknowledged alarms it no longer covers", func(t *testing.T) {
-		s.kubectl(t, framework.Admin, "patch", "alarmserviceconfiguration", "default", "--type=merge", "-p", `{"spec":{"retentionPeriod":2}}`)
+		s.kubectl(t, localstack.Admin, "patch", "alarmserviceconfiguration", "default", "--type=merge", "-p", `{"spec":{"retentionPeriod":2}}`)
 		waitGone(oldAcked)
 		// The pass that removed old-acked judged every record: what is left now was kept.
 		for _, a := range []testAlarm{oldUnacked, recentAcked, recentUnacked} {
@@ -331,7 +331,7 @@ func TestAlarmRetention(t *testing.T) {
 	})
 
 	t.Run("a purge through O2 v2 is a task that completes with its count", func(t *testing.T) {
-		smo := s.o2As(t, framework.Admin)
+		smo := s.o2As(t, localstack.Admin)
 		// The window covers every alarm left; only the acknowledged one may go.
 		body := fmt.Sprintf(`{"purgeConditions":{"endWindowTime":%q}}`, now.Format(time.RFC3339))
 		code, hdr, resp := smo.do(http.MethodPost, monitoringAPI+"/v2/alarms/purge", body)

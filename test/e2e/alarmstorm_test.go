@@ -19,8 +19,9 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // TestAlarmStormSurvivesKill9 fires a storm of distinct alerts into a real Alertmanager whose
@@ -38,24 +39,24 @@ func TestAlarmStormSurvivesKill9(t *testing.T) {
 		killAfter = n / 5
 	)
 	ctx := context.Background()
-	amPort, err := framework.FreePort()
+	amPort, err := localstack.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),
 		fmt.Sprintf("--alertmanager-url=http://127.0.0.1:%d", amPort), "--alertmanager-resync-interval=2s")...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
-	s.kubectl(t, framework.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+framework.Carol)
+	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+localstack.Carol)
 	caFile := filepath.Join(t.TempDir(), "o2-ca.crt")
 	if err := os.WriteFile(caFile, s.cp.Serving.CABundle, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	am := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{
+	am := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{
 		Port: amPort, WebhookURL: s.o2APIRoot() + alertmanager.WebhookPath,
-		BearerToken: s.cp.RESTConfig(framework.Carol).BearerToken, CAFile: caFile,
+		BearerToken: s.cp.RESTConfig(localstack.Carol).BearerToken, CAFile: caFile,
 	})
-	storm := framework.AlertStorm{Name: "StormKill9", N: n, StartsAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
+	storm := localstack.AlertStorm{Name: "StormKill9", N: n, StartsAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
 	for i := range 4 {
 		name := fmt.Sprintf("storm-n%d", i)
 		c.createNode(t, name, "zone-a", "small", true)
@@ -65,7 +66,7 @@ func TestAlarmStormSurvivesKill9(t *testing.T) {
 		c.waitResource(t, invNS, name, nil)
 	}
 	smo := newReceiver(t)
-	subscribeAlarms(t, s, framework.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
+	subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 	metrics := s.metricsReader(t)
 
 	// Half the storm while netweave runs; kill it once it is busy recording and notifying.
@@ -238,7 +239,7 @@ func (s *stack) metricsReaderAt(t *testing.T, port int) *metricsReader {
 	t.Cleanup(transport.CloseIdleConnections)
 	return &metricsReader{
 		url:    "https://127.0.0.1:" + strconv.Itoa(port) + "/metrics",
-		token:  s.cp.RESTConfig(framework.Admin).BearerToken,
+		token:  s.cp.RESTConfig(localstack.Admin).BearerToken,
 		client: &http.Client{Timeout: 10 * time.Second, Transport: transport},
 	}
 }

@@ -16,8 +16,9 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // TestAlertmanagerAlarms runs two real Alertmanagers against the real stack: one whose webhook
@@ -25,22 +26,22 @@ import (
 // is lost, which netweave only learns of through its resync of /api/v2/alerts.
 func TestAlertmanagerAlarms(t *testing.T) {
 	ctx := context.Background()
-	lost := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
+	lost := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
 	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),
 		"--alertmanager-url="+lost.URL, "--alertmanager-resync-interval=1s")...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
-	s.kubectl(t, framework.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+framework.Carol)
+	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+localstack.Carol)
 	caFile := filepath.Join(t.TempDir(), "o2-ca.crt")
 	if err := os.WriteFile(caFile, s.cp.Serving.CABundle, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	webhook := s.o2APIRoot() + alertmanager.WebhookPath
-	am := framework.StartAlertmanagerForTest(t, framework.AlertmanagerOptions{
-		WebhookURL: webhook, BearerToken: s.cp.RESTConfig(framework.Carol).BearerToken, CAFile: caFile,
+	am := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{
+		WebhookURL: webhook, BearerToken: s.cp.RESTConfig(localstack.Carol).BearerToken, CAFile: caFile,
 	})
 	smo := newReceiver(t)
-	subscribeAlarms(t, s, framework.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
+	subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 	c.createNode(t, "am-n1", "zone-a", "small", true)
 	c.waitResource(t, invNS, "am-n1", nil)
 	res := c.resource(t, invNS, "am-n1")
@@ -48,7 +49,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	t.Run("an alert fired and resolved through Alertmanager raises and clears the node's alarm", func(t *testing.T) {
 		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 		labels := map[string]string{"severity": "major", "node": "am-n1"}
-		if err := am.PostAlerts(ctx, models.PostableAlerts{framework.Alert("KubeletDown", labels, started, time.Time{})}); err != nil {
+		if err := am.PostAlerts(ctx, models.PostableAlerts{localstack.Alert("KubeletDown", labels, started, time.Time{})}); err != nil {
 			t.Fatal(err)
 		}
 		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -59,7 +60,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			return nil
 		})
 		waitEvent(t, smo, raised.Spec.AlarmEventRecordID, 0)
-		if err := am.PostAlerts(ctx, models.PostableAlerts{framework.Alert("KubeletDown", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+		if err := am.PostAlerts(ctx, models.PostableAlerts{localstack.Alert("KubeletDown", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
 			t.Fatal(err)
 		}
 		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -73,7 +74,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 
 	t.Run("a webhook from a caller without o2ims-alert-sender is refused", func(t *testing.T) {
 		body := `{"version":"4","status":"firing","alerts":[]}`
-		for user, want := range map[string]int{"": http.StatusUnauthorized, framework.Bob: http.StatusForbidden} {
+		for user, want := range map[string]int{"": http.StatusUnauthorized, localstack.Bob: http.StatusForbidden} {
 			code, hdr, _ := s.o2As(t, user).send(http.MethodPost, alertmanager.WebhookPath, "application/json", body)
 			if code != want || hdr.Get("Content-Type") != "application/problem+json" {
 				t.Errorf("webhook as %q: %d %q, want %d problem+json", user, code, hdr.Get("Content-Type"), want)
@@ -84,7 +85,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	t.Run("an alert whose webhook was lost is raised by the resync and cleared once resolved", func(t *testing.T) {
 		started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 		labels := map[string]string{"severity": "warning", "cluster": "e2e-cluster"}
-		if err := lost.PostAlerts(ctx, models.PostableAlerts{framework.Alert("EtcdSlow", labels, started, time.Time{})}); err != nil {
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{localstack.Alert("EtcdSlow", labels, started, time.Time{})}); err != nil {
 			t.Fatal(err)
 		}
 		raised := waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {
@@ -93,7 +94,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			}
 			return nil
 		})
-		if err := lost.PostAlerts(ctx, models.PostableAlerts{framework.Alert("EtcdSlow", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
+		if err := lost.PostAlerts(ctx, models.PostableAlerts{localstack.Alert("EtcdSlow", labels, started, time.Now().UTC().Truncate(time.Second))}); err != nil {
 			t.Fatal(err)
 		}
 		waitSourceAlarm(t, c.o2, "alertmanager", func(a *o2v1.AlarmEventRecord) error {

@@ -10,13 +10,13 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // testBadInput checks that invalid requests get the Kubernetes error a user expects and leave
 // what is stored untouched.
 func testBadInput(t *testing.T, s *stack) {
-	admin := framework.Admin
+	admin := localstack.Admin
 	apply := func(t *testing.T, manifest string) string {
 		t.Helper()
 		out, stderr, err := s.kubectlStdin(t, admin, manifest, "apply", "-f", "-")

@@ -23,7 +23,8 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -46,30 +47,30 @@ const (
 // takes over within the lease time.
 func TestChartReplicas(t *testing.T) {
 	c := newChartRenderer(t)
-	bin, err := framework.OutputBinary("netweave")
+	bin, err := localstack.OutputBinary("netweave")
 	if err != nil {
 		t.Fatalf("%v (run 'make test-e2e', which builds it)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cp := framework.StartControlPlaneForTest(t, framework.Options{})
+	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	redis := redisserver.Start(t)
-	admin := cp.Kubeconfig(framework.Admin)
+	admin := cp.Kubeconfig(localstack.Admin)
 
 	const replicas = 3
 	ports, o2Ports := make([]int, replicas), make([]int, replicas)
 	for i := range ports {
-		if ports[i], err = framework.FreePort(); err != nil {
+		if ports[i], err = localstack.FreePort(); err != nil {
 			t.Fatal(err)
 		}
-		if o2Ports[i], err = framework.FreePort(); err != nil {
+		if o2Ports[i], err = localstack.FreePort(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	manifests, err := c.render(map[string]string{
 		"replicas":                     "3",
 		"redis.address":                strconv.Quote(redis.Addr()),
-		"o2ims.apiRoot":                strconv.Quote(framework.O2APIRoot(o2Ports[0])),
+		"o2ims.apiRoot":                strconv.Quote(localstack.O2APIRoot(o2Ports[0])),
 		"leaderElection.leaseDuration": strconv.Quote(chartLeaseDuration.String()),
 		"leaderElection.renewDeadline": strconv.Quote(chartRenewDeadline.String()),
 		"leaderElection.retryPeriod":   strconv.Quote(chartRetryPeriod.String()),
@@ -81,7 +82,7 @@ func TestChartReplicas(t *testing.T) {
 
 	// Everything the chart renders goes to the cluster, as helm install would send it; the
 	// netweave-api Service and the APIService's port are the environment's substitutions.
-	if out, stderr, err := framework.Kubectl(ctx, admin, "create", "namespace", chartNamespace); err != nil {
+	if out, stderr, err := localstack.Kubectl(ctx, admin, "create", "namespace", chartNamespace); err != nil {
 		t.Fatalf("create namespace: %v\n%s%s", err, out, stderr)
 	}
 	var apply []string
@@ -103,7 +104,7 @@ func TestChartReplicas(t *testing.T) {
 	if apiService == nil {
 		t.Fatal("the chart renders no APIService")
 	}
-	if out, stderr, err := framework.KubectlWithInput(ctx, admin, strings.NewReader(strings.Join(apply, "---\n")),
+	if out, stderr, err := localstack.KubectlWithInput(ctx, admin, strings.NewReader(strings.Join(apply, "---\n")),
 		"apply", "--server-side", "--field-manager=helm", "-f", "-"); err != nil {
 		t.Fatalf("apply the rendered manifests: %v\n%s%s", err, out, stderr)
 	}
@@ -113,24 +114,24 @@ func TestChartReplicas(t *testing.T) {
 	}
 
 	container, files := deployedContainer(t, objs)
-	procs := make([]*framework.Process, replicas)
+	procs := make([]*localstack.Process, replicas)
 	for i := range procs {
 		argv := chartArgv(t, bin, container, files, ports[i], o2Ports[i], kubeconfig)
 		if i == 0 {
 			t.Logf("netweave as the chart runs it: %s", strings.Join(argv[1:], " "))
 		}
-		procs[i] = framework.StartProcessForTest(t, framework.ProcessOptions{
+		procs[i] = stacktest.StartProcess(t, localstack.ProcessOptions{
 			Name: fmt.Sprintf("netweave-%d", i), Argv: argv,
 			LogPath: filepath.Join(cp.Dir, fmt.Sprintf("netweave-%d.log", i)),
 		})
 	}
-	if err := framework.WaitForAPIServiceAvailable(ctx, cp.RESTConfig(framework.Admin), 2*time.Minute); err != nil {
+	if err := localstack.WaitForAPIServiceAvailable(ctx, cp.RESTConfig(localstack.Admin), 2*time.Minute); err != nil {
 		t.Fatalf("the rendered APIService is not Available: %v", err)
 	}
 
 	// Clients of each replica, trusting the CA the chart generated, as the aggregator does.
 	ca := renderedCA(t, objs)
-	token := cp.RESTConfig(framework.Admin).BearerToken
+	token := cp.RESTConfig(localstack.Admin).BearerToken
 	direct := make([]versioned.Interface, replicas)
 	for i, p := range ports {
 		direct[i] = versioned.NewForConfigOrDie(&rest.Config{Host: "https://127.0.0.1:" + strconv.Itoa(p), BearerToken: token,
@@ -139,7 +140,7 @@ func TestChartReplicas(t *testing.T) {
 	o2 := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs: certPool(t, ca), ServerName: "netweave-o2ims." + chartNamespace + ".svc", MinVersion: tls.VersionTLS12}}}
 	o2Get := func(port int, path string) (int, string) {
-		req, err := http.NewRequest(http.MethodGet, framework.O2APIRoot(port)+path, nil)
+		req, err := http.NewRequest(http.MethodGet, localstack.O2APIRoot(port)+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +178,7 @@ func TestChartReplicas(t *testing.T) {
 		}
 	})
 
-	kube := kubernetes.NewForConfigOrDie(cp.RESTConfig(framework.Admin))
+	kube := kubernetes.NewForConfigOrDie(cp.RESTConfig(localstack.Admin))
 	leaders := func(lease string) []int {
 		var out []int
 		for i, p := range ports {

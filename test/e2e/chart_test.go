@@ -20,7 +20,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 )
 
 // chartNamespace is the release namespace the chart tests render into.
@@ -63,22 +64,22 @@ func TestChart(t *testing.T) {
 	})
 
 	t.Run("server-side dry-run apply", func(t *testing.T) {
-		cp := framework.StartControlPlaneForTest(t, framework.Options{})
+		cp := stacktest.StartControlPlane(t, localstack.Options{})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		admin := cp.Kubeconfig(framework.Admin)
-		crds, err := framework.CRDDir()
+		admin := cp.Kubeconfig(localstack.Admin)
+		crds, err := localstack.CRDDir()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, stderr, err := framework.Kubectl(ctx, admin, "apply", "--server-side", "-f", crds); err != nil {
+		if out, stderr, err := localstack.Kubectl(ctx, admin, "apply", "--server-side", "-f", crds); err != nil {
 			t.Fatalf("apply CRDs: %v\n%s%s", err, out, stderr)
 		}
-		if out, stderr, err := framework.Kubectl(ctx, admin, "wait", "--for=condition=Established", "--timeout=60s", "-f", crds); err != nil {
+		if out, stderr, err := localstack.Kubectl(ctx, admin, "wait", "--for=condition=Established", "--timeout=60s", "-f", crds); err != nil {
 			t.Fatalf("CRDs not established: %v\n%s%s", err, out, stderr)
 		}
 		// A dry run creates nothing, so the namespaced objects need their namespace to exist.
-		if out, stderr, err := framework.Kubectl(ctx, admin, "create", "namespace", chartNamespace); err != nil {
+		if out, stderr, err := localstack.Kubectl(ctx, admin, "create", "namespace", chartNamespace); err != nil {
 			t.Fatalf("create namespace: %v\n%s%s", err, out, stderr)
 		}
 		for _, f := range combos {
@@ -86,7 +87,7 @@ func TestChart(t *testing.T) {
 			if err != nil {
 				t.Fatalf("render %s: %v\n%s", filepath.Base(f), err, manifests)
 			}
-			out, stderr, err := framework.KubectlWithInput(ctx, admin, strings.NewReader(manifests),
+			out, stderr, err := localstack.KubectlWithInput(ctx, admin, strings.NewReader(manifests),
 				"apply", "--server-side", "--dry-run=server", "--field-manager=helm", "-f", "-")
 			if err != nil {
 				t.Errorf("server-side dry run of %s: %v\n%s%s", filepath.Base(f), err, out, stderr)
@@ -106,11 +107,11 @@ type chartRenderer struct {
 
 func newChartRenderer(t *testing.T) *chartRenderer {
 	t.Helper()
-	bin, err := framework.HelmBinary()
+	bin, err := localstack.HelmBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := framework.RepoRoot()
+	root, err := localstack.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // TestClusterControllers shows netweave behaving like a built-in API under the controllers of
@@ -26,7 +26,7 @@ func TestClusterControllers(t *testing.T) {
 	s := startStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	o2 := versioned.NewForConfigOrDie(cfg)
 
@@ -36,7 +36,7 @@ func TestClusterControllers(t *testing.T) {
 			t.Fatal(err)
 		}
 		// alice gets only the built-in admin role in the namespace, bob only view.
-		for user, role := range map[string]string{framework.Alice: "admin", framework.Bob: "view"} {
+		for user, role := range map[string]string{localstack.Alice: "admin", localstack.Bob: "view"} {
 			rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user + "-" + role, Namespace: ns},
 				RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
 				Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}
@@ -56,7 +56,7 @@ func TestClusterControllers(t *testing.T) {
 		for _, c := range []struct {
 			user, verb string
 			want       bool
-		}{{framework.Alice, "create", true}, {framework.Alice, "list", true}, {framework.Bob, "list", true}, {framework.Bob, "create", false}} {
+		}{{localstack.Alice, "create", true}, {localstack.Alice, "list", true}, {localstack.Bob, "list", true}, {localstack.Bob, "create", false}} {
 			eventually(t, syncWait, fmt.Sprintf("%s may %s resourcepools: %v", c.user, c.verb, c.want), func() error {
 				got, err := can(c.user, c.verb)
 				if err != nil {
@@ -69,7 +69,7 @@ func TestClusterControllers(t *testing.T) {
 			})
 		}
 		// And through netweave itself: alice, with nothing but admin, creates a pool.
-		alice := versioned.NewForConfigOrDie(s.cp.RESTConfig(framework.Alice))
+		alice := versioned.NewForConfigOrDie(s.cp.RESTConfig(localstack.Alice))
 		if _, err := alice.O2imsV1alpha1().ResourcePools(ns).Create(ctx, &o2v1.ResourcePool{
 			ObjectMeta: metav1.ObjectMeta{Name: "alice-pool"}, Spec: o2v1.ResourcePoolSpec{Name: "alice-pool"}}, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("alice, admin of %s, creates a ResourcePool: %v", ns, err)

@@ -21,20 +21,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 )
 
 // TestControlPlane proves the harness before netweave exists: a real kube-apiserver with static
 // users and RBAC, and the aggregator proxying o2ims.oran.org/v1alpha1 to a server on 127.0.0.1
 // through an ExternalName Service and an APIService verified by caBundle.
 func TestControlPlane(t *testing.T) {
-	cp := framework.StartControlPlaneForTest(t, framework.Options{})
+	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	admin := cp.Kubeconfig(framework.Admin)
+	admin := cp.Kubeconfig(localstack.Admin)
 
 	t.Run("admin lists namespaces with kubectl", func(t *testing.T) {
-		out, _, err := framework.Kubectl(ctx, admin, "get", "ns", "-o", "name")
+		out, _, err := localstack.Kubectl(ctx, admin, "get", "ns", "-o", "name")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,11 +45,11 @@ func TestControlPlane(t *testing.T) {
 	})
 
 	t.Run("alice is forbidden to list secrets in kube-system", func(t *testing.T) {
-		_, stderr, err := framework.Kubectl(ctx, cp.Kubeconfig(framework.Alice), "get", "secrets", "-n", "kube-system")
+		_, stderr, err := localstack.Kubectl(ctx, cp.Kubeconfig(localstack.Alice), "get", "secrets", "-n", "kube-system")
 		if err == nil || !strings.Contains(stderr, `User "alice" cannot list resource "secrets"`) {
 			t.Fatalf("kubectl as alice: want a forbidden error, got err=%v stderr=%s", err, stderr)
 		}
-		cs, err := kubernetes.NewForConfig(cp.RESTConfig(framework.Alice))
+		cs, err := kubernetes.NewForConfig(cp.RESTConfig(localstack.Alice))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestControlPlane(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := cp.RESTConfig(framework.Admin)
+		cfg := cp.RESTConfig(localstack.Admin)
 		cfg.BearerToken = ""
 		cfg.CertData, cfg.KeyData = cert.CertPEM, cert.KeyPEM
 		cs, err := kubernetes.NewForConfig(cfg)
@@ -88,8 +89,8 @@ func TestControlPlane(t *testing.T) {
 const fakeDiscovery = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2ims.oran.org/v1alpha1",` +
 	`"resources":[{"name":"resourcepools","singularName":"resourcepool","namespaced":true,"kind":"ResourcePool","verbs":["get","list"]}]}`
 
-func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPlane) {
-	adminCfg := cp.RESTConfig(framework.Admin)
+func testAggregation(ctx context.Context, t *testing.T, cp *localstack.ControlPlane) {
+	adminCfg := cp.RESTConfig(localstack.Admin)
 	cs, err := kubernetes.NewForConfig(adminCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -137,22 +138,22 @@ func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPla
 	}
 
 	start := time.Now()
-	if err := framework.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
+	if err := localstack.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
 		t.Fatal(err)
 	}
 	// Registering twice must be harmless: the launcher and tests re-register after restarts.
-	if err := framework.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
+	if err := localstack.RegisterAPIService(ctx, adminCfg, port, cp.Serving.CABundle); err != nil {
 		t.Fatalf("re-register: %v", err)
 	}
-	if err := framework.WaitForAPIServiceAvailable(ctx, adminCfg, time.Minute); err != nil {
+	if err := localstack.WaitForAPIServiceAvailable(ctx, adminCfg, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("APIService Available %s after registration", time.Since(start).Round(100*time.Millisecond))
-	if err := framework.WaitForAPIServiceDiscovery(ctx, adminCfg, time.Minute); err != nil {
+	if err := localstack.WaitForAPIServiceDiscovery(ctx, adminCfg, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("o2ims.oran.org/v1alpha1 in discovery %s after registration", time.Since(start).Round(100*time.Millisecond))
-	out, _, err := framework.Kubectl(ctx, cp.Kubeconfig(framework.Admin), "api-resources", "--api-group=o2ims.oran.org", "-o", "name")
+	out, _, err := localstack.Kubectl(ctx, cp.Kubeconfig(localstack.Admin), "api-resources", "--api-group=o2ims.oran.org", "-o", "name")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +161,8 @@ func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPla
 		t.Fatalf("kubectl api-resources --api-group=o2ims.oran.org: got %q", out)
 	}
 
-	for _, user := range []string{framework.Admin, framework.Alice} {
-		out, _, err := framework.Kubectl(ctx, cp.Kubeconfig(user), "get", "--raw", "/apis/o2ims.oran.org/v1alpha1")
+	for _, user := range []string{localstack.Admin, localstack.Alice} {
+		out, _, err := localstack.Kubectl(ctx, cp.Kubeconfig(user), "get", "--raw", "/apis/o2ims.oran.org/v1alpha1")
 		if err != nil {
 			t.Fatalf("kubectl get --raw as %s: %v", user, err)
 		}
@@ -173,10 +174,10 @@ func testAggregation(ctx context.Context, t *testing.T, cp *framework.ControlPla
 			t.Fatalf("kubectl get --raw as %s: unexpected discovery %+v", user, list)
 		}
 	}
-	if groups, ok := seen.groupsOf(framework.Admin); !ok || !slices.Contains(groups, "system:masters") {
+	if groups, ok := seen.groupsOf(localstack.Admin); !ok || !slices.Contains(groups, "system:masters") {
 		t.Fatalf("aggregated server never saw admin in system:masters; saw %v", seen.all())
 	}
-	if groups, ok := seen.groupsOf(framework.Alice); !ok || slices.Contains(groups, "system:masters") {
+	if groups, ok := seen.groupsOf(localstack.Alice); !ok || slices.Contains(groups, "system:masters") {
 		t.Fatalf("aggregated server did not see alice as herself (groups %v); saw %v", groups, seen.all())
 	}
 }

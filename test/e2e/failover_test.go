@@ -22,7 +22,7 @@ import (
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -56,7 +56,7 @@ func TestRedisFailover(t *testing.T) {
 		"--redis-min-replicas-ack=1",
 	}, append(invArgs(""), notifierArgs...)...)
 	s := startStackOn(t, redis.Nodes[0], args...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	o2 := versioned.NewForConfigOrDie(cfg)
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	leases := []string{invLease, "netweave-notifier"}
@@ -172,7 +172,7 @@ func TestRedisFailover(t *testing.T) {
 		// so point it at the survivor.
 		ctx, cancel := context.WithTimeout(context.Background(), recoverWait)
 		defer cancel()
-		if err := framework.RegisterAPIService(ctx, cfg, b.port, s.cp.Serving.CABundle); err != nil {
+		if err := localstack.RegisterAPIService(ctx, cfg, b.port, s.cp.Serving.CABundle); err != nil {
 			t.Fatal(err)
 		}
 		return at
@@ -752,7 +752,7 @@ func (r *rawWatch) stop() { r.w.Stop() }
 // vanished (DELETE) and every pool written since (CREATE).
 func TestStoreWipeUnderLoad(t *testing.T) {
 	s := startStack(t, append(invArgs(""), notifierArgs...)...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	o2 := versioned.NewForConfigOrDie(cfg)
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	pools, resources := newReceiver(t), newReceiver(t)

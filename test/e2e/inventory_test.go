@@ -18,7 +18,8 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 )
 
 const (
@@ -59,7 +60,7 @@ type invClients struct {
 // wiped Redis is re-synced with the same ids, and of two replicas only the leader writes.
 func TestInventorySync(t *testing.T) {
 	s := startStack(t, invArgs("replica-a")...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	ctx := context.Background()
 
@@ -204,15 +205,15 @@ func TestInventorySync(t *testing.T) {
 	// Issue 8: a namespace admin used to empty the operator's inventory with one pool.
 	t.Run("a namespace admin's pool cannot claim Nodes nor file Resources under another tenant's pool", func(t *testing.T) {
 		const ns = "tenant-nodes-b"
-		s.kubectl(t, framework.Admin, "create", "namespace", ns)
-		s.kubectl(t, framework.Admin, "create", "rolebinding", "bob-admin", "-n", ns, "--clusterrole=o2ims-admin", "--user=bob")
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", "bob-admin", "-n", ns, "--clusterrole=o2ims-admin", "--user=bob")
 		pool := `apiVersion: o2ims.oran.org/v1alpha1
 kind: ResourcePool
 metadata: {name: everything, namespace: ` + ns + `}
 spec: {name: everything, nodeSelector: {}}
 `
 		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
-			_, stderr, err := s.kubectlStdin(t, framework.Bob, pool, "create", dry, "-f", "-")
+			_, stderr, err := s.kubectlStdin(t, localstack.Bob, pool, "create", dry, "-f", "-")
 			if err == nil || !strings.Contains(stderr, "spec.nodeSelector") || !strings.Contains(stderr, "Forbidden") {
 				t.Errorf("bob's pool selecting every Node (%s): err %v, stderr %s", dry, err, stderr)
 			}
@@ -225,7 +226,7 @@ spec: {name: everything, nodeSelector: {}}
 			"a pool nobody has":     `{resourcePoolId: 9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0, resourceTypeId: 9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0}`,
 		} {
 			res := "apiVersion: o2ims.oran.org/v1alpha1\nkind: Resource\nmetadata: {name: sneaky, namespace: " + ns + "}\nspec: " + spec + "\n"
-			_, stderr, err := s.kubectlStdin(t, framework.Bob, res, "create", "-f", "-")
+			_, stderr, err := s.kubectlStdin(t, localstack.Bob, res, "create", "-f", "-")
 			if err == nil || !strings.Contains(stderr, "spec.resourcePoolId") {
 				t.Errorf("bob's Resource under %s: err %v, stderr %s", what, err, stderr)
 			}
@@ -326,14 +327,14 @@ spec: {name: everything, nodeSelector: {}}
 		// The aggregator must keep serving while replica-a is down: point it at replica-b.
 		actx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		if err := framework.RegisterAPIService(actx, cfg, b.port, s.cp.Serving.CABundle); err != nil {
+		if err := localstack.RegisterAPIService(actx, cfg, b.port, s.cp.Serving.CABundle); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.netweave.Stop(); err != nil {
 			t.Fatal(err)
 		}
 		c.waitLeader(t, "replica-b")
-		if err := framework.WaitForAPIServiceAvailable(actx, cfg, time.Minute); err != nil {
+		if err := localstack.WaitForAPIServiceAvailable(actx, cfg, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		c.createNode(t, "inv-d2", "zone-c", "small", true)
@@ -363,25 +364,25 @@ func managers(r *o2v1.O2Resource, identity string) error {
 
 type replica struct {
 	port int
-	proc *framework.Process
+	proc *localstack.Process
 }
 
 // startReplica runs another netweave, called name, against the same Redis and cluster, with
 // the extra flags (invArgs for the sync). Its log is netweave-<name>.log.
 func (s *stack) startReplica(t *testing.T, name string, extra ...string) replica {
 	t.Helper()
-	bin, err := framework.OutputBinary("netweave")
+	bin, err := localstack.OutputBinary("netweave")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, err := framework.FreePort()
+	port, err := localstack.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc := framework.StartProcessForTest(t, framework.ProcessOptions{
+	proc := stacktest.StartProcess(t, localstack.ProcessOptions{
 		Name: "netweave-" + name,
 		// The O2 face is off: the replica would otherwise compete for nothing but a port.
-		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
+		Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
 			KeyPrefix: "e2e", Port: port, Verbosity: 2, Extra: append([]string{"--o2ims-api-root=" + s.o2APIRoot()}, extra...)}),
 		LogPath: filepath.Join(s.cp.Dir, "netweave-"+name+".log"),
 	})

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // TestLeaderIdentities runs two netweave replicas on one host with neither identity flag: each
@@ -21,7 +21,7 @@ import (
 func TestLeaderIdentities(t *testing.T) {
 	args := append(invArgs(""), notifierArgs...)
 	s := startStack(t, args...)
-	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(framework.Admin))
+	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
 	leases := []string{invLease, "netweave-notifier"}
 	host, err := os.Hostname()
 	if err != nil {

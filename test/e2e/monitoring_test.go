@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 const monitoringAPI = "/o2ims-infrastructureMonitoring"
@@ -15,7 +15,7 @@ const monitoringAPI = "/o2ims-infrastructureMonitoring"
 // RBAC, not netweave's, decides the write), and stay invisible to another tenant.
 func TestMonitoringREST(t *testing.T) {
 	s := startStack(t)
-	admin := framework.Admin
+	admin := localstack.Admin
 	alarms := map[string]string{"tenant-a": "a1a1a1a1-0000-4000-8000-00000000000a", "tenant-b": "b1b1b1b1-0000-4000-8000-00000000000b"}
 	for ns, pool := range map[string]string{"tenant-a": "a0000000-0000-4000-8000-00000000000a", "tenant-b": "b0000000-0000-4000-8000-00000000000b"} {
 		manifest := `apiVersion: v1
@@ -46,7 +46,7 @@ spec:
 	s.kubectl(t, admin, "create", "role", "alarm-operator", "-n", "tenant-a", "--verb=update", "--resource=alarmeventrecords.o2ims.oran.org")
 	s.kubectl(t, admin, "create", "rolebinding", "alice-alarms", "-n", "tenant-a", "--role=alarm-operator", "--user=alice")
 
-	alice := s.o2As(t, framework.Alice)
+	alice := s.o2As(t, localstack.Alice)
 	tenantA := "/tenants/tenant-a" + monitoringAPI
 	var list []map[string]any
 	eventually(t, 30*time.Second, "the alarm is served", func() error {
@@ -91,7 +91,7 @@ spec:
 	}
 	// bob has no update right anywhere: the API server, judging the write as bob, refuses it.
 	s.kubectl(t, admin, "create", "rolebinding", "bob-reader", "-n", "tenant-b", "--clusterrole=o2ims-reader", "--user=bob")
-	bob := s.o2As(t, framework.Bob)
+	bob := s.o2As(t, localstack.Bob)
 	if code, _, body := bob.send(http.MethodPatch, "/tenants/tenant-b"+monitoringAPI+"/v1/alarms/"+alarms["tenant-b"], "application/merge-patch+json", `{"perceivedSeverity":5}`); code != 403 {
 		t.Errorf("clear without update right: %d %s", code, body)
 	}

@@ -18,7 +18,7 @@ import (
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 const (
@@ -32,7 +32,7 @@ const (
 // applied first, and the last ones restart netweave and stop Redis.
 func TestNetweave(t *testing.T) {
 	s := startStack(t)
-	admin := framework.Admin
+	admin := localstack.Admin
 
 	t.Run("APIService is Available and discovery lists every kind", func(t *testing.T) {
 		out := s.kubectl(t, admin, "api-resources", "--api-group=o2ims.oran.org", "-o", "name")
@@ -87,7 +87,7 @@ func TestNetweave(t *testing.T) {
 	t.Run("kubectl get resources -w sees a change", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		kubectlBin, err := framework.KubectlBinary()
+		kubectlBin, err := localstack.KubectlBinary()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +269,7 @@ spec:
 		eventually(t, time.Minute, "worker-1 readable after restart", func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			out, stderr, err := framework.Kubectl(ctx, s.cp.Kubeconfig(admin), "get", "resource", "worker-1", "-n", demoNS, "-o", "jsonpath={.spec.resourceId}")
+			out, stderr, err := localstack.Kubectl(ctx, s.cp.Kubeconfig(admin), "get", "resource", "worker-1", "-n", demoNS, "-o", "jsonpath={.spec.resourceId}")
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, stderr)
 			}

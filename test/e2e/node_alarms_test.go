@@ -12,8 +12,8 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/alarms/standard"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // TestNodeAlarms drives the built-in alarm source on the real stack: a Node going NotReady
@@ -22,11 +22,11 @@ import (
 // Redis re-synced from the cluster gives the still-active alarm its old id.
 func TestNodeAlarms(t *testing.T) {
 	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	ctx := context.Background()
 	smo := newReceiver(t)
-	subscribeAlarms(t, s, framework.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
+	subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 
 	c.createNode(t, "alarm-n1", "zone-a", "small", true)
 	c.waitResource(t, invNS, "alarm-n1", nil)
@@ -76,7 +76,7 @@ func TestNodeAlarms(t *testing.T) {
 			t.Errorf("after the wipe the alarm is %s, was %s", again.Spec.AlarmEventRecordID, raised.Spec.AlarmEventRecordID)
 		}
 		// The wipe took the subscription with it: subscribe again for the clear.
-		subscribeAlarms(t, s, framework.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
+		subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 	})
 
 	t.Run("Ready again clears the alarm and the subscriber gets CLEAR", func(t *testing.T) {

@@ -20,9 +20,9 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
-	"github.com/netweave-io/netweave/test/e2e/framework"
 )
 
 // notifierArgs turn the notifier on with timings fit for tests: loopback callbacks allowed,
@@ -141,13 +141,13 @@ spec:
   callback: %s/%s
   consumerSubscriptionId: 3f20d850-af4f-484f-8b5a-0ad585410361
 %s`, ns, name, ns, r.srv.URL, name, extraSpec)
-	if out, stderr, err := s.kubectlStdin(t, framework.Admin, manifest, "apply", "-f", "-"); err != nil {
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, manifest, "apply", "-f", "-"); err != nil {
 		t.Fatalf("subscribe: %v\n%s%s", err, out, stderr)
 	}
 }
 
 func (s *stack) admin(t *testing.T) versioned.Interface {
-	client, err := versioned.NewForConfig(s.cp.RESTConfig(framework.Admin))
+	client, err := versioned.NewForConfig(s.cp.RESTConfig(localstack.Admin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,9 +163,9 @@ func TestNotifications(t *testing.T) {
 
 	t.Run("CREATE, MODIFY and DELETE of kubectl changes, valid per the schema", func(t *testing.T) {
 		r := newReceiver(t)
-		s.kubectl(t, framework.Admin, "create", "namespace", "notify-basic")
+		s.kubectl(t, localstack.Admin, "create", "namespace", "notify-basic")
 		// The signing key opts in by its type (pkg/notify: signing Secrets must opt in).
-		s.kubectl(t, framework.Admin, "create", "secret", "generic", "hook-key", "-n", "notify-basic", "--type=o2ims.oran.org/signing-key", "--from-literal=key=s3cret")
+		s.kubectl(t, localstack.Admin, "create", "secret", "generic", "hook-key", "-n", "notify-basic", "--type=o2ims.oran.org/signing-key", "--from-literal=key=s3cret")
 		s.subscribe(t, "notify-basic", "basic", r, "  signingSecretRef: {name: hook-key, key: key}\n")
 		pool := `apiVersion: o2ims.oran.org/v1alpha1
 kind: ResourcePool
@@ -173,11 +173,11 @@ metadata: {name: edge, namespace: notify-basic}
 spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b2a3d4e5f}
 `
 		for _, d := range []string{"first", "second"} {
-			if out, stderr, err := s.kubectlStdin(t, framework.Admin, fmt.Sprintf(pool, d), "apply", "-f", "-"); err != nil {
+			if out, stderr, err := s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(pool, d), "apply", "-f", "-"); err != nil {
 				t.Fatalf("apply: %v\n%s%s", err, out, stderr)
 			}
 		}
-		s.kubectl(t, framework.Admin, "delete", "resourcepool", "edge", "-n", "notify-basic")
+		s.kubectl(t, localstack.Admin, "delete", "resourcepool", "edge", "-n", "notify-basic")
 		eventually(t, 30*time.Second, "three notifications about edge", func() error {
 			if n := len(r.about("edge")); n < 3 {
 				return errorf("%d notifications", n)
@@ -227,7 +227,7 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 
 	t.Run("a change made right after the subscription is created is notified", func(t *testing.T) {
 		client := s.admin(t)
-		s.kubectl(t, framework.Admin, "create", "namespace", "notify-early")
+		s.kubectl(t, localstack.Admin, "create", "namespace", "notify-early")
 		// Subscriptions and pool changes race: every pool change with a resourceVersion after a
 		// subscription's creation must reach it, even when the notifier processed the change
 		// before it saw the subscription.
@@ -403,7 +403,7 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 		r := newReceiver(t)
 		s.subscribe(t, "notify-delete", "gone", r, "")
 		flush(t, s, r, "notify-delete")
-		s.kubectl(t, framework.Admin, "delete", "inventorysubscription", "gone", "-n", "notify-delete")
+		s.kubectl(t, localstack.Admin, "delete", "inventorysubscription", "gone", "-n", "notify-delete")
 		other := newReceiver(t)
 		s.subscribe(t, "notify-delete", "witness", other, "")
 		// The notifier handles subscriptions in order: once the witness receives, the deleted

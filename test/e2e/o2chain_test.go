@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // auditPolicy logs every request at Metadata level: user, verb, URI, code.
@@ -42,7 +42,7 @@ func TestO2ServingChain(t *testing.T) {
 	}
 	s := startStack(t, "--o2ims-require-client-cert=true", "--audit-policy-file="+policy, "--audit-log-path="+auditLog,
 		"--audit-log-mode=blocking")
-	s.kubectl(t, framework.Admin, "create", "clusterrolebinding", "cert-smo-reader", "--clusterrole=o2ims-reader", "--user=cert-smo")
+	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "cert-smo-reader", "--clusterrole=o2ims-reader", "--user=cert-smo")
 
 	cert, err := s.cp.IssueClientCert("cert-smo")
 	if err != nil {
@@ -88,7 +88,7 @@ func TestO2ServingChain(t *testing.T) {
 	})
 
 	t.Run("bearer tokens are refused on a client-certificate listener", func(t *testing.T) {
-		admin := s.cp.RESTConfig(framework.Admin).BearerToken
+		admin := s.cp.RESTConfig(localstack.Admin).BearerToken
 		code, hdr, body := get(client(good), s.o2APIRoot(), path, admin)
 		if code != http.StatusUnauthorized || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, "bearer tokens are refused") {
 			t.Errorf("certificate plus admin token: %d %q %s", code, hdr.Get("Content-Type"), body)

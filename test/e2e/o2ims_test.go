@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 const inventoryAPI = "/o2ims-infrastructureInventory"
@@ -100,7 +100,7 @@ func idsOf(items []map[string]any, attr string) string {
 
 // testO2 drives the O2-IMS REST face against the objects kubectl applied.
 func testO2(t *testing.T, s *stack) {
-	admin := s.o2As(t, framework.Admin)
+	admin := s.o2As(t, localstack.Admin)
 
 	t.Run("O-Cloud info carries the configured apiRoot", func(t *testing.T) {
 		var info map[string]any
@@ -133,7 +133,7 @@ func testO2(t *testing.T, s *stack) {
 			t.Errorf("filtered resources: %s", got)
 		}
 		// A change made with kubectl shows through O2 once the watch delivers it.
-		s.kubectl(t, framework.Admin, "patch", "resourcepool", "ran-workers", "-n", demoNS, "--type=merge", "-p", `{"spec":{"description":"changed by kubectl"}}`)
+		s.kubectl(t, localstack.Admin, "patch", "resourcepool", "ran-workers", "-n", demoNS, "--type=merge", "-p", `{"spec":{"description":"changed by kubectl"}}`)
 		eventually(t, 30*time.Second, "O2 shows the kubectl change", func() error {
 			var p map[string]any
 			admin.json(inventoryAPI+"/v2/resourcePools/"+ranWorkersPool, 200, &p)
@@ -160,7 +160,7 @@ func testO2(t *testing.T, s *stack) {
 		if !strings.HasSuffix(hdr.Get("Location"), "/subscriptions/"+id) {
 			t.Errorf("Location %q for %s", hdr.Get("Location"), id)
 		}
-		out := s.kubectl(t, framework.Admin, "get", "inventorysubscriptions", "-n", "o2ims-system", "--field-selector", "spec.subscriptionId="+id, "-o", "jsonpath={.items[*].spec.callback}")
+		out := s.kubectl(t, localstack.Admin, "get", "inventorysubscriptions", "-n", "o2ims-system", "--field-selector", "spec.subscriptionId="+id, "-o", "jsonpath={.items[*].spec.callback}")
 		if out != "https://smo.example.net/e2e" {
 			t.Errorf("InventorySubscription for %s: %q", id, out)
 		}
@@ -170,7 +170,7 @@ func testO2(t *testing.T, s *stack) {
 		if code, _, body := admin.do(http.MethodDelete, inventoryAPI+"/v1/subscriptions/"+id, ""); code != http.StatusOK {
 			t.Errorf("DELETE: %d %s", code, body)
 		}
-		out = s.kubectl(t, framework.Admin, "get", "inventorysubscriptions", "-n", "o2ims-system", "--field-selector", "spec.subscriptionId="+id, "-o", "name")
+		out = s.kubectl(t, localstack.Admin, "get", "inventorysubscriptions", "-n", "o2ims-system", "--field-selector", "spec.subscriptionId="+id, "-o", "name")
 		if strings.TrimSpace(out) != "" {
 			t.Errorf("subscription still stored after DELETE: %s", out)
 		}
@@ -188,8 +188,8 @@ func testO2(t *testing.T, s *stack) {
 // o2ims-subscriber in tenant-b. Each sees and changes only their own tenant, through either
 // apiRoot, and cannot tell the other tenant's objects from missing ones.
 func testO2Tenancy(t *testing.T, s *stack) {
-	s.kubectl(t, framework.Admin, "create", "rolebinding", "bob-subscriber", "-n", "tenant-b", "--clusterrole=o2ims-subscriber", "--user=bob")
-	alice, bob := s.o2As(t, framework.Alice), s.o2As(t, framework.Bob)
+	s.kubectl(t, localstack.Admin, "create", "rolebinding", "bob-subscriber", "-n", "tenant-b", "--clusterrole=o2ims-subscriber", "--user=bob")
+	alice, bob := s.o2As(t, localstack.Alice), s.o2As(t, localstack.Bob)
 	const poolA, poolB = "a0000000-0000-4000-8000-00000000000a", "b0000000-0000-4000-8000-00000000000b"
 
 	var pools []map[string]any
@@ -225,7 +225,7 @@ func testO2Tenancy(t *testing.T, s *stack) {
 		t.Fatal(err)
 	}
 	id := sub["subscriptionId"].(string)
-	if out := s.kubectl(t, framework.Admin, "get", "inventorysubscriptions", "-n", "tenant-b", "-o", "jsonpath={.items[*].spec.subscriptionId}"); !strings.Contains(out, id) {
+	if out := s.kubectl(t, localstack.Admin, "get", "inventorysubscriptions", "-n", "tenant-b", "-o", "jsonpath={.items[*].spec.subscriptionId}"); !strings.Contains(out, id) {
 		t.Errorf("bob's subscription is not in tenant-b: %s", out)
 	}
 	if code, _, body := alice.do(http.MethodPost, "/tenants/tenant-a"+inventoryAPI+"/v1/subscriptions", `{"callback":"https://smo-a.example.net/cb"}`); code != http.StatusForbidden {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // testMetricsAndOpenAPI reads /metrics straight from netweave with a client certificate (as a
@@ -44,7 +44,7 @@ func testMetricsAndOpenAPI(t *testing.T, s *stack) {
 	}
 
 	// Reads served from the cache must show up as hits.
-	s.kubectl(t, framework.Admin, "get", "resourcepools", "-n", demoNS)
+	s.kubectl(t, localstack.Admin, "get", "resourcepools", "-n", demoNS)
 	code, body := get("/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", code, body)
@@ -68,7 +68,7 @@ func testMetricsAndOpenAPI(t *testing.T, s *stack) {
 	}
 
 	for _, path := range []string{"/openapi/v2", "/openapi/v3/apis/o2ims.oran.org/v1alpha1"} {
-		out := s.kubectl(t, framework.Admin, "get", "--raw", path)
+		out := s.kubectl(t, localstack.Admin, "get", "--raw", path)
 		if !strings.Contains(out, "resourcePoolId") || !strings.Contains(out, `"x-kubernetes-group-version-kind"`) {
 			t.Errorf("%s lacks the o2ims definitions", path)
 		}

@@ -15,13 +15,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // testRedisDown stops Redis under a running netweave: requests must fail with a server error
 // and /readyz must turn false, the process must stay up, and it must recover when Redis returns.
 func testRedisDown(t *testing.T, s *stack) {
-	client, err := versioned.NewForConfig(s.cp.RESTConfig(framework.Admin))
+	client, err := versioned.NewForConfig(s.cp.RESTConfig(localstack.Admin))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -18,9 +18,9 @@ import (
 // through its APIService, with netweave running as its own ServiceAccount under the RBAC in
 // artifacts/deploy.
 type stack struct {
-	cp       *framework.ControlPlane
+	cp       *localstack.ControlPlane
 	redis    *redisserver.Server
-	netweave *framework.Process
+	netweave *localstack.Process
 	port     int
 	o2Port   int
 	root     string
@@ -32,68 +32,43 @@ type stack struct {
 // under test enable themselves this way).
 func startStack(t *testing.T, extraArgs ...string) *stack {
 	t.Helper()
-	return startStackWith(t, framework.Options{}, nil, extraArgs...)
+	return startStackWith(t, localstack.Options{}, nil, extraArgs...)
 }
 
 // startStackOn is startStack against redis (see startStackWith).
 func startStackOn(t *testing.T, redis *redisserver.Server, extraArgs ...string) *stack {
 	t.Helper()
-	return startStackWith(t, framework.Options{}, redis, extraArgs...)
+	return startStackWith(t, localstack.Options{}, redis, extraArgs...)
 }
 
 // startStackWith is startStack with the control plane started with o, against redis; nil
 // starts a standalone Redis of the test's own. netweave reaches a Sentinel deployment through
 // flags in extraArgs (--redis-sentinel-*), which take precedence over the address of redis.
-func startStackWith(t *testing.T, o framework.Options, redis *redisserver.Server, extraArgs ...string) *stack {
+func startStackWith(t *testing.T, o localstack.Options, redis *redisserver.Server, extraArgs ...string) *stack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	root, err := framework.RepoRoot()
+	root, err := localstack.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := framework.OutputBinary("netweave")
-	if err != nil {
-		t.Fatalf("%v (run 'make test-e2e', which builds it)", err)
-	}
 	s := &stack{root: root}
-	s.cp = framework.StartControlPlaneForTest(t, o)
+	s.cp = stacktest.StartControlPlane(t, o)
 	if s.redis = redis; s.redis == nil {
 		s.redis = redisserver.Start(t)
 	}
-	if s.kubeconfig, err = s.cp.InstallNetweaveRBAC(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if s.port, err = framework.FreePort(); err != nil {
-		t.Fatal(err)
-	}
-	if s.o2Port, err = framework.FreePort(); err != nil {
-		t.Fatal(err)
-	}
-	s.netweave = framework.StartProcessForTest(t, framework.ProcessOptions{
-		Name: "netweave",
-		Argv: s.cp.NetweaveArgv(framework.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redis.Addr(),
-			KeyPrefix: "e2e", Port: s.port, O2Port: s.o2Port, Verbosity: 2, Extra: extraArgs}),
-		LogPath: filepath.Join(s.cp.Dir, "netweave.log"),
-	})
-	if err := framework.RegisterAPIService(ctx, s.cp.RESTConfig(framework.Admin), s.port, s.cp.Serving.CABundle); err != nil {
-		t.Fatal(err)
-	}
-	if err := framework.WaitForAPIServiceAvailable(ctx, s.cp.RESTConfig(framework.Admin), 2*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	nw := stacktest.StartNetweave(t, s.cp, localstack.NetweaveOptions{RedisAddr: s.redis.Addr(), KeyPrefix: "e2e", Verbosity: 2, Args: extraArgs})
+	s.netweave, s.port, s.o2Port, s.kubeconfig = nw.Process, nw.Port, nw.O2Port, nw.Kubeconfig
 	return s
 }
 
 // o2APIRoot is the apiRoot SMOs use: netweave's O2 listener.
-func (s *stack) o2APIRoot() string { return framework.O2APIRoot(s.o2Port) }
+func (s *stack) o2APIRoot() string { return localstack.O2APIRoot(s.o2Port) }
 
 // kubectl runs kubectl as user and fails the test on error.
 func (s *stack) kubectl(t *testing.T, user string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, stderr, err := framework.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
+	out, stderr, err := localstack.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
 	if err != nil {
 		t.Fatalf("kubectl %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, stderr)
 	}
@@ -105,7 +80,7 @@ func (s *stack) kubectlErr(t *testing.T, user string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, stderr, err := framework.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
+	out, stderr, err := localstack.Kubectl(ctx, s.cp.Kubeconfig(user), args...)
 	if err == nil {
 		t.Fatalf("kubectl %s: want an error, got\n%s", strings.Join(args, " "), out)
 	}
@@ -117,7 +92,7 @@ func (s *stack) kubectlStdin(t *testing.T, user, manifest string, args ...string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return framework.KubectlWithInput(ctx, s.cp.Kubeconfig(user), strings.NewReader(manifest), args...)
+	return localstack.KubectlWithInput(ctx, s.cp.Kubeconfig(user), strings.NewReader(manifest), args...)
 }
 
 // eventually polls cond until it returns nil or the timeout passes.

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // TestStaticBuild builds the binary exactly as the container image does (hack/build-static.sh)
@@ -17,7 +17,7 @@ func TestStaticBuild(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Fatalf("the image is linux; this test checks an ELF binary and runs on linux only, not %s", runtime.GOOS)
 	}
-	root, err := framework.RepoRoot()
+	root, err := localstack.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // TestStoreWipedWhileRunning is issue 10's reproduction: Redis loses its data (FLUSHALL, what a
@@ -26,7 +26,7 @@ import (
 // reached answers "too large resource version" instead of hanging.
 func TestStoreWipedWhileRunning(t *testing.T) {
 	s := startStack(t, invArgs("replica-a")...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	ctx := context.Background()
 	c.createNode(t, "wipe-n1", "zone-a", "small", true)
@@ -88,7 +88,7 @@ func TestStoreWipedWhileRunning(t *testing.T) {
 		if _, err := locations.Get(ctx, "before-wipe", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("get of a location the wipe took: %v, want NotFound", err)
 		}
-		out := s.kubectl(t, framework.Admin, "get", "locations", "-A", "-o", "name")
+		out := s.kubectl(t, localstack.Admin, "get", "locations", "-A", "-o", "name")
 		if strings.Contains(out, "before-wipe") {
 			t.Errorf("kubectl lists a location the wipe took:\n%s", out)
 		}
@@ -107,7 +107,7 @@ func TestStoreWipedWhileRunning(t *testing.T) {
 		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		start := time.Now()
-		stdout, stderr, err := framework.Kubectl(wctx, s.cp.Kubeconfig(framework.Admin), "get", "--raw",
+		stdout, stderr, err := localstack.Kubectl(wctx, s.cp.Kubeconfig(localstack.Admin), "get", "--raw",
 			"/apis/o2ims.oran.org/v1alpha1/locations?watch=1&resourceVersion=999999999")
 		if wctx.Err() != nil {
 			t.Fatalf("the watch hung for %s", time.Since(start))
@@ -135,7 +135,7 @@ func wipeLocation(name string) *o2v1.Location {
 // after the wipe hears of node changes.
 func TestNotifierAfterStoreWipe(t *testing.T) {
 	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
-	cfg := s.cp.RESTConfig(framework.Admin)
+	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	ctx := context.Background()
 	before := newReceiver(t)

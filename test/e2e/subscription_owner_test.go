@@ -12,15 +12,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // testSubscriptionOwnership runs on a stack with the notifier. Alice and Bob are two SMOs bound
 // to o2ims-subscriber in the shared subscription namespace (o2ims-system) only.
 func testSubscriptionOwnership(t *testing.T, s *stack) {
-	const shared = framework.APIServiceNamespace
-	for _, u := range []string{framework.Alice, framework.Bob} {
-		s.kubectl(t, framework.Admin, "create", "rolebinding", u+"-shared-subscriber", "-n", shared, "--clusterrole=o2ims-subscriber", "--user="+u)
+	const shared = localstack.APIServiceNamespace
+	for _, u := range []string{localstack.Alice, localstack.Bob} {
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", u+"-shared-subscriber", "-n", shared, "--clusterrole=o2ims-subscriber", "--user="+u)
 	}
 
 	t.Run("regression: a kubectl subscription in o2ims-system gets no tenant-a changes", func(t *testing.T) {
@@ -37,31 +37,31 @@ spec:
   subscriber: {username: admin, groups: ["system:masters"]}
 `, shared, r.srv.URL)
 		eventually(t, 30*time.Second, "alice's binding takes effect", func() error {
-			_, stderr, err := s.kubectlStdin(t, framework.Alice, manifest, "create", "-f", "-")
+			_, stderr, err := s.kubectlStdin(t, localstack.Alice, manifest, "create", "-f", "-")
 			if err != nil {
 				return errorf("%v: %s", err, stderr)
 			}
 			return nil
 		})
-		if got := s.kubectl(t, framework.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}/{.spec.subscriber.groups}"); !strings.HasPrefix(got, "alice/") || strings.Contains(got, "system:masters") {
+		if got := s.kubectl(t, localstack.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}/{.spec.subscriber.groups}"); !strings.HasPrefix(got, "alice/") || strings.Contains(got, "system:masters") {
 			t.Errorf("spec.subscriber = %q, want alice as authenticated", got)
 		}
 		// An update cannot hand the subscription to someone else either.
-		s.kubectl(t, framework.Admin, "patch", "isub", "alice-kubectl", "-n", shared, "--type=merge", "-p", `{"spec":{"subscriber":{"username":"admin"}}}`)
-		if got := s.kubectl(t, framework.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}"); got != "alice" {
+		s.kubectl(t, localstack.Admin, "patch", "isub", "alice-kubectl", "-n", shared, "--type=merge", "-p", `{"spec":{"subscriber":{"username":"admin"}}}`)
+		if got := s.kubectl(t, localstack.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}"); got != "alice" {
 			t.Errorf("after a patch spec.subscriber.username = %q", got)
 		}
 
 		// A pool in tenant-a (no rights for alice), then one alice may read. The notifier
 		// handles changes in order, so once the second arrives the first was decided.
-		s.kubectl(t, framework.Admin, "create", "namespace", "owner-tenant-a")
+		s.kubectl(t, localstack.Admin, "create", "namespace", "owner-tenant-a")
 		pool := `apiVersion: o2ims.oran.org/v1alpha1
 kind: ResourcePool
 metadata: {name: %s, namespace: %s}
 spec: {name: %s}
 `
 		for _, p := range [][2]string{{"leak", "owner-tenant-a"}, {"visible", shared}} {
-			if out, stderr, err := s.kubectlStdin(t, framework.Admin, fmt.Sprintf(pool, p[0], p[1], p[0]), "apply", "-f", "-"); err != nil {
+			if out, stderr, err := s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(pool, p[0], p[1], p[0]), "apply", "-f", "-"); err != nil {
 				t.Fatalf("apply: %v\n%s%s", err, out, stderr)
 			}
 		}
@@ -77,7 +77,7 @@ spec: {name: %s}
 	})
 
 	t.Run("regression: a second SMO on the default apiRoot cannot list or delete the first's subscriptions", func(t *testing.T) {
-		alice, bob, admin := s.o2As(t, framework.Alice), s.o2As(t, framework.Bob), s.o2As(t, framework.Admin)
+		alice, bob, admin := s.o2As(t, localstack.Alice), s.o2As(t, localstack.Bob), s.o2As(t, localstack.Admin)
 		code, _, body := alice.do(http.MethodPost, inventoryAPI+"/v1/subscriptions", `{"callback":"https://smo-a.example.net/cb?token=alice-secret"}`)
 		if code != http.StatusCreated {
 			t.Fatalf("alice subscribes: %d %s", code, body)
@@ -104,24 +104,24 @@ spec: {name: %s}
 		}
 
 		// The Kubernetes face holds the same line in the shared namespace.
-		out := s.kubectl(t, framework.Bob, "get", "isub", "-n", shared, "-o", "jsonpath={.items[*].spec.subscriptionId}")
+		out := s.kubectl(t, localstack.Bob, "get", "isub", "-n", shared, "-o", "jsonpath={.items[*].spec.subscriptionId}")
 		if strings.Contains(out, id) {
 			t.Errorf("kubectl as bob lists alice's subscription: %s", out)
 		}
-		name := s.kubectl(t, framework.Admin, "get", "isub", "-n", shared, "--field-selector", "spec.subscriptionId="+id, "-o", "jsonpath={.items[0].metadata.name}")
+		name := s.kubectl(t, localstack.Admin, "get", "isub", "-n", shared, "--field-selector", "spec.subscriptionId="+id, "-o", "jsonpath={.items[0].metadata.name}")
 		for _, verb := range [][]string{{"get", "isub", name}, {"delete", "isub", name}} {
-			if stderr := s.kubectlErr(t, framework.Bob, append(verb, "-n", shared)...); !strings.Contains(stderr, "NotFound") && !strings.Contains(stderr, "not found") {
+			if stderr := s.kubectlErr(t, localstack.Bob, append(verb, "-n", shared)...); !strings.Contains(stderr, "NotFound") && !strings.Contains(stderr, "not found") {
 				t.Errorf("kubectl %v as bob: want NotFound, got %s", verb, stderr)
 			}
 		}
 		// kubectl delete --all deletes what bob can list: his own. DeleteCollection, which the
 		// store would run over every object, is refused (by RBAC here; a role that grants it
 		// without manage-others meets the registry's refusal).
-		s.kubectl(t, framework.Bob, "delete", "isub", "--all", "-n", shared)
+		s.kubectl(t, localstack.Bob, "delete", "isub", "--all", "-n", shared)
 		if _, err := s.admin(t).O2imsV1alpha1().InventorySubscriptions(shared).Get(context.Background(), name, metav1.GetOptions{}); err != nil {
 			t.Errorf("alice's subscription after bob's kubectl delete --all: %v", err)
 		}
-		bobClient, err := versioned.NewForConfig(s.cp.RESTConfig(framework.Bob))
+		bobClient, err := versioned.NewForConfig(s.cp.RESTConfig(localstack.Bob))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ spec: {name: %s}
 		// Nor can bob learn that the id exists by choosing it: ids are the server's to assign.
 		probe := fmt.Sprintf(`{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"InventorySubscription","metadata":{"name":"probe"},"spec":{"callback":"https://bob.example.net/cb","subscriptionId":%q}}`, id)
 		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
-			_, stderr, err := s.kubectlStdin(t, framework.Bob, probe, "create", "-n", shared, dry, "-f", "-")
+			_, stderr, err := s.kubectlStdin(t, localstack.Bob, probe, "create", "-n", shared, dry, "-f", "-")
 			if err == nil || strings.Contains(stderr, "AlreadyExists") || strings.Contains(stderr, "already") || !strings.Contains(stderr, "the server assigns the ids of inventorysubscriptions") {
 				t.Errorf("bob creates a subscription with alice's id (%s): %v %s", dry, err, stderr)
 			}
@@ -153,8 +153,8 @@ spec: {name: %s}
 	})
 
 	t.Run("POST to a namespace the caller may not create in reveals nothing", func(t *testing.T) {
-		bob := s.o2As(t, framework.Bob)
-		s.kubectl(t, framework.Admin, "create", "namespace", "owner-tenant-c")
+		bob := s.o2As(t, localstack.Bob)
+		s.kubectl(t, localstack.Admin, "create", "namespace", "owner-tenant-c")
 		for _, cb := range []string{"https://smo-c.example.net/cb", "http://169.254.169.254/latest"} {
 			code, _, body := bob.do(http.MethodPost, "/tenants/owner-tenant-c"+inventoryAPI+"/v1/subscriptions", `{"callback":"`+cb+`"}`)
 			if code != http.StatusForbidden {

@@ -12,14 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // The tenancy matrix (issue 8): three tenants, the operator's inventory namespace, a
 // cluster-wide SMO and a namespace admin. For every kind and both faces, every caller sees
 // exactly what RBAC allows, and "not allowed" looks exactly like "does not exist".
 
-const inventoryNS = framework.APIServiceNamespace
+const inventoryNS = localstack.APIServiceNamespace
 
 var matrixNamespaces = []string{inventoryNS, "tenant-a", "tenant-b", "tenant-c"}
 
@@ -38,11 +38,11 @@ type matrixCaller struct {
 func (c matrixCaller) mayRead(ns string) bool { return c.all || slices.Contains(c.reads, ns) }
 
 var matrixCallers = []matrixCaller{
-	{user: framework.Alice, reads: []string{"tenant-a"}, subscribeRoot: "/tenants/tenant-a", canSubscribe: true},
-	{user: framework.Bob, reads: []string{"tenant-b"}, subscribeRoot: "/tenants/tenant-b", canSubscribe: true},
-	{user: framework.Carol, reads: []string{"tenant-c"}, subscribeRoot: "/tenants/tenant-c"},
-	{user: framework.Dave, reads: []string{"tenant-c"}, subscribeRoot: "/tenants/tenant-c", canSubscribe: true},
-	{user: framework.SMO, all: true, subscribeRoot: "", canSubscribe: true},
+	{user: localstack.Alice, reads: []string{"tenant-a"}, subscribeRoot: "/tenants/tenant-a", canSubscribe: true},
+	{user: localstack.Bob, reads: []string{"tenant-b"}, subscribeRoot: "/tenants/tenant-b", canSubscribe: true},
+	{user: localstack.Carol, reads: []string{"tenant-c"}, subscribeRoot: "/tenants/tenant-c"},
+	{user: localstack.Dave, reads: []string{"tenant-c"}, subscribeRoot: "/tenants/tenant-c", canSubscribe: true},
+	{user: localstack.SMO, all: true, subscribeRoot: "", canSubscribe: true},
 }
 
 // matrixKind is one inventory kind on both faces.
@@ -80,16 +80,16 @@ func TestTenancyMatrix(t *testing.T) {
 func setupMatrix(t *testing.T, s *stack) *matrix {
 	t.Helper()
 	for _, ns := range matrixNamespaces[1:] {
-		s.kubectl(t, framework.Admin, "create", "namespace", ns)
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
 	}
 	bind := func(ns, user, role string) {
-		s.kubectl(t, framework.Admin, "create", "rolebinding", user+"-"+role, "-n", ns, "--clusterrole="+role, "--user="+user)
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", user+"-"+role, "-n", ns, "--clusterrole="+role, "--user="+user)
 	}
-	bind("tenant-a", framework.Alice, "o2ims-subscriber")
-	bind("tenant-b", framework.Bob, "o2ims-subscriber")
-	bind("tenant-c", framework.Carol, "o2ims-reader")
-	bind("tenant-c", framework.Dave, "o2ims-admin")
-	s.kubectl(t, framework.Admin, "create", "clusterrolebinding", "smo-subscriber", "--clusterrole=o2ims-subscriber", "--user="+framework.SMO)
+	bind("tenant-a", localstack.Alice, "o2ims-subscriber")
+	bind("tenant-b", localstack.Bob, "o2ims-subscriber")
+	bind("tenant-c", localstack.Carol, "o2ims-reader")
+	bind("tenant-c", localstack.Dave, "o2ims-admin")
+	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "smo-subscriber", "--clusterrole=o2ims-subscriber", "--user="+localstack.SMO)
 
 	m := &matrix{s: s, ids: map[string]map[string]string{}}
 	for _, ns := range matrixNamespaces {
@@ -135,7 +135,7 @@ spec: {description: res-`+ns+`, resourcePoolId: `+pool+`, resourceTypeId: `+rt+`
 
 func (m *matrix) apply(t *testing.T, ns, manifest string) {
 	t.Helper()
-	if out, stderr, err := m.s.kubectlStdin(t, framework.Admin, manifest, "apply", "-n", ns, "-f", "-"); err != nil {
+	if out, stderr, err := m.s.kubectlStdin(t, localstack.Admin, manifest, "apply", "-n", ns, "-f", "-"); err != nil {
 		t.Fatalf("apply in %s: %v\n%s%s", ns, err, out, stderr)
 	}
 }
@@ -143,7 +143,7 @@ func (m *matrix) apply(t *testing.T, ns, manifest string) {
 func (m *matrix) id(t *testing.T, resource, ns, name string) string {
 	t.Helper()
 	k := matrixKindOf(resource)
-	id := m.s.kubectl(t, framework.Admin, "get", resource, name, "-n", ns, "-o", "jsonpath="+k.idPath)
+	id := m.s.kubectl(t, localstack.Admin, "get", resource, name, "-n", ns, "-o", "jsonpath="+k.idPath)
 	if id == "" {
 		t.Fatalf("%s/%s in %s has no O2 id", resource, name, ns)
 	}
@@ -180,7 +180,7 @@ func (m *matrix) kubectlFace(t *testing.T) {
 		for _, k := range matrixKinds {
 			for _, ns := range matrixNamespaces {
 				ctx := fmt.Sprintf("%s: kubectl get %s -n %s", c.user, k.resource, ns)
-				out, stderr, err := framework.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-n", ns, "-o", "jsonpath="+strings.Replace(k.idPath, "{.", "{.items[*].", 1))
+				out, stderr, err := localstack.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-n", ns, "-o", "jsonpath="+strings.Replace(k.idPath, "{.", "{.items[*].", 1))
 				if c.mayRead(ns) {
 					if err != nil || out != m.ids[k.resource][ns] {
 						t.Errorf("%s: %q %v %s, want %s", ctx, out, err, stderr, m.ids[k.resource][ns])
@@ -191,11 +191,11 @@ func (m *matrix) kubectlFace(t *testing.T) {
 					t.Errorf("%s: want forbidden, got %v %s", ctx, err, stderr)
 				}
 				// By name too: a tenant cannot tell whether it exists.
-				if _, stderr, err := framework.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "x-does-not-exist", "-n", ns); err == nil || !strings.Contains(stderr, "forbidden") {
+				if _, stderr, err := localstack.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "x-does-not-exist", "-n", ns); err == nil || !strings.Contains(stderr, "forbidden") {
 					t.Errorf("%s by name: want forbidden, got %v %s", ctx, err, stderr)
 				}
 			}
-			_, stderr, err := framework.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-A")
+			_, stderr, err := localstack.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-A")
 			if (err == nil) != c.all {
 				t.Errorf("%s: kubectl get %s -A: err=%v %s", c.user, k.resource, err, stderr)
 			}
@@ -431,7 +431,7 @@ func (m *matrix) subscriptions(t *testing.T) {
 	// notifier decides changes in order, so once a receiver has its fences it has every probe
 	// it will ever get.
 	patch := func(ns, desc string) {
-		m.s.kubectl(t, framework.Admin, "patch", "resourcepool", "pool", "-n", ns, "--type=merge", "-p", `{"spec":{"description":"`+desc+`"}}`)
+		m.s.kubectl(t, localstack.Admin, "patch", "resourcepool", "pool", "-n", ns, "--type=merge", "-p", `{"spec":{"description":"`+desc+`"}}`)
 	}
 	for _, ns := range matrixNamespaces {
 		patch(ns, "probe-"+ns)

@@ -9,13 +9,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // testTenancy shows Kubernetes RBAC deciding what each tenant sees: alice is bound to
 // o2ims-reader in tenant-a only; bob to nothing.
 func testTenancy(t *testing.T, s *stack) {
-	admin := framework.Admin
+	admin := localstack.Admin
 	for _, tenant := range []struct{ ns, id string }{
 		{"tenant-a", "a0000000-0000-4000-8000-00000000000a"},
 		{"tenant-b", "b0000000-0000-4000-8000-00000000000b"},
@@ -35,7 +35,7 @@ spec: {name: pool, resourcePoolId: ` + tenant.id + `}
 	}
 	s.kubectl(t, admin, "create", "rolebinding", "alice-reader", "-n", "tenant-a", "--clusterrole=o2ims-reader", "--user=alice")
 
-	out := s.kubectl(t, framework.Alice, "get", "resourcepools", "-n", "tenant-a", "-o", "jsonpath={.items[*].spec.resourcePoolId}")
+	out := s.kubectl(t, localstack.Alice, "get", "resourcepools", "-n", "tenant-a", "-o", "jsonpath={.items[*].spec.resourcePoolId}")
 	if out != "a0000000-0000-4000-8000-00000000000a" {
 		t.Errorf("alice in tenant-a: got %q", out)
 	}
@@ -45,17 +45,17 @@ spec: {name: pool, resourcePoolId: ` + tenant.id + `}
 		{"get", "resourcepools", "--all-namespaces"},
 		{"delete", "resourcepool", "pool", "-n", "tenant-a"},
 	} {
-		stderr := s.kubectlErr(t, framework.Alice, args...)
+		stderr := s.kubectlErr(t, localstack.Alice, args...)
 		if !strings.Contains(stderr, "Forbidden") && !strings.Contains(stderr, "forbidden") {
 			t.Errorf("alice %v: want forbidden, got %s", args, stderr)
 		}
 	}
-	stderr := s.kubectlErr(t, framework.Bob, "get", "resourcepools", "-n", "tenant-a")
+	stderr := s.kubectlErr(t, localstack.Bob, "get", "resourcepools", "-n", "tenant-a")
 	if !strings.Contains(stderr, "forbidden") {
 		t.Errorf("bob in tenant-a: want forbidden, got %s", stderr)
 	}
 
-	client, err := versioned.NewForConfig(s.cp.RESTConfig(framework.Alice))
+	client, err := versioned.NewForConfig(s.cp.RESTConfig(localstack.Alice))
 	if err != nil {
 		t.Fatal(err)
 	}

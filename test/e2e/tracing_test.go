@@ -20,7 +20,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 
-	"github.com/netweave-io/netweave/test/e2e/framework"
+	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // otlpCollector is an OTLP/gRPC trace receiver on loopback that keeps every span it is sent,
@@ -147,7 +147,7 @@ samplingRatePerMillion: 1000000
 `, col.addr)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startStackWith(t, framework.Options{KubeAPIServerArgs: []string{"--tracing-config-file=" + cfg}}, nil,
+	s := startStackWith(t, localstack.Options{KubeAPIServerArgs: []string{"--tracing-config-file=" + cfg}}, nil,
 		append([]string{"--tracing-config-file=" + cfg}, notifierArgs...)...)
 
 	const ns, poolID = "traced", "0b3c6a0e-2f1d-4c8e-9a7b-5d4e3f2a1b0c"
@@ -163,15 +163,15 @@ samplingRatePerMillion: 1000000
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(cb.Close)
-	s.kubectl(t, framework.Admin, "create", "namespace", ns)
-	if out, stderr, err := s.kubectlStdin(t, framework.Admin, fmt.Sprintf(`apiVersion: o2ims.oran.org/v1alpha1
+	s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(`apiVersion: o2ims.oran.org/v1alpha1
 kind: InventorySubscription
 metadata: {name: traced, namespace: %s}
 spec: {callback: %s/cb}
 `, ns, cb.URL), "create", "-f", "-"); err != nil {
 		t.Fatalf("subscribe: %v\n%s%s", err, out, stderr)
 	}
-	if out, stderr, err := s.kubectlStdin(t, framework.Admin, fmt.Sprintf(`apiVersion: o2ims.oran.org/v1alpha1
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(`apiVersion: o2ims.oran.org/v1alpha1
 kind: ResourcePool
 metadata: {name: edge, namespace: %s}
 spec: {name: edge, resourcePoolId: %s}
@@ -230,13 +230,13 @@ spec: {name: edge, resourcePoolId: %s}
 	})
 
 	t.Run("kubectl get through the aggregator", func(t *testing.T) {
-		s.kubectl(t, framework.Admin, "get", "resourcepools", "-n", ns)
+		s.kubectl(t, localstack.Admin, "get", "resourcepools", "-n", ns)
 		netweaveServerSpan(t, "GET /apis/o2ims.oran.org/v1alpha1/namespaces/{:namespace}/resourcepools")
 	})
 
 	t.Run("O2 GET continues the SMO's trace", func(t *testing.T) {
 		traceID, parentID := randomHex(t, 16), randomHex(t, 8)
-		admin := s.o2As(t, framework.Admin)
+		admin := s.o2As(t, localstack.Admin)
 		eventually(t, 30*time.Second, "the pool on the O2 face", func() error {
 			req, err := http.NewRequest(http.MethodGet, s.o2APIRoot()+inventoryAPI+"/v1/resourcePools/"+poolID, nil)
 			if err != nil {

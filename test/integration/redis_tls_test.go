@@ -10,9 +10,9 @@ import (
 	"k8s.io/apiserver/pkg/storage"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
-	"github.com/netweave-io/netweave/test/e2e/framework"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRedisMutualTLSAndPassword runs Redis with TLS only (no plaintext port), client
@@ -22,20 +22,20 @@ import (
 func TestRedisMutualTLSAndPassword(t *testing.T) {
 	bin := redisBinary(t)
 	dir := t.TempDir()
-	pki, err := framework.WriteMutualTLSFiles(dir)
+	pki, err := localstack.WriteMutualTLSFiles(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, err := framework.FreePort()
+	port, err := localstack.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const password = "s3cret-for-tests"
-	framework.StartProcessForTest(t, framework.ProcessOptions{Name: "redis-tls", LogPath: filepath.Join(dir, "redis.log"), Argv: append([]string{bin,
+	stacktest.StartProcess(t, localstack.ProcessOptions{Name: "redis-tls", LogPath: filepath.Join(dir, "redis.log"), Argv: append([]string{bin,
 		"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 		"--tls-cert-file", pki.ServerCertFile, "--tls-key-file", pki.ServerKeyFile, "--tls-ca-cert-file", pki.CAFile,
 		"--tls-auth-clients", "yes", "--requirepass", password,
-	}, redisserver.DurableArgs...)})
+	}, localstack.RedisDurableArgs()...)})
 	passwordFile := filepath.Join(dir, "password")
 	if err := os.WriteFile(passwordFile, []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)

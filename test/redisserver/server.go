@@ -10,7 +10,6 @@
 package redisserver
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -23,11 +22,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// DurableArgs are the redis-server arguments netweave requires (docs/redis.md): an
-// append-only file fsynced every second instead of snapshots, and no eviction.
-var DurableArgs = []string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"}
+	"github.com/netweave-io/netweave/internal/localstack"
+)
 
 // startTimeout bounds how long we wait for redis-server to answer PING.
 const startTimeout = 20 * time.Second
@@ -56,7 +53,7 @@ type Server struct {
 
 // Options configures StartWith.
 type Options struct {
-	// Args are added to the command line after the standard ones (DurableArgs), e.g.
+	// Args are added to the command line after the standard ones (localstack.RedisDurableArgs), e.g.
 	// "--replicaof", "127.0.0.1", "6379".
 	Args []string
 }
@@ -193,7 +190,7 @@ func (s *Server) start(bin string) error {
 			"--dir", s.dataDir(),
 			"--protected-mode", "no",
 			"--loglevel", "warning",
-		}, DurableArgs...)
+		}, localstack.RedisDurableArgs()...)
 	}
 	cmd := exec.Command(bin, append(argv, s.args...)...)
 	logFile, err := os.Create(fmt.Sprintf("%s/redis-%d.log", s.dir, time.Now().UnixNano()))
@@ -233,7 +230,7 @@ func waitForPing(addr string, exited <-chan struct{}) error {
 	ticker := time.NewTicker(10 * time.Millisecond)
 	defer ticker.Stop()
 	for {
-		if err := ping(ctx, addr); err == nil {
+		if err := localstack.PingRedis(ctx, addr); err == nil {
 			return nil
 		}
 		select {
@@ -244,28 +241,6 @@ func waitForPing(addr string, exited <-chan struct{}) error {
 		case <-ticker.C:
 		}
 	}
-}
-
-// ping speaks just enough RESP to avoid depending on a client library here.
-func ping(ctx context.Context, addr string) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(time.Second))
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(line, "+PONG") {
-		return fmt.Errorf("unexpected PING reply %q", line)
-	}
-	return nil
 }
 
 func freePort() (int, error) {

@@ -1,8 +1,9 @@
-package main
+package localstack
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -12,44 +13,47 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/netweave-io/netweave/test/e2e/framework"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
-// startRedis runs redis-server from PATH on a free loopback port, configured as production must
-// be (docs/redis.md): AOF fsynced every second, no eviction, so netweave's redis-durability check
-// passes and a Redis restart keeps the demo's data. It returns the process and host:port.
-func startRedis(ctx context.Context, dir string, timeout time.Duration) (*framework.Process, string, error) {
+// RedisDurableArgs are the redis-server arguments netweave requires (docs/redis.md): an
+// append-only file fsynced every second instead of snapshots, and no eviction.
+func RedisDurableArgs() []string {
+	return []string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"}
+}
+
+// StartRedis runs redis-server from PATH on a free loopback port, configured as production must
+// be (RedisDurableArgs), so netweave's redis-durability check passes and a Redis restart keeps
+// the data. It returns the process and host:port.
+func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Process, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, "", fmt.Errorf("start redis: %w (hack/build-control-plane.sh installs it)", err)
 	}
-	port, err := framework.FreePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, "", fmt.Errorf("start redis: %w", err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	proc, err := framework.StartProcess(framework.ProcessOptions{
+	proc, err := StartProcess(ProcessOptions{
 		Name: "redis-server",
 		Argv: append([]string{bin,
 			"--bind", "127.0.0.1",
 			"--port", strconv.Itoa(port),
 			"--dir", dir,
-		}, redisserver.DurableArgs...),
+		}, RedisDurableArgs()...),
 		LogPath: filepath.Join(dir, "redis.log"),
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	if err := waitForRedis(ctx, addr, proc, timeout); err != nil {
-		return nil, "", errorsJoinStop(err, proc)
+		return nil, "", errors.Join(err, proc.Stop())
 	}
 	return proc, addr, nil
 }
 
 // waitForRedis polls with PING because redis accepts connections before it has loaded.
-func waitForRedis(ctx context.Context, addr string, proc *framework.Process, timeout time.Duration) error {
+func waitForRedis(ctx context.Context, addr string, proc *Process, timeout time.Duration) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		select {
@@ -57,7 +61,7 @@ func waitForRedis(ctx context.Context, addr string, proc *framework.Process, tim
 			return false, fmt.Errorf("redis-server exited (%v):\n%s", proc.ExitError(), proc.LogTail(20))
 		default:
 		}
-		last = ping(ctx, addr)
+		last = PingRedis(ctx, addr)
 		return last == nil, nil
 	})
 	if err != nil {
@@ -66,7 +70,8 @@ func waitForRedis(ctx context.Context, addr string, proc *framework.Process, tim
 	return nil
 }
 
-func ping(ctx context.Context, addr string) error {
+// PingRedis sends one PING, speaking just enough RESP to need no client library.
+func PingRedis(ctx context.Context, addr string) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

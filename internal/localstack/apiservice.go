@@ -1,4 +1,4 @@
-package framework
+package localstack
 
 import (
 	"context"
@@ -24,9 +24,9 @@ const (
 	APIServiceName        = APIServiceVersion + "." + APIServiceGroup
 )
 
-// fieldManager owns what the framework applies, so re-registering (e.g. on another port) is a
+// fieldManager owns what the local stack applies, so re-registering (e.g. on another port) is a
 // clean server-side apply rather than a conflict.
-const fieldManager = "netweave-e2e-framework"
+const fieldManager = "netweave-localstack"
 
 var (
 	namespacesGVR  = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}

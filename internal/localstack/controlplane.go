@@ -1,4 +1,4 @@
-package framework
+package localstack
 
 import (
 	"context"
@@ -140,7 +140,7 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 func (cp *ControlPlane) Kubeconfig(user string) string {
 	p, ok := cp.kubeconfig[user]
 	if !ok {
-		panic(fmt.Sprintf("framework: no kubeconfig for user %q", user))
+		panic(fmt.Sprintf("localstack: no kubeconfig for user %q", user))
 	}
 	return p
 }
@@ -149,7 +149,7 @@ func (cp *ControlPlane) Kubeconfig(user string) string {
 func (cp *ControlPlane) RESTConfig(user string) *rest.Config {
 	u, ok := cp.users[user]
 	if !ok {
-		panic(fmt.Sprintf("framework: unknown user %q", user))
+		panic(fmt.Sprintf("localstack: unknown user %q", user))
 	}
 	return restConfig(cp.KubeAPIServer.URL, cp.KubeAPIServer.CAData, u)
 }

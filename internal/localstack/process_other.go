@@ -1,6 +1,6 @@
 //go:build !linux
 
-package framework
+package localstack
 
 import (
 	"os/exec"

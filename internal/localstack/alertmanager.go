@@ -1,4 +1,4 @@
-package framework
+package localstack
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 
 	"github.com/prometheus/alertmanager/api/v2/models"
@@ -158,28 +157,4 @@ func (a *Alertmanager) PostAlerts(ctx context.Context, alerts models.PostableAle
 		return fmt.Errorf("post alerts: HTTP %d: %s", resp.StatusCode, msg)
 	}
 	return nil
-}
-
-// StartAlertmanagerForTest starts Alertmanager for t (in t's temp dir unless o.Dir is set) and
-// stops it when t ends, printing its log first if t failed.
-func StartAlertmanagerForTest(t testing.TB, o AlertmanagerOptions) *Alertmanager {
-	t.Helper()
-	if o.Dir == "" {
-		o.Dir = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultStartTimeout)
-	defer cancel()
-	am, err := StartAlertmanager(ctx, o, DefaultStartTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("last %d lines of alertmanager (%s):\n%s", logTailLines, am.Process.LogPath(), am.Process.LogTail(logTailLines))
-		}
-		if err := am.Stop(); err != nil {
-			t.Errorf("stop alertmanager: %v", err)
-		}
-	})
-	return am
 }
