@@ -12,7 +12,7 @@ E2E_PKGS         = ./test/e2e/...
 GOTEST_FLAGS  ?= -count=1
 
 .PHONY: all build image run test test-unit test-integration test-e2e verify fmt vet staticcheck \
-	verify-codegen update-codegen verify-artifacts update-artifacts deps bench bench-o2 bench-notify bench-alarms clean
+	verify-codegen update-codegen verify-artifacts update-artifacts deps bench bench-o2 bench-replicas bench-notify bench-alarms clean
 
 all: build
 
@@ -92,6 +92,10 @@ bench:
 ## bench-o2: O2-IMS REST API on the real stack with 10,000 Resources vs a bare net/http ceiling (docs/performance.md).
 bench-o2: deps build
 	$(GO) test -run '^$$' -bench BenchmarkO2 -benchtime 3s -count 1 -timeout 40m -v ./test/bench/
+
+## bench-replicas: O2 GET by id across three replicas (round robin) vs one, 10,000 Resources (docs/performance.md).
+bench-replicas: deps build
+	$(GO) test -run '^$$' -bench BenchmarkReplicasO2 -benchtime 3s -count 1 -timeout 40m -v ./test/bench/
 
 ## bench-notify: notifier change-to-POST latency with 1 and 1,000 subscriptions, 10,000-change burst (docs/performance.md).
 bench-notify: deps build

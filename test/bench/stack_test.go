@@ -34,6 +34,8 @@ type stack struct {
 	netweave *localstack.Process
 	port     int
 	o2Port   int
+	// bin, redisAddr and kubeconfig (netweave's ServiceAccount's) start more replicas.
+	bin, redisAddr, kubeconfig string
 }
 
 func (s *stack) o2Base() string { return localstack.O2APIRoot(s.o2Port) }
@@ -56,6 +58,7 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	redis := redisserver.Start(tb)
 	nw := stacktest.StartNetweave(tb, s.cp, localstack.NetweaveOptions{Binary: bin, RedisAddr: redis.Addr(), KeyPrefix: "bench", Verbosity: 1, Args: extraArgs})
 	s.netweave, s.port, s.o2Port = nw.Process, nw.Port, nw.O2Port
+	s.bin, s.redisAddr, s.kubeconfig = bin, redis.Addr(), nw.Kubeconfig
 	return s
 }
 
@@ -212,11 +215,17 @@ func resource(i int, id string, inv inventory) *v1alpha1.O2Resource {
 // caught up), or fails after timeout.
 func waitForO2(tb testing.TB, s *stack, token, path string, want int, timeout time.Duration) {
 	tb.Helper()
+	waitForO2At(tb, s, s.o2Base(), token, path, want, timeout)
+}
+
+// waitForO2At is waitForO2 against the O2 face at base (a replica's).
+func waitForO2At(tb testing.TB, s *stack, base, token, path string, want int, timeout time.Duration) {
+	tb.Helper()
 	client := load.NewClient(s.tlsConfig(tb), 1, false, 30*time.Second)
 	defer client.Close()
 	last := ""
 	err := wait.PollUntilContextTimeout(context.Background(), 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		body, status, err := client.Get(ctx, s.o2Base()+path, token)
+		body, status, err := client.Get(ctx, base+path, token)
 		if err != nil || status != http.StatusOK {
 			last = fmt.Sprintf("status %d err %v", status, err)
 			return false, nil

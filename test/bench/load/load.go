@@ -29,6 +29,9 @@ const MaxRequests = 10_000_000
 type Config struct {
 	// Base is scheme://host:port; it must be a loopback address.
 	Base string
+	// Bases, when set instead of Base, are several servers (replicas): worker i sends to
+	// Bases[i%len(Bases)], a client-side round robin. Each must be a loopback address.
+	Bases []string
 	// Paths are requested in random order (path plus query, e.g. "/x?filter=..."). At least one.
 	Paths []string
 	// Concurrency is the number of workers, each with one request in flight.
@@ -146,8 +149,15 @@ func CheckLoopback(base string) error {
 // Run sends the load and returns the measurements. It stops after cfg.Requests requests or
 // cfg.Duration, whichever is configured, or when ctx is done.
 func (c *Client) Run(ctx context.Context, cfg Config) (Result, error) {
-	if err := CheckLoopback(cfg.Base); err != nil {
-		return Result{}, err
+	bases := append([]string(nil), cfg.Bases...)
+	if len(bases) == 0 {
+		bases = []string{cfg.Base}
+	}
+	for i, b := range bases {
+		if err := CheckLoopback(b); err != nil {
+			return Result{}, err
+		}
+		bases[i] = strings.TrimSuffix(b, "/")
 	}
 	if len(cfg.Paths) == 0 {
 		return Result{}, errors.New("no paths to request")
@@ -171,7 +181,6 @@ func (c *Client) Run(ctx context.Context, cfg Config) (Result, error) {
 		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
 		defer cancel()
 	}
-	base := strings.TrimSuffix(cfg.Base, "/")
 
 	var issued atomic.Int64
 	workers := make([]workerResult, cfg.Concurrency)
@@ -181,6 +190,7 @@ func (c *Client) Run(ctx context.Context, cfg Config) (Result, error) {
 		wr := &workers[i]
 		wr.statuses = map[int]int{}
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+		base := bases[i%len(bases)]
 		wg.Go(func() {
 			for ctx.Err() == nil && issued.Add(1) <= budget {
 				path := cfg.Paths[rng.IntN(len(cfg.Paths))]
