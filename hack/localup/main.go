@@ -1,7 +1,7 @@
 // Command localup runs netweave against a real local control plane for 'make run': Redis, etcd,
 // kube-apiserver, kube-controller-manager, Alertmanager (its webhook to netweave) and netweave
-// on free loopback ports, the APIService registered, the examples applied, a demo alert fired, and an admin kubeconfig written
-// to _output/local/kubeconfig. Ctrl-C stops everything.
+// on free loopback ports, the APIService registered, the examples applied, a demo alert fired,
+// and an admin kubeconfig written to _output/local/kubeconfig. Ctrl-C stops everything.
 //
 // Usage: localup [flags] [-- extra netweave flags]
 package main
