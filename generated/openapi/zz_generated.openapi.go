@@ -1781,6 +1781,13 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref common.
 							Format:      "int64",
 						},
 					},
+					"dropped": {
+						SchemaProps: spec.SchemaProps{
+							Description: "dropped counts notifications discarded undelivered: older than the notifier's maximum age, pushed out of a full queue (the oldest go first), or larger than a whole queue. A subscriber that sees it grow missed notifications.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
 				},
 			},
 		},

@@ -32,6 +32,7 @@ type NotifierConfig struct {
 	KubeConfig              *rest.Config
 	AllowedCallbackPrefixes []netip.Prefix
 	Timeout, MaxAge         time.Duration
+	QueueLimits             notify.QueueLimits
 	Retry                   notify.Backoff
 	StatusInterval          time.Duration
 	Lease                   leader.Options
@@ -82,7 +83,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		SubscriptionNamespace: c.subscriptionNamespace(),
 		Sender: notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token,
 			TracerProvider: tracerProviderIfOn(c.generic.TracerProvider)},
-		Retry: nc.Retry, MaxAge: nc.MaxAge, StatusInterval: nc.StatusInterval,
+		Retry: nc.Retry, MaxAge: nc.MaxAge, QueueLimits: nc.QueueLimits, StatusInterval: nc.StatusInterval,
 		Lease:   nc.Lease,
 		Metrics: registererFunc(legacyregistry.Register),
 	})

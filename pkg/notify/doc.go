@@ -18,7 +18,20 @@
 //
 // One delivery worker per subscription POSTs its queue in order, removing an entry only once
 // the callback answered 2xx, with exponential backoff and full jitter between attempts and a
-// maximum age after which an entry is dropped. Delivery is at least once: a notification whose
+// maximum age after which an entry is dropped.
+//
+// A queue is also bounded by the bytes of its bodies (--notifier-queue-bytes) and by count
+// (--notifier-queue-length). The commit script that appends to it keeps each queue's byte
+// count beside it (a hash, {P:notify}:qbytes) and, when an entry would exceed a bound, deletes
+// the oldest entries first, a few at a time, until it fits: same round trip, no read of the
+// whole queue, the remaining entries in their order. An entry whose body alone exceeds the
+// byte bound is not queued (the rest of its change is committed). Removals (delivery, expiry)
+// take their bytes off the count; an entry already gone counts nothing, and an empty queue
+// counts zero. Every drop (expired, queue_full, too_large) is counted in
+// netweave_notifier_dropped_total{reason} and in the subscription's status.dropped, written
+// as soon as a failure is; a worker whose queue lost entries reads it again rather than
+// deliver from memory what Redis no longer holds. Only a notification already being POSTed
+// when it is dropped may still arrive (and is counted as dropped). Delivery is at least once: a notification whose
 // POST succeeded just before a crash is sent again; receivers deduplicate by notificationId,
 // which is derived from the subscription, the object and the object's resourceVersion and so is
 // the same on every delivery and every re-emission.

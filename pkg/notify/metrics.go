@@ -12,9 +12,12 @@ type Registerer interface {
 
 // metrics are the notifier's Prometheus metrics.
 type metrics struct {
-	latency    *compbasemetrics.Histogram
-	attempts   *compbasemetrics.CounterVec
-	expired    *compbasemetrics.Counter
+	latency  *compbasemetrics.Histogram
+	attempts *compbasemetrics.CounterVec
+	expired  *compbasemetrics.Counter
+	// dropped counts notifications discarded undelivered, by reason (dropExpired,
+	// dropQueueFull, dropTooLarge); never by subscription or tenant.
+	dropped    *compbasemetrics.CounterVec
 	queueDepth *compbasemetrics.Gauge
 	events     *compbasemetrics.CounterVec
 	// replayed counts notifications queued for a new subscription from the history;
@@ -26,6 +29,18 @@ type metrics struct {
 }
 
 const metricsSubsystem = "netweave_notifier"
+
+// Reasons of netweave_notifier_dropped_total.
+const (
+	// dropExpired: older than --notifier-max-age (also counted by expired_total).
+	dropExpired = "expired"
+	// dropQueueFull: evicted, oldest first, from a queue that would exceed
+	// --notifier-queue-bytes or --notifier-queue-length.
+	dropQueueFull = "queue_full"
+	// dropTooLarge: a notification whose body alone is larger than --notifier-queue-bytes,
+	// never queued.
+	dropTooLarge = "too_large"
+)
 
 func newMetrics(reg Registerer) (*metrics, error) {
 	m := &metrics{
@@ -45,6 +60,11 @@ func newMetrics(reg Registerer) (*metrics, error) {
 			Help:           "Notifications dropped undelivered because they exceeded the maximum age.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}),
+		dropped: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "dropped_total",
+			Help:           "Notifications discarded undelivered, by reason: expired (older than the maximum age), queue_full (the oldest of a queue past its byte or length bound), too_large (larger than a whole queue).",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}, []string{"reason"}),
 		queueDepth: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{
 			Subsystem: metricsSubsystem, Name: "queue_depth",
 			Help:           "Notifications waiting for delivery, over all subscriptions.",
@@ -72,7 +92,7 @@ func newMetrics(reg Registerer) (*metrics, error) {
 		}, []string{"kind"}),
 	}
 	if reg != nil {
-		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost} {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.dropped, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -42,6 +42,9 @@ type Config struct {
 	Retry Backoff
 	// MaxAge drops undelivered notifications older than this (0: never).
 	MaxAge time.Duration
+	// QueueLimits bound each subscription's queue in Redis; past them the oldest undelivered
+	// notifications are dropped (zero fields: unbounded).
+	QueueLimits QueueLimits
 	// StatusInterval is the least time between two status writes of a subscription.
 	StatusInterval time.Duration
 	// Lease configures leader election; a zero Lease.Name runs without election (tests).
@@ -63,7 +66,7 @@ type Notifier struct {
 	commitMu sync.Mutex
 	hist     *history
 	// commit writes a change to Redis (Store.Commit; tests replace it).
-	commit func(context.Context, Change) ([]string, error)
+	commit func(context.Context, Change) ([]Queued, error)
 
 	mu sync.RWMutex
 	// subs are the subscription sets, by family.
@@ -98,7 +101,7 @@ func New(cfg Config) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifier metrics: %w", err)
 	}
-	store := NewStore(cfg.Redis, cfg.KeyPrefix)
+	store := NewStore(cfg.Redis, cfg.KeyPrefix).WithQueueLimits(cfg.QueueLimits)
 	n := &Notifier{
 		cfg:    cfg,
 		store:  store,
@@ -235,13 +238,13 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 		items, woken = append(items, li...), append(woken, lw...)
 	}
 	change.Items = items
-	ids, err := n.commitLocked(ctx, change, woken)
+	queued, err := n.commitLocked(ctx, change, woken)
 	if err != nil {
 		return err
 	}
 	n.delivery.metrics.events.WithLabelValues(string(ev.Kind), ev.Type.String()).Inc()
 	klog.V(4).InfoS("Change queued", "kind", ev.Kind, "type", ev.Type, "object", change.Key, "resourceVersion", ev.ResourceVersion, "notifications", len(items))
-	n.handoff(items, ids, woken)
+	n.handoff(items, queued, woken)
 	n.hist.record(ev)
 	return nil
 }
@@ -284,7 +287,7 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 }
 
 // commitLocked commits change until it lands or ctx ends; commitMu is held.
-func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*worker) ([]string, error) {
+func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*worker) ([]Queued, error) {
 	for failures := 1; ; failures++ {
 		ids, err := n.commit(ctx, change)
 		if err == nil {
@@ -305,12 +308,29 @@ func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*wor
 	}
 }
 
-// handoff gives committed entries to their workers; commitMu is held.
-func (n *Notifier) handoff(items []Item, ids []string, woken []*worker) {
+// handoff gives committed entries to their workers, and reports what the queues' bounds
+// dropped; commitMu is held.
+func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 	for i, w := range woken {
-		it := items[i]
-		w.handoff(Entry{StreamID: ids[i], NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed})
-		w.cfg.changed(w.sub.Load().Key(), false)
+		it, q := items[i], queued[i]
+		key := w.sub.Load().Key()
+		if q.Evicted > 0 {
+			// Its oldest notifications are gone from Redis: what the worker holds in memory
+			// may be among them, so it reads what is left.
+			n.delivery.metrics.dropped.WithLabelValues(dropQueueFull).Add(float64(q.Evicted))
+			w.stats.dropped(q.Evicted)
+			w.resync()
+			klog.InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "dropped", q.Evicted)
+		}
+		if q.StreamID == "" {
+			n.delivery.metrics.dropped.WithLabelValues(dropTooLarge).Inc()
+			w.stats.dropped(1)
+			klog.InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body))
+			w.cfg.changed(key, true)
+			continue
+		}
+		w.handoff(Entry{StreamID: q.StreamID, NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed})
+		w.cfg.changed(key, q.Evicted > 0)
 	}
 }
 
@@ -348,13 +368,13 @@ func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func(
 	if len(items) == 0 {
 		return
 	}
-	ids, err := n.commitLocked(ctx, Change{Kind: "replay", Key: sub.Key(), Items: items}, woken)
+	queued, err := n.commitLocked(ctx, Change{Kind: "replay", Key: sub.Key(), Items: items}, woken)
 	if err != nil {
 		return
 	}
 	n.delivery.metrics.replayed.Add(float64(len(items)))
 	klog.V(2).InfoS("Replayed changes to a new subscription", "subscription", sub.Key(), "resourceVersion", rv, "notifications", len(items))
-	n.handoff(items, ids, woken)
+	n.handoff(items, queued, woken)
 }
 
 // epoch implements emitter.

@@ -41,13 +41,13 @@ func newReplayRig(t *testing.T) *replayRig {
 		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
 		hist:     newHistory(historySize, historyBytes, historyAge),
 	}
-	r.n.commit = func(_ context.Context, c Change) ([]string, error) {
+	r.n.commit = func(_ context.Context, c Change) ([]Queued, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		ids := make([]string, len(c.Items))
+		ids := make([]Queued, len(c.Items))
 		for i, it := range c.Items {
 			r.seq++
-			ids[i] = "1-" + strconv.Itoa(r.seq)
+			ids[i].StreamID = "1-" + strconv.Itoa(r.seq)
 			r.queues[it.SubscriptionUID] = append(r.queues[it.SubscriptionUID], it.NotificationID)
 		}
 		return ids, nil

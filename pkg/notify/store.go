@@ -16,19 +16,42 @@ import (
 //
 //	{P:notify}:q:<subscription uid>   stream: the subscription's queue, oldest first;
 //	                                   fields n (notificationId), b (body), o (observed, unix ns)
+//	{P:notify}:qbytes                 hash subscription uid -> bytes of the bodies in its queue
 //	{P:notify}:state:<kind>           hash namespace/name -> JSON of the last object processed
 //	{P:notify}:cursor:<kind>          last processed resourceVersion of the kind
+//
+// A queue is bounded (QueueLimits): the script that appends to it drops its oldest entries
+// first when the new one would exceed the bound, keeping the byte count of each queue in
+// qbytes so that it never reads the whole queue.
 type Store struct {
-	c   goredis.UniversalClient
-	tag string
+	c      goredis.UniversalClient
+	tag    string
+	limits QueueLimits
 }
 
-// NewStore returns a Store for the keys of prefix (the server's --redis-key-prefix).
+// QueueLimits bound each subscription's queue; zero fields are unbounded.
+type QueueLimits struct {
+	// Bytes bounds the sum of the bodies' lengths of one queue.
+	Bytes int64
+	// Length bounds the number of entries of one queue.
+	Length int64
+}
+
+// NewStore returns a Store for the keys of prefix (the server's --redis-key-prefix), with
+// unbounded queues.
 func NewStore(c goredis.UniversalClient, prefix string) *Store {
 	return &Store{c: c, tag: "{" + prefix + ":notify}"}
 }
 
+// WithQueueLimits returns a Store on the same keys whose queues are bounded by l.
+func (s *Store) WithQueueLimits(l QueueLimits) *Store {
+	c := *s
+	c.limits = l
+	return &c
+}
+
 func (s *Store) queueKey(subUID string) string { return s.tag + ":q:" + subUID }
+func (s *Store) bytesKey() string              { return s.tag + ":qbytes" }
 func (s *Store) stateKey(kind string) string   { return s.tag + ":state:" + kind }
 func (s *Store) cursorKey(kind string) string  { return s.tag + ":cursor:" + kind }
 
@@ -60,35 +83,124 @@ type Change struct {
 	Items  []Item
 }
 
-// Commit applies a change atomically: queued notifications, state and cursor together. It
-// returns the stream id of each item's queue entry, in the order of c.Items.
-func (s *Store) Commit(ctx context.Context, c Change) ([]string, error) {
-	adds := make([]*goredis.StringCmd, 0, len(c.Items))
-	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		for _, it := range c.Items {
-			adds = append(adds, p.XAdd(ctx, &goredis.XAddArgs{Stream: s.queueKey(it.SubscriptionUID), Values: []any{
-				"n", it.NotificationID, "b", it.Body, "o", strconv.FormatInt(it.Observed.UnixNano(), 10),
-			}}))
-		}
-		switch {
-		case c.Forget:
-			p.HDel(ctx, s.stateKey(c.Kind), c.Key)
-		case c.State != nil:
-			p.HSet(ctx, s.stateKey(c.Kind), c.Key, c.State)
-		}
-		if c.Cursor != "" {
-			p.Set(ctx, s.cursorKey(c.Kind), c.Cursor, 0)
-		}
-		return nil
-	})
+// Queued is what became of one item of a commit.
+type Queued struct {
+	// StreamID is the item's entry in its queue; "" when the item was refused: its body alone
+	// is larger than a whole queue may be (QueueLimits.Bytes).
+	StreamID string
+	// Evicted is how many of the oldest entries of the queue were dropped, undelivered, to
+	// make room for the item.
+	Evicted int64
+}
+
+// commitScript appends a change's items to their queues, dropping the oldest entries of a
+// queue that would exceed its bounds, and records the object's state and the kind's cursor,
+// atomically (a script runs alone) and in one round trip.
+//
+// KEYS: qbytes, state (or ""), cursor (or ""), then one queue per item.
+// ARGV: maxBytes, maxLength, stateOp ("set", "del" or ""), field, state, cursor, then per item
+// uid, notificationId, body, observed.
+// Returns per item {stream id or "", evicted}.
+//
+// Each queue's byte count lives in qbytes; an empty queue counts 0 whatever qbytes says (a
+// queue from before qbytes existed, or a count that drifted, heals when the queue drains).
+// Entries are evicted oldest first, read a few at a time (never the whole queue).
+var commitScript = goredis.NewScript(`
+local maxBytes = tonumber(ARGV[1])
+local maxLen = tonumber(ARGV[2])
+local bkey = KEYS[1]
+local function bodySize(fields)
+  for i = 1, #fields, 2 do
+    if fields[i] == 'b' then return #fields[i + 1] end
+  end
+  return 0
+end
+local function over(used, len, size)
+  return (maxBytes > 0 and used + size > maxBytes) or (maxLen > 0 and len + 1 > maxLen)
+end
+local out = {}
+local nitems = #KEYS - 3
+for i = 1, nitems do
+  local q = KEYS[3 + i]
+  local a = 6 + (i - 1) * 4
+  local uid, nid, body, observed = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local size = #body
+  if maxBytes > 0 and size > maxBytes then
+    out[i] = {'', 0}
+  else
+    local len = redis.call('XLEN', q)
+    local used = 0
+    if len > 0 then used = tonumber(redis.call('HGET', bkey, uid) or '0') or 0 end
+    local evicted = 0
+    local batch = 1
+    while over(used, len, size) do
+      local old = redis.call('XRANGE', q, '-', '+', 'COUNT', batch)
+      if #old == 0 then
+        used, len = 0, 0
+        break
+      end
+      for _, e in ipairs(old) do
+        redis.call('XDEL', q, e[1])
+        used = used - bodySize(e[2])
+        len = len - 1
+        evicted = evicted + 1
+        if not over(used, len, size) then break end
+      end
+      if batch < 64 then batch = batch * 2 end
+    end
+    if len <= 0 or used < 0 then used = 0 end
+    local id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed)
+    redis.call('HSET', bkey, uid, used + size)
+    out[i] = {id, evicted}
+  end
+end
+if ARGV[3] == 'set' then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+elseif ARGV[3] == 'del' then
+  redis.call('HDEL', KEYS[2], ARGV[4])
+end
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[6])
+end
+return out
+`)
+
+// Commit applies a change atomically: queued notifications (each queue kept within its
+// bounds), state and cursor together. It returns what became of each item, in the order of
+// c.Items.
+func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
+	keys := make([]string, 0, 3+len(c.Items))
+	keys = append(keys, s.bytesKey(), s.stateKey(c.Kind), s.cursorKey(c.Kind))
+	stateOp, state := "", []byte(nil)
+	switch {
+	case c.Forget:
+		stateOp = "del"
+	case c.State != nil:
+		stateOp, state = "set", c.State
+	}
+	args := make([]any, 0, 6+4*len(c.Items))
+	args = append(args, s.limits.Bytes, s.limits.Length, stateOp, c.Key, state, c.Cursor)
+	for _, it := range c.Items {
+		keys = append(keys, s.queueKey(it.SubscriptionUID))
+		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10))
+	}
+	res, err := commitScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s %s: %w", c.Kind, c.Key, err)
 	}
-	ids := make([]string, len(adds))
-	for i, a := range adds {
-		ids[i] = a.Val()
+	if len(res) != len(c.Items) {
+		return nil, fmt.Errorf("commit %s %s: %d results for %d notifications", c.Kind, c.Key, len(res), len(c.Items))
 	}
-	return ids, nil
+	out := make([]Queued, len(res))
+	for i, r := range res {
+		pair, _ := r.([]any)
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("commit %s %s: unexpected result %v", c.Kind, c.Key, r)
+		}
+		out[i].StreamID, _ = pair[0].(string)
+		out[i].Evicted, _ = pair[1].(int64)
+	}
+	return out, nil
 }
 
 // SetCursor records the kind's last processed resourceVersion.
@@ -142,19 +254,80 @@ func (s *Store) Head(ctx context.Context, subUID, after string, n int64) ([]Entr
 	return out, nil
 }
 
-// Ack removes delivered (or expired) notifications from their queues, in one pipeline: ids by
-// subscription uid.
-func (s *Store) Ack(ctx context.Context, ids map[string][]string) error {
-	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for uid, sids := range ids {
-			p.XDel(ctx, s.queueKey(uid), sids...)
-		}
+// Acked is one delivered (or expired) entry to remove from its queue.
+type Acked struct {
+	StreamID string
+	// Size is the length of the entry's body, taken off the queue's byte count.
+	Size int
+}
+
+// ackScript removes entries from one queue and takes the bytes of those it removed off the
+// queue's count: an entry already gone (evicted, or acknowledged before a crash) counts
+// nothing.
+//
+// KEYS: qbytes, queue. ARGV: uid, then stream id and body size of each entry.
+var ackScript = goredis.NewScript(`
+local removed = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('XDEL', KEYS[2], ARGV[i]) == 1 then
+    removed = removed + tonumber(ARGV[i + 1])
+  end
+end
+if redis.call('XLEN', KEYS[2]) == 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+elseif removed > 0 then
+  local used = (tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0) - removed
+  if used < 0 then used = 0 end
+  redis.call('HSET', KEYS[1], ARGV[1], used)
+end
+return removed
+`)
+
+// Ack removes delivered (or expired) notifications from their queues, in one pipeline: entries
+// by subscription uid.
+func (s *Store) Ack(ctx context.Context, acked map[string][]Acked) error {
+	if len(acked) == 0 {
 		return nil
-	})
+	}
+	run := func() error {
+		_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for uid, es := range acked {
+				args := make([]any, 0, 1+2*len(es))
+				args = append(args, uid)
+				for _, e := range es {
+					args = append(args, e.StreamID, e.Size)
+				}
+				ackScript.EvalSha(ctx, p, []string{s.bytesKey(), s.queueKey(uid)}, args...)
+			}
+			return nil
+		})
+		return err
+	}
+	err := run()
+	if err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		// In a pipeline EVALSHA cannot fall back to EVAL: load the script (a Redis that
+		// restarted or failed over has lost it) and send again; removing twice is harmless.
+		if err = ackScript.Load(ctx, s.c).Err(); err == nil {
+			err = run()
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("remove delivered notifications from %d queues: %w", len(ids), err)
+		return fmt.Errorf("remove delivered notifications from %d queues: %w", len(acked), err)
 	}
 	return nil
+}
+
+// QueueBytes is the byte count the store keeps of a subscription's queue (the sum of its
+// bodies' lengths).
+func (s *Store) QueueBytes(ctx context.Context, subUID string) (int64, error) {
+	n, err := s.c.HGet(ctx, s.bytesKey(), subUID).Int64()
+	if errors.Is(err, goredis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("queue bytes of %s: %w", subUID, err)
+	}
+	return n, nil
 }
 
 // Depth is the number of queued notifications of a subscription.
@@ -168,7 +341,12 @@ func (s *Store) Depth(ctx context.Context, subUID string) (int64, error) {
 
 // Drop deletes a subscription's queue.
 func (s *Store) Drop(ctx context.Context, subUID string) error {
-	if err := s.c.Del(ctx, s.queueKey(subUID)).Err(); err != nil {
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.Del(ctx, s.queueKey(subUID))
+		p.HDel(ctx, s.bytesKey(), subUID)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("drop the queue of %s: %w", subUID, err)
 	}
 	return nil

@@ -96,6 +96,14 @@ func (s *stats) failure(now time.Time, err error) int32 {
 	return s.st.ConsecutiveFailures
 }
 
+// dropped records n notifications discarded undelivered (expired, evicted from a full queue or
+// refused as too large).
+func (s *stats) dropped(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.Dropped += n
+}
+
 // setDepth records the queue depth and returns how much it changed; once the subscription is
 // retired (its depth taken out of the total) it records nothing more and returns 0.
 func (s *stats) setDepth(d int64) int64 {
@@ -183,6 +191,14 @@ func (w *worker) handoff(e Entry) {
 	w.poke()
 }
 
+// mustRead reports whether the worker was told to read its queue again (resync) since its last
+// read.
+func (w *worker) mustRead() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.synced
+}
+
 // resync makes the worker read its queue from Redis before it trusts the handoff again.
 func (w *worker) resync() {
 	w.mu.Lock()
@@ -245,14 +261,20 @@ func (w *worker) run(ctx context.Context) {
 				continue
 			}
 			failures = 0
+			// A full batch may have more behind it.
+			read = int64(len(entries)) == w.cfg.batch
 			for _, e := range entries {
 				if !w.deliver(ctx, e) {
 					return
 				}
 				last = e.StreamID
+				if w.mustRead() {
+					// Entries may have been evicted from the queue (it was full) since it was
+					// read: read what is left rather than deliver them from this batch.
+					read = true
+					break
+				}
 			}
-			// A full batch may have more behind it.
-			read = int64(len(entries)) == w.cfg.batch
 			continue
 		}
 		e, ok, reread := w.next(last)
@@ -288,7 +310,10 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		if w.cfg.maxAge > 0 && !e.Observed.IsZero() && time.Since(e.Observed) > w.cfg.maxAge {
 			klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed))
 			w.cfg.metrics.expired.Inc()
-			w.cfg.acks.add(sub.UID, e.StreamID)
+			w.cfg.metrics.dropped.WithLabelValues(dropExpired).Inc()
+			w.stats.dropped(1)
+			w.cfg.changed(sub.Key(), true)
+			w.cfg.acks.add(sub.UID, e)
 			return true
 		}
 		err := w.cfg.sender.Send(ctx, sub, e)
@@ -301,7 +326,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 				w.cfg.metrics.latency.Observe(time.Since(e.Observed).Seconds())
 			}
 			w.cfg.changed(sub.Key(), w.stats.success(time.Now()))
-			w.cfg.acks.add(sub.UID, e.StreamID)
+			w.cfg.acks.add(sub.UID, e)
 			return true
 		}
 		w.cfg.metrics.attempts.WithLabelValues("failure").Inc()
@@ -358,17 +383,17 @@ type acker struct {
 	backoff Backoff
 
 	mu      sync.Mutex
-	pending map[string][]string
+	pending map[string][]Acked
 	kick    chan struct{}
 }
 
 func newAcker(store *Store, backoff Backoff) *acker {
-	return &acker{store: store, backoff: backoff, pending: map[string][]string{}, kick: make(chan struct{}, 1)}
+	return &acker{store: store, backoff: backoff, pending: map[string][]Acked{}, kick: make(chan struct{}, 1)}
 }
 
-func (a *acker) add(subUID, streamID string) {
+func (a *acker) add(subUID string, e Entry) {
 	a.mu.Lock()
-	a.pending[subUID] = append(a.pending[subUID], streamID)
+	a.pending[subUID] = append(a.pending[subUID], Acked{StreamID: e.StreamID, Size: len(e.Body)})
 	a.mu.Unlock()
 	select {
 	case a.kick <- struct{}{}:
@@ -386,7 +411,7 @@ func (a *acker) run(ctx context.Context) {
 		}
 		a.mu.Lock()
 		batch := a.pending
-		a.pending = map[string][]string{}
+		a.pending = map[string][]Acked{}
 		a.mu.Unlock()
 		for failures := 1; ; failures++ {
 			err := a.store.Ack(ctx, batch)

@@ -602,6 +602,11 @@ type InventorySubscriptionStatus struct {
 	// delivered counts notifications the callback accepted.
 	// +optional
 	Delivered int64 `json:"delivered,omitempty"`
+	// dropped counts notifications discarded undelivered: older than the notifier's maximum
+	// age, pushed out of a full queue (the oldest go first), or larger than a whole queue. A
+	// subscriber that sees it grow missed notifications.
+	// +optional
+	Dropped int64 `json:"dropped,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -394,5 +394,8 @@ func ValidateInventorySubscriptionStatus(status *o2ims.InventorySubscriptionStat
 	if status.Delivered < 0 {
 		errs = append(errs, field.Invalid(path.Child("delivered"), status.Delivered, "must not be negative"))
 	}
+	if status.Dropped < 0 {
+		errs = append(errs, field.Invalid(path.Child("dropped"), status.Dropped, "must not be negative"))
+	}
 	return errs
 }

@@ -19,8 +19,10 @@ type NotifyOptions struct {
 	AllowedCallbackCIDRs []string
 	Timeout              time.Duration
 	MaxAge               time.Duration
-	RetryBase, RetryMax  time.Duration
-	StatusInterval       time.Duration
+	// QueueBytes and QueueLength bound each subscription's queue in Redis (0: unbounded).
+	QueueBytes, QueueLength int64
+	RetryBase, RetryMax     time.Duration
+	StatusInterval          time.Duration
 	// Lease elects the replica that notifies (--notifier-lease-*, --notifier-leader-identity).
 	Lease                  *leader.Options
 	ClientCertFile         string
@@ -34,10 +36,12 @@ type NotifyOptions struct {
 }
 
 // NewNotifyOptions returns the defaults: off; 10 s per POST, retries from 1 s to 5 min,
-// notifications kept up to 24 h; client-go's usual lease timings.
+// notifications kept up to 24 h and, per subscription, up to 4 MiB of bodies and 10,000
+// notifications; client-go's usual lease timings.
 func NewNotifyOptions() *NotifyOptions {
 	return &NotifyOptions{
 		Timeout: 10 * time.Second, MaxAge: 24 * time.Hour, RetryBase: time.Second, RetryMax: 5 * time.Minute,
+		QueueBytes: 4 << 20, QueueLength: 10000,
 		StatusInterval: time.Second, Lease: leader.NewOptions("notifier", "o2ims-system", "netweave-notifier"),
 	}
 }
@@ -48,6 +52,8 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.AllowedCallbackCIDRs, "notifier-allowed-callback-cidrs", o.AllowedCallbackCIDRs, "Addresses (CIDRs) callbacks may use although they are special-purpose (private-use, unique-local, CGNAT, loopback, link-local, metadata, multicast, documentation, ... and IPv6 forms embedding such IPv4 addresses); refused otherwise, at subscription create time and at every connection.")
 	fs.DurationVar(&o.Timeout, "notifier-timeout", o.Timeout, "Bound on one notification POST.")
 	fs.DurationVar(&o.MaxAge, "notifier-max-age", o.MaxAge, "Undelivered notifications older than this are dropped; 0 keeps them until delivered.")
+	fs.Int64Var(&o.QueueBytes, "notifier-queue-bytes", o.QueueBytes, "Bytes of notification bodies each subscription's queue may hold in Redis; past it the oldest undelivered notifications are dropped (counted in the subscription's status.dropped and netweave_notifier_dropped_total), and a notification larger on its own is dropped. 0 removes the bound.")
+	fs.Int64Var(&o.QueueLength, "notifier-queue-length", o.QueueLength, "Notifications each subscription's queue may hold in Redis; past it the oldest undelivered ones are dropped, as for --notifier-queue-bytes. 0 removes the bound.")
 	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
 	fs.DurationVar(&o.RetryMax, "notifier-retry-max", o.RetryMax, "Longest wait between two POSTs of a failing callback.")
 	fs.DurationVar(&o.StatusInterval, "notifier-status-interval", o.StatusInterval, "Least time between two status writes of one subscription.")
@@ -83,6 +89,9 @@ func (o *NotifyOptions) Validate() []error {
 	if (o.ClientCertFile == "") != (o.ClientKeyFile == "") {
 		errs = append(errs, errors.New("--notifier-client-cert-file and --notifier-client-key-file go together"))
 	}
+	if o.QueueBytes < 0 || o.QueueLength < 0 {
+		errs = append(errs, errors.New("--notifier-queue-bytes and --notifier-queue-length must not be negative (0 removes the bound)"))
+	}
 	if o.OAuth2TokenURL != "" && (o.OAuth2ClientID == "" || o.OAuth2ClientSecretFile == "") {
 		errs = append(errs, errors.New("--notifier-oauth2-token-url needs --notifier-oauth2-client-id and --notifier-oauth2-client-secret-file"))
 	}
@@ -113,6 +122,7 @@ func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
 		AllowedCallbackPrefixes: allowed,
 		OAuth2Hosts:             tokenHosts,
 		Timeout:                 o.Timeout, MaxAge: o.MaxAge,
+		QueueLimits:    notify.QueueLimits{Bytes: o.QueueBytes, Length: o.QueueLength},
 		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
 		StatusInterval: o.StatusInterval,
 		Lease:          *o.Lease,

@@ -39,6 +39,10 @@ type InventorySubscriptionStatusApplyConfiguration struct {
 	QueueDepth *int64 `json:"queueDepth,omitempty"`
 	// delivered counts notifications the callback accepted.
 	Delivered *int64 `json:"delivered,omitempty"`
+	// dropped counts notifications discarded undelivered: older than the notifier's maximum
+	// age, pushed out of a full queue (the oldest go first), or larger than a whole queue. A
+	// subscriber that sees it grow missed notifications.
+	Dropped *int64 `json:"dropped,omitempty"`
 }
 
 // InventorySubscriptionStatusApplyConfiguration constructs a declarative configuration of the InventorySubscriptionStatus type for use with
@@ -92,5 +96,13 @@ func (b *InventorySubscriptionStatusApplyConfiguration) WithQueueDepth(value int
 // If called multiple times, the Delivered field is set to the value of the last call.
 func (b *InventorySubscriptionStatusApplyConfiguration) WithDelivered(value int64) *InventorySubscriptionStatusApplyConfiguration {
 	b.Delivered = &value
+	return b
+}
+
+// WithDropped sets the Dropped field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Dropped field is set to the value of the last call.
+func (b *InventorySubscriptionStatusApplyConfiguration) WithDropped(value int64) *InventorySubscriptionStatusApplyConfiguration {
+	b.Dropped = &value
 	return b
 }
