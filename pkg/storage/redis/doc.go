@@ -5,6 +5,9 @@
 //	{P}:rev                 global revision counter; its value is the resourceVersion
 //	{P}:epoch               install epoch, created with the counter: a wiped
 //	                        store has a new one (see epochGuard)
+//	{P}:revid               hash rev mod 1024 -> "rev:token": which write made each of
+//	                        the latest revisions, so a reader can tell a revision it
+//	                        saw from the same number made again after a rollback
 //	{P}:o:<key>             hash {v: encoded object, r: mod revision,
 //	                        u: unique value, when Config.UniqueIndex gives one}
 //	{P}:idx:<resource>      ZSET of the resource's keys, score 0, for ordered prefix scans

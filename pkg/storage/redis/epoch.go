@@ -3,6 +3,9 @@ package redis
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,15 +18,26 @@ import (
 // cached objects, "read your writes" marks — describes data that is gone, so
 // the guard runs the reset handlers, which make everything relist.
 //
-// Two signals, both read atomically with a revision:
+// Three signals, all read atomically with a revision:
 //   - the install epoch, a random value created with the revision counter:
 //     a wiped store gets a new one;
 //   - the revision itself: once this process saw revision r, a later read
-//     may not answer less, and a write sent afterwards must get more.
+//     may not answer less, and a write sent afterwards must get more;
+//   - the fingerprint of the newest revision it saw: every write records a
+//     random token for the revision it makes (the ring of revision ids,
+//     revisionRingSlots), and every revision read and write brings back
+//     the token the store now has for the revision this process saw last.
+//     A different token means that revision number was made again by
+//     another write: the store went back and someone (another netweave
+//     replica, typically) wrote past it before this process looked. The
+//     revision alone cannot show that.
 type epochGuard struct {
-	mu       sync.Mutex
-	epoch    string
-	seen     int64
+	mu    sync.Mutex
+	epoch string
+	seen  int64
+	// seenID is the fingerprint of revision seen, "" when unknown (not
+	// read yet, or made by a netweave that records none).
+	seenID   string
 	gen      uint64
 	handlers []func()
 }
@@ -32,14 +46,29 @@ type epochGuard struct {
 // is only compared with marks of the same generation, so operations that
 // straddle a reset do not trigger another one.
 type epochMark struct {
-	gen  uint64
-	seen int64
+	gen    uint64
+	seen   int64
+	seenID string
+}
+
+// observation is what an operation found, atomically, in the store.
+type observation struct {
+	epoch string
+	// rev is the store's revision: the one a write made, or the counter.
+	rev int64
+	// id is rev's fingerprint, "" when unknown.
+	id string
+	// seenID is the fingerprint the store has now for the mark's revision,
+	// "" when unknown (its slot in the ring holds another revision).
+	seenID string
+	// write tells whether the operation made rev.
+	write bool
 }
 
 func (g *epochGuard) mark() epochMark {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return epochMark{gen: g.gen, seen: g.seen}
+	return epochMark{gen: g.gen, seen: g.seen, seenID: g.seenID}
 }
 
 // onReset registers fn to run (synchronously, before the operation that
@@ -50,23 +79,25 @@ func (g *epochGuard) onReset(fn func()) {
 	g.handlers = append(g.handlers, fn)
 }
 
-// observe records that the store was at (epoch, rev) after an operation sent
-// at m; write tells whether that operation produced rev. It reports whether
-// the store went back, after the handlers ran.
-func (g *epochGuard) observe(m epochMark, epoch string, rev int64, write bool) (bool, string) {
+// observe records what an operation sent at m found. It reports whether the
+// store went back, after the handlers ran.
+func (g *epochGuard) observe(m epochMark, o observation) (bool, string) {
 	g.mu.Lock()
-	wentBack, why := g.wentBack(m, epoch, rev, write)
+	wentBack, why := g.wentBack(m, o)
 	if !wentBack {
-		if rev > g.seen {
-			g.seen = rev
+		switch {
+		case o.rev > g.seen:
+			g.seen, g.seenID = o.rev, o.id
+		case o.rev == g.seen && g.seenID == "":
+			g.seenID = o.id
 		}
 		if g.epoch == "" {
-			g.epoch = epoch
+			g.epoch = o.epoch
 		}
 		g.mu.Unlock()
 		return false, ""
 	}
-	g.epoch, g.seen = epoch, rev
+	g.epoch, g.seen, g.seenID = o.epoch, o.rev, o.id
 	g.gen++
 	handlers := append([]func(){}, g.handlers...)
 	g.mu.Unlock()
@@ -76,18 +107,60 @@ func (g *epochGuard) observe(m epochMark, epoch string, rev int64, write bool) (
 	return true, why
 }
 
-func (g *epochGuard) wentBack(m epochMark, epoch string, rev int64, write bool) (bool, string) {
+func (g *epochGuard) wentBack(m epochMark, o observation) (bool, string) {
 	switch {
-	case g.epoch != "" && epoch != g.epoch:
+	case g.epoch != "" && o.epoch != g.epoch:
 		return true, "install epoch changed"
 	case m.gen != g.gen:
 		// A reset happened while the operation was in flight; its
 		// revision belongs to the new baseline.
 		return false, ""
-	case rev < m.seen, write && rev == m.seen:
+	case o.rev < m.seen, o.write && o.rev == m.seen:
 		return true, "revision went back"
+	case m.seenID != "" && o.seenID != "" && o.seenID != m.seenID:
+		return true, fmt.Sprintf("revision %d was made again by another write", m.seen)
 	}
 	return false, ""
+}
+
+// revisionID is one slot of the ring of revision fingerprints: which write
+// ("token") made revision rev.
+type revisionID struct {
+	rev   int64
+	token string
+}
+
+// parseRevisionID parses a slot ("rev:token"); a missing or malformed one
+// is the zero value, which matches no revision.
+func parseRevisionID(v interface{}) revisionID {
+	str, _ := v.(string)
+	r, token, ok := strings.Cut(str, ":")
+	if !ok {
+		return revisionID{}
+	}
+	rev, err := strconv.ParseInt(r, 10, 64)
+	if err != nil {
+		return revisionID{}
+	}
+	return revisionID{rev: rev, token: token}
+}
+
+// of returns rev's fingerprint if the slot holds rev, else "": the slot was
+// taken by a revision revisionRingSlots later, or rev was made by a
+// netweave that records no fingerprints. Either way it cannot be checked.
+func (id revisionID) of(rev int64) string {
+	if id.rev != rev || rev <= 0 {
+		return ""
+	}
+	return id.token
+}
+
+// newRevisionToken returns the random value a write records for the
+// revision it makes. 64 random bits: two writes that make the same revision
+// number in two histories of the store get the same one with negligible
+// probability.
+func newRevisionToken() string {
+	return strconv.FormatUint(rand.Uint64(), 36)
 }
 
 // OnReset registers fn to run when the store is found wiped or rolled back,
@@ -96,29 +169,48 @@ func (g *epochGuard) wentBack(m epochMark, epoch string, rev int64, write bool) 
 func (s *Store) OnReset(fn func()) { s.guard.onReset(fn) }
 
 // currentRevision reads the revision counter and the install epoch (creating
-// the epoch if the store has none yet) and checks them with the guard.
+// the epoch if the store has none yet), with the fingerprints of the current
+// revision and of the newest one this process saw, and checks them with the
+// guard.
 func (s *Store) currentRevision(ctx context.Context) (int64, error) {
 	m := s.guard.mark()
 	start := time.Now()
-	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch}).Slice()
+	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch, s.keys.revIDs}, m.seen).Slice()
 	s.recordRequest(ctx, "getCurrentResourceVersion", err, start)
 	if err != nil {
 		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
 	}
-	if len(res) != 2 {
+	if len(res) != 4 {
 		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: malformed script reply %v", res)
 	}
 	rev, _ := res[0].(int64)
 	epoch, _ := res[1].(string)
-	s.observeEpoch(m, epoch, rev, false)
+	s.observeEpoch(m, observation{
+		epoch:  epoch,
+		rev:    rev,
+		id:     parseRevisionID(res[2]).of(rev),
+		seenID: parseRevisionID(res[3]).of(m.seen),
+	})
 	return rev, nil
 }
 
+// observeWrite shows the guard a write that made a revision: token is what
+// the write recorded for it.
+func (s *Store) observeWrite(m epochMark, token string, res writeResult) {
+	s.observeEpoch(m, observation{
+		epoch:  res.epoch,
+		rev:    res.rev,
+		id:     token,
+		seenID: res.seenID.of(m.seen),
+		write:  true,
+	})
+}
+
 // observeEpoch feeds the guard and logs a reset once, where it was noticed.
-func (s *Store) observeEpoch(m epochMark, epoch string, rev int64, write bool) {
-	if reset, why := s.guard.observe(m, epoch, rev, write); reset {
+func (s *Store) observeEpoch(m epochMark, o observation) {
+	if reset, why := s.guard.observe(m, o); reset {
 		s.logger().Info("Store was wiped or rolled back; ending watches so every client relists",
-			"reason", why, "revision", rev, "seenBefore", m.seen)
+			"reason", why, "revision", o.rev, "seenBefore", m.seen)
 	}
 }
 

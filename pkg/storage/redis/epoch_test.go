@@ -3,13 +3,20 @@ package redis
 import (
 	"context"
 	"net/http"
+	"reflect"
+	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 func expectGone(t *testing.T, w watch.Interface) {
@@ -105,4 +112,154 @@ func TestRolledBackStoreEndsWatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectGone(t, w)
+}
+
+// TestRollbackOvertakenByAnotherWriter: a process that only reads (A) saw revision N; the
+// store goes back to an older state (a failover to a replica that lacked the last writes)
+// and another process (B) writes past N before A looks again. The revision A then reads is
+// above N and the epoch is the same: only the fingerprint of revision N, made again by
+// another write, shows that A's N is gone. A's watch must end with 410 so its clients
+// relist, instead of skipping B's new changes that reuse the discarded revisions.
+func TestRollbackOvertakenByAnotherWriter(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	// A's watch reader blocks up to a minute per read: nothing but the change it waits
+	// for makes it look at the store, so it cannot see the revision go down in between.
+	// A has a client of its own (another process), closed first at the end so that
+	// closing A does not wait for that read.
+	clientA := goredis.NewClient(&goredis.Options{Addr: env.server.Addr()})
+	a := env.newStore(t, withInstallPrefix("overtaken"), withWatchPollInterval(time.Minute), withClient(clientA))
+	t.Cleanup(func() { _ = clientA.Close() })
+	b := env.newStore(t, withInstallPrefix("overtaken"))
+	var resets atomic.Int32
+	a.OnReset(func() { resets.Add(1) })
+
+	kept := createPod(ctx, t, b, "ns", "kept")
+	snapshot, err := redisserver.TakeSnapshot(ctx, env.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watchFrom(ctx, t, a, kept.ResourceVersion)
+	for _, name := range []string{"lost-1", "lost-2"} {
+		createPod(ctx, t, b, "ns", name)
+		// The reader read the revision after the change and before handing it out: once
+		// the watch has it, A has seen the revision of lost-2.
+		if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != name {
+			t.Fatalf("expected ADDED %s, got %v %#v", name, ev.Type, ev.Object)
+		}
+	}
+
+	if err := snapshot.Restore(ctx, env.client); err != nil {
+		t.Fatal(err)
+	}
+	// B's first write notices it went back (B had seen lost-2), which changes nothing for A.
+	for _, name := range []string{"after-1", "after-2", "after-3"} {
+		createPod(ctx, t, b, "ns", name)
+	}
+	expectGone(t, w)
+	if resets.Load() != 1 {
+		t.Fatalf("A's reset handlers ran %d times, want 1", resets.Load())
+	}
+
+	// From the new baseline, A sees what is there and nothing that was discarded.
+	list := &example.PodList{}
+	if err := a.GetList(ctx, "/pods/", storage.ListOptions{Predicate: storage.Everything, Recursive: true}, list); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range list.Items {
+		names = append(names, p.Name)
+	}
+	if want := []string{"after-1", "after-2", "after-3", "kept"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("A lists %v, want %v", names, want)
+	}
+	relisted := watchFrom(ctx, t, a, list.ResourceVersion)
+	createPod(ctx, t, b, "ns", "after-4")
+	if ev := nextEvent(t, relisted); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "after-4" {
+		t.Fatalf("expected ADDED after-4, got %v %#v", ev.Type, ev.Object)
+	}
+	if resets.Load() != 1 {
+		t.Fatalf("the new baseline was reset again: %d resets", resets.Load())
+	}
+}
+
+// TestGuardComparesFingerprints: the guard's decisions on the fingerprint of the newest
+// revision it saw, as a read or write brings it back.
+func TestGuardComparesFingerprints(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		seenID string // what the store now has for revision 10
+		want   bool
+	}{
+		{"same write", "x", false},
+		{"made again by another write", "y", true},
+		{"slot taken by a later revision, or no fingerprint recorded", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var g epochGuard
+			g.observe(g.mark(), observation{epoch: "e", rev: 10, id: "x", write: true})
+			m := g.mark()
+			if m.seen != 10 || m.seenID != "x" {
+				t.Fatalf("mark %+v, want revision 10 with fingerprint x", m)
+			}
+			got, why := g.observe(m, observation{epoch: "e", rev: 12, id: "z", seenID: tc.seenID})
+			if got != tc.want {
+				t.Fatalf("went back: %v (%s), want %v", got, why, tc.want)
+			}
+			if m := g.mark(); m.seen != 12 || m.seenID != "z" {
+				t.Fatalf("after the read the guard is at %+v, want revision 12 with fingerprint z", m)
+			}
+		})
+	}
+	// A fingerprint unknown when first seen is learnt from a later read of the same revision.
+	var g epochGuard
+	g.observe(g.mark(), observation{epoch: "e", rev: 10})
+	g.observe(g.mark(), observation{epoch: "e", rev: 10, id: "x"})
+	if m := g.mark(); m.seenID != "x" {
+		t.Fatalf("mark %+v, want fingerprint x learnt for revision 10", m)
+	}
+}
+
+// TestRevisionIDs: every revision-making script records a fingerprint in its ring slot, and
+// a revision read returns the one of the current revision.
+func TestRevisionIDs(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	s := env.newStore(t)
+	createPod(ctx, t, s, "ns", "a")
+	rev, err := s.currentRevision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := s.guard.mark(); m.seen != rev || m.seenID == "" {
+		t.Fatalf("after create and read: mark %+v, want revision %d with a fingerprint", m, rev)
+	}
+	if err := s.Compact(ctx, rev); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "/pods/ns/a", &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	slots, err := env.client.HGetAll(ctx, s.keys.revIDs).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// create, compact, delete: three revisions after the counter's initial 1.
+	if len(slots) != 3 {
+		t.Fatalf("ring %v, want 3 slots", slots)
+	}
+	for _, r := range []int64{rev, rev + 1, rev + 2} {
+		id := parseRevisionID(slots[strconv.FormatInt(r%ringSlots(t), 10)])
+		if id.of(r) == "" {
+			t.Errorf("revision %d has no fingerprint: ring %v", r, slots)
+		}
+	}
+}
+
+func ringSlots(t *testing.T) int64 {
+	n, err := strconv.ParseInt(revisionRingSlots, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -11,8 +11,12 @@ import (
 // in braces so that Redis Cluster would hash every key of an install to one
 // slot, which the multi-key Lua scripts need.
 type redisKeys struct {
-	rev       string
-	epoch     string
+	rev   string
+	epoch string
+	// revIDs holds the fingerprints of the latest revisions (see
+	// revisionRingSlots): which write made each revision, so a reader can tell a
+	// revision it saw from the same number reused after a rollback.
+	revIDs    string
 	objPrefix string
 	index     string
 	stream    string
@@ -29,6 +33,7 @@ func newRedisKeys(installPrefix, resourceKey string) redisKeys {
 	return redisKeys{
 		rev:          base + "rev",
 		epoch:        base + "epoch",
+		revIDs:       base + "revid",
 		objPrefix:    base + "o:",
 		index:        base + "idx:" + resourceKey,
 		stream:       base + "ev:" + resourceKey,

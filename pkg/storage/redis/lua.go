@@ -5,16 +5,38 @@ import goredis "github.com/redis/go-redis/v9"
 // historyTrimChunk is how many history entries trimHistory reads per call.
 const historyTrimChunk = "256"
 
+// revisionRingSlots is how many of the latest revisions keep their
+// fingerprint (revision r in slot r mod revisionRingSlots). A process
+// checks the fingerprint of the newest revision it saw on every revision
+// read and write, so it can tell a rollback from progress as long as fewer
+// revisions than this were written since it last looked.
+const revisionRingSlots = "1024"
+
 // Shared Lua fragments. Scripts bump the revision before any other write so
 // that a failing XADD (the only command that can reject its input) leaves at
 // most a harmless gap in the revision sequence, never a half-applied write.
 const (
 	// nextRevision initialises the counter at 1 so the first write gets 2 and
-	// an empty store still reports a non-zero list resourceVersion.
+	// an empty store still reports a non-zero list resourceVersion. It also
+	// records which write made the revision: token, a random value per
+	// script call, goes into the revision's slot of the fingerprint ring
+	// (revisionRing slots, "rev:token"), the one extra command a write pays.
 	luaNextRevision = `
-local function nextRevision(revKey)
+local function nextRevision(revKey, idsKey, token)
   if redis.call('EXISTS', revKey) == 0 then redis.call('SET', revKey, 1) end
-  return redis.call('INCR', revKey)
+  local rev = redis.call('INCR', revKey)
+  redis.call('HSET', idsKey, rev % ` + revisionRingSlots + `, string.format('%d:%s', rev, token))
+  return rev
+end
+`
+	// seenRevisionID returns the fingerprint slot of revision seen (the
+	// newest the caller had seen, 0 for none) as it is before this script
+	// writes, so the caller can tell whether that revision is still the one
+	// it saw.
+	luaSeenRevisionID = `
+local function seenRevisionID(idsKey, seen)
+  if seen <= 0 then return false end
+  return redis.call('HGET', idsKey, seen % ` + revisionRingSlots + `)
 end
 `
 	// appendHistory adds a change to the stream and counts its bytes (field
@@ -94,7 +116,7 @@ end
 	// and the TTL reaper.
 	luaDeleteObject = `
 local function deleteObject(K, key, objKey, curValue, curRev, curUnique)
-  local rev = nextRevision(K.rev)
+  local rev = nextRevision(K.rev, K.ids, K.token)
   appendHistory(K, rev, 't', 'd', 'k', key, 'p', curValue, 'pr', curRev)
   redis.call('DEL', objKey)
   redis.call('ZREM', K.index, key)
@@ -123,7 +145,7 @@ local function releaseUnique(uniqueKey, value, key)
 end
 `
 	luaKeys = `
-local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7], epoch = KEYS[9], hbytes = KEYS[10]}
+local K = {rev = KEYS[1], index = KEYS[2], stream = KEYS[3], compacted = KEYS[4], size = KEYS[5], ttl = KEYS[6], unique = KEYS[7], epoch = KEYS[9], hbytes = KEYS[10], ids = KEYS[11]}
 `
 	// ensureEpoch returns the install epoch, creating it when the store has
 	// none (first use, or wiped). TIME to the microsecond is unique enough
@@ -149,11 +171,12 @@ end
 // The object hash keeps its unique value in field u, so updates and deletes
 // know which value to release without decoding the object.
 //
-// KEYS: rev index stream compacted size ttl unique object epoch historyBytes
-// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue maxBytes
-// Returns {1, rev, nil, epoch}, {0, curRev, curValue} or {2, 0, holderKey}.
-var putScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
+// KEYS: rev index stream compacted size ttl unique object epoch historyBytes revIDs
+// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue maxBytes token seenRev
+// Returns {1, rev, nil, epoch, seenRevisionID}, {0, curRev, curValue} or {2, 0, holderKey}.
+var putScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
 local key, objKey, unique = ARGV[1], KEYS[8], ARGV[7]
+K.token = ARGV[9]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 local curRev = tonumber(cur[2]) or 0
 if curRev ~= tonumber(ARGV[2]) then
@@ -166,7 +189,8 @@ if unique ~= curUnique then
   if holder then return {2, 0, holder} end
 end
 local value = ARGV[3]
-local rev = nextRevision(K.rev)
+local seenID = seenRevisionID(K.ids, tonumber(ARGV[10]))
+local rev = nextRevision(K.rev, K.ids, K.token)
 if cur[1] then
   appendHistory(K, rev, 't', 'u', 'k', key, 'v', value, 'p', cur[1], 'pr', curRev)
   redis.call('INCRBY', K.size, #value - #cur[1])
@@ -187,32 +211,35 @@ if unique ~= curUnique then
 end
 setTTL(K.ttl, key, tonumber(ARGV[4]))
 trimHistory(K, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[8]))
-return {1, rev, false, ensureEpoch(K.epoch)}
+return {1, rev, false, ensureEpoch(K.epoch), seenID}
 `)
 
 // deleteScript removes ARGV[1] if its mod revision equals ARGV[2].
 //
-// KEYS: rev index stream compacted size ttl unique object epoch historyBytes
-// ARGV: key expectedRev maxLen slack maxBytes
-// Returns {1, rev, deletedValue, epoch} or {0, curRev, curValue} ({0, 0} if absent).
-var deleteScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
+// KEYS: rev index stream compacted size ttl unique object epoch historyBytes revIDs
+// ARGV: key expectedRev maxLen slack maxBytes token seenRev
+// Returns {1, rev, deletedValue, epoch, seenRevisionID} or {0, curRev, curValue} ({0, 0} if absent).
+var deleteScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
 local key, objKey = ARGV[1], KEYS[8]
+K.token = ARGV[6]
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 if not cur[1] then return {0, 0} end
 local curRev = tonumber(cur[2])
 if curRev ~= tonumber(ARGV[2]) then return {0, curRev, cur[1]} end
+local seenID = seenRevisionID(K.ids, tonumber(ARGV[7]))
 local rev = deleteObject(K, key, objKey, cur[1], curRev, cur[3])
 trimHistory(K, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
-return {1, rev, cur[1], ensureEpoch(K.epoch)}
+return {1, rev, cur[1], ensureEpoch(K.epoch), seenID}
 `)
 
 // expireScript deletes up to ARGV[4] objects whose TTL has passed, emitting
 // ordinary DELETED events for them.
 //
-// KEYS: rev index stream compacted size ttl unique (unused) epoch historyBytes
-// ARGV: objectKeyPrefix maxLen slack batch maxBytes
+// KEYS: rev index stream compacted size ttl unique (unused) epoch historyBytes revIDs
+// ARGV: objectKeyPrefix maxLen slack batch maxBytes token
 // Returns the number of expired entries handled.
 var expireScript = goredis.NewScript(luaNextRevision + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaKeys + `
+K.token = ARGV[6]
 local now = redis.call('TIME')
 local due = redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now[1], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, key in ipairs(due) do
@@ -229,12 +256,19 @@ return #due
 `)
 
 // currentScript reads the revision counter and the install epoch, creating
-// the epoch when missing so that every process adopts the same one.
+// the epoch when missing so that every process adopts the same one, and the
+// fingerprints of the current revision and of ARGV[1], the newest revision
+// the caller had seen.
 //
-// KEYS: rev epoch
-// Returns {currentRev, epoch}.
+// KEYS: rev epoch revIDs
+// ARGV: seenRev
+// Returns {currentRev, epoch, currentRevisionID, seenRevisionID}.
 var currentScript = goredis.NewScript(luaEnsureEpoch + `
-return {tonumber(redis.call('GET', KEYS[1])) or 1, ensureEpoch(KEYS[2])}
+local cur = tonumber(redis.call('GET', KEYS[1])) or 1
+local seen = tonumber(ARGV[1])
+if seen <= 0 then seen = cur end
+local ids = redis.call('HMGET', KEYS[3], cur % ` + revisionRingSlots + `, seen % ` + revisionRingSlots + `)
+return {cur, ensureEpoch(KEYS[2]), ids[1], ids[2]}
 `)
 
 // getScript reads one object together with the current revision, so
@@ -294,10 +328,11 @@ return {0, cur, comp, count, items}
 // approximate anyway (trimHistory makes it exact again when one entry is
 // left).
 //
-// KEYS: stream compacted rev historyBytes
+// KEYS: stream compacted rev historyBytes revIDs
+// ARGV: rev token
 // Returns the effective compacted revision.
 var compactScript = goredis.NewScript(luaNextRevision + `
-nextRevision(KEYS[3])
+nextRevision(KEYS[3], KEYS[5], ARGV[2])
 local c = tonumber(ARGV[1])
 local prev = tonumber(redis.call('GET', KEYS[2])) or 0
 if c <= prev then return prev end

@@ -8,8 +8,9 @@ import (
 )
 
 // write runs a write script and returns its reply. With MinReplicasAck set, it also waits
-// until that many replicas have the write. m is the guard's mark from before the write.
-func (s *Store) write(ctx context.Context, m epochMark, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
+// until that many replicas have the write. m is the guard's mark from before the write and
+// token the fingerprint the script records for the revision it makes (one of args).
+func (s *Store) write(ctx context.Context, m epochMark, token string, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
 	if s.cfg.MinReplicasAck <= 0 {
 		return script.Run(ctx, s.client, keys, args...).Slice()
 	}
@@ -29,7 +30,7 @@ func (s *Store) write(ctx context.Context, m epochMark, script *goredis.Script, 
 		// passes the old one nothing else would, and caches would serve what the failover
 		// discarded (TestRollbackNoticedThroughUnconfirmedWrites, found by TestRedisFailover).
 		if res, err := parseWriteResult(reply); err == nil && res.ok {
-			s.observeEpoch(m, res.epoch, res.rev, true)
+			s.observeWrite(m, token, res)
 		}
 		return nil, fmt.Errorf("the write reached %d of %d replicas within %s: the primary has it, a failover may lose it",
 			acked, s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout)

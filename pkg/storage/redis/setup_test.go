@@ -69,6 +69,10 @@ type setupOptions struct {
 	historyLength  int64
 	historyBytes   int64
 	uniqueIndex    *unique.Index
+	// watchPollInterval is the watch reader's XREAD block (100ms unless set).
+	watchPollInterval time.Duration
+	// client is the env's unless set.
+	client *goredis.Client
 }
 
 type setupOption func(*setupOptions)
@@ -77,21 +81,27 @@ func withCodec(c runtime.Codec) setupOption { return func(o *setupOptions) { o.c
 func withTransformer(t value.Transformer) setupOption {
 	return func(o *setupOptions) { o.transformer = t }
 }
-func withPathPrefix(p string) setupOption    { return func(o *setupOptions) { o.pathPrefix = p } }
-func withHistoryLength(n int64) setupOption  { return func(o *setupOptions) { o.historyLength = n } }
-func withHistoryBytes(n int64) setupOption   { return func(o *setupOptions) { o.historyBytes = n } }
-func withInstallPrefix(p string) setupOption { return func(o *setupOptions) { o.installPrefix = p } }
+func withPathPrefix(p string) setupOption      { return func(o *setupOptions) { o.pathPrefix = p } }
+func withHistoryLength(n int64) setupOption    { return func(o *setupOptions) { o.historyLength = n } }
+func withHistoryBytes(n int64) setupOption     { return func(o *setupOptions) { o.historyBytes = n } }
+func withInstallPrefix(p string) setupOption   { return func(o *setupOptions) { o.installPrefix = p } }
+func withClient(c *goredis.Client) setupOption { return func(o *setupOptions) { o.client = c } }
+func withWatchPollInterval(d time.Duration) setupOption {
+	return func(o *setupOptions) { o.watchPollInterval = d }
+}
 func withUniqueIndex(idx *unique.Index) setupOption {
 	return func(o *setupOptions) { o.uniqueIndex = idx }
 }
 
 func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 	o := setupOptions{
-		codec:          apitesting.TestCodec(codecs, examplev1.SchemeGroupVersion),
-		transformer:    storagetesting.NewPrefixTransformer([]byte(testTransformerPrefix), false),
-		resourcePrefix: "/pods/",
-		newFunc:        func() runtime.Object { return &example.Pod{} },
-		historyLength:  -1,
+		codec:             apitesting.TestCodec(codecs, examplev1.SchemeGroupVersion),
+		transformer:       storagetesting.NewPrefixTransformer([]byte(testTransformerPrefix), false),
+		resourcePrefix:    "/pods/",
+		newFunc:           func() runtime.Object { return &example.Pod{} },
+		historyLength:     -1,
+		watchPollInterval: 100 * time.Millisecond,
+		client:            env.client,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -100,7 +110,7 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 		o.installPrefix = fmt.Sprintf("test-%d", env.prefixes.Add(1))
 	}
 	s, err := New(Config{
-		Client:            env.client,
+		Client:            o.client,
 		Codec:             o.codec,
 		Transformer:       o.transformer,
 		NewFunc:           o.newFunc,
@@ -111,7 +121,7 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 		GroupResource:     schema.GroupResource{Resource: "pods"},
 		HistoryLength:     o.historyLength,
 		HistoryBytes:      o.historyBytes,
-		WatchPollInterval: 100 * time.Millisecond,
+		WatchPollInterval: o.watchPollInterval,
 		ProgressInterval:  time.Second,
 		TTLCheckInterval:  100 * time.Millisecond,
 		UniqueIndex:       o.uniqueIndex,

@@ -158,7 +158,8 @@ func (s *Store) observeCompacted(rev int64) {
 // (Config.HistoryLength); this is for operators and tests.
 func (s *Store) Compact(ctx context.Context, rev int64) error {
 	start := time.Now()
-	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev, s.keys.historyBytes}, rev).Int64()
+	c, err := compactScript.Run(ctx, s.client, []string{s.keys.stream, s.keys.compacted, s.keys.rev, s.keys.historyBytes, s.keys.revIDs},
+		rev, newRevisionToken()).Int64()
 	s.recordRequest(ctx, "compact", err, start)
 	if err != nil {
 		return fmt.Errorf("redis storage compact to %d: %w", rev, err)
@@ -287,30 +288,34 @@ type writeResult struct {
 	uniqueHolder string
 	// epoch is the install epoch a successful write was made in.
 	epoch string
+	// seenID is the fingerprint slot of the newest revision the writer had
+	// seen, as the write found it.
+	seenID revisionID
 }
 
 func (s *Store) writeKeys(preparedKey string) []string {
-	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch, s.keys.historyBytes}
+	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch, s.keys.historyBytes, s.keys.revIDs}
 }
 
 func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
 	m := s.guard.mark()
+	token := newRevisionToken()
 	start := time.Now()
-	res, err := s.write(ctx, m, putScript, s.writeKeys(preparedKey),
-		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes)
+	res, err := s.write(ctx, m, token, putScript, s.writeKeys(preparedKey),
+		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes, token, m.seen)
 	s.recordRequest(ctx, op, err, start)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
 	}
-	return s.parseWriteResult(m, res)
+	return s.parseWriteResult(m, token, res)
 }
 
 // parseWriteResult parses a write script's reply and shows a successful
-// write's revision and epoch to the guard.
-func (s *Store) parseWriteResult(m epochMark, reply []interface{}) (writeResult, error) {
+// write's revision, epoch and fingerprints to the guard.
+func (s *Store) parseWriteResult(m epochMark, token string, reply []interface{}) (writeResult, error) {
 	res, err := parseWriteResult(reply)
 	if err == nil && res.ok {
-		s.observeEpoch(m, res.epoch, res.rev, true)
+		s.observeWrite(m, token, res)
 	}
 	return res, err
 }
@@ -340,6 +345,9 @@ func parseWriteResult(res []interface{}) (writeResult, error) {
 		}
 		if len(res) > 3 {
 			r.epoch, _ = res[3].(string)
+		}
+		if len(res) > 4 {
+			r.seenID = parseRevisionID(res[4])
 		}
 		return r, nil
 	}

@@ -25,7 +25,8 @@ func (s *Store) runTTLReaper() {
 		}
 		for {
 			start := time.Now()
-			n, err := expireScript.Run(s.ctx, s.client, keys, s.keys.objPrefix, s.trim.maxLen, s.trim.slack, expireBatch, s.trim.maxBytes).Int64()
+			n, err := expireScript.Run(s.ctx, s.client, keys, s.keys.objPrefix, s.trim.maxLen, s.trim.slack, expireBatch, s.trim.maxBytes,
+				newRevisionToken()).Int64()
 			s.cfg.Metrics.recordRequest("expire", s.groupResource, err, start)
 			if err != nil {
 				if s.ctx.Err() == nil {

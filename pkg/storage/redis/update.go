@@ -199,14 +199,15 @@ func (s *Store) Delete(
 		}
 
 		m := s.guard.mark()
+		token := newRevisionToken()
 		start := time.Now()
-		reply, err := s.write(ctx, m, deleteScript, s.writeKeys(preparedKey),
-			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes)
+		reply, err := s.write(ctx, m, token, deleteScript, s.writeKeys(preparedKey),
+			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes, token, m.seen)
 		s.recordRequest(ctx, "delete", err, start)
 		if err != nil {
 			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)
 		}
-		res, err := s.parseWriteResult(m, reply)
+		res, err := s.parseWriteResult(m, token, reply)
 		if err != nil {
 			return err
 		}
