@@ -100,27 +100,31 @@ func measureCases(b *testing.B, s *stack, token string, cases []benchCase, ceili
 				if res, err := client.Run(context.Background(), warm); err != nil || res.Errors > 0 {
 					b.Fatalf("%s warm-up: %v %v %s", name, err, res.Statuses, res.FirstError)
 				}
-				b.Run(name, func(b *testing.B) {
-					run := cfg
-					run.Requests = b.N
-					res, err := client.Run(context.Background(), run)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if res.Errors > 0 {
-						b.Errorf("%d of %d requests failed: %v; first: %s", res.Errors, res.Requests, res.Statuses, res.FirstError)
-					}
-					b.ReportMetric(res.Throughput(), "req/s")
-					b.ReportMetric(msf(res.Percentile(50)), "p50-ms")
-					b.ReportMetric(msf(res.Percentile(95)), "p95-ms")
-					b.ReportMetric(msf(res.Percentile(99)), "p99-ms")
-					b.ReportMetric(msf(res.Max()), "max-ms")
-					b.ReportMetric(float64(res.Bytes)/float64(max(res.Requests, 1)), "B/resp")
-				})
+				b.Run(name, func(b *testing.B) { runLoad(b, client, cfg) })
 				client.Close()
 			}
 		}
 	}
+}
+
+// runLoad sends b.N requests as cfg describes and reports throughput, latency percentiles and
+// response size; a failed request fails b.
+func runLoad(b *testing.B, client *load.Client, cfg load.Config) {
+	run := cfg
+	run.Requests = b.N
+	res, err := client.Run(context.Background(), run)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Errors > 0 {
+		b.Errorf("%d of %d requests failed: %v; first: %s", res.Errors, res.Requests, res.Statuses, res.FirstError)
+	}
+	b.ReportMetric(res.Throughput(), "req/s")
+	b.ReportMetric(msf(res.Percentile(50)), "p50-ms")
+	b.ReportMetric(msf(res.Percentile(95)), "p95-ms")
+	b.ReportMetric(msf(res.Percentile(99)), "p99-ms")
+	b.ReportMetric(msf(res.Max()), "max-ms")
+	b.ReportMetric(float64(res.Bytes)/float64(max(res.Requests, 1)), "B/resp")
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

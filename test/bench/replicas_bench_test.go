@@ -64,20 +64,7 @@ func BenchmarkReplicasO2(b *testing.B) {
 			if res, err := client.Run(context.Background(), warm); err != nil || res.Errors > 0 {
 				b.Fatalf("warm-up: %v %v %s", err, res.Statuses, res.FirstError)
 			}
-			b.Run(fmt.Sprintf("get-resource/c=%d/%s", conc, target.name), func(b *testing.B) {
-				run := cfg
-				run.Requests = b.N
-				res, err := client.Run(context.Background(), run)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res.Errors > 0 {
-					b.Errorf("%d of %d requests failed: %v; first: %s", res.Errors, res.Requests, res.Statuses, res.FirstError)
-				}
-				b.ReportMetric(res.Throughput(), "req/s")
-				b.ReportMetric(msf(res.Percentile(50)), "p50-ms")
-				b.ReportMetric(msf(res.Percentile(99)), "p99-ms")
-			})
+			b.Run(fmt.Sprintf("get-resource/c=%d/%s", conc, target.name), func(b *testing.B) { runLoad(b, client, cfg) })
 			client.Close()
 		}
 	}

@@ -244,9 +244,8 @@ func (s *stack) metricsReaderAt(t *testing.T, port int) *metricsReader {
 	}
 }
 
-// value sums the samples of metric whose labels contain every one of labels (`k="v"`); 0 when
-// netweave cannot be read (it may be starting).
-func (m *metricsReader) value(t *testing.T, metric string, labels ...string) float64 {
+// samples returns the sample lines of netweave's /metrics.
+func (m *metricsReader) samples(t *testing.T) ([]string, error) {
 	req, err := http.NewRequest(http.MethodGet, m.url, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -254,14 +253,27 @@ func (m *metricsReader) value(t *testing.T, metric string, labels ...string) flo
 	req.Header.Set("Authorization", "Bearer "+m.token)
 	resp, err := m.client.Do(req)
 	if err != nil {
-		return 0
+		return nil, err
 	}
 	defer resp.Body.Close()
-	sum := 0.0
+	var lines []string
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
+}
+
+// value sums the samples of metric whose labels contain every one of labels (`k="v"`); 0 when
+// netweave cannot be read (it may be starting).
+func (m *metricsReader) value(t *testing.T, metric string, labels ...string) float64 {
+	lines, err := m.samples(t)
+	if err != nil {
+		return 0
+	}
+	sum := 0.0
+	for _, line := range lines {
 		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
 			continue
 		}
@@ -282,20 +294,12 @@ func (m *metricsReader) value(t *testing.T, metric string, labels ...string) flo
 // has tells whether a sample line of netweave's /metrics starts with prefix (a metric name,
 // or a name and its first labels: `workqueue_depth{name="inventory"`).
 func (m *metricsReader) has(t *testing.T, prefix string) bool {
-	req, err := http.NewRequest(http.MethodGet, m.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+m.token)
-	resp, err := m.client.Do(req)
+	lines, err := m.samples(t)
 	if err != nil {
 		t.Fatalf("GET %s: %v", m.url, err)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), prefix) {
+	for _, line := range lines {
+		if strings.HasPrefix(line, prefix) {
 			return true
 		}
 	}

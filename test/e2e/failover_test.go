@@ -513,19 +513,7 @@ func createNode(ctx context.Context, kube kubernetes.Interface, name string) err
 
 // missingCreates are the pools among want that r has no CREATE notification of.
 func missingCreates(r *receiver, want []string) []string {
-	created := map[string]bool{}
-	for _, n := range r.all() {
-		if eventType(n) == 0 {
-			created[stateName(n.body)] = true
-		}
-	}
-	var out []string
-	for _, w := range want {
-		if !created[w] {
-			out = append(out, w)
-		}
-	}
-	return out
+	return missingCreatesSince(r, want, time.Time{})
 }
 
 // firstArrival is when the first CREATE notification of any of the pools arrived.
@@ -907,7 +895,8 @@ func firstArrivalSince(r *receiver, pools []string, t time.Time) time.Time {
 	return first
 }
 
-// missingCreatesSince is missingCreates counting only notifications that arrived after t.
+// missingCreatesSince are the pools among want that r has no CREATE notification of that
+// arrived after t.
 func missingCreatesSince(r *receiver, want []string, t time.Time) []string {
 	created := map[string]bool{}
 	for _, n := range r.all() {
