@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,7 +21,9 @@ const replicaCount = 3
 // against one replica, on the same seeded inventory of 10,000 Resources, in the same run. The
 // extra replicas serve reads only (no sync, no notifier), as a chart install's non-leaders do.
 func BenchmarkReplicasO2(b *testing.B) {
-	s := startStack(b)
+	// One page holds the whole list, so waiting for every replica to serve all is one request.
+	pageSize := "--o2ims-page-size=" + strconv.Itoa(numResources)
+	s := startStack(b, pageSize)
 	inv := seed(b, s)
 	token := s.cp.RESTConfig(localstack.Admin).BearerToken
 	poolResources := inventoryV1 + "/resourcePools/" + inv.pool + "/resources"
@@ -40,7 +43,7 @@ func BenchmarkReplicasO2(b *testing.B) {
 		stacktest.StartProcess(b, localstack.ProcessOptions{
 			Name: name,
 			Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: s.bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redisAddr,
-				KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1}),
+				KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1, Extra: []string{pageSize}}),
 			LogPath: filepath.Join(s.cp.Dir, name+".log"),
 		})
 		base := localstack.O2APIRoot(o2Port)
