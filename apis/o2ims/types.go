@@ -336,6 +336,16 @@ type DeploymentManager struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec DeploymentManagerSpec `json:"spec,omitempty"`
+	// +optional
+	Status DeploymentManagerStatus `json:"status,omitempty"`
+}
+
+// DeploymentManagerStatus is owned by the inventory controller.
+type DeploymentManagerStatus struct {
+	// +optional
+	OperationalState OperationalState `json:"operationalState,omitempty"`
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // DeploymentManagerSpec holds the DeploymentManager fields of O2-IMS.

@@ -66,6 +66,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.DeploymentManagerApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DeploymentManagerSpec"):
 		return &o2imsv1alpha1.DeploymentManagerSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DeploymentManagerStatus"):
+		return &o2imsv1alpha1.DeploymentManagerStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("GeoPoint"):
 		return &o2imsv1alpha1.GeoPointApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("InventorySubscription"):

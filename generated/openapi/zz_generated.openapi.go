@@ -56,6 +56,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.DeploymentManager{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
 		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
 		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
+		v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref),
 		v1alpha1.GeoPoint{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
 		v1alpha1.InventorySubscription{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
 		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
@@ -1367,11 +1368,18 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref common.ReferenceC
 							Ref:         ref(v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName()),
 						},
 					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is what the inventory controller last observed of the cluster behind the manager; admins' own managers have none.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName(), v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1533,6 +1541,50 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 		},
 		Dependencies: []string{
 			v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DeploymentManagerStatus is owned by the inventory controller.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"operationalState": {
+						SchemaProps: spec.SchemaProps{
+							Description: "operationalState is ENABLED while netweave reaches the cluster's API server, DISABLED while it does not (the inventory of the cluster is then kept as last seen), UNKNOWN before the first check.\n\nPossible enum values:\n - `\"DISABLED\"`\n - `\"ENABLED\"`\n - `\"UNKNOWN\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"DISABLED", "ENABLED", "UNKNOWN"},
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "conditions are the controller's latest observations of the cluster. Member clusters have a ClusterReachable condition: True while netweave reaches the cluster's API server, False (reason Unreachable, the error in the message) while it does not.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Condition{}.OpenAPIModelName()},
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 )
@@ -38,6 +40,11 @@ type InventoryConfig struct {
 	ClusterURL         string
 	Workers            int
 	SharedDelay        time.Duration
+	// MemberClusters syncs the member clusters registered with labelled kubeconfig Secrets
+	// in Namespace (--inventory-member-clusters).
+	MemberClusters bool
+	// MemberProbeInterval is how often each member's API server is checked.
+	MemberProbeInterval time.Duration
 
 	// Lease elects the replica that syncs and raises alarms.
 	Lease leader.Options
@@ -173,7 +180,26 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 		cancel()
 		alarmsDone <- err
 	}()
+	membersDone := make(chan error, 1)
+	if inv.MemberClusters {
+		mgr := members.NewManager(members.Config{
+			Namespace: inv.Namespace, Secrets: d.kube, O2: d.o2,
+			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
+			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
+			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,
+		})
+		go func() {
+			err := mgr.Run(ctx)
+			if err != nil && ctx.Err() == nil {
+				// The local sync goes on; the next leader term tries the members again.
+				klog.ErrorS(err, "Member cluster sync stopped")
+			}
+			membersDone <- nil
+		}()
+	} else {
+		membersDone <- nil
+	}
 	err = ctrl.Run(ctx)
 	cancel()
-	return errors.Join(err, <-alarmsDone)
+	return errors.Join(err, <-alarmsDone, <-membersDone)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,12 @@ type Config struct {
 	// change to a pool elsewhere that selects Nodes only refreshes that pool's status: it never
 	// moves a Resource, nor costs a full resync. The zero value allows no namespace.
 	NodePools NodePoolNamespaces
+	// Cluster is the member cluster the adapter watches ("" for the cluster netweave runs
+	// in). The controller then owns only the synced objects labelled with it
+	// (v1alpha1.LabelCluster), names what it writes after the member, never writes the O-Cloud
+	// nor admin pools' status, and ignores admin pools: several controllers, one per cluster,
+	// share the same kinds without deleting each other's objects.
+	Cluster string
 }
 
 // Controller keeps the O2 inventory equal to what its adapter derives from the source.
@@ -62,8 +69,10 @@ func NewController(cfg Config) (*Controller, error) {
 	}
 	o2 := cfg.Informers.O2ims().V1alpha1()
 	resInf := o2.O2Resources().Informer()
-	if err := resInf.AddIndexers(cache.Indexers{sourceIndex: indexBySource}); err != nil {
-		return nil, fmt.Errorf("index resources by source: %w", err)
+	if _, ok := resInf.GetIndexer().GetIndexers()[sourceIndex]; !ok {
+		if err := resInf.AddIndexers(cache.Indexers{sourceIndex: indexBySource}); err != nil {
+			return nil, fmt.Errorf("index resources by source: %w", err)
+		}
 	}
 	c := &Controller{
 		cfg:   cfg,
@@ -71,21 +80,44 @@ func NewController(cfg Config) (*Controller, error) {
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory"}),
-		w:     writer{fieldManager: cfg.FieldManager, writes: cfg.Metrics.writes()},
+		w:     writer{fieldManager: cfg.FieldManager, writes: cfg.Metrics.writes(), owner: Owner{Cluster: cfg.Cluster}},
 		index: resInf.GetIndexer(),
 	}
 	return c, nil
 }
 
+// indexBySource indexes a synced Resource by its cluster and source (see clusterSourceKey),
+// so each cluster's controller finds only its own Resources of a source.
 func indexBySource(obj any) ([]string, error) {
 	m, err := metaOf(obj)
 	if err != nil || !IsManaged(m) {
 		return nil, err
 	}
 	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
-		return []string{s}, nil
+		return []string{clusterSourceKey(ClusterOf(m), s)}, nil
 	}
 	return nil, nil
+}
+
+// clusterSep separates a member cluster's name from a source key in sourceIndex; neither
+// contains it.
+const clusterSep = "\x00"
+
+// clusterSourceKey is the sourceIndex value of source in cluster: the source itself for the
+// cluster netweave runs in (as before members existed), "cluster\x00source" for a member.
+func clusterSourceKey(cluster, source string) string {
+	if cluster == "" {
+		return source
+	}
+	return cluster + clusterSep + source
+}
+
+// sourceOfKey is the inverse of clusterSourceKey.
+func sourceOfKey(key string) (cluster, source string) {
+	if c, s, ok := strings.Cut(key, clusterSep); ok {
+		return c, s
+	}
+	return "", key
 }
 
 func metaOf(obj any) (metav1.Object, error) {
@@ -121,7 +153,9 @@ func (c *Controller) AllChanged() {
 		c.queue.Add(k)
 	}
 	for _, k := range c.index.ListIndexFuncValues(sourceIndex) {
-		c.queue.Add(k)
+		if cluster, source := sourceOfKey(k); cluster == c.cfg.Cluster {
+			c.queue.Add(source)
+		}
 	}
 	c.queue.Add(sharedKey)
 }
@@ -209,7 +243,7 @@ func (c *Controller) watchO2() error {
 
 func (c *Controller) resourceEvent(obj any) {
 	m, err := metaOf(obj)
-	if err != nil || !IsManaged(m) {
+	if err != nil || !c.w.owner.Owns(m) {
 		return
 	}
 	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
@@ -218,7 +252,7 @@ func (c *Controller) resourceEvent(obj any) {
 }
 
 func (c *Controller) sharedEvent(obj any) {
-	if m, err := metaOf(obj); err == nil && IsManaged(m) {
+	if m, err := metaOf(obj); err == nil && c.w.owner.Owns(m) {
 		c.SharedChanged()
 	}
 }
@@ -232,7 +266,13 @@ func (c *Controller) poolEvent(obj any) {
 		return
 	}
 	if IsManaged(m) {
-		c.SharedChanged()
+		if c.w.owner.Owns(m) {
+			c.SharedChanged()
+		}
+		return
+	}
+	if c.cfg.Cluster != "" {
+		// Admin pools claim Nodes of the cluster netweave runs in only.
 		return
 	}
 	if p, ok := m.(*v1alpha1.ResourcePool); ok && p.Spec.NodeSelector != nil {
@@ -247,7 +287,7 @@ func (c *Controller) poolEvent(obj any) {
 func (c *Controller) poolUpdate(old, obj any) {
 	o, ok1 := old.(*v1alpha1.ResourcePool)
 	n, ok2 := obj.(*v1alpha1.ResourcePool)
-	if !ok1 || !ok2 || IsManaged(n) {
+	if !ok1 || !ok2 || IsManaged(n) || c.cfg.Cluster != "" {
 		c.poolEvent(obj)
 		return
 	}

@@ -98,13 +98,16 @@ func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 			c.ResourceTypes,
 			func(o *v1alpha1.ResourceType) string { return o.Spec.ResourceTypeID },
 			func(o *v1alpha1.ResourceType) any { return o.Spec }),
-		managers: opsFor("deploymentmanagers",
+		managers: withStatus(opsFor("deploymentmanagers",
 			func() ([]*v1alpha1.DeploymentManager, error) {
 				return inf.DeploymentManagers().Lister().List(everything)
 			},
 			c.DeploymentManagers,
 			func(o *v1alpha1.DeploymentManager) string { return o.Spec.DeploymentManagerID },
 			func(o *v1alpha1.DeploymentManager) any { return o.Spec }),
+			c.DeploymentManagers,
+			func(o *v1alpha1.DeploymentManager) any { return o.Status },
+			func(dst, src *v1alpha1.DeploymentManager) { dst.Status = src.Status }),
 		locations: opsFor("locations",
 			func() ([]*v1alpha1.Location, error) { return inf.Locations().Lister().List(everything) },
 			c.Locations,

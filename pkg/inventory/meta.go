@@ -14,6 +14,23 @@ func IsManaged(obj metav1.Object) bool {
 	return obj.GetLabels()[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByInventory
 }
 
+// ClusterOf is the member cluster a synced object was made from ("" for the cluster netweave
+// runs in).
+func ClusterOf(obj metav1.Object) string {
+	return obj.GetLabels()[v1alpha1.LabelCluster]
+}
+
+// Owner decides which managed objects one sync owns: those of one cluster.
+type Owner struct {
+	// Cluster is the member cluster, "" for the cluster netweave runs in.
+	Cluster string
+}
+
+// Owns reports whether obj is a synced object of the owner's cluster.
+func (o Owner) Owns(obj metav1.Object) bool {
+	return IsManaged(obj) && ClusterOf(obj) == o.Cluster
+}
+
 // ManagedMeta returns the metadata of a synced object.
 func ManagedMeta(namespace, name, source string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{

@@ -40,6 +40,9 @@ type kindOps[T object] struct {
 type writer struct {
 	fieldManager string
 	writes       *metrics.CounterVec
+	// owner decides which managed objects the writer may change; the zero value owns the
+	// objects of the cluster netweave runs in.
+	owner Owner
 }
 
 func (w writer) count(resource, verb string) {
@@ -65,7 +68,7 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 	have := make(map[types.NamespacedName]T, len(existing))
 	var errs []error
 	for _, e := range existing {
-		if !IsManaged(e) {
+		if !w.owner.Owns(e) {
 			continue
 		}
 		d, ok := want[keyOf(e)]
@@ -102,7 +105,7 @@ func deleteObject[T object](ctx context.Context, w writer, ops kindOps[T], e T) 
 }
 
 // errNotManaged is returned when an admin's object holds the name a synced object needs.
-var errNotManaged = errors.New("exists and is not managed by the inventory controller; leaving it alone")
+var errNotManaged = errors.New("exists and is not managed by this inventory sync (an admin's, or another cluster's); leaving it alone")
 
 // ensure creates or updates one desired object; cur is the cached object with the same name.
 func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T) error {
@@ -116,7 +119,7 @@ func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T
 			if getErr != nil {
 				return fmt.Errorf("get %s %s: %w", ops.resource, klog.KObj(d), getErr)
 			}
-			if !IsManaged(live) {
+			if !w.owner.Owns(live) {
 				return fmt.Errorf("%s %s %w", ops.resource, klog.KObj(d), errNotManaged)
 			}
 			if ops.id(live) != ops.id(d) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,9 +22,12 @@ func (c *Controller) syncSource(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	objs, err := c.index.ByIndex(sourceIndex, key)
+	objs, err := c.index.ByIndex(sourceIndex, clusterSourceKey(c.cfg.Cluster, key))
 	if err != nil {
 		return fmt.Errorf("look up resources of %s: %w", key, err)
+	}
+	for _, r := range desired {
+		c.placeInCluster(r, false)
 	}
 	existing := make([]*v1alpha1.O2Resource, 0, len(objs))
 	for _, o := range objs {
@@ -42,6 +46,9 @@ func (c *Controller) syncShared(ctx context.Context) error {
 		return err
 	}
 	k := c.kinds
+	if c.cfg.Cluster != "" {
+		return c.syncMemberShared(ctx, s)
+	}
 	var oclouds []*v1alpha1.OCloud
 	if s.OCloud != nil {
 		oclouds = []*v1alpha1.OCloud{s.OCloud}
@@ -66,6 +73,52 @@ func (c *Controller) syncShared(ctx context.Context) error {
 		errs = append(errs, c.setForeignStatus(ctx, key.Namespace, key.Name, st))
 	}
 	return errors.Join(errs...)
+}
+
+// syncMemberShared is syncShared for a member cluster: its objects carry its name, and the
+// O-Cloud and admin pools are the local cluster's controller's.
+func (c *Controller) syncMemberShared(ctx context.Context, s *Shared) error {
+	k := c.kinds
+	errs := []error{
+		syncAll(ctx, c.w, k.locations, placeAll(c, s.Locations)),
+		syncAll(ctx, c.w, k.sites, placeAll(c, s.OCloudSites)),
+		syncAll(ctx, c.w, k.types, placeAll(c, s.ResourceTypes)),
+		syncAll(ctx, c.w, k.pools, placeAll(c, s.ResourcePools)),
+	}
+	for _, dm := range s.DeploymentManagers {
+		c.placeInCluster(dm, true)
+	}
+	errs = append(errs, syncAll(ctx, c.w, k.managers, s.DeploymentManagers))
+	return errors.Join(errs...)
+}
+
+func placeAll[T object](c *Controller, objs []T) []T {
+	for _, o := range objs {
+		c.placeInCluster(o, false)
+	}
+	return objs
+}
+
+// placeInCluster labels an object a member's adapter derived with the member's name and
+// prefixes its name with it, so members' objects never collide with each other's (nor with
+// the local cluster's, whose names carry no prefix). The member's deployment manager is named
+// after the member alone. Objects of the local cluster are left as they are.
+func (c *Controller) placeInCluster(obj metav1.Object, named bool) {
+	member := c.cfg.Cluster
+	if member == "" {
+		return
+	}
+	labels := maps.Clone(obj.GetLabels())
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[v1alpha1.LabelCluster] = member
+	obj.SetLabels(labels)
+	if named {
+		obj.SetName(ObjectName(member))
+	} else {
+		obj.SetName(ObjectName(member, obj.GetName()))
+	}
 }
 
 func syncAll[T object](ctx context.Context, w writer, ops kindOps[T], desired []T) error {

@@ -14,3 +14,15 @@ const (
 	// (status False).
 	ReasonInvalidNodeSelector = "InvalidNodeSelector"
 )
+
+// The ClusterReachable condition of a DeploymentManager of a member cluster: whether netweave
+// reaches the cluster's API server.
+const (
+	// DeploymentManagerClusterReachable is the condition type.
+	DeploymentManagerClusterReachable = "ClusterReachable"
+	// ReasonClusterReachable: the last check of the cluster's API server succeeded (True).
+	ReasonClusterReachable = "Reachable"
+	// ReasonClusterUnreachable: the last check failed; the cluster's inventory is kept as
+	// last seen, never deleted, until it is reachable again (False).
+	ReasonClusterUnreachable = "Unreachable"
+)

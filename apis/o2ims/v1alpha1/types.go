@@ -369,6 +369,26 @@ type DeploymentManager struct {
 
 	// spec holds the O2-IMS attributes of the object.
 	Spec DeploymentManagerSpec `json:"spec,omitempty"`
+	// status is what the inventory controller last observed of the cluster behind the
+	// manager; admins' own managers have none.
+	// +optional
+	Status DeploymentManagerStatus `json:"status,omitempty"`
+}
+
+// DeploymentManagerStatus is owned by the inventory controller.
+type DeploymentManagerStatus struct {
+	// operationalState is ENABLED while netweave reaches the cluster's API server, DISABLED
+	// while it does not (the inventory of the cluster is then kept as last seen), UNKNOWN
+	// before the first check.
+	// +optional
+	OperationalState OperationalState `json:"operationalState,omitempty"`
+	// conditions are the controller's latest observations of the cluster. Member clusters
+	// have a ClusterReachable condition: True while netweave reaches the cluster's API server,
+	// False (reason Unreachable, the error in the message) while it does not.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // DeploymentManagerSpec holds the DeploymentManager fields of O2-IMS.

@@ -14,6 +14,22 @@ const (
 	LabelManagedBy = "o2ims.oran.org/managed-by"
 	// ManagedByInventory is the value of LabelManagedBy on synced objects.
 	ManagedByInventory = "netweave-inventory"
+	// LabelCluster, on a synced object, names the member cluster it was made from (the
+	// member's name, see LabelMemberCluster); objects of the cluster netweave runs in do not
+	// carry it. Each member's sync owns only the objects with its name.
+	LabelCluster = "o2ims.oran.org/cluster"
+	// LabelMemberCluster set to "true" on a Secret in the inventory namespace registers a
+	// member cluster: the Secret holds a kubeconfig under SecretKeyKubeconfig (or under
+	// SecretKeyCAPIKubeconfig, as Cluster API's <cluster>-kubeconfig Secrets do).
+	LabelMemberCluster = "o2ims.oran.org/member-cluster"
+	// AnnotationClusterName, on a member cluster's Secret, is the member's name; without it
+	// the name is the Secret's name less a "-kubeconfig" suffix.
+	AnnotationClusterName = "o2ims.oran.org/cluster-name"
+	// SecretKeyKubeconfig and SecretKeyCAPIKubeconfig are the keys of a member cluster's
+	// Secret that hold its kubeconfig, the first one present wins.
+	SecretKeyKubeconfig     = "kubeconfig"
+	SecretKeyCAPIKubeconfig = "value"
+
 	// AnnotationSource names the source object a synced object was made from, e.g.
 	// "Node/worker-1".
 	AnnotationSource = "o2ims.oran.org/source"

@@ -137,6 +137,11 @@ func (in DeploymentManagerSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DeploymentManagerStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.DeploymentManagerStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in GeoPoint) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.GeoPoint"
 }

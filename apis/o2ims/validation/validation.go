@@ -259,6 +259,13 @@ func ValidateResourceStatus(status *o2ims.ResourceStatus) field.ErrorList {
 	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
 }
 
+// ValidateDeploymentManagerStatus checks the status of a DeploymentManager.
+func ValidateDeploymentManagerStatus(status *o2ims.DeploymentManagerStatus) field.ErrorList {
+	path := field.NewPath("status")
+	errs := validateEnum(status.OperationalState, operationalState, path.Child("operationalState"))
+	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
+}
+
 // validateConditions requires each condition to have a type, once, and a known status.
 func validateConditions(conditions []metav1.Condition, path *field.Path) field.ErrorList {
 	var errs field.ErrorList

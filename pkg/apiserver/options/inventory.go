@@ -35,6 +35,12 @@ type InventoryOptions struct {
 	ClusterURL         string
 	Workers            int
 	SharedDelay        time.Duration
+	// MemberClusters syncs member clusters registered with labelled kubeconfig Secrets in
+	// Namespace (--inventory-member-clusters).
+	MemberClusters bool
+	// MemberProbeInterval is how often each member's API server is checked
+	// (--inventory-member-probe-interval).
+	MemberProbeInterval time.Duration
 	// SubscriptionsPerNamespace caps subscriptions (--subscriptions-per-namespace); it belongs
 	// here with the rest of the tenant boundary the registry enforces.
 	SubscriptionsPerNamespace int
@@ -51,6 +57,8 @@ func NewInventoryOptions() *InventoryOptions {
 		ClusterName:               "kubernetes",
 		Workers:                   4,
 		SharedDelay:               200 * time.Millisecond,
+		MemberClusters:            true,
+		MemberProbeInterval:       5 * time.Second,
 		SubscriptionsPerNamespace: subscription.DefaultPerNamespace,
 		Lease:                     leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
 	}
@@ -70,6 +78,8 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterURL, "inventory-cluster-url", o.ClusterURL, "The cluster's API server URL as SMOs reach it (the DeploymentManager's serviceUri); defaults to the server of --kubeconfig.")
 	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
+	fs.BoolVar(&o.MemberClusters, "inventory-member-clusters", o.MemberClusters, "Also sync member clusters: each Secret in --inventory-namespace labelled "+v1alpha1.LabelMemberCluster+"=true holds a member's kubeconfig (key "+v1alpha1.SecretKeyKubeconfig+", or "+v1alpha1.SecretKeyCAPIKubeconfig+" as in Cluster API's <cluster>-kubeconfig Secrets); the member gets its own DeploymentManager, pools, resources and types. Needs get/list/watch on Secrets in --inventory-namespace. See docs/multicluster.md.")
+	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
 	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
 }
@@ -131,6 +141,9 @@ func (o *InventoryOptions) Validate() []error {
 	if o.SharedDelay < 0 {
 		errs = append(errs, fmt.Errorf("--inventory-batch-delay must not be negative"))
 	}
+	if o.MemberClusters && o.MemberProbeInterval <= 0 {
+		errs = append(errs, fmt.Errorf("--inventory-member-probe-interval must be positive"))
+	}
 	return errs
 }
 
@@ -142,17 +155,19 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		return nil
 	}
 	return &apiserver.InventoryConfig{
-		KubeConfig:         kubeConfig,
-		Namespace:          o.Namespace,
-		NodePoolNamespaces: o.NodePoolNamespaces,
-		PoolLabel:          o.PoolLabel,
-		OCloudID:           o.OCloudID,
-		OCloud:             kube.OCloudInfo{GlobalCloudID: o.GlobalCloudID, Name: o.OCloudName, Description: o.OCloudDescription, ServiceURI: serviceURI},
-		ClusterName:        o.ClusterName,
-		ClusterURL:         o.ClusterURL,
-		Workers:            o.Workers,
-		SharedDelay:        o.SharedDelay,
-		Lease:              *o.Lease,
+		KubeConfig:          kubeConfig,
+		Namespace:           o.Namespace,
+		NodePoolNamespaces:  o.NodePoolNamespaces,
+		PoolLabel:           o.PoolLabel,
+		OCloudID:            o.OCloudID,
+		OCloud:              kube.OCloudInfo{GlobalCloudID: o.GlobalCloudID, Name: o.OCloudName, Description: o.OCloudDescription, ServiceURI: serviceURI},
+		ClusterName:         o.ClusterName,
+		ClusterURL:          o.ClusterURL,
+		Workers:             o.Workers,
+		SharedDelay:         o.SharedDelay,
+		MemberClusters:      o.MemberClusters,
+		MemberProbeInterval: o.MemberProbeInterval,
+		Lease:               *o.Lease,
 	}
 }
 

@@ -37,6 +37,9 @@ type DeploymentManagerApplyConfiguration struct {
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	// spec holds the O2-IMS attributes of the object.
 	Spec *DeploymentManagerSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is what the inventory controller last observed of the cluster behind the
+	// manager; admins' own managers have none.
+	Status *DeploymentManagerStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // DeploymentManager constructs a declarative configuration of the DeploymentManager type for use with
@@ -83,6 +86,12 @@ func ExtractDeploymentManagerFrom(deploymentManager *o2imsv1alpha1.DeploymentMan
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
 func ExtractDeploymentManager(deploymentManager *o2imsv1alpha1.DeploymentManager, fieldManager string) (*DeploymentManagerApplyConfiguration, error) {
 	return ExtractDeploymentManagerFrom(deploymentManager, fieldManager, "")
+}
+
+// ExtractDeploymentManagerStatus extracts the applied configuration owned by fieldManager from
+// deploymentManager for the status subresource.
+func ExtractDeploymentManagerStatus(deploymentManager *o2imsv1alpha1.DeploymentManager, fieldManager string) (*DeploymentManagerApplyConfiguration, error) {
+	return ExtractDeploymentManagerFrom(deploymentManager, fieldManager, "status")
 }
 
 func (b DeploymentManagerApplyConfiguration) IsApplyConfiguration() {}
@@ -250,6 +259,14 @@ func (b *DeploymentManagerApplyConfiguration) ensureObjectMetaApplyConfiguration
 // If called multiple times, the Spec field is set to the value of the last call.
 func (b *DeploymentManagerApplyConfiguration) WithSpec(value *DeploymentManagerSpecApplyConfiguration) *DeploymentManagerApplyConfiguration {
 	b.Spec = value
+	return b
+}
+
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *DeploymentManagerApplyConfiguration) WithStatus(value *DeploymentManagerStatusApplyConfiguration) *DeploymentManagerApplyConfiguration {
+	b.Status = value
 	return b
 }
 

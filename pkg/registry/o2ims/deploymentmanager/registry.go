@@ -28,6 +28,12 @@ func Kind() *kind.Kind {
 			return validation.ValidateDeploymentManager(obj.(*o2ims.DeploymentManager))
 		},
 		KindName: "DeploymentManager",
+		// The inventory controller reports whether it reaches the cluster in the status.
+		Status: &kind.StatusHandling{
+			ValidateStatus: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateDeploymentManagerStatus(&obj.(*o2ims.DeploymentManager).Status)
+			},
+		},
 		// The locations a manager serves are the writer's or the operator's. oCloudId names the
 		// cluster-scoped O-Cloud every namespace shares.
 		ServerAssignsTenantIDs: true,

@@ -40,6 +40,8 @@ type DeploymentManagersGetter interface {
 type DeploymentManagerInterface interface {
 	Create(ctx context.Context, deploymentManager *o2imsv1alpha1.DeploymentManager, opts v1.CreateOptions) (*o2imsv1alpha1.DeploymentManager, error)
 	Update(ctx context.Context, deploymentManager *o2imsv1alpha1.DeploymentManager, opts v1.UpdateOptions) (*o2imsv1alpha1.DeploymentManager, error)
+	// Add a +genclient:noStatus comment above the type to avoid generating UpdateStatus().
+	UpdateStatus(ctx context.Context, deploymentManager *o2imsv1alpha1.DeploymentManager, opts v1.UpdateOptions) (*o2imsv1alpha1.DeploymentManager, error)
 	Delete(ctx context.Context, name string, opts v1.DeleteOptions) error
 	DeleteCollection(ctx context.Context, opts v1.DeleteOptions, listOpts v1.ListOptions) error
 	Get(ctx context.Context, name string, opts v1.GetOptions) (*o2imsv1alpha1.DeploymentManager, error)
@@ -47,6 +49,8 @@ type DeploymentManagerInterface interface {
 	Watch(ctx context.Context, opts v1.ListOptions) (watch.Interface, error)
 	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts v1.PatchOptions, subresources ...string) (result *o2imsv1alpha1.DeploymentManager, err error)
 	Apply(ctx context.Context, deploymentManager *applyconfigurationo2imsv1alpha1.DeploymentManagerApplyConfiguration, opts v1.ApplyOptions) (result *o2imsv1alpha1.DeploymentManager, err error)
+	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
+	ApplyStatus(ctx context.Context, deploymentManager *applyconfigurationo2imsv1alpha1.DeploymentManagerApplyConfiguration, opts v1.ApplyOptions) (result *o2imsv1alpha1.DeploymentManager, err error)
 	DeploymentManagerExpansion
 }
 

@@ -1,0 +1,355 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// Clients reach one member cluster.
+type Clients struct {
+	Kube kubernetes.Interface
+	// Dynamic reads Cluster API objects; nil skips them.
+	Dynamic dynamic.Interface
+	// Host is the member's API server URL: its DeploymentManager's serviceUri.
+	Host string
+	// Probe checks that the member's API server answers.
+	Probe func(ctx context.Context) error
+}
+
+// Config configures a Manager.
+type Config struct {
+	// Namespace is the inventory namespace: it holds the members' Secrets and their synced
+	// objects.
+	Namespace string
+	// Secrets reads the member Secrets (the cluster netweave runs in).
+	Secrets kubernetes.Interface
+	// O2 writes O2 objects (netweave's loopback client).
+	O2 versioned.Interface
+	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
+	// member's controller, and the manager, use their own.
+	NewTerm func() externalversions.SharedInformerFactory
+	// Connect builds the clients of a member from its kubeconfig; DefaultConnect when nil.
+	Connect func(kubeconfig []byte) (*Clients, error)
+	// IDs is the O-Cloud's id space; each member's derives from it.
+	IDs          inventory.IDs
+	PoolLabel    string
+	Metrics      *inventory.Metrics
+	Workers      int
+	SharedDelay  time.Duration
+	FieldManager string
+	// ProbeInterval is how often each member's API server is checked.
+	ProbeInterval time.Duration
+	// RetryInterval is how long a member whose sync failed to start (unreachable, bad
+	// kubeconfig) waits before it is tried again.
+	RetryInterval time.Duration
+}
+
+// Manager runs one sync per registered member and removes the inventory of members whose
+// registration went away.
+type Manager struct {
+	cfg     Config
+	factory informers.SharedInformerFactory
+	secrets corelisters.SecretLister
+	queue   workqueue.TypedRateLimitingInterface[string]
+
+	mu      sync.Mutex
+	running map[string]*member // by member name
+}
+
+// member is a running member sync.
+type member struct {
+	reg    Registration
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewManager prepares a manager; nothing runs until Run.
+func NewManager(cfg Config) *Manager {
+	if cfg.Connect == nil {
+		cfg.Connect = DefaultConnect
+	}
+	if cfg.ProbeInterval <= 0 {
+		cfg.ProbeInterval = 5 * time.Second
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = 5 * time.Second
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(cfg.Secrets, 0, informers.WithNamespace(cfg.Namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = Selector() }))
+	return &Manager{
+		cfg:     cfg,
+		factory: factory,
+		secrets: factory.Core().V1().Secrets().Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory-members"}),
+		running: map[string]*member{},
+	}
+}
+
+// DefaultConnect builds a member's clients from its kubeconfig.
+func DefaultConnect(kubeconfig []byte) (*Clients, error) {
+	rc, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("parse kubeconfig: %w", err)
+	}
+	rc = rest.CopyConfig(rc)
+	rc.UserAgent = "netweave-inventory-member"
+	kc, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("member client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("member dynamic client: %w", err)
+	}
+	probe := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return kc.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
+	}
+	return &Clients{Kube: kc, Dynamic: dyn, Host: rc.Host, Probe: probe}, nil
+}
+
+// Run watches the member Secrets until ctx is done: it first removes the inventory of members
+// no Secret registers any more (removed while no replica led), then starts, restarts and stops
+// member syncs as Secrets come, change and go. It stops every member sync before it returns.
+func (m *Manager) Run(ctx context.Context) error {
+	defer utilruntime.HandleCrash()
+	defer m.queue.ShutDown()
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    m.enqueue,
+		UpdateFunc: func(_, obj any) { m.enqueue(obj) },
+		DeleteFunc: m.enqueue,
+	}
+	if _, err := m.factory.Core().V1().Secrets().Informer().AddEventHandler(handler); err != nil {
+		return fmt.Errorf("watch member secrets: %w", err)
+	}
+	m.factory.Start(ctx.Done())
+	defer m.factory.Shutdown()
+	term := m.cfg.NewTerm()
+	defer term.Shutdown()
+	// Request the O2 informers the purge reads, so that WaitForCacheSync waits for them.
+	o2 := term.O2ims().V1alpha1()
+	o2.O2Resources().Informer()
+	o2.ResourcePools().Informer()
+	o2.ResourceTypes().Informer()
+	o2.DeploymentManagers().Informer()
+	o2.OCloudSites().Informer()
+	o2.Locations().Informer()
+	term.Start(ctx.Done())
+	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
+		}
+	}
+	for typ, ok := range m.factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
+		}
+	}
+	defer m.stopAll()
+	if err := m.purgeOrphans(ctx, term); err != nil {
+		klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
+	}
+	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector())
+	go wait.UntilWithContext(ctx, func(ctx context.Context) {
+		for m.processNext(ctx, term) {
+		}
+	}, time.Second)
+	<-ctx.Done()
+	m.queue.ShutDown()
+	return nil
+}
+
+func (m *Manager) enqueue(obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	_, name, _ := cache.SplitMetaNamespaceKey(key)
+	m.queue.Add(name)
+}
+
+// purgeOrphans removes the objects of members that have synced objects but no Secret.
+func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.SharedInformerFactory) error {
+	synced, err := inventory.SyncedClusters(term)
+	if err != nil {
+		return err
+	}
+	secrets, err := m.secrets.Secrets(m.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("list member secrets: %w", err)
+	}
+	for _, s := range secrets {
+		if r, err := RegistrationOf(s); err == nil {
+			synced.Delete(r.Name)
+		}
+	}
+	var errs []error
+	for _, name := range sets.List(synced) {
+		klog.InfoS("Member cluster no longer registered; removing its inventory", "member", name)
+		errs = append(errs, inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, name))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) processNext(ctx context.Context, term externalversions.SharedInformerFactory) bool {
+	key, quit := m.queue.Get()
+	if quit {
+		return false
+	}
+	defer m.queue.Done(key)
+	if err := m.sync(ctx, term, key); err != nil {
+		if ctx.Err() != nil {
+			return true
+		}
+		klog.ErrorS(err, "Member cluster sync failed; retrying with backoff", "secret", klog.KRef(m.cfg.Namespace, key))
+		m.queue.AddRateLimited(key)
+		return true
+	}
+	m.queue.Forget(key)
+	return true
+}
+
+// sync makes the member syncs what the Secret named key says: started when it registers a
+// member, restarted when its kubeconfig changed, stopped and the member's inventory removed
+// when it is gone (deleted, or its label removed).
+func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, key string) error {
+	s, err := m.secrets.Secrets(m.cfg.Namespace).Get(key)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get secret %s: %w", key, err)
+	}
+	var reg *Registration
+	if err == nil {
+		r, err := RegistrationOf(s)
+		if err != nil {
+			// A broken edit keeps the member as it was: its inventory is not deleted for a typo.
+			klog.ErrorS(err, "Member cluster secret ignored")
+			return nil
+		}
+		reg = &r
+	}
+	// The member this Secret registered before, if it registered another one (or none).
+	m.mu.Lock()
+	var old *member
+	for _, r := range m.running {
+		if r.reg.Secret == key && (reg == nil || r.reg.Name != reg.Name) {
+			old = r
+		}
+	}
+	m.mu.Unlock()
+	if old != nil {
+		m.stop(old)
+		klog.InfoS("Member cluster unregistered; removing its inventory", "member", old.reg.Name, "secret", klog.KRef(m.cfg.Namespace, key))
+		if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, old.reg.Name); err != nil {
+			return fmt.Errorf("remove the inventory of member %s: %w", old.reg.Name, err)
+		}
+		// Another Secret may have waited for this name.
+		m.enqueueAll()
+	}
+	if reg == nil {
+		return nil
+	}
+	m.mu.Lock()
+	cur := m.running[reg.Name]
+	m.mu.Unlock()
+	switch {
+	case cur != nil && cur.reg.Secret != reg.Secret:
+		klog.ErrorS(nil, "Two secrets register the same member cluster; the second is ignored", "member", reg.Name,
+			"secret", klog.KRef(m.cfg.Namespace, cur.reg.Secret), "ignored", klog.KRef(m.cfg.Namespace, reg.Secret))
+		return nil
+	case cur != nil && cur.reg.Hash == reg.Hash && cur.reg.DisplayName == reg.DisplayName:
+		return nil
+	case cur != nil:
+		klog.InfoS("Member cluster's kubeconfig changed; restarting its sync", "member", reg.Name)
+		m.stop(cur)
+	}
+	m.start(ctx, *reg)
+	return nil
+}
+
+func (m *Manager) enqueueAll() {
+	secrets, err := m.secrets.Secrets(m.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, s := range secrets {
+		m.queue.Add(s.Name)
+	}
+}
+
+// start runs the member's sync until stopped, retrying a failed start every RetryInterval.
+func (m *Manager) start(ctx context.Context, reg Registration) {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &member{reg: reg, cancel: cancel, done: make(chan struct{})}
+	m.mu.Lock()
+	m.running[reg.Name] = r
+	m.mu.Unlock()
+	klog.InfoS("Member cluster registered; starting its sync", "member", reg.Name, "secret", klog.KRef(m.cfg.Namespace, reg.Secret))
+	go func() {
+		defer close(r.done)
+		wait.UntilWithContext(ctx, func(ctx context.Context) {
+			if err := m.runMember(ctx, reg); err != nil && ctx.Err() == nil {
+				klog.ErrorS(err, "Member cluster sync failed; retrying", "member", reg.Name, "retryIn", m.cfg.RetryInterval)
+			}
+		}, m.cfg.RetryInterval)
+	}()
+}
+
+// stop ends a member's sync and waits for it: its informers and handlers are gone after.
+func (m *Manager) stop(r *member) {
+	r.cancel()
+	<-r.done
+	m.mu.Lock()
+	if m.running[r.reg.Name] == r {
+		delete(m.running, r.reg.Name)
+	}
+	m.mu.Unlock()
+}
+
+func (m *Manager) stopAll() {
+	m.mu.Lock()
+	all := make([]*member, 0, len(m.running))
+	for _, r := range m.running {
+		all = append(all, r)
+	}
+	m.mu.Unlock()
+	for _, r := range all {
+		m.stop(r)
+	}
+}
+
+// Running returns the names of the members whose sync runs, for tests and logs.
+func (m *Manager) Running() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.running))
+	for name := range m.running {
+		out = append(out, name)
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/o2informers"
+)
+
+// runMember syncs one member until ctx is done. A member it cannot reach at start keeps its
+// inventory, and its DeploymentManager says so; the error makes the caller try again.
+func (m *Manager) runMember(ctx context.Context, reg Registration) error {
+	term := m.cfg.NewTerm()
+	defer term.Shutdown()
+	clients, err := m.cfg.Connect(reg.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	reach := &reachability{}
+	infoCtx, cancelInfo := context.WithTimeout(ctx, 15*time.Second)
+	info, err := kube.ClusterInfoFrom(infoCtx, clients.Kube, kube.ClusterInfo{Name: reg.DisplayName, URL: clients.Host})
+	cancelInfo()
+	if err != nil {
+		reach.set(err)
+		return errors.Join(err, m.markManagers(ctx, term, reg.Name, reach.status()))
+	}
+	reach.set(nil)
+	factory := informers.NewSharedInformerFactory(clients.Kube, 0)
+	defer factory.Shutdown()
+	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
+		return fmt.Errorf("node informer: %w", err)
+	}
+	cfg := kube.Config{IDs: m.cfg.IDs.Member(reg.Name), Namespace: m.cfg.Namespace, PoolLabel: m.cfg.PoolLabel, Cluster: info}
+	// A member's pools come from its node labels (and Cluster API): admins' pools with a
+	// nodeSelector claim Nodes of the local cluster only.
+	var noPools o2listers.ResourcePoolLister = o2listers.NewResourcePoolLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
+	var adapter inventory.Adapter = kube.NewAdapter(cfg, factory, noPools, clients.Kube.Discovery(), clients.Dynamic)
+	adapter = &memberAdapter{Adapter: adapter, reach: reach}
+	ctrl, err := inventory.NewController(inventory.Config{
+		Client: m.cfg.O2, Informers: term, Adapter: adapter, Metrics: m.cfg.Metrics, Workers: m.cfg.Workers,
+		SharedDelay: m.cfg.SharedDelay, FieldManager: m.cfg.FieldManager, Cluster: reg.Name,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		wait.UntilWithContext(ctx, func(ctx context.Context) {
+			if reach.set(clients.Probe(ctx)) {
+				st := reach.status()
+				klog.InfoS("Member cluster reachability changed", "member", reg.Name, "state", st.OperationalState,
+					"message", meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable).Message)
+				ctrl.SharedChanged()
+			}
+		}, m.cfg.ProbeInterval)
+	})
+	klog.InfoS("Member cluster sync running", "member", reg.Name, "server", clients.Host, "clusterUID", info.UID)
+	return ctrl.Run(ctx)
+}
+
+// markManagers sets the status of the member's synced DeploymentManagers, for a member whose
+// sync cannot start: they are kept, and say why.
+func (m *Manager) markManagers(ctx context.Context, term externalversions.SharedInformerFactory, member string,
+	st v1alpha1.DeploymentManagerStatus) error {
+	dms := term.O2ims().V1alpha1().DeploymentManagers()
+	inf := dms.Informer()
+	term.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		return ctx.Err()
+	}
+	list, err := dms.Lister().DeploymentManagers(m.cfg.Namespace).List(labels.SelectorFromSet(labels.Set{v1alpha1.LabelCluster: member}))
+	if err != nil {
+		return fmt.Errorf("list deployment managers of member %s: %w", member, err)
+	}
+	var errs []error
+	for _, dm := range list {
+		if !(inventory.Owner{Cluster: member}).Owns(dm) {
+			continue
+		}
+		u := dm.DeepCopy()
+		u.Status.OperationalState = st.OperationalState
+		for _, c := range st.Conditions {
+			meta.SetStatusCondition(&u.Status.Conditions, c)
+		}
+		if equality.Semantic.DeepEqual(u.Status, dm.Status) {
+			continue
+		}
+		if _, err := m.cfg.O2.O2imsV1alpha1().DeploymentManagers(dm.Namespace).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: m.cfg.FieldManager}); err != nil {
+			errs = append(errs, fmt.Errorf("update status of deployment manager %s: %w", klog.KObj(dm), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// memberAdapter is a member's Kubernetes adapter whose DeploymentManager reports whether the
+// member is reachable. While it is not, the adapter's caches keep the member as last seen, so
+// its inventory stays: nothing looks deleted.
+type memberAdapter struct {
+	inventory.Adapter
+	reach *reachability
+}
+
+func (a *memberAdapter) Shared() (*inventory.Shared, error) {
+	s, err := a.Adapter.Shared()
+	if err != nil {
+		return nil, err
+	}
+	st := a.reach.status()
+	for _, dm := range s.DeploymentManagers {
+		dm.Status = *st.DeepCopy()
+	}
+	return s, nil
+}
+
+// reachability is what the last check of a member's API server found. The condition's time
+// and message change only when the state does, so an unchanged state costs no write.
+type reachability struct {
+	mu        sync.Mutex
+	known     bool
+	reachable bool
+	since     metav1.Time
+	message   string
+}
+
+// set records the result of a check; it reports whether the state changed.
+func (r *reachability) set(err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ok := err == nil
+	if r.known && r.reachable == ok {
+		return false
+	}
+	r.known, r.reachable, r.since = true, ok, metav1.NewTime(time.Now().Truncate(time.Second))
+	r.message = "the cluster's API server answers"
+	if err != nil {
+		r.message = err.Error()
+	}
+	return true
+}
+
+// status is the DeploymentManager status of the last check.
+func (r *reachability) status() v1alpha1.DeploymentManagerStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.known {
+		return v1alpha1.DeploymentManagerStatus{OperationalState: v1alpha1.OperationalStateUnknown}
+	}
+	c := metav1.Condition{Type: v1alpha1.DeploymentManagerClusterReachable, Status: metav1.ConditionTrue,
+		Reason: v1alpha1.ReasonClusterReachable, Message: r.message, LastTransitionTime: r.since}
+	st := v1alpha1.DeploymentManagerStatus{OperationalState: v1alpha1.OperationalStateEnabled}
+	if !r.reachable {
+		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonClusterUnreachable
+		st.OperationalState = v1alpha1.OperationalStateDisabled
+	}
+	st.Conditions = []metav1.Condition{c}
+	return st
+}

@@ -1,0 +1,279 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+)
+
+const (
+	testOCloud = "5b0c0f5e-2f0a-4d1c-9a53-3d2f1c0b7a11"
+	invNS      = "o2ims-system"
+)
+
+func TestMemberIDs(t *testing.T) {
+	ids, err := inventory.NewIDs(testOCloud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, a2, b := ids.Member("edge-1"), ids.Member("edge-1"), ids.Member("edge-2")
+	if a.OCloudID() != testOCloud || b.OCloudID() != testOCloud {
+		t.Errorf("members report oCloudId %s, %s; want the O-Cloud's %s", a.OCloudID(), b.OCloudID(), testOCloud)
+	}
+	if a.Of("Node", "n1") != a2.Of("Node", "n1") {
+		t.Error("a member's ids are not stable")
+	}
+	if a.Of("Node", "n1") == b.Of("Node", "n1") || a.Of("Node", "n1") == ids.Of("Node", "n1") {
+		t.Error("members' ids collide with each other's or the local cluster's")
+	}
+	// The local cluster's ids are what they were before members existed: UUIDv5 of the
+	// O-Cloud id and kind/key.
+	if got, want := ids.Of("Node", "n1"), uuid.NewSHA1(uuid.MustParse(testOCloud), []byte("Node/n1")).String(); got != want {
+		t.Errorf("local id of Node/n1: %s, want %s", got, want)
+	}
+	member := uuid.NewSHA1(uuid.MustParse(testOCloud), []byte("member/edge-1"))
+	if got, want := a.Of("Node", "n1"), uuid.NewSHA1(member, []byte("Node/n1")).String(); got != want {
+		t.Errorf("member id of Node/n1: %s, want %s (the documented formula)", got, want)
+	}
+}
+
+func TestRegistrationOf(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		secret     corev1.Secret
+		want       string
+		wantErr    bool
+		kubeconfig string
+	}{
+		{name: "key kubeconfig", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "edge-1"}, Data: map[string][]byte{"kubeconfig": []byte("a")}}, want: "edge-1", kubeconfig: "a"},
+		{name: "Cluster API secret", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "edge-2-kubeconfig"}, Data: map[string][]byte{"value": []byte("b")}}, want: "edge-2", kubeconfig: "b"},
+		{name: "kubeconfig wins over value", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x"}, Data: map[string][]byte{"value": []byte("b"), "kubeconfig": []byte("a")}}, want: "x", kubeconfig: "a"},
+		{name: "annotation names it", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Annotations: map[string]string{v1alpha1.AnnotationClusterName: "Far Edge"}}, Data: map[string][]byte{"kubeconfig": []byte("a")}}, want: inventory.ObjectName("Far Edge"), kubeconfig: "a"},
+		{name: "no kubeconfig", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x"}, Data: map[string][]byte{"other": []byte("a")}}, want: "x", wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := RegistrationOf(&tc.secret)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if r.Name != tc.want || string(r.Kubeconfig) != tc.kubeconfig {
+				t.Errorf("got name %q kubeconfig %q, want %q %q", r.Name, r.Kubeconfig, tc.want, tc.kubeconfig)
+			}
+		})
+	}
+}
+
+func TestReachabilityChangesOnlyOnTransitions(t *testing.T) {
+	var r reachability
+	if st := r.status(); st.OperationalState != v1alpha1.OperationalStateUnknown {
+		t.Errorf("before a check: %s", st.OperationalState)
+	}
+	if !r.set(nil) || r.set(nil) {
+		t.Error("first success must change the state, the second not")
+	}
+	first := r.status()
+	if !r.set(errors.New("connection refused")) || r.set(errors.New("another error")) {
+		t.Error("first failure must change the state, the second not")
+	}
+	st := r.status()
+	c := meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable)
+	if st.OperationalState != v1alpha1.OperationalStateDisabled || c.Status != metav1.ConditionFalse ||
+		c.Reason != v1alpha1.ReasonClusterUnreachable || c.Message != "connection refused" {
+		t.Errorf("unreachable status %+v", st)
+	}
+	if first.OperationalState != v1alpha1.OperationalStateEnabled {
+		t.Errorf("reachable status %+v", first)
+	}
+}
+
+// nopShutdown is a test's O2 informer factory as a term: its Shutdown leaves it running.
+type nopShutdown struct {
+	externalversions.SharedInformerFactory
+}
+
+func (nopShutdown) Shutdown() {}
+
+// rig is a central cluster with a member Secret, a fake member cluster and a manager.
+type rig struct {
+	t       *testing.T
+	central *kubefake.Clientset
+	member  *kubefake.Clientset
+	o2      *o2fake.Clientset
+	down    atomic.Bool
+	mgr     *Manager
+}
+
+func newRig(t *testing.T) *rig {
+	r := &rig{t: t}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "edge-1-kubeconfig", Namespace: invNS,
+		Labels: map[string]string{v1alpha1.LabelMemberCluster: "true"}}, Data: map[string][]byte{"value": []byte("kubeconfig of edge-1")}}
+	r.central = kubefake.NewSimpleClientset(secret)
+	r.member = kubefake.NewSimpleClientset(
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "member-ks-uid"}},
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", UID: types.UID("uid-n1"), Labels: map[string]string{"topology.kubernetes.io/zone": "zone-a"}}})
+	r.o2 = o2fake.NewSimpleClientset()
+	// The generated fake lists kind O2ResourceList, which its scheme registers as ResourceList.
+	r.o2.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		objs, err := r.o2.Tracker().List(a.GetResource(), v1alpha1.SchemeGroupVersion.WithKind("Resource"), a.GetNamespace())
+		return true, objs, err
+	})
+	// A local cluster's object of the same name the member's would have without its prefix,
+	// and a managed local one: neither may be touched.
+	local := &v1alpha1.O2Resource{ObjectMeta: inventory.ManagedMeta(invNS, "n1", "Node/n1"), Spec: v1alpha1.ResourceSpec{ResourceID: "11111111-1111-4111-8111-111111111111"}}
+	if _, err := r.o2.O2imsV1alpha1().O2Resources(invNS).Create(context.Background(), local, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := inventory.NewIDs(testOCloud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2inf := externalversions.NewSharedInformerFactory(r.o2, 0)
+	r.mgr = NewManager(Config{
+		Namespace: invNS, Secrets: r.central, O2: r.o2,
+		NewTerm: func() externalversions.SharedInformerFactory { return nopShutdown{o2inf} },
+		Connect: func(kubeconfig []byte) (*Clients, error) {
+			if string(kubeconfig) != "kubeconfig of edge-1" {
+				return nil, fmt.Errorf("unexpected kubeconfig %q", kubeconfig)
+			}
+			return &Clients{Kube: r.member, Host: "https://edge-1.example.net:6443", Probe: func(context.Context) error {
+				if r.down.Load() {
+					return errors.New("dial tcp: connection refused")
+				}
+				return nil
+			}}, nil
+		},
+		IDs: ids, PoolLabel: kube.DefaultPoolLabel, FieldManager: "test", ProbeInterval: 10 * time.Millisecond,
+		RetryInterval: 10 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := r.mgr.Run(ctx); err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	o2inf.Start(ctx.Done())
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		o2inf.Shutdown()
+	})
+	return r
+}
+
+func (r *rig) eventually(what string, check func() error) {
+	r.t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		last = check()
+		return last == nil, nil
+	})
+	if err != nil {
+		r.t.Fatalf("%s: %v", what, last)
+	}
+}
+
+func (r *rig) manager() (*v1alpha1.DeploymentManager, error) {
+	return r.o2.O2imsV1alpha1().DeploymentManagers(invNS).Get(context.Background(), "edge-1", metav1.GetOptions{})
+}
+
+func TestMemberLifecycle(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	ids, _ := inventory.NewIDs(testOCloud)
+	res := r.o2.O2imsV1alpha1().O2Resources(invNS)
+	r.eventually("member resource with the member's id", func() error {
+		got, err := res.Get(ctx, "edge-1-n1", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if got.Labels[v1alpha1.LabelCluster] != "edge-1" {
+			return fmt.Errorf("labels %v", got.Labels)
+		}
+		node, _ := r.member.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+		if want := kube.NodeResourceID(ids.Member("edge-1"), node); got.Spec.ResourceID != want {
+			return fmt.Errorf("resourceId %s, want %s", got.Spec.ResourceID, want)
+		}
+		return nil
+	})
+	r.eventually("member manager enabled", func() error {
+		dm, err := r.manager()
+		if err != nil {
+			return err
+		}
+		if dm.Spec.ServiceURI != "https://edge-1.example.net:6443" || dm.Spec.DeploymentManagerID != ids.Member("edge-1").Of("Cluster", "member-ks-uid") {
+			return fmt.Errorf("spec %+v", dm.Spec)
+		}
+		if dm.Status.OperationalState != v1alpha1.OperationalStateEnabled {
+			return fmt.Errorf("state %s", dm.Status.OperationalState)
+		}
+		return nil
+	})
+
+	r.down.Store(true)
+	r.eventually("member manager disabled", func() error {
+		dm, err := r.manager()
+		if err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(dm.Status.Conditions, v1alpha1.DeploymentManagerClusterReachable)
+		if dm.Status.OperationalState != v1alpha1.OperationalStateDisabled || c == nil || c.Status != metav1.ConditionFalse {
+			return fmt.Errorf("status %+v", dm.Status)
+		}
+		return nil
+	})
+	if _, err := res.Get(ctx, "edge-1-n1", metav1.GetOptions{}); err != nil {
+		t.Errorf("unreachable member's resource: %v", err)
+	}
+	r.down.Store(false)
+	r.eventually("member manager enabled again", func() error {
+		dm, err := r.manager()
+		if err != nil {
+			return err
+		}
+		if dm.Status.OperationalState != v1alpha1.OperationalStateEnabled {
+			return fmt.Errorf("state %s", dm.Status.OperationalState)
+		}
+		return nil
+	})
+
+	if err := r.central.CoreV1().Secrets(invNS).Delete(ctx, "edge-1-kubeconfig", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("member objects removed", func() error {
+		if _, err := res.Get(ctx, "edge-1-n1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("resource: %v", err)
+		}
+		if _, err := r.manager(); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("manager: %v", err)
+		}
+		if n := len(r.mgr.Running()); n != 0 {
+			return fmt.Errorf("%d member syncs still run", n)
+		}
+		return nil
+	})
+	if _, err := res.Get(ctx, "n1", metav1.GetOptions{}); err != nil {
+		t.Errorf("local resource: %v", err)
+	}
+}

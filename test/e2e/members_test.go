@@ -1,0 +1,159 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/kube"
+)
+
+// TestInventoryMemberCluster registers a second kube-apiserver as a member cluster through a
+// labelled kubeconfig Secret (Cluster API's key "value", name <cluster>-kubeconfig): its Nodes
+// become Resources with the member's ids under its own DeploymentManager; stopping its
+// kube-apiserver keeps them and marks the manager unreachable; starting it again clears that
+// and syncs what changed; deleting the Secret removes the member's objects and only them.
+func TestInventoryMemberCluster(t *testing.T) {
+	s := startStack(t, append(invArgs("members"), "--inventory-member-probe-interval=1s")...)
+	ctx := context.Background()
+	cfg := s.cp.RESTConfig(localstack.Admin)
+	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
+	c.createNode(t, "local-1", "zone-l", "small", true)
+	c.waitResource(t, invNS, "local-1", nil)
+
+	mcp := stacktest.StartControlPlane(t, localstack.Options{})
+	mc := invClients{kube: kubernetes.NewForConfigOrDie(mcp.RESTConfig(localstack.Admin))}
+	mc.createNode(t, "local-1", "zone-m", "small", true) // same name as the local Node
+	kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge-1-kubeconfig", Namespace: invNS,
+			Labels: map[string]string{o2v1.LabelMemberCluster: "true"}},
+		Data: map[string][]byte{o2v1.SecretKeyCAPIKubeconfig: kubeconfig},
+	}
+	if _, err := c.kube.CoreV1().Secrets(invNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	oc, err := c.o2.O2imsV1alpha1().OClouds().Get(ctx, "default", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := inventory.NewIDs(oc.Spec.OCloudID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memberIDs := ids.Member("edge-1")
+	node, err := mc.kube.CoreV1().Nodes().Get(ctx, "local-1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dms := c.o2.O2imsV1alpha1().DeploymentManagers(invNS)
+	manager := func(want o2v1.OperationalState, reachable metav1.ConditionStatus) func() error {
+		return func() error {
+			dm, err := dms.Get(ctx, "edge-1", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if dm.Spec.ServiceURI != mcp.KubeAPIServer.URL || dm.Spec.Name != "edge-1" || dm.Labels[o2v1.LabelCluster] != "edge-1" {
+				return fmt.Errorf("manager %s serviceUri %s labels %v", dm.Spec.Name, dm.Spec.ServiceURI, dm.Labels)
+			}
+			if dm.Status.OperationalState != want {
+				return fmt.Errorf("operationalState %s, want %s", dm.Status.OperationalState, want)
+			}
+			if cond := meta.FindStatusCondition(dm.Status.Conditions, o2v1.DeploymentManagerClusterReachable); cond == nil || cond.Status != reachable {
+				return fmt.Errorf("ClusterReachable %+v, want %s", cond, reachable)
+			}
+			return nil
+		}
+	}
+
+	t.Run("the member's nodes become resources with its ids under its own manager", func(t *testing.T) {
+		c.waitResource(t, invNS, "edge-1-local-1", func(r *o2v1.O2Resource) error {
+			if r.Labels[o2v1.LabelCluster] != "edge-1" {
+				return fmt.Errorf("labels %v", r.Labels)
+			}
+			if want := kube.NodeResourceID(memberIDs, node); r.Spec.ResourceID != want {
+				return fmt.Errorf("resourceId %s, want %s", r.Spec.ResourceID, want)
+			}
+			return nil
+		})
+		eventually(t, syncWait, "member deployment manager enabled", manager(o2v1.OperationalStateEnabled, metav1.ConditionTrue))
+		local := c.resource(t, invNS, "local-1")
+		member := c.resource(t, invNS, "edge-1-local-1")
+		if local.Spec.ResourceID == member.Spec.ResourceID || local.Spec.ResourcePoolID == member.Spec.ResourcePoolID {
+			t.Errorf("local and member resources share ids: %+v / %+v", local.Spec, member.Spec)
+		}
+		if _, ok := local.Labels[o2v1.LabelCluster]; ok {
+			t.Errorf("local resource labelled as a member's: %v", local.Labels)
+		}
+		if _, err := dms.Get(ctx, "e2e-cluster", metav1.GetOptions{}); err != nil {
+			t.Errorf("local deployment manager: %v", err)
+		}
+	})
+
+	t.Run("an unreachable member keeps its inventory and says so", func(t *testing.T) {
+		if err := mcp.KubeAPIServer.Process.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, syncWait, "member deployment manager disabled", manager(o2v1.OperationalStateDisabled, metav1.ConditionFalse))
+		c.waitResource(t, invNS, "edge-1-local-1", nil)
+		c.waitPoolCount(t, invNS, "edge-1-zone-m", 1)
+	})
+
+	t.Run("a member back resyncs and clears the state", func(t *testing.T) {
+		if err := mcp.KubeAPIServer.Process.Start(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 2*syncWait, "member deployment manager enabled again", manager(o2v1.OperationalStateEnabled, metav1.ConditionTrue))
+		eventually(t, 2*syncWait, "member kube-apiserver answers", func() error {
+			_, err := mc.kube.Discovery().ServerVersion()
+			return err
+		})
+		mc.createNode(t, "edge-2", "zone-m", "small", true)
+		eventually(t, 3*syncWait, "resource of the member's new node", func() error {
+			_, err := c.o2.O2imsV1alpha1().O2Resources(invNS).Get(ctx, "edge-1-edge-2", metav1.GetOptions{})
+			return err
+		})
+		c.waitPoolCount(t, invNS, "edge-1-zone-m", 2)
+	})
+
+	t.Run("deleting the registration removes the member's objects only", func(t *testing.T) {
+		if err := c.kube.CoreV1().Secrets(invNS).Delete(ctx, secret.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c.waitGone(t, invNS, "edge-1-local-1")
+		c.waitGone(t, invNS, "edge-1-edge-2")
+		eventually(t, syncWait, "member deployment manager deleted", func() error {
+			if _, err := dms.Get(ctx, "edge-1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("get: %v", err)
+			}
+			pools, err := c.o2.O2imsV1alpha1().ResourcePools(invNS).List(ctx, metav1.ListOptions{LabelSelector: o2v1.LabelCluster})
+			if err != nil {
+				return err
+			}
+			if len(pools.Items) != 0 {
+				return fmt.Errorf("%d member pools left", len(pools.Items))
+			}
+			return nil
+		})
+		c.waitResource(t, invNS, "local-1", nil)
+		if _, err := dms.Get(ctx, "e2e-cluster", metav1.GetOptions{}); err != nil {
+			t.Errorf("local deployment manager: %v", err)
+		}
+	})
+}
