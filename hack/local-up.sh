@@ -15,7 +15,7 @@ hack/build-control-plane.sh >/dev/null
 mkdir -p _output/bin
 if [[ -d cmd/netweave ]]; then
 	echo "local-up: building netweave" >&2
-	go build -o _output/bin/netweave ./cmd/netweave
+	hack/build-static.sh _output/bin/netweave
 fi
 
 # A built binary rather than 'go run', so Ctrl-C reaches the launcher itself and it can stop the

@@ -19,7 +19,7 @@ Installing it on a cluster (charts/netweave; README "Deploy to a cluster"), trie
 server-side dry run, and the cluster controllers netweave works with:
   %[1]s lint charts/netweave
   %[1]s template netweave charts/netweave -n o2ims-system --set tls.mode=certManager | less
-  %[1]s template netweave charts/netweave -n o2ims-system | kubectl apply --server-side --dry-run=server -f -
+  %[1]s template netweave charts/netweave -n o2ims-system | kubectl apply --server-side --force-conflicts --dry-run=server -f -
   kubectl get clusterrole admin -o yaml | grep -B2 -A3 o2ims.oran.org    # the o2ims roles aggregated into admin
   kubectl create namespace scratch && kubectl -n scratch create -f - <<'YAML'
 apiVersion: o2ims.oran.org/v1alpha1
