@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
@@ -26,6 +28,14 @@ type O2Config struct {
 	SubscriptionNamespace string
 	PageSize              int
 	RequireClientCert     bool
+	// ProfileTokenTTL and ProfileTokenAudiences shape the Kubernetes profile's tokens.
+	ProfileTokenTTL       time.Duration
+	ProfileTokenAudiences []string
+	// KubeConfig reaches the cluster netweave runs in (the members' Secrets, the local
+	// cluster's endpoint and CA); nil serves no Kubernetes profile.
+	KubeConfig *rest.Config
+	// ClusterURL is the local cluster's URL as SMOs reach it (--inventory-cluster-url).
+	ClusterURL string
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
@@ -42,6 +52,10 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		return err
 	}
 	serving := c.generic.SecureServing
+	profiles, err := newClusterProfiles(o2, c.extra.Tenancy.InventoryNamespace)
+	if err != nil {
+		return err
+	}
 	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
 		Authorizer:            c.generic.Authorization.Authorizer,
@@ -52,6 +66,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 		Traced:                tracingOn(c.generic.TracerProvider),
+		Profiles:              profiles,
 	})
 	// The Alertmanager webhook is served behind the same filters as the O2 API (Alertmanager
 	// authenticates like an SMO, with a ServiceAccount token or a client certificate), when the

@@ -57,6 +57,9 @@ type Config struct {
 	PageBytes int
 	// CallbackChecker, when set, vets subscription callbacks at create time.
 	CallbackChecker CallbackChecker
+	// Profiles answers the Kubernetes profile of deployment managers (GET
+	// deploymentManagers/{id}?profile=k8s, or ?all_fields); nil serves none.
+	Profiles ClusterProfiles
 	// Traced names each request's OpenTelemetry span after the route it matched ("GET
 	// /o2ims-infrastructureInventory/v{version}/resourcePools/{id}") and sets http.route. Set it
 	// when the chain in front traces requests; unset, routing does no tracing work at all.

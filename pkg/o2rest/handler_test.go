@@ -73,6 +73,9 @@ var tokens = map[string]user.Info{
 	// reader and operator are the users of credentialsEnv.
 	"reader-token":   &user.DefaultInfo{Name: "reader"},
 	"operator-token": &user.DefaultInfo{Name: "operator"},
+	// ServiceAccounts of two tenants, the users of profileEnv.
+	"sa-a-token": &user.DefaultInfo{Name: "system:serviceaccount:tenant-a:smo"},
+	"sa-b-token": &user.DefaultInfo{Name: "system:serviceaccount:tenant-b:smo"},
 }
 
 // authz lets admin do anything and alice read and manage subscriptions in tenant-a only.

@@ -3,6 +3,7 @@ package o2rest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,8 @@ type listQuery struct {
 var (
 	listParams   = []string{query.ParamFilter, query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault, query.ParamNextPageMarker}
 	objectParams = []string{query.ParamFields, query.ParamExcludeFields, query.ParamAllFields, query.ParamExcludeDefault}
+	// deploymentManagerParams: one deployment manager also takes the profile (profile.go).
+	deploymentManagerParams = append(slices.Clip(objectParams), query.ParamProfile)
 )
 
 // parseQuery reads the raw query string, or answers 400 naming the parameter at fault: a query
@@ -230,7 +233,15 @@ func (h *handler) lookup(r *http.Request, req request, s *kindSpec, id string) (
 }
 
 func (h *handler) serveObject(r *http.Request, req request, s *kindSpec, sc *scope, obj runtime.Object) (*answer, *problem) {
-	q, p := parseQuery(r, objectParams...)
+	allowed := objectParams
+	if s.kind == model.KindDeploymentManager {
+		allowed = deploymentManagerParams
+	}
+	q, p := parseQuery(r, allowed...)
+	if p != nil {
+		return nil, p
+	}
+	profile, explicit, p := h.profileRequested(q, s)
 	if p != nil {
 		return nil, p
 	}
@@ -238,14 +249,21 @@ func (h *handler) serveObject(r *http.Request, req request, s *kindSpec, sc *sco
 	if err != nil {
 		return nil, internalProblem(err, "render "+string(s.kind))
 	}
-	if doc.json != nil && q.DefaultSelection() {
+	if doc.json != nil && q.DefaultSelection() && profile == "" {
 		return &answer{status: http.StatusOK, raw: doc.json}, nil
 	}
 	sel, p := parseSelector(q, s)
 	if p != nil {
 		return nil, p
 	}
-	return okJSON(sel.Apply(doc.doc)), nil
+	out := sel.Apply(doc.doc)
+	if profile != "" {
+		// Rendered per request and never cached: it may carry a freshly issued token.
+		if out, p = h.withProfile(r.Context(), req, sc, s, obj, out, profile, explicit); p != nil {
+			return nil, p
+		}
+	}
+	return okJSON(out), nil
 }
 
 // rendered is an object's O2 document and, when it depends on nothing but the object, its

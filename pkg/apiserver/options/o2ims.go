@@ -3,11 +3,14 @@ package options
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 )
 
@@ -19,12 +22,17 @@ type O2Options struct {
 	SubscriptionNamespace string
 	PageSize              int
 	RequireClientCert     bool
+	// ProfileTokenTTL and ProfileTokenAudiences shape the tokens of the Kubernetes profile
+	// (--o2ims-profile-token-ttl, --o2ims-profile-token-audiences).
+	ProfileTokenTTL       time.Duration
+	ProfileTokenAudiences []string
 }
 
 // NewO2Options returns the defaults: O2-IMS on 9443, subscriptions of the default apiRoot
 // kept in o2ims-system.
 func NewO2Options() *O2Options {
-	return &O2Options{BindAddress: "0.0.0.0", Port: 9443, SubscriptionNamespace: apiserver.DefaultSubscriptionNamespace, PageSize: o2rest.DefaultPageSize}
+	return &O2Options{BindAddress: "0.0.0.0", Port: 9443, SubscriptionNamespace: apiserver.DefaultSubscriptionNamespace, PageSize: o2rest.DefaultPageSize,
+		ProfileTokenTTL: k8sprofile.DefaultTokenTTL}
 }
 
 // AddFlags registers the O2-IMS flags.
@@ -34,6 +42,8 @@ func (o *O2Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.APIRoot, "o2ims-api-root", o.APIRoot, "The apiRoot SMOs use to reach the O2-IMS API (e.g. https://o2ims.example.net); reported as the O-Cloud's serviceUri. Defaults to https://<bind-address>:<port>.")
 	fs.StringVar(&o.SubscriptionNamespace, "o2ims-subscription-namespace", o.SubscriptionNamespace, "Namespace of the InventorySubscriptions created through the default apiRoot (tenant apiRoots use their own namespace).")
 	fs.IntVar(&o.PageSize, "o2ims-page-size", o.PageSize, "Most items in one O2-IMS list response; further pages through nextpage_opaque_marker.")
+	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; at least 10m (the TokenRequest API's minimum). See docs/multicluster.md.")
+	fs.StringSliceVar(&o.ProfileTokenAudiences, "o2ims-profile-token-audiences", o.ProfileTokenAudiences, "Audiences of the Kubernetes profile's tokens; empty: the member API server's own (its --api-audiences), so the token is good for that API server only.")
 	fs.BoolVar(&o.RequireClientCert, "o2ims-require-client-cert", o.RequireClientCert, "Refuse O2-IMS connections without a TLS client certificate.")
 }
 
@@ -52,6 +62,9 @@ func (o *O2Options) Validate() []error {
 	for _, msg := range validation.IsDNS1123Label(o.SubscriptionNamespace) {
 		errs = append(errs, fmt.Errorf("--o2ims-subscription-namespace: %s", msg))
 	}
+	if o.ProfileTokenTTL < k8sprofile.DefaultTokenTTL {
+		errs = append(errs, fmt.Errorf("--o2ims-profile-token-ttl must be at least %s", k8sprofile.DefaultTokenTTL))
+	}
 	if o.PageSize < 1 {
 		errs = append(errs, fmt.Errorf("--o2ims-page-size must be at least 1"))
 	}
@@ -59,7 +72,9 @@ func (o *O2Options) Validate() []error {
 }
 
 // Config returns the server's O2 configuration, nil when disabled.
-func (o *O2Options) Config() *apiserver.O2Config {
+// kubeConfig reaches the cluster netweave runs in and clusterURL is --inventory-cluster-url:
+// the Kubernetes profile of deployment managers reads them.
+func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserver.O2Config {
 	if o.Port == 0 {
 		return nil
 	}
@@ -70,5 +85,7 @@ func (o *O2Options) Config() *apiserver.O2Config {
 	return &apiserver.O2Config{
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
+		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences,
+		KubeConfig: kubeConfig, ClusterURL: clusterURL,
 	}
 }

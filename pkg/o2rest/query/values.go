@@ -13,6 +13,9 @@ import (
 const (
 	ParamFilter         = "filter"
 	ParamNextPageMarker = "nextpage_opaque_marker"
+	// ParamProfile asks a deployment manager for an O2dms access profile (netweave serves
+	// "k8s", alias "native_k8sapi"); only GET of one deployment manager takes it.
+	ParamProfile = "profile"
 )
 
 // Bounds on one query. A list evaluates its filter and selectors against every cached object of
@@ -48,7 +51,7 @@ const (
 // may be given once: SOL013 joins filter conditions with ";" and lists paths with ",", so a
 // repeated parameter is a client mistake whose meaning (first wins? last wins? both?) differs
 // between implementations, and guessing would widen or narrow an answer silently.
-var params = []string{ParamFilter, ParamFields, ParamExcludeFields, ParamAllFields, ParamExcludeDefault, ParamNextPageMarker}
+var params = []string{ParamFilter, ParamFields, ParamExcludeFields, ParamAllFields, ParamExcludeDefault, ParamNextPageMarker, ParamProfile}
 
 // Values is a parsed O2-IMS query string. The zero Values is an empty query.
 type Values struct {
@@ -250,6 +253,12 @@ func (v Values) Filter() Filter { return v.filter }
 func (v Values) DefaultSelection() bool {
 	return !v.allFields && !v.Has(ParamFields) && !v.Has(ParamExcludeFields)
 }
+
+// Profile is the profile asked for ("" for none).
+func (v Values) Profile() string { return v.raw[ParamProfile] }
+
+// AllFields reports whether all_fields is set.
+func (v Values) AllFields() bool { return v.allFields }
 
 // Only refuses the parameters an endpoint does not take (a single object has no filter and
 // no pages), naming the first in the order of params.

@@ -1,0 +1,50 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/k8sprofile"
+	"github.com/netweave-io/netweave/pkg/o2rest"
+)
+
+// clusterProfiles serves the O2 face's Kubernetes profiles from pkg/k8sprofile.
+type clusterProfiles struct {
+	p *k8sprofile.Provider
+}
+
+// newClusterProfiles returns the Kubernetes profiles of deployment managers, nil without a
+// connection to the cluster netweave runs in.
+func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.ClusterProfiles, error) {
+	if o2.KubeConfig == nil {
+		return nil, nil
+	}
+	kc, err := kubernetes.NewForConfig(o2.KubeConfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes profile client: %w", err)
+	}
+	url, ca := o2.ClusterURL, []byte(nil)
+	if url == "" || url == o2.KubeConfig.Host {
+		url, ca = o2.KubeConfig.Host, k8sprofile.CAOf(o2.KubeConfig)
+	}
+	return clusterProfiles{p: k8sprofile.NewProvider(k8sprofile.Config{
+		Secrets: kc, Namespace: inventoryNamespace, LocalURL: url, LocalCA: ca,
+		TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
+	})}, nil
+}
+
+func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*o2rest.ClusterAccess, bool, error) {
+	a, err := c.p.Access(ctx, dm, namespace)
+	if errors.Is(err, k8sprofile.ErrUnknownCluster) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &o2rest.ClusterAccess{Endpoint: a.Endpoint, CA: a.CA, Token: a.Token, Expiration: a.Expiration,
+		Namespace: a.Namespace, ServiceAccount: a.ServiceAccount}, true, nil
+}

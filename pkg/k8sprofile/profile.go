@@ -1,0 +1,211 @@
+// Package k8sprofile answers the Kubernetes profile of O2dms for a DeploymentManager: where the
+// cluster's API server is, its CA, and, for a caller the O2 face has found permitted, a
+// short-lived ServiceAccount token scoped to the caller's tenant namespace in that cluster.
+// Nothing here is cached or logged: a token leaves this package only in the return value.
+package k8sprofile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
+)
+
+const (
+	// ServiceAccountName is the ServiceAccount tokens are issued for, in the member namespace
+	// named like the caller's tenant namespace.
+	ServiceAccountName = "o2ims-smo"
+	// RoleBindingName binds ServiceAccountName to EditClusterRole in that namespace only.
+	RoleBindingName = "o2ims-smo-edit"
+	// EditClusterRole is the built-in role the ServiceAccount gets in its namespace.
+	EditClusterRole = "edit"
+	// DefaultTokenTTL is how long an issued token lives: the shortest the TokenRequest API
+	// accepts.
+	DefaultTokenTTL = 10 * time.Minute
+	// fieldManager names netweave's writes in member clusters.
+	fieldManager = "netweave-k8s-profile"
+)
+
+// ErrUnknownCluster is returned for a DeploymentManager netweave does not sync (an admin's
+// own, or a member whose registration is gone).
+var ErrUnknownCluster = errors.New("no cluster known for this deployment manager")
+
+// ErrNoNamespace is returned when the tenant namespace does not exist in the cluster: netweave
+// never creates namespaces there.
+var ErrNoNamespace = errors.New("the tenant namespace does not exist in the cluster")
+
+// Access is the Kubernetes profile of one cluster.
+type Access struct {
+	// Cluster names the member ("" for the cluster netweave runs in).
+	Cluster string
+	// Endpoint is the API server URL.
+	Endpoint string
+	// CA is the PEM CA bundle of the API server, nil when unknown.
+	CA []byte
+	// Token, when issued, authenticates as ServiceAccount in Namespace.
+	Token          string
+	Expiration     time.Time
+	Namespace      string
+	ServiceAccount string
+}
+
+// Config configures a Provider.
+type Config struct {
+	// Secrets reads the members' kubeconfig Secrets in Namespace (the cluster netweave runs in).
+	Secrets kubernetes.Interface
+	// Namespace is the inventory namespace (--inventory-namespace).
+	Namespace string
+	// LocalURL and LocalCA describe the cluster netweave runs in (--inventory-cluster-url, or
+	// the server of --kubeconfig, and its CA when known).
+	LocalURL string
+	LocalCA  []byte
+	// TokenTTL is the lifetime of issued tokens (DefaultTokenTTL when 0).
+	TokenTTL time.Duration
+	// Audiences bind issued tokens; empty means the member API server's own audience.
+	Audiences []string
+	// Connect reaches a member from its kubeconfig (tests); by default clientcmd.
+	Connect func(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error)
+}
+
+// Provider answers Kubernetes profiles.
+type Provider struct {
+	cfg Config
+}
+
+// NewProvider returns a Provider.
+func NewProvider(cfg Config) *Provider {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Connect == nil {
+		cfg.Connect = connect
+	}
+	return &Provider{cfg: cfg}
+}
+
+func connect(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error) {
+	rc, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse kubeconfig: %w", err)
+	}
+	rc = rest.CopyConfig(rc)
+	rc.UserAgent = fieldManager
+	rc.Timeout = 10 * time.Second
+	kc, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("member client: %w", err)
+	}
+	return kc, rc, nil
+}
+
+// CAOf returns the PEM CA of a client configuration, nil when it has none.
+func CAOf(rc *rest.Config) []byte {
+	if rc == nil {
+		return nil
+	}
+	if len(rc.CAData) > 0 {
+		return rc.CAData
+	}
+	if rc.CAFile != "" {
+		if b, err := os.ReadFile(rc.CAFile); err == nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// Access returns the profile of dm's cluster. With namespace set (the caller holds the
+// credentials permission and its tenant namespace is known) it also issues a token for
+// ServiceAccountName in that namespace of the member, creating the ServiceAccount and its
+// RoleBinding to EditClusterRole there if missing. The cluster netweave runs in gets no token
+// (see docs/multicluster.md).
+func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*Access, error) {
+	if dm.Namespace != p.cfg.Namespace || !inventory.IsManaged(dm) {
+		return nil, ErrUnknownCluster
+	}
+	member := dm.Labels[v1alpha1.LabelCluster]
+	if member == "" {
+		return &Access{Endpoint: p.cfg.LocalURL, CA: p.cfg.LocalCA}, nil
+	}
+	kubeconfig, err := p.kubeconfigOf(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	kc, rc, err := p.cfg.Connect(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", member, err)
+	}
+	a := &Access{Cluster: member, Endpoint: rc.Host, CA: CAOf(rc)}
+	if namespace == "" {
+		return a, nil
+	}
+	if err := p.issue(ctx, kc, a, namespace); err != nil {
+		return nil, fmt.Errorf("member %s namespace %s: %w", member, namespace, err)
+	}
+	return a, nil
+}
+
+// kubeconfigOf finds the registration Secret of member.
+func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
+	list, err := p.cfg.Secrets.CoreV1().Secrets(p.cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: members.Selector()})
+	if err != nil {
+		return nil, fmt.Errorf("list member secrets: %w", err)
+	}
+	for i := range list.Items {
+		reg, err := members.RegistrationOf(&list.Items[i])
+		if err == nil && reg.Name == member {
+			return reg.Kubeconfig, nil
+		}
+	}
+	return nil, ErrUnknownCluster
+}
+
+// issue ensures the ServiceAccount and its RoleBinding in namespace and requests a token.
+func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access, namespace string) error {
+	if _, err := kc.CoreV1().Namespaces().Get(ctx, namespace, metav1.GetOptions{}); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ErrNoNamespace
+		}
+		return fmt.Errorf("get namespace: %w", err)
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: ServiceAccountName, Namespace: namespace,
+		Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}}}
+	if _, err := kc.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create service account: %w", err)
+	} else if err == nil {
+		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount in a member", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", ServiceAccountName)
+	}
+	rb := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: RoleBindingName, Namespace: namespace, Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: EditClusterRole},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccountName, Namespace: namespace}},
+	}
+	if _, err := kc.RbacV1().RoleBindings(namespace).Create(ctx, rb, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create role binding: %w", err)
+	}
+	seconds := int64(p.cfg.TokenTTL / time.Second)
+	tr, err := kc.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, ServiceAccountName, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{Audiences: p.cfg.Audiences, ExpirationSeconds: &seconds},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("request token: %w", err)
+	}
+	a.Token, a.Expiration = tr.Status.Token, tr.Status.ExpirationTimestamp.Time
+	a.Namespace, a.ServiceAccount = namespace, ServiceAccountName
+	return nil
+}
