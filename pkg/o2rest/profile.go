@@ -86,6 +86,13 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 	namespace := ""
 	if sc.mayReadCredentials(s, obj) {
 		namespace = tenantNamespace(ctx, req)
+		// The token acts in that namespace of the member, so the caller must hold the
+		// credentials permission there as well, unless it is that namespace's own
+		// ServiceAccount: reading a tenant apiRoot (whose view includes the inventory
+		// namespace's managers) never widens into edit rights in the tenant's namespace.
+		if namespace != "" && namespace != serviceAccountNamespace(ctx) && !h.mayReadCredentials(ctx, s.resource, namespace) {
+			namespace = ""
+		}
 		if namespace == "" {
 			klog.FromContext(ctx).V(2).Info("Credentials permission held but no tenant namespace known; profile without token", "deploymentManager", dm.Name)
 		}
@@ -141,6 +148,11 @@ func tenantNamespace(ctx context.Context, req request) string {
 	if req.tenant != "" {
 		return req.tenant
 	}
+	return serviceAccountNamespace(ctx)
+}
+
+// serviceAccountNamespace is the namespace of the caller's ServiceAccount; "" for other callers.
+func serviceAccountNamespace(ctx context.Context) string {
 	u := userFrom(ctx)
 	if u == nil {
 		return ""

@@ -45,7 +45,7 @@ func (f *fakeProfiles) Profile(_ context.Context, dm *o2v1.DeploymentManager, na
 // profileEnv serves a known (dmKnownID) and an unknown (dmID) deployment manager in tenant-a.
 // Everybody may read everything; get on deploymentmanagers/credentials is granted to
 // tenant-a's ServiceAccount in tenant-a, and to tenant-b's in tenant-b only.
-func profileEnv(t *testing.T) (*env, *fakeProfiles) {
+func profileEnv(t *testing.T, more ...func(*Config)) (*env, *fakeProfiles) {
 	t.Helper()
 	objs := []runtime.Object{
 		&o2v1.OCloud{ObjectMeta: objMeta("", "default"), Spec: o2v1.OCloudSpec{OCloudID: ocloudID, GlobalCloudID: globalID, Name: "edge"}},
@@ -75,8 +75,28 @@ func profileEnv(t *testing.T) (*env, *fakeProfiles) {
 			}
 			return authorizer.DecisionNoOpinion, "", nil
 		})
+		for _, m := range more {
+			m(c)
+		}
 	})
 	return e, fp
+}
+
+// TestProfileTokenNeedsThePermissionInItsNamespace: a token acts in the tenant namespace of the
+// member, so holding the credentials permission where the manager lives is not enough on
+// another tenant's apiRoot. Tenant-a's SMO, who may read tenant-b, asks tenant-b's apiRoot for
+// tenant-a's manager (the inventory namespace here) and gets no token for tenant-b.
+func TestProfileTokenNeedsThePermissionInItsNamespace(t *testing.T) {
+	e, fp := profileEnv(t, func(c *Config) { c.InventoryNamespace = "tenant-a" })
+	r := e.do("GET", "sa-a-token", "/tenants/tenant-b"+inventory+"/v1/deploymentManagers/"+dmKnownID+"?profile=k8s", "")
+	if strings.Contains(string(r.body), fakeToken) || len(fp.asked) != 0 {
+		t.Errorf("a token for another tenant's namespace: %d %s (asked %v)", r.status, r.body, fp.asked)
+	}
+	r = e.do("GET", "sa-a-token", "/tenants/tenant-a"+inventory+"/v1/deploymentManagers/"+dmKnownID+"?profile=k8s", "")
+	e.expect(r, 200, "tenant-a's SMO on its own apiRoot")
+	if _, data := profileDataOf(t, "?profile=k8s", r.body); data[ProfileKeyToken] != fakeToken {
+		t.Errorf("no token on the tenant's own apiRoot: %v", data)
+	}
 }
 
 // profileDataOf reads the profile of a deployment manager; the stored extensions are kept
