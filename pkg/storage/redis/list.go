@@ -173,7 +173,7 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 		minArg, maxArg, limit, withRev, s.keys.objPrefix).Slice()
 	s.recordRequest(ctx, op, err, start)
 	if err != nil {
-		return nil, fmt.Errorf("redis storage %s %q: %w", op, r.start, err)
+		return nil, requestError(op, r.start, err)
 	}
 	w := &window{}
 	w.status, _ = res[0].(int64)

@@ -212,7 +212,7 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
 	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
-		return fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+		return requestError("get", preparedKey, err)
 	}
 	current, _ := res[0].(int64)
 	if err := s.validateMinimumResourceVersion(opts.ResourceVersion, uint64(current)); err != nil {
@@ -227,7 +227,7 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	}
 	modRev, err := parseInt(res[2])
 	if err != nil {
-		return fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+		return requestError("get", preparedKey, err)
 	}
 	plain, _, err := s.getTransformer().TransformFromStorage(ctx, []byte(data), value.DefaultContext(preparedKey))
 	if err != nil {
@@ -305,7 +305,7 @@ func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int
 		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes, token, m.seen)
 	s.recordRequest(ctx, op, err, start)
 	if err != nil {
-		return writeResult{}, fmt.Errorf("redis storage %s %q: %w", op, preparedKey, err)
+		return writeResult{}, requestError(op, preparedKey, err)
 	}
 	return s.parseWriteResult(m, token, res)
 }

@@ -205,7 +205,7 @@ func (s *Store) Delete(
 			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes, token, m.seen)
 		s.recordRequest(ctx, "delete", err, start)
 		if err != nil {
-			return fmt.Errorf("redis storage delete %q: %w", preparedKey, err)
+			return requestError("delete", preparedKey, err)
 		}
 		res, err := s.parseWriteResult(m, token, reply)
 		if err != nil {
@@ -234,7 +234,7 @@ func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Val
 	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
 	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
-		return nil, fmt.Errorf("redis storage get %q: %w", preparedKey, err)
+		return nil, requestError("get", preparedKey, err)
 	}
 	var data []byte
 	if str, ok := res[1].(string); ok {
