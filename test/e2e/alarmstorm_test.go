@@ -231,15 +231,21 @@ func (s *stack) metricsReader(t *testing.T) *metricsReader { return s.metricsRea
 
 // metricsReaderAt reads the /metrics of the netweave serving on port (a replica's).
 func (s *stack) metricsReaderAt(t *testing.T, port int) *metricsReader {
+	return newMetricsReader(t, port, s.cp.Serving.CABundle, "localhost", s.cp.RESTConfig(localstack.Admin).BearerToken)
+}
+
+// newMetricsReader reads the /metrics of the netweave on port as token, verifying its serving
+// certificate against ca for serverName.
+func newMetricsReader(t *testing.T, port int, ca []byte, serverName, token string) *metricsReader {
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(s.cp.Serving.CABundle) {
+	if !pool.AppendCertsFromPEM(ca) {
 		t.Fatal("serving CA bundle holds no certificates")
 	}
-	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}}
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}}
 	t.Cleanup(transport.CloseIdleConnections)
 	return &metricsReader{
 		url:    "https://127.0.0.1:" + strconv.Itoa(port) + "/metrics",
-		token:  s.cp.RESTConfig(localstack.Admin).BearerToken,
+		token:  token,
 		client: &http.Client{Timeout: 10 * time.Second, Transport: transport},
 	}
 }

@@ -187,7 +187,7 @@ func TestChartReplicas(t *testing.T) {
 				continue
 			default:
 			}
-			m := chartMetrics(t, p, ca, token)
+			m := newMetricsReader(t, p, ca, "netweave-api."+chartNamespace+".svc", token)
 			if m.value(t, "leader_election_master_status", fmt.Sprintf(`name=%q`, lease)) == 1 {
 				out = append(out, i)
 			}
@@ -428,13 +428,4 @@ func certPool(t *testing.T, pem []byte) *x509.CertPool {
 		t.Fatal("no certificate in the CA bundle")
 	}
 	return pool
-}
-
-// chartMetrics reads a replica's /metrics, trusting the chart's CA.
-func chartMetrics(t *testing.T, port int, ca []byte, token string) *metricsReader {
-	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(t, ca),
-		ServerName: "netweave-api." + chartNamespace + ".svc", MinVersion: tls.VersionTLS12}}
-	t.Cleanup(transport.CloseIdleConnections)
-	return &metricsReader{url: "https://127.0.0.1:" + strconv.Itoa(port) + "/metrics", token: token,
-		client: &http.Client{Timeout: 10 * time.Second, Transport: transport}}
 }
