@@ -61,7 +61,8 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	// netweave runs as its ServiceAccount, and the users' ClusterRoles (o2ims-admin, -reader,
 	// -subscriber) exist for the tenant recipe.
 	fmt.Println("installing netweave's ServiceAccount and the shipped ClusterRoles …")
-	if _, err := r.cp.InstallNetweaveRBAC(ctx); err != nil {
+	kubeconfig, err := r.cp.InstallNetweaveRBAC(ctx)
+	if err != nil {
 		return nil, err
 	}
 
@@ -94,6 +95,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
 		Port: r.netweavePort, O2Port: r.o2Port, Args: append(netweaveArgs(), extra...), WaitReady: true, Timeout: c.timeout,
+		Kubeconfig: kubeconfig,
 	})
 	if err != nil {
 		return nil, err

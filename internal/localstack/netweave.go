@@ -89,6 +89,9 @@ type NetweaveOptions struct {
 	WaitReady bool
 	// Timeout bounds each wait; DefaultStartTimeout when zero.
 	Timeout time.Duration
+	// Kubeconfig is netweave's ServiceAccount kubeconfig from an earlier InstallNetweaveRBAC;
+	// when empty, StartNetweave installs the RBAC itself.
+	Kubeconfig string
 }
 
 // Netweave is a netweave process running as its own ServiceAccount (under the chart's RBAC)
@@ -118,9 +121,11 @@ func StartNetweave(ctx context.Context, cp *ControlPlane, o NetweaveOptions) (nw
 			return nil, fmt.Errorf("start netweave: %w (make build builds it)", err)
 		}
 	}
-	nw = &Netweave{Port: o.Port, O2Port: o.O2Port}
-	if nw.Kubeconfig, err = cp.InstallNetweaveRBAC(ctx); err != nil {
-		return nil, fmt.Errorf("start netweave: %w", err)
+	nw = &Netweave{Port: o.Port, O2Port: o.O2Port, Kubeconfig: o.Kubeconfig}
+	if nw.Kubeconfig == "" {
+		if nw.Kubeconfig, err = cp.InstallNetweaveRBAC(ctx); err != nil {
+			return nil, fmt.Errorf("start netweave: %w", err)
+		}
 	}
 	for _, p := range []*int{&nw.Port, &nw.O2Port} {
 		if *p == 0 {
