@@ -14,6 +14,7 @@ type running struct {
 	redis         *localstack.Process
 	redisAddr     string
 	cp            *localstack.ControlPlane
+	members       []*member
 	alertmanager  *localstack.Alertmanager
 	smo           *smoReceiver
 	netweave      *localstack.Process
@@ -30,7 +31,11 @@ type running struct {
 }
 
 func (r *running) processes() []*localstack.Process {
-	return append([]*localstack.Process{r.redis, r.alertmanager.Process, r.netweave}, r.cp.Processes()...)
+	ps := append([]*localstack.Process{r.redis, r.alertmanager.Process, r.netweave}, r.cp.Processes()...)
+	for _, m := range r.members {
+		ps = append(ps, m.cp.Processes()...)
+	}
+	return ps
 }
 
 // bringUp starts the components in dependency order, pushing each onto started as soon as it
@@ -51,9 +56,14 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 	started.push(r.cp)
 
+	fmt.Println("starting the member clusters' control planes (etcd, kube-apiserver, kube-controller-manager) …")
+	if r.members, err = startMembers(ctx, c, started); err != nil {
+		return nil, err
+	}
+
 	// Before netweave starts, so its first full resync already shows them.
 	fmt.Println("creating demo nodes and storage classes …")
-	if r.demoNodes, err = createDemoInventory(ctx, r.cp.RESTConfig(localstack.Admin)); err != nil {
+	if r.demoNodes, err = createDemoInventory(ctx, r.cp.RESTConfig(localstack.Admin), demoNodes()); err != nil {
 		return nil, err
 	}
 
@@ -63,6 +73,12 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	fmt.Println("installing netweave's ServiceAccount and the shipped ClusterRoles …")
 	kubeconfig, err := r.cp.InstallNetweaveRBAC(ctx)
 	if err != nil {
+		return nil, err
+	}
+
+	// Registered before netweave starts, as an operator's Secrets would be.
+	fmt.Println("registering the member clusters (labelled kubeconfig Secrets) …")
+	if err := registerMembers(ctx, r.cp, r.members); err != nil {
 		return nil, err
 	}
 

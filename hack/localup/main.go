@@ -64,7 +64,11 @@ func run(c config) (err error) {
 	defer stopSignals()
 
 	// Stale etcd data or Redis files would not match this run's fresh certificates and tokens.
-	for _, sub := range []string{"controlplane", "redis", "alertmanager", "netweave"} {
+	stale := []string{"controlplane", "redis", "alertmanager", "netweave"}
+	for name := range memberDemoNodes() {
+		stale = append(stale, "member-"+name)
+	}
+	for _, sub := range stale {
 		if err := os.RemoveAll(filepath.Join(c.dir, sub)); err != nil {
 			return fmt.Errorf("clean %s: %w", c.dir, err)
 		}
@@ -77,7 +81,7 @@ func run(c config) (err error) {
 
 	var started stack
 	defer func() {
-		fmt.Println("stopping netweave, alertmanager, kube-controller-manager, kube-apiserver, etcd and redis …")
+		fmt.Println("stopping netweave, alertmanager, the member clusters, kube-controller-manager, kube-apiserver, etcd and redis …")
 		err = errors.Join(err, started.stopAll())
 	}()
 

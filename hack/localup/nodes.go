@@ -17,19 +17,35 @@ import (
 // created directly, and their status (conditions, capacity) written through nodes/status, so
 // the inventory sync has something real-looking to show.
 type demoNode struct {
-	name, zone, instanceType, arch string
-	cpu, memory                    string
-	role                           string
-	ready, cordoned                bool
+	name, region, zone, instanceType, arch string
+	cpu, memory                            string
+	role                                   string
+	ready, cordoned                        bool
 }
 
 func demoNodes() []demoNode {
 	return []demoNode{
-		{name: "edge-a-cp-1", zone: "us-east-1a", instanceType: "m5.xlarge", arch: "amd64", cpu: "4", memory: "16Gi", role: "control-plane", ready: true},
-		{name: "edge-a-worker-1", zone: "us-east-1a", instanceType: "m5.2xlarge", arch: "amd64", cpu: "8", memory: "32Gi", role: "worker", ready: true},
-		{name: "edge-a-worker-2", zone: "us-east-1a", instanceType: "m5.2xlarge", arch: "amd64", cpu: "8", memory: "32Gi", role: "worker", ready: true, cordoned: true},
-		{name: "edge-b-worker-1", zone: "us-east-1b", instanceType: "c6g.4xlarge", arch: "arm64", cpu: "16", memory: "32Gi", role: "worker", ready: true},
-		{name: "edge-b-worker-2", zone: "us-east-1b", instanceType: "c6g.4xlarge", arch: "arm64", cpu: "16", memory: "32Gi", role: "worker", ready: false},
+		{name: "edge-a-cp-1", region: "us-east-1", zone: "us-east-1a", instanceType: "m5.xlarge", arch: "amd64", cpu: "4", memory: "16Gi", role: "control-plane", ready: true},
+		{name: "edge-a-worker-1", region: "us-east-1", zone: "us-east-1a", instanceType: "m5.2xlarge", arch: "amd64", cpu: "8", memory: "32Gi", role: "worker", ready: true},
+		{name: "edge-a-worker-2", region: "us-east-1", zone: "us-east-1a", instanceType: "m5.2xlarge", arch: "amd64", cpu: "8", memory: "32Gi", role: "worker", ready: true, cordoned: true},
+		{name: "edge-b-worker-1", region: "us-east-1", zone: "us-east-1b", instanceType: "c6g.4xlarge", arch: "arm64", cpu: "16", memory: "32Gi", role: "worker", ready: true},
+		{name: "edge-b-worker-2", region: "us-east-1", zone: "us-east-1b", instanceType: "c6g.4xlarge", arch: "arm64", cpu: "16", memory: "32Gi", role: "worker", ready: false},
+	}
+}
+
+// memberDemoNodes are the Nodes of make run's member clusters (members.go), keyed by member:
+// a regional cluster over two zones and a far-edge cluster at one cell site, so each member's
+// pools and sites differ from the central cluster's.
+func memberDemoNodes() map[string][]demoNode {
+	return map[string][]demoNode{
+		"regional": {
+			{name: "cp-1", region: "eu-central-1", zone: "eu-central-1a", instanceType: "m6i.xlarge", arch: "amd64", cpu: "4", memory: "16Gi", role: "control-plane", ready: true},
+			{name: "worker-1", region: "eu-central-1", zone: "eu-central-1a", instanceType: "m6i.4xlarge", arch: "amd64", cpu: "16", memory: "64Gi", role: "worker", ready: true},
+			{name: "worker-2", region: "eu-central-1", zone: "eu-central-1b", instanceType: "m6i.4xlarge", arch: "amd64", cpu: "16", memory: "64Gi", role: "worker", ready: true},
+		},
+		"far-edge": {
+			{name: "du-1", region: "eu-central-1", zone: "cell-site-17", instanceType: "xr11", arch: "amd64", cpu: "32", memory: "128Gi", role: "worker", ready: true},
+		},
 	}
 }
 
@@ -43,13 +59,12 @@ func demoNodeName(match func(demoNode) bool) string {
 	return ""
 }
 
-// createDemoInventory creates the demo Nodes and StorageClasses as admin.
-func createDemoInventory(ctx context.Context, cfg *rest.Config) (int, error) {
+// createDemoInventory creates nodes and the demo StorageClasses as admin.
+func createDemoInventory(ctx context.Context, cfg *rest.Config, nodes []demoNode) (int, error) {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return 0, fmt.Errorf("demo nodes: %w", err)
 	}
-	nodes := demoNodes()
 	for i, d := range nodes {
 		if err := createDemoNode(ctx, client, i, d); err != nil {
 			return 0, err
@@ -74,7 +89,7 @@ func createDemoNode(ctx context.Context, client kubernetes.Interface, i int, d d
 			"kubernetes.io/os":                  "linux",
 			"kubernetes.io/arch":                d.arch,
 			"node.kubernetes.io/instance-type":  d.instanceType,
-			"topology.kubernetes.io/region":     "us-east-1",
+			"topology.kubernetes.io/region":     d.region,
 			"topology.kubernetes.io/zone":       d.zone,
 			"node-role.kubernetes.io/" + d.role: "",
 		}},

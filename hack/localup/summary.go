@@ -19,6 +19,9 @@ func printNextSteps(c config, r *running, took time.Duration) {
 	fmt.Fprintf(tw, "  redis\t%s\t%s\n", r.redisAddr, r.redis.LogPath())
 	fmt.Fprintf(tw, "  alertmanager\t%s\t%s\n", r.alertmanager.URL, r.alertmanager.Process.LogPath())
 	fmt.Fprintf(tw, "  SMO stand-in\t%s\t%s\n", r.smo.URL, r.smo.LogPath)
+	for _, m := range r.members {
+		fmt.Fprintf(tw, "  member %s\t%s\t%s\n", m.name, m.cp.KubeAPIServer.URL, m.cp.KubeAPIServer.Process.LogPath())
+	}
 	_ = tw.Flush()
 	if len(r.examples) > 0 {
 		fmt.Printf("\napplied %d example file(s) from %s\n", len(r.examples), c.examples)
@@ -52,6 +55,7 @@ The O2-IMS REST API, as an SMO sees it:
 `, r.kubeconfigs[localstack.Admin], localstack.APIServiceName, localstack.APIServiceGroup, r.kubeconfigs[localstack.Alice],
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 	printMonitoring(r)
+	printMembers(r)
 	printTenantRecipe(r)
 	printDeploy(c)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
