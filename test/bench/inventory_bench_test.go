@@ -95,6 +95,15 @@ func BenchmarkInventorySync(b *testing.B) {
 // (create, then nodes/status) finished.
 func createNodes(b *testing.B, ctx context.Context, kube kubernetes.Interface, n, workers int) time.Time {
 	b.Helper()
+	done, err := writeNodes(ctx, kube, n, workers)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return done
+}
+
+// writeNodes is createNodes for any goroutine: it returns the first error instead of failing.
+func writeNodes(ctx context.Context, kube kubernetes.Interface, n, workers int) (time.Time, error) {
 	zones := []string{"zone-a", "zone-b", "zone-c", "zone-d"}
 	kinds := []string{"m5.xlarge", "m5.2xlarge", "c6g.4xlarge"}
 	var next atomic.Int64
@@ -138,9 +147,9 @@ func createNodes(b *testing.B, ctx context.Context, kube kubernetes.Interface, n
 	done := time.Now()
 	close(errs)
 	for err := range errs {
-		b.Fatal(err)
+		return done, err
 	}
-	return done
+	return done, nil
 }
 
 // resourceWatch records when each synced Resource is first seen in its final state (ENABLED,
