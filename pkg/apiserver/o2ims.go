@@ -31,6 +31,9 @@ type O2Config struct {
 	// ProfileTokenTTL and ProfileTokenAudiences shape the Kubernetes profile's tokens.
 	ProfileTokenTTL       time.Duration
 	ProfileTokenAudiences []string
+	// ProfileLocalNamespaces are the tenant namespaces of the cluster netweave runs in where
+	// the profile of its own DeploymentManager issues tokens; none: no tokens there.
+	ProfileLocalNamespaces []string
 	// KubeConfig reaches the cluster netweave runs in (the members' Secrets, the local
 	// cluster's endpoint and CA); nil serves no Kubernetes profile.
 	KubeConfig *rest.Config

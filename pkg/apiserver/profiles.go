@@ -31,16 +31,23 @@ func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.Cluster
 	if url == "" || url == o2.KubeConfig.Host {
 		url, ca = o2.KubeConfig.Host, k8sprofile.CAOf(o2.KubeConfig)
 	}
-	return clusterProfiles{p: k8sprofile.NewProvider(k8sprofile.Config{
+	cfg := k8sprofile.Config{
 		Secrets: kc, Namespace: inventoryNamespace, LocalURL: url, LocalCA: ca,
 		TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
-	})}, nil
+	}
+	if len(o2.ProfileLocalNamespaces) > 0 {
+		cfg.Local, cfg.LocalNamespaces = kc, o2.ProfileLocalNamespaces
+	}
+	return clusterProfiles{p: k8sprofile.NewProvider(cfg)}, nil
 }
 
 func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*o2rest.ClusterAccess, bool, error) {
 	a, err := c.p.Access(ctx, dm, namespace)
 	if errors.Is(err, k8sprofile.ErrUnknownCluster) {
 		return nil, false, nil
+	}
+	if errors.Is(err, k8sprofile.ErrLocalNamespaceNotEnabled) {
+		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, err)
 	}
 	if err != nil {
 		return nil, false, err

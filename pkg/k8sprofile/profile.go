@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -45,6 +46,11 @@ const (
 // own, or a member whose registration is gone).
 var ErrUnknownCluster = errors.New("no cluster known for this deployment manager")
 
+// ErrLocalNamespaceNotEnabled is returned for a token in the cluster netweave runs in for a
+// namespace the operator has not listed (--o2ims-profile-local-namespaces): there netweave holds
+// the RBAC to issue tokens only in the listed namespaces.
+var ErrLocalNamespaceNotEnabled = errors.New("tokens for this cluster are not enabled for the tenant namespace (--o2ims-profile-local-namespaces)")
+
 // ErrNoNamespace is returned when the tenant namespace does not exist in the cluster: netweave
 // never creates namespaces there.
 var ErrNoNamespace = errors.New("the tenant namespace does not exist in the cluster")
@@ -74,6 +80,11 @@ type Config struct {
 	// the server of --kubeconfig, and its CA when known).
 	LocalURL string
 	LocalCA  []byte
+	// Local, when set, issues tokens in the cluster netweave runs in, for callers whose tenant
+	// namespace is among LocalNamespaces (the only namespaces netweave's RBAC lets it act in
+	// there); nil: the local cluster's profile carries no token.
+	Local           kubernetes.Interface
+	LocalNamespaces []string
 	// TokenTTL is the lifetime of issued tokens (DefaultTokenTTL when 0).
 	TokenTTL time.Duration
 	// Audiences bind issued tokens; empty means the member API server's own audience.
@@ -132,15 +143,15 @@ func CAOf(rc *rest.Config) []byte {
 // Access returns the profile of dm's cluster. With namespace set (the caller holds the
 // credentials permission and its tenant namespace is known) it also issues a token for
 // ServiceAccountName in that namespace of the member, creating the ServiceAccount and its
-// RoleBinding to EditClusterRole there if missing. The cluster netweave runs in gets no token
-// (see docs/multicluster.md).
+// RoleBinding to EditClusterRole there if missing. In the cluster netweave runs in it does so
+// only for the operator's LocalNamespaces (see docs/multicluster.md).
 func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*Access, error) {
 	if dm.Namespace != p.cfg.Namespace || !inventory.IsManaged(dm) {
 		return nil, ErrUnknownCluster
 	}
 	member := dm.Labels[v1alpha1.LabelCluster]
 	if member == "" {
-		return &Access{Endpoint: p.cfg.LocalURL, CA: p.cfg.LocalCA}, nil
+		return p.localAccess(ctx, namespace)
 	}
 	kubeconfig, err := p.kubeconfigOf(ctx, member)
 	if err != nil {
@@ -156,6 +167,21 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 	}
 	if err := p.issue(ctx, kc, a, namespace); err != nil {
 		return nil, fmt.Errorf("member %s namespace %s: %w", member, namespace, err)
+	}
+	return a, nil
+}
+
+// localAccess is Access for the cluster netweave runs in.
+func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, error) {
+	a := &Access{Endpoint: p.cfg.LocalURL, CA: p.cfg.LocalCA}
+	if namespace == "" || p.cfg.Local == nil {
+		return a, nil
+	}
+	if !slices.Contains(p.cfg.LocalNamespaces, namespace) {
+		return nil, fmt.Errorf("namespace %s: %w", namespace, ErrLocalNamespaceNotEnabled)
+	}
+	if err := p.issue(ctx, p.cfg.Local, a, namespace); err != nil {
+		return nil, fmt.Errorf("local cluster namespace %s: %w", namespace, err)
 	}
 	return a, nil
 }
@@ -188,7 +214,7 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 	if _, err := kc.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create service account: %w", err)
 	} else if err == nil {
-		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount in a member", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", ServiceAccountName)
+		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", ServiceAccountName)
 	}
 	rb := &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: RoleBindingName, Namespace: namespace, Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}},

@@ -3,6 +3,7 @@ package o2rest
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"maps"
 	"net/http"
 	"time"
@@ -30,6 +31,11 @@ const (
 	ProfileKeyNamespace      = "namespace"
 	ProfileKeyServiceAccount = "service_account"
 )
+
+// ErrCredentialsNotOffered wraps a ClusterProfiles error saying the operator offers no
+// credentials for the caller's tenant namespace in that cluster: a 403 naming why, since the
+// caller already holds the credentials permission.
+var ErrCredentialsNotOffered = errors.New("credentials not offered")
 
 // ClusterAccess is the cluster behind a deployment manager as the Kubernetes profile tells it.
 type ClusterAccess struct {
@@ -99,6 +105,9 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 	}
 	access, found, err := h.cfg.Profiles.Profile(ctx, dm, namespace)
 	if err != nil {
+		if errors.Is(err, ErrCredentialsNotOffered) {
+			return nil, newProblem(http.StatusForbidden, "no credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())
+		}
 		if namespace != "" {
 			return nil, newProblem(http.StatusBadGateway, "could not issue credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())
 		}

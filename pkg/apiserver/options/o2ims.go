@@ -26,6 +26,9 @@ type O2Options struct {
 	// (--o2ims-profile-token-ttl, --o2ims-profile-token-audiences).
 	ProfileTokenTTL       time.Duration
 	ProfileTokenAudiences []string
+	// ProfileLocalNamespaces (--o2ims-profile-local-namespaces) enable tokens for the local
+	// cluster's DeploymentManager in these tenant namespaces.
+	ProfileLocalNamespaces []string
 }
 
 // NewO2Options returns the defaults: O2-IMS on 9443, subscriptions of the default apiRoot
@@ -44,6 +47,7 @@ func (o *O2Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.PageSize, "o2ims-page-size", o.PageSize, "Most items in one O2-IMS list response; further pages through nextpage_opaque_marker.")
 	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; at least 10m (the TokenRequest API's minimum). See docs/multicluster.md.")
 	fs.StringSliceVar(&o.ProfileTokenAudiences, "o2ims-profile-token-audiences", o.ProfileTokenAudiences, "Audiences of the Kubernetes profile's tokens; empty: the member API server's own (its --api-audiences), so the token is good for that API server only.")
+	fs.StringSliceVar(&o.ProfileLocalNamespaces, "o2ims-profile-local-namespaces", o.ProfileLocalNamespaces, "Tenant namespaces of the cluster netweave runs in where the Kubernetes profile of its own DeploymentManager issues tokens (ServiceAccount o2ims-smo bound to edit there); needs the RBAC the chart grants with o2ims.profileLocalNamespaces. Empty: that profile carries endpoint and CA only.")
 	fs.BoolVar(&o.RequireClientCert, "o2ims-require-client-cert", o.RequireClientCert, "Refuse O2-IMS connections without a TLS client certificate.")
 }
 
@@ -61,6 +65,11 @@ func (o *O2Options) Validate() []error {
 	}
 	for _, msg := range validation.IsDNS1123Label(o.SubscriptionNamespace) {
 		errs = append(errs, fmt.Errorf("--o2ims-subscription-namespace: %s", msg))
+	}
+	for _, ns := range o.ProfileLocalNamespaces {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, fmt.Errorf("--o2ims-profile-local-namespaces %q: %s", ns, msg))
+		}
 	}
 	if o.ProfileTokenTTL < k8sprofile.DefaultTokenTTL {
 		errs = append(errs, fmt.Errorf("--o2ims-profile-token-ttl must be at least %s", k8sprofile.DefaultTokenTTL))
@@ -85,7 +94,7 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserve
 	return &apiserver.O2Config{
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
-		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences,
+		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileLocalNamespaces: o.ProfileLocalNamespaces,
 		KubeConfig: kubeConfig, ClusterURL: clusterURL,
 	}
 }
