@@ -52,6 +52,7 @@ The O2-IMS REST API, as an SMO sees it:
 `, r.kubeconfigs[localstack.Admin], localstack.APIServiceName, localstack.APIServiceGroup, r.kubeconfigs[localstack.Alice],
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 	printMonitoring(r)
+	printSMORegistration(r)
 	printTenantRecipe(r)
 	printDeploy(c)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
