@@ -13,6 +13,34 @@ type OCloud struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec OCloudSpec `json:"spec,omitempty"`
+	// +optional
+	Status OCloudStatus `json:"status,omitempty"`
+}
+
+// OCloudStatus is owned by netweave's SMO registration.
+type OCloudStatus struct {
+	// +optional
+	SMORegistration *SMORegistrationStatus `json:"smoRegistration,omitempty"`
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SMORegistrationStatus is the state of the O-Cloud's registration with the SMO.
+type SMORegistrationStatus struct {
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+	// +optional
+	GlobalCloudID string `json:"globalCloudId,omitempty"`
+	// +optional
+	OCloudID string `json:"oCloudId,omitempty"`
+	// +optional
+	IMSEndpoint string `json:"imsEndpoint,omitempty"`
+	// +optional
+	LastAttemptTime *metav1.Time `json:"lastAttemptTime,omitempty"`
+	// +optional
+	LastSuccessTime *metav1.Time `json:"lastSuccessTime,omitempty"`
+	// +optional
+	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
 }
 
 // OCloudSpec holds the OCloudInfo fields of O2-IMS.

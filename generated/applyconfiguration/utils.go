@@ -90,6 +90,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.OCloudSiteSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OCloudSpec"):
 		return &o2imsv1alpha1.OCloudSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("OCloudStatus"):
+		return &o2imsv1alpha1.OCloudStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ProbableCause"):
 		return &o2imsv1alpha1.ProbableCauseApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PurgeConditions"):
@@ -112,6 +114,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2imsv1alpha1.ResourceTypeSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretKeyRef"):
 		return &o2imsv1alpha1.SecretKeyRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SMORegistrationStatus"):
+		return &o2imsv1alpha1.SMORegistrationStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("StandardReference"):
 		return &o2imsv1alpha1.StandardReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SubscriberInfo"):

@@ -74,6 +74,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OCloudSiteList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
 		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
 		v1alpha1.OCloudSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
+		v1alpha1.OCloudStatus{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref),
 		v1alpha1.ProbableCause{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
 		v1alpha1.PurgeConditions{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
 		v1alpha1.ResourceElement{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
@@ -86,6 +87,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ResourceType{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
 		v1alpha1.ResourceTypeList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
 		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
+		v1alpha1.SMORegistrationStatus{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref),
 		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
 		v1alpha1.StandardReference{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
 		v1alpha1.SubscriberInfo{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
@@ -2156,11 +2158,18 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloud(ref common.ReferenceCallback) co
 							Ref:         ref(v1alpha1.OCloudSpec{}.OpenAPIModelName()),
 						},
 					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is what netweave observed of the O-Cloud: its registration with the SMO. Written through the status subresource by netweave only; never served on the O2-IMS REST API.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.OCloudStatus{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OCloudSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			v1alpha1.OCloudSpec{}.OpenAPIModelName(), v1alpha1.OCloudStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2427,6 +2436,48 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref common.ReferenceCallback
 		},
 		Dependencies: []string{
 			v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OCloudStatus is owned by netweave's SMO registration (--smo-registration-url).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"smoRegistration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "smoRegistration describes the last OCloudAvailableNotification netweave sent to the SMO for this O-Cloud, and its outcome. Absent while no SMO registration endpoint is configured.",
+							Ref:         ref(v1alpha1.SMORegistrationStatus{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "conditions are netweave's latest observations of the O-Cloud. The SMORegistered condition is True (reason Registered) once the SMO accepted the announcement of the current globalCloudId, oCloudId and IMS endpoint, False (reason RegistrationFailed, with the failure in the message) while the announcement is retried.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SMORegistrationStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
 	}
 }
 
@@ -3190,6 +3241,68 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 		},
 		Dependencies: []string{
 			v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SMORegistrationStatus is the state of the O-Cloud's registration with the SMO: what was announced (OCloudAvailableNotification), where, and when.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"endpoint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "endpoint is the SMO registration endpoint the announcement is POSTed to, without user information, query or fragment.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"globalCloudId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "globalCloudId is the globalCloudId of the last announcement attempted.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"oCloudId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "oCloudId is the oCloudId of the last announcement attempted.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"imsEndpoint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "imsEndpoint is the IMS_EP of the last announcement attempted: the apiRoot of this O-Cloud's O2-IMS services as the SMO is told to reach them.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"lastAttemptTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "lastAttemptTime is when the last announcement was sent (successful or not).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastSuccessTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "lastSuccessTime is when the SMO last accepted an announcement (a 2xx answer).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"consecutiveFailures": {
+						SchemaProps: spec.SchemaProps{
+							Description: "consecutiveFailures counts the failed attempts since the last success; retries wait longer after each one, up to --smo-registration-retry-max.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -107,7 +107,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	started.push(r.smo)
 
 	fmt.Println("starting netweave and registering APIService", localstack.APIServiceName, "…")
-	extra := append([]string{"--alertmanager-url=" + r.alertmanager.URL}, c.extra...)
+	extra := append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), c.extra...)
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
 		Port: r.netweavePort, O2Port: r.o2Port, Args: append(netweaveArgs(), extra...), WaitReady: true, Timeout: c.timeout,

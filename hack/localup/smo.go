@@ -69,3 +69,17 @@ func (r *smoReceiver) receive(w http.ResponseWriter, req *http.Request) {
 func (r *smoReceiver) Stop() error {
 	return errors.Join(r.srv.Close(), r.log.Close())
 }
+
+// smoRegistrationPath is where the stand-in takes the O-Cloud's registration
+// (OCloudAvailableNotification); it lands in the same log as the notifications.
+const smoRegistrationPath = "/o2ims/ocloud-registration"
+
+// smoRegistrationArgs make netweave register the O-Cloud with the stand-in at smoURL: over
+// loopback, which the address policy otherwise refuses, and with quick retries.
+func smoRegistrationArgs(smoURL string) []string {
+	return []string{
+		"--smo-registration-url=" + smoURL + smoRegistrationPath,
+		"--smo-registration-allowed-cidrs=127.0.0.0/8",
+		"--smo-registration-retry-max=30s",
+	}
+}

@@ -56,6 +56,7 @@ The O2-IMS REST API, as an SMO sees it:
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 	printMonitoring(r)
 	printMembers(r)
+	printSMORegistration(r)
 	printTenantRecipe(r)
 	printDeploy(c)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")

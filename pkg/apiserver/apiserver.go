@@ -55,6 +55,8 @@ type ExtraConfig struct {
 	Inventory *InventoryConfig
 	// Notifier runs the O2-IMS notifier when set.
 	Notifier *NotifierConfig
+	// SMORegistration registers the O-Cloud with the SMO when set.
+	SMORegistration *SMORegistrationConfig
 }
 
 // TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
@@ -184,6 +186,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := installNotifier(generic, c, informers); err != nil {
 		return nil, fmt.Errorf("install the notifier: %w", err)
 	}
+	if err := installSMORegistration(generic, c, informers); err != nil {
+		return nil, fmt.Errorf("install the SMO registration: %w", err)
+	}
 	if informers != nil {
 		// Started once everything that reads them has added its indexes and handlers.
 		if err := generic.AddPostStartHook("o2ims-informers", func(ctx genericapiserver.PostStartHookContext) error {
@@ -208,10 +213,11 @@ func (c CompletedConfig) New() (*Server, error) {
 const informersResync = 10 * time.Minute
 
 // newInformers builds the process's one factory of O2 informers, read over the loopback
-// connection by the O2 REST face, the inventory sync (and its alarm side) and the notifier;
+// connection by the O2 REST face, the inventory sync (and its alarm side), the notifier and
+// the SMO registration;
 // nil when none of them runs.
 func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
-	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil {
+	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil {
 		return nil, nil
 	}
 	loopback := clientrest.CopyConfig(c.generic.LoopbackClientConfig)

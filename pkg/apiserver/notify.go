@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -98,33 +97,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 
 // clientTLS is the TLS configuration of callback connections.
 func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--notifier-ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--notifier-ca-file %s holds no certificate", c.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if c.ClientCertFile != "" {
-		certFile, keyFile := c.ClientCertFile, c.ClientKeyFile
-		// Read on every handshake that asks for it, so a rotated certificate is picked up.
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-			if err != nil {
-				return nil, fmt.Errorf("notifier client certificate: %w", err)
-			}
-			return &cert, nil
-		}
-		if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
-			return nil, fmt.Errorf("--notifier-client-cert-file: %w", err)
-		}
-	}
-	return cfg, nil
+	return notify.ClientTLSFiles{CAFile: c.CAFile, CertFile: c.ClientCertFile, KeyFile: c.ClientKeyFile, FlagPrefix: "notifier"}.Config()
 }
 
 // tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token

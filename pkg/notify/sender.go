@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
@@ -47,32 +46,15 @@ type Sender struct {
 	tracer trace.Tracer
 }
 
-// NewSender builds the HTTP client: no proxy (a proxy would dial on our behalf, past the address
-// policy), the policy checked on every connection, no redirects followed.
+// NewSender builds the sender on the outbound client of NewHTTPClient.
 func NewSender(c SenderConfig) *Sender {
-	dialer := &net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second, Control: c.Policy.Control}
-	transport := &http.Transport{
-		Proxy:             nil,
-		DialContext:       dialer.DialContext,
-		TLSClientConfig:   c.TLS,
-		ForceAttemptHTTP2: true,
-		// Over HTTP/1.1 every subscription delivering at once holds a connection; with up to
-		// thousands of subscriptions behind one receiver, keep them instead of redialing.
-		MaxIdleConns:          4096,
-		MaxIdleConnsPerHost:   1024,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   c.Timeout,
-		ResponseHeaderTimeout: c.Timeout,
-	}
 	var tracer trace.Tracer
 	if c.TracerProvider != nil {
 		tracer = c.TracerProvider.Tracer(tracingScope)
 	}
 	return &Sender{
-		tracer: tracer,
-		client: &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}},
+		tracer:     tracer,
+		client:     NewHTTPClient(ClientConfig{Policy: c.Policy, Timeout: c.Timeout, TLS: c.TLS}),
 		timeout:    c.Timeout,
 		token:      c.Token,
 		tokenHosts: c.Policy.OAuth2Hosts,

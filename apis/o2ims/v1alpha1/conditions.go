@@ -26,3 +26,14 @@ const (
 	// last seen, never deleted, until it is reachable again (False).
 	ReasonClusterUnreachable = "Unreachable"
 )
+
+// The SMORegistered condition of the OCloud: whether the SMO accepted the O-Cloud's
+// OCloudAvailableNotification for its current globalCloudId, oCloudId and IMS endpoint.
+const (
+	// OCloudSMORegistered is the condition type.
+	OCloudSMORegistered = "SMORegistered"
+	// ReasonSMORegistered: the SMO answered the current announcement with a 2xx (True).
+	ReasonSMORegistered = "Registered"
+	// ReasonSMORegistrationFailed: the last attempt failed; it is retried with backoff (False).
+	ReasonSMORegistrationFailed = "RegistrationFailed"
+)

@@ -17,6 +17,56 @@ type OCloud struct {
 
 	// spec holds the O2-IMS attributes of the object.
 	Spec OCloudSpec `json:"spec,omitempty"`
+	// status is what netweave observed of the O-Cloud: its registration with the SMO. Written
+	// through the status subresource by netweave only; never served on the O2-IMS REST API.
+	// +optional
+	Status OCloudStatus `json:"status,omitempty"`
+}
+
+// OCloudStatus is owned by netweave's SMO registration (--smo-registration-url).
+type OCloudStatus struct {
+	// smoRegistration describes the last OCloudAvailableNotification netweave sent to the SMO
+	// for this O-Cloud, and its outcome. Absent while no SMO registration endpoint is
+	// configured.
+	// +optional
+	SMORegistration *SMORegistrationStatus `json:"smoRegistration,omitempty"`
+	// conditions are netweave's latest observations of the O-Cloud. The SMORegistered
+	// condition is True (reason Registered) once the SMO accepted the announcement of the
+	// current globalCloudId, oCloudId and IMS endpoint, False (reason RegistrationFailed, with
+	// the failure in the message) while the announcement is retried.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SMORegistrationStatus is the state of the O-Cloud's registration with the SMO: what was
+// announced (OCloudAvailableNotification), where, and when.
+type SMORegistrationStatus struct {
+	// endpoint is the SMO registration endpoint the announcement is POSTed to, without user
+	// information, query or fragment.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+	// globalCloudId is the globalCloudId of the last announcement attempted.
+	// +optional
+	GlobalCloudID string `json:"globalCloudId,omitempty"`
+	// oCloudId is the oCloudId of the last announcement attempted.
+	// +optional
+	OCloudID string `json:"oCloudId,omitempty"`
+	// imsEndpoint is the IMS_EP of the last announcement attempted: the apiRoot of this
+	// O-Cloud's O2-IMS services as the SMO is told to reach them.
+	// +optional
+	IMSEndpoint string `json:"imsEndpoint,omitempty"`
+	// lastAttemptTime is when the last announcement was sent (successful or not).
+	// +optional
+	LastAttemptTime *metav1.Time `json:"lastAttemptTime,omitempty"`
+	// lastSuccessTime is when the SMO last accepted an announcement (a 2xx answer).
+	// +optional
+	LastSuccessTime *metav1.Time `json:"lastSuccessTime,omitempty"`
+	// consecutiveFailures counts the failed attempts since the last success; retries wait
+	// longer after each one, up to --smo-registration-retry-max.
+	// +optional
+	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
 }
 
 // OCloudSpec holds the OCloudInfo fields of O2-IMS.

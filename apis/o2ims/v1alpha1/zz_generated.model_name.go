@@ -227,6 +227,11 @@ func (in OCloudSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OCloudStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.OCloudStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ProbableCause) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.ProbableCause"
 }
@@ -284,6 +289,11 @@ func (in ResourceTypeList) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceTypeSpec) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.ResourceTypeSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SMORegistrationStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.SMORegistrationStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -259,6 +259,22 @@ func ValidateResourceStatus(status *o2ims.ResourceStatus) field.ErrorList {
 	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
 }
 
+// ValidateOCloudStatus checks the status of an OCloud.
+func ValidateOCloudStatus(status *o2ims.OCloudStatus) field.ErrorList {
+	path := field.NewPath("status")
+	errs := validateConditions(status.Conditions, path.Child("conditions"))
+	if r := status.SMORegistration; r != nil {
+		p := path.Child("smoRegistration")
+		if r.ConsecutiveFailures < 0 {
+			errs = append(errs, field.Invalid(p.Child("consecutiveFailures"), r.ConsecutiveFailures, "must not be negative"))
+		}
+		for _, f := range []struct{ name, value string }{{"endpoint", r.Endpoint}, {"globalCloudId", r.GlobalCloudID}, {"oCloudId", r.OCloudID}, {"imsEndpoint", r.IMSEndpoint}} {
+			errs = append(errs, validateLength(f.value, maxDescriptionLength, p.Child(f.name))...)
+		}
+	}
+	return errs
+}
+
 // ValidateDeploymentManagerStatus checks the status of a DeploymentManager.
 func ValidateDeploymentManagerStatus(status *o2ims.DeploymentManagerStatus) field.ErrorList {
 	path := field.NewPath("status")

@@ -32,6 +32,8 @@ type ServerOptions struct {
 	O2          *O2Options
 	Inventory   *InventoryOptions
 	Notify      *NotifyOptions
+	// SMORegistration registers the O-Cloud with the SMO (--smo-registration-*).
+	SMORegistration *SMORegistrationOptions
 	// Certificates choose the TLS Secrets whose expiry raises alarms.
 	Certificates *certs.Options
 	// Alertmanager configures the Alertmanager alarm source's resync.
@@ -57,7 +59,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -68,6 +70,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.O2.AddFlags(fs)
 	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
+	o.SMORegistration.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
@@ -81,6 +84,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.O2.Validate()...)
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
+	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
 	return utilerrors.NewAggregate(errs)
@@ -97,6 +101,9 @@ func (o *ServerOptions) Complete() error {
 		return err
 	}
 	if err := o.Notify.Complete(); err != nil {
+		return err
+	}
+	if err := o.SMORegistration.Complete(); err != nil {
 		return err
 	}
 	if err := o.Certificates.Complete(); err != nil {
@@ -136,6 +143,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		}
 		inventory.Alarms.Alertmanager = o.Alertmanager
 	}
+	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL)
 	return &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
@@ -156,9 +164,20 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 				},
 			},
 			Tenancy:   o.Inventory.Tenancy(),
-			O2:        o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL),
+			O2:        o2,
 			Inventory: inventory,
 			Notifier:  o.Notify.Config(cfg.ClientConfig),
+			// IMS_EP is what the O2 face reports as the O-Cloud's serviceUri.
+			SMORegistration: o.SMORegistration.Config(cfg.ClientConfig, o2IMSEndpoint(o2)),
 		},
 	}, nil
+}
+
+// o2IMSEndpoint is the apiRoot the O2 face reports as the O-Cloud's serviceUri, "" when the
+// face is off (the OCloud's spec.serviceUri is then announced).
+func o2IMSEndpoint(o2 *apiserver.O2Config) string {
+	if o2 == nil {
+		return ""
+	}
+	return o2.APIRoot
 }

@@ -38,6 +38,9 @@ type OCloudApplyConfiguration struct {
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	// spec holds the O2-IMS attributes of the object.
 	Spec *OCloudSpecApplyConfiguration `json:"spec,omitempty"`
+	// status is what netweave observed of the O-Cloud: its registration with the SMO. Written
+	// through the status subresource by netweave only; never served on the O2-IMS REST API.
+	Status *OCloudStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // OCloud constructs a declarative configuration of the OCloud type for use with
@@ -82,6 +85,12 @@ func ExtractOCloudFrom(oCloud *o2imsv1alpha1.OCloud, fieldManager string, subres
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
 func ExtractOCloud(oCloud *o2imsv1alpha1.OCloud, fieldManager string) (*OCloudApplyConfiguration, error) {
 	return ExtractOCloudFrom(oCloud, fieldManager, "")
+}
+
+// ExtractOCloudStatus extracts the applied configuration owned by fieldManager from
+// oCloud for the status subresource.
+func ExtractOCloudStatus(oCloud *o2imsv1alpha1.OCloud, fieldManager string) (*OCloudApplyConfiguration, error) {
+	return ExtractOCloudFrom(oCloud, fieldManager, "status")
 }
 
 func (b OCloudApplyConfiguration) IsApplyConfiguration() {}
@@ -249,6 +258,14 @@ func (b *OCloudApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 // If called multiple times, the Spec field is set to the value of the last call.
 func (b *OCloudApplyConfiguration) WithSpec(value *OCloudSpecApplyConfiguration) *OCloudApplyConfiguration {
 	b.Spec = value
+	return b
+}
+
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *OCloudApplyConfiguration) WithStatus(value *OCloudStatusApplyConfiguration) *OCloudApplyConfiguration {
+	b.Status = value
 	return b
 }
 

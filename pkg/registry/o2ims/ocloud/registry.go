@@ -26,6 +26,12 @@ func Kind() *kind.Kind {
 		NewID:       func() string { return string(uuid.NewUUID()) },
 		Validate:    func(obj runtime.Object) field.ErrorList { return validation.ValidateOCloud(obj.(*o2ims.OCloud)) },
 		KindName:    "OCloud",
+		// netweave's SMO registration reports its state in the status.
+		Status: &kind.StatusHandling{
+			ValidateStatus: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateOCloudStatus(&obj.(*o2ims.OCloud).Status)
+			},
+		},
 		Columns: []kind.Column{
 			{Name: "O2 ID", Type: "string", Description: "O2 identifier (oCloudId)", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloud); return o.Spec.OCloudID }},
 			{Name: "Global Cloud ID", Type: "string", Description: "Identifier the SMO assigned", Priority: 0, Cell: func(obj runtime.Object) interface{} { o := obj.(*o2ims.OCloud); return o.Spec.GlobalCloudID }},

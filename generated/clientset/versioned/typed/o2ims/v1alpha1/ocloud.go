@@ -40,6 +40,8 @@ type OCloudsGetter interface {
 type OCloudInterface interface {
 	Create(ctx context.Context, oCloud *o2imsv1alpha1.OCloud, opts v1.CreateOptions) (*o2imsv1alpha1.OCloud, error)
 	Update(ctx context.Context, oCloud *o2imsv1alpha1.OCloud, opts v1.UpdateOptions) (*o2imsv1alpha1.OCloud, error)
+	// Add a +genclient:noStatus comment above the type to avoid generating UpdateStatus().
+	UpdateStatus(ctx context.Context, oCloud *o2imsv1alpha1.OCloud, opts v1.UpdateOptions) (*o2imsv1alpha1.OCloud, error)
 	Delete(ctx context.Context, name string, opts v1.DeleteOptions) error
 	DeleteCollection(ctx context.Context, opts v1.DeleteOptions, listOpts v1.ListOptions) error
 	Get(ctx context.Context, name string, opts v1.GetOptions) (*o2imsv1alpha1.OCloud, error)
@@ -47,6 +49,8 @@ type OCloudInterface interface {
 	Watch(ctx context.Context, opts v1.ListOptions) (watch.Interface, error)
 	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts v1.PatchOptions, subresources ...string) (result *o2imsv1alpha1.OCloud, err error)
 	Apply(ctx context.Context, oCloud *applyconfigurationo2imsv1alpha1.OCloudApplyConfiguration, opts v1.ApplyOptions) (result *o2imsv1alpha1.OCloud, err error)
+	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
+	ApplyStatus(ctx context.Context, oCloud *applyconfigurationo2imsv1alpha1.OCloudApplyConfiguration, opts v1.ApplyOptions) (result *o2imsv1alpha1.OCloud, err error)
 	OCloudExpansion
 }
 

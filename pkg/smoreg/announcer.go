@@ -1,0 +1,383 @@
+// Package smoreg registers the O-Cloud with the SMO: it POSTs an OCloudAvailableNotification
+// (O-RAN O2ims_InfrastructureLifecycleManagement, O2ims interface v10 clause 2.1.6.2.1; body
+// per the O-Cloud information model, clause 4.2.1.4.9: globalCloudId, oCloudId, IMS_EP) to the
+// registration endpoint the operator configured, when it starts leading and again whenever
+// the O-Cloud's globalCloudId, oCloudId or IMS endpoint changes. Failures are retried with
+// exponential backoff, capped. The state is reported in the OCloud's status (smoRegistration,
+// condition SMORegistered), written through the status subresource.
+//
+// The announcer runs on one replica at a time (pkg/leader) and reads the OCloud from the
+// process's shared O2 informers. Its HTTP client is the notifier's (notify.NewHTTPClient): the
+// same address policy, TLS settings, timeouts, and no redirects. What the SMO answers is not
+// trusted: at most a bounded, sanitised excerpt reaches the logs and the status.
+package smoreg
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+)
+
+// Notification is the body of the announcement: OCloudAvailableNotification, whose attribute
+// names are those of the O-Cloud information model (IMS_EP included, as spelt there).
+type Notification struct {
+	// GlobalCloudID is the identifier the SMO assigned to the O-Cloud at genesis.
+	GlobalCloudID string `json:"globalCloudId"`
+	// OCloudID is the O-Cloud's own identifier.
+	OCloudID string `json:"oCloudId"`
+	// IMSEndpoint is the URL of the O-Cloud's O2-IMS services (IMS_EP).
+	IMSEndpoint string `json:"IMS_EP"`
+}
+
+// Config configures an Announcer.
+type Config struct {
+	// URL is the SMO's registration endpoint.
+	URL string
+	// HTTP is the outbound client (notify.NewHTTPClient).
+	HTTP *http.Client
+	// Timeout bounds one POST, from dialing to the end of the response body.
+	Timeout time.Duration
+	// RetryBase is the wait after the first failure; it doubles per failure up to RetryMax.
+	RetryBase, RetryMax time.Duration
+	// IMSEndpoint is the IMS_EP announced: the apiRoot the O2-IMS face reports as the
+	// O-Cloud's serviceUri. Empty announces the OCloud's spec.serviceUri.
+	IMSEndpoint string
+	// Client writes the OCloud's status (the status subresource).
+	Client versioned.Interface
+	// Metrics records attempts; nil records nothing.
+	Metrics *Metrics
+	// Clock is the time source; nil is the real clock.
+	Clock clock.WithTicker
+}
+
+// excerptBytes is the most of an SMO's answer kept for logs and the status.
+const excerptBytes = 256
+
+// readBytes is the most of an SMO's answer read (and then discarded), so that a connection can
+// be reused without letting the SMO make us read without end.
+const readBytes = 64 << 10
+
+// Announcer announces the O-Cloud to the SMO. Sync and Run are not safe for concurrent use:
+// one goroutine drives an Announcer.
+type Announcer struct {
+	cfg     Config
+	clock   clock.WithTicker
+	oclouds listers.OCloudLister
+	// state is per OCloud name.
+	state map[string]*entry
+	wake  chan struct{}
+}
+
+// entry is what the announcer knows of one OCloud's registration.
+type entry struct {
+	// accepted is the last announcement the SMO accepted, valid when registered.
+	accepted   Notification
+	registered bool
+	// attempted is the last announcement sent; failures count the consecutive failures of
+	// it, and next is when it may be sent again.
+	attempted Notification
+	failures  int32
+	next      time.Time
+}
+
+// New returns an announcer reading the OCloud from oclouds.
+func New(cfg Config, oclouds listers.OCloudLister) *Announcer {
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	return &Announcer{cfg: cfg, clock: clk, oclouds: oclouds, state: map[string]*entry{}, wake: make(chan struct{}, 1)}
+}
+
+// Handler wakes the announcer on every change of an OCloud; Sync decides whether anything
+// is to be sent.
+func (a *Announcer) Handler() cache.ResourceEventHandler {
+	poke := func(any) {
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: poke, UpdateFunc: func(_, n any) { poke(n) }, DeleteFunc: poke}
+}
+
+// Run syncs until ctx ends: at once, on every wake-up of Handler, and when a retry is due.
+// The caller has added Handler to the OCloud informer and waited for it to sync.
+func (a *Announcer) Run(ctx context.Context) {
+	klog.InfoS("SMO registration starting", "endpoint", redact(a.cfg.URL))
+	defer klog.InfoS("SMO registration stopped")
+	for {
+		wait := a.Sync(ctx)
+		var due <-chan time.Time
+		var timer clock.Timer
+		if wait > 0 {
+			timer = a.clock.NewTimer(wait)
+			due = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-a.wake:
+		case <-due:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// Sync announces every OCloud whose current values the SMO has not accepted and whose retry
+// is due. It returns how long until the next retry is due, 0 when none is pending.
+func (a *Announcer) Sync(ctx context.Context) time.Duration {
+	list, err := a.oclouds.List(labels.Everything())
+	if err != nil {
+		klog.ErrorS(err, "SMO registration cannot list the O-Cloud")
+		return a.cfg.RetryBase
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	seen := map[string]bool{}
+	var wait time.Duration
+	for _, o := range list {
+		seen[o.Name] = true
+		if d := a.syncOne(ctx, o); d > 0 && (wait == 0 || d < wait) {
+			wait = d
+		}
+	}
+	for name := range a.state {
+		if !seen[name] {
+			delete(a.state, name)
+		}
+	}
+	return wait
+}
+
+// syncOne announces one OCloud if due; it returns how long until its retry, 0 for none.
+func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Duration {
+	want := a.notification(o)
+	e := a.state[o.Name]
+	if e == nil {
+		e = &entry{}
+		a.state[o.Name] = e
+	}
+	if e.registered && e.accepted == want {
+		return 0
+	}
+	if missing := incomplete(want); missing != "" {
+		// Nothing the SMO could use; the OCloud's next change wakes us.
+		if e.attempted != want || e.failures == 0 {
+			klog.InfoS("SMO registration waits for the O-Cloud", "ocloud", o.Name, "missing", missing)
+			a.writeStatus(ctx, o.Name, func(s *v1alpha1.OCloudStatus) {
+				meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+					Type: v1alpha1.OCloudSMORegistered, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonSMORegistrationFailed,
+					Message: "not announced: the O-Cloud has no " + missing, ObservedGeneration: o.Generation,
+				})
+			})
+		}
+		e.attempted, e.failures, e.next = want, 1, time.Time{}
+		return 0
+	}
+	now := a.clock.Now()
+	if e.attempted != want {
+		// New values are announced at once, whatever the backoff of the old ones.
+		e.attempted, e.failures, e.next = want, 0, time.Time{}
+	}
+	if now.Before(e.next) {
+		return e.next.Sub(now)
+	}
+	err := a.post(ctx, want)
+	at := metav1.NewTime(a.clock.Now())
+	if err != nil {
+		e.failures++
+		backoff := a.backoff(e.failures)
+		e.next = at.Add(backoff)
+		a.cfg.Metrics.attempt(false, at.Time)
+		klog.ErrorS(err, "SMO registration failed; retrying", "ocloud", o.Name, "endpoint", redact(a.cfg.URL),
+			"globalCloudId", want.GlobalCloudID, "failures", e.failures, "retryIn", backoff)
+		failures := e.failures
+		a.writeStatus(ctx, o.Name, func(s *v1alpha1.OCloudStatus) {
+			r := a.registration(s, want, at)
+			r.ConsecutiveFailures = failures
+			meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+				Type: v1alpha1.OCloudSMORegistered, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonSMORegistrationFailed,
+				Message: err.Error(), ObservedGeneration: o.Generation,
+			})
+		})
+		return backoff
+	}
+	e.registered, e.accepted, e.failures, e.next = true, want, 0, time.Time{}
+	a.cfg.Metrics.attempt(true, at.Time)
+	klog.InfoS("Registered the O-Cloud with the SMO", "ocloud", o.Name, "endpoint", redact(a.cfg.URL),
+		"globalCloudId", want.GlobalCloudID, "oCloudId", want.OCloudID, "imsEndpoint", want.IMSEndpoint)
+	a.writeStatus(ctx, o.Name, func(s *v1alpha1.OCloudStatus) {
+		r := a.registration(s, want, at)
+		r.ConsecutiveFailures = 0
+		r.LastSuccessTime = &at
+		meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+			Type: v1alpha1.OCloudSMORegistered, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonSMORegistered,
+			Message: "the SMO accepted the OCloudAvailableNotification", ObservedGeneration: o.Generation,
+		})
+	})
+	return 0
+}
+
+// registration fills in the status's record of the attempt at `at` of n.
+func (a *Announcer) registration(s *v1alpha1.OCloudStatus, n Notification, at metav1.Time) *v1alpha1.SMORegistrationStatus {
+	if s.SMORegistration == nil {
+		s.SMORegistration = &v1alpha1.SMORegistrationStatus{}
+	}
+	r := s.SMORegistration
+	r.Endpoint, r.GlobalCloudID, r.OCloudID, r.IMSEndpoint = redact(a.cfg.URL), n.GlobalCloudID, n.OCloudID, n.IMSEndpoint
+	r.LastAttemptTime = &at
+	return r
+}
+
+// notification is what is to be announced for o.
+func (a *Announcer) notification(o *v1alpha1.OCloud) Notification {
+	ep := a.cfg.IMSEndpoint
+	if ep == "" {
+		ep = o.Spec.ServiceURI
+	}
+	return Notification{GlobalCloudID: o.Spec.GlobalCloudID, OCloudID: o.Spec.OCloudID, IMSEndpoint: ep}
+}
+
+// incomplete names what n lacks to be announced (every attribute is mandatory), "" if nothing.
+func incomplete(n Notification) string {
+	var missing []string
+	if n.GlobalCloudID == "" {
+		missing = append(missing, "globalCloudId")
+	}
+	if n.OCloudID == "" {
+		missing = append(missing, "oCloudId")
+	}
+	if n.IMSEndpoint == "" {
+		missing = append(missing, "IMS endpoint (serviceUri)")
+	}
+	return strings.Join(missing, ", ")
+}
+
+// backoff is the wait after the n-th consecutive failure: RetryBase doubled n-1 times, at most
+// RetryMax.
+func (a *Announcer) backoff(n int32) time.Duration {
+	d := a.cfg.RetryBase
+	for i := int32(1); i < n && d < a.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, a.cfg.RetryMax)
+}
+
+// post sends n; nil means the SMO accepted it (2xx).
+func (a *Announcer) post(ctx context.Context, n Notification) error {
+	body, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("POST %s: invalid URL", redact(a.cfg.URL))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "netweave-smo-registration")
+	resp, err := a.cfg.HTTP.Do(req)
+	if err != nil {
+		// url.Error repeats the URL, query included; say it redacted.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("POST %s: %w", redact(a.cfg.URL), err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, readBytes))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		msg := fmt.Sprintf("POST %s: the SMO answered %d %s", redact(a.cfg.URL), resp.StatusCode, http.StatusText(resp.StatusCode))
+		if ex := Excerpt(answer); ex != "" {
+			msg += ": " + ex
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// Excerpt is a bounded, printable excerpt of an untrusted answer: at most excerptBytes of
+// valid UTF-8 with control and other non-printing characters replaced by spaces, quoted.
+func Excerpt(b []byte) string {
+	cut := len(b) > excerptBytes
+	if cut {
+		b = b[:excerptBytes]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	s := strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), " "))
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if cut {
+		s += "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// redact is u without user information, query or fragment, which may hold credentials.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
+	return p.String()
+}
+
+// writeStatus applies change to the OCloud's status and writes it through the status
+// subresource, retrying conflicts on a fresh read. A failure is logged: the registration
+// state stays in memory and the next change or attempt writes it again.
+func (a *Announcer) writeStatus(ctx context.Context, name string, change func(*v1alpha1.OCloudStatus)) {
+	oclouds := a.cfg.Client.O2imsV1alpha1().OClouds()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		o, err := oclouds.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		change(&o.Status)
+		_, err = oclouds.UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil && !apierrors.IsNotFound(err) {
+		klog.ErrorS(err, "SMO registration cannot write the O-Cloud's status", "ocloud", name)
+	}
+}
