@@ -37,13 +37,7 @@ const envInvNodes = "INVENTORY_BENCH_NODES"
 //	go build -o _output/bin/netweave ./cmd/netweave
 //	go test -run '^$' -bench BenchmarkInventorySync -benchtime 1x -timeout 20m -v ./test/bench/
 func BenchmarkInventorySync(b *testing.B) {
-	n := 5000
-	if v := os.Getenv(envInvNodes); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("%s=%q: want a positive number", envInvNodes, v)
-		}
-	}
+	n := envCount(b, envInvNodes, 5000)
 	s := startStack(b, "--inventory-sync=true", "--inventory-leader-identity=bench")
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
@@ -89,6 +83,20 @@ func BenchmarkInventorySync(b *testing.B) {
 	b.ReportMetric(float64(rss)/1024, "MiB-rss")
 	b.ReportMetric(float64(hwm)/1024, "MiB-peak-rss")
 	b.Logf("netweave RSS %d MiB before the nodes, %d MiB after, peak %d MiB", rssBefore/1024, rss/1024, hwm/1024)
+}
+
+// envCount reads a positive count from the environment variable name, def when unset.
+func envCount(b *testing.B, name string, def int) int {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
 }
 
 // createNodes creates n Nodes with the given parallelism and returns when the last write

@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -38,13 +36,7 @@ const benchMembers = 3
 //	make build
 //	go test -run '^$' -bench BenchmarkMemberSync -benchtime 1x -timeout 30m -v ./test/bench/
 func BenchmarkMemberSync(b *testing.B) {
-	n := 2000
-	if v := os.Getenv(envMemberNodes); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("%s=%q: want a positive number", envMemberNodes, v)
-		}
-	}
+	n := envCount(b, envMemberNodes, 2000)
 	s := startStack(b, "--inventory-sync=true", "--inventory-leader-identity=bench")
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
