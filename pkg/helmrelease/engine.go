@@ -1,0 +1,278 @@
+// Package helmrelease installs, upgrades, rolls back and uninstalls Helm releases in a target
+// cluster through the Helm SDK (helm.sh/helm/v4), the library the helm command is built from:
+// releases are stored in the target namespace as Helm stores them (Secrets), so `helm list`
+// there agrees with what netweave reports. It knows nothing of O2 objects; the O2-DMS
+// controller drives it.
+package helmrelease
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/go-logr/logr"
+	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/kube"
+	ri "helm.sh/helm/v4/pkg/release"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+)
+
+// ErrNotFound is returned for a release that does not exist in the target namespace (never
+// installed, or uninstalled: drift the controller repairs).
+var ErrNotFound = errors.New("release not found")
+
+// Target is where a release lives.
+type Target struct {
+	// Config reaches the target cluster with the identity netweave acts as there.
+	Config *rest.Config
+	// Namespace holds the release's objects and Helm's record of it.
+	Namespace string
+}
+
+// Config configures an Engine.
+type Config struct {
+	// Timeout bounds one install, upgrade, rollback or uninstall, waits included.
+	Timeout time.Duration
+	// Wait makes install, upgrade and rollback wait until the workloads are ready (Helm's
+	// status watcher); without it they return once the objects are applied.
+	Wait bool
+	// MaxHistory is how many revisions Helm keeps per release (0: Helm's default, all).
+	MaxHistory int
+}
+
+// Engine runs Helm actions.
+type Engine struct {
+	cfg Config
+}
+
+// NewEngine returns an Engine.
+func NewEngine(cfg Config) *Engine {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	return &Engine{cfg: cfg}
+}
+
+// Revision is one entry of a release's history.
+type Revision struct {
+	Revision     int
+	ChartVersion string
+	// Status is Helm's: deployed, superseded, failed, pending-install, ...
+	Status      string
+	Description string
+	Updated     time.Time
+	// ValuesHash is the sha256 of the revision's user-supplied values (canonical JSON).
+	ValuesHash string
+}
+
+// Release is a release as the target cluster has it.
+type Release struct {
+	Name, Namespace string
+	Revision        int
+	Status          string
+	ChartVersion    string
+	// Manifest is the rendered manifest of the current revision (the workload objects).
+	Manifest   string
+	ValuesHash string
+}
+
+// ValuesHash is the sha256 of values as canonical JSON (encoding/json sorts map keys).
+func ValuesHash(values map[string]any) string {
+	if values == nil {
+		values = map[string]any{}
+	}
+	b, err := json.Marshal(values)
+	if err != nil {
+		// Values come from JSON documents; a value that cannot be marshalled is a bug upstream.
+		return "unhashable:" + err.Error()
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configuration, error) {
+	getter, err := newRESTClientGetter(t.Config, t.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	handler := logr.ToSlogHandler(klog.FromContext(ctx).WithValues("namespace", t.Namespace, "component", "helm"))
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(handler))
+	if err := cfg.Init(getter, t.Namespace, "secret"); err != nil {
+		return nil, fmt.Errorf("helm configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func (e *Engine) waitStrategy() kube.WaitStrategy {
+	if e.cfg.Wait {
+		return kube.StatusWatcherStrategy
+	}
+	return kube.HookOnlyStrategy
+}
+
+// Apply installs ch as release name with values, or upgrades the release to them. Both are
+// atomic: a failed install is uninstalled again and a failed upgrade rolled back, so what was
+// deployed before keeps running; the error says what failed.
+func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Chart, values map[string]any) (*Release, error) {
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if values == nil {
+		values = map[string]any{}
+	}
+	hist, err := cfg.Releases.History(name)
+	if err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, fmt.Errorf("read release %s: %w", name, err)
+	}
+	if len(hist) == 0 || allUninstalled(hist) {
+		install := action.NewInstall(cfg)
+		install.ReleaseName, install.Namespace = name, t.Namespace
+		install.Timeout, install.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
+		install.RollbackOnFailure = true
+		install.Replace = len(hist) > 0
+		r, err := install.RunWithContext(ctx, ch, values)
+		if err != nil {
+			return nil, fmt.Errorf("install release %s: %w", name, err)
+		}
+		return toRelease(r)
+	}
+	upgrade := action.NewUpgrade(cfg)
+	upgrade.Namespace = t.Namespace
+	upgrade.Timeout, upgrade.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
+	upgrade.RollbackOnFailure, upgrade.CleanupOnFail = true, true
+	upgrade.MaxHistory = e.cfg.MaxHistory
+	r, err := upgrade.RunWithContext(ctx, name, ch, values)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade release %s: %w", name, err)
+	}
+	return toRelease(r)
+}
+
+func allUninstalled(hist []ri.Releaser) bool {
+	for _, h := range hist {
+		if r, ok := h.(*release.Release); !ok || r.Info == nil || r.Info.Status != rcommon.StatusUninstalled {
+			return false
+		}
+	}
+	return true
+}
+
+// Rollback rolls release name back to revision (a new revision with that one's chart and
+// values).
+func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision int) (*Release, error) {
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	rb := action.NewRollback(cfg)
+	rb.Version, rb.Timeout, rb.WaitStrategy = revision, e.cfg.Timeout, e.waitStrategy()
+	rb.CleanupOnFail, rb.MaxHistory = true, e.cfg.MaxHistory
+	if err := rb.Run(name); err != nil {
+		if errors.Is(err, driver.ErrReleaseNotFound) {
+			return nil, fmt.Errorf("roll back release %s: %w", name, ErrNotFound)
+		}
+		return nil, fmt.Errorf("roll back release %s to revision %d: %w", name, revision, err)
+	}
+	return e.get(cfg, name)
+}
+
+// Uninstall removes release name and its objects; a release already gone is not an error.
+func (e *Engine) Uninstall(ctx context.Context, t Target, name string) error {
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return err
+	}
+	u := action.NewUninstall(cfg)
+	u.Timeout, u.WaitStrategy, u.IgnoreNotFound = e.cfg.Timeout, e.waitStrategy(), true
+	if _, err := u.Run(name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		return fmt.Errorf("uninstall release %s: %w", name, err)
+	}
+	return nil
+}
+
+// Get returns the current revision of release name; ErrNotFound when there is none deployed
+// or failed (never installed, or uninstalled behind netweave's back).
+func (e *Engine) Get(ctx context.Context, t Target, name string) (*Release, error) {
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return e.get(cfg, name)
+}
+
+func (e *Engine) get(cfg *action.Configuration, name string) (*Release, error) {
+	r, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read release %s: %w", name, err)
+	}
+	rel, err := toRelease(r)
+	if err != nil {
+		return nil, err
+	}
+	if rel.Status == string(rcommon.StatusUninstalled) {
+		return nil, ErrNotFound
+	}
+	return rel, nil
+}
+
+// History returns the revisions of release name, oldest first.
+func (e *Engine) History(ctx context.Context, t Target, name string) ([]Revision, error) {
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := cfg.Releases.History(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read history of release %s: %w", name, err)
+	}
+	out := make([]Revision, 0, len(hist))
+	for _, h := range hist {
+		r, ok := h.(*release.Release)
+		if !ok {
+			continue
+		}
+		rev := Revision{Revision: r.Version, ValuesHash: ValuesHash(r.Config)}
+		if r.Chart != nil && r.Chart.Metadata != nil {
+			rev.ChartVersion = r.Chart.Metadata.Version
+		}
+		if r.Info != nil {
+			rev.Status, rev.Description, rev.Updated = string(r.Info.Status), r.Info.Description, r.Info.LastDeployed
+		}
+		out = append(out, rev)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
+	return out, nil
+}
+
+func toRelease(r ri.Releaser) (*Release, error) {
+	rel, ok := r.(*release.Release)
+	if !ok {
+		return nil, fmt.Errorf("helm returned a release of type %T", r)
+	}
+	out := &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Manifest: rel.Manifest, ValuesHash: ValuesHash(rel.Config)}
+	if rel.Info != nil {
+		out.Status = string(rel.Info.Status)
+	}
+	if rel.Chart != nil && rel.Chart.Metadata != nil {
+		out.ChartVersion = rel.Chart.Metadata.Version
+	}
+	return out, nil
+}
+

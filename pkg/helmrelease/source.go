@@ -1,0 +1,199 @@
+package helmrelease
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/registry"
+	repo "helm.sh/helm/v4/pkg/repo/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// Source is where a chart comes from: an HTTP chart repository (RepoURL and Name) or an OCI
+// reference, at Version, optionally pinned to Digest.
+type Source struct {
+	// RepoURL is the chart repository's base URL (its index.yaml is RepoURL/index.yaml).
+	RepoURL string
+	// Name is the chart's name in the repository.
+	Name string
+	// OCIRef is an oci:// reference without tag (oci://registry/path/chart).
+	OCIRef string
+	// Version is the chart version (exact; for OCI, the tag).
+	Version string
+	// Digest, when set, is the "sha256:<hex>" the chart archive (repository) or the OCI
+	// manifest must have; anything else is refused.
+	Digest string
+	// Username and Password authenticate to the repository or registry (basic auth).
+	Username, Password string
+}
+
+// ErrDigestMismatch is returned when a pinned chart's digest is not the one fetched.
+var ErrDigestMismatch = errors.New("chart digest does not match the pinned digest")
+
+// DefaultMaxChartBytes bounds a chart archive and a repository index.
+const DefaultMaxChartBytes = 16 << 20
+
+// Fetcher downloads charts.
+type Fetcher struct {
+	// HTTP is the client for repositories and registries.
+	HTTP *http.Client
+	// MaxBytes bounds an index or a chart archive; DefaultMaxChartBytes when 0.
+	MaxBytes int64
+	// PlainHTTPRegistries lets OCI references use http (a local registry in tests).
+	PlainHTTPRegistries bool
+}
+
+// Fetched is a loaded chart and what identifies it.
+type Fetched struct {
+	Chart *chart.Chart
+	// Digest is the sha256 of the archive (repository) or of the OCI manifest.
+	Digest string
+}
+
+// Fetch downloads and loads src's chart.
+func (f *Fetcher) Fetch(ctx context.Context, src Source) (*Fetched, error) {
+	var (
+		fetched *Fetched
+		err     error
+	)
+	switch {
+	case src.OCIRef != "" && src.RepoURL == "":
+		fetched, err = f.fetchOCI(src)
+	case src.RepoURL != "" && src.Name != "" && src.OCIRef == "":
+		fetched, err = f.fetchRepository(ctx, src)
+	default:
+		return nil, errors.New("a chart source is either a repository URL and chart name or an OCI reference")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if src.Digest != "" && !strings.EqualFold(src.Digest, fetched.Digest) {
+		return nil, fmt.Errorf("%w: pinned %s, fetched %s", ErrDigestMismatch, src.Digest, fetched.Digest)
+	}
+	if got := fetched.Chart.Metadata.Version; got != src.Version {
+		return nil, fmt.Errorf("chart %s is version %s, want %s", fetched.Chart.Name(), got, src.Version)
+	}
+	return fetched, nil
+}
+
+func (f *Fetcher) maxBytes() int64 {
+	if f.MaxBytes > 0 {
+		return f.MaxBytes
+	}
+	return DefaultMaxChartBytes
+}
+
+func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, error) {
+	base, err := url.Parse(strings.TrimSuffix(src.RepoURL, "/") + "/")
+	if err != nil {
+		return nil, fmt.Errorf("chart repository URL: %w", err)
+	}
+	raw, err := f.get(ctx, base.JoinPath("index.yaml").String(), src)
+	if err != nil {
+		return nil, fmt.Errorf("read the index of chart repository %s: %w", src.RepoURL, err)
+	}
+	var index repo.IndexFile
+	if err := yaml.Unmarshal(raw, &index); err != nil {
+		return nil, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err)
+	}
+	index.SortEntries()
+	cv, err := index.Get(src.Name, src.Version)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s in repository %s: %w", src.Name, src.Version, src.RepoURL, err)
+	}
+	if len(cv.URLs) == 0 {
+		return nil, fmt.Errorf("chart %s %s in repository %s has no URL", src.Name, src.Version, src.RepoURL)
+	}
+	// Chart URLs in an index are absolute or relative to the repository.
+	ref, err := url.Parse(cv.URLs[0])
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: URL %q: %w", src.Name, src.Version, cv.URLs[0], err)
+	}
+	archive, err := f.get(ctx, base.ResolveReference(ref).String(), src)
+	if err != nil {
+		return nil, fmt.Errorf("download chart %s %s: %w", src.Name, src.Version, err)
+	}
+	sum := sha256.Sum256(archive)
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	// The index's digest is the repository's word on the archive: a mismatch is a broken or
+	// tampered repository, refused even without a pin.
+	if cv.Digest != "" && !strings.EqualFold("sha256:"+strings.TrimPrefix(cv.Digest, "sha256:"), digest) {
+		return nil, fmt.Errorf("chart %s %s: the archive's digest %s is not the index's %s", src.Name, src.Version, digest, cv.Digest)
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(archive))
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s %s: %w", src.Name, src.Version, err)
+	}
+	return &Fetched{Chart: ch, Digest: digest}, nil
+}
+
+// get reads url with src's credentials, bounded by maxBytes.
+func (f *Fetcher) get(ctx context.Context, u string, src Source) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if src.Username != "" || src.Password != "" {
+		req.SetBasicAuth(src.Username, src.Password)
+	}
+	client := f.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes()+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if int64(len(data)) > f.maxBytes() {
+		return nil, fmt.Errorf("GET %s: larger than %d bytes", u, f.maxBytes())
+	}
+	return data, nil
+}
+
+func (f *Fetcher) fetchOCI(src Source) (*Fetched, error) {
+	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard)}
+	if f.HTTP != nil {
+		opts = append(opts, registry.ClientOptHTTPClient(f.HTTP))
+	}
+	if src.Username != "" || src.Password != "" {
+		opts = append(opts, registry.ClientOptBasicAuth(src.Username, src.Password))
+	}
+	if f.PlainHTTPRegistries {
+		opts = append(opts, registry.ClientOptPlainHTTP())
+	}
+	client, err := registry.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("OCI registry client: %w", err)
+	}
+	ref := strings.TrimPrefix(src.OCIRef, "oci://") + ":" + src.Version
+	res, err := client.Pull(ref, registry.PullOptWithChart(true))
+	if err != nil {
+		return nil, fmt.Errorf("pull chart %s: %w", ref, err)
+	}
+	if int64(len(res.Chart.Data)) > f.maxBytes() {
+		return nil, fmt.Errorf("chart %s: larger than %d bytes", ref, f.maxBytes())
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(res.Chart.Data))
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", ref, err)
+	}
+	return &Fetched{Chart: ch, Digest: res.Manifest.Digest}, nil
+}

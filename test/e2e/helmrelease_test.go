@@ -1,0 +1,213 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+)
+
+// TestHelmReleaseEngine drives pkg/helmrelease (the Helm SDK) against a real kube-apiserver
+// and the local chart repository make run serves: install, upgrade, rollback, history, a
+// pinned digest, atomic failure of install and upgrade, drift (the release uninstalled with
+// the helm command) and uninstall, with `helm list` in the target namespace agreeing.
+func TestHelmReleaseEngine(t *testing.T) {
+	ctx := context.Background()
+	cp := stacktest.StartControlPlane(t, localstack.Options{})
+	charts, err := localstack.StartChartRepo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := charts.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	kube := kubernetes.NewForConfigOrDie(cp.RESTConfig(localstack.Admin))
+	const ns = "nf-a"
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	target := helmrelease.Target{Config: cp.RESTConfig(localstack.Admin), Namespace: ns}
+	engine := helmrelease.NewEngine(helmrelease.Config{})
+	var fetcher helmrelease.Fetcher
+	fetch := func(version, digest string) (*helmrelease.Fetched, error) {
+		return fetcher.Fetch(ctx, helmrelease.Source{RepoURL: charts.URL, Name: localstack.DemoChartName, Version: version, Digest: digest})
+	}
+	v1, err := fetch("0.1.0", charts.Digests["0.1.0"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := fetch("0.2.0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2.Digest != charts.Digests["0.2.0"] {
+		t.Errorf("digest of 0.2.0: %s, repository says %s", v2.Digest, charts.Digests["0.2.0"])
+	}
+	configMessage := func(name string) (string, string) {
+		t.Helper()
+		cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, name+"-config", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("config map of %s: %v", name, err)
+		}
+		return cm.Data["message"], cm.Data["chartVersion"]
+	}
+	helmList := func() string {
+		bin, err := localstack.HelmBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "list", "-n", ns, "--kubeconfig", cp.Kubeconfig(localstack.Admin), "-o", "json").CombinedOutput()
+		if err != nil {
+			t.Fatalf("helm list: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+
+	t.Run("bad sources are refused", func(t *testing.T) {
+		if _, err := fetch("0.1.0", "sha256:"+strings.Repeat("0", 64)); !errors.Is(err, helmrelease.ErrDigestMismatch) {
+			t.Errorf("wrong pin: %v", err)
+		}
+		if _, err := fetch("9.9.9", ""); err == nil {
+			t.Error("unknown version fetched")
+		}
+		if _, err := fetcher.Fetch(ctx, helmrelease.Source{RepoURL: "http://127.0.0.1:1", Name: "x", Version: "1.0.0"}); err == nil {
+			t.Error("unreachable repository fetched")
+		}
+	})
+
+	t.Run("install, upgrade, rollback and history", func(t *testing.T) {
+		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "first"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Revision != 1 || r.Status != "deployed" || r.ChartVersion != "0.1.0" {
+			t.Errorf("install: %+v", r)
+		}
+		if msg, ver := configMessage("demo"); msg != "first" || ver != "0.1.0" {
+			t.Errorf("after install: %s %s", msg, ver)
+		}
+		if r, err = engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"message": "second"}); err != nil {
+			t.Fatal(err)
+		}
+		if r.Revision != 2 || r.ChartVersion != "0.2.0" {
+			t.Errorf("upgrade: %+v", r)
+		}
+		if msg, ver := configMessage("demo"); msg != "second" || ver != "0.2.0" {
+			t.Errorf("after upgrade: %s %s", msg, ver)
+		}
+		if list := helmList(); !strings.Contains(list, `"name":"demo"`) || !strings.Contains(list, `"revision":"2"`) || !strings.Contains(list, `"status":"deployed"`) {
+			t.Errorf("helm list disagrees: %s", list)
+		}
+
+		// Values the chart's schema refuses: the upgrade fails and nothing deployed changes.
+		if _, err := engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"replicas": 99}); err == nil {
+			t.Error("upgrade with values failing the schema succeeded")
+		}
+		if got, err := engine.Get(ctx, target, "demo"); err != nil || got.Revision != 2 || got.Status != "deployed" {
+			t.Errorf("after a failed upgrade: %+v %v", got, err)
+		}
+		if msg, _ := configMessage("demo"); msg != "second" {
+			t.Errorf("a failed upgrade changed the config: %s", msg)
+		}
+
+		if r, err = engine.Rollback(ctx, target, "demo", 1); err != nil {
+			t.Fatal(err)
+		}
+		if r.Revision != 3 || r.ChartVersion != "0.1.0" {
+			t.Errorf("rollback: %+v", r)
+		}
+		if msg, ver := configMessage("demo"); msg != "first" || ver != "0.1.0" {
+			t.Errorf("after rollback: %s %s", msg, ver)
+		}
+		hist, err := engine.History(ctx, target, "demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var versions []string
+		for _, h := range hist {
+			versions = append(versions, h.ChartVersion+"/"+h.Status)
+		}
+		if strings.Join(versions, ",") != "0.1.0/superseded,0.2.0/superseded,0.1.0/deployed" {
+			t.Errorf("history: %v", versions)
+		}
+		if hist[0].ValuesHash != hist[2].ValuesHash || hist[0].ValuesHash == hist[1].ValuesHash {
+			t.Errorf("values hashes: %+v", hist)
+		}
+	})
+
+	t.Run("a failed install leaves nothing behind and touches no foreign object", func(t *testing.T) {
+		foreign := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "taken", Labels: map[string]string{"owner": "someone-else"}},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"a": "b"}},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}}}}}
+		if _, err := kube.AppsV1().Deployments(ns).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Apply(ctx, target, "taken", v1.Chart, nil); err == nil {
+			t.Fatal("install over a foreign Deployment succeeded")
+		}
+		if _, err := engine.Get(ctx, target, "taken"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("release after a failed install: %v", err)
+		}
+		if _, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "taken-config", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("config map of the failed install: %v", err)
+		}
+		d, err := kube.AppsV1().Deployments(ns).Get(ctx, "taken", metav1.GetOptions{})
+		if err != nil || d.Labels["owner"] != "someone-else" {
+			t.Errorf("foreign deployment: %v %v", d, err)
+		}
+	})
+
+	t.Run("drift: a release uninstalled behind the engine's back is seen and reinstalled", func(t *testing.T) {
+		bin, err := localstack.HelmBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "uninstall", "demo", "-n", ns, "--kubeconfig", cp.Kubeconfig(localstack.Admin)).CombinedOutput(); err != nil {
+			t.Fatalf("helm uninstall: %v\n%s", err, out)
+		}
+		if _, err := engine.Get(ctx, target, "demo"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Fatalf("after helm uninstall: %v", err)
+		}
+		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "again"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != "deployed" {
+			t.Errorf("reinstall: %+v", r)
+		}
+		if msg, _ := configMessage("demo"); msg != "again" {
+			t.Errorf("after reinstall: %s", msg)
+		}
+	})
+
+	t.Run("uninstall removes the release and its objects; twice is fine", func(t *testing.T) {
+		for range 2 {
+			if err := engine.Uninstall(ctx, target, "demo"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := engine.Get(ctx, target, "demo"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("after uninstall: %v", err)
+		}
+		if _, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "demo-config", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("config map after uninstall: %v", err)
+		}
+		if list := helmList(); strings.Contains(list, `"name":"demo"`) {
+			t.Errorf("helm list still has the release: %s", list)
+		}
+	})
+}
