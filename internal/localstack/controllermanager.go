@@ -14,7 +14,9 @@ import (
 // ones that make RBAC, namespaces and owner references behave as on a real cluster. Controllers
 // that manage Nodes (node lifecycle, IPAM, TTL annotations, taint eviction) stay off: the Nodes
 // here are fakes the tests create, with no kubelet to heartbeat, so those controllers would
-// mark them unreachable and rewrite them under the inventory tests.
+// mark them unreachable and rewrite them under the inventory tests. The resourcequota
+// controller keeps ResourceQuota status.used current, including the o2ims.oran.org object
+// counts netweave's quota admission charges against (it discovers the aggregated resources).
 var controllers = []string{
 	"clusterrole-aggregation-controller",
 	"namespace-controller",
@@ -22,6 +24,7 @@ var controllers = []string{
 	"serviceaccount-controller",
 	"serviceaccount-token-controller",
 	"root-ca-certificate-publisher-controller",
+	"resourcequota-controller",
 }
 
 type controllerManagerConfig struct {
