@@ -59,6 +59,11 @@ func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) 
 			"--root-ca-file=" + c.rootCA,
 			"--service-account-private-key-file=" + c.pki.serviceAccountKey,
 			"--use-service-account-credentials=false",
+			// The resourcequota controller counts a quota when it is created, but only for
+			// resources it has discovered by then; netweave's aggregated kinds appear within its
+			// 30s discovery period, and a quota made earlier (as a fresh stack's first steps do)
+			// is recounted only at the next full resync, 5 minutes by default.
+			"--resource-quota-sync-period=10s",
 			"-v=1",
 		},
 		LogPath: filepath.Join(c.dir, "kube-controller-manager.log"),
