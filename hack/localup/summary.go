@@ -53,6 +53,7 @@ The O2-IMS REST API, as an SMO sees it:
 		r.caFile, r.o2Port, r.caFile, r.o2Port, r.caFile, r.o2Port)
 	printMonitoring(r)
 	printTenantRecipe(r)
+	printPolicy(r)
 	printDeploy(c)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }
