@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // quotaExceeded starts the reason the ResourceQuota admission plugin gives for a create that
@@ -32,8 +34,9 @@ func isPolicyDenial(st metav1.Status) bool {
 // sharedQuotaProblem rewrites a quota refusal in the shared subscription namespace of the
 // default apiRoot. A quota there counts every SMO's subscriptions, so the plugin's "used: …"
 // would tell one SMO how many subscriptions the others hold; the SMO is told which quota
-// refused it and why, not the usage. Any other problem is returned as it is. In a tenant's
-// own namespace the figures are the tenant's own and stay.
+// refused it and why, not the usage. Any other problem is returned as it is, the per-owner
+// subscription cap's included (its figures are the caller's own). In a tenant's own namespace
+// the figures are the tenant's own and stay.
 func sharedQuotaProblem(p *problem) *problem {
 	if p == nil || p.status != http.StatusForbidden {
 		return p
@@ -43,6 +46,9 @@ func sharedQuotaProblem(p *problem) *problem {
 		return p
 	}
 	name, _, _ := strings.Cut(p.detail[i+len(quotaExceeded):], ",")
+	if name == tenancy.PerOwnerSubscriptionCap {
+		return p
+	}
 	return newProblem(http.StatusForbidden, p.detail[:i]+quotaExceeded+name+
 		": the subscription quota of the shared subscription namespace, which counts the subscriptions of every SMO of this apiRoot, is used up")
 }

@@ -34,6 +34,7 @@ func admissionRefusal(sub *v1alpha1.InventorySubscription, reason error, policyR
 
 func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 	const quotaReason = "exceeded quota: subs, requested: count/inventorysubscriptions.o2ims.oran.org=1, used: count/inventorysubscriptions.o2ims.oran.org=7, limited: count/inventorysubscriptions.o2ims.oran.org=7"
+	const perOwner = "exceeded quota: subscriptions-per-owner, requested: inventorysubscriptions=1, used: inventorysubscriptions=3, limited: inventorysubscriptions=3"
 	const policy = "ValidatingAdmissionPolicy 'https-callbacks' with binding 'https-callbacks' denied request: callbacks must be https to *.smo.example"
 	for _, tc := range []struct {
 		name, token, path string
@@ -48,6 +49,12 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 		name: "quota in the shared namespace: which quota, not the other SMOs' usage", token: "admin-token", path: "",
 		refuse: func(s *v1alpha1.InventorySubscription) error { return admissionRefusal(s, errors.New(quotaReason), "") },
 		status: http.StatusForbidden, want: []string{"exceeded quota: subs", "shared subscription namespace"}, notWant: []string{"used:", "=7", "limited"},
+	}, {
+		name: "the per-owner cap in the shared namespace: the caller's own figures stay", token: "admin-token", path: "",
+		refuse: func(s *v1alpha1.InventorySubscription) error {
+			return apierrors.NewForbidden(v1alpha1.Resource("inventorysubscriptions"), "", errors.New(perOwner))
+		},
+		status: http.StatusForbidden, want: []string{perOwner},
 	}, {
 		name: "policy with the default reason: 422 with the policy's message", token: "alice-token", path: "/tenants/tenant-a",
 		refuse: func(s *v1alpha1.InventorySubscription) error {
