@@ -53,11 +53,11 @@ func NewServerOptions() *ServerOptions {
 	rec := genericoptions.NewRecommendedOptions("", codecs.LegacyCodec(v1alpha1.SchemeGroupVersion))
 	// Redis replaces etcd; storagebackend/factory can only build etcd3 stores.
 	rec.Etcd = nil
+	addQuotaAdmission(rec)
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	addQuotaAdmission(rec)
 	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
