@@ -58,6 +58,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printMembers(r)
 	printSMORegistration(r)
 	printTenantRecipe(r)
+	printPolicy(r)
 	printDeploy(c)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }

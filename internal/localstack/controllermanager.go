@@ -14,7 +14,9 @@ import (
 // ones that make RBAC, namespaces and owner references behave as on a real cluster. Controllers
 // that manage Nodes (node lifecycle, IPAM, TTL annotations, taint eviction) stay off: the Nodes
 // here are fakes the tests create, with no kubelet to heartbeat, so those controllers would
-// mark them unreachable and rewrite them under the inventory tests.
+// mark them unreachable and rewrite them under the inventory tests. The resourcequota
+// controller keeps ResourceQuota status.used current, including the o2ims.oran.org object
+// counts netweave's quota admission charges against (it discovers the aggregated resources).
 var controllers = []string{
 	"clusterrole-aggregation-controller",
 	"namespace-controller",
@@ -22,6 +24,7 @@ var controllers = []string{
 	"serviceaccount-controller",
 	"serviceaccount-token-controller",
 	"root-ca-certificate-publisher-controller",
+	"resourcequota-controller",
 }
 
 type controllerManagerConfig struct {
@@ -56,6 +59,11 @@ func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) 
 			"--root-ca-file=" + c.rootCA,
 			"--service-account-private-key-file=" + c.pki.serviceAccountKey,
 			"--use-service-account-credentials=false",
+			// The resourcequota controller counts a quota when it is created, but only for
+			// resources it has discovered by then; netweave's aggregated kinds appear within its
+			// 30s discovery period, and a quota made earlier (as a fresh stack's first steps do)
+			// is recounted only at the next full resync, 5 minutes by default.
+			"--resource-quota-sync-period=10s",
 			"-v=1",
 		},
 		LogPath: filepath.Join(c.dir, "kube-controller-manager.log"),

@@ -119,7 +119,12 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 			return nil, newProblem(http.StatusConflict, "a subscription with this callback already exists")
 		}
 		if err != nil {
-			return nil, apiProblem(err, "create the subscription")
+			// Quota and policy refusals (403, 422) reach the SMO with their reason.
+			p := apiProblem(err, "create the subscription")
+			if ns == h.cfg.SubscriptionNamespace {
+				p = sharedQuotaProblem(p)
+			}
+			return nil, p
 		}
 		id := subscriptionOf(created).id
 		h.awaitCache(ctx, sk.source, id, present)
@@ -312,6 +317,8 @@ func apiProblem(err error, what string) *problem {
 	st := status.Status()
 	code := int(st.Code)
 	switch {
+	case apierrors.IsInvalid(err) && isPolicyDenial(st):
+		return newProblem(http.StatusUnprocessableEntity, st.Message)
 	case apierrors.IsInvalid(err):
 		return newProblem(http.StatusBadRequest, st.Message)
 	case code == http.StatusForbidden || code == http.StatusUnauthorized || code == http.StatusNotFound || code == http.StatusConflict:

@@ -12,6 +12,12 @@ import (
 // that resource in the shared subscription namespace.
 const VerbManageOthers = "manage-others"
 
+// PerOwnerSubscriptionCap names the --subscriptions-per-namespace cap in the shared
+// subscription namespace, where it counts each owner's subscriptions only, in the refusal it
+// words like a ResourceQuota's. Its usage is the caller's own, so the O2 face passes it on
+// whole, unlike a ResourceQuota's there, which counts every SMO's.
+const PerOwnerSubscriptionCap = "subscriptions-per-owner"
+
 // SubscriptionsResource is the resource of inventory subscriptions.
 const SubscriptionsResource = "inventorysubscriptions"
 

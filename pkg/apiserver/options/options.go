@@ -55,6 +55,8 @@ func NewServerOptions() *ServerOptions {
 	rec := genericoptions.NewRecommendedOptions("", codecs.LegacyCodec(v1alpha1.SchemeGroupVersion))
 	// Redis replaces etcd; storagebackend/factory can only build etcd3 stores.
 	rec.Etcd = nil
+
+	addQuotaAdmission(rec)
 	rec.SecureServing.MinTLSVersion = "VersionTLS13"
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces

@@ -47,7 +47,7 @@ func (r *REST) checkQuota(ctx context.Context) error {
 		if !ok {
 			return apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "", fmt.Errorf("no user"))
 		}
-		scope = "subscriptions-per-owner"
+		scope = tenancy.PerOwnerSubscriptionCap
 		owns = func(obj runtime.Object) bool {
 			o := *r.kind.Subscriber(obj)
 			return o != nil && tenancy.Owns(u, o.Username, o.UID)
