@@ -135,6 +135,7 @@ func TestInventoryMemberCluster(t *testing.T) {
 			return nil
 		})
 		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCritical)
+		o2manager(t, s, dmID, o2v1.OperationalStateDisabled, "False")
 	})
 
 	t.Run("a restart of netweave during the outage keeps the one alarm", func(t *testing.T) {
@@ -173,6 +174,7 @@ func TestInventoryMemberCluster(t *testing.T) {
 			t.Errorf("cleared alarm %s, raised %s", cleared.Spec.AlarmEventRecordID, outage.Spec.AlarmEventRecordID)
 		}
 		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCleared)
+		o2manager(t, s, dmID, o2v1.OperationalStateEnabled, "True")
 		eventually(t, 2*syncWait, "member kube-apiserver answers", func() error {
 			_, err := mc.kube.Discovery().ServerVersion()
 			return err
@@ -211,27 +213,50 @@ func TestInventoryMemberCluster(t *testing.T) {
 	})
 }
 
-// o2alarm checks the monitoring face's v1 list and record of alarm id, about the deployment
-// manager dmID, show severity.
+// o2alarm waits for the monitoring face's v1 list and record, and v2 record, of alarm id about
+// the deployment manager dmID to show severity.
 func o2alarm(t *testing.T, s *stack, id, dmID string, severity o2v1.PerceivedSeverity) {
 	t.Helper()
 	admin := s.o2As(t, localstack.Admin)
-	var list []map[string]any
-	admin.json(monitoringAPI+"/v1/alarms", 200, &list)
-	found := false
-	for _, a := range list {
-		found = found || a["alarmEventRecordId"] == id
-	}
-	if !found {
-		t.Errorf("v1 alarms %s lack %s", idsOf(list, "alarmEventRecordId"), id)
-	}
-	var a map[string]any
-	admin.json(monitoringAPI+"/v1/alarms/"+id, 200, &a)
-	if a["resourceID"] != dmID || a["perceivedSeverity"] != float64(severity) {
-		t.Errorf("v1 alarm %v, want resourceID %s severity %d", a, dmID, severity)
-	}
-	admin.json(monitoringAPI+"/v2/alarms/"+id, 200, &a)
-	if a["objectClass"] != "DeploymentManager" || a["objectId"] != dmID {
-		t.Errorf("v2 alarm %v, want a DeploymentManager %s", a, dmID)
-	}
+	eventually(t, syncWait, "alarm "+id+" on the O2 face", func() error {
+		var list []map[string]any
+		admin.json(monitoringAPI+"/v1/alarms", 200, &list)
+		found := false
+		for _, a := range list {
+			found = found || a["alarmEventRecordId"] == id
+		}
+		if !found {
+			return fmt.Errorf("v1 alarms %s lack %s", idsOf(list, "alarmEventRecordId"), id)
+		}
+		var a map[string]any
+		admin.json(monitoringAPI+"/v1/alarms/"+id, 200, &a)
+		if a["resourceID"] != dmID || a["perceivedSeverity"] != float64(severity) {
+			return fmt.Errorf("v1 alarm %v, want resourceID %s severity %d", a, dmID, severity)
+		}
+		admin.json(monitoringAPI+"/v2/alarms/"+id, 200, &a)
+		if a["objectClass"] != "DeploymentManager" || a["objectId"] != dmID || a["perceivedSeverity"] != float64(severity) {
+			return fmt.Errorf("v2 alarm %v, want a DeploymentManager %s", a, dmID)
+		}
+		return nil
+	})
+}
+
+// o2manager waits for the inventory face to show the deployment manager dmID's state and
+// ClusterReachable status in its extensions, on v1 and v2 (the face reads a cache that may
+// trail the kubectl face by a moment).
+func o2manager(t *testing.T, s *stack, dmID string, state o2v1.OperationalState, reachable string) {
+	t.Helper()
+	admin := s.o2As(t, localstack.Admin)
+	eventually(t, syncWait, "deployment manager "+string(state)+" on the O2 face", func() error {
+		for _, v := range []string{"/v1", "/v2"} {
+			var dm map[string]any
+			admin.json(inventoryAPI+v+"/deploymentManagers/"+dmID+"?all_fields", 200, &dm)
+			ext, _ := dm["extensions"].(map[string]any)
+			conds, _ := ext["conditions"].([]any)
+			if ext["operationalState"] != string(state) || len(conds) != 1 || conds[0].(map[string]any)["status"] != reachable {
+				return fmt.Errorf("%s deployment manager extensions %v, want %s and ClusterReachable %s", v, ext, state, reachable)
+			}
+		}
+		return nil
+	})
 }
