@@ -31,6 +31,9 @@ type O2Config struct {
 	// ProfileTokenTTL and ProfileTokenAudiences shape the Kubernetes profile's tokens.
 	ProfileTokenTTL       time.Duration
 	ProfileTokenAudiences []string
+	// ProfileSuiteKeys adds the compliance suite's admin-style profileData keys
+	// (--o2ims-profile-suite-keys).
+	ProfileSuiteKeys bool
 	// KubeConfig reaches the cluster netweave runs in (the members' Secrets, the local
 	// cluster's endpoint and CA); nil serves no Kubernetes profile.
 	KubeConfig *rest.Config
@@ -67,6 +70,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 		Traced:                tracingOn(c.generic.TracerProvider),
 		Profiles:              profiles,
+		ProfileSuiteKeys:      o2.ProfileSuiteKeys,
 	})
 	// The Alertmanager webhook is served behind the same filters as the O2 API (Alertmanager
 	// authenticates like an SMO, with a ServiceAccount token or a client certificate), when the

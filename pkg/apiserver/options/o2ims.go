@@ -26,6 +26,9 @@ type O2Options struct {
 	// (--o2ims-profile-token-ttl, --o2ims-profile-token-audiences).
 	ProfileTokenTTL       time.Duration
 	ProfileTokenAudiences []string
+	// ProfileSuiteKeys adds the compliance suite's admin_user, admin_client_cert and
+	// admin_client_key to profileData (--o2ims-profile-suite-keys).
+	ProfileSuiteKeys bool
 }
 
 // NewO2Options returns the defaults: O2-IMS on 9443, subscriptions of the default apiRoot
@@ -44,6 +47,7 @@ func (o *O2Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.PageSize, "o2ims-page-size", o.PageSize, "Most items in one O2-IMS list response; further pages through nextpage_opaque_marker.")
 	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; at least 10m (the TokenRequest API's minimum). See docs/multicluster.md.")
 	fs.StringSliceVar(&o.ProfileTokenAudiences, "o2ims-profile-token-audiences", o.ProfileTokenAudiences, "Audiences of the Kubernetes profile's tokens; empty: the member API server's own (its --api-audiences), so the token is good for that API server only.")
+	fs.BoolVar(&o.ProfileSuiteKeys, "o2ims-profile-suite-keys", o.ProfileSuiteKeys, "Add the O-RAN SC compliance suite's admin-style keys (admin_user, admin_client_cert, admin_client_key) to a deployment manager's profileData: admin_user is the ServiceAccount the token acts as (empty without a token), the certificate keys are always empty, since netweave never hands out a client certificate. See docs/o2ims.md.")
 	fs.BoolVar(&o.RequireClientCert, "o2ims-require-client-cert", o.RequireClientCert, "Refuse O2-IMS connections without a TLS client certificate.")
 }
 
@@ -85,7 +89,7 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserve
 	return &apiserver.O2Config{
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
-		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences,
+		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileSuiteKeys: o.ProfileSuiteKeys,
 		KubeConfig: kubeConfig, ClusterURL: clusterURL,
 	}
 }
