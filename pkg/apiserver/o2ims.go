@@ -39,6 +39,8 @@ type O2Config struct {
 	KubeConfig *rest.Config
 	// ClusterURL is the local cluster's URL as SMOs reach it (--inventory-cluster-url).
 	ClusterURL string
+	// CAPINamespaces hold members' Cluster API kubeconfig Secrets (--inventory-capi-namespaces).
+	CAPINamespaces []string
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the

@@ -70,6 +70,9 @@ type Config struct {
 	Secrets kubernetes.Interface
 	// Namespace is the inventory namespace (--inventory-namespace).
 	Namespace string
+	// CAPINamespaces hold Cluster API kubeconfig Secrets that register members without the
+	// opt-in label (--inventory-capi-namespaces).
+	CAPINamespaces []string
 	// LocalURL and LocalCA describe the cluster netweave runs in (--inventory-cluster-url, or
 	// the server of --kubeconfig, and its CA when known).
 	LocalURL string
@@ -162,14 +165,29 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 
 // kubeconfigOf finds the registration Secret of member.
 func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
-	list, err := p.cfg.Secrets.CoreV1().Secrets(p.cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: members.Selector()})
-	if err != nil {
-		return nil, fmt.Errorf("list member secrets: %w", err)
+	// The opt-in Secrets first: where two Secrets name one member, the manager syncs one of
+	// them, and an operator's explicit registration is the likelier.
+	type place struct {
+		namespace, selector string
+		capi                bool
 	}
-	for i := range list.Items {
-		reg, err := members.RegistrationOf(&list.Items[i])
-		if err == nil && reg.Name == member {
-			return reg.Kubeconfig, nil
+	places := []place{{p.cfg.Namespace, members.Selector(), false}}
+	for _, ns := range p.cfg.CAPINamespaces {
+		places = append(places, place{ns, members.CAPISelector(), true})
+	}
+	for _, pl := range places {
+		list, err := p.cfg.Secrets.CoreV1().Secrets(pl.namespace).List(ctx, metav1.ListOptions{LabelSelector: pl.selector})
+		if err != nil {
+			return nil, fmt.Errorf("list member secrets in %s: %w", pl.namespace, err)
+		}
+		for i := range list.Items {
+			if pl.capi && !members.IsCAPIKubeconfig(&list.Items[i]) {
+				continue
+			}
+			reg, err := members.RegistrationOf(&list.Items[i])
+			if err == nil && reg.Name == member {
+				return reg.Kubeconfig, nil
+			}
 		}
 	}
 	return nil, ErrUnknownCluster

@@ -76,9 +76,10 @@ func (o *O2Options) Validate() []error {
 }
 
 // Config returns the server's O2 configuration, nil when disabled.
-// kubeConfig reaches the cluster netweave runs in and clusterURL is --inventory-cluster-url:
-// the Kubernetes profile of deployment managers reads them.
-func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserver.O2Config {
+// kubeConfig reaches the cluster netweave runs in, clusterURL is --inventory-cluster-url and
+// capiNamespaces --inventory-capi-namespaces: the Kubernetes profile of deployment managers
+// reads them (every replica serves it, whether or not it syncs).
+func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNamespaces []string) *apiserver.O2Config {
 	if o.Port == 0 {
 		return nil
 	}
@@ -90,6 +91,6 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserve
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
 		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileSuiteKeys: o.ProfileSuiteKeys,
-		KubeConfig: kubeConfig, ClusterURL: clusterURL,
+		KubeConfig: kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces,
 	}
 }

@@ -156,7 +156,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 				},
 			},
 			Tenancy:   o.Inventory.Tenancy(),
-			O2:        o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL),
+			O2:        o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces),
 			Inventory: inventory,
 			Notifier:  o.Notify.Config(cfg.ClientConfig),
 		},
