@@ -25,7 +25,7 @@ func Selector() string { return v1alpha1.LabelMemberCluster + "=true" }
 // cluster's name, the kubeconfig under the key "value".
 const (
 	CAPISecretType   corev1.SecretType = "cluster.x-k8s.io/secret"
-	CAPIClusterLabel                   = "cluster.x-k8s.io/cluster-name"
+	CAPIClusterLabel string            = "cluster.x-k8s.io/cluster-name"
 )
 
 // CAPISelector selects the Secrets that Cluster API labels with a cluster; in the namespaces of
