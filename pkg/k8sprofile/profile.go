@@ -165,8 +165,9 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 
 // kubeconfigOf finds the registration Secret of member.
 func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
-	// The opt-in Secrets first: where two Secrets name one member, the manager syncs one of
-	// them, and an operator's explicit registration is the likelier.
+	// Where two Secrets with different kubeconfigs name one member, the manager syncs the one
+	// it saw first, which this replica cannot know: the profile then answers no cluster rather
+	// than perhaps another cluster's endpoint and token.
 	type place struct {
 		namespace, selector string
 		capi                bool
@@ -175,6 +176,7 @@ func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, err
 	for _, ns := range p.cfg.CAPINamespaces {
 		places = append(places, place{ns, members.CAPISelector(), true})
 	}
+	var found *members.Registration
 	for _, pl := range places {
 		list, err := p.cfg.Secrets.CoreV1().Secrets(pl.namespace).List(ctx, metav1.ListOptions{LabelSelector: pl.selector})
 		if err != nil {
@@ -185,12 +187,21 @@ func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, err
 				continue
 			}
 			reg, err := members.RegistrationOf(&list.Items[i])
-			if err == nil && reg.Name == member {
-				return reg.Kubeconfig, nil
+			if err != nil || reg.Name != member {
+				continue
 			}
+			if found != nil && found.Hash != reg.Hash {
+				klog.FromContext(ctx).Error(nil, "Two secrets register the member cluster with different kubeconfigs; no Kubernetes profile for it",
+					"member", member, "secret", klog.KRef(found.SecretNamespace, found.Secret), "other", klog.KRef(reg.SecretNamespace, reg.Secret))
+				return nil, ErrUnknownCluster
+			}
+			found = &reg
 		}
 	}
-	return nil, ErrUnknownCluster
+	if found == nil {
+		return nil, ErrUnknownCluster
+	}
+	return found.Kubeconfig, nil
 }
 
 // issue ensures the ServiceAccount and its RoleBinding in namespace and requests a token.
