@@ -26,11 +26,14 @@ import (
 // labelled kubeconfig Secret (Cluster API's key "value", name <cluster>-kubeconfig): its Nodes
 // become Resources with the member's ids under its own DeploymentManager; stopping its
 // kube-apiserver keeps them, marks the manager unreachable and raises one CLUSTER_CRITICAL alarm
-// on it (the same across a restart of netweave, on both faces); starting it again clears both
+// on it (the same across a restart of netweave, on both faces, one NEW to an alarm subscriber);
+// starting it again clears both (CLEAR)
 // and syncs what changed; deleting the Secret removes the member's objects and only them.
 func TestInventoryMemberCluster(t *testing.T) {
-	s := startStack(t, append(invArgs("members"), "--inventory-member-probe-interval=1s")...)
+	s := startStack(t, append(append(invArgs("members"), notifierArgs...), "--inventory-member-probe-interval=1s")...)
 	ctx := context.Background()
+	smo := newReceiver(t)
+	subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	c.createNode(t, "local-1", "zone-l", "small", true)
@@ -136,6 +139,7 @@ func TestInventoryMemberCluster(t *testing.T) {
 		})
 		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCritical)
 		o2manager(t, s, dmID, o2v1.OperationalStateDisabled, "False")
+		waitEvent(t, smo, outage.Spec.AlarmEventRecordID, 0)
 	})
 
 	t.Run("a restart of netweave during the outage keeps the one alarm", func(t *testing.T) {
@@ -175,6 +179,21 @@ func TestInventoryMemberCluster(t *testing.T) {
 		}
 		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCleared)
 		o2manager(t, s, dmID, o2v1.OperationalStateEnabled, "True")
+		waitEvent(t, smo, outage.Spec.AlarmEventRecordID, 2)
+		// One outage, one NEW, whichever replica led (deliveries are at least once: count
+		// distinct notification ids).
+		news := map[string]bool{}
+		for _, n := range smo.all() {
+			if n.body["alarmEventRecordId"] == outage.Spec.AlarmEventRecordID && n.body["notificationEventType"] == float64(0) {
+				if n.id == "" {
+					t.Errorf("alarm notification without its id header: %s", n.raw)
+				}
+				news[n.id] = true
+			}
+		}
+		if len(news) != 1 {
+			t.Errorf("%d NEW notifications about the outage's alarm, want 1", len(news))
+		}
 		eventually(t, 2*syncWait, "member kube-apiserver answers", func() error {
 			_, err := mc.kube.Discovery().ServerVersion()
 			return err
