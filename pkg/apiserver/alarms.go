@@ -17,6 +17,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/alarms/certs"
 	"github.com/netweave-io/netweave/pkg/alarms/dictionary"
 	"github.com/netweave-io/netweave/pkg/alarms/nodes"
+	"github.com/netweave-io/netweave/pkg/alarms/reachability"
 	"github.com/netweave-io/netweave/pkg/alarms/recorder"
 	"github.com/netweave-io/netweave/pkg/alarms/retention"
 	"github.com/netweave-io/netweave/pkg/alarms/sourcemetrics"
@@ -121,6 +122,11 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	run.sink = located
 	run.sources = append(run.sources, nodes.New(nodes.Config{
 		Informers: d.nodes, IDs: ids, Namespace: d.cfg.Namespace, Metrics: m.sources,
+	}))
+	// Registered whether or not member clusters are synced: with none, no manager reports
+	// ClusterReachable, and the source's restatements clear what an earlier run left raised.
+	run.sources = append(run.sources, reachability.New(reachability.Config{
+		Informers: o2inf, Namespace: d.cfg.Namespace, Metrics: m.sources,
 	}))
 	run.resolver = alertmanager.NewNodeResolver(d.nodes.Core().V1().Nodes().Lister(), alertmanager.NodeResolverConfig{
 		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster,

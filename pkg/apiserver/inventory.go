@@ -43,6 +43,9 @@ type InventoryConfig struct {
 	// MemberClusters syncs the member clusters registered with labelled kubeconfig Secrets
 	// in Namespace (--inventory-member-clusters).
 	MemberClusters bool
+	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register members
+	// without the opt-in label (--inventory-capi-namespaces).
+	CAPINamespaces []string
 	// MemberProbeInterval is how often each member's API server is checked.
 	MemberProbeInterval time.Duration
 
@@ -183,7 +186,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	membersDone := make(chan error, 1)
 	if inv.MemberClusters {
 		mgr := members.NewManager(members.Config{
-			Namespace: inv.Namespace, Secrets: d.kube, O2: d.o2,
+			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.CAPINamespaces, O2: d.o2,
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
 			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,

@@ -34,11 +34,16 @@ type O2Config struct {
 	// ProfileLocalNamespaces are the tenant namespaces of the cluster netweave runs in where
 	// the profile of its own DeploymentManager issues tokens; none: no tokens there.
 	ProfileLocalNamespaces []string
+	// ProfileSuiteKeys adds the compliance suite's admin-style profileData keys
+	// (--o2ims-profile-suite-keys).
+	ProfileSuiteKeys bool
 	// KubeConfig reaches the cluster netweave runs in (the members' Secrets, the local
 	// cluster's endpoint and CA); nil serves no Kubernetes profile.
 	KubeConfig *rest.Config
 	// ClusterURL is the local cluster's URL as SMOs reach it (--inventory-cluster-url).
 	ClusterURL string
+	// CAPINamespaces hold members' Cluster API kubeconfig Secrets (--inventory-capi-namespaces).
+	CAPINamespaces []string
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
@@ -70,6 +75,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		CallbackChecker:       callbackChecker(c.extra.Notifier),
 		Traced:                tracingOn(c.generic.TracerProvider),
 		Profiles:              profiles,
+		ProfileSuiteKeys:      o2.ProfileSuiteKeys,
 	})
 	// The Alertmanager webhook is served behind the same filters as the O2 API (Alertmanager
 	// authenticates like an SMO, with a ServiceAccount token or a client certificate), when the

@@ -76,6 +76,9 @@ type Config struct {
 	Secrets kubernetes.Interface
 	// Namespace is the inventory namespace (--inventory-namespace).
 	Namespace string
+	// CAPINamespaces hold Cluster API kubeconfig Secrets that register members without the
+	// opt-in label (--inventory-capi-namespaces).
+	CAPINamespaces []string
 	// LocalURL and LocalCA describe the cluster netweave runs in (--inventory-cluster-url, or
 	// the server of --kubeconfig, and its CA when known).
 	LocalURL string
@@ -188,17 +191,43 @@ func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, 
 
 // kubeconfigOf finds the registration Secret of member.
 func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
-	list, err := p.cfg.Secrets.CoreV1().Secrets(p.cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: members.Selector()})
-	if err != nil {
-		return nil, fmt.Errorf("list member secrets: %w", err)
+	// Where two Secrets with different kubeconfigs name one member, the manager syncs the one
+	// it saw first, which this replica cannot know: the profile then answers no cluster rather
+	// than perhaps another cluster's endpoint and token.
+	type place struct {
+		namespace, selector string
+		capi                bool
 	}
-	for i := range list.Items {
-		reg, err := members.RegistrationOf(&list.Items[i])
-		if err == nil && reg.Name == member {
-			return reg.Kubeconfig, nil
+	places := []place{{p.cfg.Namespace, members.Selector(), false}}
+	for _, ns := range p.cfg.CAPINamespaces {
+		places = append(places, place{ns, members.CAPISelector(), true})
+	}
+	var found *members.Registration
+	for _, pl := range places {
+		list, err := p.cfg.Secrets.CoreV1().Secrets(pl.namespace).List(ctx, metav1.ListOptions{LabelSelector: pl.selector})
+		if err != nil {
+			return nil, fmt.Errorf("list member secrets in %s: %w", pl.namespace, err)
+		}
+		for i := range list.Items {
+			if pl.capi && !members.IsCAPIKubeconfig(&list.Items[i]) {
+				continue
+			}
+			reg, err := members.RegistrationOf(&list.Items[i])
+			if err != nil || reg.Name != member {
+				continue
+			}
+			if found != nil && found.Hash != reg.Hash {
+				klog.FromContext(ctx).Error(nil, "Two secrets register the member cluster with different kubeconfigs; no Kubernetes profile for it",
+					"member", member, "secret", klog.KRef(found.SecretNamespace, found.Secret), "other", klog.KRef(reg.SecretNamespace, reg.Secret))
+				return nil, ErrUnknownCluster
+			}
+			found = &reg
 		}
 	}
-	return nil, ErrUnknownCluster
+	if found == nil {
+		return nil, ErrUnknownCluster
+	}
+	return found.Kubeconfig, nil
 }
 
 // issue ensures the ServiceAccount and its RoleBinding in namespace and requests a token.

@@ -60,6 +60,9 @@ type Config struct {
 	// Profiles answers the Kubernetes profile of deployment managers (GET
 	// deploymentManagers/{id}?profile=k8s, or ?all_fields); nil serves none.
 	Profiles ClusterProfiles
+	// ProfileSuiteKeys adds the O-RAN SC compliance suite's admin-style profileData keys
+	// (SuiteProfileData) beside netweave's own, for suites that check the keys are there.
+	ProfileSuiteKeys bool
 	// Traced names each request's OpenTelemetry span after the route it matched ("GET
 	// /o2ims-infrastructureInventory/v{version}/resourcePools/{id}") and sets http.route. Set it
 	// when the chain in front traces requests; unset, routing does no tracing work at all.

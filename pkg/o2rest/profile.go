@@ -126,7 +126,11 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 		ext = map[string]any{}
 	}
 	ext["profileName"] = name
-	ext["profileData"] = ProfileData(access)
+	data := ProfileData(access)
+	if h.cfg.ProfileSuiteKeys {
+		maps.Copy(data, SuiteProfileData(access))
+	}
+	ext["profileData"] = data
 	out["extensions"] = ext
 	return out, nil
 }
@@ -149,6 +153,29 @@ func ProfileData(access *ClusterAccess) map[string]any {
 		data[ProfileKeyServiceAccount] = access.ServiceAccount
 	}
 	return data
+}
+
+// The compliance suite's (INF/PT DeploymentManagerGetDtoProfile) keys for an admin's client
+// certificate. netweave never hands out a client certificate, and none of these keys can hold
+// a bearer token, so they carry the safe equivalents (SuiteProfileData).
+const (
+	SuiteKeyAdminUser       = "admin_user"
+	SuiteKeyAdminClientCert = "admin_client_cert"
+	SuiteKeyAdminClientKey  = "admin_client_key"
+)
+
+// SuiteProfileData is the compliance suite's admin-style keys for access: admin_user is the
+// user the profile's token authenticates as (the ServiceAccount's username), empty without a
+// token; admin_client_cert and admin_client_key are always empty. A suite that checks the keys
+// are present strings passes; a client that would build a kubeconfig from a certificate finds
+// none and must use the token. An admin certificate is never put here, whatever the caller
+// may do.
+func SuiteProfileData(access *ClusterAccess) map[string]any {
+	user := ""
+	if access.Token != "" {
+		user = serviceaccount.MakeUsername(access.Namespace, access.ServiceAccount)
+	}
+	return map[string]any{SuiteKeyAdminUser: user, SuiteKeyAdminClientCert: "", SuiteKeyAdminClientKey: ""}
 }
 
 // tenantNamespace is the caller's tenant namespace: the tenant apiRoot's, else the namespace

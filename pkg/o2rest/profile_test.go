@@ -193,3 +193,47 @@ func TestProfileShape(t *testing.T) {
 		t.Errorf("profileData without CA: %v", data)
 	}
 }
+
+// TestProfileSuiteKeys: with ProfileSuiteKeys the compliance suite's admin-style keys are there
+// for every reader of the profile, empty for the certificate and key whoever asks, admin_user
+// naming the token's ServiceAccount only beside a token; without it they are absent.
+func TestProfileSuiteKeys(t *testing.T) {
+	e, _ := profileEnv(t)
+	r := e.do("GET", "sa-a-token", profileBase+dmKnownID+"?profile=k8s", "")
+	e.expect(r, 200, "without the flag")
+	if _, data := profileDataOf(t, "?profile=k8s", r.body); data[SuiteKeyAdminUser] != nil || data[SuiteKeyAdminClientCert] != nil {
+		t.Errorf("suite keys without the flag: %v", data)
+	}
+
+	e, _ = profileEnv(t, func(c *Config) { c.ProfileSuiteKeys = true })
+	for _, tc := range []struct{ token, user string }{
+		{"reader-token", ""},
+		{"sa-b-token", ""},
+		{"sa-a-token", "system:serviceaccount:tenant-a:o2ims-smo"},
+	} {
+		for _, v := range []string{"1", "2"} {
+			for _, q := range []string{"?profile=native_k8sapi", "?all_fields"} {
+				r := e.do("GET", tc.token, inventory+"/v"+v+"/deploymentManagers/"+dmKnownID+q, "")
+				e.expect(r, 200, tc.token+q)
+				_, data := profileDataOf(t, q, r.body)
+				for _, k := range []string{SuiteKeyAdminUser, SuiteKeyAdminClientCert, SuiteKeyAdminClientKey} {
+					if _, ok := data[k].(string); !ok {
+						t.Errorf("%s v%s%s: %s missing: %v", tc.token, v, q, k, data)
+					}
+				}
+				if data[SuiteKeyAdminUser] != tc.user || data[SuiteKeyAdminClientCert] != "" || data[SuiteKeyAdminClientKey] != "" {
+					t.Errorf("%s v%s%s: suite keys %v, want admin_user %q and no certificate", tc.token, v, q, data, tc.user)
+				}
+				if (tc.user != "") != (data[ProfileKeyToken] == fakeToken) {
+					t.Errorf("%s v%s%s: admin_user without its token, or the reverse: %v", tc.token, v, q, data)
+				}
+			}
+		}
+	}
+	// Still never in lists.
+	r = e.do("GET", "sa-a-token", inventory+"/v1/deploymentManagers?all_fields", "")
+	e.expect(r, 200, "list")
+	if strings.Contains(string(r.body), SuiteKeyAdminUser) || strings.Contains(string(r.body), fakeToken) {
+		t.Errorf("suite keys in a list: %s", r.body)
+	}
+}

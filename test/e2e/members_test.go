@@ -16,6 +16,8 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
+	"github.com/netweave-io/netweave/pkg/alarms/reachability"
+	"github.com/netweave-io/netweave/pkg/alarms/standard"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 )
@@ -23,11 +25,15 @@ import (
 // TestInventoryMemberCluster registers a second kube-apiserver as a member cluster through a
 // labelled kubeconfig Secret (Cluster API's key "value", name <cluster>-kubeconfig): its Nodes
 // become Resources with the member's ids under its own DeploymentManager; stopping its
-// kube-apiserver keeps them and marks the manager unreachable; starting it again clears that
+// kube-apiserver keeps them, marks the manager unreachable and raises one CLUSTER_CRITICAL alarm
+// on it (the same across a restart of netweave, on both faces, one NEW to an alarm subscriber);
+// starting it again clears both (CLEAR)
 // and syncs what changed; deleting the Secret removes the member's objects and only them.
 func TestInventoryMemberCluster(t *testing.T) {
-	s := startStack(t, append(invArgs("members"), "--inventory-member-probe-interval=1s")...)
+	s := startStack(t, append(append(invArgs("members"), notifierArgs...), "--inventory-member-probe-interval=1s")...)
 	ctx := context.Background()
+	smo := newReceiver(t)
+	subscribeAlarms(t, s, localstack.Admin, invNS, "operator", smo.srv.URL+"/operator", nil)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	c.createNode(t, "local-1", "zone-l", "small", true)
@@ -63,6 +69,7 @@ func TestInventoryMemberCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	dms := c.o2.O2imsV1alpha1().DeploymentManagers(invNS)
+	var dmID string // the member's deploymentManagerId, once synced
 	manager := func(want o2v1.OperationalState, reachable metav1.ConditionStatus) func() error {
 		return func() error {
 			dm, err := dms.Get(ctx, "edge-1", metav1.GetOptions{})
@@ -115,11 +122,78 @@ func TestInventoryMemberCluster(t *testing.T) {
 		c.waitPoolCount(t, invNS, "edge-1-zone-m", 1)
 	})
 
+	var outage *o2v1.AlarmEventRecord
+	t.Run("an unreachable member raises a cluster alarm on its manager on both faces", func(t *testing.T) {
+		dm, err := dms.Get(ctx, "edge-1", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dmID = dm.Spec.DeploymentManagerID
+		outage = waitAlarm(t, c.o2, dmID, func(a *o2v1.AlarmEventRecord) error {
+			if a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCritical || a.Spec.ObjectClass != "DeploymentManager" ||
+				a.Spec.AlarmName != "CLUSTER_CRITICAL" || a.Spec.AlarmDefinitionID != standard.DefinitionID("CLUSTER_CRITICAL") ||
+				a.Spec.ProbableCauseID != standard.ProbableCauseID(standard.ClusterCommunication) || a.Spec.Source.Name != reachability.Name {
+				return fmt.Errorf("alarm spec %+v status %+v", a.Spec, a.Status)
+			}
+			return nil
+		})
+		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCritical)
+		o2manager(t, s, dmID, o2v1.OperationalStateDisabled, "False")
+		waitEvent(t, smo, outage.Spec.AlarmEventRecordID, 0)
+	})
+
+	t.Run("a restart of netweave during the outage keeps the one alarm", func(t *testing.T) {
+		if err := s.netweave.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.netweave.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The new leader restates the member's reachability; the outage's alarm stays the one
+		// active record, with its id (waitAlarm wants exactly one record about the manager).
+		eventually(t, syncWait, "member deployment manager still disabled", manager(o2v1.OperationalStateDisabled, metav1.ConditionFalse))
+		again := waitAlarm(t, c.o2, dmID, func(a *o2v1.AlarmEventRecord) error {
+			if a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCritical {
+				return fmt.Errorf("severity %d", a.Status.PerceivedSeverity)
+			}
+			return nil
+		})
+		if again.Spec.AlarmEventRecordID != outage.Spec.AlarmEventRecordID {
+			t.Errorf("after the restart the alarm is %s, was %s", again.Spec.AlarmEventRecordID, outage.Spec.AlarmEventRecordID)
+		}
+	})
+
 	t.Run("a member back resyncs and clears the state", func(t *testing.T) {
 		if err := mcp.KubeAPIServer.Process.Start(); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, 2*syncWait, "member deployment manager enabled again", manager(o2v1.OperationalStateEnabled, metav1.ConditionTrue))
+		cleared := waitAlarm(t, c.o2, dmID, func(a *o2v1.AlarmEventRecord) error {
+			if a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCleared || a.Status.AlarmClearedTime == nil {
+				return fmt.Errorf("severity %d, cleared %v", a.Status.PerceivedSeverity, a.Status.AlarmClearedTime)
+			}
+			return nil
+		})
+		if cleared.Spec.AlarmEventRecordID != outage.Spec.AlarmEventRecordID {
+			t.Errorf("cleared alarm %s, raised %s", cleared.Spec.AlarmEventRecordID, outage.Spec.AlarmEventRecordID)
+		}
+		o2alarm(t, s, outage.Spec.AlarmEventRecordID, dmID, o2v1.PerceivedSeverityCleared)
+		o2manager(t, s, dmID, o2v1.OperationalStateEnabled, "True")
+		waitEvent(t, smo, outage.Spec.AlarmEventRecordID, 2)
+		// One outage, one NEW, whichever replica led (deliveries are at least once: count
+		// distinct notification ids).
+		news := map[string]bool{}
+		for _, n := range smo.all() {
+			if n.body["alarmEventRecordId"] == outage.Spec.AlarmEventRecordID && n.body["notificationEventType"] == float64(0) {
+				if n.id == "" {
+					t.Errorf("alarm notification without its id header: %s", n.raw)
+				}
+				news[n.id] = true
+			}
+		}
+		if len(news) != 1 {
+			t.Errorf("%d NEW notifications about the outage's alarm, want 1", len(news))
+		}
 		eventually(t, 2*syncWait, "member kube-apiserver answers", func() error {
 			_, err := mc.kube.Discovery().ServerVersion()
 			return err
@@ -155,5 +229,53 @@ func TestInventoryMemberCluster(t *testing.T) {
 		if _, err := dms.Get(ctx, "e2e-cluster", metav1.GetOptions{}); err != nil {
 			t.Errorf("local deployment manager: %v", err)
 		}
+	})
+}
+
+// o2alarm waits for the monitoring face's v1 list and record, and v2 record, of alarm id about
+// the deployment manager dmID to show severity.
+func o2alarm(t *testing.T, s *stack, id, dmID string, severity o2v1.PerceivedSeverity) {
+	t.Helper()
+	admin := s.o2As(t, localstack.Admin)
+	eventually(t, syncWait, "alarm "+id+" on the O2 face", func() error {
+		var list []map[string]any
+		admin.json(monitoringAPI+"/v1/alarms", 200, &list)
+		found := false
+		for _, a := range list {
+			found = found || a["alarmEventRecordId"] == id
+		}
+		if !found {
+			return fmt.Errorf("v1 alarms %s lack %s", idsOf(list, "alarmEventRecordId"), id)
+		}
+		var a map[string]any
+		admin.json(monitoringAPI+"/v1/alarms/"+id, 200, &a)
+		if a["resourceID"] != dmID || a["perceivedSeverity"] != float64(severity) {
+			return fmt.Errorf("v1 alarm %v, want resourceID %s severity %d", a, dmID, severity)
+		}
+		admin.json(monitoringAPI+"/v2/alarms/"+id, 200, &a)
+		if a["objectClass"] != "DeploymentManager" || a["objectId"] != dmID || a["perceivedSeverity"] != float64(severity) {
+			return fmt.Errorf("v2 alarm %v, want a DeploymentManager %s", a, dmID)
+		}
+		return nil
+	})
+}
+
+// o2manager waits for the inventory face to show the deployment manager dmID's state and
+// ClusterReachable status in its extensions, on v1 and v2 (the face reads a cache that may
+// trail the kubectl face by a moment).
+func o2manager(t *testing.T, s *stack, dmID string, state o2v1.OperationalState, reachable string) {
+	t.Helper()
+	admin := s.o2As(t, localstack.Admin)
+	eventually(t, syncWait, "deployment manager "+string(state)+" on the O2 face", func() error {
+		for _, v := range []string{"/v1", "/v2"} {
+			var dm map[string]any
+			admin.json(inventoryAPI+v+"/deploymentManagers/"+dmID+"?all_fields", 200, &dm)
+			ext, _ := dm["extensions"].(map[string]any)
+			conds, _ := ext["conditions"].([]any)
+			if ext["operationalState"] != string(state) || len(conds) != 1 || conds[0].(map[string]any)["status"] != reachable {
+				return fmt.Errorf("%s deployment manager extensions %v, want %s and ClusterReachable %s", v, ext, state, reachable)
+			}
+		}
+		return nil
 	})
 }

@@ -27,9 +27,12 @@ import (
 // TestDeploymentManagerK8sProfile: a member's DeploymentManager answers ?profile=k8s with the
 // member's endpoint and CA to a tenant's ServiceAccount; a token only once the ServiceAccount
 // may get deploymentmanagers/credentials in the manager's namespace. The token lets kubectl
-// work in the tenant's namespace of the member and nowhere else.
+// work in the tenant's namespace of the member and nowhere else. The stack runs with
+// --o2ims-profile-suite-keys: the compliance suite's admin_user names the identity the token
+// authenticates as (checked with kubectl auth whoami), and its certificate keys stay empty.
+// The token is in no list and in no log line of netweave.
 func TestDeploymentManagerK8sProfile(t *testing.T) {
-	s := startStack(t, append(invArgs("profile"), "--inventory-member-probe-interval=1s")...)
+	s := startStack(t, append(invArgs("profile"), "--inventory-member-probe-interval=1s", "--o2ims-profile-suite-keys")...)
 	ctx := context.Background()
 	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
 	o2 := versioned.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
@@ -118,8 +121,11 @@ func TestDeploymentManagerK8sProfile(t *testing.T) {
 			if data["cluster_api_endpoint"] != mcp.KubeAPIServer.URL || !strings.Contains(string(ca), "BEGIN CERTIFICATE") {
 				return fmt.Errorf("profileData %v", data)
 			}
-			if _, ok := data["token"]; ok || len(data) != 2 {
+			if _, ok := data["token"]; ok || len(data) != 5 {
 				return fmt.Errorf("credentials without the permission: %v", data)
+			}
+			if data["admin_user"] != "" || data["admin_client_cert"] != "" || data["admin_client_key"] != "" {
+				return fmt.Errorf("suite keys without the permission: %v", data)
 			}
 			return nil
 		})
@@ -138,6 +144,9 @@ func TestDeploymentManagerK8sProfile(t *testing.T) {
 			}
 			if data["token"] == nil || data["namespace"] != tenant || data["service_account"] != "o2ims-smo" || data["token_expiration"] == nil {
 				return fmt.Errorf("profileData keys %v", keysOf(data))
+			}
+			if data["admin_user"] != "system:serviceaccount:"+tenant+":o2ims-smo" || data["admin_client_cert"] != "" || data["admin_client_key"] != "" {
+				return fmt.Errorf("suite keys admin_user %v, certificate given: %t", data["admin_user"], data["admin_client_cert"] != "" || data["admin_client_key"] != "")
 			}
 			tok = data
 			return nil
@@ -183,6 +192,18 @@ func TestDeploymentManagerK8sProfile(t *testing.T) {
 		}
 		if _, stderr, err := localstack.Kubectl(ctx, kc, "get", "nodes"); err == nil || !strings.Contains(stderr, "Forbidden") {
 			t.Errorf("kubectl get nodes: %v %s", err, stderr)
+		}
+		// The suite's admin_user is who the token is.
+		out, stderr, err := localstack.Kubectl(ctx, kc, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+		if err != nil || strings.TrimSpace(out) != tok["admin_user"] {
+			t.Errorf("kubectl auth whoami: %q %v %s, admin_user %v", out, err, stderr, tok["admin_user"])
+		}
+		logs, err := os.ReadFile(s.netweave.LogPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(logs), fmt.Sprint(tok["token"])) {
+			t.Error("netweave logged the profile's token")
 		}
 	})
 }

@@ -41,6 +41,10 @@ type InventoryOptions struct {
 	// MemberProbeInterval is how often each member's API server is checked
 	// (--inventory-member-probe-interval).
 	MemberProbeInterval time.Duration
+	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register member
+	// clusters without the opt-in label (--inventory-capi-namespaces). Off (none) by default:
+	// each listed namespace needs RBAC on its Secrets, which an operator grants knowingly.
+	CAPINamespaces []string
 	// SubscriptionsPerNamespace caps subscriptions (--subscriptions-per-namespace); it belongs
 	// here with the rest of the tenant boundary the registry enforces.
 	SubscriptionsPerNamespace int
@@ -79,6 +83,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
 	fs.BoolVar(&o.MemberClusters, "inventory-member-clusters", o.MemberClusters, "Also sync member clusters: each Secret in --inventory-namespace labelled "+v1alpha1.LabelMemberCluster+"=true holds a member's kubeconfig (key "+v1alpha1.SecretKeyKubeconfig+", or "+v1alpha1.SecretKeyCAPIKubeconfig+" as in Cluster API's <cluster>-kubeconfig Secrets); the member gets its own DeploymentManager, pools, resources and types. Needs get/list/watch on Secrets in --inventory-namespace. See docs/multicluster.md.")
+	fs.StringSliceVar(&o.CAPINamespaces, "inventory-capi-namespaces", o.CAPINamespaces, "Namespaces whose Cluster API kubeconfig Secrets (type cluster.x-k8s.io/secret, named <cluster>-kubeconfig, labelled cluster.x-k8s.io/cluster-name=<cluster>) register member clusters without the "+v1alpha1.LabelMemberCluster+" label; the member is named after the cluster. Needs get/list/watch on Secrets in each (the chart's inventorySync.capiNamespaces). See docs/multicluster.md.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
 	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
@@ -95,6 +100,8 @@ func (o *InventoryOptions) Complete() error {
 	nodePools := sets.New(o.NodePoolNamespaces...)
 	nodePools.Delete(o.Namespace, "")
 	o.NodePoolNamespaces = sets.List(nodePools)
+	// Sorted and without repeats, so each namespace is watched once.
+	o.CAPINamespaces = sets.List(sets.New(o.CAPINamespaces...))
 	return nil
 }
 
@@ -141,6 +148,14 @@ func (o *InventoryOptions) Validate() []error {
 	if o.SharedDelay < 0 {
 		errs = append(errs, fmt.Errorf("--inventory-batch-delay must not be negative"))
 	}
+	for _, ns := range o.CAPINamespaces {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, fmt.Errorf("--inventory-capi-namespaces %q: %s", ns, msg))
+		}
+	}
+	if len(o.CAPINamespaces) > 0 && !o.MemberClusters {
+		errs = append(errs, fmt.Errorf("--inventory-capi-namespaces needs --inventory-member-clusters"))
+	}
 	if o.MemberClusters && o.MemberProbeInterval <= 0 {
 		errs = append(errs, fmt.Errorf("--inventory-member-probe-interval must be positive"))
 	}
@@ -167,6 +182,7 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		SharedDelay:         o.SharedDelay,
 		MemberClusters:      o.MemberClusters,
 		MemberProbeInterval: o.MemberProbeInterval,
+		CAPINamespaces:      o.CAPINamespaces,
 		Lease:               *o.Lease,
 	}
 }

@@ -29,6 +29,9 @@ type O2Options struct {
 	// ProfileLocalNamespaces (--o2ims-profile-local-namespaces) enable tokens for the local
 	// cluster's DeploymentManager in these tenant namespaces.
 	ProfileLocalNamespaces []string
+	// ProfileSuiteKeys adds the compliance suite's admin_user, admin_client_cert and
+	// admin_client_key to profileData (--o2ims-profile-suite-keys).
+	ProfileSuiteKeys bool
 }
 
 // NewO2Options returns the defaults: O2-IMS on 9443, subscriptions of the default apiRoot
@@ -48,6 +51,7 @@ func (o *O2Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; at least 10m (the TokenRequest API's minimum). See docs/multicluster.md.")
 	fs.StringSliceVar(&o.ProfileTokenAudiences, "o2ims-profile-token-audiences", o.ProfileTokenAudiences, "Audiences of the Kubernetes profile's tokens; empty: the member API server's own (its --api-audiences), so the token is good for that API server only.")
 	fs.StringSliceVar(&o.ProfileLocalNamespaces, "o2ims-profile-local-namespaces", o.ProfileLocalNamespaces, "Tenant namespaces of the cluster netweave runs in where the Kubernetes profile of its own DeploymentManager issues tokens (ServiceAccount o2ims-smo bound to edit there); needs the RBAC the chart grants with o2ims.profileLocalNamespaces. Empty: that profile carries endpoint and CA only.")
+	fs.BoolVar(&o.ProfileSuiteKeys, "o2ims-profile-suite-keys", o.ProfileSuiteKeys, "Add the O-RAN SC compliance suite's admin-style keys (admin_user, admin_client_cert, admin_client_key) to a deployment manager's profileData: admin_user is the ServiceAccount the token acts as (empty without a token), the certificate keys are always empty, since netweave never hands out a client certificate. See docs/o2ims.md.")
 	fs.BoolVar(&o.RequireClientCert, "o2ims-require-client-cert", o.RequireClientCert, "Refuse O2-IMS connections without a TLS client certificate.")
 }
 
@@ -81,9 +85,10 @@ func (o *O2Options) Validate() []error {
 }
 
 // Config returns the server's O2 configuration, nil when disabled.
-// kubeConfig reaches the cluster netweave runs in and clusterURL is --inventory-cluster-url:
-// the Kubernetes profile of deployment managers reads them.
-func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserver.O2Config {
+// kubeConfig reaches the cluster netweave runs in, clusterURL is --inventory-cluster-url and
+// capiNamespaces --inventory-capi-namespaces: the Kubernetes profile of deployment managers
+// reads them (every replica serves it, whether or not it syncs).
+func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNamespaces []string) *apiserver.O2Config {
 	if o.Port == 0 {
 		return nil
 	}
@@ -95,6 +100,7 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string) *apiserve
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
 		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileLocalNamespaces: o.ProfileLocalNamespaces,
-		KubeConfig: kubeConfig, ClusterURL: clusterURL,
+		ProfileSuiteKeys: o.ProfileSuiteKeys,
+		KubeConfig:       kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces,
 	}
 }

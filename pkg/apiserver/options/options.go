@@ -145,7 +145,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		}
 		inventory.Alarms.Alertmanager = o.Alertmanager
 	}
-	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL)
+	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces)
 	return &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -46,6 +47,9 @@ type Config struct {
 	Namespace string
 	// Secrets reads the member Secrets (the cluster netweave runs in).
 	Secrets kubernetes.Interface
+	// CAPINamespaces are namespaces whose Cluster API kubeconfig Secrets (IsCAPIKubeconfig)
+	// register members without the opt-in label (--inventory-capi-namespaces).
+	CAPINamespaces []string
 	// O2 writes O2 objects (netweave's loopback client).
 	O2 versioned.Interface
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
@@ -71,13 +75,33 @@ type Config struct {
 // registration went away.
 type Manager struct {
 	cfg     Config
-	factory informers.SharedInformerFactory
-	secrets corelisters.SecretLister
+	watches []secretWatch
 	queue   workqueue.TypedRateLimitingInterface[string]
 
 	mu      sync.Mutex
 	running map[string]*member // by member name
 }
+
+// secretWatch is one namespaced informer of registration Secrets: the opt-in label in the
+// inventory namespace, or Cluster API's label in one of Config.CAPINamespaces. Each is
+// namespaced and label-selected, so netweave reads no other Secrets and needs RBAC on those
+// namespaces only.
+type secretWatch struct {
+	namespace string
+	capi      bool
+	factory   informers.SharedInformerFactory
+	secrets   corelisters.SecretNamespaceLister
+}
+
+func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool) secretWatch {
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
+	return secretWatch{namespace: namespace, capi: capi, factory: factory,
+		secrets: factory.Core().V1().Secrets().Lister().Secrets(namespace)}
+}
+
+// registers reports whether s, listed by w, registers a member.
+func (w secretWatch) registers(s *corev1.Secret) bool { return !w.capi || IsCAPIKubeconfig(s) }
 
 // member is a running member sync.
 type member struct {
@@ -97,12 +121,13 @@ func NewManager(cfg Config) *Manager {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 5 * time.Second
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(cfg.Secrets, 0, informers.WithNamespace(cfg.Namespace),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = Selector() }))
+	watches := []secretWatch{newSecretWatch(cfg.Secrets, cfg.Namespace, Selector(), false)}
+	for _, ns := range cfg.CAPINamespaces {
+		watches = append(watches, newSecretWatch(cfg.Secrets, ns, CAPISelector(), true))
+	}
 	return &Manager{
 		cfg:     cfg,
-		factory: factory,
-		secrets: factory.Core().V1().Secrets().Lister(),
+		watches: watches,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory-members"}),
 		running: map[string]*member{},
@@ -144,11 +169,13 @@ func (m *Manager) Run(ctx context.Context) error {
 		UpdateFunc: func(_, obj any) { m.enqueue(obj) },
 		DeleteFunc: m.enqueue,
 	}
-	if _, err := m.factory.Core().V1().Secrets().Informer().AddEventHandler(handler); err != nil {
-		return fmt.Errorf("watch member secrets: %w", err)
+	for _, w := range m.watches {
+		if _, err := w.factory.Core().V1().Secrets().Informer().AddEventHandler(handler); err != nil {
+			return fmt.Errorf("watch member secrets in %s: %w", w.namespace, err)
+		}
+		w.factory.Start(ctx.Done())
+		defer w.factory.Shutdown()
 	}
-	m.factory.Start(ctx.Done())
-	defer m.factory.Shutdown()
 	term := m.cfg.NewTerm()
 	defer term.Shutdown()
 	// Request the O2 informers the purge reads, so that WaitForCacheSync waits for them.
@@ -165,16 +192,19 @@ func (m *Manager) Run(ctx context.Context) error {
 			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
 		}
 	}
-	for typ, ok := range m.factory.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
+	for _, w := range m.watches {
+		for typ, ok := range w.factory.WaitForCacheSync(ctx.Done()) {
+			if !ok {
+				return fmt.Errorf("wait for %v cache in %s: %w", typ, w.namespace, errors.Join(ctx.Err(), errors.New("not synced")))
+			}
 		}
 	}
 	defer m.stopAll()
 	if err := m.purgeOrphans(ctx, term); err != nil {
 		klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
 	}
-	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector())
+	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
+		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector())
 	go wait.UntilWithContext(ctx, func(ctx context.Context) {
 		for m.processNext(ctx, term) {
 		}
@@ -190,8 +220,49 @@ func (m *Manager) enqueue(obj any) {
 		utilruntime.HandleError(err)
 		return
 	}
-	_, name, _ := cache.SplitMetaNamespaceKey(key)
-	m.queue.Add(name)
+	m.queue.Add(key)
+}
+
+// registering returns the Secret named key (namespace/name) if it registers a member, nil if it
+// does (deleted, unlabelled, or a Cluster API Secret that is not a kubeconfig).
+func (m *Manager) registering(key string) (*corev1.Secret, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("member secret key %q: %w", key, err)
+	}
+	for _, w := range m.watches {
+		if w.namespace != ns {
+			continue
+		}
+		s, err := w.secrets.Get(name)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get secret %s: %w", key, err)
+		}
+		if w.registers(s) {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// registrations lists every Secret that registers a member, in every watched namespace.
+func (m *Manager) registrations() ([]*corev1.Secret, error) {
+	var out []*corev1.Secret
+	for _, w := range m.watches {
+		list, err := w.secrets.List(labels.Everything())
+		if err != nil {
+			return nil, fmt.Errorf("list member secrets in %s: %w", w.namespace, err)
+		}
+		for _, s := range list {
+			if w.registers(s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
 }
 
 // purgeOrphans removes the objects of members that have synced objects but no Secret.
@@ -200,9 +271,9 @@ func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.Shared
 	if err != nil {
 		return err
 	}
-	secrets, err := m.secrets.Secrets(m.cfg.Namespace).List(labels.Everything())
+	secrets, err := m.registrations()
 	if err != nil {
-		return fmt.Errorf("list member secrets: %w", err)
+		return err
 	}
 	for _, s := range secrets {
 		if r, err := RegistrationOf(s); err == nil {
@@ -227,7 +298,7 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 		if ctx.Err() != nil {
 			return true
 		}
-		klog.ErrorS(err, "Member cluster sync failed; retrying with backoff", "secret", klog.KRef(m.cfg.Namespace, key))
+		klog.ErrorS(err, "Member cluster sync failed; retrying with backoff", "secret", key)
 		m.queue.AddRateLimited(key)
 		return true
 	}
@@ -239,12 +310,12 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 // member, restarted when its kubeconfig changed, stopped and the member's inventory removed
 // when it is gone (deleted, or its label removed).
 func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, key string) error {
-	s, err := m.secrets.Secrets(m.cfg.Namespace).Get(key)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("get secret %s: %w", key, err)
+	s, err := m.registering(key)
+	if err != nil {
+		return err
 	}
 	var reg *Registration
-	if err == nil {
+	if s != nil {
 		r, err := RegistrationOf(s)
 		if err != nil {
 			// A broken edit keeps the member as it was: its inventory is not deleted for a typo.
@@ -257,14 +328,14 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 	m.mu.Lock()
 	var old *member
 	for _, r := range m.running {
-		if r.reg.Secret == key && (reg == nil || r.reg.Name != reg.Name) {
+		if r.reg.key() == key && (reg == nil || r.reg.Name != reg.Name) {
 			old = r
 		}
 	}
 	m.mu.Unlock()
 	if old != nil {
 		m.stop(old)
-		klog.InfoS("Member cluster unregistered; removing its inventory", "member", old.reg.Name, "secret", klog.KRef(m.cfg.Namespace, key))
+		klog.InfoS("Member cluster unregistered; removing its inventory", "member", old.reg.Name, "secret", key)
 		if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, old.reg.Name); err != nil {
 			return fmt.Errorf("remove the inventory of member %s: %w", old.reg.Name, err)
 		}
@@ -278,9 +349,9 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 	cur := m.running[reg.Name]
 	m.mu.Unlock()
 	switch {
-	case cur != nil && cur.reg.Secret != reg.Secret:
+	case cur != nil && cur.reg.key() != reg.key():
 		klog.ErrorS(nil, "Two secrets register the same member cluster; the second is ignored", "member", reg.Name,
-			"secret", klog.KRef(m.cfg.Namespace, cur.reg.Secret), "ignored", klog.KRef(m.cfg.Namespace, reg.Secret))
+			"secret", klog.KRef(cur.reg.SecretNamespace, cur.reg.Secret), "ignored", klog.KRef(reg.SecretNamespace, reg.Secret))
 		return nil
 	case cur != nil && cur.reg.Hash == reg.Hash && cur.reg.DisplayName == reg.DisplayName:
 		return nil
@@ -293,12 +364,12 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 }
 
 func (m *Manager) enqueueAll() {
-	secrets, err := m.secrets.Secrets(m.cfg.Namespace).List(labels.Everything())
+	secrets, err := m.registrations()
 	if err != nil {
 		return
 	}
 	for _, s := range secrets {
-		m.queue.Add(s.Name)
+		m.queue.Add(s.Namespace + "/" + s.Name)
 	}
 }
 
@@ -309,7 +380,7 @@ func (m *Manager) start(ctx context.Context, reg Registration) {
 	m.mu.Lock()
 	m.running[reg.Name] = r
 	m.mu.Unlock()
-	klog.InfoS("Member cluster registered; starting its sync", "member", reg.Name, "secret", klog.KRef(m.cfg.Namespace, reg.Secret))
+	klog.InfoS("Member cluster registered; starting its sync", "member", reg.Name, "secret", klog.KRef(reg.SecretNamespace, reg.Secret))
 	go func() {
 		defer close(r.done)
 		wait.UntilWithContext(ctx, func(ctx context.Context) {

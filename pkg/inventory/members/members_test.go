@@ -277,3 +277,25 @@ func TestMemberLifecycle(t *testing.T) {
 		t.Errorf("local resource: %v", err)
 	}
 }
+
+// TestIsCAPIKubeconfig: of the Secrets Cluster API labels with a cluster, only the
+// <cluster>-kubeconfig one of its type registers a member.
+func TestIsCAPIKubeconfig(t *testing.T) {
+	capi := func(name, cluster string, typ corev1.SecretType) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{CAPIClusterLabel: cluster}}, Type: typ}
+	}
+	for _, tc := range []struct {
+		s    *corev1.Secret
+		want bool
+	}{
+		{capi("edge-1-kubeconfig", "edge-1", CAPISecretType), true},
+		{capi("edge-1-ca", "edge-1", CAPISecretType), false},
+		{capi("edge-1-kubeconfig", "edge-2", CAPISecretType), false},
+		{capi("edge-1-kubeconfig", "edge-1", corev1.SecretTypeOpaque), false},
+		{capi("-kubeconfig", "", CAPISecretType), false},
+	} {
+		if got := IsCAPIKubeconfig(tc.s); got != tc.want {
+			t.Errorf("%s (cluster %q, type %s): %t, want %t", tc.s.Name, tc.s.Labels[CAPIClusterLabel], tc.s.Type, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,9 @@ package model_test
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -142,10 +145,37 @@ func TestDeploymentManagerVersions(t *testing.T) {
 	})
 	wantEqual(t, "supportedLocations", v2["supportedLocations"], []any{"loc-1", "loc-2"})
 
+	if _, ok := v2["extensions"].(map[string]any)["operationalState"]; ok {
+		t.Errorf("a manager without status shows an operationalState: %v", v2["extensions"])
+	}
+
 	min := model.DeploymentManagerV1(minDeploymentManager())
 	wantEqual(t, "unset supportedLocations", min["supportedLocations"], []any{})
 	wantEqual(t, "unset capabilities", min["capabilities"], map[string]any{})
 	wantEqual(t, "unset oCloudId", min["oCloudId"], model.NilUUID)
+}
+
+// A member cluster's manager shows its status in extensions, on both versions, beside (and
+// over) the operator's extensions.
+func TestDeploymentManagerStatus(t *testing.T) {
+	dm := minDeploymentManager()
+	dm.Spec.Extensions = ext("site", `"edge"`, "operationalState", `"operator's"`)
+	dm.Status = v1alpha1.DeploymentManagerStatus{
+		OperationalState: v1alpha1.OperationalStateDisabled,
+		Conditions: []metav1.Condition{{Type: v1alpha1.DeploymentManagerClusterReachable, Status: metav1.ConditionFalse,
+			Reason: v1alpha1.ReasonClusterUnreachable, Message: "connection refused",
+			LastTransitionTime: metav1.NewTime(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}},
+	}
+	want := map[string]any{
+		"site": "edge", "operationalState": "DISABLED",
+		"conditions": []any{map[string]any{"type": "ClusterReachable", "status": "False", "reason": "Unreachable",
+			"message": "connection refused", "lastTransitionTime": "2026-03-01T12:00:00Z"}},
+	}
+	wantEqual(t, "v1 extensions", model.DeploymentManagerV1(dm)["extensions"], want)
+	wantEqual(t, "v2 extensions", model.DeploymentManagerV2(dm)["extensions"], want)
+	if _, changed := model.Redact(model.DeploymentManagerV2(dm)); changed {
+		t.Error("the status is redacted as if it were a credential")
+	}
 }
 
 func TestSubscription(t *testing.T) {
