@@ -22,7 +22,8 @@ limitations under the License.
 package openapi
 
 import (
-	v1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	resource "k8s.io/apimachinery/pkg/api/resource"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -33,119 +34,783 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.AlarmDefinition{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref),
-		v1alpha1.AlarmDictionary{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref),
-		v1alpha1.AlarmDictionaryList{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref),
-		v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref),
-		v1alpha1.AlarmEventRecord{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref),
-		v1alpha1.AlarmEventRecordList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref),
-		v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref),
-		v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName():        schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref),
-		v1alpha1.AlarmPurge{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref),
-		v1alpha1.AlarmPurgeList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref),
-		v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref),
-		v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref),
-		v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref),
-		v1alpha1.AlarmServiceConfigurationList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref),
-		v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref),
-		v1alpha1.AlarmSource{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref),
-		v1alpha1.AlarmSubscription{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref),
-		v1alpha1.AlarmSubscriptionList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref),
-		v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref),
-		v1alpha1.CivicAddressElement{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
-		v1alpha1.DeploymentManager{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
-		v1alpha1.DeploymentManagerList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
-		v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
-		v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref),
-		v1alpha1.GeoPoint{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
-		v1alpha1.InventorySubscription{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
-		v1alpha1.InventorySubscriptionList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
-		v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
-		v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
-		v1alpha1.JSON{}.OpenAPIModelName():                          v1alpha1.JSON{}.OpenAPIDefinition(),
-		v1alpha1.Location{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_Location(ref),
-		v1alpha1.LocationList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
-		v1alpha1.LocationSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
-		v1alpha1.O2Resource{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
-		v1alpha1.O2ResourceList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
-		v1alpha1.OCloud{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
-		v1alpha1.OCloudList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
-		v1alpha1.OCloudSite{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
-		v1alpha1.OCloudSiteList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
-		v1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
-		v1alpha1.OCloudSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
-		v1alpha1.OCloudStatus{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref),
-		v1alpha1.ProbableCause{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
-		v1alpha1.PurgeConditions{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
-		v1alpha1.ResourceElement{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
-		v1alpha1.ResourcePool{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
-		v1alpha1.ResourcePoolList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
-		v1alpha1.ResourcePoolSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
-		v1alpha1.ResourcePoolStatus{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
-		v1alpha1.ResourceSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
-		v1alpha1.ResourceStatus{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
-		v1alpha1.ResourceType{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
-		v1alpha1.ResourceTypeList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
-		v1alpha1.ResourceTypeSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
-		v1alpha1.SMORegistrationStatus{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref),
-		v1alpha1.SecretKeyRef{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
-		v1alpha1.StandardReference{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
-		v1alpha1.SubscriberInfo{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
-		resource.Quantity{}.OpenAPIModelName():                      schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():                   schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():                       schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():                        schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                           schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.ChartSource{}.OpenAPIModelName():                        schema_netweave_apis_o2dms_v1alpha1_ChartSource(ref),
+		v1alpha1.DescriptorReference{}.OpenAPIModelName():                schema_netweave_apis_o2dms_v1alpha1_DescriptorReference(ref),
+		v1alpha1.JSON{}.OpenAPIModelName():                               v1alpha1.JSON{}.OpenAPIDefinition(),
+		v1alpha1.LocalObjectReference{}.OpenAPIModelName():               schema_netweave_apis_o2dms_v1alpha1_LocalObjectReference(ref),
+		v1alpha1.NfDeployment{}.OpenAPIModelName():                       schema_netweave_apis_o2dms_v1alpha1_NfDeployment(ref),
+		v1alpha1.NfDeploymentDescriptor{}.OpenAPIModelName():             schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptor(ref),
+		v1alpha1.NfDeploymentDescriptorList{}.OpenAPIModelName():         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorList(ref),
+		v1alpha1.NfDeploymentDescriptorSpec{}.OpenAPIModelName():         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorSpec(ref),
+		v1alpha1.NfDeploymentList{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentList(ref),
+		v1alpha1.NfDeploymentSpec{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSpec(ref),
+		v1alpha1.NfDeploymentStatus{}.OpenAPIModelName():                 schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref),
+		v1alpha1.OCIChartSource{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_OCIChartSource(ref),
+		v1alpha1.RepositoryChartSource{}.OpenAPIModelName():              schema_netweave_apis_o2dms_v1alpha1_RepositoryChartSource(ref),
+		v1alpha1.RevisionRecord{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_RevisionRecord(ref),
+		v1alpha1.WorkloadStatus{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_WorkloadStatus(ref),
+		o2imsv1alpha1.AlarmDefinition{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref),
+		o2imsv1alpha1.AlarmDictionary{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref),
+		o2imsv1alpha1.AlarmDictionaryList{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref),
+		o2imsv1alpha1.AlarmDictionarySpec{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref),
+		o2imsv1alpha1.AlarmEventRecord{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref),
+		o2imsv1alpha1.AlarmEventRecordList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref),
+		o2imsv1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref),
+		o2imsv1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName():        schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref),
+		o2imsv1alpha1.AlarmPurge{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref),
+		o2imsv1alpha1.AlarmPurgeList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref),
+		o2imsv1alpha1.AlarmPurgeSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref),
+		o2imsv1alpha1.AlarmPurgeStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref),
+		o2imsv1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref),
+		o2imsv1alpha1.AlarmServiceConfigurationList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref),
+		o2imsv1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref),
+		o2imsv1alpha1.AlarmSource{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref),
+		o2imsv1alpha1.AlarmSubscription{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref),
+		o2imsv1alpha1.AlarmSubscriptionList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref),
+		o2imsv1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref),
+		o2imsv1alpha1.CivicAddressElement{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
+		o2imsv1alpha1.DeploymentManager{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
+		o2imsv1alpha1.DeploymentManagerList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
+		o2imsv1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
+		o2imsv1alpha1.DeploymentManagerStatus{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref),
+		o2imsv1alpha1.GeoPoint{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
+		o2imsv1alpha1.InventorySubscription{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
+		o2imsv1alpha1.InventorySubscriptionList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
+		o2imsv1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
+		o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
+		o2imsv1alpha1.JSON{}.OpenAPIModelName():                          o2imsv1alpha1.JSON{}.OpenAPIDefinition(),
+		o2imsv1alpha1.Location{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_Location(ref),
+		o2imsv1alpha1.LocationList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
+		o2imsv1alpha1.LocationSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
+		o2imsv1alpha1.O2Resource{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
+		o2imsv1alpha1.O2ResourceList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
+		o2imsv1alpha1.OCloud{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
+		o2imsv1alpha1.OCloudList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
+		o2imsv1alpha1.OCloudSite{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
+		o2imsv1alpha1.OCloudSiteList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
+		o2imsv1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
+		o2imsv1alpha1.OCloudSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
+		o2imsv1alpha1.OCloudStatus{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref),
+		o2imsv1alpha1.ProbableCause{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
+		o2imsv1alpha1.PurgeConditions{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
+		o2imsv1alpha1.ResourceElement{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
+		o2imsv1alpha1.ResourcePool{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
+		o2imsv1alpha1.ResourcePoolList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
+		o2imsv1alpha1.ResourcePoolSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
+		o2imsv1alpha1.ResourcePoolStatus{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
+		o2imsv1alpha1.ResourceSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
+		o2imsv1alpha1.ResourceStatus{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
+		o2imsv1alpha1.ResourceType{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
+		o2imsv1alpha1.ResourceTypeList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
+		o2imsv1alpha1.ResourceTypeSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
+		o2imsv1alpha1.SMORegistrationStatus{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref),
+		o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
+		o2imsv1alpha1.StandardReference{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
+		o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
+		resource.Quantity{}.OpenAPIModelName():                           schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                        schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                            schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                             schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                                schema_k8sio_apimachinery_pkg_version_Info(ref),
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_ChartSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ChartSource is where a Helm chart is fetched from: exactly one of its fields is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"oci": {
+						SchemaProps: spec.SchemaProps{
+							Description: "oci is a chart in an OCI registry.",
+							Ref:         ref(v1alpha1.OCIChartSource{}.OpenAPIModelName()),
+						},
+					},
+					"repository": {
+						SchemaProps: spec.SchemaProps{
+							Description: "repository is a chart in a Helm chart repository (an index.yaml served over HTTP(S)).",
+							Ref:         ref(v1alpha1.RepositoryChartSource{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.OCIChartSource{}.OpenAPIModelName(), v1alpha1.RepositoryChartSource{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_DescriptorReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DescriptorReference names an NfDeploymentDescriptor.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name of the NfDeploymentDescriptor.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "namespace of the NfDeploymentDescriptor: empty for the NfDeployment's own namespace; otherwise only the operator's shared namespace may be named.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_LocalObjectReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "LocalObjectReference names an object in the same namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name of the object.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeployment(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeployment is one deployment of a network function: its descriptor's chart installed as a Helm release on the cluster of a DeploymentManager, with the given parameters.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec is the desired deployment.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.NfDeploymentSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is what the deployment controller observed. Written through the status subresource by the controller only.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.NfDeploymentStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeploymentSpec{}.OpenAPIModelName(), v1alpha1.NfDeploymentStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptor(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentDescriptor describes a network function that can be deployed: a Helm chart at a version, the JSON schema its parameters must satisfy, and its default parameters. A descriptor in the operator's shared namespace (the inventory namespace) may be used by the NfDeployments of every namespace; any other only by those of its own namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec describes the chart and its parameters.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.NfDeploymentDescriptorSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeploymentDescriptorSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentDescriptorList is a list of NfDeploymentDescriptor objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.NfDeploymentDescriptor{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeploymentDescriptor{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentDescriptorSpec is what an NfDeploymentDescriptor describes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"chart": {
+						SchemaProps: spec.SchemaProps{
+							Description: "chart is where the Helm chart is fetched from: exactly one of oci or repository.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ChartSource{}.OpenAPIModelName()),
+						},
+					},
+					"version": {
+						SchemaProps: spec.SchemaProps{
+							Description: "version is the chart version to deploy (semantic version, e.g. 1.2.3).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"digest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "digest pins the chart archive to this content digest (sha256:<64 hex digits>); a chart with another digest is refused.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"parametersSchema": {
+						SchemaProps: spec.SchemaProps{
+							Description: "parametersSchema is the JSON schema (a JSON object) that the parameters of every NfDeployment of this descriptor must satisfy, checked at admission after defaultValues are merged in. Taken from the chart's values.schema.json by the controller when absent; may be set by hand.",
+							Ref:         ref(v1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+					"defaultValues": {
+						SchemaProps: spec.SchemaProps{
+							Description: "defaultValues are the parameters (Helm values, a JSON object) an NfDeployment's values are merged over.",
+							Ref:         ref(v1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+					"pullSecretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "pullSecretRef names a Secret in the descriptor's namespace holding the credentials to fetch the chart (username and password keys).",
+							Ref:         ref(v1alpha1.LocalObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"description": {
+						SchemaProps: spec.SchemaProps{
+							Description: "description is a human readable description of the network function.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"chart", "version"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ChartSource{}.OpenAPIModelName(), v1alpha1.JSON{}.OpenAPIModelName(), v1alpha1.LocalObjectReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentList is a list of NfDeployment objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.NfDeployment{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeployment{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentSpec is the desired deployment of a network function.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"descriptorRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "descriptorRef names the NfDeploymentDescriptor to deploy: one in the NfDeployment's own namespace, or in the operator's shared namespace.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DescriptorReference{}.OpenAPIModelName()),
+						},
+					},
+					"deploymentManagerId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "deploymentManagerId is the O2 id (deploymentManagerId) of the DeploymentManager, in the operator's inventory namespace, whose cluster the network function is deployed on: the local cluster's or a member cluster's.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"targetNamespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "targetNamespace is the namespace of the target cluster the release is installed in. Defaults to the NfDeployment's own namespace name, which is also the only namespace a tenant may deploy into unless the operator maps tenants to other namespaces.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"values": {
+						SchemaProps: spec.SchemaProps{
+							Description: "values are the parameters (Helm values, a JSON object), merged over the descriptor's defaultValues; the result must satisfy the descriptor's parametersSchema.",
+							Ref:         ref(v1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+					"desiredRevision": {
+						SchemaProps: spec.SchemaProps{
+							Description: "desiredRevision, when set, asks for the release to be rolled back to this Helm release revision (one listed in status.history).",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+				Required: []string{"descriptorRef", "deploymentManagerId"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DescriptorReference{}.OpenAPIModelName(), v1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentStatus is what the deployment controller observed of an NfDeployment.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "phase is PENDING, INSTALLING, DEPLOYED, UPGRADING, ROLLING_BACK, FAILED or DELETING.\n\nPossible enum values:\n - `\"DELETING\"`\n - `\"DEPLOYED\"`\n - `\"FAILED\"`\n - `\"INSTALLING\"`\n - `\"PENDING\"`\n - `\"ROLLING_BACK\"`\n - `\"UPGRADING\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"DELETING", "DEPLOYED", "FAILED", "INSTALLING", "PENDING", "ROLLING_BACK", "UPGRADING"},
+						},
+					},
+					"releaseRevision": {
+						SchemaProps: spec.SchemaProps{
+							Description: "releaseRevision is the revision of the Helm release now deployed.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"history": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "history lists the revisions of the Helm release, oldest first.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RevisionRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "conditions are the controller's latest observations of the deployment.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"workloads": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "workloads are the objects the release created on the target cluster and their readiness as that cluster reports it.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.WorkloadStatus{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"observedGeneration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "observedGeneration is the metadata.generation the status describes.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "message is a human readable account of the phase, e.g. the reason of a failure.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.RevisionRecord{}.OpenAPIModelName(), v1alpha1.WorkloadStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_OCIChartSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OCIChartSource is a chart in an OCI registry.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"reference": {
+						SchemaProps: spec.SchemaProps{
+							Description: "reference is the chart's OCI reference without tag, e.g. oci://registry.example.com/charts/upf.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"reference"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_RepositoryChartSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RepositoryChartSource is a chart in a Helm chart repository.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"url": {
+						SchemaProps: spec.SchemaProps{
+							Description: "url is the repository's URL (https, or http), e.g. https://charts.example.com/stable.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name is the chart's name in the repository.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"url", "name"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_RevisionRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RevisionRecord is one revision of a Helm release.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"revision": {
+						SchemaProps: spec.SchemaProps{
+							Description: "revision is the Helm release revision.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"chartVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "chartVersion is the chart version the revision deployed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"valuesHash": {
+						SchemaProps: spec.SchemaProps{
+							Description: "valuesHash is the sha256 of the merged values the revision deployed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"time": {
+						SchemaProps: spec.SchemaProps{
+							Description: "time is when the revision was deployed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"outcome": {
+						SchemaProps: spec.SchemaProps{
+							Description: "outcome is how the revision ended, as Helm records it (e.g. deployed, superseded, failed).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"revision"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_WorkloadStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadStatus is one object a release created on the target cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "apiVersion of the object.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "kind of the object.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name of the object.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "namespace of the object; empty for a cluster-scoped one.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"ready": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ready is whether the target cluster reports the object ready.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "message explains why the object is not ready.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"apiVersion", "kind", "name", "ready"},
+			},
+		},
 	}
 }
 
@@ -320,14 +985,14 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref common.ReferenceCal
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmDictionarySpec{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmDictionarySpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmDictionarySpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -366,7 +1031,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref common.Referenc
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmDictionary{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmDictionary{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -377,7 +1042,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref common.Referenc
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmDictionary{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmDictionary{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -484,7 +1149,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref common.Referenc
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmDefinition{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmDefinition{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -502,7 +1167,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref common.Referenc
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.ProbableCause{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.ProbableCause{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -513,7 +1178,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref common.Referenc
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmDefinition{}.OpenAPIModelName(), v1alpha1.ProbableCause{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmDefinition{}.OpenAPIModelName(), o2imsv1alpha1.ProbableCause{}.OpenAPIModelName()},
 	}
 }
 
@@ -549,21 +1214,21 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref common.ReferenceCa
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the state the controller that owns the object records.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName(), v1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName(), o2imsv1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -602,7 +1267,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref common.Referen
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmEventRecord{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmEventRecord{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -613,7 +1278,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref common.Referen
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmEventRecord{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmEventRecord{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -635,7 +1300,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref common.Referen
 						SchemaProps: spec.SchemaProps{
 							Description: "source is the alarm source and the fault within it this alarm was raised for.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmSource{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmSource{}.OpenAPIModelName()),
 						},
 					},
 					"objectClass": {
@@ -697,7 +1362,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref common.Referen
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -722,7 +1387,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref common.Referen
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmSource{}.OpenAPIModelName(), v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmSource{}.OpenAPIModelName(), o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -827,21 +1492,21 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref common.ReferenceCallback
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmPurgeSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the state the controller that owns the object records.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmPurgeStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmPurgeSpec{}.OpenAPIModelName(), v1alpha1.AlarmPurgeStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmPurgeSpec{}.OpenAPIModelName(), o2imsv1alpha1.AlarmPurgeStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -880,7 +1545,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref common.ReferenceCall
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmPurge{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmPurge{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -891,7 +1556,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref common.ReferenceCall
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmPurge{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmPurge{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -931,14 +1596,14 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref common.ReferenceCall
 					"purgeConditions": {
 						SchemaProps: spec.SchemaProps{
 							Description: "purgeConditions select the alarms to purge by when they were cleared.",
-							Ref:         ref(v1alpha1.PurgeConditions{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.PurgeConditions{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.PurgeConditions{}.OpenAPIModelName()},
+			o2imsv1alpha1.PurgeConditions{}.OpenAPIModelName()},
 	}
 }
 
@@ -1023,14 +1688,14 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref common.Re
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1069,7 +1734,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref commo
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1080,7 +1745,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref commo
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1106,7 +1771,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref commo
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1116,7 +1781,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref commo
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -1182,21 +1847,21 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref common.ReferenceC
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the notifier's delivery state, as for an InventorySubscription.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName(), v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName(), o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1235,7 +1900,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref common.Refere
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.AlarmSubscription{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.AlarmSubscription{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1246,7 +1911,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AlarmSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.AlarmSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1289,13 +1954,13 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref common.Refere
 					"signingSecretRef": {
 						SchemaProps: spec.SchemaProps{
 							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body. Its creator must be allowed to get that Secret.",
-							Ref:         ref(v1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName()),
 						},
 					},
 					"subscriber": {
 						SchemaProps: spec.SchemaProps{
 							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives alarms this user may get.",
-							Ref:         ref(v1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1303,7 +1968,7 @@ func schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.SecretKeyRef{}.OpenAPIModelName(), v1alpha1.SubscriberInfo{}.OpenAPIModelName()},
+			o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName(), o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()},
 	}
 }
 
@@ -1367,21 +2032,21 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref common.ReferenceC
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.DeploymentManagerSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is what the inventory controller last observed of the cluster behind the manager; admins' own managers have none.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.DeploymentManagerStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.DeploymentManagerSpec{}.OpenAPIModelName(), v1alpha1.DeploymentManagerStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.DeploymentManagerSpec{}.OpenAPIModelName(), o2imsv1alpha1.DeploymentManagerStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1420,7 +2085,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref common.Refere
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.DeploymentManager{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.DeploymentManager{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1431,7 +2096,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.DeploymentManager{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.DeploymentManager{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1504,7 +2169,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1518,7 +2183,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1531,7 +2196,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1542,7 +2207,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -1663,21 +2328,21 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref common.Refere
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the state the controller that owns the object records.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName(), v1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName(), o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1716,7 +2381,7 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref common.Re
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.InventorySubscription{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.InventorySubscription{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1727,7 +2392,7 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref common.Re
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.InventorySubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.InventorySubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1770,13 +2435,13 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref common.Re
 					"signingSecretRef": {
 						SchemaProps: spec.SchemaProps{
 							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body.",
-							Ref:         ref(v1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName()),
 						},
 					},
 					"subscriber": {
 						SchemaProps: spec.SchemaProps{
 							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives changes of objects this user may get, and on the default apiRoot only this user (or one granted the manage-others verb) sees and deletes it.",
-							Ref:         ref(v1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -1784,7 +2449,7 @@ func schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref common.Re
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.SecretKeyRef{}.OpenAPIModelName(), v1alpha1.SubscriberInfo{}.OpenAPIModelName()},
+			o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName(), o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()},
 	}
 }
 
@@ -1882,14 +2547,14 @@ func schema_netweave_apis_o2ims_v1alpha1_Location(ref common.ReferenceCallback) 
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.LocationSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.LocationSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.LocationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.LocationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1928,7 +2593,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationList(ref common.ReferenceCallba
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.Location{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.Location{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1939,7 +2604,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationList(ref common.ReferenceCallba
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.Location{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.Location{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1973,7 +2638,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 					"coordinate": {
 						SchemaProps: spec.SchemaProps{
 							Description: "coordinate is a GeoJSON Point (RFC 7946).",
-							Ref:         ref(v1alpha1.GeoPoint{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.GeoPoint{}.OpenAPIModelName()),
 						},
 					},
 					"civicAddress": {
@@ -1988,7 +2653,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.CivicAddressElement{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.CivicAddressElement{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2008,7 +2673,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2019,7 +2684,7 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CivicAddressElement{}.OpenAPIModelName(), v1alpha1.GeoPoint{}.OpenAPIModelName(), v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.CivicAddressElement{}.OpenAPIModelName(), o2imsv1alpha1.GeoPoint{}.OpenAPIModelName(), o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -2055,21 +2720,21 @@ func schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref common.ReferenceCallback
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.ResourceSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.ResourceSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the state the controller that owns the object records.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.ResourceStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.ResourceStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ResourceSpec{}.OpenAPIModelName(), v1alpha1.ResourceStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.ResourceSpec{}.OpenAPIModelName(), o2imsv1alpha1.ResourceStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2108,7 +2773,7 @@ func schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref common.ReferenceCall
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.O2Resource{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.O2Resource{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2119,7 +2784,7 @@ func schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref common.ReferenceCall
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.O2Resource{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.O2Resource{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2155,21 +2820,21 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloud(ref common.ReferenceCallback) co
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.OCloudSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.OCloudSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is what netweave observed of the O-Cloud: its registration with the SMO. Written through the status subresource by netweave only; never served on the O2-IMS REST API.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.OCloudStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.OCloudStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OCloudSpec{}.OpenAPIModelName(), v1alpha1.OCloudStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.OCloudSpec{}.OpenAPIModelName(), o2imsv1alpha1.OCloudStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2208,7 +2873,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref common.ReferenceCallback
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.OCloud{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.OCloud{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2219,7 +2884,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref common.ReferenceCallback
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OCloud{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.OCloud{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2255,14 +2920,14 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref common.ReferenceCallback
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.OCloudSiteSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.OCloudSiteSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OCloudSiteSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.OCloudSiteSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2301,7 +2966,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref common.ReferenceCall
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.OCloudSite{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.OCloudSite{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2312,7 +2977,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref common.ReferenceCall
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OCloudSite{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.OCloudSite{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2358,7 +3023,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref common.ReferenceCall
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2369,7 +3034,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref common.ReferenceCall
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -2424,7 +3089,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref common.ReferenceCallback
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2435,7 +3100,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref common.ReferenceCallback
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -2449,7 +3114,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref common.ReferenceCallba
 					"smoRegistration": {
 						SchemaProps: spec.SchemaProps{
 							Description: "smoRegistration describes the last OCloudAvailableNotification netweave sent to the SMO for this O-Cloud, and its outcome. Absent while no SMO registration endpoint is configured.",
-							Ref:         ref(v1alpha1.SMORegistrationStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.SMORegistrationStatus{}.OpenAPIModelName()),
 						},
 					},
 					"conditions": {
@@ -2477,7 +3142,7 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref common.ReferenceCallba
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.SMORegistrationStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
+			o2imsv1alpha1.SMORegistrationStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
 	}
 }
 
@@ -2513,7 +3178,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref common.ReferenceCallb
 					"standardReference": {
 						SchemaProps: spec.SchemaProps{
 							Description: "standardReference names the standard that defines the cause, when one does.",
-							Ref:         ref(v1alpha1.StandardReference{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.StandardReference{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2521,7 +3186,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref common.ReferenceCallb
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.StandardReference{}.OpenAPIModelName()},
+			o2imsv1alpha1.StandardReference{}.OpenAPIModelName()},
 	}
 }
 
@@ -2627,7 +3292,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2637,7 +3302,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 
@@ -2673,21 +3338,21 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref common.ReferenceCallba
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.ResourcePoolSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.ResourcePoolSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "status is the state the controller that owns the object records.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.ResourcePoolStatus{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.ResourcePoolStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ResourcePoolSpec{}.OpenAPIModelName(), v1alpha1.ResourcePoolStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.ResourcePoolSpec{}.OpenAPIModelName(), o2imsv1alpha1.ResourcePoolStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2726,7 +3391,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref common.ReferenceCa
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.ResourcePool{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.ResourcePool{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2737,7 +3402,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref common.ReferenceCa
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ResourcePool{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.ResourcePool{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2810,7 +3475,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2821,7 +3486,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName(), v1.LabelSelector{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName(), v1.LabelSelector{}.OpenAPIModelName()},
 	}
 }
 
@@ -2923,7 +3588,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref common.ReferenceCallba
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.ResourceElement{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.ResourceElement{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2974,7 +3639,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref common.ReferenceCallba
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2985,7 +3650,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref common.ReferenceCallba
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName(), v1alpha1.ResourceElement{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName(), o2imsv1alpha1.ResourceElement{}.OpenAPIModelName()},
 	}
 }
 
@@ -3089,14 +3754,14 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref common.ReferenceCallba
 						SchemaProps: spec.SchemaProps{
 							Description: "spec holds the O2-IMS attributes of the object.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.ResourceTypeSpec{}.OpenAPIModelName()),
+							Ref:         ref(o2imsv1alpha1.ResourceTypeSpec{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ResourceTypeSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.ResourceTypeSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -3135,7 +3800,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref common.ReferenceCa
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.ResourceType{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.ResourceType{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3146,7 +3811,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref common.ReferenceCa
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ResourceType{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+			o2imsv1alpha1.ResourceType{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -3229,7 +3894,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 								Allows: true,
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.JSON{}.OpenAPIModelName()),
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3240,7 +3905,7 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.JSON{}.OpenAPIModelName()},
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
 	}
 }
 

@@ -15,14 +15,21 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Names of the objects that route o2ims.oran.org/v1alpha1 to netweave, as in artifacts/.
+// Names of the objects that route o2ims.oran.org/v1alpha1 and o2dms.oran.org/v1alpha1 to
+// netweave, as in artifacts/.
 const (
 	APIServiceNamespace   = "o2ims-system"
 	APIServiceServiceName = "api"
 	APIServiceGroup       = "o2ims.oran.org"
 	APIServiceVersion     = "v1alpha1"
 	APIServiceName        = APIServiceVersion + "." + APIServiceGroup
+	// DMSAPIServiceGroup is the deployments' group, served by the same netweave.
+	DMSAPIServiceGroup = "o2dms.oran.org"
+	DMSAPIServiceName  = APIServiceVersion + "." + DMSAPIServiceGroup
 )
+
+// apiServiceGroups are the groups netweave serves, each registered by its own APIService.
+var apiServiceGroups = []string{APIServiceGroup, DMSAPIServiceGroup}
 
 // fieldManager owns what the local stack applies, so re-registering (e.g. on another port) is a
 // clean server-side apply rather than a conflict.
@@ -34,10 +41,11 @@ var (
 	apiServicesGVR = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
 )
 
-// RegisterAPIService routes o2ims.oran.org/v1alpha1 to an aggregated server listening on
-// 127.0.0.1:port: the o2ims-system namespace, an ExternalName Service pointing at 127.0.0.1 (the
-// only routing that works without nodes, see shared/local-control-plane.md) and the APIService
-// with caBundle. It is idempotent. cfg must be allowed to write all three (Admin).
+// RegisterAPIService routes o2ims.oran.org/v1alpha1 and o2dms.oran.org/v1alpha1 to an
+// aggregated server listening on 127.0.0.1:port: the o2ims-system namespace, an ExternalName
+// Service pointing at 127.0.0.1 (the only routing that works without nodes, see
+// shared/local-control-plane.md) and an APIService with caBundle per group. It is idempotent.
+// cfg must be allowed to write all of them (Admin).
 func RegisterAPIService(ctx context.Context, cfg *rest.Config, port int, caBundle []byte) error {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -56,11 +64,16 @@ func RegisterAPIService(ctx context.Context, cfg *rest.Config, port int, caBundl
 			"metadata": map[string]any{"name": APIServiceServiceName, "namespace": APIServiceNamespace},
 			"spec":     map[string]any{"type": "ExternalName", "externalName": "127.0.0.1"},
 		}},
-		{apiServicesGVR, map[string]any{
+	}
+	for _, group := range apiServiceGroups {
+		objects = append(objects, struct {
+			gvr schema.GroupVersionResource
+			obj map[string]any
+		}{apiServicesGVR, map[string]any{
 			"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
-			"metadata": map[string]any{"name": APIServiceName},
+			"metadata": map[string]any{"name": APIServiceVersion + "." + group},
 			"spec": map[string]any{
-				"group":                APIServiceGroup,
+				"group":                group,
 				"version":              APIServiceVersion,
 				"groupPriorityMinimum": 1000,
 				"versionPriority":      15,
@@ -71,7 +84,7 @@ func RegisterAPIService(ctx context.Context, cfg *rest.Config, port int, caBundl
 					"port":      port,
 				},
 			},
-		}},
+		}})
 	}
 	for _, o := range objects {
 		data, err := json.Marshal(o.obj)
@@ -93,29 +106,34 @@ func RegisterAPIService(ctx context.Context, cfg *rest.Config, port int, caBundl
 	return nil
 }
 
-// WaitForAPIServiceAvailable polls until the APIService reports Available=True; the error names
-// the last reason the aggregator gave (e.g. FailedDiscoveryCheck with the dial error).
+// WaitForAPIServiceAvailable polls until every APIService of netweave reports Available=True;
+// the error names the last reason the aggregator gave (e.g. FailedDiscoveryCheck with the
+// dial error).
 func WaitForAPIServiceAvailable(ctx context.Context, cfg *rest.Config, timeout time.Duration) error {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("wait for APIService %s: %w", APIServiceName, err)
 	}
-	last := "not found yet"
-	err = wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		obj, err := client.Resource(apiServicesGVR).Get(ctx, APIServiceName, metav1.GetOptions{})
-		if err != nil {
-			last = err.Error()
+	deadline := time.Now().Add(timeout)
+	for _, group := range apiServiceGroups {
+		name := APIServiceVersion + "." + group
+		last := "not found yet"
+		err = wait.PollUntilContextTimeout(ctx, pollInterval, time.Until(deadline), true, func(ctx context.Context) (bool, error) {
+			obj, err := client.Resource(apiServicesGVR).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				last = err.Error()
+				return false, nil
+			}
+			status, reason, message := availableCondition(obj)
+			if status == "True" {
+				return true, nil
+			}
+			last = fmt.Sprintf("Available=%q reason=%q message=%q", status, reason, message)
 			return false, nil
+		})
+		if err != nil {
+			return fmt.Errorf("wait for APIService %s to become Available: %w (last: %s)", name, err, last)
 		}
-		status, reason, message := availableCondition(obj)
-		if status == "True" {
-			return true, nil
-		}
-		last = fmt.Sprintf("Available=%q reason=%q message=%q", status, reason, message)
-		return false, nil
-	})
-	if err != nil {
-		return fmt.Errorf("wait for APIService %s to become Available: %w (last: %s)", APIServiceName, err, last)
 	}
 	return nil
 }

@@ -1,5 +1,5 @@
-// Package apiserver assembles the o2ims.oran.org aggregated API server: the generic server,
-// the group's registries, and Redis storage.
+// Package apiserver assembles netweave's aggregated API server: the generic server, the
+// registries of o2ims.oran.org and o2dms.oran.org, and Redis storage.
 package apiserver
 
 import (
@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	registrygeneric "k8s.io/apiserver/pkg/registry/generic"
@@ -19,10 +20,14 @@ import (
 	clientrest "k8s.io/client-go/rest"
 	"k8s.io/component-base/metrics/legacyregistry"
 
+	"github.com/netweave-io/netweave/apis/o2dms"
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
@@ -77,6 +82,9 @@ type TenancyConfig struct {
 	// SubscriptionsPerNamespace caps the subscriptions of each kind in a namespace, and of each
 	// owner in SubscriptionNamespace (--subscriptions-per-namespace); 0 leaves them uncapped.
 	SubscriptionsPerNamespace int
+	// NfDeploymentTargets maps a tenant namespace to the namespaces of the target clusters its
+	// NfDeployments may deploy into; nil is nfdeployment.SameName (its own name only).
+	NfDeploymentTargets nfdeployment.TargetNamespaces
 }
 
 func (t TenancyConfig) subscriptionRules() subscription.Rules {
@@ -157,17 +165,19 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create generic server: %w", err)
 	}
-	group := genericapiserver.NewDefaultAPIGroupInfo(o2ims.GroupName, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
-	group.NegotiatedSerializer = withoutProtobuf{c.extra.Codecs}
 	ten := c.extra.Tenancy
 	ten.Authorizer, ten.SubscriptionNamespace = c.generic.Authorization.Authorizer, c.subscriptionNamespace()
-	resources, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)
+	storage, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)
 	if err != nil {
 		return nil, err
 	}
-	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = resources
-	if err := generic.InstallAPIGroup(&group); err != nil {
-		return nil, fmt.Errorf("install %s: %w", o2ims.GroupName, err)
+	for _, gv := range ServedGroupVersions() {
+		group := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, c.extra.Scheme, metav1.ParameterCodec, c.extra.Codecs)
+		group.NegotiatedSerializer = withoutProtobuf{c.extra.Codecs}
+		group.VersionedResourcesStorageMap[gv.Version] = storage[gv.Group]
+		if err := generic.InstallAPIGroup(&group); err != nil {
+			return nil, fmt.Errorf("install %s: %w", gv.Group, err)
+		}
 	}
 	alarmsWiring, err := newAlarmWiring()
 	if err != nil {
@@ -233,13 +243,25 @@ func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
 	return informers, nil
 }
 
-// NewStorage builds the storage of every o2ims.oran.org resource (and status subresource),
-// keyed by resource name, with the inventory kinds held to the tenant boundary ten.
-func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter, ten TenancyConfig) (map[string]rest.Storage, error) {
+// NewStorage builds the storage of every resource (and status subresource) of the served
+// groups, keyed by group name and then by resource name, with the inventory kinds and
+// the deployments held to the tenant boundary ten.
+func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter, ten TenancyConfig) (map[string]map[string]rest.Storage, error) {
 	if ten.InventoryNamespace == "" || ten.SubscriptionNamespace == "" || ten.Authorizer == nil {
 		return nil, fmt.Errorf("the tenant boundary needs the inventory namespace, the subscription namespace and an authorizer")
 	}
 	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
+	add := func(into map[string]rest.Storage, name string, newREST kindREST) error {
+		main, status, err := newREST(scheme, getter, tenancy)
+		if err != nil {
+			return fmt.Errorf("build %s storage: %w", name, err)
+		}
+		into[name] = main
+		if status != nil {
+			into[name+"/status"] = status
+		}
+		return nil
+	}
 	resources := map[string]rest.Storage{}
 	for name, newREST := range map[string]kindREST{
 		"oclouds":                    restOf(ocloud.NewREST),
@@ -261,16 +283,28 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 			return alarmsubscription.NewREST(s, g, ten.subscriptionRules())
 		},
 	} {
-		main, status, err := newREST(scheme, getter, tenancy)
-		if err != nil {
-			return nil, fmt.Errorf("build %s storage: %w", name, err)
-		}
-		resources[name] = main
-		if status != nil {
-			resources[name+"/status"] = status
+		if err := add(resources, name, newREST); err != nil {
+			return nil, err
 		}
 	}
-	return resources, nil
+	// The deployments share the boundary: an NfDeployment names a DeploymentManager by O2 id.
+	dms := map[string]rest.Storage{}
+	for name, newREST := range map[string]kindREST{
+		"nfdeploymentdescriptors": restOf(nfdeploymentdescriptor.NewREST),
+		"nfdeployments": restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+			return nfdeployment.NewREST(s, g, t, nfdeployment.Options{TargetNamespaces: ten.NfDeploymentTargets})
+		}),
+	} {
+		if err := add(dms, name, newREST); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]map[string]rest.Storage{o2ims.GroupName: resources, o2dms.GroupName: dms}, nil
+}
+
+// ServedGroupVersions are the API groups netweave serves, each at its one version.
+func ServedGroupVersions() []schema.GroupVersion {
+	return []schema.GroupVersion{v1alpha1.SchemeGroupVersion, dmsv1alpha1.SchemeGroupVersion}
 }
 
 // Run serves until ctx is done.

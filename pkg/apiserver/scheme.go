@@ -6,14 +6,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
+	dmsinstall "github.com/netweave-io/netweave/apis/o2dms/install"
 	"github.com/netweave-io/netweave/apis/o2ims/install"
 )
 
-// NewScheme returns a scheme with the o2ims.oran.org group, internal and versioned, and the
+// NewScheme returns a scheme with the o2ims.oran.org and o2dms.oran.org groups, internal and
+// versioned, and the
 // unversioned meta types every API server serves, plus its codec factory.
 func NewScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme := runtime.NewScheme()
 	install.Install(scheme)
+	dmsinstall.Install(scheme)
 	// Options such as ListOptions and DeleteOptions are decoded from query parameters as meta/v1.
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
@@ -25,6 +28,11 @@ func NewScheme() (*runtime.Scheme, serializer.CodecFactory) {
 		&metav1.APIResourceList{},
 	)
 	return scheme, serializer.NewCodecFactory(scheme)
+}
+
+// StorageCodec is the codec objects are stored in Redis with: each group's served version.
+func StorageCodec(codecs serializer.CodecFactory) runtime.Codec {
+	return codecs.LegacyCodec(ServedGroupVersions()...)
 }
 
 // withoutProtobuf offers the group's media types except protobuf, which its types do not

@@ -32,6 +32,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/generated/informers/externalversions/internalinterfaces"
+	"github.com/netweave-io/netweave/generated/informers/externalversions/o2dms"
 	"github.com/netweave-io/netweave/generated/informers/externalversions/o2ims"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
@@ -188,6 +189,9 @@ func (t *Term) ForResource(resource schema.GroupVersionResource) (externalversio
 
 // O2ims implements SharedInformerFactory.
 func (t *Term) O2ims() o2ims.Interface { return o2ims.New(t, "", nil) }
+
+// O2dms implements SharedInformerFactory: the o2dms.oran.org informers through the term.
+func (t *Term) O2dms() o2dms.Interface { return o2dms.New(t, "", nil) }
 
 type genericInformer struct {
 	externalversions.GenericInformer

@@ -18,7 +18,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
@@ -40,7 +39,7 @@ func newRegistry(t *testing.T, tunes ...func(*apiserver.TenancyConfig)) *registr
 	t.Cleanup(func() { _ = client.Close() })
 	scheme, codecs := apiserver.NewScheme()
 	getter := apiserver.NewRESTOptionsGetter(apiserver.RedisStorage{Client: client, KeyPrefix: "it",
-		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)})
+		Codec: apiserver.StorageCodec(codecs)})
 	ten := apiserver.TenancyConfig{InventoryNamespace: invNS, NodePoolNamespaces: []string{"ran"},
 		Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(), SubscriptionNamespace: invNS}
 	for _, tune := range tunes {
@@ -51,11 +50,13 @@ func newRegistry(t *testing.T, tunes ...func(*apiserver.TenancyConfig)) *registr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, s := range storage {
-			s.Destroy()
+		for _, group := range storage {
+			for _, s := range group {
+				s.Destroy()
+			}
 		}
 	})
-	return &registry{t: t, storage: storage}
+	return &registry{t: t, storage: storage[o2ims.GroupName]}
 }
 
 // caller is who writes, and where.

@@ -22,6 +22,7 @@ import (
 	fmt "fmt"
 	http "net/http"
 
+	o2dmsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2dms/v1alpha1"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
 	discovery "k8s.io/client-go/discovery"
 	rest "k8s.io/client-go/rest"
@@ -30,13 +31,20 @@ import (
 
 type Interface interface {
 	Discovery() discovery.DiscoveryInterfaces
+	O2dmsV1alpha1() o2dmsv1alpha1.O2dmsV1alpha1Interface
 	O2imsV1alpha1() o2imsv1alpha1.O2imsV1alpha1Interface
 }
 
 // Clientset contains the clients for groups.
 type Clientset struct {
 	*discovery.DiscoveryClient
+	o2dmsV1alpha1 *o2dmsv1alpha1.O2dmsV1alpha1Client
 	o2imsV1alpha1 *o2imsv1alpha1.O2imsV1alpha1Client
+}
+
+// O2dmsV1alpha1 retrieves the O2dmsV1alpha1Client
+func (c *Clientset) O2dmsV1alpha1() o2dmsv1alpha1.O2dmsV1alpha1Interface {
+	return c.o2dmsV1alpha1
 }
 
 // O2imsV1alpha1 retrieves the O2imsV1alpha1Client
@@ -88,6 +96,10 @@ func NewForConfigAndClient(c *rest.Config, httpClient *http.Client) (*Clientset,
 
 	var cs Clientset
 	var err error
+	cs.o2dmsV1alpha1, err = o2dmsv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
 	cs.o2imsV1alpha1, err = o2imsv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
 	if err != nil {
 		return nil, err
@@ -113,6 +125,7 @@ func NewForConfigOrDie(c *rest.Config) *Clientset {
 // New creates a new Clientset for the given RESTClient.
 func New(c rest.Interface) *Clientset {
 	var cs Clientset
+	cs.o2dmsV1alpha1 = o2dmsv1alpha1.New(c)
 	cs.o2imsV1alpha1 = o2imsv1alpha1.New(c)
 
 	cs.DiscoveryClient = discovery.NewDiscoveryClient(c)

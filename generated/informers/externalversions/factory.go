@@ -26,6 +26,7 @@ import (
 
 	versioned "github.com/netweave-io/netweave/generated/clientset/versioned"
 	internalinterfaces "github.com/netweave-io/netweave/generated/informers/externalversions/internalinterfaces"
+	o2dms "github.com/netweave-io/netweave/generated/informers/externalversions/o2dms"
 	o2ims "github.com/netweave-io/netweave/generated/informers/externalversions/o2ims"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -325,7 +326,12 @@ type SharedInformerFactory interface {
 	// client.
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
+	O2dms() o2dms.Interface
 	O2ims() o2ims.Interface
+}
+
+func (f *sharedInformerFactory) O2dms() o2dms.Interface {
+	return o2dms.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) O2ims() o2ims.Interface {

@@ -21,7 +21,8 @@ package externalversions
 import (
 	fmt "fmt"
 
-	v1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	cache "k8s.io/client-go/tools/cache"
 )
@@ -52,32 +53,38 @@ func (f *genericInformer) Lister() cache.GenericLister {
 // TODO extend this to unknown resources with a client pool
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
-	// Group=o2ims.oran.org, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithResource("alarmdictionaries"):
+	// Group=o2dms.oran.org, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("nfdeployments"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2dms().V1alpha1().NfDeployments().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("nfdeploymentdescriptors"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2dms().V1alpha1().NfDeploymentDescriptors().Informer()}, nil
+
+		// Group=o2ims.oran.org, Version=v1alpha1
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmdictionaries"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmDictionaries().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("alarmeventrecords"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmeventrecords"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmEventRecords().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("alarmpurges"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmpurges"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmPurges().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("alarmserviceconfigurations"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmserviceconfigurations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmServiceConfigurations().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("alarmsubscriptions"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmsubscriptions"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().AlarmSubscriptions().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("deploymentmanagers"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("deploymentmanagers"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().DeploymentManagers().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("inventorysubscriptions"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("inventorysubscriptions"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().InventorySubscriptions().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("locations"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("locations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().Locations().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("resources"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resources"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().O2Resources().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("oclouds"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("oclouds"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().OClouds().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("ocloudsites"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("ocloudsites"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().OCloudSites().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("resourcepools"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resourcepools"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ResourcePools().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("resourcetypes"):
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resourcetypes"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ResourceTypes().Informer()}, nil
 
 	}

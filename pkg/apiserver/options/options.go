@@ -52,7 +52,7 @@ type ServerOptions struct {
 // NewServerOptions returns the defaults: delegated authn/authz through the cluster, TLS 1.3.
 func NewServerOptions() *ServerOptions {
 	scheme, codecs := apiserver.NewScheme()
-	rec := genericoptions.NewRecommendedOptions("", codecs.LegacyCodec(v1alpha1.SchemeGroupVersion))
+	rec := genericoptions.NewRecommendedOptions("", apiserver.StorageCodec(codecs))
 	// Redis replaces etcd; storagebackend/factory can only build etcd3 stores.
 	rec.Etcd = nil
 
@@ -156,7 +156,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 				KeyPrefix:     o.Redis.KeyPrefix,
 				HistoryLength: o.Redis.HistoryLength,
 				HistoryBytes:  o.Redis.HistoryBytes,
-				Codec:         o.codecs.LegacyCodec(v1alpha1.SchemeGroupVersion),
+				Codec:         apiserver.StorageCodec(o.codecs),
 
 				MinReplicasAck:        o.Redis.MinReplicasAck,
 				MinReplicasAckTimeout: o.Redis.MinReplicasAckTimeout,

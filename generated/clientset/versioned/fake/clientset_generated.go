@@ -21,6 +21,8 @@ package fake
 import (
 	applyconfiguration "github.com/netweave-io/netweave/generated/applyconfiguration"
 	clientset "github.com/netweave-io/netweave/generated/clientset/versioned"
+	o2dmsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2dms/v1alpha1"
+	fakeo2dmsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2dms/v1alpha1/fake"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
 	fakeo2imsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1/fake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -135,6 +137,11 @@ var (
 	_ clientset.Interface = &Clientset{}
 	_ testing.FakeClient  = &Clientset{}
 )
+
+// O2dmsV1alpha1 retrieves the O2dmsV1alpha1Client
+func (c *Clientset) O2dmsV1alpha1() o2dmsv1alpha1.O2dmsV1alpha1Interface {
+	return &fakeo2dmsv1alpha1.FakeO2dmsV1alpha1{Fake: &c.Fake}
+}
 
 // O2imsV1alpha1 retrieves the O2imsV1alpha1Client
 func (c *Clientset) O2imsV1alpha1() o2imsv1alpha1.O2imsV1alpha1Interface {

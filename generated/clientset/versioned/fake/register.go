@@ -19,6 +19,7 @@ limitations under the License.
 package fake
 
 import (
+	o2dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -31,6 +32,7 @@ var scheme = runtime.NewScheme()
 var codecs = serializer.NewCodecFactory(scheme)
 
 var localSchemeBuilder = runtime.SchemeBuilder{
+	o2dmsv1alpha1.AddToScheme,
 	o2imsv1alpha1.AddToScheme,
 }
 

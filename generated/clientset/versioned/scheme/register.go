@@ -19,6 +19,7 @@ limitations under the License.
 package scheme
 
 import (
+	o2dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -31,6 +32,7 @@ var Scheme = runtime.NewScheme()
 var Codecs = serializer.NewCodecFactory(Scheme)
 var ParameterCodec = runtime.NewParameterCodec(Scheme)
 var localSchemeBuilder = runtime.SchemeBuilder{
+	o2dmsv1alpha1.AddToScheme,
 	o2imsv1alpha1.AddToScheme,
 }
 

@@ -12,8 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/util/dryrun"
-
-	"github.com/netweave-io/netweave/apis/o2ims"
 )
 
 // uniqueLookup is implemented by netweave's storage (the cache over the Redis store).
@@ -31,7 +29,8 @@ func finishNothing(context.Context, bool) {}
 //     tenant never reaches a check that could tell whether the id is held elsewhere.
 //  2. An object the strategy would refuse is left to BeforeCreate to refuse, as a real create
 //     validates before anything is looked up.
-//  3. The object's references must resolve in its namespace or the inventory namespace.
+//  3. The object's references must resolve in its namespace or the inventory namespace, and
+//     the kind's Admit must accept it (checks against other objects, for every caller).
 //  4. A dry-run create of an id another object holds is 409, as the store's write script
 //     answers a real one: dry-run storage never reaches that script, so
 //     `kubectl apply --dry-run=server` would otherwise promise a create that then fails.
@@ -52,7 +51,8 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 		}
 		checkRefs := t != nil && k.Refs != nil && !Superuser(ctx)
 		checkHeld := dryRun && id != ""
-		if !checkRefs && !checkHeld {
+		admit := t != nil && k.Admit != nil
+		if !checkRefs && !checkHeld && !admit {
 			return finishNothing, nil
 		}
 		prepared := obj.DeepCopyObject()
@@ -69,6 +69,15 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 				return nil, k.invalid(obj, errs)
 			}
 		}
+		if admit {
+			errs, err := k.Admit(ctx, t, ns, prepared, nil)
+			if err != nil {
+				return nil, err
+			}
+			if len(errs) > 0 {
+				return nil, k.invalid(obj, errs)
+			}
+		}
 		if checkHeld {
 			if err := k.checkIDFree(ctx, store, obj, id); err != nil {
 				return nil, err
@@ -78,16 +87,19 @@ func (k *Kind) beginCreate(store *registry.Store, strat *strategy) registry.Begi
 	}
 }
 
-// beginUpdate resolves the references an update adds (Tenancy), dry-run or not, once the
-// strategy would accept the update.
+// beginUpdate resolves the references an update adds (Tenancy) and runs the kind's Admit,
+// dry-run or not, once the strategy would accept the update.
 func (k *Kind) beginUpdate(strat *strategy) registry.BeginUpdateFunc {
 	t := strat.tenancy
 	return func(ctx context.Context, obj, old runtime.Object, _ *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if t == nil || k.Refs == nil || Superuser(ctx) {
+		if t == nil {
 			return finishNothing, nil
 		}
-		refs := changedRefs(k.Refs, obj, old)
-		if len(refs) == 0 {
+		var refs []Ref
+		if k.Refs != nil && !Superuser(ctx) {
+			refs = changedRefs(k.Refs, obj, old)
+		}
+		if len(refs) == 0 && k.Admit == nil {
 			return finishNothing, nil
 		}
 		prepared := obj.DeepCopyObject()
@@ -95,9 +107,17 @@ func (k *Kind) beginUpdate(strat *strategy) registry.BeginUpdateFunc {
 		if errs := strat.ValidateUpdate(ctx, prepared, old); len(errs) > 0 {
 			return finishNothing, nil
 		}
-		errs, err := t.checkRefs(ctx, namespaceOf(ctx, obj), refs)
+		ns := namespaceOf(ctx, obj)
+		errs, err := t.checkRefs(ctx, ns, refs)
 		if err != nil {
 			return nil, err
+		}
+		if k.Admit != nil {
+			more, err := k.Admit(ctx, t, ns, prepared, old)
+			if err != nil {
+				return nil, err
+			}
+			errs = append(errs, more...)
 		}
 		if len(errs) > 0 {
 			return nil, k.invalid(obj, errs)
@@ -118,14 +138,14 @@ func (k *Kind) checkIDFree(ctx context.Context, store *registry.Store, obj runti
 	}
 	if held {
 		idx := k.IDIndex()
-		return apierrors.NewConflict(o2ims.Resource(k.Resource), nameOf(obj), errors.New(idx.ConflictMessage(id)))
+		return apierrors.NewConflict(k.Qualified(k.Resource), nameOf(obj), errors.New(idx.ConflictMessage(id)))
 	}
 	return nil
 }
 
 // invalid is the 422 of errs, shaped as the strategy's own validation errors are.
 func (k *Kind) invalid(obj runtime.Object, errs field.ErrorList) error {
-	return apierrors.NewInvalid(schema.GroupKind{Group: o2ims.GroupName, Kind: k.KindName}, nameOf(obj), errs)
+	return apierrors.NewInvalid(schema.GroupKind{Group: k.groupVersion().Group, Kind: k.KindName}, nameOf(obj), errs)
 }
 
 func nameOf(obj runtime.Object) string {

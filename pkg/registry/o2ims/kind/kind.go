@@ -1,5 +1,6 @@
-// Package kind holds what every o2ims.oran.org kind's registry shares: the strategies, the REST
-// storage and the table convertor, parameterised by a Kind that each per-kind package declares.
+// Package kind holds what every kind's registry shares, o2ims.oran.org's and o2dms.oran.org's:
+// the strategies, the REST storage, the table convertor and the tenant boundary,
+// parameterised by a Kind that each per-kind package declares.
 package kind
 
 import (
@@ -8,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
 // Column is one column of `kubectl get` output after NAME.
@@ -20,9 +23,17 @@ type Column struct {
 	Cell     func(obj runtime.Object) interface{}
 }
 
-// Kind describes one o2ims.oran.org kind to the shared registry code. Functions receive and
-// return internal (hub) objects.
+// Kind describes one kind to the shared registry code. Functions receive and return internal
+// (hub) objects.
 type Kind struct {
+	// GroupVersion is the served group and version; the zero value is o2ims.oran.org/v1alpha1.
+	GroupVersion schema.GroupVersion
+	// Category is the kubectl category of the kind; "" is Category (o2ims).
+	Category string
+	// SelectableFields lists the kind's field selectors besides metadata.name and
+	// metadata.namespace; nil is v1alpha1.SelectableFieldsOf (the o2ims list).
+	SelectableFields func(kind string) []string
+
 	// Resource is the plural resource name, e.g. "resourcepools"; Singular e.g. "resourcepool".
 	Resource   string
 	Singular   string
@@ -67,6 +78,12 @@ type Kind struct {
 	// ValidateTenancy checks the kind's own rules of the boundary on create (old is nil) and
 	// update, e.g. that only pools in the node pool namespaces select Nodes.
 	ValidateTenancy func(t *Tenancy, obj, old runtime.Object) field.ErrorList
+	// Admit, when set, checks a create (old is nil) or update against other objects (through
+	// t's Get and HolderNamespace), dry-run or not, once the object passed its own validation;
+	// namespace is the one written to. Unlike Refs it holds cluster superusers too: it checks
+	// that the object can work, not only what its writer may see. A non-nil error (a failed
+	// lookup) is returned as is.
+	Admit func(ctx context.Context, t *Tenancy, namespace string, obj, old runtime.Object) (field.ErrorList, error)
 
 	Columns []Column
 
@@ -93,6 +110,33 @@ type StatusHandling struct {
 
 // HasID reports whether the kind's objects carry an O2 id.
 func (k *Kind) HasID() bool { return k.ID != nil }
+
+// groupVersion is the served group and version of the kind.
+func (k *Kind) groupVersion() schema.GroupVersion {
+	if k.GroupVersion.Empty() {
+		return v1alpha1.SchemeGroupVersion
+	}
+	return k.GroupVersion
+}
+
+// Qualified returns the kind's resource (or singular name) qualified by its group.
+func (k *Kind) Qualified(resource string) schema.GroupResource {
+	return schema.GroupResource{Group: k.groupVersion().Group, Resource: resource}
+}
+
+func (k *Kind) category() string {
+	if k.Category == "" {
+		return Category
+	}
+	return k.Category
+}
+
+func (k *Kind) selectableFields() []string {
+	if k.SelectableFields == nil {
+		return v1alpha1.SelectableFieldsOf(k.KindName)
+	}
+	return k.SelectableFields(k.KindName)
+}
 
 // GroupResource returns the group-qualified resource.
 func (k *Kind) GroupResource(group string) schema.GroupResource {

@@ -14,8 +14,6 @@ import (
 	"k8s.io/apiserver/pkg/storage"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
-	"github.com/netweave-io/netweave/apis/o2ims"
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
 )
 
@@ -26,6 +24,7 @@ const Category = "o2ims"
 type REST struct {
 	*genericregistry.Store
 	shortNames []string
+	category   string
 }
 
 var (
@@ -38,7 +37,7 @@ var (
 func (r *REST) ShortNames() []string { return r.shortNames }
 
 // Categories implements rest.CategoriesProvider.
-func (r *REST) Categories() []string { return []string{Category} }
+func (r *REST) Categories() []string { return []string{r.category} }
 
 // StatusREST is the status subresource of a kind whose status a controller owns.
 type StatusREST struct {
@@ -91,13 +90,13 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 // NewRESTWithTenancy builds the storage of a kind whose writes are held to the tenant boundary
 // t, and makes the kind's O2 ids resolvable for t's reference checks.
 func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *Tenancy) (*REST, *StatusREST, error) {
-	strat := newStrategy(scheme, k, v1alpha1.SchemeGroupVersion.String(), t)
+	strat := newStrategy(scheme, k, k.groupVersion().String(), t)
 	store := &genericregistry.Store{
 		NewFunc:                   k.NewFunc,
 		NewListFunc:               k.NewListFunc,
 		PredicateFunc:             k.matcher,
-		DefaultQualifiedResource:  o2ims.Resource(k.Resource),
-		SingularQualifiedResource: o2ims.Resource(k.Singular),
+		DefaultQualifiedResource:  k.Qualified(k.Resource),
+		SingularQualifiedResource: k.Qualified(k.Singular),
 
 		CreateStrategy:      strat,
 		UpdateStrategy:      strat,
@@ -118,7 +117,7 @@ func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.REST
 	if t != nil {
 		t.register(k, store)
 	}
-	main := &REST{Store: store, shortNames: k.ShortNames}
+	main := &REST{Store: store, shortNames: k.ShortNames, category: k.category()}
 	if k.Status == nil {
 		return main, nil, nil
 	}
@@ -138,7 +137,7 @@ func (k *Kind) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 		return nil, nil, err
 	}
 	set := generic.ObjectMetaFieldsSet(accessor, k.Namespaced)
-	for _, f := range v1alpha1.SelectableFieldsOf(k.KindName) {
+	for _, f := range k.selectableFields() {
 		v, err := fieldvalue.Value(obj, f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("field set of %s: %w", k.KindName, err)

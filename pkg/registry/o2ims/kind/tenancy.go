@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -45,6 +46,8 @@ type Tenancy struct {
 
 	mu      sync.RWMutex
 	holders map[string]idHolders
+	// stores are the namespaced stores by resource, for Admit's reads of other objects.
+	stores map[string]*genericregistry.Store
 }
 
 // Ref is one reference of an object to another kind's O2 id.
@@ -70,7 +73,7 @@ type idHolders struct {
 func NewTenancy(inventoryNamespace string, nodePoolNamespaces []string) *Tenancy {
 	pools := sets.New(nodePoolNamespaces...)
 	pools.Insert(inventoryNamespace)
-	return &Tenancy{inventoryNamespace: inventoryNamespace, nodePools: pools, holders: map[string]idHolders{}}
+	return &Tenancy{inventoryNamespace: inventoryNamespace, nodePools: pools, holders: map[string]idHolders{}, stores: map[string]*genericregistry.Store{}}
 }
 
 // InventoryNamespace is the namespace of the operator's inventory.
@@ -82,8 +85,16 @@ func (t *Tenancy) NodePoolsAllowed(namespace string) bool { return t.nodePools.H
 // register makes the O2 ids of k's store resolvable. A storage without a unique index lookup
 // (unit tests' plain storage) is not registered: references to its kind then fail closed.
 func (t *Tenancy) register(k *Kind, store *genericregistry.Store) {
+	if !k.Namespaced {
+		return
+	}
+	if store.Storage.Storage != nil {
+		t.mu.Lock()
+		t.stores[k.Resource] = store
+		t.mu.Unlock()
+	}
 	lookup, ok := store.Storage.Storage.(uniqueLookup)
-	if !ok || !k.Namespaced {
+	if !ok {
 		return
 	}
 	t.setHolders(k.Resource, lookup.KeyForUniqueValue, store.KeyRootFunc(context.Background())+"/")
@@ -93,6 +104,25 @@ func (t *Tenancy) setHolders(resource string, lookup func(context.Context, strin
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.holders[resource] = idHolders{lookup: lookup, prefix: prefix}
+}
+
+// HolderNamespace returns the namespace of the object of resource (e.g. "deploymentmanagers")
+// that holds the O2 id id, and whether one does. For Admit hooks.
+func (t *Tenancy) HolderNamespace(ctx context.Context, resource, id string) (string, bool, error) {
+	return t.holderNamespace(ctx, resource, id)
+}
+
+// Get reads the object name of resource in namespace from the store the server serves it
+// with (a consistent read: the read cache waits for the latest revision). For Admit hooks;
+// the caller decides what the writer may learn of it.
+func (t *Tenancy) Get(ctx context.Context, resource, namespace, name string) (runtime.Object, error) {
+	t.mu.RLock()
+	store, ok := t.stores[resource]
+	t.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("no storage of %s to read from", resource)
+	}
+	return store.Get(genericapirequest.WithNamespace(ctx, namespace), name, &metav1.GetOptions{})
 }
 
 // holderNamespace returns the namespace of the object of resource that holds id, with one
@@ -184,6 +214,9 @@ func changedRefs(refs func(runtime.Object) []Ref, obj, old runtime.Object) []Ref
 	}
 	return out
 }
+
+// NamespaceOf is the namespace a request writes to: the request's, else the object's.
+func NamespaceOf(ctx context.Context, obj runtime.Object) string { return namespaceOf(ctx, obj) }
 
 // namespaceOf is the namespace a request writes to: the request's, else the object's.
 func namespaceOf(ctx context.Context, obj runtime.Object) string {

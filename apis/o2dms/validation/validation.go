@@ -1,0 +1,251 @@
+// Package validation checks o2dms.oran.org objects on their own (what needs no other object):
+// chart sources, versions, the parameters schema, values as JSON objects, and the status the
+// controller writes. The registry adds the checks against other objects (the descriptor, the
+// deployment manager, the values against the descriptor's schema; pkg/registry/o2dms).
+package validation
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/blang/semver/v4"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/sets"
+	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/netweave-io/netweave/apis/o2dms"
+)
+
+const (
+	// MaxSchemaBytes bounds a descriptor's parametersSchema: chart values.schema.json files
+	// are a few KiB, and every object is copied into the Redis change history and the
+	// informers of the server and its controllers.
+	MaxSchemaBytes = 256 * 1024
+	// MaxValuesBytes bounds a descriptor's defaultValues and an NfDeployment's values.
+	MaxValuesBytes = 256 * 1024
+	// maxDescription bounds a description.
+	maxDescription = 1024
+	// maxURL bounds a chart reference or repository URL.
+	maxURL = 2048
+	// maxMessage bounds status messages.
+	maxMessage = 32 * 1024
+	// maxHistory and maxWorkloads bound the status lists.
+	maxHistory   = 256
+	maxWorkloads = 1024
+)
+
+var (
+	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	chartNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// ValidateNfDeploymentDescriptor checks a descriptor on its own.
+func ValidateNfDeploymentDescriptor(d *o2dms.NfDeploymentDescriptor) field.ErrorList {
+	spec := field.NewPath("spec")
+	errs := validateChart(&d.Spec.Chart, spec.Child("chart"))
+	errs = append(errs, ValidateChartVersion(d.Spec.Version, spec.Child("version"))...)
+	if d.Spec.Digest != "" && !digestRE.MatchString(d.Spec.Digest) {
+		errs = append(errs, field.Invalid(spec.Child("digest"), d.Spec.Digest, "must be sha256:<64 lowercase hex digits>"))
+	}
+	if d.Spec.ParametersSchema != nil {
+		p := spec.Child("parametersSchema")
+		if len(d.Spec.ParametersSchema.Raw) > MaxSchemaBytes {
+			errs = append(errs, field.TooLong(p, "", MaxSchemaBytes))
+		} else {
+			_, serrs := CompileParametersSchema(d.Spec.ParametersSchema.Raw, p)
+			errs = append(errs, serrs...)
+		}
+	}
+	if d.Spec.DefaultValues != nil {
+		_, verrs := decodeObject(d.Spec.DefaultValues.Raw, MaxValuesBytes, spec.Child("defaultValues"))
+		errs = append(errs, verrs...)
+	}
+	if d.Spec.PullSecretRef != nil {
+		errs = append(errs, validateName(d.Spec.PullSecretRef.Name, spec.Child("pullSecretRef", "name"))...)
+	}
+	if len(d.Spec.Description) > maxDescription {
+		errs = append(errs, field.TooLong(spec.Child("description"), "", maxDescription))
+	}
+	return errs
+}
+
+func validateChart(c *o2dms.ChartSource, path *field.Path) field.ErrorList {
+	switch {
+	case c.OCI == nil && c.Repository == nil:
+		return field.ErrorList{field.Required(path, "exactly one of oci or repository must be set")}
+	case c.OCI != nil && c.Repository != nil:
+		return field.ErrorList{field.Forbidden(path.Child("repository"), "exactly one of oci or repository may be set, not both")}
+	case c.OCI != nil:
+		return validateURL(c.OCI.Reference, path.Child("oci", "reference"), sets.New("oci"))
+	}
+	errs := validateURL(c.Repository.URL, path.Child("repository", "url"), sets.New("https", "http"))
+	p := path.Child("repository", "name")
+	switch {
+	case c.Repository.Name == "":
+		errs = append(errs, field.Required(p, "the chart's name in the repository"))
+	case len(c.Repository.Name) > 250 || !chartNameRE.MatchString(c.Repository.Name):
+		errs = append(errs, field.Invalid(p, c.Repository.Name, "must be a chart name: letters, digits, '.', '_' and '-', starting with a letter or digit"))
+	}
+	return errs
+}
+
+// validateURL requires an absolute URL of one of schemes with a host, and no credentials,
+// query or fragment: credentials belong in pullSecretRef, and a chart source is a location.
+func validateURL(raw string, path *field.Path, schemes sets.Set[string]) field.ErrorList {
+	if raw == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	if len(raw) > maxURL {
+		return field.ErrorList{field.TooLong(path, "", maxURL)}
+	}
+	want := strings.Join(sets.List(schemes), " or ")
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return field.ErrorList{field.Invalid(path, raw, fmt.Sprintf("must be a URL: %v", err))}
+	case !schemes.Has(u.Scheme):
+		return field.ErrorList{field.Invalid(path, raw, fmt.Sprintf("must be a URL with scheme %s", want))}
+	case u.Host == "":
+		return field.ErrorList{field.Invalid(path, raw, "must name a host")}
+	case u.User != nil:
+		return field.ErrorList{field.Invalid(path, raw, "must not carry credentials; name a Secret in pullSecretRef")}
+	case u.RawQuery != "" || u.Fragment != "":
+		return field.ErrorList{field.Invalid(path, raw, "must have no query or fragment")}
+	case u.Scheme == "oci" && strings.Trim(u.Path, "/") == "":
+		return field.ErrorList{field.Invalid(path, raw, "must name a repository path after the registry host")}
+	}
+	return nil
+}
+
+// ValidateChartVersion requires a semantic version (a leading v and missing minor or patch
+// numbers are tolerated, as Helm tolerates them).
+func ValidateChartVersion(v string, path *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(path, "the chart version, e.g. 1.2.3")}
+	}
+	if strings.ContainsAny(v, " \t\n") {
+		return field.ErrorList{field.Invalid(path, v, "must be a semantic version, e.g. 1.2.3")}
+	}
+	if _, err := semver.ParseTolerant(v); err != nil {
+		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("must be a semantic version, e.g. 1.2.3: %v", err))}
+	}
+	return nil
+}
+
+// ValidateNfDeployment checks an NfDeployment on its own; the registry resolves its
+// descriptor and deployment manager and checks its values against the descriptor's schema.
+func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
+	spec := field.NewPath("spec")
+	ref := spec.Child("descriptorRef")
+	errs := validateName(d.Spec.DescriptorRef.Name, ref.Child("name"))
+	if ns := d.Spec.DescriptorRef.Namespace; ns != "" {
+		for _, msg := range utilvalidation.IsDNS1123Label(ns) {
+			errs = append(errs, field.Invalid(ref.Child("namespace"), ns, msg))
+		}
+	}
+	if d.Spec.DeploymentManagerID == "" {
+		errs = append(errs, field.Required(spec.Child("deploymentManagerId"), "the O2 id of a DeploymentManager"))
+	}
+	if ns := d.Spec.TargetNamespace; ns != "" {
+		for _, msg := range utilvalidation.IsDNS1123Label(ns) {
+			errs = append(errs, field.Invalid(spec.Child("targetNamespace"), ns, msg))
+		}
+	}
+	if d.Spec.Values != nil {
+		_, verrs := decodeObject(d.Spec.Values.Raw, MaxValuesBytes, spec.Child("values"))
+		errs = append(errs, verrs...)
+	}
+	if r := d.Spec.DesiredRevision; r != nil && *r < 1 {
+		errs = append(errs, field.Invalid(spec.Child("desiredRevision"), *r, "must be a release revision (1 or more)"))
+	}
+	return errs
+}
+
+var phases = sets.New(o2dms.NfDeploymentPending, o2dms.NfDeploymentInstalling, o2dms.NfDeploymentDeployed,
+	o2dms.NfDeploymentUpgrading, o2dms.NfDeploymentRollingBack, o2dms.NfDeploymentFailed, o2dms.NfDeploymentDeleting)
+
+// ValidateNfDeploymentStatus checks what the controller writes through the status subresource.
+func ValidateNfDeploymentStatus(s *o2dms.NfDeploymentStatus) field.ErrorList {
+	path := field.NewPath("status")
+	var errs field.ErrorList
+	if s.Phase != "" && !phases.Has(s.Phase) {
+		errs = append(errs, field.NotSupported(path.Child("phase"), s.Phase, sets.List(phases)))
+	}
+	if s.ReleaseRevision < 0 {
+		errs = append(errs, field.Invalid(path.Child("releaseRevision"), s.ReleaseRevision, "must not be negative"))
+	}
+	if s.ObservedGeneration < 0 {
+		errs = append(errs, field.Invalid(path.Child("observedGeneration"), s.ObservedGeneration, "must not be negative"))
+	}
+	if len(s.Message) > maxMessage {
+		errs = append(errs, field.TooLong(path.Child("message"), "", maxMessage))
+	}
+	if len(s.History) > maxHistory {
+		errs = append(errs, field.TooMany(path.Child("history"), len(s.History), maxHistory))
+	}
+	for i, h := range s.History {
+		if h.Revision < 1 {
+			errs = append(errs, field.Invalid(path.Child("history").Index(i).Child("revision"), h.Revision, "must be 1 or more"))
+		}
+	}
+	if len(s.Workloads) > maxWorkloads {
+		errs = append(errs, field.TooMany(path.Child("workloads"), len(s.Workloads), maxWorkloads))
+	}
+	for i, w := range s.Workloads {
+		p := path.Child("workloads").Index(i)
+		for name, v := range map[string]string{"apiVersion": w.APIVersion, "kind": w.Kind, "name": w.Name} {
+			if v == "" {
+				errs = append(errs, field.Required(p.Child(name), ""))
+			}
+		}
+	}
+	errs = append(errs, metav1validation.ValidateConditions(s.Conditions, path.Child("conditions"))...)
+	return errs
+}
+
+func validateName(name string, path *field.Path) field.ErrorList {
+	if name == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	var errs field.ErrorList
+	for _, msg := range utilvalidation.IsDNS1123Subdomain(name) {
+		errs = append(errs, field.Invalid(path, name, msg))
+	}
+	return errs
+}
+
+// decodeObject decodes raw as a JSON object no larger than limit.
+func decodeObject(raw []byte, limit int, path *field.Path) (map[string]any, field.ErrorList) {
+	if len(raw) > limit {
+		return nil, field.ErrorList{field.TooLong(path, "", limit)}
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be JSON: %v", err))}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be a JSON object, not %s", jsonType(v)))}
+	}
+	return obj, nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64, json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	}
+	return "an object"
+}

@@ -1,0 +1,234 @@
+// Package nfdeployment is the registry of NfDeployment objects (nfdeployments.o2dms.oran.org):
+// besides validating an NfDeployment on its own, it checks it against the objects it names
+// (Admit): the descriptor, the deployment manager, and the values against the descriptor's
+// parameters schema, so bad input is a 422 at admission rather than a failed install later.
+package nfdeployment
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+
+	"github.com/netweave-io/netweave/apis/o2dms"
+	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2dms/validation"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+)
+
+// TargetNamespaces says which namespaces of the target cluster the NfDeployments of a tenant
+// namespace may deploy into; the first is the default of spec.targetNamespace. The
+// NfDeployments of the operator's shared namespace may deploy into any namespace.
+type TargetNamespaces func(tenantNamespace, deploymentManagerID string) []string
+
+// SameName is the default mapping: a tenant deploys only into the namespace named like its
+// own, in whichever cluster.
+func SameName(tenantNamespace, _ string) []string { return []string{tenantNamespace} }
+
+// Options are the operator's choices the registry applies.
+type Options struct {
+	// TargetNamespaces maps tenant namespaces to target namespaces; nil is SameName.
+	TargetNamespaces TargetNamespaces
+}
+
+func (o Options) targets(ns, dm string) []string {
+	if o.TargetNamespaces == nil {
+		return SameName(ns, dm)
+	}
+	return o.TargetNamespaces(ns, dm)
+}
+
+// Kind describes NfDeployment to the shared registry code.
+func Kind(o Options) *kind.Kind {
+	spec := field.NewPath("spec")
+	return &kind.Kind{
+		GroupVersion:     v1alpha1.SchemeGroupVersion,
+		Category:         nfdeploymentdescriptor.Category,
+		SelectableFields: v1alpha1.SelectableFieldsOf,
+		Resource:         "nfdeployments",
+		Singular:         "nfdeployment",
+		ShortNames:       []string{"nfdep"},
+		Namespaced:       true,
+		NewFunc:          func() runtime.Object { return &o2dms.NfDeployment{} },
+		NewListFunc:      func() runtime.Object { return &o2dms.NfDeploymentList{} },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validation.ValidateNfDeployment(obj.(*o2dms.NfDeployment))
+		},
+		// The release cannot move: another cluster or namespace is another release.
+		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+			n, o := obj.(*o2dms.NfDeployment), old.(*o2dms.NfDeployment)
+			var errs field.ErrorList
+			if n.Spec.DeploymentManagerID != o.Spec.DeploymentManagerID {
+				errs = append(errs, field.Invalid(spec.Child("deploymentManagerId"), n.Spec.DeploymentManagerID, "is immutable: delete the NfDeployment and create another"))
+			}
+			if n.Spec.TargetNamespace != o.Spec.TargetNamespace {
+				errs = append(errs, field.Invalid(spec.Child("targetNamespace"), n.Spec.TargetNamespace, "is immutable: delete the NfDeployment and create another"))
+			}
+			return errs
+		},
+		KindName: "NfDeployment",
+		PrepareForCreate: func(ctx context.Context, obj runtime.Object) {
+			d := obj.(*o2dms.NfDeployment)
+			if d.Spec.TargetNamespace == "" {
+				if targets := o.targets(kind.NamespaceOf(ctx, obj), d.Spec.DeploymentManagerID); len(targets) > 0 {
+					d.Spec.TargetNamespace = targets[0]
+				}
+			}
+		},
+		PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+			if d := obj.(*o2dms.NfDeployment); d.Spec.TargetNamespace == "" {
+				d.Spec.TargetNamespace = old.(*o2dms.NfDeployment).Spec.TargetNamespace
+			}
+		},
+		ValidateTenancy: func(t *kind.Tenancy, obj, old runtime.Object) field.ErrorList {
+			return validateTarget(o, t, obj.(*o2dms.NfDeployment), old)
+		},
+		Admit: func(ctx context.Context, t *kind.Tenancy, ns string, obj, old runtime.Object) (field.ErrorList, error) {
+			var prev *o2dms.NfDeployment
+			if old != nil {
+				prev = old.(*o2dms.NfDeployment)
+			}
+			return Admit(ctx, tenancyLookups{t}, ns, obj.(*o2dms.NfDeployment), prev)
+		},
+		Status: &kind.StatusHandling{
+			ValidateStatus: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateNfDeploymentStatus(&obj.(*o2dms.NfDeployment).Status)
+			},
+		},
+		Columns: []kind.Column{
+			{Name: "Descriptor", Type: "string", Description: "The NfDeploymentDescriptor deployed (namespace/name when in another namespace)",
+				Cell: func(obj runtime.Object) interface{} { return descriptorColumn(obj.(*o2dms.NfDeployment)) }},
+			{Name: "DM", Type: "string", Description: "O2 id of the DeploymentManager whose cluster it is deployed on",
+				Cell: func(obj runtime.Object) interface{} { return obj.(*o2dms.NfDeployment).Spec.DeploymentManagerID }},
+			{Name: "Phase", Type: "string", Description: "Phase, as the deployment controller reports it",
+				Cell: func(obj runtime.Object) interface{} { return string(obj.(*o2dms.NfDeployment).Status.Phase) }},
+			{Name: "Revision", Type: "integer", Description: "Helm release revision deployed",
+				Cell: func(obj runtime.Object) interface{} { return obj.(*o2dms.NfDeployment).Status.ReleaseRevision }},
+			{Name: "Target", Type: "string", Description: "Namespace of the target cluster", Priority: 1,
+				Cell: func(obj runtime.Object) interface{} { return obj.(*o2dms.NfDeployment).Spec.TargetNamespace }},
+		},
+	}
+}
+
+// NewREST returns the storage of nfdeployments and of their status, held to the tenant
+// boundary t (whose stores the descriptors and deployment managers are read from).
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(o), scheme, optsGetter, t)
+}
+
+func descriptorColumn(d *o2dms.NfDeployment) string {
+	if ns := d.Spec.DescriptorRef.Namespace; ns != "" && ns != d.Namespace {
+		return ns + "/" + d.Spec.DescriptorRef.Name
+	}
+	return d.Spec.DescriptorRef.Name
+}
+
+// validateTarget holds a tenant's NfDeployments to the target namespaces the operator maps
+// its namespace to (by default its own name); the operator's shared namespace may deploy
+// anywhere. An update keeping its target is let through (the mapping may have changed since).
+func validateTarget(o Options, t *kind.Tenancy, d *o2dms.NfDeployment, old runtime.Object) field.ErrorList {
+	if d.Namespace == t.InventoryNamespace() || d.Spec.TargetNamespace == "" {
+		return nil
+	}
+	if old != nil && old.(*o2dms.NfDeployment).Spec.TargetNamespace == d.Spec.TargetNamespace {
+		return nil
+	}
+	allowed := o.targets(d.Namespace, d.Spec.DeploymentManagerID)
+	if slices.Contains(allowed, d.Spec.TargetNamespace) {
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(field.NewPath("spec", "targetNamespace"), d.Spec.TargetNamespace, allowed)}
+}
+
+// Lookups are the reads Admit makes of other objects.
+type Lookups interface {
+	// SharedNamespace is the operator's namespace, whose descriptors every tenant may use and
+	// which holds the deployment managers.
+	SharedNamespace() string
+	// Descriptor returns the descriptor name in namespace, nil when there is none.
+	Descriptor(ctx context.Context, namespace, name string) (*o2dms.NfDeploymentDescriptor, error)
+	// DeploymentManagerNamespace returns the namespace of the DeploymentManager holding the
+	// O2 id, and whether one does.
+	DeploymentManagerNamespace(ctx context.Context, id string) (string, bool, error)
+}
+
+// Admit checks an NfDeployment written in namespace against the objects it names (old is nil
+// on create; on update, only what changed is checked again):
+//
+//   - spec.descriptorRef must name a descriptor in namespace or in the shared namespace.
+//     Naming any other namespace is answered exactly as naming a descriptor that does not
+//     exist, without reading it: a write never tells whether another tenant has a descriptor.
+//   - spec.deploymentManagerId must be the O2 id of a DeploymentManager in the shared
+//     (inventory) namespace: the local cluster's or a member cluster's.
+//   - spec.values, merged over the descriptor's defaultValues, must satisfy its
+//     parametersSchema; errors name the JSON paths under spec.values.
+func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDeployment) (field.ErrorList, error) {
+	spec := field.NewPath("spec")
+	var errs field.ErrorList
+	shared := l.SharedNamespace()
+	refChanged := old == nil || old.Spec.DescriptorRef != d.Spec.DescriptorRef
+	valuesChanged := old == nil || !equality.Semantic.DeepEqual(old.Spec.Values, d.Spec.Values)
+	if old == nil || old.Spec.DeploymentManagerID != d.Spec.DeploymentManagerID {
+		dmNS, found, err := l.DeploymentManagerNamespace(ctx, d.Spec.DeploymentManagerID)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("resolve spec.deploymentManagerId %s: %w", d.Spec.DeploymentManagerID, err))
+		}
+		if !found || dmNS != shared {
+			errs = append(errs, field.Invalid(spec.Child("deploymentManagerId"), d.Spec.DeploymentManagerID,
+				fmt.Sprintf("must be the id of a DeploymentManager in the inventory namespace %s", shared)))
+		}
+	}
+	if !refChanged && !valuesChanged {
+		return errs, nil
+	}
+	ref := d.Spec.DescriptorRef
+	descNS := ref.Namespace
+	if descNS == "" {
+		descNS = namespace
+	}
+	var desc *o2dms.NfDeploymentDescriptor
+	if descNS == namespace || descNS == shared {
+		var err error
+		if desc, err = l.Descriptor(ctx, descNS, ref.Name); err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("read spec.descriptorRef %s/%s: %w", descNS, ref.Name, err))
+		}
+	}
+	if desc == nil {
+		msg := fmt.Sprintf("must name an NfDeploymentDescriptor in namespace %s or in the shared namespace %s", namespace, shared)
+		if namespace == shared {
+			msg = fmt.Sprintf("must name an NfDeploymentDescriptor in namespace %s", namespace)
+		}
+		return append(errs, field.Invalid(spec.Child("descriptorRef"), descNS+"/"+ref.Name, msg)), nil
+	}
+	return append(errs, validation.ValidateValues(&desc.Spec, d.Spec.Values, spec.Child("values"))...), nil
+}
+
+// tenancyLookups reads through the server's stores.
+type tenancyLookups struct{ t *kind.Tenancy }
+
+func (l tenancyLookups) SharedNamespace() string { return l.t.InventoryNamespace() }
+
+func (l tenancyLookups) Descriptor(ctx context.Context, namespace, name string) (*o2dms.NfDeploymentDescriptor, error) {
+	obj, err := l.t.Get(ctx, nfdeploymentdescriptor.Resource, namespace, name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, ok := obj.(*o2dms.NfDeploymentDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("read %T as a descriptor", obj)
+	}
+	return d, nil
+}
+
+func (l tenancyLookups) DeploymentManagerNamespace(ctx context.Context, id string) (string, bool, error) {
+	return l.t.HolderNamespace(ctx, "deploymentmanagers", id)
+}

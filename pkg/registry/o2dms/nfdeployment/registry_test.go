@@ -1,0 +1,227 @@
+package nfdeployment_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/netweave-io/netweave/apis/o2dms"
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
+)
+
+const (
+	shared = "o2ims-system"
+	dmID   = "11111111-1111-4111-8111-111111111111"
+	tenDM  = "22222222-2222-4222-8222-222222222222"
+)
+
+// fakeLookups holds descriptors by namespace/name and deployment managers by id, and records
+// which descriptors were read.
+type fakeLookups struct {
+	descriptors map[string]*o2dms.NfDeploymentDescriptor
+	dms         map[string]string
+	read        []string
+}
+
+func (f *fakeLookups) SharedNamespace() string { return shared }
+
+func (f *fakeLookups) Descriptor(_ context.Context, ns, name string) (*o2dms.NfDeploymentDescriptor, error) {
+	f.read = append(f.read, ns+"/"+name)
+	return f.descriptors[ns+"/"+name], nil
+}
+
+func (f *fakeLookups) DeploymentManagerNamespace(_ context.Context, id string) (string, bool, error) {
+	ns, ok := f.dms[id]
+	return ns, ok, nil
+}
+
+func desc(ns, name string) *o2dms.NfDeploymentDescriptor {
+	return &o2dms.NfDeploymentDescriptor{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: o2dms.NfDeploymentDescriptorSpec{
+		Chart:            o2dms.ChartSource{OCI: &o2dms.OCIChartSource{Reference: "oci://r.example.com/c"}},
+		Version:          "1.0.0",
+		ParametersSchema: &o2dms.JSON{Raw: []byte(`{"type":"object","properties":{"replicas":{"type":"integer","maximum":5}}}`)},
+		DefaultValues:    &o2dms.JSON{Raw: []byte(`{"replicas":1}`)},
+	}}
+}
+
+func lookups() *fakeLookups {
+	return &fakeLookups{
+		descriptors: map[string]*o2dms.NfDeploymentDescriptor{
+			"tenant-a/own": desc("tenant-a", "own"), "tenant-b/theirs": desc("tenant-b", "theirs"), shared + "/common": desc(shared, "common"),
+		},
+		dms: map[string]string{dmID: shared, tenDM: "tenant-a"},
+	}
+}
+
+func dep(ref o2dms.DescriptorReference, dm, values string) *o2dms.NfDeployment {
+	d := &o2dms.NfDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "nf"},
+		Spec: o2dms.NfDeploymentSpec{DescriptorRef: ref, DeploymentManagerID: dm, TargetNamespace: "tenant-a"}}
+	if values != "" {
+		d.Spec.Values = &o2dms.JSON{Raw: []byte(values)}
+	}
+	return d
+}
+
+func TestAdmit(t *testing.T) {
+	own := o2dms.DescriptorReference{Name: "own"}
+	for _, tc := range []struct {
+		name string
+		d    *o2dms.NfDeployment
+		want []string
+		// read are the descriptors Admit may look at.
+		read []string
+	}{
+		{"own descriptor", dep(own, dmID, `{"replicas":3}`), []string{}, []string{"tenant-a/own"}},
+		{"own descriptor named with its namespace", dep(o2dms.DescriptorReference{Name: "own", Namespace: "tenant-a"}, dmID, ""), []string{}, []string{"tenant-a/own"}},
+		{"shared descriptor", dep(o2dms.DescriptorReference{Name: "common", Namespace: shared}, dmID, ""), []string{}, []string{shared + "/common"}},
+		{"unknown descriptor", dep(o2dms.DescriptorReference{Name: "nope"}, dmID, ""), []string{"spec.descriptorRef"}, []string{"tenant-a/nope"}},
+		{"another tenant's descriptor is not even read", dep(o2dms.DescriptorReference{Name: "theirs", Namespace: "tenant-b"}, dmID, ""), []string{"spec.descriptorRef"}, nil},
+		{"unknown deployment manager", dep(own, "33333333-3333-4333-8333-333333333333", ""), []string{"spec.deploymentManagerId"}, []string{"tenant-a/own"}},
+		{"a tenant's deployment manager", dep(own, tenDM, ""), []string{"spec.deploymentManagerId"}, []string{"tenant-a/own"}},
+		{"values failing the schema", dep(own, dmID, `{"replicas":9}`), []string{"spec.values.replicas"}, []string{"tenant-a/own"}},
+		{"values of the wrong type", dep(own, dmID, `{"replicas":"x"}`), []string{"spec.values.replicas"}, []string{"tenant-a/own"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := lookups()
+			errs, err := nfdeployment.Admit(context.Background(), l, "tenant-a", tc.d, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, e := range errs {
+				got = append(got, e.Field)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("fields %v, want %v (%v)", got, tc.want, errs)
+			}
+			if !reflect.DeepEqual(l.read, tc.read) {
+				t.Errorf("read %v, want %v", l.read, tc.read)
+			}
+		})
+	}
+}
+
+// TestAdmitAnswersAlikeForAbsentAndForeign: naming another tenant's descriptor is answered with
+// the same message as naming one that exists nowhere.
+func TestAdmitAnswersAlikeForAbsentAndForeign(t *testing.T) {
+	detail := func(ref o2dms.DescriptorReference) string {
+		errs, err := nfdeployment.Admit(context.Background(), lookups(), "tenant-a", dep(ref, dmID, ""), nil)
+		if err != nil || len(errs) != 1 {
+			t.Fatalf("%v %v", errs, err)
+		}
+		return errs[0].Detail
+	}
+	foreign := detail(o2dms.DescriptorReference{Name: "theirs", Namespace: "tenant-b"})
+	absent := detail(o2dms.DescriptorReference{Name: "theirs", Namespace: "tenant-c"})
+	if foreign != absent {
+		t.Errorf("foreign %q, absent %q", foreign, absent)
+	}
+}
+
+// TestAdmitUpdateChecksOnlyWhatChanged: an update that keeps the descriptor and the values
+// does not read the descriptor again (it may have changed or gone since).
+func TestAdmitUpdateChecksOnlyWhatChanged(t *testing.T) {
+	l := lookups()
+	old := dep(o2dms.DescriptorReference{Name: "gone"}, dmID, `{"replicas":3}`)
+	d := old.DeepCopy()
+	d.Labels = map[string]string{"a": "b"}
+	errs, err := nfdeployment.Admit(context.Background(), l, "tenant-a", d, old)
+	if err != nil || len(errs) > 0 || len(l.read) > 0 {
+		t.Errorf("unchanged update: %v %v, read %v", errs, err, l.read)
+	}
+	d.Spec.Values = &o2dms.JSON{Raw: []byte(`{"replicas":4}`)}
+	errs, _ = nfdeployment.Admit(context.Background(), l, "tenant-a", d, old)
+	if len(errs) != 1 || errs[0].Field != "spec.descriptorRef" {
+		t.Errorf("changed values re-check the descriptor: %v", errs)
+	}
+}
+
+func TestTargetNamespace(t *testing.T) {
+	ten := kind.NewTenancy(shared, nil)
+	k := nfdeployment.Kind(nfdeployment.Options{})
+	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
+	d := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
+	d.Spec.TargetNamespace = ""
+	k.PrepareForCreate(ctx, d)
+	if d.Spec.TargetNamespace != "tenant-a" {
+		t.Errorf("default target %q, want tenant-a", d.Spec.TargetNamespace)
+	}
+	d.Spec.TargetNamespace = "tenant-b"
+	if errs := k.ValidateTenancy(ten, d, nil); len(errs) != 1 || errs[0].Field != "spec.targetNamespace" || errs[0].Type != field.ErrorTypeNotSupported {
+		t.Errorf("tenant deploying into another namespace: %v", errs)
+	}
+	op := d.DeepCopy()
+	op.Namespace = shared
+	if errs := k.ValidateTenancy(ten, op, nil); len(errs) != 0 {
+		t.Errorf("the operator deploys anywhere: %v", errs)
+	}
+	mapped := nfdeployment.Kind(nfdeployment.Options{TargetNamespaces: func(ns, _ string) []string { return []string{ns + "-ran", ns} }})
+	d.Spec.TargetNamespace = ""
+	mapped.PrepareForCreate(ctx, d)
+	if d.Spec.TargetNamespace != "tenant-a-ran" {
+		t.Errorf("mapped default %q", d.Spec.TargetNamespace)
+	}
+	if errs := mapped.ValidateTenancy(ten, d, nil); len(errs) != 0 {
+		t.Errorf("mapped target: %v", errs)
+	}
+	moved := d.DeepCopy()
+	moved.Spec.TargetNamespace = "tenant-a"
+	if errs := mapped.ValidateUpdate(moved, d); len(errs) != 1 || errs[0].Field != "spec.targetNamespace" {
+		t.Errorf("target namespace is immutable: %v", errs)
+	}
+}
+
+// TestStrategy: spec changes bump the generation, status is never taken from the main
+// endpoint, and the table has the documented columns.
+func TestStrategy(t *testing.T) {
+	scheme, _ := apiserver.NewScheme()
+	main, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status == nil {
+		t.Fatal("no status subresource")
+	}
+	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
+	d := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
+	d.Status.Phase = o2dms.NfDeploymentDeployed
+	main.CreateStrategy.PrepareForCreate(ctx, d)
+	if d.Status.Phase != "" || d.Generation != 1 {
+		t.Errorf("create: status %+v, generation %d", d.Status, d.Generation)
+	}
+	old := d.DeepCopy()
+	old.Status.Phase = o2dms.NfDeploymentDeployed
+	upd := old.DeepCopy()
+	upd.Status.Phase = o2dms.NfDeploymentFailed
+	upd.Spec.Values = &o2dms.JSON{Raw: []byte(`{"replicas":2}`)}
+	main.UpdateStrategy.PrepareForUpdate(ctx, upd, old)
+	if upd.Status.Phase != o2dms.NfDeploymentDeployed || upd.Generation != 2 {
+		t.Errorf("update: phase %s, generation %d", upd.Status.Phase, upd.Generation)
+	}
+	if got := main.Categories(); !reflect.DeepEqual(got, []string{"o2dms"}) {
+		t.Errorf("categories %v", got)
+	}
+	table, err := main.ConvertToTable(ctx, upd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range table.ColumnDefinitions {
+		if c.Priority == 0 {
+			cols = append(cols, c.Name)
+		}
+	}
+	if want := []string{"Name", "Descriptor", "DM", "Phase", "Revision", "Age"}; !reflect.DeepEqual(cols, want) {
+		t.Errorf("columns %v, want %v", cols, want)
+	}
+	if table.Rows[0].Cells[1] != "own" || table.Rows[0].Cells[2] != dmID || table.Rows[0].Cells[3] != "DEPLOYED" {
+		t.Errorf("row %v", table.Rows[0].Cells)
+	}
+}

@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netweave-io/netweave/internal/localstack"
+)
+
+// The o2dms.oran.org group (issue 13, slice 1) as kubectl users meet it on the real stack:
+// descriptors and deployments are created, listed and explained; bad input is a 422 naming
+// the field, at admission; a tenant uses its own and the operator's shared descriptors but
+// cannot tell another tenant's from none; status is written only through the status
+// subresource, and no tenant role may write it. No controller runs yet: status stays as the
+// test writes it.
+
+const (
+	dmsSharedNS = localstack.APIServiceNamespace
+	dmsDMID     = "d0000000-0000-4000-8000-00000000000d"
+	dmsTenantDM = "d0000000-0000-4000-8000-0000000000a1"
+)
+
+// dmsSchema requires an integer replicas of at most 5 and a string image tag.
+const dmsDescriptor = `apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: %NAME%, namespace: %NS%}
+spec:
+  chart:
+    repository: {url: "https://charts.example.com/stable", name: upf}
+  version: 1.2.3
+  description: a user plane function
+  parametersSchema:
+    type: object
+    required: [replicas]
+    properties:
+      replicas: {type: integer, minimum: 1, maximum: 5}
+      image:
+        type: object
+        properties:
+          tag: {type: string}
+  defaultValues: {replicas: 1, image: {tag: v1}}
+`
+
+func dmsDescriptorManifest(ns, name string) string {
+	return strings.NewReplacer("%NAME%", name, "%NS%", ns).Replace(dmsDescriptor)
+}
+
+func nfDeploymentManifest(ns, name, descriptor, descriptorNS, dm, values string) string {
+	m := `apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: ` + name + `, namespace: ` + ns + `}
+spec:
+  descriptorRef: {name: ` + descriptor
+	if descriptorNS != "" {
+		m += `, namespace: ` + descriptorNS
+	}
+	m += `}
+  deploymentManagerId: ` + dm + "\n"
+	if values != "" {
+		m += "  values: " + values + "\n"
+	}
+	return m
+}
+
+// invalidValue drops the value kubectl quotes from a 422, leaving the field and the reason.
+var invalidValue = regexp.MustCompile(`Invalid value: "[^"]*"`)
+
+func TestO2DMS(t *testing.T) {
+	s := startStack(t)
+	admin, alice, bob := localstack.Admin, localstack.Alice, localstack.Bob
+	for _, ns := range []string{"tenant-a", "tenant-b"} {
+		s.kubectl(t, admin, "create", "namespace", ns)
+	}
+	s.kubectl(t, admin, "create", "rolebinding", "alice-admin", "-n", "tenant-a", "--clusterrole=o2ims-admin", "--user="+alice)
+	s.kubectl(t, admin, "create", "rolebinding", "bob-admin", "-n", "tenant-b", "--clusterrole=o2ims-admin", "--user="+bob)
+	apply := func(t *testing.T, user, manifest string) {
+		t.Helper()
+		if out, stderr, err := s.kubectlStdin(t, user, manifest, "apply", "-f", "-"); err != nil {
+			t.Fatalf("apply as %s: %v\n%s%s\n%s", user, err, out, stderr, manifest)
+		}
+	}
+	// refused applies manifest as user and returns kubectl's error.
+	refused := func(t *testing.T, user, manifest string, args ...string) string {
+		t.Helper()
+		out, stderr, err := s.kubectlStdin(t, user, manifest, append([]string{"create", "-f", "-"}, args...)...)
+		if err == nil {
+			t.Fatalf("create as %s: want an error, got %s\n%s", user, out, manifest)
+		}
+		return stderr
+	}
+	// The operator's deployment manager (the inventory sync would make it; here the admin
+	// does) and one filed in a tenant's namespace, which deployments may not target.
+	apply(t, admin, `apiVersion: o2ims.oran.org/v1alpha1
+kind: DeploymentManager
+metadata: {name: local, namespace: `+dmsSharedNS+`}
+spec: {deploymentManagerId: `+dmsDMID+`, name: local, serviceUri: "https://127.0.0.1:6443"}
+---
+apiVersion: o2ims.oran.org/v1alpha1
+kind: DeploymentManager
+metadata: {name: mine, namespace: tenant-a}
+spec: {deploymentManagerId: `+dmsTenantDM+`, name: mine, serviceUri: "https://127.0.0.1:6443"}
+`)
+	apply(t, admin, dmsDescriptorManifest(dmsSharedNS, "common"))
+	apply(t, bob, dmsDescriptorManifest("tenant-b", "private"))
+	apply(t, alice, dmsDescriptorManifest("tenant-a", "own"))
+
+	t.Run("kubectl get and the o2dms category", func(t *testing.T) {
+		out := s.kubectl(t, admin, "get", "nfdeploymentdescriptors", "-n", dmsSharedNS)
+		header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+		if strings.Join(header, " ") != "NAME CHART VERSION AGE" || !strings.Contains(out, "upf (https://charts.example.com/stable)") {
+			t.Errorf("kubectl get nfdeploymentdescriptors:\n%s", out)
+		}
+		out = s.kubectl(t, admin, "get", "o2dms", "-A", "-o", "name")
+		for _, want := range []string{"nfdeploymentdescriptor.o2dms.oran.org/common", "nfdeploymentdescriptor.o2dms.oran.org/own"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("kubectl get o2dms lacks %s:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("kubectl explain describes every field", func(t *testing.T) {
+		for _, kind := range []string{"nfdeploymentdescriptor", "nfdeployment"} {
+			// The aggregator fetches netweave's OpenAPI on its own schedule.
+			eventually(t, 2*time.Minute, "kubectl explain "+kind, func() error {
+				_, _, err := s.kubectlStdin(t, admin, "", "explain", kind+".spec")
+				return err
+			})
+			for _, path := range explainedObjects(t, s, kind) {
+				out := s.kubectl(t, admin, "explain", path)
+				if strings.Contains(out, "<no description>") || !strings.Contains(out, "FIELDS:") {
+					t.Errorf("kubectl explain %s leaves a field undescribed:\n%s", path, out)
+				}
+			}
+		}
+		out := s.kubectl(t, admin, "explain", "nfdeployment.spec.descriptorRef")
+		if !strings.Contains(out, "shared namespace") {
+			t.Errorf("kubectl explain nfdeployment.spec.descriptorRef:\n%s", out)
+		}
+	})
+
+	t.Run("a tenant deploys from its own and the shared descriptors", func(t *testing.T) {
+		apply(t, alice, nfDeploymentManifest("tenant-a", "upf-shared", "common", dmsSharedNS, dmsDMID, `{replicas: 3}`))
+		apply(t, alice, nfDeploymentManifest("tenant-a", "upf-own", "own", "", dmsDMID, ""))
+		out := s.kubectl(t, alice, "get", "nfdeployments", "-n", "tenant-a")
+		header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+		if strings.Join(header, " ") != "NAME DESCRIPTOR DM PHASE REVISION AGE" ||
+			!strings.Contains(out, dmsSharedNS+"/common") || !strings.Contains(out, dmsDMID) {
+			t.Errorf("kubectl get nfdeployments:\n%s", out)
+		}
+		got := s.kubectl(t, alice, "get", "nfdeployment", "upf-own", "-n", "tenant-a", "-o", "jsonpath={.spec.targetNamespace} {.metadata.generation}")
+		if got != "tenant-a 1" {
+			t.Errorf("targetNamespace and generation: %q", got)
+		}
+	})
+
+	t.Run("bad input is a 422 naming the field, and nothing is stored", func(t *testing.T) {
+		before := s.kubectl(t, admin, "get", "nfdeployments", "-n", "tenant-a", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}")
+		for _, tc := range []struct {
+			name, manifest string
+			want           []string
+		}{
+			{"unknown descriptor", nfDeploymentManifest("tenant-a", "bad", "nope", "", dmsDMID, ""), []string{"spec.descriptorRef: Invalid value"}},
+			{"unknown deployment manager", nfDeploymentManifest("tenant-a", "bad", "own", "", "d0000000-0000-4000-8000-0000000000ff", ""),
+				[]string{"spec.deploymentManagerId: Invalid value", "inventory namespace " + dmsSharedNS}},
+			{"a deployment manager outside the inventory namespace", nfDeploymentManifest("tenant-a", "bad", "own", "", dmsTenantDM, ""),
+				[]string{"spec.deploymentManagerId: Invalid value"}},
+			{"values failing the schema", nfDeploymentManifest("tenant-a", "bad", "common", dmsSharedNS, dmsDMID, `{replicas: 9, image: {tag: 7}}`),
+				[]string{"spec.values.replicas: Invalid value", "spec.values.image.tag: Invalid value"}},
+			{"values the defaults cannot fix", nfDeploymentManifest("tenant-a", "bad", "own", "", dmsDMID, `{replicas: null}`),
+				[]string{"spec.values: Invalid value", "replicas"}},
+			{"another tenant's namespace as target", strings.Replace(nfDeploymentManifest("tenant-a", "bad", "own", "", dmsDMID, ""),
+				"spec:\n", "spec:\n  targetNamespace: tenant-b\n", 1), []string{"spec.targetNamespace: Unsupported value"}},
+		} {
+			for _, dry := range [][]string{{"--dry-run=server"}, nil} {
+				stderr := refused(t, alice, tc.manifest, dry...)
+				for _, want := range append(tc.want, `The NfDeployment "bad" is invalid`) {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("%s %v: want %q in\n%s", tc.name, dry, want, stderr)
+					}
+				}
+			}
+		}
+		// A rejected update changes nothing either.
+		stderr := s.kubectlErr(t, alice, "patch", "nfdeployment", "upf-shared", "-n", "tenant-a", "--type=merge", "-p", `{"spec":{"values":{"replicas":"three"}}}`)
+		if !strings.Contains(stderr, "spec.values.replicas: Invalid value") {
+			t.Errorf("patch with bad values:\n%s", stderr)
+		}
+		after := s.kubectl(t, admin, "get", "nfdeployments", "-n", "tenant-a", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}")
+		if before != after {
+			t.Errorf("rejected requests changed what is stored: before %q, after %q", before, after)
+		}
+	})
+
+	t.Run("another tenant's descriptor is indistinguishable from none", func(t *testing.T) {
+		foreign := refused(t, alice, nfDeploymentManifest("tenant-a", "steal", "private", "tenant-b", dmsDMID, ""))
+		absent := refused(t, alice, nfDeploymentManifest("tenant-a", "steal", "private", "tenant-c", dmsDMID, ""))
+		if !strings.Contains(foreign, "spec.descriptorRef: Invalid value") {
+			t.Fatalf("foreign descriptor:\n%s", foreign)
+		}
+		if invalidValue.ReplaceAllString(foreign, "") != invalidValue.ReplaceAllString(absent, "") {
+			t.Errorf("another tenant's descriptor answered unlike none:\n%s\n%s", foreign, absent)
+		}
+		// bob's own deployments may use it; alice cannot read it either.
+		apply(t, bob, nfDeploymentManifest("tenant-b", "upf", "private", "", dmsDMID, ""))
+		if stderr := s.kubectlErr(t, alice, "get", "nfdeploymentdescriptor", "private", "-n", "tenant-b"); !strings.Contains(stderr, "forbidden") {
+			t.Errorf("alice reading bob's descriptor: %s", stderr)
+		}
+	})
+
+	t.Run("status is written only through the status subresource", func(t *testing.T) {
+		get := func() string {
+			return s.kubectl(t, admin, "get", "nfdeployment", "upf-own", "-n", "tenant-a", "-o",
+				"jsonpath={.metadata.generation} {.status.phase} {.status.releaseRevision}")
+		}
+		s.kubectl(t, alice, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--type=merge", "-p", `{"status":{"phase":"DEPLOYED","releaseRevision":7}}`)
+		if got := get(); got != "1  " {
+			t.Errorf("status set through the main endpoint: %q", got)
+		}
+		if stderr := s.kubectlErr(t, alice, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--subresource=status", "--type=merge",
+			"-p", `{"status":{"phase":"DEPLOYED"}}`); !strings.Contains(stderr, "forbidden") {
+			t.Errorf("a tenant writing status: %s", stderr)
+		}
+		// What the controller will do.
+		s.kubectl(t, admin, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--subresource=status", "--type=merge",
+			"-p", `{"status":{"phase":"DEPLOYED","releaseRevision":1,"observedGeneration":1,"history":[{"revision":1,"chartVersion":"1.2.3","outcome":"deployed"}]}}`)
+		if got := get(); got != "1 DEPLOYED 1" {
+			t.Errorf("after the status write: %q", got)
+		}
+		out := s.kubectl(t, alice, "get", "nfdeployment", "upf-own", "-n", "tenant-a", "--no-headers")
+		if f := strings.Fields(out); len(f) < 5 || f[3] != "DEPLOYED" || f[4] != "1" {
+			t.Errorf("kubectl get after the status write: %s", out)
+		}
+		if stderr := s.kubectlErr(t, admin, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--subresource=status", "--type=merge",
+			"-p", `{"status":{"phase":"RUNNING"}}`); !strings.Contains(stderr, "status.phase: Unsupported value") {
+			t.Errorf("an unknown phase: %s", stderr)
+		}
+		// A spec change bumps the generation and keeps the controller's status.
+		s.kubectl(t, alice, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--type=merge", "-p", `{"spec":{"values":{"replicas":2}}}`)
+		if got := get(); got != "2 DEPLOYED 1" {
+			t.Errorf("after a spec change: %q", got)
+		}
+		// The status subresource cannot change the spec.
+		s.kubectl(t, admin, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--subresource=status", "--type=merge",
+			"-p", `{"spec":{"values":{"replicas":5}},"status":{"observedGeneration":2}}`)
+		var obj struct {
+			Metadata struct{ Generation int64 }
+			Spec     struct{ Values map[string]any }
+		}
+		if err := json.Unmarshal([]byte(s.kubectl(t, admin, "get", "nfdeployment", "upf-own", "-n", "tenant-a", "-o", "json")), &obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.Metadata.Generation != 2 || obj.Spec.Values["replicas"] != float64(2) {
+			t.Errorf("the status subresource changed the spec: %+v", obj)
+		}
+	})
+
+	t.Run("deploymentManagerId and targetNamespace are immutable", func(t *testing.T) {
+		stderr := s.kubectlErr(t, alice, "patch", "nfdeployment", "upf-own", "-n", "tenant-a", "--type=merge", "-p", `{"spec":{"targetNamespace":"tenant-a-2"}}`)
+		if !strings.Contains(stderr, "spec.targetNamespace") || !strings.Contains(stderr, "immutable") {
+			t.Errorf("moving the release: %s", stderr)
+		}
+	})
+}
