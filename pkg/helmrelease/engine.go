@@ -44,7 +44,9 @@ type Config struct {
 	// Timeout bounds one install, upgrade, rollback or uninstall, waits included.
 	Timeout time.Duration
 	// Wait makes install, upgrade and rollback wait until the workloads are ready (Helm's
-	// status watcher); without it they return once the objects are applied.
+	// status watcher), and a release not ready within Timeout a failure that is undone;
+	// without it they return once the objects are applied (clusters without kubelets, as the
+	// local stack's, never report workloads ready).
 	Wait bool
 	// MaxHistory is how many revisions Helm keeps per release (0: Helm's default, all).
 	MaxHistory int
@@ -122,7 +124,9 @@ func (e *Engine) waitStrategy() kube.WaitStrategy {
 
 // Apply installs ch as release name with values, or upgrades the release to them. Both are
 // atomic: a failed install is uninstalled again and a failed upgrade rolled back, so what was
-// deployed before keeps running; the error says what failed.
+// deployed before keeps running; the error says what failed. With Config.Wait, "failed"
+// includes workloads not ready within Timeout (Helm's rollback-on-failure); without it, an
+// apply the target cluster refuses.
 func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Chart, values map[string]any) (*Release, error) {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
@@ -139,22 +143,45 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		install := action.NewInstall(cfg)
 		install.ReleaseName, install.Namespace = name, t.Namespace
 		install.Timeout, install.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
-		install.RollbackOnFailure = true
+		// Helm's own rollback-on-failure implies waiting for readiness; without Wait the
+		// engine undoes a failed install itself.
+		install.RollbackOnFailure = e.cfg.Wait
 		install.Replace = len(hist) > 0
 		r, err := install.RunWithContext(ctx, ch, values)
 		if err != nil {
-			return nil, fmt.Errorf("install release %s: %w", name, err)
+			err = fmt.Errorf("install release %s: %w", name, err)
+			if !e.cfg.Wait {
+				if uerr := e.uninstall(cfg, name); uerr != nil {
+					err = errors.Join(err, fmt.Errorf("undo the failed install: %w", uerr))
+				}
+			}
+			return nil, err
 		}
 		return toRelease(r)
+	}
+	previous, err := e.get(cfg, name)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
 	}
 	upgrade := action.NewUpgrade(cfg)
 	upgrade.Namespace = t.Namespace
 	upgrade.Timeout, upgrade.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
-	upgrade.RollbackOnFailure, upgrade.CleanupOnFail = true, true
+	upgrade.RollbackOnFailure, upgrade.CleanupOnFail = e.cfg.Wait, true
 	upgrade.MaxHistory = e.cfg.MaxHistory
 	r, err := upgrade.RunWithContext(ctx, name, ch, values)
 	if err != nil {
-		return nil, fmt.Errorf("upgrade release %s: %w", name, err)
+		err = fmt.Errorf("upgrade release %s: %w", name, err)
+		// Without Wait, Helm leaves a half-applied revision marked failed: put back the one that
+		// was deployed. A failure before anything was applied (values refused by the chart's
+		// schema) created no revision, and nothing needs putting back.
+		if !e.cfg.Wait && previous != nil {
+			if cur, gerr := e.get(cfg, name); gerr == nil && cur.Revision != previous.Revision {
+				if rerr := e.rollback(cfg, name, previous.Revision); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("roll back to revision %d: %w", previous.Revision, rerr))
+				}
+			}
+		}
+		return nil, err
 	}
 	return toRelease(r)
 }
@@ -175,10 +202,7 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 	if err != nil {
 		return nil, err
 	}
-	rb := action.NewRollback(cfg)
-	rb.Version, rb.Timeout, rb.WaitStrategy = revision, e.cfg.Timeout, e.waitStrategy()
-	rb.CleanupOnFail, rb.MaxHistory = true, e.cfg.MaxHistory
-	if err := rb.Run(name); err != nil {
+	if err := e.rollback(cfg, name, revision); err != nil {
 		if errors.Is(err, driver.ErrReleaseNotFound) {
 			return nil, fmt.Errorf("roll back release %s: %w", name, ErrNotFound)
 		}
@@ -187,16 +211,30 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 	return e.get(cfg, name)
 }
 
+func (e *Engine) rollback(cfg *action.Configuration, name string, revision int) error {
+	rb := action.NewRollback(cfg)
+	rb.Version, rb.Timeout, rb.WaitStrategy = revision, e.cfg.Timeout, e.waitStrategy()
+	rb.CleanupOnFail, rb.MaxHistory = true, e.cfg.MaxHistory
+	return rb.Run(name)
+}
+
 // Uninstall removes release name and its objects; a release already gone is not an error.
 func (e *Engine) Uninstall(ctx context.Context, t Target, name string) error {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
 		return err
 	}
+	if err := e.uninstall(cfg, name); err != nil {
+		return fmt.Errorf("uninstall release %s: %w", name, err)
+	}
+	return nil
+}
+
+func (e *Engine) uninstall(cfg *action.Configuration, name string) error {
 	u := action.NewUninstall(cfg)
 	u.Timeout, u.WaitStrategy, u.IgnoreNotFound = e.cfg.Timeout, e.waitStrategy(), true
 	if _, err := u.Run(name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
-		return fmt.Errorf("uninstall release %s: %w", name, err)
+		return err
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"helm.sh/helm/v4/pkg/chart/common"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
@@ -145,6 +148,29 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 		if hist[0].ValuesHash != hist[2].ValuesHash || hist[0].ValuesHash == hist[1].ValuesHash {
 			t.Errorf("values hashes: %+v", hist)
+		}
+
+		// An upgrade the cluster refuses half-way (a new object whose name a foreign one has):
+		// the deployed revision is put back and the foreign object is left alone.
+		foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}, Data: map[string]string{"owner": "someone-else"}}
+		if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		clash := *v2.Chart
+		clash.Templates = append(slices.Clone(v2.Chart.Templates), &common.File{Name: "templates/clash.yaml",
+			Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: foreign\ndata:\n  owner: demo\n")})
+		if _, err := engine.Apply(ctx, target, "demo", &clash, map[string]any{"message": "third"}); err == nil {
+			t.Fatal("upgrade over a foreign ConfigMap succeeded")
+		}
+		got, err := engine.Get(ctx, target, "demo")
+		if err != nil || got.Status != "deployed" || got.ChartVersion != "0.1.0" {
+			t.Errorf("after a refused upgrade: %+v %v", got, err)
+		}
+		if msg, ver := configMessage("demo"); msg != "first" || ver != "0.1.0" {
+			t.Errorf("a refused upgrade changed the config: %s %s", msg, ver)
+		}
+		if cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "foreign", metav1.GetOptions{}); err != nil || cm.Data["owner"] != "someone-else" {
+			t.Errorf("foreign config map: %v %v", cm, err)
 		}
 	})
 
