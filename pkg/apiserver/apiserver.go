@@ -62,6 +62,8 @@ type ExtraConfig struct {
 	Notifier *NotifierConfig
 	// SMORegistration registers the O-Cloud with the SMO when set.
 	SMORegistration *SMORegistrationConfig
+	// O2DMS runs the O2-DMS controller (NfDeployments → Helm releases) when set.
+	O2DMS *O2DMSConfig
 }
 
 // TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
@@ -199,6 +201,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := installSMORegistration(generic, c, informers); err != nil {
 		return nil, fmt.Errorf("install the SMO registration: %w", err)
 	}
+	if err := installO2DMS(generic, c, informers); err != nil {
+		return nil, fmt.Errorf("install the O2-DMS controller: %w", err)
+	}
 	if informers != nil {
 		// Started once everything that reads them has added its indexes and handlers.
 		if err := generic.AddPostStartHook("o2ims-informers", func(ctx genericapiserver.PostStartHookContext) error {
@@ -227,7 +232,7 @@ const informersResync = 10 * time.Minute
 // the SMO registration;
 // nil when none of them runs.
 func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
-	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil {
+	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil && c.extra.O2DMS == nil {
 		return nil, nil
 	}
 	loopback := clientrest.CopyConfig(c.generic.LoopbackClientConfig)

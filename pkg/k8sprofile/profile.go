@@ -94,6 +94,10 @@ type Config struct {
 	Audiences []string
 	// Connect reaches a member from its kubeconfig (tests); by default clientcmd.
 	Connect func(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error)
+	// ServiceAccount and RoleBinding name the ServiceAccount tokens are issued for and its
+	// RoleBinding to EditClusterRole (ServiceAccountName and RoleBindingName when empty): the
+	// O2-DMS controller acts as a ServiceAccount of its own, not the SMOs'.
+	ServiceAccount, RoleBinding string
 }
 
 // Provider answers Kubernetes profiles.
@@ -108,6 +112,12 @@ func NewProvider(cfg Config) *Provider {
 	}
 	if cfg.Connect == nil {
 		cfg.Connect = connect
+	}
+	if cfg.ServiceAccount == "" {
+		cfg.ServiceAccount = ServiceAccountName
+	}
+	if cfg.RoleBinding == "" {
+		cfg.RoleBinding = RoleBindingName
 	}
 	return &Provider{cfg: cfg}
 }
@@ -238,29 +248,29 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 		}
 		return fmt.Errorf("get namespace: %w", err)
 	}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: ServiceAccountName, Namespace: namespace,
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: p.cfg.ServiceAccount, Namespace: namespace,
 		Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}}}
 	if _, err := kc.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create service account: %w", err)
 	} else if err == nil {
-		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", ServiceAccountName)
+		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", p.cfg.ServiceAccount)
 	}
 	rb := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: RoleBindingName, Namespace: namespace, Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}},
+		ObjectMeta: metav1.ObjectMeta{Name: p.cfg.RoleBinding, Namespace: namespace, Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: EditClusterRole},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccountName, Namespace: namespace}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: p.cfg.ServiceAccount, Namespace: namespace}},
 	}
 	if _, err := kc.RbacV1().RoleBindings(namespace).Create(ctx, rb, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create role binding: %w", err)
 	}
 	seconds := int64(p.cfg.TokenTTL / time.Second)
-	tr, err := kc.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, ServiceAccountName, &authenticationv1.TokenRequest{
+	tr, err := kc.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, p.cfg.ServiceAccount, &authenticationv1.TokenRequest{
 		Spec: authenticationv1.TokenRequestSpec{Audiences: p.cfg.Audiences, ExpirationSeconds: &seconds},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("request token: %w", err)
 	}
 	a.Token, a.Expiration = tr.Status.Token, tr.Status.ExpirationTimestamp.Time
-	a.Namespace, a.ServiceAccount = namespace, ServiceAccountName
+	a.Namespace, a.ServiceAccount = namespace, p.cfg.ServiceAccount
 	return nil
 }

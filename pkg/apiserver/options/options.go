@@ -32,6 +32,8 @@ type ServerOptions struct {
 	O2          *O2Options
 	Inventory   *InventoryOptions
 	Notify      *NotifyOptions
+	// O2DMS runs the O2-DMS controller (--o2dms-*).
+	O2DMS *O2DMSOptions
 	// SMORegistration registers the O-Cloud with the SMO (--smo-registration-*).
 	SMORegistration *SMORegistrationOptions
 	// Certificates choose the TLS Secrets whose expiry raises alarms.
@@ -61,7 +63,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -72,6 +74,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.O2.AddFlags(fs)
 	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
+	o.O2DMS.AddFlags(fs)
 	o.SMORegistration.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
@@ -86,6 +89,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.O2.Validate()...)
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
+	errs = append(errs, o.O2DMS.Validate()...)
 	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
@@ -103,6 +107,9 @@ func (o *ServerOptions) Complete() error {
 		return err
 	}
 	if err := o.Notify.Complete(); err != nil {
+		return err
+	}
+	if err := o.O2DMS.Complete(); err != nil {
 		return err
 	}
 	if err := o.SMORegistration.Complete(); err != nil {
@@ -169,6 +176,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 			O2:        o2,
 			Inventory: inventory,
 			Notifier:  o.Notify.Config(cfg.ClientConfig),
+			O2DMS:     o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces),
 			// IMS_EP is what the O2 face reports as the O-Cloud's serviceUri.
 			SMORegistration: o.SMORegistration.Config(cfg.ClientConfig, o2IMSEndpoint(o2)),
 		},

@@ -1,0 +1,84 @@
+package apiserver
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/k8sprofile"
+	"github.com/netweave-io/netweave/pkg/leader"
+	o2dmscontroller "github.com/netweave-io/netweave/pkg/o2dms/controller"
+	"github.com/netweave-io/netweave/pkg/o2informers"
+)
+
+// O2DMSConfig configures the O2-DMS controller (pkg/o2dms/controller).
+type O2DMSConfig struct {
+	// KubeConfig reaches the cluster netweave runs in (Lease, members' Secrets, local targets).
+	KubeConfig *rest.Config
+	// CAPINamespaces hold Cluster API members' Secrets (--inventory-capi-namespaces).
+	CAPINamespaces  []string
+	Wait            bool
+	Timeout         time.Duration
+	Resync          time.Duration
+	RetryMax        time.Duration
+	Workers         int
+	MaxHistory      int
+	LocalNamespaces []string
+	ChartCacheSize  int
+	Lease           leader.Options
+}
+
+// The controller's own ServiceAccount in each target namespace, bound to edit there.
+const (
+	o2dmsServiceAccount = "netweave-o2dms"
+	o2dmsRoleBinding    = "netweave-o2dms-edit"
+)
+
+// installO2DMS starts the O2-DMS controller after the API server is up.
+func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+	dc := c.extra.O2DMS
+	if dc == nil {
+		return nil
+	}
+	if dc.KubeConfig == nil {
+		return fmt.Errorf("the O2-DMS controller needs a cluster connection (--kubeconfig or in-cluster)")
+	}
+	client, err := versioned.NewForConfig(c.generic.LoopbackClientConfig)
+	if err != nil {
+		return fmt.Errorf("o2dms controller client: %w", err)
+	}
+	kube, err := kubernetes.NewForConfig(dc.KubeConfig)
+	if err != nil {
+		return fmt.Errorf("o2dms controller cluster client: %w", err)
+	}
+	inventoryNS := c.extra.Tenancy.InventoryNamespace
+	// The local cluster is reached as netweave reaches it, whatever URL SMOs are told.
+	url, ca := dc.KubeConfig.Host, k8sprofile.CAOf(dc.KubeConfig)
+	profiles := k8sprofile.NewProvider(k8sprofile.Config{
+		Secrets: kube, Namespace: inventoryNS, CAPINamespaces: dc.CAPINamespaces, LocalURL: url, LocalCA: ca,
+		Local: kube, LocalNamespaces: dc.LocalNamespaces,
+		ServiceAccount: o2dmsServiceAccount, RoleBinding: o2dmsRoleBinding,
+	})
+	ctrl := o2dmscontroller.New(o2dmscontroller.Config{
+		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
+		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
+		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory}),
+		Charts:   o2dmscontroller.NewChartCache(&helmrelease.Fetcher{HTTP: &http.Client{Timeout: time.Minute}}, dc.ChartCacheSize),
+		Targets: &o2dmscontroller.ProfileTargets{
+			DeploymentManagers: informers.Factory().O2ims().V1alpha1().DeploymentManagers().Lister(),
+			InventoryNamespace: inventoryNS, Profiles: profiles,
+		},
+		Workloads: o2dmscontroller.ClusterWorkloads{},
+		Workers:   dc.Workers, Resync: dc.Resync, RetryMax: dc.RetryMax,
+	})
+	return s.AddPostStartHook("o2dms-controller", func(ctx genericapiserver.PostStartHookContext) error {
+		go ctrl.Run(ctx)
+		return nil
+	})
+}

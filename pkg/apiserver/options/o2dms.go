@@ -1,0 +1,92 @@
+package options
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/leader"
+)
+
+// O2DMSOptions configure the O2-DMS controller (issue 13): NfDeployments → Helm releases.
+type O2DMSOptions struct {
+	Enabled bool
+	// Wait makes installs, upgrades and rollbacks wait for the workloads to be ready.
+	Wait bool
+	// Timeout bounds one Helm action, waits included.
+	Timeout time.Duration
+	// Resync is how often a deployed release is checked for drift.
+	Resync   time.Duration
+	RetryMax time.Duration
+	Workers  int
+	// MaxHistory is how many revisions Helm keeps per release.
+	MaxHistory int
+	// LocalNamespaces are the namespaces of the cluster netweave runs in where NfDeployments
+	// may deploy (netweave's RBAC lets it act there only).
+	LocalNamespaces []string
+	// ChartCacheSize bounds the charts kept in memory.
+	ChartCacheSize int
+	Lease          *leader.Options
+}
+
+// NewO2DMSOptions returns the defaults: off; wait for readiness, 5 min per action, drift
+// checked every minute, retries backing off to 5 min, 2 workers, 10 revisions kept.
+func NewO2DMSOptions() *O2DMSOptions {
+	return &O2DMSOptions{
+		Wait: true, Timeout: 5 * time.Minute, Resync: time.Minute, RetryMax: 5 * time.Minute, Workers: 2, MaxHistory: 10,
+		ChartCacheSize: 32,
+		Lease:          leader.NewOptions("o2dms", "o2ims-system", "netweave-o2dms-controller"),
+	}
+}
+
+// AddFlags registers the controller's flags.
+func (o *O2DMSOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "o2dms-controller", o.Enabled, "Run the O2-DMS controller: install, upgrade, roll back and uninstall each NfDeployment's Helm release in its target cluster (leader-elected).")
+	fs.BoolVar(&o.Wait, "o2dms-wait", o.Wait, "Wait for a release's workloads to be ready before it is DEPLOYED (an install or upgrade not ready within --o2dms-timeout is undone and FAILED). Production should wait; clusters without kubelets (the local stack) cannot.")
+	fs.DurationVar(&o.Timeout, "o2dms-timeout", o.Timeout, "Bound on one install, upgrade, rollback or uninstall, waits included.")
+	fs.DurationVar(&o.Resync, "o2dms-resync", o.Resync, "How often each deployed release is read from its target cluster: a release gone (drift) is installed again, workload readiness refreshed.")
+	fs.DurationVar(&o.RetryMax, "o2dms-retry-max", o.RetryMax, "Longest wait between two attempts of a FAILED NfDeployment (the wait starts at 1s and doubles).")
+	fs.IntVar(&o.Workers, "o2dms-workers", o.Workers, "NfDeployments reconciled at once.")
+	fs.IntVar(&o.MaxHistory, "o2dms-max-history", o.MaxHistory, "Revisions Helm keeps per release (0: all).")
+	fs.IntVar(&o.ChartCacheSize, "o2dms-chart-cache-size", o.ChartCacheSize, "Charts kept in memory (by source, version and digest).")
+	fs.StringSliceVar(&o.LocalNamespaces, "o2dms-local-namespaces", o.LocalNamespaces, "Namespaces of the cluster netweave runs in where NfDeployments may deploy (netweave is granted the rights to do so there only, chart value o2dms.localNamespaces); a release targeting another namespace of this cluster is FAILED \"namespace not enabled for deployments\".")
+	o.Lease.AddFlags(fs)
+}
+
+// Complete fills in the identity.
+func (o *O2DMSOptions) Complete() error { return o.Lease.Complete() }
+
+// Validate reports invalid flags.
+func (o *O2DMSOptions) Validate() []error {
+	var errs []error
+	if o.Timeout <= 0 || o.Resync <= 0 || o.RetryMax < time.Second || o.Workers <= 0 || o.MaxHistory < 0 || o.ChartCacheSize <= 0 {
+		errs = append(errs, errors.New("--o2dms-timeout, --o2dms-resync, --o2dms-workers and --o2dms-chart-cache-size must be positive, --o2dms-retry-max at least 1s, --o2dms-max-history not negative"))
+	}
+	for _, ns := range o.LocalNamespaces {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, fmt.Errorf("--o2dms-local-namespaces: %q: %s", ns, msg))
+		}
+	}
+	if o.Enabled {
+		errs = append(errs, o.Lease.Validate()...)
+	}
+	return errs
+}
+
+// Config returns the server's controller configuration, nil when disabled.
+func (o *O2DMSOptions) Config(kube *rest.Config, capiNamespaces []string) *apiserver.O2DMSConfig {
+	if !o.Enabled {
+		return nil
+	}
+	return &apiserver.O2DMSConfig{
+		KubeConfig: kube, CAPINamespaces: capiNamespaces,
+		Wait: o.Wait, Timeout: o.Timeout, Resync: o.Resync, RetryMax: o.RetryMax, Workers: o.Workers,
+		MaxHistory: o.MaxHistory, LocalNamespaces: o.LocalNamespaces, ChartCacheSize: o.ChartCacheSize,
+		Lease: *o.Lease,
+	}
+}

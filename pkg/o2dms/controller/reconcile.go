@@ -1,0 +1,343 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/apis/o2dms"
+	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2dms/validation"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
+)
+
+// failure is a failed step: the reason of the Ready condition and what went wrong.
+type failure struct {
+	reason string
+	err    error
+}
+
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+func fail(reason string, err error) error { return &failure{reason: reason, err: err} }
+
+// ReleaseName is the Helm release of d: its name (see the package doc).
+func ReleaseName(d *v1alpha1.NfDeployment) string { return d.Name }
+
+func descriptorOf(d *v1alpha1.NfDeployment) (namespace, name string) {
+	ns := d.Spec.DescriptorRef.Namespace
+	if ns == "" {
+		ns = d.Namespace
+	}
+	return ns, d.Spec.DescriptorRef.Name
+}
+
+// reconcile brings the release of the NfDeployment key to its spec; it returns when to look
+// again (drift) or the error to retry with backoff.
+func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter time.Duration, err error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	cur, err := c.deployments.NfDeployments(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	d := cur.DeepCopy()
+	if d.DeletionTimestamp != nil {
+		return 0, c.remove(ctx, d)
+	}
+	if !slices.Contains(d.Finalizers, Finalizer) {
+		d.Finalizers = append(d.Finalizers, Finalizer)
+		_, err := c.cfg.Client.O2dmsV1alpha1().NfDeployments(ns).Update(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
+		// The update's event brings the NfDeployment back.
+		return 0, err
+	}
+	if d.Status.Phase == "" {
+		d.Status.Phase = v1alpha1.NfDeploymentPending
+		d.Status.Message = "accepted; preparing the release"
+		if d, err = c.writeStatus(ctx, cur, d); err != nil {
+			return 0, err
+		}
+	}
+	d, err = c.deploy(ctx, d)
+	if err != nil {
+		var f *failure
+		if !errors.As(err, &f) {
+			f = &failure{reason: "Failed", err: err}
+		}
+		if werr := c.failed(ctx, d, f); werr != nil {
+			return 0, errors.Join(err, werr)
+		}
+		return 0, err
+	}
+	return c.cfg.Resync, nil
+}
+
+// tenancyAllowed re-checks what admission checked: a tenant's NfDeployment targets only the
+// namespaces its namespace maps to; the operator's may target any.
+func (c *Controller) tenancyAllowed(d *v1alpha1.NfDeployment) error {
+	if d.Namespace == c.cfg.InventoryNamespace {
+		return nil
+	}
+	targets := c.cfg.TargetNamespaces
+	if targets == nil {
+		targets = nfdeployment.SameName
+	}
+	allowed := targets(d.Namespace, d.Spec.DeploymentManagerID)
+	if !slices.Contains(allowed, d.Spec.TargetNamespace) {
+		return fmt.Errorf("target namespace %q is not one the NfDeployments of namespace %s may deploy into (%v)", d.Spec.TargetNamespace, d.Namespace, allowed)
+	}
+	return nil
+}
+
+// deploy installs, upgrades or rolls back d's release as its spec says, and records it.
+func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1alpha1.NfDeployment, error) {
+	logger := klog.FromContext(ctx)
+	if err := c.tenancyAllowed(d); err != nil {
+		return d, fail("TargetNamespaceNotAllowed", err)
+	}
+	desc, err := c.descriptor(d)
+	if err != nil {
+		return d, fail("DescriptorNotFound", err)
+	}
+	if desc.Spec.PullSecretRef != nil {
+		return d, fail("PullSecretUnsupported", fmt.Errorf("descriptor %s/%s names a pull secret; the controller does not read pull credentials yet", desc.Namespace, desc.Name))
+	}
+	values, err := mergedValues(desc, d)
+	if err != nil {
+		return d, fail("InvalidValues", err)
+	}
+	t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+	if err != nil {
+		return d, fail(targetReason(err), err)
+	}
+	name := ReleaseName(d)
+	rel, err := c.cfg.Releases.Get(ctx, t, name)
+	if err != nil && !errors.Is(err, helmrelease.ErrNotFound) {
+		c.forgetTarget(d)
+		return d, fail("TargetUnavailable", err)
+	}
+	wantHash := helmrelease.ValuesHash(values)
+	switch {
+	case rel == nil:
+		drift := d.Status.ReleaseRevision > 0
+		msg := fmt.Sprintf("installing chart %s %s as release %s", chartName(desc), desc.Spec.Version, name)
+		if drift {
+			msg = fmt.Sprintf("release %s is gone from the target (drift); installing it again", name)
+			logger.Info("Release gone from the target; reinstalling", "release", name, "lastRevision", d.Status.ReleaseRevision)
+		}
+		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentInstalling, msg); err != nil {
+			return d, err
+		}
+		ch, err := c.cfg.Charts.Fetch(ctx, source(desc))
+		if err != nil {
+			return d, fail("ChartUnavailable", err)
+		}
+		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
+			return d, fail("InstallFailed", err)
+		}
+		if drift {
+			setCondition(d, ConditionDriftRepaired, metav1.ConditionTrue, "Reinstalled",
+				fmt.Sprintf("release %s was gone from the target (last revision %d); installed again as revision %d", name, d.Status.ReleaseRevision, rel.Revision), c.cfg.Now())
+		}
+	case d.Spec.DesiredRevision != nil && rolledBackTo(d) != *d.Spec.DesiredRevision:
+		to := *d.Spec.DesiredRevision
+		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentRollingBack, fmt.Sprintf("rolling release %s back to revision %d", name, to)); err != nil {
+			return d, err
+		}
+		if rel, err = c.cfg.Releases.Rollback(ctx, t, name, int(to)); err != nil {
+			return d, fail("RollbackFailed", err)
+		}
+		setCondition(d, ConditionRolledBack, metav1.ConditionTrue, fmt.Sprintf("Revision%d", to),
+			fmt.Sprintf("rolled back to revision %d as revision %d (spec.desiredRevision)", to, rel.Revision), c.cfg.Now())
+		d.Status.Conditions[conditionIndex(d, ConditionRolledBack)].ObservedGeneration = d.Generation
+	case pinned(d):
+		// Rolled back and the spec unchanged since: the release stays on that revision.
+	case rel.ChartVersion != desc.Spec.Version || rel.ValuesHash != wantHash || rel.Status != "deployed":
+		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentUpgrading,
+			fmt.Sprintf("upgrading release %s to chart %s %s", name, chartName(desc), desc.Spec.Version)); err != nil {
+			return d, err
+		}
+		ch, err := c.cfg.Charts.Fetch(ctx, source(desc))
+		if err != nil {
+			return d, fail("ChartUnavailable", err)
+		}
+		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
+			return d, fail("UpgradeFailed", err)
+		}
+	}
+	return c.deployed(ctx, d, t, rel)
+}
+
+// deployed records a release that runs: revision, history, workloads, DEPLOYED.
+func (c *Controller) deployed(ctx context.Context, d *v1alpha1.NfDeployment, t helmrelease.Target, rel *helmrelease.Release) (*v1alpha1.NfDeployment, error) {
+	before := d.DeepCopy()
+	hist, err := c.cfg.Releases.History(ctx, t, rel.Name)
+	if err != nil {
+		return d, fail("TargetUnavailable", err)
+	}
+	d.Status.History = historyOf(hist)
+	workloads, err := c.cfg.Workloads.Status(ctx, t, rel.Manifest)
+	if err != nil {
+		klog.FromContext(ctx).Info("Reading the release's workloads", "err", err.Error())
+	}
+	if workloads != nil || err == nil {
+		d.Status.Workloads = sortedWorkloads(workloads)
+	}
+	d.Status.Phase = v1alpha1.NfDeploymentDeployed
+	d.Status.ReleaseRevision = int64(rel.Revision)
+	d.Status.ObservedGeneration = d.Generation
+	ready := 0
+	for _, w := range d.Status.Workloads {
+		if w.Ready {
+			ready++
+		}
+	}
+	d.Status.Message = fmt.Sprintf("release %s revision %d (chart %s) deployed; %d/%d workload objects ready",
+		rel.Name, rel.Revision, rel.ChartVersion, ready, len(d.Status.Workloads))
+	setCondition(d, ConditionReady, metav1.ConditionTrue, "Deployed", d.Status.Message, c.cfg.Now())
+	return c.writeStatus(ctx, before, d)
+}
+
+// failed records a failure: FAILED, the message, the Ready condition with the reason.
+func (c *Controller) failed(ctx context.Context, d *v1alpha1.NfDeployment, f *failure) error {
+	before := d.DeepCopy()
+	d.Status.Phase = v1alpha1.NfDeploymentFailed
+	d.Status.Message = f.err.Error()
+	d.Status.ObservedGeneration = d.Generation
+	setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, f.err.Error(), c.cfg.Now())
+	_, err := c.writeStatus(ctx, before, d)
+	return err
+}
+
+// remove uninstalls d's release and lets d go.
+func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error {
+	if !slices.Contains(d.Finalizers, Finalizer) {
+		return nil
+	}
+	uninstall := func() error {
+		// A target the NfDeployment may not use was never deployed into: nothing to remove
+		// there, and nothing to touch.
+		if c.tenancyAllowed(d) != nil {
+			return nil
+		}
+		t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+		if errors.Is(err, ErrNamespaceNotEnabled) || errors.Is(err, ErrNoTargetNamespace) {
+			return nil
+		}
+		if err != nil {
+			return fail(targetReason(err), err)
+		}
+		if err := c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d)); err != nil {
+			c.forgetTarget(d)
+			return fail("UninstallFailed", err)
+		}
+		return nil
+	}
+	var err error
+	if d.Status.Phase != v1alpha1.NfDeploymentDeleting {
+		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentDeleting, "uninstalling release "+ReleaseName(d)); err != nil {
+			return err
+		}
+	}
+	if err := uninstall(); err != nil {
+		var f *failure
+		errors.As(err, &f)
+		before := d.DeepCopy()
+		d.Status.Message = "uninstall failed (retrying): " + err.Error()
+		setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, err.Error(), c.cfg.Now())
+		_, werr := c.writeStatus(ctx, before, d)
+		return errors.Join(err, werr)
+	}
+	d.Finalizers = slices.DeleteFunc(d.Finalizers, func(f string) bool { return f == Finalizer })
+	_, err = c.cfg.Client.O2dmsV1alpha1().NfDeployments(d.Namespace).Update(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err == nil {
+		klog.FromContext(ctx).Info("Release uninstalled; finalizer removed", "release", ReleaseName(d))
+	}
+	return err
+}
+
+func (c *Controller) forgetTarget(d *v1alpha1.NfDeployment) {
+	if f, ok := c.cfg.Targets.(interface{ Forget(string, string) }); ok {
+		f.Forget(d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+	}
+}
+
+func targetReason(err error) string {
+	switch {
+	case errors.Is(err, ErrNamespaceNotEnabled):
+		return "NamespaceNotEnabled"
+	case errors.Is(err, ErrNoTargetNamespace):
+		return "TargetNamespaceMissing"
+	case errors.Is(err, ErrUnknownDeploymentManager):
+		return "UnknownDeploymentManager"
+	}
+	return "TargetUnavailable"
+}
+
+// descriptor reads d's descriptor as admission does: d's namespace or the shared one only.
+func (c *Controller) descriptor(d *v1alpha1.NfDeployment) (*v1alpha1.NfDeploymentDescriptor, error) {
+	ns, name := descriptorOf(d)
+	if ns != d.Namespace && ns != c.cfg.InventoryNamespace {
+		return nil, fmt.Errorf("descriptor %s/%s not found", ns, name)
+	}
+	desc, err := c.descriptors.NfDeploymentDescriptors(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("descriptor %s/%s not found", ns, name)
+	}
+	return desc, err
+}
+
+// mergedValues are the values a release of d is installed with: the merge admission checked.
+func mergedValues(desc *v1alpha1.NfDeploymentDescriptor, d *v1alpha1.NfDeployment) (map[string]any, error) {
+	var spec o2dms.NfDeploymentDescriptorSpec
+	if err := v1alpha1.Convert_v1alpha1_NfDeploymentDescriptorSpec_To_o2dms_NfDeploymentDescriptorSpec(&desc.Spec, &spec, nil); err != nil {
+		return nil, err
+	}
+	var values *o2dms.JSON
+	if d.Spec.Values != nil {
+		values = &o2dms.JSON{}
+		if err := v1alpha1.Convert_v1alpha1_JSON_To_o2dms_JSON(d.Spec.Values, values, nil); err != nil {
+			return nil, err
+		}
+	}
+	return validation.MergedValues(&spec, values)
+}
+
+func chartName(desc *v1alpha1.NfDeploymentDescriptor) string {
+	if desc.Spec.Chart.OCI != nil {
+		return desc.Spec.Chart.OCI.Reference
+	}
+	if desc.Spec.Chart.Repository != nil {
+		return desc.Spec.Chart.Repository.Name
+	}
+	return ""
+}
+
+// source is where desc's chart comes from. Pull credentials (pullSecretRef) are not read yet.
+func source(desc *v1alpha1.NfDeploymentDescriptor) helmrelease.Source {
+	src := helmrelease.Source{Version: desc.Spec.Version, Digest: desc.Spec.Digest}
+	if desc.Spec.Chart.OCI != nil {
+		src.OCIRef = desc.Spec.Chart.OCI.Reference
+	}
+	if desc.Spec.Chart.Repository != nil {
+		src.RepoURL, src.Name = desc.Spec.Chart.Repository.URL, desc.Spec.Chart.Repository.Name
+	}
+	return src
+}

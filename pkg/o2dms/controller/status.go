@@ -1,0 +1,102 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+)
+
+// fieldManager names the controller's writes.
+const fieldManager = "netweave-o2dms-controller"
+
+// Conditions the controller writes.
+const (
+	// ConditionReady is True while the release runs the spec; False with the reason of the
+	// last failure (DescriptorNotFound, ChartUnavailable, NamespaceNotEnabled,
+	// TargetUnavailable, InstallFailed, UpgradeFailed, RollbackFailed, UninstallFailed, ...).
+	ConditionReady = "Ready"
+	// ConditionDriftRepaired says when a release gone from the target was installed again.
+	ConditionDriftRepaired = "DriftRepaired"
+	// ConditionRolledBack records the last spec.desiredRevision acted on: reason
+	// Revision<N>, observedGeneration the generation it was acted on at.
+	ConditionRolledBack = "RolledBack"
+)
+
+func setCondition(d *v1alpha1.NfDeployment, typ string, status metav1.ConditionStatus, reason, msg string, now time.Time) {
+	if len(msg) > 32768 {
+		msg = msg[:32768]
+	}
+	meta.SetStatusCondition(&d.Status.Conditions, metav1.Condition{Type: typ, Status: status, Reason: reason,
+		Message: msg, ObservedGeneration: d.Generation, LastTransitionTime: metav1.NewTime(now.Truncate(time.Second))})
+}
+
+func conditionIndex(d *v1alpha1.NfDeployment, typ string) int {
+	for i := range d.Status.Conditions {
+		if d.Status.Conditions[i].Type == typ {
+			return i
+		}
+	}
+	return -1
+}
+
+// rolledBackTo is the desiredRevision last acted on, 0 when none.
+func rolledBackTo(d *v1alpha1.NfDeployment) int64 {
+	c := meta.FindStatusCondition(d.Status.Conditions, ConditionRolledBack)
+	if c == nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimPrefix(c.Reason, "Revision"), 10, 64)
+	return n
+}
+
+// pinned: d was rolled back to its desiredRevision and its spec has not changed since, so the
+// release stays on that revision rather than being upgraded to the spec again.
+func pinned(d *v1alpha1.NfDeployment) bool {
+	c := meta.FindStatusCondition(d.Status.Conditions, ConditionRolledBack)
+	return d.Spec.DesiredRevision != nil && c != nil && rolledBackTo(d) == *d.Spec.DesiredRevision && c.ObservedGeneration == d.Generation
+}
+
+func historyOf(hist []helmrelease.Revision) []v1alpha1.RevisionRecord {
+	out := make([]v1alpha1.RevisionRecord, 0, len(hist))
+	for _, h := range hist {
+		r := v1alpha1.RevisionRecord{Revision: int64(h.Revision), ChartVersion: h.ChartVersion, ValuesHash: h.ValuesHash, Outcome: h.Status}
+		if h.Description != "" {
+			r.Outcome = h.Status + ": " + h.Description
+		}
+		if !h.Updated.IsZero() {
+			t := metav1.NewTime(h.Updated.Truncate(time.Second))
+			r.Time = &t
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// phase writes a transitional phase before a Helm action, so that a slow action shows.
+func (c *Controller) phase(ctx context.Context, d *v1alpha1.NfDeployment, p v1alpha1.NfDeploymentPhase, msg string) (*v1alpha1.NfDeployment, error) {
+	before := d.DeepCopy()
+	d.Status.Phase, d.Status.Message = p, msg
+	return c.writeStatus(ctx, before, d)
+}
+
+// writeStatus writes d's status through the status subresource when it differs from
+// before's; it returns the NfDeployment as stored.
+func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDeployment) (*v1alpha1.NfDeployment, error) {
+	if apiequality.Semantic.DeepEqual(before.Status, d.Status) {
+		return d, nil
+	}
+	out, err := c.cfg.Client.O2dmsV1alpha1().NfDeployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
+	if err != nil {
+		return d, fmt.Errorf("write the status of %s/%s: %w", d.Namespace, d.Name, err)
+	}
+	return out, nil
+}
