@@ -17,6 +17,7 @@ type running struct {
 	members       []*member
 	alertmanager  *localstack.Alertmanager
 	smo           *smoReceiver
+	charts        *localstack.ChartRepo
 	netweave      *localstack.Process
 	netweavePort  int
 	o2Port        int
@@ -106,11 +107,20 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 	started.push(r.smo)
 
+	fmt.Println("starting the local chart repository (demo-nf) and preparing the O2-DMS namespace …")
+	if r.charts, err = localstack.StartChartRepo(filepath.Join(c.dir, "charts")); err != nil {
+		return nil, err
+	}
+	started.push(r.charts)
+	if err := prepareO2DMS(ctx, r.cp, r.members); err != nil {
+		return nil, err
+	}
+
 	fmt.Println("starting netweave and registering APIService", localstack.APIServiceName, "…")
 	extra := append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), c.extra...)
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
-		Port: r.netweavePort, O2Port: r.o2Port, Args: append(netweaveArgs(), extra...), WaitReady: true, Timeout: c.timeout,
+		Port: r.netweavePort, O2Port: r.o2Port, Args: append(append(netweaveArgs(), o2dmsArgs()...), extra...), WaitReady: true, Timeout: c.timeout,
 		Kubeconfig: kubeconfig,
 	})
 	if err != nil {
@@ -119,6 +129,9 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	r.netweave = nw.Process
 	started.push(r.netweave)
 
+	if err := createDemoDescriptors(ctx, r.cp, r.charts); err != nil {
+		return nil, err
+	}
 	if err := fireDemoAlert(ctx, r.alertmanager); err != nil {
 		return nil, err
 	}

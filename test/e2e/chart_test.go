@@ -191,6 +191,7 @@ var valuePrerequisites = []struct {
 	{"prometheusRule.", map[string]any{"prometheusRule.enabled": true}},
 	{"grafanaDashboard.", map[string]any{"grafanaDashboard.enabled": true}},
 	{"tracing.", map[string]any{"tracing.enabled": true}},
+	{"o2dms.", map[string]any{"o2dms.enabled": true}},
 }
 
 // valueAlternatives are the values that must be one of a set: the alternative tried.
