@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -84,6 +85,19 @@ func StartChartRepo(dir string) (*ChartRepo, error) {
 	r.srv = &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { r.done <- r.srv.Serve(ln) }()
 	return r, nil
+}
+
+// Restart serves the same repository again on the same address after Stop (tests of a
+// repository that was unreachable for a while).
+func (r *ChartRepo) Restart() error {
+	ln, err := net.Listen("tcp", strings.TrimPrefix(r.URL, "http://"))
+	if err != nil {
+		return fmt.Errorf("chart repository: %w", err)
+	}
+	r.srv = &http.Server{Handler: r.srv.Handler, ReadHeaderTimeout: 10 * time.Second}
+	r.done = make(chan error, 1)
+	go func() { r.done <- r.srv.Serve(ln) }()
+	return nil
 }
 
 // Stop stops serving.

@@ -1,0 +1,314 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	dmsv1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/internal/localstack/stacktest"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/o2dms/controller"
+)
+
+// TestO2DMSController drives the O2-DMS controller on the real stack with a member cluster:
+// install, upgrade, rollback, a refused upgrade, an unreachable chart repository, drift,
+// deletion, and the tenancy rules, as kubectl users meet them.
+func TestO2DMSController(t *testing.T) {
+	const tenant = "nf-tenant"
+	s := startStack(t, append(invArgs("o2dms"), "--inventory-member-probe-interval=1s",
+		"--o2dms-controller", "--o2dms-wait=false", "--o2dms-timeout=30s", "--o2dms-resync=2s", "--o2dms-retry-max=4s",
+		"--o2dms-lease-duration=4s", "--o2dms-renew-deadline=3s", "--o2dms-retry-period=500ms")...)
+	ctx := context.Background()
+	admin := versioned.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
+	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
+	charts, err := localstack.StartChartRepo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = charts.Stop() })
+
+	// The member cluster and its registration; the tenant namespace exists there and here.
+	mcp := stacktest.StartControlPlane(t, localstack.Options{})
+	memberCfg := mcp.RESTConfig(localstack.Admin)
+	mkube := kubernetes.NewForConfigOrDie(memberCfg)
+	kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Secrets(invNS).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge-1", Namespace: invNS, Labels: map[string]string{o2v1.LabelMemberCluster: "true"}},
+		Data:       map[string][]byte{"kubeconfig": kubeconfig}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []kubernetes.Interface{kube, mkube} {
+		for _, ns := range []string{tenant, "other-tenant"} {
+			if _, err := k.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var dmID, localDM string
+	eventually(t, time.Minute, "deployment managers synced", func() error {
+		dms, err := admin.O2imsV1alpha1().DeploymentManagers(invNS).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, dm := range dms.Items {
+			if dm.Labels[o2v1.LabelCluster] == "edge-1" {
+				dmID = dm.Spec.DeploymentManagerID
+			} else if dm.Labels[o2v1.LabelCluster] == "" && dm.Spec.DeploymentManagerID != "" {
+				localDM = dm.Spec.DeploymentManagerID
+			}
+		}
+		if dmID == "" || localDM == "" {
+			return errors.New("no deployment managers yet")
+		}
+		return nil
+	})
+	for _, v := range localstack.DemoChartVersions {
+		s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(`apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: demo-%[1]s, namespace: %[2]s}
+spec:
+  chart: {repository: {url: %[3]q, name: demo-nf}}
+  version: %[1]s
+  defaultValues: {replicas: 0, message: default}
+`, v, invNS, charts.URL), "apply", "-f", "-")
+	}
+
+	nfds := admin.O2dmsV1alpha1().NfDeployments(tenant)
+	target := helmrelease.Target{Config: memberCfg, Namespace: tenant}
+	engine := helmrelease.NewEngine(helmrelease.Config{})
+	waitFor := func(what string, cond func(d *dmsv1.NfDeployment) error) *dmsv1.NfDeployment {
+		t.Helper()
+		var last *dmsv1.NfDeployment
+		eventually(t, 90*time.Second, what, func() error {
+			d, err := nfds.Get(ctx, "nf", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			last = d
+			if err := cond(d); err != nil {
+				return fmt.Errorf("%w (phase %s, revision %d, message %q)", err, d.Status.Phase, d.Status.ReleaseRevision, d.Status.Message)
+			}
+			return nil
+		})
+		return last
+	}
+	deployed := func(rev int64) func(d *dmsv1.NfDeployment) error {
+		return func(d *dmsv1.NfDeployment) error {
+			if d.Status.Phase != dmsv1.NfDeploymentDeployed || d.Status.ObservedGeneration != d.Generation || (rev > 0 && d.Status.ReleaseRevision != rev) {
+				return errors.New("not deployed as expected")
+			}
+			return nil
+		}
+	}
+	failed := func(reason string) func(d *dmsv1.NfDeployment) error {
+		return func(d *dmsv1.NfDeployment) error {
+			c := meta.FindStatusCondition(d.Status.Conditions, controller.ConditionReady)
+			if d.Status.Phase != dmsv1.NfDeploymentFailed || c == nil || c.Reason != reason {
+				return fmt.Errorf("not FAILED with %s", reason)
+			}
+			return nil
+		}
+	}
+	configMessage := func() string {
+		cm, err := mkube.CoreV1().ConfigMaps(tenant).Get(ctx, "nf-config", metav1.GetOptions{})
+		if err != nil {
+			return err.Error()
+		}
+		return cm.Data["message"] + "/" + cm.Data["chartVersion"]
+	}
+	patch := func(p string) {
+		t.Helper()
+		if _, err := nfds.Patch(ctx, "nf", types.MergePatchType, []byte(p), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("install onto the member: DEPLOYED, revision 1, workloads listed", func(t *testing.T) {
+		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "nf", "demo-0.1.0", invNS, dmID, "{message: first}"), "apply", "-f", "-")
+		d := waitFor("installed", deployed(1))
+		if !slices.Contains(d.Finalizers, controller.Finalizer) {
+			t.Errorf("finalizers: %v", d.Finalizers)
+		}
+		var kinds []string
+		for _, w := range d.Status.Workloads {
+			kinds = append(kinds, fmt.Sprintf("%s/%s/%s/%s/%v", w.APIVersion, w.Kind, w.Namespace, w.Name, w.Ready))
+		}
+		if want := "v1/ConfigMap/nf-tenant/nf-config/true,apps/v1/Deployment/nf-tenant/nf/true"; strings.Join(kinds, ",") != want {
+			t.Errorf("workloads %v, want %s", kinds, want)
+		}
+		if len(d.Status.History) != 1 || d.Status.History[0].ChartVersion != "0.1.0" || d.Status.History[0].ValuesHash == "" {
+			t.Errorf("history: %+v", d.Status.History)
+		}
+		if got := configMessage(); got != "first/0.1.0" {
+			t.Errorf("config map: %s", got)
+		}
+		// helm list in the member agrees.
+		rel, err := engine.Get(ctx, target, "nf")
+		if err != nil || rel.Revision != 1 || rel.Status != "deployed" {
+			t.Errorf("release in the member: %+v %v", rel, err)
+		}
+	})
+
+	t.Run("a values change upgrades to revision 2", func(t *testing.T) {
+		patch(`{"spec":{"values":{"message":"second"}}}`)
+		d := waitFor("upgraded", deployed(2))
+		if got := configMessage(); got != "second/0.1.0" {
+			t.Errorf("config map: %s", got)
+		}
+		if len(d.Status.History) != 2 || d.Status.History[0].ValuesHash == d.Status.History[1].ValuesHash {
+			t.Errorf("history: %+v", d.Status.History)
+		}
+	})
+
+	t.Run("desiredRevision 1 rolls back as revision 3", func(t *testing.T) {
+		patch(`{"spec":{"desiredRevision":1}}`)
+		d := waitFor("rolled back", deployed(3))
+		if got := configMessage(); got != "first/0.1.0" {
+			t.Errorf("config map after rollback: %s", got)
+		}
+		if d.Status.History[2].ValuesHash != d.Status.History[0].ValuesHash {
+			t.Errorf("history: %+v", d.Status.History)
+		}
+		if c := meta.FindStatusCondition(d.Status.Conditions, controller.ConditionRolledBack); c == nil || c.Reason != "Revision1" {
+			t.Errorf("rolled back condition: %+v", c)
+		}
+	})
+
+	t.Run("an upgrade the target refuses is FAILED and leaves the deployed objects alone", func(t *testing.T) {
+		// The member's API server refuses an image with leading whitespace half-way through
+		// the upgrade (after the ConfigMap): the engine puts revision 3 back.
+		patch(`{"spec":{"desiredRevision":null,"values":{"message":"refused","image":" registry.k8s.io/pause:3.10"}}}`)
+		d := waitFor("upgrade refused", failed("UpgradeFailed"))
+		if !strings.Contains(d.Status.Message, "image") {
+			t.Errorf("message: %s", d.Status.Message)
+		}
+		if got := configMessage(); got != "first/0.1.0" {
+			t.Errorf("a refused upgrade changed the config map: %s", got)
+		}
+		patch(`{"spec":{"values":{"message":"fixed","image":null}}}`)
+		waitFor("fixed", deployed(0))
+		if got := configMessage(); got != "fixed/0.1.0" {
+			t.Errorf("config map: %s", got)
+		}
+	})
+
+	t.Run("an unreachable chart repository is FAILED with the reason, then recovers", func(t *testing.T) {
+		if err := charts.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		patch(`{"spec":{"descriptorRef":{"name":"demo-0.2.0","namespace":"` + invNS + `"}}}`)
+		d := waitFor("chart unavailable", failed("ChartUnavailable"))
+		if !strings.Contains(d.Status.Message, "connect") && !strings.Contains(d.Status.Message, "refused") {
+			t.Errorf("message: %s", d.Status.Message)
+		}
+		if err := charts.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("recovered", func(d *dmsv1.NfDeployment) error {
+			if err := deployed(0)(d); err != nil {
+				return err
+			}
+			if h := d.Status.History; h[len(h)-1].ChartVersion != "0.2.0" {
+				return errors.New("not on 0.2.0")
+			}
+			return nil
+		})
+		if got := configMessage(); got != "fixed/0.2.0" {
+			t.Errorf("config map: %s", got)
+		}
+	})
+
+	t.Run("a release uninstalled behind netweave's back is installed again", func(t *testing.T) {
+		bin, err := localstack.HelmBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "uninstall", "nf", "-n", tenant, "--kubeconfig", mcp.Kubeconfig(localstack.Admin)).CombinedOutput(); err != nil {
+			t.Fatalf("helm uninstall: %v\n%s", err, out)
+		}
+		waitFor("reinstalled", func(d *dmsv1.NfDeployment) error {
+			if err := deployed(1)(d); err != nil {
+				return err
+			}
+			if c := meta.FindStatusCondition(d.Status.Conditions, controller.ConditionDriftRepaired); c == nil || c.Status != metav1.ConditionTrue {
+				return errors.New("no DriftRepaired condition")
+			}
+			return nil
+		})
+		if got := configMessage(); got != "fixed/0.2.0" {
+			t.Errorf("config map: %s", got)
+		}
+	})
+
+	t.Run("the local cluster refuses namespaces not enabled for deployments", func(t *testing.T) {
+		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "local", "demo-0.1.0", invNS, localDM, ""), "apply", "-f", "-")
+		eventually(t, time.Minute, "local FAILED", func() error {
+			d, err := nfds.Get(ctx, "local", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if d.Status.Phase != dmsv1.NfDeploymentFailed || !strings.Contains(d.Status.Message, "namespace not enabled for deployments") {
+				return fmt.Errorf("phase %s: %s", d.Status.Phase, d.Status.Message)
+			}
+			return nil
+		})
+		if err := nfds.Delete(ctx, "local", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, time.Minute, "local deleted", func() error {
+			if _, err := nfds.Get(ctx, "local", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("still there: %v", err)
+			}
+			return nil
+		})
+	})
+
+	t.Run("a tenant cannot deploy into another tenant's namespace", func(t *testing.T) {
+		m := nfDeploymentManifest(tenant, "intruder", "demo-0.1.0", invNS, dmID, "") + "  targetNamespace: other-tenant\n"
+		if _, stderr, err := s.kubectlStdin(t, localstack.Admin, m, "apply", "-f", "-"); err == nil || !strings.Contains(stderr, "spec.targetNamespace") {
+			t.Errorf("deploying into another tenant's namespace: %v %s", err, stderr)
+		}
+		if list, err := mkube.AppsV1().Deployments("other-tenant").List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) != 0 {
+			t.Errorf("other tenant's namespace: %v %v", list, err)
+		}
+	})
+
+	t.Run("delete uninstalls the release and removes the finalizer", func(t *testing.T) {
+		if err := nfds.Delete(ctx, "nf", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, time.Minute, "deleted", func() error {
+			if _, err := nfds.Get(ctx, "nf", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("still there: %v", err)
+			}
+			return nil
+		})
+		if _, err := engine.Get(ctx, target, "nf"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("release after delete: %v", err)
+		}
+		if _, err := mkube.CoreV1().ConfigMaps(tenant).Get(ctx, "nf-config", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("config map after delete: %v", err)
+		}
+	})
+
+}
