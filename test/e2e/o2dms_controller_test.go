@@ -145,7 +145,17 @@ spec:
 
 	t.Run("install onto the member: DEPLOYED, revision 1, workloads listed", func(t *testing.T) {
 		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "nf", "demo-0.1.0", invNS, dmID, "{message: first}"), "apply", "-f", "-")
-		d := waitFor("installed", deployed(1))
+		waitFor("installed", deployed(1))
+		// Readiness as the member reports it: its kube-controller-manager reconciles the
+		// Deployment (0 replicas) and the next resync records it.
+		d := waitFor("workloads ready", func(d *dmsv1.NfDeployment) error {
+			for _, w := range d.Status.Workloads {
+				if !w.Ready {
+					return fmt.Errorf("%s %s not ready: %s", w.Kind, w.Name, w.Message)
+				}
+			}
+			return deployed(1)(d)
+		})
 		if !slices.Contains(d.Finalizers, controller.Finalizer) {
 			t.Errorf("finalizers: %v", d.Finalizers)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -55,6 +56,10 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 	if err != nil {
 		return 0, err
 	}
+	if c.stale(key, cur.ResourceVersion) {
+		// Our own last write has not reached the informer yet; its event brings the key back.
+		return time.Second, nil
+	}
 	d := cur.DeepCopy()
 	if d.DeletionTimestamp != nil {
 		return 0, c.remove(ctx, d)
@@ -84,6 +89,27 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 		return 0, err
 	}
 	return c.cfg.Resync, nil
+}
+
+// stale says whether rv is older than the last status this controller wrote for key.
+func (c *Controller) stale(key, rv string) bool {
+	n, err := strconv.ParseUint(rv, 10, 64)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return err == nil && n < c.written[key]
+}
+
+func (c *Controller) wrote(d *v1alpha1.NfDeployment) {
+	n, err := strconv.ParseUint(d.ResourceVersion, 10, 64)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.written == nil {
+		c.written = map[string]uint64{}
+	}
+	c.written[d.Namespace+"/"+d.Name] = n
 }
 
 // tenancyAllowed re-checks what admission checked: a tenant's NfDeployment targets only the
