@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ type controllerManagerConfig struct {
 	// kube-root-ca.crt ConfigMap, as on a real cluster.
 	rootCA  string
 	timeout time.Duration
+	// extra controllers to run besides controllers.
+	extra []string
 }
 
 // startKubeControllerManager runs kube-controller-manager against the control plane with the
@@ -55,7 +58,7 @@ func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) 
 			fmt.Sprintf("--secure-port=%d", port),
 			"--cert-dir=" + filepath.Join(c.dir, "certs"),
 			"--leader-elect=false",
-			"--controllers=" + strings.Join(controllers, ","),
+			"--controllers=" + strings.Join(append(slices.Clone(controllers), c.extra...), ","),
 			"--root-ca-file=" + c.rootCA,
 			"--service-account-private-key-file=" + c.pki.serviceAccountKey,
 			"--use-service-account-credentials=false",

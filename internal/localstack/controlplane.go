@@ -25,6 +25,10 @@ type Options struct {
 	// KubeAPIServerArgs are added to kube-apiserver's command line (e.g. its
 	// --tracing-config-file).
 	KubeAPIServerArgs []string
+	// ExtraControllers are kube-controller-manager controllers run besides the default ones
+	// (controllers), e.g. "deployment-controller" for a cluster whose Deployments should report
+	// status (there are no kubelets: only Deployments of 0 replicas become available).
+	ExtraControllers []string
 }
 
 // ControlPlane is a running etcd, kube-apiserver and kube-controller-manager with users Admin,
@@ -128,6 +132,7 @@ func StartControlPlane(ctx context.Context, o Options) (cp *ControlPlane, err er
 		pki:        pki,
 		rootCA:     filepath.Join(cp.Dir, "kube-apiserver", "certs", "apiserver.crt"),
 		timeout:    timeout,
+		extra:      o.ExtraControllers,
 	})
 	if err != nil {
 		return cp, fmt.Errorf("start control plane: %w", err)

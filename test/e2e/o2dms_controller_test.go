@@ -45,7 +45,9 @@ func TestO2DMSController(t *testing.T) {
 	t.Cleanup(func() { _ = charts.Stop() })
 
 	// The member cluster and its registration; the tenant namespace exists there and here.
-	mcp := stacktest.StartControlPlane(t, localstack.Options{})
+	// Its kube-controller-manager runs the deployment controller, so that the chart's Deployment
+	// (0 replicas: no kubelets) reports status and readiness can be asserted.
+	mcp := stacktest.StartControlPlane(t, localstack.Options{ExtraControllers: []string{"deployment-controller"}})
 	memberCfg := mcp.RESTConfig(localstack.Admin)
 	mkube := kubernetes.NewForConfigOrDie(memberCfg)
 	kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
@@ -96,7 +98,9 @@ spec:
 	nfds := admin.O2dmsV1alpha1().NfDeployments(tenant)
 	target := helmrelease.Target{Config: memberCfg, Namespace: tenant}
 	engine := helmrelease.NewEngine(helmrelease.Config{})
-	waitFor := func(what string, cond func(d *dmsv1.NfDeployment) error) *dmsv1.NfDeployment {
+	// waitFor and patch take the subtest's t: a failure ends that subtest, not its parent
+	// from another goroutine.
+	waitFor := func(t *testing.T, what string, cond func(d *dmsv1.NfDeployment) error) *dmsv1.NfDeployment {
 		t.Helper()
 		var last *dmsv1.NfDeployment
 		eventually(t, 90*time.Second, what, func() error {
@@ -136,7 +140,7 @@ spec:
 		}
 		return cm.Data["message"] + "/" + cm.Data["chartVersion"]
 	}
-	patch := func(p string) {
+	patch := func(t *testing.T, p string) {
 		t.Helper()
 		if _, err := nfds.Patch(ctx, "nf", types.MergePatchType, []byte(p), metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
@@ -145,10 +149,10 @@ spec:
 
 	t.Run("install onto the member: DEPLOYED, revision 1, workloads listed", func(t *testing.T) {
 		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "nf", "demo-0.1.0", invNS, dmID, "{message: first}"), "apply", "-f", "-")
-		waitFor("installed", deployed(1))
+		waitFor(t, "installed", deployed(1))
 		// Readiness as the member reports it: its kube-controller-manager reconciles the
 		// Deployment (0 replicas) and the next resync records it.
-		d := waitFor("workloads ready", func(d *dmsv1.NfDeployment) error {
+		d := waitFor(t, "workloads ready", func(d *dmsv1.NfDeployment) error {
 			for _, w := range d.Status.Workloads {
 				if !w.Ready {
 					return fmt.Errorf("%s %s not ready: %s", w.Kind, w.Name, w.Message)
@@ -180,8 +184,8 @@ spec:
 	})
 
 	t.Run("a values change upgrades to revision 2", func(t *testing.T) {
-		patch(`{"spec":{"values":{"message":"second"}}}`)
-		d := waitFor("upgraded", deployed(2))
+		patch(t, `{"spec":{"values":{"message":"second"}}}`)
+		d := waitFor(t, "upgraded", deployed(2))
 		if got := configMessage(); got != "second/0.1.0" {
 			t.Errorf("config map: %s", got)
 		}
@@ -191,8 +195,8 @@ spec:
 	})
 
 	t.Run("desiredRevision 1 rolls back as revision 3", func(t *testing.T) {
-		patch(`{"spec":{"desiredRevision":1}}`)
-		d := waitFor("rolled back", deployed(3))
+		patch(t, `{"spec":{"desiredRevision":1}}`)
+		d := waitFor(t, "rolled back", deployed(3))
 		if got := configMessage(); got != "first/0.1.0" {
 			t.Errorf("config map after rollback: %s", got)
 		}
@@ -207,16 +211,16 @@ spec:
 	t.Run("an upgrade the target refuses is FAILED and leaves the deployed objects alone", func(t *testing.T) {
 		// The member's API server refuses an image with leading whitespace half-way through
 		// the upgrade (after the ConfigMap): the engine puts revision 3 back.
-		patch(`{"spec":{"desiredRevision":null,"values":{"message":"refused","image":" registry.k8s.io/pause:3.10"}}}`)
-		d := waitFor("upgrade refused", failed("UpgradeFailed"))
+		patch(t, `{"spec":{"desiredRevision":null,"values":{"message":"refused","image":" registry.k8s.io/pause:3.10"}}}`)
+		d := waitFor(t, "upgrade refused", failed("UpgradeFailed"))
 		if !strings.Contains(d.Status.Message, "image") {
 			t.Errorf("message: %s", d.Status.Message)
 		}
 		if got := configMessage(); got != "first/0.1.0" {
 			t.Errorf("a refused upgrade changed the config map: %s", got)
 		}
-		patch(`{"spec":{"values":{"message":"fixed","image":null}}}`)
-		waitFor("fixed", deployed(0))
+		patch(t, `{"spec":{"values":{"message":"fixed","image":null}}}`)
+		waitFor(t, "fixed", deployed(0))
 		if got := configMessage(); got != "fixed/0.1.0" {
 			t.Errorf("config map: %s", got)
 		}
@@ -226,15 +230,15 @@ spec:
 		if err := charts.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		patch(`{"spec":{"descriptorRef":{"name":"demo-0.2.0","namespace":"` + invNS + `"}}}`)
-		d := waitFor("chart unavailable", failed("ChartUnavailable"))
+		patch(t, `{"spec":{"descriptorRef":{"name":"demo-0.2.0","namespace":"` + invNS + `"}}}`)
+		d := waitFor(t, "chart unavailable", failed("ChartUnavailable"))
 		if !strings.Contains(d.Status.Message, "connect") && !strings.Contains(d.Status.Message, "refused") {
 			t.Errorf("message: %s", d.Status.Message)
 		}
 		if err := charts.Restart(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor("recovered", func(d *dmsv1.NfDeployment) error {
+		waitFor(t, "recovered", func(d *dmsv1.NfDeployment) error {
 			if err := deployed(0)(d); err != nil {
 				return err
 			}
@@ -256,7 +260,7 @@ spec:
 		if out, err := exec.Command(bin, "uninstall", "nf", "-n", tenant, "--kubeconfig", mcp.Kubeconfig(localstack.Admin)).CombinedOutput(); err != nil {
 			t.Fatalf("helm uninstall: %v\n%s", err, out)
 		}
-		waitFor("reinstalled", func(d *dmsv1.NfDeployment) error {
+		waitFor(t, "reinstalled", func(d *dmsv1.NfDeployment) error {
 			if err := deployed(1)(d); err != nil {
 				return err
 			}

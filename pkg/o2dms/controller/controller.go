@@ -75,9 +75,6 @@ type Controller struct {
 	deployments o2dmslisters.NfDeploymentLister
 	descriptors o2dmslisters.NfDeploymentDescriptorLister
 	queue       workqueue.TypedRateLimitingInterface[string]
-	// written is the resourceVersion of the last status write per key: the informer's copy
-	// older than it is stale (a reconcile on it could act twice, e.g. roll back twice).
-	written map[string]uint64
 }
 
 // New returns a Controller; it requests its informers from the shared factory at once, so

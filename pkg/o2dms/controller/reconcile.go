@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -56,10 +55,6 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 	if err != nil {
 		return 0, err
 	}
-	if c.stale(key, cur.ResourceVersion) {
-		// Our own last write has not reached the informer yet; its event brings the key back.
-		return time.Second, nil
-	}
 	d := cur.DeepCopy()
 	if d.DeletionTimestamp != nil {
 		return 0, c.remove(ctx, d)
@@ -78,6 +73,12 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 		}
 	}
 	d, err = c.deploy(ctx, d)
+	if errors.Is(err, errStale) {
+		// The informer has not caught up with the stored object yet; its update event brings
+		// the key back (the resync is the fallback).
+		klog.FromContext(ctx).V(2).Info("Informer copy is stale; waiting for its update", "resourceVersion", cur.ResourceVersion)
+		return c.cfg.Resync, nil
+	}
 	if err != nil {
 		var f *failure
 		if !errors.As(err, &f) {
@@ -89,27 +90,6 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 		return 0, err
 	}
 	return c.cfg.Resync, nil
-}
-
-// stale says whether rv is older than the last status this controller wrote for key.
-func (c *Controller) stale(key, rv string) bool {
-	n, err := strconv.ParseUint(rv, 10, 64)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return err == nil && n < c.written[key]
-}
-
-func (c *Controller) wrote(d *v1alpha1.NfDeployment) {
-	n, err := strconv.ParseUint(d.ResourceVersion, 10, 64)
-	if err != nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.written == nil {
-		c.written = map[string]uint64{}
-	}
-	c.written[d.Namespace+"/"+d.Name] = n
 }
 
 // tenancyAllowed re-checks what admission checked: a tenant's NfDeployment targets only the
@@ -156,9 +136,8 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		c.forgetTarget(d)
 		return d, fail("TargetUnavailable", err)
 	}
-	wantHash := helmrelease.ValuesHash(values)
-	switch {
-	case rel == nil:
+	switch decide(d, rel, desc.Spec.Version, helmrelease.ValuesHash(values)) {
+	case actInstall:
 		drift := d.Status.ReleaseRevision > 0
 		msg := fmt.Sprintf("installing chart %s %s as release %s", chartName(desc), desc.Spec.Version, name)
 		if drift {
@@ -179,20 +158,11 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 			setCondition(d, ConditionDriftRepaired, metav1.ConditionTrue, "Reinstalled",
 				fmt.Sprintf("release %s was gone from the target (last revision %d); installed again as revision %d", name, d.Status.ReleaseRevision, rel.Revision), c.cfg.Now())
 		}
-	case d.Spec.DesiredRevision != nil && rolledBackTo(d) != *d.Spec.DesiredRevision:
-		to := *d.Spec.DesiredRevision
-		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentRollingBack, fmt.Sprintf("rolling release %s back to revision %d", name, to)); err != nil {
+	case actRollback:
+		if d, rel, err = c.rollback(ctx, d, t, rel); err != nil {
 			return d, err
 		}
-		if rel, err = c.cfg.Releases.Rollback(ctx, t, name, int(to)); err != nil {
-			return d, fail("RollbackFailed", err)
-		}
-		setCondition(d, ConditionRolledBack, metav1.ConditionTrue, fmt.Sprintf("Revision%d", to),
-			fmt.Sprintf("rolled back to revision %d as revision %d (spec.desiredRevision)", to, rel.Revision), c.cfg.Now())
-		d.Status.Conditions[conditionIndex(d, ConditionRolledBack)].ObservedGeneration = d.Generation
-	case pinned(d):
-		// Rolled back and the spec unchanged since: the release stays on that revision.
-	case rel.ChartVersion != desc.Spec.Version || rel.ValuesHash != wantHash || rel.Status != "deployed":
+	case actUpgrade:
 		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentUpgrading,
 			fmt.Sprintf("upgrading release %s to chart %s %s", name, chartName(desc), desc.Spec.Version)); err != nil {
 			return d, err
@@ -208,9 +178,95 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	return c.deployed(ctx, d, t, rel)
 }
 
+// errStale is an informer copy older than the stored NfDeployment: not one to act on.
+var errStale = errors.New("the informer's copy is older than the stored NfDeployment")
+
+// action is what a reconcile does to the release of an NfDeployment.
+type action int
+
+const (
+	// actKeep: the release runs the spec (or the revision it was rolled back to); record it.
+	actKeep action = iota
+	// actInstall: no release in the target; install it (again, after drift, when the status
+	// has a revision).
+	actInstall
+	// actRollback: spec.desiredRevision has not been acted on; roll back to it.
+	actRollback
+	// actUpgrade: the release differs from the spec (chart version, values, a failed revision).
+	actUpgrade
+)
+
+func (a action) String() string {
+	return [...]string{"keep", "install", "rollback", "upgrade"}[a]
+}
+
+// decide is the phase decision: what d's release rel (nil: none in the target) needs, with
+// chartVersion the descriptor's version and valuesHash the hash of the merged values.
+func decide(d *v1alpha1.NfDeployment, rel *helmrelease.Release, chartVersion, valuesHash string) action {
+	switch {
+	case rel == nil:
+		return actInstall
+	case d.Spec.DesiredRevision != nil && rolledBackTo(d) != *d.Spec.DesiredRevision:
+		return actRollback
+	case pinned(d):
+		// Rolled back and the spec unchanged since: the release stays on that revision.
+		return actKeep
+	case rel.ChartVersion != chartVersion || rel.ValuesHash != valuesHash || rel.Status != "deployed":
+		return actUpgrade
+	}
+	return actKeep
+}
+
+// rollback rolls d's release back to spec.desiredRevision, once. A rollback is not idempotent
+// (each adds a revision), so it is decided on the stored NfDeployment, never on an informer
+// copy that may predate the controller's own last status write (errStale), and a rollback
+// already done whose status write was lost (a crash, a conflict) is recognised in the
+// release's history, whose latest revision Helm describes as "Rollback to N": it is recorded,
+// not repeated. The record is the RolledBack condition (reason Revision<N>), which is status,
+// so a restarted or new leader does not roll back again either.
+func (c *Controller) rollback(ctx context.Context, d *v1alpha1.NfDeployment, t helmrelease.Target, rel *helmrelease.Release) (*v1alpha1.NfDeployment, *helmrelease.Release, error) {
+	to := *d.Spec.DesiredRevision
+	name := ReleaseName(d)
+	live, err := c.cfg.Client.O2dmsV1alpha1().NfDeployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+	if err != nil {
+		return d, nil, fmt.Errorf("read %s/%s before rolling back: %w", d.Namespace, d.Name, err)
+	}
+	if live.ResourceVersion != d.ResourceVersion {
+		return d, nil, errStale
+	}
+	hist, err := c.cfg.Releases.History(ctx, t, name)
+	if err != nil {
+		c.forgetTarget(d)
+		return d, nil, fail("TargetUnavailable", err)
+	}
+	if !rollbackDone(hist, to) {
+		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentRollingBack, fmt.Sprintf("rolling release %s back to revision %d", name, to)); err != nil {
+			return d, nil, err
+		}
+		if rel, err = c.cfg.Releases.Rollback(ctx, t, name, int(to)); err != nil {
+			return d, nil, fail("RollbackFailed", err)
+		}
+	} else {
+		klog.FromContext(ctx).Info("Release already rolled back to the desired revision; recording it", "release", name, "desiredRevision", to, "revision", rel.Revision)
+	}
+	setCondition(d, ConditionRolledBack, metav1.ConditionTrue, fmt.Sprintf("Revision%d", to),
+		fmt.Sprintf("rolled back to revision %d as revision %d (spec.desiredRevision)", to, rel.Revision), c.cfg.Now())
+	return d, rel, nil
+}
+
+// rollbackDone: the latest revision of the history is a deployed rollback to revision to.
+func rollbackDone(hist []helmrelease.Revision, to int64) bool {
+	if len(hist) == 0 {
+		return false
+	}
+	last := hist[len(hist)-1]
+	return last.Status == "deployed" && last.Description == fmt.Sprintf("Rollback to %d", to)
+}
+
 // deployed records a release that runs: revision, history, workloads, DEPLOYED.
 func (c *Controller) deployed(ctx context.Context, d *v1alpha1.NfDeployment, t helmrelease.Target, rel *helmrelease.Release) (*v1alpha1.NfDeployment, error) {
 	before := d.DeepCopy()
+	forgetRollback(d)
 	hist, err := c.cfg.Releases.History(ctx, t, rel.Name)
 	if err != nil {
 		return d, fail("TargetUnavailable", err)
@@ -241,6 +297,7 @@ func (c *Controller) deployed(ctx context.Context, d *v1alpha1.NfDeployment, t h
 // failed records a failure: FAILED, the message, the Ready condition with the reason.
 func (c *Controller) failed(ctx context.Context, d *v1alpha1.NfDeployment, f *failure) error {
 	before := d.DeepCopy()
+	forgetRollback(d)
 	d.Status.Phase = v1alpha1.NfDeploymentFailed
 	d.Status.Message = f.err.Error()
 	d.Status.ObservedGeneration = d.Generation

@@ -58,6 +58,14 @@ func rolledBackTo(d *v1alpha1.NfDeployment) int64 {
 	return n
 }
 
+// forgetRollback drops the record of the last rollback once spec.desiredRevision is cleared,
+// so that setting it again to the same revision rolls back again.
+func forgetRollback(d *v1alpha1.NfDeployment) {
+	if d.Spec.DesiredRevision == nil {
+		meta.RemoveStatusCondition(&d.Status.Conditions, ConditionRolledBack)
+	}
+}
+
 // pinned: d was rolled back to its desiredRevision and its spec has not changed since, so the
 // release stays on that revision rather than being upgraded to the spec again.
 func pinned(d *v1alpha1.NfDeployment) bool {
@@ -98,6 +106,5 @@ func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDepl
 	if err != nil {
 		return d, fmt.Errorf("write the status of %s/%s: %w", d.Namespace, d.Name, err)
 	}
-	c.wrote(out)
 	return out, nil
 }
