@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -209,9 +211,13 @@ spec:
 	})
 
 	t.Run("an upgrade the target refuses is FAILED and leaves the deployed objects alone", func(t *testing.T) {
-		// The member's API server refuses an image with leading whitespace half-way through
-		// the upgrade (after the ConfigMap): the engine puts revision 3 back.
-		patch(t, `{"spec":{"desiredRevision":null,"values":{"message":"refused","image":" registry.k8s.io/pause:3.10"}}}`)
+		// The member's admission refuses an image with leading whitespace (Kubernetes itself
+		// accepts it in pod templates; a ValidatingAdmissionPolicy of the member's operator
+		// does not) half-way through the upgrade, after the ConfigMap: the engine puts
+		// revision 3 back. The chart renders the image unquoted, so the value carries the
+		// quotes that keep the whitespace in YAML.
+		refuseWhitespaceImages(t, mkube, tenant)
+		patch(t, `{"spec":{"desiredRevision":null,"values":{"message":"refused","image":"\" registry.k8s.io/pause:3.10\""}}}`)
 		d := waitFor(t, "upgrade refused", failed("UpgradeFailed"))
 		if !strings.Contains(d.Status.Message, "image") {
 			t.Errorf("message: %s", d.Status.Message)
@@ -230,7 +236,7 @@ spec:
 		if err := charts.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		patch(t, `{"spec":{"descriptorRef":{"name":"demo-0.2.0","namespace":"` + invNS + `"}}}`)
+		patch(t, `{"spec":{"descriptorRef":{"name":"demo-0.2.0","namespace":"`+invNS+`"}}}`)
 		d := waitFor(t, "chart unavailable", failed("ChartUnavailable"))
 		if !strings.Contains(d.Status.Message, "connect") && !strings.Contains(d.Status.Message, "refused") {
 			t.Errorf("message: %s", d.Status.Message)
@@ -325,4 +331,50 @@ spec:
 		}
 	})
 
+}
+
+// refuseWhitespaceImages makes the cluster of k refuse Deployments with an image with leading
+// whitespace, as an operator's ValidatingAdmissionPolicy would, and waits until it does in ns.
+func refuseWhitespaceImages(t *testing.T, k kubernetes.Interface, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	failPolicy, deny := admissionv1.Fail, admissionv1.Deny
+	if _, err := k.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, &admissionv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "no-whitespace-images"},
+		Spec: admissionv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: &failPolicy,
+			MatchConstraints: &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionv1.RuleWithOperations{
+					Operations: []admissionv1.OperationType{admissionv1.Create, admissionv1.Update},
+					Rule:       admissionv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"deployments"}},
+				}}}},
+			Validations: []admissionv1.Validation{{
+				Expression: "object.spec.template.spec.containers.all(c, !c.image.startsWith(' '))",
+				Message:    "container image must not have leading whitespace",
+			}},
+		}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Create(ctx, &admissionv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "no-whitespace-images"},
+		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: "no-whitespace-images",
+			ValidationActions: []admissionv1.ValidationAction{deny}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	probe := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "whitespace-probe"},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "probe"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "probe"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: " registry.k8s.io/pause:3.10"}}},
+			}}}
+	eventually(t, time.Minute, "the policy refuses whitespace images", func() error {
+		_, err := k.AppsV1().Deployments(ns).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err == nil || !strings.Contains(err.Error(), "leading whitespace") {
+			return fmt.Errorf("dry-run create: %v", err)
+		}
+		return nil
+	})
 }
