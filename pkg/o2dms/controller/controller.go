@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,8 +132,12 @@ func (c *Controller) lead(ctx context.Context) {
 	c.deployments, c.descriptors, c.queue = f.NfDeployments().Lister(), f.NfDeploymentDescriptors().Lister(), queue
 	c.mu.Unlock()
 	if _, err := f.NfDeployments().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
+		AddFunc: c.enqueue,
+		UpdateFunc: func(old, obj any) {
+			if changed(old, obj) {
+				c.enqueue(obj)
+			}
+		},
 		DeleteFunc: c.enqueue,
 	}); err != nil {
 		klog.FromContext(ctx).Error(err, "Watching NfDeployments")
@@ -176,6 +182,24 @@ func (c *Controller) enqueue(obj any) {
 	if q != nil {
 		q.Add(key)
 	}
+}
+
+// changed says whether an NfDeployment update is one to reconcile: anything but a change of
+// status alone. The controller writes the status itself and reconciles again on its own
+// schedule (the retry backoff of a failure, the drift resync): its own status writes must not
+// requeue the key at once, or a failing NfDeployment would be retried without backoff (each
+// attempt writes UPGRADING then FAILED, each write an event) and a reconcile could run on an
+// informer copy that predates its own last write.
+func changed(old, obj any) bool {
+	o, ok1 := old.(*v1alpha1.NfDeployment)
+	n, ok2 := obj.(*v1alpha1.NfDeployment)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return o.Generation != n.Generation ||
+		!o.DeletionTimestamp.Equal(n.DeletionTimestamp) ||
+		!slices.Equal(o.Finalizers, n.Finalizers) ||
+		!maps.Equal(o.Labels, n.Labels) || !maps.Equal(o.Annotations, n.Annotations)
 }
 
 func (c *Controller) enqueueUsersOf(obj any) {

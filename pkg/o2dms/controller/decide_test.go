@@ -179,3 +179,33 @@ func TestRollbackOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestChanged: the controller's own status writes do not requeue an NfDeployment; spec,
+// deletion and metadata changes do.
+func TestChanged(t *testing.T) {
+	base := nfd(2, nil, 0, 0)
+	for _, tc := range []struct {
+		name string
+		edit func(d *v1alpha1.NfDeployment)
+		want bool
+	}{
+		{"status only", func(d *v1alpha1.NfDeployment) {
+			d.ResourceVersion, d.Status.Phase, d.Status.Message = "8", v1alpha1.NfDeploymentFailed, "failed"
+		}, false},
+		{"spec (generation)", func(d *v1alpha1.NfDeployment) { d.ResourceVersion, d.Generation = "8", 3 }, true},
+		{"deletion", func(d *v1alpha1.NfDeployment) {
+			now := metav1.Now()
+			d.ResourceVersion, d.DeletionTimestamp = "8", &now
+		}, true},
+		{"finalizer added", func(d *v1alpha1.NfDeployment) { d.ResourceVersion, d.Finalizers = "8", []string{Finalizer} }, true},
+		{"label", func(d *v1alpha1.NfDeployment) { d.ResourceVersion, d.Labels = "8", map[string]string{"a": "b"} }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := base.DeepCopy()
+			tc.edit(n)
+			if got := changed(base, n); got != tc.want {
+				t.Errorf("changed = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
