@@ -39,15 +39,6 @@ func setCondition(d *v1alpha1.NfDeployment, typ string, status metav1.ConditionS
 		Message: msg, ObservedGeneration: d.Generation, LastTransitionTime: metav1.NewTime(now.Truncate(time.Second))})
 }
 
-func conditionIndex(d *v1alpha1.NfDeployment, typ string) int {
-	for i := range d.Status.Conditions {
-		if d.Status.Conditions[i].Type == typ {
-			return i
-		}
-	}
-	return -1
-}
-
 // rolledBackTo is the desiredRevision last acted on, 0 when none.
 func rolledBackTo(d *v1alpha1.NfDeployment) int64 {
 	c := meta.FindStatusCondition(d.Status.Conditions, ConditionRolledBack)
