@@ -37,6 +37,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&NfDeploymentDescriptor{}, &NfDeploymentDescriptorList{},
 		&NfDeployment{}, &NfDeploymentList{},
+		&NfDeploymentSubscription{}, &NfDeploymentSubscriptionList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
