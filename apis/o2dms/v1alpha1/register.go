@@ -56,7 +56,7 @@ func SelectableFieldsOf(kind string) []string {
 }
 
 func addFieldLabelConversionFuncs(scheme *runtime.Scheme) error {
-	for _, kind := range []string{"NfDeploymentDescriptor", "NfDeployment"} {
+	for _, kind := range []string{"NfDeploymentDescriptor", "NfDeployment", "NfDeploymentSubscription"} {
 		allowed := map[string]bool{"metadata.name": true, "metadata.namespace": true}
 		for _, f := range SelectableFieldsOf(kind) {
 			allowed[f] = true
