@@ -313,4 +313,3 @@ func toRelease(r ri.Releaser) (*Release, error) {
 	}
 	return out, nil
 }
-
