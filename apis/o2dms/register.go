@@ -32,6 +32,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&NfDeploymentDescriptor{}, &NfDeploymentDescriptorList{},
 		&NfDeployment{}, &NfDeploymentList{},
+		&NfDeploymentSubscription{}, &NfDeploymentSubscriptionList{},
 	)
 	return nil
 }

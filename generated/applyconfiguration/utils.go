@@ -50,6 +50,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &o2dmsv1alpha1.NfDeploymentSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("NfDeploymentStatus"):
 		return &o2dmsv1alpha1.NfDeploymentStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("NfDeploymentSubscription"):
+		return &o2dmsv1alpha1.NfDeploymentSubscriptionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("NfDeploymentSubscriptionSpec"):
+		return &o2dmsv1alpha1.NfDeploymentSubscriptionSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OCIChartSource"):
 		return &o2dmsv1alpha1.OCIChartSourceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RepositoryChartSource"):

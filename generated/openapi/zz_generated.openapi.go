@@ -45,6 +45,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.NfDeploymentList{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentList(ref),
 		v1alpha1.NfDeploymentSpec{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSpec(ref),
 		v1alpha1.NfDeploymentStatus{}.OpenAPIModelName():                 schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref),
+		v1alpha1.NfDeploymentSubscription{}.OpenAPIModelName():           schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscription(ref),
+		v1alpha1.NfDeploymentSubscriptionList{}.OpenAPIModelName():       schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionList(ref),
+		v1alpha1.NfDeploymentSubscriptionSpec{}.OpenAPIModelName():       schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionSpec(ref),
 		v1alpha1.OCIChartSource{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_OCIChartSource(ref),
 		v1alpha1.RepositoryChartSource{}.OpenAPIModelName():              schema_netweave_apis_o2dms_v1alpha1_RepositoryChartSource(ref),
 		v1alpha1.RevisionRecord{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_RevisionRecord(ref),
@@ -648,6 +651,163 @@ func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref common.Reference
 		},
 		Dependencies: []string{
 			v1alpha1.RevisionRecord{}.OpenAPIModelName(), v1alpha1.WorkloadStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscription(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentSubscription asks the notifier to POST an NfDeploymentChangeNotification to a callback whenever an NfDeployment its owner may read is created, changes phase or release revision, or is deleted. Its spec and status have InventorySubscription's shape and rules: the server assigns subscriptionId and records the subscriber, the creator must be allowed to get the signing Secret, and a subscription outside the shared subscription namespace only receives the NfDeployments of its own namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec is the subscription: callback, filter, consumer id, signing key.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.NfDeploymentSubscriptionSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is the notifier's delivery state, as for an InventorySubscription.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeploymentSubscriptionSpec{}.OpenAPIModelName(), o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentSubscriptionList is a list of NfDeploymentSubscription objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.NfDeploymentSubscription{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NfDeploymentSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NfDeploymentSubscriptionSpec is what an NfDeploymentSubscription subscribes to and where the notifications go.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"subscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriptionId is the O2 identifier (UUID) of the subscription. Assigned by the server; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"consumerSubscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "consumerSubscriptionId is the SMO's own identifier for the subscription, echoed in every notification.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"filter": {
+						SchemaProps: spec.SchemaProps{
+							Description: "filter selects the changes to notify, in the O2 (ETSI SOL013) filter grammar evaluated against the NfDeployment's state before and after the change (either matching sends it), e.g. (eq,status/phase,FAILED) or (eq,deploymentManagerId,<uuid>). Attributes are those of priorObjectState/postObjectState: nfDeploymentId, name, namespace, deploymentManagerId, descriptorRef/name, targetNamespace, status/phase, status/releaseRevision. Empty sends every notified change.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"callback": {
+						SchemaProps: spec.SchemaProps{
+							Description: "callback is the absolute http(s) URI notifications are POSTed to.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"signingSecretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body (header X-O2IMS-Signature). Its creator must be allowed to get that Secret, and the Secret must opt in (type o2ims.oran.org/signing-key or label o2ims.oran.org/signing-key=true).",
+							Ref:         ref(o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+						},
+					},
+					"subscriber": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives changes of NfDeployments this user may get.",
+							Ref:         ref(o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"callback"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName(), o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()},
 	}
 }
 

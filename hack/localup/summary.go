@@ -59,6 +59,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printSMORegistration(r)
 	printTenantRecipe(r)
 	printPolicy(r)
+	printNfDeploymentNotifications(r)
 	printDeploy(c)
 	printO2DMS(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")

@@ -28,6 +28,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
@@ -299,6 +300,9 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 		"nfdeployments": restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
 			return nfdeployment.NewREST(s, g, t, nfdeployment.Options{TargetNamespaces: ten.NfDeploymentTargets})
 		}),
+		nfdeploymentsubscription.Resource: func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
+			return nfdeploymentsubscription.NewREST(s, g, ten.subscriptionRules())
+		},
 	} {
 		if err := add(dms, name, newREST); err != nil {
 			return nil, err

@@ -48,6 +48,9 @@ type InventoryConfig struct {
 	CAPINamespaces []string
 	// MemberProbeInterval is how often each member's API server is checked.
 	MemberProbeInterval time.Duration
+	// MemberQPS and MemberBurst bound the requests to each member's API server.
+	MemberQPS   float32
+	MemberBurst int
 
 	// Lease elects the replica that syncs and raises alarms.
 	Lease leader.Options
@@ -190,6 +193,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
 			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,
+			QPS: inv.MemberQPS, Burst: inv.MemberBurst,
 		})
 		go func() {
 			err := mgr.Run(ctx)

@@ -100,18 +100,23 @@ func buildBody(sub *Subscription, d *docs) ([]byte, string, bool, error) {
 	}
 	// The encoding of Notification, the shared part encoded once per version.
 	id := NotificationID(sub.UID, d.ev)
+	return withIDs(tail, id, sub.ConsumerID), id, true, nil
+}
+
+// withIDs returns the encoded object tail (a notification encoded without its ids, see
+// docs.tail) with notificationId and, when set, consumerSubscriptionId as its first members.
+func withIDs(tail []byte, id, consumerID string) []byte {
 	qid, _ := json.Marshal(id)
-	body := make([]byte, 0, len(tail)+len(qid)+len(sub.ConsumerID)+64)
+	body := make([]byte, 0, len(tail)+len(qid)+len(consumerID)+64)
 	body = append(body, `{"notificationId":`...)
 	body = append(body, qid...)
-	if sub.ConsumerID != "" {
-		qc, _ := json.Marshal(sub.ConsumerID)
+	if consumerID != "" {
+		qc, _ := json.Marshal(consumerID)
 		body = append(body, `,"consumerSubscriptionId":`...)
 		body = append(body, qc...)
 	}
 	body = append(body, ',')
-	body = append(body, tail[1:]...)
-	return body, id, true, nil
+	return append(body, tail[1:]...)
 }
 
 // tail returns the encoding of what every subscription of version shares: Notification without

@@ -1,8 +1,9 @@
 // Package notify is the O2-IMS notifier: it turns every change of an inventory object into
 // InventoryChangeNotification POSTs to the callback of every matching InventorySubscription,
-// and every change of an alarm (AlarmEventRecord) into AlarmEventNotification POSTs to the
-// callback of every matching AlarmSubscription, through a durable per-subscription queue in
-// Redis.
+// every change of an alarm (AlarmEventRecord) into AlarmEventNotification POSTs to the
+// callback of every matching AlarmSubscription, and the notified changes of an o2dms.oran.org
+// NfDeployment into NfDeploymentChangeNotification POSTs to the callback of every matching
+// NfDeploymentSubscription, through a durable per-subscription queue in Redis.
 //
 // # Pipeline
 //
@@ -47,11 +48,12 @@
 // A subscription's status is written one --notifier-status-interval after a failure or a
 // recovery, and its progress (deliveries, queue depth) at most every ten intervals.
 //
-// Both subscription kinds go through the same machinery (subscriptionKind): each kind has its
+// Every subscription kind goes through the same machinery (subscriptionKind): each kind has its
 // informer and its set of workers, and a change goes to the set of its family only (inventory
-// kinds to InventorySubscriptions, alarms to AlarmSubscriptions). Queues, delivery, retries,
-// signing, the callback checks, tenancy and the status are shared code; AlarmSubscription's
-// status has InventorySubscription's shape.
+// kinds to InventorySubscriptions, alarms to AlarmSubscriptions, NfDeployments to
+// NfDeploymentSubscriptions). Queues, delivery, retries, signing, the callback checks, tenancy
+// and the status are shared code; AlarmSubscription's and NfDeploymentSubscription's status
+// has InventorySubscription's shape.
 //
 // # Subscriptions the notifier learns of late
 //
@@ -190,6 +192,16 @@
 // objectRef is /o2ims-infrastructureMonitoring/v{N}/alarms/{alarmEventRecordId}; globalCloudId
 // is the OCloud's; required ids that are unset are the nil UUID; alarmChangedTime of an alarm
 // that never changed is its alarmRaisedTime; extensions are redacted like documents.
+//
+// # NfDeployment notifications
+//
+// An NfDeploymentSubscription receives NfDeploymentChangeNotifications about the NfDeployments
+// (o2dms.oran.org) its owner may "get", under the tenancy rule above (resource nfdeployments of
+// o2dms.oran.org). A change is notified when it is a creation (CREATE), a deletion (DELETE), or
+// a modification of status.phase or status.releaseRevision (MODIFY, its "changes" naming which);
+// any other write (workloads, conditions, history, message, spec, metadata) is not
+// (NfDeploymentChanges). The filter has the inventory grammar and is evaluated against the
+// prior and post NfDeploymentDocument. The body and its fields: docs/o2dms.md, "Notifications".
 //
 // # Outbound security
 //

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
@@ -44,6 +45,8 @@ func KindOf(obj runtime.Object) (model.Kind, bool) {
 		return model.KindOCloudSiteInfo, true
 	case *v1alpha1.AlarmEventRecord:
 		return model.KindAlarmEventRecord, true
+	case *dmsv1alpha1.NfDeployment:
+		return model.KindNfDeployment, true
 	}
 	return "", false
 }

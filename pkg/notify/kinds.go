@@ -11,15 +11,16 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/scheme"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// kindSource lists and watches one notified kind in every namespace, through the o2ims.oran.org
-// REST client: one helper for every kind, driven by the kind's resource and Kubernetes kind in
-// pkg/o2rest/model's table.
+// kindSource lists and watches one notified kind in every namespace, through the REST client of
+// its group: one helper for every kind, driven by the kind's group, resource and Kubernetes
+// kind in pkg/o2rest/model's table.
 type kindSource struct {
 	kind     model.Kind
 	client   rest.Interface
@@ -28,17 +29,28 @@ type kindSource struct {
 }
 
 // sources are the kinds whose changes are notified (model.Kind.Notified): the inventory kinds
-// and alarm records.
+// and alarm records, and o2dms.oran.org's NfDeployments.
 func sources(c versioned.Interface) []kindSource {
 	var out []kindSource
-	for _, k := range model.Kinds() {
+	for _, k := range append(model.Kinds(), model.KindNfDeployment) {
 		if !k.Notified() {
 			continue
 		}
-		out = append(out, kindSource{kind: k, client: c.O2imsV1alpha1().RESTClient(), resource: k.KubernetesResource(),
-			gvk: v1alpha1.SchemeGroupVersion.WithKind(k.KubernetesKind())})
+		client := c.O2imsV1alpha1().RESTClient()
+		if k.Group() == dmsv1alpha1.GroupName {
+			client = c.O2dmsV1alpha1().RESTClient()
+		}
+		out = append(out, kindSource{kind: k, client: client, resource: k.KubernetesResource(), gvk: gvkOf(k)})
 	}
 	return out
+}
+
+// gvkOf is the group, version and kind objects of kind are stored as.
+func gvkOf(kind model.Kind) schema.GroupVersionKind {
+	if kind.Group() == dmsv1alpha1.GroupName {
+		return dmsv1alpha1.SchemeGroupVersion.WithKind(kind.KubernetesKind())
+	}
+	return v1alpha1.SchemeGroupVersion.WithKind(kind.KubernetesKind())
 }
 
 // list lists the kind in every namespace.
@@ -64,7 +76,7 @@ func (s kindSource) decode(data []byte) (runtime.Object, error) { return decodeS
 
 // decodeState restores a recorded state of an object of kind.
 func decodeState(kind model.Kind, data []byte) (runtime.Object, error) {
-	obj, err := scheme.Scheme.New(v1alpha1.SchemeGroupVersion.WithKind(kind.KubernetesKind()))
+	obj, err := scheme.Scheme.New(gvkOf(kind))
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", kind, err)
 	}

@@ -142,7 +142,8 @@ func (n *Notifier) lead(ctx context.Context) {
 	factory := n.cfg.Informers.Term()
 	defer factory.Shutdown()
 	var sets [numFamilies]*subscriptions
-	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory)} {
+	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory),
+		nfDeploymentSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
 		set.admit = n.admit
 		set.lost = &lostReporter{epoch: n.epochs.current, metrics: n.delivery.metrics, kind: kind.name}
@@ -257,10 +258,13 @@ type renderer interface {
 }
 
 // renderer returns the renderer of ev: InventoryChangeNotifications for inventory kinds,
-// AlarmEventNotifications for alarm records.
+// AlarmEventNotifications for alarm records, NfDeploymentChangeNotifications for NfDeployments.
 func (n *Notifier) renderer(ev *Event) renderer {
-	if familyOf(ev.Kind) == alarmFamily {
+	switch familyOf(ev.Kind) {
+	case alarmFamily:
 		return newAlarmDocs(ev, n)
+	case nfDeploymentFamily:
+		return newNfDocs(ev)
 	}
 	return newDocs(ev, n)
 }

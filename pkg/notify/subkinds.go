@@ -9,27 +9,32 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	informers "github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
-// family is what a subscription subscribes to: inventory changes (InventorySubscription) or
-// alarm events (AlarmSubscription). Each family has its own set of subscriptions; a change
-// goes to the set of its kind's family only.
+// family is what a subscription subscribes to: inventory changes (InventorySubscription),
+// alarm events (AlarmSubscription) or NfDeployment changes (NfDeploymentSubscription). Each
+// family has its own set of subscriptions; a change goes to the set of its kind's family only.
 type family int
 
 const (
 	inventoryFamily family = iota
 	alarmFamily
+	nfDeploymentFamily
 	numFamilies
 )
 
 // familyOf is the family of the subscriptions that receive changes of kind.
 func familyOf(kind model.Kind) family {
-	if kind == model.KindAlarmEventRecord {
+	switch kind {
+	case model.KindAlarmEventRecord:
 		return alarmFamily
+	case model.KindNfDeployment:
+		return nfDeploymentFamily
 	}
 	return inventoryFamily
 }
@@ -60,6 +65,12 @@ func alarmSubscription(o *v1alpha1.AlarmSubscription) *subscriptionObject {
 		secret: o.Spec.SigningSecretRef, subscriber: o.Spec.Subscriber, status: o.Status, spec: &o.Spec}
 }
 
+func nfDeploymentSubscription(o *dmsv1alpha1.NfDeploymentSubscription) *subscriptionObject {
+	return &subscriptionObject{obj: o, meta: &o.ObjectMeta, family: nfDeploymentFamily,
+		id: o.Spec.SubscriptionID, consumerID: o.Spec.ConsumerSubscriptionID, filter: o.Spec.Filter, callback: o.Spec.Callback,
+		secret: o.Spec.SigningSecretRef, subscriber: o.Spec.Subscriber, status: o.Status, spec: &o.Spec}
+}
+
 // subscriptionOf reads an informer's object.
 func subscriptionOf(obj any) (*subscriptionObject, bool) {
 	switch o := obj.(type) {
@@ -67,6 +78,8 @@ func subscriptionOf(obj any) (*subscriptionObject, bool) {
 		return inventorySubscription(o), true
 	case *v1alpha1.AlarmSubscription:
 		return alarmSubscription(o), true
+	case *dmsv1alpha1.NfDeploymentSubscription:
+		return nfDeploymentSubscription(o), true
 	}
 	return nil, false
 }
@@ -125,6 +138,28 @@ func alarmSubscriptionKind(c versioned.Interface, f informers.SharedInformerFact
 			updated := obj.obj.(*v1alpha1.AlarmSubscription).DeepCopy()
 			updated.Status = status
 			_, err := c.O2imsV1alpha1().AlarmSubscriptions(updated.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+			return err
+		},
+	}
+}
+
+func nfDeploymentSubscriptionKind(c versioned.Interface, f informers.SharedInformerFactory) *subscriptionKind {
+	inf := f.O2dms().V1alpha1().NfDeploymentSubscriptions()
+	lister := inf.Lister()
+	return &subscriptionKind{
+		family: nfDeploymentFamily, name: "NfDeploymentSubscription", queues: "notifier_nfdeployment", informer: inf.Informer(),
+		get: func(ns, name string) (*subscriptionObject, error) {
+			obj, err := lister.NfDeploymentSubscriptions(ns).Get(name)
+			return viewOrNil(obj, err, nfDeploymentSubscription)
+		},
+		list: func() ([]*subscriptionObject, error) {
+			objs, err := lister.List(labels.Everything())
+			return viewAll(objs, err, nfDeploymentSubscription)
+		},
+		updateStatus: func(ctx context.Context, obj *subscriptionObject, status v1alpha1.InventorySubscriptionStatus) error {
+			updated := obj.obj.(*dmsv1alpha1.NfDeploymentSubscription).DeepCopy()
+			updated.Status = status
+			_, err := c.O2dmsV1alpha1().NfDeploymentSubscriptions(updated.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
 			return err
 		},
 	}

@@ -6,13 +6,14 @@ import (
 
 	"k8s.io/apiserver/pkg/authentication/user"
 
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
-// Subscription is an InventorySubscription or an AlarmSubscription compiled for matching and
-// delivery.
+// Subscription is an InventorySubscription, an AlarmSubscription or an
+// NfDeploymentSubscription compiled for matching and delivery.
 type Subscription struct {
 	Namespace, Name string
 	UID             string
@@ -44,6 +45,12 @@ func (s *Subscription) Key() string { return s.Namespace + "/" + s.Name }
 // namespace of the subscriptions made on the default apiRoot.
 func Compile(obj *v1alpha1.InventorySubscription, defaultNamespace string) (*Subscription, error) {
 	return compileObject(inventorySubscription(obj), defaultNamespace)
+}
+
+// CompileNfDeployment turns an NfDeploymentSubscription into a Subscription, as Compile does:
+// its filter has the inventory grammar, evaluated against NfDeploymentDocuments.
+func CompileNfDeployment(obj *dmsv1alpha1.NfDeploymentSubscription, defaultNamespace string) (*Subscription, error) {
+	return compileObject(nfDeploymentSubscription(obj), defaultNamespace)
 }
 
 // CompileAlarm turns an AlarmSubscription into a Subscription, as Compile does.

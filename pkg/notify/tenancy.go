@@ -25,7 +25,7 @@ type visibility struct {
 	cache map[accessKey]accessDecision
 }
 
-type accessKey struct{ subUID, resource, namespace string }
+type accessKey struct{ subUID, group, resource, namespace string }
 
 type accessDecision struct {
 	allowed bool
@@ -48,7 +48,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if sub.Subscriber == nil || v.authz == nil {
 		return false
 	}
-	key := accessKey{sub.UID, kind.KubernetesResource(), namespace}
+	key := accessKey{sub.UID, kind.Group(), kind.KubernetesResource(), namespace}
 	now := time.Now()
 	v.mu.Lock()
 	d, ok := v.cache[key]
@@ -56,7 +56,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if ok && now.Sub(d.at) < accessTTL {
 		return d.allowed
 	}
-	allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Resource: key.resource, Namespace: namespace})
+	allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Group: key.group, Resource: key.resource, Namespace: namespace})
 	if err != nil {
 		// Not cached: a failed check is retried on the next change.
 		klog.V(2).InfoS("Authorization check for a subscriber failed", "subscription", sub.Key(), "err", err)

@@ -54,6 +54,8 @@ func New(client versioned.Interface, resync time.Duration) (*Shared, error) {
 			return nil, fmt.Errorf("informer of %s: %w", gvr.Resource, err)
 		}
 	}
+	// The notifier's NfDeploymentSubscriptions (o2dms.oran.org; not an O2-IMS kind).
+	f.O2dms().V1alpha1().NfDeploymentSubscriptions().Informer()
 	return &Shared{factory: f, started: make(chan struct{})}, nil
 }
 

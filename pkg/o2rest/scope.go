@@ -95,7 +95,7 @@ func (s *scope) sees(obj runtime.Object) bool {
 		return true
 	}
 	if s.others == nil {
-		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), s.resource, ns)
+		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), "", s.resource, ns)
 		ok = ok && err == nil
 		s.others = &ok
 	}

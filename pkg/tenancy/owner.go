@@ -8,7 +8,7 @@ import (
 )
 
 // VerbManageOthers is the RBAC verb on a subscription resource (inventorysubscriptions,
-// alarmsubscriptions) that lets a caller see, change and delete other users' subscriptions of
+// alarmsubscriptions, nfdeploymentsubscriptions.o2dms.oran.org) that lets a caller see, change and delete other users' subscriptions of
 // that resource in the shared subscription namespace.
 const VerbManageOthers = "manage-others"
 
@@ -30,8 +30,8 @@ func Owns(u user.Info, username, uid string) bool {
 	return uid == "" || u.GetUID() == "" || u.GetUID() == uid
 }
 
-// MayManageOthers asks authz whether u holds VerbManageOthers on the subscription resource in
-// namespace.
-func MayManageOthers(ctx context.Context, authz authorizer.Authorizer, u user.Info, resource, namespace string) (bool, error) {
-	return Allowed(ctx, authz, u, Request{Verb: VerbManageOthers, Resource: resource, Namespace: namespace})
+// MayManageOthers asks authz whether u holds VerbManageOthers on the subscription resource of
+// group ("" is o2ims.oran.org) in namespace.
+func MayManageOthers(ctx context.Context, authz authorizer.Authorizer, u user.Info, group, resource, namespace string) (bool, error) {
+	return Allowed(ctx, authz, u, Request{Verb: VerbManageOthers, Group: group, Resource: resource, Namespace: namespace})
 }

@@ -85,9 +85,14 @@ func TestControlPlane(t *testing.T) {
 	})
 }
 
-// fakeDiscovery is what an aggregated server must answer for the aggregator to mark it Available.
-const fakeDiscovery = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2ims.oran.org/v1alpha1",` +
-	`"resources":[{"name":"resourcepools","singularName":"resourcepool","namespaced":true,"kind":"ResourcePool","verbs":["get","list"]}]}`
+// fakeDiscovery is what an aggregated server must answer, per group version path, for the
+// aggregator to mark the APIServices RegisterAPIService creates (o2ims and o2dms) Available.
+var fakeDiscovery = map[string]string{
+	"/apis/o2ims.oran.org/v1alpha1": `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2ims.oran.org/v1alpha1",` +
+		`"resources":[{"name":"resourcepools","singularName":"resourcepool","namespaced":true,"kind":"ResourcePool","verbs":["get","list"]}]}`,
+	"/apis/o2dms.oran.org/v1alpha1": `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2dms.oran.org/v1alpha1",` +
+		`"resources":[{"name":"nfdeployments","singularName":"nfdeployment","namespaced":true,"kind":"NfDeployment","verbs":["get","list"]}]}`,
+}
 
 func testAggregation(ctx context.Context, t *testing.T, cp *localstack.ControlPlane) {
 	adminCfg := cp.RESTConfig(localstack.Admin)
@@ -114,12 +119,13 @@ func testAggregation(ctx context.Context, t *testing.T, cp *localstack.ControlPl
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Requiring the front-proxy client certificate below means these headers can be trusted.
 		seen.add(r.Header.Get("X-Remote-User"), r.Header.Values("X-Remote-Group"))
-		if r.URL.Path != "/apis/o2ims.oran.org/v1alpha1" {
+		body, ok := fakeDiscovery[r.URL.Path]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(fakeDiscovery))
+		_, _ = w.Write([]byte(body))
 	}))
 	srv.TLS = &tls.Config{
 		Certificates: []tls.Certificate{servingCert},

@@ -37,6 +37,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&NfDeploymentDescriptor{}, &NfDeploymentDescriptorList{},
 		&NfDeployment{}, &NfDeploymentList{},
+		&NfDeploymentSubscription{}, &NfDeploymentSubscriptionList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
@@ -55,7 +56,7 @@ func SelectableFieldsOf(kind string) []string {
 }
 
 func addFieldLabelConversionFuncs(scheme *runtime.Scheme) error {
-	for _, kind := range []string{"NfDeploymentDescriptor", "NfDeployment"} {
+	for _, kind := range []string{"NfDeploymentDescriptor", "NfDeployment", "NfDeploymentSubscription"} {
 		allowed := map[string]bool{"metadata.name": true, "metadata.namespace": true}
 		for _, f := range SelectableFieldsOf(kind) {
 			allowed[f] = true

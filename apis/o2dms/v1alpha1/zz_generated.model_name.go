@@ -77,6 +77,21 @@ func (in NfDeploymentStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in NfDeploymentSubscription) OpenAPIModelName() string {
+	return "org.oran.o2dms.v1alpha1.NfDeploymentSubscription"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in NfDeploymentSubscriptionList) OpenAPIModelName() string {
+	return "org.oran.o2dms.v1alpha1.NfDeploymentSubscriptionList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in NfDeploymentSubscriptionSpec) OpenAPIModelName() string {
+	return "org.oran.o2dms.v1alpha1.NfDeploymentSubscriptionSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OCIChartSource) OpenAPIModelName() string {
 	return "org.oran.o2dms.v1alpha1.OCIChartSource"
 }

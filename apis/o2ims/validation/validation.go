@@ -386,6 +386,12 @@ func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.Error
 	return append(errs, ValidateInventorySubscriptionStatus(&obj.Status)...)
 }
 
+// ValidateSubscriptionSpec checks the fields every subscription kind has (of any group: an
+// o2dms.oran.org NfDeploymentSubscription too).
+func ValidateSubscriptionSpec(consumerID, filter, callback string, ref *o2ims.SecretKeyRef) field.ErrorList {
+	return validateSubscription(consumerID, filter, callback, ref)
+}
+
 // validateSubscription checks the fields every subscription kind has.
 func validateSubscription(consumerID, filter, callback string, ref *o2ims.SecretKeyRef) field.ErrorList {
 	spec := field.NewPath("spec")

@@ -59,6 +59,16 @@ var schemaYAML = typed.YAMLObject(`types:
     elementType:
       namedType: __untyped_deduced_
     elementRelationship: separable
+- name: com.github.netweave-io.netweave.apis.o2dms.v1alpha1.NfDeploymentSubscription
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
 - name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.AlarmDictionary
   scalar: untyped
   list:

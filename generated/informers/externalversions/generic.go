@@ -58,6 +58,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2dms().V1alpha1().NfDeployments().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("nfdeploymentdescriptors"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2dms().V1alpha1().NfDeploymentDescriptors().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("nfdeploymentsubscriptions"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2dms().V1alpha1().NfDeploymentSubscriptions().Informer()}, nil
 
 		// Group=o2ims.oran.org, Version=v1alpha1
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("alarmdictionaries"):

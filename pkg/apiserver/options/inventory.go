@@ -41,6 +41,10 @@ type InventoryOptions struct {
 	// MemberProbeInterval is how often each member's API server is checked
 	// (--inventory-member-probe-interval).
 	MemberProbeInterval time.Duration
+	// MemberQPS and MemberBurst (--inventory-member-qps, --inventory-member-burst) bound the
+	// requests to each member's API server.
+	MemberQPS   float32
+	MemberBurst int
 	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register member
 	// clusters without the opt-in label (--inventory-capi-namespaces). Off (none) by default:
 	// each listed namespace needs RBAC on its Secrets, which an operator grants knowingly.
@@ -63,6 +67,8 @@ func NewInventoryOptions() *InventoryOptions {
 		SharedDelay:               200 * time.Millisecond,
 		MemberClusters:            true,
 		MemberProbeInterval:       5 * time.Second,
+		MemberQPS:                 5,
+		MemberBurst:               10,
 		SubscriptionsPerNamespace: subscription.DefaultPerNamespace,
 		Lease:                     leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
 	}
@@ -84,6 +90,8 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
 	fs.BoolVar(&o.MemberClusters, "inventory-member-clusters", o.MemberClusters, "Also sync member clusters: each Secret in --inventory-namespace labelled "+v1alpha1.LabelMemberCluster+"=true holds a member's kubeconfig (key "+v1alpha1.SecretKeyKubeconfig+", or "+v1alpha1.SecretKeyCAPIKubeconfig+" as in Cluster API's <cluster>-kubeconfig Secrets); the member gets its own DeploymentManager, pools, resources and types. Needs get/list/watch on Secrets in --inventory-namespace. See docs/multicluster.md.")
 	fs.StringSliceVar(&o.CAPINamespaces, "inventory-capi-namespaces", o.CAPINamespaces, "Namespaces whose Cluster API kubeconfig Secrets (type cluster.x-k8s.io/secret, named <cluster>-kubeconfig, labelled cluster.x-k8s.io/cluster-name=<cluster>) register member clusters without the "+v1alpha1.LabelMemberCluster+" label; the member is named after the cluster. Needs get/list/watch on Secrets in each (the chart's inventorySync.capiNamespaces). See docs/multicluster.md.")
+	fs.Float32Var(&o.MemberQPS, "inventory-member-qps", o.MemberQPS, "Requests per second netweave may send each member cluster's API server (lists, watches, discovery, probes), whatever the member's kubeconfig says.")
+	fs.IntVar(&o.MemberBurst, "inventory-member-burst", o.MemberBurst, "Burst above --inventory-member-qps for each member cluster's API server.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
 	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
@@ -156,6 +164,9 @@ func (o *InventoryOptions) Validate() []error {
 	if len(o.CAPINamespaces) > 0 && !o.MemberClusters {
 		errs = append(errs, fmt.Errorf("--inventory-capi-namespaces needs --inventory-member-clusters"))
 	}
+	if o.MemberQPS <= 0 || o.MemberBurst < 1 {
+		errs = append(errs, fmt.Errorf("--inventory-member-qps must be positive and --inventory-member-burst at least 1"))
+	}
 	if o.MemberClusters && o.MemberProbeInterval <= 0 {
 		errs = append(errs, fmt.Errorf("--inventory-member-probe-interval must be positive"))
 	}
@@ -182,6 +193,8 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		SharedDelay:         o.SharedDelay,
 		MemberClusters:      o.MemberClusters,
 		MemberProbeInterval: o.MemberProbeInterval,
+		MemberQPS:           o.MemberQPS,
+		MemberBurst:         o.MemberBurst,
 		CAPINamespaces:      o.CAPINamespaces,
 		Lease:               *o.Lease,
 	}

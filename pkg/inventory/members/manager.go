@@ -55,8 +55,13 @@ type Config struct {
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
 	// member's controller, and the manager, use their own.
 	NewTerm func() externalversions.SharedInformerFactory
-	// Connect builds the clients of a member from its kubeconfig; DefaultConnect when nil.
+	// Connect builds the clients of a member from its kubeconfig; NewConnect(QPS, Burst)
+	// when nil.
 	Connect func(kubeconfig []byte) (*Clients, error)
+	// QPS and Burst bound the requests to each member's API server (its informers' lists
+	// and watches, discovery, probes); client-go's defaults (5 and 10) when zero.
+	QPS   float32
+	Burst int
 	// IDs is the O-Cloud's id space; each member's derives from it.
 	IDs          inventory.IDs
 	PoolLabel    string
@@ -113,7 +118,7 @@ type member struct {
 // NewManager prepares a manager; nothing runs until Run.
 func NewManager(cfg Config) *Manager {
 	if cfg.Connect == nil {
-		cfg.Connect = DefaultConnect
+		cfg.Connect = NewConnect(cfg.QPS, cfg.Burst)
 	}
 	if cfg.ProbeInterval <= 0 {
 		cfg.ProbeInterval = 5 * time.Second
@@ -134,14 +139,21 @@ func NewManager(cfg Config) *Manager {
 	}
 }
 
-// DefaultConnect builds a member's clients from its kubeconfig.
-func DefaultConnect(kubeconfig []byte) (*Clients, error) {
+// NewConnect returns a Connect that builds a member's clients from its kubeconfig, rate
+// limited to qps and burst per member (client-go's defaults when zero), whatever the
+// kubeconfig says: a member's load on its API server is netweave's to bound.
+func NewConnect(qps float32, burst int) func(kubeconfig []byte) (*Clients, error) {
+	return func(kubeconfig []byte) (*Clients, error) { return connect(kubeconfig, qps, burst) }
+}
+
+func connect(kubeconfig []byte, qps float32, burst int) (*Clients, error) {
 	rc, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
 	}
 	rc = rest.CopyConfig(rc)
 	rc.UserAgent = "netweave-inventory-member"
+	rc.QPS, rc.Burst = qps, burst
 	kc, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("member client: %w", err)

@@ -1,5 +1,10 @@
 package model
 
+import (
+	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
 // Kind names an O2-IMS data type by the name of its OpenAPI schema, so a Kind can be used
 // directly as the schema name when validating.
 type Kind string
@@ -27,6 +32,20 @@ const (
 	// KindTaskOperation is an alarm purge task (spec v10 TaskOperationInfo).
 	KindTaskOperation Kind = "TaskOperationInfo"
 )
+
+// KindNfDeployment is an O2-DMS deployment, the o2dms.oran.org NfDeployment: notified to
+// NfDeploymentSubscriptions (NfDeploymentChangeNotification, pkg/notify), not served by the
+// O2-IMS REST face, so not among Kinds.
+const KindNfDeployment Kind = "NfDeployment"
+
+// Group is the API group the kind is stored in: o2dms.oran.org for KindNfDeployment,
+// o2ims.oran.org for every other.
+func (k Kind) Group() string {
+	if k == KindNfDeployment {
+		return dmsv1alpha1.GroupName
+	}
+	return v1alpha1.GroupName
+}
 
 // Kinds returns every O2 kind, in a fixed order: the one list the REST face, its informers and
 // these tests are built from.
@@ -99,17 +118,20 @@ func (k Kind) KubernetesResource() string {
 		return "alarmserviceconfigurations"
 	case KindTaskOperation:
 		return "alarmpurges"
+	case KindNfDeployment:
+		return "nfdeployments"
 	}
 	return ""
 }
 
 // Notified reports whether changes of the kind are notified: the inventory kinds by
 // InventoryChangeNotifications (not subscriptions, nor the alarm dictionaries, which a
-// ResourceType's notification carries), alarm records by AlarmEventNotifications.
+// ResourceType's notification carries), alarm records by AlarmEventNotifications,
+// NfDeployments by NfDeploymentChangeNotifications.
 func (k Kind) Notified() bool {
 	switch k {
 	case KindOCloudInfo, KindResourceType, KindResourcePool, KindResource, KindDeploymentManager,
-		KindLocationInfo, KindOCloudSiteInfo, KindAlarmEventRecord:
+		KindLocationInfo, KindOCloudSiteInfo, KindAlarmEventRecord, KindNfDeployment:
 		return true
 	}
 	return false

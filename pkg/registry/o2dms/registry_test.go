@@ -8,6 +8,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
 
@@ -15,7 +16,7 @@ import (
 // v1alpha1.SelectableFieldsOf and the registry reads them from the objects, for every kind.
 func TestSelectableFieldsResolve(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
-	for _, k := range []*kind.Kind{nfdeploymentdescriptor.Kind(), nfdeployment.Kind(nfdeployment.Options{})} {
+	for _, k := range []*kind.Kind{nfdeploymentdescriptor.Kind(), nfdeployment.Kind(nfdeployment.Options{}), nfdeploymentsubscription.Kind()} {
 		obj := k.NewFunc()
 		gvks, _, err := scheme.ObjectKinds(obj)
 		if err != nil {
@@ -40,5 +41,17 @@ func TestSelectableFieldsResolve(t *testing.T) {
 		if _, _, err := scheme.ConvertFieldLabel(gvk, "spec.unknown", "x"); err == nil {
 			t.Errorf("%s: scheme admits spec.unknown", k.KindName)
 		}
+	}
+}
+
+// TestSubscriptionKindIsO2DMS: the shared subscription machinery qualifies the kind's
+// refusals and RBAC checks with its own group, not o2ims.oran.org's.
+func TestSubscriptionKindIsO2DMS(t *testing.T) {
+	k := nfdeploymentsubscription.Kind()
+	if gr := k.Qualified(k.Resource); gr.Group != v1alpha1.GroupName || gr.Resource != nfdeploymentsubscription.Resource {
+		t.Errorf("qualified as %v", gr)
+	}
+	if !k.ServerAssignsIDs || k.PrepareForCreate == nil || k.PrepareForUpdate == nil || len(k.Columns) != 4 {
+		t.Errorf("the subscription rules are not applied: %+v", k)
 	}
 }

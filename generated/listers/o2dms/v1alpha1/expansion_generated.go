@@ -33,3 +33,11 @@ type NfDeploymentDescriptorListerExpansion interface{}
 // NfDeploymentDescriptorNamespaceListerExpansion allows custom methods to be added to
 // NfDeploymentDescriptorNamespaceLister.
 type NfDeploymentDescriptorNamespaceListerExpansion interface{}
+
+// NfDeploymentSubscriptionListerExpansion allows custom methods to be added to
+// NfDeploymentSubscriptionLister.
+type NfDeploymentSubscriptionListerExpansion interface{}
+
+// NfDeploymentSubscriptionNamespaceListerExpansion allows custom methods to be added to
+// NfDeploymentSubscriptionNamespaceLister.
+type NfDeploymentSubscriptionNamespaceListerExpansion interface{}

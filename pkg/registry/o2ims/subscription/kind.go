@@ -1,6 +1,6 @@
 // Package subscription is the registry machinery every subscription kind shares
-// (InventorySubscription, AlarmSubscription): the subscriber stamped from the request, ids the
-// server assigns, the signing Secret its creator must be allowed to read, and the owner rule of
+// (InventorySubscription, AlarmSubscription, and o2dms.oran.org's NfDeploymentSubscription):
+// the subscriber stamped from the request, ids the server assigns, the signing Secret its creator must be allowed to read, and the owner rule of
 // the shared subscription namespace (pkg/tenancy). Each kind declares a Kind; its registry is
 // NewREST of it.
 package subscription

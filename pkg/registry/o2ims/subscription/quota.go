@@ -12,7 +12,6 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
-	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
@@ -45,7 +44,7 @@ func (r *REST) checkQuota(ctx context.Context) error {
 	if ns == r.shared {
 		u, ok := genericapirequest.UserFrom(ctx)
 		if !ok {
-			return apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "", fmt.Errorf("no user"))
+			return apierrors.NewForbidden(r.kind.Qualified(r.kind.Resource), "", fmt.Errorf("no user"))
 		}
 		scope = tenancy.PerOwnerSubscriptionCap
 		owns = func(obj runtime.Object) bool {
@@ -70,7 +69,7 @@ func (r *REST) checkQuota(ctx context.Context) error {
 		return nil
 	}
 	// Worded like ResourceQuota's refusal, which clients and operators already recognise.
-	return apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "", fmt.Errorf(
+	return apierrors.NewForbidden(r.kind.Qualified(r.kind.Resource), "", fmt.Errorf(
 		"exceeded quota: %s, requested: %s=1, used: %s=%d, limited: %s=%d",
 		scope, r.kind.Resource, r.kind.Resource, used, r.kind.Resource, r.perNamespace))
 }

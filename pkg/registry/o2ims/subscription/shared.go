@@ -15,7 +15,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 
-	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
@@ -93,9 +92,9 @@ func (r *REST) filter(ctx context.Context) (func(runtime.Object) bool, error) {
 	}
 	u, ok := genericapirequest.UserFrom(ctx)
 	if !ok {
-		return nil, apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "", fmt.Errorf("no user"))
+		return nil, apierrors.NewForbidden(r.kind.Qualified(r.kind.Resource), "", fmt.Errorf("no user"))
 	}
-	all, err := tenancy.MayManageOthers(ctx, r.authz, u, r.kind.Resource, r.shared)
+	all, err := tenancy.MayManageOthers(ctx, r.authz, u, r.kind.Qualified("").Group, r.kind.Resource, r.shared)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
@@ -122,7 +121,7 @@ func (r *REST) check(ctx context.Context, name string) error {
 		return err
 	}
 	if !sees(obj) {
-		return apierrors.NewNotFound(o2ims.Resource(r.kind.Resource), name)
+		return apierrors.NewNotFound(r.kind.Qualified(r.kind.Resource), name)
 	}
 	return nil
 }
@@ -138,7 +137,7 @@ func (r *REST) Get(ctx context.Context, name string, options *metav1.GetOptions)
 		return nil, err
 	}
 	if sees != nil && !sees(obj) {
-		return nil, apierrors.NewNotFound(o2ims.Resource(r.kind.Resource), name)
+		return nil, apierrors.NewNotFound(r.kind.Qualified(r.kind.Resource), name)
 	}
 	return obj, nil
 }
@@ -219,7 +218,7 @@ func (r *REST) DeleteCollection(ctx context.Context, deleteValidation rest.Valid
 		return nil, err
 	}
 	if sees != nil {
-		return nil, apierrors.NewForbidden(o2ims.Resource(r.kind.Resource), "",
+		return nil, apierrors.NewForbidden(r.kind.Qualified(r.kind.Resource), "",
 			fmt.Errorf("deleting a collection that includes namespace %s needs the %q verb; delete your subscriptions by name", r.shared, tenancy.VerbManageOthers))
 	}
 	return r.REST.DeleteCollection(ctx, deleteValidation, options, listOptions)

@@ -12,8 +12,6 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/klog/v2"
-
-	"github.com/netweave-io/netweave/apis/o2ims"
 )
 
 // A subscription's spec.signingSecretRef makes netweave, which may read every Secret, read a
@@ -77,7 +75,7 @@ func (k *Kind) checkSigningSecret(ctx context.Context, authz authorizer.Authoriz
 	if ns == "" {
 		ns, _ = genericapirequest.NamespaceFrom(ctx)
 	}
-	gr := o2ims.Resource(k.Resource)
+	gr := k.Qualified(k.Resource)
 	forbidden := func(who string) error {
 		return apierrors.NewForbidden(gr, sub.GetName(), fmt.Errorf(
 			"spec.signingSecretRef: %s may not get secret %q in namespace %q; a subscription can only sign with a key its creator may read", who, name, ns))

@@ -28,6 +28,8 @@ type Interface interface {
 	NfDeployments() TypedNfDeploymentInformer
 	// NfDeploymentDescriptors returns a NfDeploymentDescriptorInformer.
 	NfDeploymentDescriptors() TypedNfDeploymentDescriptorInformer
+	// NfDeploymentSubscriptions returns a NfDeploymentSubscriptionInformer.
+	NfDeploymentSubscriptions() TypedNfDeploymentSubscriptionInformer
 }
 
 type version struct {
@@ -49,4 +51,9 @@ func (v *version) NfDeployments() TypedNfDeploymentInformer {
 // NfDeploymentDescriptors returns a TypedNfDeploymentDescriptorInformer.
 func (v *version) NfDeploymentDescriptors() TypedNfDeploymentDescriptorInformer {
 	return &nfDeploymentDescriptorInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// NfDeploymentSubscriptions returns a TypedNfDeploymentSubscriptionInformer.
+func (v *version) NfDeploymentSubscriptions() TypedNfDeploymentSubscriptionInformer {
+	return &nfDeploymentSubscriptionInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -21,3 +21,5 @@ package v1alpha1
 type NfDeploymentExpansion interface{}
 
 type NfDeploymentDescriptorExpansion interface{}
+
+type NfDeploymentSubscriptionExpansion interface{}

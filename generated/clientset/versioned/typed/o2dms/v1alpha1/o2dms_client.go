@@ -30,6 +30,7 @@ type O2dmsV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	NfDeploymentsGetter
 	NfDeploymentDescriptorsGetter
+	NfDeploymentSubscriptionsGetter
 }
 
 // O2dmsV1alpha1Client is used to interact with features provided by the o2dms.oran.org group.
@@ -43,6 +44,10 @@ func (c *O2dmsV1alpha1Client) NfDeployments(namespace string) NfDeploymentInterf
 
 func (c *O2dmsV1alpha1Client) NfDeploymentDescriptors(namespace string) NfDeploymentDescriptorInterface {
 	return newNfDeploymentDescriptors(c, namespace)
+}
+
+func (c *O2dmsV1alpha1Client) NfDeploymentSubscriptions(namespace string) NfDeploymentSubscriptionInterface {
+	return newNfDeploymentSubscriptions(c, namespace)
 }
 
 // NewForConfig creates a new O2dmsV1alpha1Client for the given config.

@@ -36,6 +36,10 @@ func (c *FakeO2dmsV1alpha1) NfDeploymentDescriptors(namespace string) v1alpha1.N
 	return newFakeNfDeploymentDescriptors(c, namespace)
 }
 
+func (c *FakeO2dmsV1alpha1) NfDeploymentSubscriptions(namespace string) v1alpha1.NfDeploymentSubscriptionInterface {
+	return newFakeNfDeploymentSubscriptions(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeO2dmsV1alpha1) RESTClient() rest.Interface {
