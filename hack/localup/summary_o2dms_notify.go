@@ -1,14 +1,19 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netweave-io/netweave/internal/localstack"
+)
 
 // printNfDeploymentNotifications shows NfDeploymentSubscriptions (docs/o2dms.md,
-// "Notifications"): the SMO stand-in subscribed to NfDeployment changes, a deployment created,
-// its status moved as the deployment controller moves it, and deleted.
+// "Notifications"): the SMO stand-in subscribed to NfDeployment changes, a deployment of the
+// demo chart created, moved by the O2-DMS controller (make run runs it: a status written by
+// hand would be overwritten by its next reconcile), and deleted.
 func printNfDeploymentNotifications(r *running) {
 	fmt.Printf(`
 O2-DMS notifications: the SMO stand-in subscribes to NfDeployment changes (created, phase or
-release revision changed, deleted; other status writes are not notified):
+release revision changed, deleted; other status writes, e.g. workload readiness, are not notified):
   kubectl apply -f - <<'YAML'
 apiVersion: o2dms.oran.org/v1alpha1
 kind: NfDeploymentSubscription
@@ -19,22 +24,16 @@ spec:
 YAML
   tail -f %[3]s   # in a second terminal: notificationEventType 0 CREATE, 1 MODIFY (with "changes"), 2 DELETE
   kubectl get nfdeploymentsubscriptions -A -o wide
-  DM=$(kubectl get deploymentmanagers -n %[1]s -o jsonpath='{.items[0].spec.deploymentManagerId}')
+  LOCAL_DM=$(kubectl -n %[1]s get deploymentmanager local-cluster -o jsonpath='{.spec.deploymentManagerId}')
   kubectl apply -f - <<YAML
 apiVersion: o2dms.oran.org/v1alpha1
-kind: NfDeploymentDescriptor
-metadata: {name: notify-demo, namespace: %[1]s}
-spec: {chart: {repository: {url: "https://charts.example.com/stable", name: demo}}, version: 1.0.0}
----
-apiVersion: o2dms.oran.org/v1alpha1
 kind: NfDeployment
-metadata: {name: notify-demo, namespace: %[1]s}
-spec: {descriptorRef: {name: notify-demo}, deploymentManagerId: $DM}
+metadata: {name: nf-notify, namespace: %[4]s}
+spec: {descriptorRef: {name: %[5]s-0.1.0, namespace: %[1]s}, deploymentManagerId: $LOCAL_DM}
 YAML
-  # CREATE. The deployment controller moves the phase and revision; by hand, as it would:
-  kubectl patch nfdeployment notify-demo -n %[1]s --subresource=status --type=merge -p '{"status":{"phase":"DEPLOYED","releaseRevision":1}}'   # MODIFY, changes [phase, releaseRevision]
-  kubectl patch nfdeployment notify-demo -n %[1]s --subresource=status --type=merge -p '{"status":{"message":"all ready"}}'                      # nothing
+  # CREATE, then the controller's: MODIFY [phase] PENDING, INSTALLING; MODIFY [phase, releaseRevision] DEPLOYED 1
+  kubectl -n %[4]s patch nfdeployment nf-notify --type=merge -p '{"spec":{"values":{"message":"second"}}}'   # MODIFY [phase] UPGRADING; MODIFY [phase, releaseRevision] DEPLOYED 2
   kubectl get nfdeploymentsubscription smo-nfdeployments -n %[1]s -o jsonpath='{.status}'; echo
-  kubectl delete nfdeployment notify-demo -n %[1]s                                                                                            # DELETE
-`, inventoryNamespace, r.smo.URL, r.smo.LogPath)
+  kubectl -n %[4]s delete nfdeployment nf-notify   # MODIFY [phase] DELETING (the release is uninstalled), then DELETE
+`, inventoryNamespace, r.smo.URL, r.smo.LogPath, dmsNamespace, localstack.DemoChartName)
 }
