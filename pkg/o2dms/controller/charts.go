@@ -2,6 +2,8 @@ package controller
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 
 	"k8s.io/utils/lru"
@@ -17,9 +19,10 @@ type Fetcher interface {
 // DefaultChartCacheSize bounds the charts kept in memory.
 const DefaultChartCacheSize = 32
 
-// ChartCache keeps the last fetched charts in memory, keyed by source, version and digest
-// pin (a chart version is immutable in a repository; a pin makes it so): a reconcile of an
-// unchanged NfDeployment downloads nothing. Credentials are not part of the key and a failed
+// ChartCache keeps the last fetched charts in memory, keyed by source, version, digest pin
+// (a chart version is immutable in a repository; a pin makes it so) and a hash of the
+// credentials: a reconcile of an unchanged NfDeployment downloads nothing, and a chart fetched
+// with one tenant's pull credentials is never handed to a descriptor without them. A failed
 // fetch is not cached.
 type ChartCache struct {
 	Fetcher Fetcher
@@ -44,7 +47,7 @@ func (c *ChartCache) Fetch(ctx context.Context, src helmrelease.Source) (*helmre
 		}
 		c.cache = lru.New(c.size)
 	})
-	key := src.RepoURL + "\x00" + src.Name + "\x00" + src.OCIRef + "\x00" + src.Version + "\x00" + src.Digest
+	key := src.RepoURL + "\x00" + src.Name + "\x00" + src.OCIRef + "\x00" + src.Version + "\x00" + src.Digest + "\x00" + credentialsHash(src)
 	if v, ok := c.cache.Get(key); ok {
 		return v.(*helmrelease.Fetched), nil
 	}
@@ -54,4 +57,13 @@ func (c *ChartCache) Fetch(ctx context.Context, src helmrelease.Source) (*helmre
 	}
 	c.cache.Add(key, f)
 	return f, nil
+}
+
+// credentialsHash identifies src's credentials in a cache key without keeping them there.
+func credentialsHash(src helmrelease.Source) string {
+	if src.Username == "" && src.Password == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(src.Username + "\x00" + src.Password))
+	return hex.EncodeToString(sum[:])
 }

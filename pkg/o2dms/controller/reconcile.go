@@ -119,8 +119,9 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	if err != nil {
 		return d, fail("DescriptorNotFound", err)
 	}
-	if desc.Spec.PullSecretRef != nil {
-		return d, fail("PullSecretUnsupported", fmt.Errorf("descriptor %s/%s names a pull secret; the controller does not read pull credentials yet", desc.Namespace, desc.Name))
+	src, err := c.source(ctx, desc)
+	if err != nil {
+		return d, fail("PullSecretUnreadable", err)
 	}
 	values, err := mergedValues(desc, d)
 	if err != nil {
@@ -147,7 +148,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentInstalling, msg); err != nil {
 			return d, err
 		}
-		ch, err := c.cfg.Charts.Fetch(ctx, source(desc))
+		ch, err := c.cfg.Charts.Fetch(ctx, src)
 		if err != nil {
 			return d, fail("ChartUnavailable", err)
 		}
@@ -167,7 +168,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 			fmt.Sprintf("upgrading release %s to chart %s %s", name, chartName(desc), desc.Spec.Version)); err != nil {
 			return d, err
 		}
-		ch, err := c.cfg.Charts.Fetch(ctx, source(desc))
+		ch, err := c.cfg.Charts.Fetch(ctx, src)
 		if err != nil {
 			return d, fail("ChartUnavailable", err)
 		}
@@ -413,8 +414,11 @@ func chartName(desc *v1alpha1.NfDeploymentDescriptor) string {
 	return ""
 }
 
-// source is where desc's chart comes from. Pull credentials (pullSecretRef) are not read yet.
-func source(desc *v1alpha1.NfDeploymentDescriptor) helmrelease.Source {
+// source is where desc's chart comes from, with the credentials of its pullSecretRef: keys
+// username and password of that Secret in the descriptor's own namespace, read as netweave
+// (its RBAC decides which namespaces' Secrets it may read: the inventory namespace's; a tenant
+// grants it get on its pull Secret with a Role). Read per reconcile, never cached or logged.
+func (c *Controller) source(ctx context.Context, desc *v1alpha1.NfDeploymentDescriptor) (helmrelease.Source, error) {
 	src := helmrelease.Source{Version: desc.Spec.Version, Digest: desc.Spec.Digest}
 	if desc.Spec.Chart.OCI != nil {
 		src.OCIRef = desc.Spec.Chart.OCI.Reference
@@ -422,5 +426,17 @@ func source(desc *v1alpha1.NfDeploymentDescriptor) helmrelease.Source {
 	if desc.Spec.Chart.Repository != nil {
 		src.RepoURL, src.Name = desc.Spec.Chart.Repository.URL, desc.Spec.Chart.Repository.Name
 	}
-	return src
+	ref := desc.Spec.PullSecretRef
+	if ref == nil {
+		return src, nil
+	}
+	s, err := c.cfg.Kube.CoreV1().Secrets(desc.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	if err != nil {
+		return src, fmt.Errorf("read pull secret %s of descriptor %s/%s: %w", ref.Name, desc.Namespace, desc.Name, err)
+	}
+	src.Username, src.Password = string(s.Data["username"]), string(s.Data["password"])
+	if src.Username == "" && src.Password == "" {
+		return src, fmt.Errorf("pull secret %s of descriptor %s/%s has neither a username nor a password key", ref.Name, desc.Namespace, desc.Name)
+	}
+	return src, nil
 }
