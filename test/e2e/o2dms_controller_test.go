@@ -183,6 +183,22 @@ spec:
 		if err != nil || rel.Revision != 1 || rel.Status != "deployed" {
 			t.Errorf("release in the member: %+v %v", rel, err)
 		}
+		// The descriptor, made without a schema, took the chart's values.schema.json: values
+		// it refuses are now a 422 naming the field, before anything is installed.
+		eventually(t, 30*time.Second, "schema adopted from the chart", func() error {
+			desc, err := admin.O2dmsV1alpha1().NfDeploymentDescriptors(invNS).Get(ctx, "demo-0.1.0", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if desc.Spec.ParametersSchema == nil || !strings.Contains(string(desc.Spec.ParametersSchema.Raw), `"replicas"`) {
+				return fmt.Errorf("parametersSchema %v", desc.Spec.ParametersSchema)
+			}
+			return nil
+		})
+		bad := nfDeploymentManifest(tenant, "nf-bad", "demo-0.1.0", invNS, dmID, "{replicas: 99}")
+		if _, stderr, err := s.kubectlStdin(t, localstack.Admin, bad, "create", "-f", "-"); err == nil || !strings.Contains(stderr, "spec.values.replicas") {
+			t.Errorf("values failing the adopted schema: err %v, stderr %s", err, stderr)
+		}
 	})
 
 	t.Run("a values change upgrades to revision 2", func(t *testing.T) {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -152,6 +154,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		if err != nil {
 			return d, fail("ChartUnavailable", err)
 		}
+		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
 			return d, fail("InstallFailed", err)
 		}
@@ -172,6 +175,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		if err != nil {
 			return d, fail("ChartUnavailable", err)
 		}
+		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
 			return d, fail("UpgradeFailed", err)
 		}
@@ -439,4 +443,29 @@ func (c *Controller) source(ctx context.Context, desc *v1alpha1.NfDeploymentDesc
 		return src, fmt.Errorf("pull secret %s of descriptor %s/%s has neither a username nor a password key", ref.Name, desc.Namespace, desc.Name)
 	}
 	return src, nil
+}
+
+// adoptSchema fills desc's parametersSchema from the chart's values.schema.json when the
+// descriptor has none, so admission checks the values of NfDeployments made or changed from
+// then on against it (a 422 with field paths rather than a failed install). Best effort: the
+// install validates against the chart's schema anyway (Helm does), so a failed patch is logged.
+func (c *Controller) adoptSchema(ctx context.Context, desc *v1alpha1.NfDeploymentDescriptor, ch *helmrelease.Fetched) {
+	if desc.Spec.ParametersSchema != nil || ch == nil || ch.Chart == nil || len(ch.Chart.Schema) == 0 {
+		return
+	}
+	logger := klog.FromContext(ctx)
+	if !json.Valid(ch.Chart.Schema) {
+		logger.Info("Chart's values.schema.json is not JSON; not adopted", "descriptor", klog.KObj(desc))
+		return
+	}
+	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"parametersSchema": json.RawMessage(ch.Chart.Schema)}})
+	if err != nil {
+		return
+	}
+	if _, err := c.cfg.Client.O2dmsV1alpha1().NfDeploymentDescriptors(desc.Namespace).Patch(ctx, desc.Name, types.MergePatchType, patch,
+		metav1.PatchOptions{FieldManager: fieldManager}); err != nil {
+		logger.Info("Could not adopt the chart's values.schema.json as the descriptor's parametersSchema", "descriptor", klog.KObj(desc), "err", err)
+		return
+	}
+	logger.V(2).Info("Adopted the chart's values.schema.json as the descriptor's parametersSchema", "descriptor", klog.KObj(desc))
 }
