@@ -30,8 +30,8 @@ import (
 )
 
 // TestO2DMSController drives the O2-DMS controller on the real stack with a member cluster:
-// install, upgrade, rollback, a refused upgrade, an unreachable chart repository, drift,
-// deletion, and the tenancy rules, as kubectl users meet them.
+// install, upgrade, rollback, a refused upgrade, an unreachable chart repository, drift, an
+// unreachable target cluster, deletion, and the tenancy rules, as kubectl users meet them.
 func TestO2DMSController(t *testing.T) {
 	const tenant = "nf-tenant"
 	s := startStack(t, append(invArgs("o2dms"), "--inventory-member-probe-interval=1s",
@@ -294,6 +294,26 @@ spec:
 		if got := configMessage(); got != "fixed/0.2.0" {
 			t.Errorf("config map: %s", got)
 		}
+	})
+
+	t.Run("an unreachable target cluster is FAILED with the reason, then recovers", func(t *testing.T) {
+		if err := mcp.KubeAPIServer.Process.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		patch(t, `{"spec":{"values":{"message":"while-down"}}}`)
+		waitFor(t, "target unavailable", failed("TargetUnavailable"))
+		if err := mcp.KubeAPIServer.Process.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "recovered", func(d *dmsv1.NfDeployment) error {
+			if err := deployed(0)(d); err != nil {
+				return err
+			}
+			if got := configMessage(); got != "while-down/0.2.0" {
+				return fmt.Errorf("config map %s", got)
+			}
+			return nil
+		})
 	})
 
 	t.Run("the local cluster refuses namespaces not enabled for deployments", func(t *testing.T) {
