@@ -25,17 +25,17 @@ and in member %[4]s (it does not wait for readiness here: no kubelets, so Deploy
   kubectl -n %[5]s get nfdeploymentdescriptors
   LOCAL_DM=$(kubectl -n %[5]s get deploymentmanager local-cluster -o jsonpath='{.spec.deploymentManagerId}')
   REGIONAL_DM=$(kubectl -n %[5]s get deploymentmanager %[4]s -o jsonpath='{.spec.deploymentManagerId}')
-  kubectl apply -f - <<EOF
-  apiVersion: o2dms.oran.org/v1alpha1
-  kind: NfDeployment
-  metadata: {name: nf-local, namespace: %[3]s}
-  spec: {descriptorRef: {name: %[2]s-0.1.0, namespace: %[5]s}, deploymentManagerId: $LOCAL_DM, values: {message: first}}
-  ---
-  apiVersion: o2dms.oran.org/v1alpha1
-  kind: NfDeployment
-  metadata: {name: nf-regional, namespace: %[3]s}
-  spec: {descriptorRef: {name: %[2]s-0.1.0, namespace: %[5]s}, deploymentManagerId: $REGIONAL_DM, values: {message: first}}
-  EOF
+  kubectl apply -f - <<YAML
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: nf-local, namespace: %[3]s}
+spec: {descriptorRef: {name: %[2]s-0.1.0, namespace: %[5]s}, deploymentManagerId: $LOCAL_DM, values: {message: first}}
+---
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: nf-regional, namespace: %[3]s}
+spec: {descriptorRef: {name: %[2]s-0.1.0, namespace: %[5]s}, deploymentManagerId: $REGIONAL_DM, values: {message: first}}
+YAML
   kubectl -n %[3]s get nfdeployments -w                   # PENDING → INSTALLING → DEPLOYED, REVISION 1
   %[6]s list -n %[3]s --kubeconfig %[7]s                  # nf-local, revision 1, deployed
   %[6]s list -n %[3]s --kubeconfig %[8]s                  # nf-regional, revision 1, deployed
