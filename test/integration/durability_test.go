@@ -194,8 +194,13 @@ func TestRollbackNoticedThroughUnconfirmedWrites(t *testing.T) {
 	var resets atomic.Int32
 	store.OnReset(func() { resets.Add(1) })
 
+	// A fresh name per attempt: an attempt whose WAIT timed out on a loaded machine was still
+	// applied (and reaches the replica later), so retrying its name would only find it exists.
+	attempt := 0
 	waitFor(t, ctx, "a confirmed write", func() error {
-		return store.Create(ctx, "/resourcepools/ns/confirmed", pool("confirmed"), &o2ims.ResourcePool{}, 0)
+		attempt++
+		name := fmt.Sprintf("confirmed-%d", attempt)
+		return store.Create(ctx, "/resourcepools/ns/"+name, pool(name), &o2ims.ResourcePool{}, 0)
 	})
 	w, err := store.Watch(ctx, "/resourcepools/ns/", storage.ListOptions{ResourceVersion: "0", Recursive: true, Predicate: storage.Everything})
 	if err != nil {
