@@ -3,10 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,16 +40,8 @@ func TestInventoryMemberCluster(t *testing.T) {
 	mcp := stacktest.StartControlPlane(t, localstack.Options{})
 	mc := invClients{kube: kubernetes.NewForConfigOrDie(mcp.RESTConfig(localstack.Admin))}
 	mc.createNode(t, "local-1", "zone-m", "small", true) // same name as the local Node
-	kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "edge-1-kubeconfig", Namespace: invNS,
-			Labels: map[string]string{o2v1.LabelMemberCluster: "true"}},
-		Data: map[string][]byte{o2v1.SecretKeyCAPIKubeconfig: kubeconfig},
-	}
-	if _, err := c.kube.CoreV1().Secrets(invNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+	// Registered as make run registers members: Cluster API's key and <cluster>-kubeconfig name.
+	if err := localstack.RegisterMember(ctx, s.cp, invNS, "edge-1", mcp); err != nil {
 		t.Fatal(err)
 	}
 
@@ -207,7 +197,7 @@ func TestInventoryMemberCluster(t *testing.T) {
 	})
 
 	t.Run("deleting the registration removes the member's objects only", func(t *testing.T) {
-		if err := c.kube.CoreV1().Secrets(invNS).Delete(ctx, secret.Name, metav1.DeleteOptions{}); err != nil {
+		if err := localstack.UnregisterMember(ctx, s.cp, invNS, "edge-1"); err != nil {
 			t.Fatal(err)
 		}
 		c.waitGone(t, invNS, "edge-1-local-1")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -52,13 +51,7 @@ func TestO2DMSController(t *testing.T) {
 	mcp := stacktest.StartControlPlane(t, localstack.Options{ExtraControllers: []string{"deployment-controller"}})
 	memberCfg := mcp.RESTConfig(localstack.Admin)
 	mkube := kubernetes.NewForConfigOrDie(memberCfg)
-	kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kube.CoreV1().Secrets(invNS).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "edge-1", Namespace: invNS, Labels: map[string]string{o2v1.LabelMemberCluster: "true"}},
-		Data:       map[string][]byte{"kubeconfig": kubeconfig}}, metav1.CreateOptions{}); err != nil {
+	if err := localstack.RegisterMember(ctx, s.cp, invNS, "edge-1", mcp); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []kubernetes.Interface{kube, mkube} {
