@@ -40,6 +40,11 @@ type epochGuard struct {
 	seenID   string
 	gen      uint64
 	handlers []func()
+	// last runs after every handler: the store's own reset, which ends
+	// the watches. Watchers told to relist must find the caches fed by
+	// the handlers already emptied, or a relist could be answered from a
+	// copy of the store that is gone.
+	last func()
 }
 
 // epochMark is what the guard knew when an operation was sent; a revision
@@ -100,9 +105,13 @@ func (g *epochGuard) observe(m epochMark, o observation) (bool, string) {
 	g.epoch, g.seen, g.seenID = o.epoch, o.rev, o.id
 	g.gen++
 	handlers := append([]func(){}, g.handlers...)
+	last := g.last
 	g.mu.Unlock()
 	for _, fn := range handlers {
 		fn()
+	}
+	if last != nil {
+		last()
 	}
 	return true, why
 }
@@ -165,7 +174,8 @@ func newRevisionToken() string {
 
 // OnReset registers fn to run when the store is found wiped or rolled back,
 // before the operation that noticed it returns. Watches end with 410 Gone by
-// themselves; fn is for state kept outside them (caches, delivery cursors).
+// themselves, after every fn ran; fn is for state kept outside them (caches,
+// delivery cursors).
 func (s *Store) OnReset(fn func()) { s.guard.onReset(fn) }
 
 // currentRevision reads the revision counter and the install epoch (creating

@@ -84,7 +84,7 @@ func New(cfg Config) (*Store, error) {
 	s.transformer.Store(&transformerBox{cfg.Transformer})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hub = newHub(s)
-	s.guard.onReset(s.resetAfterWentBack)
+	s.guard.last = s.resetAfterWentBack
 
 	s.wg.Add(1)
 	go func() {
