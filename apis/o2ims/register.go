@@ -42,6 +42,9 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&AlarmSubscription{}, &AlarmSubscriptionList{},
 		&AlarmServiceConfiguration{}, &AlarmServiceConfigurationList{},
 		&AlarmPurge{}, &AlarmPurgeList{},
+		&ProvisioningRequest{}, &ProvisioningRequestList{},
+		&ManagedInfrastructureTemplate{}, &ManagedInfrastructureTemplateList{},
+		&ProvisioningRequestSubscription{}, &ProvisioningRequestSubscriptionList{},
 	)
 	// The Go type cannot be named Resource (see O2Resource); the kind can.
 	scheme.AddKnownTypeWithName(SchemeGroupVersion.WithKind("Resource"), &O2Resource{})

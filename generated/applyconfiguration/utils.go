@@ -94,6 +94,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationo2imsv1alpha1.AlarmSubscriptionSpecApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("CivicAddressElement"):
 		return &applyconfigurationo2imsv1alpha1.CivicAddressElementApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ClusterReference"):
+		return &applyconfigurationo2imsv1alpha1.ClusterReferenceApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("DeploymentManager"):
 		return &applyconfigurationo2imsv1alpha1.DeploymentManagerApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("DeploymentManagerSpec"):
@@ -112,6 +114,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationo2imsv1alpha1.LocationApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("LocationSpec"):
 		return &applyconfigurationo2imsv1alpha1.LocationSpecApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ManagedInfrastructureTemplate"):
+		return &applyconfigurationo2imsv1alpha1.ManagedInfrastructureTemplateApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ManagedInfrastructureTemplateSpec"):
+		return &applyconfigurationo2imsv1alpha1.ManagedInfrastructureTemplateSpecApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("O2Resource"):
 		return &applyconfigurationo2imsv1alpha1.O2ResourceApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("OCloud"):
@@ -126,6 +132,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationo2imsv1alpha1.OCloudStatusApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProbableCause"):
 		return &applyconfigurationo2imsv1alpha1.ProbableCauseApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisionedResourceSet"):
+		return &applyconfigurationo2imsv1alpha1.ProvisionedResourceSetApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisioningRequest"):
+		return &applyconfigurationo2imsv1alpha1.ProvisioningRequestApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisioningRequestSpec"):
+		return &applyconfigurationo2imsv1alpha1.ProvisioningRequestSpecApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisioningRequestStatus"):
+		return &applyconfigurationo2imsv1alpha1.ProvisioningRequestStatusApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisioningRequestSubscription"):
+		return &applyconfigurationo2imsv1alpha1.ProvisioningRequestSubscriptionApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ProvisioningRequestSubscriptionSpec"):
+		return &applyconfigurationo2imsv1alpha1.ProvisioningRequestSubscriptionSpecApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("PurgeConditions"):
 		return &applyconfigurationo2imsv1alpha1.PurgeConditionsApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ResourceElement"):
@@ -136,6 +154,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationo2imsv1alpha1.ResourcePoolSpecApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ResourcePoolStatus"):
 		return &applyconfigurationo2imsv1alpha1.ResourcePoolStatusApplyConfiguration{}
+	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ResourceProvisioningStatus"):
+		return &applyconfigurationo2imsv1alpha1.ResourceProvisioningStatusApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ResourceSpec"):
 		return &applyconfigurationo2imsv1alpha1.ResourceSpecApplyConfiguration{}
 	case o2imsv1alpha1.SchemeGroupVersion.WithKind("ResourceStatus"):

@@ -34,137 +34,150 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.ChartSource{}.OpenAPIModelName():                        schema_netweave_apis_o2dms_v1alpha1_ChartSource(ref),
-		v1alpha1.DescriptorReference{}.OpenAPIModelName():                schema_netweave_apis_o2dms_v1alpha1_DescriptorReference(ref),
-		v1alpha1.JSON{}.OpenAPIModelName():                               v1alpha1.JSON{}.OpenAPIDefinition(),
-		v1alpha1.LocalObjectReference{}.OpenAPIModelName():               schema_netweave_apis_o2dms_v1alpha1_LocalObjectReference(ref),
-		v1alpha1.NfDeployment{}.OpenAPIModelName():                       schema_netweave_apis_o2dms_v1alpha1_NfDeployment(ref),
-		v1alpha1.NfDeploymentDescriptor{}.OpenAPIModelName():             schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptor(ref),
-		v1alpha1.NfDeploymentDescriptorList{}.OpenAPIModelName():         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorList(ref),
-		v1alpha1.NfDeploymentDescriptorSpec{}.OpenAPIModelName():         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorSpec(ref),
-		v1alpha1.NfDeploymentList{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentList(ref),
-		v1alpha1.NfDeploymentSpec{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSpec(ref),
-		v1alpha1.NfDeploymentStatus{}.OpenAPIModelName():                 schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref),
-		v1alpha1.NfDeploymentSubscription{}.OpenAPIModelName():           schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscription(ref),
-		v1alpha1.NfDeploymentSubscriptionList{}.OpenAPIModelName():       schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionList(ref),
-		v1alpha1.NfDeploymentSubscriptionSpec{}.OpenAPIModelName():       schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionSpec(ref),
-		v1alpha1.OCIChartSource{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_OCIChartSource(ref),
-		v1alpha1.RepositoryChartSource{}.OpenAPIModelName():              schema_netweave_apis_o2dms_v1alpha1_RepositoryChartSource(ref),
-		v1alpha1.RevisionRecord{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_RevisionRecord(ref),
-		v1alpha1.WorkloadStatus{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_WorkloadStatus(ref),
-		o2imsv1alpha1.AlarmDefinition{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref),
-		o2imsv1alpha1.AlarmDictionary{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref),
-		o2imsv1alpha1.AlarmDictionaryList{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref),
-		o2imsv1alpha1.AlarmDictionarySpec{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref),
-		o2imsv1alpha1.AlarmEventRecord{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref),
-		o2imsv1alpha1.AlarmEventRecordList{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref),
-		o2imsv1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref),
-		o2imsv1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName():        schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref),
-		o2imsv1alpha1.AlarmPurge{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref),
-		o2imsv1alpha1.AlarmPurgeList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref),
-		o2imsv1alpha1.AlarmPurgeSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref),
-		o2imsv1alpha1.AlarmPurgeStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref),
-		o2imsv1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref),
-		o2imsv1alpha1.AlarmServiceConfigurationList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref),
-		o2imsv1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref),
-		o2imsv1alpha1.AlarmSource{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref),
-		o2imsv1alpha1.AlarmSubscription{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref),
-		o2imsv1alpha1.AlarmSubscriptionList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref),
-		o2imsv1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref),
-		o2imsv1alpha1.CivicAddressElement{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
-		o2imsv1alpha1.DeploymentManager{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
-		o2imsv1alpha1.DeploymentManagerList{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
-		o2imsv1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
-		o2imsv1alpha1.DeploymentManagerStatus{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref),
-		o2imsv1alpha1.GeoPoint{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
-		o2imsv1alpha1.InventorySubscription{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
-		o2imsv1alpha1.InventorySubscriptionList{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
-		o2imsv1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
-		o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
-		o2imsv1alpha1.JSON{}.OpenAPIModelName():                          o2imsv1alpha1.JSON{}.OpenAPIDefinition(),
-		o2imsv1alpha1.Location{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_Location(ref),
-		o2imsv1alpha1.LocationList{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
-		o2imsv1alpha1.LocationSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
-		o2imsv1alpha1.O2Resource{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
-		o2imsv1alpha1.O2ResourceList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
-		o2imsv1alpha1.OCloud{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
-		o2imsv1alpha1.OCloudList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
-		o2imsv1alpha1.OCloudSite{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
-		o2imsv1alpha1.OCloudSiteList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
-		o2imsv1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
-		o2imsv1alpha1.OCloudSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
-		o2imsv1alpha1.OCloudStatus{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref),
-		o2imsv1alpha1.ProbableCause{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
-		o2imsv1alpha1.PurgeConditions{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
-		o2imsv1alpha1.ResourceElement{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
-		o2imsv1alpha1.ResourcePool{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
-		o2imsv1alpha1.ResourcePoolList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
-		o2imsv1alpha1.ResourcePoolSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
-		o2imsv1alpha1.ResourcePoolStatus{}.OpenAPIModelName():            schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
-		o2imsv1alpha1.ResourceSpec{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
-		o2imsv1alpha1.ResourceStatus{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
-		o2imsv1alpha1.ResourceType{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
-		o2imsv1alpha1.ResourceTypeList{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
-		o2imsv1alpha1.ResourceTypeSpec{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
-		o2imsv1alpha1.SMORegistrationStatus{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref),
-		o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
-		o2imsv1alpha1.StandardReference{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
-		o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
-		resource.Quantity{}.OpenAPIModelName():                           schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():                        schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():                            schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():                             schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                                schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.ChartSource{}.OpenAPIModelName():                              schema_netweave_apis_o2dms_v1alpha1_ChartSource(ref),
+		v1alpha1.DescriptorReference{}.OpenAPIModelName():                      schema_netweave_apis_o2dms_v1alpha1_DescriptorReference(ref),
+		v1alpha1.JSON{}.OpenAPIModelName():                                     v1alpha1.JSON{}.OpenAPIDefinition(),
+		v1alpha1.LocalObjectReference{}.OpenAPIModelName():                     schema_netweave_apis_o2dms_v1alpha1_LocalObjectReference(ref),
+		v1alpha1.NfDeployment{}.OpenAPIModelName():                             schema_netweave_apis_o2dms_v1alpha1_NfDeployment(ref),
+		v1alpha1.NfDeploymentDescriptor{}.OpenAPIModelName():                   schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptor(ref),
+		v1alpha1.NfDeploymentDescriptorList{}.OpenAPIModelName():               schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorList(ref),
+		v1alpha1.NfDeploymentDescriptorSpec{}.OpenAPIModelName():               schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorSpec(ref),
+		v1alpha1.NfDeploymentList{}.OpenAPIModelName():                         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentList(ref),
+		v1alpha1.NfDeploymentSpec{}.OpenAPIModelName():                         schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSpec(ref),
+		v1alpha1.NfDeploymentStatus{}.OpenAPIModelName():                       schema_netweave_apis_o2dms_v1alpha1_NfDeploymentStatus(ref),
+		v1alpha1.NfDeploymentSubscription{}.OpenAPIModelName():                 schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscription(ref),
+		v1alpha1.NfDeploymentSubscriptionList{}.OpenAPIModelName():             schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionList(ref),
+		v1alpha1.NfDeploymentSubscriptionSpec{}.OpenAPIModelName():             schema_netweave_apis_o2dms_v1alpha1_NfDeploymentSubscriptionSpec(ref),
+		v1alpha1.OCIChartSource{}.OpenAPIModelName():                           schema_netweave_apis_o2dms_v1alpha1_OCIChartSource(ref),
+		v1alpha1.RepositoryChartSource{}.OpenAPIModelName():                    schema_netweave_apis_o2dms_v1alpha1_RepositoryChartSource(ref),
+		v1alpha1.RevisionRecord{}.OpenAPIModelName():                           schema_netweave_apis_o2dms_v1alpha1_RevisionRecord(ref),
+		v1alpha1.WorkloadStatus{}.OpenAPIModelName():                           schema_netweave_apis_o2dms_v1alpha1_WorkloadStatus(ref),
+		o2imsv1alpha1.AlarmDefinition{}.OpenAPIModelName():                     schema_netweave_apis_o2ims_v1alpha1_AlarmDefinition(ref),
+		o2imsv1alpha1.AlarmDictionary{}.OpenAPIModelName():                     schema_netweave_apis_o2ims_v1alpha1_AlarmDictionary(ref),
+		o2imsv1alpha1.AlarmDictionaryList{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_AlarmDictionaryList(ref),
+		o2imsv1alpha1.AlarmDictionarySpec{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_AlarmDictionarySpec(ref),
+		o2imsv1alpha1.AlarmEventRecord{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecord(ref),
+		o2imsv1alpha1.AlarmEventRecordList{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordList(ref),
+		o2imsv1alpha1.AlarmEventRecordSpec{}.OpenAPIModelName():                schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordSpec(ref),
+		o2imsv1alpha1.AlarmEventRecordStatus{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_AlarmEventRecordStatus(ref),
+		o2imsv1alpha1.AlarmPurge{}.OpenAPIModelName():                          schema_netweave_apis_o2ims_v1alpha1_AlarmPurge(ref),
+		o2imsv1alpha1.AlarmPurgeList{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeList(ref),
+		o2imsv1alpha1.AlarmPurgeSpec{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeSpec(ref),
+		o2imsv1alpha1.AlarmPurgeStatus{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_AlarmPurgeStatus(ref),
+		o2imsv1alpha1.AlarmServiceConfiguration{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfiguration(ref),
+		o2imsv1alpha1.AlarmServiceConfigurationList{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationList(ref),
+		o2imsv1alpha1.AlarmServiceConfigurationSpec{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_AlarmServiceConfigurationSpec(ref),
+		o2imsv1alpha1.AlarmSource{}.OpenAPIModelName():                         schema_netweave_apis_o2ims_v1alpha1_AlarmSource(ref),
+		o2imsv1alpha1.AlarmSubscription{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_AlarmSubscription(ref),
+		o2imsv1alpha1.AlarmSubscriptionList{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionList(ref),
+		o2imsv1alpha1.AlarmSubscriptionSpec{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_AlarmSubscriptionSpec(ref),
+		o2imsv1alpha1.CivicAddressElement{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref),
+		o2imsv1alpha1.ClusterReference{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_ClusterReference(ref),
+		o2imsv1alpha1.DeploymentManager{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref),
+		o2imsv1alpha1.DeploymentManagerList{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerList(ref),
+		o2imsv1alpha1.DeploymentManagerSpec{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref),
+		o2imsv1alpha1.DeploymentManagerStatus{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref),
+		o2imsv1alpha1.GeoPoint{}.OpenAPIModelName():                            schema_netweave_apis_o2ims_v1alpha1_GeoPoint(ref),
+		o2imsv1alpha1.InventorySubscription{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_InventorySubscription(ref),
+		o2imsv1alpha1.InventorySubscriptionList{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionList(ref),
+		o2imsv1alpha1.InventorySubscriptionSpec{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionSpec(ref),
+		o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName():         schema_netweave_apis_o2ims_v1alpha1_InventorySubscriptionStatus(ref),
+		o2imsv1alpha1.JSON{}.OpenAPIModelName():                                o2imsv1alpha1.JSON{}.OpenAPIDefinition(),
+		o2imsv1alpha1.Location{}.OpenAPIModelName():                            schema_netweave_apis_o2ims_v1alpha1_Location(ref),
+		o2imsv1alpha1.LocationList{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_LocationList(ref),
+		o2imsv1alpha1.LocationSpec{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref),
+		o2imsv1alpha1.ManagedInfrastructureTemplate{}.OpenAPIModelName():       schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplate(ref),
+		o2imsv1alpha1.ManagedInfrastructureTemplateList{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplateList(ref),
+		o2imsv1alpha1.ManagedInfrastructureTemplateSpec{}.OpenAPIModelName():   schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplateSpec(ref),
+		o2imsv1alpha1.O2Resource{}.OpenAPIModelName():                          schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref),
+		o2imsv1alpha1.O2ResourceList{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_O2ResourceList(ref),
+		o2imsv1alpha1.OCloud{}.OpenAPIModelName():                              schema_netweave_apis_o2ims_v1alpha1_OCloud(ref),
+		o2imsv1alpha1.OCloudList{}.OpenAPIModelName():                          schema_netweave_apis_o2ims_v1alpha1_OCloudList(ref),
+		o2imsv1alpha1.OCloudSite{}.OpenAPIModelName():                          schema_netweave_apis_o2ims_v1alpha1_OCloudSite(ref),
+		o2imsv1alpha1.OCloudSiteList{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_OCloudSiteList(ref),
+		o2imsv1alpha1.OCloudSiteSpec{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref),
+		o2imsv1alpha1.OCloudSpec{}.OpenAPIModelName():                          schema_netweave_apis_o2ims_v1alpha1_OCloudSpec(ref),
+		o2imsv1alpha1.OCloudStatus{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_OCloudStatus(ref),
+		o2imsv1alpha1.ProbableCause{}.OpenAPIModelName():                       schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref),
+		o2imsv1alpha1.ProvisionedResourceSet{}.OpenAPIModelName():              schema_netweave_apis_o2ims_v1alpha1_ProvisionedResourceSet(ref),
+		o2imsv1alpha1.ProvisioningRequest{}.OpenAPIModelName():                 schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequest(ref),
+		o2imsv1alpha1.ProvisioningRequestList{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestList(ref),
+		o2imsv1alpha1.ProvisioningRequestSpec{}.OpenAPIModelName():             schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSpec(ref),
+		o2imsv1alpha1.ProvisioningRequestStatus{}.OpenAPIModelName():           schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestStatus(ref),
+		o2imsv1alpha1.ProvisioningRequestSubscription{}.OpenAPIModelName():     schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscription(ref),
+		o2imsv1alpha1.ProvisioningRequestSubscriptionList{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscriptionList(ref),
+		o2imsv1alpha1.ProvisioningRequestSubscriptionSpec{}.OpenAPIModelName(): schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscriptionSpec(ref),
+		o2imsv1alpha1.PurgeConditions{}.OpenAPIModelName():                     schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref),
+		o2imsv1alpha1.ResourceElement{}.OpenAPIModelName():                     schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref),
+		o2imsv1alpha1.ResourcePool{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_ResourcePool(ref),
+		o2imsv1alpha1.ResourcePoolList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_ResourcePoolList(ref),
+		o2imsv1alpha1.ResourcePoolSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref),
+		o2imsv1alpha1.ResourcePoolStatus{}.OpenAPIModelName():                  schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref),
+		o2imsv1alpha1.ResourceProvisioningStatus{}.OpenAPIModelName():          schema_netweave_apis_o2ims_v1alpha1_ResourceProvisioningStatus(ref),
+		o2imsv1alpha1.ResourceSpec{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref),
+		o2imsv1alpha1.ResourceStatus{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_ResourceStatus(ref),
+		o2imsv1alpha1.ResourceType{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_ResourceType(ref),
+		o2imsv1alpha1.ResourceTypeList{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_ResourceTypeList(ref),
+		o2imsv1alpha1.ResourceTypeSpec{}.OpenAPIModelName():                    schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref),
+		o2imsv1alpha1.SMORegistrationStatus{}.OpenAPIModelName():               schema_netweave_apis_o2ims_v1alpha1_SMORegistrationStatus(ref),
+		o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName():                        schema_netweave_apis_o2ims_v1alpha1_SecretKeyRef(ref),
+		o2imsv1alpha1.StandardReference{}.OpenAPIModelName():                   schema_netweave_apis_o2ims_v1alpha1_StandardReference(ref),
+		o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName():                      schema_netweave_apis_o2ims_v1alpha1_SubscriberInfo(ref),
+		resource.Quantity{}.OpenAPIModelName():                                 schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                                           schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                                          schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                                         schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                                          schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                                           schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                                      schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                                       schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                                  schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                              schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                                  schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                                   schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                                      schema_k8sio_apimachinery_pkg_version_Info(ref),
 	}
 }
 
@@ -2160,6 +2173,36 @@ func schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref common.Referenc
 	}
 }
 
+func schema_netweave_apis_o2ims_v1alpha1_ClusterReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterReference names a Cluster API Cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "namespace of the Cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name of the Cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"namespace", "name"},
+			},
+		},
+	}
+}
+
 func schema_netweave_apis_o2ims_v1alpha1_DeploymentManager(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2848,6 +2891,193 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 	}
 }
 
+func schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ManagedInfrastructureTemplate is one version of a Cluster API ClusterClass offered for provisioning (O2-IMS infrastructureArtifacts ManagedInfrastructureTemplate). The template sync writes one per ClusterClass and Kubernetes version the ClusterClass lists (spec.kubernetesVersions), named \"<clusterclass>.<version>\", in the ClusterClass's namespace; edits by anyone else are overwritten.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata; metadata.name is \"<name>.<version>\".",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec holds the O2-IMS attributes of the template.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.ManagedInfrastructureTemplateSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ManagedInfrastructureTemplateSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplateList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ManagedInfrastructureTemplateList is a list of ManagedInfrastructureTemplate objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(o2imsv1alpha1.ManagedInfrastructureTemplate{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ManagedInfrastructureTemplate{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ManagedInfrastructureTemplateSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ManagedInfrastructureTemplateSpec holds the ManagedInfrastructureTemplate fields of O2-IMS.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"artifactResourceId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "artifactResourceId is the O2 identifier (UUID), derived from the O-Cloud id, the namespace and the template's name, so it stays the same across restarts.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name is the template's name: the ClusterClass's name.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"version": {
+						SchemaProps: spec.SchemaProps{
+							Description: "version is the template's version: the Kubernetes version the cluster gets.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"description": {
+						SchemaProps: spec.SchemaProps{
+							Description: "description comes from the ClusterClass's o2ims.oran.org/description annotation.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"parameterSchema": {
+						SchemaProps: spec.SchemaProps{
+							Description: "parameterSchema is the OpenAPI v3 schema of templateParameters (a JSON object): one property per ClusterClass variable, with the variable's schema; required variables are required.",
+							Ref:         ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+					"defaults": {
+						SchemaProps: spec.SchemaProps{
+							Description: "defaults are the values the template uses for parameters a request leaves out: the ClusterClass variables' defaults, as clusterInstanceDefaults.",
+							Ref:         ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+					"characteristics": {
+						SchemaProps: spec.SchemaProps{
+							Description: "characteristics are key/value pairs describing the template, from the ClusterClass's labels under o2ims.oran.org/characteristic-.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"clusterClassRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "clusterClassRef names the ClusterClass the template is built from.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.ClusterReference{}.OpenAPIModelName()),
+						},
+					},
+					"extensions": {
+						SchemaProps: spec.SchemaProps{
+							Description: "extensions are key-value pairs of additional metadata; values may be any JSON.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"name", "version", "clusterClassRef"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ClusterReference{}.OpenAPIModelName(), o2imsv1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
 func schema_netweave_apis_o2ims_v1alpha1_O2Resource(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -3350,6 +3580,463 @@ func schema_netweave_apis_o2ims_v1alpha1_ProbableCause(ref common.ReferenceCallb
 	}
 }
 
+func schema_netweave_apis_o2ims_v1alpha1_ProvisionedResourceSet(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisionedResourceSet lists what a request provisioned (O2-IMS ProvisionedResourceSet).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"nodeClusterId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "nodeClusterId is the O2 id of the provisioned cluster: the deploymentManagerId of its DeploymentManager in the inventory.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"infrastructureResourceIds": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "infrastructureResourceIds are the O2 resourceIds of the cluster's Nodes in the inventory.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"nodeClusterId"},
+			},
+		},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequest asks the O-Cloud for infrastructure built from a ManagedInfrastructureTemplate: a Cluster API Cluster of the template's ClusterClass at the template's Kubernetes version (O2-IMS infrastructureProvisioning ProvisioningRequestData). Its name is its provisioningRequestId, chosen by the SMO; it lives in the namespace of the apiRoot it was made through, and the Cluster it creates lives in the same namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata; metadata.name is the provisioningRequestId.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec is what the SMO asked for.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.ProvisioningRequestSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is the progress the provisioning controller records.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.ProvisioningRequestStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ProvisioningRequestSpec{}.OpenAPIModelName(), o2imsv1alpha1.ProvisioningRequestStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestList is a list of ProvisioningRequest objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(o2imsv1alpha1.ProvisioningRequest{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ProvisioningRequest{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestSpec holds the ProvisioningRequestData fields of O2-IMS.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"provisioningRequestId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "provisioningRequestId is the O2 identifier (UUID) the SMO chose; it equals metadata.name (defaulted from it when empty) and is immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "name is the human-readable name of the request.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"description": {
+						SchemaProps: spec.SchemaProps{
+							Description: "description is the human-readable description of the request.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"templateName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "templateName is the name of the ManagedInfrastructureTemplate to build from: the name of its Cluster API ClusterClass.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"templateVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "templateVersion is the version of the template: one of the Kubernetes versions its ClusterClass offers. Changing it upgrades the cluster to that version.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"templateParameters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "templateParameters are the values of the template's parameters (a JSON object), checked against the template's parameterSchema at admission; they become the Cluster's topology variables, one per top-level key.",
+							Ref:         ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name", "templateName", "templateVersion"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestStatus is owned by the provisioning controller (O2-IMS ProvisioningStatus and ProvisionedResourceSet).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"provisioningPhase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "provisioningPhase is PENDING, PROGRESSING, FULFILLED, FAILED or DELETING.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "message says what the request is waiting for or why it failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"updateTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "updateTime is when the status last changed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"observedGeneration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "observedGeneration is the metadata.generation of the spec the status describes.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"clusterRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "clusterRef names the Cluster API Cluster built for the request, in the request's namespace.",
+							Ref:         ref(o2imsv1alpha1.ClusterReference{}.OpenAPIModelName()),
+						},
+					},
+					"nodeClusterProvisioningStatus": {
+						SchemaProps: spec.SchemaProps{
+							Description: "nodeClusterProvisioningStatus is the provisioning phase of the cluster.",
+							Ref:         ref(o2imsv1alpha1.ResourceProvisioningStatus{}.OpenAPIModelName()),
+						},
+					},
+					"infrastructureResourceProvisioningStatus": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "infrastructureResourceProvisioningStatus is the provisioning phase of each infrastructure resource (machine) of the cluster.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(o2imsv1alpha1.ResourceProvisioningStatus{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"provisionedResourceSet": {
+						SchemaProps: spec.SchemaProps{
+							Description: "provisionedResourceSet is what was provisioned: the cluster's O2 id (its DeploymentManager's) and its Resources' ids, once the cluster is in the inventory.",
+							Ref:         ref(o2imsv1alpha1.ProvisionedResourceSet{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "conditions are the steps of provisioning, each saying what is being waited for: ClusterCreated, InfrastructureReady, ControlPlaneReady, WorkersReady, InInventory and Fulfilled.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ClusterReference{}.OpenAPIModelName(), o2imsv1alpha1.ProvisionedResourceSet{}.OpenAPIModelName(), o2imsv1alpha1.ResourceProvisioningStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscription(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestSubscription asks the notifier to POST a ProvisioningRequestChangeNotification to a callback whenever a ProvisioningRequest its owner may read is created, changes phase, or is deleted (beyond the O2-IMS specification, which defines no provisioning notifications and so makes SMOs poll). Its spec and status have InventorySubscription's shape and rules: the server assigns subscriptionId and records the subscriber, the creator must be allowed to get the signing Secret, and a subscription outside the shared subscription namespace only receives the requests of its own namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard object metadata (name, namespace, labels, annotations).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "spec is the subscription: callback, filter, consumer id, signing key.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.ProvisioningRequestSubscriptionSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "status is the notifier's delivery state, as for an InventorySubscription.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.InventorySubscriptionStatus{}.OpenAPIModelName(), o2imsv1alpha1.ProvisioningRequestSubscriptionSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscriptionList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestSubscriptionList is a list of ProvisioningRequestSubscription objects.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata is the standard list metadata (resourceVersion, continue token).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "items are the objects of the list.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(o2imsv1alpha1.ProvisioningRequestSubscription{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.ProvisioningRequestSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSubscriptionSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProvisioningRequestSubscriptionSpec is what a ProvisioningRequestSubscription subscribes to and where the notifications go.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"subscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriptionId is the O2 identifier (UUID) of the subscription. Assigned by the server; immutable.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"consumerSubscriptionId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "consumerSubscriptionId is the SMO's own identifier for the subscription, echoed in every notification.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"filter": {
+						SchemaProps: spec.SchemaProps{
+							Description: "filter selects the changes to notify, in the O2 (ETSI SOL013) filter grammar evaluated against the request's ProvisioningRequestInfo before and after the change (either matching sends it), e.g. (eq,status/provisioningPhase,FAILED) or (eq,provisioningRequestData/templateName,demo). Empty sends every notified change.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"callback": {
+						SchemaProps: spec.SchemaProps{
+							Description: "callback is the absolute http(s) URI notifications are POSTed to.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"signingSecretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "signingSecretRef names a Secret in the subscription's namespace whose key holds the HMAC-SHA256 key that signs every notification body (header X-O2IMS-Signature). Its creator must be allowed to get that Secret, and the Secret must opt in (type o2ims.oran.org/signing-key or label o2ims.oran.org/signing-key=true).",
+							Ref:         ref(o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName()),
+						},
+					},
+					"subscriber": {
+						SchemaProps: spec.SchemaProps{
+							Description: "subscriber is the authenticated user who created the subscription, recorded by the server from the create request (any value a client sends is replaced) and immutable afterwards. The subscription only ever receives changes of requests this user may get.",
+							Ref:         ref(o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"callback"},
+			},
+		},
+		Dependencies: []string{
+			o2imsv1alpha1.SecretKeyRef{}.OpenAPIModelName(), o2imsv1alpha1.SubscriberInfo{}.OpenAPIModelName()},
+	}
+}
+
 func schema_netweave_apis_o2ims_v1alpha1_PurgeConditions(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -3690,6 +4377,44 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolStatus(ref common.Reference
 		},
 		Dependencies: []string{
 			v1.Condition{}.OpenAPIModelName()},
+	}
+}
+
+func schema_netweave_apis_o2ims_v1alpha1_ResourceProvisioningStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ResourceProvisioningStatus is the provisioning phase of one resource (O2-IMS ResourceProvisioningStatus).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"resourceName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "resourceName is the human-readable name of the resource (the Cluster's or Machine's).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"resourceId": {
+						SchemaProps: spec.SchemaProps{
+							Description: "resourceId is the resource's O2 id once it is in the inventory, else its Kubernetes uid.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"resourceProvisioningPhase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "resourceProvisioningPhase is PROCESSING, PROVISIONED, AWAITING_FREE_RESOURCES or FAILED.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"resourceName", "resourceId", "resourceProvisioningPhase"},
+			},
+		},
 	}
 }
 

@@ -38,6 +38,16 @@ func Funcs(runtimeserializer.CodecFactory) []interface{} {
 				s.RetentionPeriod = &days
 			}
 		},
+		// A JSON object field that is set holds an object: a set pointer to JSON null
+		// decodes as an unset field.
+		func(s *o2ims.ProvisioningRequestSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			s.TemplateParameters = jsonObject(c)
+		},
+		func(s *o2ims.ManagedInfrastructureTemplateSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			s.ParameterSchema, s.Defaults = jsonObject(c), jsonObject(c)
+		},
 		func(j *o2ims.JSON, c randfill.Continue) {
 			var v interface{}
 			switch c.Intn(4) {
@@ -60,4 +70,16 @@ func Funcs(runtimeserializer.CodecFactory) []interface{} {
 			j.Raw = raw
 		},
 	}
+}
+
+// jsonObject returns nil or a random JSON object.
+func jsonObject(c randfill.Continue) *o2ims.JSON {
+	if c.Bool() {
+		return nil
+	}
+	raw, err := json.Marshal(map[string]interface{}{c.String(0): []interface{}{c.Bool(), c.String(0)}})
+	if err != nil {
+		panic(err)
+	}
+	return &o2ims.JSON{Raw: raw}
 }

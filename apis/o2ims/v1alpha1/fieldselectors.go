@@ -9,7 +9,8 @@ import (
 // selectableKinds are the kinds with field selectors, in a fixed order.
 func selectableKinds() []string {
 	return []string{"OCloud", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Location", "OCloudSite", "InventorySubscription",
-		"AlarmDictionary", "AlarmEventRecord", "AlarmSubscription", "AlarmServiceConfiguration", "AlarmPurge"}
+		"AlarmDictionary", "AlarmEventRecord", "AlarmSubscription", "AlarmServiceConfiguration", "AlarmPurge",
+		"ProvisioningRequest", "ManagedInfrastructureTemplate", "ProvisioningRequestSubscription"}
 }
 
 // SelectableFieldsOf lists the fields a field selector may name for kind besides
@@ -43,6 +44,12 @@ func SelectableFieldsOf(kind string) []string {
 		return []string{"spec.alarmSubscriptionId", "spec.consumerSubscriptionId"}
 	case "AlarmPurge":
 		return []string{"spec.taskId", "status.operationState"}
+	case "ProvisioningRequest":
+		return []string{"spec.provisioningRequestId", "spec.templateName", "status.provisioningPhase"}
+	case "ManagedInfrastructureTemplate":
+		return []string{"spec.artifactResourceId", "spec.name"}
+	case "ProvisioningRequestSubscription":
+		return []string{"spec.subscriptionId", "spec.consumerSubscriptionId"}
 	}
 	return nil
 }

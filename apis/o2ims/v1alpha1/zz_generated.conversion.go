@@ -236,6 +236,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ClusterReference)(nil), (*o2ims.ClusterReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ClusterReference_To_o2ims_ClusterReference(a.(*ClusterReference), b.(*o2ims.ClusterReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ClusterReference)(nil), (*ClusterReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ClusterReference_To_v1alpha1_ClusterReference(a.(*o2ims.ClusterReference), b.(*ClusterReference), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*DeploymentManager)(nil), (*o2ims.DeploymentManager)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_DeploymentManager_To_o2ims_DeploymentManager(a.(*DeploymentManager), b.(*o2ims.DeploymentManager), scope)
 	}); err != nil {
@@ -366,6 +376,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ManagedInfrastructureTemplate)(nil), (*o2ims.ManagedInfrastructureTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate(a.(*ManagedInfrastructureTemplate), b.(*o2ims.ManagedInfrastructureTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ManagedInfrastructureTemplate)(nil), (*ManagedInfrastructureTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ManagedInfrastructureTemplate_To_v1alpha1_ManagedInfrastructureTemplate(a.(*o2ims.ManagedInfrastructureTemplate), b.(*ManagedInfrastructureTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ManagedInfrastructureTemplateList)(nil), (*o2ims.ManagedInfrastructureTemplateList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ManagedInfrastructureTemplateList_To_o2ims_ManagedInfrastructureTemplateList(a.(*ManagedInfrastructureTemplateList), b.(*o2ims.ManagedInfrastructureTemplateList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ManagedInfrastructureTemplateList)(nil), (*ManagedInfrastructureTemplateList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ManagedInfrastructureTemplateList_To_v1alpha1_ManagedInfrastructureTemplateList(a.(*o2ims.ManagedInfrastructureTemplateList), b.(*ManagedInfrastructureTemplateList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ManagedInfrastructureTemplateSpec)(nil), (*o2ims.ManagedInfrastructureTemplateSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(a.(*ManagedInfrastructureTemplateSpec), b.(*o2ims.ManagedInfrastructureTemplateSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ManagedInfrastructureTemplateSpec)(nil), (*ManagedInfrastructureTemplateSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec(a.(*o2ims.ManagedInfrastructureTemplateSpec), b.(*ManagedInfrastructureTemplateSpec), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*O2Resource)(nil), (*o2ims.O2Resource)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_O2Resource_To_o2ims_O2Resource(a.(*O2Resource), b.(*o2ims.O2Resource), scope)
 	}); err != nil {
@@ -466,6 +506,86 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ProvisionedResourceSet)(nil), (*o2ims.ProvisionedResourceSet)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisionedResourceSet_To_o2ims_ProvisionedResourceSet(a.(*ProvisionedResourceSet), b.(*o2ims.ProvisionedResourceSet), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisionedResourceSet)(nil), (*ProvisionedResourceSet)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisionedResourceSet_To_v1alpha1_ProvisionedResourceSet(a.(*o2ims.ProvisionedResourceSet), b.(*ProvisionedResourceSet), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequest)(nil), (*o2ims.ProvisioningRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequest_To_o2ims_ProvisioningRequest(a.(*ProvisioningRequest), b.(*o2ims.ProvisioningRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequest)(nil), (*ProvisioningRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequest_To_v1alpha1_ProvisioningRequest(a.(*o2ims.ProvisioningRequest), b.(*ProvisioningRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestList)(nil), (*o2ims.ProvisioningRequestList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestList_To_o2ims_ProvisioningRequestList(a.(*ProvisioningRequestList), b.(*o2ims.ProvisioningRequestList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestList)(nil), (*ProvisioningRequestList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestList_To_v1alpha1_ProvisioningRequestList(a.(*o2ims.ProvisioningRequestList), b.(*ProvisioningRequestList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestSpec)(nil), (*o2ims.ProvisioningRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(a.(*ProvisioningRequestSpec), b.(*o2ims.ProvisioningRequestSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestSpec)(nil), (*ProvisioningRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec(a.(*o2ims.ProvisioningRequestSpec), b.(*ProvisioningRequestSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestStatus)(nil), (*o2ims.ProvisioningRequestStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus(a.(*ProvisioningRequestStatus), b.(*o2ims.ProvisioningRequestStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestStatus)(nil), (*ProvisioningRequestStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus(a.(*o2ims.ProvisioningRequestStatus), b.(*ProvisioningRequestStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestSubscription)(nil), (*o2ims.ProvisioningRequestSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestSubscription_To_o2ims_ProvisioningRequestSubscription(a.(*ProvisioningRequestSubscription), b.(*o2ims.ProvisioningRequestSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestSubscription)(nil), (*ProvisioningRequestSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestSubscription_To_v1alpha1_ProvisioningRequestSubscription(a.(*o2ims.ProvisioningRequestSubscription), b.(*ProvisioningRequestSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestSubscriptionList)(nil), (*o2ims.ProvisioningRequestSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestSubscriptionList_To_o2ims_ProvisioningRequestSubscriptionList(a.(*ProvisioningRequestSubscriptionList), b.(*o2ims.ProvisioningRequestSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestSubscriptionList)(nil), (*ProvisioningRequestSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestSubscriptionList_To_v1alpha1_ProvisioningRequestSubscriptionList(a.(*o2ims.ProvisioningRequestSubscriptionList), b.(*ProvisioningRequestSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ProvisioningRequestSubscriptionSpec)(nil), (*o2ims.ProvisioningRequestSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec(a.(*ProvisioningRequestSubscriptionSpec), b.(*o2ims.ProvisioningRequestSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ProvisioningRequestSubscriptionSpec)(nil), (*ProvisioningRequestSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec(a.(*o2ims.ProvisioningRequestSubscriptionSpec), b.(*ProvisioningRequestSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*PurgeConditions)(nil), (*o2ims.PurgeConditions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(a.(*PurgeConditions), b.(*o2ims.PurgeConditions), scope)
 	}); err != nil {
@@ -523,6 +643,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*o2ims.ResourcePoolStatus)(nil), (*ResourcePoolStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_o2ims_ResourcePoolStatus_To_v1alpha1_ResourcePoolStatus(a.(*o2ims.ResourcePoolStatus), b.(*ResourcePoolStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ResourceProvisioningStatus)(nil), (*o2ims.ResourceProvisioningStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ResourceProvisioningStatus_To_o2ims_ResourceProvisioningStatus(a.(*ResourceProvisioningStatus), b.(*o2ims.ResourceProvisioningStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*o2ims.ResourceProvisioningStatus)(nil), (*ResourceProvisioningStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_o2ims_ResourceProvisioningStatus_To_v1alpha1_ResourceProvisioningStatus(a.(*o2ims.ResourceProvisioningStatus), b.(*ResourceProvisioningStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -1077,6 +1207,26 @@ func Convert_o2ims_CivicAddressElement_To_v1alpha1_CivicAddressElement(in *o2ims
 	return autoConvert_o2ims_CivicAddressElement_To_v1alpha1_CivicAddressElement(in, out, s)
 }
 
+func autoConvert_v1alpha1_ClusterReference_To_o2ims_ClusterReference(in *ClusterReference, out *o2ims.ClusterReference, s conversion.Scope) error {
+	*out = *(*o2ims.ClusterReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ClusterReference_To_o2ims_ClusterReference is an autogenerated conversion function.
+func Convert_v1alpha1_ClusterReference_To_o2ims_ClusterReference(in *ClusterReference, out *o2ims.ClusterReference, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ClusterReference_To_o2ims_ClusterReference(in, out, s)
+}
+
+func autoConvert_o2ims_ClusterReference_To_v1alpha1_ClusterReference(in *o2ims.ClusterReference, out *ClusterReference, s conversion.Scope) error {
+	*out = *(*ClusterReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ClusterReference_To_v1alpha1_ClusterReference is an autogenerated conversion function.
+func Convert_o2ims_ClusterReference_To_v1alpha1_ClusterReference(in *o2ims.ClusterReference, out *ClusterReference, s conversion.Scope) error {
+	return autoConvert_o2ims_ClusterReference_To_v1alpha1_ClusterReference(in, out, s)
+}
+
 func autoConvert_v1alpha1_DeploymentManager_To_o2ims_DeploymentManager(in *DeploymentManager, out *o2ims.DeploymentManager, s conversion.Scope) error {
 	out.ObjectMeta = in.ObjectMeta
 	if err := Convert_v1alpha1_DeploymentManagerSpec_To_o2ims_DeploymentManagerSpec(&in.Spec, &out.Spec, s); err != nil {
@@ -1373,6 +1523,74 @@ func Convert_o2ims_LocationSpec_To_v1alpha1_LocationSpec(in *o2ims.LocationSpec,
 	return autoConvert_o2ims_LocationSpec_To_v1alpha1_LocationSpec(in, out, s)
 }
 
+func autoConvert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate(in *ManagedInfrastructureTemplate, out *o2ims.ManagedInfrastructureTemplate, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate is an autogenerated conversion function.
+func Convert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate(in *ManagedInfrastructureTemplate, out *o2ims.ManagedInfrastructureTemplate, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate(in, out, s)
+}
+
+func autoConvert_o2ims_ManagedInfrastructureTemplate_To_v1alpha1_ManagedInfrastructureTemplate(in *o2ims.ManagedInfrastructureTemplate, out *ManagedInfrastructureTemplate, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_ManagedInfrastructureTemplate_To_v1alpha1_ManagedInfrastructureTemplate is an autogenerated conversion function.
+func Convert_o2ims_ManagedInfrastructureTemplate_To_v1alpha1_ManagedInfrastructureTemplate(in *o2ims.ManagedInfrastructureTemplate, out *ManagedInfrastructureTemplate, s conversion.Scope) error {
+	return autoConvert_o2ims_ManagedInfrastructureTemplate_To_v1alpha1_ManagedInfrastructureTemplate(in, out, s)
+}
+
+func autoConvert_v1alpha1_ManagedInfrastructureTemplateList_To_o2ims_ManagedInfrastructureTemplateList(in *ManagedInfrastructureTemplateList, out *o2ims.ManagedInfrastructureTemplateList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.ManagedInfrastructureTemplate)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ManagedInfrastructureTemplateList_To_o2ims_ManagedInfrastructureTemplateList is an autogenerated conversion function.
+func Convert_v1alpha1_ManagedInfrastructureTemplateList_To_o2ims_ManagedInfrastructureTemplateList(in *ManagedInfrastructureTemplateList, out *o2ims.ManagedInfrastructureTemplateList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ManagedInfrastructureTemplateList_To_o2ims_ManagedInfrastructureTemplateList(in, out, s)
+}
+
+func autoConvert_o2ims_ManagedInfrastructureTemplateList_To_v1alpha1_ManagedInfrastructureTemplateList(in *o2ims.ManagedInfrastructureTemplateList, out *ManagedInfrastructureTemplateList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ManagedInfrastructureTemplate)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_ManagedInfrastructureTemplateList_To_v1alpha1_ManagedInfrastructureTemplateList is an autogenerated conversion function.
+func Convert_o2ims_ManagedInfrastructureTemplateList_To_v1alpha1_ManagedInfrastructureTemplateList(in *o2ims.ManagedInfrastructureTemplateList, out *ManagedInfrastructureTemplateList, s conversion.Scope) error {
+	return autoConvert_o2ims_ManagedInfrastructureTemplateList_To_v1alpha1_ManagedInfrastructureTemplateList(in, out, s)
+}
+
+func autoConvert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(in *ManagedInfrastructureTemplateSpec, out *o2ims.ManagedInfrastructureTemplateSpec, s conversion.Scope) error {
+	*out = *(*o2ims.ManagedInfrastructureTemplateSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec is an autogenerated conversion function.
+func Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(in *ManagedInfrastructureTemplateSpec, out *o2ims.ManagedInfrastructureTemplateSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(in, out, s)
+}
+
+func autoConvert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec(in *o2ims.ManagedInfrastructureTemplateSpec, out *ManagedInfrastructureTemplateSpec, s conversion.Scope) error {
+	*out = *(*ManagedInfrastructureTemplateSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec is an autogenerated conversion function.
+func Convert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec(in *o2ims.ManagedInfrastructureTemplateSpec, out *ManagedInfrastructureTemplateSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_ManagedInfrastructureTemplateSpec_To_v1alpha1_ManagedInfrastructureTemplateSpec(in, out, s)
+}
+
 func autoConvert_v1alpha1_O2Resource_To_o2ims_O2Resource(in *O2Resource, out *o2ims.O2Resource, s conversion.Scope) error {
 	out.ObjectMeta = in.ObjectMeta
 	if err := Convert_v1alpha1_ResourceSpec_To_o2ims_ResourceSpec(&in.Spec, &out.Spec, s); err != nil {
@@ -1609,6 +1827,194 @@ func Convert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(in *o2ims.ProbableCau
 	return autoConvert_o2ims_ProbableCause_To_v1alpha1_ProbableCause(in, out, s)
 }
 
+func autoConvert_v1alpha1_ProvisionedResourceSet_To_o2ims_ProvisionedResourceSet(in *ProvisionedResourceSet, out *o2ims.ProvisionedResourceSet, s conversion.Scope) error {
+	*out = *(*o2ims.ProvisionedResourceSet)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisionedResourceSet_To_o2ims_ProvisionedResourceSet is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisionedResourceSet_To_o2ims_ProvisionedResourceSet(in *ProvisionedResourceSet, out *o2ims.ProvisionedResourceSet, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisionedResourceSet_To_o2ims_ProvisionedResourceSet(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisionedResourceSet_To_v1alpha1_ProvisionedResourceSet(in *o2ims.ProvisionedResourceSet, out *ProvisionedResourceSet, s conversion.Scope) error {
+	*out = *(*ProvisionedResourceSet)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ProvisionedResourceSet_To_v1alpha1_ProvisionedResourceSet is an autogenerated conversion function.
+func Convert_o2ims_ProvisionedResourceSet_To_v1alpha1_ProvisionedResourceSet(in *o2ims.ProvisionedResourceSet, out *ProvisionedResourceSet, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisionedResourceSet_To_v1alpha1_ProvisionedResourceSet(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequest_To_o2ims_ProvisioningRequest(in *ProvisioningRequest, out *o2ims.ProvisioningRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequest_To_o2ims_ProvisioningRequest is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequest_To_o2ims_ProvisioningRequest(in *ProvisioningRequest, out *o2ims.ProvisioningRequest, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequest_To_o2ims_ProvisioningRequest(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequest_To_v1alpha1_ProvisioningRequest(in *o2ims.ProvisioningRequest, out *ProvisioningRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequest_To_v1alpha1_ProvisioningRequest is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequest_To_v1alpha1_ProvisioningRequest(in *o2ims.ProvisioningRequest, out *ProvisioningRequest, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequest_To_v1alpha1_ProvisioningRequest(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestList_To_o2ims_ProvisioningRequestList(in *ProvisioningRequestList, out *o2ims.ProvisioningRequestList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.ProvisioningRequest)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestList_To_o2ims_ProvisioningRequestList is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestList_To_o2ims_ProvisioningRequestList(in *ProvisioningRequestList, out *o2ims.ProvisioningRequestList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestList_To_o2ims_ProvisioningRequestList(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestList_To_v1alpha1_ProvisioningRequestList(in *o2ims.ProvisioningRequestList, out *ProvisioningRequestList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ProvisioningRequest)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestList_To_v1alpha1_ProvisioningRequestList is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestList_To_v1alpha1_ProvisioningRequestList(in *o2ims.ProvisioningRequestList, out *ProvisioningRequestList, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestList_To_v1alpha1_ProvisioningRequestList(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(in *ProvisioningRequestSpec, out *o2ims.ProvisioningRequestSpec, s conversion.Scope) error {
+	*out = *(*o2ims.ProvisioningRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(in *ProvisioningRequestSpec, out *o2ims.ProvisioningRequestSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec(in *o2ims.ProvisioningRequestSpec, out *ProvisioningRequestSpec, s conversion.Scope) error {
+	*out = *(*ProvisioningRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec(in *o2ims.ProvisioningRequestSpec, out *ProvisioningRequestSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestSpec_To_v1alpha1_ProvisioningRequestSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus(in *ProvisioningRequestStatus, out *o2ims.ProvisioningRequestStatus, s conversion.Scope) error {
+	*out = *(*o2ims.ProvisioningRequestStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus(in *ProvisioningRequestStatus, out *o2ims.ProvisioningRequestStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestStatus_To_o2ims_ProvisioningRequestStatus(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus(in *o2ims.ProvisioningRequestStatus, out *ProvisioningRequestStatus, s conversion.Scope) error {
+	*out = *(*ProvisioningRequestStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus(in *o2ims.ProvisioningRequestStatus, out *ProvisioningRequestStatus, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestStatus_To_v1alpha1_ProvisioningRequestStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestSubscription_To_o2ims_ProvisioningRequestSubscription(in *ProvisioningRequestSubscription, out *o2ims.ProvisioningRequestSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_InventorySubscriptionStatus_To_o2ims_InventorySubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestSubscription_To_o2ims_ProvisioningRequestSubscription is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestSubscription_To_o2ims_ProvisioningRequestSubscription(in *ProvisioningRequestSubscription, out *o2ims.ProvisioningRequestSubscription, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestSubscription_To_o2ims_ProvisioningRequestSubscription(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestSubscription_To_v1alpha1_ProvisioningRequestSubscription(in *o2ims.ProvisioningRequestSubscription, out *ProvisioningRequestSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_o2ims_InventorySubscriptionStatus_To_v1alpha1_InventorySubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestSubscription_To_v1alpha1_ProvisioningRequestSubscription is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestSubscription_To_v1alpha1_ProvisioningRequestSubscription(in *o2ims.ProvisioningRequestSubscription, out *ProvisioningRequestSubscription, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestSubscription_To_v1alpha1_ProvisioningRequestSubscription(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestSubscriptionList_To_o2ims_ProvisioningRequestSubscriptionList(in *ProvisioningRequestSubscriptionList, out *o2ims.ProvisioningRequestSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]o2ims.ProvisioningRequestSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestSubscriptionList_To_o2ims_ProvisioningRequestSubscriptionList is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestSubscriptionList_To_o2ims_ProvisioningRequestSubscriptionList(in *ProvisioningRequestSubscriptionList, out *o2ims.ProvisioningRequestSubscriptionList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestSubscriptionList_To_o2ims_ProvisioningRequestSubscriptionList(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestSubscriptionList_To_v1alpha1_ProvisioningRequestSubscriptionList(in *o2ims.ProvisioningRequestSubscriptionList, out *ProvisioningRequestSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ProvisioningRequestSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestSubscriptionList_To_v1alpha1_ProvisioningRequestSubscriptionList is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestSubscriptionList_To_v1alpha1_ProvisioningRequestSubscriptionList(in *o2ims.ProvisioningRequestSubscriptionList, out *ProvisioningRequestSubscriptionList, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestSubscriptionList_To_v1alpha1_ProvisioningRequestSubscriptionList(in, out, s)
+}
+
+func autoConvert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec(in *ProvisioningRequestSubscriptionSpec, out *o2ims.ProvisioningRequestSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*o2ims.ProvisioningRequestSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec is an autogenerated conversion function.
+func Convert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec(in *ProvisioningRequestSubscriptionSpec, out *o2ims.ProvisioningRequestSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ProvisioningRequestSubscriptionSpec_To_o2ims_ProvisioningRequestSubscriptionSpec(in, out, s)
+}
+
+func autoConvert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec(in *o2ims.ProvisioningRequestSubscriptionSpec, out *ProvisioningRequestSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*ProvisioningRequestSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec is an autogenerated conversion function.
+func Convert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec(in *o2ims.ProvisioningRequestSubscriptionSpec, out *ProvisioningRequestSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_o2ims_ProvisioningRequestSubscriptionSpec_To_v1alpha1_ProvisioningRequestSubscriptionSpec(in, out, s)
+}
+
 func autoConvert_v1alpha1_PurgeConditions_To_o2ims_PurgeConditions(in *PurgeConditions, out *o2ims.PurgeConditions, s conversion.Scope) error {
 	*out = *(*o2ims.PurgeConditions)(unsafe.Pointer(in))
 	return nil
@@ -1741,6 +2147,26 @@ func autoConvert_o2ims_ResourcePoolStatus_To_v1alpha1_ResourcePoolStatus(in *o2i
 // Convert_o2ims_ResourcePoolStatus_To_v1alpha1_ResourcePoolStatus is an autogenerated conversion function.
 func Convert_o2ims_ResourcePoolStatus_To_v1alpha1_ResourcePoolStatus(in *o2ims.ResourcePoolStatus, out *ResourcePoolStatus, s conversion.Scope) error {
 	return autoConvert_o2ims_ResourcePoolStatus_To_v1alpha1_ResourcePoolStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_ResourceProvisioningStatus_To_o2ims_ResourceProvisioningStatus(in *ResourceProvisioningStatus, out *o2ims.ResourceProvisioningStatus, s conversion.Scope) error {
+	*out = *(*o2ims.ResourceProvisioningStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ResourceProvisioningStatus_To_o2ims_ResourceProvisioningStatus is an autogenerated conversion function.
+func Convert_v1alpha1_ResourceProvisioningStatus_To_o2ims_ResourceProvisioningStatus(in *ResourceProvisioningStatus, out *o2ims.ResourceProvisioningStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ResourceProvisioningStatus_To_o2ims_ResourceProvisioningStatus(in, out, s)
+}
+
+func autoConvert_o2ims_ResourceProvisioningStatus_To_v1alpha1_ResourceProvisioningStatus(in *o2ims.ResourceProvisioningStatus, out *ResourceProvisioningStatus, s conversion.Scope) error {
+	*out = *(*ResourceProvisioningStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_o2ims_ResourceProvisioningStatus_To_v1alpha1_ResourceProvisioningStatus is an autogenerated conversion function.
+func Convert_o2ims_ResourceProvisioningStatus_To_v1alpha1_ResourceProvisioningStatus(in *o2ims.ResourceProvisioningStatus, out *ResourceProvisioningStatus, s conversion.Scope) error {
+	return autoConvert_o2ims_ResourceProvisioningStatus_To_v1alpha1_ResourceProvisioningStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_ResourceSpec_To_o2ims_ResourceSpec(in *ResourceSpec, out *o2ims.ResourceSpec, s conversion.Scope) error {

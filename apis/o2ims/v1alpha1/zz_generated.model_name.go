@@ -122,6 +122,11 @@ func (in CivicAddressElement) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterReference) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ClusterReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in DeploymentManager) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.DeploymentManager"
 }
@@ -187,6 +192,21 @@ func (in LocationSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ManagedInfrastructureTemplate) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ManagedInfrastructureTemplate"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ManagedInfrastructureTemplateList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ManagedInfrastructureTemplateList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ManagedInfrastructureTemplateSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ManagedInfrastructureTemplateSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in O2Resource) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.O2Resource"
 }
@@ -237,6 +257,46 @@ func (in ProbableCause) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisionedResourceSet) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisionedResourceSet"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequest) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestSubscription) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestSubscription"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestSubscriptionList) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestSubscriptionList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProvisioningRequestSubscriptionSpec) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ProvisioningRequestSubscriptionSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PurgeConditions) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.PurgeConditions"
 }
@@ -264,6 +324,11 @@ func (in ResourcePoolSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourcePoolStatus) OpenAPIModelName() string {
 	return "org.oran.o2ims.v1alpha1.ResourcePoolStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ResourceProvisioningStatus) OpenAPIModelName() string {
+	return "org.oran.o2ims.v1alpha1.ResourceProvisioningStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

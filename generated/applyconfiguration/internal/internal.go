@@ -149,6 +149,16 @@ var schemaYAML = typed.YAMLObject(`types:
     elementType:
       namedType: __untyped_deduced_
     elementRelationship: separable
+- name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.ManagedInfrastructureTemplate
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
 - name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.O2Resource
   scalar: untyped
   list:
@@ -170,6 +180,26 @@ var schemaYAML = typed.YAMLObject(`types:
       namedType: __untyped_deduced_
     elementRelationship: separable
 - name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.OCloudSite
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
+- name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.ProvisioningRequest
+  scalar: untyped
+  list:
+    elementType:
+      namedType: __untyped_atomic_
+    elementRelationship: atomic
+  map:
+    elementType:
+      namedType: __untyped_deduced_
+    elementRelationship: separable
+- name: com.github.netweave-io.netweave.apis.o2ims.v1alpha1.ProvisioningRequestSubscription
   scalar: untyped
   list:
     elementType:

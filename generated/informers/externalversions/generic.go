@@ -78,12 +78,18 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().InventorySubscriptions().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("locations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().Locations().Informer()}, nil
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("managedinfrastructuretemplates"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ManagedInfrastructureTemplates().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resources"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().O2Resources().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("oclouds"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().OClouds().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("ocloudsites"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().OCloudSites().Informer()}, nil
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("provisioningrequests"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ProvisioningRequests().Informer()}, nil
+	case o2imsv1alpha1.SchemeGroupVersion.WithResource("provisioningrequestsubscriptions"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ProvisioningRequestSubscriptions().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resourcepools"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.O2ims().V1alpha1().ResourcePools().Informer()}, nil
 	case o2imsv1alpha1.SchemeGroupVersion.WithResource("resourcetypes"):

@@ -78,6 +78,14 @@ type LocationListerExpansion interface{}
 // LocationNamespaceLister.
 type LocationNamespaceListerExpansion interface{}
 
+// ManagedInfrastructureTemplateListerExpansion allows custom methods to be added to
+// ManagedInfrastructureTemplateLister.
+type ManagedInfrastructureTemplateListerExpansion interface{}
+
+// ManagedInfrastructureTemplateNamespaceListerExpansion allows custom methods to be added to
+// ManagedInfrastructureTemplateNamespaceLister.
+type ManagedInfrastructureTemplateNamespaceListerExpansion interface{}
+
 // O2ResourceListerExpansion allows custom methods to be added to
 // O2ResourceLister.
 type O2ResourceListerExpansion interface{}
@@ -97,6 +105,22 @@ type OCloudSiteListerExpansion interface{}
 // OCloudSiteNamespaceListerExpansion allows custom methods to be added to
 // OCloudSiteNamespaceLister.
 type OCloudSiteNamespaceListerExpansion interface{}
+
+// ProvisioningRequestListerExpansion allows custom methods to be added to
+// ProvisioningRequestLister.
+type ProvisioningRequestListerExpansion interface{}
+
+// ProvisioningRequestNamespaceListerExpansion allows custom methods to be added to
+// ProvisioningRequestNamespaceLister.
+type ProvisioningRequestNamespaceListerExpansion interface{}
+
+// ProvisioningRequestSubscriptionListerExpansion allows custom methods to be added to
+// ProvisioningRequestSubscriptionLister.
+type ProvisioningRequestSubscriptionListerExpansion interface{}
+
+// ProvisioningRequestSubscriptionNamespaceListerExpansion allows custom methods to be added to
+// ProvisioningRequestSubscriptionNamespaceLister.
+type ProvisioningRequestSubscriptionNamespaceListerExpansion interface{}
 
 // ResourcePoolListerExpansion allows custom methods to be added to
 // ResourcePoolLister.

@@ -40,12 +40,18 @@ type Interface interface {
 	InventorySubscriptions() TypedInventorySubscriptionInformer
 	// Locations returns a LocationInformer.
 	Locations() TypedLocationInformer
+	// ManagedInfrastructureTemplates returns a ManagedInfrastructureTemplateInformer.
+	ManagedInfrastructureTemplates() TypedManagedInfrastructureTemplateInformer
 	// O2Resources returns a O2ResourceInformer.
 	O2Resources() TypedO2ResourceInformer
 	// OClouds returns a OCloudInformer.
 	OClouds() TypedOCloudInformer
 	// OCloudSites returns a OCloudSiteInformer.
 	OCloudSites() TypedOCloudSiteInformer
+	// ProvisioningRequests returns a ProvisioningRequestInformer.
+	ProvisioningRequests() TypedProvisioningRequestInformer
+	// ProvisioningRequestSubscriptions returns a ProvisioningRequestSubscriptionInformer.
+	ProvisioningRequestSubscriptions() TypedProvisioningRequestSubscriptionInformer
 	// ResourcePools returns a ResourcePoolInformer.
 	ResourcePools() TypedResourcePoolInformer
 	// ResourceTypes returns a ResourceTypeInformer.
@@ -103,6 +109,11 @@ func (v *version) Locations() TypedLocationInformer {
 	return &locationInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
+// ManagedInfrastructureTemplates returns a TypedManagedInfrastructureTemplateInformer.
+func (v *version) ManagedInfrastructureTemplates() TypedManagedInfrastructureTemplateInformer {
+	return &managedInfrastructureTemplateInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
 // O2Resources returns a TypedO2ResourceInformer.
 func (v *version) O2Resources() TypedO2ResourceInformer {
 	return &o2ResourceInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
@@ -116,6 +127,16 @@ func (v *version) OClouds() TypedOCloudInformer {
 // OCloudSites returns a TypedOCloudSiteInformer.
 func (v *version) OCloudSites() TypedOCloudSiteInformer {
 	return &oCloudSiteInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// ProvisioningRequests returns a TypedProvisioningRequestInformer.
+func (v *version) ProvisioningRequests() TypedProvisioningRequestInformer {
+	return &provisioningRequestInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// ProvisioningRequestSubscriptions returns a TypedProvisioningRequestSubscriptionInformer.
+func (v *version) ProvisioningRequestSubscriptions() TypedProvisioningRequestSubscriptionInformer {
+	return &provisioningRequestSubscriptionInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // ResourcePools returns a TypedResourcePoolInformer.

@@ -34,11 +34,17 @@ type InventorySubscriptionExpansion interface{}
 
 type LocationExpansion interface{}
 
+type ManagedInfrastructureTemplateExpansion interface{}
+
 type O2ResourceExpansion interface{}
 
 type OCloudExpansion interface{}
 
 type OCloudSiteExpansion interface{}
+
+type ProvisioningRequestExpansion interface{}
+
+type ProvisioningRequestSubscriptionExpansion interface{}
 
 type ResourcePoolExpansion interface{}
 

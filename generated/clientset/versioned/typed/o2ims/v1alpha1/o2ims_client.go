@@ -36,9 +36,12 @@ type O2imsV1alpha1Interface interface {
 	DeploymentManagersGetter
 	InventorySubscriptionsGetter
 	LocationsGetter
+	ManagedInfrastructureTemplatesGetter
 	O2ResourcesGetter
 	OCloudsGetter
 	OCloudSitesGetter
+	ProvisioningRequestsGetter
+	ProvisioningRequestSubscriptionsGetter
 	ResourcePoolsGetter
 	ResourceTypesGetter
 }
@@ -80,6 +83,10 @@ func (c *O2imsV1alpha1Client) Locations(namespace string) LocationInterface {
 	return newLocations(c, namespace)
 }
 
+func (c *O2imsV1alpha1Client) ManagedInfrastructureTemplates(namespace string) ManagedInfrastructureTemplateInterface {
+	return newManagedInfrastructureTemplates(c, namespace)
+}
+
 func (c *O2imsV1alpha1Client) O2Resources(namespace string) O2ResourceInterface {
 	return newO2Resources(c, namespace)
 }
@@ -90,6 +97,14 @@ func (c *O2imsV1alpha1Client) OClouds() OCloudInterface {
 
 func (c *O2imsV1alpha1Client) OCloudSites(namespace string) OCloudSiteInterface {
 	return newOCloudSites(c, namespace)
+}
+
+func (c *O2imsV1alpha1Client) ProvisioningRequests(namespace string) ProvisioningRequestInterface {
+	return newProvisioningRequests(c, namespace)
+}
+
+func (c *O2imsV1alpha1Client) ProvisioningRequestSubscriptions(namespace string) ProvisioningRequestSubscriptionInterface {
+	return newProvisioningRequestSubscriptions(c, namespace)
 }
 
 func (c *O2imsV1alpha1Client) ResourcePools(namespace string) ResourcePoolInterface {

@@ -60,6 +60,10 @@ func (c *FakeO2imsV1alpha1) Locations(namespace string) v1alpha1.LocationInterfa
 	return newFakeLocations(c, namespace)
 }
 
+func (c *FakeO2imsV1alpha1) ManagedInfrastructureTemplates(namespace string) v1alpha1.ManagedInfrastructureTemplateInterface {
+	return newFakeManagedInfrastructureTemplates(c, namespace)
+}
+
 func (c *FakeO2imsV1alpha1) O2Resources(namespace string) v1alpha1.O2ResourceInterface {
 	return newFakeO2Resources(c, namespace)
 }
@@ -70,6 +74,14 @@ func (c *FakeO2imsV1alpha1) OClouds() v1alpha1.OCloudInterface {
 
 func (c *FakeO2imsV1alpha1) OCloudSites(namespace string) v1alpha1.OCloudSiteInterface {
 	return newFakeOCloudSites(c, namespace)
+}
+
+func (c *FakeO2imsV1alpha1) ProvisioningRequests(namespace string) v1alpha1.ProvisioningRequestInterface {
+	return newFakeProvisioningRequests(c, namespace)
+}
+
+func (c *FakeO2imsV1alpha1) ProvisioningRequestSubscriptions(namespace string) v1alpha1.ProvisioningRequestSubscriptionInterface {
+	return newFakeProvisioningRequestSubscriptions(c, namespace)
 }
 
 func (c *FakeO2imsV1alpha1) ResourcePools(namespace string) v1alpha1.ResourcePoolInterface {
