@@ -65,6 +65,9 @@ type ExtraConfig struct {
 	SMORegistration *SMORegistrationConfig
 	// O2DMS runs the O2-DMS controller (NfDeployments → Helm releases) when set.
 	O2DMS *O2DMSConfig
+	// Provisioning runs the provisioning controllers (ClusterClasses → templates,
+	// ProvisioningRequests → Cluster API Clusters) when set.
+	Provisioning *ProvisioningConfig
 }
 
 // TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
@@ -88,6 +91,9 @@ type TenancyConfig struct {
 	// NfDeploymentTargets maps a tenant namespace to the namespaces of the target clusters its
 	// NfDeployments may deploy into; nil is nfdeployment.SameName (its own name only).
 	NfDeploymentTargets nfdeployment.TargetNamespaces
+	// ProvisioningNamespaces are the tenant namespaces, besides InventoryNamespace, where
+	// ProvisioningRequests may be created (--provisioning-namespaces).
+	ProvisioningNamespaces []string
 }
 
 func (t TenancyConfig) subscriptionRules() subscription.Rules {
@@ -205,6 +211,9 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := installO2DMS(generic, c, informers); err != nil {
 		return nil, fmt.Errorf("install the O2-DMS controller: %w", err)
 	}
+	if err := installProvisioning(generic, c, informers); err != nil {
+		return nil, fmt.Errorf("install the provisioning controllers: %w", err)
+	}
 	if informers != nil {
 		// Started once everything that reads them has added its indexes and handlers.
 		if err := generic.AddPostStartHook("o2ims-informers", func(ctx genericapiserver.PostStartHookContext) error {
@@ -233,7 +242,7 @@ const informersResync = 10 * time.Minute
 // the SMO registration;
 // nil when none of them runs.
 func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
-	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil && c.extra.O2DMS == nil {
+	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil && c.extra.O2DMS == nil && c.extra.Provisioning == nil {
 		return nil, nil
 	}
 	loopback := clientrest.CopyConfig(c.generic.LoopbackClientConfig)

@@ -34,6 +34,8 @@ type ServerOptions struct {
 	Notify      *NotifyOptions
 	// O2DMS runs the O2-DMS controller (--o2dms-*).
 	O2DMS *O2DMSOptions
+	// Provisioning configures O2-IMS provisioning on Cluster API (--provisioning-*).
+	Provisioning *ProvisioningOptions
 	// SMORegistration registers the O-Cloud with the SMO (--smo-registration-*).
 	SMORegistration *SMORegistrationOptions
 	// Certificates choose the TLS Secrets whose expiry raises alarms.
@@ -63,7 +65,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -75,6 +77,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Inventory.AddFlags(fs)
 	o.Notify.AddFlags(fs)
 	o.O2DMS.AddFlags(fs)
+	o.Provisioning.AddFlags(fs)
 	o.SMORegistration.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
@@ -90,6 +93,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
 	errs = append(errs, o.O2DMS.Validate()...)
+	errs = append(errs, o.Provisioning.Validate()...)
 	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
@@ -110,6 +114,9 @@ func (o *ServerOptions) Complete() error {
 		return err
 	}
 	if err := o.O2DMS.Complete(); err != nil {
+		return err
+	}
+	if err := o.Provisioning.Complete(); err != nil {
 		return err
 	}
 	if err := o.SMORegistration.Complete(); err != nil {
@@ -172,15 +179,23 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 					Interval: o.Redis.DurabilityCheckInterval,
 				},
 			},
-			Tenancy:   o.Inventory.Tenancy(),
-			O2:        o2,
-			Inventory: inventory,
-			Notifier:  o.Notify.Config(cfg.ClientConfig),
-			O2DMS:     o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces),
+			Tenancy:      o.tenancy(),
+			O2:           o2,
+			Inventory:    inventory,
+			Notifier:     o.Notify.Config(cfg.ClientConfig),
+			O2DMS:        o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces),
+			Provisioning: o.Provisioning.Config(cfg.ClientConfig, o.Inventory.Namespace),
 			// IMS_EP is what the O2 face reports as the O-Cloud's serviceUri.
 			SMORegistration: o.SMORegistration.Config(cfg.ClientConfig, o2IMSEndpoint(o2)),
 		},
 	}, nil
+}
+
+// tenancy is the registry's tenant boundary, drawn from the inventory and provisioning flags.
+func (o *ServerOptions) tenancy() apiserver.TenancyConfig {
+	t := o.Inventory.Tenancy()
+	t.ProvisioningNamespaces = o.Provisioning.Namespaces
+	return t
 }
 
 // o2IMSEndpoint is the apiRoot the O2 face reports as the O-Cloud's serviceUri, "" when the

@@ -1,0 +1,84 @@
+package options
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/leader"
+)
+
+// ProvisioningOptions configure O2-IMS provisioning on Cluster API (issue 14): where
+// ProvisioningRequests may be made, where the ClusterClasses offered as templates live, and
+// the controllers that sync templates and turn requests into Clusters.
+type ProvisioningOptions struct {
+	// Enabled runs the template sync and the provisioning controller (leader-elected).
+	Enabled bool
+	// Namespaces are the tenant namespaces, besides the inventory namespace, where
+	// ProvisioningRequests may be created (and so Clusters built); netweave is granted the
+	// rights on Cluster API Clusters there only.
+	Namespaces []string
+	// ClusterClassNamespaces hold the ClusterClasses offered as ManagedInfrastructureTemplates;
+	// empty is the inventory namespace alone.
+	ClusterClassNamespaces []string
+	// Workers is how many requests are reconciled at once.
+	Workers int
+	Lease   *leader.Options
+}
+
+// NewProvisioningOptions returns the defaults: off; requests in the inventory namespace only;
+// templates from the inventory namespace's ClusterClasses; 4 workers.
+func NewProvisioningOptions() *ProvisioningOptions {
+	return &ProvisioningOptions{Workers: 4, Lease: leader.NewOptions("provisioning", "o2ims-system", "netweave-provisioning-controller")}
+}
+
+// AddFlags registers the provisioning flags.
+func (o *ProvisioningOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "provisioning-controller", o.Enabled, "Run the provisioning controllers (leader-elected): ClusterClasses → ManagedInfrastructureTemplates, ProvisioningRequests → Cluster API Clusters and their status.")
+	fs.StringSliceVar(&o.Namespaces, "provisioning-namespaces", o.Namespaces, "Tenant namespaces, besides the inventory namespace, where ProvisioningRequests may be created (chart value provisioning.namespaces; netweave is granted the rights on Cluster API Clusters there only). A request in another namespace is refused with 403.")
+	fs.StringSliceVar(&o.ClusterClassNamespaces, "provisioning-clusterclass-namespaces", o.ClusterClassNamespaces, "Namespaces whose Cluster API ClusterClasses are offered as ManagedInfrastructureTemplates, written in the same namespace (default: the inventory namespace).")
+	fs.IntVar(&o.Workers, "provisioning-workers", o.Workers, "ProvisioningRequests reconciled at once.")
+	o.Lease.AddFlags(fs)
+}
+
+// Complete fills in the identity.
+func (o *ProvisioningOptions) Complete() error { return o.Lease.Complete() }
+
+// Validate reports invalid flags.
+func (o *ProvisioningOptions) Validate() []error {
+	var errs []error
+	if o.Workers <= 0 {
+		errs = append(errs, errors.New("--provisioning-workers must be positive"))
+	}
+	for flag, list := range map[string][]string{"--provisioning-namespaces": o.Namespaces, "--provisioning-clusterclass-namespaces": o.ClusterClassNamespaces} {
+		for _, ns := range list {
+			for _, msg := range validation.IsDNS1123Label(ns) {
+				errs = append(errs, fmt.Errorf("%s: %q: %s", flag, ns, msg))
+			}
+		}
+	}
+	if o.Enabled {
+		errs = append(errs, o.Lease.Validate()...)
+	}
+	return errs
+}
+
+// Config returns the controllers' configuration, nil when disabled; inventoryNamespace is
+// the default of ClusterClassNamespaces.
+func (o *ProvisioningOptions) Config(kube *rest.Config, inventoryNamespace string) *apiserver.ProvisioningConfig {
+	if !o.Enabled {
+		return nil
+	}
+	classNamespaces := o.ClusterClassNamespaces
+	if len(classNamespaces) == 0 {
+		classNamespaces = []string{inventoryNamespace}
+	}
+	return &apiserver.ProvisioningConfig{
+		KubeConfig: kube, Namespaces: o.Namespaces, ClusterClassNamespaces: classNamespaces,
+		Workers: o.Workers, Lease: *o.Lease,
+	}
+}
