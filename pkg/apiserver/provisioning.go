@@ -1,11 +1,23 @@
 package apiserver
 
 import (
-	genericapiserver "k8s.io/apiserver/pkg/server"
-	"k8s.io/client-go/rest"
+	"context"
+	"fmt"
+	"sync"
 
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/provisioning"
+	provisioningcontroller "github.com/netweave-io/netweave/pkg/provisioning/controller"
+	"github.com/netweave-io/netweave/pkg/provisioning/templates"
 )
 
 // ProvisioningConfig configures the provisioning controllers (issue 14): the template sync
@@ -24,11 +36,48 @@ type ProvisioningConfig struct {
 	Lease                  leader.Options
 }
 
-// installProvisioning starts the provisioning controllers after the API server is up.
-func installProvisioning(_ *genericapiserver.GenericAPIServer, c CompletedConfig, _ *o2informers.Shared) error {
-	if c.extra.Provisioning == nil {
+// installProvisioning starts the provisioning controllers after the API server is up: both
+// run while this replica holds the provisioning Lease, on the process's shared informers.
+func installProvisioning(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+	pc := c.extra.Provisioning
+	if pc == nil {
 		return nil
 	}
-	// The controllers land with the provisioning controller change.
-	return nil
+	if pc.KubeConfig == nil {
+		return fmt.Errorf("the provisioning controllers need a cluster connection (--kubeconfig or in-cluster)")
+	}
+	client, err := versioned.NewForConfig(c.generic.LoopbackClientConfig)
+	if err != nil {
+		return fmt.Errorf("provisioning client: %w", err)
+	}
+	kube, err := kubernetes.NewForConfig(pc.KubeConfig)
+	if err != nil {
+		return fmt.Errorf("provisioning cluster client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(pc.KubeConfig)
+	if err != nil {
+		return fmt.Errorf("provisioning Cluster API client: %w", err)
+	}
+	m, err := provisioning.NewMetrics(legacyregistry.Register)
+	if err != nil {
+		return err
+	}
+	templateSync := templates.New(templates.Config{Client: client, Informers: informers, Dynamic: dyn,
+		Namespaces: pc.ClusterClassNamespaces, Metrics: m})
+	ctrl := provisioningcontroller.New(provisioningcontroller.Config{Client: client, Informers: informers, Dynamic: dyn,
+		InventoryNamespace: c.extra.Tenancy.InventoryNamespace, Namespaces: pc.Namespaces, Workers: pc.Workers, Metrics: m})
+	return s.AddPostStartHook("provisioning-controllers", func(ctx genericapiserver.PostStartHookContext) error {
+		go func() {
+			logger := klog.FromContext(ctx).WithName("provisioning")
+			if err := leader.Run(klog.NewContext(ctx, logger), kube, pc.Lease, func(ctx context.Context) {
+				var wg sync.WaitGroup
+				wg.Go(func() { templateSync.Lead(ctx) })
+				wg.Go(func() { ctrl.Lead(ctx) })
+				wg.Wait()
+			}); err != nil {
+				logger.Error(err, "Provisioning controllers stopped")
+			}
+		}()
+		return nil
+	})
 }

@@ -3,6 +3,7 @@ package options
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -94,6 +95,9 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.Notify.Validate()...)
 	errs = append(errs, o.O2DMS.Validate()...)
 	errs = append(errs, o.Provisioning.Validate()...)
+	if o.Provisioning.Enabled && (!o.Inventory.Enabled || !o.Inventory.MemberClusters) {
+		errs = append(errs, errors.New("--provisioning-controller needs --inventory-sync and --inventory-member-clusters: provisioned clusters join the inventory as member clusters"))
+	}
 	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
@@ -119,6 +123,9 @@ func (o *ServerOptions) Complete() error {
 	if err := o.Provisioning.Complete(); err != nil {
 		return err
 	}
+	// The clusters the provisioning controller builds join the inventory through Cluster API
+	// discovery: their kubeconfig Secrets live where their requests are.
+	o.Inventory.CAPINamespaces = o.Provisioning.DiscoveryNamespaces(o.Inventory.CAPINamespaces, o.Inventory.Namespace)
 	if err := o.SMORegistration.Complete(); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 
@@ -65,6 +66,17 @@ func (o *ProvisioningOptions) Validate() []error {
 		errs = append(errs, o.Lease.Validate()...)
 	}
 	return errs
+}
+
+// DiscoveryNamespaces returns the Cluster API discovery namespaces (--inventory-capi-namespaces)
+// with, when provisioning is on, the inventory namespace and the provisioning namespaces added:
+// a request's Cluster, and so its <cluster>-kubeconfig Secret, lives in the request's
+// namespace, and the Secret is what makes the cluster a member of the inventory.
+func (o *ProvisioningOptions) DiscoveryNamespaces(capiNamespaces []string, inventoryNamespace string) []string {
+	if !o.Enabled {
+		return capiNamespaces
+	}
+	return sets.List(sets.New(capiNamespaces...).Insert(inventoryNamespace).Insert(o.Namespaces...))
 }
 
 // Config returns the controllers' configuration, nil when disabled; inventoryNamespace is

@@ -85,3 +85,12 @@ func (in *Informers) List(namespace string) []any {
 	}
 	return inf.GetStore().List()
 }
+
+// Namespaces are the watched namespaces.
+func (in *Informers) Namespaces() []string {
+	out := make([]string, 0, len(in.byNamespace))
+	for ns := range in.byNamespace {
+		out = append(out, ns)
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// owned reports whether c was created for req: the controller never changes or deletes a
+// Cluster that is not (an admin's, or one left by an earlier request of the same id).
+func owned(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest) bool {
+	return c.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByProvisioning &&
+		c.Labels[v1alpha1.LabelProvisioningRequestUID] == string(req.UID)
+}
+
+// topology is the Cluster topology req asks for with template t: t's ClusterClass at the
+// request's version, one variable per top-level key of the template defaults'
+// clusterInstanceDefaults and of templateParameters, a parameter replacing the default of its
+// name. Variables are sorted by name so that an unchanged request gives an equal topology.
+func topology(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructureTemplate) (clusterv1.Topology, error) {
+	values := map[string]json.RawMessage{}
+	if t.Spec.Defaults != nil && len(t.Spec.Defaults.Raw) > 0 {
+		var d struct {
+			ClusterInstanceDefaults map[string]json.RawMessage `json:"clusterInstanceDefaults"`
+		}
+		if err := json.Unmarshal(t.Spec.Defaults.Raw, &d); err != nil {
+			return clusterv1.Topology{}, fmt.Errorf("template %s/%s defaults: %w", t.Namespace, t.Name, err)
+		}
+		maps.Copy(values, d.ClusterInstanceDefaults)
+	}
+	if p := req.Spec.TemplateParameters; p != nil && len(p.Raw) > 0 {
+		var params map[string]json.RawMessage
+		if err := json.Unmarshal(p.Raw, &params); err != nil {
+			return clusterv1.Topology{}, fmt.Errorf("templateParameters: %w", err)
+		}
+		maps.Copy(values, params)
+	}
+	top := clusterv1.Topology{
+		ClassRef: clusterv1.ClusterClassRef{Name: t.Spec.ClusterClassRef.Name, Namespace: t.Spec.ClusterClassRef.Namespace},
+		Version:  req.Spec.TemplateVersion,
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		top.Variables = append(top.Variables, clusterv1.ClusterVariable{Name: name, Value: apiextensionsv1.JSON{Raw: values[name]}})
+	}
+	return top, nil
+}
+
+// newCluster is the Cluster the controller creates for req: named clusterName in the
+// request's namespace, labelled with the request's name and uid.
+func newCluster(req *v1alpha1.ProvisioningRequest, clusterName string, top clusterv1.Topology) *clusterv1.Cluster {
+	return &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: clusterName, Namespace: req.Namespace, Labels: map[string]string{
+			v1alpha1.LabelManagedBy:              v1alpha1.ManagedByProvisioning,
+			v1alpha1.LabelProvisioningRequest:    req.Name,
+			v1alpha1.LabelProvisioningRequestUID: string(req.UID),
+		}},
+		Spec: clusterv1.ClusterSpec{Topology: top},
+	}
+}
+
+// topologyPatch is the JSON merge patch that sets c's topology version and variables to
+// want's, nil when they are equal. Only those two fields change: the class never does
+// (templateName is immutable), and everything else of the Cluster is Cluster API's.
+func topologyPatch(c *clusterv1.Cluster, want clusterv1.Topology) ([]byte, error) {
+	if c.Spec.Topology.Version == want.Version && variablesEqual(c.Spec.Topology.Variables, want.Variables) {
+		return nil, nil
+	}
+	vars := want.Variables
+	if vars == nil {
+		vars = []clusterv1.ClusterVariable{}
+	}
+	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"topology": map[string]any{
+		"version": want.Version, "variables": vars}}})
+	if err != nil {
+		return nil, fmt.Errorf("encode topology patch: %w", err)
+	}
+	return patch, nil
+}
+
+// variablesEqual compares variables by name and JSON value.
+func variablesEqual(a, b []clusterv1.ClusterVariable) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byName := map[string]any{}
+	for _, v := range a {
+		byName[v.Name] = decodeJSON(v.Value.Raw)
+	}
+	for _, v := range b {
+		got, ok := byName[v.Name]
+		if !ok || !equalJSON(got, decodeJSON(v.Value.Raw)) {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeJSON(raw []byte) any {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	return v
+}
+
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}

@@ -1,0 +1,291 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/provisioning"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
+)
+
+// QueueName names the controller's workqueue in its metrics.
+const QueueName = "provisioning_requests"
+
+// Config configures a Controller.
+type Config struct {
+	// Client writes ProvisioningRequests (finalizer, status) over the server's loopback
+	// connection.
+	Client versioned.Interface
+	// Informers is the process's shared factory: requests, templates, and the inventory's
+	// DeploymentManagers and Resources the cluster's member appears as.
+	Informers *o2informers.Shared
+	// Dynamic writes and watches Cluster API Clusters in the management cluster.
+	Dynamic dynamic.Interface
+	// InventoryNamespace is the operator's namespace: requests may be made there, shared
+	// templates live there, and member clusters' inventory is written there.
+	InventoryNamespace string
+	// Namespaces are the tenant namespaces where requests may be made (and so Clusters are
+	// built); with the inventory namespace, the namespaces whose Clusters are watched.
+	Namespaces []string
+	// Workers reconcile that many requests at once (1 when 0).
+	Workers int
+	Metrics *provisioning.Metrics
+	// RetryBase and RetryMax bound the backoff of a failing request.
+	RetryBase, RetryMax time.Duration
+	// Now is the clock of status times (tests).
+	Now func() time.Time
+}
+
+// Controller turns ProvisioningRequests into Cluster API Clusters and follows them.
+type Controller struct {
+	cfg Config
+}
+
+// New returns a Controller; it requests its informers from the shared factory at once, so
+// call it before the factory starts.
+func New(cfg Config) *Controller {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = 500 * time.Millisecond
+	}
+	if cfg.RetryMax < cfg.RetryBase {
+		cfg.RetryMax = 2 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Informers != nil {
+		f := cfg.Informers.Factory().O2ims().V1alpha1()
+		f.ProvisioningRequests().Informer()
+		f.ManagedInfrastructureTemplates().Informer()
+		f.DeploymentManagers().Informer()
+		f.O2Resources().Informer()
+	}
+	return &Controller{cfg: cfg}
+}
+
+// clusterNamespaces are the namespaces whose Clusters are watched and written.
+func (c *Controller) clusterNamespaces() []string {
+	return slices.Compact(slices.Sorted(slices.Values(append([]string{c.cfg.InventoryNamespace}, c.cfg.Namespaces...))))
+}
+
+// Lead reconciles for one leader term, until ctx ends.
+func (c *Controller) Lead(ctx context.Context) {
+	logger := klog.FromContext(ctx).WithName("provisioning-controller")
+	ctx = klog.NewContext(ctx, logger)
+	clusters, err := clusterapi.NewInformers(c.cfg.Dynamic, clusterapi.Clusters, c.clusterNamespaces(), clusterapi.DecodeCluster)
+	if err != nil {
+		logger.Error(err, "Watching Clusters")
+		return
+	}
+	term := c.cfg.Informers.Term()
+	defer term.Shutdown()
+	f := term.O2ims().V1alpha1()
+	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
+	defer queue.ShutDown()
+	r := &reconciler{
+		cfg: c.cfg, clusters: clusters,
+		requests: f.ProvisioningRequests().Lister(), templates: f.ManagedInfrastructureTemplates().Lister(),
+		dms: f.DeploymentManagers().Lister(), resources: f.O2Resources().Lister(),
+	}
+	h := handlers{queue: queue, clusters: clusters, requests: r.requests, inventoryNamespace: c.cfg.InventoryNamespace}
+	for _, reg := range []struct {
+		what string
+		add  func(cache.ResourceEventHandler) error
+		h    cache.ResourceEventHandler
+	}{
+		{"ProvisioningRequests", informerAdd(f.ProvisioningRequests().Informer()), cache.ResourceEventHandlerFuncs{
+			AddFunc: h.request, DeleteFunc: h.request,
+			UpdateFunc: func(old, obj any) {
+				if requestChanged(old, obj) {
+					h.request(obj)
+				}
+			}}},
+		{"Clusters", clusters.AddEventHandler, onAny(h.cluster)},
+		{"ManagedInfrastructureTemplates", informerAdd(f.ManagedInfrastructureTemplates().Informer()), onAny(h.template)},
+		{"DeploymentManagers", informerAdd(f.DeploymentManagers().Informer()), onAny(h.member)},
+		{"Resources", informerAdd(f.O2Resources().Informer()), onAny(h.member)},
+	} {
+		if err := reg.add(reg.h); err != nil {
+			logger.Error(err, "Watching", "kind", reg.what)
+			return
+		}
+	}
+	if !clusters.Run(ctx.Done()) {
+		return
+	}
+	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			logger.Info("Informer did not sync; term ends", "type", typ)
+			return
+		}
+	}
+	logger.Info("Reconciling ProvisioningRequests", "clusterNamespaces", c.clusterNamespaces(), "workers", c.cfg.Workers)
+	var wg sync.WaitGroup
+	for range c.cfg.Workers {
+		wg.Go(func() {
+			wait.UntilWithContext(ctx, func(ctx context.Context) {
+				for processNext(ctx, queue, r) {
+				}
+			}, time.Second)
+		})
+	}
+	<-ctx.Done()
+	queue.ShutDown()
+	wg.Wait()
+}
+
+func informerAdd(inf cache.SharedIndexInformer) func(cache.ResourceEventHandler) error {
+	return func(h cache.ResourceEventHandler) error {
+		_, err := inf.AddEventHandler(h)
+		return err
+	}
+}
+
+func onAny(f func(any)) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{AddFunc: f, UpdateFunc: func(_, obj any) { f(obj) }, DeleteFunc: f}
+}
+
+func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[string], r *reconciler) bool {
+	key, quit := q.Get()
+	if quit {
+		return false
+	}
+	defer q.Done(key)
+	logger := klog.FromContext(ctx).WithValues("provisioningRequest", key)
+	if err := r.reconcile(klog.NewContext(ctx, logger), key); err != nil {
+		logger.Info("Reconcile failed; retrying with backoff", "err", err.Error(), "retries", q.NumRequeues(key))
+		q.AddRateLimited(key)
+		return true
+	}
+	q.Forget(key)
+	return true
+}
+
+// requestChanged says whether a request update is one to reconcile: anything but its status
+// alone. The controller writes the status itself from what it observed; its own writes must
+// not queue the request again (a reconcile would run on a copy older than its own write).
+func requestChanged(old, obj any) bool {
+	o, ok1 := old.(*v1alpha1.ProvisioningRequest)
+	n, ok2 := obj.(*v1alpha1.ProvisioningRequest)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return o.Generation != n.Generation || !o.DeletionTimestamp.Equal(n.DeletionTimestamp) ||
+		!slices.Equal(o.Finalizers, n.Finalizers) || !maps.Equal(o.Labels, n.Labels) || o.UID != n.UID
+}
+
+// handlers map events of the watched kinds to the requests they concern.
+type handlers struct {
+	queue              workqueue.TypedRateLimitingInterface[string]
+	clusters           *clusterapi.Informers
+	requests           o2listers.ProvisioningRequestLister
+	inventoryNamespace string
+}
+
+func (h handlers) request(obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	h.queue.Add(key)
+}
+
+// cluster queues the request of a Cluster: its label, or, for a Cluster without it (someone
+// else's, blocking a request of its name), the request its name is made for.
+func (h handlers) cluster(obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	c, ok := obj.(*clusterv1.Cluster)
+	if !ok {
+		return
+	}
+	if name := c.Labels[v1alpha1.LabelProvisioningRequest]; name != "" {
+		h.queue.Add(c.Namespace + "/" + name)
+		return
+	}
+	if name, ok := strings.CutPrefix(c.Name, c.Namespace+"-"); ok {
+		h.queue.Add(c.Namespace + "/" + name)
+	}
+}
+
+// template queues the requests that name a template that appeared or changed (one admitted
+// while the template sync caught up, or whose ClusterClass variables changed).
+func (h handlers) template(obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	t, ok := obj.(*v1alpha1.ManagedInfrastructureTemplate)
+	if !ok {
+		return
+	}
+	var (
+		reqs []*v1alpha1.ProvisioningRequest
+		err  error
+	)
+	if t.Namespace == h.inventoryNamespace {
+		reqs, err = h.requests.List(labels.Everything())
+	} else {
+		reqs, err = h.requests.ProvisioningRequests(t.Namespace).List(labels.Everything())
+	}
+	if err != nil {
+		return
+	}
+	for _, r := range reqs {
+		if r.Spec.TemplateName == t.Spec.Name && r.Spec.TemplateVersion == t.Spec.Version {
+			h.request(r)
+		}
+	}
+}
+
+// member queues the request whose cluster a member DeploymentManager or Resource belongs to:
+// the member is named after the Cluster (ClusterName), found in the watched namespaces.
+func (h handlers) member(obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	var memberName string
+	switch o := obj.(type) {
+	case *v1alpha1.DeploymentManager:
+		memberName = o.Labels[v1alpha1.LabelCluster]
+	case *v1alpha1.O2Resource:
+		memberName = o.Labels[v1alpha1.LabelCluster]
+	}
+	if memberName == "" {
+		return
+	}
+	for _, ns := range h.clusters.Namespaces() {
+		if obj, err := h.clusters.Get(ns, memberName); err == nil && obj != nil {
+			h.cluster(obj)
+		}
+	}
+}
+
+// String names the controller in logs.
+func (c *Controller) String() string {
+	return fmt.Sprintf("provisioning controller (%d workers)", c.cfg.Workers)
+}

@@ -1,0 +1,268 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/tools/cache"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
+)
+
+const (
+	inv = "o2ims-system"
+	id  = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
+)
+
+var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func request(ns string) *v1alpha1.ProvisioningRequest {
+	return &v1alpha1.ProvisioningRequest{
+		ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: ns, UID: "uid-1", Generation: 1, ResourceVersion: "1"},
+		Spec: v1alpha1.ProvisioningRequestSpec{ProvisioningRequestID: id, Name: "edge", TemplateName: "demo", TemplateVersion: "v1.33.0",
+			TemplateParameters: &v1alpha1.JSON{Raw: []byte(`{"region":"eu-1","workers":3}`)}},
+	}
+}
+
+func template(version string) *v1alpha1.ManagedInfrastructureTemplate {
+	return &v1alpha1.ManagedInfrastructureTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo." + version, Namespace: inv},
+		Spec: v1alpha1.ManagedInfrastructureTemplateSpec{Name: "demo", Version: version,
+			Defaults:        &v1alpha1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":2,"flavor":"small"}}`)},
+			ClusterClassRef: v1alpha1.ClusterReference{Namespace: inv, Name: "demo"}},
+	}
+}
+
+// fixture is the controller's reconciler over fake clients, as sample-controller tests do:
+// requests, templates and inventory in a fake O2 clientset, Clusters in a fake dynamic client.
+type fixture struct {
+	o2  *fake.Clientset
+	dyn *dynamicfake.FakeDynamicClient
+	r   *reconciler
+}
+
+func newFixture(t *testing.T, clusters []*clusterv1.Cluster, o2objs ...runtime.Object) *fixture {
+	t.Helper()
+	var objs []runtime.Object
+	for _, c := range clusters {
+		u, err := clusterapi.ToUnstructured(c, clusterv1.ClusterKind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, u)
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{clusterapi.Clusters: "ClusterList"}, objs...)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cfg := Config{Dynamic: dyn, InventoryNamespace: inv, Namespaces: []string{"tenant-a"}, Now: func() time.Time { return now }}
+	ci, err := clusterapi.NewInformers(dyn, clusterapi.Clusters, (&Controller{cfg: cfg}).clusterNamespaces(), clusterapi.DecodeCluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ci.Run(ctx.Done()) {
+		t.Fatal("Cluster informers did not sync")
+	}
+	o2 := fake.NewSimpleClientset(o2objs...)
+	cfg.Client = o2
+	// Listers over indexers holding the objects, as sample-controller's fixture fills its
+	// informers' stores.
+	idx := func(kind any) cache.Indexer {
+		i := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		for _, o := range o2objs {
+			if reflect.TypeOf(o) == reflect.TypeOf(kind) {
+				if err := i.Add(o); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return i
+	}
+	r := &reconciler{cfg: cfg, clusters: ci,
+		requests:  o2listers.NewProvisioningRequestLister(idx(&v1alpha1.ProvisioningRequest{})),
+		templates: o2listers.NewManagedInfrastructureTemplateLister(idx(&v1alpha1.ManagedInfrastructureTemplate{})),
+		dms:       o2listers.NewDeploymentManagerLister(idx(&v1alpha1.DeploymentManager{})),
+		resources: o2listers.NewO2ResourceLister(idx(&v1alpha1.O2Resource{}))}
+	return &fixture{o2: o2, dyn: dyn, r: r}
+}
+
+func (f *fixture) reconcile(t *testing.T, ns string) {
+	t.Helper()
+	if err := f.r.reconcile(context.Background(), ns+"/"+id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) request(t *testing.T, ns string) *v1alpha1.ProvisioningRequest {
+	t.Helper()
+	r, err := f.o2.O2imsV1alpha1().ProvisioningRequests(ns).Get(context.Background(), id, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (f *fixture) cluster(t *testing.T, ns string) *clusterv1.Cluster {
+	t.Helper()
+	u, err := f.dyn.Resource(clusterapi.Clusters).Namespace(ns).Get(context.Background(), ClusterName(ns, id), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clusterapi.ClusterFrom(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestNewRequestGetsFinalizerAndCluster(t *testing.T) {
+	f := newFixture(t, nil, request("tenant-a"), template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+
+	req := f.request(t, "tenant-a")
+	if len(req.Finalizers) != 1 || req.Finalizers[0] != v1alpha1.FinalizerProvisioning {
+		t.Errorf("finalizers %v", req.Finalizers)
+	}
+	c := f.cluster(t, "tenant-a")
+	top := c.Spec.Topology
+	if top.ClassRef != (clusterv1.ClusterClassRef{Name: "demo", Namespace: inv}) || top.Version != "v1.33.0" {
+		t.Errorf("topology %+v", top)
+	}
+	vars := map[string]string{}
+	for _, v := range top.Variables {
+		vars[v.Name] = string(v.Value.Raw)
+	}
+	if want := map[string]string{"flavor": `"small"`, "region": `"eu-1"`, "workers": "3"}; !mapsEqual(vars, want) {
+		t.Errorf("variables %v, want %v (parameters over defaults)", vars, want)
+	}
+	if c.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-1" || c.Labels[v1alpha1.LabelProvisioningRequest] != id {
+		t.Errorf("labels %v", c.Labels)
+	}
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseProgressing || req.Status.ClusterRef.Name != "tenant-a-"+id {
+		t.Errorf("status %+v", req.Status)
+	}
+	if c := meta.FindStatusCondition(req.Status.Conditions, ConditionInfrastructureReady); c == nil || !strings.Contains(c.Message, "InfrastructureReady") {
+		t.Errorf("InfrastructureReady %+v does not say what it waits for", c)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestForeignClusterIsNotAdopted(t *testing.T) {
+	foreign := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: ClusterName("tenant-a", id), Namespace: "tenant-a"}}
+	f := newFixture(t, []*clusterv1.Cluster{foreign}, request("tenant-a"), template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+	req := f.request(t, "tenant-a")
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed || !strings.Contains(req.Status.Message, "not created for this request") {
+		t.Errorf("status %+v", req.Status)
+	}
+	if c := f.cluster(t, "tenant-a"); len(c.Labels) != 0 || c.Spec.Topology.Version != "" {
+		t.Errorf("foreign Cluster touched: %+v", c)
+	}
+}
+
+func TestDeleteDeletesClusterThenReleases(t *testing.T) {
+	req := request("tenant-a")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	req.DeletionTimestamp = &metav1.Time{Time: now}
+	owned := newCluster(req, ClusterName("tenant-a", id), clusterv1.Topology{Version: "v1.33.0"})
+	f := newFixture(t, []*clusterv1.Cluster{owned}, req, template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+	if _, err := f.dyn.Resource(clusterapi.Clusters).Namespace("tenant-a").Get(context.Background(), owned.Name, metav1.GetOptions{}); err == nil {
+		t.Error("Cluster not deleted")
+	}
+	if got := f.request(t, "tenant-a"); got.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseDeleting || len(got.Finalizers) != 1 {
+		t.Errorf("request %+v", got.Status)
+	}
+
+	// The Cluster is gone: the finalizer goes.
+	g := newFixture(t, nil, req)
+	g.reconcile(t, "tenant-a")
+	if got := g.request(t, "tenant-a"); len(got.Finalizers) != 0 {
+		t.Errorf("finalizers %v", got.Finalizers)
+	}
+}
+
+func cond(typ string, status metav1.ConditionStatus, reason string, gen int64) metav1.Condition {
+	return metav1.Condition{Type: typ, Status: status, Reason: reason, ObservedGeneration: gen, Message: "msg of " + typ}
+}
+
+func TestDeriveStatusFollowsTheCluster(t *testing.T) {
+	req := request("tenant-a")
+	name := ClusterName("tenant-a", id)
+	base := func(conds ...metav1.Condition) *clusterv1.Cluster {
+		c := newCluster(req, name, clusterv1.Topology{ClassRef: clusterv1.ClusterClassRef{Name: "demo"}, Version: "v1.33.0"})
+		c.Generation = 2
+		c.Status.Conditions = conds
+		return c
+	}
+	dm := &v1alpha1.DeploymentManager{Spec: v1alpha1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
+		Status: v1alpha1.DeploymentManagerStatus{OperationalState: v1alpha1.OperationalStateEnabled}}
+	ready := []metav1.Condition{
+		cond(clusterv1.ClusterInfrastructureReadyCondition, "True", "Ready", 2),
+		cond(clusterv1.ClusterControlPlaneAvailableCondition, "True", "Available", 2),
+		cond(clusterv1.ClusterWorkersAvailableCondition, "True", "Available", 2),
+		cond(clusterv1.ClusterTopologyReconciledCondition, "True", "ReconcileSucceeded", 2),
+	}
+	for _, tc := range []struct {
+		name      string
+		cluster   *clusterv1.Cluster
+		member    *member
+		phase     v1alpha1.ProvisioningPhase
+		inMessage string
+	}{
+		{"infrastructure awaited", base(), nil, v1alpha1.ProvisioningPhaseProgressing, "condition InfrastructureReady of Cluster"},
+		{"control plane awaited", base(ready[0], ready[3]), nil, v1alpha1.ProvisioningPhaseProgressing, "ControlPlaneAvailable"},
+		{"inventory awaited", base(ready...), nil, v1alpha1.ProvisioningPhaseProgressing, name + "-kubeconfig"},
+		{"fulfilled", base(ready...), &member{name: name, dm: dm}, v1alpha1.ProvisioningPhaseFulfilled, "ready at v1.33.0"},
+		{"failed condition", base(ready[0], cond(clusterv1.ClusterControlPlaneAvailableCondition, "False", "ProvisioningFailed", 2)), nil,
+			v1alpha1.ProvisioningPhaseFailed, "ControlPlaneAvailable False on Cluster tenant-a/" + name + ", reason ProvisioningFailed: msg of ControlPlaneAvailable"},
+		{"topology of an older generation", base(append(ready[:3:3], cond(clusterv1.ClusterTopologyReconciledCondition, "True", "ReconcileSucceeded", 1))...),
+			&member{name: name, dm: dm}, v1alpha1.ProvisioningPhaseProgressing, "waiting for Cluster API to reconcile the topology at v1.33.0"},
+		{"upgrade of a fulfilled request", base(append(ready[:3:3], cond(clusterv1.ClusterTopologyReconciledCondition, "False", "ClusterUpgrading", 2))...),
+			&member{name: name, dm: dm}, v1alpha1.ProvisioningPhaseProgressing, "upgrading to v1.33.0: waiting for Cluster API to reconcile the topology"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := req.DeepCopy()
+			if strings.HasPrefix(tc.name, "upgrade") {
+				req.Status.Conditions = []metav1.Condition{{Type: ConditionFulfilled, Status: metav1.ConditionTrue, Reason: ReasonDone}}
+			}
+			phase, msg, _ := deriveStatus(observation{req: req, clusterName: name, cluster: tc.cluster, member: tc.member})
+			if phase != tc.phase || !strings.Contains(msg, tc.inMessage) {
+				t.Errorf("got %s %q, want %s containing %q", phase, msg, tc.phase, tc.inMessage)
+			}
+		})
+	}
+}
+
+func TestUpgradePatchesTheVersion(t *testing.T) {
+	req := request("tenant-a")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	req.Spec.TemplateVersion = "v1.34.0"
+	top, err := topology(request("tenant-a"), template("v1.33.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, []*clusterv1.Cluster{newCluster(req, ClusterName("tenant-a", id), top)}, req, template("v1.33.0"), template("v1.34.0"))
+	f.reconcile(t, "tenant-a")
+	if c := f.cluster(t, "tenant-a"); c.Spec.Topology.Version != "v1.34.0" || len(c.Spec.Topology.Variables) != 3 {
+		t.Errorf("topology %+v", c.Spec.Topology)
+	}
+}

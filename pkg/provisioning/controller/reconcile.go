@@ -1,0 +1,273 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
+	"github.com/netweave-io/netweave/pkg/provisioning/templates"
+)
+
+const fieldManager = "netweave-provisioning"
+
+// reconciler reconciles one request at a time from the caches.
+type reconciler struct {
+	cfg       Config
+	clusters  *clusterapi.Informers
+	requests  o2listers.ProvisioningRequestLister
+	templates o2listers.ManagedInfrastructureTemplateLister
+	dms       o2listers.DeploymentManagerLister
+	resources o2listers.O2ResourceLister
+}
+
+// reconcile brings the request namespace/name one step further: finalizer, Cluster, topology,
+// status; on delete, the Cluster's deletion and then the finalizer's removal.
+func (r *reconciler) reconcile(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	req, err := r.requests.ProvisioningRequests(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read request: %w", err)
+	}
+	if !r.clusters.Watches(namespace) {
+		// Admission refuses requests outside the provisioning namespaces; one made while the
+		// flags said otherwise is left alone (netweave may not write Clusters there).
+		klog.FromContext(ctx).Info("Request outside the provisioning namespaces; ignored")
+		return nil
+	}
+	o := observation{req: req, clusterName: ClusterName(namespace, name)}
+	if o.cluster, err = r.cachedCluster(namespace, o.clusterName); err != nil {
+		return err
+	}
+	if o.cluster != nil && !owned(o.cluster, req) {
+		o.blocked, o.blockedReason = fmt.Sprintf("Cluster %s/%s exists and was not created for this request; it is not adopted", namespace, o.clusterName), ReasonNotOwned
+		o.cluster = nil
+	}
+	if req.DeletionTimestamp != nil {
+		return r.finalize(ctx, o)
+	}
+	if !slices.Contains(req.Finalizers, v1alpha1.FinalizerProvisioning) {
+		// Before anything is created, so the request cannot go away leaving a Cluster behind.
+		if req, err = r.addFinalizer(ctx, req); err != nil {
+			return err
+		}
+		o.req = req
+	}
+	if o.blocked == "" {
+		if err := r.ensureCluster(ctx, &o); err != nil {
+			return err
+		}
+	}
+	if o.cluster != nil {
+		o.member = r.memberOf(o.clusterName)
+	}
+	return r.writeStatus(ctx, o)
+}
+
+func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, error) {
+	obj, err := r.clusters.Get(namespace, name)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	c, ok := obj.(*clusterv1.Cluster)
+	if !ok {
+		return nil, fmt.Errorf("cached Cluster %s/%s is a %T", namespace, name, obj)
+	}
+	return c, nil
+}
+
+// template finds the request's template: "<templateName>.<templateVersion>" in the request's
+// namespace, else in the inventory namespace (the rule admission applies).
+func (r *reconciler) template(req *v1alpha1.ProvisioningRequest) (*v1alpha1.ManagedInfrastructureTemplate, error) {
+	name := templates.Name(req.Spec.TemplateName, req.Spec.TemplateVersion)
+	for _, ns := range slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace}) {
+		t, err := r.templates.ManagedInfrastructureTemplates(ns).Get(name)
+		if err == nil {
+			return t, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// ensureCluster creates the request's Cluster, or brings its topology version and variables
+// to what the request asks.
+func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
+	t, err := r.template(o.req)
+	if err != nil {
+		return fmt.Errorf("read template: %w", err)
+	}
+	if t == nil {
+		if o.cluster == nil {
+			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s or %s",
+				templates.Name(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
+		}
+		// An existing Cluster keeps being followed; its topology is left as it is.
+		return nil
+	}
+	top, err := topology(o.req, t)
+	if err != nil {
+		o.blocked, o.blockedReason = err.Error(), ReasonFailed
+		return nil
+	}
+	if o.cluster == nil {
+		return r.createCluster(ctx, o, top)
+	}
+	if o.cluster.DeletionTimestamp != nil {
+		return nil
+	}
+	patch, err := topologyPatch(o.cluster, top)
+	if err != nil || patch == nil {
+		return err
+	}
+	start := time.Now()
+	u, err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.cluster.Namespace).Patch(ctx, o.cluster.Name, types.MergePatchType, patch,
+		metav1.PatchOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("clusters", "patch", start, err)
+	if err != nil {
+		return fmt.Errorf("set topology of Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
+	}
+	klog.FromContext(ctx).Info("Updated Cluster topology", "cluster", o.cluster.Name, "version", top.Version)
+	c, err := clusterapi.ClusterFrom(u)
+	if err != nil {
+		return err
+	}
+	o.cluster = c
+	return nil
+}
+
+func (r *reconciler) createCluster(ctx context.Context, o *observation, top clusterv1.Topology) error {
+	want := newCluster(o.req, o.clusterName, top)
+	u, err := clusterapi.ToUnstructured(want, clusterv1.ClusterKind)
+	if err != nil {
+		return err
+	}
+	clusters := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(want.Namespace)
+	start := time.Now()
+	created, err := clusters.Create(ctx, u, metav1.CreateOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("clusters", "create", start, err)
+	if apierrors.IsAlreadyExists(err) {
+		// Not in the cache: created a moment ago, by this controller or someone else.
+		start = time.Now()
+		created, err = clusters.Get(ctx, want.Name, metav1.GetOptions{})
+		r.cfg.Metrics.Observe("clusters", "get", start, err)
+	}
+	if err != nil {
+		return fmt.Errorf("create Cluster %s/%s: %w", want.Namespace, want.Name, err)
+	}
+	c, err := clusterapi.ClusterFrom(created)
+	if err != nil {
+		return err
+	}
+	if !owned(c, o.req) {
+		o.blocked, o.blockedReason = fmt.Sprintf("Cluster %s/%s exists and was not created for this request; it is not adopted", c.Namespace, c.Name), ReasonNotOwned
+		return nil
+	}
+	klog.FromContext(ctx).Info("Created Cluster", "cluster", c.Name, "class", top.ClassRef.Name, "version", top.Version)
+	o.cluster = c
+	return nil
+}
+
+// finalize deletes the request's Cluster and, once it is gone, lets the request go.
+func (r *reconciler) finalize(ctx context.Context, o observation) error {
+	if !slices.Contains(o.req.Finalizers, v1alpha1.FinalizerProvisioning) {
+		return nil
+	}
+	if o.cluster == nil {
+		next := o.req.DeepCopy()
+		next.Finalizers = slices.DeleteFunc(next.Finalizers, func(f string) bool { return f == v1alpha1.FinalizerProvisioning })
+		start := time.Now()
+		_, err := r.cfg.Client.O2imsV1alpha1().ProvisioningRequests(next.Namespace).Update(ctx, next, metav1.UpdateOptions{FieldManager: fieldManager})
+		r.cfg.Metrics.Observe("provisioningrequests", "update", start, err)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("remove finalizer: %w", err)
+		}
+		klog.FromContext(ctx).Info("Cluster gone; request released", "cluster", o.clusterName)
+		return nil
+	}
+	if o.cluster.DeletionTimestamp == nil {
+		uid := o.cluster.UID
+		start := time.Now()
+		err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.cluster.Namespace).Delete(ctx, o.cluster.Name,
+			metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		r.cfg.Metrics.Observe("clusters", "delete", start, err)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
+		}
+		klog.FromContext(ctx).Info("Deleting Cluster", "cluster", o.cluster.Name)
+	}
+	return r.writeStatus(ctx, o)
+}
+
+func (r *reconciler) addFinalizer(ctx context.Context, req *v1alpha1.ProvisioningRequest) (*v1alpha1.ProvisioningRequest, error) {
+	next := req.DeepCopy()
+	next.Finalizers = append(next.Finalizers, v1alpha1.FinalizerProvisioning)
+	start := time.Now()
+	out, err := r.cfg.Client.O2imsV1alpha1().ProvisioningRequests(req.Namespace).Update(ctx, next, metav1.UpdateOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("provisioningrequests", "update", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("add finalizer: %w", err)
+	}
+	return out, nil
+}
+
+func (r *reconciler) writeStatus(ctx context.Context, o observation) error {
+	st, changed := statusOf(o, r.cfg.Now())
+	if !changed {
+		return nil
+	}
+	next := o.req.DeepCopy()
+	next.Status = st
+	start := time.Now()
+	_, err := r.cfg.Client.O2imsV1alpha1().ProvisioningRequests(next.Namespace).UpdateStatus(ctx, next, metav1.UpdateOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("provisioningrequests/status", "update", start, err)
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("write status: %w", err)
+	}
+	klog.FromContext(ctx).V(2).Info("Status", "phase", st.ProvisioningPhase, "message", st.Message)
+	return nil
+}
+
+// memberOf returns what the inventory holds of the member cluster named like the Cluster
+// (Cluster API discovery names the member after the cluster): its DeploymentManager (the
+// sync's, in the inventory namespace, labelled with the member's name) and its Resources' ids.
+func (r *reconciler) memberOf(name string) *member {
+	sel := labels.SelectorFromSet(labels.Set{v1alpha1.LabelCluster: name})
+	dms, err := r.dms.DeploymentManagers(r.cfg.InventoryNamespace).List(sel)
+	if err != nil || len(dms) == 0 {
+		return nil
+	}
+	m := &member{name: name, dm: dms[0]}
+	resources, err := r.resources.O2Resources(r.cfg.InventoryNamespace).List(sel)
+	if err == nil {
+		for _, res := range resources {
+			if res.Spec.ResourceID != "" {
+				m.resourceIDs = append(m.resourceIDs, res.Spec.ResourceID)
+			}
+		}
+		slices.Sort(m.resourceIDs)
+	}
+	return m
+}
