@@ -84,10 +84,10 @@ func ProvisioningRequestInfo(pr *v1alpha1.ProvisioningRequest) map[string]any {
 		resources = append(resources, resourceProvisioningStatus(&st.InfrastructureResourceProvisioningStatus[i]))
 	}
 	status := map[string]any{
-		"updateTime":                               formatTime(updated.Time),
-		"message":                                  message,
-		"provisioningPhase":                        string(phase),
-		"nodeClusterProvisioningStatus":            cluster,
+		"updateTime":                    formatTime(updated.Time),
+		"message":                       message,
+		"provisioningPhase":             string(phase),
+		"nodeClusterProvisioningStatus": cluster,
 		"infrastructureResourceProvisioningStatus": resources,
 	}
 
@@ -244,4 +244,3 @@ func redactTemplateParameters(doc map[string]any) (map[string]any, bool) {
 	out["provisioningRequestData"] = data
 	return out, true
 }
-

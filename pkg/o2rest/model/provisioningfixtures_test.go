@@ -31,7 +31,7 @@ func fullProvisioningRequest() *v1alpha1.ProvisioningRequest {
 			InfrastructureResourceProvisioningStatus: []v1alpha1.ResourceProvisioningStatus{{ResourceName: "edge-1-md-0-a", ResourceID: idResource,
 				ResourceProvisioningPhase: v1alpha1.ResourceProvisioningPhaseProvisioned}},
 			ProvisionedResourceSet: &v1alpha1.ProvisionedResourceSet{NodeClusterID: idDM, InfrastructureResourceIDs: []string{idResource}},
-			Conditions: []metav1.Condition{{Type: "Fulfilled", Status: metav1.ConditionTrue, Reason: "Ready", Message: "ok", LastTransitionTime: t}},
+			Conditions:             []metav1.Condition{{Type: "Fulfilled", Status: metav1.ConditionTrue, Reason: "Ready", Message: "ok", LastTransitionTime: t}},
 		},
 	}
 }
