@@ -38,8 +38,11 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/inventorysubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/location"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/managedinfrastructuretemplate"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/ocloud"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/ocloudsite"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/provisioningrequest"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/provisioningrequestsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
@@ -296,6 +299,13 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 		},
 		"alarmsubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
 			return alarmsubscription.NewREST(s, g, ten.subscriptionRules())
+		},
+		managedinfrastructuretemplate.Resource: restOf(managedinfrastructuretemplate.NewREST),
+		provisioningrequest.Resource: restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+			return provisioningrequest.NewREST(s, g, t, provisioningrequest.Options{Namespaces: ten.ProvisioningNamespaces})
+		}),
+		provisioningrequestsubscription.Resource: func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
+			return provisioningrequestsubscription.NewREST(s, g, ten.subscriptionRules())
 		},
 	} {
 		if err := add(resources, name, newREST); err != nil {
