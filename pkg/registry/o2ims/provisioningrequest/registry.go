@@ -101,7 +101,9 @@ func Kind(o Options) *kind.Kind {
 		},
 		Columns: []kind.Column{
 			{Name: "Phase", Type: "string", Description: "provisioningPhase, as the provisioning controller reports it",
-				Cell: func(obj runtime.Object) interface{} { return string(obj.(*o2ims.ProvisioningRequest).Status.ProvisioningPhase) }},
+				Cell: func(obj runtime.Object) interface{} {
+					return string(obj.(*o2ims.ProvisioningRequest).Status.ProvisioningPhase)
+				}},
 			{Name: "Template", Type: "string", Description: "The ManagedInfrastructureTemplate (templateName.templateVersion)",
 				Cell: func(obj runtime.Object) interface{} {
 					r := obj.(*o2ims.ProvisioningRequest)

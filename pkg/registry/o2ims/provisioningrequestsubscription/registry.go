@@ -31,9 +31,11 @@ func subscriptionKind() *subscription.Kind {
 			Namespaced:  true,
 			NewFunc:     func() runtime.Object { return &o2ims.ProvisioningRequestSubscription{} },
 			NewListFunc: func() runtime.Object { return &o2ims.ProvisioningRequestSubscriptionList{} },
-			ID:          func(obj runtime.Object) *string { return &obj.(*o2ims.ProvisioningRequestSubscription).Spec.SubscriptionID },
-			IDPath:      field.NewPath("spec", "subscriptionId"),
-			NewID:       func() string { return string(uuid.NewUUID()) },
+			ID: func(obj runtime.Object) *string {
+				return &obj.(*o2ims.ProvisioningRequestSubscription).Spec.SubscriptionID
+			},
+			IDPath: field.NewPath("spec", "subscriptionId"),
+			NewID:  func() string { return string(uuid.NewUUID()) },
 			Validate: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateProvisioningRequestSubscription(obj.(*o2ims.ProvisioningRequestSubscription))
 			},
