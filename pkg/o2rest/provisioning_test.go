@@ -53,7 +53,7 @@ func provisioningFixtures() []runtime.Object {
 		&o2v1.ManagedInfrastructureTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: provNS, Name: "demo.v1.31.0", ResourceVersion: "1"},
 			Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: templateUID, Name: "demo", Version: "v1.31.0", Description: "demo",
 				ParameterSchema: &o2v1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer"}}}`)},
-				Defaults:        &o2v1.JSON{Raw: []byte(`{"workers":1}`)}}},
+				Defaults:        &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1}}`)}}},
 		&o2v1.ManagedInfrastructureTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "local.v1.31.0", ResourceVersion: "1"},
 			Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: localUID, Name: "local", Version: "v1.31.0"}},
 	}

@@ -198,10 +198,15 @@ func ManagedInfrastructureTemplateID(t *v1alpha1.ManagedInfrastructureTemplate) 
 }
 
 // ManagedInfrastructureTemplateDefaults is the body of .../managedInfrastructureTemplates/{id}/defaults:
-// the ClusterClass variables' defaults as clusterInstanceDefaults (a Cluster API template has
-// no policy templates, so policyTemplateDefaults is not given).
+// the template's spec.defaults, which holds ManagedInfrastructureTemplateDefaults (the
+// ClusterClass variables' defaults as clusterInstanceDefaults), with clusterInstanceDefaults {}
+// when the template has none.
 func ManagedInfrastructureTemplateDefaults(t *v1alpha1.ManagedInfrastructureTemplate) map[string]any {
-	return map[string]any{"clusterInstanceDefaults": jsonObject(t.Spec.Defaults)}
+	d := jsonObject(t.Spec.Defaults)
+	if _, ok := d["clusterInstanceDefaults"].(map[string]any); !ok {
+		d["clusterInstanceDefaults"] = map[string]any{}
+	}
+	return d
 }
 
 // ProvisioningSubscription is a ProvisioningRequestSubscription as the provisioning API serves

@@ -49,7 +49,7 @@ func fullTemplate() *v1alpha1.ManagedInfrastructureTemplate {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "o2ims-system", Name: "demo.v1.31.0"},
 		Spec: v1alpha1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: idTemplate, Name: "demo", Version: "v1.31.0",
 			Description: "demo ClusterClass", ParameterSchema: rawJSON(`{"type":"object","properties":{"workers":{"type":"integer"}},"required":["workers"]}`),
-			Defaults: rawJSON(`{"workers":1}`), Characteristics: map[string]string{"infra": "docker"},
+			Defaults: rawJSON(`{"clusterInstanceDefaults":{"workers":1}}`), Characteristics: map[string]string{"infra": "docker"},
 			ClusterClassRef: v1alpha1.ClusterReference{Namespace: "o2ims-system", Name: "demo"},
 			Extensions:      v1alpha1.Extensions{"k": {Raw: []byte(`"v"`)}}},
 	}
