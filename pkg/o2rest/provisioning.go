@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 
@@ -445,15 +446,11 @@ func (h *handler) lookupTemplate(r *http.Request, req request, s *kindSpec, id s
 	}
 	var candidates []runtime.Object
 	if query.IsUUID(id) {
-		objs, err := h.cfg.Source.List(source.ManagedInfrastructureTemplate, "", nil)
+		objs, err := h.cfg.Source.List(source.ManagedInfrastructureTemplate, "", fields.OneTermEqualSelector("spec.artifactResourceId", source.IndexValue(id)))
 		if err != nil {
 			return nil, nil, internalProblem(err, "look up the template")
 		}
-		for _, obj := range objs {
-			if strings.EqualFold(obj.(*v1alpha1.ManagedInfrastructureTemplate).Spec.ArtifactResourceID, id) {
-				candidates = append(candidates, obj)
-			}
-		}
+		candidates = objs
 	}
 	for _, ns := range sc.within {
 		if obj, found := h.cfg.Source.GetByName(source.ManagedInfrastructureTemplate, ns, id); found {
