@@ -29,20 +29,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentsubscription"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmserviceconfiguration"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmsubscription"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/inventorysubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/location"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/ocloud"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/ocloudsite"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 	"github.com/netweave-io/netweave/pkg/version"
 )
@@ -278,27 +265,8 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 		return nil
 	}
 	resources := map[string]rest.Storage{}
-	for name, newREST := range map[string]kindREST{
-		"oclouds":                    restOf(ocloud.NewREST),
-		"resourcetypes":              restOf(resourcetype.NewREST),
-		"resourcepools":              restOf(resourcepool.NewREST),
-		"resources":                  restOf(resource.NewREST),
-		"deploymentmanagers":         restOf(deploymentmanager.NewREST),
-		"locations":                  restOf(location.NewREST),
-		"ocloudsites":                restOf(ocloudsite.NewREST),
-		"alarmdictionaries":          restOf(alarmdictionary.NewREST),
-		"alarmeventrecords":          restOf(alarmeventrecord.NewREST),
-		"alarmserviceconfigurations": restOf(alarmserviceconfiguration.NewREST),
-		"alarmpurges":                restOf(alarmpurge.NewREST),
-		// Subscriptions reference no inventory object by id; their rules are their registry's.
-		"inventorysubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
-			return inventorysubscription.NewREST(s, g, ten.subscriptionRules())
-		},
-		"alarmsubscriptions": func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
-			return alarmsubscription.NewREST(s, g, ten.subscriptionRules())
-		},
-	} {
-		if err := add(resources, name, newREST); err != nil {
+	for _, r := range o2imsResources(ten) {
+		if err := add(resources, r.kind.Resource, r.build); err != nil {
 			return nil, err
 		}
 	}

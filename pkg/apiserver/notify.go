@@ -80,6 +80,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		Redis: c.extra.Storage.Client, KeyPrefix: c.extra.Storage.KeyPrefix,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		SubscriptionNamespace: c.subscriptionNamespace(),
+		InventoryNamespace:    c.extra.Tenancy.InventoryNamespace,
 		Sender: notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token,
 			TracerProvider: tracerProviderIfOn(c.generic.TracerProvider)},
 		Retry: nc.Retry, MaxAge: nc.MaxAge, QueueLimits: nc.QueueLimits, StatusInterval: nc.StatusInterval,

@@ -15,18 +15,6 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmsubscription"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/inventorysubscription"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/location"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/ocloudsite"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resource"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcepool"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/resourcetype"
 )
 
 // QuotaResources are the o2ims.oran.org resources a ResourceQuota can count
@@ -34,13 +22,9 @@ import (
 // cluster-scoped OCloud and AlarmServiceConfiguration have nothing to be counted in.
 func QuotaResources() []schema.GroupResource {
 	var out []schema.GroupResource
-	for _, k := range []func() *kind.Kind{
-		resourcetype.Kind, resourcepool.Kind, resource.Kind, deploymentmanager.Kind, location.Kind,
-		ocloudsite.Kind, alarmdictionary.Kind, alarmeventrecord.Kind, alarmpurge.Kind,
-		inventorysubscription.Kind, alarmsubscription.Kind,
-	} {
-		if kk := k(); kk.Namespaced {
-			out = append(out, o2ims.Resource(kk.Resource))
+	for _, r := range o2imsResources(TenancyConfig{}) {
+		if r.kind.Namespaced {
+			out = append(out, o2ims.Resource(r.kind.Resource))
 		}
 	}
 	return out

@@ -19,7 +19,7 @@ func TestQuotaResources(t *testing.T) {
 	for _, gr := range QuotaResources() {
 		got[gr] = true
 	}
-	for _, r := range []string{"resourcepools", "resources", "inventorysubscriptions", "alarmsubscriptions", "ocloudsites"} {
+	for _, r := range []string{"resourcepools", "resources", "inventorysubscriptions", "alarmsubscriptions", "ocloudsites", "provisioningrequests"} {
 		if !got[o2ims.Resource(r)] {
 			t.Errorf("%s cannot be counted by a quota", r)
 		}

@@ -51,9 +51,9 @@
 // Every subscription kind goes through the same machinery (subscriptionKind): each kind has its
 // informer and its set of workers, and a change goes to the set of its family only (inventory
 // kinds to InventorySubscriptions, alarms to AlarmSubscriptions, NfDeployments to
-// NfDeploymentSubscriptions). Queues, delivery, retries, signing, the callback checks, tenancy
-// and the status are shared code; AlarmSubscription's and NfDeploymentSubscription's status
-// has InventorySubscription's shape.
+// NfDeploymentSubscriptions, ProvisioningRequests to ProvisioningRequestSubscriptions). Queues,
+// delivery, retries, signing, the callback checks, tenancy and the status are shared code;
+// the other kinds' status has InventorySubscription's shape.
 //
 // # Subscriptions the notifier learns of late
 //
@@ -202,6 +202,20 @@
 // any other write (workloads, conditions, history, message, spec, metadata) is not
 // (NfDeploymentChanges). The filter has the inventory grammar and is evaluated against the
 // prior and post NfDeploymentDocument. The body and its fields: docs/o2dms.md, "Notifications".
+//
+// # ProvisioningRequest notifications
+//
+// A ProvisioningRequestSubscription receives ProvisioningRequestChangeNotifications (beyond the
+// O2-IMS specification, which defines none for provisioning) about the ProvisioningRequests its
+// owner may "get", under the tenancy rule above (resource provisioningrequests). A change is
+// notified when it is a creation (CREATE), a deletion (DELETE), or a change of the
+// provisioningPhase ProvisioningRequestInfo shows (a deletion timestamp shows DELETING) or of
+// the provisionedResourceSet (MODIFY); messages, conditions, per-resource status, the spec and
+// metadata are not (ProvisioningRequestChanges). The states are ProvisioningRequestInfo
+// documents (extensions included, templateParameters redacted), the filter has the inventory
+// grammar and is evaluated against them, and objectRef is the request's URI below the apiRoot
+// (/tenants/{namespace} first for a request outside the inventory namespace). The body:
+// docs/o2ims.md, "Provisioning notifications".
 //
 // # Outbound security
 //

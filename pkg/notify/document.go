@@ -47,6 +47,8 @@ func KindOf(obj runtime.Object) (model.Kind, bool) {
 		return model.KindAlarmEventRecord, true
 	case *dmsv1alpha1.NfDeployment:
 		return model.KindNfDeployment, true
+	case *v1alpha1.ProvisioningRequest:
+		return model.KindProvisioningRequest, true
 	}
 	return "", false
 }

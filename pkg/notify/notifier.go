@@ -37,7 +37,10 @@ type Config struct {
 	Authorizer authorizer.Authorizer
 	// SubscriptionNamespace is the namespace of the default apiRoot's subscriptions.
 	SubscriptionNamespace string
-	Sender                SenderConfig
+	// InventoryNamespace is the namespace of the default apiRoot's provisioning requests: the
+	// objectRef of a request elsewhere names its tenant apiRoot (/tenants/{namespace}/...).
+	InventoryNamespace string
+	Sender             SenderConfig
 	// Retry is the backoff between delivery attempts.
 	Retry Backoff
 	// MaxAge drops undelivered notifications older than this (0: never).
@@ -143,7 +146,7 @@ func (n *Notifier) lead(ctx context.Context) {
 	defer factory.Shutdown()
 	var sets [numFamilies]*subscriptions
 	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory),
-		nfDeploymentSubscriptionKind(n.cfg.Client, factory)} {
+		nfDeploymentSubscriptionKind(n.cfg.Client, factory), provisioningRequestSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
 		set.admit = n.admit
 		set.lost = &lostReporter{epoch: n.epochs.current, metrics: n.delivery.metrics, kind: kind.name}
@@ -258,13 +261,16 @@ type renderer interface {
 }
 
 // renderer returns the renderer of ev: InventoryChangeNotifications for inventory kinds,
-// AlarmEventNotifications for alarm records, NfDeploymentChangeNotifications for NfDeployments.
+// AlarmEventNotifications for alarm records, NfDeploymentChangeNotifications for NfDeployments,
+// ProvisioningRequestChangeNotifications for ProvisioningRequests.
 func (n *Notifier) renderer(ev *Event) renderer {
 	switch familyOf(ev.Kind) {
 	case alarmFamily:
 		return newAlarmDocs(ev, n)
 	case nfDeploymentFamily:
 		return newNfDocs(ev)
+	case provisioningFamily:
+		return newProvisioningDocs(ev, n.cfg.InventoryNamespace)
 	}
 	return newDocs(ev, n)
 }

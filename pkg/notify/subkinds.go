@@ -17,7 +17,8 @@ import (
 )
 
 // family is what a subscription subscribes to: inventory changes (InventorySubscription),
-// alarm events (AlarmSubscription) or NfDeployment changes (NfDeploymentSubscription). Each
+// alarm events (AlarmSubscription), NfDeployment changes (NfDeploymentSubscription) or
+// ProvisioningRequest changes (ProvisioningRequestSubscription). Each
 // family has its own set of subscriptions; a change goes to the set of its kind's family only.
 type family int
 
@@ -25,6 +26,7 @@ const (
 	inventoryFamily family = iota
 	alarmFamily
 	nfDeploymentFamily
+	provisioningFamily
 	numFamilies
 )
 
@@ -35,6 +37,8 @@ func familyOf(kind model.Kind) family {
 		return alarmFamily
 	case model.KindNfDeployment:
 		return nfDeploymentFamily
+	case model.KindProvisioningRequest:
+		return provisioningFamily
 	}
 	return inventoryFamily
 }
@@ -71,6 +75,12 @@ func nfDeploymentSubscription(o *dmsv1alpha1.NfDeploymentSubscription) *subscrip
 		secret: o.Spec.SigningSecretRef, subscriber: o.Spec.Subscriber, status: o.Status, spec: &o.Spec}
 }
 
+func provisioningRequestSubscription(o *v1alpha1.ProvisioningRequestSubscription) *subscriptionObject {
+	return &subscriptionObject{obj: o, meta: &o.ObjectMeta, family: provisioningFamily,
+		id: o.Spec.SubscriptionID, consumerID: o.Spec.ConsumerSubscriptionID, filter: o.Spec.Filter, callback: o.Spec.Callback,
+		secret: o.Spec.SigningSecretRef, subscriber: o.Spec.Subscriber, status: o.Status, spec: &o.Spec}
+}
+
 // subscriptionOf reads an informer's object.
 func subscriptionOf(obj any) (*subscriptionObject, bool) {
 	switch o := obj.(type) {
@@ -80,6 +90,8 @@ func subscriptionOf(obj any) (*subscriptionObject, bool) {
 		return alarmSubscription(o), true
 	case *dmsv1alpha1.NfDeploymentSubscription:
 		return nfDeploymentSubscription(o), true
+	case *v1alpha1.ProvisioningRequestSubscription:
+		return provisioningRequestSubscription(o), true
 	}
 	return nil, false
 }
@@ -160,6 +172,28 @@ func nfDeploymentSubscriptionKind(c versioned.Interface, f informers.SharedInfor
 			updated := obj.obj.(*dmsv1alpha1.NfDeploymentSubscription).DeepCopy()
 			updated.Status = status
 			_, err := c.O2dmsV1alpha1().NfDeploymentSubscriptions(updated.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+			return err
+		},
+	}
+}
+
+func provisioningRequestSubscriptionKind(c versioned.Interface, f informers.SharedInformerFactory) *subscriptionKind {
+	inf := f.O2ims().V1alpha1().ProvisioningRequestSubscriptions()
+	lister := inf.Lister()
+	return &subscriptionKind{
+		family: provisioningFamily, name: "ProvisioningRequestSubscription", queues: "notifier_provisioning", informer: inf.Informer(),
+		get: func(ns, name string) (*subscriptionObject, error) {
+			obj, err := lister.ProvisioningRequestSubscriptions(ns).Get(name)
+			return viewOrNil(obj, err, provisioningRequestSubscription)
+		},
+		list: func() ([]*subscriptionObject, error) {
+			objs, err := lister.List(labels.Everything())
+			return viewAll(objs, err, provisioningRequestSubscription)
+		},
+		updateStatus: func(ctx context.Context, obj *subscriptionObject, status v1alpha1.InventorySubscriptionStatus) error {
+			updated := obj.obj.(*v1alpha1.ProvisioningRequestSubscription).DeepCopy()
+			updated.Status = status
+			_, err := c.O2imsV1alpha1().ProvisioningRequestSubscriptions(updated.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
 			return err
 		},
 	}

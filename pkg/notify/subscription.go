@@ -53,6 +53,13 @@ func CompileNfDeployment(obj *dmsv1alpha1.NfDeploymentSubscription, defaultNames
 	return compileObject(nfDeploymentSubscription(obj), defaultNamespace)
 }
 
+// CompileProvisioning turns a ProvisioningRequestSubscription into a Subscription, as Compile
+// does: its filter has the inventory grammar, evaluated against ProvisioningRequestInfo
+// documents.
+func CompileProvisioning(obj *v1alpha1.ProvisioningRequestSubscription, defaultNamespace string) (*Subscription, error) {
+	return compileObject(provisioningRequestSubscription(obj), defaultNamespace)
+}
+
 // CompileAlarm turns an AlarmSubscription into a Subscription, as Compile does.
 func CompileAlarm(obj *v1alpha1.AlarmSubscription, defaultNamespace string) (*Subscription, error) {
 	return compileObject(alarmSubscription(obj), defaultNamespace)

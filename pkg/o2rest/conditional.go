@@ -41,6 +41,8 @@ type conditionalWrite[T metav1.Object] struct {
 	// change returns the object to write, or the problem that refuses the change.
 	change func(cur T) (T, *problem)
 	write  func(ctx context.Context, obj T) (T, error)
+	// problem maps a refusal of the API (apiProblem when nil).
+	problem func(err error, what string) *problem
 }
 
 // run writes the change of cur. When the object changed meanwhile, a client that named the
@@ -48,6 +50,10 @@ type conditionalWrite[T metav1.Object] struct {
 // current version, and a second lost race is a 409.
 func (w *conditionalWrite[T]) run(ctx context.Context, cur T, what string) (T, *problem) {
 	var zero T
+	apiProblem := w.problem
+	if apiProblem == nil {
+		apiProblem = apiProblemOf
+	}
 	pinned := w.ifMatch != ""
 	if pinned && !etagMatches(w.ifMatch, cur.GetResourceVersion()) {
 		f, err := w.fresh(ctx)

@@ -149,7 +149,10 @@ func (h *handler) majorAPIVersions(api string) apiFunc {
 		if _, p := parseQuery(r); p != nil {
 			return nil, p
 		}
-		versions, _ := model.MajorAPIVersions(api, req.apiRoot, req.version)
+		versions, ok := model.MajorAPIVersions(api, req.apiRoot, req.version)
+		if !ok {
+			return nil, newProblem(http.StatusNotFound, api+" has no version "+strconv.Itoa(req.version)+"; see its api_versions")
+		}
 		return okJSON(versions), nil
 	}
 }

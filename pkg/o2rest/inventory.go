@@ -440,6 +440,10 @@ func idAttribute(kind model.Kind) string {
 		return "alarmSubscriptionId"
 	case model.KindTaskOperation:
 		return "id"
+	case model.KindProvisioningRequest:
+		return "provisioningRequestId"
+	case model.KindProvisioningSubscription:
+		return "subscriptionId"
 	}
 	k := string(kind)
 	return strings.ToLower(k[:1]) + k[1:] + "Id"

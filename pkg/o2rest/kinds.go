@@ -61,6 +61,12 @@ func defaultAttributes(kind model.Kind, version int) []string {
 		return nil
 	}
 	defaults := model.DefaultAttributes(kind, version)
+	switch kind {
+	case model.KindProvisioningRequest, model.KindManagedInfrastructureTemplate:
+		// Their ids are inside the required attributes: provisioningRequestData's
+		// provisioningRequestId, the template's name and version.
+		return defaults
+	}
 	id := idAttribute(kind)
 	for _, d := range defaults {
 		if d == id {
@@ -161,6 +167,12 @@ func (s *kindSpec) document(obj runtime.Object, serviceURI string, rel related) 
 		return model.AlarmSubscriptionV1(o), nil
 	case *v1alpha1.AlarmPurge:
 		return model.TaskOperationInfoV2(o), nil
+	case *v1alpha1.ProvisioningRequest:
+		return model.ProvisioningRequestInfo(o), nil
+	case *v1alpha1.ManagedInfrastructureTemplate:
+		return model.ManagedInfrastructureTemplateDoc(o), nil
+	case *v1alpha1.ProvisioningRequestSubscription:
+		return model.ProvisioningSubscription(o), nil
 	}
 	return nil, fmt.Errorf("no O2 document for %T", obj)
 }

@@ -100,7 +100,13 @@ var collections = []collection{
 	{model.MonitoringAPIName, "alarmSubscriptions", model.KindAlarmSubscription},
 	{model.MonitoringAPIName, "alarmServiceConfiguration", model.KindAlarmServiceConfiguration},
 	{model.MonitoringAPIName, "taskOperations", model.KindTaskOperation},
+	{model.ProvisioningAPIName, "provisioningRequests", model.KindProvisioningRequest},
+	{model.ProvisioningAPIName, "subscriptions", model.KindProvisioningSubscription},
+	{model.ArtifactsAPIName, "managedInfrastructureTemplates", model.KindManagedInfrastructureTemplate},
 }
+
+// apiNames are the APIs served, each with its api_versions.
+var apiNames = []string{model.APIName, model.MonitoringAPIName, model.ProvisioningAPIName, model.ArtifactsAPIName}
 
 // routes builds the router. Routes are grouped by apiRoot (the default one, where a caller sees
 // what RBAC lets it read anywhere, and /tenants/{namespace}, scoped to one namespace), API and
@@ -127,7 +133,7 @@ func (h *handler) routes() http.Handler {
 			h.collectionRoutes(func(template string, m methods) { handle(sub, template, m) },
 				root+"/"+c.api+"/v{version:[0-9]+}/"+c.path, c.kind)
 		}
-		for _, api := range []string{model.APIName, model.MonitoringAPIName} {
+		for _, api := range apiNames {
 			handle(r, root+"/"+api+"/api_versions", get("", false, h.apiVersions(api)))
 			handle(r, root+"/"+api+"/v{version:[0-9]+}/api_versions", get("", false, h.majorAPIVersions(api)))
 		}
@@ -145,7 +151,7 @@ func (h *handler) collectionRoutes(handle func(template string, m methods), base
 		return methods{resource: res, item: true, handlers: handlers}
 	}
 	switch kind {
-	case model.KindSubscription, model.KindAlarmSubscription:
+	case model.KindSubscription, model.KindAlarmSubscription, model.KindProvisioningSubscription:
 		handle(base, methods{resource: res, handlers: map[string]apiFunc{
 			http.MethodGet: h.list(kind), http.MethodPost: h.createSubscription(kind)}})
 		handle(base+"/{id}", item(map[string]apiFunc{
@@ -161,6 +167,18 @@ func (h *handler) collectionRoutes(handle func(template string, m methods), base
 		handle(base+"/purge", methods{resource: model.KindTaskOperation.KubernetesResource(), handlers: map[string]apiFunc{
 			http.MethodPost: h.purgeAlarms}})
 		handle(base+"/{id}", item(map[string]apiFunc{http.MethodGet: h.getAlarm, http.MethodPatch: h.patchAlarm}))
+		handle(base, get(res, false, h.list(kind)))
+		return
+	case model.KindProvisioningRequest:
+		handle(base, methods{resource: res, handlers: map[string]apiFunc{
+			http.MethodGet: h.list(kind), http.MethodPost: h.createProvisioningRequest}})
+		handle(base+"/{id}", item(map[string]apiFunc{
+			http.MethodGet: h.getProvisioningRequest, http.MethodPut: h.putProvisioningRequest,
+			http.MethodDelete: h.deleteProvisioningRequest}))
+		return
+	case model.KindManagedInfrastructureTemplate:
+		handle(base+"/{id}/defaults", get(res, true, h.templateDefaults))
+		handle(base+"/{id}", get(res, true, h.getTemplate))
 		handle(base, get(res, false, h.list(kind)))
 		return
 	case model.KindResourcePool:

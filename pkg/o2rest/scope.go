@@ -3,6 +3,7 @@ package o2rest
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -28,6 +29,10 @@ type scope struct {
 	// credentials memoises, per namespace, whether the caller may read credentials
 	// (credentials.go).
 	credentials map[string]bool
+	// within, when set, are the only namespaces the scope covers, in order of preference: the
+	// namespace of an apiRoot's provisioning requests, or the tenant's and the inventory
+	// namespace for templates (provisioning.go).
+	within []string
 	// dictionaries is the caller's scope for the alarm dictionaries v1 resource types embed
 	// (alarmdictionaries.go), made on first use.
 	dictionaries *scope
@@ -39,6 +44,16 @@ func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) 
 	s := &scope{h: h, ctx: r.Context(), verb: verb, resource: resource, tenant: req.tenant}
 	if isSubscriptionResource(resource) {
 		s.shared = h.cfg.SubscriptionNamespace
+	}
+	switch resource {
+	case provisioningRequests:
+		// An apiRoot's requests live in one namespace: on the default apiRoot the inventory
+		// namespace (a tenant root's is its own, below).
+		if req.tenant == "" {
+			s.within = []string{h.cfg.InventoryNamespace}
+		}
+	case templates:
+		return h.templateScope(s, req)
 	}
 	if req.tenant != "" {
 		ok, err := h.access.allowed(r.Context(), verb, resource, req.tenant, "")
@@ -59,10 +74,18 @@ func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) 
 }
 
 // namespace is the namespace a list must be restricted to ("" for none).
-func (s *scope) namespace() string { return s.tenant }
+func (s *scope) namespace() string {
+	if s.tenant == "" && len(s.within) == 1 {
+		return s.within[0]
+	}
+	return s.tenant
+}
 
 // permits reports whether objects in namespace ns are visible.
 func (s *scope) permits(ns string) bool {
+	if s.within != nil && !slices.Contains(s.within, ns) {
+		return false
+	}
 	if s.all {
 		return true
 	}

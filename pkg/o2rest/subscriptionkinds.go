@@ -54,6 +54,33 @@ var subscriptionKinds = map[model.Kind]*subscriptionKind{
 		},
 		checkFilter: checkAlarmFilter,
 	},
+	model.KindProvisioningSubscription: {
+		source: source.ProvisioningRequestSubscription,
+		create: func(ctx context.Context, c versioned.Interface, meta metav1.ObjectMeta, b *subscriptionRequest) (runtime.Object, error) {
+			return c.O2imsV1alpha1().ProvisioningRequestSubscriptions(meta.Namespace).Create(ctx, &v1alpha1.ProvisioningRequestSubscription{ObjectMeta: meta,
+				Spec: v1alpha1.ProvisioningRequestSubscriptionSpec{ConsumerSubscriptionID: b.ConsumerSubscriptionID, Filter: b.Filter, Callback: b.Callback}},
+				metav1.CreateOptions{})
+		},
+		delete: func(ctx context.Context, c versioned.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return c.O2imsV1alpha1().ProvisioningRequestSubscriptions(ns).Delete(ctx, name, opts)
+		},
+		checkFilter: checkProvisioningFilter,
+	},
+}
+
+// provisioningFilterSchema is what a provisioning request subscription's filter may name: the
+// attributes of ProvisioningRequestInfo (nested with "/"), and objectType.
+var provisioningFilterSchema = schemaOf(append(model.Attributes(model.KindProvisioningRequest, model.Version1),
+	model.Attribute{Name: "objectType", Type: model.TypeString}))
+
+// checkProvisioningFilter accepts a filter that parses and names attributes of
+// ProvisioningRequestInfo only: the notifier evaluates it against that one document.
+func checkProvisioningFilter(_ int, filter string) error {
+	f, err := query.ParseFilter(filter)
+	if err != nil {
+		return err
+	}
+	return f.Validate(provisioningFilterSchema)
 }
 
 // alarmFilterEvents are the values of a monitoring 1.0.0 filter. The filter names the one
@@ -96,6 +123,8 @@ func subscriptionOf(obj runtime.Object) subscriptionFields {
 		return subscriptionFields{s.Name, s.Spec.SubscriptionID, s.Spec.Callback, s.Spec.Subscriber}
 	case *v1alpha1.AlarmSubscription:
 		return subscriptionFields{s.Name, s.Spec.AlarmSubscriptionID, s.Spec.Callback, s.Spec.Subscriber}
+	case *v1alpha1.ProvisioningRequestSubscription:
+		return subscriptionFields{s.Name, s.Spec.SubscriptionID, s.Spec.Callback, s.Spec.Subscriber}
 	}
 	return subscriptionFields{}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // VerbManageOthers is the RBAC verb on a subscription resource (inventorysubscriptions,
-// alarmsubscriptions, nfdeploymentsubscriptions.o2dms.oran.org) that lets a caller see, change and delete other users' subscriptions of
+// alarmsubscriptions, provisioningrequestsubscriptions, nfdeploymentsubscriptions.o2dms.oran.org) that lets a caller see, change and delete other users' subscriptions of
 // that resource in the shared subscription namespace.
 const VerbManageOthers = "manage-others"
 

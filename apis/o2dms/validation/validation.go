@@ -5,7 +5,6 @@
 package validation
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2dms"
 )
 
@@ -61,7 +61,7 @@ func ValidateNfDeploymentDescriptor(d *o2dms.NfDeploymentDescriptor) field.Error
 		}
 	}
 	if d.Spec.DefaultValues != nil {
-		_, verrs := decodeObject(d.Spec.DefaultValues.Raw, MaxValuesBytes, spec.Child("defaultValues"))
+		_, verrs := jsonparams.DecodeObject(d.Spec.DefaultValues.Raw, MaxValuesBytes, spec.Child("defaultValues"))
 		errs = append(errs, verrs...)
 	}
 	if d.Spec.PullSecretRef != nil {
@@ -156,7 +156,7 @@ func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
 		}
 	}
 	if d.Spec.Values != nil {
-		_, verrs := decodeObject(d.Spec.Values.Raw, MaxValuesBytes, spec.Child("values"))
+		_, verrs := jsonparams.DecodeObject(d.Spec.Values.Raw, MaxValuesBytes, spec.Child("values"))
 		errs = append(errs, verrs...)
 	}
 	if r := d.Spec.DesiredRevision; r != nil && *r < 1 {
@@ -216,36 +216,4 @@ func validateName(name string, path *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(path, name, msg))
 	}
 	return errs
-}
-
-// decodeObject decodes raw as a JSON object no larger than limit.
-func decodeObject(raw []byte, limit int, path *field.Path) (map[string]any, field.ErrorList) {
-	if len(raw) > limit {
-		return nil, field.ErrorList{field.TooLong(path, "", limit)}
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be JSON: %v", err))}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be a JSON object, not %s", jsonType(v)))}
-	}
-	return obj, nil
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case float64, json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	}
-	return "an object"
 }

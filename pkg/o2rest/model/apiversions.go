@@ -18,11 +18,14 @@ type APIVersions struct {
 
 // APIVersionsOf is the body of {apiRoot}/{apiName}/api_versions: every served version, under
 // the prefix {apiRoot}/{apiName}. apiRoot has no trailing slash ("" for the root of the host).
-// Both APIs serve the same major versions.
+// The inventory and monitoring APIs serve the same major versions; provisioning and artifacts
+// only version 1.
 func APIVersionsOf(apiName, apiRoot string) APIVersions {
 	out := APIVersions{URIPrefix: apiRoot + "/" + apiName}
 	for _, major := range Versions() {
-		out.APIVersions = append(out.APIVersions, APIVersion{Version: VersionString(major)})
+		if v := APIVersionString(apiName, major); v != "" {
+			out.APIVersions = append(out.APIVersions, APIVersion{Version: v})
+		}
 	}
 	return out
 }
@@ -31,7 +34,7 @@ func APIVersionsOf(apiName, apiRoot string) APIVersions {
 // that major version. ok is false for a major version we do not serve (the route answers 404
 // then).
 func MajorAPIVersions(apiName, apiRoot string, major int) (versions APIVersions, ok bool) {
-	v := VersionString(major)
+	v := APIVersionString(apiName, major)
 	if v == "" {
 		return APIVersions{}, false
 	}

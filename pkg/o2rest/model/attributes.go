@@ -83,6 +83,19 @@ func Attributes(kind Kind, version int) []Attribute {
 	case KindAlarmServiceConfiguration:
 		// 1.0.0 requires extensions; spec v10 makes it optional.
 		return []Attribute{integer("retentionPeriod", true), open("extensions", version == Version1)}
+	case KindProvisioningRequest:
+		return provisioningRequestAttributes()
+	case KindManagedInfrastructureTemplate:
+		return []Attribute{
+			str("artifactResourceId", true), str("version", true), str("description", true),
+			open("parameterSchema", true), str("name", true), open("characteristics", false),
+			open("extensions", false),
+		}
+	case KindProvisioningSubscription:
+		return []Attribute{
+			str("subscriptionId", false), str("consumerSubscriptionId", false),
+			str("filter", false), str("callback", true),
+		}
 	case KindTaskOperation:
 		return []Attribute{
 			str("id", true), str("operation", true), str("operationState", true),
@@ -110,6 +123,30 @@ func alarmEventRecordAttributes(version int) []Attribute {
 			str("alarmAcknowledgeTime", false), boolean("alarmAcknowledged", true))
 	}
 	return append(attrs, integer("perceivedSeverity", true), open("extensions", true))
+}
+
+// provisioningRequestAttributes are ProvisioningRequestInfo's, with its nested objects closed
+// (so filters and selectors may name provisioningRequestData/templateName,
+// status/provisioningPhase, status/nodeClusterProvisioningStatus/resourceProvisioningPhase),
+// and netweave's extensions.
+func provisioningRequestAttributes() []Attribute {
+	resourceStatus := []Attribute{str("resourceName", true), str("resourceId", true), str("resourceProvisioningPhase", true)}
+	return []Attribute{
+		str("provisioningRequestReference", true),
+		{Name: "provisioningRequestData", Type: TypeObject, Required: true, Fields: []Attribute{
+			str("provisioningRequestId", true), str("name", true), str("description", true),
+			str("templateName", true), str("templateVersion", true), open("templateParameters", true),
+		}},
+		{Name: "provisionedResourceSet", Type: TypeObject, Required: true, Fields: []Attribute{
+			str("nodeClusterId", true), arr("infrastructureResourceIds", true),
+		}},
+		{Name: "status", Type: TypeObject, Required: true, Fields: []Attribute{
+			str("updateTime", true), str("message", true), str("provisioningPhase", true),
+			{Name: "nodeClusterProvisioningStatus", Type: TypeObject, Required: true, Fields: resourceStatus},
+			arr("infrastructureResourceProvisioningStatus", true),
+		}},
+		open("extensions", false),
+	}
 }
 
 func oCloudInfoAttributes(version int) []Attribute {

@@ -5,7 +5,8 @@ import "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 // FieldSelector says that a condition on an O2 attribute can be answered by a Kubernetes field
 // selector on the stored object, instead of in memory.
 type FieldSelector struct {
-	// Attribute is the O2 attribute (top level, string or integer typed).
+	// Attribute is the O2 attribute (string or integer typed): top level, or a path into
+	// closed objects (provisioningRequestData/templateName).
 	Attribute string
 	// Field is the field selector key, one of v1alpha1.SelectableFields of the kind.
 	Field string
@@ -92,6 +93,23 @@ func FieldSelectors(kind Kind, version int) []FieldSelector {
 	case KindAlarmSubscription:
 		return []FieldSelector{
 			{Attribute: "alarmSubscriptionId", Field: "spec.alarmSubscriptionId", Empty: ""},
+			{Attribute: "consumerSubscriptionId", Field: "spec.consumerSubscriptionId", Empty: ""},
+		}
+	case KindProvisioningRequest:
+		// Nested attributes: the filter names them with their path. The phase is not pushed
+		// down: a request being deleted shows DELETING whatever its stored phase says.
+		return []FieldSelector{
+			{Attribute: "provisioningRequestData/provisioningRequestId", Field: "spec.provisioningRequestId", Empty: ""},
+			{Attribute: "provisioningRequestData/templateName", Field: "spec.templateName", Empty: ""},
+		}
+	case KindManagedInfrastructureTemplate:
+		return []FieldSelector{
+			{Attribute: "artifactResourceId", Field: "spec.artifactResourceId", Empty: NilUUID},
+			{Attribute: "name", Field: "spec.name", Empty: ""},
+		}
+	case KindProvisioningSubscription:
+		return []FieldSelector{
+			{Attribute: "subscriptionId", Field: "spec.subscriptionId", Empty: ""},
 			{Attribute: "consumerSubscriptionId", Field: "spec.consumerSubscriptionId", Empty: ""},
 		}
 	case KindTaskOperation:

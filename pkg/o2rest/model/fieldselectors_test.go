@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -41,8 +42,8 @@ func TestFieldSelectorsAreSelectable(t *testing.T) {
 				if s.Integer {
 					want = model.TypeInteger
 				}
-				i := slices.IndexFunc(attrs, func(a model.Attribute) bool { return a.Name == s.Attribute })
-				if i < 0 || attrs[i].Type != want {
+				a, ok := attributeAt(attrs, strings.Split(s.Attribute, "/"))
+				if !ok || a.Type != want {
 					t.Errorf("%s v%d: %s is not a %s attribute", kind, version, s.Attribute, want)
 				}
 			}
@@ -56,7 +57,7 @@ func TestFieldSelectorsMatchMapping(t *testing.T) {
 	const value = "0b9e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4"
 	for _, m := range allMapped() {
 		for _, s := range model.FieldSelectors(m.kind, m.version) {
-			got, present := m.doc[s.Attribute]
+			got, present := valueAt(m.doc, strings.Split(s.Attribute, "/"))
 			if s.Integer {
 				// An integer field is never empty: its zero is a value, shown and indexed as 0.
 				if !present {
@@ -67,7 +68,7 @@ func TestFieldSelectorsMatchMapping(t *testing.T) {
 			switch m.name {
 			case "minimal":
 				// ids the minimal fixtures set because the Kubernetes API requires them
-				if got == idPool || got == idType || got == "location-1" || got == idOCloud {
+				if got == idPool || got == idType || got == "location-1" || got == idOCloud || got == idRequest || got == "demo" {
 					continue
 				}
 				if present && got != s.Empty {
@@ -86,4 +87,29 @@ func TestFieldSelectorsMatchMapping(t *testing.T) {
 	if got := model.ResourcePoolV2(p)["oCloudSiteId"]; got != value {
 		t.Errorf("oCloudSiteId = %v", got)
 	}
+}
+
+// attributeAt finds the attribute at path (nested through closed objects' Fields).
+func attributeAt(attrs []model.Attribute, path []string) (model.Attribute, bool) {
+	i := slices.IndexFunc(attrs, func(a model.Attribute) bool { return a.Name == path[0] })
+	if i < 0 {
+		return model.Attribute{}, false
+	}
+	if len(path) == 1 {
+		return attrs[i], true
+	}
+	return attributeAt(attrs[i].Fields, path[1:])
+}
+
+// valueAt reads the value at path in doc.
+func valueAt(doc map[string]any, path []string) (any, bool) {
+	v, ok := doc[path[0]]
+	if !ok || len(path) == 1 {
+		return v, ok
+	}
+	sub, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	return valueAt(sub, path[1:])
 }

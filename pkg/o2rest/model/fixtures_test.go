@@ -204,5 +204,5 @@ func allMapped() []mapped {
 			add(c.name, model.KindOCloudSiteInfo, 2, model.OCloudSiteInfoV2(c.site, nil))
 		}
 	}
-	return append(out, alarmMapped()...)
+	return append(append(out, alarmMapped()...), provisioningMapped()...)
 }

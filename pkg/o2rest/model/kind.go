@@ -33,6 +33,18 @@ const (
 	KindTaskOperation Kind = "TaskOperationInfo"
 )
 
+// The provisioning and artifacts data types (APIs o2ims-infrastructureProvisioning and
+// o2ims-infrastructureArtifacts, major version 1 only).
+const (
+	// KindProvisioningRequest is a ProvisioningRequest, served as ProvisioningRequestInfo.
+	KindProvisioningRequest Kind = "ProvisioningRequestInfo"
+	// KindManagedInfrastructureTemplate is a ManagedInfrastructureTemplate.
+	KindManagedInfrastructureTemplate Kind = "ManagedInfrastructureTemplate"
+	// KindProvisioningSubscription is a ProvisioningRequestSubscription (beyond the spec; its
+	// schema is netweave's, with the inventory Subscription's attributes).
+	KindProvisioningSubscription Kind = "ProvisioningRequestSubscription"
+)
+
 // KindNfDeployment is an O2-DMS deployment, the o2dms.oran.org NfDeployment: notified to
 // NfDeploymentSubscriptions (NfDeploymentChangeNotification, pkg/notify), not served by the
 // O2-IMS REST face, so not among Kinds.
@@ -55,6 +67,7 @@ func Kinds() []Kind {
 		KindDeploymentManager, KindSubscription, KindLocationInfo, KindOCloudSiteInfo,
 		KindAlarmDictionary, KindAlarmEventRecord, KindAlarmSubscription,
 		KindAlarmServiceConfiguration, KindTaskOperation,
+		KindProvisioningRequest, KindManagedInfrastructureTemplate, KindProvisioningSubscription,
 	}
 }
 
@@ -63,6 +76,10 @@ func (k Kind) APIName() string {
 	switch k {
 	case KindAlarmEventRecord, KindAlarmSubscription, KindAlarmServiceConfiguration, KindTaskOperation:
 		return MonitoringAPIName
+	case KindProvisioningRequest, KindProvisioningSubscription:
+		return ProvisioningAPIName
+	case KindManagedInfrastructureTemplate:
+		return ArtifactsAPIName
 	}
 	return APIName
 }
@@ -83,6 +100,8 @@ func (k Kind) KubernetesKind() string {
 		return "AlarmSubscription"
 	case KindTaskOperation:
 		return "AlarmPurge"
+	case KindProvisioningRequest:
+		return "ProvisioningRequest"
 	default:
 		return string(k)
 	}
@@ -120,6 +139,12 @@ func (k Kind) KubernetesResource() string {
 		return "alarmpurges"
 	case KindNfDeployment:
 		return "nfdeployments"
+	case KindProvisioningRequest:
+		return "provisioningrequests"
+	case KindManagedInfrastructureTemplate:
+		return "managedinfrastructuretemplates"
+	case KindProvisioningSubscription:
+		return "provisioningrequestsubscriptions"
 	}
 	return ""
 }
@@ -127,11 +152,12 @@ func (k Kind) KubernetesResource() string {
 // Notified reports whether changes of the kind are notified: the inventory kinds by
 // InventoryChangeNotifications (not subscriptions, nor the alarm dictionaries, which a
 // ResourceType's notification carries), alarm records by AlarmEventNotifications,
-// NfDeployments by NfDeploymentChangeNotifications.
+// NfDeployments by NfDeploymentChangeNotifications, ProvisioningRequests by
+// ProvisioningRequestChangeNotifications.
 func (k Kind) Notified() bool {
 	switch k {
 	case KindOCloudInfo, KindResourceType, KindResourcePool, KindResource, KindDeploymentManager,
-		KindLocationInfo, KindOCloudSiteInfo, KindAlarmEventRecord, KindNfDeployment:
+		KindLocationInfo, KindOCloudSiteInfo, KindAlarmEventRecord, KindNfDeployment, KindProvisioningRequest:
 		return true
 	}
 	return false
@@ -140,8 +166,12 @@ func (k Kind) Notified() bool {
 // Supports reports whether the kind exists in the major version of its API: locations and
 // O-Cloud sites only exist from inventory spec 11 (version 2) on, the alarmDictionaries
 // collection too (v1 embeds a dictionary in its resource type), and purge tasks from monitoring
-// spec v10 (version 2) on.
+// spec v10 (version 2) on. The provisioning and artifacts APIs have a version 1 only.
 func Supports(kind Kind, version int) bool {
+	switch kind {
+	case KindProvisioningRequest, KindManagedInfrastructureTemplate, KindProvisioningSubscription:
+		return version == Version1
+	}
 	switch version {
 	case Version1:
 		switch kind {

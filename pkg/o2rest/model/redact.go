@@ -30,7 +30,8 @@ func sensitiveKey(k string) bool {
 var redactedAttributes = [...]string{"extensions", "capabilities", "capacity"}
 
 // Redact returns doc with the value of every credential-like key anywhere inside its free-form
-// objects (extensions, capabilities, capacity) replaced by Redacted, and whether it replaced
+// objects (extensions, capabilities, capacity, and a ProvisioningRequestInfo's
+// provisioningRequestData/templateParameters) replaced by Redacted, and whether it replaced
 // anything. It is the one redaction of netweave: notifications and the O2 REST face both use
 // it, so a document reads the same on both.
 //
@@ -52,6 +53,13 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 			out = maps.Clone(doc)
 		}
 		out[attr] = nv
+	}
+	if nd, changed := redactTemplateParameters(doc); changed {
+		if out == nil {
+			out = nd
+		} else {
+			out["provisioningRequestData"] = nd["provisioningRequestData"]
+		}
 	}
 	if out == nil {
 		return doc, false

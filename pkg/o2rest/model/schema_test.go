@@ -95,6 +95,10 @@ func TestAttributesMatchSchemas(t *testing.T) {
 				}
 				for _, f := range a.Fields {
 					sub := prop.Value.Properties[f.Name]
+					// ProvisioningStatus wraps nodeClusterProvisioningStatus in a one-element allOf.
+					if sub != nil && sub.Value.Type == nil && len(sub.Value.AllOf) == 1 {
+						sub = sub.Value.AllOf[0]
+					}
 					if sub == nil || !sub.Value.Type.Is(f.Type) || f.Required != slices.Contains(prop.Value.Required, f.Name) {
 						t.Errorf("%s v%d %s/%s does not match the schema", kind, version, name, f.Name)
 					}
@@ -112,7 +116,9 @@ func TestAttributesMatchSchemas(t *testing.T) {
 				if schema.Properties[name] != nil {
 					continue
 				}
-				extra := kind == model.KindOCloudInfo && version == model.Version1 && name == "globalCloudId"
+				// ProvisioningRequestInfo carries netweave's extensions (conditions, clusterRef).
+				extra := kind == model.KindOCloudInfo && version == model.Version1 && name == "globalCloudId" ||
+					kind == model.KindProvisioningRequest && name == "extensions"
 				if !extra {
 					t.Errorf("%s v%d: declared attribute %s is not in the schema", kind, version, name)
 				}

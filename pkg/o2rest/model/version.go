@@ -10,6 +10,14 @@ const APIName = "o2ims-infrastructureInventory"
 // suite call today), 2 is spec v10's API 2.0.0.
 const MonitoringAPIName = "o2ims-infrastructureMonitoring"
 
+// ProvisioningAPIName is the apiName of the provisioning URIs (ProvisioningRequests, and
+// netweave's provisioning request subscriptions). It has one major version, 1 (API 1.2.0).
+const ProvisioningAPIName = "o2ims-infrastructureProvisioning"
+
+// ArtifactsAPIName is the apiName of the artifacts URIs (ManagedInfrastructureTemplates). It
+// has one major version, 1 (API 1.0.0).
+const ArtifactsAPIName = "o2ims-infrastructureArtifacts"
+
 // The inventory major versions served.
 const (
 	// Version1 is the spec 7.0 era API (O-RAN SC compliance suite, pti-o2, oran-o2ims before
@@ -34,4 +42,24 @@ func VersionString(major int) string {
 	default:
 		return ""
 	}
+}
+
+// APIVersionString is the full version of a major version of apiName, as its api_versions
+// report it: the info.version of the OpenAPI description followed. The provisioning API (1.2.0)
+// and the artifacts API (1.0.0) have only a version 1; the inventory and monitoring APIs are
+// VersionString. It returns "" for a major version the API does not have.
+func APIVersionString(apiName string, major int) string {
+	switch apiName {
+	case ProvisioningAPIName:
+		if major == Version1 {
+			return "1.2.0"
+		}
+		return ""
+	case ArtifactsAPIName:
+		if major == Version1 {
+			return "1.0.0"
+		}
+		return ""
+	}
+	return VersionString(major)
 }

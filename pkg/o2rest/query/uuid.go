@@ -25,3 +25,7 @@ func isUUID(s string) bool {
 	}
 	return true
 }
+
+// IsUUID reports whether s is a UUID in the canonical 8-4-4-4-12 hex form (either case), as
+// filters compare them.
+func IsUUID(s string) bool { return isUUID(s) }

@@ -42,6 +42,11 @@ const (
 	// finds nothing and List is how it is read.
 	AlarmServiceConfiguration Kind = "AlarmServiceConfiguration"
 	AlarmPurge                Kind = "AlarmPurge"
+	// ProvisioningRequest ids are unique per namespace only (the SMO chooses them): read one
+	// with List in its namespace, not Get.
+	ProvisioningRequest             Kind = "ProvisioningRequest"
+	ManagedInfrastructureTemplate   Kind = "ManagedInfrastructureTemplate"
+	ProvisioningRequestSubscription Kind = "ProvisioningRequestSubscription"
 )
 
 // idField is the field holding each kind's O2 id: the first selectable field of every kind that
@@ -79,8 +84,11 @@ func New(f externalversions.SharedInformerFactory) (*Source, error) {
 		AlarmEventRecord:      v.AlarmEventRecords().Informer(),
 		AlarmSubscription:     v.AlarmSubscriptions().Informer(),
 		// The singleton is read by a list of one; an informer keeps GETs off the API.
-		AlarmServiceConfiguration: v.AlarmServiceConfigurations().Informer(),
-		AlarmPurge:                v.AlarmPurges().Informer(),
+		AlarmServiceConfiguration:       v.AlarmServiceConfigurations().Informer(),
+		AlarmPurge:                      v.AlarmPurges().Informer(),
+		ProvisioningRequest:             v.ProvisioningRequests().Informer(),
+		ManagedInfrastructureTemplate:   v.ManagedInfrastructureTemplates().Informer(),
+		ProvisioningRequestSubscription: v.ProvisioningRequestSubscriptions().Informer(),
 	}, memo: &memo{m: map[types.UID]map[string]memoEntry{}}}
 	forget := cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(old, cur interface{}) {
@@ -148,6 +156,17 @@ func (s *Source) Get(kind Kind, id string) (runtime.Object, bool) {
 	}
 	// Ids are unique per kind; should two objects ever claim one, answer deterministically.
 	return pickFirst(objs), true
+}
+
+// GetByName returns the object of kind called name in namespace, or false: for kinds whose O2
+// id is unique per namespace only (a ProvisioningRequest's name is its id) or is its name
+// (a ManagedInfrastructureTemplate's "<name>.<version>").
+func (s *Source) GetByName(kind Kind, namespace, name string) (runtime.Object, bool) {
+	obj, found, err := s.informers[kind].GetIndexer().GetByKey(namespace + "/" + name)
+	if err != nil || !found {
+		return nil, false
+	}
+	return obj.(runtime.Object), true
 }
 
 // List returns the objects of kind in namespace ("" for all) that match sel, ordered by Key.

@@ -1,5 +1,6 @@
-// Package modeltest validates O2-IMS JSON documents against the OpenAPI schemas of the inventory
-// and monitoring APIs, for tests of this module (model mapping, REST handlers).
+// Package modeltest validates O2-IMS JSON documents against the OpenAPI schemas of the inventory,
+// monitoring, provisioning and artifacts APIs, for tests of this module (model mapping, REST
+// handlers, notifications).
 package modeltest
 
 import (
@@ -21,10 +22,24 @@ var specs embed.FS
 // The virtual locations the files are loaded at: the upstream repository layout, which is what
 // the files' relative $refs ("../../common/api/openapi.yaml") expect.
 const (
-	commonPath     = "service/common/api/openapi.yaml"
-	inventoryPath  = "service/resources/api/openapi.yaml"
-	monitoringPath = "service/alarms/api/openapi.yaml"
+	commonPath       = "service/common/api/openapi.yaml"
+	inventoryPath    = "service/resources/api/openapi.yaml"
+	monitoringPath   = "service/alarms/api/openapi.yaml"
+	provisioningPath = "service/provisioning/api/openapi.yaml"
+	artifactsPath    = "service/artifacts/api/openapi.yaml"
+	// provisioningExtrasPath is netweave's own description of provisioning subscriptions and
+	// notifications, which $refs the provisioning file's ProvisioningRequestInfo.
+	provisioningExtrasPath = "service/provisioning-netweave/api/openapi.yaml"
 )
+
+// versionOneFiles are the APIs that have a major version 1 only (provisioning, artifacts and
+// netweave's provisioning additions), by the virtual location each is loaded at. Their schemas
+// are looked up for version 1.
+var versionOneFiles = []struct{ name, location string }{
+	{"testdata/openapi/oran-o2ims_infrastructureProvisioning_v1.openapi.yaml", provisioningPath},
+	{"testdata/openapi/oran-o2ims_infrastructureArtifacts_v1.openapi.yaml", artifactsPath},
+	{"testdata/openapi/netweave_infrastructureProvisioning_v1_notifications.openapi.yaml", provisioningExtrasPath},
+}
 
 // files maps an API version (0 = common) to its embedded OpenAPI file.
 var files = [...]string{
@@ -46,6 +61,8 @@ var monitoringFiles = [...]string{
 type Validator struct {
 	docs       [len(files)]*openapi3.T
 	monitoring [len(monitoringFiles)]*openapi3.T
+	// versionOne are the documents of versionOneFiles.
+	versionOne []*openapi3.T
 }
 
 // New loads and validates the OpenAPI files; it fails the test when they do not load.
@@ -85,6 +102,13 @@ func load() (*Validator, error) {
 		}
 		v.monitoring[version] = doc
 	}
+	for _, f := range versionOneFiles {
+		doc, err := loadFile(common, f.name, f.location)
+		if err != nil {
+			return nil, err
+		}
+		v.versionOne = append(v.versionOne, doc)
+	}
 	return v, nil
 }
 
@@ -102,7 +126,11 @@ func loadFile(common []byte, name, location string) (*openapi3.T, error) {
 		if u.Scheme == "" && u.Host == "" && u.Path == commonPath {
 			return common, nil
 		}
-		return nil, fmt.Errorf("reference to %s: only %s is available", u, commonPath)
+		// netweave's provisioning additions refer to the provisioning file.
+		if u.Scheme == "" && u.Host == "" && u.Path == provisioningPath {
+			return specs.ReadFile(versionOneFiles[0].name)
+		}
+		return nil, fmt.Errorf("reference to %s: only %s and %s are available", u, commonPath, provisioningPath)
 	}
 	doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: location})
 	if err != nil {
@@ -115,13 +143,18 @@ func loadFile(common []byte, name, location string) (*openapi3.T, error) {
 }
 
 // Schema returns the named component schema of version (0 = common). For versions 1 and 2 the
-// schema is looked up in the inventory file, then the monitoring file of that version, then the
-// common file, which both APIs use for ProblemDetails, APIVersions and AlarmDictionary.
+// schema is looked up in the inventory file, then the monitoring file of that version (for
+// version 1, then the provisioning, artifacts and netweave's provisioning additions files), then
+// the common file, which every API uses for ProblemDetails and APIVersions.
 func (v *Validator) Schema(version int, schemaName string) (*openapi3.Schema, error) {
 	if version < 0 || version >= len(v.docs) {
 		return nil, fmt.Errorf("no OpenAPI file for version %d", version)
 	}
-	for _, doc := range []*openapi3.T{v.docs[version], v.monitoring[version], v.docs[0]} {
+	chain := []*openapi3.T{v.docs[version], v.monitoring[version]}
+	if version == 1 {
+		chain = append(chain, v.versionOne...)
+	}
+	for _, doc := range append(chain, v.docs[0]) {
 		if doc == nil {
 			continue
 		}

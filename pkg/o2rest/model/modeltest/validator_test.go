@@ -10,10 +10,12 @@ import (
 // The embedded files must stay the verbatim copies SOURCE.md lists.
 func TestFilesAreVerbatim(t *testing.T) {
 	want := map[string]string{
-		files[0]:           "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
-		files[1]:           "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
-		files[2]:           "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
-		monitoringFiles[1]: "7addfc0c5aa837cd16d411f017fecc39f8607db3edd3700475afe43154d91536",
+		files[0]:                "0fdb50efb46d8cb311cd23d748177806a9d7bf5dc896464a5061e8c041259c9d",
+		files[1]:                "8dfd9b3c8ad3e82469b9c29884ea41e68fe7ee06b103f8f783bf441b01317f67",
+		files[2]:                "72f03276c0d24cfe932593a5cec3eebea42bddd3025cebf323a1e8f8653884dd",
+		monitoringFiles[1]:      "7addfc0c5aa837cd16d411f017fecc39f8607db3edd3700475afe43154d91536",
+		versionOneFiles[0].name: "77ea37b5ab618693c25d46cf2a4414122ff7755dffc0cfe2e03a117170ff8317",
+		versionOneFiles[1].name: "136a446c328af904804c98ae930cf65385ed50cb08ee1263a540690de4c70265",
 	}
 	for name, sum := range want {
 		data, err := specs.ReadFile(name)
@@ -32,7 +34,9 @@ func TestLoadsAllVersions(t *testing.T) {
 	for version, names := range map[int][]string{
 		0: {"ProblemDetails", "APIVersions", "AlarmDictionary"},
 		1: {"OCloudInfo", "ResourceType", "ResourcePool", "Resource", "DeploymentManager", "Subscription", "ProblemDetails",
-			"AlarmEventRecord", "AlarmSubscriptionInfo", "AlarmServiceConfiguration", "AlarmEventRecordModifications"},
+			"AlarmEventRecord", "AlarmSubscriptionInfo", "AlarmServiceConfiguration", "AlarmEventRecordModifications",
+			"ProvisioningRequestInfo", "ProvisioningRequestData", "ManagedInfrastructureTemplate", "ManagedInfrastructureTemplateDefaults",
+			"ProvisioningRequestSubscription", "ProvisioningRequestChangeNotification"},
 		2: {"OCloudInfo", "LocationInfo", "OCloudSiteInfo", "APIVersions", "AlarmEventRecord", "TaskOperationInfo", "AlarmDictionary"},
 	} {
 		for _, name := range names {

@@ -1,0 +1,135 @@
+package jsonparams
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// schemaURL names the schema being compiled; nothing is ever fetched from it.
+const schemaURL = "urn:netweave:parameters-schema"
+
+// noLoader refuses every $ref outside the schema itself: admission must neither read the
+// server's files (the library's default loader reads file:// URLs) nor reach the network.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("references outside the schema are not followed (%s)", url)
+}
+
+// Schema is a compiled parameters schema.
+type Schema struct{ s *jsonschema.Schema }
+
+// Compile compiles raw, which must be a JSON object of at most limit bytes and a valid JSON
+// schema (checked against its draft's metaschema; draft 2020-12 unless $schema names another).
+// Errors are reported at path and below it, where the metaschema locates them.
+func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList) {
+	if _, errs := DecodeObject(raw, limit, path); len(errs) > 0 {
+		return nil, errs
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be JSON: %v", err))}
+	}
+	c := jsonschema.NewCompiler()
+	c.UseLoader(noLoader{})
+	if err := c.AddResource(schemaURL, doc); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("must be a JSON schema: %v", err))}
+	}
+	sch, err := c.Compile(schemaURL)
+	if err != nil {
+		var meta *jsonschema.SchemaValidationError
+		var verr *jsonschema.ValidationError
+		if errors.As(err, &meta) && errors.As(meta.Err, &verr) {
+			return nil, leafErrors(verr, doc, path, "must be a valid JSON schema: ")
+		}
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("must be a valid JSON schema: %v", err))}
+	}
+	return &Schema{s: sch}, nil
+}
+
+// Validate checks doc against the schema; errors name their place under path.
+func (s *Schema) Validate(doc map[string]any, path *field.Path) field.ErrorList {
+	// Validate the document in the form the library expects (json.Number numbers).
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return field.ErrorList{field.InternalError(path, err)}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return field.ErrorList{field.InternalError(path, err)}
+	}
+	if err := s.s.Validate(inst); err != nil {
+		var verr *jsonschema.ValidationError
+		if errors.As(err, &verr) {
+			return leafErrors(verr, inst, path, "")
+		}
+		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
+	}
+	return nil
+}
+
+// leafErrors turns the innermost causes of a validation error into field errors at their
+// instance locations below path, in a stable order.
+func leafErrors(verr *jsonschema.ValidationError, doc any, path *field.Path, prefix string) field.ErrorList {
+	printer := message.NewPrinter(language.English)
+	// One error per place: the alternatives of an anyOf or oneOf are joined into its detail.
+	var errs field.ErrorList
+	at := map[string]*field.Error{}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		p, value := locate(doc, e.InstanceLocation, path)
+		msg := e.ErrorKind.LocalizedString(printer)
+		if prev, ok := at[p.String()]; ok {
+			if !strings.Contains(prev.Detail, msg) {
+				prev.Detail += "; " + msg
+			}
+			return
+		}
+		errs = append(errs, field.Invalid(p, value, prefix+msg))
+		at[p.String()] = errs[len(errs)-1]
+	}
+	walk(verr)
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	return errs
+}
+
+// locate turns JSON pointer tokens into a field path (indexes for arrays, children for object
+// keys) and returns the value there when it is a scalar worth printing.
+func locate(doc any, tokens []string, path *field.Path) (*field.Path, any) {
+	cur := doc
+	for _, tok := range tokens {
+		switch v := cur.(type) {
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v) {
+				return path.Child(tok), field.OmitValueType{}
+			}
+			path, cur = path.Index(i), v[i]
+		case map[string]any:
+			path, cur = path.Child(tok), v[tok]
+		default:
+			return path.Child(tok), field.OmitValueType{}
+		}
+	}
+	switch cur.(type) {
+	case map[string]any, []any, nil:
+		return path, field.OmitValueType{}
+	}
+	return path, cur
+}

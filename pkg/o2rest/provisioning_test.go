@@ -1,0 +1,389 @@
+package o2rest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	k8stesting "k8s.io/client-go/testing"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+const (
+	provisioning = "/o2ims-infrastructureProvisioning"
+	artifacts    = "/o2ims-infrastructureArtifacts"
+	requestID    = "123e4567-e89b-12d3-a456-426614174000"
+	templateUID  = "fa242779-dfef-414e-b2b1-3b75d6f6b65d"
+	localUID     = "fb242779-dfef-414e-b2b1-3b75d6f6b65d"
+	provNS       = "o2ims-system"
+)
+
+func init() {
+	// bob works in tenant-b and may read the operator's templates; carol may do nothing.
+	tokens["bob-token"] = &user.DefaultInfo{Name: "bob", Groups: []string{user.AllAuthenticated}}
+	tokens["carol-token"] = &user.DefaultInfo{Name: "carol", Groups: []string{user.AllAuthenticated}}
+}
+
+func provisioningAuthz(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	switch a.GetUser().GetName() {
+	case "bob":
+		if a.GetNamespace() == "tenant-b" || a.GetNamespace() == provNS && a.GetResource() == "managedinfrastructuretemplates" && a.GetSubresource() == "" {
+			return authorizer.DecisionAllow, "", nil
+		}
+		return authorizer.DecisionNoOpinion, "", nil
+	}
+	return authz(ctx, a)
+}
+
+func provisioningFixtures() []runtime.Object {
+	return []runtime.Object{
+		&o2v1.ManagedInfrastructureTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: provNS, Name: "demo.v1.31.0", ResourceVersion: "1"},
+			Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: templateUID, Name: "demo", Version: "v1.31.0", Description: "demo",
+				ParameterSchema: &o2v1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer"}}}`)},
+				Defaults:        &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1}}`)}}},
+		&o2v1.ManagedInfrastructureTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "local.v1.31.0", ResourceVersion: "1"},
+			Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: localUID, Name: "local", Version: "v1.31.0"}},
+	}
+}
+
+// newProvisioningEnv serves the inventory and provisioning fixtures through a fake API that
+// behaves as the server does where the handlers rely on it: resourceVersions, conflicts on a
+// stale update, uids, subscription ids; admission refuses templateParameters with a string
+// "workers" (422 on the field) and any request in tenant-c (403); a request with a finalizer
+// is only marked deleted by a DELETE.
+func newProvisioningEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnvOf(t, append(fixtures(), provisioningFixtures()...), func(c *Config) {
+		c.InventoryNamespace = provNS
+		c.Authorizer = authorizer.AuthorizerFunc(provisioningAuthz)
+	})
+	tracker := e.client.Tracker()
+	var version int64 = 100
+	next := func() string { version++; return strconv.FormatInt(version, 10) }
+	e.client.PrependReactor("update", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		obj := a.(k8stesting.UpdateAction).GetObject()
+		m, _ := meta.Accessor(obj)
+		stored, err := tracker.Get(a.GetResource(), a.GetNamespace(), m.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		if sm, _ := meta.Accessor(stored); sm.GetResourceVersion() != m.GetResourceVersion() {
+			return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), m.GetName(), fmt.Errorf("stale"))
+		}
+		if pr, ok := obj.(*o2v1.ProvisioningRequest); ok {
+			pr.Generation++
+		}
+		m.SetResourceVersion(next())
+		return true, obj, tracker.Update(a.GetResource(), obj, a.GetNamespace())
+	})
+	e.client.PrependReactor("create", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		obj := a.(k8stesting.CreateAction).GetObject()
+		m, _ := meta.Accessor(obj)
+		switch o := obj.(type) {
+		case *o2v1.ProvisioningRequest:
+			if a.GetNamespace() == "tenant-c" {
+				return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), m.GetName(), fmt.Errorf("provisioning is not allowed in namespace tenant-c"))
+			}
+			if strings.Contains(string(o.Spec.TemplateParameters.Raw), `"workers":"`) {
+				return true, nil, apierrors.NewInvalid(schema.GroupKind{Group: o2v1.GroupName, Kind: "ProvisioningRequest"}, m.GetName(), field.ErrorList{
+					field.Invalid(field.NewPath("spec", "templateParameters", "workers"), "many", "must be of type integer")})
+			}
+			o.Generation = 1
+			o.Status.ProvisioningPhase = o2v1.ProvisioningPhasePending
+		case *o2v1.ProvisioningRequestSubscription:
+			o.Spec.SubscriptionID = string(uuid.NewUUID())
+		}
+		m.SetResourceVersion(next())
+		m.SetUID(uuid.NewUUID())
+		return false, nil, nil
+	})
+	e.client.PrependReactor("delete", "provisioningrequests", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		stored, err := tracker.Get(a.GetResource(), a.GetNamespace(), a.(k8stesting.DeleteAction).GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		pr := stored.(*o2v1.ProvisioningRequest).DeepCopy()
+		if len(pr.Finalizers) == 0 {
+			return false, nil, nil
+		}
+		now := metav1.Now()
+		pr.DeletionTimestamp = &now
+		pr.ResourceVersion = next()
+		return true, nil, tracker.Update(a.GetResource(), pr, a.GetNamespace())
+	})
+	return e
+}
+
+func requestBody(id, version, params string) string {
+	return `{"provisioningRequestId":"` + id + `","name":"edge-1","description":"an edge cluster","templateName":"demo","templateVersion":"` + version +
+		`","templateParameters":` + params + `}`
+}
+
+func TestProvisioningAPIVersionsRoutes(t *testing.T) {
+	e := newProvisioningEnv(t)
+	for _, api := range []string{provisioning, artifacts} {
+		for _, root := range []string{"", "/tenants/tenant-a"} {
+			r := e.do("GET", "alice-token", root+api+"/api_versions", "")
+			e.expect(r, 200, api+" api_versions")
+			e.schema.Validate(t, 1, "APIVersions", r.body)
+			if doc := decodeObject(t, r.body); doc["uriPrefix"] != apiRoot+root+api {
+				t.Errorf("uriPrefix %v", doc["uriPrefix"])
+			}
+			e.expect(e.do("GET", "alice-token", root+api+"/v1/api_versions", ""), 200, api+" v1 api_versions")
+			e.expect(e.do("GET", "alice-token", root+api+"/v2/api_versions", ""), 404, api+" v2 api_versions")
+		}
+	}
+	e.expect(e.do("GET", "admin-token", provisioning+"/v2/provisioningRequests", ""), 404, "v2 requests")
+	e.expect(e.do("GET", "admin-token", artifacts+"/v2/managedInfrastructureTemplates", ""), 404, "v2 templates")
+}
+
+func TestProvisioningRequestLifecycle(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+
+	r := e.do("POST", "alice-token", base, requestBody(strings.ToUpper(requestID), "v1.31.0", `{"workers":3}`))
+	e.expect(r, 201, "create")
+	e.schema.Validate(t, 1, "ProvisioningRequestInfo", r.body)
+	if loc := r.header.Get("Location"); loc != apiRoot+base+"/"+requestID {
+		t.Errorf("Location %q", loc)
+	}
+	etag1 := r.header.Get("ETag")
+	doc := decodeObject(t, r.body)
+	if doc["status"].(map[string]any)["provisioningPhase"] != "PENDING" || doc["provisioningRequestData"].(map[string]any)["provisioningRequestId"] != requestID || etag1 == "" {
+		t.Errorf("created: ETag %q %s", etag1, r.body)
+	}
+	stored, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{})
+	if err != nil || stored.Spec.TemplateVersion != "v1.31.0" || string(stored.Spec.TemplateParameters.Raw) != `{"workers":3}` {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 409, "duplicate id")
+	for name, body := range map[string]string{
+		"unknown field":         `{"provisioningRequestId":"` + requestID + `","name":"a","description":"","templateName":"demo","templateVersion":"v1","templateParameters":{},"colour":"blue"}`,
+		"id not a UUID":         requestBody("edge-1", "v1", `{}`),
+		"no description":        `{"provisioningRequestId":"` + requestID + `","name":"a","templateName":"demo","templateVersion":"v1","templateParameters":{}}`,
+		"parameters not object": requestBody(requestID, "v1", `[1]`),
+		"empty template":        strings.Replace(requestBody(requestID, "v1", `{}`), `"templateName":"demo"`, `"templateName":""`, 1),
+		"malformed":             `{"provisioningRequestId":`,
+	} {
+		e.expect(e.do("POST", "alice-token", base, body), 400, name)
+	}
+	other := "2d1c0b9a-8f7e-4d6c-b5a4-392817263544"
+	r = e.do("POST", "alice-token", base, requestBody(other, "v1.31.0", `{"workers":"many"}`))
+	e.expect(r, 422, "parameters refused by admission")
+	if p := decodeObject(t, r.body); p["additionalAttributes"].(map[string]any)["fields"] != "templateParameters/workers" || !strings.Contains(p["detail"].(string), "templateParameters/workers: ") {
+		t.Errorf("422 problem %s", r.body)
+	}
+	e.expect(e.do("POST", "alice-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests", requestBody(other, "v1", `{}`)), 403, "alice may not create in tenant-c")
+	e.expect(e.do("POST", "admin-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests", requestBody(other, "v1", `{}`)), 403, "tenant-c does not provision")
+
+	r = e.do("GET", "alice-token", base+"/"+requestID, "")
+	e.expect(r, 200, "get")
+	e.schema.Validate(t, 1, "ProvisioningRequestInfo", r.body)
+	if r.header.Get("ETag") != etag1 {
+		t.Errorf("GET ETag %q, POST said %q", r.header.Get("ETag"), etag1)
+	}
+	r = e.do("GET", "alice-token", base+"?filter=(eq,provisioningRequestData/templateName,demo);(eq,status/provisioningPhase,PENDING)", "")
+	e.expect(r, 200, "list by template and phase")
+	e.schema.ValidateList(t, 1, "ProvisioningRequestInfo", r.body)
+	if l := decodeList(t, r.body); len(l) != 1 {
+		t.Errorf("filtered list %s", r.body)
+	}
+	r = e.do("GET", "alice-token", base+"?filter=(eq,status/provisioningPhase,FULFILLED)", "")
+	e.expect(r, 200, "list by phase")
+	if l := decodeList(t, r.body); len(l) != 0 {
+		t.Errorf("FULFILLED list %s", r.body)
+	}
+	e.expect(e.do("GET", "alice-token", base+"?filter=(eq,templateName,demo)", ""), 400, "not a top-level attribute")
+	r = e.do("GET", "alice-token", base+"/"+requestID+"?fields=extensions", "")
+	e.expect(r, 200, "with extensions")
+	if ext, _ := decodeObject(t, r.body)["extensions"].(map[string]any); ext == nil {
+		t.Errorf("no extensions: %s", r.body)
+	}
+
+	// PUT: the id must be the URI's; If-Match; templateName stays.
+	e.expect(e.do("PUT", "alice-token", base+"/"+requestID, requestBody(other, "v1.32.0", `{}`)), 422, "id mismatch")
+	r = e.doWith("PUT", "alice-token", base+"/"+requestID, "application/json", requestBody(requestID, "v1.32.0", `{"workers":3}`), "If-Match", `"1"`)
+	e.expect(r, 412, "stale If-Match")
+	e.expect(e.do("PUT", "alice-token", base+"/"+requestID, strings.Replace(requestBody(requestID, "v1.32.0", `{}`), `"demo"`, `"other"`, 1)), 422, "templateName change")
+	r = e.doWith("PUT", "alice-token", base+"/"+requestID, "application/json", requestBody(requestID, "v1.32.0", `{"workers":3}`), "If-Match", etag1)
+	e.expect(r, 200, "upgrade")
+	e.schema.Validate(t, 1, "ProvisioningRequestInfo", r.body)
+	if r.header.Get("ETag") == etag1 || decodeObject(t, r.body)["provisioningRequestData"].(map[string]any)["templateVersion"] != "v1.32.0" {
+		t.Errorf("PUT ETag %q body %s", r.header.Get("ETag"), r.body)
+	}
+	r = e.do("PATCH", "alice-token", base+"/"+requestID, `{}`)
+	e.expect(r, 405, "PATCH")
+	if allow := r.header.Get("Allow"); allow != "DELETE, GET, PUT" {
+		t.Errorf("Allow %q", allow)
+	}
+
+	// Tenants: the same id in tenant-b is another request; neither tenant reaches the other's.
+	tenantB := "/tenants/tenant-b" + provisioning + "/v1/provisioningRequests"
+	e.expect(e.do("GET", "bob-token", tenantB+"/"+requestID, ""), 404, "tenant-a's request through tenant-b")
+	e.expect(e.do("DELETE", "bob-token", tenantB+"/"+requestID, ""), 404, "delete through tenant-b")
+	e.expect(e.do("PUT", "bob-token", tenantB+"/"+requestID, requestBody(requestID, "v1", `{}`)), 404, "put through tenant-b")
+	e.expect(e.do("GET", "bob-token", base+"/"+requestID, ""), 403, "bob on tenant-a's root")
+	e.expect(e.do("POST", "bob-token", tenantB, requestBody(requestID, "v1.31.0", `{}`)), 201, "same id in tenant-b")
+	e.expect(e.do("GET", "admin-token", provisioning+"/v1/provisioningRequests/"+requestID, ""), 404, "not in the inventory namespace")
+	r = e.do("GET", "admin-token", provisioning+"/v1/provisioningRequests", "")
+	e.expect(r, 200, "default root list")
+	if l := decodeList(t, r.body); len(l) != 0 {
+		t.Errorf("default root lists %s", r.body)
+	}
+
+	// DELETE: 202 + Location; DELETING while the finalizer holds it, 404 once gone.
+	pr, _ := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{})
+	pr.Finalizers = []string{"o2ims.oran.org/provisioning"}
+	if _, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Update(context.Background(), pr, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("DELETE", "alice-token", base+"/"+requestID, "")
+	e.expect(r, 202, "delete")
+	if loc := r.header.Get("Location"); loc != apiRoot+base+"/"+requestID {
+		t.Errorf("DELETE Location %q", loc)
+	}
+	r = e.do("GET", "alice-token", base+"/"+requestID, "")
+	e.expect(r, 200, "deleting")
+	e.schema.Validate(t, 1, "ProvisioningRequestInfo", r.body)
+	if phase := decodeObject(t, r.body)["status"].(map[string]any)["provisioningPhase"]; phase != "DELETING" {
+		t.Errorf("phase %v after DELETE", phase)
+	}
+	pr, _ = e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{})
+	pr.Finalizers = nil
+	if _, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Update(context.Background(), pr, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Delete(context.Background(), requestID, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.awaitAbsent(t, "tenant-a", requestID)
+	e.expect(e.do("GET", "alice-token", base+"/"+requestID, ""), 404, "gone")
+
+	// The default apiRoot's requests are the inventory namespace's.
+	r = e.do("POST", "admin-token", provisioning+"/v1/provisioningRequests", requestBody(other, "v1.31.0", `{}`))
+	e.expect(r, 201, "create on the default root")
+	if _, err := e.client.O2imsV1alpha1().ProvisioningRequests(provNS).Get(context.Background(), other, metav1.GetOptions{}); err != nil {
+		t.Errorf("default root request not in %s: %v", provNS, err)
+	}
+	e.expect(e.do("GET", "alice-token", provisioning+"/v1/provisioningRequests/"+other, ""), 404, "alice may not read the inventory namespace")
+}
+
+func (e *env) awaitAbsent(t *testing.T, ns, name string) {
+	t.Helper()
+	e.awaitCached(t, func() bool { _, found := e.source.GetByName("ProvisioningRequest", ns, name); return !found })
+}
+
+func (e *env) awaitCached(t *testing.T, done func() bool) {
+	t.Helper()
+	h := &handler{cfg: Config{Source: e.source}}
+	ok := false
+	h.awaitObject(context.Background(), "ProvisioningRequest", "", "", func(runtime.Object) bool { ok = done(); return ok })
+	if !ok {
+		t.Fatal("the cache did not catch up")
+	}
+}
+
+func TestManagedInfrastructureTemplates(t *testing.T) {
+	e := newProvisioningEnv(t)
+	list := func(token, root string) string {
+		t.Helper()
+		r := e.do("GET", token, root+artifacts+"/v1/managedInfrastructureTemplates", "")
+		e.expect(r, 200, "list")
+		e.schema.ValidateList(t, 1, "ManagedInfrastructureTemplate", r.body)
+		return ids(decodeList(t, r.body), "name")
+	}
+	if got := list("bob-token", "/tenants/tenant-b"); got != "demo,local" {
+		t.Errorf("bob on tenant-b: %s", got)
+	}
+	if got := list("alice-token", "/tenants/tenant-a"); got != "" {
+		t.Errorf("alice on tenant-a may not read the operator's: %s", got)
+	}
+	if got := list("admin-token", ""); got != "demo" {
+		t.Errorf("default root: %s", got)
+	}
+	if got := list("admin-token", "/tenants/tenant-a"); got != "demo" {
+		t.Errorf("admin on tenant-a: %s", got)
+	}
+	e.expect(e.do("GET", "carol-token", "/tenants/tenant-b"+artifacts+"/v1/managedInfrastructureTemplates", ""), 403, "carol")
+	r := e.do("GET", "bob-token", "/tenants/tenant-b"+artifacts+"/v1/managedInfrastructureTemplates?filter=(eq,name,local)", "")
+	e.expect(r, 200, "filter")
+	if got := ids(decodeList(t, r.body), "artifactResourceId"); got != localUID {
+		t.Errorf("filtered %s", got)
+	}
+
+	tb := "/tenants/tenant-b" + artifacts + "/v1/managedInfrastructureTemplates/"
+	for _, id := range []string{"demo.v1.31.0", templateUID, strings.ToUpper(templateUID)} {
+		r = e.do("GET", "bob-token", tb+id, "")
+		e.expect(r, 200, "get "+id)
+		e.schema.Validate(t, 1, "ManagedInfrastructureTemplate", r.body)
+		if doc := decodeObject(t, r.body); doc["artifactResourceId"] != templateUID {
+			t.Errorf("get %s: %s", id, r.body)
+		}
+	}
+	r = e.do("GET", "bob-token", tb+"demo.v1.31.0/defaults", "")
+	e.expect(r, 200, "defaults")
+	e.schema.Validate(t, 1, "ManagedInfrastructureTemplateDefaults", r.body)
+	var defaults map[string]any
+	_ = json.Unmarshal(r.body, &defaults)
+	if fmt.Sprint(defaults) != "map[clusterInstanceDefaults:map[workers:1]]" {
+		t.Errorf("defaults %s", r.body)
+	}
+	e.expect(e.do("GET", "bob-token", tb+"nope.v1/defaults", ""), 404, "unknown defaults")
+	e.expect(e.do("GET", "admin-token", artifacts+"/v1/managedInfrastructureTemplates/local.v1.31.0", ""), 404, "a tenant's template on the default root")
+	e.expect(e.do("GET", "admin-token", artifacts+"/v1/managedInfrastructureTemplates/"+localUID, ""), 404, "a tenant's template by uuid on the default root")
+	e.expect(e.do("POST", "admin-token", artifacts+"/v1/managedInfrastructureTemplates", "{}"), 405, "POST")
+}
+
+func TestProvisioningSubscriptions(t *testing.T) {
+	e := newProvisioningEnv(t)
+	subs := "/tenants/tenant-a" + provisioning + "/v1/subscriptions"
+	r := e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/prov","filter":"(eq,status/provisioningPhase,FAILED)"}`)
+	e.expect(r, 201, "create")
+	e.schema.Validate(t, 1, "ProvisioningRequestSubscription", r.body)
+	id, _ := decodeObject(t, r.body)["subscriptionId"].(string)
+	if id == "" || r.header.Get("Location") != apiRoot+subs+"/"+id {
+		t.Fatalf("Location %q body %s", r.header.Get("Location"), r.body)
+	}
+	if l, err := e.client.O2imsV1alpha1().ProvisioningRequestSubscriptions("tenant-a").List(context.Background(), metav1.ListOptions{}); err != nil || len(l.Items) != 1 {
+		t.Fatalf("stored: %v %v", l, err)
+	}
+	e.expect(e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/prov"}`), 409, "duplicate callback")
+	e.expect(e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/x","filter":"(eq,resourcePoolId,x)"}`), 400, "filter on another kind")
+	e.expect(e.do("POST", "alice-token", subs, `{"callback":"https://smo.example.net/x","subscriptionId":"`+requestID+`"}`), 400, "server id")
+	r = e.do("GET", "alice-token", subs, "")
+	e.expect(r, 200, "list")
+	e.schema.ValidateList(t, 1, "ProvisioningRequestSubscription", r.body)
+	e.expect(e.do("GET", "alice-token", subs+"/"+id, ""), 200, "get")
+	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v1/subscriptions/"+id, ""), 404, "not an inventory subscription")
+	e.expect(e.do("DELETE", "alice-token", subs+"/"+id, ""), 200, "delete")
+	e.expect(e.do("GET", "alice-token", subs+"/"+id, ""), 404, "gone")
+}
+
+func TestO2AttributePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"spec.templateParameters.size.workers": "templateParameters/size/workers",
+		"spec.templateParameters[a.b]":         "templateParameters/a.b",
+		"spec.templateParameters.list[2]":      "templateParameters/list/2",
+		"spec.templateName":                    "templateName",
+		"metadata.name":                        "provisioningRequestId",
+		"metadata.labels":                      "metadata.labels",
+	} {
+		if got := o2AttributePath(in); got != want {
+			t.Errorf("%s → %s, want %s", in, got, want)
+		}
+	}
+}

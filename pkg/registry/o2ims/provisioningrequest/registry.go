@@ -1,0 +1,200 @@
+// Package provisioningrequest is the registry of ProvisioningRequest objects
+// (provisioningrequests.o2ims.oran.org). Besides validating a request on its own, it holds it
+// to the namespaces the operator opened to provisioning and checks it against its template
+// (Admit): the template must exist where the request may use it, and the parameters must
+// satisfy its schema, so a bad request is a 422 naming the field at admission rather than a
+// Cluster that never builds.
+package provisioningrequest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/managedinfrastructuretemplate"
+)
+
+// Resource is the requests' resource name.
+const Resource = "provisioningrequests"
+
+// PendingMessage is the message of a request no controller has looked at yet.
+const PendingMessage = "waiting for the provisioning controller"
+
+// Options are the operator's choices the registry applies.
+type Options struct {
+	// Namespaces are the tenant namespaces, besides the inventory namespace, where requests
+	// may be created (--provisioning-namespaces).
+	Namespaces []string
+	// Now is the clock of status.updateTime; nil is time.Now.
+	Now func() time.Time
+}
+
+func (o Options) now() metav1.Time {
+	if o.Now == nil {
+		return metav1.Now()
+	}
+	return metav1.NewTime(o.Now())
+}
+
+// Kind describes ProvisioningRequest to the shared registry code.
+func Kind(o Options) *kind.Kind {
+	spec := field.NewPath("spec")
+	return &kind.Kind{
+		Resource:    Resource,
+		Singular:    "provisioningrequest",
+		ShortNames:  []string{"provreq"},
+		Namespaced:  true,
+		NewFunc:     func() runtime.Object { return &o2ims.ProvisioningRequest{} },
+		NewListFunc: func() runtime.Object { return &o2ims.ProvisioningRequestList{} },
+		Validate: func(obj runtime.Object) field.ErrorList {
+			return validation.ValidateProvisioningRequest(obj.(*o2ims.ProvisioningRequest))
+		},
+		ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+			n, p := obj.(*o2ims.ProvisioningRequest), old.(*o2ims.ProvisioningRequest)
+			errs := validation.ValidateImmutable(n.Spec.ProvisioningRequestID, p.Spec.ProvisioningRequestID, spec.Child("provisioningRequestId"))
+			return append(errs, validation.ValidateProvisioningRequestUpdate(n, p)...)
+		},
+		KindName: "ProvisioningRequest",
+		// The SMO's id is the object's name: either may be given, the other follows. A new
+		// request is PENDING until the controller takes it, so the first read after the create
+		// already says what it waits for.
+		PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+			r := obj.(*o2ims.ProvisioningRequest)
+			switch {
+			case r.Name == "" && r.GenerateName == "":
+				r.Name = r.Spec.ProvisioningRequestID
+			case r.Spec.ProvisioningRequestID == "":
+				r.Spec.ProvisioningRequestID = r.Name
+			}
+			now := o.now()
+			r.Status = o2ims.ProvisioningRequestStatus{
+				ProvisioningPhase: o2ims.ProvisioningPhasePending, Message: PendingMessage, UpdateTime: &now,
+			}
+		},
+		PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+			if r := obj.(*o2ims.ProvisioningRequest); r.Spec.ProvisioningRequestID == "" {
+				r.Spec.ProvisioningRequestID = old.(*o2ims.ProvisioningRequest).Spec.ProvisioningRequestID
+			}
+		},
+		Admit: func(ctx context.Context, t *kind.Tenancy, ns string, obj, old runtime.Object) (field.ErrorList, error) {
+			var prev *o2ims.ProvisioningRequest
+			if old != nil {
+				prev = old.(*o2ims.ProvisioningRequest)
+			}
+			return Admit(ctx, tenancyLookups{t}, o, ns, obj.(*o2ims.ProvisioningRequest), prev)
+		},
+		Status: &kind.StatusHandling{
+			ValidateStatus: func(obj runtime.Object) field.ErrorList {
+				return validation.ValidateProvisioningRequestStatus(&obj.(*o2ims.ProvisioningRequest).Status)
+			},
+		},
+		Columns: []kind.Column{
+			{Name: "Phase", Type: "string", Description: "provisioningPhase, as the provisioning controller reports it",
+				Cell: func(obj runtime.Object) interface{} {
+					return string(obj.(*o2ims.ProvisioningRequest).Status.ProvisioningPhase)
+				}},
+			{Name: "Template", Type: "string", Description: "The ManagedInfrastructureTemplate (templateName.templateVersion)",
+				Cell: func(obj runtime.Object) interface{} {
+					r := obj.(*o2ims.ProvisioningRequest)
+					return validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)
+				}},
+			{Name: "Cluster", Type: "string", Description: "The Cluster API Cluster built for the request",
+				Cell: func(obj runtime.Object) interface{} {
+					if ref := obj.(*o2ims.ProvisioningRequest).Status.ClusterRef; ref != nil {
+						return ref.Name
+					}
+					return ""
+				}},
+			{Name: "Request Name", Type: "string", Description: "The SMO's name of the request (spec.name)", Priority: 1,
+				Cell: func(obj runtime.Object) interface{} { return obj.(*o2ims.ProvisioningRequest).Spec.Name }},
+			{Name: "Message", Type: "string", Description: "What the request waits for, or why it failed", Priority: 1,
+				Cell: func(obj runtime.Object) interface{} { return obj.(*o2ims.ProvisioningRequest).Status.Message }},
+		},
+	}
+}
+
+// NewREST returns the storage of provisioningrequests and of their status, held to the tenant
+// boundary t (whose stores the templates are read from).
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options) (*kind.REST, *kind.StatusREST, error) {
+	return kind.NewRESTWithTenancy(Kind(o), scheme, optsGetter, t)
+}
+
+// Lookups are the reads Admit makes of other objects.
+type Lookups interface {
+	// InventoryNamespace is the operator's namespace, whose templates every tenant may use.
+	InventoryNamespace() string
+	// Template returns the template name in namespace, nil when there is none.
+	Template(ctx context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error)
+}
+
+// Admit checks a request written in namespace (old is nil on create; on update only what
+// changed is checked again):
+//
+//   - the namespace must be the inventory namespace or one the operator opened to
+//     provisioning, else 403: netweave builds Clusters in the request's namespace and is
+//     granted that there only;
+//   - templateName.templateVersion must name a ManagedInfrastructureTemplate in namespace or in
+//     the inventory namespace. Any other namespace is never read, and a missing template is
+//     answered alike, so a write tells nothing of other tenants' templates;
+//   - templateParameters, merged over the template's defaults, must satisfy its
+//     parameterSchema; errors name the JSON paths under spec.templateParameters.
+func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *o2ims.ProvisioningRequest) (field.ErrorList, error) {
+	inv := l.InventoryNamespace()
+	if namespace != inv && !slices.Contains(o.Namespaces, namespace) {
+		return nil, apierrors.NewForbidden(o2ims.Resource(Resource), r.Name,
+			fmt.Errorf("provisioning is not enabled in namespace %s: the operator lists the namespaces where clusters may be requested (--provisioning-namespaces)", namespace))
+	}
+	if old != nil && old.Spec.TemplateName == r.Spec.TemplateName && old.Spec.TemplateVersion == r.Spec.TemplateVersion &&
+		equality.Semantic.DeepEqual(old.Spec.TemplateParameters, r.Spec.TemplateParameters) {
+		return nil, nil
+	}
+	spec := field.NewPath("spec")
+	name := validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)
+	tmpl, err := l.Template(ctx, namespace, name)
+	if err == nil && tmpl == nil && namespace != inv {
+		tmpl, err = l.Template(ctx, inv, name)
+	}
+	if err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("read template %s: %w", name, err))
+	}
+	if tmpl == nil {
+		where := fmt.Sprintf("in namespace %s or in the inventory namespace %s", namespace, inv)
+		if namespace == inv {
+			where = "in namespace " + namespace
+		}
+		return field.ErrorList{field.Invalid(spec.Child("templateVersion"), r.Spec.TemplateVersion,
+			fmt.Sprintf("template %s (templateName.templateVersion) must name a ManagedInfrastructureTemplate %s", name, where))}, nil
+	}
+	return validation.ValidateTemplateParameters(&tmpl.Spec, r.Spec.TemplateParameters, spec.Child("templateParameters")), nil
+}
+
+// tenancyLookups reads through the server's stores.
+type tenancyLookups struct{ t *kind.Tenancy }
+
+func (l tenancyLookups) InventoryNamespace() string { return l.t.InventoryNamespace() }
+
+func (l tenancyLookups) Template(ctx context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error) {
+	obj, err := l.t.Get(ctx, managedinfrastructuretemplate.Resource, namespace, name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	tmpl, ok := obj.(*o2ims.ManagedInfrastructureTemplate)
+	if !ok {
+		return nil, fmt.Errorf("read %T as a template", obj)
+	}
+	return tmpl, nil
+}

@@ -1,0 +1,124 @@
+package provisioningrequest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+)
+
+const inventoryNS = "o2ims-system"
+
+type lookups struct {
+	templates map[string]*o2ims.ManagedInfrastructureTemplate // by namespace/name
+	read      []string
+	err       error
+}
+
+func (l *lookups) InventoryNamespace() string { return inventoryNS }
+
+func (l *lookups) Template(_ context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error) {
+	l.read = append(l.read, namespace+"/"+name)
+	return l.templates[namespace+"/"+name], l.err
+}
+
+func template(ns, name, version string) *o2ims.ManagedInfrastructureTemplate {
+	return &o2ims.ManagedInfrastructureTemplate{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "." + version},
+		Spec: o2ims.ManagedInfrastructureTemplateSpec{Name: name, Version: version,
+			ParameterSchema: &o2ims.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer","minimum":1}},"required":["workers"]}`)},
+			ClusterClassRef: o2ims.ClusterReference{Namespace: ns, Name: name}},
+	}
+}
+
+func request(version, params string) *o2ims.ProvisioningRequest {
+	r := &o2ims.ProvisioningRequest{Spec: o2ims.ProvisioningRequestSpec{Name: "r", TemplateName: "demo", TemplateVersion: version}}
+	if params != "" {
+		r.Spec.TemplateParameters = &o2ims.JSON{Raw: []byte(params)}
+	}
+	return r
+}
+
+func TestAdmit(t *testing.T) {
+	ctx := context.Background()
+	l := &lookups{templates: map[string]*o2ims.ManagedInfrastructureTemplate{
+		inventoryNS + "/demo.v1.34.0": template(inventoryNS, "demo", "v1.34.0"),
+		"tenant-b/demo.v1.35.0":       template("tenant-b", "demo", "v1.35.0"),
+	}}
+	opts := Options{Namespaces: []string{"tenant-a", "tenant-b"}}
+
+	// The operator's template serves every tenant; its schema is enforced with paths.
+	if errs, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil); err != nil || len(errs) != 0 {
+		t.Fatalf("operator template from tenant-a: %v %v", errs, err)
+	}
+	errs, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":0}`), nil)
+	if err != nil || len(errs) != 1 || errs[0].Field != "spec.templateParameters.workers" {
+		t.Fatalf("workers 0: %v %v", errs, err)
+	}
+
+	// Tenant B's own template is invisible to tenant A: the same answer as a missing one, and
+	// tenant B's namespace is never read.
+	l.read = nil
+	errs, err = Admit(ctx, l, opts, "tenant-a", request("v1.35.0", `{"workers":2}`), nil)
+	if err != nil || len(errs) != 1 || errs[0].Field != "spec.templateVersion" {
+		t.Fatalf("tenant-b's template from tenant-a: %v %v", errs, err)
+	}
+	for _, r := range l.read {
+		if r == "tenant-b/demo.v1.35.0" {
+			t.Fatalf("admission of a tenant-a request read tenant-b's template")
+		}
+	}
+	if errs, err := Admit(ctx, l, opts, "tenant-b", request("v1.35.0", `{"workers":2}`), nil); err != nil || len(errs) != 0 {
+		t.Fatalf("tenant-b's own template: %v %v", errs, err)
+	}
+
+	// A namespace the operator did not open is 403, before anything is read.
+	l.read = nil
+	_, err = Admit(ctx, l, opts, "tenant-c", request("v1.34.0", `{"workers":2}`), nil)
+	if !apierrors.IsForbidden(err) || len(l.read) != 0 {
+		t.Fatalf("tenant-c: %v, read %v", err, l.read)
+	}
+
+	// An update that leaves template and parameters alone (a finalizer removed, a label) is not
+	// checked again: a template deleted since must not block tearing a cluster down.
+	old := request("v1.34.0", `{"workers":2}`)
+	delete(l.templates, inventoryNS+"/demo.v1.34.0")
+	if errs, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), old); err != nil || len(errs) != 0 {
+		t.Fatalf("unchanged update: %v %v", errs, err)
+	}
+	// An upgrade is checked against the new version's template.
+	if errs, err := Admit(ctx, l, opts, "tenant-a", request("v1.36.0", `{"workers":2}`), old); err != nil || len(errs) != 1 {
+		t.Fatalf("upgrade to a version without template: %v %v", errs, err)
+	}
+
+	// A failed read is an internal error, not a verdict on the request.
+	l.err = errors.New("redis down")
+	if _, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil); !apierrors.IsInternalError(err) {
+		t.Fatalf("failed read: %v", err)
+	}
+}
+
+// TestPrepareForCreate: the id and the name follow each other, and a new request is PENDING.
+func TestPrepareForCreate(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	k := Kind(Options{Now: func() time.Time { return now }})
+	r := &o2ims.ProvisioningRequest{Spec: o2ims.ProvisioningRequestSpec{ProvisioningRequestID: "123e4567-e89b-12d3-a456-426614174000"},
+		Status: o2ims.ProvisioningRequestStatus{ProvisioningPhase: o2ims.ProvisioningPhaseFulfilled}}
+	k.PrepareForCreate(context.Background(), r)
+	if r.Name != r.Spec.ProvisioningRequestID {
+		t.Fatalf("name %q from id %q", r.Name, r.Spec.ProvisioningRequestID)
+	}
+	if r.Status.ProvisioningPhase != o2ims.ProvisioningPhasePending || r.Status.Message != PendingMessage || !r.Status.UpdateTime.Time.Equal(now) {
+		t.Fatalf("status %+v", r.Status)
+	}
+	named := &o2ims.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Name: "123e4567-e89b-12d3-a456-426614174001"}}
+	k.PrepareForCreate(context.Background(), named)
+	if named.Spec.ProvisioningRequestID != named.Name {
+		t.Fatalf("id %q from name %q", named.Spec.ProvisioningRequestID, named.Name)
+	}
+}
