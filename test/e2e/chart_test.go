@@ -192,6 +192,7 @@ var valuePrerequisites = []struct {
 	{"grafanaDashboard.", map[string]any{"grafanaDashboard.enabled": true}},
 	{"tracing.", map[string]any{"tracing.enabled": true}},
 	{"o2dms.", map[string]any{"o2dms.enabled": true}},
+	{"provisioning.clusterClassNamespaces", map[string]any{"provisioning.enabled": true}},
 }
 
 // valueAlternatives are the values that must be one of a set: the alternative tried.

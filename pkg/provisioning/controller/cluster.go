@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
+	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
@@ -21,33 +22,40 @@ func owned(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest) bool {
 }
 
 // topology is the Cluster topology req asks for with template t: t's ClusterClass at the
-// request's version, one variable per top-level key of the template defaults'
-// clusterInstanceDefaults and of templateParameters, a parameter replacing the default of its
-// name. Variables are sorted by name so that an unchanged request gives an equal topology.
+// request's version, one variable per top-level key of templateParameters merged over the
+// template's clusterInstanceDefaults the way admission merged them to check them
+// (jsonparams.Merge: objects key by key, a null deleting the default). Variables are sorted by
+// name so that an unchanged request gives an equal topology.
 func topology(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructureTemplate) (clusterv1.Topology, error) {
-	values := map[string]json.RawMessage{}
+	values := map[string]any{}
 	if t.Spec.Defaults != nil && len(t.Spec.Defaults.Raw) > 0 {
 		var d struct {
-			ClusterInstanceDefaults map[string]json.RawMessage `json:"clusterInstanceDefaults"`
+			ClusterInstanceDefaults map[string]any `json:"clusterInstanceDefaults"`
 		}
 		if err := json.Unmarshal(t.Spec.Defaults.Raw, &d); err != nil {
 			return clusterv1.Topology{}, fmt.Errorf("template %s/%s defaults: %w", t.Namespace, t.Name, err)
 		}
-		maps.Copy(values, d.ClusterInstanceDefaults)
+		if d.ClusterInstanceDefaults != nil {
+			values = d.ClusterInstanceDefaults
+		}
 	}
 	if p := req.Spec.TemplateParameters; p != nil && len(p.Raw) > 0 {
-		var params map[string]json.RawMessage
+		var params map[string]any
 		if err := json.Unmarshal(p.Raw, &params); err != nil {
 			return clusterv1.Topology{}, fmt.Errorf("templateParameters: %w", err)
 		}
-		maps.Copy(values, params)
+		values = jsonparams.Merge(values, params)
 	}
 	top := clusterv1.Topology{
 		ClassRef: clusterv1.ClusterClassRef{Name: t.Spec.ClusterClassRef.Name, Namespace: t.Spec.ClusterClassRef.Namespace},
 		Version:  req.Spec.TemplateVersion,
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		top.Variables = append(top.Variables, clusterv1.ClusterVariable{Name: name, Value: apiextensionsv1.JSON{Raw: values[name]}})
+		raw, err := json.Marshal(values[name])
+		if err != nil {
+			return clusterv1.Topology{}, fmt.Errorf("variable %s: %w", name, err)
+		}
+		top.Variables = append(top.Variables, clusterv1.ClusterVariable{Name: name, Value: apiextensionsv1.JSON{Raw: raw}})
 	}
 	return top, nil
 }
