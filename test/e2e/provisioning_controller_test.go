@@ -333,4 +333,3 @@ func TestProvisioningController(t *testing.T) {
 		})
 	})
 }
-
