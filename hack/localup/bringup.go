@@ -77,6 +77,11 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 
+	fmt.Println("installing Cluster API's CRDs, the demo ClusterClass and netweave's provisioning RBAC …")
+	if err := setUpProvisioning(ctx, r.cp); err != nil {
+		return nil, err
+	}
+
 	// Registered before netweave starts, as an operator's Secrets would be.
 	fmt.Println("registering the member clusters (labelled kubeconfig Secrets) …")
 	if err := registerMembers(ctx, r.cp, r.members); err != nil {
@@ -120,7 +125,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	extra := append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), c.extra...)
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
-		Port: r.netweavePort, O2Port: r.o2Port, Args: append(append(netweaveArgs(), o2dmsArgs()...), extra...), WaitReady: true, Timeout: c.timeout,
+		Port: r.netweavePort, O2Port: r.o2Port, Args: append(append(append(netweaveArgs(), o2dmsArgs()...), provisioningArgs()...), extra...), WaitReady: true, Timeout: c.timeout,
 		Kubeconfig: kubeconfig,
 	})
 	if err != nil {

@@ -60,6 +60,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printTenantRecipe(r)
 	printPolicy(r)
 	printNfDeploymentNotifications(r)
+	printProvisioningKubectl(r)
 	printProvisioning(r)
 	printDeploy(c)
 	printO2DMS(r)

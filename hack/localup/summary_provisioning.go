@@ -24,7 +24,7 @@ Provisioning through O2-IMS (default apiRoot: requests live in %[1]s; /tenants/{
   tail -f %[7]s   # in a second terminal: CREATE, a MODIFY per phase, DELETE
   ID=123e4567-e89b-12d3-a456-426614174000
   curl -s -i --cacert %[5]s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' $PROV/provisioningRequests -d @- <<JSON
-{"provisioningRequestId":"$ID","name":"edge-1","description":"first edge cluster","templateName":"$TNAME","templateVersion":"$TVERSION","templateParameters":{}}
+{"provisioningRequestId":"$ID","name":"edge-1","description":"first edge cluster","templateName":"$TNAME","templateVersion":"$TVERSION","templateParameters":{"region":"eu-west"}}
 JSON
   # 201 + Location + ETag; PENDING. A parameter the template's parameterSchema refuses is a 422 naming templateParameters/<path>
   curl -s --cacert %[5]s -H "Authorization: Bearer $TOKEN" $PROV/provisioningRequests/$ID

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/netweave-io/netweave/internal/localstack"
+)
+
+// printProvisioningKubectl shows provisioning on Cluster API with kubectl: the templates the
+// template sync made of the demo ClusterClass, a request in the tenant namespace, its Cluster,
+// and the status following as the reader plays Cluster API (no Cluster API controller runs
+// here) by patching the Cluster's conditions, up to FULFILLED once a kubeconfig Secret brings
+// the "cluster" (a member control plane of this stack) into the inventory; then a failure, an
+// upgrade and the deletion. The O2-IMS REST steps follow in printProvisioning.
+func printProvisioningKubectl(r *running) {
+	memberKubeconfig := "<a member kubeconfig>"
+	if len(r.members) > 0 {
+		memberKubeconfig = r.members[0].cp.Kubeconfig(localstack.Admin)
+	}
+	fmt.Printf(`
+Provisioning on Cluster API with kubectl (docs/provisioning.md). Cluster API's CRDs and the demo
+ClusterClass are installed; no Cluster API controller runs, so you play its part:
+  kubectl get clusterclasses -n %[1]s
+  kubectl get managedinfrastructuretemplates -A      # demo.v1.33.0 and demo.v1.34.0, made by the template sync
+  kubectl get managedinfrastructuretemplate demo.v1.33.0 -n %[1]s -o jsonpath='{.spec.parameterSchema}{"\n"}{.spec.defaults}{"\n"}'
+  ID=$(cat /proc/sys/kernel/random/uuid); NS=%[2]s; CL=$NS-$ID   # the Cluster is named <namespace>-<provisioningRequestId>
+  kubectl apply -f - <<EOF
+apiVersion: o2ims.oran.org/v1alpha1
+kind: ProvisioningRequest
+metadata: {name: $ID, namespace: $NS}
+spec: {name: edge-2, templateName: demo, templateVersion: v1.33.0, templateParameters: {region: eu-west, workers: 3}}
+EOF
+  kubectl get provisioningrequests -n $NS -w     # in a second terminal (set ID, NS, CL there too): PHASE follows each step below
+  kubectl get cluster $CL -n $NS -o jsonpath='{.spec.topology}{"\n"}'      # class demo, v1.33.0, region/workers/flavor
+  steps() { kubectl get provisioningrequest $ID -n $NS -o jsonpath='{.status.provisioningPhase}: {.status.message}{"\n"}{range .status.conditions[*]}  {.type}={.status}: {.message}{"\n"}{end}'; }
+  steps
+  # Play Cluster API: capi T1 T2 ... sets those Cluster conditions True for the Cluster's generation.
+  capi() { G=$(kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.generation}'); T=$(date -u +%%FT%%TZ); C=; for t in "$@"; do C="$C${C:+,}{\"type\":\"$t\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"\",\"lastTransitionTime\":\"$T\",\"observedGeneration\":$G}"; done; kubectl patch cluster $CL -n $NS --subresource=status --type=merge -p "{\"status\":{\"conditions\":[$C]}}"; }
+  capi InfrastructureReady; steps
+  capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps   # now waits for the kubeconfig Secret
+  # Cluster API's kubeconfig Secret; here it points at a member control plane of this stack:
+  kubectl create secret generic $CL-kubeconfig -n $NS --type=cluster.x-k8s.io/secret --from-file=value=%[3]s
+  kubectl label secret $CL-kubeconfig -n $NS cluster.x-k8s.io/cluster-name=$CL
+  sleep 5; steps; kubectl get provisioningrequest $ID -n $NS -o jsonpath='{.status.provisionedResourceSet}{"\n"}'   # FULFILLED
+  kubectl get deploymentmanagers -n %[1]s -l o2ims.oran.org/cluster=$CL
+  # A condition failing (reason ending in Failed) fails the request with the reason; True again recovers:
+  kubectl patch cluster $CL -n $NS --subresource=status --type=json -p '[{"op":"replace","path":"/status/conditions/1/status","value":"False"},{"op":"replace","path":"/status/conditions/1/reason","value":"ProvisioningFailed"},{"op":"replace","path":"/status/conditions/1/message","value":"etcd member lost"}]'; steps
+  capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
+  # Upgrade: the Cluster gets v1.34.0; "upgrading to v1.34.0" until Cluster API reconciles the new generation.
+  kubectl patch provisioningrequest $ID -n $NS --type=merge -p '{"spec":{"templateVersion":"v1.34.0"}}'; sleep 1; steps
+  capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
+  kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig)
+}
