@@ -234,6 +234,8 @@ func TestDeriveStatusFollowsTheCluster(t *testing.T) {
 		{"fulfilled", base(ready...), &member{name: name, dm: dm}, v1alpha1.ProvisioningPhaseFulfilled, "ready at v1.33.0"},
 		{"failed condition", base(ready[0], cond(clusterv1.ClusterControlPlaneAvailableCondition, "False", "ProvisioningFailed", 2)), nil,
 			v1alpha1.ProvisioningPhaseFailed, "ControlPlaneAvailable False on Cluster tenant-a/" + name + ", reason ProvisioningFailed: msg of ControlPlaneAvailable"},
+		{"phase Failed", func() *clusterv1.Cluster { c := base(ready...); c.Status.Phase = "Failed"; return c }(), nil,
+			v1alpha1.ProvisioningPhaseFailed, "Cluster API reports Cluster tenant-a/" + name + " Failed"},
 		{"topology of an older generation", base(append(ready[:3:3], cond(clusterv1.ClusterTopologyReconciledCondition, "True", "ReconcileSucceeded", 1))...),
 			&member{name: name, dm: dm}, v1alpha1.ProvisioningPhaseProgressing, "waiting for Cluster API to reconcile the topology at v1.33.0"},
 		{"upgrade of a fulfilled request", base(append(ready[:3:3], cond(clusterv1.ClusterTopologyReconciledCondition, "False", "ClusterUpgrading", 2))...),

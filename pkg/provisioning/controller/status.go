@@ -257,17 +257,28 @@ func clusterFailure(c *clusterv1.Cluster) (string, bool) {
 			return msg, true
 		}
 	}
+	//lint:ignore SA1019 a cluster converted from v1beta1 still reports it, and it is terminal
 	if c.Status.Phase == string(clusterv1.ClusterPhaseFailed) {
-		msg := fmt.Sprintf("Cluster API reports Cluster %s/%s Failed", c.Namespace, c.Name)
-		if d := c.Status.Deprecated; d != nil && d.V1Beta1 != nil {
-			if d.V1Beta1.FailureReason != nil {
-				msg += ", reason " + string(*d.V1Beta1.FailureReason)
-			}
-			if d.V1Beta1.FailureMessage != nil {
-				msg += ": " + *d.V1Beta1.FailureMessage
-			}
-		}
-		return msg, true
+		return fmt.Sprintf("Cluster API reports Cluster %s/%s Failed", c.Namespace, c.Name) + v1beta1Failure(c), true
 	}
 	return "", false
+}
+
+// v1beta1Failure quotes the failureReason and failureMessage a cluster converted from v1beta1
+// keeps, "" when it has none.
+func v1beta1Failure(c *clusterv1.Cluster) string {
+	d := c.Status.Deprecated
+	if d == nil || d.V1Beta1 == nil {
+		return ""
+	}
+	var msg string
+	//lint:ignore SA1019 what v1beta1 reported is the only reason such a cluster gives
+	if r := d.V1Beta1.FailureReason; r != nil {
+		msg += ", reason " + string(*r)
+	}
+	//lint:ignore SA1019 as above
+	if m := d.V1Beta1.FailureMessage; m != nil {
+		msg += ": " + *m
+	}
+	return msg
 }
