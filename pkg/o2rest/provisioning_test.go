@@ -442,3 +442,29 @@ func TestProvisioningBodyGarbageChangesNothing(t *testing.T) {
 	}
 }
 
+// TestProvisioningDeleteIfMatch: DELETE honours If-Match as PUT does. Before, a client naming
+// the version it had read deleted whatever the request had become since.
+func TestProvisioningDeleteIfMatch(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+	r := e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{"workers":3}`))
+	e.expect(r, 201, "create")
+	created := r.header.Get("ETag")
+	r = e.do("PUT", "alice-token", base+"/"+requestID, requestBody(requestID, "v1.32.0", `{"workers":3}`))
+	e.expect(r, 200, "someone else's PUT")
+	current := r.header.Get("ETag")
+
+	ifMatch := func(tag string) response {
+		return e.doHeaders("DELETE", "alice-token", base+"/"+requestID, "", map[string]string{"If-Match": tag})
+	}
+	e.expect(ifMatch(created), 412, "DELETE with the version before the PUT")
+	e.expect(ifMatch(`"1", `), 412, "an empty tag is not a wildcard")
+	if _, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{}); err != nil {
+		t.Fatalf("a refused DELETE deleted: %v", err)
+	}
+	e.expect(ifMatch(current), 202, "DELETE with the current version")
+	e.awaitAbsent(t, "tenant-a", requestID)
+
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 201, "create again")
+	e.expect(ifMatch("*"), 202, "DELETE If-Match *")
+}
