@@ -96,7 +96,8 @@ func Kind(o Options) *kind.Kind {
 		},
 		Status: &kind.StatusHandling{
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
-				return validation.ValidateProvisioningRequestStatus(&obj.(*o2ims.ProvisioningRequest).Status)
+				r := obj.(*o2ims.ProvisioningRequest)
+				return validation.ValidateProvisioningRequestStatus(r.Namespace, &r.Status)
 			},
 		},
 		Columns: []kind.Column{
