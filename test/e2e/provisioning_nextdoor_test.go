@@ -14,8 +14,9 @@ import (
 
 // TestProvisioningTenantNextDoor plays the tenant next door on the real stack: what a tenant's
 // namespace admin or SMO can do to the stored requests through garbage and through the status.
-//   - A tenant admin (o2ims-admin, aggregated into admin) may write a request's status in its
-//     namespace, but not point status.clusterRef at another namespace's Cluster.
+//   - A tenant admin (o2ims-admin's "*", aggregated into admin) may not write a request's
+//     status at all: the controller acts on it (the Cluster it tears down, the cluster it
+//     reports). Even the server's own writes keep status.clusterRef in the request's namespace.
 //   - templateParameters that are not UTF-8 are refused by the API server (kubectl, any client)
 //     with the field's path, and by the O2 face before that; nothing is stored.
 //   - A DELETE naming an old version (If-Match) is 412 and deletes nothing.
@@ -48,13 +49,18 @@ func TestProvisioningTenantNextDoor(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("status.clusterRef stays in the request's namespace", func(t *testing.T) {
+	t.Run("the status is the controller's alone", func(t *testing.T) {
 		stderr := s.kubectlErr(t, dave, "patch", "provisioningrequest", id, "-n", "tenant-b", "--subresource=status", "--type=merge",
+			"-p", `{"status":{"clusterRef":{"namespace":"tenant-b","name":"edge"}}}`)
+		if !strings.Contains(stderr, "Forbidden") || !strings.Contains(stderr, "netweave's controller only") {
+			t.Errorf("a tenant admin wrote the status: %s", stderr)
+		}
+		stderr = s.kubectlErr(t, admin, "patch", "provisioningrequest", id, "-n", "tenant-b", "--subresource=status", "--type=merge",
 			"-p", `{"status":{"clusterRef":{"namespace":"tenant-a","name":"victim"}}}`)
 		if !strings.Contains(stderr, "status.clusterRef.namespace") {
 			t.Errorf("clusterRef into tenant-a: %s", stderr)
 		}
-		s.kubectl(t, dave, "patch", "provisioningrequest", id, "-n", "tenant-b", "--subresource=status", "--type=merge",
+		s.kubectl(t, admin, "patch", "provisioningrequest", id, "-n", "tenant-b", "--subresource=status", "--type=merge",
 			"-p", `{"status":{"clusterRef":{"namespace":"tenant-b","name":"edge"}}}`)
 	})
 
