@@ -3,14 +3,21 @@ package jsonparams
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// DecodeObject decodes raw as a JSON object no larger than limit.
+// DecodeObject decodes raw as a JSON object no larger than limit, in UTF-8. The bytes are what
+// the API server stores (a raw JSON field is kept verbatim), so bytes that are not UTF-8 are
+// refused: the decoder would read them as U+FFFD, and every strict JSON reader of the object
+// (kubectl, an SMO, the controller) would fail on them or read something else.
 func DecodeObject(raw []byte, limit int, path *field.Path) (map[string]any, field.ErrorList) {
 	if len(raw) > limit {
 		return nil, field.ErrorList{field.TooLong(path, "", limit)}
+	}
+	if !utf8.Valid(raw) {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, "must be valid UTF-8")}
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {

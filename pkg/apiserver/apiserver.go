@@ -17,20 +17,19 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
-	clientrest "k8s.io/client-go/rest"
 	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentsubscription"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
 	"github.com/netweave-io/netweave/pkg/version"
 )
 
@@ -97,6 +96,8 @@ type Config struct {
 type CompletedConfig struct {
 	generic genericapiserver.CompletedConfig
 	extra   *ExtraConfig
+	// feed holds every resource's read cache, which the O2 informers read in-process.
+	feed *cachefeed.Feed
 }
 
 // Server is a running netweave API server.
@@ -125,8 +126,9 @@ func (c *Config) Complete() (CompletedConfig, error) {
 			return CompletedConfig{}, err
 		}
 	}
-	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage)
-	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig}, nil
+	feed := cachefeed.New(c.ExtraConfig.Scheme, ServedGroupVersions())
+	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage, feed)
+	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig, feed: feed}, nil
 }
 
 type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (main, status rest.Storage, err error)
@@ -224,21 +226,16 @@ func (c CompletedConfig) New() (*Server, error) {
 // makes the inventory sync re-check every synced object.
 const informersResync = 10 * time.Minute
 
-// newInformers builds the process's one factory of O2 informers, read over the loopback
-// connection by the O2 REST face, the inventory sync (and its alarm side), the notifier and
-// the SMO registration;
-// nil when none of them runs.
+// newInformers builds the process's one factory of O2 informers, read by the O2 REST face, the
+// inventory sync (and its alarm side), the notifier, the SMO registration and the O2-DMS
+// controller; nil when none of them runs. They are fed in-process from the read caches, whose
+// objects they share, rather than by a watch over the loopback connection, which would decode
+// a second copy of the inventory.
 func (c CompletedConfig) newInformers() (*o2informers.Shared, error) {
 	if (c.extra.O2 == nil || c.extra.O2.Port == 0) && c.extra.Inventory == nil && c.extra.Notifier == nil && c.extra.SMORegistration == nil && c.extra.O2DMS == nil && c.extra.Provisioning == nil {
 		return nil, nil
 	}
-	loopback := clientrest.CopyConfig(c.generic.LoopbackClientConfig)
-	loopback.UserAgent = "netweave-informers"
-	client, err := versioned.NewForConfig(loopback)
-	if err != nil {
-		return nil, fmt.Errorf("O2 informers client: %w", err)
-	}
-	informers, err := o2informers.New(client, informersResync)
+	informers, err := o2informers.New(nil, informersResync, c.feed)
 	if err != nil {
 		return nil, fmt.Errorf("O2 informers: %w", err)
 	}

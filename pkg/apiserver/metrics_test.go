@@ -16,6 +16,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -33,9 +34,9 @@ func TestStorageMetricsReachEveryStoreAndCache(t *testing.T) {
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	_, codecs := NewScheme()
+	scheme, codecs := NewScheme()
 	getter := NewRESTOptionsGetter(RedisStorage{Client: client, KeyPrefix: "metrics",
-		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion), Metrics: m})
+		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion), Metrics: m}, cachefeed.New(scheme, ServedGroupVersions()))
 	gr := v1alpha1.Resource("locations")
 	opts, err := getter.GetRESTOptions(gr, nil)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
 	"github.com/netweave-io/netweave/pkg/storage/readcache"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 	"github.com/netweave-io/netweave/pkg/storage/unique"
@@ -46,12 +47,15 @@ type RedisStorage struct {
 // asks through GetRESTOptionsWithUniqueIndex so the store also keeps the kind's O2 id unique.
 type restOptionsGetter struct {
 	storage RedisStorage
+	// feed gets every read cache built, for the process's informers.
+	feed *cachefeed.Feed
 }
 
 // NewRESTOptionsGetter returns the storage options the server builds every resource with:
 // Redis behind a watch-fed read cache, keeping the kind's O2 id unique when the registry asks.
-func NewRESTOptionsGetter(s RedisStorage) generic.RESTOptionsGetter {
-	return restOptionsGetter{storage: s}
+// Each read cache is added to feed.
+func NewRESTOptionsGetter(s RedisStorage, feed *cachefeed.Feed) generic.RESTOptionsGetter {
+	return restOptionsGetter{storage: s, feed: feed}
 }
 
 var (
@@ -121,6 +125,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			store.Close()
 			return nil, nil, fmt.Errorf("read cache for %s: %w", config.GroupResource, err)
 		}
+		g.feed.Add(config.GroupResource, cached, newFunc)
 		destroy := func() {
 			cached.Stop()
 			store.Close()

@@ -11,6 +11,10 @@
 // whose Shutdown removes the event handlers the term added, so that a replica that leads,
 // loses the lease and leads again ends up with one set of handlers, not two.
 //
+// In the API server the informers are fed in-process from its read caches (a Feed): they hold
+// the caches' own objects, so the process decodes and holds the inventory once. Without a
+// feed (tests) they list and watch through the client.
+//
 // The informers drop managedFields from what they cache (nothing that reads them uses it; an
 // update sent from a cached copy keeps the stored managedFields, as the API server does for
 // any update without them).
@@ -45,11 +49,40 @@ type Shared struct {
 	startOnce sync.Once
 }
 
-// New builds the factory with an informer for every O2 kind; nothing runs until Start.
-func New(client versioned.Interface, resync time.Duration) (*Shared, error) {
+// Feed lists and watches resources in-process (cachefeed.Feed: the API server's read caches).
+type Feed interface {
+	// Resources are the resources the feed serves.
+	Resources() []schema.GroupVersionResource
+	// ListerWatcher is what an informer of gvr lists and watches, and an empty object of the
+	// type it holds.
+	ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatcher, runtime.Object, error)
+}
+
+// New builds the factory with an informer for every O2 kind; nothing runs until Start. The
+// informers of the resources feed serves read the feed; the others, client (nil when the feed
+// serves every kind).
+func New(client versioned.Interface, resync time.Duration, feed Feed) (*Shared, error) {
 	f := externalversions.NewSharedInformerFactoryWithOptions(client, resync, externalversions.WithTransform(StripManagedFields))
+	fed := map[schema.GroupVersionResource]bool{}
+	if feed != nil {
+		for _, gvr := range feed.Resources() {
+			fed[gvr] = true
+			lw, example, err := feed.ListerWatcher(gvr)
+			if err != nil {
+				return nil, fmt.Errorf("informer of %s: %w", gvr.Resource, err)
+			}
+			// Registered first, so that the factory's typed accessors find this informer
+			// instead of building one on the client.
+			f.InformerFor(example, func(_ versioned.Interface, resync time.Duration) cache.SharedIndexInformer {
+				return cache.NewSharedIndexInformer(lw, example, resync, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+			})
+		}
+	}
 	for _, k := range model.Kinds() {
 		gvr := v1alpha1.SchemeGroupVersion.WithResource(k.KubernetesResource())
+		if client == nil && !fed[gvr] {
+			return nil, fmt.Errorf("informer of %s: neither fed nor a client", gvr.Resource)
+		}
 		if _, err := f.ForResource(gvr); err != nil {
 			return nil, fmt.Errorf("informer of %s: %w", gvr.Resource, err)
 		}

@@ -21,7 +21,7 @@ func pool(name string) *v1alpha1.ResourcePool {
 // has no managedFields.
 func TestTerms(t *testing.T) {
 	client := fake.NewSimpleClientset(pool("a"))
-	shared, err := New(client, 0)
+	shared, err := New(client, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

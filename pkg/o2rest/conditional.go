@@ -26,6 +26,16 @@ func etagMatches(ifMatch, rv string) bool {
 	return false
 }
 
+// ifMatchAny reports whether the If-Match header value is "*" (any current version).
+func ifMatchAny(ifMatch string) bool {
+	for _, tag := range strings.Split(ifMatch, ",") {
+		if strings.TrimSpace(tag) == "*" {
+			return true
+		}
+	}
+	return false
+}
+
 func preconditionProblem() *problem {
 	return newProblem(http.StatusPreconditionFailed, "the object has changed since the version If-Match names; read it again")
 }

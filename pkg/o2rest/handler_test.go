@@ -129,7 +129,7 @@ func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env
 		}
 		return false, nil, nil
 	})
-	informers, err := o2informers.New(client, 0)
+	informers, err := o2informers.New(client, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

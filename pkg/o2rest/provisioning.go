@@ -193,7 +193,8 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 }
 
 // deleteProvisioningRequest starts the deprovisioning: 202 with the request's Location, which
-// shows DELETING while the controller removes what was provisioned and 404 once it is gone.
+// shows DELETING while the controller removes what was provisioned and 404 once it is gone;
+// 412 when If-Match names another version.
 func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem) {
 	req, s, p := h.spec(r, model.KindProvisioningRequest)
 	if p != nil {
@@ -212,10 +213,34 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 	if err != nil {
 		return nil, internalProblem(err, "delete the provisioning request")
 	}
+	prs := client.O2imsV1alpha1().ProvisioningRequests(pr.Namespace)
 	// The uid precondition deletes the request looked up, not a namesake made since.
 	uid := pr.UID
-	err = client.O2imsV1alpha1().ProvisioningRequests(pr.Namespace).Delete(ctx, pr.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
-	if err != nil && !apierrors.IsNotFound(err) {
+	pre := &metav1.Preconditions{UID: &uid}
+	// If-Match makes the deletion conditional, as it makes a PUT: a client that names the
+	// version it read must not tear down a cluster someone has changed since (412). The
+	// version it names is the server's precondition, so a change racing the DELETE is caught
+	// by the server, not by the cache. "*" names any version.
+	ifMatch := r.Header.Get("If-Match")
+	if ifMatch != "" && !ifMatchAny(ifMatch) {
+		rv := pr.ResourceVersion
+		if !etagMatches(ifMatch, rv) {
+			fresh, err := prs.Get(ctx, pr.Name, metav1.GetOptions{})
+			if err != nil {
+				return nil, provisioningProblem(err, "delete the provisioning request")
+			}
+			if fresh.UID != uid || !etagMatches(ifMatch, fresh.ResourceVersion) {
+				return nil, preconditionProblem()
+			}
+			rv = fresh.ResourceVersion
+		}
+		pre.ResourceVersion = &rv
+	}
+	err = prs.Delete(ctx, pr.Name, metav1.DeleteOptions{Preconditions: pre})
+	switch {
+	case ifMatch != "" && apierrors.IsConflict(err):
+		return nil, preconditionProblem()
+	case err != nil && !apierrors.IsNotFound(err):
 		return nil, provisioningProblem(err, "delete the provisioning request")
 	}
 	// The caller's next GET shows DELETING (or 404).

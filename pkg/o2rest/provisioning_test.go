@@ -387,3 +387,84 @@ func TestO2AttributePath(t *testing.T) {
 		}
 	}
 }
+
+// TestProvisioningBodyGarbageChangesNothing: a POST or PUT body that is too large, not UTF-8 or
+// names a member twice is refused with its own ProblemDetails, and neither creates a request
+// nor changes the one there. Before, a body over the limit read as "unexpected EOF", bad bytes
+// were stored (as U+FFFD in strings, verbatim inside templateParameters), and of a duplicated
+// member the last was used while a gateway in front may have judged the first.
+func TestProvisioningBodyGarbageChangesNothing(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{"workers":3}`)), 201, "create")
+	prs := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a")
+	before, err := prs.Get(context.Background(), requestID, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fresh = "223e4567-e89b-12d3-a456-426614174000"
+	for name, tc := range map[string]struct {
+		body   func(id string) string
+		status int
+		detail string
+		field  string
+	}{
+		"too large": {func(id string) string {
+			return requestBody(id, "v1.31.0", `{"pad":"`+strings.Repeat("a", maxProvisioningBody)+`"}`)
+		}, 413, "larger than 1048576 bytes", ""},
+		"name not UTF-8": {func(id string) string {
+			return strings.Replace(requestBody(id, "v1.31.0", `{}`), `"edge-1"`, "\"edge-\xff\"", 1)
+		}, 400, "not valid UTF-8", ""},
+		"parameters not UTF-8": {func(id string) string { return requestBody(id, "v1.31.0", "{\"region\":\"\xfe\"}") }, 400, "not valid UTF-8", ""},
+		"id twice": {func(id string) string {
+			return strings.Replace(requestBody(id, "v1.31.0", `{}`), `"name"`, `"provisioningRequestId":"`+fresh+`","name"`, 1)
+		}, 400, "provisioningRequestId is given more than once", "provisioningRequestId"},
+		"parameter twice": {func(id string) string { return requestBody(id, "v1.31.0", `{"workers":3,"workers":"x"}`) },
+			400, "templateParameters/workers is given more than once", "templateParameters/workers"},
+	} {
+		for _, w := range []struct{ method, path, id string }{{"POST", base, fresh}, {"PUT", base + "/" + requestID, requestID}} {
+			r := e.do(w.method, "alice-token", w.path, tc.body(w.id))
+			e.expect(r, tc.status, name+" "+w.method)
+			p := decodeObject(t, r.body)
+			if d, _ := p["detail"].(string); !strings.Contains(d, tc.detail) {
+				t.Errorf("%s %s: detail %q, want %q", name, w.method, d, tc.detail)
+			}
+			if tc.field != "" {
+				if f, _ := p["additionalAttributes"].(map[string]any)["field"]; f != tc.field {
+					t.Errorf("%s %s: field %v, want %s", name, w.method, f, tc.field)
+				}
+			}
+		}
+	}
+	l, err := prs.List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(l.Items) != 1 || l.Items[0].ResourceVersion != before.ResourceVersion {
+		t.Fatalf("stored requests changed: %+v %v", l, err)
+	}
+}
+
+// TestProvisioningDeleteIfMatch: DELETE honours If-Match as PUT does. Before, a client naming
+// the version it had read deleted whatever the request had become since.
+func TestProvisioningDeleteIfMatch(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+	r := e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{"workers":3}`))
+	e.expect(r, 201, "create")
+	created := r.header.Get("ETag")
+	r = e.do("PUT", "alice-token", base+"/"+requestID, requestBody(requestID, "v1.32.0", `{"workers":3}`))
+	e.expect(r, 200, "someone else's PUT")
+	current := r.header.Get("ETag")
+
+	ifMatch := func(tag string) response {
+		return e.doHeaders("DELETE", "alice-token", base+"/"+requestID, "", map[string]string{"If-Match": tag})
+	}
+	e.expect(ifMatch(created), 412, "DELETE with the version before the PUT")
+	e.expect(ifMatch(`"1", `), 412, "an empty tag is not a wildcard")
+	if _, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{}); err != nil {
+		t.Fatalf("a refused DELETE deleted: %v", err)
+	}
+	e.expect(ifMatch(current), 202, "DELETE with the current version")
+	e.awaitAbsent(t, "tenant-a", requestID)
+
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 201, "create again")
+	e.expect(ifMatch("*"), 202, "DELETE If-Match *")
+}

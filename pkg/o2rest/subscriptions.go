@@ -1,6 +1,7 @@
 package o2rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -209,9 +211,28 @@ func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscri
 }
 
 // decodeMembers reads a body of at most limit bytes that must be one JSON object, and returns
-// its members undecoded.
+// its members undecoded. Besides malformed JSON it refuses, each with its own problem:
+//
+//   - a body over limit (413, naming the limit), rather than the "unexpected EOF" a cut-off
+//     read gives;
+//   - bytes that are not UTF-8 (400): Go's decoder would store U+FFFD in place of a string's
+//     bad bytes, silently changing what the client sent, and keep them verbatim inside the raw
+//     members (templateParameters), where every strict JSON reader of the object then fails;
+//   - a member name given twice, at any depth (400): the decoder keeps the last, while a
+//     gateway or policy in front of netweave may judge the first, so one body would mean two
+//     things.
 func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.RawMessage, *problem) {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, newProblem(http.StatusBadRequest, "read the "+what+": "+err.Error())
+	}
+	if int64(len(body)) > limit {
+		return nil, newProblem(http.StatusRequestEntityTooLarge, "the "+what+" is larger than "+strconv.FormatInt(limit, 10)+" bytes")
+	}
+	if !utf8.Valid(body) {
+		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	var members map[string]json.RawMessage
 	if err := dec.Decode(&members); err != nil {
 		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": "+err.Error())
@@ -222,7 +243,59 @@ func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.R
 	if dec.More() {
 		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": trailing data after the JSON object")
 	}
+	if path, dup := duplicateMember(body); dup {
+		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": member "+path+" is given more than once").attr("field", path)
+	}
 	return members, nil
+}
+
+// duplicateMember finds the first object member named twice in the JSON document doc (known to
+// be well-formed), and returns its path with "/" between the names (array indexes included).
+func duplicateMember(doc []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	var walk func(path string) (string, bool)
+	walk = func(path string) (string, bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				t, err := dec.Token()
+				if err != nil {
+					return "", false
+				}
+				name, _ := t.(string)
+				p := name
+				if path != "" {
+					p = path + "/" + name
+				}
+				if seen[name] {
+					return p, true
+				}
+				seen[name] = true
+				if dp, dup := walk(p); dup {
+					return dp, true
+				}
+			}
+			_, _ = dec.Token()
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				p := strconv.Itoa(i)
+				if path != "" {
+					p = path + "/" + p
+				}
+				if dp, dup := walk(p); dup {
+					return dp, true
+				}
+			}
+			_, _ = dec.Token()
+		}
+		return "", false
+	}
+	return walk("")
 }
 
 func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int) error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -39,7 +40,7 @@ func newRegistry(t *testing.T, tunes ...func(*apiserver.TenancyConfig)) *registr
 	t.Cleanup(func() { _ = client.Close() })
 	scheme, codecs := apiserver.NewScheme()
 	getter := apiserver.NewRESTOptionsGetter(apiserver.RedisStorage{Client: client, KeyPrefix: "it",
-		Codec: apiserver.StorageCodec(codecs)})
+		Codec: apiserver.StorageCodec(codecs)}, cachefeed.New(scheme, apiserver.ServedGroupVersions()))
 	ten := apiserver.TenancyConfig{InventoryNamespace: invNS, NodePoolNamespaces: []string{"ran"},
 		Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(), SubscriptionNamespace: invNS}
 	for _, tune := range tunes {

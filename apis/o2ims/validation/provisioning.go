@@ -62,8 +62,9 @@ func ValidateProvisioningRequestUpdate(obj, old *o2ims.ProvisioningRequest) fiel
 	return ValidateImmutable(obj.Spec.TemplateName, old.Spec.TemplateName, field.NewPath("spec", "templateName"))
 }
 
-// ValidateProvisioningRequestStatus checks the status the provisioning controller writes.
-func ValidateProvisioningRequestStatus(status *o2ims.ProvisioningRequestStatus) field.ErrorList {
+// ValidateProvisioningRequestStatus checks the status the provisioning controller writes for a
+// request in namespace.
+func ValidateProvisioningRequestStatus(namespace string, status *o2ims.ProvisioningRequestStatus) field.ErrorList {
 	path := field.NewPath("status")
 	var errs field.ErrorList
 	if status.ProvisioningPhase != "" {
@@ -91,6 +92,13 @@ func ValidateProvisioningRequestStatus(status *o2ims.ProvisioningRequestStatus) 
 	}
 	if ref := status.ClusterRef; ref != nil {
 		errs = append(errs, validateClusterReference(ref, path.Child("clusterRef"))...)
+		// The Cluster of a request is in the request's namespace. Whoever may write a status
+		// in a tenant namespace (o2ims-admin has "*" there) must not point the request at
+		// another namespace's Cluster: the controller follows clusterRef, and tears the
+		// Cluster down on DELETE.
+		if ref.Namespace != "" && namespace != "" && ref.Namespace != namespace {
+			errs = append(errs, field.Invalid(path.Child("clusterRef", "namespace"), ref.Namespace, "must be the request's own namespace "+namespace))
+		}
 	}
 	return append(errs, validateConditions(status.Conditions, path.Child("conditions"))...)
 }

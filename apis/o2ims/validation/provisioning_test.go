@@ -91,9 +91,10 @@ func TestValidateProvisioningRequestStatus(t *testing.T) {
 		NodeClusterProvisioningStatus: &o2ims.ResourceProvisioningStatus{ResourceName: "c", ResourceID: "u",
 			ResourceProvisioningPhase: o2ims.ResourceProvisioningPhaseProvisioned},
 		ProvisionedResourceSet: &o2ims.ProvisionedResourceSet{NodeClusterID: requestID, InfrastructureResourceIDs: []string{requestID}},
+		ClusterRef:             &o2ims.ClusterReference{Namespace: "tenant-a", Name: "edge-1"},
 		Conditions:             []metav1.Condition{{Type: "Fulfilled", Status: metav1.ConditionTrue}},
 	}
-	if errs := ValidateProvisioningRequestStatus(ok); len(errs) != 0 {
+	if errs := ValidateProvisioningRequestStatus("tenant-a", ok); len(errs) != 0 {
 		t.Fatal(errs)
 	}
 	bad := ok.DeepCopy()
@@ -103,8 +104,21 @@ func TestValidateProvisioningRequestStatus(t *testing.T) {
 	bad.Conditions = append(bad.Conditions, metav1.Condition{Type: "Fulfilled", Status: metav1.ConditionTrue})
 	want := "status.provisioningPhase,status.nodeClusterProvisioningStatus.resourceProvisioningPhase," +
 		"status.provisionedResourceSet.infrastructureResourceIds[0],status.conditions[1].type"
-	if got := fields(ValidateProvisioningRequestStatus(bad)); got != want {
+	if got := fields(ValidateProvisioningRequestStatus("tenant-a", bad)); got != want {
 		t.Fatalf("errors at %q, want %q", got, want)
+	}
+}
+
+// TestProvisioningStatusClusterRefStaysInNamespace: a status (written by anyone with
+// provisioningrequests/status in the namespace, o2ims-admin included) cannot point a request at
+// another namespace's Cluster, which the controller would follow and, on DELETE, tear down.
+func TestProvisioningStatusClusterRefStaysInNamespace(t *testing.T) {
+	st := &o2ims.ProvisioningRequestStatus{ClusterRef: &o2ims.ClusterReference{Namespace: "tenant-a", Name: "victim"}}
+	if got := fields(ValidateProvisioningRequestStatus("tenant-b", st)); got != "status.clusterRef.namespace" {
+		t.Fatalf("a Cluster of tenant-a for a request of tenant-b: errors at %q", got)
+	}
+	if errs := ValidateProvisioningRequestStatus("tenant-a", st); len(errs) != 0 {
+		t.Fatalf("the request's own namespace: %v", errs)
 	}
 }
 

@@ -46,6 +46,8 @@ type ServerOptions struct {
 	// Tracing is --tracing-config-file, taken out of Recommended so the provider is built with
 	// netweave's service name (applyTracing).
 	Tracing *genericoptions.TracingOptions
+	// Memory is --memory-limit.
+	Memory *MemoryOptions
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -66,7 +68,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), Memory: &MemoryOptions{}, scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -82,6 +84,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.SMORegistration.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
+	o.Memory.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -101,6 +104,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
+	errs = append(errs, o.Memory.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -152,6 +156,9 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		return nil, fmt.Errorf("apply server options: %w", err)
 	}
 	if err := applyTracing(ctx, o.Tracing, &cfg.Config); err != nil {
+		return nil, err
+	}
+	if err := o.Memory.Apply(); err != nil {
 		return nil, err
 	}
 	client, err := o.Redis.NewClient()

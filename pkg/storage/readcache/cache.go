@@ -78,6 +78,8 @@ type Cache struct {
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
 	byUnique map[string]string
+	// watchers are the shared watches (see share.go).
+	watchers map[*sharedWatch]struct{}
 
 	// lastWrite is the newest revision produced by a write through this
 	// cache. Every read waits for it, so a client always reads its own
@@ -111,6 +113,7 @@ func New(cfg Config) (*Cache, error) {
 		prefix:    cfg.ResourcePrefix,
 		items:     map[string]runtime.Object{},
 		byUnique:  map[string]string{},
+		watchers:  map[*sharedWatch]struct{}{},
 		done:      make(chan struct{}),
 	}
 	c.cond = sync.NewCond(&c.mu)

@@ -147,6 +147,9 @@ func (c *Cache) handle(ev watch.Event) error {
 	if err != nil {
 		return err
 	}
+	if ev.Type != watch.Bookmark {
+		c.share(ev)
+	}
 	if rev > c.rev {
 		c.rev = rev
 	}
@@ -158,6 +161,7 @@ func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
+	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()
 }

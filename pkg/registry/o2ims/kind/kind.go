@@ -103,6 +103,10 @@ type StatusHandling struct {
 	// its state in one write and no watcher sees it without (an alarm raised with its
 	// severity). Otherwise a create's status is dropped, as for built-in kinds.
 	SetOnCreate bool
+	// ServerOnly: only the server's own controllers (its loopback client, in system:masters)
+	// write the status; anyone else is refused whatever RBAC grants, since a namespace admin's
+	// "*" would otherwise let them forge what the controller reports and acts on.
+	ServerOnly bool
 	// PrepareForUpdate, when set, restores on a status update what the status endpoint may not
 	// change (the parts of status the main endpoint records).
 	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)

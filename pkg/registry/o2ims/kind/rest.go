@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -42,6 +43,8 @@ func (r *REST) Categories() []string { return []string{r.category} }
 // StatusREST is the status subresource of a kind whose status a controller owns.
 type StatusREST struct {
 	store *genericregistry.Store
+	// serverOnly refuses status writes from anyone but the server's own controllers.
+	serverOnly bool
 }
 
 var (
@@ -67,6 +70,10 @@ func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOp
 // Update changes only the status of the object.
 func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	if r.serverOnly && !Superuser(ctx) {
+		return nil, false, apierrors.NewForbidden(r.store.DefaultQualifiedResource, name,
+			fmt.Errorf("the status is written by netweave's controller only, whatever RBAC grants"))
+	}
 	// Creating through the status endpoint would create an object with no spec.
 	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
 }
@@ -127,7 +134,7 @@ func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.REST
 	status := statusStrategy{strat}
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
-	return main, &StatusREST{store: &statusStore}, nil
+	return main, &StatusREST{store: &statusStore, serverOnly: k.Status.ServerOnly}, nil
 }
 
 // attrs returns the labels and the selectable fields of an object.

@@ -94,9 +94,13 @@ func Kind(o Options) *kind.Kind {
 			}
 			return Admit(ctx, tenancyLookups{t}, o, ns, obj.(*o2ims.ProvisioningRequest), prev)
 		},
+		// The controller acts on what the status says (the Cluster it tears down, the cluster
+		// it reports): nobody else writes it, not even a namespace admin whose "*" covers it.
 		Status: &kind.StatusHandling{
+			ServerOnly: true,
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
-				return validation.ValidateProvisioningRequestStatus(&obj.(*o2ims.ProvisioningRequest).Status)
+				r := obj.(*o2ims.ProvisioningRequest)
+				return validation.ValidateProvisioningRequestStatus(r.Namespace, &r.Status)
 			},
 		},
 		Columns: []kind.Column{

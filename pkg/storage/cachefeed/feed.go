@@ -1,0 +1,93 @@
+// Package cachefeed feeds in-process informers from the API server's read caches: each
+// served resource's cache is listed and watched as a client-go ListerWatcher whose objects
+// are the cache's own, converted to the served version without copying what they point to
+// (the generated conversions of identical types reinterpret memory). The process's O2
+// informers and the API server thus hold the inventory decoded once, instead of once in the
+// read cache and again in informers fed by a watch over the loopback connection.
+//
+// What an informer gets is shared with the read cache: informer readers must not modify
+// cached objects, as client-go already requires.
+package cachefeed
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/netweave-io/netweave/pkg/storage/readcache"
+)
+
+// Feed is the read caches of a process, by resource.
+type Feed struct {
+	scheme *runtime.Scheme
+	// versions is the version each group is served at, the version informers read.
+	versions map[string]string
+
+	mu     sync.Mutex
+	caches map[schema.GroupResource]source
+}
+
+type source struct {
+	cache   *readcache.Cache
+	newFunc func() runtime.Object
+}
+
+// New returns an empty feed converting with scheme to the given served versions.
+func New(scheme *runtime.Scheme, served []schema.GroupVersion) *Feed {
+	versions := make(map[string]string, len(served))
+	for _, gv := range served {
+		versions[gv.Group] = gv.Version
+	}
+	return &Feed{scheme: scheme, versions: versions, caches: map[schema.GroupResource]source{}}
+}
+
+// Add records the read cache of a resource; newFunc returns an empty (internal) object of it.
+// The storage decorator adds each cache it builds.
+func (f *Feed) Add(gr schema.GroupResource, c *readcache.Cache, newFunc func() runtime.Object) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.caches[gr] = source{cache: c, newFunc: newFunc}
+}
+
+// Resources are the served resources the feed has a cache of, in a stable order.
+func (f *Feed) Resources() []schema.GroupVersionResource {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]schema.GroupVersionResource, 0, len(f.caches))
+	for gr := range f.caches {
+		if v, ok := f.versions[gr.Group]; ok {
+			out = append(out, gr.WithVersion(v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// ListerWatcher returns what an informer of gvr lists and watches, and an empty object of
+// the type it holds.
+func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatcher, runtime.Object, error) {
+	f.mu.Lock()
+	src, ok := f.caches[gvr.GroupResource()]
+	f.mu.Unlock()
+	if !ok || f.versions[gvr.Group] != gvr.Version {
+		return nil, nil, fmt.Errorf("no read cache serves %s", gvr)
+	}
+	kinds, _, err := f.scheme.ObjectKinds(src.newFunc())
+	if err != nil {
+		return nil, nil, fmt.Errorf("kind of %s: %w", gvr, err)
+	}
+	gvk := gvr.GroupVersion().WithKind(kinds[0].Kind)
+	lw, err := newListWatch(f.scheme, gvk, src.cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	example, err := f.scheme.New(gvk)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lw, example, nil
+}

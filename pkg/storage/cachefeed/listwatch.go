@@ -1,0 +1,110 @@
+package cachefeed
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/netweave-io/netweave/pkg/storage/readcache"
+)
+
+// listWatch lists and watches one read cache, converting to one served kind.
+type listWatch struct {
+	scheme *runtime.Scheme
+	gvk    schema.GroupVersionKind
+	list   schema.GroupVersionKind
+	cache  *readcache.Cache
+}
+
+func newListWatch(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache) (*cache.ListWatch, error) {
+	list := gvk.GroupVersion().WithKind(gvk.Kind + "List")
+	if !scheme.Recognizes(gvk) || !scheme.Recognizes(list) {
+		return nil, fmt.Errorf("scheme has no %s or %s", gvk, list)
+	}
+	lw := &listWatch{scheme: scheme, gvk: gvk, list: list, cache: c}
+	return &cache.ListWatch{ListWithContextFunc: lw.listFunc, WatchFuncWithContext: lw.watchFunc}, nil
+}
+
+// listFunc lists the cache. The reflector lists only when watch-list is off (client-go's
+// WatchListClient feature, on by default).
+func (lw *listWatch) listFunc(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+	if err := unfiltered(opts); err != nil {
+		return nil, err
+	}
+	objs, rev, err := lw.cache.ListShared(ctx, opts.ResourceVersion)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]runtime.Object, len(objs))
+	for i, obj := range objs {
+		if items[i], err = lw.convert(obj); err != nil {
+			return nil, err
+		}
+	}
+	list, err := lw.scheme.New(lw.list)
+	if err != nil {
+		return nil, err
+	}
+	if err := meta.SetList(list, items); err != nil {
+		return nil, err
+	}
+	listMeta, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, err
+	}
+	listMeta.SetResourceVersion(strconv.FormatUint(rev, 10))
+	return list, nil
+}
+
+// watchFunc watches the cache.
+func (lw *listWatch) watchFunc(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	if err := unfiltered(opts); err != nil {
+		return nil, err
+	}
+	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	w, err := lw.cache.WatchShared(ctx, opts.ResourceVersion, initial)
+	if err != nil {
+		return nil, err
+	}
+	return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
+		if ev.Type == watch.Error {
+			return ev, true
+		}
+		obj, err := lw.convert(ev.Object)
+		if err != nil {
+			status := apierrors.NewInternalError(err).Status()
+			return watch.Event{Type: watch.Error, Object: &status}, true
+		}
+		return watch.Event{Type: ev.Type, Object: obj}, true
+	}), nil
+}
+
+// convert returns the served version of a cached (internal) object. The result is a new
+// top-level struct, so the informer's transform may change its fields (it drops
+// managedFields), but what its fields point to is the cache's.
+func (lw *listWatch) convert(obj runtime.Object) (runtime.Object, error) {
+	out, err := lw.scheme.New(lw.gvk)
+	if err != nil {
+		return nil, err
+	}
+	if err := lw.scheme.Convert(obj, out, nil); err != nil {
+		return nil, fmt.Errorf("convert to %s: %w", lw.gvk, err)
+	}
+	return out, nil
+}
+
+// unfiltered refuses selectors: the process's informers hold every object.
+func unfiltered(opts metav1.ListOptions) error {
+	if opts.LabelSelector != "" || opts.FieldSelector != "" {
+		return apierrors.NewBadRequest("the read cache feed serves no selectors")
+	}
+	return nil
+}
