@@ -27,11 +27,11 @@ CERT_MANAGER_VERSION="v1.21.2"
 PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 PROMETHEUS_OPERATOR_CRDS=(servicemonitors prometheusrules)
 # Cluster API's core CRDs, for provisioning (issue 14): the e2e tests and 'make run' install
-# them into the local kube-apiserver (internal/localstack InstallClusterAPI) and play Cluster
+# them into the local kube-apiserver (internal/localstack SetUpProvisioning) and play Cluster
 # API's controllers themselves. Taken from the main module sigs.k8s.io/cluster-api, which ships
 # them under core/config/crd/bases; keep the version in step with sigs.k8s.io/cluster-api/api
-# in go.mod. They go to _output/crds/cluster-api/, apart from the chart's CRDs (the chart test
-# applies _output/crds/ without -R).
+# in go.mod. They go to their own directory, _output/capi-crds/, not _output/crds/, which the
+# chart test applies and waits for as a whole.
 CLUSTER_API_VERSION="v1.14.2"
 CLUSTER_API_CRDS=(clusters clusterclasses machines machinesets machinedeployments)
 
@@ -43,6 +43,7 @@ ETCD_BIN="${BIN_DIR}/etcd-${ETCD_VERSION}"
 AM_BIN="${BIN_DIR}/alertmanager-${ALERTMANAGER_VERSION}"
 HELM_BIN="${BIN_DIR}/helm-${HELM_VERSION}"
 CRD_DIR="${ROOT}/_output/crds"
+CAPI_CRD_DIR="${ROOT}/_output/capi-crds"
 
 log() { echo "build-control-plane: $*" >&2; }
 
@@ -162,19 +163,17 @@ module_dir() {
 
 fetch_crds() {
 	# The stamp names the CRD set too, so adding one to the list fetches again.
-	local set capiset
+	local set
 	set="$(IFS=-; echo "${PROMETHEUS_OPERATOR_CRDS[*]}")"
-	capiset="$(IFS=-; echo "${CLUSTER_API_CRDS[*]}")"
-	local stamp="${CRD_DIR}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}-${set}-capi-${CLUSTER_API_VERSION}-${capiset}"
+	local stamp="${CRD_DIR}/.${CERT_MANAGER_VERSION}-${PROMETHEUS_OPERATOR_VERSION}-${set}"
 	if [[ -f "${stamp}" ]]; then
 		log "CRDs cached"
 	else
-		log "fetching cert-manager ${CERT_MANAGER_VERSION}, Prometheus Operator ${PROMETHEUS_OPERATOR_VERSION} and Cluster API ${CLUSTER_API_VERSION} CRDs"
-		local cm po capi tmp
+		log "fetching cert-manager ${CERT_MANAGER_VERSION} and Prometheus Operator ${PROMETHEUS_OPERATOR_VERSION} CRDs"
+		local cm po tmp
 		cm="$(module_dir "github.com/cert-manager/cert-manager@${CERT_MANAGER_VERSION}")"
 		po="$(module_dir "github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR_VERSION}")"
-		capi="$(module_dir "sigs.k8s.io/cluster-api@${CLUSTER_API_VERSION}")"
-		[[ -n "${cm}" && -n "${po}" && -n "${capi}" ]] || { log "cannot download the CRD modules"; exit 1; }
+		[[ -n "${cm}" && -n "${po}" ]] || { log "cannot download the CRD modules"; exit 1; }
 		tmp="${CRD_DIR}.tmp.$$"
 		rm -rf "${tmp}"
 		mkdir -p "${tmp}"
@@ -183,19 +182,42 @@ fetch_crds() {
 		for crd in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
 			cp "${po}/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml" "${tmp}/"
 		done
-		# The bases carry no spec.conversion (Cluster API adds its conversion webhook with a
-		# kustomize patch, not applied here), so the API server converts between v1beta1 and
-		# v1beta2 with strategy None: netweave and the tests use v1beta2, the storage version.
-		mkdir "${tmp}/cluster-api"
-		for crd in "${CLUSTER_API_CRDS[@]}"; do
-			cp "${capi}/core/config/crd/bases/cluster.x-k8s.io_${crd}.yaml" "${tmp}/cluster-api/"
-		done
 		chmod -R u+w "${tmp}"
 		touch "${stamp/#${CRD_DIR}/${tmp}}"
 		rm -rf "${CRD_DIR}"
 		mv "${tmp}" "${CRD_DIR}"
 	fi
 	echo "crds ${CRD_DIR}"
+	fetch_capi_crds
+}
+
+fetch_capi_crds() {
+	# The stamp names the CRD set too, so adding one to the list fetches again.
+	local set
+	set="$(IFS=-; echo "${CLUSTER_API_CRDS[*]}")"
+	local stamp="${CAPI_CRD_DIR}/.${CLUSTER_API_VERSION}-${set}"
+	if [[ -f "${stamp}" ]]; then
+		log "Cluster API CRDs cached"
+	else
+		log "fetching Cluster API ${CLUSTER_API_VERSION} CRDs"
+		local capi tmp crd
+		capi="$(module_dir "sigs.k8s.io/cluster-api@${CLUSTER_API_VERSION}")"
+		[[ -n "${capi}" ]] || { log "cannot download the Cluster API module"; exit 1; }
+		tmp="${CAPI_CRD_DIR}.tmp.$$"
+		rm -rf "${tmp}"
+		mkdir -p "${tmp}"
+		# The bases carry no spec.conversion (Cluster API adds its conversion webhook with a
+		# kustomize patch, not applied here), so the API server converts between v1beta1 and
+		# v1beta2 with strategy None: netweave and the tests use v1beta2, the storage version.
+		for crd in "${CLUSTER_API_CRDS[@]}"; do
+			cp "${capi}/core/config/crd/bases/cluster.x-k8s.io_${crd}.yaml" "${tmp}/"
+		done
+		chmod -R u+w "${tmp}"
+		touch "${stamp/#${CAPI_CRD_DIR}/${tmp}}"
+		rm -rf "${CAPI_CRD_DIR}"
+		mv "${tmp}" "${CAPI_CRD_DIR}"
+	fi
+	echo "capi-crds ${CAPI_CRD_DIR}"
 }
 
 ensure_redis() {

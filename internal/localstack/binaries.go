@@ -98,6 +98,21 @@ func CRDDir() (string, error) {
 	return dir, nil
 }
 
+// CAPICRDDir returns the directory of Cluster API's CustomResourceDefinitions that
+// hack/build-control-plane.sh crds fetches from the Cluster API module (SetUpProvisioning
+// installs them).
+func CAPICRDDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, "_output", "capi-crds")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("locate Cluster API CRDs: %s is missing; run 'make test-e2e' (or hack/build-control-plane.sh crds), which fetches them", dir)
+	}
+	return dir, nil
+}
+
 // OutputBinary returns the path of a binary built by the Makefile into _output/bin (e.g.
 // "netweave"), or an error that says how to build it.
 func OutputBinary(name string) (string, error) {

@@ -82,11 +82,10 @@ func (cp *ControlPlane) SetUpProvisioning(ctx context.Context, inventoryNamespac
 			return fmt.Errorf("create namespace %s: %w\n%s%s", ns, err, out, stderr)
 		}
 	}
-	crds, err := CRDDir()
+	dir, err := CAPICRDDir()
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(crds, "cluster-api")
 	// Server-side: the CRDs are too large for client-side apply's last-applied annotation.
 	if out, stderr, err := Kubectl(ctx, admin, "apply", "--server-side", "-f", dir); err != nil {
 		return fmt.Errorf("install Cluster API CRDs: %w\n%s%s", err, out, stderr)
