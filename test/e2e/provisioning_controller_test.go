@@ -127,6 +127,40 @@ func TestProvisioningController(t *testing.T) {
 		}
 	})
 
+	t.Run("the template sync overwrites edits and follows the ClusterClass's versions", func(t *testing.T) {
+		templates := o2.O2imsV1alpha1().ManagedInfrastructureTemplates(invNS)
+		tm, err := templates.Get(ctx, "demo.v1.33.0", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm.Spec.Description = "edited by hand"
+		if _, err := templates.Update(ctx, tm, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, syncWait, "edit overwritten", func() error {
+			tm, err := templates.Get(ctx, "demo.v1.33.0", metav1.GetOptions{})
+			if err != nil || tm.Spec.Description == "edited by hand" {
+				return fmt.Errorf("description %q, err %v", tm.Spec.Description, err)
+			}
+			return nil
+		})
+		versions := func(v string) {
+			s.kubectl(t, localstack.Admin, "patch", "clusterclass", "demo", "-n", invNS, "--type=merge", "-p", `{"spec":{"kubernetesVersions":[`+v+`]}}`)
+		}
+		versions(`"v1.33.0","v1.34.0","v1.35.0"`)
+		eventually(t, syncWait, "template demo.v1.35.0", func() error {
+			_, err := templates.Get(ctx, "demo.v1.35.0", metav1.GetOptions{})
+			return err
+		})
+		versions(`"v1.33.0","v1.34.0"`)
+		eventually(t, syncWait, "template demo.v1.35.0 gone", func() error {
+			if _, err := templates.Get(ctx, "demo.v1.35.0", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("get: %v", err)
+			}
+			return nil
+		})
+	})
+
 	// status waits for the request ns/id to satisfy check.
 	status := func(t *testing.T, ns, what string, check func(*o2v1.ProvisioningRequest) error) *o2v1.ProvisioningRequest {
 		t.Helper()
