@@ -1,0 +1,46 @@
+package options
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func serverFlags(o *ServerOptions) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	return fs
+}
+
+func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
+	o := NewServerOptions()
+	if err := serverFlags(o).Parse([]string{"--inventory-sync", "--provisioning-controller", "--provisioning-namespaces=tenant-b,tenant-a",
+		"--inventory-capi-namespaces=capi"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"capi", "o2ims-system", "tenant-a", "tenant-b"}; !slices.Equal(o.Inventory.CAPINamespaces, want) {
+		t.Errorf("discovery namespaces %v, want %v", o.Inventory.CAPINamespaces, want)
+	}
+}
+
+func TestProvisioningNeedsMemberClusters(t *testing.T) {
+	o := NewServerOptions()
+	if err := serverFlags(o).Parse([]string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--provisioning-controller needs") {
+		t.Errorf("validate: %v", err)
+	}
+	off := NewProvisioningOptions()
+	if got := off.DiscoveryNamespaces([]string{"capi"}, "o2ims-system"); !slices.Equal(got, []string{"capi"}) {
+		t.Errorf("provisioning off changed the discovery namespaces: %v", got)
+	}
+}
