@@ -8,7 +8,10 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func serverFlags(o *ServerOptions) *pflag.FlagSet {
+// serverFlags returns o's flags; Complete writes its self-signed serving certificate to a
+// temporary directory, not the package's.
+func serverFlags(t *testing.T, o *ServerOptions) *pflag.FlagSet {
+	o.Recommended.SecureServing.ServerCert.CertDirectory = t.TempDir()
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	o.AddFlags(fs)
 	return fs
@@ -16,7 +19,7 @@ func serverFlags(o *ServerOptions) *pflag.FlagSet {
 
 func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
 	o := NewServerOptions()
-	if err := serverFlags(o).Parse([]string{"--inventory-sync", "--provisioning-controller", "--provisioning-namespaces=tenant-b,tenant-a",
+	if err := serverFlags(t, o).Parse([]string{"--inventory-sync", "--provisioning-controller", "--provisioning-namespaces=tenant-b,tenant-a",
 		"--inventory-capi-namespaces=capi"}); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +33,7 @@ func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
 
 func TestProvisioningNeedsMemberClusters(t *testing.T) {
 	o := NewServerOptions()
-	if err := serverFlags(o).Parse([]string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"}); err != nil {
+	if err := serverFlags(t, o).Parse([]string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Complete(); err != nil {
