@@ -28,13 +28,19 @@ type ProvisioningOptions struct {
 	ClusterClassNamespaces []string
 	// Workers is how many requests are reconciled at once.
 	Workers int
-	Lease   *leader.Options
+	// QPS and Burst bound the controllers' requests to the management cluster's API server
+	// (Clusters, ClusterClasses): client-go's default of 5 per second made 100 requests at
+	// once wait 18 s for their Clusters (docs/performance.md, "Provisioning").
+	QPS   float32
+	Burst int
+	Lease *leader.Options
 }
 
 // NewProvisioningOptions returns the defaults: off; requests in the inventory namespace only;
-// templates from the inventory namespace's ClusterClasses; 4 workers.
+// templates from the inventory namespace's ClusterClasses; 4 workers; 50 requests per second
+// (bursts of 100) to the management cluster.
 func NewProvisioningOptions() *ProvisioningOptions {
-	return &ProvisioningOptions{Workers: 4, Lease: leader.NewOptions("provisioning", "o2ims-system", "netweave-provisioning-controller")}
+	return &ProvisioningOptions{Workers: 4, QPS: 50, Burst: 100, Lease: leader.NewOptions("provisioning", "o2ims-system", "netweave-provisioning-controller")}
 }
 
 // AddFlags registers the provisioning flags.
@@ -43,6 +49,8 @@ func (o *ProvisioningOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Namespaces, "provisioning-namespaces", o.Namespaces, "Tenant namespaces, besides the inventory namespace, where ProvisioningRequests may be created (chart value provisioning.namespaces; netweave is granted the rights on Cluster API Clusters there only). A request in another namespace is refused with 403.")
 	fs.StringSliceVar(&o.ClusterClassNamespaces, "provisioning-clusterclass-namespaces", o.ClusterClassNamespaces, "Namespaces whose Cluster API ClusterClasses are offered as ManagedInfrastructureTemplates, written in the same namespace (default: the inventory namespace).")
 	fs.IntVar(&o.Workers, "provisioning-workers", o.Workers, "ProvisioningRequests reconciled at once.")
+	fs.Float32Var(&o.QPS, "provisioning-qps", o.QPS, "Requests per second the provisioning controllers may send the management cluster's API server (Clusters, ClusterClasses).")
+	fs.IntVar(&o.Burst, "provisioning-burst", o.Burst, "Burst of requests above --provisioning-qps.")
 	o.Lease.AddFlags(fs)
 }
 
@@ -54,6 +62,9 @@ func (o *ProvisioningOptions) Validate() []error {
 	var errs []error
 	if o.Workers <= 0 {
 		errs = append(errs, errors.New("--provisioning-workers must be positive"))
+	}
+	if o.QPS <= 0 || o.Burst < 1 {
+		errs = append(errs, errors.New("--provisioning-qps and --provisioning-burst must be positive"))
 	}
 	for flag, list := range map[string][]string{"--provisioning-namespaces": o.Namespaces, "--provisioning-clusterclass-namespaces": o.ClusterClassNamespaces} {
 		for _, ns := range list {
@@ -89,6 +100,8 @@ func (o *ProvisioningOptions) Config(kube *rest.Config, inventoryNamespace strin
 	if len(classNamespaces) == 0 {
 		classNamespaces = []string{inventoryNamespace}
 	}
+	kube = rest.CopyConfig(kube)
+	kube.QPS, kube.Burst = o.QPS, o.Burst
 	return &apiserver.ProvisioningConfig{
 		KubeConfig: kube, Namespaces: o.Namespaces, ClusterClassNamespaces: classNamespaces,
 		Workers: o.Workers, Lease: *o.Lease,
