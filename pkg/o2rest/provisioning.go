@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2imsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
@@ -139,18 +140,11 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 // cluster): 422 when the body's id is not the URI's or templateName changes, 412 when If-Match
 // names another version.
 func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
-	req, s, p := h.spec(r, model.KindProvisioningRequest)
+	t, p := h.provisioningTarget(r, "update the provisioning request")
 	if p != nil {
 		return nil, p
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
-	id := pathVars(r)["id"]
-	cur, _, p := h.lookupProvisioningRequest(r, req, s, "get", id)
-	if p != nil {
-		return nil, p
-	}
+	s, cur, prs, id := t.spec, t.request, t.requests, t.id
 	body, p := decodeProvisioningRequestData(r)
 	if p != nil {
 		return nil, p
@@ -160,11 +154,6 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 			attr("provisioningRequestId", body.id)
 	}
 	ctx := r.Context()
-	client, err := h.clientAs(ctx)
-	if err != nil {
-		return nil, internalProblem(err, "update the provisioning request")
-	}
-	prs := client.O2imsV1alpha1().ProvisioningRequests(cur.Namespace)
 	w := conditionalWrite[*v1alpha1.ProvisioningRequest]{
 		ifMatch: r.Header.Get("If-Match"),
 		fresh: func(ctx context.Context) (*v1alpha1.ProvisioningRequest, error) {
@@ -196,24 +185,12 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 // shows DELETING while the controller removes what was provisioned and 404 once it is gone;
 // 412 when If-Match names another version.
 func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem) {
-	req, s, p := h.spec(r, model.KindProvisioningRequest)
+	t, p := h.provisioningTarget(r, "delete the provisioning request")
 	if p != nil {
 		return nil, p
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
-	id := pathVars(r)["id"]
-	pr, _, p := h.lookupProvisioningRequest(r, req, s, "get", id)
-	if p != nil {
-		return nil, p
-	}
+	req, pr, prs := t.req, t.request, t.requests
 	ctx := r.Context()
-	client, err := h.clientAs(ctx)
-	if err != nil {
-		return nil, internalProblem(err, "delete the provisioning request")
-	}
-	prs := client.O2imsV1alpha1().ProvisioningRequests(pr.Namespace)
 	// The uid precondition deletes the request looked up, not a namesake made since.
 	uid := pr.UID
 	pre := &metav1.Preconditions{UID: &uid}
@@ -236,7 +213,7 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 		}
 		pre.ResourceVersion = &rv
 	}
-	err = prs.Delete(ctx, pr.Name, metav1.DeleteOptions{Preconditions: pre})
+	err := prs.Delete(ctx, pr.Name, metav1.DeleteOptions{Preconditions: pre})
 	switch {
 	case ifMatch != "" && apierrors.IsConflict(err):
 		return nil, preconditionProblem()
@@ -249,6 +226,38 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 		return obj == nil || err != nil || m.GetUID() != uid || m.GetDeletionTimestamp() != nil
 	})
 	return (&answer{status: http.StatusAccepted, noBody: true}).setHeader("Location", provisioningRequestURI(req, pr.Name)), nil
+}
+
+// provisioningTarget is the request a PUT or DELETE acts on, found as the caller may get it,
+// with the client that writes it as the caller.
+type provisioningTarget struct {
+	req      request
+	spec     *kindSpec
+	id       string
+	request  *v1alpha1.ProvisioningRequest
+	requests o2imsv1alpha1.ProvisioningRequestInterface
+}
+
+// provisioningTarget looks up the request of the URI for a write that does what.
+func (h *handler) provisioningTarget(r *http.Request, what string) (*provisioningTarget, *problem) {
+	req, s, p := h.spec(r, model.KindProvisioningRequest)
+	if p != nil {
+		return nil, p
+	}
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
+	}
+	id := pathVars(r)["id"]
+	cur, _, p := h.lookupProvisioningRequest(r, req, s, "get", id)
+	if p != nil {
+		return nil, p
+	}
+	client, err := h.clientAs(r.Context())
+	if err != nil {
+		return nil, internalProblem(err, what)
+	}
+	return &provisioningTarget{req: req, spec: s, id: id, request: cur,
+		requests: client.O2imsV1alpha1().ProvisioningRequests(cur.Namespace)}, nil
 }
 
 // provisioningDoc renders a request just written for the writer, redacted as its reads are.

@@ -147,7 +147,7 @@ func (c *Controller) Lead(ctx context.Context) {
 	for range c.cfg.Workers {
 		wg.Go(func() {
 			wait.UntilWithContext(ctx, func(ctx context.Context) {
-				for processNext(ctx, queue, r) {
+				for provisioning.ProcessNext(ctx, queue, "provisioningRequest", r.reconcile) {
 				}
 			}, time.Second)
 		})
@@ -166,22 +166,6 @@ func informerAdd(inf cache.SharedIndexInformer) func(cache.ResourceEventHandler)
 
 func onAny(f func(any)) cache.ResourceEventHandlerFuncs {
 	return cache.ResourceEventHandlerFuncs{AddFunc: f, UpdateFunc: func(_, obj any) { f(obj) }, DeleteFunc: f}
-}
-
-func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[string], r *reconciler) bool {
-	key, quit := q.Get()
-	if quit {
-		return false
-	}
-	defer q.Done(key)
-	logger := klog.FromContext(ctx).WithValues("provisioningRequest", key)
-	if err := r.reconcile(klog.NewContext(ctx, logger), key); err != nil {
-		logger.Info("Reconcile failed; retrying with backoff", "err", err.Error(), "retries", q.NumRequeues(key))
-		q.AddRateLimited(key)
-		return true
-	}
-	q.Forget(key)
-	return true
 }
 
 // requestChanged says whether a request update is one to reconcile: anything but its status

@@ -123,29 +123,13 @@ func (s *Syncer) Lead(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		wait.UntilWithContext(ctx, func(ctx context.Context) {
-			for processNext(ctx, queue, r) {
+			for provisioning.ProcessNext(ctx, queue, "clusterClass", r.reconcile) {
 			}
 		}, time.Second)
 	})
 	<-ctx.Done()
 	queue.ShutDown()
 	wg.Wait()
-}
-
-func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[string], r *reconciler) bool {
-	key, quit := q.Get()
-	if quit {
-		return false
-	}
-	defer q.Done(key)
-	logger := klog.FromContext(ctx).WithValues("clusterClass", key)
-	if err := r.reconcile(klog.NewContext(ctx, logger), key); err != nil {
-		logger.Info("Sync failed; retrying with backoff", "err", err.Error(), "retries", q.NumRequeues(key))
-		q.AddRateLimited(key)
-		return true
-	}
-	q.Forget(key)
-	return true
 }
 
 func templateOf(obj any) (*v1alpha1.ManagedInfrastructureTemplate, bool) {
