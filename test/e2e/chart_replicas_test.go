@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -381,8 +382,13 @@ func deployedContainer(t *testing.T, objs []manifest) (corev1.Container, map[str
 // pod gets from the cluster (an address to bind, in-cluster credentials) is added.
 func chartArgv(t *testing.T, bin string, c corev1.Container, files map[string]string, port, o2Port int, kubeconfig string) []string {
 	t.Helper()
+	env := containerEnv(t, c)
 	argv := []string{bin}
 	for _, a := range c.Args {
+		// The kubelet expands $(VAR) in args from the container's environment.
+		for name, v := range env {
+			a = strings.ReplaceAll(a, "$("+name+")", v)
+		}
 		switch {
 		case strings.HasPrefix(a, "--secure-port="):
 			a = "--secure-port=" + strconv.Itoa(port)
@@ -397,11 +403,35 @@ func chartArgv(t *testing.T, bin string, c corev1.Container, files map[string]st
 		}
 		argv = append(argv, a)
 	}
-	if len(c.Env) > 0 {
-		t.Fatalf("the container has environment variables %v this test does not provide", c.Env)
-	}
 	return append(argv, "--bind-address=127.0.0.1", "--o2ims-bind-address=127.0.0.1",
 		"--kubeconfig="+kubeconfig, "--authentication-kubeconfig="+kubeconfig, "--authorization-kubeconfig="+kubeconfig)
+}
+
+// containerEnv resolves the container's environment as the kubelet would for what the chart
+// sets: literal values, and the container's own memory limit through the downward API
+// (memoryLimitFromContainer). Anything else fails the test, which would not provide it.
+func containerEnv(t *testing.T, c corev1.Container) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, e := range c.Env {
+		switch ref := e.ValueFrom; {
+		case ref == nil:
+			env[e.Name] = e.Value
+		case ref.ResourceFieldRef != nil && ref.ResourceFieldRef.Resource == "limits.memory":
+			limit, ok := c.Resources.Limits[corev1.ResourceMemory]
+			if !ok {
+				t.Fatalf("%s reads limits.memory, which the container does not set", e.Name)
+			}
+			divisor := ref.ResourceFieldRef.Divisor
+			if divisor.IsZero() {
+				divisor = resource.MustParse("1")
+			}
+			env[e.Name] = strconv.FormatInt(limit.Value()/divisor.Value(), 10)
+		default:
+			t.Fatalf("the container has environment variable %s from %v, which this test does not provide", e.Name, ref)
+		}
+	}
+	return env
 }
 
 // renderedCA is the caBundle of the rendered APIService, decoded.
