@@ -83,7 +83,8 @@ func (p capiPlayer) condition(t *testing.T, ns, name, typ string, status metav1.
 // template's class, version and variables; the test plays Cluster API step by step and the
 // request's status follows, each step saying what it waits for, to FULFILLED once the
 // cluster's kubeconfig Secret (pointing at a real member control plane) brings it into the
-// inventory; a failing condition is FAILED with the reason; a new templateVersion upgrades;
+// inventory; the Cluster's Machines are its infrastructure resources, each PROCESSING,
+// PROVISIONED or FAILED with its phase; a failing condition is FAILED with the reason; a new templateVersion upgrades;
 // two tenants with one provisioningRequestId do not collide; DELETE is DELETING until the
 // Cluster is gone, then 404.
 func TestProvisioningController(t *testing.T) {
@@ -286,6 +287,38 @@ func TestProvisioningController(t *testing.T) {
 		if n := r.Status.NodeClusterProvisioningStatus; n == nil || n.ResourceProvisioningPhase != o2v1.ResourceProvisioningPhaseProvisioned || n.ResourceID != set.NodeClusterID {
 			t.Errorf("nodeClusterProvisioningStatus %+v", n)
 		}
+	})
+
+	t.Run("the Cluster's Machines are its infrastructure resources", func(t *testing.T) {
+		res, err := o2.O2imsV1alpha1().O2Resources(invNS).List(ctx, metav1.ListOptions{LabelSelector: o2v1.LabelCluster + "=" + cluster})
+		if err != nil || len(res.Items) != 1 || res.Items[0].Annotations[o2v1.AnnotationSource] != "Node/worker-1" {
+			t.Fatalf("member Resources: %v %v", res, err)
+		}
+		nodeResource := res.Items[0].Spec.ResourceID
+		// The control plane Machine runs the member control plane's Node; the worker's is
+		// still being built.
+		cp := capi.createMachine(t, "tenant-a", cluster, cluster+"-cp-0", func(st *clusterv1.MachineStatus) {
+			st.Phase = string(clusterv1.MachinePhaseRunning)
+			st.NodeRef.Name = "worker-1"
+		})
+		md := capi.createMachine(t, "tenant-a", cluster, cluster+"-md-0", func(st *clusterv1.MachineStatus) {
+			st.Phase = string(clusterv1.MachinePhaseProvisioning)
+		})
+		machines := func(what string, want ...o2v1.ResourceProvisioningStatus) {
+			t.Helper()
+			status(t, "tenant-a", what, func(r *o2v1.ProvisioningRequest) error {
+				if got := r.Status.InfrastructureResourceProvisioningStatus; !slices.Equal(got, want) {
+					return fmt.Errorf("infrastructureResourceProvisioningStatus %+v, want %+v", got, want)
+				}
+				return nil
+			})
+		}
+		running := o2v1.ResourceProvisioningStatus{ResourceName: cp.Name, ResourceID: nodeResource, ResourceProvisioningPhase: o2v1.ResourceProvisioningPhaseProvisioned}
+		machines("the Running Machine's Node's Resource id, the Provisioning Machine's uid", running,
+			o2v1.ResourceProvisioningStatus{ResourceName: md.Name, ResourceID: string(md.UID), ResourceProvisioningPhase: o2v1.ResourceProvisioningPhaseProcessing})
+		capi.setMachineStatus(t, "tenant-a", md.Name, func(st *clusterv1.MachineStatus) { st.Phase = "Failed" })
+		machines("the Failed Machine FAILED", running,
+			o2v1.ResourceProvisioningStatus{ResourceName: md.Name, ResourceID: string(md.UID), ResourceProvisioningPhase: o2v1.ResourceProvisioningPhaseFailed})
 	})
 
 	t.Run("a failing condition is FAILED with the reason, and recovers", func(t *testing.T) {

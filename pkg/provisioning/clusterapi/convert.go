@@ -67,7 +67,7 @@ func transform(decode func(*unstructured.Unstructured) (runtime.Object, error)) 
 	}
 }
 
-// DecodeCluster and DecodeClusterClass are transform decoders.
+// DecodeCluster decodes a Cluster for an informer's cache.
 func DecodeCluster(u *unstructured.Unstructured) (runtime.Object, error) { return ClusterFrom(u) }
 
 // DecodeClusterClass decodes a ClusterClass for an informer's cache.

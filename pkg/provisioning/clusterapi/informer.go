@@ -18,7 +18,7 @@ type Informers struct {
 }
 
 // NewInformers returns informers of resource in each of namespaces, decoding with decode
-// (DecodeCluster, DecodeClusterClass). Nothing runs until Run.
+// (DecodeCluster, DecodeClusterClass, DecodeMachine). Nothing runs until Run.
 func NewInformers(client dynamic.Interface, resource schema.GroupVersionResource, namespaces []string,
 	decode func(*unstructured.Unstructured) (runtime.Object, error)) (*Informers, error) {
 	in := &Informers{byNamespace: map[string]cache.SharedIndexInformer{}}
@@ -34,6 +34,31 @@ func NewInformers(client dynamic.Interface, resource schema.GroupVersionResource
 		in.byNamespace[ns] = inf
 	}
 	return in, nil
+}
+
+// AddIndexers adds indexers to every namespace's informer; call it before Run. They index the
+// typed objects the caches hold.
+func (in *Informers) AddIndexers(indexers cache.Indexers) error {
+	for ns, inf := range in.byNamespace {
+		if err := inf.AddIndexers(indexers); err != nil {
+			return fmt.Errorf("indexers on informer in %s: %w", ns, err)
+		}
+	}
+	return nil
+}
+
+// ByIndex returns the cached objects of namespace whose index value is value; none when the
+// namespace is not watched.
+func (in *Informers) ByIndex(namespace, index, value string) ([]any, error) {
+	inf, ok := in.byNamespace[namespace]
+	if !ok {
+		return nil, nil
+	}
+	out, err := inf.GetIndexer().ByIndex(index, value)
+	if err != nil {
+		return nil, fmt.Errorf("index %s of %s: %w", index, namespace, err)
+	}
+	return out, nil
 }
 
 // AddEventHandler adds h to every namespace's informer.

@@ -34,6 +34,7 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 			Reason: o.blockedReason, Message: o.blocked, ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
 	st.NodeClusterProvisioningStatus = nodeClusterStatus(o, phase)
+	st.InfrastructureResourceProvisioningStatus = machineStatuses(o.machines, o.member)
 	if o.member != nil {
 		st.ProvisionedResourceSet = &v1alpha1.ProvisionedResourceSet{
 			NodeClusterID: o.member.dm.Spec.DeploymentManagerID, InfrastructureResourceIDs: o.member.resourceIDs}

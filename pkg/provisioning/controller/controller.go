@@ -98,6 +98,11 @@ func (c *Controller) Lead(ctx context.Context) {
 		logger.Error(err, "Watching Clusters")
 		return
 	}
+	machines, err := c.machineInformers()
+	if err != nil {
+		logger.Error(err, "Watching Machines")
+		return
+	}
 	term := c.cfg.Informers.Term()
 	defer term.Shutdown()
 	f := term.O2ims().V1alpha1()
@@ -108,7 +113,7 @@ func (c *Controller) Lead(ctx context.Context) {
 	r := &reconciler{
 		cfg: c.cfg, clusters: clusters,
 		requests: f.ProvisioningRequests().Lister(), templates: f.ManagedInfrastructureTemplates().Lister(),
-		dms: f.DeploymentManagers().Lister(), resources: f.O2Resources().Lister(),
+		dms: f.DeploymentManagers().Lister(), resources: f.O2Resources().Lister(), machines: machines,
 	}
 	h := handlers{queue: queue, clusters: clusters, requests: r.requests, inventoryNamespace: c.cfg.InventoryNamespace}
 	for _, reg := range []struct {
@@ -124,6 +129,7 @@ func (c *Controller) Lead(ctx context.Context) {
 				}
 			}}},
 		{"Clusters", clusters.AddEventHandler, onAny(h.cluster)},
+		{"Machines", machines.AddEventHandler, onAny(h.machine)},
 		{"ManagedInfrastructureTemplates", informerAdd(f.ManagedInfrastructureTemplates().Informer()), onAny(h.template)},
 		{"DeploymentManagers", informerAdd(f.DeploymentManagers().Informer()), onAny(h.member)},
 		{"Resources", informerAdd(f.O2Resources().Informer()), onAny(h.member)},
@@ -133,7 +139,7 @@ func (c *Controller) Lead(ctx context.Context) {
 			return
 		}
 	}
-	if !clusters.Run(ctx.Done()) {
+	if !clusters.Run(ctx.Done()) || !machines.Run(ctx.Done()) {
 		return
 	}
 	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
@@ -155,6 +161,19 @@ func (c *Controller) Lead(ctx context.Context) {
 	<-ctx.Done()
 	queue.ShutDown()
 	wg.Wait()
+}
+
+// machineInformers watch the Machines of the namespaces Clusters are watched in, indexed by
+// their Cluster: the request's status reports them.
+func (c *Controller) machineInformers() (*clusterapi.Informers, error) {
+	machines, err := clusterapi.NewInformers(c.cfg.Dynamic, clusterapi.Machines, c.clusterNamespaces(), clusterapi.DecodeMachine)
+	if err != nil {
+		return nil, err
+	}
+	if err := machines.AddIndexers(clusterapi.ClusterNameIndexers()); err != nil {
+		return nil, err
+	}
+	return machines, nil
 }
 
 func informerAdd(inf cache.SharedIndexInformer) func(cache.ResourceEventHandler) error {
@@ -214,6 +233,26 @@ func (h handlers) cluster(obj any) {
 	}
 	if name, ok := strings.CutPrefix(c.Name, c.Namespace+"-"); ok {
 		h.queue.Add(c.Namespace + "/" + name)
+	}
+}
+
+// machine queues the request of a Machine's Cluster (its cluster.x-k8s.io/cluster-name label),
+// as an event of the Cluster would. A Machine whose Cluster is not cached yet waits for it: the
+// Cluster's own event reconciles the request, which then reads the Machine.
+func (h handlers) machine(obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	m, ok := obj.(*clusterv1.Machine)
+	if !ok {
+		return
+	}
+	name := m.Labels[clusterv1.ClusterNameLabel]
+	if name == "" {
+		return
+	}
+	if c, err := h.clusters.Get(m.Namespace, name); err == nil && c != nil {
+		h.cluster(c)
 	}
 }
 

@@ -56,6 +56,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, clusters []*clusterv1.Cluster, o2objs ...runtime.Object) *fixture {
 	t.Helper()
+	return newFixtureWithMachines(t, clusters, nil, o2objs...)
+}
+
+// newFixtureWithMachines is newFixture with Machines in the fake dynamic client too.
+func newFixtureWithMachines(t *testing.T, clusters []*clusterv1.Cluster, machines []*clusterv1.Machine, o2objs ...runtime.Object) *fixture {
+	t.Helper()
 	var objs []runtime.Object
 	for _, c := range clusters {
 		u, err := clusterapi.ToUnstructured(c, clusterv1.ClusterKind)
@@ -64,8 +70,15 @@ func newFixture(t *testing.T, clusters []*clusterv1.Cluster, o2objs ...runtime.O
 		}
 		objs = append(objs, u)
 	}
+	for _, m := range machines {
+		u, err := clusterapi.ToUnstructured(m, "Machine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, u)
+	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{clusterapi.Clusters: "ClusterList"}, objs...)
+		map[schema.GroupVersionResource]string{clusterapi.Clusters: "ClusterList", clusterapi.Machines: "MachineList"}, objs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cfg := Config{Dynamic: dyn, InventoryNamespace: inv, Namespaces: []string{"tenant-a"}, Now: func() time.Time { return now }}
@@ -73,8 +86,12 @@ func newFixture(t *testing.T, clusters []*clusterv1.Cluster, o2objs ...runtime.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ci.Run(ctx.Done()) {
-		t.Fatal("Cluster informers did not sync")
+	mi, err := (&Controller{cfg: cfg}).machineInformers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ci.Run(ctx.Done()) || !mi.Run(ctx.Done()) {
+		t.Fatal("Cluster API informers did not sync")
 	}
 	o2 := fake.NewSimpleClientset(o2objs...)
 	cfg.Client = o2
@@ -95,7 +112,7 @@ func newFixture(t *testing.T, clusters []*clusterv1.Cluster, o2objs ...runtime.O
 		requests:  o2listers.NewProvisioningRequestLister(idx(&v1alpha1.ProvisioningRequest{})),
 		templates: o2listers.NewManagedInfrastructureTemplateLister(idx(&v1alpha1.ManagedInfrastructureTemplate{})),
 		dms:       o2listers.NewDeploymentManagerLister(idx(&v1alpha1.DeploymentManager{})),
-		resources: o2listers.NewO2ResourceLister(idx(&v1alpha1.O2Resource{}))}
+		resources: o2listers.NewO2ResourceLister(idx(&v1alpha1.O2Resource{})), machines: mi}
 	return &fixture{o2: o2, dyn: dyn, r: r}
 }
 

@@ -30,6 +30,9 @@ type reconciler struct {
 	templates o2listers.ManagedInfrastructureTemplateLister
 	dms       o2listers.DeploymentManagerLister
 	resources o2listers.O2ResourceLister
+	// machines are the Machines of the clusters' namespaces, indexed by
+	// clusterapi.ClusterNameIndex.
+	machines *clusterapi.Informers
 }
 
 // reconcile brings the request namespace/name one step further: finalizer, Cluster, topology,
@@ -61,6 +64,9 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 		o.cluster = nil
 	}
 	if req.DeletionTimestamp != nil {
+		if err := r.observeBuilt(ctx, &o); err != nil {
+			return err
+		}
 		return r.finalize(ctx, o)
 	}
 	if !slices.Contains(req.Finalizers, v1alpha1.FinalizerProvisioning) {
@@ -75,10 +81,26 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 			return err
 		}
 	}
-	if o.cluster != nil {
-		o.member = r.memberOf(o.clusterName)
+	if err := r.observeBuilt(ctx, &o); err != nil {
+		return err
 	}
 	return r.writeStatus(ctx, o)
+}
+
+// observeBuilt adds what was built of the request's own Cluster to the observation: its
+// member in the inventory and its Machines. Nothing when it has no Cluster (or a Cluster that
+// is not its own).
+func (r *reconciler) observeBuilt(ctx context.Context, o *observation) error {
+	if o.cluster == nil {
+		return nil
+	}
+	o.member = r.memberOf(o.clusterName)
+	machines, err := r.machinesOf(ctx, o.cluster.Namespace, o.cluster.Name)
+	if err != nil {
+		return fmt.Errorf("read Machines: %w", err)
+	}
+	o.machines = machines
+	return nil
 }
 
 func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, error) {
@@ -252,19 +274,24 @@ func (r *reconciler) writeStatus(ctx context.Context, o observation) error {
 
 // memberOf returns what the inventory holds of the member cluster named like the Cluster
 // (Cluster API discovery names the member after the cluster): its DeploymentManager (the
-// sync's, in the inventory namespace, labelled with the member's name) and its Resources' ids.
+// sync's, in the inventory namespace, labelled with the member's name) and its Resources' ids,
+// also by the source each was made from.
 func (r *reconciler) memberOf(name string) *member {
 	sel := labels.SelectorFromSet(labels.Set{v1alpha1.LabelCluster: name})
 	dms, err := r.dms.DeploymentManagers(r.cfg.InventoryNamespace).List(sel)
 	if err != nil || len(dms) == 0 {
 		return nil
 	}
-	m := &member{name: name, dm: dms[0]}
+	m := &member{name: name, dm: dms[0], resourceBySource: map[string]string{}}
 	resources, err := r.resources.O2Resources(r.cfg.InventoryNamespace).List(sel)
 	if err == nil {
 		for _, res := range resources {
-			if res.Spec.ResourceID != "" {
-				m.resourceIDs = append(m.resourceIDs, res.Spec.ResourceID)
+			if res.Spec.ResourceID == "" {
+				continue
+			}
+			m.resourceIDs = append(m.resourceIDs, res.Spec.ResourceID)
+			if src := res.Annotations[v1alpha1.AnnotationSource]; src != "" {
+				m.resourceBySource[src] = res.Spec.ResourceID
 			}
 		}
 		slices.Sort(m.resourceIDs)

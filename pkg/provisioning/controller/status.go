@@ -48,6 +48,10 @@ type member struct {
 	dm   *v1alpha1.DeploymentManager
 	// resourceIDs are its Resources' O2 ids, sorted.
 	resourceIDs []string
+	// resourceBySource are its Resources' O2 ids by the source the inventory sync records on
+	// each (v1alpha1.AnnotationSource, "Node/<name>" for a Node's): a Machine's nodeRef names
+	// the Node, and so its Resource.
+	resourceBySource map[string]string
 }
 
 // observation is everything the request's status is derived from.
@@ -61,6 +65,8 @@ type observation struct {
 	// its own, its template missing): FAILED with this message.
 	blocked, blockedReason string
 	member                 *member
+	// machines are the Cluster's Machines, sorted by name.
+	machines []*clusterv1.Machine
 }
 
 // step is one condition as derived.
@@ -247,21 +253,31 @@ var failingConditions = []string{
 //
 // The request follows the Cluster: when the condition recovers, so does the request.
 func clusterFailure(c *clusterv1.Cluster) (string, bool) {
-	for _, typ := range failingConditions {
-		cond := meta.FindStatusCondition(c.Status.Conditions, typ)
-		if cond != nil && cond.Status == metav1.ConditionFalse && strings.HasSuffix(cond.Reason, "Failed") {
-			msg := fmt.Sprintf("Cluster API reports %s False on Cluster %s/%s, reason %s", typ, c.Namespace, c.Name, cond.Reason)
-			if cond.Message != "" {
-				msg += ": " + cond.Message
-			}
-			return msg, true
+	if cond := failedCondition(c.Status.Conditions, failingConditions); cond != nil {
+		msg := fmt.Sprintf("Cluster API reports %s False on Cluster %s/%s, reason %s", cond.Type, c.Namespace, c.Name, cond.Reason)
+		if cond.Message != "" {
+			msg += ": " + cond.Message
 		}
+		return msg, true
 	}
 	//lint:ignore SA1019 a cluster converted from v1beta1 still reports it, and it is terminal
 	if c.Status.Phase == string(clusterv1.ClusterPhaseFailed) {
 		return fmt.Sprintf("Cluster API reports Cluster %s/%s Failed", c.Namespace, c.Name) + v1beta1Failure(c), true
 	}
 	return "", false
+}
+
+// failedCondition returns the first of the condition types (in their order) that is False
+// with a reason ending in "Failed", nil when none is: the rule by which Clusters and Machines
+// fail (clusterFailure).
+func failedCondition(conds []metav1.Condition, types []string) *metav1.Condition {
+	for _, typ := range types {
+		cond := meta.FindStatusCondition(conds, typ)
+		if cond != nil && cond.Status == metav1.ConditionFalse && strings.HasSuffix(cond.Reason, "Failed") {
+			return cond
+		}
+	}
+	return nil
 }
 
 // v1beta1Failure quotes the failureReason and failureMessage a cluster converted from v1beta1
