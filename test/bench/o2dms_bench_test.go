@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -110,31 +109,7 @@ func BenchmarkNfDeploy(b *testing.B) {
 
 		w := newDeployedWatch(b, ctx, o2, ns, burst)
 		start := time.Now()
-		var next sync.Mutex
-		i, errs := 0, make(chan error, burst)
-		var wg sync.WaitGroup
-		for range 16 {
-			wg.Go(func() {
-				for {
-					next.Lock()
-					n := i
-					i++
-					next.Unlock()
-					if n >= burst {
-						return
-					}
-					if err := create(fmt.Sprintf("burst-%03d", n)); err != nil {
-						errs <- err
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			b.Fatal(err)
-		}
+		parallel(b, 16, burst, func(n int) error { return create(fmt.Sprintf("burst-%03d", n)) })
 		created := time.Since(start)
 		last, err := w.wait(ctx)
 		if err != nil {
