@@ -16,6 +16,8 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	flowcontrolrequest "k8s.io/apiserver/pkg/util/flowcontrol/request"
+
+	"github.com/netweave-io/netweave/pkg/o2rest"
 )
 
 // o2HandlerChain wraps the O2 handler in the API server's own filters, built from the server's
@@ -67,7 +69,9 @@ func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {
 // WithRequestReceivedTimestamp, WithRequestInfo and WithRequestDeadline build one filter at a
 // time, with the same k8s.io/apiserver context functions. Each of those filters copies the
 // whole request to attach its value (Request.WithContext), and those copies were the largest
-// allocation of an O2 GET; here the request is copied once.
+// allocation of an O2 GET; here the request is copied once. The O2 face's per-request state
+// (o2rest.WithRequestState: the route's variables) is added here too, so its router does not
+// copy the request again.
 //
 // The request info is what the API server's resolver answers for any path outside its API
 // prefixes, which every O2 path is: a non-resource request with the path and the lower-case
@@ -87,6 +91,7 @@ func withO2RequestContext(h http.Handler, timeout time.Duration) http.Handler {
 		}
 		ctx = request.WithReceivedTimestamp(ctx, received)
 		ctx = request.WithRequestInfo(ctx, &request.RequestInfo{Path: req.URL.Path, Verb: strings.ToLower(req.Method)})
+		ctx = o2rest.WithRequestState(ctx)
 		ctx, cancel := context.WithDeadline(ctx, received.Add(timeout))
 		defer cancel()
 		h.ServeHTTP(w, req.WithContext(ctx))

@@ -58,7 +58,7 @@ func (h *handler) resourceTypeAlarmDictionary(r *http.Request) (*answer, *proble
 	if p != nil {
 		return nil, p
 	}
-	id := pathVars(r)["id"]
+	id := pathVars(r).get("id")
 	rt, _, p := h.lookup(r, req, h.specs[model.KindResourceType][req.version], id)
 	if p != nil {
 		return nil, p

@@ -33,7 +33,7 @@ func (h *handler) getAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	obj, sc, p := h.lookup(r, req, s, pathVars(r)["id"])
+	obj, sc, p := h.lookup(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}
@@ -59,7 +59,7 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	obj, _, p := h.lookup(r, req, s, pathVars(r)["id"])
+	obj, _, p := h.lookup(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}

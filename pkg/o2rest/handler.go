@@ -114,11 +114,12 @@ type request struct {
 // answers it.
 func (h *handler) parse(r *http.Request) (request, *problem) {
 	vars := pathVars(r)
-	req := request{tenant: vars["namespace"], apiRoot: h.cfg.APIRoot}
+	req := request{tenant: vars.get("namespace"), apiRoot: h.cfg.APIRoot}
 	if req.tenant != "" {
 		req.apiRoot += "/tenants/" + req.tenant
 	}
-	if v, ok := vars["version"]; ok {
+	if vars.has("version") {
+		v := vars.get("version")
 		n, err := strconv.Atoi(v)
 		if err != nil || model.VersionString(n) == "" {
 			return req, newProblem(http.StatusNotFound, "API version v"+v+" is not served; see the api_versions of the API")

@@ -92,12 +92,14 @@ func authz(_ context.Context, a authorizer.Attributes) (authorizer.Decision, str
 }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	handler http.Handler
-	server  *httptest.Server
-	client  *fake.Clientset
-	source  *source.Source
-	schema  *modeltest.Validator
+	// inner is the handler without the stand-in authentication filter.
+	inner  http.Handler
+	server *httptest.Server
+	client *fake.Clientset
+	source *source.Source
+	schema *modeltest.Validator
 }
 
 func newEnv(t *testing.T, pageSize int) *env {
@@ -112,7 +114,7 @@ func newEnvWith(t *testing.T, configure func(*Config)) *env {
 }
 
 // newEnvOf serves objs; configure may adjust the Config.
-func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env {
+func newEnvOf(t testing.TB, objs []runtime.Object, configure func(*Config)) *env {
 	t.Helper()
 	client := fake.NewSimpleClientset(objs...)
 	// The generated fake lists kind O2ResourceList (named after the Go type), which the scheme
@@ -153,10 +155,11 @@ func newEnvOf(t *testing.T, objs []runtime.Object, configure func(*Config)) *env
 		SubscriptionNamespace: "o2ims-system",
 	}
 	configure(&cfg)
-	h := withTokens(NewHandler(cfg))
+	inner := NewHandler(cfg)
+	h := withTokens(inner)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, handler: h, server: srv, client: client, source: src, schema: modeltest.New(t)}
+	return &env{t: t, handler: h, inner: inner, server: srv, client: client, source: src, schema: modeltest.New(t)}
 }
 
 type response struct {
@@ -217,7 +220,7 @@ func (e *env) expect(r response, status int, what string) {
 	}
 }
 
-func decodeList(t *testing.T, b []byte) []map[string]any {
+func decodeList(t testing.TB, b []byte) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -226,7 +229,7 @@ func decodeList(t *testing.T, b []byte) []map[string]any {
 	return out
 }
 
-func decodeObject(t *testing.T, b []byte) map[string]any {
+func decodeObject(t testing.TB, b []byte) map[string]any {
 	t.Helper()
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {

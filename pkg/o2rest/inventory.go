@@ -211,7 +211,7 @@ func (h *handler) get(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		obj, sc, p := h.lookup(r, req, s, pathVars(r)["id"])
+		obj, sc, p := h.lookup(r, req, s, pathVars(r).get("id"))
 		if p != nil {
 			return nil, p
 		}
@@ -322,7 +322,7 @@ func (h *handler) listPoolResources(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	pool, _, p := h.lookup(r, req, pools, pathVars(r)["poolId"])
+	pool, _, p := h.lookup(r, req, pools, pathVars(r).get("poolId"))
 	if p != nil {
 		return nil, p
 	}
@@ -337,12 +337,12 @@ func (h *handler) getPoolResource(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	poolID := pathVars(r)["poolId"]
+	poolID := pathVars(r).get("poolId")
 	if _, _, p := h.lookup(r, req, pools, poolID); p != nil {
 		return nil, p
 	}
 	s := h.specs[model.KindResource][req.version]
-	id := pathVars(r)["id"]
+	id := pathVars(r).get("id")
 	obj, sc, p := h.lookup(r, req, s, id)
 	if p != nil {
 		return nil, p

@@ -63,15 +63,20 @@ func parsePathPattern(template string) pathPattern {
 }
 
 // Match is the route's mux.MatcherFunc: it matches the whole (decoded) path, as a mux path
-// template does, and records the variables in the route match.
-func (p pathPattern) Match(r *http.Request, m *mux.RouteMatch) bool {
-	path := r.URL.Path
+// template does. It records no variables: the router reads them from the route that won
+// (routeVars.read), so the routes tried and refused cost no allocation.
+func (p pathPattern) Match(r *http.Request, _ *mux.RouteMatch) bool {
+	return p.match(r.URL.Path, nil)
+}
+
+// match reports whether path matches the whole template and, when vars is set, records the
+// template's variables in it.
+func (p pathPattern) match(path string, vars *routeVars) bool {
 	if !strings.HasPrefix(path, "/") {
 		return false
 	}
 	rest := path[1:]
-	var vars [4]struct{ name, value string }
-	n := 0
+	var found routeVars
 	for i, seg := range p.segments {
 		var s string
 		if j := strings.IndexByte(rest, '/'); j >= 0 {
@@ -95,19 +100,46 @@ func (p pathPattern) Match(r *http.Request, m *mux.RouteMatch) bool {
 		if !ok || v == "" || (seg.digits && !allDigits(v)) {
 			return false
 		}
-		if n == len(vars) {
-			panic(fmt.Sprintf("o2rest: route %q has more than %d variables", p.template, len(vars)))
+		if found.n == len(found.vars) {
+			panic(fmt.Sprintf("o2rest: route %q has more than %d variables", p.template, len(found.vars)))
 		}
-		vars[n].name, vars[n].value = seg.name, v
-		n++
+		found.vars[found.n] = routeVar{name: seg.name, value: v}
+		found.n++
 	}
-	if m.Vars == nil {
-		m.Vars = make(map[string]string, n)
-	}
-	for _, v := range vars[:n] {
-		m.Vars[v.name] = v.value
+	if vars != nil {
+		*vars = found
 	}
 	return true
+}
+
+// routeVar is one path variable of the matched route.
+type routeVar struct{ name, value string }
+
+// routeVars are the matched route's path variables: O2 routes have at most four, so a fixed
+// array, read by a linear search, instead of a map per request.
+type routeVars struct {
+	vars [4]routeVar
+	n    int
+}
+
+// get returns the variable called name, or "".
+func (v *routeVars) get(name string) string {
+	for _, rv := range v.vars[:v.n] {
+		if rv.name == name {
+			return rv.value
+		}
+	}
+	return ""
+}
+
+// has reports whether the route has a variable called name.
+func (v *routeVars) has(name string) bool {
+	for _, rv := range v.vars[:v.n] {
+		if rv.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanPath is path.Clean keeping a trailing slash, which O2 paths distinguish.
@@ -128,13 +160,39 @@ func allDigits(s string) bool {
 	return true
 }
 
-// routeVarsKey keys the matched route's path variables in the request context.
-type routeVarsKey struct{}
+// requestStateKey keys the O2 request's state in the request context.
+type requestStateKey struct{}
+
+// requestState is what the O2 face keeps per request. The API server's chain puts an empty one
+// into the request context when it builds that context (WithRequestState), so the router can
+// record the route's variables without copying the request again; without it (a handler
+// served on its own, as in tests) the router adds it.
+type requestState struct {
+	vars routeVars
+}
+
+// WithRequestState returns ctx with room for the O2 face's per-request state. The filter that
+// builds an O2 request's context calls it, so the router needs no request copy of its own.
+func WithRequestState(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestStateKey{}, &requestState{})
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	s, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return s
+}
 
 // pathVars are the variables of the route that matched the request.
-func pathVars(r *http.Request) map[string]string {
-	v, _ := r.Context().Value(routeVarsKey{}).(map[string]string)
-	return v
+func pathVars(r *http.Request) *routeVars {
+	if s := stateFrom(r.Context()); s != nil {
+		return &s.vars
+	}
+	return &routeVars{}
+}
+
+// patterned is a route's handler that knows its path template.
+type patterned interface {
+	routePattern() *pathPattern
 }
 
 // router serves requests through a gorilla/mux router, carrying the matched route's variables
@@ -158,8 +216,13 @@ func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r)
 		return
 	}
-	if len(m.Vars) > 0 {
-		r = r.WithContext(context.WithValue(r.Context(), routeVarsKey{}, m.Vars))
+	if route, ok := m.Handler.(patterned); ok && route.routePattern() != nil {
+		state := stateFrom(r.Context())
+		if state == nil {
+			state = &requestState{}
+			r = r.WithContext(context.WithValue(r.Context(), requestStateKey{}, state))
+		}
+		route.routePattern().match(r.URL.Path, &state.vars)
 	}
 	m.Handler.ServeHTTP(w, r)
 }

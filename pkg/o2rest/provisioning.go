@@ -77,7 +77,7 @@ func (h *handler) getProvisioningRequest(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	pr, sc, p := h.lookupProvisioningRequest(r, req, s, "get", pathVars(r)["id"])
+	pr, sc, p := h.lookupProvisioningRequest(r, req, s, "get", pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}
@@ -247,7 +247,7 @@ func (h *handler) provisioningTarget(r *http.Request, what string) (*provisionin
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
-	id := pathVars(r)["id"]
+	id := pathVars(r).get("id")
 	cur, _, p := h.lookupProvisioningRequest(r, req, s, "get", id)
 	if p != nil {
 		return nil, p
@@ -508,7 +508,7 @@ func (h *handler) getTemplate(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	t, sc, p := h.lookupTemplate(r, req, s, pathVars(r)["id"])
+	t, sc, p := h.lookupTemplate(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}
@@ -524,7 +524,7 @@ func (h *handler) templateDefaults(r *http.Request) (*answer, *problem) {
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
-	t, _, p := h.lookupTemplate(r, req, s, pathVars(r)["id"])
+	t, _, p := h.lookupTemplate(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}

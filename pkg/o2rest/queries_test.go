@@ -215,7 +215,7 @@ func TestListHonoursCancellation(t *testing.T) {
 	}
 }
 
-func nextLink(t *testing.T, r response) string {
+func nextLink(t testing.TB, r response) string {
 	t.Helper()
 	link := r.header.Get("Link")
 	if link == "" {

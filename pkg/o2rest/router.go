@@ -33,7 +33,12 @@ type methods struct {
 	// route is the route's template without its expressions, set only when requests are traced
 	// (Config.Traced): the request's span is named after it.
 	route string
+	// pattern is the route's path template; the router reads the path variables with it once
+	// the route has won.
+	pattern *pathPattern
 }
+
+func (m methods) routePattern() *pathPattern { return m.pattern }
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start, ok := genericapirequest.ReceivedTimestampFrom(r.Context())
@@ -120,7 +125,9 @@ func (h *handler) routes() http.Handler {
 		if h.cfg.Traced {
 			m.route = strings.ReplaceAll(template, ":[0-9]+", "")
 		}
-		r.NewRoute().MatcherFunc(parsePathPattern(template).Match).Handler(m)
+		p := parsePathPattern(template)
+		m.pattern = &p
+		r.NewRoute().MatcherFunc(p.Match).Handler(m)
 	}
 	for _, root := range []string{"", "/tenants/{namespace}"} {
 		tenant := root != ""

@@ -144,7 +144,7 @@ func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		id := pathVars(r)["id"]
+		id := pathVars(r).get("id")
 		obj, _, p := h.lookup(r, req, s, id)
 		if p != nil {
 			return nil, p
