@@ -89,8 +89,10 @@ bench:
 	hack/build-control-plane.sh redis
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/storage/...
 
-## bench-o2: O2-IMS REST API on the real stack with 10,000 Resources vs a bare net/http ceiling (docs/performance.md).
+## bench-o2: O2-IMS REST API on the real stack with 10,000 Resources vs a bare net/http ceiling, and the
+## ceiling's answers served through netweave's own O2 filters (the o2floor build) (docs/performance.md).
 bench-o2: deps build
+	GOFLAGS=-tags=o2floor hack/build-static.sh $(BIN)/netweave-o2floor
 	$(GO) test -run '^$$' -bench BenchmarkO2 -benchtime 3s -count 1 -timeout 40m -v ./test/bench/
 
 ## bench-replicas: O2 GET by id across three replicas (round robin) vs one, 10,000 Resources (docs/performance.md).

@@ -87,7 +87,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		})
 	}
 	handler = withAlertmanagerReceiver(handler, receiver)
-	handler = o2rest.WithProblemDetails(o2HandlerChain(handler, c.generic.Config))
+	handler = o2rest.WithProblemDetails(o2HandlerChain(o2Floor(handler), c.generic.Config))
 	if o2.RequireClientCert {
 		handler = o2rest.RefuseBearerTokens(handler)
 	}

@@ -194,12 +194,12 @@ func stormLists(b *testing.B, s *stack, n int) {
 		}
 		b.Logf("%s: %d alarms, %d bytes", c.name, got, len(body))
 	}
-	ceilingBase := startCeiling(b, s, token, cases)
+	ceilingBase, _ := startCeiling(b, s, token, cases)
 	if hold := os.Getenv(envStormHold); hold != "" {
-		holdStack(b, s, token, cases, ceilingBase, hold)
+		holdStack(b, s, token, cases, ceilingBase, "", hold)
 		return
 	}
-	measureCases(b, s, token, cases, ceilingBase)
+	measureCases(b, s, token, cases, ceilingBase, "")
 }
 
 func countStorm(n int, pick func(int) bool) int {

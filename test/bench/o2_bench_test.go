@@ -33,6 +33,8 @@ type benchCase struct {
 	paths       []string
 	concurrency []int
 	h2          bool
+	// floor also measures the case against the o2floor build of netweave (startFloor).
+	floor bool
 }
 
 // BenchmarkO2 measures the O2-IMS REST face through its real TLS listener with 10,000
@@ -60,10 +62,10 @@ func BenchmarkO2(b *testing.B) {
 		getType[i] = inventoryV1 + "/resourceTypes/" + id
 	}
 	cases := []benchCase{
-		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 50}},
+		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 50}, floor: true},
 		{name: "get-resource-h2", paths: getResource, concurrency: []int{16}, h2: true},
 		{name: "get-resourcetype", paths: getType, concurrency: []int{16}},
-		{name: "list-500", paths: []string{inventoryV1 + "/resourcePools/" + inv.smallPool + "/resources"}, concurrency: []int{8, 50}},
+		{name: "list-500", paths: []string{inventoryV1 + "/resourcePools/" + inv.smallPool + "/resources"}, concurrency: []int{8, 50}, floor: true},
 		{name: "list-10000", paths: []string{poolResources}, concurrency: []int{1, 4}},
 		// Both filters select the same 625 resources: one through the resourceTypeId index,
 		// the other by rendering and testing every one of the 10,000.
@@ -71,21 +73,28 @@ func BenchmarkO2(b *testing.B) {
 		{name: "list-filter-memory", paths: []string{filter("(cont,description,rack-03)")}, concurrency: []int{1, 4}},
 	}
 
-	ceilingBase := startCeiling(b, s, token, cases)
+	ceilingBase, bodies := startCeiling(b, s, token, cases)
+	floorBase := startFloor(b, s, token, bodies, cases)
 
 	if hold := os.Getenv(envHold); hold != "" {
-		holdStack(b, s, token, cases, ceilingBase, hold)
+		holdStack(b, s, token, cases, ceilingBase, floorBase, hold)
 		return
 	}
 
-	measureCases(b, s, token, cases, ceilingBase)
+	measureCases(b, s, token, cases, ceilingBase, floorBase)
 }
 
-// measureCases runs every case at each of its concurrencies against netweave and then the
-// ceiling, each as a sub-benchmark after a warm-up.
-func measureCases(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase string) {
-	targets := []struct{ name, base string }{{"netweave", s.o2Base()}, {"ceiling", ceilingBase}}
+// measureCases runs every case at each of its concurrencies against netweave, the floor (when
+// built, and for the cases that ask for it) and then the ceiling, each as a sub-benchmark after
+// a warm-up.
+func measureCases(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, floorBase string) {
+	type target struct{ name, base string }
 	for _, c := range cases {
+		targets := []target{{"netweave", s.o2Base()}}
+		if c.floor && floorBase != "" {
+			targets = append(targets, target{"floor", floorBase})
+		}
+		targets = append(targets, target{"ceiling", ceilingBase})
 		for _, conc := range c.concurrency {
 			for _, t := range targets {
 				name := fmt.Sprintf("%s/c=%d/%s", c.name, conc, t.name)
@@ -130,8 +139,9 @@ func runLoad(b *testing.B, client *load.Client, cfg load.Config) {
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // startCeiling captures netweave's answer to every benchmarked path and serves those bytes from
-// a bare net/http TLS server with the same certificate, in a child process.
-func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) string {
+// a bare net/http TLS server with the same certificate, in a child process. It returns the
+// ceiling's base URL and the file of captured answers.
+func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) (string, string) {
 	b.Helper()
 	var paths []string
 	seen := map[string]bool{}
@@ -204,21 +214,72 @@ func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) strin
 		GracePeriod: 5 * time.Second,
 	})
 	base := "https://" + addr
+	waitServes(b, s, "ceiling", base+paths[0], "")
+	return base, file
+}
+
+// waitServes waits until url answers 200 to a GET with token.
+func waitServes(b *testing.B, s *stack, name, url, token string) {
+	b.Helper()
 	client := load.NewClient(s.tlsConfig(b), 1, false, 5*time.Second)
 	defer client.Close()
 	var status int
 	var getErr error
-	if pollErr := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, status, getErr = client.Get(ctx, base+paths[0], "")
+	if pollErr := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, status, getErr = client.Get(ctx, url, token)
 		return getErr == nil && status == 200, nil
 	}); pollErr != nil {
-		b.Fatalf("ceiling server not ready: %d %v", status, getErr)
+		b.Fatalf("%s not ready: %d %v", name, status, getErr)
 	}
+}
+
+// floorBinary is netweave built with -tags o2floor (make bench-o2 builds it).
+const floorBinary = "netweave-o2floor"
+
+// startFloor runs the o2floor build of netweave (pkg/apiserver/o2floor.go) beside the stack's
+// netweave, on the same Redis and kube-apiserver, serving the ceiling's captured answers
+// through netweave's own O2 listener and filters: its throughput is the most the O2 face can
+// reach with those filters in front of it. Without the binary it returns "" and the floor is
+// not measured (the log says so).
+func startFloor(b *testing.B, s *stack, token, bodies string, cases []benchCase) string {
+	b.Helper()
+	bin, err := localstack.OutputBinary(floorBinary)
+	if err != nil {
+		b.Logf("floor not measured: %v (make bench-o2 builds it)", err)
+		return ""
+	}
+	var path string
+	for _, c := range cases {
+		if c.floor {
+			path = c.paths[0]
+			break
+		}
+	}
+	if path == "" {
+		return ""
+	}
+	port, err := localstack.FreePort()
+	if err != nil {
+		b.Fatal(err)
+	}
+	o2Port, err := localstack.FreePort()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stacktest.StartProcess(b, localstack.ProcessOptions{
+		Name: "netweave-o2floor",
+		Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redisAddr,
+			KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1}),
+		Env:     []string{"NETWEAVE_O2_FLOOR_BODIES=" + bodies},
+		LogPath: filepath.Join(s.cp.Dir, "netweave-o2floor.log"),
+	})
+	base := localstack.O2APIRoot(o2Port)
+	waitServes(b, s, "floor", base+path, token)
 	return base
 }
 
 // holdStack writes token, CA and path files for o2load and keeps the stack up for hold.
-func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, hold string) {
+func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, floorBase, hold string) {
 	d, err := time.ParseDuration(hold)
 	if err != nil || d <= 0 || d > 2*time.Hour {
 		b.Fatalf("%s=%q: want a duration up to 2h", envHold, hold)
@@ -238,8 +299,8 @@ func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingB
 		lines = append(lines, fmt.Sprintf("  %s: go run ./test/bench/o2load -base %s -cacert %s -server-name localhost -token-file %s -paths-file %s -c 16 -d 10s",
 			c.name, s.o2Base(), ca, tok, pf))
 	}
-	b.Logf("holding the stack for %s; ceiling at %s; netweave main port %d (pprof: curl --cacert %s -H \"Authorization: Bearer $(cat %s)\" https://localhost:%d/debug/pprof/profile?seconds=10)\n%s",
-		d, ceilingBase, s.port, ca, tok, s.port, strings.Join(lines, "\n"))
+	b.Logf("holding the stack for %s; ceiling at %s; floor at %q; netweave main port %d (pprof: curl --cacert %s -H \"Authorization: Bearer $(cat %s)\" https://localhost:%d/debug/pprof/profile?seconds=10)\n%s",
+		d, ceilingBase, floorBase, s.port, ca, tok, s.port, strings.Join(lines, "\n"))
 	// Hold mode keeps the stack up for a human for d; nothing waits on a condition here.
 	<-time.After(d)
 }
