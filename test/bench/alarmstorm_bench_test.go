@@ -196,10 +196,10 @@ func stormLists(b *testing.B, s *stack, n int) {
 	}
 	ceilingBase, _ := startCeiling(b, s, token, cases)
 	if hold := os.Getenv(envStormHold); hold != "" {
-		holdStack(b, s, token, cases, ceilingBase, "", hold)
+		holdStack(b, s, callers{admin: token}, cases, ceilingBase, "", hold)
 		return
 	}
-	measureCases(b, s, token, cases, ceilingBase, "")
+	measureCases(b, s, callers{admin: token}, cases, ceilingBase, "")
 }
 
 func countStorm(n int, pick func(int) bool) int {

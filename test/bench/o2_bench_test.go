@@ -6,7 +6,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
@@ -35,6 +39,11 @@ type benchCase struct {
 	h2          bool
 	// floor also measures the case against the o2floor build of netweave (startFloor).
 	floor bool
+	// smo sends the case's requests as the SMO user, bound cluster-wide to the shipped
+	// o2ims-reader ClusterRole (not in system:masters, as a production SMO is not: API
+	// Priority and Fairness queues it and the authorizer asks the SubjectAccessReview cache),
+	// instead of the admin.
+	smo bool
 }
 
 // BenchmarkO2 measures the O2-IMS REST face through its real TLS listener with 10,000
@@ -63,6 +72,7 @@ func BenchmarkO2(b *testing.B) {
 	}
 	cases := []benchCase{
 		{name: "get-resource", paths: getResource, concurrency: []int{1, 8, 16, 50}, floor: true},
+		{name: "get-resource-smo", paths: getResource, concurrency: []int{8, 50}, floor: true, smo: true},
 		{name: "get-resource-h2", paths: getResource, concurrency: []int{16}, h2: true},
 		{name: "get-resourcetype", paths: getType, concurrency: []int{16}},
 		{name: "list-500", paths: []string{inventoryV1 + "/resourcePools/" + inv.smallPool + "/resources"}, concurrency: []int{8, 50}, floor: true},
@@ -75,21 +85,47 @@ func BenchmarkO2(b *testing.B) {
 
 	ceilingBase, bodies := startCeiling(b, s, token, cases)
 	floorBase := startFloor(b, s, token, bodies, cases)
+	smoToken := bindSMO(b, s)
 
 	if hold := os.Getenv(envHold); hold != "" {
-		holdStack(b, s, token, cases, ceilingBase, floorBase, hold)
+		holdStack(b, s, callers{admin: token, smo: smoToken}, cases, ceilingBase, floorBase, hold)
 		return
 	}
 
-	measureCases(b, s, token, cases, ceilingBase, floorBase)
+	measureCases(b, s, callers{admin: token, smo: smoToken}, cases, ceilingBase, floorBase)
+}
+
+// callers are the bearer tokens the cases are sent with.
+type callers struct{ admin, smo string }
+
+// bindSMO binds the SMO user to the shipped o2ims-reader ClusterRole cluster-wide, as an
+// operator grants an SMO read access to the whole inventory, and returns its token.
+func bindSMO(b *testing.B, s *stack) string {
+	b.Helper()
+	kube, err := kubernetes.NewForConfig(s.cp.RESTConfig(localstack.Admin))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := kube.RbacV1().ClusterRoleBindings().Create(context.Background(), &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "bench-smo-reads-inventory"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "o2ims-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: localstack.SMO}},
+	}, metav1.CreateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return s.cp.RESTConfig(localstack.SMO).BearerToken
 }
 
 // measureCases runs every case at each of its concurrencies against netweave, the floor (when
 // built, and for the cases that ask for it) and then the ceiling, each as a sub-benchmark after
 // a warm-up.
-func measureCases(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, floorBase string) {
+func measureCases(b *testing.B, s *stack, who callers, cases []benchCase, ceilingBase, floorBase string) {
 	type target struct{ name, base string }
 	for _, c := range cases {
+		token := who.admin
+		if c.smo {
+			token = who.smo
+		}
 		targets := []target{{"netweave", s.o2Base()}}
 		if c.floor && floorBase != "" {
 			targets = append(targets, target{"floor", floorBase})
@@ -279,7 +315,7 @@ func startFloor(b *testing.B, s *stack, token, bodies string, cases []benchCase)
 }
 
 // holdStack writes token, CA and path files for o2load and keeps the stack up for hold.
-func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingBase, floorBase, hold string) {
+func holdStack(b *testing.B, s *stack, who callers, cases []benchCase, ceilingBase, floorBase, hold string) {
 	d, err := time.ParseDuration(hold)
 	if err != nil || d <= 0 || d > 2*time.Hour {
 		b.Fatalf("%s=%q: want a duration up to 2h", envHold, hold)
@@ -292,12 +328,20 @@ func holdStack(b *testing.B, s *stack, token string, cases []benchCase, ceilingB
 		return p
 	}
 	ca := write("o2bench-ca.crt", string(s.cp.Serving.CABundle))
-	tok := write("o2bench-admin.token", token)
+	tok := write("o2bench-admin.token", who.admin)
+	smoTok := ""
+	if who.smo != "" {
+		smoTok = write("o2bench-smo.token", who.smo)
+	}
 	var lines []string
 	for _, c := range cases {
 		pf := write("o2bench-paths-"+c.name, strings.Join(c.paths, "\n")+"\n")
+		callerTok := tok
+		if c.smo {
+			callerTok = smoTok
+		}
 		lines = append(lines, fmt.Sprintf("  %s: go run ./test/bench/o2load -base %s -cacert %s -server-name localhost -token-file %s -paths-file %s -c 16 -d 10s",
-			c.name, s.o2Base(), ca, tok, pf))
+			c.name, s.o2Base(), ca, callerTok, pf))
 	}
 	b.Logf("holding the stack for %s; ceiling at %s; floor at %q; netweave main port %d (pprof: curl --cacert %s -H \"Authorization: Bearer $(cat %s)\" https://localhost:%d/debug/pprof/profile?seconds=10)\n%s",
 		d, ceilingBase, floorBase, s.port, ca, tok, s.port, strings.Join(lines, "\n"))
