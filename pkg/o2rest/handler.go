@@ -73,6 +73,8 @@ type handler struct {
 	cfg    Config
 	access access
 	specs  map[model.Kind]map[int]*kindSpec
+	// arrayBuffers recycles the buffers lists are written through (responder.writeArray).
+	arrayBuffers chunkBuffers
 }
 
 // NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:

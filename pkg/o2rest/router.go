@@ -36,6 +36,8 @@ type methods struct {
 	// pattern is the route's path template; the router reads the path variables with it once
 	// the route has won.
 	pattern *pathPattern
+	// responder writes the handlers' answers.
+	responder responder
 }
 
 func (m methods) routePattern() *pathPattern { return m.pattern }
@@ -70,7 +72,7 @@ func (m methods) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		a, p := f(r)
-		respond(w, a, p)
+		m.responder.respond(w, a, p)
 		return
 	}
 	allow := make([]string, 0, len(m.handlers))
@@ -127,6 +129,7 @@ func (h *handler) routes() http.Handler {
 		}
 		p := parsePathPattern(template)
 		m.pattern = &p
+		m.responder = responder{bufs: &h.arrayBuffers}
 		r.NewRoute().MatcherFunc(p.Match).Handler(m)
 	}
 	for _, root := range []string{"", "/tenants/{namespace}"} {
