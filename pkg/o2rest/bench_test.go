@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
 // BenchmarkGetPoolResource is the O2 face's share of a GET of a pool's resource by id, the
@@ -19,8 +22,25 @@ import (
 // the O2 request state). allocs/op is exact; the TLS listener and the filters are measured
 // by test/bench.
 func BenchmarkGetPoolResource(b *testing.B) {
-	// The API server gives every object a uid; the rendering memo is keyed by it.
+	benchmarkGET(b, fixtures(), inventory+"/v1/resourcePools/"+poolA+"/resources/"+res1)
+}
+
+// BenchmarkListPoolResources is the O2 face's share of BenchmarkO2's list-500 case: a pool's
+// 500 resources in one page, every one rendered from the memo.
+func BenchmarkListPoolResources(b *testing.B) {
 	objs := fixtures()
+	for i := range 500 {
+		objs = append(objs, &o2v1.O2Resource{ObjectMeta: objMeta("tenant-a", fmt.Sprintf("bench-%03d", i)), Spec: o2v1.ResourceSpec{
+			ResourceID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), ResourcePoolID: poolB, ResourceTypeID: typeID,
+			Description: fmt.Sprintf("worker %05d rack-%02d", i, i%16), Tags: []string{"ran", "du"}, GlobalAssetID: fmt.Sprintf("SN-%06d", i)}})
+	}
+	benchmarkGET(b, objs, inventory+"/v1/resourcePools/"+poolB+"/resources")
+}
+
+// benchmarkGET serves GET path over objs (given uids and versions, as the API server gives
+// every object: the rendering memo is keyed by them) to the admin, on a request whose context
+// the API server's chain has built (user, received time, the O2 request state).
+func benchmarkGET(b *testing.B, objs []runtime.Object, path string) {
 	for i, o := range objs {
 		m, err := meta.Accessor(o)
 		if err != nil {
@@ -29,10 +49,9 @@ func BenchmarkGetPoolResource(b *testing.B) {
 		m.SetUID(types.UID(fmt.Sprintf("uid-%d", i)))
 		m.SetResourceVersion("1")
 	}
-	e := newEnvOf(b, objs, func(*Config) {})
-	path := inventory + "/v1/resourcePools/" + poolA + "/resources/" + res1
+	e := newEnvOf(b, objs, func(c *Config) { c.PageSize = 1000 })
 	if r := e.do(http.MethodGet, "admin-token", path, ""); r.status != http.StatusOK {
-		b.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		b.Fatalf("GET %s: %d %.200s", path, r.status, r.body)
 	}
 	h := e.inner
 	ctx := genericapirequest.WithUser(WithRequestState(b.Context()), tokens["admin-token"])

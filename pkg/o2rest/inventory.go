@@ -156,7 +156,7 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 	}
 	plain := lq.query.DefaultSelection()
 	ctx := r.Context()
-	pg := newPage(h.cfg.PageSize, h.cfg.PageBytes, lq.start)
+	pg := newPage(h.cfg.PageSize, h.cfg.PageBytes, lq.start, len(objs))
 	next := ""
 	for i, obj := range objs {
 		// A list walks the whole cache (rendering, filtering, authorizing namespaces): stop as
@@ -289,7 +289,7 @@ func (h *handler) render(s *kindSpec, obj runtime.Object, req request, sc *scope
 		}
 		return &rendered{doc: sc.redact(s, obj, doc)}, nil
 	}
-	v, err := h.cfg.Source.Derived(s.source, obj, "o2ims/v"+strconv.Itoa(s.version), func() (any, error) {
+	v, err := h.cfg.Source.Derived(s.source, obj, s.memoKey, func() (any, error) {
 		doc, err := s.document(obj, req.apiRoot, related{})
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package o2rest
 
 import (
 	"fmt"
+	"strconv"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -23,6 +24,9 @@ type kindSpec struct {
 	// pushdown maps an attribute to the field selector key holding the same value, and the
 	// value the attribute shows when the field is empty (never pushed down).
 	pushdown map[string]model.FieldSelector
+	// memoKey names this version's rendering among an object's memoised derivations (built
+	// once: a list asks for it once per item).
+	memoKey string
 }
 
 func newKindSpecs() map[model.Kind]map[int]*kindSpec {
@@ -39,6 +43,7 @@ func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 				schema:   schemaOf(model.Attributes(kind, v)),
 				defaults: defaultAttributes(kind, v),
 				pushdown: map[string]model.FieldSelector{},
+				memoKey:  "o2ims/v" + strconv.Itoa(v),
 			}
 			for _, fs := range model.FieldSelectors(kind, v) {
 				s.pushdown[fs.Attribute] = fs

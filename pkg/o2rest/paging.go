@@ -65,8 +65,10 @@ type page struct {
 	last               string // key of the last item in items
 }
 
-func newPage(maxItems, maxBytes int, pos position) *page {
-	p := &page{maxItems: maxItems, maxBytes: maxBytes, size: len("[]")}
+// newPage starts the page served from pos; candidates (how many objects may go on it) sizes its
+// item list once instead of growing it item by item.
+func newPage(maxItems, maxBytes int, pos position, candidates int) *page {
+	p := &page{maxItems: maxItems, maxBytes: maxBytes, size: len("[]"), items: make([][]byte, 0, min(maxItems, candidates))}
 	if pos.page > 0 {
 		p.skip = pos.page - 1
 	}
