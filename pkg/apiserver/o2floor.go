@@ -3,14 +3,15 @@
 package apiserver
 
 import (
-	"encoding/gob"
 	"fmt"
 	"net/http"
 	"os"
+
+	"github.com/netweave-io/netweave/internal/capturedanswers"
 )
 
-// envO2FloorBodies names the file of answers the floor serves: a gob-encoded map from request
-// URI to body, the file test/bench's ceiling serves from.
+// envO2FloorBodies names the file of answers the floor serves (capturedanswers.Write), the file
+// test/bench's ceiling serves from.
 const envO2FloorBodies = "NETWEAVE_O2_FLOOR_BODIES"
 
 // o2Floor, in the o2floor build only (go build -tags o2floor; `make bench-o2` builds it as
@@ -20,23 +21,9 @@ const envO2FloorBodies = "NETWEAVE_O2_FLOOR_BODIES"
 // audit, API Priority and Fairness), so BenchmarkO2 measures what the chain alone costs
 // against the bare ceiling, the most the O2 face can reach with that chain in front of it.
 func o2Floor(http.Handler) http.Handler {
-	path := os.Getenv(envO2FloorBodies)
-	f, err := os.Open(path)
+	answers, err := capturedanswers.Read(os.Getenv(envO2FloorBodies))
 	if err != nil {
 		panic(fmt.Sprintf("o2floor build: %s: %v", envO2FloorBodies, err))
 	}
-	defer f.Close()
-	var bodies map[string][]byte
-	if err := gob.NewDecoder(f).Decode(&bodies); err != nil {
-		panic(fmt.Sprintf("o2floor build: read %s: %v", path, err))
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := bodies[r.RequestURI]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})
+	return capturedanswers.Handler(answers)
 }

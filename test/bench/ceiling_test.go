@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"crypto/tls"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netweave-io/netweave/internal/capturedanswers"
 )
 
 // The ceiling is a bare net/http TLS server answering each request URI with bytes captured from
@@ -39,26 +40,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func writeBodies(path string, bodies map[string][]byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := gob.NewEncoder(f).Encode(bodies); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func serveCeiling() error {
-	f, err := os.Open(os.Getenv(envCeilingBodies))
-	if err != nil {
-		return err
-	}
-	var bodies map[string][]byte
-	err = gob.NewDecoder(f).Decode(&bodies)
-	f.Close()
+	answers, err := capturedanswers.Read(os.Getenv(envCeilingBodies))
 	if err != nil {
 		return err
 	}
@@ -71,15 +54,7 @@ func serveCeiling() error {
 		return err
 	}
 	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, ok := bodies[r.RequestURI]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}),
+		Handler: capturedanswers.Handler(answers),
 		TLSConfig: &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,

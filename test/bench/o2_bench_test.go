@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netweave-io/netweave/internal/capturedanswers"
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/bench/load"
@@ -227,7 +228,7 @@ func startCeiling(b *testing.B, s *stack, token string, cases []benchCase) (stri
 	default:
 	}
 	file := filepath.Join(s.cp.Dir, "ceiling-bodies.gob")
-	if err := writeBodies(file, bodies); err != nil {
+	if err := capturedanswers.Write(file, bodies); err != nil {
 		b.Fatal(err)
 	}
 	port, err := localstack.FreePort()
@@ -294,22 +295,7 @@ func startFloor(b *testing.B, s *stack, token, bodies string, cases []benchCase)
 	if path == "" {
 		return ""
 	}
-	port, err := localstack.FreePort()
-	if err != nil {
-		b.Fatal(err)
-	}
-	o2Port, err := localstack.FreePort()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stacktest.StartProcess(b, localstack.ProcessOptions{
-		Name: "netweave-o2floor",
-		Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redisAddr,
-			KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1}),
-		Env:     []string{"NETWEAVE_O2_FLOOR_BODIES=" + bodies},
-		LogPath: filepath.Join(s.cp.Dir, "netweave-o2floor.log"),
-	})
-	base := localstack.O2APIRoot(o2Port)
+	base := s.startReplica(b, "netweave-o2floor", bin, []string{"NETWEAVE_O2_FLOOR_BODIES=" + bodies})
 	waitServes(b, s, "floor", base+path, token)
 	return base
 }

@@ -3,13 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/netweave-io/netweave/internal/localstack"
-	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/test/bench/load"
 )
 
@@ -31,22 +29,7 @@ func BenchmarkReplicasO2(b *testing.B) {
 
 	bases := []string{s.o2Base()}
 	for i := 1; i < replicaCount; i++ {
-		port, err := localstack.FreePort()
-		if err != nil {
-			b.Fatal(err)
-		}
-		o2Port, err := localstack.FreePort()
-		if err != nil {
-			b.Fatal(err)
-		}
-		name := fmt.Sprintf("netweave-replica-%d", i)
-		stacktest.StartProcess(b, localstack.ProcessOptions{
-			Name: name,
-			Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: s.bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redisAddr,
-				KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1, Extra: []string{pageSize}}),
-			LogPath: filepath.Join(s.cp.Dir, name+".log"),
-		})
-		base := localstack.O2APIRoot(o2Port)
+		base := s.startReplica(b, fmt.Sprintf("netweave-replica-%d", i), s.bin, nil, pageSize)
 		waitForO2At(b, s, base, token, poolResources, numResources, 5*time.Minute)
 		bases = append(bases, base)
 	}

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,29 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	s.netweave, s.port, s.o2Port = nw.Process, nw.Port, nw.O2Port
 	s.bin, s.redisAddr, s.kubeconfig = bin, redis.Addr(), nw.Kubeconfig
 	return s
+}
+
+// startReplica runs one more netweave (bin) as name beside the stack's, on the same Redis and
+// kube-apiserver under the same ServiceAccount, with env and extra flags; it returns the
+// replica's O2 base URL. The stack's netweave keeps the leases, so the replica serves reads.
+func (s *stack) startReplica(tb testing.TB, name, bin string, env []string, extra ...string) string {
+	tb.Helper()
+	port, err := localstack.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o2Port, err := localstack.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stacktest.StartProcess(tb, localstack.ProcessOptions{
+		Name: name,
+		Argv: s.cp.NetweaveArgv(localstack.NetweaveArgs{Binary: bin, Kubeconfig: s.kubeconfig, RedisAddr: s.redisAddr,
+			KeyPrefix: "bench", Port: port, O2Port: o2Port, Verbosity: 1, Extra: extra}),
+		Env:     env,
+		LogPath: filepath.Join(s.cp.Dir, name+".log"),
+	})
+	return localstack.O2APIRoot(o2Port)
 }
 
 // tlsConfig verifies netweave's serving certificate as an SMO would.
