@@ -1,0 +1,357 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
+	"github.com/netweave-io/netweave/pkg/provisioning/controller"
+)
+
+// provisioningFaultLease are Lease timings short enough that a restarted replica takes the
+// provisioning Lease its killed predecessor held within seconds, not client-go's 15 s.
+var provisioningFaultLease = []string{
+	"--provisioning-lease-duration=4s", "--provisioning-renew-deadline=3s", "--provisioning-retry-period=500ms",
+}
+
+// provFault is a stack set up for provisioning as installed (Cluster API's CRDs, the
+// namespaces and the chart's RBAC before netweave starts), with the clients the fault tests
+// play the SMO and Cluster API with.
+type provFault struct {
+	s    *stack
+	o2   versioned.Interface
+	kube kubernetes.Interface
+	capi capiPlayer
+	// kubeconfig is what the test's kubeconfig Secrets hold: the management cluster's own
+	// admin kubeconfig, so every "built" cluster is a reachable member without starting
+	// another control plane (each member's ids derive from its own name, so ten members of
+	// one API server do not collide).
+	kubeconfig []byte
+}
+
+func startProvFault(t *testing.T, tenants []string, extra ...string) *provFault {
+	t.Helper()
+	args := append(append(invArgs(""), "--inventory-member-probe-interval=1s"), localstack.ProvisioningArgs(tenants)...)
+	s := startStack(t, append(append(args, provisioningFaultLease...), extra...)...)
+	ctx := context.Background()
+	if err := s.netweave.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cp.SetUpProvisioning(ctx, invNS, tenants); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.netweave.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.cp.RESTConfig(localstack.Admin)
+	kubeconfig, err := os.ReadFile(s.cp.Kubeconfig(localstack.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &provFault{s: s, o2: versioned.NewForConfigOrDie(cfg), kube: kubernetes.NewForConfigOrDie(cfg),
+		capi: capiPlayer{dyn: dynamic.NewForConfigOrDie(cfg)}, kubeconfig: kubeconfig}
+	// The one Node every member reports: each request's provisionedResourceSet then holds one
+	// Resource id of its own member.
+	invClients{kube: p.kube, o2: p.o2}.createNode(t, "pf-node", "zone-a", "small", true)
+	// Ready to take requests: the restarted server answers as itself (its authentication
+	// configuration loaded) and the template sync leads.
+	for _, ns := range tenants {
+		eventually(t, syncWait, "requests served in "+ns, func() error {
+			_, err := p.o2.O2imsV1alpha1().ProvisioningRequests(ns).List(ctx, metav1.ListOptions{})
+			return err
+		})
+	}
+	eventually(t, syncWait, "template demo.v1.33.0", func() error {
+		_, err := p.o2.O2imsV1alpha1().ManagedInfrastructureTemplates(invNS).Get(ctx, "demo.v1.33.0", metav1.GetOptions{})
+		return err
+	})
+	return p
+}
+
+// faultID is the provisioningRequestId of the i-th request of a fault test.
+func faultID(i int) string { return fmt.Sprintf("fa017000-0000-4000-8000-%012d", i) }
+
+func faultRequest(ns, id string) *o2v1.ProvisioningRequest {
+	return &o2v1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: ns},
+		Spec: o2v1.ProvisioningRequestSpec{Name: "edge-" + id[len(id)-3:], TemplateName: "demo", TemplateVersion: "v1.33.0",
+			TemplateParameters: &o2v1.JSON{Raw: []byte(`{"region":"eu-1"}`)}}}
+}
+
+func (p *provFault) create(t *testing.T, ns, id string) {
+	t.Helper()
+	if _, err := p.o2.O2imsV1alpha1().ProvisioningRequests(ns).Create(context.Background(), faultRequest(ns, id), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create request %s/%s: %v", ns, id, err)
+	}
+}
+
+// clusters are the Clusters of ns by name.
+func (p *provFault) clusters(t *testing.T, ns string) map[string]*clusterv1.Cluster {
+	t.Helper()
+	list, err := p.capi.dyn.Resource(clusterapi.Clusters).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*clusterv1.Cluster{}
+	for i := range list.Items {
+		c, err := clusterapi.ClusterFrom(&list.Items[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[c.Name] = c
+	}
+	return out
+}
+
+// waitClusters waits until the Clusters of the requests ids exist in ns.
+func (p *provFault) waitClusters(t *testing.T, ns string, ids ...string) {
+	t.Helper()
+	eventually(t, syncWait, fmt.Sprintf("%d Clusters in %s", len(ids), ns), func() error {
+		have := p.clusters(t, ns)
+		for _, id := range ids {
+			if have[controller.ClusterName(ns, id)] == nil {
+				return fmt.Errorf("no Cluster for request %s", id)
+			}
+		}
+		return nil
+	})
+}
+
+// build plays Cluster API building the request's cluster to the end: every condition the
+// request follows True for the Cluster's generation (one status write), then the kubeconfig
+// Secret that makes it a member of the inventory.
+func (p *provFault) build(t *testing.T, ns, id string) {
+	t.Helper()
+	name := controller.ClusterName(ns, id)
+	p.capi.update(t, ns, name, true, func(c *clusterv1.Cluster) {
+		for typ, reason := range map[string]string{
+			clusterv1.ClusterInfrastructureReadyCondition:   "Ready",
+			clusterv1.ClusterControlPlaneAvailableCondition: "Available",
+			clusterv1.ClusterWorkersAvailableCondition:      "Available",
+			clusterv1.ClusterTopologyReconciledCondition:    "ReconcileSucceeded",
+		} {
+			meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: typ, Status: metav1.ConditionTrue, Reason: reason,
+				ObservedGeneration: c.Generation, LastTransitionTime: metav1.Now()})
+		}
+	})
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-kubeconfig", Namespace: ns, Labels: map[string]string{members.CAPIClusterLabel: name}},
+		Type:       members.CAPISecretType, Data: map[string][]byte{o2v1.SecretKeyCAPIKubeconfig: p.kubeconfig},
+	}
+	if _, err := p.kube.CoreV1().Secrets(ns).Create(context.Background(), secret, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// checkFulfilled waits until each request of ids in ns is FULFILLED and checks what its
+// status reports against what exists: exactly one Cluster labelled with its id, carrying its
+// uid, named in clusterRef; nodeClusterId its member's DeploymentManager's id; its one
+// Resource id. It returns the requests' uids by id.
+func (p *provFault) checkFulfilled(t *testing.T, ns string, ids ...string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	reqs := p.o2.O2imsV1alpha1().ProvisioningRequests(ns)
+	eventually(t, syncWait, fmt.Sprintf("%d requests FULFILLED in %s", len(ids), ns), func() error {
+		var waiting []string
+		for _, id := range ids {
+			r, err := reqs.Get(ctx, id, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if r.Status.ProvisioningPhase != o2v1.ProvisioningPhaseFulfilled || r.Status.ProvisionedResourceSet == nil ||
+				len(r.Status.ProvisionedResourceSet.InfrastructureResourceIDs) != 1 {
+				waiting = append(waiting, fmt.Sprintf("%s %s %q", id, r.Status.ProvisioningPhase, r.Status.Message))
+			}
+		}
+		if len(waiting) > 0 {
+			return fmt.Errorf("%d not fulfilled, e.g. %s", len(waiting), waiting[0])
+		}
+		return nil
+	})
+	uids := map[string]string{}
+	byID := map[string][]*clusterv1.Cluster{}
+	for _, c := range p.clusters(t, ns) {
+		if id := c.Labels[o2v1.LabelProvisioningRequest]; id != "" {
+			byID[id] = append(byID[id], c)
+		}
+	}
+	for _, id := range ids {
+		r, err := reqs.Get(ctx, id, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uids[id] = string(r.UID)
+		name := controller.ClusterName(ns, id)
+		if cs := byID[id]; len(cs) != 1 || cs[0].Name != name || cs[0].Labels[o2v1.LabelProvisioningRequestUID] != string(r.UID) {
+			t.Errorf("request %s: %d Clusters labelled with it (%v), want one, %s, with uid %s", id, len(cs), clusterNames(cs), name, r.UID)
+		}
+		if ref := r.Status.ClusterRef; ref == nil || ref.Name != name || ref.Namespace != ns {
+			t.Errorf("request %s: clusterRef %+v, want %s/%s", id, ref, ns, name)
+		}
+		sel := metav1.ListOptions{LabelSelector: o2v1.LabelCluster + "=" + name}
+		dms, err := p.o2.O2imsV1alpha1().DeploymentManagers(invNS).List(ctx, sel)
+		if err != nil || len(dms.Items) != 1 {
+			t.Fatalf("request %s: member DeploymentManagers %v (%v), want one", id, dms, err)
+		}
+		res, err := p.o2.O2imsV1alpha1().O2Resources(invNS).List(ctx, sel)
+		if err != nil || len(res.Items) != 1 {
+			t.Fatalf("request %s: member Resources %v (%v), want one", id, res, err)
+		}
+		set := r.Status.ProvisionedResourceSet
+		if set.NodeClusterID != dms.Items[0].Spec.DeploymentManagerID || set.InfrastructureResourceIDs[0] != res.Items[0].Spec.ResourceID {
+			t.Errorf("request %s: provisionedResourceSet %+v, want DeploymentManager %s and Resource %s", id, set,
+				dms.Items[0].Spec.DeploymentManagerID, res.Items[0].Spec.ResourceID)
+		}
+		if n := r.Status.NodeClusterProvisioningStatus; n == nil || n.ResourceID != set.NodeClusterID ||
+			n.ResourceProvisioningPhase != o2v1.ResourceProvisioningPhaseProvisioned {
+			t.Errorf("request %s: nodeClusterProvisioningStatus %+v", id, n)
+		}
+	}
+	return uids
+}
+
+func clusterNames(cs []*clusterv1.Cluster) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// TestProvisioningLeaderKilled: the netweave replica that leads provisioning is killed -9
+// while ten requests are on their way (some just created, some with their Cluster, some
+// built), and stays down while the SMO deletes two of them and Cluster API goes on building;
+// a second replica, without the controllers, keeps the API up. Restarted, the killed replica
+// takes the Lease again and nothing is lost or doubled: every remaining request reaches
+// FULFILLED with exactly one Cluster, the right clusterRef, nodeClusterId and Resource id, and
+// the two deleted while no controller ran are torn down (their Clusters gone, then the
+// requests).
+func TestProvisioningLeaderKilled(t *testing.T) {
+	const ns = "tenant-a"
+	p := startProvFault(t, []string{ns})
+	ctx := context.Background()
+	// The API replica serves requests in the same namespaces but runs no controller: while the
+	// leader is down, nothing reconciles.
+	api := p.s.startReplica(t, "api", "--provisioning-namespaces="+ns)
+	eventually(t, syncWait, "the API replica is ready", func() error {
+		if code := p.s.readyzClientAt(t, api.port)(); code != 200 {
+			return fmt.Errorf("readyz %d", code)
+		}
+		return nil
+	})
+
+	const n = 10
+	var ids []string
+	for i := range n {
+		ids = append(ids, faultID(i))
+	}
+	// Eight requests get their Clusters; three of those are built to the end (FULFILLED).
+	for _, id := range ids[:8] {
+		p.create(t, ns, id)
+	}
+	p.waitClusters(t, ns, ids[:8]...)
+	for _, id := range ids[:3] {
+		p.build(t, ns, id)
+	}
+	p.checkFulfilled(t, ns, ids[:3]...)
+	// Two more, and the kill before the controller is through with them.
+	p.create(t, ns, ids[8])
+	p.create(t, ns, ids[9])
+	if err := p.s.netweave.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, syncWait)
+	defer cancel()
+	// As a Service drops a dead pod's endpoint: the APIService points at the survivor.
+	if err := localstack.RegisterAPIService(rctx, p.s.cp.RESTConfig(localstack.Admin), api.port, p.s.cp.Serving.CABundle); err != nil {
+		t.Fatal(err)
+	}
+	reqs := p.o2.O2imsV1alpha1().ProvisioningRequests(ns)
+	deleted := []string{ids[1], ids[5]} // one fulfilled, one still building
+	for _, id := range deleted {
+		eventually(t, syncWait, "delete "+id+" through the API replica", func() error {
+			return reqs.Delete(ctx, id, metav1.DeleteOptions{})
+		})
+	}
+	// Cluster API goes on while netweave is down: the Clusters that exist are built.
+	have := p.clusters(t, ns)
+	var builtWhileDown []string
+	for _, id := range ids[3:] {
+		if have[controller.ClusterName(ns, id)] != nil && !slices.Contains(deleted, id) {
+			p.build(t, ns, id)
+			builtWhileDown = append(builtWhileDown, id)
+		}
+	}
+	// No controller ran: the deleted requests are held by their finalizer, their Clusters
+	// untouched.
+	for _, id := range deleted {
+		r, err := reqs.Get(ctx, id, metav1.GetOptions{})
+		if err != nil || r.DeletionTimestamp == nil || !slices.Contains(r.Finalizers, o2v1.FinalizerProvisioning) {
+			t.Fatalf("request %s deleted while no controller runs: %v, err %v; want it held by its finalizer", id, r, err)
+		}
+		if c := p.clusters(t, ns)[controller.ClusterName(ns, id)]; c == nil || c.DeletionTimestamp != nil {
+			t.Fatalf("Cluster of %s changed while no controller runs: %+v", id, c)
+		}
+	}
+	t.Logf("killed with %d of %d Clusters created; built %d while netweave was down", len(have), n, len(builtWhileDown))
+
+	killedAt := time.Now()
+	if err := p.s.netweave.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var remaining []string
+	for _, id := range ids {
+		if !slices.Contains(deleted, id) {
+			remaining = append(remaining, id)
+		}
+	}
+	p.waitClusters(t, ns, remaining...)
+	for _, id := range remaining {
+		if !slices.Contains(builtWhileDown, id) && !slices.Contains(ids[:3], id) {
+			p.build(t, ns, id)
+		}
+	}
+	t.Run("every remaining request is FULFILLED with its one Cluster", func(t *testing.T) {
+		p.checkFulfilled(t, ns, remaining...)
+		t.Logf("all %d FULFILLED %s after the restart", len(remaining), time.Since(killedAt).Round(time.Millisecond))
+	})
+	t.Run("the requests deleted while netweave was down are torn down", func(t *testing.T) {
+		eventually(t, syncWait, "deleted requests gone", func() error {
+			for _, id := range deleted {
+				if _, err := reqs.Get(ctx, id, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+					return fmt.Errorf("request %s: %v", id, err)
+				}
+			}
+			return nil
+		})
+	})
+	t.Run("no Cluster is doubled or orphaned", func(t *testing.T) {
+		all := p.clusters(t, ns)
+		var unexpected []string
+		for name, c := range all {
+			id, ok := strings.CutPrefix(name, ns+"-")
+			if !ok || !slices.Contains(remaining, id) || c.Labels[o2v1.LabelProvisioningRequest] != id {
+				unexpected = append(unexpected, name)
+			}
+		}
+		if len(all) != len(remaining) || len(unexpected) > 0 {
+			t.Errorf("%d Clusters for %d requests; unexpected: %v", len(all), len(remaining), unexpected)
+		}
+	})
+}
