@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -353,5 +355,177 @@ func TestProvisioningLeaderKilled(t *testing.T) {
 		if len(all) != len(remaining) || len(unexpected) > 0 {
 			t.Errorf("%d Clusters for %d requests; unexpected: %v", len(all), len(remaining), unexpected)
 		}
+	})
+}
+
+// TestProvisioningStoreWiped: Redis loses netweave's data (FLUSHALL, what a Redis restarted
+// without persistence looks like) while six requests of tenant-a are on their way, three of
+// them FULFILLED. The Clusters are real clusters with workloads: none is deleted because the
+// store forgot its request; each is kept and counted as orphaned
+// (netweave_provisioning_orphaned_clusters) until its request is back. Re-submitted by the
+// SMO (same id, namespace and template), each request picks up the Cluster netweave had
+// created for it (the same object, not a new one) and reaches FULFILLED; it owns it again (a
+// DELETE tears it down). A Cluster netweave did not create is still never adopted, and
+// another tenant's request of the same id gets a Cluster of its own instead of tenant-a's.
+func TestProvisioningStoreWiped(t *testing.T) {
+	const ns, other = "tenant-a", "tenant-b"
+	p := startProvFault(t, []string{ns, other})
+	ctx := context.Background()
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, faultID(i))
+		p.create(t, ns, ids[i])
+	}
+	p.waitClusters(t, ns, ids...)
+	for _, id := range ids[:3] {
+		p.build(t, ns, id)
+	}
+	p.checkFulfilled(t, ns, ids[:3]...)
+	// Someone else's Cluster, named as netweave would name the Cluster of request 6.
+	foreignID := faultID(6)
+	foreign, err := clusterapi.ToUnstructured(&clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: controller.ClusterName(ns, foreignID), Namespace: ns},
+		Spec: clusterv1.ClusterSpec{Topology: clusterv1.Topology{Version: "v1.33.0",
+			ClassRef: clusterv1.ClusterClassRef{Name: "demo", Namespace: invNS}}},
+	}, clusterv1.ClusterKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.capi.dyn.Resource(clusterapi.Clusters).Namespace(ns).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := p.clusters(t, ns)
+	if len(before) != 7 {
+		t.Fatalf("%d Clusters in %s before the wipe, want 7", len(before), ns)
+	}
+	metrics := p.s.metricsReader(t)
+	orphaned := func() float64 { return metrics.value(t, "netweave_provisioning_orphaned_clusters") }
+	adopted := func() float64 { return metrics.value(t, "netweave_provisioning_clusters_adopted_total") }
+	if o, a := orphaned(), adopted(); o != 0 || a != 0 {
+		t.Fatalf("before the wipe: %v Clusters orphaned, %v adopted; want 0 and 0", o, a)
+	}
+
+	rdb := goredis.NewClient(&goredis.Options{Addr: p.s.redis.Addr()})
+	defer rdb.Close()
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	reqs := p.o2.O2imsV1alpha1().ProvisioningRequests(ns)
+
+	t.Run("no Cluster is deleted; the six netweave created are reported orphaned", func(t *testing.T) {
+		eventually(t, syncWait, "six Clusters counted orphaned", func() error {
+			if n := orphaned(); n != 6 {
+				return fmt.Errorf("netweave_provisioning_orphaned_clusters %v, want 6", n)
+			}
+			return nil
+		})
+		for _, id := range ids {
+			if _, err := reqs.Get(ctx, id, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Errorf("request %s after the wipe: %v, want NotFound", id, err)
+			}
+		}
+		after := p.clusters(t, ns)
+		for name, c := range before {
+			if a := after[name]; a == nil || a.UID != c.UID || a.DeletionTimestamp != nil {
+				t.Errorf("Cluster %s after the wipe: %+v, want it kept as it was", name, a)
+			}
+		}
+		if len(after) != len(before) {
+			t.Errorf("%d Clusters after the wipe, %d before", len(after), len(before))
+		}
+		log, err := os.ReadFile(p.s.netweave.LogPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(log), `"Cluster netweave created has no request; kept"`); n < 6 {
+			t.Errorf("%d log lines report an orphaned Cluster, want one per Cluster at least (6)", n)
+		}
+	})
+
+	// The templates are in the store too: the template sync writes them again, and until it
+	// has, admission refuses the requests that name them, as it would any unknown template.
+	eventually(t, syncWait, "template demo.v1.33.0 back", func() error {
+		_, err := p.o2.O2imsV1alpha1().ManagedInfrastructureTemplates(invNS).Get(ctx, "demo.v1.33.0", metav1.GetOptions{})
+		return err
+	})
+
+	t.Run("another tenant's request of the same id does not take the Cluster over", func(t *testing.T) {
+		p.create(t, other, ids[0])
+		p.waitClusters(t, other, ids[0])
+		theirs := p.clusters(t, other)[controller.ClusterName(other, ids[0])]
+		mine := p.clusters(t, ns)[controller.ClusterName(ns, ids[0])]
+		r, err := p.o2.O2imsV1alpha1().ProvisioningRequests(other).Get(ctx, ids[0], metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if theirs.Labels[o2v1.LabelProvisioningRequestUID] != string(r.UID) {
+			t.Errorf("tenant-b's Cluster labels %v, want its request's uid %s", theirs.Labels, r.UID)
+		}
+		if !maps.Equal(mine.Labels, before[mine.Name].Labels) || mine.ResourceVersion != before[mine.Name].ResourceVersion {
+			t.Errorf("tenant-a's orphaned Cluster changed: labels %v, was %v", mine.Labels, before[mine.Name].Labels)
+		}
+	})
+
+	t.Run("re-submitted, each request picks up its own Cluster", func(t *testing.T) {
+		for _, id := range ids {
+			p.create(t, ns, id)
+		}
+		p.waitClusters(t, ns, ids...)
+		for _, id := range ids[3:] {
+			p.build(t, ns, id)
+		}
+		uids := p.checkFulfilled(t, ns, ids...)
+		after := p.clusters(t, ns)
+		for _, id := range ids {
+			name := controller.ClusterName(ns, id)
+			if after[name].UID != before[name].UID {
+				t.Errorf("Cluster %s was re-created (uid %s, was %s)", name, after[name].UID, before[name].UID)
+			}
+			if old := before[name].Labels[o2v1.LabelProvisioningRequestUID]; old == uids[id] {
+				t.Errorf("request %s re-submitted with its old uid %s", id, old)
+			}
+		}
+		if len(after) != 7 {
+			t.Errorf("%d Clusters in %s, want the 7 of before", len(after), ns)
+		}
+		eventually(t, syncWait, "no Cluster orphaned, six adopted", func() error {
+			if o, a := orphaned(), adopted(); o != 0 || a != 6 {
+				return fmt.Errorf("%v orphaned, %v adopted; want 0 and 6", o, a)
+			}
+			return nil
+		})
+	})
+
+	t.Run("a Cluster netweave did not create is still not adopted", func(t *testing.T) {
+		p.create(t, ns, foreignID)
+		eventually(t, syncWait, "FAILED ClusterNotOwned", func() error {
+			r, err := reqs.Get(ctx, foreignID, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			f := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionFulfilled)
+			if r.Status.ProvisioningPhase != o2v1.ProvisioningPhaseFailed || f == nil || f.Reason != controller.ReasonNotOwned {
+				return fmt.Errorf("%s %q, Fulfilled %+v", r.Status.ProvisioningPhase, r.Status.Message, f)
+			}
+			return nil
+		})
+		if c := p.clusters(t, ns)[controller.ClusterName(ns, foreignID)]; len(c.Labels) != 0 || c.ResourceVersion != before[c.Name].ResourceVersion {
+			t.Errorf("the foreign Cluster was touched: labels %v", c.Labels)
+		}
+	})
+
+	t.Run("an adopted Cluster is torn down with its request", func(t *testing.T) {
+		if err := reqs.Delete(ctx, ids[3], metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, syncWait, "request and Cluster gone", func() error {
+			if _, err := reqs.Get(ctx, ids[3], metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("request: %v", err)
+			}
+			if c := p.clusters(t, ns)[controller.ClusterName(ns, ids[3])]; c != nil {
+				return fmt.Errorf("Cluster still there")
+			}
+			return nil
+		})
 	})
 }

@@ -61,6 +61,9 @@ type observation struct {
 	clusterName string
 	// cluster is the request's own Cluster, nil while there is none.
 	cluster *clusterv1.Cluster
+	// adopt says cluster is not the request's yet but orphaned, made for a request of its
+	// name: ensureCluster adopts it or blocks the request.
+	adopt bool
 	// blocked, when set, is why the request cannot proceed (a Cluster of its name that is not
 	// its own, its template missing): FAILED with this message.
 	blocked, blockedReason string
