@@ -355,6 +355,12 @@ func TestProvisioningLeaderKilled(t *testing.T) {
 		if len(all) != len(remaining) || len(unexpected) > 0 {
 			t.Errorf("%d Clusters for %d requests; unexpected: %v", len(all), len(remaining), unexpected)
 		}
+		// The restarted leader counted every Cluster against its request: none orphaned, none
+		// needing adoption (a kill loses no uid).
+		m := p.s.metricsReader(t)
+		if o, a := m.value(t, "netweave_provisioning_orphaned_clusters"), m.value(t, "netweave_provisioning_clusters_adopted_total"); o != 0 || a != 0 {
+			t.Errorf("%v Clusters orphaned, %v adopted after the restart; want 0 and 0", o, a)
+		}
 	})
 }
 
@@ -369,8 +375,11 @@ func TestProvisioningLeaderKilled(t *testing.T) {
 // another tenant's request of the same id gets a Cluster of its own instead of tenant-a's.
 func TestProvisioningStoreWiped(t *testing.T) {
 	const ns, other = "tenant-a", "tenant-b"
-	p := startProvFault(t, []string{ns, other})
+	p := startProvFault(t, []string{ns, other}, notifierArgs...)
 	ctx := context.Background()
+	// The SMO follows its requests with a ProvisioningRequestSubscription.
+	smo := newReceiver(t)
+	p.subscribeProvisioning(t, ns, "smo", smo)
 	var ids []string
 	for i := range 6 {
 		ids = append(ids, faultID(i))
@@ -380,7 +389,35 @@ func TestProvisioningStoreWiped(t *testing.T) {
 	for _, id := range ids[:3] {
 		p.build(t, ns, id)
 	}
-	p.checkFulfilled(t, ns, ids[:3]...)
+	fulfilledBefore := p.checkFulfilled(t, ns, ids[:3]...)
+	nodeClusterBefore := map[string]string{}
+	for _, id := range ids[:3] {
+		r, err := p.o2.O2imsV1alpha1().ProvisioningRequests(ns).Get(ctx, id, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodeClusterBefore[id] = r.Status.ProvisionedResourceSet.NodeClusterID
+	}
+	// What the SMO knows before the wipe: the last state notified of each request.
+	lastPhase := map[string]string{}
+	for _, id := range ids {
+		lastPhase[id] = "PROGRESSING"
+		if _, ok := fulfilledBefore[id]; ok {
+			lastPhase[id] = "FULFILLED"
+		}
+	}
+	eventually(t, syncWait, "the SMO told each request's phase", func() error {
+		last := map[string]string{}
+		for _, n := range smo.all() {
+			id, phase, _ := provisioningNote(n, "postObjectState")
+			last[id] = phase
+		}
+		if !maps.Equal(last, lastPhase) {
+			return fmt.Errorf("last phases notified %v, want %v", last, lastPhase)
+		}
+		return nil
+	})
+	notifiedBefore := len(smo.all())
 	// Someone else's Cluster, named as netweave would name the Cluster of request 6.
 	foreignID := faultID(6)
 	foreign, err := clusterapi.ToUnstructured(&clusterv1.Cluster{
@@ -442,6 +479,49 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		}
 	})
 
+	// What a ProvisioningRequestSubscription is told (docs/provisioning.md, Faults): the
+	// subscription went with the store; it is reported lost, not re-created, and receives
+	// nothing. Created again by its owner, it hears each request that vanished as one DELETE
+	// carrying the last state it was told of (not DELETING: its cluster was not torn down),
+	// and nothing about the Cluster netweave did not create.
+	again := newReceiver(t)
+	t.Run("the subscription is lost; created again, it hears one DELETE per vanished request", func(t *testing.T) {
+		lost := func() float64 {
+			return metrics.value(t, "netweave_notifier_subscriptions_lost_total", `kind="ProvisioningRequestSubscription"`)
+		}
+		eventually(t, syncWait, "the subscription reported lost", func() error {
+			if n := lost(); n != 1 {
+				return fmt.Errorf("netweave_notifier_subscriptions_lost_total %v, want 1", n)
+			}
+			return nil
+		})
+		p.subscribeProvisioning(t, ns, "smo", again)
+		eventually(t, syncWait, "six DELETEs", func() error {
+			if n := len(again.all()); n < len(ids) {
+				return fmt.Errorf("%d notifications", n)
+			}
+			return nil
+		})
+		deletes := map[string]string{}
+		for _, n := range again.all() {
+			id, phase, _ := provisioningNote(n, "priorObjectState")
+			if eventType(n) != 2 || n.body["postObjectState"] != nil {
+				t.Errorf("after the wipe, before any re-submission: %s", n.raw)
+				continue
+			}
+			if _, dup := deletes[id]; dup {
+				t.Errorf("request %s deleted twice", id)
+			}
+			deletes[id] = phase
+		}
+		if !maps.Equal(deletes, lastPhase) {
+			t.Errorf("DELETEs with prior phases %v, want one per request with its last phase %v", deletes, lastPhase)
+		}
+		if n := len(smo.all()); n != notifiedBefore {
+			t.Errorf("the lost subscription's callback got %d notifications after the wipe", n-notifiedBefore)
+		}
+	})
+
 	// The templates are in the store too: the template sync writes them again, and until it
 	// has, admission refuses the requests that name them, as it would any unknown template.
 	eventually(t, syncWait, "template demo.v1.33.0 back", func() error {
@@ -496,6 +576,50 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		})
 	})
 
+	t.Run("the re-created subscription hears each re-submitted request CREATEd and FULFILLED, with its ids of before", func(t *testing.T) {
+		eventually(t, syncWait, "FULFILLED notified for all six", func() error {
+			last := map[string]string{}
+			for _, n := range again.all() {
+				if id, phase, _ := provisioningNote(n, "postObjectState"); id != "" {
+					last[id] = phase
+				}
+			}
+			for _, id := range ids {
+				if last[id] != "FULFILLED" {
+					return fmt.Errorf("request %s last notified %q", id, last[id])
+				}
+			}
+			return nil
+		})
+		creates, byID := map[string]int{}, map[string]int{}
+		for _, n := range again.all() {
+			byID[n.id]++
+			id, phase, nodeCluster := provisioningNote(n, "postObjectState")
+			if eventType(n) == 0 {
+				creates[id]++
+			}
+			if want, ok := nodeClusterBefore[id]; ok && phase == "FULFILLED" && nodeCluster != want {
+				t.Errorf("request %s FULFILLED with nodeClusterId %s, was %s before the wipe", id, nodeCluster, want)
+			}
+		}
+		for _, id := range ids {
+			if creates[id] != 1 {
+				t.Errorf("request %s: %d CREATEs, want 1", id, creates[id])
+			}
+		}
+		// Adoption is not a failure on the way: the SMO is never told FAILED.
+		for _, n := range again.all() {
+			if _, phase, _ := provisioningNote(n, "postObjectState"); phase == "FAILED" {
+				t.Errorf("notified FAILED: %s", n.raw)
+			}
+		}
+		for nid, k := range byID {
+			if k > 1 {
+				t.Errorf("notification %s delivered %d times", nid, k)
+			}
+		}
+	})
+
 	t.Run("a Cluster netweave did not create is still not adopted", func(t *testing.T) {
 		p.create(t, ns, foreignID)
 		eventually(t, syncWait, "FAILED ClusterNotOwned", func() error {
@@ -528,4 +652,28 @@ func TestProvisioningStoreWiped(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// subscribeProvisioning creates the ProvisioningRequestSubscription ns/name to r's callback,
+// as the admin (its owner), and waits until it is stored.
+func (p *provFault) subscribeProvisioning(t *testing.T, ns, name string, r *receiver) {
+	t.Helper()
+	sub := &o2v1.ProvisioningRequestSubscription{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: o2v1.ProvisioningRequestSubscriptionSpec{Callback: r.srv.URL + "/" + name}}
+	if _, err := p.o2.O2imsV1alpha1().ProvisioningRequestSubscriptions(ns).Create(context.Background(), sub, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create ProvisioningRequestSubscription %s/%s: %v", ns, name, err)
+	}
+}
+
+// provisioningNote reads a ProvisioningRequestChangeNotification's state (postObjectState or
+// priorObjectState): the provisioningRequestId, provisioningPhase and nodeClusterId.
+func provisioningNote(n received, state string) (id, phase, nodeClusterID string) {
+	s, _ := n.body[state].(map[string]any)
+	data, _ := s["provisioningRequestData"].(map[string]any)
+	st, _ := s["status"].(map[string]any)
+	set, _ := s["provisionedResourceSet"].(map[string]any)
+	id, _ = data["provisioningRequestId"].(string)
+	phase, _ = st["provisioningPhase"].(string)
+	nodeClusterID, _ = set["nodeClusterId"].(string)
+	return id, phase, nodeClusterID
 }
