@@ -398,8 +398,24 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		}
 		nodeClusterBefore[id] = r.Status.ProvisionedResourceSet.NodeClusterID
 	}
+	// A seventh request is being deleted when the store goes: Cluster API holds its Cluster
+	// with its finalizer while it tears the machines down.
+	deletingID := faultID(7)
+	p.create(t, ns, deletingID)
+	p.waitClusters(t, ns, deletingID)
+	deletingCluster := controller.ClusterName(ns, deletingID)
+	p.capi.update(t, ns, deletingCluster, false, func(c *clusterv1.Cluster) { c.Finalizers = append(c.Finalizers, clusterv1.ClusterFinalizer) })
+	if err := p.o2.O2imsV1alpha1().ProvisioningRequests(ns).Delete(ctx, deletingID, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, syncWait, "Cluster "+deletingCluster+" being deleted", func() error {
+		if p.capi.get(t, ns, deletingCluster).DeletionTimestamp == nil {
+			return fmt.Errorf("no deletionTimestamp")
+		}
+		return nil
+	})
 	// What the SMO knows before the wipe: the last state notified of each request.
-	lastPhase := map[string]string{}
+	lastPhase := map[string]string{deletingID: "DELETING"}
 	for _, id := range ids {
 		lastPhase[id] = "PROGRESSING"
 		if _, ok := fulfilledBefore[id]; ok {
@@ -432,8 +448,8 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := p.clusters(t, ns)
-	if len(before) != 7 {
-		t.Fatalf("%d Clusters in %s before the wipe, want 7", len(before), ns)
+	if len(before) != 8 {
+		t.Fatalf("%d Clusters in %s before the wipe, want 8", len(before), ns)
 	}
 	metrics := p.s.metricsReader(t)
 	orphaned := func() float64 { return metrics.value(t, "netweave_provisioning_orphaned_clusters") }
@@ -449,6 +465,8 @@ func TestProvisioningStoreWiped(t *testing.T) {
 	}
 	reqs := p.o2.O2imsV1alpha1().ProvisioningRequests(ns)
 
+	// The six Clusters of live requests; the one being deleted is on its way out, not
+	// orphaned, and the foreign one was never netweave's.
 	t.Run("no Cluster is deleted; the six netweave created are reported orphaned", func(t *testing.T) {
 		eventually(t, syncWait, "six Clusters counted orphaned", func() error {
 			if n := orphaned(); n != 6 {
@@ -463,7 +481,7 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		}
 		after := p.clusters(t, ns)
 		for name, c := range before {
-			if a := after[name]; a == nil || a.UID != c.UID || a.DeletionTimestamp != nil {
+			if a := after[name]; a == nil || a.UID != c.UID || (a.DeletionTimestamp != nil) != (name == deletingCluster) {
 				t.Errorf("Cluster %s after the wipe: %+v, want it kept as it was", name, a)
 			}
 		}
@@ -496,8 +514,8 @@ func TestProvisioningStoreWiped(t *testing.T) {
 			return nil
 		})
 		p.subscribeProvisioning(t, ns, "smo", again)
-		eventually(t, syncWait, "six DELETEs", func() error {
-			if n := len(again.all()); n < len(ids) {
+		eventually(t, syncWait, "seven DELETEs", func() error {
+			if n := len(again.all()); n < len(lastPhase) {
 				return fmt.Errorf("%d notifications", n)
 			}
 			return nil
@@ -565,8 +583,8 @@ func TestProvisioningStoreWiped(t *testing.T) {
 				t.Errorf("request %s re-submitted with its old uid %s", id, old)
 			}
 		}
-		if len(after) != 7 {
-			t.Errorf("%d Clusters in %s, want the 7 of before", len(after), ns)
+		if len(after) != len(before) {
+			t.Errorf("%d Clusters in %s, want the %d of before", len(after), ns, len(before))
 		}
 		eventually(t, syncWait, "no Cluster orphaned, six adopted", func() error {
 			if o, a := orphaned(), adopted(); o != 0 || a != 6 {
@@ -636,6 +654,40 @@ func TestProvisioningStoreWiped(t *testing.T) {
 		if c := p.clusters(t, ns)[controller.ClusterName(ns, foreignID)]; len(c.Labels) != 0 || c.ResourceVersion != before[c.Name].ResourceVersion {
 			t.Errorf("the foreign Cluster was touched: labels %v", c.Labels)
 		}
+	})
+
+	t.Run("a request submitted again while its Cluster is being deleted waits, then gets a new one", func(t *testing.T) {
+		p.create(t, ns, deletingID)
+		waiting := func(r *o2v1.ProvisioningRequest) bool {
+			return r.Status.ProvisioningPhase == o2v1.ProvisioningPhaseProgressing && strings.Contains(r.Status.Message, "to be deleted before creating it again")
+		}
+		eventually(t, syncWait, "PROGRESSING, waiting for the old Cluster", func() error {
+			r, err := reqs.Get(ctx, deletingID, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if !waiting(r) {
+				return fmt.Errorf("%s %q", r.Status.ProvisioningPhase, r.Status.Message)
+			}
+			return nil
+		})
+		old := p.capi.get(t, ns, deletingCluster)
+		if old.Labels[o2v1.LabelProvisioningRequestUID] != before[deletingCluster].Labels[o2v1.LabelProvisioningRequestUID] {
+			t.Errorf("the Cluster being deleted was adopted: labels %v", old.Labels)
+		}
+		// Cluster API is done tearing it down.
+		p.capi.update(t, ns, deletingCluster, false, func(c *clusterv1.Cluster) { c.Finalizers = nil })
+		eventually(t, syncWait, "a new Cluster for the request", func() error {
+			r, err := reqs.Get(ctx, deletingID, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			c := p.clusters(t, ns)[deletingCluster]
+			if c == nil || c.UID == old.UID || c.Labels[o2v1.LabelProvisioningRequestUID] != string(r.UID) || waiting(r) {
+				return fmt.Errorf("Cluster %v; request %s %q", c != nil, r.Status.ProvisioningPhase, r.Status.Message)
+			}
+			return nil
+		})
 	})
 
 	t.Run("an adopted Cluster is torn down with its request", func(t *testing.T) {

@@ -361,3 +361,26 @@ func TestOrphanIsNeverDeleted(t *testing.T) {
 		t.Errorf("the deleted request is held: finalizers %v", got.Finalizers)
 	}
 }
+
+// TestResubmittedRequestWaitsForItsDeletingCluster: a request lost with the store while
+// DELETING left its Cluster being torn down; submitted again, the request waits for that
+// Cluster to be gone (PROGRESSING, saying so) instead of failing ClusterNotOwned or adopting a
+// Cluster on its way out.
+func TestResubmittedRequestWaitsForItsDeletingCluster(t *testing.T) {
+	c := lostRequestCluster("demo")
+	c.DeletionTimestamp = &metav1.Time{Time: now}
+	c.Finalizers = []string{clusterv1.ClusterFinalizer}
+	f := newFixture(t, []*clusterv1.Cluster{c}, request("tenant-a"), template("v1.33.0"))
+	f.r.orphans = newOrphans(nil)
+	f.reconcile(t, "tenant-a")
+	req := f.request(t, "tenant-a")
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseProgressing || !strings.Contains(req.Status.Message, "to be deleted before creating it again") {
+		t.Errorf("status %s %q", req.Status.ProvisioningPhase, req.Status.Message)
+	}
+	if got := f.cluster(t, "tenant-a"); got.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-0" {
+		t.Errorf("the deleting Cluster was adopted: labels %v", got.Labels)
+	}
+	if n := len(f.r.orphans.keys); n != 0 {
+		t.Errorf("a Cluster being deleted counted orphaned (%d)", n)
+	}
+}

@@ -77,11 +77,19 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 		r.orphans.observe(ctx, namespace+"/"+o.clusterName, orphaned(cached, name, req) && o.cluster == nil, cached)
 	}()
 	if o.cluster != nil && !owned(o.cluster, req) {
-		if orphaned(o.cluster, name, req) && req.DeletionTimestamp == nil {
+		switch {
+		case orphaned(o.cluster, name, req) && req.DeletionTimestamp == nil:
 			// Perhaps this request's own, lost with the store: ensureCluster decides with
 			// the template (adoptable) once the finalizer is on.
 			o.adopt = true
-		} else {
+		case madeFor(o.cluster, name) && o.cluster.DeletionTimestamp != nil:
+			// Made for an earlier request of this id that was being deleted when the store
+			// lost it: Cluster API is tearing it down. Its deletion's event reconciles the
+			// request again, which then creates its own.
+			o.waiting = fmt.Sprintf("waiting for Cluster %s/%s, made for an earlier request of this id, to be deleted before creating it again",
+				namespace, o.clusterName)
+			o.cluster = nil
+		default:
 			o.blocked, o.blockedReason = notOwnedMessage(o.cluster), ReasonNotOwned
 			o.cluster = nil
 		}
@@ -99,7 +107,7 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 		}
 		o.req = req
 	}
-	if o.blocked == "" {
+	if o.blocked == "" && o.waiting == "" {
 		if err := r.ensureCluster(ctx, &o); err != nil {
 			return err
 		}
