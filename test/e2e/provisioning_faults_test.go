@@ -704,6 +704,43 @@ func TestProvisioningStoreWiped(t *testing.T) {
 			return nil
 		})
 	})
+
+	t.Run("wiped while netweave is down, the restarted leader reports the Clusters orphaned", func(t *testing.T) {
+		// tenant-b's Cluster too: every namespace's requests went.
+		live := map[string]*clusterv1.Cluster{}
+		for _, n := range []string{ns, other} {
+			for name, c := range p.clusters(t, n) {
+				if c.Labels[o2v1.LabelManagedBy] == o2v1.ManagedByProvisioning {
+					live[n+"/"+name] = c
+				}
+			}
+		}
+		if err := p.s.netweave.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.FlushAll(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.s.netweave.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Every Cluster netweave created is counted from the new leader's first look at the
+		// Clusters, whose requests it never saw.
+		eventually(t, syncWait, fmt.Sprintf("%d Clusters counted orphaned", len(live)), func() error {
+			if n := orphaned(); n != float64(len(live)) {
+				return fmt.Errorf("netweave_provisioning_orphaned_clusters %v, want %d", n, len(live))
+			}
+			return nil
+		})
+		for key, c := range live {
+			if a := p.clusters(t, c.Namespace)[c.Name]; a == nil || a.UID != c.UID || a.DeletionTimestamp != nil {
+				t.Errorf("Cluster %s after the restart: %+v, want it kept as it was", key, a)
+			}
+		}
+		if len(live) != 7 {
+			t.Errorf("%d Clusters of netweave's, want 7 (five of tenant-a's first requests, the one re-created after its deletion, tenant-b's)", len(live))
+		}
+	})
 }
 
 // subscribeProvisioning creates the ProvisioningRequestSubscription ns/name to r's callback,
