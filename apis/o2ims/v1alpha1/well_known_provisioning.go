@@ -20,9 +20,14 @@ const (
 	ManagedByProvisioning = "netweave-provisioning"
 	// LabelProvisioningRequest and LabelProvisioningRequestUID, on a Cluster, name the
 	// ProvisioningRequest (in the Cluster's namespace) it was created for, and that request's
-	// uid: a Cluster left by a deleted request of the same id is not the new request's.
+	// uid. A Cluster whose request is gone (netweave's store lost it) is adopted by a request
+	// of the same name, namespace and ClusterClass submitted again, which relabels it with its
+	// own uid.
 	LabelProvisioningRequest    = "o2ims.oran.org/provisioning-request"
 	LabelProvisioningRequestUID = "o2ims.oran.org/provisioning-request-uid"
+	// AnnotationPreviousRequestUID, on an adopted Cluster, is the uid of the request it was
+	// created for, which the store lost: who owned it before, for the operator.
+	AnnotationPreviousRequestUID = "o2ims.oran.org/provisioning-request-previous-uid"
 	// FinalizerProvisioning holds a ProvisioningRequest until its Cluster is gone.
 	FinalizerProvisioning = "o2ims.oran.org/provisioning"
 )

@@ -14,11 +14,37 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
-// owned reports whether c was created for req: the controller never changes or deletes a
-// Cluster that is not (an admin's, or one left by an earlier request of the same id).
+// owned reports whether c was created for req (or adopted by it): the controller never
+// changes or deletes a Cluster that is not.
 func owned(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest) bool {
+	return madeFor(c, req.Name) && c.Labels[v1alpha1.LabelProvisioningRequestUID] == string(req.UID)
+}
+
+// madeFor reports whether c carries the marks of a Cluster the controller created for a
+// request named name in c's namespace, whichever uid that request had. Such a Cluster whose
+// request is gone is orphaned: the store lost the request (a Redis wipe), or someone removed
+// its finalizer. It is never deleted for that; a request of the same name submitted again in
+// the same namespace may adopt it (adoptable). A Cluster without the marks is never adopted.
+func madeFor(c *clusterv1.Cluster, name string) bool {
 	return c.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByProvisioning &&
-		c.Labels[v1alpha1.LabelProvisioningRequestUID] == string(req.UID)
+		c.Labels[v1alpha1.LabelProvisioningRequest] == name
+}
+
+// orphaned reports whether c is a Cluster the controller created for the request name that
+// is not owned by req, the request of that name now in the store (nil when there is none),
+// and not being deleted.
+func orphaned(c *clusterv1.Cluster, name string, req *v1alpha1.ProvisioningRequest) bool {
+	return c != nil && c.DeletionTimestamp == nil && madeFor(c, name) && (req == nil || !owned(c, req))
+}
+
+// adoptable reports whether req, a request submitted again after its predecessor of the same
+// name was lost, may take over the orphaned Cluster c: c was created for a request of req's
+// name in req's namespace (the Cluster's name and namespace are derived from both, so another
+// namespace's request never finds it) from the ClusterClass req's template builds with now.
+// Version and variables may differ: they are then changed as an update of the request would.
+func adoptable(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest, top clusterv1.Topology) bool {
+	return c.Namespace == req.Namespace && orphaned(c, req.Name, req) && req.DeletionTimestamp == nil &&
+		c.Spec.Topology.ClassRef == top.ClassRef
 }
 
 // topology is the Cluster topology req asks for with template t: t's ClusterClass at the

@@ -114,7 +114,9 @@ func (c *Controller) Lead(ctx context.Context) {
 		cfg: c.cfg, clusters: clusters,
 		requests: f.ProvisioningRequests().Lister(), templates: f.ManagedInfrastructureTemplates().Lister(),
 		dms: f.DeploymentManagers().Lister(), resources: f.O2Resources().Lister(), machines: machines,
+		orphans: newOrphans(c.cfg.Metrics),
 	}
+	defer r.orphans.reset()
 	h := handlers{queue: queue, clusters: clusters, requests: r.requests, inventoryNamespace: c.cfg.InventoryNamespace}
 	for _, reg := range []struct {
 		what string

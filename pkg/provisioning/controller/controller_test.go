@@ -285,3 +285,102 @@ func TestUpgradePatchesTheVersion(t *testing.T) {
 		t.Errorf("topology %+v", c.Spec.Topology)
 	}
 }
+
+// lostRequestCluster is the Cluster the controller made for the request id in tenant-a before
+// the store lost that request (uid-0), with the demo class.
+func lostRequestCluster(class string) *clusterv1.Cluster {
+	lost := request("tenant-a")
+	lost.UID = "uid-0"
+	return newCluster(lost, ClusterName("tenant-a", id), clusterv1.Topology{Version: "v1.33.0",
+		ClassRef: clusterv1.ClusterClassRef{Name: class, Namespace: inv}})
+}
+
+// TestResubmittedRequestAdoptsItsOrphanedCluster is the regression test of re-submission
+// after a Redis wipe: the request comes back with a new uid, and used to end FAILED
+// ClusterNotOwned on the Cluster made for it. Now it takes the Cluster over (relabelled with
+// its uid, the lost one recorded) and follows it.
+func TestResubmittedRequestAdoptsItsOrphanedCluster(t *testing.T) {
+	f := newFixture(t, []*clusterv1.Cluster{lostRequestCluster("demo")}, request("tenant-a"), template("v1.33.0"))
+	f.r.orphans = newOrphans(nil)
+	f.reconcile(t, "tenant-a")
+	c := f.cluster(t, "tenant-a")
+	if c.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-1" || c.Annotations[v1alpha1.AnnotationPreviousRequestUID] != "uid-0" {
+		t.Errorf("adopted Cluster labels %v annotations %v", c.Labels, c.Annotations)
+	}
+	// The topology is then the request's, as after an update of it.
+	if vars := len(c.Spec.Topology.Variables); vars != 3 {
+		t.Errorf("topology %+v not brought to the request's", c.Spec.Topology)
+	}
+	req := f.request(t, "tenant-a")
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseProgressing || len(req.Finalizers) != 1 {
+		t.Errorf("status %s %q, finalizers %v", req.Status.ProvisioningPhase, req.Status.Message, req.Finalizers)
+	}
+	if n := len(f.r.orphans.keys); n != 0 {
+		t.Errorf("%d orphans after the adoption", n)
+	}
+}
+
+// TestOrphanOfAnotherClassIsNotAdopted: a request of the same id whose template builds with
+// another ClusterClass is not the lost request submitted again; the Cluster stays as it is.
+func TestOrphanOfAnotherClassIsNotAdopted(t *testing.T) {
+	f := newFixture(t, []*clusterv1.Cluster{lostRequestCluster("other")}, request("tenant-a"), template("v1.33.0"))
+	f.r.orphans = newOrphans(nil)
+	f.reconcile(t, "tenant-a")
+	if c := f.cluster(t, "tenant-a"); c.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-0" || len(c.Annotations) != 0 {
+		t.Errorf("Cluster of another class touched: labels %v annotations %v", c.Labels, c.Annotations)
+	}
+	req := f.request(t, "tenant-a")
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed || !strings.Contains(req.Status.Message, "ClusterClass o2ims-system/other, not o2ims-system/demo") {
+		t.Errorf("status %s %q", req.Status.ProvisioningPhase, req.Status.Message)
+	}
+	if _, ok := f.r.orphans.keys["tenant-a/"+ClusterName("tenant-a", id)]; !ok || len(f.r.orphans.keys) != 1 {
+		t.Errorf("orphans %v, want the Cluster", f.r.orphans.keys)
+	}
+}
+
+// TestOrphanIsNeverDeleted: a Cluster whose request is gone is counted, not deleted; nor does
+// the DELETE of a request that has not adopted it delete it.
+func TestOrphanIsNeverDeleted(t *testing.T) {
+	f := newFixture(t, []*clusterv1.Cluster{lostRequestCluster("demo")}, template("v1.33.0"))
+	f.r.orphans = newOrphans(nil)
+	f.reconcile(t, "tenant-a")
+	if _, ok := f.r.orphans.keys["tenant-a/"+ClusterName("tenant-a", id)]; !ok {
+		t.Errorf("orphans %v, want the Cluster", f.r.orphans.keys)
+	}
+	f.cluster(t, "tenant-a")
+
+	req := request("tenant-a")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	req.DeletionTimestamp = &metav1.Time{Time: now}
+	g := newFixture(t, []*clusterv1.Cluster{lostRequestCluster("demo")}, req, template("v1.33.0"))
+	g.reconcile(t, "tenant-a")
+	if c := g.cluster(t, "tenant-a"); c.DeletionTimestamp != nil || c.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-0" {
+		t.Errorf("orphan changed by a deleted request: %+v", c.ObjectMeta)
+	}
+	if got := g.request(t, "tenant-a"); len(got.Finalizers) != 0 {
+		t.Errorf("the deleted request is held: finalizers %v", got.Finalizers)
+	}
+}
+
+// TestResubmittedRequestWaitsForItsDeletingCluster: a request lost with the store while
+// DELETING left its Cluster being torn down; submitted again, the request waits for that
+// Cluster to be gone (PROGRESSING, saying so) instead of failing ClusterNotOwned or adopting a
+// Cluster on its way out.
+func TestResubmittedRequestWaitsForItsDeletingCluster(t *testing.T) {
+	c := lostRequestCluster("demo")
+	c.DeletionTimestamp = &metav1.Time{Time: now}
+	c.Finalizers = []string{clusterv1.ClusterFinalizer}
+	f := newFixture(t, []*clusterv1.Cluster{c}, request("tenant-a"), template("v1.33.0"))
+	f.r.orphans = newOrphans(nil)
+	f.reconcile(t, "tenant-a")
+	req := f.request(t, "tenant-a")
+	if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseProgressing || !strings.Contains(req.Status.Message, "to be deleted before creating it again") {
+		t.Errorf("status %s %q", req.Status.ProvisioningPhase, req.Status.Message)
+	}
+	if got := f.cluster(t, "tenant-a"); got.Labels[v1alpha1.LabelProvisioningRequestUID] != "uid-0" {
+		t.Errorf("the deleting Cluster was adopted: labels %v", got.Labels)
+	}
+	if n := len(f.r.orphans.keys); n != 0 {
+		t.Errorf("a Cluster being deleted counted orphaned (%d)", n)
+	}
+}

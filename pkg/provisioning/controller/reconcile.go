@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -33,6 +34,8 @@ type reconciler struct {
 	// machines are the Machines of the clusters' namespaces, indexed by
 	// clusterapi.ClusterNameIndex.
 	machines *clusterapi.Informers
+	// orphans are the Clusters the controller created whose request is gone, as last seen.
+	orphans *orphans
 }
 
 // reconcile brings the request namespace/name one step further: finalizer, Cluster, topology,
@@ -44,6 +47,14 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	}
 	req, err := r.requests.ProvisioningRequests(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
+		// Its Cluster, if the controller made one, stays: a request that goes away the
+		// ordinary way waits for its Cluster to be gone (finalizer), so a Cluster left is
+		// one whose request the store lost. It is reported, not deleted.
+		c, err := r.cachedCluster(namespace, ClusterName(namespace, name))
+		if err != nil {
+			return err
+		}
+		r.orphans.observe(ctx, namespace+"/"+ClusterName(namespace, name), orphaned(c, name, nil), c)
 		return nil
 	}
 	if err != nil {
@@ -59,9 +70,29 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	if o.cluster, err = r.cachedCluster(namespace, o.clusterName); err != nil {
 		return err
 	}
+	cached := o.cluster
+	// Whatever happens below, the Cluster of this name is orphaned unless this request owns
+	// it (or adopts it) when the reconcile ends.
+	defer func() {
+		r.orphans.observe(ctx, namespace+"/"+o.clusterName, orphaned(cached, name, req) && o.cluster == nil, cached)
+	}()
 	if o.cluster != nil && !owned(o.cluster, req) {
-		o.blocked, o.blockedReason = fmt.Sprintf("Cluster %s/%s exists and was not created for this request; it is not adopted", namespace, o.clusterName), ReasonNotOwned
-		o.cluster = nil
+		switch {
+		case orphaned(o.cluster, name, req) && req.DeletionTimestamp == nil:
+			// Perhaps this request's own, lost with the store: ensureCluster decides with
+			// the template (adoptable) once the finalizer is on.
+			o.adopt = true
+		case madeFor(o.cluster, name) && o.cluster.DeletionTimestamp != nil:
+			// Made for an earlier request of this id that was being deleted when the store
+			// lost it: Cluster API is tearing it down. Its deletion's event reconciles the
+			// request again, which then creates its own.
+			o.waiting = fmt.Sprintf("waiting for Cluster %s/%s, made for an earlier request of this id, to be deleted before creating it again",
+				namespace, o.clusterName)
+			o.cluster = nil
+		default:
+			o.blocked, o.blockedReason = notOwnedMessage(o.cluster), ReasonNotOwned
+			o.cluster = nil
+		}
 	}
 	if req.DeletionTimestamp != nil {
 		if err := r.observeBuilt(ctx, &o); err != nil {
@@ -76,7 +107,7 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 		}
 		o.req = req
 	}
-	if o.blocked == "" {
+	if o.blocked == "" && o.waiting == "" {
 		if err := r.ensureCluster(ctx, &o); err != nil {
 			return err
 		}
@@ -139,6 +170,11 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		return fmt.Errorf("read template: %w", err)
 	}
 	if t == nil {
+		if o.adopt {
+			// Adopting needs the template's ClusterClass to compare; until it is there the
+			// Cluster stays orphaned.
+			o.cluster, o.adopt = nil, false
+		}
 		if o.cluster == nil {
 			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s or %s",
 				templates.Name(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
@@ -148,8 +184,16 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 	}
 	top, err := topology(o.req, t)
 	if err != nil {
+		if o.adopt {
+			o.cluster, o.adopt = nil, false
+		}
 		o.blocked, o.blockedReason = err.Error(), ReasonFailed
 		return nil
+	}
+	if o.adopt {
+		if err := r.adoptCluster(ctx, o, top); err != nil || o.cluster == nil {
+			return err
+		}
 	}
 	if o.cluster == nil {
 		return r.createCluster(ctx, o, top)
@@ -201,11 +245,56 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 		return err
 	}
 	if !owned(c, o.req) {
-		o.blocked, o.blockedReason = fmt.Sprintf("Cluster %s/%s exists and was not created for this request; it is not adopted", c.Namespace, c.Name), ReasonNotOwned
+		// Created a moment ago by someone else, or orphaned and not in the cache yet: the
+		// Cluster's event reconciles the request again, which adopts it if it may.
+		o.blocked, o.blockedReason = notOwnedMessage(c), ReasonNotOwned
 		return nil
 	}
 	klog.FromContext(ctx).Info("Created Cluster", "cluster", c.Name, "class", top.ClassRef.Name, "version", top.Version)
 	o.cluster = c
+	return nil
+}
+
+// notOwnedMessage says why the Cluster c is not the request's.
+func notOwnedMessage(c *clusterv1.Cluster) string {
+	return fmt.Sprintf("Cluster %s/%s exists and was not created for this request; it is not adopted", c.Namespace, c.Name)
+}
+
+// adoptCluster makes the orphaned Cluster o.cluster the request's if it may (adoptable):
+// it relabels it with the request's uid, recording the uid of the request it was made for, in
+// one merge patch that fails if the Cluster changed since it was read. Otherwise the request
+// is blocked (ClusterNotOwned) and o.cluster is nil.
+func (r *reconciler) adoptCluster(ctx context.Context, o *observation, top clusterv1.Topology) error {
+	c := o.cluster
+	o.adopt = false
+	if !adoptable(c, o.req, top) {
+		o.blocked, o.blockedReason = fmt.Sprintf("Cluster %s/%s was created for an earlier request of this id with ClusterClass %s/%s, not %s/%s as this request's template; it is not adopted",
+			c.Namespace, c.Name, c.Spec.Topology.ClassRef.Namespace, c.Spec.Topology.ClassRef.Name, top.ClassRef.Namespace, top.ClassRef.Name), ReasonNotOwned
+		o.cluster = nil
+		return nil
+	}
+	previous := c.Labels[v1alpha1.LabelProvisioningRequestUID]
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"resourceVersion": c.ResourceVersion,
+		"labels":          map[string]string{v1alpha1.LabelProvisioningRequestUID: string(o.req.UID)},
+		"annotations":     map[string]string{v1alpha1.AnnotationPreviousRequestUID: previous},
+	}})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	u, err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(c.Namespace).Patch(ctx, c.Name, types.MergePatchType, patch,
+		metav1.PatchOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("clusters", "patch", start, err)
+	if err != nil {
+		return fmt.Errorf("adopt Cluster %s/%s: %w", c.Namespace, c.Name, err)
+	}
+	if o.cluster, err = clusterapi.ClusterFrom(u); err != nil {
+		return err
+	}
+	r.cfg.Metrics.Adopted()
+	klog.FromContext(ctx).Info("Adopted the Cluster created for an earlier request of this id, which the store lost",
+		"cluster", c.Name, "previousRequestUID", previous)
 	return nil
 }
 

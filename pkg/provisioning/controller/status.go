@@ -61,6 +61,13 @@ type observation struct {
 	clusterName string
 	// cluster is the request's own Cluster, nil while there is none.
 	cluster *clusterv1.Cluster
+	// waiting, when set, is why the request's Cluster cannot be created yet (a Cluster of its
+	// name, made for an earlier request of its id, is being deleted): PROGRESSING with this
+	// message.
+	waiting string
+	// adopt says cluster is not the request's yet but orphaned, made for a request of its
+	// name: ensureCluster adopts it or blocks the request.
+	adopt bool
 	// blocked, when set, is why the request cannot proceed (a Cluster of its name that is not
 	// its own, its template missing): FAILED with this message.
 	blocked, blockedReason string
@@ -92,6 +99,9 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 	}
 	if o.blocked != "" {
 		return v1alpha1.ProvisioningPhaseFailed, o.blocked, []step{{typ: ConditionClusterCreated, reason: o.blockedReason, message: o.blocked}}
+	}
+	if o.waiting != "" {
+		return v1alpha1.ProvisioningPhaseProgressing, o.waiting, []step{{typ: ConditionClusterCreated, reason: ReasonWaiting, message: o.waiting}}
 	}
 	if o.cluster == nil {
 		msg := "creating Cluster " + ref
