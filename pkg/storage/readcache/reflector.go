@@ -69,12 +69,20 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
+	managed := map[string][]metav1.ManagedFieldsEntry{}
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
 		key, err := c.cfg.KeyFunc(obj)
 		if err != nil {
 			return fmt.Errorf("computing key: %w", err)
+		}
+		mf, err := takeManagedFields(obj)
+		if err != nil {
+			return err
+		}
+		if len(mf) > 0 {
+			managed[key] = mf
 		}
 		items[key] = obj
 		keys = append(keys, key)
@@ -101,7 +109,7 @@ func (c *Cache) listAndWatch() error {
 		c.mu.Unlock()
 		return errors.New("store went back during the initial list")
 	}
-	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
+	c.items, c.managed, c.keys, c.byUnique, c.rev, c.ready = items, managed, keys, byUnique, rev, true
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -160,7 +168,7 @@ func (c *Cache) handle(ev watch.Event) error {
 func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
-	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
+	c.items, c.managed, c.keys, c.byUnique = map[string]runtime.Object{}, map[string][]metav1.ManagedFieldsEntry{}, nil, map[string]string{}
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()

@@ -1,0 +1,131 @@
+package readcache
+
+import (
+	"context"
+	"testing"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/apis/example"
+	"k8s.io/apiserver/pkg/storage"
+)
+
+func managedBy(manager, fields string) []metav1.ManagedFieldsEntry {
+	return []metav1.ManagedFieldsEntry{{
+		Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "example.apiserver.k8s.io/v1",
+		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)},
+	}}
+}
+
+// The cache keeps managedFields beside its objects: every copy it hands out (Get, GetList,
+// the suggestion of an update) has them, the objects it shares with in-process readers do not,
+// and nothing a caller does to a copy reaches the cache.
+func TestManagedFieldsKeptBesideObjects(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	f := env.newFixture(t)
+	const key = "/pods/ns/p"
+	first := managedBy("creator", `{"f:metadata":{"f:labels":{".":{},"f:a":{}}}}`)
+	created := &example.Pod{}
+	if err := f.cache.Create(ctx, key, &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p",
+		Labels: map[string]string{"a": "1"}, ManagedFields: first}}, created, 0); err != nil {
+		t.Fatal(err)
+	}
+	expect := func(what string, got, want []metav1.ManagedFieldsEntry) {
+		t.Helper()
+		if !apiequality.Semantic.DeepEqual(got, want) {
+			t.Fatalf("%s: managedFields %+v, want %+v", what, got, want)
+		}
+	}
+	get := func() *example.Pod {
+		t.Helper()
+		var pod example.Pod
+		if err := f.cache.Get(ctx, key, storage.GetOptions{}, &pod); err != nil {
+			t.Fatal(err)
+		}
+		return &pod
+	}
+	pod := get()
+	expect("Get", pod.ManagedFields, first)
+	var list example.PodList
+	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 {
+		t.Fatalf("GetList: %d items, want 1", len(list.Items))
+	}
+	expect("GetList", list.Items[0].ManagedFields, first)
+
+	// A caller changing its copy changes nothing in the cache.
+	pod.ManagedFields[0].Manager = "changed"
+	pod.ManagedFields[0].FieldsV1.Raw[0] = 'X'
+	expect("Get after a caller changed its copy", get().ManagedFields, first)
+
+	// The shared objects carry none (the informers drop them anyway).
+	shared, _, err := f.cache.ListShared(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shared) != 1 || shared[0].(*example.Pod).ManagedFields != nil {
+		t.Fatalf("shared objects %+v, want one without managedFields", shared)
+	}
+
+	// An update starts from the cached object with its managedFields, and replaces them.
+	second := managedBy("updater", `{"f:metadata":{"f:labels":{"f:b":{}}}}`)
+	var updated example.Pod
+	if err := f.cache.GuaranteedUpdate(ctx, key, &updated, false, nil, func(in runtime.Object, _ storage.ResponseMeta) (runtime.Object, *uint64, error) {
+		existing := in.(*example.Pod)
+		expect("the object an update starts from", existing.ManagedFields, first)
+		out := existing.DeepCopy()
+		out.Labels["b"] = "2"
+		out.ManagedFields = append(out.ManagedFields, second...)
+		return out, nil, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	expect("Get after the update", get().ManagedFields, append(first, second...))
+
+	// An update dropping them all leaves nothing behind, nor does a delete.
+	if err := f.cache.GuaranteedUpdate(ctx, key, &updated, false, nil, func(in runtime.Object, _ storage.ResponseMeta) (runtime.Object, *uint64, error) {
+		out := in.(*example.Pod).DeepCopy()
+		out.ManagedFields = nil
+		return out, nil, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	expect("Get after managedFields were dropped", get().ManagedFields, nil)
+	f.cache.mu.RLock()
+	n := len(f.cache.managed)
+	f.cache.mu.RUnlock()
+	if n != 0 {
+		t.Fatalf("cache keeps managedFields of %d objects, want 0", n)
+	}
+}
+
+// The initial list of the store moves managedFields beside the objects too.
+func TestManagedFieldsOfTheInitialList(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	f := env.newFixture(t)
+	want := managedBy("creator", `{"f:metadata":{"f:labels":{}}}`)
+	// Written to the store directly, then a second cache lists it.
+	if err := f.store.Create(ctx, "/pods/ns/p", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p", ManagedFields: want}}, &example.Pod{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	second := env.newFixtureOver(t, f.store)
+	var pod example.Pod
+	if err := second.Get(ctx, "/pods/ns/p", storage.GetOptions{}, &pod); err != nil {
+		t.Fatal(err)
+	}
+	if !apiequality.Semantic.DeepEqual(pod.ManagedFields, want) {
+		t.Fatalf("Get: managedFields %+v, want %+v", pod.ManagedFields, want)
+	}
+	shared, _, err := second.ListShared(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shared) != 1 || shared[0].(*example.Pod).ManagedFields != nil {
+		t.Fatalf("shared objects %+v, want one without managedFields", shared)
+	}
+}
