@@ -78,6 +78,8 @@ type Cache struct {
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
 	managed map[string][]metav1.ManagedFieldsEntry
+	// fields is the fieldsV1 managed shares (see managed.go).
+	fields *fieldsTable
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
@@ -117,6 +119,7 @@ func New(cfg Config) (*Cache, error) {
 		prefix:    cfg.ResourcePrefix,
 		items:     map[string]runtime.Object{},
 		managed:   map[string][]metav1.ManagedFieldsEntry{},
+		fields:    newFieldsTable(),
 		byUnique:  map[string]string{},
 		watchers:  map[*sharedWatch]struct{}{},
 		done:      make(chan struct{}),
@@ -225,9 +228,11 @@ func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	if err != nil {
 		return err
 	}
+	c.fields.release(c.managed[key])
 	if deleted || len(managed) == 0 {
 		delete(c.managed, key)
 	} else {
+		c.fields.intern(managed)
 		c.managed[key] = managed
 	}
 	i := sort.SearchStrings(c.keys, key)

@@ -129,3 +129,73 @@ func TestManagedFieldsOfTheInitialList(t *testing.T) {
 		t.Fatalf("shared objects %+v, want one without managedFields", shared)
 	}
 }
+
+// Objects whose managedFields name the same fields share one copy of them in the cache, kept
+// as long as an object uses it; every copy handed out is still the caller's own.
+func TestManagedFieldsShared(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	f := env.newFixture(t)
+	same := `{"f:metadata":{"f:labels":{".":{},"f:a":{}}}}`
+	for _, name := range []string{"p1", "p2", "p3"} {
+		if err := f.cache.Create(ctx, "/pods/ns/"+name, &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name,
+			Labels: map[string]string{"a": "1"}, ManagedFields: managedBy("creator", same)}}, &example.Pod{}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(name string) *example.Pod {
+		t.Helper()
+		var pod example.Pod
+		if err := f.cache.Get(ctx, "/pods/ns/"+name, storage.GetOptions{}, &pod); err != nil {
+			t.Fatal(err)
+		}
+		return &pod
+	}
+	distinct := func() (n int, p1, p2 *metav1.FieldsV1) {
+		f.cache.mu.RLock()
+		defer f.cache.mu.RUnlock()
+		if mf := f.cache.managed["/pods/ns/p1"]; len(mf) > 0 {
+			p1 = mf[0].FieldsV1
+		}
+		if mf := f.cache.managed["/pods/ns/p2"]; len(mf) > 0 {
+			p2 = mf[0].FieldsV1
+		}
+		return f.cache.fields.len(), p1, p2
+	}
+	get("p3") // waits for the cache to have every create
+	if n, a, b := distinct(); n != 1 || a != b {
+		t.Fatalf("%d distinct fieldsV1 held (shared: %v), want 1 shared by every object", n, a == b)
+	}
+
+	// A caller's copy is its own.
+	p1 := get("p1")
+	p1.ManagedFields[0].FieldsV1.Raw[0] = 'X'
+	if got := string(get("p2").ManagedFields[0].FieldsV1.Raw); got != same {
+		t.Fatalf("p2's fieldsV1 %s after a caller changed p1's copy, want %s", got, same)
+	}
+
+	// p1 changes its fields: two distinct ones; p2 and p3 go: one left, then none.
+	if err := f.cache.GuaranteedUpdate(ctx, "/pods/ns/p1", &example.Pod{}, false, nil, func(in runtime.Object, _ storage.ResponseMeta) (runtime.Object, *uint64, error) {
+		out := in.(*example.Pod).DeepCopy()
+		out.ManagedFields = managedBy("creator", `{"f:metadata":{"f:labels":{}}}`)
+		return out, nil, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	get("p1")
+	if n, _, _ := distinct(); n != 2 {
+		t.Fatalf("%d distinct fieldsV1 held, want 2", n)
+	}
+	for _, name := range []string{"p2", "p3", "p1"} {
+		if err := f.cache.Delete(ctx, "/pods/ns/"+name, &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list example.PodList
+	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &list); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := distinct(); len(list.Items) != 0 || n != 0 {
+		t.Fatalf("%d objects and %d distinct fieldsV1 left, want none", len(list.Items), n)
+	}
+}

@@ -69,7 +69,7 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
-	managed := map[string][]metav1.ManagedFieldsEntry{}
+	managed, fields := map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable()
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
@@ -82,6 +82,7 @@ func (c *Cache) listAndWatch() error {
 			return err
 		}
 		if len(mf) > 0 {
+			fields.intern(mf)
 			managed[key] = mf
 		}
 		items[key] = obj
@@ -109,7 +110,7 @@ func (c *Cache) listAndWatch() error {
 		c.mu.Unlock()
 		return errors.New("store went back during the initial list")
 	}
-	c.items, c.managed, c.keys, c.byUnique, c.rev, c.ready = items, managed, keys, byUnique, rev, true
+	c.items, c.managed, c.fields, c.keys, c.byUnique, c.rev, c.ready = items, managed, fields, keys, byUnique, rev, true
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -168,7 +169,8 @@ func (c *Cache) handle(ev watch.Event) error {
 func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
-	c.items, c.managed, c.keys, c.byUnique = map[string]runtime.Object{}, map[string][]metav1.ManagedFieldsEntry{}, nil, map[string]string{}
+	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
+	c.managed, c.fields = map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable()
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()
