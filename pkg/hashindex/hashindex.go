@@ -112,7 +112,9 @@ func All(indexer cache.Indexer, index string, value ValueFunc, v string) ([]any,
 // The one case the store check cannot see is a second object claiming a remembered value
 // (ids are unique per kind, so only a misbehaving writer does this): Forget, called for every
 // add and update, drops the entry then, so the answer becomes the deterministic one as soon as
-// the informer's handlers have seen the second object.
+// the informer's handlers have seen the second object. Forget also drops the entry of an
+// object the informer replaced (an update, a relist), so that no entry keeps an object the
+// store no longer holds alive for long.
 type Cache struct {
 	indexer cache.Indexer
 	index   string
@@ -157,9 +159,10 @@ func (c *Cache) Get(v string) (any, bool) {
 	return obj, n > 0
 }
 
-// Forget drops what the cache remembers of obj's value, unless it is obj's own entry and
-// obj is not gone: call it with deleted=false for every object the informer adds or updates,
-// with deleted=true for every object it deletes (a cache.DeletedFinalStateUnknown too).
+// Forget drops what the cache remembers of obj's value, unless it is obj itself and obj is
+// not gone: call it with deleted=false for every object the informer adds or updates (an
+// update stores a new object: the entry, which would keep the old one alive, goes), with
+// deleted=true for every object it deletes (a cache.DeletedFinalStateUnknown too).
 func (c *Cache) Forget(obj any, deleted bool) {
 	c.mu.RLock()
 	empty := len(c.hits) == 0
@@ -174,18 +177,14 @@ func (c *Cache) Forget(obj any, deleted bool) {
 	if err != nil || v == "" {
 		return
 	}
-	key, err := cache.MetaNamespaceKeyFunc(obj)
-	if err != nil {
-		return
-	}
 	c.mu.RLock()
 	h, ok := c.hits[v]
 	c.mu.RUnlock()
-	if !ok || (!deleted && h.key == key) {
+	if !ok || (!deleted && h.obj == obj) {
 		return
 	}
 	c.mu.Lock()
-	if h, ok := c.hits[v]; ok && (deleted || h.key != key) {
+	if h, ok := c.hits[v]; ok && (deleted || h.obj != obj) {
 		delete(c.hits, v)
 	}
 	c.mu.Unlock()

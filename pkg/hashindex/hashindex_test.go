@@ -145,11 +145,22 @@ func TestForget(t *testing.T) {
 	f.add(b)
 	f.expectGet(id1, b)
 
-	// An update of the object itself keeps its entry.
+	// A resync (the same object again) keeps its entry.
 	f.cache.Forget(b, false)
 	if f.cache.Len() != 1 {
 		t.Fatalf("cache remembers %d values, want 1", f.cache.Len())
 	}
+	// An update stores a new object: the entry goes, so it keeps the old one alive no longer.
+	b2 := resource("ns", "b", id1)
+	if err := f.indexer.Update(b2); err != nil {
+		t.Fatal(err)
+	}
+	f.cache.Forget(b2, false)
+	if f.cache.Len() != 0 {
+		t.Fatalf("cache remembers %d values after an update, want 0", f.cache.Len())
+	}
+	f.expectGet(id1, b2)
+	b = b2
 
 	// A second object claims the id (a misbehaving writer): once the handlers see it, the
 	// answer is the deterministic one.

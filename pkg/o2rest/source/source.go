@@ -153,9 +153,10 @@ func (s *Source) forgetter(ids *hashindex.Cache) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj interface{}) { forgetID(obj, false) },
 		UpdateFunc: func(old, cur interface{}) {
+			// Also for a relist's update at the same resourceVersion: a new object.
+			forgetID(cur, false)
 			if resourceVersion(old) != resourceVersion(cur) { // not a resync
 				s.memo.forget(old)
-				forgetID(cur, false)
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
