@@ -78,8 +78,10 @@ type Cache struct {
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
 	managed map[string][]metav1.ManagedFieldsEntry
-	// fields is the fieldsV1 managed shares (see managed.go).
-	fields *fieldsTable
+	// fields is the fieldsV1 managed shares (see managed.go); labels, the label sets items
+	// share (see labels.go).
+	fields *shareTable[*metav1.FieldsV1]
+	labels *shareTable[map[string]string]
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
@@ -120,6 +122,7 @@ func New(cfg Config) (*Cache, error) {
 		items:     map[string]runtime.Object{},
 		managed:   map[string][]metav1.ManagedFieldsEntry{},
 		fields:    newFieldsTable(),
+		labels:    newLabelsTable(),
 		byUnique:  map[string]string{},
 		watchers:  map[*sharedWatch]struct{}{},
 		done:      make(chan struct{}),
@@ -228,17 +231,25 @@ func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	c.fields.release(c.managed[key])
+	releaseManaged(c.fields, c.managed[key])
 	if deleted || len(managed) == 0 {
 		delete(c.managed, key)
 	} else {
-		c.fields.intern(managed)
+		internManaged(c.fields, managed)
 		c.managed[key] = managed
 	}
 	i := sort.SearchStrings(c.keys, key)
 	present := i < len(c.keys) && c.keys[i] == key
 	if present {
 		if err := c.unindexUnique(c.items[key], key); err != nil {
+			return err
+		}
+		if err := releaseLabels(c.labels, c.items[key]); err != nil {
+			return err
+		}
+	}
+	if !deleted {
+		if err := internLabels(c.labels, obj); err != nil {
 			return err
 		}
 	}

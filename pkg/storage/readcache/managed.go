@@ -1,9 +1,7 @@
 package readcache
 
 import (
-	"bytes"
 	"fmt"
-	"hash/maphash"
 	"unique"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -57,26 +55,9 @@ func withManagedFields(copied runtime.Object, managed []metav1.ManagedFieldsEntr
 	return copied
 }
 
-// fieldsTable holds each distinct fieldsV1 the cached managedFields use once, counting the
-// entries that use it. Callers hold Cache.mu.
-type fieldsTable struct {
-	seed maphash.Seed
-	// byHash lists the shared fieldsV1 by the hash of their bytes (a list: hashes may collide).
-	byHash map[uint64][]*sharedFields
-}
-
-type sharedFields struct {
-	f    *metav1.FieldsV1
-	refs int
-}
-
-func newFieldsTable() *fieldsTable {
-	return &fieldsTable{seed: maphash.MakeSeed(), byHash: map[uint64][]*sharedFields{}}
-}
-
-// intern makes managed share what the table already holds and records what it adds; managed
-// must be the cache's own.
-func (t *fieldsTable) intern(managed []metav1.ManagedFieldsEntry) {
+// internManaged makes managed, the cache's own, share the fieldsV1 fields already holds and
+// interns its strings.
+func internManaged(fields *shareTable[*metav1.FieldsV1], managed []metav1.ManagedFieldsEntry) {
 	for i := range managed {
 		e := &managed[i]
 		e.Manager = unique.Make(e.Manager).Value()
@@ -84,55 +65,17 @@ func (t *fieldsTable) intern(managed []metav1.ManagedFieldsEntry) {
 		e.APIVersion = unique.Make(e.APIVersion).Value()
 		e.FieldsType = unique.Make(e.FieldsType).Value()
 		e.Subresource = unique.Make(e.Subresource).Value()
-		if e.FieldsV1 == nil {
-			continue
-		}
-		h := maphash.Bytes(t.seed, e.FieldsV1.Raw)
-		shared := false
-		for _, s := range t.byHash[h] {
-			if bytes.Equal(s.f.Raw, e.FieldsV1.Raw) {
-				s.refs++
-				e.FieldsV1, shared = s.f, true
-				break
-			}
-		}
-		if !shared {
-			t.byHash[h] = append(t.byHash[h], &sharedFields{f: e.FieldsV1, refs: 1})
+		if e.FieldsV1 != nil {
+			e.FieldsV1 = fields.intern(e.FieldsV1)
 		}
 	}
 }
 
-// release forgets managed, which intern recorded.
-func (t *fieldsTable) release(managed []metav1.ManagedFieldsEntry) {
+// releaseManaged forgets managed, which internManaged recorded.
+func releaseManaged(fields *shareTable[*metav1.FieldsV1], managed []metav1.ManagedFieldsEntry) {
 	for i := range managed {
-		f := managed[i].FieldsV1
-		if f == nil {
-			continue
-		}
-		h := maphash.Bytes(t.seed, f.Raw)
-		list := t.byHash[h]
-		for j, s := range list {
-			if s.f != f {
-				continue
-			}
-			if s.refs--; s.refs == 0 {
-				list = append(list[:j:j], list[j+1:]...)
-				if len(list) == 0 {
-					delete(t.byHash, h)
-				} else {
-					t.byHash[h] = list
-				}
-			}
-			break
+		if f := managed[i].FieldsV1; f != nil {
+			fields.release(f)
 		}
 	}
-}
-
-// len is the number of distinct fieldsV1 held.
-func (t *fieldsTable) len() int {
-	n := 0
-	for _, list := range t.byHash {
-		n += len(list)
-	}
-	return n
 }

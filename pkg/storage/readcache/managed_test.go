@@ -2,6 +2,7 @@ package readcache
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -197,5 +198,84 @@ func TestManagedFieldsShared(t *testing.T) {
 	}
 	if n, _, _ := distinct(); len(list.Items) != 0 || n != 0 {
 		t.Fatalf("%d objects and %d distinct fieldsV1 left, want none", len(list.Items), n)
+	}
+}
+
+// Objects with equal labels share one label map, counted until the last goes; the copies
+// handed out are the callers' own.
+func TestLabelsShared(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	f := env.newFixture(t)
+	create := func(name string, labels map[string]string) {
+		t.Helper()
+		if err := f.cache.Create(ctx, "/pods/ns/"+name, &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Labels: labels}}, &example.Pod{}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("p1", map[string]string{"pool": "a", "zone": "1"})
+	create("p2", map[string]string{"zone": "1", "pool": "a"})
+	create("p3", map[string]string{"pool": "b"})
+	create("p4", nil)
+	var list example.PodList
+	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 4 {
+		t.Fatalf("%d pods, want 4", len(list.Items))
+	}
+	sameMap := func(a, b string) bool {
+		f.cache.mu.RLock()
+		defer f.cache.mu.RUnlock()
+		la, lb := f.cache.items["/pods/ns/"+a].(*example.Pod).Labels, f.cache.items["/pods/ns/"+b].(*example.Pod).Labels
+		return reflect.ValueOf(la).UnsafePointer() == reflect.ValueOf(lb).UnsafePointer()
+	}
+	distinct := func() int {
+		f.cache.mu.RLock()
+		defer f.cache.mu.RUnlock()
+		return f.cache.labels.len()
+	}
+	if !sameMap("p1", "p2") || sameMap("p1", "p3") || distinct() != 2 {
+		t.Fatalf("p1 and p2 share: %v, p1 and p3: %v, %d distinct label sets; want equal labels shared, 2 sets",
+			sameMap("p1", "p2"), sameMap("p1", "p3"), distinct())
+	}
+
+	// A caller's copy is its own.
+	list.Items[0].Labels["pool"] = "changed"
+	var p2 example.Pod
+	if err := f.cache.Get(ctx, "/pods/ns/p2", storage.GetOptions{}, &p2); err != nil {
+		t.Fatal(err)
+	}
+	if p2.Labels["pool"] != "a" {
+		t.Fatalf("p2's labels %v after a caller changed p1's copy", p2.Labels)
+	}
+
+	// p1 relabelled, p3 deleted: p2's set and p1's new one remain.
+	if err := f.cache.GuaranteedUpdate(ctx, "/pods/ns/p1", &example.Pod{}, false, nil, func(in runtime.Object, _ storage.ResponseMeta) (runtime.Object, *uint64, error) {
+		out := in.(*example.Pod).DeepCopy()
+		out.Labels = map[string]string{"pool": "c"}
+		return out, nil, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cache.Delete(ctx, "/pods/ns/p3", &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &example.PodList{}); err != nil {
+		t.Fatal(err) // waits for the cache to have both changes
+	}
+	if n := distinct(); n != 2 {
+		t.Fatalf("%d distinct label sets, want 2", n)
+	}
+	for _, name := range []string{"p1", "p2", "p4"} {
+		if err := f.cache.Delete(ctx, "/pods/ns/"+name, &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &example.PodList{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := distinct(); n != 0 {
+		t.Fatalf("%d distinct label sets after every pod went, want 0", n)
 	}
 }

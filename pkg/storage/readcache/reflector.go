@@ -69,7 +69,7 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
-	managed, fields := map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable()
+	managed, fields, labels := map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
@@ -82,8 +82,11 @@ func (c *Cache) listAndWatch() error {
 			return err
 		}
 		if len(mf) > 0 {
-			fields.intern(mf)
+			internManaged(fields, mf)
 			managed[key] = mf
+		}
+		if err := internLabels(labels, obj); err != nil {
+			return err
 		}
 		items[key] = obj
 		keys = append(keys, key)
@@ -110,7 +113,8 @@ func (c *Cache) listAndWatch() error {
 		c.mu.Unlock()
 		return errors.New("store went back during the initial list")
 	}
-	c.items, c.managed, c.fields, c.keys, c.byUnique, c.rev, c.ready = items, managed, fields, keys, byUnique, rev, true
+	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
+	c.managed, c.fields, c.labels = managed, fields, labels
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -170,7 +174,7 @@ func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
-	c.managed, c.fields = map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable()
+	c.managed, c.fields, c.labels = map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()
