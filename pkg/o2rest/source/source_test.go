@@ -137,13 +137,11 @@ func TestGetByIDAllocatesNothing(t *testing.T) {
 
 func TestListByHashedAndExactFields(t *testing.T) {
 	fx := newFixture(t)
-	var rs []*v1alpha1.O2Resource
 	for i := range 50 {
 		r := newResource([]string{"a", "b"}[i%2], i)
 		if i%5 == 0 {
 			r.Spec.ResourcePoolID = otherID
 		}
-		rs = append(rs, r)
 		fx.add(r)
 	}
 	keys := func(objs []runtime.Object) string {

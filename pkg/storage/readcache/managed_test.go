@@ -15,7 +15,7 @@ import (
 func managedBy(manager, fields string) []metav1.ManagedFieldsEntry {
 	return []metav1.ManagedFieldsEntry{{
 		Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "example.apiserver.k8s.io/v1",
-		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)},
+		FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
 	}}
 }
 
@@ -60,7 +60,7 @@ func TestManagedFieldsKeptBesideObjects(t *testing.T) {
 
 	// A caller changing its copy changes nothing in the cache.
 	pod.ManagedFields[0].Manager = "changed"
-	pod.ManagedFields[0].FieldsV1.Raw[0] = 'X'
+	pod.ManagedFields[0].FieldsV1.SetRawString("{}")
 	expect("Get after a caller changed its copy", get().ManagedFields, first)
 
 	// The shared objects carry none (the informers drop them anyway).
@@ -170,8 +170,8 @@ func TestManagedFieldsShared(t *testing.T) {
 
 	// A caller's copy is its own.
 	p1 := get("p1")
-	p1.ManagedFields[0].FieldsV1.Raw[0] = 'X'
-	if got := string(get("p2").ManagedFields[0].FieldsV1.Raw); got != same {
+	p1.ManagedFields[0].FieldsV1.SetRawString("{}")
+	if got := get("p2").ManagedFields[0].FieldsV1.GetRawString(); got != same {
 		t.Fatalf("p2's fieldsV1 %s after a caller changed p1's copy, want %s", got, same)
 	}
 

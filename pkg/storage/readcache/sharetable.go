@@ -1,7 +1,6 @@
 package readcache
 
 import (
-	"bytes"
 	"hash/maphash"
 	"maps"
 	"reflect"
@@ -77,8 +76,8 @@ func (t *shareTable[T]) len() int {
 
 func newFieldsTable() *shareTable[*metav1.FieldsV1] {
 	return newShareTable(
-		func(seed maphash.Seed, f *metav1.FieldsV1) uint64 { return maphash.Bytes(seed, f.Raw) },
-		func(a, b *metav1.FieldsV1) bool { return bytes.Equal(a.Raw, b.Raw) },
+		func(seed maphash.Seed, f *metav1.FieldsV1) uint64 { return maphash.Bytes(seed, f.GetRawBytes()) },
+		func(a, b *metav1.FieldsV1) bool { return a.Equal(*b) },
 		func(a, b *metav1.FieldsV1) bool { return a == b })
 }
 
