@@ -19,13 +19,16 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/hashindex"
 )
 
 // sharedKey is the queue key of the shared objects; source keys always contain a "/".
 const sharedKey = "shared"
 
-// sourceIndex indexes synced Resources by their v1alpha1.AnnotationSource.
-const sourceIndex = "inventory-source"
+// sourceIndex indexes synced Resources by their v1alpha1.AnnotationSource, hashed
+// (pkg/hashindex): a source names one Resource (a Node), and client-go's index by value would
+// keep a set of one per Resource.
+const sourceIndex = "hashed:inventory-source"
 
 // Config configures a Controller.
 type Config struct {
@@ -70,7 +73,7 @@ func NewController(cfg Config) (*Controller, error) {
 	o2 := cfg.Informers.O2ims().V1alpha1()
 	resInf := o2.O2Resources().Informer()
 	if _, ok := resInf.GetIndexer().GetIndexers()[sourceIndex]; !ok {
-		if err := resInf.AddIndexers(cache.Indexers{sourceIndex: indexBySource}); err != nil {
+		if err := resInf.AddIndexers(cache.Indexers{sourceIndex: hashindex.IndexFunc(sourceOf)}); err != nil {
 			return nil, fmt.Errorf("index resources by source: %w", err)
 		}
 	}
@@ -86,17 +89,18 @@ func NewController(cfg Config) (*Controller, error) {
 	return c, nil
 }
 
-// indexBySource indexes a synced Resource by its cluster and source (see clusterSourceKey),
-// so each cluster's controller finds only its own Resources of a source.
-func indexBySource(obj any) ([]string, error) {
+// sourceOf is the value sourceIndex indexes a synced Resource by: its cluster and source (see
+// clusterSourceKey), so each cluster's controller finds only its own Resources of a source;
+// "" for a Resource the sync does not manage.
+func sourceOf(obj any) (string, error) {
 	m, err := metaOf(obj)
 	if err != nil || !IsManaged(m) {
-		return nil, err
+		return "", err
 	}
 	if s := m.GetAnnotations()[v1alpha1.AnnotationSource]; s != "" {
-		return []string{clusterSourceKey(ClusterOf(m), s)}, nil
+		return clusterSourceKey(ClusterOf(m), s), nil
 	}
-	return nil, nil
+	return "", nil
 }
 
 // clusterSep separates a member cluster's name from a source key in sourceIndex; neither
@@ -152,7 +156,13 @@ func (c *Controller) AllChanged() {
 	for _, k := range keys {
 		c.queue.Add(k)
 	}
-	for _, k := range c.index.ListIndexFuncValues(sourceIndex) {
+	// The sources synced Resources name, read from the Resources themselves (the hashed index
+	// keeps buckets, not the values); a full resync reads every Resource anyway.
+	for _, obj := range c.index.List() {
+		k, err := sourceOf(obj)
+		if err != nil || k == "" {
+			continue
+		}
 		if cluster, source := sourceOfKey(k); cluster == c.cfg.Cluster {
 			c.queue.Add(source)
 		}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/hashindex"
 )
 
 // syncSource makes the Resources of one source object what the adapter says: created,
@@ -22,7 +23,7 @@ func (c *Controller) syncSource(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	objs, err := c.index.ByIndex(sourceIndex, clusterSourceKey(c.cfg.Cluster, key))
+	objs, err := hashindex.All(c.index, sourceIndex, sourceOf, clusterSourceKey(c.cfg.Cluster, key))
 	if err != nil {
 		return fmt.Errorf("look up resources of %s: %w", key, err)
 	}

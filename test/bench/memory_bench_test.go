@@ -81,7 +81,12 @@ func BenchmarkMemory(b *testing.B) {
 	m := newMemProbe(b, s, token)
 	inv := seedPools(b, ctx, kube, o2)
 	rss0, _ := procStatus(s.netweave.Pid(), "VmRSS")
-	b.Logf("netweave RSS %d MiB with the inventory sync's own objects and %d pools", rss0/1024, len(inv.pools))
+	b.Logf("netweave RSS %d MiB (%s), Go heap in use %.0f MiB, live after a GC %.1f MiB with the inventory sync's own objects and %d pools",
+		rss0/1024, m.rssParts(), m.metric(ctx, "go_memstats_heap_inuse_bytes")/(1<<20), m.liveHeap(ctx)/(1<<20), len(inv.pools))
+	if dir := os.Getenv(envMemProfiles); dir != "" {
+		// The idle process's heap: what every step's profile starts from.
+		m.heapProfile(ctx, filepath.Join(dir, "heap-idle.pprof"))
+	}
 
 	b.ResetTimer()
 	for range b.N {
@@ -108,11 +113,13 @@ func BenchmarkMemory(b *testing.B) {
 			}
 			hwm, _ := procStatus(s.netweave.Pid(), "VmHWM")
 			heap := m.metric(ctx, "go_memstats_heap_inuse_bytes")
+			live := m.liveHeap(ctx)
 			b.ReportMetric(float64(rss)/1024, fmt.Sprintf("MiB-rss-%d", total))
 			b.ReportMetric(float64(hwm)/1024, fmt.Sprintf("MiB-peak-rss-%d", total))
 			b.ReportMetric(heap/(1<<20), fmt.Sprintf("MiB-heap-inuse-%d", total))
-			b.Logf("%7d Resources (step created in %s): RSS %d MiB, peak %d MiB, Go heap in use %.0f MiB",
-				total, took.Round(time.Second), rss/1024, hwm/1024, heap/(1<<20))
+			b.ReportMetric(live/(1<<20), fmt.Sprintf("MiB-live-heap-%d", total))
+			b.Logf("%7d Resources (step created in %s): RSS %d MiB (%s), peak %d MiB, Go heap in use %.0f MiB, live after a GC %.1f MiB",
+				total, took.Round(time.Second), rss/1024, m.rssParts(), hwm/1024, heap/(1<<20), live/(1<<20))
 			if dir := os.Getenv(envMemProfiles); dir != "" {
 				m.heapProfile(ctx, filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", total)))
 			}
@@ -278,6 +285,27 @@ func (m *memProbe) metric(ctx context.Context, series string) float64 {
 		}
 	}
 	return sum
+}
+
+// liveHeap is the Go heap live right after a collection: the heap profile endpoint collects
+// first when asked (gc=1), then /metrics reads the heap's allocated bytes. The heap profile
+// itself samples one allocation per 512 KiB, too coarse to compare runs a few MB apart.
+func (m *memProbe) liveHeap(ctx context.Context) float64 {
+	body, err := m.get(ctx, "/debug/pprof/heap?gc=1")
+	if err != nil {
+		m.b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, body)
+	body.Close()
+	return m.metric(ctx, "go_memstats_heap_alloc_bytes")
+}
+
+// rssParts says what the RSS is made of: anonymous memory (the Go heap, stacks, the runtime)
+// and file pages (the binary's code and data as far as they were touched).
+func (m *memProbe) rssParts() string {
+	anon, _ := procStatus(m.s.netweave.Pid(), "RssAnon")
+	file, _ := procStatus(m.s.netweave.Pid(), "RssFile")
+	return fmt.Sprintf("anonymous %d MiB, file %d MiB", anon/1024, file/1024)
 }
 
 func (m *memProbe) heapProfile(ctx context.Context, path string) {

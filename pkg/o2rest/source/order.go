@@ -40,14 +40,3 @@ func sortByKey(keyed []keyedObject) []runtime.Object {
 	}
 	return out
 }
-
-func pickFirst(objs []interface{}) runtime.Object {
-	best := objs[0].(runtime.Object)
-	for _, o := range objs[1:] {
-		obj := o.(runtime.Object)
-		if namespaceOf(obj)+"/"+nameOf(obj) < namespaceOf(best)+"/"+nameOf(best) {
-			best = obj
-		}
-	}
-	return best
-}

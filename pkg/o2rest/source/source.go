@@ -2,11 +2,15 @@
 // informers on the aggregated API, indexed by O2 id (a GET by id is a map lookup) and by the
 // fields SMOs filter on most (the same keys as the API's field selectors, so an O2 filter term
 // on such a field narrows the candidates through an index instead of a scan).
+//
+// Fields whose values are unique or nearly so (the O2 ids, asset and consumer subscription
+// ids) are indexed by hash bucket (pkg/hashindex) instead of by value: client-go's index keeps
+// a set per value, ~200 bytes for each object with a unique value, where a bucket's set costs
+// ~30 bytes per object. A GET by id reads the store by key through a hashindex.Cache.
 package source
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,6 +24,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
+	"github.com/netweave-io/netweave/pkg/hashindex"
 )
 
 // Kind names an O2 object kind as the scheme does (v1alpha1 kind names).
@@ -58,10 +63,28 @@ func idField(kind Kind) string {
 	return ""
 }
 
+// hashed reports whether kind's selectable field path is indexed by hash bucket: its O2 id
+// (unique per kind, or per namespace for a ProvisioningRequest) and the fields whose values
+// are (nearly) unique per object. The other fields (references to pools, types, sites;
+// states) take few values, shared by many objects, where client-go's index by value is
+// compact and answers a filter exactly.
+func hashed(kind Kind, path string) bool {
+	if path == idField(kind) {
+		return true
+	}
+	switch path {
+	case "spec.globalAssetId", "spec.consumerSubscriptionId":
+		return true
+	}
+	return false
+}
+
 // Source serves O2 objects from informer caches.
 type Source struct {
 	informers map[Kind]cache.SharedIndexInformer
-	memo      *memo
+	// ids finds objects by O2 id, per kind with an id field.
+	ids  map[Kind]*hashindex.Cache
+	memo *memo
 	// synced latches once every informer has its initial list (an informer never un-syncs),
 	// so the check on every O2 request is one atomic load instead of a walk over the informers.
 	synced atomic.Bool
@@ -89,34 +112,61 @@ func New(f externalversions.SharedInformerFactory) (*Source, error) {
 		ProvisioningRequest:             v.ProvisioningRequests().Informer(),
 		ManagedInfrastructureTemplate:   v.ManagedInfrastructureTemplates().Informer(),
 		ProvisioningRequestSubscription: v.ProvisioningRequestSubscriptions().Informer(),
-	}, memo: &memo{m: map[types.UID]map[string]memoEntry{}}}
-	forget := cache.ResourceEventHandlerFuncs{
+	}, ids: map[Kind]*hashindex.Cache{}, memo: &memo{m: map[types.UID]map[string]memoEntry{}}}
+	for kind, inf := range s.informers {
+		indexers := cache.Indexers{}
+		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
+			if hashed(kind, f) {
+				indexers[hashindex.Name(f)] = hashindex.IndexFunc(hashindex.Field(f))
+			} else {
+				indexers[f] = indexBy(f)
+			}
+		}
+		// Another component may have added the same hashed index (same name, same
+		// function) to the shared informer already.
+		for name := range inf.GetIndexer().GetIndexers() {
+			delete(indexers, name)
+		}
+		if err := inf.AddIndexers(indexers); err != nil {
+			return nil, fmt.Errorf("index %s: %w", kind, err)
+		}
+		var ids *hashindex.Cache
+		if f := idField(kind); f != "" {
+			ids = hashindex.NewCache(inf.GetIndexer(), hashindex.Name(f), hashindex.Field(f))
+			s.ids[kind] = ids
+		}
+		if _, err := inf.AddEventHandler(s.forgetter(ids)); err != nil {
+			return nil, fmt.Errorf("watch %s: %w", kind, err)
+		}
+	}
+	return s, nil
+}
+
+// forgetter drops what the Source derived from an object when the informer sees it change or
+// go, and what ids (nil for a kind without O2 id) remembers of it.
+func (s *Source) forgetter(ids *hashindex.Cache) cache.ResourceEventHandler {
+	forgetID := func(obj interface{}, deleted bool) {
+		if ids != nil {
+			ids.Forget(obj, deleted)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) { forgetID(obj, false) },
 		UpdateFunc: func(old, cur interface{}) {
+			// Also for a relist's update at the same resourceVersion: a new object.
+			forgetID(cur, false)
 			if resourceVersion(old) != resourceVersion(cur) { // not a resync
 				s.memo.forget(old)
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
+			forgetID(obj, true)
 			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = d.Obj
 			}
 			s.memo.forget(obj)
 		},
 	}
-	for kind, inf := range s.informers {
-		if _, err := inf.AddEventHandler(forget); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", kind, err)
-		}
-		// The O2 id is the first selectable field: its index answers Get too.
-		indexers := cache.Indexers{}
-		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
-			indexers[f] = indexBy(f)
-		}
-		if err := inf.AddIndexers(indexers); err != nil {
-			return nil, fmt.Errorf("index %s: %w", kind, err)
-		}
-	}
-	return s, nil
 }
 
 // indexBy indexes objects by the value at a field path, in IndexValue form.
@@ -144,18 +194,18 @@ func (s *Source) HasSynced() bool {
 	return true
 }
 
-// Get returns the object of kind with O2 id id, or false.
+// Get returns the object of kind with O2 id id, or false. Ids are unique per kind; should two
+// objects ever claim one, the answer is the one first in Key order.
 func (s *Source) Get(kind Kind, id string) (runtime.Object, bool) {
-	field := idField(kind)
-	if field == "" {
+	ids := s.ids[kind]
+	if ids == nil {
 		return nil, false
 	}
-	objs, err := s.informers[kind].GetIndexer().ByIndex(field, IndexValue(id))
-	if err != nil || len(objs) == 0 {
+	obj, ok := ids.Get(IndexValue(id))
+	if !ok {
 		return nil, false
 	}
-	// Ids are unique per kind; should two objects ever claim one, answer deterministically.
-	return pickFirst(objs), true
+	return obj.(runtime.Object), true
 }
 
 // GetByName returns the object of kind called name in namespace, or false: for kinds whose O2
@@ -179,31 +229,37 @@ func (s *Source) List(kind Kind, namespace string, sel fields.Selector) ([]runti
 	if sel != nil {
 		reqs = sel.Requirements()
 	}
-	indexed := -1
+	indexed, exact := -1, false
 	for i, r := range reqs {
 		if r.Operator != selection.Equals && r.Operator != selection.DoubleEquals {
 			continue
 		}
-		if _, ok := idx.GetIndexers()[r.Field]; !ok {
-			continue
+		index, value := r.Field, r.Value
+		_, exact = idx.GetIndexers()[index]
+		if !exact {
+			index, value = hashindex.Name(r.Field), hashindex.Bucket(r.Value)
+			if _, ok := idx.GetIndexers()[index]; !ok {
+				continue
+			}
 		}
-		objs, err := idx.ByIndex(r.Field, r.Value)
+		objs, err := idx.ByIndex(index, value)
 		if err != nil {
 			return nil, fmt.Errorf("list %s by %s: %w", kind, r.Field, err)
 		}
 		candidates, indexed = objs, i
 		break
 	}
-	if indexed >= 0 {
-		// The index answered this requirement exactly; do not read the field again.
+	if indexed >= 0 && exact {
+		// The index answered this requirement exactly; do not read the field again. (A
+		// hashed index's bucket holds other values too: the requirement stays.)
 		reqs = append(reqs[:indexed:indexed], reqs[indexed+1:]...)
-	} else if namespace != "" {
+	} else if indexed < 0 && namespace != "" {
 		objs, err := idx.ByIndex(cache.NamespaceIndex, namespace)
 		if err != nil {
 			return nil, fmt.Errorf("list %s in %s: %w", kind, namespace, err)
 		}
 		candidates = objs
-	} else {
+	} else if indexed < 0 {
 		candidates = idx.List()
 	}
 	keyed := make([]keyedObject, 0, len(candidates))
@@ -329,34 +385,9 @@ func (m *memo) forget(obj interface{}) {
 
 // IndexValue is the form a value takes in the indexes: UUIDs fold to lower case (O2 compares
 // them case-insensitively), anything else is kept exactly.
-func IndexValue(v string) string {
-	if isUUID(v) {
-		return strings.ToLower(v)
-	}
-	return v
-}
+func IndexValue(v string) string { return hashindex.Fold(v) }
 
 // Key is the namespace/name of an object, the order lists are served in.
 func Key(obj runtime.Object) string {
 	return namespaceOf(obj) + "/" + nameOf(obj)
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -1,12 +1,17 @@
 // Package cachefeed feeds in-process informers from the API server's read caches: each
 // served resource's cache is listed and watched as a client-go ListerWatcher whose objects
-// are the cache's own, converted to the served version without copying what they point to
-// (the generated conversions of identical types reinterpret memory). The process's O2
-// informers and the API server thus hold the inventory decoded once, instead of once in the
-// read cache and again in informers fed by a watch over the loopback connection.
+// are the cache's own, seen as the served version: where the served and internal types have
+// the same memory layout (every o2ims and o2dms kind; checked at run time) the informer
+// holds the cached object itself, otherwise a converted top-level struct pointing at what the
+// cached object points to (the generated conversions of identical types reinterpret memory).
+// The process's O2 informers and the API server thus hold the inventory decoded once,
+// instead of once in the read cache and again in informers fed by a watch over the loopback
+// connection. The read cache keeps managedFields beside its objects, so the informers'
+// transform that drops them has nothing to change.
 //
-// What an informer gets is shared with the read cache: informer readers must not modify
-// cached objects, as client-go already requires.
+// What an informer gets is shared with the read cache, top-level fields included: informer
+// readers must not modify cached objects, as client-go already requires; a violation would
+// show in what the API serves.
 package cachefeed
 
 import (
@@ -81,7 +86,7 @@ func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatch
 		return nil, nil, fmt.Errorf("kind of %s: %w", gvr, err)
 	}
 	gvk := gvr.GroupVersion().WithKind(kinds[0].Kind)
-	lw, err := newListWatch(f.scheme, gvk, src.cache)
+	lw, err := newListWatch(f.scheme, gvk, src.cache, src.newFunc())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package cachefeed
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,15 +23,35 @@ type listWatch struct {
 	gvk    schema.GroupVersionKind
 	list   schema.GroupVersionKind
 	cache  *readcache.Cache
+	// internal is the pointer type of the cached (internal) objects; served, the served
+	// struct type, when it has the same memory layout (see sameLayout), nil otherwise.
+	internal, served reflect.Type
 }
 
-func newListWatch(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache) (*cache.ListWatch, error) {
+// newListWatch lists and watches c as gvk; internal is an empty object of the type c holds.
+func newListWatch(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache, internal runtime.Object) (*cache.ListWatch, error) {
+	lw, err := newLister(scheme, gvk, c, internal)
+	if err != nil {
+		return nil, err
+	}
+	return &cache.ListWatch{ListWithContextFunc: lw.listFunc, WatchFuncWithContext: lw.watchFunc}, nil
+}
+
+func newLister(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache, internal runtime.Object) (*listWatch, error) {
 	list := gvk.GroupVersion().WithKind(gvk.Kind + "List")
 	if !scheme.Recognizes(gvk) || !scheme.Recognizes(list) {
 		return nil, fmt.Errorf("scheme has no %s or %s", gvk, list)
 	}
-	lw := &listWatch{scheme: scheme, gvk: gvk, list: list, cache: c}
-	return &cache.ListWatch{ListWithContextFunc: lw.listFunc, WatchFuncWithContext: lw.watchFunc}, nil
+	lw := &listWatch{scheme: scheme, gvk: gvk, list: list, cache: c, internal: reflect.TypeOf(internal)}
+	example, err := scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	if in, out := lw.internal, reflect.TypeOf(example); in.Kind() == reflect.Pointer && out.Kind() == reflect.Pointer &&
+		sameLayout(in.Elem(), out.Elem(), map[[2]reflect.Type]bool{}) {
+		lw.served = out.Elem()
+	}
+	return lw, nil
 }
 
 // listFunc lists the cache. The reflector lists only when watch-list is off (client-go's
@@ -87,10 +108,20 @@ func (lw *listWatch) watchFunc(ctx context.Context, opts metav1.ListOptions) (wa
 	}), nil
 }
 
-// convert returns the served version of a cached (internal) object. The result is a new
-// top-level struct, so the informer's transform may change its fields (it drops
-// managedFields), but what its fields point to is the cache's.
+// convert returns the served version of a cached (internal) object. When both types have the
+// same memory layout (the generated conversions then copy the top-level struct and
+// reinterpret everything below it) the result is the cached object itself, seen as the served
+// type: the informer holds no copy at all. The read cache keeps managedFields beside its
+// objects, so the informers' transform (it drops managedFields) finds none to drop and
+// leaves the shared object alone. An object with a kind set (the cache's objects have none)
+// is converted, as are types that differ: a new top-level struct pointing at what the cached
+// object points to.
 func (lw *listWatch) convert(obj runtime.Object) (runtime.Object, error) {
+	if lw.served != nil && reflect.TypeOf(obj) == lw.internal && obj.GetObjectKind().GroupVersionKind().Empty() {
+		if m, err := meta.Accessor(obj); err == nil && m.GetManagedFields() == nil {
+			return reflect.NewAt(lw.served, reflect.ValueOf(obj).UnsafePointer()).Interface().(runtime.Object), nil
+		}
+	}
 	out, err := lw.scheme.New(lw.gvk)
 	if err != nil {
 		return nil, err

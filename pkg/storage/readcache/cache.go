@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/storage"
@@ -74,6 +75,13 @@ type Cache struct {
 	ready bool
 	rev   uint64
 	items map[string]runtime.Object
+	// managed holds the managedFields of the items that have any, by key: the cached objects
+	// themselves have none (see managed.go).
+	managed map[string][]metav1.ManagedFieldsEntry
+	// fields is the fieldsV1 managed shares (see managed.go); labels, the label sets items
+	// share (see labels.go).
+	fields *shareTable[*metav1.FieldsV1]
+	labels *shareTable[map[string]string]
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
@@ -112,6 +120,9 @@ func New(cfg Config) (*Cache, error) {
 		cfg:       cfg,
 		prefix:    cfg.ResourcePrefix,
 		items:     map[string]runtime.Object{},
+		managed:   map[string][]metav1.ManagedFieldsEntry{},
+		fields:    newFieldsTable(),
+		labels:    newLabelsTable(),
 		byUnique:  map[string]string{},
 		watchers:  map[*sharedWatch]struct{}{},
 		done:      make(chan struct{}),
@@ -205,21 +216,40 @@ func (c *Cache) cachedCopy(key string) runtime.Object {
 		return nil
 	}
 	if obj, ok := c.items[key]; ok {
-		return obj.DeepCopyObject()
+		return withManagedFields(obj.DeepCopyObject(), c.managed[key])
 	}
 	return nil
 }
 
-// apply records one change; callers hold c.mu.
+// apply records one change; callers hold c.mu. obj's managedFields move to c.managed.
 func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	key, err := c.cfg.KeyFunc(obj)
 	if err != nil {
 		return fmt.Errorf("cache: computing key: %w", err)
 	}
+	managed, err := takeManagedFields(obj)
+	if err != nil {
+		return err
+	}
+	releaseManaged(c.fields, c.managed[key])
+	if deleted || len(managed) == 0 {
+		delete(c.managed, key)
+	} else {
+		internManaged(c.fields, managed)
+		c.managed[key] = managed
+	}
 	i := sort.SearchStrings(c.keys, key)
 	present := i < len(c.keys) && c.keys[i] == key
 	if present {
 		if err := c.unindexUnique(c.items[key], key); err != nil {
+			return err
+		}
+		if err := releaseLabels(c.labels, c.items[key]); err != nil {
+			return err
+		}
+	}
+	if !deleted {
+		if err := internLabels(c.labels, obj); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	examplev1 "k8s.io/apiserver/pkg/apis/example/v1"
+	"k8s.io/apiserver/pkg/storage"
 	storagetesting "k8s.io/apiserver/pkg/storage/testing"
 	"k8s.io/apiserver/pkg/storage/value/encrypt/identity"
 
@@ -97,8 +98,14 @@ func (env *testEnv) newFixture(t testing.TB, progressInterval ...time.Duration) 
 		return s
 	}
 	f := &fixture{store: mk("/pods/"), other: mk("/other/")}
+	f.cache = env.newFixtureOver(t, f.store)
+	return f
+}
+
+// newFixtureOver starts a cache of the pods of store and waits until it is ready.
+func (env *testEnv) newFixtureOver(t testing.TB, store storage.Interface) *Cache {
 	c, err := New(Config{
-		Storage:        f.store,
+		Storage:        store,
 		ResourcePrefix: "/pods/",
 		KeyFunc:        podKey,
 		NewFunc:        func() runtime.Object { return &example.Pod{} },
@@ -115,8 +122,7 @@ func (env *testEnv) newFixture(t testing.TB, progressInterval ...time.Duration) 
 		func(context.Context) (bool, error) { return c.Ready(), nil }); err != nil {
 		t.Fatalf("cache never became ready: %v", err)
 	}
-	f.cache = c
-	return f
+	return c
 }
 
 func (f *fixture) compaction() storagetesting.Compaction {

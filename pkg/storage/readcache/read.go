@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/features"
@@ -63,6 +64,7 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	}
 	c.mu.RLock()
 	obj, found := c.items[preparedKey]
+	managed := c.managed[preparedKey]
 	c.mu.RUnlock()
 	c.cfg.Metrics.recordHit("get", c.cfg.GroupResource)
 	if !found {
@@ -71,7 +73,7 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 		}
 		return storage.NewKeyNotFoundError(preparedKey, 0)
 	}
-	return copyInto(obj, out)
+	return into(withManagedFields(obj.DeepCopyObject(), managed), out)
 }
 
 // GetList implements storage.Interface.
@@ -124,8 +126,9 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		keys = []string{keyPrefix}
 	}
 	objs := make([]runtime.Object, len(keys))
+	managed := make([][]metav1.ManagedFieldsEntry, len(keys))
 	for i, k := range keys {
-		objs[i] = c.items[k]
+		objs[i], managed[i] = c.items[k], c.managed[k]
 	}
 	c.mu.RUnlock()
 
@@ -140,7 +143,7 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		if matched, err := pred.Matches(obj); err != nil || !matched {
 			continue
 		}
-		copied := obj.DeepCopyObject()
+		copied := withManagedFields(obj.DeepCopyObject(), managed[i])
 		v.Set(reflect.Append(v, reflect.ValueOf(copied).Elem()))
 	}
 	continueValue, remaining, err := storage.PrepareContinueToken(lastKey, keyPrefix, int64(rev), int64(len(keys)), hasMore, opts)
@@ -159,14 +162,13 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 	return nil
 }
 
-// copyInto deep-copies a cached object into the caller's object so callers
-// can never mutate the cache.
-func copyInto(obj, out runtime.Object) error {
+// into stores a copy of a cached object (copyOf) in the caller's object.
+func into(copied, out runtime.Object) error {
 	outVal, err := conversion.EnforcePtr(out)
 	if err != nil {
 		return fmt.Errorf("unable to convert output object to pointer: %w", err)
 	}
-	objVal, err := conversion.EnforcePtr(obj.DeepCopyObject())
+	objVal, err := conversion.EnforcePtr(copied)
 	if err != nil {
 		return err
 	}

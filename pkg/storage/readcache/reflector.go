@@ -69,12 +69,24 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
+	managed, fields, labels := map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
 		key, err := c.cfg.KeyFunc(obj)
 		if err != nil {
 			return fmt.Errorf("computing key: %w", err)
+		}
+		mf, err := takeManagedFields(obj)
+		if err != nil {
+			return err
+		}
+		if len(mf) > 0 {
+			internManaged(fields, mf)
+			managed[key] = mf
+		}
+		if err := internLabels(labels, obj); err != nil {
+			return err
 		}
 		items[key] = obj
 		keys = append(keys, key)
@@ -102,6 +114,7 @@ func (c *Cache) listAndWatch() error {
 		return errors.New("store went back during the initial list")
 	}
 	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
+	c.managed, c.fields, c.labels = managed, fields, labels
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -161,6 +174,7 @@ func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
+	c.managed, c.fields, c.labels = map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()
