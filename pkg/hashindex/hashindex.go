@@ -22,6 +22,7 @@ import (
 
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
 )
 
@@ -216,28 +217,8 @@ func Field(path string) ValueFunc {
 // Fold is the form values take in the indexes: UUIDs fold to lower case (O2 compares them
 // case-insensitively), anything else is kept exactly.
 func Fold(v string) string {
-	if isUUID(v) {
+	if validation.IsUUID(v) {
 		return strings.ToLower(v)
 	}
 	return v
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
-	"github.com/netweave-io/netweave/pkg/o2rest/query"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
@@ -332,7 +332,7 @@ func decodeProvisioningRequestData(r *http.Request) (*provisioningRequestData, *
 			return nil, fieldProblem(name, "is required")
 		}
 	}
-	if !query.IsUUID(d.id) {
+	if !validation.IsUUID(d.id) {
 		return nil, fieldProblem("provisioningRequestId", "must be a UUID, not "+strconv.Quote(d.id))
 	}
 	d.id = strings.ToLower(d.id)
@@ -479,7 +479,7 @@ func (h *handler) lookupTemplate(r *http.Request, req request, s *kindSpec, id s
 		return nil, nil, p
 	}
 	var candidates []runtime.Object
-	if query.IsUUID(id) {
+	if validation.IsUUID(id) {
 		objs, err := h.cfg.Source.List(source.ManagedInfrastructureTemplate, "", fields.OneTermEqualSelector("spec.artifactResourceId", source.IndexValue(id)))
 		if err != nil {
 			return nil, nil, internalProblem(err, "look up the template")

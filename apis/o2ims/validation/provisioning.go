@@ -37,7 +37,7 @@ func ValidateProvisioningRequest(obj *o2ims.ProvisioningRequest) field.ErrorList
 	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
 	// The name is the SMO's id: O2-IMS makes it a UUID, and the object name must be the
 	// lowercase form so that one id is one object.
-	if obj.Name != "" && (!isUUID(obj.Name) || strings.ToLower(obj.Name) != obj.Name) {
+	if obj.Name != "" && (!IsUUID(obj.Name) || strings.ToLower(obj.Name) != obj.Name) {
 		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), obj.Name, "must be the provisioningRequestId: a lowercase UUID"))
 	}
 	spec := field.NewPath("spec")

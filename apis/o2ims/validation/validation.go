@@ -55,17 +55,22 @@ func ValidateUUID(value string, path *field.Path) field.ErrorList {
 	if value == "" {
 		return field.ErrorList{field.Required(path, "")}
 	}
-	if !isUUID(value) {
+	if !IsUUID(value) {
 		return field.ErrorList{field.Invalid(path, value, "must be a UUID, e.g. "+string(uuid.NewUUID()))}
 	}
 	return nil
 }
 
-func isUUID(s string) bool {
+// IsUUID reports whether s is a UUID in the canonical 8-4-4-4-12 hex form, either case: the
+// only form O2-IMS ids take. Braced, URN and undashed forms are plain strings. Filters, the
+// informers' indexes and validation all ask this one function, so what validation accepts as
+// an id is exactly what they fold and compare as one.
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
-	for i, c := range s {
+	for i := 0; i < len(s); i++ { // bytes, not runes: on the path of every GET by id
+		c := s[i]
 		switch i {
 		case 8, 13, 18, 23:
 			if c != '-' {

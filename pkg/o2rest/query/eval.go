@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // Match reports whether obj (a decoded O2 JSON document) satisfies every
@@ -142,7 +144,7 @@ func (t *Term) positive(x any) (bool, error) {
 func (t *Term) equal(x any, v string) (bool, error) {
 	switch x := x.(type) {
 	case string:
-		if len(v) == uuidLen && isUUID(v) {
+		if validation.IsUUID(v) {
 			return strings.EqualFold(x, v), nil
 		}
 		return x == v, nil
