@@ -314,6 +314,10 @@ func (m *memProbe) heapProfile(ctx context.Context, path string) {
 		m.b.Fatal(err)
 	}
 	defer body.Close()
+	// MEMORY_BENCH_PROFILES names a directory that need not exist yet.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		m.b.Fatal(err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		m.b.Fatal(err)
