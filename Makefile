@@ -52,7 +52,7 @@ test-integration:
 	$(GO) test $(GOTEST_FLAGS) $(INTEGRATION_PKGS)
 
 test-e2e: deps build
-	$(GO) test $(GOTEST_FLAGS) -timeout 30m $(E2E_PKGS)
+	$(GO) test $(GOTEST_FLAGS) -timeout 40m $(E2E_PKGS)
 
 verify: fmt vet staticcheck verify-codegen verify-artifacts
 
