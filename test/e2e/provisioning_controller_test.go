@@ -79,6 +79,24 @@ func (p capiPlayer) condition(t *testing.T, ns, name, typ string, status metav1.
 	})
 }
 
+// startProvisioningStack starts the stack with provisioning on for tenants (args first),
+// as installed: Cluster API, the namespaces and the chart's RBAC exist before netweave starts.
+func startProvisioningStack(t *testing.T, tenants []string, args []string, extra ...string) *stack {
+	t.Helper()
+	args = append(append(append(args, "--inventory-member-probe-interval=1s"), localstack.ProvisioningArgs(tenants)...), extra...)
+	s := startStack(t, args...)
+	if err := s.netweave.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cp.SetUpProvisioning(context.Background(), invNS, tenants); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.netweave.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // TestProvisioningController: a ProvisioningRequest becomes a Cluster API Cluster of the
 // template's class, version and variables; the test plays Cluster API step by step and the
 // request's status follows, each step saying what it waits for, to FULFILLED once the
@@ -89,18 +107,8 @@ func (p capiPlayer) condition(t *testing.T, ns, name, typ string, status metav1.
 // Cluster is gone, then 404.
 func TestProvisioningController(t *testing.T) {
 	tenants := []string{"tenant-a", "tenant-b"}
-	s := startStack(t, append(append(invArgs("provisioning"), "--inventory-member-probe-interval=1s"), localstack.ProvisioningArgs(tenants)...)...)
+	s := startProvisioningStack(t, tenants, invArgs("provisioning"))
 	ctx := context.Background()
-	// As installed: Cluster API, the namespaces and the chart's RBAC exist before netweave starts.
-	if err := s.netweave.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cp.SetUpProvisioning(ctx, invNS, tenants); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.netweave.Start(); err != nil {
-		t.Fatal(err)
-	}
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	o2 := versioned.NewForConfigOrDie(cfg)
 	kube := kubernetes.NewForConfigOrDie(cfg)

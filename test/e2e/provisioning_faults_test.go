@@ -50,18 +50,8 @@ type provFault struct {
 
 func startProvFault(t *testing.T, tenants []string, extra ...string) *provFault {
 	t.Helper()
-	args := append(append(invArgs(""), "--inventory-member-probe-interval=1s"), localstack.ProvisioningArgs(tenants)...)
-	s := startStack(t, append(append(args, provisioningFaultLease...), extra...)...)
+	s := startProvisioningStack(t, tenants, invArgs(""), slices.Concat(provisioningFaultLease, extra)...)
 	ctx := context.Background()
-	if err := s.netweave.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cp.SetUpProvisioning(ctx, invNS, tenants); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.netweave.Start(); err != nil {
-		t.Fatal(err)
-	}
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	kubeconfig, err := os.ReadFile(s.cp.Kubeconfig(localstack.Admin))
 	if err != nil {
