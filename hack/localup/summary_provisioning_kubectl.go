@@ -49,6 +49,13 @@ EOF
   # Upgrade: the Cluster gets v1.34.0; "upgrading to v1.34.0" until Cluster API reconciles the new generation.
   kubectl patch provisioningrequest $ID -n $NS --type=merge -p '{"spec":{"templateVersion":"v1.34.0"}}'; sleep 1; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
+  # The store lost (a Redis restarted without persistence looks like this; it wipes every netweave object,
+  # the syncs write the inventory and templates back): the request is gone, its Cluster is kept, never deleted for that,
+  # logged and counted in netweave_provisioning_orphaned_clusters (docs/provisioning.md, Faults).
+  redis-cli -u redis://%[4]s FLUSHALL; sleep 5; kubectl get provisioningrequests -n $NS
+  kubectl get clusters -A -l o2ims.oran.org/managed-by=netweave-provisioning
+  # Submit the same request again (the kubectl apply above, same $ID): it adopts its Cluster, FULFILLED without a rebuild.
+  kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid
   kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig)
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr)
 }
