@@ -34,15 +34,17 @@ type NotifierConfig struct {
 	QueueLimits             notify.QueueLimits
 	Retry                   notify.Backoff
 	StatusInterval          time.Duration
-	Lease                   leader.Options
-	ClientCertFile          string
-	ClientKeyFile           string
-	CAFile                  string
-	OAuth2TokenURL          string
-	OAuth2ClientID          string
-	OAuth2ClientSecretFile  string
-	OAuth2Scopes            []string
-	OAuth2Hosts             notify.TokenHosts // callback hosts that receive the OAuth2 token
+	// PackStatesFrom is --notifier-pack-states-from (notify.Config.PackStatesFrom).
+	PackStatesFrom         int
+	Lease                  leader.Options
+	ClientCertFile         string
+	ClientKeyFile          string
+	CAFile                 string
+	OAuth2TokenURL         string
+	OAuth2ClientID         string
+	OAuth2ClientSecretFile string
+	OAuth2Scopes           []string
+	OAuth2Hosts            notify.TokenHosts // callback hosts that receive the OAuth2 token
 }
 
 // CallbackPolicy is the address policy of callbacks, for the notifier and the O2 POST.
@@ -84,8 +86,9 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		Sender: notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token,
 			TracerProvider: tracerProviderIfOn(c.generic.TracerProvider)},
 		Retry: nc.Retry, MaxAge: nc.MaxAge, QueueLimits: nc.QueueLimits, StatusInterval: nc.StatusInterval,
-		Lease:   nc.Lease,
-		Metrics: registererFunc(legacyregistry.Register),
+		PackStatesFrom: nc.PackStatesFrom,
+		Lease:          nc.Lease,
+		Metrics:        registererFunc(legacyregistry.Register),
 	})
 	if err != nil {
 		return err

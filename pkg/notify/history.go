@@ -6,7 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // The bounds of the replay history: the last historySize changes, holding at most historyBytes
@@ -22,13 +25,15 @@ const (
 const historyEntryOverhead = 256
 
 // pastChange is a change the notifier processed, kept for subscriptions it learns of later.
-// The event is kept without its objects, which prior and post hold as recorded (encodeState):
-// a change replayed to a late subscription is decoded again, and the history holds no decoded
-// copy of what changed.
+// The event is kept without its objects, which prior and post hold as recorded (encodeState),
+// packed by codec when it is set (the watcher's: the bytes its recorded states share): a change
+// replayed to a late subscription is decoded again, and the history holds no decoded copy of
+// what changed.
 type pastChange struct {
 	rv          uint64
 	ev          *Event
 	prior, post []byte
+	codec       *stateCodec
 	size        int
 }
 
@@ -92,40 +97,67 @@ func (h *history) record(ev *Event) {
 // compact is ev as the history keeps it: its objects as recorded.
 func compact(ev *Event) (pastChange, error) {
 	p := pastChange{prior: ev.priorState, post: ev.postState}
+	if ev.codec != nil {
+		p = pastChange{prior: ev.priorPacked, post: ev.postPacked, codec: ev.codec}
+	}
 	var err error
 	if ev.Prior != nil && p.prior == nil {
-		if p.prior, err = encodeState(ev.Prior); err != nil {
+		if p.prior, err = p.record(ev.Prior); err != nil {
 			return pastChange{}, err
 		}
 	}
 	if ev.Post != nil && p.post == nil {
-		if p.post, err = encodeState(ev.Post); err != nil {
+		if p.post, err = p.record(ev.Post); err != nil {
 			return pastChange{}, err
 		}
 	}
 	c := *ev
-	c.Prior, c.Post, c.priorState, c.postState = nil, nil, nil, nil
+	c.Prior, c.Post, c.priorState, c.postState, c.priorPacked, c.postPacked, c.codec = nil, nil, nil, nil, nil, nil, nil
 	p.ev = &c
 	p.size = historyEntryOverhead + len(p.prior) + len(p.post)
 	return p, nil
+}
+
+// record is obj as the history keeps it.
+func (p pastChange) record(obj runtime.Object) ([]byte, error) {
+	data, err := encodeState(obj)
+	if err != nil || p.codec == nil {
+		return data, err
+	}
+	// Packed only if the watcher's encoder exists already (a kind past its threshold).
+	return p.codec.pack(data, 0), nil
 }
 
 // event decodes a kept change.
 func (p pastChange) event() (*Event, error) {
 	ev := *p.ev
 	var err error
-	if p.prior != nil {
-		if ev.Prior, err = decodeState(ev.Kind, p.prior); err != nil {
-			return nil, err
-		}
+	if ev.priorState, ev.Prior, err = p.decode(ev.Kind, p.prior); err != nil {
+		return nil, err
 	}
-	if p.post != nil {
-		if ev.Post, err = decodeState(ev.Kind, p.post); err != nil {
-			return nil, err
-		}
+	if ev.postState, ev.Post, err = p.decode(ev.Kind, p.post); err != nil {
+		return nil, err
 	}
-	ev.priorState, ev.postState = p.prior, p.post
 	return &ev, nil
+}
+
+// decode returns the JSON and the object of a kept state (nil, nil for none).
+func (p pastChange) decode(kind model.Kind, kept []byte) ([]byte, runtime.Object, error) {
+	if kept == nil {
+		return nil, nil, nil
+	}
+	data := kept
+	if p.codec != nil {
+		var err error
+		if data, err = p.codec.unpack(kept); err != nil {
+			return nil, nil, err
+		}
+	}
+	obj, err := decodeState(kind, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, obj, nil
 }
 
 // raise records that changes up to rv may be missing from the history.

@@ -52,6 +52,9 @@ type Config struct {
 	StatusInterval time.Duration
 	// Lease configures leader election; a zero Lease.Name runs without election (tests).
 	Lease leader.Options
+	// PackStatesFrom is the number of objects of a kind from which the recorded states of its
+	// objects are kept compressed in memory (stateCodec); 0 never compresses.
+	PackStatesFrom int
 	// Metrics receives the notifier's metrics; nil leaves them unregistered.
 	Metrics Registerer
 }
@@ -180,7 +183,9 @@ func (n *Notifier) lead(ctx context.Context) {
 	}
 	watchers := map[model.Kind]*watcher{}
 	for _, src := range sources(n.cfg.Client) {
-		watchers[src.kind] = newWatcher(src, n.store, n, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second})
+		w := newWatcher(src, n.store, n, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second})
+		w.codec.from = n.cfg.PackStatesFrom
+		watchers[src.kind] = w
 	}
 	n.mu.Lock()
 	n.subs, n.watchers = sets, watchers

@@ -40,9 +40,10 @@ type watcher struct {
 
 	mu sync.RWMutex
 	// state is the last state processed of each object, by namespace/name, as recorded in
-	// Redis (encodeState's JSON): decoded only when a change needs the prior object, so the
-	// notifier holds no decoded copy of the inventory.
+	// Redis (encodeState's JSON, packed by codec): decoded only when a change needs the prior
+	// object, so the notifier holds no decoded copy of the inventory.
 	state  map[string]stateEntry
+	codec  stateCodec
 	cursor string
 	// gen is the epoch generation that state and cursor belong to; only run uses it.
 	gen uint64
@@ -52,10 +53,11 @@ func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *wat
 	return &watcher{src: src, store: store, out: out, backoff: backoff, state: map[string]stateEntry{}}
 }
 
-// stateEntry is a recorded state: its JSON, and the uid and resourceVersion read from it.
+// stateEntry is a recorded state: its JSON packed by the watcher's codec, and the uid and
+// resourceVersion read from it.
 type stateEntry struct {
 	uid, rv string
-	data    []byte
+	packed  []byte
 }
 
 // entryOf reads the uid and resourceVersion of a recorded state without decoding the object.
@@ -69,16 +71,26 @@ func entryOf(data []byte) (stateEntry, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return stateEntry{}, err
 	}
-	return stateEntry{uid: m.Metadata.UID, rv: m.Metadata.ResourceVersion, data: data}, nil
+	return stateEntry{uid: m.Metadata.UID, rv: m.Metadata.ResourceVersion}, nil
 }
 
 // object decodes a recorded state.
 func (w *watcher) object(e stateEntry) (runtime.Object, error) {
-	obj, err := w.src.decode(e.data)
+	obj, _, err := w.objectAndJSON(e)
+	return obj, err
+}
+
+// objectAndJSON decodes a recorded state and returns its JSON too.
+func (w *watcher) objectAndJSON(e stateEntry) (runtime.Object, []byte, error) {
+	data, err := w.codec.unpack(e.packed)
 	if err != nil {
-		return nil, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+		return nil, nil, fmt.Errorf("the recorded state of a %s: %w", w.src.kind, err)
 	}
-	return obj, nil
+	obj, err := w.src.decode(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+	}
+	return obj, data, nil
 }
 
 // errGone says the cursor is outside the server's history: older than it, or newer than the
@@ -99,6 +111,7 @@ func (w *watcher) load(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("decode recorded %s %s: %w", w.src.kind, key, err)
 		}
+		e.packed = w.codec.pack([]byte(data), len(states))
 		state[key] = e
 	}
 	w.mu.Lock()
@@ -221,6 +234,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	key := m.GetNamespace() + "/" + m.GetName()
 	w.mu.RLock()
 	prior, seen := w.state[key]
+	objects := len(w.state)
 	w.mu.RUnlock()
 	state, err := encodeState(obj)
 	if err != nil {
@@ -233,12 +247,12 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 			// Already processed (a watch replaying what a list showed).
 			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
 		}
-		priorObj, err := w.object(prior)
+		priorObj, priorState, err := w.objectAndJSON(prior)
 		if err != nil {
 			return err
 		}
 		if prior.uid == string(m.GetUID()) {
-			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.data
+			ev.Type, ev.Prior, ev.priorState, ev.priorPacked = Modify, priorObj, priorState, prior.packed
 		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
 			// A namesake replaced the object while we were not looking.
 			return err
@@ -248,11 +262,13 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
 	}
+	packed := w.codec.pack(state, objects)
+	ev.postPacked, ev.codec = packed, &w.codec
 	if err := w.out.emit(ctx, ev, state, cursor); err != nil {
 		return err
 	}
 	w.mu.Lock()
-	w.state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), data: state}
+	w.state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), packed: packed}
 	if cursor != "" {
 		w.cursor = cursor
 	}
@@ -274,18 +290,19 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 	// Never seen (created and deleted while we were away): nothing to tell about it beyond
 	// its final state.
 	prior := obj
-	var priorState []byte
+	var priorState, priorPacked []byte
 	if seen {
-		if prior, err = w.object(entry); err != nil {
+		if prior, priorState, err = w.objectAndJSON(entry); err != nil {
 			return err
 		}
-		priorState = entry.data
+		priorPacked = entry.packed
 	}
 	if rv == "" {
 		rv = m.GetResourceVersion()
 	}
 	ev := &Event{Type: Delete, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState}
+		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState, priorPacked: priorPacked,
+		codec: &w.codec}
 	cursor := ""
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
@@ -406,7 +423,7 @@ func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv 
 		}
 		key := m.GetNamespace() + "/" + m.GetName()
 		states[key] = data
-		state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), data: data}
+		state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), packed: w.codec.pack(data, len(items))}
 	}
 	if err := w.store.Baseline(ctx, string(w.src.kind), states, rv); err != nil {
 		return err

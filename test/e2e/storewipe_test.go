@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,8 +134,11 @@ func wipeLocation(name string) *o2v1.Location {
 // re-creating it, tells that subscription, once its owner creates it again, of the hand-made
 // pool the wipe took (and not of the synced resource it re-created), and a subscription made
 // after the wipe hears of node changes.
+//
+// Every kind's recorded states are kept packed (--notifier-pack-states-from=1, by default only
+// kinds with thousands of objects are), so the re-baseline compares with packed states.
 func TestNotifierAfterStoreWipe(t *testing.T) {
-	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
+	s := startStack(t, slices.Concat(invArgs("replica-a"), notifierArgs, []string{"--notifier-pack-states-from=1"})...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	ctx := context.Background()

@@ -23,6 +23,9 @@ type NotifyOptions struct {
 	QueueBytes, QueueLength int64
 	RetryBase, RetryMax     time.Duration
 	StatusInterval          time.Duration
+	// PackStatesFrom is the number of objects of a kind from which the notifier keeps their
+	// recorded states compressed in memory (0: never).
+	PackStatesFrom int
 	// Lease elects the replica that notifies (--notifier-lease-*, --notifier-leader-identity).
 	Lease                  *leader.Options
 	ClientCertFile         string
@@ -42,7 +45,7 @@ func NewNotifyOptions() *NotifyOptions {
 	return &NotifyOptions{
 		Timeout: 10 * time.Second, MaxAge: 24 * time.Hour, RetryBase: time.Second, RetryMax: 5 * time.Minute,
 		QueueBytes: 4 << 20, QueueLength: 10000,
-		StatusInterval: time.Second, Lease: leader.NewOptions("notifier", "o2ims-system", "netweave-notifier"),
+		StatusInterval: time.Second, PackStatesFrom: notify.DefaultPackStatesFrom, Lease: leader.NewOptions("notifier", "o2ims-system", "netweave-notifier"),
 	}
 }
 
@@ -57,6 +60,7 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
 	fs.DurationVar(&o.RetryMax, "notifier-retry-max", o.RetryMax, "Longest wait between two POSTs of a failing callback.")
 	fs.DurationVar(&o.StatusInterval, "notifier-status-interval", o.StatusInterval, "Least time between two status writes of one subscription.")
+	fs.IntVar(&o.PackStatesFrom, "notifier-pack-states-from", o.PackStatesFrom, "Number of objects of a kind from which the notifier keeps the last state of each (the prior state of its next notification) compressed in memory: about an eighth of the JSON for ~15 µs of CPU per change, and ~0.7 MB per kind for the compressor. 0 keeps every state uncompressed.")
 	o.Lease.AddFlags(fs)
 	// The flag's old name, from before every controller's Lease had the same flags.
 	fs.StringVar(&o.Lease.Identity, "notifier-identity", o.Lease.Identity, "This replica's identity in the notifier's Lease.")
@@ -88,6 +92,9 @@ func (o *NotifyOptions) Validate() []error {
 	}
 	if (o.ClientCertFile == "") != (o.ClientKeyFile == "") {
 		errs = append(errs, errors.New("--notifier-client-cert-file and --notifier-client-key-file go together"))
+	}
+	if o.PackStatesFrom < 0 {
+		errs = append(errs, errors.New("--notifier-pack-states-from must not be negative (0 never compresses)"))
 	}
 	if o.QueueBytes < 0 || o.QueueLength < 0 {
 		errs = append(errs, errors.New("--notifier-queue-bytes and --notifier-queue-length must not be negative (0 removes the bound)"))
@@ -125,6 +132,7 @@ func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
 		QueueLimits:    notify.QueueLimits{Bytes: o.QueueBytes, Length: o.QueueLength},
 		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
 		StatusInterval: o.StatusInterval,
+		PackStatesFrom: o.PackStatesFrom,
 		Lease:          *o.Lease,
 		ClientCertFile: o.ClientCertFile, ClientKeyFile: o.ClientKeyFile, CAFile: o.CAFile,
 		OAuth2TokenURL: o.OAuth2TokenURL, OAuth2ClientID: o.OAuth2ClientID,
