@@ -210,9 +210,14 @@ func TestRegressionLastErrorHidesDialDetails(t *testing.T) {
 	defer hanging.Close()
 	defer close(release)
 
-	s := NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 500 * time.Millisecond,
-		TLS: &tls.Config{MinVersion: tls.VersionTLS12}, Secrets: noSecrets{}})
-	refusing := NewSender(SenderConfig{Policy: &CallbackPolicy{}, Timeout: 500 * time.Millisecond, Secrets: noSecrets{}})
+	// Only the hanging callback is to time out; the others get a bound a loaded machine (a TLS
+	// handshake under -race on 2 busy cores) cannot reach, or their class would be "timeout".
+	newSender := func(timeout time.Duration) *Sender {
+		return NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: timeout,
+			TLS: &tls.Config{MinVersion: tls.VersionTLS12}, Secrets: noSecrets{}})
+	}
+	s, impatient := newSender(time.Minute), newSender(500*time.Millisecond)
+	refusing := NewSender(SenderConfig{Policy: &CallbackPolicy{}, Timeout: time.Minute, Secrets: noSecrets{}})
 	for _, tc := range []struct {
 		name     string
 		sender   *Sender
@@ -222,7 +227,7 @@ func TestRegressionLastErrorHidesDialDetails(t *testing.T) {
 		{"closed port", s, closed, FailureConnection},
 		{"503", s, unavailable.URL, "HTTP 503"},
 		{"untrusted certificate", s, untrusted.URL, FailureTLS},
-		{"no answer", s, hanging.URL, FailureTimeout},
+		{"no answer", impatient, hanging.URL, FailureTimeout},
 		{"loopback without allow-list", refusing, unavailable.URL, FailureAddressRefused},
 	} {
 		err := tc.sender.Send(context.Background(), &Subscription{Callback: tc.callback}, Entry{Body: []byte("{}"), NotificationID: "n"})
