@@ -44,11 +44,8 @@ type Event struct {
 	// Observed is when the notifier saw the change, for the change-to-POST latency.
 	Observed time.Time
 	// priorState and postState are Prior and Post as recorded (encodeState), when the watcher
-	// has them.
+	// has them: the history keeps these instead of the objects. With codec set (the watcher's)
+	// they are packed by it, the very bytes of the watcher's recorded states.
 	priorState, postState []byte
-	// priorPacked and postPacked are the same packed by codec, the watcher's (nil when it has
-	// none): the history keeps these, shared with the watcher's recorded states, instead of
-	// the objects.
-	priorPacked, postPacked []byte
-	codec                   *stateCodec
+	codec                 *stateCodec
 }

@@ -96,10 +96,7 @@ func (h *history) record(ev *Event) {
 
 // compact is ev as the history keeps it: its objects as recorded.
 func compact(ev *Event) (pastChange, error) {
-	p := pastChange{prior: ev.priorState, post: ev.postState}
-	if ev.codec != nil {
-		p = pastChange{prior: ev.priorPacked, post: ev.postPacked, codec: ev.codec}
-	}
+	p := pastChange{prior: ev.priorState, post: ev.postState, codec: ev.codec}
 	var err error
 	if ev.Prior != nil && p.prior == nil {
 		if p.prior, err = p.record(ev.Prior); err != nil {
@@ -112,7 +109,7 @@ func compact(ev *Event) (pastChange, error) {
 		}
 	}
 	c := *ev
-	c.Prior, c.Post, c.priorState, c.postState, c.priorPacked, c.postPacked, c.codec = nil, nil, nil, nil, nil, nil, nil
+	c.Prior, c.Post, c.priorState, c.postState, c.codec = nil, nil, nil, nil, nil
 	p.ev = &c
 	p.size = historyEntryOverhead + len(p.prior) + len(p.post)
 	return p, nil
@@ -128,7 +125,7 @@ func (p pastChange) record(obj runtime.Object) ([]byte, error) {
 	return p.codec.pack(data, 0), nil
 }
 
-// event decodes a kept change.
+// event decodes a kept change; its states are plain JSON (no codec).
 func (p pastChange) event() (*Event, error) {
 	ev := *p.ev
 	var err error

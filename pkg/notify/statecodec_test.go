@@ -185,7 +185,7 @@ func TestHistoryKeepsPackedStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := &Event{Type: Modify, Kind: model.KindResource, Namespace: "o2ims-system", Name: "r-00002", ResourceVersion: "7",
-		Post: obj, postState: post, priorState: prior, priorPacked: priorPacked, postPacked: postPacked, codec: c}
+		Post: obj, priorState: priorPacked, postState: postPacked, codec: c}
 	p, err := compact(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestHistoryKeepsPackedStates(t *testing.T) {
 	if &p.prior[0] != &priorPacked[0] || &p.post[0] != &postPacked[0] {
 		t.Error("the history holds copies of the packed states, want the watcher's bytes")
 	}
-	if p.ev.codec != nil || p.ev.postPacked != nil || p.ev.Post != nil {
+	if p.ev.codec != nil || p.ev.postState != nil || p.ev.Post != nil {
 		t.Error("the kept event still references the objects or their packed states")
 	}
 	got, err := p.event()

@@ -76,21 +76,15 @@ func entryOf(data []byte) (stateEntry, error) {
 
 // object decodes a recorded state.
 func (w *watcher) object(e stateEntry) (runtime.Object, error) {
-	obj, _, err := w.objectAndJSON(e)
-	return obj, err
-}
-
-// objectAndJSON decodes a recorded state and returns its JSON too.
-func (w *watcher) objectAndJSON(e stateEntry) (runtime.Object, []byte, error) {
 	data, err := w.codec.unpack(e.packed)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the recorded state of a %s: %w", w.src.kind, err)
+		return nil, fmt.Errorf("the recorded state of a %s: %w", w.src.kind, err)
 	}
 	obj, err := w.src.decode(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+		return nil, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
 	}
-	return obj, data, nil
+	return obj, nil
 }
 
 // errGone says the cursor is outside the server's history: older than it, or newer than the
@@ -107,11 +101,12 @@ func (w *watcher) load(ctx context.Context) error {
 	}
 	state := make(map[string]stateEntry, len(states))
 	for key, data := range states {
-		e, err := entryOf([]byte(data))
+		raw := []byte(data)
+		e, err := entryOf(raw)
 		if err != nil {
 			return fmt.Errorf("decode recorded %s %s: %w", w.src.kind, key, err)
 		}
-		e.packed = w.codec.pack([]byte(data), len(states))
+		e.packed = w.codec.pack(raw, len(states))
 		state[key] = e
 	}
 	w.mu.Lock()
@@ -241,18 +236,18 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 		return err
 	}
 	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), postState: state}
+		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), codec: &w.codec}
 	if seen {
 		if prior.rv == m.GetResourceVersion() && prior.uid == string(m.GetUID()) {
 			// Already processed (a watch replaying what a list showed).
 			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
 		}
-		priorObj, priorState, err := w.objectAndJSON(prior)
+		priorObj, err := w.object(prior)
 		if err != nil {
 			return err
 		}
 		if prior.uid == string(m.GetUID()) {
-			ev.Type, ev.Prior, ev.priorState, ev.priorPacked = Modify, priorObj, priorState, prior.packed
+			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.packed
 		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
 			// A namesake replaced the object while we were not looking.
 			return err
@@ -263,7 +258,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 		cursor = m.GetResourceVersion()
 	}
 	packed := w.codec.pack(state, objects)
-	ev.postPacked, ev.codec = packed, &w.codec
+	ev.postState = packed
 	if err := w.out.emit(ctx, ev, state, cursor); err != nil {
 		return err
 	}
@@ -290,19 +285,18 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 	// Never seen (created and deleted while we were away): nothing to tell about it beyond
 	// its final state.
 	prior := obj
-	var priorState, priorPacked []byte
+	var priorState []byte
 	if seen {
-		if prior, priorState, err = w.objectAndJSON(entry); err != nil {
+		if prior, err = w.object(entry); err != nil {
 			return err
 		}
-		priorPacked = entry.packed
+		priorState = entry.packed
 	}
 	if rv == "" {
 		rv = m.GetResourceVersion()
 	}
 	ev := &Event{Type: Delete, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState, priorPacked: priorPacked,
-		codec: &w.codec}
+		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState, codec: &w.codec}
 	cursor := ""
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
