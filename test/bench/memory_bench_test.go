@@ -327,4 +327,22 @@ func (m *memProbe) heapProfile(ctx context.Context, path string) {
 		m.b.Fatal(err)
 	}
 	m.b.Logf("heap profile: %s", path)
+	// Beside the profile, the runtime's own account (stacks, spans, GC metadata, memory kept
+	// but unused): what the anonymous RSS holds besides the heap.
+	mb, err := m.get(ctx, "/metrics")
+	if err != nil {
+		m.b.Fatal(err)
+	}
+	defer mb.Close()
+	var out strings.Builder
+	sc := bufio.NewScanner(mb)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "go_") {
+			out.WriteString(line + "\n")
+		}
+	}
+	if err := os.WriteFile(strings.TrimSuffix(path, ".pprof")+".go-metrics", []byte(out.String()), 0o644); err != nil {
+		m.b.Fatal(err)
+	}
 }

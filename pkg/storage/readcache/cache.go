@@ -1,4 +1,4 @@
-// Package cache is a watch-driven read cache in front of a storage.Interface.
+// Package readcache is a watch-driven read cache in front of a storage.Interface.
 //
 // One watch per resource keeps an in-memory copy of every object. Get and
 // GetList are answered from memory when the requested resourceVersion
@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -82,6 +83,10 @@ type Cache struct {
 	// share (see labels.go).
 	fields *shareTable[*metav1.FieldsV1]
 	labels *shareTable[map[string]string]
+	// strings interns the repeated strings of objects of objType (see strings.go); nil when
+	// the kind holds none.
+	strings internFunc
+	objType reflect.Type
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
@@ -127,6 +132,8 @@ func New(cfg Config) (*Cache, error) {
 		watchers:  map[*sharedWatch]struct{}{},
 		done:      make(chan struct{}),
 	}
+	c.objType = reflect.TypeOf(cfg.NewFunc())
+	c.strings = internerFor(c.objType)
 	c.cond = sync.NewCond(&c.mu)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.revFetch = newBatcher(func(ctx context.Context) (uint64, error) {

@@ -85,6 +85,7 @@ func (c *Cache) listAndWatch() error {
 			internManaged(fields, mf)
 			managed[key] = mf
 		}
+		c.internStrings(obj)
 		if err := internLabels(labels, obj); err != nil {
 			return err
 		}
@@ -147,6 +148,10 @@ func (c *Cache) handle(ev watch.Event) error {
 	rev, err := strconv.ParseUint(accessor.GetResourceVersion(), 10, 64)
 	if err != nil {
 		return fmt.Errorf("event resourceVersion: %w", err)
+	}
+	if ev.Type == watch.Added || ev.Type == watch.Modified {
+		// Before the lock: the object is the cache's alone until apply stores it.
+		c.internStrings(ev.Object)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
