@@ -65,6 +65,13 @@ func (c *stateCodec) encoder(data []byte, objects int) *zstd.Encoder {
 	return c.enc
 }
 
+// packing reports whether states are being packed (the kind reached the threshold).
+func (c *stateCodec) packing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.enc != nil
+}
+
 // decoder returns the decoder of what the encoder packed.
 func (c *stateCodec) decoder() *zstd.Decoder {
 	c.mu.Lock()

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"sync"
@@ -218,5 +219,69 @@ func TestHistoryKeepsPackedStates(t *testing.T) {
 	}
 	if got, err = p.event(); err != nil || !bytes.Equal(got.priorState, post) {
 		t.Errorf("replayed deletion: %v, prior state equal %v", err, err == nil && bytes.Equal(got.priorState, post))
+	}
+}
+
+// recordingEmitter keeps the events a watcher emits (the notifier's side of changed; the
+// rest of emitter is not reached by it).
+type recordingEmitter struct {
+	emitter
+	events []*Event
+}
+
+func (r *recordingEmitter) emit(_ context.Context, ev *Event, _ []byte, _ string) error {
+	r.events = append(r.events, ev)
+	return nil
+}
+
+// TestWatcherRepacksWhenKindGrows: the states a kind recorded plain while it was below the
+// codec's threshold are packed once it reaches it, not only those that change afterwards;
+// each still reads as the JSON recorded, and the next change of an early object has it as
+// its prior state.
+func TestWatcherRepacksWhenKindGrows(t *testing.T) {
+	ctx := context.Background()
+	out := &recordingEmitter{}
+	w := newWatcher(kindSource{kind: model.KindResource}, nil, out, Backoff{})
+	w.codec.from = 4
+	objects := make([][]byte, 6)
+	for i := range objects {
+		objects[i] = resourceState(t, i)
+		obj, err := decodeState(model.KindResource, objects[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.changed(ctx, obj, true); err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 && w.codec.packing() {
+			t.Fatal("packing below the threshold")
+		}
+	}
+	if len(w.state) != len(objects) {
+		t.Fatalf("%d states recorded, want %d", len(w.state), len(objects))
+	}
+	for i, want := range objects {
+		e := w.state[fmt.Sprintf("o2ims-system/r-%05d", i)]
+		if e.packed[0] != packedZstd {
+			t.Errorf("state of object %d kept as %d, want packed (%d)", i, e.packed[0], packedZstd)
+		}
+		if got, err := w.codec.unpack(e.packed); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("state of object %d: %v, equal to the recorded JSON %v", i, err, bytes.Equal(got, want))
+		}
+	}
+
+	r, err := decodeState(model.KindResource, objects[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := r.(*v1alpha1.O2Resource)
+	changed.ResourceVersion, changed.Spec.Description = "200000", "moved"
+	if err := w.changed(ctx, changed, true); err != nil {
+		t.Fatal(err)
+	}
+	ev := out.events[len(out.events)-1]
+	prior, err := w.codec.unpack(ev.priorState)
+	if ev.Type != Modify || err != nil || !bytes.Equal(prior, objects[0]) {
+		t.Errorf("change of a repacked object: %s, prior state %v, equal %v", ev.Type, err, bytes.Equal(prior, objects[0]))
 	}
 }

@@ -257,18 +257,35 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
 	}
+	wasPacking := w.codec.packing()
 	packed := w.codec.pack(state, objects)
 	ev.postState = packed
 	if err := w.out.emit(ctx, ev, state, cursor); err != nil {
 		return err
 	}
 	w.mu.Lock()
+	if !wasPacking && w.codec.packing() {
+		w.repackLocked(objects)
+	}
 	w.state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), packed: packed}
 	if cursor != "" {
 		w.cursor = cursor
 	}
 	w.mu.Unlock()
 	return nil
+}
+
+// repackLocked packs the states recorded plain before the kind reached the codec's threshold
+// (once, when it does), so that a kind that grew past it holds all its states packed, not only
+// those that changed since. Events and the history holding the plain bytes keep them. Callers
+// hold w.mu.
+func (w *watcher) repackLocked(objects int) {
+	for key, e := range w.state {
+		if len(e.packed) > 0 && e.packed[0] == packedRaw {
+			e.packed = w.codec.pack(e.packed[1:], objects)
+			w.state[key] = e
+		}
+	}
 }
 
 // deleted processes the deletion of obj. rv overrides the resourceVersion that identifies the
