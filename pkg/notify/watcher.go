@@ -56,8 +56,8 @@ func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *wat
 // stateEntry is a recorded state: its JSON packed by the watcher's codec, and the uid and
 // resourceVersion read from it.
 type stateEntry struct {
-	uid, rv string
-	packed  []byte
+	version
+	packed []byte
 }
 
 // entryOf reads the uid and resourceVersion of a recorded state without decoding the object.
@@ -71,7 +71,7 @@ func entryOf(data []byte) (stateEntry, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return stateEntry{}, err
 	}
-	return stateEntry{uid: m.Metadata.UID, rv: m.Metadata.ResourceVersion}, nil
+	return stateEntry{version: versionOf(m.Metadata.UID, m.Metadata.ResourceVersion)}, nil
 }
 
 // object decodes a recorded state.
@@ -238,7 +238,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
 		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), codec: &w.codec}
 	if seen {
-		if prior.rv == m.GetResourceVersion() && prior.uid == string(m.GetUID()) {
+		if prior.is(string(m.GetUID()), m.GetResourceVersion()) {
 			// Already processed (a watch replaying what a list showed).
 			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
 		}
@@ -246,7 +246,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 		if err != nil {
 			return err
 		}
-		if prior.uid == string(m.GetUID()) {
+		if prior.sameUID(string(m.GetUID())) {
 			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.packed
 		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
 			// A namesake replaced the object while we were not looking.
@@ -267,7 +267,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	if !wasPacking && w.codec.packing() {
 		w.repackLocked(objects)
 	}
-	w.state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), packed: packed}
+	w.state[key] = stateEntry{version: versionOf(string(m.GetUID()), m.GetResourceVersion()), packed: packed}
 	if cursor != "" {
 		w.cursor = cursor
 	}
@@ -401,7 +401,7 @@ func (w *watcher) relist(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := w.deleted(ctx, obj, e.rv+"-gone", false); err != nil {
+		if err := w.deleted(ctx, obj, e.resourceVersion()+"-gone", false); err != nil {
 			return err
 		}
 	}
@@ -434,7 +434,7 @@ func (w *watcher) storeBaseline(ctx context.Context, items []runtime.Object, rv 
 		}
 		key := m.GetNamespace() + "/" + m.GetName()
 		states[key] = data
-		state[key] = stateEntry{uid: string(m.GetUID()), rv: m.GetResourceVersion(), packed: w.codec.pack(data, len(items))}
+		state[key] = stateEntry{version: versionOf(string(m.GetUID()), m.GetResourceVersion()), packed: w.codec.pack(data, len(items))}
 	}
 	if err := w.store.Baseline(ctx, string(w.src.kind), states, rv); err != nil {
 		return err
