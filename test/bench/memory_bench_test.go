@@ -123,8 +123,34 @@ func BenchmarkMemory(b *testing.B) {
 			if dir := os.Getenv(envMemProfiles); dir != "" {
 				m.heapProfile(ctx, filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", total)))
 			}
+			settled, after := m.settledRSS(ctx)
+			b.ReportMetric(float64(settled)/1024, fmt.Sprintf("MiB-settled-rss-%d", total))
+			b.Logf("%7d Resources, %s later: RSS %d MiB (%s)", total, after.Round(time.Second), settled/1024, m.rssParts())
 		}
 	}
+}
+
+// settledRSS is the RSS (KiB) once the runtime has returned what it no longer needs: right
+// after a burst of writes the heap keeps free pages the background scavenger releases over the
+// next seconds (what an inventory that stopped changing settles at; the peak is VmHWM). It
+// reads VmRSS every 2 s until three readings in a row fall by less than 1 MiB, at most 2 minutes.
+func (m *memProbe) settledRSS(ctx context.Context) (int64, time.Duration) {
+	start := time.Now()
+	last, steady := int64(-1), 0
+	_ = wait.PollUntilContextTimeout(ctx, 2*time.Second, 2*time.Minute, false, func(context.Context) (bool, error) {
+		rss, err := procStatus(m.s.netweave.Pid(), "VmRSS")
+		if err != nil {
+			return false, err
+		}
+		if last >= 0 && last-rss < 1024 {
+			steady++
+		} else {
+			steady = 0
+		}
+		last = rss
+		return steady >= 3, nil
+	})
+	return last, time.Since(start)
 }
 
 func indexOf(s []int, v int) int {
