@@ -22,7 +22,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/storage"
@@ -78,10 +77,10 @@ type Cache struct {
 	items map[string]runtime.Object
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
-	managed map[string][]metav1.ManagedFieldsEntry
+	managed map[string]keptManaged
 	// fields is the fieldsV1 managed shares (see managed.go); labels, the label sets items
 	// share (see labels.go).
-	fields *shareTable[*metav1.FieldsV1]
+	fields *managedTable
 	labels *shareTable[map[string]string]
 	// strings interns the repeated strings of objects of objType (see strings.go); nil when
 	// the kind holds none.
@@ -125,8 +124,8 @@ func New(cfg Config) (*Cache, error) {
 		cfg:       cfg,
 		prefix:    cfg.ResourcePrefix,
 		items:     map[string]runtime.Object{},
-		managed:   map[string][]metav1.ManagedFieldsEntry{},
-		fields:    newFieldsTable(),
+		managed:   map[string]keptManaged{},
+		fields:    newManagedTable(),
 		labels:    newLabelsTable(),
 		byUnique:  map[string]string{},
 		watchers:  map[*sharedWatch]struct{}{},
@@ -238,12 +237,11 @@ func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	releaseManaged(c.fields, c.managed[key])
+	c.fields.release(c.managed[key])
 	if deleted || len(managed) == 0 {
 		delete(c.managed, key)
 	} else {
-		internManaged(c.fields, managed)
-		c.managed[key] = managed
+		c.managed[key] = c.fields.intern(managed)
 	}
 	i := sort.SearchStrings(c.keys, key)
 	present := i < len(c.keys) && c.keys[i] == key

@@ -4,12 +4,14 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/utils/ptr"
 )
 
 func managedBy(manager, fields string) []metav1.ManagedFieldsEntry {
@@ -138,9 +140,14 @@ func TestManagedFieldsShared(t *testing.T) {
 	ctx := context.Background()
 	f := env.newFixture(t)
 	same := `{"f:metadata":{"f:labels":{".":{},"f:a":{}}}}`
-	for _, name := range []string{"p1", "p2", "p3"} {
+	// Each object written at its own time: the entries are shared, the times each object's.
+	written := map[string]metav1.Time{}
+	for i, name := range []string{"p1", "p2", "p3"} {
+		mf := managedBy("creator", same)
+		written[name] = metav1.NewTime(time.Unix(1796000000+int64(i), 0))
+		mf[0].Time = ptr.To(written[name])
 		if err := f.cache.Create(ctx, "/pods/ns/"+name, &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name,
-			Labels: map[string]string{"a": "1"}, ManagedFields: managedBy("creator", same)}}, &example.Pod{}, 0); err != nil {
+			Labels: map[string]string{"a": "1"}, ManagedFields: mf}}, &example.Pod{}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,20 +159,26 @@ func TestManagedFieldsShared(t *testing.T) {
 		}
 		return &pod
 	}
-	distinct := func() (n int, p1, p2 *metav1.FieldsV1) {
+	// distinct counts the fieldsV1 and the entries (without times) the cache holds.
+	distinct := func() (n, shapes int, p1, p2 *metav1.FieldsV1) {
 		f.cache.mu.RLock()
 		defer f.cache.mu.RUnlock()
-		if mf := f.cache.managed["/pods/ns/p1"]; len(mf) > 0 {
-			p1 = mf[0].FieldsV1
+		if mf := f.cache.managed["/pods/ns/p1"]; len(mf.entries) > 0 {
+			p1 = mf.entries[0].FieldsV1
 		}
-		if mf := f.cache.managed["/pods/ns/p2"]; len(mf) > 0 {
-			p2 = mf[0].FieldsV1
+		if mf := f.cache.managed["/pods/ns/p2"]; len(mf.entries) > 0 {
+			p2 = mf.entries[0].FieldsV1
 		}
-		return f.cache.fields.len(), p1, p2
+		return f.cache.fields.fields.len(), f.cache.fields.shapes.len(), p1, p2
 	}
 	get("p3") // waits for the cache to have every create
-	if n, a, b := distinct(); n != 1 || a != b {
-		t.Fatalf("%d distinct fieldsV1 held (shared: %v), want 1 shared by every object", n, a == b)
+	if n, shapes, a, b := distinct(); n != 1 || shapes != 1 || a != b {
+		t.Fatalf("%d distinct fieldsV1 (shared: %v) and %d distinct entries held, want 1 of each shared by every object", n, a == b, shapes)
+	}
+	for name, at := range written {
+		if got := get(name).ManagedFields; len(got) != 1 || got[0].Time == nil || !got[0].Time.Equal(&at) {
+			t.Fatalf("%s: managedFields %+v, want its own time %s", name, got, at)
+		}
 	}
 
 	// A caller's copy is its own.
@@ -184,8 +197,11 @@ func TestManagedFieldsShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	get("p1")
-	if n, _, _ := distinct(); n != 2 {
-		t.Fatalf("%d distinct fieldsV1 held, want 2", n)
+	if n, shapes, _, _ := distinct(); n != 2 || shapes != 2 {
+		t.Fatalf("%d distinct fieldsV1 and %d distinct entries held, want 2 of each", n, shapes)
+	}
+	if got := get("p2").ManagedFields; len(got) != 1 || got[0].Time == nil || !got[0].Time.Equal(ptr.To(written["p2"])) {
+		t.Fatalf("p2 after p1 changed: managedFields %+v", got)
 	}
 	for _, name := range []string{"p2", "p3", "p1"} {
 		if err := f.cache.Delete(ctx, "/pods/ns/"+name, &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
@@ -196,8 +212,8 @@ func TestManagedFieldsShared(t *testing.T) {
 	if err := f.cache.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &list); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := distinct(); len(list.Items) != 0 || n != 0 {
-		t.Fatalf("%d objects and %d distinct fieldsV1 left, want none", len(list.Items), n)
+	if n, shapes, _, _ := distinct(); len(list.Items) != 0 || n != 0 || shapes != 0 {
+		t.Fatalf("%d objects, %d distinct fieldsV1 and %d distinct entries left, want none", len(list.Items), n, shapes)
 	}
 }
 

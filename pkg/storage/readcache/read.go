@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/features"
@@ -126,7 +125,7 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		keys = []string{keyPrefix}
 	}
 	objs := make([]runtime.Object, len(keys))
-	managed := make([][]metav1.ManagedFieldsEntry, len(keys))
+	managed := make([]keptManaged, len(keys))
 	for i, k := range keys {
 		objs[i], managed[i] = c.items[k], c.managed[k]
 	}

@@ -69,7 +69,7 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
-	managed, fields, labels := map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
+	managed, fields, labels := map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
@@ -82,8 +82,7 @@ func (c *Cache) listAndWatch() error {
 			return err
 		}
 		if len(mf) > 0 {
-			internManaged(fields, mf)
-			managed[key] = mf
+			managed[key] = fields.intern(mf)
 		}
 		c.internStrings(obj)
 		if err := internLabels(labels, obj); err != nil {
@@ -179,7 +178,7 @@ func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
-	c.managed, c.fields, c.labels = map[string][]metav1.ManagedFieldsEntry{}, newFieldsTable(), newLabelsTable()
+	c.managed, c.fields, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()

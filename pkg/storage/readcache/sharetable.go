@@ -45,24 +45,27 @@ func (t *shareTable[T]) intern(v T) T {
 	return v
 }
 
-// release counts one user less of v, a value intern returned.
-func (t *shareTable[T]) release(v T) {
+// release counts one user less of v, a value intern returned, and reports whether that was
+// the last.
+func (t *shareTable[T]) release(v T) bool {
 	h := t.hash(t.seed, v)
 	list := t.byHash[h]
 	for i, s := range list {
 		if !t.same(s.v, v) {
 			continue
 		}
-		if s.refs--; s.refs == 0 {
-			list = append(list[:i:i], list[i+1:]...)
-			if len(list) == 0 {
-				delete(t.byHash, h)
-			} else {
-				t.byHash[h] = list
-			}
+		if s.refs--; s.refs > 0 {
+			return false
 		}
-		return
+		list = append(list[:i:i], list[i+1:]...)
+		if len(list) == 0 {
+			delete(t.byHash, h)
+		} else {
+			t.byHash[h] = list
+		}
+		return true
 	}
+	return false
 }
 
 // len is the number of distinct values held.
