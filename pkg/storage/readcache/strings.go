@@ -70,11 +70,7 @@ func (in *stringInterner) build(t reflect.Type) internFunc {
 		}
 	}
 	f = in.buildKind(t)
-	if f == nil {
-		in.funcs[t] = nil
-	} else {
-		in.funcs[t] = f
-	}
+	in.funcs[t] = f
 	return f
 }
 
