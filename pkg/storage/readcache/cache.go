@@ -78,10 +78,10 @@ type Cache struct {
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
 	managed map[string]keptManaged
-	// fields is the fieldsV1 managed shares (see managed.go); labels, the label sets items
-	// share (see labels.go).
-	fields *managedTable
-	labels *shareTable[map[string]string]
+	// managedShared holds what managed's entries share (entries without times, fieldsV1: see
+	// managed.go); labels, the label sets items share (see labels.go).
+	managedShared *managedTable
+	labels        *shareTable[map[string]string]
 	// strings interns the repeated strings of objects of objType (see strings.go); nil when
 	// the kind holds none.
 	strings internFunc
@@ -120,16 +120,16 @@ func New(cfg Config) (*Cache, error) {
 		cfg.FreshnessTimeout = DefaultFreshnessTimeout
 	}
 	c := &Cache{
-		Interface: cfg.Storage,
-		cfg:       cfg,
-		prefix:    cfg.ResourcePrefix,
-		items:     map[string]runtime.Object{},
-		managed:   map[string]keptManaged{},
-		fields:    newManagedTable(),
-		labels:    newLabelsTable(),
-		byUnique:  map[string]string{},
-		watchers:  map[*sharedWatch]struct{}{},
-		done:      make(chan struct{}),
+		Interface:     cfg.Storage,
+		cfg:           cfg,
+		prefix:        cfg.ResourcePrefix,
+		items:         map[string]runtime.Object{},
+		managed:       map[string]keptManaged{},
+		managedShared: newManagedTable(),
+		labels:        newLabelsTable(),
+		byUnique:      map[string]string{},
+		watchers:      map[*sharedWatch]struct{}{},
+		done:          make(chan struct{}),
 	}
 	c.objType = reflect.TypeOf(cfg.NewFunc())
 	c.strings = internerFor(c.objType)
@@ -237,11 +237,11 @@ func (c *Cache) apply(obj runtime.Object, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	c.fields.release(c.managed[key])
+	c.managedShared.release(c.managed[key])
 	if deleted || len(managed) == 0 {
 		delete(c.managed, key)
 	} else {
-		c.managed[key] = c.fields.intern(managed)
+		c.managed[key] = c.managedShared.intern(managed)
 	}
 	i := sort.SearchStrings(c.keys, key)
 	present := i < len(c.keys) && c.keys[i] == key

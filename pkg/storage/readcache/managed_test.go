@@ -169,7 +169,7 @@ func TestManagedFieldsShared(t *testing.T) {
 		if mf := f.cache.managed["/pods/ns/p2"]; len(mf.entries) > 0 {
 			p2 = mf.entries[0].FieldsV1
 		}
-		return f.cache.fields.fields.len(), f.cache.fields.shapes.len(), p1, p2
+		return f.cache.managedShared.fields.len(), f.cache.managedShared.shapes.len(), p1, p2
 	}
 	get("p3") // waits for the cache to have every create
 	if n, shapes, a, b := distinct(); n != 1 || shapes != 1 || a != b {

@@ -69,7 +69,7 @@ func (c *Cache) listAndWatch() error {
 		return err
 	}
 	items := make(map[string]runtime.Object, len(objs))
-	managed, fields, labels := map[string]keptManaged{}, newManagedTable(), newLabelsTable()
+	managed, managedShared, labels := map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	keys := make([]string, 0, len(objs))
 	byUnique := map[string]string{}
 	for _, obj := range objs {
@@ -82,7 +82,7 @@ func (c *Cache) listAndWatch() error {
 			return err
 		}
 		if len(mf) > 0 {
-			managed[key] = fields.intern(mf)
+			managed[key] = managedShared.intern(mf)
 		}
 		c.internStrings(obj)
 		if err := internLabels(labels, obj); err != nil {
@@ -114,7 +114,7 @@ func (c *Cache) listAndWatch() error {
 		return errors.New("store went back during the initial list")
 	}
 	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
-	c.managed, c.fields, c.labels = managed, fields, labels
+	c.managed, c.managedShared, c.labels = managed, managedShared, labels
 	c.cond.Broadcast()
 	c.mu.Unlock()
 
@@ -178,7 +178,7 @@ func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
-	c.managed, c.fields, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
+	c.managed, c.managedShared, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	c.endShared()
 	c.cond.Broadcast()
 	c.mu.Unlock()
