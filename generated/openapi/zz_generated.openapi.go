@@ -2154,16 +2154,18 @@ func schema_netweave_apis_o2ims_v1alpha1_CivicAddressElement(ref common.Referenc
 				Properties: map[string]spec.Schema{
 					"caType": {
 						SchemaProps: spec.SchemaProps{
-							Default: 0,
-							Type:    []string{"integer"},
-							Format:  "int32",
+							Description: "caType is the RFC 4776 CAtype of this element (e.g. 1 the national subdivision, 3 the city, 19 the house number).",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
 						},
 					},
 					"caValue": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "caValue is the element's value (e.g. the name of the city).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 				},
@@ -2319,15 +2321,17 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 					},
 					"name": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "name is the human readable name of the deployment manager.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the deployment manager.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"oCloudId": {
@@ -2394,7 +2398,8 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerSpec(ref common.Refere
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the deployment manager; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -2827,15 +2832,17 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 					},
 					"name": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "name is the human readable name of the location.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the location.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"coordinate": {
@@ -2871,7 +2878,8 @@ func schema_netweave_apis_o2ims_v1alpha1_LocationSpec(ref common.ReferenceCallba
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the location; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -3395,20 +3403,23 @@ func schema_netweave_apis_o2ims_v1alpha1_OCloudSiteSpec(ref common.ReferenceCall
 					},
 					"name": {
 						SchemaProps: spec.SchemaProps{
-							Default: "",
-							Type:    []string{"string"},
-							Format:  "",
+							Description: "name is the human readable name of the site.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the site.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the site; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -4074,26 +4085,30 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 				Properties: map[string]spec.Schema{
 					"resourceId": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "resourceId is the O2 identifier (UUID) of the element, a resource in its own right.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"resourceTypeId": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "resourceTypeId is the O2 identifier of the element's resource type.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"globalAssetId": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "globalAssetId is the serial number or asset id of the element, when known.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the element.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"tags": {
@@ -4103,7 +4118,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 							},
 						},
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "tags are keywords describing or classifying the element.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -4121,7 +4137,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 							},
 						},
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"array"},
+							Description: "groups are keywords naming the groups the element belongs to.",
+							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
@@ -4134,7 +4151,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceElement(ref common.ReferenceCal
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the element; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -4277,8 +4295,9 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the pool.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"oCloudId": {
@@ -4317,7 +4336,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourcePoolSpec(ref common.ReferenceCa
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the pool; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -4457,8 +4477,9 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref common.ReferenceCallba
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the resource.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"elements": {
@@ -4519,7 +4540,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceSpec(ref common.ReferenceCallba
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the resource (for a node: its addresses, capacity and versions); values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{
@@ -4724,8 +4746,9 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 					},
 					"description": {
 						SchemaProps: spec.SchemaProps{
-							Type:   []string{"string"},
-							Format: "",
+							Description: "description is a human readable description of the resource type.",
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"vendor": {
@@ -4774,7 +4797,8 @@ func schema_netweave_apis_o2ims_v1alpha1_ResourceTypeSpec(ref common.ReferenceCa
 					},
 					"extensions": {
 						SchemaProps: spec.SchemaProps{
-							Type: []string{"object"},
+							Description: "extensions are key-value pairs of additional metadata about the resource type; values may be any JSON.",
+							Type:        []string{"object"},
 							AdditionalProperties: &spec.SchemaOrBool{
 								Allows: true,
 								Schema: &spec.Schema{

@@ -145,6 +145,7 @@ type ResourceTypeSpec struct {
 	ResourceTypeID string `json:"resourceTypeId,omitempty"`
 	// name is the human readable name of the resource type.
 	Name string `json:"name"`
+	// description is a human readable description of the resource type.
 	// +optional
 	Description string `json:"description,omitempty"`
 	// vendor is the provider of the resource.
@@ -165,6 +166,7 @@ type ResourceTypeSpec struct {
 	// alarmDictionaryId identifies the alarm dictionary of this resource type.
 	// +optional
 	AlarmDictionaryID string `json:"alarmDictionaryId,omitempty"`
+	// extensions are key-value pairs of additional metadata about the resource type; values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -204,6 +206,7 @@ type ResourcePoolSpec struct {
 	ResourcePoolID string `json:"resourcePoolId,omitempty"`
 	// name is the human readable name of the pool.
 	Name string `json:"name"`
+	// description is a human readable description of the pool.
 	// +optional
 	Description string `json:"description,omitempty"`
 	// oCloudId identifies the containing O-Cloud (inventory v1).
@@ -226,6 +229,7 @@ type ResourcePoolSpec struct {
 	// says so.
 	// +optional
 	NodeSelector *metav1.LabelSelector `json:"nodeSelector,omitempty"`
+	// extensions are key-value pairs of additional metadata about the pool; values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -335,6 +339,7 @@ type ResourceSpec struct {
 	// globalAssetId is the serial number or asset id of the resource, when known.
 	// +optional
 	GlobalAssetID string `json:"globalAssetId,omitempty"`
+	// description is a human readable description of the resource.
 	// +optional
 	Description string `json:"description,omitempty"`
 	// elements are the smaller resources this resource is made of.
@@ -349,6 +354,8 @@ type ResourceSpec struct {
 	// +optional
 	// +listType=atomic
 	Groups []string `json:"groups,omitempty"`
+	// extensions are key-value pairs of additional metadata about the resource (for a node:
+	// its addresses, capacity and versions); values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -356,20 +363,27 @@ type ResourceSpec struct {
 // ResourceElement is a component of a resource. O2-IMS nests full Resources here; one level of
 // nesting with an extensions escape hatch keeps the Kubernetes schema finite.
 type ResourceElement struct {
+	// resourceId is the O2 identifier (UUID) of the element, a resource in its own right.
 	// +optional
 	ResourceID string `json:"resourceId,omitempty"`
+	// resourceTypeId is the O2 identifier of the element's resource type.
 	// +optional
 	ResourceTypeID string `json:"resourceTypeId,omitempty"`
+	// globalAssetId is the serial number or asset id of the element, when known.
 	// +optional
 	GlobalAssetID string `json:"globalAssetId,omitempty"`
+	// description is a human readable description of the element.
 	// +optional
 	Description string `json:"description,omitempty"`
+	// tags are keywords describing or classifying the element.
 	// +optional
 	// +listType=atomic
 	Tags []string `json:"tags,omitempty"`
+	// groups are keywords naming the groups the element belongs to.
 	// +optional
 	// +listType=atomic
 	Groups []string `json:"groups,omitempty"`
+	// extensions are key-value pairs of additional metadata about the element; values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -446,7 +460,9 @@ type DeploymentManagerSpec struct {
 	// deploymentManagerId is the O2 identifier (UUID). Defaulted when empty; immutable.
 	// +optional
 	DeploymentManagerID string `json:"deploymentManagerId,omitempty"`
-	Name                string `json:"name"`
+	// name is the human readable name of the deployment manager.
+	Name string `json:"name"`
+	// description is a human readable description of the deployment manager.
 	// +optional
 	Description string `json:"description,omitempty"`
 	// oCloudId identifies the containing O-Cloud.
@@ -464,6 +480,8 @@ type DeploymentManagerSpec struct {
 	// capacity available, allocated and reserved; values may be any JSON.
 	// +optional
 	Capacity Extensions `json:"capacity,omitempty"`
+	// extensions are key-value pairs of additional metadata about the deployment manager; values
+	// may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -499,7 +517,9 @@ type LocationSpec struct {
 	// Defaulted to a UUID when empty; immutable.
 	// +optional
 	GlobalLocationID string `json:"globalLocationId,omitempty"`
-	Name             string `json:"name"`
+	// name is the human readable name of the location.
+	Name string `json:"name"`
+	// description is a human readable description of the location.
 	// +optional
 	Description string `json:"description,omitempty"`
 	// coordinate is a GeoJSON Point (RFC 7946).
@@ -512,6 +532,7 @@ type LocationSpec struct {
 	// address is the human readable address.
 	// +optional
 	Address string `json:"address,omitempty"`
+	// extensions are key-value pairs of additional metadata about the location; values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }
@@ -527,7 +548,10 @@ type GeoPoint struct {
 
 // CivicAddressElement is one element of a civic address (RFC 4776).
 type CivicAddressElement struct {
-	CAType  int32  `json:"caType"`
+	// caType is the RFC 4776 CAtype of this element (e.g. 1 the national subdivision,
+	// 3 the city, 19 the house number).
+	CAType int32 `json:"caType"`
+	// caValue is the element's value (e.g. the name of the city).
 	CAValue string `json:"caValue"`
 }
 
@@ -563,9 +587,12 @@ type OCloudSiteSpec struct {
 	OCloudSiteID string `json:"oCloudSiteId,omitempty"`
 	// globalLocationId is the location the site is at.
 	GlobalLocationID string `json:"globalLocationId"`
-	Name             string `json:"name"`
+	// name is the human readable name of the site.
+	Name string `json:"name"`
+	// description is a human readable description of the site.
 	// +optional
 	Description string `json:"description,omitempty"`
+	// extensions are key-value pairs of additional metadata about the site; values may be any JSON.
 	// +optional
 	Extensions Extensions `json:"extensions,omitempty"`
 }

@@ -23,7 +23,10 @@ package v1alpha1
 //
 // CivicAddressElement is one element of a civic address (RFC 4776).
 type CivicAddressElementApplyConfiguration struct {
-	CAType  *int32  `json:"caType,omitempty"`
+	// caType is the RFC 4776 CAtype of this element (e.g. 1 the national subdivision,
+	// 3 the city, 19 the house number).
+	CAType *int32 `json:"caType,omitempty"`
+	// caValue is the element's value (e.g. the name of the city).
 	CAValue *string `json:"caValue,omitempty"`
 }
 

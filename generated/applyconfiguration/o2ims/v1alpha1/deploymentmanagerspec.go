@@ -29,8 +29,10 @@ import (
 type DeploymentManagerSpecApplyConfiguration struct {
 	// deploymentManagerId is the O2 identifier (UUID). Defaulted when empty; immutable.
 	DeploymentManagerID *string `json:"deploymentManagerId,omitempty"`
-	Name                *string `json:"name,omitempty"`
-	Description         *string `json:"description,omitempty"`
+	// name is the human readable name of the deployment manager.
+	Name *string `json:"name,omitempty"`
+	// description is a human readable description of the deployment manager.
+	Description *string `json:"description,omitempty"`
 	// oCloudId identifies the containing O-Cloud.
 	OCloudID *string `json:"oCloudId,omitempty"`
 	// serviceUri is the apiRoot of the O2dms services (for a cluster, its API server URL).
@@ -40,7 +42,9 @@ type DeploymentManagerSpecApplyConfiguration struct {
 	// capabilities of the deployment manager; values may be any JSON.
 	Capabilities *o2imsv1alpha1.Extensions `json:"capabilities,omitempty"`
 	// capacity available, allocated and reserved; values may be any JSON.
-	Capacity   *o2imsv1alpha1.Extensions `json:"capacity,omitempty"`
+	Capacity *o2imsv1alpha1.Extensions `json:"capacity,omitempty"`
+	// extensions are key-value pairs of additional metadata about the deployment manager; values
+	// may be any JSON.
 	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 

@@ -30,14 +30,17 @@ type LocationSpecApplyConfiguration struct {
 	// globalLocationId is the SMO's identifier of the location (not necessarily a UUID).
 	// Defaulted to a UUID when empty; immutable.
 	GlobalLocationID *string `json:"globalLocationId,omitempty"`
-	Name             *string `json:"name,omitempty"`
-	Description      *string `json:"description,omitempty"`
+	// name is the human readable name of the location.
+	Name *string `json:"name,omitempty"`
+	// description is a human readable description of the location.
+	Description *string `json:"description,omitempty"`
 	// coordinate is a GeoJSON Point (RFC 7946).
 	Coordinate *GeoPointApplyConfiguration `json:"coordinate,omitempty"`
 	// civicAddress elements as in RFC 4776.
 	CivicAddress []CivicAddressElementApplyConfiguration `json:"civicAddress,omitempty"`
 	// address is the human readable address.
-	Address    *string                   `json:"address,omitempty"`
+	Address *string `json:"address,omitempty"`
+	// extensions are key-value pairs of additional metadata about the location; values may be any JSON.
 	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 

@@ -30,10 +30,13 @@ type OCloudSiteSpecApplyConfiguration struct {
 	// oCloudSiteId is the O2 identifier (UUID). Defaulted when empty; immutable.
 	OCloudSiteID *string `json:"oCloudSiteId,omitempty"`
 	// globalLocationId is the location the site is at.
-	GlobalLocationID *string                   `json:"globalLocationId,omitempty"`
-	Name             *string                   `json:"name,omitempty"`
-	Description      *string                   `json:"description,omitempty"`
-	Extensions       *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
+	GlobalLocationID *string `json:"globalLocationId,omitempty"`
+	// name is the human readable name of the site.
+	Name *string `json:"name,omitempty"`
+	// description is a human readable description of the site.
+	Description *string `json:"description,omitempty"`
+	// extensions are key-value pairs of additional metadata about the site; values may be any JSON.
+	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 
 // OCloudSiteSpecApplyConfiguration constructs a declarative configuration of the OCloudSiteSpec type for use with

@@ -28,13 +28,20 @@ import (
 // ResourceElement is a component of a resource. O2-IMS nests full Resources here; one level of
 // nesting with an extensions escape hatch keeps the Kubernetes schema finite.
 type ResourceElementApplyConfiguration struct {
-	ResourceID     *string                   `json:"resourceId,omitempty"`
-	ResourceTypeID *string                   `json:"resourceTypeId,omitempty"`
-	GlobalAssetID  *string                   `json:"globalAssetId,omitempty"`
-	Description    *string                   `json:"description,omitempty"`
-	Tags           []string                  `json:"tags,omitempty"`
-	Groups         []string                  `json:"groups,omitempty"`
-	Extensions     *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
+	// resourceId is the O2 identifier (UUID) of the element, a resource in its own right.
+	ResourceID *string `json:"resourceId,omitempty"`
+	// resourceTypeId is the O2 identifier of the element's resource type.
+	ResourceTypeID *string `json:"resourceTypeId,omitempty"`
+	// globalAssetId is the serial number or asset id of the element, when known.
+	GlobalAssetID *string `json:"globalAssetId,omitempty"`
+	// description is a human readable description of the element.
+	Description *string `json:"description,omitempty"`
+	// tags are keywords describing or classifying the element.
+	Tags []string `json:"tags,omitempty"`
+	// groups are keywords naming the groups the element belongs to.
+	Groups []string `json:"groups,omitempty"`
+	// extensions are key-value pairs of additional metadata about the element; values may be any JSON.
+	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 
 // ResourceElementApplyConfiguration constructs a declarative configuration of the ResourceElement type for use with

@@ -31,7 +31,8 @@ type ResourcePoolSpecApplyConfiguration struct {
 	// resourcePoolId is the O2 identifier (UUID). Defaulted when empty; immutable.
 	ResourcePoolID *string `json:"resourcePoolId,omitempty"`
 	// name is the human readable name of the pool.
-	Name        *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// description is a human readable description of the pool.
 	Description *string `json:"description,omitempty"`
 	// oCloudId identifies the containing O-Cloud (inventory v1).
 	OCloudID *string `json:"oCloudId,omitempty"`
@@ -48,7 +49,8 @@ type ResourcePoolSpecApplyConfiguration struct {
 	// before the operator's list changed) claims no Nodes: its NodeSelectorAccepted condition
 	// says so.
 	NodeSelector *v1.LabelSelectorApplyConfiguration `json:"nodeSelector,omitempty"`
-	Extensions   *o2imsv1alpha1.Extensions           `json:"extensions,omitempty"`
+	// extensions are key-value pairs of additional metadata about the pool; values may be any JSON.
+	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 
 // ResourcePoolSpecApplyConfiguration constructs a declarative configuration of the ResourcePoolSpec type for use with

@@ -35,13 +35,16 @@ type ResourceSpecApplyConfiguration struct {
 	ResourceTypeID *string `json:"resourceTypeId,omitempty"`
 	// globalAssetId is the serial number or asset id of the resource, when known.
 	GlobalAssetID *string `json:"globalAssetId,omitempty"`
-	Description   *string `json:"description,omitempty"`
+	// description is a human readable description of the resource.
+	Description *string `json:"description,omitempty"`
 	// elements are the smaller resources this resource is made of.
 	Elements []ResourceElementApplyConfiguration `json:"elements,omitempty"`
 	// tags are keywords describing or classifying the resource.
 	Tags []string `json:"tags,omitempty"`
 	// groups are keywords naming the groups the resource belongs to.
-	Groups     []string                  `json:"groups,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+	// extensions are key-value pairs of additional metadata about the resource (for a node:
+	// its addresses, capacity and versions); values may be any JSON.
 	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 

@@ -30,7 +30,8 @@ type ResourceTypeSpecApplyConfiguration struct {
 	// resourceTypeId is the O2 identifier (UUID). Defaulted when empty; immutable.
 	ResourceTypeID *string `json:"resourceTypeId,omitempty"`
 	// name is the human readable name of the resource type.
-	Name        *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// description is a human readable description of the resource type.
 	Description *string `json:"description,omitempty"`
 	// vendor is the provider of the resource.
 	Vendor *string `json:"vendor,omitempty"`
@@ -43,8 +44,9 @@ type ResourceTypeSpecApplyConfiguration struct {
 	// resourceClass is UNDEFINED, COMPUTE, NETWORKING or STORAGE. Defaults to UNDEFINED.
 	ResourceClass *o2imsv1alpha1.ResourceClass `json:"resourceClass,omitempty"`
 	// alarmDictionaryId identifies the alarm dictionary of this resource type.
-	AlarmDictionaryID *string                   `json:"alarmDictionaryId,omitempty"`
-	Extensions        *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
+	AlarmDictionaryID *string `json:"alarmDictionaryId,omitempty"`
+	// extensions are key-value pairs of additional metadata about the resource type; values may be any JSON.
+	Extensions *o2imsv1alpha1.Extensions `json:"extensions,omitempty"`
 }
 
 // ResourceTypeSpecApplyConfiguration constructs a declarative configuration of the ResourceTypeSpec type for use with
