@@ -60,15 +60,15 @@ type conditionalWrite[T metav1.Object] struct {
 // current version, and a second lost race is a 409.
 func (w *conditionalWrite[T]) run(ctx context.Context, cur T, what string) (T, *problem) {
 	var zero T
-	apiProblem := w.problem
-	if apiProblem == nil {
-		apiProblem = apiProblemOf
+	toProblem := w.problem
+	if toProblem == nil {
+		toProblem = apiProblem
 	}
 	pinned := w.ifMatch != ""
 	if pinned && !etagMatches(w.ifMatch, cur.GetResourceVersion()) {
 		f, err := w.fresh(ctx)
 		if err != nil {
-			return zero, apiProblem(err, what)
+			return zero, toProblem(err, what)
 		}
 		if !etagMatches(w.ifMatch, f.GetResourceVersion()) {
 			return zero, preconditionProblem()
@@ -85,14 +85,14 @@ func (w *conditionalWrite[T]) run(ctx context.Context, cur T, what string) (T, *
 		case err == nil:
 			return out, nil
 		case !apierrors.IsConflict(err):
-			return zero, apiProblem(err, what)
+			return zero, toProblem(err, what)
 		case pinned:
 			return zero, preconditionProblem()
 		case retried:
 			return zero, newProblem(http.StatusConflict, "the object keeps changing; try again")
 		}
 		if cur, err = w.fresh(ctx); err != nil {
-			return zero, apiProblem(err, what)
+			return zero, toProblem(err, what)
 		}
 	}
 }

@@ -381,9 +381,6 @@ func (h *handler) awaitCache(ctx context.Context, kind source.Kind, id string, d
 func present(obj runtime.Object) bool { return obj != nil }
 func absent(obj runtime.Object) bool  { return obj == nil }
 
-// apiProblemOf is apiProblem as a value (conditionalWrite's default).
-var apiProblemOf = apiProblem
-
 // apiProblem turns an error of the Kubernetes API into the matching O2 problem.
 func apiProblem(err error, what string) *problem {
 	var status apierrors.APIStatus
