@@ -45,10 +45,11 @@ type Server struct {
 	// sentinelConf, when set, makes this a Sentinel reading that configuration file.
 	sentinelConf string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	// exited is closed when the current process has been reaped.
-	exited chan struct{}
+	mu sync.Mutex
+	// proc is the current process, nil once stopped. It runs as localstack runs every process
+	// of the stack: in its own process group, killed by the kernel if the test binary dies
+	// first (a test that times out must not leave a redis-server behind).
+	proc *localstack.Process
 }
 
 // Options configures StartWith.
@@ -77,7 +78,7 @@ func launch(tb testing.TB, setup func(*Server)) *Server {
 	if err != nil {
 		tb.Fatalf("redis-server unavailable: %v", err)
 	}
-	port, err := freePort()
+	port, err := localstack.FreePort()
 	if err != nil {
 		tb.Fatalf("finding a free port: %v", err)
 	}
@@ -100,6 +101,16 @@ func (s *Server) Addr() string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 }
 
+// Pid is the process id of the running redis-server, 0 when stopped.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.Pid()
+}
+
 // Port is the TCP port the server listens on (stable across restarts).
 func (s *Server) Port() int { return s.port }
 
@@ -107,14 +118,13 @@ func (s *Server) Port() int { return s.port }
 // over) and waits for the process to exit. It is idempotent.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	cmd, exited := s.cmd, s.exited
-	s.cmd = nil
+	proc := s.proc
+	s.proc = nil
 	s.mu.Unlock()
-	if cmd == nil {
+	if proc == nil {
 		return
 	}
-	_ = cmd.Process.Kill()
-	<-exited
+	_ = proc.Kill()
 }
 
 // Restart kills the server (if running) and starts it again on the same port.
@@ -160,11 +170,11 @@ func (s *Server) restart() {
 func (s *Server) Running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.proc == nil {
 		return false
 	}
 	select {
-	case <-s.exited:
+	case <-s.proc.Exited():
 		return false
 	default:
 		return true
@@ -192,32 +202,21 @@ func (s *Server) start(bin string) error {
 			"--loglevel", "warning",
 		}, localstack.RedisDurableArgs()...)
 	}
-	cmd := exec.Command(bin, append(argv, s.args...)...)
-	logFile, err := os.Create(fmt.Sprintf("%s/redis-%d.log", s.dir, time.Now().UnixNano()))
+	// The log is appended across restarts and lives beside the data, so Wipe keeps it.
+	proc, err := localstack.StartProcess(localstack.ProcessOptions{
+		Name:    "redis-server",
+		Argv:    append(append([]string{bin}, argv...), s.args...),
+		LogPath: filepath.Join(s.dir, "redis.log"),
+	})
 	if err != nil {
 		return err
 	}
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return err
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		logFile.Close()
-		close(exited)
-	}()
-
-	if err := waitForPing(s.Addr(), exited); err != nil {
-		_ = cmd.Process.Kill()
-		<-exited
-		out, _ := os.ReadFile(logFile.Name())
-		return fmt.Errorf("%w; log: %s", err, strings.TrimSpace(string(out)))
+	if err := waitForPing(s.Addr(), proc.Exited()); err != nil {
+		_ = proc.Kill()
+		return fmt.Errorf("%w; log: %s", err, strings.TrimSpace(proc.LogTail(20)))
 	}
 	s.mu.Lock()
-	s.cmd, s.exited = cmd, exited
+	s.proc = proc
 	s.mu.Unlock()
 	return nil
 }
@@ -241,15 +240,6 @@ func waitForPing(addr string, exited <-chan struct{}) error {
 		case <-ticker.C:
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // findBinary locates redis-server, installing the Debian package once per
