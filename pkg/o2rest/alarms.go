@@ -55,11 +55,12 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	field, p := decodeAlarmModification(r)
+	// The alarm first: a caller who may not see it gets 404 whatever it sent.
+	obj, _, p := h.lookup(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}
-	obj, _, p := h.lookup(r, req, s, pathVars(r).get("id"))
+	field, p := decodeAlarmModification(r)
 	if p != nil {
 		return nil, p
 	}

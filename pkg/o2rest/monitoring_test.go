@@ -222,6 +222,10 @@ func TestAlarmPatch(t *testing.T) {
 	e.expect(patch("alice-token", v1+"a9000000-0000-4000-8000-000000000000", `{"alarmAcknowledged":true}`), 404, "unknown id")
 	e.expect(patch("alice-token", v1+alarmB, `{"alarmAcknowledged":true}`), 404, "another tenant's alarm")
 	e.expect(patch("alice-token", "/tenants/tenant-b"+v1+alarmB, `{"alarmAcknowledged":true}`), 403, "another tenant's apiRoot")
+	// Whatever the body, an alarm the caller may not see is not found (regression: a
+	// malformed body or a wrong media type was answered first).
+	e.expect(patch("alice-token", v1+alarmB, `{"alarmAcknowledged":`), 404, "another tenant's alarm, malformed body")
+	e.expect(e.doWith("PATCH", "alice-token", v1+alarmB, "application/json", `{"alarmAcknowledged":true}`), 404, "another tenant's alarm, plain JSON")
 	if stored("tenant-b", "core-1-ready").Spec.Acknowledged {
 		t.Fatal("another tenant's alarm was acknowledged")
 	}
@@ -307,6 +311,8 @@ func TestAlarmServiceConfiguration(t *testing.T) {
 		t.Errorf("after PATCH: %s", r.body)
 	}
 	e.expect(e.doWith("PUT", "alice-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`), 403, "tenant user PUT")
+	e.expect(e.doWith("PUT", "alice-token", conf, "text/plain", `retention 3`), 403, "tenant user PUT, wrong media type")
+	e.expect(e.doWith("PATCH", "alice-token", conf, "application/json", `{"retentionPeriod":`), 403, "tenant user PATCH, wrong media type")
 }
 
 func TestAlarmSubscriptions(t *testing.T) {

@@ -96,22 +96,24 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 	if p != nil {
 		return nil, p
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
-	body, p := decodeProvisioningRequestData(r)
-	if p != nil {
-		return nil, p
-	}
 	ns := h.provisioningNamespace(req)
 	ctx := r.Context()
-	// Authorisation first: the duplicate check must not answer a caller who may not create here.
+	// Authorisation first, as the API server authorises before it reads a body: a caller who
+	// may not create here gets 403 whatever it sent, and neither the body's checks nor the
+	// duplicate check answer it.
 	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
 	if err != nil {
 		return nil, internalProblem(err, "authorize the request")
 	}
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource+" in namespace "+ns)
+	}
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
+	}
+	body, p := decodeProvisioningRequestData(r)
+	if p != nil {
+		return nil, p
 	}
 	exists := newProblem(http.StatusConflict, "a provisioning request with this provisioningRequestId already exists").attr("provisioningRequestId", body.id)
 	if _, found := h.cfg.Source.GetByName(source.ProvisioningRequest, ns, body.id); found {

@@ -188,6 +188,9 @@ func TestProvisioningRequestLifecycle(t *testing.T) {
 		t.Errorf("422 problem %s", r.body)
 	}
 	e.expect(e.do("POST", "alice-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests", requestBody(other, "v1", `{}`)), 403, "alice may not create in tenant-c")
+	// 403 whatever the body, before its checks (regression: a malformed body got 400 first).
+	e.expect(e.do("POST", "alice-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests", `{"provisioningRequestId":`), 403, "alice, malformed body, tenant-c")
+	e.expect(e.do("POST", "alice-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests?colour=blue", requestBody(other, "v1", `{}`)), 403, "alice, unknown parameter, tenant-c")
 	e.expect(e.do("POST", "admin-token", "/tenants/tenant-c"+provisioning+"/v1/provisioningRequests", requestBody(other, "v1", `{}`)), 403, "tenant-c does not provision")
 
 	r = e.do("GET", "alice-token", base+"/"+requestID, "")

@@ -77,12 +77,13 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 	if p != nil {
 		return nil, p
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaType {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be "+mediaType)
-	}
+	// Authorisation before anything about the body, as for every O2 write.
 	ctx := r.Context()
 	if p := h.mayConfigure(ctx, "get"); p != nil {
 		return nil, p
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaType {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be "+mediaType)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPatchBody))
 	if err != nil {

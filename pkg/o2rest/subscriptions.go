@@ -59,25 +59,26 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		body, p := decodeSubscription(r, kind, req.version)
-		if p != nil {
-			return nil, p
-		}
 		ns := req.tenant
 		if ns == "" {
 			ns = h.cfg.SubscriptionNamespace
 		}
 		ctx := r.Context()
 		caller := userFrom(ctx)
-		// Authorisation first: the duplicate check and the callback's DNS lookups below must not
-		// answer (or cost anything for) a caller who may not create here at all. The create
-		// itself is still judged again, as the caller, by the API server.
+		// Authorisation first, as the API server authorises before it reads a body: a caller
+		// who may not create here gets 403 whatever it sent, and the body's checks, the
+		// duplicate check and the callback's DNS lookups below answer (or cost) nothing for it.
+		// The create itself is still judged again, as the caller, by the API server.
 		allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
 		if err != nil {
 			return nil, internalProblem(err, "authorize the request")
 		}
 		if !allowed {
 			return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource)
+		}
+		body, p := decodeSubscription(r, kind, req.version)
+		if p != nil {
+			return nil, p
 		}
 		name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
 		// One subscription per callback and tenant (per subscriber on the shared namespace,

@@ -47,6 +47,15 @@ func TestSubscriptions(t *testing.T) {
 	} {
 		e.expect(e.do("POST", "alice-token", subs, body), 400, name)
 	}
+	// A caller who may not create in a tenant gets 403 whatever the body: its checks answer
+	// only callers who may create there (regression: bad bodies got 400 first).
+	for name, body := range map[string]string{
+		"malformed JSON": `{"callback":`,
+		"no callback":    `{}`,
+		"duplicate":      `{"callback":"https://smo.example.net/cb"}`,
+	} {
+		e.expect(e.do("POST", "alice-token", "/tenants/tenant-b"+inventory+"/v1/subscriptions", body), 403, "tenant-b, "+name)
+	}
 	e.expect(e.do("PATCH", "alice-token", subs+"/"+id, `{}`), 405, "PATCH")
 	e.expect(e.do("PUT", "alice-token", subs, `{}`), 405, "PUT on the collection")
 
