@@ -46,14 +46,15 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 	if err != nil {
 		return nil, "", err
 	}
-	if err := waitForRedis(ctx, addr, proc, timeout); err != nil {
+	if err := WaitForRedis(ctx, addr, proc, timeout); err != nil {
 		return nil, "", errors.Join(err, proc.Stop())
 	}
 	return proc, addr, nil
 }
 
-// waitForRedis polls with PING because redis accepts connections before it has loaded.
-func waitForRedis(ctx context.Context, addr string, proc *Process, timeout time.Duration) error {
+// WaitForRedis polls proc's redis-server at addr with PING, because redis accepts connections
+// before it has loaded; it fails at once, with the log's tail, if the process exits.
+func WaitForRedis(ctx context.Context, addr string, proc *Process, timeout time.Duration) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		select {

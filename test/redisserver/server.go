@@ -11,14 +11,12 @@ package redisserver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,35 +209,14 @@ func (s *Server) start(bin string) error {
 	if err != nil {
 		return err
 	}
-	if err := waitForPing(s.Addr(), proc.Exited()); err != nil {
+	if err := localstack.WaitForRedis(context.Background(), s.Addr(), proc, startTimeout); err != nil {
 		_ = proc.Kill()
-		return fmt.Errorf("%w; log: %s", err, strings.TrimSpace(proc.LogTail(20)))
+		return err
 	}
 	s.mu.Lock()
 	s.proc = proc
 	s.mu.Unlock()
 	return nil
-}
-
-// waitForPing polls with a deadline rather than sleeping a fixed time, so fast
-// machines start fast and slow ones still succeed.
-func waitForPing(addr string, exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	ticker := time.NewTicker(10 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		if err := localstack.PingRedis(ctx, addr); err == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("redis-server exited during startup")
-		case <-ctx.Done():
-			return fmt.Errorf("redis-server at %s did not answer PING: %w", addr, ctx.Err())
-		case <-ticker.C:
-		}
-	}
 }
 
 // findBinary locates redis-server, installing the Debian package once per
