@@ -66,6 +66,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 	}
 	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
+		Following:             c.feed.Following,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
@@ -98,7 +99,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		CipherSuites:      serving.CipherSuites,
 		RequireClientCert: o2.RequireClientCert,
 	}
-	ready := &o2Ready{src: src}
+	ready := &o2Ready{src: src, following: c.feed.Following}
 	if err := s.AddReadyzChecks(ready); err != nil {
 		return fmt.Errorf("add O2-IMS readiness check: %w", err)
 	}
@@ -131,10 +132,12 @@ func withAlertmanagerReceiver(o2 http.Handler, receiver http.Handler) http.Handl
 }
 
 // o2Ready makes /readyz fail while the O2 listener is not accepting connections or its
-// informers have not synced: a load balancer should not send SMOs to this replica then.
+// informers have not synced or do not follow the store: a load balancer should not send SMOs
+// to this replica then.
 type o2Ready struct {
-	src     *source.Source
-	serving atomic.Bool
+	src       *source.Source
+	following func() bool
+	serving   atomic.Bool
 }
 
 var _ healthz.HealthChecker = &o2Ready{}
@@ -147,6 +150,9 @@ func (r *o2Ready) Check(*http.Request) error {
 	}
 	if !r.src.HasSynced() {
 		return errors.New("the O2-IMS informers have not synced")
+	}
+	if !r.following() {
+		return errors.New("the O2-IMS informers do not follow the store (Redis unreachable, failing over or reloading)")
 	}
 	return nil
 }

@@ -33,7 +33,11 @@ const cancelCheckInterval = 64
 
 // Config is what the translator needs.
 type Config struct {
-	Source     *source.Source
+	Source *source.Source
+	// Following reports whether Source's informers hold the store's current state and
+	// receive its changes (cachefeed.Feed.Following); while it is false every request is
+	// answered 503 instead of from what the informers last saw. Nil: always.
+	Following  func() bool
 	Authorizer authorizer.Authorizer
 	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
 	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a
@@ -93,11 +97,17 @@ func NewHandler(cfg Config) http.Handler {
 	return requireUser(h.whenSynced(h.routes()))
 }
 
-// whenSynced answers 503 until the caches hold the inventory: an empty answer would be a lie.
+// whenSynced answers 503 until the caches hold the inventory (an empty answer would be a lie),
+// and while they do not follow the store (an answer could be stale: Redis unreachable, failing
+// over or wiped, and the caches not yet listed again).
 func (h *handler) whenSynced(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.cfg.Source.HasSynced() {
 			respond(w, nil, newProblem(http.StatusServiceUnavailable, "the inventory is still loading").setHeader("Retry-After", "1"))
+			return
+		}
+		if h.cfg.Following != nil && !h.cfg.Following() {
+			respond(w, nil, newProblem(http.StatusServiceUnavailable, "the inventory store cannot be read now (unreachable, failing over or reloading); answers are refused rather than served stale").setHeader("Retry-After", "1"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,4 +257,25 @@ func withTokens(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(genericapirequest.WithUser(r.Context(), u)))
 	})
+}
+
+// While the informers do not follow the store (Redis unreachable, failing over, reloading),
+// every request is refused with 503 and Retry-After rather than answered from what they last
+// saw, and answered again as soon as they do.
+func TestRefusedWhileNotFollowing(t *testing.T) {
+	var following atomic.Bool
+	e := newEnvWith(t, func(c *Config) { c.Following = following.Load })
+	for _, path := range []string{
+		"/o2ims-infrastructureInventory/v1/resourcePools",
+		"/o2ims-infrastructureInventory/v1/resourcePools/" + poolA,
+		"/o2ims-infrastructureInventory/v1/subscriptions",
+	} {
+		r := e.do(http.MethodGet, "admin-token", path, "")
+		e.expect(r, http.StatusServiceUnavailable, "GET "+path+" while not following")
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("GET %s: 503 without Retry-After", path)
+		}
+	}
+	following.Store(true)
+	e.expect(e.do(http.MethodGet, "admin-token", "/o2ims-infrastructureInventory/v1/resourcePools/"+poolA, ""), http.StatusOK, "GET a pool once following")
 }

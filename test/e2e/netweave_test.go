@@ -280,6 +280,7 @@ spec:
 		})
 	})
 	t.Run("Redis down gives 5xx, never a panic", func(t *testing.T) { testRedisDown(t, s) })
+	t.Run("Redis hung: the O2 face refuses rather than serves stale", func(t *testing.T) { testRedisHung(t, s) })
 }
 
 func isStatus(err error, code int32) bool {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,4 +88,93 @@ func (s *stack) readyzClientAt(t *testing.T, port int) func() int {
 		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
+}
+
+// testRedisHung freezes Redis (SIGSTOP: connections stay open and nothing answers, as in a
+// network partition or a stalled host) under a running netweave. The O2 face serves from
+// informers; before it refused while they could not follow the store, it answered 200 from
+// what they last saw for as long as the fault lasted, which on a replica cut off from a Redis
+// that others still write is a stale read. It must answer 503 problem+json with Retry-After
+// within the store client's timeouts, /readyz must turn false, and both must come back with
+// the same inventory once Redis answers again.
+func testRedisHung(t *testing.T, s *stack) {
+	o2 := s.o2As(t, localstack.Admin)
+	readyz := s.readyzClient(t)
+	client, err := versioned.NewForConfig(s.cp.RESTConfig(localstack.Admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.O2imsV1alpha1().Locations(demoNS).Create(context.Background(), newLocation("before-freeze"), metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	locations := "/tenants/" + demoNS + inventoryAPI + "/v2/locations"
+	var before []map[string]any
+	eventually(t, 30*time.Second, "the new Location served", func() error {
+		code, _, body := o2.do(http.MethodGet, locations, "")
+		if code != http.StatusOK {
+			return fmt.Errorf("GET %s: %d %s", locations, code, body)
+		}
+		if err := json.Unmarshal(body, &before); err != nil {
+			return err
+		}
+		if !strings.Contains(idsOf(before, "globalLocationId"), "LOC-before-freeze") {
+			return fmt.Errorf("GET %s: %s", locations, idsOf(before, "globalLocationId"))
+		}
+		return nil
+	})
+
+	pid := s.redis.Pid()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(resume)
+
+	frozen := time.Now()
+	eventually(t, 30*time.Second, "O2 GET refused while Redis is hung", func() error {
+		code, hdr, body := o2.do(http.MethodGet, locations, "")
+		if code != http.StatusServiceUnavailable {
+			return fmt.Errorf("GET %s: %d %s", locations, code, body)
+		}
+		if hdr.Get("Content-Type") != "application/problem+json" || hdr.Get("Retry-After") == "" {
+			return fmt.Errorf("503 without problem+json and Retry-After: %v", hdr)
+		}
+		return nil
+	})
+	t.Logf("O2 GET refused %s after Redis froze", time.Since(frozen).Round(100*time.Millisecond))
+	eventually(t, 30*time.Second, "readyz false while Redis is hung", func() error {
+		if code := readyz(); code == http.StatusOK {
+			return errors.New("readyz still 200")
+		}
+		return nil
+	})
+
+	resume()
+	thawed := time.Now()
+	var after []map[string]any
+	eventually(t, time.Minute, "O2 GET served again", func() error {
+		code, _, body := o2.do(http.MethodGet, locations, "")
+		if code != http.StatusOK {
+			return fmt.Errorf("GET %s: %d %s", locations, code, body)
+		}
+		return json.Unmarshal(body, &after)
+	})
+	t.Logf("O2 GET served %s after Redis answered again", time.Since(thawed).Round(100*time.Millisecond))
+	if got, want := idsOf(after, "globalLocationId"), idsOf(before, "globalLocationId"); got != want {
+		t.Errorf("locations after the freeze: %s, want %s", got, want)
+	}
+	eventually(t, time.Minute, "readyz true again", func() error {
+		if code := readyz(); code != http.StatusOK {
+			return fmt.Errorf("readyz %d", code)
+		}
+		return nil
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -34,6 +35,9 @@ type Feed struct {
 
 	mu     sync.Mutex
 	caches map[schema.GroupResource]source
+	// readers are the listWatches handed out (one per informer), as a snapshot replaced on
+	// each addition: Following reads it on every O2 request without taking mu.
+	readers atomic.Pointer[[]*listWatch]
 }
 
 type source struct {
@@ -86,7 +90,7 @@ func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatch
 		return nil, nil, fmt.Errorf("kind of %s: %w", gvr, err)
 	}
 	gvk := gvr.GroupVersion().WithKind(kinds[0].Kind)
-	lw, err := newListWatch(f.scheme, gvk, src.cache, src.newFunc())
+	reader, lw, err := newListWatch(f.scheme, gvk, src.cache, src.newFunc())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,5 +98,35 @@ func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatch
 	if err != nil {
 		return nil, nil, err
 	}
+	f.mu.Lock()
+	var readers []*listWatch
+	if old := f.readers.Load(); old != nil {
+		readers = append(readers, *old...)
+	}
+	readers = append(readers, reader)
+	f.readers.Store(&readers)
+	f.mu.Unlock()
 	return lw, example, nil
+}
+
+// Following reports whether every informer reading the feed holds its read cache's current
+// state and receives its changes: each cache follows the store (it is loaded and its watch
+// of the store is live) and the informer's watch of the cache is past its initial events.
+// It turns false within the store client's read timeout of Redis becoming unreachable or
+// going back, and stays false until the informers have the state listed again; false also
+// before the informers start.
+//
+// What reads the informers answers from them only while this holds: otherwise a replica cut
+// off from Redis would go on answering from what it last saw while other replicas write.
+func (f *Feed) Following() bool {
+	readers := f.readers.Load()
+	if readers == nil {
+		return false
+	}
+	for _, r := range *readers {
+		if !r.following() {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,15 +28,25 @@ type listWatch struct {
 	// internal is the pointer type of the cached (internal) objects; served, the served
 	// struct type, when it has the same memory layout (see sameLayout), nil otherwise.
 	internal, served reflect.Type
+	// live counts this resource's watches whose reader holds the cache's state: a watch
+	// resumed from a listed revision at once, a watch with initial events once it delivered
+	// the bookmark that ends them (the reader swaps in the new state then).
+	live atomic.Int32
+}
+
+// following reports whether a reader of this resource holds the cache's current state and
+// receives its changes: the cache follows the store and a watch of it is live.
+func (lw *listWatch) following() bool {
+	return lw.cache.Ready() && lw.live.Load() > 0
 }
 
 // newListWatch lists and watches c as gvk; internal is an empty object of the type c holds.
-func newListWatch(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache, internal runtime.Object) (*cache.ListWatch, error) {
+func newListWatch(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache, internal runtime.Object) (*listWatch, *cache.ListWatch, error) {
 	lw, err := newLister(scheme, gvk, c, internal)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &cache.ListWatch{ListWithContextFunc: lw.listFunc, WatchFuncWithContext: lw.watchFunc}, nil
+	return lw, &cache.ListWatch{ListWithContextFunc: lw.listFunc, WatchFuncWithContext: lw.watchFunc}, nil
 }
 
 func newLister(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache.Cache, internal runtime.Object) (*listWatch, error) {
@@ -58,6 +70,9 @@ func newLister(scheme *runtime.Scheme, gvk schema.GroupVersionKind, c *readcache
 // WatchListClient feature, on by default).
 func (lw *listWatch) listFunc(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 	if err := unfiltered(opts); err != nil {
+		return nil, err
+	}
+	if err := lw.waitReady(ctx); err != nil {
 		return nil, err
 	}
 	objs, rev, err := lw.cache.ListShared(ctx, opts.ResourceVersion)
@@ -90,14 +105,27 @@ func (lw *listWatch) watchFunc(ctx context.Context, opts metav1.ListOptions) (wa
 	if err := unfiltered(opts); err != nil {
 		return nil, err
 	}
-	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents
+	initial := opts.SendInitialEvents != nil && *opts.SendInitialEvents ||
+		opts.ResourceVersion == "" || opts.ResourceVersion == "0" // as WatchShared reads them
+	if err := lw.waitReady(ctx); err != nil {
+		return nil, err
+	}
 	w, err := lw.cache.WatchShared(ctx, opts.ResourceVersion, initial)
 	if err != nil {
 		return nil, err
 	}
-	return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
+	lv := &liveWatch{lw: lw}
+	if !initial {
+		lv.markLive()
+	}
+	lv.Interface = watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
 		if ev.Type == watch.Error {
 			return ev, true
+		}
+		if initial && ev.Type == watch.Bookmark {
+			if m, err := meta.Accessor(ev.Object); err == nil && m.GetAnnotations()[metav1.InitialEventsAnnotationKey] == "true" {
+				lv.markLive()
+			}
 		}
 		obj, err := lw.convert(ev.Object)
 		if err != nil {
@@ -105,7 +133,49 @@ func (lw *listWatch) watchFunc(ctx context.Context, opts metav1.ListOptions) (wa
 			return watch.Event{Type: watch.Error, Object: &status}, true
 		}
 		return watch.Event{Type: ev.Type, Object: obj}, true
-	}), nil
+	})
+	return lv, nil
+}
+
+// waitReady waits until the cache can be read (see readcache.Cache.WaitReady).
+func (lw *listWatch) waitReady(ctx context.Context) error {
+	if lw.cache.WaitReady(ctx) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("read cache of %s stopped", lw.gvk.Kind)
+}
+
+// liveWatch counts a watch in its listWatch's live watches from markLive until Stop. The
+// reflector stops every watch it ends, whether the watch ended or it gave up on it.
+type liveWatch struct {
+	watch.Interface
+	lw *listWatch
+
+	mu            sync.Mutex
+	live, stopped bool
+}
+
+func (w *liveWatch) markLive() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.live && !w.stopped {
+		w.live = true
+		w.lw.live.Add(1)
+	}
+}
+
+// Stop implements watch.Interface.
+func (w *liveWatch) Stop() {
+	w.mu.Lock()
+	if w.live {
+		w.lw.live.Add(-1)
+	}
+	w.live, w.stopped = false, true
+	w.mu.Unlock()
+	w.Interface.Stop()
 }
 
 // convert returns the served version of a cached (internal) object. When both types have the

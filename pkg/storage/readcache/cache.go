@@ -73,8 +73,10 @@ type Cache struct {
 	// cond is broadcast whenever rev or ready changes.
 	cond  *sync.Cond
 	ready bool
-	rev   uint64
-	items map[string]runtime.Object
+	// readyNow is ready, readable without mu: the O2 face asks on every request.
+	readyNow atomic.Bool
+	rev      uint64
+	items    map[string]runtime.Object
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
 	managed map[string]keptManaged
@@ -153,9 +155,34 @@ func (c *Cache) Stop() {
 
 // Ready reports whether the initial state has been loaded.
 func (c *Cache) Ready() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.ready
+	return c.readyNow.Load()
+}
+
+// WaitReady blocks until the cache holds the store's state (Ready), ctx is done or the cache
+// stops, and reports whether it is ready. In-process readers (the O2 informers) wait here
+// while the store cannot be read instead of failing: a reader that fails is retried after a
+// backoff that grows with every failure, so after an outage of a minute it would list again
+// tens of seconds after the store is back; a reader that waits lists as soon as it is.
+func (c *Cache) WaitReady(ctx context.Context) bool {
+	if c.readyNow.Load() {
+		return true
+	}
+	stop := context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
+	defer stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The run loop broadcasts whenever ready changes, and when it stops (setUnready).
+	for !c.ready {
+		if ctx.Err() != nil || c.ctx.Err() != nil {
+			return false
+		}
+		c.cond.Wait()
+	}
+	return true
 }
 
 // GuaranteedUpdate passes through, offering the cached object as the

@@ -21,13 +21,19 @@ import (
 // a fresh incident rather than part of an outage (resets the backoff).
 const healthyWatch = 30 * time.Second
 
+// retryCap bounds the wait between attempts to load the store after a failure: it is how long
+// the cache (and the O2 face, which refuses while the cache cannot follow the store) may stay
+// down after the store answers again. An attempt against a store that is down costs one
+// request, so a short cap is cheap.
+const retryCap = 2 * time.Second
+
 // run keeps the cache fed: list, then watch from the list's revision, and
 // start over after any failure. List+watch rather than a WatchList stream
 // keeps the cache independent of the WatchList feature gate.
 func (c *Cache) run() {
 	defer close(c.done)
 	log := klog.Background().WithValues("cache", c.cfg.GroupResource.String())
-	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 1 << 30, Cap: 10 * time.Second}
+	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 1 << 30, Cap: retryCap}
 	for {
 		started := time.Now()
 		err := c.listAndWatch()
@@ -114,6 +120,7 @@ func (c *Cache) listAndWatch() error {
 		return errors.New("store went back during the initial list")
 	}
 	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
+	c.readyNow.Store(true)
 	c.managed, c.managedShared, c.labels = managed, managedShared, labels
 	c.cond.Broadcast()
 	c.mu.Unlock()
@@ -177,6 +184,7 @@ func (c *Cache) handle(ev watch.Event) error {
 func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready = false
+	c.readyNow.Store(false)
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
 	c.managed, c.managedShared, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	c.endShared()
