@@ -64,6 +64,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printProvisioning(r)
 	printDeploy(c)
 	printO2DMS(r)
+	printRedisFaults(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }
 
