@@ -158,6 +158,14 @@ func (c *Cache) Ready() bool {
 	return c.readyNow.Load()
 }
 
+// wakeWaiters wakes whoever waits on c.cond, to look at their context or deadline again:
+// sync.Cond cannot select on either.
+func (c *Cache) wakeWaiters() {
+	c.mu.Lock()
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
 // WaitReady blocks until the cache holds the store's state (Ready), ctx is done or the cache
 // stops, and reports whether it is ready. In-process readers (the O2 informers) wait here
 // while the store cannot be read instead of failing: a reader that fails is retried after a
@@ -167,12 +175,7 @@ func (c *Cache) WaitReady(ctx context.Context) bool {
 	if c.readyNow.Load() {
 		return true
 	}
-	stop := context.AfterFunc(ctx, func() {
-		c.mu.Lock()
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
-	defer stop()
+	defer context.AfterFunc(ctx, c.wakeWaiters)()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// The run loop broadcasts whenever ready changes, and when it stops (setUnready).

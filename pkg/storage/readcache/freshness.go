@@ -109,18 +109,9 @@ func (c *Cache) waitFor(ctx context.Context, rev uint64) bool {
 	deadline := time.Now().Add(c.cfg.FreshnessTimeout)
 	// sync.Cond cannot select on a context, so a timer broadcasts to wake
 	// this waiter when its time is up.
-	wake := time.AfterFunc(c.cfg.FreshnessTimeout, func() {
-		c.mu.Lock()
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
+	wake := time.AfterFunc(c.cfg.FreshnessTimeout, c.wakeWaiters)
 	defer wake.Stop()
-	stopCtx := context.AfterFunc(ctx, func() {
-		c.mu.Lock()
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
-	defer stopCtx()
+	defer context.AfterFunc(ctx, c.wakeWaiters)()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
