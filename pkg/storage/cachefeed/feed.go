@@ -114,7 +114,8 @@ func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatch
 // of the store is live) and the informer's watch of the cache is past its initial events.
 // It turns false within the store client's read timeout of Redis becoming unreachable or
 // going back, and stays false until the informers have the state listed again; false also
-// before the informers start.
+// before the informers start. Once true again, an informer's indexer trails the cache by its
+// event queue, as it always does (the new state is queued when the bookmark is received).
 //
 // What reads the informers answers from them only while this holds: otherwise a replica cut
 // off from Redis would go on answering from what it last saw while other replicas write.
