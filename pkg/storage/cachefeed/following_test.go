@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/client-go/tools/cache"
 
 	o2ims "github.com/netweave-io/netweave/apis/o2ims"
@@ -76,14 +77,13 @@ func TestFollowing(t *testing.T) {
 	if feed.Following() {
 		t.Error("Following before the informer runs")
 	}
-	create := func(name string) {
-		t.Helper()
+	tryCreate := func(name string) error {
 		loc := &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}, Spec: o2ims.LocationSpec{Name: name}}
-		if err := store.Create(context.Background(), "/locations/ns/"+name, loc, &o2ims.Location{}, 0); err != nil {
-			t.Fatal(err)
-		}
+		return store.Create(context.Background(), "/locations/ns/"+name, loc, &o2ims.Location{}, 0)
 	}
-	create("before")
+	if err := tryCreate("before"); err != nil {
+		t.Fatal(err)
+	}
 
 	inf := cache.NewSharedIndexInformer(lw, example, 0, cache.Indexers{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -97,11 +97,17 @@ func TestFollowing(t *testing.T) {
 	srv.Stop()
 	until(t, "not following while Redis is down", func() bool { return !feed.Following() })
 
-	// Long enough for failed attempts to have grown a reader's backoff to seconds.
-	time.Sleep(3 * time.Second) // the outage itself, not a wait for an event
+	// Let the outage outlast several attempts to reach the store (each dials anew), so that a
+	// reader which failed them would have grown its backoff.
+	misses := client.PoolStats().Misses
+	until(t, "attempts to reach the store while it is down", func() bool { return client.PoolStats().Misses >= misses+20 })
 	srv.Restart()
-	create("after")
 	back := time.Now()
+	// The client's pool refuses at once for a moment after many failed dials.
+	until(t, "a write once Redis is back", func() bool {
+		err := tryCreate("after")
+		return err == nil || storage.IsExist(err)
+	})
 	until(t, "following again after Redis is back", feed.Following)
 	until(t, "the informer holds what was written after the outage", func() bool {
 		_, ok, _ := inf.GetStore().GetByKey("ns/after")
