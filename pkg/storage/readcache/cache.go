@@ -71,12 +71,12 @@ type Cache struct {
 
 	mu sync.RWMutex
 	// cond is broadcast whenever rev or ready changes.
-	cond  *sync.Cond
-	ready bool
-	// readyNow is ready, readable without mu: the O2 face asks on every request.
-	readyNow atomic.Bool
-	rev      uint64
-	items    map[string]runtime.Object
+	cond *sync.Cond
+	// ready is set and cleared under mu (with cond), and atomic so that Ready can read it
+	// without mu: the O2 face asks on every request.
+	ready atomic.Bool
+	rev   uint64
+	items map[string]runtime.Object
 	// managed holds the managedFields of the items that have any, by key: the cached objects
 	// themselves have none (see managed.go).
 	managed map[string]keptManaged
@@ -155,7 +155,7 @@ func (c *Cache) Stop() {
 
 // Ready reports whether the initial state has been loaded.
 func (c *Cache) Ready() bool {
-	return c.readyNow.Load()
+	return c.ready.Load()
 }
 
 // wakeWaiters wakes whoever waits on c.cond, to look at their context or deadline again:
@@ -172,14 +172,14 @@ func (c *Cache) wakeWaiters() {
 // backoff that grows with every failure, so after an outage of a minute it would list again
 // tens of seconds after the store is back; a reader that waits lists as soon as it is.
 func (c *Cache) WaitReady(ctx context.Context) bool {
-	if c.readyNow.Load() {
+	if c.ready.Load() {
 		return true
 	}
 	defer context.AfterFunc(ctx, c.wakeWaiters)()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// The run loop broadcasts whenever ready changes, and when it stops (setUnready).
-	for !c.ready {
+	for !c.ready.Load() {
 		if ctx.Err() != nil || c.ctx.Err() != nil {
 			return false
 		}
@@ -248,7 +248,7 @@ func (c *Cache) Delete(ctx context.Context, key string, out runtime.Object, prec
 func (c *Cache) cachedCopy(key string) runtime.Object {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if !c.ready {
+	if !c.ready.Load() {
 		return nil
 	}
 	if obj, ok := c.items[key]; ok {

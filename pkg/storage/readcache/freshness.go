@@ -96,7 +96,7 @@ func (c *Cache) waitFor(ctx context.Context, rev uint64) bool {
 		rev = lastWrite
 	}
 	c.mu.RLock()
-	ok := c.ready && c.rev >= rev
+	ok := c.ready.Load() && c.rev >= rev
 	c.mu.RUnlock()
 	if ok {
 		return true
@@ -115,7 +115,7 @@ func (c *Cache) waitFor(ctx context.Context, rev uint64) bool {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for !(c.ready && c.rev >= rev) {
+	for !(c.ready.Load() && c.rev >= rev) {
 		if ctx.Err() != nil || !time.Now().Before(deadline) || c.ctx.Err() != nil {
 			return false
 		}

@@ -31,7 +31,7 @@ func (c *Cache) minimumRevision(ctx context.Context, resourceVersion string) (ui
 		return 0, err
 	}
 	c.mu.RLock()
-	fresh := c.ready && c.rev >= rv
+	fresh := c.ready.Load() && c.rev >= rv
 	c.mu.RUnlock()
 	if fresh {
 		return rv, nil

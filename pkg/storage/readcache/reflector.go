@@ -119,8 +119,8 @@ func (c *Cache) listAndWatch() error {
 		c.mu.Unlock()
 		return errors.New("store went back during the initial list")
 	}
-	c.items, c.keys, c.byUnique, c.rev, c.ready = items, keys, byUnique, rev, true
-	c.readyNow.Store(true)
+	c.items, c.keys, c.byUnique, c.rev = items, keys, byUnique, rev
+	c.ready.Store(true)
 	c.managed, c.managedShared, c.labels = managed, managedShared, labels
 	c.cond.Broadcast()
 	c.mu.Unlock()
@@ -183,8 +183,7 @@ func (c *Cache) handle(ev watch.Event) error {
 
 func (c *Cache) setUnready() {
 	c.mu.Lock()
-	c.ready = false
-	c.readyNow.Store(false)
+	c.ready.Store(false)
 	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
 	c.managed, c.managedShared, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	c.endShared()

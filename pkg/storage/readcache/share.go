@@ -33,7 +33,7 @@ func (c *Cache) ListShared(ctx context.Context, resourceVersion string) ([]runti
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if !c.ready {
+	if !c.ready.Load() {
 		return nil, 0, errNotReady
 	}
 	return c.snapshot(), c.rev, nil
@@ -53,7 +53,7 @@ func (c *Cache) WatchShared(ctx context.Context, resourceVersion string, initial
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.ready {
+	if !c.ready.Load() {
 		return nil, errNotReady
 	}
 	w := newSharedWatch(c)
