@@ -18,6 +18,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
@@ -30,6 +31,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
+	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 	"github.com/netweave-io/netweave/pkg/version"
 )
 
@@ -125,6 +127,9 @@ func (c *Config) Complete() (CompletedConfig, error) {
 		if err := version.NewBuildInfo(legacyregistry.Register); err != nil {
 			return CompletedConfig{}, err
 		}
+	}
+	if st := &c.ExtraConfig.Storage; st.Breaker == nil && st.Client != nil {
+		st.Breaker = redisstore.InstallBreaker(st.Client, klog.Background().WithName("redis"), st.Metrics.store())
 	}
 	feed := cachefeed.New(c.ExtraConfig.Scheme, ServedGroupVersions())
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage, feed)
@@ -306,6 +311,9 @@ var _ healthz.HealthChecker = redisCheck{}
 func (redisCheck) Name() string { return "redis" }
 
 func (r redisCheck) Check(req *http.Request) error {
+	if !r.client.Breaker.Answering() {
+		return fmt.Errorf("redis has not answered for %s, since a command to it timed out", r.client.Breaker.SilentFor().Round(time.Second))
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 	defer cancel()
 	if err := r.client.Client.Ping(ctx).Err(); err != nil {

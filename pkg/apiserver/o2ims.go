@@ -64,9 +64,13 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 	if err != nil {
 		return err
 	}
+	// The O2 face answers from the informers only while they follow Redis: every read cache
+	// holds the store's state with a live watch, and Redis answers (a watch on a Redis that
+	// stopped answering looks live for the ~11 s its blocking read takes to time out).
+	following := func() bool { return c.extra.Storage.Breaker.Answering() && c.feed.Following() }
 	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
-		Following:             c.feed.Following,
+		Following:             following,
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
@@ -99,7 +103,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		CipherSuites:      serving.CipherSuites,
 		RequireClientCert: o2.RequireClientCert,
 	}
-	ready := &o2Ready{src: src, following: c.feed.Following}
+	ready := &o2Ready{src: src, following: following}
 	if err := s.AddReadyzChecks(ready); err != nil {
 		return fmt.Errorf("add O2-IMS readiness check: %w", err)
 	}

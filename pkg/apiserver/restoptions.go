@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type RedisStorage struct {
 	// Metrics are shared by every resource's store and cache (and the durability check); the
 	// server creates them in Config.Complete when nil. Nil records nothing.
 	Metrics *StorageMetrics
+	// Breaker refuses commands at once while Redis is not answering (redisstore.Breaker); the
+	// server creates it and adds it to Client in Config.Complete when nil.
+	Breaker *redisstore.Breaker
 }
 
 // restOptionsGetter hands every resource a Redis-backed storage.Interface. The o2ims registry
@@ -120,6 +124,9 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			GroupResource:  config.GroupResource,
 			UniqueIndex:    index,
 			Metrics:        g.storage.Metrics.cache(),
+			// The cache's own list and watch wait out a Redis that is not answering (see
+			// redisstore.Breaker), so that it follows the store again the moment Redis answers.
+			Context: redisstore.Background(context.Background()),
 		})
 		if err != nil {
 			store.Close()

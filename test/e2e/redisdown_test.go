@@ -95,8 +95,9 @@ func (s *stack) readyzClientAt(t *testing.T, port int) func() int {
 // informers; before it refused while they could not follow the store, it answered 200 from
 // what they last saw for as long as the fault lasted, which on a replica cut off from a Redis
 // that others still write is a stale read. It must answer 503 problem+json with Retry-After
-// within the store client's timeouts, /readyz must turn false, and both must come back with
-// the same inventory once Redis answers again.
+// within the store client's timeouts, /readyz must turn false, the Kubernetes face must refuse
+// at once (503, not a 500 after waiting out Redis's timeouts), and all must come back with the
+// same inventory once Redis answers again.
 func testRedisHung(t *testing.T, s *stack) {
 	o2 := s.o2As(t, localstack.Admin)
 	readyz := s.readyzClient(t)
@@ -157,6 +158,20 @@ func testRedisHung(t *testing.T, s *stack) {
 		return nil
 	})
 
+	// The Kubernetes face refuses at once too, with 503 and Retry-After (client-go sends a GET
+	// again on those, up to 10 times), instead of waiting out Redis's read timeout and retries
+	// and then answering 500 (the regression: 14–34 s per kubectl read). A write is refused
+	// unsent, so it did not happen.
+	start := time.Now()
+	_, err = client.O2imsV1alpha1().Locations(demoNS).Get(context.Background(), "before-freeze", metav1.GetOptions{})
+	if !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), "not answering") {
+		t.Errorf("kubectl-face GET while Redis is hung: %v, want 503: not answering", err)
+	}
+	t.Logf("kubectl-face GET refused after %s (client-go's retries included)", time.Since(start).Round(100*time.Millisecond))
+	if _, err := client.O2imsV1alpha1().Locations(demoNS).Create(context.Background(), newLocation("during-freeze"), metav1.CreateOptions{}); !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("create while Redis is hung: %v, want 503", err)
+	}
+
 	resume()
 	thawed := time.Now()
 	var after []map[string]any
@@ -169,7 +184,7 @@ func testRedisHung(t *testing.T, s *stack) {
 	})
 	t.Logf("O2 GET served %s after Redis answered again", time.Since(thawed).Round(100*time.Millisecond))
 	if got, want := idsOf(after, "globalLocationId"), idsOf(before, "globalLocationId"); got != want {
-		t.Errorf("locations after the freeze: %s, want %s", got, want)
+		t.Errorf("locations after the freeze: %s, want %s (the refused create did not happen)", got, want)
 	}
 	eventually(t, time.Minute, "readyz true again", func() error {
 		if code := readyz(); code != http.StatusOK {

@@ -60,6 +60,11 @@ type Config struct {
 	// Metrics count hits and misses; shared by every cache of a process (see NewMetrics).
 	// Nil records nothing.
 	Metrics *Metrics
+	// Context is the parent of the cache's own list and watch of Storage (default
+	// context.Background()); the values it carries reach the store. The Redis store is given
+	// redis.Background, so the cache's list waits on a Redis that stopped answering instead of
+	// being refused, and the cache follows the store again as soon as Redis answers.
+	Context context.Context
 }
 
 // Cache implements storage.Interface.
@@ -136,7 +141,11 @@ func New(cfg Config) (*Cache, error) {
 	c.objType = reflect.TypeOf(cfg.NewFunc())
 	c.strings = internerFor(c.objType)
 	c.cond = sync.NewCond(&c.mu)
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	parent := cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	c.ctx, c.cancel = context.WithCancel(parent)
 	c.revFetch = newBatcher(func(ctx context.Context) (uint64, error) {
 		return cfg.Storage.GetCurrentResourceVersion(ctx)
 	})

@@ -24,6 +24,10 @@ type Metrics struct {
 	StreamEvents *compbasemetrics.CounterVec
 	// Persistence is 1 for the persistence mode the Redis primary was last seen in.
 	Persistence *compbasemetrics.GaugeVec
+	// Answering is 0 while the Breaker holds Redis for not answering, 1 otherwise.
+	Answering *compbasemetrics.Gauge
+	// Refused counts commands the Breaker failed at once because Redis was not answering.
+	Refused *compbasemetrics.Counter
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -77,8 +81,22 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 			},
 			[]string{"mode"},
 		),
+		Answering: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{
+			Namespace:      "netweave",
+			Subsystem:      "redis",
+			Name:           "answering",
+			Help:           "0 while Redis has not answered since a command to it timed out (commands are then refused at once), 1 otherwise.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
+		Refused: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{
+			Namespace:      "netweave",
+			Subsystem:      "redis",
+			Name:           "refused_commands_total",
+			Help:           "Redis commands failed at once, without being sent, because Redis was not answering.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
 	}
-	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence} {
+	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register redis storage metrics: %w", err)
 		}
@@ -112,6 +130,26 @@ func (m *Metrics) addStreamEvents(gr schema.GroupResource, n int) {
 		return
 	}
 	m.StreamEvents.WithLabelValues(gr.Group, gr.Resource).Add(float64(n))
+}
+
+// setAnswering sets netweave_redis_answering.
+func (m *Metrics) setAnswering(answering bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if answering {
+		v = 1
+	}
+	m.Answering.Set(v)
+}
+
+// recordRefused counts one command the breaker refused.
+func (m *Metrics) recordRefused() {
+	if m == nil {
+		return
+	}
+	m.Refused.Inc()
 }
 
 // RecordPersistence sets the netweave_redis_persistence gauge to mode, so an alert can fire

@@ -82,7 +82,10 @@ func New(cfg Config) (*Store, error) {
 	s.keys = newRedisKeys(cfg.InstallPrefix, resourceKey)
 	s.trim = cfg.trimArgs()
 	s.transformer.Store(&transformerBox{cfg.Transformer})
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	// The store's own commands (the change reader, its progress and epoch reads) wait on a
+	// Redis that stopped answering instead of being refused by the Breaker: their reply is how
+	// it learns that Redis answers again.
+	s.ctx, s.cancel = context.WithCancel(Background(context.Background()))
 	s.hub = newHub(s)
 	s.guard.last = s.resetAfterWentBack
 

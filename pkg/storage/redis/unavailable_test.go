@@ -3,7 +3,10 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -42,12 +45,26 @@ func TestUnreachableRedisAnswers503(t *testing.T) {
 	}
 }
 
-// TestNotSentIsOnlyADialFailure: an error after the command went out is of unknown outcome.
+// TestNotSentIsOnlyADialFailure: an error after the command went out is of unknown outcome,
+// unless the command changes nothing.
 func TestNotSentIsOnlyADialFailure(t *testing.T) {
 	if notSent(errors.New("i/o timeout")) || notSent(context.DeadlineExceeded) {
 		t.Error("an error of unknown outcome counted as not sent")
 	}
 	if err := requestError("create", "/k", errors.New("EOF")); apierrors.IsServiceUnavailable(err) {
 		t.Errorf("a broken connection answered 503: %v", err)
+	}
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	if err := requestError("create", "/k", timeout); apierrors.IsServiceUnavailable(err) {
+		t.Errorf("a write that timed out answered 503: %v", err)
+	}
+	if err := requestError("get", "/k", timeout); !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("a read that timed out: %v, want 503", err)
+	}
+	if err := requestError("get", "/k", context.DeadlineExceeded); apierrors.IsServiceUnavailable(err) {
+		t.Errorf("a read past its caller's deadline answered 503: %v", err)
+	}
+	if err := requestError("update", "/k", fmt.Errorf("wrapped: %w", ErrNotAnswering)); !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("a write the breaker refused: %v, want 503", err)
 	}
 }
