@@ -21,6 +21,12 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
+// storeRetry spaces the notifier's retries of what Redis did not answer (queue reads, acks,
+// commits of changes): at most 2 s apart, as the read caches retry the store, so that once
+// Redis answers again after an outage of any length notifications flow within seconds; the
+// callback backoff (Config.Retry) is for callbacks only.
+func storeRetry() Backoff { return Backoff{Base: 200 * time.Millisecond, Max: 2 * time.Second} }
+
 // Config configures a Notifier.
 type Config struct {
 	// Client reaches the o2ims.oran.org API (the server's loopback client).
@@ -114,8 +120,8 @@ func New(cfg Config) (*Notifier, error) {
 		commit: store.Commit,
 		hist:   newHistory(historySize, historyBytes, historyAge),
 		delivery: &deliveryConfig{
-			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry,
-			acks:   newAcker(store, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}),
+			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry, storeRetry: storeRetry(),
+			acks:   newAcker(store, storeRetry()),
 			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
 		},
 		vis: newVisibility(cfg.Authorizer),
@@ -183,7 +189,7 @@ func (n *Notifier) lead(ctx context.Context) {
 	}
 	watchers := map[model.Kind]*watcher{}
 	for _, src := range sources(n.cfg.Client) {
-		w := newWatcher(src, n.store, n, Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second})
+		w := newWatcher(src, n.store, n, storeRetry())
 		w.codec.from = n.cfg.PackStatesFrom
 		watchers[src.kind] = w
 	}

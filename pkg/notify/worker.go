@@ -19,7 +19,11 @@ type deliveryConfig struct {
 	store   *Store
 	sender  *Sender
 	metrics *metrics
+	// backoff spaces the POSTs of a notification its callback refused.
 	backoff Backoff
+	// storeRetry spaces the reads of a queue Redis did not answer: short, because a Redis
+	// outage is not the callback's, and the first read after it delivers what waited.
+	storeRetry Backoff
 	// maxAge drops notifications older than this undelivered (0 keeps them forever).
 	maxAge time.Duration
 	// batch is how many queued notifications a worker reads at once.
@@ -257,7 +261,7 @@ func (w *worker) run(ctx context.Context) {
 			if err != nil {
 				failures++
 				klog.V(2).InfoS("Notification queue unreadable", "subscription", sub.Key(), "err", err)
-				w.wait(ctx, w.cfg.backoff.Delay(failures, nil), false)
+				w.wait(ctx, w.cfg.storeRetry.Delay(failures, nil), false)
 				continue
 			}
 			failures = 0

@@ -1,7 +1,15 @@
 package notify
 
 import (
+	"context"
+	"net"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
@@ -72,5 +80,66 @@ func TestWorkerHandoff(t *testing.T) {
 	w.handoff(Entry{StreamID: "3-4", Body: []byte{0}})
 	if _, _, read := w.next("3-1"); !read || w.pendingBytes != 0 || w.pending != nil {
 		t.Fatalf("after a byte overflow the worker must drop what it holds and read its queue (%d bytes held)", w.pendingBytes)
+	}
+}
+
+// TestQueueReadRetriedAtStorePace is the regression test for notifications held back long
+// after Redis answered again: a worker that could not read its queue waited the callback
+// backoff between attempts (1 s doubling to 5 min), so after an outage of a minute or two, or
+// a hung Redis whose commands the client's breaker refuses at once, a subscription's
+// notifications waited minutes more. Queue reads are retried at the store's pace instead: here
+// the callback backoff is an hour, and the worker must still try its queue again and again.
+func TestQueueReadRetriedAtStorePace(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close() // nothing listens there now: every read fails at once
+	client := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	var reads atomic.Int64
+	client.AddHook(countingHook{&reads})
+
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := NewStore(client, "t")
+	cfg := &deliveryConfig{
+		store: store, metrics: m, backoff: Backoff{Base: time.Hour, Max: time.Hour}, storeRetry: storeRetry(),
+		batch: 32, idlePoll: time.Hour, acks: newAcker(store, storeRetry()), depth: new(atomic.Int64),
+		changed: func(string, bool) {},
+	}
+	sub := &Subscription{}
+	sub.UID, sub.Name = "s1", "s1"
+	w := newWorker(cfg, sub, v1alpha1.InventorySubscriptionStatus{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.start(ctx)
+	defer w.halt()
+	// Four attempts take at most 0.2+0.4+0.8 s of waits at the store's pace; one wait of the
+	// callback backoff is at least 6 minutes.
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		return reads.Load() >= 4, nil
+	}); err != nil {
+		t.Fatalf("the worker read its queue %d times in 20s, want at least 4", reads.Load())
+	}
+}
+
+// countingHook counts the commands sent through a client.
+type countingHook struct{ n *atomic.Int64 }
+
+func (countingHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h countingHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h countingHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
 	}
 }
