@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -124,21 +123,7 @@ func testRedisHung(t *testing.T, s *stack) {
 		return nil
 	})
 
-	pid := s.redis.Pid()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	t.Cleanup(resume)
-
+	resume := s.redis.Freeze()
 	frozen := time.Now()
 	eventually(t, 30*time.Second, "O2 GET refused while Redis is hung", func() error {
 		code, hdr, body := o2.do(http.MethodGet, locations, "")

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,6 +124,27 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = proc.Kill()
+}
+
+// Freeze stops the server with SIGSTOP: its connections stay open and nothing answers, as in
+// a network partition or a stalled host. The returned resume (SIGCONT) is idempotent and also
+// runs when the test ends.
+func (s *Server) Freeze() (resume func()) {
+	s.tb.Helper()
+	pid := s.Pid()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		s.tb.Fatalf("freeze redis-server: %v", err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				s.tb.Errorf("resume redis-server: %v", err)
+			}
+		})
+	}
+	s.tb.Cleanup(resume)
+	return resume
 }
 
 // Restart kills the server (if running) and starts it again on the same port.

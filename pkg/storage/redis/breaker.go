@@ -50,10 +50,11 @@ type Breaker struct {
 	// and of the last read or dial that timed out; the breaker is open while timedOut is later.
 	answered atomic.Int64
 	timedOut atomic.Int64
-	// mu orders the transitions, so the gauge, the log and the probe follow the state; the
-	// fast paths (an answer while closed, every command while closed) do not take it.
+	// mu orders the start and the end of an open period (see sawTimeout); answers and
+	// commands do not take it.
 	mu sync.Mutex
-	// probing is set while the probe runs (under mu).
+	// probing is set while the probe runs, from the timeout that opened the breaker until the
+	// probe sees it closed.
 	probing bool
 }
 
@@ -83,33 +84,18 @@ func (b *Breaker) SilentFor() time.Duration {
 
 func (b *Breaker) now() int64 { return int64(time.Since(b.start)) }
 
-func (b *Breaker) sawAnswer() {
-	now := b.now()
-	if b.timedOut.Load() <= b.answered.Load() {
-		b.answered.Store(now)
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	wasOpen := !b.Answering()
-	b.answered.Store(now)
-	if wasOpen && b.Answering() {
-		b.metrics.setAnswering(true)
-		b.logger.Info("Redis answers again")
-	}
-}
+func (b *Breaker) sawAnswer() { b.answered.Store(b.now()) }
 
+// sawTimeout opens the breaker. The open period belongs to the probe: it starts here, sets
+// the gauge and logs, and only the probe ends it, so the gauge cannot miss a transition.
 func (b *Breaker) sawTimeout(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	wasAnswering := b.Answering()
 	b.timedOut.Store(b.now())
-	if wasAnswering {
-		b.metrics.setAnswering(false)
-		b.logger.Info("Redis stopped answering: refusing commands until it answers again", "err", err)
-	}
 	if !b.probing {
 		b.probing = true
+		b.metrics.setAnswering(false)
+		b.logger.Info("Redis stopped answering: refusing commands until it answers again", "err", err)
 		go b.probe()
 	}
 }
@@ -123,6 +109,8 @@ func (b *Breaker) probe() {
 		b.mu.Lock()
 		if b.Answering() || errors.Is(err, goredis.ErrClosed) {
 			b.probing = false
+			b.metrics.setAnswering(true)
+			b.logger.Info("Redis answers again")
 			b.mu.Unlock()
 			return
 		}
