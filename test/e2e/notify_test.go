@@ -439,6 +439,37 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 		burst(t, s, "notify-redis", 300, func() { s.redis.Restart() })
 		expectAll(t, r, 300)
 	})
+
+	// Redis frozen mid-burst (SIGSTOP: a partition or a stalled host) until netweave has
+	// refused a good number of commands (the notifier's commits and acks among them, each
+	// failure lengthening its retries): every acknowledged create is still notified, and
+	// notifications flow again within seconds of Redis answering, not after the callback
+	// backoff the notifier once applied to its own Redis reads.
+	t.Run("a hung Redis loses nothing, and notifications flow soon after it answers", func(t *testing.T) {
+		r := newReceiver(t)
+		s.subscribe(t, "notify-hung", "hung", r, "")
+		m := s.metricsReader(t)
+		thawed := make(chan time.Time, 1)
+		burst(t, s, "notify-hung", 300, func() {
+			resume := s.redis.Freeze()
+			before := m.value(t, "netweave_redis_refused_commands_total")
+			if err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+				return m.value(t, "netweave_redis_refused_commands_total") >= before+100, nil
+			}); err != nil {
+				t.Errorf("netweave refused fewer than 100 commands while Redis hung: %v", err)
+			}
+			resume()
+			thawed <- time.Now()
+		})
+		expectAll(t, r, 300)
+		last := time.Time{}
+		for _, n := range r.all() {
+			if n.at.After(last) {
+				last = n.at
+			}
+		}
+		t.Logf("all 300 CREATEs delivered %s after Redis answered again", last.Sub(<-thawed).Round(100*time.Millisecond))
+	})
 }
 
 // flush makes one more change of the pool "probe" (creating it if need be) and waits for it:
