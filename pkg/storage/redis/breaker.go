@@ -56,6 +56,10 @@ type Breaker struct {
 	// probing is set while the probe runs, from the timeout that opened the breaker until the
 	// probe sees it closed.
 	probing bool
+	// open is a context cancelled when the breaker opens, renewed when it closes: commands in
+	// flight watch it (abandonOnOpen).
+	open       atomic.Pointer[context.Context]
+	cancelOpen context.CancelFunc
 }
 
 var _ goredis.Hook = (*Breaker)(nil)
@@ -63,6 +67,7 @@ var _ goredis.Hook = (*Breaker)(nil)
 // InstallBreaker adds a breaker to client, before its first command; metrics may be nil.
 func InstallBreaker(client goredis.UniversalClient, logger klog.Logger, metrics *Metrics) *Breaker {
 	b := &Breaker{start: time.Now(), client: client, metrics: metrics, logger: logger}
+	b.renewOpen()
 	metrics.setAnswering(true)
 	client.AddHook(b)
 	return b
@@ -94,6 +99,7 @@ func (b *Breaker) sawTimeout(err error) {
 	b.timedOut.Store(b.now())
 	if !b.probing {
 		b.probing = true
+		b.cancelOpen()
 		b.metrics.setAnswering(false)
 		b.logger.Info("Redis stopped answering: refusing commands until it answers again", "err", err)
 		go b.probe()
@@ -109,6 +115,7 @@ func (b *Breaker) probe() {
 		b.mu.Lock()
 		if b.Answering() || errors.Is(err, goredis.ErrClosed) {
 			b.probing = false
+			b.renewOpen()
 			b.metrics.setAnswering(true)
 			b.logger.Info("Redis answers again")
 			b.mu.Unlock()
@@ -121,9 +128,16 @@ func (b *Breaker) probe() {
 	}
 }
 
-// admit reports whether a command under ctx may go to Redis.
-func (b *Breaker) admit(ctx context.Context) bool {
-	if b.Answering() || isBackground(ctx) {
+// renewOpen starts a new open signal (under mu, or before the breaker is shared).
+func (b *Breaker) renewOpen() {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.open.Store(&ctx)
+	b.cancelOpen = cancel
+}
+
+// admit reports whether a command (not a background one) may go to Redis.
+func (b *Breaker) admit() bool {
+	if b.Answering() {
 		return true
 	}
 	b.metrics.recordRefused()
@@ -147,26 +161,70 @@ func (b *Breaker) DialHook(next goredis.DialHook) goredis.DialHook {
 // ProcessHook implements goredis.Hook.
 func (b *Breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		if !b.admit(ctx) {
+		if isBackground(ctx) {
+			return next(ctx, cmd)
+		}
+		if !b.admit() {
 			cmd.SetErr(ErrNotAnswering)
 			return ErrNotAnswering
 		}
-		return next(ctx, cmd)
+		ctx, done := b.abandonOnOpen(ctx)
+		err := done(next(ctx, cmd))
+		if err != nil {
+			cmd.SetErr(err)
+		}
+		return err
 	}
 }
 
 // ProcessPipelineHook implements goredis.Hook.
 func (b *Breaker) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		if !b.admit(ctx) {
+		if isBackground(ctx) {
+			return next(ctx, cmds)
+		}
+		if !b.admit() {
 			for _, cmd := range cmds {
 				cmd.SetErr(ErrNotAnswering)
 			}
 			return ErrNotAnswering
 		}
-		return next(ctx, cmds)
+		ctx, done := b.abandonOnOpen(ctx)
+		return done(next(ctx, cmds))
 	}
 }
+
+// abandonOnOpen returns ctx cancelled when the breaker opens, and done, which turns the
+// command's error into errAbandoned when that cut it short. go-redis does not interrupt an
+// attempt for its context (the read timeout bounds it), but it does not start another: so a
+// command in flight when Redis stops answering ends with its current attempt instead of after
+// three more read timeouts.
+func (b *Breaker) abandonOnOpen(ctx context.Context) (context.Context, func(error) error) {
+	sig := b.open.Load()
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(*sig, func() { cancel(errAbandoned) })
+	return ctx, func(err error) error {
+		abandoned := !stop()
+		cancel(nil)
+		if err != nil && abandoned && errors.Is(context.Cause(ctx), errAbandoned) {
+			return errAbandoned
+		}
+		return err
+	}
+}
+
+// errAbandoned is the error of a command the breaker cut short: Redis stopped answering while
+// it waited, after it may have been sent. It is a timeout: a read that gets it changed nothing,
+// a write that gets it may have applied.
+var errAbandoned error = abandonedError{}
+
+type abandonedError struct{}
+
+func (abandonedError) Error() string {
+	return "redis stopped answering while the command waited (it may have been sent)"
+}
+func (abandonedError) Timeout() bool   { return true }
+func (abandonedError) Temporary() bool { return true }
 
 // isNetTimeout reports a network read or dial that timed out; a context's deadline is the
 // caller's, not Redis's, and does not count.

@@ -28,7 +28,7 @@ import (
 // wait on Redis, and the breaker's own PING closes it the moment Redis answers again.
 func TestBreakerWhileRedisHangs(t *testing.T) {
 	env := newTestEnv(t)
-	const readTimeout = 300 * time.Millisecond
+	const readTimeout = 500 * time.Millisecond
 	client := goredis.NewClient(&goredis.Options{Addr: env.server.Addr(), ReadTimeout: readTimeout, WriteTimeout: readTimeout})
 	t.Cleanup(func() { _ = client.Close() })
 	registry := compbasemetrics.NewKubeRegistry()
@@ -54,9 +54,13 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 
 	resume := env.server.Freeze()
 
-	// The first read waits out a timeout; it changed nothing, so it is a 503 too (its timeout,
-	// or the breaker's refusal of its next command).
-	checkUnavailable(t, "get that timed out", s.Get(ctx, "/pods/ns/before", storage.GetOptions{}, &example.Pod{}), "")
+	// The first read waits out one read timeout, not go-redis's four attempts: the breaker
+	// opens at the first and cuts the retries short. It changed nothing, so it is a 503 too.
+	start := time.Now()
+	checkUnavailable(t, "get that timed out", s.Get(ctx, "/pods/ns/before", storage.GetOptions{}, &example.Pod{}), "did not answer")
+	if took := time.Since(start); took >= 3*readTimeout {
+		t.Errorf("the read in flight when Redis stopped answering took %s, want about one read timeout (%s), not four", took, readTimeout)
+	}
 	if b.Answering() {
 		t.Fatal("breaker still closed after a command timed out")
 	}
@@ -65,7 +69,7 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	}
 
 	// Now reads and writes fail at once, well inside one read timeout, and say nothing was sent.
-	start := time.Now()
+	start = time.Now()
 	checkUnavailable(t, "get", s.Get(ctx, "/pods/ns/before", storage.GetOptions{}, &example.Pod{}), "was not sent")
 	checkUnavailable(t, "list", s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &example.PodList{}), "was not sent")
 	checkUnavailable(t, "create", s.Create(ctx, "/pods/ns/during", pod("during"), &example.Pod{}, 0), "was not sent")
