@@ -36,7 +36,9 @@ const probeBackoff = time.Second
 //   - the breaker keeps one PING of its own pending on Redis, so it closes the moment Redis
 //     answers even in a process with no background commands;
 //   - every other command fails with ErrNotAnswering, which the store answers as 503 with
-//     Retry-After (nothing was sent: a write that gets it did not happen).
+//     Retry-After (nothing was sent: a write that gets it did not happen);
+//   - commands already waiting on Redis when it opened end with the attempt they are in
+//     instead of starting another (abandonOnOpen).
 //
 // A single command that outlasts the read timeout on a Redis that still answers others opens
 // the breaker until the next reply on any connection (at once, with the probe's PING).
@@ -113,7 +115,12 @@ func (b *Breaker) probe() {
 		start := time.Now()
 		err := b.client.Ping(Background(context.Background())).Err()
 		b.mu.Lock()
-		if b.Answering() || errors.Is(err, goredis.ErrClosed) {
+		if errors.Is(err, goredis.ErrClosed) {
+			b.probing = false
+			b.mu.Unlock()
+			return
+		}
+		if b.Answering() {
 			b.probing = false
 			b.renewOpen()
 			b.metrics.setAnswering(true)
