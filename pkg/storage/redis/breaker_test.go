@@ -36,6 +36,13 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	value := func(v float64, err error) float64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	logger, _ := ktesting.NewTestContext(t)
 	b := InstallBreaker(client, logger, metrics)
 	s := env.newStore(t, withClient(client))
@@ -64,7 +71,7 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	if b.Answering() {
 		t.Fatal("breaker still closed after a command timed out")
 	}
-	if got := gaugeValue(t, metrics.Answering); got != 0 {
+	if got := value(testutil.GetGaugeMetricValue(metrics.Answering)); got != 0 {
 		t.Errorf("netweave_redis_answering = %v while Redis hangs, want 0", got)
 	}
 
@@ -76,7 +83,7 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	if took := time.Since(start); took >= readTimeout {
 		t.Errorf("three refused commands took %s, want less than one read timeout (%s)", took, readTimeout)
 	}
-	if got := counterValue(t, metrics.Refused); got < 3 {
+	if got := value(testutil.GetCounterMetricValue(metrics.Refused)); got < 3 {
 		t.Errorf("netweave_redis_refused_commands_total = %v, want at least 3", got)
 	}
 
@@ -87,9 +94,9 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 
 	resume()
 	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
-		return b.Answering() && gaugeValue(t, metrics.Answering) == 1, nil
+		return b.Answering() && value(testutil.GetGaugeMetricValue(metrics.Answering)) == 1, nil
 	}); err != nil {
-		t.Fatalf("breaker not closed after Redis resumed (answering %v, netweave_redis_answering %v): %v", b.Answering(), gaugeValue(t, metrics.Answering), err)
+		t.Fatalf("breaker not closed after Redis resumed (answering %v, netweave_redis_answering %v): %v", b.Answering(), value(testutil.GetGaugeMetricValue(metrics.Answering)), err)
 	}
 	if err := s.Get(ctx, "/pods/ns/before", storage.GetOptions{}, &example.Pod{}); err != nil {
 		t.Errorf("get after Redis resumed: %v", err)
@@ -111,22 +118,4 @@ func checkUnavailable(t *testing.T, what string, err error, says string) {
 	if !strings.Contains(st.Status().Message, says) {
 		t.Errorf("%s while Redis hangs: %q, want it to say %q", what, st.Status().Message, says)
 	}
-}
-
-func gaugeValue(t *testing.T, g *compbasemetrics.Gauge) float64 {
-	t.Helper()
-	v, err := testutil.GetGaugeMetricValue(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func counterValue(t *testing.T, c *compbasemetrics.Counter) float64 {
-	t.Helper()
-	v, err := testutil.GetCounterMetricValue(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
