@@ -6,7 +6,8 @@ import "fmt"
 // Redis cannot be read"): Redis frozen as a partition or a stalled host would leave it, the O2
 // face refuses with 503 instead of answering from informers that no longer follow the store,
 // the Kubernetes face refuses at once instead of waiting out Redis's timeouts (the breaker),
-// /readyz says why, and both answer again as soon as Redis does.
+// /readyz says why, and both answer again as soon as Redis does; and what both faces answer while
+// Redis is full (docs/redis.md, "When Redis is full").
 func printRedisFaults(r *running) {
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
 	fmt.Printf(`
@@ -19,5 +20,14 @@ both faces refuse at once (503) rather than answer stale or wait on Redis, and a
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep -E '^netweave_redis_(answering|refused)'   # answering 0
   kill -CONT %[1]d; sleep 1
   curl -s -o /dev/null -w '%%{http_code}\n' --cacert %[2]s -H "Authorization: Bearer $TOKEN" %[3]s/o2ims-infrastructureInventory/v1/resourcePools   # 200
-`, r.redis.Pid(), r.caFile, o2, r.netweavePort)
+
+Redis full (docs/redis.md, "When Redis is full"): at its maxmemory, Redis refuses every write (noeviction keeps
+every key); both faces answer 507 with nothing written, reads go on, and writes succeed once Redis has room:
+  redis-cli -u redis://%[5]s CONFIG SET maxmemory 1
+  echo '{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"ResourcePool","metadata":{"name":"when-full"},"spec":{"name":"when-full"}}' | kubectl create -n o2ims-system -f -   # (InsufficientStorage) ... Nothing was written
+  curl -s -w ' %%{http_code}\n' --cacert %[2]s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"callback":"https://smo.example.net/full"}' %[3]s/o2ims-infrastructureInventory/v1/subscriptions   # 507
+  kubectl get resourcepools -n o2ims-system    # reads are served
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_rejected_total{reason="full"}'
+  redis-cli -u redis://%[5]s CONFIG SET maxmemory 0
+`, r.redis.Pid(), r.caFile, o2, r.netweavePort, r.redisAddr)
 }

@@ -41,6 +41,7 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 		refuse            func(*v1alpha1.InventorySubscription) error
 		status            int
 		want, notWant     []string
+		retryAfter        string
 	}{{
 		name: "quota in the tenant's own namespace: the whole reason", token: "alice-token", path: "/tenants/tenant-a",
 		refuse: func(s *v1alpha1.InventorySubscription) error { return admissionRefusal(s, errors.New(quotaReason), "") },
@@ -73,6 +74,22 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 			return apierrors.NewInvalid(v1alpha1.SchemeGroupVersion.WithKind("InventorySubscription").GroupKind(), s.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "filter"), "x", "bad filter")})
 		},
 		status: http.StatusBadRequest, want: []string{"bad filter"},
+	}, {
+		// Regression: a full Redis answered "500 could not create the subscription".
+		name: "a full store: 507, nothing written, no store key", token: "alice-token", path: "/tenants/tenant-a",
+		refuse: func(s *v1alpha1.InventorySubscription) error {
+			return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInsufficientStorage, Reason: "InsufficientStorage",
+				Message: `the store cannot take more: Redis refused the create of "/o2ims.oran.org/inventorysubscriptions/tenant-a/x": OOM command not allowed. Nothing was written`}}
+		},
+		status: http.StatusInsufficientStorage, want: []string{"store is full", "nothing was written"}, notWant: []string{"/o2ims.oran.org", "OOM"},
+	}, {
+		name: "a store refusing for now: 503 with the API's Retry-After", token: "alice-token", path: "/tenants/tenant-a",
+		refuse: func(s *v1alpha1.InventorySubscription) error {
+			return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusServiceUnavailable, Reason: metav1.StatusReasonServiceUnavailable,
+				Message: `the store refused the create of "/o2ims.oran.org/inventorysubscriptions/tenant-a/x" for now: LOADING Redis is loading the dataset in memory. Nothing was written`,
+				Details: &metav1.StatusDetails{RetryAfterSeconds: 2}}}
+		},
+		status: http.StatusServiceUnavailable, want: []string{"for now", "nothing was written"}, notWant: []string{"/o2ims.oran.org", "LOADING"}, retryAfter: "2",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, 0)
@@ -81,6 +98,9 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 			})
 			r := e.do("POST", tc.token, tc.path+inventory+"/v1/subscriptions", `{"callback":"http://cb.smo.example/n"}`)
 			e.expect(r, tc.status, "create")
+			if got := r.header.Get("Retry-After"); got != tc.retryAfter {
+				t.Errorf("Retry-After %q, want %q", got, tc.retryAfter)
+			}
 			var p struct{ Detail string }
 			if err := json.Unmarshal(r.body, &p); err != nil {
 				t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
@@ -397,6 +398,22 @@ func apiProblem(err error, what string) *problem {
 		return newProblem(http.StatusBadRequest, st.Message)
 	case code == http.StatusForbidden || code == http.StatusUnauthorized || code == http.StatusNotFound || code == http.StatusConflict:
 		return newProblem(code, st.Message)
+	case code == http.StatusInsufficientStorage:
+		// The store's message names its keys; the SMO needs to know nothing was written.
+		klog.ErrorS(err, "O2 write refused by the store", "op", what)
+		return newProblem(code, "could not "+what+": the inventory store is full; nothing was written")
+	case code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests:
+		// Refused before it was applied and safe to send again: say when, as the API did.
+		klog.V(2).InfoS("O2 write refused for now", "op", what, "err", err)
+		retry := 1
+		if st.Details != nil && st.Details.RetryAfterSeconds > 0 {
+			retry = int(st.Details.RetryAfterSeconds)
+		}
+		detail := "could not " + what + ": the inventory store refused it for now; nothing was written"
+		if code == http.StatusTooManyRequests {
+			detail = "could not " + what + ": too many requests; try again later"
+		}
+		return newProblem(code, detail).setHeader("Retry-After", strconv.Itoa(retry))
 	default:
 		return internalProblem(err, what)
 	}

@@ -279,6 +279,7 @@ spec:
 			return nil
 		})
 	})
+	t.Run("Redis full: writes refused with 507, reads go on", func(t *testing.T) { testRedisFull(t, s) })
 	t.Run("Redis down gives 5xx, never a panic", func(t *testing.T) { testRedisDown(t, s) })
 	t.Run("Redis hung: the O2 face refuses rather than serves stale", func(t *testing.T) { testRedisHung(t, s) })
 }

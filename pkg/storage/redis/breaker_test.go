@@ -112,10 +112,10 @@ func checkUnavailable(t *testing.T, what string, err error, says string) {
 	var st apierrors.APIStatus
 	if !errors.As(err, &st) || st.Status().Code != http.StatusServiceUnavailable ||
 		st.Status().Details == nil || st.Status().Details.RetryAfterSeconds < 1 {
-		t.Errorf("%s while Redis hangs: %v, want 503 with Retry-After", what, err)
+		t.Errorf("%s: %v, want 503 with Retry-After", what, err)
 		return
 	}
 	if !strings.Contains(st.Status().Message, says) {
-		t.Errorf("%s while Redis hangs: %q, want it to say %q", what, st.Status().Message, says)
+		t.Errorf("%s: %q, want it to say %q", what, st.Status().Message, says)
 	}
 }

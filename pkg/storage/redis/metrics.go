@@ -28,6 +28,9 @@ type Metrics struct {
 	Answering *compbasemetrics.Gauge
 	// Refused counts commands the Breaker failed at once because Redis was not answering.
 	Refused *compbasemetrics.Counter
+	// Rejected counts storage operations Redis refused without running them, by reason (full,
+	// persistence, loading, read-only, ...).
+	Rejected *compbasemetrics.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -95,11 +98,23 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 			Help:           "Redis commands failed at once, without being sent, because Redis was not answering.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}),
+		Rejected: compbasemetrics.NewCounterVec(
+			&compbasemetrics.CounterOpts{
+				Subsystem:      metricsSubsystem,
+				Name:           "rejected_total",
+				Help:           "Redis storage operations Redis refused without running them, by reason: full (at maxmemory), persistence (cannot write its AOF or RDB), loading, read-only, master-down, no-replicas, try-again, max-clients.",
+				StabilityLevel: compbasemetrics.ALPHA,
+			},
+			[]string{"reason"}),
 	}
-	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused} {
+	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused, m.Rejected} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register redis storage metrics: %w", err)
 		}
+	}
+	// Every reason starts at 0, so an alert on its increase fires on the first refusal.
+	for _, r := range rejectionReasons {
+		m.Rejected.WithLabelValues(r)
 	}
 	return m, nil
 }
@@ -113,6 +128,9 @@ func (m *Metrics) recordRequest(op string, gr schema.GroupResource, err error, s
 	m.RequestDuration.WithLabelValues(op, gr.Group, gr.Resource).Observe(time.Since(start).Seconds())
 	if err != nil {
 		m.RequestErrors.WithLabelValues(op, gr.Group, gr.Resource).Inc()
+		if r := rejection(err); r != "" {
+			m.Rejected.WithLabelValues(r).Inc()
+		}
 	}
 }
 

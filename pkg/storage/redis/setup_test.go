@@ -73,6 +73,8 @@ type setupOptions struct {
 	watchPollInterval time.Duration
 	// client is the env's unless set.
 	client *goredis.Client
+	// metrics, when set, is the store's Config.Metrics.
+	metrics *Metrics
 }
 
 type setupOption func(*setupOptions)
@@ -86,6 +88,7 @@ func withHistoryLength(n int64) setupOption    { return func(o *setupOptions) { 
 func withHistoryBytes(n int64) setupOption     { return func(o *setupOptions) { o.historyBytes = n } }
 func withInstallPrefix(p string) setupOption   { return func(o *setupOptions) { o.installPrefix = p } }
 func withClient(c *goredis.Client) setupOption { return func(o *setupOptions) { o.client = c } }
+func withMetrics(m *Metrics) setupOption       { return func(o *setupOptions) { o.metrics = m } }
 func withWatchPollInterval(d time.Duration) setupOption {
 	return func(o *setupOptions) { o.watchPollInterval = d }
 }
@@ -125,6 +128,7 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 		ProgressInterval:  time.Second,
 		TTLCheckInterval:  100 * time.Millisecond,
 		UniqueIndex:       o.uniqueIndex,
+		Metrics:           o.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
+	goredis "github.com/redis/go-redis/v9"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -13,16 +15,104 @@ import (
 // unavailableRetryAfter is the Retry-After a client gets while Redis cannot be reached.
 const unavailableRetryAfter = 1
 
+// ReasonInsufficientStorage is the Status reason of a write Redis refused because it cannot
+// store more (HTTP 507): it is at its maxmemory, or it cannot write its persistence files.
+// Nothing was written, and sending the request again will fail the same way until an operator
+// acts, so it is not a 503.
+const ReasonInsufficientStorage metav1.StatusReason = "InsufficientStorage"
+
+// Why Redis refused a command without running it (the reason label of
+// netweave_redis_storage_rejected_total).
+const (
+	rejectedFull        = "full"        // OOM: at maxmemory; noeviction refuses writes
+	rejectedPersistence = "persistence" // MISCONF: cannot write its AOF or RDB file
+	rejectedLoading     = "loading"     // LOADING: reading its data set after a start
+	rejectedReadOnly    = "read-only"   // READONLY: a replica (a failover in progress)
+	rejectedMasterDown  = "master-down" // MASTERDOWN: a replica cut off from its primary
+	rejectedNoReplicas  = "no-replicas" // NOREPLICAS: fewer replicas than min-replicas-to-write
+	rejectedTryAgain    = "try-again"   // TRYAGAIN
+	rejectedMaxClients  = "max-clients" // maxclients reached
+)
+
+// rejectionReasons lists every reason rejection returns, for the metric's label values.
+var rejectionReasons = []string{rejectedFull, rejectedPersistence, rejectedLoading, rejectedReadOnly,
+	rejectedMasterDown, rejectedNoReplicas, rejectedTryAgain, rejectedMaxClients}
+
+// rejection is why Redis refused a command before running it, from the code its error reply
+// starts with, or "" for any other error. Redis makes these checks before a command runs, and
+// for a script before its first write (a script that has written is never stopped half-way),
+// and every store script reads before it writes, so nothing of a rejected command was applied.
+func rejection(err error) string {
+	var rerr goredis.Error
+	if err == nil || !errors.As(err, &rerr) {
+		return ""
+	}
+	msg := rerr.Error()
+	if msg == "ERR max number of clients reached" {
+		return rejectedMaxClients
+	}
+	code, _, _ := strings.Cut(msg, " ")
+	switch code {
+	case "OOM":
+		return rejectedFull
+	case "MISCONF":
+		return rejectedPersistence
+	case "LOADING":
+		return rejectedLoading
+	case "READONLY":
+		return rejectedReadOnly
+	case "MASTERDOWN":
+		return rejectedMasterDown
+	case "NOREPLICAS":
+		return rejectedNoReplicas
+	case "TRYAGAIN":
+		return rejectedTryAgain
+	}
+	return ""
+}
+
+// redisMessage is the text of Redis's error reply without what a script adds to it (its sha
+// and line), which tells a client nothing.
+func redisMessage(err error) string {
+	msg := err.Error()
+	var rerr goredis.Error
+	if errors.As(err, &rerr) {
+		msg = rerr.Error()
+	}
+	if i := strings.Index(msg, " script: "); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSuffix(msg, ".")
+}
+
 // requestError is the error of a Redis call made for op on key. When nothing reached Redis
 // (it could not be connected to, or the Breaker refused the command while Redis was not
 // answering), or a read timed out, the answer is 503 with Retry-After, which tells a client
 // the request is safe to send again, instead of the 500 an error of unknown outcome gets (a
 // write whose connection broke or timed out mid-flight may have applied).
+//
+// A command Redis refused without running it (rejection) changed nothing either: 507 when
+// Redis cannot store more (full, or its disk failing), which only an operator can change, and
+// 503 with Retry-After for the refusals that pass by themselves (loading, failing over).
 func requestError(op, key string, err error) error {
 	var msg string
-	switch {
+	switch reason := rejection(err); {
 	case notSent(err):
 		msg = fmt.Sprintf("the store is unavailable: %s of %q was not sent: %v", op, key, err)
+	case reason == rejectedFull || reason == rejectedPersistence:
+		what := "Redis is at its maxmemory (raise it, or give Redis more memory)"
+		if reason == rejectedPersistence {
+			what = "Redis cannot write its persistence files (see its log)"
+		}
+		return &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure,
+			Code:   http.StatusInsufficientStorage,
+			Reason: ReasonInsufficientStorage,
+			Message: fmt.Sprintf("the store cannot take more: Redis refused the %s of %q: %s. Nothing was written; %s",
+				op, key, redisMessage(err), what),
+		}}
+	case reason != "":
+		msg = fmt.Sprintf("the store refused the %s of %q for now: %s. Nothing was written", op, key, redisMessage(err))
 	case readOnly(op) && isNetTimeout(err):
 		msg = fmt.Sprintf("the store did not answer %s of %q in time: %v", op, key, err)
 	default:
