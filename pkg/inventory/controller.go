@@ -20,6 +20,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/hashindex"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // sharedKey is the queue key of the shared objects; source keys always contain a "/".
@@ -81,7 +82,7 @@ func NewController(cfg Config) (*Controller, error) {
 		cfg:   cfg,
 		kinds: newO2Kinds(cfg.Client, o2),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
+			requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory"}),
 		w:     writer{fieldManager: cfg.FieldManager, writes: cfg.Metrics.writes(), owner: Owner{Cluster: cfg.Cluster}},
 		index: resInf.GetIndexer(),

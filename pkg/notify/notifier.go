@@ -179,7 +179,7 @@ func (n *Notifier) lead(ctx context.Context) {
 			break
 		}
 		klog.ErrorS(err, "Notifier cannot reconcile subscriptions")
-		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
+		t := time.NewTimer(storeRetry().Delay(failures, nil))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -319,7 +319,9 @@ func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*wor
 			w.resync()
 		}
 		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", change.Kind, "object", change.Key, "err", err)
-		t := time.NewTimer(n.cfg.Retry.Delay(failures, nil))
+		// At the store's pace, not the callbacks': after a long Redis outage (or a Redis full
+		// for minutes) the callback backoff would space these up to 5 minutes apart.
+		t := time.NewTimer(storeRetry().Delay(failures, nil))
 		select {
 		case <-ctx.Done():
 			t.Stop()

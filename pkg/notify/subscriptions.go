@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // progressInterval is how many status intervals a subscription's progress (deliveries, queue
@@ -50,9 +51,9 @@ func newSubscriptions(kind *subscriptionKind, defaultNamespace string, delivery 
 	s := &subscriptions{
 		kind: kind, defaultNamespace: defaultNamespace, delivery: &delivery, vis: vis,
 		statusInterval: statusInterval,
-		syncs: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		syncs: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_subscriptions"}),
-		statuses: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		statuses: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_status"}),
 		workers: map[string]*worker{},
 	}

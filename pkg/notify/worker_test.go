@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -124,6 +125,31 @@ func TestQueueReadRetriedAtStorePace(t *testing.T) {
 		return reads.Load() >= 4, nil
 	}); err != nil {
 		t.Fatalf("the worker read its queue %d times in 20s, want at least 4", reads.Load())
+	}
+}
+
+// TestCommitRetriedAtStorePace is the regression test for a change's commit (its
+// notifications written to the subscriptions' queues) retried at the callback backoff, 1 s
+// doubling to 5 minutes: after a Redis outage or a Redis full for minutes, the notifications
+// of a change made before it waited up to 5 more minutes once Redis had room.
+func TestCommitRetriedAtStorePace(t *testing.T) {
+	var attempts atomic.Int64
+	n := &Notifier{
+		cfg: Config{Retry: Backoff{Base: time.Hour, Max: time.Hour}},
+		commit: func(context.Context, Change) ([]Queued, error) {
+			if attempts.Add(1) < 5 {
+				return nil, errors.New("OOM command not allowed when used memory > 'maxmemory'")
+			}
+			return []Queued{{StreamID: "1-0"}}, nil
+		},
+	}
+	// Four failures wait at most 0.2+0.4+0.8+1.6 s at the store's pace; one wait of the
+	// callback backoff is at least 6 minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	queued, err := n.commitLocked(ctx, Change{Kind: "Resource", Key: "ns/r"}, nil)
+	if err != nil || len(queued) != 1 {
+		t.Fatalf("commit after %d attempts: %v %v, want it landed within 20s", attempts.Load(), queued, err)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // syncKey is the one queue key: all dictionaries are recomputed together. There are a handful
@@ -89,7 +90,7 @@ func New(cfg Config) (*Controller, error) {
 	}
 	return &Controller{
 		cfg: cfg,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "alarm-dictionaries"}),
 		kind: inventory.NewKind("alarmdictionaries",
 			func() ([]*v1alpha1.AlarmDictionary, error) { return dicts.List(labels.Everything()) },

@@ -19,6 +19,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // retentionKey is the retention queue's one key: one pass judges every record.
@@ -68,7 +69,7 @@ func New(client versioned.Interface, informers externalversions.SharedInformerFa
 	}
 	o2 := informers.O2ims().V1alpha1()
 	queue := func(name string) workqueue.TypedRateLimitingInterface[string] {
-		return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		return workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: name, Clock: cfg.Clock})
 	}
 	return &Controller{

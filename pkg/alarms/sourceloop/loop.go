@@ -10,6 +10,8 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
+
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // Loop queues keys for one run of a source. It is made per Source.Run, since a queue that was
@@ -24,7 +26,7 @@ func New(name string) *Loop {
 	return &Loop{
 		name: name,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
+			requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "alarms-" + name}),
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // Clients reach one member cluster.
@@ -133,7 +134,7 @@ func NewManager(cfg Config) *Manager {
 	return &Manager{
 		cfg:     cfg,
 		watches: watches,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory-members"}),
 		running: map[string]*member{},
 	}
