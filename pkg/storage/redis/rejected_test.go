@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +14,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
+
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // redisReply stands for an error reply of Redis as go-redis returns it (a goredis.Error).
@@ -183,5 +188,71 @@ func TestReplicaRefusalIs503(t *testing.T) {
 	checkUnavailable(t, "create into a replica", err, "Nothing was written")
 	if err := s.Get(ctx, "/pods/ns/before", storage.GetOptions{}, &example.Pod{}); err != nil {
 		t.Errorf("get from the replica: %v", err)
+	}
+}
+
+// TestPersistenceFailureIs507: a Redis that cannot write its snapshot (a full or failing disk;
+// here its directory removed under it, then BGSAVE) refuses writes with MISCONF before running
+// them; the store answers 507 saying nothing was written, and writes succeed once a snapshot
+// can be written again.
+func TestPersistenceFailureIs507(t *testing.T) {
+	// dir may then be changed at run time, as the test does to fail a snapshot.
+	env := newTestEnvWith(t, redisserver.Options{Args: []string{"--enable-protected-configs", "yes"}})
+	s := env.newStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pod := func(name string) *example.Pod {
+		return &example.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}}
+	}
+	dir, err := env.client.ConfigGet(ctx, "dir").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Writes are refused after a failed snapshot only while snapshots are configured.
+	for k, v := range map[string]string{"dir": gone, "save": "3600 1", "stop-writes-on-bgsave-error": "yes"} {
+		if err := env.client.ConfigSet(ctx, k, v).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_ = env.client.ConfigSet(context.Background(), "dir", dir["dir"]).Err()
+		_ = env.client.ConfigSet(context.Background(), "save", "").Err()
+	})
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.BgSave(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// BGSAVE only starts the snapshot: wait for its verdict.
+	if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		info, err := env.client.Info(ctx, "persistence").Result()
+		return err == nil && strings.Contains(info, "rdb_last_bgsave_status:err"), nil
+	}); err != nil {
+		t.Fatalf("the snapshot into a removed directory did not fail: %v", err)
+	}
+
+	err = s.Create(ctx, "/pods/ns/during", pod("during"), &example.Pod{}, 0)
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) || st.Status().Code != http.StatusInsufficientStorage ||
+		!strings.Contains(st.Status().Message, "MISCONF") || !strings.Contains(st.Status().Message, "persistence") {
+		t.Fatalf("create while Redis cannot persist: %v, want 507 naming MISCONF and persistence", err)
+	}
+	if err := s.Get(ctx, "/pods/ns/during", storage.GetOptions{}, &example.Pod{}); !storage.IsNotFound(err) {
+		t.Errorf("the refused create: %v, want not found", err)
+	}
+
+	if err := env.client.ConfigSet(ctx, "dir", dir["dir"]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "/pods/ns/during", pod("during"), &example.Pod{}, 0); err != nil {
+		t.Fatalf("create once Redis can persist again: %v", err)
 	}
 }

@@ -51,8 +51,11 @@ type testEnv struct {
 	prefixes  atomic.Uint64
 }
 
-func newTestEnv(t testing.TB) *testEnv {
-	env := &testEnv{server: redisserver.Start(t)}
+func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, redisserver.Options{}) }
+
+// newTestEnvWith is newTestEnv with a redis-server started with o.
+func newTestEnvWith(t testing.TB, o redisserver.Options) *testEnv {
+	env := &testEnv{server: redisserver.StartWith(t, o)}
 	env.client = goredis.NewClient(&goredis.Options{Addr: env.server.Addr()})
 	env.client.AddHook(listCounter{env})
 	t.Cleanup(func() { _ = env.client.Close() })
