@@ -81,7 +81,7 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 			return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInsufficientStorage, Reason: "InsufficientStorage",
 				Message: `the store cannot take more: Redis refused the create of "/o2ims.oran.org/inventorysubscriptions/tenant-a/x": OOM command not allowed. Nothing was written`}}
 		},
-		status: http.StatusInsufficientStorage, want: []string{"store is full", "nothing was written"}, notWant: []string{"/o2ims.oran.org", "OOM"},
+		status: http.StatusInsufficientStorage, want: []string{"cannot take more writes", "nothing was written"}, notWant: []string{"/o2ims.oran.org", "OOM"},
 	}, {
 		name: "a store refusing for now: 503 with the API's Retry-After", token: "alice-token", path: "/tenants/tenant-a",
 		refuse: func(s *v1alpha1.InventorySubscription) error {

@@ -401,7 +401,7 @@ func apiProblem(err error, what string) *problem {
 	case code == http.StatusInsufficientStorage:
 		// The store's message names its keys; the SMO needs to know nothing was written.
 		klog.ErrorS(err, "O2 write refused by the store", "op", what)
-		return newProblem(code, "could not "+what+": the inventory store is full; nothing was written")
+		return newProblem(code, "could not "+what+": the inventory store cannot take more writes (it is full or cannot persist); nothing was written")
 	case code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests:
 		// Refused before it was applied and safe to send again: say when, as the API did.
 		klog.V(2).InfoS("O2 write refused for now", "op", what, "err", err)
