@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
-	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 	"k8s.io/klog/v2/ktesting"
 )
@@ -31,11 +30,7 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	const readTimeout = 500 * time.Millisecond
 	client := goredis.NewClient(&goredis.Options{Addr: env.server.Addr(), ReadTimeout: readTimeout, WriteTimeout: readTimeout})
 	t.Cleanup(func() { _ = client.Close() })
-	registry := compbasemetrics.NewKubeRegistry()
-	metrics, err := NewMetrics(registry.Register)
-	if err != nil {
-		t.Fatal(err)
-	}
+	metrics := newTestMetrics(t)
 	value := func(v float64, err error) float64 {
 		t.Helper()
 		if err != nil {

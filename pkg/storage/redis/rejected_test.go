@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
-	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/test/redisserver"
@@ -84,11 +83,7 @@ func TestRejectionsAreNotUnknownOutcomes(t *testing.T) {
 // refusals are counted, and writes succeed again once Redis has room.
 func TestFullRedisRefusesWritesWith507(t *testing.T) {
 	env := newTestEnv(t)
-	registry := compbasemetrics.NewKubeRegistry()
-	metrics, err := NewMetrics(registry.Register)
-	if err != nil {
-		t.Fatal(err)
-	}
+	metrics := newTestMetrics(t)
 	s := env.newStore(t, withMetrics(metrics))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

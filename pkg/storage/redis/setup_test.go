@@ -22,6 +22,7 @@ import (
 	"k8s.io/apiserver/pkg/storage"
 	storagetesting "k8s.io/apiserver/pkg/storage/testing"
 	"k8s.io/apiserver/pkg/storage/value"
+	compbasemetrics "k8s.io/component-base/metrics"
 
 	"github.com/netweave-io/netweave/pkg/storage/unique"
 	"github.com/netweave-io/netweave/test/redisserver"
@@ -52,6 +53,16 @@ type testEnv struct {
 }
 
 func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, redisserver.Options{}) }
+
+// newTestMetrics returns store metrics registered with a registry of the test's own.
+func newTestMetrics(t testing.TB) *Metrics {
+	t.Helper()
+	m, err := NewMetrics(compbasemetrics.NewKubeRegistry().Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // newTestEnvWith is newTestEnv with a redis-server started with o.
 func newTestEnvWith(t testing.TB, o redisserver.Options) *testEnv {
