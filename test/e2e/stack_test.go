@@ -55,7 +55,12 @@ func startStackWith(t *testing.T, o localstack.Options, redis *redisserver.Serve
 	if s.redis = redis; s.redis == nil {
 		s.redis = redisserver.Start(t)
 	}
-	nw := stacktest.StartNetweave(t, s.cp, localstack.NetweaveOptions{RedisAddr: s.redis.Addr(), KeyPrefix: "e2e", Verbosity: 2, Args: extraArgs})
+	// Ready before its APIService is registered, as make run and a Deployment with a readiness
+	// probe have it: otherwise the aggregator's availability checks reach netweave while it is
+	// still starting (a 403 before it has loaded the front proxy's CA), and a check that answers
+	// after the APIService turned Available turns it back for a moment, in which requests answer
+	// 503 (TestClusterControllers failed so, about one run in six).
+	nw := stacktest.StartNetweave(t, s.cp, localstack.NetweaveOptions{RedisAddr: s.redis.Addr(), KeyPrefix: "e2e", Verbosity: 2, Args: extraArgs, WaitReady: true})
 	s.netweave, s.port, s.o2Port, s.kubeconfig = nw.Process, nw.Port, nw.O2Port, nw.Kubeconfig
 	return s
 }
