@@ -113,9 +113,10 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 		}
 	}
 	// Every reason starts at 0, so an alert on its increase fires on the first refusal.
-	for _, r := range rejectionReasons {
+	for _, r := range rejectionCodes {
 		m.Rejected.WithLabelValues(r)
 	}
+	m.Rejected.WithLabelValues(rejectedMaxClients)
 	return m, nil
 }
 

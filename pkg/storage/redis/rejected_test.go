@@ -39,10 +39,10 @@ func TestRejectionsAreNotUnknownOutcomes(t *testing.T) {
 	}{
 		{redisReply("OOM command not allowed when used memory > 'maxmemory'. script: c52fd40167cd2e3ecb113304b9fa47dce3931f32, on @user_script:4."), rejectedFull, http.StatusInsufficientStorage},
 		{fmt.Errorf("wrapped: %w", redisReply("MISCONF Errors writing to the AOF file: No space left on device")), rejectedPersistence, http.StatusInsufficientStorage},
-		{redisReply("LOADING Redis is loading the dataset in memory"), rejectedLoading, http.StatusServiceUnavailable},
-		{redisReply("READONLY You can't write against a read only replica."), rejectedReadOnly, http.StatusServiceUnavailable},
-		{redisReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), rejectedMasterDown, http.StatusServiceUnavailable},
-		{redisReply("NOREPLICAS Not enough good replicas to write."), rejectedNoReplicas, http.StatusServiceUnavailable},
+		{redisReply("LOADING Redis is loading the dataset in memory"), "loading", http.StatusServiceUnavailable},
+		{redisReply("READONLY You can't write against a read only replica."), "read-only", http.StatusServiceUnavailable},
+		{redisReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), "master-down", http.StatusServiceUnavailable},
+		{redisReply("NOREPLICAS Not enough good replicas to write."), "no-replicas", http.StatusServiceUnavailable},
 		{redisReply("ERR max number of clients reached"), rejectedMaxClients, http.StatusServiceUnavailable},
 		{redisReply("ERR Error running script: attempt to compare nil with number"), "", http.StatusInternalServerError},
 		// Not a reply of Redis, whatever its text says.

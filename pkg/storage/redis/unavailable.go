@@ -24,19 +24,22 @@ const ReasonInsufficientStorage metav1.StatusReason = "InsufficientStorage"
 // Why Redis refused a command without running it (the reason label of
 // netweave_redis_storage_rejected_total).
 const (
-	rejectedFull        = "full"        // OOM: at maxmemory; noeviction refuses writes
-	rejectedPersistence = "persistence" // MISCONF: cannot write its AOF or RDB file
-	rejectedLoading     = "loading"     // LOADING: reading its data set after a start
-	rejectedReadOnly    = "read-only"   // READONLY: a replica (a failover in progress)
-	rejectedMasterDown  = "master-down" // MASTERDOWN: a replica cut off from its primary
-	rejectedNoReplicas  = "no-replicas" // NOREPLICAS: fewer replicas than min-replicas-to-write
-	rejectedTryAgain    = "try-again"   // TRYAGAIN
+	rejectedFull        = "full"        // at maxmemory; noeviction refuses writes
+	rejectedPersistence = "persistence" // cannot write its AOF or RDB file
 	rejectedMaxClients  = "max-clients" // maxclients reached
 )
 
-// rejectionReasons lists every reason rejection returns, for the metric's label values.
-var rejectionReasons = []string{rejectedFull, rejectedPersistence, rejectedLoading, rejectedReadOnly,
-	rejectedMasterDown, rejectedNoReplicas, rejectedTryAgain, rejectedMaxClients}
+// rejectionCodes maps the code an error reply of Redis starts with to the reason of a refusal
+// made before the command ran; maxclients has no code of its own (see rejection).
+var rejectionCodes = map[string]string{
+	"OOM":        rejectedFull,
+	"MISCONF":    rejectedPersistence,
+	"LOADING":    "loading",     // reading its data set after a start
+	"READONLY":   "read-only",   // a replica (a failover in progress)
+	"MASTERDOWN": "master-down", // a replica cut off from its primary
+	"NOREPLICAS": "no-replicas", // fewer replicas than min-replicas-to-write
+	"TRYAGAIN":   "try-again",
+}
 
 // rejection is why Redis refused a command before running it, from the code its error reply
 // starts with, or "" for any other error. Redis makes these checks before a command runs, and
@@ -52,23 +55,7 @@ func rejection(err error) string {
 		return rejectedMaxClients
 	}
 	code, _, _ := strings.Cut(msg, " ")
-	switch code {
-	case "OOM":
-		return rejectedFull
-	case "MISCONF":
-		return rejectedPersistence
-	case "LOADING":
-		return rejectedLoading
-	case "READONLY":
-		return rejectedReadOnly
-	case "MASTERDOWN":
-		return rejectedMasterDown
-	case "NOREPLICAS":
-		return rejectedNoReplicas
-	case "TRYAGAIN":
-		return rejectedTryAgain
-	}
-	return ""
+	return rejectionCodes[code]
 }
 
 // redisMessage is the text of Redis's error reply without what a script adds to it (its sha
