@@ -7,7 +7,8 @@ import "fmt"
 // face refuses with 503 instead of answering from informers that no longer follow the store,
 // the Kubernetes face refuses at once instead of waiting out Redis's timeouts (the breaker),
 // /readyz says why, and both answer again as soon as Redis does; and what both faces answer while
-// Redis is full (docs/redis.md, "When Redis is full").
+// Redis is full (docs/redis.md, "When Redis is full"), or refuses netweave's credentials
+// ("Rotating Redis credentials").
 func printRedisFaults(r *running) {
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
 	fmt.Printf(`
@@ -29,5 +30,15 @@ every key); both faces answer 507 with nothing written, reads go on, and writes 
   kubectl get resourcepools -n o2ims-system    # reads are served
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_rejected_total{reason="full"}'
   redis-cli -u redis://%[5]s CONFIG SET maxmemory 0
+
+Redis credentials (docs/redis.md, "Rotating Redis credentials"): Redis given a password netweave does not have;
+the connections it opens afterwards are refused, both faces answer 503 with nothing written, /readyz says why,
+and all is well again once they agree (netweave reads --redis-password-file again for every new connection):
+  redis-cli -u redis://%[5]s CONFIG SET requirepass rotated
+  redis-cli -u redis://default:rotated@%[5]s CLIENT KILL TYPE normal    # as a Redis restart or failover would
+  kubectl get resourcepools -n o2ims-system    # ServiceUnavailable: ... NOAUTH Authentication required (after kubectl's ten retries, ~10 s)
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%[4]d/readyz?verbose' | grep '\[-\]redis '   # [-]redis failed
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_rejected_total{reason="auth"}'
+  redis-cli -u redis://default:rotated@%[5]s CONFIG SET requirepass ''
 `, r.redis.Pid(), r.caFile, o2, r.netweavePort, r.redisAddr)
 }

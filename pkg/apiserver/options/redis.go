@@ -1,6 +1,7 @@
 package options
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -56,11 +57,11 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.SentinelMaster, "redis-sentinel-master", o.SentinelMaster, "Name of the Sentinel-monitored primary; enables Sentinel failover.")
 	fs.StringSliceVar(&o.SentinelAddresses, "redis-sentinel-addresses", o.SentinelAddresses, "host:port of the Sentinels, comma separated.")
 	fs.StringVar(&o.Username, "redis-username", o.Username, "ACL user name for Redis.")
-	fs.StringVar(&o.PasswordFile, "redis-password-file", o.PasswordFile, "File holding the Redis password (kept out of the process list).")
+	fs.StringVar(&o.PasswordFile, "redis-password-file", o.PasswordFile, "File holding the Redis password (kept out of the process list); read again for every new connection, so a password rotated in the file needs no restart.")
 	fs.IntVar(&o.DB, "redis-db", o.DB, "Redis logical database number.")
 	fs.BoolVar(&o.TLS, "redis-tls", o.TLS, "Connect to Redis over TLS.")
 	fs.StringVar(&o.TLSCAFile, "redis-tls-ca-file", o.TLSCAFile, "CA bundle that signs the Redis server certificate (default: system roots).")
-	fs.StringVar(&o.TLSCertFile, "redis-tls-cert-file", o.TLSCertFile, "Client certificate for Redis mutual TLS.")
+	fs.StringVar(&o.TLSCertFile, "redis-tls-cert-file", o.TLSCertFile, "Client certificate for Redis mutual TLS; read again at every new connection, so a renewed certificate needs no restart.")
 	fs.StringVar(&o.TLSKeyFile, "redis-tls-key-file", o.TLSKeyFile, "Client key for Redis mutual TLS.")
 	fs.StringVar(&o.TLSServerName, "redis-tls-server-name", o.TLSServerName, "Server name to verify in the Redis certificate.")
 	fs.StringVar(&o.KeyPrefix, "redis-key-prefix", o.KeyPrefix, "Prefix of every Redis key, so several installs can share one Redis.")
@@ -146,16 +147,25 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 		opts.ReadTimeout = max(defaultReadTimeout, o.MinReplicasAckTimeout+time.Second)
 	}
 	if o.PasswordFile != "" {
-		pw, err := os.ReadFile(o.PasswordFile)
+		// Read now, so that a missing file stops the start, and again for every connection
+		// opened after (a new connection, a reconnect after a failover or a killed client):
+		// a password rotated in the file (a Secret updated in place) is used from the next
+		// connection on, without a restart, while the open ones stay authenticated.
+		pw, err := o.readPassword()
 		if err != nil {
-			return nil, fmt.Errorf("read redis password: %w", err)
+			return nil, err
 		}
-		opts.Password = strings.TrimRight(string(pw), "\r\n")
+		opts.Password = pw
+		opts.CredentialsProviderContext = func(context.Context) (string, string, error) {
+			pw, err := o.readPassword()
+			return o.Username, pw, err
+		}
 	}
 	if o.SentinelMaster != "" {
 		opts.MasterName = o.SentinelMaster
 		opts.Addrs = o.SentinelAddresses
-		// Sentinels commonly share the data nodes' password.
+		// Sentinels commonly share the data nodes' password. go-redis takes theirs as a
+		// value, so it is the one read at start.
 		opts.SentinelPassword = opts.Password
 	} else {
 		opts.Addrs = []string{o.Address}
@@ -184,11 +194,32 @@ func (o *RedisOptions) tlsConfig() (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if o.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load redis client certificate: %w", err)
+		// Loaded now, so that a bad pair stops the start, and again at every handshake, so
+		// that a certificate renewed on disk (cert-manager's rotation) is the one presented
+		// from the next connection on; a certificate loaded once would expire under a
+		// running process and every reconnect after would fail.
+		if _, err := o.clientCertificate(nil); err != nil {
+			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		cfg.GetClientCertificate = o.clientCertificate
 	}
 	return cfg, nil
+}
+
+// clientCertificate loads the TLS client certificate from its files.
+func (o *RedisOptions) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load redis client certificate: %w", err)
+	}
+	return &cert, nil
+}
+
+// readPassword reads the password file, without the line end an editor or `echo` leaves.
+func (o *RedisOptions) readPassword() (string, error) {
+	pw, err := os.ReadFile(o.PasswordFile)
+	if err != nil {
+		return "", fmt.Errorf("read redis password: %w", err)
+	}
+	return strings.TrimRight(string(pw), "\r\n"), nil
 }

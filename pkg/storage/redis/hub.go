@@ -156,7 +156,7 @@ func (h *hub) loop(done chan struct{}, gen uint64) {
 			if s.ctx.Err() == nil {
 				log.Error(err, "Watch stream reader failed, ending watches")
 			}
-			h.failAll(fmt.Errorf("redis storage watch: %w", err))
+			h.failAll(requestError("watch", s.resourcePrefix, err))
 			return
 		}
 		h.deliver(gen, changes, 0)
@@ -164,7 +164,7 @@ func (h *hub) loop(done chan struct{}, gen uint64) {
 		if time.Since(lastProgress) >= s.cfg.ProgressInterval && h.wantsProgress() {
 			lastProgress = time.Now()
 			if err := h.sendProgress(); err != nil {
-				h.failAll(fmt.Errorf("redis storage watch progress: %w", err))
+				h.failAll(requestError("watch progress", s.resourcePrefix, err))
 				return
 			}
 		}

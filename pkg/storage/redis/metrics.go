@@ -102,7 +102,7 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 			&compbasemetrics.CounterOpts{
 				Subsystem:      metricsSubsystem,
 				Name:           "rejected_total",
-				Help:           "Redis storage operations Redis refused without running them, by reason: full (at maxmemory), persistence (cannot write its AOF or RDB), loading, read-only, master-down, no-replicas, try-again, max-clients.",
+				Help:           "Redis storage operations Redis refused without running them, by reason: full (at maxmemory), persistence (cannot write its AOF or RDB), loading, read-only, master-down, no-replicas, try-again, max-clients, auth (credentials refused), permission (ACL refused the command).",
 				StabilityLevel: compbasemetrics.ALPHA,
 			},
 			[]string{"reason"}),

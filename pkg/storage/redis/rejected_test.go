@@ -30,7 +30,8 @@ func (redisReply) RedisError()     {}
 
 // TestRejectionsAreNotUnknownOutcomes: a command Redis refused before running it changed
 // nothing, so it is never the 500 of unknown outcome. Refusals an operator must act on are
-// 507, the ones that pass by themselves 503 with Retry-After; any other Redis error stays 500.
+// 507, the ones that pass by themselves (or once netweave's credentials and Redis's agree) 503
+// with Retry-After; any other Redis error stays 500.
 func TestRejectionsAreNotUnknownOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		err    error
@@ -44,6 +45,10 @@ func TestRejectionsAreNotUnknownOutcomes(t *testing.T) {
 		{redisReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), "master-down", http.StatusServiceUnavailable},
 		{redisReply("NOREPLICAS Not enough good replicas to write."), "no-replicas", http.StatusServiceUnavailable},
 		{redisReply("ERR max number of clients reached"), rejectedMaxClients, http.StatusServiceUnavailable},
+		{redisReply("NOAUTH Authentication required."), rejectedAuth, http.StatusServiceUnavailable},
+		{redisReply("WRONGPASS invalid username-password pair or user is disabled."), rejectedAuth, http.StatusServiceUnavailable},
+		{redisReply("ERR Protocol error: unauthenticated multibulk length"), rejectedAuth, http.StatusServiceUnavailable},
+		{redisReply("NOPERM User netweave has no permissions to run the 'evalsha' command"), rejectedPermission, http.StatusServiceUnavailable},
 		{redisReply("ERR Error running script: attempt to compare nil with number"), "", http.StatusInternalServerError},
 		// Not a reply of Redis, whatever its text says.
 		{errors.New("OOM command not allowed"), "", http.StatusInternalServerError},

@@ -27,6 +27,8 @@ const (
 	rejectedFull        = "full"        // at maxmemory; noeviction refuses writes
 	rejectedPersistence = "persistence" // cannot write its AOF or RDB file
 	rejectedMaxClients  = "max-clients" // maxclients reached
+	rejectedAuth        = "auth"        // netweave's credentials are not Redis's
+	rejectedPermission  = "permission"  // Redis's ACL does not let netweave's user run the command
 )
 
 // rejectionCodes maps the code an error reply of Redis starts with to the reason of a refusal
@@ -39,7 +41,15 @@ var rejectionCodes = map[string]string{
 	"MASTERDOWN": "master-down", // a replica cut off from its primary
 	"NOREPLICAS": "no-replicas", // fewer replicas than min-replicas-to-write
 	"TRYAGAIN":   "try-again",
+	"NOAUTH":     rejectedAuth, // a password is required and netweave has none
+	"WRONGPASS":  rejectedAuth, // the user name or password is not Redis's (rotated on one side only)
+	"NOPERM":     rejectedPermission,
 }
+
+// unauthenticatedPrefix starts what Redis answers, instead of NOAUTH, to a command of more
+// than a few arguments (or a long one) from a connection that has not authenticated; it then
+// closes the connection.
+const unauthenticatedPrefix = "ERR Protocol error: unauthenticated"
 
 // rejection is why Redis refused a command before running it, from the code its error reply
 // starts with, or "" for any other error. Redis makes these checks before a command runs, and
@@ -53,6 +63,9 @@ func rejection(err error) string {
 	msg := rerr.Error()
 	if msg == "ERR max number of clients reached" {
 		return rejectedMaxClients
+	}
+	if strings.HasPrefix(msg, unauthenticatedPrefix) {
+		return rejectedAuth
 	}
 	code, _, _ := strings.Cut(msg, " ")
 	return rejectionCodes[code]
@@ -80,7 +93,9 @@ func redisMessage(err error) string {
 //
 // A command Redis refused without running it (rejection) changed nothing either: 507 when
 // Redis cannot store more (full, or its disk failing), which only an operator can change, and
-// 503 with Retry-After for the refusals that pass by themselves (loading, failing over).
+// 503 with Retry-After for the refusals that pass by themselves (loading, failing over) and
+// for credentials Redis refuses, which pass once both sides hold the same ones (netweave reads
+// its password file again for every connection it opens, so a rotation needs no restart).
 func requestError(op, key string, err error) error {
 	var msg string
 	switch reason := rejection(err); {
@@ -98,8 +113,15 @@ func requestError(op, key string, err error) error {
 			Message: fmt.Sprintf("the store cannot take more: Redis refused the %s of %q: %s. Nothing was written; %s",
 				op, key, redisMessage(err), what),
 		}}
+	case reason == rejectedAuth || reason == rejectedPermission:
+		what := "netweave's Redis user name and password (--redis-username, --redis-password-file) are not the ones Redis accepts"
+		if reason == rejectedPermission {
+			what = "Redis's ACL does not let netweave's Redis user run the commands it needs"
+		}
+		msg = fmt.Sprintf("the store refused netweave: Redis answered the %s of %q with %q%s; %s (docs/redis.md)",
+			op, key, redisMessage(err), nothingWritten(op), what)
 	case reason != "":
-		msg = fmt.Sprintf("the store refused the %s of %q for now: %s. Nothing was written", op, key, redisMessage(err))
+		msg = fmt.Sprintf("the store refused the %s of %q for now: %s%s", op, key, redisMessage(err), nothingWritten(op))
 	case readOnly(op) && isNetTimeout(err):
 		msg = fmt.Sprintf("the store did not answer %s of %q in time: %v", op, key, err)
 	default:
@@ -114,6 +136,15 @@ func requestError(op, key string, err error) error {
 	}}
 }
 
+// nothingWritten is what a refusal of op tells its client beyond the refusal: that a write
+// changed nothing (a read has nothing to say).
+func nothingWritten(op string) string {
+	if readOnly(op) {
+		return ""
+	}
+	return ". Nothing was written"
+}
+
 // notSent reports whether err is a failure to connect, before any command was written, or a
 // command the Breaker refused.
 func notSent(err error) bool {
@@ -123,5 +154,9 @@ func notSent(err error) bool {
 
 // readOnly reports the operations that change nothing, so that a timeout is safe to retry.
 func readOnly(op string) bool {
-	return op == "get" || op == "list"
+	switch op {
+	case "get", "list", "watch", "watch progress":
+		return true
+	}
+	return false
 }

@@ -65,7 +65,7 @@ func (s *Store) Watch(ctx context.Context, key string, opts storage.ListOptions)
 	hubPos, err := s.hub.subscribe(w)
 	if err != nil {
 		w.cancel()
-		return nil, fmt.Errorf("redis storage watch %q: %w", preparedKey, err)
+		return nil, requestError("watch", preparedKey, err)
 	}
 	go w.run(startRev, hubPos, forceInitial, endBookmark)
 	// Like etcd3 we cannot cheaply tell when the watch has caught up, so
@@ -232,7 +232,7 @@ func (w *watchChan) catchUp(from, to int64) bool {
 	case errors.Is(err, errHistoryCompacted):
 		w.sendError(apierrors.NewResourceExpired(expiredWatchMessage))
 	case !errors.Is(err, errStopped):
-		w.sendError(fmt.Errorf("redis storage watch %q: %w", w.key, err))
+		w.sendError(requestError("watch", w.key, err))
 	}
 	return false
 }
