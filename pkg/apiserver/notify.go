@@ -19,6 +19,7 @@ import (
 	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/clienttls"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2informers"
@@ -101,25 +102,54 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 
 // clientTLS is the TLS configuration of callback connections.
 func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
-	return notify.ClientTLSFiles{CAFile: c.CAFile, CertFile: c.ClientCertFile, KeyFile: c.ClientKeyFile, FlagPrefix: "notifier"}.Config()
+	return clienttls.Files{CAFile: c.CAFile, CertFile: c.ClientCertFile, KeyFile: c.ClientKeyFile,
+		CAFlag: "--notifier-ca-file", CertFlag: "--notifier-client-cert-file"}.Config()
 }
 
 // tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token
 // endpoint is the operator's, so it is reached with an ordinary client (no callback policy).
+// The secret is read now, so that a missing file stops the start, and again for every token
+// fetched after (when the last one expired), so that a secret rotated in its file (a Secret
+// updated in place) is used from the next token on, without a restart.
 func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
 	if c.OAuth2TokenURL == "" {
 		return nil, nil
 	}
-	secret, err := os.ReadFile(c.OAuth2ClientSecretFile)
+	src := secretFileTokenSource{
+		ctx:  context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout}),
+		cfg:  clientcredentials.Config{ClientID: c.OAuth2ClientID, TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes},
+		file: c.OAuth2ClientSecretFile,
+	}
+	if _, err := src.secret(); err != nil {
+		return nil, err
+	}
+	return oauth2.ReuseTokenSource(nil, src), nil
+}
+
+// secretFileTokenSource fetches a client-credentials token with the client secret its file
+// holds at that moment.
+type secretFileTokenSource struct {
+	ctx  context.Context
+	cfg  clientcredentials.Config
+	file string
+}
+
+func (s secretFileTokenSource) secret() (string, error) {
+	b, err := os.ReadFile(s.file)
 	if err != nil {
-		return nil, fmt.Errorf("--notifier-oauth2-client-secret-file: %w", err)
+		return "", fmt.Errorf("--notifier-oauth2-client-secret-file: %w", err)
 	}
-	cc := &clientcredentials.Config{
-		ClientID: c.OAuth2ClientID, ClientSecret: strings.TrimSpace(string(secret)),
-		TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes,
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (s secretFileTokenSource) Token() (*oauth2.Token, error) {
+	secret, err := s.secret()
+	if err != nil {
+		return nil, err
 	}
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout})
-	return cc.TokenSource(ctx), nil
+	cfg := s.cfg
+	cfg.ClientSecret = secret
+	return cfg.Token(s.ctx)
 }
 
 // registererFunc adapts legacyregistry.Register (the registry /metrics serves).

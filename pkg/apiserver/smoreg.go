@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/clienttls"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/o2informers"
@@ -33,7 +34,7 @@ type SMORegistrationConfig struct {
 	IMSEndpoint         string
 	Timeout             time.Duration
 	RetryBase, RetryMax time.Duration
-	TLSFiles            notify.ClientTLSFiles
+	TLSFiles            clienttls.Files
 	Lease               leader.Options
 }
 

@@ -2,11 +2,8 @@ package notify
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 )
 
@@ -46,43 +43,4 @@ func NewHTTPClient(c ClientConfig) *http.Client {
 	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
-}
-
-// ClientTLSFiles name the files of an outbound client's TLS configuration; FlagPrefix names
-// the flags in errors (e.g. "notifier" for --notifier-ca-file).
-type ClientTLSFiles struct {
-	CAFile, CertFile, KeyFile string
-	FlagPrefix                string
-}
-
-// Config is the TLS configuration: TLS 1.2 at least, the CA bundle as roots when given
-// (system roots otherwise), and the client certificate when given, read again on every
-// handshake that asks for it so that a rotated certificate is picked up.
-func (f ClientTLSFiles) Config() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if f.CAFile != "" {
-		pem, err := os.ReadFile(f.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--%s-ca-file: %w", f.FlagPrefix, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--%s-ca-file %s holds no certificate", f.FlagPrefix, f.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if f.CertFile != "" {
-		certFile, keyFile, prefix := f.CertFile, f.KeyFile, f.FlagPrefix
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-			if err != nil {
-				return nil, fmt.Errorf("%s client certificate: %w", prefix, err)
-			}
-			return &cert, nil
-		}
-		if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
-			return nil, fmt.Errorf("--%s-client-cert-file: %w", f.FlagPrefix, err)
-		}
-	}
-	return cfg, nil
 }

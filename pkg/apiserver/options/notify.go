@@ -70,7 +70,7 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates are verified against (default: system roots).")
 	fs.StringVar(&o.OAuth2TokenURL, "notifier-oauth2-token-url", o.OAuth2TokenURL, "OAuth2 token endpoint: POSTs to --notifier-oauth2-hosts carry a client-credentials bearer token from it.")
 	fs.StringVar(&o.OAuth2ClientID, "notifier-oauth2-client-id", o.OAuth2ClientID, "OAuth2 client id for --notifier-oauth2-token-url.")
-	fs.StringVar(&o.OAuth2ClientSecretFile, "notifier-oauth2-client-secret-file", o.OAuth2ClientSecretFile, "File holding the OAuth2 client secret.")
+	fs.StringVar(&o.OAuth2ClientSecretFile, "notifier-oauth2-client-secret-file", o.OAuth2ClientSecretFile, "File holding the OAuth2 client secret; read again for every token fetched, so a secret rotated in the file needs no restart.")
 	fs.StringSliceVar(&o.OAuth2Scopes, "notifier-oauth2-scopes", o.OAuth2Scopes, "OAuth2 scopes to request.")
 	fs.StringSliceVar(&o.OAuth2Hosts, "notifier-oauth2-hosts", o.OAuth2Hosts, "Callback hosts that receive the OAuth2 token (name, address or *.domain, optionally :port), over https only: a listed host's http callback is refused. Other callbacks are delivered without the token. Required with --notifier-oauth2-token-url.")
 }

@@ -3,7 +3,6 @@ package options
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
+	"github.com/netweave-io/netweave/pkg/clienttls"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
 
@@ -181,38 +181,13 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 }
 
 func (o *RedisOptions) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: o.TLSServerName}
-	if o.TLSCAFile != "" {
-		pem, err := os.ReadFile(o.TLSCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read redis CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("redis CA %s holds no PEM certificates", o.TLSCAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if o.TLSCertFile != "" {
-		// Loaded now, so that a bad pair stops the start, and again at every handshake, so
-		// that a certificate renewed on disk (cert-manager's rotation) is the one presented
-		// from the next connection on; a certificate loaded once would expire under a
-		// running process and every reconnect after would fail.
-		if _, err := o.clientCertificate(nil); err != nil {
-			return nil, err
-		}
-		cfg.GetClientCertificate = o.clientCertificate
-	}
-	return cfg, nil
-}
-
-// clientCertificate loads the TLS client certificate from its files.
-func (o *RedisOptions) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+	cfg, err := clienttls.Files{CAFile: o.TLSCAFile, CertFile: o.TLSCertFile, KeyFile: o.TLSKeyFile,
+		CAFlag: "--redis-tls-ca-file", CertFlag: "--redis-tls-cert-file"}.Config()
 	if err != nil {
-		return nil, fmt.Errorf("load redis client certificate: %w", err)
+		return nil, err
 	}
-	return &cert, nil
+	cfg.ServerName = o.TLSServerName
+	return cfg, nil
 }
 
 // readPassword reads the password file, without the line end an editor or `echo` leaves.

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/clienttls"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
 )
@@ -85,7 +86,8 @@ func (o *SMORegistrationOptions) Config(kube *rest.Config, imsEndpoint string) *
 	return &apiserver.SMORegistrationConfig{
 		KubeConfig: kube, URL: o.URL, AllowedPrefixes: allowed, IMSEndpoint: imsEndpoint,
 		Timeout: o.Timeout, RetryBase: o.RetryBase, RetryMax: o.RetryMax,
-		TLSFiles: notify.ClientTLSFiles{CAFile: o.CAFile, CertFile: o.ClientCertFile, KeyFile: o.ClientKeyFile, FlagPrefix: "smo-registration"},
-		Lease:    *o.Lease,
+		TLSFiles: clienttls.Files{CAFile: o.CAFile, CertFile: o.ClientCertFile, KeyFile: o.ClientKeyFile,
+			CAFlag: "--smo-registration-ca-file", CertFlag: "--smo-registration-client-cert-file"},
+		Lease: *o.Lease,
 	}
 }

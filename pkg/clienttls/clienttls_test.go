@@ -1,0 +1,83 @@
+package clienttls
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netweave-io/netweave/internal/localstack"
+)
+
+// TestClientCertificateReadAtEveryHandshake: the certificate a handshake presents is the one
+// in the files at that moment, not the one read when the configuration was built.
+func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
+	first, err := localstack.WriteMutualTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := localstack.WriteMutualTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := Files{CAFile: first.CAFile, CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"),
+		CAFlag: "--x-ca-file", CertFlag: "--x-cert-file"}
+	install := func(certFile, keyFile string) []byte {
+		t.Helper()
+		for from, to := range map[string]string{certFile: f.CertFile, keyFile: f.KeyFile} {
+			b, err := os.ReadFile(from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(to, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		der, err := os.ReadFile(certFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	install(first.ClientCertFile, first.ClientKeyFile)
+	cfg, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RootCAs == nil || cfg.GetClientCertificate == nil {
+		t.Fatal("the CA or the client certificate is not configured")
+	}
+	leaf := func() []byte {
+		t.Helper()
+		cert, err := cfg.GetClientCertificate(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert.Certificate[0]
+	}
+	before := leaf()
+	install(renewed.ClientCertFile, renewed.ClientKeyFile)
+	if bytes.Equal(before, leaf()) {
+		t.Error("the handshake after the files changed presented the certificate read before")
+	}
+
+	// A broken pair fails the handshake naming the flag, not the process.
+	if err := os.WriteFile(f.KeyFile, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.GetClientCertificate(nil); err == nil || !strings.Contains(err.Error(), "--x-cert-file") {
+		t.Errorf("a broken key file: %v, want an error naming --x-cert-file", err)
+	}
+	if _, err := f.Config(); err == nil || !strings.Contains(err.Error(), "--x-cert-file") {
+		t.Errorf("building with a broken key file: %v, want an error naming --x-cert-file", err)
+	}
+	if err := os.WriteFile(f.CAFile, []byte("no PEM here"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.CertFile = ""
+	if _, err := f.Config(); err == nil || !strings.Contains(err.Error(), "--x-ca-file") {
+		t.Errorf("a CA file without certificates: %v, want an error naming --x-ca-file", err)
+	}
+}
