@@ -220,6 +220,11 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := generic.AddReadyzChecks(redisCheck{client: c.extra.Storage}); err != nil {
 		return nil, fmt.Errorf("add redis readiness check: %w", err)
 	}
+	if rh := c.generic.Authentication.RequestHeaderConfig; rh != nil && rh.CAContentProvider != nil {
+		if err := generic.AddReadyzChecks(frontProxyCACheck{ca: rh.CAContentProvider}); err != nil {
+			return nil, fmt.Errorf("add front proxy CA readiness check: %w", err)
+		}
+	}
 	dur := c.extra.Storage.Durability
 	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
 		return nil, fmt.Errorf("add redis durability check: %w", err)
