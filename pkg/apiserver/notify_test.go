@@ -28,7 +28,6 @@ func TestOAuth2SecretReadForEveryToken(t *testing.T) {
 		secrets = append(secrets, secret)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		// Expiring at once (within oauth2's early-expiry margin): every Token fetches anew.
 		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "t-" + secret, "token_type": "Bearer", "expires_in": 1})
 	}))
 	defer server.Close()

@@ -26,7 +26,8 @@ type SenderConfig struct {
 	// TLS is the client TLS configuration (CA bundle, mTLS client certificate); nil uses the
 	// system roots and no client certificate.
 	TLS *tls.Config
-	// Token, when set, supplies the OAuth2 bearer token of POSTs to Policy.OAuth2Hosts.
+	// Token, when set, fetches the OAuth2 bearer token of POSTs to Policy.OAuth2Hosts, a new
+	// one on every call: the sender keeps it until it expires or a callback answers 401 to it.
 	Token oauth2.TokenSource
 	// Secrets supplies signing keys.
 	Secrets SecretSource
@@ -39,7 +40,7 @@ type SenderConfig struct {
 type Sender struct {
 	client     *http.Client
 	timeout    time.Duration
-	token      oauth2.TokenSource
+	token      *tokenCache // nil without a token source
 	tokenHosts TokenHosts
 	secrets    SecretSource
 	// tracer is nil when deliveries are not traced.
@@ -52,11 +53,15 @@ func NewSender(c SenderConfig) *Sender {
 	if c.TracerProvider != nil {
 		tracer = c.TracerProvider.Tracer(tracingScope)
 	}
+	var token *tokenCache
+	if c.Token != nil {
+		token = &tokenCache{src: c.Token}
+	}
 	return &Sender{
 		tracer:     tracer,
 		client:     NewHTTPClient(ClientConfig{Policy: c.Policy, Timeout: c.Timeout, TLS: c.TLS}),
 		timeout:    c.Timeout,
-		token:      c.Token,
+		token:      token,
 		tokenHosts: c.Policy.OAuth2Hosts,
 		secrets:    c.Secrets,
 	}
@@ -100,9 +105,9 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 		}
 		req.Header.Set(HeaderSignature, Sign(key, e.Body))
 	}
+	var tok *oauth2.Token
 	if withToken && s.token != nil {
-		tok, err := s.token.Token()
-		if err != nil {
+		if tok, err = s.token.Token(); err != nil {
 			return classify(FailureToken, err)
 		}
 		tok.SetAuthHeader(req)
@@ -114,6 +119,9 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	trace.SpanFromContext(ctx).SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode == http.StatusUnauthorized && tok != nil {
+		s.token.refused(tok)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &StatusError{Code: resp.StatusCode}
 	}

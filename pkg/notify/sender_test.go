@@ -290,3 +290,61 @@ func TestRegressionSigningSecretMustOptIn(t *testing.T) {
 		t.Errorf("%d requests delivered with a secret that does not opt in", n)
 	}
 }
+
+// countingTokens hands out a new token, t1, t2, ..., valid for an hour, on every call.
+type countingTokens struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingTokens) Token() (*oauth2.Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return &oauth2.Token{AccessToken: "t" + strconv.Itoa(c.n), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+func (c *countingTokens) fetched() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// TestRegressionTokenRefusedIsFetchedAgain: the notifier kept its OAuth2 token until it
+// expired (oauth2.ReuseTokenSource), so a token the SMO's authorization server had revoked was
+// sent and refused with 401 on every delivery until then, up to an hour. Now a 401 to a token
+// drops it and the next attempt fetches a new one; a token callbacks accept is kept.
+func TestRegressionTokenRefusedIsFetchedAgain(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer t1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		rec.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	tokens := &countingTokens{}
+	s := NewSender(SenderConfig{
+		Policy:  &CallbackPolicy{Allowed: loopback(t), OAuth2Hosts: tokenHosts(t, "127.0.0.1")},
+		Timeout: 5 * time.Second, TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig, Token: tokens, Secrets: noSecrets{},
+	})
+	send := func() error {
+		return s.Send(context.Background(), &Subscription{Callback: srv.URL + "/cb"}, Entry{Body: []byte("{}"), NotificationID: "n"})
+	}
+	var st *StatusError
+	if err := send(); !errors.As(err, &st) || st.Code != http.StatusUnauthorized {
+		t.Fatalf("first delivery, with the revoked token: %v, want 401", err)
+	}
+	for i := range 2 {
+		if err := send(); err != nil {
+			t.Fatalf("delivery %d after the 401: %v", i+2, err)
+		}
+	}
+	if got := rec.requests(); len(got) != 2 || got[0] != "Bearer t2" || got[1] != "Bearer t2" {
+		t.Errorf("the callback accepted %q, want two deliveries with t2", got)
+	}
+	if n := tokens.fetched(); n != 2 {
+		t.Errorf("%d tokens fetched, want 2 (t1, refused, then t2, kept)", n)
+	}
+}
