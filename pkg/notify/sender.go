@@ -55,7 +55,7 @@ func NewSender(c SenderConfig) *Sender {
 	}
 	var token *tokenCache
 	if c.Token != nil {
-		token = &tokenCache{src: c.Token}
+		token = &tokenCache{src: c.Token, now: time.Now}
 	}
 	return &Sender{
 		tracer:     tracer,

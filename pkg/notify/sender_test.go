@@ -348,3 +348,32 @@ func TestRegressionTokenRefusedIsFetchedAgain(t *testing.T) {
 		t.Errorf("%d tokens fetched, want 2 (t1, refused, then t2, kept)", n)
 	}
 }
+
+// TestRefusingCallbackCannotStormTheTokenEndpoint: a tenant's callback on a token host that
+// answers 401 to everything gets one token dropped per tokenDropInterval, not one per retry,
+// and the token the other callbacks accept is kept meanwhile.
+func TestRefusingCallbackCannotStormTheTokenEndpoint(t *testing.T) {
+	tokens := &countingTokens{}
+	now := time.Unix(1_000_000, 0)
+	c := &tokenCache{src: tokens, now: func() time.Time { return now }}
+	refuse := func() {
+		t.Helper()
+		tok, err := c.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.refused(tok)
+	}
+	refuse() // t1 dropped
+	for range 100 {
+		refuse() // t2 refused again and again within the interval: kept
+	}
+	if n := tokens.fetched(); n != 2 {
+		t.Fatalf("%d tokens fetched for 101 refusals within %s, want 2", n, tokenDropInterval)
+	}
+	now = now.Add(tokenDropInterval)
+	refuse() // t2 dropped
+	if tok, _ := c.Token(); tok.AccessToken != "t3" || tokens.fetched() != 3 {
+		t.Errorf("after the interval: token %s, %d fetched; want t3, 3", tok.AccessToken, tokens.fetched())
+	}
+}
