@@ -131,6 +131,15 @@ func (c *Config) Complete() (CompletedConfig, error) {
 	if st := &c.ExtraConfig.Storage; st.Breaker == nil && st.Client != nil {
 		st.Breaker = redisstore.InstallBreaker(st.Client, klog.Background().WithName("redis"), st.Metrics.store())
 	}
+	if st := &c.ExtraConfig.Storage; st.WriteClient == nil && st.Client != nil {
+		// One for every store of the process, refused by the same breaker.
+		w, err := redisstore.NewWriteClient(st.Client)
+		if err != nil {
+			return CompletedConfig{}, err
+		}
+		st.Breaker.Guard(w)
+		st.WriteClient = w
+	}
 	feed := cachefeed.New(c.ExtraConfig.Scheme, ServedGroupVersions())
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage, feed)
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig, feed: feed}, nil

@@ -26,6 +26,9 @@ import (
 // stock aggregated server, because storagebackend/factory only builds etcd3 stores.
 type RedisStorage struct {
 	Client goredis.UniversalClient
+	// WriteClient runs the stores' writes, each sent once (redisstore.NewWriteClient); the
+	// server derives it from Client in Config.Complete when nil.
+	WriteClient goredis.UniversalClient
 	// KeyPrefix namespaces every key so that several installs can share one Redis.
 	KeyPrefix string
 	// HistoryLength bounds the change log kept per resource (how far back a watch may resume).
@@ -96,6 +99,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 		_ storage.AttrFunc, _ storage.IndexerFuncs, _ *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
 		store, err := redisstore.New(redisstore.Config{
 			Client:         g.storage.Client,
+			WriteClient:    g.storage.WriteClient,
 			Codec:          config.Codec,
 			NewFunc:        newFunc,
 			NewListFunc:    newListFunc,

@@ -75,6 +75,11 @@ func InstallBreaker(client goredis.UniversalClient, logger klog.Logger, metrics 
 	return b
 }
 
+// Guard adds the breaker to another client of the same Redis (the stores' write client), so
+// that its commands are refused while Redis is not answering and its replies and timeouts
+// count too.
+func (b *Breaker) Guard(client goredis.UniversalClient) { client.AddHook(b) }
+
 // Answering reports whether Redis answered since the last command to it timed out. A nil
 // Breaker (none installed) always reports true.
 func (b *Breaker) Answering() bool {

@@ -40,7 +40,14 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	}
 	logger, _ := ktesting.NewTestContext(t)
 	b := InstallBreaker(client, logger, metrics)
-	s := env.newStore(t, withClient(client))
+	// The stores' write client is guarded by the same breaker, as the server wires it.
+	writes, err := NewWriteClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writes.Close() })
+	b.Guard(writes)
+	s := env.newStore(t, withClient(client), withWriteClient(writes))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -38,6 +38,11 @@ type Config struct {
 	// Client is any go-redis client: standalone, Sentinel failover or a
 	// TLS-configured one. The store never closes it.
 	Client goredis.UniversalClient
+	// WriteClient runs the create, update and delete scripts: a client of the same Redis that
+	// sends each command once (NewWriteClient), so that a write whose reply was lost is not
+	// run a second time. Nil makes the store derive one from Client (closed by Close); a
+	// process with many stores shares one. The store never closes one it was given.
+	WriteClient goredis.UniversalClient
 	// Codec encodes objects for storage and decodes them back.
 	Codec runtime.Codec
 	// Transformer wraps stored bytes (encryption at rest). Defaults to identity.

@@ -7,12 +7,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// write runs a write script and returns its reply. With MinReplicasAck set, it also waits
-// until that many replicas have the write. m is the guard's mark from before the write and
-// token the fingerprint the script records for the revision it makes (one of args).
+// write runs a write script, once (Config.WriteClient), and returns its reply. With
+// MinReplicasAck set, it also waits until that many replicas have the write. m is the guard's
+// mark from before the write and token the fingerprint the script records for the revision it
+// makes (one of args).
 func (s *Store) write(ctx context.Context, m epochMark, token string, script *goredis.Script, keys []string, args ...interface{}) ([]interface{}, error) {
 	if s.cfg.MinReplicasAck <= 0 {
-		return script.Run(ctx, s.client, keys, args...).Slice()
+		return script.Run(ctx, s.writes, keys, args...).Slice()
 	}
 	reply, acked, err := s.writeAndWait(ctx, script.EvalSha, keys, args)
 	if goredis.HasErrorPrefix(err, "NOSCRIPT") {
@@ -44,7 +45,7 @@ func (s *Store) writeAndWait(ctx context.Context, run func(context.Context, gore
 	keys []string, args []interface{}) (reply []interface{}, acked int64, err error) {
 	var script *goredis.Cmd
 	var wait *goredis.Cmd
-	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	_, err = s.writes.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		script = run(ctx, p, keys, args...)
 		// Pipeliner has no Wait; the command is the same.
 		wait = p.Do(ctx, "wait", s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout.Milliseconds())

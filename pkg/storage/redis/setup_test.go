@@ -87,6 +87,8 @@ type setupOptions struct {
 	watchPollInterval time.Duration
 	// client is the env's unless set.
 	client *goredis.Client
+	// writeClient is the store's Config.WriteClient (derived from client unless set).
+	writeClient *goredis.Client
 	// metrics, when set, is the store's Config.Metrics.
 	metrics *Metrics
 }
@@ -102,7 +104,10 @@ func withHistoryLength(n int64) setupOption    { return func(o *setupOptions) { 
 func withHistoryBytes(n int64) setupOption     { return func(o *setupOptions) { o.historyBytes = n } }
 func withInstallPrefix(p string) setupOption   { return func(o *setupOptions) { o.installPrefix = p } }
 func withClient(c *goredis.Client) setupOption { return func(o *setupOptions) { o.client = c } }
-func withMetrics(m *Metrics) setupOption       { return func(o *setupOptions) { o.metrics = m } }
+func withWriteClient(c *goredis.Client) setupOption {
+	return func(o *setupOptions) { o.writeClient = c }
+}
+func withMetrics(m *Metrics) setupOption { return func(o *setupOptions) { o.metrics = m } }
 func withWatchPollInterval(d time.Duration) setupOption {
 	return func(o *setupOptions) { o.watchPollInterval = d }
 }
@@ -126,8 +131,13 @@ func (env *testEnv) newStore(t testing.TB, opts ...setupOption) *Store {
 	if o.installPrefix == "" {
 		o.installPrefix = fmt.Sprintf("test-%d", env.prefixes.Add(1))
 	}
+	var writes goredis.UniversalClient
+	if o.writeClient != nil {
+		writes = o.writeClient
+	}
 	s, err := New(Config{
 		Client:            o.client,
+		WriteClient:       writes,
 		Codec:             o.codec,
 		Transformer:       o.transformer,
 		NewFunc:           o.newFunc,

@@ -22,7 +22,10 @@ import (
 
 // Store is a storage.Interface for one resource backed by Redis.
 type Store struct {
-	client         goredis.UniversalClient
+	client goredis.UniversalClient
+	// writes runs the write scripts (Config.WriteClient); ownWrites when the store made it.
+	writes         goredis.UniversalClient
+	ownWrites      bool
 	codec          runtime.Codec
 	versioner      storage.Versioner
 	newFunc        func() runtime.Object
@@ -63,8 +66,18 @@ func New(cfg Config) (*Store, error) {
 	if err := cfg.complete(); err != nil {
 		return nil, err
 	}
+	writes, ownWrites := cfg.WriteClient, false
+	if writes == nil {
+		w, err := NewWriteClient(cfg.Client)
+		if err != nil {
+			return nil, err
+		}
+		writes, ownWrites = w, true
+	}
 	s := &Store{
 		client:         cfg.Client,
+		writes:         writes,
+		ownWrites:      ownWrites,
 		codec:          cfg.Codec,
 		versioner:      cfg.Versioner,
 		newFunc:        cfg.NewFunc,
@@ -76,6 +89,9 @@ func New(cfg Config) (*Store, error) {
 	}
 	resourceKey, err := s.prepareKey(cfg.ResourcePrefix, true)
 	if err != nil {
+		if ownWrites {
+			_ = writes.Close()
+		}
 		return nil, fmt.Errorf("redis storage: %w", err)
 	}
 	s.resourceKey = resourceKey
@@ -104,12 +120,16 @@ func New(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close stops background work and ends all watches. The Redis client is
-// left open because it is usually shared between stores.
+// Close stops background work and ends all watches. The Redis client (and a
+// WriteClient it was given) is left open because it is usually shared between
+// stores.
 func (s *Store) Close() {
 	s.cancel()
 	s.hub.shutdown()
 	s.wg.Wait()
+	if s.ownWrites {
+		_ = s.writes.Close() // a second Close only reports the client closed
+	}
 }
 
 func (s *Store) getTransformer() value.Transformer { return s.transformer.Load().Transformer }

@@ -3,9 +3,11 @@ package redis
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	goredis "github.com/redis/go-redis/v9"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -124,6 +126,11 @@ func requestError(op, key string, err error) error {
 		msg = fmt.Sprintf("the store refused the %s of %q for now: %s%s", op, key, redisMessage(err), nothingWritten(op))
 	case readOnly(op) && isNetTimeout(err):
 		msg = fmt.Sprintf("the store did not answer %s of %q in time: %v", op, key, err)
+	case !readOnly(op) && replyLost(err):
+		// Sent once (NewWriteClient): Redis may have run it. Said so, rather than a bare EOF,
+		// so that the client reads before it sends the write again.
+		return apierrors.NewInternalError(fmt.Errorf("the outcome of the %s of %q is unknown: it was sent to Redis, which did not answer (%v); "+
+			"it may have been applied: read the object before trying again", op, key, err))
 	default:
 		return fmt.Errorf("redis storage %s %q: %w", op, key, err)
 	}
@@ -134,6 +141,14 @@ func requestError(op, key string, err error) error {
 		Message: msg,
 		Details: &metav1.StatusDetails{RetryAfterSeconds: unavailableRetryAfter},
 	}}
+}
+
+// replyLost reports a command whose connection broke or timed out after it was sent (dial
+// failures are notSent, checked first).
+func replyLost(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.As(err, &op) || isNetTimeout(err)
 }
 
 // nothingWritten is what a refusal of op tells its client beyond the refusal: that a write
