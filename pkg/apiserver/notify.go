@@ -109,8 +109,9 @@ func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
 // tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token
 // endpoint is the operator's, so it is reached with an ordinary client (no callback policy).
 // The secret is read now, so that a missing file stops the start, and again for every token
-// fetched after (when the last one expired or a callback refused it), so that a secret rotated in its file (a Secret
-// updated in place) is used from the next token on, without a restart.
+// fetched after (when the last one expired or a callback refused it), so that a secret
+// rotated in its file (a Secret updated in place) is used from the next token on, without a
+// restart.
 func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
 	if c.OAuth2TokenURL == "" {
 		return nil, nil

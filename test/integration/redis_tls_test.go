@@ -195,7 +195,6 @@ func TestRedisCredentialsRotatedWithoutRestart(t *testing.T) {
 		}
 	}
 	certs := *r.options
-	certs.PasswordFile = r.options.PasswordFile
 	certs.TLSCertFile, certs.TLSKeyFile = filepath.Join(t.TempDir(), "tls.crt"), filepath.Join(t.TempDir(), "tls.key")
 	copyFile(other.ClientCertFile, certs.TLSCertFile)
 	copyFile(other.ClientKeyFile, certs.TLSKeyFile)
