@@ -95,25 +95,8 @@ func run(c config) (err error) {
 	}
 	printNextSteps(c, up, time.Since(begin))
 
-	select {
-	case <-ctx.Done():
-		// A second Ctrl-C now kills the launcher at once; its children die with it (Pdeathsig).
-		stopSignals()
-		return nil
-	case p := <-firstExit(up.processes()):
-		return fmt.Errorf("%s exited unexpectedly (%v); last log lines from %s:\n%s",
-			p.Name(), p.ExitError(), p.LogPath(), p.LogTail(30))
-	}
-}
-
-// firstExit reports the first of procs to exit. Its goroutines end with the launcher.
-func firstExit(procs []*localstack.Process) <-chan *localstack.Process {
-	ch := make(chan *localstack.Process, len(procs))
-	for _, p := range procs {
-		go func() {
-			<-p.Exited()
-			ch <- p
-		}()
-	}
-	return ch
+	err = supervise(ctx, up, c.timeout)
+	// A second Ctrl-C now kills the launcher at once; its children die with it (Pdeathsig).
+	stopSignals()
+	return err
 }

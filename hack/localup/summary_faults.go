@@ -1,8 +1,14 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
 
-// printRedisFaults shows what both faces do while Redis cannot be read (docs/redis.md, "While
+	"github.com/netweave-io/netweave/internal/localstack"
+)
+
+// printRedisFaults shows Redis killed and started again on its data (as a Pod restart would),
+// what both faces do while Redis cannot be read (docs/redis.md, "While
 // Redis cannot be read"): Redis frozen as a partition or a stalled host would leave it, the O2
 // face refuses with 503 instead of answering from informers that no longer follow the store,
 // the Kubernetes face refuses at once instead of waiting out Redis's timeouts (the breaker),
@@ -12,14 +18,22 @@ import "fmt"
 func printRedisFaults(r *running) {
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
 	fmt.Printf(`
+Redis killed (docs/redis.md, "What Redis must be"): make run starts it again on its append-only file, as a Pod
+would be; every acknowledged write is back, netweave reconnects by itself, and the restart is not taken for lost data:
+  kubectl get resources,resourcepools,locations,inventorysubscriptions -A --no-headers | wc -l
+  kill -9 $(cat %[1]s)      # make run prints "redis-server is back"
+  kubectl get resources,resourcepools,locations,inventorysubscriptions -A --no-headers | wc -l   # the same count
+  kubectl cordon edge-a-worker-1 && sleep 2 && kubectl get resource edge-a-worker-1 -n o2ims-system -o jsonpath='{.status.adminState}{"\n"}'   # LOCKED
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # 0 (a wipe, FLUSHALL, counts reason="epoch")
+
 Redis hung (docs/redis.md, "While Redis cannot be read"): freeze it as a partition would; within about 6 s
 both faces refuse at once (503) rather than answer stale or wait on Redis, and answer again as soon as it resumes:
-  kill -STOP %[1]d; sleep 8      # redis-server
+  kill -STOP $(cat %[1]s); sleep 8      # redis-server
   curl -s -i --cacert %[2]s -H "Authorization: Bearer $TOKEN" %[3]s/o2ims-infrastructureInventory/v1/resourcePools | grep -iE '^HTTP|^retry-after|title'   # 503, retry-after: 1
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%[4]d/readyz?verbose' | grep -E 'redis|o2ims'   # [-]redis, [-]o2ims-rest
   kubectl get resources -n o2ims-system    # ServiceUnavailable: ... redis is not answering (after kubectl's own ten retries, ~10 s)
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep -E '^netweave_redis_(answering|refused)'   # answering 0
-  kill -CONT %[1]d; sleep 1
+  kill -CONT $(cat %[1]s); sleep 1
   curl -s -o /dev/null -w '%%{http_code}\n' --cacert %[2]s -H "Authorization: Bearer $TOKEN" %[3]s/o2ims-infrastructureInventory/v1/resourcePools   # 200
 
 Redis full (docs/redis.md, "When Redis is full"): at its maxmemory, Redis refuses every write (noeviction keeps
@@ -40,5 +54,5 @@ and all is well again once they agree (netweave reads --redis-password-file agai
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%[4]d/readyz?verbose' | grep '\[-\]redis '   # [-]redis failed
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_rejected_total{reason="auth"}'
   redis-cli -u redis://default:rotated@%[5]s CONFIG SET requirepass ''
-`, r.redis.Pid(), r.caFile, o2, r.netweavePort, r.redisAddr)
+`, localstack.RedisPidFile(filepath.Dir(r.redis.LogPath())), r.caFile, o2, r.netweavePort, r.redisAddr)
 }

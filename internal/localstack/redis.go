@@ -23,7 +23,8 @@ func RedisDurableArgs() []string {
 
 // StartRedis runs redis-server from PATH on a free loopback port, configured as production must
 // be (RedisDurableArgs), so netweave's redis-durability check passes and a Redis restart keeps
-// the data. It returns the process and host:port.
+// the data. It returns the process and host:port. Redis writes its process id to
+// RedisPidFile(dir) at every start, so commands can name the current one after a restart.
 func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Process, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -40,6 +41,7 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 			"--bind", "127.0.0.1",
 			"--port", strconv.Itoa(port),
 			"--dir", dir,
+			"--pidfile", RedisPidFile(dir),
 		}, RedisDurableArgs()...),
 		LogPath: filepath.Join(dir, "redis.log"),
 	})
@@ -51,6 +53,9 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 	}
 	return proc, addr, nil
 }
+
+// RedisPidFile is where the redis-server StartRedis runs in dir writes its process id.
+func RedisPidFile(dir string) string { return filepath.Join(dir, "redis.pid") }
 
 // WaitForRedis polls proc's redis-server at addr with PING, because redis accepts connections
 // before it has loaded; it fails at once, with the log's tail, if the process exits.

@@ -98,48 +98,9 @@ func TestRedisFailover(t *testing.T) {
 		return nil
 	})
 
-	var faults []*faultRun
-	// fault returns once the process it killed is gone: that is when the clocks start.
-	run := func(name string, fault func() time.Time, recovered func() error) {
-		f := &faultRun{name: name}
-		faults = append(faults, f)
-		w := openWatch(t, o2)
-		f.at = fault()
-		eventually(t, recoverWait, name+": 20 writes after the fault", func() error {
-			if n := len(l.ackedSince(f.at)); n < 20 {
-				return fmt.Errorf("%d acknowledged", n)
-			}
-			return nil
-		})
-		if recovered != nil {
-			eventually(t, recoverWait, name+": recovered", recovered)
-		}
-		after := l.ackedSince(f.at)
-		eventually(t, recoverWait, name+": notifications of the writes after the fault", func() error {
-			if missing := missingCreates(pools, names(after)); len(missing) > 0 {
-				return fmt.Errorf("%d of %d not notified, e.g. %s", len(missing), len(after), missing[0])
-			}
-			return nil
-		})
-		eventually(t, recoverWait, name+": the watch opened before the fault is not stuck", func() error {
-			return w.deliveredOrEnded(names(after))
-		})
-		w.stop()
-		eventually(t, recoverWait, name+": the informer sees the writes after the fault", func() error {
-			if missing := inf.missing(names(after)); len(missing) > 0 {
-				return fmt.Errorf("%d of %d not seen, e.g. %s", len(missing), len(after), missing[0])
-			}
-			return nil
-		})
-		checkNoStaleRead(t, name, o2, rdb)
-		f.firstWrite = firstAck(l.ackedSince(f.at)).Sub(f.at)
-		f.firstNotified = firstArrival(pools, names(after)).Sub(f.at)
-		t.Logf("%s: fault → first acknowledged write %s, → first notification of a write after it %s; %d writes failed with an unknown outcome: %s",
-			name, f.firstWrite.Round(time.Millisecond), f.firstNotified.Round(time.Millisecond), len(l.failedSince(f.at)), errorSummary(l.failedSince(f.at)))
-	}
-
+	sc := &faultScenario{t: t, l: l, o2: o2, rdb: rdb, pools: pools, inf: inf}
 	var newPrimary *redisserver.Server
-	run("kill -9 of the Redis primary", func() time.Time {
+	sc.run("kill -9 of the Redis primary", func() time.Time {
 		old, err := redis.Primary(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -163,7 +124,7 @@ func TestRedisFailover(t *testing.T) {
 
 	bMetrics := s.metricsReaderAt(t, b.port)
 	var syncedAgain time.Time
-	run("kill -9 of the netweave leader", func() time.Time {
+	sc.run("kill -9 of the netweave leader", func() time.Time {
 		if err := s.netweave.Kill(); err != nil { // SIGKILL; returns once the process is gone
 			t.Fatal(err)
 		}
@@ -181,7 +142,7 @@ func TestRedisFailover(t *testing.T) {
 			return fmt.Errorf("replica-b %w", err)
 		}
 		// The sync works again: a Node created after the fault has its Resource.
-		for _, n := range l.nodesSince(faults[len(faults)-1].at) {
+		for _, n := range l.nodesSince(sc.faults[len(sc.faults)-1].at) {
 			if _, err := o2.O2imsV1alpha1().O2Resources(invNS).Get(context.Background(), n, metav1.GetOptions{}); err == nil {
 				if syncedAgain.IsZero() {
 					syncedAgain = time.Now()
@@ -192,7 +153,7 @@ func TestRedisFailover(t *testing.T) {
 		return fmt.Errorf("no Resource yet for a Node created after the fault")
 	})
 	t.Logf("kill -9 of the netweave leader: replica-b leads; fault → a Node created after it has its Resource (polled) %s",
-		syncedAgain.Sub(faults[1].at).Round(time.Millisecond))
+		syncedAgain.Sub(sc.faults[1].at).Round(time.Millisecond))
 
 	l.stop()
 	// Sentinel may change its mind under load (a second failover within the first): say so,
@@ -200,7 +161,64 @@ func TestRedisFailover(t *testing.T) {
 	if p, err := redis.Primary(context.Background()); err == nil && p != newPrimary {
 		t.Logf("Sentinel's primary at the end is %s, not %s, which it promoted first", p.Addr(), newPrimary.Addr())
 	}
-	verifyAfterFaults(t, l, faults, o2, rdb, pools, resources)
+	verifyAfterFaults(t, l, sc.faults, o2, rdb, pools, resources)
+}
+
+// faultScenario runs faults, one after the other, under a load and checks what each one
+// left: TestRedisFailover's and TestRedisRestartUnderLoad's.
+type faultScenario struct {
+	t      *testing.T
+	l      *load
+	o2     versioned.Interface
+	rdb    goredis.UniversalClient
+	pools  *receiver
+	inf    *poolInformer
+	faults []*faultRun
+}
+
+// run opens a watch, runs fault (which returns once the process it killed is gone: that is
+// when the clocks start), waits for recovered (when given), and checks that writes succeed
+// again, that every write after the fault is notified, that the watch opened before is not
+// stuck, that the informer sees the writes after the fault and that nothing stale is served.
+func (sc *faultScenario) run(name string, fault func() time.Time, recovered func() error) *faultRun {
+	t, l := sc.t, sc.l
+	f := &faultRun{name: name}
+	sc.faults = append(sc.faults, f)
+	w := openWatch(t, sc.o2)
+	f.at = fault()
+	eventually(t, recoverWait, name+": 20 writes after the fault", func() error {
+		if n := len(l.ackedSince(f.at)); n < 20 {
+			return fmt.Errorf("%d acknowledged", n)
+		}
+		return nil
+	})
+	if recovered != nil {
+		eventually(t, recoverWait, name+": recovered", recovered)
+	}
+	after := l.ackedSince(f.at)
+	eventually(t, recoverWait, name+": notifications of the writes after the fault", func() error {
+		if missing := missingCreates(sc.pools, names(after)); len(missing) > 0 {
+			return fmt.Errorf("%d of %d not notified, e.g. %s", len(missing), len(after), missing[0])
+		}
+		return nil
+	})
+	eventually(t, recoverWait, name+": the watch opened before the fault is not stuck", func() error {
+		return w.deliveredOrEnded(names(after))
+	})
+	f.watchEnded, f.watchEndCode = w.endedWith()
+	w.stop()
+	eventually(t, recoverWait, name+": the informer sees the writes after the fault", func() error {
+		if missing := sc.inf.missing(names(after)); len(missing) > 0 {
+			return fmt.Errorf("%d of %d not seen, e.g. %s", len(missing), len(after), missing[0])
+		}
+		return nil
+	})
+	checkNoStaleRead(t, name, sc.o2, sc.rdb)
+	f.firstWrite = firstAck(l.ackedSince(f.at)).Sub(f.at)
+	f.firstNotified = firstArrival(sc.pools, names(after)).Sub(f.at)
+	t.Logf("%s: fault → first acknowledged write %s, → first notification of a write after it %s; %d writes failed with an unknown outcome: %s",
+		name, f.firstWrite.Round(time.Millisecond), f.firstNotified.Round(time.Millisecond), len(l.failedSince(f.at)), errorSummary(l.failedSince(f.at)))
+	return f
 }
 
 // faultRun is what one fault showed.
@@ -209,6 +227,10 @@ type faultRun struct {
 	at            time.Time
 	firstWrite    time.Duration
 	firstNotified time.Duration
+	// watchEnded is how the watch opened before the fault ended ("" if it went on), with the
+	// code of the Status it ended with (0 if none).
+	watchEnded   string
+	watchEndCode int32
 }
 
 // verifyAfterFaults checks, once the load stopped, that nothing acknowledged was lost and that
@@ -680,6 +702,8 @@ type rawWatch struct {
 	added  map[string]bool
 	ended  bool
 	reason string
+	// code is the HTTP code of the Status it ended with, 0 if none.
+	code int32
 }
 
 func openWatch(t *testing.T, o2 versioned.Interface) *rawWatch {
@@ -699,6 +723,9 @@ func openWatch(t *testing.T, o2 versioned.Interface) *rawWatch {
 				}
 			case watch.Error:
 				r.ended, r.reason = true, fmt.Sprintf("error event %v", ev.Object)
+				if st, ok := ev.Object.(*metav1.Status); ok {
+					r.code = st.Code
+				}
 			}
 			r.mu.Unlock()
 		}
@@ -726,6 +753,14 @@ func (r *rawWatch) deliveredOrEnded(want []string) error {
 		}
 	}
 	return nil
+}
+
+// endedWith is how the watch ended, "" while it is open, and the code of the Status it ended
+// with (0 if none).
+func (r *rawWatch) endedWith() (string, int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason, r.code
 }
 
 func (r *rawWatch) stop() { r.w.Stop() }
@@ -805,6 +840,9 @@ func TestStoreWipeUnderLoad(t *testing.T) {
 		return nil
 	})
 	checkNoStaleRead(t, "wipe", o2, rdb)
+	if n := metrics.value(t, "netweave_redis_storage_resets_total", `reason="epoch"`); n == 0 {
+		t.Error(`netweave_redis_storage_resets_total{reason="epoch"} is 0 after the wipe`)
+	}
 	eventually(t, recoverWait, "the notifier reports both subscriptions lost", func() error {
 		if n := metrics.value(t, "netweave_notifier_subscriptions_lost_total", `kind="InventorySubscription"`); n != 2 {
 			return fmt.Errorf("netweave_notifier_subscriptions_lost_total %v, want 2", n)

@@ -84,12 +84,22 @@ func (g *epochGuard) onReset(fn func()) {
 	g.handlers = append(g.handlers, fn)
 }
 
-// observe records what an operation sent at m found. It reports whether the
-// store went back, after the handlers ran.
-func (g *epochGuard) observe(m epochMark, o observation) (bool, string) {
+// Why a store went back, the reason label of netweave_redis_storage_resets_total.
+const (
+	resetEpoch       = "epoch"       // the install epoch changed: the store was wiped
+	resetRevision    = "revision"    // the revision counter went back: a rollback
+	resetFingerprint = "fingerprint" // a revision seen was made again by another write
+)
+
+// resetReasons are every reason observe can give.
+var resetReasons = []string{resetEpoch, resetRevision, resetFingerprint}
+
+// observe records what an operation sent at m found. When the store went back it runs the
+// handlers and returns why: one of resetReasons and a sentence for the log; else "".
+func (g *epochGuard) observe(m epochMark, o observation) (reason, why string) {
 	g.mu.Lock()
-	wentBack, why := g.wentBack(m, o)
-	if !wentBack {
+	reason, why = g.wentBack(m, o)
+	if reason == "" {
 		switch {
 		case o.rev > g.seen:
 			g.seen, g.seenID = o.rev, o.id
@@ -100,7 +110,7 @@ func (g *epochGuard) observe(m epochMark, o observation) (bool, string) {
 			g.epoch = o.epoch
 		}
 		g.mu.Unlock()
-		return false, ""
+		return "", ""
 	}
 	g.epoch, g.seen, g.seenID = o.epoch, o.rev, o.id
 	g.gen++
@@ -113,23 +123,23 @@ func (g *epochGuard) observe(m epochMark, o observation) (bool, string) {
 	if last != nil {
 		last()
 	}
-	return true, why
+	return reason, why
 }
 
-func (g *epochGuard) wentBack(m epochMark, o observation) (bool, string) {
+func (g *epochGuard) wentBack(m epochMark, o observation) (reason, why string) {
 	switch {
 	case g.epoch != "" && o.epoch != g.epoch:
-		return true, "install epoch changed"
+		return resetEpoch, "install epoch changed"
 	case m.gen != g.gen:
 		// A reset happened while the operation was in flight; its
 		// revision belongs to the new baseline.
-		return false, ""
+		return "", ""
 	case o.rev < m.seen, o.write && o.rev == m.seen:
-		return true, "revision went back"
+		return resetRevision, "revision went back"
 	case m.seenID != "" && o.seenID != "" && o.seenID != m.seenID:
-		return true, fmt.Sprintf("revision %d was made again by another write", m.seen)
+		return resetFingerprint, fmt.Sprintf("revision %d was made again by another write", m.seen)
 	}
-	return false, ""
+	return "", ""
 }
 
 // revisionID is one slot of the ring of revision fingerprints: which write
@@ -216,9 +226,10 @@ func (s *Store) observeWrite(m epochMark, token string, res writeResult) {
 	})
 }
 
-// observeEpoch feeds the guard and logs a reset once, where it was noticed.
+// observeEpoch feeds the guard and logs and counts a reset once, where it was noticed.
 func (s *Store) observeEpoch(m epochMark, o observation) {
-	if reset, why := s.guard.observe(m, o); reset {
+	if reason, why := s.guard.observe(m, o); reason != "" {
+		s.cfg.Metrics.recordReset(s.groupResource, reason)
 		s.logger().Info("Store was wiped or rolled back; ending watches so every client relists",
 			"reason", why, "revision", o.rev, "seenBefore", m.seen)
 	}

@@ -16,8 +16,29 @@ import (
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 
+	"k8s.io/component-base/metrics/testutil"
+
 	"github.com/netweave-io/netweave/test/redisserver"
 )
+
+// expectResets checks netweave_redis_storage_resets_total of the pods store: want for reason
+// and 0 for every other (each series exists from the store's start).
+func expectResets(t *testing.T, m *Metrics, reason string, want float64) {
+	t.Helper()
+	for _, r := range resetReasons {
+		got, err := testutil.GetCounterMetricValue(m.Resets.WithLabelValues("", "pods", r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := 0.0
+		if r == reason {
+			w = want
+		}
+		if got != w {
+			t.Errorf("netweave_redis_storage_resets_total{reason=%q} = %v, want %v", r, got, w)
+		}
+	}
+}
 
 func expectGone(t *testing.T, w watch.Interface) {
 	t.Helper()
@@ -48,7 +69,8 @@ func watchFrom(ctx context.Context, t *testing.T, s *Store, rv string) watch.Int
 func TestWipedStoreEndsWatches(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	s := env.newStore(t)
+	metrics := newTestMetrics(t)
+	s := env.newStore(t, withMetrics(metrics))
 	var resets atomic.Int32
 	// The handler runs on the goroutine that noticed the wipe.
 	var watching atomic.Pointer[watch.Interface]
@@ -78,6 +100,7 @@ func TestWipedStoreEndsWatches(t *testing.T) {
 	if resets.Load() != 1 {
 		t.Fatalf("reset handlers ran %d times, want 1", resets.Load())
 	}
+	expectResets(t, metrics, resetEpoch, 1)
 
 	list := &example.PodList{}
 	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Predicate: storage.Everything, Recursive: true}, list); err != nil {
@@ -95,6 +118,7 @@ func TestWipedStoreEndsWatches(t *testing.T) {
 	if resets.Load() != 1 {
 		t.Fatalf("the new baseline was reset again: %d resets", resets.Load())
 	}
+	expectResets(t, metrics, resetEpoch, 1)
 }
 
 // TestWriteNoticesWipeAtOnce: the first write after a wipe runs the reset
@@ -121,7 +145,8 @@ func TestWriteNoticesWipeAtOnce(t *testing.T) {
 func TestRolledBackStoreEndsWatches(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	s := env.newStore(t)
+	metrics := newTestMetrics(t)
+	s := env.newStore(t, withMetrics(metrics))
 	first := createPod(ctx, t, s, "ns", "a")
 	last := createPod(ctx, t, s, "ns", "b")
 	w := watchFrom(ctx, t, s, last.ResourceVersion)
@@ -129,6 +154,7 @@ func TestRolledBackStoreEndsWatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectGone(t, w)
+	expectResets(t, metrics, resetRevision, 1)
 }
 
 // TestRollbackOvertakenByAnotherWriter: a process that only reads (A) saw revision N; the
@@ -145,7 +171,8 @@ func TestRollbackOvertakenByAnotherWriter(t *testing.T) {
 	// A has a client of its own (another process), closed first at the end so that
 	// closing A does not wait for that read.
 	clientA := goredis.NewClient(&goredis.Options{Addr: env.server.Addr()})
-	a := env.newStore(t, withInstallPrefix("overtaken"), withWatchPollInterval(time.Minute), withClient(clientA))
+	metrics := newTestMetrics(t)
+	a := env.newStore(t, withInstallPrefix("overtaken"), withWatchPollInterval(time.Minute), withClient(clientA), withMetrics(metrics))
 	t.Cleanup(func() { _ = clientA.Close() })
 	b := env.newStore(t, withInstallPrefix("overtaken"))
 	var resets atomic.Int32
@@ -177,6 +204,7 @@ func TestRollbackOvertakenByAnotherWriter(t *testing.T) {
 	if resets.Load() != 1 {
 		t.Fatalf("A's reset handlers ran %d times, want 1", resets.Load())
 	}
+	expectResets(t, metrics, resetFingerprint, 1)
 
 	// From the new baseline, A sees what is there and nothing that was discarded.
 	list := &example.PodList{}
@@ -206,11 +234,11 @@ func TestGuardComparesFingerprints(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		seenID string // what the store now has for revision 10
-		want   bool
+		want   string // the reason, "" for none
 	}{
-		{"same write", "x", false},
-		{"made again by another write", "y", true},
-		{"slot taken by a later revision, or no fingerprint recorded", "", false},
+		{"same write", "x", ""},
+		{"made again by another write", "y", resetFingerprint},
+		{"slot taken by a later revision, or no fingerprint recorded", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var g epochGuard
@@ -221,7 +249,7 @@ func TestGuardComparesFingerprints(t *testing.T) {
 			}
 			got, why := g.observe(m, observation{epoch: "e", rev: 12, id: "z", seenID: tc.seenID})
 			if got != tc.want {
-				t.Fatalf("went back: %v (%s), want %v", got, why, tc.want)
+				t.Fatalf("went back: %q (%s), want %q", got, why, tc.want)
 			}
 			if m := g.mark(); m.seen != 12 || m.seenID != "z" {
 				t.Fatalf("after the read the guard is at %+v, want revision 12 with fingerprint z", m)

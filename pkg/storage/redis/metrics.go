@@ -31,6 +31,9 @@ type Metrics struct {
 	// Rejected counts storage operations Redis refused without running them, by reason (full,
 	// persistence, loading, read-only, ...).
 	Rejected *compbasemetrics.CounterVec
+	// Resets counts the times a store found Redis wiped or rolled back (and so ended its
+	// watches with 410 and dropped what it had cached), by resource and reason.
+	Resets *compbasemetrics.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -106,8 +109,16 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 				StabilityLevel: compbasemetrics.ALPHA,
 			},
 			[]string{"reason"}),
+		Resets: compbasemetrics.NewCounterVec(
+			&compbasemetrics.CounterOpts{
+				Subsystem:      metricsSubsystem,
+				Name:           "resets_total",
+				Help:           "Times a store found Redis wiped or rolled back, so that its watches ended with 410 and every client relisted, by reason: epoch (the install epoch changed: wiped, or a Redis restarted without persistence), revision (the revision counter went back: a failover to a replica that lacked writes, a restore of an older backup), fingerprint (a revision this process saw was made again by another write, a rollback another replica wrote past). Any increase is data Redis lost.",
+				StabilityLevel: compbasemetrics.ALPHA,
+			},
+			[]string{"group", "resource", "reason"}),
 	}
-	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused, m.Rejected} {
+	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused, m.Rejected, m.Resets} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register redis storage metrics: %w", err)
 		}
@@ -133,6 +144,25 @@ func (m *Metrics) recordRequest(op string, gr schema.GroupResource, err error, s
 			m.Rejected.WithLabelValues(r).Inc()
 		}
 	}
+}
+
+// initResets makes gr's resets_total series exist at 0 for every reason, so that an alert on
+// their increase fires on the first reset.
+func (m *Metrics) initResets(gr schema.GroupResource) {
+	if m == nil {
+		return
+	}
+	for _, r := range resetReasons {
+		m.Resets.WithLabelValues(gr.Group, gr.Resource, r)
+	}
+}
+
+// recordReset counts one reset of gr's store.
+func (m *Metrics) recordReset(gr schema.GroupResource, reason string) {
+	if m == nil {
+		return
+	}
+	m.Resets.WithLabelValues(gr.Group, gr.Resource, reason).Inc()
 }
 
 // addWatchers moves the open-watches gauge of gr by delta.

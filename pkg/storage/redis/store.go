@@ -104,6 +104,7 @@ func New(cfg Config) (*Store, error) {
 	s.ctx, s.cancel = context.WithCancel(Background(context.Background()))
 	s.hub = newHub(s)
 	s.guard.last = s.resetAfterWentBack
+	cfg.Metrics.initResets(cfg.GroupResource)
 
 	s.wg.Add(1)
 	go func() {

@@ -126,6 +126,10 @@ func requestError(op, key string, err error) error {
 		msg = fmt.Sprintf("the store refused the %s of %q for now: %s%s", op, key, redisMessage(err), nothingWritten(op))
 	case readOnly(op) && isNetTimeout(err):
 		msg = fmt.Sprintf("the store did not answer %s of %q in time: %v", op, key, err)
+	case readOnly(op) && replyLost(err):
+		// A read changes nothing, so a connection that broke under it (Redis restarted or
+		// failed over) is the store being unavailable, safe to retry: not an internal error.
+		msg = fmt.Sprintf("the store's connection broke during the %s of %q: %v", op, key, err)
 	case !readOnly(op) && replyLost(err):
 		// Sent once (NewWriteClient): Redis may have run it. Said so, rather than a bare EOF,
 		// so that the client reads before it sends the write again.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,5 +82,26 @@ func TestNotSentIsOnlyADialFailure(t *testing.T) {
 	}
 	if err := requestError("update", "/k", fmt.Errorf("wrapped: %w", ErrNotAnswering)); !apierrors.IsServiceUnavailable(err) {
 		t.Errorf("a write the breaker refused: %v, want 503", err)
+	}
+}
+
+// TestRegressionWatchCutByRedisRestartIs503: a watch whose read of the history broke when Redis
+// was killed and restarted (TestRedisRestartUnderLoad) ended with a 500 "Internal error
+// occurred: … watchCatchUp: EOF". A read changes nothing: a connection that broke under it is
+// the store being unavailable (503, Retry-After), for every read, as a timeout already was.
+func TestRegressionWatchCutByRedisRestartIs503(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	for _, op := range []string{"watch", "watch progress", "get", "list"} {
+		for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, reset, fmt.Errorf("redis storage watchCatchUp: %w", io.EOF)} {
+			err := requestError(op, "/pods/", cause)
+			var st apierrors.APIStatus
+			if !errors.As(err, &st) || st.Status().Code != http.StatusServiceUnavailable || st.Status().Details == nil || st.Status().Details.RetryAfterSeconds < 1 {
+				t.Errorf("%s cut by %v: %v, want 503 with Retry-After", op, cause, err)
+			}
+		}
+	}
+	// A write cut the same way stays of unknown outcome (TestNotSentIsOnlyADialFailure).
+	if err := requestError("update", "/pods/ns/p", io.EOF); apierrors.IsServiceUnavailable(err) {
+		t.Errorf("a write cut by a restart answered 503: %v", err)
 	}
 }

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/internal/localstack"
+)
+
+// TestRedisRestartUnderLoad is the fault the required Redis settings exist for (docs/redis.md,
+// "What Redis must be"): a standalone Redis with its append-only file, killed with kill -9
+// under TestRedisFailover's steady load of pool writes, Nodes and notifications, and started
+// again on the same data as a Pod restart does. Besides what every fault scenario checks
+// (writes and notifications resume, the watch opened before is not stuck, the informer
+// catches up, nothing stale is served, every acknowledged write is readable and notified),
+// the restart must not be taken for a store that went back: no store counts a reset
+// (netweave_redis_storage_resets_total stays 0), no subscription is reported lost and no pool
+// is notified as deleted.
+func TestRedisRestartUnderLoad(t *testing.T) {
+	s := startStack(t, append(invArgs(""), notifierArgs...)...)
+	cfg := s.cp.RESTConfig(localstack.Admin)
+	o2 := versioned.NewForConfigOrDie(cfg)
+	kube := kubernetes.NewForConfigOrDie(cfg)
+	pools, resources := newReceiver(t), newReceiver(t)
+	s.subscribe(t, failoverNS, "smo-pools", pools, "")
+	s.subscribe(t, invNS, "smo-resources", resources, "")
+	rdb := goredis.NewClient(&goredis.Options{Addr: s.redis.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	metrics := s.metricsReader(t)
+	readyz := s.readyzClient(t)
+
+	inf := startPoolInformer(t, o2)
+	l := startLoad(o2, kube)
+	defer l.stop()
+	eventually(t, recoverWait, "writes and notifications flowing", func() error {
+		if n := len(l.acked(time.Time{})); n < 10 {
+			return fmt.Errorf("%d pools written", n)
+		}
+		if len(pools.all()) < 5 {
+			return fmt.Errorf("%d notifications", len(pools.all()))
+		}
+		return nil
+	})
+
+	sc := &faultScenario{t: t, l: l, o2: o2, rdb: rdb, pools: pools, inf: inf}
+	var down time.Duration
+	f := sc.run("kill -9 of Redis, started again on its append-only file", func() time.Time {
+		s.redis.Stop() // SIGKILL; returns once the process is gone
+		at := time.Now()
+		// Down until netweave has noticed, as a kubelet would through /readyz: a restart that
+		// beats the first failed command would test nothing.
+		eventually(t, recoverWait, "readyz false while Redis is down", func() error {
+			if code := readyz(); code == http.StatusOK {
+				return errors.New("readyz still 200")
+			}
+			return nil
+		})
+		s.redis.Restart()
+		down = time.Since(at)
+		return at
+	}, nil)
+	l.stop()
+	verifyAfterFaults(t, l, sc.faults, o2, rdb, pools, resources)
+
+	if !metrics.has(t, "netweave_redis_storage_resets_total") {
+		t.Fatal("netweave_redis_storage_resets_total is not exported")
+	}
+	if n := metrics.value(t, "netweave_redis_storage_resets_total"); n != 0 {
+		t.Errorf("netweave_redis_storage_resets_total %v after a restart on the append-only file, want 0: the restart was taken for a store that went back", n)
+	}
+	if n := metrics.value(t, "netweave_notifier_subscriptions_lost_total"); n != 0 {
+		t.Errorf("netweave_notifier_subscriptions_lost_total %v, want 0", n)
+	}
+	for _, r := range []*receiver{pools, resources} {
+		for _, n := range r.all() {
+			if eventType(n) == 2 {
+				t.Errorf("a DELETE notification, and nothing was deleted: %s", n.raw)
+			}
+		}
+	}
+	// It may end (its client relists), but as a store that cannot be read for now (410 or
+	// 503), not with a 500: TestRegressionWatchCutByRedisRestartIs503.
+	if f.watchEndCode >= 500 && f.watchEndCode != http.StatusServiceUnavailable {
+		t.Errorf("the watch opened before the kill ended with a %d: %s", f.watchEndCode, f.watchEnded)
+	}
+	deliveries, redelivered, twice := duplicates(pools, nil)
+	t.Logf("restart: Redis down %s; the watch opened before the kill %s; pool notifications: %d deliveries, %d redelivered notificationIds, %d changes under two ids",
+		down.Round(time.Millisecond), orOpen(f.watchEnded), deliveries, redelivered, twice)
+}
+
+// orOpen describes how a watch ended: "went on" when it did not.
+func orOpen(ended string) string {
+	if ended == "" {
+		return "went on"
+	}
+	return "ended (" + ended + ")"
+}
