@@ -251,3 +251,40 @@ func TestRollbackNoticedThroughUnconfirmedWrites(t *testing.T) {
 		t.Error("the store did not notice that it went back: revisions it had seen were given to other writes")
 	}
 }
+
+// TestRedisVersionRead: the durability check reads Redis's version with its configuration
+// (INFO server, same pipeline) and a real Redis of the test tier is one netweave runs on; a
+// user that may not run INFO leaves the version unknown, which refuses nothing.
+func TestRedisVersionRead(t *testing.T) {
+	srv := redisserver.Start(t)
+	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = admin.Close() })
+	ctx := context.Background()
+	d, err := redisstore.ReadDurability(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := admin.Info(ctx, "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Version == "" || !strings.Contains(info, "redis_version:"+d.Version+"\r\n") {
+		t.Fatalf("version %q, INFO server says:\n%s", d.Version, info)
+	}
+	if got := check(apiserver.NewRedisDurabilityCheck(admin, redisstore.DurabilityPolicy{RequireAOF: true}, nil)); got != "" {
+		t.Fatalf("Redis %s: not ready: %s", d.Version, got)
+	}
+
+	if err := admin.Do(ctx, "ACL", "SETUSER", "noinfo", "on", ">pw", "~*", "&*", "+@all", "-info").Err(); err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Username: "noinfo", Password: "pw"})
+	t.Cleanup(func() { _ = client.Close() })
+	d, err = redisstore.ReadDurability(ctx, client)
+	if err != nil || d.Version != "" || d.MaxmemoryPolicy != redisstore.NoEviction {
+		t.Fatalf("INFO refused: %+v, %v; want the configuration without a version", d, err)
+	}
+	if got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, nil)); got != "" {
+		t.Errorf("INFO refused: not ready: %s", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -44,6 +45,51 @@ type Durability struct {
 	AppendFsync string
 	// Save is the RDB snapshot schedule; "" when snapshots are off.
 	Save string
+	// Version is Redis's redis_version (INFO server); "" when Redis would not say.
+	Version string
+}
+
+// MinimumVersion is the oldest Redis netweave runs on. Older ones fail it late and badly:
+// before 6.2 XTRIM MINID does not exist, so every write fails (after Redis applied it) once
+// a resource's change history is first trimmed, thousands of writes after the start; before
+// 7.0 Redis wraps the errors of commands inside scripts ("ERR Error running script … -OOM …"),
+// so a full or read-only Redis is not recognised and its refusals are 500s instead of
+// 507/503 (tested with 6.0.16: TestConformance and the history tests fail).
+const MinimumVersion = "7.0"
+
+// versionUnfit says why Redis version v is too old for netweave, nil when it is not or when
+// v is unknown or not a release number (a Redis-compatible server that reports none is not
+// refused for it).
+func versionUnfit(v string) error {
+	major, minor, ok := majorMinor(v)
+	wantMajor, wantMinor, _ := majorMinor(MinimumVersion)
+	if !ok || major > wantMajor || (major == wantMajor && minor >= wantMinor) {
+		return nil
+	}
+	return fmt.Errorf("Redis %s is older than %s, the oldest netweave runs on: on it writes fail once a resource's change history is trimmed "+
+		"(XTRIM MINID needs 6.2) and refusals inside scripts (OOM, READONLY) are not recognised (their form changed in 7.0); upgrade Redis (docs/redis.md)",
+		v, MinimumVersion)
+}
+
+// majorMinor parses the first two numbers of a version such as "7.0.15".
+func majorMinor(v string) (major, minor int, ok bool) {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	return major, minor, err1 == nil && err2 == nil
+}
+
+// infoField is the value of field in an INFO reply, "" when absent.
+func infoField(info, field string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), field+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // Persistence is the mode d amounts to.
@@ -77,20 +123,29 @@ var durabilityParameters = []string{"maxmemory-policy", "maxmemory", "appendonly
 // ReadDurability reads the durability settings of the Redis client writes to (the primary,
 // behind Sentinel) with CONFIG GET. A Redis that refuses CONFIG gives a
 // *ConfigUnavailableError; an unreachable one the transport error.
+// Its version comes from INFO server in the same pipeline; with a *ConfigUnavailableError the
+// returned Durability still holds it.
 func ReadDurability(ctx context.Context, client goredis.UniversalClient) (Durability, error) {
 	cmds := make([]*goredis.MapStringStringCmd, len(durabilityParameters))
+	var info *goredis.StringCmd
 	_, err := client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		info = p.Info(ctx, "server")
 		for i, name := range durabilityParameters {
 			cmds[i] = p.ConfigGet(ctx, name)
 		}
 		return nil
 	})
-	if err != nil {
-		var redisErr goredis.Error
-		if errors.As(err, &redisErr) {
-			return Durability{}, &ConfigUnavailableError{Err: err}
-		}
+	var redisErr goredis.Error
+	if err != nil && !errors.As(err, &redisErr) {
 		return Durability{}, fmt.Errorf("read the Redis configuration: %w", err)
+	}
+	// A refused INFO (an ACL without it) leaves the version unknown; it is not a reason to
+	// distrust the configuration.
+	d := Durability{Version: infoField(info.Val(), "redis_version")}
+	for _, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return d, &ConfigUnavailableError{Err: err}
+		}
 	}
 	values := map[string]string{}
 	for i, name := range durabilityParameters {
@@ -98,7 +153,7 @@ func ReadDurability(ctx context.Context, client goredis.UniversalClient) (Durabi
 		if !ok {
 			// A proxy that accepts CONFIG GET but hides the values is as opaque as one
 			// that refuses it.
-			return Durability{}, &ConfigUnavailableError{Err: fmt.Errorf("CONFIG GET %s answered nothing", name)}
+			return d, &ConfigUnavailableError{Err: fmt.Errorf("CONFIG GET %s answered nothing", name)}
 		}
 		values[name] = v
 	}
@@ -106,13 +161,12 @@ func ReadDurability(ctx context.Context, client goredis.UniversalClient) (Durabi
 	if err != nil {
 		return Durability{}, fmt.Errorf("read the Redis configuration: maxmemory %q: %w", values["maxmemory"], err)
 	}
-	return Durability{
-		MaxmemoryPolicy: values["maxmemory-policy"],
-		Maxmemory:       maxmemory,
-		AppendOnly:      values["appendonly"] == "yes",
-		AppendFsync:     values["appendfsync"],
-		Save:            values["save"],
-	}, nil
+	d.MaxmemoryPolicy = values["maxmemory-policy"]
+	d.Maxmemory = maxmemory
+	d.AppendOnly = values["appendonly"] == "yes"
+	d.AppendFsync = values["appendfsync"]
+	d.Save = values["save"]
+	return d, nil
 }
 
 // DurabilityPolicy is what netweave demands of its Redis (the --redis-require-aof and
@@ -135,8 +189,18 @@ type DurabilityVerdict struct {
 	Warning string
 }
 
-// Judge decides on one reading: d, or readErr when reading failed.
+// Judge decides on one reading: d, or readErr when reading failed. A Redis older than
+// MinimumVersion is unfit whatever its configuration.
 func (p DurabilityPolicy) Judge(d Durability, readErr error) DurabilityVerdict {
+	v := p.judgeConfig(d, readErr)
+	if err := versionUnfit(d.Version); err != nil {
+		v.Unfit, v.Warning = err, ""
+	}
+	return v
+}
+
+// judgeConfig decides on the configuration of one reading.
+func (p DurabilityPolicy) judgeConfig(d Durability, readErr error) DurabilityVerdict {
 	if readErr != nil {
 		var unavailable *ConfigUnavailableError
 		switch {

@@ -48,6 +48,16 @@ func TestDurabilityPolicyJudge(t *testing.T) {
 		{name: "CONFIG refused is trusted when asserted", policy: DurabilityPolicy{Asserted: true, RequireAOF: true}, readErr: denied, persistence: PersistenceAsserted},
 		{name: "an unreachable Redis is unfit even when asserted", policy: DurabilityPolicy{Asserted: true}, readErr: errors.New("dial tcp: connection refused"),
 			unfit: "connection refused"},
+		{name: "Redis 7.0 is ready", d: with(func(d *Durability) { d.Version = "7.0.15" }), persistence: PersistenceAOF},
+		{name: "Redis 8 is ready", d: with(func(d *Durability) { d.Version = "8.2.1" }), persistence: PersistenceAOF},
+		{name: "an unknown version is not refused", d: with(func(d *Durability) { d.Version = "" }), persistence: PersistenceAOF},
+		{name: "a version that is no release number is not refused", d: with(func(d *Durability) { d.Version = "unstable" }), persistence: PersistenceAOF},
+		{name: "Redis 6.2 is unfit", d: with(func(d *Durability) { d.Version = "6.2.14" }), persistence: PersistenceAOF, unfit: "Redis 6.2.14 is older than 7.0"},
+		{name: "Redis 6.0 is unfit, and says why", d: with(func(d *Durability) { d.Version = "6.0.16" }), persistence: PersistenceAOF, unfit: "XTRIM MINID"},
+		{name: "an old Redis is unfit even when asserted, and its warning gives way", policy: DurabilityPolicy{Asserted: true},
+			d: with(func(d *Durability) { d.Version, d.AppendOnly = "5.0.7", false }), persistence: PersistenceNone, unfit: "Redis 5.0.7"},
+		{name: "an old Redis is unfit when CONFIG is refused and asserted", policy: DurabilityPolicy{Asserted: true}, d: Durability{Version: "6.0.16"},
+			readErr: denied, persistence: PersistenceAsserted, unfit: "upgrade Redis"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := tc.policy.Judge(tc.d, tc.readErr)
@@ -64,5 +74,15 @@ func TestDurabilityPolicyJudge(t *testing.T) {
 				t.Errorf("warning %q, want %q", v.Warning, tc.warning)
 			}
 		})
+	}
+}
+
+func TestInfoField(t *testing.T) {
+	info := "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_mode:standalone\r\n"
+	if got := infoField(info, "redis_version"); got != "7.0.15" {
+		t.Errorf("redis_version %q, want 7.0.15", got)
+	}
+	if got := infoField(info, "valkey_version"); got != "" {
+		t.Errorf("an absent field: %q", got)
 	}
 }
