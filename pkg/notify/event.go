@@ -40,6 +40,12 @@ type Event struct {
 	UID string
 	// ResourceVersion identifies the change; with UID and Type it makes the notification id.
 	ResourceVersion string
+	// Rebaseline, set on what a re-baseline tells (rebaselineDiff's CREATEs and MODIFYs), is
+	// the resourceVersion of the list it compared with, and part of the notification id. After
+	// a rollback an object is told its state again at a resourceVersion whose change was
+	// notified before, with other content: under the same id, a receiver that deduplicates by
+	// notificationId would drop it.
+	Rebaseline string
 	Prior, Post     runtime.Object
 	// Observed is when the notifier saw the change, for the change-to-POST latency.
 	Observed time.Time

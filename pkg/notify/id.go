@@ -21,7 +21,11 @@ func NotificationID(subscriptionUID string, ev *Event) string {
 func notificationID(subscriptionUID string, ev *Event, eventType int) string {
 	h := sha1.New()
 	h.Write(notificationNamespace[:])
-	for _, part := range []string{subscriptionUID, string(ev.Kind), ev.UID, ev.ResourceVersion, strconv.Itoa(eventType)} {
+	parts := []string{subscriptionUID, string(ev.Kind), ev.UID, ev.ResourceVersion, strconv.Itoa(eventType)}
+	if ev.Rebaseline != "" {
+		parts = append(parts, "rebaseline", ev.Rebaseline)
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -26,6 +26,8 @@ type metrics struct {
 	replayUncovered *compbasemetrics.Counter
 	// subscriptionsLost counts the subscriptions a store wipe or rollback took, by kind.
 	subscriptionsLost *compbasemetrics.CounterVec
+	// rebaselines counts the re-baselines after a wipe or rollback, by notified kind.
+	rebaselines *compbasemetrics.CounterVec
 }
 
 const metricsSubsystem = "netweave_notifier"
@@ -90,9 +92,14 @@ func newMetrics(reg Registerer) (*metrics, error) {
 			Help:           "Subscriptions that vanished with the store's data (wiped or rolled back); they are not re-created.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"kind"}),
+		rebaselines: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "rebaselines_total",
+			Help:           "Times the notifier found the store wiped or rolled back and told every subscription the difference between what it had processed and what the store holds, by kind of object.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}, []string{"kind"}),
 	}
 	if reg != nil {
-		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.dropped, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost} {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.dropped, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost, m.rebaselines} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

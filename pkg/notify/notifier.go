@@ -192,6 +192,8 @@ func (n *Notifier) lead(ctx context.Context) {
 		w := newWatcher(src, n.store, n, storeRetry())
 		w.codec.from = n.cfg.PackStatesFrom
 		watchers[src.kind] = w
+		// At 0 from the start, so that an alert on its increase fires on the first.
+		n.delivery.metrics.rebaselines.WithLabelValues(string(src.kind))
 	}
 	n.mu.Lock()
 	n.subs, n.watchers = sets, watchers
@@ -405,6 +407,11 @@ func (n *Notifier) epoch(ctx context.Context) (uint64, error) { return n.epochs.
 
 // wentBack implements emitter.
 func (n *Notifier) wentBack(ctx context.Context) (uint64, error) { return n.epochs.wentBack(ctx) }
+
+// rebaselined implements emitter.
+func (n *Notifier) rebaselined(kind model.Kind) {
+	n.delivery.metrics.rebaselines.WithLabelValues(string(kind)).Inc()
+}
 
 // storeReset forgets the history: its resourceVersions are of the store before it went back, so
 // they would be replayed to subscriptions created after it.

@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -37,7 +40,10 @@ func settle(ctx context.Context) error {
 // (the inventory sync) re-created is the same object to an SMO. So: a name only in prior is a
 // DELETE, only in items a CREATE, in both with a different content a MODIFY, in both with the
 // same content nothing. A DELETE is placed at the re-baseline, rv (its notificationId stays
-// unique through the prior resourceVersion it carries). Events are in name order.
+// unique through the prior resourceVersion it carries); a CREATE or MODIFY carries rv as its
+// Rebaseline, which keeps its notificationId apart from the one of the change that made the
+// object's resourceVersion (after a rollback, notified before with other content). Events are
+// in name order.
 func rebaselineDiff(kind model.Kind, prior map[string]runtime.Object, items []runtime.Object, rv string, now time.Time) ([]*Event, error) {
 	var out []*Event
 	seen := make(map[string]bool, len(items))
@@ -49,7 +55,7 @@ func rebaselineDiff(kind model.Kind, prior map[string]runtime.Object, items []ru
 		key := m.GetNamespace() + "/" + m.GetName()
 		seen[key] = true
 		ev := &Event{Type: Create, Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-			ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: now}
+			ResourceVersion: m.GetResourceVersion(), Rebaseline: rv, Post: obj, Observed: now}
 		if p := prior[key]; p != nil {
 			if sameContent(p, obj) {
 				continue
@@ -82,6 +88,20 @@ func sameContent(a, b runtime.Object) bool {
 	return equality.Semantic.DeepEqual(withoutStoreFields(a), withoutStoreFields(b))
 }
 
+// sameState reports whether a and b are the same state of an object: equal but for their
+// apiVersion and kind and managed fields (which encodeState drops).
+func sameState(a, b runtime.Object) bool {
+	strip := func(obj runtime.Object) runtime.Object {
+		obj = obj.DeepCopyObject()
+		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+		if m, err := meta.Accessor(obj); err == nil {
+			m.SetManagedFields(nil)
+		}
+		return obj
+	}
+	return equality.Semantic.DeepEqual(strip(a), strip(b))
+}
+
 func withoutStoreFields(obj runtime.Object) runtime.Object {
 	obj = obj.DeepCopyObject()
 	m, err := meta.Accessor(obj)
@@ -94,6 +114,57 @@ func withoutStoreFields(obj runtime.Object) runtime.Object {
 	m.SetGeneration(0)
 	m.SetManagedFields(nil)
 	return obj
+}
+
+// regressed reports whether items, a list whose resourceVersion did not show the store going
+// back (it is past the cursor), show it anyway: an object, by uid, at a resourceVersion below
+// the one recorded for it, or at the recorded one with other content. An object's
+// resourceVersion only grows, so either means revisions were discarded and made again: a
+// rollback (a failover to a replica that lacked writes) that other writes carried past the
+// cursor before this list. Treated as an ordinary relist it would tell a reverted object under
+// the notificationId of an earlier change, or nothing when its resourceVersion was made again.
+func (w *watcher) regressed(items []runtime.Object) (bool, error) {
+	for _, obj := range items {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return false, err
+		}
+		w.mu.RLock()
+		prior, ok := w.state[m.GetNamespace()+"/"+m.GetName()]
+		w.mu.RUnlock()
+		if !ok || !prior.sameUID(string(m.GetUID())) {
+			continue
+		}
+		now, okNow := parseRV(m.GetResourceVersion())
+		then, okThen := parseRV(prior.resourceVersion())
+		switch {
+		case !okNow || !okThen || now > then:
+			continue
+		case now < then:
+			return true, nil
+		}
+		state, err := encodeState(obj)
+		if err != nil {
+			return false, err
+		}
+		recorded, err := w.codec.unpack(prior.packed)
+		if err != nil {
+			return false, fmt.Errorf("the recorded state of a %s: %w", w.src.kind, err)
+		}
+		if bytes.Equal(state, recorded) {
+			continue
+		}
+		// The bytes may differ in what says nothing about the object (a list's items and a
+		// watch's objects need not carry the same apiVersion and kind).
+		priorObj, err := w.src.decode(recorded)
+		if err != nil {
+			return false, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+		}
+		if !sameState(priorObj, obj) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // rebaseline follows a wipe or rollback of the store: it emits rebaselineDiff against the
@@ -125,6 +196,7 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 	if err := w.storeBaseline(ctx, items, rv); err != nil {
 		return err
 	}
+	w.out.rebaselined(w.src.kind)
 	klog.InfoS("Notifier re-baselined after the store was wiped or rolled back", "kind", w.src.kind,
 		"objects", len(items), "changes", len(evs), "resourceVersion", rv)
 	return nil

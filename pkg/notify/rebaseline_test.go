@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -84,6 +85,49 @@ func TestRebaselineDiff(t *testing.T) {
 	relisted := &Event{Type: Delete, Kind: model.KindResourcePool, UID: "uid-a", ResourceVersion: "40-gone"}
 	if id := NotificationID("sub", evs[2]); id == NotificationID("sub", live) || id == NotificationID("sub", relisted) {
 		t.Error("the re-baseline DELETE reuses the id of another deletion")
+	}
+	// The MODIFY's id differs from the one of the change that made the object's
+	// resourceVersion: after a rollback that change was notified with other content.
+	made := &Event{Type: Modify, Kind: model.KindResourcePool, UID: "uid-b-recreated", ResourceVersion: "4"}
+	if evs[0].Rebaseline != "6" || NotificationID("sub", evs[0]) == NotificationID("sub", made) {
+		t.Errorf("the re-baseline MODIFY (rebaseline %q) reuses the id of the change at its resourceVersion", evs[0].Rebaseline)
+	}
+}
+
+// TestRegressionRollbackPastTheCursorIsNoticed: a failover to a replica that lacked the last
+// writes, which other writes carried past the notifier's cursor before it relisted, went by as
+// an ordinary relist: the list's resourceVersion is above the cursor. A pool the discarded
+// writes had changed was then told reverted under the notificationId of its earlier change at
+// that resourceVersion (a receiver deduplicating by id drops it), and a pool whose
+// resourceVersion the new writes made again with other content was not told at all. The
+// objects show it: an object's resourceVersion only grows.
+func TestRegressionRollbackPastTheCursorIsNoticed(t *testing.T) {
+	ctx := context.Background()
+	w := newWatcher(kindSource{kind: model.KindResourcePool}, nil, &recordingEmitter{}, Backoff{})
+	for _, p := range []*v1alpha1.ResourcePool{poolAt("p", "a", "100", "c0"), poolAt("q", "b", "101", "q0"), poolAt("p", "a", "103", "c1")} {
+		if err := w.changed(ctx, p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typed := poolAt("p", "a", "103", "c1")
+	typed.SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind("ResourcePool"))
+	for _, tc := range []struct {
+		name  string
+		items []runtime.Object
+		want  bool
+	}{
+		{"an object back at an older resourceVersion", []runtime.Object{poolAt("q", "b", "101", "q0"), poolAt("p", "a", "100", "c0")}, true},
+		{"an object's resourceVersion made again with other content", []runtime.Object{poolAt("p", "a", "103", "c2")}, true},
+		{"the recorded state, listed with its apiVersion and kind", []runtime.Object{typed, poolAt("q", "b", "101", "q0")}, false},
+		{"ordinary changes", []runtime.Object{poolAt("p", "a", "104", "c3"), poolAt("q", "b", "105", "q1"), poolAt("r", "c", "106", "new")}, false},
+		{"a namesake at a lower resourceVersion (a replacement)", []runtime.Object{poolAt("p", "other", "50", "x")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := w.regressed(tc.items)
+			if err != nil || got != tc.want {
+				t.Errorf("regressed: %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }
 

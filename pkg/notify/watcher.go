@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // emitter turns a change into queued notifications; the notifier implements it.
@@ -28,6 +30,8 @@ type emitter interface {
 	// new one (epochs.wentBack).
 	epoch(ctx context.Context) (uint64, error)
 	wentBack(ctx context.Context) (uint64, error)
+	// rebaselined counts a re-baseline of kind.
+	rebaselined(kind model.Kind)
 }
 
 // watcher follows one kind: it keeps the last state of every object it processed (in memory
@@ -362,13 +366,22 @@ func (w *watcher) relist(ctx context.Context) error {
 		w.gen = gen
 		return w.recordBaseline(ctx, items, lm.GetResourceVersion())
 	}
-	if gen == w.gen && w.older(lm.GetResourceVersion()) {
-		// The store went back without losing the epoch: a rollback. A new epoch makes every
-		// kind re-baseline, this one first.
-		if _, err := w.out.wentBack(ctx); err != nil {
-			return err
+	if gen == w.gen {
+		// The store went back without losing the epoch: a rollback, shown by a list older
+		// than the cursor or, when other writes carried it past the cursor, by the objects
+		// themselves. A new epoch makes every kind re-baseline, this one first.
+		back := w.older(lm.GetResourceVersion())
+		if !back {
+			if back, err = w.regressed(items); err != nil {
+				return err
+			}
 		}
-		return w.relist(ctx)
+		if back {
+			if _, err := w.out.wentBack(ctx); err != nil {
+				return err
+			}
+			return w.relist(ctx)
+		}
 	}
 	if gen != w.gen {
 		if err := w.rebaseline(ctx, items, lm.GetResourceVersion()); err != nil {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -843,6 +844,12 @@ func TestStoreWipeUnderLoad(t *testing.T) {
 	if n := metrics.value(t, "netweave_redis_storage_resets_total", `reason="epoch"`); n == 0 {
 		t.Error(`netweave_redis_storage_resets_total{reason="epoch"} is 0 after the wipe`)
 	}
+	eventually(t, recoverWait, "the notifier re-baselines", func() error {
+		if n := metrics.value(t, "netweave_notifier_rebaselines_total", `kind="ResourcePool"`); n == 0 {
+			return errors.New(`netweave_notifier_rebaselines_total{kind="ResourcePool"} is 0`)
+		}
+		return nil
+	})
 	eventually(t, recoverWait, "the notifier reports both subscriptions lost", func() error {
 		if n := metrics.value(t, "netweave_notifier_subscriptions_lost_total", `kind="InventorySubscription"`); n != 2 {
 			return fmt.Errorf("netweave_notifier_subscriptions_lost_total %v, want 2", n)

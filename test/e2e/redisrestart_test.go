@@ -21,8 +21,9 @@ import (
 // (writes and notifications resume, the watch opened before is not stuck, the informer
 // catches up, nothing stale is served, every acknowledged write is readable and notified),
 // the restart must not be taken for a store that went back: no store counts a reset
-// (netweave_redis_storage_resets_total stays 0), no subscription is reported lost and no pool
-// is notified as deleted.
+// (netweave_redis_storage_resets_total stays 0), the notifier does not re-baseline (its relists
+// after the watches ended compare the objects with what it recorded: TestRegressionRollback-
+// PastTheCursorIsNoticed), no subscription is reported lost and no pool is notified as deleted.
 func TestRedisRestartUnderLoad(t *testing.T) {
 	s := startStack(t, append(invArgs(""), notifierArgs...)...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
@@ -74,6 +75,12 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	}
 	if n := metrics.value(t, "netweave_redis_storage_resets_total"); n != 0 {
 		t.Errorf("netweave_redis_storage_resets_total %v after a restart on the append-only file, want 0: the restart was taken for a store that went back", n)
+	}
+	if !metrics.has(t, "netweave_notifier_rebaselines_total") {
+		t.Fatal("netweave_notifier_rebaselines_total is not exported")
+	}
+	if n := metrics.value(t, "netweave_notifier_rebaselines_total"); n != 0 {
+		t.Errorf("netweave_notifier_rebaselines_total %v, want 0: the notifier took the restart for a rollback", n)
 	}
 	if n := metrics.value(t, "netweave_notifier_subscriptions_lost_total"); n != 0 {
 		t.Errorf("netweave_notifier_subscriptions_lost_total %v, want 0", n)
