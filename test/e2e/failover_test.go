@@ -775,29 +775,8 @@ func (r *rawWatch) stop() { r.w.Stop() }
 // the wipe took, and once their owner creates them again each hears of every pool that
 // vanished (DELETE) and every pool written since (CREATE).
 func TestStoreWipeUnderLoad(t *testing.T) {
-	s := startStack(t, append(invArgs(""), notifierArgs...)...)
-	cfg := s.cp.RESTConfig(localstack.Admin)
-	o2 := versioned.NewForConfigOrDie(cfg)
-	kube := kubernetes.NewForConfigOrDie(cfg)
-	pools, resources := newReceiver(t), newReceiver(t)
-	s.subscribe(t, failoverNS, "smo-pools", pools, "")
-	s.subscribe(t, invNS, "smo-resources", resources, "")
-	rdb := goredis.NewClient(&goredis.Options{Addr: s.redis.Addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	metrics := s.metricsReader(t)
-
-	inf := startPoolInformer(t, o2)
-	l := startLoad(o2, kube)
-	defer l.stop()
-	eventually(t, recoverWait, "writes and notifications flowing", func() error {
-		if n := len(l.acked(time.Time{})); n < 30 {
-			return fmt.Errorf("%d pools written", n)
-		}
-		if len(pools.all()) < 10 {
-			return fmt.Errorf("%d notifications", len(pools.all()))
-		}
-		return nil
-	})
+	ls := startLoadedStack(t, 30, 10)
+	s, o2, pools, resources, rdb, metrics, inf, l := ls.s, ls.o2, ls.pools, ls.resources, ls.rdb, ls.metrics, ls.inf, ls.l
 	w := openWatch(t, o2)
 	// The clocks start at the kill; writes sent once Redis is back empty are the ones that
 	// must not be lost, and writes acknowledged before the kill are the ones the wipe took.
@@ -923,6 +902,44 @@ func TestStoreWipeUnderLoad(t *testing.T) {
 		firstNotified.Round(time.Millisecond), resynced.Round(time.Millisecond),
 		len(wiped), len(l.ackedSince(back)), lostAfter, len(l.failedSince(at)), errorSummary(l.failedSince(at)),
 		deliveries, redelivered, twice)
+}
+
+// loadedStack is one netweave (inventory sync and notifier) on a standalone Redis, two SMO
+// receivers subscribed to the pools' and the sync's namespaces, a pool informer, and the
+// failover load running: what TestStoreWipeUnderLoad and TestRedisRestartUnderLoad start from.
+type loadedStack struct {
+	s                *stack
+	o2               versioned.Interface
+	pools, resources *receiver
+	rdb              *goredis.Client
+	metrics          *metricsReader
+	inf              *poolInformer
+	l                *load
+}
+
+// startLoadedStack starts it and returns once writes pools were acknowledged and the pools'
+// receiver has notifications of them; the load stops when the test ends, if not before.
+func startLoadedStack(t *testing.T, writes, notifications int) *loadedStack {
+	s := startStack(t, append(invArgs(""), notifierArgs...)...)
+	cfg := s.cp.RESTConfig(localstack.Admin)
+	ls := &loadedStack{s: s, o2: versioned.NewForConfigOrDie(cfg), pools: newReceiver(t), resources: newReceiver(t),
+		rdb: goredis.NewClient(&goredis.Options{Addr: s.redis.Addr()}), metrics: s.metricsReader(t)}
+	t.Cleanup(func() { _ = ls.rdb.Close() })
+	s.subscribe(t, failoverNS, "smo-pools", ls.pools, "")
+	s.subscribe(t, invNS, "smo-resources", ls.resources, "")
+	ls.inf = startPoolInformer(t, ls.o2)
+	ls.l = startLoad(ls.o2, kubernetes.NewForConfigOrDie(cfg))
+	t.Cleanup(ls.l.stop)
+	eventually(t, recoverWait, "writes and notifications flowing", func() error {
+		if n := len(ls.l.acked(time.Time{})); n < writes {
+			return fmt.Errorf("%d pools written", n)
+		}
+		if n := len(ls.pools.all()); n < notifications {
+			return fmt.Errorf("%d notifications", n)
+		}
+		return nil
+	})
+	return ls
 }
 
 // firstArrivalSince is firstArrival among the notifications that arrived after t.

@@ -2,16 +2,9 @@ package e2e
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/netweave-io/netweave/generated/clientset/versioned"
-	"github.com/netweave-io/netweave/internal/localstack"
 )
 
 // TestRedisRestartUnderLoad is the fault the required Redis settings exist for (docs/redis.md,
@@ -25,32 +18,11 @@ import (
 // after the watches ended compare the objects with what it recorded: TestRegressionRollback-
 // PastTheCursorIsNoticed), no subscription is reported lost and no pool is notified as deleted.
 func TestRedisRestartUnderLoad(t *testing.T) {
-	s := startStack(t, append(invArgs(""), notifierArgs...)...)
-	cfg := s.cp.RESTConfig(localstack.Admin)
-	o2 := versioned.NewForConfigOrDie(cfg)
-	kube := kubernetes.NewForConfigOrDie(cfg)
-	pools, resources := newReceiver(t), newReceiver(t)
-	s.subscribe(t, failoverNS, "smo-pools", pools, "")
-	s.subscribe(t, invNS, "smo-resources", resources, "")
-	rdb := goredis.NewClient(&goredis.Options{Addr: s.redis.Addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	metrics := s.metricsReader(t)
+	ls := startLoadedStack(t, 10, 5)
+	s, o2, pools, resources, metrics, l := ls.s, ls.o2, ls.pools, ls.resources, ls.metrics, ls.l
 	readyz := s.readyzClient(t)
 
-	inf := startPoolInformer(t, o2)
-	l := startLoad(o2, kube)
-	defer l.stop()
-	eventually(t, recoverWait, "writes and notifications flowing", func() error {
-		if n := len(l.acked(time.Time{})); n < 10 {
-			return fmt.Errorf("%d pools written", n)
-		}
-		if len(pools.all()) < 5 {
-			return fmt.Errorf("%d notifications", len(pools.all()))
-		}
-		return nil
-	})
-
-	sc := &faultScenario{t: t, l: l, o2: o2, rdb: rdb, pools: pools, inf: inf}
+	sc := &faultScenario{t: t, l: l, o2: o2, rdb: ls.rdb, pools: pools, inf: ls.inf}
 	var down time.Duration
 	f := sc.run("kill -9 of Redis, started again on its append-only file", func() time.Time {
 		s.redis.Stop() // SIGKILL; returns once the process is gone
@@ -68,7 +40,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 		return at
 	}, nil)
 	l.stop()
-	verifyAfterFaults(t, l, sc.faults, o2, rdb, pools, resources)
+	verifyAfterFaults(t, l, sc.faults, o2, ls.rdb, pools, resources)
 
 	if !metrics.has(t, "netweave_redis_storage_resets_total") {
 		t.Fatal("netweave_redis_storage_resets_total is not exported")
