@@ -45,8 +45,8 @@ type Event struct {
 	// a rollback an object is told its state again at a resourceVersion whose change was
 	// notified before, with other content: under the same id, a receiver that deduplicates by
 	// notificationId would drop it.
-	Rebaseline string
-	Prior, Post     runtime.Object
+	Rebaseline  string
+	Prior, Post runtime.Object
 	// Observed is when the notifier saw the change, for the change-to-POST latency.
 	Observed time.Time
 	// priorState and postState are Prior and Post as recorded (encodeState), when the watcher
