@@ -66,7 +66,7 @@ func versionUnfit(v string) error {
 	if !ok || major > wantMajor || (major == wantMajor && minor >= wantMinor) {
 		return nil
 	}
-	return fmt.Errorf("Redis %s is older than %s, the oldest netweave runs on: on it writes fail once a resource's change history is trimmed "+
+	return fmt.Errorf("this Redis is %s, older than %s, the oldest netweave runs on: on it writes fail once a resource's change history is trimmed "+
 		"(XTRIM MINID needs 6.2) and refusals inside scripts (OOM, READONLY) are not recognised (their form changed in 7.0); upgrade Redis (docs/redis.md)",
 		v, MinimumVersion)
 }

@@ -52,10 +52,10 @@ func TestDurabilityPolicyJudge(t *testing.T) {
 		{name: "Redis 8 is ready", d: with(func(d *Durability) { d.Version = "8.2.1" }), persistence: PersistenceAOF},
 		{name: "an unknown version is not refused", d: with(func(d *Durability) { d.Version = "" }), persistence: PersistenceAOF},
 		{name: "a version that is no release number is not refused", d: with(func(d *Durability) { d.Version = "unstable" }), persistence: PersistenceAOF},
-		{name: "Redis 6.2 is unfit", d: with(func(d *Durability) { d.Version = "6.2.14" }), persistence: PersistenceAOF, unfit: "Redis 6.2.14 is older than 7.0"},
+		{name: "Redis 6.2 is unfit", d: with(func(d *Durability) { d.Version = "6.2.14" }), persistence: PersistenceAOF, unfit: "this Redis is 6.2.14, older than 7.0"},
 		{name: "Redis 6.0 is unfit, and says why", d: with(func(d *Durability) { d.Version = "6.0.16" }), persistence: PersistenceAOF, unfit: "XTRIM MINID"},
 		{name: "an old Redis is unfit even when asserted, and its warning gives way", policy: DurabilityPolicy{Asserted: true},
-			d: with(func(d *Durability) { d.Version, d.AppendOnly = "5.0.7", false }), persistence: PersistenceNone, unfit: "Redis 5.0.7"},
+			d: with(func(d *Durability) { d.Version, d.AppendOnly = "5.0.7", false }), persistence: PersistenceNone, unfit: "this Redis is 5.0.7"},
 		{name: "an old Redis is unfit when CONFIG is refused and asserted", policy: DurabilityPolicy{Asserted: true}, d: Durability{Version: "6.0.16"},
 			readErr: denied, persistence: PersistenceAsserted, unfit: "upgrade Redis"},
 	} {
