@@ -82,28 +82,16 @@ func rebaselineDiff(kind model.Kind, prior map[string]runtime.Object, items []ru
 }
 
 // sameContent reports whether a and b differ only in what the store assigns (uid,
-// resourceVersion, creation time, generation, managed fields): a re-created object the SMO
+// resourceVersion, creation time, generation, managed fields) or in their apiVersion and kind
+// (a list's items and a watch's objects need not carry them): a re-created object the SMO
 // would see unchanged.
 func sameContent(a, b runtime.Object) bool {
 	return equality.Semantic.DeepEqual(withoutStoreFields(a), withoutStoreFields(b))
 }
 
-// sameState reports whether a and b are the same state of an object: equal but for their
-// apiVersion and kind and managed fields (which encodeState drops).
-func sameState(a, b runtime.Object) bool {
-	strip := func(obj runtime.Object) runtime.Object {
-		obj = obj.DeepCopyObject()
-		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-		if m, err := meta.Accessor(obj); err == nil {
-			m.SetManagedFields(nil)
-		}
-		return obj
-	}
-	return equality.Semantic.DeepEqual(strip(a), strip(b))
-}
-
 func withoutStoreFields(obj runtime.Object) runtime.Object {
 	obj = obj.DeepCopyObject()
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return obj
@@ -154,13 +142,13 @@ func (w *watcher) regressed(items []runtime.Object) (bool, error) {
 		if bytes.Equal(state, recorded) {
 			continue
 		}
-		// The bytes may differ in what says nothing about the object (a list's items and a
-		// watch's objects need not carry the same apiVersion and kind).
+		// The bytes may differ in what says nothing about the object (its apiVersion and kind);
+		// uid and resourceVersion are the same here, so sameContent compares the rest.
 		priorObj, err := w.src.decode(recorded)
 		if err != nil {
 			return false, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
 		}
-		if !sameState(priorObj, obj) {
+		if !sameContent(priorObj, obj) {
 			return true, nil
 		}
 	}
