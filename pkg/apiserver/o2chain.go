@@ -44,7 +44,9 @@ import (
 // authorizer per object, as the o2ims.oran.org request it is), impersonation headers, CORS,
 // HSTS, cache-control, GOAWAY, the latency trackers (they feed only the
 // slow-request trace of the Kubernetes endpoints, which the O2 face has not), and the timeout
-// filter's extra goroutine per request (the deadline above bounds a request without it). Each of
+// filter's extra goroutine per request (the deadline above bounds the handler's work without it,
+// and the listener's read and write deadlines, o2rest.ServingOptions.RequestTimeout, a client
+// that stops reading or sending). Each of
 // those cost measurable throughput on the O2 GET path (docs/performance.md) for nothing an SMO
 // uses.
 func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {

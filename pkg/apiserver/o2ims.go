@@ -102,6 +102,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		MinVersion:        serving.MinTLSVersion,
 		CipherSuites:      serving.CipherSuites,
 		RequireClientCert: o2.RequireClientCert,
+		RequestTimeout:    c.generic.RequestTimeout,
 	}
 	ready := &o2Ready{src: src, following: following}
 	if err := s.AddReadyzChecks(ready); err != nil {

@@ -29,6 +29,11 @@ type ServingOptions struct {
 	// RequireClientCert refuses TLS handshakes without a client certificate (mTLS-only SMOs).
 	// Either way, certificates are verified by the authenticator against the cluster's client CA.
 	RequireClientCert bool
+	// RequestTimeout is the API server's --request-timeout. Beside the deadline the handler
+	// chain gives every request, it bounds reading a request and writing its answer on the
+	// connection (and a tenth more, so an answer made at the deadline can still go out); 0
+	// leaves them unbounded.
+	RequestTimeout time.Duration
 }
 
 // Serve runs the O2 listener until ctx is done, then shuts down gracefully. listening, when
@@ -56,6 +61,17 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(serverLog{}, "", 0),
+	}
+	if o.RequestTimeout > 0 {
+		// The handler chain's deadline ends a request's context, but a read or write blocked on
+		// the connection never looks at it: a client that sends a body slowly, or stops reading
+		// its answer once its socket buffer is full, would hold the handler, its API Priority
+		// and Fairness seat and its buffers for as long as the connection lives. The server's
+		// deadlines cut it off instead (HTTP/1.1: the connection, counted from the request's
+		// arrival; HTTP/2: the stream), as kube-apiserver's timeout filter aborts a request
+		// still writing at its timeout.
+		srv.ReadTimeout = o.RequestTimeout + o.RequestTimeout/10
+		srv.WriteTimeout = srv.ReadTimeout
 	}
 	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
 	if listening != nil {

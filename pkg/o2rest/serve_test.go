@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,4 +85,142 @@ func TestServeTLSOptions(t *testing.T) {
 	if err := get(tls12); err == nil {
 		t.Error("a TLS 1.2 client was served with MinVersion TLS 1.3")
 	}
+}
+
+// TestRegressionHungClientIsCutOff: a client that sends a request and then never reads its
+// answer held the handler (its goroutine, its API Priority and Fairness seat, its buffers and
+// the graceful-shutdown wait group) for as long as the connection lived: the request's deadline
+// ends its context, but a write blocked on a full socket never looks at the context. With the
+// API server's request timeout on the listener, the write fails soon after the deadline, over
+// HTTP/1.1 and HTTP/2 alike.
+func TestRegressionHungClientIsCutOff(t *testing.T) {
+	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP("127.0.0.1")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := dynamiccertificates.NewStaticCertKeyContent("test", certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+
+	const timeout = time.Second
+	// The handler writes far more than the socket buffers of both ends hold, and reports how
+	// its writing ended.
+	ended := make(chan error, 4)
+	chunk := make([]byte, 64<<10)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			_, err := io.ReadAll(r.Body)
+			ended <- err
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		var err error
+		for i := 0; i < 1024 && err == nil; i++ {
+			_, err = w.Write(chunk)
+		}
+		ended <- err
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	listening := make(chan struct{})
+	go func() {
+		done <- Serve(ctx, ServingOptions{Address: addr, Cert: provider, MinVersion: tls.VersionTLS12, RequestTimeout: timeout},
+			handler, func() { close(listening) })
+	}()
+	<-listening
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	tlsConfig := func(proto string) *tls.Config {
+		return &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{proto}}
+	}
+	// The bound a cut-off write must meet: the request timeout and the listener's grace, with
+	// room for a slow machine; a write that is not cut off never ends.
+	bound := 10 * timeout
+
+	t.Run("http1: a connection that reads nothing", func(t *testing.T) {
+		// A small receive buffer, so the server's writes block soon; nothing is ever read.
+		dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) }); err != nil {
+				return err
+			}
+			return serr
+		}}
+		conn, err := tls.DialWithDialer(dialer, "tcp", addr, tlsConfig("http/1.1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.Write([]byte("GET /o2ims-infrastructureInventory/v1/resourcePools HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		select {
+		case err := <-ended:
+			if err == nil {
+				t.Fatal("the whole answer was written to a client that read none of it")
+			}
+			t.Logf("the handler's write ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
+		case <-time.After(bound):
+			t.Fatalf("the handler is still writing to a client that reads nothing, %s after the request", bound)
+		}
+	})
+
+	t.Run("http1: a request body that stops coming", func(t *testing.T) {
+		conn, err := tls.Dial("tcp", addr, tlsConfig("http/1.1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.Write([]byte("POST /o2ims-infrastructureInventory/v1/subscriptions HTTP/1.1\r\nHost: localhost\r\n" +
+			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"callback\":")); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		select {
+		case err := <-ended:
+			if err == nil {
+				t.Fatal("a body of 1,000 bytes was read whole from 13")
+			}
+			t.Logf("the handler's read ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
+		case <-time.After(bound):
+			t.Fatalf("the handler is still reading a body that stopped coming, %s after the request", bound)
+		}
+	})
+
+	t.Run("http2: a stream whose body is never read", func(t *testing.T) {
+		tr := &http.Transport{TLSClientConfig: tlsConfig("h2"), ForceAttemptHTTP2: true}
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr}).Get("https://" + addr + "/o2ims-infrastructureInventory/v1/resourcePools")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+		}
+		start := time.Now()
+		select {
+		case err := <-ended:
+			if err == nil {
+				t.Fatal("the whole answer was written to a stream that read none of it")
+			}
+			t.Logf("the handler's write ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
+		case <-time.After(bound):
+			t.Fatalf("the handler is still writing to a stream that reads nothing, %s after the request", bound)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,15 +10,23 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 )
@@ -30,6 +39,10 @@ rules:
 - level: Metadata
 `
 
+// requestTimeout is TestO2ServingChain's --request-timeout: short, so that a request cut off at
+// it is seen within the test.
+const requestTimeout = 10 * time.Second
+
 // TestO2ServingChain runs the O2 face with --o2ims-require-client-cert and an audit log, and
 // shows the API server's handler chain serving it: the client certificate is verified against
 // the cluster's client CA, bearer tokens are refused, an O2 read is an audit event like a
@@ -41,7 +54,7 @@ func TestO2ServingChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startStack(t, "--o2ims-require-client-cert=true", "--audit-policy-file="+policy, "--audit-log-path="+auditLog,
-		"--audit-log-mode=blocking")
+		"--audit-log-mode=blocking", "--request-timeout="+requestTimeout.String())
 	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "cert-smo-reader", "--clusterrole=o2ims-reader", "--user=cert-smo")
 
 	cert, err := s.cp.IssueClientCert("cert-smo")
@@ -117,6 +130,10 @@ func TestO2ServingChain(t *testing.T) {
 		})
 	})
 
+	t.Run("a client that stops reading is cut off at the request timeout", func(t *testing.T) {
+		testHungClientCutOff(t, s, good, auditLog)
+	})
+
 	t.Run("request metrics and readiness include the O2 face", func(t *testing.T) {
 		scraper, err := s.cp.IssueClientCert("scraper", "system:masters")
 		if err != nil {
@@ -143,8 +160,119 @@ func TestO2ServingChain(t *testing.T) {
 	})
 }
 
+// testHungClientCutOff: an SMO that asks for a large page and then reads nothing of it held
+// the request (its goroutine, its API Priority and Fairness seat, its buffers) for as long as
+// its connection lived; the request's deadline ended its context, but the handler was blocked
+// writing to a full socket. Now the listener cuts the connection soon after --request-timeout,
+// and the request completes: its audit event (ResponseComplete, written when the handler
+// returns) appears.
+func testHungClientCutOff(t *testing.T, s *stack, cert tls.Certificate, auditLog string) {
+	ctx := context.Background()
+	const ns, marker = "hung-client", "hung-client page"
+	s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+	o2 := s.admin(t).O2imsV1alpha1()
+	typeID, poolID := "6c8e3a57-0d1b-4c2e-9f47-3b5d2a1e0c01", "6c8e3a57-0d1b-4c2e-9f47-3b5d2a1e0c02"
+	if _, err := o2.ResourceTypes(ns).Create(ctx, &v1alpha1.ResourceType{
+		ObjectMeta: metav1.ObjectMeta{Name: "big"},
+		Spec: v1alpha1.ResourceTypeSpec{ResourceTypeID: typeID, Name: "big", Vendor: "v", Model: "m", Version: "1",
+			ResourceKind: v1alpha1.ResourceKind("PHYSICAL"), ResourceClass: v1alpha1.ResourceClass("COMPUTE")},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o2.ResourcePools(ns).Create(ctx, &v1alpha1.ResourcePool{
+		ObjectMeta: metav1.ObjectMeta{Name: "big"},
+		Spec:       v1alpha1.ResourcePoolSpec{ResourcePoolID: poolID, Name: "big", OCloudID: "6c8e3a57-0d1b-4c2e-9f47-3b5d2a1e0c03"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// 500 Resources of ~16 KB (extensions at their size limit): a page of ~8 MiB, more than the
+	// socket buffers of both ends hold.
+	const n = 500
+	pad := v1alpha1.JSON{Raw: []byte(strconv.Quote(strings.Repeat("x", 16000)))}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < n; i += 8 {
+				_, err := o2.O2Resources(ns).Create(ctx, &v1alpha1.O2Resource{
+					ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("r-%03d", i)},
+					Spec: v1alpha1.ResourceSpec{
+						ResourceID: fmt.Sprintf("6c8e3a57-0d1b-4c2e-9f47-%012d", i), ResourcePoolID: poolID, ResourceTypeID: typeID,
+						Description: marker, Extensions: v1alpha1.Extensions{"pad": pad},
+					},
+				}, metav1.CreateOptions{})
+				if err != nil {
+					errs <- fmt.Errorf("create resource %d: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	path := inventoryAPI + "/v1/resourcePools/" + poolID + "/resources"
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.cp.Serving.CABundle)
+	tlsConfig := &tls.Config{RootCAs: pool, ServerName: "localhost", Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13,
+		NextProtos: []string{"http/1.1"}}
+	reader := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+	eventually(t, 60*time.Second, "the O2 face serves a page of over 6 MiB", func() error {
+		resp, err := reader.Get(s.o2APIRoot() + path)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		size, err := io.Copy(io.Discard, resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK || size < 6<<20 {
+			return errorf("%d, %d bytes (%v)", resp.StatusCode, size, err)
+		}
+		return nil
+	})
+
+	// The hung client: a receive buffer of 4 KiB, a request, and no read ever after.
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	addr := strings.TrimPrefix(s.o2APIRoot(), "https://")
+	conn, err := tls.DialWithDialer(dialer, "tcp", addr, tlsConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const auditID = "hung-client-3b5d2a1e"
+	start := time.Now()
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAudit-ID: %s\r\n\r\n", path, addr, auditID); err != nil {
+		t.Fatal(err)
+	}
+	// The bound: the timeout and the listener's tenth more, with room for a slow machine. Before
+	// the fix no event ever came.
+	eventually(t, requestTimeout+requestTimeout/10+20*time.Second, "the hung request completes", func() error {
+		ev, err := findAuditEvent(auditLog, func(ev auditEvent) bool { return ev.AuditID == auditID && ev.Stage == "ResponseComplete" })
+		if err != nil {
+			return err
+		}
+		if ev.User.Username != "cert-smo" {
+			return errorf("audit event %+v", ev)
+		}
+		return nil
+	})
+	took := time.Since(start)
+	t.Logf("the request of a client that read nothing completed %s after it was sent (--request-timeout=%s)", took.Round(time.Millisecond), requestTimeout)
+	if took < requestTimeout {
+		t.Errorf("the request completed after %s, before the request timeout: the page was not large enough to block", took)
+	}
+}
+
 // auditEvent is the part of an audit.k8s.io/v1 Event the test reads.
 type auditEvent struct {
+	AuditID    string `json:"auditID"`
 	Stage      string `json:"stage"`
 	RequestURI string `json:"requestURI"`
 	Verb       string `json:"verb"`
