@@ -48,6 +48,8 @@ type ServerOptions struct {
 	Tracing *genericoptions.TracingOptions
 	// Memory is --memory-limit.
 	Memory *MemoryOptions
+	// Requests are --request-timeout, --min-request-timeout and the in-flight limits.
+	Requests *RequestOptions
 	// AlternateDNS are extra names for the self-signed serving certificate made when no
 	// certificate is given.
 	AlternateDNS []string
@@ -68,7 +70,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), Memory: &MemoryOptions{}, scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), Memory: &MemoryOptions{}, Requests: NewRequestOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -85,6 +87,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
 	o.Memory.AddFlags(fs)
+	o.Requests.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
 }
 
@@ -105,6 +108,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
 	errs = append(errs, o.Memory.Validate()...)
+	errs = append(errs, o.Requests.Validate()...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -152,6 +156,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	cfg.OpenAPIV3Config.Info.Version = v1alpha1.SchemeGroupVersion.Version
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
 	cfg.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
+	o.Requests.ApplyTo(&cfg.Config)
 	if err := o.Recommended.ApplyTo(cfg); err != nil {
 		return nil, fmt.Errorf("apply server options: %w", err)
 	}
