@@ -30,9 +30,9 @@ type ServingOptions struct {
 	// Either way, certificates are verified by the authenticator against the cluster's client CA.
 	RequireClientCert bool
 	// RequestTimeout is the API server's --request-timeout. Beside the deadline the handler
-	// chain gives every request, it bounds reading a request and writing its answer on the
-	// connection (and a tenth more, so an answer made at the deadline can still go out); 0
-	// leaves them unbounded.
+	// chain gives every request, it bounds reading a request (and a tenth more) and writing its
+	// answer (and two tenths more, so an answer made at the deadline, or to a body that stopped
+	// coming, can still go out) on the connection; 0 leaves them unbounded.
 	RequestTimeout time.Duration
 }
 
@@ -70,8 +70,10 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		// deadlines cut it off instead (HTTP/1.1: the connection, counted from the request's
 		// arrival; HTTP/2: the stream), as kube-apiserver's timeout filter aborts a request
 		// still writing at its timeout.
+		// Writing gets another tenth, so that the answer to a request whose body stopped
+		// coming (the handler's read failed at ReadTimeout) still goes out whole.
 		srv.ReadTimeout = o.RequestTimeout + o.RequestTimeout/10
-		srv.WriteTimeout = srv.ReadTimeout
+		srv.WriteTimeout = srv.ReadTimeout + o.RequestTimeout/10
 	}
 	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
 	if listening != nil {

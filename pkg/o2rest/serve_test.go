@@ -1,6 +1,7 @@
 package o2rest
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -114,6 +115,9 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 		if r.Method == http.MethodPost {
 			_, err := io.ReadAll(r.Body)
 			ended <- err
+			if err != nil {
+				http.Error(w, "the body stopped coming", http.StatusBadRequest)
+			}
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -198,6 +202,19 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 			t.Logf("the handler's read ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
 		case <-time.After(bound):
 			t.Fatalf("the handler is still reading a body that stopped coming, %s after the request", bound)
+		}
+		// Writing has a tenth more than reading: the handler's answer to the stalled body
+		// reaches the client whole.
+		if err := conn.SetReadDeadline(time.Now().Add(bound)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer to the stalled request: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("answer %d, want the handler's 400", resp.StatusCode)
 		}
 	})
 
