@@ -22,41 +22,14 @@ import (
 // TestServeTLSOptions: the O2 listener applies the API server's TLS settings — TLS 1.3 only
 // when configured so — and, when asked, refuses handshakes without a client certificate.
 func TestServeTLSOptions(t *testing.T) {
-	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP("127.0.0.1")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := dynamiccertificates.NewStaticCertKeyContent("test", certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr, certPEM, keyPEM := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS13, RequireClientCert: true},
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	clientCert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	listening := make(chan struct{})
-	go func() {
-		done <- Serve(ctx, ServingOptions{Address: addr, Cert: provider, MinVersion: tls.VersionTLS13, RequireClientCert: true},
-			http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }), func() { close(listening) })
-	}()
-	<-listening
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
 
 	get := func(cfg *tls.Config) error {
 		cfg.RootCAs = pool
@@ -95,17 +68,6 @@ func TestServeTLSOptions(t *testing.T) {
 // API server's request timeout on the listener, the write fails soon after the deadline, over
 // HTTP/1.1 and HTTP/2 alike.
 func TestRegressionHungClientIsCutOff(t *testing.T) {
-	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP("127.0.0.1")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := dynamiccertificates.NewStaticCertKeyContent("test", certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
-
 	const timeout = time.Second
 	// The handler writes far more than the socket buffers of both ends hold, and reports how
 	// its writing ended.
@@ -127,26 +89,9 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 		}
 		ended <- err
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	listening := make(chan struct{})
-	go func() {
-		done <- Serve(ctx, ServingOptions{Address: addr, Cert: provider, MinVersion: tls.VersionTLS12, RequestTimeout: timeout},
-			handler, func() { close(listening) })
-	}()
-	<-listening
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
+	addr, certPEM, _ := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS12, RequestTimeout: timeout}, handler)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
 	tlsConfig := func(proto string) *tls.Config {
 		return &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{proto}}
 	}
@@ -171,16 +116,7 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 		if _, err := conn.Write([]byte("GET /o2ims-infrastructureInventory/v1/resourcePools HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
-		select {
-		case err := <-ended:
-			if err == nil {
-				t.Fatal("the whole answer was written to a client that read none of it")
-			}
-			t.Logf("the handler's write ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
-		case <-time.After(bound):
-			t.Fatalf("the handler is still writing to a client that reads nothing, %s after the request", bound)
-		}
+		awaitCutOff(t, ended, bound, "write", "the whole answer was written to a client that read none of it", "the handler is still writing to a client that reads nothing")
 	})
 
 	t.Run("http1: a request body that stops coming", func(t *testing.T) {
@@ -193,16 +129,7 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"callback\":")); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
-		select {
-		case err := <-ended:
-			if err == nil {
-				t.Fatal("a body of 1,000 bytes was read whole from 13")
-			}
-			t.Logf("the handler's read ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
-		case <-time.After(bound):
-			t.Fatalf("the handler is still reading a body that stopped coming, %s after the request", bound)
-		}
+		awaitCutOff(t, ended, bound, "read", "a body of 1,000 bytes was read whole from 13", "the handler is still reading a body that stopped coming")
 		// Writing has a tenth more than reading: the handler's answer to the stalled body
 		// reaches the client whole.
 		if err := conn.SetReadDeadline(time.Now().Add(bound)); err != nil {
@@ -229,15 +156,54 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 		if resp.ProtoMajor != 2 {
 			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
 		}
-		start := time.Now()
-		select {
-		case err := <-ended:
-			if err == nil {
-				t.Fatal("the whole answer was written to a stream that read none of it")
-			}
-			t.Logf("the handler's write ended after %s: %v", time.Since(start).Round(time.Millisecond), err)
-		case <-time.After(bound):
-			t.Fatalf("the handler is still writing to a stream that reads nothing, %s after the request", bound)
+		awaitCutOff(t, ended, bound, "write", "the whole answer was written to a stream that read none of it", "the handler is still writing to a stream that reads nothing")
+	})
+}
+
+// awaitCutOff waits for the handler to report how its read or write (what) ended: with an
+// error (the listener cut the client off) within bound. whole is the failure when the handler
+// got through, stuck the failure when it did not end within bound.
+func awaitCutOff(t *testing.T, ended <-chan error, bound time.Duration, what, whole, stuck string) {
+	t.Helper()
+	start := time.Now()
+	select {
+	case err := <-ended:
+		if err == nil {
+			t.Fatal(whole)
+		}
+		t.Logf("the handler's %s ended after %s: %v", what, time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(bound):
+		t.Fatalf("%s, %s after the request", stuck, bound)
+	}
+}
+
+// serveForTest runs Serve with o, on a loopback port and a self-signed certificate for
+// localhost, until the test ends; it returns the address and the certificate and key.
+func serveForTest(t *testing.T, o ServingOptions, handler http.Handler) (addr string, certPEM, keyPEM []byte) {
+	t.Helper()
+	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP("127.0.0.1")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Cert, err = dynamiccertificates.NewStaticCertKeyContent("test", certPEM, keyPEM); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Address = l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	listening := make(chan struct{})
+	go func() { done <- Serve(ctx, o, handler, func() { close(listening) }) }()
+	<-listening
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
 		}
 	})
+	return o.Address, certPEM, keyPEM
 }
