@@ -68,8 +68,10 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		// its answer once its socket buffer is full, would hold the handler, its API Priority
 		// and Fairness seat and its buffers for as long as the connection lives. The server's
 		// deadlines cut it off instead (HTTP/1.1: the connection, counted from the request's
-		// arrival; HTTP/2: the stream), as kube-apiserver's timeout filter aborts a request
-		// still writing at its timeout.
+		// arrival; HTTP/2: the stream). (Upstream's timeout filter, left out of the O2 chain,
+		// would not: it aborts a request still writing at its timeout under the writer's lock,
+		// which a write blocked on a full socket holds.)
+		//
 		// Writing gets another tenth, so that the answer to a request whose body stopped
 		// coming (the handler's read failed at ReadTimeout) still goes out whole.
 		srv.ReadTimeout = o.RequestTimeout + o.RequestTimeout/10
