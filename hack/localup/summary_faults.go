@@ -19,11 +19,14 @@ func printRedisFaults(r *running) {
 	o2 := fmt.Sprintf("https://127.0.0.1:%d", r.o2Port)
 	fmt.Printf(`
 Redis killed (docs/redis.md, "What Redis must be"): make run starts it again on its append-only file, as a Pod
-would be; every acknowledged write is back, netweave reconnects by itself, and the restart is not taken for lost data:
+would be; every acknowledged write is back, netweave reconnects by itself, watches open across it go on (nothing
+lists again), and the restart is not taken for lost data:
   kubectl get resources,resourcepools,locations,inventorysubscriptions -A --no-headers | wc -l
+  kubectl get resources -n o2ims-system -w --output-watch-events --watch-only &   # a watch open across the restart
   kill -9 $(cat %[1]s)      # make run prints "redis-server is back"
   kubectl get resources,resourcepools,locations,inventorysubscriptions -A --no-headers | wc -l   # the same count
   kubectl cordon edge-a-worker-1 && sleep 2 && kubectl get resource edge-a-worker-1 -n o2ims-system -o jsonpath='{.status.adminState}{"\n"}'   # LOCKED
+  kill %%1    # the watch printed MODIFIED edge-a-worker-1: it went on across the restart
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # 0 (a wipe, FLUSHALL, counts reason="epoch")
 
 Redis hung (docs/redis.md, "While Redis cannot be read"): freeze it as a partition would; within about 6 s

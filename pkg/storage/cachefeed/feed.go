@@ -113,8 +113,9 @@ func (f *Feed) ListerWatcher(gvr schema.GroupVersionResource) (cache.ListerWatch
 // state and receives its changes: each cache follows the store (it is loaded and its watch
 // of the store is live) and the informer's watch of the cache is past its initial events.
 // It turns false within the store client's read timeout of Redis becoming unreachable or
-// going back, and stays false until the informers have the state listed again; false also
-// before the informers start. Once true again, an informer's indexer trails the cache by its
+// going back, and stays false until the store reads Redis again (a restart or failover that
+// lost nothing: the watches went on) or the informers have the state listed again (Redis went
+// back); false also before the informers start. Once true again, an informer's indexer trails the cache by its
 // event queue, as it always does (the new state is queued when the bookmark is received).
 //
 // What reads the informers answers from them only while this holds: otherwise a replica cut

@@ -37,7 +37,7 @@ type listWatch struct {
 // following reports whether a reader of this resource holds the cache's current state and
 // receives its changes: the cache follows the store and a watch of it is live.
 func (lw *listWatch) following() bool {
-	return lw.cache.Ready() && lw.live.Load() > 0
+	return lw.cache.Following() && lw.live.Load() > 0
 }
 
 // newListWatch lists and watches c as gvk; internal is an empty object of the type c holds.

@@ -108,6 +108,10 @@ type Cache struct {
 	// list or write that straddles one describes the old store.
 	resets atomic.Uint64
 
+	// follower is the store, when it tells whether its watches are behind it (see
+	// storeFollowing); nil otherwise.
+	follower follower
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -138,6 +142,7 @@ func New(cfg Config) (*Cache, error) {
 		watchers:      map[*sharedWatch]struct{}{},
 		done:          make(chan struct{}),
 	}
+	c.follower, _ = cfg.Storage.(follower)
 	c.objType = reflect.TypeOf(cfg.NewFunc())
 	c.strings = internerFor(c.objType)
 	c.cond = sync.NewCond(&c.mu)
@@ -166,6 +171,21 @@ func (c *Cache) Stop() {
 func (c *Cache) Ready() bool {
 	return c.ready.Load()
 }
+
+// follower is a store that tells whether its watches are handed every change as it is
+// written (the Redis store: not while it cannot read Redis, when its watches stay open and
+// resume once Redis answers).
+type follower interface{ Following() bool }
+
+// storeFollowing reports whether the cache's watch of the store is not behind the store.
+func (c *Cache) storeFollowing() bool { return c.follower == nil || c.follower.Following() }
+
+// Following reports whether the cache holds the store's current state and receives its
+// changes: it is Ready and its watch of the store is not behind. A Redis restart leaves the
+// cache Ready (its watch goes on, nothing is listed again) but not Following until the store
+// reads Redis again; meanwhile the cache answers no read (they go to the store, which refuses
+// them while Redis is down), and what answers from copies it feeds (the O2 face) asks this.
+func (c *Cache) Following() bool { return c.ready.Load() && c.storeFollowing() }
 
 // wakeWaiters wakes whoever waits on c.cond, to look at their context or deadline again:
 // sync.Cond cannot select on either.

@@ -34,6 +34,12 @@ func (c *countingStorage) GetList(ctx context.Context, key string, opts storage.
 	return c.Interface.GetList(ctx, key, opts, out)
 }
 
+// Following passes on the store's word on whether its watch is behind (see follower).
+func (c *countingStorage) Following() bool {
+	f, ok := c.Interface.(follower)
+	return !ok || f.Following()
+}
+
 func (c *countingStorage) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
 	c.revs.Add(1)
 	if c.gate != nil {

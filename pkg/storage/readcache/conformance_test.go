@@ -38,13 +38,14 @@ func init() {
 }
 
 type testEnv struct {
+	server   *redisserver.Server
 	client   *goredis.Client
 	prefixes atomic.Uint64
 }
 
 func newTestEnv(t testing.TB) *testEnv {
 	srv := redisserver.Start(t)
-	env := &testEnv{client: goredis.NewClient(&goredis.Options{Addr: srv.Addr()})}
+	env := &testEnv{server: srv, client: goredis.NewClient(&goredis.Options{Addr: srv.Addr()})}
 	t.Cleanup(func() { _ = env.client.Close() })
 	return env
 }

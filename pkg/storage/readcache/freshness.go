@@ -85,7 +85,14 @@ func (b *batcher) loop() {
 // the store for a progress notification once, because a resource that saw no
 // writes only learns about newer revisions that way. It returns false when
 // the deadline passes or ctx ends, and the caller reads from the store.
+//
+// While the store's watch is behind (Redis not answering: the watch stays open and resumes
+// when it answers), it returns false at once: the cache may be behind what other replicas
+// wrote meanwhile, and the store answers (or refuses) instead.
 func (c *Cache) waitFor(ctx context.Context, rev uint64) bool {
+	if !c.storeFollowing() {
+		return false
+	}
 	// Our own writes reach the cache as events; only a revision beyond them
 	// (from the store's counter) may need a progress notification, and
 	// asking for one needlessly would move the cache past revisions the

@@ -33,7 +33,8 @@ func (s *Store) waitForRevision(ctx context.Context, rev uint64) error {
 	for {
 		current, err := s.GetCurrentResourceVersion(ctx)
 		if err != nil {
-			return err
+			// Redis unavailable while the watch waits is a 503 (try again), not a 500.
+			return requestError("watch", s.resourcePrefix, err)
 		}
 		if current >= rev {
 			return nil

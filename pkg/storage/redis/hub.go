@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // readBatch bounds one XREAD so a burst of writes is fanned out in slices.
@@ -15,6 +18,10 @@ const readBatch = 1000
 
 // hubStartTimeout bounds the revision read that positions a new reader.
 const hubStartTimeout = 10 * time.Second
+
+// hubRetryCap bounds the wait between the reader's attempts to read a Redis that stopped
+// answering: how long the watches may stay silent after Redis answers again.
+const hubRetryCap = 2 * time.Second
 
 // hubItem is what the shared reader hands to a watcher: a change, a progress
 // bookmark at a revision, or a terminal error.
@@ -43,6 +50,10 @@ type hub struct {
 	gen uint64
 	// done is closed when the current reader loop exits.
 	done chan struct{}
+	// behind is set while the reader cannot read the stream (Redis unreachable, restarting
+	// or failing over) and until it has read to the stream's end again: the watches stay
+	// open meanwhile, but what was delivered to them may be behind the store (Following).
+	behind atomic.Bool
 }
 
 func newHub(s *Store) *hub {
@@ -92,6 +103,12 @@ func (h *hub) subscribe(w *watchChan) (int64, error) {
 	}
 }
 
+// Following reports whether the store's watches are handed every change as it is written:
+// false from a failed read of the change stream (Redis unavailable) until the reader has read
+// to the stream's end again. Meanwhile the watches stay open but may be behind the store, so
+// whatever answers from a copy they feed (the read cache, the O2 face) must not.
+func (s *Store) Following() bool { return !s.hub.behind.Load() }
+
 func (h *hub) unsubscribe(w *watchChan) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -132,11 +149,19 @@ func (h *hub) shutdown() {
 	}
 }
 
+// loop reads the stream after pos and hands what it reads to the watches. A read that fails
+// because Redis is unavailable (not answering, restarting on its append-only file, failing
+// over) does not end the watches: the reader tries again from the same position, as an etcd
+// watch outlives a reconnect, so that a Redis restart does not make every client and every
+// cache of the process list again. What ends them is what makes their position meaningless:
+// the store went back (resetAfterWentBack ends them with 410 and starts a new generation, which
+// this loop then leaves), or the history after pos was trimmed before it could be read (410).
 func (h *hub) loop(done chan struct{}, gen uint64) {
 	defer close(done)
 	s := h.s
 	log := s.logger()
 	lastProgress := time.Now()
+	backoff := newHubBackoff()
 	for {
 		h.mu.Lock()
 		if h.gen != gen {
@@ -145,6 +170,8 @@ func (h *hub) loop(done chan struct{}, gen uint64) {
 		}
 		if len(h.subs) == 0 || h.closed {
 			h.running = false
+			// The next reader starts at the revision Redis answers then: not behind.
+			h.behind.Store(false)
 			h.mu.Unlock()
 			return
 		}
@@ -152,23 +179,62 @@ func (h *hub) loop(done chan struct{}, gen uint64) {
 		h.mu.Unlock()
 
 		changes, err := h.read(pos)
-		if err != nil {
-			if s.ctx.Err() == nil {
-				log.Error(err, "Watch stream reader failed, ending watches")
-			}
-			h.failAll(requestError("watch", s.resourcePrefix, err))
-			return
-		}
-		h.deliver(gen, changes, 0)
-
-		if time.Since(lastProgress) >= s.cfg.ProgressInterval && h.wantsProgress() {
+		if err == nil && time.Since(lastProgress) >= s.cfg.ProgressInterval && h.wantsProgress() {
+			h.deliver(gen, changes, 0)
+			changes = nil
 			lastProgress = time.Now()
-			if err := h.sendProgress(); err != nil {
-				h.failAll(requestError("watch progress", s.resourcePrefix, err))
+			err = h.sendProgress()
+		}
+		if err != nil {
+			if !h.waitToRetry(gen, err, &backoff) {
 				return
 			}
+			continue
+		}
+		h.deliver(gen, changes, 0)
+		if len(changes) < readBatch && h.behind.Swap(false) {
+			// Read to the end of the stream: what the watches were handed is the store's state.
+			log.Info("Watch stream reader reads Redis again; the watches went on", "revision", pos)
+			backoff = newHubBackoff()
 		}
 	}
+}
+
+func newHubBackoff() wait.Backoff {
+	return wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 1 << 30, Cap: hubRetryCap}
+}
+
+// waitToRetry decides what a failed read of generation gen means: while Redis is only
+// unavailable it marks the reader behind, waits out backoff and reports true (read again);
+// otherwise it ends every watch (a trimmed history with 410, anything else with the error)
+// and reports false, as it does when the store is closing.
+func (h *hub) waitToRetry(gen uint64, err error, backoff *wait.Backoff) bool {
+	s := h.s
+	if s.ctx.Err() != nil {
+		h.failAllOf(gen, requestError("watch", s.resourcePrefix, err))
+		return false
+	}
+	if errors.Is(err, errCompactedWhileWatching) {
+		s.logger().Error(err, "Watch stream reader fell behind the change history, ending watches")
+		h.failAllOf(gen, apierrors.NewResourceExpired(expiredWatchMessage+" "+err.Error()))
+		return false
+	}
+	status := requestError("watch", s.resourcePrefix, err)
+	if !apierrors.IsServiceUnavailable(status) {
+		s.logger().Error(err, "Watch stream reader failed, ending watches")
+		h.failAllOf(gen, status)
+		return false
+	}
+	if !h.behind.Swap(true) {
+		s.logger().Info("Watch stream reader cannot read Redis; the watches stay open and resume where they were", "err", err)
+	}
+	timer := time.NewTimer(backoff.Step())
+	defer timer.Stop()
+	select {
+	case <-s.ctx.Done():
+	case <-timer.C:
+	}
+	return true
 }
 
 // read blocks for new entries after pos and verifies none were trimmed
@@ -317,6 +383,21 @@ func (h *hub) wantsProgress() bool {
 func (h *hub) failAll(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.failAllLocked(err)
+}
+
+// failAllOf is failAll by the reader of generation gen: nothing when a reset already started
+// a new generation (its watches were ended then, and the new ones are not this reader's).
+func (h *hub) failAllOf(gen uint64, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gen == gen {
+		h.failAllLocked(err)
+	}
+}
+
+func (h *hub) failAllLocked(err error) {
+	h.behind.Store(false)
 	for w := range h.subs {
 		w.enqueue(hubItem{err: err})
 		delete(h.subs, w)
