@@ -193,25 +193,37 @@ func (s *Store) OnReset(fn func()) { s.guard.onReset(fn) }
 // revision and of the newest one this process saw, and checks them with the
 // guard.
 func (s *Store) currentRevision(ctx context.Context) (int64, error) {
+	rev, _, err := s.checkedRevision(ctx)
+	return rev, err
+}
+
+// checkedRevision is currentRevision that also tells whether the guard could check the store
+// against the newest revision this process saw: false when that revision's fingerprint is
+// gone from the ring (more than revisionRingSlots revisions were made since this process last
+// looked), so a rollback that others wrote past since then would have gone unseen.
+func (s *Store) checkedRevision(ctx context.Context) (rev int64, checked bool, err error) {
 	m := s.guard.mark()
 	start := time.Now()
 	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch, s.keys.revIDs}, m.seen).Slice()
 	s.recordRequest(ctx, "getCurrentResourceVersion", err, start)
 	if err != nil {
-		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
+		return 0, false, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
 	}
 	if len(res) != 4 {
-		return 0, fmt.Errorf("redis storage getCurrentResourceVersion: malformed script reply %v", res)
+		return 0, false, fmt.Errorf("redis storage getCurrentResourceVersion: malformed script reply %v", res)
 	}
-	rev, _ := res[0].(int64)
+	rev, _ = res[0].(int64)
 	epoch, _ := res[1].(string)
-	s.observeEpoch(m, observation{
+	o := observation{
 		epoch:  epoch,
 		rev:    rev,
 		id:     parseRevisionID(res[2]).of(rev),
 		seenID: parseRevisionID(res[3]).of(m.seen),
-	})
-	return rev, nil
+	}
+	s.observeEpoch(m, o)
+	// Nothing seen with a fingerprint (a new store, or revisions made by a netweave that
+	// records none) is nothing that could be checked: as checked as it gets.
+	return rev, m.seenID == "" || o.seenID != "", nil
 }
 
 // observeWrite shows the guard a write that made a revision: token is what

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
@@ -22,21 +24,30 @@ import (
 )
 
 // expectResets checks netweave_redis_storage_resets_total of the pods store: want for reason
-// and 0 for every other (each series exists from the store's start).
+// and 0 for every other (each series exists from the store's start). The store counts a reset
+// right after its handlers ended the watches, so a test that saw a watch end polls.
 func expectResets(t *testing.T, m *Metrics, reason string, want float64) {
 	t.Helper()
-	for _, r := range resetReasons {
-		got, err := testutil.GetCounterMetricValue(m.Resets.WithLabelValues("", "pods", r))
-		if err != nil {
-			t.Fatal(err)
+	var wrong []string
+	_ = wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
+		wrong = wrong[:0]
+		for _, r := range resetReasons {
+			got, err := testutil.GetCounterMetricValue(m.Resets.WithLabelValues("", "pods", r))
+			if err != nil {
+				return false, err
+			}
+			w := 0.0
+			if r == reason {
+				w = want
+			}
+			if got != w {
+				wrong = append(wrong, fmt.Sprintf("netweave_redis_storage_resets_total{reason=%q} = %v, want %v", r, got, w))
+			}
 		}
-		w := 0.0
-		if r == reason {
-			w = want
-		}
-		if got != w {
-			t.Errorf("netweave_redis_storage_resets_total{reason=%q} = %v, want %v", r, got, w)
-		}
+		return len(wrong) == 0, nil
+	})
+	for _, w := range wrong {
+		t.Error(w)
 	}
 }
 

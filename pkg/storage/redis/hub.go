@@ -214,7 +214,7 @@ func (h *hub) waitToRetry(gen uint64, err error, backoff *wait.Backoff) bool {
 		h.failAllOf(gen, requestError("watch", s.resourcePrefix, err))
 		return false
 	}
-	if errors.Is(err, errCompactedWhileWatching) {
+	if errors.Is(err, errCompactedWhileWatching) || errors.Is(err, errContinuityUnknown) {
 		s.logger().Error(err, "Watch stream reader fell behind the change history, ending watches")
 		h.failAllOf(gen, apierrors.NewResourceExpired(expiredWatchMessage+" "+err.Error()))
 		return false
@@ -256,8 +256,15 @@ func (h *hub) read(pos int64) ([]change, error) {
 	}
 	// Each poll also checks that the store did not go back: after a wipe
 	// the entries after pos are never written, and only this notices.
-	if _, err := s.currentRevision(s.ctx); err != nil {
+	_, checked, err := s.checkedRevision(s.ctx)
+	if err != nil {
 		return nil, err
+	}
+	if !checked && h.behind.Load() {
+		// The reader could not look for so long that the fingerprint of the newest revision
+		// it saw is gone: a rollback that others wrote past meanwhile would go unseen, and
+		// the watches would go on from a position in a history that no longer exists.
+		return nil, errContinuityUnknown
 	}
 	compacted, err := s.client.Get(s.ctx, s.keys.compacted).Int64()
 	if errors.Is(err, goredis.Nil) {
@@ -286,7 +293,10 @@ func (h *hub) read(pos int64) ([]change, error) {
 	return changes, nil
 }
 
-var errCompactedWhileWatching = errors.New("change history was compacted before the watch reader caught up")
+var (
+	errCompactedWhileWatching = errors.New("change history was compacted before the watch reader caught up")
+	errContinuityUnknown      = errors.New("the store made too many revisions while the watch reader could not read it to tell that none was undone")
+)
 
 // sendProgress brings the hub up to the current revision and then tells
 // progress watchers that nothing at or below it is still to come.

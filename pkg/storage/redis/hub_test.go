@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -167,4 +170,152 @@ func TestRetryOnlyWhileUnavailable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// partition is a TCP proxy in front of Redis that can cut its clients off (every connection
+// closed, new ones closed on arrival) and let them through again: one netweave replica
+// partitioned from a Redis the others still reach.
+type partition struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	cut   bool
+	conns map[net.Conn]struct{}
+	wg    sync.WaitGroup
+}
+
+func newPartition(t *testing.T, target string) *partition {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &partition{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(func() { _ = ln.Close(); p.split(); p.wg.Wait() })
+	return p
+}
+
+func (p *partition) addr() string { return p.ln.Addr().String() }
+
+func (p *partition) accept() {
+	defer p.wg.Done()
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.cut {
+			p.mu.Unlock()
+			_ = client.Close()
+			continue
+		}
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			p.mu.Unlock()
+			_ = client.Close()
+			continue
+		}
+		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
+		p.mu.Unlock()
+		p.wg.Add(2)
+		pipe := func(dst, src net.Conn) {
+			defer p.wg.Done()
+			_, _ = io.Copy(dst, src)
+			_ = dst.Close()
+			_ = src.Close()
+		}
+		go pipe(server, client)
+		go pipe(client, server)
+	}
+}
+
+// split cuts every client off; heal lets them connect again.
+func (p *partition) split() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	clear(p.conns)
+}
+
+func (p *partition) heal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = false
+}
+
+// partitioned returns a store (built with opts) that reaches Redis through a partition, and
+// one of the same install that reaches it directly (another replica).
+func partitioned(t *testing.T, env *testEnv, opts ...setupOption) (*partition, *Store, *Store) {
+	p := newPartition(t, env.server.Addr())
+	client := goredis.NewClient(&goredis.Options{Addr: p.addr(), MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	install := fmt.Sprintf("partition-%d", env.prefixes.Add(1))
+	cutOff := env.newStore(t, append([]setupOption{withInstallPrefix(install), withClient(client)}, opts...)...)
+	return p, cutOff, env.newStore(t, withInstallPrefix(install))
+}
+
+// TestPartitionedReaderCatchesUp: a replica cut off from Redis while another writes keeps its
+// watches open and, once it reaches Redis again, hands them every change it missed, in order
+// and once each: nothing is lost and nobody lists again.
+func TestPartitionedReaderCatchesUp(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	p, cutOff, other := partitioned(t, env)
+	first := createPod(ctx, t, cutOff, "ns", "first")
+	w := watchFrom(ctx, t, cutOff, first.ResourceVersion)
+	createPod(ctx, t, other, "ns", "before")
+	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "before" {
+		t.Fatalf("before the partition: got %v %#v", ev.Type, ev.Object)
+	}
+
+	p.split()
+	untilTrue(t, "not Following while cut off", func() bool { return !cutOff.Following() })
+	const missed = 50
+	for i := range missed {
+		createPod(ctx, t, other, "ns", fmt.Sprintf("while-cut-%02d", i))
+	}
+	p.heal()
+
+	for i := range missed {
+		ev := nextEvent(t, w)
+		if want := fmt.Sprintf("while-cut-%02d", i); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != want {
+			t.Fatalf("change %d after the partition: got %v %#v, want ADDED %s", i, ev.Type, ev.Object, want)
+		}
+	}
+	untilTrue(t, "Following once caught up", cutOff.Following)
+}
+
+// TestPartitionedReaderPastTheRingRelists: when the others made more revisions while a replica
+// was cut off than the ring of fingerprints keeps, the replica cannot tell that none of what it
+// saw was undone meanwhile (a failover that lost writes, written past), so its watches end with
+// 410 (its clients list again) instead of going on from a position that may be in a history
+// that no longer exists. This is not counted as the store going back: nothing says it did.
+func TestPartitionedReaderPastTheRingRelists(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	metrics := newTestMetrics(t)
+	p, cutOff, other := partitioned(t, env, withMetrics(metrics))
+
+	first := createPod(ctx, t, cutOff, "ns", "first")
+	w := watchFrom(ctx, t, cutOff, first.ResourceVersion)
+	createPod(ctx, t, other, "ns", "before")
+	if ev := nextEvent(t, w); ev.Type != watch.Added {
+		t.Fatalf("before the partition: got %v %#v", ev.Type, ev.Object)
+	}
+	p.split()
+	untilTrue(t, "not Following while cut off", func() bool { return !cutOff.Following() })
+	for i := range ringSlots(t) + 10 {
+		createPod(ctx, t, other, "ns", fmt.Sprintf("while-cut-%04d", i))
+	}
+	p.heal()
+
+	expectGone(t, w)
+	expectResets(t, metrics, "", 0)
+	untilTrue(t, "Following again", cutOff.Following)
 }
