@@ -37,6 +37,8 @@ type stack struct {
 	o2Port   int
 	// bin, redisAddr and kubeconfig (netweave's ServiceAccount's) start more replicas.
 	bin, redisAddr, kubeconfig string
+	// redis is the stack's Redis, for benchmarks of its faults.
+	redis *redisserver.Server
 }
 
 func (s *stack) o2Base() string { return localstack.O2APIRoot(s.o2Port) }
@@ -59,7 +61,7 @@ func startStack(tb testing.TB, extraArgs ...string) *stack {
 	redis := redisserver.Start(tb)
 	nw := stacktest.StartNetweave(tb, s.cp, localstack.NetweaveOptions{Binary: bin, RedisAddr: redis.Addr(), KeyPrefix: "bench", Verbosity: 1, Args: extraArgs})
 	s.netweave, s.port, s.o2Port = nw.Process, nw.Port, nw.O2Port
-	s.bin, s.redisAddr, s.kubeconfig = bin, redis.Addr(), nw.Kubeconfig
+	s.bin, s.redisAddr, s.kubeconfig, s.redis = bin, redis.Addr(), nw.Kubeconfig, redis
 	return s
 }
 

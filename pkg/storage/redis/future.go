@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apiserver/pkg/storage"
 )
 
@@ -30,19 +31,28 @@ func (s *Store) waitForRevision(ctx context.Context, rev uint64) error {
 	defer deadline.Stop()
 	poll := time.NewTicker(s.cfg.WatchPollInterval)
 	defer poll.Stop()
+	var unavailable error
 	for {
 		current, err := s.GetCurrentResourceVersion(ctx)
+		unavailable = nil
 		if err != nil {
-			// Redis unavailable while the watch waits is a 503 (try again), not a 500.
-			return requestError("watch", s.resourcePrefix, err)
-		}
-		if current >= rev {
+			// Redis unavailable while the watch waits (restarting, failing over) is asked
+			// again until the deadline, and is a 503 (try again) if it lasts, never a 500.
+			status := requestError("watch", s.resourcePrefix, err)
+			if !apierrors.IsServiceUnavailable(status) {
+				return status
+			}
+			unavailable = status
+		} else if current >= rev {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for revision %d: %w", rev, ctx.Err())
 		case <-deadline.C:
+			if unavailable != nil {
+				return unavailable
+			}
 			return storage.NewTooLargeResourceVersionError(rev, current, futureRevisionRetrySeconds)
 		case <-poll.C:
 		}

@@ -155,7 +155,8 @@ func (h *hub) shutdown() {
 // watch outlives a reconnect, so that a Redis restart does not make every client and every
 // cache of the process list again. What ends them is what makes their position meaningless:
 // the store went back (resetAfterWentBack ends them with 410 and starts a new generation, which
-// this loop then leaves), or the history after pos was trimmed before it could be read (410).
+// this loop then leaves), the history after pos was trimmed before it could be read, or the
+// reader could not look for so long that it cannot check nothing it saw was undone (410).
 func (h *hub) loop(done chan struct{}, gen uint64) {
 	defer close(done)
 	s := h.s

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/component-base/metrics/testutil"
 )
 
 // untilTrue polls cond until it holds, failing t after wait.ForeverTestTimeout.
@@ -318,4 +320,72 @@ func TestPartitionedReaderPastTheRingRelists(t *testing.T) {
 	expectGone(t, w)
 	expectResets(t, metrics, "", 0)
 	untilTrue(t, "Following again", cutOff.Following)
+}
+
+// TestWatchCatchingUpOutlivesRedisRestart: a watch still reading the history before its start
+// (a client that resumes from an old resourceVersion) when Redis is killed and started again on
+// its data goes on from the last change it sent, like the watches already caught up, instead of
+// ending with 503 (which BenchmarkRedisRestart saw at 100,000 Resources for a watch opened just
+// before the kill).
+func TestWatchCatchingUpOutlivesRedisRestart(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	metrics := newTestMetrics(t)
+	s := env.newStore(t, withMetrics(metrics))
+	total := 2*historyReadChunk + 10
+	var first *example.Pod
+	for i := range total {
+		p := createPod(ctx, t, s, "ns", fmt.Sprintf("p%04d", i))
+		if i == 0 {
+			first = p
+		}
+	}
+	// From the first pod: the watch reads the others from the history, a chunk at a time, and
+	// holds each chunk until its events are taken.
+	w := watchFrom(ctx, t, s, first.ResourceVersion)
+	next := func(i int) {
+		t.Helper()
+		ev := nextEvent(t, w)
+		if want := fmt.Sprintf("p%04d", i); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != want {
+			t.Fatalf("event %d: got %v %#v, want ADDED %s", i, ev.Type, ev.Object, want)
+		}
+	}
+	next(1) // the first chunk has been read
+	env.server.Stop()
+	for i := 2; i <= historyReadChunk; i++ {
+		next(i) // the rest of the first chunk, from memory
+	}
+	catchUpFailed := func() bool {
+		n, err := testutil.GetCounterMetricValue(metrics.RequestErrors.WithLabelValues("watchCatchUp", "", "pods"))
+		return err == nil && n > 0
+	}
+	untilTrue(t, "the next chunk's read failed while Redis is down", catchUpFailed)
+	env.server.Restart()
+	for i := historyReadChunk + 1; i < total; i++ {
+		next(i)
+	}
+}
+
+// TestDiscardedTransactionSaysWhy: a transaction Redis discarded because it refused a command
+// as it was queued (a Redis loading its append-only file refuses every one with LOADING)
+// fails with that refusal, which requestError answers as what it is, not with EXECABORT, which
+// it would answer 500 (seen in TestWatchCatchingUpOutlivesRedisRestart as "EXECABORT
+// Transaction discarded because of previous errors").
+func TestDiscardedTransactionSaysWhy(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	cmds, err := env.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.Get(ctx, "k")
+		p.Do(ctx, "get") // refused as it is queued: wrong number of arguments
+		return nil
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), "EXECABORT") {
+		t.Fatalf("the transaction: %v, want EXECABORT", err)
+	}
+	if got := discardedBecause(err, cmds); got == nil || !strings.Contains(got.Error(), "wrong number of arguments") {
+		t.Errorf("discardedBecause: %v, want the refusal of the command", got)
+	}
+	if got := discardedBecause(io.EOF, cmds); got != io.EOF {
+		t.Errorf("discardedBecause(EOF): %v, want EOF", got)
+	}
 }

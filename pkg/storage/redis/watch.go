@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -217,24 +218,43 @@ func (w *watchChan) run(startRev, hubPos int64, forceInitial, endBookmark bool) 
 // catchUp sends the changes in (from, to] that predate the hub subscription,
 // refusing (410) when history below the start point was compacted. The
 // history is read in chunks (readHistory), so resuming from an old
-// resourceVersion does not load the whole history at once.
+// resourceVersion does not load the whole history at once. A read that fails
+// because Redis is unavailable is tried again from the last change sent, as
+// the hub's reader does, so that a watch opened just before a Redis restart
+// goes on like the ones already caught up.
 func (w *watchChan) catchUp(from, to int64) bool {
 	errStopped := errors.New("watcher stopped")
-	err := w.s.readHistory(w.ctx, "watchCatchUp", from, to, func(c *change) error {
-		if !w.matchesKey(c.key) || w.sendChange(c) {
+	backoff := newHubBackoff()
+	for {
+		err := w.s.readHistory(w.ctx, "watchCatchUp", from, to, func(c *change) error {
+			if w.matchesKey(c.key) && !w.sendChange(c) {
+				return errStopped
+			}
+			from = c.rev
 			return nil
+		})
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, errHistoryCompacted):
+			w.sendError(apierrors.NewResourceExpired(expiredWatchMessage))
+			return false
+		case errors.Is(err, errStopped):
+			return false
 		}
-		return errStopped
-	})
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, errHistoryCompacted):
-		w.sendError(apierrors.NewResourceExpired(expiredWatchMessage))
-	case !errors.Is(err, errStopped):
-		w.sendError(requestError("watch", w.key, err))
+		status := requestError("watch", w.key, err)
+		if !apierrors.IsServiceUnavailable(status) || w.ctx.Err() != nil {
+			w.sendError(status)
+			return false
+		}
+		timer := time.NewTimer(backoff.Step())
+		select {
+		case <-w.ctx.Done():
+			timer.Stop()
+			return false
+		case <-timer.C:
+		}
 	}
-	return false
 }
 
 // sendInitialState emits ADDED for every matching object at the latest
