@@ -46,13 +46,7 @@ func BenchmarkInventorySync(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	// The sync is running once it has written the O-Cloud.
-	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := o2.O2imsV1alpha1().OClouds().Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	}); err != nil {
-		b.Fatalf("inventory sync did not start: %v", err)
-	}
+	waitForSync(b, ctx, o2)
 	rssBefore, _ := procStatus(s.netweave.Pid(), "VmRSS")
 
 	seen := newResourceWatch(b, ctx, o2, n)
@@ -97,6 +91,17 @@ func envCount(b *testing.B, name string, def int) int {
 		b.Fatalf("%s=%q: want a positive number", name, v)
 	}
 	return n
+}
+
+// waitForSync waits until the inventory sync runs: it has written the O-Cloud.
+func waitForSync(b *testing.B, ctx context.Context, o2 versioned.Interface) {
+	b.Helper()
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := o2.O2imsV1alpha1().OClouds().Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, nil
+	}); err != nil {
+		b.Fatalf("inventory sync did not start: %v", err)
+	}
 }
 
 // createNodes creates n Nodes with the given parallelism and returns when the last write

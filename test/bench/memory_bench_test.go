@@ -72,12 +72,7 @@ func BenchmarkMemory(b *testing.B) {
 	token := cfg.BearerToken
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Minute)
 	defer cancel()
-	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := o2.O2imsV1alpha1().OClouds().Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	}); err != nil {
-		b.Fatalf("inventory sync did not start: %v", err)
-	}
+	waitForSync(b, ctx, o2)
 	m := newMemProbe(b, s, token)
 	inv := seedPools(b, ctx, kube, o2)
 	rss0, _ := procStatus(s.netweave.Pid(), "VmRSS")

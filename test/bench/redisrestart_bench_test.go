@@ -10,7 +10,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
@@ -42,12 +41,7 @@ func BenchmarkRedisRestart(b *testing.B) {
 	o2 := versioned.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := o2.O2imsV1alpha1().OClouds().Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	}); err != nil {
-		b.Fatalf("inventory sync did not start: %v", err)
-	}
+	waitForSync(b, ctx, o2)
 	m := newMemProbe(b, s, cfg.BearerToken)
 	inv := seedPools(b, ctx, kube, o2)
 	createResources(b, ctx, o2, inv, 0, n)
