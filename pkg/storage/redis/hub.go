@@ -229,13 +229,21 @@ func (h *hub) waitToRetry(gen uint64, err error, backoff *wait.Backoff) bool {
 	if !h.behind.Swap(true) {
 		s.logger().Info("Watch stream reader cannot read Redis; the watches stay open and resume where they were", "err", err)
 	}
+	waitOut(s.ctx, backoff)
+	return true
+}
+
+// waitOut waits for backoff's next step, or until ctx ends; it reports whether ctx is still
+// live. What reads Redis again after a failure that says it is only unavailable waits here.
+func waitOut(ctx context.Context, backoff *wait.Backoff) bool {
 	timer := time.NewTimer(backoff.Step())
 	defer timer.Stop()
 	select {
-	case <-s.ctx.Done():
+	case <-ctx.Done():
+		return false
 	case <-timer.C:
+		return true
 	}
-	return true
 }
 
 // read blocks for new entries after pos and verifies none were trimmed

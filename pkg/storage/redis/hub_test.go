@@ -389,3 +389,35 @@ func TestDiscardedTransactionSaysWhy(t *testing.T) {
 		t.Errorf("discardedBecause(EOF): %v, want EOF", got)
 	}
 }
+
+// TestWatchInitialStateOutlivesRedisRestart: a watch that starts with the current state (no
+// resourceVersion, as `kubectl get -w` and TestRedisRestartUnderLoad's watch do) opened while
+// Redis is restarting reads that state once Redis answers and goes on, instead of ending with
+// 503 (the CI run that found this: "watchList of … was not sent: connection refused").
+func TestWatchInitialStateOutlivesRedisRestart(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	metrics := newTestMetrics(t)
+	s := env.newStore(t, withMetrics(metrics))
+	a := createPod(ctx, t, s, "ns", "a")
+	createPod(ctx, t, s, "ns", "b")
+	// A watch already open keeps the shared reader running, so the next one subscribes
+	// without asking Redis.
+	watchFrom(ctx, t, s, a.ResourceVersion)
+
+	env.server.Stop()
+	untilTrue(t, "not Following while Redis is down", func() bool { return !s.Following() })
+	w := watchFrom(ctx, t, s, "0")
+	untilTrue(t, "the initial state's read failed while Redis is down", func() bool {
+		n, err := testutil.GetCounterMetricValue(metrics.RequestErrors.WithLabelValues("watchList", "", "pods"))
+		return err == nil && n > 0
+	})
+	env.server.Restart()
+	createOnceBack(ctx, t, s, "ns", "c")
+	for _, want := range []string{"a", "b", "c"} {
+		ev := nextEvent(t, w)
+		if ev.Type != watch.Added || ev.Object.(*example.Pod).Name != want {
+			t.Fatalf("got %v %#v, want ADDED %s", ev.Type, ev.Object, want)
+		}
+	}
+}

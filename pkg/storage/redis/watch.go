@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -247,18 +246,16 @@ func (w *watchChan) catchUp(from, to int64) bool {
 			w.sendError(status)
 			return false
 		}
-		timer := time.NewTimer(backoff.Step())
-		select {
-		case <-w.ctx.Done():
-			timer.Stop()
+		if !waitOut(w.ctx, &backoff) {
 			return false
-		case <-timer.C:
 		}
 	}
 }
 
 // sendInitialState emits ADDED for every matching object at the latest
-// revision and returns that revision.
+// revision and returns that revision. A window whose read finds Redis
+// unavailable is read again until it answers, so that a watch opened just
+// before a Redis restart goes on like the others.
 func (w *watchChan) sendInitialState() (int64, error) {
 	s := w.s
 	r := keyRange{start: w.key, exact: !w.recursive}
@@ -266,8 +263,17 @@ func (w *watchChan) sendInitialState() (int64, error) {
 		r.end = prefixRangeEnd(w.key)
 	}
 	var rev int64
+	backoff := newHubBackoff()
 	for {
 		win, err := s.readWindow(w.ctx, "watchList", r, maxWindow, rev)
+		if apierrors.IsServiceUnavailable(err) && w.ctx.Err() == nil {
+			// Redis unavailable for now: the same window at the same revision is read again
+			// (nothing of it was sent), as the catch-up and the reader do.
+			if !waitOut(w.ctx, &backoff) {
+				return 0, w.ctx.Err()
+			}
+			continue
+		}
 		if err != nil {
 			return 0, err
 		}
