@@ -262,6 +262,21 @@ func partitioned(t *testing.T, env *testEnv, opts ...setupOption) (*partition, *
 	return p, cutOff, env.newStore(t, withInstallPrefix(install))
 }
 
+// watchThenSplit opens a watch on cutOff that has delivered a write of other's, then cuts
+// cutOff off and waits until its reader noticed.
+func watchThenSplit(ctx context.Context, t *testing.T, p *partition, cutOff, other *Store) watch.Interface {
+	t.Helper()
+	first := createPod(ctx, t, cutOff, "ns", "first")
+	w := watchFrom(ctx, t, cutOff, first.ResourceVersion)
+	createPod(ctx, t, other, "ns", "before")
+	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "before" {
+		t.Fatalf("before the partition: got %v %#v", ev.Type, ev.Object)
+	}
+	p.split()
+	untilTrue(t, "not Following while cut off", func() bool { return !cutOff.Following() })
+	return w
+}
+
 // TestPartitionedReaderCatchesUp: a replica cut off from Redis while another writes keeps its
 // watches open and, once it reaches Redis again, hands them every change it missed, in order
 // and once each: nothing is lost and nobody lists again.
@@ -269,15 +284,7 @@ func TestPartitionedReaderCatchesUp(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
 	p, cutOff, other := partitioned(t, env)
-	first := createPod(ctx, t, cutOff, "ns", "first")
-	w := watchFrom(ctx, t, cutOff, first.ResourceVersion)
-	createPod(ctx, t, other, "ns", "before")
-	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "before" {
-		t.Fatalf("before the partition: got %v %#v", ev.Type, ev.Object)
-	}
-
-	p.split()
-	untilTrue(t, "not Following while cut off", func() bool { return !cutOff.Following() })
+	w := watchThenSplit(ctx, t, p, cutOff, other)
 	const missed = 50
 	for i := range missed {
 		createPod(ctx, t, other, "ns", fmt.Sprintf("while-cut-%02d", i))
@@ -304,14 +311,7 @@ func TestPartitionedReaderPastTheRingRelists(t *testing.T) {
 	metrics := newTestMetrics(t)
 	p, cutOff, other := partitioned(t, env, withMetrics(metrics))
 
-	first := createPod(ctx, t, cutOff, "ns", "first")
-	w := watchFrom(ctx, t, cutOff, first.ResourceVersion)
-	createPod(ctx, t, other, "ns", "before")
-	if ev := nextEvent(t, w); ev.Type != watch.Added {
-		t.Fatalf("before the partition: got %v %#v", ev.Type, ev.Object)
-	}
-	p.split()
-	untilTrue(t, "not Following while cut off", func() bool { return !cutOff.Following() })
+	w := watchThenSplit(ctx, t, p, cutOff, other)
 	for i := range ringSlots(t) + 10 {
 		createPod(ctx, t, other, "ns", fmt.Sprintf("while-cut-%04d", i))
 	}
