@@ -23,9 +23,9 @@ const healthyWatch = 30 * time.Second
 
 // retryCap bounds the wait between attempts to load the store after a failure: it is how long
 // the cache (and the O2 face, which refuses while the cache cannot follow the store) may stay
-// down after the store answers again. An attempt against a store that is down costs one
-// request, so a short cap is cheap.
-const retryCap = 2 * time.Second
+// down after the store answers again. There is one cache per resource and an attempt against a
+// store that is down costs one request, so a short cap is cheap.
+const retryCap = 500 * time.Millisecond
 
 // run keeps the cache fed: list, then watch from the list's revision, and
 // start over after any failure. List+watch rather than a WatchList stream

@@ -20,8 +20,11 @@ const readBatch = 1000
 const hubStartTimeout = 10 * time.Second
 
 // hubRetryCap bounds the wait between the reader's attempts to read a Redis that stopped
-// answering: how long the watches may stay silent after Redis answers again.
-const hubRetryCap = 2 * time.Second
+// answering: how long the watches, and the O2 face that refuses while the reader is behind, may
+// stay silent after Redis answers again. There is one reader per resource and an attempt on a
+// Redis that is down is one refused dial (or one refusal by the breaker), so a short cap costs
+// nothing; at 2 s it was most of the recovery after a Redis restart (docs/performance.md).
+const hubRetryCap = 500 * time.Millisecond
 
 // hubItem is what the shared reader hands to a watcher: a change, a progress
 // bookmark at a revision, or a terminal error.
