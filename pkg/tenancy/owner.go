@@ -9,7 +9,8 @@ import (
 
 // VerbManageOthers is the RBAC verb on a subscription resource (inventorysubscriptions,
 // alarmsubscriptions, provisioningrequestsubscriptions, nfdeploymentsubscriptions.o2dms.oran.org) that lets a caller see, change and delete other users' subscriptions of
-// that resource in the shared subscription namespace.
+// that resource in the shared subscription namespace, and redirect (change the callback or the
+// signing Secret of) other users' subscriptions in any namespace.
 const VerbManageOthers = "manage-others"
 
 // PerOwnerSubscriptionCap names the --subscriptions-per-namespace cap in the shared

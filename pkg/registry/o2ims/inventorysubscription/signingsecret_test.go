@@ -70,7 +70,11 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 		_, err := main.Store.BeginCreate(ctx, sub, &metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err
 	}
+	// Updates by the subscriber: who may redirect a subscription is redirect_test.go's.
 	update := func(ctx context.Context, sub, old *o2ims.InventorySubscription) error {
+		if u, ok := genericapirequest.UserFrom(ctx); ok {
+			old.Spec.Subscriber = &o2ims.SubscriberInfo{Username: u.GetName()}
+		}
 		_, err := main.Store.BeginUpdate(ctx, sub, old, &metav1.UpdateOptions{})
 		return err
 	}

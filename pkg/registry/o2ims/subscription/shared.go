@@ -57,6 +57,7 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	}
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
 	k.withSigningSecretCheck(main.Store, rules.Authorizer)
+	k.withRedirectCheck(main.Store, rules.Authorizer)
 	r := &REST{REST: main, kind: k, authz: rules.Authorizer, shared: rules.SharedNamespace, perNamespace: rules.PerNamespace}
 	return r, &StatusREST{StatusREST: status, owner: r}, nil
 }
