@@ -51,7 +51,9 @@ func TestRegressionNonOwnerCannotRedirectSubscription(t *testing.T) {
 		return err
 	}
 	redirect := func(s *o2ims.InventorySubscription) { s.Spec.Callback = "https://mallory.example.com/cb" }
-	sign := func(s *o2ims.InventorySubscription) { s.Spec.SigningSecretRef = &o2ims.SecretKeyRef{Name: "mallory-key", Key: "k"} }
+	sign := func(s *o2ims.InventorySubscription) {
+		s.Spec.SigningSecretRef = &o2ims.SecretKeyRef{Name: "mallory-key", Key: "k"}
+	}
 	relabel := func(s *o2ims.InventorySubscription) { s.Labels = map[string]string{"team": "ran"} }
 
 	err = update("mallory", redirect)
