@@ -67,8 +67,9 @@ type TenancyConfig struct {
 	// NodePoolNamespaces are the other namespaces whose ResourcePools may select Nodes
 	// (--inventory-node-pool-namespaces).
 	NodePoolNamespaces []string
-	// Authorizer decides the subscription rules that need RBAC (manage-others, reading a
-	// signing Secret). Required.
+	// Authorizer decides the rules that need RBAC: manage-others on subscriptions, and
+	// whether a writer may name a Secret (a subscription's signing key, a descriptor's pull
+	// credentials). Required.
 	Authorizer authorizer.Authorizer
 	// SubscriptionNamespace is shared by the default apiRoot's subscriptions of every SMO
 	// (pkg/tenancy). Required.
@@ -289,7 +290,9 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 	// The deployments share the boundary: an NfDeployment names a DeploymentManager by O2 id.
 	dms := map[string]rest.Storage{}
 	for name, newREST := range map[string]kindREST{
-		"nfdeploymentdescriptors": restOf(nfdeploymentdescriptor.NewREST),
+		"nfdeploymentdescriptors": restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
+			return nfdeploymentdescriptor.NewREST(s, g, t, ten.Authorizer)
+		}),
 		"nfdeployments": restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
 			return nfdeployment.NewREST(s, g, t, nfdeployment.Options{TargetNamespaces: ten.NfDeploymentTargets})
 		}),

@@ -2,14 +2,23 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 
 	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 )
 
@@ -71,5 +80,63 @@ func TestChartCacheKeysCredentials(t *testing.T) {
 	}
 	if f.calls != 3 {
 		t.Errorf("%d fetches, want 3 (one per distinct credentials)", f.calls)
+	}
+}
+
+// TestRegressionPullSecretFailureHidesCause: the FAILED status of an NfDeployment whose
+// descriptor names a pull Secret that cannot be used said why ("secrets \"x\" not found",
+// forbidden, no keys), telling whoever may read the NfDeployment which Secrets exist. The
+// status now says the same for every cause; the cause goes to the log.
+func TestRegressionPullSecretFailureHidesCause(t *testing.T) {
+	ctx := context.Background()
+	desc := &v1alpha1.NfDeploymentDescriptor{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "tenant-a"},
+		Spec: v1alpha1.NfDeploymentDescriptorSpec{Version: "1.0.0", PullSecretRef: &v1alpha1.LocalObjectReference{Name: "pull"},
+			Chart: v1alpha1.ChartSource{Repository: &v1alpha1.RepositoryChartSource{URL: "https://charts.example", Name: "nf"}}}}
+	descriptors := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if err := descriptors.Add(desc); err != nil {
+		t.Fatal(err)
+	}
+	nf := &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1},
+		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d"}, DeploymentManagerID: "dm", TargetNamespace: "tenant-a"}}
+	forbidden := fake.NewSimpleClientset()
+	forbidden.PrependReactor("get", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "pull", errors.New("RBAC says no"))
+	})
+	causes := map[string]*fake.Clientset{
+		"missing":   fake.NewSimpleClientset(),
+		"forbidden": forbidden,
+		"no keys":   fake.NewSimpleClientset(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pull", Namespace: "tenant-a"}, Data: map[string][]byte{"token": []byte("t")}}),
+	}
+	var messages []string
+	for cause, kube := range causes {
+		client := o2fake.NewSimpleClientset(nf.DeepCopy())
+		c := New(Config{Kube: kube, Client: client, Now: func() time.Time { return time.Unix(0, 0) }})
+		c.descriptors = o2dmslisters.NewNfDeploymentDescriptorLister(descriptors)
+		d, err := c.deploy(ctx, nf.DeepCopy())
+		var f *failure
+		if !errors.As(err, &f) || f.reason != "PullSecretUnreadable" {
+			t.Fatalf("%s: %v, want a PullSecretUnreadable failure", cause, err)
+		}
+		if err := c.failed(ctx, d, f); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := client.O2dmsV1alpha1().NfDeployments("tenant-a").Get(ctx, "nf", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := stored.Status.Message
+		if !strings.Contains(msg, `"pull"`) || strings.Contains(msg, "not found") || strings.Contains(msg, "forbidden") || strings.Contains(msg, "RBAC") {
+			t.Errorf("%s: status message %q, want the secret named and no cause", cause, msg)
+		}
+		if c := stored.Status.Conditions; len(c) != 1 || c[0].Message != msg {
+			t.Errorf("%s: conditions %+v, want Ready saying %q", cause, c, msg)
+		}
+		messages = append(messages, msg)
+	}
+	for _, m := range messages[1:] {
+		if m != messages[0] {
+			t.Errorf("status messages differ by cause: %q", messages)
+			break
+		}
 	}
 }

@@ -25,12 +25,30 @@ import (
 type failure struct {
 	reason string
 	err    error
+	// message, when set, is what the status says instead of err: whoever may read the
+	// NfDeployment reads its status, and some errors tell more than they should (whether a
+	// Secret exists, what answered at an address). err still goes to the log.
+	message string
 }
 
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
+// statusMessage is what the NfDeployment's status says of the failure.
+func (f *failure) statusMessage() string {
+	if f.message != "" {
+		return f.message
+	}
+	return f.err.Error()
+}
+
 func fail(reason string, err error) error { return &failure{reason: reason, err: err} }
+
+// failClassed is a failure whose status says message, a class of what went wrong, rather
+// than err.
+func failClassed(reason, message string, err error) error {
+	return &failure{reason: reason, err: err, message: message}
+}
 
 // ReleaseName is the Helm release of d: its name (see the package doc).
 func ReleaseName(d *v1alpha1.NfDeployment) string { return d.Name }
@@ -123,7 +141,11 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	}
 	src, err := c.source(ctx, desc)
 	if err != nil {
-		return d, fail("PullSecretUnreadable", err)
+		// One message whether the Secret is missing, unreadable or lacks the keys: the status
+		// is read by more than the descriptor's writer (a tenant's NfDeployment of the
+		// operator's descriptor), and must not tell them which Secrets exist.
+		return d, failClassed("PullSecretUnreadable", fmt.Sprintf("pull secret %q of descriptor %s/%s cannot be read or has neither a username nor a password key",
+			desc.Spec.PullSecretRef.Name, desc.Namespace, desc.Name), err)
 	}
 	values, err := mergedValues(desc, d)
 	if err != nil {
@@ -304,9 +326,9 @@ func (c *Controller) failed(ctx context.Context, d *v1alpha1.NfDeployment, f *fa
 	before := d.DeepCopy()
 	forgetRollback(d)
 	d.Status.Phase = v1alpha1.NfDeploymentFailed
-	d.Status.Message = f.err.Error()
+	d.Status.Message = f.statusMessage()
 	d.Status.ObservedGeneration = d.Generation
-	setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, f.err.Error(), c.cfg.Now())
+	setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, f.statusMessage(), c.cfg.Now())
 	_, err := c.writeStatus(ctx, before, d)
 	return err
 }
@@ -420,8 +442,9 @@ func chartName(desc *v1alpha1.NfDeploymentDescriptor) string {
 
 // source is where desc's chart comes from, with the credentials of its pullSecretRef: keys
 // username and password of that Secret in the descriptor's own namespace, read as netweave
-// (its RBAC decides which namespaces' Secrets it may read: the inventory namespace's; a tenant
-// grants it get on its pull Secret with a Role). Read per reconcile, never cached or logged.
+// (which may get every Secret; admission made sure whoever named the Secret, or pointed the
+// descriptor at its chart source, may get it too: pkg/registry/o2dms/nfdeploymentdescriptor).
+// Read per reconcile, never cached or logged. An error names the cause, for the log only.
 func (c *Controller) source(ctx context.Context, desc *v1alpha1.NfDeploymentDescriptor) (helmrelease.Source, error) {
 	src := helmrelease.Source{Version: desc.Spec.Version, Digest: desc.Spec.Digest}
 	if desc.Spec.Chart.OCI != nil {
