@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/registry"
 	repo "helm.sh/helm/v4/pkg/repo/v1"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -98,7 +100,8 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	if err != nil {
 		return nil, fmt.Errorf("chart repository URL: %w", err)
 	}
-	raw, err := f.get(ctx, base.JoinPath("index.yaml").String(), src)
+	creds := credentialsOf(src)
+	raw, err := f.get(ctx, base.JoinPath("index.yaml"), creds)
 	if err != nil {
 		return nil, fmt.Errorf("read the index of chart repository %s: %w", src.RepoURL, err)
 	}
@@ -119,7 +122,17 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	if err != nil {
 		return nil, fmt.Errorf("chart %s %s: URL %q: %w", src.Name, src.Version, cv.URLs[0], err)
 	}
-	archive, err := f.get(ctx, base.ResolveReference(ref).String(), src)
+	at := base.ResolveReference(ref)
+	if origin(at) != origin(base) {
+		// The index may place archives anywhere (a CDN, another repository). The credentials
+		// are the repository's: Helm passes them to another host only when told to
+		// (--pass-credentials), and a repository, or whoever controls its index, must not be
+		// able to collect them by naming a host of its own.
+		klog.FromContext(ctx).V(2).Info("Chart archive is on another host than its repository; fetching it without the pull credentials",
+			"chart", src.Name, "version", src.Version, "repository", src.RepoURL)
+		creds = nil
+	}
+	archive, err := f.get(ctx, at, creds)
 	if err != nil {
 		return nil, fmt.Errorf("download chart %s %s: %w", src.Name, src.Version, err)
 	}
@@ -137,20 +150,66 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	return &Fetched{Chart: ch, Digest: digest}, nil
 }
 
-// get reads url with src's credentials, bounded by maxBytes.
-func (f *Fetcher) get(ctx context.Context, u string, src Source) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// basicAuth are pull credentials.
+type basicAuth struct {
+	username, password string
+}
+
+// credentialsOf is src's basic auth, nil when it has none.
+func credentialsOf(src Source) *basicAuth {
+	if src.Username == "" && src.Password == "" {
+		return nil
+	}
+	return &basicAuth{username: src.Username, password: src.Password}
+}
+
+// origin is what pull credentials are bound to: the scheme and host:port of u (the port
+// explicit), so that neither another host, another port of the same host nor plain http
+// instead of https receives them.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), port)
+}
+
+// maxRedirects bounds the redirects one GET follows, as net/http's default policy does.
+const maxRedirects = 10
+
+// credentialsStayOnOrigin is a CheckRedirect policy that follows redirects but drops the
+// Authorization header from a request to another origin than the first request's. net/http
+// drops it on a redirect to another domain only, not to another port of the same host or from
+// https to http.
+func credentialsStayOnOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	if origin(req.URL) != origin(via[0].URL) {
+		req.Header.Del("Authorization")
+	}
+	return nil
+}
+
+// get reads u, with creds when not nil, bounded by maxBytes. Redirects are followed, but the
+// credentials never leave u's origin.
+func (f *Fetcher) get(ctx context.Context, u *url.URL, creds *basicAuth) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
-	if src.Username != "" || src.Password != "" {
-		req.SetBasicAuth(src.Username, src.Password)
+	if creds != nil {
+		req.SetBasicAuth(creds.username, creds.password)
 	}
-	client := f.HTTP
-	if client == nil {
-		client = http.DefaultClient
+	client := http.DefaultClient
+	if f.HTTP != nil {
+		client = f.HTTP
 	}
-	resp, err := client.Do(req)
+	// A copy, so that the redirect policy holds whatever client the Fetcher was given.
+	c := *client
+	c.CheckRedirect = credentialsStayOnOrigin
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
