@@ -1,15 +1,12 @@
 package notify
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"net"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 // Classes of delivery failure, as a subscription's status.lastError reports them.
@@ -68,8 +65,6 @@ func FailureClass(err error) string {
 		c       *classified
 		refused *RefusedError
 		status  *StatusError
-		op      *net.OpError
-		dns     *net.DNSError
 		uerr    *url.Error
 	)
 	switch {
@@ -81,46 +76,17 @@ func FailureClass(err error) string {
 		return FailureAddressRefused
 	case errors.As(err, &status):
 		return status.Error()
-	case isTLSError(err):
+	case netclass.TLS(err):
 		return FailureTLS
 	// Every way of not getting a connection is one class: refused, unreachable, filtered
 	// (a dial timeout), a name that does not resolve.
-	case errors.As(err, &op) && op.Op == "dial", errors.As(err, &dns):
+	case netclass.NoConnection(err):
 		return FailureConnection
-	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+	case netclass.Timeout(err):
 		return FailureTimeout
 	case errors.As(err, &uerr):
 		// Connected, then reset or closed without an answer.
 		return FailureConnection
 	}
 	return FailureOther
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
-}
-
-// isTLSError recognises handshake failures: certificate verification, alerts either way, a
-// peer that does not speak TLS, and net/http's handshake timeout (an unexported type).
-func isTLSError(err error) bool {
-	var (
-		verify   *tls.CertificateVerificationError
-		header   tls.RecordHeaderError
-		alert    tls.AlertError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-		op       *net.OpError
-	)
-	switch {
-	case errors.As(err, &verify), errors.As(err, &header), errors.As(err, &alert),
-		errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid):
-		return true
-	case errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error"):
-		// crypto/tls reports alerts it received or sent as these.
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "TLS handshake") || strings.Contains(msg, "tls: ")
 }
