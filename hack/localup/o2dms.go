@@ -17,10 +17,11 @@ const dmsNamespace = "nf-demo"
 
 // o2dmsArgs turn the O2-DMS controller on for dmsNamespace of this cluster. The local stack
 // has no kubelets, so workloads never become ready: the controller does not wait for them
-// (production should, --o2dms-wait=true, the default). Drift is checked every 10s.
+// (production should, --o2dms-wait=true, the default). Drift is checked every 10s. The local
+// chart repository serves on loopback, which chart fetches refuse unless allowed.
 func o2dmsArgs() []string {
 	return []string{"--o2dms-controller", "--o2dms-wait=false", "--o2dms-timeout=1m", "--o2dms-resync=10s",
-		"--o2dms-local-namespaces=" + dmsNamespace}
+		"--o2dms-local-namespaces=" + dmsNamespace, "--o2dms-chart-allowed-cidrs=127.0.0.0/8"}
 }
 
 // prepareO2DMS creates dmsNamespace in this cluster and in the members, and grants netweave

@@ -2,7 +2,7 @@ package apiserver
 
 import (
 	"fmt"
-	"net/http"
+	"net/netip"
 	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -13,6 +13,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/notify"
 	o2dmscontroller "github.com/netweave-io/netweave/pkg/o2dms/controller"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 )
@@ -31,7 +32,24 @@ type O2DMSConfig struct {
 	MaxHistory      int
 	LocalNamespaces []string
 	ChartCacheSize  int
-	Lease           leader.Options
+	// ChartAllowedPrefixes are special-purpose addresses (private-use, loopback, link-local,
+	// ...) chart repositories and OCI registries may be reached at
+	// (--o2dms-chart-allowed-cidrs); every other such address is refused at each connection.
+	ChartAllowedPrefixes []netip.Prefix
+	Lease                leader.Options
+}
+
+// chartFetchTimeout bounds one chart download (an index or an archive, redirects included).
+const chartFetchTimeout = time.Minute
+
+// newChartFetcher is the controller's chart fetcher: a chart source is a URL whoever may
+// write a descriptor chose, so its connections are held to the callbacks' address policy
+// (notify.CallbackPolicy: only globally reachable addresses), with the operator's own
+// allow-list for chart sources.
+func newChartFetcher(dc *O2DMSConfig) *helmrelease.Fetcher {
+	return &helmrelease.Fetcher{HTTP: helmrelease.NewHTTPClient(helmrelease.ClientConfig{
+		Policy: &notify.CallbackPolicy{Allowed: dc.ChartAllowedPrefixes}, Timeout: chartFetchTimeout,
+	})}
 }
 
 // The controller's own ServiceAccount in each target namespace, bound to edit there.
@@ -69,7 +87,7 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
 		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
 		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory}),
-		Charts:   o2dmscontroller.NewChartCache(&helmrelease.Fetcher{HTTP: &http.Client{Timeout: time.Minute}}, dc.ChartCacheSize),
+		Charts:   o2dmscontroller.NewChartCache(newChartFetcher(dc), dc.ChartCacheSize),
 		Targets: &o2dmscontroller.ProfileTargets{
 			DeploymentManagers: informers.Factory().O2ims().V1alpha1().DeploymentManagers().Lister(),
 			InventoryNamespace: inventoryNS, Profiles: profiles,

@@ -47,7 +47,9 @@ const DefaultMaxChartBytes = 16 << 20
 
 // Fetcher downloads charts.
 type Fetcher struct {
-	// HTTP is the client for repositories and registries.
+	// HTTP is the client for repositories and registries: NewHTTPClient's, whose dialer
+	// holds every connection to the address policy. Required: a Fetcher without one fetches
+	// nothing, rather than reach whatever a descriptor names.
 	HTTP *http.Client
 	// MaxBytes bounds an index or a chart archive; DefaultMaxChartBytes when 0.
 	MaxBytes int64
@@ -68,6 +70,9 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (*Fetched, error) {
 		fetched *Fetched
 		err     error
 	)
+	if f.HTTP == nil {
+		return nil, errors.New("the chart fetcher has no HTTP client")
+	}
 	switch {
 	case src.OCIRef != "" && src.RepoURL == "":
 		fetched, err = f.fetchOCI(src)
@@ -80,10 +85,10 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (*Fetched, error) {
 		return nil, err
 	}
 	if src.Digest != "" && !strings.EqualFold(src.Digest, fetched.Digest) {
-		return nil, fmt.Errorf("%w: pinned %s, fetched %s", ErrDigestMismatch, src.Digest, fetched.Digest)
+		return nil, classify(ClassDigestPin, fmt.Errorf("%w: pinned %s, fetched %s", ErrDigestMismatch, src.Digest, fetched.Digest))
 	}
 	if got := fetched.Chart.Metadata.Version; got != src.Version {
-		return nil, fmt.Errorf("chart %s is version %s, want %s", fetched.Chart.Name(), got, src.Version)
+		return nil, classify(ClassWrongVersion, fmt.Errorf("chart %s is version %s, want %s", fetched.Chart.Name(), got, src.Version))
 	}
 	return fetched, nil
 }
@@ -107,22 +112,25 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	}
 	var index repo.IndexFile
 	if err := yaml.Unmarshal(raw, &index); err != nil {
-		return nil, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err)
+		return nil, classify(ClassBadIndex, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err))
 	}
 	index.SortEntries()
 	cv, err := index.Get(src.Name, src.Version)
 	if err != nil {
-		return nil, fmt.Errorf("chart %s %s in repository %s: %w", src.Name, src.Version, src.RepoURL, err)
+		return nil, classify(ClassNotInIndex, fmt.Errorf("chart %s %s in repository %s: %w", src.Name, src.Version, src.RepoURL, err))
 	}
 	if len(cv.URLs) == 0 {
-		return nil, fmt.Errorf("chart %s %s in repository %s has no URL", src.Name, src.Version, src.RepoURL)
+		return nil, classify(ClassBadIndex, fmt.Errorf("chart %s %s in repository %s has no URL", src.Name, src.Version, src.RepoURL))
 	}
 	// Chart URLs in an index are absolute or relative to the repository.
 	ref, err := url.Parse(cv.URLs[0])
 	if err != nil {
-		return nil, fmt.Errorf("chart %s %s: URL %q: %w", src.Name, src.Version, cv.URLs[0], err)
+		return nil, classify(ClassBadIndex, fmt.Errorf("chart %s %s: URL %q: %w", src.Name, src.Version, cv.URLs[0], err))
 	}
 	at := base.ResolveReference(ref)
+	if at.Scheme != "http" && at.Scheme != "https" {
+		return nil, classify(ClassBadIndex, fmt.Errorf("chart %s %s: URL %q is not http(s)", src.Name, src.Version, cv.URLs[0]))
+	}
 	if origin(at) != origin(base) {
 		// The index may place archives anywhere (a CDN, another repository). The credentials
 		// are the repository's: Helm passes them to another host only when told to
@@ -141,11 +149,11 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	// The index's digest is the repository's word on the archive: a mismatch is a broken or
 	// tampered repository, refused even without a pin.
 	if cv.Digest != "" && !strings.EqualFold("sha256:"+strings.TrimPrefix(cv.Digest, "sha256:"), digest) {
-		return nil, fmt.Errorf("chart %s %s: the archive's digest %s is not the index's %s", src.Name, src.Version, digest, cv.Digest)
+		return nil, classify(ClassIndexDigest, fmt.Errorf("chart %s %s: the archive's digest %s is not the index's %s", src.Name, src.Version, digest, cv.Digest))
 	}
 	ch, err := loader.LoadArchive(bytes.NewReader(archive))
 	if err != nil {
-		return nil, fmt.Errorf("load chart %s %s: %w", src.Name, src.Version, err)
+		return nil, classify(ClassBadChart, fmt.Errorf("load chart %s %s: %w", src.Name, src.Version, err))
 	}
 	return &Fetched{Chart: ch, Digest: digest}, nil
 }
@@ -202,12 +210,8 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, creds *basicAuth) ([]byte
 	if creds != nil {
 		req.SetBasicAuth(creds.username, creds.password)
 	}
-	client := http.DefaultClient
-	if f.HTTP != nil {
-		client = f.HTTP
-	}
 	// A copy, so that the redirect policy holds whatever client the Fetcher was given.
-	c := *client
+	c := *f.HTTP
 	c.CheckRedirect = credentialsStayOnOrigin
 	resp, err := c.Do(req)
 	if err != nil {
@@ -215,23 +219,20 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, creds *basicAuth) ([]byte
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+		return nil, &StatusError{URL: u.String(), Code: resp.StatusCode}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes()+1))
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if int64(len(data)) > f.maxBytes() {
-		return nil, fmt.Errorf("GET %s: larger than %d bytes", u, f.maxBytes())
+		return nil, classify(ClassTooLarge, fmt.Errorf("GET %s: larger than %d bytes", u, f.maxBytes()))
 	}
 	return data, nil
 }
 
 func (f *Fetcher) fetchOCI(src Source) (*Fetched, error) {
-	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard)}
-	if f.HTTP != nil {
-		opts = append(opts, registry.ClientOptHTTPClient(f.HTTP))
-	}
+	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptHTTPClient(f.HTTP)}
 	if src.Username != "" || src.Password != "" {
 		opts = append(opts, registry.ClientOptBasicAuth(src.Username, src.Password))
 	}
@@ -245,14 +246,14 @@ func (f *Fetcher) fetchOCI(src Source) (*Fetched, error) {
 	ref := strings.TrimPrefix(src.OCIRef, "oci://") + ":" + src.Version
 	res, err := client.Pull(ref, registry.PullOptWithChart(true))
 	if err != nil {
-		return nil, fmt.Errorf("pull chart %s: %w", ref, err)
+		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull chart %s: %w", ref, err))
 	}
 	if int64(len(res.Chart.Data)) > f.maxBytes() {
-		return nil, fmt.Errorf("chart %s: larger than %d bytes", ref, f.maxBytes())
+		return nil, classify(ClassTooLarge, fmt.Errorf("chart %s: larger than %d bytes", ref, f.maxBytes()))
 	}
 	ch, err := loader.LoadArchive(bytes.NewReader(res.Chart.Data))
 	if err != nil {
-		return nil, fmt.Errorf("load chart %s: %w", ref, err)
+		return nil, classify(ClassBadChart, fmt.Errorf("load chart %s: %w", ref, err))
 	}
 	return &Fetched{Chart: ch, Digest: res.Manifest.Digest}, nil
 }

@@ -40,7 +40,7 @@ func BenchmarkNfDeploy(b *testing.B) {
 	burst := envCount(b, envNfBurst, 100)
 	const ns = "nf-bench"
 	s := startStack(b, "--inventory-sync=true", "--inventory-leader-identity=bench", "--inventory-member-probe-interval=1s",
-		"--o2dms-controller", "--o2dms-wait=false")
+		"--o2dms-controller", "--o2dms-wait=false", "--o2dms-chart-allowed-cidrs=127.0.0.0/8")
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
 	o2 := versioned.NewForConfigOrDie(cfg)

@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,6 +21,7 @@ import (
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/notify"
 )
 
 // TestHelmReleaseEngine drives pkg/helmrelease (the Helm SDK) against a real kube-apiserver
@@ -44,7 +47,10 @@ func TestHelmReleaseEngine(t *testing.T) {
 	}
 	target := helmrelease.Target{Config: cp.RESTConfig(localstack.Admin), Namespace: ns}
 	engine := helmrelease.NewEngine(helmrelease.Config{})
-	var fetcher helmrelease.Fetcher
+	// The local chart repository serves on loopback, which the fetcher's policy refuses
+	// unless allowed (as --o2dms-chart-allowed-cidrs does for the controller).
+	fetcher := helmrelease.Fetcher{HTTP: helmrelease.NewHTTPClient(helmrelease.ClientConfig{
+		Policy: &notify.CallbackPolicy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, Timeout: time.Minute})}
 	fetch := func(version, digest string) (*helmrelease.Fetched, error) {
 		return fetcher.Fetch(ctx, helmrelease.Source{RepoURL: charts.URL, Name: localstack.DemoChartName, Version: version, Digest: digest})
 	}

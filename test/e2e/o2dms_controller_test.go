@@ -35,7 +35,9 @@ func TestO2DMSController(t *testing.T) {
 	const tenant = "nf-tenant"
 	s := startStack(t, append(invArgs("o2dms"), "--inventory-member-probe-interval=1s",
 		"--o2dms-controller", "--o2dms-wait=false", "--o2dms-timeout=30s", "--o2dms-resync=2s", "--o2dms-retry-max=4s",
-		"--o2dms-lease-duration=4s", "--o2dms-renew-deadline=3s", "--o2dms-retry-period=500ms")...)
+		"--o2dms-lease-duration=4s", "--o2dms-renew-deadline=3s", "--o2dms-retry-period=500ms",
+		// The local chart repository serves on loopback, refused unless allowed.
+		"--o2dms-chart-allowed-cidrs=127.0.0.0/8")...)
 	ctx := context.Background()
 	admin := versioned.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
 	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/notify"
 )
 
 // O2DMSOptions configure the O2-DMS controller (issue 13): NfDeployments → Helm releases.
@@ -31,7 +32,9 @@ type O2DMSOptions struct {
 	LocalNamespaces []string
 	// ChartCacheSize bounds the charts kept in memory.
 	ChartCacheSize int
-	Lease          *leader.Options
+	// ChartAllowedCIDRs are the special-purpose addresses chart sources may be reached at.
+	ChartAllowedCIDRs []string
+	Lease             *leader.Options
 }
 
 // NewO2DMSOptions returns the defaults: off; wait for readiness, 5 min per action, drift
@@ -54,6 +57,7 @@ func (o *O2DMSOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "o2dms-workers", o.Workers, "NfDeployments reconciled at once.")
 	fs.IntVar(&o.MaxHistory, "o2dms-max-history", o.MaxHistory, "Revisions Helm keeps per release (0: all).")
 	fs.IntVar(&o.ChartCacheSize, "o2dms-chart-cache-size", o.ChartCacheSize, "Charts kept in memory (by source, version and digest).")
+	fs.StringSliceVar(&o.ChartAllowedCIDRs, "o2dms-chart-allowed-cidrs", o.ChartAllowedCIDRs, "Special-purpose addresses (CIDRs or addresses: private-use, loopback, link-local, cloud metadata, ...) that chart repositories and OCI registries may be reached at, e.g. a site's private registry; refused otherwise, at every connection (redirects and archives elsewhere included), as notification callbacks are. Descriptors' chart URLs are chosen by whoever may write descriptors.")
 	fs.StringSliceVar(&o.LocalNamespaces, "o2dms-local-namespaces", o.LocalNamespaces, "Namespaces of the cluster netweave runs in where NfDeployments may deploy (netweave is granted the rights to do so there only, chart value o2dms.localNamespaces); a release targeting another namespace of this cluster is FAILED \"namespace not enabled for deployments\".")
 	o.Lease.AddFlags(fs)
 }
@@ -66,6 +70,9 @@ func (o *O2DMSOptions) Validate() []error {
 	var errs []error
 	if o.Timeout <= 0 || o.Resync <= 0 || o.RetryMax < time.Second || o.Workers <= 0 || o.MaxHistory < 0 || o.ChartCacheSize <= 0 {
 		errs = append(errs, errors.New("--o2dms-timeout, --o2dms-resync, --o2dms-workers and --o2dms-chart-cache-size must be positive, --o2dms-retry-max at least 1s, --o2dms-max-history not negative"))
+	}
+	if _, err := notify.ParsePrefixes(o.ChartAllowedCIDRs); err != nil {
+		errs = append(errs, fmt.Errorf("--o2dms-chart-allowed-cidrs: %w", err))
 	}
 	for _, ns := range o.LocalNamespaces {
 		for _, msg := range validation.IsDNS1123Label(ns) {
@@ -83,8 +90,9 @@ func (o *O2DMSOptions) Config(kube *rest.Config, capiNamespaces []string) *apise
 	if !o.Enabled {
 		return nil
 	}
+	allowed, _ := notify.ParsePrefixes(o.ChartAllowedCIDRs)
 	return &apiserver.O2DMSConfig{
-		KubeConfig: kube, CAPINamespaces: capiNamespaces,
+		KubeConfig: kube, CAPINamespaces: capiNamespaces, ChartAllowedPrefixes: allowed,
 		Wait: o.Wait, Timeout: o.Timeout, Resync: o.Resync, RetryMax: o.RetryMax, Workers: o.Workers,
 		MaxHistory: o.MaxHistory, LocalNamespaces: o.LocalNamespaces, ChartCacheSize: o.ChartCacheSize,
 		Lease: *o.Lease,

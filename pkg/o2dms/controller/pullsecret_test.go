@@ -3,7 +3,11 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,5 +142,26 @@ func TestRegressionPullSecretFailureHidesCause(t *testing.T) {
 			t.Errorf("status messages differ by cause: %q", messages)
 			break
 		}
+	}
+}
+
+// TestChartUnavailableSaysClassOnly: a failed chart fetch's status names the class of the
+// failure, not the address dialed, the system's error text or the source's answer.
+func TestChartUnavailableSaysClassOnly(t *testing.T) {
+	desc := &v1alpha1.NfDeploymentDescriptor{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "tenant-a"},
+		Spec: v1alpha1.NfDeploymentDescriptorSpec{Version: "1.0.0",
+			Chart: v1alpha1.ChartSource{Repository: &v1alpha1.RepositoryChartSource{URL: "http://charts.internal", Name: "nf"}}}}
+	dial := &url.Error{Op: "Get", URL: "http://charts.internal/index.yaml", Err: &net.OpError{Op: "dial", Net: "tcp",
+		Addr: &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 6379}, Err: syscall.ECONNREFUSED}}
+	var f *failure
+	if !errors.As(chartUnavailable(desc, fmt.Errorf("read the index: %w", dial)), &f) || f.reason != "ChartUnavailable" {
+		t.Fatalf("not a ChartUnavailable failure: %v", f)
+	}
+	msg := f.statusMessage()
+	if !strings.Contains(msg, helmrelease.ClassConnection) || strings.Contains(msg, "10.1.2.3") || strings.Contains(msg, "refused") {
+		t.Errorf("status message %q, want the class %q only", msg, helmrelease.ClassConnection)
+	}
+	if !strings.Contains(f.Error(), "10.1.2.3") {
+		t.Errorf("the logged error %q lost the cause", f.Error())
 	}
 }

@@ -174,7 +174,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		ch, err := c.cfg.Charts.Fetch(ctx, src)
 		if err != nil {
-			return d, fail("ChartUnavailable", err)
+			return d, chartUnavailable(desc, err)
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
@@ -195,7 +195,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		ch, err := c.cfg.Charts.Fetch(ctx, src)
 		if err != nil {
-			return d, fail("ChartUnavailable", err)
+			return d, chartUnavailable(desc, err)
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
@@ -203,6 +203,15 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 	}
 	return c.deployed(ctx, d, t, rel)
+}
+
+// chartUnavailable is a failed chart fetch. The status says the class of the failure only:
+// the chart source is whatever the descriptor's writer chose, and a raw error (connection
+// refused vs timed out, a status code, a line of a body that did not parse) would tell them
+// what netweave's network reaches. The error, for the log, says it all.
+func chartUnavailable(desc *v1alpha1.NfDeploymentDescriptor, err error) error {
+	return failClassed("ChartUnavailable", fmt.Sprintf("chart %s %s of descriptor %s/%s is unavailable: %s",
+		chartName(desc), desc.Spec.Version, desc.Namespace, desc.Name, helmrelease.FailureClass(err)), err)
 }
 
 // errStale is an informer copy older than the stored NfDeployment: not one to act on.
