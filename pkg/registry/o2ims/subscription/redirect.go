@@ -37,7 +37,7 @@ func (k *Kind) withRedirectCheck(store *registry.Store, authz authorizer.Authori
 			return nil, err
 		}
 		if beginUpdate == nil {
-			return finishNothing, nil
+			return func(context.Context, bool) {}, nil
 		}
 		return beginUpdate(ctx, obj, old, options)
 	}
