@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -92,7 +91,8 @@ type Config struct {
 	TokenTTL time.Duration
 	// Audiences bind issued tokens; empty means the member API server's own audience.
 	Audiences []string
-	// Connect reaches a member from its kubeconfig (tests); by default clientcmd.
+	// Connect reaches a member from its kubeconfig (tests); by default members.RESTConfigOf,
+	// which refuses kubeconfigs that refer to local files, run code or impersonate.
 	Connect func(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error)
 	// ServiceAccount and RoleBinding name the ServiceAccount tokens are issued for and its
 	// RoleBinding to EditClusterRole (ServiceAccountName and RoleBindingName when empty): the
@@ -123,11 +123,10 @@ func NewProvider(cfg Config) *Provider {
 }
 
 func connect(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error) {
-	rc, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	rc, err := members.RESTConfigOf(kubeconfig)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse kubeconfig: %w", err)
+		return nil, nil, err
 	}
-	rc = rest.CopyConfig(rc)
 	rc.UserAgent = fieldManager
 	rc.Timeout = 10 * time.Second
 	kc, err := kubernetes.NewForConfig(rc)
@@ -137,7 +136,8 @@ func connect(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error) {
 	return kc, rc, nil
 }
 
-// CAOf returns the PEM CA of a client configuration, nil when it has none.
+// CAOf returns the PEM CA of netweave's own client configuration (in-cluster, its CA file),
+// nil when it has none. Never for a member's: its kubeconfig may not name files.
 func CAOf(rc *rest.Config) []byte {
 	if rc == nil {
 		return nil
@@ -174,7 +174,8 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 	if err != nil {
 		return nil, fmt.Errorf("member %s: %w", member, err)
 	}
-	a := &Access{Cluster: member, Endpoint: rc.Host, CA: CAOf(rc)}
+	// A member's CA is inline: members.RESTConfigOf refuses CA files.
+	a := &Access{Cluster: member, Endpoint: rc.Host, CA: rc.CAData}
 	if namespace == "" {
 		return a, nil
 	}

@@ -18,9 +18,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
@@ -148,11 +146,10 @@ func NewConnect(qps float32, burst int) func(kubeconfig []byte) (*Clients, error
 }
 
 func connect(kubeconfig []byte, qps float32, burst int) (*Clients, error) {
-	rc, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	rc, err := RESTConfigOf(kubeconfig)
 	if err != nil {
-		return nil, fmt.Errorf("parse kubeconfig: %w", err)
+		return nil, err
 	}
-	rc = rest.CopyConfig(rc)
 	rc.UserAgent = "netweave-inventory-member"
 	rc.QPS, rc.Burst = qps, burst
 	kc, err := kubernetes.NewForConfig(rc)

@@ -1,0 +1,83 @@
+package members
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// RESTConfigOf turns a member's kubeconfig into the configuration of a client of its API
+// server. Every place that reaches a member from its registration Secret builds its clients
+// here, whatever namespace the Secret is in.
+//
+// A member kubeconfig is data a Secret's writer chose, possibly a tenant (Cluster API discovery
+// reads tenants' namespaces), and clientcmd resolves whatever it names in netweave's own
+// container: a tokenFile of /var/run/secrets/kubernetes.io/serviceaccount/token sends
+// netweave's ServiceAccount token to the kubeconfig's server, certificate and key paths read
+// local files (the CA is even handed out in the Kubernetes profile), exec and auth-provider run
+// code or talk to identity providers, impersonation asks the member's API server for another
+// identity than the one the credentials prove, and a proxy-url routes the member's traffic.
+// So only self-contained kubeconfigs are accepted: a server, inline *-data fields, a token, or
+// a username and password (inline credentials sent only to the server the same kubeconfig
+// names, like a token). Every cluster and user entry is checked, not only the current
+// context's, so the answer does not depend on which one is selected.
+func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("parse kubeconfig: %w", err)
+	}
+	if err := selfContained(cfg); err != nil {
+		return nil, fmt.Errorf("refuse kubeconfig: %w", err)
+	}
+	rc, err := clientcmd.NewDefaultClientConfig(*cfg, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("parse kubeconfig: %w", err)
+	}
+	return rc, nil
+}
+
+// selfContained returns an error naming the first field of cfg that refers to something
+// outside the kubeconfig, or changes whom or how it reaches.
+func selfContained(cfg *clientcmdapi.Config) error {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Clusters)) {
+		c := cfg.Clusters[name]
+		switch {
+		case c.CertificateAuthority != "":
+			return fmt.Errorf("cluster %q: certificate-authority (a file path) is not allowed; use certificate-authority-data", name)
+		case c.ProxyURL != "":
+			return fmt.Errorf("cluster %q: proxy-url is not allowed", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.AuthInfos)) {
+		u := cfg.AuthInfos[name]
+		var field string
+		switch {
+		case u.TokenFile != "":
+			field = "tokenFile (a file path) is not allowed; use token"
+		case u.ClientCertificate != "":
+			field = "client-certificate (a file path) is not allowed; use client-certificate-data"
+		case u.ClientKey != "":
+			field = "client-key (a file path) is not allowed; use client-key-data"
+		case u.Exec != nil:
+			field = "exec is not allowed"
+		case u.AuthProvider != nil:
+			field = "auth-provider is not allowed"
+		case u.Impersonate != "":
+			field = "as (impersonation) is not allowed"
+		case len(u.ImpersonateGroups) > 0:
+			field = "as-groups (impersonation) is not allowed"
+		case u.ImpersonateUID != "":
+			field = "as-uid (impersonation) is not allowed"
+		case len(u.ImpersonateUserExtra) > 0:
+			field = "as-user-extra (impersonation) is not allowed"
+		default:
+			continue
+		}
+		return fmt.Errorf("user %q: %s", name, field)
+	}
+	return nil
+}
