@@ -46,6 +46,9 @@ type InventoryConfig struct {
 	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register members
 	// without the opt-in label (--inventory-capi-namespaces).
 	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces):
+	// their Secrets register only the clusters provisioned there.
+	TenantNamespaces []string
 	// MemberProbeInterval is how often each member's API server is checked.
 	MemberProbeInterval time.Duration
 	// MemberQPS and MemberBurst bound the requests to each member's API server.
@@ -189,7 +192,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	membersDone := make(chan error, 1)
 	if inv.MemberClusters {
 		mgr := members.NewManager(members.Config{
-			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.CAPINamespaces, O2: d.o2,
+			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.CAPINamespaces, TenantNamespaces: inv.TenantNamespaces, O2: d.o2,
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
 			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,

@@ -44,6 +44,8 @@ type O2Config struct {
 	ClusterURL string
 	// CAPINamespaces hold members' Cluster API kubeconfig Secrets (--inventory-capi-namespaces).
 	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces).
+	TenantNamespaces []string
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the

@@ -32,7 +32,7 @@ func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.Cluster
 		url, ca = o2.KubeConfig.Host, k8sprofile.CAOf(o2.KubeConfig)
 	}
 	cfg := k8sprofile.Config{
-		Secrets: kc, Namespace: inventoryNamespace, CAPINamespaces: o2.CAPINamespaces, LocalURL: url, LocalCA: ca,
+		Secrets: kc, Namespace: inventoryNamespace, CAPINamespaces: o2.CAPINamespaces, TenantNamespaces: o2.TenantNamespaces, LocalURL: url, LocalCA: ca,
 		TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
 	}
 	if len(o2.ProfileLocalNamespaces) > 0 {

@@ -25,8 +25,9 @@ func capi(ns, cluster, kubeconfig string) *corev1.Secret {
 }
 
 // TestKubeconfigOf: a member's kubeconfig comes from its opt-in Secret or, in the listed
-// namespaces only, its Cluster API Secret; two different kubeconfigs for one member give none,
-// since this replica cannot know which one the sync uses.
+// namespaces only, its Cluster API Secret; the inventory namespace's Secret prevails; two
+// different kubeconfigs for one member in namespaces of the same origin give none, since this
+// replica cannot know which one the sync uses.
 func TestKubeconfigOf(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -39,13 +40,50 @@ func TestKubeconfigOf(t *testing.T) {
 		{"cluster api, listed", []runtime.Object{capi("capi-a", "edge-2", "b")}, "edge-2", "b", nil},
 		{"cluster api, unlisted", []runtime.Object{capi("capi-b", "edge-2", "b")}, "edge-2", "", ErrUnknownCluster},
 		{"same kubeconfig twice", []runtime.Object{optIn("o2ims-system", "edge-2", "b"), capi("capi-a", "edge-2", "b")}, "edge-2", "b", nil},
-		{"two kubeconfigs", []runtime.Object{optIn("o2ims-system", "edge-2", "a"), capi("capi-a", "edge-2", "b")}, "edge-2", "", ErrUnknownCluster},
+		{"inventory namespace prevails", []runtime.Object{optIn("o2ims-system", "edge-2", "a"), capi("capi-a", "edge-2", "b")}, "edge-2", "a", nil},
+		{"two kubeconfigs of one origin", []runtime.Object{capi("capi-a", "edge-2", "a"), capi("capi-c", "edge-2", "b")}, "edge-2", "", ErrUnknownCluster},
+		{"operator's Cluster API namespace prevails over a tenant's", []runtime.Object{withName(capi("capi-a", "edge-2", "a"), provisioned), capi("tenant-b", provisioned, "b")}, provisioned, "a", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := NewProvider(Config{Secrets: fake.NewClientset(tc.objs...), Namespace: "o2ims-system", CAPINamespaces: []string{"capi-a"}})
+			p := NewProvider(Config{Secrets: fake.NewClientset(tc.objs...), Namespace: "o2ims-system",
+				CAPINamespaces: []string{"capi-a", "capi-c", "tenant-b"}, TenantNamespaces: []string{"tenant-b"}})
 			got, err := p.kubeconfigOf(context.Background(), tc.member)
 			if string(got) != tc.want || !errors.Is(err, tc.wantErr) {
 				t.Errorf("kubeconfigOf(%s) = %q, %v; want %q, %v", tc.member, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+// provisioned is the name of a cluster provisioned in tenant-b.
+var provisioned = members.ProvisionedName("tenant-b", "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b")
+
+func withName(s *corev1.Secret, member string) *corev1.Secret {
+	s.Annotations = map[string]string{v1alpha1.AnnotationClusterName: member}
+	return s
+}
+
+// TestTenantSecretCannotShadowOperatorMember: a tenant's Cluster API Secret claiming the
+// operator's member edge-1 (by its annotation or by its name) does not make the operator's
+// profile ambiguous (a 404, and O2-DMS installs into edge-1 failing): it registers nothing, and
+// where a tenant's Secret does name the same member as the inventory namespace's, the inventory
+// namespace's prevails.
+func TestTenantSecretCannotShadowOperatorMember(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		member string
+		objs   []runtime.Object
+	}{
+		{"annotation", "edge-1", []runtime.Object{optIn("o2ims-system", "edge-1", "operator"), withName(capi("tenant-b", "x", "tenant"), "edge-1")}},
+		{"name", "edge-1", []runtime.Object{optIn("o2ims-system", "edge-1", "operator"), capi("tenant-b", "edge-1", "tenant")}},
+		{"provisioned name", provisioned, []runtime.Object{withName(optIn("o2ims-system", "x", "operator"), provisioned), capi("tenant-b", provisioned, "tenant")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewProvider(Config{Secrets: fake.NewClientset(tc.objs...), Namespace: "o2ims-system",
+				CAPINamespaces: []string{"o2ims-system", "tenant-b"}, TenantNamespaces: []string{"tenant-b"}})
+			got, err := p.kubeconfigOf(context.Background(), tc.member)
+			if string(got) != "operator" || err != nil {
+				t.Errorf("kubeconfigOf(%s) = %q, %v; want the operator's", tc.member, got, err)
 			}
 		})
 	}

@@ -76,8 +76,11 @@ type Config struct {
 	// Namespace is the inventory namespace (--inventory-namespace).
 	Namespace string
 	// CAPINamespaces hold Cluster API kubeconfig Secrets that register members without the
-	// opt-in label (--inventory-capi-namespaces).
+	// opt-in label (--inventory-capi-namespaces, with the provisioning namespaces).
 	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces),
+	// whose Secrets register only the clusters provisioned there (members.OriginTenant).
+	TenantNamespaces []string
 	// LocalURL and LocalCA describe the cluster netweave runs in (--inventory-cluster-url, or
 	// the server of --kubeconfig, and its CA when known).
 	LocalURL string
@@ -200,11 +203,14 @@ func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, 
 	return a, nil
 }
 
-// kubeconfigOf finds the registration Secret of member.
+// kubeconfigOf finds the registration Secret of member, by the members manager's rules: a
+// Secret of a tenant's namespace registers only the clusters provisioned there, and where
+// Secrets of namespaces of different origins name one member, the lowest origin's registers it
+// (the inventory namespace's over any other). Where two Secrets of the same origin with
+// different kubeconfigs name one member, the manager syncs the one it saw first, which this
+// replica cannot know: the profile then answers no cluster rather than perhaps another
+// cluster's endpoint and token.
 func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
-	// Where two Secrets with different kubeconfigs name one member, the manager syncs the one
-	// it saw first, which this replica cannot know: the profile then answers no cluster rather
-	// than perhaps another cluster's endpoint and token.
 	type place struct {
 		namespace, selector string
 		capi                bool
@@ -213,29 +219,37 @@ func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, err
 	for _, ns := range p.cfg.CAPINamespaces {
 		places = append(places, place{ns, members.CAPISelector(), true})
 	}
-	var found *members.Registration
+	// found registers member so far; other, when set, names it too with another kubeconfig,
+	// in a namespace of found's origin.
+	var found, other *members.Registration
 	for _, pl := range places {
 		list, err := p.cfg.Secrets.CoreV1().Secrets(pl.namespace).List(ctx, metav1.ListOptions{LabelSelector: pl.selector})
 		if err != nil {
 			return nil, fmt.Errorf("list member secrets in %s: %w", pl.namespace, err)
 		}
+		origin := members.OriginOf(pl.namespace, p.cfg.Namespace, p.cfg.TenantNamespaces)
 		for i := range list.Items {
 			if pl.capi && !members.IsCAPIKubeconfig(&list.Items[i]) {
 				continue
 			}
-			reg, err := members.RegistrationOf(&list.Items[i])
+			reg, err := members.RegistrationOf(&list.Items[i], origin)
 			if err != nil || reg.Name != member {
 				continue
 			}
-			if found != nil && found.Hash != reg.Hash {
-				klog.FromContext(ctx).Error(nil, "Two secrets register the member cluster with different kubeconfigs; no Kubernetes profile for it",
-					"member", member, "secret", klog.KRef(found.SecretNamespace, found.Secret), "other", klog.KRef(reg.SecretNamespace, reg.Secret))
-				return nil, ErrUnknownCluster
+			switch {
+			case found == nil || reg.Origin < found.Origin:
+				found, other = &reg, nil
+			case reg.Origin == found.Origin && reg.Hash != found.Hash:
+				other = &reg
 			}
-			found = &reg
 		}
 	}
 	if found == nil {
+		return nil, ErrUnknownCluster
+	}
+	if other != nil {
+		klog.FromContext(ctx).Error(nil, "Two secrets register the member cluster with different kubeconfigs; no Kubernetes profile for it",
+			"member", member, "secret", klog.KRef(found.SecretNamespace, found.Secret), "other", klog.KRef(other.SecretNamespace, other.Secret))
 		return nil, ErrUnknownCluster
 	}
 	return found.Kubeconfig, nil

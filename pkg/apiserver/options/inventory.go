@@ -49,6 +49,9 @@ type InventoryOptions struct {
 	// clusters without the opt-in label (--inventory-capi-namespaces). Off (none) by default:
 	// each listed namespace needs RBAC on its Secrets, which an operator grants knowingly.
 	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among the discovery namespaces (set by
+	// ServerOptions.Complete from --provisioning-namespaces; no flag of its own).
+	TenantNamespaces []string
 	// SubscriptionsPerNamespace caps subscriptions (--subscriptions-per-namespace); it belongs
 	// here with the rest of the tenant boundary the registry enforces.
 	SubscriptionsPerNamespace int
@@ -89,7 +92,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "inventory-workers", o.Workers, "Objects reconciled in parallel.")
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
 	fs.BoolVar(&o.MemberClusters, "inventory-member-clusters", o.MemberClusters, "Also sync member clusters: each Secret in --inventory-namespace labelled "+v1alpha1.LabelMemberCluster+"=true holds a member's kubeconfig (key "+v1alpha1.SecretKeyKubeconfig+", or "+v1alpha1.SecretKeyCAPIKubeconfig+" as in Cluster API's <cluster>-kubeconfig Secrets); the member gets its own DeploymentManager, pools, resources and types. Needs get/list/watch on Secrets in --inventory-namespace. See docs/multicluster.md.")
-	fs.StringSliceVar(&o.CAPINamespaces, "inventory-capi-namespaces", o.CAPINamespaces, "Namespaces whose Cluster API kubeconfig Secrets (type cluster.x-k8s.io/secret, named <cluster>-kubeconfig, labelled cluster.x-k8s.io/cluster-name=<cluster>) register member clusters without the "+v1alpha1.LabelMemberCluster+" label; the member is named after the cluster. Needs get/list/watch on Secrets in each (the chart's inventorySync.capiNamespaces). See docs/multicluster.md.")
+	fs.StringSliceVar(&o.CAPINamespaces, "inventory-capi-namespaces", o.CAPINamespaces, "Namespaces whose Cluster API kubeconfig Secrets (type cluster.x-k8s.io/secret, named <cluster>-kubeconfig, labelled cluster.x-k8s.io/cluster-name=<cluster>) register member clusters without the "+v1alpha1.LabelMemberCluster+" label; the member is named after the cluster, or its o2ims.oran.org/cluster-name annotation (list only namespaces whose Secrets you trust to name members; in --provisioning-namespaces only provisioned clusters register). Needs get/list/watch on Secrets in each (the chart's inventorySync.capiNamespaces). See docs/multicluster.md.")
 	fs.Float32Var(&o.MemberQPS, "inventory-member-qps", o.MemberQPS, "Requests per second netweave may send each member cluster's API server (lists, watches, discovery, probes), whatever the member's kubeconfig says.")
 	fs.IntVar(&o.MemberBurst, "inventory-member-burst", o.MemberBurst, "Burst above --inventory-member-qps for each member cluster's API server.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
@@ -196,6 +199,7 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		MemberQPS:           o.MemberQPS,
 		MemberBurst:         o.MemberBurst,
 		CAPINamespaces:      o.CAPINamespaces,
+		TenantNamespaces:    o.TenantNamespaces,
 		Lease:               *o.Lease,
 	}
 }

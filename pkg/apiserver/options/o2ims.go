@@ -86,9 +86,10 @@ func (o *O2Options) Validate() []error {
 
 // Config returns the server's O2 configuration, nil when disabled.
 // kubeConfig reaches the cluster netweave runs in, clusterURL is --inventory-cluster-url and
-// capiNamespaces --inventory-capi-namespaces: the Kubernetes profile of deployment managers
-// reads them (every replica serves it, whether or not it syncs).
-func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNamespaces []string) *apiserver.O2Config {
+// capiNamespaces --inventory-capi-namespaces (with the provisioning namespaces), tenantNamespaces
+// the tenants' among them: the Kubernetes profile of deployment managers reads them (every
+// replica serves it, whether or not it syncs).
+func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNamespaces, tenantNamespaces []string) *apiserver.O2Config {
 	if o.Port == 0 {
 		return nil
 	}
@@ -101,6 +102,6 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNames
 		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
 		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileLocalNamespaces: o.ProfileLocalNamespaces,
 		ProfileSuiteKeys: o.ProfileSuiteKeys,
-		KubeConfig:       kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces,
+		KubeConfig:       kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces, TenantNamespaces: tenantNamespaces,
 	}
 }

@@ -134,6 +134,7 @@ func (o *ServerOptions) Complete() error {
 	// The clusters the provisioning controller builds join the inventory through Cluster API
 	// discovery: their kubeconfig Secrets live where their requests are.
 	o.Inventory.CAPINamespaces = o.Provisioning.DiscoveryNamespaces(o.Inventory.CAPINamespaces, o.Inventory.Namespace)
+	o.Inventory.TenantNamespaces = o.Provisioning.TenantNamespaces(o.Inventory.Namespace)
 	if err := o.SMORegistration.Complete(); err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		}
 		inventory.Alarms.Alertmanager = o.Alertmanager
 	}
-	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces)
+	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
 	return &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
@@ -202,7 +203,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 			O2:           o2,
 			Inventory:    inventory,
 			Notifier:     o.Notify.Config(cfg.ClientConfig),
-			O2DMS:        o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces),
+			O2DMS:        o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces),
 			Provisioning: o.Provisioning.Config(cfg.ClientConfig, o.Inventory.Namespace),
 			// IMS_EP is what the O2 face reports as the O-Cloud's serviceUri.
 			SMORegistration: o.SMORegistration.Config(cfg.ClientConfig, o2IMSEndpoint(o2)),

@@ -90,6 +90,14 @@ func (o *ProvisioningOptions) DiscoveryNamespaces(capiNamespaces []string, inven
 	return sets.List(sets.New(capiNamespaces...).Insert(inventoryNamespace).Insert(o.Namespaces...))
 }
 
+// TenantNamespaces returns the tenants' namespaces among the discovery namespaces: the
+// provisioning namespaces but the inventory namespace, whether or not the controller runs (the
+// flag says whose they are). Their Cluster API Secrets register only the clusters provisioned
+// there (members.OriginTenant).
+func (o *ProvisioningOptions) TenantNamespaces(inventoryNamespace string) []string {
+	return sets.List(sets.New(o.Namespaces...).Delete(inventoryNamespace, ""))
+}
+
 // Config returns the controllers' configuration, nil when disabled; inventoryNamespace is
 // the default of ClusterClassNamespaces.
 func (o *ProvisioningOptions) Config(kube *rest.Config, inventoryNamespace string) *apiserver.ProvisioningConfig {

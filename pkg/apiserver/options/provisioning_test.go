@@ -31,6 +31,24 @@ func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
 	}
 }
 
+// TestProvisioningNamespacesAreTenantNamespaces: the provisioning namespaces are the tenants'
+// among the discovery namespaces, whose Secrets register only the clusters provisioned there;
+// the inventory namespace and the operator's Cluster API namespaces are not.
+func TestProvisioningNamespacesAreTenantNamespaces(t *testing.T) {
+	o := NewServerOptions()
+	if err := serverFlags(t, o).Parse([]string{"--inventory-sync", "--provisioning-controller",
+		"--provisioning-namespaces=tenant-b,tenant-a,o2ims-system", "--inventory-capi-namespaces=capi"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"tenant-a", "tenant-b"}
+	if got := o.Inventory.Config("", nil).TenantNamespaces; !slices.Equal(got, want) {
+		t.Errorf("inventory sync: tenant namespaces %v, want %v", got, want)
+	}
+}
+
 func TestProvisioningNeedsMemberClusters(t *testing.T) {
 	o := NewServerOptions()
 	if err := serverFlags(t, o).Parse([]string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"}); err != nil {

@@ -47,8 +47,13 @@ type Config struct {
 	// Secrets reads the member Secrets (the cluster netweave runs in).
 	Secrets kubernetes.Interface
 	// CAPINamespaces are namespaces whose Cluster API kubeconfig Secrets (IsCAPIKubeconfig)
-	// register members without the opt-in label (--inventory-capi-namespaces).
+	// register members without the opt-in label (--inventory-capi-namespaces, with the
+	// provisioning namespaces).
 	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among CAPINamespaces
+	// (--provisioning-namespaces): their Secrets register only the names of the clusters
+	// provisioned there (OriginTenant).
+	TenantNamespaces []string
 	// O2 writes O2 objects (netweave's loopback client).
 	O2 versioned.Interface
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
@@ -93,14 +98,15 @@ type Manager struct {
 type secretWatch struct {
 	namespace string
 	capi      bool
+	origin    Origin
 	factory   informers.SharedInformerFactory
 	secrets   corelisters.SecretNamespaceLister
 }
 
-func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool) secretWatch {
+func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool, origin Origin) secretWatch {
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
-	return secretWatch{namespace: namespace, capi: capi, factory: factory,
+	return secretWatch{namespace: namespace, capi: capi, origin: origin, factory: factory,
 		secrets: factory.Core().V1().Secrets().Lister().Secrets(namespace)}
 }
 
@@ -125,9 +131,9 @@ func NewManager(cfg Config) *Manager {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 5 * time.Second
 	}
-	watches := []secretWatch{newSecretWatch(cfg.Secrets, cfg.Namespace, Selector(), false)}
+	watches := []secretWatch{newSecretWatch(cfg.Secrets, cfg.Namespace, Selector(), false, OriginInventory)}
 	for _, ns := range cfg.CAPINamespaces {
-		watches = append(watches, newSecretWatch(cfg.Secrets, ns, CAPISelector(), true))
+		watches = append(watches, newSecretWatch(cfg.Secrets, ns, CAPISelector(), true, OriginOf(ns, cfg.Namespace, cfg.TenantNamespaces)))
 	}
 	return &Manager{
 		cfg:     cfg,
@@ -214,7 +220,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
 	}
 	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
-		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector())
+		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector(), "tenantNamespaces", m.cfg.TenantNamespaces)
 	go wait.UntilWithContext(ctx, func(ctx context.Context) {
 		for m.processNext(ctx, term) {
 		}
@@ -233,12 +239,13 @@ func (m *Manager) enqueue(obj any) {
 	m.queue.Add(key)
 }
 
-// registering returns the Secret named key (namespace/name) if it registers a member, nil if it
-// does (deleted, unlabelled, or a Cluster API Secret that is not a kubeconfig).
-func (m *Manager) registering(key string) (*corev1.Secret, error) {
+// registering returns the Secret named key (namespace/name) and its namespace's origin if it
+// registers a member, nil if it does not (deleted, unlabelled, or a Cluster API Secret that is
+// not a kubeconfig).
+func (m *Manager) registering(key string) (*corev1.Secret, Origin, error) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("member secret key %q: %w", key, err)
+		return nil, 0, fmt.Errorf("member secret key %q: %w", key, err)
 	}
 	for _, w := range m.watches {
 		if w.namespace != ns {
@@ -249,30 +256,48 @@ func (m *Manager) registering(key string) (*corev1.Secret, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("get secret %s: %w", key, err)
+			return nil, 0, fmt.Errorf("get secret %s: %w", key, err)
 		}
 		if w.registers(s) {
-			return s, nil
+			return s, w.origin, nil
 		}
 	}
-	return nil, nil
+	return nil, 0, nil
 }
 
-// registrations lists every Secret that registers a member, in every watched namespace.
-func (m *Manager) registrations() ([]*corev1.Secret, error) {
-	var out []*corev1.Secret
+// registrations lists the valid registrations of every watched namespace.
+func (m *Manager) registrations() ([]Registration, error) {
+	var out []Registration
 	for _, w := range m.watches {
 		list, err := w.secrets.List(labels.Everything())
 		if err != nil {
 			return nil, fmt.Errorf("list member secrets in %s: %w", w.namespace, err)
 		}
 		for _, s := range list {
-			if w.registers(s) {
-				out = append(out, s)
+			if !w.registers(s) {
+				continue
+			}
+			if r, err := RegistrationOf(s, w.origin); err == nil {
+				out = append(out, r)
 			}
 		}
 	}
 	return out, nil
+}
+
+// prevailing returns a registration of reg's member from a namespace of a lower origin than
+// reg's, nil if there is none: that one registers the member, whichever was seen first.
+func (m *Manager) prevailing(reg Registration) (*Registration, error) {
+	all, err := m.registrations()
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range all {
+		if r.Name == reg.Name && r.Origin < reg.Origin {
+			return &all[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // purgeOrphans removes the objects of members that have synced objects but no Secret.
@@ -281,14 +306,12 @@ func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.Shared
 	if err != nil {
 		return err
 	}
-	secrets, err := m.registrations()
+	regs, err := m.registrations()
 	if err != nil {
 		return err
 	}
-	for _, s := range secrets {
-		if r, err := RegistrationOf(s); err == nil {
-			synced.Delete(r.Name)
-		}
+	for _, r := range regs {
+		synced.Delete(r.Name)
 	}
 	var errs []error
 	for _, name := range sets.List(synced) {
@@ -320,19 +343,26 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 // member, restarted when its kubeconfig changed, stopped and the member's inventory removed
 // when it is gone (deleted, or its label removed).
 func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, key string) error {
-	s, err := m.registering(key)
+	s, origin, err := m.registering(key)
 	if err != nil {
 		return err
 	}
 	var reg *Registration
 	if s != nil {
-		r, err := RegistrationOf(s)
-		if err != nil {
+		r, err := RegistrationOf(s, origin)
+		switch {
+		case errors.Is(err, ErrNotProvisionedName):
+			// Registers nothing, as if unlabelled. Its name only: a tenant's Secret is not
+			// netweave's to log.
+			klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored: it names no cluster provisioned there",
+				"secret", klog.KObj(s), "member", r.Name)
+		case err != nil:
 			// A broken edit keeps the member as it was: its inventory is not deleted for a typo.
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return nil
+		default:
+			reg = &r
 		}
-		reg = &r
 	}
 	// The member this Secret registered before, if it registered another one (or none).
 	m.mu.Lock()
@@ -355,10 +385,28 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 	if reg == nil {
 		return nil
 	}
+	// A Secret of the inventory namespace registers its member over any other, and an
+	// operator's Cluster API namespace's over a tenant's, whichever the queue brings first: a
+	// tenant's Secret never runs, even briefly, the sync of a member the operator registers.
+	better, err := m.prevailing(*reg)
+	if err != nil {
+		return err
+	}
+	if better != nil {
+		klog.InfoS("Member cluster registered by a secret that takes precedence; this one is ignored", "member", reg.Name,
+			"secret", klog.KRef(better.SecretNamespace, better.Secret), "ignored", klog.KRef(reg.SecretNamespace, reg.Secret))
+		// That Secret's sync takes the member over if another runs it.
+		m.queue.Add(better.key())
+		return nil
+	}
 	m.mu.Lock()
 	cur := m.running[reg.Name]
 	m.mu.Unlock()
 	switch {
+	case cur != nil && cur.reg.key() != reg.key() && reg.Origin < cur.reg.Origin:
+		klog.InfoS("Member cluster registered by a secret that takes precedence; restarting its sync", "member", reg.Name,
+			"secret", klog.KRef(reg.SecretNamespace, reg.Secret), "ignored", klog.KRef(cur.reg.SecretNamespace, cur.reg.Secret))
+		m.stop(cur)
 	case cur != nil && cur.reg.key() != reg.key():
 		klog.ErrorS(nil, "Two secrets register the same member cluster; the second is ignored", "member", reg.Name,
 			"secret", klog.KRef(cur.reg.SecretNamespace, cur.reg.Secret), "ignored", klog.KRef(reg.SecretNamespace, reg.Secret))
@@ -374,12 +422,12 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 }
 
 func (m *Manager) enqueueAll() {
-	secrets, err := m.registrations()
+	regs, err := m.registrations()
 	if err != nil {
 		return
 	}
-	for _, s := range secrets {
-		m.queue.Add(s.Namespace + "/" + s.Name)
+	for _, r := range regs {
+		m.queue.Add(r.key())
 	}
 }
 

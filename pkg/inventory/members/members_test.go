@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,7 +75,7 @@ func TestRegistrationOf(t *testing.T) {
 		{name: "no kubeconfig", secret: corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x"}, Data: map[string][]byte{"other": []byte("a")}}, want: "x", wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := RegistrationOf(&tc.secret)
+			r, err := RegistrationOf(&tc.secret, OriginInventory)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err %v, want error %v", err, tc.wantErr)
 			}
@@ -113,7 +116,7 @@ type nopShutdown struct {
 
 func (nopShutdown) Shutdown() {}
 
-// rig is a central cluster with a member Secret, a fake member cluster and a manager.
+// rig is a central cluster with member Secrets, a fake member cluster and a manager.
 type rig struct {
 	t       *testing.T
 	central *kubefake.Clientset
@@ -121,13 +124,24 @@ type rig struct {
 	o2      *o2fake.Clientset
 	down    atomic.Bool
 	mgr     *Manager
+
+	mu        sync.Mutex
+	connected []string // the kubeconfigs Connect was called with
 }
 
+// newRig is a manager of one member, edge-1, registered in the inventory namespace.
 func newRig(t *testing.T) *rig {
-	r := &rig{t: t}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "edge-1-kubeconfig", Namespace: invNS,
 		Labels: map[string]string{v1alpha1.LabelMemberCluster: "true"}}, Data: map[string][]byte{"value": []byte("kubeconfig of edge-1")}}
-	r.central = kubefake.NewSimpleClientset(secret)
+	return newRigWith(t, nil, secret)
+}
+
+// newRigWith is a manager of the members the secrets register, configured by configure.
+// Every member is the same fake cluster; a kubeconfig is accepted if it starts with
+// "kubeconfig of ", which tells that it came from a Secret.
+func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object) *rig {
+	r := &rig{t: t}
+	r.central = kubefake.NewSimpleClientset(secrets...)
 	r.member = kubefake.NewSimpleClientset(
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "member-ks-uid"}},
 		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", UID: types.UID("uid-n1"), Labels: map[string]string{"topology.kubernetes.io/zone": "zone-a"}}})
@@ -148,13 +162,16 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	o2inf := externalversions.NewSharedInformerFactory(r.o2, 0)
-	r.mgr = NewManager(Config{
+	cfg := Config{
 		Namespace: invNS, Secrets: r.central, O2: r.o2,
 		NewTerm: func() externalversions.SharedInformerFactory { return nopShutdown{o2inf} },
 		Connect: func(kubeconfig []byte) (*Clients, error) {
-			if string(kubeconfig) != "kubeconfig of edge-1" {
+			if !strings.HasPrefix(string(kubeconfig), "kubeconfig of ") {
 				return nil, fmt.Errorf("unexpected kubeconfig %q", kubeconfig)
 			}
+			r.mu.Lock()
+			r.connected = append(r.connected, string(kubeconfig))
+			r.mu.Unlock()
 			return &Clients{Kube: r.member, Host: "https://edge-1.example.net:6443", Probe: func(context.Context) error {
 				if r.down.Load() {
 					return errors.New("dial tcp: connection refused")
@@ -164,7 +181,11 @@ func newRig(t *testing.T) *rig {
 		},
 		IDs: ids, PoolLabel: kube.DefaultPoolLabel, FieldManager: "test", ProbeInterval: 10 * time.Millisecond,
 		RetryInterval: 10 * time.Millisecond,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	r.mgr = NewManager(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -192,6 +213,22 @@ func (r *rig) eventually(what string, check func() error) {
 	if err != nil {
 		r.t.Fatalf("%s: %v", what, last)
 	}
+}
+
+// runs returns the key of the Secret whose registration of member runs, "" if none does.
+func (r *rig) runs(member string) string {
+	r.mgr.mu.Lock()
+	defer r.mgr.mu.Unlock()
+	if m := r.mgr.running[member]; m != nil {
+		return m.reg.key()
+	}
+	return ""
+}
+
+func (r *rig) connectedWith(kubeconfig string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.connected, kubeconfig)
 }
 
 func (r *rig) manager() (*v1alpha1.DeploymentManager, error) {

@@ -1,0 +1,161 @@
+package members
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+const requestID = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
+
+// capiSecret is Cluster API's kubeconfig Secret of cluster in ns.
+func capiSecret(ns, cluster, kubeconfig string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: cluster + capiSuffix, Labels: map[string]string{CAPIClusterLabel: cluster}},
+		Type: CAPISecretType, Data: map[string][]byte{v1alpha1.SecretKeyCAPIKubeconfig: []byte(kubeconfig)}}
+}
+
+// optInSecret is an operator's opt-in registration Secret in the inventory namespace.
+func optInSecret(name, kubeconfig string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: invNS, Name: name, Labels: map[string]string{v1alpha1.LabelMemberCluster: "true"}},
+		Data: map[string][]byte{v1alpha1.SecretKeyKubeconfig: []byte(kubeconfig)}}
+}
+
+func annotated(s *corev1.Secret, member string) *corev1.Secret {
+	s.Annotations = map[string]string{v1alpha1.AnnotationClusterName: member}
+	return s
+}
+
+func TestProvisionedName(t *testing.T) {
+	if got := ProvisionedName("tenant-a", requestID); got != "tenant-a-"+requestID {
+		t.Errorf("short: %s", got)
+	}
+	long := strings.Repeat("n", 40)
+	a, b := ProvisionedName(long+"a", requestID), ProvisionedName(long+"b", requestID)
+	for _, n := range []string{a, b, ProvisionedName("t", strings.Repeat("x", 70))} {
+		if len(n) > maxProvisionedName || len(validation.IsDNS1123Label(n)) > 0 {
+			t.Errorf("%q is not a valid Cluster name: %v", n, validation.IsDNS1123Label(n))
+		}
+	}
+	if a == b || !strings.HasSuffix(a, requestID) {
+		t.Errorf("long namespaces: %q and %q", a, b)
+	}
+	// The id is a UUID, of fixed length, so "<namespace>-<id>" gives the namespace back.
+	if ProvisionedName("a-b", requestID) == ProvisionedName("a-c", requestID) {
+		t.Error("collision")
+	}
+}
+
+// TestTenantSecretCannotClaimUnprefixedName: a Cluster API Secret in a tenant's namespace
+// registers only the member name the provisioning controller gives a cluster there, whatever
+// its name or annotation says; so a tenant cannot register, and so take or shadow, the
+// operator's edge-1 or another tenant's cluster.
+func TestTenantSecretCannotClaimUnprefixedName(t *testing.T) {
+	long := "tenant-" + strings.Repeat("l", 30) // the name is cut and hashed
+	for _, tc := range []struct {
+		name   string
+		secret *corev1.Secret
+		want   string // "" when refused
+	}{
+		{"provisioned", capiSecret("tenant-b", ProvisionedName("tenant-b", requestID), "k"), "tenant-b-" + requestID},
+		{"provisioned, long namespace", capiSecret(long, ProvisionedName(long, requestID), "k"), ProvisionedName(long, requestID)},
+		{"operator's name", capiSecret("tenant-b", "edge-1", "k"), ""},
+		{"annotation ignored", annotated(capiSecret("tenant-b", ProvisionedName("tenant-b", requestID), "k"), "edge-1"), "tenant-b-" + requestID},
+		{"annotation cannot make a name provisioned", annotated(capiSecret("tenant-b", "edge-1", "k"), "tenant-b-"+requestID), ""},
+		// tenant-b's cluster name read as tenant's "b-<uuid>": the id must be the whole tail.
+		{"another tenant's name", capiSecret("tenant", ProvisionedName("tenant-b", requestID), "k"), ""},
+		{"another long namespace's name", capiSecret(long+"x", ProvisionedName(long, requestID), "k"), ""},
+		{"prefix but no request id", capiSecret("tenant-b", "tenant-b-edge-1", "k"), ""},
+		{"uppercase request id", capiSecret("tenant-b", "tenant-b-"+strings.ToUpper(requestID), "k"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := RegistrationOf(tc.secret, OriginTenant)
+			switch {
+			case tc.want == "" && !errors.Is(err, ErrNotProvisionedName):
+				t.Errorf("registers %q (error %v); want it refused", r.Name, err)
+			case tc.want != "" && (err != nil || r.Name != tc.want):
+				t.Errorf("registers %q, error %v; want %q", r.Name, err, tc.want)
+			}
+		})
+	}
+	// The operator's namespaces keep their names and annotations.
+	if r, err := RegistrationOf(annotated(optInSecret("x", "k"), "edge-1"), OriginInventory); err != nil || r.Name != "edge-1" {
+		t.Errorf("inventory namespace: %q, %v", r.Name, err)
+	}
+	if r, err := RegistrationOf(capiSecret("capi", "edge-2", "k"), OriginCAPI); err != nil || r.Name != "edge-2" {
+		t.Errorf("operator's Cluster API namespace: %q, %v", r.Name, err)
+	}
+
+	// The manager: only the provisioned cluster becomes a member.
+	provisioned := ProvisionedName("tenant-b", requestID)
+	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
+		capiSecret("tenant-b", "edge-1", "kubeconfig of tenant-b's edge-1"),
+		annotated(capiSecret("tenant-b", "edge-9", "kubeconfig of tenant-b's edge-2"), "edge-2"),
+		capiSecret("tenant-b", provisioned, "kubeconfig of tenant-b's cluster"))
+	r.eventually("only the provisioned cluster registered", func() error {
+		if got := r.mgr.Running(); !slices.Equal(got, []string{provisioned}) || r.mgr.queue.Len() > 0 {
+			return fmt.Errorf("members %v running, %d secrets queued", got, r.mgr.queue.Len())
+		}
+		return nil
+	})
+	if r.connectedWith("kubeconfig of tenant-b's edge-1") || r.connectedWith("kubeconfig of tenant-b's edge-2") {
+		t.Error("a tenant's Secret of an unprovisioned name was connected to")
+	}
+}
+
+// TestManagerPrefersInventoryNamespaceSecret: where a tenant's Secret and the operator's name
+// the same member, the operator's registers it, whichever came first, and the tenant's only
+// when the operator's is gone.
+func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
+	member := ProvisionedName("tenant-b", requestID)
+	tenant := capiSecret("tenant-b", member, "kubeconfig of the tenant's")
+	operator := annotated(optInSecret("edge-x", "kubeconfig of the operator's"), member)
+	configure := func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} }
+
+	t.Run("tenant's first", func(t *testing.T) {
+		r := newRigWith(t, configure, tenant.DeepCopy())
+		r.eventually("the tenant's registration runs", func() error {
+			if got := r.runs(member); got != "tenant-b/"+tenant.Name {
+				return fmt.Errorf("runs %q", got)
+			}
+			return nil
+		})
+		if _, err := r.central.CoreV1().Secrets(invNS).Create(t.Context(), operator.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r.eventually("the operator's registration takes over", func() error {
+			if got := r.runs(member); got != invNS+"/edge-x" {
+				return fmt.Errorf("runs %q", got)
+			}
+			return nil
+		})
+		if err := r.central.CoreV1().Secrets(invNS).Delete(t.Context(), "edge-x", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r.eventually("the tenant's registration runs again", func() error {
+			if got := r.runs(member); got != "tenant-b/"+tenant.Name {
+				return fmt.Errorf("runs %q", got)
+			}
+			return nil
+		})
+	})
+	t.Run("both at start", func(t *testing.T) {
+		r := newRigWith(t, configure, tenant.DeepCopy(), operator.DeepCopy())
+		r.eventually("the operator's registration runs", func() error {
+			if got := r.runs(member); got != invNS+"/edge-x" || r.mgr.queue.Len() > 0 {
+				return fmt.Errorf("runs %q, %d secrets queued", got, r.mgr.queue.Len())
+			}
+			return nil
+		})
+		if r.connectedWith("kubeconfig of the tenant's") {
+			t.Error("the tenant's kubeconfig was used while the operator's registers the member")
+		}
+	})
+}
