@@ -1,7 +1,9 @@
 // Package netclass tells apart the ways an outbound request fails, for statuses that must say
 // which class of failure happened and nothing more: a raw dial error ("connection refused" vs
 // "no route to host", the address a name resolved to) would tell whoever chose the URL what
-// netweave's network reaches. Used by the notifier (callbacks) and the chart fetcher.
+// netweave's network reaches. Used by the notifier (callbacks), the chart fetcher and the
+// member clusters' reachability (a ClusterReachable condition reaches the tenant that
+// provisioned the cluster).
 package netclass
 
 import (

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -19,6 +22,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/o2informers"
@@ -67,10 +71,16 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	defer wg.Wait()
 	wg.Go(func() {
 		wait.UntilWithContext(ctx, func(ctx context.Context) {
-			if reach.set(clients.Probe(ctx)) {
+			err := clients.Probe(ctx)
+			if reach.set(err) {
 				st := reach.status()
-				klog.InfoS("Member cluster reachability changed", "member", reg.Name, "state", st.OperationalState,
-					"message", meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable).Message)
+				msg := meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable).Message
+				if err != nil {
+					// The condition says only the class of the failure; the operator reads why here.
+					klog.ErrorS(err, "Member cluster unreachable", "member", reg.Name, "state", st.OperationalState, "message", msg)
+				} else {
+					klog.InfoS("Member cluster reachable", "member", reg.Name, "state", st.OperationalState, "message", msg)
+				}
 				ctrl.SharedChanged()
 			}
 		}, m.cfg.ProbeInterval)
@@ -154,9 +164,57 @@ func (r *reachability) set(err error) bool {
 	r.known, r.reachable, r.since = true, ok, metav1.NewTime(time.Now().Truncate(time.Second))
 	r.message = "the cluster's API server answers"
 	if err != nil {
-		r.message = err.Error()
+		r.message = unreachableClass(err)
 	}
 	return true
+}
+
+// Classes of failure, the message of a member's ClusterReachable=False condition.
+//
+// The condition is read beyond the operator: the provisioning controller copies it into the
+// tenant's ProvisioningRequest (and its notifications), the cluster's alarm carries it, and the
+// kubeconfig's server may be a tenant's choice (its Cluster API Secret). The error itself
+// (refused vs no route, addresses, certificate names, the body of an HTTP answer) would make
+// the probe a network scanner and a reader of internal services for that tenant. So the
+// condition says how far the probe got, as pkg/notify does for callbacks; the error goes to
+// netweave's log with the member's name (runMember).
+const (
+	unreachableConnect      = "cannot connect"
+	unreachableTimeout      = "connection timed out"
+	unreachableTLS          = "TLS handshake failed"
+	unreachableUnauthorized = "unauthorized"
+	unreachableForbidden    = "forbidden"
+	unreachableOther        = "unreachable"
+)
+
+// unreachableClass maps an error of reaching a member's API server to its class, one of the
+// constants above or "HTTP <code>"; never text of the error.
+func unreachableClass(err error) string {
+	var (
+		status apierrors.APIStatus
+		uerr   *url.Error
+	)
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return unreachableUnauthorized
+	case apierrors.IsForbidden(err):
+		return unreachableForbidden
+	case errors.As(err, &status) && status.Status().Code != 0:
+		// client-go's error for any other answer quotes its body.
+		return "HTTP " + strconv.Itoa(int(status.Status().Code))
+	case netclass.TLS(err):
+		return unreachableTLS
+	// Every way of not getting a connection is one class, as for callbacks: refused,
+	// unreachable, a dial timeout, a name that does not resolve.
+	case netclass.NoConnection(err):
+		return unreachableConnect
+	case netclass.Timeout(err):
+		return unreachableTimeout
+	case errors.As(err, &uerr):
+		// Connected, then reset or closed without an answer.
+		return unreachableConnect
+	}
+	return unreachableOther
 }
 
 // status is the DeploymentManager status of the last check.

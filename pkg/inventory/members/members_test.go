@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -95,13 +96,14 @@ func TestReachabilityChangesOnlyOnTransitions(t *testing.T) {
 		t.Error("first success must change the state, the second not")
 	}
 	first := r.status()
-	if !r.set(errors.New("connection refused")) || r.set(errors.New("another error")) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+	if !r.set(refused) || r.set(errors.New("another error")) {
 		t.Error("first failure must change the state, the second not")
 	}
 	st := r.status()
 	c := meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable)
 	if st.OperationalState != v1alpha1.OperationalStateDisabled || c.Status != metav1.ConditionFalse ||
-		c.Reason != v1alpha1.ReasonClusterUnreachable || c.Message != "connection refused" {
+		c.Reason != v1alpha1.ReasonClusterUnreachable || c.Message != unreachableConnect {
 		t.Errorf("unreachable status %+v", st)
 	}
 	if first.OperationalState != v1alpha1.OperationalStateEnabled {
