@@ -22,9 +22,9 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 )
 
