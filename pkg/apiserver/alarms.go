@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
@@ -33,6 +33,16 @@ type AlarmsConfig struct {
 	// Alertmanager, when it names an Alertmanager (--alertmanager-url), re-reads its active
 	// alerts periodically; the webhook receiver is served either way.
 	Alertmanager *alertmanager.Options
+	// RuleNamespaces are the namespaces besides the inventory namespace that are the
+	// operator's for alarms (--alarm-rule-namespaces); see ruleNamespaces.
+	RuleNamespaces []string
+}
+
+// ruleNamespaces is the one set of namespaces whose PrometheusRules netweave takes as the
+// operator's: the inventory namespace and RuleNamespaces, sorted. The rules dictionary is
+// built from these namespaces' rules only.
+func (c AlarmsConfig) ruleNamespaces(inventoryNamespace string) []string {
+	return sets.List(sets.New(c.RuleNamespaces...).Insert(inventoryNamespace))
 }
 
 // alarmWiring is what the alarm side shares across the process: the intake the webhook
@@ -128,6 +138,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	run.sources = append(run.sources, reachability.New(reachability.Config{
 		Informers: o2inf, Namespace: d.cfg.Namespace, Metrics: m.sources,
 	}))
+	ruleNamespaces := d.cfg.Alarms.ruleNamespaces(d.cfg.Namespace)
 	run.resolver = alertmanager.NewNodeResolver(d.nodes.Core().V1().Nodes().Lister(), alertmanager.NodeResolverConfig{
 		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster,
 	})
@@ -150,7 +161,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	}
 	dicts, err := dictionary.New(dictionary.Config{
 		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
-		Rules: dynamicinformer.NewDynamicSharedInformerFactory(d.dynamic, 0), Discovery: d.kube.Discovery(),
+		Rules: d.dynamic, Discovery: d.kube.Discovery(), RuleNamespaces: ruleNamespaces,
 		FieldManager: "netweave-alarm-dictionaries", Metrics: m.dictionaries,
 	})
 	if err != nil {

@@ -10,10 +10,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/component-base/metrics"
@@ -43,10 +44,16 @@ type Config struct {
 	// Informers is the process's one O2 informer factory; the controller reads ResourceTypes
 	// and AlarmDictionaries from it and starts it.
 	Informers externalversions.SharedInformerFactory
-	// Rules is the informer factory of the cluster's custom resources, and Discovery tells
-	// whether it serves PrometheusRules. Either nil leaves PrometheusRules out.
-	Rules     dynamicinformer.DynamicSharedInformerFactory
+	// Rules reads the cluster's PrometheusRules, and Discovery tells whether it serves them.
+	// Either nil leaves PrometheusRules out.
+	Rules     dynamic.Interface
 	Discovery discovery.DiscoveryInterface
+	// RuleNamespaces are the namespaces whose PrometheusRules make the rules dictionary: the
+	// operator's (the inventory namespace and --alarm-rule-namespaces), and only these are
+	// watched. The dictionary lives in the inventory namespace and every SMO reads it, so a
+	// rule anywhere else would let a namespace admin define (or redefine) the operator's
+	// alerts, and would show every tenant's alert names to every reader of the dictionary.
+	RuleNamespaces []string
 	// IDs is the O-Cloud's id space (inventory.IDs).
 	IDs alarms.IDSpace
 	// Namespace is the inventory namespace: where the standard and the rules dictionaries live.
@@ -70,7 +77,7 @@ type Controller struct {
 	mu sync.Mutex
 	// rules lists the PrometheusRules once they are known to be served; rulesKnown is false
 	// until discovery first answered, and the stored rules dictionary is left alone till then.
-	rules      cache.GenericLister
+	rules      ruleLister
 	rulesKnown bool
 }
 
@@ -78,6 +85,10 @@ type Controller struct {
 func New(cfg Config) (*Controller, error) {
 	if cfg.Client == nil || cfg.Informers == nil || cfg.IDs == nil || cfg.Namespace == "" {
 		return nil, errors.New("alarm dictionaries: client, informers, ids and namespace are required")
+	}
+	if cfg.Rules != nil && len(cfg.RuleNamespaces) == 0 {
+		// Watching no namespace is not the same as watching all: refuse rather than guess.
+		return nil, errors.New("alarm dictionaries: rule namespaces are required to read PrometheusRules")
 	}
 	if cfg.RediscoverInterval <= 0 {
 		cfg.RediscoverInterval = DefaultRediscoverInterval
@@ -227,7 +238,27 @@ func (c *Controller) sync(ctx context.Context) error {
 	return c.kind.Sync(ctx, c.writer, desired, existing)
 }
 
-func listRules(lister cache.GenericLister) ([]*unstructured.Unstructured, error) {
+// ruleLister lists PrometheusRules: a cache.GenericLister, or namespaceListers over several.
+type ruleLister interface {
+	List(selector labels.Selector) ([]runtime.Object, error)
+}
+
+// namespaceListers lists the rules of several namespaces, one informer each.
+type namespaceListers []cache.GenericLister
+
+func (l namespaceListers) List(selector labels.Selector) ([]runtime.Object, error) {
+	var out []runtime.Object
+	for _, one := range l {
+		objs, err := one.List(selector)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+func listRules(lister ruleLister) ([]*unstructured.Unstructured, error) {
 	objs, err := lister.List(labels.Everything())
 	if err != nil {
 		return nil, fmt.Errorf("list prometheus rules: %w", err)

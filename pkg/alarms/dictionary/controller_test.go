@@ -297,3 +297,57 @@ func TestRulesServed(t *testing.T) {
 		t.Errorf("with the CRD: served %v, err %v", served, err)
 	}
 }
+
+// ruleIn is rule in namespace.
+func ruleIn(namespace, name string, alerts ...map[string]any) *unstructured.Unstructured {
+	r := rule(name, alerts...)
+	r.SetNamespace(namespace)
+	return r
+}
+
+// TestRegressionTenantRuleDefinesOperatorAlert: the rules dictionary lives in the inventory
+// namespace and every SMO reads it. A namespace admin's PrometheusRule must neither redefine
+// the operator's alert (its rule sorts first: "a-tenant" < "o2ims-system") nor add its own
+// alert names; only the rule namespaces are even read.
+func TestRegressionTenantRuleDefinesOperatorAlert(t *testing.T) {
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{RulesResource: "PrometheusRuleList"},
+		ruleIn("a-tenant", "evil", alert("KubeNodeNotReady", "harmless", "https://evil.example", "critical"),
+			alert("TenantSecretProject", "the tenant's own alert", "", "warning")),
+		ruleIn(invNS, "netweave", alert("KubeNodeNotReady", "A node is not ready", "https://runbooks/node", "critical")),
+		ruleIn("monitoring", "stack", alert("KubeletDown", "Kubelet is down", "https://runbooks/kubelet", "critical")))
+	disc := &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{}}
+	disc.Resources = []*metav1.APIResourceList{{
+		GroupVersion: RulesResource.GroupVersion().String(), APIResources: []metav1.APIResource{{Name: RulesResource.Resource}}}}
+	f := newFixture(t)
+	c, err := New(Config{Client: f.o2, Informers: f.inf, IDs: f.ids, Namespace: invNS, FieldManager: "test",
+		Rules: dyn, Discovery: disc, RuleNamespaces: []string{invNS, "monitoring"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c = c
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	// Returns once the rule informers have synced and the listers are set.
+	c.watchRules(ctx)
+	f.sync()
+
+	d := f.dictionary(invNS, rulesKey)
+	if d == nil {
+		t.Fatal("no rules dictionary")
+	}
+	if got := names(d); len(got) != 2 || got[0] != "KubeNodeNotReady" || got[1] != "KubeletDown" {
+		t.Fatalf("definitions %v, want the operator's KubeNodeNotReady and KubeletDown only", got)
+	}
+	if def := d.Spec.AlarmDefinitions[0]; def.ProposedRepairActions != "https://runbooks/node" ||
+		def.AlarmDescription != "A node is not ready" || def.AlarmAdditionalFields["prometheusRule"] != invNS+"/netweave" {
+		t.Errorf("KubeNodeNotReady defined by %+v, want the operator's rule", def)
+	}
+	for _, a := range dyn.Actions() {
+		if a.GetVerb() == "list" || a.GetVerb() == "watch" {
+			if ns := a.GetNamespace(); ns != invNS && ns != "monitoring" {
+				t.Errorf("%s of PrometheusRules in namespace %q: only the rule namespaces may be read", a.GetVerb(), ns)
+			}
+		}
+	}
+}

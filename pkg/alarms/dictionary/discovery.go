@@ -2,6 +2,7 @@ package dictionary
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 )
@@ -37,19 +39,45 @@ func (c *Controller) watchRules(ctx context.Context) {
 			c.setRules(nil)
 			return false, nil
 		}
-		inf := c.cfg.Rules.ForResource(RulesResource)
-		if _, err := inf.Informer().AddEventHandler(c.handler(func(any) bool { return true })); err != nil {
+		listers, err := c.watchRuleNamespaces(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case err != nil:
 			klog.ErrorS(err, "Cannot watch PrometheusRules; looking again later")
 			return false, nil
 		}
-		c.cfg.Rules.Start(ctx.Done())
-		if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
-			return false, ctx.Err()
-		}
-		klog.InfoS("PrometheusRules are served; their alerts make the alarm dictionary", "dictionary", klog.KRef(c.cfg.Namespace, rulesKey))
-		c.setRules(inf.Lister())
+		klog.InfoS("PrometheusRules are served; the alerts of the operator's namespaces make the alarm dictionary",
+			"dictionary", klog.KRef(c.cfg.Namespace, rulesKey), "namespaces", c.cfg.RuleNamespaces)
+		c.setRules(listers)
 		return true, nil
 	})
+}
+
+// watchRuleNamespaces starts one informer of PrometheusRules per rule namespace, and returns
+// their listers once all have synced. Only these namespaces are read at all: a tenant's rules
+// never reach netweave's caches, so no later filter can forget to drop them.
+func (c *Controller) watchRuleNamespaces(ctx context.Context) (namespaceListers, error) {
+	listers := make(namespaceListers, 0, len(c.cfg.RuleNamespaces))
+	synced := make([]cache.InformerSynced, 0, len(c.cfg.RuleNamespaces))
+	factories := make([]dynamicinformer.DynamicSharedInformerFactory, 0, len(c.cfg.RuleNamespaces))
+	for _, ns := range c.cfg.RuleNamespaces {
+		f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.cfg.Rules, 0, ns, nil)
+		inf := f.ForResource(RulesResource)
+		if _, err := inf.Informer().AddEventHandler(c.handler(func(any) bool { return true })); err != nil {
+			return nil, fmt.Errorf("watch PrometheusRules in %s: %w", ns, err)
+		}
+		factories = append(factories, f)
+		listers = append(listers, inf.Lister())
+		synced = append(synced, inf.Informer().HasSynced)
+	}
+	for _, f := range factories {
+		f.Start(ctx.Done())
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+		return nil, fmt.Errorf("wait for the PrometheusRule caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
+	}
+	return listers, nil
 }
 
 // rulesServed asks discovery whether the cluster serves PrometheusRules.
@@ -66,7 +94,7 @@ func rulesServed(d discovery.DiscoveryInterface) (bool, error) {
 
 // setRules records what discovery found (lister nil: not served) and queues a sync when that
 // changes what the controller knows.
-func (c *Controller) setRules(lister cache.GenericLister) {
+func (c *Controller) setRules(lister ruleLister) {
 	c.mu.Lock()
 	changed := !c.rulesKnown || (c.rules == nil) != (lister == nil)
 	c.rules, c.rulesKnown = lister, true
@@ -76,7 +104,7 @@ func (c *Controller) setRules(lister cache.GenericLister) {
 	}
 }
 
-func (c *Controller) rulesLister() (cache.GenericLister, bool) {
+func (c *Controller) rulesLister() (ruleLister, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.rules, c.rulesKnown

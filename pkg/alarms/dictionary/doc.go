@@ -7,9 +7,11 @@
 //   - one dictionary per ResourceType, in the type's namespace, with the standard definitions
 //     about objects of the type's class (see definitionsFor);
 //   - where the monitoring.coreos.com/v1 PrometheusRule CRD is served, the dictionary
-//     "prometheus-rules" in the inventory namespace: one AUTOMATIC definition per alert rule,
-//     named after the alert. The Alertmanager source's alarms refer to their definition there,
-//     by alert name.
+//     "prometheus-rules" in the inventory namespace: one AUTOMATIC definition per alert rule of
+//     the operator's namespaces (Config.RuleNamespaces: the inventory namespace and
+//     --alarm-rule-namespaces; no other namespace is watched), named after the alert. The
+//     Alertmanager source's alarms refer to their definition there, by alert name. A tenant's
+//     rule never defines, nor adds to, what every SMO reads as the O-Cloud's alerts.
 //
 // It reconciles like the inventory sync and through its machinery (inventory.Kind): its
 // objects carry the o2ims.oran.org/managed-by label, their ids are derived from the O-Cloud id,

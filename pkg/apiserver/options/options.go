@@ -43,6 +43,9 @@ type ServerOptions struct {
 	Certificates *certs.Options
 	// Alertmanager configures the Alertmanager alarm source's resync.
 	Alertmanager *alertmanager.Options
+	// AlarmRules names the namespaces whose PrometheusRules and alerts are the operator's
+	// (--alarm-rule-namespaces).
+	AlarmRules *AlarmRuleOptions
 	// Tracing is --tracing-config-file, taken out of Recommended so the provider is built with
 	// netweave's service name (applyTracing).
 	Tracing *genericoptions.TracingOptions
@@ -70,7 +73,7 @@ func NewServerOptions() *ServerOptions {
 	rec.SecureServing.ServerCert.PairName = "netweave"
 	tracing := rec.Traces
 	rec.Traces = nil
-	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), Memory: &MemoryOptions{}, Requests: NewRequestOptions(), scheme: scheme, codecs: codecs}
+	return &ServerOptions{Recommended: rec, Tracing: tracing, Redis: NewRedisOptions(), O2: NewO2Options(), Inventory: NewInventoryOptions(), Notify: NewNotifyOptions(), O2DMS: NewO2DMSOptions(), Provisioning: NewProvisioningOptions(), SMORegistration: NewSMORegistrationOptions(), Certificates: certs.NewOptions(), Alertmanager: alertmanager.NewOptions(), AlarmRules: NewAlarmRuleOptions(), Memory: &MemoryOptions{}, Requests: NewRequestOptions(), scheme: scheme, codecs: codecs}
 }
 
 // AddFlags registers every flag.
@@ -86,6 +89,7 @@ func (o *ServerOptions) AddFlags(fs *pflag.FlagSet) {
 	o.SMORegistration.AddFlags(fs)
 	o.Certificates.AddFlags(fs)
 	o.Alertmanager.AddFlags(fs)
+	o.AlarmRules.AddFlags(fs)
 	o.Memory.AddFlags(fs)
 	o.Requests.AddFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS, "Extra DNS names for the self-signed serving certificate.")
@@ -107,6 +111,7 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.SMORegistration.Validate()...)
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
+	errs = append(errs, o.AlarmRules.Validate()...)
 	errs = append(errs, o.Memory.Validate()...)
 	errs = append(errs, o.Requests.Validate()...)
 	return utilerrors.NewAggregate(errs)
@@ -139,6 +144,9 @@ func (o *ServerOptions) Complete() error {
 		return err
 	}
 	if err := o.Certificates.Complete(); err != nil {
+		return err
+	}
+	if err := o.AlarmRules.Complete(o.Inventory.Namespace); err != nil {
 		return err
 	}
 	return o.Alertmanager.Complete()
@@ -178,6 +186,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 			o.Certificates.Apply(inventory.Alarms.Certificates)
 		}
 		inventory.Alarms.Alertmanager = o.Alertmanager
+		inventory.Alarms.RuleNamespaces = o.AlarmRules.RuleNamespaces
 	}
 	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
 	return &apiserver.Config{
