@@ -73,7 +73,7 @@ type Kind struct {
 	// a create that names one is refused (cluster superusers excepted).
 	ServerAssignsTenantIDs bool
 	// Refs lists the object's references to other kinds' O2 ids, which must resolve in the
-	// object's namespace or the inventory namespace.
+	// object's namespace or the inventory namespace (only the object's, Ref.OwnNamespace).
 	Refs func(obj runtime.Object) []Ref
 	// ValidateTenancy checks the kind's own rules of the boundary on create (old is nil) and
 	// update, e.g. that only pools in the node pool namespaces select Nodes.

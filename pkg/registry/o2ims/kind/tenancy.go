@@ -27,7 +27,10 @@ import (
 //     be held by an object in the writer's namespace or in the inventory namespace. Otherwise,
 //     whether the id is held in another namespace or by nobody, the write is 422 Invalid with
 //     the same message, naming the field: a write never tells whether an id exists elsewhere,
-//     and tenant B cannot file objects under tenant A's pool.
+//     and tenant B cannot file objects under tenant A's pool. References that speak about the
+//     target rather than use it (Ref.OwnNamespace: an alarm's object, a purge's alarms) must
+//     be held in the writer's namespace itself, the same answer again for the inventory
+//     namespace, another namespace and nobody.
 //   - O2 ids. Outside the inventory namespace the server assigns the O2 id (a random UUID): a
 //     create that names one is 422 Forbidden on the id's field. So no tenant can squat the ids
 //     the inventory sync derives (UUIDv5 of the O-Cloud id), and no tenant create ever collides
@@ -59,6 +62,11 @@ type Ref struct {
 	// Resource is the referenced kind's resource (e.g. "resourcepools") and Kind its API kind
 	// (e.g. "ResourcePool").
 	Resource, Kind string
+	// OwnNamespace: the id must be held in the writer's namespace itself; the inventory
+	// namespace does not count (unless it is the writer's). For references that would let a
+	// tenant speak about, or learn of, the operator's objects rather than use them: an alarm
+	// about the operator's node, a purge naming the operator's alarm.
+	OwnNamespace bool
 }
 
 // idHolders finds which object holds an O2 id: the storage's unique index lookup, and the key
@@ -164,38 +172,41 @@ func (t *Tenancy) chosenIDForbidden(path *field.Path) *field.Error {
 }
 
 // checkRefs resolves refs of an object written in namespace: each must be held in namespace or
-// in the inventory namespace. The answer is the same whether an id is held elsewhere or not at
-// all. Lookup failures are returned as the error.
+// in the inventory namespace (in namespace only, for an OwnNamespace ref). The answer is the
+// same whether an id is held elsewhere or not at all. Lookup failures are returned as the error.
 func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (field.ErrorList, error) {
 	var errs field.ErrorList
 	type target struct{ resource, id string }
-	resolved := map[target]bool{}
+	holders := map[target]string{}
 	for _, r := range refs {
 		if r.ID == "" {
 			continue
 		}
 		tg := target{r.Resource, unique.Key(r.ID)}
-		ok, seen := resolved[tg]
+		holder, seen := holders[tg]
 		if !seen {
-			holder, found, err := t.holderNamespace(ctx, r.Resource, r.ID)
+			ns, found, err := t.holderNamespace(ctx, r.Resource, r.ID)
 			if err != nil {
 				return nil, apierrors.NewInternalError(fmt.Errorf("resolve %s %s: %w", r.Path, r.ID, err))
 			}
-			ok = found && (holder == namespace || holder == t.inventoryNamespace)
-			resolved[tg] = ok
+			if found {
+				holder = ns
+			}
+			holders[tg] = holder
 		}
+		ok := holder != "" && (holder == namespace || !r.OwnNamespace && holder == t.inventoryNamespace)
 		if !ok {
-			errs = append(errs, field.Invalid(r.Path, r.ID, t.refMessage(r.Kind, namespace)))
+			errs = append(errs, field.Invalid(r.Path, r.ID, t.refMessage(r, namespace)))
 		}
 	}
 	return errs, nil
 }
 
-func (t *Tenancy) refMessage(kind, namespace string) string {
-	if namespace == t.inventoryNamespace {
-		return fmt.Sprintf("must be the id of a %s in namespace %s", kind, namespace)
+func (t *Tenancy) refMessage(r Ref, namespace string) string {
+	if namespace == t.inventoryNamespace || r.OwnNamespace {
+		return fmt.Sprintf("must be the id of a %s in namespace %s", r.Kind, namespace)
 	}
-	return fmt.Sprintf("must be the id of a %s in namespace %s or in the inventory namespace %s", kind, namespace, t.inventoryNamespace)
+	return fmt.Sprintf("must be the id of a %s in namespace %s or in the inventory namespace %s", r.Kind, namespace, t.inventoryNamespace)
 }
 
 // changedRefs are the refs of obj that old does not have (same kind, same id); an update that

@@ -296,3 +296,38 @@ func TestNodePoolsAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnNamespaceReferencesIgnoreTheInventoryNamespace: a reference that speaks about its
+// target resolves in the writer's namespace only; the inventory namespace, another tenant's and
+// nobody get one and the same answer.
+func TestOwnNamespaceReferencesIgnoreTheInventoryNamespace(t *testing.T) {
+	r := newTenancyRig()
+	k := resourceKind()
+	refs := k.Refs
+	k.Refs = func(obj runtime.Object) []Ref {
+		out := refs(obj)
+		out[0].OwnNamespace = true
+		return out
+	}
+	create, _ := r.hooks(k)
+	bob := as("bob", "tenant-b")
+	if _, err := create(bob, res("tenant-b", "", poolB, typeInv), realCreate); err != nil {
+		t.Errorf("its own namespace's pool (and the operator's type): %v", err)
+	}
+	var first string
+	for _, pool := range []string{poolInv, poolA, absent} {
+		_, err := create(bob, res("tenant-b", "", pool, typeInv), realCreate)
+		f, msg := causeOf(t, err)
+		if f != "spec.resourcePoolId" || strings.Contains(msg, "inventory") {
+			t.Errorf("pool %s: %s %q", pool, f, msg)
+		}
+		if got := strings.ReplaceAll(err.Error(), pool, "<id>"); first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("answers differ:\n%s\n%s", first, got)
+		}
+	}
+	if _, err := create(as("ops", invNS), res(invNS, "", poolInv, typeInv), realCreate); err != nil {
+		t.Errorf("the inventory namespace's own pool: %v", err)
+	}
+}
