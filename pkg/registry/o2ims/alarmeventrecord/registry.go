@@ -3,6 +3,9 @@
 package alarmeventrecord
 
 import (
+	"context"
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -34,6 +37,7 @@ func Kind() *kind.Kind {
 		KindName:               "AlarmEventRecord",
 		ServerAssignsTenantIDs: true,
 		Refs:                   refs,
+		Admit:                  admitObjectClass,
 		PrepareForCreate:       prepareForCreate,
 		PrepareForUpdate:       prepareForUpdate,
 		Status: &kind.StatusHandling{
@@ -56,20 +60,48 @@ var objectResources = map[string]struct{ resource, kind string }{
 	"DeploymentManager": {"deploymentmanagers", "DeploymentManager"},
 }
 
-// refs: an alarm is about an object (and of a type, and defined in a dictionary) of its
-// namespace or the operator's, so no tenant files alarms against another tenant's objects or
-// probes their ids. Definition and probable cause ids live inside the dictionary.
+// refs: an alarm is about an object of its own namespace, and of a type and defined in a
+// dictionary of its namespace or the operator's. The object must be the writer's own (not the
+// operator's, as a type or dictionary may be): the operator's SMO lists every namespace's
+// alarms on the default apiRoot, where a tenant's alarm naming an inventory node's Resource
+// would read as the O-Cloud's own. So no tenant files alarms against the operator's or another
+// tenant's objects, or probes their ids. The recorder writes as a cluster superuser and is not
+// held to references. Definition and probable cause ids live inside the dictionary.
 func refs(obj runtime.Object) []kind.Ref {
 	o := obj.(*o2ims.AlarmEventRecord)
 	spec := field.NewPath("spec")
 	out := []kind.Ref{{Path: spec.Child("alarmDictionaryId"), ID: o.Spec.AlarmDictionaryID, Resource: "alarmdictionaries", Kind: "AlarmDictionary"}}
 	if target, ok := objectResources[o.Spec.ObjectClass]; ok {
-		out = append(out, kind.Ref{Path: spec.Child("objectId"), ID: o.Spec.ObjectID, Resource: target.resource, Kind: target.kind})
+		out = append(out, kind.Ref{Path: spec.Child("objectId"), ID: o.Spec.ObjectID, Resource: target.resource, Kind: target.kind, OwnNamespace: true})
 	}
 	if o.Spec.ObjectClass == "Resource" {
 		out = append(out, kind.Ref{Path: spec.Child("objectTypeId"), ID: o.Spec.ObjectTypeID, Resource: "resourcetypes", Kind: "ResourceType"})
 	}
 	return out
+}
+
+// operatorClasses are the object classes only the operator's namespace has alarms about: the
+// O-Cloud (cluster-scoped, no reference to resolve) and the DeploymentManagers, which stand
+// for the O-Cloud's clusters.
+var operatorClasses = map[string]bool{"OCloud": true, "DeploymentManager": true}
+
+// admitObjectClass refuses a new alarm about the O-Cloud or a DeploymentManager outside the
+// inventory namespace, unless a cluster superuser (netweave's own recorder, which keeps those
+// alarms in the inventory namespace) writes it: an SMO reading the default apiRoot could not
+// tell a namespace admin's CRITICAL alarm on the O-Cloud from the O-Cloud's own. Only the
+// authenticated user counts, never anything the object says about its source. An update
+// cannot change what an alarm is about, so alarms stored before keep being acknowledged.
+func admitObjectClass(ctx context.Context, t *kind.Tenancy, namespace string, obj, old runtime.Object) (field.ErrorList, error) {
+	if old != nil || namespace == t.InventoryNamespace() || kind.Superuser(ctx) {
+		return nil, nil
+	}
+	class := obj.(*o2ims.AlarmEventRecord).Spec.ObjectClass
+	if !operatorClasses[class] {
+		return nil, nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("spec", "objectClass"),
+		fmt.Sprintf("alarms about the %s are kept in the inventory namespace %s only; an alarm in namespace %s is about a Resource or ResourcePool of that namespace",
+			class, t.InventoryNamespace(), namespace))}, nil
 }
 
 // NewREST returns the storage of alarmeventrecords and of their status, held to the tenant
