@@ -28,7 +28,8 @@ type purgeRequest struct {
 // O-Cloud's own alarms are. The purge worker carries it out; the answer is 202 with the task's
 // Location. One purge per namespace runs at a time: 409 while another is PROCESSING (or not yet
 // picked up). The API server validates the request (ids, window) and holds it to the tenant
-// boundary: a purge names alarms of its namespace or the operator's only.
+// boundary: a purge names alarms of its own namespace only, the same 422 for an id held
+// elsewhere as for an unknown one.
 func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	req, s, p := h.spec(r, model.KindTaskOperation)
 	if p != nil {

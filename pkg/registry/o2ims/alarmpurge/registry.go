@@ -33,14 +33,15 @@ func Kind() *kind.Kind {
 			return validation.ValidateAlarmPurgeUpdate(obj.(*o2ims.AlarmPurge), old.(*o2ims.AlarmPurge))
 		},
 		KindName: "AlarmPurge",
-		// A purge names alarms of its namespace or the operator's: no tenant purges, or probes
-		// for, another tenant's alarms.
+		// A purge names alarms of its own namespace only, the only ones its worker purges: an
+		// alarm id held in the inventory namespace, in another tenant's or by nobody gets the
+		// same 422, so no tenant probes for the operator's or another tenant's alarms.
 		Refs: func(obj runtime.Object) []kind.Ref {
 			o := obj.(*o2ims.AlarmPurge)
 			var out []kind.Ref
 			for i, id := range o.Spec.AlarmRecordIDs {
 				out = append(out, kind.Ref{Path: field.NewPath("spec", "alarmRecordIds").Index(i), ID: id,
-					Resource: "alarmeventrecords", Kind: "AlarmEventRecord"})
+					Resource: "alarmeventrecords", Kind: "AlarmEventRecord", OwnNamespace: true})
 			}
 			return out
 		},

@@ -1,0 +1,83 @@
+package alarmpurge_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authentication/user"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
+)
+
+const (
+	invNS         = "o2ims-system"
+	operatorAlarm = "0b9e3f1c-2d4a-4b5c-8d6e-7f8091a2b3c4" // an alarm of the inventory namespace
+	tenantAlarm   = "5d6e7f80-91a2-4b3c-8d4e-5f60718293a4" // an alarm of tenant-b
+	otherAlarm    = "6e7f8091-a2b3-4c4d-8e5f-60718293a4b5" // an alarm of tenant-a
+	noAlarm       = "7f8091a2-b3c4-4d5e-8f60-718293a4b5c6" // held by nobody
+)
+
+func purge(ns string, ids ...string) *o2ims.AlarmPurge {
+	return &o2ims.AlarmPurge{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "purge-x"},
+		Spec: o2ims.AlarmPurgeSpec{AlarmRecordIDs: ids}}
+}
+
+func asIn(name, ns string) context.Context {
+	ctx := genericapirequest.WithNamespace(context.Background(), ns)
+	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name, Groups: []string{user.AllAuthenticated}})
+}
+
+// TestRegressionPurgeDoesNotRevealOperatorAlarms: a purge in tenant-b (POST
+// /tenants/tenant-b/.../alarms/purge) purges tenant-b's alarms only. Naming an alarm of the
+// inventory namespace must be refused exactly as naming one that does not exist, or the
+// answer (accepted for the one, 422 for the other) tells the tenant which of the operator's
+// alarm ids exist.
+func TestRegressionPurgeDoesNotRevealOperatorAlarms(t *testing.T) {
+	held := kindtest.HeldIDs{"alarmeventrecords": {
+		operatorAlarm: invNS + "/a1", tenantAlarm: "tenant-b/a2", otherAlarm: "tenant-a/a3"}}
+	ten := kind.NewTenancy(invNS, nil)
+	if _, _, err := alarmeventrecord.NewREST(runtime.NewScheme(), held, ten); err != nil {
+		t.Fatal(err)
+	}
+	purges, _, err := alarmpurge.NewREST(runtime.NewScheme(), held, ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := purges.Store.BeginCreate
+	tenant := asIn("tenant-b-admin", "tenant-b")
+
+	var first string
+	for _, id := range []string{operatorAlarm, otherAlarm, noAlarm} {
+		for _, opts := range []*metav1.CreateOptions{{}, {DryRun: []string{metav1.DryRunAll}}} {
+			_, err := create(tenant, purge("tenant-b", tenantAlarm, id), opts)
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("purge naming %s: %v, want 422", id, err)
+			}
+			causes := err.(apierrors.APIStatus).Status().Details.Causes
+			if len(causes) != 1 || causes[0].Field != "spec.alarmRecordIds[1]" {
+				t.Errorf("purge naming %s: causes %+v, want spec.alarmRecordIds[1] alone", id, causes)
+			}
+			if got := strings.ReplaceAll(err.Error(), id, "<id>"); first == "" {
+				first = got
+			} else if got != first {
+				t.Errorf("answers differ, so they reveal whether the alarm exists:\n%s\n%s", first, got)
+			}
+		}
+	}
+	// Control: the purge of its own alarm, and the operator's purge of its own, are accepted.
+	if _, err := create(tenant, purge("tenant-b", tenantAlarm), &metav1.CreateOptions{}); err != nil {
+		t.Errorf("tenant-b purging its own alarm: %v", err)
+	}
+	if _, err := create(asIn("smo", invNS), purge(invNS, operatorAlarm), &metav1.CreateOptions{}); err != nil {
+		t.Errorf("the operator purging its own alarm: %v", err)
+	}
+}
