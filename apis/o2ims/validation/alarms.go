@@ -94,6 +94,18 @@ func validateUniqueName(name string, seen sets.Set[string], path *field.Path) fi
 	return nil
 }
 
+// The limits of an alarm's text that its writers cut to rather than be refused: an alarm
+// source maps outside input (an alert's name and summary) into these fields, and one over the
+// limit must not keep the fault from being recorded at all.
+const (
+	// MaxAlarmNameLength bounds spec.alarmName, in bytes.
+	MaxAlarmNameLength = maxNameLength
+	// MaxAlarmTextLength bounds status.text, in bytes.
+	MaxAlarmTextLength = maxDescriptionLength
+	// MaxExtensionKeyLength bounds a key of spec.extensions (and of any free-form map), in bytes.
+	MaxExtensionKeyLength = maxExtensionKeyLength
+)
+
 // ValidateAlarmEventRecord checks an AlarmEventRecord, status included.
 func ValidateAlarmEventRecord(obj *o2ims.AlarmEventRecord) field.ErrorList {
 	errs := ValidateObjectMeta(&obj.ObjectMeta, true)

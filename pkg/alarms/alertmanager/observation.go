@@ -2,13 +2,15 @@ package alertmanager
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
 
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
 
@@ -17,6 +19,9 @@ import (
 const (
 	maxExtensions     = 32
 	maxExtensionValue = 256
+	// extensionOverhead is the JSON punctuation the API counts for one entry besides its key
+	// and value, against validation.MaxExtensionsBytes.
+	extensionOverhead = 4
 )
 
 // observe maps checked alerts to observations about the objects resolver names.
@@ -33,17 +38,19 @@ func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) ([
 }
 
 // observation maps one checked alert about ref. A resolved alert is an inactive observation
-// dated by its end.
+// dated by its end. Its name and text are cut to what the API accepts: an alert is valid
+// whatever their length, and the API would refuse the whole alarm (an alert name that long
+// matches no dictionary definition anyway, which limits alert names the same way).
 func observation(a template.Alert, ref alarms.ObjectRef) alarms.Observation {
 	o := alarms.Observation{
 		Source:     SourceName,
 		Key:        a.Fingerprint,
 		Object:     ref,
-		Definition: a.Labels[string(model.AlertNameLabel)],
+		Definition: cut(a.Labels[string(model.AlertNameLabel)], validation.MaxAlarmNameLength),
 		Severity:   severityOf(a.Labels),
 		Active:     a.Status == string(model.AlertFiring),
 		Since:      a.StartsAt,
-		Text:       text(a.Annotations),
+		Text:       cut(text(a.Annotations), validation.MaxAlarmTextLength),
 		Extensions: extensions(a.Labels),
 	}
 	if !o.Active {
@@ -61,27 +68,46 @@ func text(annotations template.KV) string {
 }
 
 // extensions are the alert's labels, at most maxExtensions of them (the first by name, so the
-// choice is the same on every delivery) with values cut to maxExtensionValue bytes.
+// choice is the same on every delivery) with values cut to maxExtensionValue bytes, within what
+// the API accepts: a label whose name is longer than a key may be is left out, and so are the
+// labels that would take the extensions past validation.MaxExtensionsBytes (values JSON-escape
+// to up to six bytes a byte).
 func extensions(labels template.KV) map[string]string {
 	if len(labels) == 0 {
 		return nil
 	}
 	names := make([]string, 0, len(labels))
 	for k := range labels {
-		names = append(names, k)
+		if k != "" && len(k) <= validation.MaxExtensionKeyLength {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
-	if len(names) > maxExtensions {
-		names = names[:maxExtensions]
-	}
-	out := make(map[string]string, len(names))
+	out := make(map[string]string, min(len(names), maxExtensions))
+	size := 0
 	for _, k := range names {
-		v := labels[k]
-		if len(v) > maxExtensionValue {
-			// Drop a rune cut in half rather than store invalid UTF-8.
-			v = strings.ToValidUTF8(v[:maxExtensionValue], "")
+		if len(out) == maxExtensions {
+			break
 		}
+		v := cut(labels[k], maxExtensionValue)
+		raw, _ := json.Marshal(v) // a string always marshals; the recorder stores it so
+		if size+len(k)+len(raw)+extensionOverhead > validation.MaxExtensionsBytes {
+			continue
+		}
+		size += len(k) + len(raw) + extensionOverhead
 		out[k] = v
 	}
 	return out
+}
+
+// cut keeps s within limit bytes, dropping a rune cut in half rather than storing invalid
+// UTF-8.
+func cut(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	for limit > 0 && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	return s[:limit]
 }
