@@ -9,11 +9,13 @@ import (
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
 
-// recordingSink is an alarms.Sink that remembers what the webhook receiver observed.
+// recordingSink is an alarms.Sink that remembers what the webhook receiver observed. It fails
+// every observation with err, or those of the alerts (by fingerprint) in failKeys.
 type recordingSink struct {
 	mu       sync.Mutex
 	observed []alarms.Observation
 	err      error
+	failKeys map[string]error
 }
 
 func (s *recordingSink) Observe(_ context.Context, o alarms.Observation) error {
@@ -21,6 +23,9 @@ func (s *recordingSink) Observe(_ context.Context, o alarms.Observation) error {
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
+	}
+	if err := s.failKeys[o.Key]; err != nil {
+		return err
 	}
 	s.observed = append(s.observed, o)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -50,8 +51,11 @@ type handler struct {
 }
 
 // NewHandler returns the webhook receiver. Every alert of a payload is checked, and its object
-// resolved, before any is observed, so a refused payload records nothing; a payload that fails
-// while recording answers 500 and Alertmanager sends it again (observations are idempotent).
+// resolved, before any is observed, so a refused payload records nothing. Each alert is then
+// recorded on its own: one the API refuses is logged, counted and dropped (sending it again
+// could never help), and the others are recorded all the same; a payload of which an alert
+// failed otherwise (the store, a lost leadership) answers 500 once the others were tried, and
+// Alertmanager sends it again (observations are idempotent).
 func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.MaxPayloadBytes == 0 {
 		cfg.MaxPayloadBytes = DefaultMaxPayloadBytes
@@ -114,20 +118,35 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 	return http.StatusNoContent, nil
 }
 
+// record observes every alert, each on its own, so that no alert keeps the ones after it
+// from being recorded. An alert the API refuses is logged and counted as "refused", and the
+// payload still succeeds: Alertmanager would otherwise resend it forever, and the alert would
+// be refused every time. Any other failure is returned once every alert was tried.
 func (h *handler) record(ctx context.Context, obs []alarms.Observation) error {
+	var errs []error
 	for _, o := range obs {
+		status := "firing"
+		if !o.Active {
+			status = "resolved"
+		}
 		if err := h.cfg.Sink.Observe(ctx, o); err != nil {
-			return fmt.Errorf("observe alert %s: %w", o.Key, err)
+			if !refused(err) {
+				errs = append(errs, fmt.Errorf("observe alert %s: %w", o.Key, err))
+				continue
+			}
+			klog.FromContext(ctx).Error(err, "Alert refused by the API; it is not recorded", "fingerprint", o.Key, "alertname", o.Definition)
+			status = "refused"
 		}
 		if h.cfg.Metrics != nil {
-			status := "firing"
-			if !o.Active {
-				status = "resolved"
-			}
 			h.cfg.Metrics.Alerts.WithLabelValues(status).Inc()
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// refused reports whether err is the API refusing the alarm itself, which no retry changes.
+func refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsRequestEntityTooLargeError(err)
 }
 
 func (h *handler) count(status int) {

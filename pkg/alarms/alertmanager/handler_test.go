@@ -4,15 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/pkg/o2rest"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -129,5 +135,46 @@ func TestWebhookAnswers500WhenRecordingFailsSoAlertmanagerRetries(t *testing.T) 
 	}
 	if strings.Contains(rec.Body.String(), "redis down") {
 		t.Errorf("internal error leaked to the caller: %s", rec.Body)
+	}
+}
+
+// TestRegressionFirstAlertFailingStillRecordsTheSecond: each alert of a payload is recorded on
+// its own. One the API refuses (it never will accept it) is counted and dropped, and the
+// payload succeeds, or Alertmanager would resend it forever and the alerts after it would
+// never be recorded; one that fails otherwise makes the payload fail, so it is sent again,
+// but only after the others were recorded.
+func TestRegressionFirstAlertFailingStillRecordsTheSecond(t *testing.T) {
+	invalid := apierrors.NewInvalid(schema.GroupKind{Group: "o2ims.oran.org", Kind: "AlarmEventRecord"}, "x",
+		field.ErrorList{field.TooLong(field.NewPath("status", "text"), "", 4096)})
+	for _, tc := range []struct {
+		name    string
+		err     error
+		status  int
+		refused float64
+	}{
+		{"refused by the API", fmt.Errorf("record alarm: %w", invalid), http.StatusNoContent, 1},
+		{"the store failing", errors.New("redis down"), http.StatusInternalServerError, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := NewMetrics(metrics.NewKubeRegistry().Register)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := &recordingSink{failKeys: map[string]error{"aa11": tc.err}}
+			h := NewHandler(HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: senderOnly, Metrics: m})
+			req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(firingPayload))
+			req = req.WithContext(genericapirequest.WithUser(req.Context(), sender))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Errorf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if got := sink.observations(); len(got) != 1 || got[0].Key != "bb22" {
+				t.Errorf("observed %+v, want the second alert (bb22) recorded", got)
+			}
+			if n, err := testutil.GetCounterMetricValue(m.Alerts.WithLabelValues("refused")); err != nil || n != tc.refused {
+				t.Errorf("refused alerts counted %v (%v), want %v", n, err, tc.refused)
+			}
+		})
 	}
 }

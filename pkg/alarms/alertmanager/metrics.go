@@ -12,7 +12,8 @@ type Metrics struct {
 	// method, authentication, authorization or a malformed payload) or "failed" (a 5xx:
 	// resolving or recording failed; Alertmanager retries).
 	Payloads *metrics.CounterVec
-	// Alerts counts the alerts of accepted payloads by status (firing, resolved).
+	// Alerts counts the alerts of accepted payloads by status: firing, resolved, or refused
+	// (the API refused the alarm, which is logged; the payload's other alerts are recorded).
 	Alerts *metrics.CounterVec
 	// Resyncs counts re-reads of Alertmanager's active alerts by result (success, failure).
 	Resyncs *metrics.CounterVec
@@ -29,7 +30,7 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 		}, []string{"result"}),
 		Alerts: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "alertmanager", Name: "webhook_alerts_total",
-			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved).",
+			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved, refused: the API refused the alarm).",
 			StabilityLevel: metrics.ALPHA,
 		}, []string{"status"}),
 		Resyncs: metrics.NewCounterVec(&metrics.CounterOpts{
