@@ -38,9 +38,11 @@ type AlarmsConfig struct {
 	RuleNamespaces []string
 }
 
-// ruleNamespaces is the one set of namespaces whose PrometheusRules netweave takes as the
-// operator's: the inventory namespace and RuleNamespaces, sorted. The rules dictionary is
-// built from these namespaces' rules only.
+// ruleNamespaces is the one set of namespaces whose PrometheusRules and alerts netweave takes
+// as the operator's: the inventory namespace and RuleNamespaces, sorted. The rules dictionary
+// is built from these namespaces' rules only, and only alerts without a namespace label or
+// labelled with one of these are mapped to the inventory's nodes and DeploymentManager; both
+// read the set from here so they cannot disagree.
 func (c AlarmsConfig) ruleNamespaces(inventoryNamespace string) []string {
 	return sets.List(sets.New(c.RuleNamespaces...).Insert(inventoryNamespace))
 }
@@ -140,7 +142,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	}))
 	ruleNamespaces := d.cfg.Alarms.ruleNamespaces(d.cfg.Namespace)
 	run.resolver = alertmanager.NewNodeResolver(d.nodes.Core().V1().Nodes().Lister(), alertmanager.NodeResolverConfig{
-		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster,
+		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster, TrustedNamespaces: ruleNamespaces,
 	})
 	if o := d.cfg.Alarms.Alertmanager; o != nil && o.Enabled() {
 		cfg, err := o.SourceConfig(run.resolver, m.alertmanager)

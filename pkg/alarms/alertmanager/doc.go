@@ -3,7 +3,8 @@
 // a periodic re-read of Alertmanager's active alerts (GET /api/v2/alerts) that states the whole
 // set to the Sink, so a webhook Alertmanager gave up on never leaves a stale alarm.
 //
-// An alert becomes an alarm about the O2 object its labels name (see Resolver), with the
+// An alert becomes an alarm about the O2 object its labels name (see Resolver; an alert
+// labelled with a namespace that is not the operator's names no node nor cluster), with the
 // severity of its "severity" label; its fingerprint identifies it, and its startsAt the
 // occurrence.
 package alertmanager

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
@@ -34,6 +35,11 @@ var nodeLabels = []string{"node", "kubernetes_node"}
 const (
 	instanceLabel = "instance"
 	clusterLabel  = "cluster"
+	// namespaceLabel is the namespace an alert is about, or whose rule raised it: the
+	// Prometheus operator sets it on every alert of a namespace's PrometheusRules when it
+	// enforces the namespace label (enforcedNamespaceLabel), and scrapes label their series
+	// with their target's namespace.
+	namespaceLabel = "namespace"
 )
 
 // NodeResolverConfig is what NodeResolver derives O2 ids from: the inventory's ids, namespace
@@ -46,13 +52,24 @@ type NodeResolverConfig struct {
 	Namespace string
 	// Cluster is the cluster the inventory sync maps to the DeploymentManager.
 	Cluster kube.ClusterInfo
+	// TrustedNamespaces are the operator's namespaces (the rule namespaces the alarm
+	// dictionary reads, --alarm-rule-namespaces); Namespace always is one. Only an alert
+	// without a namespace label, or whose namespace label names one of these, is mapped to a
+	// node's Resource or the DeploymentManager.
+	TrustedNamespaces []string
 }
 
 // NodeResolver maps an alert about a Node to that node's Resource, one about this cluster to
-// its DeploymentManager, and anything else to the O-Cloud.
+// its DeploymentManager, and anything else to the O-Cloud. Alert labels are whatever the rule
+// that raised the alert says; where the Prometheus that posts to netweave evaluates tenants'
+// rules too, a tenant's rule labelled {node: worker-7} would otherwise raise an alarm on
+// worker-7's Resource. So an alert labelled with a namespace that is not the operator's names
+// no node nor the DeploymentManager: like any alert that names neither, it is the O-Cloud's
+// (its labels, the namespace among them, are in the alarm's extensions).
 type NodeResolver struct {
-	nodes corelisters.NodeLister
-	cfg   NodeResolverConfig
+	nodes   corelisters.NodeLister
+	cfg     NodeResolverConfig
+	trusted sets.Set[string]
 }
 
 var _ Resolver = (*NodeResolver)(nil)
@@ -60,12 +77,16 @@ var _ Resolver = (*NodeResolver)(nil)
 // NewNodeResolver reads Nodes through nodes: a lister of the shared informer factory, which
 // whoever owns the factory starts.
 func NewNodeResolver(nodes corelisters.NodeLister, cfg NodeResolverConfig) *NodeResolver {
-	return &NodeResolver{nodes: nodes, cfg: cfg}
+	return &NodeResolver{nodes: nodes, cfg: cfg, trusted: sets.New(cfg.TrustedNamespaces...).Insert(cfg.Namespace)}
 }
 
 // Resolve names the object labels point at. A label naming a node that does not exist (any
 // more) does not make the alert fail: it falls through to the next candidate.
 func (r *NodeResolver) Resolve(_ context.Context, labels map[string]string) (alarms.ObjectRef, error) {
+	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: r.cfg.IDs.OCloudID(), Namespace: r.cfg.Namespace}
+	if ns := labels[namespaceLabel]; ns != "" && !r.trusted.Has(ns) {
+		return ocloud, nil
+	}
 	for _, name := range nodeCandidates(labels) {
 		node, err := r.nodes.Get(name)
 		if apierrors.IsNotFound(err) {
@@ -88,7 +109,7 @@ func (r *NodeResolver) Resolve(_ context.Context, labels map[string]string) (ala
 			Namespace: r.cfg.Namespace,
 		}, nil
 	}
-	return alarms.ObjectRef{Class: ClassOCloud, ID: r.cfg.IDs.OCloudID(), Namespace: r.cfg.Namespace}, nil
+	return ocloud, nil
 }
 
 // nodeCandidates are the node names labels may mean, most trusted first.

@@ -91,3 +91,41 @@ func TestNodeResolverResourceIDIsTheInventorySyncs(t *testing.T) {
 		t.Errorf("alarm object %s of type %s, inventory Resource %s of type %s", got.ID, got.TypeID, res.Spec.ResourceID, res.Spec.ResourceTypeID)
 	}
 }
+
+// TestRegressionTenantAlertLabelsDoNotTargetNodes: where the Prometheus posting to netweave
+// evaluates tenants' PrometheusRules too, a tenant's rule can label its alert with any node or
+// cluster. An alert labelled with a namespace that is not the operator's is the O-Cloud's, as
+// an alert naming no object is; the operator's namespaces, and alerts without a namespace
+// label, keep naming nodes and the DeploymentManager.
+func TestRegressionTenantAlertLabelsDoNotTargetNodes(t *testing.T) {
+	w7 := worker("worker-7", "7")
+	r, cfg := testResolver(t, w7)
+	cfg.TrustedNamespaces = []string{"monitoring"}
+	r = NewNodeResolver(r.nodes, cfg)
+	resource := alarms.ObjectRef{Class: ClassResource, ID: kube.NodeResourceID(cfg.IDs, w7), TypeID: kube.NodeKindOf(w7).ID(cfg.IDs), Namespace: cfg.Namespace}
+	manager := alarms.ObjectRef{Class: ClassDeploymentManager, ID: kube.DeploymentManagerID(cfg.IDs, cfg.Cluster), Namespace: cfg.Namespace}
+	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: cfg.IDs.OCloudID(), Namespace: cfg.Namespace}
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   alarms.ObjectRef
+	}{
+		{"a tenant's node label", map[string]string{"namespace": "a-tenant", "node": "worker-7", "severity": "critical"}, ocloud},
+		{"a tenant's kubernetes_node label", map[string]string{"namespace": "a-tenant", "kubernetes_node": "worker-7"}, ocloud},
+		{"a tenant's instance label", map[string]string{"namespace": "a-tenant", "instance": "worker-7:9100"}, ocloud},
+		{"a tenant's cluster label", map[string]string{"namespace": "a-tenant", "cluster": "edge-1"}, ocloud},
+		{"a listed namespace", map[string]string{"namespace": "monitoring", "node": "worker-7"}, resource},
+		{"the inventory namespace", map[string]string{"namespace": cfg.Namespace, "cluster": "edge-1"}, manager},
+		{"no namespace label", map[string]string{"node": "worker-7"}, resource},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := r.Resolve(context.Background(), tc.labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Resolve(%v) = %+v, want %+v", tc.labels, got, tc.want)
+			}
+		})
+	}
+}

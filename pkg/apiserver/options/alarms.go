@@ -8,12 +8,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// AlarmRuleOptions draw the alarm side's trust boundary: which namespaces' PrometheusRules are
-// the operator's.
+// AlarmRuleOptions draw the alarm side's trust boundary: which namespaces' PrometheusRules and
+// alerts are the operator's.
 type AlarmRuleOptions struct {
 	// RuleNamespaces are the namespaces besides the inventory namespace whose PrometheusRules
-	// make the prometheus-rules alarm dictionary. Complete sorts them and drops duplicates and
-	// the inventory namespace, which is always trusted.
+	// make the prometheus-rules alarm dictionary, and whose alerts (a "namespace" label naming
+	// one of them, or none) may be mapped to a node's Resource or the DeploymentManager.
+	// Complete sorts them and drops duplicates and the inventory namespace, which is always
+	// trusted.
 	RuleNamespaces []string
 }
 
@@ -23,7 +25,7 @@ func NewAlarmRuleOptions() *AlarmRuleOptions { return &AlarmRuleOptions{} }
 
 // AddFlags registers the flags.
 func (o *AlarmRuleOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&o.RuleNamespaces, "alarm-rule-namespaces", o.RuleNamespaces, "Namespaces besides --inventory-namespace that are the operator's for alarms: only their PrometheusRules (and the inventory namespace's) are read, and make the prometheus-rules alarm dictionary every SMO reads. List the namespace of your Prometheus stack's rules (e.g. monitoring). A namespace admin who may create PrometheusRules in a listed namespace can define the operator's alerts.")
+	fs.StringSliceVar(&o.RuleNamespaces, "alarm-rule-namespaces", o.RuleNamespaces, "Namespaces besides --inventory-namespace that are the operator's for alarms: only their PrometheusRules (and the inventory namespace's) are read, and make the prometheus-rules alarm dictionary every SMO reads; only alerts without a namespace label, or whose namespace label names one of them, are mapped to a node's Resource or to the DeploymentManager (others are raised on the O-Cloud). List the namespace of your Prometheus stack's rules (e.g. monitoring): its alerts carry that namespace label. A namespace admin who may create PrometheusRules in a listed namespace can define the operator's alerts.")
 }
 
 // Validate reports invalid flags.
