@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
@@ -109,7 +110,11 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 			return nil, newProblem(http.StatusForbidden, "no credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())
 		}
 		if namespace != "" {
-			return nil, newProblem(http.StatusBadGateway, "could not issue credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())
+			// The member's kubeconfig may be a tenant's (a provisioned cluster's Secret): the
+			// answer says how far the request got, the error (addresses, the body of an answer)
+			// goes to the log only, as for the member's ClusterReachable condition.
+			klog.FromContext(ctx).Info("Could not issue member credentials", "deploymentManager", dm.Name, "namespace", namespace, "err", err)
+			return nil, newProblem(http.StatusBadGateway, "could not issue credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+netclass.APIServer(err))
 		}
 		return nil, internalProblem(err, "read the cluster of a deployment manager", "deploymentManager", dm.Name)
 	}

@@ -3,12 +3,16 @@ package o2rest
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -26,11 +30,16 @@ const (
 type fakeProfiles struct {
 	mu    sync.Mutex
 	asked []string
+	// tokenErr, when set, is the error of every token request.
+	tokenErr error
 }
 
 func (f *fakeProfiles) Profile(_ context.Context, dm *o2v1.DeploymentManager, namespace string) (*ClusterAccess, bool, error) {
 	if dm.Spec.DeploymentManagerID != dmKnownID {
 		return nil, false, nil
+	}
+	if namespace != "" && f.tokenErr != nil {
+		return nil, false, f.tokenErr
 	}
 	a := &ClusterAccess{Endpoint: "https://edge-1:6443", CA: []byte(fakeCA)}
 	if namespace != "" {
@@ -96,6 +105,22 @@ func TestProfileTokenNeedsThePermissionInItsNamespace(t *testing.T) {
 	e.expect(r, 200, "tenant-a's SMO on its own apiRoot")
 	if _, data := profileDataOf(t, "?profile=k8s", r.body); data[ProfileKeyToken] != fakeToken {
 		t.Errorf("no token on the tenant's own apiRoot: %v", data)
+	}
+}
+
+// TestRegressionProfileFailureCarriesNoPeerData: a member's kubeconfig may be a tenant's (the
+// Secret of a cluster it provisioned), and the 502 for a token the member would not issue
+// quoted the error: the member's address and the body of its answer, an internal service's if
+// the kubeconfig pointed there. The answer now says the class only.
+func TestRegressionProfileFailureCarriesNoPeerData(t *testing.T) {
+	e, fp := profileEnv(t)
+	const marker = "internal-secret-7d1f"
+	fp.tokenErr = fmt.Errorf("issue a token in tenant-a: %w",
+		apierrors.NewGenericServerResponse(http.StatusInternalServerError, "post", schema.GroupResource{Resource: "serviceaccounts"}, "o2ims-smo", marker+" from 10.0.0.7", 0, true))
+	r := e.do("GET", "sa-a-token", "/tenants/tenant-a"+inventory+"/v1/deploymentManagers/"+dmKnownID+"?profile=k8s", "")
+	e.expect(r, http.StatusBadGateway, "a member that does not issue the token")
+	if body := string(r.body); strings.Contains(body, marker) || strings.Contains(body, "10.0.0.7") || !strings.Contains(body, "HTTP 500") {
+		t.Errorf("502 body: %s, want the class (HTTP 500) and nothing of the member's answer", body)
 	}
 }
 

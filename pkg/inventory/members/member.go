@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -164,57 +161,14 @@ func (r *reachability) set(err error) bool {
 	r.known, r.reachable, r.since = true, ok, metav1.NewTime(time.Now().Truncate(time.Second))
 	r.message = "the cluster's API server answers"
 	if err != nil {
-		r.message = unreachableClass(err)
+		// The condition is read beyond the operator: the provisioning controller copies it into
+		// the tenant's ProvisioningRequest (and its notifications), the cluster's alarm carries
+		// it, and the kubeconfig's server may be a tenant's choice (its Cluster API Secret). So
+		// it says how far the probe got, never the error (which goes to netweave's log with the
+		// member's name, runMember).
+		r.message = netclass.APIServer(err)
 	}
 	return true
-}
-
-// Classes of failure, the message of a member's ClusterReachable=False condition.
-//
-// The condition is read beyond the operator: the provisioning controller copies it into the
-// tenant's ProvisioningRequest (and its notifications), the cluster's alarm carries it, and the
-// kubeconfig's server may be a tenant's choice (its Cluster API Secret). The error itself
-// (refused vs no route, addresses, certificate names, the body of an HTTP answer) would make
-// the probe a network scanner and a reader of internal services for that tenant. So the
-// condition says how far the probe got, as pkg/notify does for callbacks; the error goes to
-// netweave's log with the member's name (runMember).
-const (
-	unreachableConnect      = "cannot connect"
-	unreachableTimeout      = "connection timed out"
-	unreachableTLS          = "TLS handshake failed"
-	unreachableUnauthorized = "unauthorized"
-	unreachableForbidden    = "forbidden"
-	unreachableOther        = "unreachable"
-)
-
-// unreachableClass maps an error of reaching a member's API server to its class, one of the
-// constants above or "HTTP <code>"; never text of the error.
-func unreachableClass(err error) string {
-	var (
-		status apierrors.APIStatus
-		uerr   *url.Error
-	)
-	switch {
-	case apierrors.IsUnauthorized(err):
-		return unreachableUnauthorized
-	case apierrors.IsForbidden(err):
-		return unreachableForbidden
-	case errors.As(err, &status) && status.Status().Code != 0:
-		// client-go's error for any other answer quotes its body.
-		return "HTTP " + strconv.Itoa(int(status.Status().Code))
-	case netclass.TLS(err):
-		return unreachableTLS
-	// Every way of not getting a connection is one class, as for callbacks: refused,
-	// unreachable, a dial timeout, a name that does not resolve.
-	case netclass.NoConnection(err):
-		return unreachableConnect
-	case netclass.Timeout(err):
-		return unreachableTimeout
-	case errors.As(err, &uerr):
-		// Connected, then reset or closed without an answer.
-		return unreachableConnect
-	}
-	return unreachableOther
 }
 
 // status is the DeploymentManager status of the last check.

@@ -28,6 +28,7 @@ import (
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 const (
@@ -103,7 +104,7 @@ func TestReachabilityChangesOnlyOnTransitions(t *testing.T) {
 	st := r.status()
 	c := meta.FindStatusCondition(st.Conditions, v1alpha1.DeploymentManagerClusterReachable)
 	if st.OperationalState != v1alpha1.OperationalStateDisabled || c.Status != metav1.ConditionFalse ||
-		c.Reason != v1alpha1.ReasonClusterUnreachable || c.Message != unreachableConnect {
+		c.Reason != v1alpha1.ReasonClusterUnreachable || c.Message != netclass.APIServerConnect {
 		t.Errorf("unreachable status %+v", st)
 	}
 	if first.OperationalState != v1alpha1.OperationalStateEnabled {

@@ -15,6 +15,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 // peerMarker stands for what a member's server answers or is: a tenant's kubeconfig may point
@@ -45,12 +46,12 @@ func TestUnreachableMessageCarriesNoPeerData(t *testing.T) {
 	}{
 		{"HTTP 500 with a body", answering(http.StatusInternalServerError).kubeconfig(t, nil), "HTTP 500"},
 		{"HTTP 502 with a body", answering(http.StatusBadGateway).kubeconfig(t, nil), "HTTP 502"},
-		{"HTTP 401", answering(http.StatusUnauthorized).kubeconfig(t, nil), unreachableUnauthorized},
-		{"HTTP 403", answering(http.StatusForbidden).kubeconfig(t, nil), unreachableForbidden},
+		{"HTTP 401", answering(http.StatusUnauthorized).kubeconfig(t, nil), netclass.APIServerUnauthorized},
+		{"HTTP 403", answering(http.StatusForbidden).kubeconfig(t, nil), netclass.APIServerForbidden},
 		{"untrusted certificate", untrusted.kubeconfig(t, func(c *clientcmdapi.Cluster, _ *clientcmdapi.AuthInfo) {
 			c.CertificateAuthorityData = nil // the system roots, which do not hold httptest's CA
-		}), unreachableTLS},
-		{"connection refused", closedKubeconfig, unreachableConnect},
+		}), netclass.APIServerTLS},
+		{"connection refused", closedKubeconfig, netclass.APIServerConnect},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := NewConnect(0, 0)(tc.kubeconfig)
@@ -80,15 +81,15 @@ func TestUnreachableClass(t *testing.T) {
 		err  error
 		want string
 	}{
-		{get(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: no route to host")}), unreachableConnect},
-		{get(&net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}), unreachableConnect},
-		{get(&net.DNSError{Err: "no such host", Name: "kube.internal", IsNotFound: true}), unreachableConnect},
-		{get(context.DeadlineExceeded), unreachableTimeout},
-		{get(errors.New("EOF")), unreachableConnect},
-		{fmt.Errorf("get namespace kube-system: %w", errors.New("couldn't get version/kind; json parse error: "+peerMarker)), unreachableOther},
+		{get(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: no route to host")}), netclass.APIServerConnect},
+		{get(&net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}), netclass.APIServerConnect},
+		{get(&net.DNSError{Err: "no such host", Name: "kube.internal", IsNotFound: true}), netclass.APIServerConnect},
+		{get(context.DeadlineExceeded), netclass.APIServerTimeout},
+		{get(errors.New("EOF")), netclass.APIServerConnect},
+		{fmt.Errorf("get namespace kube-system: %w", errors.New("couldn't get version/kind; json parse error: "+peerMarker)), netclass.APIServerOther},
 	} {
-		if got := unreachableClass(tc.err); got != tc.want {
-			t.Errorf("unreachableClass(%v) = %q, want %q", tc.err, got, tc.want)
+		if got := netclass.APIServer(tc.err); got != tc.want {
+			t.Errorf("netclass.APIServer(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }
