@@ -2,7 +2,6 @@ package nfdeploymentdescriptor
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -16,24 +15,6 @@ import (
 	"github.com/netweave-io/netweave/apis/o2dms"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
-
-// secretReaders: alice may get secret "registry-creds" in tenant-a; "broken" makes the
-// authorizer fail. Every question is recorded.
-type secretReaders struct {
-	asked []authorizer.Attributes
-}
-
-func (s *secretReaders) Authorize(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
-	s.asked = append(s.asked, a)
-	switch {
-	case a.GetUser().GetName() == "broken":
-		return authorizer.DecisionNoOpinion, "", errors.New("SubjectAccessReview failed")
-	case a.GetUser().GetName() == "alice" && a.GetVerb() == "get" && a.GetAPIGroup() == "" && a.GetResource() == "secrets" &&
-		a.GetSubresource() == "" && a.GetNamespace() == "tenant-a" && a.GetName() == "registry-creds":
-		return authorizer.DecisionAllow, "", nil
-	}
-	return authorizer.DecisionNoOpinion, "", nil
-}
 
 func newDescriptor(secret, repoURL string) *o2dms.NfDeploymentDescriptor {
 	d := &o2dms.NfDeploymentDescriptor{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "upf"},
@@ -59,7 +40,7 @@ func as(name string) context.Context {
 // password there.
 func TestRegressionPullSecretCreatorMustRead(t *testing.T) {
 	const repo, attacker = "https://charts.example.com/stable", "http://attacker.example"
-	authz := &secretReaders{}
+	authz := &kindtest.SecretReaders{Reader: "alice", Namespace: "tenant-a", Secret: "registry-creds"}
 	if _, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, nil, nil); err == nil {
 		t.Error("NewREST without an authorizer succeeded")
 	}
@@ -82,10 +63,10 @@ func TestRegressionPullSecretCreatorMustRead(t *testing.T) {
 	if err := create(as("alice"), newDescriptor("registry-creds", repo)); err != nil {
 		t.Errorf("alice, who may read registry-creds: %v", err)
 	}
-	if len(authz.asked) == 0 {
+	if len(authz.Asked) == 0 {
 		t.Fatal("the authorizer was not asked")
 	}
-	a := authz.asked[len(authz.asked)-1]
+	a := authz.Asked[len(authz.Asked)-1]
 	if a.GetVerb() != "get" || a.GetResource() != "secrets" || a.GetNamespace() != "tenant-a" || a.GetName() != "registry-creds" || !a.IsResourceRequest() {
 		t.Errorf("asked %+v", a)
 	}
@@ -104,7 +85,7 @@ func TestRegressionPullSecretCreatorMustRead(t *testing.T) {
 
 	// No reference, or an update keeping the Secret and where its content goes: nothing to
 	// check, whoever writes.
-	n := len(authz.asked)
+	n := len(authz.Asked)
 	if err := create(as("mallory"), newDescriptor("", attacker)); err != nil {
 		t.Errorf("no pull secret: %v", err)
 	}
@@ -113,8 +94,8 @@ func TestRegressionPullSecretCreatorMustRead(t *testing.T) {
 	if err := update(as("mallory"), bumped, newDescriptor("registry-creds", repo)); err != nil {
 		t.Errorf("update keeping the secret and the repository: %v", err)
 	}
-	if len(authz.asked) != n {
-		t.Errorf("%d authorization questions for nothing to check", len(authz.asked)-n)
+	if len(authz.Asked) != n {
+		t.Errorf("%d authorization questions for nothing to check", len(authz.Asked)-n)
 	}
 
 	// Naming another Secret, adding one, or sending the same one elsewhere is checked like a

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -75,19 +74,6 @@ func alarmAbout(ns, class, id string) *o2ims.AlarmEventRecord {
 	}
 }
 
-// cause returns the field and message of a 422's only cause.
-func cause(t *testing.T, err error) (string, string) {
-	t.Helper()
-	if !apierrors.IsInvalid(err) {
-		t.Fatalf("want 422 Invalid, got %v", err)
-	}
-	causes := err.(apierrors.APIStatus).Status().Details.Causes
-	if len(causes) != 1 {
-		t.Fatalf("want one cause, got %+v", causes)
-	}
-	return causes[0].Field, causes[0].Message
-}
-
 // TestRegressionTenantCannotForgeOperatorAlarms: the operator's SMO reads every namespace's
 // alarms on the default apiRoot. A namespace admin of tenant-b must not file an alarm there
 // that names an inventory node's Resource, the O-Cloud or the cluster's DeploymentManager; the
@@ -102,7 +88,7 @@ func TestRegressionTenantCannotForgeOperatorAlarms(t *testing.T) {
 	for _, id := range []string{nodeRes, otherRes, absentRes} {
 		for _, opts := range []*metav1.CreateOptions{{}, {DryRun: []string{metav1.DryRunAll}}} {
 			_, err := create(admin, alarmAbout("tenant-b", "Resource", id), opts)
-			f, msg := cause(t, err)
+			f, msg := kindtest.OnlyCause(t, err)
 			if f != "spec.objectId" || !strings.Contains(msg, "in namespace tenant-b") || strings.Contains(msg, "inventory") {
 				t.Errorf("Resource %s: %s %q, want spec.objectId to be tenant-b's own", id, f, msg)
 			}
@@ -118,7 +104,7 @@ func TestRegressionTenantCannotForgeOperatorAlarms(t *testing.T) {
 		{"DeploymentManager", clusterDM, "spec.objectId"},
 	} {
 		_, err := create(admin, alarmAbout("tenant-b", tc.class, tc.id), &metav1.CreateOptions{})
-		if f, msg := cause(t, err); f != tc.field {
+		if f, msg := kindtest.OnlyCause(t, err); f != tc.field {
 			t.Errorf("%s from tenant-b: %s %q, want %s refused", tc.class, f, msg, tc.field)
 		}
 	}

@@ -2,7 +2,6 @@ package inventorysubscription
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -17,24 +16,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
-
-// secretReaders: alice may get secret "hook-key" in tenant-a; "broken" makes the authorizer
-// fail. Every question is recorded.
-type secretReaders struct {
-	asked []authorizer.Attributes
-}
-
-func (s *secretReaders) Authorize(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
-	s.asked = append(s.asked, a)
-	switch {
-	case a.GetUser().GetName() == "broken":
-		return authorizer.DecisionNoOpinion, "", errors.New("SubjectAccessReview failed")
-	case a.GetUser().GetName() == "alice" && a.GetVerb() == "get" && a.GetAPIGroup() == "" && a.GetResource() == "secrets" &&
-		a.GetSubresource() == "" && a.GetNamespace() == "tenant-a" && a.GetName() == "hook-key":
-		return authorizer.DecisionAllow, "", nil
-	}
-	return authorizer.DecisionNoOpinion, "", nil
-}
 
 func newSubscription(secret string) *o2ims.InventorySubscription {
 	s := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "smo"},
@@ -57,7 +38,7 @@ func as(name string) context.Context {
 // to read Secrets could name any Secret of the namespace as signing key, and netweave (which
 // reads them all) would sign the POSTs to the user's callback with it.
 func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
-	authz := &secretReaders{}
+	authz := &kindtest.SecretReaders{Reader: "alice", Namespace: "tenant-a", Secret: "hook-key"}
 	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, subscription.Rules{Authorizer: authorizer.AuthorizerFunc(authz.Authorize), SharedNamespace: "o2ims-system"})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +63,7 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	if err := create(as("alice"), newSubscription("hook-key")); err != nil {
 		t.Errorf("alice, who may read hook-key: %v", err)
 	}
-	a := authz.asked[len(authz.asked)-1]
+	a := authz.Asked[len(authz.Asked)-1]
 	if a.GetVerb() != "get" || a.GetResource() != "secrets" || a.GetNamespace() != "tenant-a" || a.GetName() != "hook-key" || !a.IsResourceRequest() {
 		t.Errorf("asked %+v", a)
 	}
@@ -101,7 +82,7 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	}
 
 	// No reference, or the same Secret as before: nothing to check.
-	n := len(authz.asked)
+	n := len(authz.Asked)
 	if err := create(as("mallory"), newSubscription("")); err != nil {
 		t.Errorf("no signing secret: %v", err)
 	}
@@ -111,8 +92,8 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 	if err := update(as("mallory"), keep, newSubscription("hook-key")); err != nil {
 		t.Errorf("update keeping the secret: %v", err)
 	}
-	if len(authz.asked) != n {
-		t.Errorf("%d authorization questions for nothing to check", len(authz.asked)-n)
+	if len(authz.Asked) != n {
+		t.Errorf("%d authorization questions for nothing to check", len(authz.Asked)-n)
 	}
 	// Pointing an existing subscription at another Secret is checked like a create.
 	if err := update(as("mallory"), newSubscription("hook-key"), newSubscription("")); !apierrors.IsForbidden(err) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
@@ -119,19 +120,6 @@ var (
 	dryRun     = &metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 )
 
-// causeOf returns the field and the message of a 422's only cause.
-func causeOf(t *testing.T, err error) (string, string) {
-	t.Helper()
-	if !apierrors.IsInvalid(err) {
-		t.Fatalf("want 422 Invalid, got %v", err)
-	}
-	causes := err.(apierrors.APIStatus).Status().Details.Causes
-	if len(causes) != 1 {
-		t.Fatalf("want one cause, got %+v", causes)
-	}
-	return causes[0].Field, causes[0].Message
-}
-
 // TestReferencesResolveInOwnOrInventoryNamespace: a tenant's Resource may name a pool and a
 // type of its own namespace or the inventory namespace, and nothing else; an id held in
 // another namespace and an id held by nobody get the same answer, dry-run or not.
@@ -150,7 +138,7 @@ func TestReferencesResolveInOwnOrInventoryNamespace(t *testing.T) {
 	for _, pool := range []string{poolA, absent} {
 		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
 			_, err := create(bob, res("tenant-b", "", pool, typeInv), opts)
-			f, msg := causeOf(t, err)
+			f, msg := kindtest.OnlyCause(t, err)
 			if f != "spec.resourcePoolId" {
 				t.Errorf("field %s, want spec.resourcePoolId", f)
 			}
@@ -167,7 +155,7 @@ func TestReferencesResolveInOwnOrInventoryNamespace(t *testing.T) {
 	}
 	// The inventory namespace's own objects resolve only there.
 	_, err := create(as("ops", invNS), res(invNS, "", poolA, typeInv), realCreate)
-	if f, msg := causeOf(t, err); f != "spec.resourcePoolId" || strings.Contains(msg, "or in the inventory") {
+	if f, msg := kindtest.OnlyCause(t, err); f != "spec.resourcePoolId" || strings.Contains(msg, "or in the inventory") {
 		t.Errorf("inventory namespace: %s %q", f, msg)
 	}
 }
@@ -183,7 +171,7 @@ func TestChosenIDsOnlyInInventoryNamespace(t *testing.T) {
 		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
 			r.resources.calls = 0
 			_, err := create(bob, res("tenant-b", id, poolB, typeInv), opts)
-			f, msg := causeOf(t, err)
+			f, msg := kindtest.OnlyCause(t, err)
 			if f != "spec.resourceId" || !strings.Contains(msg, "server assigns") {
 				t.Errorf("id %s: %s %q", id, f, msg)
 			}
@@ -247,7 +235,7 @@ func TestUpdateResolvesOnlyAddedReferences(t *testing.T) {
 		t.Errorf("moving to its own pool: %v", err)
 	}
 	old, upd = res("tenant-b", resA, poolB, typeInv), res("tenant-b", resA, poolA, typeInv)
-	if f, _ := causeOf(t, func() error { _, err := update(bob, upd, old, nil); return err }()); f != "spec.resourcePoolId" {
+	if f, _ := kindtest.OnlyCause(t, func() error { _, err := update(bob, upd, old, nil); return err }()); f != "spec.resourcePoolId" {
 		t.Errorf("moving under tenant-a's pool: field %s", f)
 	}
 }
@@ -317,7 +305,7 @@ func TestOwnNamespaceReferencesIgnoreTheInventoryNamespace(t *testing.T) {
 	var first string
 	for _, pool := range []string{poolInv, poolA, absent} {
 		_, err := create(bob, res("tenant-b", "", pool, typeInv), realCreate)
-		f, msg := causeOf(t, err)
+		f, msg := kindtest.OnlyCause(t, err)
 		if f != "spec.resourcePoolId" || strings.Contains(msg, "inventory") {
 			t.Errorf("pool %s: %s %q", pool, f, msg)
 		}
