@@ -52,6 +52,20 @@ Drift and deletion:
   %[6]s uninstall nf-local -n %[3]s --kubeconfig %[7]s   # behind netweave's back
   kubectl -n %[3]s get nfdeployments -w                   # reinstalled within 10s (condition DriftRepaired)
   kubectl -n %[3]s delete nfdeployment nf-local nf-regional   # DELETING: uninstalled, then the finalizer goes
+A chart source netweave will not fetch from (the cloud metadata address; --o2dms-chart-allowed-cidrs
+allows a site's private registry, as 127.0.0.0/8 is allowed here for the local repository):
+  kubectl apply -f - <<YAML
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: metadata-probe, namespace: %[3]s}
+spec: {chart: {repository: {url: "http://169.254.169.254/charts", name: probe}}, version: 1.0.0}
+---
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: nf-probe, namespace: %[3]s}
+spec: {descriptorRef: {name: metadata-probe, namespace: %[3]s}, deploymentManagerId: $LOCAL_DM}
+YAML
+  kubectl -n %[3]s get nfdeployment nf-probe -o jsonpath='{.status.phase} {.status.message}{"\n"}'   # FAILED ... address not allowed for chart sources, nothing sent
 `, r.charts.URL, localstack.DemoChartName, dmsNamespace, regional.name, inventoryNamespace, helm,
 		r.kubeconfigs[localstack.Admin], regional.kubeconfig)
 }
