@@ -49,11 +49,7 @@ func TestNodeResolverNamesTheObjectTheInventoryHolds(t *testing.T) {
 	}
 	manager := alarms.ObjectRef{Class: ClassDeploymentManager, ID: kube.DeploymentManagerID(cfg.IDs, cfg.Cluster), Namespace: cfg.Namespace}
 	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: cfg.IDs.OCloudID(), Namespace: cfg.Namespace}
-	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		want   alarms.ObjectRef
-	}{
+	expectResolved(t, r, []resolveCase{
 		{"node label", map[string]string{"node": "worker-1"}, resource},
 		{"kubernetes_node label", map[string]string{"kubernetes_node": "worker-1"}, resource},
 		{"instance host and port", map[string]string{"instance": "worker-1:9100"}, resource},
@@ -64,17 +60,7 @@ func TestNodeResolverNamesTheObjectTheInventoryHolds(t *testing.T) {
 		{"another cluster is not this manager", map[string]string{"cluster": "edge-2"}, ocloud},
 		{"no object labels", map[string]string{"alertname": "Watchdog"}, ocloud},
 		{"no labels", nil, ocloud},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := r.Resolve(context.Background(), tc.labels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("Resolve(%v) = %+v, want %+v", tc.labels, got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestNodeResolverResourceIDIsTheInventorySyncs(t *testing.T) {
@@ -105,11 +91,7 @@ func TestRegressionTenantAlertLabelsDoNotTargetNodes(t *testing.T) {
 	resource := alarms.ObjectRef{Class: ClassResource, ID: kube.NodeResourceID(cfg.IDs, w7), TypeID: kube.NodeKindOf(w7).ID(cfg.IDs), Namespace: cfg.Namespace}
 	manager := alarms.ObjectRef{Class: ClassDeploymentManager, ID: kube.DeploymentManagerID(cfg.IDs, cfg.Cluster), Namespace: cfg.Namespace}
 	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: cfg.IDs.OCloudID(), Namespace: cfg.Namespace}
-	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		want   alarms.ObjectRef
-	}{
+	expectResolved(t, r, []resolveCase{
 		{"a tenant's node label", map[string]string{"namespace": "a-tenant", "node": "worker-7", "severity": "critical"}, ocloud},
 		{"a tenant's kubernetes_node label", map[string]string{"namespace": "a-tenant", "kubernetes_node": "worker-7"}, ocloud},
 		{"a tenant's instance label", map[string]string{"namespace": "a-tenant", "instance": "worker-7:9100"}, ocloud},
@@ -117,7 +99,20 @@ func TestRegressionTenantAlertLabelsDoNotTargetNodes(t *testing.T) {
 		{"a listed namespace", map[string]string{"namespace": "monitoring", "node": "worker-7"}, resource},
 		{"the inventory namespace", map[string]string{"namespace": cfg.Namespace, "cluster": "edge-1"}, manager},
 		{"no namespace label", map[string]string{"node": "worker-7"}, resource},
-	} {
+	})
+}
+
+// resolveCase is an alert's labels and the object the resolver must name for them.
+type resolveCase struct {
+	name   string
+	labels map[string]string
+	want   alarms.ObjectRef
+}
+
+// expectResolved resolves each case's labels with r, one subtest per case.
+func expectResolved(t *testing.T, r *NodeResolver, cases []resolveCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := r.Resolve(context.Background(), tc.labels)
 			if err != nil {

@@ -8,9 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
@@ -26,13 +24,7 @@ func newDescriptor(secret, repoURL string) *o2dms.NfDeploymentDescriptor {
 	return d
 }
 
-func as(name string) context.Context {
-	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
-	if name == "" {
-		return ctx
-	}
-	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name})
-}
+func as(name string) context.Context { return kindtest.RequestIn("tenant-a", name) }
 
 // TestRegressionPullSecretCreatorMustRead: a user allowed to write descriptors but not to read
 // Secrets could name any basic-auth Secret of the namespace as pullSecretRef, with a repository

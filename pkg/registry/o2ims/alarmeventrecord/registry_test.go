@@ -7,17 +7,13 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authentication/user"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
 
-func as(name string) context.Context {
-	return genericapirequest.WithUser(genericapirequest.WithNamespace(context.Background(), "o2ims-system"), &user.DefaultInfo{Name: name})
-}
+func as(name string) context.Context { return kindtest.RequestIn("o2ims-system", name) }
 
 func record() *o2ims.AlarmEventRecord {
 	return &o2ims.AlarmEventRecord{

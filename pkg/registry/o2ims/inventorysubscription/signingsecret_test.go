@@ -8,7 +8,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
@@ -26,13 +25,7 @@ func newSubscription(secret string) *o2ims.InventorySubscription {
 	return s
 }
 
-func as(name string) context.Context {
-	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
-	if name == "" {
-		return ctx
-	}
-	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name})
-}
+func as(name string) context.Context { return kindtest.RequestIn("tenant-a", name) }
 
 // TestRegressionSigningSecretCreatorMustRead: a user allowed to create subscriptions but not
 // to read Secrets could name any Secret of the namespace as signing key, and netweave (which

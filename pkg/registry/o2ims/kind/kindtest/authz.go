@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 )
 
 // SecretReaders is an authorizer for checks of who may read a Secret: Reader may get the
@@ -26,4 +28,14 @@ func (s *SecretReaders) Authorize(_ context.Context, a authorizer.Attributes) (a
 		return authorizer.DecisionAllow, "", nil
 	}
 	return authorizer.DecisionNoOpinion, "", nil
+}
+
+// RequestIn is the context of a request in namespace ns by user name ("" for a request without
+// a user).
+func RequestIn(ns, name string) context.Context {
+	ctx := genericapirequest.WithNamespace(context.Background(), ns)
+	if name == "" {
+		return ctx
+	}
+	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name})
 }
