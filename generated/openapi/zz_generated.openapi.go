@@ -426,7 +426,7 @@ func schema_netweave_apis_o2dms_v1alpha1_NfDeploymentDescriptorSpec(ref common.R
 					},
 					"digest": {
 						SchemaProps: spec.SchemaProps{
-							Description: "digest pins the chart archive to this content digest (sha256:<64 hex digits>); a chart with another digest is refused.",
+							Description: "digest pins the chart to this content digest (sha256:<64 hex digits>): the archive's for a chart repository, the manifest's (as helm pull prints it) for an OCI reference; a chart with another digest is refused.",
 							Type:        []string{"string"},
 							Format:      "",
 						},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,11 +14,16 @@ import (
 	"net/url"
 	"strings"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/registry"
 	repo "helm.sh/helm/v4/pkg/repo/v1"
 	"k8s.io/klog/v2"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"sigs.k8s.io/yaml"
 )
 
@@ -75,7 +81,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source) (*Fetched, error) {
 	}
 	switch {
 	case src.OCIRef != "" && src.RepoURL == "":
-		fetched, err = f.fetchOCI(src)
+		fetched, err = f.fetchOCI(ctx, src)
 	case src.RepoURL != "" && src.Name != "" && src.OCIRef == "":
 		fetched, err = f.fetchRepository(ctx, src)
 	default:
@@ -231,29 +237,75 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, creds *basicAuth) ([]byte
 	return data, nil
 }
 
-func (f *Fetcher) fetchOCI(src Source) (*Fetched, error) {
-	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptHTTPClient(f.HTTP)}
-	if src.Username != "" || src.Password != "" {
-		opts = append(opts, registry.ClientOptBasicAuth(src.Username, src.Password))
-	}
-	if f.PlainHTTPRegistries {
-		opts = append(opts, registry.ClientOptPlainHTTP())
-	}
-	client, err := registry.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("OCI registry client: %w", err)
-	}
+// maxManifestBytes bounds an OCI manifest. A Helm chart's names a config and one or two
+// layers in well under a kilobyte; oras-go's own default for metadata is 4 MiB.
+const maxManifestBytes = 64 << 10
+
+// fetchOCI pulls the chart at src.OCIRef:src.Version with oras-go rather than Helm's registry
+// client, for three reasons that are each a tenant's lever on netweave (the reference is
+// theirs): Helm's client falls back to the Helm and Docker credential files and helpers of
+// netweave's own home when the source has no credentials, so a tenant could pull the
+// operator's private charts with the operator's identity; it copies every blob of the graph
+// into memory with no size bound, so a manifest declaring a layer of gigabytes is read whole;
+// and it pulls with context.Background, so a slow registry is not cut off when the
+// reconcile's context is. Here credentials are the source's only, offered to its own registry
+// host only, the manifest and the chart layer are checked against the size limit before a
+// byte of them is read, and the request's context bounds every call.
+func (f *Fetcher) fetchOCI(ctx context.Context, src Source) (*Fetched, error) {
 	ref := strings.TrimPrefix(src.OCIRef, "oci://") + ":" + src.Version
-	res, err := client.Pull(ref, registry.PullOptWithChart(true))
+	repository, err := remote.NewRepository(ref)
 	if err != nil {
-		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull chart %s: %w", ref, err))
+		return nil, classify(ClassRegistry, fmt.Errorf("OCI reference %s: %w", ref, err))
 	}
-	if int64(len(res.Chart.Data)) > f.maxBytes() {
-		return nil, classify(ClassTooLarge, fmt.Errorf("chart %s: larger than %d bytes", ref, f.maxBytes()))
+	repository.PlainHTTP = f.PlainHTTPRegistries
+	repository.MaxMetadataBytes = maxManifestBytes
+	repository.ManifestMediaTypes = []string{ocispec.MediaTypeImageManifest}
+	client := &auth.Client{Client: f.HTTP}
+	if src.Username != "" || src.Password != "" {
+		client.Credential = auth.StaticCredential(repository.Reference.Registry, auth.Credential{Username: src.Username, Password: src.Password})
 	}
-	ch, err := loader.LoadArchive(bytes.NewReader(res.Chart.Data))
+	repository.Client = client
+
+	desc, raw, err := oras.FetchBytes(ctx, repository, src.Version, oras.FetchBytesOptions{MaxBytes: maxManifestBytes})
+	if err != nil {
+		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull the manifest of chart %s: %w", ref, err))
+	}
+	if desc.MediaType != ocispec.MediaTypeImageManifest {
+		return nil, classify(ClassBadChart, fmt.Errorf("chart %s: the registry answered a %q, not an image manifest", ref, desc.MediaType))
+	}
+	var manifest ocispec.Manifest
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, classify(ClassBadChart, fmt.Errorf("chart %s: parse the manifest: %w", ref, err))
+	}
+	layer, err := chartLayerOf(manifest)
+	if err != nil {
+		return nil, classify(ClassBadChart, fmt.Errorf("chart %s: %w", ref, err))
+	}
+	if layer.Size > f.maxBytes() {
+		return nil, classify(ClassTooLarge, fmt.Errorf("chart %s: its layer is %d bytes, the limit is %d", ref, layer.Size, f.maxBytes()))
+	}
+	// FetchAll reads exactly layer.Size bytes and checks them against layer.Digest.
+	data, err := content.FetchAll(ctx, repository.Blobs(), layer)
+	if err != nil {
+		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull the chart layer of %s: %w", ref, err))
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(data))
 	if err != nil {
 		return nil, classify(ClassBadChart, fmt.Errorf("load chart %s: %w", ref, err))
 	}
-	return &Fetched{Chart: ch, Digest: res.Manifest.Digest}, nil
+	return &Fetched{Chart: ch, Digest: desc.Digest.String()}, nil
+}
+
+// chartLayerOf is the one Helm chart layer of manifest.
+func chartLayerOf(manifest ocispec.Manifest) (ocispec.Descriptor, error) {
+	var found []ocispec.Descriptor
+	for _, l := range manifest.Layers {
+		if l.MediaType == registry.ChartLayerMediaType || l.MediaType == registry.LegacyChartLayerMediaType {
+			found = append(found, l)
+		}
+	}
+	if len(found) != 1 {
+		return ocispec.Descriptor{}, fmt.Errorf("the manifest has %d Helm chart layers, want 1", len(found))
+	}
+	return found[0], nil
 }

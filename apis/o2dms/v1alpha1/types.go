@@ -26,7 +26,8 @@ type NfDeploymentDescriptorSpec struct {
 	Chart ChartSource `json:"chart"`
 	// version is the chart version to deploy (semantic version, e.g. 1.2.3).
 	Version string `json:"version"`
-	// digest pins the chart archive to this content digest (sha256:<64 hex digits>); a chart
+	// digest pins the chart to this content digest (sha256:<64 hex digits>): the archive's for a
+	// chart repository, the manifest's (as helm pull prints it) for an OCI reference; a chart
 	// with another digest is refused.
 	// +optional
 	Digest string `json:"digest,omitempty"`

@@ -31,7 +31,8 @@ type NfDeploymentDescriptorSpecApplyConfiguration struct {
 	Chart *ChartSourceApplyConfiguration `json:"chart,omitempty"`
 	// version is the chart version to deploy (semantic version, e.g. 1.2.3).
 	Version *string `json:"version,omitempty"`
-	// digest pins the chart archive to this content digest (sha256:<64 hex digits>); a chart
+	// digest pins the chart to this content digest (sha256:<64 hex digits>): the archive's for a
+	// chart repository, the manifest's (as helm pull prints it) for an OCI reference; a chart
 	// with another digest is refused.
 	Digest *string `json:"digest,omitempty"`
 	// parametersSchema is the JSON schema (a JSON object) that the parameters of every
