@@ -9,6 +9,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/netweave-io/netweave/pkg/redistx"
 )
 
 // Store keeps the notifier's durable state in Redis. Every key shares one hash tag so that a
@@ -341,7 +343,7 @@ func (s *Store) Depth(ctx context.Context, subUID string) (int64, error) {
 
 // Drop deletes a subscription's queue.
 func (s *Store) Drop(ctx context.Context, subUID string) error {
-	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+	_, err := redistx.Run(ctx, s.c, func(p goredis.Pipeliner) error {
 		p.Del(ctx, s.queueKey(subUID))
 		p.HDel(ctx, s.bytesKey(), subUID)
 		return nil
@@ -368,7 +370,7 @@ func (s *Store) QueueOwners(ctx context.Context) ([]string, error) {
 
 // Baseline replaces the recorded state of a kind and sets its cursor, in one transaction.
 func (s *Store) Baseline(ctx context.Context, kind string, states map[string]any, cursor string) error {
-	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+	_, err := redistx.Run(ctx, s.c, func(p goredis.Pipeliner) error {
 		p.Del(ctx, s.stateKey(kind))
 		if len(states) > 0 {
 			p.HSet(ctx, s.stateKey(kind), states)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -363,30 +362,6 @@ func TestWatchCatchingUpOutlivesRedisRestart(t *testing.T) {
 	env.server.Restart()
 	for i := historyReadChunk + 1; i < total; i++ {
 		next(i)
-	}
-}
-
-// TestDiscardedTransactionSaysWhy: a transaction Redis discarded because it refused a command
-// as it was queued (a Redis loading its append-only file refuses every one with LOADING)
-// fails with that refusal, which requestError answers as what it is, not with EXECABORT, which
-// it would answer 500 (seen in TestWatchCatchingUpOutlivesRedisRestart as "EXECABORT
-// Transaction discarded because of previous errors").
-func TestDiscardedTransactionSaysWhy(t *testing.T) {
-	env := newTestEnv(t)
-	ctx := context.Background()
-	cmds, err := env.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.Get(ctx, "k")
-		p.Do(ctx, "get") // refused as it is queued: wrong number of arguments
-		return nil
-	})
-	if err == nil || !strings.HasPrefix(err.Error(), "EXECABORT") {
-		t.Fatalf("the transaction: %v, want EXECABORT", err)
-	}
-	if got := discardedBecause(err, cmds); got == nil || !strings.Contains(got.Error(), "wrong number of arguments") {
-		t.Errorf("discardedBecause: %v, want the refusal of the command", got)
-	}
-	if got := discardedBecause(io.EOF, cmds); got != io.EOF {
-		t.Errorf("discardedBecause(EOF): %v, want EOF", got)
 	}
 }
 
