@@ -26,6 +26,9 @@ type ociRegistry struct {
 	manifest  []byte
 	blobs     map[godigest.Digest][]byte
 	requireAs string // when set, the Authorization every request must carry
+	// blobsAt, when set, is a server the registry redirects blob downloads to, as registries
+	// do to their storage.
+	blobsAt string
 }
 
 // newOCIRegistry serves archive as chart nf, tagged version. declaredSize, when > 0, is the
@@ -65,6 +68,8 @@ func (r *ociRegistry) serve(version string) func(http.ResponseWriter, *http.Requ
 			w.Header().Set("Content-Type", ocispec.MediaTypeImageManifest)
 			w.Header().Set("Docker-Content-Digest", godigest.FromBytes(r.manifest).String())
 			_, _ = w.Write(r.manifest)
+		case strings.HasPrefix(req.URL.Path, "/v2/charts/nf/blobs/") && r.blobsAt != "":
+			http.Redirect(w, req, r.blobsAt+req.URL.Path, http.StatusTemporaryRedirect)
 		case strings.HasPrefix(req.URL.Path, "/v2/charts/nf/blobs/"):
 			blob, ok := r.blobs[godigest.Digest(strings.TrimPrefix(req.URL.Path, "/v2/charts/nf/blobs/"))]
 			if !ok {
@@ -111,6 +116,36 @@ func TestOCIPullWithTheSourcesCredentials(t *testing.T) {
 	if want := godigest.FromBytes(reg.manifest).String(); got.Digest != want {
 		t.Errorf("digest %s, want the manifest's %s", got.Digest, want)
 	}
+
+	// The registry sends blob downloads to its storage: they get no credentials there.
+	var storageLog authLog
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		storageLog.record(req)
+		blob, ok := reg.blobs[godigest.Digest(strings.TrimPrefix(req.URL.Path, "/v2/charts/nf/blobs/"))]
+		if !ok {
+			http.NotFound(w, req)
+			return
+		}
+		_, _ = w.Write(blob)
+	}))
+	defer storage.Close()
+	reg.blobsAt = storage.URL
+	if _, err := f.Fetch(context.Background(), Source{OCIRef: reg.ref(), Version: "1.0.0", Username: "u", Password: "p"}); err != nil {
+		t.Fatalf("pull with the blobs redirected: %v", err)
+	}
+	storageLog.mu.Lock()
+	if len(storageLog.seen) == 0 {
+		t.Error("the blob redirect was not followed")
+	}
+	for path, seen := range storageLog.seen {
+		for _, a := range seen {
+			if a != "" {
+				t.Errorf("the registry's storage received Authorization %q for %s", a, path)
+			}
+		}
+	}
+	storageLog.mu.Unlock()
+	reg.blobsAt = ""
 
 	// Pinned to another digest: refused.
 	_, err = f.Fetch(context.Background(), Source{OCIRef: reg.ref(), Version: "1.0.0", Username: "u", Password: "p",

@@ -260,7 +260,11 @@ func (f *Fetcher) fetchOCI(ctx context.Context, src Source) (*Fetched, error) {
 	repository.PlainHTTP = f.PlainHTTPRegistries
 	repository.MaxMetadataBytes = maxManifestBytes
 	repository.ManifestMediaTypes = []string{ocispec.MediaTypeImageManifest}
-	client := &auth.Client{Client: f.HTTP}
+	// A copy, so that the redirect policy holds whatever client the Fetcher was given: registries
+	// redirect blob downloads to storage hosts, which must not receive the credentials.
+	httpClient := *f.HTTP
+	httpClient.CheckRedirect = credentialsStayOnOrigin
+	client := &auth.Client{Client: &httpClient}
 	if src.Username != "" || src.Password != "" {
 		client.Credential = auth.StaticCredential(repository.Reference.Registry, auth.Credential{Username: src.Username, Password: src.Password})
 	}
