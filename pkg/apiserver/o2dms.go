@@ -8,6 +8,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
@@ -34,6 +35,7 @@ type O2DMSConfig struct {
 	MaxHistory       int
 	LocalNamespaces  []string
 	ChartCacheSize   int
+	ChartCacheBytes  int64
 	// ChartAllowedPrefixes are special-purpose addresses (private-use, loopback, link-local,
 	// ...) chart repositories and OCI registries may be reached at
 	// (--o2dms-chart-allowed-cidrs); every other such address is refused at each connection.
@@ -85,11 +87,15 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 		Local: kube, LocalNamespaces: dc.LocalNamespaces,
 		ServiceAccount: o2dmsServiceAccount, RoleBinding: o2dmsRoleBinding,
 	})
+	chartMetrics, err := o2dmscontroller.NewChartMetrics(legacyregistry.Register)
+	if err != nil {
+		return fmt.Errorf("o2dms chart cache metrics: %w", err)
+	}
 	ctrl := o2dmscontroller.New(o2dmscontroller.Config{
 		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
 		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
 		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory}),
-		Charts:   o2dmscontroller.NewChartCache(newChartFetcher(dc), dc.ChartCacheSize),
+		Charts:   o2dmscontroller.NewChartCache(newChartFetcher(dc), dc.ChartCacheSize, dc.ChartCacheBytes, chartMetrics),
 		Targets: &o2dmscontroller.ProfileTargets{
 			DeploymentManagers: informers.Factory().O2ims().V1alpha1().DeploymentManagers().Lister(),
 			InventoryNamespace: inventoryNS, Profiles: profiles,

@@ -1,7 +1,6 @@
 package helmrelease
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/registry"
 	repo "helm.sh/helm/v4/pkg/repo/v1"
 	"k8s.io/klog/v2"
@@ -68,6 +66,8 @@ type Fetched struct {
 	Chart *chart.Chart
 	// Digest is the sha256 of the archive (repository) or of the OCI manifest.
 	Digest string
+	// Size is the bytes the chart's archive unpacked to: about what the loaded chart holds.
+	Size int64
 }
 
 // Fetch downloads and loads src's chart.
@@ -157,11 +157,12 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	if cv.Digest != "" && !strings.EqualFold("sha256:"+strings.TrimPrefix(cv.Digest, "sha256:"), digest) {
 		return nil, classify(ClassIndexDigest, fmt.Errorf("chart %s %s: the archive's digest %s is not the index's %s", src.Name, src.Version, digest, cv.Digest))
 	}
-	ch, err := loader.LoadArchive(bytes.NewReader(archive))
+	fetched, err := load(archive, src.Name+" "+src.Version)
 	if err != nil {
-		return nil, classify(ClassBadChart, fmt.Errorf("load chart %s %s: %w", src.Name, src.Version, err))
+		return nil, err
 	}
-	return &Fetched{Chart: ch, Digest: digest}, nil
+	fetched.Digest = digest
+	return fetched, nil
 }
 
 // basicAuth are pull credentials.
@@ -293,11 +294,12 @@ func (f *Fetcher) fetchOCI(ctx context.Context, src Source) (*Fetched, error) {
 	if err != nil {
 		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull the chart layer of %s: %w", ref, err))
 	}
-	ch, err := loader.LoadArchive(bytes.NewReader(data))
+	fetched, err := load(data, ref)
 	if err != nil {
-		return nil, classify(ClassBadChart, fmt.Errorf("load chart %s: %w", ref, err))
+		return nil, err
 	}
-	return &Fetched{Chart: ch, Digest: desc.Digest.String()}, nil
+	fetched.Digest = desc.Digest.String()
+	return fetched, nil
 }
 
 // chartLayerOf is the one Helm chart layer of manifest.

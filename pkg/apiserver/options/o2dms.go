@@ -12,6 +12,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/notify"
+	o2dmscontroller "github.com/netweave-io/netweave/pkg/o2dms/controller"
 )
 
 // O2DMSOptions configure the O2-DMS controller (issue 13): NfDeployments → Helm releases.
@@ -30,8 +31,9 @@ type O2DMSOptions struct {
 	// LocalNamespaces are the namespaces of the cluster netweave runs in where NfDeployments
 	// may deploy (netweave's RBAC lets it act there only).
 	LocalNamespaces []string
-	// ChartCacheSize bounds the charts kept in memory.
-	ChartCacheSize int
+	// ChartCacheSize bounds the charts kept in memory, ChartCacheBytes what they unpacked to.
+	ChartCacheSize  int
+	ChartCacheBytes int64
 	// ChartAllowedCIDRs are the special-purpose addresses chart sources may be reached at.
 	ChartAllowedCIDRs []string
 	Lease             *leader.Options
@@ -42,8 +44,8 @@ type O2DMSOptions struct {
 func NewO2DMSOptions() *O2DMSOptions {
 	return &O2DMSOptions{
 		Wait: true, Timeout: 5 * time.Minute, Resync: time.Minute, RetryMax: 5 * time.Minute, Workers: 2, MaxHistory: 10,
-		ChartCacheSize: 32,
-		Lease:          leader.NewOptions("o2dms", "o2ims-system", "netweave-o2dms-controller"),
+		ChartCacheSize: o2dmscontroller.DefaultChartCacheSize, ChartCacheBytes: o2dmscontroller.DefaultChartCacheBytes,
+		Lease: leader.NewOptions("o2dms", "o2ims-system", "netweave-o2dms-controller"),
 	}
 }
 
@@ -56,7 +58,8 @@ func (o *O2DMSOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryMax, "o2dms-retry-max", o.RetryMax, "Longest wait between two attempts of a FAILED NfDeployment (the wait starts at 1s and doubles).")
 	fs.IntVar(&o.Workers, "o2dms-workers", o.Workers, "NfDeployments reconciled at once.")
 	fs.IntVar(&o.MaxHistory, "o2dms-max-history", o.MaxHistory, "Revisions Helm keeps per release (0: all).")
-	fs.IntVar(&o.ChartCacheSize, "o2dms-chart-cache-size", o.ChartCacheSize, "Charts kept in memory (by source, version and digest).")
+	fs.IntVar(&o.ChartCacheSize, "o2dms-chart-cache-size", o.ChartCacheSize, "Charts kept in memory (by source, version, digest and credentials), least recently used dropped first.")
+	fs.Int64Var(&o.ChartCacheBytes, "o2dms-chart-cache-bytes", o.ChartCacheBytes, "Bytes the charts kept in memory may unpack to, together, whichever of it and --o2dms-chart-cache-size binds first; a chart larger on its own is used but not kept.")
 	fs.StringSliceVar(&o.ChartAllowedCIDRs, "o2dms-chart-allowed-cidrs", o.ChartAllowedCIDRs, "Special-purpose addresses (CIDRs or addresses: private-use, loopback, link-local, cloud metadata, ...) that chart repositories and OCI registries may be reached at, e.g. a site's private registry; refused otherwise, at every connection (redirects and archives elsewhere included), as notification callbacks are. Descriptors' chart URLs are chosen by whoever may write descriptors.")
 	fs.StringSliceVar(&o.LocalNamespaces, "o2dms-local-namespaces", o.LocalNamespaces, "Namespaces of the cluster netweave runs in where NfDeployments may deploy (netweave is granted the rights to do so there only, chart value o2dms.localNamespaces); a release targeting another namespace of this cluster is FAILED \"namespace not enabled for deployments\".")
 	o.Lease.AddFlags(fs)
@@ -68,8 +71,8 @@ func (o *O2DMSOptions) Complete() error { return o.Lease.Complete() }
 // Validate reports invalid flags.
 func (o *O2DMSOptions) Validate() []error {
 	var errs []error
-	if o.Timeout <= 0 || o.Resync <= 0 || o.RetryMax < time.Second || o.Workers <= 0 || o.MaxHistory < 0 || o.ChartCacheSize <= 0 {
-		errs = append(errs, errors.New("--o2dms-timeout, --o2dms-resync, --o2dms-workers and --o2dms-chart-cache-size must be positive, --o2dms-retry-max at least 1s, --o2dms-max-history not negative"))
+	if o.Timeout <= 0 || o.Resync <= 0 || o.RetryMax < time.Second || o.Workers <= 0 || o.MaxHistory < 0 || o.ChartCacheSize <= 0 || o.ChartCacheBytes <= 0 {
+		errs = append(errs, errors.New("--o2dms-timeout, --o2dms-resync, --o2dms-workers, --o2dms-chart-cache-size and --o2dms-chart-cache-bytes must be positive, --o2dms-retry-max at least 1s, --o2dms-max-history not negative"))
 	}
 	if _, err := notify.ParsePrefixes(o.ChartAllowedCIDRs); err != nil {
 		errs = append(errs, fmt.Errorf("--o2dms-chart-allowed-cidrs: %w", err))
@@ -95,6 +98,6 @@ func (o *O2DMSOptions) Config(kube *rest.Config, capiNamespaces, tenantNamespace
 		KubeConfig: kube, CAPINamespaces: capiNamespaces, TenantNamespaces: tenantNamespaces, ChartAllowedPrefixes: allowed,
 		Wait: o.Wait, Timeout: o.Timeout, Resync: o.Resync, RetryMax: o.RetryMax, Workers: o.Workers,
 		MaxHistory: o.MaxHistory, LocalNamespaces: o.LocalNamespaces, ChartCacheSize: o.ChartCacheSize,
-		Lease: *o.Lease,
+		ChartCacheBytes: o.ChartCacheBytes, Lease: *o.Lease,
 	}
 }

@@ -71,7 +71,7 @@ func (f *countingFetcher) Fetch(context.Context, helmrelease.Source) (*helmrelea
 // served from the cache to a source with other credentials or none.
 func TestChartCacheKeysCredentials(t *testing.T) {
 	f := &countingFetcher{}
-	cache := NewChartCache(f, 8)
+	cache := NewChartCache(f, 8, 0, nil)
 	ctx := context.Background()
 	base := helmrelease.Source{RepoURL: "https://charts.example", Name: "nf", Version: "1.0.0"}
 	withA, withB := base, base
