@@ -101,6 +101,8 @@ type env struct {
 	client *fake.Clientset
 	source *source.Source
 	schema *modeltest.Validator
+	// informers feed source; the fuzz environment waits on them for its writes to show.
+	informers *o2informers.Shared
 }
 
 func newEnv(t *testing.T, pageSize int) *env {
@@ -160,7 +162,7 @@ func newEnvOf(t testing.TB, objs []runtime.Object, configure func(*Config)) *env
 	h := withTokens(inner)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, handler: h, inner: inner, server: srv, client: client, source: src, schema: modeltest.New(t)}
+	return &env{t: t, handler: h, inner: inner, server: srv, client: client, source: src, schema: modeltest.New(t), informers: informers}
 }
 
 type response struct {
