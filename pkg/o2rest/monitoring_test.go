@@ -454,3 +454,23 @@ func TestMonitoringMethodNotAllowed(t *testing.T) {
 		}
 	}
 }
+
+// A caller who may not purge alarms in a namespace gets 403 whatever it sends (regression: the
+// media type and the body were checked first, so such a caller got 415 or 400 depending on
+// what it sent, unlike every other O2 write).
+func TestRegressionPurgeAuthorizedBeforeBody(t *testing.T) {
+	e := newMonitoringEnv(t)
+	valid := `{"alarmRecordId":["` + alarmA2 + `"]}`
+	for _, c := range []struct{ token, path, contentType, body string }{
+		{"carol-token", monitoring + "/v2/alarms/purge", "application/json", `0`},
+		{"carol-token", monitoring + "/v2/alarms/purge", "text/plain", valid},
+		{"carol-token", monitoring + "/v2/alarms/purge", "application/json", valid},
+		{"alice-token", "/tenants/tenant-b" + monitoring + "/v2/alarms/purge", "application/json", `{"alarmIds":`},
+		{"alice-token", "/tenants/tenant-b" + monitoring + "/v2/alarms/purge", "", valid},
+	} {
+		e.expect(e.doWith("POST", c.token, c.path, c.contentType, c.body), 403, c.token+" "+c.path+" "+c.contentType+" "+c.body)
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmPurges("").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("refused purges were stored: %+v", l.Items)
+	}
+}

@@ -35,6 +35,20 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
+	ns := req.tenant
+	if ns == "" {
+		ns = h.cfg.InventoryNamespace
+	}
+	ctx := r.Context()
+	// Authorisation first, as for every O2 write: a caller who may not purge here gets 403
+	// whatever it sent, not a 415 or 400 that depends on its body.
+	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
+	if err != nil {
+		return nil, internalProblem(err, "authorize the request")
+	}
+	if !allowed {
+		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")
+	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be application/json")
 	}
@@ -43,18 +57,6 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	var body purgeRequest
 	if err := dec.Decode(&body); err != nil {
 		return nil, newProblem(http.StatusBadRequest, "malformed purge request: "+err.Error())
-	}
-	ns := req.tenant
-	if ns == "" {
-		ns = h.cfg.InventoryNamespace
-	}
-	ctx := r.Context()
-	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
-	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
-	}
-	if !allowed {
-		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")
 	}
 	if h.purgeRunning(ns) {
 		return nil, newProblem(http.StatusConflict, "another alarm purge is in progress; see taskOperations")
