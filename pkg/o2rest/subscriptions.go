@@ -242,7 +242,9 @@ func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.R
 	if members == nil {
 		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body must be a JSON object")
 	}
-	if dec.More() {
+	// Only white space may follow. (Decoder.More would not do: it reports a closing "]" or
+	// "}" as the end of the input, so {...}] passed.)
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": trailing data after the JSON object")
 	}
 	if path, dup := duplicateMember(body); dup {

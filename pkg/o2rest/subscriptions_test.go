@@ -78,3 +78,25 @@ func TestSubscriptions(t *testing.T) {
 		t.Errorf("subscription namespace: %v %v", l, err)
 	}
 }
+
+// A body with a stray "]" or "}" after its JSON object is malformed, like any other trailing
+// data (regression: the trailing-data check let a closing bracket through, so such a body
+// created a subscription, acknowledged an alarm or created a provisioning request).
+func TestRegressionTrailingCloserAfterJSONBody(t *testing.T) {
+	e := newMonitoringEnv(t)
+	p := newProvisioningEnv(t)
+	for _, closer := range []string{"]", "}", " ]", "]]"} {
+		e.expect(e.do("POST", "alice-token", "/tenants/tenant-a"+inventory+"/v1/subscriptions", `{"callback":"https://smo.example.net/t"}`+closer), 400, "subscription"+closer)
+		e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"alarmAcknowledged":true}`+closer), 400, "alarm"+closer)
+		p.expect(p.do("POST", "alice-token", "/tenants/tenant-a"+provisioning+"/v1/provisioningRequests", requestBody(requestID, "v1.31.0", `{}`)+closer), 400, "provisioning request"+closer)
+	}
+	if l, _ := e.client.O2imsV1alpha1().InventorySubscriptions("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("subscriptions created: %+v", l.Items)
+	}
+	if a, _ := e.client.O2imsV1alpha1().AlarmEventRecords("tenant-a").Get(context.Background(), "worker-1-ready", metav1.GetOptions{}); a.Spec.Acknowledged {
+		t.Error("alarm acknowledged")
+	}
+	if l, _ := p.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("provisioning requests created: %+v", l.Items)
+	}
+}
