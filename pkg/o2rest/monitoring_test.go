@@ -474,3 +474,34 @@ func TestRegressionPurgeAuthorizedBeforeBody(t *testing.T) {
 		t.Errorf("refused purges were stored: %+v", l.Items)
 	}
 }
+
+// A purge body is read as strictly as every other O2 write body (regression: it was decoded
+// as the first JSON value of at most 256 KiB, so trailing data, a member given twice and bytes
+// that are not UTF-8 were accepted, and a longer body was cut and answered "unexpected EOF").
+func TestRegressionPurgeBodyReadStrictly(t *testing.T) {
+	e := newMonitoringEnv(t)
+	purge := "/tenants/tenant-a" + monitoring + "/v2/alarms/purge"
+	valid := `{"alarmRecordId":["` + alarmA2 + `"],"purgeConditions":{"endWindowTime":"2042-07-21T20:32:28Z"}}`
+	for name, c := range map[string]struct {
+		body   string
+		status int
+	}{
+		"trailing object":         {valid + `{"alarmRecordId":[]}`, 400},
+		"trailing garbage":        {valid + `x`, 400},
+		"member twice":            {`{"alarmRecordId":["` + alarmA2 + `"],"alarmRecordId":[]}`, 400},
+		"nested member twice":     {`{"purgeConditions":{"endWindowTime":"2042-07-21T20:32:28Z","endWindowTime":"2000-01-01T00:00:00Z"}}`, 400},
+		"not UTF-8":               {"{\"alarmRecordId\":[\"\xff\"]}", 400},
+		"unknown field":           {`{"alarmIds":[]}`, 400},
+		"unknown condition":       {`{"purgeConditions":{"endWindowTime":"2042-07-21T20:32:28Z","colour":"red"}}`, 400},
+		"ids not strings":         {`{"alarmRecordId":[1]}`, 400},
+		"not an object":           {`[]`, 400},
+		"over 256 KiB":            {`{"alarmRecordId":["` + strings.Repeat("a", maxPurgeBody) + `"]}`, 413},
+		"over 256 KiB of padding": {valid + strings.Repeat(" ", maxPurgeBody), 413},
+	} {
+		e.expect(e.do("POST", "alice-token", purge, c.body), c.status, name)
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmPurges("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("refused purges were stored: %+v", l.Items)
+	}
+	e.expect(e.do("POST", "alice-token", purge, valid), 202, "valid")
+}

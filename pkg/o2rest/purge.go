@@ -1,8 +1,8 @@
 package o2rest
 
 import (
+	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -52,11 +52,9 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be application/json")
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxPurgeBody))
-	dec.DisallowUnknownFields()
-	var body purgeRequest
-	if err := dec.Decode(&body); err != nil {
-		return nil, newProblem(http.StatusBadRequest, "malformed purge request: "+err.Error())
+	body, p := decodePurgeRequest(r)
+	if p != nil {
+		return nil, p
 	}
 	if h.purgeRunning(ns) {
 		return nil, newProblem(http.StatusConflict, "another alarm purge is in progress; see taskOperations")
@@ -76,6 +74,34 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	h.awaitCache(ctx, source.AlarmPurge, id, present)
 	a := &answer{status: http.StatusAccepted, doc: model.TaskOperationInfoV2(created)}
 	return a.setHeader("Location", req.apiRoot+"/"+model.MonitoringAPIName+"/v"+strconv.Itoa(req.version)+"/"+collectionOf(model.KindTaskOperation)+"/"+id), nil
+}
+
+// decodePurgeRequest reads the body as strictly as every O2 write body (decodeMembers: one
+// JSON object, UTF-8, no member given twice, 413 over maxPurgeBody), with no member but
+// alarmRecordId and purgeConditions, and nothing unknown inside purgeConditions.
+func decodePurgeRequest(r *http.Request) (*purgeRequest, *problem) {
+	members, p := decodeMembers(r, maxPurgeBody, "purge request")
+	if p != nil {
+		return nil, p
+	}
+	body := &purgeRequest{}
+	for name, raw := range members {
+		var err error
+		switch name {
+		case "alarmRecordId":
+			err = json.Unmarshal(raw, &body.AlarmRecordID)
+		case "purgeConditions":
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			err = dec.Decode(&body.PurgeConditions)
+		default:
+			return nil, newProblem(http.StatusBadRequest, "unknown field "+name+": a purge request has alarmRecordId and purgeConditions").attr("field", name)
+		}
+		if err != nil {
+			return nil, newProblem(http.StatusBadRequest, "malformed purge request: "+name+": "+err.Error()).attr("field", name)
+		}
+	}
+	return body, nil
 }
 
 // purgeRunning reports whether a purge of ns is in progress or waiting for the worker.
