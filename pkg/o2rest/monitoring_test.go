@@ -505,3 +505,29 @@ func TestRegressionPurgeBodyReadStrictly(t *testing.T) {
 	}
 	e.expect(e.do("POST", "alice-token", purge, valid), 202, "valid")
 }
+
+// The alarm service configuration's PUT and PATCH bodies are read as strictly as every other
+// O2 write body (regression: the body was cut at 4 KiB without notice, so a document followed
+// by padding and garbage past the cut was stored, and a member given twice or bytes that are
+// not UTF-8 were accepted).
+func TestRegressionServiceConfigurationBodyReadStrictly(t *testing.T) {
+	e := newMonitoringEnv(t)
+	conf := monitoring + "/v1/alarmServiceConfiguration"
+	for name, c := range map[string]struct {
+		method, contentType, body string
+		status                    int
+	}{
+		"PUT, cut at the limit": {"PUT", "application/json", `{"retentionPeriod":3,"extensions":{}}` + strings.Repeat(" ", maxPatchBody) + "garbage", 413},
+		"PUT, member twice":     {"PUT", "application/json", `{"retentionPeriod":30,"extensions":{},"retentionPeriod":1}`, 400},
+		"PUT, nested twice":     {"PUT", "application/json", `{"retentionPeriod":3,"extensions":{"a":1,"a":2}}`, 400},
+		"PUT, not UTF-8":        {"PUT", "application/json", "{\"retentionPeriod\":3,\"extensions\":{\"site\":\"\xff\"}}", 400},
+		"PATCH, member twice":   {"PATCH", mergePatchType, `{"retentionPeriod":30,"retentionPeriod":1}`, 400},
+		"PATCH, over the limit": {"PATCH", mergePatchType, `{"extensions":{"a":"` + strings.Repeat("a", maxPatchBody) + `"}}`, 413},
+	} {
+		e.expect(e.doWith(c.method, "admin-token", conf, c.contentType, c.body), c.status, name)
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmServiceConfigurations().List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("a refused configuration was stored: %+v", l.Items)
+	}
+	e.expect(e.doWith("PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`+strings.Repeat(" ", 64)), 200, "valid")
+}

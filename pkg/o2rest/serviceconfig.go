@@ -3,7 +3,6 @@ package o2rest
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -85,9 +84,12 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaType {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be "+mediaType)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPatchBody))
-	if err != nil {
-		return nil, newProblem(http.StatusBadRequest, "could not read the body: "+err.Error())
+	// As strictly as every O2 write body: a body cut at the limit, a member given twice (the
+	// merge and the decoder keep the last, a policy in front may judge the first) or bytes
+	// that are not UTF-8 must not become a configuration.
+	body, _, p := readJSONObject(r, maxPatchBody, "alarm service configuration")
+	if p != nil {
+		return nil, p
 	}
 	client, err := h.clientAs(ctx)
 	if err != nil {

@@ -213,7 +213,14 @@ func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscri
 }
 
 // decodeMembers reads a body of at most limit bytes that must be one JSON object, and returns
-// its members undecoded. Besides malformed JSON it refuses, each with its own problem:
+// its members undecoded (readJSONObject).
+func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.RawMessage, *problem) {
+	_, members, p := readJSONObject(r, limit, what)
+	return members, p
+}
+
+// readJSONObject reads a body of at most limit bytes that must be one JSON object, and returns
+// it and its members undecoded. Besides malformed JSON it refuses, each with its own problem:
 //
 //   - a body over limit (413, naming the limit), rather than the "unexpected EOF" a cut-off
 //     read gives;
@@ -223,34 +230,34 @@ func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscri
 //   - a member name given twice, at any depth (400): the decoder keeps the last, while a
 //     gateway or policy in front of netweave may judge the first, so one body would mean two
 //     things.
-func decodeMembers(r *http.Request, limit int64, what string) (map[string]json.RawMessage, *problem) {
+func readJSONObject(r *http.Request, limit int64, what string) ([]byte, map[string]json.RawMessage, *problem) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return nil, newProblem(http.StatusBadRequest, "read the "+what+": "+err.Error())
+		return nil, nil, newProblem(http.StatusBadRequest, "read the "+what+": "+err.Error())
 	}
 	if int64(len(body)) > limit {
-		return nil, newProblem(http.StatusRequestEntityTooLarge, "the "+what+" is larger than "+strconv.FormatInt(limit, 10)+" bytes")
+		return nil, nil, newProblem(http.StatusRequestEntityTooLarge, "the "+what+" is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 	}
 	if !utf8.Valid(body) {
-		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body is not valid UTF-8")
+		return nil, nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var members map[string]json.RawMessage
 	if err := dec.Decode(&members); err != nil {
-		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": "+err.Error())
+		return nil, nil, newProblem(http.StatusBadRequest, "malformed "+what+": "+err.Error())
 	}
 	if members == nil {
-		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body must be a JSON object")
+		return nil, nil, newProblem(http.StatusBadRequest, "malformed "+what+": the body must be a JSON object")
 	}
 	// Only white space may follow. (Decoder.More would not do: it reports a closing "]" or
 	// "}" as the end of the input, so {...}] passed.)
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": trailing data after the JSON object")
+		return nil, nil, newProblem(http.StatusBadRequest, "malformed "+what+": trailing data after the JSON object")
 	}
 	if path, dup := duplicateMember(body); dup {
-		return nil, newProblem(http.StatusBadRequest, "malformed "+what+": member "+path+" is given more than once").attr("field", path)
+		return nil, nil, newProblem(http.StatusBadRequest, "malformed "+what+": member "+path+" is given more than once").attr("field", path)
 	}
-	return members, nil
+	return body, members, nil
 }
 
 // duplicateMember finds the first object member named twice in the JSON document doc (known to
