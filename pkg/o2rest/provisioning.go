@@ -246,12 +246,14 @@ func (h *handler) provisioningTarget(r *http.Request, what string) (*provisionin
 	if p != nil {
 		return nil, p
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
 	id := pathVars(r).get("id")
 	cur, _, p := h.lookupProvisioningRequest(r, req, s, "get", id)
 	if p != nil {
+		return nil, p
+	}
+	// The query only once the caller may see the request, as a POST reads it only once the
+	// caller may create: a caller without access gets 403 (or 404) whatever it sent.
+	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
 	client, err := h.clientAs(r.Context())

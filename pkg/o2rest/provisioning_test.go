@@ -471,3 +471,31 @@ func TestProvisioningDeleteIfMatch(t *testing.T) {
 	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 201, "create again")
 	e.expect(ifMatch("*"), 202, "DELETE If-Match *")
 }
+
+// A PUT or DELETE of a provisioning request reads its query only once the caller may see the
+// request, as a POST does (regression: an unknown query parameter was a 400 before the 403 or
+// 404 a caller without access gets, so the answer depended on what it sent).
+func TestRegressionProvisioningWriteAuthorizedBeforeQuery(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 201, "create")
+	for _, c := range []struct {
+		token, path string
+		status      int
+	}{
+		{"bob-token", base + "/" + requestID, 403},
+		{"carol-token", base + "/" + requestID, 403},
+		{"alice-token", "/tenants/tenant-c" + provisioning + "/v1/provisioningRequests/" + requestID, 403},
+		{"carol-token", provisioning + "/v1/provisioningRequests/" + requestID, 404},
+		{"bob-token", "/tenants/tenant-b" + provisioning + "/v1/provisioningRequests/" + requestID, 404},
+		// The caller who may see it still learns the query is wrong.
+		{"alice-token", base + "/" + requestID, 400},
+	} {
+		for _, method := range []string{"PUT", "DELETE"} {
+			e.expect(e.do(method, c.token, c.path+"?colour=blue", requestBody(requestID, "v1.32.0", `{}`)), c.status, method+" "+c.token+" "+c.path)
+		}
+	}
+	if pr, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{}); err != nil || pr.Spec.TemplateVersion != "v1.31.0" {
+		t.Errorf("request changed: %+v %v", pr, err)
+	}
+}
