@@ -395,15 +395,17 @@ func (h *handler) oCloudInfo(r *http.Request) (*answer, *problem) {
 }
 
 // related computes derived id lists: a location's sites and a site's pools, as far as the
-// caller may see them.
+// caller may see them: as far as it may list sites (pools), whatever it may read of locations
+// (sites).
 func (h *handler) related(sc *scope, obj runtime.Object) related {
 	var kind source.Kind
 	var field, id string
+	var resource model.Kind
 	switch o := obj.(type) {
 	case *v1alpha1.Location:
-		kind, field, id = source.OCloudSite, "spec.globalLocationId", o.Spec.GlobalLocationID
+		kind, resource, field, id = source.OCloudSite, model.KindOCloudSiteInfo, "spec.globalLocationId", o.Spec.GlobalLocationID
 	case *v1alpha1.OCloudSite:
-		kind, field, id = source.ResourcePool, "spec.oCloudSiteId", o.Spec.OCloudSiteID
+		kind, resource, field, id = source.ResourcePool, model.KindResourcePool, "spec.oCloudSiteId", o.Spec.OCloudSiteID
 	default:
 		return related{}
 	}
@@ -411,9 +413,10 @@ func (h *handler) related(sc *scope, obj runtime.Object) related {
 	if err != nil {
 		return related{}
 	}
+	rs := sc.relatedScope(resource.KubernetesResource())
 	rel := related{ids: make([]string, 0, len(objs))}
 	for _, o := range objs {
-		if !sc.permits(namespaceOf(o)) {
+		if !rs.permits(namespaceOf(o)) {
 			continue
 		}
 		switch v := o.(type) {

@@ -1,11 +1,25 @@
 package o2rest
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
+
+func init() {
+	// Readers whose grants differ by resource (TestRegressionRelatedIdsNeedTheirOwnAccess).
+	for _, name := range []string{"locations-reader", "sites-reader", "tenant-locations-reader"} {
+		tokens[name+"-token"] = &user.DefaultInfo{Name: name, Groups: []string{user.AllAuthenticated}}
+	}
+}
 
 func TestAPIVersions(t *testing.T) {
 	e := newEnv(t, 0)
@@ -253,4 +267,58 @@ func TestTenantIsolation(t *testing.T) {
 		t.Errorf("admin at tenant-b sees %s", got)
 	}
 	_ = http.StatusOK
+}
+
+// The ids a document lists of other objects (a location's oCloudSiteIds, a site's
+// resourcePools) are those the caller may list, as the objects themselves (regression: they
+// were filtered by the caller's access to the document's own kind, so a caller who may read
+// locations everywhere but sites in tenant-a only saw the ids of every tenant's sites in a
+// location, and likewise the ids of pools of a site).
+func TestRegressionRelatedIdsNeedTheirOwnAccess(t *testing.T) {
+	const siteB, poolB2 = "1b000000-0000-4000-8000-00000000000b", "0b000000-0000-4000-8000-00000000000b"
+	objs := append(fixtures(),
+		&o2v1.OCloudSite{ObjectMeta: objMeta("tenant-b", "tor-b"), Spec: o2v1.OCloudSiteSpec{OCloudSiteID: siteB, GlobalLocationID: "CA-TOR", Name: "Toronto B"}},
+		&o2v1.ResourcePool{ObjectMeta: objMeta("tenant-b", "edge-b"), Spec: o2v1.ResourcePoolSpec{ResourcePoolID: poolB2, Name: "edge-b", OCloudSiteID: siteID}},
+	)
+	// locations-reader lists locations everywhere, sites and pools in tenant-a only;
+	// sites-reader sites everywhere, pools in tenant-a only; tenant-locations-reader locations
+	// in tenant-a and nothing else.
+	grants := map[string]func(resource, namespace string) bool{
+		"locations-reader": func(res, ns string) bool {
+			return res == "locations" || ns == "tenant-a" && (res == "ocloudsites" || res == "resourcepools")
+		},
+		"sites-reader":            func(res, ns string) bool { return res == "ocloudsites" || ns == "tenant-a" && res == "resourcepools" },
+		"tenant-locations-reader": func(res, ns string) bool { return ns == "tenant-a" && res == "locations" },
+	}
+	e := newEnvOf(t, objs, func(c *Config) {
+		c.Authorizer = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if g := grants[a.GetUser().GetName()]; g != nil && a.GetSubresource() == "" && (a.GetVerb() == "get" || a.GetVerb() == "list") && g(a.GetResource(), a.GetNamespace()) {
+				return authorizer.DecisionAllow, "", nil
+			}
+			return authz(ctx, a)
+		})
+	})
+	for _, c := range []struct {
+		token, path, attr string
+		want              []string
+	}{
+		{"locations-reader-token", inventory + "/v2/locations/CA-TOR", "oCloudSiteIds", []string{siteID}},
+		{"locations-reader-token", inventory + "/v2/locations?filter=(eq,globalLocationId,CA-TOR)", "oCloudSiteIds", []string{siteID}},
+		{"sites-reader-token", inventory + "/v2/oCloudSites/" + siteID, "resourcePools", []string{poolA}},
+		{"tenant-locations-reader-token", "/tenants/tenant-a" + inventory + "/v2/locations/CA-TOR", "oCloudSiteIds", nil},
+		{"admin-token", inventory + "/v2/locations/CA-TOR", "oCloudSiteIds", []string{siteID, siteB}},
+		{"admin-token", inventory + "/v2/oCloudSites/" + siteID, "resourcePools", []string{poolA, poolB2}},
+	} {
+		r := e.do("GET", c.token, c.path, "")
+		e.expect(r, 200, c.token+" "+c.path)
+		var doc map[string]any
+		if strings.Contains(c.path, "?") {
+			doc = decodeList(t, r.body)[0]
+		} else {
+			doc = decodeObject(t, r.body)
+		}
+		if got, want := fmt.Sprint(doc[c.attr]), fmt.Sprint(c.want); got != want && !(c.want == nil && got == "[]") {
+			t.Errorf("%s %s: %s %s, want %s", c.token, c.path, c.attr, got, want)
+		}
+	}
 }

@@ -36,6 +36,28 @@ type scope struct {
 	// dictionaries is the caller's scope for the alarm dictionaries v1 resource types embed
 	// (alarmdictionaries.go), made on first use.
 	dictionaries *scope
+	// rel is the caller's scope for the objects whose ids a document lists (relatedScope).
+	rel *scope
+}
+
+// relatedScope is the caller's scope for listing resource, made on first use, for the ids a
+// document of s's resource lists (a location's sites, a site's pools): reading a location does
+// not entitle anyone to the ids of sites it may not list. It covers s's namespaces at most (a
+// tenant apiRoot's), each as far as RBAC lets the caller list resource there.
+func (s *scope) relatedScope(resource string) *scope {
+	if s.rel != nil && s.rel.resource == resource {
+		return s.rel
+	}
+	rs := &scope{h: s.h, ctx: s.ctx, verb: "list", resource: resource, within: s.within}
+	if s.tenant != "" {
+		rs.within = []string{s.tenant}
+	}
+	// Cluster-wide access answers every namespace at once; an error denies, namespace by
+	// namespace (permits).
+	all, err := s.h.access.allowed(s.ctx, rs.verb, resource, "", "")
+	rs.all = all && err == nil
+	s.rel = rs
+	return rs
 }
 
 // scopeFor returns the caller's scope. On a tenant apiRoot without access it is 403: the
