@@ -43,6 +43,20 @@ func TestSubscriptionCreateAdmissionRefusals(t *testing.T) {
 		want, notWant     []string
 		retryAfter        string
 	}{{
+		// TestRegressionAPIClientErrorsKeepTheirStatus: refusals the O2 face did not expect
+		// (a webhook's 400, a policy's 413) were answered 500, as if netweave had failed.
+		name: "a webhook's BadRequest: 400 with its message", token: "alice-token", path: "/tenants/tenant-a",
+		refuse: func(*v1alpha1.InventorySubscription) error {
+			return apierrors.NewBadRequest("callbacks must carry a path under /o2")
+		},
+		status: http.StatusBadRequest, want: []string{"callbacks must carry a path under /o2"},
+	}, {
+		name: "a policy's RequestEntityTooLarge: 413 with its message", token: "alice-token", path: "/tenants/tenant-a",
+		refuse: func(*v1alpha1.InventorySubscription) error {
+			return apierrors.NewRequestEntityTooLargeError("subscriptions may hold 4 KiB of filter")
+		},
+		status: http.StatusRequestEntityTooLarge, want: []string{"subscriptions may hold 4 KiB of filter"},
+	}, {
 		name: "quota in the tenant's own namespace: the whole reason", token: "alice-token", path: "/tenants/tenant-a",
 		refuse: func(s *v1alpha1.InventorySubscription) error { return admissionRefusal(s, errors.New(quotaReason), "") },
 		status: http.StatusForbidden, want: []string{quotaReason},

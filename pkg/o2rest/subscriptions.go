@@ -423,6 +423,11 @@ func apiProblem(err error, what string) *problem {
 			detail = "could not " + what + ": too many requests; try again later"
 		}
 		return newProblem(code, detail).setHeader("Retry-After", strconv.Itoa(retry))
+	case code >= 400 && code < 500:
+		// Any other refusal of the request itself (400 from an admission webhook, 413 from
+		// a ValidatingAdmissionPolicy whose reason is RequestEntityTooLarge, 422 with another
+		// reason) is the caller's to fix: say it as the API did, not as a server fault.
+		return newProblem(code, st.Message)
 	default:
 		return internalProblem(err, what)
 	}
