@@ -22,9 +22,17 @@ type ClientConfig struct {
 	TLS *tls.Config
 }
 
+// maxResponseHeaderBytes bounds the headers of an answer, interim (1xx) answers included, over
+// HTTP/1 and HTTP/2 alike. The receiver is chosen by a tenant: at Go's default of 10 MiB a
+// receiver answering every POST with megabytes of headers made the notifier hold that much per
+// subscription delivering, a thousand subscriptions per namespace, enough to exhaust its
+// memory for every tenant. A webhook's answer needs a few hundred bytes.
+const maxResponseHeaderBytes = 64 << 10
+
 // NewHTTPClient builds the outbound client: no proxy (a proxy would dial on our behalf, past
 // the address policy), the policy checked on every connection, no redirects followed (a
-// redirect would send the request somewhere the policy did not see chosen).
+// redirect would send the request somewhere the policy did not see chosen), answers' headers
+// bounded (maxResponseHeaderBytes).
 func NewHTTPClient(c ClientConfig) *http.Client {
 	dialer := &net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second, Control: c.Policy.Control}
 	transport := &http.Transport{
@@ -34,11 +42,12 @@ func NewHTTPClient(c ClientConfig) *http.Client {
 		ForceAttemptHTTP2: true,
 		// Over HTTP/1.1 every subscription delivering at once holds a connection; with up to
 		// thousands of subscriptions behind one receiver, keep them instead of redialing.
-		MaxIdleConns:          4096,
-		MaxIdleConnsPerHost:   1024,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   c.Timeout,
-		ResponseHeaderTimeout: c.Timeout,
+		MaxIdleConns:           4096,
+		MaxIdleConnsPerHost:    1024,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    c.Timeout,
+		ResponseHeaderTimeout:  c.Timeout,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 	}
 	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

@@ -239,6 +239,10 @@
 // forms too; local runs and the e2e tests allow 127.0.0.0/8 so that callbacks on loopback work.
 // No proxy is used (it would dial past the policy) and redirects are not followed.
 //
+// Answers. The receiver is the tenant's, so what it answers is bounded by what one delivery
+// may cost: its headers, interim 1xx answers included, to 64 KiB (more fails the delivery as
+// "connection failed"), over HTTP/1 and HTTP/2.
+//
 // OAuth2. The client-credentials token (--notifier-oauth2-token-url) is the notifier's identity
 // at the operator's authorization server, so it goes only to the callback hosts the operator
 // lists (--notifier-oauth2-hosts: names, addresses or *.domain, optionally with a port), and
@@ -263,7 +267,8 @@
 //
 // Status. A failed POST is reported in status.lastError by class only (FailureClass):
 // "callback refused: address not allowed", "connection failed" (every way of not getting a
-// connection: refused, unreachable, filtered, unresolvable), "timeout", "TLS handshake
+// connection: refused, unreachable, filtered, unresolvable; or of not getting an answer on
+// it: reset, closed, a malformed or oversized answer), "timeout", "TLS handshake
 // failed", "HTTP 503", "OAuth2 token request failed", "signing secret ...". Distinguishing
 // "connection refused" from "no route to host", or naming the address a name resolved to,
 // would let anyone who may create subscriptions map the networks the notifier reaches. The
