@@ -241,7 +241,9 @@
 //
 // Answers. The receiver is the tenant's, so what it answers is bounded by what one delivery
 // may cost: its headers, interim 1xx answers included, to 64 KiB (more fails the delivery as
-// "connection failed"), over HTTP/1 and HTTP/2.
+// "connection failed"), over HTTP/1 and HTTP/2; of its body the first 64 KiB are read, within
+// the POST's timeout (--notifier-timeout), and nothing of it is kept. A 101 (Switching
+// Protocols) is a failure, "HTTP 101", and its connection is closed unread.
 //
 // OAuth2. The client-credentials token (--notifier-oauth2-token-url) is the notifier's identity
 // at the operator's authorization server, so it goes only to the callback hosts the operator

@@ -10,8 +10,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
 // The tests of this file play callbacks chosen by a hostile tenant: what they answer, how
@@ -138,4 +141,78 @@ func TestRegressionCallbackResponseHeadersBounded(t *testing.T) {
 	if err := sendTo(context.Background(), s, ok.url); err != nil {
 		t.Errorf("an answer with 4 KiB of headers: %v", err)
 	}
+}
+
+// deliveryRig is the delivery configuration of one worker without Redis: enough for
+// worker.deliver, which acknowledges in memory.
+func deliveryRig(t *testing.T, sender *Sender, backoff Backoff) *deliveryConfig {
+	t.Helper()
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &deliveryConfig{sender: sender, metrics: m, backoff: backoff, acks: newAcker(nil, storeRetry()),
+		depth: new(atomic.Int64), changed: func(string, bool) {}}
+}
+
+// TestRegressionSwitchingProtocolsCannotPinAWorker: a callback answering "101 Switching
+// Protocols" and then nothing held its delivery forever, past the POST's timeout and past the
+// worker's stop: the answer's body is the connection itself, which the transport no longer
+// ties to the request's context, and the sender read it. Removing the subscription waits for
+// its worker (subscriptions.remove), in the one goroutine that starts, updates and removes
+// every subscription of the kind, so a tenant could stop every other tenant's new
+// subscriptions from ever being served by deleting one of its own. A 101 is now a failure
+// ("HTTP 101") whose body is not read.
+func TestRegressionSwitchingProtocolsCannotPinAWorker(t *testing.T) {
+	rcv := newRawReceiver(t, "http", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", true)
+	sender := hostileSender(t, time.Minute, nil)
+	// The worker is stopped once the answer's headers are in: stopped earlier, the transport
+	// itself gives up.
+	answered := make(chan struct{}, 1)
+	sender.client.Transport = roundTripped{sender.client.Transport, answered}
+	cfg := deliveryRig(t, sender, Backoff{Base: time.Hour, Max: time.Hour})
+	w := newWorker(cfg, &Subscription{Callback: rcv.url}, v1alpha1.InventorySubscriptionStatus{})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	delivered := make(chan bool, 1)
+	go func() { delivered <- w.deliver(ctx, Entry{StreamID: "1-1", NotificationID: "n", Body: []byte("{}")}) }()
+	<-answered
+	// What halt does: the worker's context ends, and it must return.
+	stop()
+	select {
+	case ok := <-delivered:
+		if ok {
+			t.Error("a 101 was taken for a delivery")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not stop in 30s while its callback held a 101 answer open")
+	}
+
+	// Without a stop, the delivery fails at once as HTTP 101.
+	result := make(chan error, 1)
+	go func() { result <- sendTo(context.Background(), cfg.sender, rcv.url) }()
+	select {
+	case err := <-result:
+		if got := lastErrorOf(err); got != "HTTP 101" {
+			t.Errorf("lastError %q (from %v), want HTTP 101", got, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a POST answered 101 did not return in 30s (its timeout is a minute)")
+	}
+}
+
+// roundTripped signals on done after each round trip returned: the answer's status and
+// headers are in, its body not yet read.
+type roundTripped struct {
+	http.RoundTripper
+	done chan<- struct{}
+}
+
+func (r roundTripped) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.RoundTripper.RoundTrip(req)
+	select {
+	case r.done <- struct{}{}:
+	default:
+	}
+	return resp, err
 }

@@ -117,7 +117,15 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 		return fmt.Errorf("POST: %w", err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// A small answer is read to its end so that the connection is kept for the next POST; a
+	// larger one is cut off (closing it drops the connection), and the context bounds the time.
+	// Except a 101: its body is the connection itself, which the transport no longer ties to
+	// the context, so reading it waited for the receiver alone, and one answering 101 and then
+	// nothing held the delivery, and the removal of its subscription that waits for it,
+	// forever. It is closed unread.
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBody))
+	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode == http.StatusUnauthorized && tok != nil {
 		s.token.refused(tok)
@@ -127,6 +135,10 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 	}
 	return nil
 }
+
+// maxAnswerBody is how much of an answer's body is read: a webhook's answer is a few bytes,
+// and what follows is not looked at.
+const maxAnswerBody = 64 << 10
 
 // tracingScope is the instrumentation scope of the notifier's spans.
 const tracingScope = "github.com/netweave-io/netweave/pkg/notify"
