@@ -251,7 +251,9 @@
 // only over https. A callback whose host is not listed is still delivered, without the token
 // (an SMO that needs no token keeps working); a listed host's plain-http callback is refused
 // at create time and at delivery ("callback refused: OAuth2 token requires https"), since the
-// token would cross the network in clear and the receiver expects it.
+// token would cross the network in clear and the receiver expects it. A token that would not
+// make a valid Authorization header (control characters such as CR/LF, spaces) is refused as
+// it is fetched ("OAuth2 token request failed") and not kept: the next delivery fetches again.
 //
 // Signing. When the subscription has a spec.signingSecretRef, every POST carries
 // X-O2IMS-Signature: sha256=<hex(HMAC-SHA256(key, body))>, the key being the bytes of the

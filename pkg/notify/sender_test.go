@@ -377,3 +377,72 @@ func TestRefusingCallbackCannotStormTheTokenEndpoint(t *testing.T) {
 		t.Errorf("after the interval: token %s, %d fetched; want t3, 3", tok.AccessToken, tokens.fetched())
 	}
 }
+
+// tokenSequence hands out its tokens in turn, the last one again and again.
+type tokenSequence struct {
+	mu     sync.Mutex
+	tokens []*oauth2.Token
+	n      int
+}
+
+func (s *tokenSequence) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := s.tokens[min(s.n, len(s.tokens)-1)]
+	s.n++
+	return tok, nil
+}
+
+// TestRegressionUnsendableTokenNotKept: a token endpoint answering a token with CR/LF (or
+// another control character, or a space) in the token or its type gave a token that no POST
+// could carry. net/http refused to send it, so there was no header injection, but the token
+// was kept: every delivery to every token host failed as "connection failed", never drawing
+// the 401 that drops a token, until it expired, and without expires_in until a restart. Such
+// a token is now refused when fetched ("OAuth2 token request failed") and the next delivery
+// fetches again.
+func TestRegressionUnsendableTokenNotKept(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization")+"|"+r.Header.Get("X-Injected"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	good := &oauth2.Token{AccessToken: "good", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
+	for _, bad := range []*oauth2.Token{
+		{AccessToken: "s3cr3t\r\nX-Injected: 1", TokenType: "Bearer"},
+		{AccessToken: "s3cr3t\nX-Injected: 1", TokenType: "Bearer"},
+		{AccessToken: "s3cr3t", TokenType: "Bearer\r\nX-Injected: 1"},
+		{AccessToken: "s3cr3t\x00", TokenType: "Bearer"},
+		{AccessToken: "s3cr3t and more", TokenType: "Bearer"},
+	} {
+		mu.Lock()
+		seen = nil
+		mu.Unlock()
+		s := NewSender(SenderConfig{
+			Policy:  &CallbackPolicy{Allowed: loopback(t), OAuth2Hosts: tokenHosts(t, "127.0.0.1")},
+			Timeout: 5 * time.Second, TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+			Token: &tokenSequence{tokens: []*oauth2.Token{bad, good}}, Secrets: noSecrets{},
+		})
+		send := func() error {
+			return s.Send(context.Background(), &Subscription{Callback: srv.URL + "/cb"}, Entry{Body: []byte("{}"), NotificationID: "n"})
+		}
+		err := send()
+		if got := FailureClass(err); got != FailureToken {
+			t.Errorf("token %q type %q: class %q (from %v), want %q", bad.AccessToken, bad.TokenType, got, err, FailureToken)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error quotes the token: %v", err)
+		}
+		if err := send(); err != nil {
+			t.Errorf("token %q type %q: the next delivery, with a good token: %v", bad.AccessToken, bad.TokenType, err)
+		}
+		mu.Lock()
+		if len(seen) != 1 || seen[0] != "Bearer good|" {
+			t.Errorf("token %q type %q: the callback saw %q, want one POST with the good token", bad.AccessToken, bad.TokenType, seen)
+		}
+		mu.Unlock()
+	}
+}

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,8 +41,30 @@ func (c *tokenCache) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkToken(tok); err != nil {
+		return nil, err
+	}
 	c.tok = tok
 	return tok, nil
+}
+
+// errTokenUnsendable is a token that cannot be sent as an Authorization header. It was kept
+// all the same, and every POST to a token host failed before it was sent ("connection
+// failed"), never drawing the 401 that drops a token, until the token expired: without an
+// expiry, until the notifier restarted. It is not kept now, and the next delivery fetches
+// again. The message does not quote the token, which goes to logs.
+var errTokenUnsendable = errors.New("OAuth2 token endpoint answered a token that is not a valid Authorization header (control characters or spaces)")
+
+// checkToken refuses a token whose type or value would not make a single valid header value
+// ("<type> <token>"): HTTP refuses control characters in a header, and a space or CR/LF
+// inside the token would make it something else than the credentials of RFC 6750.
+func checkToken(tok *oauth2.Token) error {
+	typ := tok.Type()
+	if typ == "" || strings.IndexFunc(typ, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 ||
+		strings.IndexFunc(tok.AccessToken, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return errTokenUnsendable
+	}
+	return nil
 }
 
 // refused drops tok, a token a callback answered 401 to, so the next delivery fetches a new
