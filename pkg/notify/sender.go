@@ -107,7 +107,7 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 	}
 	var tok *oauth2.Token
 	if withToken && s.token != nil {
-		if tok, err = s.token.Token(); err != nil {
+		if tok, err = s.token.Token(ctx); err != nil {
 			return classify(FailureToken, err)
 		}
 		tok.SetAuthHeader(req)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -358,7 +359,7 @@ func TestRefusingCallbackCannotStormTheTokenEndpoint(t *testing.T) {
 	c := &tokenCache{src: tokens, now: func() time.Time { return now }}
 	refuse := func() {
 		t.Helper()
-		tok, err := c.Token()
+		tok, err := c.Token(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -373,7 +374,7 @@ func TestRefusingCallbackCannotStormTheTokenEndpoint(t *testing.T) {
 	}
 	now = now.Add(tokenDropInterval)
 	refuse() // t2 dropped
-	if tok, _ := c.Token(); tok.AccessToken != "t3" || tokens.fetched() != 3 {
+	if tok, _ := c.Token(context.Background()); tok.AccessToken != "t3" || tokens.fetched() != 3 {
 		t.Errorf("after the interval: token %s, %d fetched; want t3, 3", tok.AccessToken, tokens.fetched())
 	}
 }
@@ -444,5 +445,73 @@ func TestRegressionUnsendableTokenNotKept(t *testing.T) {
 			t.Errorf("token %q type %q: the callback saw %q, want one POST with the good token", bad.AccessToken, bad.TokenType, seen)
 		}
 		mu.Unlock()
+	}
+}
+
+// blockingTokens is a token endpoint that answers only once released: each call signals
+// fetching, then waits.
+type blockingTokens struct {
+	fetching chan struct{}
+	release  chan struct{}
+	calls    atomic.Int64
+}
+
+func (b *blockingTokens) Token() (*oauth2.Token, error) {
+	b.calls.Add(1)
+	b.fetching <- struct{}{}
+	<-b.release
+	return &oauth2.Token{AccessToken: "late", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+// TestRegressionTokenWaitBoundedByTheDelivery: token fetches ran under the token cache's lock,
+// outside any context, one delivery after another. With a token endpoint that does not answer,
+// every delivery to a token host waited for the fetches of all those before it, each up to the
+// token client's timeout, far past its own timeout; and stopping a worker (a subscription
+// removed, leadership lost) waited as long, in the goroutine that serves every subscription of
+// the kind. Now one fetch runs at a time, the deliveries that need a token share it, and each
+// waits only as long as its context lets it.
+func TestRegressionTokenWaitBoundedByTheDelivery(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer srv.Close()
+	tokens := &blockingTokens{fetching: make(chan struct{}, 8), release: make(chan struct{})}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(tokens.release) }) }
+	defer release()
+	s := NewSender(SenderConfig{
+		Policy:  &CallbackPolicy{Allowed: loopback(t), OAuth2Hosts: tokenHosts(t, "127.0.0.1")},
+		Timeout: time.Hour, TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig, Token: tokens, Secrets: noSecrets{},
+	})
+	send := func(ctx context.Context) error {
+		return s.Send(ctx, &Subscription{Callback: srv.URL + "/cb"}, Entry{Body: []byte("{}"), NotificationID: "n"})
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	const deliveries = 3
+	results := make(chan error, deliveries)
+	for range deliveries {
+		go func() { results <- send(ctx) }()
+	}
+	<-tokens.fetching
+	// The workers are stopped while the token endpoint has not answered.
+	stop()
+	for i := range deliveries {
+		select {
+		case err := <-results:
+			if got := FailureClass(err); got != FailureToken {
+				t.Errorf("delivery %d: class %q (from %v), want %q", i, got, err, FailureToken)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%d of %d deliveries still waiting for the token 30s after their context ended", deliveries-i, deliveries)
+		}
+	}
+	if n := tokens.calls.Load(); n != 1 {
+		t.Errorf("%d token fetches for %d deliveries at once, want 1", n, deliveries)
+	}
+	// The fetch they gave up on is kept when it lands: the next delivery sends it.
+	release()
+	if err := send(context.Background()); err != nil {
+		t.Errorf("delivery after the token endpoint answered: %v", err)
+	}
+	if n := tokens.calls.Load(); n != 1 {
+		t.Errorf("%d token fetches, want 1", n)
 	}
 }

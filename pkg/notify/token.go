@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -28,24 +30,65 @@ type tokenCache struct {
 	tok *oauth2.Token
 	// dropped is when a token was last dropped for a 401.
 	dropped time.Time
+	// fetch is the fetch under way, nil when none.
+	fetch *tokenFetch
 }
 
-// Token returns the kept token while it is valid, else fetches one.
-func (c *tokenCache) Token() (*oauth2.Token, error) {
+// tokenFetch is one call of the token source, whose result every delivery that asked for a
+// token meanwhile shares.
+type tokenFetch struct {
+	done chan struct{} // closed once tok and err are set
+	tok  *oauth2.Token
+	err  error
+}
+
+// Token returns the kept token while it is valid, else the result of a fetch: the one under
+// way, or a new one. A token source takes no context, so a fetch runs by itself (bounded by
+// the token client's timeout) and a delivery waits for it only as long as ctx lets it. Fetches
+// used to run under the lock, one delivery after another: with a token endpoint that does not
+// answer, the hundredth delivery to a token host waited for ninety-nine timeouts, far past
+// its own, and so did the removal of its subscription, which waits for the delivery under
+// way.
+func (c *tokenCache) Token(ctx context.Context) (*oauth2.Token, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.tok.Valid() {
-		return c.tok, nil
+		tok := c.tok
+		c.mu.Unlock()
+		return tok, nil
 	}
+	f := c.fetch
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		c.fetch = f
+		go c.run(f)
+	}
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the OAuth2 token: %w", ctx.Err())
+	}
+}
+
+// run fetches a token for f and keeps it when it may be sent, even when every delivery that
+// waited for it has given up.
+func (c *tokenCache) run(f *tokenFetch) {
 	tok, err := c.src.Token()
+	if err == nil {
+		err = checkToken(tok)
+	}
 	if err != nil {
-		return nil, err
+		tok = nil
 	}
-	if err := checkToken(tok); err != nil {
-		return nil, err
+	c.mu.Lock()
+	if tok != nil {
+		c.tok = tok
 	}
-	c.tok = tok
-	return tok, nil
+	c.fetch = nil
+	c.mu.Unlock()
+	f.tok, f.err = tok, err
+	close(f.done)
 }
 
 // errTokenUnsendable is a token that cannot be sent as an Authorization header. It was kept
