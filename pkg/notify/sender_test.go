@@ -515,3 +515,41 @@ func TestRegressionTokenWaitBoundedByTheDelivery(t *testing.T) {
 		t.Errorf("%d token fetches, want 1", n)
 	}
 }
+
+// expiredTokens hands out a new token on every call, already expired as a token endpoint
+// answering a negative expires_in (or one of 10 s or less) makes it.
+type expiredTokens struct{ calls atomic.Int64 }
+
+func (e *expiredTokens) Token() (*oauth2.Token, error) {
+	n := e.calls.Add(1)
+	return &oauth2.Token{AccessToken: "t" + strconv.Itoa(int(n)), TokenType: "Bearer", Expiry: time.Now().Add(-time.Hour)}, nil
+}
+
+// TestRegressionExpiredTokenNotFetchedPerDelivery: a token endpoint answering tokens that
+// expire at once (expires_in negative, or 10 s or less, which golang.org/x/oauth2 holds
+// expired at once) made every delivery to a token host, every tenant's, fetch a new token: a
+// request to the token endpoint per POST, and the POSTs waiting for it. A fetched token is now
+// kept at least tokenMinLife.
+func TestRegressionExpiredTokenNotFetchedPerDelivery(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer srv.Close()
+	tokens := &expiredTokens{}
+	s := NewSender(SenderConfig{
+		Policy:  &CallbackPolicy{Allowed: loopback(t), OAuth2Hosts: tokenHosts(t, "127.0.0.1")},
+		Timeout: 5 * time.Second, TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig, Token: tokens, Secrets: noSecrets{},
+	})
+	now := time.Unix(1_000_000, 0)
+	s.token.now = func() time.Time { return now }
+	for i := range 20 {
+		if err := s.Send(context.Background(), &Subscription{Callback: srv.URL + "/cb"}, Entry{Body: []byte("{}"), NotificationID: "n"}); err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+	}
+	if n := tokens.calls.Load(); n != 1 {
+		t.Errorf("%d token fetches for 20 deliveries within %s, want 1", n, tokenMinLife)
+	}
+	now = now.Add(tokenMinLife)
+	if tok, err := s.token.Token(context.Background()); err != nil || tok.AccessToken != "t2" {
+		t.Errorf("after %s: token %v, %v; want a new one, t2", tokenMinLife, tok, err)
+	}
+}

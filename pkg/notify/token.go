@@ -18,6 +18,14 @@ import (
 // per interval.
 const tokenDropInterval = 30 * time.Second
 
+// tokenMinLife is the least time a fetched token is kept, whatever its expiry. A token
+// endpoint answering expires_in of 10 s or less, 0 excepted, or a negative one, gave tokens
+// that golang.org/x/oauth2 holds expired at once (it takes 10 s off every expiry): every
+// delivery to a token host, every tenant's, fetched a new one, as fast as the endpoint
+// answered. A token kept past its real expiry is refused with 401, and dropped
+// (tokenDropInterval).
+const tokenMinLife = 5 * time.Second
+
 // tokenCache keeps the OAuth2 token the notifier sends to token hosts until it expires or a
 // callback refuses it. oauth2.ReuseTokenSource keeps a token until it expires only: a token
 // the authorization server revoked (a signing key rotated, a client disabled and enabled) was
@@ -28,6 +36,8 @@ type tokenCache struct {
 	now func() time.Time
 	mu  sync.Mutex
 	tok *oauth2.Token
+	// fetched is when tok was fetched.
+	fetched time.Time
 	// dropped is when a token was last dropped for a 401.
 	dropped time.Time
 	// fetch is the fetch under way, nil when none.
@@ -42,16 +52,16 @@ type tokenFetch struct {
 	err  error
 }
 
-// Token returns the kept token while it is valid, else the result of a fetch: the one under
-// way, or a new one. A token source takes no context, so a fetch runs by itself (bounded by
-// the token client's timeout) and a delivery waits for it only as long as ctx lets it. Fetches
-// used to run under the lock, one delivery after another: with a token endpoint that does not
-// answer, the hundredth delivery to a token host waited for ninety-nine timeouts, far past
-// its own, and so did the removal of its subscription, which waits for the delivery under
-// way.
+// Token returns the kept token while it is valid or younger than tokenMinLife, else the result
+// of a fetch: the one under way, or a new one. A token source takes no context, so a fetch
+// runs by itself (bounded by the token client's timeout) and a delivery waits for it only as
+// long as ctx lets it. Fetches used to run under the lock, one delivery after another: with a
+// token endpoint that does not answer, the hundredth delivery to a token host waited for
+// ninety-nine timeouts, far past its own, and so did the removal of its subscription, which
+// waits for the delivery under way.
 func (c *tokenCache) Token(ctx context.Context) (*oauth2.Token, error) {
 	c.mu.Lock()
-	if c.tok.Valid() {
+	if c.tok != nil && (c.tok.Valid() || c.now().Sub(c.fetched) < tokenMinLife) {
 		tok := c.tok
 		c.mu.Unlock()
 		return tok, nil
@@ -83,7 +93,7 @@ func (c *tokenCache) run(f *tokenFetch) {
 	}
 	c.mu.Lock()
 	if tok != nil {
-		c.tok = tok
+		c.tok, c.fetched = tok, c.now()
 	}
 	c.fetch = nil
 	c.mu.Unlock()
