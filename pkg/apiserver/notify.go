@@ -107,7 +107,12 @@ func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
 }
 
 // tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token
-// endpoint is the operator's, so it is reached with an ordinary client (no callback policy).
+// endpoint is the operator's, so it is reached with an ordinary client (no callback policy),
+// which does not follow redirects: every token request carries the client secret (in its
+// Authorization header, or in its body once golang.org/x/oauth2's style detection falls back
+// to that), and a redirect handed it to wherever the endpoint, or an open redirect on its
+// host, pointed (307 and 308 resend the body; Go keeps the header for the same host name on
+// another port). A redirect is a failed token request.
 // The secret is read now, so that a missing file stops the start, and again for every token
 // fetched after (when the last one expired or a callback refused it), so that a secret
 // rotated in its file (a Secret updated in place) is used from the next token on, without a
@@ -117,7 +122,8 @@ func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
 		return nil, nil
 	}
 	src := secretFileTokenSource{
-		ctx:  context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout}),
+		ctx: context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}),
 		cfg:  clientcredentials.Config{ClientID: c.OAuth2ClientID, TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes},
 		file: c.OAuth2ClientSecretFile,
 	}
