@@ -243,7 +243,9 @@
 // may cost: its headers, interim 1xx answers included, to 64 KiB (more fails the delivery as
 // "connection failed"), over HTTP/1 and HTTP/2; of its body the first 64 KiB are read, within
 // the POST's timeout (--notifier-timeout), and nothing of it is kept. A 101 (Switching
-// Protocols) is a failure, "HTTP 101", and its connection is closed unread.
+// Protocols) is a failure, "HTTP 101", and its connection is closed unread. Retry-After is not
+// honoured: a failed POST is retried after the backoff (--notifier-retry-base doubling up to
+// --notifier-retry-max), whatever the answer asks for.
 //
 // OAuth2. The client-credentials token (--notifier-oauth2-token-url) is the notifier's identity
 // at the operator's authorization server, so it goes only to the callback hosts the operator
