@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,13 @@ func (s *stats) failure(now time.Time, err error) int32 {
 	t := metav1.NewTime(now)
 	s.st.LastFailureTime = &t
 	s.st.LastError = FailureClass(err)
-	s.st.ConsecutiveFailures++
+	// The count starts from the status the subscription has, which whoever may write its
+	// status subresource sets (validation only refuses negative counts): from MaxInt32 it
+	// wrapped to a negative count, for which the backoff is no wait at all, and a failing
+	// callback was POSTed to as fast as it answered, two billion times. It stays at the top.
+	if s.st.ConsecutiveFailures < math.MaxInt32 {
+		s.st.ConsecutiveFailures++
+	}
 	return s.st.ConsecutiveFailures
 }
 

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -167,5 +168,26 @@ func (h countingHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) gore
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		h.n.Add(1)
 		return next(ctx, cmds)
+	}
+}
+
+// TestRegressionFailureCountSaturates: the failure count a worker starts from is the
+// subscription's status.consecutiveFailures, which a tenant allowed to write its status
+// subresource (o2ims-admin has every resource of the group) may set to 2147483647, the largest
+// value validation accepts. The next failure wrapped it to -2147483648, for which the backoff
+// is no wait: the worker POSTed to its failing callback as fast as it answered, for two
+// billion attempts, burning the notifier's CPU and turning it into a flood towards any host.
+// The count now stays at its largest value, and the wait at the backoff's cap.
+func TestRegressionFailureCountSaturates(t *testing.T) {
+	st := &stats{st: v1alpha1.InventorySubscriptionStatus{ConsecutiveFailures: math.MaxInt32}}
+	b := Backoff{Base: time.Second, Max: 5 * time.Minute}
+	for range 3 {
+		n := st.failure(time.Now(), &StatusError{Code: 503})
+		if n != math.MaxInt32 {
+			t.Fatalf("consecutiveFailures %d after a failure at %d, want it kept at %d", n, int32(math.MaxInt32), int32(math.MaxInt32))
+		}
+		if d := b.Delay(int(n), nil); d < b.Max/10 {
+			t.Fatalf("wait %s after %d failures, want at least %s", d, n, b.Max/10)
+		}
 	}
 }
