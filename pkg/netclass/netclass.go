@@ -51,6 +51,11 @@ func TLS(err error) bool {
 		// crypto/tls reports alerts it received or sent as these.
 		return true
 	}
+	if Timeout(err) {
+		// net/http's "TLS handshake timeout": the peer stalled, which is a timeout, whichever
+		// of the handshake's and the request's deadlines fired first.
+		return false
+	}
 	msg := err.Error()
 	return strings.Contains(msg, "TLS handshake") || strings.Contains(msg, "tls: ")
 }
