@@ -18,6 +18,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2dms"
+	imsvalidation "github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 const (
@@ -43,10 +44,13 @@ var (
 	chartNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
-// ValidateNfDeploymentDescriptor checks a descriptor on its own.
+// ValidateNfDeploymentDescriptor checks a descriptor on its own, metadata included: the
+// registry caps the errors it answers with (validation.Capped), which holds only for errors
+// found here, before the API server's own metadata checks.
 func ValidateNfDeploymentDescriptor(d *o2dms.NfDeploymentDescriptor) field.ErrorList {
 	spec := field.NewPath("spec")
-	errs := validateChart(&d.Spec.Chart, spec.Child("chart"))
+	errs := imsvalidation.ValidateObjectMeta(&d.ObjectMeta, true)
+	errs = append(errs, validateChart(&d.Spec.Chart, spec.Child("chart"))...)
 	errs = append(errs, ValidateChartVersion(d.Spec.Version, spec.Child("version"))...)
 	if d.Spec.Digest != "" && !digestRE.MatchString(d.Spec.Digest) {
 		errs = append(errs, field.Invalid(spec.Child("digest"), d.Spec.Digest, "must be sha256:<64 lowercase hex digits>"))
@@ -136,12 +140,14 @@ func ValidateChartVersion(v string, path *field.Path) field.ErrorList {
 	return nil
 }
 
-// ValidateNfDeployment checks an NfDeployment on its own; the registry resolves its
-// descriptor and deployment manager and checks its values against the descriptor's schema.
+// ValidateNfDeployment checks an NfDeployment on its own, metadata included (as a
+// descriptor's); the registry resolves its descriptor and deployment manager and checks its
+// values against the descriptor's schema.
 func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
 	spec := field.NewPath("spec")
 	ref := spec.Child("descriptorRef")
-	errs := validateName(d.Spec.DescriptorRef.Name, ref.Child("name"))
+	errs := imsvalidation.ValidateObjectMeta(&d.ObjectMeta, true)
+	errs = append(errs, validateName(d.Spec.DescriptorRef.Name, ref.Child("name"))...)
 	if ns := d.Spec.DescriptorRef.Namespace; ns != "" {
 		for _, msg := range utilvalidation.IsDNS1123Label(ns) {
 			errs = append(errs, field.Invalid(ref.Child("namespace"), ns, msg))
@@ -197,9 +203,10 @@ func ValidateNfDeploymentStatus(s *o2dms.NfDeploymentStatus) field.ErrorList {
 	}
 	for i, w := range s.Workloads {
 		p := path.Child("workloads").Index(i)
-		for name, v := range map[string]string{"apiVersion": w.APIVersion, "kind": w.Kind, "name": w.Name} {
-			if v == "" {
-				errs = append(errs, field.Required(p.Child(name), ""))
+		// A list, not a map: its order is the errors' order, the same on every try.
+		for _, f := range []struct{ name, value string }{{"apiVersion", w.APIVersion}, {"kind", w.Kind}, {"name", w.Name}} {
+			if f.value == "" {
+				errs = append(errs, field.Required(p.Child(f.name), ""))
 			}
 		}
 	}

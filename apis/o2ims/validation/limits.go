@@ -1,6 +1,12 @@
 package validation
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -24,6 +30,8 @@ const (
 	// maxCivicAddressElements bounds a Location's civic address (RFC 4776 defines fewer than
 	// 40 CAtypes; a few repeats are allowed).
 	maxCivicAddressElements = 64
+	// MaxErrors bounds the errors one write is answered with (see Capped).
+	MaxErrors = 100
 	// perEntryOverhead approximates the JSON punctuation around one map entry: two quotes
 	// around the key, the colon and the comma.
 	perEntryOverhead = 4
@@ -41,9 +49,10 @@ func tooLong(path *field.Path, value any, limit int) *field.Error {
 func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList {
 	size := 0
 	var errs field.ErrorList
-	for k, v := range ext {
+	// Keys in order: Go walks a map in random order, and one object must get one answer.
+	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		errs = append(errs, validateMapKey(k, path)...)
-		size += len(k) + len(v.Raw) + perEntryOverhead
+		size += len(k) + len(ext[k].Raw) + perEntryOverhead
 	}
 	if size > MaxExtensionsBytes {
 		errs = append(errs, tooLong(path, ext, MaxExtensionsBytes))
@@ -55,10 +64,10 @@ func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList 
 func validateStringMap(m map[string]string, path *field.Path) field.ErrorList {
 	size := 0
 	var errs field.ErrorList
-	for k, v := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		errs = append(errs, validateMapKey(k, path)...)
 		// Two more quotes around the value.
-		size += len(k) + len(v) + perEntryOverhead + 2
+		size += len(k) + len(m[k]) + perEntryOverhead + 2
 	}
 	if size > MaxExtensionsBytes {
 		errs = append(errs, tooLong(path, m, MaxExtensionsBytes))
@@ -87,13 +96,60 @@ func Ratchet(errs, old field.ErrorList) field.ErrorList {
 	if len(errs) == 0 || len(old) == 0 {
 		return errs
 	}
+	// Old's size errors by place, so an update is not compared against every old error.
+	oldAt := map[errorPlace]field.ErrorList{}
+	for _, o := range old {
+		if isSizeError(o) {
+			p := errorPlace{o.Type, o.Field}
+			oldAt[p] = append(oldAt[p], o)
+		}
+	}
 	var kept field.ErrorList
 	for _, e := range errs {
-		if !isSizeError(e) || !containsError(old, e) {
+		if !isSizeError(e) || !containsError(oldAt[errorPlace{e.Type, e.Field}], e) {
 			kept = append(kept, e)
 		}
 	}
 	return kept
+}
+
+type errorPlace struct {
+	t    field.ErrorType
+	path string
+}
+
+// Capped keeps at most MaxErrors of errs, and says how many more there were in a last error
+// at the first left-out error's path. Every error of a refused write is rendered into one
+// Status message, and apimachinery joins them with a cost that grows with the square of their
+// number: an object of a few MB with hundreds of thousands of bad list items (empty keywords,
+// invalid labels) kept the server busy for minutes and timed the request out, where a bounded
+// list answers a 422 at once. When errs are cut they are sorted first (by path, then text), so
+// the same object always gets the same errors whatever order map walks produced them in.
+func Capped(errs field.ErrorList) field.ErrorList {
+	if len(errs) <= MaxErrors {
+		return errs
+	}
+	type keyed struct {
+		e   *field.Error
+		key string
+	}
+	all := make([]keyed, len(errs))
+	for i, e := range errs {
+		all[i] = keyed{e, e.Error()}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].e.Field != all[j].e.Field {
+			return all[i].e.Field < all[j].e.Field
+		}
+		return all[i].key < all[j].key
+	})
+	out := make(field.ErrorList, 0, MaxErrors)
+	for _, k := range all[:MaxErrors-1] {
+		out = append(out, k.e)
+	}
+	last := *all[MaxErrors-1].e
+	last.Detail = strings.TrimPrefix(fmt.Sprintf("%s (and %d more errors not shown)", last.Detail, len(errs)-MaxErrors), " ")
+	return append(out, &last)
 }
 
 func isSizeError(e *field.Error) bool {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"sort"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -50,13 +50,17 @@ func ValidateObjectMeta(meta *metav1.ObjectMeta, namespaced bool) field.ErrorLis
 	return apimachineryvalidation.ValidateObjectMeta(meta, namespaced, apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 }
 
+// exampleUUID illustrates the form in errors. It is fixed so one object always gets the same
+// errors: a dry run answers as the write does, and a retried request as the first.
+const exampleUUID = "39c85e74-2e98-4e3d-8fec-e5a849d967c6"
+
 // ValidateUUID requires value to be a UUID; O2-IMS ids are UUIDs.
 func ValidateUUID(value string, path *field.Path) field.ErrorList {
 	if value == "" {
 		return field.ErrorList{field.Required(path, "")}
 	}
 	if !IsUUID(value) {
-		return field.ErrorList{field.Invalid(path, value, "must be a UUID, e.g. "+string(uuid.NewUUID()))}
+		return field.ErrorList{field.Invalid(path, value, "must be a UUID, e.g. "+exampleUUID)}
 	}
 	return nil
 }
@@ -186,7 +190,11 @@ func ValidateResourcePool(obj *o2ims.ResourcePool) field.ErrorList {
 	errs = append(errs, validateLength(obj.Spec.Location, maxDescriptionLength, spec.Child("location"))...)
 	errs = append(errs, validateOptionalUUID(obj.Spec.OCloudSiteID, spec.Child("oCloudSiteId"))...)
 	if obj.Spec.NodeSelector != nil {
-		errs = append(errs, metav1validation.ValidateLabelSelector(obj.Spec.NodeSelector, metav1validation.LabelSelectorValidationOptions{}, spec.Child("nodeSelector"))...)
+		// apimachinery walks matchLabels in Go's random map order; sorted, one selector
+		// always gets one answer.
+		sel := metav1validation.ValidateLabelSelector(obj.Spec.NodeSelector, metav1validation.LabelSelectorValidationOptions{}, spec.Child("nodeSelector"))
+		sort.SliceStable(sel, func(i, j int) bool { return sel[i].Error() < sel[j].Error() })
+		errs = append(errs, sel...)
 	}
 	errs = append(errs, validateExtensions(obj.Spec.Extensions, spec.Child("extensions"))...)
 	return append(errs, ValidateResourcePoolStatus(&obj.Status)...)

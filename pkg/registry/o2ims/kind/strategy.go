@@ -62,8 +62,10 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 	bumpGenerationOnSpecChange(obj, old)
 }
 
+// Validate is capped (validation.Capped): a refused write is answered at a cost bounded
+// whatever the object holds.
 func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
-	return append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...)
+	return validation.Capped(append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...))
 }
 
 func (s *strategy) validateTenancy(obj, old runtime.Object) field.ErrorList {
@@ -89,10 +91,10 @@ func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) fi
 	if s.kind.ValidateUpdate != nil {
 		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
 	}
-	if !s.kind.HasID() {
-		return errs
+	if s.kind.HasID() {
+		errs = append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)
 	}
-	return append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)
+	return validation.Capped(errs)
 }
 
 func (s *strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
@@ -127,7 +129,7 @@ func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.O
 }
 
 func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.Ratchet(s.kind.Status.ValidateStatus(obj), s.kind.Status.ValidateStatus(old))
+	return validation.Capped(validation.Ratchet(s.kind.Status.ValidateStatus(obj), s.kind.Status.ValidateStatus(old)))
 }
 
 func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
