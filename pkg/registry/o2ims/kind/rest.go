@@ -83,6 +83,10 @@ func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return r.store.GetResetFields()
 }
 
+// UpdateStrategy is the strategy the status endpoint updates with: what tests drive without a
+// storage backend, as the main endpoint's is its embedded Store's.
+func (r *StatusREST) UpdateStrategy() rest.RESTUpdateStrategy { return r.store.UpdateStrategy }
+
 // ConvertToTable implements rest.TableConvertor.
 func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
 	return r.store.ConvertToTable(ctx, object, tableOptions)
