@@ -2,7 +2,9 @@ package v1alpha1
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"k8s.io/kube-openapi/pkg/common"
 	"k8s.io/kube-openapi/pkg/validation/spec"
@@ -26,7 +28,11 @@ func (j JSON) MarshalJSON() ([]byte, error) {
 	return j.Raw, nil
 }
 
-// UnmarshalJSON keeps a copy of the value; the decoder reuses its buffer.
+// UnmarshalJSON keeps a copy of the value in the form encoding/json writes it back: compact,
+// with <, > and & (and U+2028, U+2029) escaped. The encoder rewrites a Marshaler's output so,
+// and a value kept as the client sent it would be stored as other bytes than it was written
+// with: the next identical write would differ from what is stored (found by
+// FuzzDecodeValidate: an extension {"&":[0,null,"0"]} read back changed).
 func (j *JSON) UnmarshalJSON(data []byte) error {
 	if j == nil {
 		return errors.New("v1alpha1.JSON: UnmarshalJSON on nil pointer")
@@ -35,7 +41,14 @@ func (j *JSON) UnmarshalJSON(data []byte) error {
 		j.Raw = nil
 		return nil
 	}
-	j.Raw = append(j.Raw[:0], data...)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return fmt.Errorf("v1alpha1.JSON: %w", err)
+	}
+	var out bytes.Buffer
+	out.Grow(compact.Len())
+	json.HTMLEscape(&out, compact.Bytes())
+	j.Raw = out.Bytes()
 	return nil
 }
 
