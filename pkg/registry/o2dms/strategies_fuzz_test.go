@@ -5,32 +5,19 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/apitesting/fuzzer"
 	metafuzzer "k8s.io/apimachinery/pkg/apis/meta/fuzzer"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	dmsfuzzer "github.com/netweave-io/netweave/apis/o2dms/fuzzer"
 	o2fuzzer "github.com/netweave-io/netweave/apis/o2ims/fuzzer"
-	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
+	"github.com/netweave-io/netweave/pkg/registry/registrytest"
 )
 
-// servedStorage is the storage of every served resource as the server builds it, on no backend.
+// servedStorage is the storage of every served resource of the group as the server builds
+// it, on no backend.
 func servedStorage(t testing.TB) *kindtest.StrategyFuzz {
-	t.Helper()
-	scheme, codecs := apiserver.NewScheme()
-	storage, err := apiserver.NewStorage(scheme, kindtest.NullGetter{}, apiserver.TenancyConfig{
-		InventoryNamespace: "o2ims-inventory", SubscriptionNamespace: "o2ims-system",
-		Authorizer: authorizer.AuthorizerFunc((&kindtest.SecretReaders{}).Authorize),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &kindtest.StrategyFuzz{
-		Scheme: scheme, Codecs: codecs, Group: o2dms.GroupName, Storage: storage[o2dms.GroupName],
-		StorageCodec: apiserver.StorageCodec(codecs),
-		// A subscription's status is o2ims.oran.org's type, filled by that group's functions.
-		Funcs: fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, o2fuzzer.Funcs, dmsfuzzer.Funcs),
-	}
+	// A subscription's status is o2ims.oran.org's type, filled by that group's functions.
+	return registrytest.StrategyFuzz(t, o2dms.GroupName, fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, o2fuzzer.Funcs, dmsfuzzer.Funcs))
 }
 
 // TestStrategiesFuzz: no object a client can send, fuzzed or nasty, makes a strategy, a field
