@@ -60,6 +60,11 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
+	// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
+	// and only once the caller may write here.
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
+	}
 	field, p := decodeAlarmModification(r)
 	if p != nil {
 		return nil, p

@@ -133,7 +133,9 @@ func (h *handler) parse(r *http.Request) (request, *problem) {
 	if vars.has("version") {
 		v := vars.get("version")
 		n, err := strconv.Atoi(v)
-		if err != nil || model.VersionString(n) == "" {
+		// Only the version's own spelling: v01 is not v1 (a second URI for every object
+		// would be a second key for every cache and policy in front).
+		if err != nil || strconv.Itoa(n) != v || model.VersionString(n) == "" {
 			return req, newProblem(http.StatusNotFound, "API version v"+v+" is not served; see the api_versions of the API")
 		}
 		req.version = n

@@ -531,3 +531,88 @@ func TestRegressionServiceConfigurationBodyReadStrictly(t *testing.T) {
 	}
 	e.expect(e.doWith("PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`+strings.Repeat(" ", 64)), 200, "valid")
 }
+
+// A write takes no query parameter: one sent with it is a 400 naming the parameter and writes
+// nothing (regression: subscription creates and deletes, alarm modifications, purges and the
+// alarm service configuration ignored their query, so DELETE .../subscriptions/{id}?filter=…
+// deleted the subscription whatever the filter said). A caller who may not write there gets
+// the 403 or 404 it gets without a query: the query is read only once the write is allowed.
+func TestRegressionWriteQueryRefused(t *testing.T) {
+	e := newMonitoringEnv(t)
+	invSubs := "/tenants/tenant-a" + inventory + "/v1/subscriptions"
+	alarmSubs := "/tenants/tenant-a" + monitoring + "/v1/alarmSubscriptions"
+	r := e.do("POST", "alice-token", invSubs, `{"callback":"https://smo.example.net/inventory"}`)
+	e.expect(r, 201, "inventory subscription")
+	invID, _ := decodeObject(t, r.body)["subscriptionId"].(string)
+	r = e.do("POST", "alice-token", alarmSubs, `{"callback":"https://smo.example.net/alarms"}`)
+	e.expect(r, 201, "alarm subscription")
+	alarmSubID, _ := decodeObject(t, r.body)["alarmSubscriptionId"].(string)
+	alarm := "/tenants/tenant-a" + monitoring + "/v1/alarms/" + alarmA
+	purge := "/tenants/tenant-a" + monitoring + "/v2/alarms/purge"
+	conf := monitoring + "/v1/alarmServiceConfiguration"
+	writes := []struct {
+		method, token, path, contentType, body string
+		status                                 int
+	}{
+		{"POST", "alice-token", invSubs, "application/json", `{"callback":"https://smo.example.net/other"}`, 400},
+		{"POST", "alice-token", alarmSubs, "application/json", `{"callback":"https://smo.example.net/other"}`, 400},
+		{"DELETE", "alice-token", invSubs + "/" + invID, "", "", 400},
+		{"DELETE", "alice-token", alarmSubs + "/" + alarmSubID, "", "", 400},
+		{"PATCH", "alice-token", alarm, mergePatchType, `{"alarmAcknowledged":true}`, 400},
+		{"POST", "alice-token", purge, "application/json", `{"alarmRecordId":["` + alarmA2 + `"]}`, 400},
+		{"PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`, 400},
+		{"PATCH", "admin-token", conf, mergePatchType, `{"retentionPeriod":3}`, 400},
+		// Callers who may not write there: their answer does not depend on the query.
+		{"POST", "alice-token", "/tenants/tenant-b" + inventory + "/v1/subscriptions", "application/json", `{"callback":"https://smo.example.net/b"}`, 403},
+		{"DELETE", "bob-token", invSubs + "/" + invID, "", "", 403},
+		{"DELETE", "carol-token", inventory + "/v1/subscriptions/" + invID, "", "", 404},
+		{"DELETE", "alice-token", "/tenants/tenant-b" + monitoring + "/v1/alarmSubscriptions/" + alarmSubID, "", "", 403},
+		{"PATCH", "bob-token", alarm, mergePatchType, `{"alarmAcknowledged":true}`, 403},
+		{"PATCH", "carol-token", monitoring + "/v1/alarms/" + alarmA, mergePatchType, `{"alarmAcknowledged":true}`, 404},
+		{"POST", "carol-token", purge, "application/json", `{"alarmRecordId":["` + alarmA2 + `"]}`, 403},
+		{"PUT", "alice-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`, 403},
+	}
+	for _, param := range []string{"colour", "filter", "fields", "nextpage_opaque_marker"} {
+		for _, w := range writes {
+			what := w.method + " " + w.token + " " + w.path + "?" + param
+			r := e.doWith(w.method, w.token, w.path+"?"+param+"=x", w.contentType, w.body)
+			e.expect(r, w.status, what)
+			if w.status == 400 && !strings.Contains(string(r.body), `"parameter":"`+param+`"`) {
+				t.Errorf("%s: the problem does not name the parameter: %s", what, r.body)
+			}
+		}
+	}
+	ctx := context.Background()
+	if l, _ := e.client.O2imsV1alpha1().InventorySubscriptions("tenant-a").List(ctx, metav1.ListOptions{}); len(l.Items) != 1 {
+		t.Errorf("inventory subscriptions: %d, want the one created before", len(l.Items))
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmSubscriptions("tenant-a").List(ctx, metav1.ListOptions{}); len(l.Items) != 1 {
+		t.Errorf("alarm subscriptions: %d, want the one created before", len(l.Items))
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmPurges("").List(ctx, metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("purges were stored: %+v", l.Items)
+	}
+	if l, _ := e.client.O2imsV1alpha1().AlarmServiceConfigurations().List(ctx, metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("a configuration was stored: %+v", l.Items)
+	}
+	r = e.do("GET", "alice-token", alarm, "")
+	e.expect(r, 200, "alarm")
+	if doc := decodeObject(t, r.body); doc["alarmAcknowledged"] == true {
+		t.Errorf("the alarm was acknowledged: %s", r.body)
+	}
+	// Without the query, the same writes go through.
+	e.expect(e.do("DELETE", "alice-token", invSubs+"/"+invID, ""), 200, "delete without a query")
+	e.expect(e.doWith("PATCH", "alice-token", alarm, mergePatchType, `{"alarmAcknowledged":true}`), 200, "acknowledge without a query")
+}
+
+// An API version is served under its own spelling only (regression: v01 and v001 were
+// served as v1, a second URI for every object).
+func TestRegressionVersionSpelledOneWay(t *testing.T) {
+	e := newMonitoringEnv(t)
+	for _, v := range []string{"v01", "v001", "v02"} {
+		e.expect(e.do("GET", "admin-token", inventory+"/"+v+"/resourcePools", ""), 404, v)
+		e.expect(e.do("GET", "admin-token", monitoring+"/"+v+"/alarms", ""), 404, v)
+		e.expect(e.do("GET", "admin-token", inventory+"/"+v+"/api_versions", ""), 404, v+" api_versions")
+	}
+	e.expect(e.do("GET", "admin-token", inventory+"/v1/resourcePools", ""), 200, "v1")
+}

@@ -49,6 +49,11 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")
 	}
+	// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
+	// and only once the caller may write here.
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
+	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be application/json")
 	}

@@ -81,6 +81,11 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 	if p := h.mayConfigure(ctx, "get"); p != nil {
 		return nil, p
 	}
+	// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
+	// and only once the caller may write here.
+	if _, p := parseQuery(r); p != nil {
+		return nil, p
+	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaType {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be "+mediaType)
 	}

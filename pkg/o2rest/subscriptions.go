@@ -77,6 +77,11 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		if !allowed {
 			return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource)
 		}
+		// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
+		// and only once the caller may write here.
+		if _, p := parseQuery(r); p != nil {
+			return nil, p
+		}
 		body, p := decodeSubscription(r, kind, req.version)
 		if p != nil {
 			return nil, p
@@ -149,6 +154,11 @@ func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
 		id := pathVars(r).get("id")
 		obj, _, p := h.lookup(r, req, s, id)
 		if p != nil {
+			return nil, p
+		}
+		// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
+		// and only once the caller may write here.
+		if _, p := parseQuery(r); p != nil {
 			return nil, p
 		}
 		m, err := meta.Accessor(obj)
