@@ -23,9 +23,9 @@ func servedStorage(t testing.TB) *kindtest.StrategyFuzz {
 // names its field and comes out the same twice; an update never changes the stored object.
 func TestStrategiesFuzz(t *testing.T) {
 	f := servedStorage(t)
-	f.Iterations, f.Seed = 3, 1
+	f.Iterations, f.Seed = 10, 1
 	if testing.Short() {
-		f.Iterations = 10
+		f.Iterations = 3
 	}
 	f.Run(t)
 }
