@@ -29,10 +29,20 @@ type ClientConfig struct {
 // memory for every tenant. A webhook's answer needs a few hundred bytes.
 const maxResponseHeaderBytes = 64 << 10
 
+// maxAnswerBufferedPerConnection bounds what one HTTP/2 connection to a receiver may have sent
+// and the notifier not yet read, over all its streams. Each stream's window is maxAnswerBody,
+// the most of an answer the notifier reads. Go's defaults (4 MiB a stream, 1 GiB a connection)
+// let a tenant's receiver, answering every POST of its subscriptions with megabytes at once,
+// make the notifier buffer up to 4 MiB for each delivery in flight to it, all multiplexed on
+// one connection: with a thousand subscriptions per namespace, more memory than the process
+// has.
+const maxAnswerBufferedPerConnection = 1 << 20
+
 // NewHTTPClient builds the outbound client: no proxy (a proxy would dial on our behalf, past
 // the address policy), the policy checked on every connection, no redirects followed (a
 // redirect would send the request somewhere the policy did not see chosen), answers' headers
-// bounded (maxResponseHeaderBytes).
+// bounded (maxResponseHeaderBytes), and over HTTP/2 what a receiver may send ahead of the
+// reader (maxAnswerBody a stream, maxAnswerBufferedPerConnection a connection).
 func NewHTTPClient(c ClientConfig) *http.Client {
 	dialer := &net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second, Control: c.Policy.Control}
 	transport := &http.Transport{
@@ -48,6 +58,10 @@ func NewHTTPClient(c ClientConfig) *http.Client {
 		TLSHandshakeTimeout:    c.Timeout,
 		ResponseHeaderTimeout:  c.Timeout,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		HTTP2: &http.HTTP2Config{
+			MaxReceiveBufferPerStream:     maxAnswerBody,
+			MaxReceiveBufferPerConnection: maxAnswerBufferedPerConnection,
+		},
 	}
 	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

@@ -627,3 +627,65 @@ func TestBlackHoleTenantDoesNotDelayOthers(t *testing.T) {
 	}
 	victim.halt()
 }
+
+// TestRegressionHTTP2AnswerBufferBounded: over HTTP/2 the notifier's transport let a receiver
+// send 4 MiB of each answer's body (Go's default stream window) and 1 GiB over a connection
+// before anything was read, so a tenant's receiver answering every POST of its subscriptions
+// with megabytes at once made the notifier buffer up to 4 MiB per delivery in flight, all on
+// one connection. Now a stream takes at most the 64 KiB of an answer the notifier reads, and a
+// connection 1 MiB over all its streams: here 24 answers nobody reads, each writing as much as
+// flow control lets it within a second, get about 1 MiB through in all (96 MiB before).
+func TestRegressionHTTP2AnswerBufferBounded(t *testing.T) {
+	const streams = 24
+	chunk := make([]byte, 16<<10)
+	written := make(chan int64, streams)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		rc := http.NewResponseController(w)
+		w.WriteHeader(http.StatusOK)
+		_ = rc.Flush()
+		// A write flow control holds back past the deadline fails: what was written by then
+		// is what the client's windows admitted.
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Second))
+		var n int64
+		for {
+			k, err := w.Write(chunk)
+			n += int64(k)
+			if err != nil || rc.Flush() != nil {
+				break
+			}
+		}
+		written <- n
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	client := NewHTTPClient(ClientConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: time.Minute,
+		TLS: srv.Client().Transport.(*http.Transport).TLSClientConfig})
+	defer client.CloseIdleConnections()
+	var bodies []io.Closer
+	for range streams {
+		resp, err := client.Post(srv.URL, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("answered over %s, want HTTP/2", resp.Proto)
+		}
+		bodies = append(bodies, resp.Body)
+	}
+	var total int64
+	for range streams {
+		n := <-written
+		if n > 2*maxAnswerBody {
+			t.Errorf("one answer got %d bytes ahead of the reader, want at most about %d", n, maxAnswerBody)
+		}
+		total += n
+	}
+	for _, b := range bodies {
+		_ = b.Close()
+	}
+	if limit := int64(maxAnswerBufferedPerConnection + streams*2*len(chunk)); total > limit {
+		t.Errorf("%d answers got %d bytes ahead of the reader, want at most %d", streams, total, limit)
+	}
+	t.Logf("%d answers nobody read: %d bytes sent in all", streams, total)
+}
