@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	auditinternal "k8s.io/apiserver/pkg/apis/audit"
 	"k8s.io/apiserver/pkg/audit"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/endpoints/request"
 
 	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
@@ -31,7 +32,8 @@ import (
 //     writes pass it to the API call), answering 504;
 //   - panic recovery and the graceful-shutdown wait group;
 //   - authentication (client certificates against the cluster's client CA, TokenReview bearer
-//     tokens, front-proxy headers) with failed-authentication audit;
+//     tokens, front-proxy headers) with failed-authentication audit; credentials that could not
+//     be checked (the TokenReview failed to reach the cluster) are a 503, not a 401 (o2authn.go);
 //   - audit of every request at the level the audit policy gives it;
 //   - API Priority and Fairness (the cluster's FlowSchemas, fair queuing per user), or
 //     max-in-flight when APF is off;
@@ -59,9 +61,13 @@ func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {
 	}
 	h = genericapifilters.WithAudit(h, c.AuditBackend, c.AuditPolicyRuleEvaluator, c.LongRunningFunc)
 	h = withO2Tracing(h, c.TracerProvider)
-	failed := genericapifilters.Unauthorized(c.Serializer)
+	failed := withAuthenticationUnavailable(genericapifilters.Unauthorized(c.Serializer), c.Serializer)
 	failed = genericapifilters.WithFailedAuthenticationAudit(failed, c.AuditBackend, c.AuditPolicyRuleEvaluator)
-	h = genericapifilters.WithAuthentication(h, c.Authentication.Authenticator, failed, c.Authentication.APIAudiences, c.Authentication.RequestHeaderConfig)
+	var authn authenticator.Request
+	if c.Authentication.Authenticator != nil {
+		authn = o2Authenticator{c.Authentication.Authenticator}
+	}
+	h = genericapifilters.WithAuthentication(h, authn, failed, c.Authentication.APIAudiences, c.Authentication.RequestHeaderConfig)
 	h = genericfilters.WithWaitGroup(h, c.LongRunningFunc, c.NonLongRunningRequestWaitGroup)
 	h = genericfilters.WithPanicRecovery(h, c.RequestInfoResolver)
 	return withO2RequestContext(h, c.RequestTimeout)

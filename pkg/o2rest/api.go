@@ -82,6 +82,16 @@ func internalProblem(err error, what string, kv ...any) *problem {
 	return newProblem(http.StatusInternalServerError, "could not "+what)
 }
 
+// authorizerProblem answers a request the authorizer could not decide (its SubjectAccessReview
+// could not be made: the cluster's API server unreachable, failing or throttling): 503 with
+// Retry-After, as for a store that cannot be read, not a 500 that reads as netweave's fault
+// and that clients do not retry. The error is logged, not shown.
+func authorizerProblem(err error) *problem {
+	klog.ErrorS(err, "O2 request failed", "op", "authorize the request")
+	return newProblem(http.StatusServiceUnavailable, "the request cannot be authorized now (the cluster's authorization is unreachable); retry").
+		setHeader("Retry-After", "1")
+}
+
 // queryProblem is the 400 for a query the server will not read. The detail and the "parameter"
 // attribute name the parameter at fault, so an SMO can tell which one to fix; param is used when
 // err itself names none.

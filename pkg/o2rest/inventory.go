@@ -367,7 +367,7 @@ func (h *handler) oCloudInfo(r *http.Request) (*answer, *problem) {
 		allowed, err = h.access.allowed(ctx, "list", "resourcepools", req.tenant, "")
 	}
 	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
+		return nil, authorizerProblem(err)
 	}
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to read the O-Cloud")

@@ -169,6 +169,46 @@ type requestStateKey struct{}
 // served on its own, as in tests) the router adds it.
 type requestState struct {
 	vars routeVars
+	// authenticationUnavailable: the request's credentials could not be checked (see
+	// NoteAuthenticationUnavailable).
+	authenticationUnavailable bool
+	// authorizerErr is the first error of the authorizer while the request's visibility was
+	// decided object by object (scope.permits), where an error hides the namespace: the answer
+	// built on it would be incomplete, so it is replaced (methods.serve).
+	authorizerErr error
+}
+
+// noteAuthorizerError records err, the first one, on the request state of ctx.
+func noteAuthorizerError(ctx context.Context, err error) {
+	if s := stateFrom(ctx); s != nil && s.authorizerErr == nil {
+		s.authorizerErr = err
+	}
+}
+
+// authorizerError is the error noteAuthorizerError recorded for the request of ctx, if any.
+func authorizerError(ctx context.Context) error {
+	if s := stateFrom(ctx); s != nil {
+		return s.authorizerErr
+	}
+	return nil
+}
+
+// NoteAuthenticationUnavailable records, on the request state of ctx, that the request's
+// credentials could not be checked (the authenticator failed to decide, as when the
+// TokenReview cannot reach the cluster's API server), as opposed to refused: the answer is then
+// a 503 to retry, not a 401 that tells an SMO, or Alertmanager, its credentials are wrong.
+// Without a request state (WithRequestState) it does nothing.
+func NoteAuthenticationUnavailable(ctx context.Context) {
+	if s := stateFrom(ctx); s != nil {
+		s.authenticationUnavailable = true
+	}
+}
+
+// AuthenticationUnavailable reports whether NoteAuthenticationUnavailable was called for the
+// request of ctx.
+func AuthenticationUnavailable(ctx context.Context) bool {
+	s := stateFrom(ctx)
+	return s != nil && s.authenticationUnavailable
 }
 
 // WithRequestState returns ctx with room for the O2 face's per-request state. The filter that

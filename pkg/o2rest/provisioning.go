@@ -103,7 +103,7 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 	// duplicate check answer it.
 	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
 	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
+		return nil, authorizerProblem(err)
 	}
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource+" in namespace "+ns)
@@ -467,7 +467,7 @@ func (h *handler) templateScope(s *scope, req request) (*scope, *problem) {
 	}
 	all, err := h.access.allowed(s.ctx, s.verb, s.resource, "", "")
 	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
+		return nil, authorizerProblem(err)
 	}
 	s.all = all
 	if req.tenant != "" && !s.permits(req.tenant) && !s.permits(h.cfg.InventoryNamespace) {

@@ -44,7 +44,7 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	// whatever it sent, not a 415 or 400 that depends on its body.
 	allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
 	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
+		return nil, authorizerProblem(err)
 	}
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")

@@ -72,6 +72,11 @@ func (m methods) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		a, p := f(r)
+		// An answer built while the authorizer failed hid what it could not decide: a read,
+		// or a refusal, is answered 503 instead (a write that succeeded stands).
+		if err := authorizerError(r.Context()); err != nil && (p != nil || r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			a, p = nil, authorizerProblem(err)
+		}
 		m.responder.respond(w, a, p)
 		return
 	}

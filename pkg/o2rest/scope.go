@@ -53,8 +53,11 @@ func (s *scope) relatedScope(resource string) *scope {
 		rs.within = []string{s.tenant}
 	}
 	// Cluster-wide access answers every namespace at once; an error denies, namespace by
-	// namespace (permits).
+	// namespace (permits), and fails the request (noteAuthorizerError).
 	all, err := s.h.access.allowed(s.ctx, rs.verb, resource, "", "")
+	if err != nil {
+		noteAuthorizerError(s.ctx, err)
+	}
 	rs.all = all && err == nil
 	s.rel = rs
 	return rs
@@ -80,7 +83,7 @@ func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) 
 	if req.tenant != "" {
 		ok, err := h.access.allowed(r.Context(), verb, resource, req.tenant, "")
 		if err != nil {
-			return nil, internalProblem(err, "authorize the request")
+			return nil, authorizerProblem(err)
 		}
 		if !ok {
 			return nil, newProblem(http.StatusForbidden, "not allowed to "+verb+" "+resource+" in tenant "+req.tenant)
@@ -89,7 +92,7 @@ func (h *handler) scopeFor(r *http.Request, req request, verb, resource string) 
 	}
 	ok, err := h.access.allowed(r.Context(), verb, resource, "", "")
 	if err != nil {
-		return nil, internalProblem(err, "authorize the request")
+		return nil, authorizerProblem(err)
 	}
 	s.all = ok
 	return s, nil
@@ -121,6 +124,11 @@ func (s *scope) permits(ns string) bool {
 	// Allocated on first use: most requests (a GET by id, any tenant apiRoot) never get here.
 	if s.decided == nil {
 		s.decided = map[string]bool{}
+	}
+	// An error hides the namespace, and the request fails: an answer without its objects
+	// would tell the caller they are gone (methods.serve).
+	if err != nil {
+		noteAuthorizerError(s.ctx, err)
 	}
 	s.decided[ns] = ok && err == nil
 	return s.decided[ns]

@@ -179,7 +179,7 @@ func (h *handler) awaitServiceConfiguration(ctx context.Context, rv string) {
 func (h *handler) mayConfigure(ctx context.Context, verb string) *problem {
 	ok, err := h.access.allowed(ctx, verb, serviceConfigurationResource, "", serviceConfigurationName)
 	if err != nil {
-		return internalProblem(err, "authorize the request")
+		return authorizerProblem(err)
 	}
 	if !ok {
 		return newProblem(http.StatusForbidden, "not allowed to "+verb+" the alarm service configuration")

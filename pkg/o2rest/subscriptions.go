@@ -72,7 +72,7 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		// The create itself is still judged again, as the caller, by the API server.
 		allowed, err := h.access.allowed(ctx, "create", s.resource, ns, "")
 		if err != nil {
-			return nil, internalProblem(err, "authorize the request")
+			return nil, authorizerProblem(err)
 		}
 		if !allowed {
 			return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource)

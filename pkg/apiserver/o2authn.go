@@ -1,0 +1,84 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/endpoints/handlers/responsewriters"
+
+	"github.com/netweave-io/netweave/pkg/o2rest"
+)
+
+// An O2 request's bearer token is checked by a TokenReview against the cluster's API server
+// (cached for a short while). While that API server is down or failing, the review cannot be
+// made, and the API server's authentication filter answers as for bad credentials: 401. To an
+// SMO a 401 says its token is wrong, and Alertmanager, whose webhook posts alerts through the
+// same face, does not retry a 4xx: every alert it sent during the outage was dropped. The O2
+// face tells the two apart: credentials that could not be checked are answered 503 with
+// Retry-After, and clients try again.
+
+// o2Authenticator is the server's authenticator, noting on the O2 request's state when it
+// failed to decide rather than refused (authenticatorUnavailable).
+type o2Authenticator struct{ authenticator.Request }
+
+func (a o2Authenticator) AuthenticateRequest(req *http.Request) (*authenticator.Response, bool, error) {
+	resp, ok, err := a.Request.AuthenticateRequest(req)
+	if !ok && err != nil && authenticatorUnavailable(err) {
+		o2rest.NoteAuthenticationUnavailable(req.Context())
+	}
+	return resp, ok, err
+}
+
+// authenticatorUnavailable reports whether err, from an authenticator, says it could not reach
+// or get an answer from what decides (a TokenReview that failed in transport, timed out, or was
+// answered 5xx or 429), as opposed to credentials it refused: a TokenReview that says
+// "not authenticated" comes back as a plain error with its reason, an unknown client
+// certificate as an x509 error. The union of authenticators aggregates its members' errors.
+func authenticatorUnavailable(err error) bool {
+	var agg utilerrors.Aggregate
+	if errors.As(err, &agg) {
+		for _, e := range agg.Errors() {
+			if authenticatorUnavailable(e) {
+				return true
+			}
+		}
+		return false
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		code := status.Status().Code
+		return code >= http.StatusInternalServerError || code == http.StatusTooManyRequests
+	}
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// withAuthenticationUnavailable answers a request whose credentials could not be checked
+// (o2Authenticator) 503 with Retry-After, and hands every other failed authentication to
+// failed (401).
+func withAuthenticationUnavailable(failed http.Handler, s runtime.NegotiatedSerializer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !o2rest.AuthenticationUnavailable(req.Context()) {
+			failed.ServeHTTP(w, req)
+			return
+		}
+		err := &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status:  metav1.StatusFailure,
+			Code:    http.StatusServiceUnavailable,
+			Reason:  metav1.StatusReasonServiceUnavailable,
+			Message: "the request's credentials cannot be checked now (the cluster's authentication is unreachable); retry",
+			Details: &metav1.StatusDetails{RetryAfterSeconds: 1},
+		}}
+		responsewriters.ErrorNegotiated(err, s, schema.GroupVersion{}, w, req)
+	})
+}
