@@ -1,21 +1,17 @@
 package apiserver
 
 import (
-	"context"
-	"errors"
-	"net"
 	"net/http"
-	"net/url"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/endpoints/handlers/responsewriters"
 
 	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // An O2 request's bearer token is checked by a TokenReview against the cluster's API server
@@ -27,40 +23,15 @@ import (
 // Retry-After, and clients try again.
 
 // o2Authenticator is the server's authenticator, noting on the O2 request's state when it
-// failed to decide rather than refused (authenticatorUnavailable).
+// failed to decide rather than refused (tenancy.Unavailable).
 type o2Authenticator struct{ authenticator.Request }
 
 func (a o2Authenticator) AuthenticateRequest(req *http.Request) (*authenticator.Response, bool, error) {
 	resp, ok, err := a.Request.AuthenticateRequest(req)
-	if !ok && err != nil && authenticatorUnavailable(err) {
+	if !ok && err != nil && tenancy.Unavailable(err) {
 		o2rest.NoteAuthenticationUnavailable(req.Context())
 	}
 	return resp, ok, err
-}
-
-// authenticatorUnavailable reports whether err, from an authenticator, says it could not reach
-// or get an answer from what decides (a TokenReview that failed in transport, timed out, or was
-// answered 5xx or 429), as opposed to credentials it refused: a TokenReview that says
-// "not authenticated" comes back as a plain error with its reason, an unknown client
-// certificate as an x509 error. The union of authenticators aggregates its members' errors.
-func authenticatorUnavailable(err error) bool {
-	var agg utilerrors.Aggregate
-	if errors.As(err, &agg) {
-		for _, e := range agg.Errors() {
-			if authenticatorUnavailable(e) {
-				return true
-			}
-		}
-		return false
-	}
-	var status apierrors.APIStatus
-	if errors.As(err, &status) {
-		code := status.Status().Code
-		return code >= http.StatusInternalServerError || code == http.StatusTooManyRequests
-	}
-	var urlErr *url.Error
-	var netErr net.Error
-	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // withAuthenticationUnavailable answers a request whose credentials could not be checked

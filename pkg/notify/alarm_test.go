@@ -255,7 +255,7 @@ func (r related) GlobalCloudID() string         { return r.globalCloudID }
 // alarmRig is a replay rig with an alarm subscription set and an authorizer.
 func alarmRig(t *testing.T, r rbac) *replayRig {
 	rig := newReplayRig(t)
-	rig.n.vis = newVisibility(r.authorizer())
+	rig.n.vis = newVisibility(r.authorizer(), nil)
 	rig.n.subs[alarmFamily] = &subscriptions{workers: map[string]*worker{}, delivery: rig.n.delivery, admit: rig.n.admit}
 	return rig
 }

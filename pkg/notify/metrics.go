@@ -28,6 +28,9 @@ type metrics struct {
 	subscriptionsLost *compbasemetrics.CounterVec
 	// rebaselines counts the re-baselines after a wipe or rollback, by notified kind.
 	rebaselines *compbasemetrics.CounterVec
+	// authorizerWaits counts the waits for an authorizer that could not decide whether a
+	// subscription may receive a change (visibility.visible).
+	authorizerWaits *compbasemetrics.Counter
 }
 
 const metricsSubsystem = "netweave_notifier"
@@ -97,9 +100,14 @@ func newMetrics(reg Registerer) (*metrics, error) {
 			Help:           "Times the notifier found the store wiped or rolled back and told every subscription the difference between what it had processed and what the store holds, by kind of object.",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"kind"}),
+		authorizerWaits: compbasemetrics.NewCounter(&compbasemetrics.CounterOpts{
+			Subsystem: metricsSubsystem, Name: "authorizer_waits_total",
+			Help:           "Times the notifier waited, and asked again, because the authorizer could not decide whether a subscription's owner may read a change (the cluster's API server unreachable, failing or throttling); changes wait meanwhile instead of being dropped.",
+			StabilityLevel: compbasemetrics.ALPHA,
+		}),
 	}
 	if reg != nil {
-		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.dropped, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost, m.rebaselines} {
+		for _, c := range []compbasemetrics.Registerable{m.latency, m.attempts, m.expired, m.dropped, m.queueDepth, m.events, m.replayed, m.replayUncovered, m.subscriptionsLost, m.rebaselines, m.authorizerWaits} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

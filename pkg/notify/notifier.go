@@ -124,7 +124,7 @@ func New(cfg Config) (*Notifier, error) {
 			acks:   newAcker(store, storeRetry()),
 			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
 		},
-		vis: newVisibility(cfg.Authorizer),
+		vis: newVisibility(cfg.Authorizer, m.authorizerWaits),
 	}
 	n.epochs = &epochs{store: store, onReset: n.storeReset}
 	return n, nil
@@ -242,7 +242,10 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 	// Bodies are built outside the commit lock; the subscriptions that arrive meanwhile are
 	// served under it.
 	ws, gen := subs.snapshot()
-	items, woken := n.fanOut(ctx, ev, d, ws)
+	items, woken, err := n.fanOut(ctx, ev, d, ws)
+	if err != nil {
+		return err
+	}
 	change := Change{Kind: string(ev.Kind), Key: ev.Namespace + "/" + ev.Name, State: state, Forget: state == nil, Cursor: cursor}
 	// Commits and handoffs happen in one order, so that a worker receives its entries in the
 	// order of their stream ids.
@@ -251,7 +254,10 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 	if late := subs.addedSince(gen); len(late) > 0 {
 		// Admitted after the snapshot, so after their replay: this change is not in the
 		// history they replayed, and is theirs live.
-		li, lw := n.fanOut(ctx, ev, d, late)
+		li, lw, err := n.fanOut(ctx, ev, d, late)
+		if err != nil {
+			return err
+		}
 		items, woken = append(items, li...), append(woken, lw...)
 	}
 	change.Items = items
@@ -290,15 +296,21 @@ func (n *Notifier) renderer(ev *Event) renderer {
 
 // fanOut builds the notifications of ev for every worker's subscription that is to see it; the
 // workers are of ev's family.
-func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*worker) ([]Item, []*worker) {
+// It fails only when ctx ends while it waits for the authorizer (visibility.visible): the
+// change is then not committed, and is processed again from the cursor.
+func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*worker) ([]Item, []*worker, error) {
 	var items []Item
 	var woken []*worker
 	for _, w := range ws {
 		sub := w.sub.Load()
-		if !n.vis.visible(ctx, sub, ev.Kind, ev.Namespace) {
+		visible, err := n.vis.visible(ctx, sub, ev.Kind, ev.Namespace)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !visible {
 			continue
 		}
-		err := r.render(sub, func(id string, body []byte) {
+		err = r.render(sub, func(id string, body []byte) {
 			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
 			woken = append(woken, w)
 		})
@@ -306,7 +318,7 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 			klog.ErrorS(err, "Notification not built", "subscription", sub.Key(), "kind", ev.Kind, "object", ev.Namespace+"/"+ev.Name)
 		}
 	}
-	return items, woken
+	return items, woken, nil
 }
 
 // commitLocked commits change until it lands or ctx ends; commitMu is held.
@@ -387,7 +399,10 @@ func (n *Notifier) admit(ctx context.Context, w *worker, rv string, insert func(
 		if familyOf(ev.Kind) != sub.family {
 			continue
 		}
-		i, ws := n.fanOut(ctx, ev, n.renderer(ev), []*worker{w})
+		i, ws, err := n.fanOut(ctx, ev, n.renderer(ev), []*worker{w})
+		if err != nil {
+			return
+		}
 		items, woken = append(items, i...), append(woken, ws...)
 	}
 	if len(items) == 0 {

@@ -38,7 +38,7 @@ func newReplayRig(t *testing.T) *replayRig {
 	r.n = &Notifier{
 		cfg:      Config{Retry: Backoff{Base: time.Millisecond, Max: time.Millisecond}},
 		delivery: &deliveryConfig{metrics: m, changed: func(string, bool) {}, depth: new(atomic.Int64)},
-		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer()),
+		vis:      newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer(), nil),
 		hist:     newHistory(historySize, historyBytes, historyAge),
 	}
 	r.n.commit = func(_ context.Context, c Change) ([]Queued, error) {

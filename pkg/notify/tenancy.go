@@ -20,6 +20,8 @@ const accessTTL = 30 * time.Second
 // visibility applies the tenancy rule (see the package documentation).
 type visibility struct {
 	authz authorizer.Authorizer
+	// waits counts the waits for an authorizer that could not decide (nil: not counted).
+	waits interface{ Inc() }
 
 	mu    sync.Mutex
 	cache map[accessKey]accessDecision
@@ -32,8 +34,8 @@ type accessDecision struct {
 	at      time.Time
 }
 
-func newVisibility(authz authorizer.Authorizer) *visibility {
-	return &visibility{authz: authz, cache: map[accessKey]accessDecision{}}
+func newVisibility(authz authorizer.Authorizer, waits interface{ Inc() }) *visibility {
+	return &visibility{authz: authz, waits: waits, cache: map[accessKey]accessDecision{}}
 }
 
 // visible reports whether sub may receive a change of an object of kind in namespace: the
@@ -41,31 +43,55 @@ func newVisibility(authz authorizer.Authorizer) *visibility {
 // subscription namespace) AND its owner must be allowed to get it now. A subscription without
 // an owner (made before owners were recorded, or by a request without a user) receives
 // nothing: nothing it carries can widen what it is sent.
-func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) bool {
+//
+// While the authorizer cannot decide (tenancy.Unavailable: its SubjectAccessReview cannot
+// reach the cluster's API server) visible waits and asks again, at the store's pace, until it
+// can or ctx ends (the error then): answering "no" would drop, for good, a notification the
+// owner may read (the change is processed once). Meanwhile the changes after it wait too, in
+// order, in the notifier's watch and then its relist. Any other error denies, as a refusal
+// does.
+func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) (bool, error) {
 	if !sub.AllNamespaces && (namespace == "" || namespace != sub.Namespace) {
-		return false
+		return false, nil
 	}
 	if sub.Subscriber == nil || v.authz == nil {
-		return false
+		return false, nil
 	}
 	key := accessKey{sub.UID, kind.Group(), kind.KubernetesResource(), namespace}
-	now := time.Now()
 	v.mu.Lock()
 	d, ok := v.cache[key]
 	v.mu.Unlock()
-	if ok && now.Sub(d.at) < accessTTL {
-		return d.allowed
+	if ok && time.Since(d.at) < accessTTL {
+		return d.allowed, nil
 	}
-	allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Group: key.group, Resource: key.resource, Namespace: namespace})
-	if err != nil {
-		// Not cached: a failed check is retried on the next change.
-		klog.V(2).InfoS("Authorization check for a subscriber failed", "subscription", sub.Key(), "err", err)
-		return false
+	for failures := 1; ; failures++ {
+		now := time.Now()
+		allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Group: key.group, Resource: key.resource, Namespace: namespace})
+		if err == nil {
+			v.mu.Lock()
+			v.cache[key] = accessDecision{allowed: allowed, at: now}
+			v.mu.Unlock()
+			return allowed, nil
+		}
+		if !tenancy.Unavailable(err) {
+			// Not cached: a failed check is made again for the next change.
+			klog.V(2).InfoS("Authorization check for a subscriber failed; the change is not sent to it", "subscription", sub.Key(), "err", err)
+			return false, nil
+		}
+		if failures == 1 {
+			klog.InfoS("Authorizer unavailable: notifications wait until it answers", "subscription", sub.Key(), "err", err)
+		}
+		if v.waits != nil {
+			v.waits.Inc()
+		}
+		t := time.NewTimer(storeRetry().Delay(failures, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
 	}
-	v.mu.Lock()
-	v.cache[key] = accessDecision{allowed: allowed, at: now}
-	v.mu.Unlock()
-	return allowed
 }
 
 // forget drops the cached decisions of a subscription.

@@ -2,7 +2,16 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -40,13 +49,13 @@ func compiled(t *testing.T, ns string, subscriber *v1alpha1.SubscriberInfo, anno
 // with o2ims-subscriber in o2ims-system creates a subscription there with kubectl (no
 // annotation) and received changes of a pool in tenant-a, where it has no rights.
 func TestRegressionKubectlSubscriptionSeesOnlyWhatItsOwnerMayGet(t *testing.T) {
-	v := newVisibility(rbac{"smo": {"o2ims-system": true}}.authorizer())
+	v := newVisibility(rbac{"smo": {"o2ims-system": true}}.authorizer(), nil)
 	sub := compiled(t, "o2ims-system", &v1alpha1.SubscriberInfo{Username: "smo"}, nil)
 	ctx := context.Background()
-	if v.visible(ctx, sub, model.KindResourcePool, "tenant-a") {
+	if sees(t, v, ctx, sub, model.KindResourcePool, "tenant-a") {
 		t.Error("a change in tenant-a reached a subscriber without rights there")
 	}
-	if !v.visible(ctx, sub, model.KindResourcePool, "o2ims-system") {
+	if !sees(t, v, ctx, sub, model.KindResourcePool, "o2ims-system") {
 		t.Error("a change the subscriber may get was not delivered")
 	}
 }
@@ -54,10 +63,10 @@ func TestRegressionKubectlSubscriptionSeesOnlyWhatItsOwnerMayGet(t *testing.T) {
 // TestSubscriptionWithoutSubscriberReceivesNothing: an ownerless object (made before owners
 // were recorded) cannot widen what it receives, not even in its own namespace.
 func TestSubscriptionWithoutSubscriberReceivesNothing(t *testing.T) {
-	v := newVisibility(rbac{}.authorizer())
+	v := newVisibility(rbac{}.authorizer(), nil)
 	for _, ns := range []string{"o2ims-system", "tenant-a"} {
 		sub := compiled(t, ns, nil, nil)
-		if v.visible(context.Background(), sub, model.KindResource, ns) {
+		if sees(t, v, context.Background(), sub, model.KindResource, ns) {
 			t.Errorf("ownerless subscription in %s received a change", ns)
 		}
 	}
@@ -66,10 +75,10 @@ func TestSubscriptionWithoutSubscriberReceivesNothing(t *testing.T) {
 // TestSubscriberAnnotationGrantsNothing: the retired o2ims.oran.org/subscriber annotation, which
 // any creator could set, is ignored.
 func TestSubscriberAnnotationGrantsNothing(t *testing.T) {
-	v := newVisibility(rbac{"admin": {"tenant-a": true}, "mallory": {}}.authorizer())
+	v := newVisibility(rbac{"admin": {"tenant-a": true}, "mallory": {}}.authorizer(), nil)
 	sub := compiled(t, "o2ims-system", &v1alpha1.SubscriberInfo{Username: "mallory"},
 		map[string]string{"o2ims.oran.org/subscriber": `{"username":"admin"}`})
-	if v.visible(context.Background(), sub, model.KindResource, "tenant-a") {
+	if sees(t, v, context.Background(), sub, model.KindResource, "tenant-a") {
 		t.Error("the annotation widened a subscription")
 	}
 }
@@ -77,13 +86,13 @@ func TestSubscriberAnnotationGrantsNothing(t *testing.T) {
 // TestTenantSubscriptionStaysInItsNamespace: a subscription in tenant-a gets nothing from
 // tenant-b even when its owner may read tenant-b.
 func TestTenantSubscriptionStaysInItsNamespace(t *testing.T) {
-	v := newVisibility(rbac{"alice": {"tenant-a": true, "tenant-b": true}}.authorizer())
+	v := newVisibility(rbac{"alice": {"tenant-a": true, "tenant-b": true}}.authorizer(), nil)
 	sub := compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, nil)
 	ctx := context.Background()
-	if v.visible(ctx, sub, model.KindResource, "tenant-b") || v.visible(ctx, sub, model.KindOCloudInfo, "") {
+	if sees(t, v, ctx, sub, model.KindResource, "tenant-b") || sees(t, v, ctx, sub, model.KindOCloudInfo, "") {
 		t.Error("a tenant subscription received a change outside its namespace")
 	}
-	if !v.visible(ctx, sub, model.KindResource, "tenant-a") {
+	if !sees(t, v, ctx, sub, model.KindResource, "tenant-a") {
 		t.Error("a change in the subscription's own namespace was not delivered")
 	}
 }
@@ -92,15 +101,114 @@ func TestTenantSubscriptionStaysInItsNamespace(t *testing.T) {
 // (after the decision cache's TTL, which forget short-cuts here).
 func TestTenantSubscriptionLosesAccess(t *testing.T) {
 	r := rbac{"alice": {"tenant-a": true}}
-	v := newVisibility(r.authorizer())
+	v := newVisibility(r.authorizer(), nil)
 	sub := compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, nil)
 	ctx := context.Background()
-	if !v.visible(ctx, sub, model.KindResource, "tenant-a") {
+	if !sees(t, v, ctx, sub, model.KindResource, "tenant-a") {
 		t.Fatal("not delivered while allowed")
 	}
 	delete(r["alice"], "tenant-a")
 	v.forget(sub.UID)
-	if v.visible(ctx, sub, model.KindResource, "tenant-a") {
+	if sees(t, v, ctx, sub, model.KindResource, "tenant-a") {
 		t.Error("delivered after the owner lost access")
+	}
+}
+
+// sees is v.visible, which fails only when its context ends while it waits.
+func sees(t *testing.T, v *visibility, ctx context.Context, sub *Subscription, kind model.Kind, namespace string) bool {
+	t.Helper()
+	ok, err := v.visible(ctx, sub, kind, namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// countWaits counts visibility's waits, and closes reached at the wait numbered at.
+type countWaits struct {
+	n       atomic.Int32
+	at      int32
+	reached chan struct{}
+}
+
+func (c *countWaits) Inc() {
+	if c.n.Add(1) == c.at {
+		close(c.reached)
+	}
+}
+
+// TestRegressionAuthorizerOutageDropsNoNotification: when the authorizer could not decide
+// whether a subscription's owner may read a change (its SubjectAccessReview failed to reach
+// the cluster's API server), the change was not sent to that subscription, for good: each
+// change is processed once. Members' inventory changes and alarms made during an outage of
+// the cluster's own API server were lost that way. The notifier now waits and asks again
+// until the authorizer answers; a refusal, or an error that is not an outage, still denies at
+// once.
+func TestRegressionAuthorizerOutageDropsNoNotification(t *testing.T) {
+	unreachable := &url.Error{Op: "Post", URL: "https://10.0.0.1:443/apis/authorization.k8s.io/v1/subjectaccessreviews",
+		Err: fmt.Errorf("dial tcp 10.0.0.1:443: %w", syscall.ECONNREFUSED)}
+	var mu sync.Mutex
+	var failWith error        // what the next decisions fail with
+	var failures atomic.Int32 // how many more decisions fail
+	setFailure := func(err error, n int32) {
+		mu.Lock()
+		failWith = err
+		mu.Unlock()
+		failures.Store(n)
+	}
+	allow := rbac{"alice": {"tenant-a": true}}.authorizer()
+	authz := authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+		if failures.Add(-1) >= 0 {
+			mu.Lock()
+			defer mu.Unlock()
+			return authorizer.DecisionNoOpinion, "", failWith
+		}
+		return allow.Authorize(ctx, a)
+	})
+	waits := &countWaits{at: 3, reached: make(chan struct{})}
+	r := newReplayRig(t)
+	r.n.vis = newVisibility(authz, waits)
+	r.n.subs[alarmFamily] = &subscriptions{workers: map[string]*worker{}, delivery: r.n.delivery, admit: r.n.admit}
+	sub := alarmSub(t, "tenant-a", "", 1, &v1alpha1.SubscriberInfo{Username: "alice"})
+	r.add(t, sub)
+
+	// Two decisions fail as an outage does, then the authorizer answers: the change is sent.
+	setFailure(unreachable, 2)
+	r.emitAll(t, event(Create, nil, alarm("tenant-a", 10, nil)))
+	if got := len(r.queue(sub.UID)); got != 1 {
+		t.Fatalf("%d notifications after an authorizer outage, want 1", got)
+	}
+	if got := waits.n.Load(); got != 2 {
+		t.Errorf("%d waits, want 2", got)
+	}
+
+	// The notifier stops while it waits: the change is not committed (it is processed again
+	// from the cursor by whoever leads next), and emit says so.
+	r.n.vis.forget(sub.UID)
+	setFailure(unreachable, 1<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-waits.reached // waiting on the authorizer
+		cancel()
+	}()
+	ev := event(Create, nil, alarm("tenant-a", 11, nil))
+	ev.Observed = time.Now()
+	if err := r.n.emit(ctx, ev, []byte("{}"), ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("emit while the notifier stops: %v, want context.Canceled", err)
+	}
+	if got := len(r.queue(sub.UID)); got != 1 {
+		t.Errorf("%d notifications, want still 1", got)
+	}
+
+	// An error that is not an outage (the review itself refused) denies at once, as before.
+	r.n.vis.forget(sub.UID)
+	setFailure(apierrors.NewBadRequest("invalid SubjectAccessReview"), 1)
+	before := waits.n.Load()
+	r.emitAll(t, event(Create, nil, alarm("tenant-a", 12, nil)))
+	if got := len(r.queue(sub.UID)); got != 1 {
+		t.Errorf("%d notifications after a refused review, want still 1", got)
+	}
+	if waits.n.Load() != before {
+		t.Error("waited on an error that is not an outage")
 	}
 }

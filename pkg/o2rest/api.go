@@ -12,6 +12,7 @@ import (
 
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // apiFunc is one O2 operation. It returns the answer or the problem and never writes to the
@@ -82,11 +83,15 @@ func internalProblem(err error, what string, kv ...any) *problem {
 	return newProblem(http.StatusInternalServerError, "could not "+what)
 }
 
-// authorizerProblem answers a request the authorizer could not decide (its SubjectAccessReview
-// could not be made: the cluster's API server unreachable, failing or throttling): 503 with
-// Retry-After, as for a store that cannot be read, not a 500 that reads as netweave's fault
-// and that clients do not retry. The error is logged, not shown.
+// authorizerProblem answers a request the authorizer failed on. When it could not decide (its
+// SubjectAccessReview could not be made: the cluster's API server unreachable, failing or
+// throttling; tenancy.Unavailable) that is 503 with Retry-After, as for a store that cannot be
+// read, not a 500 that reads as netweave's fault and that clients do not retry; any other
+// failure is a 500. The error is logged, not shown.
 func authorizerProblem(err error) *problem {
+	if !tenancy.Unavailable(err) {
+		return internalProblem(err, "authorize the request")
+	}
 	klog.ErrorS(err, "O2 request failed", "op", "authorize the request")
 	return newProblem(http.StatusServiceUnavailable, "the request cannot be authorized now (the cluster's authorization is unreachable); retry").
 		setHeader("Retry-After", "1")

@@ -2,9 +2,11 @@ package o2rest
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,7 +23,8 @@ func TestRegressionAuthorizerUnreachableIs503(t *testing.T) {
 	// failing: 1 every decision for alice errs; 2 only her namespaced ones (her cluster-wide
 	// check still answers "no opinion", so she is decided namespace by namespace).
 	var failing atomic.Int32
-	unreachable := errors.New(`Post "https://10.0.0.1:443/apis/authorization.k8s.io/v1/subjectaccessreviews": dial tcp 10.0.0.1:443: connect: connection refused`)
+	unreachable := &url.Error{Op: "Post", URL: "https://10.0.0.1:443/apis/authorization.k8s.io/v1/subjectaccessreviews",
+		Err: fmt.Errorf("dial tcp 10.0.0.1:443: %w", syscall.ECONNREFUSED)}
 	e := newEnvWith(t, func(c *Config) {
 		c.Authorizer = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 			if a.GetUser().GetName() == "alice" {
