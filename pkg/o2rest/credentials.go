@@ -72,12 +72,17 @@ func (sc *scope) mayReadCredentials(s *kindSpec, obj runtime.Object) bool {
 // mayReadCredentials reports whether the caller may "get" resource/credentials in namespace.
 // The question names a subresource, which RBAC matches as "deploymentmanagers/credentials" (and
 // "*"), not as the plain resource. An authorizer error redacts: credentials are shown only on an
-// explicit allow.
+// explicit allow (and one that says it could not decide fails the request, 503).
 func (h *handler) mayReadCredentials(ctx context.Context, resource, namespace string) bool {
 	ok, err := tenancy.Allowed(ctx, h.cfg.Authorizer, userFrom(ctx),
 		tenancy.Request{Verb: "get", Resource: resource, Subresource: CredentialsSubresource, Namespace: namespace})
 	if err != nil {
 		klog.V(2).InfoS("Credentials permission check failed; redacting", "resource", resource, "namespace", namespace, "err", err)
+		if tenancy.Unavailable(err) {
+			// Redacted, and the request fails (methods.serve): a document with its
+			// credentials redacted would tell a caller who may read them they are gone.
+			noteAuthorizerError(ctx, err)
+		}
 	}
 	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +21,9 @@ const dmCredsID = "c0000000-0000-4000-8000-0000000000c1"
 // credentialsEnv serves a deployment manager and an O-Cloud holding credentials in their
 // extensions, to "reader" (may read everything, not credentials) and "operator" (may also get
 // the credentials subresource). credentialChecks counts the authorizer's credentials questions.
-func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
+// While unavailable holds, those questions fail as when the authorizer cannot reach the
+// cluster.
+func credentialsEnv(t *testing.T, unavailable *atomic.Bool) (*env, *atomic.Int32) {
 	t.Helper()
 	secret := o2v1.Extensions{
 		"profileData": {Raw: []byte(`{"admin_client_id":"c","admin_client_secret":"hunter2"}`)},
@@ -43,6 +46,9 @@ func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
 			}
 			if a.GetSubresource() == CredentialsSubresource && a.GetVerb() == "get" {
 				checks.Add(1)
+				if unavailable != nil && unavailable.Load() {
+					return authorizer.DecisionNoOpinion, "", &url.Error{Op: "Post", URL: "https://10.0.0.1:443/apis/authorization.k8s.io/v1/subjectaccessreviews", Err: syscall.ECONNREFUSED}
+				}
 				if a.GetUser().GetName() == "operator" {
 					return authorizer.DecisionAllow, "", nil
 				}
@@ -57,7 +63,7 @@ func credentialsEnv(t *testing.T) (*env, *atomic.Int32) {
 // (cluster credentials) to anyone allowed to read deployment managers, while notifications of
 // the same object redacted it.
 func TestRegressionO2RedactsCredentials(t *testing.T) {
-	e, checks := credentialsEnv(t)
+	e, checks := credentialsEnv(t, nil)
 	for _, v := range []string{"1", "2"} {
 		base := inventory + "/v" + v + "/deploymentManagers"
 		r := e.do("GET", "reader-token", base+"/"+dmCredsID+"?all_fields", "")
@@ -119,5 +125,29 @@ func TestRegressionO2RedactsCredentials(t *testing.T) {
 	e.expect(e.do("GET", "reader-token", inventory+"/v2/deploymentManagers", ""), 200, "list")
 	if n := checks.Load() - before; n != 1 {
 		t.Errorf("%d credentials checks for one namespace", n)
+	}
+}
+
+// While the authorizer cannot decide whether the caller may read a deployment manager's
+// credentials, the answer is 503 to retry (regression: the document was served with its
+// credentials redacted, telling an operator who may read them that they were gone).
+func TestRegressionCredentialsCheckUnavailableIs503(t *testing.T) {
+	unavailable := &atomic.Bool{}
+	e, _ := credentialsEnv(t, unavailable)
+	dm := inventory + "/v1/deploymentManagers/" + dmCredsID
+	e.expect(e.do("GET", "operator-token", dm, ""), 200, "before")
+	unavailable.Store(true)
+	for _, path := range []string{dm, inventory + "/v1/deploymentManagers"} {
+		r := e.do("GET", "operator-token", path, "")
+		e.expect(r, 503, path)
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("%s: no Retry-After", path)
+		}
+	}
+	unavailable.Store(false)
+	r := e.do("GET", "operator-token", dm, "")
+	e.expect(r, 200, "after")
+	if strings.Contains(string(r.body), "REDACTED") {
+		t.Errorf("credentials redacted for an operator who may read them: %s", r.body)
 	}
 }
