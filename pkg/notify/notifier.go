@@ -27,6 +27,24 @@ import (
 // callback backoff (Config.Retry) is for callbacks only.
 func storeRetry() Backoff { return Backoff{Base: 200 * time.Millisecond, Max: 2 * time.Second} }
 
+// awaitStoreRetry waits storeRetry's delay after the failures-th failure in a row, or until
+// ctx ends (its error then).
+func awaitStoreRetry(ctx context.Context, failures int) error {
+	return sleepCtx(ctx, storeRetry().Delay(failures, nil))
+}
+
+// sleepCtx waits d, or until ctx ends (its error then).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // Config configures a Notifier.
 type Config struct {
 	// Client reaches the o2ims.oran.org API (the server's loopback client).
@@ -179,12 +197,8 @@ func (n *Notifier) lead(ctx context.Context) {
 			break
 		}
 		klog.ErrorS(err, "Notifier cannot reconcile subscriptions")
-		t := time.NewTimer(storeRetry().Delay(failures, nil))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if awaitStoreRetry(ctx, failures) != nil {
 			return
-		case <-t.C:
 		}
 	}
 	watchers := map[model.Kind]*watcher{}
@@ -335,12 +349,8 @@ func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*wor
 		klog.V(2).InfoS("Notifier cannot commit a change; retrying", "kind", change.Kind, "object", change.Key, "err", err)
 		// At the store's pace, not the callbacks': after a long Redis outage (or a Redis full
 		// for minutes) the callback backoff would space these up to 5 minutes apart.
-		t := time.NewTimer(storeRetry().Delay(failures, nil))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := awaitStoreRetry(ctx, failures); err != nil {
+			return nil, err
 		}
 	}
 }

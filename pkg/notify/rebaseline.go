@@ -23,16 +23,7 @@ import (
 const rebaselineSettle = 5 * time.Second
 
 // settle waits rebaselineSettle, or until ctx ends.
-func settle(ctx context.Context) error {
-	t := time.NewTimer(rebaselineSettle)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func settle(ctx context.Context) error { return sleepCtx(ctx, rebaselineSettle) }
 
 // rebaselineDiff is what a re-baseline tells: the difference between prior, the objects the
 // notifier last processed (by namespace/name), and items, what the store holds after it was

@@ -84,12 +84,8 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 		if v.waits != nil {
 			v.waits.Inc()
 		}
-		t := time.NewTimer(storeRetry().Delay(failures, nil))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false, ctx.Err()
-		case <-t.C:
+		if err := awaitStoreRetry(ctx, failures); err != nil {
+			return false, err
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 //     and once they are not (their TokenReview cannot be made) answers 503 with Retry-After,
 //     never 401 (regression: a valid SMO token got 401 from 10 s into the outage, and
 //     Alertmanager drops an alert answered 4xx) nor 500;
+//
 // and after it is back, what every fault scenario checks: writes and notifications resume, the
 // watch opened before is not stuck, the informer catches up, nothing stale is served, every
 // acknowledged write is readable and notified, no notification is duplicated.
@@ -33,9 +33,8 @@ func TestHostAPIServerRestartUnderLoad(t *testing.T) {
 		}
 	}
 
-	var mu sync.Mutex
 	answers := map[string]int{} // "caller status" → count, during the outage
-	sc := &faultScenario{t: t, l: l, o2: o2, rdb: ls.rdb, pools: pools, inf: ls.inf}
+	sc := ls.scenario(t)
 	var down time.Duration
 	sc.run("kill -9 of kube-apiserver, started again on its etcd", func() time.Time {
 		if err := s.cp.KubeAPIServer.Process.Kill(); err != nil {
@@ -48,9 +47,7 @@ func TestHostAPIServerRestartUnderLoad(t *testing.T) {
 			unavailable := 0
 			for name, c := range callers {
 				code, hdr, body := c.do(http.MethodGet, path, "")
-				mu.Lock()
 				answers[fmt.Sprintf("%s %d", name, code)]++
-				mu.Unlock()
 				switch {
 				case code == http.StatusServiceUnavailable && hdr.Get("Retry-After") != "" && strings.HasPrefix(hdr.Get("Content-Type"), "application/problem+json"):
 					unavailable++

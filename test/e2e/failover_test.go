@@ -917,6 +917,11 @@ type loadedStack struct {
 	l                *load
 }
 
+// scenario is a fault scenario under the stack's load.
+func (ls *loadedStack) scenario(t *testing.T) *faultScenario {
+	return &faultScenario{t: t, l: ls.l, o2: ls.o2, rdb: ls.rdb, pools: ls.pools, inf: ls.inf}
+}
+
 // startLoadedStack starts it and returns once writes pools were acknowledged and the pools'
 // receiver has notifications of them; the load stops when the test ends, if not before.
 func startLoadedStack(t *testing.T, writes, notifications int) *loadedStack {

@@ -22,7 +22,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	s, o2, pools, resources, metrics, l := ls.s, ls.o2, ls.pools, ls.resources, ls.metrics, ls.l
 	readyz := s.readyzClient(t)
 
-	sc := &faultScenario{t: t, l: l, o2: o2, rdb: ls.rdb, pools: pools, inf: ls.inf}
+	sc := ls.scenario(t)
 	var down time.Duration
 	f := sc.run("kill -9 of Redis, started again on its append-only file", func() time.Time {
 		s.redis.Stop() // SIGKILL; returns once the process is gone
