@@ -123,7 +123,7 @@ func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
 	}
 	src := secretFileTokenSource{
 		ctx: context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}),
+			CheckRedirect: notify.KeepRedirect}),
 		cfg:  clientcredentials.Config{ClientID: c.OAuth2ClientID, TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes},
 		file: c.OAuth2ClientSecretFile,
 	}

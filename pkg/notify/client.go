@@ -63,7 +63,8 @@ func NewHTTPClient(c ClientConfig) *http.Client {
 			MaxReceiveBufferPerConnection: maxAnswerBufferedPerConnection,
 		},
 	}
-	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
+	return &http.Client{Transport: transport, CheckRedirect: KeepRedirect}
 }
+
+// KeepRedirect is a CheckRedirect that follows no redirect: the redirect answer is the answer.
+func KeepRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

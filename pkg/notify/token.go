@@ -112,9 +112,9 @@ var errTokenUnsendable = errors.New("OAuth2 token endpoint answered a token that
 // ("<type> <token>"): HTTP refuses control characters in a header, and a space or CR/LF
 // inside the token would make it something else than the credentials of RFC 6750.
 func checkToken(tok *oauth2.Token) error {
+	unsendable := func(r rune) bool { return r <= ' ' || r == 0x7f }
 	typ := tok.Type()
-	if typ == "" || strings.IndexFunc(typ, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 ||
-		strings.IndexFunc(tok.AccessToken, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+	if typ == "" || strings.IndexFunc(typ, unsendable) >= 0 || strings.IndexFunc(tok.AccessToken, unsendable) >= 0 {
 		return errTokenUnsendable
 	}
 	return nil

@@ -60,8 +60,7 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
-	// and only once the caller may write here.
+	// A write takes no query (parseQuery).
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}

@@ -51,7 +51,9 @@ var (
 )
 
 // parseQuery reads the raw query string, or answers 400 naming the parameter at fault: a query
-// that cannot be read exactly must never be served as if it had not been sent.
+// that cannot be read exactly must never be served as if it had not been sent. Writes call it
+// with no parameter allowed, once the caller is known to be allowed to write there, so that a caller
+// without access gets its 403 or 404 whatever it sent.
 func parseQuery(r *http.Request, allowed ...string) (query.Values, *problem) {
 	q, err := query.ParseRawQuery(r.URL.RawQuery)
 	if err == nil {

@@ -49,8 +49,7 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if !allowed {
 		return nil, newProblem(http.StatusForbidden, "not allowed to purge alarms")
 	}
-	// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
-	// and only once the caller may write here.
+	// A write takes no query (parseQuery).
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}

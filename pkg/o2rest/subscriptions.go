@@ -77,8 +77,7 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		if !allowed {
 			return nil, newProblem(http.StatusForbidden, "not allowed to create "+s.resource)
 		}
-		// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
-		// and only once the caller may write here.
+		// A write takes no query (parseQuery).
 		if _, p := parseQuery(r); p != nil {
 			return nil, p
 		}
@@ -156,8 +155,7 @@ func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		// A write takes no query parameter: one sent is refused (400 naming it), never ignored,
-		// and only once the caller may write here.
+		// A write takes no query (parseQuery).
 		if _, p := parseQuery(r); p != nil {
 			return nil, p
 		}

@@ -22,10 +22,5 @@ func servedStorage(t testing.TB) *kindtest.StrategyFuzz {
 // selector or a table of an o2ims.oran.org kind panic or answer 500; every validation error
 // names its field and comes out the same twice; an update never changes the stored object.
 func TestStrategiesFuzz(t *testing.T) {
-	f := servedStorage(t)
-	f.Iterations, f.Seed = 10, 1
-	if testing.Short() {
-		f.Iterations = 3
-	}
-	f.Run(t)
+	registrytest.RunStrategyFuzz(t, servedStorage(t), 10, 3, 1)
 }

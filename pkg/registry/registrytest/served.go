@@ -28,3 +28,14 @@ func StrategyFuzz(t testing.TB, group string, funcs fuzzer.FuzzerFuncs) *kindtes
 		StorageCodec: apiserver.StorageCodec(codecs), Funcs: funcs,
 	}
 }
+
+// RunStrategyFuzz runs f with full iterations per kind, short under -short (fewer: -short is
+// the quick run), from seed.
+func RunStrategyFuzz(t *testing.T, f *kindtest.StrategyFuzz, full, short int, seed int64) {
+	t.Helper()
+	f.Iterations, f.Seed = full, seed
+	if testing.Short() {
+		f.Iterations = short
+	}
+	f.Run(t)
+}

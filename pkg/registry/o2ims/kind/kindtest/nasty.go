@@ -18,12 +18,10 @@ const (
 	tooDeep   = 20000
 )
 
-// NastyStrings are strings the apitesting fuzzer never produces: empty and blank, control
+// nastyStrings are strings the apitesting fuzzer never produces: empty and blank, control
 // bytes, bytes that are not UTF-8, numbers and identifiers a parser may choke on, URLs that
-// are almost valid, and strings just past and far past the length limits.
-func NastyStrings() []string { return nastyStrings() }
-
-// nastyStrings and nastyJSON are built once: some of their values are hundreds of KiB.
+// are almost valid, and strings just past and far past the length limits. It and nastyJSON
+// are built once: some of their values are hundreds of KiB.
 var nastyStrings = sync.OnceValue(func() []string {
 	return []string{
 		"", " ", "\t\n", "\x00", "\xff\xfe\xfd", "a\xc3(b", "\xed\xa0\x80",
@@ -41,14 +39,12 @@ var nastyStrings = sync.OnceValue(func() []string {
 	}
 })
 
-// NastyJSON are raw JSON values for free-form fields (extensions, parameters, schemas, values):
+// nastyJSON are raw JSON values for free-form fields (extensions, parameters, schemas, values):
 // scalars and arrays where an object is expected, bytes that are not UTF-8 inside strings,
 // numbers out of float range, nesting as deep as the decoder allows and deeper, huge objects,
 // and schemas that refer to themselves, to files, to the network, or hold broken patterns.
 // A few are not JSON at all: the decoder never hands those over, but validation must still
 // answer them with an error rather than a panic.
-func NastyJSON() [][]byte { return nastyJSON() }
-
 var nastyJSON = sync.OnceValue(func() [][]byte {
 	nest := func(open, close, inner string, n int) []byte {
 		return []byte(strings.Repeat(open, n) + inner + strings.Repeat(close, n))
@@ -125,7 +121,7 @@ func nastify(r *rand.Rand, v reflect.Value, depth int) {
 	case v.Type() == bytesType:
 		// Every []byte of these APIs is a raw JSON value.
 		if r.Intn(2) == 0 {
-			js := NastyJSON()
+			js := nastyJSON()
 			v.SetBytes(append([]byte(nil), js[r.Intn(len(js))]...))
 		}
 		return
@@ -133,7 +129,7 @@ func nastify(r *rand.Rand, v reflect.Value, depth int) {
 	switch v.Kind() {
 	case reflect.String:
 		if r.Intn(3) == 0 {
-			s := NastyStrings()
+			s := nastyStrings()
 			v.SetString(s[r.Intn(len(s))])
 		}
 	case reflect.Bool:
@@ -240,7 +236,7 @@ func nastifyMap(r *rand.Rand, v reflect.Value, depth int) {
 		return
 	}
 	for i := r.Intn(3); i > 0; i-- {
-		s := NastyStrings()
+		s := nastyStrings()
 		k := reflect.New(kt).Elem()
 		k.SetString(s[r.Intn(len(s))])
 		e := reflect.New(vt).Elem()

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"os"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -319,7 +321,7 @@ func (r *kindRun) read(obj runtime.Object) {
 		r.t.Errorf("%s: GetAttrs: %v\ninput: %s", r.ep.resource, err, dump(obj))
 		return
 	}
-	for _, name := range sortedKeys(set) {
+	for _, name := range slices.Sorted(maps.Keys(set)) {
 		sel := fields.OneTermEqualSelector(name, set[name])
 		p := r.ep.store.PredicateFunc(labels.Everything(), sel)
 		if ok, err := p.Matches(obj); err != nil || !ok {
@@ -471,15 +473,6 @@ func rawJSONValid(v reflect.Value) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys(set fields.Set) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // DecodeCheck decodes request bodies into every kind of a group as the API server does, and
