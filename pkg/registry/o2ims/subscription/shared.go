@@ -3,6 +3,7 @@ package subscription
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -14,6 +15,7 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/storage"
 
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/tenancy"
@@ -143,36 +145,113 @@ func (r *REST) Get(ctx context.Context, name string, options *metav1.GetOptions)
 	return obj, nil
 }
 
-// List implements rest.Lister. Items of others are dropped from the page; the continue token
-// still moves past them, so paging stays correct (a page may hold fewer than limit items, as
-// the API allows).
+// List implements rest.Lister. Items of others are dropped. A paged list reads on until its
+// page holds limit items the caller may see (or the list ends), and its continue token starts
+// right after the last item served: the store's own token names the last item it read, which
+// may be another SMO's hidden subscription, and following the tokens would walk the names of
+// all of them (regression: TestRegressionContinueTokenNamesNoHiddenSubscription).
 func (r *REST) List(ctx context.Context, options *metainternalversion.ListOptions) (runtime.Object, error) {
 	sees, err := r.filter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.REST.List(ctx, options)
-	if err != nil || sees == nil {
-		return out, err
+	if sees == nil {
+		return r.REST.List(ctx, options)
 	}
-	items, err := meta.ExtractList(out)
-	if err != nil {
-		return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
-	}
-	kept := items[:0]
-	for _, item := range items {
-		if sees(item) {
-			kept = append(kept, item)
+	var (
+		out  runtime.Object
+		kept []runtime.Object
+		opts = options
+	)
+	for {
+		page, err := r.REST.List(ctx, opts)
+		if err != nil {
+			return nil, err
 		}
+		items, err := meta.ExtractList(page)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+		}
+		for _, item := range items {
+			if sees(item) {
+				kept = append(kept, item)
+			}
+		}
+		if out == nil {
+			out = page
+		}
+		l, err := meta.ListAccessor(page)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+		}
+		next := l.GetContinue()
+		if next == "" || options.Limit <= 0 || int64(len(kept)) >= options.Limit {
+			if err := r.finishPage(ctx, out, kept, options.Limit, next, l.GetResourceVersion()); err != nil {
+				return nil, err
+			}
+			return out, nil
+		}
+		// The next page as of the same revision (the token carries it), read in pages of at
+		// least sharedListChunk so that few visible items among many hidden ones cost few reads.
+		opts = options.DeepCopy()
+		opts.Continue, opts.ResourceVersion, opts.ResourceVersionMatch = next, "", ""
+		opts.Limit = max(options.Limit, sharedListChunk)
 	}
-	if err := meta.SetList(out, kept); err != nil {
-		return nil, apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+}
+
+// sharedListChunk is the page size a filtered list reads past the first page with.
+const sharedListChunk = 500
+
+// finishPage puts the first limit items of kept in out (all of them when limit is 0) and sets
+// its continue token: none when the store has no more (next is empty) and every kept item
+// fits, else one that starts right after the last item served, at revision rv (the list's).
+func (r *REST) finishPage(ctx context.Context, out runtime.Object, kept []runtime.Object, limit int64, next, rv string) error {
+	l, err := meta.ListAccessor(out)
+	if err != nil {
+		return apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
 	}
 	// The remaining count would reveal how many subscriptions others hold.
-	if l, err := meta.ListAccessor(out); err == nil {
-		l.SetRemainingItemCount(nil)
+	l.SetRemainingItemCount(nil)
+	cont := ""
+	if limit > 0 && int64(len(kept)) >= limit {
+		if int64(len(kept)) > limit || next != "" {
+			kept = kept[:limit]
+			if cont, err = r.continueAfter(ctx, kept[limit-1], rv); err != nil {
+				return err
+			}
+		}
+	} else if next != "" {
+		// Only when the list was not paged: the store never answers so.
+		return apierrors.NewInternalError(fmt.Errorf("filter %s: a continue token on an unpaged list", r.kind.Resource))
 	}
-	return out, nil
+	l.SetContinue(cont)
+	if err := meta.SetList(out, kept); err != nil {
+		return apierrors.NewInternalError(fmt.Errorf("filter %s: %w", r.kind.Resource, err))
+	}
+	return nil
+}
+
+// continueAfter returns the continue token of a list at revision rv that starts right after
+// obj: what the store itself writes had obj been the last item it read.
+func (r *REST) continueAfter(ctx context.Context, obj runtime.Object, rv string) (string, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return "", apierrors.NewInternalError(fmt.Errorf("page %s: %w", r.kind.Resource, err))
+	}
+	rev, err := strconv.ParseInt(rv, 10, 64)
+	if err != nil || rev <= 0 {
+		return "", apierrors.NewInternalError(fmt.Errorf("page %s: list resourceVersion %q", r.kind.Resource, rv))
+	}
+	root := r.Store.KeyRootFunc(ctx) + "/"
+	key, err := r.Store.KeyFunc(genericapirequest.WithNamespace(ctx, m.GetNamespace()), m.GetName())
+	if err != nil {
+		return "", apierrors.NewInternalError(fmt.Errorf("page %s: %w", r.kind.Resource, err))
+	}
+	token, err := storage.EncodeContinue(key+"\x00", root, rev)
+	if err != nil {
+		return "", apierrors.NewInternalError(fmt.Errorf("page %s: %w", r.kind.Resource, err))
+	}
+	return token, nil
 }
 
 // Watch implements rest.Watcher.
