@@ -79,6 +79,8 @@ type handler struct {
 	specs  map[model.Kind]map[int]*kindSpec
 	// arrayBuffers recycles the buffers lists are written through (responder.writeArray).
 	arrayBuffers chunkBuffers
+	// subscribeLocks serialises subscription POSTs of one callback by one caller (subscriptions.go).
+	subscribeLocks keyedLocks
 }
 
 // NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:

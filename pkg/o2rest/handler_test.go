@@ -105,6 +105,27 @@ type env struct {
 	informers *o2informers.Shared
 }
 
+// asCaller is client acting as u: subscriptions it creates record u as their subscriber, as
+// the API server's subscription strategy does from the request's user.
+func asCaller(client *fake.Clientset, u user.Info) *fake.Clientset {
+	out := &fake.Clientset{}
+	out.WatchReactionChain, out.ProxyReactionChain = client.WatchReactionChain, client.ProxyReactionChain
+	stamp := k8stesting.SimpleReactor{Verb: "create", Resource: "*", Reaction: func(a k8stesting.Action) (bool, runtime.Object, error) {
+		who := &o2v1.SubscriberInfo{Username: u.GetName(), UID: u.GetUID()}
+		switch sub := a.(k8stesting.CreateAction).GetObject().(type) {
+		case *o2v1.InventorySubscription:
+			sub.Spec.Subscriber = who
+		case *o2v1.AlarmSubscription:
+			sub.Spec.Subscriber = who
+		case *o2v1.ProvisioningRequestSubscription:
+			sub.Spec.Subscriber = who
+		}
+		return false, nil, nil
+	}}
+	out.ReactionChain = append([]k8stesting.Reactor{&stamp}, client.ReactionChain...)
+	return out
+}
+
 func newEnv(t *testing.T, pageSize int) *env {
 	t.Helper()
 	return newEnvWith(t, func(c *Config) { c.PageSize = pageSize })
@@ -153,7 +174,7 @@ func newEnvOf(t testing.TB, objs []runtime.Object, configure func(*Config)) *env
 	cfg := Config{
 		Source:                src,
 		Authorizer:            authorizer.AuthorizerFunc(authz),
-		ClientFor:             func(user.Info) (versioned.Interface, error) { return client, nil },
+		ClientFor:             func(u user.Info) (versioned.Interface, error) { return asCaller(client, u), nil },
 		APIRoot:               apiRoot,
 		SubscriptionNamespace: "o2ims-system",
 	}

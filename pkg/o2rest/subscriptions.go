@@ -3,16 +3,19 @@ package o2rest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +32,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // maxSubscriptionBody bounds what a POST may send; a subscription is a few hundred bytes.
@@ -85,14 +89,23 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		if p != nil {
 			return nil, p
 		}
-		name := subscriptionName(ns == h.cfg.SubscriptionNamespace, caller, body.Callback)
-		// One subscription per callback and tenant (per subscriber on the shared namespace,
-		// whose names include the subscriber, so SMOs cannot learn of each other's callbacks): a
-		// second one would deliver every notification twice. 409 Conflict, not the 400 some
-		// implementations return: the request is well-formed and conflicts with the current
-		// state, which is what 409 means (RFC 9110) and what Kubernetes answers for an existing
-		// object. The existing id is named only to a caller who may read that subscription.
-		if obj, found := h.subscriptionNamed(sk.source, ns, name, body.Callback); found {
+		shared := ns == h.cfg.SubscriptionNamespace
+		name, err := subscriptionName(shared, body.Callback)
+		if err != nil {
+			return nil, internalProblem(err, "create the subscription")
+		}
+		// Concurrent POSTs of one callback by one caller on this replica are made one after
+		// the other, so the second finds the first below (in a tenant namespace the name,
+		// derived from the callback, also makes the API server refuse the second).
+		unlock := h.subscribeLocks.lock(string(kind), ns, caller.GetName(), body.Callback)
+		defer unlock()
+		// One subscription per callback and tenant (per subscriber on the shared namespace, so
+		// SMOs cannot learn of each other's callbacks): a second one would deliver every
+		// notification twice. 409 Conflict, not the 400 some implementations return: the
+		// request is well-formed and conflicts with the current state, which is what 409 means
+		// (RFC 9110) and what Kubernetes answers for an existing object. The existing id is
+		// named only to a caller who may read that subscription.
+		if obj, found := h.duplicateSubscription(sk.source, ns, shared, caller, name, body.Callback); found {
 			conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
 			sc, p := h.scopeFor(r, req, "get", s.resource)
 			if p != nil {
@@ -109,8 +122,6 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 			}
 		}
 		om := metav1.ObjectMeta{
-			// Named after the callback (and subscriber), so two concurrent POSTs of one callback
-			// cannot both win.
 			Name:      name,
 			Namespace: ns,
 			// The notifier sends documents of the version the subscription was made on. Who the
@@ -336,32 +347,67 @@ func (b *subscriptionRequest) validate(checkFilter func(version int, filter stri
 	return nil
 }
 
-// subscriptionName derives the object name from the callback, and on the shared namespace from
-// the subscriber too.
-func subscriptionName(shared bool, u user.Info, callback string) string {
-	h := sha256.New()
+// subscriptionName names the object of a subscription to callback. In a tenant namespace it is
+// derived from the callback, so that two concurrent POSTs of one callback cannot both win. In
+// the shared namespace, where every SMO of the default apiRoot creates its subscriptions, it is
+// random: a name derived from the subscriber and the callback can be computed by another SMO,
+// which could then take it first with kubectl (the owner's POST answered 409 for good) or ask
+// the API server whether it exists (a create answers AlreadyExists even for a subscription it
+// hides), which tells whether that SMO subscribed that callback (regression:
+// TestRegressionSharedSubscriptionNamesCannotBeTaken).
+func subscriptionName(shared bool, callback string) (string, error) {
 	if shared {
-		h.Write([]byte(u.GetName()))
-		h.Write([]byte{0})
+		b := make([]byte, 10)
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("name the subscription: %w", err)
+		}
+		return "o2-" + hex.EncodeToString(b), nil
 	}
-	h.Write([]byte(callback))
-	return "o2-" + hex.EncodeToString(h.Sum(nil)[:10])
+	sum := sha256.Sum256([]byte(callback))
+	return "o2-" + hex.EncodeToString(sum[:10]), nil
 }
 
-// subscriptionNamed returns the subscription of kind called name in ns if it has callback (a
-// subscription made with kubectl under another name is not a duplicate the POST could clash
-// with, and an object with this name but another callback would be a hash collision).
-func (h *handler) subscriptionNamed(kind source.Kind, ns, name, callback string) (runtime.Object, bool) {
+// duplicateSubscription returns the subscription of kind in ns a POST of callback by caller
+// would duplicate: in the shared namespace the caller's own subscription to callback, whatever
+// its name; elsewhere the one called name with that callback (a subscription made with kubectl
+// under another name is not a duplicate the POST could clash with, and an object with this
+// name but another callback would be a hash collision).
+func (h *handler) duplicateSubscription(kind source.Kind, ns string, shared bool, caller user.Info, name, callback string) (runtime.Object, bool) {
 	existing, err := h.cfg.Source.List(kind, ns, nil)
 	if err != nil {
 		return nil, false
 	}
 	for _, obj := range existing {
-		if sub := subscriptionOf(obj); sub.name == name && sub.callback == callback {
+		sub := subscriptionOf(obj)
+		if sub.callback != callback {
+			continue
+		}
+		if shared && sub.subscriber != nil && tenancy.Owns(caller, sub.subscriber.Username, sub.subscriber.UID) {
+			return obj, true
+		}
+		if !shared && sub.name == name {
 			return obj, true
 		}
 	}
 	return nil, false
+}
+
+// keyedLocks serialises work on one key among a fixed set of mutexes (keys that share a stripe
+// wait for each other too, which costs only time).
+type keyedLocks struct {
+	stripes [64]sync.Mutex
+}
+
+// lock takes the mutex of the key made of parts and returns its unlock.
+func (l *keyedLocks) lock(parts ...string) func() {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	m := &l.stripes[h.Sum64()%uint64(len(l.stripes))]
+	m.Lock()
+	return m.Unlock
 }
 
 // clientAs returns a client acting as the caller, so that RBAC, admission and audit see the

@@ -2,10 +2,17 @@ package o2rest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 func TestSubscriptions(t *testing.T) {
@@ -99,4 +106,53 @@ func TestRegressionTrailingCloserAfterJSONBody(t *testing.T) {
 	if l, _ := p.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
 		t.Errorf("provisioning requests created: %+v", l.Items)
 	}
+}
+
+// TestRegressionSharedSubscriptionNamesCannotBeTaken: on the default apiRoot every SMO creates
+// its subscriptions in one namespace, and the O2 POST named them after the subscriber and the
+// callback. Another SMO could compute that name, create an object under it with kubectl first,
+// and the owner's POST of that callback answered 409 for good (found by a next-door probe of
+// make run); a server-side dry-run create of the name answered AlreadyExists, which told
+// whether that SMO had subscribed that callback. Names there are now random, and a duplicate
+// is the caller's own subscription to the same callback, whatever its name.
+func TestRegressionSharedSubscriptionNamesCannotBeTaken(t *testing.T) {
+	e := newEnvWith(t, func(c *Config) {
+		c.Authorizer = authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if a.GetVerb() == tenancy.VerbManageOthers {
+				return authorizer.DecisionNoOpinion, "", nil
+			}
+			return authorizer.DecisionAllow, "", nil
+		})
+	})
+	subs := inventory + "/v1/subscriptions"
+	const smoA, callback = "system:serviceaccount:tenant-a:smo", "https://smo-a.example.net/cb"
+
+	// What the name used to be, taken by the SMO next door with another callback.
+	h := sha256.New()
+	h.Write([]byte(smoA + "\x00" + callback))
+	squatted := "o2-" + hex.EncodeToString(h.Sum(nil)[:10])
+	if _, err := e.client.O2imsV1alpha1().InventorySubscriptions("o2ims-system").Create(context.Background(), &o2v1.InventorySubscription{
+		ObjectMeta: metav1.ObjectMeta{Name: squatted, Namespace: "o2ims-system"},
+		Spec: o2v1.InventorySubscriptionSpec{Callback: "https://smo-b.example.net/squat", SubscriptionID: string(uuid.NewUUID()),
+			Subscriber: &o2v1.SubscriberInfo{Username: "system:serviceaccount:tenant-b:smo"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := e.do("POST", "sa-a-token", subs, `{"callback":"`+callback+`"}`)
+	e.expect(r, 201, "the owner's POST beside a squatted name")
+	id, _ := decodeObject(t, r.body)["subscriptionId"].(string)
+	stored, err := e.client.O2imsV1alpha1().InventorySubscriptions("o2ims-system").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stored.Items {
+		if s.Spec.SubscriptionID == id && s.Name == squatted {
+			t.Errorf("the subscription is named %s, which another SMO can compute", s.Name)
+		}
+	}
+
+	// A duplicate is still refused; another SMO's same callback is not one.
+	e.expect(e.do("POST", "sa-a-token", subs, `{"callback":"`+callback+`"}`), 409, "the same callback again")
+	e.expect(e.do("POST", "sa-b-token", subs, `{"callback":"`+callback+`"}`), 201, "another SMO, the same callback")
 }
