@@ -97,6 +97,10 @@ func kubeAPIServerArgs(c kubeAPIServerConfig, port int, certDir string) []string
 		"--requestheader-client-ca-file=" + c.pki.frontProxyCA,
 		"--requestheader-allowed-names=" + FrontProxyClientName,
 		"--requestheader-username-headers=X-Remote-User",
+		// The caller's uid reaches netweave too, so a subscription made with kubectl records
+		// its owner's uid as one made through O2 does (a user deleted and re-created under the
+		// same name does not inherit it).
+		"--requestheader-uid-headers=X-Remote-Uid",
 		"--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file=" + c.pki.frontProxyClientCert,

@@ -43,8 +43,11 @@ spec:
 			}
 			return nil
 		})
-		if got := s.kubectl(t, localstack.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}/{.spec.subscriber.groups}"); !strings.HasPrefix(got, "alice/") || strings.Contains(got, "system:masters") {
-			t.Errorf("spec.subscriber = %q, want alice as authenticated", got)
+		// The uid too (the token file gives alice the uid "alice"), which kube-apiserver passes
+		// on only with --requestheader-uid-headers (regression: kubectl-made subscriptions
+		// recorded none, so a user re-created under the same name would own them).
+		if got := s.kubectl(t, localstack.Admin, "get", "isub", "alice-kubectl", "-n", shared, "-o", "jsonpath={.spec.subscriber.username}/{.spec.subscriber.uid}/{.spec.subscriber.groups}"); !strings.HasPrefix(got, "alice/alice/") || strings.Contains(got, "system:masters") {
+			t.Errorf("spec.subscriber = %q, want alice (uid alice) as authenticated", got)
 		}
 		// An update cannot hand the subscription to someone else either.
 		s.kubectl(t, localstack.Admin, "patch", "isub", "alice-kubectl", "-n", shared, "--type=merge", "-p", `{"spec":{"subscriber":{"username":"admin"}}}`)
