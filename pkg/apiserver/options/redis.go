@@ -10,6 +10,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/spf13/pflag"
 
 	"github.com/netweave-io/netweave/pkg/clienttls"
@@ -140,6 +141,11 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 		WriteBufferSize:         commandBufferBytes,
 		PipelineReadBufferSize:  pipelineBufferBytes,
 		PipelineWriteBufferSize: pipelineBufferBytes,
+		// Maintenance notifications (MOVING, MIGRATING, ...) are a Redis Enterprise and Cloud
+		// feature; the open-source Redis and Sentinel netweave supports answer the handshake
+		// with an error. Left at go-redis's "auto", every new connection sends that handshake
+		// and then rewrites the client's config from the connection's goroutine.
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	}
 	if o.MinReplicasAck > 0 {
 		// A write and its WAIT are read back as one pipeline, under the client's read

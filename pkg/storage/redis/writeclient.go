@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // NewWriteClient returns a client of c's Redis (the same address or Sentinel, TLS and
@@ -24,5 +25,11 @@ func NewWriteClient(c goredis.UniversalClient) (*goredis.Client, error) {
 	}
 	o := *cl.Options()
 	o.MaxRetries = -1
+	// A config of its own, not c's: go-redis resolves c's "auto" maintenance-notification mode
+	// by writing to c's config as c's connections open, and NewClient copies the config it is
+	// given, so copying c's would race with c (TestRegressionWriteClientSharesNoConfig).
+	// Maintenance notifications are a Redis Enterprise and Cloud feature that the open-source
+	// Redis and Sentinel netweave supports do not offer.
+	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	return goredis.NewClient(&o), nil
 }

@@ -13,11 +13,14 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // replyCutter is a TCP proxy in front of Redis that, once armed with a marker (here the sha of
@@ -183,4 +186,37 @@ func TestWriteWhoseReplyIsLostIsNotSentAgain(t *testing.T) {
 	if n := cutter.cuts.Load(); n != 3 {
 		t.Errorf("%d replies cut, want 3", n)
 	}
+}
+
+// TestRegressionWriteClientSharesNoConfig: NewWriteClient copied the options of a client in
+// use, maintenance-notification config included, which go-redis writes to (auto mode resolved
+// to disabled under the client's own lock) as that client's connections open: a data race
+// between every store made after the first connections (found with -race in
+// test/integration). The write client now has a config of its own, disabled.
+func TestRegressionWriteClientSharesNoConfig(t *testing.T) {
+	srv := redisserver.Start(t)
+	base := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), PoolSize: 32})
+	t.Cleanup(func() { _ = base.Close() })
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			// Each blocks its connection a moment, so the pool opens new ones meanwhile.
+			_ = base.Do(ctx, "BLPOP", "netweave-test-nothing", "0.05").Err()
+		})
+	}
+	for range 16 {
+		wc, err := NewWriteClient(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := wc.Options().MaintNotificationsConfig; c == nil || c.Mode != maintnotifications.ModeDisabled {
+			t.Errorf("write client maintenance notifications %+v, want a config of its own, disabled", c)
+		}
+		if err := wc.Ping(ctx).Err(); err != nil {
+			t.Error(err)
+		}
+		_ = wc.Close()
+	}
+	wg.Wait()
 }
