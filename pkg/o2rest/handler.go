@@ -12,6 +12,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/keymutex"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -80,7 +81,7 @@ type handler struct {
 	// arrayBuffers recycles the buffers lists are written through (responder.writeArray).
 	arrayBuffers chunkBuffers
 	// subscribeLocks serialises subscription POSTs of one callback by one caller (subscriptions.go).
-	subscribeLocks keyedLocks
+	subscribeLocks keymutex.KeyMutex
 }
 
 // NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:
@@ -94,7 +95,7 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.PageBytes = DefaultPageBytes
 	}
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
-	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs()}
+	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: keymutex.NewHashed(64)}
 
 	return requireUser(h.whenSynced(h.routes()))
 }

@@ -9,13 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -97,8 +96,9 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		// Concurrent POSTs of one callback by one caller on this replica are made one after
 		// the other, so the second finds the first below (in a tenant namespace the name,
 		// derived from the callback, also makes the API server refuse the second).
-		unlock := h.subscribeLocks.lock(string(kind), ns, caller.GetName(), body.Callback)
-		defer unlock()
+		lockKey := strings.Join([]string{string(kind), ns, caller.GetName(), body.Callback}, "\x00")
+		h.subscribeLocks.LockKey(lockKey)
+		defer func() { _ = h.subscribeLocks.UnlockKey(lockKey) }()
 		// One subscription per callback and tenant (per subscriber on the shared namespace, so
 		// SMOs cannot learn of each other's callbacks): a second one would deliver every
 		// notification twice. 409 Conflict, not the 400 some implementations return: the
@@ -390,24 +390,6 @@ func (h *handler) duplicateSubscription(kind source.Kind, ns string, shared bool
 		}
 	}
 	return nil, false
-}
-
-// keyedLocks serialises work on one key among a fixed set of mutexes (keys that share a stripe
-// wait for each other too, which costs only time).
-type keyedLocks struct {
-	stripes [64]sync.Mutex
-}
-
-// lock takes the mutex of the key made of parts and returns its unlock.
-func (l *keyedLocks) lock(parts ...string) func() {
-	h := fnv.New64a()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	m := &l.stripes[h.Sum64()%uint64(len(l.stripes))]
-	m.Lock()
-	return m.Unlock
 }
 
 // clientAs returns a client acting as the caller, so that RBAC, admission and audit see the

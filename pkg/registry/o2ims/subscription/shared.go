@@ -203,8 +203,9 @@ func (r *REST) List(ctx context.Context, options *metainternalversion.ListOption
 const sharedListChunk = 500
 
 // finishPage puts the first limit items of kept in out (all of them when limit is 0) and sets
-// its continue token: none when the store has no more (next is empty) and every kept item
-// fits, else one that starts right after the last item served, at revision rv (the list's).
+// its continue token: one that starts right after the last item served, at revision rv (the
+// list's), when more items may follow it (kept beyond limit, or the store has more, next);
+// none otherwise.
 func (r *REST) finishPage(ctx context.Context, out runtime.Object, kept []runtime.Object, limit int64, next, rv string) error {
 	l, err := meta.ListAccessor(out)
 	if err != nil {
@@ -213,16 +214,11 @@ func (r *REST) finishPage(ctx context.Context, out runtime.Object, kept []runtim
 	// The remaining count would reveal how many subscriptions others hold.
 	l.SetRemainingItemCount(nil)
 	cont := ""
-	if limit > 0 && int64(len(kept)) >= limit {
-		if int64(len(kept)) > limit || next != "" {
-			kept = kept[:limit]
-			if cont, err = r.continueAfter(ctx, kept[limit-1], rv); err != nil {
-				return err
-			}
+	if limit > 0 && (int64(len(kept)) > limit || int64(len(kept)) == limit && next != "") {
+		kept = kept[:limit]
+		if cont, err = r.continueAfter(ctx, kept[limit-1], rv); err != nil {
+			return err
 		}
-	} else if next != "" {
-		// Only when the list was not paged: the store never answers so.
-		return apierrors.NewInternalError(fmt.Errorf("filter %s: a continue token on an unpaged list", r.kind.Resource))
 	}
 	l.SetContinue(cont)
 	if err := meta.SetList(out, kept); err != nil {
