@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/keymutex"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2client "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
@@ -46,8 +45,9 @@ type Config struct {
 // Recorder implements alarms.Sink. Observations of one fault are applied one at a time, in
 // the order they arrive; different faults proceed in parallel.
 type Recorder struct {
-	cfg   Config
-	locks [64]sync.Mutex
+	cfg Config
+	// locks serializes the observations of one fault (source and key, hashed onto a fixed set).
+	locks keymutex.KeyMutex
 	// written holds the records this recorder wrote that its informer may not have seen yet,
 	// so an observation that follows a write at once (a clear right after the raise) decides
 	// on the record as written, not on the informer's older copy.
@@ -67,7 +67,7 @@ func New(cfg Config) (*Recorder, error) {
 	if err := cfg.Records.AddIndexers(cache.Indexers{faultIndex: indexByFault, sourceIndex: indexBySource}); err != nil {
 		return nil, fmt.Errorf("alarm recorder: index alarm records: %w", err)
 	}
-	r := &Recorder{cfg: cfg, written: newWrittenRecords()}
+	r := &Recorder{cfg: cfg, locks: keymutex.NewHashed(64), written: newWrittenRecords()}
 	if _, err := cfg.Records.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.informerHas(obj) },
 		UpdateFunc: func(_, obj any) { r.informerHas(obj) },
@@ -100,9 +100,9 @@ func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
 	if err := r.validate(o); err != nil {
 		return err
 	}
-	mu := r.lock(o.Source, o.Key)
-	mu.Lock()
-	defer mu.Unlock()
+	lockKey := o.Source + "\x00" + o.Key
+	r.locks.LockKey(lockKey)
+	defer func() { _ = r.locks.UnlockKey(lockKey) }()
 	for attempt := 1; ; attempt++ {
 		current, err := r.latest(o.Object.Namespace, o.Source, o.Key)
 		if err != nil {
@@ -189,15 +189,6 @@ func (r *Recorder) refresh(ctx context.Context, namespace, name string) error {
 	}
 	r.written.put(rec)
 	return nil
-}
-
-// lock returns the mutex that serializes the observations of fault source/key.
-func (r *Recorder) lock(source, key string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(source))
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write([]byte(key))
-	return &r.locks[h.Sum32()%uint32(len(r.locks))]
 }
 
 func validate(o alarms.Observation) error {
