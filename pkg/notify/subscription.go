@@ -134,6 +134,5 @@ func (s *Subscription) matchOne(kind model.Kind, doc map[string]any) bool {
 		withType[objectTypeAttr] = string(kind)
 		doc = withType
 	}
-	ok, err := s.Filter.Match(doc)
-	return err == nil && ok
+	return s.Filter.Holds(doc)
 }

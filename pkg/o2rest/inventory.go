@@ -180,11 +180,7 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 			klog.ErrorS(err, "render O2 document", "kind", s.kind)
 			continue
 		}
-		match, err := lq.filter.Match(doc.doc)
-		if err != nil {
-			return nil, queryProblem(query.ParamFilter, err)
-		}
-		if !match {
+		if !lq.filter.Holds(doc.doc) {
 			continue
 		}
 		item := doc.json

@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
 
@@ -229,4 +231,51 @@ func nextLink(t testing.TB, r response) string {
 		t.Fatalf("Link %q: %v", link, err)
 	}
 	return path
+}
+
+// TestRegressionNeighbourDataCannotFailAFilteredList: tenant-b stored a number under an
+// extension key where tenant-a's pool holds a string ("country": 1 against "CA"). A filter
+// on that key over the default apiRoot was a 400 ("attribute is a number but "CA" is not")
+// for every caller who could see tenant-b's pool, so one tenant's data broke everyone else's
+// filtered lists, while alice, who cannot see it, got 200. A term an object's value cannot
+// answer is not satisfied by that object: the list answers 200 with the objects that do
+// match, the same for every caller, as the notifier already decided.
+func TestRegressionNeighbourDataCannotFailAFilteredList(t *testing.T) {
+	odd := &o2v1.ResourcePool{ObjectMeta: objMeta("tenant-b", "odd"), Spec: o2v1.ResourcePoolSpec{
+		ResourcePoolID: "b2000000-0000-4000-8000-00000000000b", Name: "odd",
+		Extensions: o2v1.Extensions{"country": {Raw: []byte(`1`)}, "cpu": {Raw: []byte(`"x"`)}}}}
+	e := newEnvOf(t, append(fixtures(), odd), func(*Config) {})
+	pools := inventory + "/v1/resourcePools?filter="
+	for _, c := range []struct {
+		filter string
+		admin  []string // pools the admin sees; alice sees those of tenant-a
+	}{
+		{"(eq,extensions/country,CA)", []string{poolA}},
+		{"(cont,extensions/country,C)", []string{poolA}},
+		{"(gt,extensions/country,B)", []string{poolA}},
+		{"(in,extensions/country,CA,FR)", []string{poolA}},
+		{"(eq,extensions/cpu,x)", []string{odd.Spec.ResourcePoolID}}, // tenant-a's cpu is an object
+		// A term the value cannot answer is unsatisfied negated or not; a pool without the key
+		// (tenant-b's "core") satisfies neq, as a missing attribute always has.
+		{"(neq,extensions/country,CA)", []string{poolB}},
+	} {
+		for _, who := range []string{"admin", "alice"} {
+			r := e.do("GET", who+"-token", pools+c.filter, "")
+			e.expect(r, http.StatusOK, who+" "+c.filter)
+			var got, want []string
+			for _, d := range decodeList(t, r.body) {
+				got = append(got, d["resourcePoolId"].(string))
+			}
+			for _, id := range c.admin {
+				if who == "admin" || id == poolA {
+					want = append(want, id)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %s: pools %v, want %v", who, c.filter, got, want)
+			}
+		}
+	}
 }

@@ -46,7 +46,7 @@
 // Filter.String renders the canonical form, which parses back to an equal
 // Filter (checked by FuzzParseFilter).
 //
-// # Evaluation (Filter.Match)
+// # Evaluation (Filter.Match, Filter.Holds)
 //
 // Each value is coerced to the JSON type of the attribute in the object:
 // numbers compare numerically (integers exactly), booleans accept only
@@ -60,12 +60,16 @@
 // neq, nin and ncont when none does; ordering operators are errors there.
 // Filtering on an object itself is an error: filter one of its
 // sub-attributes. Filter.Validate applies the same type rules to a Schema
-// up front and rejects unknown attributes.
+// up front and rejects unknown attributes: those are the 400s. What only an
+// object's data can show (an open attribute, such as an extension, holding a
+// number in one object and a string in another) is decided by Filter.Holds,
+// which lists and subscriptions use: such a term is not satisfied by that
+// object, so no caller's answer depends on data it may not see.
 //
 // This package has no notion of indexes: the REST handlers (pkg/o2rest,
 // kindSpec.split) answer single-valued eq and in terms on the attributes
 // model.FieldSelectors names from the informer cache's field index, and
-// evaluate every other term with Match on the rendered documents.
+// evaluate every other term with Holds on the rendered documents.
 //
 // # Attribute selectors (ParseSelector)
 //
@@ -89,5 +93,6 @@
 // attributes are errors naming all of them. With no defaults declared,
 // every attribute is a default and the selectors only validate.
 //
-// All errors are meant for the ProblemDetails "detail" of a 400.
+// All errors of parsing, Validate and the selectors are meant for the
+// ProblemDetails "detail" of a 400.
 package query

@@ -9,10 +9,25 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
+// Holds reports whether obj (a decoded O2 JSON document) satisfies every term, as a list
+// and a subscription decide it: a term that cannot be evaluated on obj's value (Match's
+// error) is not satisfied, whether its operator is negated or not.
+//
+// Such a term is a fact about one object's data, not about the filter: what Validate can
+// refuse from the schema alone it refuses up front, with a 400. What is left are attributes
+// the schema leaves open (extensions, template parameters), where one tenant's object may hold
+// a number under the key another's holds a string. Were that a 400, one tenant's data would
+// fail every other caller's filtered list over the default apiRoot, with an error no caller
+// could trace; the notifier has always read it as "no match", and the list now agrees with it.
+func (f Filter) Holds(obj map[string]any) bool {
+	ok, err := f.Match(obj)
+	return err == nil && ok
+}
+
 // Match reports whether obj (a decoded O2 JSON document) satisfies every
-// term. It returns an error when a value cannot be coerced to the
-// attribute's JSON type or the operator does not apply to it; the HTTP
-// layer answers those with 400.
+// term. It returns an error, naming the term, when a value cannot be coerced
+// to the attribute's JSON type or the operator does not apply to it; callers
+// deciding membership use Holds, which reads such a term as unsatisfied.
 //
 // Match does not allocate unless it returns an error: it runs once per
 // object of a list, and lists reach 10,000 objects.

@@ -177,6 +177,10 @@ func TestMatchErrors(t *testing.T) {
 		if err == nil || ok || !strings.Contains(err.Error(), tt.message) {
 			t.Errorf("%s: got %v, %v; want an error containing %q", tt.filter, ok, err, tt.message)
 		}
+		// A list or a subscription reads such a term as unsatisfied, negated or not.
+		if f.Holds(obj) {
+			t.Errorf("%s: Holds, want unsatisfied", tt.filter)
+		}
 	}
 
 	// ...but evaluation stops at the first failing term, as a conjunction
