@@ -11,6 +11,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // While the authorizer cannot decide (its SubjectAccessReview cannot reach the cluster's API
@@ -71,4 +74,42 @@ func TestRegressionAuthorizerUnreachableIs503(t *testing.T) {
 	if l, _ := e.client.O2imsV1alpha1().InventorySubscriptions("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
 		t.Errorf("a subscription was created while its authorization failed: %+v", l.Items)
 	}
+}
+
+// TestRegressionManageOthersUnreachableIs503: on the default apiRoot an operator sees other
+// SMOs' subscriptions in the shared namespace through the manage-others permission. When that
+// one check could not be decided, its error was dropped and read as "no": the list answered
+// 200 [] and GET and DELETE of bob's subscription 404, telling the operator it was gone.
+func TestRegressionManageOthersUnreachableIs503(t *testing.T) {
+	const bobsID = "c0000000-0000-4000-8000-00000000000c"
+	bobs := &o2v1.InventorySubscription{ObjectMeta: objMeta(provNS, "o2-bobs"), Spec: o2v1.InventorySubscriptionSpec{
+		SubscriptionID: bobsID, Callback: "https://bob.example.net/cb", Subscriber: &o2v1.SubscriberInfo{Username: "bob"}}}
+	var failing atomic.Bool
+	unreachable := &url.Error{Op: "Post", URL: "https://10.0.0.1:443/apis/authorization.k8s.io/v1/subjectaccessreviews",
+		Err: fmt.Errorf("dial tcp 10.0.0.1:443: %w", syscall.ECONNREFUSED)}
+	e := newEnvOf(t, append(fixtures(), bobs), func(c *Config) {
+		c.Authorizer = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if failing.Load() && a.GetVerb() == tenancy.VerbManageOthers {
+				return authorizer.DecisionNoOpinion, "", unreachable
+			}
+			return authz(ctx, a)
+		})
+	})
+	subs := inventory + "/v1/subscriptions"
+	r := e.do("GET", "admin-token", subs+"/"+bobsID, "")
+	e.expect(r, http.StatusOK, "bob's subscription, to the operator, while the authorizer answers")
+	failing.Store(true)
+	for _, c := range []struct{ method, path string }{
+		{"GET", subs},
+		{"GET", subs + "/" + bobsID},
+		{"DELETE", subs + "/" + bobsID},
+	} {
+		r := e.do(c.method, "admin-token", c.path, "")
+		e.expect(r, http.StatusServiceUnavailable, c.method+" "+c.path+" while manage-others cannot be decided")
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("%s %s: no Retry-After", c.method, c.path)
+		}
+	}
+	failing.Store(false)
+	e.expect(e.do("GET", "admin-token", subs+"/"+bobsID, ""), http.StatusOK, "bob's subscription is still there")
 }

@@ -149,6 +149,11 @@ func (s *scope) sees(obj runtime.Object) bool {
 	}
 	if s.others == nil {
 		ok, err := tenancy.MayManageOthers(s.ctx, s.h.access.authz, userFrom(s.ctx), "", s.resource, ns)
+		// As in permits: an authorizer that cannot answer fails the request (503) rather than
+		// telling an operator that other SMOs' subscriptions do not exist.
+		if err != nil {
+			noteAuthorizerError(s.ctx, err)
+		}
 		ok = ok && err == nil
 		s.others = &ok
 	}
