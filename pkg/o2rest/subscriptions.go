@@ -107,11 +107,13 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		// named only to a caller who may read that subscription.
 		if obj, found := h.duplicateSubscription(sk.source, ns, shared, caller, name, body.Callback); found {
 			conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
+			// A caller who may create but not get there still gets the 409 (its POST conflicts
+			// all the same), without the id; only an authorizer that cannot answer fails it.
 			sc, p := h.scopeFor(r, req, "get", s.resource)
-			if p != nil {
+			switch {
+			case p != nil && p.status != http.StatusForbidden:
 				return nil, p
-			}
-			if sc.sees(obj) {
+			case p == nil && sc.sees(obj):
 				conflict.attr(idAttribute(kind), subscriptionOf(obj).id)
 			}
 			return nil, conflict

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -155,4 +157,49 @@ func TestRegressionSharedSubscriptionNamesCannotBeTaken(t *testing.T) {
 	// A duplicate is still refused; another SMO's same callback is not one.
 	e.expect(e.do("POST", "sa-a-token", subs, `{"callback":"`+callback+`"}`), 409, "the same callback again")
 	e.expect(e.do("POST", "sa-b-token", subs, `{"callback":"`+callback+`"}`), 201, "another SMO, the same callback")
+}
+
+// TestRegressionCreateOnlyDuplicateIs409: a caller allowed to create subscriptions in a
+// tenant but not to get them POSTed a callback that already had a subscription there and was
+// answered 403 "not allowed to get", though its POST is allowed and conflicts: it gets the 409,
+// without the existing id (which only a caller who may read it is told).
+func TestRegressionCreateOnlyDuplicateIs409(t *testing.T) {
+	const creator = "reader" // here: may create subscriptions in tenant-a, nothing else
+	e := newEnvWith(t, func(c *Config) {
+		c.Authorizer = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if a.GetUser().GetName() == creator {
+				if a.GetNamespace() == "tenant-a" && a.GetVerb() == "create" {
+					return authorizer.DecisionAllow, "", nil
+				}
+				return authorizer.DecisionNoOpinion, "", nil
+			}
+			return authz(ctx, a)
+		})
+	})
+	subs := "/tenants/tenant-a" + inventory + "/v1/subscriptions"
+	body := `{"callback":"https://smo.example.net/cb"}`
+	r := e.do("POST", "alice-token", subs, body)
+	e.expect(r, http.StatusCreated, "alice's subscription")
+	id, _ := decodeObject(t, r.body)["subscriptionId"].(string)
+
+	attrs := func(r response) map[string]string {
+		var p struct {
+			Attributes map[string]string `json:"additionalAttributes"`
+		}
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.Attributes
+	}
+	r = e.do("POST", creator+"-token", subs, body)
+	e.expect(r, http.StatusConflict, "the same callback, by a caller who may create but not get")
+	if got := attrs(r)["subscriptionId"]; got != "" {
+		t.Errorf("the 409 names subscription %s to a caller who may not read it", got)
+	}
+	r = e.do("POST", "alice-token", subs, body)
+	e.expect(r, http.StatusConflict, "the same callback, by alice")
+	if got := attrs(r)["subscriptionId"]; got != id {
+		t.Errorf("alice's 409 names %q, want her subscription %s", got, id)
+	}
+	e.expect(e.do("POST", creator+"-token", subs, `{"callback":"https://smo.example.net/other"}`), http.StatusCreated, "another callback")
 }
