@@ -108,9 +108,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 	if err != nil {
 		return http.StatusBadRequest, err
 	}
-	obs, err := observe(ctx, h.cfg.Resolver, alerts)
+	obs, ignored, err := observe(ctx, h.cfg.Resolver, alerts)
 	if err != nil {
 		return http.StatusInternalServerError, err
+	}
+	if h.cfg.Metrics != nil && ignored > 0 {
+		h.cfg.Metrics.Alerts.WithLabelValues("ignored").Add(float64(ignored))
 	}
 	if err := h.record(ctx, obs); err != nil {
 		return http.StatusInternalServerError, err

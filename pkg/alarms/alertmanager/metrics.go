@@ -12,8 +12,9 @@ type Metrics struct {
 	// method, authentication, authorization or a malformed payload) or "failed" (a 5xx:
 	// resolving or recording failed; Alertmanager retries).
 	Payloads *metrics.CounterVec
-	// Alerts counts the alerts of accepted payloads by status: firing, resolved, or refused
-	// (the API refused the alarm, which is logged; the payload's other alerts are recorded).
+	// Alerts counts the alerts of accepted payloads by status: firing, resolved, refused (the
+	// API refused the alarm, which is logged; the payload's other alerts are recorded) or
+	// ignored (labelled with a namespace that is not the operator's: not recorded).
 	Alerts *metrics.CounterVec
 	// Resyncs counts re-reads of Alertmanager's active alerts by result (success, failure).
 	Resyncs *metrics.CounterVec
@@ -30,7 +31,7 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 		}, []string{"result"}),
 		Alerts: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "alertmanager", Name: "webhook_alerts_total",
-			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved, refused: the API refused the alarm).",
+			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved, refused: the API refused the alarm, ignored: from a namespace that is not the operator's).",
 			StabilityLevel: metrics.ALPHA,
 		}, []string{"status"}),
 		Resyncs: metrics.NewCounterVec(&metrics.CounterOpts{

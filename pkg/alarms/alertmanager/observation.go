@@ -3,12 +3,14 @@ package alertmanager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/alarms"
@@ -24,17 +26,26 @@ const (
 	extensionOverhead = 4
 )
 
-// observe maps checked alerts to observations about the objects resolver names.
-func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) ([]alarms.Observation, error) {
-	out := make([]alarms.Observation, 0, len(alerts))
+// observe maps checked alerts to observations about the objects resolver names. The alerts
+// that are not the operator's (ErrNotTheOperators) are left out and counted in ignored: a
+// resync then states the O-Cloud's alerts without them, which clears any alarm raised from
+// one before.
+func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) (obs []alarms.Observation, ignored int, err error) {
+	obs = make([]alarms.Observation, 0, len(alerts))
 	for _, a := range alerts {
 		ref, err := resolver.Resolve(ctx, a.Labels)
-		if err != nil {
-			return nil, fmt.Errorf("resolve the object of alert %s: %w", a.Fingerprint, err)
+		if errors.Is(err, ErrNotTheOperators) {
+			klog.FromContext(ctx).V(2).Info("Alert from a namespace that is not the operator's; not recorded",
+				"fingerprint", a.Fingerprint, "alertname", a.Labels[string(model.AlertNameLabel)], "namespace", a.Labels[namespaceLabel])
+			ignored++
+			continue
 		}
-		out = append(out, observation(a, ref))
+		if err != nil {
+			return nil, 0, fmt.Errorf("resolve the object of alert %s: %w", a.Fingerprint, err)
+		}
+		obs = append(obs, observation(a, ref))
 	}
-	return out, nil
+	return obs, ignored, nil
 }
 
 // observation maps one checked alert about ref. A resolved alert is an inactive observation

@@ -2,6 +2,7 @@ package alertmanager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -14,10 +15,15 @@ import (
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 )
 
-// Resolver names the O2 object an alert is about, from its labels.
+// Resolver names the O2 object an alert is about, from its labels. An alert that is none of
+// the O-Cloud's business (ErrNotTheOperators) is not recorded.
 type Resolver interface {
 	Resolve(ctx context.Context, labels map[string]string) (alarms.ObjectRef, error)
 }
+
+// ErrNotTheOperators is Resolve's answer for an alert labelled with a namespace that is not the
+// operator's: whoever wrote its rule is not trusted with the O-Cloud's alarms.
+var ErrNotTheOperators = errors.New("the alert's namespace label names a namespace that is not the operator's")
 
 // The O2 object classes alerts are mapped to (alarms.ObjectRef.Class).
 const (
@@ -63,9 +69,11 @@ type NodeResolverConfig struct {
 // its DeploymentManager, and anything else to the O-Cloud. Alert labels are whatever the rule
 // that raised the alert says; where the Prometheus that posts to netweave evaluates tenants'
 // rules too, a tenant's rule labelled {node: worker-7} would otherwise raise an alarm on
-// worker-7's Resource. So an alert labelled with a namespace that is not the operator's names
-// no node nor the DeploymentManager: like any alert that names neither, it is the O-Cloud's
-// (its labels, the namespace among them, are in the alarm's extensions).
+// worker-7's Resource. So an alert labelled with a namespace that is not the operator's is not
+// resolved at all (ErrNotTheOperators): raised on the O-Cloud instead, as it once was, a
+// tenant's rule named like an operator alert posed as the O-Cloud's own alarm, with the
+// operator's definition, the tenant's severity and text, to every SMO reading the inventory's
+// alarms, and put the tenant's labels in front of them.
 type NodeResolver struct {
 	nodes   corelisters.NodeLister
 	cfg     NodeResolverConfig
@@ -85,7 +93,7 @@ func NewNodeResolver(nodes corelisters.NodeLister, cfg NodeResolverConfig) *Node
 func (r *NodeResolver) Resolve(_ context.Context, labels map[string]string) (alarms.ObjectRef, error) {
 	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: r.cfg.IDs.OCloudID(), Namespace: r.cfg.Namespace}
 	if ns := labels[namespaceLabel]; ns != "" && !r.trusted.Has(ns) {
-		return ocloud, nil
+		return alarms.ObjectRef{}, ErrNotTheOperators
 	}
 	for _, name := range nodeCandidates(labels) {
 		node, err := r.nodes.Get(name)

@@ -2,13 +2,20 @@ package alertmanager
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/inventory"
@@ -80,26 +87,72 @@ func TestNodeResolverResourceIDIsTheInventorySyncs(t *testing.T) {
 
 // TestRegressionTenantAlertLabelsDoNotTargetNodes: where the Prometheus posting to netweave
 // evaluates tenants' PrometheusRules too, a tenant's rule can label its alert with any node or
-// cluster. An alert labelled with a namespace that is not the operator's is the O-Cloud's, as
-// an alert naming no object is; the operator's namespaces, and alerts without a namespace
-// label, keep naming nodes and the DeploymentManager.
+// cluster. An alert labelled with a namespace that is not the operator's names nothing (not a
+// node, not the DeploymentManager, and not the O-Cloud either: see
+// TestRegressionTenantAlertIsNotAnOCloudAlarm); the operator's namespaces, and alerts without
+// a namespace label, keep naming nodes and the DeploymentManager.
 func TestRegressionTenantAlertLabelsDoNotTargetNodes(t *testing.T) {
+	r, cfg := tenantResolver(t)
 	w7 := worker("worker-7", "7")
-	r, cfg := testResolver(t, w7)
-	cfg.TrustedNamespaces = []string{"monitoring"}
-	r = NewNodeResolver(r.nodes, cfg)
 	resource := alarms.ObjectRef{Class: ClassResource, ID: kube.NodeResourceID(cfg.IDs, w7), TypeID: kube.NodeKindOf(w7).ID(cfg.IDs), Namespace: cfg.Namespace}
 	manager := alarms.ObjectRef{Class: ClassDeploymentManager, ID: kube.DeploymentManagerID(cfg.IDs, cfg.Cluster), Namespace: cfg.Namespace}
-	ocloud := alarms.ObjectRef{Class: ClassOCloud, ID: cfg.IDs.OCloudID(), Namespace: cfg.Namespace}
+	for _, labels := range []map[string]string{
+		{"namespace": "a-tenant", "node": "worker-7", "severity": "critical"},
+		{"namespace": "a-tenant", "kubernetes_node": "worker-7"},
+		{"namespace": "a-tenant", "instance": "worker-7:9100"},
+		{"namespace": "a-tenant", "cluster": "edge-1"},
+		{"namespace": "a-tenant"},
+	} {
+		if got, err := r.Resolve(context.Background(), labels); !errors.Is(err, ErrNotTheOperators) {
+			t.Errorf("Resolve(%v) = %+v, %v; want ErrNotTheOperators", labels, got, err)
+		}
+	}
 	expectResolved(t, r, []resolveCase{
-		{"a tenant's node label", map[string]string{"namespace": "a-tenant", "node": "worker-7", "severity": "critical"}, ocloud},
-		{"a tenant's kubernetes_node label", map[string]string{"namespace": "a-tenant", "kubernetes_node": "worker-7"}, ocloud},
-		{"a tenant's instance label", map[string]string{"namespace": "a-tenant", "instance": "worker-7:9100"}, ocloud},
-		{"a tenant's cluster label", map[string]string{"namespace": "a-tenant", "cluster": "edge-1"}, ocloud},
 		{"a listed namespace", map[string]string{"namespace": "monitoring", "node": "worker-7"}, resource},
 		{"the inventory namespace", map[string]string{"namespace": cfg.Namespace, "cluster": "edge-1"}, manager},
 		{"no namespace label", map[string]string{"node": "worker-7"}, resource},
 	})
+}
+
+// TestRegressionTenantAlertIsNotAnOCloudAlarm: a tenant's alert (labelled with its namespace)
+// named like an operator alert was raised on the O-Cloud, in the inventory namespace, with the
+// operator's alarm definition and the tenant's severity, text and labels: the tenant posed as
+// the O-Cloud's own alarm to every SMO reading the inventory's alarms. It is not recorded now,
+// and counted as ignored; the operator's alerts of the same payload are recorded.
+func TestRegressionTenantAlertIsNotAnOCloudAlarm(t *testing.T) {
+	r, _ := tenantResolver(t)
+	m, err := NewMetrics(metrics.NewKubeRegistry().Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const payload = `{"version": "4", "status": "firing", "receiver": "netweave", "alerts": [
+	  {"status": "firing", "labels": {"alertname": "NodeDown", "severity": "critical", "namespace": "a-tenant"},
+	   "annotations": {"summary": "the O-Cloud is down, call 555-0100"}, "startsAt": "2026-03-01T10:00:00Z", "fingerprint": "ae11"},
+	  {"status": "firing", "labels": {"alertname": "NodeDown", "severity": "critical", "namespace": "monitoring", "node": "worker-7"},
+	   "annotations": {"summary": "node down"}, "startsAt": "2026-03-01T10:00:00Z", "fingerprint": "0b22"}]}`
+	sink := &recordingSink{}
+	h := NewHandler(HandlerConfig{Sink: sink, Resolver: r, Authorizer: senderOnly, Metrics: m})
+	req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(payload))
+	req = req.WithContext(genericapirequest.WithUser(req.Context(), sender))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if got := sink.observations(); len(got) != 1 || got[0].Key != "0b22" || got[0].Object.Class != ClassResource {
+		t.Errorf("observed %+v, want only the operator's alert (0b22) on worker-7's Resource", got)
+	}
+	if n, err := testutil.GetCounterMetricValue(m.Alerts.WithLabelValues("ignored")); err != nil || n != 1 {
+		t.Errorf("ignored alerts counted %v (%v), want 1", n, err)
+	}
+}
+
+// tenantResolver is a resolver over worker-7 whose operator's namespaces are the inventory
+// namespace and "monitoring".
+func tenantResolver(t *testing.T) (*NodeResolver, NodeResolverConfig) {
+	r, cfg := testResolver(t, worker("worker-7", "7"))
+	cfg.TrustedNamespaces = []string{"monitoring"}
+	return NewNodeResolver(r.nodes, cfg), cfg
 }
 
 // resolveCase is an alert's labels and the object the resolver must name for them.

@@ -73,7 +73,7 @@ func (s *Source) Resync(ctx context.Context, sink alarms.Sink) error {
 	if err != nil {
 		return err
 	}
-	obs, err := observe(ctx, s.cfg.Resolver, alerts)
+	obs, _, err := observe(ctx, s.cfg.Resolver, alerts)
 	if err != nil {
 		return err
 	}
