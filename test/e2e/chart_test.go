@@ -175,6 +175,7 @@ var valuePrerequisites = []struct {
 	{"o2ims.ingress.", map[string]any{"o2ims.ingress.enabled": true}},
 	{"smoRegistration.", map[string]any{"smoRegistration.url": "https://smo.example.net/register"}},
 	{"notifier.oauth2.", map[string]any{"notifier.oauth2.tokenURL": "https://t/x", "notifier.oauth2.clientSecretSecret": "s"}},
+	{"alarms.certificates.selector", map[string]any{"alarms.certificates.selectorNamespace": "monitoring"}},
 	{"alarms.certificates.selectorNamespace", map[string]any{"alarms.certificates.selector": "a=b"}},
 	{"networkPolicy.o2imsFrom", map[string]any{"networkPolicy.enabled": true}},
 	{"serviceMonitor.", map[string]any{"serviceMonitor.enabled": true}},

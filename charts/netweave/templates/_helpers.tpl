@@ -53,6 +53,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.redis.tls.clientCert (not .Values.redis.tls.secretName) }}
 {{- fail "redis.tls.clientCert needs redis.tls.secretName (the Secret with tls.crt and tls.key)" }}
 {{- end }}
+{{- if and .Values.alarms.certificates.selector (not .Values.alarms.certificates.selectorNamespace) }}
+{{- fail "alarms.certificates.selector needs alarms.certificates.selectorNamespace (an operator's namespace: across every namespace, any namespace admin could raise O-Cloud certificate alarms)" }}
+{{- end }}
 {{- if and .Values.o2ims.ingress.enabled (eq (int .Values.o2ims.port) 0) }}
 {{- fail "o2ims.ingress.enabled needs the O2 face (o2ims.port > 0)" }}
 {{- end }}

@@ -15,7 +15,10 @@ import (
 type Options struct {
 	// Secrets are "namespace/name" of the TLS Secrets to watch.
 	Secrets []string
-	// Selector selects more Secrets by label, in SelectorNamespace (every namespace when empty).
+	// Selector selects more Secrets by label, in SelectorNamespace, which it requires: across
+	// every namespace, any namespace admin could label a Secret of its own and raise an alarm on
+	// the O-Cloud (with a subject of its choosing), and every tenant's certificate names would
+	// reach the readers of the operator's alarms.
 	Selector          string
 	SelectorNamespace string
 	Warning           time.Duration
@@ -37,7 +40,7 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Secrets, "alarm-certificate-secrets", o.Secrets, "TLS Secrets (namespace/name,…) whose tls.crt raises CERTIFICATE_EXPIRATION alarms as it nears expiry. Only these Secrets are watched.")
 	fs.StringVar(&o.Selector, "alarm-certificate-selector", o.Selector, "Label selector of more TLS Secrets to watch for expiring certificates (e.g. cert-manager's controller.cert-manager.io/fao=true).")
-	fs.StringVar(&o.SelectorNamespace, "alarm-certificate-selector-namespace", o.SelectorNamespace, "Namespace the --alarm-certificate-selector looks in; every namespace when empty.")
+	fs.StringVar(&o.SelectorNamespace, "alarm-certificate-selector-namespace", o.SelectorNamespace, "Namespace the --alarm-certificate-selector looks in (required with it: an operator's namespace, since whoever may write Secrets there may raise O-Cloud alarms).")
 	fs.DurationVar(&o.Warning, "alarm-certificate-warning", o.Warning, "How long before expiry a certificate raises a CLUSTER_WARNING alarm.")
 	fs.DurationVar(&o.Critical, "alarm-certificate-critical", o.Critical, "How long before expiry the alarm becomes CLUSTER_CRITICAL.")
 	fs.DurationVar(&o.CheckInterval, "alarm-certificate-check-interval", o.CheckInterval, "How often certificates are checked against the clock (expiry approaches without any Secret changing).")
@@ -80,6 +83,9 @@ func (o *Options) Validate() []error {
 	if o.Selector != "" {
 		if _, err := labels.Parse(o.Selector); err != nil {
 			errs = append(errs, fmt.Errorf("--alarm-certificate-selector: %w", err))
+		}
+		if o.SelectorNamespace == "" {
+			errs = append(errs, fmt.Errorf("--alarm-certificate-selector needs --alarm-certificate-selector-namespace: across every namespace, any namespace admin could raise O-Cloud certificate alarms with a labelled Secret (name other namespaces' Secrets with --alarm-certificate-secrets)"))
 		}
 	}
 	if o.SelectorNamespace != "" {

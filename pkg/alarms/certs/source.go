@@ -44,8 +44,9 @@ type Config struct {
 	// Secrets are watched one by one (a namespaced informer with a name field selector each),
 	// so netweave neither lists nor caches any other Secret.
 	Secrets []types.NamespacedName
-	// Selector, when not nil, selects more Secrets by label in SelectorNamespace (every
-	// namespace when empty); only matching Secrets are sent by the server.
+	// Selector, when not nil, selects more Secrets by label in SelectorNamespace; only
+	// matching Secrets are sent by the server. Without a SelectorNamespace it selects nothing
+	// (Options.Validate refuses that): never every namespace's Secrets.
 	Selector          labels.Selector
 	SelectorNamespace string
 	// Object is what the alarms are about.
@@ -122,7 +123,7 @@ func (s *Source) watches() []watch {
 			return nil
 		}})
 	}
-	if sel := s.cfg.Selector; sel != nil {
+	if sel := s.cfg.Selector; sel != nil && s.cfg.SelectorNamespace != "" {
 		inf := coreinformers.NewFilteredSecretInformer(s.cfg.Client, s.cfg.SelectorNamespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 			o.LabelSelector = sel.String()
 		})

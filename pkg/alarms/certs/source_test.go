@@ -9,6 +9,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,6 +199,7 @@ func TestOnlyTheNamedAndSelectedSecretsCount(t *testing.T) {
 		secret("labelled-tls", pemCert(t, "selected", now.Add(day)), map[string]string{"watch": "yes"}),
 	)
 	f.cfg.Selector = labels.SelectorFromSet(labels.Set{"watch": "yes"})
+	f.cfg.SelectorNamespace = "ingress"
 	f.run()
 	var got []string
 	for _, o := range f.sync(1) {
@@ -226,10 +229,50 @@ func TestOptions(t *testing.T) {
 	o.Secrets = []string{"no-slash", "Bad_NS/x"}
 	o.Selector = "a in ("
 	o.Critical = 40 * day
-	if errs := o.Validate(); len(errs) != 4 {
-		t.Errorf("got %d errors, want 4: %v", len(errs), errs)
+	if errs := o.Validate(); len(errs) != 5 {
+		t.Errorf("got %d errors, want 5: %v", len(errs), errs)
 	}
 	if NewOptions().Enabled() || len(NewOptions().Validate()) != 0 {
 		t.Error("the defaults are enabled or invalid")
+	}
+}
+
+// TestRegressionSelectedSecretsOnlyFromTheOperatorsNamespace: --alarm-certificate-selector
+// without a namespace watched every namespace, so a tenant's admin could label a Secret of its
+// own with a self-signed certificate expiring tomorrow and raise a CLUSTER_CRITICAL alarm on the
+// O-Cloud under a subject it chose, and every tenant's certificate names reached the readers of
+// the operator's alarms. The selector now needs its namespace, and looks nowhere else.
+func TestRegressionSelectedSecretsOnlyFromTheOperatorsNamespace(t *testing.T) {
+	o := NewOptions()
+	o.Selector = "controller.cert-manager.io/fao=true"
+	errs := o.Validate()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "--alarm-certificate-selector-namespace") {
+		t.Errorf("a selector without a namespace: %v, want one error naming --alarm-certificate-selector-namespace", errs)
+	}
+	o.SelectorNamespace = "ingress"
+	if errs := o.Validate(); len(errs) != 0 {
+		t.Errorf("a selector with its namespace: %v", errs)
+	}
+
+	fao := map[string]string{"controller.cert-manager.io/fao": "true"}
+	tenants := secret("forged-tls", pemCert(t, "the O-Cloud is down", now.Add(day)), fao)
+	tenants.Namespace, tenants.UID = "tenant-b", "uid-forged"
+	for _, ns := range []string{"", "ingress"} {
+		f := newFixture(t, tenants, secret("api-tls", pemCert(t, "named", now.Add(day)), nil),
+			secret("ingress-tls", pemCert(t, "selected", now.Add(day)), fao))
+		f.cfg.Selector = labels.SelectorFromSet(fao)
+		f.cfg.SelectorNamespace = ns
+		f.run()
+		var got []string
+		for _, o := range f.sync(1) {
+			got = append(got, o.Extensions["subject"])
+		}
+		want := []string{"CN=named"}
+		if ns != "" {
+			want = append(want, "CN=selected")
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("selector namespace %q: active certificates %v, want %v", ns, got, want)
+		}
 	}
 }
