@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2dms/validation"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 )
 
@@ -43,6 +45,33 @@ func (f *failure) statusMessage() string {
 }
 
 func fail(reason string, err error) error { return &failure{reason: reason, err: err} }
+
+// targetFailure is a failure of a request to the target cluster (reason, while doing what),
+// classed for the status as the member clusters' conditions are (netclass.APIServer): the
+// target's kubeconfig may be a tenant's (a provisioned cluster's), and its raw error (the
+// server's address, refused or unreachable, its certificate's names, the body of whatever
+// answered) would let whoever reads the status probe the network through netweave.
+func targetFailure(reason, doing string, err error) error {
+	return failClassed(reason, doing+": the target cluster: "+netclass.APIServer(err), err)
+}
+
+// targetError is the failure of Targets.Target: netweave's own refusals (the namespace not
+// enabled, no target namespace, an unknown deployment manager) say what they are; reaching the
+// cluster is classed.
+func targetError(err error) error {
+	if reason := targetReason(err); reason != "TargetUnavailable" {
+		return fail(reason, err)
+	}
+	return targetFailure("TargetUnavailable", "prepare the target", err)
+}
+
+// transportFailure reports whether err is a failure to talk to a server at all (no
+// connection, TLS, a timeout, a connection closed without an answer), as opposed to a Helm or
+// API answer that the NfDeployment's writer needs to read.
+func transportFailure(err error) bool {
+	var uerr *url.Error
+	return netclass.NoConnection(err) || netclass.TLS(err) || netclass.Timeout(err) || errors.As(err, &uerr)
+}
 
 // failClassed is a failure whose status says message, a class of what went wrong, rather
 // than err.
@@ -153,13 +182,13 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	}
 	t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
 	if err != nil {
-		return d, fail(targetReason(err), err)
+		return d, targetError(err)
 	}
 	name := ReleaseName(d)
 	rel, err := c.cfg.Releases.Get(ctx, t, name)
 	if err != nil && !errors.Is(err, helmrelease.ErrNotFound) {
 		c.forgetTarget(d)
-		return d, fail("TargetUnavailable", err)
+		return d, targetFailure("TargetUnavailable", "read release "+name, err)
 	}
 	switch decide(d, rel, desc.Spec.Version, helmrelease.ValuesHash(values)) {
 	case actInstall:
@@ -273,7 +302,7 @@ func (c *Controller) rollback(ctx context.Context, d *v1alpha1.NfDeployment, t h
 	hist, err := c.cfg.Releases.History(ctx, t, name)
 	if err != nil {
 		c.forgetTarget(d)
-		return d, nil, fail("TargetUnavailable", err)
+		return d, nil, targetFailure("TargetUnavailable", "read the history of release "+name, err)
 	}
 	if !rollbackDone(hist, to) {
 		if d, err = c.phase(ctx, d, v1alpha1.NfDeploymentRollingBack, fmt.Sprintf("rolling release %s back to revision %d", name, to)); err != nil {
@@ -305,7 +334,7 @@ func (c *Controller) deployed(ctx context.Context, d *v1alpha1.NfDeployment, t h
 	forgetRollback(d)
 	hist, err := c.cfg.Releases.History(ctx, t, rel.Name)
 	if err != nil {
-		return d, fail("TargetUnavailable", err)
+		return d, targetFailure("TargetUnavailable", "read the history of release "+rel.Name, err)
 	}
 	d.Status.History = historyOf(hist)
 	workloads, err := c.cfg.Workloads.Status(ctx, t, rel.Manifest)
@@ -358,10 +387,13 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 			return nil
 		}
 		if err != nil {
-			return fail(targetReason(err), err)
+			return targetError(err)
 		}
 		if err := c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d)); err != nil {
 			c.forgetTarget(d)
+			if transportFailure(err) {
+				return targetFailure("UninstallFailed", "uninstall release "+ReleaseName(d), err)
+			}
 			return fail("UninstallFailed", err)
 		}
 		return nil
@@ -376,8 +408,8 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		var f *failure
 		errors.As(err, &f)
 		before := d.DeepCopy()
-		d.Status.Message = "uninstall failed (retrying): " + err.Error()
-		setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, err.Error(), c.cfg.Now())
+		d.Status.Message = "uninstall failed (retrying): " + f.statusMessage()
+		setCondition(d, ConditionReady, metav1.ConditionFalse, f.reason, f.statusMessage(), c.cfg.Now())
 		_, werr := c.writeStatus(ctx, before, d)
 		return errors.Join(err, werr)
 	}
