@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -202,6 +203,17 @@ func (m *Manager) Run(ctx context.Context) error {
 	o2.DeploymentManagers().Informer()
 	o2.OCloudSites().Informer()
 	o2.Locations().Informer()
+	if len(m.cfg.TenantNamespaces) > 0 {
+		// A tenant's Secret registers a member only while the ProvisioningRequest it names
+		// exists (requested): each change of one is a change of its Secret's registration.
+		if _, err := o2.ProvisioningRequests().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    m.enqueueRequested,
+			UpdateFunc: func(_, obj any) { m.enqueueRequested(obj) },
+			DeleteFunc: m.enqueueRequested,
+		}); err != nil {
+			return fmt.Errorf("watch provisioning requests: %w", err)
+		}
+	}
 	term.Start(ctx.Done())
 	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
 		if !ok {
@@ -237,6 +249,39 @@ func (m *Manager) enqueue(obj any) {
 		return
 	}
 	m.queue.Add(key)
+}
+
+// enqueueRequested queues the Cluster API Secret of the cluster a ProvisioningRequest of a
+// tenant's namespace is built into (named as ProvisionedName names it), whose registration
+// depends on the request.
+func (m *Manager) enqueueRequested(obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil || !slices.Contains(m.cfg.TenantNamespaces, ns) {
+		return
+	}
+	m.queue.Add(ns + "/" + ProvisionedName(ns, name) + capiSuffix)
+}
+
+// requested reports whether the ProvisioningRequest whose cluster reg, a tenant's
+// registration, names exists in its namespace: a tenant's Secret registers only the cluster of
+// one of its requests, never a kubeconfig of the tenant's choosing under a well-formed name
+// (which would put a cluster the tenant runs into the operator's inventory, as a deployment
+// manager others deploy to). A request being deleted still exists until its teardown ends.
+func requested(term externalversions.SharedInformerFactory, reg Registration) (bool, error) {
+	id := reg.Name[len(reg.Name)-uuidLength:] // provisionedIn checked the shape
+	_, err := term.O2ims().V1alpha1().ProvisioningRequests().Lister().ProvisioningRequests(reg.SecretNamespace).Get(id)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("get provisioning request %s/%s: %w", reg.SecretNamespace, id, err)
+	}
+	return true, nil
 }
 
 // registering returns the Secret named key (namespace/name) and its namespace's origin if it
@@ -360,6 +405,17 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			// A broken edit keeps the member as it was: its inventory is not deleted for a typo.
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return nil
+		case origin == OriginTenant:
+			ok, err := requested(term, r)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored: no provisioning request of its id there",
+					"secret", klog.KObj(s), "member", r.Name)
+				break
+			}
+			reg = &r
 		default:
 			reg = &r
 		}

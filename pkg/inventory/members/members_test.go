@@ -206,6 +206,17 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 	return r
 }
 
+// request creates the ProvisioningRequest id in namespace, whose cluster a tenant's Secret
+// may then register.
+func (r *rig) request(namespace, id string) {
+	r.t.Helper()
+	pr := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: namespace},
+		Spec: v1alpha1.ProvisioningRequestSpec{ProvisioningRequestID: id}}
+	if _, err := r.o2.O2imsV1alpha1().ProvisioningRequests(namespace).Create(context.Background(), pr, metav1.CreateOptions{}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 func (r *rig) eventually(what string, check func() error) {
 	r.t.Helper()
 	var last error

@@ -99,6 +99,7 @@ func TestTenantSecretCannotClaimUnprefixedName(t *testing.T) {
 		capiSecret("tenant-b", "edge-1", "kubeconfig of tenant-b's edge-1"),
 		annotated(capiSecret("tenant-b", "edge-9", "kubeconfig of tenant-b's edge-2"), "edge-2"),
 		capiSecret("tenant-b", provisioned, "kubeconfig of tenant-b's cluster"))
+	r.request("tenant-b", requestID)
 	r.eventually("only the provisioned cluster registered", func() error {
 		if got := r.mgr.Running(); !slices.Equal(got, []string{provisioned}) || r.mgr.queue.Len() > 0 {
 			return fmt.Errorf("members %v running, %d secrets queued", got, r.mgr.queue.Len())
@@ -121,6 +122,7 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 
 	t.Run("tenant's first", func(t *testing.T) {
 		r := newRigWith(t, configure, tenant.DeepCopy())
+		r.request("tenant-b", requestID)
 		r.eventually("the tenant's registration runs", func() error {
 			if got := r.runs(member); got != "tenant-b/"+tenant.Name {
 				return fmt.Errorf("runs %q", got)
@@ -157,5 +159,46 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 		if r.connectedWith("kubeconfig of the tenant's") {
 			t.Error("the tenant's kubeconfig was used while the operator's registers the member")
 		}
+	})
+}
+
+// TestRegressionTenantSecretNeedsItsProvisioningRequest: a tenant's Secret named exactly as
+// the provisioning controller names a cluster, "<namespace>-<any uuid>-kubeconfig", registered
+// a member with no ProvisioningRequest behind it: a kubeconfig of the tenant's choosing (an API
+// server it runs) became a DeploymentManager in the operator's inventory, its nodes the
+// O-Cloud's Resources, and a target other tenants' NfDeployments could be installed into. It
+// registers only while the request of that id exists in its namespace.
+func TestRegressionTenantSecretNeedsItsProvisioningRequest(t *testing.T) {
+	member := ProvisionedName("tenant-b", requestID)
+	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
+		capiSecret("tenant-b", member, "kubeconfig of tenant-b's own server"))
+	// The queue may be empty before the Secret was ever read, so this leg can pass early; the
+	// deletion below is the deterministic one (it runs once registered).
+	r.eventually("the Secret is read and ignored", func() error {
+		if r.mgr.queue.Len() > 0 {
+			return fmt.Errorf("%d secrets queued", r.mgr.queue.Len())
+		}
+		return nil
+	})
+	if got := r.mgr.Running(); len(got) != 0 || r.connectedWith("kubeconfig of tenant-b's own server") {
+		t.Fatalf("members %v running without a provisioning request", got)
+	}
+
+	r.request("tenant-b", requestID)
+	r.eventually("registered once its request exists", func() error {
+		if got := r.runs(member); got != "tenant-b/"+member+capiSuffix {
+			return fmt.Errorf("runs %q", got)
+		}
+		return nil
+	})
+
+	if err := r.o2.O2imsV1alpha1().ProvisioningRequests("tenant-b").Delete(t.Context(), requestID, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("unregistered once its request is gone", func() error {
+		if got := r.mgr.Running(); len(got) != 0 {
+			return fmt.Errorf("members %v running", got)
+		}
+		return nil
 	})
 }
