@@ -141,10 +141,10 @@
 // keeps immutable; no client-set field or annotation names it. A subscription only ever receives
 // changes of objects its owner may "get" now: the notifier asks the server's authorizer, caching
 // each decision for accessTTL (30s), so a revoked right stops deliveries within 30s plus the
-// delegated authorizer's own cache (10s by default). The check is made when a change is queued,
-// with the groups recorded at create: what was queued before a revocation is still delivered
-// (within --notifier-max-age), and a group membership removed in the identity provider is not
-// seen (docs/o2ims.md). On top of that, a subscription in a tenant
+// delegated authorizer's own cache (10s by default). The check is made when a change is queued
+// and again before each delivery attempt (what was queued before a revocation is dropped, as
+// reason "revoked"), with the groups recorded at create: a group membership removed in the
+// identity provider is not seen (docs/o2ims.md). On top of that, a subscription in a tenant
 // namespace N receives changes of objects in N only; one in the default subscription namespace
 // (--o2ims-subscription-namespace) may receive changes from any namespace and of cluster-scoped
 // objects (the OCloud). A subscription without an owner (made before owners were recorded)

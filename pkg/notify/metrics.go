@@ -16,7 +16,7 @@ type metrics struct {
 	attempts *compbasemetrics.CounterVec
 	expired  *compbasemetrics.Counter
 	// dropped counts notifications discarded undelivered, by reason (dropExpired,
-	// dropQueueFull, dropTooLarge); never by subscription or tenant.
+	// dropQueueFull, dropTooLarge, dropRevoked); never by subscription or tenant.
 	dropped    *compbasemetrics.CounterVec
 	queueDepth *compbasemetrics.Gauge
 	events     *compbasemetrics.CounterVec
@@ -45,6 +45,9 @@ const (
 	// dropTooLarge: a notification whose body alone is larger than --notifier-queue-bytes,
 	// never queued.
 	dropTooLarge = "too_large"
+	// dropRevoked: queued while the subscriber could get the object, which it no longer may
+	// when its turn to be sent comes.
+	dropRevoked = "revoked"
 )
 
 func newMetrics(reg Registerer) (*metrics, error) {
@@ -67,7 +70,7 @@ func newMetrics(reg Registerer) (*metrics, error) {
 		}),
 		dropped: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
 			Subsystem: metricsSubsystem, Name: "dropped_total",
-			Help:           "Notifications discarded undelivered, by reason: expired (older than the maximum age), queue_full (the oldest of a queue past its byte or length bound), too_large (larger than a whole queue).",
+			Help:           "Notifications discarded undelivered, by reason: expired (older than the maximum age), queue_full (the oldest of a queue past its byte or length bound), too_large (larger than a whole queue), revoked (the subscriber may no longer get the object when its turn comes).",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"reason"}),
 		queueDepth: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{

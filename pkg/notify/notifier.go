@@ -144,6 +144,9 @@ func New(cfg Config) (*Notifier, error) {
 		},
 		vis: newVisibility(cfg.Authorizer, m.authorizerWaits),
 	}
+	n.delivery.visible = func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
+		return n.vis.visible(ctx, sub, model.Kind(kind), namespace)
+	}
 	n.epochs = &epochs{store: store, onReset: n.storeReset}
 	return n, nil
 }
@@ -325,7 +328,8 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 			continue
 		}
 		err = r.render(sub, func(id string, body []byte) {
-			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed})
+			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed,
+				Kind: string(ev.Kind), Namespace: ev.Namespace})
 			woken = append(woken, w)
 		})
 		if err != nil {
@@ -376,7 +380,8 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 			w.cfg.changed(key, true)
 			continue
 		}
-		w.handoff(Entry{StreamID: q.StreamID, NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed})
+		w.handoff(Entry{StreamID: q.StreamID, NotificationID: it.NotificationID, Body: it.Body, Observed: it.Observed,
+			Kind: it.Kind, Namespace: it.Namespace})
 		w.cfg.changed(key, q.Evicted > 0)
 	}
 }

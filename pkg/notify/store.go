@@ -63,6 +63,10 @@ type Item struct {
 	NotificationID  string
 	Body            []byte
 	Observed        time.Time
+	// Kind and Namespace are the changed object's: the worker asks again, before each
+	// delivery, whether the subscription's owner may still get it.
+	Kind      string
+	Namespace string
 }
 
 // Entry is one queued notification.
@@ -72,6 +76,10 @@ type Entry struct {
 	NotificationID string
 	Body           []byte
 	Observed       time.Time
+	// Kind and Namespace are the changed object's (Item's); Kind is empty for an entry queued
+	// by a version that did not record them.
+	Kind      string
+	Namespace string
 }
 
 // Change is the commit of one processed change: the notifications it produced, the object's
@@ -124,8 +132,8 @@ local out = {}
 local nitems = #KEYS - 3
 for i = 1, nitems do
   local q = KEYS[3 + i]
-  local a = 6 + (i - 1) * 4
-  local uid, nid, body, observed = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local a = 6 + (i - 1) * 6
+  local uid, nid, body, observed, kind, ns = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local size = #body
   if maxBytes > 0 and size > maxBytes then
     out[i] = {'', 0}
@@ -151,7 +159,7 @@ for i = 1, nitems do
       if batch < 64 then batch = batch * 2 end
     end
     if len <= 0 or used < 0 then used = 0 end
-    local id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed)
+    local id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed, 'k', kind, 's', ns)
     redis.call('HSET', bkey, uid, used + size)
     out[i] = {id, evicted}
   end
@@ -180,11 +188,11 @@ func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
 	case c.State != nil:
 		stateOp, state = "set", c.State
 	}
-	args := make([]any, 0, 6+4*len(c.Items))
+	args := make([]any, 0, 6+6*len(c.Items))
 	args = append(args, s.limits.Bytes, s.limits.Length, stateOp, c.Key, state, c.Cursor)
 	for _, it := range c.Items {
 		keys = append(keys, s.queueKey(it.SubscriptionUID))
-		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10))
+		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace)
 	}
 	res, err := commitScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
@@ -244,6 +252,8 @@ func (s *Store) Head(ctx context.Context, subUID, after string, n int64) ([]Entr
 	for _, m := range msgs {
 		e := Entry{StreamID: m.ID}
 		e.NotificationID, _ = m.Values["n"].(string)
+		e.Kind, _ = m.Values["k"].(string)
+		e.Namespace, _ = m.Values["s"].(string)
 		body, _ := m.Values["b"].(string)
 		e.Body = []byte(body)
 		if o, ok := m.Values["o"].(string); ok {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	compbasemetrics "k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -210,5 +214,65 @@ func TestRegressionAuthorizerOutageDropsNoNotification(t *testing.T) {
 	}
 	if waits.n.Load() != before {
 		t.Error("waited on an error that is not an outage")
+	}
+}
+
+// TestRegressionQueuedNotificationsNotSentAfterRevocation: access was checked once, when a
+// change was queued. alice's callback failed for a while, her queue grew, and the operator
+// revoked her RoleBinding: once her callback answered again, everything queued about tenant-a
+// was POSTed to it, however long after the revocation (up to --notifier-max-age, 24h). The
+// worker now asks again before each attempt and drops what she may no longer get, counted as
+// dropped (reason "revoked"). Entries queued by a version that did not record the object's
+// kind are sent as before.
+func TestRegressionQueuedNotificationsNotSentAfterRevocation(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	m, err := newMetrics(compbasemetrics.NewKubeRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants := rbac{"alice": {"tenant-a": true}}
+	v := newVisibility(grants.authorizer(), nil)
+	cfg := &deliveryConfig{
+		sender:  NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: noSecrets{}}),
+		metrics: m, backoff: Backoff{Base: time.Hour, Max: time.Hour}, acks: newAcker(nil, storeRetry()),
+		depth: new(atomic.Int64), changed: func(string, bool) {},
+		visible: func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
+			return v.visible(ctx, sub, model.Kind(kind), namespace)
+		},
+	}
+	sub := compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, nil)
+	sub.Callback = srv.URL + "/cb"
+	w := newWorker(cfg, sub, v1alpha1.InventorySubscriptionStatus{})
+	ctx := context.Background()
+	entry := func(id, kind string) Entry {
+		return Entry{StreamID: id, NotificationID: id, Body: []byte(`{"notificationId":"` + id + `"}`), Kind: kind, Namespace: "tenant-a"}
+	}
+
+	if !w.deliver(ctx, entry("1-1", string(model.KindResource))) || posts.Load() != 1 {
+		t.Fatalf("while alice may get it: %d POSTs, want 1", posts.Load())
+	}
+	delete(grants["alice"], "tenant-a")
+	v.forget(sub.UID) // the decision cache's TTL, elapsed
+	for _, id := range []string{"1-2", "1-3"} {
+		if !w.deliver(ctx, entry(id, string(model.KindResource))) {
+			t.Fatal("deliver stopped")
+		}
+	}
+	if got := posts.Load(); got != 1 {
+		t.Errorf("%d POSTs after the revocation, want none more", got)
+	}
+	if got := w.stats.st.Dropped; got != 2 {
+		t.Errorf("status.dropped %d, want 2", got)
+	}
+	if n, err := testutil.GetCounterMetricValue(m.dropped.WithLabelValues(dropRevoked)); err != nil || n != 2 {
+		t.Errorf("dropped{reason=revoked} %v (%v), want 2", n, err)
+	}
+	if !w.deliver(ctx, entry("1-4", "")) || posts.Load() != 2 {
+		t.Errorf("an entry of an older version (no kind): %d POSTs, want it sent", posts.Load())
 	}
 }

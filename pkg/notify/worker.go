@@ -39,6 +39,10 @@ type deliveryConfig struct {
 	// changed tells the status writer that a subscription's delivery state moved; urgent for
 	// failures, which are published sooner than progress.
 	changed func(key string, urgent bool)
+	// visible asks again, before each attempt, whether the subscription's owner may get the
+	// changed object (the notifier's visibility, cached like the check made when the change
+	// was queued); nil delivers without asking. It fails only when ctx ends.
+	visible func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error)
 }
 
 // stats is a subscription's delivery state, published to its status.
@@ -326,6 +330,25 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 			w.cfg.changed(sub.Key(), true)
 			w.cfg.acks.add(sub.UID, e)
 			return true
+		}
+		// A notification queued while its owner could read the object is not sent once they
+		// no longer may (a RoleBinding revoked while the callback was failing and the queue
+		// grew): the "may get now" bound holds for what is queued too. Entries queued by a
+		// version that did not record the object's kind are sent as before.
+		if e.Kind != "" && w.cfg.visible != nil {
+			ok, err := w.cfg.visible(ctx, sub, e.Kind, e.Namespace)
+			if err != nil {
+				return false
+			}
+			if !ok {
+				klog.V(2).InfoS("Notification dropped undelivered: the subscriber may no longer get its object", "subscription", sub.Key(),
+					"notificationId", e.NotificationID, "kind", e.Kind, "namespace", e.Namespace)
+				w.cfg.metrics.dropped.WithLabelValues(dropRevoked).Inc()
+				w.stats.dropped(1)
+				w.cfg.changed(sub.Key(), true)
+				w.cfg.acks.add(sub.UID, e)
+				return true
+			}
 		}
 		err := w.cfg.sender.Send(ctx, sub, e)
 		if ctx.Err() != nil {

@@ -234,3 +234,24 @@ func TestNotifierQueueLength(t *testing.T) {
 		t.Fatalf("unbounded queue holds %d, want 6", len(got))
 	}
 }
+
+// TestNotifierQueueKeepsEachEntrysObject: a queued notification keeps the kind and namespace
+// of the object it is about, read back with it, so that the worker can ask again before
+// sending it whether the subscriber may still get that object; the byte bound counts bodies
+// only, as before.
+func TestNotifierQueueKeepsEachEntrysObject(t *testing.T) {
+	r := newQueueRig(t, notify.QueueLimits{Bytes: 1000})
+	it := r.item("a", 100)
+	it.Kind, it.Namespace = "ResourcePool", "tenant-a"
+	r.commit(it, r.item("a", 100))
+	es, err := r.store.Head(context.Background(), "a", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].Kind != "ResourcePool" || es[0].Namespace != "tenant-a" || es[1].Kind != "" || es[1].Namespace != "" {
+		t.Fatalf("entries %+v, want the first about ResourcePool in tenant-a and the second about nothing recorded", es)
+	}
+	if got := r.bytes("a"); got != 200 {
+		t.Errorf("queue of %d bytes, want 200 (bodies only)", got)
+	}
+}
