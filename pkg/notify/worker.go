@@ -318,6 +318,15 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
+// drop discards e undelivered for reason: counted, in the subscription's status.dropped too,
+// and removed from its queue.
+func (w *worker) drop(sub *Subscription, e Entry, reason string) {
+	w.cfg.metrics.dropped.WithLabelValues(reason).Inc()
+	w.stats.dropped(1)
+	w.cfg.changed(sub.Key(), true)
+	w.cfg.acks.add(sub.UID, e)
+}
+
 // deliver POSTs e until it is accepted or expires; false means the worker is stopping.
 func (w *worker) deliver(ctx context.Context, e Entry) bool {
 	for attempt := 0; ; attempt++ {
@@ -325,10 +334,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		if w.cfg.maxAge > 0 && !e.Observed.IsZero() && time.Since(e.Observed) > w.cfg.maxAge {
 			klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed))
 			w.cfg.metrics.expired.Inc()
-			w.cfg.metrics.dropped.WithLabelValues(dropExpired).Inc()
-			w.stats.dropped(1)
-			w.cfg.changed(sub.Key(), true)
-			w.cfg.acks.add(sub.UID, e)
+			w.drop(sub, e, dropExpired)
 			return true
 		}
 		// A notification queued while its owner could read the object is not sent once they
@@ -343,10 +349,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 			if !ok {
 				klog.V(2).InfoS("Notification dropped undelivered: the subscriber may no longer get its object", "subscription", sub.Key(),
 					"notificationId", e.NotificationID, "kind", e.Kind, "namespace", e.Namespace)
-				w.cfg.metrics.dropped.WithLabelValues(dropRevoked).Inc()
-				w.stats.dropped(1)
-				w.cfg.changed(sub.Key(), true)
-				w.cfg.acks.add(sub.UID, e)
+				w.drop(sub, e, dropRevoked)
 				return true
 			}
 		}
