@@ -57,15 +57,20 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	adapter = &memberAdapter{Adapter: adapter, reach: reach}
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: m.cfg.O2, Informers: term, Adapter: adapter, Metrics: m.cfg.Metrics, Workers: m.cfg.Workers,
-		SharedDelay: m.cfg.SharedDelay, FieldManager: m.cfg.FieldManager, Cluster: reg.Name,
+		SharedDelay: m.cfg.SharedDelay, FieldManager: m.cfg.FieldManager, Cluster: reg.Name, Tenant: reg.Tenant(),
 	})
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Cancel, then wait: the probe runs until ctx ends, so a controller that returns on its
+	// own (an informer that does not sync, an adapter that cannot start) must end it first,
+	// or the member hangs here and is never retried.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	wg.Go(func() {
 		wait.UntilWithContext(ctx, func(ctx context.Context) {
 			err := clients.Probe(ctx)

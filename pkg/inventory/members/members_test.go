@@ -29,6 +29,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/netclass"
+	"github.com/netweave-io/netweave/pkg/o2informers"
 )
 
 const (
@@ -112,13 +113,6 @@ func TestReachabilityChangesOnlyOnTransitions(t *testing.T) {
 	}
 }
 
-// nopShutdown is a test's O2 informer factory as a term: its Shutdown leaves it running.
-type nopShutdown struct {
-	externalversions.SharedInformerFactory
-}
-
-func (nopShutdown) Shutdown() {}
-
 // rig is a central cluster with member Secrets, a fake member cluster and a manager.
 type rig struct {
 	t       *testing.T
@@ -164,10 +158,15 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 	if err != nil {
 		t.Fatal(err)
 	}
-	o2inf := externalversions.NewSharedInformerFactory(r.o2, 0)
+	// The process's shared O2 informers, each member's sync a term of them, as in the server:
+	// a member's sync that stops (replaced by another Secret's) stops nothing the next needs.
+	o2inf, err := o2informers.New(r.o2, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		Namespace: invNS, Secrets: r.central, O2: r.o2,
-		NewTerm: func() externalversions.SharedInformerFactory { return nopShutdown{o2inf} },
+		NewTerm: func() externalversions.SharedInformerFactory { return o2inf.Term() },
 		Connect: func(kubeconfig []byte) (*Clients, error) {
 			if !strings.HasPrefix(string(kubeconfig), "kubeconfig of ") {
 				return nil, fmt.Errorf("unexpected kubeconfig %q", kubeconfig)
@@ -197,7 +196,7 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 			t.Errorf("manager: %v", err)
 		}
 	}()
-	o2inf.Start(ctx.Done())
+	o2inf.Start(ctx)
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -243,6 +242,18 @@ func (r *rig) connectedWith(kubeconfig string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Contains(r.connected, kubeconfig)
+}
+
+// tenantOf checks the tenant label of member's DeploymentManager ("": none).
+func (r *rig) tenantOf(member, tenant string) error {
+	dm, err := r.o2.O2imsV1alpha1().DeploymentManagers(invNS).Get(context.Background(), inventory.ObjectName(member), metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if got, ok := dm.Labels[v1alpha1.LabelTenant]; got != tenant || ok != (tenant != "") {
+		return fmt.Errorf("deployment manager %s labelled tenant %q (%v), want %q", dm.Name, got, ok, tenant)
+	}
+	return nil
 }
 
 func (r *rig) manager() (*v1alpha1.DeploymentManager, error) {
@@ -349,4 +360,46 @@ func TestIsCAPIKubeconfig(t *testing.T) {
 			t.Errorf("%s (cluster %q, type %s): %t, want %t", tc.s.Name, tc.s.Labels[CAPIClusterLabel], tc.s.Type, got, tc.want)
 		}
 	}
+}
+
+// TestRegressionFailedMemberSyncIsRetried: a member's sync whose inventory controller
+// returned an error (here: its O2 informers had stopped, as the test's factory's did when the
+// member's previous sync ended) hung for good instead of failing and being retried: the sync
+// waited for its probe, which only stops when the sync's context ends, before ending that
+// context. Its member stayed unsynced until the process restarted. Each failure now ends the
+// attempt and the next one connects again.
+func TestRegressionFailedMemberSyncIsRetried(t *testing.T) {
+	client := o2fake.NewSimpleClientset()
+	stopped, err := o2informers.New(client, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An earlier sync's index is in place, so the member's controller is built and fails in
+	// its Run, watching the stopped informers.
+	if _, err := inventory.NewController(inventory.Config{Client: client, Informers: stopped.Term()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopped.Start(ctx)
+	stopped.Shutdown()
+	r := newRigWith(t, func(c *Config) {
+		// The manager's own term (the first) is live; every member sync's is stopped.
+		live := c.NewTerm
+		var terms atomic.Int32
+		c.NewTerm = func() externalversions.SharedInformerFactory {
+			if terms.Add(1) == 1 {
+				return live()
+			}
+			return stopped.Term()
+		}
+	}, optInSecret("edge-1", "kubeconfig of edge-1"))
+	r.eventually("the failed sync is tried again", func() error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if n := len(r.connected); n < 3 {
+			return fmt.Errorf("connected %d times", n)
+		}
+		return nil
+	})
 }
