@@ -10,12 +10,18 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 )
 
 // clusterProfiles serves the O2 face's Kubernetes profiles from pkg/k8sprofile.
 type clusterProfiles struct {
 	p *k8sprofile.Provider
+	// inventoryNamespace holds the operator's deployment managers.
+	inventoryNamespace string
 }
+
+// errAnotherTenantsCluster is a token asked for in a cluster that another tenant provisioned.
+var errAnotherTenantsCluster = errors.New("the cluster was provisioned for another tenant namespace")
 
 // newClusterProfiles returns the Kubernetes profiles of deployment managers, nil without a
 // connection to the cluster netweave runs in.
@@ -38,10 +44,17 @@ func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.Cluster
 	if len(o2.ProfileLocalNamespaces) > 0 {
 		cfg.Local, cfg.LocalNamespaces = kc, o2.ProfileLocalNamespaces
 	}
-	return clusterProfiles{p: k8sprofile.NewProvider(cfg)}, nil
+	return clusterProfiles{p: k8sprofile.NewProvider(cfg), inventoryNamespace: inventoryNamespace}, nil
 }
 
+// Profile answers dm's profile, with a token for the caller's tenant namespace only in a
+// cluster that namespace may deploy to (nfdeployment.MayDeployTo, as its NfDeployments): a
+// token is edit rights in the cluster, and a cluster one tenant provisioned is not another's
+// to run workloads in, whoever granted the credentials permission on the inventory's managers.
 func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*o2rest.ClusterAccess, bool, error) {
+	if namespace != "" && !nfdeployment.MayDeployTo(dm, namespace, c.inventoryNamespace) {
+		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, errAnotherTenantsCluster)
+	}
 	a, err := c.p.Access(ctx, dm, namespace)
 	if errors.Is(err, k8sprofile.ErrUnknownCluster) {
 		return nil, false, nil

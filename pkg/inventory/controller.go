@@ -55,6 +55,9 @@ type Config struct {
 	// nor admin pools' status, and ignores admin pools: several controllers, one per cluster,
 	// share the same kinds without deleting each other's objects.
 	Cluster string
+	// Tenant, for a member a tenant provisioned (members.OriginTenant), is that tenant's
+	// namespace: the member's objects are labelled with it (v1alpha1.LabelTenant).
+	Tenant string
 }
 
 // Controller keeps the O2 inventory equal to what its adapter derives from the source.

@@ -103,7 +103,8 @@ func placeAll[T object](c *Controller, objs []T) []T {
 // placeInCluster labels an object a member's adapter derived with the member's name and
 // prefixes its name with it, so members' objects never collide with each other's (nor with
 // the local cluster's, whose names carry no prefix). The member's deployment manager is named
-// after the member alone. Objects of the local cluster are left as they are.
+// after the member alone; a tenant's member's objects also name the tenant. Objects of the
+// local cluster are left as they are.
 func (c *Controller) placeInCluster(obj metav1.Object, named bool) {
 	member := c.cfg.Cluster
 	if member == "" {
@@ -114,6 +115,9 @@ func (c *Controller) placeInCluster(obj metav1.Object, named bool) {
 		labels = map[string]string{}
 	}
 	labels[v1alpha1.LabelCluster] = member
+	if c.cfg.Tenant != "" {
+		labels[v1alpha1.LabelTenant] = c.cfg.Tenant
+	}
 	obj.SetLabels(labels)
 	if named {
 		obj.SetName(ObjectName(member))

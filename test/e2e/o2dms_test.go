@@ -21,6 +21,8 @@ const (
 	dmsSharedNS = localstack.APIServiceNamespace
 	dmsDMID     = "d0000000-0000-4000-8000-00000000000d"
 	dmsTenantDM = "d0000000-0000-4000-8000-0000000000a1"
+	// dmsProvisionedDM is the DeploymentManager of a member cluster tenant-b provisioned.
+	dmsProvisionedDM = "d0000000-0000-4000-8000-0000000000b2"
 )
 
 // dmsSchema requires an integer replicas of at most 5 and a string image tag.
@@ -92,11 +94,17 @@ func TestO2DMS(t *testing.T) {
 		return stderr
 	}
 	// The operator's deployment manager (the inventory sync would make it; here the admin
-	// does) and one filed in a tenant's namespace, which deployments may not target.
+	// does), one of a cluster tenant-b provisioned (the sync labels it with the tenant), and
+	// one filed in a tenant's namespace, which deployments may not target.
 	apply(t, admin, `apiVersion: o2ims.oran.org/v1alpha1
 kind: DeploymentManager
 metadata: {name: local, namespace: `+dmsSharedNS+`}
 spec: {deploymentManagerId: `+dmsDMID+`, name: local, serviceUri: "https://127.0.0.1:6443"}
+---
+apiVersion: o2ims.oran.org/v1alpha1
+kind: DeploymentManager
+metadata: {name: tenant-b-edge, namespace: `+dmsSharedNS+`, labels: {o2ims.oran.org/tenant: tenant-b}}
+spec: {deploymentManagerId: `+dmsProvisionedDM+`, name: tenant-b-edge, serviceUri: "https://127.0.0.1:6443"}
 ---
 apiVersion: o2ims.oran.org/v1alpha1
 kind: DeploymentManager
@@ -207,6 +215,24 @@ spec: {deploymentManagerId: `+dmsTenantDM+`, name: mine, serviceUri: "https://12
 		apply(t, bob, nfDeploymentManifest("tenant-b", "upf", "private", "", dmsDMID, ""))
 		if stderr := s.kubectlErr(t, alice, "get", "nfdeploymentdescriptor", "private", "-n", "tenant-b"); !strings.Contains(stderr, "forbidden") {
 			t.Errorf("alice reading bob's descriptor: %s", stderr)
+		}
+	})
+
+	// TestRegressionAnotherTenantsClusterIsNoDeployTarget (pkg/registry/o2dms/nfdeployment)
+	// on the real server: a cluster tenant-b provisioned is no deploy target for tenant-a, and
+	// tenant-a cannot tell it from an id nobody holds.
+	t.Run("a cluster another tenant provisioned is indistinguishable from none", func(t *testing.T) {
+		foreign := refused(t, alice, nfDeploymentManifest("tenant-a", "intrude", "common", dmsSharedNS, dmsProvisionedDM, ""))
+		absent := refused(t, alice, nfDeploymentManifest("tenant-a", "intrude", "common", dmsSharedNS, "d0000000-0000-4000-8000-0000000000fe", ""))
+		if !strings.Contains(foreign, "spec.deploymentManagerId: Invalid value") {
+			t.Fatalf("another tenant's cluster:\n%s", foreign)
+		}
+		if invalidValue.ReplaceAllString(foreign, "") != invalidValue.ReplaceAllString(absent, "") {
+			t.Errorf("another tenant's cluster answered unlike none:\n%s\n%s", foreign, absent)
+		}
+		// The tenant that provisioned it deploys there.
+		if _, stderr, err := s.kubectlStdin(t, bob, nfDeploymentManifest("tenant-b", "edge-upf", "common", dmsSharedNS, dmsProvisionedDM, ""), "create", "--dry-run=server", "-f", "-"); err != nil {
+			t.Errorf("tenant-b's NfDeployment on its own cluster: %v\n%s", err, stderr)
 		}
 	})
 

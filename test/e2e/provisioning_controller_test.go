@@ -284,6 +284,10 @@ func TestProvisioningController(t *testing.T) {
 		if err != nil || len(dms.Items) != 1 {
 			t.Fatalf("member DeploymentManager: %v %v", dms, err)
 		}
+		// The cluster is tenant-a's: only its namespace (and the operator's) may deploy there.
+		if got := dms.Items[0].Labels[o2v1.LabelTenant]; got != "tenant-a" {
+			t.Errorf("member DeploymentManager labelled tenant %q, want tenant-a", got)
+		}
 		res, err := o2.O2imsV1alpha1().O2Resources(invNS).List(ctx, metav1.ListOptions{LabelSelector: o2v1.LabelCluster + "=" + cluster})
 		if err != nil || len(res.Items) != 1 {
 			t.Fatalf("member Resources: %v %v", res, err)

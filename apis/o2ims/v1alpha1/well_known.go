@@ -18,6 +18,13 @@ const (
 	// member's name, see LabelMemberCluster); objects of the cluster netweave runs in do not
 	// carry it. Each member's sync owns only the objects with its name.
 	LabelCluster = "o2ims.oran.org/cluster"
+	// LabelTenant, on a synced object of a member cluster that a tenant provisioned (its
+	// registration Secret is in a tenant's namespace, --provisioning-namespaces, where a
+	// ProvisioningRequest made it), names that namespace. The cluster is that tenant's: its
+	// DeploymentManager is a deploy target (NfDeployments, Kubernetes-profile tokens) for that
+	// namespace and the operator's inventory namespace only. The inventory sync sets it from
+	// where the Secret is, never from anything a client writes on the object.
+	LabelTenant = "o2ims.oran.org/tenant"
 	// LabelMemberCluster set to "true" on a Secret in the inventory namespace registers a
 	// member cluster: the Secret holds a kubeconfig under SecretKeyKubeconfig (or under
 	// SecretKeyCAPIKubeconfig, as Cluster API's <cluster>-kubeconfig Secrets do).

@@ -129,6 +129,9 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 			}
 			return nil
 		})
+		// Its DeploymentManager is tenant-b's cluster (nfdeployment.MayDeployTo), until the
+		// operator's Secret registers it.
+		r.eventually("its deployment manager names the tenant", func() error { return r.tenantOf(member, "tenant-b") })
 		if _, err := r.central.CoreV1().Secrets(invNS).Create(t.Context(), operator.DeepCopy(), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -138,6 +141,7 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 			}
 			return nil
 		})
+		r.eventually("its deployment manager is the operator's", func() error { return r.tenantOf(member, "") })
 		if err := r.central.CoreV1().Secrets(invNS).Delete(t.Context(), "edge-x", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -89,6 +89,15 @@ type Registration struct {
 	Hash [sha256.Size]byte
 }
 
+// Tenant is the tenant namespace that provisioned the member (the Secret's, for
+// OriginTenant), "" for the operator's members.
+func (r Registration) Tenant() string {
+	if r.Origin == OriginTenant {
+		return r.SecretNamespace
+	}
+	return ""
+}
+
 // key is the Secret's namespace/name: the manager's queue key.
 func (r Registration) key() string { return r.SecretNamespace + "/" + r.Secret }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
+	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2informers"
@@ -76,6 +77,7 @@ type Controller struct {
 	mu          sync.Mutex
 	deployments o2dmslisters.NfDeploymentLister
 	descriptors o2dmslisters.NfDeploymentDescriptorLister
+	managers    o2imslisters.DeploymentManagerLister
 	queue       workqueue.TypedRateLimitingInterface[string]
 }
 
@@ -130,6 +132,7 @@ func (c *Controller) lead(ctx context.Context) {
 	defer queue.ShutDown()
 	c.mu.Lock()
 	c.deployments, c.descriptors, c.queue = f.NfDeployments().Lister(), f.NfDeploymentDescriptors().Lister(), queue
+	c.managers = term.O2ims().V1alpha1().DeploymentManagers().Lister()
 	c.mu.Unlock()
 	if _, err := f.NfDeployments().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,

@@ -23,6 +23,7 @@ import (
 	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
+	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 )
 
@@ -116,6 +117,7 @@ func TestRegressionPullSecretFailureHidesCause(t *testing.T) {
 		client := o2fake.NewSimpleClientset(nf.DeepCopy())
 		c := New(Config{Kube: kube, Client: client, Now: func() time.Time { return time.Unix(0, 0) }})
 		c.descriptors = o2dmslisters.NewNfDeploymentDescriptorLister(descriptors)
+		c.managers = o2imslisters.NewDeploymentManagerLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
 		d, err := c.deploy(ctx, nf.DeepCopy())
 		var f *failure
 		if !errors.As(err, &f) || f.reason != "PullSecretUnreadable" {

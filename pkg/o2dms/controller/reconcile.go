@@ -141,11 +141,22 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 	return c.cfg.Resync, nil
 }
 
-// tenancyAllowed re-checks what admission checked: a tenant's NfDeployment targets only the
-// namespaces its namespace maps to; the operator's may target any.
+// tenancyAllowed re-checks what admission checked: a tenant's NfDeployment uses no cluster
+// another tenant provisioned (nfdeployment.MayDeployTo) and targets only the namespaces its
+// namespace maps to; the operator's may use and target any. A deployment manager that does
+// not exist (yet) is for Target to report.
 func (c *Controller) tenancyAllowed(d *v1alpha1.NfDeployment) error {
 	if d.Namespace == c.cfg.InventoryNamespace {
 		return nil
+	}
+	c.mu.Lock()
+	managers := c.managers
+	c.mu.Unlock()
+	dm, err := deploymentManagerOf(managers, c.cfg.InventoryNamespace, d.Spec.DeploymentManagerID)
+	if err == nil && !nfdeployment.MayDeployTo(dm, d.Namespace, c.cfg.InventoryNamespace) {
+		// As admission answers: not one this namespace may deploy to, whatever the reason, so
+		// the status says nothing of whose the cluster is.
+		return fail("DeploymentManagerNotAllowed", fmt.Errorf("deployment manager %s is not one the NfDeployments of namespace %s may deploy to", d.Spec.DeploymentManagerID, d.Namespace))
 	}
 	targets := c.cfg.TargetNamespaces
 	if targets == nil {
@@ -153,7 +164,7 @@ func (c *Controller) tenancyAllowed(d *v1alpha1.NfDeployment) error {
 	}
 	allowed := targets(d.Namespace, d.Spec.DeploymentManagerID)
 	if !slices.Contains(allowed, d.Spec.TargetNamespace) {
-		return fmt.Errorf("target namespace %q is not one the NfDeployments of namespace %s may deploy into (%v)", d.Spec.TargetNamespace, d.Namespace, allowed)
+		return fail("TargetNamespaceNotAllowed", fmt.Errorf("target namespace %q is not one the NfDeployments of namespace %s may deploy into (%v)", d.Spec.TargetNamespace, d.Namespace, allowed))
 	}
 	return nil
 }
@@ -162,7 +173,7 @@ func (c *Controller) tenancyAllowed(d *v1alpha1.NfDeployment) error {
 func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1alpha1.NfDeployment, error) {
 	logger := klog.FromContext(ctx)
 	if err := c.tenancyAllowed(d); err != nil {
-		return d, fail("TargetNamespaceNotAllowed", err)
+		return d, err
 	}
 	desc, err := c.descriptor(d)
 	if err != nil {

@@ -115,7 +115,13 @@ func (p *ProfileTargets) Forget(dmID, namespace string) {
 }
 
 func (p *ProfileTargets) deploymentManager(id string) (*o2imsv1.DeploymentManager, error) {
-	dms, err := p.DeploymentManagers.DeploymentManagers(p.InventoryNamespace).List(labels.Everything())
+	return deploymentManagerOf(p.DeploymentManagers, p.InventoryNamespace, id)
+}
+
+// deploymentManagerOf finds the DeploymentManager of the inventory namespace holding the O2 id
+// (ErrUnknownDeploymentManager when none does).
+func deploymentManagerOf(l o2imslisters.DeploymentManagerLister, inventoryNamespace, id string) (*o2imsv1.DeploymentManager, error) {
+	dms, err := l.DeploymentManagers(inventoryNamespace).List(labels.Everything())
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -18,7 +20,9 @@ import (
 	"github.com/netweave-io/netweave/apis/o2dms"
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2dms/validation"
+	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
+	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
 
@@ -153,9 +157,22 @@ type Lookups interface {
 	SharedNamespace() string
 	// Descriptor returns the descriptor name in namespace, nil when there is none.
 	Descriptor(ctx context.Context, namespace, name string) (*o2dms.NfDeploymentDescriptor, error)
-	// DeploymentManagerNamespace returns the namespace of the DeploymentManager holding the
-	// O2 id, and whether one does.
-	DeploymentManagerNamespace(ctx context.Context, id string) (string, bool, error)
+	// DeploymentManager returns the DeploymentManager holding the O2 id, nil when none does.
+	DeploymentManager(ctx context.Context, id string) (metav1.Object, error)
+}
+
+// MayDeployTo reports whether the NfDeployments of namespace (or, on the O2 face, the
+// Kubernetes-profile tokens of that tenant namespace) may use the DeploymentManager dm, where
+// shared is the inventory namespace: dm must be one of the inventory's, and either the
+// operator's cluster or the one that very namespace provisioned (v1alpha1.LabelTenant, which
+// only the inventory sync writes there); the operator's namespace may use any. So a cluster a
+// tenant provisioned never runs, nor hands tokens for, another tenant's workloads.
+func MayDeployTo(dm metav1.Object, namespace, shared string) bool {
+	if dm.GetNamespace() != shared {
+		return false
+	}
+	tenant := dm.GetLabels()[o2imsv1alpha1.LabelTenant]
+	return namespace == shared || tenant == "" || tenant == namespace
 }
 
 // Admit checks an NfDeployment written in namespace against the objects it names (old is nil
@@ -164,8 +181,10 @@ type Lookups interface {
 //   - spec.descriptorRef must name a descriptor in namespace or in the shared namespace.
 //     Naming any other namespace is answered exactly as naming a descriptor that does not
 //     exist, without reading it: a write never tells whether another tenant has a descriptor.
-//   - spec.deploymentManagerId must be the O2 id of a DeploymentManager in the shared
-//     (inventory) namespace: the local cluster's or a member cluster's.
+//   - spec.deploymentManagerId must be the O2 id of a DeploymentManager namespace may deploy
+//     to (MayDeployTo): one in the shared (inventory) namespace, of the local cluster or a
+//     member cluster, and not a cluster another tenant provisioned. Another tenant's cluster
+//     is answered exactly as an id nobody holds.
 //   - spec.values, merged over the descriptor's defaultValues, must satisfy its
 //     parametersSchema; errors name the JSON paths under spec.values.
 func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDeployment) (field.ErrorList, error) {
@@ -175,13 +194,13 @@ func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDep
 	refChanged := old == nil || old.Spec.DescriptorRef != d.Spec.DescriptorRef
 	valuesChanged := old == nil || !equality.Semantic.DeepEqual(old.Spec.Values, d.Spec.Values)
 	if old == nil || old.Spec.DeploymentManagerID != d.Spec.DeploymentManagerID {
-		dmNS, found, err := l.DeploymentManagerNamespace(ctx, d.Spec.DeploymentManagerID)
+		dm, err := l.DeploymentManager(ctx, d.Spec.DeploymentManagerID)
 		if err != nil {
 			return nil, apierrors.NewInternalError(fmt.Errorf("resolve spec.deploymentManagerId %s: %w", d.Spec.DeploymentManagerID, err))
 		}
-		if !found || dmNS != shared {
+		if dm == nil || !MayDeployTo(dm, namespace, shared) {
 			errs = append(errs, field.Invalid(spec.Child("deploymentManagerId"), d.Spec.DeploymentManagerID,
-				fmt.Sprintf("must be the id of a DeploymentManager in the inventory namespace %s", shared)))
+				fmt.Sprintf("must be the id of a DeploymentManager in the inventory namespace %s, of a cluster namespace %s may deploy to", shared, namespace)))
 		}
 	}
 	if !refChanged && !valuesChanged {
@@ -229,6 +248,18 @@ func (l tenancyLookups) Descriptor(ctx context.Context, namespace, name string) 
 	return d, nil
 }
 
-func (l tenancyLookups) DeploymentManagerNamespace(ctx context.Context, id string) (string, bool, error) {
-	return l.t.HolderNamespace(ctx, "deploymentmanagers", id)
+func (l tenancyLookups) DeploymentManager(ctx context.Context, id string) (metav1.Object, error) {
+	ns, name, found, err := l.t.Holder(ctx, deploymentmanager.Resource, id)
+	if err != nil || !found {
+		return nil, err
+	}
+	obj, err := l.t.Get(ctx, deploymentmanager.Resource, ns, name)
+	if apierrors.IsNotFound(err) {
+		// Deleted since the index was read: held by nobody now.
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return meta.Accessor(obj)
 }

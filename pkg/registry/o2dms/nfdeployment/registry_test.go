@@ -10,6 +10,7 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
+	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
@@ -20,13 +21,17 @@ const (
 	shared = "o2ims-system"
 	dmID   = "11111111-1111-4111-8111-111111111111"
 	tenDM  = "22222222-2222-4222-8222-222222222222"
+	// provA and provB are the DeploymentManagers of member clusters tenant-a and tenant-b
+	// provisioned: synced into the inventory namespace, labelled with their tenant.
+	provA = "44444444-4444-4444-8444-444444444444"
+	provB = "55555555-5555-4555-8555-555555555555"
 )
 
 // fakeLookups holds descriptors by namespace/name and deployment managers by id, and records
 // which descriptors were read.
 type fakeLookups struct {
 	descriptors map[string]*o2dms.NfDeploymentDescriptor
-	dms         map[string]string
+	dms         map[string]*metav1.ObjectMeta
 	read        []string
 }
 
@@ -37,9 +42,19 @@ func (f *fakeLookups) Descriptor(_ context.Context, ns, name string) (*o2dms.NfD
 	return f.descriptors[ns+"/"+name], nil
 }
 
-func (f *fakeLookups) DeploymentManagerNamespace(_ context.Context, id string) (string, bool, error) {
-	ns, ok := f.dms[id]
-	return ns, ok, nil
+func (f *fakeLookups) DeploymentManager(_ context.Context, id string) (metav1.Object, error) {
+	if m, ok := f.dms[id]; ok {
+		return m, nil
+	}
+	return nil, nil
+}
+
+func dmMeta(ns, tenant string) *metav1.ObjectMeta {
+	m := &metav1.ObjectMeta{Namespace: ns, Name: "dm"}
+	if tenant != "" {
+		m.Labels = map[string]string{o2imsv1alpha1.LabelTenant: tenant}
+	}
+	return m
 }
 
 func desc(ns, name string) *o2dms.NfDeploymentDescriptor {
@@ -56,7 +71,8 @@ func lookups() *fakeLookups {
 		descriptors: map[string]*o2dms.NfDeploymentDescriptor{
 			"tenant-a/own": desc("tenant-a", "own"), "tenant-b/theirs": desc("tenant-b", "theirs"), shared + "/common": desc(shared, "common"),
 		},
-		dms: map[string]string{dmID: shared, tenDM: "tenant-a"},
+		dms: map[string]*metav1.ObjectMeta{dmID: dmMeta(shared, ""), tenDM: dmMeta("tenant-a", ""),
+			provA: dmMeta(shared, "tenant-a"), provB: dmMeta(shared, "tenant-b")},
 	}
 }
 
@@ -85,6 +101,8 @@ func TestAdmit(t *testing.T) {
 		{"another tenant's descriptor is not even read", dep(o2dms.DescriptorReference{Name: "theirs", Namespace: "tenant-b"}, dmID, ""), []string{"spec.descriptorRef"}, nil},
 		{"unknown deployment manager", dep(own, "33333333-3333-4333-8333-333333333333", ""), []string{"spec.deploymentManagerId"}, []string{"tenant-a/own"}},
 		{"a tenant's deployment manager", dep(own, tenDM, ""), []string{"spec.deploymentManagerId"}, []string{"tenant-a/own"}},
+		{"the cluster this tenant provisioned", dep(own, provA, ""), []string{}, []string{"tenant-a/own"}},
+		{"the cluster another tenant provisioned", dep(own, provB, ""), []string{"spec.deploymentManagerId"}, []string{"tenant-a/own"}},
 		{"values failing the schema", dep(own, dmID, `{"replicas":9}`), []string{"spec.values.replicas"}, []string{"tenant-a/own"}},
 		{"values of the wrong type", dep(own, dmID, `{"replicas":"x"}`), []string{"spec.values.replicas"}, []string{"tenant-a/own"}},
 	} {
@@ -105,6 +123,42 @@ func TestAdmit(t *testing.T) {
 				t.Errorf("read %v, want %v", l.read, tc.read)
 			}
 		})
+	}
+}
+
+// TestRegressionAnotherTenantsClusterIsNoDeployTarget: a member cluster tenant-b provisioned
+// has its DeploymentManager in the inventory namespace like every member, and tenant-a's
+// NfDeployment naming it was admitted, so tenant-a's workloads (and their values) ran in a
+// cluster tenant-b administers. Now it is refused with the very answer an id nobody holds
+// gets; tenant-b itself and the operator's namespace may still deploy there.
+func TestRegressionAnotherTenantsClusterIsNoDeployTarget(t *testing.T) {
+	own := o2dms.DescriptorReference{Name: "common", Namespace: shared}
+	admit := func(ns, dm string) field.ErrorList {
+		d := dep(own, dm, "")
+		d.Namespace, d.Spec.TargetNamespace = ns, ns
+		errs, err := nfdeployment.Admit(context.Background(), lookups(), ns, d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return errs
+	}
+	foreign := admit("tenant-a", provB)
+	absent := admit("tenant-a", "66666666-6666-4666-8666-666666666666")
+	if len(foreign) != 1 || len(absent) != 1 || foreign[0].Field != "spec.deploymentManagerId" || foreign[0].Detail != absent[0].Detail || foreign[0].Type != absent[0].Type {
+		t.Errorf("another tenant's cluster answered %v, an unknown id %v: want one identical spec.deploymentManagerId error", foreign, absent)
+	}
+	if errs := admit("tenant-b", provB); len(errs) != 0 {
+		t.Errorf("the provisioning tenant's own NfDeployment refused: %v", errs)
+	}
+	if errs := admit(shared, provB); len(errs) != 0 {
+		t.Errorf("the operator's NfDeployment refused: %v", errs)
+	}
+	// An update moving an admitted NfDeployment onto another tenant's cluster is checked too.
+	old := dep(own, provA, "")
+	moved := old.DeepCopy()
+	moved.Spec.DeploymentManagerID = provB
+	if errs, err := nfdeployment.Admit(context.Background(), lookups(), "tenant-a", moved, old); err != nil || len(errs) != 1 {
+		t.Errorf("moved onto tenant-b's cluster: %v %v", errs, err)
 	}
 }
 

@@ -12,10 +12,13 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
 
+// Resource is the deployment managers' resource name.
+const Resource = "deploymentmanagers"
+
 // Kind describes DeploymentManager to the shared registry code.
 func Kind() *kind.Kind {
 	return &kind.Kind{
-		Resource:    "deploymentmanagers",
+		Resource:    Resource,
 		Singular:    "deploymentmanager",
 		ShortNames:  []string{"dm"},
 		Namespaced:  true,

@@ -114,10 +114,10 @@ func (t *Tenancy) setHolders(resource string, lookup func(context.Context, strin
 	t.holders[resource] = idHolders{lookup: lookup, prefix: prefix}
 }
 
-// HolderNamespace returns the namespace of the object of resource (e.g. "deploymentmanagers")
-// that holds the O2 id id, and whether one does. For Admit hooks.
-func (t *Tenancy) HolderNamespace(ctx context.Context, resource, id string) (string, bool, error) {
-	return t.holderNamespace(ctx, resource, id)
+// Holder returns the namespace and name of the object of resource (e.g.
+// "deploymentmanagers") that holds the O2 id id, and whether one does. For Admit hooks.
+func (t *Tenancy) Holder(ctx context.Context, resource, id string) (namespace, name string, found bool, err error) {
+	return t.holder(ctx, resource, id)
 }
 
 // Get reads the object name of resource in namespace from the store the server serves it
@@ -133,25 +133,25 @@ func (t *Tenancy) Get(ctx context.Context, resource, namespace, name string) (ru
 	return store.Get(genericapirequest.WithNamespace(ctx, namespace), name, &metav1.GetOptions{})
 }
 
-// holderNamespace returns the namespace of the object of resource that holds id, with one
+// holder returns the namespace and name of the object of resource that holds id, with one
 // lookup in the store's unique index (authoritative, unlike the read cache).
-func (t *Tenancy) holderNamespace(ctx context.Context, resource, id string) (string, bool, error) {
+func (t *Tenancy) holder(ctx context.Context, resource, id string) (string, string, bool, error) {
 	t.mu.RLock()
 	h, ok := t.holders[resource]
 	t.mu.RUnlock()
 	if !ok {
-		return "", false, fmt.Errorf("no id index of %s to resolve references with", resource)
+		return "", "", false, fmt.Errorf("no id index of %s to resolve references with", resource)
 	}
 	key, found, err := h.lookup(ctx, id)
 	if err != nil || !found {
-		return "", false, err
+		return "", "", false, err
 	}
 	rest, ok := strings.CutPrefix(key, h.prefix)
 	ns, name, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || ns == "" || name == "" {
-		return "", false, fmt.Errorf("id index of %s holds unexpected key %q", resource, key)
+		return "", "", false, fmt.Errorf("id index of %s holds unexpected key %q", resource, key)
 	}
-	return ns, true, nil
+	return ns, name, true, nil
 }
 
 // Superuser reports whether the caller is in system:masters.
@@ -185,7 +185,7 @@ func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (
 		tg := target{r.Resource, unique.Key(r.ID)}
 		holder, seen := holders[tg]
 		if !seen {
-			ns, found, err := t.holderNamespace(ctx, r.Resource, r.ID)
+			ns, _, found, err := t.holder(ctx, r.Resource, r.ID)
 			if err != nil {
 				return nil, apierrors.NewInternalError(fmt.Errorf("resolve %s %s: %w", r.Path, r.ID, err))
 			}
