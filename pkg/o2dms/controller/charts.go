@@ -62,12 +62,13 @@ func NewChartCache(f Fetcher, size int, maxBytes int64, metrics *ChartMetrics) *
 		order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// Fetch implements Fetcher.
+// Fetch implements Fetcher. Each caller gets its own copy of the chart: Helm edits the chart
+// an install or upgrade is given for that release's values, and workers use charts at once.
 func (c *ChartCache) Fetch(ctx context.Context, src helmrelease.Source) (*helmrelease.Fetched, error) {
 	key := src.RepoURL + "\x00" + src.Name + "\x00" + src.OCIRef + "\x00" + src.Version + "\x00" + src.Digest + "\x00" + credentialsHash(src)
 	if f := c.get(key); f != nil {
 		c.metrics.fetched(resultHit)
-		return f, nil
+		return f.Copy(), nil
 	}
 	f, err := c.fetcher.Fetch(ctx, src)
 	if err != nil {
@@ -76,7 +77,7 @@ func (c *ChartCache) Fetch(ctx context.Context, src helmrelease.Source) (*helmre
 	}
 	c.metrics.fetched(resultFetched)
 	c.add(key, f)
-	return f, nil
+	return f.Copy(), nil
 }
 
 func (c *ChartCache) get(key string) *helmrelease.Fetched {
