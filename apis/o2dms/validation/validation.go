@@ -140,6 +140,9 @@ func ValidateChartVersion(v string, path *field.Path) field.ErrorList {
 	return nil
 }
 
+// maxReleaseNameLength is Helm's limit on release names, and so on NfDeployment names.
+const maxReleaseNameLength = 53
+
 // ValidateNfDeployment checks an NfDeployment on its own, metadata included (as a
 // descriptor's); the registry resolves its descriptor and deployment manager and checks its
 // values against the descriptor's schema.
@@ -147,6 +150,12 @@ func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
 	spec := field.NewPath("spec")
 	ref := spec.Child("descriptorRef")
 	errs := imsvalidation.ValidateObjectMeta(&d.ObjectMeta, true)
+	// The name is the Helm release's, which Helm refuses beyond 53 characters
+	// (chartutil.ValidateReleaseName): refused here rather than as a failed install later,
+	// and a deletion that could never uninstall.
+	if len(d.Name) > maxReleaseNameLength {
+		errs = append(errs, field.TooLong(field.NewPath("metadata", "name"), d.Name, maxReleaseNameLength))
+	}
 	errs = append(errs, validateName(d.Spec.DescriptorRef.Name, ref.Child("name"))...)
 	if ns := d.Spec.DescriptorRef.Namespace; ns != "" {
 		for _, msg := range utilvalidation.IsDNS1123Label(ns) {

@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+
 	"github.com/netweave-io/netweave/apis/o2dms"
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2dms/validation"
@@ -391,6 +393,11 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		// A target the NfDeployment may not use was never deployed into: nothing to remove
 		// there, and nothing to touch.
 		if c.tenancyAllowed(d) != nil {
+			return nil
+		}
+		// A name Helm refuses as a release's (one admitted before admission checked its
+		// length) was never installed, and Helm's uninstall would refuse it forever.
+		if chartutil.ValidateReleaseName(ReleaseName(d)) != nil {
 			return nil
 		}
 		t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
