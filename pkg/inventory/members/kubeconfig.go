@@ -37,6 +37,7 @@ func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
 	}
+	rc.Wrap(RefuseRedirects)
 	return rc, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	o2imsv1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 )
 
@@ -96,6 +97,8 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 		UserAgent:       "netweave-o2dms-controller",
 		QPS:             50, Burst: 100,
 	}
+	// The target may be a tenant's cluster: its API server must not send netweave elsewhere.
+	cfg.Wrap(members.RefuseRedirects)
 	t := helmrelease.Target{Config: cfg, Namespace: namespace}
 	until := now().Add(a.Expiration.Sub(now()) / 2)
 	p.mu.Lock()

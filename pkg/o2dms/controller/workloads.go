@@ -22,6 +22,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 // Workloads reports the objects of a release manifest and their readiness in the target.
@@ -106,7 +107,9 @@ func (ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manife
 			o.Message = "not found in the target cluster"
 			continue
 		case err != nil:
-			o.Message = err.Error()
+			// The class only: the target may be a tenant's cluster, and its answer (or where
+			// it failed) is not for the status to carry (see targetFailure).
+			o.Message = "could not be read from the target cluster: " + netclass.APIServer(err)
 			continue
 		}
 		o.Ready, o.Message = readiness(u)
