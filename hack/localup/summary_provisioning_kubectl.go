@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/netweave-io/netweave/internal/localstack"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 )
 
 // printProvisioningKubectl shows provisioning on Cluster API with kubectl: the templates the
@@ -13,9 +15,14 @@ import (
 // the "cluster" (a member control plane of this stack) into the inventory; then a failure, an
 // upgrade and the deletion. The O2-IMS REST steps follow in printProvisioning.
 func printProvisioningKubectl(r *running) {
-	memberKubeconfig := "<a member kubeconfig>"
+	memberKubeconfig, endpoint := "<a member kubeconfig>", `{"host":"<its server's host>","port":<its port>}`
 	if len(r.members) > 0 {
 		memberKubeconfig = r.members[0].cp.Kubeconfig(localstack.Admin)
+		if b, err := os.ReadFile(memberKubeconfig); err == nil {
+			if ep, err := members.EndpointOf(b); err == nil {
+				endpoint = fmt.Sprintf(`{"host":%q,"port":%d}`, ep.Host, ep.Port)
+			}
+		}
 	}
 	fmt.Printf(`
 Provisioning on Cluster API with kubectl (docs/provisioning.md). Cluster API's CRDs and the demo
@@ -36,6 +43,8 @@ EOF
   steps
   # Play Cluster API: capi T1 T2 ... sets those Cluster conditions True for the Cluster's generation.
   capi() { G=$(kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.generation}'); T=$(date -u +%%FT%%TZ); C=; for t in "$@"; do C="$C${C:+,}{\"type\":\"$t\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"\",\"lastTransitionTime\":\"$T\",\"observedGeneration\":$G}"; done; kubectl patch cluster $CL -n $NS --subresource=status --type=merge -p "{\"status\":{\"conditions\":[$C]}}"; }
+  # Cluster API records the control plane's address; only a kubeconfig Secret naming it registers the cluster:
+  kubectl patch cluster $CL -n $NS --type=merge -p '{"spec":{"controlPlaneEndpoint":%[5]s}}'
   capi InfrastructureReady; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps   # now waits for the kubeconfig Secret
   # Cluster API's kubeconfig Secret; here it points at a member control plane of this stack:
@@ -57,5 +66,5 @@ EOF
   # Submit the same request again (the kubectl apply above, same $ID): it adopts its Cluster, FULFILLED without a rebuild.
   kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid
   kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr)
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr, endpoint)
 }

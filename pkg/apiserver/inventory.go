@@ -193,6 +193,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	if inv.MemberClusters {
 		mgr := members.NewManager(members.Config{
 			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.CAPINamespaces, TenantNamespaces: inv.TenantNamespaces, O2: d.o2,
+			Dynamic: d.dynamic,
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
 			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,

@@ -79,6 +79,18 @@ func (p capiPlayer) condition(t *testing.T, ns, name, typ string, status metav1.
 	})
 }
 
+// endpoint records kubeconfig's server as the Cluster's spec.controlPlaneEndpoint, as Cluster
+// API does once the control plane has an address: only a kubeconfig Secret naming it registers
+// the cluster in the inventory.
+func (p capiPlayer) endpoint(t *testing.T, ns, name string, kubeconfig []byte) {
+	t.Helper()
+	ep, err := members.EndpointOf(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.update(t, ns, name, false, func(c *clusterv1.Cluster) { c.Spec.ControlPlaneEndpoint = ep })
+}
+
 // startProvisioningStack starts the stack with provisioning on for tenants (args first),
 // as installed: Cluster API, the namespaces and the chart's RBAC exist before netweave starts.
 func startProvisioningStack(t *testing.T, tenants []string, args []string, extra ...string) *stack {
@@ -250,6 +262,11 @@ func TestProvisioningController(t *testing.T) {
 	})
 
 	t.Run("the status follows Cluster API step by step", func(t *testing.T) {
+		kubeconfig, err := os.ReadFile(mcp.Kubeconfig(localstack.Admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		capi.endpoint(t, "tenant-a", cluster, kubeconfig)
 		capi.condition(t, "tenant-a", cluster, clusterv1.ClusterInfrastructureReadyCondition, metav1.ConditionTrue, "Ready", "")
 		step(t, o2v1.ProvisioningPhaseProgressing, controller.ConditionInfrastructureReady, metav1.ConditionTrue, "condition ControlPlaneAvailable")
 		capi.condition(t, "tenant-a", cluster, clusterv1.ClusterControlPlaneAvailableCondition, metav1.ConditionTrue, "Available", "")

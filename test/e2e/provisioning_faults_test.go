@@ -131,6 +131,7 @@ func (p *provFault) waitClusters(t *testing.T, ns string, ids ...string) {
 func (p *provFault) build(t *testing.T, ns, id string) {
 	t.Helper()
 	name := controller.ClusterName(ns, id)
+	p.capi.endpoint(t, ns, name, p.kubeconfig)
 	p.capi.update(t, ns, name, true, func(c *clusterv1.Cluster) {
 		for typ, reason := range map[string]string{
 			clusterv1.ClusterInfrastructureReadyCondition:   "Ready",

@@ -22,10 +22,12 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
 	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
@@ -55,6 +57,9 @@ type Config struct {
 	// (--provisioning-namespaces): their Secrets register only the names of the clusters
 	// provisioned there (OriginTenant).
 	TenantNamespaces []string
+	// Dynamic reads the Cluster API Clusters of TenantNamespaces (a tenant's Secret registers
+	// only the kubeconfig of the Cluster built for one of its requests); required with them.
+	Dynamic dynamic.Interface
 	// O2 writes O2 objects (netweave's loopback client).
 	O2 versioned.Interface
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
@@ -90,6 +95,10 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[string]*member // by member name
+
+	// ignored, when set (by tests, before Run), is told each time a tenant's Secret is read
+	// and registers nothing, and why.
+	ignored func(key, why string)
 }
 
 // secretWatch is one namespaced informer of registration Secrets: the opt-in label in the
@@ -203,15 +212,25 @@ func (m *Manager) Run(ctx context.Context) error {
 	o2.DeploymentManagers().Informer()
 	o2.OCloudSites().Informer()
 	o2.Locations().Informer()
+	var clusters *clusterapi.Informers
 	if len(m.cfg.TenantNamespaces) > 0 {
 		// A tenant's Secret registers a member only while the ProvisioningRequest it names
-		// exists (requested): each change of one is a change of its Secret's registration.
-		if _, err := o2.ProvisioningRequests().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    m.enqueueRequested,
-			UpdateFunc: func(_, obj any) { m.enqueueRequested(obj) },
-			DeleteFunc: m.enqueueRequested,
-		}); err != nil {
+		// exists and its Cluster was built for it (provisioned): each change of either is a
+		// change of its Secret's registration. A request's cluster is named as
+		// ProvisionedName names it; a Cluster's Secret after the Cluster.
+		requested := m.enqueueFor(func(ns, name string) string { return ProvisionedName(ns, name) + capiSuffix })
+		if _, err := o2.ProvisioningRequests().Informer().AddEventHandler(requested); err != nil {
 			return fmt.Errorf("watch provisioning requests: %w", err)
+		}
+		var err error
+		if clusters, err = clusterapi.NewInformers(m.cfg.Dynamic, clusterapi.Clusters, m.cfg.TenantNamespaces, clusterapi.DecodeCluster); err != nil {
+			return fmt.Errorf("watch clusters: %w", err)
+		}
+		if err := clusters.AddEventHandler(m.enqueueFor(func(_, name string) string { return name + capiSuffix })); err != nil {
+			return fmt.Errorf("watch clusters: %w", err)
+		}
+		if !clusters.Run(ctx.Done()) {
+			return fmt.Errorf("wait for the Cluster caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
 		}
 	}
 	term.Start(ctx.Done())
@@ -234,7 +253,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
 		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector(), "tenantNamespaces", m.cfg.TenantNamespaces)
 	go wait.UntilWithContext(ctx, func(ctx context.Context) {
-		for m.processNext(ctx, term) {
+		for m.processNext(ctx, term, clusters) {
 		}
 	}, time.Second)
 	<-ctx.Done()
@@ -251,37 +270,47 @@ func (m *Manager) enqueue(obj any) {
 	m.queue.Add(key)
 }
 
-// enqueueRequested queues the Cluster API Secret of the cluster a ProvisioningRequest of a
-// tenant's namespace is built into (named as ProvisionedName names it), whose registration
-// depends on the request.
-func (m *Manager) enqueueRequested(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
+// enqueueFor returns an event handler that queues the Cluster API Secret of a tenant's
+// namespace whose registration depends on the object (provisioned), named by secretOf.
+func (m *Manager) enqueueFor(secretOf func(namespace, name string) string) cache.ResourceEventHandler {
+	enqueue := func(obj any) {
+		key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+		if err != nil {
+			utilruntime.HandleError(err)
+			return
+		}
+		ns, name, err := cache.SplitMetaNamespaceKey(key)
+		if err != nil || !slices.Contains(m.cfg.TenantNamespaces, ns) {
+			return
+		}
+		m.queue.Add(ns + "/" + secretOf(ns, name))
 	}
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil || !slices.Contains(m.cfg.TenantNamespaces, ns) {
-		return
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    enqueue,
+		UpdateFunc: func(_, obj any) { enqueue(obj) },
+		DeleteFunc: enqueue,
 	}
-	m.queue.Add(ns + "/" + ProvisionedName(ns, name) + capiSuffix)
 }
 
-// requested reports whether the ProvisioningRequest whose cluster reg, a tenant's
-// registration, names exists in its namespace: a tenant's Secret registers only the cluster of
-// one of its requests, never a kubeconfig of the tenant's choosing under a well-formed name
-// (which would put a cluster the tenant runs into the operator's inventory, as a deployment
-// manager others deploy to). A request being deleted still exists until its teardown ends.
-func requested(term externalversions.SharedInformerFactory, reg Registration) (bool, error) {
+// provisioned says why reg, a tenant's registration, registers no member ("" when it does):
+// its Secret registers only the cluster the provisioning controller built for one of the
+// tenant's requests, never a kubeconfig of the tenant's choosing under a well-formed name
+// (notBuiltReason). A request being deleted still exists until its teardown ends.
+func provisioned(term externalversions.SharedInformerFactory, clusters *clusterapi.Informers, reg Registration) (string, error) {
 	id := reg.Name[len(reg.Name)-uuidLength:] // provisionedIn checked the shape
-	_, err := term.O2ims().V1alpha1().ProvisioningRequests().Lister().ProvisioningRequests(reg.SecretNamespace).Get(id)
+	req, err := term.O2ims().V1alpha1().ProvisioningRequests().Lister().ProvisioningRequests(reg.SecretNamespace).Get(id)
 	switch {
 	case apierrors.IsNotFound(err):
-		return false, nil
+		req = nil
 	case err != nil:
-		return false, fmt.Errorf("get provisioning request %s/%s: %w", reg.SecretNamespace, id, err)
+		return "", fmt.Errorf("get provisioning request %s/%s: %w", reg.SecretNamespace, id, err)
 	}
-	return true, nil
+	obj, err := clusters.Get(reg.SecretNamespace, reg.Name)
+	if err != nil {
+		return "", fmt.Errorf("get cluster %s/%s: %w", reg.SecretNamespace, reg.Name, err)
+	}
+	cluster, _ := obj.(*clusterv1.Cluster)
+	return notBuiltReason(reg, req, cluster), nil
 }
 
 // registering returns the Secret named key (namespace/name) and its namespace's origin if it
@@ -366,13 +395,13 @@ func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.Shared
 	return errors.Join(errs...)
 }
 
-func (m *Manager) processNext(ctx context.Context, term externalversions.SharedInformerFactory) bool {
+func (m *Manager) processNext(ctx context.Context, term externalversions.SharedInformerFactory, clusters *clusterapi.Informers) bool {
 	key, quit := m.queue.Get()
 	if quit {
 		return false
 	}
 	defer m.queue.Done(key)
-	if err := m.sync(ctx, term, key); err != nil {
+	if err := m.sync(ctx, term, clusters, key); err != nil {
 		if ctx.Err() != nil {
 			return true
 		}
@@ -387,7 +416,7 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 // sync makes the member syncs what the Secret named key says: started when it registers a
 // member, restarted when its kubeconfig changed, stopped and the member's inventory removed
 // when it is gone (deleted, or its label removed).
-func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, key string) error {
+func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, clusters *clusterapi.Informers, key string) error {
 	s, origin, err := m.registering(key)
 	if err != nil {
 		return err
@@ -406,13 +435,16 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return nil
 		case origin == OriginTenant:
-			ok, err := requested(term, r)
+			why, err := provisioned(term, clusters, r)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored: no provisioning request of its id there",
+			if why != "" {
+				klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored", "reason", why,
 					"secret", klog.KObj(s), "member", r.Name)
+				if m.ignored != nil {
+					m.ignored(key, why)
+				}
 				break
 			}
 			reg = &r

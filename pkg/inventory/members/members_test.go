@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,10 +19,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
@@ -30,6 +34,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/netclass"
 	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
 )
 
 const (
@@ -119,11 +124,13 @@ type rig struct {
 	central *kubefake.Clientset
 	member  *kubefake.Clientset
 	o2      *o2fake.Clientset
+	dyn     *dynamicfake.FakeDynamicClient // Cluster API's Clusters
 	down    atomic.Bool
 	mgr     *Manager
 
 	mu        sync.Mutex
 	connected []string // the kubeconfigs Connect was called with
+	ignored   []string // why the manager ignored tenants' Secrets, in order
 }
 
 // newRig is a manager of one member, edge-1, registered in the inventory namespace.
@@ -134,7 +141,7 @@ func newRig(t *testing.T) *rig {
 }
 
 // newRigWith is a manager of the members the secrets register, configured by configure.
-// Every member is the same fake cluster; a kubeconfig is accepted if it starts with
+// Every member is the same fake cluster; a kubeconfig is accepted if it holds
 // "kubeconfig of ", which tells that it came from a Secret.
 func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object) *rig {
 	r := &rig{t: t}
@@ -143,6 +150,7 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "member-ks-uid"}},
 		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", UID: types.UID("uid-n1"), Labels: map[string]string{"topology.kubernetes.io/zone": "zone-a"}}})
 	r.o2 = o2fake.NewSimpleClientset()
+	r.dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{clusterapi.Clusters: "ClusterList"})
 	// The generated fake lists kind O2ResourceList, which its scheme registers as ResourceList.
 	r.o2.PrependReactor("list", "resources", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		objs, err := r.o2.Tracker().List(a.GetResource(), v1alpha1.SchemeGroupVersion.WithKind("Resource"), a.GetNamespace())
@@ -165,10 +173,10 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Namespace: invNS, Secrets: r.central, O2: r.o2,
+		Namespace: invNS, Secrets: r.central, O2: r.o2, Dynamic: r.dyn,
 		NewTerm: func() externalversions.SharedInformerFactory { return o2inf.Term() },
 		Connect: func(kubeconfig []byte) (*Clients, error) {
-			if !strings.HasPrefix(string(kubeconfig), "kubeconfig of ") {
+			if !strings.Contains(string(kubeconfig), "kubeconfig of ") {
 				return nil, fmt.Errorf("unexpected kubeconfig %q", kubeconfig)
 			}
 			r.mu.Lock()
@@ -188,6 +196,11 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 		configure(&cfg)
 	}
 	r.mgr = NewManager(cfg)
+	r.mgr.ignored = func(_, why string) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.ignored = append(r.ignored, why)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -209,11 +222,74 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 // may then register.
 func (r *rig) request(namespace, id string) {
 	r.t.Helper()
-	pr := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: namespace},
+	pr := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: namespace, UID: types.UID("uid-" + id)},
 		Spec: v1alpha1.ProvisioningRequestSpec{ProvisioningRequestID: id}}
 	if _, err := r.o2.O2imsV1alpha1().ProvisioningRequests(namespace).Create(context.Background(), pr, metav1.CreateOptions{}); err != nil {
 		r.t.Fatal(err)
 	}
+}
+
+// cluster writes the Cluster of the request id in namespace as the provisioning controller
+// and Cluster API would: built for it (request uid as request sets it), its control plane at
+// endpoint ("host:port"; none when "").
+func (r *rig) cluster(namespace, id, endpoint string, mutate ...func(*clusterv1.Cluster)) {
+	r.t.Helper()
+	c := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: ProvisionedName(namespace, id), Namespace: namespace, Labels: map[string]string{
+		v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
+		v1alpha1.LabelProvisioningRequestUID: "uid-" + id,
+	}}}
+	if endpoint != "" {
+		host, port, err := net.SplitHostPort(endpoint)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		c.Spec.ControlPlaneEndpoint = clusterv1.APIEndpoint{Host: host, Port: int32(p)}
+	}
+	for _, m := range mutate {
+		m(c)
+	}
+	u, err := clusterapi.ToUnstructured(c, clusterv1.ClusterKind)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res := r.dyn.Resource(clusterapi.Clusters).Namespace(namespace)
+	_, err = res.Get(context.Background(), c.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = res.Create(context.Background(), u, metav1.CreateOptions{})
+	case err == nil:
+		_, err = res.Update(context.Background(), u, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// provision is a tenant's request id in namespace built to the end: the request, its Cluster
+// at tenantEndpoint, whose kubeconfig (tenantKubeconfig) its Secret may then hold.
+func (r *rig) provision(namespace, id string) {
+	r.t.Helper()
+	r.request(namespace, id)
+	r.cluster(namespace, id, tenantEndpoint)
+}
+
+// tenantEndpoint is the control plane endpoint of the clusters provision builds.
+const tenantEndpoint = "cp.tenant.example.net:6443"
+
+// tenantKubeconfig is a kubeconfig of server, told apart by what.
+func tenantKubeconfig(what, server string) string {
+	return "# kubeconfig of " + what + `
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "` + server + `"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`
 }
 
 func (r *rig) eventually(what string, check func() error) {
@@ -236,6 +312,19 @@ func (r *rig) runs(member string) string {
 		return m.reg.key()
 	}
 	return ""
+}
+
+// ignoredFor waits until the manager ignored a tenant's Secret for why (notBuiltReason).
+func (r *rig) ignoredFor(why string) {
+	r.t.Helper()
+	r.eventually("a tenant's Secret ignored: "+why, func() error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !slices.Contains(r.ignored, why) {
+			return fmt.Errorf("ignored for %q", r.ignored)
+		}
+		return nil
+	})
 }
 
 func (r *rig) connectedWith(kubeconfig string) bool {

@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
@@ -95,18 +97,19 @@ func TestTenantSecretCannotClaimUnprefixedName(t *testing.T) {
 
 	// The manager: only the provisioned cluster becomes a member.
 	provisioned := ProvisionedName("tenant-b", requestID)
+	edge1, edge2 := tenantKubeconfig("tenant-b's edge-1", "https://"+tenantEndpoint), tenantKubeconfig("tenant-b's edge-2", "https://"+tenantEndpoint)
 	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
-		capiSecret("tenant-b", "edge-1", "kubeconfig of tenant-b's edge-1"),
-		annotated(capiSecret("tenant-b", "edge-9", "kubeconfig of tenant-b's edge-2"), "edge-2"),
-		capiSecret("tenant-b", provisioned, "kubeconfig of tenant-b's cluster"))
-	r.request("tenant-b", requestID)
+		capiSecret("tenant-b", "edge-1", edge1),
+		annotated(capiSecret("tenant-b", "edge-9", edge2), "edge-2"),
+		capiSecret("tenant-b", provisioned, tenantKubeconfig("tenant-b's cluster", "https://"+tenantEndpoint)))
+	r.provision("tenant-b", requestID)
 	r.eventually("only the provisioned cluster registered", func() error {
 		if got := r.mgr.Running(); !slices.Equal(got, []string{provisioned}) || r.mgr.queue.Len() > 0 {
 			return fmt.Errorf("members %v running, %d secrets queued", got, r.mgr.queue.Len())
 		}
 		return nil
 	})
-	if r.connectedWith("kubeconfig of tenant-b's edge-1") || r.connectedWith("kubeconfig of tenant-b's edge-2") {
+	if r.connectedWith(edge1) || r.connectedWith(edge2) {
 		t.Error("a tenant's Secret of an unprovisioned name was connected to")
 	}
 }
@@ -116,13 +119,14 @@ func TestTenantSecretCannotClaimUnprefixedName(t *testing.T) {
 // when the operator's is gone.
 func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 	member := ProvisionedName("tenant-b", requestID)
-	tenant := capiSecret("tenant-b", member, "kubeconfig of the tenant's")
+	tenantKC := tenantKubeconfig("the tenant's", "https://"+tenantEndpoint)
+	tenant := capiSecret("tenant-b", member, tenantKC)
 	operator := annotated(optInSecret("edge-x", "kubeconfig of the operator's"), member)
 	configure := func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} }
 
 	t.Run("tenant's first", func(t *testing.T) {
 		r := newRigWith(t, configure, tenant.DeepCopy())
-		r.request("tenant-b", requestID)
+		r.provision("tenant-b", requestID)
 		r.eventually("the tenant's registration runs", func() error {
 			if got := r.runs(member); got != "tenant-b/"+tenant.Name {
 				return fmt.Errorf("runs %q", got)
@@ -154,13 +158,14 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 	})
 	t.Run("both at start", func(t *testing.T) {
 		r := newRigWith(t, configure, tenant.DeepCopy(), operator.DeepCopy())
+		r.provision("tenant-b", requestID)
 		r.eventually("the operator's registration runs", func() error {
 			if got := r.runs(member); got != invNS+"/edge-x" || r.mgr.queue.Len() > 0 {
 				return fmt.Errorf("runs %q, %d secrets queued", got, r.mgr.queue.Len())
 			}
 			return nil
 		})
-		if r.connectedWith("kubeconfig of the tenant's") {
+		if r.connectedWith(tenantKC) {
 			t.Error("the tenant's kubeconfig was used while the operator's registers the member")
 		}
 	})
@@ -174,17 +179,13 @@ func TestManagerPrefersInventoryNamespaceSecret(t *testing.T) {
 // registers only while the request of that id exists in its namespace.
 func TestRegressionTenantSecretNeedsItsProvisioningRequest(t *testing.T) {
 	member := ProvisionedName("tenant-b", requestID)
+	kubeconfig := tenantKubeconfig("tenant-b's cluster", "https://"+tenantEndpoint)
 	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
-		capiSecret("tenant-b", member, "kubeconfig of tenant-b's own server"))
-	// The queue may be empty before the Secret was ever read, so this leg can pass early; the
-	// deletion below is the deterministic one (it runs once registered).
-	r.eventually("the Secret is read and ignored", func() error {
-		if r.mgr.queue.Len() > 0 {
-			return fmt.Errorf("%d secrets queued", r.mgr.queue.Len())
-		}
-		return nil
-	})
-	if got := r.mgr.Running(); len(got) != 0 || r.connectedWith("kubeconfig of tenant-b's own server") {
+		capiSecret("tenant-b", member, kubeconfig))
+	// The Cluster is there (a request's that was deleted, say); the request is not.
+	r.cluster("tenant-b", requestID, tenantEndpoint)
+	r.ignoredFor("no provisioning request of its id there")
+	if got := r.mgr.Running(); len(got) != 0 || r.connectedWith(kubeconfig) {
 		t.Fatalf("members %v running without a provisioning request", got)
 	}
 
@@ -205,4 +206,90 @@ func TestRegressionTenantSecretNeedsItsProvisioningRequest(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRegressionTenantSecretNeedsItsCluster: with its ProvisioningRequest in place, a tenant
+// wrote "<namespace>-<request id>-kubeconfig" itself, before (or instead of) Cluster API's,
+// pointing at an API server it runs, and it registered a member: the tenant's server's nodes
+// became the O-Cloud's Resources, netweave probed and synced a server the tenant chose, and
+// the operator's NfDeployments could target it. A tenant's Secret now registers only the
+// kubeconfig of the Cluster built for the request, of the endpoint Cluster API recorded, and
+// stops the moment either stops holding.
+func TestRegressionTenantSecretNeedsItsCluster(t *testing.T) {
+	member := ProvisionedName("tenant-b", requestID)
+	own := tenantKubeconfig("tenant-b's own server", "https://tenant-b.example.org:6443")
+	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
+		capiSecret("tenant-b", member, own))
+	r.request("tenant-b", requestID)
+	// Each step is read and registers nothing, for the reason it shows.
+	ignored := func(why string) {
+		t.Helper()
+		r.ignoredFor(why)
+		if got := r.mgr.Running(); len(got) != 0 || r.connectedWith(own) {
+			t.Fatalf("%s: members %v running", why, got)
+		}
+	}
+	ignored("no Cluster of its name there")
+	r.cluster("tenant-b", requestID, "")
+	ignored("its Cluster has no control plane endpoint yet")
+	r.cluster("tenant-b", requestID, tenantEndpoint, func(c *clusterv1.Cluster) {
+		c.Labels[v1alpha1.LabelProvisioningRequestUID] = "uid-of-an-earlier-request"
+	})
+	ignored("its Cluster was not built for the provisioning request of its id")
+	r.cluster("tenant-b", requestID, tenantEndpoint)
+	ignored("its kubeconfig does not name its Cluster's control plane endpoint")
+
+	real := tenantKubeconfig("Cluster API's", "https://"+tenantEndpoint)
+	secrets := r.central.CoreV1().Secrets("tenant-b")
+	if _, err := secrets.Update(t.Context(), capiSecret("tenant-b", member, real), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("Cluster API's kubeconfig registers the member", func() error {
+		if got := r.runs(member); got != "tenant-b/"+member+capiSuffix || !r.connectedWith(real) {
+			return fmt.Errorf("runs %q", got)
+		}
+		return nil
+	})
+	r.eventually("its deployment manager names the tenant", func() error { return r.tenantOf(member, "tenant-b") })
+	if r.connectedWith(own) {
+		t.Fatal("the tenant's server was connected to")
+	}
+
+	// The tenant rewrites the Secret: the member stops and its inventory goes.
+	if _, err := secrets.Update(t.Context(), capiSecret("tenant-b", member, own), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("a rewritten kubeconfig unregisters the member", func() error {
+		if got := r.mgr.Running(); len(got) != 0 {
+			return fmt.Errorf("members %v running", got)
+		}
+		if _, err := r.o2.O2imsV1alpha1().DeploymentManagers(invNS).Get(t.Context(), member, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("its deployment manager: %v", err)
+		}
+		return nil
+	})
+	if r.connectedWith(own) {
+		t.Fatal("the tenant's server was connected to")
+	}
+}
+
+// TestEndpointOf: only https://host[:port] is a Cluster API endpoint; the rest is refused, so
+// that a tenant's kubeconfig cannot name the endpoint and reach elsewhere (a path behind it).
+func TestEndpointOf(t *testing.T) {
+	for _, tc := range []struct {
+		server string
+		want   clusterv1.APIEndpoint // zero: refused
+	}{
+		{"https://cp.example.net:6443", clusterv1.APIEndpoint{Host: "cp.example.net", Port: 6443}},
+		{"https://cp.example.net", clusterv1.APIEndpoint{Host: "cp.example.net", Port: 443}},
+		{"https://[fd00::1]:6443/", clusterv1.APIEndpoint{Host: "fd00::1", Port: 6443}},
+		{"http://cp.example.net:6443", clusterv1.APIEndpoint{}},
+		{"https://cp.example.net:6443/proxy/elsewhere", clusterv1.APIEndpoint{}},
+		{"https://cp.example.net:99999", clusterv1.APIEndpoint{}},
+	} {
+		got, err := EndpointOf([]byte(tenantKubeconfig("x", tc.server)))
+		if got != tc.want || (err == nil) != (tc.want != clusterv1.APIEndpoint{}) {
+			t.Errorf("%s: %+v, %v; want %+v", tc.server, got, err, tc.want)
+		}
+	}
 }

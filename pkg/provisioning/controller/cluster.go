@@ -8,33 +8,24 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/jsonparams"
+	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 )
 
-// owned reports whether c was created for req (or adopted by it): the controller never
-// changes or deletes a Cluster that is not.
-func owned(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest) bool {
-	return madeFor(c, req.Name) && c.Labels[v1alpha1.LabelProvisioningRequestUID] == string(req.UID)
-}
-
-// madeFor reports whether c carries the marks of a Cluster the controller created for a
-// request named name in c's namespace, whichever uid that request had. Such a Cluster whose
-// request is gone is orphaned: the store lost the request (a Redis wipe), or someone removed
-// its finalizer. It is never deleted for that; a request of the same name submitted again in
-// the same namespace may adopt it (adoptable). A Cluster without the marks is never adopted.
-func madeFor(c *clusterv1.Cluster, name string) bool {
-	return c.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByProvisioning &&
-		c.Labels[v1alpha1.LabelProvisioningRequest] == name
-}
-
-// orphaned reports whether c is a Cluster the controller created for the request name that
-// is not owned by req, the request of that name now in the store (nil when there is none),
-// and not being deleted.
+// orphaned reports whether c is a Cluster the controller created for the request name
+// (members.MadeFor) that is not owned by req, the request of that name now in the store (nil
+// when there is none), and not being deleted: the store lost its request (a Redis wipe), or
+// someone removed its finalizer. It is never deleted for that; a request of the same name
+// submitted again in the same namespace may adopt it (adoptable). A Cluster without the marks
+// is never adopted.
 func orphaned(c *clusterv1.Cluster, name string, req *v1alpha1.ProvisioningRequest) bool {
-	return c != nil && c.DeletionTimestamp == nil && madeFor(c, name) && (req == nil || !owned(c, req))
+	return c != nil && c.DeletionTimestamp == nil && members.MadeFor(c, name) && (req == nil || !members.BuiltFor(c, req))
 }
 
 // adoptable reports whether req, a request submitted again after its predecessor of the same
@@ -72,10 +63,7 @@ func topology(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructu
 		}
 		values = jsonparams.Merge(values, params)
 	}
-	top := clusterv1.Topology{
-		ClassRef: clusterv1.ClusterClassRef{Name: t.Spec.ClusterClassRef.Name, Namespace: t.Spec.ClusterClassRef.Namespace},
-		Version:  req.Spec.TemplateVersion,
-	}
+	top := clusterv1.Topology{ClassRef: classOf(t), Version: req.Spec.TemplateVersion}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
 		raw, err := json.Marshal(values[name])
 		if err != nil {
@@ -84,6 +72,42 @@ func topology(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructu
 		top.Variables = append(top.Variables, clusterv1.ClusterVariable{Name: name, Value: apiextensionsv1.JSON{Raw: raw}})
 	}
 	return top, nil
+}
+
+// classOf is the ClusterClass template t is made from; its namespace is the template's when
+// the template leaves it out (validation allows no other).
+func classOf(t *v1alpha1.ManagedInfrastructureTemplate) clusterv1.ClusterClassRef {
+	ns := t.Spec.ClusterClassRef.Namespace
+	if ns == "" {
+		ns = t.Namespace
+	}
+	return clusterv1.ClusterClassRef{Name: t.Spec.ClusterClassRef.Name, Namespace: ns}
+}
+
+// clusterClassOf is the ClusterClass c is built from; Cluster API reads an empty namespace as
+// the Cluster's.
+func clusterClassOf(c *clusterv1.Cluster) clusterv1.ClusterClassRef {
+	ref := c.Spec.Topology.ClassRef
+	if ref.Namespace == "" {
+		ref.Namespace = c.Namespace
+	}
+	return ref
+}
+
+func refString(ref clusterv1.ClusterClassRef) string { return ref.Namespace + "/" + ref.Name }
+
+// parametersValid checks req's templateParameters against t as admission does
+// (validation.ValidateTemplateParameters).
+func parametersValid(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructureTemplate) field.ErrorList {
+	var spec o2ims.ManagedInfrastructureTemplateSpec
+	var params o2ims.ProvisioningRequestSpec
+	if err := v1alpha1.Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(&t.Spec, &spec, nil); err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	if err := v1alpha1.Convert_v1alpha1_ProvisioningRequestSpec_To_o2ims_ProvisioningRequestSpec(&req.Spec, &params, nil); err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	return validation.ValidateTemplateParameters(&spec, params.TemplateParameters, field.NewPath("spec", "templateParameters"))
 }
 
 // newCluster is the Cluster the controller creates for req: named clusterName in the

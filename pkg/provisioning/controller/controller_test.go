@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -383,4 +384,92 @@ func TestResubmittedRequestWaitsForItsDeletingCluster(t *testing.T) {
 	if n := len(f.r.orphans.keys); n != 0 {
 		t.Errorf("a Cluster being deleted counted orphaned (%d)", n)
 	}
+}
+
+// TestRegressionTenantTemplateDoesNotChangeOperatorCluster: the controller looked a request's
+// template up again at every reconcile, the tenant's namespace first, and patched the Cluster
+// with whatever it found. A tenant adding its own "demo.v1.33.0" (its own ClusterClass, no
+// schema, defaults workers 500 and an injected variable) had them merged into a Cluster built
+// from the operator's ClusterClass, past the operator's schema; a version only the tenant's
+// template offered likewise. Now only a template of the Cluster's own ClusterClass changes it,
+// and only with parameters that template accepts; otherwise the request is FAILED and the
+// Cluster left as it is.
+func TestRegressionTenantTemplateDoesNotChangeOperatorCluster(t *testing.T) {
+	tenantTemplate := func(version string) *v1alpha1.ManagedInfrastructureTemplate {
+		tt := template(version)
+		tt.Namespace, tt.Spec.ClusterClassRef.Namespace = "tenant-a", "tenant-a"
+		tt.Spec.Defaults = &v1alpha1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":500,"injected":"x"}}`)}
+		return tt
+	}
+	built := func(t *testing.T, req *v1alpha1.ProvisioningRequest) *clusterv1.Cluster {
+		base := request("tenant-a")
+		top, err := topology(base, template("v1.33.0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newCluster(req, ClusterName("tenant-a", id), top)
+	}
+	unchanged := func(t *testing.T, f *fixture, want *clusterv1.Cluster) {
+		t.Helper()
+		c := f.cluster(t, "tenant-a")
+		if c.Spec.Topology.Version != want.Spec.Topology.Version || !variablesEqual(c.Spec.Topology.Variables, want.Spec.Topology.Variables) ||
+			c.Spec.Topology.ClassRef != want.Spec.Topology.ClassRef {
+			t.Errorf("Cluster topology changed to %+v", c.Spec.Topology)
+		}
+	}
+	failed := func(t *testing.T, f *fixture, msg string) {
+		t.Helper()
+		req := f.request(t, "tenant-a")
+		c := meta.FindStatusCondition(req.Status.Conditions, ConditionFulfilled)
+		if req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed || !strings.Contains(req.Status.Message, msg) ||
+			c == nil || c.Reason != ReasonNotApplied {
+			t.Errorf("status %s %q, Fulfilled %+v; want FAILED %q", req.Status.ProvisioningPhase, req.Status.Message, c, msg)
+		}
+	}
+
+	t.Run("same name and version", func(t *testing.T) {
+		req := request("tenant-a")
+		req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+		want := built(t, req)
+		f := newFixture(t, []*clusterv1.Cluster{want}, req, template("v1.33.0"), tenantTemplate("v1.33.0"))
+		f.reconcile(t, "tenant-a")
+		unchanged(t, f, want)
+		if p := f.request(t, "tenant-a").Status.ProvisioningPhase; p != v1alpha1.ProvisioningPhaseProgressing {
+			t.Errorf("phase %s; the operator's template applies", p)
+		}
+	})
+	t.Run("a version only the tenant's template offers", func(t *testing.T) {
+		req := request("tenant-a")
+		req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+		want := built(t, req)
+		req.Spec.TemplateVersion = "v1.34.0"
+		f := newFixture(t, []*clusterv1.Cluster{want}, req, template("v1.33.0"), tenantTemplate("v1.34.0"))
+		f.reconcile(t, "tenant-a")
+		unchanged(t, f, want)
+		failed(t, f, "template tenant-a/demo.v1.34.0 is made from ClusterClass tenant-a/demo, not o2ims-system/demo")
+	})
+	t.Run("parameters the template refuses now", func(t *testing.T) {
+		req := request("tenant-a")
+		req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+		want := built(t, req)
+		req.Spec.TemplateVersion = "v1.34.0"
+		strict := template("v1.34.0")
+		strict.Spec.ParameterSchema = &v1alpha1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer","maximum":2}}}`)}
+		f := newFixture(t, []*clusterv1.Cluster{want}, req, template("v1.33.0"), strict)
+		f.reconcile(t, "tenant-a")
+		unchanged(t, f, want)
+		failed(t, f, "templateParameters do not satisfy template o2ims-system/demo.v1.34.0")
+	})
+	t.Run("a new request is refused what its template refuses", func(t *testing.T) {
+		strict := template("v1.33.0")
+		strict.Spec.ParameterSchema = &v1alpha1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer","maximum":2}}}`)}
+		f := newFixture(t, nil, request("tenant-a"), strict)
+		f.reconcile(t, "tenant-a")
+		if _, err := f.dyn.Resource(clusterapi.Clusters).Namespace("tenant-a").Get(t.Context(), ClusterName("tenant-a", id), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("Cluster created: %v", err)
+		}
+		if req := f.request(t, "tenant-a"); req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed {
+			t.Errorf("status %s %q", req.Status.ProvisioningPhase, req.Status.Message)
+		}
+	})
 }

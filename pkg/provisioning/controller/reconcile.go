@@ -17,6 +17,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
 	"github.com/netweave-io/netweave/pkg/provisioning/templates"
 )
@@ -76,13 +77,13 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	defer func() {
 		r.orphans.observe(ctx, namespace+"/"+o.clusterName, orphaned(cached, name, req) && o.cluster == nil, cached)
 	}()
-	if o.cluster != nil && !owned(o.cluster, req) {
+	if o.cluster != nil && !members.BuiltFor(o.cluster, req) {
 		switch {
 		case orphaned(o.cluster, name, req) && req.DeletionTimestamp == nil:
 			// Perhaps this request's own, lost with the store: ensureCluster decides with
 			// the template (adoptable) once the finalizer is on.
 			o.adopt = true
-		case madeFor(o.cluster, name) && o.cluster.DeletionTimestamp != nil:
+		case members.MadeFor(o.cluster, name) && o.cluster.DeletionTimestamp != nil:
 			// Made for an earlier request of this id that was being deleted when the store
 			// lost it: Cluster API is tearing it down. Its deletion's event reconciles the
 			// request again, which then creates its own.
@@ -147,27 +148,49 @@ func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, 
 }
 
 // template finds the request's template: "<templateName>.<templateVersion>" in the request's
-// namespace, else in the inventory namespace (the rule admission applies).
-func (r *reconciler) template(req *v1alpha1.ProvisioningRequest) (*v1alpha1.ManagedInfrastructureTemplate, error) {
+// namespace, else in the inventory namespace (the rule admission applies). For a request whose
+// Cluster exists (class non-nil, the Cluster's ClusterClass) only a template made from that
+// class counts; other is one of that name made from another class, nil when there is none.
+//
+// So a template a tenant adds to its namespace later, of the same name as the operator's, never
+// changes a Cluster built from the operator's ClusterClass: admission checked the request
+// against the template it found then, and the tenant's template's defaults and schema are not
+// the operator's.
+func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv1.ClusterClassRef) (t, other *v1alpha1.ManagedInfrastructureTemplate, err error) {
 	name := templates.Name(req.Spec.TemplateName, req.Spec.TemplateVersion)
 	for _, ns := range slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace}) {
 		t, err := r.templates.ManagedInfrastructureTemplates(ns).Get(name)
-		if err == nil {
-			return t, nil
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, nil, err
+		case class != nil && classOf(t) != *class:
+			if other == nil {
+				other = t
+			}
+			continue
 		}
-		if !apierrors.IsNotFound(err) {
-			return nil, err
-		}
+		return t, nil, nil
 	}
-	return nil, nil
+	return nil, other, nil
 }
 
 // ensureCluster creates the request's Cluster, or brings its topology version and variables
-// to what the request asks.
+// to what the request asks, checked again against the template it is built from.
 func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
-	t, err := r.template(o.req)
+	var class *clusterv1.ClusterClassRef
+	if o.cluster != nil {
+		c := clusterClassOf(o.cluster)
+		class = &c
+	}
+	t, other, err := r.template(o.req, class)
 	if err != nil {
 		return fmt.Errorf("read template: %w", err)
+	}
+	if t == nil && other != nil && o.adopt {
+		// adoptCluster refuses it, saying which classes differ.
+		t = other
 	}
 	if t == nil {
 		if o.adopt {
@@ -175,11 +198,27 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 			// Cluster stays orphaned.
 			o.cluster, o.adopt = nil, false
 		}
-		if o.cluster == nil {
+		switch {
+		case o.cluster == nil:
 			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s or %s",
 				templates.Name(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
+		case other != nil:
+			o.unapplied = fmt.Sprintf("template %s/%s is made from ClusterClass %s, not %s as Cluster %s/%s; the Cluster is left as it is",
+				other.Namespace, other.Name, refString(classOf(other)), refString(*class), o.cluster.Namespace, o.cluster.Name)
 		}
-		// An existing Cluster keeps being followed; its topology is left as it is.
+		// Otherwise an existing Cluster keeps being followed; its topology is left as it is.
+		return nil
+	}
+	// Admission checked the parameters against the template it found then; the template may
+	// have changed since (a new schema, other defaults), so what is written is checked again.
+	if errs := parametersValid(o.req, t); len(errs) > 0 {
+		msg := fmt.Sprintf("templateParameters do not satisfy template %s/%s: %s", t.Namespace, t.Name, errs.ToAggregate())
+		if o.cluster != nil && !o.adopt {
+			o.unapplied = msg + "; the Cluster is left as it is"
+			return nil
+		}
+		o.cluster, o.adopt = nil, false
+		o.blocked, o.blockedReason = msg, ReasonFailed
 		return nil
 	}
 	top, err := topology(o.req, t)
@@ -244,7 +283,7 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 	if err != nil {
 		return err
 	}
-	if !owned(c, o.req) {
+	if !members.BuiltFor(c, o.req) {
 		// Created a moment ago by someone else, or orphaned and not in the cache yet: the
 		// Cluster's event reconciles the request again, which adopts it if it may.
 		o.blocked, o.blockedReason = notOwnedMessage(c), ReasonNotOwned

@@ -39,6 +39,8 @@ const (
 	ReasonNoTemplate    = "TemplateNotFound"
 	ReasonUnreachable   = "Unreachable"
 	ReasonClusterFailed = "ClusterFailed"
+	// ReasonNotApplied: the request's spec is not applied to its Cluster (observation.unapplied).
+	ReasonNotApplied = "SpecNotApplied"
 )
 
 // member is what the inventory holds of the request's cluster: its DeploymentManager and
@@ -71,7 +73,11 @@ type observation struct {
 	// blocked, when set, is why the request cannot proceed (a Cluster of its name that is not
 	// its own, its template missing): FAILED with this message.
 	blocked, blockedReason string
-	member                 *member
+	// unapplied, when set, is why the request's spec is not applied to its existing Cluster
+	// (no template of the Cluster's ClusterClass, parameters its template refuses): FAILED
+	// with this message, the Cluster followed as it is.
+	unapplied string
+	member    *member
 	// machines are the Cluster's Machines, sorted by name.
 	machines []*clusterv1.Machine
 }
@@ -140,9 +146,15 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 		fulfilled.done, fulfilled.reason = true, ReasonDone
 		fulfilled.message = fmt.Sprintf("cluster %s is ready at %s and in the inventory", o.clusterName, target)
 	}
+	if o.unapplied != "" {
+		fulfilled = step{typ: ConditionFulfilled, reason: ReasonNotApplied, message: o.unapplied}
+	}
 	steps = append(steps, fulfilled)
 	if msg, failed := clusterFailure(c); failed {
 		return v1alpha1.ProvisioningPhaseFailed, msg, steps
+	}
+	if o.unapplied != "" {
+		return v1alpha1.ProvisioningPhaseFailed, o.unapplied, steps
 	}
 	if fulfilled.done {
 		return v1alpha1.ProvisioningPhaseFulfilled, fulfilled.message, steps

@@ -1,0 +1,86 @@
+package members
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// MadeFor reports whether c carries the marks of a Cluster the provisioning controller
+// created for a request named name in c's namespace, whichever uid that request had.
+func MadeFor(c *clusterv1.Cluster, name string) bool {
+	return c.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByProvisioning &&
+		c.Labels[v1alpha1.LabelProvisioningRequest] == name
+}
+
+// BuiltFor reports whether c is the Cluster the provisioning controller created for req (or
+// adopted into it): the controller changes and deletes no other Cluster, and a tenant's
+// kubeconfig Secret registers no other member.
+func BuiltFor(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest) bool {
+	return MadeFor(c, req.Name) && c.Labels[v1alpha1.LabelProvisioningRequestUID] == string(req.UID)
+}
+
+// notBuiltReason says why reg, a tenant's registration, is not the kubeconfig of the cluster
+// the provisioning controller built for the request req ("" when it is): cluster must be the
+// Cluster of reg's name in reg's namespace (nil when there is none), built for req, and the
+// kubeconfig must name the API server Cluster API recorded for it
+// (spec.controlPlaneEndpoint).
+//
+// A tenant writes Secrets in its own namespace; Cluster API's kubeconfig Secret is one of
+// them, so its name alone proves nothing: before Cluster API writes the real one, or by
+// rewriting it, a tenant could register an API server it runs as a member of the operator's
+// inventory (its nodes the O-Cloud's Resources, its DeploymentManager probed by netweave, its
+// alarms raised on the O-Cloud). The Cluster is not the tenant's to write (netweave's and
+// Cluster API's controllers do), so its endpoint says which server the member is.
+func notBuiltReason(reg Registration, req *v1alpha1.ProvisioningRequest, cluster *clusterv1.Cluster) string {
+	switch {
+	case req == nil:
+		return "no provisioning request of its id there"
+	case cluster == nil:
+		return "no Cluster of its name there"
+	case !BuiltFor(cluster, req):
+		return "its Cluster was not built for the provisioning request of its id"
+	}
+	ep := cluster.Spec.ControlPlaneEndpoint
+	if ep.Host == "" || ep.Port == 0 {
+		return "its Cluster has no control plane endpoint yet"
+	}
+	server, err := EndpointOf(reg.Kubeconfig)
+	if err != nil {
+		return err.Error()
+	}
+	if !strings.EqualFold(server.Host, strings.Trim(ep.Host, "[]")) || server.Port != ep.Port {
+		return "its kubeconfig does not name its Cluster's control plane endpoint"
+	}
+	return ""
+}
+
+// EndpointOf returns the API server a kubeconfig's current context reaches as a Cluster API
+// endpoint: Cluster API's kubeconfigs name https://<spec.controlPlaneEndpoint>, nothing more
+// (a path, say, would reach another server behind the same address: a proxy's).
+func EndpointOf(kubeconfig []byte) (clusterv1.APIEndpoint, error) {
+	rc, err := RESTConfigOf(kubeconfig)
+	if err != nil {
+		return clusterv1.APIEndpoint{}, err
+	}
+	u, err := url.Parse(rc.Host)
+	if err != nil {
+		return clusterv1.APIEndpoint{}, fmt.Errorf("parse kubeconfig server: %w", err)
+	}
+	if u.Scheme != "https" || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+		return clusterv1.APIEndpoint{}, errors.New("its kubeconfig server is not https://host[:port]")
+	}
+	port := 443
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return clusterv1.APIEndpoint{}, errors.New("its kubeconfig server has an invalid port")
+		}
+	}
+	return clusterv1.APIEndpoint{Host: u.Hostname(), Port: int32(port)}, nil
+}
