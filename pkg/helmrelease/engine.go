@@ -135,6 +135,9 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	if values == nil {
 		values = map[string]any{}
 	}
+	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
+		return nil, err
+	}
 	hist, err := cfg.Releases.History(name)
 	if err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, fmt.Errorf("read release %s: %w", name, err)
@@ -186,6 +189,46 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	return toRelease(r)
 }
 
+// ErrActionInProgress is returned for a release whose last revision another action is still
+// working on (Helm's pending-install, pending-upgrade or pending-rollback), for less than the
+// engine's Timeout.
+var ErrActionInProgress = errors.New("another Helm action is in progress on the release")
+
+// takeOverAbandoned marks failed the last revision of release name if an action left it
+// pending (pending-install, -upgrade, -rollback) longer ago than Timeout, the bound of one
+// action: the process that ran it was killed (SIGKILL, a node lost) before it could record the
+// outcome, and Helm refuses every later upgrade and rollback of the release ("another
+// operation is in progress") until someone intervenes. A failed last revision is one Helm
+// upgrades and rolls back from, so the release goes on; the revision stays in the history,
+// described as abandoned. A younger pending revision may be a live action (of a leader that
+// has just lost its lease): ErrActionInProgress, retried later.
+func (e *Engine) takeOverAbandoned(ctx context.Context, cfg *action.Configuration, name string) error {
+	last, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read release %s: %w", name, err)
+	}
+	r, ok := last.(*release.Release)
+	if !ok || r.Info == nil || !r.Info.Status.IsPending() {
+		return nil
+	}
+	since := r.Info.LastDeployed
+	if time.Since(since) <= e.cfg.Timeout {
+		return fmt.Errorf("release %s revision %d is %s since %s, taken as abandoned %s after: %w",
+			name, r.Version, r.Info.Status, since.UTC().Format(time.RFC3339), e.cfg.Timeout, ErrActionInProgress)
+	}
+	klog.FromContext(ctx).Info("Release left pending by an action that never finished; marking that revision failed",
+		"release", name, "revision", r.Version, "status", r.Info.Status, "since", since)
+	r.Info.Description = fmt.Sprintf("%s abandoned: no outcome within %s (marked failed by netweave)", r.Info.Status, e.cfg.Timeout)
+	r.Info.Status = rcommon.StatusFailed
+	if err := cfg.Releases.Update(r); err != nil {
+		return fmt.Errorf("mark abandoned revision %d of release %s failed: %w", r.Version, name, err)
+	}
+	return nil
+}
+
 func allUninstalled(hist []ri.Releaser) bool {
 	for _, h := range hist {
 		if r, ok := h.(*release.Release); !ok || r.Info == nil || r.Info.Status != rcommon.StatusUninstalled {
@@ -200,6 +243,9 @@ func allUninstalled(hist []ri.Releaser) bool {
 func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision int) (*Release, error) {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
 		return nil, err
 	}
 	if err := e.rollback(cfg, name, revision); err != nil {

@@ -17,6 +17,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"helm.sh/helm/v4/pkg/chart/common"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 	"github.com/netweave-io/netweave/internal/localstack/stacktest"
@@ -177,6 +181,75 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 		if cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "foreign", metav1.GetOptions{}); err != nil || cm.Data["owner"] != "someone-else" {
 			t.Errorf("foreign config map: %v %v", cm, err)
+		}
+	})
+
+	t.Run("TestRegressionAbandonedPendingReleaseIsTakenOver", func(t *testing.T) {
+		// A process killed during an upgrade (SIGKILL, a node lost) leaves Helm's record of the
+		// new revision pending-upgrade; Helm then refused every later upgrade and rollback of
+		// the release ("another operation is in progress"), forever. A pending revision older
+		// than the engine's Timeout (the bound of one action) is now marked failed and the
+		// action goes on; a younger one may be a live action and is left alone.
+		const name = "stuck"
+		if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": "first"}); err != nil {
+			t.Fatal(err)
+		}
+		// What the killed upgrade left: revision 2, pending-upgrade, written through Helm's own
+		// storage driver as the upgrade writes it.
+		store := storage.Init(driver.NewSecrets(kube.CoreV1().Secrets(ns)))
+		pend := func(version int, status rcommon.Status, started time.Time) {
+			t.Helper()
+			last, err := store.Last(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := *last.(*release.Release)
+			info := *p.Info
+			p.Info, p.Version = &info, version
+			p.Info.Status, p.Info.LastDeployed, p.Info.Description = status, started, "killed before it finished"
+			if err := store.Create(&p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pend(2, rcommon.StatusPendingUpgrade, time.Now())
+		if _, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"}); !errors.Is(err, helmrelease.ErrActionInProgress) {
+			t.Fatalf("upgrade over a pending revision of a moment ago: %v, want ErrActionInProgress", err)
+		}
+		// The same record, older than the engine's Timeout (its default, 5 minutes).
+		rec, err := store.Get(name, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.(*release.Release).Info.LastDeployed = time.Now().Add(-6 * time.Minute)
+		if err := store.Update(rec); err != nil {
+			t.Fatal(err)
+		}
+		r, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"})
+		if err != nil {
+			t.Fatalf("upgrade over an abandoned pending revision: %v", err)
+		}
+		if r.Revision != 3 || r.Status != "deployed" {
+			t.Errorf("upgrade: %+v", r)
+		}
+		if msg, ver := configMessage(name); msg != "second" || ver != "0.2.0" {
+			t.Errorf("after the upgrade: %s %s", msg, ver)
+		}
+		// A rollback killed likewise: the next rollback goes on.
+		pend(4, rcommon.StatusPendingRollback, time.Now().Add(-6*time.Minute))
+		if r, err = engine.Rollback(ctx, target, name, 1); err != nil || r.Revision != 5 || r.Status != "deployed" {
+			t.Fatalf("rollback over an abandoned pending revision: %+v %v", r, err)
+		}
+		hist, err := engine.History(ctx, target, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hist {
+			if (h.Revision == 2 || h.Revision == 4) && (h.Status != "failed" || !strings.Contains(h.Description, "abandoned")) {
+				t.Errorf("revision %d: %s %q, want failed and described as abandoned", h.Revision, h.Status, h.Description)
+			}
+		}
+		if err := engine.Uninstall(ctx, target, name); err != nil {
+			t.Fatal(err)
 		}
 	})
 

@@ -75,6 +75,17 @@ func transportFailure(err error) bool {
 	return netclass.NoConnection(err) || netclass.TLS(err) || netclass.Timeout(err) || errors.As(err, &uerr)
 }
 
+// helmFailure is a failed Helm action on the target (reason, while doing what): Helm's own
+// answer (a chart that does not render, a resource that exists, a hook that failed) is for the
+// NfDeployment's writer to read; a failure to talk to the target at all is classed
+// (targetFailure), since it would carry the target's address.
+func helmFailure(reason, doing string, err error) error {
+	if transportFailure(err) {
+		return targetFailure(reason, doing, err)
+	}
+	return fail(reason, err)
+}
+
 // failClassed is a failure whose status says message, a class of what went wrong, rather
 // than err.
 func failClassed(reason, message string, err error) error {
@@ -220,7 +231,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
-			return d, fail("InstallFailed", err)
+			return d, helmFailure("InstallFailed", "install release "+name, err)
 		}
 		if drift {
 			setCondition(d, ConditionDriftRepaired, metav1.ConditionTrue, "Reinstalled",
@@ -241,7 +252,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
-			return d, fail("UpgradeFailed", err)
+			return d, helmFailure("UpgradeFailed", "upgrade release "+name, err)
 		}
 	}
 	return c.deployed(ctx, d, t, rel)
@@ -322,7 +333,7 @@ func (c *Controller) rollback(ctx context.Context, d *v1alpha1.NfDeployment, t h
 			return d, nil, err
 		}
 		if rel, err = c.cfg.Releases.Rollback(ctx, t, name, int(to)); err != nil {
-			return d, nil, fail("RollbackFailed", err)
+			return d, nil, helmFailure("RollbackFailed", "roll back release "+name, err)
 		}
 	} else {
 		klog.FromContext(ctx).Info("Release already rolled back to the desired revision; recording it", "release", name, "desiredRevision", to, "revision", rel.Revision)
@@ -409,10 +420,7 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		}
 		if err := c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d)); err != nil {
 			c.forgetTarget(d)
-			if transportFailure(err) {
-				return targetFailure("UninstallFailed", "uninstall release "+ReleaseName(d), err)
-			}
-			return fail("UninstallFailed", err)
+			return helmFailure("UninstallFailed", "uninstall release "+ReleaseName(d), err)
 		}
 		return nil
 	}

@@ -60,3 +60,26 @@ func TestRegressionTargetFailureSaysClassOnly(t *testing.T) {
 		t.Error("transportFailure does not tell a dial failure from Helm's answer")
 	}
 }
+
+// TestRegressionHelmActionFailureSaysClassOnly: a failed install, upgrade or rollback put
+// Helm's error in the status as it was; when Helm could not reach the target (a tenant's
+// cluster whose API server address the tenant chose) that is the dial error with the address,
+// refused against unreachable. A transport failure is now classed like the target's other
+// calls; Helm's own answer (a manifest the API server refused) still says what it is.
+func TestRegressionHelmActionFailureSaysClassOnly(t *testing.T) {
+	dial := &url.Error{Op: "Get", URL: "https://10.0.0.5:6443/version", Err: &net.OpError{Op: "dial", Net: "tcp",
+		Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 6443}, Err: syscall.ECONNREFUSED}}
+	for _, reason := range []string{"InstallFailed", "UpgradeFailed", "RollbackFailed", "UninstallFailed"} {
+		var f *failure
+		if !errors.As(helmFailure(reason, "act on release nf", fmt.Errorf("Kubernetes cluster unreachable: %w", dial)), &f) || f.reason != reason {
+			t.Fatalf("%s: not a %s failure: %+v", reason, reason, f)
+		}
+		if msg := f.statusMessage(); !strings.Contains(msg, netclass.APIServerConnect) || strings.Contains(msg, "10.0.0.5") {
+			t.Errorf("%s: status message %q, want the class only", reason, msg)
+		}
+		helm := errors.New(`Deployment.apps "nf" is invalid: spec.replicas: Invalid value: -1`)
+		if !errors.As(helmFailure(reason, "act on release nf", helm), &f) || f.statusMessage() != helm.Error() {
+			t.Errorf("%s: Helm's own answer became %q", reason, f.statusMessage())
+		}
+	}
+}
