@@ -218,6 +218,40 @@ func TestDeleteDeletesClusterThenReleases(t *testing.T) {
 	}
 }
 
+// TestRegressionDeleteBeforeCacheDeletesCluster: a DELETE right after the request's Cluster
+// was created, before the controller's Cluster cache had it, released the request at once
+// (the cache said no Cluster) and left the Cluster running, orphaned, never deleted. The
+// request now goes only when a live read finds no Cluster built for it.
+func TestRegressionDeleteBeforeCacheDeletesCluster(t *testing.T) {
+	req := request("tenant-a")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	req.DeletionTimestamp = &metav1.Time{Time: now}
+	owned := newCluster(req, ClusterName("tenant-a", id), clusterv1.Topology{Version: "v1.33.0"})
+	f := newFixture(t, []*clusterv1.Cluster{owned}, req, template("v1.33.0"))
+	// The controller's cache is behind: it has no Cluster yet.
+	behind := newFixture(t, nil)
+	f.r.clusters = behind.r.clusters
+	f.reconcile(t, "tenant-a")
+	if _, err := f.dyn.Resource(clusterapi.Clusters).Namespace("tenant-a").Get(t.Context(), owned.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Cluster not deleted: %v", err)
+	}
+	if got := f.request(t, "tenant-a"); len(got.Finalizers) != 1 || got.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseDeleting {
+		t.Errorf("request released before its Cluster was gone: finalizers %v, phase %s", got.Finalizers, got.Status.ProvisioningPhase)
+	}
+	// A Cluster of that name not built for it is neither deleted nor waited for.
+	other := newCluster(request("tenant-a"), ClusterName("tenant-a", id), clusterv1.Topology{Version: "v1.33.0"})
+	other.Labels[v1alpha1.LabelProvisioningRequestUID] = "uid-of-someone-else"
+	g := newFixture(t, []*clusterv1.Cluster{other}, req)
+	g.r.clusters = behind.r.clusters
+	g.reconcile(t, "tenant-a")
+	if _, err := g.dyn.Resource(clusterapi.Clusters).Namespace("tenant-a").Get(t.Context(), other.Name, metav1.GetOptions{}); err != nil {
+		t.Errorf("another request's Cluster: %v", err)
+	}
+	if got := g.request(t, "tenant-a"); len(got.Finalizers) != 0 {
+		t.Errorf("finalizers %v", got.Finalizers)
+	}
+}
+
 func cond(typ string, status metav1.ConditionStatus, reason string, gen int64) metav1.Condition {
 	return metav1.Condition{Type: typ, Status: status, Reason: reason, ObservedGeneration: gen, Message: "msg of " + typ}
 }

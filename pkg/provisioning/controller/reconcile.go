@@ -342,6 +342,27 @@ func (r *reconciler) finalize(ctx context.Context, o observation) error {
 	if !slices.Contains(o.req.Finalizers, v1alpha1.FinalizerProvisioning) {
 		return nil
 	}
+	if o.cluster == nil && o.blocked == "" && o.waiting == "" {
+		// The cache may not have the Cluster yet (a DELETE right after the create): the
+		// request goes only once the Cluster is really gone, or it would outlive the request,
+		// orphaned and never deleted.
+		start := time.Now()
+		u, err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.req.Namespace).Get(ctx, o.clusterName, metav1.GetOptions{})
+		r.cfg.Metrics.Observe("clusters", "get", start, err)
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("read Cluster %s/%s before releasing the request: %w", o.req.Namespace, o.clusterName, err)
+		default:
+			c, err := clusterapi.ClusterFrom(u)
+			if err != nil {
+				return err
+			}
+			if members.BuiltFor(c, o.req) {
+				o.cluster = c
+			}
+		}
+	}
 	if o.cluster == nil {
 		next := o.req.DeepCopy()
 		next.Finalizers = slices.DeleteFunc(next.Finalizers, func(f string) bool { return f == v1alpha1.FinalizerProvisioning })
