@@ -548,7 +548,12 @@ func (c *Controller) adoptSchema(ctx context.Context, desc *v1alpha1.NfDeploymen
 		logger.Info("Chart's values.schema.json is not JSON; not adopted", "descriptor", klog.KObj(desc))
 		return
 	}
-	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"parametersSchema": json.RawMessage(ch.Chart.Schema)}})
+	// The resourceVersion makes the patch fail if the descriptor changed since it was read (a
+	// new chart version, a schema of the writer's own): this chart's schema is only this
+	// descriptor version's.
+	patch, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": desc.ResourceVersion},
+		"spec":     map[string]any{"parametersSchema": json.RawMessage(ch.Chart.Schema)}})
 	if err != nil {
 		return
 	}
