@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -163,4 +164,18 @@ func containsError(list field.ErrorList, e *field.Error) bool {
 		}
 	}
 	return false
+}
+
+// Truncate keeps s within n bytes, cut on a rune boundary and ended with "…" when cut: for
+// text a controller copies from elsewhere (Cluster API's conditions, an alert's annotations,
+// an error) into a field validation bounds at n, so that the write is never refused for it.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := max(n-len("…"), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -80,3 +80,20 @@ func TestRatchet(t *testing.T) {
 	bad.Spec.Name = ""
 	wantErrors(t, Ratchet(ValidateResourcePool(bad), ValidateResourcePool(bad)), "spec.name")
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"ééééé", 7, "éé…"}, // a cut inside "é" moves back to its start
+	} {
+		if got := Truncate(tc.s, tc.n); got != tc.want || len(got) > tc.n {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}

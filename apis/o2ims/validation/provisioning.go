@@ -18,8 +18,9 @@ const (
 	// MaxParameterSchemaBytes bounds a template's parameterSchema (its ClusterClass's
 	// variables' schemas).
 	MaxParameterSchemaBytes = 256 * 1024
-	// maxMessageLength bounds status messages.
-	maxMessageLength = 32 * 1024
+	// MaxMessageLength bounds a ProvisioningRequest's status.message (and the controller
+	// keeps its conditions' messages within it too).
+	MaxMessageLength = 32 * 1024
 	// maxProvisionedResources bounds the lists of provisioned resources of a request.
 	maxProvisionedResources = 10000
 )
@@ -70,7 +71,7 @@ func ValidateProvisioningRequestStatus(namespace string, status *o2ims.Provision
 	if status.ProvisioningPhase != "" {
 		errs = append(errs, validateEnum(status.ProvisioningPhase, provisioningPhases, path.Child("provisioningPhase"))...)
 	}
-	errs = append(errs, validateLength(status.Message, maxMessageLength, path.Child("message"))...)
+	errs = append(errs, validateLength(status.Message, MaxMessageLength, path.Child("message"))...)
 	if s := status.NodeClusterProvisioningStatus; s != nil {
 		errs = append(errs, validateResourceProvisioningStatus(s, path.Child("nodeClusterProvisioningStatus"))...)
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
 
@@ -136,8 +136,8 @@ func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured) []
 				def := v1alpha1.AlarmDefinition{
 					AlarmDefinitionID:     definitionID(dictionaryID, rule.Alert),
 					AlarmName:             rule.Alert,
-					AlarmDescription:      truncate(describe(rule.Annotations)),
-					ProposedRepairActions: truncate(rule.Annotations[annotationRunbook]),
+					AlarmDescription:      validation.Truncate(describe(rule.Annotations), maxText),
+					ProposedRepairActions: validation.Truncate(rule.Annotations[annotationRunbook], maxText),
 					ClearingType:          v1alpha1.ClearingTypeAutomatic,
 					ManagementInterfaceID: []string{v1alpha1.DefaultManagementInterface},
 					AlarmAdditionalFields: map[string]string{fieldRule: r.GetNamespace() + "/" + r.GetName()},
@@ -174,16 +174,4 @@ func describe(annotations map[string]string) string {
 		}
 	}
 	return strings.Join(parts, "\n\n")
-}
-
-// truncate keeps s within the API's limit, on a rune boundary.
-func truncate(s string) string {
-	if len(s) <= maxText {
-		return s
-	}
-	cut := maxText - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // checkpointEvery is how many removals a purge task records in status.purged at a time, so a
@@ -64,7 +64,7 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 		klog.ErrorS(err, "Alarm purge failed", "purge", klog.KObj(p), "attempts", c.cfg.MaxPurgeAttempts)
 		_, serr := c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) {
 			s.OperationState = v1alpha1.PurgeOperationStateFailed
-			s.Message = truncate(err.Error())
+			s.Message = validation.Truncate(err.Error(), maxMessage)
 		})
 		return serr
 	}
@@ -165,10 +165,3 @@ func (c *Controller) now() *metav1.Time {
 
 // maxMessage is the longest status.message the API accepts.
 const maxMessage = 4096
-
-func truncate(s string) string {
-	if len(s) > maxMessage {
-		return strings.ToValidUTF8(s[:maxMessage], "")
-	}
-	return s
-}

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // statusOf returns the request's status for the observation at now, and whether it differs
@@ -17,7 +18,10 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 	old := o.req.Status
 	st := *old.DeepCopy()
 	phase, message, steps := deriveStatus(o)
-	st.ProvisioningPhase, st.Message = phase, message
+	// Messages quote Cluster API's (conditions of the Cluster and its Machines, whatever a
+	// provider wrote): bounded, so that the status is always writable.
+	bound := func(s string) string { return validation.Truncate(s, validation.MaxMessageLength) }
+	st.ProvisioningPhase, st.Message = phase, bound(message)
 	st.ObservedGeneration = o.req.Generation
 	st.ClusterRef = &v1alpha1.ClusterReference{Namespace: o.req.Namespace, Name: o.clusterName}
 	t := metav1.NewTime(now)
@@ -27,11 +31,11 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 			status = metav1.ConditionTrue
 		}
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: s.typ, Status: status, Reason: s.reason,
-			Message: s.message, ObservedGeneration: o.req.Generation, LastTransitionTime: t})
+			Message: bound(s.message), ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
 	if o.blocked != "" {
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionFulfilled, Status: metav1.ConditionFalse,
-			Reason: o.blockedReason, Message: o.blocked, ObservedGeneration: o.req.Generation, LastTransitionTime: t})
+			Reason: o.blockedReason, Message: bound(o.blocked), ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
 	st.NodeClusterProvisioningStatus = nodeClusterStatus(o, phase)
 	st.InfrastructureResourceProvisioningStatus = machineStatuses(o.machines, o.member)

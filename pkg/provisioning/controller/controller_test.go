@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -18,6 +19,7 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
@@ -506,4 +508,32 @@ func TestRegressionTenantTemplateDoesNotChangeOperatorCluster(t *testing.T) {
 			t.Errorf("status %s %q", req.Status.ProvisioningPhase, req.Status.Message)
 		}
 	})
+}
+
+// TestRegressionLongClusterAPIMessageStillWritesStatus: a Cluster condition's message (a
+// provider's, of any length) was copied whole into the request's status.message, which
+// validation bounds at 32 KiB: every status write was refused and the request stood still. The
+// messages are now cut to the bound.
+func TestRegressionLongClusterAPIMessageStillWritesStatus(t *testing.T) {
+	req := request("tenant-a")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	top, err := topology(req, template("v1.33.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(req, ClusterName("tenant-a", id), top)
+	c.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterInfrastructureReadyCondition, Status: metav1.ConditionFalse,
+		Reason: "ProvisioningFailed", Message: strings.Repeat("é", validation.MaxMessageLength)}}
+	f := newFixture(t, []*clusterv1.Cluster{c}, req, template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+	st := f.request(t, "tenant-a").Status
+	if st.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed || len(st.Message) > validation.MaxMessageLength ||
+		!utf8.ValidString(st.Message) || !strings.HasSuffix(st.Message, "…") {
+		t.Errorf("status %s, message of %d bytes (valid UTF-8: %v)", st.ProvisioningPhase, len(st.Message), utf8.ValidString(st.Message))
+	}
+	for _, c := range st.Conditions {
+		if len(c.Message) > validation.MaxMessageLength || !utf8.ValidString(c.Message) {
+			t.Errorf("condition %s: message of %d bytes", c.Type, len(c.Message))
+		}
+	}
 }
