@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -189,17 +188,17 @@ func onAny(f func(any)) cache.ResourceEventHandlerFuncs {
 	return cache.ResourceEventHandlerFuncs{AddFunc: f, UpdateFunc: func(_, obj any) { f(obj) }, DeleteFunc: f}
 }
 
-// requestChanged says whether a request update is one to reconcile: anything but its status
-// alone. The controller writes the status itself from what it observed; its own writes must
-// not queue the request again (a reconcile would run on a copy older than its own write).
+// requestChanged says whether a request update is one to reconcile: any change, its status
+// too. The status is derived from what the controller observes, and what is stored may not be
+// that: a write made from an informer copy older than the controller's own previous write
+// (which compared against that older status and may have found "no change" while the stored
+// one differed), or another writer's. Reconciling after each status write costs one pass that
+// writes nothing when the stored status is right. Resyncs (same resourceVersion) are not
+// changes.
 func requestChanged(old, obj any) bool {
 	o, ok1 := old.(*v1alpha1.ProvisioningRequest)
 	n, ok2 := obj.(*v1alpha1.ProvisioningRequest)
-	if !ok1 || !ok2 {
-		return true
-	}
-	return o.Generation != n.Generation || !o.DeletionTimestamp.Equal(n.DeletionTimestamp) ||
-		!slices.Equal(o.Finalizers, n.Finalizers) || !maps.Equal(o.Labels, n.Labels) || o.UID != n.UID
+	return !ok1 || !ok2 || o.ResourceVersion != n.ResourceVersion
 }
 
 // handlers map events of the watched kinds to the requests they concern.

@@ -537,3 +537,36 @@ func TestRegressionLongClusterAPIMessageStillWritesStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionOwnStatusWriteIsReconciled: the controller ignored updates that changed a
+// request's status only, its own writes among them. A reconcile that ran on an informer copy
+// older than its previous write compared the status it derived with that older one: when the
+// Cluster had gone back to what the older copy said (a condition True, then False again), it
+// found nothing to write and the stored status kept saying True, until some other event. A
+// status change now queues the request; the pass on the fresh copy writes the right status.
+func TestRegressionOwnStatusWriteIsReconciled(t *testing.T) {
+	older := request("tenant-a")
+	older.Status.ProvisioningPhase = v1alpha1.ProvisioningPhaseProgressing
+	written := older.DeepCopy()
+	written.ResourceVersion = "2"
+	written.Status.ProvisioningPhase = v1alpha1.ProvisioningPhaseFulfilled
+	if !requestChanged(older, written) {
+		t.Error("a status write does not queue the request")
+	}
+	if requestChanged(written, written.DeepCopy()) {
+		t.Error("a resync (same resourceVersion) queues the request")
+	}
+
+	// The pass on the fresh copy: the stored status (FULFILLED) is not what the Cluster says
+	// (its infrastructure not ready), and is written back.
+	written.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	top, err := topology(written, template("v1.33.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, []*clusterv1.Cluster{newCluster(written, ClusterName("tenant-a", id), top)}, written, template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+	if p := f.request(t, "tenant-a").Status.ProvisioningPhase; p != v1alpha1.ProvisioningPhaseProgressing {
+		t.Errorf("phase %s, want PROGRESSING as the Cluster says", p)
+	}
+}
