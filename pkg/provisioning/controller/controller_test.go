@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
@@ -568,5 +570,56 @@ func TestRegressionOwnStatusWriteIsReconciled(t *testing.T) {
 	f.reconcile(t, "tenant-a")
 	if p := f.request(t, "tenant-a").Status.ProvisioningPhase; p != v1alpha1.ProvisioningPhaseProgressing {
 		t.Errorf("phase %s, want PROGRESSING as the Cluster says", p)
+	}
+}
+
+// TestRegressionDeleteOutsideProvisioningNamespaces: a request made in a namespace that was
+// later dropped from --provisioning-namespaces was ignored, its deletion too: DELETING forever,
+// its finalizer never removed. Its Cluster is now read live: gone, the request goes; there
+// and built for it, it is deleted and the request waits for it (retried, no event comes from
+// that namespace); where netweave may not read it, the status says what to do.
+func TestRegressionDeleteOutsideProvisioningNamespaces(t *testing.T) {
+	req := request("tenant-gone")
+	req.Finalizers = []string{v1alpha1.FinalizerProvisioning}
+	req.DeletionTimestamp = &metav1.Time{Time: now}
+	key := "tenant-gone/" + id
+
+	f := newFixture(t, nil, req)
+	if err := f.r.reconcile(t.Context(), key); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.request(t, "tenant-gone"); len(got.Finalizers) != 0 {
+		t.Errorf("no Cluster: finalizers %v", got.Finalizers)
+	}
+
+	owned := newCluster(req, ClusterName("tenant-gone", id), clusterv1.Topology{Version: "v1.33.0"})
+	g := newFixture(t, []*clusterv1.Cluster{owned}, req)
+	if err := g.r.reconcile(t.Context(), key); err == nil {
+		t.Error("no retry while the Cluster is there")
+	}
+	if _, err := g.dyn.Resource(clusterapi.Clusters).Namespace("tenant-gone").Get(t.Context(), owned.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Cluster not deleted: %v", err)
+	}
+	if got := g.request(t, "tenant-gone"); len(got.Finalizers) != 1 {
+		t.Errorf("released before its Cluster was gone: finalizers %v", got.Finalizers)
+	}
+	if err := g.r.reconcile(t.Context(), key); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.request(t, "tenant-gone"); len(got.Finalizers) != 0 {
+		t.Errorf("Cluster gone: finalizers %v", got.Finalizers)
+	}
+
+	h := newFixture(t, nil, req)
+	h.dyn.PrependReactor("get", "clusters", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(clusterapi.Clusters.GroupResource(), ClusterName("tenant-gone", id), errors.New("no RBAC"))
+	})
+	if err := h.r.reconcile(t.Context(), key); err == nil {
+		t.Error("no retry while the Cluster cannot be read")
+	}
+	got := h.request(t, "tenant-gone")
+	if len(got.Finalizers) != 1 || got.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseDeleting ||
+		!strings.Contains(got.Status.Message, "no longer a provisioning namespace") {
+		t.Errorf("finalizers %v, status %s %q", got.Finalizers, got.Status.ProvisioningPhase, got.Status.Message)
 	}
 }

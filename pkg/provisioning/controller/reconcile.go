@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -63,7 +64,11 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	}
 	if !r.clusters.Watches(namespace) {
 		// Admission refuses requests outside the provisioning namespaces; one made while the
-		// flags said otherwise is left alone (netweave may not write Clusters there).
+		// flags said otherwise is left alone (netweave may not write Clusters there), except
+		// that its deletion must end.
+		if req.DeletionTimestamp != nil {
+			return r.finalizeUnwatched(ctx, req)
+		}
 		klog.FromContext(ctx).Info("Request outside the provisioning namespaces; ignored")
 		return nil
 	}
@@ -99,7 +104,8 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 		if err := r.observeBuilt(ctx, &o); err != nil {
 			return err
 		}
-		return r.finalize(ctx, o)
+		_, err := r.finalize(ctx, o)
+		return err
 	}
 	if !slices.Contains(req.Finalizers, v1alpha1.FinalizerProvisioning) {
 		// Before anything is created, so the request cannot go away leaving a Cluster behind.
@@ -338,9 +344,9 @@ func (r *reconciler) adoptCluster(ctx context.Context, o *observation, top clust
 }
 
 // finalize deletes the request's Cluster and, once it is gone, lets the request go.
-func (r *reconciler) finalize(ctx context.Context, o observation) error {
+func (r *reconciler) finalize(ctx context.Context, o observation) (released bool, err error) {
 	if !slices.Contains(o.req.Finalizers, v1alpha1.FinalizerProvisioning) {
-		return nil
+		return true, nil
 	}
 	if o.cluster == nil && o.blocked == "" && o.waiting == "" {
 		// The cache may not have the Cluster yet (a DELETE right after the create): the
@@ -352,11 +358,11 @@ func (r *reconciler) finalize(ctx context.Context, o observation) error {
 		switch {
 		case apierrors.IsNotFound(err):
 		case err != nil:
-			return fmt.Errorf("read Cluster %s/%s before releasing the request: %w", o.req.Namespace, o.clusterName, err)
+			return false, fmt.Errorf("read Cluster %s/%s before releasing the request: %w", o.req.Namespace, o.clusterName, err)
 		default:
 			c, err := clusterapi.ClusterFrom(u)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if members.BuiltFor(c, o.req) {
 				o.cluster = c
@@ -370,10 +376,10 @@ func (r *reconciler) finalize(ctx context.Context, o observation) error {
 		_, err := r.cfg.Client.O2imsV1alpha1().ProvisioningRequests(next.Namespace).Update(ctx, next, metav1.UpdateOptions{FieldManager: fieldManager})
 		r.cfg.Metrics.Observe("provisioningrequests", "update", start, err)
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("remove finalizer: %w", err)
+			return false, fmt.Errorf("remove finalizer: %w", err)
 		}
 		klog.FromContext(ctx).Info("Cluster gone; request released", "cluster", o.clusterName)
-		return nil
+		return true, nil
 	}
 	if o.cluster.DeletionTimestamp == nil {
 		uid := o.cluster.UID
@@ -382,11 +388,30 @@ func (r *reconciler) finalize(ctx context.Context, o observation) error {
 			metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 		r.cfg.Metrics.Observe("clusters", "delete", start, err)
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
+			return false, fmt.Errorf("delete Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
 		}
 		klog.FromContext(ctx).Info("Deleting Cluster", "cluster", o.cluster.Name)
 	}
-	return r.writeStatus(ctx, o)
+	return false, r.writeStatus(ctx, o)
+}
+
+// finalizeUnwatched ends the deletion of a request made in a namespace that is no longer one
+// of --provisioning-namespaces (the flag changed since): its Cluster is not watched there, so
+// finalize reads it live. Gone, or never made: the request goes. Still there: it is deleted if
+// netweave may, and the request waits for it, retried with backoff since no event of that
+// namespace comes; where netweave may not read it, the status says what to do.
+func (r *reconciler) finalizeUnwatched(ctx context.Context, req *v1alpha1.ProvisioningRequest) error {
+	o := observation{req: req, clusterName: ClusterName(req.Namespace, req.Name)}
+	released, err := r.finalize(ctx, o)
+	if apierrors.IsForbidden(err) {
+		o.undeletable = fmt.Sprintf("namespace %s is no longer a provisioning namespace and netweave may not read Cluster %s/%s there: delete it if it exists; the request goes once it is gone",
+			req.Namespace, req.Namespace, o.clusterName)
+		return errors.Join(err, r.writeStatus(ctx, o))
+	}
+	if err == nil && !released {
+		err = fmt.Errorf("waiting for Cluster %s/%s, outside the provisioning namespaces, to be gone", req.Namespace, o.clusterName)
+	}
+	return err
 }
 
 func (r *reconciler) addFinalizer(ctx context.Context, req *v1alpha1.ProvisioningRequest) (*v1alpha1.ProvisioningRequest, error) {

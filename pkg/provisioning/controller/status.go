@@ -73,6 +73,9 @@ type observation struct {
 	// blocked, when set, is why the request cannot proceed (a Cluster of its name that is not
 	// its own, its template missing): FAILED with this message.
 	blocked, blockedReason string
+	// undeletable, when set, is why a request being deleted cannot see its Cluster go
+	// (netweave may not read it): DELETING with this message.
+	undeletable string
 	// unapplied, when set, is why the request's spec is not applied to its existing Cluster
 	// (no template of the Cluster's ClusterClass, parameters its template refuses): FAILED
 	// with this message, the Cluster followed as it is.
@@ -96,7 +99,9 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 	target := o.req.Spec.TemplateVersion
 	if o.req.DeletionTimestamp != nil {
 		msg := "deleting Cluster " + ref + "; waiting for Cluster API to tear it down"
-		if o.cluster == nil {
+		if o.undeletable != "" {
+			msg = o.undeletable
+		} else if o.cluster == nil {
 			msg = "Cluster " + ref + " is gone; releasing the request"
 		} else if c := meta.FindStatusCondition(o.cluster.Status.Conditions, clusterv1.DeletingCondition); c != nil && c.Message != "" {
 			msg += " (" + c.Message + ")"
