@@ -60,7 +60,10 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	if h.purgeRunning(ns) {
+	switch running, err := h.purgeRunning(ns); {
+	case err != nil:
+		return nil, internalProblem(err, "check for an alarm purge in progress")
+	case running:
 		return nil, newProblem(http.StatusConflict, "another alarm purge is in progress; see taskOperations")
 	}
 	client, err := h.clientAs(ctx)
@@ -108,17 +111,18 @@ func decodePurgeRequest(r *http.Request) (*purgeRequest, *problem) {
 	return body, nil
 }
 
-// purgeRunning reports whether a purge of ns is in progress or waiting for the worker.
-func (h *handler) purgeRunning(ns string) bool {
+// purgeRunning reports whether a purge of ns is in progress or waiting for the worker. An
+// error is not "none": one purge at a time is the rule, so the caller refuses.
+func (h *handler) purgeRunning(ns string) (bool, error) {
 	objs, err := h.cfg.Source.List(source.AlarmPurge, ns, nil)
 	if err != nil {
-		return false
+		return false, err
 	}
 	for _, obj := range objs {
 		switch obj.(*v1alpha1.AlarmPurge).Status.OperationState {
 		case "", v1alpha1.PurgeOperationStateProcessing:
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
