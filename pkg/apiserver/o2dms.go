@@ -79,12 +79,16 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 	if err != nil {
 		return fmt.Errorf("o2dms controller cluster client: %w", err)
 	}
+	provisioning, err := liveProvisioning(dc.KubeConfig, c.generic.LoopbackClientConfig)
+	if err != nil {
+		return err
+	}
 	inventoryNS := c.extra.Tenancy.InventoryNamespace
 	// The local cluster is reached as netweave reaches it, whatever URL SMOs are told.
 	url, ca := dc.KubeConfig.Host, k8sprofile.CAOf(dc.KubeConfig)
 	profiles := k8sprofile.NewProvider(k8sprofile.Config{
 		Secrets: kube, Namespace: inventoryNS, CAPINamespaces: dc.CAPINamespaces, TenantNamespaces: dc.TenantNamespaces, LocalURL: url, LocalCA: ca,
-		Local: kube, LocalNamespaces: dc.LocalNamespaces,
+		Provisioning: provisioning, Local: kube, LocalNamespaces: dc.LocalNamespaces,
 		ServiceAccount: o2dmsServiceAccount, RoleBinding: o2dmsRoleBinding,
 	})
 	chartMetrics, err := o2dmscontroller.NewChartMetrics(legacyregistry.Register)

@@ -62,7 +62,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		return err
 	}
 	serving := c.generic.SecureServing
-	profiles, err := newClusterProfiles(o2, c.extra.Tenancy.InventoryNamespace)
+	profiles, err := newClusterProfiles(o2, c.extra.Tenancy.InventoryNamespace, loopback)
 	if err != nil {
 		return err
 	}

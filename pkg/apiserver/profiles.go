@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
@@ -24,8 +28,9 @@ type clusterProfiles struct {
 var errAnotherTenantsCluster = errors.New("the cluster was provisioned for another tenant namespace")
 
 // newClusterProfiles returns the Kubernetes profiles of deployment managers, nil without a
-// connection to the cluster netweave runs in.
-func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.ClusterProfiles, error) {
+// connection to the cluster netweave runs in; loopback reaches netweave's own API (the
+// provisioning requests a tenant's member depends on).
+func newClusterProfiles(o2 *O2Config, inventoryNamespace string, loopback *rest.Config) (o2rest.ClusterProfiles, error) {
 	if o2.KubeConfig == nil {
 		return nil, nil
 	}
@@ -33,18 +38,36 @@ func newClusterProfiles(o2 *O2Config, inventoryNamespace string) (o2rest.Cluster
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes profile client: %w", err)
 	}
+	provisioning, err := liveProvisioning(o2.KubeConfig, loopback)
+	if err != nil {
+		return nil, err
+	}
 	url, ca := o2.ClusterURL, []byte(nil)
 	if url == "" || url == o2.KubeConfig.Host {
 		url, ca = o2.KubeConfig.Host, k8sprofile.CAOf(o2.KubeConfig)
 	}
 	cfg := k8sprofile.Config{
 		Secrets: kc, Namespace: inventoryNamespace, CAPINamespaces: o2.CAPINamespaces, TenantNamespaces: o2.TenantNamespaces, LocalURL: url, LocalCA: ca,
-		TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
+		Provisioning: provisioning, TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
 	}
 	if len(o2.ProfileLocalNamespaces) > 0 {
 		cfg.Local, cfg.LocalNamespaces = kc, o2.ProfileLocalNamespaces
 	}
 	return clusterProfiles{p: k8sprofile.NewProvider(cfg), inventoryNamespace: inventoryNamespace}, nil
+}
+
+// liveProvisioning reads the provisioning requests (through loopback) and Cluster API Clusters
+// (through kube) that a tenant's member registration depends on.
+func liveProvisioning(kube, loopback *rest.Config) (members.Provisioning, error) {
+	o2, err := versioned.NewForConfig(loopback)
+	if err != nil {
+		return members.Provisioning{}, fmt.Errorf("provisioning request client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(kube)
+	if err != nil {
+		return members.Provisioning{}, fmt.Errorf("cluster api client: %w", err)
+	}
+	return members.LiveProvisioning(o2, dyn), nil
 }
 
 // Profile answers dm's profile, with a token for the caller's tenant namespace only in a

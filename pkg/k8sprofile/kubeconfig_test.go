@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/inventory/members"
@@ -84,6 +85,65 @@ func TestTenantSecretCannotShadowOperatorMember(t *testing.T) {
 			got, err := p.kubeconfigOf(context.Background(), tc.member)
 			if string(got) != "operator" || err != nil {
 				t.Errorf("kubeconfigOf(%s) = %q, %v; want the operator's", tc.member, got, err)
+			}
+		})
+	}
+}
+
+// tenantKubeconfig is a kubeconfig reaching server.
+func tenantKubeconfig(server string) string {
+	return `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "` + server + `"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`
+}
+
+// TestRegressionProfileTenantSecretNeedsItsBuiltCluster: the profile read a tenant's Cluster
+// API Secret without the members manager's check that the Cluster of its name was built for
+// the tenant's request and records the API server it names. Between a tenant rewriting its
+// Secret to a server it runs and the manager purging the member (or on a replica whose manager
+// is not the leader), the profile handed that server as the member's endpoint and the O2-DMS
+// controller installed the operator's releases there. Now the same rule is read live.
+func TestRegressionProfileTenantSecretNeedsItsBuiltCluster(t *testing.T) {
+	const id = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
+	req := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: id, UID: "req-uid"}}
+	built := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: provisioned, Labels: map[string]string{
+			v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
+			v1alpha1.LabelProvisioningRequestUID: "req-uid"}},
+		Spec: clusterv1.ClusterSpec{ControlPlaneEndpoint: clusterv1.APIEndpoint{Host: "10.0.0.5", Port: 6443}},
+	}
+	live := func(req *v1alpha1.ProvisioningRequest, cluster *clusterv1.Cluster, err error) members.Provisioning {
+		return members.Provisioning{
+			Request: func(context.Context, string, string) (*v1alpha1.ProvisioningRequest, error) { return req, err },
+			Cluster: func(context.Context, string, string) (*clusterv1.Cluster, error) { return cluster, nil },
+		}
+	}
+	readFailed := errors.New("read failed")
+	real, rewritten := tenantKubeconfig("https://10.0.0.5:6443"), tenantKubeconfig("https://tenant-b.example:6443")
+	for _, tc := range []struct {
+		name         string
+		kubeconfig   string
+		provisioning members.Provisioning
+		want         string
+		wantErr      error
+	}{
+		{"the built cluster's endpoint", real, live(req, built, nil), real, nil},
+		{"rewritten to another server", rewritten, live(req, built, nil), "", ErrUnknownCluster},
+		{"no Cluster", real, live(req, nil, nil), "", ErrUnknownCluster},
+		{"no request", real, live(nil, built, nil), "", ErrUnknownCluster},
+		{"nothing to check with", real, members.Provisioning{}, "", ErrUnknownCluster},
+		{"request unreadable", real, live(nil, nil, readFailed), "", readFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewProvider(Config{Secrets: fake.NewClientset(capi("tenant-b", provisioned, tc.kubeconfig)), Namespace: "o2ims-system",
+				CAPINamespaces: []string{"tenant-b"}, TenantNamespaces: []string{"tenant-b"}, Provisioning: tc.provisioning})
+			got, err := p.kubeconfigOf(context.Background(), provisioned)
+			if string(got) != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Errorf("kubeconfigOf = %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
 			}
 		})
 	}

@@ -81,6 +81,10 @@ type Config struct {
 	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces),
 	// whose Secrets register only the clusters provisioned there (members.OriginTenant).
 	TenantNamespaces []string
+	// Provisioning reads the requests and Clusters a tenant's Secret depends on (as the
+	// members manager does, members.Provisioning.NotBuilt); unset, no tenant's Secret
+	// registers a member here.
+	Provisioning members.Provisioning
 	// LocalURL and LocalCA describe the cluster netweave runs in (--inventory-cluster-url, or
 	// the server of --kubeconfig, and its CA when known).
 	LocalURL string
@@ -204,7 +208,10 @@ func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, 
 }
 
 // kubeconfigOf finds the registration Secret of member, by the members manager's rules: a
-// Secret of a tenant's namespace registers only the clusters provisioned there, and where
+// Secret of a tenant's namespace registers only the cluster provisioned there, at the endpoint
+// its Cluster records (read live: the Secret is the tenant's to rewrite, and the manager, which
+// may run in another replica, purges a member whose Secret stops matching only after it saw
+// the change), and where
 // Secrets of namespaces of different origins name one member, the lowest origin's registers it
 // (the inventory namespace's over any other). Where two Secrets of the same origin with
 // different kubeconfigs name one member, the manager syncs the one it saw first, which this
@@ -235,6 +242,15 @@ func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, err
 			reg, err := members.RegistrationOf(&list.Items[i], origin)
 			if err != nil || reg.Name != member {
 				continue
+			}
+			if origin == members.OriginTenant {
+				why, err := p.cfg.Provisioning.NotBuilt(ctx, reg)
+				if err != nil {
+					return nil, fmt.Errorf("member %s: %w", member, err)
+				}
+				if why != "" {
+					continue
+				}
 			}
 			switch {
 			case found == nil || reg.Origin < found.Origin:

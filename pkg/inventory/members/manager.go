@@ -24,6 +24,7 @@ import (
 	"k8s.io/klog/v2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/inventory"
@@ -292,25 +293,25 @@ func (m *Manager) enqueueFor(secretOf func(namespace, name string) string) cache
 	}
 }
 
-// provisioned says why reg, a tenant's registration, registers no member ("" when it does):
-// its Secret registers only the cluster the provisioning controller built for one of the
-// tenant's requests, never a kubeconfig of the tenant's choosing under a well-formed name
-// (notBuiltReason). A request being deleted still exists until its teardown ends.
-func provisioned(term externalversions.SharedInformerFactory, clusters *clusterapi.Informers, reg Registration) (string, error) {
-	id := reg.Name[len(reg.Name)-uuidLength:] // provisionedIn checked the shape
-	req, err := term.O2ims().V1alpha1().ProvisioningRequests().Lister().ProvisioningRequests(reg.SecretNamespace).Get(id)
-	switch {
-	case apierrors.IsNotFound(err):
-		req = nil
-	case err != nil:
-		return "", fmt.Errorf("get provisioning request %s/%s: %w", reg.SecretNamespace, id, err)
+// provisioning reads a tenant registration's request and Cluster from the informers.
+func provisioning(term externalversions.SharedInformerFactory, clusters *clusterapi.Informers) Provisioning {
+	return Provisioning{
+		Request: func(_ context.Context, namespace, name string) (*v1alpha1.ProvisioningRequest, error) {
+			req, err := term.O2ims().V1alpha1().ProvisioningRequests().Lister().ProvisioningRequests(namespace).Get(name)
+			if apierrors.IsNotFound(err) {
+				return nil, nil
+			}
+			return req, err
+		},
+		Cluster: func(_ context.Context, namespace, name string) (*clusterv1.Cluster, error) {
+			obj, err := clusters.Get(namespace, name)
+			if err != nil {
+				return nil, err
+			}
+			cluster, _ := obj.(*clusterv1.Cluster)
+			return cluster, nil
+		},
 	}
-	obj, err := clusters.Get(reg.SecretNamespace, reg.Name)
-	if err != nil {
-		return "", fmt.Errorf("get cluster %s/%s: %w", reg.SecretNamespace, reg.Name, err)
-	}
-	cluster, _ := obj.(*clusterv1.Cluster)
-	return notBuiltReason(reg, req, cluster), nil
 }
 
 // registering returns the Secret named key (namespace/name) and its namespace's origin if it
@@ -435,7 +436,7 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return nil
 		case origin == OriginTenant:
-			why, err := provisioned(term, clusters, r)
+			why, err := provisioning(term, clusters).NotBuilt(ctx, r)
 			if err != nil {
 				return err
 			}

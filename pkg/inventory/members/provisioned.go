@@ -1,16 +1,78 @@
 package members
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
 )
+
+// Provisioning reads what a tenant's registration depends on, in the Secret's namespace: the
+// ProvisioningRequest its member name ends in and the Cluster of that name. Each answers nil
+// (and no error) for an object that does not exist. The members manager reads its informers;
+// a replica that does not run it (the Kubernetes profile) reads the API servers (Live).
+type Provisioning struct {
+	Request func(ctx context.Context, namespace, name string) (*v1alpha1.ProvisioningRequest, error)
+	Cluster func(ctx context.Context, namespace, name string) (*clusterv1.Cluster, error)
+}
+
+// LiveProvisioning reads requests through o2 (netweave's own API) and Clusters through dyn.
+func LiveProvisioning(o2 versioned.Interface, dyn dynamic.Interface) Provisioning {
+	return Provisioning{
+		Request: func(ctx context.Context, namespace, name string) (*v1alpha1.ProvisioningRequest, error) {
+			req, err := o2.O2imsV1alpha1().ProvisioningRequests(namespace).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil, nil
+			}
+			return req, err
+		},
+		Cluster: func(ctx context.Context, namespace, name string) (*clusterv1.Cluster, error) {
+			u, err := dyn.Resource(clusterapi.Clusters).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return clusterapi.ClusterFrom(u)
+		},
+	}
+}
+
+// NotBuilt says why reg, a tenant's registration, registers no member ("" when it does): its
+// Secret registers only the cluster the provisioning controller built for one of the tenant's
+// requests, never a kubeconfig of the tenant's choosing under a well-formed name
+// (notBuiltReason). A request being deleted still exists until its teardown ends. reg must
+// have passed RegistrationOf with OriginTenant (its name ends in a request's id).
+func (p Provisioning) NotBuilt(ctx context.Context, reg Registration) (string, error) {
+	if p.Request == nil || p.Cluster == nil {
+		return "no way to read its provisioning request and Cluster", nil
+	}
+	if !provisionedIn(reg.SecretNamespace, reg.Name) {
+		return "it names no cluster provisioned there", nil
+	}
+	id := reg.Name[len(reg.Name)-uuidLength:]
+	req, err := p.Request(ctx, reg.SecretNamespace, id)
+	if err != nil {
+		return "", fmt.Errorf("get provisioning request %s/%s: %w", reg.SecretNamespace, id, err)
+	}
+	cluster, err := p.Cluster(ctx, reg.SecretNamespace, reg.Name)
+	if err != nil {
+		return "", fmt.Errorf("get cluster %s/%s: %w", reg.SecretNamespace, reg.Name, err)
+	}
+	return notBuiltReason(reg, req, cluster), nil
+}
 
 // MadeFor reports whether c carries the marks of a Cluster the provisioning controller
 // created for a request named name in c's namespace, whichever uid that request had.
