@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -315,6 +317,28 @@ func TestProvisioningController(t *testing.T) {
 		}
 		if n := r.Status.NodeClusterProvisioningStatus; n == nil || n.ResourceProvisioningPhase != o2v1.ResourceProvisioningPhaseProvisioned || n.ResourceID != set.NodeClusterID {
 			t.Errorf("nodeClusterProvisioningStatus %+v", n)
+		}
+	})
+
+	// The Kubernetes profile reads the request and the Cluster live before it hands out a
+	// tenant's member (TestRegressionProfileTenantSecretNeedsItsBuiltCluster): on the real
+	// server, with netweave's RBAC, the built Cluster's member answers its endpoint.
+	t.Run("the member's Kubernetes profile names the built Cluster's endpoint", func(t *testing.T) {
+		dms, err := o2.O2imsV1alpha1().DeploymentManagers(invNS).List(ctx, metav1.ListOptions{LabelSelector: o2v1.LabelCluster + "=" + cluster})
+		if err != nil || len(dms.Items) != 1 {
+			t.Fatalf("member DeploymentManager: %v %v", dms, err)
+		}
+		code, _, body := s.o2As(t, localstack.Admin).do(http.MethodGet, inventoryAPI+"/v1/deploymentManagers/"+dms.Items[0].Spec.DeploymentManagerID+"?profile=k8s", "")
+		var doc struct {
+			Extensions struct {
+				ProfileData map[string]any `json:"profileData"`
+			} `json:"extensions"`
+		}
+		if code != http.StatusOK || json.Unmarshal(body, &doc) != nil {
+			t.Fatalf("profile: %d %s", code, body)
+		}
+		if got := doc.Extensions.ProfileData["cluster_api_endpoint"]; got != mcp.KubeAPIServer.URL {
+			t.Errorf("profile endpoint %v, want %s", got, mcp.KubeAPIServer.URL)
 		}
 	})
 
