@@ -154,14 +154,17 @@ type Lookups interface {
 //   - templateParameters, merged over the template's defaults, must satisfy its
 //     parameterSchema; errors name the JSON paths under spec.templateParameters.
 func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *o2ims.ProvisioningRequest) (field.ErrorList, error) {
+	// An update that leaves the spec's template as it was asks nothing new of the namespace:
+	// after the operator drops a namespace from --provisioning-namespaces its requests must
+	// still be deletable, their finalizers removed and their status written.
+	if old != nil && old.Spec.TemplateName == r.Spec.TemplateName && old.Spec.TemplateVersion == r.Spec.TemplateVersion &&
+		equality.Semantic.DeepEqual(old.Spec.TemplateParameters, r.Spec.TemplateParameters) {
+		return nil, nil
+	}
 	inv := l.InventoryNamespace()
 	if namespace != inv && !slices.Contains(o.Namespaces, namespace) {
 		return nil, apierrors.NewForbidden(o2ims.Resource(Resource), r.Name,
 			fmt.Errorf("provisioning is not enabled in namespace %s: the operator lists the namespaces where clusters may be requested (--provisioning-namespaces)", namespace))
-	}
-	if old != nil && old.Spec.TemplateName == r.Spec.TemplateName && old.Spec.TemplateVersion == r.Spec.TemplateVersion &&
-		equality.Semantic.DeepEqual(old.Spec.TemplateParameters, r.Spec.TemplateParameters) {
-		return nil, nil
 	}
 	spec := field.NewPath("spec")
 	name := validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)

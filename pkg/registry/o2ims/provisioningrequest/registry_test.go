@@ -122,3 +122,24 @@ func TestPrepareForCreate(t *testing.T) {
 		t.Fatalf("id %q from name %q", named.Spec.ProvisioningRequestID, named.Name)
 	}
 }
+
+// TestRegressionUnchangedUpdateOutsideProvisioningNamespaces: Admit answered 403 "provisioning
+// is not enabled" to every update in a namespace dropped from --provisioning-namespaces, the
+// controller's finalizer removal included, so such a request stayed Terminating for ever. An
+// update that leaves the template alone is now admitted there; one that changes it is still
+// 403, and a create too.
+func TestRegressionUnchangedUpdateOutsideProvisioningNamespaces(t *testing.T) {
+	ctx := context.Background()
+	l := &lookups{}
+	opts := Options{Namespaces: []string{"tenant-a"}}
+	old := request("v1.34.0", `{"workers":2}`)
+	if errs, err := Admit(ctx, l, opts, "tenant-c", request("v1.34.0", `{"workers":2}`), old); err != nil || len(errs) != 0 {
+		t.Fatalf("unchanged update in a dropped namespace: %v %v", errs, err)
+	}
+	if _, err := Admit(ctx, l, opts, "tenant-c", request("v1.35.0", `{"workers":2}`), old); !apierrors.IsForbidden(err) {
+		t.Fatalf("upgrade in a dropped namespace: %v", err)
+	}
+	if _, err := Admit(ctx, l, opts, "tenant-c", request("v1.34.0", `{"workers":2}`), nil); !apierrors.IsForbidden(err) {
+		t.Fatalf("create in a dropped namespace: %v", err)
+	}
+}
