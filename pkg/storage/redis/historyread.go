@@ -19,11 +19,24 @@ const historyReadChunk = 500
 // errHistoryCompacted says that changes a reader still needed were trimmed or compacted away.
 var errHistoryCompacted = errors.New("history compacted")
 
+// historyNeed says what a history read needs still to be there. The compaction point is the
+// oldest revision kept.
+type historyNeed int64
+
+const (
+	// needFrom: from itself is not compacted either, as etcd answers a list or watch from a
+	// compacted revision (the storage conformance tests hold the store to it): 410.
+	needFrom historyNeed = 0
+	// needAfter: only the changes after from, what the shared reader hands on: a reader one
+	// change behind a trimmed history has lost nothing.
+	needAfter historyNeed = 1
+)
+
 // readHistory calls fn for every change in (from, to], oldest first, reading a chunk at a time.
 // Each chunk is read together with the compaction point, in one transaction; the read fails
-// with errHistoryCompacted as soon as anything after the last change handed to fn is gone, so
-// a trim between two chunks cannot silently drop changes.
-func (s *Store) readHistory(ctx context.Context, op string, from, to int64, fn func(*change) error) error {
+// with errHistoryCompacted as soon as what after says it needs is gone, so a trim between two
+// chunks cannot silently drop changes.
+func (s *Store) readHistory(ctx context.Context, op string, from, to int64, after historyNeed, fn func(*change) error) error {
 	for {
 		var compactedCmd *goredis.StringCmd
 		var rangeCmd *goredis.XMessageSliceCmd
@@ -44,7 +57,7 @@ func (s *Store) readHistory(ctx context.Context, op string, from, to int64, fn f
 		}
 		compacted, _ := compactedCmd.Int64()
 		s.observeCompacted(compacted)
-		if from < compacted {
+		if from < compacted-int64(after) {
 			return errHistoryCompacted
 		}
 		if rangeCmd == nil {

@@ -130,7 +130,9 @@ func (h *hub) requestProgress() {
 	h.mu.Lock()
 	running := h.running && !h.closed
 	h.mu.Unlock()
-	if !running {
+	if !running || h.behind.Load() {
+		// A reader that is behind (Redis was unavailable) answers when it has read to the
+		// stream's end again, after its own continuity and compaction checks.
 		return
 	}
 	if err := h.sendProgress(); err != nil && h.s.ctx.Err() == nil {
@@ -311,44 +313,39 @@ var (
 )
 
 // sendProgress brings the hub up to the current revision and then tells
-// progress watchers that nothing at or below it is still to come.
+// progress watchers that nothing at or below it is still to come. It reads the history with
+// its compaction point (readHistory), as the reader does: a hub behind a trim (a replica cut
+// off while others wrote past the history's length) must end its watches with 410, never
+// bookmark past changes nobody handed them.
 func (h *hub) sendProgress() error {
 	s := h.s
 	h.mu.Lock()
 	gen := h.gen
+	pos := h.pos
 	h.mu.Unlock()
 	rev, err := s.GetCurrentResourceVersion(s.ctx)
 	if err != nil {
 		return err
 	}
-	h.mu.Lock()
-	pos := h.pos
-	h.mu.Unlock()
 	// A chunk at a time, each delivered before the next is read: a hub far behind (a
 	// progress request after a burst) never holds the whole history at once.
-	for int64(rev) > pos {
-		start := time.Now()
-		msgs, err := s.client.XRangeN(s.ctx, s.keys.stream, streamID(pos+1), streamID(int64(rev)), historyReadChunk).Result()
-		s.cfg.Metrics.recordRequest("watchProgress", s.groupResource, err, start)
-		if err != nil {
-			return err
+	changes := make([]change, 0, min(historyReadChunk, max(int64(rev)-pos, 0)))
+	err = s.readHistory(s.ctx, "watchProgress", pos, int64(rev), needAfter, func(c *change) error {
+		changes = append(changes, *c)
+		if len(changes) == historyReadChunk {
+			h.deliver(gen, changes, 0)
+			// The watches keep pointers into what was delivered: a new chunk, never a reuse.
+			changes = make([]change, 0, historyReadChunk)
 		}
-		changes := make([]change, 0, len(msgs))
-		for _, msg := range msgs {
-			c, err := changeFromMessage(msg)
-			if err != nil {
-				return err
-			}
-			changes = append(changes, c)
-		}
-		if len(msgs) < historyReadChunk {
-			h.deliver(gen, changes, int64(rev))
-			return nil
-		}
-		h.deliver(gen, changes, 0)
-		pos = changes[len(changes)-1].rev
+		return nil
+	})
+	if errors.Is(err, errHistoryCompacted) {
+		return errCompactedWhileWatching
 	}
-	h.deliver(gen, nil, int64(rev))
+	if err != nil {
+		return err
+	}
+	h.deliver(gen, changes, int64(rev))
 	return nil
 }
 

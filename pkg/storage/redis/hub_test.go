@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -252,13 +253,15 @@ func (p *partition) heal() {
 
 // partitioned returns a store (built with opts) that reaches Redis through a partition, and
 // one of the same install that reaches it directly (another replica).
-func partitioned(t *testing.T, env *testEnv, opts ...setupOption) (*partition, *Store, *Store) {
+// The stores share one install (the same keys); opts are the cut-off replica's, shared are
+// both's.
+func partitioned(t *testing.T, env *testEnv, opts []setupOption, shared ...setupOption) (*partition, *Store, *Store) {
 	p := newPartition(t, env.server.Addr())
 	client := goredis.NewClient(&goredis.Options{Addr: p.addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
-	install := fmt.Sprintf("partition-%d", env.prefixes.Add(1))
-	cutOff := env.newStore(t, append([]setupOption{withInstallPrefix(install), withClient(client)}, opts...)...)
-	return p, cutOff, env.newStore(t, withInstallPrefix(install))
+	shared = append(shared, withInstallPrefix(fmt.Sprintf("partition-%d", env.prefixes.Add(1))))
+	cutOff := env.newStore(t, slices.Concat(shared, opts, []setupOption{withClient(client)})...)
+	return p, cutOff, env.newStore(t, shared...)
 }
 
 // watchThenSplit opens a watch on cutOff that has delivered a write of other's, then cuts
@@ -282,7 +285,7 @@ func watchThenSplit(ctx context.Context, t *testing.T, p *partition, cutOff, oth
 func TestPartitionedReaderCatchesUp(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	p, cutOff, other := partitioned(t, env)
+	p, cutOff, other := partitioned(t, env, nil)
 	w := watchThenSplit(ctx, t, p, cutOff, other)
 	const missed = 50
 	for i := range missed {
@@ -308,7 +311,7 @@ func TestPartitionedReaderPastTheRingRelists(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
 	metrics := newTestMetrics(t)
-	p, cutOff, other := partitioned(t, env, withMetrics(metrics))
+	p, cutOff, other := partitioned(t, env, []setupOption{withMetrics(metrics)})
 
 	w := watchThenSplit(ctx, t, p, cutOff, other)
 	for i := range ringSlots(t) + 10 {
@@ -395,4 +398,25 @@ func TestWatchInitialStateOutlivesRedisRestart(t *testing.T) {
 			t.Fatalf("got %v %#v, want ADDED %s", ev.Type, ev.Object, want)
 		}
 	}
+}
+
+// TestRegressionProgressRequestAfterTrimIsGone: a replica cut off while another wrote past the
+// history's length is asked for progress (a cache waiting to catch up) as soon as it reaches
+// Redis again. The answer used to read the stream from the hub's position with no compaction
+// check and bookmark the current revision: the watch's first event after the partition was
+// "while-cut-34", the 34 changes before it lost with no 410. It must end with 410, as the
+// reader does, so its clients list again.
+func TestRegressionProgressRequestAfterTrimIsGone(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	p, cutOff, other := partitioned(t, env, nil, withHistoryLength(5))
+	w := watchThenSplit(ctx, t, p, cutOff, other)
+	for i := range 40 {
+		createPod(ctx, t, other, "ns", fmt.Sprintf("while-cut-%02d", i))
+	}
+	p.heal()
+	if err := cutOff.RequestWatchProgress(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expectGone(t, w)
 }

@@ -199,7 +199,7 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 	if withRev > 0 && withRev < w.current {
 		// The changes after withRev, up to the window's revision, a chunk at a time: they
 		// are written once and only ever trimmed, which readHistory notices.
-		err := s.readHistory(ctx, op, withRev, w.current, func(c *change) error {
+		err := s.readHistory(ctx, op, withRev, w.current, needFrom, func(c *change) error {
 			w.changes = append(w.changes, *c)
 			return nil
 		})
@@ -208,7 +208,7 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 			return w, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, requestError(op, r.start, err)
 		}
 	}
 	return w, nil

@@ -174,7 +174,9 @@ func notSent(err error) bool {
 // readOnly reports the operations that change nothing, so that a timeout is safe to retry.
 func readOnly(op string) bool {
 	switch op {
-	case "get", "list", "watch", "watch progress":
+	// Every name the store reads under (the request metric's operation label): a name
+	// missing here made a broken connection under that read a 500 "outcome unknown".
+	case "get", "list", "watch", "watchList", "watchCatchUp", "watchProgress", "watchRead":
 		return true
 	}
 	return false

@@ -8,13 +8,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 )
@@ -91,7 +95,7 @@ func TestNotSentIsOnlyADialFailure(t *testing.T) {
 // the store being unavailable (503, Retry-After), for every read, as a timeout already was.
 func TestRegressionWatchCutByRedisRestartIs503(t *testing.T) {
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
-	for _, op := range []string{"watch", "watch progress", "get", "list"} {
+	for _, op := range []string{"watch", "watchList", "watchCatchUp", "watchProgress", "get", "list"} {
 		for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, reset, fmt.Errorf("redis storage watchCatchUp: %w", io.EOF)} {
 			err := requestError(op, "/pods/", cause)
 			var st apierrors.APIStatus
@@ -103,5 +107,47 @@ func TestRegressionWatchCutByRedisRestartIs503(t *testing.T) {
 	// A write cut the same way stays of unknown outcome (TestNotSentIsOnlyADialFailure).
 	if err := requestError("update", "/pods/ns/p", io.EOF); apierrors.IsServiceUnavailable(err) {
 		t.Errorf("a write cut by a restart answered 503: %v", err)
+	}
+}
+
+// cutOnce is a go-redis hook that answers the first list-script call it sees with a broken
+// connection, without sending it: Redis restarting under a read.
+type cutOnce struct{ done atomic.Bool }
+
+func (*cutOnce) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (c *cutOnce) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if isListScript(cmd) && c.done.CompareAndSwap(false, true) {
+			cmd.SetErr(io.EOF)
+			return io.EOF
+		}
+		return next(ctx, cmd)
+	}
+}
+func (*cutOnce) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// TestRegressionWatchInitialListCutGoesOn: a watch sending its initial state (a reflector's
+// watch-list, kubectl get -w) whose read broke when Redis restarted ended with a 500 "the
+// outcome of the watchList ... is unknown": the read's operation name was not known as a read.
+// It is read again, and the watch goes on.
+func TestRegressionWatchInitialListCutGoesOn(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	client := goredis.NewClient(&goredis.Options{Addr: env.server.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	s := env.newStore(t, withClient(client))
+	createPod(ctx, t, s, "ns", "there")
+	client.AddHook(&cutOnce{})
+
+	sendInitial := true
+	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{Predicate: storage.Everything, Recursive: true, SendInitialEvents: &sendInitial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "there" {
+		t.Fatalf("initial state after a cut read: got %v %#v, want ADDED there", ev.Type, ev.Object)
 	}
 }

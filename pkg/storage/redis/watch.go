@@ -225,7 +225,7 @@ func (w *watchChan) catchUp(from, to int64) bool {
 	errStopped := errors.New("watcher stopped")
 	backoff := newHubBackoff()
 	for {
-		err := w.s.readHistory(w.ctx, "watchCatchUp", from, to, func(c *change) error {
+		err := w.s.readHistory(w.ctx, "watchCatchUp", from, to, needFrom, func(c *change) error {
 			if w.matchesKey(c.key) && !w.sendChange(c) {
 				return errStopped
 			}
