@@ -187,6 +187,10 @@ func ValidateAlarmPurge(obj *o2ims.AlarmPurge) field.ErrorList {
 	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
 	spec := field.NewPath("spec")
 	errs = append(errs, ValidateUUID(obj.Spec.TaskID, spec.Child("taskId"))...)
+	if n := len(obj.Spec.AlarmRecordIDs); n > maxPurgeRecords {
+		// Each id would be resolved before the purge is admitted: refused before any is.
+		return append(errs, field.TooMany(spec.Child("alarmRecordIds"), n, maxPurgeRecords))
+	}
 	ids := sets.New[string]()
 	for i, id := range obj.Spec.AlarmRecordIDs {
 		errs = append(errs, validateUniqueUUID(id, ids, spec.Child("alarmRecordIds").Index(i))...)

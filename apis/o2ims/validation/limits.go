@@ -31,6 +31,10 @@ const (
 	// maxCivicAddressElements bounds a Location's civic address (RFC 4776 defines fewer than
 	// 40 CAtypes; a few repeats are allowed).
 	maxCivicAddressElements = 64
+	// maxPurgeRecords bounds the alarm records one AlarmPurge names: each is resolved (one
+	// Redis lookup) before the purge is admitted, and a window (purgeConditions) purges any
+	// number at once.
+	maxPurgeRecords = 1000
 	// MaxErrors bounds the errors one write is answered with (see Capped).
 	MaxErrors = 100
 	// perEntryOverhead approximates the JSON punctuation around one map entry: two quotes

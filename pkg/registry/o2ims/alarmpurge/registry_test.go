@@ -2,16 +2,19 @@ package alarmpurge_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmeventrecord"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmpurge"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
@@ -79,5 +82,47 @@ func TestRegressionPurgeDoesNotRevealOperatorAlarms(t *testing.T) {
 	}
 	if _, err := create(asIn("smo", invNS), purge(invNS, operatorAlarm), &metav1.CreateOptions{}); err != nil {
 		t.Errorf("the operator purging its own alarm: %v", err)
+	}
+}
+
+// TestRegressionPurgeOfManyIDsIsBounded: a tenant's AlarmPurge naming ~75,000 alarm ids nobody
+// holds was resolved one Redis lookup per id and answered with one error per id, joined into
+// one message at a cost that grows with the square of their number: minutes of CPU for one
+// request. A purge names at most 1000 ids (a window purges any number), refused before any is
+// looked up, and the 422 of ids that do not resolve says at most validation.MaxErrors.
+func TestRegressionPurgeOfManyIDsIsBounded(t *testing.T) {
+	ten := kind.NewTenancy(invNS, nil)
+	held := kindtest.HeldIDs{"alarmeventrecords": {tenantAlarm: "tenant-b/a2"}}
+	if _, _, err := alarmeventrecord.NewREST(runtime.NewScheme(), held, ten); err != nil {
+		t.Fatal(err)
+	}
+	purges, _, err := alarmpurge.NewREST(runtime.NewScheme(), held, ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := asIn("tenant-b-admin", "tenant-b")
+	ids := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("7f8091a2-b3c4-4d5e-8f60-%012x", i)
+		}
+		return out
+	}
+
+	many := purge("tenant-b", ids(75000)...)
+	purges.Store.CreateStrategy.PrepareForCreate(tenant, many)
+	errs := purges.Store.CreateStrategy.Validate(tenant, many)
+	if len(errs) != 1 || errs[0].Type != field.ErrorTypeTooMany || errs[0].Field != "spec.alarmRecordIds" {
+		t.Errorf("a purge of 75000 ids: %v, want spec.alarmRecordIds: Too many", errs)
+	}
+
+	_, err = purges.Store.BeginCreate(tenant, purge("tenant-b", ids(1000)...), &metav1.CreateOptions{})
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("a purge of 1000 unknown ids: %v, want 422", err)
+	}
+	causes := err.(apierrors.APIStatus).Status().Details.Causes
+	if len(causes) > validation.MaxErrors || !strings.Contains(causes[len(causes)-1].Message, "more errors not shown") {
+		t.Errorf("a purge of 1000 unknown ids: %d causes, the last %+v; want at most %d, the last saying more were left out",
+			len(causes), causes[len(causes)-1], validation.MaxErrors)
 	}
 }

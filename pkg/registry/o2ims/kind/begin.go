@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/util/dryrun"
+
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // uniqueLookup is implemented by netweave's storage (the cache over the Redis store).
@@ -143,9 +145,10 @@ func (k *Kind) checkIDFree(ctx context.Context, store *registry.Store, obj runti
 	return nil
 }
 
-// invalid is the 422 of errs, shaped as the strategy's own validation errors are.
+// invalid is the 422 of errs, shaped (and bounded, validation.Capped) as the strategy's own
+// validation errors are: references and admission checks can fail once per list item too.
 func (k *Kind) invalid(obj runtime.Object, errs field.ErrorList) error {
-	return apierrors.NewInvalid(schema.GroupKind{Group: k.groupVersion().Group, Kind: k.KindName}, nameOf(obj), errs)
+	return apierrors.NewInvalid(schema.GroupKind{Group: k.groupVersion().Group, Kind: k.KindName}, nameOf(obj), validation.Capped(errs))
 }
 
 func nameOf(obj runtime.Object) string {

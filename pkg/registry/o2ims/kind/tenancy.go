@@ -16,6 +16,7 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
@@ -197,6 +198,11 @@ func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (
 		ok := holder != "" && (holder == namespace || !r.OwnNamespace && holder == t.inventoryNamespace)
 		if !ok {
 			errs = append(errs, field.Invalid(r.Path, r.ID, t.refMessage(r, namespace)))
+			if len(errs) > validation.MaxErrors {
+				// The answer is a 422 either way, and says no more (validation.Capped): the
+				// rest are not looked up, one Redis read each.
+				break
+			}
 		}
 	}
 	return errs, nil
