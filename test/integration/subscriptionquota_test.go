@@ -52,3 +52,28 @@ func TestSubscriptionsPerNamespace(t *testing.T) {
 	}
 	r.mustCreate(tenantA, "inventorysubscriptions", inv("a3"))
 }
+
+// TestRegressionApplyCreatePastSubscriptionQuota: the cap was held only by Create, so a PUT or
+// a server-side apply of a new name (the store's create-on-update) went past it: 'kubectl apply
+// --server-side' of a thousand and one subscriptions made them all. Every create is held to it.
+func TestRegressionApplyCreatePastSubscriptionQuota(t *testing.T) {
+	r := newRegistry(t, func(ten *apiserver.TenancyConfig) { ten.SubscriptionsPerNamespace = 1 })
+	inv := func(name string) *o2ims.InventorySubscription {
+		return &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: tenantA.ns},
+			Spec: o2ims.InventorySubscriptionSpec{Callback: "https://smo.example/cb"}}
+	}
+	r.mustCreate(tenantA, "inventorysubscriptions", inv("first"))
+	updater := r.storage["inventorysubscriptions"].(rest.Updater)
+	_, created, err := updater.Update(tenantA.ctx(), "second", rest.DefaultUpdatedObjectInfo(inv("second")),
+		rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "exceeded quota") {
+		t.Errorf("create-on-update past the cap: created=%v, err %v; want a Forbidden exceeded quota", created, err)
+	}
+	// An update of the one it holds is no create, and is not held to the cap.
+	update := inv("first")
+	update.Spec.Callback = "https://smo.example/other"
+	if _, _, err := updater.Update(tenantA.ctx(), "first", rest.DefaultUpdatedObjectInfo(update),
+		rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{}); err != nil {
+		t.Errorf("update of the subscription within the cap: %v", err)
+	}
+}

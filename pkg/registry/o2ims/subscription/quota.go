@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/registry/generic/registry"
 
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
@@ -20,12 +20,20 @@ import (
 // few enough that the notifier's per-subscription queues and matching stay bounded.
 const DefaultPerNamespace = 1000
 
-// Create implements rest.Creater, holding the creator to the subscription cap first.
-func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if err := r.checkQuota(ctx); err != nil {
-		return nil, err
+// withQuota holds every create to the subscription cap first: a POST, and a PUT or a
+// server-side apply that creates (the store's create-on-update runs BeginCreate too; the cap
+// was once only in Create, and kubectl apply --server-side went past it).
+func (r *REST) withQuota(store *registry.Store) {
+	beginCreate := store.BeginCreate
+	store.BeginCreate = func(ctx context.Context, obj runtime.Object, options *metav1.CreateOptions) (registry.FinishFunc, error) {
+		if err := r.checkQuota(ctx); err != nil {
+			return nil, err
+		}
+		if beginCreate == nil {
+			return func(context.Context, bool) {}, nil
+		}
+		return beginCreate(ctx, obj, options)
 	}
-	return r.REST.Create(ctx, obj, createValidation, options)
 }
 
 // checkQuota refuses a create when the namespace already holds perNamespace subscriptions of

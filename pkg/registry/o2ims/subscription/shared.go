@@ -61,6 +61,7 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	k.withSigningSecretCheck(main.Store, rules.Authorizer)
 	k.withRedirectCheck(main.Store, rules.Authorizer)
 	r := &REST{REST: main, kind: k, authz: rules.Authorizer, shared: rules.SharedNamespace, perNamespace: rules.PerNamespace}
+	r.withQuota(main.Store)
 	return r, &StatusREST{StatusREST: status, owner: r}, nil
 }
 
