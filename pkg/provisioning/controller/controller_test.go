@@ -623,3 +623,19 @@ func TestRegressionDeleteOutsideProvisioningNamespaces(t *testing.T) {
 		t.Errorf("finalizers %v, status %s %q", got.Finalizers, got.Status.ProvisioningPhase, got.Status.Message)
 	}
 }
+
+// TestRegressionTemplateOfAnotherNameAndVersionIsNotUsed: the object name "demo.v1.33.0" is
+// the template of (demo, v1.33.0) and of (demo.v1, 33.0) alike. A request for the first must
+// not build a Cluster from the second: it waits for its template, as for a missing one.
+func TestRegressionTemplateOfAnotherNameAndVersionIsNotUsed(t *testing.T) {
+	other := template("v1.33.0")
+	other.Spec.Name, other.Spec.Version = "demo.v1", "33.0"
+	f := newFixture(t, nil, request("tenant-a"), other)
+	f.reconcile(t, "tenant-a")
+	if _, err := f.dyn.Resource(clusterapi.Clusters).Namespace("tenant-a").Get(context.Background(), ClusterName("tenant-a", id), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a Cluster was built from the template of (demo.v1, 33.0): %v", err)
+	}
+	if req := f.request(t, "tenant-a"); !strings.Contains(req.Status.Message, "demo.v1.33.0") {
+		t.Errorf("status %+v does not say the template is missing", req.Status)
+	}
+}

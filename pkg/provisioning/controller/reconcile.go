@@ -17,10 +17,10 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
-	"github.com/netweave-io/netweave/pkg/provisioning/templates"
 )
 
 const fieldManager = "netweave-provisioning"
@@ -163,7 +163,7 @@ func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, 
 // against the template it found then, and the tenant's template's defaults and schema are not
 // the operator's.
 func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv1.ClusterClassRef) (t, other *v1alpha1.ManagedInfrastructureTemplate, err error) {
-	name := templates.Name(req.Spec.TemplateName, req.Spec.TemplateVersion)
+	name := validation.TemplateObjectName(req.Spec.TemplateName, req.Spec.TemplateVersion)
 	for _, ns := range slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace}) {
 		t, err := r.templates.ManagedInfrastructureTemplates(ns).Get(name)
 		switch {
@@ -171,6 +171,9 @@ func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv
 			continue
 		case err != nil:
 			return nil, nil, err
+		case t.Spec.Name != req.Spec.TemplateName || t.Spec.Version != req.Spec.TemplateVersion:
+			// Another name and version joined into the same object name (admission's rule).
+			continue
 		case class != nil && classOf(t) != *class:
 			if other == nil {
 				other = t
@@ -207,7 +210,7 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		switch {
 		case o.cluster == nil:
 			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s or %s",
-				templates.Name(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
+				validation.TemplateObjectName(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
 		case other != nil:
 			o.unapplied = fmt.Sprintf("template %s/%s is made from ClusterClass %s, not %s as Cluster %s/%s; the Cluster is left as it is",
 				other.Namespace, other.Name, refString(classOf(other)), refString(*class), o.cluster.Namespace, o.cluster.Name)

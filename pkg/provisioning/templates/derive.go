@@ -11,6 +11,7 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2validation "github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // Skipped is a version of a ClusterClass that gives no template, and why.
@@ -18,10 +19,6 @@ type Skipped struct {
 	Version string
 	Reason  string
 }
-
-// Name is the name of the template of ClusterClass class at version: "<class>.<version>", the
-// O2 templateName and templateVersion a request names.
-func Name(class, version string) string { return class + "." + version }
 
 // Derive returns the templates of cc, one per Kubernetes version it lists, and the versions
 // skipped because their template name would not be a valid object name (e.g. "v1.33.0+k3s1").
@@ -49,7 +46,7 @@ func Derive(cc *clusterv1.ClusterClass) ([]*v1alpha1.ManagedInfrastructureTempla
 		skipped []Skipped
 	)
 	for _, version := range cc.Spec.KubernetesVersions {
-		name := Name(cc.Name, version)
+		name := o2validation.TemplateObjectName(cc.Name, version)
 		if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
 			skipped = append(skipped, Skipped{Version: version, Reason: fmt.Sprintf("template name %q is not a valid object name: %s", name, strings.Join(msgs, "; "))})
 			continue

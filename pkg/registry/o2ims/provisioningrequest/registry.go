@@ -168,12 +168,19 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 	}
 	spec := field.NewPath("spec")
 	name := validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)
-	tmpl, err := l.Template(ctx, namespace, name)
-	if err == nil && tmpl == nil && namespace != inv {
-		tmpl, err = l.Template(ctx, inv, name)
-	}
-	if err != nil {
-		return nil, apierrors.NewInternalError(fmt.Errorf("read template %s: %w", name, err))
+	var tmpl *o2ims.ManagedInfrastructureTemplate
+	for _, ns := range slices.Compact([]string{namespace, inv}) {
+		t, err := l.Template(ctx, ns, name)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("read template %s: %w", name, err))
+		}
+		// The object name joins name and version with a dot that either may contain: (edge,
+		// small.v1.30.0) and (edge.small, v1.30.0) share it. Only the template of this name
+		// and version is the one asked for; the other is answered as missing.
+		if t != nil && t.Spec.Name == r.Spec.TemplateName && t.Spec.Version == r.Spec.TemplateVersion {
+			tmpl = t
+			break
+		}
 	}
 	if tmpl == nil {
 		where := fmt.Sprintf("in namespace %s or in the inventory namespace %s", namespace, inv)

@@ -143,3 +143,24 @@ func TestRegressionUnchangedUpdateOutsideProvisioningNamespaces(t *testing.T) {
 		t.Fatalf("create in a dropped namespace: %v", err)
 	}
 }
+
+// TestRegressionTemplateNameVersionSplit: a template's object name joins its name and version
+// with a dot either may contain, so a request for (edge, small.v1.30.0) found the template
+// (edge.small, v1.30.0) and was admitted against its schema. Only the template of that name and
+// version is the one asked for; the other is answered as a missing one.
+func TestRegressionTemplateNameVersionSplit(t *testing.T) {
+	l := &lookups{templates: map[string]*o2ims.ManagedInfrastructureTemplate{
+		inventoryNS + "/edge.small.v1.30.0": template(inventoryNS, "edge.small", "v1.30.0"),
+	}}
+	opts := Options{Namespaces: []string{"tenant-a"}}
+	r := request("small.v1.30.0", `{"workers":2}`)
+	r.Spec.TemplateName = "edge"
+	errs, err := Admit(context.Background(), l, opts, "tenant-a", r, nil)
+	if err != nil || len(errs) != 1 || errs[0].Field != "spec.templateVersion" {
+		t.Fatalf("(edge, small.v1.30.0) with only (edge.small, v1.30.0) there: %v %v, want the 422 of a missing template", errs, err)
+	}
+	r.Spec.TemplateName, r.Spec.TemplateVersion = "edge.small", "v1.30.0"
+	if errs, err := Admit(context.Background(), l, opts, "tenant-a", r, nil); err != nil || len(errs) != 0 {
+		t.Fatalf("(edge.small, v1.30.0): %v %v", errs, err)
+	}
+}
