@@ -101,6 +101,9 @@ func Kind(o Options) *kind.Kind {
 			return Admit(ctx, tenancyLookups{t}, ns, obj.(*o2dms.NfDeployment), prev)
 		},
 		Status: &kind.StatusHandling{
+			// The deployment controller acts on what status records (the release revision, the
+			// history it rolls back to): a namespace admin whose Role grants "*" must not forge it.
+			ServerOnly: true,
 			ValidateStatus: func(obj runtime.Object) field.ErrorList {
 				return validation.ValidateNfDeploymentStatus(&obj.(*o2dms.NfDeployment).Status)
 			},

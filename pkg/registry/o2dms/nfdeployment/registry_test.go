@@ -3,11 +3,15 @@ package nfdeployment_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -277,5 +281,26 @@ func TestStrategy(t *testing.T) {
 	}
 	if table.Rows[0].Cells[1] != "own" || table.Rows[0].Cells[2] != dmID || table.Rows[0].Cells[3] != "DEPLOYED" {
 		t.Errorf("row %v", table.Rows[0].Cells)
+	}
+}
+
+// TestRegressionNfDeploymentStatusIsTheControllersAlone: the status of an NfDeployment (phase,
+// release revision, the history the controller rolls back to) was writable by anyone RBAC let
+// write nfdeployments/status, so a namespace admin whose Role grants "*" could report a release
+// DEPLOYED that never was. Only the server's own controllers write it now, as for a
+// ProvisioningRequest; refused before the store is read.
+func TestRegressionNfDeploymentStatusIsTheControllersAlone(t *testing.T) {
+	scheme, _ := apiserver.NewScheme()
+	_, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := genericapirequest.WithUser(genericapirequest.WithNamespace(context.Background(), "tenant-a"),
+		&user.DefaultInfo{Name: "tenant-a-admin", Groups: []string{user.AllAuthenticated}})
+	d := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
+	d.Status.Phase = o2dms.NfDeploymentDeployed
+	_, _, err = status.Update(ctx, d.Name, rest.DefaultUpdatedObjectInfo(d), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "netweave's controller only") {
+		t.Fatalf("a tenant admin's status write: %v, want 403", err)
 	}
 }
