@@ -321,12 +321,14 @@ func (h *hub) sendProgress() error {
 	s := h.s
 	h.mu.Lock()
 	gen := h.gen
-	pos := h.pos
 	h.mu.Unlock()
 	rev, err := s.GetCurrentResourceVersion(s.ctx)
 	if err != nil {
 		return err
 	}
+	h.mu.Lock()
+	pos := h.pos
+	h.mu.Unlock()
 	// A chunk at a time, each delivered before the next is read: a hub far behind (a
 	// progress request after a burst) never holds the whole history at once.
 	changes := make([]change, 0, min(historyReadChunk, max(int64(rev)-pos, 0)))
@@ -334,12 +336,22 @@ func (h *hub) sendProgress() error {
 		changes = append(changes, *c)
 		if len(changes) == historyReadChunk {
 			h.deliver(gen, changes, 0)
+			pos = c.rev
 			// The watches keep pointers into what was delivered: a new chunk, never a reuse.
 			changes = make([]change, 0, historyReadChunk)
 		}
 		return nil
 	})
 	if errors.Is(err, errHistoryCompacted) {
+		h.mu.Lock()
+		stale := h.pos > pos
+		h.mu.Unlock()
+		if stale {
+			// The reader handed the watches those changes meanwhile (progress requests run
+			// beside it): the trim took nothing they still needed, and its own next read
+			// checks the compaction point from where it is.
+			return nil
+		}
 		return errCompactedWhileWatching
 	}
 	if err != nil {
