@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -174,6 +175,29 @@ func TestBodyEncodingSameAsMarshal(t *testing.T) {
 					t.Fatalf("got %s\nwant %s", body, want)
 				}
 			}
+		}
+	}
+}
+
+// TestRegressionNotificationRedactsResourceElementExtensions: notifications are redacted
+// whoever the subscriber is, but a credential in a Resource element's extensions reached the
+// callback verbatim: the redaction looked at the document's top-level free-form objects only.
+func TestRegressionNotificationRedactsResourceElementExtensions(t *testing.T) {
+	res := &v1alpha1.O2Resource{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "bmc", UID: "u1", ResourceVersion: "7"},
+		Spec: v1alpha1.ResourceSpec{ResourceID: "c0000000-0000-4000-8000-0000000000d1", ResourcePoolID: "39c85e74-2e98-4e3d-8fec-e5a849d967c6",
+			Elements: []v1alpha1.ResourceElement{{ResourceID: "c0000000-0000-4000-8000-0000000000d2",
+				Extensions: v1alpha1.Extensions{"bmcPassword": {Raw: []byte(`"element-s3cret"`)}}}}}}
+	for _, v := range []int{1, 2} {
+		doc, err := Document(res, v, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "element-s3cret") || !strings.Contains(string(b), model.Redacted) {
+			t.Errorf("v%d: the notification document: %s", v, b)
 		}
 	}
 }

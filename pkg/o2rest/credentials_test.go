@@ -151,3 +151,68 @@ func TestRegressionCredentialsCheckUnavailableIs503(t *testing.T) {
 		t.Errorf("credentials redacted for an operator who may read them: %s", r.body)
 	}
 }
+
+// TestRegressionResourceElementCredentialsRedacted: a Resource's elements are whole Resources
+// with their own extensions. Redaction walked only the document's top-level free-form objects,
+// so a credential kept in an element's extensions was served to every reader without
+// resources/credentials (and carried by every notification).
+func TestRegressionResourceElementCredentialsRedacted(t *testing.T) {
+	const resID = "c0000000-0000-4000-8000-0000000000d1"
+	objs := append(fixtures(), &o2v1.O2Resource{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "bmc"}, Spec: o2v1.ResourceSpec{
+		ResourceID: resID, ResourcePoolID: poolA, ResourceTypeID: typeID,
+		Extensions: o2v1.Extensions{"bmcPassword": {Raw: []byte(`"top-level-s3cret"`)}},
+		Elements: []o2v1.ResourceElement{{ResourceID: "c0000000-0000-4000-8000-0000000000d2",
+			Extensions: o2v1.Extensions{"bmcPassword": {Raw: []byte(`"element-s3cret"`)}, "slot": {Raw: []byte(`"3"`)}}}},
+	}})
+	e := newEnvOf(t, objs, func(c *Config) { c.Authorizer = noCredentials })
+	for _, path := range []string{
+		inventory + "/v1/resourcePools/" + poolA + "/resources/" + resID,
+		inventory + "/v2/resourcePools/" + poolA + "/resources/" + resID,
+		inventory + "/v1/resourcePools/" + poolA + "/resources",
+	} {
+		r := e.do("GET", "reader-token", path, "")
+		e.expect(r, 200, path)
+		if strings.Contains(string(r.body), "s3cret") || !strings.Contains(string(r.body), `"slot":"3"`) {
+			t.Errorf("%s: a reader without resources/credentials: %s", path, r.body)
+		}
+	}
+}
+
+// noCredentials allows every verb but on subresources: no caller may read credentials.
+var noCredentials = authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	if a.GetSubresource() == "" {
+		return authorizer.DecisionAllow, "", nil
+	}
+	return authorizer.DecisionNoOpinion, "", nil
+})
+
+// TestRegressionServiceConfigurationCredentialsRedacted: the AlarmServiceConfiguration was the
+// one O2 document rendered without redaction, so any reader of the singleton read a token the
+// operator keeps in its extensions. It is redacted like every other; and a caller that reads it
+// redacted and PUTs back what it read keeps the stored credential instead of writing the
+// marker over it.
+func TestRegressionServiceConfigurationCredentialsRedacted(t *testing.T) {
+	objs := append(fixtures(), &o2v1.AlarmServiceConfiguration{ObjectMeta: metav1.ObjectMeta{Name: serviceConfigurationName, UID: "u-conf", ResourceVersion: "5"},
+		Spec: o2v1.AlarmServiceConfigurationSpec{Extensions: o2v1.Extensions{
+			"alertmanagerWebhookToken": {Raw: []byte(`"conf-s3cret"`)}, "site": {Raw: []byte(`"tor"`)}}}})
+	e := newEnvOf(t, objs, func(c *Config) { c.Authorizer = noCredentials })
+	conf := monitoring + "/v2/alarmServiceConfiguration"
+	r := e.do("GET", "reader-token", conf, "")
+	e.expect(r, 200, "GET")
+	if strings.Contains(string(r.body), "conf-s3cret") || !strings.Contains(string(r.body), `"site":"tor"`) {
+		t.Fatalf("GET by a caller without alarmserviceconfigurations/credentials: %s", r.body)
+	}
+	body := strings.Replace(string(r.body), `"site":"tor"`, `"site":"yyz"`, 1)
+	r = e.doWith("PUT", "reader-token", conf, "application/json", body)
+	e.expect(r, 200, "PUT of what GET showed")
+	if strings.Contains(string(r.body), "conf-s3cret") {
+		t.Errorf("the PUT's answer shows the credential: %s", r.body)
+	}
+	stored, err := e.client.O2imsV1alpha1().AlarmServiceConfigurations().Get(context.Background(), serviceConfigurationName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(stored.Spec.Extensions["alertmanagerWebhookToken"].Raw); got != `"conf-s3cret"` || string(stored.Spec.Extensions["site"].Raw) != `"yyz"` {
+		t.Errorf("after the PUT the stored extensions are %v: the token must be kept, site changed", stored.Spec.Extensions)
+	}
+}

@@ -1,6 +1,7 @@
 package o2rest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"mime"
@@ -51,7 +52,7 @@ func (h *handler) getServiceConfiguration(r *http.Request) (*answer, *problem) {
 		return nil, p
 	}
 	c := h.serviceConfiguration()
-	a := okJSON(model.AlarmServiceConfigurationDoc(c))
+	a := okJSON(h.serviceConfigurationDoc(r.Context(), c))
 	if c != nil {
 		a.setHeader("ETag", etag(c))
 	}
@@ -109,6 +110,9 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 		if err != nil {
 			return nil, newProblem(http.StatusBadRequest, "malformed merge patch: "+err.Error())
 		}
+		if merged, err = h.unredactServiceConfiguration(ctx, merged, cur); err != nil {
+			return nil, newProblem(http.StatusBadRequest, "malformed alarm service configuration: "+err.Error())
+		}
 		spec, p := decodeServiceConfiguration(merged, req.version)
 		if p != nil {
 			return nil, p
@@ -142,7 +146,7 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 				return nil, apiProblem(err, "create the alarm service configuration")
 			}
 			h.awaitServiceConfiguration(ctx, created.ResourceVersion)
-			return okJSON(model.AlarmServiceConfigurationDoc(created)).setHeader("ETag", etag(created)), nil
+			return okJSON(h.serviceConfigurationDoc(ctx, created)).setHeader("ETag", etag(created)), nil
 		}
 	}
 	w := &conditionalWrite[*v1alpha1.AlarmServiceConfiguration]{
@@ -160,7 +164,7 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 		return nil, p
 	}
 	h.awaitServiceConfiguration(ctx, updated.ResourceVersion)
-	return okJSON(model.AlarmServiceConfigurationDoc(updated)).setHeader("ETag", etag(updated)), nil
+	return okJSON(h.serviceConfigurationDoc(ctx, updated)).setHeader("ETag", etag(updated)), nil
 }
 
 // awaitServiceConfiguration waits (bounded) until the cache holds version rv of the singleton,
@@ -223,4 +227,31 @@ func decodeServiceConfiguration(doc []byte, version int) (*v1alpha1.AlarmService
 		return nil, newProblem(http.StatusBadRequest, "extensions is required").attr("field", "extensions")
 	}
 	return spec, nil
+}
+
+// serviceConfigurationDoc is the configuration as this caller may read it: like every O2
+// document, the values of credential-like keys in its extensions read REDACTED unless the
+// caller may get alarmserviceconfigurations/credentials.
+func (h *handler) serviceConfigurationDoc(ctx context.Context, c *v1alpha1.AlarmServiceConfiguration) map[string]any {
+	doc := model.AlarmServiceConfigurationDoc(c)
+	red, changed := model.Redact(doc)
+	if !changed || h.mayReadCredentials(ctx, serviceConfigurationResource, "") {
+		return doc
+	}
+	return red
+}
+
+// unredactServiceConfiguration keeps, for a caller that reads the configuration redacted, the
+// stored credentials its body echoes as REDACTED (model.Unredact): a PUT of what its GET showed
+// must not replace them with the marker.
+func (h *handler) unredactServiceConfiguration(ctx context.Context, merged []byte, cur *v1alpha1.AlarmServiceConfiguration) ([]byte, error) {
+	if cur == nil || !bytes.Contains(merged, []byte(model.Redacted)) || h.mayReadCredentials(ctx, serviceConfigurationResource, "") {
+		return merged, nil
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(merged, &doc); err != nil {
+		return nil, err
+	}
+	model.Unredact(doc, model.AlarmServiceConfigurationDoc(cur))
+	return json.Marshal(doc)
 }

@@ -30,8 +30,8 @@ func sensitiveKey(k string) bool {
 var redactedAttributes = [...]string{"extensions", "capabilities", "capacity"}
 
 // Redact returns doc with the value of every credential-like key anywhere inside its free-form
-// objects (extensions, capabilities, capacity, and a ProvisioningRequestInfo's
-// provisioningRequestData/templateParameters) replaced by Redacted, and whether it replaced
+// objects (extensions, capabilities, capacity, those of a Resource's elements, and a
+// ProvisioningRequestInfo's provisioningRequestData/templateParameters) replaced by Redacted, and whether it replaced
 // anything. It is the one redaction of netweave: notifications and the O2 REST face both use
 // it, so a document reads the same on both.
 //
@@ -53,6 +53,30 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 			out = maps.Clone(doc)
 		}
 		out[attr] = nv
+	}
+	// A Resource's elements are whole Resources, each with its own free-form objects.
+	if els, ok := doc["elements"].([]any); ok {
+		var outEls []any
+		for i, e := range els {
+			m, ok := e.(map[string]any)
+			if !ok {
+				continue
+			}
+			nm, changed := Redact(m)
+			if !changed {
+				continue
+			}
+			if outEls == nil {
+				outEls = slices.Clone(els)
+			}
+			outEls[i] = nm
+		}
+		if outEls != nil {
+			if out == nil {
+				out = maps.Clone(doc)
+			}
+			out["elements"] = outEls
+		}
 	}
 	if nd, changed := redactTemplateParameters(doc); changed {
 		if out == nil {
@@ -107,4 +131,46 @@ func redactValue(v any) (any, bool) {
 		return out, true
 	}
 	return v, false
+}
+
+// Unredact puts back into doc, in place, the stored value of every credential-like key of its
+// free-form objects that reads Redacted, where stored (the document as stored, unredacted) has
+// that key at the same place. A client that read a redacted document and writes it back (a PUT
+// of what GET showed, with one field changed) keeps the credentials it could not see instead of
+// overwriting them with the marker; a new value it sends is kept.
+func Unredact(doc, stored map[string]any) {
+	for _, attr := range redactedAttributes {
+		if v, ok := doc[attr]; ok {
+			doc[attr] = unredactValue(v, stored[attr])
+		}
+	}
+}
+
+func unredactValue(v, stored any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		sm, ok := stored.(map[string]any)
+		if !ok {
+			return v
+		}
+		for k, val := range x {
+			sv, has := sm[k]
+			switch {
+			case !has:
+			case sensitiveKey(k) && val == Redacted:
+				x[k] = sv
+			default:
+				x[k] = unredactValue(val, sv)
+			}
+		}
+	case []any:
+		sl, ok := stored.([]any)
+		if !ok {
+			return v
+		}
+		for i := range min(len(x), len(sl)) {
+			x[i] = unredactValue(x[i], sl[i])
+		}
+	}
+	return v
 }
