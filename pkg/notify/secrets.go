@@ -65,6 +65,11 @@ func (c *cachedSecrets) Key(ctx context.Context, namespace string, ref *v1alpha1
 	if ok && c.now().Sub(hit.fetched) < secretTTL {
 		return hit.key, nil
 	}
+	if ok {
+		// Stale: never used again, whatever the read below finds (a deleted Secret's key
+		// must not stay in memory).
+		c.forget(id)
+	}
 	// By name only: netweave needs get on Secrets, never list or watch.
 	secret, err := c.client.CoreV1().Secrets(namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -80,8 +85,23 @@ func (c *cachedSecrets) Key(ctx context.Context, namespace string, ref *v1alpha1
 	if !ok || len(key) == 0 {
 		return nil, classify(FailureSecretNoKey, fmt.Errorf("secret %s/%s has no key %q", namespace, ref.Name, ref.Key))
 	}
+	now := c.now()
 	c.mu.Lock()
-	c.cache[id] = cachedKey{key: key, fetched: c.now()}
+	// Keys past their TTL are never used again, only read anew: dropped here, so that the
+	// cache holds the keys of the last TTL (one per subscription delivering), not every key
+	// of every Secret ever named, rotated away or deleted since.
+	for k, e := range c.cache {
+		if now.Sub(e.fetched) >= secretTTL {
+			delete(c.cache, k)
+		}
+	}
+	c.cache[id] = cachedKey{key: key, fetched: now}
 	c.mu.Unlock()
 	return key, nil
+}
+
+func (c *cachedSecrets) forget(id string) {
+	c.mu.Lock()
+	delete(c.cache, id)
+	c.mu.Unlock()
 }

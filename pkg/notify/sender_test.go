@@ -553,3 +553,45 @@ func TestRegressionExpiredTokenNotFetchedPerDelivery(t *testing.T) {
 		t.Errorf("after %s: token %v, %v; want a new one, t2", tokenMinLife, tok, err)
 	}
 }
+
+// TestRegressionSigningKeyCacheForgets: the signing-key cache kept every key it ever read, only
+// ever re-reading them: a tenant pointing its subscription at Secret after Secret (rotation, or
+// on purpose) and deleting each grew the notifier's memory by every key, and the key material
+// of Secrets long deleted stayed in it. The cache holds the keys read within the TTL.
+func TestRegressionSigningKeyCacheForgets(t *testing.T) {
+	kube := fake.NewSimpleClientset()
+	now := time.Unix(1_700_000_000, 0)
+	src := NewSecretSource(kube).(*cachedSecrets)
+	src.now = func() time.Time { return now }
+	for i := range 200 {
+		name := "rotated-" + strconv.Itoa(i)
+		if _, err := kube.CoreV1().Secrets("tenant-a").Create(context.Background(), &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: name},
+			Type:       v1alpha1.SecretTypeSigningKey, Data: map[string][]byte{"k": make([]byte, 64<<10)}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.Key(context.Background(), "tenant-a", &v1alpha1.SecretKeyRef{Name: name, Key: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := kube.CoreV1().Secrets("tenant-a").Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(2 * secretTTL)
+	}
+	src.mu.Lock()
+	held := len(src.cache)
+	src.mu.Unlock()
+	if held > 1 {
+		t.Errorf("the signing-key cache holds %d keys of Secrets read more than %s ago and deleted since", held, secretTTL)
+	}
+	// A deleted Secret's key is not served from the cache once stale, and is forgotten.
+	if _, err := src.Key(context.Background(), "tenant-a", &v1alpha1.SecretKeyRef{Name: "rotated-199", Key: "k"}); FailureClass(err) != FailureSecretNotFound {
+		t.Errorf("the key of a deleted Secret after its TTL: %v", err)
+	}
+	src.mu.Lock()
+	held = len(src.cache)
+	src.mu.Unlock()
+	if held != 0 {
+		t.Errorf("%d keys held after the last Secret was found deleted", held)
+	}
+}
