@@ -32,11 +32,11 @@ const (
 	maxDescription = 1024
 	// maxURL bounds a chart reference or repository URL.
 	maxURL = 2048
-	// maxMessage bounds status messages.
-	maxMessage = 32 * 1024
-	// maxHistory and maxWorkloads bound the status lists.
-	maxHistory   = 256
-	maxWorkloads = 1024
+	// MaxStatusMessage bounds status.message (what the controller writes bounds it too).
+	MaxStatusMessage = 32 * 1024
+	// MaxStatusHistory and MaxStatusWorkloads bound the status lists.
+	MaxStatusHistory   = 256
+	MaxStatusWorkloads = 1024
 )
 
 var (
@@ -196,19 +196,19 @@ func ValidateNfDeploymentStatus(s *o2dms.NfDeploymentStatus) field.ErrorList {
 	if s.ObservedGeneration < 0 {
 		errs = append(errs, field.Invalid(path.Child("observedGeneration"), s.ObservedGeneration, "must not be negative"))
 	}
-	if len(s.Message) > maxMessage {
-		errs = append(errs, field.TooLong(path.Child("message"), "", maxMessage))
+	if len(s.Message) > MaxStatusMessage {
+		errs = append(errs, field.TooLong(path.Child("message"), "", MaxStatusMessage))
 	}
-	if len(s.History) > maxHistory {
-		errs = append(errs, field.TooMany(path.Child("history"), len(s.History), maxHistory))
+	if len(s.History) > MaxStatusHistory {
+		errs = append(errs, field.TooMany(path.Child("history"), len(s.History), MaxStatusHistory))
 	}
 	for i, h := range s.History {
 		if h.Revision < 1 {
 			errs = append(errs, field.Invalid(path.Child("history").Index(i).Child("revision"), h.Revision, "must be 1 or more"))
 		}
 	}
-	if len(s.Workloads) > maxWorkloads {
-		errs = append(errs, field.TooMany(path.Child("workloads"), len(s.Workloads), maxWorkloads))
+	if len(s.Workloads) > MaxStatusWorkloads {
+		errs = append(errs, field.TooMany(path.Child("workloads"), len(s.Workloads), MaxStatusWorkloads))
 	}
 	for i, w := range s.Workloads {
 		p := path.Child("workloads").Index(i)

@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2dms/validation"
+	o2imsvalidation "github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 )
 
@@ -32,9 +34,8 @@ const (
 )
 
 func setCondition(d *v1alpha1.NfDeployment, typ string, status metav1.ConditionStatus, reason, msg string, now time.Time) {
-	if len(msg) > 32768 {
-		msg = msg[:32768]
-	}
+	// A condition's message is bounded by metav1 validation at 32768 bytes.
+	msg = o2imsvalidation.Truncate(msg, 32768)
 	meta.SetStatusCondition(&d.Status.Conditions, metav1.Condition{Type: typ, Status: status, Reason: reason,
 		Message: msg, ObservedGeneration: d.Generation, LastTransitionTime: metav1.NewTime(now.Truncate(time.Second))})
 }
@@ -90,6 +91,7 @@ func (c *Controller) phase(ctx context.Context, d *v1alpha1.NfDeployment, p v1al
 // writeStatus writes d's status through the status subresource when it differs from
 // before's; it returns the NfDeployment as stored.
 func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDeployment) (*v1alpha1.NfDeployment, error) {
+	boundStatus(&d.Status)
 	if apiequality.Semantic.DeepEqual(before.Status, d.Status) {
 		return d, nil
 	}
@@ -98,4 +100,28 @@ func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDepl
 		return d, fmt.Errorf("write the status of %s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return out, nil
+}
+
+// boundStatus keeps s within what status validation admits: what the controller copies into it
+// (a Helm error of a chart whose schema refuses many values, the objects of a large release, a
+// long history kept by --o2dms-max-history=0) would otherwise make every status write a 422,
+// leaving the NfDeployment INSTALLING with no reason, for good. The message is cut; the
+// newest revisions are kept; the workloads listed are the ones not ready first (what an SMO
+// looks for), then the others, in their usual order; the message keeps the full counts.
+func boundStatus(s *v1alpha1.NfDeploymentStatus) {
+	s.Message = o2imsvalidation.Truncate(s.Message, validation.MaxStatusMessage)
+	if n := len(s.History); n > validation.MaxStatusHistory {
+		s.History = s.History[n-validation.MaxStatusHistory:]
+	}
+	if len(s.Workloads) > validation.MaxStatusWorkloads {
+		kept := make([]v1alpha1.WorkloadStatus, 0, validation.MaxStatusWorkloads)
+		for _, ready := range []bool{false, true} {
+			for _, w := range s.Workloads {
+				if w.Ready == ready && len(kept) < validation.MaxStatusWorkloads {
+					kept = append(kept, w)
+				}
+			}
+		}
+		s.Workloads = sortedWorkloads(kept)
+	}
 }
