@@ -253,7 +253,11 @@ const maxManifestBytes = 64 << 10
 // host only, the manifest and the chart layer are checked against the size limit before a
 // byte of them is read, and the request's context bounds every call.
 func (f *Fetcher) fetchOCI(ctx context.Context, src Source) (*Fetched, error) {
-	ref := strings.TrimPrefix(src.OCIRef, "oci://") + ":" + src.Version
+	// An OCI tag cannot hold "+": Helm pushes a chart of version 1.2.3+build.1 under the tag
+	// 1.2.3_build.1 and pulls it by that tag, and so does this (the chart's own version, checked
+	// after the pull, keeps its "+").
+	tag := strings.ReplaceAll(src.Version, "+", "_")
+	ref := strings.TrimPrefix(src.OCIRef, "oci://") + ":" + tag
 	repository, err := remote.NewRepository(ref)
 	if err != nil {
 		return nil, classify(ClassRegistry, fmt.Errorf("OCI reference %s: %w", ref, err))
@@ -271,7 +275,7 @@ func (f *Fetcher) fetchOCI(ctx context.Context, src Source) (*Fetched, error) {
 	}
 	repository.Client = client
 
-	desc, raw, err := oras.FetchBytes(ctx, repository, src.Version, oras.FetchBytesOptions{MaxBytes: maxManifestBytes})
+	desc, raw, err := oras.FetchBytes(ctx, repository, tag, oras.FetchBytesOptions{MaxBytes: maxManifestBytes})
 	if err != nil {
 		return nil, classifyOverTransport(ClassRegistry, fmt.Errorf("pull the manifest of chart %s: %w", ref, err))
 	}
