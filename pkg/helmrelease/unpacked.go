@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
@@ -35,33 +36,73 @@ func load(archive []byte, what string) (*Fetched, error) {
 	return &Fetched{Chart: ch, Size: size}, nil
 }
 
-// unpackedSize is the total size of the files in the gzipped tar archive, or a ClassTooLarge
-// error as soon as it passes limit or the archive holds more than maxChartFiles entries. It
-// reads the archive as a stream and keeps none of it.
+// maxSubchartDepth bounds how deep subchart archives may nest (charts/a.tgz holding
+// charts/b.tgz ...): Helm's loader unpacks every level in memory.
+const maxSubchartDepth = 5
+
+// unpackedSize is the total size of the files in the gzipped tar archive, counting what each
+// subchart archive it holds (a charts/<name>.tgz at any depth, which Helm's loader unpacks in
+// memory too) unpacks to, or a ClassTooLarge error as soon as the total passes limit or the
+// archives hold more than maxChartFiles entries together. It reads the archive as a stream and
+// keeps none of it but the subchart archive it is reading.
 func unpackedSize(archive []byte, limit int64) (int64, error) {
+	b := &unpackBudget{limit: limit, bytes: limit, files: maxChartFiles}
+	if err := b.count(archive, 0); err != nil {
+		return 0, err
+	}
+	return limit - b.bytes, nil
+}
+
+// unpackBudget is what an archive and its subchart archives may still unpack to.
+type unpackBudget struct {
+	limit int64
+	bytes int64
+	files int
+}
+
+func (b *unpackBudget) count(archive []byte, depth int) error {
 	gz, err := gzip.NewReader(bytes.NewReader(archive))
 	if err != nil {
-		return 0, classify(ClassBadChart, fmt.Errorf("not a gzipped archive: %w", err))
+		return classify(ClassBadChart, fmt.Errorf("not a gzipped archive: %w", err))
 	}
 	defer gz.Close()
 	tr := tar.NewReader(gz)
-	var total int64
-	for files := 0; ; files++ {
+	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return total, nil
+			return nil
 		}
 		if err != nil {
-			return 0, classify(ClassBadChart, fmt.Errorf("read the archive: %w", err))
+			return classify(ClassBadChart, fmt.Errorf("read the archive: %w", err))
 		}
-		if files >= maxChartFiles {
-			return 0, classify(ClassTooLarge, fmt.Errorf("the archive holds more than %d files", maxChartFiles))
+		if b.files--; b.files < 0 {
+			return classify(ClassTooLarge, fmt.Errorf("the archive holds more than %d files", maxChartFiles))
 		}
-		if hdr.Size > limit-total {
-			return 0, classify(ClassTooLarge, fmt.Errorf("the archive unpacks to more than %d bytes", limit))
+		if hdr.Size > b.bytes {
+			return classify(ClassTooLarge, fmt.Errorf("the archive unpacks to more than %d bytes", b.limit))
 		}
 		if hdr.Size > 0 {
-			total += hdr.Size
+			b.bytes -= hdr.Size
+		}
+		if !isSubchartArchive(hdr.Name) {
+			continue
+		}
+		if depth >= maxSubchartDepth {
+			return classify(ClassTooLarge, fmt.Errorf("subchart archives nest deeper than %d", maxSubchartDepth))
+		}
+		// Within the budget just checked: at most what is left of MaxUnpackedChartBytes.
+		sub, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
+		if err != nil {
+			return classify(ClassBadChart, fmt.Errorf("read %s: %w", hdr.Name, err))
+		}
+		if err := b.count(sub, depth+1); err != nil {
+			return err
 		}
 	}
+}
+
+// isSubchartArchive reports a file Helm's loader unpacks as a subchart: <chart>/charts/<x>.tgz.
+func isSubchartArchive(name string) bool {
+	dir, file := path.Split(path.Clean(name))
+	return path.Ext(file) == ".tgz" && path.Base(dir) == "charts"
 }

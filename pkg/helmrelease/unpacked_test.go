@@ -16,22 +16,46 @@ import (
 // bigBytes zeros and extra empty files.
 func archiveOf(t *testing.T, bigBytes int64, extra int) []byte {
 	t.Helper()
+	files := []tarFile{chartYAML("nf"), {"nf/templates/big.yaml", bigBytes, zeros{}}}
+	for i := range extra {
+		files = append(files, tarFile{fmt.Sprintf("nf/files/%d", i), 0, zeros{}})
+	}
+	return tgzOf(t, files...)
+}
+
+// tarFile is a file of a test archive: size bytes read from content.
+type tarFile struct {
+	name    string
+	size    int64
+	content io.Reader
+}
+
+// chartYAML is the Chart.yaml of chart name 1.0.0, in the directory name.
+func chartYAML(name string) tarFile {
+	meta := "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n"
+	return tarFile{name + "/Chart.yaml", int64(len(meta)), bytes.NewReader([]byte(meta))}
+}
+
+// subchart is the archive of a chart name holding files, as the file <parent>/charts/name.tgz.
+func subchart(t *testing.T, parent, name string, files ...tarFile) tarFile {
+	t.Helper()
+	b := tgzOf(t, append([]tarFile{chartYAML(name)}, files...)...)
+	return tarFile{parent + "/charts/" + name + ".tgz", int64(len(b)), bytes.NewReader(b)}
+}
+
+// tgzOf is a gzipped tar of files.
+func tgzOf(t *testing.T, files ...tarFile) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	add := func(name string, size int64, content io.Reader) {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: f.size, Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.CopyN(tw, content, size); err != nil {
+		if _, err := io.CopyN(tw, f.content, f.size); err != nil {
 			t.Fatal(err)
 		}
-	}
-	meta := "apiVersion: v2\nname: nf\nversion: 1.0.0\n"
-	add("nf/Chart.yaml", int64(len(meta)), bytes.NewReader([]byte(meta)))
-	add("nf/templates/big.yaml", bigBytes, zeros{})
-	for i := range extra {
-		add(fmt.Sprintf("nf/files/%d", i), 0, zeros{})
 	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
@@ -90,5 +114,39 @@ func TestRegressionChartUnpackBounded(t *testing.T) {
 	}
 	if want := int64(1<<20 + len("apiVersion: v2\nname: nf\nversion: 1.0.0\n")); got.Size != want {
 		t.Errorf("size %d, want %d", got.Size, want)
+	}
+}
+
+// TestRegressionSubchartArchivesCountToTheUnpackBound (found by review): a subchart shipped as
+// charts/<name>.tgz counted as its compressed size, but Helm's loader unpacks it too (up to its
+// own 100 MiB, per archive, at any depth): an 804-byte chart loaded 72 MiB, and its Fetched.Size
+// (what the chart cache budgets) was the small outer size. What every subchart archive unpacks
+// to counts to the same bound and to Fetched.Size, and archives nest at most maxSubchartDepth.
+func TestRegressionSubchartArchivesCountToTheUnpackBound(t *testing.T) {
+	big := tgzOf(t, chartYAML("nf"), subchart(t, "nf", "sub", tarFile{"sub/templates/big.yaml", MaxUnpackedChartBytes + 1, zeros{}}))
+	if len(big) > 1<<20 {
+		t.Fatalf("the test archive is %d bytes, meant to be small", len(big))
+	}
+	if _, err := load(big, "nf"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("a subchart archive unpacking past the bound: %v, want %q", err, ClassTooLarge)
+	}
+
+	const tpl = 3 << 20
+	ok := tgzOf(t, chartYAML("nf"), subchart(t, "nf", "sub", tarFile{"sub/templates/cm.yaml", tpl, zeros{}}))
+	got, err := load(ok, "nf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Size < tpl || len(got.Chart.Dependencies()) != 1 {
+		t.Errorf("Fetched.Size %d, %d dependencies: want the subchart's %d bytes counted, and it loaded", got.Size, len(got.Chart.Dependencies()), tpl)
+	}
+
+	// Archives in archives, one level more than allowed.
+	deep := subchart(t, "c5", "c6")
+	for i := maxSubchartDepth; i >= 1; i-- {
+		deep = subchart(t, fmt.Sprintf("c%d", i-1), fmt.Sprintf("c%d", i), deep)
+	}
+	if _, err := load(tgzOf(t, chartYAML("c0"), deep), "c0"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("subchart archives %d deep: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
 	}
 }
