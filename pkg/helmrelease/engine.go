@@ -142,7 +142,7 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	if err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, fmt.Errorf("read release %s: %w", name, err)
 	}
-	if len(hist) == 0 || allUninstalled(hist) {
+	if len(hist) == 0 || lastUninstalled(hist) {
 		install := action.NewInstall(cfg)
 		install.ReleaseName, install.Namespace = name, t.Namespace
 		install.Timeout, install.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
@@ -211,13 +211,27 @@ func (e *Engine) takeOverAbandoned(ctx context.Context, cfg *action.Configuratio
 		return fmt.Errorf("read release %s: %w", name, err)
 	}
 	r, ok := last.(*release.Release)
-	if !ok || r.Info == nil || !r.Info.Status.IsPending() {
+	if !ok || r.Info == nil || !r.Info.Status.IsPending() && r.Info.Status != rcommon.StatusUninstalling {
 		return nil
 	}
 	since := r.Info.LastDeployed
+	if r.Info.Status == rcommon.StatusUninstalling && !r.Info.Deleted.IsZero() {
+		since = r.Info.Deleted
+	}
 	if time.Since(since) <= e.cfg.Timeout {
 		return fmt.Errorf("release %s revision %d is %s since %s, taken as abandoned %s after: %w",
 			name, r.Version, r.Info.Status, since.UTC().Format(time.RFC3339), e.cfg.Timeout, ErrActionInProgress)
+	}
+	if r.Info.Status == rcommon.StatusUninstalling {
+		// An uninstall that never finished (killed, or an object it could not delete): Helm
+		// neither upgrades nor installs over it. It is finished (its objects deleted, its
+		// records purged), and the release is installed afresh.
+		klog.FromContext(ctx).Info("Release left uninstalling by an uninstall that never finished; finishing it",
+			"release", name, "revision", r.Version, "since", since)
+		if err := e.uninstall(cfg, name); err != nil {
+			return fmt.Errorf("finish the abandoned uninstall of release %s: %w", name, err)
+		}
+		return nil
 	}
 	klog.FromContext(ctx).Info("Release left pending by an action that never finished; marking that revision failed",
 		"release", name, "revision", r.Version, "status", r.Info.Status, "since", since)
@@ -229,13 +243,18 @@ func (e *Engine) takeOverAbandoned(ctx context.Context, cfg *action.Configuratio
 	return nil
 }
 
-func allUninstalled(hist []ri.Releaser) bool {
+// lastUninstalled reports a release whose last revision is uninstalled: gone, whatever came
+// before it (helm uninstall --keep-history after upgrades leaves the older ones superseded),
+// so it is installed again, replacing the record (Helm's Install.Replace), never upgraded
+// (Helm refuses: "has no deployed releases").
+func lastUninstalled(hist []ri.Releaser) bool {
+	var last *release.Release
 	for _, h := range hist {
-		if r, ok := h.(*release.Release); !ok || r.Info == nil || r.Info.Status != rcommon.StatusUninstalled {
-			return false
+		if r, ok := h.(*release.Release); ok && (last == nil || r.Version > last.Version) {
+			last = r
 		}
 	}
-	return true
+	return last != nil && last.Info != nil && last.Info.Status == rcommon.StatusUninstalled
 }
 
 // Rollback rolls release name back to revision (a new revision with that one's chart and
@@ -307,7 +326,8 @@ func (e *Engine) get(cfg *action.Configuration, name string) (*Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rel.Status == string(rcommon.StatusUninstalled) {
+	if rel.Status == string(rcommon.StatusUninstalled) || rel.Status == string(rcommon.StatusUninstalling) {
+		// Not running, or on its way out: what is deployed is nothing.
 		return nil, ErrNotFound
 	}
 	return rel, nil

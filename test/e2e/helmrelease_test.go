@@ -253,6 +253,78 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("TestRegressionReleaseLeftUninstalledIsRepaired", func(t *testing.T) {
+		// Found by review: a release whose last revision is uninstalled but whose older ones
+		// are not (helm uninstall --keep-history after an upgrade) was sent to Helm's upgrade,
+		// and one left uninstalling (an uninstall killed, or an object it could not delete) too:
+		// Helm refused both on every retry ("has no deployed releases"), FAILED for good. The
+		// first is installed again over its record; the second, once older than the engine's
+		// Timeout (the bound of one action), has its uninstall finished and is installed afresh.
+		bin, err := localstack.HelmBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := storage.Init(driver.NewSecrets(kube.CoreV1().Secrets(ns)))
+		twoRevisions := func(name string) {
+			t.Helper()
+			for _, msg := range []string{"first", "second"} {
+				if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": msg}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		const kept = "kept"
+		twoRevisions(kept)
+		if out, err := exec.Command(bin, "uninstall", kept, "--keep-history", "-n", ns, "--kubeconfig", cp.Kubeconfig(localstack.Admin)).CombinedOutput(); err != nil {
+			t.Fatalf("helm uninstall --keep-history: %v\n%s", err, out)
+		}
+		if _, err := engine.Get(ctx, target, kept); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Fatalf("after helm uninstall --keep-history: %v", err)
+		}
+		if r, err := engine.Apply(ctx, target, kept, v1.Chart, map[string]any{"message": "again"}); err != nil || r.Status != "deployed" {
+			t.Fatalf("drift repair of a release uninstalled with its history kept: %+v %v", r, err)
+		}
+		if msg, _ := configMessage(kept); msg != "again" {
+			t.Errorf("after the repair: %s", msg)
+		}
+
+		// What a killed uninstall leaves: the last revision uninstalling, its objects there.
+		const half = "half"
+		twoRevisions(half)
+		uninstalling := func(deleted time.Time) {
+			t.Helper()
+			last, err := store.Last(half)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := last.(*release.Release)
+			r.Info.Status, r.Info.Deleted, r.Info.Description = rcommon.StatusUninstalling, deleted, "Deletion in progress (or silently failed)"
+			if err := store.Update(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		uninstalling(time.Now())
+		if _, err := engine.Get(ctx, target, half); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("a release being uninstalled: %v, want ErrNotFound (nothing deployed)", err)
+		}
+		if _, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"}); !errors.Is(err, helmrelease.ErrActionInProgress) {
+			t.Fatalf("apply over an uninstall of a moment ago: %v, want ErrActionInProgress", err)
+		}
+		uninstalling(time.Now().Add(-6 * time.Minute))
+		r, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"})
+		if err != nil || r.Status != "deployed" || r.Revision != 1 {
+			t.Fatalf("apply over an abandoned uninstall: %+v %v, want revision 1 deployed (installed afresh)", r, err)
+		}
+		if msg, _ := configMessage(half); msg != "again" {
+			t.Errorf("after the reinstall: %s", msg)
+		}
+		for _, name := range []string{kept, half} {
+			if err := engine.Uninstall(ctx, target, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
 	t.Run("a failed install leaves nothing behind and touches no foreign object", func(t *testing.T) {
 		foreign := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "taken", Labels: map[string]string{"owner": "someone-else"}},
 			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}},
