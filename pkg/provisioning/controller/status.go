@@ -39,6 +39,8 @@ const (
 	ReasonNoTemplate    = "TemplateNotFound"
 	ReasonUnreachable   = "Unreachable"
 	ReasonClusterFailed = "ClusterFailed"
+	// ReasonClusterDeleting: the request's Cluster is being deleted by someone else.
+	ReasonClusterDeleting = "ClusterDeleting"
 	// ReasonNotApplied: the request's spec is not applied to its Cluster (observation.unapplied).
 	ReasonNotApplied = "SpecNotApplied"
 )
@@ -153,6 +155,17 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 	}
 	if o.unapplied != "" {
 		fulfilled = step{typ: ConditionFulfilled, reason: ReasonNotApplied, message: o.unapplied}
+	}
+	if c.DeletionTimestamp != nil {
+		// Deleted behind the request (kubectl delete cluster, a cleanup job): its conditions
+		// and the member stay as they were while Cluster API tears it down, so they say nothing
+		// of it. The request is not fulfilled; once the Cluster is gone it is created again.
+		msg := "Cluster " + ref + " is being deleted, not by this request; it is created again once gone"
+		if dc := meta.FindStatusCondition(c.Status.Conditions, clusterv1.DeletingCondition); dc != nil && dc.Message != "" {
+			msg += " (" + dc.Message + ")"
+		}
+		fulfilled = step{typ: ConditionFulfilled, reason: ReasonClusterDeleting, message: msg}
+		return v1alpha1.ProvisioningPhaseProgressing, msg, append(steps, fulfilled)
 	}
 	steps = append(steps, fulfilled)
 	if msg, failed := clusterFailure(c); failed {
