@@ -56,26 +56,11 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 	}
 	// A Resource's elements are whole Resources, each with its own free-form objects.
 	if els, ok := doc["elements"].([]any); ok {
-		var outEls []any
-		for i, e := range els {
-			m, ok := e.(map[string]any)
-			if !ok {
-				continue
-			}
-			nm, changed := Redact(m)
-			if !changed {
-				continue
-			}
-			if outEls == nil {
-				outEls = slices.Clone(els)
-			}
-			outEls[i] = nm
-		}
-		if outEls != nil {
+		if nels, changed := redactEach(els, redactElement); changed {
 			if out == nil {
 				out = maps.Clone(doc)
 			}
-			out["elements"] = outEls
+			out["elements"] = nels
 		}
 	}
 	if nd, changed := redactTemplateParameters(doc); changed {
@@ -114,23 +99,38 @@ func redactValue(v any) (any, bool) {
 		}
 		return out, true
 	case []any:
-		var out []any
-		for i, e := range x {
-			ne, changed := redactValue(e)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = slices.Clone(x)
-			}
-			out[i] = ne
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
+		return redactEach(x, redactValue)
 	}
 	return v, false
+}
+
+// redactEach applies redact to every item of xs copy-on-write: xs is cloned only when an item
+// changed.
+func redactEach(xs []any, redact func(any) (any, bool)) ([]any, bool) {
+	var out []any
+	for i, e := range xs {
+		ne, changed := redact(e)
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(xs)
+		}
+		out[i] = ne
+	}
+	if out == nil {
+		return xs, false
+	}
+	return out, true
+}
+
+// redactElement redacts an element of a Resource, a Resource itself.
+func redactElement(e any) (any, bool) {
+	m, ok := e.(map[string]any)
+	if !ok {
+		return e, false
+	}
+	return Redact(m)
 }
 
 // Unredact puts back into doc, in place, the stored value of every credential-like key of its
