@@ -194,12 +194,13 @@ var noCredentials = authorizer.AuthorizerFunc(func(_ context.Context, a authoriz
 func TestRegressionServiceConfigurationCredentialsRedacted(t *testing.T) {
 	objs := append(fixtures(), &o2v1.AlarmServiceConfiguration{ObjectMeta: metav1.ObjectMeta{Name: serviceConfigurationName, UID: "u-conf", ResourceVersion: "5"},
 		Spec: o2v1.AlarmServiceConfigurationSpec{Extensions: o2v1.Extensions{
-			"alertmanagerWebhookToken": {Raw: []byte(`"conf-s3cret"`)}, "site": {Raw: []byte(`"tor"`)}}}})
+			"alertmanagerWebhookToken": {Raw: []byte(`"conf-s3cret"`)}, "site": {Raw: []byte(`"tor"`)},
+			"receiver": {Raw: []byte(`{"url":"https://am.example","apiToken":"nested-s3cret","big":12345678901234567}`)}}}})
 	e := newEnvOf(t, objs, func(c *Config) { c.Authorizer = noCredentials })
 	conf := monitoring + "/v2/alarmServiceConfiguration"
 	r := e.do("GET", "reader-token", conf, "")
 	e.expect(r, 200, "GET")
-	if strings.Contains(string(r.body), "conf-s3cret") || !strings.Contains(string(r.body), `"site":"tor"`) {
+	if strings.Contains(string(r.body), "s3cret") || !strings.Contains(string(r.body), `"site":"tor"`) {
 		t.Fatalf("GET by a caller without alarmserviceconfigurations/credentials: %s", r.body)
 	}
 	body := strings.Replace(string(r.body), `"site":"tor"`, `"site":"yyz"`, 1)
@@ -211,6 +212,10 @@ func TestRegressionServiceConfigurationCredentialsRedacted(t *testing.T) {
 	stored, err := e.client.O2imsV1alpha1().AlarmServiceConfigurations().Get(context.Background(), serviceConfigurationName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	receiver := string(stored.Spec.Extensions["receiver"].Raw)
+	if !strings.Contains(receiver, `"apiToken":"nested-s3cret"`) || !strings.Contains(receiver, "12345678901234567") {
+		t.Errorf("after the PUT the stored receiver is %s: the nested token and the number must be kept", receiver)
 	}
 	if got := string(stored.Spec.Extensions["alertmanagerWebhookToken"].Raw); got != `"conf-s3cret"` || string(stored.Spec.Extensions["site"].Raw) != `"yyz"` {
 		t.Errorf("after the PUT the stored extensions are %v: the token must be kept, site changed", stored.Spec.Extensions)

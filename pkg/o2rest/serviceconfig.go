@@ -248,8 +248,11 @@ func (h *handler) unredactServiceConfiguration(ctx context.Context, merged []byt
 	if cur == nil || !bytes.Contains(merged, []byte(model.Redacted)) || h.mayReadCredentials(ctx, serviceConfigurationResource, "") {
 		return merged, nil
 	}
+	// Numbers as written: a large integer in extensions must not come back rounded.
+	dec := json.NewDecoder(bytes.NewReader(merged))
+	dec.UseNumber()
 	var doc map[string]any
-	if err := json.Unmarshal(merged, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
 		return nil, err
 	}
 	model.Unredact(doc, model.AlarmServiceConfigurationDoc(cur))

@@ -84,8 +84,13 @@ func decodeValue(raw []byte) any {
 	if s, ok := plainString(raw); ok {
 		return s
 	}
+	// Numbers as json.Number, exactly as stored: an integer past 2^53 (an id, a byte count)
+	// decoded as float64 would be served, notified and written back (a PATCH of the service
+	// configuration re-encodes the document) rounded.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		// Values that came through the API server are valid JSON; only a value built in Go
 		// can get here. Showing its text keeps the rest of the object (and the list) usable.
 		return string(raw)

@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -45,12 +46,12 @@ func TestExtensionValues(t *testing.T) {
 	want := map[string]any{
 		"country": "ES",
 		"escaped": "a\"b\u00e9",
-		"count":   4.0,
-		"ratio":   -1500.0,
+		"count":   json.Number("4"),
+		"ratio":   json.Number("-1.5e3"), // as stored: numbers are not rounded through float64
 		"on":      true,
 		"off":     false,
-		"labels":  map[string]any{"zone": "a", "nested": map[string]any{"k": []any{1.0, "two", nil}}},
-		"list":    []any{1.0, 2.0, 3.0},
+		"labels":  map[string]any{"zone": "a", "nested": map[string]any{"k": []any{json.Number("1"), "two", nil}}},
+		"list":    []any{json.Number("1"), json.Number("2"), json.Number("3")},
 		// "none" (null) is left out.
 	}
 	wantEqual(t, "extensions", got, want)
@@ -113,7 +114,7 @@ func TestResourceElements(t *testing.T) {
 		"resourceId": idElement, "resourcePoolId": idPool, "resourceTypeId": idType2,
 		"globalAssetId": "NIC-1", "description": "nic", "elements": []any{},
 		"tags": []any{"fast"}, "groups": []any{"g"},
-		"extensions": map[string]any{"speed": "100G", "ports": 2.0},
+		"extensions": map[string]any{"speed": "100G", "ports": json.Number("2")},
 	})
 	wantEqual(t, "element 1", elements[1], map[string]any{
 		"resourceId": model.NilUUID, "resourcePoolId": idPool, "resourceTypeId": model.NilUUID,
@@ -141,7 +142,7 @@ func TestDeploymentManagerVersions(t *testing.T) {
 	})
 	v2 := model.DeploymentManagerV2(dm)
 	wantEqual(t, "v2 capacity", v2["capacity"], map[string]any{
-		"cpu": 128.0, "memory": "512Gi", "detail": map[string]any{"allocated": map[string]any{"cpu": 8.0}},
+		"cpu": json.Number("128"), "memory": "512Gi", "detail": map[string]any{"allocated": map[string]any{"cpu": json.Number("8")}},
 	})
 	wantEqual(t, "supportedLocations", v2["supportedLocations"], []any{"loc-1", "loc-2"})
 
@@ -227,4 +228,18 @@ func TestV1StringValuesOfInvalidJSON(t *testing.T) {
 	dm := minDeploymentManager()
 	dm.Spec.Capacity = ext("bad", `{cpu`, "badstr", `"open`)
 	wantEqual(t, "capacity", model.DeploymentManagerV1(dm)["capacity"], map[string]any{"bad": "{cpu", "badstr": `"open`})
+}
+
+// TestRegressionExtensionNumbersExact: extension values were decoded with numbers as float64,
+// so an integer past 2^53 (an id, a byte count) was served and notified rounded, and a PATCH of
+// the alarm service configuration (which re-encodes the document) stored it rounded.
+func TestRegressionExtensionNumbersExact(t *testing.T) {
+	p := &v1alpha1.ResourcePool{Spec: v1alpha1.ResourcePoolSpec{Extensions: ext("serial", "12345678901234567", "nested", `{"bytes":18446744073709551615}`)}}
+	b, err := json.Marshal(model.ResourcePoolV2(p)["extensions"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"nested":{"bytes":18446744073709551615},"serial":12345678901234567}`; string(b) != want {
+		t.Errorf("extensions encode as %s, want %s", b, want)
+	}
 }
