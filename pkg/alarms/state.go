@@ -41,19 +41,33 @@ type Transition struct {
 // active record changes when the severity or the text does (CHANGE) and is cleared when the
 // fault is gone (CLEAR). now is when the recorder decides.
 //
-// An occurrence an operator cleared while its fault is still present (an AUTOMATIC
-// definition) is raised again as a new record whose occurrence begins at the clear, so its id
-// differs from the cleared one's and stays the same across restarts.
+// An occurrence cleared while its fault is still present (an operator cleared an AUTOMATIC
+// definition's alarm, or its object moved to another namespace) is raised again as a new record
+// whose occurrence begins at the clear, so its id differs from the cleared one's and stays the
+// same across restarts; so is every later clear of the same occurrence. current may be in
+// another namespace than o's object: the new record is in o's.
 func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def Definition, now time.Time) Transition {
 	if current == nil || cleared(current) {
 		if !o.Active {
 			return Transition{}
 		}
 		since := o.Since
-		if current != nil && current.Spec.AlarmEventRecordID == RecordID(ids, o.Source, o.Key, since) {
+		if current != nil && sameOccurrence(ids, current, o) {
+			if !current.Spec.ClearRequested && current.Namespace == o.Object.Namespace {
+				// The source itself saw this occurrence end: the observation is older than
+				// that (a resync's read of active alerts that a resolution overtook, a late
+				// firing delivery). A fault that comes back is a new occurrence, with a new
+				// start.
+				return Transition{}
+			}
 			// The stored time has second precision; the id must not depend on whether the
 			// record was read back from the store.
 			since = clearedAt(current, now).Truncate(time.Second)
+			if raised := current.Status.AlarmRaisedTime; raised != nil && !since.After(raised.Time) {
+				// Cleared within the second it was raised in: the next second keeps the ids
+				// apart.
+				since = raised.Time.UTC().Truncate(time.Second).Add(time.Second)
+			}
 		}
 		return Transition{Record: newRecord(ids, o, def, since), Create: true, Event: EventNew}
 	}
@@ -120,6 +134,18 @@ func EventOf(old, cur *v1alpha1.AlarmEventRecord) (Event, bool) {
 		return EventChange, true
 	}
 	return 0, false
+}
+
+// sameOccurrence reports whether rec, a cleared record of o's fault, was raised for the
+// occurrence o reports: it is the occurrence's first record (its id is the one of o.Since), or
+// one raised since the occurrence began (a re-raise after an earlier clear). A record raised
+// before o.Since is of an earlier occurrence, which ended.
+func sameOccurrence(ids IDSpace, rec *v1alpha1.AlarmEventRecord, o Observation) bool {
+	if rec.Spec.AlarmEventRecordID == RecordID(ids, o.Source, o.Key, o.Since) {
+		return true
+	}
+	raised := rec.Status.AlarmRaisedTime
+	return raised != nil && !raised.Time.Before(o.Since.Truncate(time.Second))
 }
 
 func cleared(rec *v1alpha1.AlarmEventRecord) bool {

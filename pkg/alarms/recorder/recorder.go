@@ -103,12 +103,34 @@ func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
 	lockKey := o.Source + "\x00" + o.Key
 	r.locks.LockKey(lockKey)
 	defer func() { _ = r.locks.UnlockKey(lockKey) }()
+	moves := 0
 	for attempt := 1; ; attempt++ {
 		current, err := r.latest(o.Object.Namespace, o.Source, o.Key)
 		if err != nil {
 			return err
 		}
-		t := alarms.Observe(r.cfg.IDs, current, o, r.cfg.Definitions.Lookup(o), r.cfg.Clock.Now())
+		now := r.cfg.Clock.Now()
+		if o.Active && current != nil && current.Namespace != o.Object.Namespace &&
+			current.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && moves < maxAttempts {
+			// The object moved to another namespace (an admin pool's namespace claimed its
+			// node) with its fault active: the alarm is cleared where the object was and,
+			// decided again, raised anew where it is, under the id of the clear.
+			gone := o
+			gone.Active, gone.Since = false, now
+			t := alarms.Observe(r.cfg.IDs, current, gone, r.cfg.Definitions.Lookup(o), now)
+			moves++
+			if err := r.write(ctx, t); err == nil {
+				attempt--
+				continue
+			} else if attempt == maxAttempts || !apierrors.IsConflict(err) {
+				return err
+			}
+			if err := r.refresh(ctx, current.Namespace, current.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		t := alarms.Observe(r.cfg.IDs, current, o, r.cfg.Definitions.Lookup(o), now)
 		if t.Record == nil {
 			return nil
 		}
@@ -134,7 +156,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 			errs = append(errs, fmt.Errorf("sync %s: observation of source %q", source, o.Source))
 			continue
 		}
-		present[faultKey(o.Object.Namespace, o.Source, o.Key)] = true
+		present[placeKey(o.Object.Namespace, o.Source, o.Key)] = true
 		if err := r.Observe(ctx, o); err != nil {
 			errs = append(errs, err)
 		}
@@ -145,7 +167,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 	}
 	now := r.cfg.Clock.Now()
 	for _, rec := range stale {
-		if present[recordFault(rec)] || !rec.CreationTimestamp.Time.Before(asOf.Truncate(time.Second)) {
+		if present[placeKey(rec.Namespace, rec.Spec.Source.Name, rec.Spec.Source.Key)] || !rec.CreationTimestamp.Time.Before(asOf.Truncate(time.Second)) {
 			continue
 		}
 		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}

@@ -8,21 +8,26 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
-// The recorder's indexes of the AlarmEventRecord informer: every record of one fault (the
-// cleared ones of earlier occurrences too), and every record of one source.
+// The recorder's indexes of the AlarmEventRecord informer: every record of one fault, in any
+// namespace (the cleared ones of earlier occurrences too), and every record of one source.
 const (
 	faultIndex  = "alarms.netweave.io/fault"
 	sourceIndex = "alarms.netweave.io/source"
 )
 
-// faultKey identifies a fault within a namespace: records of the same source and key in
-// another namespace are someone else's.
-func faultKey(namespace, source, key string) string {
-	return namespace + "\x00" + source + "\x00" + key
+// faultKey identifies a fault, wherever its records are: the object it is about may move to
+// another namespace (a node claimed by an admin pool's namespace), and its alarm with it.
+func faultKey(source, key string) string {
+	return source + "\x00" + key
 }
 
 func recordFault(rec *v1alpha1.AlarmEventRecord) string {
-	return faultKey(rec.Namespace, rec.Spec.Source.Name, rec.Spec.Source.Key)
+	return faultKey(rec.Spec.Source.Name, rec.Spec.Source.Key)
+}
+
+// placeKey identifies a fault in one namespace: what Sync was told is active where.
+func placeKey(namespace, source, key string) string {
+	return namespace + "\x00" + faultKey(source, key)
 }
 
 func indexByFault(obj any) ([]string, error) {
@@ -41,16 +46,22 @@ func indexBySource(obj any) ([]string, error) {
 	return []string{rec.Spec.Source.Name}, nil
 }
 
-// latest returns the record in namespace the next observation of fault source/key applies to:
-// its active record if it has one, else its most recently raised one; nil when it never had any.
+// latest returns the record the next observation of fault source/key, about an object in
+// namespace, applies to: the fault's active record if it has one, else its most recently raised
+// one; nil when it never had any. Records in namespace and in the namespaces the recorder keeps
+// alarms in count (the object may have moved between them); a record of the same source and key
+// elsewhere is someone else's.
 func (r *Recorder) latest(namespace, source, key string) (*v1alpha1.AlarmEventRecord, error) {
-	fault := faultKey(namespace, source, key)
+	fault := faultKey(source, key)
 	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, fault)
 	if err != nil {
 		return nil, fmt.Errorf("look up alarms of %s/%s: %w", source, key, err)
 	}
 	var best *v1alpha1.AlarmEventRecord
 	for _, rec := range r.written.merge(fault, objs) {
+		if rec.Namespace != namespace && !r.cfg.Namespaces(rec.Namespace) {
+			continue
+		}
 		if best == nil || newer(rec, best) {
 			best = rec
 		}
@@ -78,7 +89,7 @@ func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error)
 	var out []*v1alpha1.AlarmEventRecord
 	for fault, objs := range byFault {
 		for _, rec := range r.written.merge(fault, objs) {
-			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && r.cfg.Namespaces(rec.Namespace) {
 				out = append(out, rec)
 			}
 		}
@@ -108,7 +119,7 @@ func newer(a, b *v1alpha1.AlarmEventRecord) bool {
 // later one. netweave's resourceVersions are one revision counter, so they compare as numbers.
 type writtenRecords struct {
 	mu      sync.Mutex
-	byFault map[string]map[string]*v1alpha1.AlarmEventRecord // fault → name → record
+	byFault map[string]map[string]*v1alpha1.AlarmEventRecord // fault → namespace/name → record
 }
 
 func newWrittenRecords() *writtenRecords {
@@ -122,8 +133,8 @@ func (w *writtenRecords) put(rec *v1alpha1.AlarmEventRecord) {
 	if w.byFault[f] == nil {
 		w.byFault[f] = map[string]*v1alpha1.AlarmEventRecord{}
 	}
-	if old, ok := w.byFault[f][rec.Name]; !ok || revision(old) <= revision(rec) {
-		w.byFault[f][rec.Name] = rec
+	if old, ok := w.byFault[f][nameOf(rec)]; !ok || revision(old) <= revision(rec) {
+		w.byFault[f][nameOf(rec)] = rec
 	}
 }
 
@@ -140,8 +151,8 @@ func (w *writtenRecords) merge(fault string, objs []any) []*v1alpha1.AlarmEventR
 		if !ok {
 			continue
 		}
-		seen[rec.Name] = true
-		if m, ok := mine[rec.Name]; ok && revision(m) > revision(rec) {
+		seen[nameOf(rec)] = true
+		if m, ok := mine[nameOf(rec)]; ok && revision(m) > revision(rec) {
 			out = append(out, m)
 			continue
 		}
@@ -160,8 +171,8 @@ func (w *writtenRecords) seen(rec *v1alpha1.AlarmEventRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f := recordFault(rec)
-	if m, ok := w.byFault[f][rec.Name]; ok && revision(m) <= revision(rec) {
-		w.forgetLocked(f, rec.Name)
+	if m, ok := w.byFault[f][nameOf(rec)]; ok && revision(m) <= revision(rec) {
+		w.forgetLocked(f, nameOf(rec))
 	}
 }
 
@@ -169,7 +180,7 @@ func (w *writtenRecords) seen(rec *v1alpha1.AlarmEventRecord) {
 func (w *writtenRecords) gone(rec *v1alpha1.AlarmEventRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.forgetLocked(recordFault(rec), rec.Name)
+	w.forgetLocked(recordFault(rec), nameOf(rec))
 }
 
 func (w *writtenRecords) forgetLocked(fault, name string) {
@@ -204,6 +215,11 @@ func (w *writtenRecords) faultsOf(source string) []string {
 		}
 	}
 	return faults
+}
+
+// nameOf keys a remembered record: the fault's records may be in more than one namespace.
+func nameOf(rec *v1alpha1.AlarmEventRecord) string {
+	return rec.Namespace + "/" + rec.Name
 }
 
 func revision(rec *v1alpha1.AlarmEventRecord) uint64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -82,13 +83,17 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 // selects is the task's selection: the records it names and those cleared in its window, of
 // its own namespace, and only cleared and acknowledged ones.
 func selects(p *v1alpha1.AlarmPurge) func(*v1alpha1.AlarmEventRecord) bool {
-	ids := sets.New(p.Spec.AlarmRecordIDs...)
+	// Ids are UUIDs, which name the same alarm in either case; admission accepts either.
+	ids := sets.New[string]()
+	for _, id := range p.Spec.AlarmRecordIDs {
+		ids.Insert(strings.ToLower(id))
+	}
 	window := p.Spec.PurgeConditions
 	return func(r *v1alpha1.AlarmEventRecord) bool {
 		if r.Namespace != p.Namespace || !purgeable(r) {
 			return false
 		}
-		if ids.Has(r.Spec.AlarmEventRecordID) {
+		if ids.Has(strings.ToLower(r.Spec.AlarmEventRecordID)) {
 			return true
 		}
 		if window == nil {

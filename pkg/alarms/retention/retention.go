@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,8 +80,16 @@ func periodOf(cfg *v1alpha1.AlarmServiceConfiguration) time.Duration {
 	if p := cfg.Spec.RetentionPeriod; p != nil && *p >= 1 {
 		days = *p
 	}
+	if int64(days) > maxRetentionDays {
+		// Past what a time.Duration holds (about 292 years) the product would wrap negative
+		// and purge everything at once; a period that long means for ever.
+		return time.Duration(math.MaxInt64)
+	}
 	return time.Duration(days) * day
 }
+
+// maxRetentionDays is the longest period in days a time.Duration holds.
+const maxRetentionDays = math.MaxInt64 / int64(day)
 
 // ensureConfig returns the configured retention period, creating the configuration with the
 // default period when there is none. An operator's configuration is never written.
