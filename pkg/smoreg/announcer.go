@@ -101,6 +101,9 @@ type entry struct {
 	attempted Notification
 	failures  int32
 	next      time.Time
+	// unwritten is the status of the accepted announcement when writing it failed: written
+	// again at the next Sync, since nothing else would (the SMO is not asked again).
+	unwritten func(*v1alpha1.OCloudStatus)
 }
 
 // New returns an announcer reading the OCloud from oclouds.
@@ -185,9 +188,19 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 		e = &entry{}
 		a.state[o.Name] = e
 	}
-	if e.registered && e.accepted == want {
+	if e.registered && e.accepted == want && e.attempted == want {
+		if e.unwritten != nil {
+			if !a.writeStatus(ctx, o.Name, e.unwritten) {
+				return a.cfg.RetryBase
+			}
+			e.unwritten = nil
+		}
 		return 0
 	}
+	e.unwritten = nil
+	// Values the SMO accepted once but not the last ones tried (an edit that was refused or
+	// incomplete, then undone) are announced again: the SMO may hold the attempt's, and the
+	// status says that attempt failed.
 	if missing := incomplete(want); missing != "" {
 		// Nothing the SMO could use; the OCloud's next change wakes us.
 		if e.attempted != want || e.failures == 0 {
@@ -234,7 +247,7 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 	a.cfg.Metrics.attempt(true, at.Time)
 	klog.InfoS("Registered the O-Cloud with the SMO", "ocloud", o.Name, "endpoint", redact(a.cfg.URL),
 		"globalCloudId", want.GlobalCloudID, "oCloudId", want.OCloudID, "imsEndpoint", want.IMSEndpoint)
-	a.writeStatus(ctx, o.Name, func(s *v1alpha1.OCloudStatus) {
+	accepted := func(s *v1alpha1.OCloudStatus) {
 		r := a.registration(s, want, at)
 		r.ConsecutiveFailures = 0
 		r.LastSuccessTime = &at
@@ -242,7 +255,11 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 			Type: v1alpha1.OCloudSMORegistered, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonSMORegistered,
 			Message: "the SMO accepted the OCloudAvailableNotification", ObservedGeneration: o.Generation,
 		})
-	})
+	}
+	if !a.writeStatus(ctx, o.Name, accepted) {
+		e.unwritten = accepted
+		return a.cfg.RetryBase
+	}
 	return 0
 }
 
@@ -364,9 +381,10 @@ func redact(u string) string {
 }
 
 // writeStatus applies change to the OCloud's status and writes it through the status
-// subresource, retrying conflicts on a fresh read. A failure is logged: the registration
-// state stays in memory and the next change or attempt writes it again.
-func (a *Announcer) writeStatus(ctx context.Context, name string, change func(*v1alpha1.OCloudStatus)) {
+// subresource, retrying conflicts on a fresh read. It reports whether the status is written
+// (or the OCloud gone); a failure is logged: the registration state stays in memory, and the
+// next attempt, or for an accepted announcement the next Sync, writes it again.
+func (a *Announcer) writeStatus(ctx context.Context, name string, change func(*v1alpha1.OCloudStatus)) bool {
 	oclouds := a.cfg.Client.O2imsV1alpha1().OClouds()
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		o, err := oclouds.Get(ctx, name, metav1.GetOptions{})
@@ -379,5 +397,7 @@ func (a *Announcer) writeStatus(ctx context.Context, name string, change func(*v
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
 		klog.ErrorS(err, "SMO registration cannot write the O-Cloud's status", "ocloud", name)
+		return false
 	}
+	return true
 }
