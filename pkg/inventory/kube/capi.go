@@ -8,7 +8,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -27,26 +26,45 @@ type capiWatcher struct {
 	disc discovery.DiscoveryInterface
 	dyn  dynamic.Interface
 
+	// syncTimeout bounds the wait for the first list of MachineDeployments and MachineSets.
+	syncTimeout time.Duration
+
 	mu          sync.Mutex
 	deployments cache.SharedIndexInformer
 	sets        cache.SharedIndexInformer
 }
 
+// capiSyncTimeout is how long the first list of Cluster API's kinds may take before the
+// inventory goes on without them: a cluster may serve the kinds and refuse to list them (an
+// identity that may read Nodes only, a conversion webhook that is down), and the Nodes it can
+// read must not wait on that.
+const capiSyncTimeout = 15 * time.Second
+
 func newCAPIWatcher(disc discovery.DiscoveryInterface, dyn dynamic.Interface) *capiWatcher {
-	return &capiWatcher{disc: disc, dyn: dyn}
+	return &capiWatcher{disc: disc, dyn: dyn, syncTimeout: capiSyncTimeout}
 }
 
-// start looks for Cluster API now and then every capiRecheck until found; once found, changes
-// of MachineDeployments and MachineSets call changed.
+// start looks for Cluster API now and then every capiRecheck until found and listed; once
+// found, changes of MachineDeployments and MachineSets call changed. It waits for the first
+// attempt at most syncTimeout.
 func (w *capiWatcher) start(ctx context.Context, changed func()) {
 	if w.tryStart(ctx, changed) {
 		return
 	}
-	go wait.UntilWithContext(ctx, func(ctx context.Context) {
-		if w.tryStart(ctx, changed) {
-			<-ctx.Done()
+	go func() {
+		t := time.NewTicker(capiRecheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if w.tryStart(ctx, changed) {
+					return
+				}
+			}
 		}
-	}, capiRecheck)
+	}()
 }
 
 func (w *capiWatcher) tryStart(ctx context.Context, changed func()) bool {
@@ -54,6 +72,15 @@ func (w *capiWatcher) tryStart(ctx context.Context, changed func()) bool {
 	if version == "" {
 		return false
 	}
+	// The informers of an attempt that does not sync are stopped; those of the one that does
+	// run until ctx ends.
+	attempt, stop := context.WithCancel(ctx)
+	synced := false
+	defer func() {
+		if !synced {
+			stop()
+		}
+	}()
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(w.dyn, 10*time.Minute)
 	md := factory.ForResource(schema.GroupVersionResource{Group: capiGroup, Version: version, Resource: "machinedeployments"}).Informer()
 	ms := factory.ForResource(schema.GroupVersionResource{Group: capiGroup, Version: version, Resource: "machinesets"}).Informer()
@@ -68,13 +95,20 @@ func (w *capiWatcher) tryStart(ctx context.Context, changed func()) bool {
 			return false
 		}
 	}
-	factory.Start(ctx.Done())
-	if !cache.WaitForNamedCacheSync("inventory-capi", ctx.Done(), md.HasSynced, ms.HasSynced) {
+	factory.Start(attempt.Done())
+	bounded, cancel := context.WithTimeout(attempt, w.syncTimeout)
+	defer cancel()
+	if !cache.WaitForNamedCacheSync("inventory-capi", bounded.Done(), md.HasSynced, ms.HasSynced) {
+		if ctx.Err() == nil {
+			klog.InfoS("Cluster API is served but its MachineDeployments and MachineSets cannot be listed; nodes are pooled without them until they can",
+				"version", capiGroup+"/"+version, "retryIn", capiRecheck)
+		}
 		return false
 	}
 	w.mu.Lock()
 	w.deployments, w.sets = md, ms
 	w.mu.Unlock()
+	synced = true
 	klog.InfoS("Cluster API found; MachineDeployments and MachineSets become resource pools", "version", capiGroup+"/"+version)
 	changed()
 	return true
