@@ -248,7 +248,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 	}
 	defer m.stopAll()
-	if err := m.purgeOrphans(ctx, term); err != nil {
+	if err := m.purgeOrphans(ctx, term, clusters); err != nil {
 		klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
 	}
 	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
@@ -375,8 +375,11 @@ func (m *Manager) prevailing(reg Registration) (*Registration, error) {
 	return nil, nil
 }
 
-// purgeOrphans removes the objects of members that have synced objects but no Secret.
-func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.SharedInformerFactory) error {
+// purgeOrphans removes the objects of members that have synced objects but no Secret that
+// registers them: none, or a tenant's that no longer names the cluster built for its request
+// (rewritten, or its request gone, while no replica led: sync purges only the members it
+// runs, and after a restart it runs none).
+func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.SharedInformerFactory, clusters *clusterapi.Informers) error {
 	synced, err := inventory.SyncedClusters(term)
 	if err != nil {
 		return err
@@ -386,6 +389,18 @@ func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.Shared
 		return err
 	}
 	for _, r := range regs {
+		if r.Origin == OriginTenant {
+			if clusters == nil {
+				continue
+			}
+			why, err := provisioning(term, clusters).NotBuilt(ctx, r)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				continue
+			}
+		}
 		synced.Delete(r.Name)
 	}
 	var errs []error

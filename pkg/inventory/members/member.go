@@ -30,11 +30,15 @@ import (
 func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	term := m.cfg.NewTerm()
 	defer term.Shutdown()
+	reach := &reachability{}
 	clients, err := m.cfg.Connect(reg.Kubeconfig)
 	if err != nil {
-		return err
+		// Nothing syncs the member while its kubeconfig cannot be used (an edit into one with
+		// an exec plugin, a file, garbage): its DeploymentManager must not go on saying
+		// ENABLED, nor keep its reachability alarm from being raised.
+		reach.unusable()
+		return errors.Join(err, m.markManagers(ctx, term, reg.Name, reach.status()))
 	}
-	reach := &reachability{}
 	infoCtx, cancelInfo := context.WithTimeout(ctx, 15*time.Second)
 	info, err := kube.ClusterInfoFrom(infoCtx, clients.Kube, kube.ClusterInfo{Name: reg.DisplayName, URL: clients.Host})
 	cancelInfo()
@@ -174,6 +178,18 @@ func (r *reachability) set(err error) bool {
 		r.message = netclass.APIServer(err)
 	}
 	return true
+}
+
+// kubeconfigUnusable is the ClusterReachable message of a member whose kubeconfig netweave
+// refuses or cannot parse; why goes to netweave's log only, as for set.
+const kubeconfigUnusable = "the kubeconfig cannot be used"
+
+// unusable records that the cluster is not checked at all: its kubeconfig cannot be used.
+func (r *reachability) unusable() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.known, r.reachable, r.since = true, false, metav1.NewTime(time.Now().Truncate(time.Second))
+	r.message = kubeconfigUnusable
 }
 
 // status is the DeploymentManager status of the last check.
