@@ -82,6 +82,9 @@ func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentMan
 	if errors.Is(err, k8sprofile.ErrUnknownCluster) {
 		return nil, false, nil
 	}
+	if errors.Is(err, k8sprofile.ErrNoNamespace) {
+		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrNamespaceMissing, err)
+	}
 	if errors.Is(err, k8sprofile.ErrLocalNamespaceNotEnabled) {
 		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, err)
 	}

@@ -38,6 +38,11 @@ const (
 // caller already holds the credentials permission.
 var ErrCredentialsNotOffered = errors.New("credentials not offered")
 
+// ErrNamespaceMissing wraps a ClusterProfiles error saying the caller's tenant namespace does
+// not exist in that cluster: the cluster answered, so a 502 says that, not that it is
+// unreachable (the caller named the namespace and holds the credentials permission).
+var ErrNamespaceMissing = errors.New("namespace missing")
+
 // ClusterAccess is the cluster behind a deployment manager as the Kubernetes profile tells it.
 type ClusterAccess struct {
 	Endpoint string
@@ -108,6 +113,10 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 	if err != nil {
 		if errors.Is(err, ErrCredentialsNotOffered) {
 			return nil, newProblem(http.StatusForbidden, "no credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())
+		}
+		if errors.Is(err, ErrNamespaceMissing) {
+			return nil, newProblem(http.StatusBadGateway, "could not issue credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+
+				": the namespace does not exist in that cluster")
 		}
 		if namespace != "" {
 			// The member's kubeconfig may be a tenant's (a provisioned cluster's Secret): the
