@@ -94,7 +94,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 	}
 	allowed, err := tenancy.Allowed(ctx, h.cfg.Authorizer, u, tenancy.Request{Verb: "create", Resource: WebhookResource})
 	if err != nil {
-		return http.StatusInternalServerError, fmt.Errorf("authorize %s: %w", u.GetName(), err)
+		// The permission cannot be checked (the cluster's API server down): Alertmanager
+		// retries a 5xx, and 503 says the answer is to come.
+		return http.StatusServiceUnavailable, fmt.Errorf("authorize %s: %w", u.GetName(), err)
 	}
 	if !allowed {
 		return http.StatusForbidden, fmt.Errorf("user %q may not send alerts: it needs verb create on %s.o2ims.oran.org (ClusterRole o2ims-alert-sender)", u.GetName(), WebhookResource)

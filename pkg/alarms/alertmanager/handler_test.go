@@ -178,3 +178,23 @@ func TestRegressionFirstAlertFailingStillRecordsTheSecond(t *testing.T) {
 		})
 	}
 }
+
+// The permission could not be checked (the SubjectAccessReview failed: the cluster's API
+// server down): 503, as docs/alarms.md says, not a 500 that reads as netweave failing.
+func TestRegressionWebhookAnswers503WhenThePermissionCannotBeChecked(t *testing.T) {
+	failing := authorizer.AuthorizerFunc(func(context.Context, authorizer.Attributes) (authorizer.Decision, string, error) {
+		return authorizer.DecisionNoOpinion, "", errors.New("subjectaccessreviews: connection refused")
+	})
+	sink := &recordingSink{}
+	h := o2rest.WithProblemDetails(NewHandler(HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: failing, MaxPayloadBytes: 4096}))
+	req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(firingPayload))
+	req = req.WithContext(genericapirequest.WithUser(req.Context(), sender))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503: %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "connection refused") || len(sink.observations()) != 0 {
+		t.Errorf("answer %s, %d alerts observed", rec.Body, len(sink.observations()))
+	}
+}
