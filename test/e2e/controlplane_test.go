@@ -85,14 +85,23 @@ func TestControlPlane(t *testing.T) {
 	})
 }
 
-// fakeDiscovery is what an aggregated server must answer, per group version path, for the
-// aggregator to mark the APIServices RegisterAPIService creates (o2ims and o2dms) Available.
+// fakeDiscovery is what an aggregated server must answer, per path, for the aggregator to mark
+// the APIServices RegisterAPIService creates (o2ims and o2dms) Available and to list their
+// group versions in /openapi/v3, which WaitForAPIServiceDiscovery waits for (kubectl explain
+// reads it).
 var fakeDiscovery = map[string]string{
+	"/openapi/v3": `{"paths":{` +
+		`"apis/o2ims.oran.org/v1alpha1":{"serverRelativeURL":"/openapi/v3/apis/o2ims.oran.org/v1alpha1?hash=1"},` +
+		`"apis/o2dms.oran.org/v1alpha1":{"serverRelativeURL":"/openapi/v3/apis/o2dms.oran.org/v1alpha1?hash=1"}}}`,
+	"/openapi/v3/apis/o2ims.oran.org/v1alpha1": fakeOpenAPIDoc,
+	"/openapi/v3/apis/o2dms.oran.org/v1alpha1": fakeOpenAPIDoc,
 	"/apis/o2ims.oran.org/v1alpha1": `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2ims.oran.org/v1alpha1",` +
 		`"resources":[{"name":"resourcepools","singularName":"resourcepool","namespaced":true,"kind":"ResourcePool","verbs":["get","list"]}]}`,
 	"/apis/o2dms.oran.org/v1alpha1": `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"o2dms.oran.org/v1alpha1",` +
 		`"resources":[{"name":"nfdeployments","singularName":"nfdeployment","namespaced":true,"kind":"NfDeployment","verbs":["get","list"]}]}`,
 }
+
+const fakeOpenAPIDoc = `{"openapi":"3.0.0","info":{"title":"fake","version":"v1alpha1"},"paths":{}}`
 
 func testAggregation(ctx context.Context, t *testing.T, cp *localstack.ControlPlane) {
 	adminCfg := cp.RESTConfig(localstack.Admin)
