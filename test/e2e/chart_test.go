@@ -56,12 +56,29 @@ func TestChart(t *testing.T) {
 			{"tls.mode", `"bogus"`, "tls.mode must be selfSigned, certManager or secret"},
 			{"tls.mode", `"secret"`, "tls.mode=secret needs tls.caBundle"},
 			{"redis.mode", `"sentinel"`, "redis.mode=sentinel needs redis.sentinel.addresses"},
+			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name"},
 			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
 			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
 		} {
 			out, err := c.render(map[string]string{tc.path: tc.value})
 			if err == nil || !strings.Contains(out, tc.want) {
 				t.Errorf("--set-json %s=%s: err %v, output %q; want an error saying %q", tc.path, tc.value, err, out, tc.want)
+			}
+		}
+	})
+
+	// TestRegressionBundledSentinelsRequireThePassword: the bundled Sentinels answered any pod
+	// without a password, so any tenant able to start a pod could name its own server the
+	// primary (SENTINEL MONITOR) and receive netweave's Redis password and store.
+	t.Run("bundled Redis: Sentinels require the password and only netweave reaches them", func(t *testing.T) {
+		out, err := c.render(map[string]string{"redis.mode": `"bundled"`, "redis.passwordSecret.name": `"pw"`})
+		if err != nil {
+			t.Fatalf("render: %v\n%s", err, out)
+		}
+		for _, want := range []string{`echo "requirepass $REDIS_PASSWORD"`, `echo "sentinel sentinel-pass $REDIS_PASSWORD"`,
+			`export REDISCLI_AUTH="$REDIS_PASSWORD"`, "kind: NetworkPolicy\nmetadata:\n  name: netweave-redis"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("bundled render lacks %q", want)
 			}
 		}
 	})
@@ -165,7 +182,8 @@ var valuePrerequisites = []struct {
 	{"tls.caBundle", map[string]any{"tls.mode": "secret", "tls.caBundle": "Zm9v"}},
 	{"tls.certManager.", map[string]any{"tls.mode": "certManager"}},
 	{"redis.sentinel.", map[string]any{"redis.mode": "sentinel", "redis.sentinel.addresses": []string{"s:26379"}}},
-	{"redis.bundled.", map[string]any{"redis.mode": "bundled"}},
+	{"redis.bundled.", map[string]any{"redis.mode": "bundled", "redis.passwordSecret.name": "pw"}},
+	{"redis.mode", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.passwordSecret.key", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.tls.secretName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.serverName", map[string]any{"redis.tls.enabled": true}},

@@ -41,6 +41,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not (has .Values.redis.mode (list "standalone" "sentinel" "bundled")) }}
 {{- fail (printf "redis.mode must be standalone, sentinel or bundled, not %q" .Values.redis.mode) }}
 {{- end }}
+{{- if and (eq .Values.redis.mode "bundled") (not .Values.redis.passwordSecret.name) }}
+{{- fail "redis.mode=bundled needs redis.passwordSecret.name (without a password Redis refuses other pods, and Sentinels would take commands from any pod)" }}
+{{- end }}
 {{- if and (eq .Values.redis.mode "sentinel") (not .Values.redis.sentinel.addresses) }}
 {{- fail "redis.mode=sentinel needs redis.sentinel.addresses" }}
 {{- end }}
