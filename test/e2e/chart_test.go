@@ -83,6 +83,50 @@ func TestChart(t *testing.T) {
 		}
 	})
 
+	// TestRegressionTemplateReaderReadsTemplatesOnly: the advice for offering the operator's
+	// templates to a tenant's SMO was to bind o2ims-provisioner (or o2ims-reader) in the
+	// inventory namespace, which also let it delete (or read) the operator's own provisioning
+	// requests there. The role to bind grants template reads and nothing else.
+	t.Run("o2ims-template-reader reads templates only", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(c.root, "artifacts", "deploy", "20-roles.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, doc := range strings.Split(string(raw), "\n---") {
+			var cr struct {
+				Kind     string
+				Metadata struct {
+					Name   string
+					Labels map[string]string
+				}
+				Rules []struct {
+					APIGroups []string `json:"apiGroups"`
+					Resources []string
+					Verbs     []string
+				}
+			}
+			if err := yaml.Unmarshal([]byte(doc), &cr); err != nil || cr.Kind != "ClusterRole" || cr.Metadata.Name != "o2ims-template-reader" {
+				continue
+			}
+			found = true
+			for k := range cr.Metadata.Labels {
+				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
+					t.Errorf("o2ims-template-reader is aggregated (%s): what the operator offers is its choice", k)
+				}
+			}
+			for _, r := range cr.Rules {
+				if !slices.Equal(r.APIGroups, []string{"o2ims.oran.org"}) || !slices.Equal(r.Resources, []string{"managedinfrastructuretemplates"}) ||
+					!slices.Equal(r.Verbs, []string{"get", "list", "watch"}) {
+					t.Errorf("o2ims-template-reader grants %v %v %v", r.APIGroups, r.Resources, r.Verbs)
+				}
+			}
+		}
+		if !found {
+			t.Error("artifacts/deploy/20-roles.yaml has no ClusterRole o2ims-template-reader")
+		}
+	})
+
 	t.Run("server-side dry-run apply", func(t *testing.T) {
 		cp := stacktest.StartControlPlane(t, localstack.Options{})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
