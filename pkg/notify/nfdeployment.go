@@ -95,12 +95,10 @@ func NfDeploymentDocument(d *dmsv1alpha1.NfDeployment) map[string]any {
 		doc["desiredRevision"] = *s.DesiredRevision
 	}
 	if s.Values != nil && len(s.Values.Raw) > 0 {
-		var values any
-		if err := json.Unmarshal(s.Values.Raw, &values); err == nil {
-			// Values are free-form like extensions: redacted the same way.
-			redacted, _ := model.Redact(map[string]any{"extensions": values})
-			doc["values"] = redacted["extensions"]
-		}
+		// Values are free-form like extensions: numbers exact (an id past 2^53 is not rounded),
+		// redacted the same way.
+		redacted, _ := model.Redact(map[string]any{"extensions": model.DecodeJSON(s.Values.Raw)})
+		doc["values"] = redacted["extensions"]
 	}
 	return doc
 }

@@ -67,8 +67,13 @@ func jsonText(raw []byte) string {
 	return buf.String()
 }
 
-// decodeValue decodes one raw JSON value as encoding/json would into an any. Scalars, which
-// are most extension values, skip the decoder: the mapping runs for every object of a list.
+// DecodeJSON decodes one stored JSON value (free-form: extensions, Helm values, template
+// parameters) into what a document holds: numbers as json.Number, exactly as stored.
+func DecodeJSON(raw []byte) any { return decodeValue(raw) }
+
+// decodeValue decodes one raw JSON value as encoding/json would into an any, numbers as
+// json.Number. Scalars, which are most extension values, skip the decoder: the mapping runs
+// for every object of a list.
 func decodeValue(raw []byte) any {
 	if len(raw) == 0 {
 		return nil

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"maps"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -148,13 +147,14 @@ func conditionList(conds []metav1.Condition) []any {
 	return out
 }
 
-// jsonObject decodes a stored JSON object; anything else (nothing, another JSON type) is {}.
+// jsonObject decodes a stored JSON object, numbers exactly (DecodeJSON); anything else
+// (nothing, another JSON type) is {}.
 func jsonObject(j *v1alpha1.JSON) map[string]any {
 	if j == nil || len(j.Raw) == 0 {
 		return map[string]any{}
 	}
-	var m map[string]any
-	if err := json.Unmarshal(j.Raw, &m); err != nil || m == nil {
+	m, ok := decodeValue(j.Raw).(map[string]any)
+	if !ok || m == nil {
 		return map[string]any{}
 	}
 	return m

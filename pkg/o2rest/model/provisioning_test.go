@@ -1,11 +1,13 @@
 package model_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/model/modeltest"
 )
@@ -44,7 +46,7 @@ func TestProvisioningRequestInfo(t *testing.T) {
 	// Credential-like template parameters are redacted like extensions.
 	red, changed := model.Redact(full)
 	params := red["provisioningRequestData"].(map[string]any)["templateParameters"].(map[string]any)
-	if !changed || params["apiToken"] != model.Redacted || params["workers"] != 3.0 {
+	if !changed || params["apiToken"] != model.Redacted || params["workers"] != json.Number("3") {
 		t.Errorf("redacted parameters %v (changed %v)", params, changed)
 	}
 	if full["provisioningRequestData"].(map[string]any)["templateParameters"].(map[string]any)["apiToken"] != "s3cr3t" {
@@ -56,7 +58,7 @@ func TestManagedInfrastructureTemplateDefaults(t *testing.T) {
 	v := modeltest.New(t)
 	d := model.ManagedInfrastructureTemplateDefaults(fullTemplate())
 	v.Validate(t, 1, "ManagedInfrastructureTemplateDefaults", d)
-	wantEqual(t, "defaults", d, map[string]any{"clusterInstanceDefaults": map[string]any{"workers": 1.0}})
+	wantEqual(t, "defaults", d, map[string]any{"clusterInstanceDefaults": map[string]any{"workers": json.Number("1")}})
 	wantEqual(t, "no defaults", model.ManagedInfrastructureTemplateDefaults(minTemplate()), map[string]any{"clusterInstanceDefaults": map[string]any{}})
 	wantEqual(t, "id", model.ManagedInfrastructureTemplateID(fullTemplate()), "demo.v1.31.0")
 }
@@ -74,5 +76,20 @@ func TestProvisioningAPIVersions(t *testing.T) {
 		if !ok || got.URIPrefix != "/"+api+"/v1" || got.APIVersions[0].Version != want {
 			t.Errorf("%s v1: %+v %v", api, got, ok)
 		}
+	}
+}
+
+// TestRegressionTemplateParametersKeepIntegerPrecision: template parameters are stored exactly;
+// ProvisioningRequestInfo (the REST face and the notifications) decoded them into float64,
+// serving an integer past 2^53 rounded.
+func TestRegressionTemplateParametersKeepIntegerPrecision(t *testing.T) {
+	pr := &v1alpha1.ProvisioningRequest{Spec: v1alpha1.ProvisioningRequestSpec{
+		TemplateParameters: &v1alpha1.JSON{Raw: []byte(`{"vlanSet":{"id":9007199254740993}}`)}}}
+	raw, err := json.Marshal(model.ProvisioningRequestInfo(pr)["provisioningRequestData"].(map[string]any)["templateParameters"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(raw); got != `{"vlanSet":{"id":9007199254740993}}` {
+		t.Errorf("templateParameters served as %s", got)
 	}
 }
