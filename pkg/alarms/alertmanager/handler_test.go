@@ -52,7 +52,12 @@ type call struct {
 
 func serve(t *testing.T, sink *recordingSink, c call) *httptest.ResponseRecorder {
 	t.Helper()
-	h := o2rest.WithProblemDetails(NewHandler(HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: senderOnly, MaxPayloadBytes: 4096}))
+	return serveWith(t, HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: senderOnly, MaxPayloadBytes: 4096}, c)
+}
+
+func serveWith(t *testing.T, cfg HandlerConfig, c call) *httptest.ResponseRecorder {
+	t.Helper()
+	h := o2rest.WithProblemDetails(NewHandler(cfg))
 	req := httptest.NewRequest(c.method, WebhookPath, strings.NewReader(c.body))
 	if c.user != nil {
 		req = req.WithContext(genericapirequest.WithUser(req.Context(), c.user))
@@ -186,11 +191,8 @@ func TestRegressionWebhookAnswers503WhenThePermissionCannotBeChecked(t *testing.
 		return authorizer.DecisionNoOpinion, "", errors.New("subjectaccessreviews: connection refused")
 	})
 	sink := &recordingSink{}
-	h := o2rest.WithProblemDetails(NewHandler(HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: failing, MaxPayloadBytes: 4096}))
-	req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(firingPayload))
-	req = req.WithContext(genericapirequest.WithUser(req.Context(), sender))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := serveWith(t, HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: failing, MaxPayloadBytes: 4096},
+		call{http.MethodPost, firingPayload, sender})
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503: %s", rec.Code, rec.Body)
 	}

@@ -292,6 +292,20 @@ current-context: x
 `
 }
 
+// enabled waits until the member's DeploymentManager says ENABLED.
+func (r *rig) enabled(what string) {
+	r.eventually(what, func() error {
+		dm, err := r.manager()
+		if err != nil {
+			return err
+		}
+		if dm.Status.OperationalState != v1alpha1.OperationalStateEnabled {
+			return fmt.Errorf("state %s", dm.Status.OperationalState)
+		}
+		return nil
+	})
+}
+
 func (r *rig) eventually(what string, check func() error) {
 	r.t.Helper()
 	var last error
@@ -398,16 +412,7 @@ func TestMemberLifecycle(t *testing.T) {
 		t.Errorf("unreachable member's resource: %v", err)
 	}
 	r.down.Store(false)
-	r.eventually("member manager enabled again", func() error {
-		dm, err := r.manager()
-		if err != nil {
-			return err
-		}
-		if dm.Status.OperationalState != v1alpha1.OperationalStateEnabled {
-			return fmt.Errorf("state %s", dm.Status.OperationalState)
-		}
-		return nil
-	})
+	r.enabled("member manager enabled again")
 
 	if err := r.central.CoreV1().Secrets(invNS).Delete(ctx, "edge-1-kubeconfig", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)

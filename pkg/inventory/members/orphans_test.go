@@ -2,7 +2,6 @@ package members
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -23,16 +22,7 @@ import (
 func TestRegressionBrokenKubeconfigEditDisablesTheMember(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	r.eventually("member manager enabled", func() error {
-		dm, err := r.manager()
-		if err != nil {
-			return err
-		}
-		if dm.Status.OperationalState != v1alpha1.OperationalStateEnabled {
-			return fmt.Errorf("state %s", dm.Status.OperationalState)
-		}
-		return nil
-	})
+	r.enabled("member manager enabled")
 	s, err := r.central.CoreV1().Secrets(invNS).Get(ctx, "edge-1-kubeconfig", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
