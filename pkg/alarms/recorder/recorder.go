@@ -64,10 +64,11 @@ func New(cfg Config) (*Recorder, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
-	if err := cfg.Records.AddIndexers(cache.Indexers{faultIndex: indexByFault, sourceIndex: indexBySource}); err != nil {
+	r := &Recorder{cfg: cfg, locks: keymutex.NewHashed(64), written: newWrittenRecords()}
+	keep := func(namespace string) bool { return r.cfg.Namespaces(namespace) }
+	if err := cfg.Records.AddIndexers(cache.Indexers{faultIndex: indexByFault(keep), sourceIndex: indexBySource}); err != nil {
 		return nil, fmt.Errorf("alarm recorder: index alarm records: %w", err)
 	}
-	r := &Recorder{cfg: cfg, locks: keymutex.NewHashed(64), written: newWrittenRecords()}
 	if _, err := cfg.Records.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.informerHas(obj) },
 		UpdateFunc: func(_, obj any) { r.informerHas(obj) },
@@ -105,7 +106,7 @@ func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
 	defer func() { _ = r.locks.UnlockKey(lockKey) }()
 	moves := 0
 	for attempt := 1; ; attempt++ {
-		current, err := r.latest(o.Object.Namespace, o.Source, o.Key)
+		current, err := r.latest(o.Source, o.Key)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 
+	"k8s.io/client-go/tools/cache"
+
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
 
@@ -30,12 +32,20 @@ func placeKey(namespace, source, key string) string {
 	return namespace + "\x00" + faultKey(source, key)
 }
 
-func indexByFault(obj any) ([]string, error) {
-	rec, ok := obj.(*v1alpha1.AlarmEventRecord)
-	if !ok {
-		return nil, fmt.Errorf("index alarm by fault: %T is not an AlarmEventRecord", obj)
+// indexByFault indexes the records of the namespaces the recorder keeps alarms in (keep): a
+// tenant's records of the same source and key are someone else's, and must not make every
+// lookup of the operator's fault longer.
+func indexByFault(keep func(namespace string) bool) cache.IndexFunc {
+	return func(obj any) ([]string, error) {
+		rec, ok := obj.(*v1alpha1.AlarmEventRecord)
+		if !ok {
+			return nil, fmt.Errorf("index alarm by fault: %T is not an AlarmEventRecord", obj)
+		}
+		if !keep(rec.Namespace) {
+			return nil, nil
+		}
+		return []string{recordFault(rec)}, nil
 	}
-	return []string{recordFault(rec)}, nil
 }
 
 func indexBySource(obj any) ([]string, error) {
@@ -46,12 +56,11 @@ func indexBySource(obj any) ([]string, error) {
 	return []string{rec.Spec.Source.Name}, nil
 }
 
-// latest returns the record the next observation of fault source/key, about an object in
-// namespace, applies to: the fault's active record if it has one, else its most recently raised
-// one; nil when it never had any. Records in namespace and in the namespaces the recorder keeps
-// alarms in count (the object may have moved between them); a record of the same source and key
-// elsewhere is someone else's.
-func (r *Recorder) latest(namespace, source, key string) (*v1alpha1.AlarmEventRecord, error) {
+// latest returns the record the next observation of fault source/key applies to: the fault's
+// active record if it has one, else its most recently raised one; nil when it never had any.
+// Records in the namespaces the recorder keeps alarms in count (the object may have moved
+// between them); a record of the same source and key elsewhere is someone else's.
+func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error) {
 	fault := faultKey(source, key)
 	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, fault)
 	if err != nil {
@@ -59,7 +68,7 @@ func (r *Recorder) latest(namespace, source, key string) (*v1alpha1.AlarmEventRe
 	}
 	var best *v1alpha1.AlarmEventRecord
 	for _, rec := range r.written.merge(fault, objs) {
-		if rec.Namespace != namespace && !r.cfg.Namespaces(rec.Namespace) {
+		if !r.cfg.Namespaces(rec.Namespace) {
 			continue
 		}
 		if best == nil || newer(rec, best) {
