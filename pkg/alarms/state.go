@@ -53,13 +53,6 @@ func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def
 		}
 		since := o.Since
 		if current != nil && sameOccurrence(ids, current, o) {
-			if !current.Spec.ClearRequested && current.Namespace == o.Object.Namespace {
-				// The source itself saw this occurrence end: the observation is older than
-				// that (a resync's read of active alerts that a resolution overtook, a late
-				// firing delivery). A fault that comes back is a new occurrence, with a new
-				// start.
-				return Transition{}
-			}
 			// The stored time has second precision; the id must not depend on whether the
 			// record was read back from the store.
 			since = clearedAt(current, now).Truncate(time.Second)
@@ -134,6 +127,19 @@ func EventOf(old, cur *v1alpha1.AlarmEventRecord) (Event, bool) {
 		return EventChange, true
 	}
 	return 0, false
+}
+
+// Overtaken reports whether o, an active fault as its source read it at asOf, is older than
+// current, the fault's latest record: the source itself cleared this very occurrence, there,
+// after asOf (a resync read the active alerts, then the webhook delivered the resolution before
+// the resync stated what it read). Raising it again would tell a NEW and, at the next resync, a
+// CLEAR for nothing. An observation made after the clear is not overtaken: a fault reported
+// active again with its old start (Prometheus restored an alert's state after Alertmanager
+// resolved it) is raised anew.
+func Overtaken(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, asOf time.Time) bool {
+	return current != nil && o.Active && cleared(current) && !current.Spec.ClearRequested &&
+		current.Namespace == o.Object.Namespace && sameOccurrence(ids, current, o) &&
+		!clearedAt(current, asOf).Before(asOf.Truncate(time.Second))
 }
 
 // sameOccurrence reports whether rec, a cleared record of o's fault, was raised for the

@@ -190,3 +190,32 @@ func TestRegressionResyncDoesNotReRaiseAnAlertResolvedWhileItRan(t *testing.T) {
 		t.Errorf("%d active alarms after the alert resolved, want 0: the resync re-raised %s", len(act), act[0].Name)
 	}
 }
+
+// Alertmanager resolved an alert Prometheus stopped sending (resolve_timeout), then Prometheus
+// came back with the alert's state restored: the webhook delivers it firing with its old
+// startsAt. That occurrence was cleared by its source, but this observation is newer than the
+// clear, so the alarm is raised anew (under the id of the clear), not taken for a stale read.
+func TestFiringAgainWithTheOldStartAfterAResolutionIsRaised(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	firing := nodeDown(true, fx.clock.Now().Add(-time.Hour))
+	firing.Source, firing.Key = "alertmanager", "0123456789abcdef"
+	if err := fx.rec.Observe(ctx, firing); err != nil {
+		t.Fatal(err)
+	}
+	first := fx.active()[0].Name
+	fx.clock.SetTime(fx.clock.Now().Add(5 * time.Minute))
+	resolved := firing
+	resolved.Active, resolved.Since = false, fx.clock.Now()
+	if err := fx.rec.Observe(ctx, resolved); err != nil {
+		t.Fatal(err)
+	}
+	fx.clock.SetTime(fx.clock.Now().Add(time.Minute))
+	if err := fx.rec.Observe(ctx, firing); err != nil {
+		t.Fatal(err)
+	}
+	act := fx.active()
+	if len(act) != 1 || act[0].Name == first {
+		t.Fatalf("active records %v after the alert fired again, want one new alarm (not %s)", act, first)
+	}
+}

@@ -98,6 +98,12 @@ const maxAttempts = 4
 
 // Observe raises, changes or clears the alarm of o.
 func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
+	return r.observe(ctx, o, time.Time{})
+}
+
+// observe is Observe of an observation its source read at asOf (zero: now), which an alarm
+// cleared since may have overtaken (alarms.Overtaken).
+func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.Time) error {
 	if err := r.validate(o); err != nil {
 		return err
 	}
@@ -111,6 +117,9 @@ func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
 			return err
 		}
 		now := r.cfg.Clock.Now()
+		if !asOf.IsZero() && alarms.Overtaken(r.cfg.IDs, current, o, asOf) {
+			return nil
+		}
 		if o.Active && current != nil && current.Namespace != o.Object.Namespace &&
 			current.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && moves < maxAttempts {
 			// The object moved to another namespace (an admin pool's namespace claimed its
@@ -158,7 +167,7 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 			continue
 		}
 		present[placeKey(o.Object.Namespace, o.Source, o.Key)] = true
-		if err := r.Observe(ctx, o); err != nil {
+		if err := r.observe(ctx, o, asOf); err != nil {
 			errs = append(errs, err)
 		}
 	}
