@@ -30,6 +30,10 @@ ClusterClass are installed; no Cluster API controller runs, so you play its part
   kubectl get clusterclasses -n %[1]s
   kubectl get managedinfrastructuretemplates -A      # demo.v1.33.0 and demo.v1.34.0, made by the template sync
   kubectl get managedinfrastructuretemplate demo.v1.33.0 -n %[1]s -o jsonpath='{.spec.parameterSchema}{"\n"}{.spec.defaults}{"\n"}'
+  # A tenant's SMO reads the operator's templates through o2ims-template-reader bound there, and nothing else of the operator's:
+  kubectl create rolebinding alice-templates -n %[1]s --clusterrole=o2ims-template-reader --user=alice
+  kubectl --kubeconfig=%[6]s get managedinfrastructuretemplates -n %[1]s   # alice: the templates
+  kubectl --kubeconfig=%[6]s get provisioningrequests -n %[1]s             # alice: Forbidden
   ID=$(cat /proc/sys/kernel/random/uuid); NS=%[2]s; CL=$NS-$ID   # the Cluster is named <namespace>-<provisioningRequestId>
   kubectl apply -f - <<EOF
 apiVersion: o2ims.oran.org/v1alpha1
@@ -66,5 +70,5 @@ EOF
   # Submit the same request again (the kubectl apply above, same $ID): it adopts its Cluster, FULFILLED without a rebuild.
   kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid
   kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr, endpoint)
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr, endpoint, r.kubeconfigs[localstack.Alice])
 }
