@@ -148,3 +148,43 @@ func TestRegressionProfileTenantSecretNeedsItsBuiltCluster(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionProfileTenantIsTheRegistrations: whether a caller may have a token in a member
+// is decided by its DeploymentManager's tenant label (written by the inventory sync), while the
+// kubeconfig is picked live. While the label lags a change of the Secret that registers the
+// member (another tenant's, or the operator's, now), the profile answers no cluster instead of
+// that Secret's endpoint under the old tenant's rights.
+func TestRegressionProfileTenantIsTheRegistrations(t *testing.T) {
+	const id = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
+	req := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: id, UID: "req-uid"}}
+	built := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: provisioned, Labels: map[string]string{
+			v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
+			v1alpha1.LabelProvisioningRequestUID: "req-uid"}},
+		Spec: clusterv1.ClusterSpec{ControlPlaneEndpoint: clusterv1.APIEndpoint{Host: "10.0.0.5", Port: 6443}},
+	}
+	p := NewProvider(Config{Secrets: fake.NewClientset(capi("tenant-b", provisioned, tenantKubeconfig("https://10.0.0.5:6443"))),
+		Namespace: "o2ims-system", CAPINamespaces: []string{"tenant-b"}, TenantNamespaces: []string{"tenant-b"},
+		Provisioning: members.Provisioning{
+			Request: func(context.Context, string, string) (*v1alpha1.ProvisioningRequest, error) { return req, nil },
+			Cluster: func(context.Context, string, string) (*clusterv1.Cluster, error) { return built, nil },
+		}})
+	for _, tc := range []struct {
+		tenant  string
+		wantErr error
+	}{
+		{"tenant-b", nil},
+		{"", ErrUnknownCluster},
+		{"tenant-a", ErrUnknownCluster},
+	} {
+		dm := &v1alpha1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: "o2ims-system", Name: provisioned, Labels: map[string]string{
+			v1alpha1.LabelManagedBy: v1alpha1.ManagedByInventory, v1alpha1.LabelCluster: provisioned}}}
+		if tc.tenant != "" {
+			dm.Labels[v1alpha1.LabelTenant] = tc.tenant
+		}
+		a, err := p.Access(context.Background(), dm, "")
+		if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && (a == nil || a.Endpoint != "https://10.0.0.5:6443")) {
+			t.Errorf("DeploymentManager labelled for %q: Access = %+v, %v; want %v", tc.tenant, a, err, tc.wantErr)
+		}
+	}
+}

@@ -173,11 +173,17 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 	if member == "" {
 		return p.localAccess(ctx, namespace)
 	}
-	kubeconfig, err := p.kubeconfigOf(ctx, member)
+	reg, err := p.registrationOf(ctx, member)
 	if err != nil {
 		return nil, err
 	}
-	kc, rc, err := p.cfg.Connect(kubeconfig)
+	if reg.Tenant() != dm.Labels[v1alpha1.LabelTenant] {
+		// The Secret that registers the member now is another tenant's (or the operator's)
+		// than the one the DeploymentManager was synced for, whose label decided who may have
+		// a token here: no profile until the inventory sync has caught up.
+		return nil, ErrUnknownCluster
+	}
+	kc, rc, err := p.cfg.Connect(reg.Kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("member %s: %w", member, err)
 	}
@@ -218,6 +224,15 @@ func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, 
 // replica cannot know: the profile then answers no cluster rather than perhaps another
 // cluster's endpoint and token.
 func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
+	reg, err := p.registrationOf(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	return reg.Kubeconfig, nil
+}
+
+// registrationOf is the registration whose kubeconfig kubeconfigOf answers.
+func (p *Provider) registrationOf(ctx context.Context, member string) (*members.Registration, error) {
 	type place struct {
 		namespace, selector string
 		capi                bool
@@ -268,7 +283,7 @@ func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, err
 			"member", member, "secret", klog.KRef(found.SecretNamespace, found.Secret), "other", klog.KRef(other.SecretNamespace, other.Secret))
 		return nil, ErrUnknownCluster
 	}
-	return found.Kubeconfig, nil
+	return found, nil
 }
 
 // issue ensures the ServiceAccount and its RoleBinding in namespace and requests a token.
