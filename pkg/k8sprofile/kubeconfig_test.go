@@ -108,14 +108,7 @@ current-context: x
 // is not the leader), the profile handed that server as the member's endpoint and the O2-DMS
 // controller installed the operator's releases there. Now the same rule is read live.
 func TestRegressionProfileTenantSecretNeedsItsBuiltCluster(t *testing.T) {
-	const id = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
-	req := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: id, UID: "req-uid"}}
-	built := &clusterv1.Cluster{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: provisioned, Labels: map[string]string{
-			v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
-			v1alpha1.LabelProvisioningRequestUID: "req-uid"}},
-		Spec: clusterv1.ClusterSpec{ControlPlaneEndpoint: clusterv1.APIEndpoint{Host: "10.0.0.5", Port: 6443}},
-	}
+	req, built := provisionedRequest()
 	live := func(req *v1alpha1.ProvisioningRequest, cluster *clusterv1.Cluster, err error) members.Provisioning {
 		return members.Provisioning{
 			Request: func(context.Context, string, string) (*v1alpha1.ProvisioningRequest, error) { return req, err },
@@ -155,14 +148,7 @@ func TestRegressionProfileTenantSecretNeedsItsBuiltCluster(t *testing.T) {
 // member (another tenant's, or the operator's, now), the profile answers no cluster instead of
 // that Secret's endpoint under the old tenant's rights.
 func TestRegressionProfileTenantIsTheRegistrations(t *testing.T) {
-	const id = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
-	req := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: id, UID: "req-uid"}}
-	built := &clusterv1.Cluster{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: provisioned, Labels: map[string]string{
-			v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
-			v1alpha1.LabelProvisioningRequestUID: "req-uid"}},
-		Spec: clusterv1.ClusterSpec{ControlPlaneEndpoint: clusterv1.APIEndpoint{Host: "10.0.0.5", Port: 6443}},
-	}
+	req, built := provisionedRequest()
 	p := NewProvider(Config{Secrets: fake.NewClientset(capi("tenant-b", provisioned, tenantKubeconfig("https://10.0.0.5:6443"))),
 		Namespace: "o2ims-system", CAPINamespaces: []string{"tenant-b"}, TenantNamespaces: []string{"tenant-b"},
 		Provisioning: members.Provisioning{
@@ -187,4 +173,18 @@ func TestRegressionProfileTenantIsTheRegistrations(t *testing.T) {
 			t.Errorf("DeploymentManager labelled for %q: Access = %+v, %v; want %v", tc.tenant, a, err, tc.wantErr)
 		}
 	}
+}
+
+// provisionedRequest is tenant-b's request of the cluster provisioned, and the Cluster built for
+// it, whose API server is 10.0.0.5:6443.
+func provisionedRequest() (*v1alpha1.ProvisioningRequest, *clusterv1.Cluster) {
+	const id = "6f1c9a52-3f7e-4d7a-9a52-0c1d2e3f4a5b"
+	req := &v1alpha1.ProvisioningRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: id, UID: "req-uid"}}
+	built := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: provisioned, Labels: map[string]string{
+			v1alpha1.LabelManagedBy: v1alpha1.ManagedByProvisioning, v1alpha1.LabelProvisioningRequest: id,
+			v1alpha1.LabelProvisioningRequestUID: "req-uid"}},
+		Spec: clusterv1.ClusterSpec{ControlPlaneEndpoint: clusterv1.APIEndpoint{Host: "10.0.0.5", Port: 6443}},
+	}
+	return req, built
 }

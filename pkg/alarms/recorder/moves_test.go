@@ -168,13 +168,8 @@ func TestRegressionAlarmMovesWithItsResource(t *testing.T) {
 // alert that is resolved; it stays active until the next resync clears it (a NEW and a CLEAR
 // for nothing, and a lingering unacknowledged record).
 func TestRegressionResyncDoesNotReRaiseAnAlertResolvedWhileItRan(t *testing.T) {
-	fx := newFixture(t)
+	fx, firing := firingAlert(t)
 	ctx := context.Background()
-	firing := nodeDown(true, fx.clock.Now().Add(-time.Hour))
-	firing.Source, firing.Key = "alertmanager", "0123456789abcdef"
-	if err := fx.rec.Observe(ctx, firing); err != nil {
-		t.Fatal(err)
-	}
 	asOf := fx.clock.Now() // the resync reads Alertmanager: the alert is still active
 	fx.clock.SetTime(asOf.Add(2 * time.Second))
 	resolved := firing
@@ -196,13 +191,8 @@ func TestRegressionResyncDoesNotReRaiseAnAlertResolvedWhileItRan(t *testing.T) {
 // startsAt. That occurrence was cleared by its source, but this observation is newer than the
 // clear, so the alarm is raised anew (under the id of the clear), not taken for a stale read.
 func TestFiringAgainWithTheOldStartAfterAResolutionIsRaised(t *testing.T) {
-	fx := newFixture(t)
+	fx, firing := firingAlert(t)
 	ctx := context.Background()
-	firing := nodeDown(true, fx.clock.Now().Add(-time.Hour))
-	firing.Source, firing.Key = "alertmanager", "0123456789abcdef"
-	if err := fx.rec.Observe(ctx, firing); err != nil {
-		t.Fatal(err)
-	}
 	first := fx.active()[0].Name
 	fx.clock.SetTime(fx.clock.Now().Add(5 * time.Minute))
 	resolved := firing
@@ -218,4 +208,15 @@ func TestFiringAgainWithTheOldStartAfterAResolutionIsRaised(t *testing.T) {
 	if len(act) != 1 || act[0].Name == first {
 		t.Fatalf("active records %v after the alert fired again, want one new alarm (not %s)", act, first)
 	}
+}
+
+// firingAlert is a fixture whose recorder has raised the alarm of a firing Alertmanager alert.
+func firingAlert(t *testing.T) (*fixture, alarms.Observation) {
+	fx := newFixture(t)
+	firing := nodeDown(true, fx.clock.Now().Add(-time.Hour))
+	firing.Source, firing.Key = "alertmanager", "0123456789abcdef"
+	if err := fx.rec.Observe(context.Background(), firing); err != nil {
+		t.Fatal(err)
+	}
+	return fx, firing
 }
