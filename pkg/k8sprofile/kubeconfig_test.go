@@ -188,3 +188,12 @@ func provisionedRequest() (*v1alpha1.ProvisioningRequest, *clusterv1.Cluster) {
 	}
 	return req, built
 }
+
+// kubeconfigOf is the kubeconfig of member's registration (registrationOf).
+func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
+	reg, err := p.registrationOf(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	return reg.Kubeconfig, nil
+}

@@ -213,25 +213,15 @@ func (p *Provider) localAccess(ctx context.Context, namespace string) (*Access, 
 	return a, nil
 }
 
-// kubeconfigOf finds the registration Secret of member, by the members manager's rules: a
+// registrationOf finds the registration Secret of member, by the members manager's rules: a
 // Secret of a tenant's namespace registers only the cluster provisioned there, at the endpoint
 // its Cluster records (read live: the Secret is the tenant's to rewrite, and the manager, which
 // may run in another replica, purges a member whose Secret stops matching only after it saw
-// the change), and where
-// Secrets of namespaces of different origins name one member, the lowest origin's registers it
-// (the inventory namespace's over any other). Where two Secrets of the same origin with
-// different kubeconfigs name one member, the manager syncs the one it saw first, which this
-// replica cannot know: the profile then answers no cluster rather than perhaps another
-// cluster's endpoint and token.
-func (p *Provider) kubeconfigOf(ctx context.Context, member string) ([]byte, error) {
-	reg, err := p.registrationOf(ctx, member)
-	if err != nil {
-		return nil, err
-	}
-	return reg.Kubeconfig, nil
-}
-
-// registrationOf is the registration whose kubeconfig kubeconfigOf answers.
+// the change), and where Secrets of namespaces of different origins name one member, the
+// lowest origin's registers it (the inventory namespace's over any other). Where two Secrets of
+// the same origin with different kubeconfigs name one member, the manager syncs the one it saw
+// first, which this replica cannot know: the profile then answers no cluster rather than
+// perhaps another cluster's endpoint and token.
 func (p *Provider) registrationOf(ctx context.Context, member string) (*members.Registration, error) {
 	type place struct {
 		namespace, selector string

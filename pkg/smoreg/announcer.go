@@ -188,6 +188,9 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 		e = &entry{}
 		a.state[o.Name] = e
 	}
+	// Values the SMO accepted once but not the last ones tried (an edit that was refused or
+	// incomplete, then undone) are announced again: the SMO may hold the attempt's, and the
+	// status says that attempt failed.
 	if e.registered && e.accepted == want && e.attempted == want {
 		if e.unwritten != nil {
 			if !a.writeStatus(ctx, o.Name, e.unwritten) {
@@ -197,10 +200,8 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 		}
 		return 0
 	}
+	// Whatever happens next writes the status of its own attempt.
 	e.unwritten = nil
-	// Values the SMO accepted once but not the last ones tried (an edit that was refused or
-	// incomplete, then undone) are announced again: the SMO may hold the attempt's, and the
-	// status says that attempt failed.
 	if missing := incomplete(want); missing != "" {
 		// Nothing the SMO could use; the OCloud's next change wakes us.
 		if e.attempted != want || e.failures == 0 {

@@ -107,10 +107,9 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 	if err := r.validate(o); err != nil {
 		return err
 	}
-	lockKey := o.Source + "\x00" + o.Key
+	lockKey := faultKey(o.Source, o.Key)
 	r.locks.LockKey(lockKey)
 	defer func() { _ = r.locks.UnlockKey(lockKey) }()
-	moves := 0
 	for attempt := 1; ; attempt++ {
 		current, err := r.latest(o.Source, o.Key)
 		if err != nil {
@@ -120,32 +119,24 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 		if !asOf.IsZero() && alarms.Overtaken(r.cfg.IDs, current, o, asOf) {
 			return nil
 		}
-		if o.Active && current != nil && current.Namespace != o.Object.Namespace &&
-			current.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && moves < maxAttempts {
-			// The object moved to another namespace (an admin pool's namespace claimed its
-			// node) with its fault active: the alarm is cleared where the object was and,
-			// decided again, raised anew where it is, under the id of the clear.
-			gone := o
-			gone.Active, gone.Since = false, now
-			t := alarms.Observe(r.cfg.IDs, current, gone, r.cfg.Definitions.Lookup(o), now)
-			moves++
-			if err := r.write(ctx, t); err == nil {
-				attempt--
-				continue
-			} else if attempt == maxAttempts || !apierrors.IsConflict(err) {
-				return err
-			}
-			if err := r.refresh(ctx, current.Namespace, current.Name); err != nil {
-				return err
-			}
-			continue
+		decided := o
+		// The object moved to another namespace (an admin pool's namespace claimed its node)
+		// with its fault active: the alarm is cleared where the object was, then, decided
+		// again, raised anew where it is, under the id of the clear.
+		moved := o.Active && current != nil && current.Namespace != o.Object.Namespace &&
+			current.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared
+		if moved {
+			decided.Active, decided.Since = false, now
 		}
-		t := alarms.Observe(r.cfg.IDs, current, o, r.cfg.Definitions.Lookup(o), now)
+		t := alarms.Observe(r.cfg.IDs, current, decided, r.cfg.Definitions.Lookup(o), now)
 		if t.Record == nil {
 			return nil
 		}
 		err = r.write(ctx, t)
-		if err == nil || attempt == maxAttempts || !(apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) {
+		if err == nil && moved {
+			continue
+		}
+		if err == nil || attempt >= maxAttempts || !(apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) {
 			return err
 		}
 		// Someone else wrote the record first: read it back and decide again.
