@@ -110,7 +110,7 @@ func alarmSub(t *testing.T, ns, filter string, version int, subscriber *v1alpha1
 func rendered(t *testing.T, sub *Subscription, ev *Event) []AlarmEventType {
 	t.Helper()
 	var out []AlarmEventType
-	err := newAlarmDocs(ev, nil).render(sub, func(_ string, body []byte) {
+	err := newAlarmDocs(ev, nil).render(sub, access{}, func(_ string, body []byte) {
 		var n struct{ NotificationEventType AlarmEventType }
 		if err := json.Unmarshal(body, &n); err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestAlarmBodies(t *testing.T) {
 			sub := alarmSub(t, "ns", "", version, &v1alpha1.SubscriberInfo{Username: "smo"})
 			d := newAlarmDocs(ev, related{globalCloud})
 			var bodies [][]byte
-			if err := d.render(sub, func(id string, body []byte) {
+			if err := d.render(sub, access{}, func(id string, body []byte) {
 				if id != notificationID(sub.UID, ev, int(AlarmEvents(ev)[len(bodies)])) {
 					t.Errorf("notification id %s is not derived from the change", id)
 				}

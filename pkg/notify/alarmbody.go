@@ -119,7 +119,7 @@ func newAlarmDocs(ev *Event, rel Related) *alarmDocs {
 
 // render implements renderer: one notification per event type of the change that sub's
 // filter does not exclude.
-func (d *alarmDocs) render(sub *Subscription, add func(id string, body []byte)) error {
+func (d *alarmDocs) render(sub *Subscription, _ access, add func(id string, body []byte)) error {
 	for _, t := range d.types {
 		if sub.AlarmExclusion.excludes(t) {
 			continue

@@ -17,43 +17,65 @@ type Notification struct {
 	PostObjectState        map[string]any `json:"postObjectState,omitempty"`
 }
 
-// docs renders an event's prior and post documents once per inventory version, for every
-// subscription of that version to share.
+// docs renders an event's prior and post documents once per view (inventory version, and
+// whether the related ids are shown), for every subscription of that view to share.
 type docs struct {
 	ev      *Event
 	rel     Related
-	byVer   map[int][2]map[string]any
+	byView  map[view][2]map[string]any
 	failed  map[int]error
 	refByVr map[int]string
-	tails   map[int][]byte
+	tails   map[view][]byte
+}
+
+// view is what a subscription's documents depend on besides the change.
+type view struct {
+	version int
+	access
+}
+
+// access is what a subscription's owner may read beyond the changed object, as far as its
+// notifications show it (see the package documentation, Tenancy).
+type access struct {
+	// related: the owner may list the objects whose ids the document lists (a location's
+	// sites, a site's pools) in the object's namespace.
+	related bool
 }
 
 func newDocs(ev *Event, rel Related) *docs {
-	return &docs{ev: ev, rel: rel, byVer: map[int][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}, tails: map[int][]byte{}}
+	if rel == nil {
+		rel = noRelated{}
+	}
+	return &docs{ev: ev, rel: rel, byView: map[view][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}, tails: map[view][]byte{}}
 }
 
-// get returns prior and post in version; an error means the kind does not exist there.
-func (d *docs) get(version int) (prior, post map[string]any, err error) {
-	if pp, ok := d.byVer[version]; ok {
+// get returns prior and post as v shows them; an error means the kind does not exist in v's
+// version.
+func (d *docs) get(v view) (prior, post map[string]any, err error) {
+	if pp, ok := d.byView[v]; ok {
 		return pp[0], pp[1], nil
 	}
-	if err, ok := d.failed[version]; ok {
+	if err, ok := d.failed[v.version]; ok {
 		return nil, nil, err
 	}
-	if !model.Supports(d.ev.Kind, version) {
-		err = fmt.Errorf("%s does not exist in inventory version %d", d.ev.Kind, version)
+	if !model.Supports(d.ev.Kind, v.version) {
+		err = fmt.Errorf("%s does not exist in inventory version %d", d.ev.Kind, v.version)
+	}
+	rel := d.rel
+	if !v.related {
+		rel = noRelated{}
 	}
 	if err == nil && d.ev.Prior != nil {
-		prior, err = Document(d.ev.Prior, version, d.rel)
+		prior, err = Document(d.ev.Prior, v.version, rel)
 	}
 	if err == nil && d.ev.Post != nil {
-		post, err = Document(d.ev.Post, version, d.rel)
+		post, err = Document(d.ev.Post, v.version, rel)
 	}
 	if err != nil {
-		d.failed[version] = err
+		d.failed[v.version] = err
 		return nil, nil, err
 	}
-	d.byVer[version] = [2]map[string]any{prior, post}
+	d.byView[v] = [2]map[string]any{prior, post}
 	return prior, post, nil
 }
 
@@ -70,31 +92,32 @@ func (d *docs) objectRef(version int) string {
 	return ref
 }
 
-// BuildBody returns the encoded notification of ev for sub, or ok false when sub is not to
-// receive it (kind not in its version, filter matches neither state). Visibility (tenancy) is
-// checked by the caller.
-func BuildBody(sub *Subscription, ev *Event, rel Related) (body []byte, id string, ok bool, err error) {
-	return buildBody(sub, newDocs(ev, rel))
+// BuildBody returns the encoded notification of ev for sub, whose owner may read what may
+// says, or ok false when sub is not to receive it (kind not in its version, filter matches
+// neither state). Visibility (tenancy) is checked by the caller.
+func BuildBody(sub *Subscription, may access, ev *Event, rel Related) (body []byte, id string, ok bool, err error) {
+	return buildBody(sub, may, newDocs(ev, rel))
 }
 
 // render implements renderer.
-func (d *docs) render(sub *Subscription, add func(id string, body []byte)) error {
-	body, id, ok, err := buildBody(sub, d)
+func (d *docs) render(sub *Subscription, may access, add func(id string, body []byte)) error {
+	body, id, ok, err := buildBody(sub, may, d)
 	if ok {
 		add(id, body)
 	}
 	return err
 }
 
-func buildBody(sub *Subscription, d *docs) ([]byte, string, bool, error) {
-	prior, post, err := d.get(sub.Version)
+func buildBody(sub *Subscription, may access, d *docs) ([]byte, string, bool, error) {
+	v := view{version: sub.Version, access: may}
+	prior, post, err := d.get(v)
 	if err != nil {
 		return nil, "", false, nil
 	}
 	if !sub.Matches(d.ev.Kind, prior, post) {
 		return nil, "", false, nil
 	}
-	tail, err := d.tail(sub.Version, prior, post)
+	tail, err := d.tail(v, prior, post)
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -121,13 +144,13 @@ func withIDs(tail []byte, id, consumerID string) []byte {
 
 // tail returns the encoding of what every subscription of version shares: Notification without
 // its first two fields, as a JSON object.
-func (d *docs) tail(version int, prior, post map[string]any) ([]byte, error) {
-	if t, ok := d.tails[version]; ok {
+func (d *docs) tail(v view, prior, post map[string]any) ([]byte, error) {
+	if t, ok := d.tails[v]; ok {
 		return t, nil
 	}
 	t, err := json.Marshal(&Notification{
 		NotificationEventType: d.ev.Type,
-		ObjectRef:             d.objectRef(version),
+		ObjectRef:             d.objectRef(v.version),
 		PriorObjectState:      prior,
 		PostObjectState:       post,
 	})
@@ -138,6 +161,6 @@ func (d *docs) tail(version int, prior, post map[string]any) ([]byte, error) {
 	// encoding starts with {"notificationId":"", which is cut off.
 	const empty = `{"notificationId":"",`
 	t = append([]byte{'{'}, t[len(empty):]...)
-	d.tails[version] = t
+	d.tails[v] = t
 	return t, nil
 }

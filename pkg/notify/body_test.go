@@ -80,7 +80,7 @@ func TestBodyValidatesAgainstSchema(t *testing.T) {
 			event(Create, nil, resourceIn(poolID, "r")),
 			event(Modify, dm, dm),
 		} {
-			body, id, ok, err := BuildBody(sub, ev, nil)
+			body, id, ok, err := BuildBody(sub, access{}, ev, nil)
 			if err != nil || !ok {
 				t.Fatalf("v%d %s %s: ok=%v err=%v", version, ev.Type, ev.Kind, ok, err)
 			}
@@ -149,10 +149,10 @@ func TestNotificationIDStableAndUnique(t *testing.T) {
 
 func TestKindsOutsideTheVersionAreNotSent(t *testing.T) {
 	site := &v1alpha1.OCloudSite{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s"}}
-	if _, _, ok, _ := BuildBody(compile(t, "", 1), event(Create, nil, site), nil); ok {
+	if _, _, ok, _ := BuildBody(compile(t, "", 1), access{}, event(Create, nil, site), nil); ok {
 		t.Error("an O-Cloud site was sent to a v1 subscription")
 	}
-	if _, _, ok, _ := BuildBody(compile(t, "", 2), event(Create, nil, site), nil); !ok {
+	if _, _, ok, _ := BuildBody(compile(t, "", 2), access{}, event(Create, nil, site), nil); !ok {
 		t.Error("an O-Cloud site was not sent to a v2 subscription")
 	}
 }
@@ -164,11 +164,11 @@ func TestBodyEncodingSameAsMarshal(t *testing.T) {
 			for _, cid := range []string{consumerID, ""} {
 				sub.ConsumerID = cid
 				d := newDocs(ev, nil)
-				body, id, ok, err := buildBody(sub, d)
+				body, id, ok, err := buildBody(sub, access{}, d)
 				if err != nil || !ok {
 					t.Fatal(err, ok)
 				}
-				prior, post, _ := d.get(v)
+				prior, post, _ := d.get(view{version: v})
 				want, _ := json.Marshal(&Notification{NotificationID: id, ConsumerSubscriptionID: cid, NotificationEventType: ev.Type,
 					ObjectRef: d.objectRef(v), PriorObjectState: prior, PostObjectState: post})
 				if string(body) != string(want) {

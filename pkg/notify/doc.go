@@ -148,7 +148,10 @@
 // namespace N receives changes of objects in N only; one in the default subscription namespace
 // (--o2ims-subscription-namespace) may receive changes from any namespace and of cluster-scoped
 // objects (the OCloud). A subscription without an owner (made before owners were recorded)
-// receives nothing.
+// receives nothing. The ids a document lists of other objects (a LocationInfo's oCloudSiteIds,
+// an OCloudSiteInfo's resourcePools) are there only when the owner may "list" those objects
+// in the namespace, as on the O2 face: reading a site does not entitle anyone to the ids of
+// pools it may not list (the list is empty otherwise, and a filter sees it empty).
 //
 // Version: the O2 POST records the inventory major version it was called on in the annotation
 // o2ims.oran.org/notification-version (v1alpha1.AnnotationNotificationVersion) ("1" or "2"); subscriptions without it get version 1

@@ -26,7 +26,7 @@ func TestFilterRule(t *testing.T) {
 		{"attribute missing on the kind", "(eq,resourceId," + resourceID + ")", event(Create, nil, pool("a")), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, ok, err := BuildBody(compile(t, tc.filter, 1), tc.ev, nil)
+			_, _, ok, err := BuildBody(compile(t, tc.filter, 1), access{}, tc.ev, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

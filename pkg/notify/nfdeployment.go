@@ -138,12 +138,12 @@ func newNfDocs(ev *Event) *nfDocs {
 // is not to receive it (a change that is not notified, or the filter matches neither state).
 // Visibility (tenancy) is checked by the caller.
 func BuildNfDeploymentBody(sub *Subscription, ev *Event) (body []byte, id string, ok bool, err error) {
-	err = newNfDocs(ev).render(sub, func(i string, b []byte) { body, id, ok = b, i, true })
+	err = newNfDocs(ev).render(sub, access{}, func(i string, b []byte) { body, id, ok = b, i, true })
 	return body, id, ok, err
 }
 
 // render implements renderer.
-func (d *nfDocs) render(sub *Subscription, add func(id string, body []byte)) error {
+func (d *nfDocs) render(sub *Subscription, _ access, add func(id string, body []byte)) error {
 	if !d.notify || !sub.Matches(d.ev.Kind, d.prior, d.post) {
 		return nil
 	}

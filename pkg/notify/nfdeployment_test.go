@@ -118,7 +118,7 @@ func TestNfDeploymentBody(t *testing.T) {
 	d := newNfDocs(ev)
 	var bodies [][]byte
 	for _, s := range []*Subscription{sub, other} {
-		if err := d.render(s, func(_ string, b []byte) { bodies = append(bodies, b) }); err != nil {
+		if err := d.render(s, access{}, func(_ string, b []byte) { bodies = append(bodies, b) }); err != nil {
 			t.Fatal(err)
 		}
 	}

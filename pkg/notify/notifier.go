@@ -291,9 +291,10 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 
 // renderer builds the notifications of one change, for each subscription in turn.
 type renderer interface {
-	// render calls add with every notification of the change for sub, in order: none when
-	// sub is not to receive it. Visibility (tenancy) is checked by the caller.
-	render(sub *Subscription, add func(id string, body []byte)) error
+	// render calls add with every notification of the change for sub, whose owner may read
+	// what may says, in order: none when sub is not to receive it. Visibility (tenancy) is
+	// checked by the caller.
+	render(sub *Subscription, may access, add func(id string, body []byte)) error
 }
 
 // renderer returns the renderer of ev: InventoryChangeNotifications for inventory kinds,
@@ -327,7 +328,11 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 		if !visible {
 			continue
 		}
-		err = r.render(sub, func(id string, body []byte) {
+		may, err := n.access(ctx, sub, ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = r.render(sub, may, func(id string, body []byte) {
 			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed,
 				Kind: string(ev.Kind), Namespace: ev.Namespace})
 			woken = append(woken, w)
@@ -337,6 +342,22 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 		}
 	}
 	return items, woken, nil
+}
+
+// access tells what sub's owner may read beyond ev's object (it may read that object): it
+// waits, as visible does, while the authorizer cannot decide.
+func (n *Notifier) access(ctx context.Context, sub *Subscription, ev *Event) (access, error) {
+	var related model.Kind
+	switch ev.Kind {
+	case model.KindLocationInfo:
+		related = model.KindOCloudSiteInfo
+	case model.KindOCloudSiteInfo:
+		related = model.KindResourcePool
+	default:
+		return access{}, nil
+	}
+	ok, err := n.vis.allowed(ctx, sub, "list", related, ev.Namespace)
+	return access{related: ok}, err
 }
 
 // commitLocked commits change until it lands or ctx ends; commitMu is held.

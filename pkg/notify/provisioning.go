@@ -110,12 +110,12 @@ func newProvisioningDocs(ev *Event, inventoryNamespace string) *provisioningDocs
 // when sub is not to receive it (a change that is not notified, or the filter matches neither
 // state). Visibility (tenancy) is checked by the caller.
 func BuildProvisioningRequestBody(sub *Subscription, ev *Event, inventoryNamespace string) (body []byte, id string, ok bool, err error) {
-	err = newProvisioningDocs(ev, inventoryNamespace).render(sub, func(i string, b []byte) { body, id, ok = b, i, true })
+	err = newProvisioningDocs(ev, inventoryNamespace).render(sub, access{}, func(i string, b []byte) { body, id, ok = b, i, true })
 	return body, id, ok, err
 }
 
 // render implements renderer.
-func (d *provisioningDocs) render(sub *Subscription, add func(id string, body []byte)) error {
+func (d *provisioningDocs) render(sub *Subscription, _ access, add func(id string, body []byte)) error {
 	if !d.notify || !sub.Matches(d.ev.Kind, d.prior, d.post) {
 		return nil
 	}

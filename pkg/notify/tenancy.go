@@ -27,7 +27,7 @@ type visibility struct {
 	cache map[accessKey]accessDecision
 }
 
-type accessKey struct{ subUID, group, resource, namespace string }
+type accessKey struct{ subUID, verb, group, resource, namespace string }
 
 type accessDecision struct {
 	allowed bool
@@ -54,10 +54,17 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	if !sub.AllNamespaces && (namespace == "" || namespace != sub.Namespace) {
 		return false, nil
 	}
+	return v.allowed(ctx, sub, "get", kind, namespace)
+}
+
+// allowed reports whether sub's owner may verb objects of kind in namespace now (decisions
+// reused for accessTTL), waiting as visible documents while the authorizer cannot decide. An
+// owner-less subscription may nothing.
+func (v *visibility) allowed(ctx context.Context, sub *Subscription, verb string, kind model.Kind, namespace string) (bool, error) {
 	if sub.Subscriber == nil || v.authz == nil {
 		return false, nil
 	}
-	key := accessKey{sub.UID, kind.Group(), kind.KubernetesResource(), namespace}
+	key := accessKey{sub.UID, verb, kind.Group(), kind.KubernetesResource(), namespace}
 	v.mu.Lock()
 	d, ok := v.cache[key]
 	v.mu.Unlock()
@@ -66,7 +73,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 	}
 	for failures := 1; ; failures++ {
 		now := time.Now()
-		allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: "get", Group: key.group, Resource: key.resource, Namespace: namespace})
+		allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: verb, Group: key.group, Resource: key.resource, Namespace: namespace})
 		if err == nil {
 			v.mu.Lock()
 			v.cache[key] = accessDecision{allowed: allowed, at: now}
@@ -75,7 +82,7 @@ func (v *visibility) visible(ctx context.Context, sub *Subscription, kind model.
 		}
 		if !tenancy.Unavailable(err) {
 			// Not cached: a failed check is made again for the next change.
-			klog.V(2).InfoS("Authorization check for a subscriber failed; the change is not sent to it", "subscription", sub.Key(), "err", err)
+			klog.V(2).InfoS("Authorization check for a subscriber failed; the change is not sent to it", "subscription", sub.Key(), "verb", verb, "err", err)
 			return false, nil
 		}
 		if failures == 1 {
