@@ -122,7 +122,10 @@
 // re-baseline's list, its CREATE and MODIFY at the object's new resourceVersion. What the notifier held only in Redis (a
 // previous leader's state, when the wipe hit between two leaders) cannot be compared: the kind
 // then starts with a fresh baseline, as on a first start, and notifies nothing for it, and the
-// subscriptions of that previous leader are not reported.
+// subscriptions of that previous leader are not reported. The same holds when a leader stops
+// in the middle of a re-baseline: its successor finds no cursor (a baseline records the state
+// and the cursor at once) and starts fresh; what the stopped re-baseline had not told yet is
+// not told.
 //
 // # Which subscriptions see a change
 //

@@ -335,15 +335,20 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 }
 
 // relist compares the kind's current objects with the recorded state and emits the
-// differences; with neither state nor cursor (first start) the list is only recorded; after the
-// store was wiped or rolled back (a new epoch, or a list older than the cursor) it re-baselines.
+// differences; without a cursor (first start) the list is only recorded; after the store was
+// wiped or rolled back (a new epoch, or a list older than the cursor) it re-baselines.
+//
+// A recorded state without a cursor is not compared either: every baseline records both at
+// once, so that state is what a re-baseline interrupted by a leader change committed of its
+// changes (a few objects of the kind), not what the notifier last processed; compared, every
+// other object would be notified as created.
 func (w *watcher) relist(ctx context.Context) error {
 	gen, err := w.out.epoch(ctx)
 	if err != nil {
 		return err
 	}
 	w.mu.RLock()
-	baseline := w.cursor == "" && len(w.state) == 0
+	baseline := w.cursor == ""
 	w.mu.RUnlock()
 	if gen != w.gen && !baseline {
 		if err := settle(ctx); err != nil {
