@@ -129,7 +129,10 @@
 //
 // # Which subscriptions see a change
 //
-// Filter: the subscription's filter (SOL013 grammar, as for queries) is evaluated against the
+// Filter: the subscription's filter (SOL013 grammar, as for queries; the API server refuses a
+// write, on either face, whose filter or notification-version annotation the notifier could
+// not use, and a subscription stored before that check is not served until it is corrected,
+// its queue kept meanwhile) is evaluated against the
 // O2 document of the prior state and of the post state, in the subscription's version; the
 // change is sent when either matches. So (eq,resourcePoolId,P) sends the creation of a resource
 // in P, every modification of it, a move of it out of P (prior matches) or into P (post

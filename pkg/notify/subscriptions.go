@@ -228,9 +228,11 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	}
 	sub, err := compileObject(obj, s.defaultNamespace)
 	if err != nil {
+		// Stored before the API server checked what compile reads: not served until it is
+		// corrected, and its queue (the same subscription's) kept for then.
 		klog.ErrorS(err, "Subscription cannot be served; its notifications are not queued", "subscription", key)
 		if old != nil {
-			s.remove(ctx, key, old)
+			s.stop(key, old)
 		}
 		return
 	}
@@ -268,6 +270,14 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 
 // remove stops a worker and drops its queue: a deleted subscription gets nothing more.
 func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
+	s.stop(key, w)
+	if err := s.delivery.store.Drop(ctx, w.sub.Load().UID); err != nil {
+		klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+	}
+}
+
+// stop stops a worker and forgets it, leaving its queue in the store.
+func (s *subscriptions) stop(key string, w *worker) {
 	s.mu.Lock()
 	if s.workers[key] == w {
 		delete(s.workers, key)
@@ -275,11 +285,7 @@ func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	s.mu.Unlock()
 	w.halt()
 	s.delivery.metrics.queueDepth.Set(float64(s.delivery.depth.Add(-w.stats.retire())))
-	uid := w.sub.Load().UID
-	s.vis.forget(uid)
-	if err := s.delivery.store.Drop(ctx, uid); err != nil {
-		klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
-	}
+	s.vis.forget(w.sub.Load().UID)
 	klog.V(2).InfoS("Stopped notifications", "subscription", key)
 }
 

@@ -390,7 +390,8 @@ func ValidateOCloudSite(obj *o2ims.OCloudSite) field.ErrorList {
 }
 
 // ValidateInventorySubscription checks an InventorySubscription. The filter grammar is checked
-// by the O2 face, which owns the SOL013 parser; here only its size is bounded.
+// by the registry (pkg/registry/o2ims/subscription), with the O2 face's SOL013 parser; here
+// only its size is bounded.
 func ValidateInventorySubscription(obj *o2ims.InventorySubscription) field.ErrorList {
 	errs := ValidateObjectMeta(&obj.ObjectMeta, true)
 	spec := field.NewPath("spec")

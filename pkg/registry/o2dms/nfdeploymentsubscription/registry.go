@@ -58,6 +58,9 @@ func subscriptionKind() *subscription.Kind {
 		SigningSecretRef: func(obj runtime.Object) *o2ims.SecretKeyRef {
 			return obj.(*o2dms.NfDeploymentSubscription).Spec.SigningSecretRef
 		},
+		SOL013Filter: func(obj runtime.Object) string {
+			return obj.(*o2dms.NfDeploymentSubscription).Spec.Filter
+		},
 	}
 }
 

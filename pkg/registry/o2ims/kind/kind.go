@@ -60,6 +60,10 @@ type Kind struct {
 	// ValidateUpdate, when set, checks what an update may change beyond Validate (the O2 id is
 	// always immutable).
 	ValidateUpdate func(obj, old runtime.Object) field.ErrorList
+	// ValidateChanged, when set, checks rules tightened after objects could be stored without
+	// them: every field they read on create (old is nil), on update only those that changed,
+	// so an object stored before keeps working until they are edited.
+	ValidateChanged func(obj, old runtime.Object) field.ErrorList
 	// KindName is the API kind; its field selectors are v1alpha1.SelectableFieldsOf(KindName).
 	KindName string
 

@@ -65,7 +65,11 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 // Validate is capped (validation.Capped): a refused write is answered at a cost bounded
 // whatever the object holds.
 func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
-	return validation.Capped(append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...))
+	errs := append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...)
+	if s.kind.ValidateChanged != nil {
+		errs = append(errs, s.kind.ValidateChanged(obj, nil)...)
+	}
+	return validation.Capped(errs)
 }
 
 func (s *strategy) validateTenancy(obj, old runtime.Object) field.ErrorList {
@@ -90,6 +94,9 @@ func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) fi
 	errs = append(errs, s.validateTenancy(obj, old)...)
 	if s.kind.ValidateUpdate != nil {
 		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
+	}
+	if s.kind.ValidateChanged != nil {
+		errs = append(errs, s.kind.ValidateChanged(obj, old)...)
 	}
 	if s.kind.HasID() {
 		errs = append(errs, validation.ValidateImmutable(*s.kind.ID(obj), *s.kind.ID(old), s.kind.IDPath)...)

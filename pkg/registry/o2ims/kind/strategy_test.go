@@ -132,3 +132,24 @@ func TestTableRowsAndHeaders(t *testing.T) {
 		t.Errorf("single object without headers: %+v", table)
 	}
 }
+
+// TestValidateChangedOnCreateAndUpdate: ValidateChanged sees a create with no old object and
+// an update with the stored one, on the main endpoint only.
+func TestValidateChangedOnCreateAndUpdate(t *testing.T) {
+	k := poolKind()
+	var calls []bool
+	k.ValidateChanged = func(obj, old runtime.Object) field.ErrorList {
+		calls = append(calls, old != nil)
+		return field.ErrorList{field.Invalid(field.NewPath("spec", "name"), "p", "checked")}
+	}
+	s := newStrategy(runtime.NewScheme(), k, "o2ims.oran.org/v1alpha1", nil)
+	if errs := s.Validate(context.Background(), pool(givenID, "", 0)); len(errs) != 1 {
+		t.Errorf("create: %v, want the ValidateChanged error", errs)
+	}
+	if errs := s.ValidateUpdate(context.Background(), pool(givenID, "x", 0), pool(givenID, "", 0)); len(errs) != 1 {
+		t.Errorf("update: %v, want the ValidateChanged error", errs)
+	}
+	if len(calls) != 2 || calls[0] || !calls[1] {
+		t.Errorf("calls with an old object: %v, want [false true]", calls)
+	}
+}

@@ -52,6 +52,9 @@ func subscriptionKind() *subscription.Kind {
 		SigningSecretRef: func(obj runtime.Object) *o2ims.SecretKeyRef {
 			return obj.(*o2ims.ProvisioningRequestSubscription).Spec.SigningSecretRef
 		},
+		SOL013Filter: func(obj runtime.Object) string {
+			return obj.(*o2ims.ProvisioningRequestSubscription).Spec.Filter
+		},
 	}
 }
 

@@ -21,6 +21,10 @@ type Kind struct {
 	Subscriber func(obj runtime.Object) **o2ims.SubscriberInfo
 	// SigningSecretRef returns the object's spec.signingSecretRef (nil when none).
 	SigningSecretRef func(obj runtime.Object) *o2ims.SecretKeyRef
+	// SOL013Filter returns the object's spec.filter, for the kinds whose filter the notifier
+	// evaluates in the SOL013 grammar; nil for AlarmSubscription, whose filter is a lenient
+	// grammar of its own (an unread part excludes nothing and is reported in its status).
+	SOL013Filter func(obj runtime.Object) string
 }
 
 // RegistryKind is the registry's Kind completed with the subscription rules: the server
@@ -31,6 +35,7 @@ func (k *Kind) RegistryKind() *kind.Kind {
 	out.ServerAssignsIDs = true
 	out.PrepareForCreate = k.stampSubscriber
 	out.PrepareForUpdate = k.keepSubscriber
+	out.ValidateChanged = k.validateChanged
 	out.Columns = []kind.Column{
 		column("O2 ID", "O2 identifier ("+k.IDPath.String()+")", 0, k.IDPath.String()),
 		column("Callback", "URI notifications are POSTed to", 0, "spec.callback"),

@@ -1,0 +1,56 @@
+package subscription
+
+import (
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
+	"github.com/netweave-io/netweave/pkg/o2rest/query"
+)
+
+// validateChanged checks what the notifier reads of a subscription beyond its schema: the
+// notification version annotation names a served version, and a SOL013 filter parses. Both
+// were stored unchecked before (the O2 face checks what it writes, kubectl did not), and the
+// notifier cannot serve a subscription that fails them: refused here, with the field, instead
+// of a subscription that silently receives nothing. Checked on create and when changed
+// (kind.Kind.ValidateChanged).
+func (k *Kind) validateChanged(obj, old runtime.Object) field.ErrorList {
+	var errs field.ErrorList
+	key := v1alpha1.AnnotationNotificationVersion
+	if v, ok := annotation(obj, key); ok {
+		if was, had := annotation(old, key); old == nil || !had || was != v {
+			if n, err := strconv.Atoi(v); err != nil || model.VersionString(n) == "" {
+				errs = append(errs, field.NotSupported(field.NewPath("metadata", "annotations").Key(key), v,
+					[]string{strconv.Itoa(model.Version1), strconv.Itoa(model.Version2)}))
+			}
+		}
+	}
+	if k.SOL013Filter == nil {
+		return errs
+	}
+	f := k.SOL013Filter(obj)
+	if f == "" || (old != nil && k.SOL013Filter(old) == f) {
+		return errs
+	}
+	if _, err := query.ParseFilter(f); err != nil {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "filter"), f, err.Error()))
+	}
+	return errs
+}
+
+// annotation returns obj's annotation key (obj may be nil).
+func annotation(obj runtime.Object, key string) (string, bool) {
+	if obj == nil {
+		return "", false
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return "", false
+	}
+	v, ok := m.GetAnnotations()[key]
+	return v, ok
+}
