@@ -221,3 +221,34 @@ func TestRegressionServiceConfigurationCredentialsRedacted(t *testing.T) {
 		t.Errorf("after the PUT the stored extensions are %v: the token must be kept, site changed", stored.Spec.Extensions)
 	}
 }
+
+// TestRegressionV1CapabilitiesNestedCredentialRedacted: a deployment manager's v1 capabilities
+// (and capacity) give non-string values as their JSON text, so a credential nested in one
+// ({"cluster":{"token":"..."}}) was a plain string under a harmless key that redaction did not
+// read: a caller without deploymentmanagers/credentials read it on v1 (and v1 subscribers'
+// callbacks received it), while v2 redacted it.
+func TestRegressionV1CapabilitiesNestedCredentialRedacted(t *testing.T) {
+	const id = "c0000000-0000-4000-8000-0000000000e1"
+	objs := append(fixtures(), &o2v1.DeploymentManager{ObjectMeta: objMeta("tenant-a", "nested"), Spec: o2v1.DeploymentManagerSpec{
+		DeploymentManagerID: id, Name: "nested", OCloudID: ocloudID, ServiceURI: "https://edge:6443",
+		Capabilities: o2v1.Extensions{"cluster": {Raw: []byte(`{"endpoint":"https://x","token":"cap-s3cret"}`)}},
+		Capacity:     o2v1.Extensions{"registry": {Raw: []byte(`[{"password":"capa-s3cret"}]`)}},
+	}})
+	e := newEnvOf(t, objs, func(c *Config) { c.Authorizer = noCredentials })
+	for _, v := range []string{"2", "1"} {
+		for _, path := range []string{
+			inventory + "/v" + v + "/deploymentManagers/" + id,
+			inventory + "/v" + v + "/deploymentManagers/" + id + "?all_fields",
+			inventory + "/v" + v + "/deploymentManagers",
+		} {
+			r := e.do("GET", "reader-token", path, "")
+			e.expect(r, 200, path)
+			if strings.Contains(string(r.body), "s3cret") {
+				t.Errorf("%s: a reader without deploymentmanagers/credentials sees a credential: %s", path, r.body)
+			}
+			if !strings.Contains(string(r.body), "https://x") {
+				t.Errorf("%s: the rest of the capability is gone: %s", path, r.body)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -45,7 +46,11 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 		if !ok {
 			continue
 		}
-		nv, changed := redactValue(v)
+		redact := redactValue
+		if attr != "extensions" {
+			redact = redactTextValues
+		}
+		nv, changed := redact(v)
 		if !changed {
 			continue
 		}
@@ -102,6 +107,66 @@ func redactValue(v any) (any, bool) {
 		return redactEach(x, redactValue)
 	}
 	return v, false
+}
+
+// redactTextValues redacts a capabilities or capacity object, whose values v1 documents give
+// as the JSON text of what is stored (stringValuesObject): a credential inside such a text is
+// as much a credential as one inside a v2 object, so a value that is the text of a JSON object
+// or array is read, redacted and written again. A string of a v2 document that happens to read
+// as JSON is redacted the same way: it errs towards hiding.
+func redactTextValues(v any) (any, bool) {
+	x, ok := v.(map[string]any)
+	if !ok {
+		return redactValue(v)
+	}
+	var out map[string]any
+	for k, val := range x {
+		var nv any
+		var changed bool
+		switch {
+		case sensitiveKey(k):
+			nv, changed = Redacted, true
+		default:
+			if text, ok := val.(string); ok {
+				nv, changed = redactJSONText(text)
+			} else {
+				nv, changed = redactValue(val)
+			}
+		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(x)
+		}
+		out[k] = nv
+	}
+	if out == nil {
+		return v, false
+	}
+	return out, true
+}
+
+// redactJSONText redacts text when it is the JSON text of an object or array, giving the
+// compact text of the redacted value.
+func redactJSONText(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	if t == "" || (t[0] != '{' && t[0] != '[') {
+		return text, false
+	}
+	val := decodeValue([]byte(t))
+	if _, isText := val.(string); isText {
+		return text, false // not JSON after all
+	}
+	nv, changed := redactValue(val)
+	if !changed {
+		return text, false
+	}
+	b, err := json.Marshal(nv)
+	if err != nil {
+		return Redacted, true
+	}
+	return string(b), true
 }
 
 // redactEach applies redact to every item of xs copy-on-write: xs is cloned only when an item
