@@ -11,6 +11,7 @@ package source
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
 	"github.com/netweave-io/netweave/pkg/hashindex"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // Kind names an O2 object kind as the scheme does (v1alpha1 kind names).
@@ -116,9 +118,12 @@ func New(f externalversions.SharedInformerFactory) (*Source, error) {
 	for kind, inf := range s.informers {
 		indexers := cache.Indexers{}
 		for _, f := range v1alpha1.SelectableFieldsOf(string(kind)) {
-			if hashed(kind, f) {
+			switch {
+			case hashed(kind, f):
 				indexers[hashindex.Name(f)] = hashindex.IndexFunc(hashindex.Field(f))
-			} else {
+			case kind == AlarmEventRecord && f == alarmSeverityField:
+				indexers[f] = indexAlarmSeverity
+			default:
 				indexers[f] = indexBy(f)
 			}
 		}
@@ -178,6 +183,25 @@ func indexBy(path string) cache.IndexFunc {
 		}
 		return []string{IndexValue(v)}, nil
 	}
+}
+
+// alarmSeverityField is the field the O2 face's perceivedSeverity filter is pushed down to.
+const alarmSeverityField = "status.perceivedSeverity"
+
+// indexAlarmSeverity indexes alarms by the perceivedSeverity their O2 document shows, not the
+// one stored: an alarm whose clear was accepted reads 5 (CLEARED) before the recorder writes it
+// in status (model.AlarmCleared), and (eq,perceivedSeverity,5) must find it, as the same
+// filter evaluated on the document does.
+func indexAlarmSeverity(obj interface{}) ([]string, error) {
+	a, ok := obj.(*v1alpha1.AlarmEventRecord)
+	if !ok {
+		return indexBy(alarmSeverityField)(obj)
+	}
+	severity := a.Status.PerceivedSeverity
+	if model.AlarmCleared(a) {
+		severity = v1alpha1.PerceivedSeverityCleared
+	}
+	return []string{IndexValue(strconv.Itoa(int(severity)))}, nil
 }
 
 // HasSynced reports whether every informer has its initial list.
