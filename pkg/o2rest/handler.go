@@ -12,7 +12,6 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/keymutex"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -81,7 +80,7 @@ type handler struct {
 	// arrayBuffers recycles the buffers lists are written through (responder.writeArray).
 	arrayBuffers chunkBuffers
 	// subscribeLocks serialises subscription POSTs of one callback by one caller (subscriptions.go).
-	subscribeLocks keymutex.KeyMutex
+	subscribeLocks *keyLocks
 }
 
 // NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:
@@ -95,7 +94,7 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.PageBytes = DefaultPageBytes
 	}
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
-	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: keymutex.NewHashed(64)}
+	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: newKeyLocks()}
 
 	return requireUser(h.whenSynced(h.routes()))
 }

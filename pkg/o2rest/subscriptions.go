@@ -97,8 +97,11 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		// the other, so the second finds the first below (in a tenant namespace the name,
 		// derived from the callback, also makes the API server refuse the second).
 		lockKey := strings.Join([]string{string(kind), ns, caller.GetName(), body.Callback}, "\x00")
-		h.subscribeLocks.LockKey(lockKey)
-		defer func() { _ = h.subscribeLocks.UnlockKey(lockKey) }()
+		unlock, err := h.subscribeLocks.lock(ctx, lockKey)
+		if err != nil {
+			return nil, cancelledProblem(err)
+		}
+		defer unlock()
 		// One subscription per callback and tenant (per subscriber on the shared namespace, so
 		// SMOs cannot learn of each other's callbacks): a second one would deliver every
 		// notification twice. 409 Conflict, not the 400 some implementations return: the
