@@ -118,7 +118,15 @@ func (p *page) served() [][]byte {
 // was computed from, in a spelling every client and proxy reads the same way. It always
 // carries an opaque marker, even after a page number: a marker resumes after the last item
 // served, which stays right when objects come and go between requests.
-func nextPageLink(r *http.Request, q query.Values, marker string) string {
-	u := url.URL{Path: r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
+//
+// The link is the request's path under apiRoot's own path: with an apiRoot of
+// https://gw/o2, the gateway in front strips /o2, and a link without it would resolve outside
+// the apiRoot. It stays origin-relative, so that it holds for whatever host the SMO called.
+func nextPageLink(r *http.Request, apiRoot string, q query.Values, marker string) string {
+	prefix := ""
+	if u, err := url.Parse(apiRoot); err == nil {
+		prefix = strings.TrimSuffix(u.Path, "/")
+	}
+	u := url.URL{Path: prefix + r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
 	return "<" + u.String() + `>; rel="next"`
 }
