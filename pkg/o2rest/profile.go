@@ -110,6 +110,12 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 		}
 	}
 	access, found, err := h.cfg.Profiles.Profile(ctx, dm, namespace)
+	if err != nil && !explicit {
+		// Only implied by all_fields: the document is readable whatever the member's state,
+		// as without all_fields; the profile is left out, as for an unknown cluster.
+		klog.FromContext(ctx).V(2).Info("Profile left out of an all_fields answer", "deploymentManager", dm.Name, "namespace", namespace, "err", err)
+		return doc, nil
+	}
 	if err != nil {
 		if errors.Is(err, ErrCredentialsNotOffered) {
 			return nil, newProblem(http.StatusForbidden, "no credentials for namespace "+namespace+" in the cluster of deployment manager "+dm.Spec.DeploymentManagerID+": "+err.Error())

@@ -3,6 +3,7 @@ package o2rest
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -260,5 +261,31 @@ func TestProfileSuiteKeys(t *testing.T) {
 	e.expect(r, 200, "list")
 	if strings.Contains(string(r.body), SuiteKeyAdminUser) || strings.Contains(string(r.body), fakeToken) {
 		t.Errorf("suite keys in a list: %s", r.body)
+	}
+}
+
+// TestRegressionAllFieldsSurvivesProfileFailure: all_fields on a deployment manager adds the
+// Kubernetes profile without being asked for it. When the profile could not be made (the member
+// refuses to issue the caller's token, or no credentials are offered for the tenant), the whole
+// GET failed with the profile's error (502, 403) while the plain GET of the same manager was a
+// 200: a member cluster's trouble made a readable object unreadable. Asked for explicitly, the
+// profile's error is still the answer.
+func TestRegressionAllFieldsSurvivesProfileFailure(t *testing.T) {
+	e, fp := profileEnv(t)
+	path := "/tenants/tenant-a" + inventory + "/v1/deploymentManagers/" + dmKnownID
+	for _, tokenErr := range []error{
+		errors.New("issue a token in tenant-a: member unreachable"),
+		errors.Join(ErrCredentialsNotOffered, errors.New("not offered")),
+	} {
+		fp.tokenErr = tokenErr
+		e.expect(e.do("GET", "sa-a-token", path, ""), 200, "plain GET")
+		r := e.do("GET", "sa-a-token", path+"?all_fields", "")
+		e.expect(r, 200, "GET ?all_fields while the profile cannot be made: "+tokenErr.Error())
+		if strings.Contains(string(r.body), "profileData") {
+			t.Errorf("profileData in an answer whose profile could not be made: %s", r.body)
+		}
+		if r := e.do("GET", "sa-a-token", path+"?profile=k8s", ""); r.status == 200 {
+			t.Errorf("GET ?profile=k8s while the profile cannot be made: 200 %s, want its error", r.body)
+		}
 	}
 }
