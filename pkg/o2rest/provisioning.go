@@ -528,9 +528,10 @@ func (h *handler) templateDefaults(r *http.Request) (*answer, *problem) {
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
-	t, _, p := h.lookupTemplate(r, req, s, pathVars(r).get("id"))
+	t, sc, p := h.lookupTemplate(r, req, s, pathVars(r).get("id"))
 	if p != nil {
 		return nil, p
 	}
-	return okJSON(model.ManagedInfrastructureTemplateDefaults(t)), nil
+	// Redacted as the parameters they are defaults of are in a request's templateParameters.
+	return okJSON(sc.redact(s, t, model.ManagedInfrastructureTemplateDefaults(t))), nil
 }

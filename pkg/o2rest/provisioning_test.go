@@ -499,3 +499,46 @@ func TestRegressionProvisioningWriteAuthorizedBeforeQuery(t *testing.T) {
 		t.Errorf("request changed: %+v %v", pr, err)
 	}
 }
+
+// TestRegressionTemplateDefaultsRedacted: a provisioning request's templateParameters are
+// redacted for callers without the credentials permission, but the defaults of those very
+// parameters were not: .../managedInfrastructureTemplates/{id}/defaults and the defaults in
+// the template's parameterSchema gave a ClusterClass variable's default password to every
+// template reader.
+func TestRegressionTemplateDefaultsRedacted(t *testing.T) {
+	objs := append(fixtures(), &o2v1.ManagedInfrastructureTemplate{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "sec.v1", ResourceVersion: "1", UID: "uid-sec"},
+		Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: "c0000000-0000-4000-8000-0000000000f1", Name: "sec", Version: "v1",
+			ParameterSchema: &o2v1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer","default":1},` +
+				`"registryPassword":{"type":"string","default":"schema-s3cret"},` +
+				`"registry":{"type":"object","default":{"url":"https://r","token":"nested-s3cret"}}}}`)},
+			Defaults: &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1,"registryPassword":"tmpl-s3cret","registry":{"url":"https://r","token":"nested-s3cret"}}}`)}}})
+	for _, tc := range []struct {
+		name  string
+		authz authorizer.Authorizer
+		token string
+		shown bool
+	}{{"without the credentials permission", noCredentials, "reader-token", false}, {"with it", nil, "admin-token", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvOf(t, objs, func(c *Config) {
+				if tc.authz != nil {
+					c.Authorizer = tc.authz
+				}
+				c.InventoryNamespace = "tenant-a"
+			})
+			for _, path := range []string{
+				"/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/sec.v1/defaults",
+				"/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/sec.v1",
+			} {
+				r := e.do("GET", tc.token, path, "")
+				e.expect(r, 200, path)
+				if got := strings.Contains(string(r.body), "s3cret"); got != tc.shown {
+					t.Errorf("%s: credentials shown %v, want %v: %s", path, got, tc.shown, r.body)
+				}
+				if !strings.Contains(string(r.body), "https://r") {
+					t.Errorf("%s: the rest of the defaults is gone: %s", path, r.body)
+				}
+			}
+		})
+	}
+}

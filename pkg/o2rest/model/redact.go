@@ -27,8 +27,9 @@ func sensitiveKey(k string) bool {
 }
 
 // redactedAttributes are the free-form objects of a document; the schema-defined attributes
-// carry no credentials.
-var redactedAttributes = [...]string{"extensions", "capabilities", "capacity"}
+// carry no credentials. clusterInstanceDefaults is a template's defaults document's: the
+// defaults of the parameters a request's templateParameters give, which are redacted there.
+var redactedAttributes = [...]string{"extensions", "capabilities", "capacity", "clusterInstanceDefaults"}
 
 // Redact returns doc with the value of every credential-like key anywhere inside its free-form
 // objects (extensions, capabilities, capacity, those of a Resource's elements, and a
@@ -66,6 +67,15 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 				out = maps.Clone(doc)
 			}
 			out["elements"] = nels
+		}
+	}
+	// A template's parameterSchema is a schema, not values: only the defaults in it are.
+	if schema, ok := doc["parameterSchema"].(map[string]any); ok {
+		if ns, changed := redactSchemaDefaults(schema, false); changed {
+			if out == nil {
+				out = maps.Clone(doc)
+			}
+			out["parameterSchema"] = ns
 		}
 	}
 	if nd, changed := redactTemplateParameters(doc); changed {
@@ -167,6 +177,56 @@ func redactJSONText(text string) (string, bool) {
 		return Redacted, true
 	}
 	return string(b), true
+}
+
+// redactSchemaDefaults redacts the default values of a JSON schema and of every schema nested
+// in it under properties, items or additionalProperties: a property with a credential-like name
+// (sensitive) has its default replaced whole, any other default is redacted as a value.
+// Copy-on-write, as redactValue.
+func redactSchemaDefaults(schema map[string]any, sensitive bool) (map[string]any, bool) {
+	var out map[string]any
+	set := func(k string, v any) {
+		if out == nil {
+			out = maps.Clone(schema)
+		}
+		out[k] = v
+	}
+	if d, ok := schema["default"]; ok {
+		if sensitive {
+			set("default", Redacted)
+		} else if nd, changed := redactValue(d); changed {
+			set("default", nd)
+		}
+	}
+	if props, ok := schema["properties"].(map[string]any); ok {
+		var nprops map[string]any
+		for name, p := range props {
+			ps, ok := p.(map[string]any)
+			if !ok {
+				continue
+			}
+			if nps, changed := redactSchemaDefaults(ps, sensitiveKey(name)); changed {
+				if nprops == nil {
+					nprops = maps.Clone(props)
+				}
+				nprops[name] = nps
+			}
+		}
+		if nprops != nil {
+			set("properties", nprops)
+		}
+	}
+	for _, k := range [...]string{"items", "additionalProperties"} {
+		if sub, ok := schema[k].(map[string]any); ok {
+			if nsub, changed := redactSchemaDefaults(sub, sensitive); changed {
+				set(k, nsub)
+			}
+		}
+	}
+	if out == nil {
+		return schema, false
+	}
+	return out, true
 }
 
 // redactEach applies redact to every item of xs copy-on-write: xs is cloned only when an item
