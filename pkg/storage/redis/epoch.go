@@ -52,8 +52,18 @@ type epochGuard struct {
 // straddle a reset do not trigger another one.
 type epochMark struct {
 	gen    uint64
+	epoch  string
 	seen   int64
 	seenID string
+}
+
+// slot is the fingerprint slot of the mark's revision as the write scripts' fence compares it
+// ("rev:token"), "" when its fingerprint is unknown.
+func (m epochMark) slot() string {
+	if m.seenID == "" || m.seen <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(m.seen, 10) + ":" + m.seenID
 }
 
 // observation is what an operation found, atomically, in the store.
@@ -73,7 +83,7 @@ type observation struct {
 func (g *epochGuard) mark() epochMark {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return epochMark{gen: g.gen, seen: g.seen, seenID: g.seenID}
+	return epochMark{gen: g.gen, epoch: g.epoch, seen: g.seen, seenID: g.seenID}
 }
 
 // onReset registers fn to run (synchronously, before the operation that

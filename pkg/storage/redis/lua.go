@@ -163,6 +163,32 @@ end
 `
 )
 
+// luaWentBack is the writers' fence: a write based on what its writer read must not land in
+// a store that went back since (wiped, or rolled back and then written past), where the same
+// key at the same mod revision may be another object. epoch is the install epoch the writer
+// knew (empty for none yet), seenRev the newest revision it saw (0 for none) and seenSlot that
+// revision's fingerprint slot as it knew it (empty when unknown). wentBack returns false, or the
+// reply of a refused write: {3, currentRev, false, epoch, seenRevSlot, currentRevSlot}. It
+// needs ensureEpoch and K.
+const luaWentBack = `
+local function wentBack(K, epoch, seenRev, seenSlot)
+  local e = ensureEpoch(K.epoch)
+  local cur = tonumber(redis.call('GET', K.rev)) or 1
+  local back = epoch ~= '' and e ~= epoch
+  if not back and seenRev > 0 then
+    back = cur < seenRev
+    if not back and seenSlot ~= '' then
+      local slot = redis.call('HGET', K.ids, seenRev % ` + revisionRingSlots + `)
+      local prefix = string.match(seenSlot, '^[^:]*:')
+      back = slot and prefix and string.sub(slot, 1, #prefix) == prefix and slot ~= seenSlot
+    end
+  end
+  if not back then return false end
+  local ids = redis.call('HMGET', K.ids, cur % ` + revisionRingSlots + `, math.max(seenRev, 0) % ` + revisionRingSlots + `)
+  return {3, cur, false, e, ids[2], ids[1]}
+end
+`
+
 // putScript writes ARGV[3] at ARGV[1] if the current mod revision equals
 // ARGV[2] (0 meaning "must not exist") and the object's unique value ARGV[7]
 // ("" for none) is free or already its own. On a revision mismatch it
@@ -171,12 +197,21 @@ end
 // The object hash keeps its unique value in field u, so updates and deletes
 // know which value to release without decoding the object.
 //
+// An update is fenced (ARGV[11] is "1"): it is refused, as luaWentBack says, when the store
+// went back since the writer's epoch ARGV[12] and fingerprint slot ARGV[13] of seenRev; a
+// create writes what the client sent, based on nothing stored, and is not.
+//
 // KEYS: rev index stream compacted size ttl unique object epoch historyBytes revIDs
-// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue maxBytes token seenRev
-// Returns {1, rev, nil, epoch, seenRevisionID}, {0, curRev, curValue} or {2, 0, holderKey}.
-var putScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + `
+// ARGV: key expectedRev value ttlSeconds maxLen slack uniqueValue maxBytes token seenRev fenced epoch seenSlot
+// Returns {1, rev, nil, epoch, seenRevisionID}, {0, curRev, curValue}, {2, 0, holderKey} or
+// luaWentBack's {3, ...}.
+var putScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaSetTTL + luaUnique + luaEnsureEpoch + luaKeys + luaWentBack + `
 local key, objKey, unique = ARGV[1], KEYS[8], ARGV[7]
 K.token = ARGV[9]
+if ARGV[11] == '1' then
+  local back = wentBack(K, ARGV[12], tonumber(ARGV[10]), ARGV[13])
+  if back then return back end
+end
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 local curRev = tonumber(cur[2]) or 0
 if curRev ~= tonumber(ARGV[2]) then
@@ -214,14 +249,17 @@ trimHistory(K, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[8]))
 return {1, rev, false, ensureEpoch(K.epoch), seenID}
 `)
 
-// deleteScript removes ARGV[1] if its mod revision equals ARGV[2].
+// deleteScript removes ARGV[1] if its mod revision equals ARGV[2], fenced as an update is.
 //
 // KEYS: rev index stream compacted size ttl unique object epoch historyBytes revIDs
-// ARGV: key expectedRev maxLen slack maxBytes token seenRev
-// Returns {1, rev, deletedValue, epoch, seenRevisionID} or {0, curRev, curValue} ({0, 0} if absent).
-var deleteScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + `
+// ARGV: key expectedRev maxLen slack maxBytes token seenRev epoch seenSlot
+// Returns {1, rev, deletedValue, epoch, seenRevisionID}, {0, curRev, curValue} ({0, 0} if
+// absent) or luaWentBack's {3, ...}.
+var deleteScript = goredis.NewScript(luaNextRevision + luaSeenRevisionID + luaAppendHistory + luaTrimHistory + luaUnique + luaDeleteObject + luaEnsureEpoch + luaKeys + luaWentBack + `
 local key, objKey = ARGV[1], KEYS[8]
 K.token = ARGV[6]
+local back = wentBack(K, ARGV[8], tonumber(ARGV[7]), ARGV[9])
+if back then return back end
 local cur = redis.call('HMGET', objKey, 'v', 'r', 'u')
 if not cur[1] then return {0, 0} end
 local curRev = tonumber(cur[2])

@@ -23,6 +23,10 @@ func (s *Store) write(ctx context.Context, m epochMark, token string, script *go
 	if err != nil {
 		return nil, err
 	}
+	if res, err := parseWriteResult(reply); err == nil && res.wentBack {
+		// Refused by the fence: nothing was written that a failover could lose.
+		return reply, nil
+	}
 	if acked < int64(s.cfg.MinReplicasAck) {
 		// The primary applied the write all the same, so its revision is real and the guard
 		// must see it. After a failover that discarded writes this process had seen, every

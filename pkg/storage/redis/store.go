@@ -284,7 +284,7 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return fmt.Errorf("redis storage create %q: %w", preparedKey, err)
 	}
-	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl, uniqueValue)
+	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl, uniqueValue, false)
 	if err != nil {
 		return err
 	}
@@ -315,18 +315,32 @@ type writeResult struct {
 	// seenID is the fingerprint slot of the newest revision the writer had
 	// seen, as the write found it.
 	seenID revisionID
+	// wentBack: the write was refused, and nothing written, because the store
+	// went back since the writer's mark (luaWentBack); rev is then the store's
+	// current revision and curID its fingerprint slot.
+	wentBack bool
+	curID    revisionID
 }
 
 func (s *Store) writeKeys(preparedKey string) []string {
 	return []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.size, s.keys.ttl, s.keys.unique, s.keys.object(preparedKey), s.keys.epoch, s.keys.historyBytes, s.keys.revIDs}
 }
 
-func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string) (writeResult, error) {
+// put writes data at preparedKey if its mod revision is expectedRev (0: absent). An update
+// (fenced) is refused when the store went back since this process last looked
+// (writeResult.wentBack): expectedRev may then name another object than the one the update was
+// computed from.
+func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string, fenced bool) (writeResult, error) {
 	m := s.guard.mark()
 	token := newRevisionToken()
 	start := time.Now()
+	fence := "0"
+	if fenced {
+		fence = "1"
+	}
 	res, err := s.write(ctx, m, token, putScript, s.writeKeys(preparedKey),
-		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes, token, m.seen)
+		preparedKey, expectedRev, data, ttl, s.trim.maxLen, s.trim.slack, uniqueValue, s.trim.maxBytes, token, m.seen,
+		fence, m.epoch, m.slot())
 	s.recordRequest(ctx, op, err, start)
 	if err != nil {
 		return writeResult{}, requestError(op, preparedKey, err)
@@ -338,8 +352,14 @@ func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int
 // write's revision, epoch and fingerprints to the guard.
 func (s *Store) parseWriteResult(m epochMark, token string, reply []interface{}) (writeResult, error) {
 	res, err := parseWriteResult(reply)
-	if err == nil && res.ok {
+	switch {
+	case err != nil:
+	case res.ok:
 		s.observeWrite(m, token, res)
+	case res.wentBack:
+		// What the fence found resets the guard (unless a reset since the mark already did),
+		// so the writer's retry, from a fresh read, is fenced by the new baseline.
+		s.observeEpoch(m, observation{epoch: res.epoch, rev: res.rev, id: res.curID.of(res.rev), seenID: res.seenID.of(m.seen)})
 	}
 	return res, err
 }
@@ -350,6 +370,14 @@ func parseWriteResult(res []interface{}) (writeResult, error) {
 	}
 	ok, _ := res[0].(int64)
 	rev, _ := res[1].(int64)
+	if ok == 3 {
+		if len(res) < 6 {
+			return writeResult{}, fmt.Errorf("malformed script reply %v", res)
+		}
+		r := writeResult{wentBack: true, rev: rev, seenID: parseRevisionID(res[4]), curID: parseRevisionID(res[5])}
+		r.epoch, _ = res[3].(string)
+		return r, nil
+	}
 	if ok == 2 {
 		var holder string
 		if len(res) > 2 {

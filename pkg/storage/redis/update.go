@@ -115,9 +115,19 @@ func (s *Store) GuaranteedUpdate(
 		if err != nil {
 			return fmt.Errorf("redis storage update %q: %w", preparedKey, err)
 		}
-		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl, uniqueValue)
+		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl, uniqueValue, true)
 		if err != nil {
 			return err
+		}
+		if res.wentBack {
+			// The update was computed from an object of a store that is gone (the cache's
+			// copy, or a read just before a wipe): compute it again from what is there now.
+			s.logger().V(4).Info("GuaranteedUpdate found the store went back, retrying from a fresh read", "key", preparedKey)
+			if origState, err = getCurrentState(); err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			continue
 		}
 		if res.uniqueHolder != "" {
 			// Not a lost race: retrying cannot help while the holder lives.
@@ -202,7 +212,7 @@ func (s *Store) Delete(
 		token := newRevisionToken()
 		start := time.Now()
 		reply, err := s.write(ctx, m, token, deleteScript, s.writeKeys(preparedKey),
-			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes, token, m.seen)
+			preparedKey, origState.rev, s.trim.maxLen, s.trim.slack, s.trim.maxBytes, token, m.seen, m.epoch, m.slot())
 		s.recordRequest(ctx, "delete", err, start)
 		if err != nil {
 			return requestError("delete", preparedKey, err)
@@ -210,6 +220,16 @@ func (s *Store) Delete(
 		res, err := s.parseWriteResult(m, token, reply)
 		if err != nil {
 			return err
+		}
+		if res.wentBack {
+			// Preconditions and validation were checked against an object of a store that is
+			// gone: check them again against what is there now.
+			s.logger().V(4).Info("Delete found the store went back, retrying from a fresh read", "key", preparedKey)
+			if origState, err = getCurrentState(); err != nil {
+				return err
+			}
+			origStateIsCurrent = true
+			continue
 		}
 		if !res.ok {
 			s.logger().V(4).Info("Delete conflict, retrying", "key", preparedKey)
