@@ -37,14 +37,19 @@ type epochGuard struct {
 	seen  int64
 	// seenID is the fingerprint of revision seen, "" when unknown (not
 	// read yet, or made by a netweave that records none).
-	seenID   string
-	gen      uint64
+	seenID string
+	gen    uint64
+	// retired is the install epoch this process's own rebase replaced: operations sent before
+	// that reset may still bring it back, which is no news.
+	retired  string
 	handlers []func()
 	// last runs after every handler: the store's own reset, which ends
 	// the watches. Watchers told to relist must find the caches fed by
 	// the handlers already emptied, or a relist could be answered from a
-	// copy of the store that is gone.
-	last func()
+	// copy of the store that is gone. prior is the newest revision the
+	// process had seen of the history that went, and rollback tells a
+	// store that went back without a new install epoch.
+	last func(prior int64, rollback bool)
 }
 
 // epochMark is what the guard knew when an operation was sent; a revision
@@ -122,6 +127,10 @@ func (g *epochGuard) observe(m epochMark, o observation) (reason, why string) {
 		g.mu.Unlock()
 		return "", ""
 	}
+	prior := max(m.seen, g.seen)
+	// Found from revisions in an epoch that stayed: this process is the one to tell the others
+	// (rebase gives the store a new epoch). One that changed, it was told, or it was a wipe.
+	rollback := o.epoch == g.epoch
 	g.epoch, g.seen, g.seenID = o.epoch, o.rev, o.id
 	g.gen++
 	handlers := append([]func(){}, g.handlers...)
@@ -131,13 +140,32 @@ func (g *epochGuard) observe(m epochMark, o observation) (reason, why string) {
 		fn()
 	}
 	if last != nil {
-		last()
+		last(prior, rollback)
 	}
 	return reason, why
 }
 
+// rebased adopts what Store.rebase made of the store: its install epoch, and a revision no
+// operation before it saw (so it has no fingerprint).
+func (g *epochGuard) rebased(epoch string, rev int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if epoch != g.epoch {
+		g.retired = g.epoch
+	}
+	g.epoch = epoch
+	if rev > g.seen {
+		g.seen, g.seenID = rev, ""
+	}
+}
+
 func (g *epochGuard) wentBack(m epochMark, o observation) (reason, why string) {
 	switch {
+	case m.gen != g.gen && g.retired != "" && o.epoch == g.retired:
+		// Sent before the reset whose rebase gave the store its new epoch.
+		return "", ""
+	case g.epoch != "" && o.epoch != g.epoch && strings.HasSuffix(o.epoch, rollbackEpochSuffix):
+		return resetRevision, "another replica found the store rolled back"
 	case g.epoch != "" && o.epoch != g.epoch:
 		return resetEpoch, "install epoch changed"
 	case m.gen != g.gen:
@@ -257,8 +285,52 @@ func (s *Store) observeEpoch(m epochMark, o observation) {
 	}
 }
 
-// resetAfterWentBack forgets what the process knew about the old store.
-func (s *Store) resetAfterWentBack() {
+// resetAfterWentBack forgets what the process knew about the old store, rebases the store
+// past the history that went (rebase) and ends the watches.
+func (s *Store) resetAfterWentBack(prior int64, rollback bool) {
 	s.compacted.Store(0)
+	ctx, cancel := context.WithTimeout(s.ctx, rebaseTimeout)
+	defer cancel()
+	if floor, epoch, err := s.rebase(ctx, prior, rollback); err != nil {
+		// Watches and lists from a revision of the history that went may then be accepted
+		// in the new one until another reset rebases it.
+		s.logger().Error(err, "Could not mark the history that went back as compacted")
+	} else {
+		s.guard.rebased(epoch, floor)
+		s.observeCompacted(floor)
+	}
 	s.hub.failAll(apierrors.NewResourceExpired("the store was wiped or rolled back; relist"))
+}
+
+// rollbackEpochSuffix ends the install epoch a rebase after a rollback gives the store
+// (rebaseScript), so that the replicas it tells count a rollback, not a wipe.
+const rollbackEpochSuffix = ".r"
+
+// rebaseTimeout bounds the rebase a reset makes: it runs in the operation that noticed.
+const rebaseTimeout = 5 * time.Second
+
+// rebase sets the revision counter past prior, the newest revision this process saw of the
+// history that went, and marks this resource's history compacted up to it, as etcd's
+// snapshot restore --bump-revision --mark-compacted does. A client holding a revision of that
+// history (a list's, a watch's) then gets 410 Gone from every replica and relists, instead
+// of a watch that goes on in the new history from a number that meant something else there.
+// After a rollback it also gives the store a new install epoch, unless another replica
+// already did: every other replica then notices at its next operation, which the revisions
+// alone may not show it once the counter is past what it saw.
+func (s *Store) rebase(ctx context.Context, prior int64, rollback bool) (floor int64, epoch string, err error) {
+	newEpoch := "0"
+	if rollback {
+		newEpoch = "1"
+	}
+	known := s.guard.mark().epoch
+	res, err := rebaseScript.Run(ctx, s.writes, []string{s.keys.rev, s.keys.compacted, s.keys.epoch}, prior, known, newEpoch).Slice()
+	if err != nil {
+		return 0, "", fmt.Errorf("redis storage rebase: %w", err)
+	}
+	if len(res) != 2 {
+		return 0, "", fmt.Errorf("redis storage rebase: malformed script reply %v", res)
+	}
+	floor, _ = res[0].(int64)
+	epoch, _ = res[1].(string)
+	return floor, epoch, nil
 }

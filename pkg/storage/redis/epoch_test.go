@@ -207,7 +207,10 @@ func TestRollbackOvertakenByAnotherWriter(t *testing.T) {
 	if err := snapshot.Restore(ctx, env.client); err != nil {
 		t.Fatal(err)
 	}
-	// B's first write notices it went back (B had seen lost-2), which changes nothing for A.
+	// B's first write notices it went back (B had seen lost-2). B's rebase gives the store a
+	// new epoch marked as a rollback's, which is how A learns of it (A counts a rollback:
+	// reason revision): once B's rebase moved the counter past lost-2, neither A's revision
+	// nor, with the ring rolled back, its fingerprint would show it.
 	for _, name := range []string{"after-1", "after-2", "after-3"} {
 		createPod(ctx, t, b, "ns", name)
 	}
@@ -215,7 +218,7 @@ func TestRollbackOvertakenByAnotherWriter(t *testing.T) {
 	if resets.Load() != 1 {
 		t.Fatalf("A's reset handlers ran %d times, want 1", resets.Load())
 	}
-	expectResets(t, metrics, resetFingerprint, 1)
+	expectResets(t, metrics, resetRevision, 1)
 
 	// From the new baseline, A sees what is there and nothing that was discarded.
 	list := &example.PodList{}

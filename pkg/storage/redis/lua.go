@@ -309,6 +309,29 @@ local ids = redis.call('HMGET', KEYS[3], cur % ` + revisionRingSlots + `, seen %
 return {cur, ensureEpoch(KEYS[2]), ids[1], ids[2]}
 `)
 
+// rebaseScript moves the revision counter past ARGV[1] and the store's current revision and
+// marks the resource's history compacted there (Store.rebase). With ARGV[3] "1" it gives the
+// store a new install epoch if it still has ARGV[2], the one the caller knew.
+//
+// KEYS: rev compacted epoch
+// ARGV: prior knownEpoch newEpoch
+// Returns {floor, epoch}.
+var rebaseScript = goredis.NewScript(luaEnsureEpoch + `
+local cur = tonumber(redis.call('GET', KEYS[1])) or 1
+local floor = math.max(cur, tonumber(ARGV[1])) + 1
+redis.call('SET', KEYS[1], string.format('%d', floor))
+if (tonumber(redis.call('GET', KEYS[2])) or 0) < floor then
+  redis.call('SET', KEYS[2], string.format('%d', floor))
+end
+local e = ensureEpoch(KEYS[3])
+if ARGV[3] == '1' and e == ARGV[2] then
+  local t = redis.call('TIME')
+  e = t[1] .. '.' .. t[2] .. '.r'
+  redis.call('SET', KEYS[3], e)
+end
+return {floor, e}
+`)
+
 // getScript reads one object together with the current revision, so
 // "not older than" checks compare against a revision the object is at least
 // as new as.
