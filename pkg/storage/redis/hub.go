@@ -126,18 +126,27 @@ func (h *hub) unsubscribe(w *watchChan) {
 // with a consistent read are not delayed by the XREAD block timeout.
 // deliver drops anything the reader already handed out, so racing with it is
 // harmless.
-func (h *hub) requestProgress() {
+//
+// It reads Redis under ctx (ended with the store too), on the requester's goroutine: a
+// consistent read through the cache waits for it, and must not outlive its own deadline
+// while Redis does not answer.
+func (h *hub) requestProgress(ctx context.Context) error {
 	h.mu.Lock()
 	running := h.running && !h.closed
 	h.mu.Unlock()
 	if !running || h.behind.Load() {
 		// A reader that is behind (Redis was unavailable) answers when it has read to the
 		// stream's end again, after its own continuity and compaction checks.
-		return
+		return nil
 	}
-	if err := h.sendProgress(); err != nil && h.s.ctx.Err() == nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.s.ctx, cancel)()
+	err := h.sendProgress(ctx)
+	if err != nil && h.s.ctx.Err() == nil {
 		h.s.logger().V(2).Info("Progress request failed", "err", err)
 	}
+	return err
 }
 
 // shutdown ends every watch and waits for the reader to exit.
@@ -189,7 +198,7 @@ func (h *hub) loop(done chan struct{}, gen uint64) {
 			h.deliver(gen, changes, 0)
 			changes = nil
 			lastProgress = time.Now()
-			err = h.sendProgress()
+			err = h.sendProgress(s.ctx)
 		}
 		if err != nil {
 			if !h.waitToRetry(gen, err, &backoff) {
@@ -317,12 +326,12 @@ var (
 // its compaction point (readHistory), as the reader does: a hub behind a trim (a replica cut
 // off while others wrote past the history's length) must end its watches with 410, never
 // bookmark past changes nobody handed them.
-func (h *hub) sendProgress() error {
+func (h *hub) sendProgress(ctx context.Context) error {
 	s := h.s
 	h.mu.Lock()
 	gen := h.gen
 	h.mu.Unlock()
-	rev, err := s.GetCurrentResourceVersion(s.ctx)
+	rev, err := s.GetCurrentResourceVersion(ctx)
 	if err != nil {
 		return err
 	}
@@ -332,7 +341,7 @@ func (h *hub) sendProgress() error {
 	// A chunk at a time, each delivered before the next is read: a hub far behind (a
 	// progress request after a burst) never holds the whole history at once.
 	changes := make([]change, 0, min(historyReadChunk, max(int64(rev)-pos, 0)))
-	err = s.readHistory(s.ctx, "watchProgress", pos, int64(rev), needAfter, func(c *change) error {
+	err = s.readHistory(ctx, "watchProgress", pos, int64(rev), needAfter, func(c *change) error {
 		changes = append(changes, *c)
 		if len(changes) == historyReadChunk {
 			h.deliver(gen, changes, 0)

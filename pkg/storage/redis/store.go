@@ -195,8 +195,7 @@ func (s *Store) Compact(ctx context.Context, rev int64) error {
 // RequestWatchProgress implements storage.Interface: every watcher that asked
 // for progress notifications gets a bookmark at the current revision soon.
 func (s *Store) RequestWatchProgress(ctx context.Context) error {
-	s.hub.requestProgress()
-	return nil
+	return s.hub.requestProgress(ctx)
 }
 
 // EnableResourceSizeEstimation implements storage.Interface. Sizes are kept
