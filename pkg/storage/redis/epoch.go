@@ -245,7 +245,7 @@ func (s *Store) checkedRevision(ctx context.Context) (rev int64, checked bool, e
 	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch, s.keys.revIDs}, m.seen).Slice()
 	s.recordRequest(ctx, "getCurrentResourceVersion", err, start)
 	if err != nil {
-		return 0, false, fmt.Errorf("redis storage getCurrentResourceVersion: %w", err)
+		return 0, false, requestError("getCurrentResourceVersion", s.pathPrefix, err)
 	}
 	if len(res) != 4 {
 		return 0, false, fmt.Errorf("redis storage getCurrentResourceVersion: malformed script reply %v", res)

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"fmt"
 	"k8s.io/klog/v2"
 	"strings"
 	"time"
@@ -62,7 +61,7 @@ func (s *Store) KeyForUniqueValue(ctx context.Context, value string) (key string
 	}
 	s.recordRequest(ctx, "keyForUniqueValue", err, start)
 	if err != nil {
-		return "", false, fmt.Errorf("redis storage keyForUniqueValue %q: %w", value, err)
+		return "", false, requestError("keyForUniqueValue", value, err)
 	}
 	if prepared == "" {
 		return "", false, nil
