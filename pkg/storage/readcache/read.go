@@ -22,7 +22,20 @@ import (
 func (c *Cache) minimumRevision(ctx context.Context, resourceVersion string) (uint64, error) {
 	switch resourceVersion {
 	case "":
-		return c.revFetch.get(ctx)
+		current, err := c.revFetch.get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		c.mu.RLock()
+		ahead := c.rev > current
+		c.mu.RUnlock()
+		if ahead {
+			// The store's current revision is below one the cache holds: the store went
+			// back, and its reset (which empties the cache) has not reached the cache yet.
+			// The store answers, not the cache's copy of what is gone.
+			return 0, errStoreWentBack
+		}
+		return current, nil
 	case "0":
 		return 0, nil
 	}
@@ -48,7 +61,10 @@ func (c *Cache) minimumRevision(ctx context.Context, resourceVersion string) (ui
 	return rv, nil
 }
 
-var errAheadOfStore = errors.New("requested resourceVersion is newer than the store")
+var (
+	errAheadOfStore  = errors.New("requested resourceVersion is newer than the store")
+	errStoreWentBack = errors.New("the store's current revision is below the cache's")
+)
 
 // Get implements storage.Interface.
 func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, out runtime.Object) error {
