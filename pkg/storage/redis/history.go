@@ -92,10 +92,36 @@ type window struct {
 	current   int64
 	compacted int64
 	// count of keys in the whole range at the current revision.
-	count     int64
-	items     []kv
-	changes   []change
+	count int64
+	items []kv
+	// touched holds, for every key of the range changed after the requested revision, its
+	// first change after it and the type of its last: all a rewind needs, so a window holds
+	// one change per key whatever the length of the history it reads.
+	touched   map[string]*touch
 	truncated bool
+}
+
+// touch is what a window keeps of one key's changes after the requested revision.
+type touch struct {
+	first   change
+	lastTyp string
+}
+
+// note records c, a change after the requested revision, if its key is in r.
+func (w *window) note(c *change, r keyRange) {
+	if !r.contains(c.key) {
+		return
+	}
+	if t := w.touched[c.key]; t != nil {
+		t.lastTyp = c.typ
+		return
+	}
+	if w.touched == nil {
+		w.touched = map[string]*touch{}
+	}
+	first := *c
+	first.value = nil // only the state before it is needed
+	w.touched[c.key] = &touch{first: first, lastTyp: c.typ}
 }
 
 // rewind returns the window's items as they were at rev, and the number of
@@ -104,25 +130,9 @@ type window struct {
 // window. Undoing works because each change records the previous value:
 // the state at rev of a key changed later is the "before" of its first
 // change after rev.
-func (w *window) rewind(rev int64, r keyRange) (items []kv, count int64) {
-	if rev >= w.current || len(w.changes) == 0 {
-		return w.items, w.count
-	}
-	type history struct{ first, last *change }
-	touched := map[string]*history{}
-	for i := range w.changes {
-		c := &w.changes[i]
-		if c.rev <= rev || !r.contains(c.key) {
-			continue
-		}
-		h := touched[c.key]
-		if h == nil {
-			touched[c.key] = &history{first: c, last: c}
-			continue
-		}
-		h.last = c
-	}
-	if len(touched) == 0 {
+func (w *window) rewind(rev int64) (items []kv, count int64) {
+	touched := w.touched
+	if rev >= w.current || len(touched) == 0 {
 		return w.items, w.count
 	}
 	limitKey := ""
@@ -137,7 +147,7 @@ func (w *window) rewind(rev int64, r keyRange) (items []kv, count int64) {
 	}
 	count = w.count
 	for key, h := range touched {
-		existsNow := h.last.typ != eventDeleted
+		existsNow := h.lastTyp != eventDeleted
 		existedThen := h.first.typ != eventCreated
 		if existsNow {
 			count--

@@ -90,7 +90,7 @@ func (s *Store) GetList(ctx context.Context, key string, opts storage.ListOption
 			// Later windows must read the same snapshot.
 			withRev = w.current
 		}
-		items, count := w.rewind(withRev, r)
+		items, count := w.rewind(withRev)
 
 		taken := 0
 		limitReached := false
@@ -200,7 +200,9 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 		// The changes after withRev, up to the window's revision, a chunk at a time: they
 		// are written once and only ever trimmed, which readHistory notices.
 		err := s.readHistory(ctx, op, withRev, w.current, needFrom, func(c *change) error {
-			w.changes = append(w.changes, *c)
+			if c.rev > withRev {
+				w.note(c, r)
+			}
 			return nil
 		})
 		if errors.Is(err, errHistoryCompacted) {

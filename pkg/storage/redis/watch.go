@@ -284,7 +284,7 @@ func (w *watchChan) sendInitialState() (int64, error) {
 		if rev == 0 {
 			rev = win.current
 		}
-		items, _ := win.rewind(rev, r)
+		items, _ := win.rewind(rev)
 		for _, it := range items {
 			obj, err := w.decodeValue(it.key, it.value, it.rev)
 			if err != nil {
