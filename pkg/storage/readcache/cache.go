@@ -253,7 +253,15 @@ func (c *Cache) noteWrite(resets uint64, obj runtime.Object) {
 	}
 	for {
 		cur := c.lastWrite.Load()
-		if rv <= cur || c.lastWrite.CompareAndSwap(cur, rv) {
+		if rv <= cur {
+			return
+		}
+		if c.lastWrite.CompareAndSwap(cur, rv) {
+			// A reset that ran between the check above and the swap cleared lastWrite before
+			// it: a revision of the store that went must not stay the one reads wait for.
+			if c.resets.Load() != resets {
+				c.lastWrite.CompareAndSwap(rv, 0)
+			}
 			return
 		}
 	}
