@@ -26,6 +26,10 @@ const (
 	maxExtensionKeyLength = 256
 	// maxKeywords bounds a list of short keywords (tags, groups, management interfaces).
 	maxKeywords = 256
+	// MaxKeywords and MaxKeywordLength are the bounds of a keyword list and of one keyword,
+	// for whoever derives keywords from elsewhere (the inventory sync's node tags).
+	MaxKeywords      = maxKeywords
+	MaxKeywordLength = maxNameLength
 	// maxElements bounds a Resource's elements: each may carry its own extensions map.
 	maxElements = 256
 	// maxCivicAddressElements bounds a Location's civic address (RFC 4776 defines fewer than

@@ -71,16 +71,24 @@ func (c *clusterTotals) add(node *corev1.Node) {
 	}
 }
 
+// addList adds l to sum. A total's format is the first in formatOrder of its addends', not the
+// first node's: nodes come in no particular order, and a total that changed its spelling
+// (207374182400 or 202513850Ki) from one resync to the next would be rewritten each time.
 func addList(sum, l corev1.ResourceList) {
 	for name, q := range l {
 		total, ok := sum[name]
-		if !ok {
-			total = resource.Quantity{Format: q.Format}
+		format := q.Format
+		if ok && formatOrder[total.Format] < formatOrder[format] {
+			format = total.Format
 		}
 		total.Add(q)
+		total.Format = format
 		sum[name] = total
 	}
 }
+
+// formatOrder ranks the quantity formats a total may take.
+var formatOrder = map[resource.Format]int{resource.BinarySI: 0, resource.DecimalSI: 1, resource.DecimalExponent: 2}
 
 // DeploymentManagerID is the O2 id of the cluster's DeploymentManager.
 func DeploymentManagerID(ids inventory.IDs, cluster ClusterInfo) string {

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
 
@@ -88,18 +89,28 @@ func nodeDescription(node *corev1.Node) string {
 }
 
 // nodeTags are the node's labels as "key=value" (or "key" for an empty value), sorted, so SMOs
-// can filter with (cont,tags,…).
+// can filter with (cont,tags,…). A Resource takes at most validation.MaxKeywords tags of at most
+// validation.MaxKeywordLength bytes: a label that would make a longer tag is left out, and so
+// are the labels after the first MaxKeywords in key order. A node with more labels (Node
+// Feature Discovery, KubeVirt) is then in the inventory with most of them, instead of a
+// Resource the API refuses for ever.
 func nodeTags(node *corev1.Node) []string {
 	if len(node.Labels) == 0 {
 		return nil
 	}
-	tags := make([]string, 0, len(node.Labels))
+	tags := make([]string, 0, min(len(node.Labels), validation.MaxKeywords))
 	for _, k := range sortedKeys(node.Labels) {
+		tag := k
 		if v := node.Labels[k]; v != "" {
-			tags = append(tags, k+"="+v)
-		} else {
-			tags = append(tags, k)
+			tag = k + "=" + v
 		}
+		if len(tag) > validation.MaxKeywordLength {
+			continue
+		}
+		if len(tags) == validation.MaxKeywords {
+			break
+		}
+		tags = append(tags, tag)
 	}
 	return tags
 }

@@ -39,6 +39,20 @@ type poolAgg struct {
 	zones map[Topology]int
 }
 
+// preferredRef reports whether ref describes a pool better than cur, the description kept so
+// far of the same pool (same id): the node label pools of one value, from the dedicated label,
+// the configured label or none (the default pool), are one pool, and which node comes first in
+// a list must not decide how it is described, or every resync would rewrite it. A labelled
+// description beats the default pool's, then the smaller label wins.
+func preferredRef(ref, cur PoolRef) bool {
+	l, _ := ref.Extensions["label"].(string)
+	c, _ := cur.Extensions["label"].(string)
+	if (l == "") != (c == "") {
+		return l != ""
+	}
+	return l < c
+}
+
 // ComputeShared derives the O-Cloud, pools (with their resource counts), resource types, the
 // deployment manager, locations and sites from a snapshot of the cluster.
 func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
@@ -49,6 +63,8 @@ func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
 		if !ok {
 			a = &poolAgg{ref: ref, zones: map[Topology]int{}}
 			pools[ref.ID] = a
+		} else if preferredRef(ref, a.ref) {
+			a.ref = ref
 		}
 		return a
 	}
