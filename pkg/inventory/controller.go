@@ -327,6 +327,12 @@ func (c *Controller) worker(ctx context.Context) {
 	}
 }
 
+// conflictRetriesAsRace is how many conflicts in a row on one key are taken for races with a
+// write the informers had not seen yet. One that persists is no race (an O2 id another object
+// holds, an object name another source wants): an error then, logged and counted as one, so
+// that operators learn a node is missing from the inventory.
+const conflictRetriesAsRace = 3
+
 func (c *Controller) processNext(ctx context.Context) bool {
 	key, quit := c.queue.Get()
 	if quit {
@@ -355,7 +361,7 @@ func (c *Controller) processNext(ctx context.Context) bool {
 		return true
 	}
 	reason := "error"
-	if apierrors.IsConflict(err) {
+	if apierrors.IsConflict(err) && c.queue.NumRequeues(key) < conflictRetriesAsRace {
 		// The informer cache was behind a write (often our own): retry on fresher data.
 		reason = "conflict"
 		klog.V(4).InfoS("Inventory sync raced with a write; retrying", "key", key, "err", err)

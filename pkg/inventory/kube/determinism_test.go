@@ -146,3 +146,25 @@ func TestRegressionNodeWithLongLabelMapsToValidResource(t *testing.T) {
 		t.Errorf("the Resource of a node with a valid long label is refused by the API: %v", errs.ToAggregate())
 	}
 }
+
+// A region named "x" (node with region=x) and a region-less zone named "x" share one Location
+// key; whether it was described as a region or a zone depended on map iteration order. The
+// region's description now wins.
+func TestRegressionLocationKindDoesNotDependOnOrder(t *testing.T) {
+	cfg := determinismCfg(t)
+	nodes := []*corev1.Node{
+		newNode("n1", withLabels("topology.kubernetes.io/region", "edge1", "topology.kubernetes.io/zone", "z1")),
+		newNode("n2", withLabels("topology.kubernetes.io/zone", "edge1")),
+	}
+	res := NewPoolResolver(cfg.IDs, cfg.Namespace, cfg.PoolLabel, cfg.NodePools, nil, nil)
+	seen := map[string]bool{}
+	for range 50 {
+		s := ComputeShared(cfg, Snapshot{Nodes: nodes, Pools: res})
+		for _, l := range s.Locations {
+			seen[string(mustJSON(t, l.Spec))] = true
+		}
+	}
+	if len(seen) > 1 {
+		t.Errorf("Location spec differs between identical computations: %d variants: %v", len(seen), seen)
+	}
+}

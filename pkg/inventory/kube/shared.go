@@ -138,11 +138,13 @@ func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
 		classes = append(classes, sc.Name)
 	}
 
+	// A region and a region-less zone of one name are one Location: the region's, whatever
+	// order the map gives them in (else it would be rewritten on resyncs).
 	locations := map[string]Topology{}
 	for t := range topologies {
 		if t.Region != "" {
 			locations[t.locationKey()] = Topology{Region: t.Region}
-		} else {
+		} else if _, ok := locations[t.locationKey()]; !ok {
 			locations[t.locationKey()] = Topology{Zone: t.Zone}
 		}
 		if t.Zone != "" {
