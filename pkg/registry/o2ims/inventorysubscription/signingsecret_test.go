@@ -80,13 +80,23 @@ func TestRegressionSigningSecretCreatorMustRead(t *testing.T) {
 		t.Errorf("no signing secret: %v", err)
 	}
 	keep := newSubscription("hook-key")
-	keep.Spec.Callback = "https://smo.example.com/other"
+	keep.Labels = map[string]string{"team": "a"}
 	keep.Spec.SigningSecretRef.Key = "other"
 	if err := update(as("mallory"), keep, newSubscription("hook-key")); err != nil {
-		t.Errorf("update keeping the secret: %v", err)
+		t.Errorf("update keeping the secret and the callback: %v", err)
 	}
 	if len(authz.Asked) != n {
 		t.Errorf("%d authorization questions for nothing to check", len(authz.Asked)-n)
+	}
+	// Moving the signed POSTs to another receiver is a new use of the key
+	// (TestRegressionRedirectKeepingSecretNeedsSecretAccess).
+	moved := newSubscription("hook-key")
+	moved.Spec.Callback = "https://smo.example.com/other"
+	if err := update(as("mallory"), moved, newSubscription("hook-key")); !apierrors.IsForbidden(err) {
+		t.Errorf("mallory moves the callback of a subscription signed with a secret she may not read: %v, want Forbidden", err)
+	}
+	if err := update(as("alice"), moved, newSubscription("hook-key")); err != nil {
+		t.Errorf("alice moves the callback of her subscription signed with her secret: %v", err)
 	}
 	// Pointing an existing subscription at another Secret is checked like a create.
 	if err := update(as("mallory"), newSubscription("hook-key"), newSubscription("")); !apierrors.IsForbidden(err) {
