@@ -95,28 +95,34 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 func redactValue(v any) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		var out map[string]any
-		for k, val := range x {
-			nv := any(Redacted)
-			if !sensitiveKey(k) {
-				var changed bool
-				if nv, changed = redactValue(val); !changed {
-					continue
-				}
-			}
-			if out == nil {
-				out = maps.Clone(x)
-			}
-			out[k] = nv
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
+		return redactMap(x, redactValue)
 	case []any:
 		return redactEach(x, redactValue)
 	}
 	return v, false
+}
+
+// redactMap redacts x copy-on-write: a credential-like key's value replaced whole, any other
+// value by redact.
+func redactMap(x map[string]any, redact func(any) (any, bool)) (any, bool) {
+	var out map[string]any
+	for k, val := range x {
+		nv := any(Redacted)
+		if !sensitiveKey(k) {
+			var changed bool
+			if nv, changed = redact(val); !changed {
+				continue
+			}
+		}
+		if out == nil {
+			out = maps.Clone(x)
+		}
+		out[k] = nv
+	}
+	if out == nil {
+		return x, false
+	}
+	return out, true
 }
 
 // redactTextValues redacts a capabilities or capacity object, whose values v1 documents give
@@ -129,32 +135,12 @@ func redactTextValues(v any) (any, bool) {
 	if !ok {
 		return redactValue(v)
 	}
-	var out map[string]any
-	for k, val := range x {
-		var nv any
-		var changed bool
-		switch {
-		case sensitiveKey(k):
-			nv, changed = Redacted, true
-		default:
-			if text, ok := val.(string); ok {
-				nv, changed = redactJSONText(text)
-			} else {
-				nv, changed = redactValue(val)
-			}
+	return redactMap(x, func(val any) (any, bool) {
+		if text, ok := val.(string); ok {
+			return redactJSONText(text)
 		}
-		if !changed {
-			continue
-		}
-		if out == nil {
-			out = maps.Clone(x)
-		}
-		out[k] = nv
-	}
-	if out == nil {
-		return v, false
-	}
-	return out, true
+		return redactValue(val)
+	})
 }
 
 // redactJSONText redacts text when it is the JSON text of an object or array, giving the
