@@ -20,27 +20,10 @@ import (
 // the wipe only from the reply, after the write was applied. Now the write script refuses a
 // write whose writer's epoch is gone (the fence), and the update is computed again from B's x.
 func TestRegressionStaleCachedUpdateAfterWipeDoesNotOverwrite(t *testing.T) {
-	env := newTestEnv(t)
 	ctx := context.Background()
-	a := env.newStore(t, withInstallPrefix("fence-update"))
-	b := env.newStore(t, withInstallPrefix("fence-update"))
-
-	old := &example.Pod{}
-	if err := a.Create(ctx, "/pods/ns/x", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x"},
-		Spec: example.PodSpec{NodeName: "old-node"}}, old, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.client.FlushAll(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	recreated := &example.Pod{}
-	if err := b.Create(ctx, "/pods/ns/x", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x"},
-		Spec: example.PodSpec{NodeName: "new-node"}}, recreated, 0); err != nil {
-		t.Fatal(err)
-	}
-	if old.ResourceVersion != recreated.ResourceVersion {
-		t.Fatalf("revisions differ (%s, %s): the scenario needs them equal", old.ResourceVersion, recreated.ResourceVersion)
-	}
+	a, b, old, _ := wipedAndRecreated(t, "fence-update",
+		&example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x"}, Spec: example.PodSpec{NodeName: "old-node"}},
+		&example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x"}, Spec: example.PodSpec{NodeName: "new-node"}})
 
 	out := &example.Pod{}
 	err := a.GuaranteedUpdate(ctx, "/pods/ns/x", out, false, nil,
@@ -66,25 +49,10 @@ func TestRegressionStaleCachedUpdateAfterWipeDoesNotOverwrite(t *testing.T) {
 // stale-CAS problem: a delete preconditioned on the UID of A's (discarded) copy of x deleted
 // B's new x, which has another UID.
 func TestRegressionStaleCachedDeleteAfterWipeHoldsItsUIDPrecondition(t *testing.T) {
-	env := newTestEnv(t)
 	ctx := context.Background()
-	a := env.newStore(t, withInstallPrefix("fence-delete"))
-	b := env.newStore(t, withInstallPrefix("fence-delete"))
-
-	old := &example.Pod{}
-	if err := a.Create(ctx, "/pods/ns/x", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x", UID: "uid-old"}}, old, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.client.FlushAll(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	recreated := &example.Pod{}
-	if err := b.Create(ctx, "/pods/ns/x", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x", UID: "uid-new"}}, recreated, 0); err != nil {
-		t.Fatal(err)
-	}
-	if old.ResourceVersion != recreated.ResourceVersion {
-		t.Fatalf("revisions differ (%s, %s): the scenario needs them equal", old.ResourceVersion, recreated.ResourceVersion)
-	}
+	a, b, old, recreated := wipedAndRecreated(t, "fence-delete",
+		&example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x", UID: "uid-old"}},
+		&example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x", UID: "uid-new"}})
 	uid := old.UID
 	err := a.Delete(ctx, "/pods/ns/x", &example.Pod{}, &storage.Preconditions{UID: &uid}, storage.ValidateAllObjectFunc, old.DeepCopy(), storage.DeleteOptions{})
 	got := &example.Pod{}
@@ -144,4 +112,28 @@ func TestRegressionStaleCachedUpdateAfterRollbackDoesNotOverwrite(t *testing.T) 
 	if got.Labels["by"] != "b" || got.Labels["again"] != "a" {
 		t.Fatalf("x after A's update from its copy of the rolled-back x: labels %v, want by=b (B's acknowledged write) and again=a", got.Labels)
 	}
+}
+
+// wipedAndRecreated is the scene of the wipe regressions: store a of install created before,
+// Redis wiped, store b of the same install created after, at the same revision number.
+func wipedAndRecreated(t *testing.T, install string, before, after *example.Pod) (a, b *Store, old, recreated *example.Pod) {
+	t.Helper()
+	env := newTestEnv(t)
+	ctx := context.Background()
+	a = env.newStore(t, withInstallPrefix(install))
+	b = env.newStore(t, withInstallPrefix(install))
+	old, recreated = &example.Pod{}, &example.Pod{}
+	if err := a.Create(ctx, "/pods/ns/x", before, old, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Create(ctx, "/pods/ns/x", after, recreated, 0); err != nil {
+		t.Fatal(err)
+	}
+	if old.ResourceVersion != recreated.ResourceVersion {
+		t.Fatalf("revisions differ (%s, %s): the scenario needs them equal", old.ResourceVersion, recreated.ResourceVersion)
+	}
+	return a, b, old, recreated
 }
