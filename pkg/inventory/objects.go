@@ -62,11 +62,27 @@ func deepCopy[T object](obj T) T { return obj.DeepCopyObject().(T) }
 // then the rest is created or updated. Objects admins own are never written.
 func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, existing []T) error {
 	want := make(map[types.NamespacedName]T, len(desired))
+	var errs []error
 	for _, d := range desired {
-		want[keyOf(d)] = d
+		k := keyOf(d)
+		prev, dup := want[k]
+		if !dup {
+			want[k] = d
+			continue
+		}
+		// Two sources want one object name (MachineDeployments team-a/workers and
+		// team/a-workers both make pool md-team-a-workers): the smaller O2 id keeps it, so the
+		// sync settles instead of replacing one with the other on every pass, and the other is
+		// reported.
+		kept, dropped := prev, d
+		if ops.id(d) < ops.id(prev) {
+			kept, dropped = d, prev
+			want[k] = d
+		}
+		errs = append(errs, fmt.Errorf("%s %s is wanted by two sources (O2 ids %s and %s): only %s is synced",
+			ops.resource, klog.KObj(d), ops.id(kept), ops.id(dropped), ops.id(kept)))
 	}
 	have := make(map[types.NamespacedName]T, len(existing))
-	var errs []error
 	for _, e := range existing {
 		if !w.owner.Owns(e) {
 			continue
@@ -81,6 +97,9 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 		}
 	}
 	for _, d := range desired {
+		if ops.id(want[keyOf(d)]) != ops.id(d) {
+			continue // the other source's (above)
+		}
 		e, ok := have[keyOf(d)]
 		var cur *T
 		if ok {

@@ -208,3 +208,40 @@ func TestSyncKind(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionTwoSourcesOneNameSettle: two sources wanting one object name (MachineDeployments
+// team-a/workers and team/a-workers both make pool md-team-a-workers, with different ids) were
+// written in turn on every pass, one replacing the other, so neither stayed. The smaller id now
+// keeps the name: the sync settles, and the other is reported, on every pass.
+func TestRegressionTwoSourcesOneNameSettle(t *testing.T) {
+	const (
+		small = "11111111-1111-5111-8111-111111111111"
+		big   = "22222222-2222-5222-8222-222222222222"
+	)
+	m := &memStore{objs: map[types.NamespacedName]*v1alpha1.O2Resource{}}
+	ops := m.ops()
+	w := writer{fieldManager: "test"}
+	ctx := context.Background()
+	for pass, order := range [][]string{{big, small}, {small, big}, {big, small}} {
+		m.writes = nil
+		existing, _ := ops.list()
+		var d []*v1alpha1.O2Resource
+		for _, id := range order {
+			d = append(d, desired("sync", "md-team-a-workers", id, v1alpha1.OperationalStateEnabled))
+		}
+		err := syncKind(ctx, w, ops, d, existing)
+		if err == nil {
+			t.Errorf("pass %d: two sources wanting one name reported nothing", pass)
+		}
+		want := "[]"
+		if pass == 0 {
+			want = "[create sync/md-team-a-workers status sync/md-team-a-workers]"
+		}
+		if fmt.Sprint(m.writes) != want {
+			t.Errorf("pass %d: writes %v, want %s", pass, m.writes, want)
+		}
+		if got := m.objs[types.NamespacedName{Namespace: "sync", Name: "md-team-a-workers"}]; got == nil || got.Spec.ResourceID != small {
+			t.Fatalf("pass %d: the name is held by %+v, want the smaller id %s", pass, got, small)
+		}
+	}
+}
