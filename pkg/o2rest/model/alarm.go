@@ -53,11 +53,7 @@ func alarmEventRecord(a *v1alpha1.AlarmEventRecord, size int) map[string]any {
 	putTime(m, "alarmChangedTime", st.AlarmChangedTime)
 	putTime(m, "alarmClearedTime", st.AlarmClearedTime)
 	m["alarmAcknowledged"] = AlarmAcknowledged(a)
-	severity := st.PerceivedSeverity
-	if AlarmCleared(a) {
-		severity = v1alpha1.PerceivedSeverityCleared
-	}
-	m["perceivedSeverity"] = int64(severity)
+	m["perceivedSeverity"] = int64(AlarmSeverity(a))
 	m["extensions"] = extensionsObject(s.Extensions)
 	return m
 }
@@ -65,6 +61,15 @@ func alarmEventRecord(a *v1alpha1.AlarmEventRecord, size int) map[string]any {
 // AlarmAcknowledged reports whether the alarm is acknowledged or its acknowledgement accepted.
 func AlarmAcknowledged(a *v1alpha1.AlarmEventRecord) bool {
 	return a.Status.AlarmAcknowledged || a.Spec.Acknowledged
+}
+
+// AlarmSeverity is the perceivedSeverity an alarm's document shows: 5 (CLEARED) as soon as
+// its clear is accepted, before the recorder writes it in status.
+func AlarmSeverity(a *v1alpha1.AlarmEventRecord) v1alpha1.PerceivedSeverity {
+	if AlarmCleared(a) {
+		return v1alpha1.PerceivedSeverityCleared
+	}
+	return a.Status.PerceivedSeverity
 }
 
 // AlarmCleared reports whether the alarm is cleared or its clear accepted.

@@ -190,18 +190,14 @@ const alarmSeverityField = "status.perceivedSeverity"
 
 // indexAlarmSeverity indexes alarms by the perceivedSeverity their O2 document shows, not the
 // one stored: an alarm whose clear was accepted reads 5 (CLEARED) before the recorder writes it
-// in status (model.AlarmCleared), and (eq,perceivedSeverity,5) must find it, as the same
+// in status (model.AlarmSeverity), and (eq,perceivedSeverity,5) must find it, as the same
 // filter evaluated on the document does.
 func indexAlarmSeverity(obj interface{}) ([]string, error) {
 	a, ok := obj.(*v1alpha1.AlarmEventRecord)
 	if !ok {
 		return indexBy(alarmSeverityField)(obj)
 	}
-	severity := a.Status.PerceivedSeverity
-	if model.AlarmCleared(a) {
-		severity = v1alpha1.PerceivedSeverityCleared
-	}
-	return []string{IndexValue(strconv.Itoa(int(severity)))}, nil
+	return []string{IndexValue(strconv.Itoa(int(model.AlarmSeverity(a))))}, nil
 }
 
 // HasSynced reports whether every informer has its initial list.
