@@ -6,6 +6,7 @@ package o2rest
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -79,6 +80,9 @@ type handler struct {
 	specs  map[model.Kind]map[int]*kindSpec
 	// arrayBuffers recycles the buffers lists are written through (responder.writeArray).
 	arrayBuffers chunkBuffers
+	// rootPath is the path of the apiRoot (the prefix a gateway in front strips), which the
+	// links the face hands out keep (nextPageLink).
+	rootPath string
 	// subscribeLocks serialises subscription POSTs of one callback by one caller (subscriptions.go).
 	subscribeLocks *keyLocks
 }
@@ -95,6 +99,9 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
 	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: newKeyLocks()}
+	if u, err := url.Parse(cfg.APIRoot); err == nil {
+		h.rootPath = strings.TrimSuffix(u.Path, "/")
+	}
 
 	return requireUser(h.whenSynced(h.routes()))
 }

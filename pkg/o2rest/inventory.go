@@ -196,7 +196,7 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 	}
 	a := &answer{status: http.StatusOK, items: pg.served(), array: true}
 	if next != "" {
-		a.setHeader("Link", nextPageLink(r, h.cfg.APIRoot, lq.query, next))
+		a.setHeader("Link", nextPageLink(r, h.rootPath, lq.query, next))
 	}
 	return a, nil
 }

@@ -119,14 +119,10 @@ func (p *page) served() [][]byte {
 // carries an opaque marker, even after a page number: a marker resumes after the last item
 // served, which stays right when objects come and go between requests.
 //
-// The link is the request's path under apiRoot's own path: with an apiRoot of
+// The link is the request's path under the apiRoot's own path (rootPath): with an apiRoot of
 // https://gw/o2, the gateway in front strips /o2, and a link without it would resolve outside
 // the apiRoot. It stays origin-relative, so that it holds for whatever host the SMO called.
-func nextPageLink(r *http.Request, apiRoot string, q query.Values, marker string) string {
-	prefix := ""
-	if u, err := url.Parse(apiRoot); err == nil {
-		prefix = strings.TrimSuffix(u.Path, "/")
-	}
-	u := url.URL{Path: prefix + r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
+func nextPageLink(r *http.Request, rootPath string, q query.Values, marker string) string {
+	u := url.URL{Path: rootPath + r.URL.Path, RawQuery: q.WithNextPageMarker(encodeMarker(marker)).Encode()}
 	return "<" + u.String() + `>; rel="next"`
 }
