@@ -23,8 +23,15 @@ type visibility struct {
 	// waits counts the waits for an authorizer that could not decide (nil: not counted).
 	waits interface{ Inc() }
 
+	// now is the clock (time.Now; tests move it).
+	now func() time.Time
+
 	mu    sync.Mutex
 	cache map[accessKey]accessDecision
+	// swept is when expired decisions were last dropped. Keys name namespaces, which come
+	// and go: without the sweep a subscription for all namespaces kept a decision for every
+	// namespace that ever changed, for as long as it lived.
+	swept time.Time
 }
 
 type accessKey struct{ subUID, verb, group, resource, namespace string }
@@ -35,7 +42,7 @@ type accessDecision struct {
 }
 
 func newVisibility(authz authorizer.Authorizer, waits interface{ Inc() }) *visibility {
-	return &visibility{authz: authz, waits: waits, cache: map[accessKey]accessDecision{}}
+	return &visibility{authz: authz, waits: waits, now: time.Now, cache: map[accessKey]accessDecision{}}
 }
 
 // visible reports whether sub may receive a change of an object of kind in namespace: the
@@ -68,16 +75,14 @@ func (v *visibility) allowed(ctx context.Context, sub *Subscription, verb string
 	v.mu.Lock()
 	d, ok := v.cache[key]
 	v.mu.Unlock()
-	if ok && time.Since(d.at) < accessTTL {
+	if ok && v.now().Sub(d.at) < accessTTL {
 		return d.allowed, nil
 	}
 	for failures := 1; ; failures++ {
-		now := time.Now()
+		now := v.now()
 		allowed, err := tenancy.Allowed(ctx, v.authz, sub.Subscriber, tenancy.Request{Verb: verb, Group: key.group, Resource: key.resource, Namespace: namespace})
 		if err == nil {
-			v.mu.Lock()
-			v.cache[key] = accessDecision{allowed: allowed, at: now}
-			v.mu.Unlock()
+			v.remember(key, accessDecision{allowed: allowed, at: now})
 			return allowed, nil
 		}
 		if !tenancy.Unavailable(err) {
@@ -93,6 +98,23 @@ func (v *visibility) allowed(ctx context.Context, sub *Subscription, verb string
 		}
 		if err := awaitStoreRetry(ctx, failures); err != nil {
 			return false, err
+		}
+	}
+}
+
+// remember caches d under key and, at most once per accessTTL, drops the decisions that have
+// expired: the cache then holds only what was asked in the last two TTLs.
+func (v *visibility) remember(key accessKey, d accessDecision) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.cache[key] = d
+	if d.at.Sub(v.swept) < accessTTL {
+		return
+	}
+	v.swept = d.at
+	for k, old := range v.cache {
+		if d.at.Sub(old.at) >= accessTTL {
+			delete(v.cache, k)
 		}
 	}
 }

@@ -276,3 +276,40 @@ func TestRegressionQueuedNotificationsNotSentAfterRevocation(t *testing.T) {
 		t.Errorf("an entry of an older version (no kind): %d POSTs, want it sent", posts.Load())
 	}
 }
+
+// TestRegressionVisibilityCacheDropsExpiredDecisions: the notifier kept every authorization
+// decision it made for a subscription until the subscription ended, one per namespace its
+// changes came from, though each is used for accessTTL only: a subscription for all
+// namespaces on a cluster whose namespaces come and go grew the cache without bound.
+func TestRegressionVisibilityCacheDropsExpiredDecisions(t *testing.T) {
+	r := rbac{"smo": {}}
+	v := newVisibility(r.authorizer(), nil)
+	clock := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	v.now = func() time.Time { return clock }
+	sub := compiled(t, "o2ims-system", &v1alpha1.SubscriberInfo{Username: "smo"}, nil)
+	ctx := context.Background()
+	const perRound = 100
+	for round := 0; round < 20; round++ {
+		for i := 0; i < perRound; i++ {
+			ns := fmt.Sprintf("ns-%d-%d", round, i)
+			r["smo"][ns] = true
+			if !sees(t, v, ctx, sub, model.KindResource, ns) {
+				t.Fatalf("%s: not delivered while allowed", ns)
+			}
+		}
+		clock = clock.Add(accessTTL / 2)
+	}
+	v.mu.Lock()
+	n := len(v.cache)
+	v.mu.Unlock()
+	// Decisions older than a TTL are dropped at the sweep after they expire: at most the
+	// last two TTLs' worth (four rounds here) are held.
+	if n > 4*perRound {
+		t.Errorf("%d decisions cached after 20 rounds of %d namespaces; want at most %d", n, perRound, 4*perRound)
+	}
+	// A decision still within its TTL is used, not asked again.
+	delete(r["smo"], "ns-19-0")
+	if !sees(t, v, ctx, sub, model.KindResource, "ns-19-0") {
+		t.Error("a decision within its TTL was dropped")
+	}
+}
