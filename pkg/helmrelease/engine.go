@@ -171,6 +171,9 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	upgrade.Timeout, upgrade.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
 	upgrade.RollbackOnFailure, upgrade.CleanupOnFail = e.cfg.Wait, true
 	upgrade.MaxHistory = e.cfg.MaxHistory
+	// The values given are the whole desired values: Helm would otherwise reuse the previous
+	// release's values when they are empty, keep running those and record their hash.
+	upgrade.ResetValues = true
 	r, err := upgrade.RunWithContext(ctx, name, ch, values)
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s: %w", name, err)

@@ -184,6 +184,34 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 	})
 
+	// TestRegressionUpgradeToEmptyValuesRunsTheChartDefaults: an NfDeployment whose values
+	// became empty (spec.values removed, no descriptor defaults) was upgraded with Helm's
+	// implicit reuse of the previous release's values: the old values kept running while the
+	// status said DEPLOYED, and the release's values hash, never the spec's, made the controller
+	// upgrade again on every resync, a new revision each time.
+	t.Run("TestRegressionUpgradeToEmptyValuesRunsTheChartDefaults", func(t *testing.T) {
+		if _, err := engine.Apply(ctx, target, "emptied", v1.Chart, map[string]any{"message": "tenant-value"}); err != nil {
+			t.Fatal(err)
+		}
+		empty := map[string]any{}
+		r, err := engine.Apply(ctx, target, "emptied", v1.Chart, empty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg, _ := configMessage("emptied"); msg != "hello from demo-nf" {
+			t.Errorf("after an upgrade to empty values the release runs message %q, not the chart's default", msg)
+		}
+		if r.ValuesHash != helmrelease.ValuesHash(empty) {
+			t.Errorf("release values hash %s, the applied values' %s: the controller would upgrade on every resync", r.ValuesHash, helmrelease.ValuesHash(empty))
+		}
+		if r.Revision != 2 {
+			t.Errorf("revision %d after one install and one upgrade", r.Revision)
+		}
+		if err := engine.Uninstall(ctx, target, "emptied"); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("TestRegressionAbandonedPendingReleaseIsTakenOver", func(t *testing.T) {
 		// A process killed during an upgrade (SIGKILL, a node lost) leaves Helm's record of the
 		// new revision pending-upgrade; Helm then refused every later upgrade and rollback of
