@@ -72,9 +72,12 @@ func TestAlertmanagerAlarms(t *testing.T) {
 		waitEvent(t, smo, raised.Spec.AlarmEventRecordID, 2)
 	})
 
+	// Bob holds o2ims-admin cluster-wide (TestRegressionO2AdminCannotSendAlerts): its write
+	// verbs on every o2ims.oran.org resource do not include sending alerts.
 	t.Run("a webhook from a caller without o2ims-alert-sender is refused", func(t *testing.T) {
+		s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "bob-o2-admin", "--clusterrole=o2ims-admin", "--user="+localstack.Bob)
 		body := `{"version":"4","status":"firing","alerts":[]}`
-		for user, want := range map[string]int{"": http.StatusUnauthorized, localstack.Bob: http.StatusForbidden} {
+		for user, want := range map[string]int{"": http.StatusUnauthorized, localstack.Bob: http.StatusForbidden, localstack.Dave: http.StatusForbidden} {
 			code, hdr, _ := s.o2As(t, user).send(http.MethodPost, alertmanager.WebhookPath, "application/json", body)
 			if code != want || hdr.Get("Content-Type") != "application/problem+json" {
 				t.Errorf("webhook as %q: %d %q, want %d problem+json", user, code, hdr.Get("Content-Type"), want)

@@ -20,10 +20,17 @@ import (
 // points here.
 const WebhookPath = "/o2ims-alarmsources/alertmanager/v1/alerts"
 
-// WebhookResource is the o2ims.oran.org pseudo-resource whose "create" verb lets a caller send
+// WebhookResource is the o2ims.oran.org pseudo-resource whose WebhookVerb lets a caller send
 // alerts (the o2ims-alert-sender ClusterRole). No such objects exist: it only names the
 // permission, so RBAC decides who may raise alarms as for any other write.
 const WebhookResource = "alertmanagerwebhooks"
+
+// WebhookVerb is the verb on WebhookResource that lets a caller send alerts. A verb of its own,
+// not "create": the object-writing verbs are granted on every o2ims.oran.org resource by
+// o2ims-admin (resources "*"), and anyone holding that cluster-wide (an SMO made admin of every
+// tenant) could otherwise raise and clear the operator's alarms. Only "send" itself, or verbs
+// "*", grants it.
+const WebhookVerb = "send"
 
 // DefaultMaxPayloadBytes bounds a webhook payload. Alertmanager sends all alerts of a group in
 // one payload unless the receiver sets max_alerts; this keeps a huge group out of memory.
@@ -35,7 +42,7 @@ type HandlerConfig struct {
 	Sink alarms.Sink
 	// Resolver names the object of each alert.
 	Resolver Resolver
-	// Authorizer decides whether the caller may create WebhookResource.
+	// Authorizer decides whether the caller may WebhookVerb WebhookResource.
 	Authorizer authorizer.Authorizer
 	// Metrics, when set, count payloads and alerts.
 	Metrics *Metrics
@@ -92,14 +99,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims"`)
 		return http.StatusUnauthorized, errors.New("authentication required: configure the webhook's authorization credentials or a client certificate")
 	}
-	allowed, err := tenancy.Allowed(ctx, h.cfg.Authorizer, u, tenancy.Request{Verb: "create", Resource: WebhookResource})
+	allowed, err := tenancy.Allowed(ctx, h.cfg.Authorizer, u, tenancy.Request{Verb: WebhookVerb, Resource: WebhookResource})
 	if err != nil {
 		// The permission cannot be checked (the cluster's API server down): Alertmanager
 		// retries a 5xx, and 503 says the answer is to come.
 		return http.StatusServiceUnavailable, fmt.Errorf("authorize %s: %w", u.GetName(), err)
 	}
 	if !allowed {
-		return http.StatusForbidden, fmt.Errorf("user %q may not send alerts: it needs verb create on %s.o2ims.oran.org (ClusterRole o2ims-alert-sender)", u.GetName(), WebhookResource)
+		return http.StatusForbidden, fmt.Errorf("user %q may not send alerts: it needs verb %s on %s.o2ims.oran.org (ClusterRole o2ims-alert-sender)", u.GetName(), WebhookVerb, WebhookResource)
 	}
 	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxPayloadBytes)
 	alerts, err := decodeWebhook(body)

@@ -13,6 +13,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -26,7 +27,7 @@ import (
 
 // senderOnly allows exactly what the o2ims-alert-sender ClusterRole grants, to "am-sender".
 var senderOnly = authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
-	if a.GetUser().GetName() == "am-sender" && a.IsResourceRequest() && a.GetVerb() == "create" &&
+	if a.GetUser().GetName() == "am-sender" && a.IsResourceRequest() && a.GetVerb() == WebhookVerb &&
 		a.GetAPIGroup() == "o2ims.oran.org" && a.GetResource() == WebhookResource && a.GetNamespace() == "" {
 		return authorizer.DecisionAllow, "", nil
 	}
@@ -198,5 +199,26 @@ func TestRegressionWebhookAnswers503WhenThePermissionCannotBeChecked(t *testing.
 	}
 	if strings.Contains(rec.Body.String(), "connection refused") || len(sink.observations()) != 0 {
 		t.Errorf("answer %s, %d alerts observed", rec.Body, len(sink.observations()))
+	}
+}
+
+// TestRegressionO2AdminCannotSendAlerts: the receiver asked for "create" on its pseudo-resource,
+// which o2ims-admin grants (every o2ims.oran.org resource, the write verbs): anyone holding it
+// cluster-wide could raise and clear the operator's alarms, which only o2ims-alert-sender is
+// meant to allow. It now asks for a verb of its own that no write-verb rule grants.
+func TestRegressionO2AdminCannotSendAlerts(t *testing.T) {
+	// o2ims-admin as RBAC evaluates it (charts/netweave/templates/roles.yaml), bound cluster-wide.
+	adminVerbs := sets.New("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+	o2Admin := authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+		if a.GetUser().GetName() == "o2-admin" && a.IsResourceRequest() && a.GetAPIGroup() == "o2ims.oran.org" && adminVerbs.Has(a.GetVerb()) {
+			return authorizer.DecisionAllow, "", nil
+		}
+		return authorizer.DecisionNoOpinion, "", nil
+	})
+	sink := &recordingSink{}
+	rec := serveWith(t, HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: o2Admin},
+		call{http.MethodPost, firingPayload, &user.DefaultInfo{Name: "o2-admin"}})
+	if rec.Code != http.StatusForbidden || len(sink.observations()) != 0 {
+		t.Errorf("a cluster-wide o2ims-admin sent alerts: status %d, %d observed; want 403, none", rec.Code, len(sink.observations()))
 	}
 }
