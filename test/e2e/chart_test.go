@@ -83,6 +83,21 @@ func TestChart(t *testing.T) {
 		}
 	})
 
+	// TestRegressionHardAntiAffinityRolloutCanProceed: with podAntiAffinity=hard the Deployment
+	// kept its surge-first rollout (maxSurge 1, maxUnavailable 0); on a cluster of as many
+	// nodes as replicas the surge pod could go on no node and every upgrade hung Pending.
+	t.Run("TestRegressionHardAntiAffinityRolloutCanProceed", func(t *testing.T) {
+		for anti, want := range map[string]string{`"hard"`: "rollingUpdate: {maxUnavailable: 1, maxSurge: 0}", `"soft"`: "rollingUpdate: {maxUnavailable: 0, maxSurge: 1}"} {
+			out, err := c.render(map[string]string{"podAntiAffinity": anti})
+			if err != nil {
+				t.Fatalf("render: %v\n%s", err, out)
+			}
+			if !strings.Contains(out, want) {
+				t.Errorf("podAntiAffinity=%s renders no %q", anti, want)
+			}
+		}
+	})
+
 	// TestRegressionTemplateReaderReadsTemplatesOnly: the advice for offering the operator's
 	// templates to a tenant's SMO was to bind o2ims-provisioner (or o2ims-reader) in the
 	// inventory namespace, which also let it delete (or read) the operator's own provisioning
