@@ -16,6 +16,7 @@ import (
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/klog/v2"
 	netutils "k8s.io/utils/net"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -178,6 +179,9 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	client, err := o.Redis.NewClient()
 	if err != nil {
 		return nil, err
+	}
+	if why := o.Redis.Unauthenticated(); why != "" {
+		klog.FromContext(ctx).Error(nil, "WARNING: netweave reaches Redis without credentials; whoever else reaches it can read and change every tenant's data around RBAC and audit", "reason", why)
 	}
 	inventory := o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig)
 	if inventory != nil {

@@ -131,6 +131,18 @@ const (
 	pipelineBufferBytes = 32 << 10
 )
 
+// Unauthenticated returns why Redis lets netweave in without credentials (no password file,
+// and no client certificate over TLS), or "" when it does not. netweave then works, and so does
+// anyone else who reaches that Redis: they read and write every tenant's objects, subscriptions
+// and alarms around RBAC, admission and audit. Worth a loud warning, not a refusal: a Redis
+// reachable only over loopback or a private network (make run, a sidecar) may be meant that way.
+func (o *RedisOptions) Unauthenticated() string {
+	if o.PasswordFile != "" || (o.TLS && o.TLSCertFile != "") {
+		return ""
+	}
+	return "no --redis-password-file and no TLS client certificate (--redis-tls-cert-file)"
+}
+
 // NewClient builds the client the options describe. It does not dial: readiness reports an
 // unreachable Redis instead of the process refusing to start.
 func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {

@@ -47,3 +47,30 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		t.Errorf("flags not applied: %+v", o)
 	}
 }
+
+// TestRegressionUnauthenticatedRedisIsWarnedOf: netweave connected to a Redis without any
+// credentials (the chart's default external Redis) and said nothing, though whoever else
+// reaches that Redis can read and change every tenant's data around RBAC. Such options are
+// now named at start (a WARNING in the log); a password file or a TLS client certificate is
+// credentials.
+func TestRegressionUnauthenticatedRedisIsWarnedOf(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		warn bool
+	}{
+		{nil, true},
+		{[]string{"--redis-tls", "--redis-tls-ca-file=/ca.crt"}, true},
+		{[]string{"--redis-password-file=/pw"}, false},
+		{[]string{"--redis-tls", "--redis-tls-cert-file=/c.crt", "--redis-tls-key-file=/c.key"}, false},
+	} {
+		o := NewRedisOptions()
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.Unauthenticated(); (got != "") != tc.warn {
+			t.Errorf("%v: Unauthenticated() = %q, want a warning: %v", tc.args, got, tc.warn)
+		}
+	}
+}
