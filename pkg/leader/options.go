@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/tools/leaderelection"
 )
 
 // Options configure one controller's Lease and this replica's identity in it.
@@ -77,6 +78,11 @@ func (o *Options) Validate() []error {
 	if o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline {
 		errs = append(errs, fmt.Errorf("0 < --%s < --%s < --%s is required",
 			o.flag("retry-period"), o.flag("renew-deadline"), o.flag("lease-duration")))
+	} else if jittered := time.Duration(leaderelection.JitterFactor * float64(o.RetryPeriod)); o.RenewDeadline <= jittered {
+		// client-go's elector refuses these (each retry waits up to JitterFactor × the period);
+		// refused here, they stop the start instead of leaving the controller never running.
+		errs = append(errs, fmt.Errorf("--%s must be more than %.1f × --%s (%s)",
+			o.flag("renew-deadline"), leaderelection.JitterFactor, o.flag("retry-period"), jittered))
 	}
 	// The Lease stores whole seconds and other replicas wait that long: a fraction would
 	// shorten the wait below what the fencing argument (see the package doc) assumes.

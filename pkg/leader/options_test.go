@@ -54,14 +54,18 @@ func TestValidate(t *testing.T) {
 		edit func(*Options)
 		want string // substring of the error; "" for none
 	}{
-		"defaults":                  {func(*Options) {}, ""},
-		"renew deadline = lease":    {func(o *Options) { o.RenewDeadline = o.LeaseDuration }, "0 < --x-retry-period < --x-renew-deadline < --x-lease-duration"},
-		"retry period = renew":      {func(o *Options) { o.RetryPeriod = o.RenewDeadline }, "--x-retry-period"},
-		"no retry period":           {func(o *Options) { o.RetryPeriod = 0 }, "--x-retry-period"},
-		"fractional lease duration": {func(o *Options) { o.LeaseDuration = 15500 * time.Millisecond }, "--x-lease-duration must be whole seconds"},
-		"empty identity":            {func(o *Options) { o.Identity = "" }, "--x-leader-identity must not be empty"},
-		"bad namespace":             {func(o *Options) { o.Namespace = "Not_A_Label" }, "--x-lease-namespace"},
-		"bad lease name":            {func(o *Options) { o.Name = "" }, "--x-lease-name"},
+		"defaults":               {func(*Options) {}, ""},
+		"renew deadline = lease": {func(o *Options) { o.RenewDeadline = o.LeaseDuration }, "0 < --x-retry-period < --x-renew-deadline < --x-lease-duration"},
+		"retry period = renew":   {func(o *Options) { o.RetryPeriod = o.RenewDeadline }, "--x-retry-period"},
+		"no retry period":        {func(o *Options) { o.RetryPeriod = 0 }, "--x-retry-period"},
+		// TestRegressionElectorRefusedTimingsStopTheStart: these passed Validate, and client-go's
+		// elector then refused them at run time: the controller never ran, and only a log line
+		// said so.
+		"TestRegressionElectorRefusedTimingsStopTheStart": {func(o *Options) { o.RetryPeriod, o.RenewDeadline = 9*time.Second, 10*time.Second }, "--x-renew-deadline must be more than 1.2 × --x-retry-period"},
+		"fractional lease duration":                       {func(o *Options) { o.LeaseDuration = 15500 * time.Millisecond }, "--x-lease-duration must be whole seconds"},
+		"empty identity":                                  {func(o *Options) { o.Identity = "" }, "--x-leader-identity must not be empty"},
+		"bad namespace":                                   {func(o *Options) { o.Namespace = "Not_A_Label" }, "--x-lease-namespace"},
+		"bad lease name":                                  {func(o *Options) { o.Name = "" }, "--x-lease-name"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := NewOptions("x", "o2ims-system", "netweave-x")
