@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,9 +108,14 @@ func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDepl
 // long history kept by --o2dms-max-history=0) would otherwise make every status write a 422,
 // leaving the NfDeployment INSTALLING with no reason, for good. The message is cut; the
 // newest revisions are kept; the workloads listed are the ones not ready first (what an SMO
-// looks for), then the others, in their usual order; the message keeps the full counts.
+// looks for), then the others, in their usual order; the message keeps the full counts. A
+// workload without an apiVersion, kind or name (which validation requires) is dropped: what a
+// release contains must never make the status unwritable.
 func boundStatus(s *v1alpha1.NfDeploymentStatus) {
 	s.Message = o2imsvalidation.Truncate(s.Message, validation.MaxStatusMessage)
+	s.Workloads = slices.DeleteFunc(s.Workloads, func(w v1alpha1.WorkloadStatus) bool {
+		return w.APIVersion == "" || w.Kind == "" || w.Name == ""
+	})
 	if n := len(s.History); n > validation.MaxStatusHistory {
 		s.History = s.History[n-validation.MaxStatusHistory:]
 	}

@@ -171,3 +171,81 @@ func TestBoundStatusKeepsWhatMatters(t *testing.T) {
 		t.Errorf("%d workloads, %d not ready; want %d, every one of the 10 not ready", len(s.Workloads), notReady, validation.MaxStatusWorkloads)
 	}
 }
+
+// listManifest is what Helm records as the manifest of a chart whose template is a v1 List:
+// Helm's kube client applies the items one by one, the manifest keeps the List as rendered.
+const listManifest = `---
+# Source: nf/templates/list.yaml
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: a
+  data: {k: v}
+- apiVersion: v1
+  kind: List
+  items:
+  - apiVersion: v1
+    kind: Secret
+    metadata:
+      name: b
+      namespace: other
+`
+
+// manifestWorkloads reports the release's objects as ClusterWorkloads does when the target
+// cannot be read: ManifestObjects, each with a message. nameless adds a workload without a
+// name, as a Workloads implementation might.
+type manifestWorkloads struct{ nameless bool }
+
+func (w manifestWorkloads) Status(_ context.Context, t helmrelease.Target, manifest string) ([]v1alpha1.WorkloadStatus, error) {
+	objs, err := ManifestObjects(manifest, t.Namespace)
+	if w.nameless {
+		objs = append(objs, v1alpha1.WorkloadStatus{APIVersion: "v1", Kind: "List", Namespace: t.Namespace})
+	}
+	for i := range objs {
+		objs[i].Message = "kind not served by the target cluster"
+	}
+	return objs, err
+}
+
+// manifestReleases: boundReleases whose installed release has the List manifest.
+type manifestReleases struct{ boundReleases }
+
+func (r *manifestReleases) Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any) (*helmrelease.Release, error) {
+	rel, err := r.boundReleases.Apply(ctx, t, name, ch, values)
+	if rel != nil {
+		rel.Manifest = listManifest
+	}
+	return rel, err
+}
+
+// TestRegressionListChartReleaseIsRecordedDeployed (found by review): a chart with a `kind: List`
+// template installs (Helm applies the items), but its manifest keeps the List, and the
+// controller listed it as one workload without a name. Status validation requires a name, so
+// every status write was a 422: the NfDeployment showed INSTALLING with no reason for good,
+// retried forever, although the release ran. A List now stands for its items (nested ones
+// too), and a workload without a name, whatever reports it, is left out of the status.
+func TestRegressionListChartReleaseIsRecordedDeployed(t *testing.T) {
+	objs, err := ManifestObjects(listManifest, "tenant-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v1alpha1.WorkloadStatus{
+		{APIVersion: "v1", Kind: "ConfigMap", Name: "a", Namespace: "tenant-a"},
+		{APIVersion: "v1", Kind: "Secret", Name: "b", Namespace: "other"},
+	}
+	if fmt.Sprint(objs) != fmt.Sprint(want) {
+		t.Errorf("objects of a List manifest: %+v, want its items %+v", objs, want)
+	}
+	for _, w := range []manifestWorkloads{{}, {nameless: true}} {
+		c, client, key := boundController(t, &manifestReleases{}, w)
+		_, err = c.reconcile(context.Background(), key)
+		got := boundStored(t, client)
+		if got.Status.Phase != v1alpha1.NfDeploymentDeployed || len(got.Status.Workloads) != len(want) {
+			t.Errorf("release installed (a nameless workload reported: %v): stored phase %s (%q), %d workloads, want DEPLOYED with %d; reconcile: %.300v",
+				w.nameless, got.Status.Phase, got.Status.Message, len(got.Status.Workloads), len(want), err)
+		}
+	}
+}

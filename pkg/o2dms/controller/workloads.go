@@ -31,9 +31,37 @@ type Workloads interface {
 }
 
 // ManifestObjects lists the objects of a rendered release manifest (apiVersion, kind, name,
-// namespace: the target namespace where the manifest sets none), in manifest order.
+// namespace: the target namespace where the manifest sets none), in manifest order. A list
+// document (`kind: List`, any `items` list) stands for its items: Helm applies them one by one
+// but records the list as the chart rendered it. Objects without an apiVersion, kind or name
+// are left out: Helm applies no such object, and status validation refuses a workload without
+// one (every status write of the NfDeployment would be a 422).
 func ManifestObjects(manifest, namespace string) ([]v1alpha1.WorkloadStatus, error) {
 	var out []v1alpha1.WorkloadStatus
+	var add func(u *unstructured.Unstructured) error
+	add = func(u *unstructured.Unstructured) error {
+		if u.IsList() {
+			l, err := u.ToList()
+			if err != nil {
+				return fmt.Errorf("read the list %s of the release manifest: %w", u.GetKind(), err)
+			}
+			for i := range l.Items {
+				if err := add(&l.Items[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if u.GetAPIVersion() == "" || u.GetKind() == "" || u.GetName() == "" {
+			return nil
+		}
+		ns := u.GetNamespace()
+		if ns == "" {
+			ns = namespace
+		}
+		out = append(out, v1alpha1.WorkloadStatus{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Name: u.GetName(), Namespace: ns})
+		return nil
+	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewBufferString(manifest)))
 	for {
 		doc, err := r.Read()
@@ -50,14 +78,12 @@ func ManifestObjects(manifest, namespace string) ([]v1alpha1.WorkloadStatus, err
 		if err := utilyaml.Unmarshal(doc, &u.Object); err != nil {
 			return nil, fmt.Errorf("parse the release manifest: %w", err)
 		}
-		if u.Object == nil || u.GetKind() == "" {
+		if u.Object == nil {
 			continue
 		}
-		ns := u.GetNamespace()
-		if ns == "" {
-			ns = namespace
+		if err := add(&u); err != nil {
+			return nil, err
 		}
-		out = append(out, v1alpha1.WorkloadStatus{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Name: u.GetName(), Namespace: ns})
 	}
 	return out, nil
 }
