@@ -257,6 +257,12 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 	u, err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.cluster.Namespace).Patch(ctx, o.cluster.Name, types.MergePatchType, patch,
 		metav1.PatchOptions{FieldManager: fieldManager})
 	r.cfg.Metrics.Observe("clusters", "patch", start, err)
+	if refused(err) {
+		klog.FromContext(ctx).Info("Cluster API refused the Cluster's new topology", "cluster", o.cluster.Name, "version", top.Version, "err", err)
+		o.unapplied = fmt.Sprintf("Cluster API refused the change of Cluster %s/%s: %s; the Cluster is left as it is",
+			o.cluster.Namespace, o.cluster.Name, refusal(err))
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("set topology of Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
 	}
@@ -285,6 +291,11 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 		created, err = clusters.Get(ctx, want.Name, metav1.GetOptions{})
 		r.cfg.Metrics.Observe("clusters", "get", start, err)
 	}
+	if refused(err) {
+		klog.FromContext(ctx).Info("Cluster API refused the Cluster", "cluster", want.Name, "version", top.Version, "err", err)
+		o.blocked, o.blockedReason = fmt.Sprintf("Cluster API refused Cluster %s/%s: %s", want.Namespace, want.Name, refusal(err)), ReasonClusterRefused
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("create Cluster %s/%s: %w", want.Namespace, want.Name, err)
 	}
@@ -301,6 +312,29 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 	klog.FromContext(ctx).Info("Created Cluster", "cluster", c.Name, "class", top.ClassRef.Name, "version", top.Version)
 	o.cluster = c
 	return nil
+}
+
+// maxRefusal bounds what the status quotes of Cluster API's refusal, so that what netweave
+// says around it (which Cluster, what is left as it is) survives the status's own bound.
+const maxRefusal = 4 * 1024
+
+// refused reports an answer of the management cluster that refuses the Cluster or its change
+// as it is (Cluster API's webhooks and CEL rules: the template's JSON schema does not check
+// them; a version downgrade or skip; an admission policy): asking again gets the same answer,
+// so it is an observation for the request's status, not an error to retry with backoff. The
+// request is reconciled again when it, its template or its Cluster changes.
+func refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err)
+}
+
+// refusal is what the status says of a refusal: the server's message, bounded.
+func refusal(err error) string {
+	msg := err.Error()
+	var st apierrors.APIStatus
+	if errors.As(err, &st) && st.Status().Message != "" {
+		msg = st.Status().Message
+	}
+	return validation.Truncate(msg, maxRefusal)
 }
 
 // notOwnedMessage says why the Cluster c is not the request's.

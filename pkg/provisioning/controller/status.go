@@ -30,15 +30,18 @@ const (
 
 // Reasons of the request's conditions besides those copied from the Cluster's.
 const (
-	ReasonDone          = "Done"
-	ReasonWaiting       = "Waiting"
-	ReasonFailed        = "Failed"
-	ReasonUpgrading     = "Upgrading"
-	ReasonDeleting      = "Deleting"
-	ReasonNotOwned      = "ClusterNotOwned"
-	ReasonNoTemplate    = "TemplateNotFound"
-	ReasonUnreachable   = "Unreachable"
-	ReasonClusterFailed = "ClusterFailed"
+	ReasonDone       = "Done"
+	ReasonWaiting    = "Waiting"
+	ReasonFailed     = "Failed"
+	ReasonUpgrading  = "Upgrading"
+	ReasonDeleting   = "Deleting"
+	ReasonNotOwned   = "ClusterNotOwned"
+	ReasonNoTemplate = "TemplateNotFound"
+	// ReasonClusterRefused: the management cluster (Cluster API's validation) refused to
+	// create the request's Cluster.
+	ReasonClusterRefused = "ClusterRefused"
+	ReasonUnreachable    = "Unreachable"
+	ReasonClusterFailed  = "ClusterFailed"
 	// ReasonClusterDeleting: the request's Cluster is being deleted by someone else.
 	ReasonClusterDeleting = "ClusterDeleting"
 	// ReasonNotApplied: the request's spec is not applied to its Cluster (observation.unapplied).
@@ -73,14 +76,15 @@ type observation struct {
 	// name: ensureCluster adopts it or blocks the request.
 	adopt bool
 	// blocked, when set, is why the request cannot proceed (a Cluster of its name that is not
-	// its own, its template missing): FAILED with this message.
+	// its own, its template missing, Cluster API refusing to create it): FAILED with this
+	// message.
 	blocked, blockedReason string
 	// undeletable, when set, is why a request being deleted cannot see its Cluster go
 	// (netweave may not read it): DELETING with this message.
 	undeletable string
 	// unapplied, when set, is why the request's spec is not applied to its existing Cluster
-	// (no template of the Cluster's ClusterClass, parameters its template refuses): FAILED
-	// with this message, the Cluster followed as it is.
+	// (no template of the Cluster's ClusterClass, parameters its template refuses, a change
+	// Cluster API refuses): FAILED with this message, the Cluster followed as it is.
 	unapplied string
 	member    *member
 	// machines are the Cluster's Machines, sorted by name.
