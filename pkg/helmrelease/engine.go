@@ -77,12 +77,22 @@ type Revision struct {
 	ValuesHash string
 }
 
+// ChartIDLabel is the Helm release label (a label of the release's storage Secret) that
+// records the identity of the chart a revision was made from (Source.ID): Helm records the
+// chart's name and version only, and a chart of another source, or another digest pin, at the
+// same version is another chart. An upgrade sets it; a rollback takes the label of the
+// revision it rolls back to, as that revision's chart.
+const ChartIDLabel = "o2dms.oran.org/chart-id"
+
 // Release is a release as the target cluster has it.
 type Release struct {
 	Name, Namespace string
 	Revision        int
 	Status          string
 	ChartVersion    string
+	// ChartID is the identity of the chart the revision was made from (ChartIDLabel); empty
+	// for a revision made without it (by an older netweave, or by helm itself).
+	ChartID string
 	// Manifest is the rendered manifest of the current revision (the workload objects).
 	Manifest   string
 	ValuesHash string
@@ -122,12 +132,13 @@ func (e *Engine) waitStrategy() kube.WaitStrategy {
 	return kube.HookOnlyStrategy
 }
 
-// Apply installs ch as release name with values, or upgrades the release to them. Both are
+// Apply installs ch as release name with values, or upgrades the release to them, recording
+// chartID (ch's Source.ID; empty: none recorded) as the revision's ChartIDLabel. Both are
 // atomic: a failed install is uninstalled again and a failed upgrade rolled back, so what was
 // deployed before keeps running; the error says what failed. With Config.Wait, "failed"
 // includes workloads not ready within Timeout (Helm's rollback-on-failure); without it, an
 // apply the target cluster refuses.
-func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Chart, values map[string]any) (*Release, error) {
+func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*Release, error) {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
 		return nil, err
@@ -150,6 +161,7 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		// engine undoes a failed install itself.
 		install.RollbackOnFailure = e.cfg.Wait
 		install.Replace = len(hist) > 0
+		install.Labels = chartLabels(chartID)
 		r, err := install.RunWithContext(ctx, ch, values)
 		if err != nil {
 			err = fmt.Errorf("install release %s: %w", name, err)
@@ -174,6 +186,7 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	// The values given are the whole desired values: Helm would otherwise reuse the previous
 	// release's values when they are empty, keep running those and record their hash.
 	upgrade.ResetValues = true
+	upgrade.Labels = chartLabels(chartID)
 	r, err := upgrade.RunWithContext(ctx, name, ch, values)
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s: %w", name, err)
@@ -190,6 +203,14 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		return nil, err
 	}
 	return toRelease(r)
+}
+
+// chartLabels are the release labels recording chartID; none when it is empty.
+func chartLabels(chartID string) map[string]string {
+	if chartID == "" {
+		return nil
+	}
+	return map[string]string{ChartIDLabel: chartID}
 }
 
 // ErrActionInProgress is returned for a release whose last revision another action is still
@@ -373,7 +394,8 @@ func toRelease(r ri.Releaser) (*Release, error) {
 	if !ok {
 		return nil, fmt.Errorf("helm returned a release of type %T", r)
 	}
-	out := &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Manifest: rel.Manifest, ValuesHash: ValuesHash(rel.Config)}
+	out := &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Manifest: rel.Manifest, ValuesHash: ValuesHash(rel.Config),
+		ChartID: rel.Labels[ChartIDLabel]}
 	if rel.Info != nil {
 		out.Status = string(rel.Info.Status)
 	}

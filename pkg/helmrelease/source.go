@@ -43,6 +43,21 @@ type Source struct {
 	Username, Password string
 }
 
+// ID is the identity of the chart src names: a hash of where it comes from (repository URL and
+// chart name, or OCI reference), its version and its pinned digest, never the credentials. It
+// is short enough for a label value. Two sources of one ID name the same chart, as far as
+// netweave can tell without fetching it: an unpinned chart rebuilt at the same version and
+// address has the same ID.
+func (src Source) ID() string {
+	b, err := json.Marshal([]string{src.RepoURL, src.Name, src.OCIRef, src.Version, src.Digest})
+	if err != nil {
+		// Strings always marshal.
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 // ErrDigestMismatch is returned when a pinned chart's digest is not the one fetched.
 var ErrDigestMismatch = errors.New("chart digest does not match the pinned digest")
 

@@ -102,7 +102,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 	})
 
 	t.Run("install, upgrade, rollback and history", func(t *testing.T) {
-		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "first"})
+		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "first"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if msg, ver := configMessage("demo"); msg != "first" || ver != "0.1.0" {
 			t.Errorf("after install: %s %s", msg, ver)
 		}
-		if r, err = engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"message": "second"}); err != nil {
+		if r, err = engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"message": "second"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if r.Revision != 2 || r.ChartVersion != "0.2.0" {
@@ -126,7 +126,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 
 		// Values the chart's schema refuses: the upgrade fails and nothing deployed changes.
-		if _, err := engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"replicas": 99}); err == nil {
+		if _, err := engine.Apply(ctx, target, "demo", v2.Chart, map[string]any{"replicas": 99}, ""); err == nil {
 			t.Error("upgrade with values failing the schema succeeded")
 		}
 		if got, err := engine.Get(ctx, target, "demo"); err != nil || got.Revision != 2 || got.Status != "deployed" {
@@ -169,7 +169,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		clash := *v2.Chart
 		clash.Templates = append(slices.Clone(v2.Chart.Templates), &common.File{Name: "templates/clash.yaml",
 			Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: foreign\ndata:\n  owner: demo\n")})
-		if _, err := engine.Apply(ctx, target, "demo", &clash, map[string]any{"message": "third"}); err == nil {
+		if _, err := engine.Apply(ctx, target, "demo", &clash, map[string]any{"message": "third"}, ""); err == nil {
 			t.Fatal("upgrade over a foreign ConfigMap succeeded")
 		}
 		got, err := engine.Get(ctx, target, "demo")
@@ -190,11 +190,11 @@ func TestHelmReleaseEngine(t *testing.T) {
 	// status said DEPLOYED, and the release's values hash, never the spec's, made the controller
 	// upgrade again on every resync, a new revision each time.
 	t.Run("TestRegressionUpgradeToEmptyValuesRunsTheChartDefaults", func(t *testing.T) {
-		if _, err := engine.Apply(ctx, target, "emptied", v1.Chart, map[string]any{"message": "tenant-value"}); err != nil {
+		if _, err := engine.Apply(ctx, target, "emptied", v1.Chart, map[string]any{"message": "tenant-value"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		empty := map[string]any{}
-		r, err := engine.Apply(ctx, target, "emptied", v1.Chart, empty)
+		r, err := engine.Apply(ctx, target, "emptied", v1.Chart, empty, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		// than the engine's Timeout (the bound of one action) is now marked failed and the
 		// action goes on; a younger one may be a live action and is left alone.
 		const name = "stuck"
-		if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": "first"}); err != nil {
+		if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": "first"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		// What the killed upgrade left: revision 2, pending-upgrade, written through Helm's own
@@ -240,7 +240,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 			}
 		}
 		pend(2, rcommon.StatusPendingUpgrade, time.Now())
-		if _, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"}); !errors.Is(err, helmrelease.ErrActionInProgress) {
+		if _, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"}, ""); !errors.Is(err, helmrelease.ErrActionInProgress) {
 			t.Fatalf("upgrade over a pending revision of a moment ago: %v, want ErrActionInProgress", err)
 		}
 		// The same record, older than the engine's Timeout (its default, 5 minutes).
@@ -252,7 +252,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if err := store.Update(rec); err != nil {
 			t.Fatal(err)
 		}
-		r, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"})
+		r, err := engine.Apply(ctx, target, name, v2.Chart, map[string]any{"message": "second"}, "")
 		if err != nil {
 			t.Fatalf("upgrade over an abandoned pending revision: %v", err)
 		}
@@ -296,7 +296,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		twoRevisions := func(name string) {
 			t.Helper()
 			for _, msg := range []string{"first", "second"} {
-				if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": msg}); err != nil {
+				if _, err := engine.Apply(ctx, target, name, v1.Chart, map[string]any{"message": msg}, ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -309,7 +309,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := engine.Get(ctx, target, kept); !errors.Is(err, helmrelease.ErrNotFound) {
 			t.Fatalf("after helm uninstall --keep-history: %v", err)
 		}
-		if r, err := engine.Apply(ctx, target, kept, v1.Chart, map[string]any{"message": "again"}); err != nil || r.Status != "deployed" {
+		if r, err := engine.Apply(ctx, target, kept, v1.Chart, map[string]any{"message": "again"}, ""); err != nil || r.Status != "deployed" {
 			t.Fatalf("drift repair of a release uninstalled with its history kept: %+v %v", r, err)
 		}
 		if msg, _ := configMessage(kept); msg != "again" {
@@ -335,11 +335,11 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := engine.Get(ctx, target, half); !errors.Is(err, helmrelease.ErrNotFound) {
 			t.Errorf("a release being uninstalled: %v, want ErrNotFound (nothing deployed)", err)
 		}
-		if _, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"}); !errors.Is(err, helmrelease.ErrActionInProgress) {
+		if _, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"}, ""); !errors.Is(err, helmrelease.ErrActionInProgress) {
 			t.Fatalf("apply over an uninstall of a moment ago: %v, want ErrActionInProgress", err)
 		}
 		uninstalling(time.Now().Add(-6 * time.Minute))
-		r, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"})
+		r, err := engine.Apply(ctx, target, half, v1.Chart, map[string]any{"message": "again"}, "")
 		if err != nil || r.Status != "deployed" || r.Revision != 1 {
 			t.Fatalf("apply over an abandoned uninstall: %+v %v, want revision 1 deployed (installed afresh)", r, err)
 		}
@@ -361,7 +361,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := kube.AppsV1().Deployments(ns).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := engine.Apply(ctx, target, "taken", v1.Chart, nil); err == nil {
+		if _, err := engine.Apply(ctx, target, "taken", v1.Chart, nil, ""); err == nil {
 			t.Fatal("install over a foreign Deployment succeeded")
 		}
 		if _, err := engine.Get(ctx, target, "taken"); !errors.Is(err, helmrelease.ErrNotFound) {
@@ -387,7 +387,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := engine.Get(ctx, target, "demo"); !errors.Is(err, helmrelease.ErrNotFound) {
 			t.Fatalf("after helm uninstall: %v", err)
 		}
-		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "again"})
+		r, err := engine.Apply(ctx, target, "demo", v1.Chart, map[string]any{"message": "again"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ const QueueName = "o2dms_nfdeployments"
 
 // Releases runs Helm actions in a target (helmrelease.Engine).
 type Releases interface {
-	Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any) (*helmrelease.Release, error)
+	Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*helmrelease.Release, error)
 	Rollback(ctx context.Context, t helmrelease.Target, name string, revision int) (*helmrelease.Release, error)
 	Uninstall(ctx context.Context, t helmrelease.Target, name string) error
 	Get(ctx context.Context, t helmrelease.Target, name string) (*helmrelease.Release, error)

@@ -31,8 +31,8 @@ func nfd(gen int64, want *int64, rolledBack, at int64) *v1alpha1.NfDeployment {
 }
 
 func TestDecide(t *testing.T) {
-	const version, hash = "0.1.0", "h1"
-	running := &helmrelease.Release{Name: "nf", Revision: 2, Status: "deployed", ChartVersion: version, ValuesHash: hash}
+	const version, chartID, hash = "0.1.0", "c1", "h1"
+	running := &helmrelease.Release{Name: "nf", Revision: 2, Status: "deployed", ChartVersion: version, ChartID: chartID, ValuesHash: hash}
 	other := func(f func(r *helmrelease.Release)) *helmrelease.Release {
 		r := *running
 		f(&r)
@@ -50,6 +50,8 @@ func TestDecide(t *testing.T) {
 		{"release runs the spec: keep", nfd(2, nil, 0, 0), running, actKeep},
 		{"values changed: upgrade", nfd(2, nil, 0, 0), other(func(r *helmrelease.Release) { r.ValuesHash = "h0" }), actUpgrade},
 		{"descriptor version changed: upgrade", nfd(2, nil, 0, 0), other(func(r *helmrelease.Release) { r.ChartVersion = "0.2.0" }), actUpgrade},
+		{"chart changed at the same version: upgrade", nfd(2, nil, 0, 0), other(func(r *helmrelease.Release) { r.ChartID = "c0" }), actUpgrade},
+		{"no chart identity recorded (an older netweave's release): keep", nfd(2, nil, 0, 0), other(func(r *helmrelease.Release) { r.ChartID = "" }), actKeep},
 		{"latest revision failed: upgrade", nfd(2, nil, 0, 0), other(func(r *helmrelease.Release) { r.Status = "failed" }), actUpgrade},
 		{"desired revision not acted on: roll back", nfd(3, rev(1), 0, 0), running, actRollback},
 		{"desired revision other than the last rolled back to: roll back", nfd(4, rev(2), 1, 3), running, actRollback},
@@ -61,7 +63,7 @@ func TestDecide(t *testing.T) {
 			other(func(r *helmrelease.Release) { r.ValuesHash = "h0" }), actUpgrade},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := decide(tc.d, tc.rel, version, hash); got != tc.want {
+			if got := decide(tc.d, tc.rel, version, chartID, hash); got != tc.want {
 				t.Errorf("decide = %s, want %s", got, tc.want)
 			}
 		})
@@ -78,7 +80,7 @@ func TestRollbackRecordClearedWithDesiredRevision(t *testing.T) {
 		t.Fatalf("RolledBack kept after desiredRevision was cleared: %+v", d.Status.Conditions)
 	}
 	d.Spec.DesiredRevision, d.Generation = rev(1), 5
-	if got := decide(d, running, "0.1.0", "h"); got != actRollback {
+	if got := decide(d, running, "0.1.0", "c1", "h"); got != actRollback {
 		t.Errorf("decide after setting desiredRevision again = %s, want rollback", got)
 	}
 	kept := nfd(4, rev(1), 1, 3)
@@ -93,7 +95,7 @@ type fakeReleases struct {
 	rollbacks []int
 }
 
-func (f *fakeReleases) Apply(context.Context, helmrelease.Target, string, *chart.Chart, map[string]any) (*helmrelease.Release, error) {
+func (f *fakeReleases) Apply(context.Context, helmrelease.Target, string, *chart.Chart, map[string]any, string) (*helmrelease.Release, error) {
 	return nil, errors.New("unexpected apply")
 }
 
@@ -207,5 +209,56 @@ func TestChanged(t *testing.T) {
 				t.Errorf("changed = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// installedReleases: the target runs release "nf" at revision 1 made from chart upf 1.0.0 of
+// https://charts.example (the NfDeployment's previous descriptor), values {}; Apply replaces it
+// and is counted.
+type installedReleases struct {
+	boundReleases
+	current *helmrelease.Release
+	applied int
+}
+
+func newInstalledReleases() *installedReleases {
+	upf := helmrelease.Source{RepoURL: "https://charts.example", Name: "upf", Version: "1.0.0"}
+	return &installedReleases{current: &helmrelease.Release{Name: "nf", Revision: 1, Status: "deployed", ChartVersion: "1.0.0",
+		ChartID: upf.ID(), ValuesHash: helmrelease.ValuesHash(nil)}}
+}
+
+func (r *installedReleases) Get(context.Context, helmrelease.Target, string) (*helmrelease.Release, error) {
+	return r.current, nil
+}
+
+func (r *installedReleases) Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*helmrelease.Release, error) {
+	r.applied++
+	rel, err := r.boundReleases.Apply(ctx, t, name, ch, values, chartID)
+	if err == nil {
+		rel.Revision = r.current.Revision + 1
+		r.current = rel
+	}
+	return rel, err
+}
+
+// TestRegressionChartChangeAtTheSameVersionIsDeployed (found by review): the controller compared
+// only the chart version and the values with the release. An NfDeployment switched to another
+// descriptor whose chart has the same version (0.1.0 and 1.0.0 are common), or a descriptor
+// re-pinned to another digest or moved to another source at the same version, was never
+// upgraded: the old chart kept running while the status said DEPLOYED for the new spec. The
+// release now records its chart's identity and a different one is an upgrade, done once.
+func TestRegressionChartChangeAtTheSameVersionIsDeployed(t *testing.T) {
+	rel := newInstalledReleases()
+	c, client, key := boundController(t, rel, boundWorkloads{})
+	// The stored NfDeployment's spec names descriptor "d": chart nf 1.0.0 of https://charts.example.
+	for range 2 {
+		if _, err := c.reconcile(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := boundStored(t, client)
+	if rel.applied != 1 || got.Status.Phase != v1alpha1.NfDeploymentDeployed || got.Status.ReleaseRevision != 2 {
+		t.Errorf("spec names chart nf 1.0.0, the release runs upf 1.0.0: %d upgrades (want 1); status %s revision %d %q",
+			rel.applied, got.Status.Phase, got.Status.ReleaseRevision, got.Status.Message)
 	}
 }

@@ -214,7 +214,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		c.forgetTarget(d)
 		return d, targetFailure("TargetUnavailable", "read release "+name, err)
 	}
-	switch decide(d, rel, desc.Spec.Version, helmrelease.ValuesHash(values)) {
+	switch decide(d, rel, desc.Spec.Version, src.ID(), helmrelease.ValuesHash(values)) {
 	case actInstall:
 		drift := d.Status.ReleaseRevision > 0
 		msg := fmt.Sprintf("installing chart %s %s as release %s", chartName(desc), desc.Spec.Version, name)
@@ -230,7 +230,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 			return d, chartUnavailable(desc, err)
 		}
 		c.adoptSchema(ctx, desc, ch)
-		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
+		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values, src.ID()); err != nil {
 			return d, helmFailure("InstallFailed", "install release "+name, err)
 		}
 		if drift {
@@ -251,7 +251,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 			return d, chartUnavailable(desc, err)
 		}
 		c.adoptSchema(ctx, desc, ch)
-		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values); err != nil {
+		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values, src.ID()); err != nil {
 			return d, helmFailure("UpgradeFailed", "upgrade release "+name, err)
 		}
 	}
@@ -281,7 +281,8 @@ const (
 	actInstall
 	// actRollback: spec.desiredRevision has not been acted on; roll back to it.
 	actRollback
-	// actUpgrade: the release differs from the spec (chart version, values, a failed revision).
+	// actUpgrade: the release differs from the spec (chart identity or version, values, a
+	// failed revision).
 	actUpgrade
 )
 
@@ -290,8 +291,15 @@ func (a action) String() string {
 }
 
 // decide is the phase decision: what d's release rel (nil: none in the target) needs, with
-// chartVersion the descriptor's version and valuesHash the hash of the merged values.
-func decide(d *v1alpha1.NfDeployment, rel *helmrelease.Release, chartVersion, valuesHash string) action {
+// chartVersion the descriptor's version, chartID its chart's identity (helmrelease.Source.ID:
+// source, version, digest pin) and valuesHash the hash of the merged values.
+//
+// A release recorded without a chart identity (installed or last upgraded by a netweave from
+// before it was recorded, or by helm itself) is taken as running the descriptor's chart when
+// its version matches, as it was then: taking it as changed would upgrade every such release
+// at once when netweave is upgraded (and fail those whose chart source is gone since). Its
+// next upgrade records the identity.
+func decide(d *v1alpha1.NfDeployment, rel *helmrelease.Release, chartVersion, chartID, valuesHash string) action {
 	switch {
 	case rel == nil:
 		return actInstall
@@ -300,7 +308,8 @@ func decide(d *v1alpha1.NfDeployment, rel *helmrelease.Release, chartVersion, va
 	case pinned(d):
 		// Rolled back and the spec unchanged since: the release stays on that revision.
 		return actKeep
-	case rel.ChartVersion != chartVersion || rel.ValuesHash != valuesHash || rel.Status != "deployed":
+	case rel.ChartVersion != chartVersion || rel.ChartID != "" && rel.ChartID != chartID ||
+		rel.ValuesHash != valuesHash || rel.Status != "deployed":
 		return actUpgrade
 	}
 	return actKeep

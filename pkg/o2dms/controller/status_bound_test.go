@@ -41,11 +41,11 @@ func (boundCharts) Fetch(context.Context, helmrelease.Source) (*helmrelease.Fetc
 // boundReleases: no release yet; Apply answers applyErr, or a deployed release.
 type boundReleases struct{ applyErr error }
 
-func (r *boundReleases) Apply(_ context.Context, _ helmrelease.Target, name string, _ *chart.Chart, values map[string]any) (*helmrelease.Release, error) {
+func (r *boundReleases) Apply(_ context.Context, _ helmrelease.Target, name string, _ *chart.Chart, values map[string]any, chartID string) (*helmrelease.Release, error) {
 	if r.applyErr != nil {
 		return nil, r.applyErr
 	}
-	return &helmrelease.Release{Name: name, Revision: 1, Status: "deployed", ChartVersion: "1.0.0", ValuesHash: helmrelease.ValuesHash(values)}, nil
+	return &helmrelease.Release{Name: name, Revision: 1, Status: "deployed", ChartVersion: "1.0.0", ChartID: chartID, ValuesHash: helmrelease.ValuesHash(values)}, nil
 }
 func (r *boundReleases) Rollback(context.Context, helmrelease.Target, string, int) (*helmrelease.Release, error) {
 	return nil, errors.New("unexpected")
@@ -213,8 +213,8 @@ func (w manifestWorkloads) Status(_ context.Context, t helmrelease.Target, manif
 // manifestReleases: boundReleases whose installed release has the List manifest.
 type manifestReleases struct{ boundReleases }
 
-func (r *manifestReleases) Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any) (*helmrelease.Release, error) {
-	rel, err := r.boundReleases.Apply(ctx, t, name, ch, values)
+func (r *manifestReleases) Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*helmrelease.Release, error) {
+	rel, err := r.boundReleases.Apply(ctx, t, name, ch, values, chartID)
 	if rel != nil {
 		rel.Manifest = listManifest
 	}
