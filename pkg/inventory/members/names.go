@@ -41,14 +41,25 @@ const uuidLength = 36
 
 // provisionedIn reports whether member is a name ProvisionedName gives a request in namespace:
 // the only names a Secret in a tenant's namespace may register, so that a tenant cannot take
-// another tenant's or the operator's member name. Requests are named by their
-// provisioningRequestId, a lowercase UUID (apis/o2ims/validation), so the name ends in it; a
-// name is accepted only if it is exactly what ProvisionedName gives for that UUID, which
-// also tells "a-b" from "a" followed by "b-<uuid>", and long namespaces by their hash.
+// another tenant's or the operator's member name.
 func provisionedIn(namespace, member string) bool {
+	_, ok := ProvisionedRequest(namespace, member)
+	return ok
+}
+
+// ProvisionedRequest is the request (its provisioningRequestId) in namespace that
+// ProvisionedName gives the name member, if any. Requests are named by their
+// provisioningRequestId, a lowercase UUID (apis/o2ims/validation), so the name ends in it; a
+// name is the request's only if it is exactly what ProvisionedName gives for that UUID, which
+// also tells "a-b" from "a" followed by "b-<uuid>", and long namespaces (cut, with a hash) by
+// their hash.
+func ProvisionedRequest(namespace, member string) (string, bool) {
 	if len(member) <= uuidLength {
-		return false
+		return "", false
 	}
 	id := member[len(member)-uuidLength:]
-	return validation.IsUUID(id) && strings.ToLower(id) == id && ProvisionedName(namespace, id) == member
+	if !validation.IsUUID(id) || strings.ToLower(id) != id || ProvisionedName(namespace, id) != member {
+		return "", false
+	}
+	return id, true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/provisioning"
 	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
@@ -219,7 +219,9 @@ func (h handlers) request(obj any) {
 }
 
 // cluster queues the request of a Cluster: its label, or, for a Cluster without it (someone
-// else's, blocking a request of its name), the request its name is made for.
+// else's, blocking a request of its name), the request its name is made for, by the rule that
+// names Clusters (ClusterName: a namespace over 26 characters is cut and hashed, so the name
+// does not start with "<namespace>-").
 func (h handlers) cluster(obj any) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = d.Obj
@@ -232,7 +234,7 @@ func (h handlers) cluster(obj any) {
 		h.queue.Add(c.Namespace + "/" + name)
 		return
 	}
-	if name, ok := strings.CutPrefix(c.Name, c.Namespace+"-"); ok {
+	if name, ok := members.ProvisionedRequest(c.Namespace, c.Name); ok {
 		h.queue.Add(c.Namespace + "/" + name)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -197,6 +198,31 @@ func TestForeignClusterIsNotAdopted(t *testing.T) {
 	}
 	if c := f.cluster(t, "tenant-a"); len(c.Labels) != 0 || c.Spec.Topology.Version != "" {
 		t.Errorf("foreign Cluster touched: %+v", c)
+	}
+}
+
+// TestRegressionForeignClusterOfALongNamespaceQueuesItsRequest (found by review): a Cluster
+// without netweave's labels (someone else's, blocking a request: FAILED ClusterNotOwned) was
+// mapped back to its request by cutting "<namespace>-" off its name. For a namespace over 26
+// characters the Cluster's name is "<namespace prefix>-<hash>-<id>", so nothing was queued:
+// when the foreign Cluster was deleted, the request stayed FAILED ClusterNotOwned until an
+// unrelated event (the templates' 10-minute resync) came. The request is now found by the id
+// that ends the name, as the inventory finds it; a name that is not one ClusterName gives
+// queues nothing.
+func TestRegressionForeignClusterOfALongNamespaceQueuesItsRequest(t *testing.T) {
+	for _, ns := range []string{"tenant-a", "tenant-with-a-rather-long-namespace-name"} {
+		name := ClusterName(ns, id)
+		q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+		h := handlers{queue: q}
+		h.cluster(&clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+		h.cluster(cache.DeletedFinalStateUnknown{Key: ns + "/" + name, Obj: &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}})
+		h.cluster(&clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns + "-not-a-request"}})
+		if q.Len() != 1 {
+			t.Errorf("foreign Cluster %s/%s queued %d requests, want its request %s/%s", ns, name, q.Len(), ns, id)
+		} else if key, _ := q.Get(); key != ns+"/"+id {
+			t.Errorf("foreign Cluster %s/%s queued %q, want %q", ns, name, key, ns+"/"+id)
+		}
+		q.ShutDown()
 	}
 }
 
