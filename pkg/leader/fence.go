@@ -23,6 +23,10 @@ type fence struct {
 	mu      sync.Mutex
 	held    bool      // a Create or Update naming this replica the holder succeeded
 	renewed time.Time // when that last one was sent
+	// readHolder is the holder of the record the last Get read. The lock's Update writes over
+	// the object that Get read (its resourceVersion), so a release is this replica's to make
+	// only when that record names it.
+	readHolder string
 }
 
 func newFence(lock resourcelock.Interface, clk clock.Clock, renewDeadline time.Duration) *fence {
@@ -38,14 +42,36 @@ func (f *fence) Create(ctx context.Context, rec resourcelock.LeaderElectionRecor
 	return nil
 }
 
+// Get reads the Lease and notes its holder for a release that may follow.
+func (f *fence) Get(ctx context.Context) (*resourcelock.LeaderElectionRecord, []byte, error) {
+	rec, raw, err := f.Interface.Get(ctx)
+	if err == nil && rec != nil {
+		f.mu.Lock()
+		f.readHolder = rec.HolderIdentity
+		f.mu.Unlock()
+	}
+	return rec, raw, err
+}
+
 // Update renews or takes the Lease, or releases it (an empty holder): the release waits for
-// the lead function, so no successor starts while it may still write.
+// the lead function, so no successor starts while it may still write, and it is made only
+// when the Lease just read still names this replica. client-go's release decides from the
+// record it last observed, which is stale when its renewals failed: once another replica took
+// the Lease over (after waiting the lease duration, as it may), that release cleared the new
+// leader's Lease and this replica's next term took it at once, while the other still led.
 func (f *fence) Update(ctx context.Context, rec resourcelock.LeaderElectionRecord) error {
 	if rec.HolderIdentity == "" {
 		select {
 		case <-f.stopped:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		f.mu.Lock()
+		holder := f.readHolder
+		f.mu.Unlock()
+		if holder != f.Identity() {
+			klog.InfoS("Not releasing the Lease: another replica holds it now", "lock", f.Describe(), "holder", holder)
+			return nil
 		}
 	}
 	sent := f.clock.Now()
