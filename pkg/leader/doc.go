@@ -28,7 +28,9 @@
 //
 // The Lease is released when a term ends (so a successor starts at once), but only after the
 // lead function has returned: the release waits for it, and gives up after RenewDeadline, when
-// the Lease then simply expires. A process never runs two terms at once.
+// the Lease then simply expires. It is made only when the Lease read just before it still
+// names this process: a successor that took it over meanwhile keeps it. A process never runs
+// two terms at once.
 //
 // # Metrics
 //
