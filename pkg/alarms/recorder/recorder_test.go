@@ -376,3 +376,64 @@ func TestSyncLeavesAnAlarmRaisedAfterTheSourceRead(t *testing.T) {
 		t.Fatal("a later Sync without the fault did not clear it")
 	}
 }
+
+// TestRegressionNodePoolTenantRecordStoodInForOperatorAlarm: the admin of a node pool namespace
+// (o2ims-admin aggregated into `admin`) created an AlarmEventRecord there naming the source and
+// key of the operator's alert, raised in 2099. The recorder took it for the fault's latest
+// record: the alert's resolution cleared the tenant's record and the O-Cloud's alarm in the
+// inventory namespace stayed raised. Now the recorder counts only records it wrote (named by a
+// derived UUIDv5 id, which no tenant gets outside the inventory namespace): it clears its own
+// alarm and never writes the tenant's.
+func TestRegressionNodePoolTenantRecordStoodInForOperatorAlarm(t *testing.T) {
+	const poolNS = "pool-a"
+	fx := newFixture(t)
+	fx.rec.cfg.Namespaces = func(ns string) bool { return ns == inventoryNS || ns == poolNS }
+	ctx := context.Background()
+	since := fx.clock.Now().Add(-time.Hour)
+	operator := nodeDown(true, since)
+	operator.Source, operator.Key = "alertmanager", "aa11"
+	operator.Object = alarms.ObjectRef{Class: "OCloud", ID: oCloudID, Namespace: inventoryNS}
+	if err := fx.rec.Observe(ctx, operator); err != nil {
+		t.Fatal(err)
+	}
+	// The tenant's look-alike, as a namespace admin of pool-a may create it.
+	future := metav1.NewTime(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+	forged := &v1alpha1.AlarmEventRecord{
+		ObjectMeta: metav1.ObjectMeta{Namespace: poolNS, Name: "c1d2e3f4-0000-4000-8000-000000000001"},
+		Spec: v1alpha1.AlarmEventRecordSpec{
+			AlarmEventRecordID: "c1d2e3f4-0000-4000-8000-000000000001",
+			Source:             v1alpha1.AlarmSource{Name: "alertmanager", Key: "aa11"},
+			ObjectClass:        "Resource", ObjectID: nodeID, AlarmName: "tenant",
+		},
+		Status: v1alpha1.AlarmEventRecordStatus{PerceivedSeverity: v1alpha1.PerceivedSeverityMinor, AlarmRaisedTime: &future},
+	}
+	created, err := fx.client.O2imsV1alpha1().AlarmEventRecords(poolNS).Create(ctx, forged, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.records.GetIndexer().Add(created); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fx.stored() {
+		if err := fx.records.GetIndexer().Add(r.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx.client.ClearActions()
+
+	resolved := operator
+	resolved.Active, resolved.Since = false, fx.clock.Now()
+	if err := fx.rec.Observe(ctx, resolved); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range fx.client.Actions() {
+		if a.GetNamespace() == poolNS && a.GetVerb() != "get" {
+			t.Errorf("the recorder wrote the tenant's record: %s %s/%s in %s", a.GetVerb(), a.GetResource().Resource, a.GetSubresource(), a.GetNamespace())
+		}
+	}
+	for _, r := range fx.stored() {
+		if r.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+			t.Errorf("the operator's alarm %s is still raised (severity %d) after its alert resolved", r.Name, r.Status.PerceivedSeverity)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/google/uuid"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -32,16 +33,32 @@ func placeKey(namespace, source, key string) string {
 	return namespace + "\x00" + faultKey(source, key)
 }
 
-// indexByFault indexes the records of the namespaces the recorder keeps alarms in (keep): a
-// tenant's records of the same source and key are someone else's, and must not make every
-// lookup of the operator's fault longer.
+// recorded reports whether rec is a record the recorder wrote: named by its alarmEventRecordId,
+// an id derived in the O-Cloud's id space (alarms.RecordID: a name-based UUIDv5). A namespace
+// admin of a node pool namespace may create records there naming any source and key, but not
+// their id: outside the inventory namespace the server assigns a random UUIDv4 to anyone but a
+// cluster superuser (kind.Tenancy), and a record's name that differs from its id is no
+// recorder's either. Such a look-alike must neither stand in for the O-Cloud's alarm nor be
+// changed by it. The derivation itself cannot be checked again: the occurrence's start is part
+// of the id with nanoseconds, the stored alarmRaisedTime has seconds.
+func recorded(rec *v1alpha1.AlarmEventRecord) bool {
+	if rec.Name == "" || rec.Name != rec.Spec.AlarmEventRecordID {
+		return false
+	}
+	id, err := uuid.Parse(rec.Name)
+	return err == nil && id.Version() == 5
+}
+
+// indexByFault indexes the records the recorder wrote in the namespaces it keeps alarms in
+// (keep): a tenant's records of the same source and key are someone else's, and must not make
+// every lookup of the operator's fault longer.
 func indexByFault(keep func(namespace string) bool) cache.IndexFunc {
 	return func(obj any) ([]string, error) {
 		rec, ok := obj.(*v1alpha1.AlarmEventRecord)
 		if !ok {
 			return nil, fmt.Errorf("index alarm by fault: %T is not an AlarmEventRecord", obj)
 		}
-		if !keep(rec.Namespace) {
+		if !keep(rec.Namespace) || !recorded(rec) {
 			return nil, nil
 		}
 		return []string{recordFault(rec)}, nil
@@ -58,8 +75,9 @@ func indexBySource(obj any) ([]string, error) {
 
 // latest returns the record the next observation of fault source/key applies to: the fault's
 // active record if it has one, else its most recently raised one; nil when it never had any.
-// Records in the namespaces the recorder keeps alarms in count (the object may have moved
-// between them); a record of the same source and key elsewhere is someone else's.
+// Records the recorder wrote in the namespaces it keeps alarms in count (the object may have
+// moved between them); a record of the same source and key elsewhere, or one a tenant created
+// (recorded), is someone else's.
 func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error) {
 	fault := faultKey(source, key)
 	objs, err := r.cfg.Records.GetIndexer().ByIndex(faultIndex, fault)
@@ -68,7 +86,7 @@ func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error
 	}
 	var best *v1alpha1.AlarmEventRecord
 	for _, rec := range r.written.merge(fault, objs) {
-		if !r.cfg.Namespaces(rec.Namespace) {
+		if !r.cfg.Namespaces(rec.Namespace) || !recorded(rec) {
 			continue
 		}
 		if best == nil || newer(rec, best) {
@@ -78,7 +96,8 @@ func (r *Recorder) latest(source, key string) (*v1alpha1.AlarmEventRecord, error
 	return best, nil
 }
 
-// activeOf returns the active records of source in the namespaces the recorder keeps alarms in.
+// activeOf returns the active records of source the recorder wrote in the namespaces it keeps
+// alarms in: Sync clears those, never a tenant's.
 func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error) {
 	objs, err := r.cfg.Records.GetIndexer().ByIndex(sourceIndex, source)
 	if err != nil {
@@ -86,7 +105,7 @@ func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error)
 	}
 	byFault := map[string][]any{}
 	for _, obj := range objs {
-		if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok && r.cfg.Namespaces(rec.Namespace) {
+		if rec, ok := obj.(*v1alpha1.AlarmEventRecord); ok && r.cfg.Namespaces(rec.Namespace) && recorded(rec) {
 			byFault[recordFault(rec)] = append(byFault[recordFault(rec)], obj)
 		}
 	}
@@ -98,7 +117,7 @@ func (r *Recorder) activeOf(source string) ([]*v1alpha1.AlarmEventRecord, error)
 	var out []*v1alpha1.AlarmEventRecord
 	for fault, objs := range byFault {
 		for _, rec := range r.written.merge(fault, objs) {
-			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && r.cfg.Namespaces(rec.Namespace) {
+			if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared && r.cfg.Namespaces(rec.Namespace) && recorded(rec) {
 				out = append(out, rec)
 			}
 		}

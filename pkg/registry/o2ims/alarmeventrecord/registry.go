@@ -45,7 +45,12 @@ func Kind() *kind.Kind {
 				return validation.ValidateAlarmEventRecordStatus(&obj.(*o2ims.AlarmEventRecord).Status)
 			},
 			// The recorder raises an alarm with its severity and times in one write.
-			SetOnCreate:      true,
+			SetOnCreate: true,
+			// What an alarm reports after its raise is the recorder's to say (acknowledging and
+			// clearing are spec requests the server records): a node pool namespace's admin,
+			// whose "*" reaches the status of the O-Cloud's alarms about that namespace's nodes,
+			// must not rewrite, clear or re-date them.
+			ServerOnly:       true,
 			PrepareForUpdate: keepAcknowledgement,
 		},
 		Columns: columns(),

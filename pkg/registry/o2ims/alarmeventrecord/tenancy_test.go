@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/alarmdictionary"
@@ -126,5 +128,24 @@ func TestRegressionTenantCannotForgeOperatorAlarms(t *testing.T) {
 				t.Errorf("%s's alarm about the %s: %v", u.GetName(), a.Spec.ObjectClass, err)
 			}
 		}
+	}
+}
+
+// TestRegressionNodePoolAdminRewroteOperatorAlarmStatus: the O-Cloud's alarms about the nodes
+// of a node pool namespace are stored there, and that namespace's admin ("*" on o2ims through
+// o2ims-admin) could rewrite their status through the status subresource: clear them, re-date
+// them, make them stand for something else. Now only the server's own controllers (cluster
+// superusers) write an alarm's status; acknowledging and clearing stay spec requests.
+func TestRegressionNodePoolAdminRewroteOperatorAlarmStatus(t *testing.T) {
+	_, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleared := record()
+	cleared.Namespace = "pool-a"
+	cleared.Status.PerceivedSeverity = o2ims.PerceivedSeverityCleared
+	_, _, err = status.Update(asIn("pool-admin", "pool-a"), cleared.Name, rest.DefaultUpdatedObjectInfo(cleared), nil, nil, false, &metav1.UpdateOptions{})
+	if !apierrors.IsForbidden(err) {
+		t.Fatalf("a namespace admin's status update of an alarm: %v, want 403 Forbidden", err)
 	}
 }
