@@ -57,6 +57,10 @@ type Observation struct {
 	// !Active, when it ended. Together with Source and Key it identifies one occurrence, so an
 	// alarm's id is the same across restarts, re-syncs and a wiped store.
 	Since time.Time
+	// Started is, when !Active, when the occurrence that ended began (an alert's startsAt), so
+	// a late resolution of an earlier occurrence is told from the end of the current one; zero
+	// when the source does not know it.
+	Started time.Time
 	// Text says what happened, for humans (condition message, alert summary).
 	Text string
 	// Extensions are extra key-value pairs carried into the alarm's extensions.

@@ -67,11 +67,20 @@ func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def
 	rec := current.DeepCopy()
 	at := metav1.NewTime(now.UTC())
 	if !o.Active {
-		end := at
+		end := now
 		if !o.Since.IsZero() {
-			end = metav1.NewTime(o.Since.UTC())
+			end = o.Since
 		}
-		markCleared(rec, end)
+		if earlierOccurrence(ids, current, o, end) {
+			return Transition{}
+		}
+		// An alarm is never cleared before it was raised (the end of a re-raised occurrence
+		// may precede the re-raise; a node condition's transition time is the kubelet's
+		// clock): the clear is stamped at the raise then.
+		if raised := current.Status.AlarmRaisedTime; raised != nil && end.Before(raised.Time) {
+			end = raised.Time
+		}
+		markCleared(rec, metav1.NewTime(end.UTC()))
 		return Transition{Record: rec, Event: EventClear}
 	}
 	severity := v1alpha1.PerceivedSeverity(o.Severity)
@@ -140,6 +149,24 @@ func Overtaken(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, a
 	return current != nil && o.Active && cleared(current) && !current.Spec.ClearRequested &&
 		current.Namespace == o.Object.Namespace && sameOccurrence(ids, current, o) &&
 		!clearedAt(current, asOf).Before(asOf.Truncate(time.Second))
+}
+
+// earlierOccurrence reports whether o, the end of the occurrence of its fault that began at
+// o.Started, is about an occurrence before active, the fault's active record: that occurrence
+// ended (at end) before active was raised, and active is not its first record. A late
+// resolution (an HA Alertmanager peer, a delayed retry) of an occurrence that was followed by
+// another must not clear the later one. Without o.Started (a source that does not tell) the
+// end is taken for the active record's.
+func earlierOccurrence(ids IDSpace, active *v1alpha1.AlarmEventRecord, o Observation, end time.Time) bool {
+	raised := active.Status.AlarmRaisedTime
+	if o.Started.IsZero() || raised == nil {
+		return false
+	}
+	if active.Spec.AlarmEventRecordID == RecordID(ids, o.Source, o.Key, o.Started) {
+		return false
+	}
+	// The stored raise time has second precision.
+	return end.Truncate(time.Second).Before(raised.Time)
 }
 
 // sameOccurrence reports whether rec, a cleared record of o's fault, was raised for the

@@ -222,3 +222,16 @@ func TestRegressionO2AdminCannotSendAlerts(t *testing.T) {
 		t.Errorf("a cluster-wide o2ims-admin sent alerts: status %d, %d observed; want 403, none", rec.Code, len(sink.observations()))
 	}
 }
+
+// TestRegressionResolvedAlertEndedBeforeItStarted: a resolved alert whose endsAt precedes its
+// startsAt (Alertmanager never sends one) was answered 204 and cleared the alarm at a time
+// before it was raised. Now the payload is refused whole with 400 and nothing is observed.
+func TestRegressionResolvedAlertEndedBeforeItStarted(t *testing.T) {
+	body := `{"version":"4","status":"resolved","alerts":[{"status":"resolved","labels":{"alertname":"NodeDown"},
+	  "startsAt":"2026-03-01T10:00:00Z","endsAt":"2020-01-01T00:00:00Z","fingerprint":"aa11"}]}`
+	sink := &recordingSink{}
+	rec := serve(t, sink, call{http.MethodPost, body, sender})
+	if rec.Code != http.StatusBadRequest || len(sink.observations()) != 0 {
+		t.Fatalf("status %d, %d observations %+v; want 400 and nothing observed", rec.Code, len(sink.observations()), sink.observations())
+	}
+}

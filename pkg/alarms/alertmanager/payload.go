@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
@@ -53,7 +54,8 @@ func decodeWebhook(body io.Reader) ([]template.Alert, error) {
 }
 
 // checkAlert refuses an alert that cannot become an observation: without a fingerprint there is
-// no key, without startsAt no occurrence, and a resolved alert needs its end.
+// no key, without startsAt no occurrence, and a resolved alert needs its end, not before its
+// start.
 func checkAlert(a template.Alert) error {
 	if err := checkFingerprint(a.Fingerprint); err != nil {
 		return err
@@ -64,8 +66,15 @@ func checkAlert(a template.Alert) error {
 	if err := checkStatus(a.Status); err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
-	if a.Status == string(model.AlertResolved) && a.EndsAt.IsZero() {
-		return errors.New("a resolved alert needs endsAt")
+	if a.Status == string(model.AlertResolved) {
+		switch {
+		case a.EndsAt.IsZero():
+			return errors.New("a resolved alert needs endsAt")
+		case a.EndsAt.Before(a.StartsAt):
+			// Alertmanager never sends one; recorded, it would clear the alarm before it was
+			// raised.
+			return fmt.Errorf("endsAt %s is before startsAt %s", a.EndsAt.Format(time.RFC3339Nano), a.StartsAt.Format(time.RFC3339Nano))
+		}
 	}
 	return nil
 }

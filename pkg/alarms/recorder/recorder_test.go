@@ -437,3 +437,65 @@ func TestRegressionNodePoolTenantRecordStoodInForOperatorAlarm(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionClearStampedBeforeRaise: a resolution dated before the active alarm was raised
+// (a node condition's transition time from a skewed kubelet clock, or a re-raised occurrence
+// whose end precedes the re-raise) was stored with alarmClearedTime before alarmRaisedTime.
+// Now the alarm is cleared, stamped at its raise.
+func TestRegressionClearStampedBeforeRaise(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	raised := fx.clock.Now().Add(-time.Minute)
+	if err := fx.rec.Observe(ctx, nodeDown(true, raised)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Observe(ctx, nodeDown(false, raised.Add(-24*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fx.stored() {
+		if r.Status.AlarmClearedTime != nil && r.Status.AlarmClearedTime.Before(r.Status.AlarmRaisedTime) {
+			t.Errorf("record %s stored cleared at %s, before it was raised at %s", r.Name, r.Status.AlarmClearedTime, r.Status.AlarmRaisedTime)
+		}
+	}
+	if got := fx.stored(); len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+		t.Errorf("stored %+v, want the one alarm cleared", got)
+	}
+}
+
+// TestRegressionLateResolutionClearedLaterOccurrence: a fingerprint's alert resolved and fired
+// again; the resolution of the earlier occurrence was then delivered once more (an HA
+// Alertmanager peer, a delayed retry). It carried only its end, so the recorder cleared the
+// current occurrence's alarm, stamped before it was raised. Now the resolution carries its
+// start, and one that ended before the active alarm was raised leaves it raised.
+func TestRegressionLateResolutionClearedLaterOccurrence(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	first := fx.clock.Now().Add(-2 * time.Hour)
+	second := fx.clock.Now().Add(-time.Hour)
+	if err := fx.rec.Observe(ctx, alertDown(true, second, time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Observe(ctx, alertDown(false, first.Add(30*time.Minute), first)); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 || got[0].Status.PerceivedSeverity == v1alpha1.PerceivedSeverityCleared {
+		t.Fatalf("stored %+v, want the later occurrence's alarm still raised", got)
+	}
+	// The end of the later occurrence itself still clears it.
+	if err := fx.rec.Observe(ctx, alertDown(false, fx.clock.Now(), second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); len(got) != 1 || got[0].Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+		t.Errorf("stored %+v, want the alarm cleared by its own resolution", got)
+	}
+}
+
+// alertDown is an Alertmanager alert's observation about the O-Cloud; a resolved one (!active)
+// ended at at and began at started.
+func alertDown(active bool, at, started time.Time) alarms.Observation {
+	o := nodeDown(active, at)
+	o.Source, o.Key, o.Started = "alertmanager", "aa11", started
+	o.Object = alarms.ObjectRef{Class: "OCloud", ID: oCloudID, Namespace: inventoryNS}
+	return o
+}

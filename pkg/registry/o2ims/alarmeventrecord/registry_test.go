@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -107,6 +108,23 @@ func TestClearRequestClears(t *testing.T) {
 	}
 	if obj.Status.PerceivedSeverity != o2ims.PerceivedSeverityCleared || obj.Status.AlarmClearedTime == nil {
 		t.Errorf("clear status %+v", obj.Status)
+	}
+}
+
+// TestRegressionOperatorClearStampedBeforeRaise: an operator cleared an alarm whose raise time,
+// an alert's startsAt from a Prometheus whose clock ran ahead, was later than the server's now:
+// alarmClearedTime was stored before alarmRaisedTime. Now the clear is stamped at the raise.
+func TestRegressionOperatorClearStampedBeforeRaise(t *testing.T) {
+	raised := metav1.NewTime(time.Now().Add(time.Hour).UTC().Truncate(time.Second))
+	old := record()
+	old.Status.AlarmRaisedTime = &raised
+	obj := old.DeepCopy()
+	obj.Spec.ClearRequested = true
+	if errs := update(t, as("alice"), obj, old); len(errs) > 0 {
+		t.Fatalf("clear refused: %v", errs)
+	}
+	if c := obj.Status.AlarmClearedTime; c == nil || c.Before(&raised) {
+		t.Errorf("cleared at %v, before the alarm was raised at %v", c, raised)
 	}
 }
 

@@ -39,8 +39,14 @@ func apply(ctx context.Context, rec, old *o2ims.AlarmEventRecord) {
 		rec.Status.AcknowledgedBy = requester(ctx)
 	}
 	if rec.Spec.ClearRequested && !old.Spec.ClearRequested && rec.Status.PerceivedSeverity != o2ims.PerceivedSeverityCleared {
+		// Never cleared before it was raised: a source's clock (an alert's startsAt) may run
+		// ahead of the server's.
+		cleared := now
+		if raised := rec.Status.AlarmRaisedTime; raised != nil && cleared.Before(raised) {
+			cleared = *raised.DeepCopy()
+		}
 		rec.Status.PerceivedSeverity = o2ims.PerceivedSeverityCleared
-		rec.Status.AlarmClearedTime = &now
+		rec.Status.AlarmClearedTime = &cleared
 		rec.Status.AlarmChangedTime = &now
 	}
 }
