@@ -235,3 +235,17 @@ func TestRegressionResolvedAlertEndedBeforeItStarted(t *testing.T) {
 		t.Fatalf("status %d, %d observations %+v; want 400 and nothing observed", rec.Code, len(sink.observations()), sink.observations())
 	}
 }
+
+// TestRegressionDuplicateFingerprintInOnePayload: one payload stated the same alert both
+// resolved and firing; it was answered 204 and the outcome depended on the order of the array
+// (here the alarm was left raised). Now it is refused whole with 400 and nothing is observed.
+func TestRegressionDuplicateFingerprintInOnePayload(t *testing.T) {
+	body := `{"version":"4","status":"firing","alerts":[
+	  {"status":"resolved","labels":{"alertname":"NodeDown"},"startsAt":"2026-03-01T10:00:00Z","endsAt":"2026-03-01T10:05:00Z","fingerprint":"aa11"},
+	  {"status":"firing","labels":{"alertname":"NodeDown"},"startsAt":"2026-03-01T10:00:00Z","fingerprint":"aa11"}]}`
+	sink := &recordingSink{}
+	rec := serve(t, sink, call{http.MethodPost, body, sender})
+	if rec.Code != http.StatusBadRequest || len(sink.observations()) != 0 {
+		t.Fatalf("status %d, observations %+v; want 400 for a payload naming fingerprint aa11 twice", rec.Code, sink.observations())
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // webhookVersion is the version of the webhook payload this receiver understands.
@@ -45,10 +46,17 @@ func decodeWebhook(body io.Reader) ([]template.Alert, error) {
 	if err := checkStatus(msg.Status); err != nil {
 		return nil, fmt.Errorf("payload status: %w", err)
 	}
+	seen := sets.New[string]()
 	for i, a := range msg.Alerts {
 		if err := checkAlert(a); err != nil {
 			return nil, fmt.Errorf("alerts[%d]: %w", i, err)
 		}
+		// Alertmanager states each alert of a group once; a payload naming one twice says
+		// contradictory things (resolved and firing), whose outcome would depend on the order.
+		if seen.Has(a.Fingerprint) {
+			return nil, fmt.Errorf("alerts[%d]: fingerprint %s appears more than once in the payload", i, a.Fingerprint)
+		}
+		seen.Insert(a.Fingerprint)
 	}
 	return msg.Alerts, nil
 }
