@@ -15,6 +15,13 @@ import (
 // the leader's resync catches anything that still never arrives.
 var errNotAlarmLeader = errors.New("this replica does not record alarms now (it does not hold the inventory lease); retry")
 
+// errAlarmsNotSynced refuses alerts at the start of a term, before the caches the recorder and
+// the resolver decide on have listed: a resolution would find no alarm to clear and be
+// answered 204 (lost for good), a node's alert would be put on the O-Cloud. The webhook answers
+// 500 and Alertmanager sends the alerts again. /readyz keeps such a replica out of the Service,
+// but not a webhook pointed at a pod, a port-forward, or a Service publishing not-ready pods.
+var errAlarmsNotSynced = errors.New("this replica's alarm caches have not synced yet; retry")
+
 // alarmIntake is how the Alertmanager webhook, served on every replica, reaches the recorder and
 // the resolver of the current leadership term, which exist only while this replica leads.
 type alarmIntake struct {
@@ -22,6 +29,9 @@ type alarmIntake struct {
 	term     context.Context
 	sink     alarms.Sink
 	resolver alertmanager.Resolver
+	// synced reports whether the term's caches (alarm records, dictionaries, Resources, Nodes)
+	// have listed.
+	synced func() bool
 	// calls counts the calls in flight through the term's sink or resolver.
 	calls sync.WaitGroup
 }
@@ -33,14 +43,15 @@ var (
 
 // lead connects the intake to a term's recorder and resolver until the returned function is
 // called, which waits for the calls in flight. term is the term's context: the webhook's
-// writes end with it, like every other write of the term (see pkg/leader on fencing).
-func (a *alarmIntake) lead(term context.Context, sink alarms.Sink, resolver alertmanager.Resolver) (release func()) {
+// writes end with it, like every other write of the term (see pkg/leader on fencing). Calls
+// are refused until synced reports the term's caches listed.
+func (a *alarmIntake) lead(term context.Context, sink alarms.Sink, resolver alertmanager.Resolver, synced func() bool) (release func()) {
 	a.mu.Lock()
-	a.term, a.sink, a.resolver = term, sink, resolver
+	a.term, a.sink, a.resolver, a.synced = term, sink, resolver, synced
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
-		a.term, a.sink, a.resolver = nil, nil, nil
+		a.term, a.sink, a.resolver, a.synced = nil, nil, nil, nil
 		a.mu.Unlock()
 		a.calls.Wait()
 	}
@@ -60,6 +71,9 @@ func (a *alarmIntake) enter(ctx context.Context) (termCall, error) {
 	defer a.mu.RUnlock()
 	if a.sink == nil {
 		return termCall{}, errNotAlarmLeader
+	}
+	if !a.synced() {
+		return termCall{}, errAlarmsNotSynced
 	}
 	a.calls.Add(1)
 	ctx, cancel := context.WithCancel(ctx)

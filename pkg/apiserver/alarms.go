@@ -101,8 +101,11 @@ type alarmsRun struct {
 	records, dictionaries cache.SharedIndexInformer
 	sink                  alarms.Sink
 	resolver              alertmanager.Resolver
-	sources               []alarms.Source
-	controllers           []controller
+	// synced reports whether every cache the sink and the resolver decide on has listed: the
+	// webhook, connected for the whole term, records nothing before.
+	synced      func() bool
+	sources     []alarms.Source
+	controllers []controller
 }
 
 // controller is a leader-only loop of the alarm side.
@@ -127,7 +130,8 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	if err != nil {
 		return nil, err
 	}
-	located, err := recorder.LocateResources(rec, v.O2Resources().Informer())
+	resources := v.O2Resources().Informer()
+	located, err := recorder.LocateResources(rec, resources)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +145,19 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 		Informers: o2inf, Namespace: d.cfg.Namespace, Metrics: m.sources,
 	}))
 	ruleNamespaces := d.cfg.Alarms.ruleNamespaces(d.cfg.Namespace)
-	run.resolver = alertmanager.NewNodeResolver(d.nodes.Core().V1().Nodes().Lister(), alertmanager.NodeResolverConfig{
+	nodeInformer := d.nodes.Core().V1().Nodes()
+	run.resolver = alertmanager.NewNodeResolver(nodeInformer.Lister(), alertmanager.NodeResolverConfig{
 		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster, TrustedNamespaces: ruleNamespaces,
 	})
+	synced := []cache.InformerSynced{run.records.HasSynced, run.dictionaries.HasSynced, resources.HasSynced, nodeInformer.Informer().HasSynced}
+	run.synced = func() bool {
+		for _, s := range synced {
+			if !s() {
+				return false
+			}
+		}
+		return true
+	}
 	if o := d.cfg.Alarms.Alertmanager; o != nil && o.Enabled() {
 		cfg, err := o.SourceConfig(run.resolver, m.alertmanager)
 		if err != nil {

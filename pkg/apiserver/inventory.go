@@ -182,7 +182,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	defer cancel()
 	// The webhook records alarms with this context too; released (after cancel below) once
 	// its calls in flight have returned.
-	defer d.alarms.intake.lead(ctx, alarmSide.sink, alarmSide.resolver)()
+	defer d.alarms.intake.lead(ctx, alarmSide.sink, alarmSide.resolver, alarmSide.synced)()
 	alarmsDone := make(chan error, 1)
 	go func() {
 		err := alarmSide.Run(ctx)
