@@ -52,6 +52,8 @@ type Recorder struct {
 	// so an observation that follows a write at once (a clear right after the raise) decides
 	// on the record as written, not on the informer's older copy.
 	written *writtenRecords
+	// ended holds the occurrences whose resolution arrived before their firing.
+	ended *tombstones
 }
 
 var _ alarms.Sink = (*Recorder)(nil)
@@ -64,7 +66,7 @@ func New(cfg Config) (*Recorder, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
-	r := &Recorder{cfg: cfg, locks: keymutex.NewHashed(64), written: newWrittenRecords()}
+	r := &Recorder{cfg: cfg, locks: keymutex.NewHashed(64), written: newWrittenRecords(), ended: newTombstones()}
 	keep := func(namespace string) bool { return r.cfg.Namespaces(namespace) }
 	if err := cfg.Records.AddIndexers(cache.Indexers{faultIndex: indexByFault(keep), sourceIndex: indexBySource}); err != nil {
 		return nil, fmt.Errorf("alarm recorder: index alarm records: %w", err)
@@ -119,6 +121,13 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 		if !asOf.IsZero() && alarms.Overtaken(r.cfg.IDs, current, o, asOf) {
 			return nil
 		}
+		if o.Active && r.ended.ended(o.Source, o.Key, o.Since, asOf, now) {
+			// Its resolution came first (HA Alertmanager peers, a retried delivery): raised
+			// now, the alarm would never be cleared.
+			klog.FromContext(ctx).V(2).Info("Fault reported active after its occurrence was reported ended; not raised",
+				"source", o.Source, "key", o.Key, "since", o.Since)
+			return nil
+		}
 		decided := o
 		// The object moved to another namespace (an admin pool's namespace claimed its node)
 		// with its fault active: the alarm is cleared where the object was, then, decided
@@ -130,6 +139,10 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 		}
 		t := alarms.Observe(r.cfg.IDs, current, decided, r.cfg.Definitions.Lookup(o), now)
 		if t.Record == nil {
+			if !o.Active && !o.Started.IsZero() {
+				// Nothing to clear: the occurrence's firing may still be on its way.
+				r.ended.put(o.Source, o.Key, o.Started, now)
+			}
 			return nil
 		}
 		err = r.write(ctx, t)

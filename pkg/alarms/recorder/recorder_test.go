@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -498,4 +499,61 @@ func alertDown(active bool, at, started time.Time) alarms.Observation {
 	o.Source, o.Key, o.Started = "alertmanager", "aa11", started
 	o.Object = alarms.ObjectRef{Class: "OCloud", ID: oCloudID, Namespace: inventoryNS}
 	return o
+}
+
+// TestRegressionLateFiringAfterResolutionRaisedStaleAlarm: an occurrence's resolution arrived
+// before its firing notification (HA Alertmanager peers whose gossip lagged, a retried
+// delivery). The resolution found nothing to clear and was forgotten; the firing then raised an
+// alarm for an occurrence already reported over, which nothing but the opt-in resync ever
+// cleared. Now the resolution leaves a short-lived tombstone and the late firing raises nothing.
+// The tombstones are bounded in time and number (TestTombstonesAreBounded).
+func TestRegressionLateFiringAfterResolutionRaisedStaleAlarm(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	started := fx.clock.Now().Add(-time.Hour)
+	ended := started.Add(30 * time.Minute)
+	if err := fx.rec.Observe(ctx, alertDown(false, ended, started)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Observe(ctx, alertDown(true, started, time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); len(got) != 0 {
+		t.Fatalf("stored %+v: an alarm raised for an occurrence reported ended at %s", got, ended)
+	}
+	// A resync that read the alert active before the resolution arrived is overtaken too.
+	if err := fx.rec.Sync(ctx, "alertmanager", []alarms.Observation{alertDown(true, started, time.Time{})}, fx.clock.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); len(got) != 0 {
+		t.Fatalf("stored %+v after a resync read before the resolution", got)
+	}
+	// Another occurrence of the same fingerprint is raised.
+	if err := fx.rec.Observe(ctx, alertDown(true, ended.Add(time.Minute), time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.stored(); len(got) != 1 {
+		t.Fatalf("stored %d alarms, want the later occurrence's", len(got))
+	}
+}
+
+// TestTombstonesAreBounded: a resolution's tombstone lives tombstoneTTL, and at most
+// maxTombstone are kept, the oldest dropped first.
+func TestTombstonesAreBounded(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	ts := newTombstones()
+	started := now.Add(-time.Hour)
+	ts.put("alertmanager", "aa11", started, now)
+	if !ts.ended("alertmanager", "aa11", started, time.Time{}, now.Add(tombstoneTTL-time.Second)) {
+		t.Error("the tombstone is gone before its time")
+	}
+	if ts.ended("alertmanager", "aa11", started, time.Time{}, now.Add(tombstoneTTL)) || ts.len() != 0 {
+		t.Errorf("the tombstone outlived tombstoneTTL (%d left)", ts.len())
+	}
+	for i := range maxTombstone + 1 {
+		ts.put("alertmanager", fmt.Sprintf("%x", i), started, now)
+	}
+	if ts.len() != maxTombstone || ts.ended("alertmanager", "0", started, time.Time{}, now) || !ts.ended("alertmanager", "1", started, time.Time{}, now) {
+		t.Errorf("%d tombstones kept, want %d without the oldest", ts.len(), maxTombstone)
+	}
 }
