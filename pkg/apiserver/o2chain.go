@@ -97,6 +97,11 @@ func withO2RequestContext(h http.Handler, timeout time.Duration) http.Handler {
 		if w.Header().Get(auditinternal.HeaderAuditID) == "" {
 			w.Header().Set(auditinternal.HeaderAuditID, auditID)
 		}
+		// What the API server's WithCacheControl does for the Kubernetes face, stricter: O2
+		// answers are per caller (its tenancy) and some carry credentials (a Kubernetes
+		// profile's token), and a client-certificate request has no Authorization header that
+		// would keep a shared cache in front of the listener from storing one for another SMO.
+		w.Header().Set("Cache-Control", "no-store")
 		ctx = request.WithReceivedTimestamp(ctx, received)
 		ctx = request.WithRequestInfo(ctx, &request.RequestInfo{Path: req.URL.Path, Verb: strings.ToLower(req.Method)})
 		ctx = o2rest.WithRequestState(ctx)

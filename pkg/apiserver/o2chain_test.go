@@ -36,6 +36,12 @@ func TestO2RequestContextCarriesWhatTheFiltersItReplacesDid(t *testing.T) {
 			h.ServeHTTP(w, req)
 			ctx := seen.Context()
 
+			// TestRegressionO2AnswersAreNotCached: the O2 face answered without Cache-Control
+			// (the Kubernetes face says no-cache, private), a Kubernetes profile's token included,
+			// so a shared cache in front of the listener could replay one to another SMO.
+			if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
 			id := w.Header().Get(auditinternal.HeaderAuditID)
 			if id == "" || string(audit.GetAuditIDTruncated(ctx)) != id || (tc.clientAuditID != "" && id != tc.clientAuditID) {
 				t.Errorf("audit id: header %q, context %q, client sent %q", id, audit.GetAuditIDTruncated(ctx), tc.clientAuditID)
