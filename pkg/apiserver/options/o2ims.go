@@ -2,7 +2,9 @@ package options
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -95,7 +97,13 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNames
 	}
 	root := o.APIRoot
 	if root == "" {
-		root = fmt.Sprintf("https://%s:%d", o.BindAddress, o.Port)
+		// A bare netweave: the listener's own address, as a URL (an IPv6 address bracketed),
+		// and loopback for an unspecified bind address, which no client can reach.
+		host := o.BindAddress
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
+		root = "https://" + net.JoinHostPort(host, strconv.Itoa(o.Port))
 	}
 	return &apiserver.O2Config{
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,

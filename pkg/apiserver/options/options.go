@@ -110,6 +110,11 @@ func (o *ServerOptions) Validate() error {
 		errs = append(errs, errors.New("--provisioning-controller needs --inventory-sync and --inventory-member-clusters: provisioned clusters join the inventory as member clusters"))
 	}
 	errs = append(errs, o.SMORegistration.Validate()...)
+	if o.SMORegistration.URL != "" && o.O2.Port != 0 && o.O2.APIRoot == "" {
+		// The registration tells the SMO where the O2 face is: the listener's bind address is
+		// not an address the SMO can reach.
+		errs = append(errs, errors.New("--smo-registration-url needs --o2ims-api-root: the address the SMO reaches the O2-IMS API at, which the registration announces"))
+	}
 	errs = append(errs, o.Certificates.Validate()...)
 	errs = append(errs, o.Alertmanager.Validate()...)
 	errs = append(errs, o.AlarmRules.Validate()...)

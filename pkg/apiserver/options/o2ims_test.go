@@ -1,0 +1,40 @@
+package options
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestRegressionDefaultAPIRootIsAURL: without --o2ims-api-root the apiRoot was
+// "https://<bind address>:<port>" by Sprintf: "https://:::9443" for --o2ims-bind-address=::,
+// which no URL parser reads, and "https://0.0.0.0:9443" by default, which no client reaches;
+// either went out as the O-Cloud's serviceUri, and as IMS_EP to an SMO registration. The
+// default is now a URL (IPv6 bracketed, loopback for an unspecified address), and an SMO
+// registration needs --o2ims-api-root.
+func TestRegressionDefaultAPIRootIsAURL(t *testing.T) {
+	for bind, want := range map[string]string{
+		"0.0.0.0":  "https://localhost:9443",
+		"::":       "https://localhost:9443",
+		"10.0.0.5": "https://10.0.0.5:9443",
+		"fd00::1":  "https://[fd00::1]:9443",
+	} {
+		o := NewO2Options()
+		o.BindAddress = bind
+		root := o.Config(nil, "", nil, nil).APIRoot
+		if u, err := url.Parse(root); root != want || err != nil || u.Port() != "9443" {
+			t.Errorf("bind address %s: apiRoot %q (%v), want %q", bind, root, err, want)
+		}
+	}
+
+	o := NewServerOptions()
+	if err := serverFlags(t, o).Parse([]string{"--smo-registration-url=https://smo.example.net/register"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--smo-registration-url needs --o2ims-api-root") {
+		t.Errorf("an SMO registration without an apiRoot: %v", err)
+	}
+}
