@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -103,7 +102,7 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 			Codec:          config.Codec,
 			NewFunc:        newFunc,
 			NewListFunc:    newListFunc,
-			InstallPrefix:  strings.TrimSuffix(g.storage.KeyPrefix, "/"),
+			InstallPrefix:  g.storage.KeyPrefix,
 			ResourcePrefix: resourcePrefix,
 			GroupResource:  config.GroupResource,
 			HistoryLength:  g.storage.HistoryLength,

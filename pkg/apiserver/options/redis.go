@@ -90,8 +90,11 @@ func (o *RedisOptions) Validate() []error {
 	if !o.TLS && (o.TLSCAFile != "" || o.TLSCertFile != "" || o.TLSServerName != "") {
 		errs = append(errs, errors.New("--redis-tls-* flags need --redis-tls"))
 	}
-	if o.KeyPrefix == "" || strings.ContainsAny(o.KeyPrefix, " \t\n{}") {
-		errs = append(errs, fmt.Errorf("--redis-key-prefix %q must be non-empty and contain no spaces or braces", o.KeyPrefix))
+	// A trailing "/" is refused rather than trimmed: the object store and the notifier build
+	// their keys from the prefix differently, and installs with prefixes "a" and "a/" shared
+	// one keyspace of objects but not of notifications.
+	if o.KeyPrefix == "" || strings.ContainsAny(o.KeyPrefix, " \t\n{}") || strings.HasSuffix(o.KeyPrefix, "/") {
+		errs = append(errs, fmt.Errorf("--redis-key-prefix %q must be non-empty, contain no spaces or braces and not end in /", o.KeyPrefix))
 	}
 	if o.HistoryLength == 0 {
 		errs = append(errs, errors.New("--redis-history-length must not be 0 (negative keeps everything)"))

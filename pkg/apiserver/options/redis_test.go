@@ -21,6 +21,10 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		{[]string{"--redis-min-replicas-ack=1", "--redis-min-replicas-ack-timeout=0"}, "at least 1ms"},
 		{[]string{"--redis-min-replicas-ack-timeout=0"}, ""},
 		{[]string{"--redis-durability-check-interval=0"}, "--redis-durability-check-interval must be positive"},
+		// TestRegressionKeyPrefixesSharingAKeyspace: "a/" was trimmed to "a" for objects (not for
+		// notifications), so two installs told to keep apart shared their objects.
+		{[]string{"--redis-key-prefix=a/"}, "not end in /"},
+		{[]string{"--redis-key-prefix=team/a"}, ""},
 	} {
 		o := NewRedisOptions()
 		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
