@@ -38,3 +38,18 @@ func TestRegressionDefaultAPIRootIsAURL(t *testing.T) {
 		t.Errorf("an SMO registration without an apiRoot: %v", err)
 	}
 }
+
+// TestO2PortDiffersFromTheSecurePort: the same port for both faces passed validation, and the
+// O2 listener then failed after the start, leaving the replica unready with only a log line.
+func TestO2PortDiffersFromTheSecurePort(t *testing.T) {
+	o := NewServerOptions()
+	if err := serverFlags(t, o).Parse([]string{"--secure-port=9443", "--o2ims-secure-port=9443"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--o2ims-secure-port and --secure-port must differ") {
+		t.Errorf("one port for both faces: %v", err)
+	}
+}

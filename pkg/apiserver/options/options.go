@@ -102,6 +102,10 @@ func (o *ServerOptions) Validate() error {
 	errs = append(errs, o.Tracing.Validate()...)
 	errs = append(errs, o.Redis.Validate()...)
 	errs = append(errs, o.O2.Validate()...)
+	if o.O2.Port != 0 && o.Recommended.SecureServing != nil && o.O2.Port == o.Recommended.SecureServing.BindPort {
+		// Otherwise the O2 listener fails after the start, and the replica only stays unready.
+		errs = append(errs, fmt.Errorf("--o2ims-secure-port and --secure-port must differ (both %d)", o.O2.Port))
+	}
 	errs = append(errs, o.Inventory.Validate()...)
 	errs = append(errs, o.Notify.Validate()...)
 	errs = append(errs, o.O2DMS.Validate()...)
