@@ -192,7 +192,14 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	if why := o.Redis.Unauthenticated(); why != "" {
 		klog.FromContext(ctx).Error(nil, "WARNING: netweave reaches Redis without credentials; whoever else reaches it can read and change every tenant's data around RBAC and audit", "reason", why)
 	}
-	inventory := o.Inventory.Config(o.O2.APIRoot, cfg.ClientConfig)
+	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
+	// The O-Cloud's serviceUri: the configured apiRoot, else this replica's O2 face's default,
+	// the same the SMO registration announces.
+	serviceURI := o.O2.APIRoot
+	if serviceURI == "" {
+		serviceURI = o2IMSEndpoint(o2)
+	}
+	inventory := o.Inventory.Config(serviceURI, cfg.ClientConfig)
 	if inventory != nil {
 		if o.Certificates.Enabled() {
 			inventory.Alarms.Certificates = &certs.Config{}
@@ -201,7 +208,6 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		inventory.Alarms.Alertmanager = o.Alertmanager
 		inventory.Alarms.RuleNamespaces = o.AlarmRules.RuleNamespaces
 	}
-	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
 	return &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
