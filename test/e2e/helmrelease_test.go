@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"helm.sh/helm/v4/pkg/chart/common"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage"
@@ -208,6 +209,48 @@ func TestHelmReleaseEngine(t *testing.T) {
 			t.Errorf("revision %d after one install and one upgrade", r.Revision)
 		}
 		if err := engine.Uninstall(ctx, target, "emptied"); err != nil {
+			t.Error(err)
+		}
+	})
+
+	// TestRegressionReleaseRecordsItsChartIdentity (found by review): Helm records a chart's
+	// name and version only, so a release told netweave nothing of which chart source (or digest
+	// pin) it came from, and the O2-DMS controller never upgraded an NfDeployment switched to
+	// another chart of the same version. Each revision now records the chart's identity as a
+	// release label: install and upgrade set it, a rollback takes the one of the revision it
+	// goes back to, and Get returns it.
+	t.Run("TestRegressionReleaseRecordsItsChartIdentity", func(t *testing.T) {
+		cmChart := func(name string) *chart.Chart {
+			return &chart.Chart{
+				Metadata:  &chart.Metadata{APIVersion: "v2", Name: name, Version: "1.0.0"},
+				Templates: []*common.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  chart: {{ .Chart.Name | quote }}\n")}},
+			}
+		}
+		upf := helmrelease.Source{RepoURL: "https://charts.example", Name: "upf", Version: "1.0.0"}
+		nf := helmrelease.Source{RepoURL: "https://charts.example", Name: "nf", Version: "1.0.0"}
+		check := func(what string, rel *helmrelease.Release, err error, want string) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if rel.ChartID != want {
+				t.Errorf("%s: revision %d chart identity %q, want %q", what, rel.Revision, rel.ChartID, want)
+			}
+			got, err := engine.Get(ctx, target, "chart-id")
+			if err != nil {
+				t.Fatalf("%s: get: %v", what, err)
+			}
+			if got.ChartID != want {
+				t.Errorf("%s: Get says chart identity %q, want %q", what, got.ChartID, want)
+			}
+		}
+		rel, err := engine.Apply(ctx, target, "chart-id", cmChart("upf"), nil, upf.ID())
+		check("install", rel, err, upf.ID())
+		rel, err = engine.Apply(ctx, target, "chart-id", cmChart("nf"), nil, nf.ID())
+		check("upgrade to another chart of the same version", rel, err, nf.ID())
+		rel, err = engine.Rollback(ctx, target, "chart-id", 1)
+		check("rollback to revision 1", rel, err, upf.ID())
+		if err := engine.Uninstall(ctx, target, "chart-id"); err != nil {
 			t.Error(err)
 		}
 	})
