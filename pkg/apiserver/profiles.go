@@ -85,7 +85,7 @@ func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentMan
 	if errors.Is(err, k8sprofile.ErrNoNamespace) {
 		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrNamespaceMissing, err)
 	}
-	if errors.Is(err, k8sprofile.ErrLocalNamespaceNotEnabled) {
+	if errors.Is(err, k8sprofile.ErrLocalNamespaceNotEnabled) || errors.Is(err, k8sprofile.ErrForeignAccount) {
 		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, err)
 	}
 	if err != nil {

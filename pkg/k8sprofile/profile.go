@@ -54,6 +54,13 @@ var ErrLocalNamespaceNotEnabled = errors.New("tokens for this cluster are not en
 // never creates namespaces there.
 var ErrNoNamespace = errors.New("the tenant namespace does not exist in the cluster")
 
+// ErrForeignAccount is returned when the ServiceAccount or the RoleBinding the profile issues
+// tokens through exists in the namespace and is not what netweave makes: an account it did not
+// create (it may be bound to more elsewhere), or a binding to another role or subject. A token
+// for it could carry more than edit in the namespace, so none is issued; an admin of the
+// cluster removes or renames the object.
+var ErrForeignAccount = errors.New("the profile's ServiceAccount or RoleBinding in the namespace exists and is not netweave's")
+
 // Access is the Kubernetes profile of one cluster.
 type Access struct {
 	// Cluster names the member ("" for the cluster netweave runs in).
@@ -286,9 +293,21 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 	}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: p.cfg.ServiceAccount, Namespace: namespace,
 		Labels: map[string]string{v1alpha1.LabelManagedBy: fieldManager}}}
-	if _, err := kc.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
+	_, err := kc.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{FieldManager: fieldManager})
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		// Tokens are for netweave's own account only: another's may be bound to more than edit.
+		cur, err := kc.CoreV1().ServiceAccounts(namespace).Get(ctx, p.cfg.ServiceAccount, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("get service account: %w", err)
+		}
+		if cur.Labels[v1alpha1.LabelManagedBy] != fieldManager {
+			klog.FromContext(ctx).Info("The O2 profile's ServiceAccount exists and is not netweave's; no token issued", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", p.cfg.ServiceAccount)
+			return fmt.Errorf("%w: ServiceAccount %s/%s", ErrForeignAccount, namespace, p.cfg.ServiceAccount)
+		}
+	case err != nil:
 		return fmt.Errorf("create service account: %w", err)
-	} else if err == nil {
+	default:
 		klog.FromContext(ctx).Info("Created the O2 profile ServiceAccount", "cluster", a.Cluster, "namespace", namespace, "serviceAccount", p.cfg.ServiceAccount)
 	}
 	rb := &rbacv1.RoleBinding{
@@ -296,7 +315,22 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: EditClusterRole},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: p.cfg.ServiceAccount, Namespace: namespace}},
 	}
-	if _, err := kc.RbacV1().RoleBindings(namespace).Create(ctx, rb, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
+	_, err = kc.RbacV1().RoleBindings(namespace).Create(ctx, rb, metav1.CreateOptions{FieldManager: fieldManager})
+	if apierrors.IsAlreadyExists(err) {
+		// The token gets what the binding of that name grants: it must be the one made here
+		// (its role reference is immutable; another binding is an admin's to remove).
+		cur, gerr := kc.RbacV1().RoleBindings(namespace).Get(ctx, p.cfg.RoleBinding, metav1.GetOptions{})
+		if gerr != nil {
+			return fmt.Errorf("get role binding: %w", gerr)
+		}
+		if cur.RoleRef != rb.RoleRef || !slices.Equal(cur.Subjects, rb.Subjects) {
+			klog.FromContext(ctx).Info("The O2 profile's RoleBinding exists and grants other than edit to netweave's account; no token issued",
+				"cluster", a.Cluster, "namespace", namespace, "roleBinding", p.cfg.RoleBinding, "role", cur.RoleRef.Name)
+			return fmt.Errorf("%w: RoleBinding %s/%s", ErrForeignAccount, namespace, p.cfg.RoleBinding)
+		}
+		err = nil
+	}
+	if err != nil {
 		return fmt.Errorf("create role binding: %w", err)
 	}
 	seconds := int64(p.cfg.TokenTTL / time.Second)

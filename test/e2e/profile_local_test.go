@@ -114,6 +114,11 @@ func TestDeploymentManagerLocalProfileToken(t *testing.T) {
 		if code != http.StatusOK || strings.Contains(string(body), token) || strings.Contains(string(body), "profileData") {
 			t.Errorf("the list carries credentials or failed: %d %s", code, body)
 		}
+		// The next token goes through the account and binding made for the first, read back
+		// with the chart's RBAC (TestRegressionProfileTokenOnlyForItsOwnEditAccount).
+		if code, _, body := smo.do(http.MethodGet, path, ""); code != http.StatusOK || !strings.Contains(string(body), `"token"`) {
+			t.Errorf("a second token: %d %s", code, body)
+		}
 	})
 
 	t.Run("the token acts in that namespace of the cluster and nowhere else", func(t *testing.T) {
