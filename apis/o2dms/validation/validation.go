@@ -164,6 +164,9 @@ func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
 	}
 	if d.Spec.DeploymentManagerID == "" {
 		errs = append(errs, field.Required(spec.Child("deploymentManagerId"), "the O2 id of a DeploymentManager"))
+	} else {
+		// An O2 id is a UUID (either case; compared folded, as the id index does).
+		errs = append(errs, imsvalidation.ValidateUUID(d.Spec.DeploymentManagerID, spec.Child("deploymentManagerId"))...)
 	}
 	if ns := d.Spec.TargetNamespace; ns != "" {
 		for _, msg := range utilvalidation.IsDNS1123Label(ns) {

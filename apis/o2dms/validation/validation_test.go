@@ -108,6 +108,8 @@ func TestValidateNfDeployment(t *testing.T) {
 		{"no descriptor name", func(s *o2dms.NfDeploymentSpec) { s.DescriptorRef.Name = "" }, []string{"spec.descriptorRef.name"}},
 		{"bad descriptor namespace", func(s *o2dms.NfDeploymentSpec) { s.DescriptorRef.Namespace = "A B" }, []string{"spec.descriptorRef.namespace"}},
 		{"no deployment manager", func(s *o2dms.NfDeploymentSpec) { s.DeploymentManagerID = "" }, []string{"spec.deploymentManagerId"}},
+		{"a deployment manager id not a UUID", func(s *o2dms.NfDeploymentSpec) { s.DeploymentManagerID = strings.Repeat("x", 4096) }, []string{"spec.deploymentManagerId"}},
+		{"a deployment manager id in upper case", func(s *o2dms.NfDeploymentSpec) { s.DeploymentManagerID = "39C85E74-2E98-4E3D-8FEC-E5A849D967C6" }, []string{}},
 		{"bad target namespace", func(s *o2dms.NfDeploymentSpec) { s.TargetNamespace = "Tenant_A" }, []string{"spec.targetNamespace"}},
 		{"values an array", func(s *o2dms.NfDeploymentSpec) { s.Values = raw(`[1,2]`) }, []string{"spec.values"}},
 		{"revision zero", func(s *o2dms.NfDeploymentSpec) { s.DesiredRevision = rev(0) }, []string{"spec.desiredRevision"}},

@@ -15,6 +15,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
 // Targets resolves the cluster and credentials of a release: the cluster of a
@@ -128,8 +129,10 @@ func deploymentManagerOf(l o2imslisters.DeploymentManagerLister, inventoryNamesp
 	if err != nil {
 		return nil, err
 	}
+	// Folded, as admission resolved it (the id index, unique.Key): an NfDeployment may name
+	// its DeploymentManager's id in either case, and the field is immutable.
 	for _, dm := range dms {
-		if dm.Spec.DeploymentManagerID == id {
+		if unique.Key(dm.Spec.DeploymentManagerID) == unique.Key(id) {
 			return dm, nil
 		}
 	}

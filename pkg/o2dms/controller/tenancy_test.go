@@ -85,3 +85,21 @@ func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionDeploymentManagerIDInAnotherCase: admission resolves spec.deploymentManagerId
+// through the id index, which folds case, and stores it as written; the controller compared
+// it byte for byte, so an NfDeployment naming its manager's id in upper case was admitted and
+// then never found it (the field is immutable: wedged until deleted). The controller now folds
+// as the index does.
+func TestRegressionDeploymentManagerIDInAnotherCase(t *testing.T) {
+	const inventory, id = "o2ims-system", "abcdef01-2345-4678-9abc-def012345678"
+	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if err := dms.Add(&o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
+		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: id}}); err != nil {
+		t.Fatal(err)
+	}
+	dm, err := deploymentManagerOf(o2imslisters.NewDeploymentManagerLister(dms), inventory, strings.ToUpper(id))
+	if err != nil || dm.Name != "edge" {
+		t.Errorf("the manager of %s: %v, %v", strings.ToUpper(id), dm, err)
+	}
+}
