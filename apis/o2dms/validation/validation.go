@@ -125,11 +125,20 @@ func validateURL(raw string, path *field.Path, schemes sets.Set[string]) field.E
 	return nil
 }
 
+// MaxChartVersionLength bounds a chart version: semantic versions with pre-release and build
+// parts fit many times over.
+const MaxChartVersionLength = 128
+
 // ValidateChartVersion requires a semantic version (a leading v and missing minor or patch
 // numbers are tolerated, as Helm tolerates them).
 func ValidateChartVersion(v string, path *field.Path) field.ErrorList {
 	if v == "" {
 		return field.ErrorList{field.Required(path, "the chart version, e.g. 1.2.3")}
+	}
+	if len(v) > MaxChartVersionLength {
+		// Before parsing: the version is copied into every informer, the change history, the
+		// VERSION column and each release's status history.
+		return field.ErrorList{field.TooLong(path, "", MaxChartVersionLength)}
 	}
 	if strings.ContainsAny(v, " \t\n") {
 		return field.ErrorList{field.Invalid(path, v, "must be a semantic version, e.g. 1.2.3")}

@@ -54,6 +54,10 @@ func TestValidateNfDeploymentDescriptor(t *testing.T) {
 			s.Version = "v2.0"
 		}, []string{}},
 		{"no chart", func(s *o2dms.NfDeploymentDescriptorSpec) { s.Chart = o2dms.ChartSource{} }, []string{"spec.chart"}},
+		// TestRegressionChartVersionIsBounded: any semantic version was accepted, 512 KiB of
+		// pre-release included, though it is copied into every informer and release history.
+		{"TestRegressionChartVersionIsBounded", func(s *o2dms.NfDeploymentDescriptorSpec) { s.Version = "1.0.0-" + strings.Repeat("a", 512<<10) }, []string{"spec.version"}},
+		{"a long but bounded version", func(s *o2dms.NfDeploymentDescriptorSpec) { s.Version = "1.0.0-" + strings.Repeat("a", 100) }, []string{}},
 		{"both sources", func(s *o2dms.NfDeploymentDescriptorSpec) {
 			s.Chart.OCI = &o2dms.OCIChartSource{Reference: "oci://r.example.com/c"}
 		}, []string{"spec.chart.repository"}},
