@@ -1,6 +1,7 @@
 package requeue
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -26,5 +27,18 @@ func TestFailingKeyWaitsAtMostMaxDelay(t *testing.T) {
 	l.Forget("node/a")
 	if d := l.When("node/a"); d > 10*time.Millisecond {
 		t.Errorf("a key that succeeded waits %s on its next failure, want to start over", d)
+	}
+}
+
+// TestRegressionManyFailingKeysWaitAtMostMaxDelay: MaxDelay held per key only. The overall
+// bucket (10 a second, bursts of 100) reserves a token for every failure, so when many keys
+// failed together, as every inventory key does while Redis is down, the k-th waited about
+// k/10 s: with 2,000 keys the last ~190 s, and keys stayed stale that long after Redis was back.
+func TestRegressionManyFailingKeysWaitAtMostMaxDelay(t *testing.T) {
+	l := RateLimiter[string]()
+	for i := 0; i < 2000; i++ {
+		if d := l.When(fmt.Sprintf("node/%d", i)); d > MaxDelay {
+			t.Fatalf("failing key %d waits %s, want at most %s", i+1, d, MaxDelay)
+		}
 	}
 }
