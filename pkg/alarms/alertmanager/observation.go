@@ -50,9 +50,10 @@ func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) (o
 
 // observation maps one checked alert about ref. A resolved alert is an inactive observation
 // dated by its end, carrying its start: the recorder ignores the late resolution of an
-// occurrence that another of the same fingerprint followed. Its name and text are cut to what the API accepts: an alert is valid
-// whatever their length, and the API would refuse the whole alarm (an alert name that long
-// matches no dictionary definition anyway, which limits alert names the same way).
+// occurrence that another of the same fingerprint followed. Its name and text are cut to what
+// the API accepts: an alert is valid whatever their length, and the API would refuse the whole
+// alarm (an alert name that long matches no dictionary definition anyway, which limits alert
+// names the same way).
 func observation(a template.Alert, ref alarms.ObjectRef) alarms.Observation {
 	o := alarms.Observation{
 		Source:     SourceName,
