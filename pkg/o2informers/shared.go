@@ -262,6 +262,18 @@ func (t *Term) track(informer cache.SharedIndexInformer, reg cache.ResourceEvent
 	}
 }
 
+// untrack forgets a registration its component removed.
+func (t *Term) untrack(reg cache.ResourceEventHandlerRegistration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for n, r := range t.regs {
+		if r.reg == reg {
+			t.regs = append(t.regs[:n], t.regs[n+1:]...)
+			return
+		}
+	}
+}
+
 // termInformer is a process informer as a term uses it.
 type termInformer struct {
 	cache.SharedIndexInformer
@@ -286,9 +298,15 @@ func (i *termInformer) AddEventHandlerWithOptions(h cache.ResourceEventHandler, 
 	return reg, nil
 }
 
-// RemoveEventHandler removes a handler the term added (it is no longer removed at Shutdown).
+// RemoveEventHandler removes a handler the term added. The term forgets it too: a removed
+// handler is never told of the cached objects, so WaitForCacheSync must not wait for it, and a
+// component that adds and removes handlers during a term must not grow the term's list.
 func (i *termInformer) RemoveEventHandler(reg cache.ResourceEventHandlerRegistration) error {
-	return i.SharedIndexInformer.RemoveEventHandler(reg)
+	if err := i.SharedIndexInformer.RemoveEventHandler(reg); err != nil {
+		return err
+	}
+	i.term.untrack(reg)
+	return nil
 }
 
 // AddIndexers adds the indexes the informer does not have yet. An index of the same name is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -87,5 +88,40 @@ func TestTerms(t *testing.T) {
 	objs, err := informer.GetIndexer().ByIndex("name", "b")
 	if err != nil || len(objs) != 1 {
 		t.Errorf("index after the second term: %v, %v", objs, err)
+	}
+}
+
+// A term whose component removed one of its handlers before the informers started waited for
+// that handler to sync, which a removed handler never does: WaitForCacheSync blocked until its
+// stop channel closed and reported the informer unsynced.
+func TestRegressionRemovedHandlerIsNotWaitedFor(t *testing.T) {
+	shared, err := New(fake.NewSimpleClientset(pool("a")), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); shared.Shutdown() }()
+
+	term := shared.Term()
+	defer term.Shutdown()
+	informer := term.O2ims().V1alpha1().ResourcePools().Informer()
+	reg, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := informer.RemoveEventHandler(reg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(term.regs); n != 0 {
+		t.Errorf("the term still lists %d removed registrations", n)
+	}
+	shared.Start(ctx)
+	// The bound only turns a hang into a failure; a passing run returns as soon as the cache syncs.
+	waitCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	for typ, ok := range term.WaitForCacheSync(waitCtx.Done()) {
+		if !ok {
+			t.Fatalf("%v reported unsynced: the term waited for a handler it no longer has", typ)
+		}
 	}
 }
