@@ -160,12 +160,17 @@ func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *ki
 	}
 }
 
-// DefaultSubscriptionNamespace holds the default apiRoot's subscriptions when the O2 face is
-// not configured.
+// DefaultSubscriptionNamespace holds the default apiRoot's subscriptions when none is
+// configured.
 const DefaultSubscriptionNamespace = "o2ims-system"
 
-// subscriptionNamespace is the namespace shared by the default apiRoot's subscriptions.
+// subscriptionNamespace is the namespace shared by the default apiRoot's subscriptions: the
+// tenancy's (--o2ims-subscription-namespace, set with or without the O2 face), else the O2
+// face's, else the default.
 func (c CompletedConfig) subscriptionNamespace() string {
+	if ns := c.extra.Tenancy.SubscriptionNamespace; ns != "" {
+		return ns
+	}
 	if c.extra.O2 != nil && c.extra.O2.SubscriptionNamespace != "" {
 		return c.extra.O2.SubscriptionNamespace
 	}

@@ -53,3 +53,23 @@ func TestO2PortDiffersFromTheSecurePort(t *testing.T) {
 		t.Errorf("one port for both faces: %v", err)
 	}
 }
+
+// TestRegressionSubscriptionNamespaceWithTheO2FaceOff: --o2ims-subscription-namespace reached
+// the server only through the O2 face's config, so a replica with the face off (a notifier-only
+// replica) treated o2ims-system as the shared namespace, whose subscriptions may receive changes
+// from every namespace, while the replica serving the default apiRoot used the flag's.
+func TestRegressionSubscriptionNamespaceWithTheO2FaceOff(t *testing.T) {
+	o := NewServerOptions()
+	if err := serverFlags(t, o).Parse([]string{"--o2ims-secure-port=0", "--o2ims-subscription-namespace=smo-subscriptions"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.tenancy().SubscriptionNamespace; got != "smo-subscriptions" {
+		t.Errorf("shared subscription namespace with the O2 face off: %q, want smo-subscriptions", got)
+	}
+}

@@ -243,6 +243,9 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 func (o *ServerOptions) tenancy() apiserver.TenancyConfig {
 	t := o.Inventory.Tenancy()
 	t.ProvisioningNamespaces = o.Provisioning.Namespaces
+	// From the flag whether or not this replica serves the O2 face: a notifier-only replica
+	// must treat the same namespace as shared as the replica serving the default apiRoot.
+	t.SubscriptionNamespace = o.O2.SubscriptionNamespace
 	return t
 }
 
