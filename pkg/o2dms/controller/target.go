@@ -58,24 +58,38 @@ type ProfileTargets struct {
 type cachedTarget struct {
 	target helmrelease.Target
 	until  time.Time
+	// of is the DeploymentManager the credentials were issued for.
+	of dmIdentity
 }
 
-// Target implements Targets. Credentials are reused until half their lifetime has passed.
+// dmIdentity is what of a DeploymentManager decides its cluster and who may act there: the
+// object itself (a deleted and re-synced one is another) and its cluster and tenant labels.
+type dmIdentity struct {
+	uid, cluster, tenant string
+}
+
+func identityOf(dm *o2imsv1.DeploymentManager) dmIdentity {
+	return dmIdentity{uid: string(dm.UID), cluster: dm.Labels[o2imsv1.LabelCluster], tenant: dm.Labels[o2imsv1.LabelTenant]}
+}
+
+// Target implements Targets. Credentials are reused until half their lifetime has passed, and
+// only while the DeploymentManager they were issued for is still the inventory's, for the same
+// cluster and tenant: a cluster removed from the inventory gets no more deployments.
 func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (helmrelease.Target, error) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
+	dm, err := p.deploymentManager(dmID)
+	if err != nil {
+		return helmrelease.Target{}, err
+	}
 	key := dmID + "/" + namespace
 	p.mu.Lock()
 	c, ok := p.cache[key]
 	p.mu.Unlock()
-	if ok && now().Before(c.until) {
+	if ok && c.of == identityOf(dm) && now().Before(c.until) {
 		return c.target, nil
-	}
-	dm, err := p.deploymentManager(dmID)
-	if err != nil {
-		return helmrelease.Target{}, err
 	}
 	a, err := p.Profiles.Access(ctx, dm, namespace)
 	switch {
@@ -106,7 +120,7 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 	if p.cache == nil {
 		p.cache = map[string]cachedTarget{}
 	}
-	p.cache[key] = cachedTarget{target: t, until: until}
+	p.cache[key] = cachedTarget{target: t, until: until, of: identityOf(dm)}
 	p.mu.Unlock()
 	return t, nil
 }
