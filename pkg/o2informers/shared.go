@@ -9,7 +9,8 @@
 // while their replica leads (the inventory sync and the alarm side, the notifier) work on a
 // Term: a view of the same informers whose Start and Shutdown do not start or stop them, and
 // whose Shutdown removes the event handlers the term added, so that a replica that leads,
-// loses the lease and leads again ends up with one set of handlers, not two.
+// loses the lease and leads again ends up with one set of handlers, not two. An informer a
+// term asks for that the factory does not run yet is started by the term's WaitForCacheSync.
 //
 // In the API server the informers are fed in-process from its read caches (a Feed): they hold
 // the caches' own objects, so the process decodes and holds the inventory once. Without a
@@ -47,6 +48,10 @@ type Shared struct {
 	// started is closed once Start ran: a term waits for it before it trusts the caches.
 	started   chan struct{}
 	startOnce sync.Once
+	// stop is the done channel of Start's context, set before started is closed: a term
+	// starts with it the informers it asked for after Start (the factory's Start starts only
+	// those not yet running).
+	stop <-chan struct{}
 }
 
 // Feed lists and watches resources in-process (cachefeed.Feed: the API server's read caches).
@@ -99,7 +104,8 @@ func (s *Shared) Factory() externalversions.SharedInformerFactory { return s.fac
 // Start runs every informer until ctx ends. Only the first call starts them.
 func (s *Shared) Start(ctx context.Context) {
 	s.startOnce.Do(func() {
-		s.factory.Start(ctx.Done())
+		s.stop = ctx.Done()
+		s.factory.Start(s.stop)
 		close(s.started)
 	})
 }
@@ -170,6 +176,9 @@ func (t *Term) Shutdown() {
 func (t *Term) WaitForCacheSync(stop <-chan struct{}) map[reflect.Type]bool {
 	select {
 	case <-t.shared.started:
+		// An informer of a kind New did not request, asked for through this term after the
+		// process started the factory, would otherwise never run and never sync.
+		t.shared.factory.Start(t.shared.stop)
 	case <-stop:
 	}
 	t.mu.Lock()

@@ -125,3 +125,27 @@ func TestRegressionRemovedHandlerIsNotWaitedFor(t *testing.T) {
 		}
 	}
 }
+
+// An informer a term asked for after the process started the factory, of a kind New did not
+// request (an o2dms kind), never ran: the term's WaitForCacheSync waited for it until stop.
+func TestRegressionLateInformerIsStarted(t *testing.T) {
+	shared, err := New(fake.NewSimpleClientset(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); shared.Shutdown() }()
+	shared.Start(ctx)
+
+	term := shared.Term()
+	defer term.Shutdown()
+	term.O2dms().V1alpha1().NfDeployments().Informer()
+	// The bound only turns a hang into a failure; a passing run returns as soon as the cache syncs.
+	waitCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	for typ, ok := range term.WaitForCacheSync(waitCtx.Done()) {
+		if !ok {
+			t.Fatalf("%v never synced: asked for after the start, it was never run", typ)
+		}
+	}
+}
