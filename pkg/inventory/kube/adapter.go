@@ -196,7 +196,7 @@ func ClusterInfoFrom(ctx context.Context, client kubernetes.Interface, info Clus
 		return info, fmt.Errorf("get namespace kube-system (the cluster's identity): %w", err)
 	}
 	info.UID = string(kubeSystem.UID)
-	if v, err := client.Discovery().ServerVersion(); err == nil {
+	if v, err := discovery.ToServerVersionInterfaceWithContext(client.Discovery()).ServerVersionWithContext(ctx); err == nil {
 		info.Version = v.GitVersion
 	} else {
 		klog.ErrorS(err, "Reading the cluster's version; the deployment manager will not report it")

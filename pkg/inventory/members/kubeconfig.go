@@ -3,6 +3,7 @@ package members
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 
 	"k8s.io/client-go/rest"
@@ -47,6 +48,10 @@ func selfContained(cfg *clientcmdapi.Config) error {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Clusters)) {
 		c := cfg.Clusters[name]
 		switch {
+		case serverCarriesMore(c.Server):
+			// net/http sends a URL's user information as Basic credentials, and the server
+			// URL is published (a member's DeploymentManager's serviceUri) and logged.
+			return fmt.Errorf("cluster %q: a server URL with user information, a query or a fragment is not allowed; use the user's username and password", name)
 		case c.CertificateAuthority != "":
 			return fmt.Errorf("cluster %q: certificate-authority (a file path) is not allowed; use certificate-authority-data", name)
 		case c.ProxyURL != "":
@@ -81,4 +86,15 @@ func selfContained(cfg *clientcmdapi.Config) error {
 		return fmt.Errorf("user %q: %s", name, field)
 	}
 	return nil
+}
+
+// serverCarriesMore reports whether a kubeconfig's server URL has user information, a query or
+// a fragment: what a Kubernetes API server's address never needs.
+func serverCarriesMore(server string) bool {
+	u, err := url.Parse(server)
+	if err != nil {
+		// clientcmd refuses it later with its own error.
+		return false
+	}
+	return u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != ""
 }

@@ -66,13 +66,16 @@ type Config struct {
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
 	// member's controller, and the manager, use their own.
 	NewTerm func() externalversions.SharedInformerFactory
-	// Connect builds the clients of a member from its kubeconfig; NewConnect(QPS, Burst)
-	// when nil.
+	// Connect builds the clients of a member from its kubeconfig; NewConnect(QPS, Burst,
+	// RequestTimeout) when nil.
 	Connect func(kubeconfig []byte) (*Clients, error)
 	// QPS and Burst bound the requests to each member's API server (its informers' lists
 	// and watches, discovery, probes); client-go's defaults (5 and 10) when zero.
 	QPS   float32
 	Burst int
+	// RequestTimeout bounds each request but watches to a member's API server, its answer
+	// included (DefaultRequestTimeout when zero).
+	RequestTimeout time.Duration
 	// IDs is the O-Cloud's id space; each member's derives from it.
 	IDs          inventory.IDs
 	PoolLabel    string
@@ -133,8 +136,11 @@ type member struct {
 
 // NewManager prepares a manager; nothing runs until Run.
 func NewManager(cfg Config) *Manager {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if cfg.Connect == nil {
-		cfg.Connect = NewConnect(cfg.QPS, cfg.Burst)
+		cfg.Connect = NewConnect(cfg.QPS, cfg.Burst, cfg.RequestTimeout)
 	}
 	if cfg.ProbeInterval <= 0 {
 		cfg.ProbeInterval = 5 * time.Second
@@ -157,18 +163,23 @@ func NewManager(cfg Config) *Manager {
 
 // NewConnect returns a Connect that builds a member's clients from its kubeconfig, rate
 // limited to qps and burst per member (client-go's defaults when zero), whatever the
-// kubeconfig says: a member's load on its API server is netweave's to bound.
-func NewConnect(qps float32, burst int) func(kubeconfig []byte) (*Clients, error) {
-	return func(kubeconfig []byte) (*Clients, error) { return connect(kubeconfig, qps, burst) }
+// kubeconfig says: a member's load on its API server is netweave's to bound. Every request
+// but a watch ends within timeout (boundRequests; DefaultRequestTimeout when zero).
+func NewConnect(qps float32, burst int, timeout time.Duration) func(kubeconfig []byte) (*Clients, error) {
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	return func(kubeconfig []byte) (*Clients, error) { return connect(kubeconfig, qps, burst, timeout) }
 }
 
-func connect(kubeconfig []byte, qps float32, burst int) (*Clients, error) {
+func connect(kubeconfig []byte, qps float32, burst int, timeout time.Duration) (*Clients, error) {
 	rc, err := RESTConfigOf(kubeconfig)
 	if err != nil {
 		return nil, err
 	}
 	rc.UserAgent = "netweave-inventory-member"
 	rc.QPS, rc.Burst = qps, burst
+	rc.Wrap(boundRequests(timeout))
 	kc, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("member client: %w", err)
