@@ -351,8 +351,11 @@ func (m *Manager) registering(key string) (*corev1.Secret, Origin, error) {
 	return nil, 0, nil
 }
 
-// registrations lists the valid registrations of every watched namespace.
-func (m *Manager) registrations() ([]Registration, error) {
+// registrations lists the valid registrations of every watched namespace. With broken, it
+// also lists the operator's registrations whose Secret holds no kubeconfig (without one): sync
+// keeps their members running as they were, so the start of a leader term must not remove
+// them either.
+func (m *Manager) registrations(broken bool) ([]Registration, error) {
 	var out []Registration
 	for _, w := range m.watches {
 		list, err := w.secrets.List(labels.Everything())
@@ -363,7 +366,8 @@ func (m *Manager) registrations() ([]Registration, error) {
 			if !w.registers(s) {
 				continue
 			}
-			if r, err := RegistrationOf(s, w.origin); err == nil {
+			r, err := RegistrationOf(s, w.origin)
+			if err == nil || broken && w.origin != OriginTenant && errors.Is(err, errNoKubeconfig) {
 				out = append(out, r)
 			}
 		}
@@ -374,7 +378,7 @@ func (m *Manager) registrations() ([]Registration, error) {
 // prevailing returns a registration of reg's member from a namespace of a lower origin than
 // reg's, nil if there is none: that one registers the member, whichever was seen first.
 func (m *Manager) prevailing(reg Registration) (*Registration, error) {
-	all, err := m.registrations()
+	all, err := m.registrations(false)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +399,7 @@ func (m *Manager) purgeOrphans(ctx context.Context, term externalversions.Shared
 	if err != nil {
 		return err
 	}
-	regs, err := m.registrations()
+	regs, err := m.registrations(true)
 	if err != nil {
 		return err
 	}
@@ -457,8 +461,15 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			// netweave's to log.
 			klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored: it names no cluster provisioned there",
 				"secret", klog.KObj(s), "member", r.Name)
+		case err != nil && origin == OriginTenant:
+			// A tenant's Secret registers a member only while it is whole and its request and
+			// Cluster hold (NotBuilt), which cannot be told of one without a kubeconfig:
+			// registers nothing, as at the start of a leader term (registrations).
+			klog.V(2).InfoS("Member cluster secret in a tenant namespace ignored: it holds no kubeconfig",
+				"secret", klog.KObj(s), "member", r.Name)
 		case err != nil:
-			// A broken edit keeps the member as it was: its inventory is not deleted for a typo.
+			// A broken edit of the operator's keeps the member as it was: its inventory is not
+			// deleted for a typo (nor at the start of the next leader term: registrations).
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return nil
 		case origin == OriginTenant:
@@ -537,7 +548,7 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 }
 
 func (m *Manager) enqueueAll() {
-	regs, err := m.registrations()
+	regs, err := m.registrations(true)
 	if err != nil {
 		return
 	}

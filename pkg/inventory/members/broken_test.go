@@ -1,0 +1,71 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/inventory"
+)
+
+// TestRegressionTenantEmptiedSecretRegistersNothing: a tenant's Secret edited into one without
+// a kubeconfig hit the "a broken edit keeps the member" rule meant for the operator's typos,
+// which returned before the tenant's rule (its request and Cluster must hold) was checked: the
+// tenant could then delete its request and Cluster and keep a member, labelled for it, in the
+// O-Cloud's inventory (raising reachability alarms) until the next leader term. A tenant's
+// Secret without a kubeconfig registers nothing now, at run time as at the start of a term.
+func TestRegressionTenantEmptiedSecretRegistersNothing(t *testing.T) {
+	member := ProvisionedName("tenant-b", requestID)
+	kubeconfig := tenantKubeconfig("tenant-b's cluster", "https://"+tenantEndpoint)
+	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
+		capiSecret("tenant-b", member, kubeconfig))
+	r.provision("tenant-b", requestID)
+	r.eventually("the tenant's cluster registers", func() error {
+		if r.runs(member) == "" {
+			return errors.New("not running")
+		}
+		return nil
+	})
+	s := capiSecret("tenant-b", member, "")
+	s.Data = map[string][]byte{}
+	if _, err := r.central.CoreV1().Secrets("tenant-b").Update(context.Background(), s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("the emptied Secret's member stopped", func() error {
+		if key := r.runs(member); key != "" {
+			return errors.New("still run by " + key)
+		}
+		return nil
+	})
+}
+
+// TestRegressionBrokenOperatorSecretSurvivesALeaderChange: an operator's Secret edited into one
+// without a kubeconfig keeps its member at run time (a typo must not delete an inventory), but
+// the next leader's start-up clean-up counted the same Secret as no registration and deleted
+// the member's whole inventory: a rolling upgrade did what the typo was promised not to.
+func TestRegressionBrokenOperatorSecretSurvivesALeaderChange(t *testing.T) {
+	broken := optInSecret("edge-1", "")
+	broken.Data = map[string][]byte{"kubeconfg": []byte("kubeconfig of edge-1")} // the typo
+	r := newRigWith(t, func(c *Config) {
+		// What the previous leader synced for edge-1 before the Secret was edited.
+		dm := &v1alpha1.DeploymentManager{ObjectMeta: inventory.ManagedMeta(invNS, "edge-1", "Cluster/edge-1"),
+			Spec: v1alpha1.DeploymentManagerSpec{DeploymentManagerID: "9d3c0f5e-2f0a-4d1c-9a53-3d2f1c0b7a11", Name: "edge-1"}}
+		dm.Labels[v1alpha1.LabelCluster] = "edge-1"
+		if _, err := c.O2.O2imsV1alpha1().DeploymentManagers(invNS).Create(context.Background(), dm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}, broken, optInSecret("edge-2", "kubeconfig of edge-2"))
+	// The manager clears orphans before it starts any member: edge-2 running means it is done.
+	r.eventually("edge-2 running", func() error {
+		if r.runs("edge-2") == "" {
+			return errors.New("not running")
+		}
+		return nil
+	})
+	if _, err := r.manager(); err != nil {
+		t.Fatalf("edge-1's Secret still registers it (only its kubeconfig key is mistyped), yet a new leader removed its inventory: %v", err)
+	}
+}
