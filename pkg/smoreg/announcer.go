@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
@@ -93,6 +94,9 @@ type Announcer struct {
 
 // entry is what the announcer knows of one OCloud's registration.
 type entry struct {
+	// uid is the OCloud's: one deleted and created again under the same name is another
+	// object, whose status says nothing yet, so it is announced afresh.
+	uid types.UID
 	// accepted is the last announcement the SMO accepted, valid when registered.
 	accepted   Notification
 	registered bool
@@ -184,8 +188,8 @@ func (a *Announcer) Sync(ctx context.Context) time.Duration {
 func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Duration {
 	want := a.notification(o)
 	e := a.state[o.Name]
-	if e == nil {
-		e = &entry{}
+	if e == nil || e.uid != o.UID {
+		e = &entry{uid: o.UID}
 		a.state[o.Name] = e
 	}
 	// Values the SMO accepted once but not the last ones tried (an edit that was refused or
