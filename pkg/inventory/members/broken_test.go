@@ -69,3 +69,32 @@ func TestRegressionBrokenOperatorSecretSurvivesALeaderChange(t *testing.T) {
 		t.Fatalf("edge-1's Secret still registers it (only its kubeconfig key is mistyped), yet a new leader removed its inventory: %v", err)
 	}
 }
+
+// The Cluster API Secrets that are not kubeconfigs (a cluster's CA and signing keys, labelled
+// alike) are cached without their data.
+func TestCAPIKeysAreNotCached(t *testing.T) {
+	member := ProvisionedName("tenant-b", requestID)
+	ca := capiSecret("tenant-b", member, "")
+	ca.Name, ca.Data = member+"-ca", map[string][]byte{"tls.key": []byte("private key")}
+	r := newRigWith(t, func(c *Config) { c.CAPINamespaces, c.TenantNamespaces = []string{"tenant-b"}, []string{"tenant-b"} },
+		ca, capiSecret("tenant-b", member, tenantKubeconfig("tenant-b's cluster", "https://"+tenantEndpoint)))
+	r.provision("tenant-b", requestID)
+	r.eventually("the tenant's cluster registers", func() error {
+		if r.runs(member) == "" {
+			return errors.New("not running")
+		}
+		return nil
+	})
+	for _, w := range r.mgr.watches {
+		if w.namespace != "tenant-b" {
+			continue
+		}
+		cached, err := w.secrets.Get(member + "-ca")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cached.Data) != 0 {
+			t.Errorf("the cluster's CA Secret is cached with its data: %v", cached.Data)
+		}
+	}
+}

@@ -118,10 +118,25 @@ type secretWatch struct {
 }
 
 func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool, origin Origin) secretWatch {
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
+	opts := []informers.SharedInformerOption{informers.WithNamespace(namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector })}
+	if capi {
+		opts = append(opts, informers.WithTransform(dropCAPIKeys))
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, opts...)
 	return secretWatch{namespace: namespace, capi: capi, origin: origin, factory: factory,
 		secrets: factory.Core().V1().Secrets().Lister().Secrets(namespace)}
+}
+
+// dropCAPIKeys is the transform of the Cluster API Secret informers: Cluster API labels every
+// Secret of a cluster alike (its CAs' and service-account signing keys, the etcd client's, the
+// kubeconfig), and no selector tells the kubeconfig apart, so the others are listed too; their
+// data is dropped before it is cached, so that netweave does not hold a tenant's cluster keys.
+func dropCAPIKeys(obj any) (any, error) {
+	if s, ok := obj.(*corev1.Secret); ok && !IsCAPIKubeconfig(s) {
+		s.Data, s.StringData = nil, nil
+	}
+	return obj, nil
 }
 
 // registers reports whether s, listed by w, registers a member.
