@@ -65,6 +65,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printDeploy(c)
 	printO2DMS(r)
 	printRedisFaults(r)
+	printStoreLost(r)
 	printStalledSMO(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }

@@ -36,7 +36,7 @@ both faces refuse at once (503) rather than answer stale or wait on Redis, and a
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%[4]d/readyz?verbose' | grep -E 'redis|o2ims'   # [-]redis, [-]o2ims-rest
   kubectl get resources -n o2ims-system    # ServiceUnavailable: ... redis is not answering (after kubectl's own ten retries, ~10 s)
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep -E '^netweave_redis_(answering|refused)'   # answering 0
-  kill -CONT $(cat %[1]s); sleep 1
+  kill -CONT $(cat %[1]s); sleep 2
   curl -s -o /dev/null -w '%%{http_code}\n' --cacert %[2]s -H "Authorization: Bearer $TOKEN" %[3]s/o2ims-infrastructureInventory/v1/resourcePools   # 200
 
 Redis full (docs/redis.md, "When Redis is full"): at its maxmemory, Redis refuses every write (noeviction keeps
@@ -53,7 +53,7 @@ the connections it opens afterwards are refused, both faces answer 503 with noth
 and all is well again once they agree (netweave reads --redis-password-file again for every new connection):
   redis-cli -u redis://%[5]s CONFIG SET requirepass rotated
   redis-cli -u redis://default:rotated@%[5]s CLIENT KILL TYPE normal    # as a Redis restart or failover would
-  kubectl get resourcepools -n o2ims-system    # ServiceUnavailable: ... NOAUTH Authentication required (after kubectl's ten retries, ~10 s)
+  kubectl get resourcepools -n o2ims-system    # ServiceUnavailable: Redis refuses the unauthenticated connection (NOAUTH, or a protocol error), netweave says the password is not accepted (after kubectl's ten retries, ~10 s)
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" 'https://127.0.0.1:%[4]d/readyz?verbose' | grep '\[-\]redis '   # [-]redis failed
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_rejected_total{reason="auth"}'
   redis-cli -u redis://default:rotated@%[5]s CONFIG SET requirepass ''

@@ -28,7 +28,7 @@ Provisioning through O2-IMS (default apiRoot: requests live in %[1]s; /tenants/{
 JSON
   # 201 + Location + ETag; PENDING. A parameter the template's parameterSchema refuses is a 422 naming templateParameters/<path>
   curl -s --cacert %[5]s -H "Authorization: Bearer $TOKEN" $PROV/provisioningRequests/$ID
-  curl -s --cacert %[5]s -H "Authorization: Bearer $TOKEN" "$PROV/provisioningRequests?filter=(eq,status/provisioningPhase,PENDING)&fields=extensions"
+  curl -s --cacert %[5]s -H "Authorization: Bearer $TOKEN" "$PROV/provisioningRequests?filter=(neq,status/provisioningPhase,FAILED)&fields=extensions"
   kubectl get provisioningrequests -n %[1]s
   curl -s -i --cacert %[5]s -H "Authorization: Bearer $TOKEN" -X DELETE $PROV/provisioningRequests/$ID   # 202 + Location: DELETING, then 404
 `, inventoryNamespace, r.o2Port, model.ArtifactsAPIName, model.ProvisioningAPIName, r.caFile, r.smo.URL, r.smo.LogPath)

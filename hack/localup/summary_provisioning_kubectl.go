@@ -32,8 +32,8 @@ ClusterClass are installed; no Cluster API controller runs, so you play its part
   kubectl get managedinfrastructuretemplate demo.v1.33.0 -n %[1]s -o jsonpath='{.spec.parameterSchema}{"\n"}{.spec.defaults}{"\n"}'
   # A tenant's SMO reads the operator's templates through o2ims-template-reader bound there, and nothing else of the operator's:
   kubectl create rolebinding alice-templates -n %[1]s --clusterrole=o2ims-template-reader --user=alice
-  kubectl --kubeconfig=%[6]s get managedinfrastructuretemplates -n %[1]s   # alice: the templates
-  kubectl --kubeconfig=%[6]s get provisioningrequests -n %[1]s             # alice: Forbidden
+  kubectl --kubeconfig=%[5]s get managedinfrastructuretemplates -n %[1]s   # alice: the templates
+  kubectl --kubeconfig=%[5]s get provisioningrequests -n %[1]s             # alice: Forbidden
   ID=$(cat /proc/sys/kernel/random/uuid); NS=%[2]s; CL=$NS-$ID   # the Cluster is named <namespace>-<provisioningRequestId>
   kubectl apply -f - <<EOF
 apiVersion: o2ims.oran.org/v1alpha1
@@ -48,7 +48,7 @@ EOF
   # Play Cluster API: capi T1 T2 ... sets those Cluster conditions True for the Cluster's generation.
   capi() { G=$(kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.generation}'); T=$(date -u +%%FT%%TZ); C=; for t in "$@"; do C="$C${C:+,}{\"type\":\"$t\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"\",\"lastTransitionTime\":\"$T\",\"observedGeneration\":$G}"; done; kubectl patch cluster $CL -n $NS --subresource=status --type=merge -p "{\"status\":{\"conditions\":[$C]}}"; }
   # Cluster API records the control plane's address; only a kubeconfig Secret naming it registers the cluster:
-  kubectl patch cluster $CL -n $NS --type=merge -p '{"spec":{"controlPlaneEndpoint":%[5]s}}'
+  kubectl patch cluster $CL -n $NS --type=merge -p '{"spec":{"controlPlaneEndpoint":%[4]s}}'
   capi InfrastructureReady; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps   # now waits for the kubeconfig Secret
   # Cluster API's kubeconfig Secret; here it points at a member control plane of this stack:
@@ -62,13 +62,32 @@ EOF
   # Upgrade: the Cluster gets v1.34.0; "upgrading to v1.34.0" until Cluster API reconciles the new generation.
   kubectl patch provisioningrequest $ID -n $NS --type=merge -p '{"spec":{"templateVersion":"v1.34.0"}}'; sleep 1; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
-  # The store lost (a Redis restarted without persistence looks like this; it wipes every netweave object,
-  # the syncs write the inventory and templates back): the request is gone, its Cluster is kept, never deleted for that,
-  # logged and counted in netweave_provisioning_orphaned_clusters (docs/provisioning.md, Faults).
-  redis-cli -u redis://%[4]s FLUSHALL; sleep 5; kubectl get provisioningrequests -n $NS
+  # The request stays: the last section ("The store lost") wipes Redis under it, then deletes it.
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, endpoint, r.kubeconfigs[localstack.Alice])
+}
+
+// printStoreLost wipes the store under the provisioning request of printProvisioningKubectl,
+// last of all, since it takes with it every object no sync writes back (the examples, the O2-DMS
+// descriptors) that the sections before it use.
+func printStoreLost(r *running) {
+	fmt.Printf(`
+The store lost (docs/provisioning.md, Faults; a Redis restarted without persistence looks like this): it
+wipes every netweave object; the syncs write the inventory and templates back, nothing else comes back
+(the examples, the O2-DMS descriptors: run it last). The provisioning request of "Provisioning on Cluster
+API with kubectl" is gone, its Cluster is kept, never deleted for that, logged and counted in
+netweave_provisioning_orphaned_clusters:
+  ID=${CL#$NS-}   # that section's request (the O2-IMS provisioning section set ID to its own)
+  redis-cli -u redis://%[1]s FLUSHALL; sleep 5; kubectl get provisioningrequests -n $NS
   kubectl get clusters -A -l o2ims.oran.org/managed-by=netweave-provisioning
-  # Submit the same request again (the kubectl apply above, same $ID): it adopts its Cluster, FULFILLED without a rebuild.
-  kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid
+  # Submit the request again as it last was (same $ID, v1.34.0): it adopts its Cluster, FULFILLED without a rebuild.
+  kubectl apply -f - <<EOF
+apiVersion: o2ims.oran.org/v1alpha1
+kind: ProvisioningRequest
+metadata: {name: $ID, namespace: $NS}
+spec: {name: edge-2, templateName: demo, templateVersion: v1.34.0, templateParameters: {region: eu-west, workers: 3}}
+EOF
+  sleep 2; kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid; FULFILLED
   kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig, r.redisAddr, endpoint, r.kubeconfigs[localstack.Alice])
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[3]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # >0 now: one reason="epoch" reset per resource
+`, r.redisAddr, r.caFile, r.netweavePort)
 }

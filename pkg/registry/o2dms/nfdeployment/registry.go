@@ -222,9 +222,12 @@ func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDep
 		}
 	}
 	if desc == nil {
-		msg := fmt.Sprintf("must name an NfDeploymentDescriptor in namespace %s or in the shared namespace %s", namespace, shared)
+		// Says that none of that name exists where one may be named, and the same for a name
+		// in any other namespace: "must name one in..." read as a refusal of a namespace the
+		// reference did name.
+		msg := fmt.Sprintf("no NfDeploymentDescriptor %q in namespace %s or in the shared namespace %s, the only namespaces it may name", ref.Name, namespace, shared)
 		if namespace == shared {
-			msg = fmt.Sprintf("must name an NfDeploymentDescriptor in namespace %s", namespace)
+			msg = fmt.Sprintf("no NfDeploymentDescriptor %q in namespace %s, the only namespace it may name", ref.Name, namespace)
 		}
 		return append(errs, field.Invalid(spec.Child("descriptorRef"), descNS+"/"+ref.Name, msg)), nil
 	}
