@@ -51,8 +51,12 @@ test-integration:
 	hack/build-control-plane.sh redis
 	$(GO) test $(GOTEST_FLAGS) $(INTEGRATION_PKGS)
 
+# KUBE_CACHE_MUTATION_DETECTOR: client-go's informers in every process the tests start (netweave
+# inherits the environment) keep a copy of each cached object and panic if someone changes the
+# cached one. netweave's informers hold the API server's read cache's own objects, so a component
+# that modified an object from a lister would change what the API serves to everyone.
 test-e2e: deps build
-	$(GO) test $(GOTEST_FLAGS) -timeout 40m $(E2E_PKGS)
+	KUBE_CACHE_MUTATION_DETECTOR=true $(GO) test $(GOTEST_FLAGS) -timeout 40m $(E2E_PKGS)
 
 verify: fmt vet staticcheck verify-codegen verify-artifacts
 
