@@ -35,13 +35,7 @@ ClusterClass are installed; no Cluster API controller runs, so you play its part
   kubectl --kubeconfig=%[5]s get managedinfrastructuretemplates -n %[1]s   # alice: the templates
   kubectl --kubeconfig=%[5]s get provisioningrequests -n %[1]s             # alice: Forbidden
   ID=$(cat /proc/sys/kernel/random/uuid); NS=%[2]s; CL=$NS-$ID   # the Cluster is named <namespace>-<provisioningRequestId>
-  kubectl apply -f - <<EOF
-apiVersion: o2ims.oran.org/v1alpha1
-kind: ProvisioningRequest
-metadata: {name: $ID, namespace: $NS}
-spec: {name: edge-2, templateName: demo, templateVersion: v1.33.0, templateParameters: {region: eu-west, workers: 3}}
-EOF
-  kubectl get provisioningrequests -n $NS -w     # in a second terminal (set ID, NS, CL there too): PHASE follows each step below
+%[6]s  kubectl get provisioningrequests -n $NS -w     # in a second terminal (set ID, NS, CL there too): PHASE follows each step below
   kubectl get cluster $CL -n $NS -o jsonpath='{.spec.topology}{"\n"}'      # class demo, v1.33.0, region/workers/flavor
   steps() { kubectl get provisioningrequest $ID -n $NS -o jsonpath='{.status.provisioningPhase}: {.status.message}{"\n"}{range .status.conditions[*]}  {.type}={.status}: {.message}{"\n"}{end}'; }
   steps
@@ -63,7 +57,7 @@ EOF
   kubectl patch provisioningrequest $ID -n $NS --type=merge -p '{"spec":{"templateVersion":"v1.34.0"}}'; sleep 1; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
   # The request stays: the last section ("The store lost") wipes Redis under it, then deletes it.
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig, endpoint, r.kubeconfigs[localstack.Alice])
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, endpoint, r.kubeconfigs[localstack.Alice], applyRequest("v1.33.0"))
 }
 
 // printStoreLost wipes the store under the provisioning request of printProvisioningKubectl,
@@ -80,14 +74,19 @@ netweave_provisioning_orphaned_clusters:
   redis-cli -u redis://%[1]s FLUSHALL; sleep 5; kubectl get provisioningrequests -n $NS
   kubectl get clusters -A -l o2ims.oran.org/managed-by=netweave-provisioning
   # Submit the request again as it last was (same $ID, v1.34.0): it adopts its Cluster, FULFILLED without a rebuild.
-  kubectl apply -f - <<EOF
+%[4]s  sleep 2; kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid; FULFILLED
+  kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[3]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # >0 now: one reason="epoch" reset per resource
+`, r.redisAddr, r.caFile, r.netweavePort, applyRequest("v1.34.0"))
+}
+
+// applyRequest is the kubectl apply of the demo provisioning request $ID in $NS at version.
+func applyRequest(version string) string {
+	return `  kubectl apply -f - <<EOF
 apiVersion: o2ims.oran.org/v1alpha1
 kind: ProvisioningRequest
 metadata: {name: $ID, namespace: $NS}
-spec: {name: edge-2, templateName: demo, templateVersion: v1.34.0, templateParameters: {region: eu-west, workers: 3}}
+spec: {name: edge-2, templateName: demo, templateVersion: ` + version + `, templateParameters: {region: eu-west, workers: 3}}
 EOF
-  sleep 2; kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid; FULFILLED
-  kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
-  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[3]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # >0 now: one reason="epoch" reset per resource
-`, r.redisAddr, r.caFile, r.netweavePort)
+`
 }
