@@ -32,6 +32,8 @@ const retryCap = 500 * time.Millisecond
 // keeps the cache independent of the WatchList feature gate.
 func (c *Cache) run() {
 	defer close(c.done)
+	// Whoever waits in WaitReady looks again when the cache stops, from wherever run returns.
+	defer c.wakeWaiters()
 	log := klog.Background().WithValues("cache", c.cfg.GroupResource.String())
 	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 1 << 30, Cap: retryCap}
 	for {
@@ -70,7 +72,10 @@ func (c *Cache) listAndWatch() error {
 	if err != nil {
 		return fmt.Errorf("list resourceVersion: %w", err)
 	}
-	objs, err := meta.ExtractList(list)
+	// Each object its own allocation, as client-go's reflector does: objects pointing into the
+	// list's one Items array would keep it whole, every replaced and deleted version of the
+	// others with it, for as long as any one of them stays cached.
+	objs, err := meta.ExtractListWithAlloc(list)
 	if err != nil {
 		return err
 	}

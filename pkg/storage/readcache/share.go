@@ -73,6 +73,8 @@ func (c *Cache) WatchShared(ctx context.Context, resourceVersion string, initial
 		return nil, apierrors.NewResourceExpired(fmt.Sprintf("resourceVersion %s is not the read cache's %d; list again", resourceVersion, c.rev))
 	}
 	c.watchers[w] = struct{}{}
+	// Ends with ctx, as a storage.Interface watch does, not only with Stop.
+	w.release = context.AfterFunc(ctx, w.Stop)
 	go w.pump()
 	return w, nil
 }

@@ -21,6 +21,8 @@ type sharedWatch struct {
 
 	stopOnce sync.Once
 	stopped  chan struct{}
+	// release unregisters the stop on the watch's context (set before pump starts).
+	release func() bool
 }
 
 var _ watch.Interface = (*sharedWatch)(nil)
@@ -42,6 +44,9 @@ func (w *sharedWatch) Stop() {
 	w.stopOnce.Do(func() {
 		close(w.stopped)
 		w.cache.dropShared(w)
+		if w.release != nil {
+			w.release()
+		}
 	})
 }
 

@@ -52,7 +52,9 @@ func (c *Cache) uniqueSelection(pred storage.SelectionPredicate) (string, bool) 
 	if c.cfg.UniqueIndex == nil || pred.Field == nil || pred.Field.Empty() {
 		return "", false
 	}
-	return pred.Field.RequiresExactMatch(c.cfg.UniqueIndex.Field)
+	value, ok := pred.Field.RequiresExactMatch(c.cfg.UniqueIndex.Field)
+	// Objects without a value are not indexed: a selection of the empty value is a scan.
+	return value, ok && value != ""
 }
 
 // keysForUnique returns the (zero or one) keys under keyPrefix whose object
