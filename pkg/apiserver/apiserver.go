@@ -165,14 +165,11 @@ func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *ki
 const DefaultSubscriptionNamespace = "o2ims-system"
 
 // subscriptionNamespace is the namespace shared by the default apiRoot's subscriptions: the
-// tenancy's (--o2ims-subscription-namespace, set with or without the O2 face), else the O2
-// face's, else the default.
+// tenancy's (--o2ims-subscription-namespace, set with or without the O2 face; the O2 face,
+// the notifier and the registry all read it here), else the default.
 func (c CompletedConfig) subscriptionNamespace() string {
 	if ns := c.extra.Tenancy.SubscriptionNamespace; ns != "" {
 		return ns
-	}
-	if c.extra.O2 != nil && c.extra.O2.SubscriptionNamespace != "" {
-		return c.extra.O2.SubscriptionNamespace
 	}
 	return DefaultSubscriptionNamespace
 }

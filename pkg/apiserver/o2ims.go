@@ -22,12 +22,11 @@ import (
 
 // O2Config configures the O2-IMS REST face served beside the Kubernetes API.
 type O2Config struct {
-	BindAddress           string
-	Port                  int
-	APIRoot               string
-	SubscriptionNamespace string
-	PageSize              int
-	RequireClientCert     bool
+	BindAddress       string
+	Port              int
+	APIRoot           string
+	PageSize          int
+	RequireClientCert bool
 	// ProfileTokenTTL and ProfileTokenAudiences shape the Kubernetes profile's tokens.
 	ProfileTokenTTL       time.Duration
 	ProfileTokenAudiences []string
@@ -76,7 +75,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
-		SubscriptionNamespace: o2.SubscriptionNamespace,
+		SubscriptionNamespace: c.subscriptionNamespace(),
 		InventoryNamespace:    c.extra.Tenancy.InventoryNamespace,
 		PageSize:              o2.PageSize,
 		CallbackChecker:       callbackChecker(c.extra.Notifier),

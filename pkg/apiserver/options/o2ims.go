@@ -107,7 +107,7 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNames
 	}
 	return &apiserver.O2Config{
 		BindAddress: o.BindAddress, Port: o.Port, APIRoot: root,
-		SubscriptionNamespace: o.SubscriptionNamespace, PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
+		PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
 		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileLocalNamespaces: o.ProfileLocalNamespaces,
 		ProfileSuiteKeys: o.ProfileSuiteKeys,
 		KubeConfig:       kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces, TenantNamespaces: tenantNamespaces,
