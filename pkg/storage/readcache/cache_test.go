@@ -10,7 +10,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
@@ -56,14 +55,7 @@ func TestConsistentReadsAreServedFromMemoryAndCoalesced(t *testing.T) {
 	ctx := context.Background()
 	f := env.newFixture(t)
 	counting := &countingStorage{Interface: f.store}
-	c, err := New(Config{
-		Storage:        counting,
-		ResourcePrefix: "/pods/",
-		KeyFunc:        podKey,
-		NewFunc:        func() runtime.Object { return &example.Pod{} },
-		NewListFunc:    func() runtime.Object { return &example.PodList{} },
-		GroupResource:  schema.GroupResource{Resource: "pods"},
-	})
+	c, err := New(podConfig(counting))
 	if err != nil {
 		t.Fatal(err)
 	}

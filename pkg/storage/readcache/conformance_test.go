@@ -103,16 +103,21 @@ func (env *testEnv) newFixture(t testing.TB, progressInterval ...time.Duration) 
 	return f
 }
 
-// newFixtureOver starts a cache of the pods of store and waits until it is ready.
-func (env *testEnv) newFixtureOver(t testing.TB, store storage.Interface) *Cache {
-	c, err := New(Config{
+// podConfig is the configuration of a cache of the pods of store.
+func podConfig(store storage.Interface) Config {
+	return Config{
 		Storage:        store,
 		ResourcePrefix: "/pods/",
 		KeyFunc:        podKey,
 		NewFunc:        func() runtime.Object { return &example.Pod{} },
 		NewListFunc:    func() runtime.Object { return &example.PodList{} },
 		GroupResource:  schema.GroupResource{Resource: "pods"},
-	})
+	}
+}
+
+// newFixtureOver starts a cache of the pods of store and waits until it is ready.
+func (env *testEnv) newFixtureOver(t testing.TB, store storage.Interface) *Cache {
+	c, err := New(podConfig(store))
 	if err != nil {
 		t.Fatal(err)
 	}

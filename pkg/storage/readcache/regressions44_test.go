@@ -12,7 +12,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 )
@@ -38,14 +37,7 @@ func TestRegressionWaitReadyWokenByStop(t *testing.T) {
 	env := newTestEnv(t)
 	f := env.newFixture(t)
 	failing := &failingListStorage{Interface: f.store, failed: make(chan struct{}, 1)}
-	c, err := New(Config{
-		Storage:        failing,
-		ResourcePrefix: "/pods/",
-		KeyFunc:        podKey,
-		NewFunc:        func() runtime.Object { return &example.Pod{} },
-		NewListFunc:    func() runtime.Object { return &example.PodList{} },
-		GroupResource:  schema.GroupResource{Resource: "pods"},
-	})
+	c, err := New(podConfig(failing))
 	if err != nil {
 		t.Fatal(err)
 	}
