@@ -84,4 +84,8 @@ type Source interface {
 	Name() string
 	// Run reports to sink until ctx is done.
 	Run(ctx context.Context, sink Sink) error
+	// Restate asks a running source to state its active faults again soon (Sink.Sync), as it
+	// does periodically, because stored alarms of it vanished without being deleted (a wiped
+	// or rolled-back store); nothing when the source is not running. It does not block.
+	Restate()
 }

@@ -175,6 +175,9 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 		cfg.Object = alarms.ObjectRef{Class: "OCloud", ID: ids.OCloudID(), Namespace: d.cfg.Namespace}
 		run.sources = append(run.sources, certs.New(cfg))
 	}
+	if err := recorder.RestateVanished(run.records, run.sources); err != nil {
+		return nil, err
+	}
 	dicts, err := dictionary.New(dictionary.Config{
 		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
 		Rules: d.dynamic, Discovery: d.kube.Discovery(), RuleNamespaces: ruleNamespaces,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -24,7 +25,8 @@ import (
 // netweave, which must neither serve what vanished nor fail forever: watches end with 410 so
 // clients relist, the inventory sync re-creates what the cluster still has with the same ids,
 // a write after the wipe is readable at once, and a watch from a revision the store never
-// reached answers "too large resource version" instead of hanging.
+// reached answers "too large resource version" instead of hanging, and the alarm of a node
+// still NotReady is raised again at once, with its id.
 func TestStoreWipedWhileRunning(t *testing.T) {
 	s := startStack(t, invArgs("replica-a")...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
@@ -37,6 +39,9 @@ func TestStoreWipedWhileRunning(t *testing.T) {
 	if before["resource/wipe-n1"] == "" || before["pool/o2ims-system/zone-a"] == "" {
 		t.Fatalf("synced before the wipe: %v", before)
 	}
+	setReady(t, c.kube, "wipe-n1", corev1.ConditionFalse, "KubeletNotReady")
+	res := c.resource(t, invNS, "wipe-n1")
+	raised := waitAlarm(t, c.o2, res.Spec.ResourceID, nil)
 	locations := c.o2.O2imsV1alpha1().Locations(invNS)
 	if _, err := locations.Create(ctx, wipeLocation("before-wipe"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -83,6 +88,20 @@ func TestStoreWipedWhileRunning(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	// TestRegression: the alarm of a node still NotReady came back only at the node source's
+	// next periodic restatement, ten minutes after the wipe.
+	t.Run("the alarm of a fault still present is back with its id", func(t *testing.T) {
+		again := waitAlarm(t, c.o2, res.Spec.ResourceID, func(a *o2v1.AlarmEventRecord) error {
+			if a.Status.PerceivedSeverity != o2v1.PerceivedSeverityCritical {
+				return fmt.Errorf("severity %d", a.Status.PerceivedSeverity)
+			}
+			return nil
+		})
+		if again.Spec.AlarmEventRecordID != raised.Spec.AlarmEventRecordID {
+			t.Errorf("after the wipe the alarm is %s, was %s", again.Spec.AlarmEventRecordID, raised.Spec.AlarmEventRecordID)
+		}
 	})
 
 	t.Run("what vanished is not served", func(t *testing.T) {

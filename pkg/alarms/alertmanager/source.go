@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/alarms"
@@ -33,6 +32,9 @@ type SourceConfig struct {
 // cleared, and one whose firing webhook was lost is raised.
 type Source struct {
 	cfg SourceConfig
+	// restate wakes Run for a resync before the interval is over (Restate); one pending
+	// request is enough.
+	restate chan struct{}
 }
 
 var _ alarms.Source = (*Source)(nil)
@@ -42,26 +44,45 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.URL == nil || cfg.Client == nil || cfg.Resolver == nil || cfg.Interval <= 0 {
 		return nil, errors.New("the Alertmanager source needs a URL, a client, a resolver and a positive interval")
 	}
-	return &Source{cfg: cfg}, nil
+	return &Source{cfg: cfg, restate: make(chan struct{}, 1)}, nil
 }
 
 // Name is SourceName.
 func (s *Source) Name() string { return SourceName }
 
-// Run resyncs until ctx is done. A failed resync is logged and counted and tried again at the
-// next interval: until then the alarms stand as the webhooks left them.
+// Run resyncs now, then every Interval and whenever Restate asks, until ctx is done. A failed
+// resync is logged and counted and tried again at the next interval: until then the alarms
+// stand as the webhooks left them.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
-	wait.UntilWithContext(ctx, func(ctx context.Context) {
+	ticker := time.NewTicker(s.cfg.Interval)
+	defer ticker.Stop()
+	for {
 		result := "success"
 		if err := s.Resync(ctx, sink); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			result = "failure"
 			klog.ErrorS(err, "Resyncing the Alertmanager alarms failed; retrying at the next interval", "interval", s.cfg.Interval)
 		}
 		if s.cfg.Metrics != nil {
 			s.cfg.Metrics.Resyncs.WithLabelValues(result).Inc()
 		}
-	}, s.cfg.Interval)
-	return nil
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		case <-s.restate:
+		}
+	}
+}
+
+// Restate implements alarms.Source: the next resync starts now, or right after the current one.
+func (s *Source) Restate() {
+	select {
+	case s.restate <- struct{}{}:
+	default:
+	}
 }
 
 // Resync reads the active alerts once and states them to sink.

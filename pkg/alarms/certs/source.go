@@ -62,6 +62,8 @@ type Config struct {
 // Source reports expiring certificates as alarms.
 type Source struct {
 	cfg Config
+	// running is the loop of the current run, for Restate.
+	running sourceloop.Running
 }
 
 var _ alarms.Source = (*Source)(nil)
@@ -77,11 +79,15 @@ func New(cfg Config) *Source {
 // Name implements alarms.Source.
 func (s *Source) Name() string { return Name }
 
+// Restate implements alarms.Source.
+func (s *Source) Restate() { s.running.Restate() }
+
 // Run watches the Secrets and evaluates every certificate on each change and every
 // CheckInterval, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name), invalid: map[types.UID]string{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, evaluateKey), invalid: map[types.UID]string{}}
+	defer s.running.Set(r.loop)()
 	evaluate := func(any) { r.loop.Add(evaluateKey) }
 	handler := cache.ResourceEventHandlerFuncs{AddFunc: evaluate, UpdateFunc: func(_, obj any) { evaluate(obj) }, DeleteFunc: evaluate}
 	var synced []cache.InformerSynced
@@ -97,7 +103,7 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 		return fmt.Errorf("wait for the secret caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
 	}
 	klog.FromContext(ctx).Info("Reporting expiring certificates as alarms", "source", Name, "secrets", len(s.cfg.Secrets), "selector", s.cfg.Selector)
-	r.loop.Run(ctx, s.cfg.Clock, s.cfg.CheckInterval, evaluateKey, r.evaluate)
+	r.loop.Run(ctx, s.cfg.Clock, s.cfg.CheckInterval, r.evaluate)
 	return nil
 }
 

@@ -60,6 +60,8 @@ type Source struct {
 	cfg      Config
 	informer cache.SharedIndexInformer
 	nodes    corelisters.NodeLister
+	// running is the loop of the current run, for Restate.
+	running sourceloop.Running
 }
 
 var _ alarms.Source = (*Source)(nil)
@@ -80,11 +82,15 @@ func New(cfg Config) *Source {
 // Name implements alarms.Source.
 func (s *Source) Name() string { return Name }
 
+// Restate implements alarms.Source.
+func (s *Source) Restate() { s.running.Restate() }
+
 // Run reports every node's conditions when the node changes, and restates the active ones after
 // the initial list and every ResyncPeriod, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name), reported: map[string]reported{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]reported{}}
+	defer s.running.Set(r.loop)()
 	reg, err := s.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: r.enqueue,
 		UpdateFunc: func(old, cur any) {
@@ -105,7 +111,7 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 		return fmt.Errorf("wait for the node cache: %w", errors.Join(ctx.Err(), errors.New("not synced")))
 	}
 	klog.FromContext(ctx).Info("Reporting node conditions as alarms", "source", Name)
-	r.loop.Run(ctx, s.cfg.Clock, s.cfg.ResyncPeriod, syncKey, r.handle)
+	r.loop.Run(ctx, s.cfg.Clock, s.cfg.ResyncPeriod, r.handle)
 	return nil
 }
 

@@ -70,6 +70,8 @@ type Source struct {
 	cfg      Config
 	informer cache.SharedIndexInformer
 	managers o2listers.DeploymentManagerLister
+	// running is the loop of the current run, for Restate.
+	running sourceloop.Running
 }
 
 var _ alarms.Source = (*Source)(nil)
@@ -90,11 +92,15 @@ func New(cfg Config) *Source {
 // Name implements alarms.Source.
 func (s *Source) Name() string { return Name }
 
+// Restate implements alarms.Source.
+func (s *Source) Restate() { s.running.Restate() }
+
 // Run reports a manager's reachability when its condition changes, and restates the active
 // faults after the initial list and every ResyncPeriod, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name), reported: map[string]alarms.Observation{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]alarms.Observation{}}
+	defer s.running.Set(r.loop)()
 	reg, err := s.informer.AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: s.inNamespace,
 		Handler: cache.ResourceEventHandlerFuncs{
@@ -118,7 +124,7 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 		return fmt.Errorf("wait for the deployment manager cache: %w", errors.Join(ctx.Err(), errors.New("not synced")))
 	}
 	klog.FromContext(ctx).Info("Reporting unreachable clusters as alarms", "source", Name, "namespace", s.cfg.Namespace)
-	r.loop.Run(ctx, s.cfg.Clock, s.cfg.ResyncPeriod, syncKey, r.handle)
+	r.loop.Run(ctx, s.cfg.Clock, s.cfg.ResyncPeriod, r.handle)
 	return nil
 }
 
