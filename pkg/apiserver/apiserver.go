@@ -296,7 +296,7 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 			return nfdeploymentdescriptor.NewREST(s, g, t, ten.Authorizer)
 		}),
 		"nfdeployments": restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
-			return nfdeployment.NewREST(s, g, t, nfdeployment.Options{TargetNamespaces: ten.NfDeploymentTargets})
+			return nfdeployment.NewREST(s, g, t, nfdeployment.Options{TargetNamespaces: ten.NfDeploymentTargets}, ten.Authorizer)
 		}),
 		nfdeploymentsubscription.Resource: func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, _ *kind.Tenancy) (rest.Storage, rest.Storage, error) {
 			return nfdeploymentsubscription.NewREST(s, g, ten.subscriptionRules())

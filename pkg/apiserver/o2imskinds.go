@@ -61,7 +61,7 @@ func o2imsResources(ten TenancyConfig) []o2imsResource {
 		})},
 		{managedinfrastructuretemplate.Kind(), restOf(managedinfrastructuretemplate.NewREST)},
 		{provisioningrequest.Kind(provisioning), restOf(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
-			return provisioningrequest.NewREST(s, g, t, provisioning)
+			return provisioningrequest.NewREST(s, g, t, provisioning, ten.Authorizer)
 		})},
 		{provisioningrequestsubscription.Kind(), subscriptions(func(s *runtime.Scheme, g registrygeneric.RESTOptionsGetter) (rest.Storage, rest.Storage, error) {
 			return provisioningrequestsubscription.NewREST(s, g, ten.subscriptionRules())

@@ -157,7 +157,7 @@ spec:
 			}
 			return deployed(1)(d)
 		})
-		if !slices.Contains(d.Finalizers, controller.Finalizer) {
+		if !slices.Contains(d.Finalizers, dmsv1.FinalizerRelease) {
 			t.Errorf("finalizers: %v", d.Finalizers)
 		}
 		var kinds []string

@@ -160,6 +160,10 @@ const (
 	NfDeploymentDeleting    NfDeploymentPhase = "DELETING"
 )
 
+// FinalizerRelease holds an NfDeployment until the deployment controller has uninstalled its
+// Helm release. Only netweave and cluster operators may remove it (docs/o2dms.md).
+const FinalizerRelease = "o2dms.oran.org/release"
+
 // NfDeploymentStatus is what the deployment controller observed of an NfDeployment.
 type NfDeploymentStatus struct {
 	// phase is PENDING, INSTALLING, DEPLOYED, UPGRADING, ROLLING_BACK, FAILED or DELETING.

@@ -27,9 +27,6 @@ import (
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
 )
 
-// Finalizer holds an NfDeployment until its release is uninstalled.
-const Finalizer = "o2dms.oran.org/release"
-
 // QueueName names the workqueue in its metrics.
 const QueueName = "o2dms_nfdeployments"
 

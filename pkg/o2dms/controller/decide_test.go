@@ -199,7 +199,9 @@ func TestChanged(t *testing.T) {
 			now := metav1.Now()
 			d.ResourceVersion, d.DeletionTimestamp = "8", &now
 		}, true},
-		{"finalizer added", func(d *v1alpha1.NfDeployment) { d.ResourceVersion, d.Finalizers = "8", []string{Finalizer} }, true},
+		{"finalizer added", func(d *v1alpha1.NfDeployment) {
+			d.ResourceVersion, d.Finalizers = "8", []string{v1alpha1.FinalizerRelease}
+		}, true},
 		{"label", func(d *v1alpha1.NfDeployment) { d.ResourceVersion, d.Labels = "8", map[string]string{"a": "b"} }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

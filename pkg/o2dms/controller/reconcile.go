@@ -121,8 +121,8 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 	if d.DeletionTimestamp != nil {
 		return 0, c.remove(ctx, d)
 	}
-	if !slices.Contains(d.Finalizers, Finalizer) {
-		d.Finalizers = append(d.Finalizers, Finalizer)
+	if !slices.Contains(d.Finalizers, v1alpha1.FinalizerRelease) {
+		d.Finalizers = append(d.Finalizers, v1alpha1.FinalizerRelease)
 		_, err := c.cfg.Client.O2dmsV1alpha1().NfDeployments(ns).Update(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
 		// The update's event brings the NfDeployment back.
 		return 0, err
@@ -406,7 +406,7 @@ func (c *Controller) failed(ctx context.Context, d *v1alpha1.NfDeployment, f *fa
 
 // remove uninstalls d's release and lets d go.
 func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error {
-	if !slices.Contains(d.Finalizers, Finalizer) {
+	if !slices.Contains(d.Finalizers, v1alpha1.FinalizerRelease) {
 		return nil
 	}
 	uninstall := func() error {
@@ -448,7 +448,7 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		_, werr := c.writeStatus(ctx, before, d)
 		return errors.Join(err, werr)
 	}
-	d.Finalizers = slices.DeleteFunc(d.Finalizers, func(f string) bool { return f == Finalizer })
+	d.Finalizers = slices.DeleteFunc(d.Finalizers, func(f string) bool { return f == v1alpha1.FinalizerRelease })
 	_, err = c.cfg.Client.O2dmsV1alpha1().NfDeployments(d.Namespace).Update(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
 	if apierrors.IsNotFound(err) {
 		return nil

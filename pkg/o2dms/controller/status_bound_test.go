@@ -72,7 +72,7 @@ func (w boundWorkloads) Status(context.Context, helmrelease.Target, string) ([]v
 // does (validation.ValidateNfDeploymentStatus, a 422 otherwise).
 func boundController(t *testing.T, releases Releases, workloads Workloads) (*Controller, *o2fake.Clientset, string) {
 	t.Helper()
-	d := &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1, ResourceVersion: "1", Finalizers: []string{Finalizer}},
+	d := &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1, ResourceVersion: "1", Finalizers: []string{v1alpha1.FinalizerRelease}},
 		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d"}, DeploymentManagerID: "dm", TargetNamespace: "tenant-a"}}
 	desc := &v1alpha1.NfDeploymentDescriptor{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "tenant-a"},
 		Spec: v1alpha1.NfDeploymentDescriptorSpec{Version: "1.0.0", Chart: v1alpha1.ChartSource{Repository: &v1alpha1.RepositoryChartSource{URL: "https://charts.example", Name: "nf"}}}}

@@ -45,7 +45,7 @@ func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	nf := func(ns string) *v1alpha1.NfDeployment {
-		return &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: ns, Generation: 1, Finalizers: []string{Finalizer}},
+		return &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: ns, Generation: 1, Finalizers: []string{v1alpha1.FinalizerRelease}},
 			Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory}, DeploymentManagerID: "dm-b", TargetNamespace: ns}}
 	}
 	newController := func(d *v1alpha1.NfDeployment, targets Targets) *Controller {
@@ -75,7 +75,7 @@ func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 		t.Errorf("reached the cluster for %v", targets.calls)
 	}
 	stored, err := c.cfg.Client.O2dmsV1alpha1().NfDeployments("tenant-a").Get(ctx, "nf", metav1.GetOptions{})
-	if err != nil || slices.Contains(stored.Finalizers, Finalizer) {
+	if err != nil || slices.Contains(stored.Finalizers, v1alpha1.FinalizerRelease) {
 		t.Errorf("finalizer kept after deletion: %v %v", stored.Finalizers, err)
 	}
 

@@ -15,12 +15,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2dms/validation"
 	o2imsv1alpha1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/registry/finalizers"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeploymentdescriptor"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/deploymentmanager"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
@@ -124,9 +126,32 @@ func Kind(o Options) *kind.Kind {
 }
 
 // NewREST returns the storage of nfdeployments and of their status, held to the tenant
-// boundary t (whose stores the descriptors and deployment managers are read from).
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewRESTWithTenancy(Kind(o), scheme, optsGetter, t)
+// boundary t (whose stores the descriptors and deployment managers are read from). authz
+// decides who besides netweave may remove the release finalizer (releaseFinalizerRule); it is
+// required.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options, authz authorizer.Authorizer) (*kind.REST, *kind.StatusREST, error) {
+	if authz == nil {
+		return nil, nil, fmt.Errorf("nfdeployments need an authorizer")
+	}
+	k := Kind(o)
+	main, status, err := kind.NewRESTWithTenancy(k, scheme, optsGetter, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	releaseFinalizerRule(k, authz).Install(main.Store)
+	return main, status, nil
+}
+
+// releaseFinalizerRule: the release finalizer holds an NfDeployment until its Helm release is
+// uninstalled from the target cluster. A tenant removing it deletes the NfDeployment and
+// leaves the release running there, unmanaged and outside the tenant's quota.
+func releaseFinalizerRule(k *kind.Kind, authz authorizer.Authorizer) finalizers.Rule {
+	return finalizers.Rule{
+		Authorizer: authz,
+		Resource:   k.Qualified(k.Resource),
+		Finalizer:  v1alpha1.FinalizerRelease,
+		Holds:      "the Helm release is uninstalled from the target cluster",
+	}
 }
 
 func descriptorColumn(d *o2dms.NfDeployment) string {

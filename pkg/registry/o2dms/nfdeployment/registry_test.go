@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
@@ -240,7 +241,7 @@ func TestTargetNamespace(t *testing.T) {
 // endpoint, and the table has the documented columns.
 func TestStrategy(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
-	main, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{})
+	main, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestStrategy(t *testing.T) {
 // ProvisioningRequest; refused before the store is read.
 func TestRegressionNfDeploymentStatusIsTheControllersAlone(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
-	_, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{})
+	_, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
 	if err != nil {
 		t.Fatal(err)
 	}

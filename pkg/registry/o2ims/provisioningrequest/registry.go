@@ -17,10 +17,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/registry/finalizers"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/managedinfrastructuretemplate"
 )
@@ -130,8 +133,26 @@ func Kind(o Options) *kind.Kind {
 
 // NewREST returns the storage of provisioningrequests and of their status, held to the tenant
 // boundary t (whose stores the templates are read from).
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewRESTWithTenancy(Kind(o), scheme, optsGetter, t)
+//
+// authz decides who besides netweave may remove the provisioning finalizer: it holds a request
+// until its Cluster is deleted, and a tenant removing it would leave the Cluster running,
+// orphaned, outside the tenant's quota of requests. It is required.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy, o Options, authz authorizer.Authorizer) (*kind.REST, *kind.StatusREST, error) {
+	if authz == nil {
+		return nil, nil, fmt.Errorf("provisioningrequests need an authorizer")
+	}
+	k := Kind(o)
+	main, status, err := kind.NewRESTWithTenancy(k, scheme, optsGetter, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	finalizers.Rule{
+		Authorizer: authz,
+		Resource:   k.Qualified(k.Resource),
+		Finalizer:  v1alpha1.FinalizerProvisioning,
+		Holds:      "the request's Cluster is deleted",
+	}.Install(main.Store)
+	return main, status, nil
 }
 
 // Lookups are the reads Admit makes of other objects.
