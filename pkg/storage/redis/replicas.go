@@ -23,8 +23,12 @@ func (s *Store) write(ctx context.Context, m epochMark, token string, script *go
 	if err != nil {
 		return nil, err
 	}
-	if res, err := parseWriteResult(reply); err == nil && res.wentBack {
-		// Refused by the fence: nothing was written that a failover could lose.
+	res, perr := parseWriteResult(reply)
+	if perr == nil && !res.ok {
+		// Refused by the fence, a precondition (the object exists, or is not at the expected
+		// revision) or the unique index: the script wrote nothing that a failover could lose,
+		// so the caller gets its ordinary answer (409, a retry), not an unknown outcome
+		// (TestRegressionNotWrittenCreateUnderMinReplicasAckIsAlreadyExists).
 		return reply, nil
 	}
 	if acked < int64(s.cfg.MinReplicasAck) {
@@ -34,7 +38,7 @@ func (s *Store) write(ctx context.Context, m epochMark, token string, script *go
 		// only these revisions show the store went back. Once the new primary's revision
 		// passes the old one nothing else would, and caches would serve what the failover
 		// discarded (TestRollbackNoticedThroughUnconfirmedWrites, found by TestRedisFailover).
-		if res, err := parseWriteResult(reply); err == nil && res.ok {
+		if perr == nil {
 			s.observeWrite(m, token, res)
 		}
 		return nil, fmt.Errorf("the write reached %d of %d replicas within %s: the primary has it, a failover may lose it",
