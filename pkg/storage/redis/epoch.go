@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -274,6 +275,9 @@ func (s *Store) checkedRevision(ctx context.Context) (rev int64, checked bool, e
 		seenID: parseRevisionID(res[3]).of(m.seen),
 	}
 	s.observeEpoch(m, o)
+	if err := s.finishRebase(ctx); err != nil {
+		s.logger().Error(err, "Could not mark the history that went back as compacted; will try again")
+	}
 	// Nothing seen with a fingerprint (a new store, or revisions made by a netweave that
 	// records none) is nothing that could be checked: as checked as it gets.
 	return rev, m.seenID == "" || o.seenID != "", nil
@@ -304,17 +308,74 @@ func (s *Store) observeEpoch(m epochMark, o observation) {
 // past the history that went (rebase) and ends the watches.
 func (s *Store) resetAfterWentBack(prior int64, rollback bool) {
 	s.compacted.Store(0)
+	s.rebaseMu.Lock()
+	// A rebase still owed by an earlier reset is owed with this one: its prior may be above
+	// this one's, whose baseline is what that reset found. Whether to give the store a new
+	// epoch is this reset's say: one found through a changed epoch needs none (the others
+	// notice that epoch themselves).
+	s.pendingRebase.prior = max(s.pendingRebase.prior, prior)
+	s.pendingRebase.rollback = rollback
+	s.rebasePending.Store(true)
+	s.rebaseMu.Unlock()
 	ctx, cancel := context.WithTimeout(s.ctx, rebaseTimeout)
 	defer cancel()
-	if floor, epoch, err := s.rebase(ctx, prior, rollback); err != nil {
-		// Watches and lists from a revision of the history that went may then be accepted
-		// in the new one until another reset rebases it.
-		s.logger().Error(err, "Could not mark the history that went back as compacted")
-	} else {
-		s.guard.rebased(epoch, floor)
-		s.observeCompacted(floor)
+	if err := s.finishRebase(ctx); err != nil {
+		// Until a later attempt succeeds (finishRebase, at the next revision read, watch or
+		// list from a revision), a revision of the history that went could be accepted in
+		// the new one.
+		s.logger().Error(err, "Could not mark the history that went back as compacted; will try again")
 	}
 	s.hub.failAll(apierrors.NewResourceExpired("the store was wiped or rolled back; relist"))
+}
+
+// pendingRebase is a rebase a reset owes the store (resetAfterWentBack), kept until it
+// succeeds: a rebase that failed once (a write refused during a failover, a dropped
+// connection) was otherwise never tried again, and a watch or list from a revision of the
+// history that went was accepted in the new one (TestRegressionFailedRebaseIsRetried).
+type pendingRebase struct {
+	prior    int64
+	rollback bool
+}
+
+// finishRebase makes the rebase a reset owes, if any: nil when there is none or it succeeded.
+func (s *Store) finishRebase(ctx context.Context) error {
+	if !s.rebasePending.Load() {
+		return nil
+	}
+	s.rebaseMu.Lock()
+	defer s.rebaseMu.Unlock()
+	if !s.rebasePending.Load() {
+		return nil
+	}
+	p := s.pendingRebase
+	floor, epoch, err := s.rebase(ctx, p.prior, p.rollback)
+	if err != nil {
+		return err
+	}
+	s.pendingRebase = pendingRebase{}
+	s.rebasePending.Store(false)
+	s.guard.rebased(epoch, floor)
+	s.observeCompacted(floor)
+	return nil
+}
+
+// rebasedBeforeRead makes the rebase a reset owes before a read from revision rev (a watch's,
+// a list's) is answered: a revision of a history that went must be 410, not read in the new
+// one. A rebase that fails again fails the read, as unavailable when Redis is.
+func (s *Store) rebasedBeforeRead(ctx context.Context, op, key string, rev int64) error {
+	if rev <= 0 || !s.rebasePending.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, rebaseTimeout)
+	defer cancel()
+	if err := s.finishRebase(ctx); err != nil {
+		cause := errors.Unwrap(err)
+		if cause == nil {
+			cause = err
+		}
+		return requestError(op, key, cause)
+	}
+	return nil
 }
 
 // rollbackEpochSuffix ends the install epoch a rebase after a rollback gives the store

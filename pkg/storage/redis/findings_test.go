@@ -2,15 +2,22 @@ package redis
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRegressionNotWrittenCreateUnderMinReplicasAckIsAlreadyExists: with --redis-min-replicas-ack
@@ -90,4 +97,93 @@ func TestRegressionReplyFromBeforeAWipeDoesNotResetAgain(t *testing.T) {
 		t.Errorf("%d resets for one wipe, want 1", resets.Load())
 	}
 	expectResets(t, metrics, resetEpoch, 1)
+}
+
+// failScriptOnce is a go-redis hook that refuses the next run of script, before sending it,
+// as a Redis in the middle of a failover does (READONLY), or a dropped connection.
+type failScriptOnce struct {
+	script *goredis.Script
+	armed  atomic.Bool
+	failed atomic.Int32
+}
+
+func (h *failScriptOnce) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *failScriptOnce) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		args := cmd.Args()
+		if len(args) > 1 && h.armed.Load() {
+			name := strings.ToLower(cmd.Name())
+			if (name == "evalsha" && args[1] == h.script.Hash()) || (name == "eval" && strings.Contains(fmt.Sprint(args[1]), "'.r'")) {
+				h.armed.Store(false)
+				h.failed.Add(1)
+				err := errors.New("READONLY You can't write against a read only replica.")
+				cmd.SetErr(err)
+				return err
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *failScriptOnce) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// TestRegressionFailedRebaseIsRetried: the process that notices a rollback (a failover to a
+// replica that lacked the last writes, which others then wrote past) rebases the store so
+// that a revision of the discarded history is answered 410 Gone. When that one rebase
+// command failed (the write connection still on the demoted primary answering READONLY, a
+// dropped connection, a full Redis), it was only logged and never tried again: the guard had
+// already taken the new history as its baseline, so nothing noticed anything again, and a
+// client's watch from a revision of the discarded history was accepted and went on in the new
+// one (it never learns its objects from the discarded writes are gone), on this replica and,
+// as the store got no new install epoch, on every other.
+func TestRegressionFailedRebaseIsRetried(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	writes, err := NewWriteClient(env.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writes.Close() })
+	fault := &failScriptOnce{script: rebaseScript}
+	writes.AddHook(fault)
+	a := env.newStore(t, withInstallPrefix("rebase-fails"), withWriteClient(writes))
+	b := env.newStore(t, withInstallPrefix("rebase-fails"))
+
+	createPod(ctx, t, a, "ns", "kept")
+	snapshot, err := redisserver.TakeSnapshot(ctx, env.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createPod(ctx, t, a, "ns", "lost-1")
+	createPod(ctx, t, a, "ns", "lost-2")
+	list := &example.PodList{}
+	if err := a.GetList(ctx, "/pods/", storage.ListOptions{ResourceVersion: "0", Predicate: storage.Everything, Recursive: true}, list); err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.Restore(ctx, env.client); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"new-1", "new-2", "new-3"} {
+		createPod(ctx, t, b, "ns", name)
+	}
+	fault.armed.Store(true)
+	// A notices; its rebase is refused this once.
+	if _, err := a.GetCurrentResourceVersion(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fault.failed.Load() != 1 {
+		t.Fatalf("the rebase was refused %d times, want 1", fault.failed.Load())
+	}
+	// Redis takes writes again; A keeps working.
+	if _, err := a.GetCurrentResourceVersion(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := watchFrom(ctx, t, a, list.ResourceVersion)
+	ev := nextEvent(t, w)
+	if status, ok := ev.Object.(*metav1.Status); ev.Type == watch.Error && ok && status.Code == http.StatusGone {
+		return
+	}
+	t.Fatalf("after a failed rebase, a watch from revision %s of the discarded history (client holds kept, lost-1, lost-2) went on in the new one: %s; want 410 Gone",
+		list.ResourceVersion, describe(ev))
 }

@@ -45,6 +45,9 @@ func (s *Store) GetList(ctx context.Context, key string, opts storage.ListOption
 	if err != nil {
 		return err
 	}
+	if err := s.rebasedBeforeRead(ctx, "list", keyPrefix, withRev); err != nil {
+		return err
+	}
 	pred := opts.Predicate
 	paging := pred.Limit > 0
 	newItem := newItemFunc(listObj, v)

@@ -50,6 +50,11 @@ type Store struct {
 
 	hub   *hub
 	guard epochGuard
+	// rebaseMu orders the attempts at the rebase a reset owes (pendingRebase), set while
+	// rebasePending.
+	rebaseMu      sync.Mutex
+	pendingRebase pendingRebase
+	rebasePending atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc

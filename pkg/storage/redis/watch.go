@@ -30,6 +30,9 @@ func (s *Store) Watch(ctx context.Context, key string, opts storage.ListOptions)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.rebasedBeforeRead(ctx, "watch", preparedKey, int64(rev)); err != nil {
+		return nil, err
+	}
 	if opts.ProgressNotify && s.newFunc == nil {
 		return nil, apierrors.NewInternalError(errors.New("progressNotify for watch is unsupported by the redis storage because no newFunc was provided"))
 	}
