@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/klog/v2/ktesting"
 
 	"github.com/netweave-io/netweave/test/redisserver"
 )
@@ -186,4 +187,76 @@ func TestRegressionFailedRebaseIsRetried(t *testing.T) {
 	}
 	t.Fatalf("after a failed rebase, a watch from revision %s of the discarded history (client holds kept, lost-1, lost-2) went on in the new one: %s; want 410 Gone",
 		list.ResourceVersion, describe(ev))
+}
+
+// holdPings is a go-redis hook that holds every PING until release is closed: the breaker's
+// probe stuck on a connection whose packets are still lost (or sleeping its backoff) while
+// Redis already answers on others.
+type holdPings struct{ release chan struct{} }
+
+func (h holdPings) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h holdPings) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if strings.EqualFold(cmd.Name(), "ping") {
+			<-h.release
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h holdPings) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned: once Redis answers again after it
+// hung (a partition healed, a frozen Redis resumed), the breaker admits commands at once
+// (Answering), but the signal that cuts short commands in flight stayed cancelled until the
+// breaker's own probe PING came back (it may be waiting out a read timeout on a connection
+// still stuck, or sleeping its 1 s backoff). Every command admitted meanwhile was "abandoned"
+// before it was sent: a read answered 503, and a write 500 "the outcome of the create is
+// unknown: it was sent to Redis ... it may have been applied", although nothing was sent.
+func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
+	env := newTestEnv(t)
+	const readTimeout = 200 * time.Millisecond
+	client := goredis.NewClient(&goredis.Options{Addr: env.server.Addr(), ReadTimeout: readTimeout, WriteTimeout: readTimeout})
+	t.Cleanup(func() { _ = client.Close() })
+	logger, _ := ktesting.NewTestContext(t)
+	b := InstallBreaker(client, logger, nil)
+	probe := holdPings{release: make(chan struct{})}
+	client.AddHook(probe)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(probe.release)
+		}
+	}
+	t.Cleanup(release)
+	writes, err := NewWriteClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writes.Close() })
+	b.Guard(writes)
+	s := env.newStore(t, withClient(client), withWriteClient(writes))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	resume := env.server.Freeze()
+	if err := client.Get(ctx, "anything").Err(); err == nil || b.Answering() {
+		resume()
+		t.Fatalf("a read from the frozen Redis: %v, breaker answering %v; want a timeout that opens it", err, b.Answering())
+	}
+	resume()
+	// Redis answers again, on another connection than the probe's.
+	if err := client.Get(Background(ctx), "anything").Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		t.Fatal(err)
+	}
+	if !b.Answering() {
+		t.Fatal("the breaker does not count Redis's answer")
+	}
+	err = s.Create(ctx, "/pods/ns/after", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "after"}}, &example.Pod{}, 0)
+	release()
+	if err != nil {
+		t.Fatalf("create while Redis answers again (the breaker's probe not back yet): %v", err)
+	}
 }
