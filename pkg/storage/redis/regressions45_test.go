@@ -260,3 +260,62 @@ func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
 		t.Fatalf("create while Redis answers again (the breaker's probe not back yet): %v", err)
 	}
 }
+
+// beforeNthHistoryRead is a go-redis hook that runs fn before the n-th transaction that reads
+// the change history (XRANGE): a write landing between two chunks of a history read.
+type beforeNthHistoryRead struct {
+	n     int32
+	count atomic.Int32
+	fn    func()
+}
+
+func (h *beforeNthHistoryRead) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *beforeNthHistoryRead) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return next
+}
+func (h *beforeNthHistoryRead) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		for _, c := range cmds {
+			if strings.EqualFold(c.Name(), "xrange") {
+				if h.count.Add(1) == h.n {
+					h.fn()
+				}
+				break
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestRegressionTrimBetweenCatchUpChunksToTheNextChangeIsNotGone: a watch resuming from an old
+// revision reads the history a chunk (500 changes) at a time, each chunk checked against the
+// compaction point. Every chunk was held to the rule for the watch's start revision (the
+// revision itself must not be compacted), not to what it needs (the changes after the last
+// one sent): when a trim between two chunks dropped exactly the changes already sent, the
+// next one being the oldest kept, the watch ended with 410 Gone although nothing it needed
+// was gone.
+func TestRegressionTrimBetweenCatchUpChunksToTheNextChangeIsNotGone(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	client := goredis.NewClient(&goredis.Options{Addr: env.server.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	s := env.newStore(t, withInstallPrefix("chunk-trim"), withClient(client))
+	const changes = 600
+	start := createPod(ctx, t, s, "ns", "start")
+	for i := 0; i < changes; i++ {
+		createPod(ctx, t, s, "ns", fmt.Sprintf("p-%03d", i))
+	}
+	// Another replica, whose one write trims the history to its newest 101 entries: exactly
+	// start and the 500 changes of the first chunk go.
+	trimmer := env.newStore(t, withInstallPrefix("chunk-trim"), withHistoryLength(changes+2-501))
+	hook := &beforeNthHistoryRead{n: 2, fn: func() { createPod(ctx, t, trimmer, "ns", "last") }}
+	client.AddHook(hook)
+
+	w := watchFrom(ctx, t, s, start.ResourceVersion)
+	for i := 0; i <= changes; i++ {
+		ev := nextEvent(t, w)
+		if ev.Type != watch.Added {
+			t.Fatalf("event %d of the catch-up: %s; want ADDED (the trim took only changes already sent)", i, describe(ev))
+		}
+	}
+}
