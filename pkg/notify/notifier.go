@@ -179,6 +179,7 @@ func (n *Notifier) lead(ctx context.Context) {
 		nfDeploymentSubscriptionKind(n.cfg.Client, factory), provisioningRequestSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
 		set.admit = n.admit
+		set.serialize = n.serialize
 		set.lost = &lostReporter{epoch: n.epochs.current, metrics: n.delivery.metrics, kind: kind.name}
 		if _, err := kind.informer.AddEventHandler(set.handler()); err != nil {
 			klog.ErrorS(err, "Notifier cannot watch subscriptions")
@@ -277,6 +278,9 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 		}
 		items, woken = append(items, li...), append(woken, lw...)
 	}
+	// A subscription removed since the fan-out has had its queue dropped: committed to, it
+	// would be there again, for nobody.
+	items, woken = withoutRemoved(items, woken)
 	change.Items = items
 	queued, err := n.commitLocked(ctx, change, woken)
 	if err != nil {
@@ -287,6 +291,27 @@ func (n *Notifier) emit(ctx context.Context, ev *Event, state []byte, cursor str
 	n.handoff(items, queued, woken)
 	n.hist.record(ev)
 	return nil
+}
+
+// serialize runs f under commitMu: no change is being committed meanwhile.
+func (n *Notifier) serialize(f func()) {
+	n.commitMu.Lock()
+	defer n.commitMu.Unlock()
+	f()
+}
+
+// withoutRemoved leaves out the items of workers whose subscription was removed (and its queue
+// dropped); commitMu is held.
+func withoutRemoved(items []Item, woken []*worker) ([]Item, []*worker) {
+	kept := 0
+	for i, w := range woken {
+		if w.removed.Load() {
+			continue
+		}
+		items[kept], woken[kept] = items[i], w
+		kept++
+	}
+	return items[:kept], woken[:kept]
 }
 
 // renderer builds the notifications of one change, for each subscription in turn.

@@ -38,6 +38,9 @@ type subscriptions struct {
 	admit func(ctx context.Context, w *worker, rv string, insert func())
 	// lost reports the subscriptions a store wipe took; nil reports nothing.
 	lost *lostReporter
+	// serialize runs a function while no change is being committed (Notifier.serialize); nil
+	// runs it directly.
+	serialize func(func())
 
 	mu      sync.RWMutex
 	workers map[string]*worker // by namespace/name
@@ -271,8 +274,20 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 // remove stops a worker and drops its queue: a deleted subscription gets nothing more.
 func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	s.stop(key, w)
-	if err := s.delivery.store.Drop(ctx, w.sub.Load().UID); err != nil {
-		klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+	// A change fanned out to the subscription before it left the set may be committing now:
+	// without the commit lock its commit could land after the drop and leave a queue that
+	// nothing reads or drops. Under it, such a commit either lands before the drop or leaves
+	// the removed subscription out (Notifier.emit).
+	drop := func() {
+		w.removed.Store(true)
+		if err := s.delivery.store.Drop(ctx, w.sub.Load().UID); err != nil {
+			klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+		}
+	}
+	if s.serialize != nil {
+		s.serialize(drop)
+	} else {
+		drop()
 	}
 }
 

@@ -170,6 +170,9 @@ type worker struct {
 	gen uint64
 	// epoch is the store's epoch generation when the subscription joined (lostReporter).
 	epoch uint64
+	// removed is set, under the notifier's commit lock, when the subscription's queue is
+	// dropped (subscriptions.remove): nothing is committed to it after that.
+	removed atomic.Bool
 
 	mu sync.Mutex
 	// pending holds the entries handed over since synced was last set, oldest first;
