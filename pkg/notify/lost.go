@@ -11,7 +11,9 @@ import (
 // deleted. The store sends no deletion for what a wipe took: the subscription informer finds it
 // missing when it relists, exactly as a deletion made while its watch was down. What tells them
 // apart is the store's epoch: a subscription that joined in an earlier epoch than the current
-// one and is now missing, or replaced by a namesake, went with the store. The notifier does not
+// one and is now missing, or replaced by a namesake, went with the store, unless the store told
+// its deletion (a watch DELETE, which a wipe or rollback never sends: a subscription that
+// survived a rollback and is deleted later by its owner is not lost). The notifier does not
 // re-create it (it could not do so as its owner, and the owner may have meant to delete it
 // meanwhile); it reports a missing one so that the operator or the SMO creates it again, and
 // gives the one its owner creates again what changed since the wipe (replayFrom).

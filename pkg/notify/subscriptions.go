@@ -44,6 +44,10 @@ type subscriptions struct {
 
 	mu      sync.RWMutex
 	workers map[string]*worker // by namespace/name
+	// deleted maps the key of each subscription whose deletion the store told (a watch DELETE)
+	// to its uid, until sync handles it: such a subscription was deleted, not lost with the
+	// store, whatever the epoch did since it joined.
+	deleted map[string]string
 	// gen counts insertions; each worker records its own.
 	gen uint64
 }
@@ -84,7 +88,34 @@ func (s *subscriptions) handler() cache.ResourceEventHandler {
 		}
 		enqueue(obj)
 	}
-	return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: update, DeleteFunc: enqueue}
+	remove := func(obj any) {
+		// A deletion the store told (a watch DELETE, not a relist's tombstone) was made by
+		// someone: a wipe or rollback sends none for what it took.
+		if o, ok := subscriptionOf(obj); ok {
+			s.noteDeleted(o.meta.Namespace+"/"+o.meta.Name, string(o.meta.UID))
+		}
+		enqueue(obj)
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: update, DeleteFunc: remove}
+}
+
+// noteDeleted records that the store told the deletion of the subscription uid at key.
+func (s *subscriptions) noteDeleted(key, uid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deleted == nil {
+		s.deleted = map[string]string{}
+	}
+	s.deleted[key] = uid
+}
+
+// takeDeleted forgets the deletion noted at key and reports whether it was uid's.
+func (s *subscriptions) takeDeleted(key, uid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	noted, ok := s.deleted[key]
+	delete(s.deleted, key)
+	return ok && noted == uid
 }
 
 // statusOnly reports whether an update left everything Compile reads unchanged.
@@ -221,10 +252,13 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	s.mu.Unlock()
 	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
-			s.lost.vanished(ctx, old, obj == nil)
+			if !s.takeDeleted(key, old.sub.Load().UID) {
+				s.lost.vanished(ctx, old, obj == nil)
+			}
 			s.remove(ctx, key, old)
 		}
 		if obj == nil {
+			s.takeDeleted(key, "")
 			return
 		}
 		old = nil
