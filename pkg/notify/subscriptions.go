@@ -221,6 +221,9 @@ func (s *subscriptions) run(ctx context.Context) {
 	ws, _ := s.snapshot()
 	for _, w := range ws {
 		w.halt()
+		// The depth is the term's to report: a pod that no longer leads exports none, and one
+		// that leads again counts each subscription once.
+		s.delivery.metrics.queueDepth.Set(float64(s.delivery.depth.Add(-w.stats.retire())))
 	}
 }
 
