@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -128,7 +127,8 @@ func (w *watcher) regressed(items []runtime.Object) (bool, error) {
 		}
 		recorded, err := w.codec.unpack(prior.packed)
 		if err != nil {
-			return false, fmt.Errorf("the recorded state of a %s: %w", w.src.kind, err)
+			// Unreadable (logged when it is next needed): it shows nothing either way.
+			continue
 		}
 		if bytes.Equal(state, recorded) {
 			continue
@@ -137,7 +137,7 @@ func (w *watcher) regressed(items []runtime.Object) (bool, error) {
 		// uid and resourceVersion are the same here, so sameContent compares the rest.
 		priorObj, err := w.src.decode(recorded)
 		if err != nil {
-			return false, fmt.Errorf("decode the recorded state of a %s: %w", w.src.kind, err)
+			continue
 		}
 		if !sameContent(priorObj, obj) {
 			return true, nil

@@ -91,6 +91,19 @@ func (w *watcher) object(e stateEntry) (runtime.Object, error) {
 	return obj, nil
 }
 
+// readable decodes the recorded state of the object at key; a state that does not decode (a hand
+// edit, a key written by something else, a type an upgrade changed) is logged and reported as
+// missing, so that one unreadable state in Redis does not stop every notification of the kind:
+// the object's next change is told without a prior state.
+func (w *watcher) readable(key string, e stateEntry) (runtime.Object, bool) {
+	obj, err := w.object(e)
+	if err != nil {
+		klog.ErrorS(err, "Recorded state unreadable: the object's next change is told without it", "kind", w.src.kind, "object", key)
+		return nil, false
+	}
+	return obj, true
+}
+
 // errGone says the cursor is outside the server's history: older than it, or newer than the
 // store (which went back).
 type errGone struct{ err error }
@@ -108,7 +121,9 @@ func (w *watcher) load(ctx context.Context) error {
 		raw := []byte(data)
 		e, err := entryOf(raw)
 		if err != nil {
-			return fmt.Errorf("decode recorded %s %s: %w", w.src.kind, key, err)
+			// Left out: a start that fails on it fails at every start, for good.
+			klog.ErrorS(err, "Recorded state unreadable: the object's next change is told without it", "kind", w.src.kind, "object", key)
+			continue
 		}
 		e.packed = w.codec.pack(raw, len(states))
 		state[key] = e
@@ -241,15 +256,15 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	}
 	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
 		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), codec: &w.codec}
+	if seen && prior.is(string(m.GetUID()), m.GetResourceVersion()) {
+		// Already processed (a watch replaying what a list showed).
+		return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
+	}
+	var priorObj runtime.Object
 	if seen {
-		if prior.is(string(m.GetUID()), m.GetResourceVersion()) {
-			// Already processed (a watch replaying what a list showed).
-			return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
-		}
-		priorObj, err := w.object(prior)
-		if err != nil {
-			return err
-		}
+		priorObj, seen = w.readable(key, prior)
+	}
+	if seen {
 		if prior.sameUID(string(m.GetUID())) {
 			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.packed
 		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
@@ -308,10 +323,9 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 	prior := obj
 	var priorState []byte
 	if seen {
-		if prior, err = w.object(entry); err != nil {
-			return err
+		if recorded, ok := w.readable(key, entry); ok {
+			prior, priorState = recorded, entry.packed
 		}
-		priorState = entry.packed
 	}
 	if rv == "" {
 		rv = m.GetResourceVersion()
@@ -407,17 +421,24 @@ func (w *watcher) relist(ctx context.Context) error {
 		}
 	}
 	w.mu.RLock()
-	var gone []stateEntry
+	gone := map[string]stateEntry{}
 	for key, e := range w.state {
 		if !seen[key] {
-			gone = append(gone, e)
+			gone[key] = e
 		}
 	}
 	w.mu.RUnlock()
-	for _, e := range gone {
-		obj, err := w.object(e)
-		if err != nil {
-			return err
+	for key, e := range gone {
+		obj, ok := w.readable(key, e)
+		if !ok {
+			// Nothing to tell of it: forgotten.
+			if _, err := w.store.Commit(ctx, Change{Kind: string(w.src.kind), Key: key, Forget: true}); err != nil {
+				return err
+			}
+			w.mu.Lock()
+			delete(w.state, key)
+			w.mu.Unlock()
+			continue
 		}
 		if err := w.deleted(ctx, obj, e.resourceVersion()+"-gone", false); err != nil {
 			return err
@@ -538,11 +559,9 @@ func (w *watcher) priorObjects() (map[string]runtime.Object, error) {
 	w.mu.RUnlock()
 	out := make(map[string]runtime.Object, len(entries))
 	for k, e := range entries {
-		obj, err := w.object(e)
-		if err != nil {
-			return nil, err
+		if obj, ok := w.readable(k, e); ok {
+			out[k] = obj
 		}
-		out[k] = obj
 	}
 	return out, nil
 }
