@@ -114,6 +114,7 @@ type Queued struct {
 //
 // Each queue's byte count lives in qbytes; an empty queue counts 0 whatever qbytes says (a
 // queue from before qbytes existed, or a count that drifted, heals when the queue drains).
+// A key the script writes that holds another type is deleted first (see ours).
 // Entries are evicted oldest first, read a few at a time (never the whole queue).
 var commitScript = goredis.NewScript(`
 local maxBytes = tonumber(ARGV[1])
@@ -130,6 +131,17 @@ local function over(used, len, size)
 end
 local out = {}
 local nitems = #KEYS - 3
+-- A key of ours that holds another type (a hand edit, another program under the prefix) would
+-- fail the script midway, after some queues were appended to (a script's writes are not undone),
+-- and the same commit, retried until it lands, would fail the same way forever. Nothing in it
+-- can be read as what it should be: it goes, before anything is written.
+local function ours(key, want)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= want then redis.call('DEL', key) end
+end
+if nitems > 0 then ours(bkey, 'hash') end
+if ARGV[3] ~= '' then ours(KEYS[2], 'hash') end
+for i = 1, nitems do ours(KEYS[3 + i], 'stream') end
 for i = 1, nitems do
   local q = KEYS[3 + i]
   local a = 6 + (i - 1) * 6
