@@ -169,6 +169,17 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 		if err := w.out.emit(ctx, ev, state, ""); err != nil {
 			return err
 		}
+		// Told: it is what the notifier last processed of the object. Should the baseline
+		// write below fail, the re-baseline that follows compares with it and does not tell
+		// the change again (under another notificationId: a new list's resourceVersion).
+		key := ev.Namespace + "/" + ev.Name
+		w.mu.Lock()
+		if state == nil {
+			delete(w.state, key)
+		} else {
+			w.state[key] = stateEntry{version: versionOf(ev.UID, ev.ResourceVersion), packed: w.codec.pack(state, len(w.state))}
+		}
+		w.mu.Unlock()
 	}
 	// The history keeps its floor: the diff stands for every change up to rv, so a subscription
 	// created meanwhile replays what it is to see of them.
