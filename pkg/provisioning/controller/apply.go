@@ -37,6 +37,14 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionFulfilled, Status: metav1.ConditionFalse,
 			Reason: o.blockedReason, Message: bound(o.blocked), ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
+	if o.cluster == nil && phase != v1alpha1.ProvisioningPhaseDeleting {
+		// The request has no Cluster (gone, or not its own): what earlier passes said of its
+		// Cluster's infrastructure, control plane, workers and member was said of one that is
+		// not there, and would read as a ready cluster beside a FAILED phase.
+		for _, typ := range []string{ConditionInfrastructureReady, ConditionControlPlaneReady, ConditionWorkersReady, ConditionInInventory} {
+			meta.RemoveStatusCondition(&st.Conditions, typ)
+		}
+	}
 	st.NodeClusterProvisioningStatus = nodeClusterStatus(o, phase)
 	st.InfrastructureResourceProvisioningStatus = machineStatuses(o.machines, o.member)
 	if o.member != nil {
@@ -55,10 +63,15 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 }
 
 // nodeClusterStatus is the O2 ResourceProvisioningStatus of the cluster: its O2 id once it is
-// in the inventory (its DeploymentManager's), else the Cluster's uid.
+// in the inventory (its DeploymentManager's), else the Cluster's uid. Without a Cluster it is
+// the last one reported while the request is being deleted (its Cluster is gone), and none
+// otherwise: a Cluster that went away is not a provisioned node cluster any more.
 func nodeClusterStatus(o observation, phase v1alpha1.ProvisioningPhase) *v1alpha1.ResourceProvisioningStatus {
 	if o.cluster == nil {
-		return o.req.Status.NodeClusterProvisioningStatus
+		if phase == v1alpha1.ProvisioningPhaseDeleting {
+			return o.req.Status.NodeClusterProvisioningStatus
+		}
+		return nil
 	}
 	s := &v1alpha1.ResourceProvisioningStatus{ResourceName: o.cluster.Name, ResourceID: string(o.cluster.UID),
 		ResourceProvisioningPhase: v1alpha1.ResourceProvisioningPhaseProcessing}
