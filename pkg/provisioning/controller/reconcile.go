@@ -369,6 +369,16 @@ func (r *reconciler) adoptCluster(ctx context.Context, o *observation, top clust
 		metav1.PatchOptions{FieldManager: fieldManager})
 	r.cfg.Metrics.Observe("clusters", "patch", start, err)
 	if err != nil {
+		// Not adopted: the Cluster is still nobody's, and counted orphaned as such.
+		o.cluster = nil
+		if refused(err) {
+			// As for a create or a change: asking again gets the same answer; the request says
+			// why, and is tried again when it, its template or the Cluster changes.
+			klog.FromContext(ctx).Info("Cluster API refused the adoption of the Cluster", "cluster", c.Name, "err", err)
+			o.blocked, o.blockedReason = fmt.Sprintf("Cluster API refused the adoption of Cluster %s/%s, created for an earlier request of this id: %s; it is left as it is",
+				c.Namespace, c.Name, refusal(err)), ReasonClusterRefused
+			return nil
+		}
 		return fmt.Errorf("adopt Cluster %s/%s: %w", c.Namespace, c.Name, err)
 	}
 	if o.cluster, err = clusterapi.ClusterFrom(u); err != nil {
