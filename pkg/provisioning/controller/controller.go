@@ -218,10 +218,11 @@ func (h handlers) request(obj any) {
 	h.queue.Add(key)
 }
 
-// cluster queues the request of a Cluster: its label, or, for a Cluster without it (someone
-// else's, blocking a request of its name), the request its name is made for, by the rule that
-// names Clusters (ClusterName: a namespace over 26 characters is cut and hashed, so the name
-// does not start with "<namespace>-").
+// cluster queues the request of a Cluster: its label, and the request its name is made for, by
+// the rule that names Clusters (ClusterName: a namespace over 26 characters is cut and hashed,
+// so the name does not start with "<namespace>-"). The two are the same for the Clusters the
+// controller makes; a Cluster without the label, or labelled for another request, is someone
+// else's blocking the request of its name, which must hear of its deletion.
 func (h handlers) cluster(obj any) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = d.Obj
@@ -232,7 +233,6 @@ func (h handlers) cluster(obj any) {
 	}
 	if name := c.Labels[v1alpha1.LabelProvisioningRequest]; name != "" {
 		h.queue.Add(c.Namespace + "/" + name)
-		return
 	}
 	if name, ok := members.ProvisionedRequest(c.Namespace, c.Name); ok {
 		h.queue.Add(c.Namespace + "/" + name)
