@@ -390,6 +390,10 @@ func (r *reconciler) adoptCluster(ctx context.Context, o *observation, top clust
 	return nil
 }
 
+// errDeleteRefused marks finalize's error when the management cluster refuses to delete the
+// request's Cluster (the status says so already).
+var errDeleteRefused = errors.New("the management cluster refused to delete the Cluster")
+
 // finalize deletes the request's Cluster and, once it is gone, lets the request go.
 func (r *reconciler) finalize(ctx context.Context, o observation) (released bool, err error) {
 	if !slices.Contains(o.req.Finalizers, v1alpha1.FinalizerProvisioning) {
@@ -434,6 +438,14 @@ func (r *reconciler) finalize(ctx context.Context, o observation) (released bool
 		err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.cluster.Namespace).Delete(ctx, o.cluster.Name,
 			metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 		r.cfg.Metrics.Observe("clusters", "delete", start, err)
+		if refused(err) {
+			// Retried with backoff (no event says when a policy changes), and the request says
+			// why it does not go, instead of its phase before the DELETE.
+			err = fmt.Errorf("%w: Cluster %s/%s: %w", errDeleteRefused, o.cluster.Namespace, o.cluster.Name, err)
+			o.undeletable = fmt.Sprintf("the management cluster refused to delete Cluster %s/%s: %s; retrying",
+				o.cluster.Namespace, o.cluster.Name, refusal(err))
+			return false, errors.Join(err, r.writeStatus(ctx, o))
+		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			return false, fmt.Errorf("delete Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
 		}
@@ -450,7 +462,7 @@ func (r *reconciler) finalize(ctx context.Context, o observation) (released bool
 func (r *reconciler) finalizeUnwatched(ctx context.Context, req *v1alpha1.ProvisioningRequest) error {
 	o := observation{req: req, clusterName: ClusterName(req.Namespace, req.Name)}
 	released, err := r.finalize(ctx, o)
-	if apierrors.IsForbidden(err) {
+	if apierrors.IsForbidden(err) && !errors.Is(err, errDeleteRefused) {
 		o.undeletable = fmt.Sprintf("namespace %s is no longer a provisioning namespace and netweave may not read Cluster %s/%s there: delete it if it exists; the request goes once it is gone",
 			req.Namespace, req.Namespace, o.clusterName)
 		return errors.Join(err, r.writeStatus(ctx, o))
