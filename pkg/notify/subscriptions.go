@@ -279,9 +279,12 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	if old != nil {
 		// The cached access decisions stay: they depend only on the subscriber, which the API
 		// server keeps immutable (spec.subscriber), and the same uid is the same object.
-		old.sub.Store(sub)
+		prev := old.sub.Swap(sub)
 		if old.stats.setNote(sub.FilterNote) {
 			s.delivery.changed(key, true)
+		}
+		if prev.Callback != sub.Callback || !equality.Semantic.DeepEqual(prev.Secret, sub.Secret) {
+			old.retryNow()
 		}
 		old.poke()
 		return

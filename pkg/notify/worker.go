@@ -164,6 +164,9 @@ type worker struct {
 	sub   atomic.Pointer[Subscription]
 	stats *stats
 	wake  chan struct{}
+	// retry ends a wait between the attempts of a notification its callback refused: the
+	// subscription now delivers elsewhere (retryNow).
+	retry chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
 	// gen is the generation of the subscription set that added the worker.
@@ -183,7 +186,7 @@ type worker struct {
 }
 
 func newWorker(cfg *deliveryConfig, sub *Subscription, initial v1alpha1.InventorySubscriptionStatus) *worker {
-	w := &worker{cfg: cfg, stats: &stats{st: initial}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &worker{cfg: cfg, stats: &stats{st: initial}, wake: make(chan struct{}, 1), retry: make(chan struct{}, 1), done: make(chan struct{})}
 	w.sub.Store(sub)
 	return w
 }
@@ -192,6 +195,16 @@ func newWorker(cfg *deliveryConfig, sub *Subscription, initial v1alpha1.Inventor
 func (w *worker) poke() {
 	select {
 	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// retryNow cuts short the wait before the next attempt of a refused notification: its
+// subscription was changed to deliver elsewhere (another callback or signing Secret), so the
+// owner who fixed a broken callback does not wait out a backoff of up to --notifier-retry-max.
+func (w *worker) retryNow() {
+	select {
+	case w.retry <- struct{}{}:
 	default:
 	}
 }
@@ -275,7 +288,7 @@ func (w *worker) run(ctx context.Context) {
 			if err != nil {
 				failures++
 				klog.V(2).InfoS("Notification queue unreadable", "subscription", sub.Key(), "err", err)
-				w.wait(ctx, w.cfg.storeRetry.Delay(failures, nil), false)
+				w.wait(ctx, w.cfg.storeRetry.Delay(failures, nil), nil)
 				continue
 			}
 			failures = 0
@@ -373,26 +386,22 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		n := w.stats.failure(time.Now(), err)
 		w.cfg.changed(sub.Key(), true)
 		klog.V(2).InfoS("Notification POST failed", "subscription", sub.Key(), "notificationId", e.NotificationID, "consecutiveFailures", n, "failure", FailureClass(err), "err", err)
-		if !w.wait(ctx, w.cfg.backoff.Delay(int(n), nil), false) {
+		if !w.wait(ctx, w.cfg.backoff.Delay(int(n), nil), w.retry) {
 			return false
 		}
 	}
 }
 
-// wait sleeps for d or until ctx ends; wakeable waits also end on poke. It reports whether the
-// worker should go on.
-func (w *worker) wait(ctx context.Context, d time.Duration, wakeable bool) bool {
+// wait sleeps for d, until ctx ends or until something arrives on cut (nil: nothing cuts it
+// short). It reports whether the worker should go on.
+func (w *worker) wait(ctx context.Context, d time.Duration, cut <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	var wake <-chan struct{}
-	if wakeable {
-		wake = w.wake
-	}
 	select {
 	case <-ctx.Done():
 		return false
 	case <-t.C:
-	case <-wake:
+	case <-cut:
 	}
 	return true
 }
