@@ -344,6 +344,40 @@ spec:
 		}
 	})
 
+	// TestRegression: a namespace admin removed the release finalizer and deleted the
+	// NfDeployment, which went at once and left its release installed in the target cluster.
+	t.Run("a namespace admin, even of '*', cannot remove the release finalizer", func(t *testing.T) {
+		s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: everything, namespace: %[1]s}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-everything, namespace: %[1]s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: everything}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[2]s}]
+`, tenant, localstack.Alice), "apply", "-f", "-")
+		eventually(t, 30*time.Second, "alice refused the finalizer removal", func() error {
+			_, stderr, err := localstack.Kubectl(ctx, s.cp.Kubeconfig(localstack.Alice), "-n", tenant, "patch", "nfdeployment", "nf",
+				"--type=json", "-p", `[{"op":"replace","path":"/metadata/finalizers","value":[]}]`)
+			if err == nil {
+				t.Fatal("alice removed the release finalizer")
+			}
+			if !strings.Contains(stderr, "Forbidden") || !strings.Contains(stderr, "metadata.finalizers") {
+				return fmt.Errorf("patch: %v %s", err, stderr)
+			}
+			return nil
+		})
+		d, err := nfds.Get(ctx, "nf", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(d.Finalizers, dmsv1.FinalizerRelease) {
+			t.Fatalf("after the refused patch the finalizers are %v", d.Finalizers)
+		}
+	})
+
 	t.Run("delete uninstalls the release and removes the finalizer", func(t *testing.T) {
 		if err := nfds.Delete(ctx, "nf", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
