@@ -2,19 +2,14 @@ package notify
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRegressionDeletedSubscriptionQueueNotResurrected: a subscription deleted while a change is
@@ -25,16 +20,9 @@ import (
 func TestRegressionDeletedSubscriptionQueueNotResurrected(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := redisserver.Start(t)
-	rc := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	defer rc.Close()
-	store := NewStore(rc, "t")
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
-	defer down.Close()
+	f := newSetFixture(t)
+	store, rc := f.store, f.rc
+	down := refusingCallback(t, nil)
 
 	// The authorizer holds the first fan-out until released: the window between emit's snapshot
 	// and its commit (a SubjectAccessReview takes that long in a cluster).
@@ -64,17 +52,13 @@ func TestRegressionDeletedSubscriptionQueueNotResurrected(t *testing.T) {
 			return inventorySubscription(obj), nil
 		}}
 	n := &Notifier{
-		store:  store,
-		commit: store.Commit,
-		hist:   newHistory(historySize, historyBytes, historyAge),
-		delivery: &deliveryConfig{store: store, metrics: m, sender: hostileSender(t, time.Minute, nil), backoff: Backoff{Base: time.Hour, Max: time.Hour},
-			depth: new(atomic.Int64), batch: 32, idlePoll: time.Hour, storeRetry: storeRetry(), acks: newAcker(store, storeRetry()),
-			changed: func(string, bool) {}},
-		vis: newVisibility(authz, nil),
+		store:    store,
+		commit:   store.Commit,
+		hist:     newHistory(historySize, historyBytes, historyAge),
+		delivery: f.delivery,
+		vis:      newVisibility(authz, nil),
 	}
-	set := newSubscriptions(kind, "o2ims-system", *n.delivery, n.vis, time.Second)
-	defer set.syncs.ShutDown()
-	defer set.statuses.ShutDown()
+	set := f.set(t, kind, authz)
 	set.admit = n.admit
 	set.serialize = n.serialize
 	n.subs[inventoryFamily] = set

@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRegressionFixedCallbackIsTriedAtOnce: an SMO whose callback was down (or mistyped)
@@ -24,20 +22,9 @@ import (
 func TestRegressionFixedCallbackIsTriedAtOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := redisserver.Start(t)
-	rc := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	defer rc.Close()
-	store := NewStore(rc, "t")
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newSetFixture(t)
 	refused := make(chan struct{}, 16)
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		refused <- struct{}{}
-	}))
-	defer down.Close()
+	down := refusingCallback(t, refused)
 	received := make(chan struct{}, 16)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
@@ -52,15 +39,10 @@ func TestRegressionFixedCallbackIsTriedAtOnce(t *testing.T) {
 	current.Store(obj)
 	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "retarget",
 		get: func(string, string) (*subscriptionObject, error) { return inventorySubscription(current.Load()), nil }}
-	// A backoff no test outlasts: only the change of callback may end it.
-	set := newSubscriptions(kind, "o2ims-system", deliveryConfig{store: store, metrics: m, sender: hostileSender(t, time.Minute, nil),
-		backoff: Backoff{Base: time.Hour, Max: time.Hour}, depth: new(atomic.Int64),
-		batch: 32, idlePoll: time.Hour, storeRetry: storeRetry(), acks: newAcker(store, storeRetry())},
-		newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer(), nil), time.Second)
-	defer set.syncs.ShutDown()
-	defer set.statuses.ShutDown()
+	// The fixture's backoff is an hour: only the change of callback may end it.
+	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
 	// A notification waits in the queue when the worker starts.
-	if _, err := store.Commit(ctx, Change{Kind: "retarget", Key: "tenant-a/s", Items: []Item{{SubscriptionUID: "uid-s",
+	if _, err := f.store.Commit(ctx, Change{Kind: "retarget", Key: "tenant-a/s", Items: []Item{{SubscriptionUID: "uid-s",
 		NotificationID: "n1", Body: []byte(`{"notificationId":"n1"}`), Observed: time.Now()}}}); err != nil {
 		t.Fatal(err)
 	}

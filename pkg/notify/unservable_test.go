@@ -2,18 +2,13 @@ package notify
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestRegressionUnservableUpdateKeepsTheQueue: an update the notifier cannot compile (here a
@@ -24,28 +19,17 @@ import (
 func TestRegressionUnservableUpdateKeepsTheQueue(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := redisserver.Start(t)
-	rc := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	defer rc.Close()
-	store := NewStore(rc, "t")
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newSetFixture(t)
+	store := f.store
 	// The callback is down: what is queued stays queued.
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
-	defer down.Close()
+	down := refusingCallback(t, nil)
 	obj := &v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "s", UID: "uid-s", ResourceVersion: "10"},
 		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: down.URL, Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
 	}
 	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "regression",
 		get: func(string, string) (*subscriptionObject, error) { return inventorySubscription(obj), nil }}
-	set := newSubscriptions(kind, "o2ims-system", deliveryConfig{store: store, metrics: m, sender: hostileSender(t, time.Minute, nil), backoff: Backoff{Base: time.Hour, Max: time.Hour}, depth: new(atomic.Int64),
-		batch: 32, idlePoll: time.Hour, storeRetry: storeRetry(), acks: newAcker(store, storeRetry())},
-		newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer(), nil), time.Second)
-	defer set.syncs.ShutDown()
-	defer set.statuses.ShutDown()
+	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "tenant-a/s")
 	if set.workers["tenant-a/s"] == nil {
 		t.Fatal("no worker for a valid subscription")

@@ -1,0 +1,61 @@
+package notify
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	"github.com/netweave-io/netweave/test/redisserver"
+)
+
+// setFixture is what a subscription set runs on in the tests of one set: a real Redis and its
+// store, a real sender that allows loopback callbacks, and a callback backoff no test outlasts
+// (an hour), so that only what the test does can end a wait between attempts.
+type setFixture struct {
+	rc       *goredis.Client
+	store    *Store
+	delivery *deliveryConfig
+}
+
+func newSetFixture(t *testing.T) *setFixture {
+	t.Helper()
+	srv := redisserver.Start(t)
+	rc := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = rc.Close() })
+	store := NewStore(rc, "t")
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &setFixture{rc: rc, store: store, delivery: &deliveryConfig{store: store, metrics: m, sender: hostileSender(t, time.Minute, nil),
+		backoff: Backoff{Base: time.Hour, Max: time.Hour}, depth: new(atomic.Int64), batch: 32, idlePoll: time.Hour,
+		storeRetry: storeRetry(), acks: newAcker(store, storeRetry()), changed: func(string, bool) {}}}
+}
+
+// set returns a subscription set of kind, in which authz decides what subscribers may get; its
+// queues are shut down when the test ends.
+func (f *setFixture) set(t *testing.T, kind *subscriptionKind, authz authorizer.Authorizer) *subscriptions {
+	s := newSubscriptions(kind, "o2ims-system", *f.delivery, newVisibility(authz, nil), time.Second)
+	t.Cleanup(func() {
+		s.syncs.ShutDown()
+		s.statuses.ShutDown()
+	})
+	return s
+}
+
+// refusingCallback is a callback that answers every notification 503, and tells refused of each.
+func refusingCallback(t *testing.T, refused chan<- struct{}) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		if refused != nil {
+			refused <- struct{}{}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
