@@ -20,14 +20,7 @@ import (
 // ... is ready", with no word of the deletion or why it does not proceed, retried with backoff
 // forever. It is DELETING now, quoting the refusal, and still retried.
 func TestRegressionRefusedClusterDeleteIsNotInTheStatus(t *testing.T) {
-	req, c := fulfilledCluster(t)
-	dm, res := memberObjects()
-	f := newFixture(t, []*clusterv1.Cluster{c}, req, template("v1.33.0"), dm, res)
-	f.reconcile(t, "tenant-a")
-	built := f.request(t, "tenant-a")
-	if built.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFulfilled {
-		t.Fatalf("setup: request %s %q, want FULFILLED", built.Status.ProvisioningPhase, built.Status.Message)
-	}
+	built, c, dm, res := fulfilledRequest(t)
 	built.DeletionTimestamp = &metav1.Time{Time: now}
 	g := newFixture(t, []*clusterv1.Cluster{c}, built, template("v1.33.0"), dm, res)
 	refuseClusters(g, "delete", apierrors.NewForbidden(schema.GroupResource{Group: "cluster.x-k8s.io", Resource: "clusters"}, c.Name,

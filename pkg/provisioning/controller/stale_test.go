@@ -24,14 +24,11 @@ func fulfilledCluster(t *testing.T) (*v1alpha1.ProvisioningRequest, *clusterv1.C
 	return req, c
 }
 
-// TestRegressionFailedRequestWithoutClusterKeepsReadySteps (found by review): a FULFILLED request whose Cluster is
-// gone (deleted behind it; the controller did not see it being torn down, e.g. a leader
-// change or coalesced events) and cannot be built again (here: the operator retired the
-// version, its template is gone) turns FAILED, but its status keeps saying the old cluster
-// is there: nodeClusterProvisioningStatus PROVISIONED with the old DeploymentManager id, and
-// InfrastructureReady, ControlPlaneReady, WorkersReady and InInventory True. Without a Cluster
-// those steps are dropped and nodeClusterProvisioningStatus is empty (kept only while DELETING).
-func TestRegressionFailedRequestWithoutClusterKeepsReadySteps(t *testing.T) {
+// fulfilledRequest is the request as the controller left it once its Cluster was built and
+// ready and the cluster a member: FULFILLED, with the Cluster, DeploymentManager and Resource
+// it was reconciled with.
+func fulfilledRequest(t *testing.T) (*v1alpha1.ProvisioningRequest, *clusterv1.Cluster, *v1alpha1.DeploymentManager, *v1alpha1.O2Resource) {
+	t.Helper()
 	req, c := fulfilledCluster(t)
 	dm, res := memberObjects()
 	f := newFixture(t, []*clusterv1.Cluster{c}, req, template("v1.33.0"), dm, res)
@@ -40,6 +37,18 @@ func TestRegressionFailedRequestWithoutClusterKeepsReadySteps(t *testing.T) {
 	if built.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFulfilled {
 		t.Fatalf("setup: request %s %q, want FULFILLED", built.Status.ProvisioningPhase, built.Status.Message)
 	}
+	return built, c, dm, res
+}
+
+// TestRegressionFailedRequestWithoutClusterKeepsReadySteps (found by review): a FULFILLED request whose Cluster is
+// gone (deleted behind it; the controller did not see it being torn down, e.g. a leader
+// change or coalesced events) and cannot be built again (here: the operator retired the
+// version, its template is gone) turns FAILED, but its status keeps saying the old cluster
+// is there: nodeClusterProvisioningStatus PROVISIONED with the old DeploymentManager id, and
+// InfrastructureReady, ControlPlaneReady, WorkersReady and InInventory True. Without a Cluster
+// those steps are dropped and nodeClusterProvisioningStatus is empty (kept only while DELETING).
+func TestRegressionFailedRequestWithoutClusterKeepsReadySteps(t *testing.T) {
+	built, _, _, _ := fulfilledRequest(t)
 
 	// The Cluster is gone, and so are its member and the template of its version.
 	g := newFixture(t, nil, built)
