@@ -40,14 +40,7 @@ func TestBreakerWhileRedisHangs(t *testing.T) {
 	}
 	logger, _ := ktesting.NewTestContext(t)
 	b := InstallBreaker(client, logger, metrics)
-	// The stores' write client is guarded by the same breaker, as the server wires it.
-	writes, err := NewWriteClient(client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = writes.Close() })
-	b.Guard(writes)
-	s := env.newStore(t, withClient(client), withWriteClient(writes))
+	s := guardedStore(t, env, client, b)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -120,4 +113,17 @@ func checkUnavailable(t *testing.T, what string, err error, says string) {
 	if !strings.Contains(st.Status().Message, says) {
 		t.Errorf("%s: %q, want it to say %q", what, st.Status().Message, says)
 	}
+}
+
+// guardedStore is a store on client whose write client the breaker b guards too, as the
+// server wires it.
+func guardedStore(t *testing.T, env *testEnv, client *goredis.Client, b *Breaker) *Store {
+	t.Helper()
+	writes, err := NewWriteClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writes.Close() })
+	b.Guard(writes)
+	return env.newStore(t, withClient(client), withWriteClient(writes))
 }

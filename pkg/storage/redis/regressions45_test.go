@@ -231,13 +231,7 @@ func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
 		}
 	}
 	t.Cleanup(release)
-	writes, err := NewWriteClient(client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = writes.Close() })
-	b.Guard(writes)
-	s := env.newStore(t, withClient(client), withWriteClient(writes))
+	s := guardedStore(t, env, client, b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -254,7 +248,7 @@ func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
 	if !b.Answering() {
 		t.Fatal("the breaker does not count Redis's answer")
 	}
-	err = s.Create(ctx, "/pods/ns/after", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "after"}}, &example.Pod{}, 0)
+	err := s.Create(ctx, "/pods/ns/after", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "after"}}, &example.Pod{}, 0)
 	release()
 	if err != nil {
 		t.Fatalf("create while Redis answers again (the breaker's probe not back yet): %v", err)
