@@ -134,12 +134,7 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *ki
 		return nil, nil, fmt.Errorf("nfdeployments need an authorizer")
 	}
 	k := Kind(o)
-	main, status, err := kind.NewRESTWithTenancy(k, scheme, optsGetter, t)
-	if err != nil {
-		return nil, nil, err
-	}
-	releaseFinalizerRule(k, authz).Install(main.Store)
-	return main, status, nil
+	return kind.NewRESTWithTenancy(k, scheme, optsGetter, t, releaseFinalizerRule(k, authz))
 }
 
 // releaseFinalizerRule: the release finalizer holds an NfDeployment until its Helm release is

@@ -67,12 +67,7 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *ki
 		return nil, nil, fmt.Errorf("%s need an authorizer", Resource)
 	}
 	k := Kind()
-	main, status, err := kind.NewRESTWithTenancy(k, scheme, optsGetter, t)
-	if err != nil {
-		return nil, nil, err
-	}
-	pullSecretRule(k, authz).Install(main.Store)
-	return main, status, nil
+	return kind.NewRESTWithTenancy(k, scheme, optsGetter, t, pullSecretRule(k, authz))
 }
 
 // pullSecretRule: spec.pullSecretRef makes the controller read a Secret of the descriptor's

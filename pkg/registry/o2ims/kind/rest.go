@@ -98,9 +98,16 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	return NewRESTWithTenancy(k, scheme, optsGetter, nil)
 }
 
+// StoreCheck is a check of a kind's writes that wraps its store's hooks (secretref.Rule,
+// finalizers.Rule).
+type StoreCheck interface {
+	Install(store *genericregistry.Store)
+}
+
 // NewRESTWithTenancy builds the storage of a kind whose writes are held to the tenant boundary
-// t, and makes the kind's O2 ids resolvable for t's reference checks.
-func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *Tenancy) (*REST, *StatusREST, error) {
+// t, and makes the kind's O2 ids resolvable for t's reference checks. checks are installed on
+// the main endpoint's store, in order, each before the hooks installed so far.
+func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *Tenancy, checks ...StoreCheck) (*REST, *StatusREST, error) {
 	strat := newStrategy(scheme, k, k.groupVersion().String(), t)
 	store := &genericregistry.Store{
 		NewFunc:                   k.NewFunc,
@@ -129,6 +136,9 @@ func NewRESTWithTenancy(k *Kind, scheme *runtime.Scheme, optsGetter generic.REST
 		t.register(k, store)
 	}
 	main := &REST{Store: store, shortNames: k.ShortNames, category: k.category()}
+	for _, c := range checks {
+		c.Install(store)
+	}
 	if k.Status == nil {
 		return main, nil, nil
 	}

@@ -142,17 +142,12 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *ki
 		return nil, nil, fmt.Errorf("provisioningrequests need an authorizer")
 	}
 	k := Kind(o)
-	main, status, err := kind.NewRESTWithTenancy(k, scheme, optsGetter, t)
-	if err != nil {
-		return nil, nil, err
-	}
-	finalizers.Rule{
+	return kind.NewRESTWithTenancy(k, scheme, optsGetter, t, finalizers.Rule{
 		Authorizer: authz,
 		Resource:   k.Qualified(k.Resource),
 		Finalizer:  v1alpha1.FinalizerProvisioning,
 		Holds:      "the request's Cluster is deleted",
-	}.Install(main.Store)
-	return main, status, nil
+	})
 }
 
 // Lookups are the reads Admit makes of other objects.
