@@ -73,6 +73,7 @@ netweave_provisioning_orphaned_clusters:
   ID=${CL#$NS-}   # that section's request (the O2-IMS provisioning section set ID to its own)
   redis-cli -u redis://%[1]s FLUSHALL; sleep 5; kubectl get provisioningrequests -n $NS
   kubectl get clusters -A -l o2ims.oran.org/managed-by=netweave-provisioning
+  kubectl get alarms -A          # the alarms still active (the NotReady node's, alerts still firing) are back at once, same ids (docs/alarms.md)
   # Submit the request again as it last was (same $ID, v1.34.0): it adopts its Cluster, FULFILLED without a rebuild.
 %[4]s  sleep 2; kubectl get cluster $CL -n $NS -o jsonpath='{.metadata.annotations}{"\n"}'; steps   # o2ims.oran.org/provisioning-request-previous-uid; FULFILLED
   kubectl delete provisioningrequest $ID -n $NS    # DELETING until the Cluster is gone (here at once: no Cluster API finalizer), then gone
