@@ -51,7 +51,7 @@ func TestRegressionWipedAlarmIsRestated(t *testing.T) {
 	var lists atomic.Int32
 	watches := make(chan *watch.FakeWatcher, 2)
 	lw := &listOnlyWatch{ListWatch: &cache.ListWatch{
-		ListFunc: func(metav1.ListOptions) (runtime.Object, error) {
+		ListWithContextFunc: func(context.Context, metav1.ListOptions) (runtime.Object, error) {
 			if lists.Add(1) == 1 {
 				return &v1alpha1.AlarmEventRecordList{ListMeta: metav1.ListMeta{ResourceVersion: "10"}, Items: []v1alpha1.AlarmEventRecord{
 					*vanishingRecord("node-down", "node-conditions", v1alpha1.PerceivedSeverityCritical),
@@ -61,7 +61,7 @@ func TestRegressionWipedAlarmIsRestated(t *testing.T) {
 			// The store was wiped: nothing is there any more.
 			return &v1alpha1.AlarmEventRecordList{ListMeta: metav1.ListMeta{ResourceVersion: "3"}}, nil
 		},
-		WatchFunc: func(metav1.ListOptions) (watch.Interface, error) {
+		WatchFuncWithContext: func(context.Context, metav1.ListOptions) (watch.Interface, error) {
 			w := watch.NewFake()
 			watches <- w
 			return w, nil
