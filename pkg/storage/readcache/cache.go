@@ -228,7 +228,7 @@ func (c *Cache) GuaranteedUpdate(ctx context.Context, key string, destination ru
 	resets := c.resets.Load()
 	err := c.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject)
 	if err == nil {
-		c.noteWrite(resets, destination)
+		c.noteWrite(ctx, resets, destination)
 	}
 	return err
 }
@@ -238,18 +238,30 @@ func (c *Cache) Create(ctx context.Context, key string, obj, out runtime.Object,
 	resets := c.resets.Load()
 	err := c.Interface.Create(ctx, key, obj, out, ttl)
 	if err == nil && out != nil {
-		c.noteWrite(resets, out)
+		c.noteWrite(ctx, resets, out)
 	}
 	return err
 }
 
-// noteWrite raises lastWrite to obj's revision, unless the store went back
-// since the write was sent (resets): the revision may be one of the old
-// store, which the new one would make every read wait for.
-func (c *Cache) noteWrite(resets uint64, obj runtime.Object) {
+// noteWrite raises lastWrite to obj's revision. A write the store went back during (resets
+// changed since it was sent) made either a revision of the new store, which the cache will
+// reach (the write's event, or a relist past it) and which reads must wait for, or one of the
+// store that went, which the new store may not reach for a long time, so reads would wait for
+// it and fall back to the store until then. The store's current revision, read after the
+// write returned, tells them apart: a revision of the new store is not above it. (One of the
+// store that went that the new store has already passed is kept too: the relisted cache is
+// past it, or reaches it with the next event or progress notification.)
+func (c *Cache) noteWrite(ctx context.Context, resets uint64, obj runtime.Object) {
 	rv, err := c.Interface.Versioner().ObjectResourceVersion(obj)
-	if err != nil || c.resets.Load() != resets {
+	if err != nil {
 		return
+	}
+	if c.resets.Load() != resets {
+		resets = c.resets.Load()
+		current, err := c.revFetch.get(ctx)
+		if err != nil || c.resets.Load() != resets || rv > current {
+			return
+		}
 	}
 	for {
 		cur := c.lastWrite.Load()
@@ -277,7 +289,7 @@ func (c *Cache) Delete(ctx context.Context, key string, out runtime.Object, prec
 	resets := c.resets.Load()
 	err := c.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts)
 	if err == nil && !opts.ExpectTransformOrDecodeError {
-		c.noteWrite(resets, out)
+		c.noteWrite(ctx, resets, out)
 	}
 	return err
 }
