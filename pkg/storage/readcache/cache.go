@@ -96,7 +96,7 @@ type Cache struct {
 	// keys is items' keys in order, for prefix scans and continue tokens.
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
-	byUnique map[string]string
+	byUnique uniqueKeys
 	// watchers are the shared watches (see share.go).
 	watchers map[*sharedWatch]struct{}
 
@@ -138,7 +138,7 @@ func New(cfg Config) (*Cache, error) {
 		managed:       map[string]keptManaged{},
 		managedShared: newManagedTable(),
 		labels:        newLabelsTable(),
-		byUnique:      map[string]string{},
+		byUnique:      newUniqueKeys(),
 		watchers:      map[*sharedWatch]struct{}{},
 		done:          make(chan struct{}),
 	}

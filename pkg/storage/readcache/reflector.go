@@ -82,7 +82,7 @@ func (c *Cache) listAndWatch() error {
 	items := make(map[string]runtime.Object, len(objs))
 	managed, managedShared, labels := map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	keys := make([]string, 0, len(objs))
-	byUnique := map[string]string{}
+	byUnique := newUniqueKeys()
 	for _, obj := range objs {
 		key, err := c.cfg.KeyFunc(obj)
 		if err != nil {
@@ -189,7 +189,7 @@ func (c *Cache) handle(ev watch.Event) error {
 func (c *Cache) setUnready() {
 	c.mu.Lock()
 	c.ready.Store(false)
-	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, map[string]string{}
+	c.items, c.keys, c.byUnique = map[string]runtime.Object{}, nil, newUniqueKeys()
 	c.managed, c.managedShared, c.labels = map[string]keptManaged{}, newManagedTable(), newLabelsTable()
 	c.endShared()
 	c.cond.Broadcast()

@@ -2,17 +2,23 @@ package readcache
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/apitesting"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
+	examplev1 "k8s.io/apiserver/pkg/apis/example/v1"
 	"k8s.io/apiserver/pkg/storage"
 
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
+	"github.com/netweave-io/netweave/pkg/storage/unique"
 )
 
 // slowStore is a Redis store whose creates wait for proceed before they are sent (a write
@@ -129,5 +135,65 @@ func TestRegressionCreateAckedDuringResetIsReadBack(t *testing.T) {
 		if got.ResourceVersion != created.ResourceVersion {
 			t.Fatalf("get with resourceVersion %q: revision %s, want %s", rv, got.ResourceVersion, created.ResourceVersion)
 		}
+	}
+}
+
+// TestRegressionUniqueIndexKeepsEveryHolderOfAValue: objects stored before the unique index
+// existed may share a value (the store's backfill indexes one and reports the clash), but the
+// cache's index kept one key per value: a list selecting the value answered one object where
+// the store answers both, and once the indexed one was deleted, none where the store answers
+// the other.
+func TestRegressionUniqueIndexKeepsEveryHolderOfAValue(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	install := fmt.Sprintf("cache-dup-%d", env.prefixes.Add(1))
+	mk := func(idx *unique.Index) *redisstore.Store {
+		s, err := redisstore.New(redisstore.Config{
+			Client:            env.client,
+			Codec:             apitesting.TestCodec(codecs, examplev1.SchemeGroupVersion),
+			NewFunc:           func() runtime.Object { return &example.Pod{} },
+			NewListFunc:       func() runtime.Object { return &example.PodList{} },
+			InstallPrefix:     install,
+			ResourcePrefix:    "/pods/",
+			GroupResource:     schema.GroupResource{Resource: "pods"},
+			UniqueIndex:       idx,
+			WatchPollInterval: 100 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	// Stored before the index existed: nothing refused the second.
+	before := mk(nil)
+	createPodWithID(ctx, t, before, "ns", "a", "id-1")
+	createPodWithID(ctx, t, before, "ns", "b", "ID-1")
+	idx := nodeNameIndex
+	s := mk(&idx)
+	c := startIndexedCache(t, s)
+
+	check := func(when string) {
+		t.Helper()
+		list := &example.PodList{}
+		var n atomic.Int64
+		if err := s.GetList(ctx, "/pods/", storage.ListOptions{Predicate: countingPredicate("spec.nodeName=id-1", &n), Recursive: true}, list); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, p := range list.Items {
+			want = append(want, p.Namespace+"/"+p.Name)
+		}
+		got, _ := listNames(ctx, t, c, "/pods/", true, "spec.nodeName=id-1")
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: list spec.nodeName=id-1 from the cache: %v, the store answers %v", when, got, want)
+		}
+	}
+	check("two objects share the value")
+	for _, name := range []string{"b", "a"} {
+		if err := c.Delete(ctx, "/pods/ns/"+name, &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		check("after deleting ns/" + name)
 	}
 }
