@@ -213,7 +213,8 @@ func connect(kubeconfig []byte, qps float32, burst int, timeout time.Duration) (
 
 // Run watches the member Secrets until ctx is done: it first removes the inventory of members
 // no Secret registers any more (removed while no replica led), then starts, restarts and stops
-// member syncs as Secrets come, change and go. It stops every member sync before it returns.
+// member syncs as Secrets come, change and go. It returns once its worker has and every member
+// sync is stopped: nothing of its term writes the inventory after.
 func (m *Manager) Run(ctx context.Context) error {
 	defer utilruntime.HandleCrash()
 	defer m.queue.ShutDown()
@@ -279,12 +280,19 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
 		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector(), "tenantNamespaces", m.cfg.TenantNamespaces)
-	go wait.UntilWithContext(ctx, func(ctx context.Context) {
-		for m.processNext(ctx, term, clusters) {
-		}
-	}, time.Second)
+	// The worker is waited for before the member syncs are stopped and Run returns: one that
+	// still removed a member's inventory, or started a member after stopAll, would write the
+	// inventory alongside the next term's manager.
+	var worker sync.WaitGroup
+	worker.Go(func() {
+		wait.UntilWithContext(ctx, func(ctx context.Context) {
+			for m.processNext(ctx, term, clusters) {
+			}
+		}, time.Second)
+	})
 	<-ctx.Done()
 	m.queue.ShutDown()
+	worker.Wait()
 	return nil
 }
 
@@ -447,6 +455,10 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 		return false
 	}
 	defer m.queue.Done(key)
+	if ctx.Err() != nil {
+		// The term ended: the keys left are the next term's to read.
+		return false
+	}
 	if err := m.sync(ctx, term, clusters, key); err != nil {
 		if ctx.Err() != nil {
 			return true

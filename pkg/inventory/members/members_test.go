@@ -127,6 +127,9 @@ type rig struct {
 	dyn     *dynamicfake.FakeDynamicClient // Cluster API's Clusters
 	down    atomic.Bool
 	mgr     *Manager
+	// stop ends the manager's Run; done is closed when Run has returned.
+	stop func()
+	done chan struct{}
 
 	mu        sync.Mutex
 	connected []string // the kubeconfigs Connect was called with
@@ -203,6 +206,7 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	r.stop, r.done = cancel, done
 	go func() {
 		defer close(done)
 		if err := r.mgr.Run(ctx); err != nil {
