@@ -2,12 +2,15 @@ package members
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -59,4 +62,35 @@ func TestRegressionRunWaitsForItsWorker(t *testing.T) {
 	if afterRun.Load() {
 		t.Fatal("Run returned while its worker was still deleting edge-1's inventory")
 	}
+}
+
+// TestRegressionFailedPurgeIsRetried: a member whose Secret went away is stopped, then its
+// inventory removed; when the removal failed (netweave's own API refused a delete) the key was
+// retried, but the member was no longer running, so the retry found nothing to remove: its
+// DeploymentManager and Resources stayed, unsynced, until the next leader term.
+func TestRegressionFailedPurgeIsRetried(t *testing.T) {
+	r := newRig(t)
+	r.enabled("edge-1 synced")
+	var failed atomic.Bool
+	r.o2.PrependReactor("delete", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if strings.HasPrefix(a.(k8stesting.DeleteAction).GetName(), "edge-1") && failed.CompareAndSwap(false, true) {
+			return true, nil, apierrors.NewServiceUnavailable("etcd leader changed")
+		}
+		return false, nil, nil
+	})
+	if err := r.central.CoreV1().Secrets(invNS).Delete(context.Background(), "edge-1-kubeconfig", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("edge-1's inventory removed despite a failed delete", func() error {
+		if !failed.Load() {
+			return errors.New("no delete refused yet")
+		}
+		if _, err := r.manager(); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deployment manager: %v", err)
+		}
+		if _, err := r.o2.O2imsV1alpha1().O2Resources(invNS).Get(context.Background(), "edge-1-n1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("resource: %v", err)
+		}
+		return nil
+	})
 }

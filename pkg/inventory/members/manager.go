@@ -99,6 +99,9 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[string]*member // by member name
+	// unpurged are the members whose sync was stopped because the Secret named by the key no
+	// longer registers them, and whose inventory is yet to be removed (the worker's only).
+	unpurged map[string]sets.Set[string]
 
 	// ignored, when set (by tests, before Run), is told each time a tenant's Secret is read
 	// and registers nothing, and why.
@@ -172,7 +175,8 @@ func NewManager(cfg Config) *Manager {
 		watches: watches,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "inventory-members"}),
-		running: map[string]*member{},
+		running:  map[string]*member{},
+		unpurged: map[string]sets.Set[string]{},
 	}
 }
 
@@ -529,11 +533,13 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 	if old != nil {
 		m.stop(old)
 		klog.InfoS("Member cluster unregistered; removing its inventory", "member", old.reg.Name, "secret", key)
-		if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, old.reg.Name); err != nil {
-			return fmt.Errorf("remove the inventory of member %s: %w", old.reg.Name, err)
+		if m.unpurged[key] == nil {
+			m.unpurged[key] = sets.New[string]()
 		}
-		// Another Secret may have waited for this name.
-		m.enqueueAll()
+		m.unpurged[key].Insert(old.reg.Name)
+	}
+	if err := m.purgeUnregistered(ctx, term, key, reg); err != nil {
+		return err
 	}
 	if reg == nil {
 		return nil
@@ -571,6 +577,31 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 		m.stop(cur)
 	}
 	m.start(ctx, *reg)
+	return nil
+}
+
+// purgeUnregistered removes the inventory of the members the Secret named key stopped
+// registering (unpurged): a removal that failed is tried again with the key, the member being
+// no longer running by then. A member that runs again (another Secret took it over) or that
+// reg registers again keeps its inventory, which its sync makes right.
+func (m *Manager) purgeUnregistered(ctx context.Context, term externalversions.SharedInformerFactory, key string, reg *Registration) error {
+	names := m.unpurged[key]
+	for _, name := range sets.List(names) {
+		m.mu.Lock()
+		running := m.running[name] != nil
+		m.mu.Unlock()
+		if !running && (reg == nil || reg.Name != name) {
+			if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, name); err != nil {
+				return fmt.Errorf("remove the inventory of member %s: %w", name, err)
+			}
+			// Another Secret may have waited for this name.
+			m.enqueueAll()
+		}
+		names.Delete(name)
+	}
+	if names != nil && names.Len() == 0 {
+		delete(m.unpurged, key)
+	}
 	return nil
 }
 
