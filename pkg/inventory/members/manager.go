@@ -94,7 +94,7 @@ type Config struct {
 // registration went away.
 type Manager struct {
 	cfg     Config
-	watches []secretWatch
+	watches []*secretWatch
 	queue   workqueue.TypedRateLimitingInterface[string]
 
 	mu      sync.Mutex
@@ -117,18 +117,51 @@ type secretWatch struct {
 	capi      bool
 	origin    Origin
 	factory   informers.SharedInformerFactory
+	informer  cache.SharedIndexInformer
 	secrets   corelisters.SecretNamespaceLister
+
+	// failed is closed when the first list of the namespace's Secrets failed (no Role there):
+	// the manager goes on without it (Run).
+	failed   chan struct{}
+	failOnce sync.Once
 }
 
-func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool, origin Origin) secretWatch {
+// read reports whether the namespace's Secrets have been listed.
+func (w *secretWatch) read() bool { return w.informer.HasSynced() }
+
+// readOrFailed reports whether the namespace's Secrets have been listed or their list failed.
+func (w *secretWatch) readOrFailed() bool {
+	select {
+	case <-w.failed:
+		return true
+	default:
+		return w.read()
+	}
+}
+
+// watchError reports a namespace whose Secrets cannot be listed, naming it, and lets Run go on
+// without it; the informer keeps trying. Errors after the first list are client-go's to log.
+func (w *secretWatch) watchError(ctx context.Context, r *cache.Reflector, err error) {
+	if w.read() {
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+		return
+	}
+	klog.ErrorS(err, "Cannot list the Secrets that register member clusters in a namespace; its members are not "+
+		"registered, and the inventory of unregistered members is not removed, until it can be read (RBAC: get, list "+
+		"and watch on Secrets there)", "namespace", w.namespace)
+	w.failOnce.Do(func() { close(w.failed) })
+}
+
+func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool, origin Origin) *secretWatch {
 	opts := []informers.SharedInformerOption{informers.WithNamespace(namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector })}
 	if capi {
 		opts = append(opts, informers.WithTransform(dropCAPIKeys))
 	}
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, opts...)
-	return secretWatch{namespace: namespace, capi: capi, origin: origin, factory: factory,
-		secrets: factory.Core().V1().Secrets().Lister().Secrets(namespace)}
+	return &secretWatch{namespace: namespace, capi: capi, origin: origin, factory: factory,
+		informer: factory.Core().V1().Secrets().Informer(),
+		secrets:  factory.Core().V1().Secrets().Lister().Secrets(namespace), failed: make(chan struct{})}
 }
 
 // dropCAPIKeys is the transform of the Cluster API Secret informers: Cluster API labels every
@@ -143,7 +176,7 @@ func dropCAPIKeys(obj any) (any, error) {
 }
 
 // registers reports whether s, listed by w, registers a member.
-func (w secretWatch) registers(s *corev1.Secret) bool { return !w.capi || IsCAPIKubeconfig(s) }
+func (w *secretWatch) registers(s *corev1.Secret) bool { return !w.capi || IsCAPIKubeconfig(s) }
 
 // member is a running member sync.
 type member struct {
@@ -166,7 +199,7 @@ func NewManager(cfg Config) *Manager {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 5 * time.Second
 	}
-	watches := []secretWatch{newSecretWatch(cfg.Secrets, cfg.Namespace, Selector(), false, OriginInventory)}
+	watches := []*secretWatch{newSecretWatch(cfg.Secrets, cfg.Namespace, Selector(), false, OriginInventory)}
 	for _, ns := range cfg.CAPINamespaces {
 		watches = append(watches, newSecretWatch(cfg.Secrets, ns, CAPISelector(), true, OriginOf(ns, cfg.Namespace, cfg.TenantNamespaces)))
 	}
@@ -228,7 +261,10 @@ func (m *Manager) Run(ctx context.Context) error {
 		DeleteFunc: m.enqueue,
 	}
 	for _, w := range m.watches {
-		if _, err := w.factory.Core().V1().Secrets().Informer().AddEventHandler(handler); err != nil {
+		if _, err := w.informer.AddEventHandler(handler); err != nil {
+			return fmt.Errorf("watch member secrets in %s: %w", w.namespace, err)
+		}
+		if err := w.informer.SetWatchErrorHandlerWithContext(w.watchError); err != nil {
 			return fmt.Errorf("watch member secrets in %s: %w", w.namespace, err)
 		}
 		w.factory.Start(ctx.Done())
@@ -271,23 +307,42 @@ func (m *Manager) Run(ctx context.Context) error {
 			return fmt.Errorf("wait for %v cache: %w", typ, errors.Join(ctx.Err(), errors.New("not synced")))
 		}
 	}
-	for _, w := range m.watches {
-		for typ, ok := range w.factory.WaitForCacheSync(ctx.Done()) {
-			if !ok {
-				return fmt.Errorf("wait for %v cache in %s: %w", typ, w.namespace, errors.Join(ctx.Err(), errors.New("not synced")))
-			}
+	// The inventory namespace's Secrets are read before anything starts (they prevail over
+	// every other). A Cluster API namespace that cannot be read (no Role there) holds back its
+	// own members only: Run waits for each until it is read or its first list failed.
+	if !cache.WaitForCacheSync(ctx.Done(), m.watches[0].read) {
+		return fmt.Errorf("wait for the member secrets in %s: %w", m.watches[0].namespace, errors.Join(ctx.Err(), errors.New("not synced")))
+	}
+	for _, w := range m.watches[1:] {
+		if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {
+			return w.readOrFailed(), nil
+		}); err != nil {
+			return fmt.Errorf("wait for the member secrets in %s: %w", w.namespace, err)
 		}
 	}
 	defer m.stopAll()
-	if err := m.purgeOrphans(ctx, term, clusters); err != nil {
-		klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
+	var worker sync.WaitGroup
+	if unread := m.unread(); len(unread) == 0 {
+		if err := m.purgeOrphans(ctx, term, clusters); err != nil {
+			klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
+		}
+	} else {
+		// A namespace not read may register any member: nothing is removed for want of its
+		// Secrets. The removal is the worker's once every namespace is read.
+		klog.ErrorS(nil, "Member cluster Secrets not read in some namespaces; the inventory of unregistered members is "+
+			"removed once they are", "namespaces", unread)
+		worker.Go(func() {
+			if cache.WaitForCacheSync(ctx.Done(), m.read) {
+				klog.InfoS("Member cluster Secrets read in every namespace", "namespaces", unread)
+				m.queue.Add(purgeKey)
+			}
+		})
 	}
 	klog.InfoS("Member cluster registrations watched", "namespace", m.cfg.Namespace, "selector", Selector(),
 		"capiNamespaces", m.cfg.CAPINamespaces, "capiSelector", CAPISelector(), "tenantNamespaces", m.cfg.TenantNamespaces)
 	// The worker is waited for before the member syncs are stopped and Run returns: one that
 	// still removed a member's inventory, or started a member after stopAll, would write the
 	// inventory alongside the next term's manager.
-	var worker sync.WaitGroup
 	worker.Go(func() {
 		wait.UntilWithContext(ctx, func(ctx context.Context) {
 			for m.processNext(ctx, term, clusters) {
@@ -299,6 +354,24 @@ func (m *Manager) Run(ctx context.Context) error {
 	worker.Wait()
 	return nil
 }
+
+// purgeKey is the queue key of the removal of unregistered members' inventory when it waited
+// for namespaces that could not be read at the start of the term (no Secret's key is empty).
+const purgeKey = ""
+
+// unread returns the namespaces whose Secrets have not been listed yet.
+func (m *Manager) unread() []string {
+	var out []string
+	for _, w := range m.watches {
+		if !w.read() {
+			out = append(out, w.namespace)
+		}
+	}
+	return out
+}
+
+// read reports whether the Secrets of every namespace have been listed.
+func (m *Manager) read() bool { return len(m.unread()) == 0 }
 
 func (m *Manager) enqueue(obj any) {
 	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
@@ -405,6 +478,12 @@ func (m *Manager) registrations(broken bool) ([]Registration, error) {
 // prevailing returns a registration of reg's member from a namespace of a lower origin than
 // reg's, nil if there is none: that one registers the member, whichever was seen first.
 func (m *Manager) prevailing(reg Registration) (*Registration, error) {
+	for _, w := range m.watches {
+		if w.origin < reg.Origin && !w.read() {
+			// Its Secrets may register reg's member: tried again once they are read.
+			return nil, fmt.Errorf("member %s: the Secrets of namespace %s, which take precedence, are not read yet", reg.Name, w.namespace)
+		}
+	}
 	all, err := m.registrations(false)
 	if err != nil {
 		return nil, err
@@ -479,6 +558,14 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 // member, restarted when its kubeconfig changed, stopped and the member's inventory removed
 // when it is gone (deleted, or its label removed).
 func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformerFactory, clusters *clusterapi.Informers, key string) error {
+	if key == purgeKey {
+		if err := m.purgeOrphans(ctx, term, clusters); err != nil {
+			return fmt.Errorf("remove the inventory of unregistered member clusters: %w", err)
+		}
+		// Registrations held back for the namespaces just read.
+		m.enqueueAll()
+		return nil
+	}
 	s, origin, err := m.registering(key)
 	if err != nil {
 		return err
