@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -61,5 +62,74 @@ type cancelOnClose struct {
 func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel()
+	return err
+}
+
+// boundProgress wraps the transport of the client of a member's informers: every request but
+// a watch must get its answer's headers within d, then the answer must keep coming (no read
+// waits longer than d), however long it takes in all. An informer's list may be one answer of
+// every object: a member API server without watch-list answers the informer's first LIST (at
+// resourceVersion=0) from its watch cache, ignoring limit, and thousands of Nodes over a slow
+// link may take longer than any bound to transfer; cut off, the list would start over, and be
+// cut off again, for good. A server that stops answering is still cut off, and an informer's
+// request ends with the informer, so a member's sync stops whatever its server does.
+func boundProgress(d time.Duration) func(http.RoundTripper) http.RoundTripper {
+	return func(rt http.RoundTripper) http.RoundTripper { return progressRoundTripper{next: rt, d: d} }
+}
+
+type progressRoundTripper struct {
+	next http.RoundTripper
+	d    time.Duration
+}
+
+func (r progressRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if isWatch(req) {
+		return r.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	timer := time.AfterFunc(r.d, cancel)
+	resp, err := r.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timer.Stop()
+		cancel()
+		return nil, err
+	}
+	resp.Body = &progressBody{ReadCloser: resp.Body, timer: timer, d: r.d, cancel: cancel}
+	return resp, nil
+}
+
+// WrappedRoundTripper lets client-go see the transport beneath (e.g. to close idle connections).
+func (r progressRoundTripper) WrappedRoundTripper() http.RoundTripper { return r.next }
+
+// progressBody gives each read d more once the previous one brought something.
+type progressBody struct {
+	io.ReadCloser
+	mu     sync.Mutex
+	timer  *time.Timer
+	d      time.Duration
+	cancel context.CancelFunc
+	closed bool
+}
+
+func (b *progressBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.mu.Lock()
+		if !b.closed && b.timer.Stop() {
+			// Not fired yet: the answer is still coming in time.
+			b.timer.Reset(b.d)
+		}
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+func (b *progressBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.mu.Lock()
+	b.closed = true
+	b.timer.Stop()
+	b.mu.Unlock()
+	b.cancel()
 	return err
 }

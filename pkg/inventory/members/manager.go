@@ -19,7 +19,9 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -35,6 +37,9 @@ import (
 // Clients reach one member cluster.
 type Clients struct {
 	Kube kubernetes.Interface
+	// Informers lists and watches for the member's informers: its lists are bounded by their
+	// progress, not their length (boundProgress), sharing Kube's rate limit; nil uses Kube.
+	Informers kubernetes.Interface
 	// Dynamic reads Cluster API objects; nil skips them.
 	Dynamic dynamic.Interface
 	// Host is the member's API server URL: its DeploymentManager's serviceUri.
@@ -74,7 +79,8 @@ type Config struct {
 	QPS   float32
 	Burst int
 	// RequestTimeout bounds each request but watches to a member's API server, its answer
-	// included (DefaultRequestTimeout when zero).
+	// included (DefaultRequestTimeout when zero); an informer's list, the time to its answer
+	// and each pause in it (boundProgress).
 	RequestTimeout time.Duration
 	// IDs is the O-Cloud's id space; each member's derives from it.
 	IDs          inventory.IDs
@@ -216,7 +222,8 @@ func NewManager(cfg Config) *Manager {
 // NewConnect returns a Connect that builds a member's clients from its kubeconfig, rate
 // limited to qps and burst per member (client-go's defaults when zero), whatever the
 // kubeconfig says: a member's load on its API server is netweave's to bound. Every request
-// but a watch ends within timeout (boundRequests; DefaultRequestTimeout when zero).
+// but a watch ends within timeout (boundRequests; DefaultRequestTimeout when zero), but the
+// informers' lists, which must only keep coming (boundProgress).
 func NewConnect(qps float32, burst int, timeout time.Duration) func(kubeconfig []byte) (*Clients, error) {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
@@ -231,11 +238,28 @@ func connect(kubeconfig []byte, qps float32, burst int, timeout time.Duration) (
 	}
 	rc.UserAgent = "netweave-inventory-member"
 	rc.QPS, rc.Burst = qps, burst
-	rc.Wrap(boundRequests(timeout))
-	kc, err := kubernetes.NewForConfig(rc)
+	// The informers' client shares the member's client's rate limit: one budget, as before.
+	lc := rest.CopyConfig(rc)
+	if lc.QPS == 0 {
+		lc.QPS = rest.DefaultQPS
+	}
+	if lc.Burst == 0 {
+		lc.Burst = rest.DefaultBurst
+	}
+	limiter := flowcontrol.NewTokenBucketRateLimiter(lc.QPS, lc.Burst)
+	lc.RateLimiter = limiter
+	ic := rest.CopyConfig(lc)
+	lc.Wrap(boundRequests(timeout))
+	ic.Wrap(boundProgress(timeout))
+	kc, err := kubernetes.NewForConfig(lc)
 	if err != nil {
 		return nil, fmt.Errorf("member client: %w", err)
 	}
+	ikc, err := kubernetes.NewForConfig(ic)
+	if err != nil {
+		return nil, fmt.Errorf("member informers' client: %w", err)
+	}
+	rc.Wrap(boundRequests(timeout))
 	dyn, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("member dynamic client: %w", err)
@@ -245,7 +269,7 @@ func connect(kubeconfig []byte, qps float32, burst int, timeout time.Duration) (
 		defer cancel()
 		return kc.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
 	}
-	return &Clients{Kube: kc, Dynamic: dyn, Host: rc.Host, Probe: probe}, nil
+	return &Clients{Kube: kc, Informers: ikc, Dynamic: dyn, Host: rc.Host, Probe: probe}, nil
 }
 
 // Run watches the member Secrets until ctx is done: it first removes the inventory of members

@@ -47,7 +47,11 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 		return errors.Join(err, m.markManagers(ctx, term, reg.Name, reach.status()))
 	}
 	reach.set(nil)
-	factory := informers.NewSharedInformerFactory(clients.Kube, 0)
+	lw := clients.Informers
+	if lw == nil {
+		lw = clients.Kube
+	}
+	factory := informers.NewSharedInformerFactory(lw, 0)
 	defer factory.Shutdown()
 	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
 		return fmt.Errorf("node informer: %w", err)
