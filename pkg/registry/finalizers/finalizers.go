@@ -16,7 +16,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -24,6 +23,8 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/registry/storehook"
 )
 
 // Subresource is the subresource whose update, in all namespaces, allows removing a
@@ -46,16 +47,7 @@ type Rule struct {
 // Install makes store refuse an update that removes Finalizer, dry-run or not, unless the
 // requester may (Check). The store's own BeginUpdate runs after the check.
 func (r Rule) Install(store *registry.Store) {
-	beginUpdate := store.BeginUpdate
-	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if err := r.Check(ctx, obj, old); err != nil {
-			return nil, err
-		}
-		if beginUpdate == nil {
-			return func(context.Context, bool) {}, nil
-		}
-		return beginUpdate(ctx, obj, old, options)
-	}
+	storehook.Check{Update: r.Check}.Install(store)
 }
 
 // Check returns a Forbidden error when the update from old to obj removes Finalizer and the

@@ -13,7 +13,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -21,6 +20,8 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/registry/storehook"
 )
 
 // Rule is the check of one kind's reference to a Secret of the object's namespace.
@@ -46,29 +47,11 @@ type Rule struct {
 // get. The store's existing hooks run after the check. Dry-run requests are checked alike, so
 // a dry run promises nothing the real request refuses.
 func (r Rule) Install(store *registry.Store) {
-	beginCreate := store.BeginCreate
-	store.BeginCreate = func(ctx context.Context, obj runtime.Object, options *metav1.CreateOptions) (registry.FinishFunc, error) {
-		if err := r.Check(ctx, obj, nil); err != nil {
-			return nil, err
-		}
-		if beginCreate == nil {
-			return finishNothing, nil
-		}
-		return beginCreate(ctx, obj, options)
-	}
-	beginUpdate := store.BeginUpdate
-	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if err := r.Check(ctx, obj, old); err != nil {
-			return nil, err
-		}
-		if beginUpdate == nil {
-			return finishNothing, nil
-		}
-		return beginUpdate(ctx, obj, old, options)
-	}
+	storehook.Check{
+		Create: func(ctx context.Context, obj runtime.Object) error { return r.Check(ctx, obj, nil) },
+		Update: r.Check,
+	}.Install(store)
 }
-
-func finishNothing(context.Context, bool) {}
 
 // Check returns a Forbidden error when obj names a Secret that the requesting user may not
 // get, unless old (nil on create) named the same Secret and Moved does not report a move: an

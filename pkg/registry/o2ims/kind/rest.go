@@ -98,8 +98,8 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	return NewRESTWithTenancy(k, scheme, optsGetter, nil)
 }
 
-// StoreCheck is a check of a kind's writes that wraps its store's hooks (secretref.Rule,
-// finalizers.Rule).
+// StoreCheck is a check of a kind's writes that wraps its store's hooks (storehook.Check,
+// secretref.Rule, finalizers.Rule).
 type StoreCheck interface {
 	Install(store *genericregistry.Store)
 }

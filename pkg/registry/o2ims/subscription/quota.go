@@ -7,11 +7,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 
+	"github.com/netweave-io/netweave/pkg/registry/storehook"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
@@ -24,16 +24,7 @@ const DefaultPerNamespace = 1000
 // server-side apply that creates (the store's create-on-update runs BeginCreate too; the cap
 // was once only in Create, and kubectl apply --server-side went past it).
 func (r *REST) withQuota(store *registry.Store) {
-	beginCreate := store.BeginCreate
-	store.BeginCreate = func(ctx context.Context, obj runtime.Object, options *metav1.CreateOptions) (registry.FinishFunc, error) {
-		if err := r.checkQuota(ctx); err != nil {
-			return nil, err
-		}
-		if beginCreate == nil {
-			return func(context.Context, bool) {}, nil
-		}
-		return beginCreate(ctx, obj, options)
-	}
+	storehook.Check{Create: func(ctx context.Context, _ runtime.Object) error { return r.checkQuota(ctx) }}.Install(store)
 }
 
 // checkQuota refuses a create when the namespace already holds perNamespace subscriptions of

@@ -6,7 +6,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
+	"github.com/netweave-io/netweave/pkg/registry/storehook"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
@@ -31,16 +31,9 @@ import (
 // requester is its subscriber or may manage others' subscriptions there. It runs before the
 // hooks already installed.
 func (k *Kind) withRedirectCheck(store *registry.Store, authz authorizer.Authorizer) {
-	beginUpdate := store.BeginUpdate
-	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (registry.FinishFunc, error) {
-		if err := k.checkRedirect(ctx, authz, obj, old); err != nil {
-			return nil, err
-		}
-		if beginUpdate == nil {
-			return func(context.Context, bool) {}, nil
-		}
-		return beginUpdate(ctx, obj, old, options)
-	}
+	storehook.Check{Update: func(ctx context.Context, obj, old runtime.Object) error {
+		return k.checkRedirect(ctx, authz, obj, old)
+	}}.Install(store)
 }
 
 // redirects reports which field of obj sends deliveries elsewhere than old did ("" if none).
