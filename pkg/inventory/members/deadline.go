@@ -18,30 +18,47 @@ const DefaultRequestTimeout = time.Minute
 // stops a member's sync on its only worker, so one hung member would stop every registration.
 // Watches are long by design and end with their context.
 func boundRequests(d time.Duration) func(http.RoundTripper) http.RoundTripper {
-	return func(rt http.RoundTripper) http.RoundTripper { return deadlineRoundTripper{next: rt, d: d} }
+	return func(rt http.RoundTripper) http.RoundTripper { return boundedRoundTripper{next: rt, d: d} }
 }
 
-type deadlineRoundTripper struct {
-	next http.RoundTripper
-	d    time.Duration
+// boundedRoundTripper cuts off every request but a watch after d: in all (boundRequests), or,
+// with eachRead, when its answer's headers or any read of its body take longer than d
+// (boundProgress).
+type boundedRoundTripper struct {
+	next     http.RoundTripper
+	d        time.Duration
+	eachRead bool
 }
 
-func (r deadlineRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+func (r boundedRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isWatch(req) {
 		return r.next.RoundTrip(req)
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), r.d)
+	var (
+		ctx    context.Context
+		cancel context.CancelFunc
+		timer  *time.Timer
+	)
+	if r.eachRead {
+		ctx, cancel = context.WithCancel(req.Context())
+		timer = time.AfterFunc(r.d, cancel)
+	} else {
+		ctx, cancel = context.WithTimeout(req.Context(), r.d)
+	}
 	resp, err := r.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		if timer != nil {
+			timer.Stop()
+		}
 		cancel()
 		return nil, err
 	}
-	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &boundedBody{ReadCloser: resp.Body, timer: timer, d: r.d, cancel: cancel}
 	return resp, nil
 }
 
 // WrappedRoundTripper lets client-go see the transport beneath (e.g. to close idle connections).
-func (r deadlineRoundTripper) WrappedRoundTripper() http.RoundTripper { return r.next }
+func (r boundedRoundTripper) WrappedRoundTripper() http.RoundTripper { return r.next }
 
 // isWatch reports whether req is a watch: client-go asks for one with ?watch=true (lists that
 // stream their initial events included), never by the deprecated /watch/ paths.
@@ -53,18 +70,6 @@ func isWatch(req *http.Request) bool {
 	return false
 }
 
-// cancelOnClose releases the request's deadline once its body is read and closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
-}
-
 // boundProgress wraps the transport of the client of a member's informers: every request but
 // a watch must get its answer's headers within d, then the answer must keep coming (no read
 // waits longer than d), however long it takes in all. An informer's list may be one answer of
@@ -74,35 +79,14 @@ func (c cancelOnClose) Close() error {
 // cut off again, for good. A server that stops answering is still cut off, and an informer's
 // request ends with the informer, so a member's sync stops whatever its server does.
 func boundProgress(d time.Duration) func(http.RoundTripper) http.RoundTripper {
-	return func(rt http.RoundTripper) http.RoundTripper { return progressRoundTripper{next: rt, d: d} }
-}
-
-type progressRoundTripper struct {
-	next http.RoundTripper
-	d    time.Duration
-}
-
-func (r progressRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	if isWatch(req) {
-		return r.next.RoundTrip(req)
+	return func(rt http.RoundTripper) http.RoundTripper {
+		return boundedRoundTripper{next: rt, d: d, eachRead: true}
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	timer := time.AfterFunc(r.d, cancel)
-	resp, err := r.next.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		timer.Stop()
-		cancel()
-		return nil, err
-	}
-	resp.Body = &progressBody{ReadCloser: resp.Body, timer: timer, d: r.d, cancel: cancel}
-	return resp, nil
 }
 
-// WrappedRoundTripper lets client-go see the transport beneath (e.g. to close idle connections).
-func (r progressRoundTripper) WrappedRoundTripper() http.RoundTripper { return r.next }
-
-// progressBody gives each read d more once the previous one brought something.
-type progressBody struct {
+// boundedBody releases the request's deadline once the answer is read and closed; with a
+// timer (boundProgress) each read that brings something gives the next one d more.
+type boundedBody struct {
 	io.ReadCloser
 	mu     sync.Mutex
 	timer  *time.Timer
@@ -111,9 +95,9 @@ type progressBody struct {
 	closed bool
 }
 
-func (b *progressBody) Read(p []byte) (int, error) {
+func (b *boundedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
+	if n > 0 && b.timer != nil {
 		b.mu.Lock()
 		if !b.closed && b.timer.Stop() {
 			// Not fired yet: the answer is still coming in time.
@@ -124,12 +108,14 @@ func (b *progressBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *progressBody) Close() error {
+func (b *boundedBody) Close() error {
 	err := b.ReadCloser.Close()
-	b.mu.Lock()
-	b.closed = true
-	b.timer.Stop()
-	b.mu.Unlock()
+	if b.timer != nil {
+		b.mu.Lock()
+		b.closed = true
+		b.timer.Stop()
+		b.mu.Unlock()
+	}
 	b.cancel()
 	return err
 }
