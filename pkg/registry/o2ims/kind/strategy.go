@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/storage/names"
@@ -128,11 +129,12 @@ func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.O
 	if s.kind.Status.PrepareForUpdate != nil {
 		s.kind.Status.PrepareForUpdate(ctx, obj, old)
 	}
-	// Labels and annotations belong to the main endpoint, as for built-in kinds.
-	n, o := mustAccessor(obj), mustAccessor(old)
-	n.SetLabels(o.GetLabels())
-	n.SetAnnotations(o.GetAnnotations())
-	n.SetGeneration(o.GetGeneration())
+	// Metadata belongs to the main endpoint, as for built-in kinds (metav1.ResetObjectMetaForStatus:
+	// labels, annotations, finalizers, owner references, deletion timestamp, generation). Rights
+	// on the status subresource are often granted more widely than on the object: finalizers
+	// and owner references kept here would let such a holder drop a finalizer the main
+	// endpoint guards (pkg/registry/finalizers) or re-parent the object for garbage collection.
+	metav1.ResetObjectMetaForStatus(mustAccessor(obj), mustAccessor(old))
 }
 
 func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
@@ -145,25 +147,18 @@ func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set
 			fieldpath.MakePathOrDie("spec"),
 			fieldpath.MakePathOrDie("metadata", "labels"),
 			fieldpath.MakePathOrDie("metadata", "annotations"),
+			fieldpath.MakePathOrDie("metadata", "finalizers"),
+			fieldpath.MakePathOrDie("metadata", "ownerReferences"),
 		),
 	}
 }
 
-func mustAccessor(obj runtime.Object) metaObject {
+func mustAccessor(obj runtime.Object) metav1.Object {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		panic(err) // every kind registered here embeds ObjectMeta
 	}
 	return m
-}
-
-type metaObject interface {
-	GetGeneration() int64
-	SetGeneration(int64)
-	SetLabels(map[string]string)
-	SetAnnotations(map[string]string)
-	GetLabels() map[string]string
-	GetAnnotations() map[string]string
 }
 
 func bumpGenerationOnCreate(obj runtime.Object) {

@@ -153,3 +153,32 @@ func TestValidateChangedOnCreateAndUpdate(t *testing.T) {
 		t.Errorf("calls with an old object: %v, want [false true]", calls)
 	}
 }
+
+// TestRegressionStatusUpdateCannotDropFinalizers: a /status update kept the caller's
+// finalizers and owner references. Whoever may update a kind's status (often granted more
+// widely than the object, e.g. to a tenant's status reporter) could drop a finalizer the main
+// endpoint guards (pkg/registry/finalizers) or re-parent the object, as no built-in kind allows.
+func TestRegressionStatusUpdateCannotDropFinalizers(t *testing.T) {
+	s := statusStrategy{newStrategy(runtime.NewScheme(), poolKind(), "o2ims.oran.org/v1alpha1", nil)}
+	old := pool(givenID, "a", 3)
+	old.Finalizers = []string{"example.com/cleanup"}
+	old.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "owner", UID: "u1"}}
+	upd := pool(givenID, "a", 4)
+	upd.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "other", UID: "u2"}}
+	s.PrepareForUpdate(context.Background(), upd, old)
+	if len(upd.Finalizers) != 1 || upd.Finalizers[0] != "example.com/cleanup" {
+		t.Errorf("status update changed finalizers to %v", upd.Finalizers)
+	}
+	if len(upd.OwnerReferences) != 1 || upd.OwnerReferences[0].Name != "owner" {
+		t.Errorf("status update changed owner references to %v", upd.OwnerReferences)
+	}
+	if upd.Status.ResourceCount != 4 {
+		t.Errorf("status not updated: count %d", upd.Status.ResourceCount)
+	}
+	reset := s.GetResetFields()["o2ims.oran.org/v1alpha1"]
+	for _, p := range []string{"finalizers", "ownerReferences"} {
+		if reset == nil || !reset.Has(mustPath("metadata", p)) {
+			t.Errorf("server-side apply to status must reset metadata.%s", p)
+		}
+	}
+}
