@@ -37,7 +37,24 @@ type Target struct {
 	Config *rest.Config
 	// Namespace holds the release's objects and Helm's record of it.
 	Namespace string
+	// Owner, when set, is whose releases of this target the engine acts on: it is recorded on
+	// each revision it makes (OwnerLabel), and a release another owner recorded is neither
+	// upgraded, rolled back nor uninstalled (ErrOwnedElsewhere). A release recorded without
+	// an owner (made by an older netweave, or by helm itself) is taken as the caller's, as it
+	// was then, and its next revision records the owner.
+	Owner string
 }
+
+// OwnerLabel is the Helm release label (a label of the release's storage Secret) that records
+// the owner (Target.Owner) of the revision: for the O2-DMS controller, the namespace of the
+// NfDeployment whose release it is. Release names are unique per target namespace only, and
+// NfDeployments of two namespaces may target one (the operator's may target a tenant's): the
+// second would otherwise upgrade the first's release with its own chart, and deleting either
+// would uninstall the other's workloads.
+const OwnerLabel = "o2dms.oran.org/owner-namespace"
+
+// ErrOwnedElsewhere is returned for a release whose last revision another owner recorded.
+var ErrOwnedElsewhere = errors.New("the release belongs to another owner")
 
 // Config configures an Engine.
 type Config struct {
@@ -93,6 +110,8 @@ type Release struct {
 	// ChartID is the identity of the chart the revision was made from (ChartIDLabel); empty
 	// for a revision made without it (by an older netweave, or by helm itself).
 	ChartID string
+	// Owner is the owner the revision recorded (OwnerLabel); empty for none.
+	Owner string
 	// Manifest is the rendered manifest of the current revision (the workload objects).
 	Manifest   string
 	ValuesHash string
@@ -146,6 +165,9 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	if values == nil {
 		values = map[string]any{}
 	}
+	if err := checkOwner(cfg, t, name); err != nil {
+		return nil, err
+	}
 	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
 		return nil, err
 	}
@@ -161,7 +183,7 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		// engine undoes a failed install itself.
 		install.RollbackOnFailure = e.cfg.Wait
 		install.Replace = len(hist) > 0
-		install.Labels = chartLabels(chartID)
+		install.Labels = releaseLabels(t, chartID)
 		r, err := install.RunWithContext(ctx, ch, values)
 		if err != nil {
 			err = fmt.Errorf("install release %s: %w", name, err)
@@ -186,7 +208,7 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	// The values given are the whole desired values: Helm would otherwise reuse the previous
 	// release's values when they are empty, keep running those and record their hash.
 	upgrade.ResetValues = true
-	upgrade.Labels = chartLabels(chartID)
+	upgrade.Labels = releaseLabels(t, chartID)
 	r, err := upgrade.RunWithContext(ctx, name, ch, values)
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s: %w", name, err)
@@ -205,12 +227,42 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	return toRelease(r)
 }
 
-// chartLabels are the release labels recording chartID; none when it is empty.
-func chartLabels(chartID string) map[string]string {
-	if chartID == "" {
+// releaseLabels are the release labels recording chartID and t's owner; none for what is empty.
+func releaseLabels(t Target, chartID string) map[string]string {
+	labels := map[string]string{}
+	if chartID != "" {
+		labels[ChartIDLabel] = chartID
+	}
+	if t.Owner != "" {
+		labels[OwnerLabel] = t.Owner
+	}
+	if len(labels) == 0 {
 		return nil
 	}
-	return map[string]string{ChartIDLabel: chartID}
+	return labels
+}
+
+// checkOwner refuses to act on release name when its last revision recorded an owner other
+// than t's (ErrOwnedElsewhere). No owner on either side, or no release, is no refusal.
+func checkOwner(cfg *action.Configuration, t Target, name string) error {
+	if t.Owner == "" {
+		return nil
+	}
+	last, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read release %s: %w", name, err)
+	}
+	r, ok := last.(*release.Release)
+	if !ok {
+		return fmt.Errorf("helm returned a release of type %T", last)
+	}
+	if owner := r.Labels[OwnerLabel]; owner != "" && owner != t.Owner {
+		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrOwnedElsewhere)
+	}
+	return nil
 }
 
 // ErrActionInProgress is returned for a release whose last revision another action is still
@@ -288,6 +340,9 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOwner(cfg, t, name); err != nil {
+		return nil, err
+	}
 	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
 		return nil, err
 	}
@@ -307,10 +362,14 @@ func (e *Engine) rollback(cfg *action.Configuration, name string, revision int) 
 	return rb.Run(name)
 }
 
-// Uninstall removes release name and its objects; a release already gone is not an error.
+// Uninstall removes release name and its objects; a release already gone is not an error, a
+// release of another owner is left alone (ErrOwnedElsewhere).
 func (e *Engine) Uninstall(ctx context.Context, t Target, name string) error {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
+		return err
+	}
+	if err := checkOwner(cfg, t, name); err != nil {
 		return err
 	}
 	if err := e.uninstall(cfg, name); err != nil {
@@ -395,7 +454,7 @@ func toRelease(r ri.Releaser) (*Release, error) {
 		return nil, fmt.Errorf("helm returned a release of type %T", r)
 	}
 	out := &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Manifest: rel.Manifest, ValuesHash: ValuesHash(rel.Config),
-		ChartID: rel.Labels[ChartIDLabel]}
+		ChartID: rel.Labels[ChartIDLabel], Owner: rel.Labels[OwnerLabel]}
 	if rel.Info != nil {
 		out.Status = string(rel.Info.Status)
 	}

@@ -213,6 +213,14 @@ func TestHelmReleaseEngine(t *testing.T) {
 		}
 	})
 
+	// cmChart is a chart of one ConfigMap, <release>-config, whose data names the chart.
+	cmChart := func(name string) *chart.Chart {
+		return &chart.Chart{
+			Metadata:  &chart.Metadata{APIVersion: "v2", Name: name, Version: "1.0.0"},
+			Templates: []*common.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  chart: {{ .Chart.Name | quote }}\n")}},
+		}
+	}
+
 	// TestRegressionReleaseRecordsItsChartIdentity (found by review): Helm records a chart's
 	// name and version only, so a release told netweave nothing of which chart source (or digest
 	// pin) it came from, and the O2-DMS controller never upgraded an NfDeployment switched to
@@ -220,12 +228,6 @@ func TestHelmReleaseEngine(t *testing.T) {
 	// release label: install and upgrade set it, a rollback takes the one of the revision it
 	// goes back to, and Get returns it.
 	t.Run("TestRegressionReleaseRecordsItsChartIdentity", func(t *testing.T) {
-		cmChart := func(name string) *chart.Chart {
-			return &chart.Chart{
-				Metadata:  &chart.Metadata{APIVersion: "v2", Name: name, Version: "1.0.0"},
-				Templates: []*common.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  chart: {{ .Chart.Name | quote }}\n")}},
-			}
-		}
 		upf := helmrelease.Source{RepoURL: "https://charts.example", Name: "upf", Version: "1.0.0"}
 		nf := helmrelease.Source{RepoURL: "https://charts.example", Name: "nf", Version: "1.0.0"}
 		check := func(what string, rel *helmrelease.Release, err error, want string) {
@@ -252,6 +254,46 @@ func TestHelmReleaseEngine(t *testing.T) {
 		check("rollback to revision 1", rel, err, upf.ID())
 		if err := engine.Uninstall(ctx, target, "chart-id"); err != nil {
 			t.Error(err)
+		}
+	})
+
+	// TestRegressionOperatorNfDeploymentCannotTakeOverTenantRelease, the engine's half (the
+	// controller's is a unit test): a release is recorded with its owner (the NfDeployment's
+	// namespace), and another owner can neither upgrade, roll back nor uninstall it. A release
+	// recorded without one (an older netweave's, helm's) is adopted by the first owner that
+	// applies it.
+	t.Run("an owner's release is refused to another", func(t *testing.T) {
+		tenant, operator := target, target
+		tenant.Owner, operator.Owner = "tenant-a", "o2ims-system"
+		if _, err := engine.Apply(ctx, target, "owned", cmChart("legacy"), nil, ""); err != nil {
+			t.Fatalf("install without an owner: %v", err)
+		}
+		rel, err := engine.Apply(ctx, tenant, "owned", cmChart("tenant"), nil, "")
+		if err != nil || rel.Owner != "tenant-a" || rel.Revision != 2 {
+			t.Fatalf("tenant adopts the ownerless release: %+v, %v", rel, err)
+		}
+		if _, err := engine.Apply(ctx, operator, "owned", cmChart("operator"), nil, ""); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+			t.Errorf("another owner's upgrade: %v, want ErrOwnedElsewhere", err)
+		}
+		if _, err := engine.Rollback(ctx, operator, "owned", 1); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+			t.Errorf("another owner's rollback: %v, want ErrOwnedElsewhere", err)
+		}
+		if err := engine.Uninstall(ctx, operator, "owned"); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+			t.Errorf("another owner's uninstall: %v, want ErrOwnedElsewhere", err)
+		}
+		got, err := engine.Get(ctx, operator, "owned")
+		if err != nil || got.Revision != 2 || got.Owner != "tenant-a" || got.Status != "deployed" {
+			t.Errorf("the tenant's release after the operator's attempts: %+v, %v", got, err)
+		}
+		cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "owned-config", metav1.GetOptions{})
+		if err != nil || cm.Data["chart"] != "tenant" {
+			t.Errorf("the tenant's workload after the operator's attempts: %v, %v", cm, err)
+		}
+		if err := engine.Uninstall(ctx, tenant, "owned"); err != nil {
+			t.Errorf("the owner's uninstall: %v", err)
+		}
+		if _, err := engine.Get(ctx, tenant, "owned"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("after the owner's uninstall: %v", err)
 		}
 	})
 

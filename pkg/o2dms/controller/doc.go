@@ -15,8 +15,10 @@
 // and one target namespace can only come from two namespaces that may both deploy there. A
 // tenant deploys only into the namespaces the tenancy mapping gives it (its own name by
 // default, so no two tenants share one); the operator's inventory namespace may target any
-// namespace, so the operator must not reuse a tenant's NfDeployment name for that tenant's
-// namespace. The controller re-checks the tenancy rule itself before it touches a target.
+// namespace, so an operator's NfDeployment may meet a tenant's. Each revision records its
+// NfDeployment's namespace (helmrelease.OwnerLabel): the first keeps the name, the other is
+// FAILED ReleaseNameTaken and never touches the release, not even on delete. The controller
+// re-checks the tenancy rule itself before it touches a target.
 //
 // # Phases
 //

@@ -204,7 +204,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	if err != nil {
 		return d, fail("InvalidValues", err)
 	}
-	t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+	t, err := c.target(ctx, d)
 	if err != nil {
 		return d, targetError(err)
 	}
@@ -213,6 +213,9 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 	if err != nil && !errors.Is(err, helmrelease.ErrNotFound) {
 		c.forgetTarget(d)
 		return d, targetFailure("TargetUnavailable", "read release "+name, err)
+	}
+	if rel != nil && rel.Owner != "" && rel.Owner != t.Owner {
+		return d, releaseTaken(d)
 	}
 	switch decide(d, rel, desc.Spec.Version, src.ID(), helmrelease.ValuesHash(values)) {
 	case actInstall:
@@ -256,6 +259,23 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 	}
 	return c.deployed(ctx, d, t, rel)
+}
+
+// target is where d's release lives, owned by d's namespace (helmrelease.Target.Owner).
+func (c *Controller) target(ctx context.Context, d *v1alpha1.NfDeployment) (helmrelease.Target, error) {
+	t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+	if err != nil {
+		return t, err
+	}
+	t.Owner = d.Namespace
+	return t, nil
+}
+
+// releaseTaken is an NfDeployment whose release name another namespace's NfDeployment holds
+// in the target namespace. The status does not say whose: only that the name is taken there.
+func releaseTaken(d *v1alpha1.NfDeployment) error {
+	return fail("ReleaseNameTaken", fmt.Errorf("release %s in target namespace %s belongs to an NfDeployment of another namespace; "+
+		"this NfDeployment needs another name", ReleaseName(d), d.Spec.TargetNamespace))
 }
 
 // chartUnavailable is a failed chart fetch. The status says the class of the failure only:
@@ -420,14 +440,21 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		if chartutil.ValidateReleaseName(ReleaseName(d)) != nil {
 			return nil
 		}
-		t, err := c.cfg.Targets.Target(ctx, d.Spec.DeploymentManagerID, d.Spec.TargetNamespace)
+		t, err := c.target(ctx, d)
 		if errors.Is(err, ErrNamespaceNotEnabled) || errors.Is(err, ErrNoTargetNamespace) {
 			return nil
 		}
 		if err != nil {
 			return targetError(err)
 		}
-		if err := c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d)); err != nil {
+		err = c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d))
+		if errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+			// The release of that name is another NfDeployment's (this one never got it):
+			// nothing of this one's to remove, and the other's workloads stay.
+			klog.FromContext(ctx).Info("Release belongs to another NfDeployment; leaving it", "release", ReleaseName(d))
+			return nil
+		}
+		if err != nil {
 			c.forgetTarget(d)
 			return helmFailure("UninstallFailed", "uninstall release "+ReleaseName(d), err)
 		}
