@@ -352,7 +352,35 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 		}
 		return nil, fmt.Errorf("roll back release %s to revision %d: %w", name, revision, err)
 	}
+	if err := stampOwner(cfg, t, name); err != nil {
+		return nil, err
+	}
 	return e.get(cfg, name)
+}
+
+// stampOwner records t's owner on the last revision of release name when it has none: a
+// rollback takes the labels of the revision it goes back to, and one made before owners were
+// recorded would leave the release to whichever owner applies it next.
+func stampOwner(cfg *action.Configuration, t Target, name string) error {
+	if t.Owner == "" {
+		return nil
+	}
+	last, err := cfg.Releases.Last(name)
+	if err != nil {
+		return fmt.Errorf("read release %s: %w", name, err)
+	}
+	r, ok := last.(*release.Release)
+	if !ok || r.Labels[OwnerLabel] != "" {
+		return nil
+	}
+	if r.Labels == nil {
+		r.Labels = map[string]string{}
+	}
+	r.Labels[OwnerLabel] = t.Owner
+	if err := cfg.Releases.Update(r); err != nil {
+		return fmt.Errorf("record the owner of release %s revision %d: %w", name, r.Version, err)
+	}
+	return nil
 }
 
 func (e *Engine) rollback(cfg *action.Configuration, name string, revision int) error {

@@ -289,6 +289,13 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if err != nil || cm.Data["chart"] != "tenant" {
 			t.Errorf("the tenant's workload after the operator's attempts: %v, %v", cm, err)
 		}
+		// A rollback to the revision made before owners were recorded keeps the owner.
+		if rel, err := engine.Rollback(ctx, tenant, "owned", 1); err != nil || rel.Owner != "tenant-a" || rel.Revision != 3 {
+			t.Errorf("the owner's rollback to an ownerless revision: %+v, %v", rel, err)
+		}
+		if _, err := engine.Apply(ctx, operator, "owned", cmChart("operator"), nil, ""); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+			t.Errorf("another owner's upgrade after the rollback: %v, want ErrOwnedElsewhere", err)
+		}
 		if err := engine.Uninstall(ctx, tenant, "owned"); err != nil {
 			t.Errorf("the owner's uninstall: %v", err)
 		}
