@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// readBatch bounds one XREAD so a burst of writes is fanned out in slices.
+// readBatch bounds one read of the watch reader so a burst of writes is fanned out in slices.
 const readBatch = 1000
 
 // hubStartTimeout bounds the revision read that positions a new reader.
@@ -260,20 +261,32 @@ func waitOut(ctx context.Context, backoff *wait.Backoff) bool {
 	}
 }
 
-// read blocks for new entries after pos and verifies none were trimmed
-// before the hub saw them.
+// read returns the entries after pos, waiting up to WatchPollInterval for one when there are
+// none yet, and verifies none were trimmed before the hub saw them.
+//
+// The entries and the compaction point are read together, in one transaction (readAfter): a
+// blocking XREAD cannot be part of one, and a compaction point read after it could be moved by
+// a trim of the very entries the XREAD had just returned, ending every watch with 410 for
+// nothing (TestRegressionTrimRightAfterTheWatchReadIsNotGone). XREAD only waits.
 func (h *hub) read(pos int64) ([]change, error) {
 	s := h.s
-	start := time.Now()
-	streams, err := s.client.XRead(s.ctx, &goredis.XReadArgs{
-		Streams: []string{s.keys.stream, streamID(pos)},
-		Count:   readBatch,
-		Block:   s.cfg.WatchPollInterval,
-	}).Result()
-	if errors.Is(err, goredis.Nil) {
-		err = nil
+	changes, err := h.readAfter(pos)
+	if err == nil && len(changes) == 0 {
+		start := time.Now()
+		var streams []goredis.XStream
+		streams, err = s.client.XRead(s.ctx, &goredis.XReadArgs{
+			Streams: []string{s.keys.stream, streamID(pos)},
+			Count:   1,
+			Block:   s.cfg.WatchPollInterval,
+		}).Result()
+		if errors.Is(err, goredis.Nil) {
+			err = nil
+		}
+		s.cfg.Metrics.recordRequest("watchRead", s.groupResource, err, start)
+		if err == nil && len(streams) > 0 {
+			changes, err = h.readAfter(pos)
+		}
 	}
-	s.cfg.Metrics.recordRequest("watchRead", s.groupResource, err, start)
 	if err != nil {
 		return nil, err
 	}
@@ -289,34 +302,33 @@ func (h *hub) read(pos int64) ([]change, error) {
 		// the watches would go on from a position in a history that no longer exists.
 		return nil, errContinuityUnknown
 	}
-	compacted, err := s.client.Get(s.ctx, s.keys.compacted).Int64()
-	if errors.Is(err, goredis.Nil) {
-		compacted, err = 0, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.observeCompacted(compacted)
-	if compacted > pos+1 {
-		// Entries after pos may have been trimmed before this read: the
-		// watchers cannot be told what they missed.
-		return nil, errCompactedWhileWatching
-	}
-	var changes []change
-	for _, st := range streams {
-		for _, msg := range st.Messages {
-			c, err := changeFromMessage(msg)
-			if err != nil {
-				return nil, err
-			}
-			changes = append(changes, c)
-		}
-	}
 	s.cfg.Metrics.addStreamEvents(s.groupResource, len(changes))
 	return changes, nil
 }
 
+// readAfter reads up to readBatch entries after pos, each chunk with the compaction point
+// (readHistory): errCompactedWhileWatching when an entry after pos was trimmed before it.
+func (h *hub) readAfter(pos int64) ([]change, error) {
+	var changes []change
+	err := h.s.readHistory(h.s.ctx, "watchRead", pos, math.MaxInt64, needAfter, func(c *change) error {
+		changes = append(changes, *c)
+		if len(changes) >= readBatch {
+			return errBatchFull
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errBatchFull):
+		err = nil
+	case errors.Is(err, errHistoryCompacted):
+		err = errCompactedWhileWatching
+	}
+	return changes, err
+}
+
 var (
+	// errBatchFull ends a history read once the reader holds a batch.
+	errBatchFull              = errors.New("the watch reader's batch is full")
 	errCompactedWhileWatching = errors.New("change history was compacted before the watch reader caught up")
 	errContinuityUnknown      = errors.New("the store made too many revisions while the watch reader could not read it to tell that none was undone")
 )
