@@ -3,8 +3,10 @@ package members
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -96,5 +98,42 @@ func TestCAPIKeysAreNotCached(t *testing.T) {
 		if len(cached.Data) != 0 {
 			t.Errorf("the cluster's CA Secret is cached with its data: %v", cached.Data)
 		}
+	}
+}
+
+// TestRegressionMemberWithoutKubeconfigStaysConnected: an operator's Secret without a
+// kubeconfig at the start of a leader term (edited while no replica led, or a restart after
+// the edit) keeps its member's inventory, but nothing syncs the member: its DeploymentManager
+// went on saying ENABLED and ClusterReachable True, as the previous term last wrote, however
+// long the member was not checked. It says DISABLED now, ClusterReachable False and why.
+func TestRegressionMemberWithoutKubeconfigStaysConnected(t *testing.T) {
+	broken := optInSecret("edge-1", "")
+	broken.Data = map[string][]byte{"kubeconfg": []byte("kubeconfig of edge-1")} // the typo
+	r := newRigWith(t, func(c *Config) {
+		// What the previous leader synced for edge-1 before the Secret was edited: reachable.
+		dm := &v1alpha1.DeploymentManager{ObjectMeta: inventory.ManagedMeta(invNS, "edge-1", "Cluster/edge-1"),
+			Spec: v1alpha1.DeploymentManagerSpec{DeploymentManagerID: "9d3c0f5e-2f0a-4d1c-9a53-3d2f1c0b7a11", Name: "edge-1"},
+			Status: v1alpha1.DeploymentManagerStatus{OperationalState: v1alpha1.OperationalStateEnabled,
+				Conditions: []metav1.Condition{{Type: v1alpha1.DeploymentManagerClusterReachable, Status: metav1.ConditionTrue,
+					Reason: v1alpha1.ReasonClusterReachable, Message: "the cluster's API server answers", LastTransitionTime: metav1.Now()}}}}
+		dm.Labels[v1alpha1.LabelCluster] = "edge-1"
+		if _, err := c.O2.O2imsV1alpha1().DeploymentManagers(invNS).Create(context.Background(), dm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}, broken, optInSecret("edge-2", "kubeconfig of edge-2"))
+	r.eventually("edge-1's DeploymentManager says nothing syncs it", func() error {
+		dm, err := r.manager()
+		if err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(dm.Status.Conditions, v1alpha1.DeploymentManagerClusterReachable)
+		if dm.Status.OperationalState != v1alpha1.OperationalStateDisabled || c == nil || c.Status != metav1.ConditionFalse ||
+			c.Message != kubeconfigMissing {
+			return fmt.Errorf("status %+v", dm.Status)
+		}
+		return nil
+	})
+	if key := r.runs("edge-1"); key != "" {
+		t.Errorf("edge-1 runs (%s) without a kubeconfig", key)
 	}
 }

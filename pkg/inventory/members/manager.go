@@ -613,7 +613,7 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			// A broken edit of the operator's keeps the member as it was: its inventory is not
 			// deleted for a typo (nor at the start of the next leader term: registrations).
 			klog.ErrorS(err, "Member cluster secret ignored")
-			return nil
+			return m.markUnsynced(ctx, term, key, r.Name)
 		case origin == OriginTenant:
 			why, err := provisioning(term, clusters).NotBuilt(ctx, r)
 			if err != nil {
@@ -688,6 +688,35 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 		m.stop(cur)
 	}
 	m.start(ctx, *reg)
+	return nil
+}
+
+// markUnsynced makes the DeploymentManagers of member, whose operator's Secret named key holds
+// no kubeconfig, say so when nothing syncs the member: at the start of a leader term (or once
+// the sync that ran it stopped) they would otherwise keep saying what the last sync wrote,
+// ENABLED and reachable, however long the member goes unchecked. A member still running (the
+// kubeconfig it had before the edit) or that another Secret registers is left to its sync.
+func (m *Manager) markUnsynced(ctx context.Context, term externalversions.SharedInformerFactory, key, member string) error {
+	m.mu.Lock()
+	running := m.running[member] != nil
+	m.mu.Unlock()
+	if running {
+		return nil
+	}
+	regs, err := m.registrations(false)
+	if err != nil {
+		return err
+	}
+	for _, r := range regs {
+		if r.Name == member && r.key() != key {
+			return nil
+		}
+	}
+	reach := &reachability{}
+	reach.unusable(kubeconfigMissing)
+	if err := m.markManagers(ctx, term, member, reach.status()); err != nil {
+		return fmt.Errorf("report member %s unsynced: %w", member, err)
+	}
 	return nil
 }
 

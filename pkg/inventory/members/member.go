@@ -36,7 +36,7 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 		// Nothing syncs the member while its kubeconfig cannot be used (an edit into one with
 		// an exec plugin, a file, garbage): its DeploymentManager must not go on saying
 		// ENABLED, nor keep its reachability alarm from being raised.
-		reach.unusable()
+		reach.unusable(kubeconfigUnusable)
 		return errors.Join(err, m.markManagers(ctx, term, reg.Name, reach.status()))
 	}
 	infoCtx, cancelInfo := context.WithTimeout(ctx, 15*time.Second)
@@ -188,12 +188,13 @@ func (r *reachability) set(err error) bool {
 // refuses or cannot parse; why goes to netweave's log only, as for set.
 const kubeconfigUnusable = "the kubeconfig cannot be used"
 
-// unusable records that the cluster is not checked at all: its kubeconfig cannot be used.
-func (r *reachability) unusable() {
+// unusable records that the cluster is not checked at all, and why (kubeconfigUnusable,
+// kubeconfigMissing).
+func (r *reachability) unusable(why string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.known, r.reachable, r.since = true, false, metav1.NewTime(time.Now().Truncate(time.Second))
-	r.message = kubeconfigUnusable
+	r.message = why
 }
 
 // status is the DeploymentManager status of the last check.
@@ -213,3 +214,7 @@ func (r *reachability) status() v1alpha1.DeploymentManagerStatus {
 	st.Conditions = []metav1.Condition{c}
 	return st
 }
+
+// kubeconfigMissing is the ClusterReachable message of a member whose operator's Secret holds
+// no kubeconfig: the member is not checked at all.
+const kubeconfigMissing = "the member's Secret holds no kubeconfig"
