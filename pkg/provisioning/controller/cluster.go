@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
-	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
@@ -39,29 +38,24 @@ func adoptable(c *clusterv1.Cluster, req *v1alpha1.ProvisioningRequest, top clus
 }
 
 // topology is the Cluster topology req asks for with template t: t's ClusterClass at the
-// request's version, one variable per top-level key of templateParameters merged over the
-// template's clusterInstanceDefaults the way admission merged them to check them
-// (jsonparams.Merge: objects key by key, a null deleting the default). Variables are sorted by
-// name so that an unchanged request gives an equal topology.
+// request's version, one variable per top-level key of the values admission checked
+// (validation.TemplateValues: templateParameters merged over the template's
+// clusterInstanceDefaults, that key matched exactly). Reading them any other way (encoding/json
+// matches struct fields case-insensitively) would give Clusters variables admission never
+// checked against the template's parameterSchema. Variables are sorted by name so that an
+// unchanged request gives an equal topology.
 func topology(req *v1alpha1.ProvisioningRequest, t *v1alpha1.ManagedInfrastructureTemplate) (clusterv1.Topology, error) {
-	values := map[string]any{}
-	if t.Spec.Defaults != nil && len(t.Spec.Defaults.Raw) > 0 {
-		var d struct {
-			ClusterInstanceDefaults map[string]any `json:"clusterInstanceDefaults"`
-		}
-		if err := json.Unmarshal(t.Spec.Defaults.Raw, &d); err != nil {
-			return clusterv1.Topology{}, fmt.Errorf("template %s/%s defaults: %w", t.Namespace, t.Name, err)
-		}
-		if d.ClusterInstanceDefaults != nil {
-			values = d.ClusterInstanceDefaults
-		}
+	var spec o2ims.ManagedInfrastructureTemplateSpec
+	if err := v1alpha1.Convert_v1alpha1_ManagedInfrastructureTemplateSpec_To_o2ims_ManagedInfrastructureTemplateSpec(&t.Spec, &spec, nil); err != nil {
+		return clusterv1.Topology{}, fmt.Errorf("template %s/%s: %w", t.Namespace, t.Name, err)
 	}
+	var params *o2ims.JSON
 	if p := req.Spec.TemplateParameters; p != nil && len(p.Raw) > 0 {
-		var params map[string]any
-		if err := json.Unmarshal(p.Raw, &params); err != nil {
-			return clusterv1.Topology{}, fmt.Errorf("templateParameters: %w", err)
-		}
-		values = jsonparams.Merge(values, params)
+		params = &o2ims.JSON{Raw: p.Raw}
+	}
+	values, errs := validation.TemplateValues(&spec, params, field.NewPath("spec", "templateParameters"))
+	if len(errs) > 0 {
+		return clusterv1.Topology{}, fmt.Errorf("values of template %s/%s: %w", t.Namespace, t.Name, errs.ToAggregate())
 	}
 	top := clusterv1.Topology{ClassRef: classOf(t), Version: req.Spec.TemplateVersion}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
