@@ -33,14 +33,14 @@ func statusOf(o observation, now time.Time) (v1alpha1.ProvisioningRequestStatus,
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: s.typ, Status: status, Reason: s.reason,
 			Message: bound(s.message), ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
-	if o.blocked != "" {
+	if o.blocked != "" && phase != v1alpha1.ProvisioningPhaseDeleting {
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionFulfilled, Status: metav1.ConditionFalse,
 			Reason: o.blockedReason, Message: bound(o.blocked), ObservedGeneration: o.req.Generation, LastTransitionTime: t})
 	}
-	if o.cluster == nil && phase != v1alpha1.ProvisioningPhaseDeleting {
+	if o.cluster == nil {
 		// The request has no Cluster (gone, or not its own): what earlier passes said of its
 		// Cluster's infrastructure, control plane, workers and member was said of one that is
-		// not there, and would read as a ready cluster beside a FAILED phase.
+		// not there, and would read as a ready cluster beside a FAILED or DELETING phase.
 		for _, typ := range []string{ConditionInfrastructureReady, ConditionControlPlaneReady, ConditionWorkersReady, ConditionInInventory} {
 			meta.RemoveStatusCondition(&st.Conditions, typ)
 		}

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -45,5 +46,44 @@ func TestRegressionClusterDeletedBehindTheRequestIsNotFulfilled(t *testing.T) {
 		st.NodeClusterProvisioningStatus.ResourceProvisioningPhase != v1alpha1.ResourceProvisioningPhaseProcessing {
 		t.Errorf("Cluster %s being deleted: request %s %q, Fulfilled %+v, nodeCluster %s", name, st.ProvisioningPhase, st.Message, f,
 			st.NodeClusterProvisioningStatus.ResourceProvisioningPhase)
+	}
+}
+
+// TestRegressionDeletingRequestReadsFulfilled: a DELETE of a FULFILLED request made it
+// DELETING but left its conditions as they were (deriveStatus gave no steps while deleting):
+// Fulfilled and InInventory stayed True while Cluster API tore the cluster down, and after its
+// member had left the inventory, so whoever reads conditions (kubectl wait
+// --for=condition=Fulfilled, an SMO's client) read a request being deleted as fulfilled, its
+// cluster in the inventory. Fulfilled is False, reason Deleting, now, and the other steps
+// follow the Cluster and its member as they go.
+func TestRegressionDeletingRequestReadsFulfilled(t *testing.T) {
+	built, c, dm, res := fulfilledRequest(t)
+	built.DeletionTimestamp = &metav1.Time{Time: now}
+	g := newFixture(t, []*clusterv1.Cluster{c}, built, template("v1.33.0"), dm, res)
+	if err := g.r.reconcile(context.Background(), "tenant-a/"+id); err != nil {
+		t.Fatal(err)
+	}
+	deleting := g.request(t, "tenant-a")
+	check := func(when string, st v1alpha1.ProvisioningRequestStatus) {
+		t.Helper()
+		f := meta.FindStatusCondition(st.Conditions, ConditionFulfilled)
+		if st.ProvisioningPhase != v1alpha1.ProvisioningPhaseDeleting || f == nil || f.Status != metav1.ConditionFalse || f.Reason != ReasonDeleting {
+			t.Errorf("%s: request %s, Fulfilled %+v; want DELETING, Fulfilled False reason %s", when, st.ProvisioningPhase, f, ReasonDeleting)
+		}
+	}
+	check("Cluster deletion asked", deleting.Status)
+
+	// Cluster API tears the cluster down; its member has left the inventory.
+	gone := c.DeepCopy()
+	gone.DeletionTimestamp = &metav1.Time{Time: now}
+	gone.Status.Conditions = append(gone.Status.Conditions, cond(clusterv1.DeletingCondition, "True", "WaitingForWorkersDeletion", c.Generation))
+	h := newFixture(t, []*clusterv1.Cluster{gone}, deleting, template("v1.33.0"))
+	if err := h.r.reconcile(context.Background(), "tenant-a/"+id); err != nil {
+		t.Fatal(err)
+	}
+	st := h.request(t, "tenant-a").Status
+	check("Cluster being deleted, member gone", st)
+	if meta.IsStatusConditionTrue(st.Conditions, ConditionInInventory) {
+		t.Errorf("member gone from the inventory, InInventory %+v", meta.FindStatusCondition(st.Conditions, ConditionInInventory))
 	}
 }

@@ -112,7 +112,15 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 		} else if c := meta.FindStatusCondition(o.cluster.Status.Conditions, clusterv1.DeletingCondition); c != nil && c.Message != "" {
 			msg += " (" + c.Message + ")"
 		}
-		return v1alpha1.ProvisioningPhaseDeleting, msg, nil
+		// A request being deleted is not fulfilled, whatever it was: conditions are what
+		// clients wait on (kubectl wait --for=condition=Fulfilled), and the phase alone would
+		// leave them reading a cluster being torn down as ready. The other steps follow the
+		// Cluster and its member as they go.
+		deleting := step{typ: ConditionFulfilled, reason: ReasonDeleting, message: msg}
+		if o.cluster == nil {
+			return v1alpha1.ProvisioningPhaseDeleting, msg, []step{{typ: ConditionClusterCreated, reason: ReasonDeleting, message: msg}, deleting}
+		}
+		return v1alpha1.ProvisioningPhaseDeleting, msg, append(builtSteps(o), deleting)
 	}
 	if o.blocked != "" {
 		return v1alpha1.ProvisioningPhaseFailed, o.blocked, []step{{typ: ConditionClusterCreated, reason: o.blockedReason, message: o.blocked}}
@@ -125,14 +133,7 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 		return v1alpha1.ProvisioningPhaseProgressing, msg, []step{{typ: ConditionClusterCreated, reason: ReasonWaiting, message: msg}}
 	}
 	c := o.cluster
-	steps := []step{{typ: ConditionClusterCreated, done: true, reason: ReasonDone,
-		message: fmt.Sprintf("Cluster %s created from ClusterClass %s", ref, classRefString(c))}}
-	steps = append(steps,
-		mirror(c, ConditionInfrastructureReady, clusterv1.ClusterInfrastructureReadyCondition, "the infrastructure"),
-		mirror(c, ConditionControlPlaneReady, clusterv1.ClusterControlPlaneAvailableCondition, "the control plane"),
-		mirror(c, ConditionWorkersReady, clusterv1.ClusterWorkersAvailableCondition, "the workers"),
-		inventoryStep(o),
-	)
+	steps := builtSteps(o)
 	// What Fulfilled waits for, in the order Cluster API builds: the infrastructure, control
 	// plane and workers, the topology at the requested version, then the inventory. A request
 	// fulfilled before whose version is not reached is upgrading.
@@ -182,6 +183,20 @@ func deriveStatus(o observation) (v1alpha1.ProvisioningPhase, string, []step) {
 		return v1alpha1.ProvisioningPhaseFulfilled, fulfilled.message, steps
 	}
 	return v1alpha1.ProvisioningPhaseProgressing, fulfilled.message, steps
+}
+
+// builtSteps are the steps of the request's Cluster, o.cluster, before Fulfilled: created, its
+// infrastructure, control plane and workers, and its member in the inventory.
+func builtSteps(o observation) []step {
+	c := o.cluster
+	return []step{
+		{typ: ConditionClusterCreated, done: true, reason: ReasonDone,
+			message: fmt.Sprintf("Cluster %s/%s created from ClusterClass %s", c.Namespace, c.Name, classRefString(c))},
+		mirror(c, ConditionInfrastructureReady, clusterv1.ClusterInfrastructureReadyCondition, "the infrastructure"),
+		mirror(c, ConditionControlPlaneReady, clusterv1.ClusterControlPlaneAvailableCondition, "the control plane"),
+		mirror(c, ConditionWorkersReady, clusterv1.ClusterWorkersAvailableCondition, "the workers"),
+		inventoryStep(o),
+	}
 }
 
 func classRefString(c *clusterv1.Cluster) string {
