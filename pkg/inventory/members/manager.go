@@ -321,8 +321,10 @@ func (m *Manager) Run(ctx context.Context) error {
 		if err := clusters.AddEventHandler(m.enqueueFor(func(_, name string) string { return name + capiSuffix })); err != nil {
 			return fmt.Errorf("watch clusters: %w", err)
 		}
-		if !clusters.Run(ctx.Done()) {
-			return fmt.Errorf("wait for the Cluster caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
+		// A tenant's namespace whose Clusters netweave cannot read (no Role there) holds back
+		// its own Secrets only (sync), and the removal of unregistered members' inventory.
+		if _, err := clusters.Run(ctx); err != nil {
+			return err
 		}
 	}
 	term.Start(ctx.Done())
@@ -346,18 +348,19 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	defer m.stopAll()
 	var worker sync.WaitGroup
-	if unread := m.unread(); len(unread) == 0 {
+	if unread := m.unread(clusters); len(unread) == 0 {
 		if err := m.purgeOrphans(ctx, term, clusters); err != nil {
 			klog.ErrorS(err, "Removing the inventory of unregistered member clusters; retried at the next leader term")
 		}
 	} else {
 		// A namespace not read may register any member: nothing is removed for want of its
-		// Secrets. The removal is the worker's once every namespace is read.
-		klog.ErrorS(nil, "Member cluster Secrets not read in some namespaces; the inventory of unregistered members is "+
-			"removed once they are", "namespaces", unread)
+		// Secrets, or of the Clusters that tell whether a tenant's Secret registers one. The
+		// removal is the worker's once every namespace is read.
+		klog.ErrorS(nil, "Member cluster Secrets or tenants' Clusters not read in some namespaces; the inventory of "+
+			"unregistered members is removed once they are", "namespaces", unread)
 		worker.Go(func() {
-			if cache.WaitForCacheSync(ctx.Done(), m.read) {
-				klog.InfoS("Member cluster Secrets read in every namespace", "namespaces", unread)
+			if cache.WaitForCacheSync(ctx.Done(), func() bool { return len(m.unread(clusters)) == 0 }) {
+				klog.InfoS("Member cluster Secrets and tenants' Clusters read in every namespace", "namespaces", unread)
 				m.queue.Add(purgeKey)
 			}
 		})
@@ -383,19 +386,21 @@ func (m *Manager) Run(ctx context.Context) error {
 // for namespaces that could not be read at the start of the term (no Secret's key is empty).
 const purgeKey = ""
 
-// unread returns the namespaces whose Secrets have not been listed yet.
-func (m *Manager) unread() []string {
+// unread returns the namespaces whose Secrets, or the tenants' Clusters (clusters, nil without
+// tenants), have not been listed yet.
+func (m *Manager) unread(clusters *clusterapi.Informers) []string {
 	var out []string
 	for _, w := range m.watches {
 		if !w.read() {
 			out = append(out, w.namespace)
 		}
 	}
-	return out
+	if clusters != nil {
+		out = append(out, clusters.UnreadNamespaces()...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
-
-// read reports whether the Secrets of every namespace have been listed.
-func (m *Manager) read() bool { return len(m.unread()) == 0 }
 
 func (m *Manager) enqueue(obj any) {
 	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
@@ -614,6 +619,10 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 			// deleted for a typo (nor at the start of the next leader term: registrations).
 			klog.ErrorS(err, "Member cluster secret ignored")
 			return m.markUnsynced(ctx, term, key, r.Name)
+		case origin == OriginTenant && clusters.Unread(s.Namespace):
+			// Whether its Cluster was built for its request cannot be told yet: tried again
+			// with backoff until the namespace's Clusters are read.
+			return fmt.Errorf("member %s: the Clusters of namespace %s are not read yet", r.Name, s.Namespace)
 		case origin == OriginTenant:
 			why, err := provisioning(term, clusters).NotBuilt(ctx, r)
 			if err != nil {

@@ -1,27 +1,69 @@
 package clusterapi
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
 )
 
 // Informers are namespaced informers of one Cluster API resource, one per namespace, so
-// netweave needs RBAC in those namespaces only; their caches hold typed objects.
+// netweave needs RBAC in those namespaces only; their caches hold typed objects. A namespace
+// netweave cannot read (its Role missing) holds back only what depends on it there: Run does
+// not wait for it once its first list failed, and Unread names it to the callers.
 type Informers struct {
-	byNamespace map[string]cache.SharedIndexInformer
+	resource    schema.GroupVersionResource
+	byNamespace map[string]*namespaced
+}
+
+// namespaced is one namespace's informer and whether its first list failed.
+type namespaced struct {
+	cache.SharedIndexInformer
+	namespace string
+	resource  string
+	// failed is closed when the first list failed: Run goes on without the namespace; the
+	// informer keeps trying.
+	failed   chan struct{}
+	failOnce sync.Once
+}
+
+// watchError reports a namespace whose objects cannot be listed, naming it, the first time;
+// errors after the first list are client-go's to log.
+func (n *namespaced) watchError(ctx context.Context, r *cache.Reflector, err error) {
+	if n.HasSynced() {
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+		return
+	}
+	klog.FromContext(ctx).Error(err, "Cannot list Cluster API objects in a namespace; what depends on them there waits until "+
+		"they can be read (RBAC: get, list and watch there)", "resource", n.resource, "namespace", n.namespace)
+	n.failOnce.Do(func() { close(n.failed) })
+}
+
+// readOrFailed reports whether the namespace has been listed or its first list failed.
+func (n *namespaced) readOrFailed() bool {
+	select {
+	case <-n.failed:
+		return true
+	default:
+		return n.HasSynced()
+	}
 }
 
 // NewInformers returns informers of resource in each of namespaces, decoding with decode
 // (DecodeCluster, DecodeClusterClass, DecodeMachine). Nothing runs until Run.
 func NewInformers(client dynamic.Interface, resource schema.GroupVersionResource, namespaces []string,
 	decode func(*unstructured.Unstructured) (runtime.Object, error)) (*Informers, error) {
-	in := &Informers{byNamespace: map[string]cache.SharedIndexInformer{}}
+	in := &Informers{resource: resource, byNamespace: map[string]*namespaced{}}
 	for _, ns := range namespaces {
 		if _, ok := in.byNamespace[ns]; ok {
 			continue
@@ -31,7 +73,11 @@ func NewInformers(client dynamic.Interface, resource schema.GroupVersionResource
 		if err := inf.SetTransform(transform(decode)); err != nil {
 			return nil, fmt.Errorf("informer of %s in %s: %w", resource.Resource, ns, err)
 		}
-		in.byNamespace[ns] = inf
+		n := &namespaced{SharedIndexInformer: inf, namespace: ns, resource: resource.Resource, failed: make(chan struct{})}
+		if err := inf.SetWatchErrorHandlerWithContext(n.watchError); err != nil {
+			return nil, fmt.Errorf("informer of %s in %s: %w", resource.Resource, ns, err)
+		}
+		in.byNamespace[ns] = n
 	}
 	return in, nil
 }
@@ -71,15 +117,44 @@ func (in *Informers) AddEventHandler(h cache.ResourceEventHandler) error {
 	return nil
 }
 
-// Run runs the informers until stop is closed and waits for their caches to sync; false when
-// stop was closed first.
-func (in *Informers) Run(stop <-chan struct{}) bool {
-	synced := make([]cache.InformerSynced, 0, len(in.byNamespace))
-	for _, inf := range in.byNamespace {
-		go inf.Run(stop)
-		synced = append(synced, inf.HasSynced)
+// Run runs the informers until ctx ends and waits until each namespace has been listed or its
+// first list failed (logged, naming it): one namespace netweave cannot read does not hold back
+// the others. It returns the namespaces not read yet (their informers keep trying; Unread
+// tells when they are), and ctx's error if it ended first.
+func (in *Informers) Run(ctx context.Context) ([]string, error) {
+	for _, n := range in.byNamespace {
+		go n.RunWithContext(ctx)
 	}
-	return cache.WaitForCacheSync(stop, synced...)
+	if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {
+		for _, n := range in.byNamespace {
+			if !n.readOrFailed() {
+				return false, nil
+			}
+		}
+		return true, nil
+	}); err != nil {
+		return nil, fmt.Errorf("wait for the %s caches: %w", in.resource.Resource, err)
+	}
+	return in.UnreadNamespaces(), nil
+}
+
+// Unread reports whether namespace is watched and its objects have not been listed yet: what
+// is cached of it says nothing (an object not there may exist).
+func (in *Informers) Unread(namespace string) bool {
+	n, ok := in.byNamespace[namespace]
+	return ok && !n.HasSynced()
+}
+
+// UnreadNamespaces are the watched namespaces not listed yet, sorted; none once all are.
+func (in *Informers) UnreadNamespaces() []string {
+	var out []string
+	for ns, n := range in.byNamespace {
+		if !n.HasSynced() {
+			out = append(out, ns)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Get returns the cached object namespace/name, nil when there is none or the namespace is

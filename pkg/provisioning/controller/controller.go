@@ -140,7 +140,12 @@ func (c *Controller) Lead(ctx context.Context) {
 			return
 		}
 	}
-	if !clusters.Run(ctx.Done()) || !machines.Run(ctx.Done()) {
+	// A namespace whose Clusters or Machines netweave cannot read (its Role missing) holds
+	// back its own requests only (reconcile): the others are reconciled meanwhile.
+	if _, err := clusters.Run(ctx); err != nil {
+		return
+	}
+	if _, err := machines.Run(ctx); err != nil {
 		return
 	}
 	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
@@ -149,8 +154,12 @@ func (c *Controller) Lead(ctx context.Context) {
 			return
 		}
 	}
-	logger.Info("Reconciling ProvisioningRequests", "clusterNamespaces", c.clusterNamespaces(), "workers", c.cfg.Workers)
 	var wg sync.WaitGroup
+	if unread := r.unreadNamespaces(); len(unread) > 0 {
+		logger.Error(nil, "Clusters or Machines not read in some namespaces; their requests wait until they are", "namespaces", unread)
+		wg.Go(func() { r.requeueWhenRead(ctx, queue, unread) })
+	}
+	logger.Info("Reconciling ProvisioningRequests", "clusterNamespaces", c.clusterNamespaces(), "workers", c.cfg.Workers)
 	for range c.cfg.Workers {
 		wg.Go(func() {
 			wait.UntilWithContext(ctx, func(ctx context.Context) {
@@ -175,6 +184,35 @@ func (c *Controller) machineInformers() (*clusterapi.Informers, error) {
 		return nil, err
 	}
 	return machines, nil
+}
+
+// unreadNamespaces are the namespaces whose Clusters or Machines are not read yet.
+func (r *reconciler) unreadNamespaces() []string {
+	return slices.Compact(slices.Sorted(slices.Values(append(r.clusters.UnreadNamespaces(), r.machines.UnreadNamespaces()...))))
+}
+
+// requeueWhenRead queues the requests of each of namespaces once its Clusters and Machines are
+// read: until then reconcile refused them (retried with backoff, which may have grown long).
+func (r *reconciler) requeueWhenRead(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string], namespaces []string) {
+	logger := klog.FromContext(ctx)
+	pending := slices.Clone(namespaces)
+	_ = wait.PollUntilContextCancel(ctx, time.Second, true, func(context.Context) (bool, error) {
+		pending = slices.DeleteFunc(pending, func(ns string) bool {
+			if r.clusters.Unread(ns) || r.machines.Unread(ns) {
+				return false
+			}
+			reqs, err := r.requests.ProvisioningRequests(ns).List(labels.Everything())
+			if err != nil {
+				return false
+			}
+			logger.Info("Clusters and Machines read; reconciling the namespace's requests", "namespace", ns, "requests", len(reqs))
+			for _, req := range reqs {
+				queue.Add(req.Namespace + "/" + req.Name)
+			}
+			return true
+		})
+		return len(pending) == 0, nil
+	})
 }
 
 func informerAdd(inf cache.SharedIndexInformer) func(cache.ResourceEventHandler) error {

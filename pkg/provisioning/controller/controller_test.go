@@ -96,8 +96,10 @@ func newFixtureWithMachines(t *testing.T, clusters []*clusterv1.Cluster, machine
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ci.Run(ctx.Done()) || !mi.Run(ctx.Done()) {
-		t.Fatal("Cluster API informers did not sync")
+	for _, in := range []*clusterapi.Informers{ci, mi} {
+		if unread, err := in.Run(ctx); err != nil || len(unread) > 0 {
+			t.Fatalf("Cluster API informers did not sync: unread %v, %v", unread, err)
+		}
 	}
 	o2 := fake.NewSimpleClientset(o2objs...)
 	cfg.Client = o2

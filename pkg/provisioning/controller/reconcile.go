@@ -47,6 +47,11 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
+	if r.clusters.Unread(namespace) || r.machines.Unread(namespace) {
+		// What the caches hold of the namespace says nothing yet (a Cluster not there may
+		// exist): nothing is created, deleted or reported until they are read.
+		return fmt.Errorf("the Clusters or Machines of namespace %s are not read yet (netweave may not list them there)", namespace)
+	}
 	req, err := r.requests.ProvisioningRequests(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
 		// Its Cluster, if the controller made one, stays: a request that goes away the

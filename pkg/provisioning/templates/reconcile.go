@@ -42,6 +42,10 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
+	if r.classes.Unread(namespace) {
+		// A class not in the cache yet may exist: its templates are not deleted for that.
+		return fmt.Errorf("the ClusterClasses of namespace %s are not read yet (netweave may not list them there)", namespace)
+	}
 	var desired []*v1alpha1.ManagedInfrastructureTemplate
 	obj, err := r.classes.Get(namespace, name)
 	if err != nil {

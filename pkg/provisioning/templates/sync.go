@@ -110,8 +110,14 @@ func (s *Syncer) Lead(ctx context.Context) {
 		logger.Error(err, "Watching ManagedInfrastructureTemplates")
 		return
 	}
-	if !classes.Run(ctx.Done()) {
+	// A namespace whose ClusterClasses netweave cannot read (its Role missing) holds back its
+	// own templates only (reconcile); its classes are queued as they are listed.
+	unread, err := classes.Run(ctx)
+	if err != nil {
 		return
+	}
+	if len(unread) > 0 {
+		logger.Error(nil, "ClusterClasses not read in some namespaces; their templates are synced once they are", "namespaces", unread)
 	}
 	for typ, ok := range term.WaitForCacheSync(ctx.Done()) {
 		if !ok {

@@ -113,8 +113,8 @@ func newFixture(t *testing.T, classes []*clusterv1.ClusterClass, templates ...ru
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !informers.Run(ctx.Done()) {
-		t.Fatal("ClusterClass informers did not sync")
+	if unread, err := informers.Run(ctx); err != nil || len(unread) > 0 {
+		t.Fatalf("ClusterClass informers did not sync: unread %v, %v", unread, err)
 	}
 	o2 := fake.NewSimpleClientset(templates...)
 	f := externalversions.NewSharedInformerFactory(o2, 0)
