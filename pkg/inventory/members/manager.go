@@ -29,6 +29,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/firstlist"
 	"github.com/netweave-io/netweave/pkg/inventory"
 	"github.com/netweave-io/netweave/pkg/provisioning/clusterapi"
 	"github.com/netweave-io/netweave/pkg/requeue"
@@ -126,37 +127,13 @@ type secretWatch struct {
 	informer  cache.SharedIndexInformer
 	secrets   corelisters.SecretNamespaceLister
 
-	// failed is closed when the first list of the namespace's Secrets failed (no Role there):
-	// the manager goes on without it (Run).
-	failed   chan struct{}
-	failOnce sync.Once
+	// first follows the first list of the namespace's Secrets: one that fails (no Role there)
+	// lets the manager go on without it (Run).
+	first *firstlist.Watch
 }
 
 // read reports whether the namespace's Secrets have been listed.
-func (w *secretWatch) read() bool { return w.informer.HasSynced() }
-
-// readOrFailed reports whether the namespace's Secrets have been listed or their list failed.
-func (w *secretWatch) readOrFailed() bool {
-	select {
-	case <-w.failed:
-		return true
-	default:
-		return w.read()
-	}
-}
-
-// watchError reports a namespace whose Secrets cannot be listed, naming it, and lets Run go on
-// without it; the informer keeps trying. Errors after the first list are client-go's to log.
-func (w *secretWatch) watchError(ctx context.Context, r *cache.Reflector, err error) {
-	if w.read() {
-		cache.DefaultWatchErrorHandler(ctx, r, err)
-		return
-	}
-	klog.ErrorS(err, "Cannot list the Secrets that register member clusters in a namespace; its members are not "+
-		"registered, and the inventory of unregistered members is not removed, until it can be read (RBAC: get, list "+
-		"and watch on Secrets there)", "namespace", w.namespace)
-	w.failOnce.Do(func() { close(w.failed) })
-}
+func (w *secretWatch) read() bool { return w.first.Read() }
 
 func newSecretWatch(client kubernetes.Interface, namespace, selector string, capi bool, origin Origin) *secretWatch {
 	opts := []informers.SharedInformerOption{informers.WithNamespace(namespace),
@@ -167,7 +144,19 @@ func newSecretWatch(client kubernetes.Interface, namespace, selector string, cap
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, opts...)
 	return &secretWatch{namespace: namespace, capi: capi, origin: origin, factory: factory,
 		informer: factory.Core().V1().Secrets().Informer(),
-		secrets:  factory.Core().V1().Secrets().Lister().Secrets(namespace), failed: make(chan struct{})}
+		secrets:  factory.Core().V1().Secrets().Lister().Secrets(namespace)}
+}
+
+// track follows the first list of the namespace's Secrets, reporting a failure naming the
+// namespace; the informer keeps trying.
+func (w *secretWatch) track() error {
+	first, err := firstlist.Track(w.informer, func(_ context.Context, err error) {
+		klog.ErrorS(err, "Cannot list the Secrets that register member clusters in a namespace; its members are not "+
+			"registered, and the inventory of unregistered members is not removed, until it can be read (RBAC: get, list "+
+			"and watch on Secrets there)", "namespace", w.namespace)
+	})
+	w.first = first
+	return err
 }
 
 // dropCAPIKeys is the transform of the Cluster API Secret informers: Cluster API labels every
@@ -288,7 +277,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		if _, err := w.informer.AddEventHandler(handler); err != nil {
 			return fmt.Errorf("watch member secrets in %s: %w", w.namespace, err)
 		}
-		if err := w.informer.SetWatchErrorHandlerWithContext(w.watchError); err != nil {
+		if err := w.track(); err != nil {
 			return fmt.Errorf("watch member secrets in %s: %w", w.namespace, err)
 		}
 		w.factory.Start(ctx.Done())
@@ -339,12 +328,12 @@ func (m *Manager) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), m.watches[0].read) {
 		return fmt.Errorf("wait for the member secrets in %s: %w", m.watches[0].namespace, errors.Join(ctx.Err(), errors.New("not synced")))
 	}
+	others := make([]*firstlist.Watch, 0, len(m.watches)-1)
 	for _, w := range m.watches[1:] {
-		if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {
-			return w.readOrFailed(), nil
-		}); err != nil {
-			return fmt.Errorf("wait for the member secrets in %s: %w", w.namespace, err)
-		}
+		others = append(others, w.first)
+	}
+	if err := firstlist.Wait(ctx, others...); err != nil {
+		return fmt.Errorf("wait for the member secrets: %w", err)
 	}
 	defer m.stopAll()
 	var worker sync.WaitGroup

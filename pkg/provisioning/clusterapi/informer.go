@@ -4,17 +4,16 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/firstlist"
 )
 
 // Informers are namespaced informers of one Cluster API resource, one per namespace, so
@@ -26,37 +25,10 @@ type Informers struct {
 	byNamespace map[string]*namespaced
 }
 
-// namespaced is one namespace's informer and whether its first list failed.
+// namespaced is one namespace's informer and its first list.
 type namespaced struct {
 	cache.SharedIndexInformer
-	namespace string
-	resource  string
-	// failed is closed when the first list failed: Run goes on without the namespace; the
-	// informer keeps trying.
-	failed   chan struct{}
-	failOnce sync.Once
-}
-
-// watchError reports a namespace whose objects cannot be listed, naming it, the first time;
-// errors after the first list are client-go's to log.
-func (n *namespaced) watchError(ctx context.Context, r *cache.Reflector, err error) {
-	if n.HasSynced() {
-		cache.DefaultWatchErrorHandler(ctx, r, err)
-		return
-	}
-	klog.FromContext(ctx).Error(err, "Cannot list Cluster API objects in a namespace; what depends on them there waits until "+
-		"they can be read (RBAC: get, list and watch there)", "resource", n.resource, "namespace", n.namespace)
-	n.failOnce.Do(func() { close(n.failed) })
-}
-
-// readOrFailed reports whether the namespace has been listed or its first list failed.
-func (n *namespaced) readOrFailed() bool {
-	select {
-	case <-n.failed:
-		return true
-	default:
-		return n.HasSynced()
-	}
+	first *firstlist.Watch
 }
 
 // NewInformers returns informers of resource in each of namespaces, decoding with decode
@@ -73,11 +45,14 @@ func NewInformers(client dynamic.Interface, resource schema.GroupVersionResource
 		if err := inf.SetTransform(transform(decode)); err != nil {
 			return nil, fmt.Errorf("informer of %s in %s: %w", resource.Resource, ns, err)
 		}
-		n := &namespaced{SharedIndexInformer: inf, namespace: ns, resource: resource.Resource, failed: make(chan struct{})}
-		if err := inf.SetWatchErrorHandlerWithContext(n.watchError); err != nil {
+		first, err := firstlist.Track(inf, func(ctx context.Context, err error) {
+			klog.FromContext(ctx).Error(err, "Cannot list Cluster API objects in a namespace; what depends on them there waits until "+
+				"they can be read (RBAC: get, list and watch there)", "resource", resource.Resource, "namespace", ns)
+		})
+		if err != nil {
 			return nil, fmt.Errorf("informer of %s in %s: %w", resource.Resource, ns, err)
 		}
-		in.byNamespace[ns] = n
+		in.byNamespace[ns] = &namespaced{SharedIndexInformer: inf, first: first}
 	}
 	return in, nil
 }
@@ -122,17 +97,12 @@ func (in *Informers) AddEventHandler(h cache.ResourceEventHandler) error {
 // the others. It returns the namespaces not read yet (their informers keep trying; Unread
 // tells when they are), and ctx's error if it ended first.
 func (in *Informers) Run(ctx context.Context) ([]string, error) {
+	watches := make([]*firstlist.Watch, 0, len(in.byNamespace))
 	for _, n := range in.byNamespace {
 		go n.RunWithContext(ctx)
+		watches = append(watches, n.first)
 	}
-	if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {
-		for _, n := range in.byNamespace {
-			if !n.readOrFailed() {
-				return false, nil
-			}
-		}
-		return true, nil
-	}); err != nil {
+	if err := firstlist.Wait(ctx, watches...); err != nil {
 		return nil, fmt.Errorf("wait for the %s caches: %w", in.resource.Resource, err)
 	}
 	return in.UnreadNamespaces(), nil
@@ -142,14 +112,14 @@ func (in *Informers) Run(ctx context.Context) ([]string, error) {
 // is cached of it says nothing (an object not there may exist).
 func (in *Informers) Unread(namespace string) bool {
 	n, ok := in.byNamespace[namespace]
-	return ok && !n.HasSynced()
+	return ok && !n.first.Read()
 }
 
 // UnreadNamespaces are the watched namespaces not listed yet, sorted; none once all are.
 func (in *Informers) UnreadNamespaces() []string {
 	var out []string
 	for ns, n := range in.byNamespace {
-		if !n.HasSynced() {
+		if !n.first.Read() {
 			out = append(out, ns)
 		}
 	}
