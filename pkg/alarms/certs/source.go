@@ -10,7 +10,6 @@ package certs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/alarms/sourceloop"
 	"github.com/netweave-io/netweave/pkg/alarms/sourcemetrics"
+	"github.com/netweave-io/netweave/pkg/firstlist"
 )
 
 // Name is the Observation.Source of certificate alarms.
@@ -90,17 +90,28 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer s.running.Set(r.loop)()
 	evaluate := func(any) { r.loop.Add(evaluateKey) }
 	handler := cache.ResourceEventHandlerFuncs{AddFunc: evaluate, UpdateFunc: func(_, obj any) { evaluate(obj) }, DeleteFunc: evaluate}
-	var synced []cache.InformerSynced
+	var firsts []*firstlist.Watch
 	for _, w := range s.watches() {
 		if _, err := w.informer.AddEventHandler(handler); err != nil {
 			return fmt.Errorf("watch secrets %s: %w", w.what, err)
 		}
-		synced = append(synced, w.informer.HasSynced)
+		first, err := firstlist.Track(w.informer, func(ctx context.Context, err error) {
+			klog.FromContext(ctx).Error(err, "Cannot read Secrets whose certificates raise alarms; the others are reported, and "+
+				"no certificate alarm is cleared, until they can be read (RBAC: get, list and watch on Secrets there)",
+				"source", Name, "secrets", w.what)
+		})
+		if err != nil {
+			return fmt.Errorf("watch secrets %s: %w", w.what, err)
+		}
+		w.first = first
+		firsts = append(firsts, first)
 		r.watches = append(r.watches, w)
-		go w.informer.Run(ctx.Done())
+		go w.informer.RunWithContext(ctx)
 	}
-	if !cache.WaitForNamedCacheSync("alarms-"+Name, ctx.Done(), synced...) {
-		return fmt.Errorf("wait for the secret caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
+	// A Secret netweave cannot read (a flag naming one outside its RBAC) holds back none of the
+	// others' alarms: each watch is waited for until it is read or its first list failed.
+	if err := firstlist.Wait(ctx, firsts...); err != nil {
+		return fmt.Errorf("wait for the secret caches: %w", err)
 	}
 	klog.FromContext(ctx).Info("Reporting expiring certificates as alarms", "source", Name, "secrets", len(s.cfg.Secrets), "selector", s.cfg.Selector)
 	r.loop.Run(ctx, s.cfg.Clock, s.cfg.CheckInterval, r.evaluate)
@@ -111,6 +122,8 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 type watch struct {
 	what     string
 	informer cache.SharedIndexInformer
+	// first follows the informer's first list: until it is read, what its store lacks may exist.
+	first *firstlist.Watch
 	// secrets lists the watched Secrets from the store.
 	secrets func() []*corev1.Secret
 }
@@ -190,6 +203,13 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 		}
 	}
 	r.invalid = invalid
+	for _, w := range r.watches {
+		if !w.first.Read() {
+			// The alarms of Secrets not read yet are not among active, and stating it as the
+			// complete set would clear them: the set is stated once every watch is read.
+			return nil
+		}
+	}
 	if err := r.sink.Sync(ctx, Name, active, now); err != nil {
 		return fmt.Errorf("restate certificate alarms: %w", err)
 	}

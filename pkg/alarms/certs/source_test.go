@@ -8,19 +8,24 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -274,5 +279,39 @@ func TestRegressionSelectedSecretsOnlyFromTheOperatorsNamespace(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("selector namespace %q: active certificates %v, want %v", ns, got, want)
 		}
+	}
+}
+
+// TestRegressionUnreadableSecretSilencesEveryCertificateAlarm: the source waited for every
+// watched Secret's informer to sync. One Secret netweave may not read (a flag naming a Secret
+// in a namespace outside its RBAC) kept it waiting for good: no certificate alarm was raised
+// for any Secret, and the log only said it was waiting for caches. The others are now reported
+// while it cannot be read; and since its alarm is not among them, the complete set (which
+// clears what it lacks) is stated only once it is read.
+func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
+	locked := secret("db-tls", pemCert(t, "db.example", now.Add(day)), nil)
+	locked.Namespace = "locked"
+	f := newFixture(t, secret("api-tls", pemCert(t, "api.example", now.Add(day)), nil), locked)
+	var readable atomic.Bool
+	f.client.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "locked" && !readable.Load() {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("no Role in locked"))
+		}
+		return false, nil, nil
+	})
+	f.cfg.Secrets = append(f.cfg.Secrets, types.NamespacedName{Namespace: "locked", Name: "db-tls"})
+	f.run()
+	f.sink.WaitFor(t, "the readable Secret's alarm", func() bool {
+		o, ok := f.sink.Latest("uid-api-tls")
+		return ok && o.Active
+	})
+	readable.Store(true)
+	var got []string
+	for _, o := range f.sync(1) {
+		got = append(got, o.Extensions["secret"])
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"ingress/api-tls", "locked/db-tls"}) {
+		t.Errorf("first complete set %v, want both Secrets' alarms (a set stated while locked/db-tls was unread clears its alarm)", got)
 	}
 }
