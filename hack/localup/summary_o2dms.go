@@ -48,6 +48,16 @@ Upgrade (values, then the chart version), roll back, and watch the ConfigMap in 
   kubectl -n %[3]s get nfdeployments
   kubectl -n %[3]s get nfdeployment nf-regional -o jsonpath='{range .status.history[*]}{.revision} {.chartVersion} {.outcome}{"\n"}{end}'
   %[6]s history nf-regional -n %[3]s --kubeconfig %[8]s
+A release name is its first NfDeployment's: the operator's namespace may target %[3]s, but an NfDeployment of
+its with the name nf-regional neither upgrades nor, deleted, uninstalls the tenant's release:
+  kubectl apply -f - <<YAML
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: nf-regional, namespace: %[5]s}
+spec: {descriptorRef: {name: %[2]s-0.2.0}, deploymentManagerId: $REGIONAL_DM, targetNamespace: %[3]s, values: {message: operator}}
+YAML
+  kubectl -n %[5]s get nfdeployment nf-regional -o jsonpath='{.status.phase} {.status.message}{"\n"}'   # FAILED release nf-regional ... belongs to an NfDeployment of another namespace
+  kubectl -n %[5]s delete nfdeployment nf-regional && %[6]s list -n %[3]s --kubeconfig %[8]s   # the tenant's nf-regional still deployed
 Drift and deletion:
   %[6]s uninstall nf-local -n %[3]s --kubeconfig %[7]s   # behind netweave's back
   kubectl -n %[3]s get nfdeployments -w                   # reinstalled within 10s (condition DriftRepaired)
