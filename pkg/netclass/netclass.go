@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/url"
 	"strings"
 )
 
@@ -55,6 +56,18 @@ func TLS(err error) bool {
 		// net/http's "TLS handshake timeout": the peer stalled, which is a timeout, whichever
 		// of the handshake's and the request's deadlines fired first.
 		return false
+	}
+	if NoConnection(err) {
+		// The handshake comes after the connection; and a resolver's error names the host,
+		// which may end in "tls".
+		return false
+	}
+	// The rest of crypto/tls's errors are plain text. Only the transport's text is read: a
+	// url.Error quotes its URL, whose query (net/http leaves it unescaped) is whatever the
+	// creator of the callback, chart source or kubeconfig wrote, "tls: " included.
+	var uerr *url.Error
+	if errors.As(err, &uerr) && uerr.Err != nil {
+		err = uerr.Err
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "TLS handshake") || strings.Contains(msg, "tls: ")
