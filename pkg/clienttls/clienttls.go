@@ -45,11 +45,18 @@ func (f Files) Config() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// clientCertificate loads the client certificate and its key from their files.
-func (f Files) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+// clientCertificate loads the client certificate and its key from their files, and presents
+// it only to a server that may accept it, as crypto/tls does for Config.Certificates: a server
+// that names the CAs it accepts (its CertificateRequest) gets no certificate when ours is not
+// issued by one of them. The notifier's callbacks are URLs tenants choose; without the check
+// every such server that asks for a client certificate was shown netweave's, names and all.
+func (f Files) clientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 	cert, err := tls.LoadX509KeyPair(f.CertFile, f.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.CertFlag, err)
+	}
+	if cri != nil && cri.SupportsCertificate(&cert) != nil {
+		return &tls.Certificate{}, nil
 	}
 	return &cert, nil
 }

@@ -2,6 +2,10 @@ package clienttls
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +83,54 @@ func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
 	f.CertFile = ""
 	if _, err := f.Config(); err == nil || !strings.Contains(err.Error(), "--x-ca-file") {
 		t.Errorf("a CA file without certificates: %v, want an error naming --x-ca-file", err)
+	}
+}
+
+// TestRegressionClientCertificateShownToEveryServer: the certificate was read by a
+// GetClientCertificate that returned it whatever the server asked, which loses crypto/tls's
+// own choice (it sends none of Config.Certificates that the server's CertificateRequest rules
+// out). Every callback server a tenant pointed a subscription at and that asked for a client
+// certificate was shown netweave's, names and all, even one that names only other CAs.
+func TestRegressionClientCertificateShownToEveryServer(t *testing.T) {
+	files, err := localstack.WriteMutualTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Files{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := cfg.GetClientCertificate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(own.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := asn1.Marshal(pkix.Name{CommonName: "tenant-chosen-ca"}.ToRDNSequence())
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := func(cas ...[]byte) *tls.CertificateRequestInfo {
+		return &tls.CertificateRequestInfo{AcceptableCAs: cas, Version: tls.VersionTLS13,
+			SignatureSchemes: []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256, tls.PSSWithSHA256, tls.Ed25519}}
+	}
+	for _, tc := range []struct {
+		what string
+		cri  *tls.CertificateRequestInfo
+		sent bool
+	}{
+		{"a server that accepts only another CA", request(other), false},
+		{"a server that accepts our issuer", request(other, leaf.RawIssuer), true},
+		{"a server that names no CA", request(), true},
+	} {
+		got, err := cfg.GetClientCertificate(tc.cri)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		if sent := len(got.Certificate) > 0; sent != tc.sent {
+			t.Errorf("%s: certificate sent %v, want %v", tc.what, sent, tc.sent)
+		}
 	}
 }
