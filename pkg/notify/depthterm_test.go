@@ -69,6 +69,8 @@ func TestRegressionQueueDepthGaugeEndsWithTheTerm(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			// As a leader term (Notifier.lead) ends a set.
+			defer set.close()
 			set.run(ctx)
 		}()
 		return cancel, done

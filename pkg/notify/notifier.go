@@ -170,14 +170,26 @@ func (n *Notifier) lead(ctx context.Context) {
 	n.commitMu.Lock()
 	n.hist = newHistory(historySize, historyBytes, historyAge)
 	n.commitMu.Unlock()
+	// Whatever the term started ends with it, however early it ends (the lease lost while the
+	// caches sync or while Redis refuses the first reconciliation): every set's work queues
+	// from its creation and its workers from the first sync, stopped and waited for after
+	// everything below that runs has returned. Deferred first, so that it runs last.
+	var sets [numFamilies]*subscriptions
+	defer func() {
+		for _, set := range sets {
+			if set != nil {
+				set.close()
+			}
+		}
+	}()
 	// The term's handlers are removed when it ends; the informers keep running for the rest
 	// of the process.
 	factory := n.cfg.Informers.Term()
 	defer factory.Shutdown()
-	var sets [numFamilies]*subscriptions
 	for _, kind := range []*subscriptionKind{inventorySubscriptionKind(n.cfg.Client, factory), alarmSubscriptionKind(n.cfg.Client, factory),
 		nfDeploymentSubscriptionKind(n.cfg.Client, factory), provisioningRequestSubscriptionKind(n.cfg.Client, factory)} {
 		set := newSubscriptions(kind, n.cfg.SubscriptionNamespace, *n.delivery, n.vis, n.cfg.StatusInterval)
+		sets[kind.family] = set
 		set.admit = n.admit
 		set.serialize = n.serialize
 		set.lost = &lostReporter{epoch: n.epochs.current, metrics: n.delivery.metrics, kind: kind.name}
@@ -185,7 +197,6 @@ func (n *Notifier) lead(ctx context.Context) {
 			klog.ErrorS(err, "Notifier cannot watch subscriptions")
 			return
 		}
-		sets[kind.family] = set
 	}
 	for _, ok := range factory.WaitForCacheSync(ctx.Done()) {
 		if !ok {

@@ -198,12 +198,11 @@ func dropOrphanQueues(ctx context.Context, store *Store, owners map[string]bool)
 	return nil
 }
 
-// run processes both queues until ctx ends, then stops every worker.
+// run processes both queues until ctx ends. The workers keep running: close stops them.
 func (s *subscriptions) run(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
-		s.syncs.ShutDown()
-		s.statuses.ShutDown()
+		s.shutDownQueues()
 	}()
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -218,6 +217,21 @@ func (s *subscriptions) run(ctx context.Context) {
 		}
 	}()
 	wg.Wait()
+}
+
+// shutDownQueues ends both work queues (and their goroutines); it may be called more than once.
+func (s *subscriptions) shutDownQueues() {
+	s.syncs.ShutDown()
+	s.statuses.ShutDown()
+}
+
+// close ends the set's part of a leader term, however far the term got: the set's work queues
+// exist from newSubscriptions on and its workers from the first sync (syncSets, before run), so
+// a term that ends before run, or without run, has them too. It shuts the queues down, stops
+// every worker and waits for it, and takes its depth out of the total. Nothing may sync the
+// set anymore: run has returned, or never ran, and syncSets is done.
+func (s *subscriptions) close() {
+	s.shutDownQueues()
 	ws, _ := s.snapshot()
 	for _, w := range ws {
 		w.halt()
