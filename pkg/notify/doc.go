@@ -30,7 +30,8 @@
 // take their bytes off the count; an entry already gone counts nothing, and an empty queue
 // counts zero. Every drop (expired, queue_full, too_large) is counted in
 // netweave_notifier_dropped_total{reason} and in the subscription's status.dropped, written
-// as soon as a failure is; a worker whose queue lost entries reads it again rather than
+// as soon as a failure is, once: an entry its worker already delivered or dropped, which only
+// waits for its removal (below), is evicted first like any other and counts as nothing; a worker whose queue lost entries reads it again rather than
 // deliver from memory what Redis no longer holds. Only a notification already being POSTed
 // when it is dropped may still arrive (and is counted as dropped). Delivery is at least once: a notification whose
 // POST succeeded just before a crash is sent again; receivers deduplicate by notificationId,

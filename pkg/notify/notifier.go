@@ -399,6 +399,11 @@ func (n *Notifier) access(ctx context.Context, sub *Subscription, ev *Event) (ac
 // commitLocked commits change until it lands or ctx ends; commitMu is held.
 func (n *Notifier) commitLocked(ctx context.Context, change Change, woken []*worker) ([]Queued, error) {
 	for failures := 1; ; failures++ {
+		// Read at each attempt, as late as may be: an entry the worker finished meanwhile and
+		// the bounds evict is not reported as dropped.
+		for i, w := range woken {
+			change.Items[i].Handled = w.handledThrough()
+		}
 		ids, err := n.commit(ctx, change)
 		if err == nil {
 			return ids, nil

@@ -67,6 +67,10 @@ type Item struct {
 	// delivery, whether the subscription's owner may still get it.
 	Kind      string
 	Namespace string
+	// Handled is the stream id of the last entry of the queue that the subscription's worker
+	// delivered or dropped ("" for none): the entries up to it only wait for the acknowledger
+	// to remove them, so a bound that evicts them drops nothing undelivered (Queued.Evicted).
+	Handled string
 }
 
 // Entry is one queued notification.
@@ -99,7 +103,9 @@ type Queued struct {
 	// is larger than a whole queue may be (QueueLimits.Bytes).
 	StreamID string
 	// Evicted is how many of the oldest entries of the queue were dropped, undelivered, to
-	// make room for the item.
+	// make room for the item. Entries evicted that were already delivered or dropped (up to
+	// Item.Handled, waiting for their removal) are not counted: they were not lost, and a
+	// dropped one was counted when it was dropped.
 	Evicted int64
 }
 
@@ -109,8 +115,8 @@ type Queued struct {
 //
 // KEYS: qbytes, state (or ""), cursor (or ""), then one queue per item.
 // ARGV: maxBytes, maxLength, stateOp ("set", "del" or ""), field, state, cursor, then per item
-// uid, notificationId, body, observed.
-// Returns per item {stream id or "", evicted}.
+// uid, notificationId, body, observed, kind, namespace, handled.
+// Returns per item {stream id or "", evicted undelivered}.
 //
 // Each queue's byte count lives in qbytes; an empty queue counts 0 whatever qbytes says (a
 // queue from before qbytes existed, or a count that drifted, heals when the queue drains).
@@ -129,6 +135,16 @@ end
 local function over(used, len, size)
   return (maxBytes > 0 and used + size > maxBytes) or (maxLen > 0 and len + 1 > maxLen)
 end
+-- handledBy reports whether stream id id is at or before last ('' is before everything): an
+-- entry the worker already delivered or dropped, waiting for its removal.
+local function handledBy(id, last)
+  if last == '' then return false end
+  local ims, iseq = string.match(id, '^(%d+)-(%d+)$')
+  local lms, lseq = string.match(last, '^(%d+)-(%d+)$')
+  if not ims or not lms then return false end
+  ims, iseq, lms, lseq = tonumber(ims), tonumber(iseq), tonumber(lms), tonumber(lseq)
+  return ims < lms or (ims == lms and iseq <= lseq)
+end
 local out = {}
 local nitems = #KEYS - 3
 -- A key of ours that holds another type (a hand edit, another program under the prefix) would
@@ -144,8 +160,9 @@ if ARGV[3] ~= '' then ours(KEYS[2], 'hash') end
 for i = 1, nitems do ours(KEYS[3 + i], 'stream') end
 for i = 1, nitems do
   local q = KEYS[3 + i]
-  local a = 6 + (i - 1) * 6
+  local a = 6 + (i - 1) * 7
   local uid, nid, body, observed, kind, ns = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local handled = ARGV[a + 7]
   local size = #body
   if maxBytes > 0 and size > maxBytes then
     out[i] = {'', 0}
@@ -165,7 +182,7 @@ for i = 1, nitems do
         redis.call('XDEL', q, e[1])
         used = used - bodySize(e[2])
         len = len - 1
-        evicted = evicted + 1
+        if not handledBy(e[1], handled) then evicted = evicted + 1 end
         if not over(used, len, size) then break end
       end
       if batch < 64 then batch = batch * 2 end
@@ -200,11 +217,11 @@ func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
 	case c.State != nil:
 		stateOp, state = "set", c.State
 	}
-	args := make([]any, 0, 6+6*len(c.Items))
+	args := make([]any, 0, 6+7*len(c.Items))
 	args = append(args, s.limits.Bytes, s.limits.Length, stateOp, c.Key, state, c.Cursor)
 	for _, it := range c.Items {
 		keys = append(keys, s.queueKey(it.SubscriptionUID))
-		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace)
+		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace, it.Handled)
 	}
 	res, err := commitScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {

@@ -183,6 +183,9 @@ type worker struct {
 	pending      []Entry
 	pendingBytes int
 	synced       bool
+	// handled is the stream id of the last entry delivered or dropped (expired, revoked): the
+	// entries up to it wait only for the acknowledger to remove them from the queue.
+	handled string
 }
 
 func newWorker(cfg *deliveryConfig, sub *Subscription, initial v1alpha1.InventorySubscriptionStatus) *worker {
@@ -220,6 +223,21 @@ func (w *worker) handoff(e Entry) {
 	}
 	w.mu.Unlock()
 	w.poke()
+}
+
+// handledThrough returns the stream id of the last entry the worker delivered or dropped ("" for
+// none yet): a commit that evicts entries up to it drops nothing undelivered (Item.Handled).
+func (w *worker) handledThrough() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.handled
+}
+
+// markHandled records that the entry at stream id is delivered or dropped.
+func (w *worker) markHandled(id string) {
+	w.mu.Lock()
+	w.handled = id
+	w.mu.Unlock()
 }
 
 // mustRead reports whether the worker was told to read its queue again (resync) since its last
@@ -299,6 +317,7 @@ func (w *worker) run(ctx context.Context) {
 					return
 				}
 				last = e.StreamID
+				w.markHandled(last)
 				if w.mustRead() {
 					// Entries may have been evicted from the queue (it was full) since it was
 					// read: read what is left rather than deliver them from this batch.
@@ -317,6 +336,7 @@ func (w *worker) run(ctx context.Context) {
 				return
 			}
 			last = e.StreamID
+			w.markHandled(last)
 		default:
 			// Nothing handed over: wait for a commit; a quiet period ends with a read of the
 			// queue anyway.
