@@ -123,10 +123,13 @@
 // re-baseline's list, its CREATE and MODIFY at the object's new resourceVersion. What the notifier held only in Redis (a
 // previous leader's state, when the wipe hit between two leaders) cannot be compared: the kind
 // then starts with a fresh baseline, as on a first start, and notifies nothing for it, and the
-// subscriptions of that previous leader are not reported. The same holds when a leader stops
-// in the middle of a re-baseline: its successor finds no cursor (a baseline records the state
-// and the cursor at once) and starts fresh; what the stopped re-baseline had not told yet is
-// not told.
+// subscriptions of that previous leader are not reported. A leader that stops in the middle
+// of a re-baseline leaves it to its successor: before it tells anything, a re-baseline records
+// what the notifier last processed of the kind as its state in Redis, with a cursor that says
+// a re-baseline is under way, and every change it tells updates that state as it is committed;
+// the successor compares its own list with that state (without settling again), so that what
+// the stopped leader told is not told again and what it had not told yet is told once. The
+// lost subscriptions the stopped leader knew of are not reported by its successor.
 //
 // # Which subscriptions see a change
 //

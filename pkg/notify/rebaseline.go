@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -20,6 +21,11 @@ import (
 // the owners of what the wipe took (the inventory sync) re-create it meanwhile, so that an
 // object they bring back as it was is not notified as a DELETE followed by a CREATE.
 const rebaselineSettle = 5 * time.Second
+
+// rebaselinePending is the cursor of a kind whose re-baseline is under way (beginRebaseline):
+// not a resourceVersion, so nothing watches from it, and a leader that finds it finishes the
+// re-baseline against the recorded state.
+const rebaselinePending = "rebaseline"
 
 // settle waits rebaselineSettle, or until ctx ends.
 func settle(ctx context.Context) error { return sleepCtx(ctx, rebaselineSettle) }
@@ -155,6 +161,9 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 	if err != nil {
 		return err
 	}
+	if err := w.beginRebaseline(ctx); err != nil {
+		return err
+	}
 	evs, err := rebaselineDiff(w.src.kind, prior, items, rv, time.Now())
 	if err != nil {
 		return err
@@ -169,9 +178,11 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 		if err := w.out.emit(ctx, ev, state, ""); err != nil {
 			return err
 		}
-		// Told: it is what the notifier last processed of the object. Should the baseline
-		// write below fail, the re-baseline that follows compares with it and does not tell
-		// the change again (under another notificationId: a new list's resourceVersion).
+		// Told: it is what the notifier last processed of the object, in Redis too (emit
+		// committed it). Should the baseline write below fail, or the leader stop before it,
+		// the re-baseline that follows, this leader's or the next one's, compares with it and
+		// does not tell the change again (under another notificationId: a new list's
+		// resourceVersion).
 		key := ev.Namespace + "/" + ev.Name
 		w.mu.Lock()
 		if state == nil {
@@ -189,5 +200,33 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 	w.out.rebaselined(w.src.kind)
 	klog.InfoS("Notifier re-baselined after the store was wiped or rolled back", "kind", w.src.kind,
 		"objects", len(items), "changes", len(evs), "resourceVersion", rv)
+	return nil
+}
+
+// beginRebaseline records what the notifier last processed of the kind (the state in memory,
+// which a wipe took from Redis and a rollback replaced there with a replica's) as its state in
+// Redis, and rebaselinePending as its cursor, in one transaction, before the re-baseline tells
+// anything. Each change told then updates that state as it is committed, so that at any point
+// Redis holds what the subscriptions were told: a leader that stops in the middle leaves its
+// successor the rest to tell, once, instead of a state that says neither what was told (after
+// a rollback, the replica's) nor that a re-baseline is unfinished (after a wipe, no cursor).
+func (w *watcher) beginRebaseline(ctx context.Context) error {
+	w.mu.RLock()
+	states := make(map[string]any, len(w.state))
+	for key, e := range w.state {
+		data, err := w.codec.unpack(e.packed)
+		if err != nil {
+			// Left out, as priorObjects leaves it out of the comparison.
+			continue
+		}
+		states[key] = data
+	}
+	w.mu.RUnlock()
+	if err := w.store.Baseline(ctx, string(w.src.kind), states, rebaselinePending); err != nil {
+		return fmt.Errorf("begin the %s re-baseline: %w", w.src.kind, err)
+	}
+	w.mu.Lock()
+	w.cursor = rebaselinePending
+	w.mu.Unlock()
 	return nil
 }

@@ -149,7 +149,9 @@ func (w *watcher) run(ctx context.Context) {
 			}
 			if err = w.load(ctx); err == nil {
 				loaded = true
-				relist = w.cursor == ""
+				// No cursor: a first start. A re-baseline's: a previous leader stopped in the
+				// middle of it, and this one finishes it.
+				relist = w.cursor == "" || w.cursor == rebaselinePending
 				w.out.resumed(w.cursor)
 			}
 		case relist:
@@ -350,12 +352,15 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 
 // relist compares the kind's current objects with the recorded state and emits the
 // differences; without a cursor (first start) the list is only recorded; after the store was
-// wiped or rolled back (a new epoch, or a list older than the cursor) it re-baselines.
+// wiped or rolled back (a new epoch, or a list older than the cursor), or when a re-baseline
+// is unfinished (rebaselinePending: this leader's, or one a previous leader stopped in the
+// middle of), it re-baselines.
 //
 // A recorded state without a cursor is not compared either: every baseline records both at
-// once, so that state is what a re-baseline interrupted by a leader change committed of its
-// changes (a few objects of the kind), not what the notifier last processed; compared, every
-// other object would be notified as created.
+// once, and a re-baseline records rebaselinePending first, so that state is not what the
+// notifier last processed (a re-baseline interrupted by a leader change under a version that
+// did not record it first committed only its changes); compared, every other object would be
+// notified as created.
 func (w *watcher) relist(ctx context.Context) error {
 	gen, err := w.out.epoch(ctx)
 	if err != nil {
@@ -363,6 +368,7 @@ func (w *watcher) relist(ctx context.Context) error {
 	}
 	w.mu.RLock()
 	baseline := w.cursor == ""
+	resuming := w.cursor == rebaselinePending
 	w.mu.RUnlock()
 	if gen != w.gen && !baseline {
 		if err := settle(ctx); err != nil {
@@ -385,7 +391,7 @@ func (w *watcher) relist(ctx context.Context) error {
 		w.gen = gen
 		return w.recordBaseline(ctx, items, lm.GetResourceVersion())
 	}
-	if gen == w.gen {
+	if gen == w.gen && !resuming {
 		// The store went back without losing the epoch: a rollback, shown by a list older
 		// than the cursor or, when other writes carried it past the cursor, by the objects
 		// themselves. A new epoch makes every kind re-baseline, this one first.
@@ -402,7 +408,9 @@ func (w *watcher) relist(ctx context.Context) error {
 			return w.relist(ctx)
 		}
 	}
-	if gen != w.gen {
+	if gen != w.gen || resuming {
+		// A re-baseline a previous leader began is finished without settling again: it
+		// settled before it began.
 		if err := w.rebaseline(ctx, items, lm.GetResourceVersion()); err != nil {
 			return err
 		}
