@@ -49,8 +49,9 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	}
 	if r.clusters.Unread(namespace) || r.machines.Unread(namespace) {
 		// What the caches hold of the namespace says nothing yet (a Cluster not there may
-		// exist): nothing is created, deleted or reported until they are read.
-		return fmt.Errorf("the Clusters or Machines of namespace %s are not read yet (netweave may not list them there)", namespace)
+		// exist): nothing is created, deleted or reported of the Cluster until they are read.
+		err := fmt.Errorf("the Clusters or Machines of namespace %s are not read yet (netweave may not list them there)", namespace)
+		return errors.Join(err, r.reportUnread(ctx, namespace, name))
 	}
 	req, err := r.requests.ProvisioningRequests(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
@@ -476,6 +477,33 @@ func (r *reconciler) finalizeUnwatched(ctx context.Context, req *v1alpha1.Provis
 		err = fmt.Errorf("waiting for Cluster %s/%s, outside the provisioning namespaces, to be gone", req.Namespace, o.clusterName)
 	}
 	return err
+}
+
+// unreadMessage is the status message of a request not yet acted on because netweave cannot
+// read its namespace's Cluster API objects: the request's owner learns why nothing happens,
+// and what its operator must grant.
+const unreadMessage = "waiting: netweave cannot read the Cluster API objects of this namespace yet " +
+	"(the operator must let it get, list and watch clusters and machines here)"
+
+// reportUnread says in a PENDING request's status that it waits for its namespace to be
+// readable; a request further on keeps what it said (its Cluster is not observed, not gone).
+func (r *reconciler) reportUnread(ctx context.Context, namespace, name string) error {
+	req, err := r.requests.ProvisioningRequests(namespace).Get(name)
+	if err != nil || req.DeletionTimestamp != nil || req.Status.ProvisioningPhase != v1alpha1.ProvisioningPhasePending ||
+		req.Status.Message == unreadMessage {
+		return nil
+	}
+	next := req.DeepCopy()
+	next.Status.Message = unreadMessage
+	t := metav1.NewTime(r.cfg.Now())
+	next.Status.UpdateTime = &t
+	start := time.Now()
+	_, err = r.cfg.Client.O2imsV1alpha1().ProvisioningRequests(namespace).UpdateStatus(ctx, next, metav1.UpdateOptions{FieldManager: fieldManager})
+	r.cfg.Metrics.Observe("provisioningrequests/status", "update", start, err)
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("report the unreadable namespace in the status: %w", err)
+	}
+	return nil
 }
 
 func (r *reconciler) addFinalizer(ctx context.Context, req *v1alpha1.ProvisioningRequest) (*v1alpha1.ProvisioningRequest, error) {

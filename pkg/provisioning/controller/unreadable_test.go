@@ -42,6 +42,8 @@ func TestRegressionUnreadableTenantNamespaceStopsEveryRequest(t *testing.T) {
 	})
 	a, b := request("tenant-a"), request("tenant-b")
 	b.UID = "uid-b"
+	// As admission leaves a new request.
+	b.Status.ProvisioningPhase, b.Status.Message = v1alpha1.ProvisioningPhasePending, "accepted"
 	o2 := fake.NewSimpleClientset(a, b, template("v1.33.0"))
 	// The generated fake lists kind O2ResourceList, which its scheme registers as ResourceList.
 	o2.PrependReactor("list", "resources", func(act k8stesting.Action) (bool, runtime.Object, error) {
@@ -74,6 +76,18 @@ func TestRegressionUnreadableTenantNamespaceStopsEveryRequest(t *testing.T) {
 	if err := built("tenant-b")(); !apierrors.IsNotFound(err) {
 		t.Errorf("tenant-b's Cluster built before its namespace's Clusters could be read: %v", err)
 	}
+	// Its owner reads why nothing happens (TestRegressionUnreadableNamespaceRequestSaysNothing:
+	// it said "accepted" for as long as the Role was missing).
+	eventually(t, "tenant-b's request says what it waits for", func() error {
+		got, err := o2.O2imsV1alpha1().ProvisioningRequests("tenant-b").Get(context.Background(), id, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if got.Status.ProvisioningPhase != v1alpha1.ProvisioningPhasePending || got.Status.Message != unreadMessage {
+			return fmt.Errorf("status %s %q", got.Status.ProvisioningPhase, got.Status.Message)
+		}
+		return nil
+	})
 	denied.Store(false) // the Role is fixed
 	eventually(t, "tenant-b's Cluster built once its namespace is read", built("tenant-b"))
 }
