@@ -63,6 +63,13 @@ func run(c config) (err error) {
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
+	// Before anything under c.dir is removed: those may be another running launcher's files.
+	release, err := lockDir(c.dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+
 	// Stale etcd data or Redis files would not match this run's fresh certificates and tokens.
 	stale := []string{"controlplane", "redis", "alertmanager", "netweave"}
 	for name := range memberDemoNodes() {
