@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,6 +217,21 @@ func (p *Process) LogTail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// logSaysAddrInUse tells whether the log, from offset on (this run's output), reports a listen
+// that failed because the port is taken: the one start failure that another port cures.
+func (p *Process) logSaysAddrInUse(offset int64) bool {
+	f, err := os.Open(p.logPath)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.NewSectionReader(f, offset, 1<<20))
+	if err != nil {
+		return false
+	}
+	return bytes.Contains(bytes.ToLower(data), []byte("address already in use"))
 }
 
 // exitedError explains a process that ended while something waited for it to become ready.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -30,11 +32,33 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 	if err != nil {
 		return nil, "", fmt.Errorf("start redis: %w (hack/build-control-plane.sh installs it)", err)
 	}
-	port, err := FreePort()
+	// A port found free can be taken before redis-server binds it (FreePort); then redis-server
+	// exits at once saying so, and another port is tried rather than failing the whole stack.
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		proc, addr, logStart, err := startRedisOnce(ctx, bin, dir, timeout)
+		if err == nil {
+			return proc, addr, nil
+		}
+		if attempt == attempts || proc == nil || !isClosed(proc.done) || !proc.logSaysAddrInUse(logStart) {
+			return nil, "", err
+		}
+	}
+}
+
+// startRedisOnce starts redis-server on a fresh port and waits for it; logStart is where this
+// run's output begins in the (appended) log, for telling a lost port from other failures.
+func startRedisOnce(ctx context.Context, bin, dir string, timeout time.Duration) (*Process, string, int64, error) {
+	port, err := freePort()
 	if err != nil {
-		return nil, "", fmt.Errorf("start redis: %w", err)
+		return nil, "", 0, fmt.Errorf("start redis: %w", err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	logPath := filepath.Join(dir, "redis.log")
+	var logStart int64
+	if fi, err := os.Stat(logPath); err == nil {
+		logStart = fi.Size()
+	}
 	proc, err := StartProcess(ProcessOptions{
 		Name: "redis-server",
 		Argv: append([]string{bin,
@@ -43,22 +67,24 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 			"--dir", dir,
 			"--pidfile", RedisPidFile(dir),
 		}, RedisDurableArgs()...),
-		LogPath: filepath.Join(dir, "redis.log"),
+		LogPath: logPath,
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	if err := WaitForRedis(ctx, addr, proc, timeout); err != nil {
-		return nil, "", errors.Join(err, proc.Stop())
+		return proc, "", logStart, errors.Join(err, proc.Stop())
 	}
-	return proc, addr, nil
+	return proc, addr, logStart, nil
 }
 
 // RedisPidFile is where the redis-server StartRedis runs in dir writes its process id.
 func RedisPidFile(dir string) string { return filepath.Join(dir, "redis.pid") }
 
-// WaitForRedis polls proc's redis-server at addr with PING, because redis accepts connections
-// before it has loaded; it fails at once, with the log's tail, if the process exits.
+// WaitForRedis polls proc's redis-server at addr until it answers as proc, because redis
+// accepts connections before it has loaded, and because a server answering on addr may be
+// another one that took the port first (ours then exits); it fails at once, with the log's
+// tail, if the process exits.
 func WaitForRedis(ctx context.Context, addr string, proc *Process, timeout time.Duration) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
@@ -67,13 +93,58 @@ func WaitForRedis(ctx context.Context, addr string, proc *Process, timeout time.
 			return false, fmt.Errorf("redis-server exited (%v):\n%s", proc.ExitError(), proc.LogTail(20))
 		default:
 		}
-		last = PingRedis(ctx, addr)
-		return last == nil, nil
+		pid, err := redisProcessID(ctx, addr)
+		if err != nil {
+			last = err
+			return false, nil
+		}
+		if pid != proc.Pid() {
+			last = fmt.Errorf("answered by another redis-server (pid %d), not ours (pid %d)", pid, proc.Pid())
+			return false, nil
+		}
+		return true, nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for redis on %s: %w (last: %v)", addr, err, last)
 	}
 	return nil
+}
+
+// redisProcessID asks the server at addr for its process id (INFO server), which a server
+// answers only once it has loaded its data, as it does PING.
+func redisProcessID(ctx context.Context, addr string) (int, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		return 0, err
+	}
+	if _, err := conn.Write([]byte("INFO server\r\n")); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(conn)
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	head = strings.TrimSpace(head)
+	n, err := strconv.Atoi(strings.TrimPrefix(head, "$"))
+	if !strings.HasPrefix(head, "$") || err != nil || n < 0 {
+		return 0, fmt.Errorf("INFO answered %q", head)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, fmt.Errorf("read INFO: %w", err)
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			return strconv.Atoi(v)
+		}
+	}
+	return 0, errors.New("INFO server names no process_id")
 }
 
 // PingRedis sends one PING, speaking just enough RESP to need no client library.
