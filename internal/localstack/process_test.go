@@ -106,3 +106,27 @@ func waitForLines(t *testing.T, p *Process, substr string, n int) {
 		t.Fatalf("want %d %q lines in the log of %s: %v (exit: %v)\n%s", n, substr, p.Name(), err, p.ExitError(), p.LogTail(100))
 	}
 }
+
+// TestRegressionStartTimeoutShowedNoLog: a component that never became ready failed the start
+// with only "context deadline exceeded (last answer: connection refused)", naming neither the
+// component nor why; the child's own explanation sat in a log the message did not point to.
+func TestRegressionStartTimeoutShowedNoLog(t *testing.T) {
+	p, err := StartProcess(ProcessOptions{
+		Name:    "hanger",
+		Argv:    []string{"sh", "-c", "echo waiting for a peer that never comes >&2; exec sleep 600"},
+		LogPath: filepath.Join(t.TempDir(), "hanger.log"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Kill() })
+	waitForLines(t, p, "never comes", 1)
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = WaitForHTTPOK(context.Background(), http.DefaultClient, "http://127.0.0.1:"+strconv.Itoa(port)+"/", p, 300*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "hanger") || !strings.Contains(err.Error(), "never comes") {
+		t.Fatalf("want a timeout naming the process and quoting its log, got %v", err)
+	}
+}

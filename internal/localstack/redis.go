@@ -40,7 +40,7 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 		if err == nil {
 			return proc, addr, nil
 		}
-		if attempt == attempts || proc == nil || !isClosed(proc.done) || !proc.logSaysAddrInUse(logStart) {
+		if attempt == attempts || proc == nil || !exited(proc) || !proc.logSaysAddrInUse(logStart) {
 			return nil, "", err
 		}
 	}

@@ -44,7 +44,23 @@ func WaitForHTTPOK(ctx context.Context, client *http.Client, url string, proc *P
 		return false, nil
 	})
 	if err != nil {
+		// A process that exited already explained itself (exitedError); one that is still
+		// running but never became ready has its reason only in its log.
+		if proc != nil && !exited(proc) {
+			return fmt.Errorf("wait for %s of %s: %w (last answer: %s); last log lines from %s:\n%s",
+				url, proc.name, err, last, proc.logPath, proc.LogTail(30))
+		}
 		return fmt.Errorf("wait for %s: %w (last answer: %s)", url, err, last)
 	}
 	return nil
+}
+
+// exited tells whether proc's current run has ended.
+func exited(proc *Process) bool {
+	select {
+	case <-proc.Exited():
+		return true
+	default:
+		return false
+	}
 }
