@@ -102,7 +102,9 @@ func WaitForRedis(ctx context.Context, addr string, proc *Process, timeout time.
 			last = fmt.Errorf("answered by another redis-server (pid %d), not ours (pid %d)", pid, proc.Pid())
 			return false, nil
 		}
-		return true, nil
+		// INFO is answered while the data is still loading; PING is not (LOADING).
+		last = PingRedis(ctx, addr)
+		return last == nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for redis on %s: %w (last: %v)", addr, err, last)
@@ -110,8 +112,8 @@ func WaitForRedis(ctx context.Context, addr string, proc *Process, timeout time.
 	return nil
 }
 
-// redisProcessID asks the server at addr for its process id (INFO server), which a server
-// answers only once it has loaded its data, as it does PING.
+// redisProcessID asks the server at addr for its process id (INFO server); a server answers
+// it while it still loads its data, so readiness is PING's.
 func redisProcessID(ctx context.Context, addr string) (int, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
