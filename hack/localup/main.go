@@ -88,6 +88,9 @@ func run(c config) (err error) {
 
 	var started stack
 	defer func() {
+		// However the run ends (Ctrl-C during start-up included), a second Ctrl-C kills the
+		// launcher at once; its children die with it (Pdeathsig).
+		stopSignals()
 		fmt.Println("stopping netweave, alertmanager, the member clusters, kube-controller-manager, kube-apiserver, etcd and redis …")
 		err = errors.Join(err, started.stopAll())
 	}()
@@ -102,8 +105,5 @@ func run(c config) (err error) {
 	}
 	printNextSteps(c, up, time.Since(begin))
 
-	err = supervise(ctx, up, c.timeout)
-	// A second Ctrl-C now kills the launcher at once; its children die with it (Pdeathsig).
-	stopSignals()
-	return err
+	return supervise(ctx, up, c.timeout)
 }
