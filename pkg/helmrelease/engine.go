@@ -110,7 +110,8 @@ type Release struct {
 	// ChartID is the identity of the chart the revision was made from (ChartIDLabel); empty
 	// for a revision made without it (by an older netweave, or by helm itself).
 	ChartID string
-	// Owner is the owner the revision recorded (OwnerLabel); empty for none.
+	// Owner is the release's owner (OwnerLabel): the one the newest revision that recorded
+	// one recorded; empty for none.
 	Owner string
 	// Manifest is the rendered manifest of the current revision (the workload objects).
 	Manifest   string
@@ -242,27 +243,60 @@ func releaseLabels(t Target, chartID string) map[string]string {
 	return labels
 }
 
-// checkOwner refuses to act on release name when its last revision recorded an owner other
-// than t's (ErrOwnedElsewhere). No owner on either side, or no release, is no refusal.
+// checkOwner refuses to act on release name when its owner (ownerOf) is another than t's
+// (ErrOwnedElsewhere). No owner on either side, or no release, is no refusal.
 func checkOwner(cfg *action.Configuration, t Target, name string) error {
 	if t.Owner == "" {
 		return nil
 	}
-	last, err := cfg.Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil
-	}
+	owner, err := ownerOf(cfg, name)
 	if err != nil {
-		return fmt.Errorf("read release %s: %w", name, err)
+		return err
 	}
-	r, ok := last.(*release.Release)
-	if !ok {
-		return fmt.Errorf("helm returned a release of type %T", last)
-	}
-	if owner := r.Labels[OwnerLabel]; owner != "" && owner != t.Owner {
+	if owner != "" && owner != t.Owner {
 		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrOwnedElsewhere)
 	}
 	return nil
+}
+
+// ownerOf is the owner recorded by the newest revision of release name that recorded one (""
+// when none did), not only by its last: Helm gives a rollback's revision the labels of the
+// revision it goes back to, also when the rollback fails (recorded failed) or is abandoned
+// (marked failed by takeOverAbandoned), so a last revision without an owner does not make an
+// owned release anyone's.
+func ownerOf(cfg *action.Configuration, name string) (string, error) {
+	hist, err := cfg.Releases.History(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read history of release %s: %w", name, err)
+	}
+	owner, newest := "", 0
+	for _, h := range hist {
+		r, ok := h.(*release.Release)
+		if !ok {
+			return "", fmt.Errorf("helm returned a release of type %T", h)
+		}
+		if o := r.Labels[OwnerLabel]; o != "" && r.Version > newest {
+			owner, newest = o, r.Version
+		}
+	}
+	return owner, nil
+}
+
+// lastVersion is the version of the last revision of release name; 0 when there is none or it
+// cannot be read (what it is compared with then is stamped, which only records t's owner on a
+// revision checkOwner let t act on).
+func lastVersion(cfg *action.Configuration, name string) int {
+	last, err := cfg.Releases.Last(name)
+	if err != nil {
+		return 0
+	}
+	if r, ok := last.(*release.Release); ok {
+		return r.Version
+	}
+	return 0
 }
 
 // ErrActionInProgress is returned for a release whose last revision another action is still
@@ -340,37 +374,50 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 	if err != nil {
 		return nil, err
 	}
+	return e.rollbackWith(ctx, cfg, t, name, revision)
+}
+
+// rollbackWith is Rollback through cfg, the target's Helm configuration.
+func (e *Engine) rollbackWith(ctx context.Context, cfg *action.Configuration, t Target, name string, revision int) (*Release, error) {
 	if err := checkOwner(cfg, t, name); err != nil {
 		return nil, err
 	}
 	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
 		return nil, err
 	}
-	if err := e.rollback(cfg, name, revision); err != nil {
+	before := lastVersion(cfg, name)
+	err := e.rollback(cfg, name, revision)
+	// Whatever the outcome: a failed rollback is recorded too, with the labels of the revision
+	// it went back to.
+	if serr := stampOwner(cfg, t, name, before); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	if err != nil {
 		if errors.Is(err, driver.ErrReleaseNotFound) {
 			return nil, fmt.Errorf("roll back release %s: %w", name, ErrNotFound)
 		}
 		return nil, fmt.Errorf("roll back release %s to revision %d: %w", name, revision, err)
 	}
-	if err := stampOwner(cfg, t, name); err != nil {
-		return nil, err
-	}
 	return e.get(cfg, name)
 }
 
-// stampOwner records t's owner on the last revision of release name when it has none: a
-// rollback takes the labels of the revision it goes back to, and one made before owners were
-// recorded would leave the release to whichever owner applies it next.
-func stampOwner(cfg *action.Configuration, t Target, name string) error {
+// stampOwner records t's owner on the last revision of release name when it is newer than
+// revision before and has no owner: a rollback takes the labels of the revision it goes back
+// to, succeeded or failed, and one made before owners were recorded would leave the release to
+// whichever owner applies it next.
+func stampOwner(cfg *action.Configuration, t Target, name string, before int) error {
 	if t.Owner == "" {
 		return nil
 	}
 	last, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("read release %s: %w", name, err)
 	}
 	r, ok := last.(*release.Release)
-	if !ok || r.Labels[OwnerLabel] != "" {
+	if !ok || r.Version <= before || r.Labels[OwnerLabel] != "" {
 		return nil
 	}
 	if r.Labels == nil {
@@ -440,6 +487,13 @@ func (e *Engine) get(cfg *action.Configuration, name string) (*Release, error) {
 	if rel.Status == string(rcommon.StatusUninstalled) || rel.Status == string(rcommon.StatusUninstalling) {
 		// Not running, or on its way out: what is deployed is nothing.
 		return nil, ErrNotFound
+	}
+	if rel.Owner == "" {
+		// The owner checkOwner judges by, so that the controller reports a release another
+		// namespace owns as taken before it asks to act on it.
+		if rel.Owner, err = ownerOf(cfg, name); err != nil {
+			return nil, err
+		}
 	}
 	return rel, nil
 }
