@@ -86,7 +86,7 @@ func (s *Source) Restate() { s.running.Restate() }
 // CheckInterval, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, evaluateKey), invalid: map[types.UID]string{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, evaluateKey), invalid: map[types.UID]string{}, raised: map[types.UID]bool{}}
 	defer s.running.Set(r.loop)()
 	evaluate := func(any) { r.loop.Add(evaluateKey) }
 	handler := cache.ResourceEventHandlerFuncs{AddFunc: evaluate, UpdateFunc: func(_, obj any) { evaluate(obj) }, DeleteFunc: evaluate}
@@ -168,6 +168,10 @@ type run struct {
 	// invalid is the resourceVersion of each unreadable Secret already logged, so a broken
 	// Secret is logged and counted once per version, not at every check.
 	invalid map[types.UID]string
+	// raised is the Secrets whose alarm this run reported active at its last check: while a
+	// watch is unread the complete set is not stated, and these are the alarms it can clear
+	// one by one when their Secret goes.
+	raised map[types.UID]bool
 }
 
 // evaluate reports every watched certificate and then states the expiring ones as the complete
@@ -177,6 +181,8 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 	seen := map[types.UID]bool{}
 	active := []alarms.Observation{}
 	invalid := map[types.UID]string{}
+	// reported is the Secrets whose alarm this check raised or cleared (Observe).
+	reported := map[types.UID]bool{}
 	for _, w := range r.watches {
 		for _, secret := range w.secrets() {
 			if seen[secret.UID] {
@@ -197,21 +203,50 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 			if err := r.sink.Observe(ctx, o); err != nil {
 				return fmt.Errorf("report certificate of secret %s: %w", klog.KObj(secret), err)
 			}
+			reported[secret.UID] = true
 			if o.Active {
 				active = append(active, o)
 			}
 		}
 	}
 	r.invalid = invalid
+	raised := make(map[types.UID]bool, len(active))
+	for _, o := range active {
+		raised[types.UID(o.Key)] = true
+	}
 	for _, w := range r.watches {
 		if !w.first.Read() {
 			// The alarms of Secrets not read yet are not among active, and stating it as the
-			// complete set would clear them: the set is stated once every watch is read.
-			return nil
+			// complete set would clear them: the set is stated once every watch is read. That
+			// may be never (a flag naming a Secret outside netweave's RBAC), so the alarms this
+			// run raised and no longer sees active (the Secret deleted, deselected, renewed
+			// into garbage) are cleared one by one meanwhile.
+			return r.clearGone(ctx, reported, raised, now)
 		}
 	}
 	if err := r.sink.Sync(ctx, Name, active, now); err != nil {
 		return fmt.Errorf("restate certificate alarms: %w", err)
 	}
+	r.raised = raised
+	return nil
+}
+
+// clearGone clears the alarm of each Secret this run last reported active that this check did
+// not report (reported: its Observe raised or cleared it already), and then records raised as
+// what the run reported active. An alarm a previous leader raised for a Secret gone since is
+// not known here: only the complete set, once every watch is read, clears it.
+func (r *run) clearGone(ctx context.Context, reported, raised map[types.UID]bool, now time.Time) error {
+	for uid := range r.raised {
+		if reported[uid] {
+			continue
+		}
+		gone := alarms.Observation{Source: Name, Key: string(uid), Object: r.cfg.Object, Since: now}
+		if err := r.sink.Observe(ctx, gone); err != nil {
+			// Kept in r.raised: the next check tries again.
+			return fmt.Errorf("clear the certificate alarm of a Secret no longer seen: %w", err)
+		}
+		delete(r.raised, uid)
+	}
+	r.raised = raised
 	return nil
 }

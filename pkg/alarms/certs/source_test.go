@@ -315,3 +315,41 @@ func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
 		t.Errorf("first complete set %v, want both Secrets' alarms (a set stated while locked/db-tls was unread clears its alarm)", got)
 	}
 }
+
+// TestRegressionDeletedSecretAlarmStaysWhileAnotherIsUnread (found by review): while one watched
+// Secret could not be read (a flag naming a Secret outside netweave's RBAC, which may never
+// change), the source never stated its complete active set, and the set is what clears the
+// alarm of a Secret deleted, no longer selected, or no longer holding a readable certificate:
+// such an alarm stayed raised for as long as the other Secret was unreadable, for good when
+// the flag was wrong. The alarms this run raised from the Secrets it can read are now cleared
+// one by one when their Secret goes, while the complete set still waits for every watch.
+func TestRegressionDeletedSecretAlarmStaysWhileAnotherIsUnread(t *testing.T) {
+	locked := secret("db-tls", pemCert(t, "db.example", now.Add(day)), nil)
+	locked.Namespace = "locked"
+	f := newFixture(t, secret("api-tls", pemCert(t, "api.example", now.Add(day)), nil), locked)
+	f.client.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "locked" {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("no Role in locked"))
+		}
+		return false, nil, nil
+	})
+	f.cfg.Secrets = append(f.cfg.Secrets, types.NamespacedName{Namespace: "locked", Name: "db-tls"})
+	f.run()
+	f.sink.WaitFor(t, "the readable Secret's alarm", func() bool {
+		o, ok := f.sink.Latest("uid-api-tls")
+		return ok && o.Active
+	})
+	if err := f.client.CoreV1().Secrets("ingress").Delete(context.Background(), "api-tls", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.sink.WaitFor(t, "the deleted Secret's alarm cleared", func() bool {
+		o, ok := f.sink.Latest("uid-api-tls")
+		return ok && !o.Active
+	})
+	if o, _ := f.sink.Latest("uid-api-tls"); o.Source != Name || o.Object != ocloud {
+		t.Errorf("the clearing observation %+v is not the alarm's (source %s, object %+v)", o, Name, ocloud)
+	}
+	if n := len(f.sink.Syncs()); n != 0 {
+		t.Errorf("%d complete sets stated while locked/db-tls is unread; they would clear its alarm", n)
+	}
+}
