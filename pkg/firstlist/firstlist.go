@@ -76,3 +76,15 @@ func Wait(ctx context.Context, watches ...*Watch) error {
 		return true, nil
 	})
 }
+
+// WhenRead calls fn once the informer has been read, unless ctx ends first; it returns then.
+// A controller that went on without the informer (its first list failed) acts on it this way
+// as soon as it can: the informer's own events may reach their handler before Read turns true,
+// so a handler that looked at Read then would wait for an event that never comes.
+func (w *Watch) WhenRead(ctx context.Context, fn func()) {
+	if wait.PollUntilContextCancel(ctx, pollInterval, true, func(context.Context) (bool, error) {
+		return w.Read(), nil
+	}) == nil {
+		fn()
+	}
+}

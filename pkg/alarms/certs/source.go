@@ -11,6 +11,7 @@ package certs
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -112,6 +113,15 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	// others' alarms: each watch is waited for until it is read or its first list failed.
 	if err := firstlist.Wait(ctx, firsts...); err != nil {
 		return fmt.Errorf("wait for the secret caches: %w", err)
+	}
+	// Each watch not read yet is evaluated again once it is: the complete set waits for it,
+	// and its informer's events may come before it counts as read.
+	var readers sync.WaitGroup
+	defer readers.Wait()
+	for _, first := range firsts {
+		if !first.Read() {
+			readers.Go(func() { first.WhenRead(ctx, func() { r.loop.Add(evaluateKey) }) })
+		}
 	}
 	klog.FromContext(ctx).Info("Reporting expiring certificates as alarms", "source", Name, "secrets", len(s.cfg.Secrets), "selector", s.cfg.Selector)
 	r.loop.Run(ctx, s.cfg.Clock, s.cfg.CheckInterval, r.evaluate)
