@@ -53,7 +53,8 @@ type Target struct {
 // would uninstall the other's workloads.
 const OwnerLabel = "o2dms.oran.org/owner-namespace"
 
-// ErrOwnedElsewhere is returned for a release whose last revision another owner recorded.
+// ErrOwnedElsewhere is returned for a release whose owner (the newest owner its revisions
+// recorded) is another than the caller's.
 var ErrOwnedElsewhere = errors.New("the release belongs to another owner")
 
 // Config configures an Engine.
