@@ -44,7 +44,9 @@ deps:
 
 test: verify test-unit test-integration test-e2e
 
+# Unit packages start real redis-server processes too (pkg/notify, internal/localstack).
 test-unit:
+	hack/build-control-plane.sh redis
 	$(GO) test $(GOTEST_FLAGS) $(UNIT_PKGS)
 
 test-integration:
