@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -255,25 +257,25 @@ func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
 	}
 }
 
-// beforeNthHistoryRead is a go-redis hook that runs fn before the n-th transaction that reads
-// the change history (XRANGE): a write landing between two chunks of a history read.
-type beforeNthHistoryRead struct {
-	n     int32
-	count atomic.Int32
-	fn    func()
+// beforeHistoryReadFrom is a go-redis hook that runs fn once, before the first transaction
+// that reads the change history (XRANGE) from the given stream ID: a write landing between two
+// chunks of one history read. It matches the read by where it starts, not by how many reads
+// came before, because the hub's watch reader reads the same history on the same client.
+type beforeHistoryReadFrom struct {
+	from string
+	once sync.Once
+	fn   func()
 }
 
-func (h *beforeNthHistoryRead) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-func (h *beforeNthHistoryRead) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+func (h *beforeHistoryReadFrom) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *beforeHistoryReadFrom) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return next
 }
-func (h *beforeNthHistoryRead) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+func (h *beforeHistoryReadFrom) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		for _, c := range cmds {
-			if strings.EqualFold(c.Name(), "xrange") {
-				if h.count.Add(1) == h.n {
-					h.fn()
-				}
+			if args := c.Args(); strings.EqualFold(c.Name(), "xrange") && len(args) > 2 && fmt.Sprint(args[2]) == h.from {
+				h.once.Do(h.fn)
 				break
 			}
 		}
@@ -302,7 +304,12 @@ func TestRegressionTrimBetweenCatchUpChunksToTheNextChangeIsNotGone(t *testing.T
 	// Another replica, whose one write trims the history to its newest 101 entries: exactly
 	// start and the 500 changes of the first chunk go.
 	trimmer := env.newStore(t, withInstallPrefix("chunk-trim"), withHistoryLength(changes+2-501))
-	hook := &beforeNthHistoryRead{n: 2, fn: func() { createPod(ctx, t, trimmer, "ns", "last") }}
+	startRev, err := strconv.ParseInt(start.ResourceVersion, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second chunk starts after the first chunk's 500 changes.
+	hook := &beforeHistoryReadFrom{from: streamID(startRev + historyReadChunk + 1), fn: func() { createPod(ctx, t, trimmer, "ns", "last") }}
 	client.AddHook(hook)
 
 	w := watchFrom(ctx, t, s, start.ResourceVersion)
