@@ -164,6 +164,11 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	if err != nil {
 		return nil, err
 	}
+	return e.applyWith(ctx, cfg, t, name, ch, values, chartID)
+}
+
+// applyWith is Apply through cfg, the target's Helm configuration.
+func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*Release, error) {
 	if values == nil {
 		values = map[string]any{}
 	}
@@ -186,15 +191,10 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		install.RollbackOnFailure = e.cfg.Wait
 		install.Replace = len(hist) > 0
 		install.Labels = releaseLabels(t, chartID)
+		before := lastVersion(cfg, name)
 		r, err := install.RunWithContext(ctx, ch, values)
 		if err != nil {
-			err = fmt.Errorf("install release %s: %w", name, err)
-			if !e.cfg.Wait {
-				if uerr := e.uninstall(cfg, name); uerr != nil {
-					err = errors.Join(err, fmt.Errorf("undo the failed install: %w", uerr))
-				}
-			}
-			return nil, err
+			return nil, e.undoInstall(cfg, t, name, before, fmt.Errorf("install release %s: %w", name, err))
 		}
 		return toRelease(r)
 	}
@@ -211,6 +211,14 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 	// release's values when they are empty, keep running those and record their hash.
 	upgrade.ResetValues = true
 	upgrade.Labels = releaseLabels(t, chartID)
+	if chartID == "" {
+		// Helm merges an upgrade's labels into the previous revision's: without this, the
+		// revision would claim the previous one's chart (Helm deletes a label set to "null").
+		if upgrade.Labels == nil {
+			upgrade.Labels = map[string]string{}
+		}
+		upgrade.Labels[ChartIDLabel] = "null"
+	}
 	r, err := upgrade.RunWithContext(ctx, name, ch, values)
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s: %w", name, err)
@@ -227,6 +235,90 @@ func (e *Engine) Apply(ctx context.Context, t Target, name string, ch *chart.Cha
 		return nil, err
 	}
 	return toRelease(r)
+}
+
+// undoInstall undoes the install of release name that failed with err when Helm has not (no
+// Config.Wait): it uninstalls the release only if the failed install recorded a revision (one
+// newer than before) of t's owner. Another owner's install of the same name that won the race
+// between checkOwner and Helm's own check (which refuses a name in use) is left alone, and err
+// then says the release belongs to another owner (ErrOwnedElsewhere).
+func (e *Engine) undoInstall(cfg *action.Configuration, t Target, name string, before int, err error) error {
+	if e.cfg.Wait {
+		return err
+	}
+	if oerr := checkOwner(cfg, t, name); oerr != nil {
+		return errors.Join(err, oerr)
+	}
+	last, lerr := cfg.Releases.Last(name)
+	if errors.Is(lerr, driver.ErrReleaseNotFound) {
+		return err
+	}
+	if lerr != nil {
+		return errors.Join(err, fmt.Errorf("undo the failed install: read release %s: %w", name, lerr))
+	}
+	r, ok := last.(*release.Release)
+	if !ok || r.Version <= before {
+		// Nothing recorded by this install (refused before Helm created a revision).
+		return err
+	}
+	if uerr := e.uninstall(cfg, name); uerr != nil {
+		err = errors.Join(err, fmt.Errorf("undo the failed install: %w", uerr))
+	}
+	return err
+}
+
+// RecordOwner records t's owner (Target.Owner) on the last revision of release name when no
+// revision has recorded one: a release made before owners were recorded (by an older
+// netweave) that its NfDeployment keeps as it is gets no new revision to record it, and would
+// otherwise stay anyone's to take. A release another owner recorded is ErrOwnedElsewhere; one
+// without revisions is ErrNotFound; one already t's is left as it is.
+func (e *Engine) RecordOwner(ctx context.Context, t Target, name string) error {
+	if t.Owner == "" {
+		return nil
+	}
+	cfg, err := e.configuration(ctx, t)
+	if err != nil {
+		return err
+	}
+	return recordOwner(cfg, t, name)
+}
+
+func recordOwner(cfg *action.Configuration, t Target, name string) error {
+	owner, err := ownerOf(cfg, name)
+	if err != nil {
+		return err
+	}
+	switch owner {
+	case t.Owner:
+		return nil
+	case "":
+	default:
+		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrOwnedElsewhere)
+	}
+	last, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("read release %s: %w", name, err)
+	}
+	r, ok := last.(*release.Release)
+	if !ok {
+		return fmt.Errorf("helm returned a release of type %T", last)
+	}
+	return labelOwner(cfg, r, t.Owner)
+}
+
+// labelOwner records owner on revision r of a release (its OwnerLabel).
+func labelOwner(cfg *action.Configuration, r *release.Release, owner string) error {
+	if r.Labels == nil {
+		r.Labels = map[string]string{}
+	}
+	r.Labels[OwnerLabel] = owner
+	if err := cfg.Releases.Update(r); err != nil {
+		return fmt.Errorf("record the owner of release %s revision %d: %w", r.Name, r.Version, err)
+	}
+	return nil
 }
 
 // releaseLabels are the release labels recording chartID and t's owner; none for what is empty.
@@ -421,14 +513,7 @@ func stampOwner(cfg *action.Configuration, t Target, name string, before int) er
 	if !ok || r.Version <= before || r.Labels[OwnerLabel] != "" {
 		return nil
 	}
-	if r.Labels == nil {
-		r.Labels = map[string]string{}
-	}
-	r.Labels[OwnerLabel] = t.Owner
-	if err := cfg.Releases.Update(r); err != nil {
-		return fmt.Errorf("record the owner of release %s revision %d: %w", name, r.Version, err)
-	}
-	return nil
+	return labelOwner(cfg, r, t.Owner)
 }
 
 func (e *Engine) rollback(cfg *action.Configuration, name string, revision int) error {

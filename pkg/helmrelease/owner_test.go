@@ -11,6 +11,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	kubefake "helm.sh/helm/v4/pkg/kube/fake"
+	ri "helm.sh/helm/v4/pkg/release"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage"
@@ -100,5 +101,100 @@ func TestOwnerIsTheNewestRecorded(t *testing.T) {
 	}
 	if err := checkOwner(cfg, Target{Owner: "o2ims-system"}, "owned"); !errors.Is(err, ErrOwnedElsewhere) {
 		t.Errorf("another owner: %v, want ErrOwnedElsewhere", err)
+	}
+}
+
+// racingInstall is a release store in which another owner's install of the same release wins
+// the race: right before this store records the first revision of a release (an install that
+// found no release when it looked), the other owner's deployed revision 1 is recorded.
+type racingInstall struct {
+	*driver.Memory
+	other string
+}
+
+func (d *racingInstall) Create(key string, rls ri.Releaser) error {
+	if r, ok := rls.(*release.Release); ok && r.Version == 1 && d.other != "" {
+		winner := *r
+		winner.Labels = map[string]string{OwnerLabel: d.other}
+		winner.Info = &release.Info{Status: rcommon.StatusDeployed, LastDeployed: time.Now()}
+		d.other = ""
+		if err := d.Memory.Create(key, &winner); err != nil {
+			return err
+		}
+	}
+	return d.Memory.Create(key, rls)
+}
+
+// TestRegressionFailedInstallUninstallsAnotherOwnersRelease (found by review): two
+// NfDeployments of one name in two namespaces, targeting one namespace, reconciled at once:
+// both found no release, both installed; Helm refused the second ("cannot reuse a name that
+// is still in use", or the record already exists), and the engine, undoing what it took for
+// its own failed install, uninstalled the release the first had just installed. Only a
+// revision the failed install recorded, of its own owner, is undone now, and the failure says
+// the release belongs to another owner.
+func TestRegressionFailedInstallUninstallsAnotherOwnersRelease(t *testing.T) {
+	ctx := context.Background()
+	cfg := memoryTarget(t)
+	cfg.Releases = storage.Init(&racingInstall{Memory: driver.NewMemory(), other: "o2ims-system"})
+	e := NewEngine(Config{Timeout: time.Minute})
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: "cm", Version: "0.1.0", APIVersion: chart.APIVersionV2}}
+
+	_, err := e.applyWith(ctx, cfg, Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}, "owned", ch, nil, "id")
+	if !errors.Is(err, ErrOwnedElsewhere) {
+		t.Errorf("install that lost the race: %v, want ErrOwnedElsewhere", err)
+	}
+	last, err := cfg.Releases.Last("owned")
+	if err != nil {
+		t.Fatalf("the winner's release after the loser's failed install: %v", err)
+	}
+	r := last.(*release.Release)
+	if r.Version != 1 || r.Info.Status != rcommon.StatusDeployed || r.Labels[OwnerLabel] != "o2ims-system" {
+		t.Errorf("the winner's release: revision %d %s owner %q; want 1 deployed o2ims-system", r.Version, r.Info.Status, r.Labels[OwnerLabel])
+	}
+}
+
+// TestRecordOwner: a release no revision of which recorded an owner is recorded as the
+// caller's, once; one recorded as another's is refused and left as it is.
+func TestRecordOwner(t *testing.T) {
+	cfg := memoryTarget(t)
+	tenant := Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}
+	if err := recordOwner(cfg, tenant, "owned"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no release: %v, want ErrNotFound", err)
+	}
+	storedRevision(t, cfg, 1, rcommon.StatusSuperseded, nil)
+	storedRevision(t, cfg, 2, rcommon.StatusDeployed, nil)
+	if err := recordOwner(cfg, tenant, "owned"); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	if got, err := ownerOf(cfg, "owned"); err != nil || got != "tenant-a" {
+		t.Errorf("owner after recording: %q, %v; want tenant-a", got, err)
+	}
+	if err := recordOwner(cfg, tenant, "owned"); err != nil {
+		t.Errorf("recording again: %v", err)
+	}
+	operator := Target{Namespace: "tenant-a-nfs", Owner: "o2ims-system"}
+	if err := recordOwner(cfg, operator, "owned"); !errors.Is(err, ErrOwnedElsewhere) {
+		t.Errorf("another owner: %v, want ErrOwnedElsewhere", err)
+	}
+	if got, _ := ownerOf(cfg, "owned"); got != "tenant-a" {
+		t.Errorf("owner after another's attempt: %q, want tenant-a", got)
+	}
+}
+
+// TestUpgradeWithoutChartIDRecordsNone: Helm merges an upgrade's labels into the previous
+// revision's, so an upgrade made without a chart identity recorded the previous revision's
+// chart as its own; it records none.
+func TestUpgradeWithoutChartIDRecordsNone(t *testing.T) {
+	cfg := memoryTarget(t)
+	cfg.KubeClient = &kubefake.PrintingKubeClient{Out: io.Discard}
+	storedRevision(t, cfg, 1, rcommon.StatusDeployed, map[string]string{ChartIDLabel: "previous-chart", OwnerLabel: "tenant-a"})
+	e := NewEngine(Config{Timeout: time.Minute})
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: "cm", Version: "0.2.0", APIVersion: chart.APIVersionV2}}
+	rel, err := e.applyWith(context.Background(), cfg, Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}, "owned", ch, nil, "")
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	if rel.Revision != 2 || rel.ChartID != "" || rel.Owner != "tenant-a" {
+		t.Errorf("upgraded without a chart identity: revision %d chart id %q owner %q; want 2, none, tenant-a", rel.Revision, rel.ChartID, rel.Owner)
 	}
 }

@@ -37,6 +37,7 @@ type Releases interface {
 	Uninstall(ctx context.Context, t helmrelease.Target, name string) error
 	Get(ctx context.Context, t helmrelease.Target, name string) (*helmrelease.Release, error)
 	History(ctx context.Context, t helmrelease.Target, name string) ([]helmrelease.Revision, error)
+	RecordOwner(ctx context.Context, t helmrelease.Target, name string) error
 }
 
 // Config configures a Controller.

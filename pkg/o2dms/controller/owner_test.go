@@ -11,7 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"k8s.io/client-go/tools/cache"
+
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 )
 
@@ -97,5 +100,84 @@ func TestRegressionOperatorNfDeploymentCannotTakeOverTenantRelease(t *testing.T)
 		if o != "tenant-a" {
 			t.Errorf("the engine was asked for owner %q, want the NfDeployment's namespace tenant-a", o)
 		}
+	}
+}
+
+// racedReleases: no release when the controller reads it, but another namespace's
+// NfDeployment installs one of the name before this one's Apply, which the engine refuses.
+type racedReleases struct{ boundReleases }
+
+func (r *racedReleases) Apply(context.Context, helmrelease.Target, string, *chart.Chart, map[string]any, string) (*helmrelease.Release, error) {
+	return nil, fmt.Errorf("install release nf: %w", helmrelease.ErrOwnedElsewhere)
+}
+
+// TestRegressionReleaseTakenDuringApplyIsReleaseNameTaken (found by review): when another
+// namespace's NfDeployment of the same name got the release between this one's read of it and
+// its install (two reconciled at once), the engine's refusal was reported as InstallFailed
+// (UpgradeFailed, RollbackFailed) with the engine's error, not as the ReleaseNameTaken a read
+// reports: the NfDeployment's writer was told a Helm action failed rather than to rename it.
+func TestRegressionReleaseTakenDuringApplyIsReleaseNameTaken(t *testing.T) {
+	c, client, key := boundController(t, &racedReleases{}, boundWorkloads{})
+	if _, err := c.reconcile(context.Background(), key); err == nil {
+		t.Fatal("reconcile whose install was refused succeeded")
+	}
+	got := boundStored(t, client)
+	ready := meta.FindStatusCondition(got.Status.Conditions, ConditionReady)
+	if got.Status.Phase != v1alpha1.NfDeploymentFailed || ready == nil || ready.Reason != "ReleaseNameTaken" {
+		t.Errorf("install refused for another owner: phase %s, Ready %+v; want FAILED ReleaseNameTaken", got.Status.Phase, ready)
+	}
+}
+
+// legacyReleases: the target runs release "nf" at revision 1 as the NfDeployment's spec says,
+// made before owners were recorded (no owner); RecordOwner records one, as the engine does,
+// and is counted.
+type legacyReleases struct {
+	installedReleases
+	recorded []string
+}
+
+func (r *legacyReleases) RecordOwner(_ context.Context, t helmrelease.Target, _ string) error {
+	r.recorded = append(r.recorded, t.Owner)
+	r.current.Owner = t.Owner
+	return nil
+}
+
+// TestRegressionLegacyReleaseOwnerRecordedWhileUpToDate (found by review): a release deployed
+// by a netweave from before owners were recorded has none, and the engine records one only
+// with a new revision (an upgrade, a rollback). An NfDeployment kept as it was never made one,
+// so its release stayed ownerless for good, and the first NfDeployment of its name in another
+// namespace (the operator's targeting a tenant's namespace) adopted it: upgraded it with its
+// own chart, or uninstalled it when deleted. The NfDeployment that deployed it now records
+// itself as the owner at its next reconcile, once.
+func TestRegressionLegacyReleaseOwnerRecordedWhileUpToDate(t *testing.T) {
+	rel := &legacyReleases{installedReleases: *newInstalledReleases()}
+	nf := helmrelease.Source{RepoURL: "https://charts.example", Name: "nf", Version: "1.0.0"}
+	rel.current.ChartID = nf.ID()
+	c, client, key := boundController(t, rel, boundWorkloads{})
+	d, err := c.deployments.NfDeployments("tenant-a").Get("nf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployed := d.DeepCopy()
+	deployed.Status.Phase, deployed.Status.ReleaseRevision = v1alpha1.NfDeploymentDeployed, 1
+	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	if err := idx.Add(deployed); err != nil {
+		t.Fatal(err)
+	}
+	c.deployments = o2dmslisters.NewNfDeploymentLister(idx)
+
+	for range 2 {
+		if _, err := c.reconcile(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(rel.recorded, []string{"tenant-a"}) {
+		t.Errorf("owners recorded on the ownerless release: %v, want [tenant-a] once", rel.recorded)
+	}
+	if rel.applied != 0 {
+		t.Errorf("the release, up to date, was applied %d times", rel.applied)
+	}
+	if got := boundStored(t, client); got.Status.Phase != v1alpha1.NfDeploymentDeployed {
+		t.Errorf("phase %s, want DEPLOYED", got.Status.Phase)
 	}
 }

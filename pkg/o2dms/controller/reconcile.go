@@ -86,6 +86,17 @@ func helmFailure(reason, doing string, err error) error {
 	return fail(reason, err)
 }
 
+// releaseFailure is a failed Helm action on d's release (reason, while doing what): refused
+// because another namespace's NfDeployment holds the release (it got there between the
+// controller's read of the release and the action) it is ReleaseNameTaken, as when the read
+// shows it; otherwise helmFailure.
+func releaseFailure(d *v1alpha1.NfDeployment, reason, doing string, err error) error {
+	if errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+		return releaseTaken(d)
+	}
+	return helmFailure(reason, doing, err)
+}
+
 // failClassed is a failure whose status says message, a class of what went wrong, rather
 // than err.
 func failClassed(reason, message string, err error) error {
@@ -218,6 +229,17 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		return d, releaseTaken(d)
 	}
 	switch decide(d, rel, desc.Spec.Version, src.ID(), helmrelease.ValuesHash(values)) {
+	case actKeep:
+		if rel.Owner == "" && d.Status.ReleaseRevision > 0 {
+			// A release this NfDeployment deployed before owners were recorded (an older
+			// netweave) and keeps as it is: no new revision records the owner, so it is
+			// recorded now, before another namespace's NfDeployment of the name adopts it.
+			// Gone meanwhile: drift, which the history read below reports.
+			if err := c.cfg.Releases.RecordOwner(ctx, t, name); err != nil && !errors.Is(err, helmrelease.ErrNotFound) {
+				return d, releaseFailure(d, "TargetUnavailable", "record the owner of release "+name, err)
+			}
+			logger.Info("Recorded the NfDeployment's namespace as the owner of its release", "release", name)
+		}
 	case actInstall:
 		drift := d.Status.ReleaseRevision > 0
 		msg := fmt.Sprintf("installing chart %s %s as release %s", chartName(desc), desc.Spec.Version, name)
@@ -234,7 +256,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values, src.ID()); err != nil {
-			return d, helmFailure("InstallFailed", "install release "+name, err)
+			return d, releaseFailure(d, "InstallFailed", "install release "+name, err)
 		}
 		if drift {
 			setCondition(d, ConditionDriftRepaired, metav1.ConditionTrue, "Reinstalled",
@@ -255,7 +277,7 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 		}
 		c.adoptSchema(ctx, desc, ch)
 		if rel, err = c.cfg.Releases.Apply(ctx, t, name, ch.Chart, values, src.ID()); err != nil {
-			return d, helmFailure("UpgradeFailed", "upgrade release "+name, err)
+			return d, releaseFailure(d, "UpgradeFailed", "upgrade release "+name, err)
 		}
 	}
 	return c.deployed(ctx, d, t, rel)
@@ -362,7 +384,7 @@ func (c *Controller) rollback(ctx context.Context, d *v1alpha1.NfDeployment, t h
 			return d, nil, err
 		}
 		if rel, err = c.cfg.Releases.Rollback(ctx, t, name, int(to)); err != nil {
-			return d, nil, helmFailure("RollbackFailed", "roll back release "+name, err)
+			return d, nil, releaseFailure(d, "RollbackFailed", "roll back release "+name, err)
 		}
 	} else {
 		klog.FromContext(ctx).Info("Release already rolled back to the desired revision; recording it", "release", name, "desiredRevision", to, "revision", rel.Revision)
