@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/clienttls"
@@ -103,7 +104,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 // clientTLS is the TLS configuration of callback connections.
 func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
 	return clienttls.Files{CAFile: c.CAFile, CertFile: c.ClientCertFile, KeyFile: c.ClientKeyFile,
-		CAFlag: "--notifier-ca-file", CertFlag: "--notifier-client-cert-file"}.Config()
+		CAFlag: "--notifier-ca-file", CertFlag: "--notifier-client-cert-file"}.Config(klog.Background().WithName("notifier"))
 }
 
 // tokenSource is the OAuth2 client-credentials token source, nil without a token URL. The token

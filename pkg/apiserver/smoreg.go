@@ -57,7 +57,7 @@ func installSMORegistration(s *genericapiserver.GenericAPIServer, c CompletedCon
 	if err != nil {
 		return fmt.Errorf("SMO registration client: %w", err)
 	}
-	tlsConfig, err := sc.TLSFiles.Config()
+	tlsConfig, err := sc.TLSFiles.Config(klog.Background().WithName("smo-registration"))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"k8s.io/klog/v2"
+	"k8s.io/klog/v2/ktesting"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 )
@@ -46,7 +50,7 @@ func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
 		return der
 	}
 	install(first.ClientCertFile, first.ClientKeyFile)
-	cfg, err := f.Config()
+	cfg, err := f.Config(klog.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +78,14 @@ func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
 	if _, err := cfg.GetClientCertificate(nil); err == nil || !strings.Contains(err.Error(), "--x-cert-file") {
 		t.Errorf("a broken key file: %v, want an error naming --x-cert-file", err)
 	}
-	if _, err := f.Config(); err == nil || !strings.Contains(err.Error(), "--x-cert-file") {
+	if _, err := f.Config(klog.Background()); err == nil || !strings.Contains(err.Error(), "--x-cert-file") {
 		t.Errorf("building with a broken key file: %v, want an error naming --x-cert-file", err)
 	}
 	if err := os.WriteFile(f.CAFile, []byte("no PEM here"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f.CertFile = ""
-	if _, err := f.Config(); err == nil || !strings.Contains(err.Error(), "--x-ca-file") {
+	if _, err := f.Config(klog.Background()); err == nil || !strings.Contains(err.Error(), "--x-ca-file") {
 		t.Errorf("a CA file without certificates: %v, want an error naming --x-ca-file", err)
 	}
 }
@@ -96,7 +100,7 @@ func TestRegressionClientCertificateShownToEveryServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Files{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}.Config()
+	cfg, err := Files{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}.Config(klog.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +136,69 @@ func TestRegressionClientCertificateShownToEveryServer(t *testing.T) {
 		if sent := len(got.Certificate) > 0; sent != tc.sent {
 			t.Errorf("%s: certificate sent %v, want %v", tc.what, sent, tc.sent)
 		}
+	}
+}
+
+// TestRegressionClientCertificateNotValidNowIsLogged: a client certificate that had expired
+// (a rotation that never happened, a clock gone wrong) was presented without a word: servers
+// that verify it refused every callback, SMO registration or Redis connection with a bare "bad
+// certificate" alert, and nothing netweave logged said why. It is logged once per certificate
+// (at start and when a handshake finds it so), and still presented.
+func TestRegressionClientCertificateNotValidNowIsLogged(t *testing.T) {
+	files, err := localstack.WriteMutualTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := localstack.WriteMutualTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := ktesting.NewLogger(t, ktesting.NewConfig(ktesting.BufferLogs(true)))
+	logged := func() int {
+		return strings.Count(logger.GetSink().(ktesting.Underlier).GetBuffer().String(), "client certificate is not valid now")
+	}
+	dir := t.TempDir()
+	f := Files{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), CertFlag: "--x-cert-file"}
+	install := func(certFile, keyFile string) {
+		t.Helper()
+		for from, to := range map[string]string{certFile: f.CertFile, keyFile: f.KeyFile} {
+			b, err := os.ReadFile(from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(to, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	install(files.ClientCertFile, files.ClientKeyFile)
+	now := time.Now()
+	c := &clientCertificate{files: f, logger: logger, now: func() time.Time { return now }}
+	if _, err := c.get(nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := logged(); n != 0 {
+		t.Fatalf("a valid certificate was logged as not valid %d times", n)
+	}
+
+	now = now.AddDate(100, 0, 0)
+	for range 2 {
+		cert, err := c.get(nil)
+		if err != nil || len(cert.Certificate) == 0 {
+			t.Fatalf("an expired certificate is not presented: %v", err)
+		}
+	}
+	if n := logged(); n != 1 {
+		t.Errorf("an expired certificate at two handshakes was logged %d times, want once", n)
+	}
+	install(renewed.ClientCertFile, renewed.ClientKeyFile)
+	if _, err := c.get(nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := logged(); n != 2 {
+		t.Errorf("another expired certificate: logged %d times in all, want 2", n)
+	}
+	if out := logger.GetSink().(ktesting.Underlier).GetBuffer().String(); !strings.Contains(out, "--x-cert-file") {
+		t.Errorf("the warning does not name the flag: %s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/clienttls"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
@@ -203,7 +204,7 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 
 func (o *RedisOptions) tlsConfig() (*tls.Config, error) {
 	cfg, err := clienttls.Files{CAFile: o.TLSCAFile, CertFile: o.TLSCertFile, KeyFile: o.TLSKeyFile,
-		CAFlag: "--redis-tls-ca-file", CertFlag: "--redis-tls-cert-file"}.Config()
+		CAFlag: "--redis-tls-ca-file", CertFlag: "--redis-tls-cert-file"}.Config(klog.Background().WithName("redis"))
 	if err != nil {
 		return nil, err
 	}
