@@ -15,9 +15,6 @@ var handedOut = struct {
 	ports map[int]bool
 }{ports: map[int]bool{}}
 
-// freePort is FreePort; tests replace it to hand a start a port that is already taken.
-var freePort = FreePort
-
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago and that this process
 // has not handed out before. Another process may take it before it is used; on these
 // single-user machines that race is rare enough to accept, and the alternative (passing

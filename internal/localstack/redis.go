@@ -32,11 +32,16 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 	if err != nil {
 		return nil, "", fmt.Errorf("start redis: %w (hack/build-control-plane.sh installs it)", err)
 	}
+	return startRedis(ctx, bin, dir, timeout, FreePort)
+}
+
+// startRedis is StartRedis with bin, the redis-server binary, on ports pick chooses.
+func startRedis(ctx context.Context, bin, dir string, timeout time.Duration, pick func() (int, error)) (*Process, string, error) {
 	// A port found free can be taken before redis-server binds it (FreePort); then redis-server
 	// exits at once saying so, and another port is tried rather than failing the whole stack.
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		proc, addr, logStart, err := startRedisOnce(ctx, bin, dir, timeout)
+		proc, addr, logStart, err := startRedisOnce(ctx, bin, dir, timeout, pick)
 		if err == nil {
 			return proc, addr, nil
 		}
@@ -46,10 +51,10 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 	}
 }
 
-// startRedisOnce starts redis-server on a fresh port and waits for it; logStart is where this
+// startRedisOnce starts redis-server on a port pick chooses and waits for it; logStart is where this
 // run's output begins in the (appended) log, for telling a lost port from other failures.
-func startRedisOnce(ctx context.Context, bin, dir string, timeout time.Duration) (*Process, string, int64, error) {
-	port, err := freePort()
+func startRedisOnce(ctx context.Context, bin, dir string, timeout time.Duration, pick func() (int, error)) (*Process, string, int64, error) {
+	port, err := pick()
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("start redis: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,17 +25,18 @@ func TestRegressionStackTalkedToAnotherRedis(t *testing.T) {
 	taken := squatter.Addr().(*net.TCPAddr).Port
 
 	first := true
-	orig := freePort
-	freePort = func() (int, error) {
+	pick := func() (int, error) {
 		if first {
 			first = false
 			return taken, nil
 		}
-		return orig()
+		return FreePort()
 	}
-	t.Cleanup(func() { freePort = orig })
-
-	proc, addr, err := StartRedis(context.Background(), t.TempDir(), 30*time.Second)
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, addr, err := startRedis(context.Background(), bin, t.TempDir(), 30*time.Second, pick)
 	if err != nil {
 		t.Fatal(err)
 	}
