@@ -18,21 +18,21 @@ import (
 	"github.com/netweave-io/netweave/internal/localstack"
 )
 
-// TestClientCertificateReadAtEveryHandshake: the certificate a handshake presents is the one
-// in the files at that moment, not the one read when the configuration was built.
-func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
-	first, err := localstack.WriteMutualTLSFiles(t.TempDir())
-	if err != nil {
+// rotatingFiles are two sets of mutual-TLS files and Files naming a certificate and key in a
+// directory of their own (flag --x-cert-file), into which install copies a certificate and
+// key (a rotation), returning the certificate's PEM.
+func rotatingFiles(t *testing.T) (first, renewed localstack.MutualTLSFiles, f Files, install func(certFile, keyFile string) []byte) {
+	t.Helper()
+	var err error
+	if first, err = localstack.WriteMutualTLSFiles(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	renewed, err := localstack.WriteMutualTLSFiles(t.TempDir())
-	if err != nil {
+	if renewed, err = localstack.WriteMutualTLSFiles(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	f := Files{CAFile: first.CAFile, CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"),
-		CAFlag: "--x-ca-file", CertFlag: "--x-cert-file"}
-	install := func(certFile, keyFile string) []byte {
+	f = Files{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), CertFlag: "--x-cert-file"}
+	install = func(certFile, keyFile string) []byte {
 		t.Helper()
 		for from, to := range map[string]string{certFile: f.CertFile, keyFile: f.KeyFile} {
 			b, err := os.ReadFile(from)
@@ -49,6 +49,14 @@ func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
 		}
 		return der
 	}
+	return first, renewed, f, install
+}
+
+// TestClientCertificateReadAtEveryHandshake: the certificate a handshake presents is the one
+// in the files at that moment, not the one read when the configuration was built.
+func TestClientCertificateReadAtEveryHandshake(t *testing.T) {
+	first, renewed, f, install := rotatingFiles(t)
+	f.CAFile, f.CAFlag = first.CAFile, "--x-ca-file"
 	install(first.ClientCertFile, first.ClientKeyFile)
 	cfg, err := f.Config(klog.Background())
 	if err != nil {
@@ -145,31 +153,10 @@ func TestRegressionClientCertificateShownToEveryServer(t *testing.T) {
 // certificate" alert, and nothing netweave logged said why. It is logged once per certificate
 // (at start and when a handshake finds it so), and still presented.
 func TestRegressionClientCertificateNotValidNowIsLogged(t *testing.T) {
-	files, err := localstack.WriteMutualTLSFiles(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	renewed, err := localstack.WriteMutualTLSFiles(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, renewed, f, install := rotatingFiles(t)
 	logger := ktesting.NewLogger(t, ktesting.NewConfig(ktesting.BufferLogs(true)))
 	logged := func() int {
 		return strings.Count(logger.GetSink().(ktesting.Underlier).GetBuffer().String(), "client certificate is not valid now")
-	}
-	dir := t.TempDir()
-	f := Files{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), CertFlag: "--x-cert-file"}
-	install := func(certFile, keyFile string) {
-		t.Helper()
-		for from, to := range map[string]string{certFile: f.CertFile, keyFile: f.KeyFile} {
-			b, err := os.ReadFile(from)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(to, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
 	install(files.ClientCertFile, files.ClientKeyFile)
 	now := time.Now()

@@ -249,15 +249,11 @@ func (e *Engine) undoInstall(cfg *action.Configuration, t Target, name string, b
 	if oerr := checkOwner(cfg, t, name); oerr != nil {
 		return errors.Join(err, oerr)
 	}
-	last, lerr := cfg.Releases.Last(name)
-	if errors.Is(lerr, driver.ErrReleaseNotFound) {
-		return err
-	}
+	r, lerr := lastRevision(cfg, name)
 	if lerr != nil {
-		return errors.Join(err, fmt.Errorf("undo the failed install: read release %s: %w", name, lerr))
+		return errors.Join(err, fmt.Errorf("undo the failed install: %w", lerr))
 	}
-	r, ok := last.(*release.Release)
-	if !ok || r.Version <= before {
+	if r == nil || r.Version <= before {
 		// Nothing recorded by this install (refused before Helm created a revision).
 		return err
 	}
@@ -295,18 +291,30 @@ func recordOwner(cfg *action.Configuration, t Target, name string) error {
 	default:
 		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrOwnedElsewhere)
 	}
-	last, err := cfg.Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
+	r, err := lastRevision(cfg, name)
+	if err != nil {
+		return err
+	}
+	if r == nil {
 		return ErrNotFound
 	}
+	return labelOwner(cfg, r, t.Owner)
+}
+
+// lastRevision is the last revision of release name; nil when there is none.
+func lastRevision(cfg *action.Configuration, name string) (*release.Release, error) {
+	last, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		return fmt.Errorf("read release %s: %w", name, err)
+		return nil, fmt.Errorf("read release %s: %w", name, err)
 	}
 	r, ok := last.(*release.Release)
 	if !ok {
-		return fmt.Errorf("helm returned a release of type %T", last)
+		return nil, fmt.Errorf("helm returned a release of type %T", last)
 	}
-	return labelOwner(cfg, r, t.Owner)
+	return r, nil
 }
 
 // labelOwner records owner on revision r of a release (its OwnerLabel).
@@ -382,14 +390,11 @@ func ownerOf(cfg *action.Configuration, name string) (string, error) {
 // cannot be read (what it is compared with then is stamped, which only records t's owner on a
 // revision checkOwner let t act on).
 func lastVersion(cfg *action.Configuration, name string) int {
-	last, err := cfg.Releases.Last(name)
-	if err != nil {
+	r, err := lastRevision(cfg, name)
+	if err != nil || r == nil {
 		return 0
 	}
-	if r, ok := last.(*release.Release); ok {
-		return r.Version
-	}
-	return 0
+	return r.Version
 }
 
 // ErrActionInProgress is returned for a release whose last revision another action is still
@@ -406,15 +411,11 @@ var ErrActionInProgress = errors.New("another Helm action is in progress on the 
 // described as abandoned. A younger pending revision may be a live action (of a leader that
 // has just lost its lease): ErrActionInProgress, retried later.
 func (e *Engine) takeOverAbandoned(ctx context.Context, cfg *action.Configuration, name string) error {
-	last, err := cfg.Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil
-	}
+	r, err := lastRevision(cfg, name)
 	if err != nil {
-		return fmt.Errorf("read release %s: %w", name, err)
+		return err
 	}
-	r, ok := last.(*release.Release)
-	if !ok || r.Info == nil || !r.Info.Status.IsPending() && r.Info.Status != rcommon.StatusUninstalling {
+	if r == nil || r.Info == nil || !r.Info.Status.IsPending() && r.Info.Status != rcommon.StatusUninstalling {
 		return nil
 	}
 	since := r.Info.LastDeployed
@@ -502,15 +503,11 @@ func stampOwner(cfg *action.Configuration, t Target, name string, before int) er
 	if t.Owner == "" {
 		return nil
 	}
-	last, err := cfg.Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil
-	}
+	r, err := lastRevision(cfg, name)
 	if err != nil {
-		return fmt.Errorf("read release %s: %w", name, err)
+		return err
 	}
-	r, ok := last.(*release.Release)
-	if !ok || r.Version <= before || r.Labels[OwnerLabel] != "" {
+	if r == nil || r.Version <= before || r.Labels[OwnerLabel] != "" {
 		return nil
 	}
 	return labelOwner(cfg, r, t.Owner)
