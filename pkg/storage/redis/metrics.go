@@ -138,11 +138,17 @@ func (m *Metrics) recordRequest(op string, gr schema.GroupResource, err error, s
 		return
 	}
 	m.RequestDuration.WithLabelValues(op, gr.Group, gr.Resource).Observe(time.Since(start).Seconds())
-	if err != nil {
-		m.RequestErrors.WithLabelValues(op, gr.Group, gr.Resource).Inc()
-		if r := rejection(err); r != "" {
-			m.Rejected.WithLabelValues(r).Inc()
-		}
+	m.recordFailure(op, gr, err)
+}
+
+// recordFailure counts err, when not nil, as a failed op on gr's store.
+func (m *Metrics) recordFailure(op string, gr schema.GroupResource, err error) {
+	if m == nil || err == nil {
+		return
+	}
+	m.RequestErrors.WithLabelValues(op, gr.Group, gr.Resource).Inc()
+	if r := rejection(err); r != "" {
+		m.Rejected.WithLabelValues(r).Inc()
 	}
 }
 

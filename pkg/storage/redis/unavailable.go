@@ -176,7 +176,7 @@ func readOnly(op string) bool {
 	switch op {
 	// Every name the store reads under (the request metric's operation label): a name
 	// missing here made a broken connection under that read a 500 "outcome unknown".
-	case "get", "list", "watch", "watchList", "watchCatchUp", "watchProgress", "watchRead", "getCurrentResourceVersion", "keyForUniqueValue":
+	case "get", "list", "watch", "watchList", "watchCatchUp", "watchProgress", "watchRead", "watchWait", "getCurrentResourceVersion", "keyForUniqueValue":
 		return true
 	}
 	return false
