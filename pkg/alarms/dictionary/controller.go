@@ -229,39 +229,82 @@ func (c *Controller) sync(ctx context.Context) error {
 		// deleted: it stays as it is.
 		existing = others
 	case lister != nil:
-		rules, err := listRules(lister)
+		// A rule namespace not read yet (no Role there, for now or for good) keeps the
+		// definitions last published of it: dropping them would tell every SMO its alerts were
+		// deleted when they were only not read.
+		rules, unread, err := listRules(lister)
 		if err != nil {
 			return err
 		}
-		desired = append(desired, rulesDictionary(c.cfg.IDs, c.cfg.Namespace, rules, prev))
+		c.setUnread(unread)
+		desired = append(desired, rulesDictionary(c.cfg.IDs, c.cfg.Namespace, rules, unread, prev))
+	default:
+		// PrometheusRules are not served: no namespace is watched, none is unread.
+		c.setUnread(nil)
 	}
 	return c.kind.Sync(ctx, c.writer, desired, existing)
 }
 
-// ruleLister lists PrometheusRules: a cache.GenericLister, or namespaceListers over several.
+// setUnread shows the number of rule namespaces not read yet in the metrics.
+func (c *Controller) setUnread(unread []string) {
+	if c.cfg.Metrics != nil {
+		c.cfg.Metrics.UnreadRuleNamespaces.Set(float64(len(unread)))
+	}
+}
+
+// ruleLister lists the PrometheusRules of the rule namespaces read so far, and names those not
+// read yet: what their caches lack may exist. Each namespace is judged once per call, so a
+// namespace read meanwhile is either listed or named, never neither.
 type ruleLister interface {
-	List(selector labels.Selector) ([]runtime.Object, error)
+	List(selector labels.Selector) (rules []runtime.Object, unread []string, err error)
+}
+
+// ruleNamespace is the PrometheusRule informer of one rule namespace.
+type ruleNamespace struct {
+	namespace string
+	lister    cache.GenericLister
+	// read reports whether the namespace's rules have been listed.
+	read func() bool
 }
 
 // namespaceListers lists the rules of several namespaces, one informer each.
-type namespaceListers []cache.GenericLister
+type namespaceListers []ruleNamespace
 
-func (l namespaceListers) List(selector labels.Selector) ([]runtime.Object, error) {
+// List lists the rules of the namespaces read, and names the others: an unread one's cache
+// says nothing.
+func (l namespaceListers) List(selector labels.Selector) ([]runtime.Object, []string, error) {
 	var out []runtime.Object
+	var unread []string
 	for _, one := range l {
-		objs, err := one.List(selector)
+		if !one.read() {
+			unread = append(unread, one.namespace)
+			continue
+		}
+		objs, err := one.lister.List(selector)
 		if err != nil {
-			return nil, err
+			return nil, nil, fmt.Errorf("list PrometheusRules in %s: %w", one.namespace, err)
 		}
 		out = append(out, objs...)
 	}
-	return out, nil
+	return out, unread, nil
 }
 
-func listRules(lister ruleLister) ([]*unstructured.Unstructured, error) {
-	objs, err := lister.List(labels.Everything())
+// unread names the namespaces not read yet.
+func (l namespaceListers) unread() []string {
+	var out []string
+	for _, one := range l {
+		if !one.read() {
+			out = append(out, one.namespace)
+		}
+	}
+	return out
+}
+
+// listRules lists the rules of the namespaces read and names those not read yet.
+func listRules(lister ruleLister) ([]*unstructured.Unstructured, []string, error) {
+	objs, unread, err := lister.List(labels.Everything())
 	if err != nil {
-		return nil, fmt.Errorf("list prometheus rules: %w", err)
+		return nil, nil, fmt.Errorf("list prometheus rules: %w", err)
 	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
@@ -269,5 +312,5 @@ func listRules(lister ruleLister) ([]*unstructured.Unstructured, error) {
 			out = append(out, u)
 		}
 	}
-	return out, nil
+	return out, unread, nil
 }

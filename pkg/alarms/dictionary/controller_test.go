@@ -2,17 +2,26 @@ package dictionary
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	discoveryfake "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+	compbasemetrics "k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
@@ -224,7 +233,8 @@ func alert(name, summary, runbook, severity string) map[string]any {
 func TestRulesDictionary(t *testing.T) {
 	f := newFixture(t)
 	idx := f.rules.GetIndexer()
-	f.c.setRules(cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource()))
+	f.c.setRules(namespaceListers{{namespace: "monitoring", read: func() bool { return true },
+		lister: cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource())}})
 	a := rule("a", alert("NodeDown", "A node is down", "https://runbooks/nodedown", "critical"),
 		map[string]any{"record": "job:up:sum", "expr": "sum(up)"})
 	b := rule("b", alert("DiskFull", "A disk is full", "", "warning"), alert("NodeDown", "shadowed", "", "warning"))
@@ -349,5 +359,99 @@ func TestRegressionTenantRuleDefinesOperatorAlert(t *testing.T) {
 				t.Errorf("%s of PrometheusRules in namespace %q: only the rule namespaces may be read", a.GetVerb(), ns)
 			}
 		}
+	}
+}
+
+// TestRegressionUnreadableRuleNamespaceHoldsBackDictionary: one rule namespace netweave may not
+// read (no Role there) made the controller wait for its PrometheusRule cache for good: the
+// readable namespaces' alerts were never published, and only client-go's reflector log said
+// why. They are published now; the unread namespace keeps the definitions last published of
+// it (not deleted for want of a list) and shows in the metrics; its rules come in once it can
+// be read, without a restart.
+func TestRegressionUnreadableRuleNamespaceHoldsBackDictionary(t *testing.T) {
+	const unreadNS = "monitoring"
+	var forbidden atomic.Bool
+	forbidden.Store(true)
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{RulesResource: "PrometheusRuleList"},
+		ruleIn(invNS, "netweave", alert("KubeNodeNotReady", "A node is not ready", "https://runbooks/node", "critical")),
+		ruleIn(unreadNS, "stack", alert("KubeletDown", "Kubelet is down", "https://runbooks/kubelet", "critical"),
+			alert("KubeletTooManyPods", "Kubelet runs too many pods", "", "warning")))
+	deny := func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == unreadNS && forbidden.Load() {
+			return true, nil, apierrors.NewForbidden(RulesResource.GroupResource(), "", errors.New("no Role"))
+		}
+		return false, nil, nil
+	}
+	dyn.PrependReactor("list", RulesResource.Resource, deny)
+	dyn.PrependWatchReactor(RulesResource.Resource, func(a k8stesting.Action) (bool, watch.Interface, error) {
+		handled, _, err := deny(a)
+		return handled, nil, err
+	})
+	disc := &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{}}
+	disc.Resources = []*metav1.APIResourceList{{
+		GroupVersion: RulesResource.GroupVersion().String(), APIResources: []metav1.APIResource{{Name: RulesResource.Resource}}}}
+
+	ids, err := inventory.NewIDs(oCloud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a previous leader published, when both namespaces were read: the unread namespace's
+	// KubeletDown, and an operator alert whose rule was removed since.
+	prev := rulesDictionary(ids, invNS, []*unstructured.Unstructured{
+		ruleIn(unreadNS, "stack", alert("KubeletDown", "Kubelet is down", "https://runbooks/kubelet", "critical")),
+		ruleIn(invNS, "gone", alert("RemovedOperatorAlert", "gone since", "", "warning"))}, nil, nil)
+	f := newFixture(t, prev)
+	m, err := NewMetrics(compbasemetrics.NewKubeRegistry().Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{Client: f.o2, Informers: f.inf, IDs: ids, Namespace: invNS, FieldManager: "test",
+		Rules: dyn, Discovery: disc, RuleNamespaces: []string{invNS, unreadNS}, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+
+	// published waits until the stored rules dictionary defines want, in order.
+	published := func(stage string, want ...string) *v1alpha1.AlarmDictionary {
+		t.Helper()
+		var d *v1alpha1.AlarmDictionary
+		err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+			d = f.dictionary(invNS, rulesKey)
+			return d != nil && slices.Equal(names(d), want), nil
+		})
+		if err != nil {
+			var got []string
+			if d != nil {
+				got = names(d)
+			}
+			t.Fatalf("%s: rules dictionary defines %v, want %v", stage, got, want)
+		}
+		return d
+	}
+	d := published("while "+unreadNS+" cannot be read", "KubeNodeNotReady", "KubeletDown")
+	if def := d.Spec.AlarmDefinitions[1]; def.AlarmLastChange != "1" || def.AlarmChangeType != v1alpha1.AlarmChangeTypeAdded {
+		t.Errorf("KubeletDown kept as %s in %s, want its history (ADDED in 1)", def.AlarmChangeType, def.AlarmLastChange)
+	}
+	if got, err := testutil.GetGaugeMetricValue(m.UnreadRuleNamespaces); err != nil || got != 1 {
+		t.Errorf("unread rule namespaces %v (%v), want 1", got, err)
+	}
+
+	forbidden.Store(false)
+	published("once "+unreadNS+" can be read", "KubeNodeNotReady", "KubeletDown", "KubeletTooManyPods")
+	if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		got, err := testutil.GetGaugeMetricValue(m.UnreadRuleNamespaces)
+		return err == nil && got == 0, nil
+	}); err != nil {
+		t.Error("unread rule namespaces not back to 0 once every namespace is read")
 	}
 }

@@ -2,7 +2,6 @@ package dictionary
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -11,8 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic/dynamicinformer"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/firstlist"
 )
 
 // watchRules looks for the PrometheusRule CRD until the cluster serves it, then watches the
@@ -48,18 +48,21 @@ func (c *Controller) watchRules(ctx context.Context) {
 			return false, nil
 		}
 		klog.InfoS("PrometheusRules are served; the alerts of the operator's namespaces make the alarm dictionary",
-			"dictionary", klog.KRef(c.cfg.Namespace, rulesKey), "namespaces", c.cfg.RuleNamespaces)
+			"dictionary", klog.KRef(c.cfg.Namespace, rulesKey), "namespaces", c.cfg.RuleNamespaces, "unread", listers.unread())
 		c.setRules(listers)
 		return true, nil
 	})
 }
 
 // watchRuleNamespaces starts one informer of PrometheusRules per rule namespace, and returns
-// their listers once all have synced. Only these namespaces are read at all: a tenant's rules
-// never reach netweave's caches, so no later filter can forget to drop them.
+// their listers once each is read or its first list failed. Only these namespaces are read at
+// all: a tenant's rules never reach netweave's caches, so no later filter can forget to drop
+// them. A namespace netweave may not read (its Role missing) holds back neither the others'
+// rules nor its own once it becomes readable: its failure is logged naming it, the dictionary
+// keeps the definitions it last published of it (sync), and a sync is queued once it is read.
 func (c *Controller) watchRuleNamespaces(ctx context.Context) (namespaceListers, error) {
 	listers := make(namespaceListers, 0, len(c.cfg.RuleNamespaces))
-	synced := make([]cache.InformerSynced, 0, len(c.cfg.RuleNamespaces))
+	firsts := make([]*firstlist.Watch, 0, len(c.cfg.RuleNamespaces))
 	factories := make([]dynamicinformer.DynamicSharedInformerFactory, 0, len(c.cfg.RuleNamespaces))
 	for _, ns := range c.cfg.RuleNamespaces {
 		f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.cfg.Rules, 0, ns, nil)
@@ -67,15 +70,30 @@ func (c *Controller) watchRuleNamespaces(ctx context.Context) (namespaceListers,
 		if _, err := inf.Informer().AddEventHandler(c.handler(func(any) bool { return true })); err != nil {
 			return nil, fmt.Errorf("watch PrometheusRules in %s: %w", ns, err)
 		}
+		first, err := firstlist.Track(inf.Informer(), func(ctx context.Context, err error) {
+			klog.FromContext(ctx).Error(err, "Cannot list PrometheusRules in a rule namespace; the alarm dictionary keeps "+
+				"the alerts it last published of it, and takes its rules once it can be read (RBAC: get, list and watch "+
+				"on prometheusrules there)", "namespace", ns, "dictionary", klog.KRef(c.cfg.Namespace, rulesKey))
+		})
+		if err != nil {
+			return nil, fmt.Errorf("watch PrometheusRules in %s: %w", ns, err)
+		}
 		factories = append(factories, f)
-		listers = append(listers, inf.Lister())
-		synced = append(synced, inf.Informer().HasSynced)
+		listers = append(listers, ruleNamespace{namespace: ns, lister: inf.Lister(), read: first.Read})
+		firsts = append(firsts, first)
 	}
 	for _, f := range factories {
 		f.Start(ctx.Done())
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return nil, fmt.Errorf("wait for the PrometheusRule caches: %w", errors.Join(ctx.Err(), errors.New("not synced")))
+	if err := firstlist.Wait(ctx, firsts...); err != nil {
+		return nil, fmt.Errorf("wait for the PrometheusRule caches: %w", err)
+	}
+	// A namespace not read yet is synced again once it is: its informer's own events may reach
+	// the handler before it counts as read, and that sync would still have left it out.
+	for _, first := range firsts {
+		if !first.Read() {
+			go first.WhenRead(ctx, func() { c.queue.Add(syncKey) })
+		}
 	}
 	return listers, nil
 }

@@ -13,6 +13,9 @@ type Metrics struct {
 	// SyncErrors counts failed reconciliations (retried with backoff), by reason: "conflict"
 	// (a write raced with the informer cache) or "error".
 	SyncErrors *metrics.CounterVec
+	// UnreadRuleNamespaces is the number of rule namespaces whose PrometheusRules netweave
+	// could not list yet (the log names them): their alerts are the ones last published.
+	UnreadRuleNamespaces *metrics.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with register (legacyregistry.Register in
@@ -27,8 +30,12 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 			Namespace: "netweave", Subsystem: "alarm_dictionaries", Name: "sync_errors_total",
 			Help: "Alarm dictionary reconciliations that failed and were retried, by reason (conflict or error).", StabilityLevel: metrics.ALPHA,
 		}, []string{"reason"}),
+		UnreadRuleNamespaces: metrics.NewGauge(&metrics.GaugeOpts{
+			Namespace: "netweave", Subsystem: "alarm_dictionaries", Name: "unread_rule_namespaces",
+			Help: "Rule namespaces whose PrometheusRules netweave cannot list yet; the dictionary keeps their alerts as last published.", StabilityLevel: metrics.ALPHA,
+		}),
 	}
-	for _, c := range []metrics.Registerable{m.Writes, m.SyncErrors} {
+	for _, c := range []metrics.Registerable{m.Writes, m.SyncErrors, m.UnreadRuleNamespaces} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register alarm dictionary metrics: %w", err)
 		}

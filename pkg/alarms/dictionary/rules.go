@@ -62,15 +62,17 @@ type ruleSpec struct {
 	} `json:"groups"`
 }
 
-// rulesDictionary is the dictionary of every alert rule of rules. prev, the stored dictionary
-// (nil when there is none), carries the history: a definition that is new is ADDED, one whose
-// content changed is MODIFIED, both in the next version; one that did not change keeps its
-// alarmLastChange; the version moves on only when a definition was added, changed or removed.
-func rulesDictionary(ids alarms.IDSpace, namespace string, rules []*unstructured.Unstructured, prev *v1alpha1.AlarmDictionary) *v1alpha1.AlarmDictionary {
+// rulesDictionary is the dictionary of every alert rule of rules, the rules of the namespaces
+// read, and of the definitions prev (the stored dictionary, nil when there is none) has of the
+// rule namespaces unread: what is not known of a namespace is not removed from it. prev also
+// carries the history: a definition that is new is ADDED, one whose content changed is
+// MODIFIED, both in the next version; one that did not change keeps its alarmLastChange; the
+// version moves on only when a definition was added, changed or removed.
+func rulesDictionary(ids alarms.IDSpace, namespace string, rules []*unstructured.Unstructured, unread []string, prev *v1alpha1.AlarmDictionary) *v1alpha1.AlarmDictionary {
 	d := newDictionary(namespace, rulesKey, "PrometheusRule", RulesID(ids))
 	d.Spec.EntityType = rulesEntityType
 	d.Spec.Vendor = rulesVendor
-	defs := ruleDefinitions(d.Spec.AlarmDictionaryID, rules)
+	defs := ruleDefinitions(d.Spec.AlarmDictionaryID, rules, keptDefinitions(prev, unread))
 
 	version, changed := 0, prev == nil
 	old := map[string]v1alpha1.AlarmDefinition{}
@@ -111,16 +113,34 @@ func sameContent(a, b v1alpha1.AlarmDefinition) bool {
 	return equality.Semantic.DeepEqual(a, b)
 }
 
-// ruleDefinitions makes a definition of every alert rule, sorted by alert name. Prometheus
-// rules often define one alert several times (one rule per severity); alarmNames are unique in
-// a dictionary, so the first rule in namespace, name and rule order defines it.
-func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured) []v1alpha1.AlarmDefinition {
-	rules = slices.Clone(rules)
-	slices.SortFunc(rules, func(a, b *unstructured.Unstructured) int {
-		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
-	})
-	seen := map[string]bool{}
-	var out []v1alpha1.AlarmDefinition
+// ruleDefinition is a definition and the rule that makes it.
+type ruleDefinition struct {
+	namespace, name string
+	def             v1alpha1.AlarmDefinition
+}
+
+// keptDefinitions are the definitions of prev made by rules of the namespaces unread, as
+// their alarmAdditionalFields name them.
+func keptDefinitions(prev *v1alpha1.AlarmDictionary, unread []string) []ruleDefinition {
+	if prev == nil || len(unread) == 0 {
+		return nil
+	}
+	var out []ruleDefinition
+	for _, def := range prev.Spec.AlarmDefinitions {
+		ns, name, ok := strings.Cut(def.AlarmAdditionalFields[fieldRule], "/")
+		if ok && slices.Contains(unread, ns) {
+			out = append(out, ruleDefinition{namespace: ns, name: name, def: def})
+		}
+	}
+	return out
+}
+
+// ruleDefinitions makes a definition of every alert rule, and adds kept, sorted by alert name.
+// Prometheus rules often define one alert several times (one rule per severity); alarmNames are
+// unique in a dictionary, so the first rule in namespace, name and rule order defines it, a
+// kept definition standing for its rule.
+func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured, kept []ruleDefinition) []v1alpha1.AlarmDefinition {
+	var all []ruleDefinition
 	for _, r := range rules {
 		spec, err := decodeRuleSpec(r)
 		if err != nil {
@@ -129,10 +149,9 @@ func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured) []
 		}
 		for _, g := range spec.Groups {
 			for _, rule := range g.Rules {
-				if rule.Alert == "" || seen[rule.Alert] || len(rule.Alert) > maxName {
+				if rule.Alert == "" || len(rule.Alert) > maxName {
 					continue
 				}
-				seen[rule.Alert] = true
 				def := v1alpha1.AlarmDefinition{
 					AlarmDefinitionID:     definitionID(dictionaryID, rule.Alert),
 					AlarmName:             rule.Alert,
@@ -145,9 +164,23 @@ func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured) []
 				if s := rule.Labels[labelSeverity]; s != "" {
 					def.AlarmAdditionalFields[fieldSeverity] = s
 				}
-				out = append(out, def)
+				all = append(all, ruleDefinition{namespace: r.GetNamespace(), name: r.GetName(), def: def})
 			}
 		}
+	}
+	all = append(all, kept...)
+	// Stable: the rules of one PrometheusRule keep their order.
+	slices.SortStableFunc(all, func(a, b ruleDefinition) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
+	})
+	seen := map[string]bool{}
+	var out []v1alpha1.AlarmDefinition
+	for _, rd := range all {
+		if seen[rd.def.AlarmName] {
+			continue
+		}
+		seen[rd.def.AlarmName] = true
+		out = append(out, rd.def)
 	}
 	slices.SortFunc(out, func(a, b v1alpha1.AlarmDefinition) int { return cmp.Compare(a.AlarmName, b.AlarmName) })
 	return out
