@@ -76,7 +76,17 @@ type Sink interface {
 	// after asOf, by an Observe that raced with the read. Sources call it after a (re)list, so
 	// a missed event never leaves a stale alarm.
 	Sync(ctx context.Context, source string, active []Observation, asOf time.Time) error
+	// SyncScope is Sync for the part of source's alarms within scope: every alarm of source
+	// within scope that is not among active is cleared (unless raised after asOf); the others
+	// are left as they are. A source that has read only part of what it watches (a namespace
+	// it may not read) states that part this way, so an alarm of the part read clears without
+	// waiting for the rest, and none of the rest is cleared for want of it.
+	SyncScope(ctx context.Context, source string, active []Observation, asOf time.Time, scope Scope) error
 }
+
+// Scope tells, from a recorded alarm's Observation.Key and the Observation.Extensions it was
+// raised with, whether the alarm is within what its source has read.
+type Scope func(key string, extensions map[string]string) bool
 
 // Source watches one kind of fault and reports to a Sink. Sources run only on the leader.
 type Source interface {

@@ -103,6 +103,15 @@ func (a *alarmIntake) Sync(ctx context.Context, source string, active []alarms.O
 	return c.sink.Sync(c.ctx, source, active, asOf)
 }
 
+func (a *alarmIntake) SyncScope(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, scope alarms.Scope) error {
+	c, err := a.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.end()
+	return c.sink.SyncScope(c.ctx, source, active, asOf, scope)
+}
+
 func (a *alarmIntake) Resolve(ctx context.Context, labels map[string]string) (alarms.ObjectRef, error) {
 	c, err := a.enter(ctx)
 	if err != nil {

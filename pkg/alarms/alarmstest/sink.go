@@ -17,6 +17,7 @@ type Sink struct {
 	mu       sync.Mutex
 	observed []alarms.Observation
 	syncs    [][]alarms.Observation
+	scoped   []ScopedSync
 	failures int
 	changed  chan struct{}
 }
@@ -42,6 +43,30 @@ func (s *Sink) Observe(_ context.Context, o alarms.Observation) error {
 // Sync implements alarms.Sink.
 func (s *Sink) Sync(_ context.Context, _ string, active []alarms.Observation, _ time.Time) error {
 	return s.record(func() { s.syncs = append(s.syncs, slices.Clone(active)) })
+}
+
+// ScopedSync is what one SyncScope call stated.
+type ScopedSync struct {
+	Active []alarms.Observation
+	Scope  alarms.Scope
+}
+
+// Clears reports whether the sync clears a recorded alarm of key raised with extensions: it is
+// within the scope and not among the active.
+func (s ScopedSync) Clears(key string, extensions map[string]string) bool {
+	return s.Scope(key, extensions) && !slices.ContainsFunc(s.Active, func(o alarms.Observation) bool { return o.Key == key })
+}
+
+// SyncScope implements alarms.Sink; Syncs does not list its calls, ScopedSyncs does.
+func (s *Sink) SyncScope(_ context.Context, _ string, active []alarms.Observation, _ time.Time, scope alarms.Scope) error {
+	return s.record(func() { s.scoped = append(s.scoped, ScopedSync{Active: slices.Clone(active), Scope: scope}) })
+}
+
+// ScopedSyncs returns every SyncScope call so far.
+func (s *Sink) ScopedSyncs() []ScopedSync {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.scoped)
 }
 
 func (s *Sink) record(f func()) error {

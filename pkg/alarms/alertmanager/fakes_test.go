@@ -36,6 +36,10 @@ func (s *recordingSink) Sync(context.Context, string, []alarms.Observation, time
 	return errors.New("unexpected Sync from the webhook receiver")
 }
 
+func (s *recordingSink) SyncScope(context.Context, string, []alarms.Observation, time.Time, alarms.Scope) error {
+	return errors.New("unexpected SyncScope from the webhook receiver")
+}
+
 func (s *recordingSink) observations() []alarms.Observation {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -54,6 +54,10 @@ type Windows struct {
 	Critical time.Duration
 }
 
+// extensionSecret is the alarm extension naming the Secret, namespace/name: what tells, for an
+// alarm a previous leader raised, whether a watch read covers its Secret (run.covered).
+const extensionSecret = "secret"
+
 // observation states whether cert, the earliest-expiring certificate of secret, is expiring
 // at now. The fault begins when the certificate enters the warning window, a time fixed by the
 // certificate itself, so re-evaluation and restarts report the same occurrence; a renewed
@@ -79,9 +83,9 @@ func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.Objec
 		Since:         cert.NotAfter.Add(-w.Warning),
 		Text:          fmt.Sprintf("Certificate %q in Secret %s/%s %s at %s", cert.Subject.String(), secret.Namespace, secret.Name, verb, cert.NotAfter.UTC().Format(time.RFC3339)),
 		Extensions: map[string]string{
-			"secret":   secret.Namespace + "/" + secret.Name,
-			"subject":  cert.Subject.String(),
-			"notAfter": cert.NotAfter.UTC().Format(time.RFC3339),
+			extensionSecret: secret.Namespace + "/" + secret.Name,
+			"subject":       cert.Subject.String(),
+			"notAfter":      cert.NotAfter.UTC().Format(time.RFC3339),
 		},
 	}
 	if !o.Active {

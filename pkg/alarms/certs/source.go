@@ -11,6 +11,7 @@ package certs
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,7 +131,10 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 
 // watch is one informer and the Secrets of its store that count.
 type watch struct {
-	what     string
+	what string
+	// covers is the one Secret the watch names, or, Name empty, the namespace whose selected
+	// Secrets it lists: once read, a Secret there that it does not list is not one of its.
+	covers   types.NamespacedName
 	informer cache.SharedIndexInformer
 	// first follows the informer's first list: until it is read, what its store lacks may exist.
 	first *firstlist.Watch
@@ -144,7 +148,7 @@ func (s *Source) watches() []watch {
 		inf := coreinformers.NewFilteredSecretInformer(s.cfg.Client, nn.Namespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", nn.Name).String()
 		})
-		out = append(out, watch{what: nn.String(), informer: inf, secrets: func() []*corev1.Secret {
+		out = append(out, watch{what: nn.String(), covers: nn, informer: inf, secrets: func() []*corev1.Secret {
 			obj, ok, _ := inf.GetStore().GetByKey(nn.String())
 			if secret, isSecret := obj.(*corev1.Secret); ok && isSecret {
 				return []*corev1.Secret{secret}
@@ -156,7 +160,7 @@ func (s *Source) watches() []watch {
 		inf := coreinformers.NewFilteredSecretInformer(s.cfg.Client, s.cfg.SelectorNamespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 			o.LabelSelector = sel.String()
 		})
-		out = append(out, watch{what: sel.String(), informer: inf, secrets: func() []*corev1.Secret {
+		out = append(out, watch{what: sel.String(), covers: types.NamespacedName{Namespace: s.cfg.SelectorNamespace}, informer: inf, secrets: func() []*corev1.Secret {
 			var secrets []*corev1.Secret
 			for _, obj := range inf.GetStore().List() {
 				if secret, ok := obj.(*corev1.Secret); ok && sel.Matches(labels.Set(secret.Labels)) {
@@ -193,6 +197,15 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 	invalid := map[types.UID]string{}
 	// reported is the Secrets whose alarm this check raised or cleared (Observe).
 	reported := map[types.UID]bool{}
+	// read is whether each watch was read before its Secrets were listed: one read meanwhile
+	// may have had only part of its first list in its store then, and what it lacked is not
+	// known absent.
+	read := make([]bool, len(r.watches))
+	allRead := true
+	for i, w := range r.watches {
+		read[i] = w.first.Read()
+		allRead = allRead && read[i]
+	}
 	for _, w := range r.watches {
 		for _, secret := range w.secrets() {
 			if seen[secret.UID] {
@@ -224,15 +237,17 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 	for _, o := range active {
 		raised[types.UID(o.Key)] = true
 	}
-	for _, w := range r.watches {
-		if !w.first.Read() {
-			// The alarms of Secrets not read yet are not among active, and stating it as the
-			// complete set would clear them: the set is stated once every watch is read. That
-			// may be never (a flag naming a Secret outside netweave's RBAC), so the alarms this
-			// run raised and no longer sees active (the Secret deleted, deselected, renewed
-			// into garbage) are cleared one by one meanwhile.
-			return r.clearGone(ctx, reported, raised, now)
+	if !allRead {
+		// The alarms of Secrets not read yet are not among active, and stating it as the
+		// complete set would clear them: the set is stated once every watch is read. That may
+		// be never (a flag naming a Secret outside netweave's RBAC), so meanwhile the set is
+		// stated for the Secrets the watches read cover, which clears the alarm of one deleted,
+		// deselected or renewed into garbage there, a previous leader's too; and the alarms
+		// this run raised and no longer sees active are cleared one by one.
+		if err := r.sink.SyncScope(ctx, Name, active, now, r.covered(read)); err != nil {
+			return fmt.Errorf("restate the certificate alarms of the Secrets read: %w", err)
 		}
+		return r.clearGone(ctx, reported, raised, now)
 	}
 	if err := r.sink.Sync(ctx, Name, active, now); err != nil {
 		return fmt.Errorf("restate certificate alarms: %w", err)
@@ -241,10 +256,39 @@ func (r *run) evaluate(ctx context.Context, _ string) error {
 	return nil
 }
 
+// covered is the scope of the watches read (read[i] for r.watches[i]): the alarms of the
+// Secrets they name, and of the Secrets in the namespace of a selector read, but never of a
+// Secret a watch not read names (the selector does not list it when it is not labelled). An
+// alarm is matched by the Secret its extensions name; one without is outside.
+func (r *run) covered(read []bool) alarms.Scope {
+	named, namespaces, unread := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for i, w := range r.watches {
+		switch {
+		case !read[i] && w.covers.Name != "":
+			unread[w.covers.String()] = true
+		case !read[i]:
+			// An unread selector covers nothing; the Secrets named there are their own watches'.
+		case w.covers.Name != "":
+			named[w.covers.String()] = true
+		default:
+			namespaces[w.covers.Namespace] = true
+		}
+	}
+	return func(_ string, extensions map[string]string) bool {
+		secret := extensions[extensionSecret]
+		namespace, _, ok := strings.Cut(secret, "/")
+		if !ok || unread[secret] {
+			return false
+		}
+		return named[secret] || namespaces[namespace]
+	}
+}
+
 // clearGone clears the alarm of each Secret this run last reported active that this check did
 // not report (reported: its Observe raised or cleared it already), and then records raised as
 // what the run reported active. An alarm a previous leader raised for a Secret gone since is
-// not known here: only the complete set, once every watch is read, clears it.
+// not known here: the scoped set clears it when a watch read covers the Secret, and otherwise
+// only the complete set, once every watch is read.
 func (r *run) clearGone(ctx context.Context, reported, raised map[types.UID]bool, now time.Time) error {
 	for uid := range r.raised {
 		if reported[uid] {

@@ -353,3 +353,52 @@ func TestRegressionDeletedSecretAlarmStaysWhileAnotherIsUnread(t *testing.T) {
 		t.Errorf("%d complete sets stated while locked/db-tls is unread; they would clear its alarm", n)
 	}
 }
+
+// TestRegressionPreviousLeadersAlarmStaysWhileAnotherSecretIsUnread: while one watched Secret
+// could not be read, only the alarms this run raised were cleared when their Secret went; an
+// alarm a previous leader raised for a Secret removed meanwhile stayed raised until every
+// watch was read, for good when a flag named a Secret outside netweave's RBAC. The Secrets the
+// watches read cover are now restated as a part (SyncScope): the previous leader's alarm of a
+// named Secret that is read and absent, or of a Secret the selector read no longer lists, is
+// cleared; the alarm of the unread Secret, of a Secret no watch read covers, and of one whose
+// Secret the alarm does not name, is not.
+func TestRegressionPreviousLeadersAlarmStaysWhileAnotherSecretIsUnread(t *testing.T) {
+	locked := secret("db-tls", pemCert(t, "db.example", now.Add(day)), nil)
+	locked.Namespace = "locked"
+	selected := secret("web-tls", pemCert(t, "web.example", now.Add(day)), map[string]string{"cert": "watch"})
+	f := newFixture(t, locked, selected)
+	f.client.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "locked" {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("no Role in locked"))
+		}
+		return false, nil, nil
+	})
+	// ingress/api-tls is named but was deleted while another replica led.
+	f.cfg.Secrets = append(f.cfg.Secrets, types.NamespacedName{Namespace: "locked", Name: "db-tls"})
+	f.cfg.Selector, f.cfg.SelectorNamespace = labels.SelectorFromSet(labels.Set{"cert": "watch"}), "ingress"
+	f.run()
+	f.sink.WaitFor(t, "a restatement of the Secrets read", func() bool { return len(f.sink.ScopedSyncs()) > 0 })
+	part := f.sink.ScopedSyncs()[0]
+	for _, c := range []struct {
+		what, key, secret string
+		clears            bool
+	}{
+		{"the deleted named Secret's", "uid-api-tls-previous", "ingress/api-tls", true},
+		{"a Secret the selector no longer lists", "uid-old-web", "ingress/unlabelled", true},
+		{"the selected Secret's, still expiring", "uid-web-tls", "ingress/web-tls", false},
+		{"the unread Secret's", "uid-db-tls", "locked/db-tls", false},
+		{"a Secret in a namespace no watch read covers", "uid-elsewhere", "other/tls", false},
+		{"an alarm naming no Secret", "uid-unnamed", "", false},
+	} {
+		ext := map[string]string{}
+		if c.secret != "" {
+			ext["secret"] = c.secret
+		}
+		if got := part.Clears(c.key, ext); got != c.clears {
+			t.Errorf("%s alarm (%s): cleared %v, want %v", c.what, c.secret, got, c.clears)
+		}
+	}
+	if n := len(f.sink.Syncs()); n != 0 {
+		t.Errorf("%d complete sets stated while locked/db-tls is unread; they would clear its alarm", n)
+	}
+}

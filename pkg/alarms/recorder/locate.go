@@ -67,3 +67,11 @@ func (l *locator) Sync(ctx context.Context, source string, active []alarms.Obser
 	}
 	return l.next.Sync(ctx, source, located, asOf)
 }
+
+func (l *locator) SyncScope(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, scope alarms.Scope) error {
+	located := make([]alarms.Observation, len(active))
+	for i, o := range active {
+		located[i] = l.locate(o)
+	}
+	return l.next.SyncScope(ctx, source, located, asOf, scope)
+}

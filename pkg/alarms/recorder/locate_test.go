@@ -32,6 +32,10 @@ func (c *capture) Sync(_ context.Context, _ string, active []alarms.Observation,
 	return nil
 }
 
+func (c *capture) SyncScope(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, _ alarms.Scope) error {
+	return c.Sync(ctx, source, active, asOf)
+}
+
 func nodeResource(ns, name, id string) *v1alpha1.O2Resource {
 	return &v1alpha1.O2Resource{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: v1alpha1.ResourceSpec{ResourceID: id}}
 }

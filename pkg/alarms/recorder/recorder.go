@@ -163,6 +163,19 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 // before asOf, and records those that are. Creation times have second precision, so an alarm
 // raised in asOf's second is left for the next Sync.
 func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time) error {
+	return r.sync(ctx, source, active, asOf, nil)
+}
+
+// SyncScope is Sync for the alarms of source within scope; the others are left as they are.
+func (r *Recorder) SyncScope(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, scope alarms.Scope) error {
+	if scope == nil {
+		return fmt.Errorf("sync %s: no scope", source)
+	}
+	return r.sync(ctx, source, active, asOf, scope)
+}
+
+// sync is Sync within scope; every alarm of source when scope is nil.
+func (r *Recorder) sync(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, scope alarms.Scope) error {
 	present := make(map[string]bool, len(active))
 	var errs []error
 	for _, o := range active {
@@ -182,6 +195,9 @@ func (r *Recorder) Sync(ctx context.Context, source string, active []alarms.Obse
 	now := r.cfg.Clock.Now()
 	for _, rec := range stale {
 		if present[placeKey(rec.Namespace, rec.Spec.Source.Name, rec.Spec.Source.Key)] || !rec.CreationTimestamp.Time.Before(asOf.Truncate(time.Second)) {
+			continue
+		}
+		if scope != nil && !scope(rec.Spec.Source.Key, recordExtensions(rec)) {
 			continue
 		}
 		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}

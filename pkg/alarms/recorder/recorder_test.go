@@ -557,3 +557,34 @@ func TestTombstonesAreBounded(t *testing.T) {
 		t.Errorf("%d tombstones kept, want %d without the oldest", ts.len(), maxTombstone)
 	}
 }
+
+// SyncScope clears the alarms of the source within the scope, judged by their key and their
+// extensions as the source gave them, that are not among the active; the others stay.
+func TestSyncScopeClearsOnlyWithinScope(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	since := fx.clock.Now().Add(-time.Hour)
+	stays, goes, outside := nodeDown(true, since), nodeDown(true, since), nodeDown(true, since)
+	goes.Key, outside.Key = "gone-node/Ready", "unread-node/Ready"
+	stays.Extensions = map[string]string{"part": "read"}
+	goes.Extensions = map[string]string{"part": "read"}
+	outside.Extensions = map[string]string{"part": "unread"}
+	for _, o := range []alarms.Observation{stays, goes, outside} {
+		if err := fx.rec.Observe(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(_ string, ext map[string]string) bool { return ext["part"] == "read" }
+	if err := fx.rec.SyncScope(ctx, "node-conditions", []alarms.Observation{stays}, fx.clock.Now(), read); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fx.stored() {
+		cleared := r.Status.PerceivedSeverity == v1alpha1.PerceivedSeverityCleared
+		if cleared != (r.Spec.Source.Key == goes.Key) {
+			t.Errorf("%s/%s cleared=%v, want only %s cleared", r.Spec.Source.Name, r.Spec.Source.Key, cleared, goes.Key)
+		}
+	}
+	if err := fx.rec.SyncScope(ctx, "node-conditions", nil, fx.clock.Now(), nil); err == nil {
+		t.Error("SyncScope without a scope accepted; it would clear every alarm of the source")
+	}
+}

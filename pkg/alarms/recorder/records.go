@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -253,4 +254,17 @@ func nameOf(rec *v1alpha1.AlarmEventRecord) string {
 func revision(rec *v1alpha1.AlarmEventRecord) uint64 {
 	n, _ := strconv.ParseUint(rec.ResourceVersion, 10, 64)
 	return n
+}
+
+// recordExtensions are the string extensions of rec, as its source gave them (alarms.record
+// stores each as a JSON string); a value that is not a string is left out.
+func recordExtensions(rec *v1alpha1.AlarmEventRecord) map[string]string {
+	out := make(map[string]string, len(rec.Spec.Extensions))
+	for k, v := range rec.Spec.Extensions {
+		var s string
+		if json.Unmarshal(v.Raw, &s) == nil {
+			out[k] = s
+		}
+	}
+	return out
 }

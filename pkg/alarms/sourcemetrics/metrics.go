@@ -94,6 +94,14 @@ func (s *countingSink) Sync(ctx context.Context, source string, active []alarms.
 	return err
 }
 
+// SyncScope counts a partial restatement as a sync; the active gauge is left to complete ones,
+// as a part states fewer faults than the source has.
+func (s *countingSink) SyncScope(ctx context.Context, source string, active []alarms.Observation, asOf time.Time, scope alarms.Scope) error {
+	err := s.next.SyncScope(ctx, source, active, asOf, scope)
+	s.m.Syncs.WithLabelValues(source, result(err)).Inc()
+	return err
+}
+
 func result(err error) string {
 	if err != nil {
 		return "error"
