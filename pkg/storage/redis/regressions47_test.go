@@ -9,6 +9,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/apis/example"
+	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 )
@@ -84,5 +86,48 @@ func TestRegressionIdleWatchIsNotASlowRedis(t *testing.T) {
 					slow, op, h.GetSampleSum(), h.GetSampleCount())
 			}
 		}
+	}
+}
+
+// TestRegressionCallerGoneIsNotARedisError: a read whose caller went away (a client that hung
+// up mid-list, a watch stopped during its catch-up, the store closing under its watch reader)
+// ends with context.Canceled, and was counted in netweave_redis_storage_request_errors_total:
+// the chart's critical NetweaveRedisErrors alert (any error, for 5 min) stayed on for five
+// minutes after each, with Redis answering every command. A deadline is still counted: Redis
+// too slow for the request is a failure.
+func TestRegressionCallerGoneIsNotARedisError(t *testing.T) {
+	env := newTestEnv(t)
+	registry := metrics.NewKubeRegistry()
+	m, err := NewMetrics(registry.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := env.newStore(t, withMetrics(m))
+	createPod(context.Background(), t, s, "ns", "p")
+	errorsOf := func(op string) float64 {
+		t.Helper()
+		v, err := testutil.GetCounterMetricValue(m.RequestErrors.WithLabelValues(op, "", "pods"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Get(gone, "/pods/ns/p", storage.GetOptions{}, &example.Pod{}); err == nil {
+		t.Fatal("a get whose caller is gone succeeded")
+	}
+	if n := errorsOf("get"); n != 0 {
+		t.Errorf("a get whose caller went away counted as %v Redis error(s)", n)
+	}
+
+	late, cancelLate := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelLate()
+	if err := s.Get(late, "/pods/ns/p", storage.GetOptions{}, &example.Pod{}); err == nil {
+		t.Fatal("a get past its deadline succeeded")
+	}
+	if n := errorsOf("get"); n != 1 {
+		t.Errorf("a get past its deadline counted as %v Redis error(s), want 1", n)
 	}
 }
