@@ -42,9 +42,12 @@ YAML
   kubectl -n %[3]s get nfdeployment nf-regional -o jsonpath='{.status.workloads}'
 Upgrade (values, then the chart version), roll back, and watch the ConfigMap in %[4]s follow:
   kubectl -n %[3]s patch nfdeployment nf-regional --type=merge -p '{"spec":{"values":{"message":"second"}}}'     # UPGRADING → DEPLOYED, REVISION 2
+  kubectl -n %[3]s wait nfdeployment nf-regional --for=jsonpath='{.status.releaseRevision}'=2   # each step waits for the last: patched together, they would be one upgrade
   kubectl -n %[3]s patch nfdeployment nf-regional --type=merge -p '{"spec":{"descriptorRef":{"name":"%[2]s-0.2.0","namespace":"%[5]s"}}}'   # REVISION 3
-  kubectl --kubeconfig %[8]s -n %[3]s get configmap nf-regional-config -o jsonpath='{.data}'
+  kubectl -n %[3]s wait nfdeployment nf-regional --for=jsonpath='{.status.releaseRevision}'=3
+  kubectl --kubeconfig %[8]s -n %[3]s get configmap nf-regional-config -o jsonpath='{.data}'; echo   # chartVersion 0.2.0, message second
   kubectl -n %[3]s patch nfdeployment nf-regional --type=merge -p '{"spec":{"desiredRevision":1}}'          # ROLLING_BACK → DEPLOYED, REVISION 4 (= revision 1's chart and values)
+  kubectl -n %[3]s wait nfdeployment nf-regional --for=jsonpath='{.status.releaseRevision}'=4
   kubectl -n %[3]s get nfdeployments
   kubectl -n %[3]s get nfdeployment nf-regional -o jsonpath='{range .status.history[*]}{.revision} {.chartVersion} {.outcome}{"\n"}{end}'
   %[6]s history nf-regional -n %[3]s --kubeconfig %[8]s
@@ -56,6 +59,7 @@ kind: NfDeployment
 metadata: {name: nf-regional, namespace: %[5]s}
 spec: {descriptorRef: {name: %[2]s-0.2.0}, deploymentManagerId: $REGIONAL_DM, targetNamespace: %[3]s, values: {message: operator}}
 YAML
+  kubectl -n %[5]s wait nfdeployment nf-regional --for=jsonpath='{.status.phase}'=FAILED
   kubectl -n %[5]s get nfdeployment nf-regional -o jsonpath='{.status.phase} {.status.message}{"\n"}'   # FAILED release nf-regional ... belongs to an NfDeployment of another namespace
   kubectl -n %[5]s delete nfdeployment nf-regional && %[6]s list -n %[3]s --kubeconfig %[8]s   # the tenant's nf-regional still deployed
 Drift and deletion:
@@ -75,6 +79,7 @@ kind: NfDeployment
 metadata: {name: nf-probe, namespace: %[3]s}
 spec: {descriptorRef: {name: metadata-probe, namespace: %[3]s}, deploymentManagerId: $LOCAL_DM}
 YAML
+  kubectl -n %[3]s wait nfdeployment nf-probe --for=jsonpath='{.status.phase}'=FAILED
   kubectl -n %[3]s get nfdeployment nf-probe -o jsonpath='{.status.phase} {.status.message}{"\n"}'   # FAILED ... address not allowed for chart sources, nothing sent
 `, r.charts.URL, localstack.DemoChartName, dmsNamespace, regional.name, inventoryNamespace, helm,
 		r.kubeconfigs[localstack.Admin], regional.kubeconfig)
