@@ -43,7 +43,7 @@ Try:
   kubectl get resourcepools -A
   kubectl get nodes -L topology.kubernetes.io/zone,node.kubernetes.io/instance-type
   kubectl get resources,resourcetypes,deploymentmanagers,ocloudsites -n o2ims-system
-  kubectl cordon edge-b-worker-1 && kubectl get resource edge-b-worker-1 -n o2ims-system -o jsonpath='{.status.adminState}'
+  kubectl cordon edge-b-worker-1 && kubectl wait resource edge-b-worker-1 -n o2ims-system --for=jsonpath='{.status.adminState}'=LOCKED   # the inventory sync follows the Node (asynchronously)
   kubectl explain resourcepool.spec
   kubectl --kubeconfig=%s get resourcepools -A   # alice has no RBAC yet: expect Forbidden
 

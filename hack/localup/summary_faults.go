@@ -25,7 +25,7 @@ lists again), and the restart is not taken for lost data:
   kubectl get resources -n o2ims-system -w --output-watch-events --watch-only &   # a watch open across the restart
   kill -9 $(cat %[1]s)      # make run prints "redis-server is back"
   kubectl get resources,resourcepools,locations,inventorysubscriptions -A --no-headers | wc -l   # the same count
-  kubectl cordon edge-a-worker-1 && sleep 2 && kubectl get resource edge-a-worker-1 -n o2ims-system -o jsonpath='{.status.adminState}{"\n"}'   # LOCKED
+  kubectl cordon edge-a-worker-1 && kubectl wait resource edge-a-worker-1 -n o2ims-system --for=jsonpath='{.status.adminState}'=LOCKED   # condition met: the sync wrote it
   kill %%1    # the watch printed MODIFIED edge-a-worker-1: it went on across the restart
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # 0 (a wipe, FLUSHALL, counts reason="epoch")
 
