@@ -22,7 +22,11 @@ func (cp *ControlPlane) InstallNetweaveRBAC(ctx context.Context) (string, error)
 	}
 	admin := cp.Kubeconfig(Admin)
 	for _, f := range []string{"00-namespace.yaml", "10-rbac.yaml", "20-roles.yaml"} {
-		if out, stderr, err := Kubectl(ctx, admin, "apply", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
+		// Server-side, as the chart is applied: a client-side apply leaves a last-applied
+		// annotation owned by "kubectl-client-side-apply", and then make run's
+		// "helm template | kubectl apply --server-side --dry-run=server" warns once per object
+		// that it cannot migrate it.
+		if out, stderr, err := Kubectl(ctx, admin, "apply", "--server-side", "-f", filepath.Join(root, "artifacts", "deploy", f)); err != nil {
 			return "", fmt.Errorf("apply %s: %w\n%s%s", f, err, out, stderr)
 		}
 	}
