@@ -119,7 +119,14 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	m := d.alarms.metrics
 	v := o2inf.O2ims().V1alpha1()
 	run := &alarmsRun{records: v.AlarmEventRecords().Informer(), dictionaries: v.AlarmDictionaries().Informer()}
-	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries)
+	// The standard dictionary is written by the dictionary controller below, in the O-Cloud's
+	// namespace; until it is, its fixed ids are known.
+	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries, func(o alarms.Observation) (alarms.Definition, bool) {
+		if o.Object.Namespace != d.cfg.Namespace {
+			return alarms.Definition{}, false
+		}
+		return dictionary.StandardDefinition(ids, o.Definition, o.ProbableCause)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
+	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/alarms/standard"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
@@ -453,5 +454,36 @@ func TestRegressionUnreadableRuleNamespaceHoldsBackDictionary(t *testing.T) {
 		return err == nil && got == 0, nil
 	}); err != nil {
 		t.Error("unread rule namespaces not back to 0 once every namespace is read")
+	}
+}
+
+// TestStandardDefinitionIsWhatTheStandardDictionaryDefines: the ids an alarm raised before the
+// standard dictionary is written refers to (StandardDefinition) are those the dictionary has
+// once written, for every definition and each of its causes.
+func TestStandardDefinitionIsWhatTheStandardDictionaryDefines(t *testing.T) {
+	ids, err := inventory.NewIDs("0c6e2a3b-6f0c-4f3e-9a51-1c2b3d4e5f60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := standardDictionary(ids, invNS)
+	codes := map[string]string{}
+	for _, pc := range d.Spec.ProbableCauses {
+		codes[pc.ProbableCauseID] = pc.ProbableCauseCode
+	}
+	for _, def := range d.Spec.AlarmDefinitions {
+		for _, causeID := range def.ProbableCauseIDs {
+			got, ok := StandardDefinition(ids, def.AlarmName, codes[causeID])
+			want := alarms.Definition{DictionaryID: d.Spec.AlarmDictionaryID, DefinitionID: def.AlarmDefinitionID,
+				ProbableCauseID: causeID, ClearingType: def.ClearingType}
+			if !ok || got != want {
+				t.Errorf("%s/%s: %+v (%v), want %+v", def.AlarmName, codes[causeID], got, ok, want)
+			}
+		}
+	}
+	if got, ok := StandardDefinition(ids, "CLUSTERNODE_CRITICAL", "NO_SUCH_CAUSE"); !ok || got.ProbableCauseID != "" || got.DefinitionID == "" {
+		t.Errorf("a standard definition with a cause the standard does not define: %+v (%v), want the definition without a cause", got, ok)
+	}
+	if got, ok := StandardDefinition(ids, "KubeletTooManyPods", ""); ok {
+		t.Errorf("an alarm the standard does not define: %+v", got)
 	}
 }

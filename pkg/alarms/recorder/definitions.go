@@ -26,14 +26,23 @@ const definitionIndex = "alarms.netweave.io/definition"
 // still raised, under the name the source gave it.
 type DictionaryDefinitions struct {
 	dictionaries cache.SharedIndexInformer
+	known        KnownDefinitions
 }
 
-// NewDictionaryDefinitions indexes dictionaries, which must not have started yet.
-func NewDictionaryDefinitions(dictionaries cache.SharedIndexInformer) (*DictionaryDefinitions, error) {
+// KnownDefinitions resolves, for an observation no stored dictionary defines, what a
+// dictionary netweave writes itself will define once written (nil: nothing known): the
+// standard O-Cloud dictionary's ids are fixed, and an alarm raised before it is first written
+// (a node fault at the first start) would otherwise keep empty ids for good, since a record's
+// spec never changes.
+type KnownDefinitions func(o alarms.Observation) (alarms.Definition, bool)
+
+// NewDictionaryDefinitions indexes dictionaries, which must not have started yet; known, when
+// set, answers what they do not define yet.
+func NewDictionaryDefinitions(dictionaries cache.SharedIndexInformer, known KnownDefinitions) (*DictionaryDefinitions, error) {
 	if err := dictionaries.AddIndexers(cache.Indexers{definitionIndex: indexByDefinition}); err != nil {
 		return nil, fmt.Errorf("alarm definitions: index dictionaries: %w", err)
 	}
-	return &DictionaryDefinitions{dictionaries: dictionaries}, nil
+	return &DictionaryDefinitions{dictionaries: dictionaries, known: known}, nil
 }
 
 func indexByDefinition(obj any) ([]string, error) {
@@ -50,9 +59,22 @@ func indexByDefinition(obj any) ([]string, error) {
 
 // Lookup implements Definitions.
 func (d *DictionaryDefinitions) Lookup(o alarms.Observation) alarms.Definition {
+	if def, ok := d.stored(o); ok {
+		return def
+	}
+	if d.known != nil {
+		if def, ok := d.known(o); ok {
+			return def
+		}
+	}
+	return alarms.Definition{}
+}
+
+// stored resolves o in the stored dictionaries.
+func (d *DictionaryDefinitions) stored(o alarms.Observation) (alarms.Definition, bool) {
 	objs, err := d.dictionaries.GetIndexer().ByIndex(definitionIndex, o.Definition)
 	if err != nil || len(objs) == 0 {
-		return alarms.Definition{}
+		return alarms.Definition{}, false
 	}
 	dicts := make([]*v1alpha1.AlarmDictionary, 0, len(objs))
 	for _, obj := range objs {
@@ -84,10 +106,10 @@ func (d *DictionaryDefinitions) Lookup(o alarms.Observation) alarms.Definition {
 				DefinitionID:    def.AlarmDefinitionID,
 				ProbableCauseID: probableCause(dict, o.ProbableCause),
 				ClearingType:    def.ClearingType,
-			}
+			}, true
 		}
 	}
-	return alarms.Definition{}
+	return alarms.Definition{}, false
 }
 
 func probableCause(dict *v1alpha1.AlarmDictionary, code string) string {

@@ -18,6 +18,8 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/alarms/dictionary"
+	"github.com/netweave-io/netweave/pkg/alarms/standard"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
 
@@ -43,6 +45,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureKnowing(t, nil)
+}
+
+// newFixtureKnowing is newFixture with known resolving what the stored dictionaries do not.
+func newFixtureKnowing(t *testing.T, known KnownDefinitions) *fixture {
+	t.Helper()
 	client := fake.NewSimpleClientset()
 	f := externalversions.NewSharedInformerFactory(client, 0)
 	ids, err := inventory.NewIDs(oCloudID)
@@ -55,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 		dicts:   f.O2ims().V1alpha1().AlarmDictionaries().Informer(),
 		clock:   clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)),
 	}
-	defs, err := NewDictionaryDefinitions(fx.dicts)
+	defs, err := NewDictionaryDefinitions(fx.dicts, known)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,5 +594,38 @@ func TestSyncScopeClearsOnlyWithinScope(t *testing.T) {
 	}
 	if err := fx.rec.SyncScope(ctx, "node-conditions", nil, fx.clock.Now(), nil); err == nil {
 		t.Error("SyncScope without a scope accepted; it would clear every alarm of the source")
+	}
+}
+
+// TestRegressionAlarmRaisedBeforeTheStandardDictionaryHasNoDefinition (found walking make run):
+// a node fault observed at the first start, before the dictionary controller had written the
+// standard O-Cloud dictionary, was recorded without dictionary, definition and cause ids, and a
+// record's spec never changes: the O2 face served alarmDefinitionId as the nil UUID for as long
+// as the alarm stayed raised, though kubectl showed CLUSTERNODE_CRITICAL. The standard's ids
+// are fixed, and are known before the dictionary is written.
+func TestRegressionAlarmRaisedBeforeTheStandardDictionaryHasNoDefinition(t *testing.T) {
+	ids, err := inventory.NewIDs(oCloudID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixtureKnowing(t, func(o alarms.Observation) (alarms.Definition, bool) {
+		return dictionary.StandardDefinition(ids, o.Definition, o.ProbableCause)
+	})
+	// Not written yet.
+	if err := fx.dicts.GetIndexer().Delete(standardDictionary()); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.Observe(context.Background(), nodeDown(true, fx.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	got := fx.stored()
+	if len(got) != 1 {
+		t.Fatalf("%d records, want 1", len(got))
+	}
+	s := got[0].Spec
+	if s.AlarmDictionaryID != dictionary.StandardID(fx.ids) || s.AlarmDefinitionID != standard.DefinitionID("CLUSTERNODE_CRITICAL") ||
+		s.ProbableCauseID != standard.ProbableCauseID("NODE_DOWN") {
+		t.Errorf("an alarm raised before the standard dictionary was written: dictionary %q definition %q cause %q; want the standard's",
+			s.AlarmDictionaryID, s.AlarmDefinitionID, s.ProbableCauseID)
 	}
 }
