@@ -9,7 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // blockingChecker holds the callback check of one callback (an attacker's slow DNS) until
@@ -78,7 +79,9 @@ func TestRegressionSubscribeLockDoesNotCoupleTenants(t *testing.T) {
 		_, _ = post(context.Background(), "admin-token", "/tenants/tenant-b"+inventory+"/v1/subscriptions", attackerCB)
 	}()
 	<-bc.entered
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Bounded so that a POST stuck behind tenant-b's lock fails rather than hangs; long enough
+	// for a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), wait.ForeverTestTimeout)
 	defer cancel()
 	status, err := post(ctx, "alice-token", "/tenants/tenant-a"+inventory+"/v1/subscriptions", victimCB)
 	close(bc.release)

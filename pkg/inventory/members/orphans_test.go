@@ -34,7 +34,7 @@ func TestRegressionBrokenKubeconfigEditDisablesTheMember(t *testing.T) {
 	// The member is down as well: a running sync would say DISABLED within a probe interval.
 	r.down.Store(true)
 	var last string
-	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 3*time.Second, true, func(context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		dm, err := r.manager()
 		if err != nil {
 			return false, err
@@ -79,7 +79,7 @@ func TestRegressionTenantSecretRewrittenDuringRestartLosesTheMember(t *testing.T
 	}, capiSecret("tenant-b", member, own))
 	r.provision("tenant-b", requestID) // request and Cluster in place; the Secret names another server
 	r.ignoredFor("its kubeconfig does not name its Cluster's control plane endpoint")
-	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 3*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, wait.ForeverTestTimeout, true, func(ctx context.Context) (bool, error) {
 		_, err := r.o2.O2imsV1alpha1().DeploymentManagers(invNS).Get(ctx, member, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})

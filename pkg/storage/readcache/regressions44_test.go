@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 )
@@ -52,8 +53,8 @@ func TestRegressionWaitReadyWokenByStop(t *testing.T) {
 		if ready {
 			t.Fatal("WaitReady reported a stopped cache ready")
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("WaitReady(context.Background()) still blocked 2s after Stop: Stop does not wake it (goroutine leak)")
+	case <-time.After(wait.ForeverTestTimeout):
+		t.Fatalf("WaitReady(context.Background()) still blocked %s after Stop: Stop does not wake it (goroutine leak)", wait.ForeverTestTimeout)
 	}
 }
 
@@ -132,7 +133,7 @@ func TestRegressionSharedWatchEndsWithItsContext(t *testing.T) {
 	if err := f.cache.Create(ctx, "/pods/ns/x", &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "x"}}, &example.Pod{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(2 * time.Second)
+	deadline := time.After(wait.ForeverTestTimeout)
 	for {
 		select {
 		case _, ok := <-w.ResultChan():
@@ -143,7 +144,7 @@ func TestRegressionSharedWatchEndsWithItsContext(t *testing.T) {
 			f.cache.mu.RLock()
 			n := len(f.cache.watchers)
 			f.cache.mu.RUnlock()
-			t.Fatalf("shared watch still open 2s after its context was cancelled (%d watches registered)", n)
+			t.Fatalf("shared watch still open %s after its context was cancelled (%d watches registered)", wait.ForeverTestTimeout, n)
 		}
 	}
 }
