@@ -282,17 +282,13 @@ func TestRegressionSelectedSecretsOnlyFromTheOperatorsNamespace(t *testing.T) {
 	}
 }
 
-// TestRegressionUnreadableSecretSilencesEveryCertificateAlarm: the source waited for every
-// watched Secret's informer to sync. One Secret netweave may not read (a flag naming a Secret
-// in a namespace outside its RBAC) kept it waiting for good: no certificate alarm was raised
-// for any Secret, and the log only said it was waiting for caches. The others are now reported
-// while it cannot be read; and since its alarm is not among them, the complete set (which
-// clears what it lacks) is stated only once it is read.
-func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
+// runWithLockedSecret runs the source over ingress/api-tls and the named Secret locked/db-tls,
+// which cannot be listed until readable is set, once api-tls's alarm is raised.
+func runWithLockedSecret(t *testing.T, readable *atomic.Bool) *fixture {
+	t.Helper()
 	locked := secret("db-tls", pemCert(t, "db.example", now.Add(day)), nil)
 	locked.Namespace = "locked"
 	f := newFixture(t, secret("api-tls", pemCert(t, "api.example", now.Add(day)), nil), locked)
-	var readable atomic.Bool
 	f.client.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetNamespace() == "locked" && !readable.Load() {
 			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("no Role in locked"))
@@ -305,6 +301,18 @@ func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
 		o, ok := f.sink.Latest("uid-api-tls")
 		return ok && o.Active
 	})
+	return f
+}
+
+// TestRegressionUnreadableSecretSilencesEveryCertificateAlarm: the source waited for every
+// watched Secret's informer to sync. One Secret netweave may not read (a flag naming a Secret
+// in a namespace outside its RBAC) kept it waiting for good: no certificate alarm was raised
+// for any Secret, and the log only said it was waiting for caches. The others are now reported
+// while it cannot be read; and since its alarm is not among them, the complete set (which
+// clears what it lacks) is stated only once it is read.
+func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
+	var readable atomic.Bool
+	f := runWithLockedSecret(t, &readable)
 	readable.Store(true)
 	var got []string
 	for _, o := range f.sync(1) {
@@ -324,21 +332,7 @@ func TestRegressionUnreadableSecretSilencesEveryCertificateAlarm(t *testing.T) {
 // the flag was wrong. The alarms this run raised from the Secrets it can read are now cleared
 // one by one when their Secret goes, while the complete set still waits for every watch.
 func TestRegressionDeletedSecretAlarmStaysWhileAnotherIsUnread(t *testing.T) {
-	locked := secret("db-tls", pemCert(t, "db.example", now.Add(day)), nil)
-	locked.Namespace = "locked"
-	f := newFixture(t, secret("api-tls", pemCert(t, "api.example", now.Add(day)), nil), locked)
-	f.client.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetNamespace() == "locked" {
-			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("no Role in locked"))
-		}
-		return false, nil, nil
-	})
-	f.cfg.Secrets = append(f.cfg.Secrets, types.NamespacedName{Namespace: "locked", Name: "db-tls"})
-	f.run()
-	f.sink.WaitFor(t, "the readable Secret's alarm", func() bool {
-		o, ok := f.sink.Latest("uid-api-tls")
-		return ok && o.Active
-	})
+	f := runWithLockedSecret(t, &atomic.Bool{})
 	if err := f.client.CoreV1().Secrets("ingress").Delete(context.Background(), "api-tls", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
