@@ -234,11 +234,14 @@ func (c *Controller) deploy(ctx context.Context, d *v1alpha1.NfDeployment) (*v1a
 			// A release this NfDeployment deployed before owners were recorded (an older
 			// netweave) and keeps as it is: no new revision records the owner, so it is
 			// recorded now, before another namespace's NfDeployment of the name adopts it.
-			// Gone meanwhile: drift, which the history read below reports.
-			if err := c.cfg.Releases.RecordOwner(ctx, t, name); err != nil && !errors.Is(err, helmrelease.ErrNotFound) {
+			switch err := c.cfg.Releases.RecordOwner(ctx, t, name); {
+			case errors.Is(err, helmrelease.ErrNotFound):
+				// Gone meanwhile: drift, which the history read below reports.
+			case err != nil:
 				return d, releaseFailure(d, "TargetUnavailable", "record the owner of release "+name, err)
+			default:
+				logger.Info("Recorded the NfDeployment's namespace as the owner of its release", "release", name)
 			}
-			logger.Info("Recorded the NfDeployment's namespace as the owner of its release", "release", name)
 		}
 	case actInstall:
 		drift := d.Status.ReleaseRevision > 0
