@@ -41,7 +41,8 @@ type Target struct {
 	// each revision it makes (OwnerLabel), and a release another owner recorded is neither
 	// upgraded, rolled back nor uninstalled (ErrOwnedElsewhere). A release recorded without
 	// an owner (made by an older netweave, or by helm itself) is taken as the caller's, as it
-	// was then, and its next revision records the owner.
+	// was then, and its next revision records the owner; Uninstall takes it only when asked to
+	// (Unowned).
 	Owner string
 }
 
@@ -172,7 +173,7 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 	if values == nil {
 		values = map[string]any{}
 	}
-	if err := checkOwner(cfg, t, name); err != nil {
+	if err := checkOwner(cfg, t, name, TakeUnowned); err != nil {
 		return nil, err
 	}
 	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
@@ -246,7 +247,7 @@ func (e *Engine) undoInstall(cfg *action.Configuration, t Target, name string, b
 	if e.cfg.Wait {
 		return err
 	}
-	if oerr := checkOwner(cfg, t, name); oerr != nil {
+	if oerr := checkOwner(cfg, t, name, TakeUnowned); oerr != nil {
 		return errors.Join(err, oerr)
 	}
 	r, lerr := lastRevision(cfg, name)
@@ -280,7 +281,7 @@ func (e *Engine) RecordOwner(ctx context.Context, t Target, name string) error {
 }
 
 func recordOwner(cfg *action.Configuration, t Target, name string) error {
-	owner, err := ownerOf(cfg, name)
+	owner, _, err := ownerOf(cfg, name)
 	if err != nil {
 		return err
 	}
@@ -345,17 +346,21 @@ func releaseLabels(t Target, chartID string) map[string]string {
 }
 
 // checkOwner refuses to act on release name when its owner (ownerOf) is another than t's
-// (ErrOwnedElsewhere). No owner on either side, or no release, is no refusal.
-func checkOwner(cfg *action.Configuration, t Target, name string) error {
+// (ErrOwnedElsewhere), or, with LeaveUnowned, when it has revisions none of which recorded an
+// owner (ErrNotOwned). No owner on t's side, or no release, is no refusal.
+func checkOwner(cfg *action.Configuration, t Target, name string, unowned Unowned) error {
 	if t.Owner == "" {
 		return nil
 	}
-	owner, err := ownerOf(cfg, name)
+	owner, revisions, err := ownerOf(cfg, name)
 	if err != nil {
 		return err
 	}
-	if owner != "" && owner != t.Owner {
+	switch {
+	case owner != "" && owner != t.Owner:
 		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrOwnedElsewhere)
+	case owner == "" && revisions > 0 && unowned == LeaveUnowned:
+		return fmt.Errorf("release %s in namespace %s: %w", name, t.Namespace, ErrNotOwned)
 	}
 	return nil
 }
@@ -364,26 +369,26 @@ func checkOwner(cfg *action.Configuration, t Target, name string) error {
 // when none did), not only by its last: Helm gives a rollback's revision the labels of the
 // revision it goes back to, also when the rollback fails (recorded failed) or is abandoned
 // (marked failed by takeOverAbandoned), so a last revision without an owner does not make an
-// owned release anyone's.
-func ownerOf(cfg *action.Configuration, name string) (string, error) {
+// owned release anyone's. revisions is how many revisions the release has.
+func ownerOf(cfg *action.Configuration, name string) (owner string, revisions int, err error) {
 	hist, err := cfg.Releases.History(name)
 	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return "", nil
+		return "", 0, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read history of release %s: %w", name, err)
+		return "", 0, fmt.Errorf("read history of release %s: %w", name, err)
 	}
-	owner, newest := "", 0
+	newest := 0
 	for _, h := range hist {
 		r, ok := h.(*release.Release)
 		if !ok {
-			return "", fmt.Errorf("helm returned a release of type %T", h)
+			return "", 0, fmt.Errorf("helm returned a release of type %T", h)
 		}
 		if o := r.Labels[OwnerLabel]; o != "" && r.Version > newest {
 			owner, newest = o, r.Version
 		}
 	}
-	return owner, nil
+	return owner, len(hist), nil
 }
 
 // lastVersion is the version of the last revision of release name; 0 when there is none or it
@@ -473,7 +478,7 @@ func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision i
 
 // rollbackWith is Rollback through cfg, the target's Helm configuration.
 func (e *Engine) rollbackWith(ctx context.Context, cfg *action.Configuration, t Target, name string, revision int) (*Release, error) {
-	if err := checkOwner(cfg, t, name); err != nil {
+	if err := checkOwner(cfg, t, name, TakeUnowned); err != nil {
 		return nil, err
 	}
 	if err := e.takeOverAbandoned(ctx, cfg, name); err != nil {
@@ -520,14 +525,37 @@ func (e *Engine) rollback(cfg *action.Configuration, name string, revision int) 
 	return rb.Run(name)
 }
 
+// Unowned says what Uninstall does with a release no revision of which recorded an owner
+// (made by helm itself, or by a netweave from before owners were recorded), when the target
+// has an Owner.
+type Unowned bool
+
+const (
+	// LeaveUnowned leaves such a release alone (ErrNotOwned): the caller never deployed it
+	// (an NfDeployment whose status records no revision), so it is not the caller's to remove
+	// merely because it has the caller's name.
+	LeaveUnowned Unowned = false
+	// TakeUnowned takes it as the caller's, as Apply and Rollback do: the caller deployed it
+	// before owners were recorded, or adopts it.
+	TakeUnowned Unowned = true
+)
+
+// ErrNotOwned is returned by Uninstall with LeaveUnowned for a release that records no owner.
+var ErrNotOwned = errors.New("the release records no owner and the caller never deployed it")
+
 // Uninstall removes release name and its objects; a release already gone is not an error, a
-// release of another owner is left alone (ErrOwnedElsewhere).
-func (e *Engine) Uninstall(ctx context.Context, t Target, name string) error {
+// release of another owner is left alone (ErrOwnedElsewhere), and so is one that records no
+// owner unless unowned is TakeUnowned (ErrNotOwned).
+func (e *Engine) Uninstall(ctx context.Context, t Target, name string, unowned Unowned) error {
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
 		return err
 	}
-	if err := checkOwner(cfg, t, name); err != nil {
+	return e.uninstallWith(cfg, t, name, unowned)
+}
+
+func (e *Engine) uninstallWith(cfg *action.Configuration, t Target, name string, unowned Unowned) error {
+	if err := checkOwner(cfg, t, name, unowned); err != nil {
 		return err
 	}
 	if err := e.uninstall(cfg, name); err != nil {
@@ -574,7 +602,7 @@ func (e *Engine) get(cfg *action.Configuration, name string) (*Release, error) {
 	if rel.Owner == "" {
 		// The owner checkOwner judges by, so that the controller reports a release another
 		// namespace owns as taken before it asks to act on it.
-		if rel.Owner, err = ownerOf(cfg, name); err != nil {
+		if rel.Owner, _, err = ownerOf(cfg, name); err != nil {
 			return nil, err
 		}
 	}

@@ -76,10 +76,10 @@ func TestRegressionFailedRollbackLetsAnotherNamespaceTakeTheRelease(t *testing.T
 	if r.Labels[OwnerLabel] != "tenant-a" {
 		t.Errorf("the failed rollback's revision records owner %q, want tenant-a", r.Labels[OwnerLabel])
 	}
-	if err := checkOwner(cfg, operator, "owned"); !errors.Is(err, ErrOwnedElsewhere) {
+	if err := checkOwner(cfg, operator, "owned", TakeUnowned); !errors.Is(err, ErrOwnedElsewhere) {
 		t.Errorf("the operator's NfDeployment after the tenant's failed rollback: %v, want ErrOwnedElsewhere", err)
 	}
-	if err := checkOwner(cfg, tenant, "owned"); err != nil {
+	if err := checkOwner(cfg, tenant, "owned", TakeUnowned); err != nil {
 		t.Errorf("the tenant after its failed rollback: %v", err)
 	}
 }
@@ -91,15 +91,15 @@ func TestRegressionFailedRollbackLetsAnotherNamespaceTakeTheRelease(t *testing.T
 func TestOwnerIsTheNewestRecorded(t *testing.T) {
 	cfg := memoryTarget(t)
 	storedRevision(t, cfg, 1, rcommon.StatusSuperseded, nil)
-	if err := checkOwner(cfg, Target{Owner: "o2ims-system"}, "owned"); err != nil {
+	if err := checkOwner(cfg, Target{Owner: "o2ims-system"}, "owned", TakeUnowned); err != nil {
 		t.Errorf("a release without any owner: %v, want it adopted", err)
 	}
 	storedRevision(t, cfg, 2, rcommon.StatusSuperseded, map[string]string{OwnerLabel: "tenant-a"})
 	storedRevision(t, cfg, 3, rcommon.StatusFailed, nil)
-	if got, err := ownerOf(cfg, "owned"); err != nil || got != "tenant-a" {
+	if got, _, err := ownerOf(cfg, "owned"); err != nil || got != "tenant-a" {
 		t.Errorf("owner: %q, %v; want tenant-a", got, err)
 	}
-	if err := checkOwner(cfg, Target{Owner: "o2ims-system"}, "owned"); !errors.Is(err, ErrOwnedElsewhere) {
+	if err := checkOwner(cfg, Target{Owner: "o2ims-system"}, "owned", TakeUnowned); !errors.Is(err, ErrOwnedElsewhere) {
 		t.Errorf("another owner: %v, want ErrOwnedElsewhere", err)
 	}
 }
@@ -153,6 +153,36 @@ func TestRegressionFailedInstallUninstallsAnotherOwnersRelease(t *testing.T) {
 	}
 }
 
+// TestRegressionUninstallLeavesAnUnownedReleaseItNeverDeployed (found by review): a release
+// that records no owner (installed by helm itself, or by a netweave from before owners were
+// recorded) was taken as the caller's by Uninstall too, so deleting an NfDeployment that never
+// got to deploy (its chart unavailable, its values refused) uninstalled whatever release had its
+// name in its target namespace. With LeaveUnowned such a release stays (ErrNotOwned); with
+// TakeUnowned (the NfDeployment's status records that it deployed it) it is uninstalled.
+func TestRegressionUninstallLeavesAnUnownedReleaseItNeverDeployed(t *testing.T) {
+	cfg := memoryTarget(t)
+	storedRevision(t, cfg, 1, rcommon.StatusDeployed, nil)
+	e := NewEngine(Config{Timeout: time.Minute})
+	tenant := Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}
+
+	if err := e.uninstallWith(cfg, tenant, "owned", LeaveUnowned); !errors.Is(err, ErrNotOwned) {
+		t.Errorf("uninstall of an unowned release the caller never deployed: %v, want ErrNotOwned", err)
+	}
+	if last, err := cfg.Releases.Last("owned"); err != nil || last.(*release.Release).Info.Status != rcommon.StatusDeployed {
+		t.Fatalf("the unowned release after the refused uninstall: %v, %v; want it deployed", last, err)
+	}
+	if err := e.uninstallWith(cfg, tenant, "absent", LeaveUnowned); err != nil {
+		t.Errorf("uninstall of no release: %v, want none", err)
+	}
+
+	if err := e.uninstallWith(cfg, tenant, "owned", TakeUnowned); err != nil {
+		t.Fatalf("uninstall of the unowned release its deployer asked for: %v", err)
+	}
+	if _, err := cfg.Releases.Deployed("owned"); err == nil {
+		t.Error("the release is still deployed after its deployer's uninstall")
+	}
+}
+
 // TestRecordOwner: a release no revision of which recorded an owner is recorded as the
 // caller's, once; one recorded as another's is refused and left as it is.
 func TestRecordOwner(t *testing.T) {
@@ -166,7 +196,7 @@ func TestRecordOwner(t *testing.T) {
 	if err := recordOwner(cfg, tenant, "owned"); err != nil {
 		t.Fatalf("record: %v", err)
 	}
-	if got, err := ownerOf(cfg, "owned"); err != nil || got != "tenant-a" {
+	if got, _, err := ownerOf(cfg, "owned"); err != nil || got != "tenant-a" {
 		t.Errorf("owner after recording: %q, %v; want tenant-a", got, err)
 	}
 	if err := recordOwner(cfg, tenant, "owned"); err != nil {
@@ -176,7 +206,7 @@ func TestRecordOwner(t *testing.T) {
 	if err := recordOwner(cfg, operator, "owned"); !errors.Is(err, ErrOwnedElsewhere) {
 		t.Errorf("another owner: %v, want ErrOwnedElsewhere", err)
 	}
-	if got, _ := ownerOf(cfg, "owned"); got != "tenant-a" {
+	if got, _, _ := ownerOf(cfg, "owned"); got != "tenant-a" {
 		t.Errorf("owner after another's attempt: %q, want tenant-a", got)
 	}
 }

@@ -208,7 +208,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if r.Revision != 2 {
 			t.Errorf("revision %d after one install and one upgrade", r.Revision)
 		}
-		if err := engine.Uninstall(ctx, target, "emptied"); err != nil {
+		if err := engine.Uninstall(ctx, target, "emptied", helmrelease.TakeUnowned); err != nil {
 			t.Error(err)
 		}
 	})
@@ -252,7 +252,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		check("upgrade to another chart of the same version", rel, err, nf.ID())
 		rel, err = engine.Rollback(ctx, target, "chart-id", 1)
 		check("rollback to revision 1", rel, err, upf.ID())
-		if err := engine.Uninstall(ctx, target, "chart-id"); err != nil {
+		if err := engine.Uninstall(ctx, target, "chart-id", helmrelease.TakeUnowned); err != nil {
 			t.Error(err)
 		}
 	})
@@ -278,7 +278,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := engine.Rollback(ctx, operator, "owned", 1); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
 			t.Errorf("another owner's rollback: %v, want ErrOwnedElsewhere", err)
 		}
-		if err := engine.Uninstall(ctx, operator, "owned"); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+		if err := engine.Uninstall(ctx, operator, "owned", helmrelease.TakeUnowned); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
 			t.Errorf("another owner's uninstall: %v, want ErrOwnedElsewhere", err)
 		}
 		got, err := engine.Get(ctx, operator, "owned")
@@ -296,7 +296,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 		if _, err := engine.Apply(ctx, operator, "owned", cmChart("operator"), nil, ""); !errors.Is(err, helmrelease.ErrOwnedElsewhere) {
 			t.Errorf("another owner's upgrade after the rollback: %v, want ErrOwnedElsewhere", err)
 		}
-		if err := engine.Uninstall(ctx, tenant, "owned"); err != nil {
+		if err := engine.Uninstall(ctx, tenant, "owned", helmrelease.TakeUnowned); err != nil {
 			t.Errorf("the owner's uninstall: %v", err)
 		}
 		if _, err := engine.Get(ctx, tenant, "owned"); !errors.Is(err, helmrelease.ErrNotFound) {
@@ -368,7 +368,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 				t.Errorf("revision %d: %s %q, want failed and described as abandoned", h.Revision, h.Status, h.Description)
 			}
 		}
-		if err := engine.Uninstall(ctx, target, name); err != nil {
+		if err := engine.Uninstall(ctx, target, name, helmrelease.TakeUnowned); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -439,7 +439,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 			t.Errorf("after the reinstall: %s", msg)
 		}
 		for _, name := range []string{kept, half} {
-			if err := engine.Uninstall(ctx, target, name); err != nil {
+			if err := engine.Uninstall(ctx, target, name, helmrelease.TakeUnowned); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -493,7 +493,7 @@ func TestHelmReleaseEngine(t *testing.T) {
 
 	t.Run("uninstall removes the release and its objects; twice is fine", func(t *testing.T) {
 		for range 2 {
-			if err := engine.Uninstall(ctx, target, "demo"); err != nil {
+			if err := engine.Uninstall(ctx, target, "demo", helmrelease.TakeUnowned); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -34,7 +34,7 @@ const QueueName = "o2dms_nfdeployments"
 type Releases interface {
 	Apply(ctx context.Context, t helmrelease.Target, name string, ch *chart.Chart, values map[string]any, chartID string) (*helmrelease.Release, error)
 	Rollback(ctx context.Context, t helmrelease.Target, name string, revision int) (*helmrelease.Release, error)
-	Uninstall(ctx context.Context, t helmrelease.Target, name string) error
+	Uninstall(ctx context.Context, t helmrelease.Target, name string, unowned helmrelease.Unowned) error
 	Get(ctx context.Context, t helmrelease.Target, name string) (*helmrelease.Release, error)
 	History(ctx context.Context, t helmrelease.Target, name string) ([]helmrelease.Revision, error)
 	RecordOwner(ctx context.Context, t helmrelease.Target, name string) error

@@ -106,7 +106,9 @@ func (f *fakeReleases) Rollback(_ context.Context, _ helmrelease.Target, name st
 	return &helmrelease.Release{Name: name, Revision: n, Status: "deployed"}, nil
 }
 
-func (f *fakeReleases) Uninstall(context.Context, helmrelease.Target, string) error   { return nil }
+func (f *fakeReleases) Uninstall(context.Context, helmrelease.Target, string, helmrelease.Unowned) error {
+	return nil
+}
 func (f *fakeReleases) RecordOwner(context.Context, helmrelease.Target, string) error { return nil }
 
 func (f *fakeReleases) Get(context.Context, helmrelease.Target, string) (*helmrelease.Release, error) {

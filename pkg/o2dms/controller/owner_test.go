@@ -49,7 +49,7 @@ func (r *ownedReleases) Apply(ctx context.Context, t helmrelease.Target, name st
 	return r.boundReleases.Apply(ctx, t, name, ch, values, chartID)
 }
 
-func (r *ownedReleases) Uninstall(_ context.Context, t helmrelease.Target, _ string) error {
+func (r *ownedReleases) Uninstall(_ context.Context, t helmrelease.Target, _ string, _ helmrelease.Unowned) error {
 	if err := r.refuse(t); err != nil {
 		return err
 	}
@@ -179,5 +179,56 @@ func TestRegressionLegacyReleaseOwnerRecordedWhileUpToDate(t *testing.T) {
 	}
 	if got := boundStored(t, client); got.Status.Phase != v1alpha1.NfDeploymentDeployed {
 		t.Errorf("phase %s, want DEPLOYED", got.Status.Phase)
+	}
+}
+
+// unownedReleases: the target holds release "nf" recorded without an owner; like the engine,
+// Uninstall leaves it when asked to (helmrelease.LeaveUnowned), and what it removes is counted.
+type unownedReleases struct {
+	boundReleases
+	uninstalled int
+}
+
+func (r *unownedReleases) Uninstall(_ context.Context, t helmrelease.Target, _ string, unowned helmrelease.Unowned) error {
+	if unowned == helmrelease.LeaveUnowned {
+		return fmt.Errorf("release nf in namespace %s: %w", t.Namespace, helmrelease.ErrNotOwned)
+	}
+	r.uninstalled++
+	return nil
+}
+
+// TestRegressionDeletingAnUndeployedNfDeploymentUninstallsAnUnownedRelease (found by review):
+// an NfDeployment that never deployed (FAILED before its install: its chart unavailable, its
+// values refused) and was deleted uninstalled the release of its name in its target namespace
+// when that release recorded no owner (installed with helm itself, or by an older netweave for
+// another NfDeployment). It now leaves such a release; one whose status records a revision (it
+// deployed the release before owners were recorded) still removes it.
+func TestRegressionDeletingAnUndeployedNfDeploymentUninstallsAnUnownedRelease(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name          string
+		revision      int64
+		wantUninstall int
+	}{
+		{"never deployed", 0, 0},
+		{"deployed before owners were recorded", 2, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rel := &unownedReleases{}
+			c, client, _ := boundController(t, rel, boundWorkloads{})
+			d := boundStored(t, client)
+			d.Status.ReleaseRevision = tc.revision
+			now := metav1.Now()
+			d.DeletionTimestamp = &now
+			if err := c.remove(ctx, d); err != nil {
+				t.Fatalf("remove: %v", err)
+			}
+			if rel.uninstalled != tc.wantUninstall {
+				t.Errorf("unowned release uninstalled %d times, want %d", rel.uninstalled, tc.wantUninstall)
+			}
+			if after := boundStored(t, client); slices.Contains(after.Finalizers, v1alpha1.FinalizerRelease) {
+				t.Error("finalizer kept: the NfDeployment cannot be deleted")
+			}
+		})
 	}
 }

@@ -472,11 +472,24 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 		if err != nil {
 			return targetError(err)
 		}
-		err = c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d))
-		if errors.Is(err, helmrelease.ErrOwnedElsewhere) {
+		// A release that records no owner (made by helm itself, or by a netweave from before
+		// owners were recorded) is this one's to remove only if this one deployed it (its
+		// status records a revision); otherwise deleting an NfDeployment that never got to
+		// deploy (its chart unavailable, its values refused) would uninstall whatever
+		// release has its name there.
+		unowned := helmrelease.LeaveUnowned
+		if d.Status.ReleaseRevision > 0 {
+			unowned = helmrelease.TakeUnowned
+		}
+		err = c.cfg.Releases.Uninstall(ctx, t, ReleaseName(d), unowned)
+		switch {
+		case errors.Is(err, helmrelease.ErrOwnedElsewhere):
 			// The release of that name is another NfDeployment's (this one never got it):
 			// nothing of this one's to remove, and the other's workloads stay.
 			klog.FromContext(ctx).Info("Release belongs to another NfDeployment; leaving it", "release", ReleaseName(d))
+			return nil
+		case errors.Is(err, helmrelease.ErrNotOwned):
+			klog.FromContext(ctx).Info("Release records no owner and this NfDeployment never deployed it; leaving it", "release", ReleaseName(d))
 			return nil
 		}
 		if err != nil {

@@ -50,7 +50,9 @@ func (r *boundReleases) Apply(_ context.Context, _ helmrelease.Target, name stri
 func (r *boundReleases) Rollback(context.Context, helmrelease.Target, string, int) (*helmrelease.Release, error) {
 	return nil, errors.New("unexpected")
 }
-func (r *boundReleases) Uninstall(context.Context, helmrelease.Target, string) error   { return nil }
+func (r *boundReleases) Uninstall(context.Context, helmrelease.Target, string, helmrelease.Unowned) error {
+	return nil
+}
 func (r *boundReleases) RecordOwner(context.Context, helmrelease.Target, string) error { return nil }
 func (r *boundReleases) Get(context.Context, helmrelease.Target, string) (*helmrelease.Release, error) {
 	return nil, helmrelease.ErrNotFound
