@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	testingclock "k8s.io/utils/clock/testing"
@@ -54,6 +56,27 @@ func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// watching returns a channel closed once an informer's watch of resource is established. The
+// fake API's watches do not resume from a resourceVersion: a change made after an informer's
+// list and before its watch reaches no one, so a test that changes an object under a running
+// controller waits for this first.
+func (f *fixture) watching(resource string) <-chan struct{} {
+	started := make(chan struct{})
+	var once sync.Once
+	f.o2.PrependWatchReactor(resource, func(a k8stesting.Action) (bool, watch.Interface, error) {
+		var opts metav1.ListOptions
+		if w, ok := a.(k8stesting.WatchActionImpl); ok {
+			opts = w.ListOptions
+		}
+		w, err := f.o2.Tracker().Watch(a.GetResource(), a.GetNamespace(), opts)
+		if err == nil {
+			once.Do(func() { close(started) })
+		}
+		return true, w, err
+	})
+	return started
 }
 
 type errString string

@@ -111,6 +111,7 @@ func TestConcurrentChangeWinsOverRetention(t *testing.T) {
 // not a timer, triggers the purge.
 func TestLoweringRetentionPurgesAtOnce(t *testing.T) {
 	f := newFixture(t, config(14), record(tenantNS, idRecent, 10*day, true))
+	configsWatched := f.watching("alarmserviceconfigurations")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- f.c.Run(ctx) }()
@@ -121,10 +122,14 @@ func TestLoweringRetentionPurgesAtOnce(t *testing.T) {
 		}
 		f.inf.Shutdown()
 	})
-	// Once the first pass has run, the record is still there.
-	waitFor(t, func() bool {
-		return f.c.configs != nil && f.inf.O2ims().V1alpha1().AlarmEventRecords().Informer().HasSynced()
-	})
+	// The configuration is lowered only once the controller watches it, so the change reaches
+	// it as an event (what the test is about) rather than being lost between list and watch.
+	select {
+	case <-configsWatched:
+	case <-time.After(wait.ForeverTestTimeout):
+		t.Fatal("the controller never watched the alarm service configuration")
+	}
+	waitFor(t, func() bool { return f.inf.O2ims().V1alpha1().AlarmEventRecords().Informer().HasSynced() })
 	if !f.exists(tenantNS, idRecent) {
 		t.Fatal("alarm within the period purged")
 	}
@@ -137,7 +142,7 @@ func TestLoweringRetentionPurgesAtOnce(t *testing.T) {
 // waitFor polls cond: the controller runs in its own goroutines.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true,
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, wait.ForeverTestTimeout, true,
 		func(context.Context) (bool, error) { return cond(), nil })
 	if err != nil {
 		t.Fatal(err)
