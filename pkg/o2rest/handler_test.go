@@ -166,7 +166,7 @@ func newEnvOf(t testing.TB, objs []runtime.Object, configure func(*Config)) *env
 	ctx, cancel := context.WithCancel(context.Background())
 	informers.Start(ctx)
 	t.Cleanup(func() { cancel(); informers.Shutdown() })
-	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		return src.HasSynced(), nil
 	}); err != nil {
 		t.Fatal("informers did not sync")

@@ -102,7 +102,7 @@ func newMonitoringEnv(t *testing.T) *env {
 // awaitGone waits until the translator's cache no longer holds the dictionary.
 func (e *env) awaitGone(t *testing.T, ns, id string) {
 	t.Helper()
-	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		_, found := e.source.Get(source.AlarmDictionary, id)
 		return !found, nil
 	})

@@ -42,7 +42,7 @@ func TestPoolResourcesAcrossTheInventoryNamespace(t *testing.T) {
 		}
 	}
 	path := inventory + "/v1/resourcePools/" + invPool + "/resources"
-	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		r := e.do("GET", "admin-token", path, "")
 		return r.status == http.StatusOK && len(decodeList(t, r.body)) == 2, nil
 	}); err != nil {

@@ -46,7 +46,7 @@ func TestServeTLSOptions(t *testing.T) {
 		return nil
 	}
 	withCert := func() *tls.Config { return &tls.Config{Certificates: []tls.Certificate{clientCert}} }
-	if err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+	if err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		return get(withCert()) == nil, nil
 	}); err != nil {
 		t.Fatalf("client with a certificate never served: %v", get(withCert()))

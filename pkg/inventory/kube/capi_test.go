@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/informers"
@@ -68,7 +69,7 @@ func TestRegressionCAPIListRefusedDoesNotBlockAdapterStart(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Adapter.Start: %v", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(wait.ForeverTestTimeout):
 		t.Fatalf("Adapter.Start still blocked after %s: Cluster API's list is refused, so the Node and StorageClass inventory it could sync is never synced", time.Since(start).Round(time.Second))
 	}
 	if a.capi.lookup() != nil {

@@ -313,7 +313,7 @@ func (r *rig) enabled(what string) {
 func (r *rig) eventually(what string, check func() error) {
 	r.t.Helper()
 	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		last = check()
 		return last == nil, nil
 	})

@@ -95,7 +95,7 @@ func TestRegressionUnreadableTenantNamespaceStopsEveryRequest(t *testing.T) {
 func eventually(t *testing.T, what string, check func() error) {
 	t.Helper()
 	var last error
-	if err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 15*time.Second, true, func(context.Context) (bool, error) {
+	if err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		last = check()
 		return last == nil, nil
 	}); err != nil {
