@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/cache"
@@ -101,12 +102,26 @@ type alarmsRun struct {
 	records, dictionaries cache.SharedIndexInformer
 	sink                  alarms.Sink
 	resolver              alertmanager.Resolver
-	// synced reports whether every cache the sink and the resolver decide on has listed: the
-	// webhook, connected for the whole term, records nothing before.
+	// synced reports whether every cache the sink and the resolver decide on has listed, and
+	// the dictionaries are known (dictionariesKnown): the webhook, connected for the whole
+	// term, records nothing before.
 	synced      func() bool
 	sources     []alarms.Source
 	controllers []controller
+	// dictionariesSettled is closed once the dictionary controller computed the dictionaries
+	// knowing every source (dictionary.Controller.Settled); dictionariesKnown is closed by Run
+	// then, or dictionarySettleBound after the term began, whichever comes first.
+	dictionariesSettled <-chan struct{}
+	dictionariesKnown   chan struct{}
 }
+
+// dictionarySettleBound bounds how long alarms wait at the start of a term for the dictionary
+// controller to know every source of definitions (discovery of PrometheusRules, the rule
+// namespaces' first lists): an alarm recorded before refers to no definition for good, since
+// a record's spec never changes. A rule namespace netweave may not read never settles; its
+// alarms wait this long once per term, and an alert its rules define is then recorded
+// without that definition.
+const dictionarySettleBound = 20 * time.Second
 
 // controller is a leader-only loop of the alarm side.
 type controller struct {
@@ -119,13 +134,21 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	m := d.alarms.metrics
 	v := o2inf.O2ims().V1alpha1()
 	run := &alarmsRun{records: v.AlarmEventRecords().Informer(), dictionaries: v.AlarmDictionaries().Informer()}
-	// The standard dictionary is written by the dictionary controller below, in the O-Cloud's
-	// namespace; until it is, its fixed ids are known.
+	ruleNamespaces := d.cfg.Alarms.ruleNamespaces(d.cfg.Namespace)
+	dicts, err := dictionary.New(dictionary.Config{
+		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
+		Rules: d.dynamic, Discovery: d.kube.Discovery(), RuleNamespaces: ruleNamespaces,
+		FieldManager: "netweave-alarm-dictionaries", Metrics: m.dictionaries,
+	})
+	if err != nil {
+		return nil, err
+	}
+	run.dictionariesSettled = dicts.Settled()
+	// What the dictionary controller writes (the standard, the types', the PrometheusRules')
+	// is known before it is written, or before the cache has it: an alarm raised meanwhile
+	// refers to the ids it will have.
 	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries, func(o alarms.Observation) (alarms.Definition, bool) {
-		if o.Object.Namespace != d.cfg.Namespace {
-			return alarms.Definition{}, false
-		}
-		return dictionary.StandardDefinition(ids, o.Definition, o.ProbableCause)
+		return recorder.Resolve(dicts.Desired(), o)
 	})
 	if err != nil {
 		return nil, err
@@ -151,19 +174,24 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	run.sources = append(run.sources, reachability.New(reachability.Config{
 		Informers: o2inf, Namespace: d.cfg.Namespace, Metrics: m.sources,
 	}))
-	ruleNamespaces := d.cfg.Alarms.ruleNamespaces(d.cfg.Namespace)
 	nodeInformer := d.nodes.Core().V1().Nodes()
 	run.resolver = alertmanager.NewNodeResolver(nodeInformer.Lister(), alertmanager.NodeResolverConfig{
 		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster, TrustedNamespaces: ruleNamespaces,
 	})
 	synced := []cache.InformerSynced{run.records.HasSynced, run.dictionaries.HasSynced, resources.HasSynced, nodeInformer.Informer().HasSynced}
+	run.dictionariesKnown = make(chan struct{})
 	run.synced = func() bool {
 		for _, s := range synced {
 			if !s() {
 				return false
 			}
 		}
-		return true
+		select {
+		case <-run.dictionariesKnown:
+			return true
+		default:
+			return false
+		}
 	}
 	if o := d.cfg.Alarms.Alertmanager; o != nil && o.Enabled() {
 		cfg, err := o.SourceConfig(run.resolver, m.alertmanager)
@@ -183,14 +211,6 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 		run.sources = append(run.sources, certs.New(cfg))
 	}
 	if err := recorder.RestateVanished(run.records, run.sources); err != nil {
-		return nil, err
-	}
-	dicts, err := dictionary.New(dictionary.Config{
-		Client: d.o2, Informers: o2inf, IDs: ids, Namespace: d.cfg.Namespace,
-		Rules: d.dynamic, Discovery: d.kube.Discovery(), RuleNamespaces: ruleNamespaces,
-		FieldManager: "netweave-alarm-dictionaries", Metrics: m.dictionaries,
-	})
-	if err != nil {
 		return nil, err
 	}
 	purges, err := retention.New(d.o2, o2inf, retention.Config{FieldManager: "netweave-alarm-retention", Metrics: m.retention})
@@ -223,7 +243,7 @@ func (r *alarmsRun) Run(ctx context.Context) error {
 			}
 		})
 	}
-	if cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) {
+	if cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) && r.awaitDictionaries(ctx) {
 		for _, s := range r.sources {
 			wg.Go(func() {
 				if err := s.Run(ctx, r.sink); err != nil {
@@ -236,4 +256,21 @@ func (r *alarmsRun) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// awaitDictionaries waits until the dictionary controller knows every source of definitions,
+// at most dictionarySettleBound, then closes dictionariesKnown; false when ctx ended first.
+func (r *alarmsRun) awaitDictionaries(ctx context.Context) bool {
+	bound := time.NewTimer(dictionarySettleBound)
+	defer bound.Stop()
+	select {
+	case <-r.dictionariesSettled:
+	case <-bound.C:
+		klog.FromContext(ctx).Info("Alarm dictionaries not settled yet (a rule namespace unread, or discovery unanswered); reporting alarms anyway",
+			"waited", dictionarySettleBound)
+	case <-ctx.Done():
+		return false
+	}
+	close(r.dictionariesKnown)
+	return true
 }

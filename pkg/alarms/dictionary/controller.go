@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,7 +80,27 @@ type Controller struct {
 	// until discovery first answered, and the stored rules dictionary is left alone till then.
 	rules      ruleLister
 	rulesKnown bool
+
+	// desired is what the last sync computed the managed dictionaries to be, whether or not
+	// its writes went through yet (Desired); before the first, the standard dictionary.
+	desired atomic.Pointer[[]*v1alpha1.AlarmDictionary]
+	// settled is closed at the first sync that computed them knowing every source (Settled).
+	settled     chan struct{}
+	settledOnce sync.Once
 }
+
+// Desired returns the managed dictionaries as the last sync computed them, its writes done or
+// not: what the alarm recorder resolves an alarm's definition in when the stored dictionaries
+// do not define it yet (recorder.KnownDefinitions). An alarm raised before the dictionaries are
+// written, or before the cache has the write, refers to the ids they will have: the ids are
+// derived, so the write gives them those. The caller must not change what it returns.
+func (c *Controller) Desired() []*v1alpha1.AlarmDictionary { return *c.desired.Load() }
+
+// Settled is closed once a sync computed the dictionaries knowing every source: discovery
+// answered whether PrometheusRules are served, and every rule namespace was read. Alarm
+// sources wait for it (bounded) before they report, so that alarms raised at the start refer
+// to their definitions (Desired).
+func (c *Controller) Settled() <-chan struct{} { return c.settled }
 
 // New prepares a controller; nothing runs until Run.
 func New(cfg Config) (*Controller, error) {
@@ -99,8 +120,9 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Metrics != nil {
 		writes = cfg.Metrics.Writes
 	}
-	return &Controller{
-		cfg: cfg,
+	c := &Controller{
+		cfg:     cfg,
+		settled: make(chan struct{}),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "alarm-dictionaries"}),
 		kind: inventory.NewKind("alarmdictionaries",
@@ -109,7 +131,9 @@ func New(cfg Config) (*Controller, error) {
 			func(d *v1alpha1.AlarmDictionary) string { return d.Spec.AlarmDictionaryID },
 			func(d *v1alpha1.AlarmDictionary) any { return d.Spec }),
 		writer: inventory.NewWriter(cfg.FieldManager, writes),
-	}, nil
+	}
+	c.desired.Store(&[]*v1alpha1.AlarmDictionary{standardDictionary(cfg.IDs, cfg.Namespace)})
+	return c, nil
 }
 
 // Run reconciles until ctx is done. It returns an error only when the informers cannot start.
@@ -223,8 +247,10 @@ func (c *Controller) sync(ctx context.Context) error {
 		}
 		others = append(others, d)
 	}
+	complete, keptRules := true, false
 	switch lister, known := c.rulesLister(); {
 	case !known:
+		complete, keptRules = false, true
 		// Until discovery answers, the stored rules dictionary is neither desired nor
 		// deleted: it stays as it is.
 		existing = others
@@ -237,10 +263,21 @@ func (c *Controller) sync(ctx context.Context) error {
 			return err
 		}
 		c.setUnread(unread)
+		complete = len(unread) == 0
 		desired = append(desired, rulesDictionary(c.cfg.IDs, c.cfg.Namespace, rules, unread, prev))
 	default:
 		// PrometheusRules are not served: no namespace is watched, none is unread.
 		c.setUnread(nil)
+	}
+	computed := desired
+	if keptRules && prev != nil {
+		// Until discovery answers, the stored rules dictionary stays as it is (not among what
+		// is written): alarms resolve in it meanwhile too.
+		computed = append(desired[:len(desired):len(desired)], prev)
+	}
+	c.desired.Store(&computed)
+	if complete {
+		c.settledOnce.Do(func() { close(c.settled) })
 	}
 	return c.kind.Sync(ctx, c.writer, desired, existing)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -27,6 +28,7 @@ import (
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
+	"github.com/netweave-io/netweave/pkg/alarms/recorder"
 	"github.com/netweave-io/netweave/pkg/alarms/standard"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
@@ -110,6 +112,20 @@ func (f *fixture) dictionary(namespace, name string) *v1alpha1.AlarmDictionary {
 		return nil
 	}
 	return d
+}
+
+// stored returns every AlarmDictionary the fake API holds.
+func (f *fixture) stored() []*v1alpha1.AlarmDictionary {
+	f.t.Helper()
+	l, err := f.o2.O2imsV1alpha1().AlarmDictionaries("").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := make([]*v1alpha1.AlarmDictionary, 0, len(l.Items))
+	for i := range l.Items {
+		out = append(out, &l.Items[i])
+	}
+	return out
 }
 
 func (f *fixture) writes() int {
@@ -457,33 +473,115 @@ func TestRegressionUnreadableRuleNamespaceHoldsBackDictionary(t *testing.T) {
 	}
 }
 
-// TestStandardDefinitionIsWhatTheStandardDictionaryDefines: the ids an alarm raised before the
-// standard dictionary is written refers to (StandardDefinition) are those the dictionary has
-// once written, for every definition and each of its causes.
-func TestStandardDefinitionIsWhatTheStandardDictionaryDefines(t *testing.T) {
-	ids, err := inventory.NewIDs("0c6e2a3b-6f0c-4f3e-9a51-1c2b3d4e5f60")
-	if err != nil {
-		t.Fatal(err)
+// TestDesiredIsWhatIsWritten: the dictionaries the recorder resolves an alarm in before they
+// are stored (Desired) are those a sync writes, before the first sync (the standard one) and
+// after.
+func TestDesiredIsWhatIsWritten(t *testing.T) {
+	f := newFixture(t, resourceType(invNS, "node", nodeTID, v1alpha1.ResourceClassCompute))
+	before := f.c.Desired()
+	if len(before) != 1 {
+		t.Fatalf("before the first sync Desired holds %d dictionaries, want the standard one", len(before))
 	}
-	d := standardDictionary(ids, invNS)
-	codes := map[string]string{}
-	for _, pc := range d.Spec.ProbableCauses {
-		codes[pc.ProbableCauseID] = pc.ProbableCauseCode
+	node := alarms.Observation{Definition: "CLUSTERNODE_CRITICAL", ProbableCause: "NODE_DOWN",
+		Object: alarms.ObjectRef{Class: "Resource", Namespace: invNS, TypeID: nodeTID}}
+	early, ok := recorder.Resolve(before, node)
+	if !ok {
+		t.Fatal("a standard alarm does not resolve before the first sync")
 	}
-	for _, def := range d.Spec.AlarmDefinitions {
-		for _, causeID := range def.ProbableCauseIDs {
-			got, ok := StandardDefinition(ids, def.AlarmName, codes[causeID])
-			want := alarms.Definition{DictionaryID: d.Spec.AlarmDictionaryID, DefinitionID: def.AlarmDefinitionID,
-				ProbableCauseID: causeID, ClearingType: def.ClearingType}
-			if !ok || got != want {
-				t.Errorf("%s/%s: %+v (%v), want %+v", def.AlarmName, codes[causeID], got, ok, want)
-			}
+	f.sync()
+	stored := f.stored()
+	after, ok := recorder.Resolve(stored, node)
+	if !ok {
+		t.Fatal("a standard alarm does not resolve in the stored dictionaries")
+	}
+	// The type's dictionary, not known before the first sync, comes first once stored; the ids
+	// of the definition and cause are the standard's in both.
+	if early.DefinitionID != after.DefinitionID || early.ProbableCauseID != after.ProbableCauseID || early.DictionaryID != StandardID(f.ids) {
+		t.Errorf("before the first sync %+v, stored %+v", early, after)
+	}
+	desired := f.c.Desired()
+	if len(desired) != len(stored) {
+		t.Fatalf("Desired holds %d dictionaries, %d stored", len(desired), len(stored))
+	}
+	for _, d := range desired {
+		w := f.dictionary(d.Namespace, d.Name)
+		if w == nil || !equality.Semantic.DeepEqual(w.Spec, d.Spec) {
+			t.Errorf("Desired %s/%s differs from what is stored", d.Namespace, d.Name)
 		}
 	}
-	if got, ok := StandardDefinition(ids, "CLUSTERNODE_CRITICAL", "NO_SUCH_CAUSE"); !ok || got.ProbableCauseID != "" || got.DefinitionID == "" {
-		t.Errorf("a standard definition with a cause the standard does not define: %+v (%v), want the definition without a cause", got, ok)
+	if got, ok := recorder.Resolve(desired, alarms.Observation{Definition: "KubeletTooManyPods",
+		Object: alarms.ObjectRef{Class: "OCloud", Namespace: invNS}}); ok {
+		t.Errorf("an alarm no dictionary defines resolves to %+v", got)
 	}
-	if got, ok := StandardDefinition(ids, "KubeletTooManyPods", ""); ok {
-		t.Errorf("an alarm the standard does not define: %+v", got)
+}
+
+// TestRegressionAlertRaisedBeforeTheRulesDictionaryHasNoDefinition (found by review): the
+// alarm recorder fell back to the standard dictionary's fixed ids only, so an alert a
+// PrometheusRule defines that fired at the start of a term (Alertmanager's resync of its active
+// alerts, racing the dictionary controller's first write of the rules dictionary, or the cache
+// behind it) was recorded with no definition for good: a record's spec never changes. The
+// controller's computed dictionaries (Desired) define it before they are stored.
+func TestRegressionAlertRaisedBeforeTheRulesDictionaryHasNoDefinition(t *testing.T) {
+	f := newFixture(t)
+	f.c.setRules(namespaceListers{{namespace: invNS, read: func() bool { return true },
+		lister: cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource())}})
+	if err := f.rules.GetIndexer().Add(ruleIn(invNS, "netweave", alert("NodeDown", "A node is down", "", "critical"))); err != nil {
+		t.Fatal(err)
+	}
+	// The dictionaries are not written yet (the store refuses for now).
+	refuse := true
+	f.o2.PrependReactor("create", "alarmdictionaries", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if refuse {
+			return true, nil, apierrors.NewServiceUnavailable("not now")
+		}
+		return false, nil, nil
+	})
+	f.refresh()
+	if err := f.c.sync(context.Background()); err == nil {
+		t.Fatal("the sync whose writes were refused succeeded")
+	}
+	alert := alarms.Observation{Definition: "NodeDown", Object: alarms.ObjectRef{Class: "OCloud", Namespace: invNS}}
+	early, ok := recorder.Resolve(f.c.Desired(), alert)
+	if !ok || early.DefinitionID == "" || early.DictionaryID != RulesID(f.ids) {
+		t.Fatalf("an alert the rules define, before the rules dictionary is stored: %+v (%v)", early, ok)
+	}
+	refuse = false
+	f.sync()
+	d := f.dictionary(invNS, rulesKey)
+	if d == nil || len(d.Spec.AlarmDefinitions) != 1 || d.Spec.AlarmDefinitions[0].AlarmDefinitionID != early.DefinitionID {
+		t.Errorf("the definition the early alarm refers to, %s, is not the stored one: %+v", early.DefinitionID, d)
+	}
+}
+
+// TestSettled: the dictionaries are settled once a sync knew every source: not while discovery
+// has not answered nor while a rule namespace is unread.
+func TestSettled(t *testing.T) {
+	f := newFixture(t)
+	settled := func() bool {
+		select {
+		case <-f.c.Settled():
+			return true
+		default:
+			return false
+		}
+	}
+	f.c.mu.Lock()
+	f.c.rules, f.c.rulesKnown = nil, false
+	f.c.mu.Unlock()
+	f.sync()
+	if settled() {
+		t.Fatal("settled before discovery answered")
+	}
+	var read atomic.Bool
+	f.c.setRules(namespaceListers{{namespace: "monitoring", read: read.Load,
+		lister: cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource())}})
+	f.sync()
+	if settled() {
+		t.Fatal("settled while a rule namespace is unread")
+	}
+	read.Store(true)
+	f.sync()
+	if !settled() {
+		t.Fatal("not settled once every rule namespace was read")
 	}
 }

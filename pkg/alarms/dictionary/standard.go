@@ -1,8 +1,6 @@
 package dictionary
 
 import (
-	"slices"
-
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/alarms"
 	"github.com/netweave-io/netweave/pkg/alarms/standard"
@@ -127,24 +125,4 @@ func fromStandard(spec *v1alpha1.AlarmDictionarySpec, defs []standard.Definition
 			},
 		})
 	}
-}
-
-// StandardDefinition is what the O-Cloud's standard dictionary, which this package writes in
-// the O-Cloud's namespace, defines for the alarm named name with probable cause code cause:
-// its ids are fixed, so they are known before the dictionary is first written, and an alarm
-// raised meanwhile (a node fault at the first start) refers to them too
-// (recorder.KnownDefinitions). false when the standard defines no such alarm.
-func StandardDefinition(ids alarms.IDSpace, name, cause string) (alarms.Definition, bool) {
-	for _, d := range standard.Definitions() {
-		if d.Name != name {
-			continue
-		}
-		def := alarms.Definition{DictionaryID: StandardID(ids), DefinitionID: d.ID(), ClearingType: v1alpha1.ClearingType(d.ClearingType)}
-		// The standard dictionary lists every cause a definition names (fromStandard).
-		if cause != "" && slices.ContainsFunc(standard.Definitions(), func(sd standard.Definition) bool { return slices.Contains(sd.ProbableCauses, cause) }) {
-			def.ProbableCauseID = standard.ProbableCauseID(cause)
-		}
-		return def, true
-	}
-	return alarms.Definition{}, false
 }

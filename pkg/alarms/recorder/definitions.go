@@ -29,10 +29,10 @@ type DictionaryDefinitions struct {
 	known        KnownDefinitions
 }
 
-// KnownDefinitions resolves, for an observation no stored dictionary defines, what a
-// dictionary netweave writes itself will define once written (nil: nothing known): the
-// standard O-Cloud dictionary's ids are fixed, and an alarm raised before it is first written
-// (a node fault at the first start) would otherwise keep empty ids for good, since a record's
+// KnownDefinitions resolves, for an observation no stored dictionary defines, what the
+// dictionaries netweave writes itself will define once written (nil: nothing known): an alarm
+// raised before they are first written, or before the cache has the write (a node fault or a
+// firing alert at the first start), would otherwise keep empty ids for good, since a record's
 // spec never changes.
 type KnownDefinitions func(o alarms.Observation) (alarms.Definition, bool)
 
@@ -78,7 +78,17 @@ func (d *DictionaryDefinitions) stored(o alarms.Observation) (alarms.Definition,
 	}
 	dicts := make([]*v1alpha1.AlarmDictionary, 0, len(objs))
 	for _, obj := range objs {
-		dict := obj.(*v1alpha1.AlarmDictionary)
+		dicts = append(dicts, obj.(*v1alpha1.AlarmDictionary))
+	}
+	return Resolve(dicts, o)
+}
+
+// Resolve resolves o among dicts as DictionaryDefinitions does among the stored ones: the
+// dictionary of the faulty object's ResourceType first, then the O-Cloud-wide dictionaries of
+// the object's namespace, in name order. false when none of them defines o.Definition.
+func Resolve(dicts []*v1alpha1.AlarmDictionary, o alarms.Observation) (alarms.Definition, bool) {
+	candidates := make([]*v1alpha1.AlarmDictionary, 0, len(dicts))
+	for _, dict := range dicts {
 		// A dictionary of another namespace's type never defines this object's alarms, and a
 		// tenant's dictionary never defines the O-Cloud's.
 		if dict.Spec.ResourceTypeID != "" && dict.Spec.ResourceTypeID != o.Object.TypeID {
@@ -87,16 +97,16 @@ func (d *DictionaryDefinitions) stored(o alarms.Observation) (alarms.Definition,
 		if dict.Namespace != o.Object.Namespace {
 			continue
 		}
-		dicts = append(dicts, dict)
+		candidates = append(candidates, dict)
 	}
-	sort.Slice(dicts, func(i, j int) bool {
-		a, b := dicts[i], dicts[j]
+	sort.Slice(candidates, func(i, j int) bool {
+		a, b := candidates[i], candidates[j]
 		if (a.Spec.ResourceTypeID != "") != (b.Spec.ResourceTypeID != "") {
 			return a.Spec.ResourceTypeID != ""
 		}
 		return a.Name < b.Name
 	})
-	for _, dict := range dicts {
+	for _, dict := range candidates {
 		for _, def := range dict.Spec.AlarmDefinitions {
 			if def.AlarmName != o.Definition {
 				continue

@@ -602,14 +602,20 @@ func TestSyncScopeClearsOnlyWithinScope(t *testing.T) {
 // standard O-Cloud dictionary, was recorded without dictionary, definition and cause ids, and a
 // record's spec never changes: the O2 face served alarmDefinitionId as the nil UUID for as long
 // as the alarm stayed raised, though kubectl showed CLUSTERNODE_CRITICAL. The standard's ids
-// are fixed, and are known before the dictionary is written.
+// are fixed, and are known before the dictionary is written (dictionary.Controller.Desired).
 func TestRegressionAlarmRaisedBeforeTheStandardDictionaryHasNoDefinition(t *testing.T) {
 	ids, err := inventory.NewIDs(oCloudID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The dictionary controller, as the server wires it, before its first sync.
+	dicts, err := dictionary.New(dictionary.Config{Client: fake.NewSimpleClientset(),
+		Informers: externalversions.NewSharedInformerFactory(fake.NewSimpleClientset(), 0), IDs: ids, Namespace: inventoryNS})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fx := newFixtureKnowing(t, func(o alarms.Observation) (alarms.Definition, bool) {
-		return dictionary.StandardDefinition(ids, o.Definition, o.ProbableCause)
+		return Resolve(dicts.Desired(), o)
 	})
 	// Not written yet.
 	if err := fx.dicts.GetIndexer().Delete(standardDictionary()); err != nil {
