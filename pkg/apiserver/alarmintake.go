@@ -20,7 +20,7 @@ var errNotAlarmLeader = errors.New("this replica does not record alarms now (it 
 // answered 204 (lost for good), a node's alert would be put on the O-Cloud. The webhook answers
 // 500 and Alertmanager sends the alerts again. /readyz keeps such a replica out of the Service,
 // but not a webhook pointed at a pod, a port-forward, or a Service publishing not-ready pods.
-var errAlarmsNotSynced = errors.New("this replica's alarm caches have not synced yet; retry")
+var errAlarmsNotSynced = errors.New("this replica's alarm caches have not synced, or its alarm dictionaries are not known, yet; retry")
 
 // alarmIntake is how the Alertmanager webhook, served on every replica, reaches the recorder and
 // the resolver of the current leadership term, which exist only while this replica leads.
@@ -30,7 +30,7 @@ type alarmIntake struct {
 	sink     alarms.Sink
 	resolver alertmanager.Resolver
 	// synced reports whether the term's caches (alarm records, dictionaries, Resources, Nodes)
-	// have listed.
+	// have listed and its alarm dictionaries are known (alarmsRun.dictionariesKnown).
 	synced func() bool
 	// calls counts the calls in flight through the term's sink or resolver.
 	calls sync.WaitGroup
