@@ -61,15 +61,17 @@ type ExtraConfig struct {
 // TenancyConfig is the tenant boundary of the registry (see kind.Tenancy).
 type TenancyConfig struct {
 	// InventoryNamespace holds the operator's inventory (--inventory-namespace): the only
-	// namespace besides their own that objects may reference by O2 id, and where anyone allowed
-	// to create may choose an O2 id. Required.
+	// namespace besides their own that objects may reference by O2 id (for writers who may get
+	// the referenced kind there), and where anyone allowed to create may choose an O2 id.
+	// Required.
 	InventoryNamespace string
 	// NodePoolNamespaces are the other namespaces whose ResourcePools may select Nodes
 	// (--inventory-node-pool-namespaces).
 	NodePoolNamespaces []string
-	// Authorizer decides the rules that need RBAC: manage-others on subscriptions, and
-	// whether a writer may name a Secret (a subscription's signing key, a descriptor's pull
-	// credentials). Required.
+	// Authorizer decides the rules that need RBAC: manage-others on subscriptions, whether a
+	// writer may name a Secret (a subscription's signing key, a descriptor's pull credentials),
+	// and whether a writer of another namespace may reference the inventory's objects (get on
+	// their kind in InventoryNamespace). Required.
 	Authorizer authorizer.Authorizer
 	// SubscriptionNamespace is shared by the default apiRoot's subscriptions of every SMO
 	// (pkg/tenancy). Required.
@@ -271,7 +273,7 @@ func NewStorage(scheme *runtime.Scheme, getter registrygeneric.RESTOptionsGetter
 	if ten.InventoryNamespace == "" || ten.SubscriptionNamespace == "" || ten.Authorizer == nil {
 		return nil, fmt.Errorf("the tenant boundary needs the inventory namespace, the subscription namespace and an authorizer")
 	}
-	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces)
+	tenancy := kind.NewTenancy(ten.InventoryNamespace, ten.NodePoolNamespaces, ten.Authorizer)
 	add := func(into map[string]rest.Storage, name string, newREST kindREST) error {
 		main, status, err := newREST(scheme, getter, tenancy)
 		if err != nil {

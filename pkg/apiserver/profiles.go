@@ -27,6 +27,10 @@ type clusterProfiles struct {
 // errAnotherTenantsCluster is a token asked for in a cluster that another tenant provisioned.
 var errAnotherTenantsCluster = errors.New("the cluster was provisioned for another tenant namespace")
 
+// errSystemNamespace is a tenant's token asked for in a namespace Kubernetes reserves
+// (nfdeployment.SystemNamespace): edit there is not a tenant's to hold in any cluster.
+var errSystemNamespace = errors.New("the namespace is reserved for Kubernetes (kube-*)")
+
 // newClusterProfiles returns the Kubernetes profiles of deployment managers, nil without a
 // connection to the cluster netweave runs in; loopback reaches netweave's own API (the
 // provisioning requests a tenant's member depends on).
@@ -71,12 +75,16 @@ func liveProvisioning(kube, loopback *rest.Config) (members.Provisioning, error)
 }
 
 // Profile answers dm's profile, with a token for the caller's tenant namespace only in a
-// cluster that namespace may deploy to (nfdeployment.MayDeployTo, as its NfDeployments): a
+// cluster that namespace may deploy to (nfdeployment.MayDeployTo, as its NfDeployments), and
+// never for a namespace Kubernetes reserves (nfdeployment.SystemNamespace): a
 // token is edit rights in the cluster, and a cluster one tenant provisioned is not another's
 // to run workloads in, whoever granted the credentials permission on the inventory's managers.
 func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*o2rest.ClusterAccess, bool, error) {
 	if namespace != "" && !nfdeployment.MayDeployTo(dm, namespace, c.inventoryNamespace) {
 		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, errAnotherTenantsCluster)
+	}
+	if namespace != "" && namespace != c.inventoryNamespace && nfdeployment.SystemNamespace(namespace) {
+		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, errSystemNamespace)
 	}
 	a, err := c.p.Access(ctx, dm, namespace)
 	if errors.Is(err, k8sprofile.ErrUnknownCluster) {

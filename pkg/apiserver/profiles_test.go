@@ -42,3 +42,25 @@ func TestRegressionNoProfileTokenInAnotherTenantsCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionTenantTargetsKubeSystem (profile): whoever held the credentials permission
+// in the hub's kube-system (the built-in admin and edit roles aggregate o2ims-admin) got a
+// token bound to edit in kube-system of the cluster. Tenants get none in kube-* namespaces;
+// the operator's namespace still gets its own.
+func TestRegressionTenantTargetsKubeSystemProfile(t *testing.T) {
+	const inventory = "o2ims-system"
+	c := clusterProfiles{p: k8sprofile.NewProvider(k8sprofile.Config{Secrets: fake.NewSimpleClientset(), Namespace: inventory}), inventoryNamespace: inventory}
+	dm := &v1alpha1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge", Labels: map[string]string{
+		v1alpha1.LabelManagedBy: v1alpha1.ManagedByInventory, v1alpha1.LabelCluster: "edge"}}}
+	ctx := context.Background()
+	for _, ns := range []string{"kube-system", "kube-public", "kube-node-lease"} {
+		if _, _, err := c.Profile(ctx, dm, ns); !errors.Is(err, o2rest.ErrCredentialsNotOffered) {
+			t.Errorf("a token in %s: %v, want credentials not offered", ns, err)
+		}
+	}
+	for _, ns := range []string{"tenant-a", "kubeflow", inventory} {
+		if _, found, err := c.Profile(ctx, dm, ns); err != nil || found {
+			t.Errorf("namespace %q: found %v, %v; want it to reach the provider (no cluster known)", ns, found, err)
+		}
+	}
+}

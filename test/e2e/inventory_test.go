@@ -239,6 +239,43 @@ spec: {name: everything, nodeSelector: {}}
 		c.waitResource(t, invNS, "inv-a1", nil)
 	})
 
+	// A tenant with no rights in the inventory namespace told the inventory's ids from absent
+	// ones with dry-runs (accepted vs 422), and so which Nodes exist: their Resources' ids are
+	// derived from the O-Cloud id and the Node's name.
+	t.Run("TestRegressionDryRunReferenceRevealsInventoryIDs", func(t *testing.T) {
+		const ns = "tenant-nodes-probe"
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", "bob-admin", "-n", ns, "--clusterrole=o2ims-admin", "--user=bob")
+		held := c.resource(t, invNS, "inv-a1").Spec
+		resource := func(pool, typ string) string {
+			return "apiVersion: o2ims.oran.org/v1alpha1\nkind: Resource\nmetadata: {name: probe, namespace: " + ns + "}\nspec: {resourcePoolId: " + pool + ", resourceTypeId: " + typ + "}\n"
+		}
+		const absent = "9e8d7c6b-5a49-4382-a716-f5e4d3c2b1a0"
+		answers := map[string]string{}
+		for what, spec := range map[string]string{"the inventory's": resource(held.ResourcePoolID, held.ResourceTypeID), "absent": resource(absent, absent)} {
+			_, stderr, err := s.kubectlStdin(t, localstack.Bob, spec, "create", "--dry-run=server", "-f", "-")
+			if err == nil || !strings.Contains(stderr, "spec.resourcePoolId") || !strings.Contains(stderr, "spec.resourceTypeId") {
+				t.Errorf("bob's dry-run naming %s pool and type: err %v, stderr %s", what, err, stderr)
+			}
+			answers[what] = strings.NewReplacer(held.ResourcePoolID, "<id>", held.ResourceTypeID, "<id>", absent, "<id>").Replace(stderr)
+		}
+		if a, b := answers["the inventory's"], answers["absent"]; a != b {
+			t.Errorf("bob tells the inventory's ids from absent ones:\n%s\n%s", a, b)
+		}
+		// Offered the inventory's ResourceTypes (get, bound in the inventory namespace), he may
+		// name one; its pools stay closed to him.
+		s.kubectl(t, localstack.Admin, "create", "role", "types-reader", "-n", invNS, "--verb=get", "--resource=resourcetypes.o2ims.oran.org")
+		s.kubectl(t, localstack.Admin, "create", "rolebinding", "bob-types", "-n", invNS, "--role=types-reader", "--user=bob")
+		defer s.kubectl(t, localstack.Admin, "delete", "rolebinding", "bob-types", "-n", invNS)
+		eventually(t, syncWait, "bob may name the inventory's ResourceType", func() error {
+			_, stderr, err := s.kubectlStdin(t, localstack.Bob, resource(held.ResourcePoolID, held.ResourceTypeID), "create", "--dry-run=server", "-f", "-")
+			if err == nil || strings.Contains(stderr, "spec.resourceTypeId") || !strings.Contains(stderr, "spec.resourcePoolId") {
+				return fmt.Errorf("err %v, stderr %s", err, stderr)
+			}
+			return nil
+		})
+	})
+
 	t.Run("a StorageClass becomes a STORAGE resource type and goes away with it", func(t *testing.T) {
 		_, err := c.kube.StorageV1().StorageClasses().Create(ctx, &storagev1.StorageClass{
 			ObjectMeta: metav1.ObjectMeta{Name: "fast-ssd"}, Provisioner: "csi.example.com",

@@ -182,11 +182,7 @@ func (c *Controller) tenancyAllowed(d *v1alpha1.NfDeployment) error {
 		// the status says nothing of whose the cluster is.
 		return fail("DeploymentManagerNotAllowed", fmt.Errorf("deployment manager %s is not one the NfDeployments of namespace %s may deploy to", d.Spec.DeploymentManagerID, d.Namespace))
 	}
-	targets := c.cfg.TargetNamespaces
-	if targets == nil {
-		targets = nfdeployment.SameName
-	}
-	allowed := targets(d.Namespace, d.Spec.DeploymentManagerID)
+	allowed := nfdeployment.AllowedTargets(c.cfg.TargetNamespaces, d.Namespace, d.Spec.DeploymentManagerID)
 	if !slices.Contains(allowed, d.Spec.TargetNamespace) {
 		return fail("TargetNamespaceNotAllowed", fmt.Errorf("target namespace %q is not one the NfDeployments of namespace %s may deploy into (%v)", d.Spec.TargetNamespace, d.Namespace, allowed))
 	}

@@ -86,6 +86,37 @@ func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 	}
 }
 
+// TestRegressionControllerRefusesKubeSystemTarget: the controller re-checks the target
+// namespace as admission does, kube-* excluded whatever the mapping says, so an NfDeployment
+// of the hub's kube-system admitted before admission refused it never reaches the cluster.
+func TestRegressionControllerRefusesKubeSystemTarget(t *testing.T) {
+	const inventory = "o2ims-system"
+	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if err := dms.Add(&o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
+		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm"}}); err != nil {
+		t.Fatal(err)
+	}
+	nf := func(ns, target string) *v1alpha1.NfDeployment {
+		return &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: ns, Generation: 1},
+			Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d"}, DeploymentManagerID: "dm", TargetNamespace: target}}
+	}
+	lax := func(ns, _ string) []string { return []string{ns, "kube-public"} }
+	c := New(Config{Client: o2fake.NewSimpleClientset(), InventoryNamespace: inventory, Targets: &recordingTargets{}, TargetNamespaces: lax,
+		Now: func() time.Time { return time.Unix(0, 0) }})
+	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
+	for _, d := range []*v1alpha1.NfDeployment{nf("kube-system", "kube-system"), nf("tenant-a", "kube-public")} {
+		var f *failure
+		if err := c.tenancyAllowed(d); !errors.As(err, &f) || f.reason != "TargetNamespaceNotAllowed" {
+			t.Errorf("%s into %s: %v, want TargetNamespaceNotAllowed", d.Namespace, d.Spec.TargetNamespace, err)
+		}
+	}
+	for _, d := range []*v1alpha1.NfDeployment{nf("tenant-a", "tenant-a"), nf(inventory, "kube-system")} {
+		if err := c.tenancyAllowed(d); err != nil {
+			t.Errorf("%s into %s refused: %v", d.Namespace, d.Spec.TargetNamespace, err)
+		}
+	}
+}
+
 // TestRegressionDeploymentManagerIDInAnotherCase: admission resolves spec.deploymentManagerId
 // through the id index, which folds case, and stores it as written; the controller compared
 // it byte for byte, so an NfDeployment naming its manager's id in upper case was admitted and

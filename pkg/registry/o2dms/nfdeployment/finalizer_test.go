@@ -53,10 +53,10 @@ func (f *finalizerOperators) Authorize(_ context.Context, a authorizer.Attribute
 func TestRegressionTenantCannotDropTheFinalizerRelease(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
 	authz := &finalizerOperators{}
-	if _, _, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, nil); err == nil {
+	if _, _, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil, nil), nfdeployment.Options{}, nil); err == nil {
 		t.Error("NewREST without an authorizer succeeded")
 	}
-	main, _, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc(authz.Authorize))
+	main, _, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc(authz.Authorize))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -43,12 +44,25 @@ type Options struct {
 	TargetNamespaces TargetNamespaces
 }
 
-func (o Options) targets(ns, dm string) []string {
-	if o.TargetNamespaces == nil {
-		return SameName(ns, dm)
+func (o Options) targets(ns, dm string) []string { return AllowedTargets(o.TargetNamespaces, ns, dm) }
+
+// AllowedTargets are the namespaces of the target cluster the NfDeployments of tenant namespace
+// ns may deploy into on deployment manager dm: what mapping says (nil is SameName), less the
+// namespaces Kubernetes reserves for itself (SystemNamespace). Admission and the deployment
+// controller both ask it.
+func AllowedTargets(mapping TargetNamespaces, ns, dm string) []string {
+	if mapping == nil {
+		mapping = SameName
 	}
-	return o.TargetNamespaces(ns, dm)
+	return slices.DeleteFunc(slices.Clone(mapping(ns, dm)), SystemNamespace)
 }
+
+// SystemNamespace reports whether ns is one Kubernetes reserves for itself (the kube- prefix:
+// kube-system, kube-public, kube-node-lease). No tenant deploys there, nor gets a token there:
+// the built-in admin and edit roles aggregate o2ims-admin, so whoever an add-on bound edit in
+// the hub's kube-system would otherwise run charts in kube-system of every member cluster,
+// where admission is commonly relaxed. The inventory namespace (the operator's) still may.
+func SystemNamespace(ns string) bool { return strings.HasPrefix(ns, "kube-") }
 
 // Kind describes NfDeployment to the shared registry code.
 func Kind(o Options) *kind.Kind {
@@ -157,20 +171,30 @@ func descriptorColumn(d *o2dms.NfDeployment) string {
 }
 
 // validateTarget holds a tenant's NfDeployments to the target namespaces the operator maps
-// its namespace to (by default its own name); the operator's shared namespace may deploy
-// anywhere. An update keeping its target is let through (the mapping may have changed since).
+// its namespace to (by default its own name), never one Kubernetes reserves; the operator's
+// shared namespace may deploy anywhere. An update keeping its target is let through (the
+// mapping may have changed since).
 func validateTarget(o Options, t *kind.Tenancy, d *o2dms.NfDeployment, old runtime.Object) field.ErrorList {
-	if d.Namespace == t.InventoryNamespace() || d.Spec.TargetNamespace == "" {
+	if d.Namespace == t.InventoryNamespace() {
 		return nil
 	}
 	if old != nil && old.(*o2dms.NfDeployment).Spec.TargetNamespace == d.Spec.TargetNamespace {
 		return nil
 	}
+	path := field.NewPath("spec", "targetNamespace")
+	target := d.Spec.TargetNamespace
+	if SystemNamespace(target) {
+		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("%s is reserved for Kubernetes (kube-*): only the NfDeployments of the inventory namespace %s may deploy there", target, t.InventoryNamespace()))}
+	}
 	allowed := o.targets(d.Namespace, d.Spec.DeploymentManagerID)
-	if slices.Contains(allowed, d.Spec.TargetNamespace) {
+	if target == "" && len(allowed) == 0 {
+		// Nothing to default it to (PrepareForCreate): the namespace may deploy nowhere.
+		return field.ErrorList{field.Required(path, fmt.Sprintf("the NfDeployments of namespace %s may deploy into no namespace of the target cluster", d.Namespace))}
+	}
+	if target == "" || slices.Contains(allowed, target) {
 		return nil
 	}
-	return field.ErrorList{field.NotSupported(field.NewPath("spec", "targetNamespace"), d.Spec.TargetNamespace, allowed)}
+	return field.ErrorList{field.NotSupported(path, target, allowed)}
 }
 
 // Lookups are the reads Admit makes of other objects.

@@ -203,7 +203,7 @@ func TestAdmitUpdateChecksOnlyWhatChanged(t *testing.T) {
 }
 
 func TestTargetNamespace(t *testing.T) {
-	ten := kind.NewTenancy(shared, nil)
+	ten := kind.NewTenancy(shared, nil, nil)
 	k := nfdeployment.Kind(nfdeployment.Options{})
 	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
 	d := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
@@ -237,11 +237,55 @@ func TestTargetNamespace(t *testing.T) {
 	}
 }
 
+// TestRegressionTenantTargetsKubeSystem: the built-in admin and edit roles aggregate
+// o2ims-admin, so whoever an add-on bound edit in the hub's kube-system created NfDeployments
+// there, and the same-name mapping deployed them into kube-system of every member cluster.
+// A tenant's NfDeployment never targets a kube-* namespace, defaulted or named, whatever the
+// mapping; the operator's still may.
+func TestRegressionTenantTargetsKubeSystem(t *testing.T) {
+	ten := kind.NewTenancy(shared, nil, nil)
+	k := nfdeployment.Kind(nfdeployment.Options{})
+	ctx := genericapirequest.WithNamespace(context.Background(), "kube-system")
+	d := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
+	d.Namespace, d.Spec.TargetNamespace = "kube-system", ""
+	k.PrepareForCreate(ctx, d)
+	if d.Spec.TargetNamespace != "" {
+		t.Errorf("defaulted to %q", d.Spec.TargetNamespace)
+	}
+	if errs := k.ValidateTenancy(ten, d, nil); len(errs) != 1 || errs[0].Field != "spec.targetNamespace" || errs[0].Type != field.ErrorTypeRequired {
+		t.Errorf("kube-system's NfDeployment with nowhere to go: %v", errs)
+	}
+	d.Spec.TargetNamespace = "kube-system"
+	if errs := k.ValidateTenancy(ten, d, nil); len(errs) != 1 || errs[0].Field != "spec.targetNamespace" || errs[0].Type != field.ErrorTypeForbidden {
+		t.Errorf("kube-system's NfDeployment into kube-system: %v", errs)
+	}
+	// An operator's mapping naming kube-public is not obeyed for a tenant.
+	lax := nfdeployment.Kind(nfdeployment.Options{TargetNamespaces: func(ns, _ string) []string { return []string{"kube-public", ns} }})
+	a := dep(o2dms.DescriptorReference{Name: "own"}, dmID, "")
+	a.Spec.TargetNamespace = ""
+	lax.PrepareForCreate(genericapirequest.WithNamespace(context.Background(), "tenant-a"), a)
+	if a.Spec.TargetNamespace != "tenant-a" {
+		t.Errorf("defaulted to %q, want tenant-a", a.Spec.TargetNamespace)
+	}
+	a.Spec.TargetNamespace = "kube-public"
+	if errs := lax.ValidateTenancy(ten, a, nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeForbidden {
+		t.Errorf("tenant-a into kube-public: %v", errs)
+	}
+	if got := nfdeployment.AllowedTargets(func(ns, _ string) []string { return []string{"kube-public", ns} }, "tenant-a", dmID); len(got) != 1 || got[0] != "tenant-a" {
+		t.Errorf("allowed targets %v, want [tenant-a] (the controller re-checks with them)", got)
+	}
+	op := a.DeepCopy()
+	op.Namespace, op.Spec.TargetNamespace = shared, "kube-system"
+	if errs := lax.ValidateTenancy(ten, op, nil); len(errs) != 0 {
+		t.Errorf("the operator deploys into kube-system: %v", errs)
+	}
+}
+
 // TestStrategy: spec changes bump the generation, status is never taken from the main
 // endpoint, and the table has the documented columns.
 func TestStrategy(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
-	main, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
+	main, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +336,7 @@ func TestStrategy(t *testing.T) {
 // ProvisioningRequest; refused before the store is read.
 func TestRegressionNfDeploymentStatusIsTheControllersAlone(t *testing.T) {
 	scheme, _ := apiserver.NewScheme()
-	_, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
+	_, status, err := nfdeployment.NewREST(scheme, kindtest.NullGetter{}, kind.NewTenancy(shared, nil, nil), nfdeployment.Options{}, authorizer.AuthorizerFunc((&finalizerOperators{}).Authorize))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func tenantStore(t *testing.T) *kind.REST {
 		"deploymentmanagers": {clusterDM: invNS + "/kubernetes"},
 		"alarmdictionaries":  {standardDic: invNS + "/o-cloud"},
 	}
-	ten := kind.NewTenancy(invNS, nil)
+	ten := kind.NewTenancy(invNS, nil, nil)
 	for _, newREST := range []func(*runtime.Scheme, generic.RESTOptionsGetter, *kind.Tenancy) (*kind.REST, *kind.StatusREST, error){
 		resource.NewREST, resourcepool.NewREST, resourcetype.NewREST, deploymentmanager.NewREST, alarmdictionary.NewREST,
 	} {

@@ -47,7 +47,7 @@ func asIn(name, ns string) context.Context {
 func TestRegressionPurgeDoesNotRevealOperatorAlarms(t *testing.T) {
 	held := kindtest.HeldIDs{"alarmeventrecords": {
 		operatorAlarm: invNS + "/a1", tenantAlarm: "tenant-b/a2", otherAlarm: "tenant-a/a3"}}
-	ten := kind.NewTenancy(invNS, nil)
+	ten := kind.NewTenancy(invNS, nil, nil)
 	if _, _, err := alarmeventrecord.NewREST(runtime.NewScheme(), held, ten); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestRegressionPurgeDoesNotRevealOperatorAlarms(t *testing.T) {
 // request. A purge names at most 1000 ids (a window purges any number), refused before any is
 // looked up, and the 422 of ids that do not resolve says at most validation.MaxErrors.
 func TestRegressionPurgeOfManyIDsIsBounded(t *testing.T) {
-	ten := kind.NewTenancy(invNS, nil)
+	ten := kind.NewTenancy(invNS, nil, nil)
 	held := kindtest.HeldIDs{"alarmeventrecords": {tenantAlarm: "tenant-b/a2"}}
 	if _, _, err := alarmeventrecord.NewREST(runtime.NewScheme(), held, ten); err != nil {
 		t.Fatal(err)

@@ -13,11 +13,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/storage/unique"
+	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
 // Tenancy is the boundary between the operator's inventory and the tenants' namespaces, as the
@@ -25,10 +27,12 @@ import (
 //
 //   - References. An O2 id another object is named by (a Resource's resourcePoolId and
 //     resourceTypeId, a pool's oCloudSiteId and globalLocationId, …; see each Kind's Refs) must
-//     be held by an object in the writer's namespace or in the inventory namespace. Otherwise,
-//     whether the id is held in another namespace or by nobody, the write is 422 Invalid with
-//     the same message, naming the field: a write never tells whether an id exists elsewhere,
-//     and tenant B cannot file objects under tenant A's pool. References that speak about the
+//     be held by an object in the writer's namespace, or in the inventory namespace if the
+//     writer may get that kind there (RBAC, asked whether or not the id is held, so the answer
+//     takes as long either way). Otherwise, whether the id is held in another namespace, in an
+//     inventory the writer may not read, or by nobody, the write is 422 Invalid with the same
+//     message, naming the field: a write, dry-run or not, never tells whether an id exists
+//     where the writer cannot look, and tenant B cannot file objects under tenant A's pool. References that speak about the
 //     target rather than use it (Ref.OwnNamespace: an alarm's object, a purge's alarms) must
 //     be held in the writer's namespace itself, the same answer again for the inventory
 //     namespace, another namespace and nobody.
@@ -47,6 +51,9 @@ import (
 type Tenancy struct {
 	inventoryNamespace string
 	nodePools          sets.Set[string]
+	// authz decides whether a writer may get a kind in the inventory namespace, and so
+	// reference its objects from another namespace; nil offers the inventory to every writer.
+	authz authorizer.Authorizer
 
 	mu      sync.RWMutex
 	holders map[string]idHolders
@@ -78,11 +85,13 @@ type idHolders struct {
 }
 
 // NewTenancy returns the boundary of inventoryNamespace; nodePoolNamespaces are the other
-// namespaces whose pools may select Nodes.
-func NewTenancy(inventoryNamespace string, nodePoolNamespaces []string) *Tenancy {
+// namespaces whose pools may select Nodes. authz decides which writers of other namespaces may
+// reference the inventory's objects (those who may get their kind there); the server passes
+// its authorizer, and nil (tests of other rules) offers the inventory to every writer.
+func NewTenancy(inventoryNamespace string, nodePoolNamespaces []string, authz authorizer.Authorizer) *Tenancy {
 	pools := sets.New(nodePoolNamespaces...)
 	pools.Insert(inventoryNamespace)
-	return &Tenancy{inventoryNamespace: inventoryNamespace, nodePools: pools, holders: map[string]idHolders{}, stores: map[string]*genericregistry.Store{}}
+	return &Tenancy{inventoryNamespace: inventoryNamespace, nodePools: pools, authz: authz, holders: map[string]idHolders{}, stores: map[string]*genericregistry.Store{}}
 }
 
 // InventoryNamespace is the namespace of the operator's inventory.
@@ -173,15 +182,30 @@ func (t *Tenancy) chosenIDForbidden(path *field.Path) *field.Error {
 }
 
 // checkRefs resolves refs of an object written in namespace: each must be held in namespace or
-// in the inventory namespace (in namespace only, for an OwnNamespace ref). The answer is the
-// same whether an id is held elsewhere or not at all. Lookup failures are returned as the error.
+// in the inventory namespace (in namespace only, for an OwnNamespace ref), and in the inventory
+// namespace only if the writer may get that kind there. The answer is the same whether an id is
+// held elsewhere, in an inventory the writer may not read, or not at all. Lookup and
+// authorization failures are returned as the error.
 func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (field.ErrorList, error) {
 	var errs field.ErrorList
 	type target struct{ resource, id string }
 	holders := map[target]string{}
+	readable := map[string]bool{}
 	for _, r := range refs {
 		if r.ID == "" {
 			continue
+		}
+		inventoryCounts := !r.OwnNamespace && namespace != t.inventoryNamespace
+		if inventoryCounts {
+			ok, seen := readable[r.Resource]
+			if !seen {
+				var err error
+				if ok, err = t.mayReadInventory(ctx, r.Resource); err != nil {
+					return nil, apierrors.NewInternalError(fmt.Errorf("resolve %s %s: %w", r.Path, r.ID, err))
+				}
+				readable[r.Resource] = ok
+			}
+			inventoryCounts = ok
 		}
 		tg := target{r.Resource, unique.Key(r.ID)}
 		holder, seen := holders[tg]
@@ -195,7 +219,7 @@ func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (
 			}
 			holders[tg] = holder
 		}
-		ok := holder != "" && (holder == namespace || !r.OwnNamespace && holder == t.inventoryNamespace)
+		ok := holder != "" && (holder == namespace || inventoryCounts && holder == t.inventoryNamespace)
 		if !ok {
 			errs = append(errs, field.Invalid(r.Path, r.ID, t.refMessage(r, namespace)))
 			if len(errs) > validation.MaxErrors {
@@ -206,6 +230,21 @@ func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (
 		}
 	}
 	return errs, nil
+}
+
+// mayReadInventory reports whether the writer of ctx may get resource in the inventory
+// namespace, and so reference its objects from another namespace: the operator offers the
+// inventory kind by kind with RBAC (o2ims-reader, or get on resourcetypes only, bound in the
+// inventory namespace), and a tenant it offers nothing learns nothing of it through a write.
+func (t *Tenancy) mayReadInventory(ctx context.Context, resource string) (bool, error) {
+	if t.authz == nil {
+		return true, nil
+	}
+	u, ok := genericapirequest.UserFrom(ctx)
+	if !ok {
+		return false, nil
+	}
+	return tenancy.Allowed(ctx, t.authz, u, tenancy.Request{Verb: "get", Resource: resource, Namespace: t.inventoryNamespace})
 }
 
 func (t *Tenancy) refMessage(r Ref, namespace string) string {

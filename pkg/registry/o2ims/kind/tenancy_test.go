@@ -3,6 +3,7 @@ package kind
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/storage"
@@ -62,7 +64,7 @@ type tenancyRig struct {
 
 func newTenancyRig() *tenancyRig {
 	r := &tenancyRig{
-		t: NewTenancy(invNS, []string{"ran"}),
+		t: NewTenancy(invNS, []string{"ran"}, nil),
 		pools: &idIndex{prefix: "/o2ims.oran.org/resourcepools/", held: map[string]string{
 			poolA: "tenant-a/pa", poolB: "tenant-b/pb", poolInv: invNS + "/pi"}},
 		types:     &idIndex{prefix: "/o2ims.oran.org/resourcetypes/", held: map[string]string{typeInv: invNS + "/t"}},
@@ -157,6 +159,93 @@ func TestReferencesResolveInOwnOrInventoryNamespace(t *testing.T) {
 	_, err := create(as("ops", invNS), res(invNS, "", poolA, typeInv), realCreate)
 	if f, msg := kindtest.OnlyCause(t, err); f != "spec.resourcePoolId" || strings.Contains(msg, "or in the inventory") {
 		t.Errorf("inventory namespace: %s %q", f, msg)
+	}
+}
+
+// readsInventory is an authorizer letting the users it names get resources (any kind, or
+// the kinds listed) in the inventory namespace, and nothing else; it records what it was asked.
+type readsInventory struct {
+	kinds map[string][]string // user -> kinds; an empty list is every kind
+	asked []string
+	err   error
+}
+
+func (a *readsInventory) Authorize(_ context.Context, attrs authorizer.Attributes) (authorizer.Decision, string, error) {
+	a.asked = append(a.asked, attrs.GetUser().GetName()+" "+attrs.GetVerb()+" "+attrs.GetResource()+" in "+attrs.GetNamespace())
+	if a.err != nil {
+		return authorizer.DecisionNoOpinion, "", a.err
+	}
+	kinds, ok := a.kinds[attrs.GetUser().GetName()]
+	if ok && attrs.GetVerb() == "get" && attrs.GetNamespace() == invNS && attrs.GetAPIGroup() == "o2ims.oran.org" &&
+		(len(kinds) == 0 || slices.Contains(kinds, attrs.GetResource())) {
+		return authorizer.DecisionAllow, "", nil
+	}
+	return authorizer.DecisionNoOpinion, "", nil
+}
+
+// TestRegressionDryRunReferenceRevealsInventoryIDs: a tenant with no rights in the inventory
+// namespace learned, with server-side dry-runs, which ids the operator's inventory holds (an
+// operator pool's id was accepted, a random one 422), and so which Nodes exist (their
+// Resources' ids are derived from the O-Cloud id and the Node's name). An inventory reference
+// now resolves only for a writer who may get that kind there, and the answer for one who may
+// not is the answer for an id nobody holds.
+func TestRegressionDryRunReferenceRevealsInventoryIDs(t *testing.T) {
+	r := newTenancyRig()
+	const typeB = "b1000000-0000-4000-8000-0000000000b1" // a ResourceType of tenant-b's own
+	r.types.held[typeB] = "tenant-b/tb"
+	authz := &readsInventory{kinds: map[string][]string{"carol": nil, "dave": {"resourcetypes"}}}
+	r.t = NewTenancy(invNS, []string{"ran"}, authorizer.AuthorizerFunc(authz.Authorize))
+	r.t.setHolders("resourcepools", r.pools.KeyForUniqueValue, r.pools.prefix)
+	r.t.setHolders("resourcetypes", r.types.KeyForUniqueValue, r.types.prefix)
+	create, update := r.hooks(resourceKind())
+
+	// bob may read nothing of the inventory: its pool and an absent id answer alike.
+	bob := as("bob", "tenant-b")
+	var answers []string
+	for _, pool := range []string{poolInv, absent} {
+		for _, opts := range []*metav1.CreateOptions{realCreate, dryRun} {
+			_, err := create(bob, res("tenant-b", "", pool, typeB), opts)
+			if f, _ := kindtest.OnlyCause(t, err); f != "spec.resourcePoolId" {
+				t.Errorf("bob, pool %s: field %s, want spec.resourcePoolId", pool, f)
+			}
+			answers = append(answers, strings.ReplaceAll(err.Error(), pool, "<id>"))
+		}
+	}
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Errorf("bob can tell the inventory's pool from an absent id:\n%s\n%s", answers[0], a)
+		}
+	}
+	// Nor by changing a reference on update.
+	mine := res("tenant-b", resA, poolB, typeB)
+	if _, err := update(bob, res("tenant-b", resA, poolInv, typeB), mine, &metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}}); err == nil {
+		t.Error("bob moved a Resource under the inventory's pool on update")
+	}
+	// He is asked about the kind, not the id: the same question whether the id is held or not.
+	for _, q := range authz.asked {
+		if q != "bob get resourcepools in "+invNS && q != "bob get resourcetypes in "+invNS {
+			t.Errorf("asked %q", q)
+		}
+	}
+
+	// carol may get every kind there: the operator's pool and type resolve, as before.
+	if _, err := create(as("carol", "tenant-c"), res("tenant-c", "", poolInv, typeInv), dryRun); err != nil {
+		t.Errorf("carol: %v", err)
+	}
+	// dave may get resourcetypes only: the type resolves, the pool does not.
+	_, err := create(as("dave", "tenant-d"), res("tenant-d", "", poolInv, typeInv), dryRun)
+	if f, _ := kindtest.OnlyCause(t, err); f != "spec.resourcePoolId" {
+		t.Errorf("dave: %v, want only spec.resourcePoolId refused", err)
+	}
+	// Writers in the inventory namespace are not asked: its objects are their own namespace's.
+	authz.asked = nil
+	if _, err := create(as("ops", invNS), res(invNS, "", poolInv, typeInv), dryRun); err != nil || len(authz.asked) != 0 {
+		t.Errorf("inventory namespace: %v, asked %v", err, authz.asked)
+	}
+	// An authorizer that fails is a 500, never an accepted reference.
+	authz.err = errors.New("webhook down")
+	if _, err := create(as("carol", "tenant-c"), res("tenant-c", "", poolInv, typeInv), dryRun); !apierrors.IsInternalError(err) {
+		t.Errorf("authorizer failure: %v, want 500", err)
 	}
 }
 
@@ -269,7 +358,7 @@ func TestLookupFailureIsAnInternalError(t *testing.T) {
 // error, never a pass.
 func TestUnregisteredKindFailsClosed(t *testing.T) {
 	r := newTenancyRig()
-	r.t = NewTenancy(invNS, nil)
+	r.t = NewTenancy(invNS, nil, nil)
 	create, _ := r.hooks(resourceKind())
 	if _, err := create(as("bob", "tenant-b"), res("tenant-b", "", poolB, typeInv), realCreate); err == nil {
 		t.Error("want an error when no id index is registered")
@@ -277,7 +366,7 @@ func TestUnregisteredKindFailsClosed(t *testing.T) {
 }
 
 func TestNodePoolsAllowed(t *testing.T) {
-	tn := NewTenancy(invNS, []string{"ran"})
+	tn := NewTenancy(invNS, []string{"ran"}, nil)
 	for ns, want := range map[string]bool{invNS: true, "ran": true, "tenant-b": false, "": false} {
 		if got := tn.NodePoolsAllowed(ns); got != want {
 			t.Errorf("%q: %v", ns, got)

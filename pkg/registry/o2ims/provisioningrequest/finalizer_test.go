@@ -32,10 +32,10 @@ func TestRegressionTenantCannotDropTheProvisioningFinalizer(t *testing.T) {
 		}
 		return authorizer.DecisionNoOpinion, "", nil
 	})
-	if _, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, kind.NewTenancy(inventoryNS, nil), Options{}, nil); err == nil {
+	if _, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, kind.NewTenancy(inventoryNS, nil, nil), Options{}, nil); err == nil {
 		t.Error("NewREST without an authorizer succeeded")
 	}
-	main, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, kind.NewTenancy(inventoryNS, nil), Options{}, operators)
+	main, _, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, kind.NewTenancy(inventoryNS, nil, nil), Options{}, operators)
 	if err != nil {
 		t.Fatal(err)
 	}

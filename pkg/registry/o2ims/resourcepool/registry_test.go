@@ -21,7 +21,7 @@ func pool(ns string, sel *metav1.LabelSelector) *o2ims.ResourcePool {
 // unless an update keeps a selector set before (the sync ignores that one).
 func TestNodeSelectorOnlyInNodePoolNamespaces(t *testing.T) {
 	k := resourcepool.Kind()
-	ten := kind.NewTenancy("o2ims-system", []string{"ran"})
+	ten := kind.NewTenancy("o2ims-system", []string{"ran"}, nil)
 	all := &metav1.LabelSelector{}
 	gpu := &metav1.LabelSelector{MatchLabels: map[string]string{"gpu": "true"}}
 	for _, ns := range []string{"o2ims-system", "ran"} {
