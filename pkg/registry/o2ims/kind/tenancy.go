@@ -251,7 +251,9 @@ func (t *Tenancy) refMessage(r Ref, namespace string) string {
 	if namespace == t.inventoryNamespace || r.OwnNamespace {
 		return fmt.Sprintf("must be the id of a %s in namespace %s", r.Kind, namespace)
 	}
-	return fmt.Sprintf("must be the id of a %s in namespace %s or in the inventory namespace %s", r.Kind, namespace, t.inventoryNamespace)
+	// Says what the rule is, the same to every writer: naming the permission tells a tenant
+	// what to ask the operator for, not whether the id is held.
+	return fmt.Sprintf("must be the id of a %s in namespace %s or in the inventory namespace %s (where the writer needs get on %s)", r.Kind, namespace, t.inventoryNamespace, r.Resource)
 }
 
 // changedRefs are the refs of obj that old does not have (same kind, same id); an update that
