@@ -102,6 +102,10 @@ func TestO2DMSNotifications(t *testing.T) {
 	s.kubectl(t, admin, "create", "rolebinding", "alice-admin", "-n", "nfn-a", "--clusterrole=o2ims-admin", "--user="+alice)
 	s.kubectl(t, admin, "create", "rolebinding", "bob-admin", "-n", "nfn-b", "--clusterrole=o2ims-admin", "--user="+bob)
 	s.kubectl(t, admin, "create", "rolebinding", "bob-subscriber", "-n", dmsSharedNS, "--clusterrole=o2ims-subscriber", "--user="+bob)
+	// The operator offers alice its deployment managers and descriptors, and nothing else there.
+	s.kubectl(t, admin, "create", "role", "deploy-offer", "-n", dmsSharedNS, "--verb=get",
+		"--resource=deploymentmanagers.o2ims.oran.org", "--resource=nfdeploymentdescriptors.o2dms.oran.org")
+	s.kubectl(t, admin, "create", "rolebinding", "alice-deploy-offer", "-n", dmsSharedNS, "--role=deploy-offer", "--user="+alice)
 	apply := func(t *testing.T, user, manifest string) {
 		t.Helper()
 		if out, stderr, err := s.kubectlStdin(t, user, manifest, "apply", "-f", "-"); err != nil {

@@ -78,6 +78,11 @@ func TestO2DMS(t *testing.T) {
 	}
 	s.kubectl(t, admin, "create", "rolebinding", "alice-admin", "-n", "tenant-a", "--clusterrole=o2ims-admin", "--user="+alice)
 	s.kubectl(t, admin, "create", "rolebinding", "bob-admin", "-n", "tenant-b", "--clusterrole=o2ims-admin", "--user="+bob)
+	// The operator offers alice and bob its deployment managers and descriptors (get in the
+	// shared namespace); carol administers tenant-c and is offered nothing there.
+	s.kubectl(t, admin, "create", "rolebinding", "tenants-offered", "-n", dmsSharedNS, "--clusterrole=o2ims-reader", "--user="+alice, "--user="+bob)
+	s.kubectl(t, admin, "create", "namespace", "tenant-c")
+	s.kubectl(t, admin, "create", "rolebinding", "carol-admin", "-n", "tenant-c", "--clusterrole=o2ims-admin", "--user="+localstack.Carol)
 	apply := func(t *testing.T, user, manifest string) {
 		t.Helper()
 		if out, stderr, err := s.kubectlStdin(t, user, manifest, "apply", "-f", "-"); err != nil {
@@ -215,6 +220,22 @@ spec: {deploymentManagerId: `+dmsTenantDM+`, name: mine, serviceUri: "https://12
 		apply(t, bob, nfDeploymentManifest("tenant-b", "upf", "private", "", dmsDMID, ""))
 		if stderr := s.kubectlErr(t, alice, "get", "nfdeploymentdescriptor", "private", "-n", "tenant-b"); !strings.Contains(stderr, "forbidden") {
 			t.Errorf("alice reading bob's descriptor: %s", stderr)
+		}
+	})
+
+	// TestRegressionDryRunRevealsClustersAndSharedDescriptors (pkg/registry/o2dms/nfdeployment)
+	// on the real server: a tenant offered nothing in the shared namespace cannot tell its
+	// deployment managers and descriptors from ones nobody holds, dry-run or not.
+	t.Run("TestRegressionDryRunRevealsClustersAndSharedDescriptors", func(t *testing.T) {
+		held := refused(t, localstack.Carol, nfDeploymentManifest("tenant-c", "probe", "common", dmsSharedNS, dmsDMID, ""), "--dry-run=server")
+		absent := refused(t, localstack.Carol, nfDeploymentManifest("tenant-c", "probe", "nothing", dmsSharedNS, "d0000000-0000-4000-8000-0000000000fe", ""), "--dry-run=server")
+		if !strings.Contains(held, "spec.deploymentManagerId: Invalid value") || !strings.Contains(held, "spec.descriptorRef: Invalid value") {
+			t.Fatalf("carol's dry-run on the operator's manager and descriptor:\n%s", held)
+		}
+		// The descriptor's name is in its message (the one asked for): compare with it named alike.
+		absent = strings.ReplaceAll(absent, `"nothing"`, `"common"`)
+		if invalidValue.ReplaceAllString(held, "") != invalidValue.ReplaceAllString(absent, "") {
+			t.Errorf("the operator's manager and descriptor answered unlike none:\n%s\n%s", held, absent)
 		}
 	})
 

@@ -206,6 +206,10 @@ type Lookups interface {
 	Descriptor(ctx context.Context, namespace, name string) (*o2dms.NfDeploymentDescriptor, error)
 	// DeploymentManager returns the DeploymentManager holding the O2 id, nil when none does.
 	DeploymentManager(ctx context.Context, id string) (metav1.Object, error)
+	// MayReadShared reports whether the writer may get resource of group in the shared
+	// namespace: a tenant uses the operator's deployment managers and descriptors only if the
+	// operator offered them (RBAC there), as it may only see them then.
+	MayReadShared(ctx context.Context, group, resource string) (bool, error)
 }
 
 // MayDeployTo reports whether the NfDeployments of namespace (or, on the O2 face, the
@@ -225,13 +229,19 @@ func MayDeployTo(dm metav1.Object, namespace, shared string) bool {
 // Admit checks an NfDeployment written in namespace against the objects it names (old is nil
 // on create; on update, only what changed is checked again):
 //
-//   - spec.descriptorRef must name a descriptor in namespace or in the shared namespace.
-//     Naming any other namespace is answered exactly as naming a descriptor that does not
-//     exist, without reading it: a write never tells whether another tenant has a descriptor.
+//   - spec.descriptorRef must name a descriptor in namespace or in the shared namespace, the
+//     shared one only if the writer may get nfdeploymentdescriptors there. Naming any other
+//     namespace, or the shared one without that permission, is answered exactly as naming a
+//     descriptor that does not exist, without reading it: a write never tells whether another
+//     tenant, or an operator who offered it nothing, has a descriptor.
 //   - spec.deploymentManagerId must be the O2 id of a DeploymentManager namespace may deploy
 //     to (MayDeployTo): one in the shared (inventory) namespace, of the local cluster or a
-//     member cluster, and not a cluster another tenant provisioned. Another tenant's cluster
-//     is answered exactly as an id nobody holds.
+//     member cluster, and not a cluster another tenant provisioned; and the writer must be
+//     allowed to get deploymentmanagers there. Another tenant's cluster, and any id for a
+//     writer without that permission, is answered exactly as an id nobody holds: their ids
+//     are derived from the O-Cloud id and the member's name, and a dry-run must not tell a
+//     tenant which clusters exist. The permissions are asked before the lookups and whatever
+//     they find, so the answer's timing does not tell either.
 //   - spec.values, merged over the descriptor's defaultValues, must satisfy its
 //     parametersSchema; errors name the JSON paths under spec.values.
 func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDeployment) (field.ErrorList, error) {
@@ -240,12 +250,26 @@ func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDep
 	shared := l.SharedNamespace()
 	refChanged := old == nil || old.Spec.DescriptorRef != d.Spec.DescriptorRef
 	valuesChanged := old == nil || !equality.Semantic.DeepEqual(old.Spec.Values, d.Spec.Values)
+	mayRead := func(group, resource string) (bool, error) {
+		if namespace == shared {
+			return true, nil
+		}
+		ok, err := l.MayReadShared(ctx, group, resource)
+		if err != nil {
+			return false, apierrors.NewInternalError(fmt.Errorf("authorize reading %s in %s: %w", resource, shared, err))
+		}
+		return ok, nil
+	}
 	if old == nil || old.Spec.DeploymentManagerID != d.Spec.DeploymentManagerID {
+		offered, err := mayRead(o2imsv1alpha1.GroupName, deploymentmanager.Resource)
+		if err != nil {
+			return nil, err
+		}
 		dm, err := l.DeploymentManager(ctx, d.Spec.DeploymentManagerID)
 		if err != nil {
 			return nil, apierrors.NewInternalError(fmt.Errorf("resolve spec.deploymentManagerId %s: %w", d.Spec.DeploymentManagerID, err))
 		}
-		if dm == nil || !MayDeployTo(dm, namespace, shared) {
+		if dm == nil || !offered || !MayDeployTo(dm, namespace, shared) {
 			errs = append(errs, field.Invalid(spec.Child("deploymentManagerId"), d.Spec.DeploymentManagerID,
 				fmt.Sprintf("must be the id of a DeploymentManager in the inventory namespace %s, of a cluster namespace %s may deploy to", shared, namespace)))
 		}
@@ -259,7 +283,14 @@ func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDep
 		descNS = namespace
 	}
 	var desc *o2dms.NfDeploymentDescriptor
-	if descNS == namespace || descNS == shared {
+	readable := descNS == namespace
+	if descNS == shared {
+		var err error
+		if readable, err = mayRead(v1alpha1.SchemeGroupVersion.Group, nfdeploymentdescriptor.Resource); err != nil {
+			return nil, err
+		}
+	}
+	if readable {
 		var err error
 		if desc, err = l.Descriptor(ctx, descNS, ref.Name); err != nil {
 			return nil, apierrors.NewInternalError(fmt.Errorf("read spec.descriptorRef %s/%s: %w", descNS, ref.Name, err))
@@ -282,6 +313,10 @@ func Admit(ctx context.Context, l Lookups, namespace string, d, old *o2dms.NfDep
 type tenancyLookups struct{ t *kind.Tenancy }
 
 func (l tenancyLookups) SharedNamespace() string { return l.t.InventoryNamespace() }
+
+func (l tenancyLookups) MayReadShared(ctx context.Context, group, resource string) (bool, error) {
+	return l.t.MayRead(ctx, group, resource)
+}
 
 func (l tenancyLookups) Descriptor(ctx context.Context, namespace, name string) (*o2dms.NfDeploymentDescriptor, error) {
 	obj, err := l.t.Get(ctx, nfdeploymentdescriptor.Resource, namespace, name)

@@ -2,7 +2,9 @@ package nfdeployment_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +40,18 @@ type fakeLookups struct {
 	descriptors map[string]*o2dms.NfDeploymentDescriptor
 	dms         map[string]*metav1.ObjectMeta
 	read        []string
+	// unoffered are the resources of the shared namespace the writer may not get.
+	unoffered map[string]bool
+	asked     []string
+	authzErr  error
+}
+
+func (f *fakeLookups) MayReadShared(_ context.Context, group, resource string) (bool, error) {
+	f.asked = append(f.asked, group+"/"+resource)
+	if f.authzErr != nil {
+		return false, f.authzErr
+	}
+	return !f.unoffered[resource], nil
 }
 
 func (f *fakeLookups) SharedNamespace() string { return shared }
@@ -199,6 +213,54 @@ func TestAdmitUpdateChecksOnlyWhatChanged(t *testing.T) {
 	errs, _ = nfdeployment.Admit(context.Background(), l, "tenant-a", d, old)
 	if len(errs) != 1 || errs[0].Field != "spec.descriptorRef" {
 		t.Errorf("changed values re-check the descriptor: %v", errs)
+	}
+}
+
+// TestRegressionDryRunRevealsClustersAndSharedDescriptors: a tenant the operator offered
+// nothing in the shared namespace learned with dry-runs which deployment manager ids exist
+// (derived from the O-Cloud id and each member's name, so which clusters the O-Cloud has) and
+// which descriptor names the operator keeps. Both are now used only with get on their kind
+// there, and without it answered exactly as an id or a name nobody holds.
+func TestRegressionDryRunRevealsClustersAndSharedDescriptors(t *testing.T) {
+	const absentDM = "66666666-6666-4666-8666-666666666666"
+	l := lookups()
+	l.unoffered = map[string]bool{"deploymentmanagers": true, "nfdeploymentdescriptors": true}
+	answer := func(ref o2dms.DescriptorReference, dm string) string {
+		t.Helper()
+		errs, err := nfdeployment.Admit(context.Background(), l, "tenant-a", dep(ref, dm, ""), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.NewReplacer(dm, "<id>", ref.Name, "<name>").Replace(errs.ToAggregate().Error())
+	}
+	held, absent := answer(o2dms.DescriptorReference{Name: "common", Namespace: shared}, dmID), answer(o2dms.DescriptorReference{Name: "nothing", Namespace: shared}, absentDM)
+	if held != absent || !strings.Contains(held, "spec.deploymentManagerId") || !strings.Contains(held, "spec.descriptorRef") {
+		t.Errorf("the shared namespace's objects answer unlike absent ones:\n%s\n%s", held, absent)
+	}
+	if slices.Contains(l.read, shared+"/common") {
+		t.Errorf("read the shared descriptor for a writer it is not offered to: %v", l.read)
+	}
+	// The tenant's own descriptor needs no permission in the shared namespace.
+	l.asked = nil
+	if errs, err := nfdeployment.Admit(context.Background(), l, "tenant-a", dep(o2dms.DescriptorReference{Name: "own"}, dmID, ""), nil); err != nil || len(errs) != 1 || errs[0].Field != "spec.deploymentManagerId" {
+		t.Errorf("own descriptor: %v %v", errs, err)
+	}
+	if !slices.Equal(l.asked, []string{"o2ims.oran.org/deploymentmanagers"}) {
+		t.Errorf("asked %v", l.asked)
+	}
+	// Offered, both resolve; the operator's namespace is never asked.
+	l.unoffered, l.asked = nil, nil
+	if errs, err := nfdeployment.Admit(context.Background(), l, "tenant-a", dep(o2dms.DescriptorReference{Name: "common", Namespace: shared}, dmID, ""), nil); err != nil || len(errs) != 0 {
+		t.Errorf("offered: %v %v", errs, err)
+	}
+	l.asked = nil
+	if errs, err := nfdeployment.Admit(context.Background(), l, shared, dep(o2dms.DescriptorReference{Name: "common"}, dmID, ""), nil); err != nil || len(errs) != 0 || len(l.asked) != 0 {
+		t.Errorf("the operator's own: %v %v, asked %v", errs, err, l.asked)
+	}
+	// An authorizer that fails is a 500, never a use.
+	l.authzErr = errors.New("webhook down")
+	if _, err := nfdeployment.Admit(context.Background(), l, "tenant-a", dep(o2dms.DescriptorReference{Name: "common", Namespace: shared}, dmID, ""), nil); !apierrors.IsInternalError(err) {
+		t.Errorf("authorizer failure: %v, want 500", err)
 	}
 }
 

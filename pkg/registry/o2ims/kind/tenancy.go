@@ -237,6 +237,13 @@ func (t *Tenancy) checkRefs(ctx context.Context, namespace string, refs []Ref) (
 // inventory kind by kind with RBAC (o2ims-reader, or get on resourcetypes only, bound in the
 // inventory namespace), and a tenant it offers nothing learns nothing of it through a write.
 func (t *Tenancy) mayReadInventory(ctx context.Context, resource string) (bool, error) {
+	return t.MayRead(ctx, "", resource)
+}
+
+// MayRead reports whether the writer of ctx may get resource of group ("" is o2ims.oran.org)
+// in the inventory namespace; with no authorizer (tests of other rules), everyone may. For
+// Admit hooks that let tenants use the operator's objects (descriptors, deployment managers).
+func (t *Tenancy) MayRead(ctx context.Context, group, resource string) (bool, error) {
 	if t.authz == nil {
 		return true, nil
 	}
@@ -244,7 +251,7 @@ func (t *Tenancy) mayReadInventory(ctx context.Context, resource string) (bool, 
 	if !ok {
 		return false, nil
 	}
-	return tenancy.Allowed(ctx, t.authz, u, tenancy.Request{Verb: "get", Resource: resource, Namespace: t.inventoryNamespace})
+	return tenancy.Allowed(ctx, t.authz, u, tenancy.Request{Verb: "get", Group: group, Resource: resource, Namespace: t.inventoryNamespace})
 }
 
 func (t *Tenancy) refMessage(r Ref, namespace string) string {
