@@ -30,6 +30,8 @@ func TestProvisioningTenantNextDoor(t *testing.T) {
 		s.kubectl(t, admin, "create", "namespace", ns)
 	}
 	s.kubectl(t, admin, "create", "rolebinding", "alice-provisioner", "-n", "tenant-a", "--clusterrole=o2ims-provisioner", "--user="+alice)
+	// The operator offers alice its templates (o2ims-template-reader bound in its namespace).
+	s.kubectl(t, admin, "create", "rolebinding", "alice-templates", "-n", inv, "--clusterrole=o2ims-template-reader", "--user="+alice)
 	s.kubectl(t, admin, "create", "rolebinding", "dave-admin", "-n", "tenant-b", "--clusterrole=admin", "--user="+dave)
 	if _, err := client.O2imsV1alpha1().ManagedInfrastructureTemplates(inv).Create(ctx, &o2v1.ManagedInfrastructureTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "demo.v1.34.0"},

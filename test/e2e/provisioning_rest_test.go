@@ -324,6 +324,20 @@ func TestProvisioningREST(t *testing.T) {
 		}
 	})
 
+	// TestRegressionTemplatesOfferedOnlyWithRBAC (pkg/registry/o2ims/provisioningrequest) on the
+	// real server: bob, not offered the operator's templates, neither provisions from them nor
+	// tells them from templates nobody has.
+	t.Run("TestRegressionTemplatesOfferedOnlyWithRBAC", func(t *testing.T) {
+		const probe = "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"
+		code, hdr, held := b.do("POST", reqsB, provisioningRequestBody(probe, "v1.34.0", `{"workers":1,"region":"eu-1"}`))
+		expect(t, "bob from the operator's template", code, hdr, held, http.StatusUnprocessableEntity)
+		code, hdr, absent := b.do("POST", reqsB, provisioningRequestBody(probe, "v9.9.9", `{"workers":1,"region":"eu-1"}`))
+		expect(t, "bob from a template nobody has", code, hdr, absent, http.StatusUnprocessableEntity)
+		if string(held) != strings.ReplaceAll(string(absent), "v9.9.9", "v1.34.0") {
+			t.Errorf("the operator's template answered unlike none:\n%s\n%s", held, absent)
+		}
+	})
+
 	t.Run("tenants are isolated; the same id in two tenants", func(t *testing.T) {
 		code, hdr, body := b.do("POST", reqsB, strings.Replace(provisioningRequestBody(id, "v1.34.0", `{"workers":1}`), `"templateName":"demo"`, `"templateName":"local"`, 1))
 		expect(t, "bob's own request under the same id", code, hdr, body, http.StatusCreated)

@@ -152,10 +152,15 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *ki
 
 // Lookups are the reads Admit makes of other objects.
 type Lookups interface {
-	// InventoryNamespace is the operator's namespace, whose templates every tenant may use.
+	// InventoryNamespace is the operator's namespace, whose templates the tenants it offers
+	// them to may use.
 	InventoryNamespace() string
 	// Template returns the template name in namespace, nil when there is none.
 	Template(ctx context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error)
+	// MayReadInventoryTemplates reports whether the writer may get managedinfrastructuretemplates
+	// in the inventory namespace: the operator offers its templates with RBAC there
+	// (o2ims-template-reader).
+	MayReadInventoryTemplates(ctx context.Context) (bool, error)
 }
 
 // Admit checks a request written in namespace (old is nil on create; on update only what
@@ -165,8 +170,10 @@ type Lookups interface {
 //     provisioning, else 403: netweave builds Clusters in the request's namespace and is
 //     granted that there only;
 //   - templateName.templateVersion must name a ManagedInfrastructureTemplate in namespace or in
-//     the inventory namespace. Any other namespace is never read, and a missing template is
-//     answered alike, so a write tells nothing of other tenants' templates;
+//     the inventory namespace, the latter only for a writer who may get templates there (asked
+//     before the reads, whatever they find). Any other namespace is never read, and a missing
+//     template is answered alike, so a write tells nothing of other tenants' templates, nor of
+//     the operator's to a tenant it did not offer them to;
 //   - templateParameters, merged over the template's defaults, must satisfy its
 //     parameterSchema; errors name the JSON paths under spec.templateParameters.
 func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *o2ims.ProvisioningRequest) (field.ErrorList, error) {
@@ -184,8 +191,18 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 	}
 	spec := field.NewPath("spec")
 	name := validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)
+	where := []string{namespace}
+	if namespace != inv {
+		offered, err := l.MayReadInventoryTemplates(ctx)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("authorize reading templates in %s: %w", inv, err))
+		}
+		if offered {
+			where = append(where, inv)
+		}
+	}
 	var tmpl *o2ims.ManagedInfrastructureTemplate
-	for _, ns := range slices.Compact([]string{namespace, inv}) {
+	for _, ns := range where {
 		t, err := l.Template(ctx, ns, name)
 		if err != nil {
 			return nil, apierrors.NewInternalError(fmt.Errorf("read template %s: %w", name, err))
@@ -213,6 +230,10 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 type tenancyLookups struct{ t *kind.Tenancy }
 
 func (l tenancyLookups) InventoryNamespace() string { return l.t.InventoryNamespace() }
+
+func (l tenancyLookups) MayReadInventoryTemplates(ctx context.Context) (bool, error) {
+	return l.t.MayRead(ctx, "", managedinfrastructuretemplate.Resource)
+}
 
 func (l tenancyLookups) Template(ctx context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error) {
 	obj, err := l.t.Get(ctx, managedinfrastructuretemplate.Resource, namespace, name)

@@ -3,6 +3,7 @@ package provisioningrequest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,9 +19,16 @@ type lookups struct {
 	templates map[string]*o2ims.ManagedInfrastructureTemplate // by namespace/name
 	read      []string
 	err       error
+	// unoffered: the writer may not get the inventory namespace's templates.
+	unoffered bool
+	authzErr  error
 }
 
 func (l *lookups) InventoryNamespace() string { return inventoryNS }
+
+func (l *lookups) MayReadInventoryTemplates(context.Context) (bool, error) {
+	return !l.unoffered && l.authzErr == nil, l.authzErr
+}
 
 func (l *lookups) Template(_ context.Context, namespace, name string) (*o2ims.ManagedInfrastructureTemplate, error) {
 	l.read = append(l.read, namespace+"/"+name)
@@ -162,5 +170,43 @@ func TestRegressionTemplateNameVersionSplit(t *testing.T) {
 	r.Spec.TemplateName, r.Spec.TemplateVersion = "edge.small", "v1.30.0"
 	if errs, err := Admit(context.Background(), l, opts, "tenant-a", r, nil); err != nil || len(errs) != 0 {
 		t.Fatalf("(edge.small, v1.30.0): %v %v", errs, err)
+	}
+}
+
+// TestRegressionTemplatesOfferedOnlyWithRBAC: the operator offers its templates with
+// o2ims-template-reader bound in the inventory namespace, yet a tenant it did not offer them
+// to provisioned from them, and told with dry-runs which names and versions it keeps. Without
+// get on managedinfrastructuretemplates there, the inventory's template is answered exactly
+// as one nobody has, and is not read.
+func TestRegressionTemplatesOfferedOnlyWithRBAC(t *testing.T) {
+	ctx := context.Background()
+	l := &lookups{templates: map[string]*o2ims.ManagedInfrastructureTemplate{
+		inventoryNS + "/demo.v1.34.0": template(inventoryNS, "demo", "v1.34.0"),
+	}, unoffered: true}
+	opts := Options{Namespaces: []string{"tenant-a"}}
+	held, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil)
+	if err != nil || len(held) != 1 || held[0].Field != "spec.templateVersion" {
+		t.Fatalf("unoffered template: %v %v", held, err)
+	}
+	absent, _ := Admit(ctx, l, opts, "tenant-a", request("v9.9.9", `{"workers":2}`), nil)
+	if len(absent) != 1 || strings.ReplaceAll(absent[0].Error(), "v9.9.9", "v1.34.0") != held[0].Error() {
+		t.Errorf("the operator's template answered unlike none:\n%v\n%v", held, absent)
+	}
+	for _, r := range l.read {
+		if strings.HasPrefix(r, inventoryNS+"/") {
+			t.Errorf("read %s for a writer it is not offered to", r)
+		}
+	}
+	// Offered, it serves; in the inventory namespace nobody is asked.
+	l.unoffered = false
+	if errs, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil); err != nil || len(errs) != 0 {
+		t.Errorf("offered: %v %v", errs, err)
+	}
+	l.authzErr = errors.New("webhook down")
+	if errs, err := Admit(ctx, l, opts, inventoryNS, request("v1.34.0", `{"workers":2}`), nil); err != nil || len(errs) != 0 {
+		t.Errorf("the operator's own namespace: %v %v", errs, err)
+	}
+	if _, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil); !apierrors.IsInternalError(err) {
+		t.Errorf("authorizer failure: %v, want 500", err)
 	}
 }
