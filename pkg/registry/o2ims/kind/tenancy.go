@@ -32,10 +32,10 @@ import (
 //     takes as long either way). Otherwise, whether the id is held in another namespace, in an
 //     inventory the writer may not read, or by nobody, the write is 422 Invalid with the same
 //     message, naming the field: a write, dry-run or not, never tells whether an id exists
-//     where the writer cannot look, and tenant B cannot file objects under tenant A's pool. References that speak about the
-//     target rather than use it (Ref.OwnNamespace: an alarm's object, a purge's alarms) must
-//     be held in the writer's namespace itself, the same answer again for the inventory
-//     namespace, another namespace and nobody.
+//     where the writer cannot look, and tenant B cannot file objects under tenant A's pool.
+//     References that speak about the target rather than use it (Ref.OwnNamespace: an alarm's
+//     object, a purge's alarms) must be held in the writer's namespace itself, the same answer
+//     again for the inventory namespace, another namespace and nobody.
 //   - O2 ids. Outside the inventory namespace the server assigns the O2 id (a random UUID): a
 //     create that names one is 422 Forbidden on the id's field. So no tenant can squat the ids
 //     the inventory sync derives (UUIDv5 of the O-Cloud id), and no tenant create ever collides
