@@ -44,9 +44,10 @@ deps:
 
 test: verify test-unit test-integration test-e2e
 
-# Unit packages start real redis-server processes too (pkg/notify, internal/localstack).
+# Unit packages start real redis-server processes too (pkg/notify, internal/localstack), and
+# internal/localstack an etcd.
 test-unit:
-	hack/build-control-plane.sh redis
+	hack/build-control-plane.sh redis etcd
 	$(GO) test $(GOTEST_FLAGS) $(UNIT_PKGS)
 
 test-integration:

@@ -16,6 +16,9 @@ import (
 )
 
 func main() {
+	// A name of its own lets a caller tell this etcd from another that answers on the same
+	// port (internal/localstack asks the member list before it trusts /health).
+	name := flag.String("name", "default", "member name")
 	dataDir := flag.String("data-dir", "default.etcd", "directory for the etcd data")
 	clientURL := flag.String("listen-client-urls", "http://127.0.0.1:2379", "client URL to serve")
 	peerURL := flag.String("listen-peer-urls", "http://127.0.0.1:2380", "peer URL to serve")
@@ -23,6 +26,7 @@ func main() {
 	flag.Parse()
 
 	cfg := embed.NewConfig()
+	cfg.Name = *name
 	cfg.Dir = *dataDir
 	cu, err := url.Parse(*clientURL)
 	if err != nil {
