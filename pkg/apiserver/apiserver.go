@@ -182,6 +182,15 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create generic server: %w", err)
 	}
+	if wm := c.extra.Storage.Watermark; wm != nil {
+		// Read before the stores are built (NewStorage), which start from it.
+		ctx, cancel := context.WithTimeout(context.Background(), watermarkLoadTimeout)
+		wm.Load(ctx)
+		cancel()
+		if err := wm.install(generic, c.extra.Storage.Metrics.watermarkRecords()); err != nil {
+			return nil, fmt.Errorf("record the store watermark: %w", err)
+		}
+	}
 	ten := c.extra.Tenancy
 	ten.Authorizer, ten.SubscriptionNamespace = c.generic.Authorization.Authorizer, c.subscriptionNamespace()
 	storage, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)

@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"fmt"
+
 	compbasemetrics "k8s.io/component-base/metrics"
 
 	"github.com/netweave-io/netweave/pkg/storage/readcache"
@@ -18,6 +20,8 @@ import (
 type StorageMetrics struct {
 	Store *redisstore.Metrics
 	Cache *readcache.Metrics
+	// WatermarkRecords counts StoreWatermark's records by result.
+	WatermarkRecords *compbasemetrics.CounterVec
 }
 
 // NewStorageMetrics creates the storage metrics and registers them with register
@@ -31,7 +35,17 @@ func NewStorageMetrics(register func(compbasemetrics.Registerable) error) (*Stor
 	if err != nil {
 		return nil, err
 	}
-	return &StorageMetrics{Store: store, Cache: cache}, nil
+	records := compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
+		Namespace:      "netweave",
+		Subsystem:      "redis",
+		Name:           "watermark_records_total",
+		Help:           "Attempts to record the newest revision this replica saw of the store in the watermark Lease, by result: recorded, current (the Lease held it or a newer one), nothing (no revision seen yet), error.",
+		StabilityLevel: compbasemetrics.ALPHA,
+	}, []string{"result"})
+	if err := register(records); err != nil {
+		return nil, fmt.Errorf("register the watermark metrics: %w", err)
+	}
+	return &StorageMetrics{Store: store, Cache: cache, WatermarkRecords: records}, nil
 }
 
 // store is the stores' metrics, nil when there are none.
@@ -48,4 +62,12 @@ func (m *StorageMetrics) cache() *readcache.Metrics {
 		return nil
 	}
 	return m.Cache
+}
+
+// watermarkRecords is the watermark's counter, nil when there are no metrics.
+func (m *StorageMetrics) watermarkRecords() *compbasemetrics.CounterVec {
+	if m == nil {
+		return nil
+	}
+	return m.WatermarkRecords
 }

@@ -44,6 +44,10 @@ type RedisStorage struct {
 	// Metrics are shared by every resource's store and cache (and the durability check); the
 	// server creates them in Config.Complete when nil. Nil records nothing.
 	Metrics *StorageMetrics
+	// Watermark, when set, seeds every store with the newest revision the replicas recorded
+	// outside Redis and records what they see (StoreWatermark); the server loads it before
+	// building the stores.
+	Watermark *StoreWatermark
 	// Breaker refuses commands at once while Redis is not answering (redisstore.Breaker); the
 	// server creates it and adds it to Client in Config.Complete when nil.
 	Breaker *redisstore.Breaker
@@ -115,6 +119,10 @@ func (g restOptionsGetter) decorator(index *unique.Index) generic.StorageDecorat
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis storage for %s: %w", config.GroupResource, err)
+		}
+		if g.storage.Watermark != nil {
+			// Before the read cache below makes the store's first read.
+			g.storage.Watermark.add(store)
 		}
 		// Reads are served from a watch-fed copy in memory, so repeated GETs and LISTs do not
 		// each cost a Redis round trip; writes and watches go to the store.

@@ -192,6 +192,12 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	if why := o.Redis.Unauthenticated(); why != "" {
 		klog.FromContext(ctx).Error(nil, "WARNING: netweave reaches Redis without credentials; whoever else reaches it can read and change every tenant's data around RBAC and audit", "reason", why)
 	}
+	var watermark *apiserver.StoreWatermark
+	if o.Redis.WatermarkLease != "" && cfg.ClientConfig != nil {
+		if watermark, err = apiserver.NewStoreWatermark(cfg.ClientConfig, o.Inventory.Namespace, o.Redis.WatermarkLease, o.Redis.WatermarkInterval); err != nil {
+			return nil, err
+		}
+	}
 	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
 	// The O-Cloud's serviceUri: the configured apiRoot, else this replica's O2 face's default,
 	// the same the SMO registration announces.
@@ -222,6 +228,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 
 				MinReplicasAck:        o.Redis.MinReplicasAck,
 				MinReplicasAckTimeout: o.Redis.MinReplicasAckTimeout,
+				Watermark:             watermark,
 				Durability: apiserver.RedisDurability{
 					Policy:   redisstore.DurabilityPolicy{RequireAOF: o.Redis.RequireAOF, Asserted: o.Redis.DurabilityAsserted},
 					Interval: o.Redis.DurabilityCheckInterval,

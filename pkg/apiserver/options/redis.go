@@ -12,8 +12,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/klog/v2"
 
+	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/clienttls"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 )
@@ -45,12 +47,18 @@ type RedisOptions struct {
 	// waits until that many replicas have it.
 	MinReplicasAck        int
 	MinReplicasAckTimeout time.Duration
+	// WatermarkLease names the Lease, in the inventory namespace, that keeps the newest
+	// revision the replicas saw (apiserver.StoreWatermark); "" keeps none.
+	WatermarkLease string
+	// WatermarkInterval is how often each replica records it.
+	WatermarkInterval time.Duration
 }
 
 // NewRedisOptions returns the defaults: a local Redis without TLS.
 func NewRedisOptions() *RedisOptions {
 	return &RedisOptions{Address: "127.0.0.1:6379", KeyPrefix: "netweave", HistoryLength: 10000, HistoryBytes: redisstore.DefaultHistoryBytes,
-		DurabilityCheckInterval: time.Minute, MinReplicasAckTimeout: 500 * time.Millisecond}
+		DurabilityCheckInterval: time.Minute, MinReplicasAckTimeout: 500 * time.Millisecond,
+		WatermarkLease: "netweave-store-watermark", WatermarkInterval: apiserver.DefaultWatermarkInterval}
 }
 
 // AddFlags registers the Redis flags.
@@ -74,6 +82,8 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.DurabilityCheckInterval, "redis-durability-check-interval", o.DurabilityCheckInterval, "How often Redis's eviction and persistence settings are checked besides readiness probes.")
 	fs.IntVar(&o.MinReplicasAck, "redis-min-replicas-ack", o.MinReplicasAck, "Replicas that must have each write (Redis WAIT) before it is acknowledged; a write they do not confirm in time fails. 0 disables.")
 	fs.DurationVar(&o.MinReplicasAckTimeout, "redis-min-replicas-ack-timeout", o.MinReplicasAckTimeout, "How long a write waits for --redis-min-replicas-ack replicas.")
+	fs.StringVar(&o.WatermarkLease, "redis-watermark-lease", o.WatermarkLease, "Lease, in the inventory namespace, where replicas record the newest revision they saw of the store, so that a replica starting after Redis went back while none ran notices it (docs/redis.md). Empty keeps none.")
+	fs.DurationVar(&o.WatermarkInterval, "redis-watermark-interval", o.WatermarkInterval, "How often each replica records the newest revision it saw in --redis-watermark-lease; writes acknowledged within the last interval before such a rollback are not covered.")
 }
 
 // Validate reports inconsistent flags.
@@ -112,6 +122,14 @@ func (o *RedisOptions) Validate() []error {
 	if o.MinReplicasAck > 0 && o.MinReplicasAckTimeout < time.Millisecond {
 		// WAIT takes milliseconds, and WAIT 0 would block forever.
 		errs = append(errs, errors.New("--redis-min-replicas-ack-timeout must be at least 1ms"))
+	}
+	if o.WatermarkLease != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(o.WatermarkLease) {
+			errs = append(errs, fmt.Errorf("--redis-watermark-lease: %s", msg))
+		}
+	}
+	if o.WatermarkInterval <= 0 {
+		errs = append(errs, errors.New("--redis-watermark-interval must be positive"))
 	}
 	if o.DB < 0 {
 		errs = append(errs, errors.New("--redis-db must not be negative"))

@@ -256,7 +256,11 @@ func (s *Store) currentRevision(ctx context.Context) (int64, error) {
 // gone from the ring (more than revisionRingSlots revisions were made since this process last
 // looked), so a rollback that others wrote past since then would have gone unseen.
 func (s *Store) checkedRevision(ctx context.Context) (rev int64, checked bool, err error) {
-	m := s.guard.mark()
+	return s.checkedRevisionAt(ctx, s.guard.mark())
+}
+
+// checkedRevisionAt is checkedRevision against m, what the guard knew or more (Watermark).
+func (s *Store) checkedRevisionAt(ctx context.Context, m epochMark) (rev int64, checked bool, err error) {
 	start := time.Now()
 	res, err := currentScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.epoch, s.keys.revIDs}, m.seen).Slice()
 	s.recordRequest(ctx, "getCurrentResourceVersion", err, start)

@@ -29,11 +29,19 @@ func (s *Store) Seed(w Watermark) { s.guard.seed(w) }
 
 // Watermark reads the store's revision, checked as every revision read is (so a store that
 // went back is noticed and rebased first), and returns the newest revision this process saw.
-func (s *Store) Watermark(ctx context.Context) (Watermark, error) {
-	if _, err := s.currentRevision(ctx); err != nil {
+// against is a watermark another process recorded (zero: none); when it is of the epoch this
+// process knows, the store is checked against it instead: a counter below it, or its revision
+// made again by another write, is a store that went back under a process that never saw that
+// revision (this process's own newest revision is checked by its other reads and writes).
+func (s *Store) Watermark(ctx context.Context, against Watermark) (Watermark, error) {
+	m := s.guard.mark()
+	if !against.IsZero() && against.Epoch == m.epoch && (against.Revision > m.seen || against.ID != "") {
+		m.seen, m.seenID = against.Revision, against.ID
+	}
+	if _, _, err := s.checkedRevisionAt(ctx, m); err != nil {
 		return Watermark{}, err
 	}
-	m := s.guard.mark()
+	m = s.guard.mark()
 	return Watermark{Epoch: m.epoch, Revision: m.seen, ID: m.seenID}, nil
 }
 

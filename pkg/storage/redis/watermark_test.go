@@ -37,7 +37,7 @@ func TestRegressionRollbackBeforeProcessStartGoesUnnoticed(t *testing.T) {
 	if err := old.GetList(ctx, "/pods/", storage.ListOptions{ResourceVersion: "0", Predicate: storage.Everything, Recursive: true}, list); err != nil {
 		t.Fatal(err)
 	}
-	mark, err := old.Watermark(ctx)
+	mark, err := old.Watermark(ctx, Watermark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestRegressionRollbackBeforeProcessStartGoesUnnoticed(t *testing.T) {
 	if _, err := writer.GetCurrentResourceVersion(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := started.Watermark(ctx); got.Epoch == mark.Epoch || got.Revision <= mark.Revision {
+	if got, _ := started.Watermark(ctx, Watermark{}); got.Epoch == mark.Epoch || got.Revision <= mark.Revision {
 		t.Fatalf("watermark after the rebase = %+v, want a new epoch past revision %d", got, mark.Revision)
 	}
 }
@@ -89,7 +89,7 @@ func TestSeedOfAStoreThatStayedResetsNothing(t *testing.T) {
 	old := env.newStore(t, withInstallPrefix(prefix))
 	createPod(ctx, t, old, "ns", "a")
 	createPod(ctx, t, old, "ns", "b")
-	mark, err := old.Watermark(ctx)
+	mark, err := old.Watermark(ctx, Watermark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,60 @@ func TestSeedOfAStoreThatStayedResetsNothing(t *testing.T) {
 	if resets.Load() != 0 {
 		t.Fatalf("a store that stayed was reset %d times after a seed", resets.Load())
 	}
-	if got, err := started.Watermark(ctx); err != nil || got.Epoch != mark.Epoch || got.Revision <= int64(rv) {
+	if got, err := started.Watermark(ctx, Watermark{}); err != nil || got.Epoch != mark.Epoch || got.Revision <= int64(rv) {
 		t.Fatalf("watermark = %+v (%v), want epoch %s past %d", got, err, mark.Epoch, rv)
+	}
+}
+
+// TestRegressionRollbackUnderAReplicaThatSawLess: replica A saw revisions that replica B never
+// read, recorded them, and died with the Redis primary; the store came back from before them
+// and B's own look could not tell (what B saw was kept, and new writes passed A's revisions).
+// Clients of A then moved to B with revisions of the discarded history. B checks the store
+// against the recorded watermark as well, and must notice.
+func TestRegressionRollbackUnderAReplicaThatSawLess(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	const prefix = "watermark-saw-less"
+	a := env.newStore(t, withInstallPrefix(prefix))
+	b := env.newStore(t, withInstallPrefix(prefix))
+	createPod(ctx, t, a, "ns", "kept")
+	if _, err := b.GetCurrentResourceVersion(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var resets atomic.Int32
+	b.OnReset(func() { resets.Add(1) })
+	snapshot, err := redisserver.TakeSnapshot(ctx, env.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createPod(ctx, t, a, "ns", "lost-1")
+	createPod(ctx, t, a, "ns", "lost-2")
+	markA, err := a.Watermark(ctx, Watermark{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if err := snapshot.Restore(ctx, env.client); err != nil {
+		t.Fatal(err)
+	}
+	writer := env.newStore(t, withInstallPrefix(prefix))
+	for _, name := range []string{"new-1", "new-2", "new-3"} {
+		createPod(ctx, t, writer, "ns", name)
+	}
+	if _, err := b.GetCurrentResourceVersion(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resets.Load() != 0 {
+		t.Fatalf("B noticed by itself (%d resets): the test no longer reproduces the gap", resets.Load())
+	}
+	got, err := b.Watermark(ctx, markA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resets.Load() != 1 {
+		t.Fatalf("B checked against A's watermark %+v reset %d times, want 1", markA, resets.Load())
+	}
+	if got.Epoch == markA.Epoch || got.Revision <= markA.Revision {
+		t.Fatalf("B's watermark after the rebase = %+v, want a new epoch past revision %d", got, markA.Revision)
 	}
 }
