@@ -29,6 +29,12 @@ lists again), and the restart is not taken for lost data:
   kill %%1    # the watch printed MODIFIED edge-a-worker-1: it went on across the restart
   curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_storage_resets_total' | awk '{n+=$2} END {print n}'   # 0 (a wipe, FLUSHALL, counts reason="epoch")
 
+Redis gone back while no netweave ran (docs/redis.md, "The watermark"): everything in Redis that tells a rollback
+goes back with the data, so netweave also records the newest revision it saw in a Lease of the cluster, every 2 s;
+a netweave that starts after such a rollback begins from it, notices, and tells clients of the lost history to relist:
+  kubectl -n o2ims-system get lease netweave-store-watermark -o jsonpath='{.metadata.annotations}'; echo   # epoch, revision, revision-id
+  curl -s --cacert %[2]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[4]d/metrics | grep '^netweave_redis_watermark_records_total'
+
 Redis hung (docs/redis.md, "While Redis cannot be read"): freeze it as a partition would; within about 6 s
 both faces refuse at once (503) rather than answer stale or wait on Redis, and answer again as soon as it resumes:
   kill -STOP $(cat %[1]s); sleep 8      # redis-server

@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	coordinationclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
-	"k8s.io/client-go/rest"
 	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/klog/v2"
 
@@ -64,17 +63,13 @@ type StoreWatermark struct {
 	stores []*redisstore.Store
 }
 
-// NewStoreWatermark returns the watermark kept in Lease namespace/name of the cluster kube
-// reaches, recorded every interval (DefaultWatermarkInterval when not positive).
-func NewStoreWatermark(kube *rest.Config, namespace, name string, interval time.Duration) (*StoreWatermark, error) {
-	client, err := coordinationclient.NewForConfig(kube)
-	if err != nil {
-		return nil, fmt.Errorf("store watermark client: %w", err)
-	}
+// NewStoreWatermark returns the watermark kept in Lease name of leases (netweave's namespace
+// there), recorded every interval (DefaultWatermarkInterval when not positive).
+func NewStoreWatermark(leases coordinationclient.LeaseInterface, namespace, name string, interval time.Duration) *StoreWatermark {
 	if interval <= 0 {
 		interval = DefaultWatermarkInterval
 	}
-	return &StoreWatermark{leases: client.Leases(namespace), namespace: namespace, name: name, interval: interval}, nil
+	return &StoreWatermark{leases: leases, namespace: namespace, name: name, interval: interval}
 }
 
 // Load reads the watermark the replicas recorded; the stores built afterwards start from it. A

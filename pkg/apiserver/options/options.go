@@ -16,6 +16,7 @@ import (
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	coordinationclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/klog/v2"
 	netutils "k8s.io/utils/net"
 
@@ -194,9 +195,11 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 	}
 	var watermark *apiserver.StoreWatermark
 	if o.Redis.WatermarkLease != "" && cfg.ClientConfig != nil {
-		if watermark, err = apiserver.NewStoreWatermark(cfg.ClientConfig, o.Inventory.Namespace, o.Redis.WatermarkLease, o.Redis.WatermarkInterval); err != nil {
-			return nil, err
+		leases, err := coordinationclient.NewForConfig(cfg.ClientConfig)
+		if err != nil {
+			return nil, fmt.Errorf("store watermark client: %w", err)
 		}
+		watermark = apiserver.NewStoreWatermark(leases.Leases(o.Inventory.Namespace), o.Inventory.Namespace, o.Redis.WatermarkLease, o.Redis.WatermarkInterval)
 	}
 	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
 	// The O-Cloud's serviceUri: the configured apiRoot, else this replica's O2 face's default,
