@@ -185,11 +185,20 @@ func setWatermark(lease *coordinationv1.Lease, mark redisstore.Watermark) {
 	lease.Annotations[watermarkIDAnnotation] = mark.ID
 }
 
+// maxWatermarkRevision bounds what a Lease may claim: the store's scripts count revisions in
+// Lua numbers (exact to 2^53), and a start rebases the counter past the Lease's revision, so a
+// Lease edited to a revision near the int64 limit would leave the counter unable to grow and
+// every write failing.
+const maxWatermarkRevision = 1 << 53
+
 func parseWatermark(lease *coordinationv1.Lease) (redisstore.Watermark, error) {
 	a := lease.Annotations
 	rev, err := strconv.ParseInt(a[watermarkRevisionAnnotation], 10, 64)
 	if err != nil {
 		return redisstore.Watermark{}, fmt.Errorf("annotation %s: %w", watermarkRevisionAnnotation, err)
+	}
+	if rev > maxWatermarkRevision {
+		return redisstore.Watermark{}, fmt.Errorf("annotation %s: %d is beyond any revision the store makes", watermarkRevisionAnnotation, rev)
 	}
 	mark := redisstore.Watermark{Epoch: a[watermarkEpochAnnotation], Revision: rev, ID: a[watermarkIDAnnotation]}
 	if mark.IsZero() {

@@ -114,3 +114,23 @@ func TestStoreWatermarkRecordsOnlyNewer(t *testing.T) {
 		t.Fatalf("after a Lease of another epoch the Lease holds %+v, want epoch %s revision %d", got, mark.Epoch, mark.Revision+1)
 	}
 }
+
+// TestWatermarkNearTheLimitIsRefused: a start rebases the counter past the Lease's
+// revision, so a Lease edited to a revision near the int64 limit would leave the counter unable to
+// grow and every write failing. Such a Lease is malformed, not a watermark.
+func TestWatermarkNearTheLimitIsRefused(t *testing.T) {
+	for _, rev := range []string{"9223372036854775806", strconv.FormatInt(maxWatermarkRevision+1, 10), "0", "-3", "x"} {
+		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+			watermarkEpochAnnotation: "1796472684.977692", watermarkRevisionAnnotation: rev, watermarkIDAnnotation: "7sqrj9cm5381",
+		}}}
+		if mark, err := parseWatermark(lease); err == nil {
+			t.Errorf("revision %s parsed as %+v, want an error", rev, mark)
+		}
+	}
+	ok := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{
+		watermarkEpochAnnotation: "1796472684.977692", watermarkRevisionAnnotation: "5812",
+	}}}
+	if mark, err := parseWatermark(ok); err != nil || mark.Revision != 5812 {
+		t.Errorf("revision 5812 parsed as %+v, %v", mark, err)
+	}
+}
