@@ -34,28 +34,8 @@ func TestStorageMetricsReachEveryStoreAndCache(t *testing.T) {
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	scheme, codecs := NewScheme()
-	getter := NewRESTOptionsGetter(RedisStorage{Client: client, KeyPrefix: "metrics",
-		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion), Metrics: m}, cachefeed.New(scheme, ServedGroupVersions()))
 	gr := v1alpha1.Resource("locations")
-	opts, err := getter.GetRESTOptions(gr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func(obj runtime.Object) (string, error) {
-		a, err := meta.Accessor(obj)
-		if err != nil {
-			return "", err
-		}
-		return "/" + opts.ResourcePrefix + "/" + a.GetNamespace() + "/" + a.GetName(), nil
-	}
-	s, destroy, err := opts.Decorator(opts.StorageConfig, "/"+opts.ResourcePrefix, key,
-		func() runtime.Object { return &o2ims.Location{} }, func() runtime.Object { return &o2ims.LocationList{} },
-		nil, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(destroy)
+	s, key := locationStorage(t, RedisStorage{Client: client, KeyPrefix: "metrics", Metrics: m})
 	ctx := context.Background()
 	loc := &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "l"}}
 	k, _ := key(loc)
@@ -79,4 +59,31 @@ func TestStorageMetricsReachEveryStoreAndCache(t *testing.T) {
 	if err != nil || vec.GetAggregatedSampleCount() == 0 {
 		t.Errorf("netweave_redis_storage_request_duration_seconds{operation=create,resource=locations}: no samples (%v)", err)
 	}
+}
+
+// locationStorage builds the Location storage the server would from st (its codec filled in),
+// and the key function of its objects; the storage is destroyed with the test.
+func locationStorage(t *testing.T, st RedisStorage) (storage.Interface, func(runtime.Object) (string, error)) {
+	t.Helper()
+	scheme, codecs := NewScheme()
+	st.Codec = codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
+	opts, err := NewRESTOptionsGetter(st, cachefeed.New(scheme, ServedGroupVersions())).GetRESTOptions(v1alpha1.Resource("locations"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(obj runtime.Object) (string, error) {
+		a, err := meta.Accessor(obj)
+		if err != nil {
+			return "", err
+		}
+		return "/" + opts.ResourcePrefix + "/" + a.GetNamespace() + "/" + a.GetName(), nil
+	}
+	s, destroy, err := opts.Decorator(opts.StorageConfig, "/"+opts.ResourcePrefix, key,
+		func() runtime.Object { return &o2ims.Location{} }, func() runtime.Object { return &o2ims.LocationList{} },
+		nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(destroy)
+	return s, key
 }

@@ -7,14 +7,10 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	coordinationv1 "k8s.io/api/coordination/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -29,27 +25,7 @@ func TestStoreWatermarkRecordsOnlyNewer(t *testing.T) {
 	const ns, name = "o2ims-system", "netweave-store-watermark"
 	leases := fake.NewClientset().CoordinationV1().Leases(ns)
 	wm := NewStoreWatermark(leases, ns, name, 0)
-	scheme, codecs := NewScheme()
-	getter := NewRESTOptionsGetter(RedisStorage{Client: client, KeyPrefix: "watermark",
-		Codec: codecs.LegacyCodec(v1alpha1.SchemeGroupVersion), Watermark: wm}, cachefeed.New(scheme, ServedGroupVersions()))
-	opts, err := getter.GetRESTOptions(v1alpha1.Resource("locations"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func(obj runtime.Object) (string, error) {
-		a, err := meta.Accessor(obj)
-		if err != nil {
-			return "", err
-		}
-		return "/" + opts.ResourcePrefix + "/" + a.GetNamespace() + "/" + a.GetName(), nil
-	}
-	s, destroy, err := opts.Decorator(opts.StorageConfig, "/"+opts.ResourcePrefix, key,
-		func() runtime.Object { return &o2ims.Location{} }, func() runtime.Object { return &o2ims.LocationList{} },
-		nil, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(destroy)
+	s, key := locationStorage(t, RedisStorage{Client: client, KeyPrefix: "watermark", Watermark: wm})
 	ctx := context.Background()
 	loc := &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "l"}}
 	k, _ := key(loc)
@@ -93,7 +69,9 @@ func TestStoreWatermarkRecordsOnlyNewer(t *testing.T) {
 	if _, err := leases.Update(ctx, newer, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Create(ctx, "/"+opts.ResourcePrefix+"/ns/m", &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "m"}}, out, 0); err != nil {
+	m := o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "m"}}
+	km, _ := key(&m)
+	if err := s.Create(ctx, km, &m, out, 0); err != nil {
 		t.Fatal(err)
 	}
 	// The store is at mark+1 now, which the Lease holds already.
