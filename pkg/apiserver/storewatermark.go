@@ -50,8 +50,8 @@ const DefaultWatermarkInterval = 2 * time.Second
 // (a failover to a lagging replica together with a restart of every replica) notices it: what
 // is inside Redis (counter, epoch, fingerprints) went back with the data, the cluster's etcd
 // did not. At start the server reads it (Load) and seeds every store with it before the store
-// is used (add); while it runs it records what its stores saw (Run). A Lease, because netweave
-// already may write Leases in its namespace and nothing else there does.
+// is used (add); while it runs it records what its stores saw (install, Record). A Lease,
+// because netweave already may write Leases in its namespace and nothing else there does.
 type StoreWatermark struct {
 	leases    coordinationclient.LeaseInterface
 	namespace string
