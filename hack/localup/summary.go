@@ -98,10 +98,10 @@ Two tenants, as RBAC draws them (the shipped ClusterRoles bound per namespace):
 The operator's inventory is offered kind by kind (RBAC in o2ims-system); a tenant offered nothing cannot even probe its ids:
   POOL=$(kubectl --kubeconfig=%[1]s get resourcepool pool-a -n tenant-a -o jsonpath='{.spec.resourcePoolId}')
   TYPE=$(kubectl get resourcetypes -n o2ims-system -o jsonpath='{.items[0].spec.resourceTypeId}')
-  echo '{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"Resource","metadata":{"name":"r-a"},"spec":{"resourcePoolId":"'$POOL'","resourceTypeId":"'$TYPE'"}}' > /tmp/r-a.json
-  kubectl --kubeconfig=%[1]s create --dry-run=server -n tenant-a -f /tmp/r-a.json   # 422 spec.resourceTypeId, as for an id nobody holds
+  R_A='{"apiVersion":"o2ims.oran.org/v1alpha1","kind":"Resource","metadata":{"name":"r-a"},"spec":{"resourcePoolId":"'$POOL'","resourceTypeId":"'$TYPE'"}}'
+  echo "$R_A" | kubectl --kubeconfig=%[1]s create --dry-run=server -n tenant-a -f -   # 422 spec.resourceTypeId, as for an id nobody holds
   kubectl create role types-reader -n o2ims-system --verb=get --resource=resourcetypes.o2ims.oran.org
   kubectl create rolebinding alice-types -n o2ims-system --role=types-reader --user=alice
-  kubectl --kubeconfig=%[1]s create --dry-run=server -n tenant-a -f /tmp/r-a.json   # created (server dry run), once the cached refusal expires (10 s)
+  echo "$R_A" | kubectl --kubeconfig=%[1]s create --dry-run=server -n tenant-a -f -   # created (server dry run), once the cached refusal expires (10 s)
 `, alice, bob, r.caFile, o2, inv)
 }

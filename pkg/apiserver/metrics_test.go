@@ -31,11 +31,8 @@ func TestStorageMetricsReachEveryStoreAndCache(t *testing.T) {
 	if _, err := NewStorageMetrics(registry.Register); err == nil {
 		t.Error("storage metrics registered twice on one registry: want an error")
 	}
-	srv := redisserver.Start(t)
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = client.Close() })
 	gr := v1alpha1.Resource("locations")
-	s, key := locationStorage(t, RedisStorage{Client: client, KeyPrefix: "metrics", Metrics: m})
+	s, key := locationStorage(t, RedisStorage{KeyPrefix: "metrics", Metrics: m})
 	ctx := context.Background()
 	loc := &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "l"}}
 	k, _ := key(loc)
@@ -61,10 +58,13 @@ func TestStorageMetricsReachEveryStoreAndCache(t *testing.T) {
 	}
 }
 
-// locationStorage builds the Location storage the server would from st (its codec filled in),
-// and the key function of its objects; the storage is destroyed with the test.
+// locationStorage builds the Location storage the server would from st (its codec filled in,
+// and a Redis of its own), and the key function of its objects; both go with the test.
 func locationStorage(t *testing.T, st RedisStorage) (storage.Interface, func(runtime.Object) (string, error)) {
 	t.Helper()
+	srv := redisserver.Start(t)
+	st.Client = goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = st.Client.Close() })
 	scheme, codecs := NewScheme()
 	st.Codec = codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
 	opts, err := NewRESTOptionsGetter(st, cachefeed.New(scheme, ServedGroupVersions())).GetRESTOptions(v1alpha1.Resource("locations"), nil)

@@ -5,13 +5,11 @@ import (
 	"strconv"
 	"testing"
 
-	goredis "github.com/redis/go-redis/v9"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
-	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // TestStoreWatermarkRecordsOnlyNewer: the Lease holds the newest revision any replica saw. A
@@ -19,13 +17,10 @@ import (
 // epoch (Redis has just answered with this one), and leaves a newer one of the same epoch alone,
 // so a replica that saw less never lowers what a replica that saw more recorded.
 func TestStoreWatermarkRecordsOnlyNewer(t *testing.T) {
-	srv := redisserver.Start(t)
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = client.Close() })
 	const ns, name = "o2ims-system", "netweave-store-watermark"
 	leases := fake.NewClientset().CoordinationV1().Leases(ns)
 	wm := NewStoreWatermark(leases, ns, name, 0)
-	s, key := locationStorage(t, RedisStorage{Client: client, KeyPrefix: "watermark", Watermark: wm})
+	s, key := locationStorage(t, RedisStorage{KeyPrefix: "watermark", Watermark: wm})
 	ctx := context.Background()
 	loc := &o2ims.Location{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "l"}}
 	k, _ := key(loc)
