@@ -433,6 +433,10 @@ spec: {name: edge, description: %s, resourcePoolId: 5a1c0b0e-7d3f-4e4a-9d5e-0c1b
 		expectAll(t, r, 1000)
 	})
 
+	t.Run("a failover that discards the notifier's commits, and the leader's kill, lose nothing", func(t *testing.T) {
+		testNotifierDoubleFault(t, s)
+	})
+
 	t.Run("a Redis restart with persistence loses nothing", func(t *testing.T) {
 		r := newReceiver(t)
 		s.subscribe(t, "notify-redis", "redis", r, "")
