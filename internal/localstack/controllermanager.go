@@ -1,14 +1,19 @@
 package localstack
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"k8s.io/client-go/rest"
 )
 
 // controllers are the kube-controller-manager controllers the local control plane runs: the
@@ -39,15 +44,37 @@ type controllerManagerConfig struct {
 	timeout time.Duration
 	// extra controllers to run besides controllers.
 	extra []string
+	// pick chooses the port to serve on; nil is FreePort.
+	pick func() (int, error)
 }
 
 // startKubeControllerManager runs kube-controller-manager against the control plane with the
 // admin's kubeconfig and waits until it is healthy.
 func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) (*Process, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
+	pick := c.pick
+	if pick == nil {
+		pick = FreePort
 	}
+	return retryTakenPort(func() (*Process, *Process, int64, error) {
+		proc, logStart, err := startKubeControllerManagerOnce(ctx, c, pick)
+		if err != nil {
+			return nil, proc, logStart, err
+		}
+		return proc, proc, logStart, nil
+	})
+}
+
+// startKubeControllerManagerOnce starts kube-controller-manager on a port pick chooses and
+// waits until it, and not another server that took the port first, is healthy; logStart is
+// where this run's output begins in the (appended) log.
+func startKubeControllerManagerOnce(ctx context.Context, c controllerManagerConfig, pick func() (int, error)) (*Process, int64, error) {
+	port, err := pick()
+	if err != nil {
+		return nil, 0, fmt.Errorf("start kube-controller-manager: %w", err)
+	}
+	certDir := filepath.Join(c.dir, "certs")
+	logPath := filepath.Join(c.dir, "kube-controller-manager.log")
+	logStart := logEnd(logPath)
 	proc, err := StartProcess(ProcessOptions{
 		Name: "kube-controller-manager",
 		Argv: []string{c.binary,
@@ -56,7 +83,7 @@ func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) 
 			"--authorization-kubeconfig=" + c.kubeconfig,
 			"--bind-address=127.0.0.1",
 			fmt.Sprintf("--secure-port=%d", port),
-			"--cert-dir=" + filepath.Join(c.dir, "certs"),
+			"--cert-dir=" + certDir,
 			"--leader-elect=false",
 			"--controllers=" + strings.Join(append(slices.Clone(controllers), c.extra...), ","),
 			"--root-ca-file=" + c.rootCA,
@@ -69,21 +96,43 @@ func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) 
 			"--resource-quota-sync-period=10s",
 			"-v=1",
 		},
-		LogPath: filepath.Join(c.dir, "kube-controller-manager.log"),
+		LogPath: logPath,
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	// /healthz is public (kube-controller-manager's default always-allow paths); its serving
-	// certificate is self-signed at start, so the loopback probe does not verify it.
-	client, err := rest.HTTPClientFor(&rest.Config{Host: "https://127.0.0.1", TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
-	if err != nil {
-		_ = proc.Stop()
-		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
-	}
+	// /healthz is public (kube-controller-manager's default always-allow paths). The serving
+	// certificate is the one kube-controller-manager generates into --cert-dir as it starts:
+	// the probe accepts that certificate only, so a server of another stack that took the port
+	// (and answers /healthz too, while ours fails to bind and exits) is not taken for ours.
+	transport := &http.Transport{TLSClientConfig: pinnedToCertFile(filepath.Join(certDir, "kube-controller-manager.crt"))}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
 	if err := WaitForHTTPOK(ctx, client, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), proc, c.timeout); err != nil {
-		_ = proc.Stop()
-		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
+		return proc, logStart, errors.Join(fmt.Errorf("start kube-controller-manager: %w", err), proc.Stop())
 	}
-	return proc, nil
+	return proc, logStart, nil
+}
+
+// pinnedToCertFile is a TLS client configuration that accepts one server certificate: the
+// first in the PEM file at path, read at every handshake (the server writes it as it starts).
+func pinnedToCertFile(path string) *tls.Config {
+	return &tls.Config{
+		// Verified below, against the file instead of a CA.
+		InsecureSkipVerify: true,
+		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("the server's own certificate: %w", err)
+			}
+			block, _ := pem.Decode(data)
+			if block == nil {
+				return fmt.Errorf("the server's own certificate: no PEM block in %s", path)
+			}
+			if len(rawCerts) == 0 || !bytes.Equal(rawCerts[0], block.Bytes) {
+				return fmt.Errorf("answered by another server: its certificate is not the one in %s", path)
+			}
+			return nil
+		},
+	}
 }

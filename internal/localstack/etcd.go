@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -37,18 +36,9 @@ func StartEtcd(ctx context.Context, dir string, timeout time.Duration) (*Etcd, e
 
 // startEtcd is StartEtcd with bin, the etcd binary, on ports pick chooses.
 func startEtcd(ctx context.Context, bin, dir string, timeout time.Duration, pick func() (int, error)) (*Etcd, error) {
-	// A port found free can be taken before etcd binds it (FreePort); then etcd exits saying
-	// so, and other ports are tried rather than failing the whole stack.
-	const attempts = 3
-	for attempt := 1; ; attempt++ {
-		e, proc, logStart, err := startEtcdOnce(ctx, bin, dir, timeout, pick)
-		if err == nil {
-			return e, nil
-		}
-		if attempt == attempts || proc == nil || !proc.logSaysAddrInUse(logStart) {
-			return nil, err
-		}
-	}
+	return retryTakenPort(func() (*Etcd, *Process, int64, error) {
+		return startEtcdOnce(ctx, bin, dir, timeout, pick)
+	})
 }
 
 // startEtcdOnce starts etcd on ports pick chooses, under a member name of its own, and waits
@@ -68,10 +58,7 @@ func startEtcdOnce(ctx context.Context, bin, dir string, timeout time.Duration, 
 		return nil, nil, 0, fmt.Errorf("start etcd: %w", err)
 	}
 	logPath := filepath.Join(dir, "etcd.log")
-	var logStart int64
-	if fi, err := os.Stat(logPath); err == nil {
-		logStart = fi.Size()
-	}
+	logStart := logEnd(logPath)
 	url := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
 	proc, err := StartProcess(ProcessOptions{
 		Name: "etcd",

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -37,18 +36,15 @@ func StartRedis(ctx context.Context, dir string, timeout time.Duration) (*Proces
 
 // startRedis is StartRedis with bin, the redis-server binary, on ports pick chooses.
 func startRedis(ctx context.Context, bin, dir string, timeout time.Duration, pick func() (int, error)) (*Process, string, error) {
-	// A port found free can be taken before redis-server binds it (FreePort); then redis-server
-	// exits at once saying so, and another port is tried rather than failing the whole stack.
-	const attempts = 3
-	for attempt := 1; ; attempt++ {
-		proc, addr, logStart, err := startRedisOnce(ctx, bin, dir, timeout, pick)
-		if err == nil {
-			return proc, addr, nil
-		}
-		if attempt == attempts || proc == nil || !exited(proc) || !proc.logSaysAddrInUse(logStart) {
-			return nil, "", err
-		}
+	type started struct {
+		proc *Process
+		addr string
 	}
+	s, err := retryTakenPort(func() (started, *Process, int64, error) {
+		proc, addr, logStart, err := startRedisOnce(ctx, bin, dir, timeout, pick)
+		return started{proc, addr}, proc, logStart, err
+	})
+	return s.proc, s.addr, err
 }
 
 // startRedisOnce starts redis-server on a port pick chooses and waits for it; logStart is where this
@@ -60,10 +56,7 @@ func startRedisOnce(ctx context.Context, bin, dir string, timeout time.Duration,
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	logPath := filepath.Join(dir, "redis.log")
-	var logStart int64
-	if fi, err := os.Stat(logPath); err == nil {
-		logStart = fi.Size()
-	}
+	logStart := logEnd(logPath)
 	proc, err := StartProcess(ProcessOptions{
 		Name: "redis-server",
 		Argv: append([]string{bin,
