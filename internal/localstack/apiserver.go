@@ -3,7 +3,9 @@ package localstack
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,33 +33,50 @@ type kubeAPIServerConfig struct {
 	timeout    time.Duration
 	// extraArgs are added to the command line (Options.KubeAPIServerArgs).
 	extraArgs []string
+	// pick chooses the port to serve on; nil is FreePort.
+	pick func() (int, error)
 }
 
 func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPIServer, error) {
-	port, err := FreePort()
+	pick := c.pick
+	if pick == nil {
+		pick = FreePort
+	}
+	return retryTakenPort(func() (*KubeAPIServer, *Process, int64, error) {
+		return startKubeAPIServerOnce(ctx, c, pick)
+	})
+}
+
+// startKubeAPIServerOnce starts kube-apiserver on a port pick chooses and waits until it, and not
+// another server that took the port first, is ready; it returns the process also when it
+// failed, and where this run's output begins in the (appended) log.
+func startKubeAPIServerOnce(ctx context.Context, c kubeAPIServerConfig, pick func() (int, error)) (*KubeAPIServer, *Process, int64, error) {
+	port, err := pick()
 	if err != nil {
-		return nil, fmt.Errorf("start kube-apiserver: %w", err)
+		return nil, nil, 0, fmt.Errorf("start kube-apiserver: %w", err)
 	}
 	certDir := filepath.Join(c.dir, "certs")
 	url := fmt.Sprintf("https://127.0.0.1:%d", port)
+	logPath := filepath.Join(c.dir, "kube-apiserver.log")
+	logStart := logEnd(logPath)
 	proc, err := StartProcess(ProcessOptions{
 		Name:    "kube-apiserver",
 		Argv:    append(append([]string{c.binary}, kubeAPIServerArgs(c, port, certDir)...), c.extraArgs...),
-		LogPath: filepath.Join(c.dir, "kube-apiserver.log"),
+		LogPath: logPath,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	stopOnErr := func(err error) (*KubeAPIServer, error) {
-		_ = proc.Stop()
-		return nil, fmt.Errorf("start kube-apiserver: %w", err)
+	stopOnErr := func(err error) (*KubeAPIServer, *Process, int64, error) {
+		return nil, proc, logStart, errors.Join(fmt.Errorf("start kube-apiserver: %w", err), proc.Stop())
 	}
 
-	// The serving certificate does not exist until kube-apiserver has started, so readiness is
-	// polled without verification (loopback only, bearer token of a throw-away cluster) and the
-	// generated CA is trusted from then on.
-	probe := &rest.Config{Host: url, BearerToken: c.readyToken, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	client, err := rest.HTTPClientFor(probe)
+	// The serving certificate does not exist until kube-apiserver has started: readiness is
+	// polled accepting only the certificate it generates into its cert dir (so another server
+	// that took the port is not taken for ours), and the generated CA is trusted from then on.
+	transport := &http.Transport{TLSClientConfig: pinnedToCertFile(filepath.Join(certDir, "apiserver.crt"))}
+	defer transport.CloseIdleConnections()
+	client, err := rest.HTTPClientFor(&rest.Config{Host: url, BearerToken: c.readyToken, Transport: transport, Timeout: 5 * time.Second})
 	if err != nil {
 		return stopOnErr(err)
 	}
@@ -71,7 +90,7 @@ func startKubeAPIServer(ctx context.Context, c kubeAPIServerConfig) (*KubeAPISer
 	if !x509.NewCertPool().AppendCertsFromPEM(caData) {
 		return stopOnErr(fmt.Errorf("no certificate in %s", filepath.Join(certDir, "apiserver.crt")))
 	}
-	return &KubeAPIServer{URL: url, CAData: caData, Process: proc}, nil
+	return &KubeAPIServer{URL: url, CAData: caData, Process: proc}, proc, logStart, nil
 }
 
 // kubeAPIServerArgs follows shared/local-control-plane.md: the front-proxy flags are what let an

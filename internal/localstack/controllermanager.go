@@ -1,15 +1,10 @@
 package localstack
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,27 +107,4 @@ func startKubeControllerManagerOnce(ctx context.Context, c controllerManagerConf
 		return proc, logStart, errors.Join(fmt.Errorf("start kube-controller-manager: %w", err), proc.Stop())
 	}
 	return proc, logStart, nil
-}
-
-// pinnedToCertFile is a TLS client configuration that accepts one server certificate: the
-// first in the PEM file at path, read at every handshake (the server writes it as it starts).
-func pinnedToCertFile(path string) *tls.Config {
-	return &tls.Config{
-		// Verified below, against the file instead of a CA.
-		InsecureSkipVerify: true,
-		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return fmt.Errorf("the server's own certificate: %w", err)
-			}
-			block, _ := pem.Decode(data)
-			if block == nil {
-				return fmt.Errorf("the server's own certificate: no PEM block in %s", path)
-			}
-			if len(rawCerts) == 0 || !bytes.Equal(rawCerts[0], block.Bytes) {
-				return fmt.Errorf("answered by another server: its certificate is not the one in %s", path)
-			}
-			return nil
-		},
-	}
 }

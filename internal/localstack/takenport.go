@@ -1,6 +1,13 @@
 package localstack
 
-import "os"
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+)
 
 // takenPortAttempts is how many ports a start tries before it gives up.
 const takenPortAttempts = 3
@@ -30,4 +37,29 @@ func logEnd(path string) int64 {
 		return fi.Size()
 	}
 	return 0
+}
+
+// pinnedToCertFile is a TLS client configuration that accepts one server certificate: the
+// first in the PEM file at path, read at every handshake (the server writes it as it starts).
+// A probe of a server that generates its own certificate thereby talks to that server only,
+// not to another that took its port first.
+func pinnedToCertFile(path string) *tls.Config {
+	return &tls.Config{
+		// Verified below, against the file instead of a CA.
+		InsecureSkipVerify: true,
+		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("the server's own certificate: %w", err)
+			}
+			block, _ := pem.Decode(data)
+			if block == nil {
+				return fmt.Errorf("the server's own certificate: no PEM block in %s", path)
+			}
+			if len(rawCerts) == 0 || !bytes.Equal(rawCerts[0], block.Bytes) {
+				return fmt.Errorf("answered by another server: its certificate is not the one in %s", path)
+			}
+			return nil
+		},
+	}
 }
