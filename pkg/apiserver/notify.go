@@ -88,6 +88,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		Sender: notify.SenderConfig{Policy: nc.CallbackPolicy(), Timeout: nc.Timeout, TLS: tlsConfig, Token: token,
 			TracerProvider: tracerProviderIfOn(c.generic.TracerProvider)},
 		Retry: nc.Retry, MaxAge: nc.MaxAge, QueueLimits: nc.QueueLimits, StatusInterval: nc.StatusInterval,
+		ReplicasAck:    notify.ReplicasAck{Replicas: c.extra.Storage.MinReplicasAck, Timeout: c.extra.Storage.MinReplicasAckTimeout},
 		PackStatesFrom: nc.PackStatesFrom,
 		Lease:          nc.Lease,
 		Metrics:        registererFunc(legacyregistry.Register),

@@ -72,6 +72,9 @@ type Config struct {
 	// QueueLimits bound each subscription's queue in Redis; past them the oldest undelivered
 	// notifications are dropped (zero fields: unbounded).
 	QueueLimits QueueLimits
+	// ReplicasAck makes each commit of notifications wait for Redis replicas
+	// (--redis-min-replicas-ack); zero waits for none.
+	ReplicasAck ReplicasAck
 	// StatusInterval is the least time between two status writes of a subscription.
 	StatusInterval time.Duration
 	// Lease configures leader election; a zero Lease.Name runs without election (tests).
@@ -131,7 +134,7 @@ func New(cfg Config) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifier metrics: %w", err)
 	}
-	store := NewStore(cfg.Redis, cfg.KeyPrefix).WithQueueLimits(cfg.QueueLimits)
+	store := NewStore(cfg.Redis, cfg.KeyPrefix).WithQueueLimits(cfg.QueueLimits).WithReplicasAck(cfg.ReplicasAck)
 	n := &Notifier{
 		cfg:    cfg,
 		store:  store,

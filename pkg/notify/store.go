@@ -29,6 +29,16 @@ type Store struct {
 	c      goredis.UniversalClient
 	tag    string
 	limits QueueLimits
+	ack    ReplicasAck
+}
+
+// ReplicasAck makes a commit that queues notifications wait (Redis WAIT) until Replicas
+// replicas have it, for at most Timeout, as the storage's writes do (--redis-min-replicas-ack):
+// the object writes a failover keeps are then notified too. A commit not confirmed in time
+// fails, and is committed again (Notifier.commitLocked) without queueing its items twice.
+type ReplicasAck struct {
+	Replicas int
+	Timeout  time.Duration
 }
 
 // QueueLimits bound each subscription's queue; zero fields are unbounded.
@@ -49,6 +59,13 @@ func NewStore(c goredis.UniversalClient, prefix string) *Store {
 func (s *Store) WithQueueLimits(l QueueLimits) *Store {
 	c := *s
 	c.limits = l
+	return &c
+}
+
+// WithReplicasAck returns a Store on the same keys whose commits wait for replicas as a says.
+func (s *Store) WithReplicasAck(a ReplicasAck) *Store {
+	c := *s
+	c.ack = a
 	return &c
 }
 
@@ -122,14 +139,21 @@ type Queued struct {
 // queue from before qbytes existed, or a count that drifted, heals when the queue drains).
 // A key the script writes that holds another type is deleted first (see ours).
 // Entries are evicted oldest first, read a few at a time (never the whole queue).
+// An item whose notification is already the last entry of its queue (an earlier attempt of the
+// same commit landed) is not queued again; its stream id is returned.
 var commitScript = goredis.NewScript(`
 local maxBytes = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
 local bkey = KEYS[1]
-local function bodySize(fields)
+local function fieldOf(fields, name)
   for i = 1, #fields, 2 do
-    if fields[i] == 'b' then return #fields[i + 1] end
+    if fields[i] == name then return fields[i + 1] end
   end
+  return nil
+end
+local function bodySize(fields)
+  local b = fieldOf(fields, 'b')
+  if b then return #b end
   return 0
 end
 local function over(used, len, size)
@@ -164,7 +188,14 @@ for i = 1, nitems do
   local uid, nid, body, observed, kind, ns = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local handled = ARGV[a + 7]
   local size = #body
-  if maxBytes > 0 and size > maxBytes then
+  local tail = redis.call('XREVRANGE', q, '+', '-', 'COUNT', 1)
+  if #tail == 1 and fieldOf(tail[1][2], 'n') == nid then
+    -- Queued already, by an attempt of this commit whose outcome its sender could not tell (a
+    -- reply lost, replicas that did not confirm it): not queued twice. The byte count is
+    -- written again so that this attempt writes, and a WAIT after it covers that entry too.
+    redis.call('HSET', bkey, uid, tonumber(redis.call('HGET', bkey, uid) or '0') or 0)
+    out[i] = {tail[1][1], 0}
+  elseif maxBytes > 0 and size > maxBytes then
     out[i] = {'', 0}
   else
     local len = redis.call('XLEN', q)
@@ -223,7 +254,7 @@ func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
 		keys = append(keys, s.queueKey(it.SubscriptionUID))
 		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace, it.Handled)
 	}
-	res, err := commitScript.Run(ctx, s.c, keys, args...).Slice()
+	res, err := s.commitRun(ctx, keys, args, len(c.Items) > 0)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s %s: %w", c.Kind, c.Key, err)
 	}
@@ -240,6 +271,24 @@ func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
 		out[i].Evicted, _ = pair[1].(int64)
 	}
 	return out, nil
+}
+
+// commitRun runs the commit script; when queued is true and replicas must confirm, it waits
+// for them too. Only commits that queue notifications wait: a recorded state or cursor a
+// failover loses is made again from the object writes it kept.
+func (s *Store) commitRun(ctx context.Context, keys []string, args []any, queued bool) ([]any, error) {
+	if !queued || s.ack.Replicas <= 0 {
+		return commitScript.Run(ctx, s.c, keys, args...).Slice()
+	}
+	res, acked, err := redistx.EvalAndWait(ctx, s.c, commitScript, keys, args, s.ack.Replicas, s.ack.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	if acked < int64(s.ack.Replicas) {
+		return nil, fmt.Errorf("the commit reached %d of %d replicas within %s: the primary has it, a failover may lose it",
+			acked, s.ack.Replicas, s.ack.Timeout)
+	}
+	return res, nil
 }
 
 // SetCursor records the kind's last processed resourceVersion.

@@ -8,53 +8,13 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netweave-io/netweave/test/redisserver"
 )
 
 // notifierKeys matches every key of the notifier's durable state under the stack's prefix
 // (pkg/notify.Store: queues, their byte counts, recorded states, cursors).
 const notifierKeys = "{e2e:notify}*"
-
-// redisSnapshot is a copy of some keys of a Redis, taken with DUMP.
-type redisSnapshot map[string]string
-
-// snapshotKeys copies every key that matches pattern.
-func snapshotKeys(t *testing.T, ctx context.Context, rdb *goredis.Client, pattern string) redisSnapshot {
-	t.Helper()
-	snap := redisSnapshot{}
-	iter := rdb.Scan(ctx, 0, pattern, 100).Iterator()
-	for iter.Next(ctx) {
-		dump, err := rdb.Dump(ctx, iter.Val()).Result()
-		if err == goredis.Nil {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap[iter.Val()] = dump
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
-// restore puts the keys that match pattern back to what snap holds: what a failover to a
-// replica that missed every write to those keys since the snapshot leaves behind.
-func (snap redisSnapshot) restore(t *testing.T, ctx context.Context, rdb *goredis.Client, pattern string) {
-	t.Helper()
-	for key := range snapshotKeys(t, ctx, rdb, pattern) {
-		if _, kept := snap[key]; !kept {
-			if err := rdb.Del(ctx, key).Err(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for key, dump := range snap {
-		if err := rdb.RestoreReplace(ctx, key, 0, dump).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // queuedIDs returns the notification ids in the Redis queue of the subscription uid.
 func queuedIDs(t *testing.T, ctx context.Context, rdb *goredis.Client, uid string) []string {
@@ -71,10 +31,10 @@ func queuedIDs(t *testing.T, ctx context.Context, rdb *goredis.Client, uid strin
 	return ids
 }
 
-// testNotifierDoubleFault: the notifier's commits (queue, recorded state, cursor) are not
-// WAITed, unlike the object writes they follow, so a Redis failover can discard them while
-// keeping the writes. If the leader dies too before it delivered them, nothing in memory is
-// left either. The next leader loads the cursor from before the discarded commits and watches
+// testNotifierDoubleFault: without --redis-min-replicas-ack (as here) the notifier's commits
+// (queue, recorded state, cursor) are not WAITed, so a Redis failover can discard them while
+// keeping the object writes they were made from. If the leader dies too before it delivered
+// them, nothing in memory is left either. The next leader loads the cursor from before the discarded commits and watches
 // from it: the kept writes come again, and each is notified under the id it had, so receivers
 // that deduplicate by notificationId see every change once.
 //
@@ -96,7 +56,10 @@ func testNotifierDoubleFault(t *testing.T, s *stack) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshotKeys(t, ctx, rdb, notifierKeys)
+	before, err := redisserver.TakeSnapshotOf(ctx, rdb, notifierKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// What the queue held then (the flush's entry, delivered, perhaps not yet removed).
 	base := queuedIDs(t, ctx, rdb, string(sub.UID))
 
@@ -113,7 +76,9 @@ func testNotifierDoubleFault(t *testing.T, s *stack) {
 	if err := s.netweave.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	before.restore(t, ctx, rdb, notifierKeys)
+	if err := before.Restore(ctx, rdb); err != nil {
+		t.Fatal(err)
+	}
 	if got := queuedIDs(t, ctx, rdb, string(sub.UID)); strings.Join(got, ",") != strings.Join(base, ",") {
 		t.Fatalf("queue after the emulated failover %v, want %v", got, base)
 	}

@@ -124,6 +124,20 @@ func TestMinReplicasAck(t *testing.T) {
 		t.Errorf("the unconfirmed write is not on the primary: %v", err)
 	}
 
+	attachReplica(t, srv, client)
+	if err := store.Create(ctx, "/resourcepools/ns/replicated", pool("replicated"), &o2ims.ResourcePool{}, 0); err != nil {
+		t.Errorf("create with a replica: %v", err)
+	}
+	if err := store.Delete(ctx, "/resourcepools/ns/replicated", &o2ims.ResourcePool{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+		t.Errorf("delete with a replica: %v", err)
+	}
+}
+
+// attachReplica starts a replica of srv (client is srv's) and waits until it is in sync and
+// confirms a write (WAIT) within 100ms.
+func attachReplica(t *testing.T, srv *redisserver.Server, client *goredis.Client) {
+	t.Helper()
+	ctx := context.Background()
 	// Replicas sync at once, not after the default 5s of waiting for more replicas.
 	configSet(t, client, "repl-diskless-sync-delay", "0")
 	host, port, _ := strings.Cut(srv.Addr(), ":")
@@ -149,12 +163,6 @@ func TestMinReplicasAck(t *testing.T) {
 		}
 		return nil
 	})
-	if err := store.Create(ctx, "/resourcepools/ns/replicated", pool("replicated"), &o2ims.ResourcePool{}, 0); err != nil {
-		t.Errorf("create with a replica: %v", err)
-	}
-	if err := store.Delete(ctx, "/resourcepools/ns/replicated", &o2ims.ResourcePool{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
-		t.Errorf("delete with a replica: %v", err)
-	}
 }
 
 // TestRollbackNoticedThroughUnconfirmedWrites is the failover the e2e test TestRedisFailover

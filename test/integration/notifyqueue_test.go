@@ -16,6 +16,7 @@ import (
 // queueRig is the notifier's store on a real Redis, with bounded queues.
 type queueRig struct {
 	t      *testing.T
+	srv    *redisserver.Server
 	client *goredis.Client
 	store  *notify.Store
 	seq    int
@@ -26,7 +27,7 @@ func newQueueRig(t *testing.T, limits notify.QueueLimits) *queueRig {
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	return &queueRig{t: t, client: client, store: notify.NewStore(client, "it").WithQueueLimits(limits)}
+	return &queueRig{t: t, srv: srv, client: client, store: notify.NewStore(client, "it").WithQueueLimits(limits)}
 }
 
 // item is a notification of size bytes for uid, with a fresh id.
@@ -253,5 +254,70 @@ func TestNotifierQueueKeepsEachEntrysObject(t *testing.T) {
 	}
 	if got := r.bytes("a"); got != 200 {
 		t.Errorf("queue of %d bytes, want 200 (bodies only)", got)
+	}
+}
+
+// TestNotifierCommitQueuesOnce: a commit whose outcome the notifier could not tell (a reply
+// lost with its connection, replicas that did not confirm it) is committed again; the second
+// attempt finds its notification at the end of the queue and does not queue it twice.
+func TestNotifierCommitQueuesOnce(t *testing.T) {
+	r := newQueueRig(t, notify.QueueLimits{Bytes: 1000})
+	it := r.item("a", 100)
+	first := r.commit(it)
+	again := r.commit(it)
+	if again[0] != first[0] {
+		t.Errorf("the same notification committed again: %+v, want the first attempt's %+v", again[0], first[0])
+	}
+	if got := r.queue("a"); fmt.Sprint(got) != "[n001]" {
+		t.Errorf("queue %v, want [n001]", got)
+	}
+	if n := r.bytes("a"); n != 100 {
+		t.Errorf("byte count %d, want 100", n)
+	}
+	r.commit(r.item("a", 100))
+	if got := r.queue("a"); fmt.Sprint(got) != "[n001 n002]" {
+		t.Errorf("queue %v, want [n001 n002]", got)
+	}
+}
+
+// TestNotifierCommitWaitsForReplicas: the notifier's commits did not wait for
+// replicas, unlike the object writes they follow (--redis-min-replicas-ack). A Sentinel
+// failover could discard a commit the old primary had acknowledged; if the worker had by then
+// stopped trusting its memory (the next commit fails during the failover, so it reads its
+// queue again), the notification of a write the failover kept was never delivered, and the
+// cursor in memory was past it. Now a commit that queues notifications fails until a replica
+// confirms it, and is retried, queueing each notification once.
+func TestNotifierCommitWaitsForReplicas(t *testing.T) {
+	r := newQueueRig(t, notify.QueueLimits{})
+	store := r.store.WithReplicasAck(notify.ReplicasAck{Replicas: 1, Timeout: 100 * time.Millisecond})
+	ctx := context.Background()
+	change := notify.Change{Kind: "Resource", Key: "ns/x", State: []byte("{}"), Cursor: "7", Items: []notify.Item{r.item("a", 100)}}
+	for attempt := 1; attempt <= 2; attempt++ {
+		if _, err := store.Commit(ctx, change); err == nil || !strings.Contains(err.Error(), "reached 0 of 1 replicas") {
+			t.Fatalf("attempt %d without a replica: %v, want it refused for want of a replica", attempt, err)
+		}
+	}
+	// The primary has it, once.
+	es, err := store.Head(ctx, "a", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].NotificationID != "n001" {
+		t.Fatalf("queue %+v after two unconfirmed attempts, want n001 once", es)
+	}
+
+	attachReplica(t, r.srv, r.client)
+	q, err := store.Commit(ctx, change)
+	if err != nil {
+		t.Fatalf("commit with a replica: %v", err)
+	}
+	if q[0].StreamID != es[0].StreamID {
+		t.Errorf("the confirmed attempt queued %s, want the entry already there, %s", q[0].StreamID, es[0].StreamID)
+	}
+	if _, err := store.Commit(ctx, notify.Change{Kind: "Resource", Key: "ns/x", State: []byte("{}"), Items: []notify.Item{r.item("a", 100)}}); err != nil {
+		t.Fatalf("next commit with a replica: %v", err)
+	}
+	if got := r.queue("a"); fmt.Sprint(got) != "[n001 n002]" {
+		t.Errorf("queue %v, want [n001 n002]", got)
 	}
 }

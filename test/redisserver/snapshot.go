@@ -8,9 +8,12 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Snapshot is a copy of every key of a Redis database as it was when taken.
+// Snapshot is a copy of the keys of a Redis database (all, or those matching a pattern) as
+// they were when taken.
 type Snapshot struct {
-	keys map[string]dumpedKey
+	// pattern selects the keys the snapshot is of (SCAN MATCH); "*" for all.
+	pattern string
+	keys    map[string]dumpedKey
 }
 
 type dumpedKey struct {
@@ -24,8 +27,14 @@ type dumpedKey struct {
 // restart, the server and its connections stay up, so a test controls exactly which client
 // reads what, and when.
 func TakeSnapshot(ctx context.Context, client goredis.UniversalClient) (*Snapshot, error) {
-	s := &Snapshot{keys: map[string]dumpedKey{}}
-	iter := client.Scan(ctx, 0, "*", 1000).Iterator()
+	return TakeSnapshotOf(ctx, client, "*")
+}
+
+// TakeSnapshotOf is TakeSnapshot of the keys matching pattern only (SCAN MATCH): restored, it
+// is a failover that discarded the writes to those keys since and kept every other.
+func TakeSnapshotOf(ctx context.Context, client goredis.UniversalClient, pattern string) (*Snapshot, error) {
+	s := &Snapshot{pattern: pattern, keys: map[string]dumpedKey{}}
+	iter := client.Scan(ctx, 0, pattern, 1000).Iterator()
 	for iter.Next(ctx) {
 		key := iter.Val()
 		value, err := client.Dump(ctx, key).Result()
@@ -47,13 +56,28 @@ func TakeSnapshot(ctx context.Context, client goredis.UniversalClient) (*Snapsho
 	return s, nil
 }
 
-// Restore replaces the whole database with the snapshot: every key written since is gone,
-// every key the snapshot holds is back as it was (streams with their last id, counters
-// with their value). It is one transaction, so no client sees the empty database in
-// between (which would look like a wipe, not a rollback).
+// Restore replaces the keys the snapshot is of (the whole database, or those matching its
+// pattern) with the snapshot: every such key written since is gone, every key the snapshot
+// holds is back as it was (streams with their last id, counters with their value). It is one
+// transaction, so no client sees the keys missing in between (which would look like a wipe,
+// not a rollback).
 func (s *Snapshot) Restore(ctx context.Context, client goredis.UniversalClient) error {
+	var since []string
+	if s.pattern != "*" {
+		iter := client.Scan(ctx, 0, s.pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			since = append(since, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("SCAN: %w", err)
+		}
+	}
 	_, err := client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.FlushAll(ctx)
+		if s.pattern == "*" {
+			p.FlushAll(ctx)
+		} else if len(since) > 0 {
+			p.Del(ctx, since...)
+		}
 		for key, k := range s.keys {
 			p.RestoreReplace(ctx, key, k.ttl, k.value)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/netweave-io/netweave/pkg/redistx"
 )
 
 // write runs a write script, once (Config.WriteClient), and returns its reply. With
@@ -15,11 +17,7 @@ func (s *Store) write(ctx context.Context, m epochMark, token string, script *go
 	if s.cfg.MinReplicasAck <= 0 {
 		return script.Run(ctx, s.writes, keys, args...).Slice()
 	}
-	reply, acked, err := s.writeAndWait(ctx, script.EvalSha, keys, args)
-	if goredis.HasErrorPrefix(err, "NOSCRIPT") {
-		// The script is not cached yet (first write, or Redis restarted): send its body.
-		reply, acked, err = s.writeAndWait(ctx, script.Eval, keys, args)
-	}
+	reply, acked, err := redistx.EvalAndWait(ctx, s.writes, script, keys, args, s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -45,26 +43,4 @@ func (s *Store) write(ctx context.Context, m epochMark, token string, script *go
 			acked, s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout)
 	}
 	return reply, nil
-}
-
-// writeAndWait sends the script and WAIT in one pipeline: WAIT counts the replicas that have
-// every write of its own connection, and a pipeline keeps both on one.
-func (s *Store) writeAndWait(ctx context.Context, run func(context.Context, goredis.Scripter, []string, ...interface{}) *goredis.Cmd,
-	keys []string, args []interface{}) (reply []interface{}, acked int64, err error) {
-	var script *goredis.Cmd
-	var wait *goredis.Cmd
-	_, err = s.writes.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		script = run(ctx, p, keys, args...)
-		// Pipeliner has no Wait; the command is the same.
-		wait = p.Do(ctx, "wait", s.cfg.MinReplicasAck, s.cfg.MinReplicasAckTimeout.Milliseconds())
-		return nil
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	if reply, err = script.Slice(); err != nil {
-		return nil, 0, err
-	}
-	acked, err = wait.Int64()
-	return reply, acked, err
 }
