@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -16,17 +17,17 @@ import (
 // (pkg/notify.Store: queues, their byte counts, recorded states, cursors).
 const notifierKeys = "{e2e:notify}*"
 
-// queuedIDs returns the notification ids in the Redis queue of the subscription uid.
+// queuedIDs returns the notification ids in the Redis queue of the subscription uid, as the
+// notifier reads them.
 func queuedIDs(t *testing.T, ctx context.Context, rdb *goredis.Client, uid string) []string {
 	t.Helper()
-	entries, err := rdb.XRange(ctx, strings.TrimSuffix(notifierKeys, "*")+":q:"+uid, "-", "+").Result()
+	entries, err := notify.NewStore(rdb, "e2e").Head(ctx, uid, "", 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]string, 0, len(entries))
 	for _, e := range entries {
-		id, _ := e.Values["n"].(string)
-		ids = append(ids, id)
+		ids = append(ids, e.NotificationID)
 	}
 	return ids
 }
@@ -34,9 +35,9 @@ func queuedIDs(t *testing.T, ctx context.Context, rdb *goredis.Client, uid strin
 // testNotifierDoubleFault: without --redis-min-replicas-ack (as here) the notifier's commits
 // (queue, recorded state, cursor) are not WAITed, so a Redis failover can discard them while
 // keeping the object writes they were made from. If the leader dies too before it delivered
-// them, nothing in memory is left either. The next leader loads the cursor from before the discarded commits and watches
-// from it: the kept writes come again, and each is notified under the id it had, so receivers
-// that deduplicate by notificationId see every change once.
+// them, nothing in memory is left either. The next leader loads the cursor from before the
+// discarded commits and watches from it: the kept writes come again, and each is notified
+// under the id it had, so receivers that deduplicate by notificationId see every change once.
 //
 // The failover is emulated exactly where it matters: the notifier's keys go back to a
 // snapshot taken before the writes, with the writes kept. That is stricter than any failover
