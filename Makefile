@@ -47,7 +47,7 @@ test: verify test-unit test-integration test-e2e
 # Unit packages start real redis-server processes too (pkg/notify, internal/localstack), and
 # internal/localstack an etcd and a control plane (its start-up regression tests).
 test-unit:
-	hack/build-control-plane.sh redis etcd kube-apiserver kube-controller-manager
+	hack/build-control-plane.sh redis etcd kube-apiserver kube-controller-manager alertmanager
 	$(GO) test $(GOTEST_FLAGS) $(UNIT_PKGS)
 
 test-integration:

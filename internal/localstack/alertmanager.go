@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/alertmanager/api/v2/models"
@@ -43,8 +44,15 @@ type Alertmanager struct {
 }
 
 // StartAlertmanager writes the configuration, starts Alertmanager with clustering off and
-// waits until /-/ready answers.
+// waits until it answers as itself (alertmanagerReady). A start that lost the port it picked
+// (another process bound it first) tries another, unless o.Port chose it.
 func StartAlertmanager(ctx context.Context, o AlertmanagerOptions, timeout time.Duration) (*Alertmanager, error) {
+	return startAlertmanager(ctx, o, timeout, FreePort)
+}
+
+// startAlertmanager is StartAlertmanager with the picker of free ports (a test's picker hands
+// out a taken one).
+func startAlertmanager(ctx context.Context, o AlertmanagerOptions, timeout time.Duration, pick func() (int, error)) (*Alertmanager, error) {
 	bin, err := AlertmanagerBinary()
 	if err != nil {
 		return nil, err
@@ -63,13 +71,28 @@ func StartAlertmanager(ctx context.Context, o AlertmanagerOptions, timeout time.
 	if err := os.WriteFile(configPath, config, 0o600); err != nil {
 		return nil, fmt.Errorf("start alertmanager: write config: %w", err)
 	}
-	port := o.Port
-	if port == 0 {
-		if port, err = FreePort(); err != nil {
-			return nil, fmt.Errorf("start alertmanager: %w", err)
-		}
+	if o.Port != 0 {
+		// The caller named this port elsewhere already: no other is any use to it.
+		am, _, _, err := startAlertmanagerOnce(ctx, bin, o, configPath, timeout, func() (int, error) { return o.Port, nil })
+		return am, err
+	}
+	return retryTakenPort(func() (*Alertmanager, *Process, int64, error) {
+		return startAlertmanagerOnce(ctx, bin, o, configPath, timeout, pick)
+	})
+}
+
+// startAlertmanagerOnce starts Alertmanager on a port pick chooses and waits for it; logStart is
+// where this run's output begins in the (appended) log, for telling a lost port from other
+// failures.
+func startAlertmanagerOnce(ctx context.Context, bin string, o AlertmanagerOptions, configPath string, timeout time.Duration,
+	pick func() (int, error)) (*Alertmanager, *Process, int64, error) {
+	port, err := pick()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("start alertmanager: %w", err)
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	logPath := filepath.Join(o.Dir, "alertmanager.log")
+	logStart := logEnd(logPath)
 	proc, err := StartProcess(ProcessOptions{
 		Name: "alertmanager",
 		Argv: []string{
@@ -81,16 +104,41 @@ func StartAlertmanager(ctx context.Context, o AlertmanagerOptions, timeout time.
 			"--cluster.listen-address=",
 			"--log.level=debug",
 		},
-		LogPath: filepath.Join(o.Dir, "alertmanager.log"),
+		LogPath: logPath,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	if err := WaitForHTTPOK(ctx, http.DefaultClient, url+"/-/ready", proc, timeout); err != nil {
+	if err := WaitForHTTPAnswer(ctx, http.DefaultClient, url+"/api/v2/status", proc, timeout, alertmanagerReady(o)); err != nil {
 		_ = proc.Stop()
-		return nil, fmt.Errorf("start alertmanager: %w", err)
+		return nil, proc, logStart, fmt.Errorf("start alertmanager: %w", err)
 	}
-	return &Alertmanager{URL: url, Process: proc}, nil
+	return &Alertmanager{URL: url, Process: proc}, proc, logStart, nil
+}
+
+// alertmanagerTemplates is the template glob of o's configuration: it matches no file, and
+// its path, under o's own directory, tells this Alertmanager's status from another's.
+func alertmanagerTemplates(o AlertmanagerOptions) string {
+	return filepath.Join(o.Dir, "templates", "*.tmpl")
+}
+
+// alertmanagerReady accepts the status of the Alertmanager started with o only: a plain HTTP
+// server offers no certificate to pin, and another Alertmanager (another test package's) that
+// took the port first answers /-/ready as well as ours would. The configuration it reports
+// names o's directory (alertmanagerTemplates); /api/v2/status answers once the configuration
+// is loaded, as /-/ready does.
+func alertmanagerReady(o AlertmanagerOptions) func(body []byte) error {
+	return func(body []byte) error {
+		var status models.AlertmanagerStatus
+		if err := json.Unmarshal(body, &status); err != nil {
+			return fmt.Errorf("not an Alertmanager's status: %w", err)
+		}
+		if status.Config == nil || status.Config.Original == nil ||
+			!strings.Contains(*status.Config.Original, alertmanagerTemplates(o)) {
+			return fmt.Errorf("answered by another Alertmanager: its configuration does not name %s", o.Dir)
+		}
+		return nil
+	}
 }
 
 // alertmanagerConfig is the alertmanager.yml of o; the bearer token goes into a file beside
@@ -124,6 +172,7 @@ func alertmanagerConfig(o AlertmanagerOptions) ([]byte, error) {
 				"http_config":   httpConfig,
 			}},
 		}},
+		"templates": []string{alertmanagerTemplates(o)},
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {

@@ -3,6 +3,7 @@ package localstack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,9 +20,14 @@ import (
 // the one that server holds, and the ports it handed out.
 func squattedPorts(t *testing.T) (taken int, pick func() (int, error), picked func() []int) {
 	t.Helper()
-	squatter := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return squattedPortsBy(t, httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok"))
-	}))
+	})))
+}
+
+// squattedPortsBy is squattedPorts with the squatting server given.
+func squattedPortsBy(t *testing.T, squatter *httptest.Server) (taken int, pick func() (int, error), picked func() []int) {
+	t.Helper()
 	t.Cleanup(squatter.Close)
 	taken = squatter.Listener.Addr().(*net.TCPAddr).Port
 	var ports []int
@@ -41,7 +47,10 @@ func squattedPorts(t *testing.T) (taken int, pick func() (int, error), picked fu
 // that a start met the taken port (or the test proved nothing).
 func checkNotOnTakenPort(t *testing.T, proc *Process, flag string, taken int, picked []int) {
 	t.Helper()
-	if slices.ContainsFunc(proc.argv, func(a string) bool { return a == fmt.Sprintf("%s=%d", flag, taken) }) {
+	onTaken := func(a string) bool {
+		return a == fmt.Sprintf("%s=%d", flag, taken) || a == fmt.Sprintf("%s=127.0.0.1:%d", flag, taken)
+	}
+	if slices.ContainsFunc(proc.argv, onTaken) {
 		t.Fatalf("%s started on port %d, which another server holds (ports tried %v)", proc.name, taken, picked)
 	}
 	if exited(proc) {
@@ -120,4 +129,35 @@ func TestRegressionControlPlanePortTakenByAnother(t *testing.T) {
 		t.Cleanup(func() { _ = proc.Stop() })
 		checkNotOnTakenPort(t, proc, "--secure-port", taken, picked())
 	})
+}
+
+// TestRegressionAlertmanagerPortTakenByAnother: the same race for Alertmanager, whose readiness
+// probe is plain HTTP: another test package's Alertmanager on the port FreePort found free
+// answered /-/ready, ours exited, and the start reported success, so alerts went to an
+// Alertmanager that sends them to someone else's netweave. The start must notice, and serve on
+// another port.
+func TestRegressionAlertmanagerPortTakenByAnother(t *testing.T) {
+	// Another Alertmanager, as far as a probe can tell: ready, and a status of its own
+	// configuration.
+	other := AlertmanagerOptions{Dir: "/elsewhere"}
+	status, err := json.Marshal(map[string]any{"config": map[string]any{
+		"original": "templates:\n- " + alertmanagerTemplates(other) + "\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken, pick, picked := squattedPortsBy(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/status" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(status)
+			return
+		}
+		_, _ = w.Write([]byte("OK"))
+	})))
+	am, err := startAlertmanager(context.Background(), AlertmanagerOptions{Dir: t.TempDir(), WebhookURL: "http://127.0.0.1:1/lost"},
+		time.Minute, pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = am.Stop() })
+	checkNotOnTakenPort(t, am.Process, "--web.listen-address", taken, picked())
 }

@@ -17,6 +17,13 @@ const pollInterval = 200 * time.Millisecond
 // nil) exits; the error then carries the last answer, or the process's log tail, so a failure
 // explains itself.
 func WaitForHTTPOK(ctx context.Context, client *http.Client, url string, proc *Process, timeout time.Duration) error {
+	return WaitForHTTPAnswer(ctx, client, url, proc, timeout, nil)
+}
+
+// WaitForHTTPAnswer is WaitForHTTPOK that also waits until check (when not nil) accepts the
+// answer's body (its first 64 KiB).
+func WaitForHTTPAnswer(ctx context.Context, client *http.Client, url string, proc *Process, timeout time.Duration,
+	check func(body []byte) error) error {
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		if proc != nil {
@@ -36,12 +43,19 @@ func WaitForHTTPOK(ctx context.Context, client *http.Client, url string, proc *P
 			return false, nil
 		}
 		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		if resp.StatusCode == http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if resp.StatusCode != http.StatusOK {
+			last = fmt.Sprintf("HTTP %d: %.4096s", resp.StatusCode, body)
+			return false, nil
+		}
+		if check == nil {
 			return true, nil
 		}
-		last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, body)
-		return false, nil
+		if err := check(body); err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		return true, nil
 	})
 	if err != nil {
 		// A process that exited already explained itself (exitedError); one that is still
