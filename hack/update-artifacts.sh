@@ -22,6 +22,7 @@ order() {
 	case "$1" in
 	namespace.yaml) echo 00 ;;
 	rbac.yaml) echo 10 ;;
+	flowcontrol.yaml) echo 15 ;;
 	roles.yaml) echo 20 ;;
 	apiservice.yaml) echo 30 ;;
 	service.yaml) echo 40 ;;

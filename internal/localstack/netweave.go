@@ -12,16 +12,16 @@ import (
 	"time"
 )
 
-// InstallNetweaveRBAC applies the namespace, ServiceAccount and RBAC of artifacts/deploy and
-// returns a kubeconfig of that ServiceAccount, so netweave runs under test with exactly the
-// permissions a real install grants it.
+// InstallNetweaveRBAC applies the namespace, ServiceAccount, RBAC and FlowSchema of
+// artifacts/deploy and returns a kubeconfig of that ServiceAccount, so netweave runs under test
+// with exactly the permissions and priority a real install grants it.
 func (cp *ControlPlane) InstallNetweaveRBAC(ctx context.Context) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
 	admin := cp.Kubeconfig(Admin)
-	for _, f := range []string{"00-namespace.yaml", "10-rbac.yaml", "20-roles.yaml"} {
+	for _, f := range []string{"00-namespace.yaml", "10-rbac.yaml", "15-flowcontrol.yaml", "20-roles.yaml"} {
 		// Server-side, as the chart is applied: a client-side apply leaves a last-applied
 		// annotation owned by "kubectl-client-side-apply", and then make run's
 		// "helm template | kubectl apply --server-side --dry-run=server" warns once per object

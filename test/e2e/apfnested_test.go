@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/internal/localstack"
 )
@@ -130,4 +133,120 @@ func (c *o2Client) try(method, path, body string) (int, http.Header, string) {
 		return 0, resp.Header, err.Error()
 	}
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// saFlowControl puts every ServiceAccount's requests at kube-apiserver in a priority level with
+// 3 seats, none lent or borrowed, fair-queued per user: the suggested "service-accounts"
+// FlowSchema's workload-low level on a busy cluster, in small.
+const saFlowControl = `apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: PriorityLevelConfiguration
+metadata: {name: e2e-service-accounts}
+spec:
+  type: Limited
+  limited:
+    nominalConcurrencyShares: 1
+    lendablePercent: 0
+    borrowingLimitPercent: 0
+    limitResponse:
+      type: Queue
+      queuing: {queues: 64, handSize: 6, queueLengthLimit: 200}
+---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata: {name: e2e-service-accounts}
+spec:
+  priorityLevelConfiguration: {name: e2e-service-accounts}
+  matchingPrecedence: 1000
+  distinguisherMethod: {type: ByUser}
+  rules:
+  - subjects: [{kind: Group, group: {name: "system:serviceaccounts"}}]
+    resourceRules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"], clusterScope: true}]
+    nonResourceRules: [{verbs: ["*"], nonResourceURLs: ["*"]}]
+`
+
+// TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization: a request of the kubectl face
+// holds a seat at kube-apiserver while the aggregator proxies it to netweave, and netweave
+// authorizes it with a SubjectAccessReview back at kube-apiserver, as netweave's
+// ServiceAccount. Both are ServiceAccount requests, which the cluster's suggested FlowSchemas
+// put in one priority level (workload-low): with as many such requests in flight as the level
+// has seats, every seat was held by a request waiting for a review queued behind the others,
+// and the requests failed after kube-apiserver's queue wait. The install's FlowSchema puts
+// netweave's reviews in a level of their own (workload-high), as the cluster's own
+// kube-system controllers are.
+func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T) {
+	ctx := context.Background()
+	s := startStack(t)
+	const ns = "e2e-apf-sa"
+	s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+	s.kubectl(t, localstack.Admin, "create", "serviceaccount", "smo", "-n", ns)
+	s.kubectl(t, localstack.Admin, "create", "rolebinding", "smo-reader", "-n", ns, "--clusterrole=o2ims-reader", "--serviceaccount="+ns+":smo")
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, saFlowControl, "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply the flow control: %v\n%s%s", err, out, stderr)
+	}
+	uid := s.kubectl(t, localstack.Admin, "get", "flowschema", "e2e-service-accounts", "-o", "jsonpath={.metadata.uid}")
+	token, err := s.cp.ServiceAccountToken(ctx, ns, "smo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.AnonymousClientConfig(s.cp.RESTConfig(localstack.Admin))
+	cfg.BearerToken = token
+	cfg.Timeout = 30 * time.Second
+	client, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(name string) (int, http.Header, string) {
+		resp, err := client.Get(cfg.Host + "/apis/o2ims.oran.org/v1alpha1/namespaces/" + ns + "/inventorysubscriptions/" + name)
+		if err != nil {
+			return 0, nil, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	eventually(t, 60*time.Second, "kube-apiserver classifies the ServiceAccount's requests by the new FlowSchema", func() error {
+		code, hdr, body := get("warm-up")
+		if code != http.StatusNotFound {
+			return errorf("GET: %d %s", code, body)
+		}
+		if got := hdr.Get("X-Kubernetes-PF-FlowSchema-UID"); got != uid {
+			return errorf("matched FlowSchema %q, want %q", got, uid)
+		}
+		return nil
+	})
+
+	// Each GET names another object, so each needs a review of its own (none is cached).
+	const reads = 24
+	type result struct {
+		code int
+		body string
+		took time.Duration
+	}
+	results := make([]result, reads)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			began := time.Now()
+			code, _, body := get(fmt.Sprintf("missing-%d", i))
+			results[i] = result{code, body, time.Since(began)}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	failed, slowest := 0, time.Duration(0)
+	for i, r := range results {
+		slowest = max(slowest, r.took)
+		if r.code != http.StatusNotFound {
+			failed++
+			t.Errorf("GET %d: %d after %s: %s", i, r.code, r.took.Round(time.Millisecond), strings.TrimSpace(r.body))
+		}
+	}
+	t.Logf("%d concurrent kubectl-face GETs by a ServiceAccount on 3 seats: %d failed, slowest %s", reads, failed, slowest.Round(time.Millisecond))
+	if slowest >= 5*time.Second {
+		t.Errorf("the slowest GET took %s: it waited for a seat its own request held", slowest.Round(time.Millisecond))
+	}
 }
