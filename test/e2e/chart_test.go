@@ -59,6 +59,8 @@ func TestChart(t *testing.T) {
 			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name"},
 			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
 			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
+			{"flowControl.priorityLevel", `""`, "flowControl.priorityLevel names the PriorityLevelConfiguration"},
+			{"flowControl.matchingPrecedence", "0", "flowControl.matchingPrecedence must be between 1 and 10000, not 0"},
 		} {
 			out, err := c.render(map[string]string{tc.path: tc.value})
 			if err == nil || !strings.Contains(out, tc.want) {

@@ -62,6 +62,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.o2ims.ingress.enabled (eq (int .Values.o2ims.port) 0) }}
 {{- fail "o2ims.ingress.enabled needs the O2 face (o2ims.port > 0)" }}
 {{- end }}
+{{- if .Values.flowControl.enabled }}
+{{- if not .Values.flowControl.priorityLevel }}
+{{- fail "flowControl.priorityLevel names the PriorityLevelConfiguration of netweave's reviews (workload-high), or set flowControl.enabled=false" }}
+{{- end }}
+{{- $p := int .Values.flowControl.matchingPrecedence }}
+{{- if or (lt $p 1) (gt $p 10000) }}
+{{- fail (printf "flowControl.matchingPrecedence must be between 1 and 10000, not %d" $p) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* netweave's Redis flags for the chosen redis.mode. */}}
