@@ -67,6 +67,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printRedisFaults(r)
 	printStoreLost(r)
 	printStalledSMO(r)
+	printFairness(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }
 

@@ -13,3 +13,15 @@ neither holds a handler, API Priority and Fairness seat or buffer past it (befor
   date +%%T; (printf "POST /o2ims-infrastructureInventory/v1/subscriptions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer $TOKEN\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"; sleep 80) | openssl s_client -quiet -connect 127.0.0.1:%d 2>/dev/null | while read -r l; do echo "$(date +%%T) $l"; done | grep -m1 HTTP   # 66 s later: HTTP/1.1 400 Bad Request
 `, r.o2Port)
 }
+
+// printFairness shows how API Priority and Fairness admits an SMO (docs/o2ims.md, "One O2
+// request, one seat"): by the cluster's FlowSchemas, once per O2 request, its write included,
+// and netweave's own reviews at kube-apiserver in a level of their own.
+func printFairness(r *running) {
+	fmt.Printf(`
+API Priority and Fairness (docs/o2ims.md, "One O2 request, one seat"): an O2 request takes one seat of its caller's
+level, its Kubernetes-API write included; netweave's token and access reviews have a level of their own:
+  curl -s -o /dev/null -D - --cacert %s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%d/o2ims-infrastructureInventory/v1/ | grep -i x-kubernetes-pf   # the FlowSchema and level (uids) that admitted it
+  kubectl get flowschemas,prioritylevelconfigurations | grep -E 'NAME|netweave-reviews|workload-high'   # the install's FlowSchema: reviews at workload-high
+`, r.caFile, r.o2Port)
+}
