@@ -15,12 +15,17 @@ import (
 	"github.com/netweave-io/netweave/internal/localstack"
 )
 
-// burstFlowControl puts every request of the SMO user in a priority level of its own with few
-// seats (3 of netweave's 600 with the cluster's suggested levels), none lent or borrowed, one
-// queue: what a cluster admin does to keep an SMO's traffic from crowding out the rest.
-const burstFlowControl = `apiVersion: flowcontrol.apiserver.k8s.io/v1
+// tightLevel applies a priority level called name with few seats (3 of a server's 600 with the
+// cluster's suggested levels), none lent or borrowed, and a FlowSchema of the same name that
+// puts every request of subject in it (precedence 1000: after the install's netweave-reviews,
+// 900, before the suggested ones a tenant's requests meet, 9000 and after), fair-queued per
+// user over queues queues; it returns the FlowSchema's uid, which the servers name in
+// X-Kubernetes-PF-FlowSchema-UID.
+func (s *stack) tightLevel(t *testing.T, name, subject string, queues int) string {
+	t.Helper()
+	manifest := fmt.Sprintf(`apiVersion: flowcontrol.apiserver.k8s.io/v1
 kind: PriorityLevelConfiguration
-metadata: {name: e2e-smo-burst}
+metadata: {name: %[1]s}
 spec:
   type: Limited
   limited:
@@ -29,20 +34,71 @@ spec:
     borrowingLimitPercent: 0
     limitResponse:
       type: Queue
-      queuing: {queues: 1, handSize: 1, queueLengthLimit: 200}
+      queuing: {queues: %[3]d, handSize: 1, queueLengthLimit: 200}
 ---
 apiVersion: flowcontrol.apiserver.k8s.io/v1
 kind: FlowSchema
-metadata: {name: e2e-smo-burst}
+metadata: {name: %[1]s}
 spec:
-  priorityLevelConfiguration: {name: e2e-smo-burst}
-  matchingPrecedence: 500
+  priorityLevelConfiguration: {name: %[1]s}
+  matchingPrecedence: 1000
   distinguisherMethod: {type: ByUser}
   rules:
-  - subjects: [{kind: User, user: {name: smo}}]
+  - subjects: [%[2]s]
     resourceRules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"], clusterScope: true}]
     nonResourceRules: [{verbs: ["*"], nonResourceURLs: ["*"]}]
-`
+`, name, subject, queues)
+	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, manifest, "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply the flow control: %v\n%s%s", err, out, stderr)
+	}
+	return s.kubectl(t, localstack.Admin, "get", "flowschema", name, "-o", "jsonpath={.metadata.uid}")
+}
+
+// answer is what one request of a burst got.
+type answer struct {
+	code int
+	hdr  http.Header
+	body string
+	took time.Duration
+}
+
+// concurrently makes n requests at once, do(i) being the i-th, and waits for every answer.
+func concurrently(n int, do func(i int) (int, http.Header, string)) []answer {
+	out := make([]answer, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			began := time.Now()
+			code, hdr, body := do(i)
+			out[i] = answer{code, hdr, body, time.Since(began)}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// checkBurst fails t for every answer but want, and when the slowest took the queue wait
+// (5 s and more): it waited for a seat its own request held. It logs what happened.
+func checkBurst(t *testing.T, what string, answers []answer, want int) {
+	t.Helper()
+	failed, slowest := 0, time.Duration(0)
+	for i, a := range answers {
+		slowest = max(slowest, a.took)
+		if a.code != want {
+			failed++
+			t.Errorf("%s %d: %d after %s: %s", what, i, a.code, a.took.Round(time.Millisecond), strings.TrimSpace(a.body))
+		}
+	}
+	t.Logf("%d concurrent %ss on 3 seats: %d failed, slowest %s", len(answers), what, failed, slowest.Round(time.Millisecond))
+	if slowest >= 5*time.Second {
+		t.Errorf("the slowest %s took %s: it waited for a seat its own request held", what, slowest.Round(time.Millisecond))
+	}
+}
 
 // TestRegressionO2WritesDoNotDeadlockTheirPriorityLevel: an O2 write (a subscription POST) holds
 // a seat of its caller's priority level in the O2 chain while it makes its write through the
@@ -57,10 +113,8 @@ func TestRegressionO2WritesDoNotDeadlockTheirPriorityLevel(t *testing.T) {
 	s := startStack(t, "--request-timeout=20s")
 	s.kubectl(t, localstack.Admin, "create", "rolebinding", "smo-burst-subscriber", "-n", localstack.APIServiceNamespace,
 		"--clusterrole=o2ims-subscriber", "--user="+localstack.SMO)
-	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, burstFlowControl, "apply", "-f", "-"); err != nil {
-		t.Fatalf("apply the flow control: %v\n%s%s", err, out, stderr)
-	}
-	uid := s.kubectl(t, localstack.Admin, "get", "flowschema", "e2e-smo-burst", "-o", "jsonpath={.metadata.uid}")
+	// What a cluster admin does to keep an SMO's traffic from crowding out the rest; one queue.
+	uid := s.tightLevel(t, "e2e-smo-burst", `{kind: User, user: {name: smo}}`, 1)
 	smo := s.o2As(t, localstack.SMO)
 	eventually(t, 60*time.Second, "netweave classifies the SMO's requests by the new FlowSchema", func() error {
 		code, hdr, body := smo.do(http.MethodGet, inventoryAPI+"/v1/subscriptions", "")
@@ -73,44 +127,15 @@ func TestRegressionO2WritesDoNotDeadlockTheirPriorityLevel(t *testing.T) {
 		return nil
 	})
 
-	const writes = 24
-	type result struct {
-		code       int
-		body, flow string
-		took       time.Duration
-	}
-	results := make([]result, writes)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			began := time.Now()
-			code, hdr, body := smo.try(http.MethodPost, inventoryAPI+"/v1/subscriptions",
-				fmt.Sprintf(`{"callback":"https://smo.example.net/burst/%d"}`, i))
-			results[i] = result{code, body, hdr.Get("X-Kubernetes-PF-FlowSchema-UID"), time.Since(began)}
-		}()
-	}
-	close(start)
-	wg.Wait()
-
-	failed, slowest := 0, time.Duration(0)
-	for i, r := range results {
-		slowest = max(slowest, r.took)
-		if r.code != http.StatusCreated {
-			failed++
-			t.Errorf("POST %d: %d after %s: %s", i, r.code, r.took.Round(time.Millisecond), strings.TrimSpace(r.body))
-		} else if r.flow != uid {
-			// The outer request is still admitted by API Priority and Fairness, as the SMO.
-			t.Errorf("POST %d was classified by FlowSchema %q, want the SMO's %q", i, r.flow, uid)
+	answers := concurrently(24, func(i int) (int, http.Header, string) {
+		return smo.try(http.MethodPost, inventoryAPI+"/v1/subscriptions", fmt.Sprintf(`{"callback":"https://smo.example.net/burst/%d"}`, i))
+	})
+	checkBurst(t, "subscription POST", answers, http.StatusCreated)
+	for i, a := range answers {
+		// The O2 request itself is still admitted by API Priority and Fairness, as the SMO.
+		if got := a.hdr.Get("X-Kubernetes-PF-FlowSchema-UID"); a.code == http.StatusCreated && got != uid {
+			t.Errorf("POST %d was classified by FlowSchema %q, want the SMO's %q", i, got, uid)
 		}
-	}
-	t.Logf("%d concurrent subscription POSTs on 3 seats: %d failed, slowest %s", writes, failed, slowest.Round(time.Millisecond))
-	// Each write takes milliseconds; a request that waited out the 5 s queue wait was stuck.
-	if slowest >= 5*time.Second {
-		t.Errorf("the slowest POST took %s: it waited for a seat its own request held", slowest.Round(time.Millisecond))
 	}
 }
 
@@ -135,35 +160,6 @@ func (c *o2Client) try(method, path, body string) (int, http.Header, string) {
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-// saFlowControl puts every ServiceAccount's requests at kube-apiserver in a priority level with
-// 3 seats, none lent or borrowed, fair-queued per user: the suggested "service-accounts"
-// FlowSchema's workload-low level on a busy cluster, in small.
-const saFlowControl = `apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: PriorityLevelConfiguration
-metadata: {name: e2e-service-accounts}
-spec:
-  type: Limited
-  limited:
-    nominalConcurrencyShares: 1
-    lendablePercent: 0
-    borrowingLimitPercent: 0
-    limitResponse:
-      type: Queue
-      queuing: {queues: 64, handSize: 6, queueLengthLimit: 200}
----
-apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: FlowSchema
-metadata: {name: e2e-service-accounts}
-spec:
-  priorityLevelConfiguration: {name: e2e-service-accounts}
-  matchingPrecedence: 1000
-  distinguisherMethod: {type: ByUser}
-  rules:
-  - subjects: [{kind: Group, group: {name: "system:serviceaccounts"}}]
-    resourceRules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"], clusterScope: true}]
-    nonResourceRules: [{verbs: ["*"], nonResourceURLs: ["*"]}]
-`
-
 // TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization: a request of the kubectl face
 // holds a seat at kube-apiserver while the aggregator proxies it to netweave, and netweave
 // authorizes it with a SubjectAccessReview back at kube-apiserver, as netweave's
@@ -180,10 +176,9 @@ func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T)
 	s.kubectl(t, localstack.Admin, "create", "namespace", ns)
 	s.kubectl(t, localstack.Admin, "create", "serviceaccount", "smo", "-n", ns)
 	s.kubectl(t, localstack.Admin, "create", "rolebinding", "smo-reader", "-n", ns, "--clusterrole=o2ims-reader", "--serviceaccount="+ns+":smo")
-	if out, stderr, err := s.kubectlStdin(t, localstack.Admin, saFlowControl, "apply", "-f", "-"); err != nil {
-		t.Fatalf("apply the flow control: %v\n%s%s", err, out, stderr)
-	}
-	uid := s.kubectl(t, localstack.Admin, "get", "flowschema", "e2e-service-accounts", "-o", "jsonpath={.metadata.uid}")
+	// The suggested "service-accounts" FlowSchema's workload-low level on a busy cluster, in
+	// small: every ServiceAccount's requests at kube-apiserver, fair-queued per user.
+	uid := s.tightLevel(t, "e2e-service-accounts", `{kind: Group, group: {name: "system:serviceaccounts"}}`, 64)
 	token, err := s.cp.ServiceAccountToken(ctx, ns, "smo")
 	if err != nil {
 		t.Fatal(err)
@@ -216,37 +211,7 @@ func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T)
 	})
 
 	// Each GET names another object, so each needs a review of its own (none is cached).
-	const reads = 24
-	type result struct {
-		code int
-		body string
-		took time.Duration
-	}
-	results := make([]result, reads)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range reads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			began := time.Now()
-			code, _, body := get(fmt.Sprintf("missing-%d", i))
-			results[i] = result{code, body, time.Since(began)}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	failed, slowest := 0, time.Duration(0)
-	for i, r := range results {
-		slowest = max(slowest, r.took)
-		if r.code != http.StatusNotFound {
-			failed++
-			t.Errorf("GET %d: %d after %s: %s", i, r.code, r.took.Round(time.Millisecond), strings.TrimSpace(r.body))
-		}
-	}
-	t.Logf("%d concurrent kubectl-face GETs by a ServiceAccount on 3 seats: %d failed, slowest %s", reads, failed, slowest.Round(time.Millisecond))
-	if slowest >= 5*time.Second {
-		t.Errorf("the slowest GET took %s: it waited for a seat its own request held", slowest.Round(time.Millisecond))
-	}
+	checkBurst(t, "kubectl-face GET", concurrently(24, func(i int) (int, http.Header, string) {
+		return get(fmt.Sprintf("missing-%d", i))
+	}), http.StatusNotFound)
 }
