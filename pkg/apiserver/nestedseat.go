@@ -27,9 +27,10 @@ import (
 // fair-queued once, as its caller. The Kubernetes face tells an inner request by what only
 // netweave has, the loopback bearer token, on an impersonating request; everything else (an
 // SMO's kubectl, netweave's own controllers, which are exempt as the loopback user anyway)
-// meets API Priority and Fairness as before. With API Priority and Fairness off, max-in-flight
-// counts the inner request as a second one; it rejects rather than queues, so nothing waits on
-// itself there.
+// meets API Priority and Fairness as before. With API Priority and Fairness off, the O2 chain
+// and the Kubernetes face each count requests against a max-in-flight limit of their own: the
+// inner request counts against the Kubernetes face's, and a full limit refuses at once rather
+// than queues, so nothing waits on itself there either.
 
 // seatHeldKey marks the context of a request that runs in a seat its caller already holds.
 type seatHeldKey struct{}
