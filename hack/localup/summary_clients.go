@@ -20,8 +20,8 @@ neither holds a handler, API Priority and Fairness seat or buffer past it (befor
 func printFairness(r *running) {
 	fmt.Printf(`
 API Priority and Fairness (docs/o2ims.md, "One O2 request, one seat"): an O2 request takes one seat of its caller's
-level, its Kubernetes-API write included; netweave's token and access reviews have a level of their own:
+level, its Kubernetes-API write included; netweave's token and access reviews, and its Leases, have levels of their own:
   curl -s -o /dev/null -D - --cacert %s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%d/o2ims-infrastructureInventory/v1/ | grep -i x-kubernetes-pf   # the FlowSchema and level (uids) that admitted it
-  kubectl get flowschemas,prioritylevelconfigurations | grep -E 'NAME|netweave-reviews|workload-high'   # the install's FlowSchema: reviews at workload-high
+  kubectl get flowschemas | grep -E 'NAME|netweave-'   # the install's: reviews at workload-high, Leases at leader-election
 `, r.caFile, r.o2Port)
 }

@@ -168,7 +168,7 @@ func (c *o2Client) try(method, path, body string) (int, http.Header, string) {
 // has seats, every seat was held by a request waiting for a review queued behind the others,
 // and the requests failed after kube-apiserver's queue wait. The install's FlowSchema puts
 // netweave's reviews in a level of their own (workload-high), as the cluster's own
-// kube-system controllers are.
+// kube-system controllers are; its other FlowSchema puts netweave's Leases where theirs are.
 func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T) {
 	ctx := context.Background()
 	s := startStack(t)
@@ -214,4 +214,21 @@ func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T)
 	checkBurst(t, "kubectl-face GET", concurrently(24, func(i int) (int, http.Header, string) {
 		return get(fmt.Sprintf("missing-%d", i))
 	}), http.StatusNotFound)
+
+	// The install's FlowSchemas match what netweave sends: its reviews, and its Lease renewals
+	// (leader election and the store watermark, every 2 s), each in its level.
+	for _, want := range []string{
+		`apiserver_flowcontrol_dispatched_requests_total{flow_schema="netweave-reviews",priority_level="workload-high"}`,
+		`apiserver_flowcontrol_dispatched_requests_total{flow_schema="netweave-leader-election",priority_level="leader-election"}`,
+	} {
+		eventually(t, 30*time.Second, want, func() error {
+			metrics := s.kubectl(t, localstack.Admin, "get", "--raw", "/metrics")
+			for _, line := range strings.Split(metrics, "\n") {
+				if strings.HasPrefix(line, want+" ") && !strings.HasSuffix(line, " 0") {
+					return nil
+				}
+			}
+			return errorf("kube-apiserver dispatched no request so")
+		})
+	}
 }

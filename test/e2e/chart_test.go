@@ -60,6 +60,7 @@ func TestChart(t *testing.T) {
 			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
 			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
 			{"flowControl.priorityLevel", `""`, "flowControl.priorityLevel names the PriorityLevelConfiguration"},
+			{"flowControl.leaderElectionPriorityLevel", `""`, "flowControl.leaderElectionPriorityLevel names the PriorityLevelConfiguration"},
 			{"flowControl.matchingPrecedence", "0", "flowControl.matchingPrecedence must be between 1 and 10000, not 0"},
 		} {
 			out, err := c.render(map[string]string{tc.path: tc.value})

@@ -66,6 +66,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not .Values.flowControl.priorityLevel }}
 {{- fail "flowControl.priorityLevel names the PriorityLevelConfiguration of netweave's reviews (workload-high), or set flowControl.enabled=false" }}
 {{- end }}
+{{- if not .Values.flowControl.leaderElectionPriorityLevel }}
+{{- fail "flowControl.leaderElectionPriorityLevel names the PriorityLevelConfiguration of netweave's Leases (leader-election), or set flowControl.enabled=false" }}
+{{- end }}
 {{- $p := int .Values.flowControl.matchingPrecedence }}
 {{- if or (lt $p 1) (gt $p 10000) }}
 {{- fail (printf "flowControl.matchingPrecedence must be between 1 and 10000, not %d" $p) }}
