@@ -147,8 +147,8 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 	// What the dictionary controller writes (the standard, the types', the PrometheusRules')
 	// is known before it is written, or before the cache has it: an alarm raised meanwhile
 	// refers to the ids it will have.
-	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries, func(o alarms.Observation) (alarms.Definition, bool) {
-		return recorder.Resolve(dicts.Desired(), o)
+	defs, err := recorder.NewDictionaryDefinitions(run.dictionaries, d.cfg.Namespace, func(o alarms.Observation) (alarms.Definition, bool) {
+		return recorder.Resolve(dicts.Desired(), d.cfg.Namespace, o)
 	})
 	if err != nil {
 		return nil, err

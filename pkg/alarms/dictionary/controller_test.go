@@ -484,13 +484,13 @@ func TestDesiredIsWhatIsWritten(t *testing.T) {
 	}
 	node := alarms.Observation{Definition: "CLUSTERNODE_CRITICAL", ProbableCause: "NODE_DOWN",
 		Object: alarms.ObjectRef{Class: "Resource", Namespace: invNS, TypeID: nodeTID}}
-	early, ok := recorder.Resolve(before, node)
+	early, ok := recorder.Resolve(before, invNS, node)
 	if !ok {
 		t.Fatal("a standard alarm does not resolve before the first sync")
 	}
 	f.sync()
 	stored := f.stored()
-	after, ok := recorder.Resolve(stored, node)
+	after, ok := recorder.Resolve(stored, invNS, node)
 	if !ok {
 		t.Fatal("a standard alarm does not resolve in the stored dictionaries")
 	}
@@ -509,7 +509,7 @@ func TestDesiredIsWhatIsWritten(t *testing.T) {
 			t.Errorf("Desired %s/%s differs from what is stored", d.Namespace, d.Name)
 		}
 	}
-	if got, ok := recorder.Resolve(desired, alarms.Observation{Definition: "KubeletTooManyPods",
+	if got, ok := recorder.Resolve(desired, invNS, alarms.Observation{Definition: "KubeletTooManyPods",
 		Object: alarms.ObjectRef{Class: "OCloud", Namespace: invNS}}); ok {
 		t.Errorf("an alarm no dictionary defines resolves to %+v", got)
 	}
@@ -541,7 +541,7 @@ func TestRegressionAlertRaisedBeforeTheRulesDictionaryHasNoDefinition(t *testing
 		t.Fatal("the sync whose writes were refused succeeded")
 	}
 	alert := alarms.Observation{Definition: "NodeDown", Object: alarms.ObjectRef{Class: "OCloud", Namespace: invNS}}
-	early, ok := recorder.Resolve(f.c.Desired(), alert)
+	early, ok := recorder.Resolve(f.c.Desired(), invNS, alert)
 	if !ok || early.DefinitionID == "" || early.DictionaryID != RulesID(f.ids) {
 		t.Fatalf("an alert the rules define, before the rules dictionary is stored: %+v (%v)", early, ok)
 	}

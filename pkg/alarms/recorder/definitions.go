@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -22,10 +23,12 @@ const definitionIndex = "alarms.netweave.io/definition"
 // DictionaryDefinitions resolves definitions in the AlarmDictionaries of an informer: the
 // dictionary of the faulty object's ResourceType first, then the O-Cloud-wide dictionaries
 // (no resourceTypeId: the standard one and the one made from PrometheusRules), in name order so
-// the answer is the same on every replica. An unknown definition gives empty ids: the alarm is
-// still raised, under the name the source gave it.
+// the answer is the same on every replica. Only the dictionaries of the inventory namespace
+// count (see Resolve). An unknown definition gives empty ids: the alarm is still raised, under
+// the name the source gave it.
 type DictionaryDefinitions struct {
 	dictionaries cache.SharedIndexInformer
+	namespace    string
 	known        KnownDefinitions
 }
 
@@ -36,13 +39,17 @@ type DictionaryDefinitions struct {
 // spec never changes.
 type KnownDefinitions func(o alarms.Observation) (alarms.Definition, bool)
 
-// NewDictionaryDefinitions indexes dictionaries, which must not have started yet; known, when
-// set, answers what they do not define yet.
-func NewDictionaryDefinitions(dictionaries cache.SharedIndexInformer, known KnownDefinitions) (*DictionaryDefinitions, error) {
+// NewDictionaryDefinitions indexes dictionaries, which must not have started yet; namespace is
+// the inventory namespace, whose dictionaries define the O-Cloud's alarms; known, when set,
+// answers what they do not define yet.
+func NewDictionaryDefinitions(dictionaries cache.SharedIndexInformer, namespace string, known KnownDefinitions) (*DictionaryDefinitions, error) {
+	if namespace == "" {
+		return nil, errors.New("alarm definitions: the inventory namespace is required")
+	}
 	if err := dictionaries.AddIndexers(cache.Indexers{definitionIndex: indexByDefinition}); err != nil {
 		return nil, fmt.Errorf("alarm definitions: index dictionaries: %w", err)
 	}
-	return &DictionaryDefinitions{dictionaries: dictionaries, known: known}, nil
+	return &DictionaryDefinitions{dictionaries: dictionaries, namespace: namespace, known: known}, nil
 }
 
 func indexByDefinition(obj any) ([]string, error) {
@@ -80,21 +87,27 @@ func (d *DictionaryDefinitions) stored(o alarms.Observation) (alarms.Definition,
 	for _, obj := range objs {
 		dicts = append(dicts, obj.(*v1alpha1.AlarmDictionary))
 	}
-	return Resolve(dicts, o)
+	return Resolve(dicts, d.namespace, o)
 }
 
 // Resolve resolves o among dicts as DictionaryDefinitions does among the stored ones: the
-// dictionary of the faulty object's ResourceType first, then the O-Cloud-wide dictionaries of
-// the object's namespace, in name order. false when none of them defines o.Definition.
-func Resolve(dicts []*v1alpha1.AlarmDictionary, o alarms.Observation) (alarms.Definition, bool) {
+// dictionary of the faulty object's ResourceType first, then the O-Cloud-wide dictionaries, in
+// name order; only those of namespace, the inventory namespace, count. false when none of them
+// defines o.Definition.
+func Resolve(dicts []*v1alpha1.AlarmDictionary, namespace string, o alarms.Observation) (alarms.Definition, bool) {
 	candidates := make([]*v1alpha1.AlarmDictionary, 0, len(dicts))
 	for _, dict := range dicts {
-		// A dictionary of another namespace's type never defines this object's alarms, and a
-		// tenant's dictionary never defines the O-Cloud's.
 		if dict.Spec.ResourceTypeID != "" && dict.Spec.ResourceTypeID != o.Object.TypeID {
 			continue
 		}
-		if dict.Namespace != o.Object.Namespace {
+		// The recorder's alarms are the O-Cloud's (its nodes, clusters, itself), defined by the
+		// operator's dictionaries: netweave writes the standard, the node types' and the
+		// PrometheusRule alerts' in the inventory namespace. Not the object's namespace: a node
+		// claimed by an admin pool of a node pool namespace has its alarms stored there, where
+		// none of those dictionaries is, and where the namespace's admin may write dictionaries
+		// of their own (of no type, or of the operator's node type) that must not define the
+		// O-Cloud's alarm.
+		if dict.Namespace != namespace {
 			continue
 		}
 		candidates = append(candidates, dict)

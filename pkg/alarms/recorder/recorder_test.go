@@ -63,7 +63,7 @@ func newFixtureKnowing(t *testing.T, known KnownDefinitions) *fixture {
 		dicts:   f.O2ims().V1alpha1().AlarmDictionaries().Informer(),
 		clock:   clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)),
 	}
-	defs, err := NewDictionaryDefinitions(fx.dicts, known)
+	defs, err := NewDictionaryDefinitions(fx.dicts, inventoryNS, known)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,7 +615,7 @@ func TestRegressionAlarmRaisedBeforeTheStandardDictionaryHasNoDefinition(t *test
 		t.Fatal(err)
 	}
 	fx := newFixtureKnowing(t, func(o alarms.Observation) (alarms.Definition, bool) {
-		return Resolve(dicts.Desired(), o)
+		return Resolve(dicts.Desired(), inventoryNS, o)
 	})
 	// Not written yet.
 	if err := fx.dicts.GetIndexer().Delete(standardDictionary()); err != nil {
