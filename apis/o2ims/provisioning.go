@@ -45,6 +45,14 @@ type ProvisioningRequestSpec struct {
 	// variables, one per top-level key.
 	// +optional
 	TemplateParameters *JSON `json:"templateParameters,omitempty"`
+	// templateNamespace is where the server found the template when the request was written:
+	// the request's namespace, or the inventory namespace for a writer the operator offers its
+	// templates to (RBAC there) when the request's namespace has none of that name. The server
+	// sets it on every write that changes the template and keeps it otherwise; what a client
+	// sends is ignored. The provisioning controller builds from that namespace's template only,
+	// so deleting a tenant's template never makes the request fall back to the operator's.
+	// +optional
+	TemplateNamespace string `json:"templateNamespace,omitempty"`
 }
 
 // ProvisioningPhase is the O2-IMS provisioningPhase of a request.

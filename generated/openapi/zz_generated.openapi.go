@@ -3783,6 +3783,13 @@ func schema_netweave_apis_o2ims_v1alpha1_ProvisioningRequestSpec(ref common.Refe
 							Ref:         ref(o2imsv1alpha1.JSON{}.OpenAPIModelName()),
 						},
 					},
+					"templateNamespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "templateNamespace is where the server found the template when the request was written: the request's namespace, or the inventory namespace for a writer the operator offers its templates to (RBAC there) when the request's namespace has none of that name. The server sets it on every write that changes the template and keeps it otherwise; what a client sends is ignored. The provisioning controller builds from that namespace's template only, so deleting a tenant's template never makes the request fall back to the operator's.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 				},
 				Required: []string{"name", "templateName", "templateVersion"},
 			},

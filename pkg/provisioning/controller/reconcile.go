@@ -159,9 +159,11 @@ func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, 
 	return c, nil
 }
 
-// template finds the request's template: "<templateName>.<templateVersion>" in the request's
-// namespace, else in the inventory namespace (the rule admission applies). For a request whose
-// Cluster exists (class non-nil, the Cluster's ClusterClass) only a template made from that
+// template finds the request's template: "<templateName>.<templateVersion>" in the namespace
+// the server recorded when the request was written (spec.templateNamespace: where the writer
+// was allowed to find it), never elsewhere. A request written before the server recorded it
+// looks in its own namespace, else in the inventory namespace (admission's rule then). For a
+// request whose Cluster exists (class non-nil, the Cluster's ClusterClass) only a template made from that
 // class counts; other is one of that name made from another class, nil when there is none.
 //
 // So a template a tenant adds to its namespace later, of the same name as the operator's, never
@@ -170,7 +172,13 @@ func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, 
 // the operator's.
 func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv1.ClusterClassRef) (t, other *v1alpha1.ManagedInfrastructureTemplate, err error) {
 	name := validation.TemplateObjectName(req.Spec.TemplateName, req.Spec.TemplateVersion)
-	for _, ns := range slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace}) {
+	where := slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace})
+	if req.Spec.TemplateNamespace != "" {
+		// Not the inventory namespace as a fallback: a tenant whose own template admission
+		// used, and who deletes it, must not get the operator's, which it may not be offered.
+		where = []string{req.Spec.TemplateNamespace}
+	}
+	for _, ns := range where {
 		t, err := r.templates.ManagedInfrastructureTemplates(ns).Get(name)
 		switch {
 		case apierrors.IsNotFound(err):

@@ -44,6 +44,13 @@ type ProvisioningRequestSpecApplyConfiguration struct {
 	// against the template's parameterSchema at admission; they become the Cluster's topology
 	// variables, one per top-level key.
 	TemplateParameters *o2imsv1alpha1.JSON `json:"templateParameters,omitempty"`
+	// templateNamespace is where the server found the template when the request was written:
+	// the request's namespace, or the inventory namespace for a writer the operator offers its
+	// templates to (RBAC there) when the request's namespace has none of that name. The server
+	// sets it on every write that changes the template and keeps it otherwise; what a client
+	// sends is ignored. The provisioning controller builds from that namespace's template only,
+	// so deleting a tenant's template never makes the request fall back to the operator's.
+	TemplateNamespace *string `json:"templateNamespace,omitempty"`
 }
 
 // ProvisioningRequestSpecApplyConfiguration constructs a declarative configuration of the ProvisioningRequestSpec type for use with
@@ -97,5 +104,13 @@ func (b *ProvisioningRequestSpecApplyConfiguration) WithTemplateVersion(value st
 // If called multiple times, the TemplateParameters field is set to the value of the last call.
 func (b *ProvisioningRequestSpecApplyConfiguration) WithTemplateParameters(value o2imsv1alpha1.JSON) *ProvisioningRequestSpecApplyConfiguration {
 	b.TemplateParameters = &value
+	return b
+}
+
+// WithTemplateNamespace sets the TemplateNamespace field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the TemplateNamespace field is set to the value of the last call.
+func (b *ProvisioningRequestSpecApplyConfiguration) WithTemplateNamespace(value string) *ProvisioningRequestSpecApplyConfiguration {
+	b.TemplateNamespace = &value
 	return b
 }

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -142,6 +143,7 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *ki
 		return nil, nil, fmt.Errorf("provisioningrequests need an authorizer")
 	}
 	k := Kind(o)
+	stampTemplateNamespace(k, tenancyLookups{t})
 	return kind.NewRESTWithTenancy(k, scheme, optsGetter, t, finalizers.Rule{
 		Authorizer: authz,
 		Resource:   k.Qualified(k.Resource),
@@ -163,6 +165,67 @@ type Lookups interface {
 	MayReadInventoryTemplates(ctx context.Context) (bool, error)
 }
 
+// stampTemplateNamespace makes k's create and update set spec.templateNamespace (templateNamespace)
+// over whatever the client sent: on a create, and on an update that changes the template; an
+// update that keeps the template keeps the stored value. Admit then checks the template there.
+func stampTemplateNamespace(k *kind.Kind, l Lookups) {
+	prepareCreate, prepareUpdate := k.PrepareForCreate, k.PrepareForUpdate
+	k.PrepareForCreate = func(ctx context.Context, obj runtime.Object) {
+		prepareCreate(ctx, obj)
+		r := obj.(*o2ims.ProvisioningRequest)
+		r.Spec.TemplateNamespace = templateNamespace(ctx, l, requestNamespace(ctx, r), r)
+	}
+	k.PrepareForUpdate = func(ctx context.Context, obj, old runtime.Object) {
+		prepareUpdate(ctx, obj, old)
+		r, prev := obj.(*o2ims.ProvisioningRequest), old.(*o2ims.ProvisioningRequest)
+		if r.Spec.TemplateName == prev.Spec.TemplateName && r.Spec.TemplateVersion == prev.Spec.TemplateVersion {
+			r.Spec.TemplateNamespace = prev.Spec.TemplateNamespace
+			return
+		}
+		r.Spec.TemplateNamespace = templateNamespace(ctx, l, requestNamespace(ctx, r), r)
+	}
+}
+
+// requestNamespace is the namespace r is written in: the request's, where the object does not
+// say yet (admission prepares a copy before the namespace is set on it).
+func requestNamespace(ctx context.Context, r *o2ims.ProvisioningRequest) string {
+	if r.Namespace != "" {
+		return r.Namespace
+	}
+	ns, _ := genericapirequest.NamespaceFrom(ctx)
+	return ns
+}
+
+// templateNamespace is where a write of r in namespace by the caller of ctx finds its template:
+// namespace when a template of r's name and version is there, else the inventory namespace when
+// the caller may get templates there and one is there, else namespace (where admission then
+// finds none and refuses the write). The decision is the caller's rights at the write, recorded
+// so that the controller, which acts later and for nobody in particular, never decides it again.
+func templateNamespace(ctx context.Context, l Lookups, namespace string, r *o2ims.ProvisioningRequest) string {
+	inv := l.InventoryNamespace()
+	if namespace == inv {
+		return inv
+	}
+	name := validation.TemplateObjectName(r.Spec.TemplateName, r.Spec.TemplateVersion)
+	if t, err := l.Template(ctx, namespace, name); err != nil || isTemplateOf(t, r) {
+		return namespace
+	}
+	if offered, err := l.MayReadInventoryTemplates(ctx); err != nil || !offered {
+		return namespace
+	}
+	if t, err := l.Template(ctx, inv, name); err == nil && isTemplateOf(t, r) {
+		return inv
+	}
+	return namespace
+}
+
+// isTemplateOf reports whether t is the template r names: the object name joins name and version
+// with a dot that either may contain, so (edge, small.v1.30.0) and (edge.small, v1.30.0) share
+// it, and only the template of r's name and version is the one asked for.
+func isTemplateOf(t *o2ims.ManagedInfrastructureTemplate, r *o2ims.ProvisioningRequest) bool {
+	return t != nil && t.Spec.Name == r.Spec.TemplateName && t.Spec.Version == r.Spec.TemplateVersion
+}
+
 // Admit checks a request written in namespace (old is nil on create; on update only what
 // changed is checked again):
 //
@@ -173,7 +236,8 @@ type Lookups interface {
 //     the inventory namespace, the latter only for a writer who may get templates there (asked
 //     before the reads, whatever they find). Any other namespace is never read, and a missing
 //     template is answered alike, so a write tells nothing of other tenants' templates, nor of
-//     the operator's to a tenant it did not offer them to;
+//     the operator's to a tenant it did not offer them to. When the server has recorded where
+//     (spec.templateNamespace, see stampTemplateNamespace), only that namespace counts;
 //   - templateParameters, merged over the template's defaults, must satisfy its
 //     parameterSchema; errors name the JSON paths under spec.templateParameters.
 func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *o2ims.ProvisioningRequest) (field.ErrorList, error) {
@@ -201,16 +265,17 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 			where = append(where, inv)
 		}
 	}
+	if stamped := r.Spec.TemplateNamespace; stamped != "" {
+		where = slices.DeleteFunc(where, func(ns string) bool { return ns != stamped })
+	}
 	var tmpl *o2ims.ManagedInfrastructureTemplate
 	for _, ns := range where {
 		t, err := l.Template(ctx, ns, name)
 		if err != nil {
 			return nil, apierrors.NewInternalError(fmt.Errorf("read template %s: %w", name, err))
 		}
-		// The object name joins name and version with a dot that either may contain: (edge,
-		// small.v1.30.0) and (edge.small, v1.30.0) share it. Only the template of this name
-		// and version is the one asked for; the other is answered as missing.
-		if t != nil && t.Spec.Name == r.Spec.TemplateName && t.Spec.Version == r.Spec.TemplateVersion {
+		// Of the two templates that share the object name, the other is answered as missing.
+		if isTemplateOf(t, r) {
 			tmpl = t
 			break
 		}

@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 )
@@ -208,5 +209,80 @@ func TestRegressionTemplatesOfferedOnlyWithRBAC(t *testing.T) {
 	}
 	if _, err := Admit(ctx, l, opts, "tenant-a", request("v1.34.0", `{"workers":2}`), nil); !apierrors.IsInternalError(err) {
 		t.Errorf("authorizer failure: %v, want 500", err)
+	}
+}
+
+// TestRegressionTemplateNamespaceIsTheServersWord: admission let a tenant's request use the
+// tenant's own template, but the controller, acting later, looked in the tenant's namespace and
+// then the inventory namespace whoever wrote the request: a tenant the operator does not offer
+// its templates to deleted its own template (after a failed build, or before the controller
+// first looked) and got a Cluster from the operator's ClusterClass. The server now records where
+// the writer found the template (spec.templateNamespace), over whatever the client sends, and
+// admission and the controller use that namespace only.
+func TestRegressionTemplateNamespaceIsTheServersWord(t *testing.T) {
+	l := &lookups{templates: map[string]*o2ims.ManagedInfrastructureTemplate{
+		inventoryNS + "/demo.v1.34.0": template(inventoryNS, "demo", "v1.34.0"),
+		"tenant-a/demo.v1.34.0":       template("tenant-a", "demo", "v1.34.0"),
+	}, unoffered: true}
+	k := Kind(Options{Namespaces: []string{"tenant-a"}})
+	stampTemplateNamespace(k, l)
+	ctx := genericapirequest.WithNamespace(context.Background(), "tenant-a")
+	create := func(claimed string) *o2ims.ProvisioningRequest {
+		r := request("v1.34.0", `{"workers":2}`)
+		r.Spec.TemplateNamespace = claimed
+		k.PrepareForCreate(ctx, r)
+		return r
+	}
+
+	// The tenant's own template: recorded there, whatever the client claims.
+	if r := create(inventoryNS); r.Spec.TemplateNamespace != "tenant-a" {
+		t.Errorf("create with the tenant's template, claiming %s: recorded %q, want tenant-a", inventoryNS, r.Spec.TemplateNamespace)
+	}
+	// Its template gone, a writer not offered the operator's still gets its own namespace
+	// recorded (where admission then finds nothing and refuses).
+	delete(l.templates, "tenant-a/demo.v1.34.0")
+	r := create(inventoryNS)
+	if r.Spec.TemplateNamespace != "tenant-a" {
+		t.Errorf("create without a template, not offered the operator's: recorded %q, want tenant-a", r.Spec.TemplateNamespace)
+	}
+	if errs, err := Admit(ctx, l, Options{Namespaces: []string{"tenant-a"}}, "tenant-a", r, nil); err != nil || len(errs) != 1 {
+		t.Errorf("admission of a request whose recorded namespace has no template: %v %v, want refused", errs, err)
+	}
+	// Offered the operator's templates, the writer gets the inventory namespace recorded.
+	l.unoffered = false
+	if r := create(""); r.Spec.TemplateNamespace != inventoryNS {
+		t.Errorf("create offered the operator's template: recorded %q, want %s", r.Spec.TemplateNamespace, inventoryNS)
+	}
+
+	// An update that keeps the template keeps what was recorded, whatever the client sends; one
+	// that changes it records again.
+	old := request("v1.34.0", `{"workers":2}`)
+	old.Namespace, old.Spec.TemplateNamespace = "tenant-a", "tenant-a"
+	upd := old.DeepCopy()
+	upd.Spec.TemplateNamespace = inventoryNS
+	k.PrepareForUpdate(ctx, upd, old)
+	if upd.Spec.TemplateNamespace != "tenant-a" {
+		t.Errorf("update keeping the template, claiming %s: recorded %q, want tenant-a", inventoryNS, upd.Spec.TemplateNamespace)
+	}
+	l.templates["tenant-a/demo.v1.35.0"] = template("tenant-a", "demo", "v1.35.0")
+	upd = old.DeepCopy()
+	upd.Spec.TemplateVersion, upd.Spec.TemplateNamespace = "v1.35.0", inventoryNS
+	k.PrepareForUpdate(ctx, upd, old)
+	if upd.Spec.TemplateNamespace != "tenant-a" {
+		t.Errorf("update to the tenant's v1.35.0: recorded %q, want tenant-a", upd.Spec.TemplateNamespace)
+	}
+
+	// Admission looks where the server recorded, not elsewhere: a request recorded in tenant-a
+	// is not admitted against the operator's template of the same name.
+	stale := request("v1.34.0", `{"workers":2}`)
+	stale.Spec.TemplateNamespace = "tenant-a"
+	l.read = nil
+	if errs, err := Admit(ctx, l, Options{Namespaces: []string{"tenant-a"}}, "tenant-a", stale, nil); err != nil || len(errs) != 1 {
+		t.Errorf("admission with tenant-a recorded and only the operator's template: %v %v, want refused", errs, err)
+	}
+	for _, read := range l.read {
+		if strings.HasPrefix(read, inventoryNS+"/") {
+			t.Errorf("admission read %s for a request recorded in tenant-a", read)
+		}
 	}
 }
