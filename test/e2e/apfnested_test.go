@@ -142,22 +142,11 @@ func TestRegressionO2WritesDoNotDeadlockTheirPriorityLevel(t *testing.T) {
 // try is do for another goroutine than the test's: a failure to reach netweave is the answer
 // (status 0 and the error), not the test's end.
 func (c *o2Client) try(method, path, body string) (int, http.Header, string) {
-	req, err := http.NewRequest(method, c.s.o2APIRoot()+path, strings.NewReader(body))
+	code, hdr, b, err := c.roundTrip(method, path, "application/json", body)
 	if err != nil {
-		return 0, nil, err.Error()
+		return code, hdr, err.Error()
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, err.Error()
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, resp.Header, err.Error()
-	}
-	return resp.StatusCode, resp.Header, string(b)
+	return code, hdr, string(b)
 }
 
 // TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization: a request of the kubectl face

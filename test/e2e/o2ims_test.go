@@ -50,9 +50,18 @@ func (c *o2Client) do(method, path, body string) (int, http.Header, []byte) {
 // send is do with the body's content type given ("" for none).
 func (c *o2Client) send(method, path, contentType, body string) (int, http.Header, []byte) {
 	c.t.Helper()
+	code, hdr, b, err := c.roundTrip(method, path, contentType, body)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return code, hdr, b
+}
+
+// roundTrip makes one request as c's user and reads the whole answer.
+func (c *o2Client) roundTrip(method, path, contentType, body string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequest(method, c.s.o2APIRoot()+path, strings.NewReader(body))
 	if err != nil {
-		c.t.Fatal(err)
+		return 0, nil, nil, err
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -62,14 +71,11 @@ func (c *o2Client) send(method, path, contentType, body string) (int, http.Heade
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, b
+	return resp.StatusCode, resp.Header, b, err
 }
 
 // json GETs path and decodes the answer, failing unless the status is want.
