@@ -286,7 +286,7 @@ func (p *Provider) registrationOf(ctx context.Context, member string) (*members.
 // issue ensures the ServiceAccount and its RoleBinding in namespace and requests a token.
 func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access, namespace string) error {
 	if _, err := kc.CoreV1().Namespaces().Get(ctx, namespace, metav1.GetOptions{}); err != nil {
-		if apierrors.IsNotFound(err) {
+		if namespaceGone(err) {
 			return ErrNoNamespace
 		}
 		return fmt.Errorf("get namespace: %w", err)
@@ -343,4 +343,12 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 	a.Token, a.Expiration = tr.Status.Token, tr.Status.ExpirationTimestamp.Time
 	a.Namespace, a.ServiceAccount = namespace, p.cfg.ServiceAccount
 	return nil
+}
+
+// namespaceGone says whether err is the member's API server answering that the namespace does
+// not exist. A 404 that is not its Status (a load balancer's or proxy's own page in front of
+// it, while it restarts or moves) says nothing about the namespace: taken as "gone", deleting an
+// NfDeployment would drop its finalizer with its release still running there.
+func namespaceGone(err error) bool {
+	return apierrors.IsNotFound(err) && !apierrors.HasStatusCause(err, metav1.CauseTypeUnexpectedServerResponse)
 }
