@@ -105,7 +105,10 @@ type alarmsRun struct {
 	// synced reports whether every cache the sink and the resolver decide on has listed, and
 	// the dictionaries are known (dictionariesKnown): the webhook, connected for the whole
 	// term, records nothing before.
-	synced      func() bool
+	synced func() bool
+	// startNodes starts the Node informer synced waits for, which the sources (the node
+	// conditions) started themselves before they waited for synced; nil in tests.
+	startNodes  func(stop <-chan struct{})
 	sources     []alarms.Source
 	controllers []controller
 	// dictionariesSettled is closed once the dictionary controller computed the dictionaries
@@ -179,6 +182,7 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 		IDs: ids, Namespace: d.cfg.Namespace, Cluster: cluster, TrustedNamespaces: ruleNamespaces,
 	})
 	synced := []cache.InformerSynced{run.records.HasSynced, run.dictionaries.HasSynced, resources.HasSynced, nodeInformer.Informer().HasSynced}
+	run.startNodes = d.nodes.Start
 	run.dictionariesKnown = make(chan struct{})
 	run.synced = func() bool {
 		for _, s := range synced {
@@ -222,8 +226,9 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 }
 
 // Run runs the controllers, and reports every source to the recorder, until ctx ends. Sources
-// start once the recorder knows the stored alarms and dictionaries, so a source's first Sync
-// clears only what is stale.
+// start once the recorder knows the stored alarms and dictionaries, and the resolver and the
+// locator the Nodes and Resources, so a source's first Sync clears only what is stale and
+// names each alarm's object as the webhook would.
 func (r *alarmsRun) Run(ctx context.Context) error {
 	var (
 		wg   sync.WaitGroup
@@ -243,7 +248,16 @@ func (r *alarmsRun) Run(ctx context.Context) error {
 			}
 		})
 	}
-	if cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) && r.awaitDictionaries(ctx) {
+	if r.startNodes != nil {
+		r.startNodes(ctx.Done())
+	}
+	// The sources start when the webhook would record (synced): once the Nodes the
+	// Alertmanager resync resolves alerts through, and the Resources every Resource alarm is
+	// placed through, have listed too. Read before, a node's alert was raised on the O-Cloud,
+	// and the alarm of a node an admin pool claims was cleared in the pool's namespace and
+	// raised anew, under another id, in the inventory namespace, at the start of a term.
+	if cache.WaitForNamedCacheSync("alarm-recorder", ctx.Done(), r.records.HasSynced, r.dictionaries.HasSynced) && r.awaitDictionaries(ctx) &&
+		cache.WaitForNamedCacheSync("alarm-sources", ctx.Done(), r.synced) {
 		for _, s := range r.sources {
 			wg.Go(func() {
 				if err := s.Run(ctx, r.sink); err != nil {
