@@ -48,7 +48,12 @@ func (sc *scope) view(s *kindSpec, obj runtime.Object, r *rendered) *rendered {
 
 // redact returns doc as this caller may read it (documents rendered per request).
 func (sc *scope) redact(s *kindSpec, obj runtime.Object, doc map[string]any) map[string]any {
-	red, changed := model.Redact(doc)
+	return sc.redactWith(model.Redact, s, obj, doc)
+}
+
+// redactWith is redact with another redaction than the documents' (a template's defaults).
+func (sc *scope) redactWith(redact func(map[string]any) (map[string]any, bool), s *kindSpec, obj runtime.Object, doc map[string]any) map[string]any {
+	red, changed := redact(doc)
 	if !changed || sc.mayReadCredentials(s, obj) {
 		return doc
 	}

@@ -532,6 +532,7 @@ func (h *handler) templateDefaults(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	// Redacted as the parameters they are defaults of are in a request's templateParameters.
-	return okJSON(sc.redact(s, t, model.ManagedInfrastructureTemplateDefaults(t))), nil
+	// Redacted as the parameters they are defaults of are in a request's templateParameters:
+	// every member, policyTemplateDefaults too, not only clusterInstanceDefaults.
+	return okJSON(sc.redactWith(model.RedactTemplateDefaults, s, t, model.ManagedInfrastructureTemplateDefaults(t))), nil
 }

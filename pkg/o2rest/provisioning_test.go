@@ -542,3 +542,44 @@ func TestRegressionTemplateDefaultsRedacted(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionTemplatePolicyDefaultsRedacted: a template's /defaults is its
+// ManagedInfrastructureTemplateDefaults, whose schema has policyTemplateDefaults beside
+// clusterInstanceDefaults, and spec.defaults may hold any other member. Only
+// clusterInstanceDefaults was redacted, so a password in policyTemplateDefaults (or at the top
+// of the defaults) reached every template reader without the credentials permission: a tenant
+// granted o2ims-template-reader in the inventory namespace read the operator's.
+func TestRegressionTemplatePolicyDefaultsRedacted(t *testing.T) {
+	objs := append(fixtures(), &o2v1.ManagedInfrastructureTemplate{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "pol.v1", ResourceVersion: "1", UID: "uid-pol"},
+		Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: "c0000000-0000-4000-8000-0000000000f2", Name: "pol", Version: "v1",
+			Defaults: &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1},` +
+				`"policyTemplateDefaults":{"ntp":"https://ntp","bmcPassword":"policy-s3cret","vault":{"token":"nested-s3cret"}},` +
+				`"adminPassword":"top-s3cret"}`)}}})
+	for _, tc := range []struct {
+		name  string
+		authz authorizer.Authorizer
+		token string
+		shown bool
+	}{{"without the credentials permission", noCredentials, "reader-token", false}, {"with it", nil, "admin-token", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvOf(t, objs, func(c *Config) {
+				if tc.authz != nil {
+					c.Authorizer = tc.authz
+				}
+				c.InventoryNamespace = "tenant-a"
+			})
+			path := "/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/pol.v1/defaults"
+			r := e.do("GET", tc.token, path, "")
+			e.expect(r, 200, path)
+			for _, secret := range []string{"policy-s3cret", "nested-s3cret", "top-s3cret"} {
+				if got := strings.Contains(string(r.body), secret); got != tc.shown {
+					t.Errorf("%s shown %v, want %v: %s", secret, got, tc.shown, r.body)
+				}
+			}
+			if !strings.Contains(string(r.body), "https://ntp") {
+				t.Errorf("the rest of the policy defaults is gone: %s", r.body)
+			}
+		})
+	}
+}

@@ -91,6 +91,16 @@ func Redact(doc map[string]any) (map[string]any, bool) {
 	return out, true
 }
 
+// RedactTemplateDefaults is Redact for a template's defaults document
+// (ManagedInfrastructureTemplateDefaults), which is values throughout: clusterInstanceDefaults
+// is redacted as Redact does it, and so is every other member, policyTemplateDefaults (the
+// schema's other defaults) and whatever else the template's spec.defaults holds, a
+// credential-like key at its top included. Redact alone knows only clusterInstanceDefaults.
+func RedactTemplateDefaults(doc map[string]any) (map[string]any, bool) {
+	out, changed := redactMap(doc, redactTextValues)
+	return out.(map[string]any), changed
+}
+
 // redactValue redacts v copy-on-write: containers are cloned only on the path to a change.
 func redactValue(v any) (any, bool) {
 	switch x := v.(type) {
