@@ -139,8 +139,11 @@ type Queued struct {
 // queue from before qbytes existed, or a count that drifted, heals when the queue drains).
 // A key the script writes that holds another type is deleted first (see ours).
 // Entries are evicted oldest first, read a few at a time (never the whole queue).
-// An item whose notification is already the last entry of its queue (an earlier attempt of the
-// same commit landed) is not queued again; its stream id is returned.
+// An item whose notification is already among the last entries of its queue, as many as the
+// commit has items for that queue (an earlier attempt of the same commit landed: commits are
+// serialized, so nothing was appended after it), is not queued again; its stream id is
+// returned. Looking at the last entry only, a commit of several items for one queue (an alarm's
+// CLEAR and ACKNOWLEDGE, a replay) queued all but the last again on every retry.
 var commitScript = goredis.NewScript(`
 local maxBytes = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
@@ -182,19 +185,39 @@ end
 if nitems > 0 then ours(bkey, 'hash') end
 if ARGV[3] ~= '' then ours(KEYS[2], 'hash') end
 for i = 1, nitems do ours(KEYS[3 + i], 'stream') end
+-- queuedAlready returns the stream id of nid among the last entries of q, as many as this
+-- commit has items for q, read once per queue before anything is appended to it.
+local counts = {}
+for i = 1, nitems do
+  local q = KEYS[3 + i]
+  counts[q] = (counts[q] or 0) + 1
+end
+local recent = {}
+local function queuedAlready(q, nid)
+  local r = recent[q]
+  if r == nil then
+    r = {}
+    for _, e in ipairs(redis.call('XREVRANGE', q, '+', '-', 'COUNT', counts[q])) do
+      local n = fieldOf(e[2], 'n')
+      if n then r[n] = e[1] end
+    end
+    recent[q] = r
+  end
+  return r[nid]
+end
 for i = 1, nitems do
   local q = KEYS[3 + i]
   local a = 6 + (i - 1) * 7
   local uid, nid, body, observed, kind, ns = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local handled = ARGV[a + 7]
   local size = #body
-  local tail = redis.call('XREVRANGE', q, '+', '-', 'COUNT', 1)
-  if #tail == 1 and fieldOf(tail[1][2], 'n') == nid then
+  local already = queuedAlready(q, nid)
+  if already then
     -- Queued already, by an attempt of this commit whose outcome its sender could not tell (a
     -- reply lost, replicas that did not confirm it): not queued twice. The byte count is
     -- written again so that this attempt writes, and a WAIT after it covers that entry too.
     redis.call('HSET', bkey, uid, tonumber(redis.call('HGET', bkey, uid) or '0') or 0)
-    out[i] = {tail[1][1], 0}
+    out[i] = {already, 0}
   elseif maxBytes > 0 and size > maxBytes then
     out[i] = {'', 0}
   else
