@@ -566,7 +566,10 @@ func (e *Engine) uninstallWith(cfg *action.Configuration, t Target, name string,
 
 func (e *Engine) uninstall(cfg *action.Configuration, name string) error {
 	u := action.NewUninstall(cfg)
-	u.Timeout, u.WaitStrategy, u.IgnoreNotFound = e.cfg.Timeout, e.waitStrategy(), true
+	// Not Helm's IgnoreNotFound: with it, any failure to read the release's history (a 503 of
+	// a proxy in front of the target's API server) is answered as success, and the release
+	// would be taken as uninstalled while it runs. Only a release that is not there is.
+	u.Timeout, u.WaitStrategy = e.cfg.Timeout, e.waitStrategy()
 	if _, err := u.Run(name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
 		return err
 	}
