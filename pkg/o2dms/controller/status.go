@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,12 +67,28 @@ func pinned(d *v1alpha1.NfDeployment) bool {
 	return d.Spec.DesiredRevision != nil && c != nil && rolledBackTo(d) == *d.Spec.DesiredRevision && c.ObservedGeneration == d.Generation
 }
 
+// helmFailureDescription is Helm's description of a revision whose install, upgrade or
+// rollback failed (or whose chart did not render): what failed, then ": " and the error.
+var helmFailureDescription = regexp.MustCompile(`^((?:Release|Upgrade|Rollback) "[^"]*" failed|failed to render resource): `)
+
+// outcomeDescription is what a revision's outcome says of Helm's description of it: all of
+// it, but of a failure only what failed. The error Helm appends is the raw text of what the
+// request to the target ended with (its API server's address and netweave's, refused or reset,
+// the body of a proxy's page): the failed attempt's status said its class (targetFailure), and
+// the history, read by whoever may read the NfDeployment, must not say more.
+func outcomeDescription(description string) string {
+	if m := helmFailureDescription.FindStringSubmatch(description); m != nil {
+		return m[1]
+	}
+	return description
+}
+
 func historyOf(hist []helmrelease.Revision) []v1alpha1.RevisionRecord {
 	out := make([]v1alpha1.RevisionRecord, 0, len(hist))
 	for _, h := range hist {
 		r := v1alpha1.RevisionRecord{Revision: int64(h.Revision), ChartVersion: h.ChartVersion, ValuesHash: h.ValuesHash, Outcome: h.Status}
-		if h.Description != "" {
-			r.Outcome = h.Status + ": " + h.Description
+		if d := outcomeDescription(h.Description); d != "" {
+			r.Outcome = h.Status + ": " + d
 		}
 		if !h.Updated.IsZero() {
 			t := metav1.NewTime(h.Updated.Truncate(time.Second))
