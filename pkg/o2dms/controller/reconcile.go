@@ -147,10 +147,12 @@ func (c *Controller) reconcile(ctx context.Context, key string) (requeueAfter ti
 	}
 	d, err = c.deploy(ctx, d)
 	if errors.Is(err, errStale) {
-		// The informer has not caught up with the stored object yet; its update event brings
-		// the key back (the resync is the fallback).
-		klog.FromContext(ctx).V(2).Info("Informer copy is stale; waiting for its update", "resourceVersion", cur.ResourceVersion)
-		return c.cfg.Resync, nil
+		// The informer has not caught up with the stored object yet. What it lags behind is
+		// the controller's own status write (the FAILED of the last attempt), whose event
+		// changed() drops: no event brings the key back, so it is retried with its backoff,
+		// not after the resync. Nothing is written: the copy is not one to act on.
+		klog.FromContext(ctx).V(2).Info("Informer copy is stale; retrying with backoff", "resourceVersion", cur.ResourceVersion)
+		return 0, err
 	}
 	if err != nil {
 		var f *failure
