@@ -68,11 +68,14 @@ func targetError(err error) error {
 }
 
 // transportFailure reports whether err is a failure to talk to a server at all (no
-// connection, TLS, a timeout, a connection closed without an answer), as opposed to a Helm or
-// API answer that the NfDeployment's writer needs to read.
+// connection, TLS, a timeout, a connection closed without an answer), or an answer that is not
+// the Kubernetes API's (a page of a proxy or load balancer in front of it, whose text client-go
+// quotes for a 502, a 403 and others), as opposed to a Helm or API answer that the
+// NfDeployment's writer needs to read.
 func transportFailure(err error) bool {
 	var uerr *url.Error
-	return netclass.NoConnection(err) || netclass.TLS(err) || netclass.Timeout(err) || errors.As(err, &uerr)
+	return netclass.NoConnection(err) || netclass.TLS(err) || netclass.Timeout(err) || errors.As(err, &uerr) ||
+		apierrors.IsUnexpectedServerError(err)
 }
 
 // helmFailure is a failed Helm action on the target (reason, while doing what): Helm's own
