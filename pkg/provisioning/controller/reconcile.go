@@ -413,10 +413,11 @@ func (r *reconciler) finalize(ctx context.Context, o observation) (released bool
 	if !slices.Contains(o.req.Finalizers, v1alpha1.FinalizerProvisioning) {
 		return true, nil
 	}
-	if o.cluster == nil && o.blocked == "" && o.waiting == "" {
-		// The cache may not have the Cluster yet (a DELETE right after the create): the
-		// request goes only once the Cluster is really gone, or it would outlive the request,
-		// orphaned and never deleted.
+	if o.cluster == nil {
+		// The cache may not have the Cluster yet (a DELETE right after the create), or may
+		// still show it as somebody else's (a DELETE right after an adoption relabelled it with
+		// this request's uid): the request goes only once a live read finds no Cluster built
+		// for it, or the Cluster would outlive the request, orphaned and never deleted.
 		start := time.Now()
 		u, err := r.cfg.Dynamic.Resource(clusterapi.Clusters).Namespace(o.req.Namespace).Get(ctx, o.clusterName, metav1.GetOptions{})
 		r.cfg.Metrics.Observe("clusters", "get", start, err)
