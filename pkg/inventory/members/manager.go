@@ -647,7 +647,7 @@ func (m *Manager) sync(ctx context.Context, term externalversions.SharedInformer
 		}
 		m.unpurged[key].Insert(old.reg.Name)
 	}
-	if err := m.purgeUnregistered(ctx, term, key, reg); err != nil {
+	if err := m.purgeUnregistered(ctx, term, clusters, key, reg); err != nil {
 		return err
 	}
 	if reg == nil {
@@ -720,20 +720,43 @@ func (m *Manager) markUnsynced(ctx context.Context, term externalversions.Shared
 
 // purgeUnregistered removes the inventory of the members the Secret named key stopped
 // registering (unpurged): a removal that failed is tried again with the key, the member being
-// no longer running by then. A member that runs again (another Secret took it over) or that
-// reg registers again keeps its inventory, which its sync makes right.
-func (m *Manager) purgeUnregistered(ctx context.Context, term externalversions.SharedInformerFactory, key string, reg *Registration) error {
+// no longer running by then. A member that runs again (another Secret took it over), that reg
+// registers again, or that another Secret registers (it waited for this one to go, and takes
+// the member over next) keeps its inventory, which its sync makes right: deleting it first
+// would tell SMOs that every object of a cluster that never went away was deleted, then
+// created again with the same ids.
+func (m *Manager) purgeUnregistered(ctx context.Context, term externalversions.SharedInformerFactory,
+	clusters *clusterapi.Informers, key string, reg *Registration) error {
 	names := m.unpurged[key]
 	for _, name := range sets.List(names) {
 		m.mu.Lock()
 		running := m.running[name] != nil
 		m.mu.Unlock()
 		if !running && (reg == nil || reg.Name != name) {
-			if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, name); err != nil {
+			others, err := m.registeredElsewhere(ctx, term, clusters, key, name)
+			if err != nil {
 				return fmt.Errorf("remove the inventory of member %s: %w", name, err)
 			}
-			// Another Secret may have waited for this name.
-			m.enqueueAll()
+			if len(others) > 0 {
+				klog.InfoS("Member cluster registered by another secret; it takes the member over, with its inventory", "member", name,
+					"secrets", others)
+				for _, k := range others {
+					// The removal becomes theirs: should none of them register the member
+					// when its sync reads it (deleted or changed meanwhile), that sync
+					// removes the inventory, as this one would have.
+					if m.unpurged[k] == nil {
+						m.unpurged[k] = sets.New[string]()
+					}
+					m.unpurged[k].Insert(name)
+					m.queue.Add(k)
+				}
+			} else {
+				if err := inventory.PurgeCluster(ctx, m.cfg.O2, term, m.cfg.FieldManager, m.cfg.Metrics, name); err != nil {
+					return fmt.Errorf("remove the inventory of member %s: %w", name, err)
+				}
+				// Another Secret may have waited for this name.
+				m.enqueueAll()
+			}
 		}
 		names.Delete(name)
 	}
@@ -741,6 +764,41 @@ func (m *Manager) purgeUnregistered(ctx context.Context, term externalversions.S
 		delete(m.unpurged, key)
 	}
 	return nil
+}
+
+// registeredElsewhere returns the keys of the Secrets other than key that register member
+// (a tenant's only while its Cluster was built for its request, as sync decides), in any
+// order of precedence: sync decides which of them runs it.
+func (m *Manager) registeredElsewhere(ctx context.Context, term externalversions.SharedInformerFactory,
+	clusters *clusterapi.Informers, key, member string) ([]string, error) {
+	regs, err := m.registrations(false)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range regs {
+		if r.Name != member || r.key() == key {
+			continue
+		}
+		if r.Origin == OriginTenant {
+			if clusters == nil {
+				continue
+			}
+			if clusters.Unread(r.SecretNamespace) {
+				// Whether it registers the member cannot be told yet; the key is retried.
+				return nil, fmt.Errorf("the Clusters of namespace %s are not read yet", r.SecretNamespace)
+			}
+			why, err := provisioning(term, clusters).NotBuilt(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			if why != "" {
+				continue
+			}
+		}
+		out = append(out, r.key())
+	}
+	return out, nil
 }
 
 func (m *Manager) enqueueAll() {
