@@ -81,7 +81,8 @@ func (s *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOp
 // Update implements rest.Updater.
 func (s *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if err := s.owner.check(ctx, name); err != nil {
+	objInfo, err := s.owner.owned(ctx, name, objInfo)
+	if err != nil {
 		return nil, false, err
 	}
 	return s.StatusREST.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
@@ -269,13 +270,48 @@ func (r *REST) Watch(ctx context.Context, options *metainternalversion.ListOptio
 	}), nil
 }
 
-// Update implements rest.Updater.
+// Update implements rest.Updater. The owner rule is asked of the stored object inside the
+// update (ownedUpdate), not by a read before it: a server-side apply that creates is an update
+// of nothing (forceAllowCreate), which a read first answered NotFound
+// (regression: TestRegressionServerSideApplyCreatesInSharedNamespace); and the object judged is
+// the one updated.
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if err := r.check(ctx, name); err != nil {
+	objInfo, err := r.owned(ctx, name, objInfo)
+	if err != nil {
 		return nil, false, err
 	}
 	return r.REST.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
+}
+
+// owned wraps objInfo so that the update refuses, as NotFound, a stored object the caller may
+// not see; objInfo as is when the caller sees them all.
+func (r *REST) owned(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo) (rest.UpdatedObjectInfo, error) {
+	sees, err := r.filter(ctx)
+	if err != nil || sees == nil {
+		return objInfo, err
+	}
+	return ownedUpdate{UpdatedObjectInfo: objInfo, sees: sees, notFound: apierrors.NewNotFound(r.kind.Qualified(r.kind.Resource), name)}, nil
+}
+
+// ownedUpdate is an update that applies only to a stored object the caller sees. An object
+// not stored yet (no resourceVersion: the store's create-on-update) is the caller's to create.
+type ownedUpdate struct {
+	rest.UpdatedObjectInfo
+	sees     func(runtime.Object) bool
+	notFound error
+}
+
+// UpdatedObject implements rest.UpdatedObjectInfo.
+func (u ownedUpdate) UpdatedObject(ctx context.Context, old runtime.Object) (runtime.Object, error) {
+	m, err := meta.Accessor(old)
+	if err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("check the subscription's owner: %w", err))
+	}
+	if m.GetResourceVersion() != "" && !u.sees(old) {
+		return nil, u.notFound
+	}
+	return u.UpdatedObjectInfo.UpdatedObject(ctx, old)
 }
 
 // Delete implements rest.GracefulDeleter.

@@ -1,0 +1,99 @@
+package subscription_test
+
+import (
+	"context"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
+	"github.com/netweave-io/netweave/pkg/tenancy"
+	"github.com/netweave-io/netweave/test/redisserver"
+)
+
+const shared = "o2ims-system"
+
+// sharedStorage is the server's inventorysubscriptions storage on a Redis of the test's own,
+// where nobody holds manage-others.
+func sharedStorage(t *testing.T) rest.Storage {
+	t.Helper()
+	srv := redisserver.Start(t)
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	scheme, codecs := apiserver.NewScheme()
+	getter := apiserver.NewRESTOptionsGetter(apiserver.RedisStorage{Client: client, KeyPrefix: "sub",
+		Codec: apiserver.StorageCodec(codecs)}, cachefeed.New(scheme, apiserver.ServedGroupVersions()))
+	noManageOthers := authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+		if a.GetVerb() == tenancy.VerbManageOthers {
+			return authorizer.DecisionDeny, "", nil
+		}
+		return authorizer.DecisionAllow, "", nil
+	})
+	storage, err := apiserver.NewStorage(scheme, getter, apiserver.TenancyConfig{InventoryNamespace: shared,
+		SubscriptionNamespace: shared, Authorizer: noManageOthers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, group := range storage {
+			for _, s := range group {
+				s.Destroy()
+			}
+		}
+	})
+	return storage[o2ims.GroupName]["inventorysubscriptions"]
+}
+
+func sharedAs(name string) context.Context {
+	ctx := genericapirequest.WithNamespace(context.Background(), shared)
+	return genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: name, Groups: []string{user.AllAuthenticated}})
+}
+
+// TestRegressionServerSideApplyCreatesInSharedNamespace: `kubectl apply --server-side` of a new
+// subscription in the shared namespace answered 404 NotFound to every SMO without
+// manage-others. An apply that creates is an update with forceAllowCreate, and the owner rule
+// looked the name up first and refused the update when nothing was there. Now the rule is
+// asked of the stored object inside the update: an absent one is created (as the SMO's), a
+// hidden one still answers NotFound and is left as it was.
+func TestRegressionServerSideApplyCreatesInSharedNamespace(t *testing.T) {
+	subs := sharedStorage(t)
+	apply := func(who, name, callback string) (*o2ims.InventorySubscription, bool, error) {
+		obj := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: shared},
+			Spec: o2ims.InventorySubscriptionSpec{Callback: callback}}
+		out, created, err := subs.(rest.Updater).Update(sharedAs(who), name, rest.DefaultUpdatedObjectInfo(obj),
+			rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{})
+		if err != nil {
+			return nil, false, err
+		}
+		return out.(*o2ims.InventorySubscription), created, nil
+	}
+
+	got, created, err := apply("alice", "alices", "https://alice.example/cb")
+	if err != nil {
+		t.Fatalf("alice applies a new subscription: %v", err)
+	}
+	if !created || got.Spec.Subscriber == nil || got.Spec.Subscriber.Username != "alice" {
+		t.Errorf("alice's apply: created %v, subscriber %+v; want a new subscription of alice's", created, got.Spec.Subscriber)
+	}
+	if _, _, err := apply("alice", "alices", "https://alice.example/cb2"); err != nil {
+		t.Errorf("alice re-applies her subscription: %v", err)
+	}
+	if _, _, err := apply("mallory", "alices", "https://mallory.example/cb"); !apierrors.IsNotFound(err) {
+		t.Errorf("mallory applies over alice's subscription: %v, want NotFound", err)
+	}
+	stored, err := subs.(rest.Getter).Get(sharedAs("alice"), "alices", &metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stored.(*o2ims.InventorySubscription); s.Spec.Callback != "https://alice.example/cb2" || s.Spec.Subscriber.Username != "alice" {
+		t.Errorf("alice's subscription after mallory's apply: callback %q, subscriber %q", s.Spec.Callback, s.Spec.Subscriber.Username)
+	}
+}
