@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	ctx := context.Background()
 	lost := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
 	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),
-		"--alertmanager-url="+lost.URL, "--alertmanager-resync-interval=1s")...)
+		"--alertmanager-url="+lost.URL, "--alertmanager-resync-interval=1s", "--alertmanager-startup-grace="+amStartupGrace.String())...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+localstack.Carol)
@@ -107,6 +108,87 @@ func TestAlertmanagerAlarms(t *testing.T) {
 			return nil
 		})
 	})
+
+	t.Run("a restarted Alertmanager clears no alarm before its alerts are back", func(t *testing.T) {
+		testAlertmanagerRestart(t, s, c, &lost)
+	})
+}
+
+// amStartupGrace is TestAlertmanagerAlarms' --alertmanager-startup-grace: long enough for its
+// restart subtest to look at two resyncs within it on a loaded machine, short enough to wait
+// out once.
+const amStartupGrace = 20 * time.Second
+
+// testAlertmanagerRestart is TestRegressionRestartedAlertmanagerClearsNoAlarm (unit) on the
+// real stack: Alertmanager keeps no alerts across a restart, and has each again only once
+// Prometheus sends it again. A resync that reached it in between cleared every alarm of the
+// Alertmanager source, and the alerts raised them again under new ids, unacknowledged. The
+// resyncs of a restarted Alertmanager clear nothing for --alertmanager-startup-grace; the
+// alert sent again keeps its alarm, and a resync after the grace believes the answer whole.
+func testAlertmanagerRestart(t *testing.T, s *stack, c invClients, lost **localstack.Alertmanager) {
+	ctx := context.Background()
+	metrics := s.metricsReader(t)
+	started := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	labels := map[string]string{"severity": "minor", "cluster": "e2e-cluster"}
+	alert := models.PostableAlerts{localstack.Alert("ApiserverSlow", labels, started, time.Time{})}
+	if err := (*lost).PostAlerts(ctx, alert); err != nil {
+		t.Fatal(err)
+	}
+	isOurs := func(a *o2v1.AlarmEventRecord) error {
+		if a.Spec.AlarmName != "ApiserverSlow" || a.Status.PerceivedSeverity != o2v1.PerceivedSeverityMinor {
+			return fmt.Errorf("alarm %s %s severity %d", a.Name, a.Spec.AlarmName, a.Status.PerceivedSeverity)
+		}
+		return nil
+	}
+	raised := waitSourceAlarm(t, c.o2, "alertmanager", isOurs)
+
+	// The same Alertmanager started again, on its port and directory, with no alerts.
+	port, err := strconv.Atoi((*lost).URL[strings.LastIndexByte((*lost).URL, ':')+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (*lost).Stop(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir((*lost).Process.LogPath())
+	*lost = stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{Dir: dir, Port: port, WebhookURL: "http://127.0.0.1:1/lost"})
+	restarted := time.Now()
+	raiseOnly := metrics.value(t, "netweave_alertmanager_resyncs_total", `result="raise-only"`)
+	eventually(t, amStartupGrace/2, "two resyncs of the restarted Alertmanager", func() error {
+		if got := metrics.value(t, "netweave_alertmanager_resyncs_total", `result="raise-only"`); got < raiseOnly+2 {
+			return fmt.Errorf("%v raise-only resyncs, want %v", got, raiseOnly+2)
+		}
+		return nil
+	})
+	cur, err := c.o2.O2imsV1alpha1().AlarmEventRecords(invNS).Get(ctx, raised.Name, metav1.GetOptions{})
+	if err != nil || cur.Status.PerceivedSeverity != o2v1.PerceivedSeverityMinor {
+		t.Fatalf("alarm %s after two resyncs of the restarted Alertmanager: %+v, %v", raised.Name, cur.Status, err)
+	}
+	// Prometheus sends the alert again; a resync after the grace believes Alertmanager whole.
+	if err := (*lost).PostAlerts(ctx, alert); err != nil {
+		t.Fatal(err)
+	}
+	success := metrics.value(t, "netweave_alertmanager_resyncs_total", `result="success"`)
+	eventually(t, amStartupGrace+syncWait, "a resync after the grace", func() error {
+		if got := metrics.value(t, "netweave_alertmanager_resyncs_total", `result="success"`); got < success+1 {
+			return fmt.Errorf("%v successful resyncs, want %v", got, success+1)
+		}
+		return nil
+	})
+	list, err := c.o2.O2imsV1alpha1().AlarmEventRecords(invNS).List(ctx, metav1.ListOptions{FieldSelector: "spec.source.name=alertmanager"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range list.Items {
+		a := &list.Items[i]
+		if a.Spec.Source.Key != raised.Spec.Source.Key {
+			continue
+		}
+		if a.Name != raised.Name || a.Status.PerceivedSeverity != o2v1.PerceivedSeverityMinor {
+			t.Errorf("after the restart the alert's alarm is %s, severity %d; want %s still raised", a.Name, a.Status.PerceivedSeverity, raised.Name)
+		}
+	}
+	t.Logf("Alertmanager restarted: alarm %s kept through %s of resyncs, none cleared", raised.Spec.AlarmEventRecordID, time.Since(restarted).Round(time.Second))
 }
 
 // waitSourceAlarm waits until the newest alarm of source in the inventory namespace satisfies

@@ -16,7 +16,8 @@ type Metrics struct {
 	// API refused the alarm, which is logged; the payload's other alerts are recorded) or
 	// ignored (labelled with a namespace that is not the operator's: not recorded).
 	Alerts *metrics.CounterVec
-	// Resyncs counts re-reads of Alertmanager's active alerts by result (success, failure).
+	// Resyncs counts re-reads of Alertmanager's active alerts by result (success, failure,
+	// raise-only: Alertmanager had just started, nothing was cleared).
 	Resyncs *metrics.CounterVec
 }
 
@@ -36,7 +37,7 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 		}, []string{"status"}),
 		Resyncs: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "alertmanager", Name: "resyncs_total",
-			Help:           "Re-reads of Alertmanager's active alerts stated to the alarm recorder, by result (success, failure).",
+			Help:           "Re-reads of Alertmanager's active alerts stated to the alarm recorder, by result (success, failure, raise-only: Alertmanager had started within --alertmanager-startup-grace, so no alarm was cleared).",
 			StabilityLevel: metrics.ALPHA,
 		}, []string{"result"}),
 	}

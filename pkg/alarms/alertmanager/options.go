@@ -22,13 +22,18 @@ type Options struct {
 	BearerTokenFile string
 	// ResyncInterval is how often the active alerts are re-read.
 	ResyncInterval time.Duration
+	// StartupGrace is how long after Alertmanager started a resync clears nothing
+	// (SourceConfig.StartupGrace).
+	StartupGrace time.Duration
 
 	url *url.URL
 }
 
-// NewOptions returns the defaults: no Alertmanager, a resync every 5 minutes once one is set.
+// NewOptions returns the defaults: no Alertmanager, a resync every 5 minutes once one is set,
+// clearing nothing for 3 minutes after Alertmanager started (Prometheus's default resend delay
+// and rule evaluation interval, a minute each, and a margin).
 func NewOptions() *Options {
-	return &Options{ResyncInterval: 5 * time.Minute}
+	return &Options{ResyncInterval: 5 * time.Minute, StartupGrace: 3 * time.Minute}
 }
 
 // AddFlags registers the flags.
@@ -37,6 +42,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CAFile, "alertmanager-ca-file", o.CAFile, "CA bundle Alertmanager's serving certificate is verified against (default: system roots).")
 	fs.StringVar(&o.BearerTokenFile, "alertmanager-bearer-token-file", o.BearerTokenFile, "File holding the bearer token sent to Alertmanager; re-read when it changes.")
 	fs.DurationVar(&o.ResyncInterval, "alertmanager-resync-interval", o.ResyncInterval, "How often Alertmanager's active alerts are re-read (also once at start).")
+	fs.DurationVar(&o.StartupGrace, "alertmanager-startup-grace", o.StartupGrace, "For this long after Alertmanager started, a resync raises the alerts it has and clears no alarm: a restarted Alertmanager has an alert again only once Prometheus sends it again. At least Prometheus's --rules.alert.resend-delay plus its rule evaluation interval.")
 }
 
 // Validate reports invalid flags.
@@ -51,6 +57,9 @@ func (o *Options) Validate() []error {
 	}
 	if o.ResyncInterval <= 0 {
 		errs = append(errs, errors.New("--alertmanager-resync-interval must be positive"))
+	}
+	if o.StartupGrace < 0 {
+		errs = append(errs, errors.New("--alertmanager-startup-grace must not be negative"))
 	}
 	return errs
 }
@@ -86,7 +95,7 @@ func (o *Options) SourceConfig(resolver Resolver, m *Metrics) (SourceConfig, err
 	if err != nil {
 		return SourceConfig{}, fmt.Errorf("build the Alertmanager client: %w", err)
 	}
-	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, Resolver: resolver, Metrics: m}, nil
+	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, StartupGrace: o.StartupGrace, Resolver: resolver, Metrics: m}, nil
 }
 
 func parseURL(s string) (*url.URL, error) {

@@ -21,6 +21,11 @@ type SourceConfig struct {
 	Client *http.Client
 	// Interval between two resyncs; the first runs at once.
 	Interval time.Duration
+	// StartupGrace is how long after an Alertmanager process started its answer is taken as
+	// incomplete: it keeps no alerts across a restart and has each again only once Prometheus
+	// sends it again (its resend delay, a minute by default, after a rule evaluation). Within
+	// it the resync raises what Alertmanager has and clears nothing.
+	StartupGrace time.Duration
 	// Resolver names the object of each alert.
 	Resolver Resolver
 	// Metrics, when set, count the resyncs.
@@ -57,12 +62,11 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	ticker := time.NewTicker(s.cfg.Interval)
 	defer ticker.Stop()
 	for {
-		result := "success"
-		if err := s.Resync(ctx, sink); err != nil {
+		result, err := s.Resync(ctx, sink)
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			result = "failure"
 			klog.ErrorS(err, "Resyncing the Alertmanager alarms failed; retrying at the next interval", "interval", s.cfg.Interval)
 		}
 		if s.cfg.Metrics != nil {
@@ -77,6 +81,18 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	}
 }
 
+// The results of a resync, as counted.
+const (
+	resyncSuccess = "success"
+	resyncFailure = "failure"
+	// resyncRaiseOnly: Alertmanager had started within StartupGrace; what it had was raised,
+	// nothing cleared.
+	resyncRaiseOnly = "raise-only"
+)
+
+// clearsNothing is the scope of a raise-only resync.
+func clearsNothing(string, map[string]string) bool { return false }
+
 // Restate implements alarms.Source: the next resync starts now, or right after the current one.
 func (s *Source) Restate() {
 	select {
@@ -85,22 +101,48 @@ func (s *Source) Restate() {
 	}
 }
 
-// Resync reads the active alerts once and states them to sink.
-func (s *Source) Resync(ctx context.Context, sink alarms.Sink) error {
+// Resync reads the active alerts once and states them to sink. It reads which Alertmanager
+// process answers before and after the alerts: an Alertmanager restarted (a rolling update,
+// a peer of an HA pair behind one Service) answers with none of the alerts it had until
+// Prometheus sends them again, and stated as complete that answer would clear every alarm,
+// to be raised again under new ids, unacknowledged, once they come back. So an answer of a
+// process younger than StartupGrace raises what it has and clears nothing, and one whose
+// process changed during the read is not used at all.
+func (s *Source) Resync(ctx context.Context, sink alarms.Sink) (result string, err error) {
 	// An alert the webhook raises while this read is on its way is not in it; asOf keeps the
 	// Sync from clearing that alarm.
 	asOf := time.Now()
+	before, err := fetchInstance(ctx, s.cfg.Client, s.cfg.URL)
+	if err != nil {
+		return resyncFailure, err
+	}
 	alerts, err := fetchActive(ctx, s.cfg.Client, s.cfg.URL)
 	if err != nil {
-		return err
+		return resyncFailure, err
+	}
+	after, err := fetchInstance(ctx, s.cfg.Client, s.cfg.URL)
+	if err != nil {
+		return resyncFailure, err
+	}
+	if before != after {
+		return resyncFailure, fmt.Errorf("alertmanager answered as another process during the read (%s, then %s): "+
+			"restarted, or another peer behind one address", before, after)
 	}
 	obs, _, err := observe(ctx, s.cfg.Resolver, alerts)
 	if err != nil {
-		return err
+		return resyncFailure, err
+	}
+	if age := asOf.Sub(before.started); age < s.cfg.StartupGrace {
+		if err := sink.SyncScope(ctx, SourceName, obs, asOf, clearsNothing); err != nil {
+			return resyncFailure, fmt.Errorf("raise %d active Alertmanager alerts: %w", len(obs), err)
+		}
+		klog.V(2).InfoS("Alertmanager started recently and may not have all its alerts again yet; raised what it has, cleared nothing",
+			"started", before.started, "grace", s.cfg.StartupGrace, "active", len(obs))
+		return resyncRaiseOnly, nil
 	}
 	if err := sink.Sync(ctx, SourceName, obs, asOf); err != nil {
-		return fmt.Errorf("sync %d active Alertmanager alerts: %w", len(obs), err)
+		return resyncFailure, fmt.Errorf("sync %d active Alertmanager alerts: %w", len(obs), err)
 	}
 	klog.V(2).InfoS("Resynced the Alertmanager alarms", "active", len(obs))
-	return nil
+	return resyncSuccess, nil
 }
