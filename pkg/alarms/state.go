@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // Event is the O2-IMS notificationEventType of an alarm change.
@@ -47,6 +48,7 @@ type Transition struct {
 // same across restarts; so is every later clear of the same occurrence. current may be in
 // another namespace than o's object: the new record is in o's.
 func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def Definition, now time.Time) Transition {
+	o.Text = Cut(o.Text, validation.MaxAlarmTextLength)
 	if current == nil || cleared(current) {
 		if !o.Active {
 			return Transition{}

@@ -2,10 +2,13 @@ package alarms
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
 
@@ -158,5 +161,27 @@ func TestEventOf(t *testing.T) {
 	}
 	if _, ok := EventOf(rec, rec.DeepCopy()); ok {
 		t.Error("no change notified")
+	}
+}
+
+// TestRegressionOverlongTextIsRaisedCut: a source's text is someone else's words (a Node
+// condition's message, which node-problem-detector or any agent with node status rights
+// writes at any length). Recorded whole, a text over the API's bound made every create of
+// the alarm fail validation, retried forever: the fault was never raised. It is cut to the
+// bound, on a rune boundary, and the same long text again changes nothing.
+func TestRegressionOverlongTextIsRaisedCut(t *testing.T) {
+	ids := testIDs(t)
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	long := "KernelDeadlock: " + strings.Repeat("é", validation.MaxAlarmTextLength)
+	tr := Observe(ids, nil, nodeDown(true, SeverityCritical, t0, long), automatic, t0)
+	if tr.Record == nil {
+		t.Fatal("not raised")
+	}
+	text := tr.Record.Status.Text
+	if len(text) > validation.MaxAlarmTextLength || !utf8.ValidString(text) || !strings.HasPrefix(long, text) {
+		t.Fatalf("text of %d bytes (valid UTF-8 %v), want a prefix within %d", len(text), utf8.ValidString(text), validation.MaxAlarmTextLength)
+	}
+	if again := Observe(ids, tr.Record, nodeDown(true, SeverityCritical, t0, long), automatic, t0.Add(time.Minute)); again.Record != nil {
+		t.Errorf("the same long text again is event %v", again.Event)
 	}
 }

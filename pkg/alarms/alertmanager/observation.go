@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"unicode/utf8"
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
@@ -50,20 +49,20 @@ func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) (o
 
 // observation maps one checked alert about ref. A resolved alert is an inactive observation
 // dated by its end, carrying its start: the recorder ignores the late resolution of an
-// occurrence that another of the same fingerprint followed. Its name and text are cut to what
-// the API accepts: an alert is valid whatever their length, and the API would refuse the whole
-// alarm (an alert name that long matches no dictionary definition anyway, which limits alert
-// names the same way).
+// occurrence that another of the same fingerprint followed. Its name is cut to what the API
+// accepts (its text is cut by alarms.Observe, as every source's): an alert is valid whatever its
+// length, and the API would refuse the whole alarm (an alert name that long matches no
+// dictionary definition anyway, which limits alert names the same way).
 func observation(a template.Alert, ref alarms.ObjectRef) alarms.Observation {
 	o := alarms.Observation{
 		Source:     SourceName,
 		Key:        a.Fingerprint,
 		Object:     ref,
-		Definition: cut(a.Labels[string(model.AlertNameLabel)], validation.MaxAlarmNameLength),
+		Definition: alarms.Cut(a.Labels[string(model.AlertNameLabel)], validation.MaxAlarmNameLength),
 		Severity:   severityOf(a.Labels),
 		Active:     a.Status == string(model.AlertFiring),
 		Since:      a.StartsAt,
-		Text:       cut(text(a.Annotations), validation.MaxAlarmTextLength),
+		Text:       text(a.Annotations),
 		Extensions: extensions(a.Labels),
 	}
 	if !o.Active {
@@ -102,7 +101,7 @@ func extensions(labels template.KV) map[string]string {
 		if len(out) == maxExtensions {
 			break
 		}
-		v := cut(labels[k], maxExtensionValue)
+		v := alarms.Cut(labels[k], maxExtensionValue)
 		raw, _ := json.Marshal(v) // a string always marshals; the recorder stores it so
 		if size+len(k)+len(raw)+extensionOverhead > validation.MaxExtensionsBytes {
 			continue
@@ -111,16 +110,4 @@ func extensions(labels template.KV) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// cut keeps s within limit bytes, dropping a rune cut in half rather than storing invalid
-// UTF-8.
-func cut(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	for limit > 0 && !utf8.RuneStart(s[limit]) {
-		limit--
-	}
-	return s[:limit]
 }
