@@ -350,5 +350,5 @@ func (p *Provider) issue(ctx context.Context, kc kubernetes.Interface, a *Access
 // it, while it restarts or moves) says nothing about the namespace: taken as "gone", deleting an
 // NfDeployment would drop its finalizer with its release still running there.
 func namespaceGone(err error) bool {
-	return apierrors.IsNotFound(err) && !apierrors.HasStatusCause(err, metav1.CauseTypeUnexpectedServerResponse)
+	return apierrors.IsNotFound(err) && !apierrors.IsUnexpectedServerError(err)
 }
