@@ -355,8 +355,14 @@ func Excerpt(b []byte) string {
 	cut := len(b) > excerptBytes
 	if cut {
 		b = b[:excerptBytes]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+		// Drop a character the bound cut in two; invalid bytes elsewhere are replaced below.
+		for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+			if utf8.RuneStart(b[len(b)-i]) {
+				if !utf8.FullRune(b[len(b)-i:]) {
+					b = b[:len(b)-i]
+				}
+				break
+			}
 		}
 	}
 	s := strings.Map(func(r rune) rune {

@@ -328,3 +328,20 @@ func TestExcerpt(t *testing.T) {
 		t.Errorf("excerpt %q", got)
 	}
 }
+
+// TestRegressionExcerptKeepsAnswerWithInvalidByte: to avoid cutting a character in two, the
+// excerpt dropped bytes from its end until what remained was valid UTF-8. An answer longer
+// than the excerpt with one invalid byte near its start (a Latin-1 error page: "Ungültig")
+// never becomes valid that way: the excerpt came out empty, and the OCloud's status and the
+// log said "the SMO answered 400 Bad Request" without a word of what the SMO said.
+func TestRegressionExcerptKeepsAnswerWithInvalidByte(t *testing.T) {
+	got := Excerpt([]byte("Ung\xfcltige globalCloudId: " + strings.Repeat("x", 300)))
+	if !strings.Contains(got, "ltige globalCloudId") || !strings.HasSuffix(got, `…"`) || len(got) > excerptBytes+8 {
+		t.Errorf("excerpt %q", got)
+	}
+	// A character cut at the bound is still dropped, not shown in part.
+	got = Excerpt([]byte(strings.Repeat("x", excerptBytes-1) + "é" + strings.Repeat("y", 10)))
+	if want := `"` + strings.Repeat("x", excerptBytes-1) + `…"`; got != want {
+		t.Errorf("cut character: %q, want %q", got, want)
+	}
+}
