@@ -161,6 +161,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	nodePools := inventory.NewNodePoolNamespaces(inv.Namespace, inv.NodePoolNamespaces...)
 	adapter := kube.NewAdapter(kube.Config{
 		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, NodePools: nodePools, OCloud: inv.OCloud, Cluster: cluster,
+		Managers: o2inf.O2ims().V1alpha1().DeploymentManagers().Lister(),
 	}, d.nodes, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), d.kube.Discovery(), d.dynamic)
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: d.o2, Informers: o2inf, Adapter: adapter, Metrics: d.metrics,

@@ -2,14 +2,18 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -34,6 +38,14 @@ type Adapter struct {
 	classList storagelisters.StorageClassLister
 	pools     o2listers.ResourcePoolLister
 	capi      *capiWatcher
+	disc      discovery.DiscoveryInterface
+	// versionRetry is how the cluster's /version is read again after it failed.
+	versionRetry wait.Backoff
+
+	mu sync.Mutex
+	// version is the cluster's Kubernetes version: cfg.Cluster.Version, else the one stored
+	// in its DeploymentManager until /version answers.
+	version string
 }
 
 var _ inventory.Adapter = (*Adapter)(nil)
@@ -42,13 +54,16 @@ var _ inventory.Adapter = (*Adapter)(nil)
 // Cluster API objects through dyn once discovery shows them (dyn and disc may be nil).
 func NewAdapter(cfg Config, factory informers.SharedInformerFactory, pools o2listers.ResourcePoolLister, disc discovery.DiscoveryInterface, dyn dynamic.Interface) *Adapter {
 	a := &Adapter{
-		cfg:       cfg,
-		factory:   factory,
-		nodes:     factory.Core().V1().Nodes().Informer(),
-		classes:   factory.Storage().V1().StorageClasses().Informer(),
-		nodeList:  factory.Core().V1().Nodes().Lister(),
-		classList: factory.Storage().V1().StorageClasses().Lister(),
-		pools:     pools,
+		cfg:          cfg,
+		factory:      factory,
+		nodes:        factory.Core().V1().Nodes().Informer(),
+		classes:      factory.Storage().V1().StorageClasses().Informer(),
+		nodeList:     factory.Core().V1().Nodes().Lister(),
+		classList:    factory.Storage().V1().StorageClasses().Lister(),
+		pools:        pools,
+		disc:         disc,
+		versionRetry: wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.1, Steps: math.MaxInt32, Cap: capiRecheck},
+		version:      cfg.Cluster.Version,
 	}
 	if disc != nil && dyn != nil {
 		a.capi = newCAPIWatcher(disc, dyn)
@@ -87,11 +102,76 @@ func (a *Adapter) Start(ctx context.Context, n inventory.Notifier) error {
 	if !cache.WaitForNamedCacheSync("inventory-kube", ctx.Done(), a.nodes.HasSynced, a.classes.HasSynced, nodeReg.HasSynced, classReg.HasSynced) {
 		return fmt.Errorf("wait for node and storage class caches: %w", ctx.Err())
 	}
+	a.mu.Lock()
+	unknown := a.version == ""
+	if unknown {
+		a.version = a.storedVersion()
+	}
+	a.mu.Unlock()
+	if unknown && a.disc != nil {
+		go a.readVersion(ctx, n)
+	}
 	if a.capi != nil {
 		a.capi.start(ctx, n.AllChanged)
 	}
 	return nil
 }
+
+// storedVersion is the kubernetesVersion of the cluster's stored DeploymentManager, "" when
+// there is none. A /version read that failed at sync start (a timeout, a restarting API
+// server) says nothing about the version: erasing it would change the DeploymentManager, and
+// notify every SMO, for a cluster that did not change.
+func (a *Adapter) storedVersion() string {
+	if a.cfg.Managers == nil {
+		return ""
+	}
+	dms, err := a.cfg.Managers.DeploymentManagers(a.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return ""
+	}
+	id := DeploymentManagerID(a.cfg.IDs, a.cfg.Cluster)
+	for _, dm := range dms {
+		if dm.Spec.DeploymentManagerID != id || !inventory.IsManaged(dm) {
+			continue
+		}
+		var v string
+		if raw, ok := dm.Spec.Capabilities["kubernetesVersion"]; ok && json.Unmarshal(raw.Raw, &v) == nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// readVersion reads the cluster's /version, with backoff, until it answers or ctx ends; then
+// the DeploymentManager is recomputed with it.
+func (a *Adapter) readVersion(ctx context.Context, n inventory.Notifier) {
+	b := a.versionRetry
+	for {
+		t := time.NewTimer(b.Step())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		readCtx, cancel := context.WithTimeout(ctx, versionReadTimeout)
+		v, err := discovery.ToServerVersionInterfaceWithContext(a.disc).ServerVersionWithContext(readCtx)
+		cancel()
+		if err != nil {
+			klog.V(2).InfoS("Reading the cluster's version again failed; its deployment manager keeps the last known one", "cluster", a.cfg.Cluster.Name, "err", err)
+			continue
+		}
+		a.mu.Lock()
+		a.version = v.GitVersion
+		a.mu.Unlock()
+		klog.InfoS("Cluster's version read", "cluster", a.cfg.Cluster.Name, "version", v.GitVersion)
+		n.SharedChanged()
+		return
+	}
+}
+
+// versionReadTimeout bounds one retry of /version.
+const versionReadTimeout = 15 * time.Second
 
 // nodeMatters filters out updates that change nothing the inventory shows (heartbeats, resyncs).
 func nodeMatters(old, obj any) bool {
@@ -162,11 +242,15 @@ func (a *Adapter) Shared() (*inventory.Shared, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg := a.cfg
+	a.mu.Lock()
+	cfg.Cluster.Version = a.version
+	a.mu.Unlock()
 	snap := Snapshot{Nodes: nodes, StorageClasses: classes, Pools: resolver}
 	if c := a.capiLookup(); c != nil {
 		snap.CAPI = c
 	}
-	return ComputeShared(a.cfg, snap), nil
+	return ComputeShared(cfg, snap), nil
 }
 
 func (a *Adapter) resolver() (*PoolResolver, error) {
@@ -199,7 +283,9 @@ func ClusterInfoFrom(ctx context.Context, client kubernetes.Interface, info Clus
 	if v, err := discovery.ToServerVersionInterfaceWithContext(client.Discovery()).ServerVersionWithContext(ctx); err == nil {
 		info.Version = v.GitVersion
 	} else {
-		klog.ErrorS(err, "Reading the cluster's version; the deployment manager will not report it")
+		// Not fatal: the adapter keeps the version stored in the DeploymentManager and reads
+		// /version again (Adapter.readVersion).
+		klog.ErrorS(err, "Reading the cluster's version; the deployment manager keeps the last known one until it can be read")
 	}
 	return info, nil
 }

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
 
@@ -23,6 +24,10 @@ type Config struct {
 	NodePools inventory.NodePoolNamespaces
 	OCloud    OCloudInfo
 	Cluster   ClusterInfo
+	// Managers are the stored DeploymentManagers (nil: none). While the cluster's /version
+	// cannot be read (Cluster.Version is ""), its DeploymentManager keeps the
+	// capabilities.kubernetesVersion stored there rather than losing it.
+	Managers o2listers.DeploymentManagerLister
 }
 
 // Snapshot is the state of the cluster the shared objects are computed from.

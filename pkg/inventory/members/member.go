@@ -56,7 +56,8 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
 		return fmt.Errorf("node informer: %w", err)
 	}
-	cfg := kube.Config{IDs: m.cfg.IDs.Member(reg.Name), Namespace: m.cfg.Namespace, PoolLabel: m.cfg.PoolLabel, Cluster: info}
+	cfg := kube.Config{IDs: m.cfg.IDs.Member(reg.Name), Namespace: m.cfg.Namespace, PoolLabel: m.cfg.PoolLabel, Cluster: info,
+		Managers: term.O2ims().V1alpha1().DeploymentManagers().Lister()}
 	// A member's pools come from its node labels (and Cluster API): admins' pools with a
 	// nodeSelector claim Nodes of the local cluster only.
 	var noPools o2listers.ResourcePoolLister = o2listers.NewResourcePoolLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc,
