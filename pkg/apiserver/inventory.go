@@ -162,6 +162,8 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	adapter := kube.NewAdapter(kube.Config{
 		IDs: ids, Namespace: inv.Namespace, PoolLabel: inv.PoolLabel, NodePools: nodePools, OCloud: inv.OCloud, Cluster: cluster,
 		Managers: o2inf.O2ims().V1alpha1().DeploymentManagers().Lister(),
+		Stored: &kube.Stored{Pools: o2inf.O2ims().V1alpha1().ResourcePools().Lister(),
+			Resources: o2inf.O2ims().V1alpha1().O2Resources().Lister()},
 	}, d.nodes, o2inf.O2ims().V1alpha1().ResourcePools().Lister(), d.kube.Discovery(), d.dynamic)
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: d.o2, Informers: o2inf, Adapter: adapter, Metrics: d.metrics,

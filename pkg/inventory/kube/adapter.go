@@ -67,6 +67,7 @@ func NewAdapter(cfg Config, factory informers.SharedInformerFactory, pools o2lis
 	}
 	if disc != nil && dyn != nil {
 		a.capi = newCAPIWatcher(disc, dyn)
+		a.capi.stored = a.storedCAPI
 	}
 	return a
 }
@@ -247,9 +248,7 @@ func (a *Adapter) Shared() (*inventory.Shared, error) {
 	cfg.Cluster.Version = a.version
 	a.mu.Unlock()
 	snap := Snapshot{Nodes: nodes, StorageClasses: classes, Pools: resolver}
-	if c := a.capiLookup(); c != nil {
-		snap.CAPI = c
-	}
+	snap.CAPI = a.capiLookup()
 	return ComputeShared(cfg, snap), nil
 }
 
@@ -258,19 +257,120 @@ func (a *Adapter) resolver() (*PoolResolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list resource pools: %w", err)
 	}
-	var c CAPI
-	if l := a.capiLookup(); l != nil {
-		c = l
-	}
-	return NewPoolResolver(a.cfg.IDs, a.cfg.Namespace, a.cfg.PoolLabel, a.cfg.NodePools, pools, c), nil
+	return NewPoolResolver(a.cfg.IDs, a.cfg.Namespace, a.cfg.PoolLabel, a.cfg.NodePools, pools, a.capiLookup()), nil
 }
 
-// capiLookup is the Cluster API view, nil until the CRDs were discovered.
-func (a *Adapter) capiLookup() *capiLookup {
+// capiLookup is the Cluster API view (capiWatcher.lookup); nil without Cluster API.
+func (a *Adapter) capiLookup() CAPI {
 	if a.capi == nil {
 		return nil
 	}
 	return a.capi.lookup()
+}
+
+// storedCAPI is the Cluster API view the sync stored of this cluster, nil when it stored no
+// MachineDeployment or MachineSet pool: the pools themselves (their id, name and replicas as
+// written), and, from where the Nodes' Resources are, which MachineDeployment each Node's
+// MachineSet belongs to (the pool of a MachineDeployment does not name its MachineSets).
+// A Node or MachineSet the store does not know of is pooled by label until Cluster API can be
+// read.
+func (a *Adapter) storedCAPI() CAPI {
+	st := a.cfg.Stored
+	if st == nil {
+		return nil
+	}
+	pools, err := st.Pools.ResourcePools(a.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	v := &storedLookup{deployments: map[string]*MachineSetInfo{}, sets: map[string]*MachineSetInfo{}, setDeployment: map[string]string{}}
+	byID := map[string]*MachineSetInfo{}
+	for _, p := range pools {
+		if !inventory.IsManaged(p) || inventory.ClusterOf(p) != st.Cluster {
+			continue
+		}
+		kind, _, _ := strings.Cut(p.Annotations[v1alpha1.AnnotationSource], "/")
+		if kind != sourceMachineDeployment && kind != sourceMachineSet {
+			continue
+		}
+		m := &MachineSetInfo{Kind: kind, id: p.Spec.ResourcePoolID}
+		if json.Unmarshal(p.Spec.Extensions["namespace"].Raw, &m.Namespace) != nil || json.Unmarshal(p.Spec.Extensions["name"].Raw, &m.Name) != nil {
+			continue
+		}
+		if raw, ok := p.Spec.Extensions["replicas"]; ok {
+			var r int64
+			if json.Unmarshal(raw.Raw, &r) == nil {
+				m.Replicas = &r
+			}
+		}
+		byID[m.id] = m
+		if kind == sourceMachineDeployment {
+			v.deployments[m.Namespace+"/"+m.Name] = m
+		} else {
+			v.sets[m.Namespace+"/"+m.Name] = m
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	resources, err := st.Resources.O2Resources(a.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	poolOf := make(map[string]string, len(resources))
+	for _, r := range resources {
+		if inventory.IsManaged(r) && inventory.ClusterOf(r) == st.Cluster {
+			poolOf[r.Annotations[v1alpha1.AnnotationSource]] = r.Spec.ResourcePoolID
+		}
+	}
+	nodes, err := a.nodeList.List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	for _, n := range nodes {
+		if n.Annotations[capiOwnerKindAnnot] != sourceMachineSet {
+			continue
+		}
+		ns := n.Annotations[capiClusterNSAnnot]
+		if md := byID[poolOf[NodeSource(n.Name)]]; md != nil && md.Kind == sourceMachineDeployment && md.Namespace == ns {
+			v.setDeployment[ns+"/"+n.Annotations[capiOwnerNameAnnot]] = md.Name
+		}
+	}
+	return v
+}
+
+// storedLookup implements CAPI on what the sync stored (Adapter.storedCAPI).
+type storedLookup struct {
+	deployments, sets map[string]*MachineSetInfo
+	// setDeployment is the MachineDeployment of a MachineSet (namespace/name) whose Nodes are
+	// stored in that MachineDeployment's pool.
+	setDeployment map[string]string
+}
+
+func (l *storedLookup) MachineSet(namespace, name string) *MachineSetInfo {
+	key := namespace + "/" + name
+	if m := l.sets[key]; m != nil {
+		return m
+	}
+	if md, ok := l.setDeployment[key]; ok {
+		return &MachineSetInfo{Kind: sourceMachineSet, Namespace: namespace, Name: name, Deployment: md}
+	}
+	return nil
+}
+
+func (l *storedLookup) MachineDeployment(namespace, name string) *MachineSetInfo {
+	return l.deployments[namespace+"/"+name]
+}
+
+func (l *storedLookup) Pools() []*MachineSetInfo {
+	out := make([]*MachineSetInfo, 0, len(l.deployments)+len(l.sets))
+	for _, m := range l.deployments {
+		out = append(out, m)
+	}
+	for _, m := range l.sets {
+		out = append(out, m)
+	}
+	return out
 }
 
 // ClusterInfoFrom fills in the cluster's identity: the uid of kube-system and the version.

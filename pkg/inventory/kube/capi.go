@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,13 +30,37 @@ type capiWatcher struct {
 	// syncTimeout bounds the wait for the first list of MachineDeployments and MachineSets.
 	syncTimeout time.Duration
 
+	// stored builds the Cluster API view the sync stored (nil: none), served while it is not
+	// known whether the cluster serves Cluster API.
+	stored func() CAPI
+
 	mu          sync.Mutex
+	state       capiState
 	deployments cache.SharedIndexInformer
 	sets        cache.SharedIndexInformer
+	// storedView is stored's answer, built once per stretch of capiUnknown.
+	storedView  CAPI
+	storedBuilt bool
 }
 
+// capiState is what is known of a cluster's Cluster API.
+type capiState int
+
+const (
+	// capiUnknown: no conclusive answer yet (discovery or the first list failed with a timeout,
+	// a 5xx, a refused connection, a proxy's page). What the sync stored stays as it is: a
+	// brief error at sync start must not delete the MachineDeployment pools and move their
+	// Nodes, only to bring them back with the same ids a minute later.
+	capiUnknown capiState = iota
+	// capiAbsent: the API server says it does not serve Cluster API's kinds (404), or refuses
+	// to list them (403): the cluster is synced without them.
+	capiAbsent
+	// capiFound: the kinds are listed and watched.
+	capiFound
+)
+
 // capiSyncTimeout is how long the first list of Cluster API's kinds may take before the
-// inventory goes on without them: a cluster may serve the kinds and refuse to list them (an
+// inventory goes on without them (a 403) or with what it stored of them (anything else): a cluster may serve the kinds and refuse to list them (an
 // identity that may read Nodes only, a conversion webhook that is down), and the Nodes it can
 // read must not wait on that.
 const capiSyncTimeout = 15 * time.Second
@@ -45,10 +70,10 @@ func newCAPIWatcher(disc discovery.DiscoveryInterface, dyn dynamic.Interface) *c
 }
 
 // start looks for Cluster API now and then every capiRecheck until found and listed; once
-// found, changes of MachineDeployments and MachineSets call changed. It waits for the first
-// attempt at most syncTimeout.
+// found, changes of MachineDeployments and MachineSets call changed, and so does any change of
+// what is known (capiState). It waits for the first attempt at most syncTimeout.
 func (w *capiWatcher) start(ctx context.Context, changed func()) {
-	if w.tryStart(ctx, changed) {
+	if w.attempt(ctx, changed) {
 		return
 	}
 	go func() {
@@ -59,7 +84,7 @@ func (w *capiWatcher) start(ctx context.Context, changed func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if w.tryStart(ctx, changed) {
+				if w.attempt(ctx, changed) {
 					return
 				}
 			}
@@ -67,10 +92,31 @@ func (w *capiWatcher) start(ctx context.Context, changed func()) {
 	}()
 }
 
-func (w *capiWatcher) tryStart(ctx context.Context, changed func()) bool {
-	version := w.discover()
-	if version == "" {
+// attempt runs tryStart and records a conclusive answer; an inconclusive one leaves what is
+// known (initially capiUnknown) as it is. It reports whether Cluster API was found.
+func (w *capiWatcher) attempt(ctx context.Context, changed func()) bool {
+	st := w.tryStart(ctx, changed)
+	if st == capiUnknown {
 		return false
+	}
+	w.mu.Lock()
+	was := w.state
+	w.state = st
+	w.storedView, w.storedBuilt = nil, false
+	w.mu.Unlock()
+	if st != was {
+		changed()
+	}
+	return st == capiFound
+}
+
+func (w *capiWatcher) tryStart(ctx context.Context, changed func()) capiState {
+	version, conclusive := w.discover()
+	if version == "" {
+		if conclusive {
+			return capiAbsent
+		}
+		return capiUnknown
 	}
 	// The informers of an attempt that does not sync are stopped; those of the one that does
 	// run until ctx ends.
@@ -89,38 +135,65 @@ func (w *capiWatcher) tryStart(ctx context.Context, changed func()) bool {
 		UpdateFunc: func(any, any) { changed() },
 		DeleteFunc: func(any) { changed() },
 	}
+	// refused records a list error that answers conclusively: the kinds are not served after
+	// all, or this identity may not list them.
+	var refused atomic.Bool
 	for _, inf := range []cache.SharedIndexInformer{md, ms} {
 		if _, err := inf.AddEventHandler(handler); err != nil {
 			klog.ErrorS(err, "Watching Cluster API")
-			return false
+			return capiUnknown
+		}
+		if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
+			if apierrors.IsForbidden(err) || notServed(err) {
+				refused.Store(true)
+			}
+			klog.V(2).InfoS("Listing Cluster API", "version", capiGroup+"/"+version, "err", err)
+		}); err != nil {
+			klog.ErrorS(err, "Watching Cluster API")
+			return capiUnknown
 		}
 	}
 	factory.Start(attempt.Done())
 	bounded, cancel := context.WithTimeout(attempt, w.syncTimeout)
 	defer cancel()
 	if !cache.WaitForNamedCacheSync("inventory-capi", bounded.Done(), md.HasSynced, ms.HasSynced) {
-		if ctx.Err() == nil {
+		if ctx.Err() != nil {
+			return capiUnknown
+		}
+		if refused.Load() {
 			klog.InfoS("Cluster API is served but its MachineDeployments and MachineSets cannot be listed; nodes are pooled without them until they can",
 				"version", capiGroup+"/"+version, "retryIn", capiRecheck)
+			return capiAbsent
 		}
-		return false
+		klog.InfoS("Cluster API is served but its MachineDeployments and MachineSets could not be listed yet; its pools are kept as stored until they can",
+			"version", capiGroup+"/"+version, "retryIn", capiRecheck)
+		return capiUnknown
 	}
 	w.mu.Lock()
 	w.deployments, w.sets = md, ms
 	w.mu.Unlock()
 	synced = true
 	klog.InfoS("Cluster API found; MachineDeployments and MachineSets become resource pools", "version", capiGroup+"/"+version)
-	changed()
-	return true
+	return capiFound
 }
 
-// discover returns the served Cluster API version that has both kinds, "" when none does.
-func (w *capiWatcher) discover() string {
+// notServed reports whether err is the API server's own answer that it does not serve what was
+// asked: a 404 Status. A 404 that is not a Status (a proxy's or load balancer's page in front
+// of a restarting API server; client-go marks those UnexpectedServerResponse) says nothing.
+func notServed(err error) bool {
+	return apierrors.IsNotFound(err) && !apierrors.IsUnexpectedServerError(err)
+}
+
+// discover returns the served Cluster API version that has both kinds, "" when none does;
+// conclusive is false when some version's discovery failed without saying it is not served.
+func (w *capiWatcher) discover() (version string, conclusive bool) {
+	conclusive = true
 	for _, v := range capiVersions() {
 		list, err := w.disc.ServerResourcesForGroupVersion(capiGroup + "/" + v)
 		if err != nil {
-			if !apierrors.IsNotFound(err) {
-				klog.V(4).InfoS("Cluster API discovery", "version", v, "err", err)
+			if !notServed(err) {
+				conclusive = false
+				klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "version", v, "err", err)
 			}
 			continue
 		}
@@ -131,19 +204,27 @@ func (w *capiWatcher) discover() string {
 			}
 		}
 		if found == 2 {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", conclusive
 }
 
-func (w *capiWatcher) lookup() *capiLookup {
+// lookup is the Cluster API view: the informers' once found, none once absent, and until
+// either is known the one the sync stored.
+func (w *capiWatcher) lookup() CAPI {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.deployments == nil {
+	switch w.state {
+	case capiFound:
+		return &capiLookup{deployments: w.deployments.GetStore(), sets: w.sets.GetStore()}
+	case capiAbsent:
 		return nil
 	}
-	return &capiLookup{deployments: w.deployments.GetStore(), sets: w.sets.GetStore()}
+	if !w.storedBuilt && w.stored != nil {
+		w.storedView, w.storedBuilt = w.stored(), true
+	}
+	return w.storedView
 }
 
 // capiLookup implements CAPI on the informer caches.

@@ -49,6 +49,9 @@ type MachineSetInfo struct {
 	// Deployment is the owning MachineDeployment of a MachineSet, when labelled.
 	Deployment string
 	Replicas   *int64
+	// id is the pool's id as stored, for a view read back from the store (Adapter.storedCAPI),
+	// which does not know the UID the id was derived from.
+	id string
 }
 
 // poolSelector is a parsed admin pool.
@@ -200,10 +203,14 @@ func (r *PoolResolver) MachinePool(m *MachineSetInfo) PoolRef {
 	if m.Replicas != nil {
 		ext["replicas"] = *m.Replicas
 	}
+	id := m.id
+	if id == "" {
+		id = r.ids.Of(m.Kind, m.UID)
+	}
 	return PoolRef{
 		Namespace:   r.namespace,
 		Name:        inventory.ObjectName(prefix, m.Namespace, m.Name),
-		ID:          r.ids.Of(m.Kind, m.UID),
+		ID:          id,
 		Source:      m.Kind + "/" + m.Namespace + "/" + m.Name,
 		DisplayName: m.Name,
 		Description: "Cluster API " + m.Kind + " " + m.Namespace + "/" + m.Name,

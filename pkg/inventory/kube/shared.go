@@ -28,6 +28,20 @@ type Config struct {
 	// cannot be read (Cluster.Version is ""), its DeploymentManager keeps the
 	// capabilities.kubernetesVersion stored there rather than losing it.
 	Managers o2listers.DeploymentManagerLister
+	// Stored reads what the sync stored of this cluster (nil: nothing). While it cannot be
+	// told whether the cluster serves Cluster API (discovery or the first list failed without
+	// a conclusive answer), its MachineDeployment and MachineSet pools, and the Nodes in them,
+	// are taken from there rather than moved to label pools.
+	Stored *Stored
+}
+
+// Stored are the listers of what the sync stored.
+type Stored struct {
+	// Cluster is the member cluster ("" for the cluster netweave runs in): only objects
+	// labelled with it (inventory.ClusterOf) are this cluster's.
+	Cluster   string
+	Pools     o2listers.ResourcePoolLister
+	Resources o2listers.O2ResourceLister
 }
 
 // Snapshot is the state of the cluster the shared objects are computed from.

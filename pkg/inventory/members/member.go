@@ -57,7 +57,9 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 		return fmt.Errorf("node informer: %w", err)
 	}
 	cfg := kube.Config{IDs: m.cfg.IDs.Member(reg.Name), Namespace: m.cfg.Namespace, PoolLabel: m.cfg.PoolLabel, Cluster: info,
-		Managers: term.O2ims().V1alpha1().DeploymentManagers().Lister()}
+		Managers: term.O2ims().V1alpha1().DeploymentManagers().Lister(),
+		Stored: &kube.Stored{Cluster: reg.Name, Pools: term.O2ims().V1alpha1().ResourcePools().Lister(),
+			Resources: term.O2ims().V1alpha1().O2Resources().Lister()}}
 	// A member's pools come from its node labels (and Cluster API): admins' pools with a
 	// nodeSelector claim Nodes of the local cluster only.
 	var noPools o2listers.ResourcePoolLister = o2listers.NewResourcePoolLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc,
