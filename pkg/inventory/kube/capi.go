@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -185,16 +186,34 @@ func notServed(err error) bool {
 }
 
 // discover returns the served Cluster API version that has both kinds, "" when none does;
-// conclusive is false when some version's discovery failed without saying it is not served.
+// conclusive is false when that cannot be told. Whether the group is served at all is read from
+// the API server's list of groups (/apis), not from a 404 for the group version: kube-apiserver
+// answers a path it does not serve with a plain-text 404, as a proxy or load balancer in front
+// of a restarting API server does, and only the list tells the two apart.
 func (w *capiWatcher) discover() (version string, conclusive bool) {
+	groups, err := w.disc.ServerGroups()
+	if err != nil {
+		klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "err", err)
+		return "", false
+	}
+	var served []string
+	for _, g := range groups.Groups {
+		if g.Name != capiGroup {
+			continue
+		}
+		for _, v := range g.Versions {
+			served = append(served, v.Version)
+		}
+	}
 	conclusive = true
 	for _, v := range capiVersions() {
+		if !slices.Contains(served, v) {
+			continue
+		}
 		list, err := w.disc.ServerResourcesForGroupVersion(capiGroup + "/" + v)
 		if err != nil {
-			if !notServed(err) {
-				conclusive = false
-				klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "version", v, "err", err)
-			}
+			conclusive = false
+			klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "version", v, "err", err)
 			continue
 		}
 		found := 0

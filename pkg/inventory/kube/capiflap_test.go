@@ -88,7 +88,8 @@ func TestRegressionCAPIInconclusiveAtStartKeepsStoredPools(t *testing.T) {
 	}}}
 	failDiscovery := func(err error) func(kc *kubefake.Clientset, dyn *dynamicfake.FakeDynamicClient) {
 		return func(kc *kubefake.Clientset, _ *dynamicfake.FakeDynamicClient) {
-			kc.PrependReactor("get", "resource", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, err })
+			// Both the list of groups (/apis) and the group version's resources.
+			kc.PrependReactor("get", "*", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, err })
 		}
 	}
 	for _, tc := range []struct {
@@ -165,8 +166,9 @@ func TestRegressionCAPIInconclusiveAtStartKeepsStoredPools(t *testing.T) {
 	}
 }
 
-// A conclusive answer still means no Cluster API: the API server's own 404 for the group
-// version (the fake discovery's answer for a group it does not list).
+// A conclusive answer still means no Cluster API: the API server lists no cluster.x-k8s.io
+// group in /apis. (Its 404 for the group version is plain text, like a proxy's page, and is
+// not asked: see TestCAPIGroupVersionNotFoundIsNotConclusive.)
 func TestCAPIConclusivelyAbsentPoolsByLabel(t *testing.T) {
 	kc := kubefake.NewSimpleClientset(newNode("m1", func(n *corev1.Node) {
 		n.Annotations = map[string]string{capiOwnerKindAnnot: sourceMachineSet, capiOwnerNameAnnot: "lone", capiClusterNSAnnot: "capi"}
@@ -207,4 +209,24 @@ func poolNames(ps []*v1alpha1.ResourcePool) []string {
 		out = append(out, p.Name)
 	}
 	return out
+}
+
+// A group listed in /apis whose version then answers 404 (a plain-text page, which is what
+// kube-apiserver itself answers for a path it does not serve, and what a proxy answers) is not
+// told apart from a fault: inconclusive, so what is stored stays.
+func TestCAPIGroupVersionNotFoundIsNotConclusive(t *testing.T) {
+	kc := kubefake.NewSimpleClientset()
+	disc := &fakediscovery.FakeDiscovery{Fake: &kc.Fake}
+	disc.Resources = []*metav1.APIResourceList{{GroupVersion: "cluster.x-k8s.io/v1beta2"}}
+	kc.PrependReactor("get", "resource", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewGenericServerResponse(404, "get", schema.GroupResource{}, "", "404 page not found", 0, true)
+	})
+	w := newCAPIWatcher(disc, dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()))
+	if v, conclusive := w.discover(); v != "" || conclusive {
+		t.Errorf("discover() = %q, conclusive %v; want no version, inconclusive", v, conclusive)
+	}
+	disc.Resources = nil
+	if v, conclusive := w.discover(); v != "" || !conclusive {
+		t.Errorf("with no Cluster API group listed, discover() = %q, conclusive %v; want no version, conclusive", v, conclusive)
+	}
 }
