@@ -116,11 +116,7 @@ func (r *REST) filter(ctx context.Context) (func(runtime.Object) bool, error) {
 }
 
 // check returns NotFound when the named subscription exists but is not the caller's to see.
-func (r *REST) check(ctx context.Context, name string) error {
-	sees, err := r.filter(ctx)
-	if err != nil || sees == nil {
-		return err
-	}
+func (r *REST) check(ctx context.Context, name string, sees func(runtime.Object) bool) error {
 	obj, err := r.REST.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {
 		return err
@@ -314,12 +310,29 @@ func (u ownedUpdate) UpdatedObject(ctx context.Context, old runtime.Object) (run
 	return u.UpdatedObjectInfo.UpdatedObject(ctx, old)
 }
 
-// Delete implements rest.GracefulDeleter.
+// Delete implements rest.GracefulDeleter. The owner rule is asked twice: of the object read
+// first, so that a caller's preconditions are never compared with (and a conflict never names
+// the uid or resourceVersion of) another SMO's subscription; and of the object the store
+// deletes, inside the delete, so that a subscription of the same name another SMO created in
+// between is left alone (regression: TestRegressionDeleteRacesANamesakeOfAnotherOwner).
 func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
-	if err := r.check(ctx, name); err != nil {
+	sees, err := r.filter(ctx)
+	if err != nil {
 		return nil, false, err
 	}
-	return r.REST.Delete(ctx, name, deleteValidation, options)
+	if sees == nil {
+		return r.REST.Delete(ctx, name, deleteValidation, options)
+	}
+	if err := r.check(ctx, name, sees); err != nil {
+		return nil, false, err
+	}
+	owned := func(ctx context.Context, obj runtime.Object) error {
+		if !sees(obj) {
+			return apierrors.NewNotFound(r.kind.Qualified(r.kind.Resource), name)
+		}
+		return deleteValidation(ctx, obj)
+	}
+	return r.REST.Delete(ctx, name, owned, options)
 }
 
 // DeleteCollection implements rest.CollectionDeleter. In the shared namespace (or across all

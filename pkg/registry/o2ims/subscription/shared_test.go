@@ -7,6 +7,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -95,5 +96,53 @@ func TestRegressionServerSideApplyCreatesInSharedNamespace(t *testing.T) {
 	}
 	if s := stored.(*o2ims.InventorySubscription); s.Spec.Callback != "https://alice.example/cb2" || s.Spec.Subscriber.Username != "alice" {
 		t.Errorf("alice's subscription after mallory's apply: callback %q, subscriber %q", s.Spec.Callback, s.Spec.Subscriber.Username)
+	}
+}
+
+// TestRegressionDeleteRacesANamesakeOfAnotherOwner: `kubectl delete` of a subscription in the
+// shared namespace checked the owner of the object it read first and then deleted whatever
+// the name held when the delete landed. When alice's subscription was replaced in between by
+// mallory's of the same name (a concurrent delete and create), alice's delete removed
+// mallory's. The admission check below makes that swap at the moment the store deletes, as a
+// concurrent writer would; the store's delete then retries on the new object, which is not
+// alice's to delete.
+func TestRegressionDeleteRacesANamesakeOfAnotherOwner(t *testing.T) {
+	subs := sharedStorage(t)
+	create := func(who string) {
+		t.Helper()
+		obj := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Name: "sub", Namespace: shared},
+			Spec: o2ims.InventorySubscriptionSpec{Callback: "https://" + who + ".example/cb"}}
+		if _, err := subs.(rest.Creater).Create(sharedAs(who), obj, rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s creates her subscription: %v", who, err)
+		}
+	}
+	create("alice")
+
+	swapped := false
+	swap := func(ctx context.Context, obj runtime.Object) error {
+		if swapped {
+			return nil
+		}
+		swapped = true
+		// alice's subscription goes and mallory's takes its name, before the store's delete.
+		if _, _, err := subs.(rest.GracefulDeleter).Delete(sharedAs("alice"), "sub", rest.ValidateAllObjectFunc, &metav1.DeleteOptions{}); err != nil {
+			return err
+		}
+		create("mallory")
+		return nil
+	}
+	_, _, err := subs.(rest.GracefulDeleter).Delete(sharedAs("alice"), "sub", swap, &metav1.DeleteOptions{})
+	if !swapped {
+		t.Fatal("the delete never asked its admission check")
+	}
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("alice's delete after mallory took the name: %v, want NotFound", err)
+	}
+	stored, err := subs.(rest.Getter).Get(sharedAs("mallory"), "sub", &metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("mallory's subscription after alice's delete: %v", err)
+	}
+	if s := stored.(*o2ims.InventorySubscription); s.Spec.Subscriber == nil || s.Spec.Subscriber.Username != "mallory" {
+		t.Errorf("the subscription named sub is %+v, want mallory's", s.Spec.Subscriber)
 	}
 }
