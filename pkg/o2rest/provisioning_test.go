@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -506,41 +507,14 @@ func TestRegressionProvisioningWriteAuthorizedBeforeQuery(t *testing.T) {
 // the template's parameterSchema gave a ClusterClass variable's default password to every
 // template reader.
 func TestRegressionTemplateDefaultsRedacted(t *testing.T) {
-	objs := append(fixtures(), &o2v1.ManagedInfrastructureTemplate{
+	expectTemplateRedacted(t, &o2v1.ManagedInfrastructureTemplate{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "sec.v1", ResourceVersion: "1", UID: "uid-sec"},
 		Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: "c0000000-0000-4000-8000-0000000000f1", Name: "sec", Version: "v1",
 			ParameterSchema: &o2v1.JSON{Raw: []byte(`{"type":"object","properties":{"workers":{"type":"integer","default":1},` +
 				`"registryPassword":{"type":"string","default":"schema-s3cret"},` +
 				`"registry":{"type":"object","default":{"url":"https://r","token":"nested-s3cret"}}}}`)},
-			Defaults: &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1,"registryPassword":"tmpl-s3cret","registry":{"url":"https://r","token":"nested-s3cret"}}}`)}}})
-	for _, tc := range []struct {
-		name  string
-		authz authorizer.Authorizer
-		token string
-		shown bool
-	}{{"without the credentials permission", noCredentials, "reader-token", false}, {"with it", nil, "admin-token", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnvOf(t, objs, func(c *Config) {
-				if tc.authz != nil {
-					c.Authorizer = tc.authz
-				}
-				c.InventoryNamespace = "tenant-a"
-			})
-			for _, path := range []string{
-				"/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/sec.v1/defaults",
-				"/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/sec.v1",
-			} {
-				r := e.do("GET", tc.token, path, "")
-				e.expect(r, 200, path)
-				if got := strings.Contains(string(r.body), "s3cret"); got != tc.shown {
-					t.Errorf("%s: credentials shown %v, want %v: %s", path, got, tc.shown, r.body)
-				}
-				if !strings.Contains(string(r.body), "https://r") {
-					t.Errorf("%s: the rest of the defaults is gone: %s", path, r.body)
-				}
-			}
-		})
-	}
+			Defaults: &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1,"registryPassword":"tmpl-s3cret","registry":{"url":"https://r","token":"nested-s3cret"}}}`)}}},
+		[]string{"/defaults", ""}, []string{"schema-s3cret", "tmpl-s3cret", "nested-s3cret"}, "https://r")
 }
 
 // TestRegressionTemplatePolicyDefaultsRedacted: a template's /defaults is its
@@ -550,12 +524,21 @@ func TestRegressionTemplateDefaultsRedacted(t *testing.T) {
 // of the defaults) reached every template reader without the credentials permission: a tenant
 // granted o2ims-template-reader in the inventory namespace read the operator's.
 func TestRegressionTemplatePolicyDefaultsRedacted(t *testing.T) {
-	objs := append(fixtures(), &o2v1.ManagedInfrastructureTemplate{
+	expectTemplateRedacted(t, &o2v1.ManagedInfrastructureTemplate{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "pol.v1", ResourceVersion: "1", UID: "uid-pol"},
 		Spec: o2v1.ManagedInfrastructureTemplateSpec{ArtifactResourceID: "c0000000-0000-4000-8000-0000000000f2", Name: "pol", Version: "v1",
 			Defaults: &o2v1.JSON{Raw: []byte(`{"clusterInstanceDefaults":{"workers":1},` +
 				`"policyTemplateDefaults":{"ntp":"https://ntp","bmcPassword":"policy-s3cret","vault":{"token":"nested-s3cret"}},` +
-				`"adminPassword":"top-s3cret"}`)}}})
+				`"adminPassword":"top-s3cret"}`)}}},
+		[]string{"/defaults"}, []string{"policy-s3cret", "nested-s3cret", "top-s3cret"}, "https://ntp")
+}
+
+// expectTemplateRedacted reads template tmpl (in tenant-a, the inventory namespace) at each of
+// suffixes (after the template's own path) as a reader without the credentials permission and
+// as an admin: the reader sees none of secrets, the admin some, and both see kept.
+func expectTemplateRedacted(t *testing.T, tmpl *o2v1.ManagedInfrastructureTemplate, suffixes, secrets []string, kept string) {
+	t.Helper()
+	objs := append(fixtures(), tmpl)
 	for _, tc := range []struct {
 		name  string
 		authz authorizer.Authorizer
@@ -569,16 +552,17 @@ func TestRegressionTemplatePolicyDefaultsRedacted(t *testing.T) {
 				}
 				c.InventoryNamespace = "tenant-a"
 			})
-			path := "/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/pol.v1/defaults"
-			r := e.do("GET", tc.token, path, "")
-			e.expect(r, 200, path)
-			for _, secret := range []string{"policy-s3cret", "nested-s3cret", "top-s3cret"} {
-				if got := strings.Contains(string(r.body), secret); got != tc.shown {
-					t.Errorf("%s shown %v, want %v: %s", secret, got, tc.shown, r.body)
+			for _, suffix := range suffixes {
+				path := "/o2ims-infrastructureArtifacts/v1/managedInfrastructureTemplates/" + tmpl.Name + suffix
+				r := e.do("GET", tc.token, path, "")
+				e.expect(r, 200, path)
+				shown := slices.ContainsFunc(secrets, func(secret string) bool { return strings.Contains(string(r.body), secret) })
+				if shown != tc.shown {
+					t.Errorf("%s: credentials shown %v, want %v: %s", path, shown, tc.shown, r.body)
 				}
-			}
-			if !strings.Contains(string(r.body), "https://ntp") {
-				t.Errorf("the rest of the policy defaults is gone: %s", r.body)
+				if !strings.Contains(string(r.body), kept) {
+					t.Errorf("%s: the rest of the defaults is gone: %s", path, r.body)
+				}
 			}
 		})
 	}
