@@ -80,8 +80,11 @@
 // loads every subscription before any kind watcher resumes, so changes made while no notifier
 // ran go to the subscriptions that existed when it starts. What remains uncovered is a
 // subscription created moments before a notifier crash whose changes that notifier processed
-// without knowing it: the history is memory only. Deletions found by a re-list after 410 Gone
-// are placed at the object's last resourceVersion.
+// without knowing it: the history is memory only. A deletion found by a re-list after 410 Gone
+// happened at a revision the notifier does not know, between the object's last resourceVersion
+// and the list: it is placed at the list ("<list resourceVersion>-gone-<last resourceVersion>"),
+// so that every subscription created before the list receives it (one created after the
+// deletion but before the list receives the DELETE of an object its own listing did not show).
 //
 // # When the store loses its data
 //

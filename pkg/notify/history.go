@@ -60,8 +60,8 @@ func newHistory(size, maxBytes int, age time.Duration) *history {
 }
 
 // parseRV reads a netweave resourceVersion: the global revision counter. Deletions found by a
-// re-list carry the object's last resourceVersion with a "-gone" suffix; that number bounds
-// the deletion from below.
+// re-list are "<list resourceVersion>-gone-<last resourceVersion>": the list bounds the
+// deletion from above, and a change is placed at the number before the first "-".
 func parseRV(rv string) (uint64, bool) {
 	rv, _, _ = strings.Cut(rv, "-")
 	n, err := strconv.ParseUint(rv, 10, 64)

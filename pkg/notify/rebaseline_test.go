@@ -80,9 +80,10 @@ func TestRebaselineDiff(t *testing.T) {
 		t.Errorf("ids not distinct: %v", ids)
 	}
 	// The DELETE's id differs from the one a live deletion of that object at its last
-	// resourceVersion would have had, and from a plain re-list's.
+	// resourceVersion would have had, and from a plain re-list's (at a list of the store before
+	// the wipe, so after 40).
 	live := &Event{Type: Delete, Kind: model.KindResourcePool, UID: "uid-a", ResourceVersion: "40"}
-	relisted := &Event{Type: Delete, Kind: model.KindResourcePool, UID: "uid-a", ResourceVersion: "40-gone"}
+	relisted := &Event{Type: Delete, Kind: model.KindResourcePool, UID: "uid-a", ResourceVersion: "41-gone-40"}
 	if id := NotificationID("sub", evs[2]); id == NotificationID("sub", live) || id == NotificationID("sub", relisted) {
 		t.Error("the re-baseline DELETE reuses the id of another deletion")
 	}

@@ -448,7 +448,10 @@ func (w *watcher) relist(ctx context.Context) error {
 			w.mu.Unlock()
 			continue
 		}
-		if err := w.deleted(ctx, obj, e.resourceVersion()+"-gone", false); err != nil {
+		// Deleted at a revision the list does not tell, after the recorded state and before
+		// the list: placed at the list, so that a subscription created in between (which saw
+		// the object) is replayed it; the last resourceVersion keeps the id the deletion's own.
+		if err := w.deleted(ctx, obj, lm.GetResourceVersion()+"-gone-"+e.resourceVersion(), false); err != nil {
 			return err
 		}
 	}
