@@ -85,6 +85,8 @@
 // and the list: it is placed at the list ("<list resourceVersion>-gone-<last resourceVersion>"),
 // so that every subscription created before the list receives it (one created after the
 // deletion but before the list receives the DELETE of an object its own listing did not show).
+// An object the re-list finds replaced by a namesake is deleted at the namesake's
+// resourceVersion ("<namesake's>-gone-<last>"), just before the namesake's CREATE.
 //
 // # When the store loses its data
 //

@@ -74,3 +74,30 @@ func TestRegressionRelistDeletionReachesLateSubscription(t *testing.T) {
 		t.Errorf("subscription created after the list was sent %v, want nothing: its list did not show the pool", got)
 	}
 }
+
+// TestRegressionRelistReplacementReachesLateSubscription: a pool recorded at 5 was deleted at 9
+// and a namesake created at 11 while the watch was down; a subscription was created at 8. The
+// re-list told the replaced pool's DELETE at 5, before the subscription, so a subscription the
+// notifier learned of after the re-list was replayed the namesake's CREATE only, and the SMO
+// kept the replaced pool (another O2 id) for ever. The DELETE is now placed at the namesake's
+// resourceVersion, which the deletion preceded.
+func TestRegressionRelistReplacementReachesLateSubscription(t *testing.T) {
+	ctx := context.Background()
+	namesake := poolAt("p", "b", "11", "y")
+	namesake.Spec.ResourcePoolID = "id-p-again"
+	r, out, w := relistRig(t, []*v1alpha1.ResourcePool{poolAt("p", "a", "5", "x")}, "13", namesake)
+	if err := w.relist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.events) != 2 || out.events[0].Type != Delete || out.events[1].Type != Create {
+		t.Fatalf("the re-list told %d changes, want the DELETE of the replaced pool and the CREATE of its namesake", len(out.events))
+	}
+	gap, _ := r.subscribe(t, "gap", "", "8")
+	after, _ := r.subscribe(t, "after", "", "12")
+	if got, want := r.queue(gap.UID), ids(gap, out.events...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("subscription created at 8 was sent %v, want DELETE then CREATE %v (DELETE told at resourceVersion %s)", got, want, out.events[0].ResourceVersion)
+	}
+	if got := r.queue(after.UID); len(got) != 0 {
+		t.Errorf("subscription created after the namesake was sent %v, want nothing: its list showed the namesake only", got)
+	}
+}

@@ -269,8 +269,10 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 	if seen {
 		if prior.sameUID(string(m.GetUID())) {
 			ev.Type, ev.Prior, ev.priorState = Modify, priorObj, prior.packed
-		} else if err := w.deleted(ctx, priorObj, "", false); err != nil {
-			// A namesake replaced the object while we were not looking.
+		} else if err := w.deleted(ctx, priorObj, m.GetResourceVersion()+"-gone-"+prior.resourceVersion(), false); err != nil {
+			// A namesake replaced the object while we were not looking: deleted at a revision
+			// we do not know, before the namesake's, where the deletion is placed so that a
+			// subscription created in between (which saw the object) is replayed it.
 			return err
 		}
 	}
