@@ -325,6 +325,22 @@ func TestRulesServed(t *testing.T) {
 	}
 }
 
+// TestRegressionProxyPageIsNotPrometheusRulesGone: a 404 for monitoring.coreos.com/v1 counted
+// as "PrometheusRules are not served", and the rules dictionary was deleted, to come back at
+// the next discovery. A proxy or load balancer in front of a restarting API server answers any
+// path with such a 404 page; so does kube-apiserver for a group version it does not serve, so
+// only its list of groups tells the two apart.
+func TestRegressionProxyPageIsNotPrometheusRulesGone(t *testing.T) {
+	d := &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{}}
+	d.Resources = []*metav1.APIResourceList{{GroupVersion: "monitoring.coreos.com/v1"}}
+	d.PrependReactor("get", "resource", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewGenericServerResponse(404, "get", schema.GroupResource{}, "", "404 page not found", 0, true)
+	})
+	if served, err := rulesServed(d); err == nil {
+		t.Errorf("a 404 page for the listed group version: served %v, no error; want inconclusive", served)
+	}
+}
+
 // ruleIn is rule in namespace.
 func ruleIn(namespace, name string, alerts ...map[string]any) *unstructured.Unstructured {
 	r := rule(name, alerts...)

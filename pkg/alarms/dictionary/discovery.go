@@ -3,16 +3,14 @@ package dictionary
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/pkg/firstlist"
+	"github.com/netweave-io/netweave/pkg/servedapi"
 )
 
 // watchRules looks for the PrometheusRule CRD until the cluster serves it, then watches the
@@ -98,16 +96,12 @@ func (c *Controller) watchRuleNamespaces(ctx context.Context) (namespaceListers,
 	return listers, nil
 }
 
-// rulesServed asks discovery whether the cluster serves PrometheusRules.
+// rulesServed asks discovery whether the cluster serves PrometheusRules; an error when it
+// cannot tell (servedapi.FirstVersion: a proxy's 404 page is not "not served").
 func rulesServed(d discovery.DiscoveryInterface) (bool, error) {
-	list, err := d.ServerResourcesForGroupVersion(RulesResource.GroupVersion().String())
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("discover %s: %w", RulesResource.GroupVersion(), err)
-	}
-	return slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool { return r.Name == RulesResource.Resource }), nil
+	gv := RulesResource.GroupVersion()
+	v, err := servedapi.FirstVersion(d, gv.Group, []string{gv.Version}, RulesResource.Resource)
+	return v != "", err
 }
 
 // setRules records what discovery found (lister nil: not served) and queues a sync when that

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/servedapi"
 )
 
 // capiGroup is the Cluster API group; newer versions are preferred.
@@ -186,47 +187,14 @@ func notServed(err error) bool {
 }
 
 // discover returns the served Cluster API version that has both kinds, "" when none does;
-// conclusive is false when that cannot be told. Whether the group is served at all is read from
-// the API server's list of groups (/apis), not from a 404 for the group version: kube-apiserver
-// answers a path it does not serve with a plain-text 404, as a proxy or load balancer in front
-// of a restarting API server does, and only the list tells the two apart.
+// conclusive is false when that cannot be told (servedapi.FirstVersion).
 func (w *capiWatcher) discover() (version string, conclusive bool) {
-	groups, err := w.disc.ServerGroups()
+	version, err := servedapi.FirstVersion(w.disc, capiGroup, capiVersions(), "machinedeployments", "machinesets")
 	if err != nil {
 		klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "err", err)
 		return "", false
 	}
-	var served []string
-	for _, g := range groups.Groups {
-		if g.Name != capiGroup {
-			continue
-		}
-		for _, v := range g.Versions {
-			served = append(served, v.Version)
-		}
-	}
-	conclusive = true
-	for _, v := range capiVersions() {
-		if !slices.Contains(served, v) {
-			continue
-		}
-		list, err := w.disc.ServerResourcesForGroupVersion(capiGroup + "/" + v)
-		if err != nil {
-			conclusive = false
-			klog.V(2).InfoS("Cluster API discovery failed; what is stored is kept", "version", v, "err", err)
-			continue
-		}
-		found := 0
-		for _, r := range list.APIResources {
-			if r.Name == "machinedeployments" || r.Name == "machinesets" {
-				found++
-			}
-		}
-		if found == 2 {
-			return v, true
-		}
-	}
-	return "", conclusive
+	return version, true
 }
 
 // lookup is the Cluster API view: the informers' once found, none once absent, and until
