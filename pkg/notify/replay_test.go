@@ -183,19 +183,19 @@ func TestHistoryBounds(t *testing.T) {
 	h.record(at("1", 2*time.Minute))
 	h.record(at("x", 0)) // not a revision: not kept
 	h.record(at("2", 0))
-	h.record(at("3-gone", 0)) // a deletion found by a re-list: after 3
+	h.record(at("3-gone-1", 0)) // a deletion found by a re-list at 3: placed at 3
 	// 1 is too old: trimmed, so the history covers subscriptions created at 1 or later only.
-	if evs, covered := h.since(0, now); rvs(evs) != "[2 3-gone]" || covered {
-		t.Errorf("since(0) = %s, covered %v; want [2 3-gone], false", rvs(evs), covered)
+	if evs, covered := h.since(0, now); rvs(evs) != "[2 3-gone-1]" || covered {
+		t.Errorf("since(0) = %s, covered %v; want [2 3-gone-1], false", rvs(evs), covered)
 	}
-	if evs, covered := h.since(1, now); rvs(evs) != "[2 3-gone]" || !covered {
-		t.Errorf("since(1) = %s, covered %v; want [2 3-gone], true", rvs(evs), covered)
+	if evs, covered := h.since(1, now); rvs(evs) != "[2 3-gone-1]" || !covered {
+		t.Errorf("since(1) = %s, covered %v; want [2 3-gone-1], true", rvs(evs), covered)
 	}
 	// The size bound.
 	h.record(at("4", 0))
 	h.record(at("5", 0))
-	if evs, covered := h.since(2, now); rvs(evs) != "[3-gone 4 5]" || !covered {
-		t.Errorf("since(2) = %s, covered %v; want [3-gone 4 5], true", rvs(evs), covered)
+	if evs, covered := h.since(2, now); rvs(evs) != "[3-gone-1 4 5]" || !covered {
+		t.Errorf("since(2) = %s, covered %v; want [3-gone-1 4 5], true", rvs(evs), covered)
 	}
 	h.record(at("6", 0))
 	if evs, covered := h.since(2, now); rvs(evs) != "[4 5 6]" || covered {
