@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
@@ -128,7 +130,8 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	if err := r.observeBuilt(ctx, &o); err != nil {
 		return err
 	}
-	return r.writeStatus(ctx, o)
+	// A denial that passes by itself (o.retry) is in the status and retried with backoff.
+	return errors.Join(o.retry, r.writeStatus(ctx, o))
 }
 
 // observeBuilt adds what was built of the request's own Cluster to the observation: its
@@ -275,6 +278,9 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		klog.FromContext(ctx).Info("Cluster API refused the Cluster's new topology", "cluster", o.cluster.Name, "version", top.Version, "err", err)
 		o.unapplied = fmt.Sprintf("Cluster API refused the change of Cluster %s/%s: %s; the Cluster is left as it is",
 			o.cluster.Namespace, o.cluster.Name, refusal(err))
+		if o.retryIfTransient(fmt.Errorf("set topology of Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)) {
+			o.unapplied += " until then; retrying"
+		}
 		return nil
 	}
 	if err != nil {
@@ -308,6 +314,9 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 	if refused(err) {
 		klog.FromContext(ctx).Info("Cluster API refused the Cluster", "cluster", want.Name, "version", top.Version, "err", err)
 		o.blocked, o.blockedReason = fmt.Sprintf("Cluster API refused Cluster %s/%s: %s", want.Namespace, want.Name, refusal(err)), ReasonClusterRefused
+		if o.retryIfTransient(fmt.Errorf("create Cluster %s/%s: %w", want.Namespace, want.Name, err)) {
+			o.blocked += "; retrying"
+		}
 		return nil
 	}
 	if err != nil {
@@ -333,12 +342,62 @@ func (r *reconciler) createCluster(ctx context.Context, o *observation, top clus
 const maxRefusal = 4 * 1024
 
 // refused reports an answer of the management cluster that refuses the Cluster or its change
-// as it is (Cluster API's webhooks and CEL rules: the template's JSON schema does not check
-// them; a version downgrade or skip; an admission policy): asking again gets the same answer,
-// so it is an observation for the request's status, not an error to retry with backoff. The
-// request is reconciled again when it, its template or its Cluster changes.
+// (Cluster API's webhooks and CEL rules: the template's JSON schema does not check them; a
+// version downgrade or skip; an admission policy; a quota; RBAC): it is an observation for
+// the request's status. Most refuse the Cluster as it is: asking again gets the same answer,
+// so it is not retried with backoff, and the request is reconciled again when it, its
+// template or its Cluster changes. Those that pass without any of these changing
+// (transientForbidden) are retried as well.
 func refused(err error) bool {
 	return apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err)
+}
+
+// transientForbidden reports a 403 that asking again later may not get: it is not about the
+// object as it is, and passes without the request, its template or its Cluster changing. Those
+// are the ResourceQuota admission plugin's (k8s.io/apiserver/pkg/admission/plugin/
+// resourcequota: the tenant frees quota, the quota controller counts usage, the operator
+// raises or adds a quota) and the authorizer's denial of netweave's own account
+// (endpoints/handlers/responsewriters.ForbiddenStatusError: the operator grants the Role).
+// Admission webhooks ("admission webhook ... denied the request") and
+// ValidatingAdmissionPolicies deny the object as it is. The reason is read after the exact
+// prefix apierrors.NewForbidden writes for the status's details, so a webhook's own message
+// that quotes a quota's words is still a refusal.
+func transientForbidden(err error) bool {
+	var st apierrors.APIStatus
+	if !apierrors.IsForbidden(err) || !errors.As(err, &st) {
+		return false
+	}
+	s := st.Status()
+	if s.Details == nil {
+		return false
+	}
+	gr := schema.GroupResource{Group: s.Details.Group, Resource: s.Details.Kind}
+	prefix := "forbidden: "
+	switch {
+	case gr.Empty():
+	case s.Details.Name == "":
+		prefix = gr.String() + " is forbidden: "
+	default:
+		prefix = fmt.Sprintf("%s %q is forbidden: ", gr.String(), s.Details.Name)
+	}
+	reason, ok := strings.CutPrefix(s.Message, prefix)
+	transient := []string{
+		"exceeded quota: ", "status unknown for quota: ", "insufficient quota to consume: ", "failed quota: ",
+		"quota usage is negative", `User "`,
+	}
+	return ok && slices.ContainsFunc(transient, func(p string) bool { return strings.HasPrefix(reason, p) })
+}
+
+// retryIfTransient makes the reconcile retry err, a refusal already in the observation, with
+// backoff once the status says it, when it may pass by itself (transientForbidden): no event
+// says when quota is freed or a Role granted. It reports whether it will, for the status to
+// say so.
+func (o *observation) retryIfTransient(err error) bool {
+	if !transientForbidden(err) {
+		return false
+	}
+	o.retry = err
+	return true
 }
 
 // refusal is what the status says of a refusal: the server's message, bounded.
@@ -391,6 +450,9 @@ func (r *reconciler) adoptCluster(ctx context.Context, o *observation, top clust
 			klog.FromContext(ctx).Info("Cluster API refused the adoption of the Cluster", "cluster", c.Name, "err", err)
 			o.blocked, o.blockedReason = fmt.Sprintf("Cluster API refused the adoption of Cluster %s/%s, created for an earlier request of this id: %s; it is left as it is",
 				c.Namespace, c.Name, refusal(err)), ReasonClusterRefused
+			if o.retryIfTransient(fmt.Errorf("adopt Cluster %s/%s: %w", c.Namespace, c.Name, err)) {
+				o.blocked += " until then; retrying"
+			}
 			return nil
 		}
 		return fmt.Errorf("adopt Cluster %s/%s: %w", c.Namespace, c.Name, err)

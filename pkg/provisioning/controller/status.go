@@ -86,7 +86,10 @@ type observation struct {
 	// (no template of the Cluster's ClusterClass, parameters its template refuses, a change
 	// Cluster API refuses): FAILED with this message, the Cluster followed as it is.
 	unapplied string
-	member    *member
+	// retry, when set, is a refusal above that may pass by itself (a quota, RBAC): the
+	// reconcile returns it, after the status, to be retried with backoff.
+	retry  error
+	member *member
 	// machines are the Cluster's Machines, sorted by name.
 	machines []*clusterv1.Machine
 }
