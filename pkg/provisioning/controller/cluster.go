@@ -119,7 +119,12 @@ func newCluster(req *v1alpha1.ProvisioningRequest, clusterName string, top clust
 
 // topologyPatch is the JSON merge patch that sets c's topology version and variables to
 // want's, nil when they are equal. Only those two fields change: the class never does
-// (templateName is immutable), and everything else of the Cluster is Cluster API's.
+// (templateName is immutable), and everything else of the Cluster is Cluster API's. It holds
+// c's resourceVersion, so that it applies to c as it was judged and to nothing else: c is the
+// cache's copy, and the Cluster of its name may have changed, or been deleted and made again
+// by someone else, since; kube-apiserver then answers 409 Conflict and the request is judged
+// again. (Not c's uid: a merge patch's other uid is a 422, "field is immutable", which reads
+// as a refusal of the change.)
 func topologyPatch(c *clusterv1.Cluster, want clusterv1.Topology) ([]byte, error) {
 	if c.Spec.Topology.Version == want.Version && variablesEqual(c.Spec.Topology.Variables, want.Variables) {
 		return nil, nil
@@ -128,8 +133,9 @@ func topologyPatch(c *clusterv1.Cluster, want clusterv1.Topology) ([]byte, error
 	if vars == nil {
 		vars = []clusterv1.ClusterVariable{}
 	}
-	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"topology": map[string]any{
-		"version": want.Version, "variables": vars}}})
+	patch, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": c.ResourceVersion},
+		"spec":     map[string]any{"topology": map[string]any{"version": want.Version, "variables": vars}}})
 	if err != nil {
 		return nil, fmt.Errorf("encode topology patch: %w", err)
 	}
