@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -407,8 +408,26 @@ func TestProvisioningController(t *testing.T) {
 		step(t, o2v1.ProvisioningPhaseFulfilled, controller.ConditionFulfilled, metav1.ConditionTrue, "ready at v1.34.0")
 	})
 
-	t.Run("two tenants' requests of one id do not collide", func(t *testing.T) {
+	// A ResourceQuota that leaves tenant-b no Cluster answers the create 403; the request says
+	// so and is retried once the quota is lifted, with nothing else changed
+	// (TestRegressionQuotaOrRBACForbiddenIsNeverRetried, here on the real quota admission).
+	t.Run("two tenants' requests of one id do not collide, the second once its quota allows", func(t *testing.T) {
+		quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "no-clusters", Namespace: "tenant-b"},
+			Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"count/clusters.cluster.x-k8s.io": resource.MustParse("0")}}}
+		if _, err := kube.CoreV1().ResourceQuotas("tenant-b").Create(ctx, quota, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := o2.O2imsV1alpha1().ProvisioningRequests("tenant-b").Create(ctx, newRequest("tenant-b"), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		status(t, "tenant-b", "refused by the quota, retrying", func(r *o2v1.ProvisioningRequest) error {
+			if r.Status.ProvisioningPhase != o2v1.ProvisioningPhaseFailed || !strings.Contains(r.Status.Message, "quota") ||
+				!strings.Contains(r.Status.Message, "retrying") {
+				return fmt.Errorf("not refused by the quota")
+			}
+			return nil
+		})
+		if err := kube.CoreV1().ResourceQuotas("tenant-b").Delete(ctx, quota.Name, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		other := controller.ClusterName("tenant-b", id)
