@@ -86,6 +86,39 @@ func TestChart(t *testing.T) {
 		}
 	})
 
+	// TestRegressionIngressInstallAnnouncesTheInClusterAddress: with the Ingress on and no
+	// o2ims.apiRoot, netweave told SMOs (the O-Cloud's serviceUri, the IMS_EP it registers)
+	// the Service's in-cluster name, which no SMO outside the cluster resolves. The Ingress's
+	// host is now the default; with neither, registering with an SMO warns at install.
+	t.Run("TestRegressionIngressInstallAnnouncesTheInClusterAddress", func(t *testing.T) {
+		const smo = `"https://smo.example.net/register"`
+		for _, tc := range []struct {
+			set  map[string]string
+			want string
+			warn bool
+		}{
+			{map[string]string{"o2ims.ingress.enabled": "true", "o2ims.ingress.host": `"o2.example.net"`, "smoRegistration.url": smo}, "https://o2.example.net", false},
+			{map[string]string{"o2ims.apiRoot": `"https://smo-facing.example.net/o2"`, "o2ims.ingress.enabled": "true", "smoRegistration.url": smo}, "https://smo-facing.example.net/o2", false},
+			{map[string]string{"smoRegistration.url": smo}, "https://netweave-o2ims." + chartNamespace + ".svc", true},
+			{map[string]string{"o2ims.service.port": "8443"}, "https://netweave-o2ims." + chartNamespace + ".svc:8443", false},
+		} {
+			args := []string{"install", "netweave", c.chart, "--dry-run=client", "--namespace", chartNamespace}
+			for k, v := range tc.set {
+				args = append(args, "--set-json", k+"="+v)
+			}
+			out, err := c.helm(args...)
+			if err != nil {
+				t.Fatalf("install --dry-run=client %v: %v\n%s", tc.set, err, out)
+			}
+			if !strings.Contains(out, "- --o2ims-api-root="+tc.want+"\n") {
+				t.Errorf("%v: no --o2ims-api-root=%s", tc.set, tc.want)
+			}
+			if warned := strings.Contains(out, "WARNING: netweave registers with the SMO"); warned != tc.warn {
+				t.Errorf("%v: warned of the in-cluster address %v, want %v", tc.set, warned, tc.warn)
+			}
+		}
+	})
+
 	// TestRegressionHardAntiAffinityRolloutCanProceed: with podAntiAffinity=hard the Deployment
 	// kept its surge-first rollout (maxSurge 1, maxUnavailable 0); on a cluster of as many
 	// nodes as replicas the surge pod could go on no node and every upgrade hung Pending.

@@ -27,6 +27,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/*
+The O2 face's apiRoot, the URL SMOs use (the O-Cloud's serviceUri, the IMS_EP registered with
+the SMO): o2ims.apiRoot; else the Ingress's host when the Ingress is on (SMOs reach the O2 face
+there, not at the Service's in-cluster name); else the Service's in-cluster address.
+*/}}
+{{- define "netweave.apiRoot" -}}
+{{- $o := .Values.o2ims }}
+{{- if $o.apiRoot }}{{ $o.apiRoot }}
+{{- else if $o.ingress.enabled }}https://{{ $o.ingress.host }}
+{{- else }}https://netweave-o2ims.{{ .Release.Namespace }}.svc{{ if ne (int $o.service.port) 443 }}:{{ int $o.service.port }}{{ end }}
+{{- end }}
+{{- end }}
+
 {{/* The bundled Redis's names. */}}
 {{- define "netweave.redisName" -}}netweave-redis{{- end }}
 
