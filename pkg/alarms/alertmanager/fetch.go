@@ -67,6 +67,13 @@ func fetchInstance(ctx context.Context, client *http.Client, base *url.URL) (ins
 	return in, nil
 }
 
+// same reports whether in and other are one process. Not ==: Alertmanager reports its start in
+// its own local zone, and a parsed offset that is not a whole hour (+05:30) gets a new
+// *time.Location on every read, so == told one process apart from itself.
+func (in instance) same(other instance) bool {
+	return in.peer == other.peer && in.started.Equal(other.started)
+}
+
 func (in instance) String() string {
 	if in.peer == "" {
 		return "started " + strfmt.DateTime(in.started).String()

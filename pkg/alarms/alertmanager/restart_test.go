@@ -154,3 +154,28 @@ func restartedBetweenReads(now time.Time) func() time.Time {
 		return now.Add(-time.Second)
 	}
 }
+
+// TestRegressionAlertmanagerInAHalfHourZoneIsNotTakenForAnotherProcess: Alertmanager reports its
+// start (/api/v2/status uptime) in its own local zone. Parsed, an offset that is not a whole hour
+// (Asia/Kolkata's +05:30, Australia/Adelaide's +09:30, …) gets a zone of its own on every read,
+// and the start times of the two status reads, compared with ==, never matched: every resync
+// failed as "answered as another process", so no lost webhook was ever made good.
+func TestRegressionAlertmanagerInAHalfHourZoneIsNotTakenForAnotherProcess(t *testing.T) {
+	kolkata := time.FixedZone("IST", 5*60*60+30*60)
+	started := time.Now().Add(-time.Hour).In(kolkata)
+	firing := models.GettableAlerts{gettableAlert("KubeletDown", "1111111111111111", started)}
+	base := fakeAlertmanager(t, func() time.Time { return started }, firing)
+	src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
+		Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &resyncSink{}
+	result, err := src.Resync(t.Context(), sink)
+	if result != resyncSuccess || err != nil {
+		t.Fatalf("Resync: %q, %v; want %q", result, err, resyncSuccess)
+	}
+	if sink.calls != 1 || !sink.clears || len(sink.active) != 1 {
+		t.Fatalf("stated %d times, %d active, clears %v; want once, 1 active, clears true", sink.calls, len(sink.active), sink.clears)
+	}
+}

@@ -124,7 +124,7 @@ func (s *Source) Resync(ctx context.Context, sink alarms.Sink) (result string, e
 	if err != nil {
 		return resyncFailure, err
 	}
-	if before != after {
+	if !before.same(after) {
 		return resyncFailure, fmt.Errorf("alertmanager answered as another process during the read (%s, then %s): "+
 			"restarted, or another peer behind one address", before, after)
 	}
