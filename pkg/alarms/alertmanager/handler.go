@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -117,7 +118,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, error) {
 	if err != nil {
 		return http.StatusBadRequest, err
 	}
-	obs, ignored, err := observe(ctx, h.cfg.Resolver, alerts)
+	obs, ignored, err := observe(ctx, h.cfg.Resolver, alerts, time.Now())
 	if err != nil {
 		return http.StatusInternalServerError, err
 	}

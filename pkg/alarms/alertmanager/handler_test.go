@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/alertmanager/api/v2/models"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -248,4 +249,56 @@ func TestRegressionDuplicateFingerprintInOnePayload(t *testing.T) {
 	if rec.Code != http.StatusBadRequest || len(sink.observations()) != 0 {
 		t.Fatalf("status %d, observations %+v; want 400 for a payload naming fingerprint aa11 twice", rec.Code, sink.observations())
 	}
+}
+
+// TestRegressionAlertStartingInTheFarFutureIsNotRecorded: a firing alert whose startsAt lay far
+// ahead of netweave's clock (a Prometheus with a wrong clock, or an alert posted to
+// Alertmanager's API by hand) raised an alarm dated then. That record stayed its fingerprint's
+// latest, so every later occurrence of the alert was taken for a re-raise of it and raised at
+// that future time too, and its resolution, ending "before" that raise, was ignored: the alarm
+// was never cleared by the webhook again. Such an alert is now left out, counted as ignored,
+// by the webhook and the resync alike, until its start is no longer ahead; a start a few
+// seconds ahead (clocks a little apart) is recorded.
+func TestRegressionAlertStartingInTheFarFutureIsNotRecorded(t *testing.T) {
+	now := time.Now()
+	far, near := now.Add(24*time.Hour).UTC(), now.Add(10*time.Second).UTC()
+	alert := func(fp string, start time.Time) string {
+		return `{"status":"firing","labels":{"alertname":"NodeDown"},"startsAt":"` + start.Format(time.RFC3339Nano) + `","fingerprint":"` + fp + `"}`
+	}
+	body := `{"version":"4","status":"firing","alerts":[` + alert("aa11", far) + `,` + alert("bb22", near) + `]}`
+
+	t.Run("webhook", func(t *testing.T) {
+		m, err := NewMetrics(metrics.NewKubeRegistry().Register)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := &recordingSink{}
+		rec := serveWith(t, HandlerConfig{Sink: sink, Resolver: fixedResolver{object}, Authorizer: senderOnly, Metrics: m},
+			call{http.MethodPost, body, sender})
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if got := sink.observations(); len(got) != 1 || got[0].Key != "bb22" {
+			t.Errorf("observed %+v, want only bb22 (starting 10s ahead); aa11 starts a day ahead", got)
+		}
+		if n, err := testutil.GetCounterMetricValue(m.Alerts.WithLabelValues("ignored")); err != nil || n != 1 {
+			t.Errorf("ignored alerts counted %v (%v), want 1", n, err)
+		}
+	})
+	t.Run("resync", func(t *testing.T) {
+		alerts := models.GettableAlerts{gettableAlert("NodeDown", "aa11", far), gettableAlert("NodeDown", "bb22", near)}
+		base := fakeAlertmanager(t, func() time.Time { return now.Add(-time.Hour) }, alerts)
+		src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
+			Resolver: fixedResolver{object}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := &resyncSink{}
+		if result, err := src.Resync(t.Context(), sink); result != resyncSuccess || err != nil {
+			t.Fatalf("Resync: %q, %v; want %q", result, err, resyncSuccess)
+		}
+		if len(sink.active) != 1 || sink.active[0].Key != "bb22" {
+			t.Errorf("stated active %+v, want only bb22", sink.active)
+		}
+	})
 }

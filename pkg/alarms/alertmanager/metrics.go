@@ -14,7 +14,8 @@ type Metrics struct {
 	Payloads *metrics.CounterVec
 	// Alerts counts the alerts of accepted payloads by status: firing, resolved, refused (the
 	// API refused the alarm, which is logged; the payload's other alerts are recorded) or
-	// ignored (labelled with a namespace that is not the operator's: not recorded).
+	// ignored (labelled with a namespace that is not the operator's, or firing from a start more
+	// than maxStartAhead after this server's clock: not recorded).
 	Alerts *metrics.CounterVec
 	// Resyncs counts re-reads of Alertmanager's active alerts by result (success, failure,
 	// raise-only: Alertmanager had just started, nothing was cleared).
@@ -32,7 +33,7 @@ func NewMetrics(register func(metrics.Registerable) error) (*Metrics, error) {
 		}, []string{"result"}),
 		Alerts: metrics.NewCounterVec(&metrics.CounterOpts{
 			Namespace: "netweave", Subsystem: "alertmanager", Name: "webhook_alerts_total",
-			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved, refused: the API refused the alarm, ignored: from a namespace that is not the operator's).",
+			Help:           "Alerts of accepted Alertmanager webhook payloads, by status (firing, resolved, refused: the API refused the alarm, ignored: from a namespace that is not the operator's, or starting too far ahead of this server's clock).",
 			StabilityLevel: metrics.ALPHA,
 		}, []string{"status"}),
 		Resyncs: metrics.NewCounterVec(&metrics.CounterOpts{

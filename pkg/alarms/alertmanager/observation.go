@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
@@ -25,13 +26,27 @@ const (
 	extensionOverhead = 4
 )
 
+// maxStartAhead is how far ahead of netweave's clock a firing alert's startsAt may be and still
+// be recorded: clocks a little apart are normal, but an alarm raised far ahead stays its
+// fingerprint's latest record, so every later occurrence would be taken for a re-raise of it,
+// dated then, and its resolution, ending "before" that, ignored (alarms.Observe).
+const maxStartAhead = 5 * time.Minute
+
 // observe maps checked alerts to observations about the objects resolver names. The alerts
-// that are not the operator's (ErrNotTheOperators) are left out and counted in ignored: a
-// resync then states the O-Cloud's alerts without them, which clears any alarm raised from
-// one before.
-func observe(ctx context.Context, resolver Resolver, alerts []template.Alert) (obs []alarms.Observation, ignored int, err error) {
+// that are not the operator's (ErrNotTheOperators), and the firing ones that start more than
+// maxStartAhead after now, are left out and counted in ignored: a resync then states the
+// O-Cloud's alerts without them, which clears any alarm raised from one before. An alert left
+// out for its start is recorded once its start is no longer that far ahead (the next
+// notification of its group, or resync).
+func observe(ctx context.Context, resolver Resolver, alerts []template.Alert, now time.Time) (obs []alarms.Observation, ignored int, err error) {
 	obs = make([]alarms.Observation, 0, len(alerts))
 	for _, a := range alerts {
+		if a.Status == string(model.AlertFiring) && a.StartsAt.Sub(now) > maxStartAhead {
+			klog.FromContext(ctx).Info("Alert starts ahead of this server's clock; not recorded until then (check the clocks of Prometheus and netweave)",
+				"fingerprint", a.Fingerprint, "alertname", a.Labels[string(model.AlertNameLabel)], "startsAt", a.StartsAt, "now", now)
+			ignored++
+			continue
+		}
 		ref, err := resolver.Resolve(ctx, a.Labels)
 		if errors.Is(err, ErrNotTheOperators) {
 			klog.FromContext(ctx).V(2).Info("Alert from a namespace that is not the operator's; not recorded",

@@ -102,7 +102,7 @@ func TestExtensionsAreBoundedAndStable(t *testing.T) {
 }
 
 func TestObserveFailsWhenTheResolverFails(t *testing.T) {
-	_, _, err := observe(context.Background(), failingResolver{}, []template.Alert{{Fingerprint: "ab", Status: "firing", StartsAt: started}})
+	_, _, err := observe(context.Background(), failingResolver{}, []template.Alert{{Fingerprint: "ab", Status: "firing", StartsAt: started}}, started)
 	if err == nil || !strings.Contains(err.Error(), "ab") {
 		t.Errorf("err = %v, want one naming the alert", err)
 	}

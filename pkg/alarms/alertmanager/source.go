@@ -128,7 +128,7 @@ func (s *Source) Resync(ctx context.Context, sink alarms.Sink) (result string, e
 		return resyncFailure, fmt.Errorf("alertmanager answered as another process during the read (%s, then %s): "+
 			"restarted, or another peer behind one address", before, after)
 	}
-	obs, _, err := observe(ctx, s.cfg.Resolver, alerts)
+	obs, _, err := observe(ctx, s.cfg.Resolver, alerts, asOf)
 	if err != nil {
 		return resyncFailure, err
 	}
