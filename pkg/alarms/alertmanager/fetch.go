@@ -37,6 +37,11 @@ func fetchActive(ctx context.Context, client *http.Client, base *url.URL) ([]tem
 	if err := getJSON(ctx, client, u, maxAlertsResponseBytes, &list); err != nil {
 		return nil, err
 	}
+	// Alertmanager answers no alerts with [], never null: null (a broken proxy's answer)
+	// stated as the active alerts would clear every alarm of the source.
+	if list == nil {
+		return nil, fmt.Errorf("decode %s: null, not a list of alerts", u.Redacted())
+	}
 	alerts, err := activeAlerts(list)
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", u.Redacted(), err)

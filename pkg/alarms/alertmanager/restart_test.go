@@ -179,3 +179,22 @@ func TestRegressionAlertmanagerInAHalfHourZoneIsNotTakenForAnotherProcess(t *tes
 		t.Fatalf("stated %d times, %d active, clears %v; want once, 1 active, clears true", sink.calls, len(sink.active), sink.clears)
 	}
 }
+
+// TestRegressionNullAlertListClearsEveryAlarm: an answer of null to /api/v2/alerts (not
+// Alertmanager's: it answers [] when it has no alerts; a broken proxy's) decoded as an empty
+// list, and the resync stated no active alerts, clearing every alarm of the source.
+func TestRegressionNullAlertListClearsEveryAlarm(t *testing.T) {
+	base := fakeAlertmanager(t, func() time.Time { return time.Now().Add(-time.Hour) }, nil)
+	src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
+		Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &resyncSink{}
+	if result, err := src.Resync(t.Context(), sink); result != resyncFailure || err == nil {
+		t.Errorf("Resync of a null alert list: %q, %v; want %q with an error", result, err, resyncFailure)
+	}
+	if sink.calls != 0 {
+		t.Errorf("the null list was stated %d times (clears %v)", sink.calls, sink.clears)
+	}
+}
