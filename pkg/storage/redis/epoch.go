@@ -42,7 +42,11 @@ type epochGuard struct {
 	gen    uint64
 	// retired is the install epoch this process's own rebase replaced: operations sent before
 	// that reset may still bring it back, which is no news.
-	retired  string
+	retired string
+	// gone is the newest revision this process had seen of the histories that went (the
+	// largest prior of its resets, 0 before any): a copy of an object at a revision up to it,
+	// handed to a write from a cache, may be of a store that is gone.
+	gone     int64
 	handlers []func()
 	// last runs after every handler: the store's own reset, which ends
 	// the watches. Watchers told to relist must find the caches fed by
@@ -92,6 +96,17 @@ func (g *epochGuard) mark() epochMark {
 	return epochMark{gen: g.gen, epoch: g.epoch, seen: g.seen, seenID: g.seenID}
 }
 
+// markFor is the mark for a write based on a copy of an object at rev read at a time the guard
+// does not know (a cache's), and false when the copy may be of a history that went: one read
+// before a reset this process noticed, handed over after it, carries no sign of it (its mark
+// is of the new history), and in the new store the same key may be at the same revision, made
+// between the wipe and the rebase (TestRegressionCachedUpdateFromBeforeANoticedWipeDoesNotOverwrite).
+func (g *epochGuard) markFor(rev int64) (epochMark, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return epochMark{gen: g.gen, epoch: g.epoch, seen: g.seen, seenID: g.seenID}, rev > g.gone
+}
+
 // onReset registers fn to run (synchronously, before the operation that
 // noticed the reset returns) whenever the store went back.
 func (g *epochGuard) onReset(fn func()) {
@@ -135,6 +150,7 @@ func (g *epochGuard) observe(m epochMark, o observation) (reason, why string) {
 		return "", ""
 	}
 	prior := max(m.seen, g.seen)
+	g.gone = max(g.gone, prior)
 	// Found from revisions in an epoch that stayed: this process is the one to tell the others
 	// (rebase gives the store a new epoch). One that changed, it was told, or it was a wipe.
 	rollback := o.epoch == g.epoch

@@ -288,7 +288,7 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return fmt.Errorf("redis storage create %q: %w", preparedKey, err)
 	}
-	res, err := s.put(ctx, "create", preparedKey, 0, stored, ttl, uniqueValue, false)
+	res, err := s.put(ctx, "create", preparedKey, s.guard.mark(), 0, stored, ttl, uniqueValue, false)
 	if err != nil {
 		return err
 	}
@@ -331,11 +331,10 @@ func (s *Store) writeKeys(preparedKey string) []string {
 }
 
 // put writes data at preparedKey if its mod revision is expectedRev (0: absent). An update
-// (fenced) is refused when the store went back since this process last looked
-// (writeResult.wentBack): expectedRev may then name another object than the one the update was
-// computed from.
-func (s *Store) put(ctx context.Context, op, preparedKey string, expectedRev int64, data []byte, ttl uint64, uniqueValue string, fenced bool) (writeResult, error) {
-	m := s.guard.mark()
+// (fenced) is refused when the store went back since m, what the guard knew before the object
+// the update was computed from was read (writeResult.wentBack): expectedRev may then name
+// another object than that one.
+func (s *Store) put(ctx context.Context, op, preparedKey string, m epochMark, expectedRev int64, data []byte, ttl uint64, uniqueValue string, fenced bool) (writeResult, error) {
 	token := newRevisionToken()
 	start := time.Now()
 	fence := "0"

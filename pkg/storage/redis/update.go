@@ -23,6 +23,10 @@ type objState struct {
 	rev   int64
 	data  []byte
 	stale bool
+	// mark is what the guard knew before the state was read: the write based on it is fenced
+	// with it, so that a store that went back after the read refuses the write even when
+	// this process noticed before the write was sent.
+	mark epochMark
 }
 
 // GuaranteedUpdate implements storage.Interface. The loop is etcd3's:
@@ -48,7 +52,8 @@ func (s *Store) GuaranteedUpdate(
 	var origStateIsCurrent bool
 	if cachedExistingObject != nil {
 		origState, err = s.stateFromObject(cachedExistingObject)
-	} else {
+	}
+	if origState == nil && err == nil {
 		origState, err = getCurrentState()
 		origStateIsCurrent = true
 	}
@@ -115,7 +120,8 @@ func (s *Store) GuaranteedUpdate(
 		if err != nil {
 			return fmt.Errorf("redis storage update %q: %w", preparedKey, err)
 		}
-		res, err := s.put(ctx, "update", preparedKey, origState.rev, stored, ttl, uniqueValue, true)
+		m := origState.mark
+		res, err := s.put(ctx, "update", preparedKey, m, origState.rev, stored, ttl, uniqueValue, true)
 		if err != nil {
 			return err
 		}
@@ -139,6 +145,8 @@ func (s *Store) GuaranteedUpdate(
 			if err != nil {
 				return err
 			}
+			// Read by the write that passed the fence with m.
+			origState.mark = m
 			origStateIsCurrent = true
 			continue
 		}
@@ -167,7 +175,8 @@ func (s *Store) Delete(
 	var origStateIsCurrent bool
 	if cachedExistingObject != nil && !expectCorrupt {
 		origState, err = s.stateFromObject(cachedExistingObject)
-	} else {
+	}
+	if origState == nil && err == nil {
 		origState, err = getCurrentState()
 		origStateIsCurrent = true
 	}
@@ -208,7 +217,7 @@ func (s *Store) Delete(
 			continue
 		}
 
-		m := s.guard.mark()
+		m := origState.mark
 		token := newRevisionToken()
 		start := time.Now()
 		reply, err := s.write(ctx, m, token, deleteScript, s.writeKeys(preparedKey),
@@ -237,6 +246,8 @@ func (s *Store) Delete(
 			if err != nil {
 				return err
 			}
+			// Read by the write that passed the fence with m.
+			origState.mark = m
 			origStateIsCurrent = true
 			continue
 		}
@@ -250,6 +261,7 @@ func (s *Store) Delete(
 
 // readState fetches the current object for a conditional write.
 func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
+	m := s.guard.mark()
 	start := time.Now()
 	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
 	s.recordRequest(ctx, "get", err, start)
@@ -264,7 +276,12 @@ func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Val
 	if err != nil {
 		return nil, err
 	}
-	return s.stateFromStored(ctx, preparedKey, v, ignoreNotFound, expectCorrupt, data, modRev)
+	state, err := s.stateFromStored(ctx, preparedKey, v, ignoreNotFound, expectCorrupt, data, modRev)
+	if err != nil {
+		return nil, err
+	}
+	state.mark = m
+	return state, nil
 }
 
 // stateFromStored decodes stored bytes (nil meaning absent) into an objState.
@@ -314,13 +331,18 @@ func (s *Store) stateFromStored(ctx context.Context, key string, v reflect.Value
 }
 
 // stateFromObject trusts a caller-supplied object as the current state; the
-// CAS in the write script catches it if it was stale.
+// CAS in the write script catches it if it was stale. It returns nil, nil for a copy that may
+// be of a history of the store that went (markFor): the caller reads the object instead.
 func (s *Store) stateFromObject(obj runtime.Object) (*objState, error) {
 	rv, err := s.versioner.ObjectResourceVersion(obj)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't get resource version: %w", err)
 	}
-	state := &objState{obj: obj, rev: int64(rv), meta: &storage.ResponseMeta{ResourceVersion: rv}}
+	m, ok := s.guard.markFor(int64(rv))
+	if !ok {
+		return nil, nil
+	}
+	state := &objState{obj: obj, rev: int64(rv), meta: &storage.ResponseMeta{ResourceVersion: rv}, mark: m}
 	// The stored form has no resourceVersion, so encode without it to allow
 	// the byte comparison that detects no-op updates.
 	if err := s.versioner.PrepareObjectForStorage(obj); err != nil {
