@@ -69,7 +69,10 @@ type termCall struct {
 func (a *alarmIntake) enter(ctx context.Context) (termCall, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	if a.sink == nil {
+	// A term that ended is not released until its alarm side returned; meanwhile its context
+	// is done, but a call's context is cancelled with it only from another goroutine
+	// (context.AfterFunc), possibly after the call sent a write the term no longer covers.
+	if a.sink == nil || a.term.Err() != nil {
 		return termCall{}, errNotAlarmLeader
 	}
 	if !a.synced() {

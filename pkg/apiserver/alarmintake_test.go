@@ -51,3 +51,31 @@ func TestRegressionWebhookRecordedBeforeCachesSynced(t *testing.T) {
 		t.Error("the observation did not reach the recorder once the caches synced")
 	}
 }
+
+// TestRegressionWebhookAfterTheTermEndedIsRefused: between the end of a leadership term (its
+// context cancelled: the Lease may be another replica's soon) and the release of the intake
+// (after the term's alarm side returned), a webhook call was passed to the term's recorder
+// with its own request context, which the term's end cancels only from another goroutine
+// (context.AfterFunc), after the recorder may have sent its write: a write of this replica
+// after its term ended. Now a call is refused once the term's context is done.
+func TestRegressionWebhookAfterTheTermEndedIsRefused(t *testing.T) {
+	sink := alarmstest.NewSink()
+	intake := &alarmIntake{}
+	term, endTerm := context.WithCancel(context.Background())
+	defer intake.lead(term, sink, fixedObject{}, func() bool { return true })()
+	endTerm()
+
+	o := alarms.Observation{Source: "alertmanager", Key: "bb22", Since: time.Date(2026, 3, 1, 10, 5, 0, 0, time.UTC)}
+	if err := intake.Observe(context.Background(), o); !errors.Is(err, errNotAlarmLeader) {
+		t.Errorf("observe after the term ended: %v, want %v", err, errNotAlarmLeader)
+	}
+	if err := intake.Sync(context.Background(), "alertmanager", nil, time.Now()); !errors.Is(err, errNotAlarmLeader) {
+		t.Errorf("sync after the term ended: %v, want %v", err, errNotAlarmLeader)
+	}
+	if _, err := intake.Resolve(context.Background(), map[string]string{"alertname": "NodeDown"}); !errors.Is(err, errNotAlarmLeader) {
+		t.Errorf("resolve after the term ended: %v, want %v", err, errNotAlarmLeader)
+	}
+	if _, seen := sink.Latest("bb22"); seen || len(sink.Syncs()) != 0 {
+		t.Fatal("the term's recorder was reached after the term ended")
+	}
+}
