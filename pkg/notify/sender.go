@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -15,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 	"k8s.io/component-base/tracing"
+
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 // SenderConfig configures outbound POSTs.
@@ -77,6 +81,20 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 		ctx, span = s.startSpan(ctx, sub, e)
 		defer func() { endSpan(span, err) }()
 	}
+	// net/http dials apart from the request's context, and when the deadline comes before a
+	// connection it answers the context's error, not the dial's: a port that drops SYNs
+	// (filtered) or a name whose lookup stalls failed as "timeout" where a closed port failed
+	// as "connection failed", which told whoever chose the callback one from the other.
+	// Whether a connection was had is what separates the two classes.
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(e.Body))
 	if err != nil {
 		return classify(FailureInvalidURL, err)
@@ -114,6 +132,9 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if !connected.Load() && netclass.Timeout(err) {
+			return classify(FailureConnection, fmt.Errorf("POST: no connection before the deadline: %w", err))
+		}
 		return fmt.Errorf("POST: %w", err)
 	}
 	defer resp.Body.Close()

@@ -595,3 +595,66 @@ func TestRegressionSigningKeyCacheForgets(t *testing.T) {
 		t.Errorf("%d keys held after the last Secret was found deleted", held)
 	}
 }
+
+// filteredAddr is a loopback address whose SYNs go unanswered, as a firewall's DROP does: a
+// listener whose accept queue (backlog 0) is held full by one connection never accepted, so
+// the kernel drops every further SYN and a dial waits until its deadline.
+func filteredAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	filler, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = filler.Close() })
+	return addr
+}
+
+// TestRegressionFilteredPortReportedAsTimeout: a callback on a port that drops SYNs (filtered)
+// failed as "timeout", one on a closed port as "connection failed", so a tenant could tell
+// filtered from closed ports by the status of subscriptions pointed at them. The request's
+// deadline ends the wait for a connection before the dial's own timeout does (net/http dials
+// apart from the request's context), and the transport returns the context's error, not the
+// dial's. Both are "connection failed" now; "timeout" remains for a connection made that
+// gives no answer in time.
+func TestRegressionFilteredPortReportedAsTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/cb"
+	ln.Close()
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer silent.Close()
+	defer close(release)
+
+	s := NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 500 * time.Millisecond, Secrets: noSecrets{}})
+	for _, tc := range []struct {
+		name, callback, want string
+	}{
+		{"closed port", closed, FailureConnection},
+		{"filtered port", "http://" + filteredAddr(t) + "/cb", FailureConnection},
+		{"connected, no answer", silent.URL + "/cb", FailureTimeout},
+	} {
+		err := sendTo(context.Background(), s, tc.callback)
+		if got := lastErrorOf(err); got != tc.want {
+			t.Errorf("%s: lastError %q (from %v), want %q", tc.name, got, err, tc.want)
+		}
+	}
+}
