@@ -81,20 +81,6 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 		ctx, span = s.startSpan(ctx, sub, e)
 		defer func() { endSpan(span, err) }()
 	}
-	// net/http dials apart from the request's context, and when the deadline comes before a
-	// connection it answers the context's error, not the dial's: a port that drops SYNs
-	// (filtered) or a name whose lookup stalls failed as "timeout" where a closed port failed
-	// as "connection failed", which told whoever chose the callback one from the other.
-	// Whether a connection was had is what separates the two classes.
-	var connected atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		ConnectDone: func(_, _ string, err error) {
-			if err == nil {
-				connected.Store(true)
-			}
-		},
-		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
-	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(e.Body))
 	if err != nil {
 		return classify(FailureInvalidURL, err)
@@ -130,6 +116,21 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 		}
 		tok.SetAuthHeader(req)
 	}
+	// net/http dials apart from the request's context, and when the deadline comes before a
+	// connection it answers the context's error, not the dial's: a port that drops SYNs
+	// (filtered) or a name whose lookup stalls failed as "timeout" where a closed port failed
+	// as "connection failed", which told whoever chose the callback one from the other.
+	// Whether a connection was had is what separates the two classes.
+	var connected atomic.Bool
+	// Traced on the callback's request only: a token fetched on its way must not count.
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	}))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if !connected.Load() && netclass.Timeout(err) {
