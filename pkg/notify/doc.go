@@ -277,8 +277,9 @@
 // token would cross the network in clear and the receiver expects it. A token that would not
 // make a valid Authorization header (control characters such as CR/LF, spaces) is refused as
 // it is fetched ("OAuth2 token request failed") and not kept: the next delivery fetches again.
-// The token request carries the client secret, so a redirect from the token endpoint is not
-// followed: it fails the request.
+// The token request carries the client secret, so the token URL must be https (refused at
+// start otherwise), and a redirect from the token endpoint is not followed: it fails the
+// request.
 //
 // Signing. When the subscription has a spec.signingSecretRef, every POST carries
 // X-O2IMS-Signature: sha256=<hex(HMAC-SHA256(key, body))>, the key being the bytes of the

@@ -59,6 +59,7 @@ func TestChart(t *testing.T) {
 			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name"},
 			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
 			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
+			{"notifier.oauth2.tokenURL", `"http://t/x"`, "notifier.oauth2.tokenURL must be an https URL"},
 			{"flowControl.priorityLevel", `""`, "flowControl.priorityLevel names the PriorityLevelConfiguration"},
 			{"flowControl.leaderElectionPriorityLevel", `""`, "flowControl.leaderElectionPriorityLevel names the PriorityLevelConfiguration"},
 			{"flowControl.matchingPrecedence", "0", "flowControl.matchingPrecedence must be between 1 and 10000, not 0"},

@@ -45,6 +45,11 @@ there, not at the Service's in-cluster name); else the Service's in-cluster addr
 
 {{/* Fails the render on contradictory values, with a message naming them. */}}
 {{- define "netweave.validate" -}}
+{{- with .Values.notifier.oauth2.tokenURL }}
+{{- if not (hasPrefix "https://" .) }}
+{{- fail (printf "notifier.oauth2.tokenURL must be an https URL, not %q: the client secret and the token would cross the network in clear" .) }}
+{{- end }}
+{{- end }}
 {{- if not (has .Values.tls.mode (list "selfSigned" "certManager" "secret")) }}
 {{- fail (printf "tls.mode must be selfSigned, certManager or secret, not %q" .Values.tls.mode) }}
 {{- end }}

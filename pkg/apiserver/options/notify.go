@@ -3,6 +3,7 @@ package options
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -98,6 +99,11 @@ func (o *NotifyOptions) Validate() []error {
 	}
 	if o.QueueBytes < 0 || o.QueueLength < 0 {
 		errs = append(errs, errors.New("--notifier-queue-bytes and --notifier-queue-length must not be negative (0 removes the bound)"))
+	}
+	// Every token request carries the client secret, and every answer a token that the
+	// listed hosts accept: over plain http either is anyone's on the way.
+	if u, err := url.Parse(o.OAuth2TokenURL); o.OAuth2TokenURL != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		errs = append(errs, fmt.Errorf("--notifier-oauth2-token-url must be an https URL, not %q", o.OAuth2TokenURL))
 	}
 	if o.OAuth2TokenURL != "" && (o.OAuth2ClientID == "" || o.OAuth2ClientSecretFile == "") {
 		errs = append(errs, errors.New("--notifier-oauth2-token-url needs --notifier-oauth2-client-id and --notifier-oauth2-client-secret-file"))
