@@ -25,7 +25,9 @@ import (
 // So only self-contained kubeconfigs are accepted: a server, inline *-data fields, a token, or
 // a username and password (inline credentials sent only to the server the same kubeconfig
 // names, like a token). Every cluster and user entry is checked, not only the current
-// context's, so the answer does not depend on which one is selected.
+// context's, so the answer does not depend on which one is selected. The server is dialled
+// only at addresses an API server can be at (memberAddressClass): never the unspecified
+// address, link-local (cloud metadata) or multicast.
 func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
 	cfg, err := clientcmd.Load(kubeconfig)
 	if err != nil {
@@ -38,6 +40,7 @@ func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
 	}
+	rc.Dial = dialMember
 	rc.Wrap(RefuseRedirects)
 	return rc, nil
 }

@@ -1,0 +1,66 @@
+package members
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// AddressRefusedError is a connection to a member's API server refused for its address. It
+// names the address, for netweave's log; the member's condition says only that it cannot
+// connect (netclass.APIServer).
+type AddressRefusedError struct {
+	Addr  netip.Addr
+	Class string
+}
+
+func (e *AddressRefusedError) Error() string {
+	return fmt.Sprintf("member cluster address %s refused: %s", e.Addr, e.Class)
+}
+
+// memberAddressClass names the class of addr when no cluster's API server can be there, ""
+// otherwise. A member's server is whatever its kubeconfig says, and a tenant's (its Cluster's
+// spec.controlPlaneEndpoint, which a ClusterClass variable may set) would otherwise make
+// netweave connect to the cloud's metadata service or, through the unspecified address, to
+// its own loopback, and read the outcome back in the member's condition. Loopback and
+// private-use addresses stay allowed: operators' members and the local stack's run there.
+func memberAddressClass(addr netip.Addr) string {
+	// IPv4-mapped IPv6 addresses reach the IPv4 address they carry.
+	addr = addr.Unmap().WithZone("")
+	switch {
+	case addr == netip.AddrFrom4([4]byte{168, 63, 129, 16}), addr == netip.MustParseAddr("fd00:ec2::254"):
+		// Azure's WireServer and AWS's IPv6 metadata service: outside link-local.
+		return "cloud metadata"
+	case addr.IsUnspecified():
+		return "unspecified"
+	case addr.IsLinkLocalUnicast():
+		// 169.254.169.254, every cloud's metadata service, is in it.
+		return "link-local"
+	case addr.IsMulticast(), addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "multicast or broadcast"
+	}
+	return ""
+}
+
+// refuseMemberAddress is a net.Dialer Control: it sees the address actually connected to,
+// after resolution, so a name that resolves (or rebinds) to a refused address is refused too.
+func refuseMemberAddress(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &AddressRefusedError{Class: "unparsable address"}
+	}
+	if class := memberAddressClass(ap.Addr()); class != "" {
+		return &AddressRefusedError{Addr: ap.Addr(), Class: class}
+	}
+	return nil
+}
+
+// dialMember dials a member's API server as client-go's default transport does (30 s to
+// connect, 30 s keep-alive), refusing the addresses memberAddressClass names.
+func dialMember(ctx context.Context, network, address string) (net.Conn, error) {
+	d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseMemberAddress}
+	return d.DialContext(ctx, network, address)
+}
