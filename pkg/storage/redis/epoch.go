@@ -315,6 +315,30 @@ func (s *Store) observeWrite(m epochMark, token string, res writeResult) {
 	})
 }
 
+// observeRead shows the guard the revision rev a read (a list's, a get's) found, with the
+// install epoch and the fingerprint slots of rev and of m's revision (luaRevisionRead). What a
+// read hands out (a list's revision, an object's) is a revision this process saw: unseen by
+// the guard, a reset rebased the store only past an older one, the new history made the
+// handed-out revisions again, and a watch, list or cached copy at one of them was taken for one
+// of the new history (TestRegressionListedRevisionOfAWipedStoreIsGone,
+// TestRegressionGotCopyOfAWipedStoreDoesNotOverwrite).
+//
+// A store without an install epoch shows nothing: it was wiped and nothing wrote since, so
+// what the read hands out is of no history (the next write or revision read, which creates
+// the epoch, notices the wipe), and an empty epoch would read as yet another wipe.
+func (s *Store) observeRead(m epochMark, rev int64, epoch, revSlot, seenSlot interface{}) {
+	e, _ := epoch.(string)
+	if e == "" {
+		return
+	}
+	s.observeEpoch(m, observation{
+		epoch:  e,
+		rev:    rev,
+		id:     parseRevisionID(revSlot).of(rev),
+		seenID: parseRevisionID(seenSlot).of(m.seen),
+	})
+}
+
 // observeEpoch feeds the guard and logs and counts a reset once, where it was noticed.
 func (s *Store) observeEpoch(m epochMark, o observation) {
 	if reason, why := s.guard.observe(m, o); reason != "" {

@@ -171,17 +171,23 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 			maxArg = "(" + r.end
 		}
 	}
+	m := s.guard.mark()
 	start := time.Now()
-	res, err := listScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted},
-		minArg, maxArg, limit, withRev, s.keys.objPrefix).Slice()
+	res, err := listScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.index, s.keys.stream, s.keys.compacted, s.keys.epoch, s.keys.revIDs},
+		minArg, maxArg, limit, withRev, s.keys.objPrefix, m.seen).Slice()
 	s.recordRequest(ctx, op, err, start)
 	if err != nil {
 		return nil, requestError(op, r.start, err)
+	}
+	if len(res) != 8 {
+		return nil, fmt.Errorf("redis storage %s: malformed script reply %v", op, res)
 	}
 	w := &window{}
 	w.status, _ = res[0].(int64)
 	w.current, _ = res[1].(int64)
 	w.compacted, _ = res[2].(int64)
+	// The list hands out w.current (and revisions up to it): the guard must have seen it.
+	s.observeRead(m, w.current, res[5], res[6], res[7])
 	s.observeCompacted(w.compacted)
 	if w.status != 0 {
 		return w, nil

@@ -332,16 +332,30 @@ end
 return {floor, e}
 `)
 
+// luaRevisionRead reads what the guard checks a revision read with (as currentScript does):
+// the install epoch and the fingerprint slots of the current revision cur and of seen, the
+// newest revision the caller had seen (0 for none). Unlike currentScript it does not create a
+// missing epoch: that is a write, and reads must go on while Redis refuses writes (MISCONF).
+const luaRevisionRead = `
+local function revisionRead(epochKey, idsKey, cur, seen)
+  if seen <= 0 then seen = cur end
+  local ids = redis.call('HMGET', idsKey, cur % ` + revisionRingSlots + `, seen % ` + revisionRingSlots + `)
+  return redis.call('GET', epochKey), ids[1], ids[2]
+end
+`
+
 // getScript reads one object together with the current revision, so
 // "not older than" checks compare against a revision the object is at least
-// as new as.
+// as new as, and with what the guard checks that revision with (luaRevisionRead).
 //
-// KEYS: rev object
-// Returns {currentRev, value|nil, modRev|nil}.
-var getScript = goredis.NewScript(`
+// KEYS: rev object epoch revIDs
+// ARGV: seenRev
+// Returns {currentRev, value|nil, modRev|nil, epoch|nil, currentRevisionID, seenRevisionID}.
+var getScript = goredis.NewScript(luaRevisionRead + `
 local cur = tonumber(redis.call('GET', KEYS[1])) or 1
 local o = redis.call('HMGET', KEYS[2], 'v', 'r')
-return {cur, o[1], o[2]}
+local e, curID, seenID = revisionRead(KEYS[3], KEYS[4], cur, tonumber(ARGV[1]))
+return {cur, o[1], o[2], e, curID, seenID}
 `)
 
 // listScript reads one window of keys in [ARGV[1], ARGV[2]] (ZRANGEBYLEX
@@ -349,17 +363,21 @@ return {cur, o[1], o[2]}
 // then reads the changes after it in chunks (Store.readHistory), never the
 // whole history in one call.
 //
-// KEYS: rev index stream compacted
-// ARGV: min max limit withRev objectKeyPrefix
-// Returns {status, currentRev, compactedRev, count, {key, value, modRev, ...}}
-// where status is 0 (ok), -1 (withRev compacted) or -2 (withRev in the future).
-var listScript = goredis.NewScript(`
+// It also returns what the guard checks the current revision with (luaRevisionRead).
+//
+// KEYS: rev index stream compacted epoch revIDs
+// ARGV: min max limit withRev objectKeyPrefix seenRev
+// Returns {status, currentRev, compactedRev, count, {key, value, modRev, ...}, epoch|nil,
+// currentRevisionID, seenRevisionID} where status is 0 (ok), -1 (withRev compacted) or -2
+// (withRev in the future).
+var listScript = goredis.NewScript(luaRevisionRead + `
 local cur = tonumber(redis.call('GET', KEYS[1])) or 1
 local comp = tonumber(redis.call('GET', KEYS[4])) or 0
+local e, curID, seenID = revisionRead(KEYS[5], KEYS[6], cur, tonumber(ARGV[6]))
 local withRev = tonumber(ARGV[4])
 if withRev > 0 then
-  if withRev < comp then return {-1, cur, comp} end
-  if withRev > cur then return {-2, cur, comp} end
+  if withRev < comp then return {-1, cur, comp, 0, {}, e, curID, seenID} end
+  if withRev > cur then return {-2, cur, comp, 0, {}, e, curID, seenID} end
 end
 local keys
 local limit = tonumber(ARGV[3])
@@ -376,7 +394,7 @@ for _, k in ipairs(keys) do
   items[#items + 1] = o[1] or ''
   items[#items + 1] = o[2] or 0
 end
-return {0, cur, comp, count, items}
+return {0, cur, comp, count, items, e, curID, seenID}
 `)
 
 // compactScript forgets history below ARGV[1]. Like etcd compaction

@@ -236,13 +236,19 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	if err != nil {
 		return err
 	}
+	m := s.guard.mark()
 	start := time.Now()
-	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
+	res, err := getScript.Run(ctx, s.client, s.getKeys(preparedKey), m.seen).Slice()
 	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
 		return requestError("get", preparedKey, err)
 	}
+	if len(res) != 6 {
+		return fmt.Errorf("redis storage get %q: malformed script reply %v", preparedKey, res)
+	}
 	current, _ := res[0].(int64)
+	// The object handed out is at a revision up to current: the guard must have seen it.
+	s.observeRead(m, current, res[3], res[4], res[5])
 	if err := s.validateMinimumResourceVersion(opts.ResourceVersion, uint64(current)); err != nil {
 		return err
 	}
@@ -262,6 +268,11 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 		return storage.NewInternalError(err)
 	}
 	return s.decode(plain, out, modRev)
+}
+
+// getKeys are getScript's keys for preparedKey.
+func (s *Store) getKeys(preparedKey string) []string {
+	return []string{s.keys.rev, s.keys.object(preparedKey), s.keys.epoch, s.keys.revIDs}
 }
 
 // Create implements storage.Interface.

@@ -263,11 +263,17 @@ func (s *Store) Delete(
 func (s *Store) readState(ctx context.Context, preparedKey string, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
 	m := s.guard.mark()
 	start := time.Now()
-	res, err := getScript.Run(ctx, s.client, []string{s.keys.rev, s.keys.object(preparedKey)}).Slice()
+	res, err := getScript.Run(ctx, s.client, s.getKeys(preparedKey), m.seen).Slice()
 	s.recordRequest(ctx, "get", err, start)
 	if err != nil {
 		return nil, requestError("get", preparedKey, err)
 	}
+	if len(res) != 6 {
+		return nil, fmt.Errorf("redis storage get %q: malformed script reply %v", preparedKey, res)
+	}
+	current, _ := res[0].(int64)
+	// A no-op update hands this object out as it is: the guard must have seen its revision.
+	s.observeRead(m, current, res[3], res[4], res[5])
 	var data []byte
 	if str, ok := res[1].(string); ok {
 		data = []byte(str)
