@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -75,7 +76,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 	if err != nil {
 		return err
 	}
-	token, err := nc.tokenSource()
+	token, err := nc.tokenSource(tlsConfig.RootCAs)
 	if err != nil {
 		return err
 	}
@@ -115,17 +116,22 @@ func (c *NotifierConfig) clientTLS() (*tls.Config, error) {
 // to that), and a redirect handed it to wherever the endpoint, or an open redirect on its
 // host, pointed (307 and 308 resend the body; Go keeps the header for the same host name on
 // another port). A redirect is a failed token request.
+// Its certificate is verified against roots, the callbacks' (--notifier-ca-file; nil for the
+// system roots): an authorization server inside the operator's PKI, as common as the SMO's
+// callbacks there, was otherwise unreachable.
 // The secret is read now, so that a missing file stops the start, and again for every token
 // fetched after (when the last one expired or a callback refused it), so that a secret
 // rotated in its file (a Secret updated in place) is used from the next token on, without a
 // restart.
-func (c *NotifierConfig) tokenSource() (oauth2.TokenSource, error) {
+func (c *NotifierConfig) tokenSource(roots *x509.CertPool) (oauth2.TokenSource, error) {
 	if c.OAuth2TokenURL == "" {
 		return nil, nil
 	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	src := secretFileTokenSource{
 		ctx: context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: c.Timeout,
-			CheckRedirect: notify.KeepRedirect}),
+			Transport: transport, CheckRedirect: notify.KeepRedirect}),
 		cfg:  clientcredentials.Config{ClientID: c.OAuth2ClientID, TokenURL: c.OAuth2TokenURL, Scopes: c.OAuth2Scopes},
 		file: c.OAuth2ClientSecretFile,
 	}

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -40,7 +41,7 @@ func TestOAuth2SecretReadForEveryToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &NotifierConfig{OAuth2TokenURL: server.URL, OAuth2ClientID: "netweave", OAuth2ClientSecretFile: file, Timeout: 5 * time.Second}
-	src, err := c.tokenSource()
+	src, err := c.tokenSource(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestOAuth2SecretReadForEveryToken(t *testing.T) {
 
 	// A missing file stops the start.
 	c.OAuth2ClientSecretFile = filepath.Join(t.TempDir(), "missing")
-	if _, err := c.tokenSource(); err == nil {
+	if _, err := c.tokenSource(nil); err == nil {
 		t.Error("a missing secret file was accepted")
 	}
 }
@@ -88,7 +89,7 @@ func tokenSourceWithin(t *testing.T, url string, timeout time.Duration) oauth2.T
 		t.Fatal(err)
 	}
 	c := &NotifierConfig{OAuth2TokenURL: url, OAuth2ClientID: "netweave", OAuth2ClientSecretFile: file, Timeout: timeout}
-	src, err := c.tokenSource()
+	src, err := c.tokenSource(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,5 +197,37 @@ func TestOAuth2TokenEndpointAnswersBounded(t *testing.T) {
 		if tok.Expiry.Before(tc.notBefore) || tok.Expiry.After(tc.notAfter) {
 			t.Errorf("%s expires_in: expiry %v, want between %v and %v", name, tok.Expiry, tc.notBefore, tc.notAfter)
 		}
+	}
+}
+
+// TestRegressionTokenEndpointOfAPrivateCAUnreachable: the token client verified the
+// authorization server against the system roots only, so one whose certificate the
+// operator's own CA signed (--notifier-ca-file, which the callbacks are verified against) was
+// unreachable and no callback that needs a token was ever delivered.
+func TestRegressionTokenEndpointOfAPrivateCAUnreachable(t *testing.T) {
+	server := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "private", "token_type": "Bearer", "expires_in": 60})
+	}))
+	defer server.Close()
+	file := filepath.Join(t.TempDir(), "client-secret")
+	if err := os.WriteFile(file, []byte("s3cr3t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &NotifierConfig{OAuth2TokenURL: server.URL, OAuth2ClientID: "netweave", OAuth2ClientSecretFile: file, Timeout: 5 * time.Second}
+	roots := x509.NewCertPool()
+	roots.AddCert(server.Certificate())
+	src, err := c.tokenSource(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := src.Token(); err != nil || tok.AccessToken != "private" {
+		t.Errorf("token from the endpoint the given roots verify: %v, %v", tok, err)
+	}
+	if src, err = c.tokenSource(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Token(); err == nil {
+		t.Error("the system roots verified the test CA's certificate")
 	}
 }

@@ -68,7 +68,7 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	_ = fs.MarkDeprecated("notifier-identity", "use --notifier-leader-identity")
 	fs.StringVar(&o.ClientCertFile, "notifier-client-cert-file", o.ClientCertFile, "TLS client certificate presented to callbacks (mTLS).")
 	fs.StringVar(&o.ClientKeyFile, "notifier-client-key-file", o.ClientKeyFile, "Key of --notifier-client-cert-file.")
-	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates are verified against (default: system roots).")
+	fs.StringVar(&o.CAFile, "notifier-ca-file", o.CAFile, "CA bundle callbacks' certificates, and the OAuth2 token endpoint's, are verified against (default: system roots).")
 	fs.StringVar(&o.OAuth2TokenURL, "notifier-oauth2-token-url", o.OAuth2TokenURL, "OAuth2 token endpoint: POSTs to --notifier-oauth2-hosts carry a client-credentials bearer token from it.")
 	fs.StringVar(&o.OAuth2ClientID, "notifier-oauth2-client-id", o.OAuth2ClientID, "OAuth2 client id for --notifier-oauth2-token-url.")
 	fs.StringVar(&o.OAuth2ClientSecretFile, "notifier-oauth2-client-secret-file", o.OAuth2ClientSecretFile, "File holding the OAuth2 client secret; read again for every token fetched, so a secret rotated in the file needs no restart.")
