@@ -40,6 +40,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/notify"
 )
 
 // Notification is the body of the announcement: OCloudAvailableNotification, whose attribute
@@ -243,7 +244,7 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 			r.ConsecutiveFailures = failures
 			meta.SetStatusCondition(&s.Conditions, metav1.Condition{
 				Type: v1alpha1.OCloudSMORegistered, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonSMORegistrationFailed,
-				Message: err.Error(), ObservedGeneration: o.Generation,
+				Message: a.failureMessage(err), ObservedGeneration: o.Generation,
 			})
 		})
 		return backoff
@@ -323,7 +324,7 @@ func (a *Announcer) post(ctx context.Context, n Notification) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("POST %s: invalid URL", redact(a.cfg.URL))
+		return fmt.Errorf("POST %s: %w", redact(a.cfg.URL), errInvalidURL)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -340,14 +341,51 @@ func (a *Announcer) post(ctx context.Context, n Notification) error {
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, readBytes))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := fmt.Sprintf("POST %s: the SMO answered %d %s", redact(a.cfg.URL), resp.StatusCode, http.StatusText(resp.StatusCode))
-		if ex := Excerpt(answer); ex != "" {
-			msg += ": " + ex
+		return &answerError{
+			url: redact(a.cfg.URL), code: resp.StatusCode, excerpt: Excerpt(answer),
 		}
-		return errors.New(msg)
 	}
 	return nil
 }
+
+// answerError is an answer of the SMO other than 2xx.
+type answerError struct {
+	url  string
+	code int
+	// excerpt is Excerpt of the answer's body, for the log only.
+	excerpt string
+}
+
+func (e *answerError) Error() string {
+	msg := e.summary()
+	if e.excerpt != "" {
+		msg += ": " + e.excerpt
+	}
+	return msg
+}
+
+func (e *answerError) summary() string {
+	return fmt.Sprintf("POST %s: the SMO answered %d %s", e.url, e.code, http.StatusText(e.code))
+}
+
+// failureMessage is err as the OCloud's status says it. The status is read by every holder of
+// the cluster-wide view role, the SMO's own principals included: it says the status code or the
+// class of failure (notify.FailureClass), never the SMO's answer nor a dial or resolver error,
+// which name internal addresses (the endpoint's, the cluster DNS server's). The full error is
+// logged.
+func (a *Announcer) failureMessage(err error) string {
+	var ae *answerError
+	if errors.As(err, &ae) {
+		return ae.summary()
+	}
+	if errors.Is(err, errInvalidURL) {
+		return err.Error()
+	}
+	return fmt.Sprintf("POST %s: %s", redact(a.cfg.URL), notify.FailureClass(err))
+}
+
+// errInvalidURL is a registration URL a request cannot be made of.
+var errInvalidURL = errors.New("invalid URL")
 
 // Excerpt is a bounded, printable excerpt of an untrusted answer: at most excerptBytes of
 // valid UTF-8 with control and other non-printing characters replaced by spaces, quoted.

@@ -1,0 +1,65 @@
+package smoreg
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// TestRegressionStatusMessageLeaksNoAddressOrAnswer: a failed registration's status message
+// was the error's text: the SMO's answer (an excerpt of its body), or the dial error with the
+// address the endpoint resolved to ("dial tcp 10.…:443: connect: connection refused", "lookup
+// … on <cluster DNS>:53"). The OCloud's status is readable by every holder of the cluster-wide
+// view role (o2ims-reader aggregates to it), and SMO principals are bound to o2ims-reader.
+// The status now says the class of the failure and the status code; the details go to the log.
+func TestRegressionStatusMessageLeaksNoAddressOrAnswer(t *testing.T) {
+	ctx := context.Background()
+	const body = "internal error at smo-db.internal 10.20.30.40:5432"
+	answering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(answering.Close)
+
+	// A port nothing listens on: connection refused, on loopback (allowed in the fixture).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name, url, want string
+		forbidden       []string
+	}{
+		{"answer", answering.URL + "/reg", "500", []string{"10.20.30.40", "smo-db", "internal error"}},
+		{"refused", "http://" + closed + "/reg", "connection failed", []string{"dial", "connect:", "refused"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 0, "")
+			f.a.cfg.URL = tc.url
+			f.a.Sync(ctx)
+			c := meta.FindStatusCondition(f.status(t).Conditions, v1alpha1.OCloudSMORegistered)
+			if c == nil || !strings.Contains(c.Message, tc.want) {
+				t.Fatalf("condition %+v, want a message with %q", c, tc.want)
+			}
+			for _, s := range tc.forbidden {
+				if strings.Contains(c.Message, s) {
+					t.Errorf("status message %q contains %q", c.Message, s)
+				}
+			}
+		})
+	}
+}
