@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -234,6 +235,12 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 	if err != nil {
 		e.failures++
 		backoff := a.backoff(e.failures)
+		// An SMO that says when to come back (429, 503) is not asked earlier; RetryMax still
+		// bounds the wait, so an answer cannot make us give up.
+		var ae *answerError
+		if errors.As(err, &ae) && ae.retryAfter > backoff {
+			backoff = min(ae.retryAfter, a.cfg.RetryMax)
+		}
 		e.next = at.Add(backoff)
 		a.cfg.Metrics.attempt(false, at.Time)
 		klog.ErrorS(err, "SMO registration failed; retrying", "ocloud", o.Name, "endpoint", redact(a.cfg.URL),
@@ -343,6 +350,7 @@ func (a *Announcer) post(ctx context.Context, n Notification) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &answerError{
 			url: redact(a.cfg.URL), code: resp.StatusCode, excerpt: Excerpt(answer),
+			retryAfter: retryAfter(resp.Header.Get("Retry-After"), a.clock.Now()),
 		}
 	}
 	return nil
@@ -354,6 +362,8 @@ type answerError struct {
 	code int
 	// excerpt is Excerpt of the answer's body, for the log only.
 	excerpt string
+	// retryAfter is the wait the answer's Retry-After asks for, 0 for none.
+	retryAfter time.Duration
 }
 
 func (e *answerError) Error() string {
@@ -366,6 +376,22 @@ func (e *answerError) Error() string {
 
 func (e *answerError) summary() string {
 	return fmt.Sprintf("POST %s: the SMO answered %d %s", e.url, e.code, http.StatusText(e.code))
+}
+
+// retryAfter is the wait a Retry-After value asks for at now (delay-seconds or an HTTP date),
+// 0 when there is none or it cannot be read.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // failureMessage is err as the OCloud's status says it. The status is read by every holder of
