@@ -360,22 +360,18 @@ func (a *Announcer) post(ctx context.Context, n Notification) error {
 type answerError struct {
 	url  string
 	code int
-	// excerpt is Excerpt of the answer's body, for the log only.
+	// excerpt is Excerpt of the answer's body.
 	excerpt string
 	// retryAfter is the wait the answer's Retry-After asks for, 0 for none.
 	retryAfter time.Duration
 }
 
 func (e *answerError) Error() string {
-	msg := e.summary()
+	msg := fmt.Sprintf("POST %s: the SMO answered %d %s", e.url, e.code, http.StatusText(e.code))
 	if e.excerpt != "" {
 		msg += ": " + e.excerpt
 	}
 	return msg
-}
-
-func (e *answerError) summary() string {
-	return fmt.Sprintf("POST %s: the SMO answered %d %s", e.url, e.code, http.StatusText(e.code))
 }
 
 // retryAfter is the wait a Retry-After value asks for at now (delay-seconds or an HTTP date),
@@ -394,15 +390,14 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// failureMessage is err as the OCloud's status says it. The status is read by every holder of
-// the cluster-wide view role, the SMO's own principals included: it says the status code or the
-// class of failure (notify.FailureClass), never the SMO's answer nor a dial or resolver error,
-// which name internal addresses (the endpoint's, the cluster DNS server's). The full error is
-// logged.
+// failureMessage is err as the OCloud's status says it: the SMO's answer (its status code and
+// the bounded Excerpt of its body, the SMO's own words about what it refused), or the class of
+// a failure to get one (notify.FailureClass), never a dial or resolver error, which names the
+// addresses the endpoint resolved to and the cluster DNS server's. The full error is logged.
 func (a *Announcer) failureMessage(err error) string {
 	var ae *answerError
 	if errors.As(err, &ae) {
-		return ae.summary()
+		return ae.Error()
 	}
 	if errors.Is(err, errInvalidURL) {
 		return err.Error()

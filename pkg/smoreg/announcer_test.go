@@ -301,7 +301,7 @@ func TestOutboundProtections(t *testing.T) {
 		t.Fatalf("loopback endpoint reached despite the policy")
 	}
 	c := meta.FindStatusCondition(f.status(t).Conditions, v1alpha1.OCloudSMORegistered)
-	// The class of the refusal, not the address refused (TestRegressionStatusMessageLeaksNoAddressOrAnswer).
+	// The class of the refusal, not the address refused (TestRegressionStatusMessageLeaksDialAddresses).
 	if c == nil || !strings.Contains(c.Message, notify.FailureAddressRefused) {
 		t.Fatalf("condition %+v", c)
 	}
