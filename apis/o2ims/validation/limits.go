@@ -30,6 +30,12 @@ const (
 	// for whoever derives keywords from elsewhere (the inventory sync's node tags).
 	MaxKeywords      = maxKeywords
 	MaxKeywordLength = maxNameLength
+	// MaxNameLength, MaxDescriptionLength and MaxIDLength bound names, descriptions and
+	// free-form ids (globalAssetId), for whoever derives them from elsewhere (the inventory
+	// sync's Nodes and StorageClasses).
+	MaxNameLength        = maxNameLength
+	MaxDescriptionLength = maxDescriptionLength
+	MaxIDLength          = maxIDLength
 	// maxElements bounds a Resource's elements: each may carry its own extensions map.
 	maxElements = 256
 	// maxCivicAddressElements bounds a Location's civic address (RFC 4776 defines fewer than
@@ -61,12 +67,18 @@ func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList 
 	// Keys in order: Go walks a map in random order, and one object must get one answer.
 	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		errs = append(errs, validateMapKey(k, path)...)
-		size += len(k) + len(ext[k].Raw) + perEntryOverhead
+		size += ExtensionEntrySize(k, ext[k].Raw)
 	}
 	if size > MaxExtensionsBytes {
 		errs = append(errs, tooLong(path, ext, MaxExtensionsBytes))
 	}
 	return errs
+}
+
+// ExtensionEntrySize is what one entry of a free-form map counts towards MaxExtensionsBytes,
+// so that whoever derives a map from elsewhere can keep it within the bound the API applies.
+func ExtensionEntrySize(key string, raw []byte) int {
+	return len(key) + len(raw) + perEntryOverhead
 }
 
 // validateStringMap is validateExtensions for maps of strings (alarmAdditionalFields).

@@ -68,11 +68,15 @@ func NodeResource(ids inventory.IDs, node *corev1.Node, pool PoolRef, typeID str
 }
 
 // globalAssetID is the machine's own identity: the system UUID, else the provider id.
+// Kubernetes bounds neither, the API bounds globalAssetId: one that does not fit is passed over
+// rather than cut, since an id cut short could name another asset.
 func globalAssetID(node *corev1.Node) string {
-	if id := node.Status.NodeInfo.SystemUUID; id != "" {
-		return id
+	for _, id := range []string{node.Status.NodeInfo.SystemUUID, node.Spec.ProviderID} {
+		if id != "" && len(id) <= validation.MaxIDLength {
+			return id
+		}
 	}
-	return node.Spec.ProviderID
+	return ""
 }
 
 func nodeDescription(node *corev1.Node) string {
@@ -85,7 +89,8 @@ func nodeDescription(node *corev1.Node) string {
 	if len(parts) == 0 {
 		return "Kubernetes node " + node.Name
 	}
-	return fmt.Sprintf("Kubernetes node %s (%s)", node.Name, strings.Join(parts, ", "))
+	// The OS image is whatever the kubelet reports, unbounded; the API bounds descriptions.
+	return validation.Truncate(fmt.Sprintf("Kubernetes node %s (%s)", node.Name, strings.Join(parts, ", ")), validation.MaxDescriptionLength)
 }
 
 // nodeTags are the node's labels as "key=value" (or "key" for an empty value), sorted, so SMOs

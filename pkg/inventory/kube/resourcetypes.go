@@ -11,6 +11,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/inventory"
 )
 
@@ -158,10 +159,12 @@ func StorageClassType(ids inventory.IDs, namespace string, sc *storagev1.Storage
 			ResourceTypeID: ids.Of(sourceStorageClass, string(sc.UID)),
 			Name:           sc.Name,
 			Description:    "Kubernetes StorageClass " + sc.Name + " (" + sc.Provisioner + ")",
-			Vendor:         sc.Provisioner,
-			ResourceKind:   v1alpha1.ResourceKindLogical,
-			ResourceClass:  v1alpha1.ResourceClassStorage,
-			Extensions:     extensions(ext),
+			// A provisioner is a qualified name of up to 317 bytes; the API bounds vendor at
+			// 256. The whole name stays in extensions.provisioner.
+			Vendor:        validation.Truncate(sc.Provisioner, validation.MaxNameLength),
+			ResourceKind:  v1alpha1.ResourceKindLogical,
+			ResourceClass: v1alpha1.ResourceClassStorage,
+			Extensions:    extensions(ext),
 		},
 	}
 }
