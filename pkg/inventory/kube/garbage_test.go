@@ -115,3 +115,28 @@ func brief(errs field.ErrorList) []string {
 	}
 	return out
 }
+
+// A node's ResourceType takes its vendor from the provider id's scheme and its name from the
+// node's architecture, which the kubelet reports unbounded when no kubernetes.io/arch label is
+// set. A type the API refuses also refuses every Resource of its nodes (a Resource must name a
+// stored type), so it must fit whatever the node says.
+func TestRegressionNodeKindWithOversizedFieldsMapsToValidResourceType(t *testing.T) {
+	ids := testIDs(t)
+	node := newNode("n-1")
+	node.Spec.ProviderID = strings.Repeat("s", 300) + "://machine-1"
+	node.Status.NodeInfo.Architecture = strings.Repeat("a", 300)
+	types := NodeKindTypes(ids, "o2ims-system", []NodeKind{NodeKindOf(node)})
+	if len(types) != 1 {
+		t.Fatalf("got %d resource types, want 1", len(types))
+	}
+	var internal o2ims.ResourceType
+	if err := v1alpha1.Convert_v1alpha1_ResourceType_To_o2ims_ResourceType(types[0], &internal, nil); err != nil {
+		t.Fatal(err)
+	}
+	if errs := validation.ValidateResourceType(&internal); len(errs) > 0 {
+		t.Errorf("the ResourceType of a node with a 300-byte provider scheme and architecture is refused by the API: %v", brief(errs))
+	}
+	if got := types[0].Spec.ResourceTypeID; got != NodeKindOf(node).ID(ids) {
+		t.Errorf("resourceTypeId = %s, want the kind's id %s (Resources name it)", got, NodeKindOf(node).ID(ids))
+	}
+}

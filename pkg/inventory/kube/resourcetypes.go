@@ -119,13 +119,16 @@ func NodeKindTypes(ids inventory.IDs, namespace string, kinds []NodeKind) []*v1a
 				ObjectMeta: inventory.ManagedMeta(namespace, name, sourceNodeKind+"/"+k.Key()),
 				Spec: v1alpha1.ResourceTypeSpec{
 					ResourceTypeID: k.ID(ids),
-					Name:           k.displayName(),
-					Description:    "Kubernetes nodes of kind " + k.displayName(),
-					Vendor:         k.Vendor,
-					Model:          k.Model,
-					ResourceKind:   k.Kind,
-					ResourceClass:  v1alpha1.ResourceClassCompute,
-					Extensions:     extensions(ext),
+					// The architecture and the provider id's scheme are whatever the kubelet
+					// reports, unbounded; the API bounds these fields, and refusing the type
+					// would refuse every Resource of its nodes. The id keeps the whole kind.
+					Name:          validation.Truncate(k.displayName(), validation.MaxNameLength),
+					Description:   validation.Truncate("Kubernetes nodes of kind "+k.displayName(), validation.MaxDescriptionLength),
+					Vendor:        validation.Truncate(k.Vendor, validation.MaxNameLength),
+					Model:         validation.Truncate(k.Model, validation.MaxNameLength),
+					ResourceKind:  k.Kind,
+					ResourceClass: v1alpha1.ResourceClassCompute,
+					Extensions:    extensions(ext),
 				},
 			})
 		}
