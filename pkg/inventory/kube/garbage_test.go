@@ -140,3 +140,24 @@ func TestRegressionNodeKindWithOversizedFieldsMapsToValidResourceType(t *testing
 		t.Errorf("resourceTypeId = %s, want the kind's id %s (Resources name it)", got, NodeKindOf(node).ID(ids))
 	}
 }
+
+// Thousands of labels are legal on a Node, node-role.kubernetes.io/<role> ones included: the
+// roles become spec.groups, which the API caps at validation.MaxKeywords.
+func TestRegressionNodeWithManyRolesMapsToValidResource(t *testing.T) {
+	ids := testIDs(t)
+	node := newNode("n-1")
+	for i := range 2000 {
+		node.Labels[fmt.Sprintf("%srole-%04d", nodeRolePrefix, i)] = ""
+	}
+	r := NodeResource(ids, node, PoolRef{Namespace: "o2ims-system", ID: ids.Of("NodePool", "default")}, ids.Of("NodeKind", "x"))
+	var internal o2ims.O2Resource
+	if err := v1alpha1.Convert_v1alpha1_O2Resource_To_o2ims_O2Resource(r, &internal, nil); err != nil {
+		t.Fatal(err)
+	}
+	if errs := validation.ValidateResource(&internal); len(errs) > 0 {
+		t.Errorf("the Resource of a node with 2000 roles is refused by the API: %v", brief(errs))
+	}
+	if len(r.Spec.Groups) == 0 || r.Spec.Groups[0] != "role-0000" {
+		t.Errorf("groups = %v..., want the first roles in order kept", r.Spec.Groups[:min(3, len(r.Spec.Groups))])
+	}
+}

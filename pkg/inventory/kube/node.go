@@ -120,7 +120,9 @@ func nodeTags(node *corev1.Node) []string {
 	return tags
 }
 
-// nodeGroups are the node's roles (node-role.kubernetes.io/<role>), sorted.
+// nodeGroups are the node's roles (node-role.kubernetes.io/<role>), sorted: the first
+// validation.MaxKeywords of them, like the tags, so that a node with more roles is in the
+// inventory instead of a Resource the API refuses for ever.
 func nodeGroups(node *corev1.Node) []string {
 	var groups []string
 	for k := range node.Labels {
@@ -129,7 +131,7 @@ func nodeGroups(node *corev1.Node) []string {
 		}
 	}
 	sort.Strings(groups)
-	return groups
+	return groups[:min(len(groups), validation.MaxKeywords)]
 }
 
 // NodeStatus maps cordoning and node conditions to the X.731 states of a Resource:
