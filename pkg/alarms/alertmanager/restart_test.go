@@ -79,6 +79,18 @@ func fakeAlertmanager(t *testing.T, started func() time.Time, alerts models.Gett
 	return u
 }
 
+// resyncSourceAt is the Alertmanager source of base, with a startup grace of 3 minutes, whose
+// alerts are all about one O-Cloud.
+func resyncSourceAt(t *testing.T, base *url.URL) *Source {
+	t.Helper()
+	src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
+		Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 func gettableAlert(name, fingerprint string, startsAt time.Time) *models.GettableAlert {
 	s, e, u := strfmt.DateTime(startsAt), strfmt.DateTime(startsAt.Add(time.Hour)), strfmt.DateTime(startsAt)
 	state := models.AlertStatusStateActive
@@ -117,11 +129,7 @@ func TestRegressionRestartedAlertmanagerClearsNoAlarm(t *testing.T) {
 				tc.alerts = models.GettableAlerts{}
 			}
 			base := fakeAlertmanager(t, tc.started, tc.alerts)
-			src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
-				Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			src := resyncSourceAt(t, base)
 			sink := &resyncSink{}
 			result, err := src.Resync(t.Context(), sink)
 			if result != tc.result || (err != nil) != (tc.result == resyncFailure) {
@@ -165,11 +173,7 @@ func TestRegressionAlertmanagerInAHalfHourZoneIsNotTakenForAnotherProcess(t *tes
 	started := time.Now().Add(-time.Hour).In(kolkata)
 	firing := models.GettableAlerts{gettableAlert("KubeletDown", "1111111111111111", started)}
 	base := fakeAlertmanager(t, func() time.Time { return started }, firing)
-	src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
-		Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := resyncSourceAt(t, base)
 	sink := &resyncSink{}
 	result, err := src.Resync(t.Context(), sink)
 	if result != resyncSuccess || err != nil {
@@ -185,11 +189,7 @@ func TestRegressionAlertmanagerInAHalfHourZoneIsNotTakenForAnotherProcess(t *tes
 // list, and the resync stated no active alerts, clearing every alarm of the source.
 func TestRegressionNullAlertListClearsEveryAlarm(t *testing.T) {
 	base := fakeAlertmanager(t, func() time.Time { return time.Now().Add(-time.Hour) }, nil)
-	src, err := NewSource(SourceConfig{URL: base, Client: http.DefaultClient, Interval: time.Minute, StartupGrace: 3 * time.Minute,
-		Resolver: fixedResolver{alarms.ObjectRef{Class: "OCloud", ID: "c", Namespace: "o2ims-system"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := resyncSourceAt(t, base)
 	sink := &resyncSink{}
 	if result, err := src.Resync(t.Context(), sink); result != resyncFailure || err == nil {
 		t.Errorf("Resync of a null alert list: %q, %v; want %q with an error", result, err, resyncFailure)
