@@ -197,7 +197,21 @@ func indexAlarmSeverity(obj interface{}) ([]string, error) {
 	if !ok {
 		return indexBy(alarmSeverityField)(obj)
 	}
-	return []string{IndexValue(strconv.Itoa(int(model.AlarmSeverity(a))))}, nil
+	return []string{IndexValue(alarmSeverity(a))}, nil
+}
+
+func alarmSeverity(a *v1alpha1.AlarmEventRecord) string {
+	return strconv.Itoa(int(model.AlarmSeverity(a)))
+}
+
+// selectedValue is the value List compares a requirement on path with: the one its index holds,
+// so that a requirement answered by the index and one checked on the object (List uses one
+// index per request) select the same objects.
+func selectedValue(obj runtime.Object, path string) (string, error) {
+	if a, ok := obj.(*v1alpha1.AlarmEventRecord); ok && path == alarmSeverityField {
+		return alarmSeverity(a), nil
+	}
+	return fieldvalue.Value(obj, path)
 }
 
 // HasSynced reports whether every informer has its initial list.
@@ -306,7 +320,7 @@ func (s *Source) List(kind Kind, namespace string, sel fields.Selector) ([]runti
 // matches evaluates field selector requirements (=, == and != are all a field selector has).
 func matches(obj runtime.Object, reqs fields.Requirements) (bool, error) {
 	for _, r := range reqs {
-		v, err := fieldvalue.Value(obj, r.Field)
+		v, err := selectedValue(obj, r.Field)
 		if err != nil {
 			return false, err
 		}
