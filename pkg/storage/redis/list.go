@@ -189,6 +189,14 @@ func (s *Store) readWindow(ctx context.Context, op string, r keyRange, limit, wi
 	// The list hands out w.current (and revisions up to it): the guard must have seen it.
 	s.observeRead(m, w.current, res[5], res[6], res[7])
 	s.observeCompacted(w.compacted)
+	if withRev > 0 && w.status == 0 && s.guard.mark().gen != m.gen {
+		// The store went back while this read was out (this very read may have noticed): a
+		// revision a client brought (a continue token's, an exact list's, an earlier
+		// window's) may be of the history that went, and what was read at it of the new
+		// one. The rebase compacts the old history only for reads that start after it.
+		w.status = statusCompacted
+		return w, nil
+	}
 	if w.status != 0 {
 		return w, nil
 	}
