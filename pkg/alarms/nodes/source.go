@@ -176,12 +176,14 @@ func (r *run) syncNode(ctx context.Context, name string) error {
 		return nil
 	}
 	obj := r.object(node)
+	// Remembered before reporting: a report that fails half-way may have raised alarms, and
+	// the node may be gone by the retry, which must then clear them.
+	r.reported[name] = reported{uid: node.UID, object: obj}
 	for _, o := range observations(node, obj, r.cfg.Clock.Now()) {
 		if err := r.sink.Observe(ctx, o); err != nil {
 			return fmt.Errorf("report condition %s of node %s: %w", o.Extensions["condition"], name, err)
 		}
 	}
-	r.reported[name] = reported{uid: node.UID, object: obj}
 	return nil
 }
 

@@ -243,3 +243,52 @@ func equalSets(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// failingKey is a sink whose recorder refuses the observations of one key (the API is
+// unavailable for that write), and records the others.
+type failingKey struct {
+	*alarmstest.Sink
+	key  string
+	fail bool
+}
+
+func (s *failingKey) Observe(ctx context.Context, o alarms.Observation) error {
+	if s.fail && o.Key == s.key {
+		return alarmstest.ErrInjected
+	}
+	return s.Sink.Observe(ctx, o)
+}
+
+// A node whose report failed half-way (its NODE_DOWN raised, a later condition refused) and
+// that is deleted before the retry must still have its alarms cleared: the retry finds the
+// node gone, and the raised alarm must not wait for the next restatement.
+func TestRegressionNodeDeletedAfterPartialReportKeepsAlarm(t *testing.T) {
+	f := newFixture(t)
+	n := node("worker-1", "uid-1", cond(corev1.NodeReady, corev1.ConditionFalse, "KubeletNotReady", t0))
+	store := f.source.informer.GetIndexer()
+	if err := store.Add(n); err != nil {
+		t.Fatal(err)
+	}
+	sink := &failingKey{Sink: f.sink, key: "uid-1/MemoryPressure", fail: true}
+	r := &run{Source: f.source, sink: sink, reported: map[string]reported{}}
+	ctx := context.Background()
+	if err := r.syncNode(ctx, "worker-1"); err == nil {
+		t.Fatal("a refused observation was not reported as an error")
+	}
+	if o, ok := f.sink.Latest("uid-1/Ready"); !ok || !o.Active {
+		t.Fatalf("NODE_DOWN not raised before the refused observation: %+v", o)
+	}
+
+	// The node goes before the retry; the recorder takes writes again.
+	if err := store.Delete(n); err != nil {
+		t.Fatal(err)
+	}
+	sink.fail = false
+	f.clock.Step(time.Minute)
+	if err := r.syncNode(ctx, "worker-1"); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := f.sink.Latest("uid-1/Ready"); o.Active {
+		t.Error("the deleted node's NODE_DOWN alarm is left raised until the next restatement")
+	}
+}
