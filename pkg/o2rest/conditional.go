@@ -56,15 +56,17 @@ type conditionalWrite[T metav1.Object] struct {
 }
 
 // run writes the change of cur. When the object changed meanwhile, a client that named the
-// version it read (If-Match) gets 412; otherwise the change is computed once more on the
-// current version, and a second lost race is a 409.
+// version it read (If-Match other than "*") gets 412; otherwise the change is computed once
+// more on the current version, and a second lost race is a 409.
 func (w *conditionalWrite[T]) run(ctx context.Context, cur T, what string) (T, *problem) {
 	var zero T
 	toProblem := w.problem
 	if toProblem == nil {
 		toProblem = apiProblem
 	}
-	pinned := w.ifMatch != ""
+	// "*" names whatever version is current: losing a race to another writer fails no
+	// precondition, so such a write is retried like one without If-Match.
+	pinned := w.ifMatch != "" && !ifMatchAny(w.ifMatch)
 	if pinned && !etagMatches(w.ifMatch, cur.GetResourceVersion()) {
 		f, err := w.fresh(ctx)
 		if err != nil {

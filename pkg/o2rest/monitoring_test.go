@@ -271,9 +271,33 @@ func TestAlarmPatchRetriesOnConflict(t *testing.T) {
 		lost = true
 		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
 	})
-	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"alarmAcknowledged":true}`), 200, "retried ack")
+	r := e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"alarmAcknowledged":true}`)
+	e.expect(r, 200, "retried ack")
 	lost = false
-	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", "*"), 412, "pinned write that lost")
+	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", r.header.Get("ETag")), 412, "pinned write that lost")
+}
+
+// If-Match "*" names any current version (RFC 9110 13.1.1): a write that loses a race with
+// another writer (the recorder changing the alarm's text) is no precondition failure, and is
+// made again on the current version like a write without If-Match.
+func TestRegressionIfMatchAnyRefusedAfterLostRace(t *testing.T) {
+	e := newMonitoringEnv(t)
+	lost := false
+	e.client.PrependReactor("update", "alarmeventrecords", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if lost {
+			return false, nil, nil
+		}
+		lost = true
+		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
+	})
+	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", "*"), 200, "If-Match * after a lost race")
+	a, err := e.client.O2imsV1alpha1().AlarmEventRecords("tenant-a").Get(context.Background(), "worker-1-ready", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Spec.ClearRequested {
+		t.Error("the clear was not stored")
+	}
 }
 
 func TestAlarmServiceConfiguration(t *testing.T) {
