@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -89,15 +90,21 @@ func (s *Source) Restate() { s.running.Restate() }
 // the initial list and every ResyncPeriod, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]reported{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]reported{},
+		recovered: map[string][]alarms.Observation{}}
 	defer s.running.Set(r.loop)()
 	reg, err := s.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: r.enqueue,
 		UpdateFunc: func(old, cur any) {
 			o, ok1 := old.(*corev1.Node)
 			n, ok2 := cur.(*corev1.Node)
-			if !ok1 || !ok2 || conditionsChanged(o, n) || s.object(o) != s.object(n) {
+			if !ok1 || !ok2 {
 				r.enqueue(cur)
+				return
+			}
+			if conditionsChanged(o, n) || s.object(o) != s.object(n) {
+				r.recover(o, n)
+				r.loop.Add(n.Name)
 			}
 		},
 		DeleteFunc: r.enqueue,
@@ -138,6 +145,50 @@ type run struct {
 	sink     alarms.Sink
 	loop     *sourceloop.Loop
 	reported map[string]reported
+	// mu guards recovered, which the informer's handler fills and the loop drains.
+	mu sync.Mutex
+	// recovered holds, per node name, the ends of faults seen in an update that the loop has
+	// not reported yet. The loop reads a node's latest state only: a fault that ended and began
+	// again before it got to the node (a flap while it was busy or backing off) would read as
+	// one occurrence, and the new one would never be raised under its own id and time.
+	recovered map[string][]alarms.Observation
+}
+
+// recover remembers the faults of node that the update from old to cur ended, each with the
+// start of the occurrence it ends, for syncNode to report before cur's state.
+func (r *run) recover(old, cur *corev1.Node) {
+	before := observations(old, r.object(old), r.cfg.Clock.Now())
+	var ended []alarms.Observation
+	for i, o := range observations(cur, r.object(cur), r.cfg.Clock.Now()) {
+		if before[i].Active && !o.Active {
+			o.Started = before[i].Since
+			ended = append(ended, o)
+		}
+	}
+	if len(ended) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recovered[cur.Name] = append(r.recovered[cur.Name], ended...)
+}
+
+// reportRecovered reports the ends recover remembered for the node name; those not reported
+// are kept for the retry.
+func (r *run) reportRecovered(ctx context.Context, name string) error {
+	r.mu.Lock()
+	ended := r.recovered[name]
+	delete(r.recovered, name)
+	r.mu.Unlock()
+	for i, o := range ended {
+		if err := r.sink.Observe(ctx, o); err != nil {
+			r.mu.Lock()
+			r.recovered[name] = append(ended[i:len(ended):len(ended)], r.recovered[name]...)
+			r.mu.Unlock()
+			return fmt.Errorf("report the end of condition %s of node %s: %w", o.Extensions["condition"], name, err)
+		}
+	}
+	return nil
 }
 
 func (r *run) enqueue(obj any) {
@@ -162,6 +213,9 @@ func (r *run) syncNode(ctx context.Context, name string) error {
 	node, err := r.nodes.Get(name)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get node %s: %w", name, err)
+	}
+	if err := r.reportRecovered(ctx, name); err != nil {
+		return err
 	}
 	if prev, ok := r.reported[name]; ok && (node == nil || node.UID != prev.uid) {
 		for _, o := range cleared(prev.uid, name, prev.object, r.cfg.Clock.Now()) {

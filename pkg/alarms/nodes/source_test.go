@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -291,4 +292,88 @@ func TestRegressionNodeDeletedAfterPartialReportKeepsAlarm(t *testing.T) {
 	if o, _ := f.sink.Latest("uid-1/Ready"); o.Active {
 		t.Error("the deleted node's NODE_DOWN alarm is left raised until the next restatement")
 	}
+}
+
+// sequenceSink records every observation in order, and refuses all of them while down (the
+// recorder's API is unavailable).
+type sequenceSink struct {
+	*alarmstest.Sink
+	mu   sync.Mutex
+	down bool
+	seq  []alarms.Observation
+}
+
+func (s *sequenceSink) setDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
+func (s *sequenceSink) Observe(ctx context.Context, o alarms.Observation) error {
+	s.mu.Lock()
+	if s.down {
+		s.mu.Unlock()
+		return alarmstest.ErrInjected
+	}
+	s.seq = append(s.seq, o)
+	s.mu.Unlock()
+	return s.Sink.Observe(ctx, o)
+}
+
+// endedThenRaised reports whether key was reported ended at end and, after that, active since
+// again.
+func (s *sequenceSink) endedThenRaised(key string, end, again time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ended := false
+	for _, o := range s.seq {
+		switch {
+		case o.Key != key:
+		case !o.Active && o.Since.Equal(end):
+			ended = true
+		case ended && o.Active && o.Since.Equal(again):
+			return true
+		}
+	}
+	return false
+}
+
+// A node that goes Ready and NotReady again before the source reports it (the recorder was
+// unavailable, or the loop busy) must have its first NODE_DOWN ended and a new one raised, with
+// its own start: reading only the node's latest state, the flap was lost and the first alarm
+// stood for both occurrences.
+func TestRegressionNodeFlapWhileBusyIsOneAlarm(t *testing.T) {
+	down := t0.Add(-time.Hour)
+	n := node("worker-1", "uid-1", cond(corev1.NodeReady, corev1.ConditionFalse, "KubeletNotReady", down))
+	f := newFixture(t, n)
+	sink := &sequenceSink{Sink: f.sink}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := f.source.Run(ctx, sink); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	f.waitObserved("uid-1/Ready", active)
+
+	sink.setDown(true)
+	back, again := t0.Add(-30*time.Minute), t0.Add(-10*time.Minute)
+	flap := n.DeepCopy()
+	flap.Status.Conditions = []corev1.NodeCondition{ready(back)}
+	f.update(flap)
+	flap = flap.DeepCopy()
+	flap.Status.Conditions = []corev1.NodeCondition{cond(corev1.NodeReady, corev1.ConditionFalse, "KubeletNotReady", again)}
+	f.update(flap)
+	// The source can read nothing but the second NotReady from now on.
+	if err := wait.PollUntilContextTimeout(context.Background(), time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
+		cur, err := f.source.nodes.Get("worker-1")
+		return err == nil && condition(cur, corev1.NodeReady).LastTransitionTime.Equal(&metav1.Time{Time: again}), nil
+	}); err != nil {
+		t.Fatalf("the node cache never saw the second NotReady: %v", err)
+	}
+	sink.setDown(false)
+	f.sink.WaitFor(t, "the first NODE_DOWN ended and the second raised", func() bool {
+		return sink.endedThenRaised("uid-1/Ready", back, again)
+	})
 }
