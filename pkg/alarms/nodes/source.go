@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -147,10 +148,11 @@ type run struct {
 	reported map[string]reported
 	// mu guards recovered, which the informer's handler fills and the loop drains.
 	mu sync.Mutex
-	// recovered holds, per node name, the ends of faults seen in an update that the loop has
-	// not reported yet. The loop reads a node's latest state only: a fault that ended and began
-	// again before it got to the node (a flap while it was busy or backing off) would read as
-	// one occurrence, and the new one would never be raised under its own id and time.
+	// recovered holds, per node name, the end of each fault seen in an update that the loop
+	// has not reported yet (one per condition). The loop reads a node's latest state only: a
+	// fault that ended and began again before it got to the node (a flap while it was busy or
+	// backing off) would read as one occurrence, and the new one would never be raised under
+	// its own id and time.
 	recovered map[string][]alarms.Observation
 }
 
@@ -170,7 +172,14 @@ func (r *run) recover(old, cur *corev1.Node) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.recovered[cur.Name] = append(r.recovered[cur.Name], ended...)
+	// One end per condition: the first is that of the occurrence the loop may have reported;
+	// later ones end occurrences it never saw, and a node flapping while the recorder is down
+	// must not grow this without bound.
+	for _, o := range ended {
+		if !slices.ContainsFunc(r.recovered[cur.Name], func(p alarms.Observation) bool { return p.Key == o.Key }) {
+			r.recovered[cur.Name] = append(r.recovered[cur.Name], o)
+		}
+	}
 }
 
 // reportRecovered reports the ends recover remembered for the node name; those not reported
