@@ -45,7 +45,9 @@ ClusterClass are installed; no Cluster API controller runs, so you play its part
   kubectl patch cluster $CL -n $NS --type=merge -p '{"spec":{"controlPlaneEndpoint":%[4]s}}'
   capi InfrastructureReady; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps   # now waits for the kubeconfig Secret
-  # Cluster API's kubeconfig Secret; here it points at a member control plane of this stack:
+  # Cluster API's kubeconfig Secret; here it points at a member control plane of this stack, on loopback, which
+  # a tenant's member may use only because netweave runs with --inventory-tenant-member-allowed-cidrs=%[7]s
+  # (chart: provisioning.memberAllowedCIDRs); elsewhere its ClusterReachable condition says "cannot connect":
   kubectl create secret generic $CL-kubeconfig -n $NS --type=cluster.x-k8s.io/secret --from-file=value=%[3]s
   kubectl label secret $CL-kubeconfig -n $NS cluster.x-k8s.io/cluster-name=$CL
   sleep 5; steps; kubectl get provisioningrequest $ID -n $NS -o jsonpath='{.status.provisionedResourceSet}{"\n"}'   # FULFILLED
@@ -57,7 +59,7 @@ ClusterClass are installed; no Cluster API controller runs, so you play its part
   kubectl patch provisioningrequest $ID -n $NS --type=merge -p '{"spec":{"templateVersion":"v1.34.0"}}'; sleep 1; steps
   capi InfrastructureReady ControlPlaneAvailable WorkersAvailable TopologyReconciled; steps
   # The request stays: the last section ("The store lost") wipes Redis under it, then deletes it.
-`, inventoryNamespace, provisioningNamespace, memberKubeconfig, endpoint, r.kubeconfigs[localstack.Alice], applyRequest("v1.33.0"))
+`, inventoryNamespace, provisioningNamespace, memberKubeconfig, endpoint, r.kubeconfigs[localstack.Alice], applyRequest("v1.33.0"), localstack.TenantMemberAllowedCIDRs)
 }
 
 // printStoreLost wipes the store under the provisioning request of printProvisioningKubectl,

@@ -56,14 +56,20 @@ spec:
 }
 
 // ProvisioningArgs are netweave's flags for provisioning with requests in namespaces besides
-// the inventory namespace (the ClusterClasses are the inventory namespace's).
+// the inventory namespace (the ClusterClasses are the inventory namespace's). The clusters
+// "provisioned" here are member control planes of the local stack, on loopback, which a
+// production install would not allow tenants' members to be at.
 func ProvisioningArgs(namespaces []string) []string {
 	args := []string{"--provisioning-controller"}
 	if len(namespaces) > 0 {
-		args = append(args, "--provisioning-namespaces="+strings.Join(namespaces, ","))
+		args = append(args, "--provisioning-namespaces="+strings.Join(namespaces, ","),
+			"--inventory-tenant-member-allowed-cidrs="+TenantMemberAllowedCIDRs)
 	}
 	return args
 }
+
+// TenantMemberAllowedCIDRs is where the local stack's tenants' members may be: loopback.
+const TenantMemberAllowedCIDRs = "127.0.0.0/8"
 
 // SetUpProvisioning prepares cp for provisioning with requests in inventoryNamespace and
 // namespaces, the one way e2e tests, benchmarks and `make run` do: it creates the namespaces

@@ -24,6 +24,21 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2informers"
 )
 
+// MemberSources are where member clusters are registered and how they are reached: what every
+// component reaching members (the inventory sync, the Kubernetes profile, the O2-DMS
+// controller) reads alike.
+type MemberSources struct {
+	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register members
+	// without the opt-in label (--inventory-capi-namespaces).
+	CAPINamespaces []string
+	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces):
+	// their Secrets register only the clusters provisioned there.
+	TenantNamespaces []string
+	// Addresses are where members' API servers may be dialled
+	// (--inventory-tenant-member-allowed-cidrs).
+	Addresses members.Addresses
+}
+
 // InventoryConfig configures the inventory sync (nil: off).
 type InventoryConfig struct {
 	// KubeConfig reaches the cluster whose inventory is synced (the CoreAPI kubeconfig).
@@ -43,12 +58,8 @@ type InventoryConfig struct {
 	// MemberClusters syncs the member clusters registered with labelled kubeconfig Secrets
 	// in Namespace (--inventory-member-clusters).
 	MemberClusters bool
-	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register members
-	// without the opt-in label (--inventory-capi-namespaces).
-	CAPINamespaces []string
-	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces):
-	// their Secrets register only the clusters provisioned there.
-	TenantNamespaces []string
+	// Members are where member clusters are registered and reached.
+	Members MemberSources
 	// MemberProbeInterval is how often each member's API server is checked.
 	MemberProbeInterval time.Duration
 	// MemberQPS and MemberBurst bound the requests to each member's API server.
@@ -195,7 +206,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 	membersDone := make(chan error, 1)
 	if inv.MemberClusters {
 		mgr := members.NewManager(members.Config{
-			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.CAPINamespaces, TenantNamespaces: inv.TenantNamespaces, O2: d.o2,
+			Namespace: inv.Namespace, Secrets: d.kube, CAPINamespaces: inv.Members.CAPINamespaces, TenantNamespaces: inv.Members.TenantNamespaces, Addresses: inv.Members.Addresses, O2: d.o2,
 			Dynamic: d.dynamic,
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,

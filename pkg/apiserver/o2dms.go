@@ -23,19 +23,17 @@ import (
 type O2DMSConfig struct {
 	// KubeConfig reaches the cluster netweave runs in (Lease, members' Secrets, local targets).
 	KubeConfig *rest.Config
-	// CAPINamespaces hold Cluster API members' Secrets (--inventory-capi-namespaces).
-	CAPINamespaces []string
-	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces).
-	TenantNamespaces []string
-	Wait             bool
-	Timeout          time.Duration
-	Resync           time.Duration
-	RetryMax         time.Duration
-	Workers          int
-	MaxHistory       int
-	LocalNamespaces  []string
-	ChartCacheSize   int
-	ChartCacheBytes  int64
+	// Members are where member clusters are registered and reached.
+	Members         MemberSources
+	Wait            bool
+	Timeout         time.Duration
+	Resync          time.Duration
+	RetryMax        time.Duration
+	Workers         int
+	MaxHistory      int
+	LocalNamespaces []string
+	ChartCacheSize  int
+	ChartCacheBytes int64
 	// ChartAllowedPrefixes are special-purpose addresses (private-use, loopback, link-local,
 	// ...) chart repositories and OCI registries may be reached at
 	// (--o2dms-chart-allowed-cidrs); every other such address is refused at each connection.
@@ -87,7 +85,7 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 	// The local cluster is reached as netweave reaches it, whatever URL SMOs are told.
 	url, ca := dc.KubeConfig.Host, k8sprofile.CAOf(dc.KubeConfig)
 	profiles := k8sprofile.NewProvider(k8sprofile.Config{
-		Secrets: kube, Namespace: inventoryNS, CAPINamespaces: dc.CAPINamespaces, TenantNamespaces: dc.TenantNamespaces, LocalURL: url, LocalCA: ca,
+		Secrets: kube, Namespace: inventoryNS, CAPINamespaces: dc.Members.CAPINamespaces, TenantNamespaces: dc.Members.TenantNamespaces, MemberAddresses: dc.Members.Addresses, LocalURL: url, LocalCA: ca,
 		Provisioning: provisioning, Local: kube, LocalNamespaces: dc.LocalNamespaces,
 		ServiceAccount: o2dmsServiceAccount, RoleBinding: o2dmsRoleBinding,
 	})

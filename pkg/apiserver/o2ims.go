@@ -41,10 +41,8 @@ type O2Config struct {
 	KubeConfig *rest.Config
 	// ClusterURL is the local cluster's URL as SMOs reach it (--inventory-cluster-url).
 	ClusterURL string
-	// CAPINamespaces hold members' Cluster API kubeconfig Secrets (--inventory-capi-namespaces).
-	CAPINamespaces []string
-	// TenantNamespaces are the tenants' namespaces among them (--provisioning-namespaces).
-	TenantNamespaces []string
+	// Members are where member clusters are registered and reached.
+	Members MemberSources
 }
 
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the

@@ -51,7 +51,7 @@ func newClusterProfiles(o2 *O2Config, inventoryNamespace string, loopback *rest.
 		url, ca = o2.KubeConfig.Host, k8sprofile.CAOf(o2.KubeConfig)
 	}
 	cfg := k8sprofile.Config{
-		Secrets: kc, Namespace: inventoryNamespace, CAPINamespaces: o2.CAPINamespaces, TenantNamespaces: o2.TenantNamespaces, LocalURL: url, LocalCA: ca,
+		Secrets: kc, Namespace: inventoryNamespace, CAPINamespaces: o2.Members.CAPINamespaces, TenantNamespaces: o2.Members.TenantNamespaces, MemberAddresses: o2.Members.Addresses, LocalURL: url, LocalCA: ca,
 		Provisioning: provisioning, TokenTTL: o2.ProfileTokenTTL, Audiences: o2.ProfileTokenAudiences,
 	}
 	if len(o2.ProfileLocalNamespaces) > 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 )
 
 // TestRegressionProfileTokenOnlyForItsOwnEditAccount: the profile took an existing
@@ -54,7 +55,7 @@ func TestRegressionProfileTokenOnlyForItsOwnEditAccount(t *testing.T) {
 			dm := &v1alpha1.DeploymentManager{ObjectMeta: inventory.ManagedMeta("o2ims-system", "edge-1", "Cluster/x")}
 			dm.Labels[v1alpha1.LabelCluster] = "edge-1"
 			p := NewProvider(Config{Secrets: fake.NewClientset(optIn("o2ims-system", "edge-1", "k")), Namespace: "o2ims-system",
-				Connect: func([]byte) (kubernetes.Interface, *rest.Config, error) {
+				Connect: func(members.Registration) (kubernetes.Interface, *rest.Config, error) {
 					return member, &rest.Config{Host: "https://edge-1:6443"}, nil
 				}})
 			a, err := p.Access(t.Context(), dm, "tenant-a")

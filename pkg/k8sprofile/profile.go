@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"time"
@@ -74,6 +75,10 @@ type Access struct {
 	Expiration     time.Time
 	Namespace      string
 	ServiceAccount string
+	// Dial reaches Endpoint's addresses as the profile's own connection to the member did (the
+	// addresses its origin may be at, checked at every connection); nil for the cluster
+	// netweave runs in. Clients of the member with these credentials must dial through it.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Config configures a Provider.
@@ -105,9 +110,13 @@ type Config struct {
 	TokenTTL time.Duration
 	// Audiences bind issued tokens; empty means the member API server's own audience.
 	Audiences []string
-	// Connect reaches a member from its kubeconfig (tests); by default members.RESTConfigOf,
-	// which refuses kubeconfigs that refer to local files, run code or impersonate.
-	Connect func(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error)
+	// MemberAddresses are where members' API servers may be dialled (the members manager's
+	// --inventory-tenant-member-allowed-cidrs).
+	MemberAddresses members.Addresses
+	// Connect reaches a member from its registration (tests); by default through
+	// MemberAddresses.RESTConfigOf, which refuses kubeconfigs that refer to local files, run
+	// code or impersonate, and addresses the member's origin may not be at.
+	Connect func(reg members.Registration) (kubernetes.Interface, *rest.Config, error)
 	// ServiceAccount and RoleBinding name the ServiceAccount tokens are issued for and its
 	// RoleBinding to EditClusterRole (ServiceAccountName and RoleBindingName when empty): the
 	// O2-DMS controller acts as a ServiceAccount of its own, not the SMOs'.
@@ -125,7 +134,8 @@ func NewProvider(cfg Config) *Provider {
 		cfg.TokenTTL = DefaultTokenTTL
 	}
 	if cfg.Connect == nil {
-		cfg.Connect = connect
+		addrs := cfg.MemberAddresses
+		cfg.Connect = func(reg members.Registration) (kubernetes.Interface, *rest.Config, error) { return connect(addrs, reg) }
 	}
 	if cfg.ServiceAccount == "" {
 		cfg.ServiceAccount = ServiceAccountName
@@ -136,8 +146,8 @@ func NewProvider(cfg Config) *Provider {
 	return &Provider{cfg: cfg}
 }
 
-func connect(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error) {
-	rc, err := members.RESTConfigOf(kubeconfig)
+func connect(addrs members.Addresses, reg members.Registration) (kubernetes.Interface, *rest.Config, error) {
+	rc, err := addrs.RESTConfigOf(reg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -190,12 +200,12 @@ func (p *Provider) Access(ctx context.Context, dm *v1alpha1.DeploymentManager, n
 		// a token here: no profile until the inventory sync has caught up.
 		return nil, ErrUnknownCluster
 	}
-	kc, rc, err := p.cfg.Connect(reg.Kubeconfig)
+	kc, rc, err := p.cfg.Connect(*reg)
 	if err != nil {
 		return nil, fmt.Errorf("member %s: %w", member, err)
 	}
 	// A member's CA is inline: members.RESTConfigOf refuses CA files.
-	a := &Access{Cluster: member, Endpoint: rc.Host, CA: rc.CAData}
+	a := &Access{Cluster: member, Endpoint: rc.Host, CA: rc.CAData, Dial: rc.Dial}
 	if namespace == "" {
 		return a, nil
 	}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/leader"
+	"github.com/netweave-io/netweave/pkg/notify"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
 
@@ -52,6 +54,9 @@ type InventoryOptions struct {
 	// TenantNamespaces are the tenants' namespaces among the discovery namespaces (set by
 	// ServerOptions.Complete from --provisioning-namespaces; no flag of its own).
 	TenantNamespaces []string
+	// TenantMemberAllowedCIDRs are the special-purpose addresses tenants' member clusters may
+	// be reached at (--inventory-tenant-member-allowed-cidrs); see members.Addresses.
+	TenantMemberAllowedCIDRs []string
 	// SubscriptionsPerNamespace caps subscriptions (--subscriptions-per-namespace); it belongs
 	// here with the rest of the tenant boundary the registry enforces.
 	SubscriptionsPerNamespace int
@@ -93,6 +98,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.SharedDelay, "inventory-batch-delay", o.SharedDelay, "How long changes are batched before pools, types, the deployment manager and sites are recomputed.")
 	fs.BoolVar(&o.MemberClusters, "inventory-member-clusters", o.MemberClusters, "Also sync member clusters: each Secret in --inventory-namespace labelled "+v1alpha1.LabelMemberCluster+"=true holds a member's kubeconfig (key "+v1alpha1.SecretKeyKubeconfig+", or "+v1alpha1.SecretKeyCAPIKubeconfig+" as in Cluster API's <cluster>-kubeconfig Secrets); the member gets its own DeploymentManager, pools, resources and types. Needs get/list/watch on Secrets in --inventory-namespace. See docs/multicluster.md.")
 	fs.StringSliceVar(&o.CAPINamespaces, "inventory-capi-namespaces", o.CAPINamespaces, "Namespaces whose Cluster API kubeconfig Secrets (type cluster.x-k8s.io/secret, named <cluster>-kubeconfig, labelled cluster.x-k8s.io/cluster-name=<cluster>) register member clusters without the "+v1alpha1.LabelMemberCluster+" label; the member is named after the cluster, or its o2ims.oran.org/cluster-name annotation (list only namespaces whose Secrets you trust to name members; in --provisioning-namespaces only provisioned clusters register). Needs get/list/watch on Secrets in each (the chart's inventorySync.capiNamespaces). See docs/multicluster.md.")
+	fs.StringSliceVar(&o.TenantMemberAllowedCIDRs, "inventory-tenant-member-allowed-cidrs", o.TenantMemberAllowedCIDRs, "Special-purpose addresses (CIDRs or addresses: private-use, loopback, CGNAT, ...) at which member clusters registered from tenants' namespaces (--provisioning-namespaces) may be reached, e.g. the network their control planes are provisioned on; refused otherwise, at every connection, as notification callbacks are (a tenant chooses its Cluster's control plane endpoint). The operator's members may be anywhere but the unspecified, link-local (cloud metadata) and multicast addresses. See docs/multicluster.md.")
 	fs.Float32Var(&o.MemberQPS, "inventory-member-qps", o.MemberQPS, "Requests per second netweave may send each member cluster's API server (lists, watches, discovery, probes), whatever the member's kubeconfig says.")
 	fs.IntVar(&o.MemberBurst, "inventory-member-burst", o.MemberBurst, "Burst above --inventory-member-qps for each member cluster's API server.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
@@ -167,6 +173,9 @@ func (o *InventoryOptions) Validate() []error {
 	if len(o.CAPINamespaces) > 0 && !o.MemberClusters {
 		errs = append(errs, fmt.Errorf("--inventory-capi-namespaces needs --inventory-member-clusters"))
 	}
+	if _, err := notify.ParsePrefixes(o.TenantMemberAllowedCIDRs); err != nil {
+		errs = append(errs, fmt.Errorf("--inventory-tenant-member-allowed-cidrs: %w", err))
+	}
 	if o.MemberQPS <= 0 || o.MemberBurst < 1 {
 		errs = append(errs, fmt.Errorf("--inventory-member-qps must be positive and --inventory-member-burst at least 1"))
 	}
@@ -198,10 +207,18 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		MemberProbeInterval: o.MemberProbeInterval,
 		MemberQPS:           o.MemberQPS,
 		MemberBurst:         o.MemberBurst,
-		CAPINamespaces:      o.CAPINamespaces,
-		TenantNamespaces:    o.TenantNamespaces,
+		Members:             o.MemberSources(),
 		Lease:               *o.Lease,
 	}
+}
+
+// MemberSources are where member clusters are registered and how they are reached, for every
+// component that reaches members (the sync, the Kubernetes profile, the O2-DMS controller),
+// whether or not this replica syncs. Validate checked the CIDRs.
+func (o *InventoryOptions) MemberSources() apiserver.MemberSources {
+	allowed, _ := notify.ParsePrefixes(o.TenantMemberAllowedCIDRs)
+	return apiserver.MemberSources{CAPINamespaces: o.CAPINamespaces, TenantNamespaces: o.TenantNamespaces,
+		Addresses: members.Addresses{TenantAllowed: allowed}}
 }
 
 // Tenancy returns the tenant boundary the registry enforces, whether or not the sync runs.

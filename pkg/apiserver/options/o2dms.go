@@ -89,13 +89,13 @@ func (o *O2DMSOptions) Validate() []error {
 }
 
 // Config returns the server's controller configuration, nil when disabled.
-func (o *O2DMSOptions) Config(kube *rest.Config, capiNamespaces, tenantNamespaces []string) *apiserver.O2DMSConfig {
+func (o *O2DMSOptions) Config(kube *rest.Config, members apiserver.MemberSources) *apiserver.O2DMSConfig {
 	if !o.Enabled {
 		return nil
 	}
 	allowed, _ := notify.ParsePrefixes(o.ChartAllowedCIDRs)
 	return &apiserver.O2DMSConfig{
-		KubeConfig: kube, CAPINamespaces: capiNamespaces, TenantNamespaces: tenantNamespaces, ChartAllowedPrefixes: allowed,
+		KubeConfig: kube, Members: members, ChartAllowedPrefixes: allowed,
 		Wait: o.Wait, Timeout: o.Timeout, Resync: o.Resync, RetryMax: o.RetryMax, Workers: o.Workers,
 		MaxHistory: o.MaxHistory, LocalNamespaces: o.LocalNamespaces, ChartCacheSize: o.ChartCacheSize,
 		ChartCacheBytes: o.ChartCacheBytes, Lease: *o.Lease,

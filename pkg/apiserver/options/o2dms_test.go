@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
 )
 
 // TestO2DMSChartAllowedCIDRs: --o2dms-chart-allowed-cidrs is validated and reaches the
@@ -28,7 +30,7 @@ func TestO2DMSChartAllowedCIDRs(t *testing.T) {
 	if errs := parse().Validate(); len(errs) != 0 {
 		t.Fatalf("defaults: %v", errs)
 	}
-	if got := parse().Config(nil, nil, nil).ChartAllowedPrefixes; len(got) != 0 {
+	if got := parse().Config(nil, apiserver.MemberSources{}).ChartAllowedPrefixes; len(got) != 0 {
 		t.Errorf("allowed by default: %v", got)
 	}
 	o := parse("--o2dms-chart-allowed-cidrs=10.20.30.0/24,192.168.5.7")
@@ -36,7 +38,7 @@ func TestO2DMSChartAllowedCIDRs(t *testing.T) {
 		t.Fatalf("valid CIDRs: %v", errs)
 	}
 	want := []netip.Prefix{netip.MustParsePrefix("10.20.30.0/24"), netip.MustParsePrefix("192.168.5.7/32")}
-	if got := o.Config(nil, nil, nil).ChartAllowedPrefixes; !slices.Equal(got, want) {
+	if got := o.Config(nil, apiserver.MemberSources{}).ChartAllowedPrefixes; !slices.Equal(got, want) {
 		t.Errorf("allowed %v, want %v", got, want)
 	}
 	errs := parse("--o2dms-chart-allowed-cidrs=bogus").Validate()

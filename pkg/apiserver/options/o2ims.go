@@ -88,10 +88,9 @@ func (o *O2Options) Validate() []error {
 
 // Config returns the server's O2 configuration, nil when disabled.
 // kubeConfig reaches the cluster netweave runs in, clusterURL is --inventory-cluster-url and
-// capiNamespaces --inventory-capi-namespaces (with the provisioning namespaces), tenantNamespaces
-// the tenants' among them: the Kubernetes profile of deployment managers reads them (every
-// replica serves it, whether or not it syncs).
-func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNamespaces, tenantNamespaces []string) *apiserver.O2Config {
+// members where member clusters are registered and reached: the Kubernetes profile of
+// deployment managers reads them (every replica serves it, whether or not it syncs).
+func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, members apiserver.MemberSources) *apiserver.O2Config {
 	if o.Port == 0 {
 		return nil
 	}
@@ -110,6 +109,6 @@ func (o *O2Options) Config(kubeConfig *rest.Config, clusterURL string, capiNames
 		PageSize: o.PageSize, RequireClientCert: o.RequireClientCert,
 		ProfileTokenTTL: o.ProfileTokenTTL, ProfileTokenAudiences: o.ProfileTokenAudiences, ProfileLocalNamespaces: o.ProfileLocalNamespaces,
 		ProfileSuiteKeys: o.ProfileSuiteKeys,
-		KubeConfig:       kubeConfig, ClusterURL: clusterURL, CAPINamespaces: capiNamespaces, TenantNamespaces: tenantNamespaces,
+		KubeConfig:       kubeConfig, ClusterURL: clusterURL, Members: members,
 	}
 }

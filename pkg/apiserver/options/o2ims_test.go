@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/netweave-io/netweave/pkg/apiserver"
 )
 
 // TestRegressionDefaultAPIRootIsAURL: without --o2ims-api-root the apiRoot was
@@ -21,7 +23,7 @@ func TestRegressionDefaultAPIRootIsAURL(t *testing.T) {
 	} {
 		o := NewO2Options()
 		o.BindAddress = bind
-		root := o.Config(nil, "", nil, nil).APIRoot
+		root := o.Config(nil, "", apiserver.MemberSources{}).APIRoot
 		if u, err := url.Parse(root); root != want || err != nil || u.Port() != "9443" {
 			t.Errorf("bind address %s: apiRoot %q (%v), want %q", bind, root, err, want)
 		}

@@ -201,7 +201,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 		}
 		watermark = apiserver.NewStoreWatermark(leases.Leases(o.Inventory.Namespace), o.Inventory.Namespace, o.Redis.WatermarkLease, o.Redis.WatermarkInterval)
 	}
-	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces)
+	o2 := o.O2.Config(cfg.ClientConfig, o.Inventory.ClusterURL, o.Inventory.MemberSources())
 	// The O-Cloud's serviceUri: the configured apiRoot, else this replica's O2 face's default,
 	// the same the SMO registration announces.
 	serviceURI := o.O2.APIRoot
@@ -241,7 +241,7 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 			O2:           o2,
 			Inventory:    inventory,
 			Notifier:     o.Notify.Config(cfg.ClientConfig),
-			O2DMS:        o.O2DMS.Config(cfg.ClientConfig, o.Inventory.CAPINamespaces, o.Inventory.TenantNamespaces),
+			O2DMS:        o.O2DMS.Config(cfg.ClientConfig, o.Inventory.MemberSources()),
 			Provisioning: o.Provisioning.Config(cfg.ClientConfig, o.Inventory.Namespace),
 			// IMS_EP is what the O2 face reports as the O-Cloud's serviceUri.
 			SMORegistration: o.SMORegistration.Config(cfg.ClientConfig, o2IMSEndpoint(o2)),

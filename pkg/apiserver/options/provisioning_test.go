@@ -44,7 +44,7 @@ func TestProvisioningNamespacesAreTenantNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"tenant-a", "tenant-b"}
-	if got := o.Inventory.Config("", nil).TenantNamespaces; !slices.Equal(got, want) {
+	if got := o.Inventory.Config("", nil).Members.TenantNamespaces; !slices.Equal(got, want) {
 		t.Errorf("inventory sync: tenant namespaces %v, want %v", got, want)
 	}
 }

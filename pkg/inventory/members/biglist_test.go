@@ -70,7 +70,7 @@ func TestRegressionLargeMemberListCompletes(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	kubeconfig := (&memberServer{Server: srv}).kubeconfig(t, nil)
-	r := newRigWith(t, func(c *Config) { c.Connect = NewConnect(0, 0, bound) }, optInSecret("edge-1", string(kubeconfig)))
+	r := newRigWith(t, func(c *Config) { c.Connect = NewConnect(0, 0, bound, Addresses{}) }, optInSecret("edge-1", string(kubeconfig)))
 	r.eventually("the member's Nodes synced", func() error {
 		list, err := r.o2.O2imsV1alpha1().O2Resources(invNS).List(context.Background(), metav1.ListOptions{})
 		if err != nil {

@@ -30,7 +30,7 @@ current-context: m
 		burst int
 		want  float32
 	}{{qps: 7, burst: 3, want: 7}, {want: 5}} {
-		c, err := NewConnect(tc.qps, tc.burst, 0)(kubeconfig)
+		c, err := NewConnect(tc.qps, tc.burst, 0, Addresses{})(Registration{Kubeconfig: kubeconfig})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestConnectRefusesLocalReferences(t *testing.T) {
 	} {
 		t.Run(tc.field, func(t *testing.T) {
 			before := len(srv.authorizations())
-			c, err := NewConnect(0, 0, 0)(srv.kubeconfig(t, tc.edit))
+			c, err := NewConnect(0, 0, 0, Addresses{})(Registration{Kubeconfig: srv.kubeconfig(t, tc.edit)})
 			if err == nil {
 				// What the old code did next: probe the member with what the kubeconfig named.
 				err = c.Probe(t.Context())
@@ -153,7 +153,7 @@ func TestConnectRefusesLocalReferences(t *testing.T) {
 		},
 	} {
 		before := len(srv.authorizations())
-		c, err := NewConnect(0, 0, 0)(srv.kubeconfig(t, edit))
+		c, err := NewConnect(0, 0, 0, Addresses{})(Registration{Kubeconfig: srv.kubeconfig(t, edit)})
 		if err != nil {
 			t.Fatalf("%s kubeconfig: %v", name, err)
 		}

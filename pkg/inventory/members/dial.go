@@ -2,11 +2,14 @@ package members
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/netweave-io/netweave/pkg/notify"
 )
 
 // AddressRefusedError is a connection to a member's API server refused for its address. It
@@ -26,7 +29,7 @@ func (e *AddressRefusedError) Error() string {
 // spec.controlPlaneEndpoint, which a ClusterClass variable may set) would otherwise make
 // netweave connect to the cloud's metadata service or, through the unspecified address, to
 // its own loopback, and read the outcome back in the member's condition. Loopback and
-// private-use addresses stay allowed: operators' members and the local stack's run there.
+// private-use addresses stay allowed for the operator's members (Addresses has tenants').
 func memberAddressClass(addr netip.Addr) string {
 	// IPv4-mapped IPv6 addresses reach the IPv4 address they carry.
 	addr = addr.Unmap().WithZone("")
@@ -58,9 +61,44 @@ func refuseMemberAddress(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// dialMember dials a member's API server as client-go's default transport does (30 s to
-// connect, 30 s keep-alive), refusing the addresses memberAddressClass names.
-func dialMember(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseMemberAddress}
-	return d.DialContext(ctx, network, address)
+// Addresses decides where members' API servers may be dialled. The operator's members (the
+// inventory namespace's and Cluster API namespaces' Secrets) may be anywhere an API server can
+// be (memberAddressClass), loopback and private networks included. A tenant's member only at
+// globally reachable addresses or the special-purpose ones the operator allows (TenantAllowed),
+// as notification callbacks: its server is its Cluster's spec.controlPlaneEndpoint, which the
+// tenant (or a ClusterClass variable it sets) chooses, and the member's ClusterReachable
+// condition, which the tenant reads, would tell it what answers at an address inside the
+// operator's network, or on netweave's own loopback (Redis, the API server's own port).
+type Addresses struct {
+	// TenantAllowed are the special-purpose addresses (private-use, loopback, CGNAT, ...; see
+	// notify.CallbackPolicy) tenants' members may be at (--inventory-tenant-member-allowed-cidrs):
+	// the network of the control planes the tenants' clusters are provisioned on.
+	TenantAllowed []netip.Prefix
+}
+
+// dial returns how a member of origin is dialled: as client-go's default transport does (30 s
+// to connect, 30 s keep-alive), refusing at the address actually connected to, after
+// resolution, what origin may not reach, so a name that resolves (or rebinds) there is refused
+// too.
+func (a Addresses) dial(origin Origin) func(ctx context.Context, network, address string) (net.Conn, error) {
+	control := refuseMemberAddress
+	if origin == OriginTenant {
+		policy := &notify.CallbackPolicy{Allowed: a.TenantAllowed}
+		control = func(network, address string, c syscall.RawConn) error {
+			if err := refuseMemberAddress(network, address, c); err != nil {
+				return err
+			}
+			// refuseMemberAddress parsed it.
+			ip := netip.MustParseAddrPort(address).Addr()
+			var refused *notify.RefusedError
+			if err := policy.CheckIP(ip); errors.As(err, &refused) {
+				return &AddressRefusedError{Addr: ip, Class: refused.Class + " (a tenant's member: --inventory-tenant-member-allowed-cidrs)"}
+			}
+			return nil
+		}
+	}
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}
+		return d.DialContext(ctx, network, address)
+	}
 }

@@ -43,7 +43,7 @@ func TestRegressionHungMemberDoesNotWedgeTheManager(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ms := &memberServer{Server: srv}
 	kubeconfig := ms.kubeconfig(t, nil)
-	r := newRigWith(t, func(c *Config) { c.Connect = NewConnect(0, 0, 2*time.Second) }, optInSecret("edge-1", string(kubeconfig)))
+	r := newRigWith(t, func(c *Config) { c.Connect = NewConnect(0, 0, 2*time.Second, Addresses{}) }, optInSecret("edge-1", string(kubeconfig)))
 	// Registered after the rig's cleanup, so it runs first: without the fix the rig's manager
 	// could not stop either.
 	t.Cleanup(func() { close(release) })
@@ -123,7 +123,7 @@ func TestRegressionServerUserinfoIsRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			kubeconfig := srv.kubeconfig(t, func(c *clientcmdapi.Cluster, _ *clientcmdapi.AuthInfo) { c.Server = server })
-			c, err := NewConnect(0, 0, 0)(kubeconfig)
+			c, err := NewConnect(0, 0, 0, Addresses{})(Registration{Kubeconfig: kubeconfig})
 			if err == nil {
 				t.Fatalf("accepted; the member's published server is %s", c.Host)
 			}

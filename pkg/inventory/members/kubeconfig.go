@@ -26,9 +26,20 @@ import (
 // a username and password (inline credentials sent only to the server the same kubeconfig
 // names, like a token). Every cluster and user entry is checked, not only the current
 // context's, so the answer does not depend on which one is selected. The server is dialled
-// only at addresses an API server can be at (memberAddressClass): never the unspecified
-// address, link-local (cloud metadata) or multicast.
-func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
+// only at the addresses a member of reg's origin may be at (Addresses), and redirects are
+// not followed.
+func (a Addresses) RESTConfigOf(reg Registration) (*rest.Config, error) {
+	rc, err := parseKubeconfig(reg.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	rc.Dial = a.dial(reg.Origin)
+	rc.Wrap(RefuseRedirects)
+	return rc, nil
+}
+
+// parseKubeconfig is the client configuration a self-contained kubeconfig describes.
+func parseKubeconfig(kubeconfig []byte) (*rest.Config, error) {
 	cfg, err := clientcmd.Load(kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
@@ -40,8 +51,6 @@ func RESTConfigOf(kubeconfig []byte) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
 	}
-	rc.Dial = dialMember
-	rc.Wrap(RefuseRedirects)
 	return rc, nil
 }
 

@@ -72,9 +72,11 @@ type Config struct {
 	// NewTerm returns a view of the process's O2 informers that lasts until its Shutdown; each
 	// member's controller, and the manager, use their own.
 	NewTerm func() externalversions.SharedInformerFactory
-	// Connect builds the clients of a member from its kubeconfig; NewConnect(QPS, Burst,
-	// RequestTimeout) when nil.
-	Connect func(kubeconfig []byte) (*Clients, error)
+	// Connect builds the clients of a member from its registration; NewConnect(QPS, Burst,
+	// RequestTimeout, Addresses) when nil.
+	Connect func(reg Registration) (*Clients, error)
+	// Addresses are where members' API servers may be dialled.
+	Addresses Addresses
 	// QPS and Burst bound the requests to each member's API server (its informers' lists
 	// and watches, discovery, probes); client-go's defaults (5 and 10) when zero.
 	QPS   float32
@@ -186,7 +188,7 @@ func NewManager(cfg Config) *Manager {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.Connect == nil {
-		cfg.Connect = NewConnect(cfg.QPS, cfg.Burst, cfg.RequestTimeout)
+		cfg.Connect = NewConnect(cfg.QPS, cfg.Burst, cfg.RequestTimeout, cfg.Addresses)
 	}
 	if cfg.ProbeInterval <= 0 {
 		cfg.ProbeInterval = 5 * time.Second
@@ -208,20 +210,21 @@ func NewManager(cfg Config) *Manager {
 	}
 }
 
-// NewConnect returns a Connect that builds a member's clients from its kubeconfig, rate
+// NewConnect returns a Connect that builds a member's clients from its kubeconfig, dialled at
+// the addresses addrs allows for its origin, rate
 // limited to qps and burst per member (client-go's defaults when zero), whatever the
 // kubeconfig says: a member's load on its API server is netweave's to bound. Every request
 // but a watch ends within timeout (boundRequests; DefaultRequestTimeout when zero), but the
 // informers' lists, which must only keep coming (boundProgress).
-func NewConnect(qps float32, burst int, timeout time.Duration) func(kubeconfig []byte) (*Clients, error) {
+func NewConnect(qps float32, burst int, timeout time.Duration, addrs Addresses) func(reg Registration) (*Clients, error) {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	return func(kubeconfig []byte) (*Clients, error) { return connect(kubeconfig, qps, burst, timeout) }
+	return func(reg Registration) (*Clients, error) { return connect(reg, addrs, qps, burst, timeout) }
 }
 
-func connect(kubeconfig []byte, qps float32, burst int, timeout time.Duration) (*Clients, error) {
-	rc, err := RESTConfigOf(kubeconfig)
+func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout time.Duration) (*Clients, error) {
+	rc, err := addrs.RESTConfigOf(reg)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	term := m.cfg.NewTerm()
 	defer term.Shutdown()
 	reach := &reachability{}
-	clients, err := m.cfg.Connect(reg.Kubeconfig)
+	clients, err := m.cfg.Connect(reg)
 	if err != nil {
 		// Nothing syncs the member while its kubeconfig cannot be used (an edit into one with
 		// an exec plugin, a file, garbage): its DeploymentManager must not go on saying

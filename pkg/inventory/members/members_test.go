@@ -178,7 +178,8 @@ func newRigWith(t *testing.T, configure func(*Config), secrets ...runtime.Object
 	cfg := Config{
 		Namespace: invNS, Secrets: r.central, O2: r.o2, Dynamic: r.dyn,
 		NewTerm: func() externalversions.SharedInformerFactory { return o2inf.Term() },
-		Connect: func(kubeconfig []byte) (*Clients, error) {
+		Connect: func(reg Registration) (*Clients, error) {
+			kubeconfig := reg.Kubeconfig
 			if !strings.Contains(string(kubeconfig), "kubeconfig of ") {
 				return nil, fmt.Errorf("unexpected kubeconfig %q", kubeconfig)
 			}

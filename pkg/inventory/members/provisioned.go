@@ -127,7 +127,7 @@ func notBuiltReason(reg Registration, req *v1alpha1.ProvisioningRequest, cluster
 // endpoint: Cluster API's kubeconfigs name https://<spec.controlPlaneEndpoint>, nothing more
 // (a path, say, would reach another server behind the same address: a proxy's).
 func EndpointOf(kubeconfig []byte) (clusterv1.APIEndpoint, error) {
-	rc, err := RESTConfigOf(kubeconfig)
+	rc, err := parseKubeconfig(kubeconfig)
 	if err != nil {
 		return clusterv1.APIEndpoint{}, err
 	}

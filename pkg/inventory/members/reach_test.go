@@ -54,7 +54,7 @@ func TestUnreachableMessageCarriesNoPeerData(t *testing.T) {
 		{"connection refused", closedKubeconfig, netclass.APIServerConnect},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := NewConnect(0, 0, 0)(tc.kubeconfig)
+			c, err := NewConnect(0, 0, 0, Addresses{})(Registration{Kubeconfig: tc.kubeconfig})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,8 +47,8 @@ func TestRegressionMemberRedirectNotFollowed(t *testing.T) {
 	}
 
 	// The same through a member's kubeconfig.
-	rc, err := RESTConfigOf([]byte("apiVersion: v1\nkind: Config\nclusters: [{name: m, cluster: {server: " + member.URL + "}}]\n" +
-		"users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: m, user: u}}]\ncurrent-context: c\n"))
+	rc, err := Addresses{}.RESTConfigOf(Registration{Kubeconfig: []byte("apiVersion: v1\nkind: Config\nclusters: [{name: m, cluster: {server: " + member.URL + "}}]\n" +
+		"users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: m, user: u}}]\ncurrent-context: c\n")})
 	if err != nil {
 		t.Fatal(err)
 	}

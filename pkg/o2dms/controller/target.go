@@ -105,15 +105,23 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 	if a.Token == "" {
 		return helmrelease.Target{}, fmt.Errorf("%w: %s (no credentials for the cluster of deployment manager %s)", ErrNamespaceNotEnabled, namespace, dm.Name)
 	}
-	cfg := &rest.Config{
+	creds := &rest.Config{
 		Host:            a.Endpoint,
 		BearerToken:     a.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: a.CA},
-		UserAgent:       "netweave-o2dms-controller",
-		QPS:             50, Burst: 100,
+		// A member's addresses are checked at every connection, as the profile's own were
+		// (a name that rebinds to an address the member's origin may not reach is refused).
+		Dial: a.Dial,
 	}
 	// The target may be a tenant's cluster: its API server must not send netweave elsewhere.
-	cfg.Wrap(members.RefuseRedirects)
+	creds.Wrap(members.RefuseRedirects)
+	// One transport for every client Helm builds of the target: client-go caches none for a
+	// configuration with a Dial function, and would otherwise open new connections per client.
+	rt, err := rest.TransportFor(creds)
+	if err != nil {
+		return helmrelease.Target{}, fmt.Errorf("transport for deployment manager %s: %w", dm.Name, err)
+	}
+	cfg := &rest.Config{Host: a.Endpoint, Transport: rt, UserAgent: "netweave-o2dms-controller", QPS: 50, Burst: 100}
 	t := helmrelease.Target{Config: cfg, Namespace: namespace}
 	until := now().Add(a.Expiration.Sub(now()) / 2)
 	p.mu.Lock()

@@ -1,7 +1,10 @@
 package controller
 
 import (
+	"context"
 	"errors"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/inventory"
+	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 )
 
@@ -30,33 +34,8 @@ import (
 // went to the old cluster. The DeploymentManager is looked up on every call now; the cached
 // credentials serve only the same object, cluster and tenant.
 func TestRegressionCachedCredentialsOutliveTheirDeploymentManager(t *testing.T) {
-	const ns, id = "o2ims-system", "6c8f3a52-3a0e-4a53-9b5e-6b0a3b8b0a11"
-	secret := func(member string) *corev1.Secret {
-		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: member, Labels: map[string]string{o2imsv1.LabelMemberCluster: "true"}},
-			Data: map[string][]byte{o2imsv1.SecretKeyKubeconfig: []byte(member)}}
-	}
-	member := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tenant-a"}})
-	member.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "token" {
-			return false, nil, nil
-		}
-		return true, &authenticationv1.TokenRequest{Status: authenticationv1.TokenRequestStatus{Token: "tok", ExpirationTimestamp: metav1.NewTime(time.Now().Add(time.Hour))}}, nil
-	})
-	profiles := k8sprofile.NewProvider(k8sprofile.Config{Secrets: fake.NewClientset(secret("edge-1"), secret("edge-2")), Namespace: ns,
-		Connect: func(kubeconfig []byte) (kubernetes.Interface, *rest.Config, error) {
-			// The kubeconfig names its member, whose API server is https://<member>:6443.
-			return member, &rest.Config{Host: "https://" + string(kubeconfig) + ":6443"}, nil
-		}})
-	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	dmFor := func(cluster, uid string) *o2imsv1.DeploymentManager {
-		dm := &o2imsv1.DeploymentManager{ObjectMeta: inventory.ManagedMeta(ns, "dm", "Cluster/"+cluster)}
-		dm.UID = types.UID(uid)
-		dm.Labels[o2imsv1.LabelCluster] = cluster
-		dm.Spec.DeploymentManagerID = id
-		return dm
-	}
-	targets := &ProfileTargets{DeploymentManagers: o2imslisters.NewDeploymentManagerLister(dms), InventoryNamespace: ns, Profiles: profiles}
-
+	targets, dms, dmFor := newTargetRig(t, nil)
+	const id = targetDMID
 	if err := dms.Add(dmFor("edge-1", "uid-1")); err != nil {
 		t.Fatal(err)
 	}
@@ -87,4 +66,70 @@ func hostOf(t helmrelease.Target) string {
 		return t.Config.Host
 	}
 	return ""
+}
+
+// TestRegressionDeploymentTargetDialledWithoutTheMembersAddressCheck: the O2-DMS controller
+// reached a member with a configuration of its own, from the profile's endpoint, without the
+// address check the profile's (and the inventory sync's) connection to the member made. A
+// tenant's member whose name resolved to a public address when the profile issued credentials,
+// and to netweave's loopback or the operator's network afterwards, received the deployment
+// there. The target now dials through the profile's Dial, at every connection.
+func TestRegressionDeploymentTargetDialledWithoutTheMembersAddressCheck(t *testing.T) {
+	refused := errors.New("address refused")
+	var dialled atomic.Int32
+	targets, dms, dmFor := newTargetRig(t, func(context.Context, string, string) (net.Conn, error) {
+		dialled.Add(1)
+		return nil, refused
+	})
+	if err := dms.Add(dmFor("edge-1", "uid-1")); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := targets.Target(t.Context(), targetDMID, "tenant-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := kubernetes.NewForConfig(tgt.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kc.Discovery().ServerVersion(); !errors.Is(err, refused) || dialled.Load() == 0 {
+		t.Errorf("the target's client did not dial through the profile's Dial: %v (%d dials)", err, dialled.Load())
+	}
+}
+
+const targetDMID = "6c8f3a52-3a0e-4a53-9b5e-6b0a3b8b0a11"
+
+// newTargetRig is ProfileTargets over a profile of members edge-1 and edge-2 (at
+// https://<member>:6443, dialled through dial), the DeploymentManagers it reads, and a
+// DeploymentManager of id targetDMID for a cluster.
+func newTargetRig(t *testing.T, dial func(ctx context.Context, network, address string) (net.Conn, error)) (*ProfileTargets, cache.Indexer, func(cluster, uid string) *o2imsv1.DeploymentManager) {
+	t.Helper()
+	const ns, id = "o2ims-system", targetDMID
+	secret := func(member string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: member, Labels: map[string]string{o2imsv1.LabelMemberCluster: "true"}},
+			Data: map[string][]byte{o2imsv1.SecretKeyKubeconfig: []byte(member)}}
+	}
+	member := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tenant-a"}})
+	member.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "token" {
+			return false, nil, nil
+		}
+		return true, &authenticationv1.TokenRequest{Status: authenticationv1.TokenRequestStatus{Token: "tok", ExpirationTimestamp: metav1.NewTime(time.Now().Add(time.Hour))}}, nil
+	})
+	profiles := k8sprofile.NewProvider(k8sprofile.Config{Secrets: fake.NewClientset(secret("edge-1"), secret("edge-2")), Namespace: ns,
+		Connect: func(reg members.Registration) (kubernetes.Interface, *rest.Config, error) {
+			// The kubeconfig names its member, whose API server is https://<member>:6443.
+			return member, &rest.Config{Host: "https://" + string(reg.Kubeconfig) + ":6443", Dial: dial}, nil
+		}})
+	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	dmFor := func(cluster, uid string) *o2imsv1.DeploymentManager {
+		dm := &o2imsv1.DeploymentManager{ObjectMeta: inventory.ManagedMeta(ns, "dm", "Cluster/"+cluster)}
+		dm.UID = types.UID(uid)
+		dm.Labels[o2imsv1.LabelCluster] = cluster
+		dm.Spec.DeploymentManagerID = id
+		return dm
+	}
+	targets := &ProfileTargets{DeploymentManagers: o2imslisters.NewDeploymentManagerLister(dms), InventoryNamespace: ns, Profiles: profiles}
+
+	return targets, dms, dmFor
 }
