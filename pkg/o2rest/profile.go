@@ -105,6 +105,13 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 		if namespace != "" && namespace != serviceAccountNamespace(ctx) && !h.mayReadCredentials(ctx, s.resource, namespace) {
 			namespace = ""
 		}
+		// In the manager's own namespace (the inventory namespace) that question is the one
+		// just answered: the grant every SMO holds there for its own namespace's tokens. A
+		// token for that namespace, which the profile lets into every cluster, takes the
+		// permission cluster-wide, unless the caller is that namespace's own ServiceAccount.
+		if namespace != "" && namespace == namespaceOf(obj) && namespace != serviceAccountNamespace(ctx) && !h.mayReadCredentials(ctx, s.resource, "") {
+			namespace = ""
+		}
 		if namespace == "" {
 			klog.FromContext(ctx).V(2).Info("Credentials permission held but no tenant namespace known; profile without token", "deploymentManager", dm.Name)
 		}
