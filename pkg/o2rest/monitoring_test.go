@@ -640,3 +640,25 @@ func TestRegressionVersionSpelledOneWay(t *testing.T) {
 	}
 	e.expect(e.do("GET", "admin-token", inventory+"/v1/resourcePools", ""), 200, "v1")
 }
+
+// TestRegressionPurgeWindowInsideASecondReachesOutside: a purge window's edges were kept to the
+// second when the task was stored (metav1.Time), so a startWindowTime of …:28.9Z purged an
+// alarm cleared at …:28Z, outside the window asked for. The edges now move inward to whole
+// seconds (alarms' times are whole seconds), and a window holding no whole second is a 400.
+func TestRegressionPurgeWindowInsideASecondReachesOutside(t *testing.T) {
+	e := newMonitoringEnv(t)
+	purge := "/tenants/tenant-a" + monitoring + "/v2/alarms/purge"
+	e.expect(e.do("POST", "alice-token", purge, `{"purgeConditions":{"startWindowTime":"2042-07-21T20:32:28.2Z","endWindowTime":"2042-07-21T20:32:28.7Z"}}`),
+		400, "no whole second")
+	e.expect(e.do("POST", "alice-token", purge, `{"purgeConditions":{"startWindowTime":"2042-07-21T20:32:28.9Z","endWindowTime":"2042-07-21T20:40:00.5Z"}}`),
+		202, "purge")
+	l, err := e.client.O2imsV1alpha1().AlarmPurges("tenant-a").List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(l.Items) != 1 {
+		t.Fatalf("stored purges: %+v, %v", l, err)
+	}
+	c := l.Items[0].Spec.PurgeConditions
+	wantStart, wantEnd := time.Date(2042, 7, 21, 20, 32, 29, 0, time.UTC), time.Date(2042, 7, 21, 20, 40, 0, 0, time.UTC)
+	if c == nil || c.StartWindowTime == nil || !c.StartWindowTime.Time.Equal(wantStart) || !c.EndWindowTime.Time.Equal(wantEnd) {
+		t.Errorf("stored window %+v, want %s to %s", c, wantStart, wantEnd)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
@@ -106,6 +107,14 @@ func decodePurgeRequest(r *http.Request) (*purgeRequest, *problem) {
 		}
 		if err != nil {
 			return nil, newProblem(http.StatusBadRequest, "malformed purge request: "+name+": "+err.Error()).attr("field", name)
+		}
+	}
+	if c := body.PurgeConditions; c != nil && !c.EndWindowTime.IsZero() {
+		wasAfter := c.StartWindowTime != nil && c.StartWindowTime.After(c.EndWindowTime.Time)
+		c.StartWindowTime, c.EndWindowTime = validation.PurgeWindowInward(c.StartWindowTime, c.EndWindowTime)
+		if !wasAfter && c.StartWindowTime != nil && c.StartWindowTime.After(c.EndWindowTime.Time) {
+			return nil, newProblem(http.StatusBadRequest, "purgeConditions: no whole second lies between startWindowTime and endWindowTime, and alarm times are whole seconds").
+				attr("field", "purgeConditions")
 		}
 	}
 	return body, nil

@@ -1,7 +1,10 @@
 package validation
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -202,9 +205,22 @@ func ValidateAlarmPurge(obj *o2ims.AlarmPurge) field.ErrorList {
 	case c != nil && c.EndWindowTime.IsZero():
 		errs = append(errs, field.Required(spec.Child("purgeConditions", "endWindowTime"), ""))
 	case c != nil && c.StartWindowTime != nil && c.StartWindowTime.After(c.EndWindowTime.Time):
-		errs = append(errs, field.Invalid(spec.Child("purgeConditions", "startWindowTime"), c.StartWindowTime, "must not be after endWindowTime"))
+		errs = append(errs, field.Invalid(spec.Child("purgeConditions", "startWindowTime"), c.StartWindowTime, "must not be after endWindowTime (both are kept to whole seconds, moved inward)"))
 	}
 	return append(errs, ValidateAlarmPurgeStatus(&obj.Status)...)
+}
+
+// PurgeWindowInward moves the edges of a purge window that fall inside a second inward to
+// whole seconds: a task stores whole seconds (metav1.Time), as alarms' times are, and an edge
+// cut down instead (a start of :28.9 stored as :28) would purge alarms outside the window asked
+// for. A window that holds no whole second comes back with its start after its end, which
+// validation refuses.
+func PurgeWindowInward(start *metav1.Time, end metav1.Time) (*metav1.Time, metav1.Time) {
+	end = metav1.NewTime(end.Truncate(time.Second))
+	if start != nil && !start.Equal(&metav1.Time{Time: start.Truncate(time.Second)}) {
+		start = &metav1.Time{Time: start.Truncate(time.Second).Add(time.Second)}
+	}
+	return start, end
 }
 
 // ValidateAlarmPurgeUpdate keeps a purge request as it was made: the task carries it out.

@@ -3,6 +3,8 @@
 package alarmpurge
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -33,6 +35,12 @@ func Kind() *kind.Kind {
 			return validation.ValidateAlarmPurgeUpdate(obj.(*o2ims.AlarmPurge), old.(*o2ims.AlarmPurge))
 		},
 		KindName: "AlarmPurge",
+		// Stored to the second: an edge inside one moves inward, never outward.
+		PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+			if c := obj.(*o2ims.AlarmPurge).Spec.PurgeConditions; c != nil {
+				c.StartWindowTime, c.EndWindowTime = validation.PurgeWindowInward(c.StartWindowTime, c.EndWindowTime)
+			}
+		},
 		// A purge names alarms of its own namespace only, the only ones its worker purges: an
 		// alarm id held in the inventory namespace, in another tenant's or by nobody gets the
 		// same 422, so no tenant probes for the operator's or another tenant's alarms.

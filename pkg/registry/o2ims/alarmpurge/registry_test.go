@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -124,5 +125,40 @@ func TestRegressionPurgeOfManyIDsIsBounded(t *testing.T) {
 	if len(causes) > validation.MaxErrors || !strings.Contains(causes[len(causes)-1].Message, "more errors not shown") {
 		t.Errorf("a purge of 1000 unknown ids: %d causes, the last %+v; want at most %d, the last saying more were left out",
 			len(causes), causes[len(causes)-1], validation.MaxErrors)
+	}
+}
+
+// TestRegressionKubectlPurgeWindowInsideASecondReachesOutside: an AlarmPurge created with
+// kubectl whose startWindowTime falls inside a second was stored cut down to the second
+// (metav1.Time), purging alarms cleared before the window. Its edges now move inward, as the
+// O2 face's do, and a window holding no whole second is refused.
+func TestRegressionKubectlPurgeWindowInsideASecondReachesOutside(t *testing.T) {
+	purges, _, err := alarmpurge.NewREST(runtime.NewScheme(), kindtest.HeldIDs{}, kind.NewTenancy(invNS, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := asIn("tenant-b-admin", "tenant-b")
+	at := func(sec, nsec int) metav1.Time {
+		return metav1.NewTime(time.Date(2042, 7, 21, 20, 32, sec, nsec, time.UTC))
+	}
+	window := func(start, end metav1.Time) *o2ims.AlarmPurge {
+		p := purge("tenant-b")
+		p.Spec.PurgeConditions = &o2ims.PurgeConditions{StartWindowTime: &start, EndWindowTime: end}
+		return p
+	}
+
+	p := window(at(28, 900e6), at(40, 500e6))
+	purges.Store.CreateStrategy.PrepareForCreate(tenant, p)
+	if errs := purges.Store.CreateStrategy.Validate(tenant, p); len(errs) != 0 {
+		t.Fatalf("a window of whole seconds: %v", errs)
+	}
+	if c := p.Spec.PurgeConditions; !c.StartWindowTime.Time.Equal(at(29, 0).Time) || !c.EndWindowTime.Time.Equal(at(40, 0).Time) {
+		t.Errorf("window stored from %s to %s, want from :29 to :40", c.StartWindowTime, c.EndWindowTime)
+	}
+
+	p = window(at(28, 200e6), at(28, 700e6))
+	purges.Store.CreateStrategy.PrepareForCreate(tenant, p)
+	if errs := purges.Store.CreateStrategy.Validate(tenant, p); len(errs) != 1 || errs[0].Field != "spec.purgeConditions.startWindowTime" {
+		t.Errorf("a window within one second: %v, want spec.purgeConditions.startWindowTime invalid", errs)
 	}
 }
