@@ -23,6 +23,7 @@ import (
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 )
@@ -144,6 +145,11 @@ func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configura
 	if err := cfg.Init(getter, t.Namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("helm configuration: %w", err)
 	}
+	core, err := corev1client.NewForConfig(t.Config)
+	if err != nil {
+		return nil, fmt.Errorf("helm release storage client: %w", err)
+	}
+	cfg.Releases = releaseStorage(core.Secrets(t.Namespace), handler)
 	return cfg, nil
 }
 
