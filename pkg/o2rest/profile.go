@@ -100,8 +100,8 @@ func (h *handler) withProfile(ctx context.Context, req request, sc *scope, s *ki
 		namespace = tenantNamespace(ctx, req)
 		// The token acts in that namespace of the member, so the caller must hold the
 		// credentials permission there as well, unless it is that namespace's own
-		// ServiceAccount: reading a tenant apiRoot (whose view includes the inventory
-		// namespace's managers) never widens into edit rights in the tenant's namespace.
+		// ServiceAccount: the permission on the managers never widens by itself into edit
+		// rights in the tenant's namespace.
 		if namespace != "" && namespace != serviceAccountNamespace(ctx) && !h.mayReadCredentials(ctx, s.resource, namespace) {
 			namespace = ""
 		}
