@@ -65,8 +65,9 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 
 // Validate is capped (validation.Capped): a refused write is answered at a cost bounded
 // whatever the object holds.
-func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
+func (s *strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
 	errs := append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...)
+	errs = append(errs, s.validateReservedMeta(ctx, obj, nil)...)
 	if s.kind.ValidateChanged != nil {
 		errs = append(errs, s.kind.ValidateChanged(obj, nil)...)
 	}
@@ -90,9 +91,10 @@ func (s *strategy) Canonicalize(runtime.Object) {}
 
 // ValidateUpdate ratchets the size limits: a field left as it was is not held to a limit
 // tightened after it was stored (validation.Ratchet).
-func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+func (s *strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	errs := validation.Ratchet(s.kind.Validate(obj), s.kind.Validate(old))
 	errs = append(errs, s.validateTenancy(obj, old)...)
+	errs = append(errs, s.validateReservedMeta(ctx, obj, old)...)
 	if s.kind.ValidateUpdate != nil {
 		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
 	}

@@ -1,0 +1,67 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// reservedLabels and reservedAnnotations are the keys netweave's syncs mark the objects they
+// own with, and read back to decide which objects are theirs and where they came from
+// (pkg/inventory, pkg/provisioning/templates). They are functions, not variables, so that no
+// caller can change the list.
+func reservedLabels() []string {
+	return []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCluster, v1alpha1.LabelTenant, v1alpha1.LabelClusterClass}
+}
+
+func reservedAnnotations() []string { return []string{v1alpha1.AnnotationSource} }
+
+// validateReservedMeta refuses a write (old is nil on create) that sets, changes or removes a
+// reserved label or annotation in a tenant's namespace, unless a cluster superuser (netweave's
+// own loopback client, and so its syncs) makes it. The syncs place objects in tenants'
+// namespaces (a Node's Resource where a node pool namespace's pool claims it) and own exactly
+// those carrying their labels: a tenant who removed one would keep, out of the sync's reach, an
+// object holding the id the sync derived; one who added one would have its object taken for the
+// sync's. In the inventory namespace the operator decides, as with ids (Tenancy.mayChooseID).
+func (s *strategy) validateReservedMeta(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	if s.tenancy == nil || !s.kind.Namespaced || Superuser(ctx) {
+		return nil
+	}
+	ns := namespaceOf(ctx, obj)
+	if ns == s.tenancy.InventoryNamespace() {
+		return nil
+	}
+	n, err := metaAccessor(obj)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("metadata"), fmt.Errorf("check reserved labels: %w", err))}
+	}
+	var oldLabels, oldAnnotations map[string]string
+	if old != nil {
+		o, err := metaAccessor(old)
+		if err != nil {
+			return field.ErrorList{field.InternalError(field.NewPath("metadata"), fmt.Errorf("check reserved labels: %w", err))}
+		}
+		oldLabels, oldAnnotations = o.Labels, o.Annotations
+	}
+	detail := fmt.Sprintf("set and removed by netweave only: outside the inventory namespace %s it marks what netweave's sync owns", s.tenancy.InventoryNamespace())
+	errs := changedKeys(field.NewPath("metadata", "labels"), reservedLabels(), n.Labels, oldLabels, detail)
+	return append(errs, changedKeys(field.NewPath("metadata", "annotations"), reservedAnnotations(), n.Annotations, oldAnnotations, detail)...)
+}
+
+// changedKeys is a Forbidden error for each of keys whose presence or value differs between
+// now and before.
+func changedKeys(path *field.Path, keys []string, now, before map[string]string, detail string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range keys {
+		v, ok := now[k]
+		w, had := before[k]
+		if ok != had || v != w {
+			errs = append(errs, field.Forbidden(path.Key(k), detail))
+		}
+	}
+	return errs
+}
