@@ -208,11 +208,16 @@ func (a *Adapter) Sources() ([]string, error) {
 	return keys, nil
 }
 
-// Resources returns the Resource of the node key names.
+// Resources returns the Resource of the node key names; none for a key that names no Node,
+// whatever its kind.
 func (a *Adapter) Resources(key string) ([]*v1alpha1.O2Resource, error) {
 	name, ok := strings.CutPrefix(key, sourceNode+"/")
 	if !ok {
-		return nil, fmt.Errorf("unknown source %q", key)
+		// The key is read from a synced Resource's source annotation, which another version,
+		// or anyone who may write Resources, can set: a source no Node has is gone, so its
+		// Resources are deleted rather than the key failing for ever.
+		klog.V(2).InfoS("Synced resource names a source that is not a Node; it has no resources", "source", key)
+		return nil, nil
 	}
 	node, err := a.nodeList.Get(name)
 	if apierrors.IsNotFound(err) {
