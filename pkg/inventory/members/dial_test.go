@@ -107,11 +107,19 @@ func TestRegressionTenantMemberOnLoopbackOrPrivateAddressDialled(t *testing.T) {
 func versionServer(t *testing.T) (string, *atomic.Int32, func(server string) []byte) {
 	t.Helper()
 	hits := &atomic.Int32{}
-	local := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	port, kubeconfigAt := tlsServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"major":"1","minor":"34","gitVersion":"v1.34.0"}`))
 	}))
+	return port, hits, kubeconfigAt
+}
+
+// tlsServer serves h over TLS on loopback: its port, and a kubeconfig reaching it at a given
+// server URL.
+func tlsServer(t *testing.T, h http.Handler) (string, func(server string) []byte) {
+	t.Helper()
+	local := httptest.NewTLSServer(h)
 	t.Cleanup(local.Close)
 	u, err := url.Parse(local.URL)
 	if err != nil {
@@ -120,7 +128,7 @@ func versionServer(t *testing.T) (string, *atomic.Int32, func(server string) []b
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: local.Certificate().Raw})
 	// httptest's certificate names example.com: the TLS handshake verifies, so only the
 	// address decides.
-	return u.Port(), hits, func(server string) []byte {
+	return u.Port(), func(server string) []byte {
 		return []byte("apiVersion: v1\nkind: Config\nclusters: [{name: m, cluster: {server: '" + server + "', tls-server-name: example.com, " +
 			"certificate-authority-data: " + base64.StdEncoding.EncodeToString(ca) + "}}]\nusers: [{name: u, user: {token: t}}]\n" +
 			"contexts: [{name: c, context: {cluster: m, user: u}}]\ncurrent-context: c\n")

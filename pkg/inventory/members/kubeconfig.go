@@ -26,8 +26,8 @@ import (
 // a username and password (inline credentials sent only to the server the same kubeconfig
 // names, like a token). Every cluster and user entry is checked, not only the current
 // context's, so the answer does not depend on which one is selected. The server is dialled
-// only at the addresses a member of reg's origin may be at (Addresses), and redirects are
-// not followed.
+// only at the addresses a member of reg's origin may be at (Addresses), redirects are not
+// followed, and no answer but a watch's is read past MaxAnswer (BoundAnswers).
 func (a Addresses) RESTConfigOf(reg Registration) (*rest.Config, error) {
 	rc, err := parseKubeconfig(reg.Kubeconfig)
 	if err != nil {
@@ -35,6 +35,7 @@ func (a Addresses) RESTConfigOf(reg Registration) (*rest.Config, error) {
 	}
 	rc.Dial = a.dial(reg.Origin)
 	rc.Wrap(RefuseRedirects)
+	rc.Wrap(BoundAnswers)
 	return rc, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -232,6 +233,12 @@ func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout 
 	rc.QPS, rc.Burst = qps, burst
 	// The informers' client shares the member's client's rate limit: one budget, as before.
 	lc := rest.CopyConfig(rc)
+	// Protobuf for the built-in kinds: a watch's events are then frames of a stated length,
+	// each refused past 16 MiB by client-go's streaming decoder, where a JSON event is read
+	// whole whatever its size (BoundAnswers bounds every other answer). The dynamic client
+	// (Cluster API's kinds, which have no protobuf) speaks JSON.
+	lc.ContentType = runtime.ContentTypeProtobuf
+	lc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	if lc.QPS == 0 {
 		lc.QPS = rest.DefaultQPS
 	}

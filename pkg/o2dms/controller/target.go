@@ -113,8 +113,10 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 		// (a name that rebinds to an address the member's origin may not reach is refused).
 		Dial: a.Dial,
 	}
-	// The target may be a tenant's cluster: its API server must not send netweave elsewhere.
+	// The target may be a tenant's cluster: its API server must not send netweave elsewhere,
+	// nor answer with more than netweave's memory.
 	creds.Wrap(members.RefuseRedirects)
+	creds.Wrap(members.BoundAnswers)
 	// One transport for every client Helm builds of the target: client-go caches none for a
 	// configuration with a Dial function, and would otherwise open new connections per client.
 	rt, err := rest.TransportFor(creds)
