@@ -54,6 +54,11 @@ type Windows struct {
 	Critical time.Duration
 }
 
+// maxSubject bounds the certificate subject an alarm carries, in bytes: escaped into JSON (up to
+// six bytes a byte) next to the Secret's name, it stays within validation.MaxExtensionsBytes,
+// over which the API refuses the alarm and the check fails at it for good.
+const maxSubject = 1024
+
 // extensionSecret is the alarm extension naming the Secret, namespace/name: what tells, for an
 // alarm a previous leader raised, whether a watch read covers its Secret (run.covered).
 const extensionSecret = "secret"
@@ -64,6 +69,8 @@ const extensionSecret = "secret"
 // certificate ends it when it became valid.
 func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.ObjectRef, w Windows, now time.Time) alarms.Observation {
 	left := cert.NotAfter.Sub(now)
+	// The subject is the certificate's, unbounded; the alarm's extensions are not.
+	subject := alarms.Cut(cert.Subject.String(), maxSubject)
 	severity := alarms.SeverityWarning
 	if left <= w.Critical {
 		severity = alarms.SeverityCritical
@@ -81,10 +88,10 @@ func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.Objec
 		Severity:      severity,
 		Active:        left <= w.Warning,
 		Since:         cert.NotAfter.Add(-w.Warning),
-		Text:          fmt.Sprintf("Certificate %q in Secret %s/%s %s at %s", cert.Subject.String(), secret.Namespace, secret.Name, verb, cert.NotAfter.UTC().Format(time.RFC3339)),
+		Text:          fmt.Sprintf("Certificate %q in Secret %s/%s %s at %s", subject, secret.Namespace, secret.Name, verb, cert.NotAfter.UTC().Format(time.RFC3339)),
 		Extensions: map[string]string{
 			extensionSecret: secret.Namespace + "/" + secret.Name,
-			"subject":       cert.Subject.String(),
+			"subject":       subject,
 			"notAfter":      cert.NotAfter.UTC().Format(time.RFC3339),
 		},
 	}
