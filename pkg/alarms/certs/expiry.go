@@ -71,6 +71,12 @@ func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.Objec
 	left := cert.NotAfter.Sub(now)
 	// The subject is the certificate's, unbounded; the alarm's extensions are not.
 	subject := alarms.Cut(cert.Subject.String(), maxSubject)
+	// A certificate may claim to expire as early as year 0, and the fault begins before its
+	// expiry: a start RFC 3339 cannot write would make an alarm the API server cannot decode.
+	since := cert.NotAfter.Add(-w.Warning)
+	if floor := time.Date(0, time.January, 1, 0, 0, 0, 0, time.UTC); since.Before(floor) {
+		since = floor
+	}
 	severity := alarms.SeverityWarning
 	if left <= w.Critical {
 		severity = alarms.SeverityCritical
@@ -87,7 +93,7 @@ func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.Objec
 		ProbableCause: standard.CertificateExpiration,
 		Severity:      severity,
 		Active:        left <= w.Warning,
-		Since:         cert.NotAfter.Add(-w.Warning),
+		Since:         since,
 		Text:          fmt.Sprintf("Certificate %q in Secret %s/%s %s at %s", subject, secret.Namespace, secret.Name, verb, cert.NotAfter.UTC().Format(time.RFC3339)),
 		Extensions: map[string]string{
 			extensionSecret: secret.Namespace + "/" + secret.Name,
@@ -97,6 +103,12 @@ func observation(secret *corev1.Secret, cert *x509.Certificate, obj alarms.Objec
 	}
 	if !o.Active {
 		o.Since = cert.NotBefore
+		if o.Since.After(now) {
+			// A certificate not valid yet ends the fault when it is seen, not when it claims
+			// to start: an alarm cleared in the future (year 9999, as far as a certificate may
+			// say) would be raised again dated then.
+			o.Since = now
+		}
 	}
 	return o
 }

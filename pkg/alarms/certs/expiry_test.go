@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,6 +12,10 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -86,5 +91,45 @@ func TestRegressionHugeCertificateSubjectIsUnrecordable(t *testing.T) {
 	}
 	if s := active[0].Extensions["subject"]; !strings.HasPrefix((pkix.Name{CommonName: cn}).String(), s) || len(s) < 64 {
 		t.Errorf("subject extension %.80q… (%d bytes), want the beginning of the subject", s, len(s))
+	}
+}
+
+// TestRegressionAbsurdCertificateDatesAreUnrecordable: a certificate may claim any validity
+// from year 0 to 9999. One that expired in year 0 began its fault (its expiry less the warning
+// window) in year -1, which RFC 3339 cannot write: the alarm went to the API server with an
+// alarmRaisedTime it could not decode, was refused, and, as for any refused alarm, no Secret
+// after it was reported and no certificate alarm cleared. A certificate not valid before year
+// 9999 that replaced an expiring one cleared the alarm dated then, so that the alarm, raised
+// again, was dated in year 9999 too. The fault now begins no earlier than year 0, and a
+// renewal ends it no later than when it is seen.
+func TestRegressionAbsurdCertificateDatesAreUnrecordable(t *testing.T) {
+	year0 := time.Date(0, time.January, 1, 0, 0, 0, 0, time.UTC)
+	s := secret("api-tls", pemCertOf(t, &x509.Certificate{Subject: pkix.Name{CommonName: "old"},
+		NotBefore: year0, NotAfter: year0.Add(time.Hour)}), nil)
+	f := newFixture(t, s)
+	f.run()
+	active := f.sync(1)
+	if len(active) != 1 {
+		t.Fatalf("active %v, want the expired certificate", active)
+	}
+	rec, err := recordOf(t, active[0])
+	if err != nil {
+		t.Fatalf("the API refuses the alarm of a certificate that expired in year 0: %v", err)
+	}
+	if raised := rec.Status.AlarmRaisedTime; raised == nil || raised.Year() != 0 {
+		t.Errorf("alarm of a certificate that expired in year 0 raised at %v, want in year 0", raised)
+	}
+
+	future := s.DeepCopy()
+	future.Data[corev1.TLSCertKey] = pemCertOf(t, &x509.Certificate{Subject: pkix.Name{CommonName: "future"},
+		NotBefore: time.Date(9999, time.January, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)})
+	if _, err := f.client.CoreV1().Secrets("ingress").Update(context.Background(), future, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if active := f.sync(2); len(active) != 0 {
+		t.Fatalf("active %v after the renewal", active)
+	}
+	if o, _ := f.sink.Latest("uid-api-tls"); o.Active || o.Since.After(now) {
+		t.Errorf("renewal reported %+v, want inactive no later than now (%v)", o, now)
 	}
 }
