@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ import (
 	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 
+	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/generated/informers/externalversions"
 	"github.com/netweave-io/netweave/pkg/alarms"
@@ -599,5 +602,36 @@ func TestSettled(t *testing.T) {
 	f.sync()
 	if !settled() {
 		t.Fatal("not settled once every rule namespace was read")
+	}
+}
+
+// TestRegressionHugeSeverityLabelHoldsBackRulesDictionary: a rule's severity label went into
+// its definition's alarmAdditionalFields whole, while the map is bounded by the API
+// (validation.MaxExtensionsBytes). One alert rule with a severity label of 16 KiB made the API
+// refuse the whole rules dictionary: no alert added, changed or removed in any rule since was
+// published, retried with backoff for good. The label is now cut like the alert's other texts.
+func TestRegressionHugeSeverityLabelHoldsBackRulesDictionary(t *testing.T) {
+	f := newFixture(t)
+	f.c.setRules(namespaceListers{{namespace: "monitoring", read: func() bool { return true },
+		lister: cache.NewGenericLister(f.rules.GetIndexer(), RulesResource.GroupResource())}})
+	severity := strings.Repeat("critical", 2*1024)
+	if err := f.rules.GetIndexer().Add(rule("a", alert("NodeDown", "A node is down", "", severity),
+		alert("DiskFull", "A disk is full", "", "warning"))); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	d := f.dictionary(invNS, rulesKey)
+	if d == nil {
+		t.Fatal("no rules dictionary")
+	}
+	var internal o2ims.AlarmDictionary
+	if err := v1alpha1.Convert_v1alpha1_AlarmDictionary_To_o2ims_AlarmDictionary(d, &internal, nil); err != nil {
+		t.Fatal(err)
+	}
+	if errs := validation.ValidateAlarmDictionary(&internal); len(errs) != 0 {
+		t.Errorf("the API refuses the rules dictionary of a rule with a long severity label: %v", errs.ToAggregate())
+	}
+	if got := d.Spec.AlarmDefinitions[1].AlarmAdditionalFields["severity"]; !strings.HasPrefix(got, "critical") {
+		t.Errorf("NodeDown severity %.40q…, want the beginning of the label", got)
 	}
 }

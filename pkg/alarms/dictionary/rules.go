@@ -162,7 +162,9 @@ func ruleDefinitions(dictionaryID string, rules []*unstructured.Unstructured, ke
 					AlarmAdditionalFields: map[string]string{fieldRule: r.GetNamespace() + "/" + r.GetName()},
 				}
 				if s := rule.Labels[labelSeverity]; s != "" {
-					def.AlarmAdditionalFields[fieldSeverity] = s
+					// Cut like the other texts: the API bounds alarmAdditionalFields, and one
+					// rule over it would keep the whole dictionary from being written.
+					def.AlarmAdditionalFields[fieldSeverity] = validation.Truncate(s, maxName)
 				}
 				all = append(all, ruleDefinition{namespace: r.GetNamespace(), name: r.GetName(), def: def})
 			}
