@@ -28,6 +28,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
@@ -230,8 +231,8 @@ func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscri
 			return nil, newProblem(http.StatusBadRequest, name+" must be a string").attr("field", name)
 		}
 	}
-	if err := body.validate(subscriptionKinds[kind].checkFilter, version); err != nil {
-		return nil, newProblem(http.StatusBadRequest, err.Error())
+	if p := body.validate(subscriptionKinds[kind].checkFilter, version); p != nil {
+		return nil, p
 	}
 	return body, nil
 }
@@ -333,20 +334,30 @@ func duplicateMember(doc []byte) (string, bool) {
 	return walk("")
 }
 
-func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int) error {
+// validate checks what the O2 face must know before it acts on a subscription (resolves the
+// callback, looks for a duplicate): the API server's own bounds included, so that a body it
+// would refuse costs no lookup and is answered naming the O2 attribute.
+func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int) *problem {
+	bad := func(field, msg string) *problem { return newProblem(http.StatusBadRequest, msg).attr("field", field) }
 	if b.Callback == "" {
-		return errors.New("callback is required")
+		return bad("callback", "callback is required")
+	}
+	if len(b.Callback) > validation.MaxURILength {
+		return bad("callback", fmt.Sprintf("callback must be at most %d bytes", validation.MaxURILength))
 	}
 	u, err := url.Parse(b.Callback)
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("callback %q must be an absolute http or https URI", b.Callback)
+		return bad("callback", fmt.Sprintf("callback %q must be an absolute http or https URI", b.Callback))
 	}
-	if len(b.ConsumerSubscriptionID) > 253 {
-		return errors.New("consumerSubscriptionId must be at most 253 characters")
+	if len(b.ConsumerSubscriptionID) > validation.MaxIDLength {
+		return bad("consumerSubscriptionId", fmt.Sprintf("consumerSubscriptionId must be at most %d characters", validation.MaxIDLength))
+	}
+	if len(b.Filter) > validation.MaxFilterLength {
+		return bad("filter", fmt.Sprintf("filter must be at most %d bytes", validation.MaxFilterLength))
 	}
 	if b.Filter != "" {
 		if err := checkFilter(version, b.Filter); err != nil {
-			return fmt.Errorf("invalid filter: %w", err)
+			return bad("filter", fmt.Sprintf("invalid filter: %v", err))
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/tenancy"
 )
 
@@ -202,4 +203,31 @@ func TestRegressionCreateOnlyDuplicateIs409(t *testing.T) {
 		t.Errorf("alice's 409 names %q, want her subscription %s", got, id)
 	}
 	e.expect(e.do("POST", creator+"-token", subs, `{"callback":"https://smo.example.net/other"}`), http.StatusCreated, "another callback")
+}
+
+// TestRegressionOverlongSubscriptionResolvedBeforeRefused: a subscription POST whose callback
+// or filter the API server refuses for its length was first checked for duplicates and its
+// callback resolved (DNS lookups, the per-key lock held), then answered with the API server's
+// message about its internal object (spec.filter of o2-<hex>). The O2 face now refuses such a
+// body itself, first, naming the O2 attribute.
+func TestRegressionOverlongSubscriptionResolvedBeforeRefused(t *testing.T) {
+	e := newMonitoringEnv(t)
+	post := "/tenants/tenant-a" + inventory + "/v1/subscriptions"
+	for field, body := range map[string]string{
+		"callback": `{"callback":"https://smo.example.net/` + strings.Repeat("c", validation.MaxURILength) + `"}`,
+		"filter":   `{"callback":"https://smo.example.net/t","filter":"(eq,name,` + strings.Repeat("f", validation.MaxFilterLength) + `)"}`,
+	} {
+		r := e.do("POST", "alice-token", post, body)
+		e.expect(r, 400, "overlong "+field)
+		var p struct {
+			Detail string            `json:"detail"`
+			Attrs  map[string]string `json:"additionalAttributes"`
+		}
+		if err := json.Unmarshal(r.body, &p); err != nil || p.Attrs["field"] != field || !strings.Contains(p.Detail, "at most") {
+			t.Errorf("overlong %s: problem %s, want one naming %s and its bound", field, r.body, field)
+		}
+	}
+	if l, _ := e.client.O2imsV1alpha1().InventorySubscriptions("tenant-a").List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Errorf("subscriptions created: %+v", l.Items)
+	}
 }

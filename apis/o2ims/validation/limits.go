@@ -36,6 +36,10 @@ const (
 	MaxNameLength        = maxNameLength
 	MaxDescriptionLength = maxDescriptionLength
 	MaxIDLength          = maxIDLength
+	// MaxURILength and MaxFilterLength bound a subscription's callback and filter, for the O2
+	// face, which refuses longer ones before it resolves the callback.
+	MaxURILength    = maxURILength
+	MaxFilterLength = maxFilterLength
 	// maxElements bounds a Resource's elements: each may carry its own extensions map.
 	maxElements = 256
 	// maxCivicAddressElements bounds a Location's civic address (RFC 4776 defines fewer than
