@@ -76,6 +76,12 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		// coming (the handler's read failed at ReadTimeout) still goes out whole.
 		srv.ReadTimeout = o.RequestTimeout + o.RequestTimeout/10
 		srv.WriteTimeout = srv.ReadTimeout + o.RequestTimeout/10
+		// On HTTP/2 the write timeout frees a stream's handler only once the stream's
+		// RST_STREAM is written, behind whatever the connection's one writer is blocked on: a
+		// client that opened its flow-control windows and stopped reading the connection
+		// would keep the handler for as long as the connection lives. The connection is
+		// closed instead when it accepts no byte for as long as an answer may take to write.
+		srv.HTTP2 = &http.HTTP2Config{WriteByteTimeout: srv.WriteTimeout}
 	}
 	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
 	if listening != nil {

@@ -207,3 +207,83 @@ func serveForTest(t *testing.T, o ServingOptions, handler http.Handler) (addr st
 	})
 	return o.Address, certPEM, keyPEM
 }
+
+// TestRegressionHTTP2ConnectionThatReadsNothingIsCutOff: an HTTP/2 client that opens its
+// flow-control windows wide and then stops reading the connection (a hung SMO process, or one
+// that does it on purpose) held the handler for as long as the connection lived. The
+// listener's write timeout is per stream on HTTP/2: when it fires, the server queues a
+// RST_STREAM and frees the handler once that frame is written, but the connection's one writer
+// is blocked on the full socket, so the frame never goes out and the handler, its API Priority
+// and Fairness seat and its buffers stayed. (TestRegressionHungClientIsCutOff's HTTP/2 client
+// reads the connection and only stops consuming the body, so flow control, not the socket,
+// stops the writes, and the reset gets out.) The connection is now closed when it accepts no
+// byte for as long as an answer may take to write.
+func TestRegressionHTTP2ConnectionThatReadsNothingIsCutOff(t *testing.T) {
+	const timeout = time.Second
+	started := make(chan struct{})
+	ended := make(chan error, 1)
+	chunk := make([]byte, 64<<10)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(started)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		var err error
+		for i := 0; i < 1024 && err == nil; i++ {
+			_, err = w.Write(chunk)
+		}
+		ended <- err
+	})
+	addr, certPEM, _ := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS12, RequestTimeout: timeout}, handler)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	// A small receive buffer, so the server's writes block soon; nothing is ever read.
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	conn, err := tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("negotiated %q, want h2", p)
+	}
+	// The client's side of the connection, written by hand since it never reads: the preface,
+	// the widest stream window, the acknowledgement the server waits for of its own settings
+	// (it is sent before they arrive, which the server cannot tell), the widest connection
+	// window, and one GET.
+	const maxWindow = 1<<31 - 1
+	var out []byte
+	frame := func(typ, flags byte, stream uint32, payload []byte) {
+		n := len(payload)
+		out = append(out, byte(n>>16), byte(n>>8), byte(n), typ, flags, byte(stream>>24), byte(stream>>16), byte(stream>>8), byte(stream))
+		out = append(out, payload...)
+	}
+	u32 := func(v uint32) []byte { return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)} }
+	literal := func(nameIndex byte, value string) []byte { // HPACK literal without indexing, indexed name
+		return append([]byte{nameIndex, byte(len(value))}, value...)
+	}
+	out = append(out, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"...)
+	frame(0x4, 0, 0, append([]byte{0, 0x4}, u32(maxWindow)...)) // SETTINGS_INITIAL_WINDOW_SIZE
+	frame(0x4, 0x1, 0, nil)                                     // SETTINGS ACK
+	frame(0x8, 0, 0, u32(maxWindow-65535))                      // WINDOW_UPDATE of the connection
+	headers := []byte{0x82, 0x87}                               // :method GET, :scheme https
+	headers = append(headers, literal(0x04, "/o2ims-infrastructureInventory/v1/resourcePools")...)
+	headers = append(headers, literal(0x01, "localhost")...)
+	frame(0x1, 0x1|0x4, 1, headers) // HEADERS, END_STREAM|END_HEADERS
+	if _, err := conn.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	// The bound a cut-off write must meet: the request timeout and the listener's grace, with
+	// room for a slow machine; a write that is not cut off never ends.
+	bound := 10 * timeout
+	select {
+	case <-started:
+	case <-time.After(bound):
+		t.Fatalf("the GET did not reach the handler within %s", bound)
+	}
+	awaitCutOff(t, ended, bound, "write", "the whole answer was written to a connection that read none of it", "the handler is still writing to a connection that reads nothing")
+}
