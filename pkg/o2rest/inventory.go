@@ -260,8 +260,6 @@ func (h *handler) serveObject(r *http.Request, req request, s *kindSpec, sc *sco
 		if out, p = h.withProfile(r.Context(), req, sc, s, obj, out, profile, explicit); p != nil {
 			return nil, p
 		}
-		// Nor stored by any cache on the way (a proxy, the SMO's HTTP client).
-		return okJSON(out).setHeader("Cache-Control", "no-store"), nil
 	}
 	return okJSON(out), nil
 }

@@ -76,24 +76,3 @@ func TestRegressionTenantSMOGetsInventoryNamespaceToken(t *testing.T) {
 		t.Errorf("the cluster-wide admin: no token for the inventory namespace: %v", data)
 	}
 }
-
-// TestRegressionProfileTokenAnswerCacheable: an answer carrying a freshly issued token set no
-// Cache-Control, so a shared cache on the way (a proxy in front of the SMO, or the SMO's own
-// HTTP client) could keep the token past the request and hand it to the next caller of the
-// same URL. A profile answer is now no-store.
-func TestRegressionProfileTokenAnswerCacheable(t *testing.T) {
-	e, _ := profileEnv(t)
-	r := e.do("GET", "sa-a-token", profileBase+dmKnownID+"?profile=k8s", "")
-	e.expect(r, http.StatusOK, "the profile with a token")
-	if _, data := profileDataOf(t, "?profile=k8s", r.body); data[ProfileKeyToken] == nil {
-		t.Fatalf("no token in %s", r.body)
-	}
-	if got := r.header.Get("Cache-Control"); got != "no-store" {
-		t.Errorf("Cache-Control %q, want no-store", got)
-	}
-	r = e.do("GET", "sa-a-token", profileBase+dmKnownID, "")
-	e.expect(r, http.StatusOK, "the manager without a profile")
-	if got := r.header.Get("Cache-Control"); got != "" {
-		t.Errorf("a document without a profile: Cache-Control %q", got)
-	}
-}
