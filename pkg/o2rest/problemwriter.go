@@ -14,8 +14,10 @@ import (
 
 // WithProblemDetails wraps the API server's handler chain around the O2 handler so that the
 // chain's own refusals (401 from authentication, 429 from priority and fairness, 504 from the
-// request timeout, 500 from panic recovery), which it writes as Kubernetes Status objects, reach
-// an SMO as application/problem+json like every other O2 error.
+// request timeout), which it writes as Kubernetes Status objects, reach an SMO as
+// application/problem+json like every other O2 error. A panic is not among them: panic
+// recovery panics again once it has logged and audited the 500 (apimachinery's ReallyCrash),
+// and net/http then closes the connection or resets the stream.
 func WithProblemDetails(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pw := &problemWriter{ResponseWriter: w}
