@@ -107,16 +107,39 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 	if err := s.AddReadyzChecks(ready); err != nil {
 		return fmt.Errorf("add O2-IMS readiness check: %w", err)
 	}
+	live := &o2Live{}
+	if err := s.AddLivezChecks(0, live); err != nil {
+		return fmt.Errorf("add O2-IMS liveness check: %w", err)
+	}
 	return s.AddPostStartHook("o2ims-rest", func(ctx genericapiserver.PostStartHookContext) error {
 		go func() {
 			err := o2rest.Serve(ctx, opts, handler, func() { ready.serving.Store(true) })
 			ready.serving.Store(false)
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				klog.ErrorS(err, "O2-IMS listener stopped")
+				live.stopped.Store(&err)
 			}
 		}()
 		return nil
 	})
+}
+
+// o2Live makes /livez fail once the O2 listener stopped while the server runs (its port taken,
+// its socket failing): the replica would otherwise stay unready for good with nothing to
+// restart it, as a kubelet restarts a container whose liveness fails.
+type o2Live struct {
+	stopped atomic.Pointer[error]
+}
+
+var _ healthz.HealthChecker = &o2Live{}
+
+func (*o2Live) Name() string { return "o2ims-listener" }
+
+func (l *o2Live) Check(*http.Request) error {
+	if err := l.stopped.Load(); err != nil {
+		return fmt.Errorf("the O2-IMS listener stopped: %w", *err)
+	}
+	return nil
 }
 
 // withAlertmanagerReceiver routes alertmanager.WebhookPath to receiver (when set) and everything

@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -80,5 +81,26 @@ func testMetricsAndOpenAPI(t *testing.T, s *stack) {
 	if resp, err := old.Get("https://127.0.0.1:" + strconv.Itoa(s.port) + "/livez"); err == nil {
 		resp.Body.Close()
 		t.Error("a TLS 1.2 client was served; want TLS 1.3 only by default")
+	}
+}
+
+// TestRegressionO2ListenerStoppedStaysLive: a replica whose O2-IMS listener stopped (here its
+// port is taken, as by another process on the host) stayed unready for good while /livez kept
+// answering ok, so nothing (a kubelet's liveness probe) restarted it; the only sign was a log
+// line. /livez now fails once the listener stopped while the server runs, and the replica
+// serving the port stays live.
+func TestRegressionO2ListenerStoppedStaysLive(t *testing.T) {
+	s := startStack(t)
+	taken := s.startReplica(t, "o2-port-taken", "--o2ims-secure-port="+strconv.Itoa(s.o2Port))
+	// Failing for the listener: /livez as a whole also fails while a replica boots.
+	livez := s.healthBodyAt(t, taken.port, "/livez?verbose")
+	eventually(t, syncWait, "the replica whose O2 port is taken fails /livez", func() error {
+		if code, body := livez(); code != http.StatusInternalServerError || !strings.Contains(body, "[-]o2ims-listener failed") {
+			return fmt.Errorf("/livez answered %d: %s", code, body)
+		}
+		return nil
+	})
+	if code := s.healthClientAt(t, s.port, "/livez")(); code != http.StatusOK {
+		t.Errorf("the replica serving the O2 port: /livez %d", code)
 	}
 }

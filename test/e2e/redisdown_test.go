@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -73,19 +74,35 @@ func (s *stack) readyzClient(t *testing.T) func() int { return s.readyzClientAt(
 
 // readyzClientAt is readyzClient for the netweave serving on port (a replica's).
 func (s *stack) readyzClientAt(t *testing.T, port int) func() int {
+	return s.healthClientAt(t, port, "/readyz")
+}
+
+// healthClientAt returns a probe of path (/readyz, /livez) of the replica serving on port: its
+// status code, 0 when it does not answer.
+func (s *stack) healthClientAt(t *testing.T, port int, path string) func() int {
+	probe := s.healthBodyAt(t, port, path)
+	return func() int {
+		code, _ := probe()
+		return code
+	}
+}
+
+// healthBodyAt is healthClientAt with the answer's body (path?verbose names each check).
+func (s *stack) healthBodyAt(t *testing.T, port int, path string) func() (int, string) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(s.cp.Serving.CABundle) {
 		t.Fatal("serving CA bundle holds no certificates")
 	}
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
-	url := "https://127.0.0.1:" + strconv.Itoa(port) + "/readyz"
-	return func() int {
+	url := "https://127.0.0.1:" + strconv.Itoa(port) + path
+	return func() (int, string) {
 		resp, err := c.Get(url)
 		if err != nil {
-			return 0
+			return 0, ""
 		}
-		_ = resp.Body.Close()
-		return resp.StatusCode
+		defer func() { _ = resp.Body.Close() }()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return resp.StatusCode, string(body)
 	}
 }
 
