@@ -16,19 +16,7 @@ import (
 // (eq,perceivedSeverity,5) missed the alarm while the same filter evaluated on the document
 // ("05") found it, and (eq,perceivedSeverity,1) returned an alarm whose body said 5.
 func TestRegressionSeverityFilterFindsAlarmWhoseClearWasAccepted(t *testing.T) {
-	const alarmID = "a1000000-0000-4000-8000-0000000000c5"
-	a := &o2v1.AlarmEventRecord{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "clearing", ResourceVersion: "5", UID: types.UID("uid-clearing")},
-		Spec: o2v1.AlarmEventRecordSpec{AlarmEventRecordID: alarmID, Source: o2v1.AlarmSource{Name: "node-conditions", Key: "clearing"},
-			ObjectClass: "Resource", ObjectID: res1, ObjectTypeID: typeID, AlarmDefinitionID: dmID, ProbableCauseID: ocloudID, ClearRequested: true},
-		Status: o2v1.AlarmEventRecordStatus{PerceivedSeverity: o2v1.PerceivedSeverityMajor, AlarmRaisedTime: &metav1.Time{}},
-	}
-	e := newEnvOf(t, append(fixtures(), a), func(c *Config) {})
-	list := func(filter string) []map[string]any {
-		r := e.do("GET", "admin-token", monitoring+"/v2/alarms?filter="+url.QueryEscape(filter), "")
-		e.expect(r, 200, filter)
-		return decodeList(t, r.body)
-	}
+	list := clearingAlarmLister(t, "a1000000-0000-4000-8000-0000000000c5")
 	if got := list("(eq,perceivedSeverity,05)"); len(got) != 1 {
 		t.Fatalf("in memory: %d alarms, want the clear-requested one", len(got))
 	}
@@ -51,18 +39,7 @@ func TestRegressionSeverityFilterFindsAlarmWhoseClearWasAccepted(t *testing.T) {
 // and (...;(eq,perceivedSeverity,1)), its stored severity, returned one whose body said 5.
 func TestRegressionSeverityBesideAnotherIndexedTermReadsTheDocumentsSeverity(t *testing.T) {
 	const alarmID = "a1000000-0000-4000-8000-0000000000c6"
-	a := &o2v1.AlarmEventRecord{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "clearing", ResourceVersion: "5", UID: types.UID("uid-clearing")},
-		Spec: o2v1.AlarmEventRecordSpec{AlarmEventRecordID: alarmID, Source: o2v1.AlarmSource{Name: "node-conditions", Key: "clearing"},
-			ObjectClass: "Resource", ObjectID: res1, ObjectTypeID: typeID, AlarmDefinitionID: dmID, ProbableCauseID: ocloudID, ClearRequested: true},
-		Status: o2v1.AlarmEventRecordStatus{PerceivedSeverity: o2v1.PerceivedSeverityMajor, AlarmRaisedTime: &metav1.Time{}},
-	}
-	e := newEnvOf(t, append(fixtures(), a), func(c *Config) {})
-	list := func(filter string) []map[string]any {
-		r := e.do("GET", "admin-token", monitoring+"/v2/alarms?filter="+url.QueryEscape(filter), "")
-		e.expect(r, 200, filter)
-		return decodeList(t, r.body)
-	}
+	list := clearingAlarmLister(t, alarmID)
 	for _, other := range []string{"(eq,alarmDefinitionId," + dmID + ")", "(eq,alarmEventRecordId," + alarmID + ")", "(eq,objectId," + res1 + ")"} {
 		if got := list(other + ";(eq,perceivedSeverity,5)"); len(got) != 1 {
 			t.Errorf("%s;(eq,perceivedSeverity,5): %d alarms, want the clear-requested one (it reads perceivedSeverity 5)", other, len(got))
@@ -72,5 +49,24 @@ func TestRegressionSeverityBesideAnotherIndexedTermReadsTheDocumentsSeverity(t *
 				t.Errorf("%s;(eq,perceivedSeverity,1) returned an alarm whose perceivedSeverity is %v", other, doc["perceivedSeverity"])
 			}
 		}
+	}
+}
+
+// clearingAlarmLister lists, as a cluster-wide admin, the alarms matching a filter beside an
+// alarm of id whose clear was accepted (clearRequested) while its stored status still says
+// MAJOR.
+func clearingAlarmLister(t *testing.T, id string) func(filter string) []map[string]any {
+	t.Helper()
+	a := &o2v1.AlarmEventRecord{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "clearing", ResourceVersion: "5", UID: types.UID("uid-clearing")},
+		Spec: o2v1.AlarmEventRecordSpec{AlarmEventRecordID: id, Source: o2v1.AlarmSource{Name: "node-conditions", Key: "clearing"},
+			ObjectClass: "Resource", ObjectID: res1, ObjectTypeID: typeID, AlarmDefinitionID: dmID, ProbableCauseID: ocloudID, ClearRequested: true},
+		Status: o2v1.AlarmEventRecordStatus{PerceivedSeverity: o2v1.PerceivedSeverityMajor, AlarmRaisedTime: &metav1.Time{}},
+	}
+	e := newEnvOf(t, append(fixtures(), a), func(c *Config) {})
+	return func(filter string) []map[string]any {
+		r := e.do("GET", "admin-token", monitoring+"/v2/alarms?filter="+url.QueryEscape(filter), "")
+		e.expect(r, 200, filter)
+		return decodeList(t, r.body)
 	}
 }

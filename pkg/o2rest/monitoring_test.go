@@ -263,17 +263,11 @@ func TestAlarmPatch(t *testing.T) {
 // Without If-Match, a write that loses a race is made again on the current version.
 func TestAlarmPatchRetriesOnConflict(t *testing.T) {
 	e := newMonitoringEnv(t)
-	lost := false
-	e.client.PrependReactor("update", "alarmeventrecords", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if lost {
-			return false, nil, nil
-		}
-		lost = true
-		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
-	})
+	loseNextUpdate := loseAlarmUpdateRace(e)
+	loseNextUpdate()
 	r := e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"alarmAcknowledged":true}`)
 	e.expect(r, 200, "retried ack")
-	lost = false
+	loseNextUpdate()
 	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", r.header.Get("ETag")), 412, "pinned write that lost")
 }
 
@@ -282,14 +276,7 @@ func TestAlarmPatchRetriesOnConflict(t *testing.T) {
 // made again on the current version like a write without If-Match.
 func TestRegressionIfMatchAnyRefusedAfterLostRace(t *testing.T) {
 	e := newMonitoringEnv(t)
-	lost := false
-	e.client.PrependReactor("update", "alarmeventrecords", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if lost {
-			return false, nil, nil
-		}
-		lost = true
-		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
-	})
+	loseAlarmUpdateRace(e)()
 	e.expect(e.doWith("PATCH", "alice-token", monitoring+"/v1/alarms/"+alarmA, mergePatchType, `{"perceivedSeverity":5}`, "If-Match", "*"), 200, "If-Match * after a lost race")
 	a, err := e.client.O2imsV1alpha1().AlarmEventRecords("tenant-a").Get(context.Background(), "worker-1-ready", metav1.GetOptions{})
 	if err != nil {
@@ -661,4 +648,18 @@ func TestRegressionPurgeWindowInsideASecondReachesOutside(t *testing.T) {
 	if c == nil || c.StartWindowTime == nil || !c.StartWindowTime.Time.Equal(wantStart) || !c.EndWindowTime.Time.Equal(wantEnd) {
 		t.Errorf("stored window %+v, want %s to %s", c, wantStart, wantEnd)
 	}
+}
+
+// loseAlarmUpdateRace returns a function that makes the next update of an alarm lose a race
+// (409 Conflict, as when another writer got there first); the one after it goes through.
+func loseAlarmUpdateRace(e *env) func() {
+	lose := false
+	e.client.PrependReactor("update", "alarmeventrecords", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if !lose {
+			return false, nil, nil
+		}
+		lose = false
+		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
+	})
+	return func() { lose = true }
 }
