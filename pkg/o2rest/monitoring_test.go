@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	k8stesting "k8s.io/client-go/testing"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -662,4 +663,30 @@ func loseAlarmUpdateRace(e *env) func() {
 		return true, nil, apierrors.NewConflict(a.GetResource().GroupResource(), "worker-1-ready", fmt.Errorf("raced"))
 	})
 	return func() { lose = true }
+}
+
+// TestRegressionServiceConfigurationReaderGetsBodyErrors: a write of the alarm service
+// configuration asked only whether the caller may read it before judging the body, so a
+// cluster-wide reader (o2ims-reader) got 415 or 400 for a bad body and 403 only for a good
+// one, unlike every other O2 write. It now gets 403 whatever it sends.
+func TestRegressionServiceConfigurationReaderGetsBodyErrors(t *testing.T) {
+	e := newEnvOf(t, append(fixtures(), alarmFixtures()...), func(c *Config) {
+		c.InventoryNamespace = inventoryNS
+		c.Authorizer = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+			if a.GetUser().GetName() == "alice" && a.GetResource() == "alarmserviceconfigurations" && a.GetVerb() == "get" {
+				return authorizer.DecisionAllow, "", nil // o2ims-reader bound cluster-wide
+			}
+			return authz(ctx, a)
+		})
+	})
+	conf := monitoring + "/v1/alarmServiceConfiguration"
+	e.expect(e.do("GET", "alice-token", conf, ""), 200, "reader GET")
+	for what, r := range map[string]response{
+		"wrong media type": e.doWith("PUT", "alice-token", conf, "text/plain", `retention 3`),
+		"malformed body":   e.doWith("PATCH", "alice-token", conf, mergePatchType, `{"retentionPeriod":`),
+		"invalid value":    e.doWith("PUT", "alice-token", conf, "application/json", `{"retentionPeriod":0,"extensions":{}}`),
+		"good body":        e.doWith("PUT", "alice-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`),
+	} {
+		e.expect(r, 403, "reader write, "+what)
+	}
 }

@@ -77,10 +77,14 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 	if p != nil {
 		return nil, p
 	}
-	// Authorisation before anything about the body, as for every O2 write.
+	// Authorisation before anything about the body, as for every O2 write: a caller who may
+	// read the configuration but not write it gets 403 whatever it sent, not a 400 or 415
+	// that depends on its body. (The first write creates it: the API server asks create then.)
 	ctx := r.Context()
-	if p := h.mayConfigure(ctx, "get"); p != nil {
-		return nil, p
+	for _, verb := range []string{"get", "update"} {
+		if p := h.mayConfigure(ctx, verb); p != nil {
+			return nil, p
+		}
 	}
 	// A write takes no query (parseQuery).
 	if _, p := parseQuery(r); p != nil {
