@@ -8,8 +8,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
+	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	o2validation "github.com/netweave-io/netweave/apis/o2ims/validation"
 )
@@ -23,7 +25,8 @@ type Skipped struct {
 // Derive returns the templates of cc, one per Kubernetes version it lists, and the versions
 // skipped because their template name would not be a valid object name (e.g. "v1.33.0+k3s1").
 // A ClusterClass whose name is not a valid label value (over 63 characters) gives no templates:
-// the templates' LabelClusterClass could not name it.
+// the templates' LabelClusterClass could not name it; one whose variables give a parameterSchema
+// or defaults beyond what the API accepts gives an error (its description is cut to fit).
 func Derive(cc *clusterv1.ClusterClass) ([]*v1alpha1.ManagedInfrastructureTemplate, []Skipped, error) {
 	if msgs := validation.IsValidLabelValue(cc.Name); len(msgs) > 0 {
 		return nil, []Skipped{{Reason: "ClusterClass name is not a valid label value: " + strings.Join(msgs, "; ")}}, nil
@@ -32,6 +35,17 @@ func Derive(cc *clusterv1.ClusterClass) ([]*v1alpha1.ManagedInfrastructureTempla
 	if err != nil {
 		return nil, nil, fmt.Errorf("ClusterClass %s/%s: %w", cc.Namespace, cc.Name, err)
 	}
+	// The API checks these on every write of a template: one it refuses would be refused on
+	// every retry, so the class gives no templates instead, and says why.
+	spec := field.NewPath("spec")
+	if _, errs := jsonparams.Compile(schema, o2validation.MaxParameterSchemaBytes, spec.Child("parameterSchema")); len(errs) > 0 {
+		return nil, nil, fmt.Errorf("ClusterClass %s/%s: variables give a parameterSchema the API refuses: %w", cc.Namespace, cc.Name, errs.ToAggregate())
+	}
+	if _, errs := jsonparams.DecodeObject(defaults, o2validation.MaxTemplateParametersBytes, spec.Child("defaults")); len(errs) > 0 {
+		return nil, nil, fmt.Errorf("ClusterClass %s/%s: variables' defaults give defaults the API refuses: %w", cc.Namespace, cc.Name, errs.ToAggregate())
+	}
+	// A description is informative only: cut to the API's bound rather than lose the class.
+	description := o2validation.Truncate(cc.Annotations[v1alpha1.AnnotationDescription], o2validation.MaxDescriptionLength)
 	characteristics := map[string]string{}
 	for k, v := range cc.Labels {
 		if key, ok := strings.CutPrefix(k, v1alpha1.LabelCharacteristicPrefix); ok && key != "" {
@@ -54,7 +68,7 @@ func Derive(cc *clusterv1.ClusterClass) ([]*v1alpha1.ManagedInfrastructureTempla
 		out = append(out, &v1alpha1.ManagedInfrastructureTemplate{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: cc.Namespace, Labels: Labels(cc.Name)},
 			Spec: v1alpha1.ManagedInfrastructureTemplateSpec{
-				Name: cc.Name, Version: version, Description: cc.Annotations[v1alpha1.AnnotationDescription],
+				Name: cc.Name, Version: version, Description: description,
 				ParameterSchema: &v1alpha1.JSON{Raw: schema}, Defaults: &v1alpha1.JSON{Raw: defaults},
 				Characteristics: characteristics,
 				ClusterClassRef: v1alpha1.ClusterReference{Namespace: cc.Namespace, Name: cc.Name},
