@@ -4,8 +4,11 @@ package recorder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +19,7 @@ import (
 	"k8s.io/utils/keymutex"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	o2client "github.com/netweave-io/netweave/generated/clientset/versioned/typed/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/alarms"
 )
@@ -109,6 +113,9 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 	if err := r.validate(o); err != nil {
 		return err
 	}
+	// The API refuses a record whose extensions are over its bounds, and would on every retry:
+	// one source's oversized extensions must cost it some of them, not its alarm.
+	o.Extensions = boundExtensions(o.Extensions)
 	lockKey := faultKey(o.Source, o.Key)
 	r.locks.LockKey(lockKey)
 	defer func() { _ = r.locks.UnlockKey(lockKey) }()
@@ -261,6 +268,38 @@ func (r *Recorder) validate(o alarms.Observation) error {
 		return fmt.Errorf("observation %s/%s: alarms are not kept in namespace %q", o.Source, o.Key, o.Object.Namespace)
 	}
 	return nil
+}
+
+// boundExtensions returns ext within the API's bounds of spec.extensions: keys in order, one
+// that is empty or too long left out, a value cut (on a rune boundary) to what room is left.
+// ext itself, which the source may keep, is not changed.
+func boundExtensions(ext map[string]string) map[string]string {
+	if len(ext) == 0 {
+		return ext
+	}
+	out := make(map[string]string, len(ext))
+	size := 0
+	for _, k := range slices.Sorted(maps.Keys(ext)) {
+		if k == "" || len(k) > validation.MaxExtensionKeyLength {
+			continue
+		}
+		v := ext[k]
+		for {
+			raw, _ := json.Marshal(v) // a string always marshals
+			over := size + validation.ExtensionEntrySize(k, raw) - validation.MaxExtensionsBytes
+			if over <= 0 {
+				out[k] = v
+				size += validation.ExtensionEntrySize(k, raw)
+				break
+			}
+			if v == "" {
+				break
+			}
+			// Escaping may make the value longer than its bytes; cut again until it fits.
+			v = alarms.Cut(v, max(len(v)-over, 0))
+		}
+	}
+	return out
 }
 
 func objectOf(rec *v1alpha1.AlarmEventRecord) alarms.ObjectRef {
