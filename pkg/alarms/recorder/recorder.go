@@ -274,7 +274,7 @@ func (r *Recorder) validate(o alarms.Observation) error {
 // that is empty or too long left out, a value cut (on a rune boundary) to what room is left.
 // ext itself, which the source may keep, is not changed.
 func boundExtensions(ext map[string]string) map[string]string {
-	if len(ext) == 0 {
+	if withinBounds(ext) {
 		return ext
 	}
 	out := make(map[string]string, len(ext))
@@ -300,6 +300,20 @@ func boundExtensions(ext map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// withinBounds tells whether ext is within the API's bounds as it is: what every source's
+// extensions are, so that the common case costs no copy.
+func withinBounds(ext map[string]string) bool {
+	size := 0
+	for k, v := range ext {
+		if k == "" || len(k) > validation.MaxExtensionKeyLength {
+			return false
+		}
+		raw, _ := json.Marshal(v) // a string always marshals
+		size += validation.ExtensionEntrySize(k, raw)
+	}
+	return size <= validation.MaxExtensionsBytes
 }
 
 func objectOf(rec *v1alpha1.AlarmEventRecord) alarms.ObjectRef {
