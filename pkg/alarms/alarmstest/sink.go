@@ -96,6 +96,19 @@ func (s *Sink) Latest(key string) (alarms.Observation, bool) {
 	return alarms.Observation{}, false
 }
 
+// All is every observation recorded with key, in order.
+func (s *Sink) All(key string) []alarms.Observation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []alarms.Observation
+	for _, o := range s.observed {
+		if o.Key == key {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Syncs returns the active sets of every Sync call so far.
 func (s *Sink) Syncs() [][]alarms.Observation {
 	s.mu.Lock()

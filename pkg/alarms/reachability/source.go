@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
@@ -99,7 +100,7 @@ func (s *Source) Restate() { s.running.Restate() }
 // faults after the initial list and every ResyncPeriod, until ctx is done.
 func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 	defer utilruntime.HandleCrash()
-	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]alarms.Observation{}}
+	r := &run{Source: s, sink: s.cfg.Metrics.Instrument(sink), loop: sourceloop.New(Name, syncKey), reported: map[string]reported{}}
 	defer s.running.Set(r.loop)()
 	reg, err := s.informer.AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: s.inNamespace,
@@ -108,7 +109,9 @@ func (s *Source) Run(ctx context.Context, sink alarms.Sink) error {
 			UpdateFunc: func(old, cur any) {
 				o, ok1 := old.(*v1alpha1.DeploymentManager)
 				n, ok2 := cur.(*v1alpha1.DeploymentManager)
-				if !ok1 || !ok2 || !equalCondition(reachable(o), reachable(n)) || o.Spec.DeploymentManagerID != n.Spec.DeploymentManagerID {
+				// A new uid is another manager of the same name (its member re-registered), which
+				// a relist after a watch gap delivers as an update.
+				if !ok1 || !ok2 || !equalCondition(reachable(o), reachable(n)) || o.Spec.DeploymentManagerID != n.Spec.DeploymentManagerID || o.UID != n.UID {
 					r.enqueue(cur)
 				}
 			},
@@ -142,8 +145,14 @@ type run struct {
 	sink alarms.Sink
 	loop *sourceloop.Loop
 	// reported is the last observation of each manager by object name, so its alarm can be
-	// cleared once the manager is gone (its member was unregistered).
-	reported map[string]alarms.Observation
+	// cleared once the manager is gone (its member was unregistered) or replaced.
+	reported map[string]reported
+}
+
+// reported is the last observation of a manager, and which object it was of.
+type reported struct {
+	alarms.Observation
+	uid types.UID
 }
 
 func (r *run) enqueue(obj any) {
@@ -174,10 +183,14 @@ func (r *run) syncManager(ctx context.Context, name string) error {
 	if dm != nil {
 		o, known = observation(dm, r.cfg.Clock.Now())
 	}
-	if prev, ok := r.reported[name]; ok && prev.Active && (!known || prev.Key != o.Key) {
-		prev.Active, prev.Since = false, r.cfg.Clock.Now()
-		prev.Text = fmt.Sprintf("Deployment manager %s was removed", name)
-		if err := r.sink.Observe(ctx, prev); err != nil {
+	// A manager gone, or replaced by another of its name (a new uid: its member
+	// re-registered), ends the old one's alarm: the new one's is another occurrence, even with
+	// the same key.
+	if prev, ok := r.reported[name]; ok && prev.Active && (!known || prev.Key != o.Key || prev.uid != dm.UID) {
+		cleared := prev.Observation
+		cleared.Active, cleared.Since = false, r.cfg.Clock.Now()
+		cleared.Text = fmt.Sprintf("Deployment manager %s was removed", name)
+		if err := r.sink.Observe(ctx, cleared); err != nil {
 			return fmt.Errorf("clear the reachability alarm of removed deployment manager %s: %w", name, err)
 		}
 		klog.FromContext(ctx).V(2).Info("Cleared the reachability alarm of a removed deployment manager", "deploymentManager", name)
@@ -189,7 +202,7 @@ func (r *run) syncManager(ctx context.Context, name string) error {
 	if err := r.sink.Observe(ctx, o); err != nil {
 		return fmt.Errorf("report reachability of deployment manager %s: %w", name, err)
 	}
-	r.reported[name] = o
+	r.reported[name] = reported{Observation: o, uid: dm.UID}
 	return nil
 }
 

@@ -131,3 +131,24 @@ func TestRemovedManagerIsCleared(t *testing.T) {
 	}
 	f.waitLatest(func(o alarms.Observation) bool { return !o.Active })
 }
+
+// TestRegressionReplacedManagerKeepsItsOldAlarm: a member re-registered while it was
+// unreachable gets a new DeploymentManager of the same name and id, which an informer relist
+// after a watch gap delivers as one update. The update handler looked at the condition and the
+// id only, and the loop compared keys only, so the old manager's alarm carried on as the new
+// one's, with the old raise time and alarm id. The old alarm is now cleared and the new
+// manager's raised as another occurrence.
+func TestRegressionReplacedManagerKeepsItsOldAlarm(t *testing.T) {
+	old := manager(namespace, "edge-1", dmID, reach(metav1.ConditionFalse, t0))
+	old.UID = "uid-old"
+	f := newFixture(t, old)
+	f.waitLatest(func(o alarms.Observation) bool { return o.Active })
+
+	replaced := manager(namespace, "edge-1", dmID, reach(metav1.ConditionFalse, t0))
+	replaced.UID = "uid-new"
+	f.update(replaced)
+	f.sink.WaitFor(t, "the old alarm cleared and the new one raised", func() bool {
+		all := f.sink.All(Key(dmID))
+		return len(all) >= 3 && all[len(all)-3].Active && !all[len(all)-2].Active && all[len(all)-1].Active
+	})
+}
