@@ -72,7 +72,6 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 	// The handler writes far more than the socket buffers of both ends hold, and reports how
 	// its writing ended.
 	ended := make(chan error, 4)
-	chunk := make([]byte, 64<<10)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			_, err := io.ReadAll(r.Body)
@@ -82,12 +81,7 @@ func TestRegressionHungClientIsCutOff(t *testing.T) {
 			}
 			return
 		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		var err error
-		for i := 0; i < 1024 && err == nil; i++ {
-			_, err = w.Write(chunk)
-		}
-		ended <- err
+		ended <- writeMuch(w)
 	})
 	addr, certPEM, _ := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS12, RequestTimeout: timeout}, handler)
 	pool := x509.NewCertPool()
@@ -222,15 +216,9 @@ func TestRegressionHTTP2ConnectionThatReadsNothingIsCutOff(t *testing.T) {
 	const timeout = time.Second
 	started := make(chan struct{})
 	ended := make(chan error, 1)
-	chunk := make([]byte, 64<<10)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		close(started)
-		w.Header().Set("Content-Type", "application/octet-stream")
-		var err error
-		for i := 0; i < 1024 && err == nil; i++ {
-			_, err = w.Write(chunk)
-		}
-		ended <- err
+		ended <- writeMuch(w)
 	})
 	addr, certPEM, _ := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS12, RequestTimeout: timeout}, handler)
 	pool := x509.NewCertPool()
@@ -286,4 +274,16 @@ func TestRegressionHTTP2ConnectionThatReadsNothingIsCutOff(t *testing.T) {
 		t.Fatalf("the GET did not reach the handler within %s", bound)
 	}
 	awaitCutOff(t, ended, bound, "write", "the whole answer was written to a connection that read none of it", "the handler is still writing to a connection that reads nothing")
+}
+
+// writeMuch writes an answer of 64 MiB, far more than the socket buffers of both ends hold,
+// and returns how its writing ended.
+func writeMuch(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	chunk := make([]byte, 64<<10)
+	var err error
+	for i := 0; i < 1024 && err == nil; i++ {
+		_, err = w.Write(chunk)
+	}
+	return err
 }

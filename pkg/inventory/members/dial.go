@@ -51,14 +51,21 @@ func memberAddressClass(addr netip.Addr) string {
 // refuseMemberAddress is a net.Dialer Control: it sees the address actually connected to,
 // after resolution, so a name that resolves (or rebinds) to a refused address is refused too.
 func refuseMemberAddress(_, address string, _ syscall.RawConn) error {
+	_, err := memberAddress(address)
+	return err
+}
+
+// memberAddress is the IP of address (host:port, as a Dialer's Control sees it), or an error
+// when no member's API server can be there (memberAddressClass).
+func memberAddress(address string) (netip.Addr, error) {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return &AddressRefusedError{Class: "unparsable address"}
+		return netip.Addr{}, &AddressRefusedError{Class: "unparsable address"}
 	}
 	if class := memberAddressClass(ap.Addr()); class != "" {
-		return &AddressRefusedError{Addr: ap.Addr(), Class: class}
+		return netip.Addr{}, &AddressRefusedError{Addr: ap.Addr(), Class: class}
 	}
-	return nil
+	return ap.Addr(), nil
 }
 
 // Addresses decides where members' API servers may be dialled. The operator's members (the
@@ -84,12 +91,11 @@ func (a Addresses) dial(origin Origin) func(ctx context.Context, network, addres
 	control := refuseMemberAddress
 	if origin == OriginTenant {
 		policy := &notify.CallbackPolicy{Allowed: a.TenantAllowed}
-		control = func(network, address string, c syscall.RawConn) error {
-			if err := refuseMemberAddress(network, address, c); err != nil {
+		control = func(_, address string, _ syscall.RawConn) error {
+			ip, err := memberAddress(address)
+			if err != nil {
 				return err
 			}
-			// refuseMemberAddress parsed it.
-			ip := netip.MustParseAddrPort(address).Addr()
 			var refused *notify.RefusedError
 			if err := policy.CheckIP(ip); errors.As(err, &refused) {
 				return &AddressRefusedError{Addr: ip, Class: refused.Class + " (a tenant's member: --inventory-tenant-member-allowed-cidrs)"}
