@@ -12,10 +12,14 @@ import (
 	"k8s.io/component-base/cli"
 
 	"github.com/netweave-io/netweave/pkg/apiserver/options"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/version"
 )
 
 func main() {
+	// A chart renderer (the O2-DMS controller's child process) renders and exits here, before
+	// anything of the server is set up.
+	helmrelease.ServeRenderChild()
 	ctx := genericapiserver.SetupSignalContext()
 	opts := options.NewServerOptions()
 	cmd := &cobra.Command{

@@ -38,7 +38,9 @@ type O2DMSConfig struct {
 	// ...) chart repositories and OCI registries may be reached at
 	// (--o2dms-chart-allowed-cidrs); every other such address is refused at each connection.
 	ChartAllowedPrefixes []netip.Prefix
-	Lease                leader.Options
+	// Render bounds each rendering of a chart's templates (a child process).
+	Render helmrelease.RenderLimits
+	Lease  leader.Options
 }
 
 // chartFetchTimeout bounds one chart download (an index or an archive, redirects included).
@@ -96,7 +98,7 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 	ctrl := o2dmscontroller.New(o2dmscontroller.Config{
 		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
 		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
-		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory}),
+		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory, Render: dc.Render}),
 		Charts:   o2dmscontroller.NewChartCache(newChartFetcher(dc), dc.ChartCacheSize, dc.ChartCacheBytes, chartMetrics),
 		Targets: &o2dmscontroller.ProfileTargets{
 			DeploymentManagers: informers.Factory().O2ims().V1alpha1().DeploymentManagers().Lister(),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/kube"
 	ri "helm.sh/helm/v4/pkg/release"
@@ -70,6 +71,9 @@ type Config struct {
 	Wait bool
 	// MaxHistory is how many revisions Helm keeps per release (0: Helm's default, all).
 	MaxHistory int
+	// Render bounds the rendering of a chart's templates, which runs in a child process
+	// (render.go).
+	Render RenderLimits
 }
 
 // Engine runs Helm actions.
@@ -198,8 +202,12 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 		install.RollbackOnFailure = e.cfg.Wait
 		install.Replace = len(hist) > 0
 		install.Labels = releaseLabels(t, chartID)
+		rendered, err := e.renderedChart(ctx, cfg, ch, values, common.ReleaseOptions{Name: name, Namespace: t.Namespace, Revision: 1, IsInstall: true})
+		if err != nil {
+			return nil, fmt.Errorf("install release %s: %w", name, err)
+		}
 		before := lastVersion(cfg, name)
-		r, err := install.RunWithContext(ctx, ch, values)
+		r, err := install.RunWithContext(ctx, rendered, values)
 		if err != nil {
 			return nil, e.undoInstall(cfg, t, name, before, fmt.Errorf("install release %s: %w", name, err))
 		}
@@ -226,7 +234,11 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 		}
 		upgrade.Labels[ChartIDLabel] = "null"
 	}
-	r, err := upgrade.RunWithContext(ctx, name, ch, values)
+	rendered, err := e.renderedChart(ctx, cfg, ch, values, common.ReleaseOptions{Name: name, Namespace: t.Namespace, Revision: lastVersion(cfg, name) + 1, IsUpgrade: true})
+	if err != nil {
+		return nil, fmt.Errorf("upgrade release %s: %w", name, err)
+	}
+	r, err := upgrade.RunWithContext(ctx, name, rendered, values)
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s: %w", name, err)
 		// Without Wait, Helm leaves a half-applied revision marked failed: put back the one that

@@ -1,0 +1,233 @@
+package helmrelease
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/engine"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/client-go/dynamic"
+)
+
+// RenderChildEnv, set in a process's environment, makes ServeRenderChild serve one rendering
+// of a chart's templates (render.go) on its standard input and output, and exit.
+const RenderChildEnv = "NETWEAVE_HELM_RENDER_CHILD"
+
+// exitMemoryBound is the child's exit status when it went past its memory bound.
+const exitMemoryBound = 3
+
+// ServeRenderChild serves one rendering and exits when this process was started as a chart
+// renderer (RenderChildEnv); otherwise it returns at once. netweave's main calls it first, as
+// must the TestMain of a package whose tests install or upgrade charts.
+func ServeRenderChild() {
+	if os.Getenv(RenderChildEnv) == "" {
+		return
+	}
+	os.Exit(serveRender(os.Stdin, os.Stdout, os.Stderr))
+}
+
+// serveRender reads a renderRequest from in, renders it within its limits, and writes the
+// result to out; template lookups are asked of the parent on out and answered on in.
+func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
+	r := bufio.NewReader(in)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		fmt.Fprintf(stderr, "read the rendering request: %v\n", err)
+		return 1
+	}
+	var req renderRequest
+	if err := json.Unmarshal(line, &req); err != nil {
+		fmt.Fprintf(stderr, "decode the rendering request: %v\n", err)
+		return 1
+	}
+	if err := bound(req.Limits, stderr); err != nil {
+		fmt.Fprintf(stderr, "bound the rendering: %v\n", err)
+		return 1
+	}
+	w := bufio.NewWriter(out)
+	msg := render(req, &lookupForwarder{in: r, out: w})
+	b, err := json.Marshal(msg)
+	if err != nil {
+		fmt.Fprintf(stderr, "encode the rendered manifests: %v\n", err)
+		return 1
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return 1
+	}
+	if err := w.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// render does what Helm's install and upgrade do between processing the dependencies (done by
+// the parent) and rendering: the values the templates see, the chart's schema checked, then
+// Helm's engine with lookups forwarded.
+func render(req renderRequest, lookups *lookupForwarder) childMessage {
+	ch := req.Chart.chart()
+	vals, err := util.ToRenderValuesWithSchemaValidation(ch, req.Values, req.Options, req.Capabilities, false)
+	if err != nil {
+		return childMessage{Error: err.Error()}
+	}
+	files, err := engine.RenderWithClientProvider(ch, vals, lookups)
+	if err != nil {
+		return childMessage{Error: err.Error()}
+	}
+	size := 0
+	for _, f := range files {
+		size += len(f)
+	}
+	if size > req.Limits.Output {
+		return childMessage{Error: outputTooLarge(req.Limits), Bound: true}
+	}
+	return childMessage{Rendered: files}
+}
+
+// bound holds this process to limits: its Go memory (a watchdog that exits with
+// exitMemoryBound, the runtime's soft limit below it, and an address-space limit for what a
+// single allocation could ask at once) and its CPU time (the kernel's, SIGKILL past it).
+func bound(limits RenderLimits, stderr io.Writer) error {
+	cpu := uint64(limits.Timeout/time.Second) + 1
+	if err := unix.Setrlimit(unix.RLIMIT_CPU, &unix.Rlimit{Cur: cpu, Max: cpu + 1}); err != nil {
+		return fmt.Errorf("CPU time limit: %w", err)
+	}
+	var as unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &as); err != nil {
+		return fmt.Errorf("address space limit: %w", err)
+	}
+	// The runtime reserves address space well beyond what it uses; what is mapped now plus
+	// four times the bound leaves it that room and refuses a single allocation of gigabytes.
+	if vm, err := virtualSize(); err == nil {
+		if want := vm + 4*uint64(limits.Memory); want < as.Cur {
+			as.Cur = want
+			if err := unix.Setrlimit(unix.RLIMIT_AS, &as); err != nil {
+				return fmt.Errorf("address space limit: %w", err)
+			}
+		}
+	}
+	debug.SetMemoryLimit(limits.Memory * 9 / 10)
+	go watchMemory(uint64(limits.Memory), stderr)
+	return nil
+}
+
+// watchMemory exits the process once the Go runtime holds more than max bytes (mapped and not
+// returned to the system), checked every few milliseconds: a template can allocate faster
+// than the collector can keep up, and the soft limit alone would not stop it.
+func watchMemory(max uint64, stderr io.Writer) {
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		metrics.Read(samples)
+		if held := samples[0].Value.Uint64() - samples[1].Value.Uint64(); held > max {
+			fmt.Fprintf(stderr, "rendering holds %d MiB, more than its bound of %d MiB\n", held>>20, max>>20)
+			os.Exit(exitMemoryBound)
+		}
+	}
+}
+
+// virtualSize is this process's mapped address space, in bytes.
+func virtualSize() (uint64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	var pages uint64
+	if _, err := fmt.Sscan(string(b), &pages); err != nil {
+		return 0, err
+	}
+	return pages * uint64(os.Getpagesize()), nil
+}
+
+// lookupForwarder is the template lookup's client in the child: each Get or List is asked of
+// the parent, which answers through the target's client (Helm's own lookup there).
+type lookupForwarder struct {
+	in  *bufio.Reader
+	out *bufio.Writer
+}
+
+var _ engine.ClientProvider = (*lookupForwarder)(nil)
+
+// GetClientFor implements engine.ClientProvider. Every kind is reported namespaced: Helm's
+// lookup then passes the namespace on as given, and the parent's lookup, which knows the
+// kind's scope, decides what it means.
+func (f *lookupForwarder) GetClientFor(apiVersion, kind string) (dynamic.NamespaceableResourceInterface, bool, error) {
+	return &forwardedResource{f: f, req: lookupRequest{APIVersion: apiVersion, Kind: kind}}, true, nil
+}
+
+func (f *lookupForwarder) ask(req lookupRequest) (map[string]any, error) {
+	b, err := json.Marshal(childMessage{Lookup: &req})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.out.Write(append(b, '\n')); err != nil {
+		return nil, err
+	}
+	if err := f.out.Flush(); err != nil {
+		return nil, err
+	}
+	line, err := f.in.ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("lookup %s %s: no answer: %w", req.Kind, req.Name, err)
+	}
+	var a lookupAnswer
+	if err := json.Unmarshal(line, &a); err != nil {
+		return nil, err
+	}
+	if a.Error != "" {
+		return nil, errors.New(a.Error)
+	}
+	// Decoded as the API server's objects are (integers as int64), so that templates compare
+	// them as they would in Helm's own lookup.
+	obj := map[string]any{}
+	if err := utiljson.Unmarshal(a.Object, &obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// forwardedResource answers the calls Helm's lookup makes (Namespace, Get, List); it embeds
+// the interface for the rest, which the lookup never calls.
+type forwardedResource struct {
+	dynamic.NamespaceableResourceInterface
+	f   *lookupForwarder
+	req lookupRequest
+}
+
+func (r *forwardedResource) Namespace(ns string) dynamic.ResourceInterface {
+	c := *r
+	c.req.Namespace = ns
+	return &c
+}
+
+func (r *forwardedResource) Get(_ context.Context, name string, _ metav1.GetOptions, _ ...string) (*unstructured.Unstructured, error) {
+	req := r.req
+	req.Name = name
+	obj, err := r.f.ask(req)
+	if err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: obj}, nil
+}
+
+func (r *forwardedResource) List(_ context.Context, _ metav1.ListOptions) (*unstructured.UnstructuredList, error) {
+	obj, err := r.f.ask(r.req)
+	if err != nil {
+		return nil, err
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetUnstructuredContent(obj)
+	return list, nil
+}
