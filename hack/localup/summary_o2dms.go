@@ -81,6 +81,21 @@ spec: {descriptorRef: {name: metadata-probe, namespace: %[3]s}, deploymentManage
 YAML
   kubectl -n %[3]s wait nfdeployment nf-probe --for=jsonpath='{.status.phase}'=FAILED
   kubectl -n %[3]s get nfdeployment nf-probe -o jsonpath='{.status.phase} {.status.message}{"\n"}'   # FAILED ... address not allowed for chart sources, nothing sent
+A chart whose templates never stop rendering (%[9]s) is FAILED on the bounds of a rendering, which runs in a
+child process (--o2dms-render-memory-bytes, --o2dms-render-timeout), and netweave carries on:
+  kubectl apply -f - <<YAML
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: runaway, namespace: %[3]s}
+spec: {chart: {repository: {url: "%[1]s", name: %[9]s}}, version: 0.1.0}
+---
+apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeployment
+metadata: {name: nf-runaway, namespace: %[3]s}
+spec: {descriptorRef: {name: runaway, namespace: %[3]s}, deploymentManagerId: $LOCAL_DM}
+YAML
+  kubectl -n %[3]s wait nfdeployment nf-runaway --for=jsonpath='{.status.phase}'=FAILED
+  kubectl -n %[3]s get nfdeployment nf-runaway -o jsonpath='{.status.message}{"\n"}'   # ... went past the bounds of a rendering: rendering needed more than 256 MiB
 `, r.charts.URL, localstack.DemoChartName, dmsNamespace, regional.name, inventoryNamespace, helm,
-		r.kubeconfigs[localstack.Admin], regional.kubeconfig)
+		r.kubeconfigs[localstack.Admin], regional.kubeconfig, localstack.RunawayChartName)
 }

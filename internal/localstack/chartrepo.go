@@ -26,18 +26,23 @@ const DemoChartName = "demo-nf"
 // DemoChartVersions are the versions the local chart repository serves DemoChartName in.
 var DemoChartVersions = []string{"0.1.0", "0.2.0"}
 
+// RunawayChartName is the chart under hack/charts, served in version 0.1.0, whose templates
+// render without end: an install of it fails on the bounds of a rendering (pkg/helmrelease).
+const RunawayChartName = "runaway-nf"
+
 // ChartRepo is an HTTP Helm chart repository on loopback: index.yaml and the packaged charts.
 type ChartRepo struct {
 	// URL is the repository's base URL (http://127.0.0.1:<port>).
 	URL string
-	// Digests are the sha256 digests ("sha256:<hex>") of the served archives by version.
+	// Digests are the sha256 digests ("sha256:<hex>") of the served archives of
+	// DemoChartName by version.
 	Digests map[string]string
 	srv     *http.Server
 	done    chan error
 }
 
-// StartChartRepo packages DemoChartName in each of DemoChartVersions into dir, writes the
-// index and serves dir over HTTP on a free loopback port until Stop.
+// StartChartRepo packages DemoChartName in each of DemoChartVersions, and RunawayChartName,
+// into dir, writes the index and serves dir over HTTP on a free loopback port until Stop.
 func StartChartRepo(dir string) (*ChartRepo, error) {
 	root, err := RepoRoot()
 	if err != nil {
@@ -52,29 +57,20 @@ func StartChartRepo(dir string) (*ChartRepo, error) {
 	}
 	r := &ChartRepo{URL: "http://" + ln.Addr().String(), Digests: map[string]string{}, done: make(chan error, 1)}
 	index := repo.NewIndexFile()
-	for _, version := range DemoChartVersions {
-		ch, err := loader.Load(filepath.Join(root, "hack", "charts", DemoChartName))
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("load chart %s: %w", DemoChartName, err)
-		}
-		ch.Metadata.Version = version
-		path, err := chartutil.Save(ch, dir)
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("package chart %s %s: %w", DemoChartName, version, err)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("package chart %s %s: %w", DemoChartName, version, err)
-		}
-		sum := sha256.Sum256(data)
-		digest := hex.EncodeToString(sum[:])
-		r.Digests[version] = "sha256:" + digest
-		if err := index.MustAdd(ch.Metadata, filepath.Base(path), r.URL, digest); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("index chart %s %s: %w", DemoChartName, version, err)
+	served := []struct {
+		name     string
+		versions []string
+	}{{DemoChartName, DemoChartVersions}, {RunawayChartName, []string{"0.1.0"}}}
+	for _, c := range served {
+		for _, version := range c.versions {
+			digest, err := packageChart(filepath.Join(root, "hack", "charts", c.name), version, dir, r.URL, index)
+			if err != nil {
+				ln.Close()
+				return nil, err
+			}
+			if c.name == DemoChartName {
+				r.Digests[version] = digest
+			}
 		}
 	}
 	index.SortEntries()
@@ -85,6 +81,30 @@ func StartChartRepo(dir string) (*ChartRepo, error) {
 	r.srv = &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { r.done <- r.srv.Serve(ln) }()
 	return r, nil
+}
+
+// packageChart packages the chart in src as version into dir and adds it to index, served
+// under url; it returns the archive's digest ("sha256:<hex>").
+func packageChart(src, version, dir, url string, index *repo.IndexFile) (string, error) {
+	ch, err := loader.Load(src)
+	if err != nil {
+		return "", fmt.Errorf("load chart %s: %w", filepath.Base(src), err)
+	}
+	ch.Metadata.Version = version
+	path, err := chartutil.Save(ch, dir)
+	if err != nil {
+		return "", fmt.Errorf("package chart %s %s: %w", ch.Name(), version, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("package chart %s %s: %w", ch.Name(), version, err)
+	}
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	if err := index.MustAdd(ch.Metadata, filepath.Base(path), url, digest); err != nil {
+		return "", fmt.Errorf("index chart %s %s: %w", ch.Name(), version, err)
+	}
+	return "sha256:" + digest, nil
 }
 
 // Restart serves the same repository again on the same address after Stop (tests of a

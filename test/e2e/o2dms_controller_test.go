@@ -396,6 +396,52 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[2]s}]
 		}
 	})
 
+	// TestRegressionChartTemplateExhaustsNetweave, on the real stack: a tenant's descriptor of
+	// a chart whose templates render without end used to run in netweave's own process. Its
+	// install is now FAILED on the bound of a rendering (a child process), nothing reaches the
+	// target, and the controller goes on serving the next NfDeployment.
+	t.Run("TestRegressionChartTemplateExhaustsNetweave", func(t *testing.T) {
+		s.kubectlStdin(t, localstack.Admin, fmt.Sprintf(`apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: runaway, namespace: %[1]s}
+spec: {chart: {repository: {url: %[2]q, name: %[3]s}}, version: 0.1.0}
+`, tenant, charts.URL, localstack.RunawayChartName), "apply", "-f", "-")
+		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "nf-runaway", "runaway", tenant, dmID, "{}"), "apply", "-f", "-")
+		start := time.Now()
+		eventually(t, 90*time.Second, "the runaway chart FAILED", func() error {
+			d, err := nfds.Get(ctx, "nf-runaway", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			c := meta.FindStatusCondition(d.Status.Conditions, controller.ConditionReady)
+			if d.Status.Phase != dmsv1.NfDeploymentFailed || c == nil || c.Reason != "InstallFailed" {
+				return fmt.Errorf("phase %s, message %q", d.Status.Phase, d.Status.Message)
+			}
+			if !strings.Contains(d.Status.Message, "went past the bounds of a rendering: rendering needed more than 256 MiB") {
+				t.Fatalf("FAILED with message %q", d.Status.Message)
+			}
+			return nil
+		})
+		t.Logf("FAILED %s after the NfDeployment was applied", time.Since(start).Round(time.Millisecond))
+		if _, err := engine.Get(ctx, target, "nf-runaway"); !errors.Is(err, helmrelease.ErrNotFound) {
+			t.Errorf("release of the runaway chart in the member: %v", err)
+		}
+		if _, err := mkube.CoreV1().ConfigMaps(tenant).Get(ctx, "nf-runaway-0", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("a ConfigMap of the runaway chart in the member: %v", err)
+		}
+		// The controller is not hurt: the next NfDeployment is installed.
+		s.kubectlStdin(t, localstack.Admin, nfDeploymentManifest(tenant, "nf-after", "demo-0.1.0", invNS, dmID, "{message: after}"), "apply", "-f", "-")
+		eventually(t, 90*time.Second, "the next NfDeployment DEPLOYED", func() error {
+			d, err := nfds.Get(ctx, "nf-after", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if d.Status.Phase != dmsv1.NfDeploymentDeployed {
+				return fmt.Errorf("phase %s, message %q", d.Status.Phase, d.Status.Message)
+			}
+			return nil
+		})
+	})
 }
 
 // refuseWhitespaceImages makes the cluster of k refuse Deployments with an image with leading
