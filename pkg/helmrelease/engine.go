@@ -78,7 +78,8 @@ type Config struct {
 
 // Engine runs Helm actions.
 type Engine struct {
-	cfg Config
+	cfg       Config
+	renderers *renderers
 }
 
 // NewEngine returns an Engine.
@@ -86,7 +87,7 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	return &Engine{cfg: cfg}
+	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete())}
 }
 
 // Revision is one entry of a release's history.

@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"os/exec"
 	"path"
 	"strings"
@@ -30,11 +28,12 @@ import (
 // or includes that call themselves twice a thousand levels deep, take whatever CPU and memory
 // they like, and Go's template engine can be neither interrupted nor bounded. Rendered inside
 // netweave, one tenant's chart would exhaust the process every tenant is served by. So the
-// templates are rendered in a child process (netweave's own executable, ServeRenderChild) with
-// its own bounds on memory, time and output, the template `lookup` calls answered by this
-// process through the target's client as Helm would answer them; Helm's install or upgrade is
-// then given a copy of the chart whose templates are the rendered text, escaped, so its own
-// rendering in this process is a copy of that text whatever the templates were.
+// templates are rendered in a child process (netweave's own executable, ServeRenderChild;
+// render_pool.go keeps them) with its own bounds on memory, time and output, the template
+// `lookup` calls answered by this process through the target's client as Helm would answer
+// them; Helm's install or upgrade is then given a copy of the chart whose templates are the
+// rendered text, escaped, so its own rendering in this process is a copy of that text
+// whatever the templates were.
 
 // RenderLimits bound one rendering of a chart's templates (Config.Render); a zero field takes
 // its default (DefaultRenderLimits).
@@ -159,7 +158,7 @@ func (e *Engine) renderedChart(ctx context.Context, cfg *action.Configuration, c
 	if err := chartutil.ProcessDependencies(processed, values); err != nil {
 		return nil, err
 	}
-	rendered, err := renderInChild(ctx, e.cfg.Render.complete(), renderRequest{
+	rendered, err := e.renderers.render(ctx, renderRequest{
 		Chart: treeOf(processed), Values: values, Options: opts, Capabilities: caps,
 	}, lookup)
 	if err != nil {
@@ -224,101 +223,56 @@ func escapeTemplate(s string) string {
 	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
-// renderInChild asks the child to render req within limits, answering its lookups with lookup
-// (nil: every lookup finds nothing, as Helm's rendering without a cluster does).
-func renderInChild(ctx context.Context, limits RenderLimits, req renderRequest, lookup lookupFunc) (map[string]string, error) {
-	req.Limits = limits
-	command := limits.Command
-	if command == "" {
-		self, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("find netweave's executable to render charts with: %w", err)
-		}
-		command = self
-	}
-	ctx, cancel := context.WithTimeout(ctx, limits.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, command)
-	// Nothing of this process's environment is the templates' business.
-	cmd.Env = []string{RenderChildEnv + "=1", "GOTRACEBACK=none"}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, fmt.Errorf("start the chart renderer: %w", err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("start the chart renderer: %w", err)
-	}
-	var stderr prefixBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the chart renderer %s: %w", command, err)
-	}
-	rendered, talkErr := talkToChild(stdin, bufio.NewReader(stdout), limits, req, lookup)
-	_ = stdin.Close()
-	if talkErr != nil {
-		// The child may still be rendering (the answer was refused): it is not waited for.
-		_ = cmd.Process.Kill()
-	}
-	waitErr := cmd.Wait()
-	switch {
-	case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) && rendered == nil:
-		return nil, fmt.Errorf("%w: rendering took longer than %s", ErrRenderBound, limits.Timeout)
-	case ctx.Err() != nil && rendered == nil:
-		return nil, fmt.Errorf("render the chart's templates: %w", ctx.Err())
-	case talkErr != nil:
-		return nil, talkErr
-	case waitErr != nil:
-		return nil, childFailure(waitErr, stderr.String(), limits)
-	}
-	return rendered, nil
-}
+// errChildGone is a rendering child that stopped answering: its exit says why.
+var errChildGone = errors.New("the chart renderer is gone")
 
-// talkToChild sends req and answers the child's lookups until it sends its result.
-func talkToChild(stdin io.Writer, stdout *bufio.Reader, limits RenderLimits, req renderRequest, lookup lookupFunc) (map[string]string, error) {
+// talk sends req to the child and answers its lookups until it sends its result: the rendered
+// manifests, or renderErr, the rendering's own failure (the templates', or a bound the child
+// enforced) after which the child is still sound. commErr is a failure of the exchange, after
+// which the child is not: errChildGone, or a bound this side enforced.
+func (c *renderChild) talk(limits RenderLimits, req renderRequest, lookup lookupFunc) (rendered map[string]string, renderErr, commErr error) {
 	line, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("encode the chart for its renderer: %w", err)
+		return nil, fmt.Errorf("encode the chart for its renderer: %w", err), nil
 	}
-	if _, err := stdin.Write(append(line, '\n')); err != nil {
-		return nil, fmt.Errorf("send the chart to its renderer: %w", err)
+	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
+		return nil, nil, errChildGone
 	}
 	// The rendered manifests' own bound, and room for JSON's escaping of them.
 	maxLine := 2*limits.Output + 4096
 	lookups := 0
 	for {
-		raw, err := readLine(stdout, maxLine)
+		raw, err := readLine(c.stdout, maxLine)
 		if errors.Is(err, errLineTooLong) {
-			return nil, fmt.Errorf("%w: %s", ErrRenderBound, outputTooLarge(limits))
+			return nil, nil, fmt.Errorf("%w: %s", ErrRenderBound, outputTooLarge(limits))
 		}
 		if err != nil {
-			// The child is gone: its exit says why.
-			return nil, nil
+			return nil, nil, errChildGone
 		}
 		var m childMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("the chart renderer's answer: %w", err)
+			return nil, nil, fmt.Errorf("the chart renderer's answer: %w", err)
 		}
 		if m.Lookup == nil {
 			switch {
 			case m.Bound:
-				return nil, fmt.Errorf("%w: %s", ErrRenderBound, m.Error)
+				return nil, fmt.Errorf("%w: %s", ErrRenderBound, m.Error), nil
 			case m.Error != "":
-				return nil, errors.New(truncate(m.Error, maxErrorBytes))
+				return nil, errors.New(truncate(m.Error, maxErrorBytes)), nil
 			}
 			if m.Rendered == nil {
 				m.Rendered = map[string]string{}
 			}
-			return m.Rendered, nil
+			return m.Rendered, nil, nil
 		}
 		lookups++
 		answer := answerLookup(*m.Lookup, lookup, lookups > limits.Lookups, limits.Lookups)
 		b, err := json.Marshal(answer)
 		if err != nil {
-			return nil, fmt.Errorf("encode a template lookup's answer: %w", err)
+			return nil, nil, fmt.Errorf("encode a template lookup's answer: %w", err)
 		}
-		if _, err := stdin.Write(append(b, '\n')); err != nil {
-			return nil, nil
+		if _, err := c.stdin.Write(append(b, '\n')); err != nil {
+			return nil, nil, errChildGone
 		}
 	}
 }
@@ -395,7 +349,7 @@ func childFailure(waitErr error, stderr string, limits RenderLimits) error {
 			switch {
 			case st.Exited() && st.ExitStatus() == exitMemoryBound, strings.Contains(stderr, "out of memory"):
 				return fmt.Errorf("%w: rendering needed more than %d MiB", ErrRenderBound, limits.Memory>>20)
-			case st.Signaled() && (st.Signal() == syscall.SIGKILL || st.Signal() == syscall.SIGXCPU):
+			case st.Exited() && st.ExitStatus() == exitCPUBound, st.Signaled() && st.Signal() == syscall.SIGXCPU:
 				return fmt.Errorf("%w: rendering took more than %s of CPU time", ErrRenderBound, limits.Timeout)
 			}
 		}

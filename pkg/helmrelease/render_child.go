@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -21,15 +22,18 @@ import (
 	"k8s.io/client-go/dynamic"
 )
 
-// RenderChildEnv, set in a process's environment, makes ServeRenderChild serve one rendering
-// of a chart's templates (render.go) on its standard input and output, and exit.
+// RenderChildEnv, set in a process's environment, makes ServeRenderChild serve renderings of
+// charts' templates (render.go) on its standard input and output, and exit.
 const RenderChildEnv = "NETWEAVE_HELM_RENDER_CHILD"
 
-// exitMemoryBound is the child's exit status when it went past its memory bound.
-const exitMemoryBound = 3
+// The child's exit statuses when it went past its memory bound and its CPU time.
+const (
+	exitMemoryBound = 3
+	exitCPUBound    = 4
+)
 
-// ServeRenderChild serves one rendering and exits when this process was started as a chart
-// renderer (RenderChildEnv); otherwise it returns at once. netweave's main calls it first, as
+// ServeRenderChild serves renderings until its input ends, and exits, when this process was
+// started as a chart renderer (RenderChildEnv); otherwise it returns at once. netweave's main calls it first, as
 // must the TestMain of a package whose tests install or upgrade charts.
 func ServeRenderChild() {
 	if os.Getenv(RenderChildEnv) == "" {
@@ -38,38 +42,54 @@ func ServeRenderChild() {
 	os.Exit(serveRender(os.Stdin, os.Stdout, os.Stderr))
 }
 
-// serveRender reads a renderRequest from in, renders it within its limits, and writes the
-// result to out; template lookups are asked of the parent on out and answered on in.
+// serveRender serves the renderRequests read from in, one at a time, until in ends, each
+// within its limits: its result is written to out, and its template lookups asked of the
+// parent on out and answered on in. A bound crossed ends the process (render_pool.go starts
+// another).
 func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 	r := bufio.NewReader(in)
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		fmt.Fprintf(stderr, "read the rendering request: %v\n", err)
-		return 1
-	}
-	var req renderRequest
-	if err := json.Unmarshal(line, &req); err != nil {
-		fmt.Fprintf(stderr, "decode the rendering request: %v\n", err)
-		return 1
-	}
-	if err := bound(req.Limits, stderr); err != nil {
-		fmt.Fprintf(stderr, "bound the rendering: %v\n", err)
-		return 1
-	}
 	w := bufio.NewWriter(out)
-	msg := render(req, &lookupForwarder{in: r, out: w})
-	b, err := json.Marshal(msg)
-	if err != nil {
-		fmt.Fprintf(stderr, "encode the rendered manifests: %v\n", err)
-		return 1
+	bounded := false
+	for {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "read the rendering request: %v\n", err)
+			return 1
+		}
+		var req renderRequest
+		if err := json.Unmarshal(line, &req); err != nil {
+			fmt.Fprintf(stderr, "decode the rendering request: %v\n", err)
+			return 1
+		}
+		if !bounded {
+			if err := bound(req.Limits, stderr); err != nil {
+				fmt.Fprintf(stderr, "bound the rendering: %v\n", err)
+				return 1
+			}
+			bounded = true
+		}
+		if err := boundCPU(req.Limits); err != nil {
+			fmt.Fprintf(stderr, "bound the rendering: %v\n", err)
+			return 1
+		}
+		b, err := json.Marshal(render(req, &lookupForwarder{in: r, out: w}))
+		if err != nil {
+			fmt.Fprintf(stderr, "encode the rendered manifests: %v\n", err)
+			return 1
+		}
+		if _, err := w.Write(append(b, '\n')); err != nil {
+			return 1
+		}
+		if err := w.Flush(); err != nil {
+			return 1
+		}
+		// What the rendering held goes back to the system: the next starts from the idle
+		// process, and the child's memory between renderings is its idle footprint.
+		debug.FreeOSMemory()
 	}
-	if _, err := w.Write(append(b, '\n')); err != nil {
-		return 1
-	}
-	if err := w.Flush(); err != nil {
-		return 1
-	}
-	return 0
 }
 
 // render does what Helm's install and upgrade do between processing the dependencies (done by
@@ -95,21 +115,18 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	return childMessage{Rendered: files}
 }
 
-// bound holds this process to limits: its Go memory (a watchdog that exits with
-// exitMemoryBound, the runtime's soft limit below it, and an address-space limit for what a
-// single allocation could ask at once) and its CPU time (the kernel's, SIGKILL past it).
+// bound holds this process to limits' memory (a watchdog that exits with exitMemoryBound,
+// the runtime's soft limit below it, and an address-space limit for what a single allocation
+// could ask at once), and ends it when the kernel says a rendering used its CPU time
+// (boundCPU).
 func bound(limits RenderLimits, stderr io.Writer) error {
-	cpu := uint64(limits.Timeout/time.Second) + 1
-	if err := unix.Setrlimit(unix.RLIMIT_CPU, &unix.Rlimit{Cur: cpu, Max: cpu + 1}); err != nil {
-		return fmt.Errorf("CPU time limit: %w", err)
-	}
 	var as unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_AS, &as); err != nil {
 		return fmt.Errorf("address space limit: %w", err)
 	}
 	// The runtime reserves address space well beyond what it uses; what is mapped now plus
 	// four times the bound leaves it that room and refuses a single allocation of gigabytes.
-	if vm, err := virtualSize(); err == nil {
+	if vm, err := virtualSize(); err == nil && !raceDetector {
 		if want := vm + 4*uint64(limits.Memory); want < as.Cur {
 			as.Cur = want
 			if err := unix.Setrlimit(unix.RLIMIT_AS, &as); err != nil {
@@ -119,6 +136,32 @@ func bound(limits RenderLimits, stderr io.Writer) error {
 	}
 	debug.SetMemoryLimit(limits.Memory * 9 / 10)
 	go watchMemory(uint64(limits.Memory), stderr)
+	xcpu := make(chan os.Signal, 1)
+	signal.Notify(xcpu, unix.SIGXCPU)
+	go func() {
+		<-xcpu
+		fmt.Fprintf(stderr, "rendering used its CPU time of %s\n", limits.Timeout)
+		os.Exit(exitCPUBound)
+	}()
+	return nil
+}
+
+// boundCPU lets the next rendering use limits.Timeout of CPU time from now: the kernel sends
+// SIGXCPU past it (RLIMIT_CPU counts the process's whole life, so the limit moves with each
+// rendering).
+func boundCPU(limits RenderLimits) error {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return fmt.Errorf("CPU time used: %w", err)
+	}
+	var cpu unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_CPU, &cpu); err != nil {
+		return fmt.Errorf("CPU time limit: %w", err)
+	}
+	cpu.Cur = min(uint64(ru.Utime.Sec+ru.Stime.Sec)+uint64(limits.Timeout/time.Second)+1, cpu.Max)
+	if err := unix.Setrlimit(unix.RLIMIT_CPU, &cpu); err != nil {
+		return fmt.Errorf("CPU time limit: %w", err)
+	}
 	return nil
 }
 

@@ -122,7 +122,7 @@ func TestRenderLookupsAnsweredByTheParent(t *testing.T) {
 	ch := templateChart("app", map[string]string{"templates/x.yaml": `{{ $d := lookup "apps/v1" "Deployment" "ns" "web" }}{{ if eq $d.spec.replicas 3 }}three{{ end }} ` +
 		`{{ range (lookup "v1" "ConfigMap" "ns" "").items }}{{ .metadata.name }},{{ end }} {{ if not (lookup "v1" "Secret" "ns" "missing") }}none{{ end }}`}, nil)
 	req := renderRequest{Chart: treeOf(ch), Values: map[string]any{}, Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
-	out, err := renderInChild(context.Background(), RenderLimits{}.complete(), req, lookup)
+	out, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -135,20 +135,20 @@ func TestRenderLookupsAnsweredByTheParent(t *testing.T) {
 
 	broken := templateChart("app", map[string]string{"templates/x.yaml": `{{ lookup "v1" "Secret" "ns" "broken" }}`}, nil)
 	req.Chart = treeOf(broken)
-	if _, err := renderInChild(context.Background(), RenderLimits{}.complete(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target refused") {
+	if _, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target refused") {
 		t.Errorf("a lookup the target refused: err = %v", err)
 	}
 
 	// A target that cannot be reached is named by its class, not its address.
 	unreachable := templateChart("app", map[string]string{"templates/x.yaml": `{{ lookup "v1" "Secret" "ns" "unreachable" }}`}, nil)
 	req.Chart = treeOf(unreachable)
-	if _, err := renderInChild(context.Background(), RenderLimits{}.complete(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target cluster: cannot connect") || strings.Contains(err.Error(), "10.1.2.3") {
+	if _, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target cluster: cannot connect") || strings.Contains(err.Error(), "10.1.2.3") {
 		t.Errorf("a lookup of an unreachable target: err = %v", err)
 	}
 
 	many := templateChart("app", map[string]string{"templates/x.yaml": `{{ range until 50 }}{{ lookup "v1" "Secret" "ns" "missing" }}{{ end }}`}, nil)
 	req.Chart = treeOf(many)
-	if _, err := renderInChild(context.Background(), RenderLimits{Lookups: 10}.complete(), req, lookup); err == nil || !strings.Contains(err.Error(), "more than 10 lookups") {
+	if _, err := newRenderers(RenderLimits{Lookups: 10}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "more than 10 lookups") {
 		t.Errorf("50 lookups with a bound of 10: err = %v", err)
 	}
 }
@@ -214,9 +214,82 @@ func TestRegressionChartTemplateExhaustsNetweave(t *testing.T) {
 func BenchmarkRenderInChild(b *testing.B) {
 	ch := templateChart("app", map[string]string{"templates/cm.yaml": "kind: ConfigMap\ndata:\n  a: {{ .Values.a | quote }}\n"}, map[string]any{"a": "b"})
 	req := renderRequest{Chart: treeOf(ch), Values: map[string]any{}, Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
+	r := newRenderers(RenderLimits{}.complete())
 	for b.Loop() {
-		if _, err := renderInChild(context.Background(), RenderLimits{}.complete(), req, nil); err != nil {
+		if _, err := r.render(context.Background(), req, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRenderChildrenKept: a child that rendered, or reported its templates' own error, renders
+// the next chart too; one past a bound is killed and the next rendering gets a new one; a
+// cancelled rendering kills its child; an idle child exits.
+func TestRenderChildrenKept(t *testing.T) {
+	r := newRenderers(RenderLimits{Memory: 128 << 20, Timeout: 10 * time.Second}.complete())
+	req := func(template string) renderRequest {
+		return renderRequest{Chart: treeOf(templateChart("app", map[string]string{"templates/x.yaml": template}, nil)), Values: map[string]any{},
+			Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
+	}
+	freePID := func() int {
+		t.Helper()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.free) != 1 {
+			t.Fatalf("%d free children, want 1", len(r.free))
+		}
+		return r.free[0].cmd.Process.Pid
+	}
+	ctx := context.Background()
+	if out, err := r.render(ctx, req(`a`), nil); err != nil || out["app/templates/x.yaml"] != "a" {
+		t.Fatalf("first rendering: %v %v", out, err)
+	}
+	first := freePID()
+	if _, err := r.render(ctx, req(`{{ fail "no" }}`), nil); err == nil || !strings.Contains(err.Error(), "no") {
+		t.Fatalf("a template's own error: %v", err)
+	}
+	if out, err := r.render(ctx, req(`b`), nil); err != nil || out["app/templates/x.yaml"] != "b" {
+		t.Fatalf("third rendering: %v %v", out, err)
+	}
+	if pid := freePID(); pid != first {
+		t.Fatalf("the renderings ran in processes %d and %d, want one", first, pid)
+	}
+
+	if _, err := r.render(ctx, req(`{{ range until 100000000 }}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{{ end }}`), nil); !errors.Is(err, ErrRenderBound) {
+		t.Fatalf("past the memory bound: %v", err)
+	}
+	r.mu.Lock()
+	n := len(r.free)
+	r.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d free children after the bound killed the only one", n)
+	}
+	if out, err := r.render(ctx, req(`c`), nil); err != nil || out["app/templates/x.yaml"] != "c" {
+		t.Fatalf("rendering after a bound: %v %v", out, err)
+	}
+	if pid := freePID(); pid == first {
+		t.Fatal("the child past its bound rendered again")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	lookup := func(string, string, string, string) (map[string]any, error) {
+		cancel()
+		return map[string]any{}, nil
+	}
+	if _, err := r.render(cctx, req(`{{ lookup "v1" "Secret" "ns" "s" }}{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}`), lookup); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled rendering: %v", err)
+	}
+
+	r.idle = 50 * time.Millisecond
+	if _, err := r.render(ctx, req(`d`), nil); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	idle := r.free[0]
+	r.mu.Unlock()
+	select {
+	case <-idle.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle child still runs 10s after its idle time of 50ms")
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package helmrelease
+
+const raceDetector = false

@@ -1,0 +1,172 @@
+package helmrelease
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"time"
+)
+
+// renderers keeps the rendering children (render.go) between renderings: starting one is most
+// of a rendering's cost (~85 ms, netweave's package initialisation, more on a loaded machine),
+// so a child that rendered within its bounds renders the next chart too. One that went past a
+// bound, was cancelled or failed is killed; one idle for renderIdle exits. Templates cannot
+// keep anything from one rendering to the next (Helm's engine starts each from the chart, and
+// no template function writes state), so a child serves any tenant's chart after another's.
+type renderers struct {
+	limits RenderLimits
+	idle   time.Duration
+
+	mu   sync.Mutex
+	free []*renderChild
+}
+
+// renderIdle is how long a rendering child is kept without work.
+const renderIdle = time.Minute
+
+func newRenderers(limits RenderLimits) *renderers {
+	return &renderers{limits: limits, idle: renderIdle}
+}
+
+// renderChild is one rendering process and its pipes.
+type renderChild struct {
+	cmd    *exec.Cmd
+	stdin  *os.File
+	stdout *bufio.Reader
+	stderr prefixBuffer
+	// done is closed once the process has exited and waitErr is set.
+	done    chan struct{}
+	waitErr error
+
+	killOnce sync.Once
+	// killedFor is why this side killed the child (nil: it was not killed).
+	killedFor error
+	// reap, while the child is free, kills it once it has been idle for renderers.idle.
+	reap *time.Timer
+}
+
+var errRenderTimeout = errors.New("rendering timed out")
+
+// render renders req in a free child, or a new one, within r.limits, answering its lookups
+// with lookup (nil: every lookup finds nothing, as Helm's rendering without a cluster does).
+func (r *renderers) render(ctx context.Context, req renderRequest, lookup lookupFunc) (map[string]string, error) {
+	req.Limits = r.limits
+	c, err := r.get()
+	if err != nil {
+		return nil, err
+	}
+	timer := time.AfterFunc(r.limits.Timeout, func() { c.kill(errRenderTimeout) })
+	stop := context.AfterFunc(ctx, func() { c.kill(context.Cause(ctx)) })
+	rendered, renderErr, commErr := c.talk(r.limits, req, lookup)
+	inTime, notCancelled := timer.Stop(), stop()
+	if commErr == nil && inTime && notCancelled {
+		r.put(c)
+		return rendered, renderErr
+	}
+	c.kill(nil)
+	<-c.done
+	switch {
+	case errors.Is(c.killedFor, errRenderTimeout):
+		return nil, fmt.Errorf("%w: rendering took longer than %s", ErrRenderBound, r.limits.Timeout)
+	case c.killedFor != nil:
+		return nil, fmt.Errorf("render the chart's templates: %w", c.killedFor)
+	case commErr != nil && !errors.Is(commErr, errChildGone):
+		return nil, commErr
+	}
+	return nil, childFailure(c.waitErr, c.stderr.String(), r.limits)
+}
+
+// get takes a free child that is still sound, or starts one.
+func (r *renderers) get() (*renderChild, error) {
+	r.mu.Lock()
+	for len(r.free) > 0 {
+		c := r.free[len(r.free)-1]
+		r.free = r.free[:len(r.free)-1]
+		// A reap that already fired is killing it.
+		if c.reap.Stop() && !c.exited() {
+			r.mu.Unlock()
+			return c, nil
+		}
+	}
+	r.mu.Unlock()
+	return r.start()
+}
+
+// put makes c free again, to be reaped after r.idle without work.
+func (r *renderers) put(c *renderChild) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.reap = time.AfterFunc(r.idle, func() {
+		r.mu.Lock()
+		r.free = slices.DeleteFunc(r.free, func(f *renderChild) bool { return f == c })
+		r.mu.Unlock()
+		c.kill(nil)
+	})
+	r.free = append(r.free, c)
+}
+
+// start starts a rendering child: this executable (or limits.Command) with RenderChildEnv and
+// nothing else of this process's environment, which is not the templates' business.
+func (r *renderers) start() (*renderChild, error) {
+	command := r.limits.Command
+	if command == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find netweave's executable to render charts with: %w", err)
+		}
+		command = self
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start the chart renderer: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, fmt.Errorf("start the chart renderer: %w", err)
+	}
+	c := &renderChild{stdin: inW, stdout: bufio.NewReader(outR), done: make(chan struct{})}
+	c.cmd = exec.Command(command)
+	c.cmd.Env = []string{RenderChildEnv + "=1", "GOTRACEBACK=none"}
+	// Files, not writers: the child reads and writes them itself, and Wait, which may run
+	// while a rendering's answer is still being read, closes neither.
+	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = inR, outW, &c.stderr
+	err = c.cmd.Start()
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		return nil, fmt.Errorf("start the chart renderer %s: %w", command, err)
+	}
+	go func() {
+		c.waitErr = c.cmd.Wait()
+		inW.Close()
+		outR.Close()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// kill kills the child, recording why the first time (reason nil: no reason to report).
+func (c *renderChild) kill(reason error) {
+	c.killOnce.Do(func() {
+		c.killedFor = reason
+		_ = c.cmd.Process.Kill()
+	})
+}
+
+func (c *renderChild) exited() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
