@@ -91,6 +91,10 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 		Provisioning: provisioning, Local: kube, LocalNamespaces: dc.LocalNamespaces,
 		ServiceAccount: o2dmsServiceAccount, RoleBinding: o2dmsRoleBinding,
 	})
+	renderMetrics, err := helmrelease.NewRenderMetrics(legacyregistry.Register)
+	if err != nil {
+		return fmt.Errorf("o2dms rendering metrics: %w", err)
+	}
 	chartMetrics, err := o2dmscontroller.NewChartMetrics(legacyregistry.Register)
 	if err != nil {
 		return fmt.Errorf("o2dms chart cache metrics: %w", err)
@@ -98,7 +102,7 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 	ctrl := o2dmscontroller.New(o2dmscontroller.Config{
 		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
 		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
-		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory, Render: dc.Render}),
+		Releases: helmrelease.NewEngine(helmrelease.Config{Timeout: dc.Timeout, Wait: dc.Wait, MaxHistory: dc.MaxHistory, Render: dc.Render, RenderMetrics: renderMetrics}),
 		Charts:   o2dmscontroller.NewChartCache(newChartFetcher(dc), dc.ChartCacheSize, dc.ChartCacheBytes, chartMetrics),
 		Targets: &o2dmscontroller.ProfileTargets{
 			DeploymentManagers: informers.Factory().O2ims().V1alpha1().DeploymentManagers().Lister(),

@@ -74,6 +74,8 @@ type Config struct {
 	// Render bounds the rendering of a chart's templates, which runs in a child process
 	// (render.go).
 	Render RenderLimits
+	// RenderMetrics records the renderings (nil: none).
+	RenderMetrics *RenderMetrics
 }
 
 // Engine runs Helm actions.
@@ -87,7 +89,7 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete())}
+	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete(), cfg.RenderMetrics)}
 }
 
 // Revision is one entry of a release's history.

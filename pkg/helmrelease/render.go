@@ -358,7 +358,7 @@ func childFailure(waitErr error, stderr string, limits RenderLimits) error {
 	if msg == "" {
 		msg = waitErr.Error()
 	}
-	return fmt.Errorf("the chart renderer failed: %s", msg)
+	return fmt.Errorf("%w: %s", errRendererFailed, msg)
 }
 
 // prefixBuffer keeps the first bytes written to it: what a failing child says first.

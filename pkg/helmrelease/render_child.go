@@ -75,7 +75,10 @@ func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "bound the rendering: %v\n", err)
 			return 1
 		}
-		b, err := json.Marshal(render(req, &lookupForwarder{in: r, out: w}))
+		stopWatching := watchMemory(uint64(req.Limits.Memory), stderr)
+		msg := render(req, &lookupForwarder{in: r, out: w})
+		stopWatching()
+		b, err := json.Marshal(msg)
 		if err != nil {
 			fmt.Fprintf(stderr, "encode the rendered manifests: %v\n", err)
 			return 1
@@ -115,10 +118,9 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	return childMessage{Rendered: files}
 }
 
-// bound holds this process to limits' memory (a watchdog that exits with exitMemoryBound,
-// the runtime's soft limit below it, and an address-space limit for what a single allocation
-// could ask at once), and ends it when the kernel says a rendering used its CPU time
-// (boundCPU).
+// bound holds this process to limits' memory (the runtime's soft limit, an address-space
+// limit for what a single allocation could ask at once; watchMemory during each rendering),
+// and ends it when the kernel says a rendering used its CPU time (boundCPU).
 func bound(limits RenderLimits, stderr io.Writer) error {
 	var as unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_AS, &as); err != nil {
@@ -135,7 +137,6 @@ func bound(limits RenderLimits, stderr io.Writer) error {
 		}
 	}
 	debug.SetMemoryLimit(limits.Memory * 9 / 10)
-	go watchMemory(uint64(limits.Memory), stderr)
 	xcpu := make(chan os.Signal, 1)
 	signal.Notify(xcpu, unix.SIGXCPU)
 	go func() {
@@ -166,19 +167,29 @@ func boundCPU(limits RenderLimits) error {
 }
 
 // watchMemory exits the process once the Go runtime holds more than max bytes (mapped and not
-// returned to the system), checked every few milliseconds: a template can allocate faster
-// than the collector can keep up, and the soft limit alone would not stop it.
-func watchMemory(max uint64, stderr io.Writer) {
-	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	t := time.NewTicker(2 * time.Millisecond)
-	defer t.Stop()
-	for range t.C {
-		metrics.Read(samples)
-		if held := samples[0].Value.Uint64() - samples[1].Value.Uint64(); held > max {
-			fmt.Fprintf(stderr, "rendering holds %d MiB, more than its bound of %d MiB\n", held>>20, max>>20)
-			os.Exit(exitMemoryBound)
+// returned to the system), checked every 2 ms until stop is called: a template can allocate
+// faster than the collector can keep up, and the soft limit alone would not stop it. It runs
+// during renderings only: an idle child wakes for nothing.
+func watchMemory(max uint64, stderr io.Writer) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(samples)
+			if held := samples[0].Value.Uint64() - samples[1].Value.Uint64(); held > max {
+				fmt.Fprintf(stderr, "rendering holds %d MiB, more than its bound of %d MiB\n", held>>20, max>>20)
+				os.Exit(exitMemoryBound)
+			}
 		}
-	}
+	}()
+	return func() { close(done) }
 }
 
 // virtualSize is this process's mapped address space, in bytes.

@@ -19,8 +19,9 @@ import (
 // keep anything from one rendering to the next (Helm's engine starts each from the chart, and
 // no template function writes state), so a child serves any tenant's chart after another's.
 type renderers struct {
-	limits RenderLimits
-	idle   time.Duration
+	limits  RenderLimits
+	idle    time.Duration
+	metrics *RenderMetrics
 
 	mu   sync.Mutex
 	free []*renderChild
@@ -29,8 +30,8 @@ type renderers struct {
 // renderIdle is how long a rendering child is kept without work.
 const renderIdle = time.Minute
 
-func newRenderers(limits RenderLimits) *renderers {
-	return &renderers{limits: limits, idle: renderIdle}
+func newRenderers(limits RenderLimits, metrics *RenderMetrics) *renderers {
+	return &renderers{limits: limits, idle: renderIdle, metrics: metrics}
 }
 
 // renderChild is one rendering process and its pipes.
@@ -52,9 +53,15 @@ type renderChild struct {
 
 var errRenderTimeout = errors.New("rendering timed out")
 
+// errRendererFailed is a rendering that failed for want of a sound renderer (it could not be
+// started, it died, or the rendering was cancelled), not for the chart.
+var errRendererFailed = errors.New("the chart renderer failed")
+
 // render renders req in a free child, or a new one, within r.limits, answering its lookups
 // with lookup (nil: every lookup finds nothing, as Helm's rendering without a cluster does).
-func (r *renderers) render(ctx context.Context, req renderRequest, lookup lookupFunc) (map[string]string, error) {
+func (r *renderers) render(ctx context.Context, req renderRequest, lookup lookupFunc) (rendered map[string]string, err error) {
+	start := time.Now()
+	defer func() { r.metrics.observe(start, err) }()
 	req.Limits = r.limits
 	c, err := r.get()
 	if err != nil {
@@ -74,7 +81,7 @@ func (r *renderers) render(ctx context.Context, req renderRequest, lookup lookup
 	case errors.Is(c.killedFor, errRenderTimeout):
 		return nil, fmt.Errorf("%w: rendering took longer than %s", ErrRenderBound, r.limits.Timeout)
 	case c.killedFor != nil:
-		return nil, fmt.Errorf("render the chart's templates: %w", c.killedFor)
+		return nil, fmt.Errorf("%w: %w", errRendererFailed, c.killedFor)
 	case commErr != nil && !errors.Is(commErr, errChildGone):
 		return nil, commErr
 	}
@@ -117,19 +124,19 @@ func (r *renderers) start() (*renderChild, error) {
 	if command == "" {
 		self, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("find netweave's executable to render charts with: %w", err)
+			return nil, fmt.Errorf("%w: find netweave's executable: %w", errRendererFailed, err)
 		}
 		command = self
 	}
 	inR, inW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("start the chart renderer: %w", err)
+		return nil, fmt.Errorf("%w: start: %w", errRendererFailed, err)
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		inR.Close()
 		inW.Close()
-		return nil, fmt.Errorf("start the chart renderer: %w", err)
+		return nil, fmt.Errorf("%w: start: %w", errRendererFailed, err)
 	}
 	c := &renderChild{stdin: inW, stdout: bufio.NewReader(outR), done: make(chan struct{})}
 	c.cmd = exec.Command(command)
@@ -143,8 +150,9 @@ func (r *renderers) start() (*renderChild, error) {
 	if err != nil {
 		inW.Close()
 		outR.Close()
-		return nil, fmt.Errorf("start the chart renderer %s: %w", command, err)
+		return nil, fmt.Errorf("%w: start %s: %w", errRendererFailed, command, err)
 	}
+	r.metrics.childStarted()
 	go func() {
 		c.waitErr = c.cmd.Wait()
 		inW.Close()

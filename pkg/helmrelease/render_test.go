@@ -18,6 +18,8 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	compbasemetrics "k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 )
 
 // TestMain lets the test binary serve as the chart renderer (render.go), as netweave's main
@@ -122,7 +124,7 @@ func TestRenderLookupsAnsweredByTheParent(t *testing.T) {
 	ch := templateChart("app", map[string]string{"templates/x.yaml": `{{ $d := lookup "apps/v1" "Deployment" "ns" "web" }}{{ if eq $d.spec.replicas 3 }}three{{ end }} ` +
 		`{{ range (lookup "v1" "ConfigMap" "ns" "").items }}{{ .metadata.name }},{{ end }} {{ if not (lookup "v1" "Secret" "ns" "missing") }}none{{ end }}`}, nil)
 	req := renderRequest{Chart: treeOf(ch), Values: map[string]any{}, Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
-	out, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup)
+	out, err := newRenderers(RenderLimits{}.complete(), nil).render(context.Background(), req, lookup)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -135,20 +137,20 @@ func TestRenderLookupsAnsweredByTheParent(t *testing.T) {
 
 	broken := templateChart("app", map[string]string{"templates/x.yaml": `{{ lookup "v1" "Secret" "ns" "broken" }}`}, nil)
 	req.Chart = treeOf(broken)
-	if _, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target refused") {
+	if _, err := newRenderers(RenderLimits{}.complete(), nil).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target refused") {
 		t.Errorf("a lookup the target refused: err = %v", err)
 	}
 
 	// A target that cannot be reached is named by its class, not its address.
 	unreachable := templateChart("app", map[string]string{"templates/x.yaml": `{{ lookup "v1" "Secret" "ns" "unreachable" }}`}, nil)
 	req.Chart = treeOf(unreachable)
-	if _, err := newRenderers(RenderLimits{}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target cluster: cannot connect") || strings.Contains(err.Error(), "10.1.2.3") {
+	if _, err := newRenderers(RenderLimits{}.complete(), nil).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "the target cluster: cannot connect") || strings.Contains(err.Error(), "10.1.2.3") {
 		t.Errorf("a lookup of an unreachable target: err = %v", err)
 	}
 
 	many := templateChart("app", map[string]string{"templates/x.yaml": `{{ range until 50 }}{{ lookup "v1" "Secret" "ns" "missing" }}{{ end }}`}, nil)
 	req.Chart = treeOf(many)
-	if _, err := newRenderers(RenderLimits{Lookups: 10}.complete()).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "more than 10 lookups") {
+	if _, err := newRenderers(RenderLimits{Lookups: 10}.complete(), nil).render(context.Background(), req, lookup); err == nil || !strings.Contains(err.Error(), "more than 10 lookups") {
 		t.Errorf("50 lookups with a bound of 10: err = %v", err)
 	}
 }
@@ -214,7 +216,7 @@ func TestRegressionChartTemplateExhaustsNetweave(t *testing.T) {
 func BenchmarkRenderInChild(b *testing.B) {
 	ch := templateChart("app", map[string]string{"templates/cm.yaml": "kind: ConfigMap\ndata:\n  a: {{ .Values.a | quote }}\n"}, map[string]any{"a": "b"})
 	req := renderRequest{Chart: treeOf(ch), Values: map[string]any{}, Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
-	r := newRenderers(RenderLimits{}.complete())
+	r := newRenderers(RenderLimits{}.complete(), nil)
 	for b.Loop() {
 		if _, err := r.render(context.Background(), req, nil); err != nil {
 			b.Fatal(err)
@@ -226,7 +228,12 @@ func BenchmarkRenderInChild(b *testing.B) {
 // the next chart too; one past a bound is killed and the next rendering gets a new one; a
 // cancelled rendering kills its child; an idle child exits.
 func TestRenderChildrenKept(t *testing.T) {
-	r := newRenderers(RenderLimits{Memory: 128 << 20, Timeout: 10 * time.Second}.complete())
+	reg := compbasemetrics.NewKubeRegistry()
+	metrics, err := NewRenderMetrics(reg.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRenderers(RenderLimits{Memory: 128 << 20, Timeout: 10 * time.Second}.complete(), metrics)
 	req := func(template string) renderRequest {
 		return renderRequest{Chart: treeOf(templateChart("app", map[string]string{"templates/x.yaml": template}, nil)), Values: map[string]any{},
 			Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
@@ -291,5 +298,20 @@ func TestRenderChildrenKept(t *testing.T) {
 	case <-idle.done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("an idle child still runs 10s after its idle time of 50ms")
+	}
+
+	// Three children: the first, one after the bound, one after the cancelled rendering.
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP netweave_o2dms_render_children_started_total [ALPHA] Rendering child processes started: one per rendering past a bound or failed, and one after each minute without renderings.
+# TYPE netweave_o2dms_render_children_started_total counter
+netweave_o2dms_render_children_started_total 3
+# HELP netweave_o2dms_renderings_total [ALPHA] Renderings of a chart's templates (in a child process), by result: rendered, template_error (the chart's own), bound (past --o2dms-render-memory-bytes, --o2dms-render-timeout, the output or lookups bound), failed (the renderer failed or the rendering was cancelled).
+# TYPE netweave_o2dms_renderings_total counter
+netweave_o2dms_renderings_total{result="bound"} 1
+netweave_o2dms_renderings_total{result="failed"} 1
+netweave_o2dms_renderings_total{result="rendered"} 4
+netweave_o2dms_renderings_total{result="template_error"} 1
+`), "netweave_o2dms_render_children_started_total", "netweave_o2dms_renderings_total"); err != nil {
+		t.Error(err)
 	}
 }
