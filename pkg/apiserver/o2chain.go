@@ -43,7 +43,9 @@ import (
 //
 // Left out, because they have no meaning on a face whose handler authorizes every object itself
 // and whose clients are SMOs: the non-resource authorization step (the handler asks the
-// authorizer per object, as the o2ims.oran.org request it is), impersonation headers, CORS,
+// authorizer per object, as the o2ims.oran.org request it is), impersonation (a request that
+// asks for it is refused by the O2 router, o2rest.impersonationHeader, not served as its
+// caller), CORS,
 // HSTS, cache-control, GOAWAY, the latency trackers (they feed only the
 // slow-request trace of the Kubernetes endpoints, which the O2 face has not), and the timeout
 // filter's extra goroutine per request (the deadline above bounds the handler's work without it,

@@ -230,6 +230,19 @@ func pathVars(r *http.Request) *routeVars {
 	return &routeVars{}
 }
 
+// impersonationHeader is the first Kubernetes impersonation header (Impersonate-User, -Group,
+// -Uid, -Extra-*) of h, "" for none. The O2 chain has no impersonation filter; a request that
+// asks for it was once served as its authenticated caller regardless, which is no help to a
+// proxy that relies on it to narrow what its users may do (they got the proxy's rights).
+func impersonationHeader(h http.Header) string {
+	for k := range h {
+		if strings.HasPrefix(k, "Impersonate-") {
+			return k
+		}
+	}
+	return ""
+}
+
 // patterned is a route's handler that knows its path template.
 type patterned interface {
 	routePattern() *pathPattern
@@ -241,6 +254,10 @@ type patterned interface {
 type router struct{ mux *mux.Router }
 
 func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := impersonationHeader(r.Header); h != "" {
+		writeProblemDetails(w, newProblem(http.StatusBadRequest, "impersonation is not supported on the O2 API: a request acts as the identity it authenticated with; remove the "+h+" header").attr("header", h))
+		return
+	}
 	// A path that is not in canonical form is redirected to the clean one, as mux does.
 	if p := r.URL.Path; strings.Contains(p, "//") || strings.Contains(p, "/.") {
 		if c := cleanPath(p); c != p {

@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/mux"
+
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // TestPathPatternMatchesAsMuxTemplates checks that a pathPattern matches exactly the paths, and
@@ -85,6 +88,34 @@ func TestRouterRedirectsUncleanPaths(t *testing.T) {
 		if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != want {
 			t.Errorf("%s: %d Location %q, want 301 %q", path, w.Code, w.Header().Get("Location"), want)
 		}
+	}
+}
+
+// TestRegressionImpersonationHeadersIgnored: the O2 face has no impersonation filter, and a
+// request with Impersonate-User was served as its authenticated caller, silently: a proxy in
+// front of netweave that impersonates its users to narrow their rights gave them its own. It
+// is now a 400 naming the header, and nothing is served.
+func TestRegressionImpersonationHeadersIgnored(t *testing.T) {
+	served := false
+	m := mux.NewRouter()
+	m.NewRoute().Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served = true }))
+	rt := router{mux: m}
+	for _, h := range []string{"Impersonate-User", "Impersonate-Group", "Impersonate-Uid", "Impersonate-Extra-Scopes"} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools", nil)
+		r.Header.Set(h, "tenant-b-admin")
+		rt.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || w.Header().Get("Content-Type") != model.ProblemContentType || !strings.Contains(w.Body.String(), `"header":"`+h+`"`) {
+			t.Errorf("%s: %d %s %s", h, w.Code, w.Header().Get("Content-Type"), w.Body.String())
+		}
+	}
+	if served {
+		t.Error("a request with an impersonation header was served")
+	}
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools", nil))
+	if !served {
+		t.Errorf("a request without impersonation headers was not served: %d", w.Code)
 	}
 }
 
