@@ -115,7 +115,11 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 func deleteObject[T object](ctx context.Context, w writer, ops kindOps[T], e T) error {
 	uid := e.GetUID()
 	err := ops.delete(ctx, e.GetNamespace(), e.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
-	if err != nil && !apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) {
+		// Already gone (someone else deleted it, or the cache was behind): nothing written.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("delete %s %s: %w", ops.resource, klog.KObj(e), err)
 	}
 	w.count(ops.resource, "delete")

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	compbasemetrics "k8s.io/component-base/metrics"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
@@ -243,5 +245,30 @@ func TestRegressionTwoSourcesOneNameSettle(t *testing.T) {
 		if got := m.objs[types.NamespacedName{Namespace: "sync", Name: "md-team-a-workers"}]; got == nil || got.Spec.ResourceID != small {
 			t.Fatalf("pass %d: the name is held by %+v, want the smaller id %s", pass, got, small)
 		}
+	}
+}
+
+// TestRegressionDeleteOfAGoneObjectCountedAsAWrite: a delete that found the object already
+// gone (NotFound) was counted in netweave_inventory_writes_total{verb="delete"} and logged as
+// deleted, so the metric overstated what the sync wrote (twice per object another writer
+// removed first). It now counts only deletes that happened.
+func TestRegressionDeleteOfAGoneObjectCountedAsAWrite(t *testing.T) {
+	reg := compbasemetrics.NewKubeRegistry()
+	m, err := NewMetrics(reg.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &memStore{objs: map[types.NamespacedName]*v1alpha1.O2Resource{}}
+	w := writer{writes: m.writes()}
+	obj := &v1alpha1.O2Resource{ObjectMeta: metav1.ObjectMeta{Namespace: "o2ims-system", Name: "r", UID: "u"}}
+	store.objs[types.NamespacedName{Namespace: "o2ims-system", Name: "r"}] = obj.DeepCopy()
+	for range 2 {
+		if err := deleteObject(context.Background(), w, store.ops(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deletes, err := testutil.GetCounterMetricValue(m.Writes.WithLabelValues("resources", "delete"))
+	if err != nil || deletes != 1 {
+		t.Errorf("deletes counted: %v (%v), want 1: the second found nothing to delete", deletes, err)
 	}
 }
