@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,10 +25,27 @@ import (
 // Retry-After, and clients try again.
 
 // o2Authenticator is the server's authenticator, noting on the O2 request's state when it
-// failed to decide rather than refused (tenancy.Unavailable).
-type o2Authenticator struct{ authenticator.Request }
+// failed to decide rather than refused (tenancy.Unavailable). On a certificate-only listener
+// (certificatesOnly) it first refuses a request with other credentials or no certificate
+// (o2rest.CertificateOnlyRefusal): the token never reaches the token authenticators, and the
+// refusal goes through the chain's failed-authentication audit like any other.
+type o2Authenticator struct {
+	authenticator.Request
+	certificatesOnly bool
+}
+
+var errCertificateOnly = errors.New("refused on a certificate-only listener")
 
 func (a o2Authenticator) AuthenticateRequest(req *http.Request) (*authenticator.Response, bool, error) {
+	if a.certificatesOnly {
+		if reason := o2rest.CertificateOnlyRefusal(req); reason != "" {
+			o2rest.NoteCertificateOnlyRefusal(req.Context(), reason)
+			return nil, false, fmt.Errorf("%w: %s", errCertificateOnly, reason)
+		}
+	}
+	if a.Request == nil {
+		return nil, false, nil
+	}
 	resp, ok, err := a.Request.AuthenticateRequest(req)
 	if !ok && err != nil && tenancy.Unavailable(err) {
 		o2rest.NoteAuthenticationUnavailable(req.Context())
@@ -35,10 +54,15 @@ func (a o2Authenticator) AuthenticateRequest(req *http.Request) (*authenticator.
 }
 
 // withAuthenticationUnavailable answers a request whose credentials could not be checked
-// (o2Authenticator) 503 with Retry-After, and hands every other failed authentication to
-// failed (401).
+// (o2Authenticator) 503 with Retry-After, one a certificate-only listener refused 401 saying
+// why, and hands every other failed authentication to failed (401).
 func withAuthenticationUnavailable(failed http.Handler, s runtime.NegotiatedSerializer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if reason := o2rest.CertificateOnlyRefused(req.Context()); reason != "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="o2ims", error="invalid_request"`)
+			responsewriters.ErrorNegotiated(apierrors.NewUnauthorized(reason), s, schema.GroupVersion{}, w, req)
+			return
+		}
 		if !o2rest.AuthenticationUnavailable(req.Context()) {
 			failed.ServeHTTP(w, req)
 			return

@@ -80,5 +80,5 @@ func o2AuthenticationOnly(t *testing.T, authn authenticator.Request) http.Handle
 	c := server.NewConfig(serializer.NewCodecFactory(scheme))
 	c.Authentication.Authenticator = authn
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	return o2rest.WithProblemDetails(o2HandlerChain(ok, c))
+	return o2rest.WithProblemDetails(o2HandlerChain(ok, c, false))
 }

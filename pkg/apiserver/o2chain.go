@@ -53,7 +53,7 @@ import (
 // that stops reading or sending). Each of
 // those cost measurable throughput on the O2 GET path (docs/performance.md) for nothing an SMO
 // uses.
-func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {
+func o2HandlerChain(h http.Handler, c *genericapiserver.Config, certificatesOnly bool) http.Handler {
 	if c.FlowControl != nil {
 		estimator := flowcontrolrequest.NewWorkEstimator(c.StorageObjectCountTracker.Get, c.FlowControl.GetInterestedWatchCount,
 			flowcontrolrequest.DefaultWorkEstimatorConfig(), c.FlowControl.GetMaxSeats)
@@ -66,8 +66,8 @@ func o2HandlerChain(h http.Handler, c *genericapiserver.Config) http.Handler {
 	failed := withAuthenticationUnavailable(genericapifilters.Unauthorized(c.Serializer), c.Serializer)
 	failed = genericapifilters.WithFailedAuthenticationAudit(failed, c.AuditBackend, c.AuditPolicyRuleEvaluator)
 	var authn authenticator.Request
-	if c.Authentication.Authenticator != nil {
-		authn = o2Authenticator{c.Authentication.Authenticator}
+	if c.Authentication.Authenticator != nil || certificatesOnly {
+		authn = o2Authenticator{Request: c.Authentication.Authenticator, certificatesOnly: certificatesOnly}
 	}
 	h = genericapifilters.WithAuthentication(h, authn, failed, c.Authentication.APIAudiences, c.Authentication.RequestHeaderConfig)
 	h = genericfilters.WithWaitGroup(h, c.LongRunningFunc, c.NonLongRunningRequestWaitGroup)

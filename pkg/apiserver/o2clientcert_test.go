@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,13 +18,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/apis/apiserver"
+	auditinternal "k8s.io/apiserver/pkg/apis/audit"
+	"k8s.io/apiserver/pkg/audit/policy"
 	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/server"
+	auditfake "k8s.io/apiserver/plugin/pkg/audit/fake"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // TestRegressionRequireClientCertRefusesWebSocketBearerToken: with --o2ims-require-client-cert
@@ -75,7 +80,12 @@ func TestRegressionRequireClientCertRefusesWebSocketBearerToken(t *testing.T) {
 		}
 	})
 	// As installO2 builds it with RequireClientCert.
-	h := o2rest.RefuseBearerTokens(o2rest.WithProblemDetails(o2HandlerChain(inner, c)))
+	// Refusals are audited as failed authentications (they once happened before the chain,
+	// unaudited).
+	var audited []*auditinternal.Event
+	c.AuditBackend = &auditfake.Backend{OnRequest: func(events []*auditinternal.Event) { audited = append(audited, events...) }}
+	c.AuditPolicyRuleEvaluator = policy.NewFakePolicyRuleEvaluator(auditinternal.LevelMetadata, nil)
+	h := o2rest.WithProblemDetails(o2HandlerChain(inner, c, true))
 	token := base64.RawURLEncoding.EncodeToString([]byte("stolen-sa-token"))
 	for name, header := range map[string]http.Header{
 		"Authorization":          {"Authorization": {"Bearer stolen-sa-token"}},
@@ -92,5 +102,18 @@ func TestRegressionRequireClientCertRefusesWebSocketBearerToken(t *testing.T) {
 		if w.Code != http.StatusUnauthorized || who != "" {
 			t.Errorf("token in %s on a certificate-only listener: status %d, handler reached as %q; want 401, not reached", name, w.Code, who)
 		}
+		if !strings.Contains(w.Body.String(), "accepts client certificates only") || w.Header().Get("Content-Type") != model.ProblemContentType {
+			t.Errorf("token in %s: answer %s %s, want a problem saying certificates only", name, w.Header().Get("Content-Type"), w.Body.String())
+		}
+		var refusal *auditinternal.Event
+		for _, e := range audited {
+			if e.Stage == auditinternal.StageResponseStarted && e.ResponseStatus != nil && e.ResponseStatus.Code == http.StatusUnauthorized {
+				refusal = e
+			}
+		}
+		if refusal == nil {
+			t.Errorf("token in %s: the refusal was not audited (%d events)", name, len(audited))
+		}
+		audited = nil
 	}
 }

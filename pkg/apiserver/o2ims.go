@@ -91,10 +91,7 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		})
 	}
 	handler = withAlertmanagerReceiver(handler, receiver)
-	handler = o2rest.WithProblemDetails(o2HandlerChain(o2Floor(handler), c.generic.Config))
-	if o2.RequireClientCert {
-		handler = o2rest.RefuseBearerTokens(handler)
-	}
+	handler = o2rest.WithProblemDetails(o2HandlerChain(o2Floor(handler), c.generic.Config, o2.RequireClientCert))
 	opts := o2rest.ServingOptions{
 		Address:           net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),
 		Cert:              serving.Cert,

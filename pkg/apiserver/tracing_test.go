@@ -57,7 +57,7 @@ func TestO2ChainContinuesTheCallersTrace(t *testing.T) {
 			who = u.GetName()
 		}
 		w.WriteHeader(http.StatusOK)
-	}), chainConfig(tp))
+	}), chainConfig(tp), false)
 
 	// The SMO's own span, as its OpenTelemetry client would send it.
 	caller := trace.NewSpanContext(trace.SpanContextConfig{
@@ -140,7 +140,7 @@ func BenchmarkO2Chain(b *testing.B) {
 		tp   tracing.TracerProvider
 	}{{"off", tracing.NewNoopTracerProvider()}, {"on-unsampled", unsampled}, {"on-sampled", sampled}} {
 		b.Run(c.name, func(b *testing.B) {
-			h := o2HandlerChain(&countingHandler{}, chainConfig(c.tp))
+			h := o2HandlerChain(&countingHandler{}, chainConfig(c.tp), false)
 			req := httptest.NewRequest(http.MethodGet, "https://o2.example/o2ims-infrastructureInventory/v1/resourcePools/p1", nil)
 			w := discardWriter{header: http.Header{}}
 			b.ReportAllocs()

@@ -26,27 +26,23 @@ func requireUser(next http.Handler) http.Handler {
 	})
 }
 
-// RefuseBearerTokens is the outermost filter of a listener that accepts client certificates
-// only (--o2ims-require-client-cert): a request carrying credentials other than its TLS client
-// certificate is refused before the authenticator could accept them, so the certificate (which
-// the authenticator verifies against the cluster's client CA) is the only way in. Every place
-// the API server's token authenticators read a token from is refused: the Authorization
+// CertificateOnlyRefusal is why a request on a listener that accepts client certificates only
+// (--o2ims-require-client-cert) is refused before any authenticator sees it (the O2 chain's
+// authenticator asks it first there, so the refusal is audited as a failed authentication):
+// "" for a request with a client certificate and no other credentials. The certificate (which
+// the authenticator verifies against the cluster's client CA) is then the only way in. Every
+// place the API server's token authenticators read a token from is refused: the Authorization
 // header, the access_token parameter, and Sec-WebSocket-Protocol, where the WebSocket
 // authenticator takes one (base64url.bearer.authorization.k8s.io.<token>) from any request
 // that claims to be an upgrade. O2 serves no WebSocket, so the header is refused whole.
-func RefuseBearerTokens(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "" || r.URL.Query().Has("access_token") || len(r.Header.Values("Sec-WebSocket-Protocol")) > 0 {
-			respond(w, nil, newProblem(http.StatusUnauthorized, "this O2-IMS listener accepts client certificates only; bearer tokens are refused").
-				setHeader("WWW-Authenticate", `Bearer realm="o2ims", error="invalid_request"`))
-			return
-		}
-		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-			respond(w, nil, newProblem(http.StatusUnauthorized, "a client certificate is required"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+func CertificateOnlyRefusal(r *http.Request) string {
+	if r.Header.Get("Authorization") != "" || r.URL.Query().Has("access_token") || len(r.Header.Values("Sec-WebSocket-Protocol")) > 0 {
+		return "this O2-IMS listener accepts client certificates only; bearer tokens are refused"
+	}
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return "a client certificate is required"
+	}
+	return ""
 }
 
 func userFrom(ctx context.Context) user.Info {

@@ -172,6 +172,9 @@ type requestState struct {
 	// authenticationUnavailable: the request's credentials could not be checked (see
 	// NoteAuthenticationUnavailable).
 	authenticationUnavailable bool
+	// certificateOnlyRefusal is why a certificate-only listener refused the request
+	// (NoteCertificateOnlyRefusal), "" when it did not.
+	certificateOnlyRefusal string
 	// authorizerErr is the first error of the authorizer while the request's visibility was
 	// decided object by object (scope.permits), where an error hides the namespace: the answer
 	// built on it would be incomplete, so it is replaced (methods.serve).
@@ -209,6 +212,22 @@ func NoteAuthenticationUnavailable(ctx context.Context) {
 func AuthenticationUnavailable(ctx context.Context) bool {
 	s := stateFrom(ctx)
 	return s != nil && s.authenticationUnavailable
+}
+
+// NoteCertificateOnlyRefusal records, on the request state of ctx, that the request was refused
+// on a certificate-only listener, and why (CertificateOnlyRefusal), for the answer to say.
+func NoteCertificateOnlyRefusal(ctx context.Context, reason string) {
+	if s := stateFrom(ctx); s != nil {
+		s.certificateOnlyRefusal = reason
+	}
+}
+
+// CertificateOnlyRefused is what NoteCertificateOnlyRefusal recorded for the request of ctx.
+func CertificateOnlyRefused(ctx context.Context) string {
+	if s := stateFrom(ctx); s != nil {
+		return s.certificateOnlyRefusal
+	}
+	return ""
 }
 
 // WithRequestState returns ctx with room for the O2 face's per-request state. The filter that
