@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -217,10 +218,14 @@ func withRendered(ch *chart.Chart, rendered map[string]string) *chart.Chart {
 	return &out
 }
 
-// escapeTemplate is a template that renders to s: every action delimiter in s printed as a
-// string. Rendering it costs a copy of s.
+// escapeTemplate is a template that renders to s: s itself when it has no action delimiter,
+// otherwise one action printing s as a quoted string. Rendering it costs a copy of s: escaping
+// each delimiter as its own action would cost a parse tree per two bytes of s.
 func escapeTemplate(s string) string {
-	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	return "{{" + strconv.Quote(s) + "}}"
 }
 
 // errChildGone is a rendering child that stopped answering: its exit says why.
