@@ -197,9 +197,12 @@ func capabilities(cfg *action.Configuration) (*common.Capabilities, error) {
 
 // withRendered is a copy of ch whose templates are what they rendered to (rendered, keyed as
 // Helm's engine keys them: the chart's full path and the template's name), escaped; partials
-// and what did not render are left empty.
+// and what did not render are left empty, and the values schema is left out.
 func withRendered(ch *chart.Chart, rendered map[string]string) *chart.Chart {
 	out := *ch
+	// The child checked the values against the chart's schema; the schema is the chart
+	// writer's too, and Helm would check them again here, in this process.
+	out.Schema = nil
 	full := ch.ChartFullPath()
 	out.Templates = make([]*common.File, 0, len(ch.Templates))
 	for _, t := range ch.Templates {

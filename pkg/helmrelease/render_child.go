@@ -78,12 +78,12 @@ func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 		stopWatching := watchMemory(uint64(req.Limits.Memory), stderr)
 		msg := render(req, &lookupForwarder{in: r, out: w})
 		stopWatching()
-		b, err := json.Marshal(msg)
-		if err != nil {
+		// Without HTML escaping, which would make each <, > and & of the manifests six bytes
+		// and a manifest within its output bound a line past what the parent reads.
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(msg); err != nil {
 			fmt.Fprintf(stderr, "encode the rendered manifests: %v\n", err)
-			return 1
-		}
-		if _, err := w.Write(append(b, '\n')); err != nil {
 			return 1
 		}
 		if err := w.Flush(); err != nil {

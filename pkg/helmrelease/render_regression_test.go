@@ -44,3 +44,41 @@ func TestRegressionEscapedDelimitersAmplifyParentRendering(t *testing.T) {
 		t.Fatalf("Helm's rendering of the escaped chart made %v allocations for %d delimiters", allocs, n)
 	}
 }
+
+// TestRegressionMarkupInManifestsPastTheOutputBound: the child wrote its answer with JSON's
+// HTML escaping, six bytes for each <, > and &, so manifests within the output bound that are
+// mostly markup (an HTML page in a ConfigMap) made a line past what the parent reads, and the
+// install failed on a bound it was within.
+func TestRegressionMarkupInManifestsPastTheOutputBound(t *testing.T) {
+	r := newRenderers(RenderLimits{Output: 1 << 20}.complete(), nil)
+	req := renderRequest{Chart: treeOf(templateChart("app", map[string]string{"templates/a.yaml": `{{ repeat 600000 "<" }}`}, nil)), Values: map[string]any{},
+		Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
+	out, err := r.render(context.Background(), req, nil)
+	if err != nil {
+		t.Fatalf("600,000 bytes of markup with an output bound of 1 MiB: %v", err)
+	}
+	if got := out["app/templates/a.yaml"]; got != strings.Repeat("<", 600000) {
+		t.Fatalf("rendered to %d bytes", len(got))
+	}
+}
+
+// TestRenderedChartHasNoSchema: the values were checked against the chart's schema in the
+// child; the copy Helm installs carries none, so this process does no work the chart's writer
+// chose (a schema is the writer's as much as the templates are).
+func TestRenderedChartHasNoSchema(t *testing.T) {
+	ch := templateChart("app", map[string]string{"templates/a.yaml": `a`}, nil)
+	ch.Schema = []byte(`{"type":"object","properties":{"a":{"type":"string"}}}`)
+	e := NewEngine(Config{})
+	cfg := &action.Configuration{Capabilities: common.DefaultCapabilities}
+	opts := common.ReleaseOptions{Name: "web", Namespace: "tenant-a", Revision: 1, IsInstall: true}
+	if _, err := e.renderedChart(context.Background(), cfg, copyChart(ch), map[string]any{"a": float64(1)}, opts); err == nil || !strings.Contains(err.Error(), "schema") {
+		t.Fatalf("values the schema refuses: %v", err)
+	}
+	rendered, err := e.renderedChart(context.Background(), cfg, copyChart(ch), map[string]any{"a": "x"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rendered.Schema != nil {
+		t.Errorf("the rendered chart carries the schema: %s", rendered.Schema)
+	}
+}
