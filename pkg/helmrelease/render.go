@@ -139,7 +139,8 @@ type lookupFunc = func(apiVersion, kind, namespace, name string) (map[string]any
 
 // renderedChart renders ch with values as Helm's install or upgrade with opts would, in a
 // bounded child process, and returns the copy of ch for Helm to install: its subcharts chosen
-// for values (Helm's ProcessDependencies, which Helm runs again to the same result), each
+// for values (Helm's ProcessDependencies, on ch itself, which Helm runs again on the copy to
+// the same result), each
 // template the text it rendered to, escaped (Helm renders nothing else of it). Errors of the
 // chart's own templates are returned as Helm reports them.
 func (e *Engine) renderedChart(ctx context.Context, cfg *action.Configuration, ch *chart.Chart, values map[string]any, opts common.ReleaseOptions) (*chart.Chart, error) {
@@ -155,17 +156,18 @@ func (e *Engine) renderedChart(ctx context.Context, cfg *action.Configuration, c
 		}
 		lookup = engine.NewLookupFunction(rc)
 	}
-	processed := copyChart(ch)
-	if err := chartutil.ProcessDependencies(processed, values); err != nil {
+	// ch is the caller's to give away, as Helm's install and upgrade change the chart they are
+	// given (Fetched.Copy): processed in place, as Helm would have.
+	if err := chartutil.ProcessDependencies(ch, values); err != nil {
 		return nil, err
 	}
 	rendered, err := e.renderers.render(ctx, renderRequest{
-		Chart: treeOf(processed), Values: values, Options: opts, Capabilities: caps,
+		Chart: treeOf(ch), Values: values, Options: opts, Capabilities: caps,
 	}, lookup)
 	if err != nil {
 		return nil, err
 	}
-	return withRendered(processed, rendered), nil
+	return withRendered(ch, rendered), nil
 }
 
 // capabilities are the target's, as Helm's own getCapabilities reads them, kept in cfg so
