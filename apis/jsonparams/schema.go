@@ -34,7 +34,11 @@ func (noLoader) Load(url string) (any, error) {
 const MaxSchemaDepth = 100
 
 // Schema is a compiled parameters schema.
-type Schema struct{ s *jsonschema.Schema }
+type Schema struct {
+	s *jsonschema.Schema
+	// dynamicAnchors are the schemas a $dynamicRef may resolve to, by anchor name.
+	dynamicAnchors map[string][]*jsonschema.Schema
+}
 
 // Compile compiles raw, which must be a JSON object of at most limit bytes and a valid JSON
 // schema (checked against its draft's metaschema; draft 2020-12 unless $schema names another).
@@ -65,7 +69,14 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 		}
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("must be a valid JSON schema: %v", err))}
 	}
-	return &Schema{s: sch}, nil
+	compiled := &Schema{s: sch, dynamicAnchors: dynamicAnchorsOf(reachable(sch))}
+	// A subschema whose branches multiply in place costs that much on every document that
+	// reaches it: refused here, at the schema's own write, rather than on every write checked
+	// against it.
+	if err := placeCost(sch, compiled.dynamicAnchors, MaxEvaluationCost); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, "checking a value against a part of this schema "+err.Error())}
+	}
+	return compiled, nil
 }
 
 // depth is the deepest nesting of objects and arrays in raw, which is JSON.
@@ -101,6 +112,11 @@ func (s *Schema) Validate(doc map[string]any, path *field.Path) field.ErrorList 
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return field.ErrorList{field.InternalError(path, err)}
+	}
+	// The library's work is bounded first (MaxEvaluationCost): it has no budget or
+	// cancellation of its own.
+	if _, err := evaluationCost(s.s, s.dynamicAnchors, inst, MaxEvaluationCost); err != nil {
+		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, "checking these values against the schema "+err.Error())}
 	}
 	if err := s.s.Validate(inst); err != nil {
 		var verr *jsonschema.ValidationError

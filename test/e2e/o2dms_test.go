@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -205,6 +206,50 @@ spec: {deploymentManagerId: `+dmsTenantDM+`, name: mine, serviceUri: "https://12
 		if before != after {
 			t.Errorf("rejected requests changed what is stored: before %q, after %q", before, after)
 		}
+	})
+
+	// TestRegressionSchemaEvaluationMultiplies (apis/jsonparams) on the real server: a
+	// parameters schema whose levels each apply the next twice made every NfDeployment checked
+	// against it cost the API server minutes of CPU (doubling per level). The schema is now
+	// refused at its own write, and values whose check would multiply with their depth are
+	// refused before the check runs.
+	t.Run("TestRegressionSchemaEvaluationMultiplies", func(t *testing.T) {
+		var defs []string
+		for i := 0; i < 40; i++ {
+			defs = append(defs, fmt.Sprintf(`"l%d":{"anyOf":[{"$ref":"#/$defs/l%d"},{"$ref":"#/$defs/l%d","minimum":1}]}`, i, i+1, i+1))
+		}
+		defs = append(defs, `"l40":{"type":"string"}`)
+		chain := `{"$defs":{` + strings.Join(defs, ",") + `},"properties":{"replicas":{"$ref":"#/$defs/l0"}}}`
+		descriptor := func(name, schema string) string {
+			return strings.NewReplacer("%NAME%", name, "%NS%", "tenant-a").Replace(`apiVersion: o2dms.oran.org/v1alpha1
+kind: NfDeploymentDescriptor
+metadata: {name: %NAME%, namespace: %NS%}
+spec:
+  chart:
+    repository: {url: "https://charts.example.com/stable", name: upf}
+  version: 1.2.3
+  parametersSchema: ` + schema + "\n")
+		}
+		stderr := refused(t, alice, descriptor("multiplying", chain))
+		for _, want := range []string{"spec.parametersSchema: Invalid value", "more than 200000 steps"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("a schema multiplying in place: want %q in\n%s", want, stderr)
+			}
+		}
+		apply(t, alice, descriptor("per-level", `{"anyOf":[{"properties":{"x":{"$ref":"#"}}},{"properties":{"x":{"$ref":"#"}},"required":["x"]}]}`))
+		deep := `"leaf"`
+		for i := 0; i < 40; i++ {
+			deep = `{"x":` + deep + `}`
+		}
+		stderr = refused(t, alice, nfDeploymentManifest("tenant-a", "deep", "per-level", "", dmsDMID, deep))
+		for _, want := range []string{"spec.values: Invalid value", "more than 200000 steps"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("values whose check multiplies with their depth: want %q in\n%s", want, stderr)
+			}
+		}
+		apply(t, alice, nfDeploymentManifest("tenant-a", "shallow", "per-level", "", dmsDMID, `{"x":{"x":"leaf"}}`))
+		s.kubectl(t, admin, "delete", "nfdeployment", "shallow", "-n", "tenant-a", "--wait=false")
+		s.kubectl(t, admin, "delete", "nfdeploymentdescriptor", "per-level", "-n", "tenant-a")
 	})
 
 	t.Run("another tenant's descriptor is indistinguishable from none", func(t *testing.T) {

@@ -1,0 +1,444 @@
+package jsonparams
+
+import (
+	"fmt"
+	"regexp/syntax"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// MaxEvaluationCost bounds the work of checking one document against a schema, in the
+// units evaluationCost counts: one per (subschema, place in the document) the schema library
+// evaluates, plus its enum values, required names and the length of strings it matches. The
+// library evaluates every branch of allOf, anyOf, oneOf and if/then/else and follows every
+// $ref anew, without memory: 22 levels of "anyOf of two $refs to the next level" (1.7 KB) made
+// it evaluate 8 million subschemas, 36 s of CPU per check, doubling with each level, in the
+// API server's request goroutine, which the request timeout answers for but does not stop.
+// A Helm-like schema against 256 KiB of values costs ~40,000 (BenchmarkTypicalValues); the
+// worst documents within the bound took the library 0.07–0.2 s and up to 68 MB of garbage
+// (BenchmarkWorstCaseWithinBudget).
+const MaxEvaluationCost = 200_000
+
+// maxEvaluationDepth bounds how deep the library's evaluation recurses (schemas applied in
+// place plus places in the document): the count below recurses as deep.
+const maxEvaluationDepth = 1_000
+
+// costly is why a check was refused before the library ran; its text completes "checking
+// ... against the schema".
+type costly struct{ reason string }
+
+func (c *costly) Error() string { return c.reason }
+
+var (
+	errTooCostly = &costly{fmt.Sprintf("would take more than %d steps: the schema's allOf, anyOf, oneOf, if/then/else and references multiply what is evaluated", MaxEvaluationCost)}
+	errTooDeep   = &costly{fmt.Sprintf("would nest more than %d evaluations deep", maxEvaluationDepth)}
+	errCycle     = &costly{"would apply a subschema to the same place again through its own references (a reference cycle)"}
+	errDynamic   = &costly{"would need $recursiveRef to a $recursiveAnchor or contentSchema, which parameter schemas do not support"}
+)
+
+// evaluationCost counts an upper bound of the library's work to check doc against s (see
+// MaxEvaluationCost), stopping with an error as soon as it passes budget. It walks what the
+// library's validator walks: every subschema applied in place (the references, the boolean
+// combinations, the conditionals, the dependent schemas of the properties present) and every
+// subschema applied to a property or an item, counting each branch as evaluated. What the
+// library would evaluate more than once is counted once and added again from memory, so the
+// count costs at most budget steps whatever it finds.
+func evaluationCost(s *jsonschema.Schema, dynamic map[string][]*jsonschema.Schema, doc any, budget int) (int, error) {
+	c := &counter{left: budget, memo: map[memoKey]int{}, dynamic: dynamic}
+	if err := c.count(s, c.node(doc), 0); err != nil {
+		return budget - c.left, err
+	}
+	return budget - c.left, nil
+}
+
+// placeCost checks that no subschema reachable from root costs more than budget where it
+// applies, whatever the document: each is counted at a scalar place, so what it applies in
+// place (its references, combinations and conditionals) is counted and what it applies to
+// properties and items is not. A schema that fails this costs that much on every document
+// that reaches the subschema.
+func placeCost(root *jsonschema.Schema, dynamic map[string][]*jsonschema.Schema, budget int) error {
+	memo := map[memoKey]int{}
+	scalar := &node{size: 1}
+	for _, s := range reachable(root) {
+		c := &counter{left: budget, memo: memo, dynamic: dynamic}
+		if err := c.count(s, scalar, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memoKey is a subschema applied at one place of the document.
+type memoKey struct {
+	s  *jsonschema.Schema
+	at *node
+}
+
+// node is a place of the document, with what the count needs of its value.
+type node struct {
+	kind nodeKind
+	// names and children are an object's property names and values, in the same order, or
+	// an array's items (children only).
+	names    []string
+	children []*node
+	// nameNodes are an object's property names as string places, made when a propertyNames
+	// schema needs them.
+	nameNodes []*node
+	str       string
+	// size is how many places the value has, itself included: what comparing it or hashing
+	// it costs.
+	size int
+	// nameBytes is the length of an object's property names, all together.
+	nameBytes int
+}
+
+type nodeKind uint8
+
+const (
+	otherNode nodeKind = iota
+	stringNode
+	objectNode
+	arrayNode
+)
+
+type counter struct {
+	left int
+	// memo holds each (subschema, place)'s count once done, onStack while it is under way.
+	memo    map[memoKey]int
+	dynamic map[string][]*jsonschema.Schema
+	// insts memoizes the size of each pattern's program, by pattern.
+	insts map[string]int
+	// arena is where places are allocated, a chunk at a time.
+	arena []node
+}
+
+func (c *counter) alloc(n node) *node {
+	if len(c.arena) == cap(c.arena) {
+		c.arena = make([]node, 0, 256)
+	}
+	c.arena = append(c.arena, n)
+	return &c.arena[len(c.arena)-1]
+}
+
+func (c *counter) node(v any) *node {
+	switch v := v.(type) {
+	case map[string]any:
+		n := c.alloc(node{kind: objectNode, names: make([]string, 0, len(v)), children: make([]*node, 0, len(v)), size: 1})
+		for k, pv := range v {
+			p := c.node(pv)
+			n.names = append(n.names, k)
+			n.children = append(n.children, p)
+			n.size += p.size
+			n.nameBytes += len(k)
+		}
+		return n
+	case []any:
+		n := c.alloc(node{kind: arrayNode, children: make([]*node, len(v)), size: 1})
+		for i, iv := range v {
+			n.children[i] = c.node(iv)
+			n.size += n.children[i].size
+		}
+		return n
+	case string:
+		return c.alloc(node{kind: stringNode, str: v, size: 1})
+	}
+	return c.alloc(node{size: 1})
+}
+
+// nameNode is the i-th property name of the object n as a place.
+func (c *counter) nameNode(n *node, i int) *node {
+	if n.nameNodes == nil {
+		n.nameNodes = make([]*node, len(n.names))
+		for j, name := range n.names {
+			n.nameNodes[j] = c.alloc(node{kind: stringNode, str: name, size: 1})
+		}
+	}
+	return n.nameNodes[i]
+}
+
+func (c *counter) spend(n int) error {
+	c.left -= n
+	if c.left < 0 {
+		return errTooCostly
+	}
+	return nil
+}
+
+// count adds the cost of applying s at n.
+func (c *counter) count(s *jsonschema.Schema, n *node, depth int) error {
+	if s == nil {
+		return nil
+	}
+	if s.Bool != nil {
+		return c.spend(1)
+	}
+	if depth > maxEvaluationDepth {
+		return errTooDeep
+	}
+	if n.kind != objectNode && n.kind != arrayNode && !appliesInPlace(s) {
+		// Nothing below: counted as cheaply as it would be remembered.
+		return c.spend(c.weight(s, n))
+	}
+	key := memoKey{s, n}
+	if v, ok := c.memo[key]; ok {
+		if v == onStack {
+			// The library answers a reference-cycle error here, but only after evaluating
+			// the way back, and a count that stopped here would be wrong for the schemas on
+			// the way when they are reached another way: refused instead.
+			return errCycle
+		}
+		return c.spend(v)
+	}
+	if s.ContentSchema != nil || (s.RecursiveRef != nil && s.RecursiveRef.RecursiveAnchor) {
+		// Neither is reachable as netweave compiles schemas (content is not asserted;
+		// $recursiveAnchor is draft 2019-09's and resolved along the evaluation, which this
+		// count does not follow), so refuse rather than count wrong.
+		return errDynamic
+	}
+	c.memo[key] = onStack
+	before := c.left
+	if err := c.countAt(s, n, depth); err != nil {
+		return err
+	}
+	c.memo[key] = before - c.left
+	return nil
+}
+
+// onStack marks a memo entry whose count is under way.
+const onStack = -1
+
+func (c *counter) countAt(s *jsonschema.Schema, n *node, depth int) error {
+	if err := c.spend(c.weight(s, n)); err != nil {
+		return err
+	}
+	if err := c.all(n, depth, s.Ref, s.RecursiveRef, s.Not, s.If, s.Then, s.Else); err != nil {
+		return err
+	}
+	if err := c.all(n, depth, s.AllOf...); err != nil {
+		return err
+	}
+	if err := c.all(n, depth, s.AnyOf...); err != nil {
+		return err
+	}
+	if err := c.all(n, depth, s.OneOf...); err != nil {
+		return err
+	}
+	if d := s.DynamicRef; d != nil {
+		if err := c.count(d.Ref, n, depth+1); err != nil {
+			return err
+		}
+		if d.Anchor != "" && d.Ref != nil && d.Ref.DynamicAnchor == d.Anchor {
+			// Resolved along the evaluation to one of the schemas with that dynamic anchor:
+			// count them all.
+			if err := c.all(n, depth, c.dynamic[d.Anchor]...); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case n.kind == objectNode:
+		return c.countObject(s, n, depth)
+	case n.kind == arrayNode:
+		return c.countArray(s, n, depth)
+	}
+	return nil
+}
+
+// appliesInPlace says whether s applies other schemas at the place it applies to.
+func appliesInPlace(s *jsonschema.Schema) bool {
+	return s.Ref != nil || s.RecursiveRef != nil || s.DynamicRef != nil || s.Not != nil || s.If != nil ||
+		s.Then != nil || s.Else != nil || len(s.AllOf) > 0 || len(s.AnyOf) > 0 || len(s.OneOf) > 0 ||
+		len(s.DependentSchemas) > 0 || len(s.Dependencies) > 0 || s.ContentSchema != nil
+}
+
+// all adds the cost of applying each of subs at n.
+func (c *counter) all(n *node, depth int, subs ...*jsonschema.Schema) error {
+	for _, sub := range subs {
+		if err := c.count(sub, n, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *counter) countObject(s *jsonschema.Schema, n *node, depth int) error {
+	for i, name := range n.names {
+		v := n.children[i]
+		if sub, ok := s.DependentSchemas[name]; ok {
+			if err := c.count(sub, n, depth+1); err != nil {
+				return err
+			}
+		}
+		if sub, ok := s.Dependencies[name].(*jsonschema.Schema); ok {
+			if err := c.count(sub, n, depth+1); err != nil {
+				return err
+			}
+		}
+		if s.PropertyNames != nil {
+			if err := c.count(s.PropertyNames, c.nameNode(n, i), depth+1); err != nil {
+				return err
+			}
+		}
+		sub, matched := s.Properties[name]
+		if err := c.count(sub, v, depth+1); err != nil {
+			return err
+		}
+		for re, sub := range s.PatternProperties {
+			if !re.MatchString(name) {
+				continue
+			}
+			matched = true
+			if err := c.count(sub, v, depth+1); err != nil {
+				return err
+			}
+		}
+		if add, ok := s.AdditionalProperties.(*jsonschema.Schema); ok && !matched {
+			if err := c.count(add, v, depth+1); err != nil {
+				return err
+			}
+		}
+		if err := c.count(s.UnevaluatedProperties, v, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *counter) countArray(s *jsonschema.Schema, n *node, depth int) error {
+	positional, _ := s.Items.([]*jsonschema.Schema)
+	every, _ := s.Items.(*jsonschema.Schema)
+	additional, _ := s.AdditionalItems.(*jsonschema.Schema)
+	for i, v := range n.children {
+		var item, prefix *jsonschema.Schema
+		if i < len(positional) {
+			item = positional[i]
+		} else {
+			item = additional
+		}
+		if i < len(s.PrefixItems) {
+			prefix = s.PrefixItems[i]
+		} else {
+			prefix = s.Items2020
+		}
+		if err := c.all(v, depth, s.Contains, s.UnevaluatedItems, every, item, prefix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// weight is the library's work at one evaluation beyond the subschemas it applies: its enum
+// and const comparisons (each up to the value's size), required and dependent names, a
+// pattern matched along a string or against every property name (Go's regular expressions
+// take time in proportion to the text times the pattern's program), a format checked along a
+// string, uniqueItems hashing the items.
+func (c *counter) weight(s *jsonschema.Schema, n *node) int {
+	w := 1 + len(s.Required) + len(s.DependentRequired)
+	if s.Enum != nil {
+		w += len(s.Enum.Values) * n.size
+	}
+	if s.Const != nil {
+		w += n.size
+	}
+	if n.kind == stringNode && s.Pattern != nil {
+		w += c.matchCost(s.Pattern, len(n.str))
+	}
+	if n.kind == stringNode && s.Format != nil {
+		// The costliest format, "regex", compiles the string as a pattern.
+		w += len(n.str) / 4
+	}
+	if s.UniqueItems && n.kind == arrayNode {
+		w += n.size
+	}
+	if n.kind == objectNode {
+		for re := range s.PatternProperties {
+			w += len(n.names) + c.matchCost(re, n.nameBytes)
+		}
+	}
+	return w
+}
+
+// matchCost is the weight of matching re along text bytes: a unit per 64 steps of its
+// program (a step took up to ~15 ns in BenchmarkWorstCaseWithinBudget).
+func (c *counter) matchCost(re jsonschema.Regexp, text int) int {
+	src := re.String()
+	insts, ok := c.insts[src]
+	if !ok {
+		insts = 64 // what a pattern costs that does not parse as Go's does
+		if parsed, err := syntax.Parse(src, syntax.Perl); err == nil {
+			if prog, err := syntax.Compile(parsed.Simplify()); err == nil {
+				insts = len(prog.Inst)
+			}
+		}
+		if c.insts == nil {
+			c.insts = map[string]int{}
+		}
+		c.insts[src] = insts
+	}
+	return text * insts / 64
+}
+
+// reachable lists root and every schema reachable from it, each once.
+func reachable(root *jsonschema.Schema) []*jsonschema.Schema {
+	var all []*jsonschema.Schema
+	seen := map[*jsonschema.Schema]bool{}
+	stack := []*jsonschema.Schema{root}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s == nil || seen[s] {
+			continue
+		}
+		seen[s] = true
+		all = append(all, s)
+		stack = append(stack, subschemas(s)...)
+	}
+	return all
+}
+
+// dynamicAnchorsOf maps each $dynamicAnchor name to the schemas of all that declare it: a
+// $dynamicRef may resolve to any of them.
+func dynamicAnchorsOf(all []*jsonschema.Schema) map[string][]*jsonschema.Schema {
+	anchors := map[string][]*jsonschema.Schema{}
+	for _, s := range all {
+		if s.DynamicAnchor != "" {
+			anchors[s.DynamicAnchor] = append(anchors[s.DynamicAnchor], s)
+		}
+	}
+	return anchors
+}
+
+// subschemas lists every schema s refers to.
+func subschemas(s *jsonschema.Schema) []*jsonschema.Schema {
+	subs := []*jsonschema.Schema{s.Ref, s.RecursiveRef, s.Not, s.If, s.Then, s.Else, s.PropertyNames,
+		s.UnevaluatedProperties, s.Contains, s.Items2020, s.UnevaluatedItems, s.ContentSchema}
+	if s.DynamicRef != nil {
+		subs = append(subs, s.DynamicRef.Ref)
+	}
+	subs = append(subs, s.AllOf...)
+	subs = append(subs, s.AnyOf...)
+	subs = append(subs, s.OneOf...)
+	subs = append(subs, s.PrefixItems...)
+	for _, m := range []map[string]*jsonschema.Schema{s.Properties, s.DependentSchemas} {
+		for _, sub := range m {
+			subs = append(subs, sub)
+		}
+	}
+	for _, sub := range s.PatternProperties {
+		subs = append(subs, sub)
+	}
+	for _, v := range []any{s.AdditionalProperties, s.Items, s.AdditionalItems} {
+		switch v := v.(type) {
+		case *jsonschema.Schema:
+			subs = append(subs, v)
+		case []*jsonschema.Schema:
+			subs = append(subs, v...)
+		}
+	}
+	for _, v := range s.Dependencies {
+		if sub, ok := v.(*jsonschema.Schema); ok {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
