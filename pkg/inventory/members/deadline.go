@@ -11,17 +11,18 @@ import (
 // DefaultRequestTimeout bounds every request but watches to a member's API server (Config.RequestTimeout).
 const DefaultRequestTimeout = time.Minute
 
-// boundRequests wraps the transport of a member's clients (rest.Config.Wrap) so that every
+// BoundRequests wraps the transport of a member's clients (rest.Config.Wrap) so that every
 // request but a watch ends within d, its answer's body included. A member's API server may be
 // a tenant's, or half dead: one that accepts a request and never answers would otherwise hold
-// whoever asked for good (client-go's discovery calls take no context), and the member manager
-// stops a member's sync on its only worker, so one hung member would stop every registration.
-// Watches are long by design and end with their context.
-func boundRequests(d time.Duration) func(http.RoundTripper) http.RoundTripper {
+// whoever asked for good (client-go's discovery calls and Helm's release storage take no
+// context): the member manager stops a member's sync on its only worker, and the O2-DMS
+// controller's workers are shared by every tenant, so one hung member would stop every
+// registration or every deployment. Watches are long by design and end with their context.
+func BoundRequests(d time.Duration) func(http.RoundTripper) http.RoundTripper {
 	return func(rt http.RoundTripper) http.RoundTripper { return boundedRoundTripper{next: rt, d: d} }
 }
 
-// boundedRoundTripper cuts off every request but a watch after d: in all (boundRequests), or,
+// boundedRoundTripper cuts off every request but a watch after d: in all (BoundRequests), or,
 // with eachRead, when its answer's headers or any read of its body take longer than d
 // (boundProgress).
 type boundedRoundTripper struct {

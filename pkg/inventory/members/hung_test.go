@@ -100,7 +100,7 @@ func TestBoundRequestsEndsAHungAnswer(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	client := &http.Client{Transport: boundRequests(100 * time.Millisecond)(http.DefaultTransport)}
+	client := &http.Client{Transport: BoundRequests(100 * time.Millisecond)(http.DefaultTransport)}
 	resp, err := client.Get(srv.URL + "/version")
 	if err == nil {
 		resp.Body.Close()

@@ -215,7 +215,7 @@ func NewManager(cfg Config) *Manager {
 // the addresses addrs allows for its origin, rate
 // limited to qps and burst per member (client-go's defaults when zero), whatever the
 // kubeconfig says: a member's load on its API server is netweave's to bound. Every request
-// but a watch ends within timeout (boundRequests; DefaultRequestTimeout when zero), but the
+// but a watch ends within timeout (BoundRequests; DefaultRequestTimeout when zero), but the
 // informers' lists, which must only keep coming (boundProgress).
 func NewConnect(qps float32, burst int, timeout time.Duration, addrs Addresses) func(reg Registration) (*Clients, error) {
 	if timeout <= 0 {
@@ -248,7 +248,7 @@ func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout 
 	limiter := flowcontrol.NewTokenBucketRateLimiter(lc.QPS, lc.Burst)
 	lc.RateLimiter = limiter
 	ic := rest.CopyConfig(lc)
-	lc.Wrap(boundRequests(timeout))
+	lc.Wrap(BoundRequests(timeout))
 	ic.Wrap(boundProgress(timeout))
 	kc, err := kubernetes.NewForConfig(lc)
 	if err != nil {
@@ -258,7 +258,7 @@ func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout 
 	if err != nil {
 		return nil, fmt.Errorf("member informers' client: %w", err)
 	}
-	rc.Wrap(boundRequests(timeout))
+	rc.Wrap(BoundRequests(timeout))
 	dyn, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("member dynamic client: %w", err)

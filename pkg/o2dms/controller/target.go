@@ -48,6 +48,9 @@ type ProfileTargets struct {
 	InventoryNamespace string
 	// Profiles issues the scoped credentials.
 	Profiles *k8sprofile.Provider
+	// RequestTimeout bounds each request but watches to a target's API server, its answer
+	// included (members.DefaultRequestTimeout when zero).
+	RequestTimeout time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 
@@ -117,6 +120,13 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 	// nor answer with more than netweave's memory.
 	creds.Wrap(members.RefuseRedirects)
 	creds.Wrap(members.BoundAnswers)
+	// Nor hold a worker, which every tenant's deployments share, by never answering: Helm's
+	// release storage and discovery calls take no context, and its installs would wait for good.
+	timeout := p.RequestTimeout
+	if timeout <= 0 {
+		timeout = members.DefaultRequestTimeout
+	}
+	creds.Wrap(members.BoundRequests(timeout))
 	// One transport for every client Helm builds of the target: client-go caches none for a
 	// configuration with a Dial function, and would otherwise open new connections per client.
 	rt, err := rest.TransportFor(creds)

@@ -34,7 +34,7 @@ import (
 // went to the old cluster. The DeploymentManager is looked up on every call now; the cached
 // credentials serve only the same object, cluster and tenant.
 func TestRegressionCachedCredentialsOutliveTheirDeploymentManager(t *testing.T) {
-	targets, dms, dmFor := newTargetRig(t, nil)
+	targets, dms, dmFor := newTargetRig(t, nil, nil)
 	const id = targetDMID
 	if err := dms.Add(dmFor("edge-1", "uid-1")); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestRegressionDeploymentTargetDialledWithoutTheMembersAddressCheck(t *testi
 	targets, dms, dmFor := newTargetRig(t, func(context.Context, string, string) (net.Conn, error) {
 		dialled.Add(1)
 		return nil, refused
-	})
+	}, nil)
 	if err := dms.Add(dmFor("edge-1", "uid-1")); err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +100,9 @@ func TestRegressionDeploymentTargetDialledWithoutTheMembersAddressCheck(t *testi
 const targetDMID = "6c8f3a52-3a0e-4a53-9b5e-6b0a3b8b0a11"
 
 // newTargetRig is ProfileTargets over a profile of members edge-1 and edge-2 (at
-// https://<member>:6443, dialled through dial), the DeploymentManagers it reads, and a
-// DeploymentManager of id targetDMID for a cluster.
-func newTargetRig(t *testing.T, dial func(ctx context.Context, network, address string) (net.Conn, error)) (*ProfileTargets, cache.Indexer, func(cluster, uid string) *o2imsv1.DeploymentManager) {
+// https://<member>:6443, dialled through dial, their API servers' certificates signed by
+// ca), the DeploymentManagers it reads, and a DeploymentManager of id targetDMID for a cluster.
+func newTargetRig(t *testing.T, dial func(ctx context.Context, network, address string) (net.Conn, error), ca []byte) (*ProfileTargets, cache.Indexer, func(cluster, uid string) *o2imsv1.DeploymentManager) {
 	t.Helper()
 	const ns, id = "o2ims-system", targetDMID
 	secret := func(member string) *corev1.Secret {
@@ -119,7 +119,7 @@ func newTargetRig(t *testing.T, dial func(ctx context.Context, network, address 
 	profiles := k8sprofile.NewProvider(k8sprofile.Config{Secrets: fake.NewClientset(secret("edge-1"), secret("edge-2")), Namespace: ns,
 		Connect: func(reg members.Registration) (kubernetes.Interface, *rest.Config, error) {
 			// The kubeconfig names its member, whose API server is https://<member>:6443.
-			return member, &rest.Config{Host: "https://" + string(reg.Kubeconfig) + ":6443", Dial: dial}, nil
+			return member, &rest.Config{Host: "https://" + string(reg.Kubeconfig) + ":6443", Dial: dial, TLSClientConfig: rest.TLSClientConfig{CAData: ca}}, nil
 		}})
 	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	dmFor := func(cluster, uid string) *o2imsv1.DeploymentManager {
