@@ -21,6 +21,7 @@ import (
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
 	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/fairqueue"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2informers"
@@ -106,10 +107,11 @@ func New(cfg Config) *Controller {
 	return &Controller{cfg: cfg}
 }
 
+// newQueue hands NfDeployments out to the workers a namespace at a time, round-robin
+// (fairqueue): the workers are every tenant's.
 func (c *Controller) newQueue() workqueue.TypedRateLimitingInterface[string] {
-	return workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
+	return fairqueue.NewRateLimiting(QueueName,
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax))
 }
 
 // Run reconciles while this replica holds the controller's Lease, until ctx ends.

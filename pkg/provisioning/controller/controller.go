@@ -19,6 +19,7 @@ import (
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
 	o2listers "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/fairqueue"
 	"github.com/netweave-io/netweave/pkg/inventory/members"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/provisioning"
@@ -105,9 +106,10 @@ func (c *Controller) Lead(ctx context.Context) {
 	term := c.cfg.Informers.Term()
 	defer term.Shutdown()
 	f := term.O2ims().V1alpha1()
-	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
+	// Requests are handed out to the workers a namespace at a time, round-robin
+	// (fairqueue): the workers are every tenant's.
+	queue := fairqueue.NewRateLimiting(QueueName,
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax))
 	defer queue.ShutDown()
 	r := &reconciler{
 		cfg: c.cfg, clusters: clusters,
