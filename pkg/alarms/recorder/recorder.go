@@ -104,12 +104,14 @@ const maxAttempts = 4
 
 // Observe raises, changes or clears the alarm of o.
 func (r *Recorder) Observe(ctx context.Context, o alarms.Observation) error {
-	return r.observe(ctx, o, time.Time{})
+	return r.observe(ctx, o, time.Time{}, "")
 }
 
 // observe is Observe of an observation its source read at asOf (zero: now), which an alarm
-// cleared since may have overtaken (alarms.Overtaken).
-func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.Time) error {
+// cleared since may have overtaken (alarms.Overtaken). With only ("namespace/name"), the
+// observation is about that record: when the fault's latest record is another, it is left
+// alone.
+func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.Time, only string) error {
 	if err := r.validate(o); err != nil {
 		return err
 	}
@@ -123,6 +125,11 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 		current, err := r.latest(o.Source, o.Key)
 		if err != nil {
 			return err
+		}
+		if only != "" && (current == nil || current.Namespace+"/"+current.Name != only) {
+			klog.FromContext(ctx).V(2).Info("Fault has a later record than the one observed; left alone",
+				"source", o.Source, "key", o.Key, "observed", only)
+			return nil
 		}
 		now := r.cfg.Clock.Now()
 		if !asOf.IsZero() && alarms.Overtaken(r.cfg.IDs, current, o, asOf) {
@@ -191,7 +198,7 @@ func (r *Recorder) sync(ctx context.Context, source string, active []alarms.Obse
 			continue
 		}
 		present[placeKey(o.Object.Namespace, o.Source, o.Key)] = true
-		if err := r.observe(ctx, o, asOf); err != nil {
+		if err := r.observe(ctx, o, asOf, ""); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -207,12 +214,20 @@ func (r *Recorder) sync(ctx context.Context, source string, active []alarms.Obse
 		if scope != nil && !scope(rec.Spec.Source.Key, recordExtensions(rec)) {
 			continue
 		}
-		gone := alarms.Observation{Source: source, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}
-		if err := r.Observe(ctx, gone); err != nil {
+		if err := r.clearStale(ctx, rec, now); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// clearStale clears rec, an alarm of its source that the source no longer reports, at now.
+// Only rec: between the look-up of the stale alarms and this clear, the source may have
+// reported the fault ended and raised again (a new occurrence, a later record, which the list
+// the source read predates); clearing the fault's latest record then would clear that one.
+func (r *Recorder) clearStale(ctx context.Context, rec *v1alpha1.AlarmEventRecord, now time.Time) error {
+	gone := alarms.Observation{Source: rec.Spec.Source.Name, Key: rec.Spec.Source.Key, Object: objectOf(rec), Since: now}
+	return r.observe(ctx, gone, time.Time{}, rec.Namespace+"/"+rec.Name)
 }
 
 // write creates or updates the record of t: a new alarm in one create that carries its status,

@@ -635,3 +635,55 @@ func TestRegressionAlarmRaisedBeforeTheStandardDictionaryHasNoDefinition(t *test
 			s.AlarmDictionaryID, s.AlarmDefinitionID, s.ProbableCauseID)
 	}
 }
+
+// TestRegressionSyncClearedTheFaultsNewerOccurrence: a Sync looks up the source's active
+// alarms, then clears those the source no longer reports one by one. When the source reported
+// one of those faults ended and raised again in between (a webhook, while the Sync cleared
+// others), the clear went to the fault's latest record: the new occurrence, which the source's
+// list predates, was cleared, and raised again as yet another alarm by the next Sync (NEW,
+// CLEAR, NEW for one firing). The clear now applies to the record found stale only.
+func TestRegressionSyncClearedTheFaultsNewerOccurrence(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	first := fx.clock.Now().Add(-time.Hour)
+	if err := fx.rec.Observe(ctx, nodeDown(true, first)); err != nil {
+		t.Fatal(err)
+	}
+	stale := fx.stored()[0].DeepCopy() // what the Sync's look-up found active
+	// Meanwhile the source reports the occurrence ended and the fault back.
+	fx.clock.SetTime(fx.clock.Now().Add(time.Minute))
+	if err := fx.rec.Observe(ctx, nodeDown(false, fx.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	fx.clock.SetTime(fx.clock.Now().Add(time.Minute))
+	again := fx.clock.Now()
+	if err := fx.rec.Observe(ctx, nodeDown(true, again)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.rec.clearStale(ctx, stale, fx.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	active := 0
+	for _, rec := range fx.stored() {
+		if rec.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+			active++
+			if rec.Name == stale.Name {
+				t.Errorf("the stale record %s is active again", rec.Name)
+			}
+		}
+	}
+	if active != 1 {
+		t.Errorf("%d active records after the stale one's clear, want the new occurrence's", active)
+	}
+	// The stale record itself, still the latest, is cleared as before.
+	fx2 := newFixture(t)
+	if err := fx2.rec.Observe(ctx, nodeDown(true, first)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx2.rec.clearStale(ctx, fx2.stored()[0].DeepCopy(), fx2.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx2.stored()[0]; got.Status.PerceivedSeverity != v1alpha1.PerceivedSeverityCleared {
+		t.Errorf("the stale record, the fault's latest, was not cleared: %v", got.Status.PerceivedSeverity)
+	}
+}
