@@ -26,15 +26,18 @@ const (
 	dmsProvisionedDM = "d0000000-0000-4000-8000-0000000000b2"
 )
 
-// dmsSchema requires an integer replicas of at most 5 and a string image tag.
-const dmsDescriptor = `apiVersion: o2dms.oran.org/v1alpha1
+// descriptorHead is an NfDeploymentDescriptor up to its chart and version.
+const descriptorHead = `apiVersion: o2dms.oran.org/v1alpha1
 kind: NfDeploymentDescriptor
 metadata: {name: %NAME%, namespace: %NS%}
 spec:
   chart:
     repository: {url: "https://charts.example.com/stable", name: upf}
   version: 1.2.3
-  description: a user plane function
+`
+
+// dmsDescriptor's schema requires an integer replicas of at most 5 and a string image tag.
+const dmsDescriptor = descriptorHead + `  description: a user plane function
   parametersSchema:
     type: object
     required: [replicas]
@@ -221,14 +224,7 @@ spec: {deploymentManagerId: `+dmsTenantDM+`, name: mine, serviceUri: "https://12
 		defs = append(defs, `"l40":{"type":"string"}`)
 		chain := `{"$defs":{` + strings.Join(defs, ",") + `},"properties":{"replicas":{"$ref":"#/$defs/l0"}}}`
 		descriptor := func(name, schema string) string {
-			return strings.NewReplacer("%NAME%", name, "%NS%", "tenant-a").Replace(`apiVersion: o2dms.oran.org/v1alpha1
-kind: NfDeploymentDescriptor
-metadata: {name: %NAME%, namespace: %NS%}
-spec:
-  chart:
-    repository: {url: "https://charts.example.com/stable", name: upf}
-  version: 1.2.3
-  parametersSchema: ` + schema + "\n")
+			return strings.NewReplacer("%NAME%", name, "%NS%", "tenant-a").Replace(descriptorHead + "  parametersSchema: " + schema + "\n")
 		}
 		stderr := refused(t, alice, descriptor("multiplying", chain))
 		for _, want := range []string{"spec.parametersSchema: Invalid value", "more than 200000 steps"} {
