@@ -55,6 +55,10 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 	if err != nil {
 		return nil, field.ErrorList{field.Invalid(path, "", fmt.Sprintf("must be JSON: %v", err))}
 	}
+	// Before the library reads the numbers (its metaschema check already compares them).
+	if err := checkNumbers(doc); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
