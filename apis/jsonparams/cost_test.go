@@ -75,29 +75,30 @@ func TestEvaluationCost(t *testing.T) {
 		want         int
 		err          string
 	}{
-		{name: "one property", schema: `{"properties":{"a":{"type":"string"}}}`, doc: map[string]any{"a": "x", "b": 1.0}, want: 2},
+		{name: "one property", schema: `{"properties":{"a":{"type":"string"}}}`, doc: map[string]any{"a": "x", "b": 1.0}, want: 2 + 2},
 		{name: "additional and pattern properties",
 			schema: `{"properties":{"a":true},"patternProperties":{"^p":{"type":"string"}},"additionalProperties":{"type":"integer"}}`,
 			doc:    map[string]any{"a": "x", "p1": "y", "z": 1.0},
-			// root 1 + 3 names × 1 pattern, a (boolean) 1, p1 1, z 1
-			want: 7},
-		{name: "enum and required weigh", schema: `{"required":["a","b"],"properties":{"a":{"enum":[1,2,3]}}}`, doc: map[string]any{"a": 1.0}, want: 3 + 4},
+			// root 1 + 3 names walked + 3 names × 1 pattern, a (boolean) 1, p1 1, z 1
+			want: 10},
+		{name: "enum and required weigh", schema: `{"required":["a","b"],"properties":{"a":{"enum":[1,2,3]}}}`, doc: map[string]any{"a": 1.0}, want: 4 + 4},
 		{name: "items", schema: `{"prefixItems":[{"type":"string"}],"items":{"type":"integer"},"contains":{"const":1}}`,
 			doc:  map[string]any{"l": []any{}},
-			want: 1},
+			want: 2},
 		{name: "items of an array", schema: `{"properties":{"l":{"prefixItems":[{"type":"string"}],"items":{"type":"integer"},"contains":{"const":1}}}}`,
 			doc: map[string]any{"l": []any{"a", 1.0, 2.0}},
-			// root, l, then per item contains (with its const) and prefixItems[0] or items
-			want: 2 + 3*2 + 3},
+			// root and l (with the names and items they walk), then per item contains (with
+			// its const) and prefixItems[0] or items
+			want: 2 + 4 + 3*2 + 3},
 		{name: "every branch counted", schema: `{"anyOf":[{"type":"string"},{"type":"object"}],"if":{"type":"object"},"then":{"minProperties":1},"else":false}`,
 			doc: map[string]any{}, want: 6},
 		{name: "a chain of 10", schema: string(chain(10)), doc: map[string]any{"x": "y"},
 			// root, x's {"$ref"}, level i 2^i times (i = 0..10) and its anyOf's items 2^i
 			// times (i = 1..10)
-			want: 2 + (1<<11 - 1) + (1<<11 - 2)},
+			want: 3 + (1<<11 - 1) + (1<<11 - 2)},
 		{name: "a reference cycle", schema: `{"anyOf":[{"type":"string"},{"$ref":"#"}]}`, doc: map[string]any{}, err: "reference cycle"},
 		{name: "dependent schemas of present properties only",
-			schema: `{"dependentSchemas":{"a":{"required":["b"]},"c":{"required":["d"]}}}`, doc: map[string]any{"a": 1.0}, want: 1 + 2},
+			schema: `{"dependentSchemas":{"a":{"required":["b"]},"c":{"required":["d"]}}}`, doc: map[string]any{"a": 1.0}, want: 2 + 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, errs := Compile([]byte(tc.schema), 256*1024, field.NewPath("s"))
@@ -172,7 +173,7 @@ func BenchmarkWorstCaseWithinBudget(b *testing.B) {
 		doc    map[string]any
 	}{
 		{"chain of 15", string(chain(15)), map[string]any{"x": 5.0}},
-		{"doubling per level, 14 deep", perLevel, nested(14)},
+		{"doubling per level, 13 deep", perLevel, nested(13)},
 		{"enum of 1000 on 190 values", `{"additionalProperties":{"enum":[` + strings.Join(enum, ",") + `]}}`, wide},
 		{"9 patterns on 200 KiB", `{"properties":{"s":{"anyOf":[` + strings.Join(patterns, ",") + `]}}}`, map[string]any{"s": long}},
 		{"a large pattern on 12 KiB", `{"properties":{"s":{"pattern":"(a|b|c|d|e|f|g|h){1,60}z"}}}`, map[string]any{"s": long[:12*1024]}},
@@ -271,5 +272,31 @@ func TestRegressionSchemaNumberExponent(t *testing.T) {
 	}
 	if _, errs := Compile([]byte(`{"items":{"enum":[1.5e-300, 1e308, -12.25]}}`), 256*1024, field.NewPath("s")); len(errs) != 0 {
 		t.Errorf("ordinary numbers refused: %v", errs)
+	}
+}
+
+// TestRegressionUnevaluatedSetCopiedPerSubschema: under unevaluatedProperties the schema
+// library copies an object's unevaluated property names for every subschema it applies there
+// in place, and merges them back, "{}" (which compiles to true) included, while the count
+// weighed each such subschema one unit: an allOf of 5,000 "{}" (15 KB) beside
+// "unevaluatedProperties" counted 25,001 against 20,000 properties and took the library 25 s.
+// A schema applied to an object or array now weighs its properties or items.
+func TestRegressionUnevaluatedSetCopiedPerSubschema(t *testing.T) {
+	subs := strings.TrimSuffix(strings.Repeat("{},", 5000), ",")
+	s, errs := Compile([]byte(`{"allOf":[`+subs+`],"unevaluatedProperties":{"type":"integer"}}`), 256*1024, field.NewPath("s"))
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	doc := map[string]any{}
+	for i := 0; i < 20000; i++ {
+		doc[fmt.Sprint("p", i)] = 1.0
+	}
+	values := field.NewPath("spec", "values")
+	errs = s.Validate(doc, values)
+	if len(errs) != 1 || errs[0].Field != values.String() || !strings.Contains(errs[0].Detail, "more than 200000 steps") {
+		t.Fatalf("5,000 subschemas on 20,000 properties: want one error on %s about the cost, got %v", values, errs)
+	}
+	if errs := s.Validate(map[string]any{"a": 1.0, "b": 2.0}, values); len(errs) != 0 {
+		t.Errorf("two properties refused: %v", errs)
 	}
 }
