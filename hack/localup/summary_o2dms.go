@@ -40,6 +40,7 @@ YAML
   %[6]s list -n %[3]s --kubeconfig %[7]s                  # nf-local, revision 1, deployed
   %[6]s list -n %[3]s --kubeconfig %[8]s                  # nf-regional, revision 1, deployed
   kubectl -n %[3]s get nfdeployment nf-regional -o jsonpath='{.status.workloads}'
+  kubectl -n %[3]s describe nfdeployment nf-regional      # Events: Pending, Installing, Deployed (a failure: a Warning with its reason)
 Upgrade (values, then the chart version), roll back, and watch the ConfigMap in %[4]s follow:
   kubectl -n %[3]s patch nfdeployment nf-regional --type=merge -p '{"spec":{"values":{"message":"second"}}}'     # UPGRADING → DEPLOYED, REVISION 2
   kubectl -n %[3]s wait nfdeployment nf-regional --for=jsonpath='{.status.releaseRevision}'=2   # each step waits for the last: patched together, they would be one upgrade

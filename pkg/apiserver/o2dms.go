@@ -8,9 +8,11 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	o2scheme "github.com/netweave-io/netweave/generated/clientset/versioned/scheme"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/leader"
@@ -99,6 +101,9 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 	if err != nil {
 		return fmt.Errorf("o2dms chart cache metrics: %w", err)
 	}
+	// Events regarding NfDeployments go to the cluster netweave runs in (events.k8s.io), in
+	// the NfDeployment's namespace, as any controller's do.
+	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: kube.EventsV1()})
 	ctrl := o2dmscontroller.New(o2dmscontroller.Config{
 		Client: client, Informers: informers, Kube: kube, Lease: dc.Lease,
 		InventoryNamespace: inventoryNS, TargetNamespaces: c.extra.Tenancy.NfDeploymentTargets,
@@ -110,8 +115,12 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 		},
 		Workloads: o2dmscontroller.ClusterWorkloads{},
 		Workers:   dc.Workers, Resync: dc.Resync, RetryMax: dc.RetryMax,
+		Events: broadcaster.NewRecorder(o2scheme.Scheme, "netweave-o2dms-controller"),
 	})
 	return s.AddPostStartHook("o2dms-controller", func(ctx genericapiserver.PostStartHookContext) error {
+		if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
+			return fmt.Errorf("o2dms controller events: %w", err)
+		}
 		go ctrl.Run(ctx)
 		return nil
 	})

@@ -243,6 +243,35 @@ spec:
 		}
 	})
 
+	t.Run("kubectl describe tells the story in Events", func(t *testing.T) {
+		// The phases so far, each once: installed, upgraded, rolled back, the refused upgrade
+		// (a Warning with its reason) and the fix.
+		want := []string{"Normal Pending", "Normal Installing", "Normal Deployed", "Normal Upgrading", "Normal RollingBack", "Warning UpgradeFailed"}
+		eventually(t, 30*time.Second, "events of nf", func() error {
+			list, err := kube.CoreV1().Events(tenant).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=NfDeployment,involvedObject.name=nf"})
+			if err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			for _, e := range list.Items {
+				seen[e.Type+" "+e.Reason] = true
+				if e.ReportingController != "netweave-o2dms-controller" {
+					return fmt.Errorf("event %s reported by %q", e.Reason, e.ReportingController)
+				}
+			}
+			for _, w := range want {
+				if !seen[w] {
+					return fmt.Errorf("no %q among %v", w, seen)
+				}
+			}
+			return nil
+		})
+		out := s.kubectl(t, localstack.Admin, "describe", "nfdeployment", "nf", "-n", tenant)
+		if !strings.Contains(out, "UpgradeFailed") || !strings.Contains(out, "netweave-o2dms-controller") {
+			t.Errorf("kubectl describe shows no events of the controller:\n%s", out)
+		}
+	})
+
 	t.Run("an unreachable chart repository is FAILED with the reason, then recovers", func(t *testing.T) {
 		if err := charts.Stop(); err != nil {
 			t.Fatal(err)

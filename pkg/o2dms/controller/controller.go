@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
@@ -65,6 +66,9 @@ type Config struct {
 	Resync time.Duration
 	// RetryBase and RetryMax bound the exponential backoff of a failing NfDeployment.
 	RetryBase, RetryMax time.Duration
+	// Events records an Event regarding an NfDeployment at each change of its phase (and of
+	// a failure's reason), so `kubectl describe nfdeployment` tells its story; none when nil.
+	Events events.EventRecorder
 	// Now is the clock of status times (tests).
 	Now func() time.Time
 }

@@ -521,6 +521,7 @@ func (c *Controller) remove(ctx context.Context, d *v1alpha1.NfDeployment) error
 	}
 	if err == nil {
 		klog.FromContext(ctx).Info("Release uninstalled; finalizer removed", "release", ReleaseName(d))
+		c.recordUninstalled(d)
 	}
 	return err
 }

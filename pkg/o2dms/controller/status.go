@@ -117,6 +117,7 @@ func (c *Controller) writeStatus(ctx context.Context, before, d *v1alpha1.NfDepl
 	if err != nil {
 		return d, fmt.Errorf("write the status of %s/%s: %w", d.Namespace, d.Name, err)
 	}
+	c.recordTransition(before, out)
 	return out, nil
 }
 
