@@ -36,7 +36,7 @@ var (
 	errTooCostly = &costly{fmt.Sprintf("would take more than %d steps: the schema's allOf, anyOf, oneOf, if/then/else and references multiply what is evaluated", MaxEvaluationCost)}
 	errTooDeep   = &costly{fmt.Sprintf("would nest more than %d evaluations deep", maxEvaluationDepth)}
 	errCycle     = &costly{"would apply a subschema to the same place again through its own references (a reference cycle)"}
-	errDynamic   = &costly{"would need $recursiveRef to a $recursiveAnchor or contentSchema, which parameter schemas do not support"}
+	errDynamic   = &costly{"would resolve a $dynamicRef to a $dynamicAnchor or a $recursiveRef to a $recursiveAnchor along the evaluation, or apply a contentSchema, which parameter schemas do not support"}
 )
 
 // evaluationCost counts an upper bound of the library's work to check doc against s (see
@@ -46,8 +46,8 @@ var (
 // subschema applied to a property or an item, counting each branch as evaluated. What the
 // library would evaluate more than once is counted once and added again from memory, so the
 // count costs at most budget steps whatever it finds.
-func evaluationCost(s *jsonschema.Schema, dynamic map[string][]*jsonschema.Schema, doc any, budget int) (int, error) {
-	c := &counter{left: budget, memo: map[memoKey]int{}, dynamic: dynamic}
+func evaluationCost(s *jsonschema.Schema, doc any, budget int) (int, error) {
+	c := &counter{left: budget, memo: map[memoKey]int{}}
 	if err := c.count(s, c.node(doc), 0); err != nil {
 		return budget - c.left, err
 	}
@@ -59,11 +59,11 @@ func evaluationCost(s *jsonschema.Schema, dynamic map[string][]*jsonschema.Schem
 // place (its references, combinations and conditionals) is counted and what it applies to
 // properties and items is not. A schema that fails this costs that much on every document
 // that reaches the subschema.
-func placeCost(root *jsonschema.Schema, dynamic map[string][]*jsonschema.Schema, budget int) error {
+func placeCost(root *jsonschema.Schema, budget int) error {
 	memo := map[memoKey]int{}
 	scalar := &node{size: 1}
 	for _, s := range reachable(root) {
-		c := &counter{left: budget, memo: memo, dynamic: dynamic}
+		c := &counter{left: budget, memo: memo}
 		if err := c.count(s, scalar, 0); err != nil {
 			return err
 		}
@@ -107,8 +107,7 @@ const (
 type counter struct {
 	left int
 	// memo holds each (subschema, place)'s count once done, onStack while it is under way.
-	memo    map[memoKey]int
-	dynamic map[string][]*jsonschema.Schema
+	memo map[memoKey]int
 	// insts memoizes the size of each pattern's program, by pattern.
 	insts map[string]int
 	// arena is where places are allocated, a chunk at a time.
@@ -194,10 +193,11 @@ func (c *counter) count(s *jsonschema.Schema, n *node, depth int) error {
 		}
 		return c.spend(v)
 	}
-	if s.ContentSchema != nil || (s.RecursiveRef != nil && s.RecursiveRef.RecursiveAnchor) {
-		// Neither is reachable as netweave compiles schemas (content is not asserted;
-		// $recursiveAnchor is draft 2019-09's and resolved along the evaluation, which this
-		// count does not follow), so refuse rather than count wrong.
+	if s.ContentSchema != nil || (s.RecursiveRef != nil && s.RecursiveRef.RecursiveAnchor) || dynamicallyResolved(s.DynamicRef) {
+		// Resolved along the evaluation, to a schema of any resource in the evaluation's
+		// scope, including subschemas no reference names (the library keeps every resource's
+		// dynamic anchors), which this count cannot follow; and content is not asserted as
+		// netweave compiles schemas. Refused rather than counted wrong.
 		return errDynamic
 	}
 	c.memo[key] = onStack
@@ -228,16 +228,10 @@ func (c *counter) countAt(s *jsonschema.Schema, n *node, depth int) error {
 	if err := c.all(n, depth, s.OneOf...); err != nil {
 		return err
 	}
-	if d := s.DynamicRef; d != nil {
-		if err := c.count(d.Ref, n, depth+1); err != nil {
+	if s.DynamicRef != nil {
+		// Not resolved along the evaluation (refused above): a plain reference.
+		if err := c.count(s.DynamicRef.Ref, n, depth+1); err != nil {
 			return err
-		}
-		if d.Anchor != "" && d.Ref != nil && d.Ref.DynamicAnchor == d.Anchor {
-			// Resolved along the evaluation to one of the schemas with that dynamic anchor:
-			// count them all.
-			if err := c.all(n, depth, c.dynamic[d.Anchor]...); err != nil {
-				return err
-			}
 		}
 	}
 	switch {
@@ -417,16 +411,10 @@ func reachable(root *jsonschema.Schema) []*jsonschema.Schema {
 	return all
 }
 
-// dynamicAnchorsOf maps each $dynamicAnchor name to the schemas of all that declare it: a
-// $dynamicRef may resolve to any of them.
-func dynamicAnchorsOf(all []*jsonschema.Schema) map[string][]*jsonschema.Schema {
-	anchors := map[string][]*jsonschema.Schema{}
-	for _, s := range all {
-		if s.DynamicAnchor != "" {
-			anchors[s.DynamicAnchor] = append(anchors[s.DynamicAnchor], s)
-		}
-	}
-	return anchors
+// dynamicallyResolved says whether d resolves along the evaluation: its initial target
+// declares the $dynamicAnchor it names.
+func dynamicallyResolved(d *jsonschema.DynamicRef) bool {
+	return d != nil && d.Anchor != "" && d.Ref != nil && d.Ref.DynamicAnchor == d.Anchor
 }
 
 // subschemas lists every schema s refers to.

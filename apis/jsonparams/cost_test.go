@@ -111,7 +111,7 @@ func TestEvaluationCost(t *testing.T) {
 				}
 				return
 			}
-			got, err := evaluationCost(s.s, s.dynamicAnchors, tc.doc, MaxEvaluationCost)
+			got, err := evaluationCost(s.s, tc.doc, MaxEvaluationCost)
 			if err != nil || got != tc.want {
 				t.Errorf("cost %d, %v; want %d", got, err, tc.want)
 			}
@@ -119,30 +119,29 @@ func TestEvaluationCost(t *testing.T) {
 	}
 }
 
-// TestDynamicReferencesCounted: a $dynamicRef may resolve to any schema declaring its anchor,
-// so the count includes them all, and a tree schema (the specification's own example of
-// $dynamicRef) still checks its documents.
-func TestDynamicReferencesCounted(t *testing.T) {
+// TestDynamicResolutionRefused: a $dynamicRef whose target declares its $dynamicAnchor is
+// resolved along the evaluation, to that anchor in any resource of the evaluation's scope,
+// including subschemas nothing references, which the count cannot see: such a schema (the
+// specification's own tree example) is refused at its write. A $dynamicRef without a matching
+// anchor is a plain reference, counted and checked as one.
+func TestDynamicResolutionRefused(t *testing.T) {
 	tree := `{"$schema":"https://json-schema.org/draft/2020-12/schema","$dynamicAnchor":"node","type":"object",
 		"properties":{"data":true,"children":{"type":"array","items":{"$dynamicRef":"#node"}}}}`
-	s, errs := Compile([]byte(tree), 256*1024, field.NewPath("s"))
+	_, errs := Compile([]byte(tree), 256*1024, field.NewPath("s"))
+	if len(errs) != 1 || !strings.Contains(errs[0].Detail, "$dynamicRef") {
+		t.Fatalf("a $dynamicRef resolved along the evaluation: want one error about it, got %v", errs)
+	}
+	plain := `{"$defs":{"leaf":{"type":"string"}},"properties":{"x":{"$dynamicRef":"#/$defs/leaf"}}}`
+	s, errs := Compile([]byte(plain), 256*1024, field.NewPath("s"))
 	if len(errs) != 0 {
-		t.Fatal(errs)
+		t.Fatalf("a $dynamicRef without an anchor refused: %v", errs)
 	}
-	doc := map[string]any{"data": 1.0, "children": []any{map[string]any{"children": []any{}}}}
-	if errs := s.Validate(doc, field.NewPath("v")); len(errs) != 0 {
-		t.Fatalf("a valid tree refused: %v", errs)
+	if errs := s.Validate(map[string]any{"x": 1.0}, field.NewPath("v")); len(errs) != 1 {
+		t.Errorf("a plain $dynamicRef not checked: %v", errs)
 	}
-	bad := map[string]any{"children": []any{"leaf"}}
-	if errs := s.Validate(bad, field.NewPath("v")); len(errs) == 0 {
-		t.Fatal("a child that is not an object accepted")
-	}
-	got, err := evaluationCost(s.s, s.dynamicAnchors, doc, MaxEvaluationCost)
-	// root 1, data 1, children 1, the child through $dynamicRef (itself 1, then the
-	// reference's target and the one anchor it may resolve to, 1 + 1 each with the child's
-	// children 1)
-	if err != nil || got < 6 {
-		t.Errorf("cost %d, %v; want at least 6", got, err)
+	if got, err := evaluationCost(s.s, map[string]any{"x": "y"}, MaxEvaluationCost); err != nil || got != 4 {
+		// root (with its property), x's schema, its reference's target
+		t.Errorf("cost %d, %v; want 4", got, err)
 	}
 }
 
@@ -185,7 +184,7 @@ func BenchmarkWorstCaseWithinBudget(b *testing.B) {
 			if len(errs) > 0 {
 				b.Fatal(errs)
 			}
-			cost, err := evaluationCost(s.s, s.dynamicAnchors, bc.doc, MaxEvaluationCost)
+			cost, err := evaluationCost(s.s, bc.doc, MaxEvaluationCost)
 			if err != nil {
 				b.Fatalf("cost: %v", err)
 			}
@@ -223,7 +222,7 @@ func BenchmarkTypicalValues(b *testing.B) {
 	b.Run("count", func(b *testing.B) {
 		for b.Loop() {
 			var err error
-			if cost, err = evaluationCost(s.s, s.dynamicAnchors, values, MaxEvaluationCost); err != nil {
+			if cost, err = evaluationCost(s.s, values, MaxEvaluationCost); err != nil {
 				b.Fatal(err)
 			}
 		}

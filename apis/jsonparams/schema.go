@@ -34,11 +34,7 @@ func (noLoader) Load(url string) (any, error) {
 const MaxSchemaDepth = 100
 
 // Schema is a compiled parameters schema.
-type Schema struct {
-	s *jsonschema.Schema
-	// dynamicAnchors are the schemas a $dynamicRef may resolve to, by anchor name.
-	dynamicAnchors map[string][]*jsonschema.Schema
-}
+type Schema struct{ s *jsonschema.Schema }
 
 // Compile compiles raw, which must be a JSON object of at most limit bytes and a valid JSON
 // schema (checked against its draft's metaschema; draft 2020-12 unless $schema names another).
@@ -73,14 +69,13 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 		}
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("must be a valid JSON schema: %v", err))}
 	}
-	compiled := &Schema{s: sch, dynamicAnchors: dynamicAnchorsOf(reachable(sch))}
 	// A subschema whose branches multiply in place costs that much on every document that
 	// reaches it: refused here, at the schema's own write, rather than on every write checked
 	// against it.
-	if err := placeCost(sch, compiled.dynamicAnchors, MaxEvaluationCost); err != nil {
+	if err := placeCost(sch, MaxEvaluationCost); err != nil {
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, "checking a value against a part of this schema "+err.Error())}
 	}
-	return compiled, nil
+	return &Schema{s: sch}, nil
 }
 
 // depth is the deepest nesting of objects and arrays in raw, which is JSON.
@@ -119,7 +114,7 @@ func (s *Schema) Validate(doc map[string]any, path *field.Path) field.ErrorList 
 	}
 	// The library's work is bounded first (MaxEvaluationCost): it has no budget or
 	// cancellation of its own.
-	if _, err := evaluationCost(s.s, s.dynamicAnchors, inst, MaxEvaluationCost); err != nil {
+	if _, err := evaluationCost(s.s, inst, MaxEvaluationCost); err != nil {
 		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, "checking these values against the schema "+err.Error())}
 	}
 	if err := s.s.Validate(inst); err != nil {
