@@ -299,3 +299,33 @@ func TestRegressionUnevaluatedSetCopiedPerSubschema(t *testing.T) {
 		t.Errorf("two properties refused: %v", errs)
 	}
 }
+
+// TestRegressionFailingBranchesErrorTree: every failing branch of an anyOf is a leaf error;
+// 16,000 with distinct messages at one place took 3.2 s and 2.5 GB joining the detail, and at
+// a place 450 deep the library's copy of the location and locate's walk cost 1.4 s and 654 MB.
+func TestRegressionFailingBranchesErrorTree(t *testing.T) {
+	br := make([]string, 3000)
+	for i := range br {
+		br[i] = fmt.Sprintf(`{"const":%d}`, i)
+	}
+	s, errs := Compile([]byte(`{"additionalProperties":{"anyOf":[`+strings.Join(br, ",")+`]}}`), 256*1024, field.NewPath("s"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	verrs := s.Validate(map[string]any{"k": "x"}, field.NewPath("v"))
+	if len(verrs) != 2 || strings.Count(verrs[0].Detail, ";") != maxAlternatives || !strings.Contains(verrs[1].Detail, "more ways") {
+		t.Fatalf("want one capped error at v.k and a note, got %d: %v", len(verrs), verrs)
+	}
+
+	deep, errs := Compile([]byte(`{"$defs":{"d":{"properties":{"a":{"$ref":"#/$defs/d"},"b":{"anyOf":[`+strings.Join(br, ",")+`]}}}},"$ref":"#/$defs/d"}`), 256*1024, field.NewPath("s"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	doc := map[string]any{"b": "x"}
+	for i := 0; i < 450; i++ {
+		doc = map[string]any{"a": doc}
+	}
+	if _, err := evaluationCost(deep.s, doc, MaxEvaluationCost); err != errTooCostly {
+		t.Fatalf("3,000 failing branches 450 deep: want refused as too costly, got %v", err)
+	}
+}
