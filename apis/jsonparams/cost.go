@@ -336,6 +336,7 @@ func (c *counter) countArray(s *jsonschema.Schema, n *node, depth int) error {
 // string, uniqueItems hashing the items.
 func (c *counter) weight(s *jsonschema.Schema, n *node) int {
 	w := 1 + len(s.Required) + len(s.DependentRequired) + n.depth/locationTokensPerUnit
+	w += dependentNames(s) + messageBytes(s)/messageBytesPerUnit
 	if s.Enum != nil {
 		w += len(s.Enum.Values) * n.size
 	}
@@ -375,6 +376,66 @@ func (c *counter) weight(s *jsonschema.Schema, n *node) int {
 	}
 	return w
 }
+
+// dependentNames is how many names the dependentRequired (or draft-07 dependencies) lists of
+// s hold: the library checks each, and lists those missing in its error, for every object s
+// applies to that has the property. A list of 25,000 names applied to 3,000 objects "{"a":1}"
+// (cost 12,003 when a list weighed one) took 23 s and 8 GB.
+func dependentNames(s *jsonschema.Schema) int {
+	k := 0
+	for _, names := range s.DependentRequired {
+		k += len(names)
+	}
+	for _, d := range s.Dependencies {
+		if names, ok := d.([]string); ok {
+			k += len(names)
+		}
+	}
+	return k
+}
+
+// messageBytes is how long the text of s that the library's error messages quote is: the
+// const or enum strings, the pattern, the required and dependent names. leafErrors formats
+// the message of up to maxLeafErrors failures: "const" of a 250 KB string against 5,000
+// properties "y" (cost 15,001 when the string weighed nothing) took 2.9 s and 1.2 GB, a
+// message a failure, ~12 ns a byte.
+func messageBytes(s *jsonschema.Schema) int {
+	k := 0
+	if s.Const != nil {
+		if str, ok := (*s.Const).(string); ok {
+			k += len(str)
+		}
+	}
+	if s.Enum != nil {
+		for _, v := range s.Enum.Values {
+			if str, ok := v.(string); ok {
+				k += len(str)
+			}
+		}
+	}
+	if s.Pattern != nil {
+		k += len(s.Pattern.String())
+	}
+	for _, name := range s.Required {
+		k += len(name)
+	}
+	for _, names := range s.DependentRequired {
+		for _, name := range names {
+			k += len(name)
+		}
+	}
+	for _, d := range s.Dependencies {
+		if names, ok := d.([]string); ok {
+			for _, name := range names {
+				k += len(name)
+			}
+		}
+	}
+	return k
+}
+
+// messageBytesPerUnit is how many bytes of a message weigh a unit (~1 µs).
+const messageBytesPerUnit = 64
 
 // locationTokensPerUnit is how many tokens of a place's location weigh a unit. A failing
 // evaluation costs the library a copy of the location and leafErrors a walk along it: 16,000
