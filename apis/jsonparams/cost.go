@@ -3,7 +3,10 @@ package jsonparams
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
+	"math/big"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,6 +99,8 @@ type node struct {
 	// depth is how many places enclose this one: the library copies that many tokens into
 	// every error it makes here (its instance location), and leafErrors walks them.
 	depth int
+	// items is an array's value, for uniqueItems (see duplicatesCost).
+	items []any
 }
 
 type nodeKind uint8
@@ -113,6 +118,8 @@ type counter struct {
 	memo map[memoKey]int
 	// insts memoizes the size of each pattern's program, by pattern.
 	insts map[string]int
+	// dups memoizes duplicatesCost by array.
+	dups map[*node]int
 	// arena is where places are allocated, a chunk at a time.
 	arena []node
 }
@@ -138,7 +145,7 @@ func (c *counter) node(v any, depth int) *node {
 		}
 		return n
 	case []any:
-		n := c.alloc(node{kind: arrayNode, children: make([]*node, len(v)), size: 1, depth: depth})
+		n := c.alloc(node{kind: arrayNode, children: make([]*node, len(v)), size: 1, depth: depth, items: v})
 		for i, iv := range v {
 			n.children[i] = c.node(iv, depth+1)
 			n.size += n.children[i].size
@@ -358,7 +365,15 @@ func (c *counter) weight(s *jsonschema.Schema, n *node) int {
 		}
 	}
 	if s.UniqueItems && n.kind == arrayNode {
-		w += n.size
+		d, ok := c.dups[n]
+		if !ok {
+			d = duplicatesCost(n.items, MaxEvaluationCost+1)
+			if c.dups == nil {
+				c.dups = map[*node]int{}
+			}
+			c.dups[n] = d
+		}
+		w += n.size + d
 	}
 	if n.kind == objectNode || n.kind == arrayNode {
 		// Every schema applied to an object or array walks its properties or items, here
@@ -560,4 +575,123 @@ func checkNumbers(v any) error {
 		}
 	}
 	return nil
+}
+
+// duplicatesCost is an upper bound of the comparisons the library makes, beyond hashing each
+// item, to check that items has no duplicates (uniqueItems), in places compared, stopping
+// past limit. The library compares each item with every earlier item of the same hash, and
+// hashes a byte stream that does not tell ["a\u0004","b"] from ["a","\u0004b"], nor 1 from
+// -1: 1,001 distinct arrays of 90 zeros and five such strings (250 KB) took it 18 s to check,
+// as a document's array counted 97,000 (a place each), or as a draft-04 or draft-06 schema's
+// enum against its metaschema, in Compile. The stream is hashed here as the library does, so
+// the same items collide.
+func duplicatesCost(items []any, limit int) int {
+	if len(items) < 2 {
+		return 0
+	}
+	type bucket struct{ n, size int }
+	seed := maphash.MakeSeed()
+	buckets := map[uint64]*bucket{}
+	cost := 0
+	for i, item := range items {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		size := hashStream(item, &h)
+		b := buckets[h.Sum64()]
+		if b == nil {
+			b = &bucket{}
+			buckets[h.Sum64()] = b
+		}
+		// Compared with each earlier item of its bucket, at most its own places each time
+		// (a length or a type that differs answers at once).
+		cost += b.n * size
+		if len(items) <= 20 {
+			// The library compares every pair of up to 20 items, hashing none.
+			cost += i * size
+		}
+		b.n++
+		if cost > limit {
+			return cost
+		}
+	}
+	return cost
+}
+
+// hashStream writes v to h as the library's writeHash does and returns how many places v has.
+func hashStream(v any, h *maphash.Hash) int {
+	switch v := v.(type) {
+	case map[string]any:
+		_ = h.WriteByte(0)
+		props := make([]string, 0, len(v))
+		for prop := range v {
+			props = append(props, prop)
+		}
+		slices.Sort(props)
+		size := 1
+		for _, prop := range props {
+			hashStream(prop, h)
+			size += hashStream(v[prop], h)
+		}
+		return size
+	case []any:
+		_ = h.WriteByte(1)
+		size := 1
+		for _, item := range v {
+			size += hashStream(item, h)
+		}
+		return size
+	case nil:
+		_ = h.WriteByte(2)
+	case bool:
+		_ = h.WriteByte(3)
+		if v {
+			_ = h.WriteByte(1)
+		} else {
+			_ = h.WriteByte(0)
+		}
+	case string:
+		_ = h.WriteByte(4)
+		_, _ = h.WriteString(v)
+	case json.Number:
+		_ = h.WriteByte(5)
+		if num, ok := new(big.Rat).SetString(string(v)); ok {
+			_, _ = h.Write(num.Num().Bytes())
+			_, _ = h.Write(num.Denom().Bytes())
+		}
+	}
+	return 1
+}
+
+// checkDuplicates refuses a schema, as the library decoded it, whose enum values would cost
+// the library more than budget to tell apart (see duplicatesCost): the draft-04 and draft-06
+// metaschemas check that they are unique. Their other uniqueItems arrays hold strings, whose
+// hashes differ. An enum's values are not walked further, so each place is hashed here once.
+func checkDuplicates(v any, budget int) error {
+	left := budget
+	var walk func(v any) error
+	walk = func(v any) error {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, sub := range v {
+				if values, ok := sub.([]any); ok && k == "enum" {
+					left -= duplicatesCost(values, left)
+					if left < 0 {
+						return fmt.Errorf("must not have enum values that would take more than %d steps to tell apart", budget)
+					}
+					continue
+				}
+				if err := walk(sub); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, sub := range v {
+				if err := walk(sub); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(v)
 }

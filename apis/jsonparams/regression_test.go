@@ -87,3 +87,62 @@ func TestRegressionSchemaLiteralsWeighNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionUniqueItemsHashCollisions (found by review): the library hashes an array's
+// items for uniqueItems with a byte stream that does not tell ["a\u0004","b"] from
+// ["a","\u0004b"], and compares each item with every earlier one of the same hash. 1,001
+// distinct arrays of 90 zeros and five such strings (250 KB) took it 18 s, as a document's
+// array (counted 97,000) or as a draft-04/06 schema's enum checked against its metaschema.
+// Both are now refused before the library runs; distinct enum values still compile.
+func TestRegressionUniqueItemsHashCollisions(t *testing.T) {
+	var tails []string
+	var rec func(parts []string, left int)
+	rec = func(parts []string, left int) {
+		if len(tails) >= 1001 {
+			return
+		}
+		if len(parts) == 4 {
+			tails = append(tails, strings.Join(append(parts, `"`+strings.Repeat(`\u0004`, left)+`"`), ","))
+			return
+		}
+		for k := 0; k <= left; k++ {
+			rec(append(append([]string{}, parts...), `"`+strings.Repeat(`\u0004`, k)+`"`), left-k)
+		}
+	}
+	rec(nil, 10)
+	prefix := strings.Repeat("0,", 90)
+	items := make([]string, len(tails))
+	for i, tail := range tails {
+		items[i] = "[" + prefix + tail + "]"
+	}
+	arr := "[" + strings.Join(items, ",") + "]"
+
+	path := field.NewPath("spec", "parametersSchema")
+	values := field.NewPath("spec", "values")
+	_, errs := Compile([]byte(`{"$schema":"http://json-schema.org/draft-04/schema#","enum":`+arr+`}`), 256*1024, path)
+	if len(errs) != 1 || !strings.Contains(errs[0].Detail, "enum values") {
+		t.Fatalf("want the colliding enum refused, got %v", errs)
+	}
+	nums := make([]string, 30_000)
+	for i := range nums {
+		nums[i] = fmt.Sprint(i - 15_000)
+	}
+	if _, errs := Compile([]byte(`{"$schema":"http://json-schema.org/draft-04/schema#","enum":[`+strings.Join(nums, ",")+`]}`), 256*1024, path); len(errs) != 0 {
+		t.Fatalf("an enum of distinct numbers (1 and -1 hash alike) is refused: %v", errs)
+	}
+	sch, errs := Compile([]byte(`{"properties":{"a":{"uniqueItems":true}}}`), 256*1024, path)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	doc, errs := DecodeObject([]byte(`{"a":`+arr+`}`), 256*1024, values)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	errs = sch.Validate(doc, values)
+	if len(errs) != 1 || !strings.Contains(errs[0].Detail, "would take more than") {
+		t.Fatalf("want the colliding items refused, got %v", errs)
+	}
+	if errs := sch.Validate(map[string]any{"a": []any{1.0, -1.0, "x", []any{"a"}}}, values); len(errs) != 0 {
+		t.Fatalf("distinct items are refused: %v", errs)
+	}
+}

@@ -67,6 +67,9 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 	if err := checkNumbers(doc); err != nil {
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
 	}
+	if err := checkDuplicates(doc, MaxEvaluationCost); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
