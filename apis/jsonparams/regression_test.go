@@ -146,3 +146,26 @@ func TestRegressionUniqueItemsHashCollisions(t *testing.T) {
 		t.Fatalf("distinct items are refused: %v", errs)
 	}
 }
+
+// TestRegressionPatternsCompileCost (found by review): the library compiles every pattern (and
+// patternProperties name) twice, and a repetition expands its operand up to 1000 times: 9,000
+// patternProperties names "(a|b){1000}N" (206 KB) took 27 s to compile. Patterns are now
+// weighed, all together, before the library reads them; ordinary ones still compile.
+func TestRegressionPatternsCompileCost(t *testing.T) {
+	path := field.NewPath("spec", "parametersSchema")
+	names := make([]string, 9_000)
+	for i := range names {
+		names[i] = fmt.Sprintf(`"(a|b){1000}%d":true`, i)
+	}
+	_, errs := Compile([]byte(`{"patternProperties":{`+strings.Join(names, ",")+`}}`), 256*1024, path)
+	if len(errs) != 1 || !strings.Contains(errs[0].Detail, "instructions") {
+		t.Fatalf("want the patterns refused, got %v", errs)
+	}
+	subs := make([]string, 1_000)
+	for i := range subs {
+		subs[i] = fmt.Sprintf(`{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?%d$","patternProperties":{"^x-.{0,63}$":true}}`, i)
+	}
+	if _, errs := Compile([]byte(`{"allOf":[`+strings.Join(subs, ",")+`]}`), 256*1024, path); len(errs) != 0 {
+		t.Fatalf("ordinary patterns are refused: %v", errs)
+	}
+}

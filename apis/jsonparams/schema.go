@@ -70,6 +70,9 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 	if err := checkDuplicates(doc, MaxEvaluationCost); err != nil {
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
 	}
+	if err := checkPatterns(doc); err != nil {
+		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
