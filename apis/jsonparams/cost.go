@@ -589,27 +589,23 @@ func duplicatesCost(items []any, limit int) int {
 	if len(items) < 2 {
 		return 0
 	}
-	type bucket struct{ n, size int }
 	seed := maphash.MakeSeed()
-	buckets := map[uint64]*bucket{}
+	// earlier counts the items hashed so far, by hash.
+	earlier := map[uint64]int{}
 	cost := 0
 	for i, item := range items {
 		var h maphash.Hash
 		h.SetSeed(seed)
 		size := hashStream(item, &h)
-		b := buckets[h.Sum64()]
-		if b == nil {
-			b = &bucket{}
-			buckets[h.Sum64()] = b
-		}
-		// Compared with each earlier item of its bucket, at most its own places each time
+		sum := h.Sum64()
+		// Compared with each earlier item of its hash, at most its own places each time
 		// (a length or a type that differs answers at once).
-		cost += b.n * size
+		cost += earlier[sum] * size
 		if len(items) <= 20 {
 			// The library compares every pair of up to 20 items, hashing none.
 			cost += i * size
 		}
-		b.n++
+		earlier[sum]++
 		if cost > limit {
 			return cost
 		}
