@@ -664,32 +664,17 @@ func hashStream(v any, h *maphash.Hash) int {
 // hashes differ. An enum's values are not walked further, so each place is hashed here once.
 func checkDuplicates(v any, budget int) error {
 	left := budget
-	var walk func(v any) error
-	walk = func(v any) error {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, sub := range v {
-				if values, ok := sub.([]any); ok && k == "enum" {
-					left -= duplicatesCost(values, left)
-					if left < 0 {
-						return fmt.Errorf("must not have enum values that would take more than %d steps to tell apart", budget)
-					}
-					continue
-				}
-				if err := walk(sub); err != nil {
-					return err
-				}
-			}
-		case []any:
-			for _, sub := range v {
-				if err := walk(sub); err != nil {
-					return err
-				}
-			}
+	return walkMembers(v, func(key string, value any) (bool, error) {
+		values, ok := value.([]any)
+		if !ok || key != "enum" {
+			return true, nil
 		}
-		return nil
-	}
-	return walk(v)
+		left -= duplicatesCost(values, left)
+		if left < 0 {
+			return false, fmt.Errorf("must not have enum values that would take more than %d steps to tell apart", budget)
+		}
+		return false, nil
+	})
 }
 
 // maxPatternInsts bounds the programs of a schema's patterns (pattern values and
@@ -704,36 +689,46 @@ const maxPatternInsts = MaxEvaluationCost
 // than maxPatternInsts instructions.
 func checkPatterns(v any) error {
 	left := maxPatternInsts
-	var walk func(v any) error
-	walk = func(v any) error {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, sub := range v {
-				if str, ok := sub.(string); ok && k == "pattern" {
-					left -= patternInsts(str, left)
-				}
-				if m, ok := sub.(map[string]any); ok && k == "patternProperties" {
-					for re := range m {
-						left -= patternInsts(re, left)
-					}
-				}
-				if left < 0 {
-					return fmt.Errorf("must have patterns that compile to at most %d instructions, all together", maxPatternInsts)
-				}
-				if err := walk(sub); err != nil {
-					return err
-				}
+	return walkMembers(v, func(key string, value any) (bool, error) {
+		if str, ok := value.(string); ok && key == "pattern" {
+			left -= patternInsts(str, left)
+		}
+		if m, ok := value.(map[string]any); ok && key == "patternProperties" {
+			for re := range m {
+				left -= patternInsts(re, left)
 			}
-		case []any:
-			for _, sub := range v {
-				if err := walk(sub); err != nil {
+		}
+		if left < 0 {
+			return false, fmt.Errorf("must have patterns that compile to at most %d instructions, all together", maxPatternInsts)
+		}
+		return true, nil
+	})
+}
+
+// walkMembers calls visit with every member of every object in v, JSON as the library decoded
+// it, and walks into the member's value when visit says so, until visit fails.
+func walkMembers(v any, visit func(key string, value any) (descend bool, err error)) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, sub := range v {
+			descend, err := visit(k, sub)
+			if err != nil {
+				return err
+			}
+			if descend {
+				if err := walkMembers(sub, visit); err != nil {
 					return err
 				}
 			}
 		}
-		return nil
+	case []any:
+		for _, sub := range v {
+			if err := walkMembers(sub, visit); err != nil {
+				return err
+			}
+		}
 	}
-	return walk(v)
+	return nil
 }
 
 // patternInsts estimates, from above and without compiling it, how many instructions src
