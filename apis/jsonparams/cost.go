@@ -118,6 +118,8 @@ type counter struct {
 	memo map[memoKey]int
 	// insts memoizes the size of each pattern's program, by pattern.
 	insts map[string]int
+	// own memoizes each schema's weight that does not depend on the place (schemaWeight).
+	own map[*jsonschema.Schema]int
 	// dups memoizes duplicatesCost by array.
 	dups map[*node]int
 	// arena is where places are allocated, a chunk at a time.
@@ -342,8 +344,7 @@ func (c *counter) countArray(s *jsonschema.Schema, n *node, depth int) error {
 // take time in proportion to the text times the pattern's program), a format checked along a
 // string, uniqueItems hashing the items.
 func (c *counter) weight(s *jsonschema.Schema, n *node) int {
-	w := 1 + len(s.Required) + len(s.DependentRequired) + n.depth/locationTokensPerUnit
-	w += dependentNames(s) + messageBytes(s)/messageBytesPerUnit
+	w := c.schemaWeight(s) + n.depth/locationTokensPerUnit
 	if s.Enum != nil {
 		w += len(s.Enum.Values) * n.size
 	}
@@ -389,6 +390,21 @@ func (c *counter) weight(s *jsonschema.Schema, n *node) int {
 			w += len(n.names) + c.matchCost(re, n.nameBytes)
 		}
 	}
+	return w
+}
+
+// schemaWeight is the part of s's weight that is the same wherever s applies: its required
+// and dependent names and the text its messages quote. Computed once per schema, not at every
+// evaluation (an enum of thousands of strings would be walked at each).
+func (c *counter) schemaWeight(s *jsonschema.Schema) int {
+	if w, ok := c.own[s]; ok {
+		return w
+	}
+	w := 1 + len(s.Required) + len(s.DependentRequired) + dependentNames(s) + messageBytes(s)/messageBytesPerUnit
+	if c.own == nil {
+		c.own = map[*jsonschema.Schema]int{}
+	}
+	c.own[s] = w
 	return w
 }
 
