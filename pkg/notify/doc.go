@@ -166,7 +166,9 @@
 // receives nothing. The ids a document lists of other objects (a LocationInfo's oCloudSiteIds,
 // an OCloudSiteInfo's resourcePools) are there only when the owner may "list" those objects
 // in the namespace, as on the O2 face: reading a site does not entitle anyone to the ids of
-// pools it may not list (the list is empty otherwise, and a filter sees it empty).
+// pools it may not list (the list is empty otherwise, and a filter sees it empty). That too is
+// asked again before each delivery attempt: ids queued while the owner could list them are
+// emptied from a body sent after it no longer may.
 //
 // Version: the O2 POST records the inventory major version it was called on in the annotation
 // o2ims.oran.org/notification-version (v1alpha1.AnnotationNotificationVersion) ("1" or "2"); subscriptions without it get version 1

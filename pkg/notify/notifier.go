@@ -150,6 +150,7 @@ func New(cfg Config) (*Notifier, error) {
 	n.delivery.visible = func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
 		return n.vis.visible(ctx, sub, model.Kind(kind), namespace)
 	}
+	n.delivery.related = n.vis.relatedAccess
 	n.epochs = &epochs{store: store, onReset: n.storeReset}
 	return n, nil
 }
@@ -386,17 +387,7 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 // access tells what sub's owner may read beyond ev's object (it may read that object): it
 // waits, as visible does, while the authorizer cannot decide.
 func (n *Notifier) access(ctx context.Context, sub *Subscription, ev *Event) (access, error) {
-	var related model.Kind
-	switch ev.Kind {
-	case model.KindLocationInfo:
-		related = model.KindOCloudSiteInfo
-	case model.KindOCloudSiteInfo:
-		related = model.KindResourcePool
-	default:
-		return access{}, nil
-	}
-	ok, err := n.vis.allowed(ctx, sub, "list", related, ev.Namespace)
-	return access{related: ok}, err
+	return n.vis.relatedAccess(ctx, sub, ev.Kind, ev.Namespace)
 }
 
 // commitLocked commits change until it lands or ctx ends; commitMu is held.

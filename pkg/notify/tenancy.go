@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -119,6 +120,30 @@ func (v *visibility) remember(key accessKey, d accessDecision) {
 	}
 }
 
+// relatedKind is the kind whose ids a document of kind lists (LocationInfo: its sites,
+// OCloudSiteInfo: its pools), "" for none.
+func relatedKind(kind model.Kind) model.Kind {
+	switch kind {
+	case model.KindLocationInfo:
+		return model.KindOCloudSiteInfo
+	case model.KindOCloudSiteInfo:
+		return model.KindResourcePool
+	}
+	return ""
+}
+
+// relatedAccess tells what sub's owner may read beyond an object of kind in namespace (it may
+// read that object): whether it may list the objects whose ids its document lists. It waits,
+// as visible does, while the authorizer cannot decide.
+func (v *visibility) relatedAccess(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) (access, error) {
+	related := relatedKind(kind)
+	if related == "" {
+		return access{}, nil
+	}
+	ok, err := v.allowed(ctx, sub, "list", related, namespace)
+	return access{related: ok}, err
+}
+
 // forget drops the cached decisions of a subscription.
 func (v *visibility) forget(subUID string) {
 	v.mu.Lock()
@@ -128,4 +153,50 @@ func (v *visibility) forget(subUID string) {
 			delete(v.cache, k)
 		}
 	}
+}
+
+// relatedIDsAttr is the attribute of a kind's document that lists the ids of its related kind.
+func relatedIDsAttr(kind model.Kind) string {
+	switch kind {
+	case model.KindLocationInfo:
+		return "oCloudSiteIds"
+	case model.KindOCloudSiteInfo:
+		return "resourcePools"
+	}
+	return ""
+}
+
+// withoutRelatedIDs returns the encoded notification body with the related ids of its states
+// (relatedIDsAttr) emptied, as a document rendered for an owner who may not list them shows
+// them; nil when body is not a notification this can rewrite.
+func withoutRelatedIDs(body []byte, kind model.Kind) []byte {
+	attr := relatedIDsAttr(kind)
+	var n map[string]json.RawMessage
+	if attr == "" || json.Unmarshal(body, &n) != nil {
+		return nil
+	}
+	for _, state := range []string{"priorObjectState", "postObjectState"} {
+		raw, ok := n[state]
+		if !ok {
+			continue
+		}
+		var doc map[string]json.RawMessage
+		if json.Unmarshal(raw, &doc) != nil {
+			return nil
+		}
+		if _, ok := doc[attr]; !ok {
+			continue
+		}
+		doc[attr] = json.RawMessage(`[]`)
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return nil
+		}
+		n[state] = b
+	}
+	out, err := json.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
 
 // deliveryConfig is what every worker shares.
@@ -43,6 +44,10 @@ type deliveryConfig struct {
 	// changed object (the notifier's visibility, cached like the check made when the change
 	// was queued); nil delivers without asking. It fails only when ctx ends.
 	visible func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error)
+	// related asks again, before each attempt, whether the owner may still list the objects
+	// whose ids a queued document lists (visibility.relatedAccess): ids queued while it could
+	// are taken out of the body once it no longer may. nil sends the body as queued.
+	related func(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) (access, error)
 }
 
 // stats is a subscription's delivery state, published to its status.
@@ -387,6 +392,18 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 					"notificationId", e.NotificationID, "kind", e.Kind, "namespace", e.Namespace)
 				w.drop(sub, e, dropRevoked)
 				return true
+			}
+		}
+		if e.Kind != "" && w.cfg.related != nil && relatedKind(model.Kind(e.Kind)) != "" {
+			may, err := w.cfg.related(ctx, sub, model.Kind(e.Kind), e.Namespace)
+			if err != nil {
+				return false
+			}
+			if !may.related {
+				if e.Body = withoutRelatedIDs(e.Body, model.Kind(e.Kind)); e.Body == nil {
+					w.drop(sub, e, dropRevoked)
+					return true
+				}
 			}
 		}
 		err := w.cfg.sender.Send(ctx, sub, e)
