@@ -120,27 +120,28 @@ func (v *visibility) remember(key accessKey, d accessDecision) {
 	}
 }
 
-// relatedKind is the kind whose ids a document of kind lists (LocationInfo: its sites,
-// OCloudSiteInfo: its pools), "" for none.
-func relatedKind(kind model.Kind) model.Kind {
+// relatedIDs is, for a kind whose document lists the ids of other objects, the kind of those
+// objects and the document's attribute that lists them (LocationInfo: its sites,
+// OCloudSiteInfo: its pools); the zero value for every other kind.
+func relatedIDs(kind model.Kind) (relatedKind model.Kind, attr string) {
 	switch kind {
 	case model.KindLocationInfo:
-		return model.KindOCloudSiteInfo
+		return model.KindOCloudSiteInfo, "oCloudSiteIds"
 	case model.KindOCloudSiteInfo:
-		return model.KindResourcePool
+		return model.KindResourcePool, "resourcePools"
 	}
-	return ""
+	return "", ""
 }
 
 // relatedAccess tells what sub's owner may read beyond an object of kind in namespace (it may
 // read that object): whether it may list the objects whose ids its document lists. It waits,
 // as visible does, while the authorizer cannot decide.
 func (v *visibility) relatedAccess(ctx context.Context, sub *Subscription, kind model.Kind, namespace string) (access, error) {
-	related := relatedKind(kind)
-	if related == "" {
+	relatedKind, _ := relatedIDs(kind)
+	if relatedKind == "" {
 		return access{}, nil
 	}
-	ok, err := v.allowed(ctx, sub, "list", related, namespace)
+	ok, err := v.allowed(ctx, sub, "list", relatedKind, namespace)
 	return access{related: ok}, err
 }
 
@@ -155,22 +156,11 @@ func (v *visibility) forget(subUID string) {
 	}
 }
 
-// relatedIDsAttr is the attribute of a kind's document that lists the ids of its related kind.
-func relatedIDsAttr(kind model.Kind) string {
-	switch kind {
-	case model.KindLocationInfo:
-		return "oCloudSiteIds"
-	case model.KindOCloudSiteInfo:
-		return "resourcePools"
-	}
-	return ""
-}
-
 // withoutRelatedIDs returns the encoded notification body with the related ids of its states
-// (relatedIDsAttr) emptied, as a document rendered for an owner who may not list them shows
+// (relatedIDs) emptied, as a document rendered for an owner who may not list them shows
 // them; nil when body is not a notification this can rewrite.
 func withoutRelatedIDs(body []byte, kind model.Kind) []byte {
-	attr := relatedIDsAttr(kind)
+	_, attr := relatedIDs(kind)
 	var n map[string]json.RawMessage
 	if attr == "" || json.Unmarshal(body, &n) != nil {
 		return nil

@@ -394,7 +394,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 				return true
 			}
 		}
-		if e.Kind != "" && w.cfg.related != nil && relatedKind(model.Kind(e.Kind)) != "" {
+		if relatedKind, _ := relatedIDs(model.Kind(e.Kind)); relatedKind != "" && w.cfg.related != nil {
 			may, err := w.cfg.related(ctx, sub, model.Kind(e.Kind), e.Namespace)
 			if err != nil {
 				return false
