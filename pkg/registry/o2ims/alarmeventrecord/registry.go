@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	guuid "github.com/google/uuid"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -37,7 +38,7 @@ func Kind() *kind.Kind {
 		KindName:               "AlarmEventRecord",
 		ServerAssignsTenantIDs: true,
 		Refs:                   refs,
-		Admit:                  admitObjectClass,
+		Admit:                  admit,
 		PrepareForCreate:       prepareForCreate,
 		PrepareForUpdate:       prepareForUpdate,
 		Status: &kind.StatusHandling{
@@ -83,6 +84,33 @@ func refs(obj runtime.Object) []kind.Ref {
 		out = append(out, kind.Ref{Path: spec.Child("objectTypeId"), ID: o.Spec.ObjectTypeID, Resource: "resourcetypes", Kind: "ResourceType"})
 	}
 	return out
+}
+
+// admit holds a new alarm written by anyone but a cluster superuser outside the inventory
+// namespace to what such a writer may file (admitObjectClass, admitName).
+func admit(ctx context.Context, t *kind.Tenancy, namespace string, obj, old runtime.Object) (field.ErrorList, error) {
+	if old != nil || namespace == t.InventoryNamespace() || kind.Superuser(ctx) {
+		return nil, nil
+	}
+	errs, err := admitObjectClass(ctx, t, namespace, obj, old)
+	if err != nil {
+		return nil, err
+	}
+	return append(errs, admitName(obj.(*o2ims.AlarmEventRecord).Name)...), nil
+}
+
+// admitName refuses a name of the form of the recorder's alarm ids (a name-based UUIDv5, which
+// the recorder names its records by) to a writer whose alarm's id the server assigns. Those ids
+// are predictable: the re-raise of an alarm a node pool namespace's admin clears is named from
+// the source, key and second of the clear, all in the cleared record. A record created under
+// that name beforehand made every create of the re-raise AlreadyExists, and the O-Cloud's
+// alarm about a present fault was never raised again.
+func admitName(name string) field.ErrorList {
+	if id, err := guuid.Parse(name); err != nil || id.Version() != 5 {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"),
+		"name-based (version 5) UUIDs name the O-Cloud's own alarm records; choose another name or use generateName")}
 }
 
 // operatorClasses are the object classes only the operator's namespace has alarms about: the
