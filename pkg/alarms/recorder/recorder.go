@@ -153,8 +153,11 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 		}
 		t := alarms.Observe(r.cfg.IDs, current, decided, r.cfg.Definitions.Lookup(o), now)
 		if t.Record == nil {
-			if !o.Active && !o.Started.IsZero() {
-				// Nothing to clear: the occurrence's firing may still be on its way.
+			if !o.Active && !o.Started.IsZero() && !recordedSince(current, o.Started) {
+				// Nothing to clear: the occurrence's firing may still be on its way. Not when
+				// the occurrence has its record, cleared (a duplicate resolution, both HA
+				// peers sending it): a later firing with the old start (Prometheus restored
+				// the alert's state) is then the fault again, and is raised.
 				r.ended.put(o.Source, o.Key, o.Started, now)
 			}
 			return nil
@@ -263,6 +266,15 @@ func (r *Recorder) refresh(ctx context.Context, namespace, name string) error {
 	}
 	r.written.put(rec)
 	return nil
+}
+
+// recordedSince reports whether rec, the fault's latest record, was raised for the occurrence
+// begun at started or a later one: raised then or since (the stored time has second precision).
+func recordedSince(rec *v1alpha1.AlarmEventRecord, started time.Time) bool {
+	if rec == nil || rec.Status.AlarmRaisedTime == nil {
+		return false
+	}
+	return !rec.Status.AlarmRaisedTime.Time.Before(started.Truncate(time.Second))
 }
 
 func validate(o alarms.Observation) error {
