@@ -1,8 +1,10 @@
 package validation
 
 import (
+	"strconv"
 	"strings"
 
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -50,11 +52,32 @@ func ValidateProvisioningRequest(obj *o2ims.ProvisioningRequest) field.ErrorList
 	errs = append(errs, validateLength(obj.Spec.Description, maxDescriptionLength, spec.Child("description"))...)
 	errs = append(errs, validateRequiredString(obj.Spec.TemplateName, maxNameLength, spec.Child("templateName"))...)
 	errs = append(errs, validateRequiredString(obj.Spec.TemplateVersion, maxNameLength, spec.Child("templateVersion"))...)
+	errs = append(errs, validateTemplateObjectName(obj.Spec.TemplateName, obj.Spec.TemplateVersion, spec)...)
 	if p := obj.Spec.TemplateParameters; p != nil {
 		_, perrs := jsonparams.DecodeObject(p.Raw, MaxTemplateParametersBytes, spec.Child("templateParameters"))
 		errs = append(errs, perrs...)
 	}
 	return errs
+}
+
+// validateTemplateObjectName requires templateName.templateVersion to be a name a template
+// can have (a DNS subdomain, as every template's object name is): any other names no template,
+// and one that is not even a path segment ("/", "%") made the template's lookup fail in the
+// store (a 500) instead of answering the writer with a field error.
+func validateTemplateObjectName(name, version string, spec *field.Path) field.ErrorList {
+	if name == "" || version == "" {
+		return nil
+	}
+	msgs := apimachineryvalidation.NameIsDNSSubdomain(TemplateObjectName(name, version), false)
+	if len(msgs) == 0 {
+		return nil
+	}
+	path, value := spec.Child("templateVersion"), version
+	if len(apimachineryvalidation.NameIsDNSSubdomain(name, false)) > 0 {
+		path, value = spec.Child("templateName"), name
+	}
+	return field.ErrorList{field.Invalid(path, value, "templateName.templateVersion "+strconv.Quote(TemplateObjectName(name, version))+
+		" must be a template's name (a lowercase RFC 1123 subdomain): "+strings.Join(msgs, "; "))}
 }
 
 // ValidateProvisioningRequestUpdate checks what an update may change: the template's name is
