@@ -3,6 +3,7 @@ package members
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 
@@ -26,18 +27,27 @@ import (
 // a username and password (inline credentials sent only to the server the same kubeconfig
 // names, like a token). Every cluster and user entry is checked, not only the current
 // context's, so the answer does not depend on which one is selected. The server is dialled
-// only at the addresses a member of reg's origin may be at (Addresses), redirects are not
-// followed, and no answer but a watch's is read past MaxAnswer (BoundAnswers).
+// only at the addresses a member of reg's origin may be at (Addresses), never through the
+// proxy of netweave's environment (NoProxy), redirects are not followed, and no answer but a watch's is read past MaxAnswer (BoundAnswers).
 func (a Addresses) RESTConfigOf(reg Registration) (*rest.Config, error) {
 	rc, err := parseKubeconfig(reg.Kubeconfig)
 	if err != nil {
 		return nil, err
 	}
 	rc.Dial = a.dial(reg.Origin)
+	rc.Proxy = NoProxy
 	rc.Wrap(RefuseRedirects)
 	rc.Wrap(BoundAnswers)
 	return rc, nil
 }
+
+// NoProxy is the rest.Config.Proxy of every client of a member: no proxy. Left unset,
+// client-go sends the requests through the proxy of netweave's environment (HTTPS_PROXY), which
+// Dial then sees as the only address connected to: the proxy, allowed, would connect on
+// netweave's behalf to whatever the kubeconfig's server names, past the addresses the member's
+// origin may reach (a tenant's member at the cloud's metadata service or the operator's
+// network), as a kubeconfig's proxy-url would. The notifier's client has no proxy either.
+func NoProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
 // parseKubeconfig is the client configuration a self-contained kubeconfig describes.
 func parseKubeconfig(kubeconfig []byte) (*rest.Config, error) {

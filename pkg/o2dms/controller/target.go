@@ -116,6 +116,10 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 		// (a name that rebinds to an address the member's origin may not reach is refused).
 		Dial: a.Dial,
 	}
+	if a.Dial != nil {
+		// Nor through netweave's environment's proxy, which would connect past that check.
+		creds.Proxy = members.NoProxy
+	}
 	// The target may be a tenant's cluster: its API server must not send netweave elsewhere,
 	// nor answer with more than netweave's memory.
 	creds.Wrap(members.RefuseRedirects)
