@@ -35,7 +35,8 @@
 // deliver from memory what Redis no longer holds. Only a notification already being POSTed
 // when it is dropped may still arrive (and is counted as dropped). Delivery is at least once: a notification whose
 // POST succeeded just before a crash is sent again; receivers deduplicate by notificationId,
-// which is derived from the subscription, the object and the object's resourceVersion and so is
+// which is derived from the subscription, the object, the object's resourceVersion and the
+// store's epoch (below: a rollback makes resourceVersions again, for other changes) and so is
 // the same on every delivery and every re-emission.
 //
 // Redis is the source of truth; memory only spares Redis reads. Once a commit has landed, its

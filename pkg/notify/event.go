@@ -45,7 +45,13 @@ type Event struct {
 	// a rollback an object is told its state again at a resourceVersion whose change was
 	// notified before, with other content: under the same id, a receiver that deduplicates by
 	// notificationId would drop it.
-	Rebaseline  string
+	Rebaseline string
+	// Epoch is the store's epoch (Store.Epoch) the watcher processed the change in, and part
+	// of the notification id. A rollback makes the discarded resourceVersions again: a change
+	// after it, at a resourceVersion whose discarded change of the same object was notified
+	// before with other content, would otherwise have that change's id, and a receiver that
+	// deduplicates by notificationId would drop it.
+	Epoch       string
 	Prior, Post runtime.Object
 	// Observed is when the notifier saw the change, for the change-to-POST latency.
 	Observed time.Time

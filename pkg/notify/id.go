@@ -25,6 +25,9 @@ func notificationID(subscriptionUID string, ev *Event, eventType int) string {
 	if ev.Rebaseline != "" {
 		parts = append(parts, "rebaseline", ev.Rebaseline)
 	}
+	if ev.Epoch != "" {
+		parts = append(parts, "epoch", ev.Epoch)
+	}
 	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

@@ -164,11 +164,16 @@ func (w *watcher) rebaseline(ctx context.Context, items []runtime.Object, rv str
 	if err := w.beginRebaseline(ctx); err != nil {
 		return err
 	}
+	// What it tells, and every change after it, belongs to the store as it is now.
+	if err := w.readEra(ctx); err != nil {
+		return err
+	}
 	evs, err := rebaselineDiff(w.src.kind, prior, items, rv, time.Now())
 	if err != nil {
 		return err
 	}
 	for _, ev := range evs {
+		ev.Epoch = w.era
 		var state []byte
 		if ev.Post != nil {
 			if state, err = encodeState(ev.Post); err != nil {

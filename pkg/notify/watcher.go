@@ -51,6 +51,23 @@ type watcher struct {
 	cursor string
 	// gen is the epoch generation that state and cursor belong to; only run uses it.
 	gen uint64
+	// era is the store's epoch value (Store.Epoch) the watcher's changes are processed in,
+	// their Event.Epoch; read on load, before every list and by every re-baseline. Only run
+	// uses it.
+	era string
+}
+
+// readEra reads the store's epoch value into era (nothing without a store).
+func (w *watcher) readEra(ctx context.Context) error {
+	if w.store == nil {
+		return nil
+	}
+	era, err := w.store.Epoch(ctx)
+	if err != nil {
+		return err
+	}
+	w.era = era
+	return nil
 }
 
 func newWatcher(src kindSource, store *Store, out emitter, backoff Backoff) *watcher {
@@ -145,6 +162,9 @@ func (w *watcher) run(ctx context.Context) {
 		switch {
 		case !loaded:
 			if w.gen, err = w.out.epoch(ctx); err != nil {
+				break
+			}
+			if err = w.readEra(ctx); err != nil {
 				break
 			}
 			if err = w.load(ctx); err == nil {
@@ -257,7 +277,7 @@ func (w *watcher) changed(ctx context.Context, obj runtime.Object, moveCursor bo
 		return err
 	}
 	ev := &Event{Type: Create, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: m.GetResourceVersion(), Post: obj, Observed: time.Now(), codec: &w.codec}
+		ResourceVersion: m.GetResourceVersion(), Epoch: w.era, Post: obj, Observed: time.Now(), codec: &w.codec}
 	if seen && prior.is(string(m.GetUID()), m.GetResourceVersion()) {
 		// Already processed (a watch replaying what a list showed).
 		return w.advanceIf(ctx, m.GetResourceVersion(), moveCursor)
@@ -335,7 +355,7 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 		rv = m.GetResourceVersion()
 	}
 	ev := &Event{Type: Delete, Kind: w.src.kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
-		ResourceVersion: rv, Prior: prior, Observed: time.Now(), priorState: priorState, codec: &w.codec}
+		ResourceVersion: rv, Epoch: w.era, Prior: prior, Observed: time.Now(), priorState: priorState, codec: &w.codec}
 	cursor := ""
 	if moveCursor && w.newer(m.GetResourceVersion()) {
 		cursor = m.GetResourceVersion()
@@ -366,6 +386,9 @@ func (w *watcher) deleted(ctx context.Context, obj runtime.Object, rv string, mo
 func (w *watcher) relist(ctx context.Context) error {
 	gen, err := w.out.epoch(ctx)
 	if err != nil {
+		return err
+	}
+	if err := w.readEra(ctx); err != nil {
 		return err
 	}
 	w.mu.RLock()
