@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2dms/validation"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 	"github.com/netweave-io/netweave/pkg/netclass"
 )
@@ -91,6 +93,17 @@ func ManifestObjects(manifest, namespace string) ([]v1alpha1.WorkloadStatus, err
 // ClusterWorkloads reads the objects from the target cluster with the target's credentials.
 type ClusterWorkloads struct{}
 
+// workloadReadTimeout bounds one Status call, all its reads together: each read of a target
+// ends within a minute (members.DefaultRequestTimeout), but a release names as many objects as
+// its manifest holds, and a target that answers each read slowly (a tenant's cluster) would
+// otherwise hold a worker, which every tenant's NfDeployments share, for hours.
+var workloadReadTimeout = time.Minute
+
+// maxWorkloadReads bounds the objects of one release Status reads: the status lists no more
+// (validation.MaxStatusWorkloads), and a chart (or a release record written in the target
+// namespace) may name hundreds of thousands, one request each, every resync.
+const maxWorkloadReads = validation.MaxStatusWorkloads
+
 // Status implements Workloads: Deployments are ready when every replica of the current
 // generation is available, StatefulSets when every replica is ready, DaemonSets when every
 // scheduled pod is ready; any other object when it exists. Cluster-scoped objects are listed
@@ -109,8 +122,18 @@ func (ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manife
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, workloadReadTimeout)
+	defer cancel()
 	for i := range objs {
 		o := &objs[i]
+		if i >= maxWorkloadReads {
+			o.Message = fmt.Sprintf("not read: the release has more than %d objects", maxWorkloadReads)
+			continue
+		}
+		if ctx.Err() != nil {
+			o.Message = fmt.Sprintf("not read: reading the release's objects took longer than %s", workloadReadTimeout)
+			continue
+		}
 		gv, err := schema.ParseGroupVersion(o.APIVersion)
 		if err != nil {
 			o.Message = err.Error()
