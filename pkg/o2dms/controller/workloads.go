@@ -91,13 +91,17 @@ func ManifestObjects(manifest, namespace string) ([]v1alpha1.WorkloadStatus, err
 }
 
 // ClusterWorkloads reads the objects from the target cluster with the target's credentials.
-type ClusterWorkloads struct{}
+type ClusterWorkloads struct {
+	// ReadTimeout bounds one Status call, all its reads together (DefaultWorkloadReadTimeout
+	// when zero): each read of a target ends within a minute (members.DefaultRequestTimeout),
+	// but a release names as many objects as its manifest holds, and a target that answers
+	// each read slowly (a tenant's cluster) would otherwise hold a worker, which every tenant's
+	// NfDeployments share, for hours.
+	ReadTimeout time.Duration
+}
 
-// workloadReadTimeout bounds one Status call, all its reads together: each read of a target
-// ends within a minute (members.DefaultRequestTimeout), but a release names as many objects as
-// its manifest holds, and a target that answers each read slowly (a tenant's cluster) would
-// otherwise hold a worker, which every tenant's NfDeployments share, for hours.
-var workloadReadTimeout = time.Minute
+// DefaultWorkloadReadTimeout is ClusterWorkloads.ReadTimeout when unset.
+const DefaultWorkloadReadTimeout = time.Minute
 
 // maxWorkloadReads bounds the objects of one release Status reads: the status lists no more
 // (validation.MaxStatusWorkloads), and a chart (or a release record written in the target
@@ -108,7 +112,7 @@ const maxWorkloadReads = validation.MaxStatusWorkloads
 // generation is available, StatefulSets when every replica is ready, DaemonSets when every
 // scheduled pod is ready; any other object when it exists. Cluster-scoped objects are listed
 // as they exist (the namespace-scoped identity may not read them: reported, not an error).
-func (ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manifest string) ([]v1alpha1.WorkloadStatus, error) {
+func (c ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manifest string) ([]v1alpha1.WorkloadStatus, error) {
 	objs, err := ManifestObjects(manifest, t.Namespace)
 	if err != nil || len(objs) == 0 {
 		return objs, err
@@ -122,7 +126,11 @@ func (ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manife
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, workloadReadTimeout)
+	timeout := c.ReadTimeout
+	if timeout <= 0 {
+		timeout = DefaultWorkloadReadTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for i := range objs {
 		o := &objs[i]
@@ -131,7 +139,7 @@ func (ClusterWorkloads) Status(ctx context.Context, t helmrelease.Target, manife
 			continue
 		}
 		if ctx.Err() != nil {
-			o.Message = fmt.Sprintf("not read: reading the release's objects took longer than %s", workloadReadTimeout)
+			o.Message = fmt.Sprintf("not read: reading the release's objects took longer than %s", timeout)
 			continue
 		}
 		gv, err := schema.ParseGroupVersion(o.APIVersion)

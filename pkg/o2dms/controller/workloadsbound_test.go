@@ -54,7 +54,7 @@ func configMapManifest(n int) string {
 // read just under the one-minute bound of a request). One such NfDeployment held a worker,
 // which every tenant's NfDeployments share, for hours of each resync. The status lists at most
 // validation.MaxStatusWorkloads objects: no more are read, and the reads of one release end
-// within workloadReadTimeout together.
+// within ClusterWorkloads.ReadTimeout together.
 func TestRegressionReleaseObjectsReadWithoutBound(t *testing.T) {
 	t.Run("many objects", func(t *testing.T) {
 		gets, tgt := workloadTarget(t, func(w http.ResponseWriter, r *http.Request) {
@@ -77,19 +77,17 @@ func TestRegressionReleaseObjectsReadWithoutBound(t *testing.T) {
 		}
 	})
 	t.Run("slow target", func(t *testing.T) {
-		old := workloadReadTimeout
-		workloadReadTimeout = 2 * time.Second
-		t.Cleanup(func() { workloadReadTimeout = old })
+		const bound = 2 * time.Second
 		_, tgt := workloadTarget(t, func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done() // each read answered only when the client gives up (1 s)
 		})
 		start := time.Now()
-		ws, err := ClusterWorkloads{}.Status(t.Context(), tgt, configMapManifest(60))
+		ws, err := ClusterWorkloads{ReadTimeout: bound}.Status(t.Context(), tgt, configMapManifest(60))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if took := time.Since(start); took > 15*time.Second {
-			t.Errorf("reading a release's 60 objects from a target answering each in 1 s took %s, want the bound (%s)", took, workloadReadTimeout)
+			t.Errorf("reading a release's 60 objects from a target answering each in 1 s took %s, want the bound (%s)", took, bound)
 		}
 		if len(ws) != 60 || ws[59].Ready {
 			t.Errorf("workloads %d, last %+v", len(ws), ws[len(ws)-1])
