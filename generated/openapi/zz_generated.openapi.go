@@ -2444,7 +2444,7 @@ func schema_netweave_apis_o2ims_v1alpha1_DeploymentManagerStatus(ref common.Refe
 							},
 						},
 						SchemaProps: spec.SchemaProps{
-							Description: "conditions are the controller's latest observations of the cluster. Member clusters have a ClusterReachable condition: True while netweave reaches the cluster's API server, False (reason Unreachable, the error in the message) while it does not.",
+							Description: "conditions are the controller's latest observations of the cluster. Member clusters have a ClusterReachable condition: True while netweave reaches the cluster's API server, False (reason Unreachable, the class of the failure in the message) while it does not; and an InventoryComplete condition, False (reason TooManyNodes), only while the member reports more Nodes than netweave syncs of one member (--inventory-member-max-nodes).",
 							Type:        []string{"array"},
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{

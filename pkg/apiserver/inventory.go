@@ -65,6 +65,8 @@ type InventoryConfig struct {
 	// MemberQPS and MemberBurst bound the requests to each member's API server.
 	MemberQPS   float32
 	MemberBurst int
+	// MemberMaxNodes is the most Nodes of one member its inventory holds.
+	MemberMaxNodes int
 
 	// Lease elects the replica that syncs and raises alarms.
 	Lease leader.Options
@@ -211,7 +213,7 @@ func (d *inventoryDeps) run(ctx context.Context) error {
 			NewTerm: func() externalversions.SharedInformerFactory { return d.o2inf.Term() },
 			IDs:     ids, PoolLabel: inv.PoolLabel, Metrics: d.metrics, Workers: inv.Workers, SharedDelay: inv.SharedDelay,
 			FieldManager: "netweave-inventory/" + inv.Lease.Identity, ProbeInterval: inv.MemberProbeInterval,
-			QPS: inv.MemberQPS, Burst: inv.MemberBurst,
+			QPS: inv.MemberQPS, Burst: inv.MemberBurst, MaxNodes: inv.MemberMaxNodes,
 		})
 		go func() {
 			err := mgr.Run(ctx)

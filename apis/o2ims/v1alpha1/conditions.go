@@ -27,6 +27,16 @@ const (
 	ReasonClusterUnreachable = "Unreachable"
 )
 
+// The InventoryComplete condition of a DeploymentManager of a member cluster, present only
+// while the member reports more Nodes than netweave syncs of one member.
+const (
+	// DeploymentManagerInventoryComplete is the condition type.
+	DeploymentManagerInventoryComplete = "InventoryComplete"
+	// ReasonTooManyNodes: the member reports more Nodes than --inventory-member-max-nodes; its
+	// inventory holds the Nodes listed first (False).
+	ReasonTooManyNodes = "TooManyNodes"
+)
+
 // The SMORegistered condition of the OCloud: whether the SMO accepted the O-Cloud's
 // OCloudAvailableNotification for its current globalCloudId, oCloudId and IMS endpoint.
 const (

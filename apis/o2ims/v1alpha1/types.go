@@ -448,7 +448,9 @@ type DeploymentManagerStatus struct {
 	OperationalState OperationalState `json:"operationalState,omitempty"`
 	// conditions are the controller's latest observations of the cluster. Member clusters
 	// have a ClusterReachable condition: True while netweave reaches the cluster's API server,
-	// False (reason Unreachable, the error in the message) while it does not.
+	// False (reason Unreachable, the class of the failure in the message) while it does not;
+	// and an InventoryComplete condition, False (reason TooManyNodes), only while the member
+	// reports more Nodes than netweave syncs of one member (--inventory-member-max-nodes).
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -47,6 +47,9 @@ type InventoryOptions struct {
 	// requests to each member's API server.
 	MemberQPS   float32
 	MemberBurst int
+	// MemberMaxNodes is the most Nodes of one member its inventory holds
+	// (--inventory-member-max-nodes).
+	MemberMaxNodes int
 	// CAPINamespaces are the namespaces whose Cluster API kubeconfig Secrets register member
 	// clusters without the opt-in label (--inventory-capi-namespaces). Off (none) by default:
 	// each listed namespace needs RBAC on its Secrets, which an operator grants knowingly.
@@ -77,6 +80,7 @@ func NewInventoryOptions() *InventoryOptions {
 		MemberProbeInterval:       5 * time.Second,
 		MemberQPS:                 5,
 		MemberBurst:               10,
+		MemberMaxNodes:            members.DefaultMaxNodes,
 		SubscriptionsPerNamespace: subscription.DefaultPerNamespace,
 		Lease:                     leader.NewOptions("inventory", "o2ims-system", "netweave-inventory"),
 	}
@@ -101,6 +105,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.TenantMemberAllowedCIDRs, "inventory-tenant-member-allowed-cidrs", o.TenantMemberAllowedCIDRs, "Special-purpose addresses (CIDRs or addresses: private-use, loopback, CGNAT, ...) at which member clusters registered from tenants' namespaces (--provisioning-namespaces) may be reached, e.g. the network their control planes are provisioned on; refused otherwise, at every connection, as notification callbacks are (a tenant chooses its Cluster's control plane endpoint). The operator's members may be anywhere but the unspecified, link-local (cloud metadata) and multicast addresses. See docs/multicluster.md.")
 	fs.Float32Var(&o.MemberQPS, "inventory-member-qps", o.MemberQPS, "Requests per second netweave may send each member cluster's API server (lists, watches, discovery, probes), whatever the member's kubeconfig says.")
 	fs.IntVar(&o.MemberBurst, "inventory-member-burst", o.MemberBurst, "Burst above --inventory-member-qps for each member cluster's API server.")
+	fs.IntVar(&o.MemberMaxNodes, "inventory-member-max-nodes", o.MemberMaxNodes, "Most Nodes of one member cluster its inventory holds (each becomes a Resource): past it the Nodes listed first are kept and the member's DeploymentManager has the condition InventoryComplete=False (reason TooManyNodes). A tenant's member may be a server the tenant runs, reporting any number of Nodes.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
 	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
@@ -179,6 +184,9 @@ func (o *InventoryOptions) Validate() []error {
 	if o.MemberQPS <= 0 || o.MemberBurst < 1 {
 		errs = append(errs, fmt.Errorf("--inventory-member-qps must be positive and --inventory-member-burst at least 1"))
 	}
+	if o.MemberMaxNodes < 1 {
+		errs = append(errs, fmt.Errorf("--inventory-member-max-nodes must be at least 1"))
+	}
 	if o.MemberClusters && o.MemberProbeInterval <= 0 {
 		errs = append(errs, fmt.Errorf("--inventory-member-probe-interval must be positive"))
 	}
@@ -207,6 +215,7 @@ func (o *InventoryOptions) Config(serviceURI string, kubeConfig *rest.Config) *a
 		MemberProbeInterval: o.MemberProbeInterval,
 		MemberQPS:           o.MemberQPS,
 		MemberBurst:         o.MemberBurst,
+		MemberMaxNodes:      o.MemberMaxNodes,
 		Members:             o.MemberSources(),
 		Lease:               *o.Lease,
 	}

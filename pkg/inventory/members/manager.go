@@ -86,6 +86,9 @@ type Config struct {
 	// included (DefaultRequestTimeout when zero); an informer's list, the time to its answer
 	// and each pause in it (boundProgress).
 	RequestTimeout time.Duration
+	// MaxNodes is the most Nodes of one member its inventory holds (DefaultMaxNodes when
+	// zero): a tenant's member may be a server the tenant runs (nodeLimit).
+	MaxNodes int
 	// IDs is the O-Cloud's id space; each member's derives from it.
 	IDs          inventory.IDs
 	PoolLabel    string

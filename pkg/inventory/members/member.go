@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,6 +54,10 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	}
 	factory := informers.NewSharedInformerFactory(lw, 0)
 	defer factory.Shutdown()
+	// The member's Nodes reach its inventory through the limit: the factory's Node informer
+	// is this one.
+	nodes := newNodeLimit(m.cfg.MaxNodes)
+	factory.InformerFor(&corev1.Node{}, nodes.informer)
 	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
 		return fmt.Errorf("node informer: %w", err)
 	}
@@ -65,13 +70,19 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	var noPools o2listers.ResourcePoolLister = o2listers.NewResourcePoolLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc,
 		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
 	var adapter inventory.Adapter = kube.NewAdapter(cfg, factory, noPools, clients.Kube.Discovery(), clients.Dynamic)
-	adapter = &memberAdapter{Adapter: adapter, reach: reach}
+	adapter = &memberAdapter{Adapter: adapter, reach: reach, nodes: nodes}
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: m.cfg.O2, Informers: term, Adapter: adapter, Metrics: m.cfg.Metrics, Workers: m.cfg.Workers,
 		SharedDelay: m.cfg.SharedDelay, FieldManager: m.cfg.FieldManager, Cluster: reg.Name, Tenant: reg.Tenant(),
 	})
 	if err != nil {
 		return err
+	}
+	nodes.onChange = func() {
+		if nodes.isLimited() {
+			klog.ErrorS(nil, "Member cluster reports more Nodes than are synced; its inventory holds those listed first", "member", reg.Name, "maxNodes", nodes.max)
+		}
+		ctrl.SharedChanged()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -142,6 +153,7 @@ func (m *Manager) markManagers(ctx context.Context, term externalversions.Shared
 type memberAdapter struct {
 	inventory.Adapter
 	reach *reachability
+	nodes *nodeLimit
 }
 
 func (a *memberAdapter) Shared() (*inventory.Shared, error) {
@@ -150,6 +162,9 @@ func (a *memberAdapter) Shared() (*inventory.Shared, error) {
 		return nil, err
 	}
 	st := a.reach.status()
+	if c := a.nodes.condition(); c != nil {
+		st.Conditions = append(st.Conditions, *c)
+	}
 	for _, dm := range s.DeploymentManagers {
 		dm.Status = *st.DeepCopy()
 	}

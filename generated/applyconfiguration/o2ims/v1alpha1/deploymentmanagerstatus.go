@@ -34,7 +34,9 @@ type DeploymentManagerStatusApplyConfiguration struct {
 	OperationalState *o2imsv1alpha1.OperationalState `json:"operationalState,omitempty"`
 	// conditions are the controller's latest observations of the cluster. Member clusters
 	// have a ClusterReachable condition: True while netweave reaches the cluster's API server,
-	// False (reason Unreachable, the error in the message) while it does not.
+	// False (reason Unreachable, the class of the failure in the message) while it does not;
+	// and an InventoryComplete condition, False (reason TooManyNodes), only while the member
+	// reports more Nodes than netweave syncs of one member (--inventory-member-max-nodes).
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 }
 
