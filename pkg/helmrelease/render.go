@@ -47,15 +47,19 @@ type RenderLimits struct {
 	Output int
 	// Lookups bounds the template `lookup` calls of one rendering.
 	Lookups int
+	// Objects bounds the objects the manifests name (manifestObjects): Helm applies each
+	// with requests of its own, and a worker every tenant shares waits for them.
+	Objects int
 	// Command is the executable that renders: netweave's own (os.Executable) when empty. It
 	// must call ServeRenderChild first thing in main.
 	Command string `json:"-"`
 }
 
 // DefaultRenderLimits are the bounds of a rendering when Config.Render leaves them unset:
-// 256 MiB, 60 s, 16 MiB of manifests (half of what a release record may hold), 256 lookups.
+// 256 MiB, 60 s, 16 MiB of manifests (half of what a release record may hold), 256 lookups,
+// 5,000 objects.
 func DefaultRenderLimits() RenderLimits {
-	return RenderLimits{Memory: 256 << 20, Timeout: time.Minute, Output: 16 << 20, Lookups: 256}
+	return RenderLimits{Memory: 256 << 20, Timeout: time.Minute, Output: 16 << 20, Lookups: 256, Objects: 5000}
 }
 
 func (l RenderLimits) complete() RenderLimits {
@@ -71,6 +75,9 @@ func (l RenderLimits) complete() RenderLimits {
 	}
 	if l.Lookups <= 0 {
 		l.Lookups = d.Lookups
+	}
+	if l.Objects <= 0 {
+		l.Objects = d.Objects
 	}
 	return l
 }
@@ -314,6 +321,11 @@ func answerLookup(req lookupRequest, lookup lookupFunc, over bool, max int) look
 // outputTooLarge says a rendering's manifests are past limits.Output.
 func outputTooLarge(limits RenderLimits) string {
 	return fmt.Sprintf("the rendered manifests are larger than %d bytes", limits.Output)
+}
+
+// tooManyObjects says a rendering's manifests name more than limits.Objects objects.
+func tooManyObjects(limits RenderLimits) string {
+	return fmt.Sprintf("the rendered manifests hold more than %d objects", limits.Objects)
 }
 
 // maxErrorBytes bounds the error of a rendering as it is reported (the NfDeployment's status,

@@ -9,17 +9,22 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
+	"regexp"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/yaml"
 )
 
 // RenderChildEnv, set in a process's environment, makes ServeRenderChild serve renderings of
@@ -115,7 +120,51 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	if size > req.Limits.Output {
 		return childMessage{Error: outputTooLarge(req.Limits), Bound: true}
 	}
+	if manifestObjects(files, req.Limits.Objects) > req.Limits.Objects {
+		// 16 MiB of manifests holds ~250,000 small objects: Helm would create (or read and
+		// patch) each at the target's rate limit, for hours of a worker every tenant shares.
+		return childMessage{Error: tooManyObjects(req.Limits), Bound: true}
+	}
 	return childMessage{Rendered: files}
+}
+
+// manifestObjects counts the objects files render to as Helm applies them, up to just past
+// max: each YAML document of a file but partials and NOTES.txt, and each item of a
+// `kind: List` document.
+func manifestObjects(files map[string]string, max int) int {
+	n := 0
+	for name, content := range files {
+		if base := path.Base(name); strings.HasPrefix(base, "_") || base == "NOTES.txt" {
+			continue
+		}
+		for _, doc := range releaseutil.SplitManifests(content) {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			n += documentObjects(doc)
+			if n > max {
+				return n
+			}
+		}
+	}
+	return n
+}
+
+// listKind finds a document that is a `kind: List` (the only ones parsed whole).
+var listKind = regexp.MustCompile(`(?m)^kind:\s*["']?List["']?\s*$`)
+
+// documentObjects is how many objects a manifest document names: a List's items, or one.
+func documentObjects(doc string) int {
+	if !listKind.MatchString(doc) {
+		return 1
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := yaml.Unmarshal([]byte(doc), &list); err != nil || len(list.Items) == 0 {
+		return 1
+	}
+	return len(list.Items)
 }
 
 // bound holds this process to limits' memory (the runtime's soft limit, an address-space

@@ -29,7 +29,7 @@ func NewRenderMetrics(register func(compbasemetrics.Registerable) error) (*Rende
 	m := &RenderMetrics{
 		renderings: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
 			Subsystem: "netweave_o2dms", Name: "renderings_total",
-			Help:           "Renderings of a chart's templates (in a child process), by result: rendered, template_error (the chart's own), bound (past --o2dms-render-memory-bytes, --o2dms-render-timeout, the output or lookups bound), failed (the renderer failed or the rendering was cancelled).",
+			Help:           "Renderings of a chart's templates (in a child process), by result: rendered, template_error (the chart's own), bound (past --o2dms-render-memory-bytes, --o2dms-render-timeout, the output, lookups or objects bound), failed (the renderer failed or the rendering was cancelled).",
 			StabilityLevel: compbasemetrics.ALPHA,
 		}, []string{"result"}),
 		duration: compbasemetrics.NewHistogram(&compbasemetrics.HistogramOpts{

@@ -2,6 +2,8 @@ package helmrelease
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,5 +82,33 @@ func TestRenderedChartHasNoSchema(t *testing.T) {
 	}
 	if rendered.Schema != nil {
 		t.Errorf("the rendered chart carries the schema: %s", rendered.Schema)
+	}
+}
+
+// TestRegressionManyObjectsHoldAWorker: a chart's manifests were bounded in bytes only, and
+// 16 MiB of them holds ~250,000 small objects, each created (or read and patched) by Helm at
+// the target's rate limit: one install held a worker every tenant shares for hours. A
+// rendering naming more than RenderLimits.Objects objects, as documents or as a List's items,
+// is past a bound of the rendering.
+func TestRegressionManyObjectsHoldAWorker(t *testing.T) {
+	r := newRenderers(RenderLimits{Objects: 100}.complete(), nil)
+	render := func(template string) error {
+		req := renderRequest{Chart: treeOf(templateChart("app", map[string]string{"templates/a.yaml": template, "templates/NOTES.txt": "---\na: b\n"}, nil)),
+			Values: map[string]any{}, Options: common.ReleaseOptions{Name: "r", Namespace: "ns", Revision: 1, IsInstall: true}, Capabilities: common.DefaultCapabilities}
+		_, err := r.render(context.Background(), req, nil)
+		return err
+	}
+	documents := func(n int) string {
+		return fmt.Sprintf("{{ range until %d }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c{{ . }}}\n{{ end }}", n)
+	}
+	if err := render(documents(100)); err != nil {
+		t.Fatalf("100 objects, the bound: %v", err)
+	}
+	if err := render(documents(101)); !errors.Is(err, ErrRenderBound) || !strings.Contains(err.Error(), "more than 100 objects") {
+		t.Errorf("101 documents: %v, want past the bound of 100 objects", err)
+	}
+	list := "apiVersion: v1\nkind: List\nitems:\n{{- range until 101 }}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c{{ . }}}}\n{{- end }}\n"
+	if err := render(list); !errors.Is(err, ErrRenderBound) {
+		t.Errorf("a List of 101 items: %v, want past the bound of 100 objects", err)
 	}
 }

@@ -305,7 +305,7 @@ func TestRenderChildrenKept(t *testing.T) {
 # HELP netweave_o2dms_render_children_started_total [ALPHA] Rendering child processes started: one per rendering past a bound or failed, and one after each minute without renderings.
 # TYPE netweave_o2dms_render_children_started_total counter
 netweave_o2dms_render_children_started_total 3
-# HELP netweave_o2dms_renderings_total [ALPHA] Renderings of a chart's templates (in a child process), by result: rendered, template_error (the chart's own), bound (past --o2dms-render-memory-bytes, --o2dms-render-timeout, the output or lookups bound), failed (the renderer failed or the rendering was cancelled).
+# HELP netweave_o2dms_renderings_total [ALPHA] Renderings of a chart's templates (in a child process), by result: rendered, template_error (the chart's own), bound (past --o2dms-render-memory-bytes, --o2dms-render-timeout, the output, lookups or objects bound), failed (the renderer failed or the rendering was cancelled).
 # TYPE netweave_o2dms_renderings_total counter
 netweave_o2dms_renderings_total{result="bound"} 1
 netweave_o2dms_renderings_total{result="failed"} 1
