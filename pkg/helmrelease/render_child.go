@@ -19,7 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/engine"
-	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -129,22 +128,41 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 }
 
 // manifestObjects counts the objects files render to as Helm applies them, up to just past
-// max: each YAML document of a file but partials and NOTES.txt, and each item of a
-// `kind: List` document.
+// max: each YAML document but those of comments only, of a file but partials and NOTES.txt
+// (Helm's releaseutil splits documents at every line that starts with "---"), and each item of
+// a `kind: List` document.
+// It reads no further than it needs and copies nothing: a rendering near the output bound has
+// its memory bound to keep to.
 func manifestObjects(files map[string]string, max int) int {
 	n := 0
 	for name, content := range files {
 		if base := path.Base(name); strings.HasPrefix(base, "_") || base == "NOTES.txt" {
 			continue
 		}
-		for _, doc := range releaseutil.SplitManifests(content) {
-			if strings.TrimSpace(doc) == "" {
-				continue
+		start, blank := 0, true
+		for pos := 0; pos < len(content) && n <= max; {
+			end := strings.IndexByte(content[pos:], '\n') + pos + 1
+			if end == pos {
+				end = len(content)
 			}
-			n += documentObjects(doc)
-			if n > max {
-				return n
+			switch line := content[pos:end]; {
+			case strings.HasPrefix(line, "---"):
+				if !blank {
+					n += documentObjects(content[start:pos])
+				}
+				start, blank = end, true
+			case blank:
+				// A document of comments only names no object.
+				t := strings.TrimSpace(line)
+				blank = t == "" || t[0] == '#'
 			}
+			pos = end
+		}
+		if !blank {
+			n += documentObjects(content[start:])
+		}
+		if n > max {
+			return n
 		}
 	}
 	return n
@@ -155,7 +173,7 @@ var listKind = regexp.MustCompile(`(?m)^kind:\s*["']?List["']?\s*$`)
 
 // documentObjects is how many objects a manifest document names: a List's items, or one.
 func documentObjects(doc string) int {
-	if !listKind.MatchString(doc) {
+	if !strings.Contains(doc, "List") || !listKind.MatchString(doc) {
 		return 1
 	}
 	var list struct {

@@ -101,8 +101,8 @@ func TestRegressionManyObjectsHoldAWorker(t *testing.T) {
 	documents := func(n int) string {
 		return fmt.Sprintf("{{ range until %d }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c{{ . }}}\n{{ end }}", n)
 	}
-	if err := render(documents(100)); err != nil {
-		t.Fatalf("100 objects, the bound: %v", err)
+	if err := render(strings.Repeat("---\n# nothing\n\n", 1000) + documents(100)); err != nil {
+		t.Fatalf("100 objects, the bound, among empty documents: %v", err)
 	}
 	if err := render(documents(101)); !errors.Is(err, ErrRenderBound) || !strings.Contains(err.Error(), "more than 100 objects") {
 		t.Errorf("101 documents: %v, want past the bound of 100 objects", err)

@@ -315,3 +315,27 @@ netweave_o2dms_renderings_total{result="template_error"} 1
 		t.Error(err)
 	}
 }
+
+// BenchmarkManifestObjects is the objects bound's count over the most manifests a rendering
+// may give (16 MiB, the output bound), as small ConfigMaps: what the child adds to a rendering
+// near its bounds (the ceiling beside it: reading the same bytes once, strings.Count).
+func BenchmarkManifestObjects(b *testing.B) {
+	const doc = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata: {a: b}\n"
+	files := map[string]string{"app/templates/a.yaml": strings.Repeat(doc, (16<<20)/len(doc))}
+	b.Run("count", func(b *testing.B) {
+		b.SetBytes(16 << 20)
+		for b.Loop() {
+			if n := manifestObjects(files, 1<<30); n == 0 {
+				b.Fatal("no objects")
+			}
+		}
+	})
+	b.Run("ceiling", func(b *testing.B) {
+		b.SetBytes(16 << 20)
+		for b.Loop() {
+			if strings.Count(files["app/templates/a.yaml"], "\n---") == 0 {
+				b.Fatal("no documents")
+			}
+		}
+	})
+}
