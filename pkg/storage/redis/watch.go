@@ -60,6 +60,7 @@ func (s *Store) Watch(ctx context.Context, key string, opts storage.ListOptions)
 		result:         make(chan watch.Event, outgoingBufSize),
 		wake:           make(chan struct{}, 1),
 		queueLimit:     s.cfg.WatcherQueueLimit,
+		gen:            s.guard.mark().gen,
 	}
 	if w.pred.Empty() {
 		w.pred = storage.Everything
@@ -89,6 +90,10 @@ type watchChan struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	result chan watch.Event
+
+	// gen is the guard's generation when the watch was opened: a reset since then means the
+	// revision it starts from may be of a history that went (checkStore).
+	gen uint64
 
 	mu         sync.Mutex
 	queue      []hubItem
@@ -225,6 +230,9 @@ func (w *watchChan) run(startRev, hubPos int64, forceInitial, endBookmark bool) 
 // the hub's reader does, so that a watch opened just before a Redis restart
 // goes on like the ones already caught up.
 func (w *watchChan) catchUp(from, to int64) bool {
+	if from < to && !w.checkStore() {
+		return false
+	}
 	errStopped := errors.New("watcher stopped")
 	backoff := newHubBackoff()
 	for {
@@ -247,6 +255,39 @@ func (w *watchChan) catchUp(from, to int64) bool {
 		status := requestError("watch", w.key, err)
 		if !apierrors.IsServiceUnavailable(status) || w.ctx.Err() != nil {
 			w.sendError(status)
+			return false
+		}
+		if !waitOut(w.ctx, &backoff) {
+			return false
+		}
+	}
+}
+
+// checkStore makes sure, before a catch-up from a revision a client brought, that the store did
+// not go back since the watch was opened or since this process last looked: a catch-up reads
+// the history as it is now, and in a store rolled back and written past by another replica
+// that had not seen the lost revisions, the changes after the client's revision are of the new
+// history, handed to the client as if they followed what it had
+// (TestRegressionWatchCatchUpFromRolledBackRevisionIsGone). Lists check the same with their
+// read (observeRead); only the reader's next poll, up to WatchPollInterval later, noticed it
+// for a watch. A Redis that does not answer is asked again, as catchUp does.
+func (w *watchChan) checkStore() bool {
+	backoff := newHubBackoff()
+	for {
+		_, err := w.s.currentRevision(w.ctx)
+		if err == nil {
+			if w.s.guard.mark().gen != w.gen {
+				w.sendError(apierrors.NewResourceExpired("the store was wiped or rolled back; relist"))
+				return false
+			}
+			return true
+		}
+		// currentRevision's errors are already the API's (requestError).
+		if w.ctx.Err() != nil {
+			return false
+		}
+		if !apierrors.IsServiceUnavailable(err) {
+			w.sendError(err)
 			return false
 		}
 		if !waitOut(w.ctx, &backoff) {
