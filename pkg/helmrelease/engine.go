@@ -246,8 +246,12 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 		err = fmt.Errorf("upgrade release %s: %w", name, err)
 		// Without Wait, Helm leaves a half-applied revision marked failed: put back the one that
 		// was deployed. A failure before anything was applied (values refused by the chart's
-		// schema) created no revision, and nothing needs putting back.
-		if !e.cfg.Wait && previous != nil {
+		// schema) created no revision, and nothing needs putting back. Not once ctx is done:
+		// the leader term that applied ended (its Lease lost, or a shutdown), and the rollback
+		// (Helm's, without a context) would write after its fence, over what a successor may
+		// already apply; the successor upgrades from the revision left failed or pending
+		// (takeOverAbandoned).
+		if !e.cfg.Wait && previous != nil && ctx.Err() == nil {
 			if cur, gerr := e.get(cfg, name); gerr == nil && cur.Revision != previous.Revision {
 				if rerr := e.rollback(cfg, name, previous.Revision); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("roll back to revision %d: %w", previous.Revision, rerr))

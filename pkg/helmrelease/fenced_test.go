@@ -1,0 +1,61 @@
+package helmrelease
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/kube"
+	kubefake "helm.sh/helm/v4/pkg/kube/fake"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
+)
+
+// termEndingKubeClient is a target whose apply of an upgrade is cut short by the end of the
+// leader term: the term's context is cancelled while Helm applies, and the apply fails.
+type termEndingKubeClient struct {
+	kubefake.FailingKubeClient
+	endTerm context.CancelFunc
+}
+
+func (c *termEndingKubeClient) Update(_, _ kube.ResourceList, _ ...kube.ClientUpdateOption) (*kube.Result, error) {
+	c.endTerm()
+	return &kube.Result{}, context.Canceled
+}
+
+// TestRegressionUpgradeCutByTheTermEndRollsBackAfterIt (found by review): an upgrade that
+// failed because the leader term ended (the Lease lost, or a shutdown) was rolled back by the
+// engine without a context: the rollback (a new revision and the old objects applied again)
+// was written after the term's fence, while a successor may already upgrade the same release,
+// which the late rollback then undid. Nothing is written once the term's context is done; the
+// successor takes over the release left pending or failed (takeOverAbandoned).
+func TestRegressionUpgradeCutByTheTermEndRollsBackAfterIt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := memoryTarget(t)
+	cfg.KubeClient = &termEndingKubeClient{
+		FailingKubeClient: kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard}},
+		endTerm:           cancel,
+	}
+	storedRevision(t, cfg, 1, rcommon.StatusDeployed, map[string]string{OwnerLabel: "tenant-a"})
+	e := NewEngine(Config{Timeout: time.Minute})
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: "cm", Version: "0.2.0", APIVersion: chart.APIVersionV2}}
+
+	if _, err := e.applyWith(ctx, cfg, Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}, "owned", ch, nil, "id"); err == nil {
+		t.Fatal("the upgrade cut short by the term's end succeeded")
+	} else if !errors.Is(err, context.Canceled) {
+		t.Logf("upgrade error: %v", err)
+	}
+	hist, err := cfg.Releases.History("owned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hist {
+		if r := h.(*release.Release); r.Version > 2 {
+			t.Errorf("revision %d (%s, %q) written after the term's context ended", r.Version, r.Info.Status, r.Info.Description)
+		}
+	}
+}
