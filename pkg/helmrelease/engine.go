@@ -494,6 +494,10 @@ func lastUninstalled(hist []ri.Releaser) bool {
 // Rollback rolls release name back to revision (a new revision with that one's chart and
 // values).
 func (e *Engine) Rollback(ctx context.Context, t Target, name string, revision int) (*Release, error) {
+	// Helm's rollback takes no context either (see Uninstall).
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("roll back release %s: %w", name, err)
+	}
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
 		return nil, err
@@ -572,6 +576,11 @@ var ErrNotOwned = errors.New("the release records no owner and the caller never 
 // release of another owner is left alone (ErrOwnedElsewhere), and so is one that records no
 // owner unless unowned is TakeUnowned (ErrNotOwned).
 func (e *Engine) Uninstall(ctx context.Context, t Target, name string, unowned Unowned) error {
+	// Helm's uninstall takes no context: a caller's that is done (its leader term ended) stops
+	// it here, before anything is sent to the target.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("uninstall release %s: %w", name, err)
+	}
 	cfg, err := e.configuration(ctx, t)
 	if err != nil {
 		return err

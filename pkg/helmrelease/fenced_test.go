@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"k8s.io/client-go/rest"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,5 +61,32 @@ func TestRegressionUpgradeCutByTheTermEndRollsBackAfterIt(t *testing.T) {
 		if r := h.(*release.Release); r.Version > 2 {
 			t.Errorf("revision %d (%s, %q) written after the term's context ended", r.Version, r.Info.Status, r.Info.Description)
 		}
+	}
+}
+
+// TestRegressionUninstallAfterTheTermEndedIsSent (found by review): Helm's uninstall takes no
+// context, and Uninstall did not look at its own: a worker that still handled a queued
+// NfDeployment deletion after the term's context ended (the queue hands out what it holds
+// after ShutDown) sent the uninstall (the release's reads, then its deletes) to the target
+// after the term's fence, while a successor may already reconcile the same release.
+func TestRegressionUninstallAfterTheTermEndedIsSent(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := NewEngine(Config{Timeout: time.Minute})
+	target := Target{Config: &rest.Config{Host: srv.URL}, Namespace: "tenant-a-nfs", Owner: "tenant-a"}
+	if err := e.Uninstall(ctx, target, "owned", TakeUnowned); err == nil {
+		t.Error("uninstall after the term ended succeeded")
+	}
+	if _, err := e.Rollback(ctx, target, "owned", 1); err == nil {
+		t.Error("rollback after the term ended succeeded")
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent to the target after the term's context ended", n)
 	}
 }
