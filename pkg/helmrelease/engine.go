@@ -212,7 +212,7 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 		before := lastVersion(cfg, name)
 		r, err := install.RunWithContext(ctx, rendered, values)
 		if err != nil {
-			return nil, e.undoInstall(cfg, t, name, before, fmt.Errorf("install release %s: %w", name, err))
+			return nil, e.undoInstall(ctx, cfg, t, name, before, fmt.Errorf("install release %s: %w", name, err))
 		}
 		return toRelease(r)
 	}
@@ -267,9 +267,12 @@ func (e *Engine) applyWith(ctx context.Context, cfg *action.Configuration, t Tar
 // Config.Wait): it uninstalls the release only if the failed install recorded a revision (one
 // newer than before) of t's owner. Another owner's install of the same name that won the race
 // between checkOwner and Helm's own check (which refuses a name in use) is left alone, and err
-// then says the release belongs to another owner (ErrOwnedElsewhere).
-func (e *Engine) undoInstall(cfg *action.Configuration, t Target, name string, before int, err error) error {
-	if e.cfg.Wait {
+// then says the release belongs to another owner (ErrOwnedElsewhere). Nothing is undone once
+// ctx is done: the leader term that installed ended, and the uninstall (Helm's, without a
+// context) would write after its fence, over what a successor may already apply; the
+// successor installs again over the revision left failed or pending.
+func (e *Engine) undoInstall(ctx context.Context, cfg *action.Configuration, t Target, name string, before int, err error) error {
+	if e.cfg.Wait || ctx.Err() != nil {
 		return err
 	}
 	if oerr := checkOwner(cfg, t, name, TakeUnowned); oerr != nil {

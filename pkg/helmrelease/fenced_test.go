@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"k8s.io/client-go/rest"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	kubefake "helm.sh/helm/v4/pkg/kube/fake"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
+	"k8s.io/client-go/rest"
 )
 
 // termEndingKubeClient is a target whose apply of an upgrade is cut short by the end of the
@@ -88,5 +88,29 @@ func TestRegressionUninstallAfterTheTermEndedIsSent(t *testing.T) {
 	}
 	if n := requests.Load(); n != 0 {
 		t.Errorf("%d requests sent to the target after the term's context ended", n)
+	}
+}
+
+// TestFailedInstallNotUndoneAfterTheTermEnded: an install that failed because the leader term
+// ended is not uninstalled (Helm's uninstall, without a context, would delete after the
+// term's fence what a successor may already be installing); with the term alive it is.
+func TestFailedInstallNotUndoneAfterTheTermEnded(t *testing.T) {
+	for _, ended := range []bool{true, false} {
+		cfg := memoryTarget(t)
+		storedRevision(t, cfg, 1, rcommon.StatusFailed, map[string]string{OwnerLabel: "tenant-a"})
+		ctx, cancel := context.WithCancel(context.Background())
+		if ended {
+			cancel()
+		}
+		e := NewEngine(Config{Timeout: time.Minute})
+		failed := errors.New("install failed")
+		if err := e.undoInstall(ctx, cfg, Target{Namespace: "tenant-a-nfs", Owner: "tenant-a"}, "owned", 0, failed); !errors.Is(err, failed) {
+			t.Errorf("term ended %v: undo returned %v, want the install's error", ended, err)
+		}
+		cancel()
+		hist, err := cfg.Releases.History("owned")
+		if kept := err == nil && len(hist) == 1; kept != ended {
+			t.Errorf("term ended %v: the failed install's revision kept %v (%d revisions, %v), want %v", ended, kept, len(hist), err, ended)
+		}
 	}
 }
