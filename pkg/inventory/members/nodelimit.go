@@ -48,11 +48,12 @@ type nodeLimit struct {
 	since metav1.Time
 }
 
-func newNodeLimit(max int) *nodeLimit {
-	if max <= 0 {
-		max = DefaultMaxNodes
+// newNodeLimit admits at most limit Nodes (DefaultMaxNodes when not positive).
+func newNodeLimit(limit int) *nodeLimit {
+	if limit <= 0 {
+		limit = DefaultMaxNodes
 	}
-	return &nodeLimit{max: max, admitted: sets.New[string]()}
+	return &nodeLimit{max: limit, admitted: sets.New[string]()}
 }
 
 // isLimited reports whether Nodes were left out of the inventory at the last count.
