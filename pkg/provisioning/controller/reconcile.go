@@ -231,6 +231,12 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		case other != nil:
 			o.unapplied = fmt.Sprintf("template %s/%s is made from ClusterClass %s, not %s as Cluster %s/%s; the Cluster is left as it is",
 				other.Namespace, other.Name, refString(classOf(other)), refString(*class), o.cluster.Namespace, o.cluster.Name)
+		case o.cluster.Spec.Topology.Version != o.req.Spec.TemplateVersion:
+			// A version change admitted while its template existed, the template gone since:
+			// nothing sets the version, so the status must not say it is being set.
+			o.unapplied = fmt.Sprintf("template %s not found; Cluster %s/%s is left at %s",
+				validation.TemplateObjectName(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.cluster.Namespace, o.cluster.Name,
+				o.cluster.Spec.Topology.Version)
 		}
 		// Otherwise an existing Cluster keeps being followed; its topology is left as it is.
 		return nil
