@@ -175,13 +175,7 @@ func (r *reconciler) cachedCluster(namespace, name string) (*clusterv1.Cluster, 
 // the operator's.
 func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv1.ClusterClassRef) (t, other *v1alpha1.ManagedInfrastructureTemplate, err error) {
 	name := validation.TemplateObjectName(req.Spec.TemplateName, req.Spec.TemplateVersion)
-	where := slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace})
-	if req.Spec.TemplateNamespace != "" {
-		// Not the inventory namespace as a fallback: a tenant whose own template admission
-		// used, and who deletes it, must not get the operator's, which it may not be offered.
-		where = []string{req.Spec.TemplateNamespace}
-	}
-	for _, ns := range where {
+	for _, ns := range r.templateNamespaces(req) {
 		t, err := r.templates.ManagedInfrastructureTemplates(ns).Get(name)
 		switch {
 		case apierrors.IsNotFound(err):
@@ -200,6 +194,16 @@ func (r *reconciler) template(req *v1alpha1.ProvisioningRequest, class *clusterv
 		return t, nil, nil
 	}
 	return nil, other, nil
+}
+
+// templateNamespaces are where req's template is looked for (template), in that order.
+func (r *reconciler) templateNamespaces(req *v1alpha1.ProvisioningRequest) []string {
+	if req.Spec.TemplateNamespace != "" {
+		// Not the inventory namespace as a fallback: a tenant whose own template admission
+		// used, and who deletes it, must not get the operator's, which it may not be offered.
+		return []string{req.Spec.TemplateNamespace}
+	}
+	return slices.Compact([]string{req.Namespace, r.cfg.InventoryNamespace})
 }
 
 // ensureCluster creates the request's Cluster, or brings its topology version and variables
@@ -226,8 +230,8 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		}
 		switch {
 		case o.cluster == nil:
-			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s or %s",
-				validation.TemplateObjectName(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), o.req.Namespace, r.cfg.InventoryNamespace), ReasonNoTemplate
+			o.blocked, o.blockedReason = fmt.Sprintf("template %s not found in namespace %s",
+				validation.TemplateObjectName(o.req.Spec.TemplateName, o.req.Spec.TemplateVersion), strings.Join(r.templateNamespaces(o.req), " or ")), ReasonNoTemplate
 		case other != nil:
 			o.unapplied = fmt.Sprintf("template %s/%s is made from ClusterClass %s, not %s as Cluster %s/%s; the Cluster is left as it is",
 				other.Namespace, other.Name, refString(classOf(other)), refString(*class), o.cluster.Namespace, o.cluster.Name)

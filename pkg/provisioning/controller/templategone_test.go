@@ -34,3 +34,18 @@ func TestRegressionUpgradeToVanishedTemplateSaysSo(t *testing.T) {
 		t.Errorf("status %s %q, Fulfilled %+v; want FAILED, SpecNotApplied naming the missing template", got.Status.ProvisioningPhase, got.Status.Message, cond)
 	}
 }
+
+// TestRegressionTemplateNotFoundNamesWhereItLooked: a request whose server-recorded template
+// namespace is its own used to be told its template was not found "in namespace tenant-a or
+// o2ims-system", though the controller never looked in the operator's namespace for it.
+func TestRegressionTemplateNotFoundNamesWhereItLooked(t *testing.T) {
+	req := request("tenant-a")
+	req.Spec.TemplateNamespace = "tenant-a"
+	f := newFixture(t, nil, req, template("v1.33.0"))
+	f.reconcile(t, "tenant-a")
+	got := f.request(t, "tenant-a")
+	if got.Status.ProvisioningPhase != v1alpha1.ProvisioningPhaseFailed || strings.Contains(got.Status.Message, inv) ||
+		!strings.Contains(got.Status.Message, "tenant-a") {
+		t.Errorf("status %s %q; want FAILED naming tenant-a only", got.Status.ProvisioningPhase, got.Status.Message)
+	}
+}
