@@ -117,6 +117,20 @@ func newCluster(req *v1alpha1.ProvisioningRequest, clusterName string, top clust
 	}
 }
 
+// templateDefaults are t's clusterInstanceDefaults by variable, nil when it has none.
+func templateDefaults(t *v1alpha1.ManagedInfrastructureTemplate) map[string]any {
+	if t.Spec.Defaults == nil {
+		return nil
+	}
+	var d struct {
+		ClusterInstanceDefaults map[string]any `json:"clusterInstanceDefaults"`
+	}
+	if json.Unmarshal(t.Spec.Defaults.Raw, &d) != nil {
+		return nil
+	}
+	return d.ClusterInstanceDefaults
+}
+
 // topologyPatch is the JSON merge patch that sets c's topology version and variables to
 // want's, nil when they are equal. Only those two fields change: the class never does
 // (templateName is immutable), and everything else of the Cluster is Cluster API's. It holds
@@ -125,8 +139,17 @@ func newCluster(req *v1alpha1.ProvisioningRequest, clusterName string, top clust
 // by someone else, since; kube-apiserver then answers 409 Conflict and the request is judged
 // again. (Not c's uid: a merge patch's other uid is a 422, "field is immutable", which reads
 // as a refusal of the change.)
-func topologyPatch(c *clusterv1.Cluster, want clusterv1.Topology) ([]byte, error) {
-	if c.Spec.Topology.Version == want.Version && variablesEqual(c.Spec.Topology.Variables, want.Variables) {
+//
+// A variable the Cluster has and want has not, at the value the template's defaults give it,
+// is Cluster API's defaulting webhook putting back what a null parameter removed: writing the
+// variables without it changes nothing, so it is not a difference (or every pass would patch).
+func topologyPatch(c *clusterv1.Cluster, want clusterv1.Topology, defaults map[string]any) ([]byte, error) {
+	have := slices.DeleteFunc(slices.Clone(c.Spec.Topology.Variables), func(v clusterv1.ClusterVariable) bool {
+		d, ok := defaults[v.Name]
+		return ok && !slices.ContainsFunc(want.Variables, func(w clusterv1.ClusterVariable) bool { return w.Name == v.Name }) &&
+			equalJSON(d, decodeJSON(v.Value.Raw))
+	})
+	if c.Spec.Topology.Version == want.Version && variablesEqual(have, want.Variables) {
 		return nil, nil
 	}
 	vars := want.Variables

@@ -276,7 +276,7 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 	if o.cluster.DeletionTimestamp != nil {
 		return nil
 	}
-	patch, err := topologyPatch(o.cluster, top)
+	patch, err := topologyPatch(o.cluster, top, templateDefaults(t))
 	if err != nil || patch == nil {
 		return err
 	}
