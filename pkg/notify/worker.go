@@ -394,19 +394,23 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 				return true
 			}
 		}
+		// send is what is POSTed; e stays the entry as queued, whose body's length is what its
+		// acknowledgement takes off the queue's byte count (a shorter one would leave the
+		// difference counted for good, and the byte bound evict for bytes no longer queued).
+		send := e
 		if relatedKind, _ := relatedIDs(model.Kind(e.Kind)); relatedKind != "" && w.cfg.related != nil {
 			may, err := w.cfg.related(ctx, sub, model.Kind(e.Kind), e.Namespace)
 			if err != nil {
 				return false
 			}
 			if !may.related {
-				if e.Body = withoutRelatedIDs(e.Body, model.Kind(e.Kind)); e.Body == nil {
+				if send.Body = withoutRelatedIDs(e.Body, model.Kind(e.Kind)); send.Body == nil {
 					w.drop(sub, e, dropRevoked)
 					return true
 				}
 			}
 		}
-		err := w.cfg.sender.Send(ctx, sub, e)
+		err := w.cfg.sender.Send(ctx, sub, send)
 		if ctx.Err() != nil {
 			return false
 		}
