@@ -367,6 +367,15 @@ func (s *Store) Head(ctx context.Context, subUID, after string, n int64) ([]Entr
 	return out, nil
 }
 
+// Has reports whether the entry at stream id is still in a subscription's queue.
+func (s *Store) Has(ctx context.Context, subUID, id string) (bool, error) {
+	msgs, err := s.c.XRangeN(ctx, s.queueKey(subUID), id, id, 1).Result()
+	if err != nil {
+		return false, fmt.Errorf("read queue of %s: %w", subUID, err)
+	}
+	return len(msgs) > 0, nil
+}
+
 // Acked is one delivered (or expired) entry to remove from its queue.
 type Acked struct {
 	StreamID string

@@ -430,7 +430,24 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 		if !w.wait(ctx, w.cfg.backoff.Delay(int(n), nil), w.retry) {
 			return false
 		}
+		if w.evicted(ctx, sub, e) {
+			// The queue's bound dropped it while its callback failed, and counted it: it is
+			// neither retried (the newer ones would wait behind it, and it would reach the
+			// callback after being reported dropped) nor counted again when it expires.
+			return true
+		}
 	}
+}
+
+// evicted reports whether e, which the worker is retrying, is no longer in its queue: the worker
+// was told to read its queue again (a commit evicted entries, or may have) and e is gone. A
+// queue Redis does not answer about keeps e.
+func (w *worker) evicted(ctx context.Context, sub *Subscription, e Entry) bool {
+	if w.cfg.store == nil || !w.mustRead() {
+		return false
+	}
+	ok, err := w.cfg.store.Has(ctx, sub.UID, e.StreamID)
+	return err == nil && !ok
 }
 
 // wait sleeps for d, until ctx ends or until something arrives on cut (nil: nothing cuts it
