@@ -48,6 +48,10 @@ type subscriptions struct {
 	// to its uid, until sync handles it: such a subscription was deleted, not lost with the
 	// store, whatever the epoch did since it joined.
 	deleted map[string]string
+	// parked maps the key of each subscription that cannot be served (its worker stopped, its
+	// queue kept for when it is corrected) to its uid: deleted or replaced by a namesake
+	// instead, it has no worker for sync to remove, and its queue is dropped from here.
+	parked map[string]string
 	// gen counts insertions; each worker records its own.
 	gen uint64
 }
@@ -266,7 +270,12 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	}
 	s.mu.Lock()
 	old := s.workers[key]
+	parkedUID, parked := s.parked[key]
+	delete(s.parked, key)
 	s.mu.Unlock()
+	if parked && old == nil && (obj == nil || parkedUID != string(obj.meta.UID)) {
+		s.dropQueue(ctx, key, parkedUID)
+	}
 	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
 			if !s.takeDeleted(key, old.sub.Load().UID) {
@@ -288,6 +297,12 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		if old != nil {
 			s.stop(key, old)
 		}
+		s.mu.Lock()
+		if s.parked == nil {
+			s.parked = map[string]string{}
+		}
+		s.parked[key] = string(obj.meta.UID)
+		s.mu.Unlock()
 		return
 	}
 	if old != nil {
@@ -335,6 +350,21 @@ func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	drop := func() {
 		w.removed.Store(true)
 		if err := s.delivery.store.Drop(ctx, w.sub.Load().UID); err != nil {
+			klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+		}
+	}
+	if s.serialize != nil {
+		s.serialize(drop)
+	} else {
+		drop()
+	}
+}
+
+// dropQueue drops the queue of a subscription that has no worker (one that could not be served,
+// deleted or replaced since), while no change is being committed.
+func (s *subscriptions) dropQueue(ctx context.Context, key, uid string) {
+	drop := func() {
+		if err := s.delivery.store.Drop(ctx, uid); err != nil {
 			klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
 		}
 	}

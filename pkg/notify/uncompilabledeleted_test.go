@@ -1,0 +1,61 @@
+package notify
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+)
+
+// TestRegressionDeletedUnservableSubscriptionQueueDropped: a subscription that cannot be served
+// (an annotation compile refuses) has its worker stopped and its queue kept for when it is
+// corrected. Deleted instead, sync found no worker and dropped nothing: its queue (up to
+// --notifier-queue-bytes) stayed in Redis, read by nobody, for the rest of the leader term.
+func TestRegressionDeletedUnservableSubscriptionQueueDropped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newSetFixture(t)
+	var mu sync.Mutex
+	obj := &v1alpha1.InventorySubscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10"},
+		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
+	}
+	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_unservable_deleted",
+		get: func(string, string) (*subscriptionObject, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if obj == nil {
+				return nil, nil
+			}
+			return inventorySubscription(obj.DeepCopy()), nil
+		},
+		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
+	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	set.sync(ctx, "ns/s")
+	if _, err := f.store.Commit(ctx, Change{Kind: "x", Items: []Item{{SubscriptionUID: "uid-s", NotificationID: "n1", Body: []byte(`{}`), Observed: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	obj.Annotations = map[string]string{v1alpha1.AnnotationNotificationVersion: "999"}
+	mu.Unlock()
+	set.sync(ctx, "ns/s")
+	if d, _ := f.store.Depth(ctx, "uid-s"); d != 1 {
+		t.Fatalf("depth %d of the unservable subscription's queue, want 1 (kept)", d)
+	}
+	mu.Lock()
+	obj = nil
+	mu.Unlock()
+	set.noteDeleted("ns/s", "uid-s")
+	set.sync(ctx, "ns/s")
+	if d, _ := f.store.Depth(ctx, "uid-s"); d != 0 {
+		t.Errorf("the deleted subscription's queue still holds %d notifications", d)
+	}
+	if n, _ := f.rc.Exists(ctx, f.store.queueKey("uid-s")).Result(); n != 0 {
+		t.Errorf("the deleted subscription's queue key is still in Redis")
+	}
+}
