@@ -17,7 +17,8 @@ import (
 // change can be committed in one MULTI/EXEC on a cluster too:
 //
 //	{P:notify}:q:<subscription uid>   stream: the subscription's queue, oldest first;
-//	                                   fields n (notificationId), b (body), o (observed, unix ns)
+//	                                   fields n (notificationId), b (body), o (observed, unix ns),
+//	                                   k, s (kind, namespace), e (entries its commit evicted, if any)
 //	{P:notify}:qbytes                 hash subscription uid -> bytes of the bodies in its queue
 //	{P:notify}:state:<kind>           hash namespace/name -> JSON of the last object processed
 //	{P:notify}:cursor:<kind>          last processed resourceVersion of the kind
@@ -199,7 +200,7 @@ local function queuedAlready(q, nid)
     r = {}
     for _, e in ipairs(redis.call('XREVRANGE', q, '+', '-', 'COUNT', counts[q])) do
       local n = fieldOf(e[2], 'n')
-      if n then r[n] = e[1] end
+      if n then r[n] = {e[1], tonumber(fieldOf(e[2], 'e') or '0') or 0} end
     end
     recent[q] = r
   end
@@ -217,7 +218,9 @@ for i = 1, nitems do
     -- reply lost, replicas that did not confirm it): not queued twice. The byte count is
     -- written again so that this attempt writes, and a WAIT after it covers that entry too.
     redis.call('HSET', bkey, uid, tonumber(redis.call('HGET', bkey, uid) or '0') or 0)
-    out[i] = {already, 0}
+    -- What its landed attempt evicted, recorded with the entry ('e'): reported by no reply
+    -- yet, it is counted now.
+    out[i] = {already[1], already[2]}
   elseif maxBytes > 0 and size > maxBytes then
     out[i] = {'', 0}
   else
@@ -242,7 +245,12 @@ for i = 1, nitems do
       if batch < 64 then batch = batch * 2 end
     end
     if len <= 0 or used < 0 then used = 0 end
-    local id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed, 'k', kind, 's', ns)
+    local id
+    if evicted > 0 then
+      id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed, 'k', kind, 's', ns, 'e', evicted)
+    else
+      id = redis.call('XADD', q, '*', 'n', nid, 'b', body, 'o', observed, 'k', kind, 's', ns)
+    end
     redis.call('HSET', bkey, uid, used + size)
     out[i] = {id, evicted}
   end
