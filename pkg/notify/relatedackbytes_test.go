@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,21 +42,7 @@ func TestRegressionRelatedIDsStrippedKeepsQueueBytes(t *testing.T) {
 		}
 		return authorizer.DecisionNoOpinion, "", nil
 	})
-	v := newVisibility(authz, nil)
-	acks := newAcker(store, storeRetry())
-	cfg := &deliveryConfig{
-		store:   store,
-		sender:  NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: noSecrets{}}),
-		metrics: m, backoff: Backoff{Base: time.Hour, Max: time.Hour}, acks: acks,
-		depth: new(atomic.Int64), changed: func(string, bool) {},
-		visible: func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
-			return v.visible(ctx, sub, model.Kind(kind), namespace)
-		},
-		related: v.relatedAccess,
-	}
-	sub := compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, map[string]string{v1alpha1.AnnotationNotificationVersion: "2"})
-	sub.Callback = srv.URL + "/cb"
-	w := newWorker(cfg, sub, v1alpha1.InventorySubscriptionStatus{})
+	w, sub, _ := relatedWorker(t, authz, store, m, srv.URL)
 
 	loc := &v1alpha1.Location{}
 	loc.Namespace, loc.Name = "tenant-a", "l"
@@ -82,7 +67,7 @@ func TestRegressionRelatedIDsStrippedKeepsQueueBytes(t *testing.T) {
 	if !w.deliver(ctx, entries[0]) {
 		t.Fatal("deliver stopped")
 	}
-	if err := store.Ack(ctx, acks.pending); err != nil {
+	if err := store.Ack(ctx, w.cfg.acks.pending); err != nil {
 		t.Fatal(err)
 	}
 	got, err := store.QueueBytes(ctx, sub.UID)

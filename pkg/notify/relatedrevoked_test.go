@@ -48,19 +48,7 @@ func TestRegressionQueuedRelatedIDsNotSentAfterListRevoked(t *testing.T) {
 		}
 		return authorizer.DecisionNoOpinion, "", nil
 	})
-	v := newVisibility(authz, nil)
-	cfg := &deliveryConfig{
-		sender:  NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: noSecrets{}}),
-		metrics: m, backoff: Backoff{Base: time.Hour, Max: time.Hour}, acks: newAcker(nil, storeRetry()),
-		depth: new(atomic.Int64), changed: func(string, bool) {},
-		visible: func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
-			return v.visible(ctx, sub, model.Kind(kind), namespace)
-		},
-		related: v.relatedAccess,
-	}
-	sub := compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, map[string]string{v1alpha1.AnnotationNotificationVersion: "2"})
-	sub.Callback = srv.URL + "/cb"
-	w := newWorker(cfg, sub, v1alpha1.InventorySubscriptionStatus{})
+	w, sub, v := relatedWorker(t, authz, nil, m, srv.URL)
 	ctx := context.Background()
 
 	loc := &v1alpha1.Location{}
@@ -102,3 +90,24 @@ type sitesRelated []string
 func (s sitesRelated) SitesAt(string, string) []string { return s }
 func (s sitesRelated) PoolsIn(string, string) []string { return s }
 func (sitesRelated) GlobalCloudID() string             { return "" }
+
+// relatedWorker is a worker delivering alice's inventory subscription (version 2) in tenant-a to
+// callback, asking authz again before each attempt whether she may read the object and list
+// its related objects through v, as the notifier does; store may be nil.
+func relatedWorker(t *testing.T, authz authorizer.Authorizer, store *Store, m *metrics, callback string) (w *worker, sub *Subscription, v *visibility) {
+	t.Helper()
+	v = newVisibility(authz, nil)
+	cfg := &deliveryConfig{
+		store:   store,
+		sender:  NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: noSecrets{}}),
+		metrics: m, backoff: Backoff{Base: time.Hour, Max: time.Hour}, acks: newAcker(store, storeRetry()),
+		depth: new(atomic.Int64), changed: func(string, bool) {},
+		visible: func(ctx context.Context, sub *Subscription, kind, namespace string) (bool, error) {
+			return v.visible(ctx, sub, model.Kind(kind), namespace)
+		},
+		related: v.relatedAccess,
+	}
+	sub = compiled(t, "tenant-a", &v1alpha1.SubscriberInfo{Username: "alice"}, map[string]string{v1alpha1.AnnotationNotificationVersion: "2"})
+	sub.Callback = callback + "/cb"
+	return newWorker(cfg, sub, v1alpha1.InventorySubscriptionStatus{}), sub, v
+}
