@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"k8s.io/apimachinery/pkg/util/wait"
 	compbasemetrics "k8s.io/component-base/metrics"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -30,15 +32,15 @@ func TestRegressionEvictedInFlightNotificationNotRetried(t *testing.T) {
 	store := NewStore(rc, "t").WithQueueLimits(QueueLimits{Length: 1})
 
 	var mu sync.Mutex
-	posts := map[string]int{}
+	var posts []string // the notifications POSTed, in order
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [4096]byte
 		n, _ := r.Body.Read(b[:])
 		mu.Lock()
 		if strings.Contains(string(b[:n]), "first") {
-			posts["first"]++
+			posts = append(posts, "first")
 		} else {
-			posts["second"]++
+			posts = append(posts, "second")
 		}
 		mu.Unlock()
 		w.WriteHeader(http.StatusInternalServerError)
@@ -47,7 +49,19 @@ func TestRegressionEvictedInFlightNotificationNotRetried(t *testing.T) {
 	count := func(k string) int {
 		mu.Lock()
 		defer mu.Unlock()
-		return posts[k]
+		n := 0
+		for _, p := range posts {
+			if p == k {
+				n++
+			}
+		}
+		return n
+	}
+	until := func(what string, timeout time.Duration, cond func() bool) {
+		t.Helper()
+		if err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, timeout, true, func(context.Context) (bool, error) { return cond(), nil }); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
 	}
 	m, err := newMetrics(compbasemetrics.NewKubeRegistry())
 	if err != nil {
@@ -77,10 +91,7 @@ func TestRegressionEvictedInFlightNotificationNotRetried(t *testing.T) {
 	commit("first")
 	w.start(ctx)
 	defer w.halt()
-	deadline := time.Now().Add(10 * time.Second)
-	for count("first") < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	until("the first notification retried", 10*time.Second, func() bool { return count("first") >= 2 })
 	// What Notifier.handoff does with a commit that evicted entries.
 	q := commit("second")
 	if q.Evicted != 1 {
@@ -88,21 +99,19 @@ func TestRegressionEvictedInFlightNotificationNotRetried(t *testing.T) {
 	}
 	w.stats.dropped(q.Evicted)
 	w.resync()
-	deadline = time.Now().Add(time.Second)
-	for count("second") < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if count("second") < 2 {
-		t.Fatalf("the second notification was not attempted: the worker still retries the evicted one (%d POSTs of it)", count("first"))
-	}
-	before := count("first")
-	time.Sleep(100 * time.Millisecond)
-	if after := count("first"); after != before {
-		t.Errorf("the evicted notification was POSTed %d more times after the second one", after-before)
-	}
-	// Both expire: one eviction, one expiry.
-	time.Sleep(2500 * time.Millisecond)
+	// Retried from memory, the evicted one held the second back until it expired (2 s).
+	until("the second notification attempted", time.Second, func() bool { return count("second") >= 2 })
+	// Then the second expires too, and the queue is empty: one eviction, one expiry counted.
+	until("the queue emptied", 10*time.Second, func() bool {
+		entries, err := store.Head(ctx, "s1", "", 1)
+		return err == nil && len(entries) == 0
+	})
 	if d := w.stats.snapshot().Dropped; d != 2 {
 		t.Errorf("status.dropped = %d, want 2 (one evicted, one expired)", d)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if i := slices.Index(posts, "second"); slices.Contains(posts[i:], "first") {
+		t.Errorf("the evicted notification was POSTed after the second one: %v", posts)
 	}
 }
