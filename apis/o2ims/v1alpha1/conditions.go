@@ -28,13 +28,18 @@ const (
 )
 
 // The InventoryComplete condition of a DeploymentManager of a member cluster, present only
-// while the member reports more Nodes than netweave syncs of one member.
+// while the member reports more objects of a kind (Nodes, StorageClasses, Cluster API
+// MachineDeployments or MachineSets) than netweave reads of one member.
 const (
 	// DeploymentManagerInventoryComplete is the condition type.
 	DeploymentManagerInventoryComplete = "InventoryComplete"
 	// ReasonTooManyNodes: the member reports more Nodes than --inventory-member-max-nodes; its
 	// inventory holds the Nodes listed first (False).
 	ReasonTooManyNodes = "TooManyNodes"
+	// ReasonTooManyObjects: the member reports more StorageClasses (1,000), Cluster API
+	// MachineDeployments or MachineSets (--inventory-member-max-nodes each) than netweave reads;
+	// the message names the kind (False).
+	ReasonTooManyObjects = "TooManyObjects"
 )
 
 // The SMORegistered condition of the OCloud: whether the SMO accepted the O-Cloud's

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,10 +55,12 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	}
 	factory := informers.NewSharedInformerFactory(lw, 0)
 	defer factory.Shutdown()
-	// The member's Nodes reach its inventory through the limit: the factory's Node informer
-	// is this one.
-	nodes := newNodeLimit(m.cfg.MaxNodes)
-	factory.InformerFor(&corev1.Node{}, nodes.informer)
+	// The member's Nodes and StorageClasses reach its inventory through their limits: the
+	// factory's informers of them are these; its Cluster API objects are read through the
+	// dynamic client's.
+	limits := newMemberLimits(m.cfg.MaxNodes)
+	factory.InformerFor(&corev1.Node{}, limits.nodeInformer)
+	factory.InformerFor(&storagev1.StorageClass{}, limits.classInformer)
 	if err := factory.Core().V1().Nodes().Informer().SetTransform(o2informers.StripManagedFields); err != nil {
 		return fmt.Errorf("node informer: %w", err)
 	}
@@ -69,8 +72,8 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	// nodeSelector claim Nodes of the local cluster only.
 	var noPools o2listers.ResourcePoolLister = o2listers.NewResourcePoolLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc,
 		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}))
-	var adapter inventory.Adapter = kube.NewAdapter(cfg, factory, noPools, clients.Kube.Discovery(), clients.Dynamic)
-	adapter = &memberAdapter{Adapter: adapter, reach: reach, nodes: nodes}
+	var adapter inventory.Adapter = kube.NewAdapter(cfg, factory, noPools, clients.Kube.Discovery(), limits.dynamic(clients.Dynamic))
+	adapter = &memberAdapter{Adapter: adapter, reach: reach, limits: limits}
 	ctrl, err := inventory.NewController(inventory.Config{
 		Client: m.cfg.O2, Informers: term, Adapter: adapter, Metrics: m.cfg.Metrics, Workers: m.cfg.Workers,
 		SharedDelay: m.cfg.SharedDelay, FieldManager: m.cfg.FieldManager, Cluster: reg.Name, Tenant: reg.Tenant(),
@@ -78,11 +81,14 @@ func (m *Manager) runMember(ctx context.Context, reg Registration) error {
 	if err != nil {
 		return err
 	}
-	nodes.onChange = func() {
-		if nodes.isLimited() {
-			klog.ErrorS(nil, "Member cluster reports more Nodes than are synced; its inventory holds those listed first", "member", reg.Name, "maxNodes", nodes.max)
+	for _, l := range limits.all() {
+		l.onChange = func() {
+			if l.isLimited() {
+				klog.ErrorS(nil, "Member cluster reports more objects of a kind than are synced; its inventory holds those listed first",
+					"member", reg.Name, "kind", l.kind, "max", l.max)
+			}
+			ctrl.SharedChanged()
 		}
-		ctrl.SharedChanged()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -152,8 +158,8 @@ func (m *Manager) markManagers(ctx context.Context, term externalversions.Shared
 // its inventory stays: nothing looks deleted.
 type memberAdapter struct {
 	inventory.Adapter
-	reach *reachability
-	nodes *nodeLimit
+	reach  *reachability
+	limits *memberLimits
 }
 
 func (a *memberAdapter) Shared() (*inventory.Shared, error) {
@@ -162,7 +168,7 @@ func (a *memberAdapter) Shared() (*inventory.Shared, error) {
 		return nil, err
 	}
 	st := a.reach.status()
-	if c := a.nodes.condition(); c != nil {
+	if c := a.limits.condition(); c != nil {
 		st.Conditions = append(st.Conditions, *c)
 	}
 	for _, dm := range s.DeploymentManagers {
