@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -133,6 +135,12 @@ func (s *Sender) Send(ctx context.Context, sub *Subscription, e Entry) (err erro
 	}))
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// net/http's error names the whole URL, query and fragment included, and it goes to
+		// the log and the span: without what may hold credentials, as url.full.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = redactedURL(req)
+		}
 		if !connected.Load() && netclass.Timeout(err) {
 			return classify(FailureConnection, fmt.Errorf("POST: no connection before the deadline: %w", err))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,5 +106,45 @@ func TestSendUntracedSendsNoTraceHeaders(t *testing.T) {
 	}
 	if h := rec.headers()[0]; h.Get("traceparent") != "" || h.Get("tracestate") != "" {
 		t.Errorf("untraced delivery sent trace headers: %v", h)
+	}
+}
+
+// A POST that gets no answer fails with net/http's *url.Error, whose text is the whole request
+// URL: the span's url.full left out the callback's query (it may carry a token), and its status
+// description and exception event put it back, as did the notifier's log of the failure.
+func TestRegressionFailedPOSTErrorCarriesCallbackQuery(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	callback := srv.URL + "/cb?token=s3cr3t-query#frag"
+	srv.Close() // nothing listens any more: the POST fails before an answer
+
+	s := NewSender(SenderConfig{Policy: &CallbackPolicy{Allowed: loopback(t)}, Timeout: 5 * time.Second, Secrets: noSecrets{}, TracerProvider: tp})
+	sub := &Subscription{Namespace: "smo", Name: "sub-1", ID: "id-1", Callback: callback}
+	err := s.Send(context.Background(), sub, Entry{Body: []byte("{}"), NotificationID: "n-1"})
+	if err == nil {
+		t.Fatal("Send to a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("Send error %q carries the callback's query", err)
+	}
+	if FailureClass(err) != FailureConnection {
+		t.Errorf("class %q, want %q", FailureClass(err), FailureConnection)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	d := spans[0]
+	if strings.Contains(d.Status.Description, "s3cr3t") {
+		t.Errorf("span status %q carries the callback's query", d.Status.Description)
+	}
+	for _, ev := range d.Events {
+		for _, kv := range ev.Attributes {
+			if strings.Contains(kv.Value.Emit(), "s3cr3t") {
+				t.Errorf("span event %s attribute %s=%q carries the callback's query", ev.Name, kv.Key, kv.Value.Emit())
+			}
+		}
 	}
 }
