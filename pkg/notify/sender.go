@@ -204,3 +204,13 @@ func redactedURL(req *http.Request) string {
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	return u.String()
 }
+
+// redactedCallback is callback as redactedURL has it, for logs; one that does not parse is not
+// logged at all.
+func redactedCallback(callback string) string {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return redactedURL(&http.Request{URL: u})
+}

@@ -148,3 +148,18 @@ func TestRegressionFailedPOSTErrorCarriesCallbackQuery(t *testing.T) {
 		}
 	}
 }
+
+// The notifier logged every subscription it started delivering for with its callback as
+// written, query (which may carry a token), user info and fragment included.
+func TestRegressionDeliveringLogCarriesCallbackQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:pw@smo.example:8443/cb?access_token=s3cr3t#frag": "https://smo.example:8443/cb",
+		"http://smo.example/cb?":              "http://smo.example/cb",
+		"https://smo.example/a/b":             "https://smo.example/a/b",
+		"http://smo.example/%zz?token=s3cr3t": "(unparsable)",
+	} {
+		if got := redactedCallback(in); got != want {
+			t.Errorf("redactedCallback(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -337,7 +337,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		insert()
 	}
 	w.start(ctx)
-	klog.V(2).InfoS("Delivering notifications", "subscription", key, "callback", sub.Callback, "version", sub.Version)
+	klog.V(2).InfoS("Delivering notifications", "subscription", key, "callback", redactedCallback(sub.Callback), "version", sub.Version)
 }
 
 // remove stops a worker and drops its queue: a deleted subscription gets nothing more.
