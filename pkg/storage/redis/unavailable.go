@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 )
 
 // unavailableRetryAfter is the Retry-After a client gets while Redis cannot be reached.
@@ -102,7 +103,7 @@ func requestError(op, key string, err error) error {
 	var msg string
 	switch reason := rejection(err); {
 	case notSent(err):
-		msg = fmt.Sprintf("the store is unavailable: %s of %q was not sent: %v", op, key, err)
+		msg = fmt.Sprintf("the store is unavailable: %s of %q was not sent: %s", op, key, connectionFailure(err))
 	case reason == rejectedFull || reason == rejectedPersistence:
 		what := "Redis is at its maxmemory (raise it, or give Redis more memory)"
 		if reason == rejectedPersistence {
@@ -125,16 +126,16 @@ func requestError(op, key string, err error) error {
 	case reason != "":
 		msg = fmt.Sprintf("the store refused the %s of %q for now: %s%s", op, key, redisMessage(err), nothingWritten(op))
 	case readOnly(op) && isNetTimeout(err):
-		msg = fmt.Sprintf("the store did not answer %s of %q in time: %v", op, key, err)
+		msg = fmt.Sprintf("the store did not answer %s of %q in time: %s", op, key, connectionFailure(err))
 	case readOnly(op) && replyLost(err):
 		// A read changes nothing, so a connection that broke under it (Redis restarted or
 		// failed over) is the store being unavailable, safe to retry: not an internal error.
-		msg = fmt.Sprintf("the store's connection broke during the %s of %q: %v", op, key, err)
+		msg = fmt.Sprintf("the store's connection broke during the %s of %q: %s", op, key, connectionFailure(err))
 	case !readOnly(op) && replyLost(err):
 		// Sent once (NewWriteClient): Redis may have run it. Said so, rather than a bare EOF,
 		// so that the client reads before it sends the write again.
-		return apierrors.NewInternalError(fmt.Errorf("the outcome of the %s of %q is unknown: it was sent to Redis, which did not answer (%v); "+
-			"it may have been applied: read the object before trying again", op, key, err))
+		return apierrors.NewInternalError(fmt.Errorf("the outcome of the %s of %q is unknown: it was sent to Redis, which did not answer (%s); "+
+			"it may have been applied: read the object before trying again", op, key, connectionFailure(err)))
 	default:
 		return fmt.Errorf("redis storage %s %q: %w", op, key, err)
 	}
@@ -145,6 +146,30 @@ func requestError(op, key string, err error) error {
 		Message: msg,
 		Details: &metav1.StatusDetails{RetryAfterSeconds: unavailableRetryAfter},
 	}}
+}
+
+// connectionFailure is what a client is told of a failure to reach Redis or to hear from it:
+// its class, never the error's text, which names Redis's address and netweave's own (a tenant's
+// request is answered with it); the operator reads the error in netweave's log.
+func connectionFailure(err error) string {
+	klog.V(2).InfoS("Redis request failed", "err", err)
+	var op *net.OpError
+	switch {
+	case errors.Is(err, ErrNotAnswering):
+		return ErrNotAnswering.Error()
+	case errors.As(err, &op) && op.Op == "dial":
+		if isNetTimeout(err) {
+			return "cannot connect to Redis (timed out)"
+		}
+		return "cannot connect to Redis"
+	case isNetTimeout(err):
+		return "timed out"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the connection was reset"
+	}
+	return "connection error"
 }
 
 // replyLost reports a command whose connection broke or timed out after it was sent (dial

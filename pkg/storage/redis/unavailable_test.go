@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -149,5 +150,41 @@ func TestRegressionWatchInitialListCutGoesOn(t *testing.T) {
 	t.Cleanup(w.Stop)
 	if ev := nextEvent(t, w); ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "there" {
 		t.Fatalf("initial state after a cut read: got %v %#v, want ADDED there", ev.Type, ev.Object)
+	}
+}
+
+// TestRegressionStoreErrorNamesRedisAddress: a request that failed because Redis could not be
+// reached or did not answer was told so with net's own error text ("dial tcp 10.1.2.3:6379:
+// connect: connection refused", "read tcp 10.0.0.9:51234->10.1.2.3:6379: i/o timeout"): any
+// tenant whose request met the outage read Redis's address and netweave's own. The answer now
+// says the class only; the log keeps the error.
+func TestRegressionStoreErrorNamesRedisAddress(t *testing.T) {
+	redisAddr := &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 6379}
+	local := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 9), Port: 51234}
+	for _, c := range []struct {
+		op   string
+		err  error
+		code int32
+	}{
+		{"get", &net.OpError{Op: "dial", Net: "tcp", Addr: redisAddr, Err: syscall.ECONNREFUSED}, http.StatusServiceUnavailable},
+		{"create", &net.OpError{Op: "dial", Net: "tcp", Addr: redisAddr, Err: syscall.ECONNREFUSED}, http.StatusServiceUnavailable},
+		{"get", &net.OpError{Op: "read", Net: "tcp", Source: local, Addr: redisAddr, Err: os.ErrDeadlineExceeded}, http.StatusServiceUnavailable},
+		{"list", &net.OpError{Op: "read", Net: "tcp", Source: local, Addr: redisAddr, Err: syscall.ECONNRESET}, http.StatusServiceUnavailable},
+		{"update", &net.OpError{Op: "read", Net: "tcp", Source: local, Addr: redisAddr, Err: syscall.ECONNRESET}, http.StatusInternalServerError},
+	} {
+		err := requestError(c.op, "/pods/ns/p", c.err)
+		var st apierrors.APIStatus
+		if !errors.As(err, &st) || st.Status().Code != c.code {
+			t.Errorf("%s failing with %v: %v, want HTTP %d", c.op, c.err, err, c.code)
+			continue
+		}
+		msg := st.Status().Message
+		if strings.Contains(msg, "10.1.2.3") || strings.Contains(msg, "10.0.0.9") || strings.Contains(msg, "6379") {
+			t.Errorf("%s failing with %v is answered with an address: %q", c.op, c.err, msg)
+		}
+		if !strings.Contains(msg, `"/pods/ns/p"`) {
+			t.Errorf("%s: %q does not name the object's key", c.op, msg)
+		}
+		t.Logf("%s: %s", c.op, msg)
 	}
 }
