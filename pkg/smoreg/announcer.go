@@ -338,10 +338,12 @@ func (a *Announcer) post(ctx context.Context, n Notification) error {
 	req.Header.Set("User-Agent", "netweave-smo-registration")
 	resp, err := a.cfg.HTTP.Do(req)
 	if err != nil {
-		// url.Error repeats the URL, query included; say it redacted.
+		// url.Error repeats the URL, query included: redacted in place, so that the error is
+		// still one (notify.FailureClass reads a url.Error as a connection failure).
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = ue.Err
+			ue.URL = redact(a.cfg.URL)
+			return err
 		}
 		return fmt.Errorf("POST %s: %w", redact(a.cfg.URL), err)
 	}

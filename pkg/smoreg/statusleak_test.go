@@ -64,3 +64,34 @@ func TestRegressionStatusMessageLeaksDialAddresses(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionRegistrationConnectionClosedSaysDeliveryFailed: an SMO endpoint that accepted
+// the connection and closed it without an answer was reported as "delivery failed", the class
+// of an unknown failure, because the POST's url.Error (which the classification reads as a
+// connection failure) was unwrapped to strip the URL. The URL is now redacted in place.
+func TestRegressionRegistrationConnectionClosedSaysDeliveryFailed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	f := newFixture(t, 0, "")
+	f.a.cfg.URL = "http://" + l.Addr().String() + "/reg?token=secret"
+	f.a.Sync(context.Background())
+	c := meta.FindStatusCondition(f.status(t).Conditions, v1alpha1.OCloudSMORegistered)
+	if c == nil || !strings.Contains(c.Message, "connection failed") {
+		t.Fatalf("condition %+v, want a message with %q", c, "connection failed")
+	}
+	if strings.Contains(c.Message, "secret") {
+		t.Errorf("status message %q carries the URL's query", c.Message)
+	}
+}
