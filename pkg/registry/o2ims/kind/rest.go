@@ -2,6 +2,7 @@ package kind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -39,6 +41,40 @@ func (r *REST) ShortNames() []string { return r.shortNames }
 
 // Categories implements rest.CategoriesProvider.
 func (r *REST) Categories() []string { return []string{r.category} }
+
+// Update implements rest.Updater; see PatchErrorsAsBadRequest.
+func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
+	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.Store.Update(ctx, name, PatchErrorsAsBadRequest(objInfo), createValidation, updateValidation, forceAllowCreate, options)
+}
+
+// PatchErrorsAsBadRequest makes a PATCH whose document cannot be applied to the stored object
+// a 400, not a 500. The generic handler passes strategic merge failures through as they are
+// (plain errors, answered 500 Internal Server Error), and a strategic merge patch fails on
+// every free-form value of these kinds (an NfDeployment's spec.values, O2 extensions): it
+// looks each key of a nested object up as a Go struct field. `kubectl patch` sends strategic
+// merge patches by default, and so does `kubectl apply` for a kind whose OpenAPI it reads.
+// Errors that are already API statuses (validation, conflicts, not found) are kept.
+func PatchErrorsAsBadRequest(objInfo rest.UpdatedObjectInfo) rest.UpdatedObjectInfo {
+	return patchErrors{objInfo}
+}
+
+type patchErrors struct{ rest.UpdatedObjectInfo }
+
+// UpdatedObject implements rest.UpdatedObjectInfo.
+func (p patchErrors) UpdatedObject(ctx context.Context, old runtime.Object) (runtime.Object, error) {
+	obj, err := p.UpdatedObjectInfo.UpdatedObject(ctx, old)
+	if err == nil {
+		return obj, nil
+	}
+	var status apierrors.APIStatus
+	if info, ok := genericapirequest.RequestInfoFrom(ctx); !ok || info.Verb != "patch" || errors.As(err, &status) {
+		return obj, err
+	}
+	return nil, apierrors.NewBadRequest(fmt.Sprintf("the patch cannot be applied: %v; "+
+		"free-form values (spec.values, extensions, schemas) are not merged by a strategic merge patch: "+
+		"use a JSON merge patch (kubectl patch --type=merge) or a JSON patch (--type=json)", err))
+}
 
 // StatusREST is the status subresource of a kind whose status a controller owns.
 type StatusREST struct {
@@ -75,7 +111,7 @@ func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.Updat
 			fmt.Errorf("the status is written by netweave's controller only, whatever RBAC grants"))
 	}
 	// Creating through the status endpoint would create an object with no spec.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+	return r.store.Update(ctx, name, PatchErrorsAsBadRequest(objInfo), createValidation, updateValidation, false, options)
 }
 
 // GetResetFields implements rest.ResetFieldsStrategy.
