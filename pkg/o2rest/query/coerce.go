@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // parseNumber converts a filter value to a JSON number. NaN and the
@@ -60,4 +61,30 @@ func parseBool(v string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// instants reads an attribute value and a filter value that are both RFC 3339 date-times
+// (alarmRaisedTime and the like). They must compare as instants, not as strings: the server
+// renders them in UTC without fractional seconds, while an SMO may write an offset
+// ("+02:00") or milliseconds, and byte order then disagrees with time order.
+func instants(x, v string) (time.Time, time.Time, bool) {
+	if !looksLikeDateTime(x) || !looksLikeDateTime(v) {
+		return time.Time{}, time.Time{}, false
+	}
+	a, err := time.Parse(time.RFC3339, x)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	b, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	return a, b, true
+}
+
+// looksLikeDateTime is a cheap test ahead of time.Parse, which allocates an error on failure:
+// Match runs on every object of a list and must not allocate for ordinary strings.
+func looksLikeDateTime(s string) bool {
+	return len(s) >= len("2006-01-02T15:04:05Z") && s[4] == '-' && s[7] == '-' &&
+		(s[10] == 'T' || s[10] == 't') && s[13] == ':' && s[16] == ':'
 }

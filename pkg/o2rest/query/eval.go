@@ -162,6 +162,9 @@ func (t *Term) equal(x any, v string) (bool, error) {
 		if validation.IsUUID(v) {
 			return strings.EqualFold(x, v), nil
 		}
+		if a, b, ok := instants(x, v); ok {
+			return a.Equal(b), nil
+		}
 		return x == v, nil
 	case bool:
 		b, ok := parseBool(v)
@@ -175,11 +178,14 @@ func (t *Term) equal(x any, v string) (bool, error) {
 }
 
 // compare orders an attribute value against a filter value: strings
-// lexicographically (byte order), numbers numerically. Booleans have no
-// order.
+// lexicographically (byte order), except two RFC 3339 date-times, which
+// compare as instants; numbers numerically. Booleans have no order.
 func (t *Term) compare(x any, v string) (int, error) {
 	switch x := x.(type) {
 	case string:
+		if a, b, ok := instants(x, v); ok {
+			return a.Compare(b), nil
+		}
 		return strings.Compare(x, v), nil
 	case float64:
 		return t.compareFloat(x, v)

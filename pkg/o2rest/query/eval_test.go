@@ -235,3 +235,30 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		t.Errorf("Match allocates %v times per call, want 0", n)
 	}
 }
+
+// Date-time attributes (alarmRaisedTime, alarmChangedTime...) are rendered as RFC 3339 in UTC
+// without fractional seconds; an SMO filtering on them writes instants with an offset or with
+// milliseconds. Compared as strings, (lt,t,2024-05-01T11:00:00+02:00) held for 10:00Z although
+// that is 09:00Z, and (eq,t,2024-05-01T10:00:00.000Z) never held for 10:00:00Z.
+func TestRegressionDateTimeFilterComparesInstants(t *testing.T) {
+	obj := map[string]any{"alarmRaisedTime": "2024-05-01T10:00:00Z"}
+	for filter, want := range map[string]bool{
+		"(lt,alarmRaisedTime,2024-05-01T11:00:00+02:00)":  false,
+		"(gt,alarmRaisedTime,2024-05-01T11:00:00+02:00)":  true,
+		"(eq,alarmRaisedTime,2024-05-01T10:00:00.000Z)":   true,
+		"(lte,alarmRaisedTime,2024-05-01T10:00:00.000Z)":  true,
+		"(neq,alarmRaisedTime,2024-05-01T12:00:00+02:00)": false,
+		"(gte,alarmRaisedTime,2024-05-01T10:00:00.5Z)":    false,
+		"(lt,alarmRaisedTime,2024-05-01T10:00:00.5Z)":     true,
+		"(eq,alarmRaisedTime,2024-05-01T10:00:00Z)":       true,
+		"(gt,alarmRaisedTime,2024-05-01)":                 true, // not an instant: compared as a string
+	} {
+		f, err := ParseFilter(filter)
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		if got, err := f.Match(obj); err != nil || got != want {
+			t.Errorf("%s on %v = %v, %v; want %v", filter, obj["alarmRaisedTime"], got, err, want)
+		}
+	}
+}
