@@ -56,26 +56,25 @@ func (m *memberLimits) condition() *metav1.Condition {
 // nodeInformer is the member's Node informer (what the shared informer factory's would be),
 // reading through the limit.
 func (m *memberLimits) nodeInformer(client kubernetes.Interface, resync time.Duration) cache.SharedIndexInformer {
-	lw := m.nodes.listWatch(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		list, err := client.CoreV1().Nodes().List(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		return list, nil
-	}, client.CoreV1().Nodes().Watch)
-	return typedInformer(lw, client, &corev1.Node{}, resync)
+	nodes := client.CoreV1().Nodes()
+	return typedInformer(m.nodes.listWatch(listOf(nodes.List), nodes.Watch), client, &corev1.Node{}, resync)
 }
 
 // classInformer is the member's StorageClass informer, reading through the limit.
 func (m *memberLimits) classInformer(client kubernetes.Interface, resync time.Duration) cache.SharedIndexInformer {
-	lw := m.classes.listWatch(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		list, err := client.StorageV1().StorageClasses().List(ctx, opts)
+	classes := client.StorageV1().StorageClasses()
+	return typedInformer(m.classes.listWatch(listOf(classes.List), classes.Watch), client, &storagev1.StorageClass{}, resync)
+}
+
+// listOf is a typed client's List as a ListWatch's (no typed nil in the interface on error).
+func listOf[L runtime.Object](list func(context.Context, metav1.ListOptions) (L, error)) func(context.Context, metav1.ListOptions) (runtime.Object, error) {
+	return func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		l, err := list(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
-		return list, nil
-	}, client.StorageV1().StorageClasses().Watch)
-	return typedInformer(lw, client, &storagev1.StorageClass{}, resync)
+		return l, nil
+	}
 }
 
 func typedInformer(lw *cache.ListWatch, client kubernetes.Interface, obj runtime.Object, resync time.Duration) cache.SharedIndexInformer {
