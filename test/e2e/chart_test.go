@@ -71,6 +71,34 @@ func TestChart(t *testing.T) {
 		}
 	})
 
+	// TestRegressionWrongTypedValuesRenderSilently: the chart had no values.schema.json, so a
+	// value of the wrong type or a misspelt key rendered without a word: --set replicas=abc
+	// gave "replicas: abc" and --set nodeSelector=foo a nodeSelector the API server refuses
+	// only at install, and --set replica=3 (or podDisruptionBudget.maxUnavaliable) was ignored.
+	t.Run("TestRegressionWrongTypedValuesRenderSilently", func(t *testing.T) {
+		for _, tc := range []struct{ path, value, want string }{
+			{"replicas", `"abc"`, "at '/replicas': got string, want integer"},
+			{"nodeSelector", `"foo"`, "at '/nodeSelector': got string, want object"},
+			{"tolerations", `"x"`, "at '/tolerations': got string, want array"},
+			{"o2ims.service.port", `"https"`, "at '/o2ims/service/port': got string, want integer"},
+			{"redis.sentinel.addresses", `"s:26379"`, "at '/redis/sentinel/addresses': got string, want array"},
+			{"notifier.enabled", `"false"`, "at '/notifier/enabled': got string, want boolean"},
+			{"replica", "3", "additional properties 'replica' not allowed"},
+			{"podDisruptionBudget.maxUnavaliable", "0", "additional properties 'maxUnavaliable' not allowed"},
+		} {
+			out, err := c.render(map[string]string{tc.path: tc.value})
+			if err == nil || !strings.Contains(out, tc.want) {
+				t.Errorf("--set-json %s=%s rendered (err %v, output %.300q...); want an error saying %q", tc.path, tc.value, err, out, tc.want)
+			}
+		}
+		// What the schema must still let through: a numeric image tag, a percentage budget.
+		for _, set := range []map[string]string{{"image.tag": "1.2"}, {"podDisruptionBudget.maxUnavailable": `"50%"`}} {
+			if out, err := c.render(set); err != nil {
+				t.Errorf("render %v: %v\n%s", set, err, out)
+			}
+		}
+	})
+
 	// TestRegressionBundledSentinelsRequireThePassword: the bundled Sentinels answered any pod
 	// without a password, so any tenant able to start a pod could name its own server the
 	// primary (SENTINEL MONITOR) and receive netweave's Redis password and store.
@@ -305,6 +333,7 @@ var valueAlternatives = map[string]any{
 	"tls.mode":                     "certManager",
 	"redis.mode":                   "bundled",
 	"podAntiAffinity":              "hard",
+	"image.pullPolicy":             "Always",
 	"o2ims.service.type":           "LoadBalancer",
 	"tls.certManager.issuerRef":    map[string]any{"name": "corporate-ca", "kind": "ClusterIssuer"},
 	"notifier.oauth2.tokenURL":     "https://t/y",
