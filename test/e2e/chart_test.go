@@ -108,7 +108,9 @@ func TestChart(t *testing.T) {
 			t.Fatalf("render: %v\n%s", err, out)
 		}
 		for _, want := range []string{`echo "requirepass $REDIS_PASSWORD"`, `echo "sentinel sentinel-pass $REDIS_PASSWORD"`,
-			`export REDISCLI_AUTH="$REDIS_PASSWORD"`, "kind: NetworkPolicy\nmetadata:\n  name: netweave-redis"} {
+			`export REDISCLI_AUTH="$REDIS_PASSWORD"`, "kind: NetworkPolicy\nmetadata:\n  name: netweave-redis",
+			// Redis calls no Kubernetes API: no token is mounted into its pods.
+			"automountServiceAccountToken: false"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("bundled render lacks %q", want)
 			}
