@@ -78,6 +78,11 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 		return c.Interface.Get(ctx, key, opts, out)
 	}
 	c.mu.RLock()
+	if !c.holds(need) {
+		c.mu.RUnlock()
+		c.cfg.Metrics.recordMiss("get", c.cfg.GroupResource)
+		return c.Interface.Get(ctx, key, opts, out)
+	}
 	obj, found := c.items[preparedKey]
 	managed := c.managed[preparedKey]
 	c.mu.RUnlock()
@@ -111,7 +116,6 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		c.cfg.Metrics.recordMiss("list", c.cfg.GroupResource)
 		return c.Interface.GetList(ctx, key, opts, listObj)
 	}
-	c.cfg.Metrics.recordHit("list", c.cfg.GroupResource)
 
 	listPtr, err := meta.GetItemsPtr(listObj)
 	if err != nil {
@@ -125,6 +129,12 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 	paging := pred.Limit > 0
 
 	c.mu.RLock()
+	if !c.holds(need) {
+		c.mu.RUnlock()
+		c.cfg.Metrics.recordMiss("list", c.cfg.GroupResource)
+		return c.Interface.GetList(ctx, key, opts, listObj)
+	}
+	c.cfg.Metrics.recordHit("list", c.cfg.GroupResource)
 	rev := c.rev
 	var keys []string
 	if value, ok := c.uniqueSelection(pred); ok {
@@ -175,6 +185,13 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 		pred.SetShardInfoOnList(listObj)
 	}
 	return nil
+}
+
+// holds reports whether the cache can answer a read that waitFor found it fresh enough for:
+// a reset (the store went back, the cache's watch failed) may have emptied it since waitFor
+// released c.mu, and a relist may have replaced it with an older revision. Callers hold c.mu.
+func (c *Cache) holds(need uint64) bool {
+	return c.ready.Load() && c.rev >= need
 }
 
 // into stores a copy of a cached object (copyOf) in the caller's object.
