@@ -257,8 +257,9 @@ func TestRegressionWriteAfterRedisAnswersAgainIsNotAbandoned(t *testing.T) {
 	}
 }
 
-// beforeHistoryReadFrom is a go-redis hook that runs fn once, before the first transaction
-// that reads the change history (XRANGE) from the given stream ID: a write landing between two
+// beforeHistoryReadFrom is a go-redis hook that runs fn once, before the first history read
+// (historyScript: EVALSHA or EVAL hash|script 2 compacted stream start end count) from the
+// given stream ID: a write landing between two
 // chunks of one history read. It matches the read by where it starts, not by how many reads
 // came before, because the hub's watch reader reads the same history on the same client.
 type beforeHistoryReadFrom struct {
@@ -269,7 +270,16 @@ type beforeHistoryReadFrom struct {
 
 func (h *beforeHistoryReadFrom) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 func (h *beforeHistoryReadFrom) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return next
+	return func(ctx context.Context, c goredis.Cmder) error {
+		name := strings.ToLower(c.Name())
+		if args := c.Args(); (name == "evalsha" && len(args) > 5 && args[1] == historyScript.Hash()) ||
+			(name == "eval" && len(args) > 5 && strings.Contains(fmt.Sprint(args[1]), "XRANGE")) {
+			if fmt.Sprint(args[5]) == h.from {
+				h.once.Do(h.fn)
+			}
+		}
+		return next(ctx, c)
+	}
 }
 func (h *beforeHistoryReadFrom) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/apis/example"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/component-base/metrics/testutil"
@@ -254,5 +255,51 @@ func TestPersistenceFailureIs507(t *testing.T) {
 	}
 	if err := s.Create(ctx, "/pods/ns/during", pod("during"), &example.Pod{}, 0); err != nil {
 		t.Fatalf("create once Redis can persist again: %v", err)
+	}
+}
+
+// TestRegressionFullRedisWatchesGoOn is the regression test for a full Redis ending every
+// watch: the history was read in a MULTI/EXEC transaction, and Redis at its maxmemory refuses
+// every command queued in a MULTI, reads included, so the shared watch reader failed with "OOM
+// command not allowed", the O2 face's informers lost their watches and it answered 503 to
+// reads and writes alike (make run's "Redis full" recipe printed 503 where it promised 507).
+// Now a watch catching up from an older revision reads the history and stays open.
+func TestRegressionFullRedisWatchesGoOn(t *testing.T) {
+	env := newTestEnv(t)
+	s := env.newStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := &example.Pod{}
+	for _, name := range []string{"first", "second"} {
+		out := &example.Pod{}
+		if err := s.Create(ctx, "/pods/ns/"+name, &example.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}}, out, 0); err != nil {
+			t.Fatal(err)
+		}
+		if name == "first" {
+			first = out
+		}
+	}
+	if err := env.client.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.client.ConfigSet(context.Background(), "maxmemory", "0").Err() })
+
+	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: first.ResourceVersion, Recursive: true, Predicate: storage.Everything})
+	if err != nil {
+		t.Fatalf("watch while Redis is full: %v", err)
+	}
+	defer w.Stop()
+	select {
+	case ev, ok := <-w.ResultChan():
+		if !ok || ev.Type != watch.Added || ev.Object.(*example.Pod).Name != "second" {
+			t.Fatalf("watch while Redis is full: %v %v (open %v), want ADDED second", ev.Type, ev.Object, ok)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch while Redis is full: nothing after 20s, want ADDED second")
+	}
+	select {
+	case ev, ok := <-w.ResultChan():
+		t.Fatalf("watch while Redis is full: %v %v (open %v), want it to stay open and quiet", ev.Type, ev.Object, ok)
+	case <-time.After(3 * time.Second):
 	}
 }
