@@ -469,13 +469,22 @@ func (s *Store) Depth(ctx context.Context, subUID string) (int64, error) {
 	return n, nil
 }
 
+// dropScript deletes a queue and its byte count together. A script, not a MULTI/EXEC
+// transaction: a Redis at its maxmemory refuses every command queued in a MULTI, deletions
+// too, so deleting subscriptions, what an operator does to make room, freed nothing; a script
+// without a shebang runs, and DEL and HDEL are not refused for memory.
+//
+// KEYS: queue, byte counts
+// ARGV: subscription uid
+var dropScript = goredis.NewScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`)
+
 // Drop deletes a subscription's queue.
 func (s *Store) Drop(ctx context.Context, subUID string) error {
-	_, err := redistx.Run(ctx, s.c, func(p goredis.Pipeliner) error {
-		p.Del(ctx, s.queueKey(subUID))
-		p.HDel(ctx, s.bytesKey(), subUID)
-		return nil
-	})
+	err := dropScript.Run(ctx, s.c, []string{s.queueKey(subUID), s.bytesKey()}, subUID).Err()
 	if err != nil {
 		return fmt.Errorf("drop the queue of %s: %w", subUID, err)
 	}
