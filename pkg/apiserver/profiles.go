@@ -80,6 +80,11 @@ func liveProvisioning(kube, loopback *rest.Config) (members.Provisioning, error)
 // token is edit rights in the cluster, and a cluster one tenant provisioned is not another's
 // to run workloads in, whoever granted the credentials permission on the inventory's managers.
 func (c clusterProfiles) Profile(ctx context.Context, dm *v1alpha1.DeploymentManager, namespace string) (*o2rest.ClusterAccess, bool, error) {
+	if dm.Namespace != c.inventoryNamespace {
+		// An admin's own DeploymentManager: no cluster netweave knows (k8sprofile), answered
+		// alike whoever asks, not as another tenant's cluster.
+		return nil, false, nil
+	}
 	if namespace != "" && !nfdeployment.MayDeployTo(dm, namespace, c.inventoryNamespace) {
 		return nil, false, fmt.Errorf("%w: %w", o2rest.ErrCredentialsNotOffered, errAnotherTenantsCluster)
 	}

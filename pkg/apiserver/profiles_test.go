@@ -64,3 +64,20 @@ func TestRegressionTenantTargetsKubeSystemProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionProfileOfOwnManagerIsNotAnotherTenantsCluster: a DeploymentManager a tenant's
+// admin made in its own namespace has no cluster netweave knows, and its ?profile=k8s is a 404
+// for callers without the credentials permission; a caller holding it (a namespace admin: the
+// built-in admin role aggregates o2ims-admin) got a 403 saying the cluster "was provisioned for
+// another tenant namespace", about its own namespace's object and a cluster nobody provisioned.
+// It is now no cluster known, whoever asks.
+func TestRegressionProfileOfOwnManagerIsNotAnotherTenantsCluster(t *testing.T) {
+	const inventory = "o2ims-system"
+	c := clusterProfiles{p: k8sprofile.NewProvider(k8sprofile.Config{Secrets: fake.NewSimpleClientset(), Namespace: inventory}), inventoryNamespace: inventory}
+	dm := &v1alpha1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "mine"}}
+	for _, ns := range []string{"", "tenant-a", "kube-system"} {
+		if _, found, err := c.Profile(context.Background(), dm, ns); err != nil || found {
+			t.Errorf("namespace %q: found %v, %v; want no cluster known", ns, found, err)
+		}
+	}
+}
