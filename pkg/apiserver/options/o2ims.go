@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -64,9 +65,11 @@ func (o *O2Options) Validate() []error {
 		errs = append(errs, fmt.Errorf("--o2ims-secure-port %d is not a port", o.Port))
 	}
 	if o.APIRoot != "" {
+		// The O2 face appends its paths to the apiRoot (uriPrefix, Location): after a query or
+		// a fragment, or under a scheme SMOs do not speak, they would not be paths at all.
 		u, err := url.Parse(o.APIRoot)
-		if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" {
-			errs = append(errs, fmt.Errorf("--o2ims-api-root %q must be an absolute URL without query", o.APIRoot))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o.APIRoot, "#") {
+			errs = append(errs, fmt.Errorf("--o2ims-api-root %q must be an absolute http(s) URL without query or fragment", o.APIRoot))
 		}
 	}
 	for _, msg := range validation.IsDNS1123Label(o.SubscriptionNamespace) {

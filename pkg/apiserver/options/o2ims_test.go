@@ -75,3 +75,34 @@ func TestRegressionSubscriptionNamespaceWithTheO2FaceOff(t *testing.T) {
 		t.Errorf("shared subscription namespace with the O2 face off: %q, want smo-subscriptions", got)
 	}
 }
+
+// TestRegressionAPIRootWithFragmentOrOtherScheme: --o2ims-api-root=https://gw/o2#x (or a
+// trailing "?", or ftp://gw) passed validation, and every uriPrefix and Location the O2 face
+// built by appending its paths to the apiRoot put them into the fragment or query, or under a
+// scheme no SMO speaks: links that lead nowhere, from a server that started fine.
+func TestRegressionAPIRootWithFragmentOrOtherScheme(t *testing.T) {
+	for _, tc := range []struct {
+		root string
+		ok   bool
+	}{
+		{"https://o2ims.example.net", true},
+		{"https://gw.example.net/o2/", true},
+		{"http://o2ims.example.net:8080/o2", true},
+		{"https://gw.example.net/o2#frag", false},
+		{"https://gw.example.net/o2#", false},
+		{"https://gw.example.net/o2?", false},
+		{"https://gw.example.net/o2?a=b", false},
+		{"ftp://gw.example.net/o2", false},
+		{"gw.example.net/o2", false},
+	} {
+		o := NewO2Options()
+		o.APIRoot = tc.root
+		errs := o.Validate()
+		if tc.ok && len(errs) != 0 {
+			t.Errorf("%q refused: %v", tc.root, errs)
+		}
+		if !tc.ok && (len(errs) != 1 || !strings.Contains(errs[0].Error(), "--o2ims-api-root")) {
+			t.Errorf("%q: %v, want one --o2ims-api-root error", tc.root, errs)
+		}
+	}
+}
