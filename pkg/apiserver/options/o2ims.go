@@ -64,6 +64,11 @@ func (o *O2Options) Validate() []error {
 	if o.Port < 0 || o.Port > 65535 {
 		errs = append(errs, fmt.Errorf("--o2ims-secure-port %d is not a port", o.Port))
 	}
+	// As upstream's --bind-address: an IP address. Anything else passed validation and the O2
+	// listener then failed after the start, leaving only a log line and a failing /livez.
+	if o.Port != 0 && o.BindAddress != "" && net.ParseIP(o.BindAddress) == nil {
+		errs = append(errs, fmt.Errorf("--o2ims-bind-address %q must be an IP address (0.0.0.0 or :: for all)", o.BindAddress))
+	}
 	if o.APIRoot != "" {
 		// The O2 face appends its paths to the apiRoot (uriPrefix, Location): after a query or
 		// a fragment, or under a scheme SMOs do not speak, they would not be paths at all.

@@ -106,3 +106,35 @@ func TestRegressionAPIRootWithFragmentOrOtherScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionO2BindAddressNotAnIP: --o2ims-bind-address=o2.example (or a typo such as
+// 10.0.0.300) passed validation; the server started, the O2 listener then failed to listen, and
+// the operator saw only "O2-IMS listener stopped" in the log and a failing /livez.
+func TestRegressionO2BindAddressNotAnIP(t *testing.T) {
+	for _, tc := range []struct {
+		bind string
+		port int
+		ok   bool
+	}{
+		{"0.0.0.0", 9443, true},
+		{"::", 9443, true},
+		{"127.0.0.1", 9443, true},
+		{"fd00::1", 9443, true},
+		{"", 9443, true},
+		{"10.0.0.300", 9443, false},
+		{"o2.example", 9443, false},
+		{"127.0.0.1:9443", 9443, false},
+		{"[::1]", 9443, false},
+		{"o2.example", 0, true}, // the face is off: nothing listens
+	} {
+		o := NewO2Options()
+		o.BindAddress, o.Port = tc.bind, tc.port
+		errs := o.Validate()
+		if tc.ok && len(errs) != 0 {
+			t.Errorf("%q (port %d) refused: %v", tc.bind, tc.port, errs)
+		}
+		if !tc.ok && (len(errs) != 1 || !strings.Contains(errs[0].Error(), "--o2ims-bind-address")) {
+			t.Errorf("%q: %v, want one --o2ims-bind-address error", tc.bind, errs)
+		}
+	}
+}
