@@ -3,6 +3,7 @@ package options
 import (
 	"fmt"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"math"
 	"net/url"
 	"time"
 
@@ -181,8 +182,10 @@ func (o *InventoryOptions) Validate() []error {
 	if _, err := notify.ParsePrefixes(o.TenantMemberAllowedCIDRs); err != nil {
 		errs = append(errs, fmt.Errorf("--inventory-tenant-member-allowed-cidrs: %w", err))
 	}
-	if o.MemberQPS <= 0 || o.MemberBurst < 1 {
-		errs = append(errs, fmt.Errorf("--inventory-member-qps must be positive and --inventory-member-burst at least 1"))
+	// NaN compares false with everything, and client-go builds no rate limiter for it (nor
+	// bounds anything with +Inf): either would lift the bound silently.
+	if !(o.MemberQPS > 0) || math.IsInf(float64(o.MemberQPS), 0) || o.MemberBurst < 1 {
+		errs = append(errs, fmt.Errorf("--inventory-member-qps must be a positive finite number and --inventory-member-burst at least 1"))
 	}
 	if o.MemberMaxNodes < 1 {
 		errs = append(errs, fmt.Errorf("--inventory-member-max-nodes must be at least 1"))

@@ -65,3 +65,43 @@ func TestInventoryNamespacesValidatedWithSyncOff(t *testing.T) {
 		t.Errorf("errors:\n%s", all)
 	}
 }
+
+// TestRegressionQPSNaNOrInfLiftsTheBound: --inventory-member-qps=NaN (and --provisioning-qps=NaN)
+// passed the "must be positive" check, since NaN compares false with everything, and client-go
+// builds no rate limiter for a QPS that is not above 0: each member's API server (and the
+// management cluster's) got requests unthrottled, with nothing said. +Inf did the same through
+// a limiter that allows everything.
+func TestRegressionQPSNaNOrInfLiftsTheBound(t *testing.T) {
+	for _, tc := range []struct {
+		qps string
+		ok  bool
+	}{
+		{"5", true},
+		{"0.5", true},
+		{"0", false},
+		{"-1", false},
+		{"NaN", false},
+		{"+Inf", false},
+		{"-Inf", false},
+	} {
+		inv := parseInventory(t, "--inventory-sync", "--inventory-member-qps="+tc.qps)
+		if err := inv.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		errs := inv.Validate()
+		if tc.ok != (len(errs) == 0) || !tc.ok && !strings.Contains(errs[0].Error(), "--inventory-member-qps") {
+			t.Errorf("--inventory-member-qps=%s: %v", tc.qps, errs)
+		}
+
+		prov := NewProvisioningOptions()
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		prov.AddFlags(fs)
+		if err := fs.Parse([]string{"--provisioning-qps=" + tc.qps}); err != nil {
+			t.Fatal(err)
+		}
+		errs = prov.Validate()
+		if tc.ok != (len(errs) == 0) || !tc.ok && !strings.Contains(errs[0].Error(), "--provisioning-qps") {
+			t.Errorf("--provisioning-qps=%s: %v", tc.qps, errs)
+		}
+	}
+}

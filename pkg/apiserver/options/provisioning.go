@@ -3,6 +3,7 @@ package options
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -63,8 +64,10 @@ func (o *ProvisioningOptions) Validate() []error {
 	if o.Workers <= 0 {
 		errs = append(errs, errors.New("--provisioning-workers must be positive"))
 	}
-	if o.QPS <= 0 || o.Burst < 1 {
-		errs = append(errs, errors.New("--provisioning-qps and --provisioning-burst must be positive"))
+	// NaN compares false with everything, and client-go builds no rate limiter for it (nor
+	// bounds anything with +Inf): either would lift the bound silently.
+	if !(o.QPS > 0) || math.IsInf(float64(o.QPS), 0) || o.Burst < 1 {
+		errs = append(errs, errors.New("--provisioning-qps must be a positive finite number and --provisioning-burst positive"))
 	}
 	for flag, list := range map[string][]string{"--provisioning-namespaces": o.Namespaces, "--provisioning-clusterclass-namespaces": o.ClusterClassNamespaces} {
 		for _, ns := range list {
