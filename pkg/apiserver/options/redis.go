@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,6 +97,20 @@ func (o *RedisOptions) Validate() []error {
 	if o.SentinelMaster != "" && len(o.SentinelAddresses) == 0 {
 		errs = append(errs, errors.New("--redis-sentinel-addresses is required with --redis-sentinel-master"))
 	}
+	// Redis is not dialled at start (readiness reports it unreachable), so an address no dial
+	// can use would otherwise show only as a replica that never turns ready.
+	if o.SentinelMaster == "" && o.Address != "" {
+		if err := hostPort(o.Address); err != nil {
+			errs = append(errs, fmt.Errorf("--redis-address %q: %w", o.Address, err))
+		}
+	}
+	if o.SentinelMaster != "" {
+		for _, a := range o.SentinelAddresses {
+			if err := hostPort(a); err != nil {
+				errs = append(errs, fmt.Errorf("--redis-sentinel-addresses %q: %w", a, err))
+			}
+		}
+	}
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--redis-tls-cert-file and --redis-tls-key-file go together"))
 	}
@@ -135,6 +151,19 @@ func (o *RedisOptions) Validate() []error {
 		errs = append(errs, errors.New("--redis-db must not be negative"))
 	}
 	return errs
+}
+
+// hostPort reports an address that is not host:port with a numeric port (an empty host is
+// the local host, as for net.Dial).
+func hostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("want host:port: %q is not a port", port)
+	}
+	return nil
 }
 
 // defaultReadTimeout is go-redis's.

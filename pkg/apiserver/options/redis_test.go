@@ -25,6 +25,16 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		// notifications), so two installs told to keep apart shared their objects.
 		{[]string{"--redis-key-prefix=a/"}, "not end in /"},
 		{[]string{"--redis-key-prefix=team/a"}, ""},
+		// TestRegressionRedisAddressNotHostPort: an address without a port (or with a bad one)
+		// passed; Redis is not dialled at start, so the replica only never turned ready.
+		{[]string{"--redis-address=redis.example"}, `--redis-address "redis.example": want host:port`},
+		{[]string{"--redis-address=redis.example:63790x"}, "is not a port"},
+		{[]string{"--redis-address=redis.example:0"}, "is not a port"},
+		{[]string{"--redis-address=redis://redis.example:6379"}, "--redis-address"},
+		{[]string{"--redis-address=[fd00::1]:6379"}, ""},
+		{[]string{"--redis-address=:6379"}, ""},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2"}, `--redis-sentinel-addresses "s2": want host:port`},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2:26379", "--redis-address=ignored"}, ""},
 	} {
 		o := NewRedisOptions()
 		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
