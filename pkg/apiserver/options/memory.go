@@ -25,7 +25,7 @@ func (o *MemoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Limit, "memory-limit", o.Limit, "Soft memory limit of the Go runtime (e.g. 512Mi), as GOMEMLIMIT: near it the garbage collector works harder (more CPU) rather than let the heap double. Empty keeps GOMEMLIMIT or no limit. The chart sets it from the container's memory limit.")
 }
 
-// Validate reports a limit that is not a positive quantity.
+// Validate reports a limit that is not a quantity of at least minMemoryLimit.
 func (o *MemoryOptions) Validate() []error {
 	if o.Limit == "" {
 		return nil
@@ -59,5 +59,13 @@ func (o *MemoryOptions) bytes() (int64, error) {
 	if !ok || n <= 0 {
 		return 0, fmt.Errorf("--memory-limit %q: want a positive number of bytes", o.Limit)
 	}
+	if n < minMemoryLimit {
+		return 0, fmt.Errorf("--memory-limit %q is %d bytes, below the %s an idle netweave holds (a number without a suffix is bytes: write 512Mi, not 512)", o.Limit, n, resource.NewQuantity(minMemoryLimit, resource.BinarySI))
+	}
 	return n, nil
 }
+
+// minMemoryLimit is the least --memory-limit taken: about what an idle netweave's runtime
+// holds (docs/performance.md). Below it the collector would run without pause, for nothing,
+// as it does for "--memory-limit=512" meant as MiB.
+const minMemoryLimit = 32 << 20
