@@ -68,6 +68,14 @@ type InventoryOptions struct {
 	Lease *leader.Options
 }
 
+// The bounds apis/o2ims/validation puts on the OCloud's and DeploymentManager's ids, names and
+// descriptions.
+const (
+	maxInventoryIDLength          = 253
+	maxInventoryNameLength        = 256
+	maxInventoryDescriptionLength = 4096
+)
+
 // NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
 // pools by zone, client-go's usual leader election timings.
 func NewInventoryOptions() *InventoryOptions {
@@ -159,6 +167,22 @@ func (o *InventoryOptions) Validate() []error {
 	}
 	if o.ClusterName == "" {
 		errs = append(errs, fmt.Errorf("--inventory-cluster-name must not be empty"))
+	}
+	// The sync writes these into the OCloud and the DeploymentManager, whose validation
+	// (apis/o2ims/validation) bounds them: longer, the server started and every write of
+	// those objects was then refused.
+	for _, f := range []struct {
+		flag, value string
+		max         int
+	}{
+		{"--inventory-global-cloud-id", o.GlobalCloudID, maxInventoryIDLength},
+		{"--inventory-ocloud-name", o.OCloudName, maxInventoryNameLength},
+		{"--inventory-cluster-name", o.ClusterName, maxInventoryNameLength},
+		{"--inventory-ocloud-description", o.OCloudDescription, maxInventoryDescriptionLength},
+	} {
+		if len(f.value) > f.max {
+			errs = append(errs, fmt.Errorf("%s must be at most %d bytes, not %d", f.flag, f.max, len(f.value)))
+		}
 	}
 	if o.ClusterURL != "" {
 		if u, err := url.Parse(o.ClusterURL); err != nil || !u.IsAbs() || u.Host == "" {

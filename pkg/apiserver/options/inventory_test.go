@@ -105,3 +105,35 @@ func TestRegressionQPSNaNOrInfLiftsTheBound(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionOCloudFieldsTooLongForTheirObjects: a --inventory-global-cloud-id,
+// --inventory-ocloud-name, --inventory-cluster-name or --inventory-ocloud-description longer
+// than the OCloud's or DeploymentManager's validation allows passed; the server started and the
+// sync's every write of those objects was refused, the inventory never complete.
+func TestRegressionOCloudFieldsTooLongForTheirObjects(t *testing.T) {
+	for _, tc := range []struct {
+		flag string
+		max  int
+	}{
+		{"--inventory-global-cloud-id", 253},
+		{"--inventory-ocloud-name", 256},
+		{"--inventory-cluster-name", 256},
+		{"--inventory-ocloud-description", 4096},
+	} {
+		for n, ok := range map[int]bool{tc.max: true, tc.max + 1: false} {
+			o := parseInventory(t, "--inventory-sync", tc.flag+"="+strings.Repeat("a", n))
+			if err := o.Complete(); err != nil {
+				t.Fatal(err)
+			}
+			errs := o.Validate()
+			var msgs []string
+			for _, e := range errs {
+				msgs = append(msgs, e.Error())
+			}
+			// A long cluster name is the O-Cloud's name too, unless one is given.
+			if ok != (len(errs) == 0) || !ok && !strings.Contains(strings.Join(msgs, "\n"), tc.flag+" must be at most") {
+				t.Errorf("%s of %d bytes: %v", tc.flag, n, errs)
+			}
+		}
+	}
+}
