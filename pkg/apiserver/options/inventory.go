@@ -74,6 +74,9 @@ const (
 	maxInventoryIDLength          = 253
 	maxInventoryNameLength        = 256
 	maxInventoryDescriptionLength = 4096
+	// maxServiceURILength bounds serviceUri: the OCloud's (--o2ims-api-root) and the
+	// DeploymentManager's (--inventory-cluster-url).
+	maxServiceURILength = 2048
 )
 
 // NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
@@ -187,6 +190,10 @@ func (o *InventoryOptions) Validate() []error {
 	if o.ClusterURL != "" {
 		if u, err := url.Parse(o.ClusterURL); err != nil || !u.IsAbs() || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--inventory-cluster-url %q must be an absolute URL", o.ClusterURL))
+		}
+		// The DeploymentManager's serviceUri, which its validation bounds.
+		if len(o.ClusterURL) > maxServiceURILength {
+			errs = append(errs, fmt.Errorf("--inventory-cluster-url must be at most %d bytes, not %d", maxServiceURILength, len(o.ClusterURL)))
 		}
 	}
 	if o.Workers < 1 {

@@ -137,3 +137,26 @@ func TestRegressionOCloudFieldsTooLongForTheirObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionServiceURITooLong: an --inventory-cluster-url or --o2ims-api-root longer than
+// the 2048 bytes serviceUri validation allows passed; the sync's writes of the DeploymentManager
+// or the OCloud were then refused after the start.
+func TestRegressionServiceURITooLong(t *testing.T) {
+	long := "https://h.example/" + strings.Repeat("a", maxServiceURILength)
+	inv := parseInventory(t, "--inventory-sync", "--inventory-cluster-url="+long)
+	if err := inv.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if errs := inv.Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "--inventory-cluster-url must be at most") {
+		t.Errorf("long --inventory-cluster-url: %v", errs)
+	}
+	o2 := NewO2Options()
+	o2.APIRoot = long
+	if errs := o2.Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "--o2ims-api-root must be at most") {
+		t.Errorf("long --o2ims-api-root: %v", errs)
+	}
+	o2.APIRoot = long[:maxServiceURILength]
+	if errs := o2.Validate(); len(errs) != 0 {
+		t.Errorf("--o2ims-api-root of %d bytes: %v", maxServiceURILength, errs)
+	}
+}

@@ -76,6 +76,10 @@ func (o *O2Options) Validate() []error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o.APIRoot, "#") {
 			errs = append(errs, fmt.Errorf("--o2ims-api-root %q must be an absolute http(s) URL without query or fragment", o.APIRoot))
 		}
+		// The OCloud's serviceUri, which its validation bounds.
+		if len(o.APIRoot) > maxServiceURILength {
+			errs = append(errs, fmt.Errorf("--o2ims-api-root must be at most %d bytes, not %d", maxServiceURILength, len(o.APIRoot)))
+		}
 	}
 	for _, msg := range validation.IsDNS1123Label(o.SubscriptionNamespace) {
 		errs = append(errs, fmt.Errorf("--o2ims-subscription-namespace: %s", msg))
