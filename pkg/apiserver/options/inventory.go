@@ -2,7 +2,6 @@ package options
 
 import (
 	"fmt"
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"math"
 	"net/url"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2validation "github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/inventory/kube"
 	"github.com/netweave-io/netweave/pkg/inventory/members"
@@ -67,17 +68,6 @@ type InventoryOptions struct {
 	// Lease elects the replica that syncs (--inventory-lease-*, --inventory-leader-identity).
 	Lease *leader.Options
 }
-
-// The bounds apis/o2ims/validation puts on the OCloud's and DeploymentManager's ids, names and
-// descriptions.
-const (
-	maxInventoryIDLength          = 253
-	maxInventoryNameLength        = 256
-	maxInventoryDescriptionLength = 4096
-	// maxServiceURILength bounds serviceUri: the OCloud's (--o2ims-api-root) and the
-	// DeploymentManager's (--inventory-cluster-url).
-	maxServiceURILength = 2048
-)
 
 // NewInventoryOptions returns the defaults: sync off; when on, synced objects in o2ims-system,
 // pools by zone, client-go's usual leader election timings.
@@ -178,10 +168,10 @@ func (o *InventoryOptions) Validate() []error {
 		flag, value string
 		max         int
 	}{
-		{"--inventory-global-cloud-id", o.GlobalCloudID, maxInventoryIDLength},
-		{"--inventory-ocloud-name", o.OCloudName, maxInventoryNameLength},
-		{"--inventory-cluster-name", o.ClusterName, maxInventoryNameLength},
-		{"--inventory-ocloud-description", o.OCloudDescription, maxInventoryDescriptionLength},
+		{"--inventory-global-cloud-id", o.GlobalCloudID, o2validation.MaxIDLength},
+		{"--inventory-ocloud-name", o.OCloudName, o2validation.MaxNameLength},
+		{"--inventory-cluster-name", o.ClusterName, o2validation.MaxNameLength},
+		{"--inventory-ocloud-description", o.OCloudDescription, o2validation.MaxDescriptionLength},
 	} {
 		if len(f.value) > f.max {
 			errs = append(errs, fmt.Errorf("%s must be at most %d bytes, not %d", f.flag, f.max, len(f.value)))
@@ -192,8 +182,8 @@ func (o *InventoryOptions) Validate() []error {
 			errs = append(errs, fmt.Errorf("--inventory-cluster-url %q must be an absolute URL", o.ClusterURL))
 		}
 		// The DeploymentManager's serviceUri, which its validation bounds.
-		if len(o.ClusterURL) > maxServiceURILength {
-			errs = append(errs, fmt.Errorf("--inventory-cluster-url must be at most %d bytes, not %d", maxServiceURILength, len(o.ClusterURL)))
+		if len(o.ClusterURL) > o2validation.MaxURILength {
+			errs = append(errs, fmt.Errorf("--inventory-cluster-url must be at most %d bytes, not %d", o2validation.MaxURILength, len(o.ClusterURL)))
 		}
 	}
 	if o.Workers < 1 {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	o2validation "github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 func parseInventory(t *testing.T, args ...string) *InventoryOptions {
@@ -142,7 +144,7 @@ func TestRegressionOCloudFieldsTooLongForTheirObjects(t *testing.T) {
 // the 2048 bytes serviceUri validation allows passed; the sync's writes of the DeploymentManager
 // or the OCloud were then refused after the start.
 func TestRegressionServiceURITooLong(t *testing.T) {
-	long := "https://h.example/" + strings.Repeat("a", maxServiceURILength)
+	long := "https://h.example/" + strings.Repeat("a", o2validation.MaxURILength)
 	inv := parseInventory(t, "--inventory-sync", "--inventory-cluster-url="+long)
 	if err := inv.Complete(); err != nil {
 		t.Fatal(err)
@@ -155,8 +157,8 @@ func TestRegressionServiceURITooLong(t *testing.T) {
 	if errs := o2.Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "--o2ims-api-root must be at most") {
 		t.Errorf("long --o2ims-api-root: %v", errs)
 	}
-	o2.APIRoot = long[:maxServiceURILength]
+	o2.APIRoot = long[:o2validation.MaxURILength]
 	if errs := o2.Validate(); len(errs) != 0 {
-		t.Errorf("--o2ims-api-root of %d bytes: %v", maxServiceURILength, errs)
+		t.Errorf("--o2ims-api-root of %d bytes: %v", o2validation.MaxURILength, errs)
 	}
 }

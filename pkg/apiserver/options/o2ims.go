@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 
+	o2validation "github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/k8sprofile"
 	"github.com/netweave-io/netweave/pkg/o2rest"
@@ -77,8 +78,8 @@ func (o *O2Options) Validate() []error {
 			errs = append(errs, fmt.Errorf("--o2ims-api-root %q must be an absolute http(s) URL without query or fragment", o.APIRoot))
 		}
 		// The OCloud's serviceUri, which its validation bounds.
-		if len(o.APIRoot) > maxServiceURILength {
-			errs = append(errs, fmt.Errorf("--o2ims-api-root must be at most %d bytes, not %d", maxServiceURILength, len(o.APIRoot)))
+		if len(o.APIRoot) > o2validation.MaxURILength {
+			errs = append(errs, fmt.Errorf("--o2ims-api-root must be at most %d bytes, not %d", o2validation.MaxURILength, len(o.APIRoot)))
 		}
 	}
 	for _, msg := range validation.IsDNS1123Label(o.SubscriptionNamespace) {
