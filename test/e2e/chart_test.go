@@ -54,6 +54,8 @@ func TestChart(t *testing.T) {
 	t.Run("bad values fail the render with a message", func(t *testing.T) {
 		for _, tc := range []struct{ path, value, want string }{
 			{"tls.mode", `"bogus"`, "tls.mode must be selfSigned, certManager or secret"},
+			// TestRegressionProfileTokensForTheInventoryNamespace, the chart's side.
+			{"o2ims.profileLocalNamespaces", `["smo-a","` + chartNamespace + `"]`, "o2ims.profileLocalNamespaces must not name the release namespace"},
 			{"tls.mode", `"secret"`, "tls.mode=secret needs tls.caBundle"},
 			{"redis.mode", `"sentinel"`, "redis.mode=sentinel needs redis.sentinel.addresses"},
 			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name"},

@@ -138,3 +138,26 @@ func TestRegressionO2BindAddressNotAnIP(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionProfileTokensForTheInventoryNamespace: --o2ims-profile-local-namespaces took the
+// inventory namespace, so the local cluster's Kubernetes profile could issue a token bound to
+// edit there, which reads every member cluster's kubeconfig Secret.
+func TestRegressionProfileTokensForTheInventoryNamespace(t *testing.T) {
+	for args, refused := range map[string]bool{
+		"--o2ims-profile-local-namespaces=smo-a,o2ims-system":                             true,
+		"--o2ims-profile-local-namespaces=smo-a":                                          false,
+		"--o2ims-profile-local-namespaces=inv --inventory-sync --inventory-namespace=inv": true,
+	} {
+		o := NewServerOptions()
+		if err := serverFlags(t, o).Parse(strings.Fields(args)); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		err := o.Validate()
+		if got := err != nil && strings.Contains(err.Error(), "must not name the inventory namespace"); got != refused {
+			t.Errorf("%s: %v, want refused %v", args, err, refused)
+		}
+	}
+}

@@ -108,6 +108,14 @@ func (o *ServerOptions) Validate() error {
 		errs = append(errs, fmt.Errorf("--o2ims-secure-port and --secure-port must differ (both %d)", o.O2.Port))
 	}
 	errs = append(errs, o.Inventory.Validate()...)
+	for _, ns := range o.O2.ProfileLocalNamespaces {
+		// A profile token is edit in its namespace: in the inventory's, that reads every member
+		// cluster's kubeconfig Secret (and netweave's own).
+		if ns == o.Inventory.Namespace {
+			errs = append(errs, fmt.Errorf("--o2ims-profile-local-namespaces must not name the inventory namespace %s (--inventory-namespace): "+
+				"a token bound to edit there reads every member cluster's kubeconfig", ns))
+		}
+	}
 	errs = append(errs, o.Notify.Validate()...)
 	errs = append(errs, o.O2DMS.Validate()...)
 	errs = append(errs, o.Provisioning.Validate()...)
