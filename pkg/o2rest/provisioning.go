@@ -327,7 +327,8 @@ func decodeProvisioningRequestData(r *http.Request) (*provisioningRequestData, *
 		default:
 			return nil, newProblem(http.StatusBadRequest, "unknown field "+name+": ProvisioningRequestData allows no additional properties").attr("field", name)
 		}
-		if err := json.Unmarshal(raw, dst); err != nil {
+		// null is not a string, though it decodes into one as nothing.
+		if err := json.Unmarshal(raw, dst); err != nil || string(raw) == "null" {
 			return nil, fieldProblem(name, "must be a string")
 		}
 	}

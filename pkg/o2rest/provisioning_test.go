@@ -567,3 +567,24 @@ func expectTemplateRedacted(t *testing.T, tmpl *o2v1.ManagedInfrastructureTempla
 		})
 	}
 }
+
+// TestRegressionProvisioningDescriptionNull: ProvisioningRequestData's description is a
+// required string, but a POST or PUT with "description":null was accepted (null decodes into
+// a Go string as nothing) and stored as "", where every other attribute's null is a 400.
+func TestRegressionProvisioningDescriptionNull(t *testing.T) {
+	e := newProvisioningEnv(t)
+	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
+	e.expect(e.do("POST", "alice-token", base, requestBody(requestID, "v1.31.0", `{}`)), 201, "create")
+	const fresh = "223e4567-e89b-12d3-a456-426614174000"
+	for _, w := range []struct{ method, path, id string }{{"POST", base, fresh}, {"PUT", base + "/" + requestID, requestID}} {
+		body := strings.Replace(requestBody(w.id, "v1.32.0", `{}`), `"an edge cluster"`, " null ", 1)
+		r := e.do(w.method, "alice-token", w.path, body)
+		e.expect(r, 400, w.method+" description null")
+		if f, _ := decodeObject(t, r.body)["additionalAttributes"].(map[string]any)["field"]; f != "description" {
+			t.Errorf("%s: %s", w.method, r.body)
+		}
+	}
+	if pr, err := e.client.O2imsV1alpha1().ProvisioningRequests("tenant-a").Get(context.Background(), requestID, metav1.GetOptions{}); err != nil || pr.Spec.Description != "an edge cluster" {
+		t.Errorf("request changed: %+v %v", pr, err)
+	}
+}
