@@ -526,11 +526,13 @@ func (h *handler) templateDefaults(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	if _, p := parseQuery(r); p != nil {
-		return nil, p
-	}
 	t, sc, p := h.lookupTemplate(r, req, s, pathVars(r).get("id"))
 	if p != nil {
+		return nil, p
+	}
+	// The query only once the caller may see the template: a caller without access gets 403
+	// (or 404) whatever it sent.
+	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
 	// Redacted as the parameters they are defaults of are in a request's templateParameters:

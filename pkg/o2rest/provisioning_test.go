@@ -568,6 +568,27 @@ func expectTemplateRedacted(t *testing.T, tmpl *o2v1.ManagedInfrastructureTempla
 	}
 }
 
+// TestRegressionTemplateDefaultsAuthorizedBeforeQuery: a template's /defaults reads its query
+// only once the caller may see the template, as the template itself and a provisioning
+// request's writes do. Before, an unknown query parameter was a 400 ahead of the 403 or 404 a
+// caller without access gets, so the answer depended on what it sent.
+func TestRegressionTemplateDefaultsAuthorizedBeforeQuery(t *testing.T) {
+	e := newProvisioningEnv(t)
+	for _, c := range []struct {
+		token, root string
+		status      int
+	}{
+		{"carol-token", "/tenants/tenant-b", 403},
+		{"carol-token", "", 404},
+		{"bob-token", "/tenants/tenant-b", 400},
+	} {
+		for _, suffix := range []string{"", "/defaults"} {
+			path := c.root + artifacts + "/v1/managedInfrastructureTemplates/demo.v1.31.0" + suffix + "?colour=blue"
+			e.expect(e.do("GET", c.token, path, ""), c.status, c.token+" "+path)
+		}
+	}
+}
+
 // TestRegressionProvisioningDescriptionNull: ProvisioningRequestData's description is a
 // required string, but a POST or PUT with "description":null was accepted (null decodes into
 // a Go string as nothing) and stored as "", where every other attribute's null is a 400.
