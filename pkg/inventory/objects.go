@@ -59,7 +59,8 @@ func deepCopy[T object](obj T) T { return obj.DeepCopyObject().(T) }
 
 // syncKind makes the managed objects of one kind equal desired: objects that are not desired
 // any more (or whose immutable id changed) are deleted first, so their ids are free again,
-// then the rest is created or updated. Objects admins own are never written.
+// then the rest is created or updated. Objects admins own are never written, and an object
+// whose new name one of theirs holds is not moved: deleting it first would lose it.
 func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, existing []T) error {
 	want := make(map[types.NamespacedName]T, len(desired))
 	var errs []error
@@ -82,7 +83,14 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 		errs = append(errs, fmt.Errorf("%s %s is wanted by two sources (O2 ids %s and %s): only %s is synced",
 			ops.resource, klog.KObj(d), ops.id(kept), ops.id(dropped), ops.id(kept)))
 	}
+	byID := make(map[string]T, len(want))
+	for _, d := range want {
+		byID[ops.id(d)] = d
+	}
 	have := make(map[types.NamespacedName]T, len(existing))
+	// blocked are the desired objects whose name an object the sync does not own holds: the
+	// object they would move from is kept, rather than deleted for a create that fails.
+	blocked := map[types.NamespacedName]bool{}
 	for _, e := range existing {
 		if !w.owner.Owns(e) {
 			continue
@@ -92,13 +100,23 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 			have[keyOf(e)] = e
 			continue
 		}
+		if to, moving := byID[ops.id(e)]; !ok && moving {
+			if taken, err := takenByOther(ctx, w, ops, to); err != nil || taken {
+				blocked[keyOf(to)] = true
+				if err == nil {
+					err = fmt.Errorf("%s %s %w; %s stays where it is", ops.resource, klog.KObj(to), errNotManaged, klog.KObj(e))
+				}
+				errs = append(errs, err)
+				continue
+			}
+		}
 		if err := deleteObject(ctx, w, ops, e); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	for _, d := range desired {
-		if ops.id(want[keyOf(d)]) != ops.id(d) {
-			continue // the other source's (above)
+		if ops.id(want[keyOf(d)]) != ops.id(d) || blocked[keyOf(d)] {
+			continue // the other source's (above), or a move that cannot be made
 		}
 		e, ok := have[keyOf(d)]
 		var cur *T
@@ -110,6 +128,18 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// takenByOther reports whether an object the writer does not own holds the name of d.
+func takenByOther[T object](ctx context.Context, w writer, ops kindOps[T], d T) (bool, error) {
+	live, err := ops.get(ctx, d.GetNamespace(), d.GetName())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get %s %s: %w", ops.resource, klog.KObj(d), err)
+	}
+	return !w.owner.Owns(live), nil
 }
 
 func deleteObject[T object](ctx context.Context, w writer, ops kindOps[T], e T) error {
