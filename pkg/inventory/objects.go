@@ -143,6 +143,10 @@ func takenByOther[T object](ctx context.Context, w writer, ops kindOps[T], d T) 
 }
 
 func deleteObject[T object](ctx context.Context, w writer, ops kindOps[T], e T) error {
+	if e.GetDeletionTimestamp() != nil {
+		// Already being deleted, held by someone's finalizer: deleting again changes nothing.
+		return nil
+	}
 	uid := e.GetUID()
 	err := ops.delete(ctx, e.GetNamespace(), e.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 	if apierrors.IsNotFound(err) {

@@ -64,3 +64,31 @@ func TestRegressionNodeResourceDeletedWhenItsNewNameIsTaken(t *testing.T) {
 		t.Errorf("after the name was freed: writes %v, want %s", m.writes, want)
 	}
 }
+
+// TestRegressionTerminatingObjectDeletedEveryPass: a synced object that was being deleted but
+// held by a finalizer someone else had added (a tenant may add finalizers to the Resources in
+// its node pool namespace) was deleted again on every pass, logged as deleted and counted in
+// netweave_inventory_writes_total{verb="delete"} each time, for as long as the finalizer
+// stayed. An object already being deleted is now left to finish.
+func TestRegressionTerminatingObjectDeletedEveryPass(t *testing.T) {
+	const id = "11111111-1111-5111-8111-111111111111"
+	m := &memStore{objs: map[types.NamespacedName]*v1alpha1.O2Resource{}}
+	ops := m.ops()
+	w := writer{fieldManager: "test"}
+	ctx := context.Background()
+	if err := syncKind(ctx, w, ops, []*v1alpha1.O2Resource{desired("tenant-b", "worker-1", id, v1alpha1.OperationalStateEnabled)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	k := types.NamespacedName{Namespace: "tenant-b", Name: "worker-1"}
+	now := metav1.Now()
+	m.objs[k].DeletionTimestamp = &now
+	m.objs[k].Finalizers = []string{"example.com/hold"}
+	for pass := range 3 {
+		m.writes = nil
+		existing, _ := ops.list()
+		_ = syncKind(ctx, w, ops, nil, existing)
+		if len(m.writes) != 0 {
+			t.Errorf("pass %d: writes %v, want none: the object is already being deleted", pass, m.writes)
+		}
+	}
+}
