@@ -100,7 +100,7 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 			have[keyOf(e)] = e
 			continue
 		}
-		if to, moving := byID[ops.id(e)]; !ok && moving {
+		if to, moving := byID[ops.id(e)]; !ok && moving && ops.id(e) != "" {
 			if taken, err := takenByOther(ctx, w, ops, to); err != nil || taken {
 				blocked[keyOf(to)] = true
 				if err == nil {
