@@ -690,3 +690,36 @@ func TestRegressionServiceConfigurationReaderGetsBodyErrors(t *testing.T) {
 		e.expect(r, 403, "reader write, "+what)
 	}
 }
+
+// TestRegressionServiceConfigurationFirstWriteLostRace: when nothing was stored yet, a PUT
+// without If-Match created the singleton; if another writer created it first, the API
+// server's AlreadyExists came back as a 409 the contract does not list for the configuration,
+// and the PUT was lost. A write with no pinned version now applies over the other one.
+func TestRegressionServiceConfigurationFirstWriteLostRace(t *testing.T) {
+	e := newMonitoringEnv(t)
+	tracker := e.client.Tracker()
+	raced := false
+	e.client.PrependReactor("create", "alarmserviceconfigurations", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if raced {
+			return false, nil, nil
+		}
+		raced = true
+		days := int32(30)
+		other := &o2v1.AlarmServiceConfiguration{ObjectMeta: metav1.ObjectMeta{Name: serviceConfigurationName, ResourceVersion: "50", UID: "u-other"},
+			Spec: o2v1.AlarmServiceConfigurationSpec{RetentionPeriod: &days}}
+		if err := tracker.Add(other); err != nil {
+			return true, nil, err
+		}
+		return true, nil, apierrors.NewAlreadyExists(a.GetResource().GroupResource(), serviceConfigurationName)
+	})
+	conf := monitoring + "/v1/alarmServiceConfiguration"
+	r := e.doWith("PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{}}`)
+	e.expect(r, 200, "first PUT that lost the create race")
+	c, err := e.client.O2imsV1alpha1().AlarmServiceConfigurations().Get(context.Background(), serviceConfigurationName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Spec.RetentionPeriod == nil || *c.Spec.RetentionPeriod != 3 {
+		t.Errorf("the PUT was not applied: %+v", c.Spec)
+	}
+}

@@ -146,11 +146,19 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 				return nil, p
 			}
 			created, err := configs.Create(ctx, next, metav1.CreateOptions{})
-			if err != nil {
+			if err == nil {
+				h.awaitServiceConfiguration(ctx, created.ResourceVersion)
+				return okJSON(h.serviceConfigurationDoc(ctx, created)).setHeader("ETag", etag(created)), nil
+			}
+			if !apierrors.IsAlreadyExists(err) {
 				return nil, apiProblem(err, "create the alarm service configuration")
 			}
-			h.awaitServiceConfiguration(ctx, created.ResourceVersion)
-			return okJSON(h.serviceConfigurationDoc(ctx, created)).setHeader("ETag", etag(created)), nil
+			// Another writer created it meanwhile. If-Match is absent or "*" here, so no
+			// version is pinned: the change applies over the current one, as for an update
+			// that lost a race.
+			if cur, err = configs.Get(ctx, serviceConfigurationName, metav1.GetOptions{}); err != nil {
+				return nil, apiProblem(err, "read the alarm service configuration")
+			}
 		}
 	}
 	w := &conditionalWrite[*v1alpha1.AlarmServiceConfiguration]{
