@@ -55,7 +55,7 @@ func TestRegressionDeliveredNotificationsAreNotCountedAsQueueFullDrops(t *testin
 		t.Helper()
 		o := pool("d" + strconv.Itoa(rv))
 		o.ResourceVersion = strconv.Itoa(rv)
-		ev := event(Modify, o, o)
+		ev := event(Modify, pool("before"), o)
 		ev.Observed = observed
 		if err := n.emit(ctx, ev, []byte("{}"), ""); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 )
@@ -20,12 +21,14 @@ type Notification struct {
 // docs renders an event's prior and post documents once per view (inventory version, and
 // whether the related ids are shown), for every subscription of that view to share.
 type docs struct {
-	ev      *Event
-	rel     Related
-	byView  map[view][2]map[string]any
-	failed  map[int]error
-	refByVr map[int]string
-	tails   map[view][]byte
+	ev     *Event
+	rel    Related
+	byView map[view][2]map[string]any
+	// unchanged: the view's prior and post documents of a MODIFY are equal.
+	unchanged map[view]bool
+	failed    map[int]error
+	refByVr   map[int]string
+	tails     map[view][]byte
 }
 
 // view is what a subscription's documents depend on besides the change.
@@ -46,7 +49,7 @@ func newDocs(ev *Event, rel Related) *docs {
 	if rel == nil {
 		rel = noRelated{}
 	}
-	return &docs{ev: ev, rel: rel, byView: map[view][2]map[string]any{}, failed: map[int]error{}, refByVr: map[int]string{}, tails: map[view][]byte{}}
+	return &docs{ev: ev, rel: rel, byView: map[view][2]map[string]any{}, unchanged: map[view]bool{}, failed: map[int]error{}, refByVr: map[int]string{}, tails: map[view][]byte{}}
 }
 
 // get returns prior and post as v shows them; an error means the kind does not exist in v's
@@ -76,6 +79,7 @@ func (d *docs) get(v view) (prior, post map[string]any, err error) {
 		return nil, nil, err
 	}
 	d.byView[v] = [2]map[string]any{prior, post}
+	d.unchanged[v] = d.ev.Type == Modify && prior != nil && post != nil && reflect.DeepEqual(prior, post)
 	return prior, post, nil
 }
 
@@ -94,7 +98,8 @@ func (d *docs) objectRef(version int) string {
 
 // BuildBody returns the encoded notification of ev for sub, whose owner may read what may
 // says, or ok false when sub is not to receive it (kind not in its version, filter matches
-// neither state). Visibility (tenancy) is checked by the caller.
+// neither state, a MODIFY whose documents in sub's view are equal). Visibility (tenancy) is
+// checked by the caller.
 func BuildBody(sub *Subscription, may access, ev *Event, rel Related) (body []byte, id string, ok bool, err error) {
 	return buildBody(sub, may, newDocs(ev, rel))
 }
@@ -112,6 +117,12 @@ func buildBody(sub *Subscription, may access, d *docs) ([]byte, string, bool, er
 	v := view{version: sub.Version, access: may}
 	prior, post, err := d.get(v)
 	if err != nil {
+		return nil, "", false, nil
+	}
+	// A write the O2 document does not show (status the O2 face leaves out, such as the
+	// OCloud's smoRegistration at every announcement attempt; labels, finalizers) is no
+	// inventory change to the SMO: a MODIFY with equal states is not sent.
+	if d.unchanged[v] {
 		return nil, "", false, nil
 	}
 	if !sub.Matches(d.ev.Kind, prior, post) {

@@ -78,7 +78,7 @@ func TestBodyValidatesAgainstSchema(t *testing.T) {
 			event(Modify, pool("a"), pool("b")),
 			event(Delete, pool("b"), nil),
 			event(Create, nil, resourceIn(poolID, "r")),
-			event(Modify, dm, dm),
+			event(Modify, dm, withDescription(dm, "changed")),
 		} {
 			body, id, ok, err := BuildBody(sub, access{}, ev, nil)
 			if err != nil || !ok {
@@ -108,6 +108,13 @@ func TestBodyValidatesAgainstSchema(t *testing.T) {
 			}
 		}
 	}
+}
+
+// withDescription is a copy of dm with another description.
+func withDescription(dm *v1alpha1.DeploymentManager, desc string) *v1alpha1.DeploymentManager {
+	c := dm.DeepCopy()
+	c.Spec.Description = desc
+	return c
 }
 
 func TestObjectRef(t *testing.T) {

@@ -87,7 +87,9 @@ func TestRegressionSiteNotificationNamesOnlyPoolsTheOwnerMayList(t *testing.T) {
 	poolReader.Store(true)
 	n.vis.forget(sub.UID)
 	ev2 := *ev
-	ev2.Type, ev2.ResourceVersion, ev2.Prior = Modify, "7", site
+	renamed := site.DeepCopy()
+	renamed.Spec.Name = "site-2"
+	ev2.Type, ev2.ResourceVersion, ev2.Prior, ev2.Post = Modify, "7", site, renamed
 	if err := n.emit(ctx, &ev2, []byte("{}"), ""); err != nil {
 		t.Fatal(err)
 	}

@@ -86,12 +86,28 @@ func (r *replayRig) change(t *testing.T, rv int, resource bool) *Event {
 		o.ResourceVersion = strconv.Itoa(rv)
 		obj = o
 	}
-	ev := event(Modify, obj, obj)
+	// The prior state differs: a MODIFY without a visible change is not sent.
+	ev := event(Modify, prior(obj), obj)
 	ev.Observed = time.Now()
 	if err := r.n.emit(context.Background(), ev, []byte("{}"), ""); err != nil {
 		t.Fatal(err)
 	}
 	return ev
+}
+
+// prior is obj as it was before a change: another description.
+func prior(obj runtime.Object) runtime.Object {
+	switch o := obj.(type) {
+	case *v1alpha1.ResourcePool:
+		c := o.DeepCopy()
+		c.Spec.Description = "before"
+		return c
+	case *v1alpha1.O2Resource:
+		c := o.DeepCopy()
+		c.Spec.Description = "before"
+		return c
+	}
+	return obj
 }
 
 func ids(sub *Subscription, evs ...*Event) []string {
