@@ -1,5 +1,7 @@
 // Package notify is the O2-IMS notifier: it turns every change of an inventory object into
-// InventoryChangeNotification POSTs to the callback of every matching InventorySubscription,
+// InventoryChangeNotification POSTs to the callback of every matching InventorySubscription
+// (a MODIFY only when the object's O2 document in the subscription's version changed: a write
+// the O2 face does not show, a label or status it leaves out, is no change to an SMO),
 // every change of an alarm (AlarmEventRecord) into AlarmEventNotification POSTs to the
 // callback of every matching AlarmSubscription, and the notified changes of an o2dms.oran.org
 // NfDeployment into NfDeploymentChangeNotification POSTs to the callback of every matching
