@@ -53,17 +53,8 @@ func TestNodePoolNamespacesFlag(t *testing.T) {
 // TestInventoryNamespacesValidatedWithSyncOff: the API draws the tenant boundary from these
 // flags whether or not this replica syncs.
 func TestInventoryNamespacesValidatedWithSyncOff(t *testing.T) {
-	o := parseInventory(t, "--inventory-namespace=Not_A_Namespace", "--inventory-node-pool-namespaces=ok,bad.name")
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	errs := o.Validate()
-	var msgs []string
-	for _, e := range errs {
-		msgs = append(msgs, e.Error())
-	}
-	all := strings.Join(msgs, "\n")
-	if len(errs) != 2 || !strings.Contains(all, "--inventory-namespace") || !strings.Contains(all, `--inventory-node-pool-namespaces "bad.name"`) {
+	n, all := validateInventory(t, "--inventory-namespace=Not_A_Namespace", "--inventory-node-pool-namespaces=ok,bad.name")
+	if n != 2 || !strings.Contains(all, "--inventory-namespace") || !strings.Contains(all, `--inventory-node-pool-namespaces "bad.name"`) {
 		t.Errorf("errors:\n%s", all)
 	}
 }
@@ -123,18 +114,10 @@ func TestRegressionOCloudFieldsTooLongForTheirObjects(t *testing.T) {
 		{"--inventory-ocloud-description", 4096},
 	} {
 		for n, ok := range map[int]bool{tc.max: true, tc.max + 1: false} {
-			o := parseInventory(t, "--inventory-sync", tc.flag+"="+strings.Repeat("a", n))
-			if err := o.Complete(); err != nil {
-				t.Fatal(err)
-			}
-			errs := o.Validate()
-			var msgs []string
-			for _, e := range errs {
-				msgs = append(msgs, e.Error())
-			}
+			count, all := validateInventory(t, "--inventory-sync", tc.flag+"="+strings.Repeat("a", n))
 			// A long cluster name is the O-Cloud's name too, unless one is given.
-			if ok != (len(errs) == 0) || !ok && !strings.Contains(strings.Join(msgs, "\n"), tc.flag+" must be at most") {
-				t.Errorf("%s of %d bytes: %v", tc.flag, n, errs)
+			if ok != (count == 0) || !ok && !strings.Contains(all, tc.flag+" must be at most") {
+				t.Errorf("%s of %d bytes: %s", tc.flag, n, all)
 			}
 		}
 	}
@@ -161,4 +144,20 @@ func TestRegressionServiceURITooLong(t *testing.T) {
 	if errs := o2.Validate(); len(errs) != 0 {
 		t.Errorf("--o2ims-api-root of %d bytes: %v", o2validation.MaxURILength, errs)
 	}
+}
+
+// validateInventory parses args, completes and validates the inventory options, and returns how
+// many errors Validate gave and their messages, one per line.
+func validateInventory(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	o := parseInventory(t, args...)
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	errs := o.Validate()
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return len(errs), strings.Join(msgs, "\n")
 }
