@@ -97,6 +97,9 @@ type Cache struct {
 	keys []string
 	// byUnique maps unique values to keys (see unique.go).
 	byUnique uniqueKeys
+	// afterFresh, set by tests only, runs between a read's freshness check (waitFor) and its
+	// read of the cache: where a reset may come in.
+	afterFresh func()
 	// watchers are the shared watches (see share.go).
 	watchers map[*sharedWatch]struct{}
 

@@ -77,6 +77,9 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 		c.cfg.Metrics.recordMiss("get", c.cfg.GroupResource)
 		return c.Interface.Get(ctx, key, opts, out)
 	}
+	if c.afterFresh != nil {
+		c.afterFresh()
+	}
 	c.mu.RLock()
 	if !c.holds(need) {
 		c.mu.RUnlock()
@@ -128,6 +131,9 @@ func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOption
 	pred := opts.Predicate
 	paging := pred.Limit > 0
 
+	if c.afterFresh != nil {
+		c.afterFresh()
+	}
 	c.mu.RLock()
 	if !c.holds(need) {
 		c.mu.RUnlock()

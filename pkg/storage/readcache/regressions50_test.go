@@ -3,7 +3,6 @@ package readcache
 import (
 	"context"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/apis/example"
@@ -13,8 +12,7 @@ import (
 // TestRegressionReadRacingResetIsNotServedFromEmptiedCache: a read that found the cache fresh
 // (waitFor) and then read it after a reset emptied it (the store went back, or the cache's
 // watch failed) answered 404 for an object the store holds, or an empty list at the old
-// revision. The reader is made to pass waitFor while the reset waits for the lock, so that the
-// reset runs between the two (an RWMutex with a writer waiting blocks new readers).
+// revision. The reset is made to run between the two (Cache.afterFresh).
 func TestRegressionReadRacingResetIsNotServedFromEmptiedCache(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
@@ -27,18 +25,14 @@ func TestRegressionReadRacingResetIsNotServedFromEmptiedCache(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The reset comes in right after the read found the cache fresh, once.
 	race := func(read func() error) error {
 		c := f.cache
-		c.mu.Lock()
-		done := make(chan error, 1)
-		go func() { done <- read() }()
-		// The reader blocks on c.mu in waitFor.
-		time.Sleep(100 * time.Millisecond)
-		c.mu.Unlock()
-		// Unlock hands the read lock to the waiting reader; the reset's Lock waits for it to
-		// leave waitFor and keeps its next read out until the cache is emptied.
-		c.storeWentBack()
-		return <-done
+		c.afterFresh = func() {
+			c.afterFresh = nil
+			c.storeWentBack()
+		}
+		return read()
 	}
 
 	if err := race(func() error {
