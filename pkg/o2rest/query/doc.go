@@ -52,8 +52,10 @@
 // numbers compare numerically (integers exactly), booleans accept only
 // true and false in any case, and a value that does not coerce is an
 // error. Strings compare exactly, except that eq/neq/in/nin compare a
-// value that is a canonical UUID case-insensitively; gt, gte, lt and lte
-// order strings by bytes and are errors on booleans; cont and ncont test
+// value that is a canonical UUID case-insensitively, and that two RFC 3339
+// date-times (the attribute's and the filter's) compare as instants, for
+// equality and order; otherwise gt, gte, lt and lte order strings by bytes
+// and are errors on booleans; cont and ncont test
 // substrings and are errors on anything but strings. A missing or null
 // attribute satisfies exactly neq, nin and ncont. On an array of scalars
 // (tags, groups) eq, in and cont hold when any element satisfies them and
