@@ -158,7 +158,12 @@ func (l *objectLimit) listed(list runtime.Object, first bool) error {
 	l.mu.Lock()
 	kept := items[:0]
 	for _, o := range items {
-		if l.added(keyOf(o)) {
+		m, err := meta.Accessor(o)
+		if err != nil {
+			l.mu.Unlock()
+			return fmt.Errorf("read the member's %s: %w", l.kind, err)
+		}
+		if l.added(keyOf(m)) {
 			kept = append(kept, o)
 		}
 	}
@@ -175,11 +180,7 @@ func (l *objectLimit) listed(list runtime.Object, first bool) error {
 }
 
 // keyOf is an object's key in the admitted set (its name, behind its namespace if any).
-func keyOf(o runtime.Object) string {
-	m, err := meta.Accessor(o)
-	if err != nil {
-		return ""
-	}
+func keyOf(m metav1.Object) string {
 	if ns := m.GetNamespace(); ns != "" {
 		return ns + "/" + m.GetName()
 	}
@@ -213,10 +214,11 @@ func (l *objectLimit) admit(ev watch.Event) (watch.Event, bool) {
 	if ev.Type == watch.Error {
 		return ev, true
 	}
-	if _, err := meta.Accessor(ev.Object); err != nil {
+	m, err := meta.Accessor(ev.Object)
+	if err != nil {
 		return ev, true
 	}
-	key := keyOf(ev.Object)
+	key := keyOf(m)
 	l.mu.Lock()
 	pass := l.admitted.Has(key)
 	switch {
