@@ -24,16 +24,3 @@ func sameJSON(a, b any) bool {
 	}
 	return reflect.DeepEqual(va, vb)
 }
-
-// sameStrings compares label or annotation maps, nil and empty being equal.
-func sameStrings(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}

@@ -195,10 +195,9 @@ func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T
 		obj = created
 	default:
 		obj = *cur
-		if !sameJSON(ops.spec(d), ops.spec(obj)) || !sameStrings(d.GetLabels(), obj.GetLabels()) || !sameStrings(d.GetAnnotations(), obj.GetAnnotations()) {
+		if !sameJSON(ops.spec(d), ops.spec(obj)) || !sameOwnedKeys(d.GetLabels(), obj.GetLabels()) || !sameOwnedKeys(d.GetAnnotations(), obj.GetAnnotations()) {
 			u := deepCopy(d)
-			u.SetResourceVersion(obj.GetResourceVersion())
-			u.SetUID(obj.GetUID())
+			keepOthersMeta(u, obj)
 			updated, err := ops.update(ctx, u, metav1.UpdateOptions{FieldManager: w.fieldManager})
 			if apierrors.IsNotFound(err) {
 				return recreate(ctx, w, ops, d)
