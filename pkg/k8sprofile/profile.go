@@ -38,6 +38,10 @@ const (
 	// DefaultTokenTTL is how long an issued token lives: the shortest the TokenRequest API
 	// accepts.
 	DefaultTokenTTL = 10 * time.Minute
+	// MaxTokenTTL bounds how long an issued token may live: it stays valid after the caller
+	// loses the RBAC that let it be issued (a token is not revoked with a RoleBinding), so its
+	// lifetime is the longest a removed caller keeps its access to the member cluster.
+	MaxTokenTTL = 24 * time.Hour
 	// fieldManager names netweave's writes in member clusters.
 	fieldManager = "netweave-k8s-profile"
 )

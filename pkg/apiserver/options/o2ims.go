@@ -52,7 +52,7 @@ func (o *O2Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.APIRoot, "o2ims-api-root", o.APIRoot, "The apiRoot SMOs use to reach the O2-IMS API (e.g. https://o2ims.example.net); reported as the O-Cloud's serviceUri. Defaults to https://<bind-address>:<port>.")
 	fs.StringVar(&o.SubscriptionNamespace, "o2ims-subscription-namespace", o.SubscriptionNamespace, "Namespace of the subscriptions created through the default apiRoot (tenant apiRoots use their own namespace); the notifier and the kubectl face treat it as shared also on a replica with the O2 face off.")
 	fs.IntVar(&o.PageSize, "o2ims-page-size", o.PageSize, "Most items in one O2-IMS list response; further pages through nextpage_opaque_marker.")
-	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; at least 10m (the TokenRequest API's minimum). See docs/multicluster.md.")
+	fs.DurationVar(&o.ProfileTokenTTL, "o2ims-profile-token-ttl", o.ProfileTokenTTL, "Lifetime of the ServiceAccount tokens a deployment manager's Kubernetes profile (?profile=k8s) hands to callers holding get on deploymentmanagers/credentials; from 10m (the TokenRequest API's minimum) to 24h (a token outlives the RBAC that let it be issued). See docs/multicluster.md.")
 	fs.StringSliceVar(&o.ProfileTokenAudiences, "o2ims-profile-token-audiences", o.ProfileTokenAudiences, "Audiences of the Kubernetes profile's tokens; empty: the member API server's own (its --api-audiences), so the token is good for that API server only.")
 	fs.StringSliceVar(&o.ProfileLocalNamespaces, "o2ims-profile-local-namespaces", o.ProfileLocalNamespaces, "Tenant namespaces of the cluster netweave runs in where the Kubernetes profile of its own DeploymentManager issues tokens (ServiceAccount o2ims-smo bound to edit there); needs the RBAC the chart grants with o2ims.profileLocalNamespaces. Empty: that profile carries endpoint and CA only.")
 	fs.BoolVar(&o.ProfileSuiteKeys, "o2ims-profile-suite-keys", o.ProfileSuiteKeys, "Add the O-RAN SC compliance suite's admin-style keys (admin_user, admin_client_cert, admin_client_key) to a deployment manager's profileData: admin_user is the ServiceAccount the token acts as (empty without a token), the certificate keys are always empty, since netweave never hands out a client certificate. See docs/o2ims.md.")
@@ -90,8 +90,9 @@ func (o *O2Options) Validate() []error {
 			errs = append(errs, fmt.Errorf("--o2ims-profile-local-namespaces %q: %s", ns, msg))
 		}
 	}
-	if o.ProfileTokenTTL < k8sprofile.DefaultTokenTTL {
-		errs = append(errs, fmt.Errorf("--o2ims-profile-token-ttl must be at least %s", k8sprofile.DefaultTokenTTL))
+	if o.ProfileTokenTTL < k8sprofile.DefaultTokenTTL || o.ProfileTokenTTL > k8sprofile.MaxTokenTTL {
+		errs = append(errs, fmt.Errorf("--o2ims-profile-token-ttl must be between %s and %s, not %s (a token outlives the RBAC that let it be issued)",
+			k8sprofile.DefaultTokenTTL, k8sprofile.MaxTokenTTL, o.ProfileTokenTTL))
 	}
 	if o.PageSize < 1 {
 		errs = append(errs, fmt.Errorf("--o2ims-page-size must be at least 1"))

@@ -161,3 +161,23 @@ func TestRegressionProfileTokensForTheInventoryNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionProfileTokenTTLUnbounded: --o2ims-profile-token-ttl=8760h was accepted, so the
+// Kubernetes profile handed out member-cluster tokens valid for a year, which a caller keeps
+// using after its RoleBinding is removed (a token is not revoked with the RBAC that let it be
+// issued). The lifetime is now bounded (k8sprofile.MaxTokenTTL).
+func TestRegressionProfileTokenTTLUnbounded(t *testing.T) {
+	for ttl, refused := range map[string]bool{"5m": true, "10m": false, "24h": false, "25h": true, "8760h": true} {
+		o := NewServerOptions()
+		if err := serverFlags(t, o).Parse([]string{"--o2ims-profile-token-ttl=" + ttl}); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		err := o.Validate()
+		if got := err != nil && strings.Contains(err.Error(), "--o2ims-profile-token-ttl must be between 10m0s and 24h0m0s"); got != refused {
+			t.Errorf("ttl %s: %v, want refused %v", ttl, err, refused)
+		}
+	}
+}

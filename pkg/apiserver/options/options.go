@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/validation"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
@@ -139,6 +140,14 @@ func (o *ServerOptions) Validate() error {
 // Complete fills in what depends on other flags.
 func (o *ServerOptions) Complete() error {
 	// A self-signed certificate keeps a bare `netweave` runnable; deployments mount real ones.
+	// Its names are checked first: the certificate is made here, before Validate runs, and a
+	// name no client can ask for (an IP address, "https://...", a typo with a space) would
+	// only show later as a TLS name mismatch.
+	for _, name := range o.AlternateDNS {
+		if validation.IsDNS1123Subdomain(name) != nil && validation.IsWildcardDNS1123Subdomain(name) != nil {
+			return fmt.Errorf("--alternate-dns %q is not a DNS name (a lowercase RFC 1123 subdomain, or *.<subdomain>)", name)
+		}
+	}
 	dns := append([]string{"api.o2ims-system.svc"}, o.AlternateDNS...)
 	if err := o.Recommended.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", dns, []net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
 		return fmt.Errorf("create self-signed certificates: %w", err)
