@@ -109,7 +109,7 @@ func (o *InventoryOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MemberBurst, "inventory-member-burst", o.MemberBurst, "Burst above --inventory-member-qps for each member cluster's API server.")
 	fs.IntVar(&o.MemberMaxNodes, "inventory-member-max-nodes", o.MemberMaxNodes, "Most Nodes of one member cluster its inventory holds (each becomes a Resource): past it the Nodes listed first are kept and the member's DeploymentManager has the condition InventoryComplete=False (reason TooManyNodes). A tenant's member may be a server the tenant runs, reporting any number of Nodes.")
 	fs.DurationVar(&o.MemberProbeInterval, "inventory-member-probe-interval", o.MemberProbeInterval, "How often each member cluster's API server is checked; an unreachable member keeps its inventory and its DeploymentManager turns DISABLED (condition ClusterReachable=False).")
-	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most InventorySubscriptions, and most AlarmSubscriptions, a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
+	fs.IntVar(&o.SubscriptionsPerNamespace, "subscriptions-per-namespace", o.SubscriptionsPerNamespace, "Most subscriptions of each kind (InventorySubscriptions, AlarmSubscriptions, ProvisioningRequestSubscriptions, NfDeploymentSubscriptions) a namespace may hold; in the shared subscription namespace of the default apiRoot, most each owner may hold there. 0 removes the cap.")
 	o.Lease.AddFlags(fs)
 }
 
