@@ -277,13 +277,19 @@ func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblemDetails(w, newProblem(http.StatusBadRequest, "impersonation is not supported on the O2 API: a request acts as the identity it authenticated with; remove the "+h+" header").attr("header", h))
 		return
 	}
-	// A path that is not in canonical form is redirected to the clean one, as mux does.
+	// A path that is not in canonical form is redirected to the clean one, as mux does: a read
+	// with 301, a write with 308, which clients follow with the same method and body (after a
+	// 301 they send a GET, and a DELETE or PATCH was answered as one).
 	if p := r.URL.Path; strings.Contains(p, "//") || strings.Contains(p, "/.") {
 		if c := cleanPath(p); c != p {
 			u := *r.URL
 			u.Path = c
 			w.Header().Set("Location", u.String())
-			w.WriteHeader(http.StatusMovedPermanently)
+			code := http.StatusMovedPermanently
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				code = http.StatusPermanentRedirect
+			}
+			w.WriteHeader(code)
 			return
 		}
 	}

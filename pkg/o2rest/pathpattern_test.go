@@ -156,3 +156,20 @@ type readID struct {
 func (h readID) routePattern() *pathPattern { return h.pattern }
 
 func (h readID) ServeHTTP(_ http.ResponseWriter, r *http.Request) { *h.seen = pathVars(r).get("id") }
+
+// TestRegressionUncleanPathWriteRedirectedAsGet: a write to a path that is not canonical (a
+// doubled slash, as an SMO that joins its apiRoot ending in "/" with "/o2ims-...") was answered
+// 301, which HTTP clients follow with a GET: an SMO's DELETE of a subscription came back 200 with
+// the subscription, the status the contract declares for a successful delete, and nothing was
+// deleted. A write is now redirected with 308, which keeps its method and body.
+func TestRegressionUncleanPathWriteRedirectedAsGet(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("POST", "admin-token", inventory+"//v2/subscriptions", `{"callback":"https://smo.example.net/unclean"}`)
+	e.expect(r, http.StatusCreated, "POST through a doubled slash")
+	id, _ := decodeObject(t, r.body)["subscriptionId"].(string)
+	if id == "" {
+		t.Fatalf("POST through a doubled slash answered no subscription: %s", r.body)
+	}
+	e.expect(e.do("DELETE", "admin-token", inventory+"/v2//subscriptions/"+id, ""), http.StatusOK, "DELETE through a doubled slash")
+	e.expect(e.do("GET", "admin-token", inventory+"/v2/subscriptions/"+id, ""), http.StatusNotFound, "the deleted subscription")
+}
