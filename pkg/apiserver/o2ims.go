@@ -99,6 +99,8 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		CipherSuites:      serving.CipherSuites,
 		RequireClientCert: o2.RequireClientCert,
 		RequestTimeout:    c.generic.RequestTimeout,
+
+		HTTP2MaxStreamsPerConnection: serving.HTTP2MaxStreamsPerConnection,
 	}
 	ready := &o2Ready{src: src, following: following}
 	if err := s.AddReadyzChecks(ready); err != nil {

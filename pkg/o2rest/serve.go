@@ -34,7 +34,15 @@ type ServingOptions struct {
 	// answer (and two tenths more, so an answer made at the deadline, or to a body that stopped
 	// coming, can still go out) on the connection; 0 leaves them unbounded.
 	RequestTimeout time.Duration
+	// HTTP2MaxStreamsPerConnection is the API server's --http2-max-streams-per-connection;
+	// 0 keeps the default of 250 streams, as the API server does.
+	HTTP2MaxStreamsPerConnection int
 }
+
+// http2MaxFrameAndStreamBuffer is what the API server's listener allows an HTTP/2 client to
+// send in one frame and to have buffered on one stream (k8s.io/apiserver's
+// resourceBody99Percentile, unexported): 256 KiB instead of Go's 1 MiB.
+const http2MaxFrameAndStreamBuffer = 256 << 10
 
 // Serve runs the O2 listener until ctx is done, then shuts down gracefully. listening, when
 // set, is called once the listener accepts connections.
@@ -62,6 +70,15 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(serverLog{}, "", 0),
 	}
+	// The HTTP/2 limits of the API server's listener (SecureServingInfo.Serve): its streams
+	// per connection (--http2-max-streams-per-connection) and its frame and per-stream buffer
+	// sizes. The per-connection buffer keeps Go's 1 MiB rather than upstream's streams×256 KiB,
+	// which would let one connection park 64 MiB of bodies in the server's memory.
+	srv.HTTP2 = &http.HTTP2Config{
+		MaxConcurrentStreams:      o.HTTP2MaxStreamsPerConnection,
+		MaxReadFrameSize:          http2MaxFrameAndStreamBuffer,
+		MaxReceiveBufferPerStream: http2MaxFrameAndStreamBuffer,
+	}
 	if o.RequestTimeout > 0 {
 		// The handler chain's deadline ends a request's context, but a read or write blocked on
 		// the connection never looks at it: a client that sends a body slowly, or stops reading
@@ -81,7 +98,7 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		// client that opened its flow-control windows and stopped reading the connection
 		// would keep the handler for as long as the connection lives. The connection is
 		// closed instead when it accepts no byte for as long as an answer may take to write.
-		srv.HTTP2 = &http.HTTP2Config{WriteByteTimeout: srv.WriteTimeout}
+		srv.HTTP2.WriteByteTimeout = srv.WriteTimeout
 	}
 	klog.InfoS("Serving O2-IMS", "address", ln.Addr().String())
 	if listening != nil {

@@ -290,3 +290,51 @@ func writeMuch(w http.ResponseWriter) error {
 	}
 	return err
 }
+
+// TestRegressionHTTP2LimitsFollowAPIServer: the O2 listener ignored
+// --http2-max-streams-per-connection (an operator who lowered it for the Kubernetes face still
+// let every SMO connection open 250 streams on the O2 face) and accepted 1 MiB HTTP/2 frames
+// and per-stream buffers where the API server's listener allows 256 KiB. The server's first
+// SETTINGS frame must advertise the API server's limits.
+func TestRegressionHTTP2LimitsFollowAPIServer(t *testing.T) {
+	addr, certPEM, _ := serveForTest(t, ServingOptions{MinVersion: tls.VersionTLS12, HTTP2MaxStreamsPerConnection: 42},
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(wait.ForeverTestTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")); err != nil {
+		t.Fatal(err)
+	}
+	// The server's first frame is its SETTINGS: a 9-byte header, then 6-byte entries.
+	header := make([]byte, 9)
+	if _, err := io.ReadFull(conn, header); err != nil {
+		t.Fatal(err)
+	}
+	if header[3] != 0x4 {
+		t.Fatalf("first frame has type %#x, want SETTINGS", header[3])
+	}
+	payload := make([]byte, int(header[0])<<16|int(header[1])<<8|int(header[2]))
+	if _, err := io.ReadFull(conn, payload); err != nil {
+		t.Fatal(err)
+	}
+	settings := map[uint16]uint32{}
+	for p := payload; len(p) >= 6; p = p[6:] {
+		settings[uint16(p[0])<<8|uint16(p[1])] = uint32(p[2])<<24 | uint32(p[3])<<16 | uint32(p[4])<<8 | uint32(p[5])
+	}
+	for id, want := range map[uint16]uint32{
+		0x3: 42,        // SETTINGS_MAX_CONCURRENT_STREAMS
+		0x4: 256 << 10, // SETTINGS_INITIAL_WINDOW_SIZE: the per-stream buffer
+		0x5: 256 << 10, // SETTINGS_MAX_FRAME_SIZE
+	} {
+		if got, ok := settings[id]; !ok || got != want {
+			t.Errorf("setting %#x: got %d (sent: %t), want %d", id, got, ok, want)
+		}
+	}
+}
