@@ -155,6 +155,16 @@ func (serverLog) Write(p []byte) (int, error) {
 	if strings.Contains(msg, "URL query contains semicolon") {
 		return len(p), nil
 	}
-	klog.V(2).InfoS("O2-IMS listener", "msg", msg)
+	klog.V(serverLogLevel(msg)).InfoS("O2-IMS listener", "msg", msg)
 	return len(p), nil
+}
+
+// serverLogLevel is the verbosity of one of net/http's messages: a failed TLS handshake is
+// logged at 5, as the API server's listener does, since any client that can reach the port
+// can make one per connection it opens (at 2 that floods the log for anyone); the rest at 2.
+func serverLogLevel(msg string) klog.Level {
+	if strings.HasPrefix(msg, "http: TLS handshake error") {
+		return 5
+	}
+	return 2
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	certutil "k8s.io/client-go/util/cert"
+	"k8s.io/klog/v2"
 )
 
 // TestServeTLSOptions: the O2 listener applies the API server's TLS settings — TLS 1.3 only
@@ -335,6 +336,24 @@ func TestRegressionHTTP2LimitsFollowAPIServer(t *testing.T) {
 	} {
 		if got, ok := settings[id]; !ok || got != want {
 			t.Errorf("setting %#x: got %d (sent: %t), want %d", id, got, ok, want)
+		}
+	}
+}
+
+// TestRegressionTLSHandshakeErrorsLoggedAtTwo: every failed TLS handshake on the O2 port (a
+// scanner, a plain-http client, a load balancer's TCP check) was logged at verbosity 2, so at
+// -v=2 anyone who can reach the port filled the log at the rate it opened connections. They are
+// logged at 5 now, as the API server's own listener logs them; net/http's other messages stay
+// at 2.
+func TestRegressionTLSHandshakeErrorsLoggedAtTwo(t *testing.T) {
+	for msg, want := range map[string]klog.Level{
+		"http: TLS handshake error from 10.0.0.9:51234: EOF":                                   5,
+		"http: TLS handshake error from [fd00::9]:51234: tls: first record does not look like": 5,
+		"http: Accept error: accept tcp [::]:9443: accept4: too many open files; retrying":     2,
+		"http2: server: error reading preface from client 10.0.0.9:51234: bogus greeting":      2,
+	} {
+		if got := serverLogLevel(msg); got != want {
+			t.Errorf("%q logged at %d, want %d", msg, got, want)
 		}
 	}
 }
