@@ -131,7 +131,9 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 		return nil, exists
 	}
 	if err != nil {
-		return nil, provisioningProblem(err, "create the provisioning request")
+		// 400, not PUT's 422: the contract declares 400 for a POST whose body is refused and
+		// no 422 (ProvisioningRequest POST: 201, 400, 401, 403, 409, 500).
+		return nil, provisioningRefusal(err, "create the provisioning request", http.StatusBadRequest)
 	}
 	h.awaitWritten(ctx, source.ProvisioningRequest, created)
 	a := &answer{status: http.StatusCreated, doc: h.provisioningDoc(ctx, s, created)}
@@ -355,13 +357,18 @@ func decodeProvisioningRequestData(r *http.Request) (*provisioningRequestData, *
 // (spec.templateParameters.size.workers → templateParameters/size/workers), in the detail and,
 // comma-separated, in additionalAttributes.fields; anything else as every O2 write maps it.
 func provisioningProblem(err error, what string) *problem {
+	return provisioningRefusal(err, what, http.StatusUnprocessableEntity)
+}
+
+// provisioningRefusal is provisioningProblem with the status of a refused body given.
+func provisioningRefusal(err error, what string, invalid int) *problem {
 	var status apierrors.APIStatus
 	if !errors.As(err, &status) || !apierrors.IsInvalid(err) {
 		return apiProblem(err, what)
 	}
 	st := status.Status()
 	if st.Details == nil || len(st.Details.Causes) == 0 {
-		return newProblem(http.StatusUnprocessableEntity, st.Message)
+		return newProblem(invalid, st.Message)
 	}
 	var msgs, fields []string
 	for _, c := range st.Details.Causes {
@@ -373,7 +380,7 @@ func provisioningProblem(err error, what string) *problem {
 		msgs = append(msgs, f+": "+c.Message)
 		fields = append(fields, f)
 	}
-	p := newProblem(http.StatusUnprocessableEntity, "the provisioning request is invalid: "+strings.Join(msgs, "; "))
+	p := newProblem(invalid, "the provisioning request is invalid: "+strings.Join(msgs, "; "))
 	if len(fields) > 0 {
 		p.attr("fields", strings.Join(fields, ","))
 	}

@@ -231,7 +231,7 @@ func TestProvisioningREST(t *testing.T) {
 	})
 
 	var etag string
-	t.Run("POST: 201 + Location, 409, 400 and 422 naming the fields", func(t *testing.T) {
+	t.Run("POST: 201 + Location, 409, and 400 naming the fields", func(t *testing.T) {
 		code, hdr, body := a.do("POST", reqsA, provisioningRequestBody(id, "v1.34.0", `{"workers":3}`))
 		expect(t, "create", code, hdr, body, http.StatusCreated)
 		schemas.Validate(t, 1, "ProvisioningRequestInfo", body)
@@ -250,17 +250,17 @@ func TestProvisioningREST(t *testing.T) {
 		expect(t, "duplicate", code, hdr, body, http.StatusConflict)
 
 		code, hdr, body = a.do("POST", reqsA, provisioningRequestBody(onlyA, "v1.34.0", `{"workers":0,"region":5}`))
-		expect(t, "invalid parameters", code, hdr, body, http.StatusUnprocessableEntity)
+		expect(t, "invalid parameters", code, hdr, body, http.StatusBadRequest)
 		var p map[string]any
 		_ = json.Unmarshal(body, &p)
 		fields, _ := p["additionalAttributes"].(map[string]any)["fields"].(string)
 		for _, want := range []string{"templateParameters/workers", "templateParameters/region"} {
 			if !strings.Contains(fields, want) || !strings.Contains(p["detail"].(string), want+": ") {
-				t.Errorf("422 lacks %s: %s", want, body)
+				t.Errorf("400 lacks %s: %s", want, body)
 			}
 		}
 		code, hdr, body = a.do("POST", reqsA, provisioningRequestBody(onlyA, "v9.9.9", `{"workers":1}`))
-		expect(t, "unknown template version", code, hdr, body, http.StatusUnprocessableEntity)
+		expect(t, "unknown template version", code, hdr, body, http.StatusBadRequest)
 		code, hdr, body = a.do("POST", reqsA, strings.Replace(provisioningRequestBody(onlyA, "v1.34.0", `{}`), `"name"`, `"colour":"blue","name"`, 1))
 		expect(t, "unknown field", code, hdr, body, http.StatusBadRequest)
 		code, hdr, body = a.do("POST", reqsA, provisioningRequestBody("edge-1", "v1.34.0", `{}`))
