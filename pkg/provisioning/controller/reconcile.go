@@ -40,6 +40,8 @@ type reconciler struct {
 	machines *clusterapi.Informers
 	// orphans are the Clusters the controller created whose request is gone, as last seen.
 	orphans *orphans
+	// settled are the topology patches Cluster API kept nothing of, per Cluster.
+	settled settledTopologies
 }
 
 // reconcile brings the request namespace/name one step further: finalizer, Cluster, topology,
@@ -274,10 +276,11 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 		return r.createCluster(ctx, o, top)
 	}
 	if o.cluster.DeletionTimestamp != nil {
+		r.settled.forget(o.cluster.UID)
 		return nil
 	}
 	patch, err := topologyPatch(o.cluster, top, templateDefaults(t))
-	if err != nil || patch == nil {
+	if err != nil || patch == nil || r.settled.has(o.cluster.UID, patch) {
 		return err
 	}
 	start := time.Now()
@@ -296,10 +299,14 @@ func (r *reconciler) ensureCluster(ctx context.Context, o *observation) error {
 	if err != nil {
 		return fmt.Errorf("set topology of Cluster %s/%s: %w", o.cluster.Namespace, o.cluster.Name, err)
 	}
-	klog.FromContext(ctx).Info("Updated Cluster topology", "cluster", o.cluster.Name, "version", top.Version)
 	c, err := clusterapi.ClusterFrom(u)
 	if err != nil {
 		return err
+	}
+	noop := c.ResourceVersion == o.cluster.ResourceVersion
+	r.settled.record(o.cluster.UID, patch, noop)
+	if !noop {
+		klog.FromContext(ctx).Info("Updated Cluster topology", "cluster", o.cluster.Name, "version", top.Version)
 	}
 	o.cluster = c
 	return nil
