@@ -29,11 +29,13 @@ import (
 func expectResets(t *testing.T, m *Metrics, reason string, want float64) {
 	t.Helper()
 	var wrong []string
+	var readErr error
 	_ = wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
 		wrong = wrong[:0]
 		for _, r := range resetReasons {
 			got, err := testutil.GetCounterMetricValue(m.Resets.WithLabelValues("", "pods", r))
 			if err != nil {
+				readErr = err
 				return false, err
 			}
 			w := 0.0
@@ -46,6 +48,10 @@ func expectResets(t *testing.T, m *Metrics, reason string, want float64) {
 		}
 		return len(wrong) == 0, nil
 	})
+	if readErr != nil {
+		// A counter that cannot be read checks nothing: the poll stopped with nothing wrong.
+		t.Errorf("read netweave_redis_storage_resets_total: %v", readErr)
+	}
 	for _, w := range wrong {
 		t.Error(w)
 	}
