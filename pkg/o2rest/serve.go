@@ -37,12 +37,18 @@ type ServingOptions struct {
 	// HTTP2MaxStreamsPerConnection is the API server's --http2-max-streams-per-connection;
 	// 0 keeps the default of 250 streams, as the API server does.
 	HTTP2MaxStreamsPerConnection int
+	// ShutdownTimeout bounds how long requests in flight when ctx ends may take to finish (the
+	// API server's ShutdownTimeout, its listener's bound); 0 is defaultShutdownTimeout.
+	ShutdownTimeout time.Duration
 }
 
 // http2MaxFrameAndStreamBuffer is what the API server's listener allows an HTTP/2 client to
 // send in one frame and to have buffered on one stream (k8s.io/apiserver's
 // resourceBody99Percentile, unexported): 256 KiB instead of Go's 1 MiB.
 const http2MaxFrameAndStreamBuffer = 256 << 10
+
+// defaultShutdownTimeout is the drain bound when ServingOptions.ShutdownTimeout is 0.
+const defaultShutdownTimeout = 10 * time.Second
 
 // Serve runs the O2 listener until ctx is done, then shuts down gracefully. listening, when
 // set, is called once the listener accepts connections.
@@ -111,9 +117,15 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 		return fmt.Errorf("serve O2-IMS: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	bound := o.ShutdownTimeout
+	if bound <= 0 {
+		bound = defaultShutdownTimeout
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// The requests still in flight are cut rather than left to outlive the listener.
+		srv.Close()
 		return fmt.Errorf("shut down O2-IMS listener: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

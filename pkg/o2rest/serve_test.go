@@ -357,3 +357,60 @@ func TestRegressionTLSHandshakeErrorsLoggedAtTwo(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionShutdownBoundIsTheServers: on a stop, a request to the O2 listener still in
+// flight was given a fixed 10 seconds whatever the API server's own shutdown bound
+// (--request-timeout), and one that outlived it kept its connection open past Serve's return.
+// The drain is now bounded by ServingOptions.ShutdownTimeout, and what outlives it is cut.
+func TestRegressionShutdownBoundIsTheServers(t *testing.T) {
+	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP("127.0.0.1")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := dynamiccertificates.NewStaticCertKeyContent("test", certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	started, ended := make(chan struct{}), make(chan struct{})
+	handler := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done() // a request that finishes only when cut
+		close(ended)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := ServingOptions{Address: addr, Cert: cert, MinVersion: tls.VersionTLS12, ShutdownTimeout: 200 * time.Millisecond}
+	done := make(chan error, 1)
+	listening := make(chan struct{})
+	go func() { done <- Serve(ctx, o, handler, func() { close(listening) }) }()
+	<-listening
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
+	go func() {
+		if resp, err := client.Get("https://" + addr + "/"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Serve reported a clean shutdown with a request cut")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return within 5s with a 200ms shutdown bound")
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request in flight outlived Serve")
+	}
+}
