@@ -108,6 +108,8 @@ type CompletedConfig struct {
 // Server is a running netweave API server.
 type Server struct {
 	GenericAPIServer *genericapiserver.GenericAPIServer
+	// background is what the post-start hooks started; Run waits for it.
+	background *background
 }
 
 // DefaultDurabilityInterval is how often Redis's durability is looked at besides readiness
@@ -206,6 +208,7 @@ func (c CompletedConfig) New() (*Server, error) {
 			return nil, fmt.Errorf("install %s: %w", gv.Group, err)
 		}
 	}
+	bg := &background{}
 	alarmsWiring, err := newAlarmWiring()
 	if err != nil {
 		return nil, err
@@ -214,22 +217,22 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := installO2(generic, c, alarmsWiring, informers); err != nil {
+	if err := installO2(generic, bg, c, alarmsWiring, informers); err != nil {
 		return nil, fmt.Errorf("install O2-IMS: %w", err)
 	}
-	if err := installInventory(generic, c, alarmsWiring, informers); err != nil {
+	if err := installInventory(generic, bg, c, alarmsWiring, informers); err != nil {
 		return nil, fmt.Errorf("install the inventory sync: %w", err)
 	}
-	if err := installNotifier(generic, c, informers); err != nil {
+	if err := installNotifier(generic, bg, c, informers); err != nil {
 		return nil, fmt.Errorf("install the notifier: %w", err)
 	}
-	if err := installSMORegistration(generic, c, informers); err != nil {
+	if err := installSMORegistration(generic, bg, c, informers); err != nil {
 		return nil, fmt.Errorf("install the SMO registration: %w", err)
 	}
-	if err := installO2DMS(generic, c, informers); err != nil {
+	if err := installO2DMS(generic, bg, c, informers); err != nil {
 		return nil, fmt.Errorf("install the O2-DMS controller: %w", err)
 	}
-	if err := installProvisioning(generic, c, informers); err != nil {
+	if err := installProvisioning(generic, bg, c, informers); err != nil {
 		return nil, fmt.Errorf("install the provisioning controllers: %w", err)
 	}
 	if informers != nil {
@@ -253,7 +256,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
 		return nil, fmt.Errorf("add redis durability check: %w", err)
 	}
-	return &Server{GenericAPIServer: generic}, nil
+	return &Server{GenericAPIServer: generic, background: bg}, nil
 }
 
 // informersResync is how often the O2 informers replay their caches to their handlers, which
@@ -328,7 +331,20 @@ func ServedGroupVersions() []schema.GroupVersion {
 
 // Run serves until ctx is done.
 func (s *Server) Run(ctx context.Context) error {
-	return s.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+	return s.run(ctx, s.GenericAPIServer.PrepareRun().RunWithContext)
+}
+
+// run runs the API server with serve, then, on a clean stop (the post-start hooks' context is
+// done once serve returned without error), waits for what those hooks started: the O2
+// listener's drain, and the leaders' terms, whose writers stop before their lease is released.
+func (s *Server) run(ctx context.Context, serve func(context.Context) error) error {
+	if err := serve(ctx); err != nil {
+		return err
+	}
+	if s.background != nil {
+		s.background.wait()
+	}
+	return nil
 }
 
 // redisCheck makes /readyz fail while Redis is unreachable, so load balancers and the

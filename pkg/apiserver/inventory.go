@@ -90,7 +90,7 @@ type inventoryDeps struct {
 }
 
 // installInventory starts the leader-elected inventory sync after the server is up.
-func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring, o2inf *o2informers.Shared) error {
+func installInventory(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, a *alarmWiring, o2inf *o2informers.Shared) error {
 	inv := c.extra.Inventory
 	if inv == nil {
 		return nil
@@ -130,11 +130,11 @@ func installInventory(s *genericapiserver.GenericAPIServer, c CompletedConfig, a
 	}
 	deps := &inventoryDeps{cfg: inv, kube: kubeClient, dynamic: dyn, nodes: factory, o2inf: o2inf, o2: o2, metrics: m, alarms: a, kubeHost: kubeCfg.Host}
 	return s.AddPostStartHook("o2ims-inventory-sync", func(hctx genericapiserver.PostStartHookContext) error {
-		go func() {
+		bg.Go(func() {
 			if err := leader.Run(hctx, kubeClient, inv.Lease, deps.lead); err != nil {
 				klog.ErrorS(err, "Inventory sync stopped")
 			}
-		}()
+		})
 		return nil
 	})
 }

@@ -56,7 +56,7 @@ func (c *NotifierConfig) CallbackPolicy() *notify.CallbackPolicy {
 }
 
 // installNotifier starts the notifier after the API server is up, on its loopback connection.
-func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+func installNotifier(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, informers *o2informers.Shared) error {
 	nc := c.extra.Notifier
 	if nc == nil {
 		return nil
@@ -98,7 +98,7 @@ func installNotifier(s *genericapiserver.GenericAPIServer, c CompletedConfig, in
 		return err
 	}
 	return s.AddPostStartHook("o2ims-notifier", func(ctx genericapiserver.PostStartHookContext) error {
-		go n.Run(ctx)
+		bg.Go(func() { n.Run(ctx) })
 		return nil
 	})
 }

@@ -65,7 +65,7 @@ const (
 )
 
 // installO2DMS starts the O2-DMS controller after the API server is up.
-func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+func installO2DMS(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, informers *o2informers.Shared) error {
 	dc := c.extra.O2DMS
 	if dc == nil {
 		return nil
@@ -121,7 +121,7 @@ func installO2DMS(s *genericapiserver.GenericAPIServer, c CompletedConfig, infor
 		if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
 			return fmt.Errorf("o2dms controller events: %w", err)
 		}
-		go ctrl.Run(ctx)
+		bg.Go(func() { ctrl.Run(ctx) })
 		return nil
 	})
 }

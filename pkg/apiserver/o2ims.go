@@ -48,7 +48,7 @@ type O2Config struct {
 // installO2 starts the O2-IMS listener after the API server is up. Requests pass through the
 // API server's own filters (o2HandlerChain); the handler authorizes each object as the
 // equivalent o2ims.oran.org request.
-func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarmWiring, informers *o2informers.Shared) error {
+func installO2(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, a *alarmWiring, informers *o2informers.Shared) error {
 	o2 := c.extra.O2
 	if o2 == nil || o2.Port == 0 {
 		return nil
@@ -93,13 +93,13 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 	handler = withAlertmanagerReceiver(handler, receiver)
 	handler = o2rest.WithProblemDetails(o2HandlerChain(o2Floor(handler), c.generic.Config, o2.RequireClientCert))
 	opts := o2rest.ServingOptions{
-		Address:           net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),
-		Cert:              serving.Cert,
-		MinVersion:        serving.MinTLSVersion,
-		CipherSuites:      serving.CipherSuites,
-		RequireClientCert: o2.RequireClientCert,
-		RequestTimeout:    c.generic.RequestTimeout,
-
+		Address:                      net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),
+		Cert:                         serving.Cert,
+		MinVersion:                   serving.MinTLSVersion,
+		CipherSuites:                 serving.CipherSuites,
+		RequireClientCert:            o2.RequireClientCert,
+		RequestTimeout:               c.generic.RequestTimeout,
+		ShutdownTimeout:              s.ShutdownTimeout,
 		HTTP2MaxStreamsPerConnection: serving.HTTP2MaxStreamsPerConnection,
 	}
 	ready := &o2Ready{src: src, following: following}
@@ -111,14 +111,14 @@ func installO2(s *genericapiserver.GenericAPIServer, c CompletedConfig, a *alarm
 		return fmt.Errorf("add O2-IMS liveness check: %w", err)
 	}
 	return s.AddPostStartHook("o2ims-rest", func(ctx genericapiserver.PostStartHookContext) error {
-		go func() {
+		bg.Go(func() {
 			err := o2rest.Serve(ctx, opts, handler, func() { ready.serving.Store(true) })
 			ready.serving.Store(false)
 			if err != nil && ctx.Err() == nil {
 				klog.ErrorS(err, "O2-IMS listener stopped")
 				live.stopped.Store(&err)
 			}
-		}()
+		})
 		return nil
 	})
 }

@@ -38,7 +38,7 @@ type ProvisioningConfig struct {
 
 // installProvisioning starts the provisioning controllers after the API server is up: both
 // run while this replica holds the provisioning Lease, on the process's shared informers.
-func installProvisioning(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+func installProvisioning(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, informers *o2informers.Shared) error {
 	pc := c.extra.Provisioning
 	if pc == nil {
 		return nil
@@ -67,7 +67,7 @@ func installProvisioning(s *genericapiserver.GenericAPIServer, c CompletedConfig
 	ctrl := provisioningcontroller.New(provisioningcontroller.Config{Client: client, Informers: informers, Dynamic: dyn,
 		InventoryNamespace: c.extra.Tenancy.InventoryNamespace, Namespaces: pc.Namespaces, Workers: pc.Workers, Metrics: m})
 	return s.AddPostStartHook("provisioning-controllers", func(ctx genericapiserver.PostStartHookContext) error {
-		go func() {
+		bg.Go(func() {
 			logger := klog.FromContext(ctx).WithName("provisioning")
 			if err := leader.Run(klog.NewContext(ctx, logger), kube, pc.Lease, func(ctx context.Context) {
 				var wg sync.WaitGroup
@@ -77,7 +77,7 @@ func installProvisioning(s *genericapiserver.GenericAPIServer, c CompletedConfig
 			}); err != nil {
 				logger.Error(err, "Provisioning controllers stopped")
 			}
-		}()
+		})
 		return nil
 	})
 }

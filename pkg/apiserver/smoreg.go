@@ -39,7 +39,7 @@ type SMORegistrationConfig struct {
 }
 
 // installSMORegistration starts the leader-elected SMO registration after the server is up.
-func installSMORegistration(s *genericapiserver.GenericAPIServer, c CompletedConfig, informers *o2informers.Shared) error {
+func installSMORegistration(s *genericapiserver.GenericAPIServer, bg *background, c CompletedConfig, informers *o2informers.Shared) error {
 	sc := c.extra.SMORegistration
 	if sc == nil {
 		return nil
@@ -92,11 +92,11 @@ func installSMORegistration(s *genericapiserver.GenericAPIServer, c CompletedCon
 		a.Run(ctx)
 	}
 	return s.AddPostStartHook("o2ims-smo-registration", func(ctx genericapiserver.PostStartHookContext) error {
-		go func() {
+		bg.Go(func() {
 			if err := leader.Run(ctx, kube, sc.Lease, lead); err != nil {
 				klog.ErrorS(err, "SMO registration stopped")
 			}
-		}()
+		})
 		return nil
 	})
 }
