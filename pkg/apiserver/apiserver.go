@@ -342,7 +342,7 @@ func (s *Server) run(ctx context.Context, serve func(context.Context) error) err
 		return err
 	}
 	if s.background != nil {
-		s.background.wait()
+		s.background.waitAtMost(backgroundStopBound)
 	}
 	return nil
 }

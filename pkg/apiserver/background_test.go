@@ -75,3 +75,20 @@ func TestRegressionCleanStopReleasesTheLease(t *testing.T) {
 		t.Fatalf("Run returned with the lease still held by %q: the other replica waits out the lease duration", holder)
 	}
 }
+
+// TestBackgroundWaitIsBounded: a term that ignores its context does not hold the process past
+// the bound.
+func TestBackgroundWaitIsBounded(t *testing.T) {
+	bg := &background{}
+	release := make(chan struct{})
+	defer close(release)
+	bg.Go(func() { <-release })
+	if bg.waitAtMost(50 * time.Millisecond) {
+		t.Fatal("waitAtMost reported a goroutine that still runs as stopped")
+	}
+	quick := &background{}
+	quick.Go(func() {})
+	if !quick.waitAtMost(30 * time.Second) {
+		t.Fatal("waitAtMost did not see a goroutine that returned")
+	}
+}
