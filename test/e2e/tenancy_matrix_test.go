@@ -195,9 +195,16 @@ func (m *matrix) kubectlFace(t *testing.T) {
 					t.Errorf("%s by name: want forbidden, got %v %s", ctx, err, stderr)
 				}
 			}
-			_, stderr, err := localstack.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-A")
-			if (err == nil) != c.all {
-				t.Errorf("%s: kubectl get %s -A: err=%v %s", c.user, k.resource, err, stderr)
+			out, stderr, err := localstack.Kubectl(t.Context(), m.s.cp.Kubeconfig(c.user), "get", k.resource, "-A", "-o", "jsonpath="+strings.Replace(k.idPath, "{.", "{.items[*].", 1))
+			if c.all {
+				// Cluster-wide: every namespace's object, not merely no error.
+				got := strings.Fields(out)
+				sort.Strings(got)
+				if want := m.expected(c, k.resource, ""); err != nil || !slices.Equal(got, want) {
+					t.Errorf("%s: kubectl get %s -A: %v %v %s, want %v", c.user, k.resource, got, err, stderr, want)
+				}
+			} else if err == nil || !strings.Contains(stderr, "forbidden") {
+				t.Errorf("%s: kubectl get %s -A: want forbidden, got %v %s", c.user, k.resource, err, stderr)
 			}
 		}
 	}
