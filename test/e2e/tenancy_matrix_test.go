@@ -282,10 +282,32 @@ func (m *matrix) o2Face(t *testing.T) {
 				path := v2 + k.collection
 				if k.resource == "resources" {
 					// Resources are reached through their pools; check every pool's.
+					const ghostPool = "00000000-0000-4000-8000-000000000000"
 					for ns, pool := range m.ids["resourcepools"] {
 						code, ids := collect(t, cl, v2+"resourcePools/"+pool+"/resources", "resourceId")
 						if want := m.expected(c, "resources", ns); c.mayRead(ns) != (code == 200) || !slices.Equal(ids, want) {
 							t.Errorf("resources of the pool in %s: %d %v, want %v", ns, code, ids, want)
+						}
+						// One resource by id, under its pool: 200 with that resource, or exactly
+						// the 404 of a pool nobody holds (not any other non-200).
+						res := m.ids["resources"][ns]
+						for _, sub := range []string{"/resources", "/resources/" + res} {
+							code, hdr, body := cl.do(http.MethodGet, v2+"resourcePools/"+pool+sub, "")
+							if c.mayRead(ns) {
+								if sub == "/resources" {
+									continue
+								}
+								var doc map[string]any
+								if code != 200 || json.Unmarshal(body, &doc) != nil || doc["resourceId"] != res {
+									t.Errorf("GET pool %s%s (%s): %d %s", pool, sub, ns, code, body)
+								}
+								continue
+							}
+							gcode, ghdr, gbody := cl.do(http.MethodGet, v2+"resourcePools/"+ghostPool+sub, "")
+							if code != http.StatusNotFound || gcode != code || hdr.Get("Content-Type") != ghdr.Get("Content-Type") ||
+								!bytes.Equal(bytes.ReplaceAll(body, []byte(pool), []byte(ghostPool)), gbody) {
+								t.Errorf("GET pool %s%s (%s): %d %s; a pool nobody holds gives %d %s", pool, sub, ns, code, body, gcode, gbody)
+							}
 						}
 					}
 					continue
