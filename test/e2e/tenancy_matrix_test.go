@@ -342,9 +342,11 @@ func (m *matrix) o2Face(t *testing.T) {
 				}
 				// By id: 200 or a 404 that is byte for byte the 404 of an id nobody holds.
 				for ns, id := range m.ids[k.resource] {
-					code, _, body := cl.do(http.MethodGet, path+"/"+id, "")
+					code, hdr, body := cl.do(http.MethodGet, path+"/"+id, "")
 					if c.mayRead(ns) {
-						if code != 200 {
+						// 200 with that object, not merely some 200.
+						var doc map[string]any
+						if code != 200 || json.Unmarshal(body, &doc) != nil || doc[k.idAttr] != id {
 							t.Errorf("GET %s/%s (%s): %d %s", path, id, ns, code, body)
 						}
 						continue
@@ -353,8 +355,9 @@ func (m *matrix) o2Face(t *testing.T) {
 					if k.resource == "locations" {
 						ghost = "loc-nowhere"
 					}
-					gcode, _, gbody := cl.do(http.MethodGet, path+"/"+ghost, "")
-					if code != http.StatusNotFound || gcode != code || !bytes.Equal(bytes.ReplaceAll(body, []byte(id), []byte(ghost)), gbody) {
+					gcode, ghdr, gbody := cl.do(http.MethodGet, path+"/"+ghost, "")
+					if code != http.StatusNotFound || gcode != code || hdr.Get("Content-Type") != ghdr.Get("Content-Type") ||
+						!bytes.Equal(bytes.ReplaceAll(body, []byte(id), []byte(ghost)), gbody) {
 						t.Errorf("GET %s/%s (%s): %d %s; an absent id gives %d %s", path, id, ns, code, body, gcode, gbody)
 					}
 				}
