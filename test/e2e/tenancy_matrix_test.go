@@ -536,6 +536,21 @@ func (m *matrix) subscriptions(t *testing.T) {
 			t.Errorf("%s received probes %v, want %v", c.user, probes, want)
 		}
 	}
+
+	// The allowed side of DELETE: each subscriber removes its own (the refused side is above).
+	for _, c := range matrixCallers {
+		id, ok := subIDs[c.user]
+		if !ok {
+			continue
+		}
+		cl := m.s.o2As(t, c.user)
+		if code, _, body := cl.do(http.MethodDelete, subs+"/"+id, ""); code != http.StatusOK {
+			t.Errorf("%s DELETEs their own subscription: %d %s, want 200", c.user, code, body)
+		}
+		if code, _, body := cl.do(http.MethodGet, subs+"/"+id, ""); code != http.StatusNotFound {
+			t.Errorf("%s GETs their deleted subscription: %d %s, want 404", c.user, code, body)
+		}
+	}
 }
 
 func descriptions(r *receiver) []string {
