@@ -172,9 +172,11 @@ type NfDeploymentStatus struct {
 	History []RevisionRecord `json:"history,omitempty"`
 	// conditions are the controller's latest observations of the deployment.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// workloads are the objects the release created on the target cluster and their
 	// readiness as that cluster reports it.
 	// +optional

@@ -22,7 +22,11 @@ type OCloudStatus struct {
 	// +optional
 	SMORegistration *SMORegistrationStatus `json:"smoRegistration,omitempty"`
 	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // SMORegistrationStatus is the state of the O-Cloud's registration with the SMO.
@@ -201,9 +205,11 @@ type ResourcePoolStatus struct {
 	// Nodes it selects in the pool, False (reason NamespaceNotAllowed or InvalidNodeSelector)
 	// when the selector is ignored and the pool claims no Nodes.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -341,9 +347,11 @@ type ResourceStatus struct {
 	PowerState PowerState `json:"powerState,omitempty"`
 	// conditions are the latest observations of the resource's state.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -373,7 +381,11 @@ type DeploymentManagerStatus struct {
 	// +optional
 	OperationalState OperationalState `json:"operationalState,omitempty"`
 	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // DeploymentManagerSpec holds the DeploymentManager fields of O2-IMS.

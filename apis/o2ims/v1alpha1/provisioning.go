@@ -123,9 +123,11 @@ type ProvisioningRequestStatus struct {
 	// ClusterCreated, InfrastructureReady, ControlPlaneReady, WorkersReady, InInventory and
 	// Fulfilled.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // ClusterReference names a Cluster API Cluster.

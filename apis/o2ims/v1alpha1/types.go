@@ -35,9 +35,11 @@ type OCloudStatus struct {
 	// current globalCloudId, oCloudId and IMS endpoint, False (reason RegistrationFailed, with
 	// the failure in the message) while the announcement is retried.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // SMORegistrationStatus is the state of the O-Cloud's registration with the SMO: what was
@@ -244,9 +246,11 @@ type ResourcePoolStatus struct {
 	// Nodes it selects in the pool, False (reason NamespaceNotAllowed or InvalidNodeSelector)
 	// when the selector is ignored and the pool claims no Nodes.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -405,9 +409,11 @@ type ResourceStatus struct {
 	PowerState PowerState `json:"powerState,omitempty"`
 	// conditions are the latest observations of the resource's state.
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -452,9 +458,11 @@ type DeploymentManagerStatus struct {
 	// and an InventoryComplete condition, False (reason TooManyNodes), only while the member
 	// reports more Nodes than netweave syncs of one member (--inventory-member-max-nodes).
 	// +optional
+	// +patchMergeKey=type
+	// +patchStrategy=merge
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // DeploymentManagerSpec holds the DeploymentManager fields of O2-IMS.
