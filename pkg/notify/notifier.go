@@ -251,6 +251,7 @@ func (n *Notifier) lead(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	n.delivery.acks.flush(ctx)
 }
 
 // syncSets reconciles the subscriptions of every set, then drops the queues none of them owns.

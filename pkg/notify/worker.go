@@ -508,6 +508,37 @@ func (a *acker) add(subUID string, e Entry) {
 	}
 }
 
+// ackFlushBound bounds the last write of acknowledgements once the term ended (flush).
+const ackFlushBound = 2 * time.Second
+
+// flush writes the acknowledgements still pending, once, though ctx ended: the term's workers
+// have stopped, and a notification they delivered but the store still queues would be
+// delivered again by the next leader (a duplicate on every rolling update). Bounded by
+// ackFlushBound; what it cannot write is delivered again, as after a crash.
+func (a *acker) flush(ctx context.Context) {
+	a.mu.Lock()
+	batch := a.pending
+	a.pending = map[string][]Acked{}
+	a.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackFlushBound)
+	defer cancel()
+	if err := a.store.Ack(ctx, batch); err != nil {
+		klog.InfoS("Could not remove the notifications delivered at the end of the term; the next leader delivers them again", "err", err)
+	}
+}
+
+// requeue puts back a batch run could not write, for flush.
+func (a *acker) requeue(batch map[string][]Acked) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for uid, es := range batch {
+		a.pending[uid] = append(es, a.pending[uid]...)
+	}
+}
+
 // run writes acknowledgements until ctx ends.
 func (a *acker) run(ctx context.Context) {
 	for {
@@ -530,6 +561,7 @@ func (a *acker) run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				t.Stop()
+				a.requeue(batch)
 				return
 			case <-t.C:
 			}
