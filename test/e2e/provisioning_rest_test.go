@@ -330,9 +330,9 @@ func TestProvisioningREST(t *testing.T) {
 	t.Run("TestRegressionTemplatesOfferedOnlyWithRBAC", func(t *testing.T) {
 		const probe = "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"
 		code, hdr, held := b.do("POST", reqsB, provisioningRequestBody(probe, "v1.34.0", `{"workers":1,"region":"eu-1"}`))
-		expect(t, "bob from the operator's template", code, hdr, held, http.StatusUnprocessableEntity)
+		expect(t, "bob from the operator's template", code, hdr, held, http.StatusBadRequest)
 		code, hdr, absent := b.do("POST", reqsB, provisioningRequestBody(probe, "v9.9.9", `{"workers":1,"region":"eu-1"}`))
-		expect(t, "bob from a template nobody has", code, hdr, absent, http.StatusUnprocessableEntity)
+		expect(t, "bob from a template nobody has", code, hdr, absent, http.StatusBadRequest)
 		if string(held) != strings.ReplaceAll(string(absent), "v9.9.9", "v1.34.0") {
 			t.Errorf("the operator's template answered unlike none:\n%s\n%s", held, absent)
 		}

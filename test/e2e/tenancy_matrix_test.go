@@ -415,7 +415,7 @@ func (m *matrix) subscriptions(t *testing.T) {
 	for _, c := range matrixCallers {
 		r := newReceiver(t)
 		cl := m.s.o2As(t, c.user)
-		code, _, body := cl.do(http.MethodPost, c.subscribeRoot+subs, `{"callback":"`+r.srv.URL+`/`+c.user+`","filter":"(eq,objectType,ResourcePool)"}`)
+		code, _, body := cl.do(http.MethodPost, c.subscribeRoot+subs, `{"callback":"`+r.srv.URL+`/`+c.user+`","filter":"(in,objectType,`+strings.Join(probedKinds.objectTypes(), ",")+`)"}`)
 		if !c.canSubscribe {
 			if code != http.StatusForbidden {
 				t.Errorf("%s subscribes: %d %s, want 403", c.user, code, body)
@@ -491,17 +491,20 @@ func (m *matrix) subscriptions(t *testing.T) {
 		}
 	}
 
-	// Notifications: a probe change in every namespace, then a fence in every namespace. The
-	// notifier decides changes in order, so once a receiver has its fences it has every probe
-	// it will ever get.
-	patch := func(ns, desc string) {
-		m.s.kubectl(t, localstack.Admin, "patch", "resourcepool", "pool", "-n", ns, "--type=merge", "-p", `{"spec":{"description":"`+desc+`"}}`)
+	// Notifications, for every namespaced inventory kind: a probe change of its object in every
+	// namespace, then a fence in every namespace. The notifier decides the changes of one kind
+	// in order, so once a receiver has a kind's fences it has every probe of that kind it will
+	// ever get.
+	patch := func(k probedKind, ns, desc string) {
+		m.s.kubectl(t, localstack.Admin, "patch", k.resource, k.name, "-n", ns, "--type=merge", "-p", `{"spec":{"description":"`+desc+`"}}`)
 	}
-	for _, ns := range matrixNamespaces {
-		patch(ns, "probe-"+ns)
-	}
-	for _, ns := range matrixNamespaces {
-		patch(ns, "fence-"+ns)
+	for _, k := range probedKinds {
+		for _, ns := range matrixNamespaces {
+			patch(k, ns, "probe-"+k.resource+"-"+ns)
+		}
+		for _, ns := range matrixNamespaces {
+			patch(k, ns, "fence-"+k.resource+"-"+ns)
+		}
 	}
 	for _, c := range matrixCallers {
 		r, ok := receivers[c.user]
@@ -509,11 +512,16 @@ func (m *matrix) subscriptions(t *testing.T) {
 			continue
 		}
 		var want, fences []string
-		for _, ns := range matrixNamespaces {
-			if c.mayRead(ns) {
-				want = append(want, "probe-"+ns)
-				fences = append(fences, "fence-"+ns)
+		for _, k := range probedKinds {
+			for _, ns := range matrixNamespaces {
+				if c.mayRead(ns) {
+					want = append(want, "probe-"+k.resource+"-"+ns)
+					fences = append(fences, "fence-"+k.resource+"-"+ns)
+				}
 			}
+		}
+		if len(fences) == 0 {
+			t.Fatalf("%s subscribes but may read no namespace: the matrix checks nothing of its notifications", c.user)
 		}
 		eventually(t, 60*time.Second, c.user+" receives its fences", func() error {
 			got := descriptions(r)
@@ -559,6 +567,32 @@ func descriptions(r *receiver) []string {
 		if d := description(n.body); d != "" {
 			out = append(out, d)
 		}
+	}
+	return out
+}
+
+// probedKind is a namespaced inventory kind whose changes the matrix's subscribers are
+// probed with: its resource, the name of its object in each matrix namespace and its O2
+// objectType.
+type probedKind struct{ resource, name, objectType string }
+
+type probedKindList []probedKind
+
+// probedKinds are the namespaced inventory kinds with a spec.description, as the matrix
+// creates them in every namespace (setupMatrix).
+var probedKinds = probedKindList{
+	{"resourcepools", "pool", "ResourcePool"},
+	{"resources", "res", "Resource"},
+	{"resourcetypes", "rt", "ResourceType"},
+	{"deploymentmanagers", "dm", "DeploymentManager"},
+	{"locations", "loc", "LocationInfo"},
+	{"ocloudsites", "site", "OCloudSiteInfo"},
+}
+
+func (l probedKindList) objectTypes() []string {
+	out := make([]string, len(l))
+	for i, k := range l {
+		out[i] = k.objectType
 	}
 	return out
 }
