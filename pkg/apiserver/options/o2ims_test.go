@@ -29,13 +29,7 @@ func TestRegressionDefaultAPIRootIsAURL(t *testing.T) {
 		}
 	}
 
-	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--smo-registration-url=https://smo.example.net/register"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
+	o := completedServer(t, []string{"--smo-registration-url=https://smo.example.net/register"})
 	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--smo-registration-url needs --o2ims-api-root") {
 		t.Errorf("an SMO registration without an apiRoot: %v", err)
 	}
@@ -44,13 +38,7 @@ func TestRegressionDefaultAPIRootIsAURL(t *testing.T) {
 // TestO2PortDiffersFromTheSecurePort: the same port for both faces passed validation, and the
 // O2 listener then failed after the start, leaving the replica unready with only a log line.
 func TestO2PortDiffersFromTheSecurePort(t *testing.T) {
-	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--secure-port=9443", "--o2ims-secure-port=9443"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
+	o := completedServer(t, []string{"--secure-port=9443", "--o2ims-secure-port=9443"})
 	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--o2ims-secure-port and --secure-port must differ") {
 		t.Errorf("one port for both faces: %v", err)
 	}
@@ -61,13 +49,7 @@ func TestO2PortDiffersFromTheSecurePort(t *testing.T) {
 // replica) treated o2ims-system as the shared namespace, whose subscriptions may receive changes
 // from every namespace, while the replica serving the default apiRoot used the flag's.
 func TestRegressionSubscriptionNamespaceWithTheO2FaceOff(t *testing.T) {
-	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--o2ims-secure-port=0", "--o2ims-subscription-namespace=smo-subscriptions"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
+	o := completedServer(t, []string{"--o2ims-secure-port=0", "--o2ims-subscription-namespace=smo-subscriptions"})
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +130,7 @@ func TestRegressionProfileTokensForTheInventoryNamespace(t *testing.T) {
 		"--o2ims-profile-local-namespaces=smo-a":                                          false,
 		"--o2ims-profile-local-namespaces=inv --inventory-sync --inventory-namespace=inv": true,
 	} {
-		o := NewServerOptions()
-		if err := serverFlags(t, o).Parse(strings.Fields(args)); err != nil {
-			t.Fatal(err)
-		}
-		if err := o.Complete(); err != nil {
-			t.Fatal(err)
-		}
+		o := completedServer(t, strings.Fields(args))
 		err := o.Validate()
 		if got := err != nil && strings.Contains(err.Error(), "must not name the inventory namespace"); got != refused {
 			t.Errorf("%s: %v, want refused %v", args, err, refused)
@@ -168,13 +144,7 @@ func TestRegressionProfileTokensForTheInventoryNamespace(t *testing.T) {
 // issued). The lifetime is now bounded (k8sprofile.MaxTokenTTL).
 func TestRegressionProfileTokenTTLUnbounded(t *testing.T) {
 	for ttl, refused := range map[string]bool{"5m": true, "10m": false, "24h": false, "25h": true, "8760h": true} {
-		o := NewServerOptions()
-		if err := serverFlags(t, o).Parse([]string{"--o2ims-profile-token-ttl=" + ttl}); err != nil {
-			t.Fatal(err)
-		}
-		if err := o.Complete(); err != nil {
-			t.Fatal(err)
-		}
+		o := completedServer(t, []string{"--o2ims-profile-token-ttl=" + ttl})
 		err := o.Validate()
 		if got := err != nil && strings.Contains(err.Error(), "--o2ims-profile-token-ttl must be between 10m0s and 24h0m0s"); got != refused {
 			t.Errorf("ttl %s: %v, want refused %v", ttl, err, refused)

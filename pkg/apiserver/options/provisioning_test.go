@@ -17,15 +17,22 @@ func serverFlags(t *testing.T, o *ServerOptions) *pflag.FlagSet {
 	return fs
 }
 
-func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
+// completedServer is the server options args give, completed.
+func completedServer(t *testing.T, args []string) *ServerOptions {
+	t.Helper()
 	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--inventory-sync", "--provisioning-controller", "--provisioning-namespaces=tenant-b,tenant-a",
-		"--inventory-capi-namespaces=capi"}); err != nil {
+	if err := serverFlags(t, o).Parse(args); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Complete(); err != nil {
 		t.Fatal(err)
 	}
+	return o
+}
+
+func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
+	o := completedServer(t, []string{"--inventory-sync", "--provisioning-controller", "--provisioning-namespaces=tenant-b,tenant-a",
+		"--inventory-capi-namespaces=capi"})
 	if want := []string{"capi", "o2ims-system", "tenant-a", "tenant-b"}; !slices.Equal(o.Inventory.CAPINamespaces, want) {
 		t.Errorf("discovery namespaces %v, want %v", o.Inventory.CAPINamespaces, want)
 	}
@@ -35,14 +42,8 @@ func TestProvisioningAddsItsNamespacesToCAPIDiscovery(t *testing.T) {
 // among the discovery namespaces, whose Secrets register only the clusters provisioned there;
 // the inventory namespace and the operator's Cluster API namespaces are not.
 func TestProvisioningNamespacesAreTenantNamespaces(t *testing.T) {
-	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--inventory-sync", "--provisioning-controller",
-		"--provisioning-namespaces=tenant-b,tenant-a,o2ims-system", "--inventory-capi-namespaces=capi"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
+	o := completedServer(t, []string{"--inventory-sync", "--provisioning-controller",
+		"--provisioning-namespaces=tenant-b,tenant-a,o2ims-system", "--inventory-capi-namespaces=capi"})
 	want := []string{"tenant-a", "tenant-b"}
 	if got := o.Inventory.Config("", nil).Members.TenantNamespaces; !slices.Equal(got, want) {
 		t.Errorf("inventory sync: tenant namespaces %v, want %v", got, want)
@@ -50,13 +51,7 @@ func TestProvisioningNamespacesAreTenantNamespaces(t *testing.T) {
 }
 
 func TestProvisioningNeedsMemberClusters(t *testing.T) {
-	o := NewServerOptions()
-	if err := serverFlags(t, o).Parse([]string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Complete(); err != nil {
-		t.Fatal(err)
-	}
+	o := completedServer(t, []string{"--provisioning-controller", "--inventory-sync", "--inventory-member-clusters=false"})
 	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--provisioning-controller needs") {
 		t.Errorf("validate: %v", err)
 	}
