@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"maps"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,24 +49,15 @@ func keepOthersMeta(u, cur metav1.Object) {
 // withOthersKeys is want plus the keys outside the group's domain that have holds and want
 // does not set.
 func withOthersKeys(want, have map[string]string) map[string]string {
-	var out map[string]string
+	out := maps.Clone(want)
 	for k, v := range have {
-		if ownedKey(k) {
-			continue
-		}
-		if _, set := want[k]; set {
+		if _, set := out[k]; set || ownedKey(k) {
 			continue
 		}
 		if out == nil {
-			out = make(map[string]string, len(want)+len(have))
-			for wk, wv := range want {
-				out[wk] = wv
-			}
+			out = map[string]string{}
 		}
 		out[k] = v
-	}
-	if out == nil {
-		return want
 	}
 	return out
 }

@@ -516,10 +516,7 @@ const ackFlushBound = 2 * time.Second
 // delivered again by the next leader (a duplicate on every rolling update). Bounded by
 // ackFlushBound; what it cannot write is delivered again, as after a crash.
 func (a *acker) flush(ctx context.Context) {
-	a.mu.Lock()
-	batch := a.pending
-	a.pending = map[string][]Acked{}
-	a.mu.Unlock()
+	batch := a.take()
 	if len(batch) == 0 {
 		return
 	}
@@ -528,6 +525,15 @@ func (a *acker) flush(ctx context.Context) {
 	if err := a.store.Ack(ctx, batch); err != nil {
 		klog.InfoS("Could not remove the notifications delivered at the end of the term; the next leader delivers them again", "err", err)
 	}
+}
+
+// take empties the pending acknowledgements and returns them.
+func (a *acker) take() map[string][]Acked {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	batch := a.pending
+	a.pending = map[string][]Acked{}
+	return batch
 }
 
 // requeue puts back a batch run could not write, for flush.
@@ -547,10 +553,7 @@ func (a *acker) run(ctx context.Context) {
 			return
 		case <-a.kick:
 		}
-		a.mu.Lock()
-		batch := a.pending
-		a.pending = map[string][]Acked{}
-		a.mu.Unlock()
+		batch := a.take()
 		for failures := 1; ; failures++ {
 			err := a.store.Ack(ctx, batch)
 			if err == nil {
