@@ -95,6 +95,8 @@ func installO2(s *genericapiserver.GenericAPIServer, bg *background, c Completed
 	opts := o2rest.ServingOptions{
 		Address:                      net.JoinHostPort(o2.BindAddress, strconv.Itoa(o2.Port)),
 		Cert:                         serving.Cert,
+		SNICerts:                     serving.SNICerts,
+		ClientCA:                     serving.ClientCA,
 		MinVersion:                   serving.MinTLSVersion,
 		CipherSuites:                 serving.CipherSuites,
 		RequireClientCert:            o2.RequireClientCert,

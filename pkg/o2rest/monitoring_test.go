@@ -450,14 +450,14 @@ func TestAlarmDictionaries(t *testing.T) {
 func TestMonitoringMethodNotAllowed(t *testing.T) {
 	e := newMonitoringEnv(t)
 	for _, c := range []struct{ method, path, allow string }{
-		{"POST", monitoring + "/v1/alarms", "GET"},
-		{"DELETE", monitoring + "/v1/alarms/" + alarmA, "GET, PATCH"},
-		{"PUT", monitoring + "/v2/alarms/" + alarmA, "GET, PATCH"},
-		{"DELETE", monitoring + "/v1/alarmServiceConfiguration", "GET, PATCH, PUT"},
+		{"POST", monitoring + "/v1/alarms", "GET, HEAD"},
+		{"DELETE", monitoring + "/v1/alarms/" + alarmA, "GET, HEAD, PATCH"},
+		{"PUT", monitoring + "/v2/alarms/" + alarmA, "GET, HEAD, PATCH"},
+		{"DELETE", monitoring + "/v1/alarmServiceConfiguration", "GET, HEAD, PATCH, PUT"},
 		{"GET", monitoring + "/v2/alarms/purge", "POST"},
-		{"POST", monitoring + "/v2/taskOperations", "GET"},
-		{"PUT", monitoring + "/v1/alarmSubscriptions", "GET, POST"},
-		{"POST", inventory + "/v2/alarmDictionaries", "GET"},
+		{"POST", monitoring + "/v2/taskOperations", "GET, HEAD"},
+		{"PUT", monitoring + "/v1/alarmSubscriptions", "GET, HEAD, POST"},
+		{"POST", inventory + "/v2/alarmDictionaries", "GET, HEAD"},
 	} {
 		r := e.do(c.method, "admin-token", c.path, "{}")
 		e.expect(r, 405, c.method+" "+c.path)

@@ -232,7 +232,7 @@ func TestProvisioningRequestLifecycle(t *testing.T) {
 	}
 	r = e.do("PATCH", "alice-token", base+"/"+requestID, `{}`)
 	e.expect(r, 405, "PATCH")
-	if allow := r.header.Get("Allow"); allow != "DELETE, GET, PUT" {
+	if allow := r.header.Get("Allow"); allow != "DELETE, GET, HEAD, PUT" {
 		t.Errorf("Allow %q", allow)
 	}
 

@@ -80,9 +80,13 @@ func (m methods) serve(w http.ResponseWriter, r *http.Request) {
 		m.responder.respond(w, a, p)
 		return
 	}
-	allow := make([]string, 0, len(m.handlers))
+	allow := make([]string, 0, len(m.handlers)+1)
 	for verb := range m.handlers {
 		allow = append(allow, verb)
+	}
+	// HEAD is served wherever GET is (above): Allow lists every method the path supports.
+	if _, ok := m.handlers[http.MethodGet]; ok {
+		allow = append(allow, http.MethodHead)
 	}
 	sort.Strings(allow)
 	respond(w, nil, newProblem(http.StatusMethodNotAllowed, "method "+r.Method+" is not supported on "+r.URL.Path).

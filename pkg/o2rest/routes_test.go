@@ -120,8 +120,26 @@ func TestCollectionsAndObjects(t *testing.T) {
 	e.expect(e.do("GET", "admin-token", inventory+"/v1/nonsense", ""), 404, "unknown path")
 	r := e.do("DELETE", "admin-token", inventory+"/v1/resourcePools/"+poolA, "")
 	e.expect(r, 405, "DELETE pool")
-	if r.header.Get("Allow") != "GET" {
+	if r.header.Get("Allow") != "GET, HEAD" {
 		t.Errorf("Allow = %q", r.header.Get("Allow"))
+	}
+}
+
+// TestRegressionMethodNotAllowedListsHEAD: a 405's Allow header named GET but not HEAD,
+// which every GET route serves too (RFC 9110 §10.2.1: Allow lists the methods the resource
+// supports), so a client probing with OPTIONS-less discovery took HEAD for refused.
+func TestRegressionMethodNotAllowedListsHEAD(t *testing.T) {
+	e := newEnv(t, 0)
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", inventory + "/v1", "GET, HEAD"},
+		{"PUT", inventory + "/v1/subscriptions", "GET, HEAD, POST"},
+	} {
+		r := e.do(c.method, "admin-token", c.path, "{}")
+		e.expect(r, 405, c.method+" "+c.path)
+		if got := r.header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+		e.expect(e.do("HEAD", "admin-token", c.path, ""), 200, "HEAD "+c.path+", which Allow lists")
 	}
 }
 

@@ -1,7 +1,6 @@
 package o2rest
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
@@ -23,6 +21,14 @@ type ServingOptions struct {
 	Address string
 	// Cert is the serving certificate, shared with the API server (reloaded when it changes).
 	Cert dynamiccertificates.CertKeyContentProvider
+	// SNICerts are the API server's --tls-sni-cert-key certificates, each served to clients
+	// that ask for one of its names (an SMO reaching the O-Cloud by a public name gets the
+	// certificate for that name on both faces), Cert to the others.
+	SNICerts []dynamiccertificates.SNICertKeyContentProvider
+	// ClientCA is the API server's client CA: its names are sent to clients as the authorities
+	// their certificate may come from, as the API server's listener does. Certificates are
+	// verified by the authenticator, not by the handshake.
+	ClientCA dynamiccertificates.CAContentProvider
 	// MinVersion and CipherSuites as the API server's --tls-min-version and --tls-cipher-suites.
 	MinVersion   uint16
 	CipherSuites []uint16
@@ -53,17 +59,16 @@ const defaultShutdownTimeout = 10 * time.Second
 // Serve runs the O2 listener until ctx is done, then shuts down gracefully. listening, when
 // set, is called once the listener accepts connections.
 func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listening func()) error {
-	certs := &certCache{provider: o.Cert}
 	tlsConfig := &tls.Config{
-		MinVersion:     o.MinVersion,
-		CipherSuites:   o.CipherSuites,
-		GetCertificate: certs.get,
-		ClientAuth:     tls.RequestClientCert,
-		NextProtos:     []string{"h2", "http/1.1"},
+		MinVersion:   o.MinVersion,
+		CipherSuites: o.CipherSuites,
+		ClientAuth:   tls.RequestClientCert,
+		NextProtos:   []string{"h2", "http/1.1"},
 	}
 	if o.RequireClientCert {
 		tlsConfig.ClientAuth = tls.RequireAnyClientCert
 	}
+	tlsConfig.GetConfigForClient = servingCertificates(ctx, tlsConfig, o)
 	ln, err := net.Listen("tcp", o.Address)
 	if err != nil {
 		return fmt.Errorf("listen for O2-IMS on %s: %w", o.Address, err)
@@ -134,27 +139,29 @@ func Serve(ctx context.Context, o ServingOptions, handler http.Handler, listenin
 	return nil
 }
 
-// certCache parses the serving certificate once per change instead of once per handshake.
-type certCache struct {
-	provider dynamiccertificates.CertKeyContentProvider
-	mu       sync.Mutex
-	certPEM  []byte
-	cert     *tls.Certificate
-}
-
-func (c *certCache) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	certPEM, keyPEM := c.provider.CurrentCertKeyContent()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cert != nil && bytes.Equal(certPEM, c.certPEM) {
-		return c.cert, nil
+// servingCertificates picks each handshake's certificate as the API server's listener does
+// (k8s.io/apiserver's DynamicServingCertificateController, the same code): by the name the
+// client asks for among the SNI certificates, else Cert, each reloaded when its provider
+// changes; the certificates are parsed once per change, not per handshake. The providers'
+// own controllers are the API server's, already running; this one follows them until ctx ends.
+func servingCertificates(ctx context.Context, base *tls.Config, o ServingOptions) func(*tls.ClientHelloInfo) (*tls.Config, error) {
+	c := dynamiccertificates.NewDynamicServingCertificateController(base, o.ClientCA, o.Cert, o.SNICerts, nil)
+	if o.ClientCA != nil {
+		o.ClientCA.AddListener(c)
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("load serving certificate: %w", err)
+	if o.Cert != nil {
+		o.Cert.AddListener(c)
 	}
-	c.cert, c.certPEM = &cert, certPEM
-	return c.cert, nil
+	for _, sni := range o.SNICerts {
+		sni.AddListener(c)
+	}
+	// As the API server's listener: a content not loaded yet fails the handshakes until it
+	// is, rather than the listener.
+	if err := c.RunOnce(); err != nil {
+		klog.ErrorS(err, "Loading the O2-IMS listener's serving certificates")
+	}
+	go c.Run(1, ctx.Done())
+	return c.GetConfigForClient
 }
 
 // serverLog sends net/http's own messages to klog, minus the warning it logs for every query

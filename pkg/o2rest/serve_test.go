@@ -2,6 +2,7 @@ package o2rest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -59,6 +60,46 @@ func TestServeTLSOptions(t *testing.T) {
 	tls12.MaxVersion = tls.VersionTLS12
 	if err := get(tls12); err == nil {
 		t.Error("a TLS 1.2 client was served with MinVersion TLS 1.3")
+	}
+}
+
+// TestRegressionSNICertificatesServedOnO2Port: the API server's --tls-sni-cert-key
+// certificates were served on its own port only; an SMO reaching the O2 port by the name an
+// operator had a certificate for got the default serving certificate, and its handshake failed
+// verification. The O2 listener picks certificates by the name asked for, as the API server's
+// listener does.
+func TestRegressionSNICertificatesServedOnO2Port(t *testing.T) {
+	sniPEM, sniKey, err := certutil.GenerateSelfSignedCertKey("smo.example.com", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sni, err := dynamiccertificates.NewStaticSNICertKeyContent("sni", sniPEM, sniKey, "smo.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, certPEM, _ := serveForTest(t, ServingOptions{SNICerts: []dynamiccertificates.SNICertKeyContentProvider{sni}},
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	served := func(name string) []byte {
+		t.Helper()
+		conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: name, InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatalf("handshake asking for %q: %v", name, err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].Raw
+	}
+	leaf := func(pemBytes []byte) []byte {
+		certs, err := certutil.ParseCertsPEM(pemBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return certs[0].Raw
+	}
+	if got := served("smo.example.com"); !bytes.Equal(got, leaf(sniPEM)) {
+		t.Error("a client asking for smo.example.com was not served its SNI certificate")
+	}
+	if got := served("localhost"); !bytes.Equal(got, leaf(certPEM)) {
+		t.Error("a client asking for localhost was not served the default certificate")
 	}
 }
 

@@ -319,7 +319,7 @@ func TestProvisioningREST(t *testing.T) {
 		}
 		code, hdr, body = a.do("PATCH", reqsA+"/"+id, `{}`)
 		expect(t, "PATCH", code, hdr, body, http.StatusMethodNotAllowed)
-		if hdr.Get("Allow") != "DELETE, GET, PUT" {
+		if hdr.Get("Allow") != "DELETE, GET, HEAD, PUT" {
 			t.Errorf("Allow %q", hdr.Get("Allow"))
 		}
 	})
