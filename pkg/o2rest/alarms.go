@@ -3,7 +3,6 @@ package o2rest
 import (
 	"context"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -116,10 +115,11 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 
 // decodeAlarmModification reads the PATCH body and returns the one field it sets: exactly one
 // of {"alarmAcknowledged": true} (acknowledge) or {"perceivedSeverity": 5} (clear). Anything
-// else is a 400 naming the field at fault; a body that is not a merge patch is a 415.
+// else is a 400 naming the field at fault (or the Content-Type, for a body that is not a merge
+// patch).
 func decodeAlarmModification(r *http.Request) (string, *problem) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mergePatchType {
-		return "", newProblem(http.StatusUnsupportedMediaType, "the body must be "+mergePatchType).setHeader("Accept-Patch", mergePatchType)
+	if p := checkMediaType(r, mergePatchType); p != nil {
+		return "", p
 	}
 	members, p := decodeMembers(r, maxPatchBody, "modification")
 	if p != nil {

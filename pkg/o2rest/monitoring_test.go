@@ -219,7 +219,7 @@ func TestAlarmPatch(t *testing.T) {
 			t.Errorf("400 does not name the field: %s", r.body)
 		}
 	}
-	e.expect(e.doWith("PATCH", "alice-token", v1+alarmA, "application/json", `{"alarmAcknowledged":true}`), 415, "plain JSON")
+	e.expect(e.doWith("PATCH", "alice-token", v1+alarmA, "application/json", `{"alarmAcknowledged":true}`), 400, "plain JSON")
 	e.expect(patch("alice-token", v1+"a9000000-0000-4000-8000-000000000000", `{"alarmAcknowledged":true}`), 404, "unknown id")
 	e.expect(patch("alice-token", v1+alarmB, `{"alarmAcknowledged":true}`), 404, "another tenant's alarm")
 	e.expect(patch("alice-token", "/tenants/tenant-b"+v1+alarmB, `{"alarmAcknowledged":true}`), 403, "another tenant's apiRoot")
@@ -307,7 +307,7 @@ func TestAlarmServiceConfiguration(t *testing.T) {
 	} {
 		e.expect(e.doWith("PUT", "admin-token", conf, "application/json", body), 400, name)
 	}
-	e.expect(e.doWith("PUT", "admin-token", conf, mergePatchType, `{"retentionPeriod":3,"extensions":{}}`), 415, "PUT of a merge patch")
+	e.expect(e.doWith("PUT", "admin-token", conf, mergePatchType, `{"retentionPeriod":3,"extensions":{}}`), 400, "PUT of a merge patch")
 	r = e.doWith("PUT", "admin-token", conf, "application/json", `{"retentionPeriod":3,"extensions":{"site":"tor"}}`)
 	e.expect(r, 200, "create by PUT")
 	e.schema.Validate(t, 1, "AlarmServiceConfiguration", r.body)
@@ -445,6 +445,32 @@ func TestAlarmDictionaries(t *testing.T) {
 		t.Errorf("standard dictionary not embedded: %s", r.body)
 	}
 	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", ""), 404, "standard dictionary without a grant")
+}
+
+// TestRegressionWrongContentTypeIsTheDeclared400: a body of the wrong media type was a 415 on
+// an alarm's PATCH, the service configuration's PUT and PATCH and the purge's POST, but a 400
+// on the subscriptions' and provisioning requests' POSTs; no O2 write declares 415, every one
+// declares 400. Each is a 400 naming the header now, a PATCH's with the format it takes.
+func TestRegressionWrongContentTypeIsTheDeclared400(t *testing.T) {
+	e := newMonitoringEnv(t)
+	for _, c := range []struct{ method, path, contentType, acceptPatch string }{
+		{"PATCH", monitoring + "/v1/alarms/" + alarmA, "application/json", mergePatchType},
+		{"PATCH", monitoring + "/v1/alarms/" + alarmA, "", mergePatchType},
+		{"PUT", monitoring + "/v1/alarmServiceConfiguration", mergePatchType, ""},
+		{"PATCH", monitoring + "/v1/alarmServiceConfiguration", "text/plain", mergePatchType},
+		{"POST", monitoring + "/v2/alarms/purge", "text/plain", ""},
+		{"POST", monitoring + "/v1/alarmSubscriptions", "application/x-www-form-urlencoded", ""},
+	} {
+		r := e.doWith(c.method, "admin-token", c.path, c.contentType, "{}")
+		what := c.method + " " + c.path + " as " + c.contentType
+		e.expect(r, 400, what)
+		if !strings.Contains(string(r.body), "Content-Type") {
+			t.Errorf("%s: the problem does not name the header: %s", what, r.body)
+		}
+		if got := r.header.Get("Accept-Patch"); got != c.acceptPatch {
+			t.Errorf("%s: Accept-Patch %q, want %q", what, got, c.acceptPatch)
+		}
+	}
 }
 
 func TestMonitoringMethodNotAllowed(t *testing.T) {

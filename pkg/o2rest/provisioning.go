@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -292,11 +291,8 @@ func (d *provisioningRequestData) spec() v1alpha1.ProvisioningRequestSpec {
 // templateName and templateVersion not empty, templateParameters an object. Anything else is a
 // 400 naming the attribute.
 func decodeProvisioningRequestData(r *http.Request) (*provisioningRequestData, *problem) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return nil, newProblem(http.StatusBadRequest, "the body must be application/json")
-		}
+	if p := checkMediaType(r, "application/json"); p != nil {
+		return nil, p
 	}
 	members, p := decodeMembers(r, maxProvisioningBody, "ProvisioningRequestData")
 	if p != nil {

@@ -3,7 +3,6 @@ package o2rest
 import (
 	"bytes"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -54,8 +53,8 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be application/json")
+	if p := checkMediaType(r, "application/json"); p != nil {
+		return nil, p
 	}
 	body, p := decodePurgeRequest(r)
 	if p != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"time"
 
@@ -90,8 +89,8 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 	if _, p := parseQuery(r); p != nil {
 		return nil, p
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaType {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "the body must be "+mediaType)
+	if p := checkMediaType(r, mediaType); p != nil {
+		return nil, p
 	}
 	// As strictly as every O2 write body: a body cut at the limit, a member given twice (the
 	// merge and the decoder keep the last, a policy in front may judge the first) or bytes

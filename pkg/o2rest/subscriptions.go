@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -202,11 +201,8 @@ func (h *handler) deleteSubscription(kind model.Kind) apiFunc {
 // read one by one so that the read-only id is named when sent, and anything else unknown is
 // refused.
 func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscriptionRequest, *problem) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return nil, newProblem(http.StatusBadRequest, "the body must be application/json")
-		}
+	if p := checkMediaType(r, "application/json"); p != nil {
+		return nil, p
 	}
 	members, p := decodeMembers(r, maxSubscriptionBody, "subscription")
 	if p != nil {
