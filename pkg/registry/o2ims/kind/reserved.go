@@ -3,6 +3,7 @@ package kind
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -40,16 +41,38 @@ func (s *strategy) validateReservedMeta(ctx context.Context, obj, old runtime.Ob
 		return field.ErrorList{field.InternalError(field.NewPath("metadata"), fmt.Errorf("check reserved labels: %w", err))}
 	}
 	var oldLabels, oldAnnotations map[string]string
+	var oldFinalizers []string
 	if old != nil {
 		o, err := metaAccessor(old)
 		if err != nil {
 			return field.ErrorList{field.InternalError(field.NewPath("metadata"), fmt.Errorf("check reserved labels: %w", err))}
 		}
-		oldLabels, oldAnnotations = o.Labels, o.Annotations
+		oldLabels, oldAnnotations, oldFinalizers = o.Labels, o.Annotations, o.Finalizers
 	}
 	detail := fmt.Sprintf("set and removed by netweave only: outside the inventory namespace %s it marks what netweave's sync owns", s.tenancy.InventoryNamespace())
 	errs := changedKeys(field.NewPath("metadata", "labels"), reservedLabels(), n.Labels, oldLabels, detail)
-	return append(errs, changedKeys(field.NewPath("metadata", "annotations"), reservedAnnotations(), n.Annotations, oldAnnotations, detail)...)
+	errs = append(errs, changedKeys(field.NewPath("metadata", "annotations"), reservedAnnotations(), n.Annotations, oldAnnotations, detail)...)
+	if _, synced := oldLabels[v1alpha1.LabelManagedBy]; synced {
+		errs = append(errs, addedFinalizers(n.Finalizers, oldFinalizers, s.tenancy.InventoryNamespace())...)
+	}
+	return errs
+}
+
+// addedFinalizers is a Forbidden error for each finalizer of now that was not there before, on
+// an object a sync owns in a tenant's namespace. A finalizer there would let the tenant keep
+// the object, and the id the sync derived for it (ids are unique across namespaces), past the
+// sync's delete: when the Node moved to another namespace's pool, its Resource could be created
+// there no more, for as long as the tenant liked. Finalizers already there (the operator's, a
+// backup tool's) stay, and the tenant may remove its own as before.
+func addedFinalizers(now, before []string, inventoryNamespace string) field.ErrorList {
+	var errs field.ErrorList
+	for i, f := range now {
+		if !slices.Contains(before, f) {
+			errs = append(errs, field.Forbidden(field.NewPath("metadata", "finalizers").Index(i),
+				fmt.Sprintf("netweave's sync owns this object: outside the inventory namespace %s only netweave adds finalizers to it", inventoryNamespace)))
+		}
+	}
+	return errs
 }
 
 // changedKeys is a Forbidden error for each of keys whose presence or value differs between

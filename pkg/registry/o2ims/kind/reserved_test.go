@@ -2,6 +2,7 @@ package kind
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -89,5 +90,51 @@ func TestRegressionTenantTakesOverSyncedResource(t *testing.T) {
 		t.Errorf("create labelled as the sync's: %v, want 422", err)
 	} else if causes := len(err.(apierrors.APIStatus).Status().Details.Causes); causes != 2 {
 		t.Errorf("create labelled as the sync's: %d causes, want one per reserved key: %v", causes, err)
+	}
+}
+
+// TestRegressionTenantFinalizerHoldsSyncedID: the admin of a node pool namespace added a
+// finalizer to a Resource the inventory sync had placed there. When the operator moved the
+// Node to another namespace's pool, the sync's delete left the Resource Terminating, still
+// holding the id the sync derives from the Node (unique across namespaces): the Node's
+// Resource was refused in its new namespace (409) and the sync retried for as long as the
+// tenant kept the finalizer. Outside the inventory namespace only netweave adds finalizers to
+// an object a sync owns.
+func TestRegressionTenantFinalizerHoldsSyncedID(t *testing.T) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	s := newStrategy(scheme, resourceKind(), "o2ims.oran.org/v1alpha1", NewTenancy(invNS, []string{"ran"}, nil))
+	update := func(ctx context.Context, old *o2ims.O2Resource, edit func(*o2ims.O2Resource)) error {
+		obj := old.DeepCopy()
+		edit(obj)
+		return rest.BeforeUpdate(s, ctx, obj, old)
+	}
+	hold := func(r *o2ims.O2Resource) { r.Finalizers = append(r.Finalizers, "example.com/hold") }
+	err := update(as("alice", "ran"), syncedResource(), hold)
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "metadata.finalizers[0]") {
+		t.Errorf("a tenant's finalizer on a synced Resource: %v, want 422 naming metadata.finalizers[0]", err)
+	}
+	// A finalizer already there stays, and may go.
+	held := syncedResource()
+	held.Finalizers = []string{"backup.example.com/keep"}
+	if err := update(as("alice", "ran"), held, func(r *o2ims.O2Resource) { r.Spec.Description = "mine" }); err != nil {
+		t.Errorf("an edit that keeps the finalizers there: %v", err)
+	}
+	if err := update(as("alice", "ran"), held, func(r *o2ims.O2Resource) { r.Finalizers = nil }); err != nil {
+		t.Errorf("removing a finalizer: %v", err)
+	}
+	// netweave, the operator in the inventory namespace and a tenant on its own objects may.
+	if err := update(as("netweave", "ran", user.SystemPrivilegedGroup), syncedResource(), hold); err != nil {
+		t.Errorf("netweave: %v", err)
+	}
+	inInventory := syncedResource()
+	inInventory.Namespace = invNS
+	if err := update(as("ops", invNS), inInventory, hold); err != nil {
+		t.Errorf("the operator in the inventory namespace: %v", err)
+	}
+	own := syncedResource()
+	own.Labels, own.Annotations = nil, nil
+	if err := update(as("alice", "ran"), own, hold); err != nil {
+		t.Errorf("a tenant's own Resource: %v", err)
 	}
 }
