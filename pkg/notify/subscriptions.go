@@ -129,7 +129,8 @@ func statusOnly(oldObj, obj any) bool {
 	if !ok1 || !ok2 || o.family != n.family {
 		return false
 	}
-	return o.meta.UID == n.meta.UID && o.meta.Annotations[v1alpha1.AnnotationNotificationVersion] == n.meta.Annotations[v1alpha1.AnnotationNotificationVersion] &&
+	return o.meta.UID == n.meta.UID && (o.meta.DeletionTimestamp == nil) == (n.meta.DeletionTimestamp == nil) &&
+		o.meta.Annotations[v1alpha1.AnnotationNotificationVersion] == n.meta.Annotations[v1alpha1.AnnotationNotificationVersion] &&
 		equality.Semantic.DeepEqual(o.spec, n.spec)
 }
 
@@ -267,6 +268,13 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	if err != nil {
 		utilruntime.HandleError(err)
 		return
+	}
+	if obj != nil && obj.meta.DeletionTimestamp != nil {
+		// Deleted, and held by a finalizer (someone's, or a foreground deletion's): its owner
+		// was told it is gone (the O2 DELETE answered 200), so it is served no more, as if the
+		// store had already removed it; a deleted object never comes back to life.
+		s.noteDeleted(key, string(obj.meta.UID))
+		obj = nil
 	}
 	s.mu.Lock()
 	old := s.workers[key]

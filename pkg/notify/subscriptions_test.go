@@ -25,6 +25,7 @@ func TestStatusOnly(t *testing.T) {
 		{"version", func(s *v1alpha1.InventorySubscription) { s.Annotations[v1alpha1.AnnotationNotificationVersion] = "2" }, false},
 		{"subscriber", func(s *v1alpha1.InventorySubscription) { s.Spec.Subscriber = &v1alpha1.SubscriberInfo{Username: "a"} }, false},
 		{"uid", func(s *v1alpha1.InventorySubscription) { s.UID = "u2" }, false},
+		{"deleted", func(s *v1alpha1.InventorySubscription) { now := metav1.Now(); s.DeletionTimestamp = &now }, false},
 	}
 	for _, c := range cases {
 		n := base.DeepCopy()
