@@ -217,12 +217,17 @@ func (w *worker) retryNow() {
 	}
 }
 
-// handoff gives the worker an entry that has just been committed to its queue.
+// handoff gives the worker an entry that has just been committed to its queue. A worker due to
+// read its queue (not synced) keeps nothing: the read returns the entry from Redis, so holding
+// its body only spent memory, up to maxPendingBytes for as long as its callback kept it from
+// reading again.
 func (w *worker) handoff(e Entry) {
 	w.mu.Lock()
-	if len(w.pending) >= maxPending || w.pendingBytes+len(e.Body) > maxPendingBytes {
+	switch {
+	case !w.synced:
+	case len(w.pending) >= maxPending || w.pendingBytes+len(e.Body) > maxPendingBytes:
 		w.pending, w.pendingBytes, w.synced = nil, 0, false
-	} else {
+	default:
 		w.pending = append(w.pending, e)
 		w.pendingBytes += len(e.Body)
 	}
