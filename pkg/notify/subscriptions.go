@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/fairqueue"
 	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
@@ -62,11 +63,12 @@ func newSubscriptions(kind *subscriptionKind, defaultNamespace string, delivery 
 	s := &subscriptions{
 		kind: kind, defaultNamespace: defaultNamespace, delivery: &delivery, vis: vis,
 		statusInterval: statusInterval,
-		syncs: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_subscriptions"}),
-		statuses: workqueue.NewTypedRateLimitingQueueWithConfig(requeue.RateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: kind.queues + "_status"}),
-		workers: map[string]*worker{},
+		// Both queues take turns by namespace (fairqueue): each has one worker for every
+		// tenant's subscriptions, and in arrival order a tenant whose thousand subscriptions
+		// all changed or failed at once held every other tenant's behind them.
+		syncs:    fairqueue.NewRateLimiting(kind.queues+"_subscriptions", requeue.RateLimiter[string]()),
+		statuses: fairqueue.NewRateLimiting(kind.queues+"_status", requeue.RateLimiter[string]()),
+		workers:  map[string]*worker{},
 	}
 	s.delivery.changed = func(key string, urgent bool) {
 		if urgent {
