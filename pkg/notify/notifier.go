@@ -142,7 +142,7 @@ func New(cfg Config) (*Notifier, error) {
 		hist:   newHistory(historySize, historyBytes, historyAge),
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry, storeRetry: storeRetry(),
-			acks:   newAcker(store, storeRetry()),
+			acks: newAcker(store, storeRetry()), shares: newQueueShares(cfg.QueueLimits.NamespaceBytes),
 			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
 		},
 		vis: newVisibility(cfg.Authorizer, m.authorizerWaits),
@@ -375,7 +375,7 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 		}
 		err = r.render(sub, may, func(id string, body []byte) {
 			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed,
-				Kind: string(ev.Kind), Namespace: ev.Namespace})
+				Kind: string(ev.Kind), Namespace: ev.Namespace, ShareBytes: n.delivery.shares.bound(w.share)})
 			woken = append(woken, w)
 		})
 		if err != nil {

@@ -69,6 +69,7 @@ func (r *replayRig) subscribe(t *testing.T, uid, filter, rv string) (*Subscripti
 	sub := compile(t, filter, 1)
 	sub.UID, sub.Name = uid, uid
 	w := newWorker(r.n.delivery, sub, v1alpha1.InventorySubscriptionStatus{})
+	w.share = shareKey(sub)
 	// As if it had read its (empty) queue already: a worker due to read keeps nothing it is
 	// handed, and the tests follow what is handed over, in order.
 	w.synced = true

@@ -48,6 +48,10 @@ type QueueLimits struct {
 	Bytes int64
 	// Length bounds the number of entries of one queue.
 	Length int64
+	// NamespaceBytes bounds the sum of the queues of one namespace's subscriptions (one
+	// owner's, in the default subscription namespace), split evenly among them (queueShares);
+	// each queue keeps at most its share and at least its newest notification. 0: no bound.
+	NamespaceBytes int64
 }
 
 // NewStore returns a Store for the keys of prefix (the server's --redis-key-prefix), with
@@ -89,6 +93,10 @@ type Item struct {
 	// delivered or dropped ("" for none): the entries up to it only wait for the acknowledger
 	// to remove them, so a bound that evicts them drops nothing undelivered (Queued.Evicted).
 	Handled string
+	// ShareBytes is the queue's share of its namespace's budget (queueShares; 0: none): past
+	// it the oldest entries are evicted as past QueueLimits.Bytes, but a notification larger
+	// than the share alone is still queued (only one larger than QueueLimits.Bytes is not).
+	ShareBytes int64
 }
 
 // Entry is one queued notification.
@@ -133,7 +141,8 @@ type Queued struct {
 //
 // KEYS: qbytes, state (or ""), cursor (or ""), then one queue per item.
 // ARGV: maxBytes, maxLength, stateOp ("set", "del" or ""), field, state, cursor, then per item
-// uid, notificationId, body, observed, kind, namespace, handled.
+// uid, notificationId, body, observed, kind, namespace, handled, share (the item's
+// ShareBytes, 0 for none).
 // Returns per item {stream id or "", evicted undelivered}.
 //
 // Each queue's byte count lives in qbytes; an empty queue counts 0 whatever qbytes says (a
@@ -160,8 +169,10 @@ local function bodySize(fields)
   if b then return #b end
   return 0
 end
-local function over(used, len, size)
-  return (maxBytes > 0 and used + size > maxBytes) or (maxLen > 0 and len + 1 > maxLen)
+-- over reports whether a queue of used bytes and len entries has no room for size more bytes:
+-- bytes is the queue's bound, the smaller of maxBytes and its share.
+local function over(used, len, size, bytes)
+  return (bytes > 0 and used + size > bytes) or (maxLen > 0 and len + 1 > maxLen)
 end
 -- handledBy reports whether stream id id is at or before last ('' is before everything): an
 -- entry the worker already delivered or dropped, waiting for its removal.
@@ -208,9 +219,12 @@ local function queuedAlready(q, nid)
 end
 for i = 1, nitems do
   local q = KEYS[3 + i]
-  local a = 6 + (i - 1) * 7
+  local a = 6 + (i - 1) * 8
   local uid, nid, body, observed, kind, ns = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local handled = ARGV[a + 7]
+  local bytes = maxBytes
+  local share = tonumber(ARGV[a + 8]) or 0
+  if share > 0 and (bytes <= 0 or share < bytes) then bytes = share end
   local size = #body
   local already = queuedAlready(q, nid)
   if already then
@@ -229,7 +243,7 @@ for i = 1, nitems do
     if len > 0 then used = tonumber(redis.call('HGET', bkey, uid) or '0') or 0 end
     local evicted = 0
     local batch = 1
-    while over(used, len, size) do
+    while over(used, len, size, bytes) do
       local old = redis.call('XRANGE', q, '-', '+', 'COUNT', batch)
       if #old == 0 then
         used, len = 0, 0
@@ -240,7 +254,7 @@ for i = 1, nitems do
         used = used - bodySize(e[2])
         len = len - 1
         if not handledBy(e[1], handled) then evicted = evicted + 1 end
-        if not over(used, len, size) then break end
+        if not over(used, len, size, bytes) then break end
       end
       if batch < 64 then batch = batch * 2 end
     end
@@ -279,11 +293,11 @@ func (s *Store) Commit(ctx context.Context, c Change) ([]Queued, error) {
 	case c.State != nil:
 		stateOp, state = "set", c.State
 	}
-	args := make([]any, 0, 6+7*len(c.Items))
+	args := make([]any, 0, 6+8*len(c.Items))
 	args = append(args, s.limits.Bytes, s.limits.Length, stateOp, c.Key, state, c.Cursor)
 	for _, it := range c.Items {
 		keys = append(keys, s.queueKey(it.SubscriptionUID))
-		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace, it.Handled)
+		args = append(args, it.SubscriptionUID, it.NotificationID, it.Body, strconv.FormatInt(it.Observed.UnixNano(), 10), it.Kind, it.Namespace, it.Handled, it.ShareBytes)
 	}
 	res, err := s.commitRun(ctx, keys, args, len(c.Items) > 0)
 	if err != nil {

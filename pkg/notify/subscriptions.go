@@ -171,6 +171,18 @@ func (s *subscriptions) insert(key string, w *worker) {
 	s.gen++
 	w.gen = s.gen
 	s.workers[key] = w
+	if !w.shared {
+		s.delivery.shares.join(w.share)
+		w.shared = true
+	}
+}
+
+// unshare takes w out of its queue budget's share; s.mu is held.
+func (s *subscriptions) unshare(w *worker) {
+	if w.shared {
+		s.delivery.shares.leave(w.share)
+		w.shared = false
+	}
 }
 
 // syncAll reconciles every subscription the lister has and adds their uids to owners: the
@@ -240,6 +252,11 @@ func (s *subscriptions) shutDownQueues() {
 func (s *subscriptions) close() {
 	s.shutDownQueues()
 	ws, _ := s.snapshot()
+	s.mu.Lock()
+	for _, w := range ws {
+		s.unshare(w)
+	}
+	s.mu.Unlock()
 	for _, w := range ws {
 		w.halt()
 		// The depth is the term's to report: a pod that no longer leads exports none, and one
@@ -332,6 +349,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		klog.InfoS("Subscription filter not understood; nothing is excluded", "subscription", key, "filter", obj.filter)
 	}
 	w := newWorker(s.delivery, sub, obj.status)
+	w.share = shareKey(sub)
 	s.lost.joined(ctx, w)
 	if w.stats.setNote(sub.FilterNote) {
 		s.delivery.changed(key, true)
@@ -391,6 +409,7 @@ func (s *subscriptions) stop(key string, w *worker) {
 	if s.workers[key] == w {
 		delete(s.workers, key)
 	}
+	s.unshare(w)
 	s.mu.Unlock()
 	w.halt()
 	s.delivery.metrics.queueDepth.Set(float64(s.delivery.depth.Add(-w.stats.retire())))

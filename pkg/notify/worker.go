@@ -34,6 +34,8 @@ type deliveryConfig struct {
 	idlePoll time.Duration
 	// acks removes delivered notifications from the queues.
 	acks *acker
+	// shares splits QueueLimits.NamespaceBytes among the served subscriptions of every kind.
+	shares *queueShares
 	// depth is the queue depth over all workers of every kind, as their stats last recorded
 	// it.
 	depth *atomic.Int64
@@ -181,6 +183,10 @@ type worker struct {
 	// removed is set, under the notifier's commit lock, when the subscription's queue is
 	// dropped (subscriptions.remove): nothing is committed to it after that.
 	removed atomic.Bool
+	// share is whose queue budget the subscription takes from (shareKey); counted in it from
+	// insert to stop (shared, under the set's lock).
+	share  string
+	shared bool
 
 	mu sync.Mutex
 	// pending holds the entries handed over since synced was last set, oldest first;

@@ -22,8 +22,11 @@ type NotifyOptions struct {
 	MaxAge               time.Duration
 	// QueueBytes and QueueLength bound each subscription's queue in Redis (0: unbounded).
 	QueueBytes, QueueLength int64
-	RetryBase, RetryMax     time.Duration
-	StatusInterval          time.Duration
+	// NamespaceQueueBytes bounds the queues of one namespace's subscriptions together (one
+	// owner's in the shared subscription namespace), split evenly among them (0: unbounded).
+	NamespaceQueueBytes int64
+	RetryBase, RetryMax time.Duration
+	StatusInterval      time.Duration
 	// PackStatesFrom is the number of objects of a kind from which the notifier keeps their
 	// recorded states compressed in memory (0: never).
 	PackStatesFrom int
@@ -45,10 +48,16 @@ type NotifyOptions struct {
 func NewNotifyOptions() *NotifyOptions {
 	return &NotifyOptions{
 		Timeout: 10 * time.Second, MaxAge: 24 * time.Hour, RetryBase: time.Second, RetryMax: 5 * time.Minute,
-		QueueBytes: 4 << 20, QueueLength: 10000,
+		QueueBytes: 4 << 20, QueueLength: 10000, NamespaceQueueBytes: DefaultNamespaceQueueBytes,
 		StatusInterval: time.Second, PackStatesFrom: notify.DefaultPackStatesFrom, Lease: leader.NewOptions("notifier", "o2ims-system", "netweave-notifier"),
 	}
 }
+
+// DefaultNamespaceQueueBytes is --notifier-namespace-queue-bytes by default: a namespace keeps
+// the whole --notifier-queue-bytes for each of up to 256 subscriptions, and 1 MiB each for the
+// 1,000 of one kind --subscriptions-per-namespace allows, instead of 16 GiB for the four kinds'
+// 4,000 whose callbacks never answer.
+const DefaultNamespaceQueueBytes = 1 << 30
 
 // AddFlags registers the notifier flags.
 func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
@@ -57,6 +66,7 @@ func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Timeout, "notifier-timeout", o.Timeout, "Bound on one notification POST.")
 	fs.DurationVar(&o.MaxAge, "notifier-max-age", o.MaxAge, "Undelivered notifications older than this are dropped; 0 keeps them until delivered.")
 	fs.Int64Var(&o.QueueBytes, "notifier-queue-bytes", o.QueueBytes, "Bytes of notification bodies each subscription's queue may hold in Redis; past it the oldest undelivered notifications are dropped (counted in the subscription's status.dropped and netweave_notifier_dropped_total), and a notification larger on its own is dropped. 0 removes the bound.")
+	fs.Int64Var(&o.NamespaceQueueBytes, "notifier-namespace-queue-bytes", o.NamespaceQueueBytes, "Bytes of notification bodies the queues of one namespace's subscriptions (of every kind; one owner's, in the shared subscription namespace) may hold in Redis together, split evenly among them: a queue past its share drops its oldest undelivered notifications as past --notifier-queue-bytes, and keeps at least its newest. Bounds what one tenant whose callbacks do not answer can make the shared Redis hold. 0 removes the bound.")
 	fs.Int64Var(&o.QueueLength, "notifier-queue-length", o.QueueLength, "Notifications each subscription's queue may hold in Redis; past it the oldest undelivered ones are dropped, as for --notifier-queue-bytes. 0 removes the bound.")
 	fs.DurationVar(&o.RetryBase, "notifier-retry-base", o.RetryBase, "First wait after a failed POST; doubles per failure, with full jitter.")
 	fs.DurationVar(&o.RetryMax, "notifier-retry-max", o.RetryMax, "Longest wait between two POSTs of a failing callback.")
@@ -97,8 +107,8 @@ func (o *NotifyOptions) Validate() []error {
 	if o.PackStatesFrom < 0 {
 		errs = append(errs, errors.New("--notifier-pack-states-from must not be negative (0 never compresses)"))
 	}
-	if o.QueueBytes < 0 || o.QueueLength < 0 {
-		errs = append(errs, errors.New("--notifier-queue-bytes and --notifier-queue-length must not be negative (0 removes the bound)"))
+	if o.QueueBytes < 0 || o.QueueLength < 0 || o.NamespaceQueueBytes < 0 {
+		errs = append(errs, errors.New("--notifier-queue-bytes, --notifier-queue-length and --notifier-namespace-queue-bytes must not be negative (0 removes the bound)"))
 	}
 	// Every token request carries the client secret, and every answer a token that the
 	// listed hosts accept: over plain http either is anyone's on the way.
@@ -135,7 +145,7 @@ func (o *NotifyOptions) Config(kube *rest.Config) *apiserver.NotifierConfig {
 		AllowedCallbackPrefixes: allowed,
 		OAuth2Hosts:             tokenHosts,
 		Timeout:                 o.Timeout, MaxAge: o.MaxAge,
-		QueueLimits:    notify.QueueLimits{Bytes: o.QueueBytes, Length: o.QueueLength},
+		QueueLimits:    notify.QueueLimits{Bytes: o.QueueBytes, Length: o.QueueLength, NamespaceBytes: o.NamespaceQueueBytes},
 		Retry:          notify.Backoff{Base: o.RetryBase, Max: o.RetryMax},
 		StatusInterval: o.StatusInterval,
 		PackStatesFrom: o.PackStatesFrom,
