@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,27 +35,16 @@ func TestRegressionDeletionAfterRollbackNotReportedLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	objs := map[string]*v1alpha1.InventorySubscription{}
+	stored := newStoredSubscriptions()
 	mk := func(name, uid, rv string) *v1alpha1.InventorySubscription {
 		o := &v1alpha1.InventorySubscription{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + uid), ResourceVersion: rv},
 			Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "https://smo.example.com/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
 		}
-		mu.Lock()
-		objs[name] = o
-		mu.Unlock()
+		stored.put(o)
 		return o
 	}
-	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_lost",
-		get: func(_, name string) (*subscriptionObject, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if o := objs[name]; o != nil {
-				return inventorySubscription(o), nil
-			}
-			return nil, nil
-		}}
+	kind := stored.kind("finding_lost")
 	gen := uint64(0)
 	set := newSubscriptions(kind, "o2ims-system", *deliveryRig(t, hostileSender(t, time.Minute, nil), Backoff{Base: time.Hour, Max: time.Hour}),
 		newVisibility(authorizerfactory.NewAlwaysAllowAuthorizer(), nil), time.Second)
@@ -95,9 +83,7 @@ func TestRegressionDeletionAfterRollbackNotReportedLost(t *testing.T) {
 
 	// The store goes back. "taken" is not on the replica; "kept" is, as it was.
 	gen++
-	mu.Lock()
-	delete(objs, "taken")
-	mu.Unlock()
+	stored.remove("taken")
 	h.OnUpdate(kept, kept.DeepCopy())
 	h.OnDelete(cache.DeletedFinalStateUnknown{Key: "ns/taken", Obj: taken})
 	process()
@@ -114,9 +100,7 @@ func TestRegressionDeletionAfterRollbackNotReportedLost(t *testing.T) {
 	}
 
 	// Later its owner deletes "kept", which the store tells.
-	mu.Lock()
-	delete(objs, "kept")
-	mu.Unlock()
+	stored.remove("kept")
 	h.OnDelete(kept)
 	process()
 	if n := lost(); n != 1 {

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -111,34 +110,21 @@ func TestQueueSharesFollowTheServedSubscriptions(t *testing.T) {
 	defer cancel()
 	f := newSetFixture(t)
 	f.delivery.shares = newQueueShares(1 << 20)
-	var mu sync.Mutex
-	objs := map[string]*v1alpha1.InventorySubscription{}
+	stored := newStoredSubscriptions()
 	for _, name := range []string{"a", "b"} {
-		objs[name] = &v1alpha1.InventorySubscription{
+		stored.put(&v1alpha1.InventorySubscription{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name), ResourceVersion: "10"},
 			Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-		}
+		})
 	}
-	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_shares",
-		get: func(_, name string) (*subscriptionObject, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if objs[name] == nil {
-				return nil, nil
-			}
-			return inventorySubscription(objs[name].DeepCopy()), nil
-		},
-		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
-	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	set := f.set(t, stored.kind("finding_shares"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/a")
 	set.sync(ctx, "ns/b")
 	set.sync(ctx, "ns/b") // an update: counted once
 	if got := f.delivery.shares.bound("ns"); got != 1<<19 {
 		t.Errorf("two served subscriptions: a share of %d, want %d", got, 1<<19)
 	}
-	mu.Lock()
-	objs["b"] = nil
-	mu.Unlock()
+	stored.remove("b")
 	set.noteDeleted("ns/b", "uid-b")
 	set.sync(ctx, "ns/b")
 	if got := f.delivery.shares.bound("ns"); got != 1<<20 {

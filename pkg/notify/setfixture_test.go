@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -58,4 +61,52 @@ func refusingCallback(t *testing.T, refused chan<- struct{}) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// storedSubscriptions stands for the InventorySubscriptions in the store: the kind a set reads
+// them through (kind) gets them by name, and a test puts, edits and removes them meanwhile.
+type storedSubscriptions struct {
+	mu   sync.Mutex
+	objs map[string]*v1alpha1.InventorySubscription
+}
+
+func newStoredSubscriptions(objs ...*v1alpha1.InventorySubscription) *storedSubscriptions {
+	s := &storedSubscriptions{objs: map[string]*v1alpha1.InventorySubscription{}}
+	for _, o := range objs {
+		s.put(o)
+	}
+	return s
+}
+
+func (s *storedSubscriptions) put(obj *v1alpha1.InventorySubscription) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objs[obj.Name] = obj
+}
+
+func (s *storedSubscriptions) remove(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.objs, name)
+}
+
+// edit changes the stored subscription name (which must be there).
+func (s *storedSubscriptions) edit(name string, change func(*v1alpha1.InventorySubscription)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	change(s.objs[name])
+}
+
+// kind is an InventorySubscription kind over s; status writes succeed and are dropped.
+func (s *storedSubscriptions) kind(queues string) *subscriptionKind {
+	return &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: queues,
+		get: func(_, name string) (*subscriptionObject, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if o := s.objs[name]; o != nil {
+				return inventorySubscription(o.DeepCopy()), nil
+			}
+			return nil, nil
+		},
+		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
 }

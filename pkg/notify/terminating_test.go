@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,19 +22,11 @@ func TestRegressionTerminatingSubscriptionStillNotified(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := newSetFixture(t)
-	var mu sync.Mutex
-	obj := &v1alpha1.InventorySubscription{
+	stored := newStoredSubscriptions(&v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10", Finalizers: []string{"example.com/hold"}},
 		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-	}
-	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_terminating",
-		get: func(string, string) (*subscriptionObject, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return inventorySubscription(obj.DeepCopy()), nil
-		},
-		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
-	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	})
+	set := f.set(t, stored.kind("finding_terminating"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/s")
 	served := func() bool {
 		set.mu.Lock()
@@ -49,12 +40,13 @@ func TestRegressionTerminatingSubscriptionStillNotified(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mu.Lock()
-	before := obj.DeepCopy()
-	now := metav1.Now()
-	obj.DeletionTimestamp = &now
-	after := obj.DeepCopy()
-	mu.Unlock()
+	var before, after *v1alpha1.InventorySubscription
+	stored.edit("s", func(obj *v1alpha1.InventorySubscription) {
+		before = obj.DeepCopy()
+		now := metav1.Now()
+		obj.DeletionTimestamp = &now
+		after = obj.DeepCopy()
+	})
 	if statusOnly(before, after) {
 		t.Error("the update that deleted the subscription is taken for a status write")
 	}

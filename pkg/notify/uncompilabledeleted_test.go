@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,36 +19,23 @@ func TestRegressionDeletedUnservableSubscriptionQueueDropped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := newSetFixture(t)
-	var mu sync.Mutex
-	obj := &v1alpha1.InventorySubscription{
+	stored := newStoredSubscriptions(&v1alpha1.InventorySubscription{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10"},
 		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-	}
-	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_unservable_deleted",
-		get: func(string, string) (*subscriptionObject, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if obj == nil {
-				return nil, nil
-			}
-			return inventorySubscription(obj.DeepCopy()), nil
-		},
-		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
-	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	})
+	set := f.set(t, stored.kind("finding_unservable_deleted"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/s")
 	if _, err := f.store.Commit(ctx, Change{Kind: "x", Items: []Item{{SubscriptionUID: "uid-s", NotificationID: "n1", Body: []byte(`{}`), Observed: time.Now()}}}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	obj.Annotations = map[string]string{v1alpha1.AnnotationNotificationVersion: "999"}
-	mu.Unlock()
+	stored.edit("s", func(obj *v1alpha1.InventorySubscription) {
+		obj.Annotations = map[string]string{v1alpha1.AnnotationNotificationVersion: "999"}
+	})
 	set.sync(ctx, "ns/s")
 	if d, _ := f.store.Depth(ctx, "uid-s"); d != 1 {
 		t.Fatalf("depth %d of the unservable subscription's queue, want 1 (kept)", d)
 	}
-	mu.Lock()
-	obj = nil
-	mu.Unlock()
+	stored.remove("s")
 	set.noteDeleted("ns/s", "uid-s")
 	set.sync(ctx, "ns/s")
 	if d, _ := f.store.Depth(ctx, "uid-s"); d != 0 {
