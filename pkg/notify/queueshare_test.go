@@ -5,12 +5,9 @@ import (
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 
-	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
 
@@ -112,10 +109,7 @@ func TestQueueSharesFollowTheServedSubscriptions(t *testing.T) {
 	f.delivery.shares = newQueueShares(1 << 20)
 	stored := newStoredSubscriptions()
 	for _, name := range []string{"a", "b"} {
-		stored.put(&v1alpha1.InventorySubscription{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name), ResourceVersion: "10"},
-			Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-		})
+		stored.put(unansweredSubscription("ns", name))
 	}
 	set := f.set(t, stored.kind("finding_shares"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/a")

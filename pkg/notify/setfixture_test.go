@@ -10,6 +10,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -109,4 +111,13 @@ func (s *storedSubscriptions) kind(queues string) *subscriptionKind {
 			return nil, nil
 		},
 		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
+}
+
+// unansweredSubscription is the InventorySubscription ns/name (uid "uid-<name>") of smo, whose
+// callback is a documentation address that never answers.
+func unansweredSubscription(ns, name string) *v1alpha1.InventorySubscription {
+	return &v1alpha1.InventorySubscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID("uid-" + name), ResourceVersion: "10"},
+		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
+	}
 }

@@ -22,10 +22,9 @@ func TestRegressionTerminatingSubscriptionStillNotified(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := newSetFixture(t)
-	stored := newStoredSubscriptions(&v1alpha1.InventorySubscription{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10", Finalizers: []string{"example.com/hold"}},
-		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-	})
+	held := unansweredSubscription("ns", "s")
+	held.Finalizers = []string{"example.com/hold"}
+	stored := newStoredSubscriptions(held)
 	set := f.set(t, stored.kind("finding_terminating"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/s")
 	served := func() bool {

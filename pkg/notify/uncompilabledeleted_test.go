@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -19,10 +18,7 @@ func TestRegressionDeletedUnservableSubscriptionQueueDropped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := newSetFixture(t)
-	stored := newStoredSubscriptions(&v1alpha1.InventorySubscription{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10"},
-		Spec:       v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-	})
+	stored := newStoredSubscriptions(unansweredSubscription("ns", "s"))
 	set := f.set(t, stored.kind("finding_unservable_deleted"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	set.sync(ctx, "ns/s")
 	if _, err := f.store.Commit(ctx, Change{Kind: "x", Items: []Item{{SubscriptionUID: "uid-s", NotificationID: "n1", Body: []byte(`{}`), Observed: time.Now()}}}); err != nil {
