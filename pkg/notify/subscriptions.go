@@ -194,7 +194,11 @@ func (s *subscriptions) syncAll(ctx context.Context, owners map[string]bool) err
 		return err
 	}
 	for _, obj := range objs {
-		owners[string(obj.meta.UID)] = true
+		// One being deleted (held by a finalizer) is served no more (sync) and owns no queue:
+		// no worker of this term will drop it, so dropOrphanQueues does.
+		if obj.meta.DeletionTimestamp == nil {
+			owners[string(obj.meta.UID)] = true
+		}
 		s.sync(ctx, obj.meta.Namespace+"/"+obj.meta.Name)
 	}
 	return nil

@@ -57,3 +57,43 @@ func TestRegressionTerminatingSubscriptionStillNotified(t *testing.T) {
 		t.Errorf("the deleted subscription's queue is still in Redis")
 	}
 }
+
+// TestRegressionTerminatingSubscriptionQueueKeptAtTermStart: a subscription found being deleted
+// (held by a finalizer) when a leader term starts is not served, but syncAll still counted it
+// among the queues' owners, so dropOrphanQueues kept its queue; and as no worker was ever
+// started for it, nothing dropped the queue when the object finally went either: it stayed in
+// Redis until a later term.
+func TestRegressionTerminatingSubscriptionQueueKeptAtTermStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newSetFixture(t)
+	now := metav1.Now()
+	obj := &v1alpha1.InventorySubscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10",
+			Finalizers: []string{"example.com/hold"}, DeletionTimestamp: &now},
+		Spec: v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
+	}
+	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_terminating_term",
+		get: func(string, string) (*subscriptionObject, error) { return inventorySubscription(obj.DeepCopy()), nil },
+		list: func() ([]*subscriptionObject, error) {
+			return []*subscriptionObject{inventorySubscription(obj.DeepCopy())}, nil
+		}}
+	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	// Its queue, left by the previous term, which served it until the deletion.
+	if _, err := f.store.Commit(ctx, Change{Kind: "x", Items: []Item{{SubscriptionUID: "uid-s", NotificationID: "n1", Body: []byte(`{}`), Observed: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]bool{}
+	if err := set.syncAll(ctx, owners); err != nil {
+		t.Fatal(err)
+	}
+	if err := dropOrphanQueues(ctx, f.store, owners); err != nil {
+		t.Fatal(err)
+	}
+	if set.workers["ns/s"] != nil {
+		t.Error("the subscription being deleted is served")
+	}
+	if n, _ := f.rc.Exists(ctx, f.store.queueKey("uid-s")).Result(); n != 0 {
+		t.Error("the queue of the subscription being deleted is kept at the start of the term")
+	}
+}
