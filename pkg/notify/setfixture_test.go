@@ -110,6 +110,15 @@ func (s *storedSubscriptions) kind(queues string) *subscriptionKind {
 			}
 			return nil, nil
 		},
+		list: func() ([]*subscriptionObject, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			out := make([]*subscriptionObject, 0, len(s.objs))
+			for _, o := range s.objs {
+				out = append(out, inventorySubscription(o.DeepCopy()))
+			}
+			return out, nil
+		},
 		updateStatus: func(context.Context, *subscriptionObject, v1alpha1.InventorySubscriptionStatus) error { return nil }}
 }
 

@@ -68,17 +68,9 @@ func TestRegressionTerminatingSubscriptionQueueKeptAtTermStart(t *testing.T) {
 	defer cancel()
 	f := newSetFixture(t)
 	now := metav1.Now()
-	obj := &v1alpha1.InventorySubscription{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", UID: "uid-s", ResourceVersion: "10",
-			Finalizers: []string{"example.com/hold"}, DeletionTimestamp: &now},
-		Spec: v1alpha1.InventorySubscriptionSpec{Callback: "http://192.0.2.1/cb", Subscriber: &v1alpha1.SubscriberInfo{Username: "smo"}},
-	}
-	kind := &subscriptionKind{family: inventoryFamily, name: "InventorySubscription", queues: "finding_terminating_term",
-		get: func(string, string) (*subscriptionObject, error) { return inventorySubscription(obj.DeepCopy()), nil },
-		list: func() ([]*subscriptionObject, error) {
-			return []*subscriptionObject{inventorySubscription(obj.DeepCopy())}, nil
-		}}
-	set := f.set(t, kind, authorizerfactory.NewAlwaysAllowAuthorizer())
+	held := unansweredSubscription("ns", "s")
+	held.Finalizers, held.DeletionTimestamp = []string{"example.com/hold"}, &now
+	set := f.set(t, newStoredSubscriptions(held).kind("finding_terminating_term"), authorizerfactory.NewAlwaysAllowAuthorizer())
 	// Its queue, left by the previous term, which served it until the deletion.
 	if _, err := f.store.Commit(ctx, Change{Kind: "x", Items: []Item{{SubscriptionUID: "uid-s", NotificationID: "n1", Body: []byte(`{}`), Observed: time.Now()}}}); err != nil {
 		t.Fatal(err)
