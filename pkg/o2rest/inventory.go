@@ -172,7 +172,7 @@ func (h *handler) serveList(r *http.Request, req request, s *kindSpec, extra fie
 		if lq.start.after != "" && key <= lq.start.after {
 			continue
 		}
-		if !sc.sees(obj) {
+		if !sc.sees(obj) || s.gone(obj) {
 			continue
 		}
 		doc, err := h.render(s, obj, req, sc)
@@ -224,7 +224,7 @@ func (h *handler) lookup(r *http.Request, req request, s *kindSpec, id string) (
 		return nil, nil, p
 	}
 	obj, found := h.cfg.Source.Get(s.source, id)
-	if !found || !sc.sees(obj) {
+	if !found || !sc.sees(obj) || s.gone(obj) {
 		return nil, nil, newProblem(http.StatusNotFound, string(s.kind)+" "+id+" not found").attr(idAttribute(s.kind), id)
 	}
 	return obj, sc, nil

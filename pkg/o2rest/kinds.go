@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -55,6 +56,21 @@ func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 		}
 	}
 	return specs
+}
+
+// gone reports whether obj counts as absent on the O2 face: a subscription being deleted (held
+// by a finalizer, someone's or a foreground deletion's) is one its owner was answered 200 to
+// DELETE for, and the notifier serves it no more; listing it, or refusing a new subscription to
+// its callback as a duplicate, would say otherwise. (A ProvisioningRequest being deleted stays:
+// its DELETING state is what an SMO follows.)
+func (s *kindSpec) gone(obj runtime.Object) bool {
+	return isSubscription(s.kind) && beingDeleted(obj)
+}
+
+// beingDeleted reports whether obj has a deletionTimestamp.
+func beingDeleted(obj runtime.Object) bool {
+	m, err := meta.Accessor(obj)
+	return err == nil && m.GetDeletionTimestamp() != nil
 }
 
 // defaultAttributes is what a response carries without attribute selectors: the attributes

@@ -140,7 +140,9 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		}
 		created, err := sk.create(ctx, client, om, body)
 		if apierrors.IsAlreadyExists(err) {
-			return nil, newProblem(http.StatusConflict, "a subscription with this callback already exists")
+			// The name the callback gives is taken: by a subscription made meanwhile, or by one
+			// still being deleted (held by a finalizer), which the check above passed over.
+			return nil, newProblem(http.StatusConflict, "a subscription with this callback already exists, or is still being deleted")
 		}
 		if err != nil {
 			// Quota and policy refusals (403, 422) reach the SMO with their reason.
@@ -394,7 +396,8 @@ func (h *handler) duplicateSubscription(kind source.Kind, ns string, shared bool
 	}
 	for _, obj := range existing {
 		sub := subscriptionOf(obj)
-		if sub.callback != callback {
+		// One being deleted is gone for its owner (kindSpec.gone): a new one may take its place.
+		if sub.callback != callback || beingDeleted(obj) {
 			continue
 		}
 		if shared && sub.subscriber != nil && tenancy.Owns(caller, sub.subscriber.Username, sub.subscriber.UID) {
