@@ -509,9 +509,13 @@ func (s *Store) Drop(ctx context.Context, subUID string) error {
 func (s *Store) QueueOwners(ctx context.Context) ([]string, error) {
 	prefix := s.queueKey("")
 	var out []string
-	iter := s.c.Scan(ctx, 0, prefix+"*", 500).Iterator()
+	// The prefix is the operator's --redis-key-prefix, which may hold glob characters: unescaped,
+	// "net*" matched another install's queues and "a[" none of its own.
+	iter := s.c.Scan(ctx, 0, globEscape(prefix)+"*", 500).Iterator()
 	for iter.Next(ctx) {
-		out = append(out, strings.TrimPrefix(iter.Val(), prefix))
+		if uid, ok := strings.CutPrefix(iter.Val(), prefix); ok {
+			out = append(out, uid)
+		}
 	}
 	if err := iter.Err(); err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
@@ -533,4 +537,17 @@ func (s *Store) Baseline(ctx context.Context, kind string, states map[string]any
 		return fmt.Errorf("record %s baseline: %w", kind, err)
 	}
 	return nil
+}
+
+// globEscape quotes the characters special in a Redis MATCH pattern, so that s matches itself.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
