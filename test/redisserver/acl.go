@@ -1,0 +1,112 @@
+package redisserver
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// DocumentedACLPrefix is the --redis-key-prefix the ACL of docs/redis.md is written for.
+const DocumentedACLPrefix = "netweave"
+
+// DocumentedACLClient creates on s the least-privilege user docs/redis.md gives operators (its
+// "ACL SETUSER" block, as written there) and returns a client of that user, so that what the
+// document promises is what the tests run with: a command netweave needs and the document
+// leaves out fails them. The user's keys are those of DocumentedACLPrefix.
+func (s *Server) DocumentedACLClient(tb testing.TB) *goredis.Client {
+	tb.Helper()
+	args, user, err := documentedACL("test-password-not-secret")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	admin := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	defer admin.Close()
+	if err := admin.Do(ctx, args...).Err(); err != nil {
+		tb.Fatalf("applying the ACL of docs/redis.md: %v", err)
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Username: user, Password: "test-password-not-secret"})
+	// A refusal may be retried and never surface (a watch reader that waits and reads again):
+	// every one is counted, and any fails the test.
+	refused := &refusals{}
+	c.AddHook(refused)
+	tb.Cleanup(func() {
+		_ = c.Close()
+		if first := refused.first.Load(); first != nil {
+			tb.Errorf("the user of docs/redis.md was refused a command netweave sends: %v", *first)
+		}
+	})
+	return c
+}
+
+// refusals records the first NOPERM answer a client got.
+type refusals struct {
+	first atomic.Pointer[string]
+}
+
+func (r *refusals) note(err error) {
+	if err != nil && strings.Contains(err.Error(), "NOPERM") {
+		msg := err.Error()
+		r.first.CompareAndSwap(nil, &msg)
+	}
+}
+
+func (r *refusals) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (r *refusals) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		r.note(err)
+		return err
+	}
+}
+
+func (r *refusals) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		err := next(ctx, cmds)
+		for _, c := range cmds {
+			r.note(c.Err())
+		}
+		return err
+	}
+}
+
+// documentedACL reads the ACL SETUSER command of docs/redis.md, with PASSWORD replaced by
+// password, as the arguments of one command, and the user it sets up.
+func documentedACL(password string) ([]any, string, error) {
+	_, file, _, _ := runtime.Caller(0)
+	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "docs", "redis.md"))
+	if err != nil {
+		return nil, "", err
+	}
+	text := string(doc)
+	start := strings.Index(text, "ACL SETUSER ")
+	if start < 0 {
+		return nil, "", errNoACL
+	}
+	end := strings.Index(text[start:], "```")
+	if end < 0 {
+		return nil, "", errNoACL
+	}
+	command := strings.ReplaceAll(text[start:start+end], "\\\n", " ")
+	var args []any
+	for _, f := range strings.Fields(command) {
+		args = append(args, strings.ReplaceAll(f, "PASSWORD", password))
+	}
+	if len(args) < 3 {
+		return nil, "", errNoACL
+	}
+	return args, args[2].(string), nil
+}
+
+type aclError string
+
+func (e aclError) Error() string { return string(e) }
+
+const errNoACL = aclError("docs/redis.md has no ACL SETUSER block")
