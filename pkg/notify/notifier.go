@@ -373,9 +373,10 @@ func (n *Notifier) fanOut(ctx context.Context, ev *Event, r renderer, ws []*work
 		if err != nil {
 			return nil, nil, err
 		}
+		share := n.delivery.shares.bound(w.share)
 		err = r.render(sub, may, func(id string, body []byte) {
 			items = append(items, Item{SubscriptionUID: sub.UID, NotificationID: id, Body: body, Observed: ev.Observed,
-				Kind: string(ev.Kind), Namespace: ev.Namespace, ShareBytes: n.delivery.shares.bound(w.share)})
+				Kind: string(ev.Kind), Namespace: ev.Namespace, ShareBytes: share})
 			woken = append(woken, w)
 		})
 		if err != nil {

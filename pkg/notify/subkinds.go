@@ -57,6 +57,10 @@ type subscriptionObject struct {
 	spec any
 }
 
+// deleting reports whether the subscription is being deleted (held by a finalizer, someone's
+// or a foreground deletion's): deleted for its owner, and served no more.
+func (o *subscriptionObject) deleting() bool { return o.meta.DeletionTimestamp != nil }
+
 func inventorySubscription(o *v1alpha1.InventorySubscription) *subscriptionObject {
 	return &subscriptionObject{obj: o, meta: &o.ObjectMeta, family: inventoryFamily,
 		id: o.Spec.SubscriptionID, consumerID: o.Spec.ConsumerSubscriptionID, filter: o.Spec.Filter, callback: o.Spec.Callback,

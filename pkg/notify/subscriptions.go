@@ -131,7 +131,7 @@ func statusOnly(oldObj, obj any) bool {
 	if !ok1 || !ok2 || o.family != n.family {
 		return false
 	}
-	return o.meta.UID == n.meta.UID && (o.meta.DeletionTimestamp == nil) == (n.meta.DeletionTimestamp == nil) &&
+	return o.meta.UID == n.meta.UID && o.deleting() == n.deleting() &&
 		o.meta.Annotations[v1alpha1.AnnotationNotificationVersion] == n.meta.Annotations[v1alpha1.AnnotationNotificationVersion] &&
 		equality.Semantic.DeepEqual(o.spec, n.spec)
 }
@@ -196,7 +196,7 @@ func (s *subscriptions) syncAll(ctx context.Context, owners map[string]bool) err
 	for _, obj := range objs {
 		// One being deleted (held by a finalizer) is served no more (sync) and owns no queue:
 		// no worker of this term will drop it, so dropOrphanQueues does.
-		if obj.meta.DeletionTimestamp == nil {
+		if !obj.deleting() {
 			owners[string(obj.meta.UID)] = true
 		}
 		s.sync(ctx, obj.meta.Namespace+"/"+obj.meta.Name)
@@ -292,7 +292,7 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 		utilruntime.HandleError(err)
 		return
 	}
-	if obj != nil && obj.meta.DeletionTimestamp != nil {
+	if obj != nil && obj.deleting() {
 		// Deleted, and held by a finalizer (someone's, or a foreground deletion's): its owner
 		// was told it is gone (the O2 DELETE answered 200), so it is served no more, as if the
 		// store had already removed it; a deleted object never comes back to life.
