@@ -119,6 +119,66 @@ func TestChart(t *testing.T) {
 		}
 	})
 
+	// Every file a flag of netweave's names is in a volume the chart mounts: a flag added to
+	// the args without its mount (or mounted elsewhere) renders and lints, and the pod then
+	// fails at start on a file that is not there.
+	t.Run("every file a flag names is mounted", func(t *testing.T) {
+		out, err := c.render(map[string]string{
+			"redis.mode": `"sentinel"`, "redis.sentinel.addresses": `["s:26379"]`,
+			"redis.passwordSecret.name": `"pw"`, "redis.sentinel.passwordSecret.name": `"spw"`,
+			"redis.tls.enabled": "true", "redis.tls.secretName": `"redis-tls"`, "redis.tls.clientCert": "true",
+			"o2ims.clientCA.configMap": `"smo-ca"`, "notifier.clientCertSecret": `"hook-cert"`,
+			"notifier.oauth2.tokenURL": `"https://t/x"`, "notifier.oauth2.clientSecretSecret": `"oauth"`,
+			"smoRegistration.url": `"https://smo.example.net/register"`, "smoRegistration.caConfigMap": `"smo-reg-ca"`,
+			"smoRegistration.clientCertSecret": `"smo-reg-cert"`, "tracing.enabled": "true",
+		})
+		if err != nil {
+			t.Fatalf("render: %v\n%s", err, out)
+		}
+		var deployment struct {
+			Kind string
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Name         string
+							Args         []string
+							VolumeMounts []struct{ MountPath string } `json:"volumeMounts"`
+						}
+					}
+				}
+			}
+		}
+		for _, doc := range strings.Split(out, "\n---\n") {
+			if err := yaml.Unmarshal([]byte(doc), &deployment); err == nil && deployment.Kind == "Deployment" {
+				break
+			}
+			deployment.Kind = ""
+		}
+		if deployment.Kind == "" || len(deployment.Spec.Template.Spec.Containers) == 0 {
+			t.Fatalf("no Deployment rendered:\n%s", out)
+		}
+		files := 0
+		for _, ctr := range deployment.Spec.Template.Spec.Containers {
+			for _, arg := range ctr.Args {
+				flag, path, ok := strings.Cut(arg, "=")
+				if !ok || !strings.HasPrefix(path, "/") || !strings.HasSuffix(flag, "-file") {
+					continue
+				}
+				files++
+				if !slices.ContainsFunc(ctr.VolumeMounts, func(m struct{ MountPath string }) bool {
+					return strings.HasPrefix(path, strings.TrimSuffix(m.MountPath, "/")+"/")
+				}) {
+					t.Errorf("container %s: %s names a file in no volume mounted there", ctr.Name, arg)
+				}
+			}
+		}
+		// The values above turn on every file flag the chart has (each a volume of its own).
+		if files < 15 {
+			t.Errorf("only %d file flags rendered; the values above should turn on every one", files)
+		}
+	})
+
 	// TestRegressionIngressInstallAnnouncesTheInClusterAddress: with the Ingress on and no
 	// o2ims.apiRoot, netweave told SMOs (the O-Cloud's serviceUri, the IMS_EP it registers)
 	// the Service's in-cluster name, which no SMO outside the cluster resolves. The Ingress's
@@ -313,6 +373,7 @@ var valuePrerequisites = []struct {
 	{"redis.bundled.", map[string]any{"redis.mode": "bundled", "redis.passwordSecret.name": "pw"}},
 	{"redis.mode", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.passwordSecret.key", map[string]any{"redis.passwordSecret.name": "pw"}},
+	{"redis.sentinel.passwordSecret.key", map[string]any{"redis.sentinel.passwordSecret.name": "spw"}},
 	{"redis.tls.secretName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.serverName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.clientCert", map[string]any{"redis.tls.enabled": true, "redis.tls.secretName": "s"}},

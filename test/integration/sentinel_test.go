@@ -4,6 +4,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +93,112 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	if after.ResourceVersion <= out.ResourceVersion {
 		t.Errorf("resourceVersion went backwards across failover: %s then %s", out.ResourceVersion, after.ResourceVersion)
+	}
+}
+
+// TestSentinelOwnCredentials runs Sentinels that have credentials of their own, not the data
+// nodes' (a user reported: with a Sentinel requirepass of its own, netweave never turned ready,
+// "all sentinels specified in configuration are unreachable: WRONGPASS", and no flag could
+// name the Sentinels' password). The client the --redis-sentinel-* flags build reaches the
+// primary as the least-privilege Sentinel user of docs/redis.md, and as the Sentinels' default
+// user with their own password, and follows a failover; the documented user is refused no
+// command (DocumentedSentinelACL checks the Sentinel's ACL LOG).
+func TestSentinelOwnCredentials(t *testing.T) {
+	redis := redisserver.StartReplicated(t, redisserver.ReplicatedOptions{Master: sentinelMaster, Replicas: 1, Sentinels: 1})
+	primary, replica := redis.Nodes[0], redis.Nodes[1]
+	sentinel := redis.Sentinels[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// The data nodes require their password (the replica needs it to follow the primary, and
+	// the primary to follow the replica once it is promoted); the Sentinel needs it to watch them.
+	const dataPassword, sentinelPassword = "data-password-not-secret", "sentinel-password-not-secret"
+	for _, n := range []*redisserver.Server{replica, primary} {
+		c := goredis.NewClient(&goredis.Options{Addr: n.Addr()})
+		for _, kv := range [][2]string{{"masterauth", dataPassword}, {"requirepass", dataPassword}} {
+			if err := c.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+				t.Fatalf("config set %s on %s: %v", kv[0], n.Addr(), err)
+			}
+		}
+		_ = c.Close()
+	}
+	open := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
+	if err := open.Set(ctx, sentinelMaster, "auth-pass", dataPassword).Err(); err != nil {
+		t.Fatalf("sentinel set auth-pass: %v", err)
+	}
+	_ = open.Close()
+	user := sentinel.DocumentedSentinelACL(t, sentinelPassword)
+
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	dataFile := file("data", dataPassword)
+	client := func(t *testing.T, tune func(*options.RedisOptions)) goredis.UniversalClient {
+		t.Helper()
+		opts := options.NewRedisOptions()
+		opts.SentinelMaster = sentinelMaster
+		opts.SentinelAddresses = redis.SentinelAddrs()
+		opts.PasswordFile = dataFile
+		tune(opts)
+		if errs := opts.Validate(); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		c, err := opts.NewClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+
+	t.Run("the data nodes' password is refused by the Sentinel", func(t *testing.T) {
+		err := client(t, func(*options.RedisOptions) {}).Ping(ctx).Err()
+		if err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+			t.Fatalf("ping through a Sentinel offered the data nodes' password: %v, want WRONGPASS", err)
+		}
+	})
+	t.Run("the Sentinels' own password", func(t *testing.T) {
+		c := client(t, func(o *options.RedisOptions) {
+			o.SentinelPasswordFile = file("sentinel-admin", redisserver.SentinelAdminPassword)
+		})
+		if err := c.Ping(ctx).Err(); err != nil {
+			t.Fatalf("ping with --redis-sentinel-password-file: %v", err)
+		}
+	})
+
+	c := client(t, func(o *options.RedisOptions) {
+		o.SentinelUsername = user
+		o.SentinelPasswordFile = file("sentinel", sentinelPassword)
+	})
+	store := newPoolStore(t, c)
+	if err := store.Create(ctx, "/resourcepools/ns/before", pool("before"), &o2ims.ResourcePool{}, 0); err != nil {
+		t.Fatalf("create as the documented Sentinel user: %v", err)
+	}
+	primaryClient := goredis.NewClient(&goredis.Options{Addr: primary.Addr(), Password: dataPassword})
+	if n, err := primaryClient.Wait(ctx, 1, 10*time.Second).Result(); err != nil || n < 1 {
+		t.Fatalf("WAIT for the replica: %d %v", n, err)
+	}
+	_ = primaryClient.Close()
+
+	primary.Stop() // SIGKILL
+	waitFor(t, ctx, "write after failover, as the documented Sentinel user", func() error {
+		err := store.Create(ctx, "/resourcepools/ns/after", pool("after"), &o2ims.ResourcePool{}, 0)
+		if storage.IsExist(err) {
+			return nil
+		}
+		return err
+	})
+	role, err := goredis.NewClient(&goredis.Options{Addr: replica.Addr(), Password: dataPassword}).Do(ctx, "ROLE").Slice()
+	if err != nil || len(role) == 0 || role[0] != "master" {
+		t.Fatalf("the write after failover went to %v (err %v), want the promoted replica", role, err)
+	}
+	if err := store.Get(ctx, "/resourcepools/ns/before", storage.GetOptions{}, &o2ims.ResourcePool{}); err != nil {
+		t.Fatalf("read after failover: %v", err)
 	}
 }
 

@@ -21,7 +21,7 @@ const DocumentedACLPrefix = "netweave"
 // leaves out fails them. The user's keys are those of DocumentedACLPrefix.
 func (s *Server) DocumentedACLClient(tb testing.TB) *goredis.Client {
 	tb.Helper()
-	args, user, err := documentedACL("test-password-not-secret")
+	args, user, err := documentedACL(DocumentedACLPrefix, "test-password-not-secret")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -77,16 +77,64 @@ func (r *refusals) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 	}
 }
 
-// documentedACL reads the ACL SETUSER command of docs/redis.md, with PASSWORD replaced by
-// password, as the arguments of one command, and the user it sets up.
-func documentedACL(password string) ([]any, string, error) {
+// DocumentedSentinelUser is the Sentinel ACL user docs/redis.md gives operators.
+const DocumentedSentinelUser = "netweave-sentinel"
+
+// SentinelAdminPassword is the password DocumentedSentinelACL gives a Sentinel's default user.
+const SentinelAdminPassword = "sentinel-admin-not-secret"
+
+// DocumentedSentinelACL creates on the Sentinel s the user docs/redis.md gives operators for
+// netweave's Sentinel connections (its "ACL SETUSER netweave-sentinel" block, as written there)
+// with password, and returns the user. The Sentinel's default user then needs
+// SentinelAdminPassword, as a production Sentinel's would need one of its own: nothing gets in
+// on no credentials or on the data nodes'. When the test ends it fails the test on any command
+// the Sentinel refused (its ACL LOG), so that what the document promises is what netweave's
+// client needs: go-redis moves on to another Sentinel when one refuses, and would hide it.
+func (s *Server) DocumentedSentinelACL(tb testing.TB, password string) string {
+	tb.Helper()
+	args, user, err := documentedACL(DocumentedSentinelUser, password)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	open := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	defer open.Close()
+	if err := open.Do(ctx, args...).Err(); err != nil {
+		tb.Fatalf("applying the Sentinel ACL of docs/redis.md: %v", err)
+	}
+	if err := open.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+SentinelAdminPassword).Err(); err != nil {
+		tb.Fatalf("giving the Sentinel's default user a password: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Password: SentinelAdminPassword})
+		defer admin.Close()
+		entries, err := admin.Do(context.Background(), "ACL", "LOG").Slice()
+		if err != nil {
+			tb.Errorf("reading the Sentinel's ACL LOG: %v", err)
+			return
+		}
+		for _, e := range entries {
+			// Failed logins are the test's own (it shows what a client without the
+			// Sentinel's credentials meets); a refused command is the document's gap.
+			if fields, ok := e.(map[any]any); ok && fields["reason"] == "auth" {
+				continue
+			}
+			tb.Errorf("the Sentinel refused a command to the user of docs/redis.md: %v", e)
+		}
+	})
+	return user
+}
+
+// documentedACL reads the ACL SETUSER command of docs/redis.md for user, with PASSWORD
+// replaced by password, as the arguments of one command, and the user it sets up.
+func documentedACL(user, password string) ([]any, string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "docs", "redis.md"))
 	if err != nil {
 		return nil, "", err
 	}
 	text := string(doc)
-	start := strings.Index(text, "ACL SETUSER ")
+	start := strings.Index(text, "ACL SETUSER "+user+" ")
 	if start < 0 {
 		return nil, "", errNoACL
 	}
@@ -109,4 +157,4 @@ type aclError string
 
 func (e aclError) Error() string { return string(e) }
 
-const errNoACL = aclError("docs/redis.md has no ACL SETUSER block")
+const errNoACL = aclError("docs/redis.md has no ACL SETUSER block for that user")

@@ -102,6 +102,12 @@ there, not at the Service's in-cluster name); else the Service's in-cluster addr
 {{- else if eq $r.mode "sentinel" }}
 - --redis-sentinel-master={{ $r.sentinel.master }}
 - --redis-sentinel-addresses={{ join "," $r.sentinel.addresses }}
+{{- with $r.sentinel.username }}
+- --redis-sentinel-username={{ . }}
+{{- end }}
+{{- if $r.sentinel.passwordSecret.name }}
+- --redis-sentinel-password-file=/etc/netweave/redis-sentinel/password
+{{- end }}
 {{- else }}
 - --redis-sentinel-master=netweave
 - --redis-sentinel-addresses={{ include "netweave.redisName" . }}.{{ .Release.Namespace }}.svc:26379

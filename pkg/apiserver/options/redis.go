@@ -28,16 +28,22 @@ type RedisOptions struct {
 	Address           string
 	SentinelMaster    string
 	SentinelAddresses []string
-	Username          string
-	PasswordFile      string
-	DB                int
-	TLS               bool
-	TLSCAFile         string
-	TLSCertFile       string
-	TLSKeyFile        string
-	TLSServerName     string
-	KeyPrefix         string
-	HistoryLength     int64
+	// SentinelUsername and SentinelPasswordFile are the Sentinels' own credentials, for
+	// Sentinels that require ones other than the data nodes' (a Sentinel with its own
+	// requirepass, or an ACL user there). Without SentinelPasswordFile the Sentinels are offered
+	// the data nodes' password, which is how most Sentinel deployments are set up.
+	SentinelUsername     string
+	SentinelPasswordFile string
+	Username             string
+	PasswordFile         string
+	DB                   int
+	TLS                  bool
+	TLSCAFile            string
+	TLSCertFile          string
+	TLSKeyFile           string
+	TLSServerName        string
+	KeyPrefix            string
+	HistoryLength        int64
 	// HistoryBytes bounds the change log per resource by approximate size as well.
 	HistoryBytes int64
 	// RequireAOF, DurabilityAsserted and DurabilityCheckInterval configure the
@@ -68,6 +74,8 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Address, "redis-address", o.Address, "host:port of the Redis server (ignored when --redis-sentinel-master is set).")
 	fs.StringVar(&o.SentinelMaster, "redis-sentinel-master", o.SentinelMaster, "Name of the Sentinel-monitored primary; enables Sentinel failover.")
 	fs.StringSliceVar(&o.SentinelAddresses, "redis-sentinel-addresses", o.SentinelAddresses, "host:port of the Sentinels, comma separated.")
+	fs.StringVar(&o.SentinelUsername, "redis-sentinel-username", o.SentinelUsername, "ACL user name for the Sentinels, when they have users of their own (default: their default user).")
+	fs.StringVar(&o.SentinelPasswordFile, "redis-sentinel-password-file", o.SentinelPasswordFile, "File holding the Sentinels' password, when it is not the data nodes' (default: the --redis-password-file password). Read once, at start.")
 	fs.StringVar(&o.Username, "redis-username", o.Username, "ACL user name for Redis.")
 	fs.StringVar(&o.PasswordFile, "redis-password-file", o.PasswordFile, "File holding the Redis password (kept out of the process list); read again for every new connection, so a password rotated in the file needs no restart.")
 	fs.IntVar(&o.DB, "redis-db", o.DB, "Redis logical database number.")
@@ -103,6 +111,9 @@ func (o *RedisOptions) Validate() []error {
 		if err := hostPort(o.Address); err != nil {
 			errs = append(errs, fmt.Errorf("--redis-address %q: %w", o.Address, err))
 		}
+	}
+	if o.SentinelMaster == "" && (o.SentinelUsername != "" || o.SentinelPasswordFile != "") {
+		errs = append(errs, errors.New("--redis-sentinel-username and --redis-sentinel-password-file need --redis-sentinel-master"))
 	}
 	if o.SentinelMaster != "" {
 		for _, a := range o.SentinelAddresses {
@@ -220,22 +231,31 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 		// opened after (a new connection, a reconnect after a failover or a killed client):
 		// a password rotated in the file (a Secret updated in place) is used from the next
 		// connection on, without a restart, while the open ones stay authenticated.
-		pw, err := o.readPassword()
+		pw, err := readPassword(o.PasswordFile, "--redis-password-file")
 		if err != nil {
 			return nil, err
 		}
 		opts.Password = pw
 		opts.CredentialsProviderContext = func(context.Context) (string, string, error) {
-			pw, err := o.readPassword()
+			pw, err := readPassword(o.PasswordFile, "--redis-password-file")
 			return o.Username, pw, err
 		}
 	}
 	if o.SentinelMaster != "" {
 		opts.MasterName = o.SentinelMaster
 		opts.Addrs = o.SentinelAddresses
-		// Sentinels commonly share the data nodes' password. go-redis takes theirs as a
-		// value, so it is the one read at start.
+		// Sentinels commonly share the data nodes' password. go-redis takes the Sentinels'
+		// credentials as values (it has no provider for them), so they are the ones read at
+		// start.
+		opts.SentinelUsername = o.SentinelUsername
 		opts.SentinelPassword = opts.Password
+		if o.SentinelPasswordFile != "" {
+			pw, err := readPassword(o.SentinelPasswordFile, "--redis-sentinel-password-file")
+			if err != nil {
+				return nil, err
+			}
+			opts.SentinelPassword = pw
+		}
 	} else {
 		opts.Addrs = []string{o.Address}
 	}
@@ -259,11 +279,12 @@ func (o *RedisOptions) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// readPassword reads the password file, without the line end an editor or `echo` leaves.
-func (o *RedisOptions) readPassword() (string, error) {
-	pw, err := os.ReadFile(o.PasswordFile)
+// readPassword reads the password file the flag names, without the line end an editor or `echo`
+// leaves.
+func readPassword(file, flag string) (string, error) {
+	pw, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("read redis password: %w", err)
+		return "", fmt.Errorf("read %s: %w", flag, err)
 	}
 	return strings.TrimRight(string(pw), "\r\n"), nil
 }

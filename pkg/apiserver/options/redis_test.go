@@ -35,6 +35,9 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		{[]string{"--redis-address=:6379"}, ""},
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2"}, `--redis-sentinel-addresses "s2": want host:port`},
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2:26379", "--redis-address=ignored"}, ""},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-username=u", "--redis-sentinel-password-file=/p"}, ""},
+		{[]string{"--redis-sentinel-password-file=/p"}, "need --redis-sentinel-master"},
+		{[]string{"--redis-sentinel-username=u"}, "need --redis-sentinel-master"},
 	} {
 		o := NewRedisOptions()
 		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
