@@ -29,6 +29,8 @@ type running struct {
 	// rather than taking the local setup down.
 	alarmError  error
 	kubeconfigs map[string]string
+	// auditLog is netweave's audit log, written with the chart's audit policy.
+	auditLog string
 }
 
 func (r *running) processes() []*localstack.Process {
@@ -122,7 +124,12 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 	}
 
 	fmt.Println("starting netweave and registering APIService", localstack.APIServiceName, "…")
-	extra := append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), c.extra...)
+	auditing, err := auditArgs(ctx, filepath.Join(c.dir, "netweave"))
+	if err != nil {
+		return nil, err
+	}
+	r.auditLog = auditing.log
+	extra := append(append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), auditing.args...), c.extra...)
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
 		Port: r.netweavePort, O2Port: r.o2Port, Args: append(append(append(netweaveArgs(), o2dmsArgs()...), provisioningArgs()...), extra...), WaitReady: true, Timeout: c.timeout,

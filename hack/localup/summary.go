@@ -68,6 +68,7 @@ The O2-IMS REST API, as an SMO sees it:
 	printStoreLost(r)
 	printStalledSMO(r)
 	printFairness(r)
+	printAudit(r)
 	fmt.Print("\nPress Ctrl-C to stop everything.\n")
 }
 

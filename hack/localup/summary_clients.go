@@ -25,3 +25,14 @@ level, its Kubernetes-API write included; netweave's token and access reviews, a
   kubectl get flowschemas | grep -E 'NAME|netweave-'   # the install's: reviews at workload-high, Leases at leader-election
 `, r.caFile, r.o2Port)
 }
+
+// printAudit shows netweave's audit log (docs/o2ims.md, "Audit"), written with the policy the
+// chart installs: who did what on either face, and the result, never a body.
+func printAudit(r *running) {
+	fmt.Printf(`
+The audit log (docs/o2ims.md, "Audit"; the chart's audit.enabled policy): an O2 request is an event like a kubectl one,
+with the caller, verb, path and code, and never a body (free-form fields and callbacks may hold credentials):
+  tail -n 3 %s | cut -c1-400
+  grep -c '"requestObject"' %s   # 0: no bodies
+`, r.auditLog, r.auditLog)
+}

@@ -31,14 +31,6 @@ import (
 	"github.com/netweave-io/netweave/internal/localstack"
 )
 
-// auditPolicy logs every request at Metadata level: user, verb, URI, code.
-const auditPolicy = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: Metadata
-`
-
 // requestTimeout is TestO2ServingChain's --request-timeout: short, so that a request cut off at
 // it is seen within the test.
 const requestTimeout = 10 * time.Second
@@ -50,7 +42,11 @@ const requestTimeout = 10 * time.Second
 func TestO2ServingChain(t *testing.T) {
 	dir := t.TempDir()
 	policy, auditLog := filepath.Join(dir, "audit-policy.yaml"), filepath.Join(dir, "audit.log")
-	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+	shipped, err := localstack.AuditPolicy(context.Background(), "o2ims-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(policy, shipped, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := startStack(t, "--o2ims-require-client-cert=true", "--audit-policy-file="+policy, "--audit-log-path="+auditLog,
@@ -144,6 +140,56 @@ func TestO2ServingChain(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	// The policy the chart ships records who did what and the result, and never a body: a
+	// credential in an object's free-form fields stays out of the audit log. Probes and
+	// netweave's own informers leave no events.
+	t.Run("the shipped audit policy records no body", func(t *testing.T) {
+		const ns, canary = "audit-canary", "c2VjcmV0LXZhbHVl-not-in-the-log"
+		s.kubectl(t, localstack.Admin, "create", "namespace", ns)
+		manifest := `apiVersion: o2ims.oran.org/v1alpha1
+kind: ResourcePool
+metadata: {name: canary, namespace: ` + ns + `}
+spec:
+  resourcePoolId: 0d7e6f1a-3c55-4b8e-9a1f-2b6c5d4e3f01
+  name: canary
+  oCloudId: 0d7e6f1a-3c55-4b8e-9a1f-2b6c5d4e3f02
+  extensions: {password: ` + canary + `}
+`
+		if out, stderr, err := s.kubectlStdin(t, localstack.Admin, manifest, "create", "-f", "-"); err != nil {
+			t.Fatalf("create the pool: %v\n%s%s", err, out, stderr)
+		}
+		s.kubectl(t, localstack.Admin, "get", "resourcepools", "-n", ns, "canary", "-o", "json")
+		for _, verb := range []string{"create", "get"} {
+			eventually(t, 10*time.Second, "the audit log holds the "+verb, func() error {
+				ev, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+					path, _, _ := strings.Cut(ev.RequestURI, "?")
+					return ev.Verb == verb && strings.HasSuffix(path, "/namespaces/"+ns+"/resourcepools"+map[string]string{"create": "", "get": "/canary"}[verb]) &&
+						ev.Stage == "ResponseComplete"
+				})
+				if err != nil {
+					return err
+				}
+				if ev.Level != "Metadata" || len(ev.RequestObject) > 0 || len(ev.ResponseObject) > 0 {
+					return errorf("the %s's event is at level %q with a body: %+v", verb, ev.Level, ev)
+				}
+				return nil
+			})
+		}
+		raw, err := os.ReadFile(auditLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), canary) {
+			t.Errorf("the audit log holds the pool's extensions (the canary value)")
+		}
+		if ev, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+			return strings.HasPrefix(ev.RequestURI, "/readyz") || strings.HasPrefix(ev.RequestURI, "/healthz") || strings.HasPrefix(ev.RequestURI, "/livez") ||
+				(ev.User.Username == "system:serviceaccount:o2ims-system:netweave" || ev.User.Username == "system:apiserver") && (ev.Verb == "list" || ev.Verb == "watch")
+		}); err == nil {
+			t.Errorf("an event the policy leaves out: %+v", ev)
+		}
 	})
 
 	t.Run("a client that stops reading is cut off at the request timeout", func(t *testing.T) {
@@ -295,7 +341,10 @@ type auditEvent struct {
 	User       struct {
 		Username string `json:"username"`
 	} `json:"user"`
-	SourceIPs      []string `json:"sourceIPs"`
+	Level          string          `json:"level"`
+	RequestObject  json.RawMessage `json:"requestObject"`
+	ResponseObject json.RawMessage `json:"responseObject"`
+	SourceIPs      []string        `json:"sourceIPs"`
 	ResponseStatus struct {
 		Code int `json:"code"`
 	} `json:"responseStatus"`
