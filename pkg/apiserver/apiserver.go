@@ -364,6 +364,9 @@ func (r redisCheck) Check(req *http.Request) error {
 	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 	defer cancel()
 	if err := r.client.Client.Ping(ctx).Err(); err != nil {
+		if advice := redisstore.RefusalAdvice(err); advice != "" {
+			return fmt.Errorf("ping redis: %w: %s", err, advice)
+		}
 		return fmt.Errorf("ping redis: %w", err)
 	}
 	return nil

@@ -135,6 +135,14 @@ func ReadDurability(ctx context.Context, client goredis.UniversalClient) (Durabi
 		}
 		return nil
 	})
+	// Refused before any command ran (netweave's credentials, at the connection's AUTH), or
+	// stopped at the Sentinels (which carry their refusal, or an unknown master's nil, as a
+	// Redis error): CONFIG GET was never asked, so this tells nothing of the configuration, and
+	// vouching for it (--redis-durability-asserted) must not make netweave ready on a Redis it
+	// cannot reach, nor must the advice send the operator to CONFIG and that flag.
+	if err != nil && (rejection(err) == rejectedAuth || fromSentinels(err)) {
+		return Durability{}, fmt.Errorf("read the Redis configuration: %w: %s", err, RefusalAdvice(err))
+	}
 	var redisErr goredis.Error
 	if err != nil && !errors.As(err, &redisErr) {
 		return Durability{}, fmt.Errorf("read the Redis configuration: %w", err)

@@ -74,6 +74,39 @@ func rejection(err error) string {
 	return rejectionCodes[code]
 }
 
+// sentinelFailure starts the error go-redis gives when no Sentinel named the primary: every
+// one was unreachable, refused netweave's credentials for the Sentinels or its commands, or knew
+// no primary of that name. No data node was asked anything.
+const sentinelFailure = "redis: all sentinels specified in configuration are unreachable"
+
+// fromSentinels reports an error of the Sentinels, not of a data node.
+func fromSentinels(err error) bool {
+	return err != nil && strings.Contains(err.Error(), sentinelFailure)
+}
+
+// RefusalAdvice says which flags to look at when Redis refused netweave's credentials or
+// commands, or when no Sentinel named the primary (unreachable, refusing, or not knowing it), and
+// "" for any other error. A refusal by the Sentinels shows only the Redis error (WRONGPASS) to a client that
+// looks for one: without this the operator was sent to the data nodes' credentials.
+func RefusalAdvice(err error) string {
+	reason := rejection(err)
+	switch {
+	case fromSentinels(err) && reason == rejectedAuth:
+		return "the Sentinels refuse netweave's credentials for them (--redis-sentinel-username, and --redis-sentinel-password-file or, without it, --redis-password-file)"
+	case fromSentinels(err) && reason == rejectedPermission:
+		return "the Sentinels' ACL does not let netweave's Sentinel user (--redis-sentinel-username) run the commands it needs"
+	case fromSentinels(err) && errors.Is(err, goredis.Nil):
+		return "no Sentinel knows a primary of that name (--redis-sentinel-master)"
+	case fromSentinels(err):
+		return "no Sentinel of --redis-sentinel-addresses answered with the primary (over TLS: --redis-tls-ca-file, --redis-sentinel-tls-server-name)"
+	case reason == rejectedAuth:
+		return "netweave's Redis user name and password (--redis-username, --redis-password-file) are not the ones Redis accepts"
+	case reason == rejectedPermission:
+		return "Redis's ACL does not let netweave's Redis user run the commands it needs"
+	}
+	return ""
+}
+
 // redisMessage is the text of Redis's error reply without what a script adds to it (its sha
 // and line), which tells a client nothing.
 func redisMessage(err error) string {
@@ -117,10 +150,7 @@ func requestError(op, key string, err error) error {
 				op, key, redisMessage(err), what),
 		}}
 	case reason == rejectedAuth || reason == rejectedPermission:
-		what := "netweave's Redis user name and password (--redis-username, --redis-password-file) are not the ones Redis accepts"
-		if reason == rejectedPermission {
-			what = "Redis's ACL does not let netweave's Redis user run the commands it needs"
-		}
+		what := RefusalAdvice(err)
 		msg = fmt.Sprintf("the store refused netweave: Redis answered the %s of %q with %q%s; %s (docs/redis.md)",
 			op, key, redisMessage(err), nothingWritten(op), what)
 	case reason != "":
