@@ -374,6 +374,7 @@ var valuePrerequisites = []struct {
 	{"redis.mode", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.passwordSecret.key", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.sentinel.passwordSecret.key", map[string]any{"redis.sentinel.passwordSecret.name": "spw"}},
+	{"redis.sentinel.tlsServerName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.secretName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.serverName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.clientCert", map[string]any{"redis.tls.enabled": true, "redis.tls.secretName": "s"}},

@@ -135,5 +135,10 @@ there, not at the Service's in-cluster name); else the Service's in-cluster addr
 {{- with $r.tls.serverName }}
 - --redis-tls-server-name={{ . }}
 {{- end }}
+{{- if eq $r.mode "sentinel" }}
+{{- with $r.sentinel.tlsServerName }}
+- --redis-sentinel-tls-server-name={{ . }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

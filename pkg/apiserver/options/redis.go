@@ -42,8 +42,11 @@ type RedisOptions struct {
 	TLSCertFile          string
 	TLSKeyFile           string
 	TLSServerName        string
-	KeyPrefix            string
-	HistoryLength        int64
+	// SentinelTLSServerName is the name verified in the Sentinels' certificates when it is not
+	// TLSServerName (Sentinels with certificates of their own); "" verifies them as the data nodes.
+	SentinelTLSServerName string
+	KeyPrefix             string
+	HistoryLength         int64
 	// HistoryBytes bounds the change log per resource by approximate size as well.
 	HistoryBytes int64
 	// RequireAOF, DurabilityAsserted and DurabilityCheckInterval configure the
@@ -84,6 +87,7 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TLSCertFile, "redis-tls-cert-file", o.TLSCertFile, "Client certificate for Redis mutual TLS; read again at every new connection, so a renewed certificate needs no restart.")
 	fs.StringVar(&o.TLSKeyFile, "redis-tls-key-file", o.TLSKeyFile, "Client key for Redis mutual TLS.")
 	fs.StringVar(&o.TLSServerName, "redis-tls-server-name", o.TLSServerName, "Server name to verify in the Redis certificate.")
+	fs.StringVar(&o.SentinelTLSServerName, "redis-sentinel-tls-server-name", o.SentinelTLSServerName, "Server name to verify in the certificates of the Sentinels of --redis-sentinel-addresses, when it is not the data nodes' (default: as the data nodes, --redis-tls-server-name or the host dialled).")
 	fs.StringVar(&o.KeyPrefix, "redis-key-prefix", o.KeyPrefix, "Prefix of every Redis key, so several installs can share one Redis.")
 	fs.Int64Var(&o.HistoryLength, "redis-history-length", o.HistoryLength, "Change events kept per resource; bounds how old a resourceVersion a watch may resume from (older gets 410 Gone).")
 	fs.Int64Var(&o.HistoryBytes, "redis-history-bytes", o.HistoryBytes, "Approximate bytes of change events kept per resource, whichever of it and --redis-history-length binds first; bounds Redis memory when objects are large. Negative removes the byte bound.")
@@ -127,6 +131,9 @@ func (o *RedisOptions) Validate() []error {
 	}
 	if !o.TLS && (o.TLSCAFile != "" || o.TLSCertFile != "" || o.TLSServerName != "") {
 		errs = append(errs, errors.New("--redis-tls-* flags need --redis-tls"))
+	}
+	if o.SentinelTLSServerName != "" && (!o.TLS || o.SentinelMaster == "") {
+		errs = append(errs, errors.New("--redis-sentinel-tls-server-name needs --redis-tls and --redis-sentinel-master"))
 	}
 	// A trailing "/" is refused rather than trimmed: the object store and the notifier build
 	// their keys from the prefix differently, and installs with prefixes "a" and "a/" shared
@@ -265,8 +272,38 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 			return nil, err
 		}
 		opts.TLSConfig = cfg
+		if o.SentinelMaster != "" && o.SentinelTLSServerName != "" {
+			// go-redis dials the Sentinels with the data nodes' TLS configuration (one Dialer,
+			// one TLSConfig), so Sentinels whose certificates name them, not the data nodes,
+			// failed every handshake and netweave never turned ready.
+			opts.Dialer = sentinelTLSDialer(o.SentinelAddresses, cfg, o.SentinelTLSServerName)
+		}
 	}
 	return goredis.NewUniversalClient(opts), nil
+}
+
+// defaultDialTimeout is go-redis's.
+const defaultDialTimeout = 5 * time.Second
+
+// sentinelTLSDialer dials the Sentinels of addrs verifying serverName in their certificates,
+// and every other address (the data nodes Sentinel names) with cfg, as go-redis would. Sentinels
+// go-redis learns of from the ones in addrs are dialled as data nodes: it turns to them only
+// when none in addrs answers.
+func sentinelTLSDialer(addrs []string, cfg *tls.Config, serverName string) func(context.Context, string, string) (net.Conn, error) {
+	sentinelCfg := cfg.Clone()
+	sentinelCfg.ServerName = serverName
+	sentinels := map[string]bool{}
+	for _, a := range addrs {
+		sentinels[a] = true
+	}
+	data := goredis.NewDialer(&goredis.Options{DialTimeout: defaultDialTimeout, TLSConfig: cfg})
+	sentinel := goredis.NewDialer(&goredis.Options{DialTimeout: defaultDialTimeout, TLSConfig: sentinelCfg})
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if sentinels[addr] {
+			return sentinel(ctx, network, addr)
+		}
+		return data(ctx, network, addr)
+	}
 }
 
 func (o *RedisOptions) tlsConfig() (*tls.Config, error) {

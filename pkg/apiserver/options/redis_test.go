@@ -38,6 +38,9 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-username=u", "--redis-sentinel-password-file=/p"}, ""},
 		{[]string{"--redis-sentinel-password-file=/p"}, "need --redis-sentinel-master"},
 		{[]string{"--redis-sentinel-username=u"}, "need --redis-sentinel-master"},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-tls", "--redis-sentinel-tls-server-name=sentinel"}, ""},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-tls-server-name=sentinel"}, "needs --redis-tls"},
+		{[]string{"--redis-tls", "--redis-sentinel-tls-server-name=sentinel"}, "needs --redis-tls and --redis-sentinel-master"},
 	} {
 		o := NewRedisOptions()
 		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
