@@ -52,21 +52,31 @@ func TestChart(t *testing.T) {
 	})
 
 	t.Run("bad values fail the render with a message", func(t *testing.T) {
-		for _, tc := range []struct{ path, value, want string }{
-			{"tls.mode", `"bogus"`, "tls.mode must be selfSigned, certManager or secret"},
+		for _, tc := range []struct {
+			path, value, want string
+			with              map[string]string
+		}{
+			{"tls.mode", `"bogus"`, "tls.mode must be selfSigned, certManager or secret", nil},
 			// TestRegressionProfileTokensForTheInventoryNamespace, the chart's side.
-			{"o2ims.profileLocalNamespaces", `["smo-a","` + chartNamespace + `"]`, "o2ims.profileLocalNamespaces must not name the release namespace"},
-			{"tls.mode", `"secret"`, "tls.mode=secret needs tls.caBundle"},
-			{"redis.mode", `"sentinel"`, "redis.mode=sentinel needs redis.sentinel.addresses"},
-			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name"},
-			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap"},
-			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required"},
-			{"notifier.oauth2.tokenURL", `"http://t/x"`, "notifier.oauth2.tokenURL must be an https URL"},
-			{"flowControl.priorityLevel", `""`, "flowControl.priorityLevel names the PriorityLevelConfiguration"},
-			{"flowControl.leaderElectionPriorityLevel", `""`, "flowControl.leaderElectionPriorityLevel names the PriorityLevelConfiguration"},
-			{"flowControl.matchingPrecedence", "0", "flowControl.matchingPrecedence must be between 1 and 10000, not 0"},
+			{"o2ims.profileLocalNamespaces", `["smo-a","` + chartNamespace + `"]`, "o2ims.profileLocalNamespaces must not name the release namespace", nil},
+			{"tls.mode", `"secret"`, "tls.mode=secret needs tls.caBundle", nil},
+			{"redis.mode", `"sentinel"`, "redis.mode=sentinel needs redis.sentinel.addresses", nil},
+			{"redis.mode", `"bundled"`, "redis.mode=bundled needs redis.passwordSecret.name", nil},
+			// The bundled Redis has no TLS and only its default user: either made netweave
+			// never ready (TLS handshake with a plaintext server, or WRONGPASS) instead of
+			// failing the install.
+			{"redis.tls.enabled", "true", "redis.mode=bundled runs Redis without TLS", map[string]string{"redis.mode": `"bundled"`, "redis.passwordSecret.name": `"pw"`}},
+			{"redis.username", `"netweave"`, "redis.mode=bundled has only Redis's default user", map[string]string{"redis.mode": `"bundled"`, "redis.passwordSecret.name": `"pw"`}},
+			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap", nil},
+			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required", nil},
+			{"notifier.oauth2.tokenURL", `"http://t/x"`, "notifier.oauth2.tokenURL must be an https URL", nil},
+			{"flowControl.priorityLevel", `""`, "flowControl.priorityLevel names the PriorityLevelConfiguration", nil},
+			{"flowControl.leaderElectionPriorityLevel", `""`, "flowControl.leaderElectionPriorityLevel names the PriorityLevelConfiguration", nil},
+			{"flowControl.matchingPrecedence", "0", "flowControl.matchingPrecedence must be between 1 and 10000, not 0", nil},
 		} {
-			out, err := c.render(map[string]string{tc.path: tc.value})
+			set := map[string]string{tc.path: tc.value}
+			maps.Copy(set, tc.with)
+			out, err := c.render(set)
 			if err == nil || !strings.Contains(out, tc.want) {
 				t.Errorf("--set-json %s=%s: err %v, output %q; want an error saying %q", tc.path, tc.value, err, out, tc.want)
 			}

@@ -62,6 +62,12 @@ there, not at the Service's in-cluster name); else the Service's in-cluster addr
 {{- if and (eq .Values.redis.mode "bundled") (not .Values.redis.passwordSecret.name) }}
 {{- fail "redis.mode=bundled needs redis.passwordSecret.name (without a password Redis refuses other pods, and Sentinels would take commands from any pod)" }}
 {{- end }}
+{{- if and (eq .Values.redis.mode "bundled") .Values.redis.tls.enabled }}
+{{- fail "redis.mode=bundled runs Redis without TLS: unset redis.tls.enabled (netweave would never reach it)" }}
+{{- end }}
+{{- if and (eq .Values.redis.mode "bundled") .Values.redis.username }}
+{{- fail "redis.mode=bundled has only Redis's default user: unset redis.username (every connection would be refused, WRONGPASS)" }}
+{{- end }}
 {{- if and (eq .Values.redis.mode "sentinel") (not .Values.redis.sentinel.addresses) }}
 {{- fail "redis.mode=sentinel needs redis.sentinel.addresses" }}
 {{- end }}
