@@ -78,14 +78,7 @@ func TestRegressionRefusedCredentialsNotBlamedOnConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := options.NewRedisOptions()
 			tc.tune(opts)
-			if errs := opts.Validate(); len(errs) > 0 {
-				t.Fatal(errs)
-			}
-			client, err := opts.NewClient()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer client.Close()
+			client := optionsClient(t, opts)
 			for _, asserted := range []bool{false, true} {
 				durability := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{Asserted: asserted}, nil)
 				err := durability.Check(httptest.NewRequest("GET", "/readyz", nil))
@@ -102,7 +95,7 @@ func TestRegressionRefusedCredentialsNotBlamedOnConfig(t *testing.T) {
 				return
 			}
 			store := newPoolStore(t, client)
-			err = store.Create(ctx, "/resourcepools/ns/refused", pool("refused"), &o2ims.ResourcePool{}, 0)
+			err := store.Create(ctx, "/resourcepools/ns/refused", pool("refused"), &o2ims.ResourcePool{}, 0)
 			if err == nil || !strings.Contains(err.Error(), tc.flag) {
 				t.Errorf("a write netweave's credentials were refused for does not name %s: %v", tc.flag, err)
 			}

@@ -36,15 +36,7 @@ func TestSentinelFailover(t *testing.T) {
 	opts := options.NewRedisOptions()
 	opts.SentinelMaster = sentinelMaster
 	opts.SentinelAddresses = redis.SentinelAddrs()
-	if errs := opts.Validate(); len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	client, err := opts.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	store := newPoolStore(t, client)
+	store := newPoolStore(t, optionsClient(t, opts))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -145,15 +137,7 @@ func TestSentinelOwnCredentials(t *testing.T) {
 		opts.SentinelAddresses = redis.SentinelAddrs()
 		opts.PasswordFile = dataFile
 		tune(opts)
-		if errs := opts.Validate(); len(errs) > 0 {
-			t.Fatal(errs)
-		}
-		c, err := opts.NewClient()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
+		return optionsClient(t, opts)
 	}
 
 	t.Run("the data nodes' password is refused by the Sentinel", func(t *testing.T) {
@@ -229,6 +213,21 @@ func newPoolStore(t *testing.T, client goredis.UniversalClient, tune ...func(*re
 	}
 	t.Cleanup(store.Close)
 	return store
+}
+
+// optionsClient is the client opts build, as netweave builds it from its flags (validated
+// first), closed when t ends.
+func optionsClient(t *testing.T, opts *options.RedisOptions) goredis.UniversalClient {
+	t.Helper()
+	if errs := opts.Validate(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	c, err := opts.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 func redisBinary(t *testing.T) string {

@@ -89,15 +89,7 @@ sentinel monitor %s 127.0.0.1 %d 1
 		opts.TLSCAFile = pki.CAFile
 		opts.TLSServerName = dataName
 		opts.SentinelTLSServerName = sentinelServerName
-		if errs := opts.Validate(); len(errs) > 0 {
-			t.Fatal(errs)
-		}
-		c, err := opts.NewClient()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
+		return optionsClient(t, opts)
 	}
 	// Without the flag the Sentinel is verified under the data nodes' name, as before, and
 	// readiness names the flag.
