@@ -411,7 +411,7 @@ func (h *handler) duplicateSubscription(kind source.Kind, ns string, shared bool
 }
 
 // clientAs returns a client acting as the caller, so that RBAC, admission and audit see the
-// caller and not netweave.
+// caller and not netweave, and whose requests carry the O2 request's audit ID (withAuditID).
 func (h *handler) clientAs(ctx context.Context) (versioned.Interface, error) {
 	u := userFrom(ctx)
 	if h.cfg.ClientFor != nil {
@@ -419,6 +419,7 @@ func (h *handler) clientAs(ctx context.Context) (versioned.Interface, error) {
 	}
 	cfg := rest.CopyConfig(h.cfg.ClientConfig)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: u.GetName(), UID: u.GetUID(), Groups: withoutAuthenticated(u.GetGroups()), Extra: u.GetExtra()}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return withAuditID{rt: rt} })
 	return versioned.NewForConfig(cfg)
 }
 

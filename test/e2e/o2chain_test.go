@@ -177,12 +177,91 @@ spec:
 				return nil
 			})
 		}
+		// An O2 write is two events: the O2 request (the caller, the O2 path, the answer) and
+		// the Kubernetes write it makes as the caller over the loopback connection (user
+		// system:apiserver, impersonatedUser the caller). They carry one audit ID, as a request
+		// the aggregator proxies does, so an auditor can tell which O2 request made which write
+		// (the O2 event names no object: a POST's path is the collection's).
+		s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "cert-smo-subscriber", "--clusterrole=o2ims-subscriber", "--user=cert-smo")
+		const callback = "https://smo.example.net/audit?token=callback-token-not-in-the-log"
+		eventually(t, 30*time.Second, "the O2 subscription POST", func() error {
+			req, err := http.NewRequest(http.MethodPost, s.o2APIRoot()+inventoryAPI+"/v1/subscriptions", strings.NewReader(`{"callback":"`+callback+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client(good).Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusCreated {
+				return errorf("%d %s", resp.StatusCode, body)
+			}
+			return nil
+		})
+		var outer auditEvent
+		eventually(t, 10*time.Second, "the audit log holds the O2 POST and its Kubernetes create", func() error {
+			var err error
+			outer, err = findAuditEvent(auditLog, func(ev auditEvent) bool {
+				return ev.User.Username == "cert-smo" && ev.Verb == "post" && ev.RequestURI == inventoryAPI+"/v1/subscriptions" &&
+					ev.ResponseStatus.Code == http.StatusCreated && ev.Stage == "ResponseComplete"
+			})
+			if err != nil {
+				return errorf("the O2 POST: %v", err)
+			}
+			if _, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+				return ev.Verb == "create" && ev.User.Username == "system:apiserver" && ev.ImpersonatedUser != nil &&
+					ev.ImpersonatedUser.Username == "cert-smo" && ev.Stage == "ResponseComplete"
+			}); err != nil {
+				return errorf("the impersonated create: %v", err)
+			}
+			return nil
+		})
+		if ev, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+			return ev.Verb == "create" && ev.ImpersonatedUser != nil && ev.ImpersonatedUser.Username == "cert-smo" && ev.AuditID == outer.AuditID
+		}); err != nil {
+			t.Errorf("the O2 POST's Kubernetes create does not carry its audit ID %s: %v", outer.AuditID, err)
+		} else if ev.User.Username != "system:apiserver" || ev.ResponseStatus.Code != http.StatusCreated {
+			t.Errorf("the O2 POST's Kubernetes create: %+v", ev)
+		}
+		// Refusals are events too: a certificate no CA signed (the subtest above) is a 401 with
+		// the source address; a write the caller may not make, a 403 with the caller.
+		if _, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+			return ev.ResponseStatus.Code == http.StatusUnauthorized && strings.HasPrefix(ev.RequestURI, inventoryAPI+"/v1/resourcePools") && len(ev.SourceIPs) > 0
+		}); err != nil {
+			t.Errorf("no event for the refused authentication: %v", err)
+		}
+		req, err := http.NewRequest(http.MethodPost, s.o2APIRoot()+monitoringAPI+"/v2/alarms/purge", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := client(good).Do(req); err != nil {
+			t.Fatal(err)
+		} else {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("a purge by a subscriber: %d, not 403", resp.StatusCode)
+			}
+		}
+		eventually(t, 10*time.Second, "the audit log holds the refused purge", func() error {
+			_, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
+				return ev.User.Username == "cert-smo" && ev.Verb == "post" && strings.HasSuffix(ev.RequestURI, "/alarms/purge") && ev.ResponseStatus.Code == http.StatusForbidden
+			})
+			return err
+		})
+
 		raw, err := os.ReadFile(auditLog)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(string(raw), canary) {
 			t.Errorf("the audit log holds the pool's extensions (the canary value)")
+		}
+		if strings.Contains(string(raw), "callback-token-not-in-the-log") {
+			t.Errorf("the audit log holds the subscription's callback")
 		}
 		if ev, err := findAuditEvent(auditLog, func(ev auditEvent) bool {
 			return strings.HasPrefix(ev.RequestURI, "/readyz") || strings.HasPrefix(ev.RequestURI, "/healthz") || strings.HasPrefix(ev.RequestURI, "/livez") ||
@@ -341,6 +420,9 @@ type auditEvent struct {
 	User       struct {
 		Username string `json:"username"`
 	} `json:"user"`
+	ImpersonatedUser *struct {
+		Username string `json:"username"`
+	} `json:"impersonatedUser"`
 	Level          string          `json:"level"`
 	RequestObject  json.RawMessage `json:"requestObject"`
 	ResponseObject json.RawMessage `json:"responseObject"`
