@@ -37,7 +37,7 @@ type audit struct {
 }
 
 func auditArgs(ctx context.Context, dir string) (audit, error) {
-	policy, err := localstack.AuditPolicy(ctx, inventoryNamespace)
+	policy, err := localstack.AuditPolicy(ctx)
 	if err != nil {
 		return audit{}, err
 	}

@@ -10,9 +10,9 @@ import (
 )
 
 // AuditPolicy is the audit policy the chart installs with audit.enabled
-// (charts/netweave/templates/audit.yaml), rendered for netweave's ServiceAccount in namespace,
-// so that make run and the tests run netweave with the policy an install gets.
-func AuditPolicy(ctx context.Context, namespace string) ([]byte, error) {
+// (charts/netweave/templates/audit.yaml), so that make run and the tests run netweave with the
+// policy an install gets.
+func AuditPolicy(ctx context.Context) ([]byte, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -22,7 +22,7 @@ func AuditPolicy(ctx context.Context, namespace string) ([]byte, error) {
 		return nil, err
 	}
 	out, err := exec.CommandContext(ctx, helm, "template", "netweave", filepath.Join(root, "charts", "netweave"),
-		"--namespace", namespace, "--set", "audit.enabled=true", "--show-only", "templates/audit.yaml").Output()
+		"--set", "audit.enabled=true", "--show-only", "templates/audit.yaml").Output()
 	if err != nil {
 		return nil, fmt.Errorf("render the chart's audit policy: %w", err)
 	}

@@ -42,7 +42,7 @@ const requestTimeout = 10 * time.Second
 func TestO2ServingChain(t *testing.T) {
 	dir := t.TempDir()
 	policy, auditLog := filepath.Join(dir, "audit-policy.yaml"), filepath.Join(dir, "audit.log")
-	shipped, err := localstack.AuditPolicy(context.Background(), "o2ims-system")
+	shipped, err := localstack.AuditPolicy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
