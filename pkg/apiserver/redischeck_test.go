@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,12 +17,7 @@ import (
 // --redis-username and --redis-password-file. It names the Sentinels' flags.
 func TestRegressionRedisReadinessNamesSentinelFlags(t *testing.T) {
 	redis := redisserver.StartReplicated(t, redisserver.ReplicatedOptions{Master: "netweave", Sentinels: 1})
-	ctx := context.Background()
-	admin := goredis.NewClient(&goredis.Options{Addr: redis.Sentinels[0].Addr()})
-	if err := admin.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+redisserver.SentinelAdminPassword).Err(); err != nil {
-		t.Fatalf("giving the Sentinel a password of its own: %v", err)
-	}
-	_ = admin.Close()
+	redis.Sentinels[0].RequireAdminPassword(t)
 	client := goredis.NewFailoverClient(&goredis.FailoverOptions{MasterName: "netweave", SentinelAddrs: redis.SentinelAddrs(),
 		SentinelPassword: "not-the-sentinels-password"})
 	t.Cleanup(func() { _ = client.Close() })

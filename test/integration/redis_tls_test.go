@@ -136,12 +136,7 @@ func TestRedisCredentialsRotatedWithoutRestart(t *testing.T) {
 		if err := os.WriteFile(o.PasswordFile, []byte(password), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c, err := o.NewClient()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
+		return optionsClient(t, &o)
 	}
 	// Redis rotated first: the new password only. netweave's open connections stay
 	// authenticated until they close; closing them (a failover or a restart of Redis would)

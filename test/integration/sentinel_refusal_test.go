@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,24 +30,14 @@ func TestRegressionRefusedCredentialsNotBlamedOnConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const dataPassword = "data-password-not-secret"
-	sentinel := goredis.NewClient(&goredis.Options{Addr: redis.Sentinels[0].Addr()})
-	if err := sentinel.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+redisserver.SentinelAdminPassword).Err(); err != nil {
-		t.Fatalf("giving the Sentinel a password of its own: %v", err)
-	}
-	_ = sentinel.Close()
+	redis.Sentinels[0].RequireAdminPassword(t)
 	primary := goredis.NewClient(&goredis.Options{Addr: redis.Nodes[0].Addr()})
 	if err := primary.ConfigSet(ctx, "requirepass", dataPassword).Err(); err != nil {
 		t.Fatalf("giving the data node a password: %v", err)
 	}
 	_ = primary.Close()
 	dir := t.TempDir()
-	file := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	file := func(name, content string) string { return secretFile(t, dir, name, content) }
 
 	for _, tc := range []struct {
 		name string

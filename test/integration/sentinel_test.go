@@ -122,13 +122,7 @@ func TestSentinelOwnCredentials(t *testing.T) {
 	user := sentinel.DocumentedSentinelACL(t, sentinelPassword)
 
 	dir := t.TempDir()
-	file := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	file := func(name, content string) string { return secretFile(t, dir, name, content) }
 	dataFile := file("data", dataPassword)
 	client := func(t *testing.T, tune func(*options.RedisOptions)) goredis.UniversalClient {
 		t.Helper()
@@ -213,6 +207,17 @@ func newPoolStore(t *testing.T, client goredis.UniversalClient, tune ...func(*re
 	}
 	t.Cleanup(store.Close)
 	return store
+}
+
+// secretFile writes content, with the line end an editor leaves, to the file name in dir, as
+// a mounted Secret holds a password, and returns its path.
+func secretFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // optionsClient is the client opts build, as netweave builds it from its flags (validated

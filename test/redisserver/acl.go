@@ -21,16 +21,7 @@ const DocumentedACLPrefix = "netweave"
 // leaves out fails them. The user's keys are those of DocumentedACLPrefix.
 func (s *Server) DocumentedACLClient(tb testing.TB) *goredis.Client {
 	tb.Helper()
-	args, user, err := documentedACL(DocumentedACLPrefix, "test-password-not-secret")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx := context.Background()
-	admin := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
-	defer admin.Close()
-	if err := admin.Do(ctx, args...).Err(); err != nil {
-		tb.Fatalf("applying the ACL of docs/redis.md: %v", err)
-	}
+	user := s.applyDocumentedACL(tb, DocumentedACLPrefix, "test-password-not-secret")
 	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Username: user, Password: "test-password-not-secret"})
 	// A refusal may be retried and never surface (a watch reader that waits and reads again):
 	// every one is counted, and any fails the test.
@@ -92,19 +83,8 @@ const SentinelAdminPassword = "sentinel-admin-not-secret"
 // client needs: go-redis moves on to another Sentinel when one refuses, and would hide it.
 func (s *Server) DocumentedSentinelACL(tb testing.TB, password string) string {
 	tb.Helper()
-	args, user, err := documentedACL(DocumentedSentinelUser, password)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx := context.Background()
-	open := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
-	defer open.Close()
-	if err := open.Do(ctx, args...).Err(); err != nil {
-		tb.Fatalf("applying the Sentinel ACL of docs/redis.md: %v", err)
-	}
-	if err := open.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+SentinelAdminPassword).Err(); err != nil {
-		tb.Fatalf("giving the Sentinel's default user a password: %v", err)
-	}
+	user := s.applyDocumentedACL(tb, DocumentedSentinelUser, password)
+	s.RequireAdminPassword(tb)
 	tb.Cleanup(func() {
 		admin := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Password: SentinelAdminPassword})
 		defer admin.Close()
@@ -123,6 +103,34 @@ func (s *Server) DocumentedSentinelACL(tb testing.TB, password string) string {
 		}
 	})
 	return user
+}
+
+// applyDocumentedACL runs on s, as its open default user, the ACL SETUSER block of
+// docs/redis.md for user with password, and returns the user it sets up.
+func (s *Server) applyDocumentedACL(tb testing.TB, user, password string) string {
+	tb.Helper()
+	args, user, err := documentedACL(user, password)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	open := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	defer open.Close()
+	if err := open.Do(context.Background(), args...).Err(); err != nil {
+		tb.Fatalf("applying the ACL of docs/redis.md for %s: %v", user, err)
+	}
+	return user
+}
+
+// RequireAdminPassword gives s's default user SentinelAdminPassword (a Sentinel's, or a
+// server's, password of its own): from then on only clients with it, or with a user's
+// credentials, get in.
+func (s *Server) RequireAdminPassword(tb testing.TB) {
+	tb.Helper()
+	open := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	defer open.Close()
+	if err := open.Do(context.Background(), "ACL", "SETUSER", "default", "resetpass", ">"+SentinelAdminPassword).Err(); err != nil {
+		tb.Fatalf("giving the default user of %s a password: %v", s.Addr(), err)
+	}
 }
 
 // documentedACL reads the ACL SETUSER command of docs/redis.md for user, with PASSWORD
