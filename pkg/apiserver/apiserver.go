@@ -17,6 +17,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
 
@@ -85,10 +86,15 @@ type TenancyConfig struct {
 	// ProvisioningNamespaces are the tenant namespaces, besides InventoryNamespace, where
 	// ProvisioningRequests may be created (--provisioning-namespaces).
 	ProvisioningNamespaces []string
+	// Namespaces tells whether SubscriptionNamespace is being deleted, when the namespace
+	// controller may empty it of every owner's subscriptions (subscription.Rules). New sets it
+	// from the server's shared informer factory.
+	Namespaces corelisters.NamespaceLister
 }
 
 func (t TenancyConfig) subscriptionRules() subscription.Rules {
-	return subscription.Rules{Authorizer: t.Authorizer, SharedNamespace: t.SubscriptionNamespace, PerNamespace: t.SubscriptionsPerNamespace}
+	return subscription.Rules{Authorizer: t.Authorizer, SharedNamespace: t.SubscriptionNamespace, PerNamespace: t.SubscriptionsPerNamespace,
+		Namespaces: t.Namespaces}
 }
 
 // Config is the whole server configuration.
@@ -196,6 +202,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	ten := c.extra.Tenancy
 	ten.Authorizer, ten.SubscriptionNamespace = c.generic.Authorization.Authorizer, c.subscriptionNamespace()
+	if f := c.generic.SharedInformerFactory; f != nil {
+		// The NamespaceLifecycle admission plugin watches namespaces in the same factory.
+		ten.Namespaces = f.Core().V1().Namespaces().Lister()
+	}
 	storage, err := NewStorage(c.extra.Scheme, c.generic.RESTOptionsGetter, ten)
 	if err != nil {
 		return nil, err

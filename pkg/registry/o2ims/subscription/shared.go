@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
+	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/tenancy"
@@ -31,6 +32,9 @@ type REST struct {
 	kind   *Kind
 	authz  authorizer.Authorizer
 	shared string
+	// namespaces tells whether shared is being deleted; nil when the server has no namespace
+	// informer.
+	namespaces corelisters.NamespaceLister
 	// perNamespace caps the subscriptions of the kind per namespace (per owner in shared);
 	// 0 leaves them uncapped (quota.go).
 	perNamespace int
@@ -46,6 +50,9 @@ type Rules struct {
 	// PerNamespace caps the subscriptions of each kind in a namespace, and of each owner in
 	// SharedNamespace (quota.go); 0 leaves them uncapped.
 	PerNamespace int
+	// Namespaces tells whether SharedNamespace is being deleted (DeleteCollection); nil refuses
+	// deletecollection there without manage-others even then.
+	Namespaces corelisters.NamespaceLister
 }
 
 // NewREST returns the storage of the subscription kind k and of its status.
@@ -60,7 +67,8 @@ func NewREST(k *Kind, scheme *runtime.Scheme, optsGetter generic.RESTOptionsGett
 	// The status endpoint keeps the hooks it was built with: it cannot change the spec.
 	k.withSigningSecretCheck(main.Store, rules.Authorizer)
 	k.withRedirectCheck(main.Store, rules.Authorizer)
-	r := &REST{REST: main, kind: k, authz: rules.Authorizer, shared: rules.SharedNamespace, perNamespace: rules.PerNamespace}
+	r := &REST{REST: main, kind: k, authz: rules.Authorizer, shared: rules.SharedNamespace, perNamespace: rules.PerNamespace,
+		namespaces: rules.Namespaces}
 	r.withQuota(main.Store)
 	return r, &StatusREST{StatusREST: status, owner: r}, nil
 }
@@ -336,16 +344,32 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 }
 
 // DeleteCollection implements rest.CollectionDeleter. In the shared namespace (or across all
-// namespaces) it needs manage-others: the store deletes what it lists without asking us.
+// namespaces) it needs manage-others: the store deletes what it lists without asking us. Except
+// in the shared namespace while it is being deleted: the namespace controller empties it with
+// deletecollection as itself (system:controller:namespace-controller may delete and
+// deletecollection every resource, but holds no custom verb), and refused it left the namespace
+// Terminating for good. What it deletes then goes with the namespace anyway, and nothing can be
+// created in a terminating namespace, so whoever else may deletecollection there gains nothing.
 func (r *REST) DeleteCollection(ctx context.Context, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions,
 	listOptions *metainternalversion.ListOptions) (runtime.Object, error) {
 	sees, err := r.filter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if sees != nil {
+	if sees != nil && !r.sharedTerminating(ctx) {
 		return nil, apierrors.NewForbidden(r.kind.Qualified(r.kind.Resource), "",
 			fmt.Errorf("deleting a collection that includes namespace %s needs the %q verb; delete your subscriptions by name", r.shared, tenancy.VerbManageOthers))
 	}
 	return r.REST.DeleteCollection(ctx, deleteValidation, options, listOptions)
+}
+
+// sharedTerminating reports whether the request is in the shared namespace and that namespace is
+// being deleted.
+func (r *REST) sharedTerminating(ctx context.Context) bool {
+	ns, _ := genericapirequest.NamespaceFrom(ctx)
+	if ns != r.shared || r.namespaces == nil {
+		return false
+	}
+	n, err := r.namespaces.Get(ns)
+	return err == nil && n.DeletionTimestamp != nil
 }

@@ -5,13 +5,17 @@ import (
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/apiserver"
@@ -26,6 +30,12 @@ const shared = "o2ims-system"
 // where nobody holds manage-others.
 func sharedStorage(t *testing.T) rest.Storage {
 	t.Helper()
+	return sharedStorageWith(t, nil)
+}
+
+// sharedStorageWith is sharedStorage with the namespaces the server's informer would hold.
+func sharedStorageWith(t *testing.T, namespaces corelisters.NamespaceLister) rest.Storage {
+	t.Helper()
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
@@ -39,7 +49,7 @@ func sharedStorage(t *testing.T) rest.Storage {
 		return authorizer.DecisionAllow, "", nil
 	})
 	storage, err := apiserver.NewStorage(scheme, getter, apiserver.TenancyConfig{InventoryNamespace: shared,
-		SubscriptionNamespace: shared, Authorizer: noManageOthers})
+		SubscriptionNamespace: shared, Authorizer: noManageOthers, Namespaces: namespaces})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,5 +154,66 @@ func TestRegressionDeleteRacesANamesakeOfAnotherOwner(t *testing.T) {
 	}
 	if s := stored.(*o2ims.InventorySubscription); s.Spec.Subscriber == nil || s.Spec.Subscriber.Username != "mallory" {
 		t.Errorf("the subscription named sub is %+v, want mallory's", s.Spec.Subscriber)
+	}
+}
+
+// TestRegressionSharedNamespaceDeletionEmptiesIt: deleting the shared subscription namespace
+// left it Terminating for good while it held a subscription. The namespace controller empties a
+// namespace with deletecollection as itself (system:controller:namespace-controller may delete
+// every resource but holds no custom verb), and deletecollection in the shared namespace needed
+// manage-others. Now it is refused there only while the namespace is not being deleted.
+func TestRegressionSharedNamespaceDeletionEmptiesIt(t *testing.T) {
+	namespaces := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: shared}}
+	if err := namespaces.Add(ns); err != nil {
+		t.Fatal(err)
+	}
+	subs := sharedStorageWith(t, corelisters.NewNamespaceLister(namespaces))
+	for _, who := range []string{"alice", "mallory"} {
+		obj := &o2ims.InventorySubscription{ObjectMeta: metav1.ObjectMeta{Name: who, Namespace: shared},
+			Spec: o2ims.InventorySubscriptionSpec{Callback: "https://" + who + ".example/cb"}}
+		if _, err := subs.(rest.Creater).Create(sharedAs(who), obj, rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s creates her subscription: %v", who, err)
+		}
+	}
+	controller := sharedAs("system:serviceaccount:kube-system:namespace-controller")
+	deleteAll := func() error {
+		_, err := subs.(rest.CollectionDeleter).DeleteCollection(controller, rest.ValidateAllObjectFunc, &metav1.DeleteOptions{},
+			&metainternalversion.ListOptions{})
+		return err
+	}
+	// What each owner still sees of her own.
+	left := func() int {
+		t.Helper()
+		n := 0
+		for _, who := range []string{"alice", "mallory"} {
+			out, err := subs.(rest.Lister).List(sharedAs(who), &metainternalversion.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(out.(*o2ims.InventorySubscriptionList).Items)
+		}
+		return n
+	}
+
+	if err := deleteAll(); !apierrors.IsForbidden(err) {
+		t.Errorf("deletecollection without manage-others in the live shared namespace: %v, want Forbidden", err)
+	}
+	if n := left(); n != 2 {
+		t.Errorf("%d subscriptions after the refused deletecollection, want 2", n)
+	}
+
+	terminating := ns.DeepCopy()
+	now := metav1.Now()
+	terminating.DeletionTimestamp = &now
+	terminating.Status.Phase = corev1.NamespaceTerminating
+	if err := namespaces.Update(terminating); err != nil {
+		t.Fatal(err)
+	}
+	if err := deleteAll(); err != nil {
+		t.Fatalf("deletecollection by the namespace controller in the terminating shared namespace: %v", err)
+	}
+	if n := left(); n != 0 {
+		t.Errorf("%d subscriptions left in the terminating shared namespace, want none", n)
 	}
 }
