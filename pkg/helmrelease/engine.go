@@ -143,7 +143,8 @@ func ValuesHash(values map[string]any) string {
 }
 
 func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configuration, error) {
-	getter, err := newRESTClientGetter(t.Config, t.Namespace)
+	config := fencedConfig(ctx, t.Config)
+	getter, err := newRESTClientGetter(config, t.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configura
 	if err := cfg.Init(getter, t.Namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("helm configuration: %w", err)
 	}
-	core, err := corev1client.NewForConfig(t.Config)
+	core, err := corev1client.NewForConfig(config)
 	if err != nil {
 		return nil, fmt.Errorf("helm release storage client: %w", err)
 	}

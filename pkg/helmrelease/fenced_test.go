@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	kubefake "helm.sh/helm/v4/pkg/kube/fake"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 )
 
@@ -112,5 +115,65 @@ func TestFailedInstallNotUndoneAfterTheTermEnded(t *testing.T) {
 		if kept := err == nil && len(hist) == 1; kept != ended {
 			t.Errorf("term ended %v: the failed install's revision kept %v (%d revisions, %v), want %v", ended, kept, len(hist), err, ended)
 		}
+	}
+}
+
+// TestRegressionHelmActionFencedAtTheTermEnd (found by review): Helm's uninstall and rollback
+// take no context, so one that had started when the leader term ended (its Lease lost, a
+// shutdown) ran to its end: it went on deleting or applying objects, and writing release
+// records, after the term's fence, over what a successor may already apply. Every client of the
+// Helm configuration a term builds now refuses to send once the term's context is done: the
+// release records' (Helm's storage) and the objects' (Helm's kube client) alike.
+func TestRegressionHelmActionFencedAtTheTermEnd(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/version":
+			_, _ = io.WriteString(w, `{"major":"1","minor":"37","gitVersion":"v1.37.2"}`)
+		case "/api/v1/namespaces/tenant-a-nfs/secrets":
+			_, _ = io.WriteString(w, `{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ctx, endTerm := context.WithCancel(context.Background())
+	defer endTerm()
+	e := NewEngine(Config{Timeout: time.Minute})
+	cfg, err := e.configuration(ctx, Target{Config: &rest.Config{Host: srv.URL}, Namespace: "tenant-a-nfs", Owner: "tenant-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// During the term both reach the target.
+	if _, err := cfg.Releases.History("owned"); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		t.Fatalf("release records during the term: %v", err)
+	}
+	if err := cfg.KubeClient.IsReachable(); err != nil {
+		t.Fatalf("target during the term: %v", err)
+	}
+	during := requests.Load()
+	if during == 0 {
+		t.Fatal("no request reached the target during the term")
+	}
+
+	endTerm()
+	if _, err := cfg.Releases.History("owned"); err == nil || errors.Is(err, driver.ErrReleaseNotFound) {
+		t.Errorf("release records after the term ended: %v, want the request refused", err)
+	}
+	if err := cfg.KubeClient.IsReachable(); err == nil {
+		t.Error("the target is reachable through Helm's kube client after the term ended")
+	}
+	res, err := cfg.KubeClient.Build(strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: tenant-a-nfs\n"), false)
+	if err == nil {
+		_, errs := cfg.KubeClient.Delete(res, metav1.DeletePropagationBackground)
+		err = errors.Join(errs...)
+	}
+	if err == nil {
+		t.Error("an object deleted through Helm's kube client after the term ended")
+	}
+	if n := requests.Load(); n != during {
+		t.Errorf("%d requests sent to the target after the term ended", n-during)
 	}
 }
