@@ -220,13 +220,21 @@ func TestRegressionUpgradeFromC86e9a2KeepsStoreAndQueues(t *testing.T) {
 	if err != nil || q[0].Evicted != 1 {
 		t.Fatalf("new-n05 past the bound: %+v, %v; want old-n2 evicted", q, err)
 	}
+	// The namespace's share (--notifier-namespace-queue-bytes, new since c86e9a2) bounds the
+	// queue the previous release filled like any queue: past it the oldest go, counted.
+	share := item("new-n6")
+	share.ShareBytes = 31
+	q, err = ns.Commit(ctx, notify.Change{Kind: "ResourcePool", Key: "ns/q", State: []byte(`{}`), Cursor: "10", Items: []notify.Item{share}})
+	if err != nil || q[0].Evicted != 2 {
+		t.Fatalf("new-n6 past its share: %+v, %v; want old-n3 and new-n4 evicted", q, err)
+	}
 	var ids []string
 	var acks []notify.Acked
 	for _, e := range head() {
 		ids = append(ids, e.NotificationID)
 		acks = append(acks, notify.Acked{StreamID: e.StreamID, Size: len(e.Body)})
 	}
-	if fmt.Sprint(ids) != "[old-n3 new-n4 new-n05]" {
+	if fmt.Sprint(ids) != "[new-n05 new-n6]" {
 		t.Fatalf("queue after the upgrade: %v", ids)
 	}
 	if err := ns.Ack(ctx, map[string][]notify.Acked{"sub-a": acks}); err != nil {
