@@ -31,7 +31,8 @@ type RedisOptions struct {
 	// SentinelUsername and SentinelPasswordFile are the Sentinels' own credentials, for
 	// Sentinels that require ones other than the data nodes' (a Sentinel with its own
 	// requirepass, or an ACL user there). Without SentinelPasswordFile the Sentinels are offered
-	// the data nodes' password, which is how most Sentinel deployments are set up.
+	// the data nodes' password, which is how most Sentinel deployments are set up. Either file
+	// is read again for every new Sentinel connection, as PasswordFile is for the data nodes'.
 	SentinelUsername     string
 	SentinelPasswordFile string
 	Username             string
@@ -78,7 +79,7 @@ func (o *RedisOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.SentinelMaster, "redis-sentinel-master", o.SentinelMaster, "Name of the Sentinel-monitored primary; enables Sentinel failover.")
 	fs.StringSliceVar(&o.SentinelAddresses, "redis-sentinel-addresses", o.SentinelAddresses, "host:port of the Sentinels, comma separated.")
 	fs.StringVar(&o.SentinelUsername, "redis-sentinel-username", o.SentinelUsername, "ACL user name for the Sentinels, when they have users of their own (default: their default user).")
-	fs.StringVar(&o.SentinelPasswordFile, "redis-sentinel-password-file", o.SentinelPasswordFile, "File holding the Sentinels' password, when it is not the data nodes' (default: the --redis-password-file password). Read once, at start.")
+	fs.StringVar(&o.SentinelPasswordFile, "redis-sentinel-password-file", o.SentinelPasswordFile, "File holding the Sentinels' password, when it is not the data nodes' (default: the --redis-password-file password); read again for every new Sentinel connection, so a password rotated in the file needs no restart.")
 	fs.StringVar(&o.Username, "redis-username", o.Username, "ACL user name for Redis.")
 	fs.StringVar(&o.PasswordFile, "redis-password-file", o.PasswordFile, "File holding the Redis password (kept out of the process list); read again for every new connection, so a password rotated in the file needs no restart.")
 	fs.IntVar(&o.DB, "redis-db", o.DB, "Redis logical database number.")
@@ -252,16 +253,17 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 		opts.MasterName = o.SentinelMaster
 		opts.Addrs = o.SentinelAddresses
 		// Sentinels commonly share the data nodes' password. go-redis takes the Sentinels'
-		// credentials as values (it has no provider for them), so they are the ones read at
-		// start.
-		opts.SentinelUsername = o.SentinelUsername
-		opts.SentinelPassword = opts.Password
-		if o.SentinelPasswordFile != "" {
-			pw, err := readPassword(o.SentinelPasswordFile, "--redis-sentinel-password-file")
-			if err != nil {
+		// credentials as values (SentinelUsername, SentinelPassword: it has no provider for
+		// them), which left them the ones read at start: after a rotation every new Sentinel
+		// connection was refused (WRONGPASS) until a restart. They are left empty and the
+		// Sentinel connections are authenticated by authenticateSentinel instead, with the
+		// password read again for each.
+		if file, flag := o.sentinelPasswordFile(); file != "" {
+			// Read now, so that a missing file stops the start.
+			if _, err := readPassword(file, flag); err != nil {
 				return nil, err
 			}
-			opts.SentinelPassword = pw
+			opts.OnConnect = authenticateSentinel(o.SentinelUsername, file, flag)
 		}
 	} else {
 		opts.Addrs = []string{o.Address}
@@ -280,6 +282,60 @@ func (o *RedisOptions) NewClient() (goredis.UniversalClient, error) {
 		}
 	}
 	return goredis.NewUniversalClient(opts), nil
+}
+
+// sentinelPasswordFile is the file holding the Sentinels' password and the flag that names it,
+// or "" when the Sentinels are offered none.
+func (o *RedisOptions) sentinelPasswordFile() (file, flag string) {
+	if o.SentinelPasswordFile != "" {
+		return o.SentinelPasswordFile, "--redis-sentinel-password-file"
+	}
+	return o.PasswordFile, "--redis-password-file"
+}
+
+// failoverConnPrefix starts what a go-redis Conn of a failover client's data nodes prints
+// (Redis<addr db:N>, where addr is the "FailoverClient" go-redis gives them), where a Sentinel
+// connection prints the Sentinel's host:port.
+const failoverConnPrefix = "Redis<FailoverClient "
+
+// authenticateSentinel is the OnConnect hook of a failover client, which go-redis runs for every
+// new connection, to the data nodes (already authenticated with --redis-password-file, by the
+// credentials provider) and to the Sentinels (those of --redis-sentinel-addresses, the ones
+// go-redis learns of from them, and the subscriptions that tell of a failover). go-redis has no
+// credentials provider for the Sentinels, only values, read once; so it is given none, and a
+// Sentinel that requires a password answers its handshake (HELLO) NOAUTH, which go-redis takes
+// as a server that does not speak RESP3 and goes on. The hook then asks the Sentinel for a PING:
+// NOAUTH, and the connection is authenticated (AUTH, as username when one is set) with the
+// password read from file now, so that a password rotated in the file is used from the next
+// connection on. A Sentinel that requires no password answers the PING and is left so. Data-node
+// connections are told apart by what go-redis prints for them and skipped without a round trip;
+// were that to change, their PING would answer and they would be left so too.
+func authenticateSentinel(username, file, flag string) func(context.Context, *goredis.Conn) error {
+	return func(ctx context.Context, cn *goredis.Conn) error {
+		if strings.HasPrefix(cn.String(), failoverConnPrefix) {
+			return nil
+		}
+		err := cn.Ping(ctx).Err()
+		if err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
+			return err
+		}
+		pw, err := readPassword(file, flag)
+		if err != nil {
+			return err
+		}
+		if username != "" {
+			err = cn.AuthACL(ctx, username, pw).Err()
+		} else {
+			err = cn.Auth(ctx, pw).Err()
+		}
+		if err != nil {
+			// The Redis error stays the one wrapped: the store and readiness tell a refusal of
+			// the Sentinels' credentials by it (redisstore.RefusalAdvice).
+			addr, _, _ := strings.Cut(strings.TrimPrefix(cn.String(), "Redis<"), " ")
+			return fmt.Errorf("authenticate to the Sentinel %s with %s: %w", addr, flag, err)
+		}
+		return nil
+	}
 }
 
 // defaultDialTimeout is go-redis's.

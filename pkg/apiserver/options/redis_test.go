@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 )
 
@@ -92,5 +93,21 @@ func TestRegressionUnauthenticatedRedisIsWarnedOf(t *testing.T) {
 		if got := o.Unauthenticated(); (got != "") != tc.warn {
 			t.Errorf("%v: Unauthenticated() = %q, want a warning: %v", tc.args, got, tc.warn)
 		}
+	}
+}
+
+// TestFailoverDataNodeConnectionsToldApart: authenticateSentinel skips the data nodes'
+// connections without a round trip by what go-redis prints for them; a go-redis that printed
+// something else would cost every new data-node connection a PING (still correct).
+func TestFailoverDataNodeConnectionsToldApart(t *testing.T) {
+	c := goredis.NewFailoverClient(&goredis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}, DB: 3})
+	defer c.Close()
+	if got := c.String(); !strings.HasPrefix(got, failoverConnPrefix) {
+		t.Errorf("a failover client's data nodes print %q, want it to start %q", got, failoverConnPrefix)
+	}
+	s := goredis.NewSentinelClient(&goredis.Options{Addr: "127.0.0.1:1"})
+	defer s.Close()
+	if got := s.String(); strings.HasPrefix(got, failoverConnPrefix) {
+		t.Errorf("a Sentinel client prints %q, taken for a data node's", got)
 	}
 }
