@@ -120,6 +120,11 @@ func (o *RedisOptions) Validate() []error {
 	if o.SentinelMaster == "" && (o.SentinelUsername != "" || o.SentinelPasswordFile != "") {
 		errs = append(errs, errors.New("--redis-sentinel-username and --redis-sentinel-password-file need --redis-sentinel-master"))
 	}
+	if o.SentinelMaster != "" && o.SentinelUsername != "" && o.SentinelPasswordFile == "" && o.PasswordFile == "" {
+		// go-redis would not even try the user: it authenticates only with a password.
+		errs = append(errs, errors.New("--redis-sentinel-username needs a password: an ACL user cannot authenticate without one; "+
+			"set --redis-sentinel-password-file (or --redis-password-file, when the Sentinels share the data nodes' password)"))
+	}
 	if o.SentinelMaster != "" {
 		for _, a := range o.SentinelAddresses {
 			if err := hostPort(a); err != nil {

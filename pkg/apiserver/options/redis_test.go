@@ -37,6 +37,10 @@ func TestRedisDurabilityFlags(t *testing.T) {
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2"}, `--redis-sentinel-addresses "s2": want host:port`},
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379,s2:26379", "--redis-address=ignored"}, ""},
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-username=u", "--redis-sentinel-password-file=/p"}, ""},
+		// TestRegressionSentinelUsernameWithoutPassword: a Sentinel user name with no password
+		// at all passed, though an ACL user cannot authenticate without one.
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-username=u"}, "--redis-sentinel-username needs a password"},
+		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-sentinel-username=u", "--redis-password-file=/p"}, ""},
 		{[]string{"--redis-sentinel-password-file=/p"}, "need --redis-sentinel-master"},
 		{[]string{"--redis-sentinel-username=u"}, "need --redis-sentinel-master"},
 		{[]string{"--redis-sentinel-master=m", "--redis-sentinel-addresses=s1:26379", "--redis-tls", "--redis-sentinel-tls-server-name=sentinel"}, ""},
