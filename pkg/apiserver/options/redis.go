@@ -321,8 +321,16 @@ func authenticateSentinel(username, file, flag string) func(context.Context, *go
 			return nil
 		}
 		err := cn.Ping(ctx).Err()
-		if err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
-			return err
+		var answered goredis.Error
+		switch {
+		case err == nil:
+			return nil
+		case !errors.As(err, &answered):
+			return err // the connection failed: go-redis drops it
+		case !strings.HasPrefix(err.Error(), "NOAUTH"):
+			// Authenticated, but refused the PING (an ACL without it): the connection is as
+			// usable as without the hook.
+			return nil
 		}
 		pw, err := readPassword(file, flag)
 		if err != nil {
