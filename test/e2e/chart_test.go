@@ -67,6 +67,7 @@ func TestChart(t *testing.T) {
 			// failing the install.
 			{"redis.tls.enabled", "true", "redis.mode=bundled runs Redis without TLS", map[string]string{"redis.mode": `"bundled"`, "redis.passwordSecret.name": `"pw"`}},
 			{"redis.username", `"netweave"`, "redis.mode=bundled has only Redis's default user", map[string]string{"redis.mode": `"bundled"`, "redis.passwordSecret.name": `"pw"`}},
+			{"redis.sentinel.username", `"netweave-sentinel"`, "redis.sentinel.username needs redis.sentinel.passwordSecret.name", map[string]string{"redis.mode": `"sentinel"`, "redis.sentinel.addresses": `["s:26379"]`}},
 			{"o2ims.requireClientCert", "true", "o2ims.requireClientCert needs o2ims.clientCA.configMap", nil},
 			{"notifier.oauth2.tokenURL", `"https://t/x"`, "notifier.oauth2.clientSecretSecret is required", nil},
 			{"notifier.oauth2.tokenURL", `"http://t/x"`, "notifier.oauth2.tokenURL must be an https URL", nil},
@@ -384,6 +385,7 @@ var valuePrerequisites = []struct {
 	{"redis.mode", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.passwordSecret.key", map[string]any{"redis.passwordSecret.name": "pw"}},
 	{"redis.sentinel.passwordSecret.key", map[string]any{"redis.sentinel.passwordSecret.name": "spw"}},
+	{"redis.sentinel.username", map[string]any{"redis.sentinel.passwordSecret.name": "spw"}},
 	{"redis.sentinel.tlsServerName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.secretName", map[string]any{"redis.tls.enabled": true}},
 	{"redis.tls.serverName", map[string]any{"redis.tls.enabled": true}},

@@ -71,6 +71,9 @@ there, not at the Service's in-cluster name); else the Service's in-cluster addr
 {{- if and (eq .Values.redis.mode "sentinel") (not .Values.redis.sentinel.addresses) }}
 {{- fail "redis.mode=sentinel needs redis.sentinel.addresses" }}
 {{- end }}
+{{- if and (eq .Values.redis.mode "sentinel") .Values.redis.sentinel.username (not .Values.redis.sentinel.passwordSecret.name) (not .Values.redis.passwordSecret.name) }}
+{{- fail "redis.sentinel.username needs redis.sentinel.passwordSecret.name (or redis.passwordSecret.name, when the Sentinels share the data nodes' password): an ACL user cannot authenticate without a password" }}
+{{- end }}
 {{- if not (has .Values.podAntiAffinity (list "soft" "hard" "none")) }}
 {{- fail (printf "podAntiAffinity must be soft, hard or none, not %q" .Values.podAntiAffinity) }}
 {{- end }}
