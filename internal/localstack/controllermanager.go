@@ -44,7 +44,8 @@ type controllerManagerConfig struct {
 }
 
 // startKubeControllerManager runs kube-controller-manager against the control plane with the
-// admin's kubeconfig and waits until it is healthy.
+// admin's kubeconfig (its controllers then act as their own ServiceAccounts) and waits until it
+// is healthy.
 func startKubeControllerManager(ctx context.Context, c controllerManagerConfig) (*Process, error) {
 	pick := c.pick
 	if pick == nil {
@@ -83,7 +84,11 @@ func startKubeControllerManagerOnce(ctx context.Context, c controllerManagerConf
 			"--controllers=" + strings.Join(append(slices.Clone(controllers), c.extra...), ","),
 			"--root-ca-file=" + c.rootCA,
 			"--service-account-private-key-file=" + c.pki.serviceAccountKey,
-			"--use-service-account-credentials=false",
+			// Each controller as its own ServiceAccount, bound by the bootstrap roles
+			// (system:controller:*), as kubeadm and most distributions run them: what a
+			// controller may not do to netweave's objects (the namespace controller holds no
+			// custom verb) fails here as on a real cluster, not hidden by the admin's rights.
+			"--use-service-account-credentials=true",
 			// The resourcequota controller counts a quota when it is created, but only for
 			// resources it has discovered by then; netweave's aggregated kinds appear within its
 			// 30s discovery period, and a quota made earlier (as a fresh stack's first steps do)
