@@ -47,22 +47,7 @@ func TestRegressionSentinelPasswordRotatedWithoutRestart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 
-			// The data nodes require their password, the replica to follow the primary and
-			// the Sentinel to watch them.
-			for _, n := range []*redisserver.Server{replica, primary} {
-				c := goredis.NewClient(&goredis.Options{Addr: n.Addr()})
-				for _, kv := range [][2]string{{"masterauth", dataPassword}, {"requirepass", dataPassword}} {
-					if err := c.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
-						t.Fatalf("config set %s on %s: %v", kv[0], n.Addr(), err)
-					}
-				}
-				_ = c.Close()
-			}
-			open := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
-			if err := open.Set(ctx, sentinelMaster, "auth-pass", dataPassword).Err(); err != nil {
-				t.Fatalf("sentinel set auth-pass: %v", err)
-			}
-			_ = open.Close()
+			requireDataPassword(t, ctx, redis, dataPassword)
 
 			dir := t.TempDir()
 			opts := options.NewRedisOptions()

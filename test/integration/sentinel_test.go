@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,23 +103,8 @@ func TestSentinelOwnCredentials(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	// The data nodes require their password (the replica needs it to follow the primary, and
-	// the primary to follow the replica once it is promoted); the Sentinel needs it to watch them.
 	const dataPassword, sentinelPassword = "data-password-not-secret", "sentinel-password-not-secret"
-	for _, n := range []*redisserver.Server{replica, primary} {
-		c := goredis.NewClient(&goredis.Options{Addr: n.Addr()})
-		for _, kv := range [][2]string{{"masterauth", dataPassword}, {"requirepass", dataPassword}} {
-			if err := c.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
-				t.Fatalf("config set %s on %s: %v", kv[0], n.Addr(), err)
-			}
-		}
-		_ = c.Close()
-	}
-	open := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
-	if err := open.Set(ctx, sentinelMaster, "auth-pass", dataPassword).Err(); err != nil {
-		t.Fatalf("sentinel set auth-pass: %v", err)
-	}
-	_ = open.Close()
+	requireDataPassword(t, ctx, redis, dataPassword)
 	user := sentinel.DocumentedSentinelACL(t, sentinelPassword)
 
 	dir := t.TempDir()
@@ -177,6 +163,30 @@ func TestSentinelOwnCredentials(t *testing.T) {
 	}
 	if err := store.Get(ctx, "/resourcepools/ns/before", storage.GetOptions{}, &o2ims.ResourcePool{}); err != nil {
 		t.Fatalf("read after failover: %v", err)
+	}
+}
+
+// requireDataPassword gives redis's data nodes password: the replicas need it to follow the
+// primary (and the primary to follow a promoted replica), the Sentinels to watch them.
+func requireDataPassword(t *testing.T, ctx context.Context, redis *redisserver.Replicated, password string) {
+	t.Helper()
+	// Replicas first: each knows the password before its primary requires it.
+	for _, n := range slices.Backward(redis.Nodes) {
+		c := goredis.NewClient(&goredis.Options{Addr: n.Addr()})
+		for _, kv := range [][2]string{{"masterauth", password}, {"requirepass", password}} {
+			if err := c.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+				t.Fatalf("config set %s on %s: %v", kv[0], n.Addr(), err)
+			}
+		}
+		_ = c.Close()
+	}
+	for _, sentinel := range redis.Sentinels {
+		c := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
+		err := c.Set(ctx, sentinelMaster, "auth-pass", password).Err()
+		_ = c.Close()
+		if err != nil {
+			t.Fatalf("sentinel set auth-pass: %v", err)
+		}
 	}
 }
 
