@@ -263,7 +263,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		}
 	}
 	dur := c.extra.Storage.Durability
-	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur.Policy, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
+	if err := NewRedisDurabilityCheck(c.extra.Storage.Client, dur, c.extra.Storage.Metrics.store()).install(generic, dur.Interval); err != nil {
 		return nil, fmt.Errorf("add redis durability check: %w", err)
 	}
 	return &Server{GenericAPIServer: generic, background: bg}, nil

@@ -21,6 +21,10 @@ type RedisDurability struct {
 	// Interval between checks besides the readiness probes, so that the warning and the
 	// gauge follow a CONFIG SET even when nothing probes.
 	Interval time.Duration
+	// ReplicaClient, when set, connects to one of the primary's replicas (host:port) as
+	// netweave connects to its Redis, so that each periodic check also judges the replicas a
+	// failover may promote (nil: the replicas are not checked).
+	ReplicaClient func(addr string) (goredis.UniversalClient, error)
 }
 
 // RedisDurabilityCheck makes /readyz fail while Redis may evict netweave's keys (or, with
@@ -30,18 +34,22 @@ type RedisDurabilityCheck struct {
 	client  goredis.UniversalClient
 	policy  redisstore.DurabilityPolicy
 	metrics *redisstore.Metrics
+	// replica connects to a replica; nil leaves the replicas unchecked.
+	replica func(addr string) (goredis.UniversalClient, error)
 
 	mu sync.Mutex
 	// reported is the last verdict logged, so a steady state is logged once, not per probe.
 	reported string
+	// replicasReported is each replica's last verdict logged, by address.
+	replicasReported map[string]string
 }
 
 var _ healthz.HealthChecker = (*RedisDurabilityCheck)(nil)
 
 // NewRedisDurabilityCheck returns the redis-durability readiness check of client's Redis; it
 // reports the persistence mode in metrics (nil: nowhere).
-func NewRedisDurabilityCheck(client goredis.UniversalClient, policy redisstore.DurabilityPolicy, metrics *redisstore.Metrics) *RedisDurabilityCheck {
-	return &RedisDurabilityCheck{client: client, policy: policy, metrics: metrics}
+func NewRedisDurabilityCheck(client goredis.UniversalClient, dur RedisDurability, metrics *redisstore.Metrics) *RedisDurabilityCheck {
+	return &RedisDurabilityCheck{client: client, policy: dur.Policy, metrics: metrics, replica: dur.ReplicaClient}
 }
 
 func (*RedisDurabilityCheck) Name() string { return "redis-durability" }
@@ -95,10 +103,70 @@ func (c *RedisDurabilityCheck) install(s *genericapiserver.GenericAPIServer, int
 	}
 	return s.AddPostStartHook("redis-durability", func(hctx genericapiserver.PostStartHookContext) error {
 		go wait.UntilWithContext(hctx, func(ctx context.Context) {
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			primary, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			c.run(ctx)
+			c.run(primary)
+			c.CheckReplicas(ctx)
 		}, interval)
 		return nil
 	})
+}
+
+// CheckReplicas judges every replica of the primary as the primary is judged, because a
+// failover promotes one of them: a replica that evicts keys, or runs a Redis older than
+// netweave needs, would turn netweave not ready the moment it became the primary, an outage
+// that a look at the replicas beforehand tells the operator of. Not a readiness condition
+// (the primary serves), but logged at error level and counted in netweave_redis_replicas.
+// Only the periodic check looks: a probe must stay one round trip.
+func (c *RedisDurabilityCheck) CheckReplicas(ctx context.Context) {
+	if c.replica == nil {
+		return
+	}
+	listCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	addrs, err := redisstore.ReplicaAddrs(listCtx, c.client)
+	cancel()
+	if err != nil {
+		klog.FromContext(ctx).V(2).Info("Cannot list the Redis replicas to check them", "err", err)
+		return
+	}
+	counts := map[string]int{}
+	seen := make(map[string]string, len(addrs))
+	for _, addr := range addrs {
+		verdict, why := c.judgeReplica(ctx, addr)
+		counts[verdict]++
+		seen[addr] = verdict + "|" + why
+		c.mu.Lock()
+		changed := c.replicasReported[addr] != seen[addr]
+		c.mu.Unlock()
+		if !changed {
+			continue
+		}
+		logger := klog.FromContext(ctx).WithValues("check", c.Name(), "replica", addr, "verdict", verdict)
+		switch verdict {
+		case redisstore.ReplicaUnfit:
+			logger.Error(nil, "A Redis replica is not fit to hold netweave's data: if a failover promotes it, netweave turns not ready", "reason", why)
+		case redisstore.ReplicaWeak:
+			logger.Error(nil, "WARNING: a Redis replica does not persist netweave's data safely: if a failover promotes it, acknowledged writes can be lost", "reason", why)
+		case redisstore.ReplicaUnknown:
+			logger.Info("Cannot read a Redis replica's configuration", "reason", why)
+		default:
+			logger.Info("Redis replica keeps netweave's data: noeviction and AOF")
+		}
+	}
+	c.mu.Lock()
+	c.replicasReported = seen
+	c.mu.Unlock()
+	c.metrics.RecordReplicas(counts)
+}
+
+// judgeReplica reads and judges the replica at addr.
+func (c *RedisDurabilityCheck) judgeReplica(ctx context.Context, addr string) (verdict, why string) {
+	client, err := c.replica(addr)
+	if err != nil {
+		return redisstore.ReplicaUnknown, err.Error()
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return c.policy.JudgeReplica(redisstore.ReadDurability(ctx, client))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/apiserver/options"
 	redisstore "github.com/netweave-io/netweave/pkg/storage/redis"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
@@ -45,8 +47,8 @@ func TestRedisDurabilityReadiness(t *testing.T) {
 	srv := redisserver.Start(t)
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	warnOnly := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, m)
-	requireAOF := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{RequireAOF: true}, m)
+	warnOnly := apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{}}, m)
+	requireAOF := apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{RequireAOF: true}}, m)
 
 	if got := check(requireAOF); got != "" {
 		t.Fatalf("noeviction with AOF everysec (the test server's configuration): not ready: %s", got)
@@ -97,11 +99,11 @@ func TestRedisDurabilityConfigRefused(t *testing.T) {
 	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Username: "netweave", Password: "pw"})
 	t.Cleanup(func() { _ = client.Close() })
 
-	got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, nil))
+	got := check(apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{}}, nil))
 	if !strings.Contains(got, "refuses CONFIG GET") || !strings.Contains(got, "--redis-durability-asserted") {
 		t.Errorf("CONFIG refused: readiness %q, want the reason and the way out", got)
 	}
-	if got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{Asserted: true}, nil)); got != "" {
+	if got := check(apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{Asserted: true}}, nil)); got != "" {
 		t.Errorf("CONFIG refused with --redis-durability-asserted: not ready: %s", got)
 	}
 }
@@ -279,7 +281,7 @@ func TestRedisVersionRead(t *testing.T) {
 	if d.Version == "" || !strings.Contains(info, "redis_version:"+d.Version+"\r\n") {
 		t.Fatalf("version %q, INFO server says:\n%s", d.Version, info)
 	}
-	if got := check(apiserver.NewRedisDurabilityCheck(admin, redisstore.DurabilityPolicy{RequireAOF: true}, nil)); got != "" {
+	if got := check(apiserver.NewRedisDurabilityCheck(admin, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{RequireAOF: true}}, nil)); got != "" {
 		t.Fatalf("Redis %s: not ready: %s", d.Version, got)
 	}
 
@@ -292,7 +294,71 @@ func TestRedisVersionRead(t *testing.T) {
 	if err != nil || d.Version != "" || d.MaxmemoryPolicy != redisstore.NoEviction {
 		t.Fatalf("INFO refused: %+v, %v; want the configuration without a version", d, err)
 	}
-	if got := check(apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{}, nil)); got != "" {
+	if got := check(apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{}}, nil)); got != "" {
 		t.Errorf("INFO refused: not ready: %s", got)
+	}
+}
+
+// TestReplicasJudgedBeforeAFailoverPromotesThem: the durability check judged the primary only,
+// so a replica that evicts keys (or does not persist) went unnoticed until a failover promoted
+// it, and netweave turned not ready at that moment, an outage nobody had been warned of. The
+// periodic check now judges every replica the primary streams to, connecting as netweave does
+// (the options' NodeClient), and counts them in netweave_redis_replicas.
+func TestReplicasJudgedBeforeAFailoverPromotesThem(t *testing.T) {
+	registry := metrics.NewKubeRegistry()
+	m, err := redisstore.NewMetrics(registry.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	primary := redisserver.Start(t)
+	client := goredis.NewClient(&goredis.Options{Addr: primary.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	// Three replicas: one configured as the primary, one that evicts, one without persistence.
+	tune := [][2]string{{}, {"maxmemory-policy", "allkeys-lru"}, {"appendonly", "no"}}
+	for _, kv := range tune {
+		replica := redisserver.Start(t)
+		rc := goredis.NewClient(&goredis.Options{Addr: replica.Addr()})
+		t.Cleanup(func() { _ = rc.Close() })
+		if kv[0] != "" {
+			configSet(t, rc, kv[0], kv[1])
+		}
+		if err := rc.ReplicaOf(ctx, "127.0.0.1", strconv.Itoa(primary.Port())).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := primary.WaitReplicas(ctx, len(tune)); err != nil {
+		t.Fatal(err)
+	}
+	opts := options.NewRedisOptions()
+	opts.Address = primary.Addr()
+	c := apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{ReplicaClient: opts.NodeClient}, m)
+	if got := check(c); got != "" {
+		t.Fatalf("the primary (noeviction, AOF): not ready: %s", got)
+	}
+	gauge := func(fit, weak, unfit, unknown int) {
+		t.Helper()
+		expected := fmt.Sprintf(`# HELP netweave_redis_replicas [ALPHA] Replicas of the Redis primary by what a failover to each would make of netweave: fit, weak (it would warn: no AOF, or AOF without fsync), unfit (not ready: a maxmemory-policy that evicts, a Redis older than 7.0), unknown (its configuration could not be read).
+# TYPE netweave_redis_replicas gauge
+netweave_redis_replicas{verdict="fit"} %d
+netweave_redis_replicas{verdict="unfit"} %d
+netweave_redis_replicas{verdict="unknown"} %d
+netweave_redis_replicas{verdict="weak"} %d
+`, fit, unfit, unknown, weak)
+		if err := testutil.GatherAndCompare(registry, strings.NewReader(expected), "netweave_redis_replicas"); err != nil {
+			t.Error(err)
+		}
+	}
+	c.CheckReplicas(ctx)
+	gauge(1, 1, 1, 0)
+
+	// A replica that cannot be reached is unknown, not unfit, and the primary stays ready.
+	unreachable := apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{ReplicaClient: func(string) (goredis.UniversalClient, error) {
+		return goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"}), nil
+	}}, m)
+	unreachable.CheckReplicas(ctx)
+	gauge(0, 0, 0, 3)
+	if got := check(unreachable); got != "" {
+		t.Errorf("replicas unreachable: not ready: %s", got)
 	}
 }

@@ -68,7 +68,7 @@ func TestRegressionRefusedCredentialsNotBlamedOnConfig(t *testing.T) {
 			tc.tune(opts)
 			client := optionsClient(t, opts)
 			for _, asserted := range []bool{false, true} {
-				durability := apiserver.NewRedisDurabilityCheck(client, redisstore.DurabilityPolicy{Asserted: asserted}, nil)
+				durability := apiserver.NewRedisDurabilityCheck(client, apiserver.RedisDurability{Policy: redisstore.DurabilityPolicy{Asserted: asserted}}, nil)
 				err := durability.Check(httptest.NewRequest("GET", "/readyz", nil))
 				switch {
 				case err == nil:

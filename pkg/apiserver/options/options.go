@@ -250,8 +250,9 @@ func (o *ServerOptions) Config(ctx context.Context) (*apiserver.Config, error) {
 				MinReplicasAckTimeout: o.Redis.MinReplicasAckTimeout,
 				Watermark:             watermark,
 				Durability: apiserver.RedisDurability{
-					Policy:   redisstore.DurabilityPolicy{RequireAOF: o.Redis.RequireAOF, Asserted: o.Redis.DurabilityAsserted},
-					Interval: o.Redis.DurabilityCheckInterval,
+					Policy:        redisstore.DurabilityPolicy{RequireAOF: o.Redis.RequireAOF, Asserted: o.Redis.DurabilityAsserted},
+					Interval:      o.Redis.DurabilityCheckInterval,
+					ReplicaClient: o.Redis.NodeClient,
 				},
 			},
 			Tenancy:      o.tenancy(),

@@ -351,6 +351,16 @@ func authenticateSentinel(username, file, flag string) func(context.Context, *go
 	}
 }
 
+// NodeClient builds a client of the one Redis at addr (a replica the primary names), with the
+// data nodes' credentials and TLS settings: what netweave would use once a failover promoted
+// it. It does not dial.
+func (o *RedisOptions) NodeClient(addr string) (goredis.UniversalClient, error) {
+	node := *o
+	node.Address, node.SentinelMaster, node.SentinelAddresses = addr, "", nil
+	node.SentinelUsername, node.SentinelPasswordFile, node.SentinelTLSServerName = "", "", ""
+	return node.NewClient()
+}
+
 // defaultDialTimeout is go-redis's.
 const defaultDialTimeout = 5 * time.Second
 

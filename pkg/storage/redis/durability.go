@@ -187,6 +187,17 @@ type DurabilityPolicy struct {
 	Asserted bool
 }
 
+// What a failover to a replica would make of netweave (netweave_redis_replicas).
+const (
+	ReplicaFit     = "fit"
+	ReplicaWeak    = "weak"
+	ReplicaUnfit   = "unfit"
+	ReplicaUnknown = "unknown"
+)
+
+// ReplicaVerdicts lists every replica verdict, so the gauge can zero the ones no replica has.
+var ReplicaVerdicts = []string{ReplicaFit, ReplicaWeak, ReplicaUnfit, ReplicaUnknown}
+
 // DurabilityVerdict is the policy's judgement of one reading.
 type DurabilityVerdict struct {
 	// Persistence is the mode in force; "" when Redis could not be asked.
@@ -205,6 +216,23 @@ func (p DurabilityPolicy) Judge(d Durability, readErr error) DurabilityVerdict {
 		v.Unfit, v.Warning = err, ""
 	}
 	return v
+}
+
+// JudgeReplica decides what a failover to a replica read as d (or readErr) would make of
+// netweave: one of ReplicaVerdicts, and why when it is not ReplicaFit. A replica whose
+// configuration could not be read is unknown, not unfit: it may be restarting, or refuse
+// CONFIG as the primary may.
+func (p DurabilityPolicy) JudgeReplica(d Durability, readErr error) (verdict, why string) {
+	v := p.Judge(d, readErr)
+	switch {
+	case v.Unfit != nil && (readErr == nil || versionUnfit(d.Version) != nil):
+		return ReplicaUnfit, v.Unfit.Error()
+	case v.Unfit != nil:
+		return ReplicaUnknown, v.Unfit.Error()
+	case v.Warning != "":
+		return ReplicaWeak, v.Warning
+	}
+	return ReplicaFit, ""
 }
 
 // judgeConfig decides on the configuration of one reading.

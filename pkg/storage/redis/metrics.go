@@ -30,6 +30,9 @@ type Metrics struct {
 	Answering *compbasemetrics.Gauge
 	// Refused counts commands the Breaker failed at once because Redis was not answering.
 	Refused *compbasemetrics.Counter
+	// Replicas counts the replicas of the primary by what promoting each would make of
+	// netweave (ReplicaVerdicts), as of the last periodic durability check.
+	Replicas *compbasemetrics.GaugeVec
 	// Rejected counts storage operations Redis refused without running them, by reason (full,
 	// persistence, loading, read-only, ...).
 	Rejected *compbasemetrics.CounterVec
@@ -89,6 +92,16 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 			},
 			[]string{"mode"},
 		),
+		Replicas: compbasemetrics.NewGaugeVec(
+			&compbasemetrics.GaugeOpts{
+				Namespace:      "netweave",
+				Subsystem:      "redis",
+				Name:           "replicas",
+				Help:           "Replicas of the Redis primary by what a failover to each would make of netweave: fit, weak (it would warn: no AOF, or AOF without fsync), unfit (not ready: a maxmemory-policy that evicts, a Redis older than 7.0), unknown (its configuration could not be read).",
+				StabilityLevel: compbasemetrics.ALPHA,
+			},
+			[]string{"verdict"},
+		),
 		Answering: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{
 			Namespace:      "netweave",
 			Subsystem:      "redis",
@@ -120,7 +133,7 @@ func NewMetrics(register func(compbasemetrics.Registerable) error) (*Metrics, er
 			},
 			[]string{"group", "resource", "reason"}),
 	}
-	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Answering, m.Refused, m.Rejected, m.Resets} {
+	for _, c := range []compbasemetrics.Registerable{m.RequestDuration, m.RequestErrors, m.Watchers, m.StreamEvents, m.Persistence, m.Replicas, m.Answering, m.Refused, m.Rejected, m.Resets} {
 		if err := register(c); err != nil {
 			return nil, fmt.Errorf("register redis storage metrics: %w", err)
 		}
@@ -224,5 +237,16 @@ func (m *Metrics) RecordPersistence(mode string) {
 			v = 1
 		}
 		m.Persistence.WithLabelValues(p).Set(v)
+	}
+}
+
+// RecordReplicas sets the netweave_redis_replicas gauge to the replicas counted by verdict;
+// every verdict is set, so one that no replica has any more reads 0.
+func (m *Metrics) RecordReplicas(byVerdict map[string]int) {
+	if m == nil {
+		return
+	}
+	for _, v := range ReplicaVerdicts {
+		m.Replicas.WithLabelValues(v).Set(float64(byVerdict[v]))
 	}
 }
