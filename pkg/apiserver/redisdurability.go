@@ -129,16 +129,16 @@ func (c *RedisDurabilityCheck) CheckReplicas(ctx context.Context) {
 		klog.FromContext(ctx).V(2).Info("Cannot list the Redis replicas to check them", "err", err)
 		return
 	}
+	c.mu.Lock()
+	reported := c.replicasReported
+	c.mu.Unlock()
 	counts := map[string]int{}
 	seen := make(map[string]string, len(addrs))
 	for _, addr := range addrs {
 		verdict, why := c.judgeReplica(ctx, addr)
 		counts[verdict]++
 		seen[addr] = verdict + "|" + why
-		c.mu.Lock()
-		changed := c.replicasReported[addr] != seen[addr]
-		c.mu.Unlock()
-		if !changed {
+		if reported[addr] == seen[addr] {
 			continue
 		}
 		logger := klog.FromContext(ctx).WithValues("check", c.Name(), "replica", addr, "verdict", verdict)

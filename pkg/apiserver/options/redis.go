@@ -327,7 +327,7 @@ func authenticateSentinel(username, file, flag string) func(context.Context, *go
 			return nil
 		case !errors.As(err, &answered):
 			return err // the connection failed: go-redis drops it
-		case !strings.HasPrefix(err.Error(), "NOAUTH"):
+		case !goredis.HasErrorPrefix(err, "NOAUTH"):
 			// Authenticated, but refused the PING (an ACL without it): the connection is as
 			// usable as without the hook.
 			return nil

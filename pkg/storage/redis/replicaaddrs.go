@@ -4,27 +4,25 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
 
 // ReplicaAddrs lists, as host:port, the replicas the Redis client writes to streams to, as that
-// primary reports them (INFO replication: slaveN:ip=…,port=…,state=…). They are the Redis a
-// failover may promote, with or without Sentinel.
+// primary reports them (INFO replication: connected_slaves, then slaveN:ip=…,port=…,state=…).
+// They are the Redis a failover may promote, with or without Sentinel.
 func ReplicaAddrs(ctx context.Context, client goredis.UniversalClient) ([]string, error) {
 	info, err := client.Info(ctx, "replication").Result()
 	if err != nil {
 		return nil, fmt.Errorf("read the replicas of the Redis primary: %w", err)
 	}
+	n, _ := strconv.Atoi(infoField(info, "connected_slaves"))
 	var addrs []string
-	for _, line := range strings.Split(info, "\n") {
-		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !strings.HasPrefix(key, "slave") || strings.Trim(key[len("slave"):], "0123456789") != "" || key == "slave" {
-			continue
-		}
+	for i := range n {
 		var ip, port string
-		for _, kv := range strings.Split(value, ",") {
+		for _, kv := range strings.Split(infoField(info, "slave"+strconv.Itoa(i)), ",") {
 			switch k, v, _ := strings.Cut(kv, "="); k {
 			case "ip":
 				ip = v
