@@ -17,7 +17,7 @@ type ProvisioningRequestChangeNotification struct {
 	NotificationID         string    `json:"notificationId"`
 	ConsumerSubscriptionID string    `json:"consumerSubscriptionId,omitempty"`
 	NotificationEventType  EventType `json:"notificationEventType"`
-	// ObjectRef is the request's URI below the apiRoot (ProvisioningRequestObjectRef).
+	// ObjectRef is the request's URI below the subscription's apiRoot (ProvisioningRequestObjectRef).
 	ObjectRef        string         `json:"objectRef"`
 	PriorObjectState map[string]any `json:"priorObjectState,omitempty"`
 	PostObjectState  map[string]any `json:"postObjectState,omitempty"`
@@ -71,12 +71,17 @@ func ProvisioningRequestDocument(pr *v1alpha1.ProvisioningRequest) map[string]an
 	return doc
 }
 
-// ProvisioningRequestObjectRef is the request's URI below the apiRoot it is served under:
-// /o2ims-infrastructureProvisioning/v1/provisioningRequests/{id} for a request of the inventory
-// namespace (the default apiRoot's), prefixed with /tenants/{namespace} for any other.
-func ProvisioningRequestObjectRef(inventoryNamespace, namespace, id string) string {
+// ProvisioningRequestObjectRef is the request's URI below the apiRoot of the subscription
+// that receives it: /o2ims-infrastructureProvisioning/v1/provisioningRequests/{id} for a
+// subscription of a tenant apiRoot (/tenants/{namespace}, which receives its own namespace's
+// requests only) and, for a subscription of the default apiRoot (defaultRoot), for a request
+// of the inventory namespace, the one whose requests the default apiRoot serves; prefixed with
+// /tenants/{namespace} for a request of any other namespace a default-apiRoot subscription
+// receives (ids are unique per namespace only). An SMO resolves it against its own apiRoot, as
+// it does an inventory objectRef.
+func ProvisioningRequestObjectRef(inventoryNamespace, namespace, id string, defaultRoot bool) string {
 	ref := fmt.Sprintf("/%s/v%d/provisioningRequests/%s", model.ProvisioningAPIName, model.Version1, id)
-	if namespace != inventoryNamespace {
+	if defaultRoot && namespace != inventoryNamespace {
 		ref = "/tenants/" + namespace + ref
 	}
 	return ref
@@ -89,7 +94,9 @@ type provisioningDocs struct {
 	inventoryNS string
 	notify      bool
 	prior, post map[string]any
-	tail        []byte
+	// tails are the encoded bodies without their ids, per apiRoot the objectRef is relative
+	// to: [0] a tenant apiRoot's, [1] the default apiRoot's.
+	tails [2][]byte
 }
 
 func newProvisioningDocs(ev *Event, inventoryNamespace string) *provisioningDocs {
@@ -119,10 +126,14 @@ func (d *provisioningDocs) render(sub *Subscription, _ access, add func(id strin
 	if !d.notify || !sub.Matches(d.ev.Kind, d.prior, d.post) {
 		return nil
 	}
-	if d.tail == nil {
+	root := 0
+	if sub.AllNamespaces {
+		root = 1
+	}
+	if d.tails[root] == nil {
 		t, err := json.Marshal(&ProvisioningRequestChangeNotification{
 			NotificationEventType: d.ev.Type,
-			ObjectRef:             ProvisioningRequestObjectRef(d.inventoryNS, d.ev.Namespace, d.ev.Name),
+			ObjectRef:             ProvisioningRequestObjectRef(d.inventoryNS, d.ev.Namespace, d.ev.Name, sub.AllNamespaces),
 			PriorObjectState:      d.prior,
 			PostObjectState:       d.post,
 		})
@@ -131,9 +142,9 @@ func (d *provisioningDocs) render(sub *Subscription, _ access, add func(id strin
 		}
 		// Without its ids (set below): {"notificationId":"", is cut off.
 		const empty = `{"notificationId":"",`
-		d.tail = append([]byte{'{'}, t[len(empty):]...)
+		d.tails[root] = append([]byte{'{'}, t[len(empty):]...)
 	}
 	id := NotificationID(sub.UID, d.ev)
-	add(id, withIDs(d.tail, id, sub.ConsumerID))
+	add(id, withIDs(d.tails[root], id, sub.ConsumerID))
 	return nil
 }

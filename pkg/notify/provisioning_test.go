@@ -121,8 +121,46 @@ func TestProvisioningRequestBody(t *testing.T) {
 			t.Errorf("parameters %v", params)
 		}
 	}
-	if ref := ProvisioningRequestObjectRef("o2ims-system", "o2ims-system", provID); ref != "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+provID {
+	if ref := ProvisioningRequestObjectRef("o2ims-system", "o2ims-system", provID, true); ref != "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+provID {
 		t.Errorf("inventory namespace objectRef %s", ref)
+	}
+}
+
+// TestRegressionTenantProvisioningObjectRefResolvesAtItsRoot: a subscription made on the
+// tenant apiRoot /tenants/tenant-a was sent objectRef
+// /tenants/tenant-a/o2ims-infrastructureProvisioning/..., which an SMO resolving it against
+// its apiRoot (as it does an inventory objectRef) turned into /tenants/tenant-a/tenants/tenant-a/…,
+// a 404. The objectRef is relative to the subscription's own apiRoot; the default apiRoot's
+// subscriptions keep the prefix for requests of other namespaces than the inventory one. One
+// change rendered for both kinds of subscription, in either order, each gets its own.
+func TestRegressionTenantProvisioningObjectRefResolvesAtItsRoot(t *testing.T) {
+	tenant := compileProvisioning(t, "tenant-a", "")
+	root := compileProvisioning(t, "o2ims-system", "")
+	if tenant.AllNamespaces || !root.AllNamespaces {
+		t.Fatalf("fixtures: tenant all namespaces %v, default root %v", tenant.AllNamespaces, root.AllNamespaces)
+	}
+	path := "/o2ims-infrastructureProvisioning/v1/provisioningRequests/" + provID
+	want := map[*Subscription]string{tenant: path, root: "/tenants/tenant-a" + path}
+	ev := event(Modify, provisioningRequest("10", v1alpha1.ProvisioningPhaseProgressing), provisioningRequest("11", v1alpha1.ProvisioningPhaseFulfilled))
+	for _, order := range [][]*Subscription{{tenant, root}, {root, tenant}} {
+		docs := newProvisioningDocs(ev, "o2ims-system")
+		for _, sub := range order {
+			var body []byte
+			if err := docs.render(sub, access{}, func(_ string, b []byte) { body = b }); err != nil || body == nil {
+				t.Fatalf("not rendered for %s: %v", sub.Namespace, err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got["objectRef"] != want[sub] {
+				t.Errorf("subscription in %s: objectRef %v, want %s", sub.Namespace, got["objectRef"], want[sub])
+			}
+		}
+	}
+	// A request of the inventory namespace is the default apiRoot's own: no prefix.
+	if ref := ProvisioningRequestObjectRef("o2ims-system", "o2ims-system", provID, false); ref != path {
+		t.Errorf("inventory namespace, tenant root: %s", ref)
 	}
 }
 

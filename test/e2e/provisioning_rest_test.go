@@ -407,9 +407,16 @@ func TestProvisioningREST(t *testing.T) {
 	})
 
 	t.Run("notifications in order, to whoever may read the request", func(t *testing.T) {
-		ref := tenantA + provisioningAPI + "/v1/provisioningRequests/" + id
+		// objectRef is below the subscription's own apiRoot: alice's (tenant-a's) has no
+		// tenant prefix, the operator's (the default apiRoot's) names tenant-a
+		// (TestRegressionTenantProvisioningObjectRefResolvesAtItsRoot).
+		ref := provisioningAPI + "/v1/provisioningRequests/" + id
 		want := []string{"CREATE PENDING", "MODIFY PROGRESSING", "MODIFY FULFILLED", "MODIFY DELETING", "DELETE DELETING"}
 		for name, r := range map[string]*receiver{"alice": all, "operator": operator} {
+			ref := ref
+			if r == operator {
+				ref = tenantA + ref
+			}
 			eventually(t, time.Minute, name+"'s notifications", func() error {
 				if got := provisioningAbout(r, ref); len(got) < len(want) {
 					return errorf("%d so far", len(got))
@@ -443,17 +450,28 @@ func TestProvisioningREST(t *testing.T) {
 		if want := []string{"MODIFY FULFILLED", "MODIFY DELETING"}; !reflect.DeepEqual(summary, want) {
 			t.Errorf("FULFILLED filter received %v, want %v", summary, want)
 		}
-		// bob hears of his own request, never of tenant-a's.
+		// bob hears of his own request (template "local"), never of tenant-a's namesake, and
+		// its objectRef resolves on his apiRoot to his request.
 		eventually(t, time.Minute, "bob's CREATE", func() error {
-			if got := provisioningAbout(bobs, tenantB+provisioningAPI+"/v1/provisioningRequests/"+id); len(got) == 0 {
+			if got := provisioningAbout(bobs, ref); len(got) == 0 {
 				return errorf("none yet")
 			}
 			return nil
 		})
 		for _, n := range bobs.all() {
-			if ref, _ := n.body["objectRef"].(string); !strings.HasPrefix(ref, tenantB+"/") {
+			state, _ := n.body["postObjectState"].(map[string]any)
+			if state == nil {
+				state, _ = n.body["priorObjectState"].(map[string]any)
+			}
+			data, _ := state["provisioningRequestData"].(map[string]any)
+			if n.body["objectRef"] != ref || data["templateName"] != "local" {
 				t.Errorf("bob received %s", n.raw)
 			}
+		}
+		var resolved map[string]any
+		b.json(tenantB+ref, http.StatusOK, &resolved)
+		if data, _ := resolved["provisioningRequestData"].(map[string]any); data["templateName"] != "local" {
+			t.Errorf("bob's objectRef on his apiRoot: %v", resolved)
 		}
 	})
 }
