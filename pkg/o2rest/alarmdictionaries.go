@@ -51,7 +51,7 @@ func (h *handler) dictionaryFor(sc *scope, rt *v1alpha1.ResourceType) runtime.Ob
 	return nil
 }
 
-// resourceTypeAlarmDictionary serves v2 resourceTypes/{id}/alarmDictionary: 404 when the type
+// resourceTypeAlarmDictionary serves resourceTypes/{id}/alarmDictionary: 404 when the type
 // is unknown or invisible, or has no dictionary the caller may read.
 func (h *handler) resourceTypeAlarmDictionary(r *http.Request) (*answer, *problem) {
 	req, s, p := h.spec(r, model.KindAlarmDictionary)

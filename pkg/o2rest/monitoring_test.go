@@ -414,7 +414,24 @@ func TestAlarmDictionaries(t *testing.T) {
 	e.expect(r, 200, "get")
 	e.schema.Validate(t, 2, "AlarmDictionary", r.body)
 	e.expect(e.do("GET", "alice-token", inventory+"/v2/alarmDictionaries/"+dictStandard, ""), 404, "operator's dictionary without a grant")
-	e.expect(e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries", ""), 404, "v1 has no collection")
+	// The v1 contract serves them too (alarmDictionaries, resourceTypes/{id}/alarmDictionary),
+	// besides the dictionary a v1 resource type embeds.
+	r = e.do("GET", "admin-token", inventory+"/v1/alarmDictionaries", "")
+	e.expect(r, 200, "v1 list")
+	e.schema.ValidateList(t, 1, "AlarmDictionary", r.body)
+	if got := decodeList(t, r.body); len(got) != 2 {
+		t.Errorf("v1 dictionaries: %s", r.body)
+	}
+	r = e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries/"+dictType, "")
+	e.expect(r, 200, "v1 get")
+	e.schema.Validate(t, 1, "AlarmDictionary", r.body)
+	e.expect(e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries/"+dictStandard, ""), 404, "v1: operator's dictionary without a grant")
+	r = e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v1/resourceTypes/"+typeID+"/alarmDictionary", "")
+	e.expect(r, 200, "v1 resource type's dictionary")
+	e.schema.Validate(t, 1, "AlarmDictionary", r.body)
+	if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictType {
+		t.Errorf("v1 type's dictionary: %s", r.body)
+	}
 
 	r = e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", "")
 	e.expect(r, 200, "resource type's dictionary")

@@ -2,8 +2,8 @@ package model
 
 import "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 
-// AlarmDictionaryDoc is the common AlarmDictionary, the same in both inventory versions (v1
-// embeds it in a ResourceType, v2 serves it under alarmDictionaries). Every attribute is
+// AlarmDictionaryDoc is the common AlarmDictionary, the same in both inventory versions (both
+// serve it under alarmDictionaries; v1 also embeds it in a ResourceType). Every attribute is
 // required, so unset enums and lists show their defaults: managementInterfaceId ["O2IMS"],
 // alarmChangeType ADDED, clearingType AUTOMATIC (the O-Cloud clears what it raised).
 func AlarmDictionaryDoc(d *v1alpha1.AlarmDictionary) map[string]any {

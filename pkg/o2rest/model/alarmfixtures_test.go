@@ -104,6 +104,7 @@ func alarmMapped() []mapped {
 	} {
 		add(c.name, model.KindAlarmEventRecord, 1, model.AlarmEventRecordV1(c.alarm))
 		add(c.name, model.KindAlarmEventRecord, 2, model.AlarmEventRecordV2(c.alarm))
+		add(c.name, model.KindAlarmDictionary, 1, model.AlarmDictionaryDoc(c.dict))
 		add(c.name, model.KindAlarmDictionary, 2, model.AlarmDictionaryDoc(c.dict))
 		add(c.name, model.KindAlarmSubscription, 1, model.AlarmSubscriptionV1(c.sub))
 		add(c.name, model.KindAlarmSubscription, 2, model.AlarmSubscriptionV2(c.sub))

@@ -19,8 +19,8 @@ const (
 	KindSubscription      Kind = "Subscription"
 	KindLocationInfo      Kind = "LocationInfo"
 	KindOCloudSiteInfo    Kind = "OCloudSiteInfo"
-	// KindAlarmDictionary is served by the inventory API (v2 alarmDictionaries; v1 embeds it in
-	// a ResourceType).
+	// KindAlarmDictionary is served by the inventory API (alarmDictionaries; a v1 ResourceType
+	// also embeds its dictionary).
 	KindAlarmDictionary Kind = "AlarmDictionary"
 )
 
@@ -164,9 +164,10 @@ func (k Kind) Notified() bool {
 }
 
 // Supports reports whether the kind exists in the major version of its API: locations and
-// O-Cloud sites only exist from inventory spec 11 (version 2) on, the alarmDictionaries
-// collection too (v1 embeds a dictionary in its resource type), and purge tasks from monitoring
-// spec v10 (version 2) on. The provisioning and artifacts APIs have a version 1 only.
+// O-Cloud sites only exist from inventory spec 11 (version 2) on, and purge tasks from
+// monitoring spec v10 (version 2) on. Alarm dictionaries are served by both inventory versions
+// (the v1 contract has alarmDictionaries and resourceTypes/{id}/alarmDictionary besides the
+// dictionary a v1 resource type embeds). The provisioning and artifacts APIs have a version 1 only.
 func Supports(kind Kind, version int) bool {
 	switch kind {
 	case KindProvisioningRequest, KindManagedInfrastructureTemplate, KindProvisioningSubscription:
@@ -175,7 +176,7 @@ func Supports(kind Kind, version int) bool {
 	switch version {
 	case Version1:
 		switch kind {
-		case KindLocationInfo, KindOCloudSiteInfo, KindAlarmDictionary, KindTaskOperation:
+		case KindLocationInfo, KindOCloudSiteInfo, KindTaskOperation:
 			return false
 		}
 		return kind.known()
