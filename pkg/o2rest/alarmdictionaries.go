@@ -13,9 +13,11 @@ import (
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
-// A resource type's alarm dictionary is the AlarmDictionary whose spec.resourceTypeId is the
-// type's id in the type's namespace, or else the standard O-Cloud dictionary (no
-// resourceTypeId) of the inventory namespace. Dictionaries are shown to whoever RBAC lets get
+// A resource type's alarm dictionary is the one the type names (spec.alarmDictionaryId, which
+// its document shows: of the type's namespace or the inventory namespace, as admission checks),
+// else the AlarmDictionary whose spec.resourceTypeId is the type's id in the type's namespace,
+// or else the standard O-Cloud dictionary (no resourceTypeId) of the inventory namespace.
+// Dictionaries are shown to whoever RBAC lets get
 // them in their namespace, whatever the apiRoot: a tenant's resource type may fall back to the
 // operator's standard dictionary, which only a grant in the inventory namespace reveals.
 
@@ -26,6 +28,23 @@ func (h *handler) dictionaryScope(ctx context.Context) *scope {
 
 // dictionaryFor returns the visible dictionary of rt, or nil.
 func (h *handler) dictionaryFor(sc *scope, rt *v1alpha1.ResourceType) runtime.Object {
+	if id := rt.Spec.AlarmDictionaryID; id != "" {
+		// The named one or none: another would contradict the type's alarmDictionaryId.
+		for _, ns := range []string{rt.Namespace, h.cfg.InventoryNamespace} {
+			if ns == "" {
+				continue
+			}
+			objs, err := h.cfg.Source.List(source.AlarmDictionary, ns,
+				fields.OneTermEqualSelector("spec.alarmDictionaryId", source.IndexValue(id)))
+			if err == nil && len(objs) > 0 {
+				if sc.sees(objs[0]) {
+					return objs[0]
+				}
+				return nil
+			}
+		}
+		return nil
+	}
 	if id := rt.Spec.ResourceTypeID; id != "" {
 		objs, err := h.cfg.Source.List(source.AlarmDictionary, rt.Namespace,
 			fields.OneTermEqualSelector("spec.resourceTypeId", source.IndexValue(id)))

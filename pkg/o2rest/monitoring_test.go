@@ -464,6 +464,45 @@ func TestAlarmDictionaries(t *testing.T) {
 	e.expect(e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", ""), 404, "standard dictionary without a grant")
 }
 
+// TestRegressionTypeNamingItsDictionaryIsServedThatOne: a ResourceType whose
+// spec.alarmDictionaryId named a dictionary showed that id in its document, but
+// resourceTypes/{id}/alarmDictionary and the v1 embedded dictionary were another one (the
+// dictionary made for the type by spec.resourceTypeId, or the standard one). Now both are the
+// named one, and none once it is gone, never another.
+func TestRegressionTypeNamingItsDictionaryIsServedThatOne(t *testing.T) {
+	const dictNamed = "d2000000-0000-4000-8000-00000000000b"
+	objs := append(fixtures(), alarmFixtures()...)
+	for _, o := range objs {
+		if rt, ok := o.(*o2v1.ResourceType); ok && rt.Spec.ResourceTypeID == typeID {
+			rt.Spec.AlarmDictionaryID = dictNamed
+		}
+	}
+	objs = append(objs, &o2v1.AlarmDictionary{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "named", ResourceVersion: "3", UID: "uid-named"},
+		Spec: o2v1.AlarmDictionarySpec{AlarmDictionaryID: dictNamed, AlarmDictionaryVersion: "2", AlarmDictionarySchemaVersion: "1",
+			EntityType: "named", Vendor: "acme", AlarmDefinitions: []o2v1.AlarmDefinition{{AlarmName: "FAN_FAILED", ClearingType: o2v1.ClearingTypeManual}}}})
+	e := newEnvOf(t, objs, func(c *Config) { c.InventoryNamespace = inventoryNS })
+	typ := "/tenants/tenant-a" + inventory + "/v2/resourceTypes/" + typeID
+	if doc := decodeObject(t, e.do("GET", "alice-token", typ+"?all_fields", "").body); doc["alarmDictionaryId"] != dictNamed {
+		t.Fatalf("type's document: %v", doc)
+	}
+	for _, v := range []int{1, 2} {
+		r := e.do("GET", "alice-token", fmt.Sprintf("/tenants/tenant-a%s/v%d/resourceTypes/%s/alarmDictionary", inventory, v, typeID), "")
+		e.expect(r, 200, "type's dictionary")
+		if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictNamed {
+			t.Errorf("v%d resourceTypes/{id}/alarmDictionary is %v, the type names %s", v, doc["alarmDictionaryId"], dictNamed)
+		}
+	}
+	r := e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v1/resourceTypes/"+typeID+"?fields=alarmDictionary/alarmDictionaryId", "")
+	if dict, _ := decodeObject(t, r.body)["alarmDictionary"].(map[string]any); dict["alarmDictionaryId"] != dictNamed {
+		t.Errorf("v1 embedded dictionary: %s", r.body)
+	}
+	if err := e.client.O2imsV1alpha1().AlarmDictionaries("tenant-a").Delete(context.Background(), "named", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.awaitGone(t, "tenant-a", dictNamed)
+	e.expect(e.do("GET", "alice-token", typ+"/alarmDictionary", ""), 404, "the named dictionary gone")
+}
+
 // TestRegressionWrongContentTypeIsTheDeclared400: a body of the wrong media type was a 415 on
 // an alarm's PATCH, the service configuration's PUT and PATCH and the purge's POST, but a 400
 // on the subscriptions' and provisioning requests' POSTs; no O2 write declares 415, every one
