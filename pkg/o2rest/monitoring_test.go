@@ -404,40 +404,27 @@ func TestAlarmPurge(t *testing.T) {
 
 func TestAlarmDictionaries(t *testing.T) {
 	e := newMonitoringEnv(t)
-	r := e.do("GET", "admin-token", inventory+"/v2/alarmDictionaries", "")
-	e.expect(r, 200, "list")
-	e.schema.ValidateList(t, 2, "AlarmDictionary", r.body)
-	if got := decodeList(t, r.body); len(got) != 2 {
-		t.Errorf("dictionaries: %s", r.body)
-	}
-	r = e.do("GET", "alice-token", inventory+"/v2/alarmDictionaries/"+dictType, "")
-	e.expect(r, 200, "get")
-	e.schema.Validate(t, 2, "AlarmDictionary", r.body)
-	e.expect(e.do("GET", "alice-token", inventory+"/v2/alarmDictionaries/"+dictStandard, ""), 404, "operator's dictionary without a grant")
-	// The v1 contract serves them too (alarmDictionaries, resourceTypes/{id}/alarmDictionary),
-	// besides the dictionary a v1 resource type embeds.
-	r = e.do("GET", "admin-token", inventory+"/v1/alarmDictionaries", "")
-	e.expect(r, 200, "v1 list")
-	e.schema.ValidateList(t, 1, "AlarmDictionary", r.body)
-	if got := decodeList(t, r.body); len(got) != 2 {
-		t.Errorf("v1 dictionaries: %s", r.body)
-	}
-	r = e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries/"+dictType, "")
-	e.expect(r, 200, "v1 get")
-	e.schema.Validate(t, 1, "AlarmDictionary", r.body)
-	e.expect(e.do("GET", "alice-token", inventory+"/v1/alarmDictionaries/"+dictStandard, ""), 404, "v1: operator's dictionary without a grant")
-	r = e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v1/resourceTypes/"+typeID+"/alarmDictionary", "")
-	e.expect(r, 200, "v1 resource type's dictionary")
-	e.schema.Validate(t, 1, "AlarmDictionary", r.body)
-	if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictType {
-		t.Errorf("v1 type's dictionary: %s", r.body)
-	}
-
-	r = e.do("GET", "alice-token", "/tenants/tenant-a"+inventory+"/v2/resourceTypes/"+typeID+"/alarmDictionary", "")
-	e.expect(r, 200, "resource type's dictionary")
-	e.schema.Validate(t, 2, "AlarmDictionary", r.body)
-	if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictType {
-		t.Errorf("type's dictionary: %s", r.body)
+	// Both versions serve them (the v1 contract has alarmDictionaries and
+	// resourceTypes/{id}/alarmDictionary too, besides the dictionary a v1 type embeds).
+	var r response
+	for _, v := range []int{1, 2} {
+		inv := fmt.Sprintf("%s/v%d", inventory, v)
+		r = e.do("GET", "admin-token", inv+"/alarmDictionaries", "")
+		e.expect(r, 200, inv+" list")
+		e.schema.ValidateList(t, v, "AlarmDictionary", r.body)
+		if got := decodeList(t, r.body); len(got) != 2 {
+			t.Errorf("%s dictionaries: %s", inv, r.body)
+		}
+		r = e.do("GET", "alice-token", inv+"/alarmDictionaries/"+dictType, "")
+		e.expect(r, 200, inv+" get")
+		e.schema.Validate(t, v, "AlarmDictionary", r.body)
+		e.expect(e.do("GET", "alice-token", inv+"/alarmDictionaries/"+dictStandard, ""), 404, inv+": operator's dictionary without a grant")
+		r = e.do("GET", "alice-token", "/tenants/tenant-a"+inv+"/resourceTypes/"+typeID+"/alarmDictionary", "")
+		e.expect(r, 200, inv+" resource type's dictionary")
+		e.schema.Validate(t, v, "AlarmDictionary", r.body)
+		if doc := decodeObject(t, r.body); doc["alarmDictionaryId"] != dictType {
+			t.Errorf("%s type's dictionary: %s", inv, r.body)
+		}
 	}
 	r = e.do("GET", "admin-token", inventory+"/v1/resourceTypes/"+typeID+"?all_fields", "")
 	e.expect(r, 200, "v1 resource type")
