@@ -17,9 +17,9 @@ import (
 // its document shows: of the type's namespace or the inventory namespace, as admission checks),
 // else the AlarmDictionary whose spec.resourceTypeId is the type's id in the type's namespace,
 // or else the standard O-Cloud dictionary (no resourceTypeId) of the inventory namespace.
-// Dictionaries are shown to whoever RBAC lets get
-// them in their namespace, whatever the apiRoot: a tenant's resource type may fall back to the
-// operator's standard dictionary, which only a grant in the inventory namespace reveals.
+// Dictionaries are shown to whoever RBAC lets get them in their namespace, whatever the
+// apiRoot: a tenant's resource type may fall back to the operator's standard dictionary, which
+// only a grant in the inventory namespace reveals.
 
 // dictionaryScope is the reader's scope for dictionaries, not bound to the request's apiRoot.
 func (h *handler) dictionaryScope(ctx context.Context) *scope {
