@@ -31,28 +31,15 @@ func (h *handler) dictionaryFor(sc *scope, rt *v1alpha1.ResourceType) runtime.Ob
 	if id := rt.Spec.AlarmDictionaryID; id != "" {
 		// The named one or none: another would contradict the type's alarmDictionaryId.
 		for _, ns := range []string{rt.Namespace, h.cfg.InventoryNamespace} {
-			if ns == "" {
-				continue
-			}
-			objs, err := h.cfg.Source.List(source.AlarmDictionary, ns,
-				fields.OneTermEqualSelector("spec.alarmDictionaryId", source.IndexValue(id)))
-			if err == nil && len(objs) > 0 {
-				if sc.sees(objs[0]) {
-					return objs[0]
-				}
-				return nil
+			if dict, found := h.dictionaryBy(sc, ns, "spec.alarmDictionaryId", id); found {
+				return dict
 			}
 		}
 		return nil
 	}
 	if id := rt.Spec.ResourceTypeID; id != "" {
-		objs, err := h.cfg.Source.List(source.AlarmDictionary, rt.Namespace,
-			fields.OneTermEqualSelector("spec.resourceTypeId", source.IndexValue(id)))
-		if err == nil && len(objs) > 0 {
-			if sc.sees(objs[0]) {
-				return objs[0]
-			}
-			return nil
+		if dict, found := h.dictionaryBy(sc, rt.Namespace, "spec.resourceTypeId", id); found {
+			return dict
 		}
 	}
 	if h.cfg.InventoryNamespace == "" || !sc.permits(h.cfg.InventoryNamespace) {
@@ -68,6 +55,22 @@ func (h *handler) dictionaryFor(sc *scope, rt *v1alpha1.ResourceType) runtime.Ob
 		}
 	}
 	return nil
+}
+
+// dictionaryBy finds the dictionary of namespace ns whose field is id: found tells whether
+// there is one, dict is it when sc sees it (nil otherwise).
+func (h *handler) dictionaryBy(sc *scope, ns, field, id string) (dict runtime.Object, found bool) {
+	if ns == "" {
+		return nil, false
+	}
+	objs, err := h.cfg.Source.List(source.AlarmDictionary, ns, fields.OneTermEqualSelector(field, source.IndexValue(id)))
+	if err != nil || len(objs) == 0 {
+		return nil, false
+	}
+	if !sc.sees(objs[0]) {
+		return nil, true
+	}
+	return objs[0], true
 }
 
 // resourceTypeAlarmDictionary serves resourceTypes/{id}/alarmDictionary: 404 when the type
