@@ -58,8 +58,9 @@ test-integration:
 # inherits the environment) keep a copy of each cached object and panic if someone changes the
 # cached one. netweave's informers hold the API server's read cache's own objects, so a component
 # that modified an object from a lister would change what the API serves to everyone.
+# -parallel 3: most e2e tests wait on their servers; see test/e2e/main_test.go.
 test-e2e: deps build
-	KUBE_CACHE_MUTATION_DETECTOR=true $(GO) test $(GOTEST_FLAGS) -timeout 40m $(E2E_PKGS)
+	KUBE_CACHE_MUTATION_DETECTOR=true $(GO) test $(GOTEST_FLAGS) -timeout 40m -parallel 3 $(E2E_PKGS)
 
 verify: fmt vet staticcheck verify-codegen verify-artifacts
 

@@ -20,6 +20,7 @@ import (
 // themselves; the admin raises, clears and acknowledges alarms as the alarm recorder and an
 // operator would.
 func TestAlarmNotifications(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, notifierArgs...)
 	schemas := modeltest.New(t)
 	const tenantA, tenantB = "alarm-tenant-a", "alarm-tenant-b"

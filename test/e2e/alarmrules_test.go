@@ -26,6 +26,7 @@ import (
 // now refers to the definition the rules dictionary holds. Real kube-apiserver with the
 // Prometheus Operator's PrometheusRule CRD, real Alertmanager, real Redis.
 func TestRegressionAlertFiringAtStartRefersToItsRule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	admin := cp.Kubeconfig(localstack.Admin)

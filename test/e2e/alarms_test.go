@@ -65,6 +65,7 @@ func applyAlarms(t *testing.T, s *stack, alarms ...testAlarm) {
 // explains them; a tenant's operator acknowledges one of hers as herself; another tenant
 // cannot tell it exists; the alarm service configuration refuses a retention period of 0.
 func TestAlarmKinds(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	const nsA, nsB = "alarms-a", "alarms-b"
 	const oCloud, otherObject = "2f0d8a3c-1b4e-4c5d-8e6f-7a8b9c0d1e2f", "3a1e9b4d-2c5f-4d6e-9f70-8b9cad0e1f30"
@@ -276,6 +277,7 @@ func explainedObjects(t *testing.T, s *stack, kind string) []string {
 // configuration and purges alarms when their retention period passes, when the period is
 // lowered, and when an SMO asks for a purge through O2 v2.
 func TestAlarmRetention(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, invArgs("replica-a")...)
 	admin := s.admin(t)
 	schemas := modeltest.New(t)

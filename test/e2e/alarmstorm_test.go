@@ -31,6 +31,7 @@ import (
 // second id, none cleared), and the subscriber must have a NEW for every alarm, repeated only
 // under the same notification id (at-least-once delivery).
 func TestAlarmStormSurvivesKill9(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	const (
 		n     = 2000
 		batch = 100

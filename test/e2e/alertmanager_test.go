@@ -26,6 +26,7 @@ import (
 // reaches netweave (authenticated as a user bound to o2ims-alert-sender), and one whose webhook
 // is lost, which netweave only learns of through its resync of /api/v2/alerts.
 func TestAlertmanagerAlarms(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	lost := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
 	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),

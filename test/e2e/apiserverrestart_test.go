@@ -22,6 +22,7 @@ import (
 // watch opened before is not stuck, the informer catches up, nothing stale is served, every
 // acknowledged write is readable and notified, no notification is duplicated.
 func TestHostAPIServerRestartUnderLoad(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	ls := startLoadedStack(t, 10, 5)
 	s, o2, pools, resources, l := ls.s, ls.o2, ls.pools, ls.resources, ls.l
 	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "smo-reader", "--clusterrole=o2ims-reader", "--user="+localstack.SMO)

@@ -25,6 +25,7 @@ import (
 // without the opt-in label; the same Secret in the unlisted capi-b does not, nor does another
 // Secret Cluster API labels with the cluster in capi-a. Deleting the Secret removes the member.
 func TestInventoryCAPIDiscovery(t *testing.T) {
+	t.Parallel()
 	const listed, unlisted = "capi-a", "capi-b"
 	s := startStack(t, append(invArgs("capi"), "--inventory-member-probe-interval=1s", "--inventory-capi-namespaces="+listed)...)
 	ctx := context.Background()

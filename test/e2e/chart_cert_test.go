@@ -26,6 +26,7 @@ import (
 // the CA kept beside it, so that what clients and the APIService trust stays; with the names
 // unchanged the certificate is kept.
 func TestRegressionUpgradeKeepsCertificateOfOldNames(t *testing.T) {
+	t.Parallel()
 	c := newChartRenderer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

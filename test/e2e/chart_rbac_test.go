@@ -27,6 +27,7 @@ import (
 // The chart's rendered RBAC is applied to a real kube-apiserver, and k8sprofile asks for a
 // first and a second token as netweave's ServiceAccount (impersonated).
 func TestRegressionO2DMSLocalTokensReadBackTheirAccount(t *testing.T) {
+	t.Parallel()
 	c := newChartRenderer(t)
 	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -47,6 +47,7 @@ const (
 // consistently; exactly one leads each controller; and when the leader is killed, another
 // takes over within the lease time.
 func TestChartReplicas(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	c := newChartRenderer(t)
 	bin, err := localstack.OutputBinary("netweave")
 	if err != nil {

@@ -36,6 +36,7 @@ const chartNamespace = "o2ims-system"
 // manifests of every combination pass a server-side dry-run apply on a real kube-apiserver
 // (with the cert-manager and Prometheus Operator CRDs the optional objects need).
 func TestChart(t *testing.T) {
+	t.Parallel()
 	c := newChartRenderer(t)
 	combos := c.combinations(t)
 

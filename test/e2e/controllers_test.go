@@ -23,6 +23,7 @@ import (
 // ClusterRoles aggregate into admin/edit/view, deleting a namespace deletes its O2 objects and
 // completes, and the garbage collector deletes an O2 object whose owner is gone.
 func TestClusterControllers(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

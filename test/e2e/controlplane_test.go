@@ -29,6 +29,7 @@ import (
 // users and RBAC, and the aggregator proxying o2ims.oran.org/v1alpha1 to a server on 127.0.0.1
 // through an ExternalName Service and an APIService verified by caBundle.
 func TestControlPlane(t *testing.T) {
+	t.Parallel()
 	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

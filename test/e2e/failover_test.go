@@ -50,6 +50,7 @@ const (
 // and at the end every acknowledged write is readable, every object in the store was notified
 // at least once (counted by notificationId), and every Node has its Resource, notified too.
 func TestRedisFailover(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	redis := redisserver.StartReplicated(t, redisserver.ReplicatedOptions{Master: sentinelMaster, Replicas: 2, Sentinels: 3})
 	args := append([]string{
 		"--redis-sentinel-master=" + sentinelMaster,
@@ -775,6 +776,7 @@ func (r *rawWatch) stop() { r.w.Stop() }
 // the wipe took, and once their owner creates them again each hears of every pool that
 // vanished (DELETE) and every pool written since (CREATE).
 func TestStoreWipeUnderLoad(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	ls := startLoadedStack(t, 30, 10)
 	s, o2, pools, resources, rdb, metrics, inf, l := ls.s, ls.o2, ls.pools, ls.resources, ls.rdb, ls.metrics, ls.inf, ls.l
 	w := openWatch(t, o2)

@@ -34,6 +34,7 @@ import (
 // pinned digest, atomic failure of install and upgrade, drift (the release uninstalled with
 // the helm command) and uninstall, with `helm list` in the target namespace agreeing.
 func TestHelmReleaseEngine(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cp := stacktest.StartControlPlane(t, localstack.Options{})
 	charts, err := localstack.StartChartRepo(t.TempDir())

@@ -1,3 +1,12 @@
+// Package e2e drives the product through real servers: each test starts its own stack
+// (kube-apiserver, etcd, Redis, netweave, ...) on ports no other stack of this process was
+// given (localstack.FreePort), so tests share nothing but the machine.
+//
+// Most tests call t.Parallel: they spend most of their time waiting on servers (one at a
+// time, the machine's 2 cores were 62 % idle), and `make test-e2e` runs three at a time
+// (-parallel 3), which halves the suite's time. The few that put their stack under load
+// and hold it to a time bound (a lease taken over, writes resuming after a fault) do not:
+// go test runs those first, one at a time, before the parallel ones start.
 package e2e
 
 import (

@@ -28,6 +28,7 @@ import (
 // starting it again clears both (CLEAR)
 // and syncs what changed; deleting the Secret removes the member's objects and only them.
 func TestInventoryMemberCluster(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, append(append(invArgs("members"), notifierArgs...), "--inventory-member-probe-interval=1s")...)
 	ctx := context.Background()
 	smo := newReceiver(t)

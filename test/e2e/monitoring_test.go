@@ -14,6 +14,7 @@ const monitoringAPI = "/o2ims-infrastructureMonitoring"
 // kubectl are served through v1 and v2, acknowledged through O2 as the tenant's user (whose
 // RBAC, not netweave's, decides the write), and stay invisible to another tenant.
 func TestMonitoringREST(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	admin := localstack.Admin
 	alarms := map[string]string{"tenant-a": "a1a1a1a1-0000-4000-8000-00000000000a", "tenant-b": "b1b1b1b1-0000-4000-8000-00000000000b"}

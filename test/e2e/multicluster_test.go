@@ -27,6 +27,7 @@ import (
 // pools; a Node added in a member reaches an O2 subscription with the member's ids; removing
 // one registration removes that member's objects and leaves the other clusters' alone.
 func TestOCloudThreeClusters(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, append(append(invArgs("three"), notifierArgs...), "--inventory-member-probe-interval=1s")...)
 	ctx := context.Background()
 	c := invClients{kube: kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin)), o2: versioned.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))}

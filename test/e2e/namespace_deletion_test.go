@@ -22,6 +22,7 @@ import (
 // manage-others (namespace condition NamespaceDeletionContentFailure, retried forever). The
 // local control plane runs the controllers as their ServiceAccounts, as real clusters do.
 func TestRegressionSharedSubscriptionNamespaceDeleted(t *testing.T) {
+	t.Parallel()
 	const shared = "smo-shared"
 	s := startStack(t, "--o2ims-subscription-namespace="+shared)
 	s.kubectl(t, localstack.Admin, "create", "namespace", shared)

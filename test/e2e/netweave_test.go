@@ -31,6 +31,7 @@ const (
 // programs do. The subtests share one stack and run in order: later ones rely on the examples
 // applied first, and the last ones restart netweave and stop Redis.
 func TestNetweave(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	admin := localstack.Admin
 

@@ -21,6 +21,7 @@ import (
 // Ready again clears it (CLEAR), the standard dictionary is served as an object, and a wiped
 // Redis re-synced from the cluster gives the still-active alarm its old id.
 func TestNodeAlarms(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, append(invArgs("replica-a"), notifierArgs...)...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}

@@ -156,6 +156,7 @@ func (s *stack) admin(t *testing.T) versioned.Interface {
 
 // TestNotifications runs the notifier on the real stack.
 func TestNotifications(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, notifierArgs...)
 	schemas := modeltest.New(t)
 

@@ -40,6 +40,7 @@ const requestTimeout = 10 * time.Second
 // the cluster's client CA, bearer tokens are refused, an O2 read is an audit event like a
 // kubectl get, request metrics carry it, and /readyz reports the O2 listener.
 func TestO2ServingChain(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	policy, auditLog := filepath.Join(dir, "audit-policy.yaml"), filepath.Join(dir, "audit.log")
 	shipped, err := localstack.AuditPolicy(context.Background())

@@ -32,6 +32,7 @@ import (
 // install, upgrade, rollback, a refused upgrade, an unreachable chart repository, drift, an
 // unreachable target cluster, deletion, and the tenancy rules, as kubectl users meet them.
 func TestO2DMSController(t *testing.T) {
+	t.Parallel()
 	const tenant = "nf-tenant"
 	s := startStack(t, append(invArgs("o2dms"), "--inventory-member-probe-interval=1s",
 		"--o2dms-controller", "--o2dms-wait=false", "--o2dms-timeout=30s", "--o2dms-resync=2s", "--o2dms-retry-max=4s",

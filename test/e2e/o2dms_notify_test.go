@@ -91,6 +91,7 @@ func phase(p dmsv1alpha1.NfDeploymentPhase, rev int64) func(*dmsv1alpha1.NfDeplo
 }
 
 func TestO2DMSNotifications(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, notifierArgs...)
 	admin, alice, bob := localstack.Admin, localstack.Alice, localstack.Bob
 	client := s.admin(t)

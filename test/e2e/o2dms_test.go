@@ -75,6 +75,7 @@ spec:
 var invalidValue = regexp.MustCompile(`Invalid value: "[^"]*"`)
 
 func TestO2DMS(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	admin, alice, bob := localstack.Admin, localstack.Alice, localstack.Bob
 	for _, ns := range []string{"tenant-a", "tenant-b"} {

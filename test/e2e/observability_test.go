@@ -90,6 +90,7 @@ func testMetricsAndOpenAPI(t *testing.T, s *stack) {
 // line. /livez now fails once the listener stopped while the server runs, and the replica
 // serving the port stays live.
 func TestRegressionO2ListenerStoppedStaysLive(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	taken := s.startReplica(t, "o2-port-taken", "--o2ims-secure-port="+strconv.Itoa(s.o2Port))
 	// Failing for the listener: /livez as a whole also fails while a replica boots.

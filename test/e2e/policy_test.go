@@ -98,6 +98,7 @@ spec:
 // enforced by netweave's admission chain on both faces, with the reasons reaching kubectl and
 // the SMO (as ProblemDetails), and nothing stored by a refused request.
 func TestTenantPolicy(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	admin := localstack.Admin

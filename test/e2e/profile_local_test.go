@@ -27,6 +27,7 @@ import (
 // cluster, good there and nowhere else; a tenant whose namespace is not listed gets a 403
 // saying so, and netweave has no rights there to issue one.
 func TestDeploymentManagerLocalProfileToken(t *testing.T) {
+	t.Parallel()
 	const listed, unlisted = "smo-l", "smo-x"
 	s := startStack(t, append(invArgs("localprofile"), "--o2ims-profile-local-namespaces="+listed)...)
 	ctx := context.Background()

@@ -32,6 +32,7 @@ import (
 // authenticates as (checked with kubectl auth whoami), and its certificate keys stay empty.
 // The token is in no list and in no log line of netweave.
 func TestDeploymentManagerK8sProfile(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, append(invArgs("profile"), "--inventory-member-probe-interval=1s", "--o2ims-profile-suite-keys")...)
 	ctx := context.Background()
 	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))

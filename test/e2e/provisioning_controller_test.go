@@ -121,6 +121,7 @@ func startProvisioningStack(t *testing.T, tenants []string, args []string, extra
 // two tenants with one provisioningRequestId do not collide; DELETE is DELETING until the
 // Cluster is gone, then 404.
 func TestProvisioningController(t *testing.T) {
+	t.Parallel()
 	tenants := []string{"tenant-a", "tenant-b"}
 	s := startProvisioningStack(t, tenants, invArgs("provisioning"))
 	ctx := context.Background()

@@ -236,6 +236,7 @@ func clusterNames(cs []*clusterv1.Cluster) []string {
 // the two deleted while no controller ran are torn down (their Clusters gone, then the
 // requests).
 func TestProvisioningLeaderKilled(t *testing.T) {
+	t.Parallel()
 	const ns = "tenant-a"
 	p := startProvFault(t, []string{ns})
 	ctx := context.Background()
@@ -365,6 +366,7 @@ func TestProvisioningLeaderKilled(t *testing.T) {
 // DELETE tears it down). A Cluster netweave did not create is still never adopted, and
 // another tenant's request of the same id gets a Cluster of its own instead of tenant-a's.
 func TestProvisioningStoreWiped(t *testing.T) {
+	t.Parallel()
 	const ns, other = "tenant-a", "tenant-b"
 	p := startProvFault(t, []string{ns, other}, notifierArgs...)
 	ctx := context.Background()

@@ -21,6 +21,7 @@ import (
 //     with the field's path, and by the O2 face before that; nothing is stored.
 //   - A DELETE naming an old version (If-Match) is 412 and deletes nothing.
 func TestProvisioningTenantNextDoor(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, "--provisioning-namespaces=tenant-a,tenant-b")
 	client := s.admin(t)
 	ctx := context.Background()

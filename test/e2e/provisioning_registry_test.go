@@ -18,6 +18,7 @@ import (
 // admitted only where the operator opened provisioning, and listed with their phase,
 // template and cluster; kubectl explain describes every field of the three kinds.
 func TestProvisioningRegistry(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, "--provisioning-namespaces=tenant-a")
 	admin := s.admin(t)
 	ctx := t.Context()

@@ -90,6 +90,7 @@ func setFinalizers(t *testing.T, c versioned.Interface, ns, name string, finaliz
 // runs: the test plays its part (status, the finalizer). Every body is validated against the
 // provisioning and artifacts OpenAPI schemas (notifications against netweave's).
 func TestProvisioningREST(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, append([]string{"--provisioning-namespaces=tenant-a,tenant-b"}, notifierArgs...)...)
 	schemas := modeltest.New(t)
 	client := s.admin(t)

@@ -18,6 +18,7 @@ import (
 // after the watches ended compare the objects with what it recorded: TestRegressionRollback-
 // PastTheCursorIsNoticed), no subscription is reported lost and no pool is notified as deleted.
 func TestRedisRestartUnderLoad(t *testing.T) {
+	// Runs alone, before the parallel tests: see main_test.go.
 	ls := startLoadedStack(t, 10, 5)
 	s, o2, pools, resources, metrics, l := ls.s, ls.o2, ls.pools, ls.resources, ls.metrics, ls.l
 	readyz := s.readyzClient(t)

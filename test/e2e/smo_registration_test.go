@@ -70,6 +70,7 @@ func (r *smoRegistrar) state() (attempts int, accepted []map[string]any) {
 }
 
 func TestSMORegistration(t *testing.T) {
+	t.Parallel()
 	smo := newSMORegistrar(t)
 	smo.fail.Store(true)
 	s := startStack(t,

@@ -14,6 +14,7 @@ import (
 // and checks it needs no dynamic loader: the image is distroless/static, which has no libc.
 // 'make build' uses the same script, so after it this build is a cache hit and a link.
 func TestStaticBuild(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Fatalf("the image is linux; this test checks an ELF binary and runs on linux only, not %s", runtime.GOOS)
 	}

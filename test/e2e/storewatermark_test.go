@@ -30,6 +30,7 @@ import (
 // revision it saw in a Lease (--redis-watermark-lease), starts its stores from it, notices,
 // rebases past it, and tells that client to relist.
 func TestRegressionRollbackWhileNoReplicaRan(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, "--redis-watermark-interval=500ms")
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	kube := kubernetes.NewForConfigOrDie(cfg)

@@ -28,6 +28,7 @@ import (
 // reached answers "too large resource version" instead of hanging, and the alarm of a node
 // still NotReady is raised again at once, with its id.
 func TestStoreWipedWhileRunning(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, invArgs("replica-a")...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
@@ -157,6 +158,7 @@ func wipeLocation(name string) *o2v1.Location {
 // Every kind's recorded states are kept packed (--notifier-pack-states-from=1, by default only
 // kinds with thousands of objects are), so the re-baseline compares with packed states.
 func TestNotifierAfterStoreWipe(t *testing.T) {
+	t.Parallel()
 	s := startStack(t, slices.Concat(invArgs("replica-a"), notifierArgs, []string{"--notifier-pack-states-from=1"})...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}

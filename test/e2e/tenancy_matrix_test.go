@@ -69,6 +69,7 @@ type matrix struct {
 }
 
 func TestTenancyMatrix(t *testing.T) {
+	t.Parallel()
 	// A page size of 2 makes every list of the matrix page, so markers are crossed too.
 	s := startStack(t, append([]string{"--o2ims-page-size=2"}, notifierArgs...)...)
 	m := setupMatrix(t, s)

@@ -137,6 +137,7 @@ func attr(s *tracepb.Span, key string) string {
 // GET carrying an SMO's traceparent (netweave's span is its child), and a notification
 // delivery (the callback receives a traceparent naming netweave's delivery span).
 func TestTracing(t *testing.T) {
+	t.Parallel()
 	col := startOTLPCollector(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "tracing.yaml")
