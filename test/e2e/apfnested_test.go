@@ -108,7 +108,7 @@ func checkBurst(t *testing.T, what string, answers []answer, want int) {
 // the writes failed 429, and every other user of the level waited too. One request must take
 // one seat, however many hops it makes inside netweave.
 func TestRegressionO2WritesDoNotDeadlockTheirPriorityLevel(t *testing.T) {
-	t.Parallel()
+	// Runs alone, before the parallel tests: see main_test.go.
 	// --request-timeout=20s makes the queue wait 5 s (a quarter of it), so the failure shows
 	// quickly.
 	s := startStack(t, "--request-timeout=20s")
@@ -160,7 +160,7 @@ func (c *o2Client) try(method, path, body string) (int, http.Header, string) {
 // netweave's reviews in a level of their own (workload-high), as the cluster's own
 // kube-system controllers are; its other FlowSchema puts netweave's Leases where theirs are.
 func TestRegressionAggregatedRequestsDoNotWaitOnTheirAuthorization(t *testing.T) {
-	t.Parallel()
+	// Runs alone, before the parallel tests: see main_test.go.
 	ctx := context.Background()
 	s := startStack(t)
 	const ns = "e2e-apf-sa"

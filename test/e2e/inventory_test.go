@@ -59,7 +59,7 @@ type invClients struct {
 // StorageClass and pool changes show up as O2 objects, a restart removes what went away, a
 // wiped Redis is re-synced with the same ids, and of two replicas only the leader writes.
 func TestInventorySync(t *testing.T) {
-	t.Parallel()
+	// Runs alone, before the parallel tests: see main_test.go.
 	s := startStack(t, invArgs("replica-a")...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}

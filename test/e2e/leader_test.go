@@ -19,7 +19,7 @@ import (
 // picks its own identity, so for each Lease (the inventory sync's and the notifier's) exactly
 // one of them leads, and the other takes over, as itself, when the leader stops.
 func TestLeaderIdentities(t *testing.T) {
-	t.Parallel()
+	// Runs alone, before the parallel tests: see main_test.go.
 	args := append(invArgs(""), notifierArgs...)
 	s := startStack(t, args...)
 	kube := kubernetes.NewForConfigOrDie(s.cp.RESTConfig(localstack.Admin))
