@@ -67,6 +67,7 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 // whatever the object holds.
 func (s *strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
 	errs := append(s.kind.Validate(obj), s.validateTenancy(obj, nil)...)
+	errs = append(errs, validation.ValidateTimes(obj)...)
 	errs = append(errs, s.validateReservedMeta(ctx, obj, nil)...)
 	if s.kind.ValidateChanged != nil {
 		errs = append(errs, s.kind.ValidateChanged(obj, nil)...)
@@ -94,6 +95,7 @@ func (s *strategy) Canonicalize(runtime.Object) {}
 func (s *strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	errs := validation.Ratchet(s.kind.Validate(obj), s.kind.Validate(old))
 	errs = append(errs, s.validateTenancy(obj, old)...)
+	errs = append(errs, validation.ValidateTimes(obj)...)
 	errs = append(errs, s.validateReservedMeta(ctx, obj, old)...)
 	if s.kind.ValidateUpdate != nil {
 		errs = append(errs, s.kind.ValidateUpdate(obj, old)...)
@@ -140,7 +142,9 @@ func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.O
 }
 
 func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.Capped(validation.Ratchet(s.kind.Status.ValidateStatus(obj), s.kind.Status.ValidateStatus(old)))
+	errs := validation.Ratchet(s.kind.Status.ValidateStatus(obj), s.kind.Status.ValidateStatus(old))
+	// Times anywhere in the object, as the main endpoint checks them: storage must read it back.
+	return validation.Capped(append(errs, validation.ValidateTimes(obj)...))
 }
 
 func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
