@@ -9,7 +9,9 @@
 // Documents are map[string]any holding what encoding/json would decode: string, bool, nil,
 // []any, map[string]any and float64, except that attributes the schema types as integer
 // (civicAddress caType) are int64. Extension values are decoded from their raw JSON with
-// numbers as json.Number, exactly as stored (a float64 would round integers past 2^53).
+// numbers as json.Number, exactly as stored (a float64 would round integers past 2^53), except
+// numbers beyond float64's range (1e400), which are given as their text: no binary64 reader
+// can decode a document holding one.
 //
 // Every attribute a schema marks required is always present so that every response validates:
 // strings as "" when unset, arrays as [], objects as {}. Required attributes with format uuid

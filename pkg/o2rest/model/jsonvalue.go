@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -99,6 +100,34 @@ func decodeValue(raw []byte) any {
 		// Values that came through the API server are valid JSON; only a value built in Go
 		// can get here. Showing its text keeps the rest of the object (and the list) usable.
 		return string(raw)
+	}
+	// Only an exponent or more than 308 digits can reach past float64's range.
+	if bytes.ContainsAny(raw, "eE") || len(raw) > 308 {
+		return withinFloat64(v)
+	}
+	return v
+}
+
+// withinFloat64 replaces, in the freshly decoded v, every number beyond float64's range (1e400,
+// -1e400, a 400-digit integer) by its text. Valid JSON, but no binary64 reader can take it: a
+// Go client's encoding/json into any (or float64), and any I-JSON (RFC 7493) reader, refuses
+// the whole document, so one tenant's extensions made the operator's entire cluster-wide list
+// (and every notification carrying the object) unreadable to it. A string keeps what was
+// stored; integers past 2^53 are in range and stay exact numbers.
+func withinFloat64(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil {
+			return string(x)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = withinFloat64(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = withinFloat64(e)
+		}
 	}
 	return v
 }
