@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -291,6 +290,9 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return err
 	}
+	if out, err = s.readsBack(data, out); err != nil {
+		return err
+	}
 	stored, err := s.getTransformer().TransformToStorage(ctx, data, value.DefaultContext(preparedKey))
 	if err != nil {
 		return storage.NewInternalError(err)
@@ -309,10 +311,7 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if !res.ok {
 		return storage.NewKeyExistsError(preparedKey, 0)
 	}
-	if out != nil {
-		return s.decode(data, out, res.rev)
-	}
-	return nil
+	return s.setRevision(out, res.rev)
 }
 
 // writeResult is the outcome of a conditional write script.
@@ -426,15 +425,49 @@ func parseWriteResult(res []interface{}) (writeResult, error) {
 	return r, nil
 }
 
+// readsBack decodes data, an object about to be written, into out (a new object when out is
+// nil) and returns it: what is written must read back, or every read that meets it fails, a
+// list of the whole resource included, for every tenant. A value that encodes but does not
+// decode (a time whose UTC year has five digits, which metav1.Time writes and cannot parse) is
+// refused here, whatever field or kind holds it, and nothing is written. The decode is the
+// one the write's answer needs anyway; setRevision gives it its revision once written.
+func (s *Store) readsBack(data []byte, out runtime.Object) (runtime.Object, error) {
+	if out == nil {
+		out = s.newFunc()
+	}
+	if err := emptied(out); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.codec.Decode(data, nil, out); err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the object cannot be stored: it would not read back: %v", err))
+	}
+	return out, nil
+}
+
+// setRevision gives out the revision it was written or read at.
+func (s *Store) setRevision(out runtime.Object, rev int64) error {
+	if err := s.versioner.UpdateObject(out, uint64(rev)); err != nil {
+		return fmt.Errorf("setting resourceVersion %d: %w", rev, err)
+	}
+	return nil
+}
+
 func (s *Store) decode(data []byte, out runtime.Object, rev int64) error {
-	if reflect.ValueOf(out).Kind() != reflect.Ptr {
-		return fmt.Errorf("unable to convert output object to pointer: %T", out)
+	if err := emptied(out); err != nil {
+		return err
 	}
 	if _, _, err := s.codec.Decode(data, nil, out); err != nil {
 		return err
 	}
-	if err := s.versioner.UpdateObject(out, uint64(rev)); err != nil {
-		return fmt.Errorf("setting resourceVersion %d: %w", rev, err)
+	return s.setRevision(out, rev)
+}
+
+// emptied zeroes out before a decode into it: decoding into an object merges (what the data
+// leaves out keeps what out held), and an update may decode into its destination more than
+// once (readsBack before a write that then conflicts, the answer after).
+func emptied(out runtime.Object) error {
+	if err := runtime.SetZeroValue(out); err != nil {
+		return fmt.Errorf("unable to convert output object to pointer: %w", err)
 	}
 	return nil
 }

@@ -112,6 +112,9 @@ func (s *Store) GuaranteedUpdate(
 			}
 		}
 
+		if _, err := s.readsBack(data, destination); err != nil {
+			return err
+		}
 		stored, err := s.getTransformer().TransformToStorage(ctx, data, value.DefaultContext(preparedKey))
 		if err != nil {
 			return storage.NewInternalError(err)
@@ -150,7 +153,7 @@ func (s *Store) GuaranteedUpdate(
 			origStateIsCurrent = true
 			continue
 		}
-		return s.decode(data, destination, res.rev)
+		return s.setRevision(destination, res.rev)
 	}
 }
 
