@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -135,6 +136,7 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	if err := yaml.Unmarshal(raw, &index); err != nil {
 		return nil, classify(ClassBadIndex, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err))
 	}
+	dropInvalidEntries(&index)
 	index.SortEntries()
 	cv, err := index.Get(src.Name, src.Version)
 	if err != nil {
@@ -178,6 +180,16 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	}
 	fetched.Digest = digest
 	return fetched, nil
+}
+
+// dropInvalidEntries leaves out of index the version entries Helm's own index loader
+// (repo.loadIndex, which reads files only) leaves out or fills in: a null entry, and one
+// without metadata (no name, no version: nothing to select it by). The repository is whoever
+// wrote the descriptor's choice, and Helm's IndexFile.Get and SortEntries dereference both.
+func dropInvalidEntries(index *repo.IndexFile) {
+	for name, cvs := range index.Entries {
+		index.Entries[name] = slices.DeleteFunc(cvs, func(cv *repo.ChartVersion) bool { return cv == nil || cv.Metadata == nil })
+	}
 }
 
 // basicAuth are pull credentials.
