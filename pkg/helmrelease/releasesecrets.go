@@ -5,9 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
@@ -74,28 +77,81 @@ func (b boundedRecords) List(ctx context.Context, opts metav1.ListOptions) (*cor
 }
 
 // recordSize is the size of s's release record as Helm decodes it (base64, then gzip when it
-// starts with gzip's magic), refused past limit without decompressing more than that.
+// starts with gzip's magic), refused past limit without decompressing more than that. A record
+// Helm would decode but whose actions would dereference what it lacks (releaseShape) is
+// refused too.
 func recordSize(s *corev1.Secret, limit int64) (int64, error) {
 	b, err := base64.StdEncoding.DecodeString(string(s.Data["release"]))
 	if err != nil {
 		// Helm refuses it with its own error.
 		return 0, nil
 	}
-	if len(b) <= 3 || !bytes.Equal(b[:3], []byte{0x1f, 0x8b, 0x08}) {
-		return int64(len(b)), nil
+	var r io.Reader = bytes.NewReader(b)
+	if len(b) > 3 && bytes.Equal(b[:3], []byte{0x1f, 0x8b, 0x08}) {
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return 0, nil
+		}
+		defer func() { _ = gz.Close() }()
+		r = gz
 	}
-	r, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return 0, nil
-	}
-	defer func() { _ = r.Close() }()
-	n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+	c := &countingReader{r: io.LimitReader(r, limit+1)}
+	dec := json.NewDecoder(c)
+	var shape releaseShape
+	derr := dec.Decode(&shape)
+	// What follows the value: Helm's json.Unmarshal refuses anything but white space.
+	var rest trailing
+	_, err = io.Copy(&rest, io.MultiReader(dec.Buffered(), c))
 	switch {
-	case n > limit:
+	case c.n > limit:
 		return 0, fmt.Errorf("more than %d bytes decompressed", limit)
-	case err != nil:
-		// A truncated or corrupt stream: Helm refuses it with its own error.
-		return n, nil
+	case err != nil, derr != nil, rest.data:
+		// A truncated or corrupt stream, or not one JSON value: Helm refuses it with its own
+		// error.
+		return c.n, nil
 	}
-	return n, nil
+	return c.n, shape.check()
+}
+
+// releaseShape is what Helm's actions dereference of a stored revision unchecked: its info
+// (upgrade, rollback and uninstall read its status) and each of its hooks (uninstall and
+// rollback run them). A Secret labelled as a release record can be written by whoever may
+// create Secrets in the target namespace, the tenant's own chart included; a revision
+// {"name":..,"version":N} without them made the next upgrade, rollback or delete of that
+// release panic in the O2-DMS controller's worker, and so the whole process.
+type releaseShape struct {
+	Info  *struct{}   `json:"info"`
+	Hooks []*struct{} `json:"hooks"`
+}
+
+func (s releaseShape) check() error {
+	switch {
+	case s.Info == nil:
+		return errors.New("not a revision Helm wrote: it has no info")
+	case slices.Contains(s.Hooks, nil):
+		return errors.New("not a revision Helm wrote: a hook of it is null")
+	}
+	return nil
+}
+
+// countingReader counts what was read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// trailing notes whether anything but JSON white space is written to it.
+type trailing struct{ data bool }
+
+func (t *trailing) Write(p []byte) (int, error) {
+	if !t.data && len(bytes.Trim(p, " \t\r\n")) > 0 {
+		t.data = true
+	}
+	return len(p), nil
 }
