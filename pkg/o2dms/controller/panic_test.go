@@ -1,0 +1,68 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
+	o2imsv1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
+	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/helmrelease"
+)
+
+// panickingTargets panics where a cluster would be reached, as Helm did on a tenant's planted
+// release record (TestRegressionPlantedReleaseRecordWithoutInfoCrashesController).
+type panickingTargets struct{}
+
+func (panickingTargets) Target(context.Context, string, string) (helmrelease.Target, error) {
+	panic("nil pointer dereference in a Helm action")
+}
+
+// TestRegressionPanicInReconcileDoesNotKillTheProcess: a panic in Helm on what a tenant
+// controls (a repository index entry, a release record in its namespace) unwound the worker,
+// whose wait loop re-panics, and killed netweave: every tenant's API, the O2 face and every
+// controller, again after each restart while the object stayed. Whatever panics while an
+// NfDeployment is reconciled, the worker now goes on and the NfDeployment is retried with
+// backoff.
+func TestRegressionPanicInReconcileDoesNotKillTheProcess(t *testing.T) {
+	const inventory = "o2ims-system"
+	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if err := dms.Add(&o2imsv1.DeploymentManager{
+		ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
+		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deleted := metav1.Now()
+	d := &v1alpha1.NfDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1, DeletionTimestamp: &deleted,
+			Finalizers: []string{v1alpha1.FinalizerRelease}},
+		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory},
+			DeploymentManagerID: "dm-1", TargetNamespace: "tenant-a"},
+	}
+	nfds := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if err := nfds.Add(d); err != nil {
+		t.Fatal(err)
+	}
+	c := New(Config{Client: o2fake.NewSimpleClientset(d.DeepCopy()), InventoryNamespace: inventory, Targets: panickingTargets{},
+		RetryBase: time.Hour, RetryMax: time.Hour, Now: func() time.Time { return time.Unix(0, 0) }})
+	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
+	c.deployments = o2dmslisters.NewNfDeploymentLister(nfds)
+	c.queue = c.newQueue()
+	t.Cleanup(c.queue.ShutDown)
+	key := "tenant-a/nf"
+	c.queue.Add(key)
+
+	if !c.processNext(context.Background()) {
+		t.Fatal("the worker stopped")
+	}
+	if n := c.queue.NumRequeues(key); n != 1 {
+		t.Errorf("the NfDeployment was requeued %d times after the panic, want 1 (retried with backoff)", n)
+	}
+}
