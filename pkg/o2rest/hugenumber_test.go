@@ -3,6 +3,7 @@ package o2rest
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -16,15 +17,8 @@ import (
 // (encoding/json into any) failed on the whole list, every other tenant's pools with it; so
 // did every notification of the pool. Such numbers are now given as their text.
 func TestRegressionNumberBeyondFloat64MadeTheListUndecodable(t *testing.T) {
-	ext := o2v1.Extensions{}
-	for k, raw := range map[string]string{"huge": "1e400", "neg": "-1E+400", "digits": repeat9(400),
-		"nested": `{"a":[1,2e999,{"b":-3e500}]}`, "exact": "18446744073709551615", "small": "1e-400", "plain": "1.5e3"} {
-		var j o2v1.JSON
-		if err := j.UnmarshalJSON([]byte(raw)); err != nil {
-			t.Fatal(err)
-		}
-		ext[k] = j
-	}
+	ext := extensionsOf(t, map[string]string{"huge": "1e400", "neg": "-1E+400", "digits": strings.Repeat("9", 400),
+		"nested": `{"a":[1,2e999,{"b":-3e500}]}`, "exact": "18446744073709551615", "small": "1e-400", "plain": "1.5e3"})
 	objs := fixtures()
 	var tenantPool *o2v1.ResourcePool
 	for _, o := range objs {
@@ -72,12 +66,4 @@ func TestRegressionNumberBeyondFloat64MadeTheListUndecodable(t *testing.T) {
 			t.Errorf("v%d notification state does not decode: %v", version, err)
 		}
 	}
-}
-
-func repeat9(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = '9'
-	}
-	return string(b)
 }

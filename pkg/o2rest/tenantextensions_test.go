@@ -29,14 +29,7 @@ func TestTenantExtensionsDoNotBreakTheOperatorsList(t *testing.T) {
 		"nul":    `"\u0000"`,
 		"emptyk": `{"":{"":[]}}`,
 	}
-	ext := o2v1.Extensions{}
-	for k, raw := range odd {
-		var j o2v1.JSON
-		if err := j.UnmarshalJSON([]byte(raw)); err != nil {
-			t.Fatalf("%s: the API server would refuse %q: %v", k, raw, err)
-		}
-		ext[k] = j
-	}
+	ext := extensionsOf(t, odd)
 	objs := fixtures()
 	elements := make([]o2v1.ResourceElement, 8)
 	for i := range elements {
@@ -81,4 +74,19 @@ func TestTenantExtensionsDoNotBreakTheOperatorsList(t *testing.T) {
 		e.expect(r, http.StatusOK, "the tenant's pool")
 		e.schema.Validate(t, v, "ResourcePool", r.body)
 	}
+}
+
+// extensionsOf is extensions holding each raw JSON value as the API server stores it (decoded
+// by v1alpha1.JSON).
+func extensionsOf(t *testing.T, raw map[string]string) o2v1.Extensions {
+	t.Helper()
+	ext := o2v1.Extensions{}
+	for k, r := range raw {
+		var j o2v1.JSON
+		if err := j.UnmarshalJSON([]byte(r)); err != nil {
+			t.Fatalf("%s: the API server would refuse %q: %v", k, r, err)
+		}
+		ext[k] = j
+	}
+	return ext
 }

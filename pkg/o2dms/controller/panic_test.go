@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
 
 	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
@@ -24,6 +25,18 @@ func (panickingTargets) Target(context.Context, string, string) (helmrelease.Tar
 	panic("nil pointer dereference in a Helm action")
 }
 
+// indexerOf is an informer's indexer (by namespace) holding objs.
+func indexerOf(t *testing.T, objs ...runtime.Object) cache.Indexer {
+	t.Helper()
+	i := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	for _, o := range objs {
+		if err := i.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return i
+}
+
 // TestRegressionPanicInReconcileDoesNotKillTheProcess: a panic in Helm on what a tenant
 // controls (a repository index entry, a release record in its namespace) unwound the worker,
 // whose wait loop re-panics, and killed netweave: every tenant's API, the O2 face and every
@@ -32,13 +45,10 @@ func (panickingTargets) Target(context.Context, string, string) (helmrelease.Tar
 // backoff.
 func TestRegressionPanicInReconcileDoesNotKillTheProcess(t *testing.T) {
 	const inventory = "o2ims-system"
-	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	if err := dms.Add(&o2imsv1.DeploymentManager{
+	dms := indexerOf(t, &o2imsv1.DeploymentManager{
 		ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
 		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	deleted := metav1.Now()
 	d := &v1alpha1.NfDeployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1, DeletionTimestamp: &deleted,
@@ -46,14 +56,10 @@ func TestRegressionPanicInReconcileDoesNotKillTheProcess(t *testing.T) {
 		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory},
 			DeploymentManagerID: "dm-1", TargetNamespace: "tenant-a"},
 	}
-	nfds := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	if err := nfds.Add(d); err != nil {
-		t.Fatal(err)
-	}
 	c := New(Config{Client: o2fake.NewSimpleClientset(d.DeepCopy()), InventoryNamespace: inventory, Targets: panickingTargets{},
 		RetryBase: time.Hour, RetryMax: time.Hour, Now: func() time.Time { return time.Unix(0, 0) }})
 	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
-	c.deployments = o2dmslisters.NewNfDeploymentLister(nfds)
+	c.deployments = o2dmslisters.NewNfDeploymentLister(indexerOf(t, d))
 	c.queue = c.newQueue()
 	t.Cleanup(c.queue.ShutDown)
 	key := "tenant-a/nf"

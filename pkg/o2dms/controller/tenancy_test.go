@@ -9,7 +9,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/cache"
 
 	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	o2imsv1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
@@ -37,13 +36,10 @@ func (r *recordingTargets) Target(_ context.Context, dmID, namespace string) (he
 func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 	const inventory = "o2ims-system"
 	ctx := context.Background()
-	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	if err := dms.Add(&o2imsv1.DeploymentManager{
+	dms := indexerOf(t, &o2imsv1.DeploymentManager{
 		ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "tenant-b-edge", Labels: map[string]string{o2imsv1.LabelTenant: "tenant-b"}},
 		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-b"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	nf := func(ns string) *v1alpha1.NfDeployment {
 		return &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: ns, Generation: 1, Finalizers: []string{v1alpha1.FinalizerRelease}},
 			Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory}, DeploymentManagerID: "dm-b", TargetNamespace: ns}}
@@ -91,11 +87,8 @@ func TestRegressionControllerRefusesAnotherTenantsCluster(t *testing.T) {
 // of the hub's kube-system admitted before admission refused it never reaches the cluster.
 func TestRegressionControllerRefusesKubeSystemTarget(t *testing.T) {
 	const inventory = "o2ims-system"
-	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	if err := dms.Add(&o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
-		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm"}}); err != nil {
-		t.Fatal(err)
-	}
+	dms := indexerOf(t, &o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
+		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm"}})
 	nf := func(ns, target string) *v1alpha1.NfDeployment {
 		return &v1alpha1.NfDeployment{ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: ns, Generation: 1},
 			Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d"}, DeploymentManagerID: "dm", TargetNamespace: target}}
@@ -124,11 +117,8 @@ func TestRegressionControllerRefusesKubeSystemTarget(t *testing.T) {
 // as the index does.
 func TestRegressionDeploymentManagerIDInAnotherCase(t *testing.T) {
 	const inventory, id = "o2ims-system", "abcdef01-2345-4678-9abc-def012345678"
-	dms := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	if err := dms.Add(&o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
-		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: id}}); err != nil {
-		t.Fatal(err)
-	}
+	dms := indexerOf(t, &o2imsv1.DeploymentManager{ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
+		Spec: o2imsv1.DeploymentManagerSpec{DeploymentManagerID: id}})
 	dm, err := deploymentManagerOf(o2imslisters.NewDeploymentManagerLister(dms), inventory, strings.ToUpper(id))
 	if err != nil || dm.Name != "edge" {
 		t.Errorf("the manager of %s: %v, %v", strings.ToUpper(id), dm, err)
