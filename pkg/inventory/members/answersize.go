@@ -27,14 +27,30 @@ type sizeBounded struct {
 
 func (s sizeBounded) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(req)
-	if err != nil || isWatch(req) {
+	if err != nil {
 		return resp, err
+	}
+	contentType := resp.Header.Get("Content-Type")
+	if unreadMediaType(contentType) {
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("the member's API server answered %q, which netweave does not ask for", contentType)
+	}
+	if isWatch(req) {
+		// A protobuf watch's frames are bounded by client-go; a JSON watch's events are read
+		// whole before they are decoded (jsonbound.go).
+		if decodedAsJSON(contentType, true) {
+			resp.Body = &jsonBounded{ReadCloser: resp.Body, maxCost: MaxWatchEventCost, maxBytes: MaxWatchEventBytes, perValue: true}
+		}
+		return resp, nil
 	}
 	if resp.ContentLength > s.max {
 		_ = resp.Body.Close()
 		return nil, answerTooLarge(s.max)
 	}
 	resp.Body = &sizeBoundedBody{ReadCloser: resp.Body, left: s.max, max: s.max}
+	if decodedAsJSON(contentType, false) {
+		resp.Body = &jsonBounded{ReadCloser: resp.Body, maxCost: MaxAnswerCost}
+	}
 	return resp, nil
 }
 

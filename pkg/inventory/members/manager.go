@@ -237,9 +237,9 @@ func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout 
 	// The informers' client shares the member's client's rate limit: one budget, as before.
 	lc := rest.CopyConfig(rc)
 	// Protobuf for the built-in kinds: a watch's events are then frames of a stated length,
-	// each refused past 16 MiB by client-go's streaming decoder, where a JSON event is read
-	// whole whatever its size (BoundAnswers bounds every other answer). The dynamic client
-	// (Cluster API's kinds, which have no protobuf) speaks JSON.
+	// each refused past 16 MiB by client-go's streaming decoder. The dynamic client (Cluster
+	// API's kinds, which have no protobuf) speaks JSON, whose answers and watch events
+	// BoundAnswers bounds by what decoding them costs (jsonbound.go).
 	lc.ContentType = runtime.ContentTypeProtobuf
 	lc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	if lc.QPS == 0 {

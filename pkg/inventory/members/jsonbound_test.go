@@ -1,0 +1,163 @@
+package members
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var machineDeployments = schema.GroupVersionResource{Group: "cluster.x-k8s.io", Version: "v1beta1", Resource: "machinedeployments"}
+
+// memberServing connects to a member whose API server is mux.
+func memberServing(t *testing.T, mux *http.ServeMux) *Clients {
+	t.Helper()
+	port, kubeconfigAt := tlsServer(t, mux)
+	c, err := NewConnect(0, 0, time.Minute, Addresses{})(Registration{Kubeconfig: kubeconfigAt("https://127.0.0.1:" + port)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestRegressionMemberJSONWatchEventUnbounded: client-go reads a JSON watch event whole before
+// decoding it, and the sync watches Cluster API's kinds in JSON (they have no protobuf). A
+// tenant's member API server (one it runs, or an aggregated API for cluster.x-k8s.io in its
+// own cluster, which the member's kube-apiserver proxies) that sent one endless event made
+// netweave hold it all: 1 GiB sent took 3.5 GiB of heap, and the pod has 1 GiB. An event is
+// now refused past MaxWatchEventBytes, and the watch ends.
+func TestRegressionMemberJSONWatchEventUnbounded(t *testing.T) {
+	var sent atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/apis/cluster.x-k8s.io/v1beta1/machinedeployments", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		n, err := w.Write([]byte(`{"type":"ADDED","object":{"apiVersion":"cluster.x-k8s.io/v1beta1","kind":"MachineDeployment","metadata":{"name":"x"},"spec":{"x":"`))
+		sent.Add(int64(n))
+		// A string that never ends: valid JSON as far as it goes.
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		for err == nil && r.Context().Err() == nil {
+			n, err = w.Write(chunk)
+			sent.Add(int64(n))
+		}
+	})
+	c := memberServing(t, mux)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := c.Dynamic.Resource(machineDeployments).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range w.ResultChan() {
+		t.Logf("watch event %s", ev.Type)
+	}
+	w.Stop()
+	if ctx.Err() != nil {
+		t.Fatal("the watch of one endless JSON event did not end")
+	}
+	if n := sent.Load(); n > MaxWatchEventBytes+16<<20 {
+		t.Errorf("the client read %d bytes of one watch event", n)
+	}
+}
+
+// TestRegressionMemberJSONWatchEventsCountedApart: the bound is an event's, not the watch's: a
+// watch carrying more than MaxWatchEventBytes and MaxWatchEventCost in events of ordinary size
+// is read whole.
+func TestRegressionMemberJSONWatchEventsCountedApart(t *testing.T) {
+	ms, err := os.ReadFile("testdata/machineset.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := []byte(`{"type":"ADDED","object":` + strings.TrimSpace(string(ms)) + "}\n")
+	events := (MaxWatchEventBytes/len(event) + MaxWatchEventCost/700) + 100
+	mux := http.NewServeMux()
+	mux.HandleFunc("/apis/cluster.x-k8s.io/v1beta1/machinesets", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for range events {
+			if _, err := w.Write(event); err != nil {
+				return
+			}
+		}
+	})
+	c := memberServing(t, mux)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := c.Dynamic.Resource(schema.GroupVersionResource{Group: "cluster.x-k8s.io", Version: "v1beta1", Resource: "machinesets"}).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for ev := range w.ResultChan() {
+		if ev.Type != "ADDED" {
+			t.Fatalf("event %d: %s %v", got, ev.Type, ev.Object)
+		}
+		got++
+	}
+	if got != events {
+		t.Errorf("%d events of %d read", got, events)
+	}
+}
+
+// TestRegressionMemberJSONAnswerDecodedCost: a JSON answer under MaxAnswer decoded into far
+// more memory than its bytes: a list of MachineDeployments of 255 MiB (one holding an array
+// of zeros) took 7 GiB of heap in the dynamic client. A JSON answer is refused once what
+// decoding it costs passes MaxAnswerCost, and a list of 5,000 ordinary MachineSets (the most
+// the sync keeps) is not.
+func TestRegressionMemberJSONAnswerDecodedCost(t *testing.T) {
+	ms, err := os.ReadFile("testdata/machineset.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := []byte(`{"apiVersion":"cluster.x-k8s.io/v1beta1","kind":"MachineDeploymentList","metadata":{},"items":[{"metadata":{"name":"a"},"x":[` +
+		strings.Repeat("0,", MaxAnswerCost) + `0]}]}`)
+	items := make([]string, DefaultMaxNodes)
+	for i := range items {
+		items[i] = strings.Replace(strings.TrimSpace(string(ms)), `"name":"edge-1-md-0-abcde"`, `"name":"ms-`+strconv.Itoa(i)+`"`, 1)
+	}
+	sets := []byte(`{"apiVersion":"cluster.x-k8s.io/v1beta1","kind":"MachineSetList","metadata":{},"items":[` + strings.Join(items, ",") + `]}`)
+	serve := func(body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = w.Write(body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/apis/cluster.x-k8s.io/v1beta1/machinedeployments", serve(zeros))
+	mux.HandleFunc("/apis/cluster.x-k8s.io/v1beta1/machinesets", serve(sets))
+	c := memberServing(t, mux)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := c.Dynamic.Resource(machineDeployments).List(ctx, metav1.ListOptions{}); err == nil || !strings.Contains(err.Error(), "costs more than") {
+		t.Errorf("a list of %d MiB of zeros: %v", len(zeros)>>20, err)
+	}
+	list, err := c.Dynamic.Resource(schema.GroupVersionResource{Group: "cluster.x-k8s.io", Version: "v1beta1", Resource: "machinesets"}).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("a list of %d MachineSets (%d MiB): %v", len(items), len(sets)>>20, err)
+	}
+	if len(list.Items) != len(items) {
+		t.Errorf("%d MachineSets listed, want %d", len(list.Items), len(items))
+	}
+}
+
+// TestMemberAnswerInYAMLRefused: client-go decodes YAML (and CBOR) answers too, though it never
+// asks for them; their decoding cost is not counted, so they are refused.
+func TestMemberAnswerInYAMLRefused(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write([]byte("kind: NodeList\napiVersion: v1\nitems: []\n"))
+	})
+	c := memberServing(t, mux)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil || !strings.Contains(err.Error(), "does not ask for") {
+		t.Errorf("a YAML answer: %v", err)
+	}
+}
