@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // MaxAnswer bounds the body of every answer from a member's API server but a watch's: a Node
@@ -34,6 +35,12 @@ func (s sizeBounded) RoundTrip(req *http.Request) (*http.Response, error) {
 	if unreadMediaType(contentType) {
 		_ = resp.Body.Close()
 		return nil, fmt.Errorf("the member's API server answered %q, which netweave does not ask for", contentType)
+	}
+	if isProtobuf(contentType) && !strings.Contains(req.Header.Get("Accept"), protobufMediaType) {
+		// Decoded, a protobuf answer may be a thousand times its bytes (jsonbound.go): it is
+		// read only where asked for, never from a tenant's member (JSONOnly).
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("the member's API server answered %q, which netweave did not ask for", contentType)
 	}
 	if isWatch(req) {
 		// A protobuf watch's frames are bounded by client-go; a JSON watch's events are read

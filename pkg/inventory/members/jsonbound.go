@@ -36,6 +36,19 @@ const MaxWatchEventBytes = 16 << 20
 // server stores in at most a few MiB (a MachineSet costs about 770).
 const MaxWatchEventCost = 1 << 20
 
+// protobufMediaType is Kubernetes' protobuf. What client-go builds from it is not bounded by
+// its bytes either, and far less than JSON's: each empty element of a repeated field is two
+// bytes and a whole struct, and a NodeList of 2 MiB, a million empty items, took about 2 GiB of
+// heap. netweave never asks a tenant's member for it (JSONOnly), and BoundAnswers refuses an
+// answer in it that was not asked for, so a tenant's server cannot send it.
+const protobufMediaType = "application/vnd.kubernetes.protobuf"
+
+// isProtobuf reports whether contentType is Kubernetes' protobuf.
+func isProtobuf(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == protobufMediaType
+}
+
 // decodedAsJSON reports whether client-go decodes an answer of contentType as JSON: the
 // media type application/json, or none (client-go then assumes the content type it asked for,
 // which is JSON but for the built-in kinds' clients). A watch without a content type fails.

@@ -3,6 +3,7 @@ package members
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -10,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
 )
 
 var machineDeployments = schema.GroupVersionResource{Group: "cluster.x-k8s.io", Version: "v1beta1", Resource: "machinedeployments"}
@@ -159,5 +162,80 @@ func TestMemberAnswerInYAMLRefused(t *testing.T) {
 	defer cancel()
 	if _, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err == nil || !strings.Contains(err.Error(), "does not ask for") {
 		t.Errorf("a YAML answer: %v", err)
+	}
+}
+
+// protobufNodeList is a NodeList in Kubernetes' protobuf envelope with items empty items: two
+// bytes each.
+func protobufNodeList(items int) []byte {
+	var list []byte
+	for range items {
+		list = protowire.AppendTag(list, 2, protowire.BytesType)
+		list = protowire.AppendVarint(list, 0)
+	}
+	var typeMeta []byte
+	typeMeta = protowire.AppendTag(typeMeta, 1, protowire.BytesType)
+	typeMeta = protowire.AppendString(typeMeta, "v1")
+	typeMeta = protowire.AppendTag(typeMeta, 2, protowire.BytesType)
+	typeMeta = protowire.AppendString(typeMeta, "NodeList")
+	body := []byte("k8s\x00")
+	body = protowire.AppendTag(body, 1, protowire.BytesType)
+	body = protowire.AppendBytes(body, typeMeta)
+	body = protowire.AppendTag(body, 2, protowire.BytesType)
+	return protowire.AppendBytes(body, list)
+}
+
+// TestRegressionTenantMemberProtobufAnswerAmplified: what client-go decodes a protobuf answer
+// into is not bounded by its bytes: each empty item of a NodeList is two bytes and a whole
+// Node, and a tenant's member that is a server the tenant runs answered a NodeList of 2 MiB, a
+// million empty items, that took about 2 GiB of heap. A tenant's member is asked for JSON
+// (bounded by what decoding it costs), and a protobuf answer nobody asked for is refused; the
+// operator's members are still read in protobuf.
+func TestRegressionTenantMemberProtobufAnswerAmplified(t *testing.T) {
+	var askedProtobuf atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
+		// A tenant's server answers protobuf whatever it was asked for.
+		items := 1 << 20
+		if strings.Contains(r.Header.Get("Accept"), "protobuf") {
+			askedProtobuf.Store(true)
+			items = 3
+		}
+		body := protobufNodeList(items)
+		w.Header().Set("Content-Type", "application/vnd.kubernetes.protobuf")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	})
+	port, kubeconfigAt := tlsServer(t, mux)
+	addrs := Addresses{TenantAllowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	tenant, err := NewConnect(0, 0, time.Minute, addrs)(Registration{Kubeconfig: kubeconfigAt("https://127.0.0.1:" + port), Origin: OriginTenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, kc := range map[string]kubernetes.Interface{"client": tenant.Kube, "informers' client": tenant.Informers} {
+		askedProtobuf.Store(false)
+		_, err := kc.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err == nil || !strings.Contains(err.Error(), "did not ask for") {
+			t.Errorf("a tenant's member's %s: a protobuf NodeList of a million empty items: %v", name, err)
+		}
+		if askedProtobuf.Load() {
+			t.Errorf("a tenant's member's %s asked for protobuf", name)
+		}
+	}
+
+	operator, err := NewConnect(0, 0, time.Minute, addrs)(Registration{Kubeconfig: kubeconfigAt("https://127.0.0.1:" + port), Origin: OriginInventory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	askedProtobuf.Store(false)
+	list, err := operator.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 3 {
+		t.Errorf("the operator's member in protobuf: %v", err)
+	}
+	if !askedProtobuf.Load() {
+		t.Error("the operator's member was not asked for protobuf")
 	}
 }

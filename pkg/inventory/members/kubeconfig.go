@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -36,9 +37,22 @@ func (a Addresses) RESTConfigOf(reg Registration) (*rest.Config, error) {
 	}
 	rc.Dial = a.dial(reg.Origin)
 	rc.Proxy = NoProxy
+	if reg.Origin == OriginTenant {
+		// client-go asks for protobuf for the built-in kinds unless told otherwise, and what a
+		// protobuf answer decodes into is not bounded by its bytes (jsonbound.go): a tenant's
+		// member may be a server the tenant runs.
+		JSONOnly(rc)
+	}
 	rc.Wrap(RefuseRedirects)
 	rc.Wrap(BoundAnswers)
 	return rc, nil
+}
+
+// JSONOnly makes every client of rc ask for JSON only, the built-in kinds' included, which
+// client-go asks for in protobuf otherwise; BoundAnswers then refuses a protobuf answer.
+func JSONOnly(rc *rest.Config) {
+	rc.ContentType = runtime.ContentTypeJSON
+	rc.AcceptContentTypes = runtime.ContentTypeJSON
 }
 
 // NoProxy is the rest.Config.Proxy of every client of a member: no proxy. Left unset,

@@ -236,12 +236,17 @@ func connect(reg Registration, addrs Addresses, qps float32, burst int, timeout 
 	rc.QPS, rc.Burst = qps, burst
 	// The informers' client shares the member's client's rate limit: one budget, as before.
 	lc := rest.CopyConfig(rc)
-	// Protobuf for the built-in kinds: a watch's events are then frames of a stated length,
-	// each refused past 16 MiB by client-go's streaming decoder. The dynamic client (Cluster
-	// API's kinds, which have no protobuf) speaks JSON, whose answers and watch events
-	// BoundAnswers bounds by what decoding them costs (jsonbound.go).
-	lc.ContentType = runtime.ContentTypeProtobuf
-	lc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	// Protobuf for the built-in kinds of the operator's members: less to read and decode than
+	// JSON, a watch's events frames of a stated length, each refused past 16 MiB by client-go's
+	// streaming decoder. Not from a tenant's member, which may be a server the tenant runs:
+	// what a protobuf answer decodes into is not bounded by its bytes (jsonbound.go), and
+	// BoundAnswers refuses it where it was not asked for. JSON answers and watch events (the
+	// dynamic client's, Cluster API's kinds having no protobuf, and a tenant's member's) are
+	// bounded by what decoding them costs.
+	if reg.Origin != OriginTenant {
+		lc.ContentType = runtime.ContentTypeProtobuf
+		lc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	}
 	if lc.QPS == 0 {
 		lc.QPS = rest.DefaultQPS
 	}

@@ -138,6 +138,12 @@ func (p *ProfileTargets) Target(ctx context.Context, dmID, namespace string) (he
 		return helmrelease.Target{}, fmt.Errorf("transport for deployment manager %s: %w", dm.Name, err)
 	}
 	cfg := &rest.Config{Host: a.Endpoint, Transport: rt, UserAgent: "netweave-o2dms-controller", QPS: 50, Burst: 100}
+	if a.Dial != nil {
+		// A member, which may be a tenant's server: asked for JSON only, whose decoding
+		// BoundAnswers bounds; a protobuf answer, which decodes into a thousand times its
+		// bytes, is then refused.
+		members.JSONOnly(cfg)
+	}
 	t := helmrelease.Target{Config: cfg, Namespace: namespace}
 	until := now().Add(a.Expiration.Sub(now()) / 2)
 	p.mu.Lock()
