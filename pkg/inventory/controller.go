@@ -344,12 +344,12 @@ func (c *Controller) processNext(ctx context.Context) bool {
 		kind = "shared"
 	}
 	start := time.Now()
-	var err error
-	if key == sharedKey {
-		err = c.syncShared(ctx)
-	} else {
-		err = c.syncSource(ctx, key)
-	}
+	err := requeue.Recovered(ctx, func() error {
+		if key == sharedKey {
+			return c.syncShared(ctx)
+		}
+		return c.syncSource(ctx, key)
+	})
 	if m := c.cfg.Metrics; m != nil {
 		m.SyncDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	}

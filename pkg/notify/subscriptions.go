@@ -275,7 +275,10 @@ func (s *subscriptions) processSync(ctx context.Context) bool {
 		return false
 	}
 	defer s.syncs.Done(key)
-	s.sync(ctx, key)
+	if err := requeue.Recovered(ctx, func() error { s.sync(ctx, key); return nil }); err != nil {
+		s.syncs.AddRateLimited(key)
+		return true
+	}
 	s.syncs.Forget(key)
 	return true
 }
@@ -427,7 +430,7 @@ func (s *subscriptions) processStatus(ctx context.Context) bool {
 		return false
 	}
 	defer s.statuses.Done(key)
-	if err := s.writeStatus(ctx, key); err != nil {
+	if err := requeue.Recovered(ctx, func() error { return s.writeStatus(ctx, key) }); err != nil {
 		klog.V(2).InfoS("Could not write subscription status", "subscription", key, "err", err)
 		s.statuses.AddRateLimited(key)
 		return true

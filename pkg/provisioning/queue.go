@@ -5,6 +5,8 @@ import (
 
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // ProcessNext takes one key off q and reconciles it, with the key in the context's logger
@@ -18,7 +20,8 @@ func ProcessNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[str
 	}
 	defer q.Done(key)
 	logger := klog.FromContext(ctx).WithValues(logKey, key)
-	if err := reconcile(klog.NewContext(ctx, logger), key); err != nil {
+	ctx = klog.NewContext(ctx, logger)
+	if err := requeue.Recovered(ctx, func() error { return reconcile(ctx, key) }); err != nil {
 		logger.Info("Reconcile failed; retrying with backoff", "err", err.Error(), "retries", q.NumRequeues(key))
 		q.AddRateLimited(key)
 		return true

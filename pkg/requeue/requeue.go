@@ -1,5 +1,6 @@
-// Package requeue spaces the retries of netweave's controllers: how long a key whose
-// reconciliation failed waits before its next attempt.
+// Package requeue is how netweave's controllers retry a key: how long a key whose
+// reconciliation failed waits before its next attempt, and a panic taken as the key's failure
+// instead of the process's end.
 package requeue
 
 import (

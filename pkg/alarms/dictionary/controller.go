@@ -196,7 +196,7 @@ func (c *Controller) processNext(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
-	err := c.sync(ctx)
+	err := requeue.Recovered(ctx, func() error { return c.sync(ctx) })
 	if err == nil {
 		c.queue.Forget(key)
 		return true

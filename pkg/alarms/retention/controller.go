@@ -185,7 +185,7 @@ func (c *Controller) next(ctx context.Context, queue workqueue.TypedRateLimiting
 		return false
 	}
 	defer queue.Done(key)
-	err := sync(ctx, key)
+	err := requeue.Recovered(ctx, func() error { return sync(ctx, key) })
 	if err == nil {
 		queue.Forget(key)
 		return true

@@ -71,7 +71,7 @@ func (l *Loop) next(ctx context.Context, handle func(context.Context, string) er
 		return false
 	}
 	defer l.queue.Done(key)
-	err := handle(ctx, key)
+	err := requeue.Recovered(ctx, func() error { return handle(ctx, key) })
 	if err == nil {
 		l.queue.Forget(key)
 		return true

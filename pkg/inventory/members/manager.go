@@ -578,7 +578,7 @@ func (m *Manager) processNext(ctx context.Context, term externalversions.SharedI
 		// The term ended: the keys left are the next term's to read.
 		return false
 	}
-	if err := m.sync(ctx, term, clusters, key); err != nil {
+	if err := requeue.Recovered(ctx, func() error { return m.sync(ctx, term, clusters, key) }); err != nil {
 		if ctx.Err() != nil {
 			return true
 		}

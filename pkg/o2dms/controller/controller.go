@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"github.com/netweave-io/netweave/pkg/leader"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/registry/o2dms/nfdeployment"
+	"github.com/netweave-io/netweave/pkg/requeue"
 )
 
 // QueueName names the workqueue in its metrics.
@@ -252,35 +252,24 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	defer q.Done(key)
 	logger := klog.FromContext(ctx).WithValues("nfDeployment", key)
-	requeue, err := c.reconcileRecovered(klog.NewContext(ctx, logger), key)
+	// This controller runs Helm's actions on what tenants control (their charts, the
+	// repository indexes their descriptors name, release records in their target namespaces).
+	var requeueAfter time.Duration
+	err := requeue.Recovered(ctx, func() (err error) {
+		requeueAfter, err = c.reconcile(klog.NewContext(ctx, logger), key)
+		return err
+	})
 	switch {
 	case err != nil:
 		logger.Info("Reconcile failed; retrying with backoff", "err", err.Error(), "retries", q.NumRequeues(key))
 		q.AddRateLimited(key)
 	default:
 		q.Forget(key)
-		if requeue > 0 {
-			q.AddAfter(key, requeue)
+		if requeueAfter > 0 {
+			q.AddAfter(key, requeueAfter)
 		}
 	}
 	return true
-}
-
-// reconcileRecovered is reconcile with a panic turned into its error, as controller-runtime
-// does for its reconcilers. This controller runs Helm's actions on what tenants control (their
-// charts, the repository indexes their descriptors name, release records in their target
-// namespaces): a panic in Helm on such data killed the worker and with it the whole process
-// (every tenant's API, the O2 face, every controller), again after each restart for as long
-// as the object stayed. The NfDeployment is retried with backoff instead, the panic and its
-// stack logged.
-func (c *Controller) reconcileRecovered(ctx context.Context, key string) (requeue time.Duration, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("reconcile panicked: %v", r)
-			klog.FromContext(ctx).Error(err, "Reconcile panicked; retrying with backoff", "stack", string(debug.Stack()))
-		}
-	}()
-	return c.reconcile(ctx, key)
 }
 
 // String names the controller in logs.
