@@ -61,7 +61,12 @@ func TestRegressionMemberAnswerOfGigabytesExhaustsMemory(t *testing.T) {
 	if _, err := c.Kube.CoreV1().Nodes().List(listCtx, metav1.ListOptions{}); err == nil || !strings.Contains(err.Error(), "answered more than") {
 		t.Errorf("an endless list: %v", err)
 	}
-	if n := listSent.Load(); n > MaxAnswer+16<<20 {
+	// What the server wrote past what the client read sits in the connection's buffers: on
+	// loopback the kernel grows a socket's receive buffer up to tcp_rmem's maximum (32 MiB on
+	// the CI machine; 291 MB were counted here once under load against a 16 MiB allowance), and
+	// the send buffer, TLS and HTTP/2 flow control add a few more. Unbounded, the count grows
+	// until the guard's deadline.
+	if n := listSent.Load(); n > MaxAnswer+64<<20 {
 		t.Errorf("the client read %d bytes of an endless list, more than MaxAnswer (%d) and the connection's buffers", n, MaxAnswer)
 	}
 
