@@ -47,8 +47,10 @@ func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 }
 
 // PrepareForUpdate keeps the O2 id when an update omits it (a re-applied manifest without an
-// id must not fail nor change the id), and keeps status owned by the status endpoint.
+// id must not fail nor change the id), keeps status owned by the status endpoint, and keeps
+// the stored form of free-form values a server-side apply rewrote (keepStoredJSON).
 func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	keepStoredJSON(obj, old, "Spec")
 	if s.kind.HasID() {
 		if id := s.kind.ID(obj); *id == "" {
 			*id = *s.kind.ID(old)
@@ -130,6 +132,7 @@ type statusStrategy struct {
 
 func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	copyField(obj, old, "Spec")
+	keepStoredJSON(obj, old, "Status")
 	if s.kind.Status.PrepareForUpdate != nil {
 		s.kind.Status.PrepareForUpdate(ctx, obj, old)
 	}
