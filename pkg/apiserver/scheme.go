@@ -40,14 +40,22 @@ func StorageCodec(codecs serializer.CodecFactory) runtime.Codec {
 // kube-controller-manager's namespace and garbage collectors among them) must be told so in
 // negotiation: offered protobuf, a deletecollection answered with the full list failed to
 // encode, and deleting a namespace that held O2 objects never completed.
+// Its decoders, which read request bodies only, refuse numbers beyond float64 (finiteNumbers).
 type withoutProtobuf struct{ runtime.NegotiatedSerializer }
 
 func (s withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
 	var out []runtime.SerializerInfo
 	for _, info := range s.NegotiatedSerializer.SupportedMediaTypes() {
-		if info.MediaType != runtime.ContentTypeProtobuf {
-			out = append(out, info)
+		if info.MediaType == runtime.ContentTypeProtobuf {
+			continue
 		}
+		if info.Serializer != nil {
+			info.Serializer = finiteNumbers{info.Serializer}
+		}
+		if info.StrictSerializer != nil {
+			info.StrictSerializer = finiteNumbers{info.StrictSerializer}
+		}
+		out = append(out, info)
 	}
 	return out
 }
