@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
@@ -102,7 +103,12 @@ func (b *unpackBudget) count(archive []byte, depth int) error {
 }
 
 // isSubchartArchive reports a file Helm's loader unpacks as a subchart: <chart>/charts/<x>.tgz.
+// Helm reads a name holding a backslash as a Windows path (its archive loader splits it on
+// "\\" and joins it with "/"), so `nf\charts\x.tgz` is a subchart archive too: read with "/"
+// alone, it was counted at its compressed size and what it unpacked to, nested archives
+// included, escaped the bound. Every backslash is taken as a separator here, which counts as
+// a subchart archive whatever Helm may load as one (and a few names it would not).
 func isSubchartArchive(name string) bool {
-	dir, file := path.Split(path.Clean(name))
+	dir, file := path.Split(path.Clean(strings.ReplaceAll(name, "\\", "/")))
 	return path.Ext(file) == ".tgz" && path.Base(dir) == "charts"
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -148,5 +149,48 @@ func TestRegressionSubchartArchivesCountToTheUnpackBound(t *testing.T) {
 	}
 	if _, err := load(tgzOf(t, chartYAML("c0"), deep), "c0"); FailureClass(err) != ClassTooLarge {
 		t.Errorf("subchart archives %d deep: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
+	}
+}
+
+// TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound (found by review): Helm's
+// loader reads an archive entry whose name holds a backslash as a Windows path
+// (`nf\charts\sub.tgz` is its charts/sub.tgz) and unpacks that subchart archive with a fresh
+// 100 MiB budget of its own, and every archive inside it likewise, but the unpack bound split
+// names on "/" only and counted such an entry at its compressed size. A descriptor's chart of
+// a few kilobytes then made netweave's own process hold what nested archives unpack to, past
+// MaxUnpackedChartBytes and maxSubchartDepth. Such an entry now counts as the subchart Helm
+// loads it as.
+func TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound(t *testing.T) {
+	windows := func(f tarFile) tarFile {
+		f.name = strings.ReplaceAll(f.name, "/", `\`)
+		return f
+	}
+	big := tgzOf(t, chartYAML("nf"), windows(subchart(t, "nf", "sub", tarFile{"sub/templates/big.yaml", MaxUnpackedChartBytes + 1, zeros{}})))
+	if len(big) > 1<<20 {
+		t.Fatalf("the test archive is %d bytes, meant to be small", len(big))
+	}
+	if _, err := load(big, "nf"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("a subchart archive named with backslashes unpacking past the bound: %v, want %q", err, ClassTooLarge)
+	}
+
+	// Within the bound: Helm does load it as a subchart, and its size counts.
+	const tpl = 3 << 20
+	ok := tgzOf(t, chartYAML("nf"), windows(subchart(t, "nf", "sub", tarFile{"sub/templates/cm.yaml", tpl, zeros{}})))
+	got, err := load(ok, "nf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Size < tpl || len(got.Chart.Dependencies()) != 1 {
+		t.Errorf("Fetched.Size %d, %d dependencies: want the subchart's %d bytes counted, and it loaded", got.Size, len(got.Chart.Dependencies()), tpl)
+	}
+
+	// Archives in archives behind a backslash-named outer one, one level more than allowed.
+	deep := subchart(t, "c5", "c6")
+	for i := maxSubchartDepth; i >= 2; i-- {
+		deep = subchart(t, fmt.Sprintf("c%d", i-1), fmt.Sprintf("c%d", i), deep)
+	}
+	deep = windows(subchart(t, "c0", "c1", deep))
+	if _, err := load(tgzOf(t, chartYAML("c0"), deep), "c0"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("subchart archives %d deep behind a backslash name: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
 	}
 }
