@@ -194,3 +194,63 @@ func TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound(t *testing.T) 
 		t.Errorf("subchart archives %d deep behind a backslash name: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
 	}
 }
+
+// flowList is a YAML document of about size bytes: a key whose value is a flow list of
+// one-letter items, the most YAML nodes per byte (each costs a parser hundreds of bytes).
+func flowList(size int) string {
+	var b strings.Builder
+	b.WriteString("a: [")
+	for b.Len() < size-3 {
+		b.WriteString("a,")
+	}
+	b.WriteString("a]\n")
+	return b.String()
+}
+
+// subchartDir is the Chart.yaml of chart name 1.0.0 as a subchart directory of parent.
+func subchartDir(parent, name string) tarFile {
+	f := chartYAML(name)
+	f.name = parent + "/charts/" + f.name
+	return f
+}
+
+// TestRegressionChartValuesYAMLBoundedBeforeLoad (found by review): Helm's loader parses a
+// chart's values.yaml (and Chart.yaml, Chart.lock, requirements.yaml, requirements.lock, of
+// every subchart too) in netweave's own process, at some hundred bytes of memory per YAML
+// node. A 4 KiB archive holding a 4 MiB values.yaml of `a: [a,a,...]` took 605 MiB and 9 s
+// of CPU there, within the unpack bound; one of 64 MiB (a 64 KiB download) ten times that,
+// the process every tenant is served by. What those files hold together is now bounded
+// (MaxChartYAMLBytes) before Helm loads the chart, subcharts included.
+func TestRegressionChartValuesYAMLBoundedBeforeLoad(t *testing.T) {
+	values := func(name string, size int) tarFile {
+		v := flowList(size)
+		return tarFile{name, int64(len(v)), strings.NewReader(v)}
+	}
+	big := tgzOf(t, chartYAML("nf"), values("nf/values.yaml", MaxChartYAMLBytes+1))
+	if _, err := load(big, "nf"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("a values.yaml of %d bytes: %v, want %q", MaxChartYAMLBytes+1, err, ClassTooLarge)
+	}
+
+	// The files of subcharts, in archives or directories, count to the same bound.
+	half := MaxChartYAMLBytes/2 + 1
+	split := tgzOf(t, chartYAML("nf"), values("nf/values.yaml", half),
+		subchart(t, "nf", "sub", values("sub/values.yaml", half)))
+	if _, err := load(split, "nf"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("values.yaml files of %d bytes each in a chart and its subchart archive: %v, want %q", half, err, ClassTooLarge)
+	}
+	dir := tgzOf(t, chartYAML("nf"), values("nf/values.yaml", half),
+		subchartDir("nf", "sub"), values("nf/charts/sub/values.yaml", half))
+	if _, err := load(dir, "nf"); FailureClass(err) != ClassTooLarge {
+		t.Errorf("values.yaml files of %d bytes each in a chart and its subchart directory: %v, want %q", half, err, ClassTooLarge)
+	}
+
+	// Within the bound: loaded, values and all.
+	ok := tgzOf(t, chartYAML("nf"), values("nf/values.yaml", 64<<10), subchart(t, "nf", "sub", values("sub/values.yaml", 64<<10)))
+	got, err := load(ok, "nf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, has := got.Chart.Values["a"]; !has || len(got.Chart.Dependencies()) != 1 {
+		t.Errorf("a chart within the bound: values %v, %d dependencies", len(got.Chart.Values), len(got.Chart.Dependencies()))
+	}
+}
