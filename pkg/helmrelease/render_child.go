@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -124,6 +125,14 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 		// patch) each at the target's rate limit, for hours of a worker every tenant shares.
 		return childMessage{Error: tooManyObjects(req.Limits), Bound: true}
 	}
+	// Helm parses every document of the rendering as YAML in netweave's own process (its
+	// releaseutil.SortManifests, then its kube client's decoding of each object, then the
+	// workloads' reading of the manifest), at some hundred bytes of memory per YAML node, and
+	// a node may take two bytes of output: 4 MiB of `[a,a,...]`, within every other bound,
+	// cost 560 MiB there. Parsed here first, as Helm will parse it, that cost is held to this
+	// rendering's memory bound (the watchdog ends the child past it). What it finds wrong is
+	// Helm's to report, with its own message, when it parses the rendering again.
+	_, _, _ = releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
 	return childMessage{Rendered: files}
 }
 

@@ -112,3 +112,34 @@ func TestRegressionManyObjectsHoldAWorker(t *testing.T) {
 		t.Errorf("a List of 101 items: %v, want past the bound of 100 objects", err)
 	}
 }
+
+// TestRegressionRenderedYAMLParsedOutsideTheBound (found by review): what the child renders is
+// parsed as YAML in netweave's own process (Helm's releaseutil.SortManifests, then its kube
+// client's decoding of each object, then the workloads' reading of the manifest), at some
+// hundred bytes of memory per YAML node, and a node may take two bytes. A template of
+// `foo: [{{ repeat 2000000 "a," }}a]` rendered 4 MiB within every bound of the child, and
+// SortManifests alone took 560 MiB of this process for it; at the 16 MiB output bound, past the
+// chart's 1 GiB container limit. The child now parses its rendering as Helm will, within its
+// memory bound.
+func TestRegressionRenderedYAMLParsedOutsideTheBound(t *testing.T) {
+	ch := templateChart("app", map[string]string{"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nfoo: [{{ repeat 2000000 \"a,\" }}a]\n"}, nil)
+	e := NewEngine(Config{Render: RenderLimits{Memory: 128 << 20}})
+	cfg := &action.Configuration{Capabilities: common.DefaultCapabilities}
+	opts := common.ReleaseOptions{Name: "web", Namespace: "tenant-a", Revision: 1, IsInstall: true}
+	_, err := e.renderedChart(context.Background(), cfg, ch, map[string]any{}, opts)
+	if !errors.Is(err, ErrRenderBound) || !strings.Contains(err.Error(), "MiB") {
+		t.Fatalf("a rendering of 4 MiB of one-letter YAML nodes: err = %.300v, want ErrRenderBound saying \"MiB\"", err)
+	}
+
+	// Ordinary manifests, many of them, are parsed within the bound.
+	ok := templateChart("app", map[string]string{"templates/cm.yaml": `{{ range until 2000 }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-{{ . }}, labels: {app: web}}
+data: {a: "1", b: "2", c: "3"}
+{{ end }}`}, nil)
+	if _, err := e.renderedChart(context.Background(), cfg, ok, map[string]any{}, opts); err != nil {
+		t.Fatalf("2000 ConfigMaps: %v", err)
+	}
+}
