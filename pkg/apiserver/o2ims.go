@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,15 +10,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/alarms/alertmanager"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
+	"github.com/netweave-io/netweave/pkg/storage/readcache"
 )
 
 // O2Config configures the O2-IMS REST face served beside the Kubernetes API.
@@ -70,6 +75,7 @@ func installO2(s *genericapiserver.GenericAPIServer, bg *background, c Completed
 	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
 		Following:             following,
+		Fresh:                 FreshO2Reads(c.feed),
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
@@ -183,4 +189,19 @@ func (r *o2Ready) Check(*http.Request) error {
 		return errors.New("the O2-IMS informers do not follow the store (Redis unreachable, failing over or reloading)")
 	}
 	return nil
+}
+
+// FreshO2Reads is the O2 face's read of an object by O2 id from the store's current state
+// (o2rest.Config.Fresh), through feed's read caches: a by-id miss in the informers is checked
+// there, because they trail the store and do not hold yet what another replica has just
+// written.
+func FreshO2Reads(feed *cachefeed.Feed) func(ctx context.Context, resource, id string) (runtime.Object, bool, error) {
+	return func(ctx context.Context, resource, id string) (runtime.Object, bool, error) {
+		obj, found, err := feed.GetByUnique(ctx, v1alpha1.SchemeGroupVersion.WithResource(resource), id)
+		if errors.Is(err, readcache.ErrNoUniqueIndex) {
+			// No index of the id: nothing to look it up by, as before.
+			return nil, false, nil
+		}
+		return obj, found, err
+	}
 }

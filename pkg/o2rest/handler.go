@@ -5,11 +5,13 @@
 package o2rest
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/rest"
@@ -38,7 +40,12 @@ type Config struct {
 	// Following reports whether Source's informers hold the store's current state and
 	// receive its changes (cachefeed.Feed.Following); while it is false every request is
 	// answered 503 instead of from what the informers last saw. Nil: always.
-	Following  func() bool
+	Following func() bool
+	// Fresh reads the object of resource (its Kubernetes name, e.g. "resourcepools") whose O2
+	// id is id from the store's current state (cachefeed.Feed.GetByUnique, a consistent read),
+	// for an id Source does not hold: the informers trail the store, and on a replica other
+	// than the one that wrote an object they miss it for a while. Nil: a miss is a 404.
+	Fresh      func(ctx context.Context, resource, id string) (runtime.Object, bool, error)
 	Authorizer authorizer.Authorizer
 	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
 	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a

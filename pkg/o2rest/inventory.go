@@ -224,6 +224,16 @@ func (h *handler) lookup(r *http.Request, req request, s *kindSpec, id string) (
 		return nil, nil, p
 	}
 	obj, found := h.cfg.Source.Get(s.source, id)
+	if !found && h.cfg.Fresh != nil {
+		// The informers may trail the store: an object another replica has just written (an
+		// SMO's POST answered there, its GET or DELETE sent here) is not in them yet, and a
+		// 404 would tell the SMO it does not exist. A miss is checked against the store.
+		var err error
+		if obj, found, err = h.cfg.Fresh(r.Context(), s.resource, id); err != nil {
+			klog.V(2).InfoS("O2 lookup could not confirm a miss against the store", "resource", s.resource, "id", id, "err", err)
+			return nil, nil, newProblem(http.StatusServiceUnavailable, "the inventory store cannot be read now; "+string(s.kind)+" "+id+" may exist").setHeader("Retry-After", "1")
+		}
+	}
 	if !found || !sc.sees(obj) || s.gone(obj) {
 		return nil, nil, newProblem(http.StatusNotFound, string(s.kind)+" "+id+" not found").attr(idAttribute(s.kind), id)
 	}

@@ -15,6 +15,7 @@
 package cachefeed
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"sync"
@@ -38,6 +39,8 @@ type Feed struct {
 	// readers are the listWatches handed out (one per informer), as a snapshot replaced on
 	// each addition: Following reads it on every O2 request without taking mu.
 	readers atomic.Pointer[[]*listWatch]
+	// converters are the listers GetByUnique converts with, by resource, made on first use.
+	converters map[schema.GroupResource]*listWatch
 }
 
 type source struct {
@@ -51,7 +54,8 @@ func New(scheme *runtime.Scheme, served []schema.GroupVersion) *Feed {
 	for _, gv := range served {
 		versions[gv.Group] = gv.Version
 	}
-	return &Feed{scheme: scheme, versions: versions, caches: map[schema.GroupResource]source{}}
+	return &Feed{scheme: scheme, versions: versions, caches: map[schema.GroupResource]source{},
+		converters: map[schema.GroupResource]*listWatch{}}
 }
 
 // Add records the read cache of a resource; newFunc returns an empty (internal) object of it.
@@ -131,4 +135,50 @@ func (f *Feed) Following() bool {
 		}
 	}
 	return true
+}
+
+// GetByUnique returns the object of gvr whose unique field (its O2 id) holds value, as of the
+// store's current revision (readcache.Cache.GetByUnique), seen as the served version like the
+// informers' objects, and shared with the read cache like them: the caller must not modify
+// it. The informers trail the store: on a replica other than the one that wrote an object
+// they miss it for a while, and a reader that found nothing there asks here before it
+// answers that the object does not exist.
+func (f *Feed) GetByUnique(ctx context.Context, gvr schema.GroupVersionResource, value string) (runtime.Object, bool, error) {
+	conv, err := f.converter(gvr)
+	if err != nil {
+		return nil, false, err
+	}
+	obj, found, err := conv.cache.GetByUnique(ctx, value)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	served, err := conv.convert(obj)
+	if err != nil {
+		return nil, false, err
+	}
+	return served, true, nil
+}
+
+// converter returns the lister that converts gvr's cached objects to the served version.
+func (f *Feed) converter(gvr schema.GroupVersionResource) (*listWatch, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	gr := gvr.GroupResource()
+	if conv, ok := f.converters[gr]; ok {
+		return conv, nil
+	}
+	src, ok := f.caches[gr]
+	if !ok || f.versions[gvr.Group] != gvr.Version {
+		return nil, fmt.Errorf("no read cache serves %s", gvr)
+	}
+	kinds, _, err := f.scheme.ObjectKinds(src.newFunc())
+	if err != nil {
+		return nil, fmt.Errorf("kind of %s: %w", gvr, err)
+	}
+	conv, err := newLister(f.scheme, gvr.GroupVersion().WithKind(kinds[0].Kind), src.cache, src.newFunc())
+	if err != nil {
+		return nil, err
+	}
+	f.converters[gr] = conv
+	return conv, nil
 }

@@ -99,6 +99,43 @@ func (c *Cache) Get(ctx context.Context, key string, opts storage.GetOptions, ou
 	return into(withManagedFields(obj.DeepCopyObject(), managed), out)
 }
 
+// ErrNotFresh is GetByUnique's answer when the cache cannot reach the store's current revision
+// (the store cannot be read, or the cache's watch is behind it for longer than
+// Config.FreshnessTimeout): what it holds may be behind what other replicas wrote.
+var ErrNotFresh = errors.New("the read cache cannot reach the store's current revision now")
+
+// ErrNoUniqueIndex is GetByUnique's answer for a resource without a unique index.
+var ErrNoUniqueIndex = errors.New("the resource has no unique index")
+
+// GetByUnique returns the object holding value of the unique index (Config.UniqueIndex) as of
+// the store's current revision: a consistent read, like Get with resourceVersion "", that
+// waits for the cache to reach the revision the store has now. The object is the cache's own
+// (as the shared reads hand out, share.go): the caller must not modify it. For readers whose
+// copy of the cache may trail the store (the O2 informers): a replica's copy does not hold
+// what another replica has just written.
+func (c *Cache) GetByUnique(ctx context.Context, value string) (runtime.Object, bool, error) {
+	if c.cfg.UniqueIndex == nil {
+		return nil, false, fmt.Errorf("cache of %s: %w", c.cfg.GroupResource, ErrNoUniqueIndex)
+	}
+	need, err := c.minimumRevision(ctx, "")
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrNotFresh, err)
+	}
+	if !c.waitFor(ctx, need) {
+		return nil, false, ErrNotFresh
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.holds(need) {
+		return nil, false, ErrNotFresh
+	}
+	keys := c.keysForUnique(value, c.prefix, true)
+	if len(keys) == 0 {
+		return nil, false, nil
+	}
+	return c.items[keys[0]], true, nil
+}
+
 // GetList implements storage.Interface.
 func (c *Cache) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
 	keyPrefix, err := storage.PrepareKey(c.prefix, key, opts.Recursive)

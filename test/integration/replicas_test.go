@@ -1,0 +1,118 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/pkg/apiserver"
+	"github.com/netweave-io/netweave/pkg/o2informers"
+	"github.com/netweave-io/netweave/pkg/o2rest"
+	"github.com/netweave-io/netweave/pkg/o2rest/source"
+	"github.com/netweave-io/netweave/pkg/storage/cachefeed"
+	"github.com/netweave-io/netweave/test/redisserver"
+)
+
+// replica is one netweave process's o2ims storage (read caches over its own Redis store) on a
+// Redis that other replicas share, with its O2 face when o2 is set.
+type replica struct {
+	registry *registry
+	o2       http.Handler
+}
+
+// newReplica builds one replica's storage on the Redis at addr; with o2 it also runs the
+// process's informers, fed from its read caches, and the O2 handler reading them, as the
+// server does (pkg/apiserver/o2ims.go).
+func newReplica(t *testing.T, addr string, o2 bool) *replica {
+	t.Helper()
+	client := goredis.NewClient(&goredis.Options{Addr: addr})
+	t.Cleanup(func() { _ = client.Close() })
+	scheme, codecs := apiserver.NewScheme()
+	feed := cachefeed.New(scheme, apiserver.ServedGroupVersions())
+	getter := apiserver.NewRESTOptionsGetter(apiserver.RedisStorage{Client: client, KeyPrefix: "it",
+		Codec: apiserver.StorageCodec(codecs)}, feed)
+	ten := apiserver.TenancyConfig{InventoryNamespace: invNS, Authorizer: authorizerfactory.NewAlwaysAllowAuthorizer(),
+		SubscriptionNamespace: invNS}
+	storage, err := apiserver.NewStorage(scheme, getter, ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, group := range storage {
+			for _, s := range group {
+				s.Destroy()
+			}
+		}
+	})
+	r := &replica{registry: &registry{t: t, storage: storage[o2ims.GroupName]}}
+	if !o2 {
+		return r
+	}
+	informers, err := o2informers.New(nil, 0, feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(informers.Factory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	informers.Start(ctx)
+	t.Cleanup(func() { cancel(); informers.Shutdown() })
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true,
+		func(context.Context) (bool, error) { return src.HasSynced(), nil }); err != nil {
+		t.Fatal("the informers did not sync")
+	}
+	handler := o2rest.NewHandler(o2rest.Config{
+		Source:                src,
+		Fresh:                 apiserver.FreshO2Reads(feed),
+		Authorizer:            authorizerfactory.NewAlwaysAllowAuthorizer(),
+		APIRoot:               "https://o2.example",
+		SubscriptionNamespace: invNS,
+		InventoryNamespace:    invNS,
+	})
+	smo := &user.DefaultInfo{Name: "smo", Groups: []string{user.AllAuthenticated}}
+	r.o2 = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		handler.ServeHTTP(w, req.WithContext(genericapirequest.WithUser(req.Context(), smo)))
+	})
+	return r
+}
+
+// TestRegressionO2ReadOnOtherReplicaFindsCreatedObject: behind one Service the replicas share
+// an SMO's requests. A resource pool created through one replica (kubectl, the inventory
+// sync, or an O2 POST on that replica) and then read by its id through another replica's O2
+// face answered 404 until that replica's informers had caught up with Redis: the O2 face
+// answered a miss from its informers alone. An SMO that deletes a subscription right after
+// creating it got the same 404 and took the subscription for gone while it went on
+// notifying. A miss is now checked against the store's current state before it is a 404.
+func TestRegressionO2ReadOnOtherReplicaFindsCreatedObject(t *testing.T) {
+	srv := redisserver.Start(t)
+	a := newReplica(t, srv.Addr(), false)
+	b := newReplica(t, srv.Addr(), true)
+	for i := range 20 {
+		created := a.registry.mustCreate(loopback, "resourcepools", newPool(fmt.Sprintf("pool-%d", i), ""))
+		id := created.(*o2ims.ResourcePool).Spec.ResourcePoolID
+		rec := httptest.NewRecorder()
+		b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+id, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET of pool %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
+		}
+	}
+	// A pool nobody created is still a 404, once the store confirms it.
+	rec := httptest.NewRecorder()
+	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+string(uuid.NewUUID()), nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET of a pool nobody created: %d %s, want 404", rec.Code, rec.Body)
+	}
+}
