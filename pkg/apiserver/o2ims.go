@@ -76,6 +76,7 @@ func installO2(s *genericapiserver.GenericAPIServer, bg *background, c Completed
 		Source:                src,
 		Following:             following,
 		Fresh:                 FreshO2Reads(c.feed),
+		FreshByName:           FreshO2ReadsByName(c.feed),
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
@@ -203,5 +204,13 @@ func FreshO2Reads(feed *cachefeed.Feed) func(ctx context.Context, resource, id s
 			return nil, false, nil
 		}
 		return obj, found, err
+	}
+}
+
+// FreshO2ReadsByName is FreshO2Reads for the kinds the O2 face looks up by name
+// (o2rest.Config.FreshByName).
+func FreshO2ReadsByName(feed *cachefeed.Feed) func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error) {
+	return func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error) {
+		return feed.GetByName(ctx, v1alpha1.SchemeGroupVersion.WithResource(resource), namespace, name)
 	}
 }

@@ -45,8 +45,11 @@ type Config struct {
 	// id is id from the store's current state (cachefeed.Feed.GetByUnique, a consistent read),
 	// for an id Source does not hold: the informers trail the store, and on a replica other
 	// than the one that wrote an object they miss it for a while. Nil: a miss is a 404.
-	Fresh      func(ctx context.Context, resource, id string) (runtime.Object, bool, error)
-	Authorizer authorizer.Authorizer
+	Fresh func(ctx context.Context, resource, id string) (runtime.Object, bool, error)
+	// FreshByName is Fresh for the kinds looked up by name in a namespace (a
+	// ProvisioningRequest, whose name is its id): cachefeed.Feed.GetByName. Nil: a miss is a 404.
+	FreshByName func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error)
+	Authorizer  authorizer.Authorizer
 	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
 	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a
 	// kubectl request.

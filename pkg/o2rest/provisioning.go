@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
@@ -63,7 +64,17 @@ func (h *handler) lookupProvisioningRequest(r *http.Request, req request, s *kin
 		return nil, nil, p
 	}
 	ns := h.provisioningNamespace(req)
-	obj, found := h.cfg.Source.GetByName(source.ProvisioningRequest, ns, strings.ToLower(id))
+	name := strings.ToLower(id)
+	obj, found := h.cfg.Source.GetByName(source.ProvisioningRequest, ns, name)
+	if !found && h.cfg.FreshByName != nil {
+		// As lookup does: a request another replica has just created is not in this
+		// replica's informers yet, and is not a 404.
+		var err error
+		if obj, found, err = h.cfg.FreshByName(r.Context(), s.resource, ns, name); err != nil {
+			klog.V(2).InfoS("O2 lookup could not confirm a miss against the store", "resource", s.resource, "name", name, "err", err)
+			return nil, nil, newProblem(http.StatusServiceUnavailable, "the inventory store cannot be read now; ProvisioningRequest "+id+" may exist").setHeader("Retry-After", "1")
+		}
+	}
 	if !found || !sc.sees(obj) {
 		return nil, nil, newProblem(http.StatusNotFound, "ProvisioningRequest "+id+" not found").attr("provisioningRequestId", id)
 	}

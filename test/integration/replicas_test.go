@@ -9,6 +9,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -77,6 +78,7 @@ func newReplica(t *testing.T, addr string, o2 bool) *replica {
 	handler := o2rest.NewHandler(o2rest.Config{
 		Source:                src,
 		Fresh:                 apiserver.FreshO2Reads(feed),
+		FreshByName:           apiserver.FreshO2ReadsByName(feed),
 		Authorizer:            authorizerfactory.NewAlwaysAllowAuthorizer(),
 		APIRoot:               "https://o2.example",
 		SubscriptionNamespace: invNS,
@@ -114,5 +116,36 @@ func TestRegressionO2ReadOnOtherReplicaFindsCreatedObject(t *testing.T) {
 	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+string(uuid.NewUUID()), nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET of a pool nobody created: %d %s, want 404", rec.Code, rec.Body)
+	}
+}
+
+// TestRegressionO2ProvisioningRequestOnOtherReplica: the same for the kinds the O2 face looks
+// up by name: a ProvisioningRequest the SMO created through one replica was 404 on another
+// (GET, PUT, DELETE) until that replica's informers had caught up.
+func TestRegressionO2ProvisioningRequestOnOtherReplica(t *testing.T) {
+	srv := redisserver.Start(t)
+	a := newReplica(t, srv.Addr(), false)
+	b := newReplica(t, srv.Addr(), true)
+	a.registry.mustCreate(loopback, "managedinfrastructuretemplates", &o2ims.ManagedInfrastructureTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo.v1"},
+		Spec: o2ims.ManagedInfrastructureTemplateSpec{Name: "demo", Version: "v1",
+			ParameterSchema: &o2ims.JSON{Raw: []byte(`{"type":"object"}`)},
+			ClusterClassRef: o2ims.ClusterReference{Namespace: invNS, Name: "demo"}},
+	})
+	for range 20 {
+		id := string(uuid.NewUUID())
+		a.registry.mustCreate(loopback, "provisioningrequests", &o2ims.ProvisioningRequest{
+			Spec: o2ims.ProvisioningRequestSpec{ProvisioningRequestID: id, Name: "r", TemplateName: "demo", TemplateVersion: "v1",
+				TemplateParameters: &o2ims.JSON{Raw: []byte(`{}`)}}})
+		rec := httptest.NewRecorder()
+		b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+id, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET of provisioning request %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+string(uuid.NewUUID()), nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET of a provisioning request nobody created: %d %s, want 404", rec.Code, rec.Body)
 	}
 }

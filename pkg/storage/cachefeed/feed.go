@@ -17,12 +17,14 @@ package cachefeed
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/pkg/storage/readcache"
@@ -150,6 +152,31 @@ func (f *Feed) GetByUnique(ctx context.Context, gvr schema.GroupVersionResource,
 	}
 	obj, found, err := conv.cache.GetByUnique(ctx, value)
 	if err != nil || !found {
+		return nil, false, err
+	}
+	served, err := conv.convert(obj)
+	if err != nil {
+		return nil, false, err
+	}
+	return served, true, nil
+}
+
+// GetByName returns the object of gvr called name in namespace as of the store's current
+// revision (the read cache's consistent Get, which reads the store when the cache cannot catch
+// up), seen as the served version: for readers that found nothing in the informers, which
+// trail the store. The object is a copy. Keys are the registry's, prefix/namespace/name.
+func (f *Feed) GetByName(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (runtime.Object, bool, error) {
+	conv, err := f.converter(gvr)
+	if err != nil {
+		return nil, false, err
+	}
+	// An empty object of the cached (internal) type.
+	obj := reflect.New(conv.internal.Elem()).Interface().(runtime.Object)
+	key := conv.cache.ResourcePrefix() + "/" + namespace + "/" + name
+	if err := conv.cache.Get(ctx, key, storage.GetOptions{}, obj); err != nil {
+		if storage.IsNotFound(err) {
+			return nil, false, nil
+		}
 		return nil, false, err
 	}
 	served, err := conv.convert(obj)

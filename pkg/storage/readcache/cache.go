@@ -170,6 +170,9 @@ func (c *Cache) Stop() {
 	<-c.done
 }
 
+// ResourcePrefix is the key every object of the resource lives under (Config.ResourcePrefix).
+func (c *Cache) ResourcePrefix() string { return c.prefix }
+
 // Ready reports whether the initial state has been loaded.
 func (c *Cache) Ready() bool {
 	return c.ready.Load()
