@@ -224,10 +224,12 @@ func (h *handler) lookup(r *http.Request, req request, s *kindSpec, id string) (
 		return nil, nil, p
 	}
 	obj, found := h.cfg.Source.Get(s.source, id)
-	if !found && h.cfg.Fresh != nil {
+	if (!found || !sc.sees(obj) || s.gone(obj)) && h.cfg.Fresh != nil {
 		// The informers may trail the store: an object another replica has just written (an
 		// SMO's POST answered there, its GET or DELETE sent here) is not in them yet, and a
-		// 404 would tell the SMO it does not exist. A miss is checked against the store.
+		// 404 would tell the SMO it does not exist. So every 404 is checked against the store,
+		// also one for an object the caller may not see: answered at once for those and after
+		// a store read for ids nobody holds, a 404 would tell a tenant which ids others hold.
 		var err error
 		if obj, found, err = h.cfg.Fresh(r.Context(), s.resource, id); err != nil {
 			klog.V(2).InfoS("O2 lookup could not confirm a miss against the store", "resource", s.resource, "id", id, "err", err)

@@ -66,9 +66,10 @@ func (h *handler) lookupProvisioningRequest(r *http.Request, req request, s *kin
 	ns := h.provisioningNamespace(req)
 	name := strings.ToLower(id)
 	obj, found := h.cfg.Source.GetByName(source.ProvisioningRequest, ns, name)
-	if !found && h.cfg.FreshByName != nil {
+	if (!found || !sc.sees(obj)) && h.cfg.FreshByName != nil {
 		// As lookup does: a request another replica has just created is not in this
-		// replica's informers yet, and is not a 404.
+		// replica's informers yet, and is not a 404 (nor one answered faster for a request
+		// the caller may not see than for none).
 		var err error
 		if obj, found, err = h.cfg.FreshByName(r.Context(), s.resource, ns, name); err != nil {
 			klog.V(2).InfoS("O2 lookup could not confirm a miss against the store", "resource", s.resource, "name", name, "err", err)
