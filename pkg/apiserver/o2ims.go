@@ -77,6 +77,7 @@ func installO2(s *genericapiserver.GenericAPIServer, bg *background, c Completed
 		Following:             following,
 		Fresh:                 FreshO2Reads(c.feed),
 		FreshByName:           FreshO2ReadsByName(c.feed),
+		FreshList:             FreshO2Lists(c.feed),
 		Authorizer:            c.generic.Authorization.Authorizer,
 		ClientConfig:          loopback,
 		APIRoot:               o2.APIRoot,
@@ -212,5 +213,13 @@ func FreshO2Reads(feed *cachefeed.Feed) func(ctx context.Context, resource, id s
 func FreshO2ReadsByName(feed *cachefeed.Feed) func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error) {
 	return func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error) {
 		return feed.GetByName(ctx, v1alpha1.SchemeGroupVersion.WithResource(resource), namespace, name)
+	}
+}
+
+// FreshO2Lists is the O2 face's list of a resource as of the store's current state
+// (o2rest.Config.FreshList).
+func FreshO2Lists(feed *cachefeed.Feed) func(ctx context.Context, resource string) ([]runtime.Object, error) {
+	return func(ctx context.Context, resource string) ([]runtime.Object, error) {
+		return feed.ListFresh(ctx, v1alpha1.SchemeGroupVersion.WithResource(resource))
 	}
 }

@@ -49,7 +49,12 @@ type Config struct {
 	// FreshByName is Fresh for the kinds looked up by name in a namespace (a
 	// ProvisioningRequest, whose name is its id): cachefeed.Feed.GetByName. Nil: a miss is a 404.
 	FreshByName func(ctx context.Context, resource, namespace, name string) (runtime.Object, bool, error)
-	Authorizer  authorizer.Authorizer
+	// FreshList lists every object of resource as of the store's current state
+	// (cachefeed.Feed.ListFresh), for the duplicate-callback check of a subscription POST in
+	// the shared namespace, where no name makes the API server refuse a second one. Nil: the
+	// check reads the informers only.
+	FreshList  func(ctx context.Context, resource string) ([]runtime.Object, error)
+	Authorizer authorizer.Authorizer
 	// ClientConfig reaches the o2ims.oran.org API with rights to impersonate callers: writes
 	// (subscriptions) are made as the caller, so RBAC and admission judge them as they would a
 	// kubectl request.

@@ -108,7 +108,19 @@ func (h *handler) createSubscription(kind model.Kind) apiFunc {
 		// request is well-formed and conflicts with the current state, which is what 409 means
 		// (RFC 9110) and what Kubernetes answers for an existing object. The existing id is
 		// named only to a caller who may read that subscription.
-		if obj, found := h.duplicateSubscription(sk.source, ns, shared, caller, name, body.Callback); found {
+		obj, found := h.duplicateSubscription(sk.source, ns, shared, caller, name, body.Callback)
+		if !found && shared && h.cfg.FreshList != nil {
+			// The informers may trail a create another replica answered a moment ago (an SMO's
+			// retry reaching another replica): in the shared namespace nothing else refuses the
+			// duplicate, so the store's current state is checked too.
+			current, err := h.cfg.FreshList(ctx, s.resource)
+			if err != nil {
+				klog.V(2).InfoS("O2 subscription POST could not check the store for a duplicate", "resource", s.resource, "err", err)
+				return nil, newProblem(http.StatusServiceUnavailable, "the inventory store cannot be read now; could not check for a subscription with this callback").setHeader("Retry-After", "1")
+			}
+			obj, found = findDuplicate(current, ns, shared, caller, name, body.Callback)
+		}
+		if found {
 			conflict := newProblem(http.StatusConflict, "a subscription with this callback already exists")
 			// A caller who may create but not get there still gets the 409 (its POST conflicts
 			// all the same), without the id; only an authorizer that cannot answer fails it.
@@ -394,7 +406,16 @@ func (h *handler) duplicateSubscription(kind source.Kind, ns string, shared bool
 	if err != nil {
 		return nil, false
 	}
+	return findDuplicate(existing, ns, shared, caller, name, callback)
+}
+
+// findDuplicate is duplicateSubscription's check over existing (objects of other namespaces
+// than ns are skipped).
+func findDuplicate(existing []runtime.Object, ns string, shared bool, caller user.Info, name, callback string) (runtime.Object, bool) {
 	for _, obj := range existing {
+		if namespaceOf(obj) != ns {
+			continue
+		}
 		sub := subscriptionOf(obj)
 		// One being deleted is gone for its owner (kindSpec.gone): a new one may take its place.
 		if sub.callback != callback || beingDeleted(obj) {

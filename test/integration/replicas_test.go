@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
 	"github.com/netweave-io/netweave/pkg/apiserver"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/pkg/o2rest"
@@ -76,9 +79,13 @@ func newReplica(t *testing.T, addr string, o2 bool) *replica {
 		t.Fatal("the informers did not sync")
 	}
 	handler := o2rest.NewHandler(o2rest.Config{
-		Source:                src,
-		Fresh:                 apiserver.FreshO2Reads(feed),
-		FreshByName:           apiserver.FreshO2ReadsByName(feed),
+		Source:      src,
+		Fresh:       apiserver.FreshO2Reads(feed),
+		FreshByName: apiserver.FreshO2ReadsByName(feed),
+		FreshList:   apiserver.FreshO2Lists(feed),
+		// Writes go to a stand-in: the tests here look at what the O2 face answers before it
+		// writes.
+		ClientFor:             func(user.Info) (versioned.Interface, error) { return fake.NewSimpleClientset(), nil },
 		Authorizer:            authorizerfactory.NewAlwaysAllowAuthorizer(),
 		APIRoot:               "https://o2.example",
 		SubscriptionNamespace: invNS,
@@ -147,5 +154,31 @@ func TestRegressionO2ProvisioningRequestOnOtherReplica(t *testing.T) {
 	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+string(uuid.NewUUID()), nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET of a provisioning request nobody created: %d %s, want 404", rec.Code, rec.Body)
+	}
+}
+
+// TestRegressionO2DuplicateSubscriptionOnOtherReplica: in the shared subscription namespace
+// only the O2 face's duplicate check refuses a second subscription of one callback by one SMO
+// (names are random there). It read the replica's informers, so the same POST sent again to
+// another replica right after the first was answered (an SMO's retry) created a second
+// subscription, and every notification went out twice. The check now reads the store's
+// current state too.
+func TestRegressionO2DuplicateSubscriptionOnOtherReplica(t *testing.T) {
+	srv := redisserver.Start(t)
+	a := newReplica(t, srv.Addr(), false)
+	b := newReplica(t, srv.Addr(), true)
+	smo := caller{"smo", invNS, nil}
+	for i := range 20 {
+		callback := fmt.Sprintf("https://smo.example/cb/%d", i)
+		a.registry.mustCreate(smo, "inventorysubscriptions", &o2ims.InventorySubscription{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("o2-%020d", i)}, Spec: o2ims.InventorySubscriptionSpec{Callback: callback}})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/o2ims-infrastructureInventory/v1/subscriptions",
+			strings.NewReader(`{"callback":"`+callback+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		b.o2.ServeHTTP(rec, req)
+		if rec.Code != http.StatusConflict {
+			t.Fatalf("POST of callback %s on replica B right after its subscription was created on replica A: %d %s, want 409", callback, rec.Code, rec.Body)
+		}
 	}
 }

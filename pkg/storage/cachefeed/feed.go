@@ -186,6 +186,28 @@ func (f *Feed) GetByName(ctx context.Context, gvr schema.GroupVersionResource, n
 	return served, true, nil
 }
 
+// ListFresh returns every object of gvr as of the store's current revision (the read cache's
+// consistent shared list), seen as the served version and shared with the read cache like the
+// informers' objects: the caller must not modify them. For checks that must see what other
+// replicas have just written, which the informers may not hold yet.
+func (f *Feed) ListFresh(ctx context.Context, gvr schema.GroupVersionResource) ([]runtime.Object, error) {
+	conv, err := f.converter(gvr)
+	if err != nil {
+		return nil, err
+	}
+	objs, _, err := conv.cache.ListShared(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Object, len(objs))
+	for i, obj := range objs {
+		if out[i], err = conv.convert(obj); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // converter returns the lister that converts gvr's cached objects to the served version.
 func (f *Feed) converter(gvr schema.GroupVersionResource) (*listWatch, error) {
 	f.mu.Lock()
