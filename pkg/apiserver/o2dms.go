@@ -51,11 +51,12 @@ const chartFetchTimeout = time.Minute
 // newChartFetcher is the controller's chart fetcher: a chart source is a URL whoever may
 // write a descriptor chose, so its connections are held to the callbacks' address policy
 // (notify.CallbackPolicy: only globally reachable addresses), with the operator's own
-// allow-list for chart sources.
+// allow-list for chart sources. A repository's index is parsed in a child process held to the
+// renderings' bounds (--o2dms-render-memory-bytes, --o2dms-render-timeout).
 func newChartFetcher(dc *O2DMSConfig) *helmrelease.Fetcher {
 	return &helmrelease.Fetcher{HTTP: helmrelease.NewHTTPClient(helmrelease.ClientConfig{
 		Policy: &notify.CallbackPolicy{Allowed: dc.ChartAllowedPrefixes}, Timeout: chartFetchTimeout,
-	})}
+	}), Parse: dc.Render}
 }
 
 // The controller's own ServiceAccount in each target namespace, bound to edit there.

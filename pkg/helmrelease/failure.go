@@ -23,6 +23,7 @@ const (
 	ClassTooLarge       = "larger than the chart size limit"
 	ClassBadIndex       = "the repository's index.yaml is not a chart repository index"
 	ClassNotInIndex     = "the chart version is not in the repository's index"
+	ClassIndexBound     = "parsing the repository's index.yaml went past its memory or time bound"
 	ClassIndexDigest    = "the chart archive does not match the repository index's digest"
 	ClassDigestPin      = "the chart does not match the pinned digest"
 	ClassBadChart       = "the archive is not a valid chart"

@@ -20,6 +20,7 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	repo "helm.sh/helm/v4/pkg/repo/v1"
 	"k8s.io/client-go/discovery"
 
 	"github.com/netweave-io/netweave/pkg/netclass"
@@ -86,14 +87,36 @@ func (l RenderLimits) complete() RenderLimits {
 // (RenderLimits): the chart is at fault, not the target.
 var ErrRenderBound = errors.New("the chart's templates went past the bounds of a rendering")
 
-// renderRequest is what the rendering child is asked: Helm's inputs to its template engine.
+// renderRequest is what the rendering child is asked: Helm's inputs to its template engine,
+// or, when Index is set, a chart version's entry of a repository's index (source.go).
 type renderRequest struct {
 	Chart        chartTree             `json:"chart"`
 	Values       map[string]any        `json:"values"`
 	Options      common.ReleaseOptions `json:"options"`
 	Capabilities *common.Capabilities  `json:"capabilities"`
 	Limits       RenderLimits          `json:"limits"`
+	Index        *indexRequest         `json:"index,omitempty"`
 }
+
+// indexRequest asks the child for the entry of chart Name at Version in Raw, a repository's
+// index.yaml as it was downloaded.
+type indexRequest struct {
+	Raw     []byte `json:"raw"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// childTask is a kind of request to the child, as its failures say it.
+type childTask struct {
+	// what the child does, as an error names it: "rendering".
+	what string
+	// bound is the error a request past a bound of the child wraps.
+	bound error
+	// tooLong says the child's answer was longer than this side reads.
+	tooLong func(RenderLimits) string
+}
+
+var renderTask = childTask{what: "rendering", bound: ErrRenderBound, tooLong: outputTooLarge}
 
 // chartTree is a chart with its subcharts, which a chart's JSON form leaves out.
 type chartTree struct {
@@ -122,7 +145,11 @@ func (t chartTree) chart() *chart.Chart {
 type childMessage struct {
 	Lookup   *lookupRequest    `json:"lookup,omitempty"`
 	Rendered map[string]string `json:"rendered,omitempty"`
-	Error    string            `json:"error,omitempty"`
+	// Entry is the chart version an index request selected.
+	Entry *repo.ChartVersion `json:"entry,omitempty"`
+	Error string             `json:"error,omitempty"`
+	// Class is the failure class of an index request's Error (ClassBadIndex, ClassNotInIndex).
+	Class string `json:"class,omitempty"`
 	// Bound says Error is a bound of the rendering (ErrRenderBound), not the templates' own.
 	Bound bool `json:"bound,omitempty"`
 }
@@ -243,17 +270,18 @@ func escapeTemplate(s string) string {
 // errChildGone is a rendering child that stopped answering: its exit says why.
 var errChildGone = errors.New("the chart renderer is gone")
 
-// talk sends req to the child and answers its lookups until it sends its result: the rendered
-// manifests, or renderErr, the rendering's own failure (the templates', or a bound the child
-// enforced) after which the child is still sound. commErr is a failure of the exchange, after
-// which the child is not: errChildGone, or a bound this side enforced.
-func (c *renderChild) talk(limits RenderLimits, req renderRequest, lookup lookupFunc) (rendered map[string]string, renderErr, commErr error) {
+// talk sends req to the child and answers its lookups until it sends its result: answer, whose
+// Error (truncated) is the request's own failure (the templates', the index's, or a bound the
+// child enforced, Bound), after which the child is still sound, as it is after reqErr, a
+// request that could not be sent. commErr is a failure of the exchange, after which the child
+// is not: errChildGone, or a bound this side enforced.
+func (c *renderChild) talk(task childTask, limits RenderLimits, req renderRequest, lookup lookupFunc) (answer childMessage, reqErr, commErr error) {
 	line, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("encode the chart for its renderer: %w", err), nil
+		return childMessage{}, fmt.Errorf("encode the request of a %s: %w", task.what, err), nil
 	}
 	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
-		return nil, nil, errChildGone
+		return childMessage{}, nil, errChildGone
 	}
 	// The rendered manifests' own bound, and room for JSON's escaping of them.
 	maxLine := 2*limits.Output + 4096
@@ -261,35 +289,27 @@ func (c *renderChild) talk(limits RenderLimits, req renderRequest, lookup lookup
 	for {
 		raw, err := readLine(c.stdout, maxLine)
 		if errors.Is(err, errLineTooLong) {
-			return nil, nil, fmt.Errorf("%w: %s", ErrRenderBound, outputTooLarge(limits))
+			return childMessage{}, nil, fmt.Errorf("%w: %s", task.bound, task.tooLong(limits))
 		}
 		if err != nil {
-			return nil, nil, errChildGone
+			return childMessage{}, nil, errChildGone
 		}
 		var m childMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, nil, fmt.Errorf("the chart renderer's answer: %w", err)
+			return childMessage{}, nil, fmt.Errorf("the chart renderer's answer: %w", err)
 		}
 		if m.Lookup == nil {
-			switch {
-			case m.Bound:
-				return nil, fmt.Errorf("%w: %s", ErrRenderBound, m.Error), nil
-			case m.Error != "":
-				return nil, errors.New(truncate(m.Error, maxErrorBytes)), nil
-			}
-			if m.Rendered == nil {
-				m.Rendered = map[string]string{}
-			}
-			return m.Rendered, nil, nil
+			m.Error = truncate(m.Error, maxErrorBytes)
+			return m, nil, nil
 		}
 		lookups++
 		answer := answerLookup(*m.Lookup, lookup, lookups > limits.Lookups, limits.Lookups)
 		b, err := json.Marshal(answer)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode a template lookup's answer: %w", err)
+			return childMessage{}, nil, fmt.Errorf("encode a template lookup's answer: %w", err)
 		}
 		if _, err := c.stdin.Write(append(b, '\n')); err != nil {
-			return nil, nil, errChildGone
+			return childMessage{}, nil, errChildGone
 		}
 	}
 }
@@ -363,16 +383,16 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 	}
 }
 
-// childFailure says why the child exited without a result.
-func childFailure(waitErr error, stderr string, limits RenderLimits) error {
+// childFailure says why the child exited without a result of task.
+func childFailure(task childTask, waitErr error, stderr string, limits RenderLimits) error {
 	var exit *exec.ExitError
 	if errors.As(waitErr, &exit) {
 		if st, ok := exit.Sys().(syscall.WaitStatus); ok {
 			switch {
 			case st.Exited() && st.ExitStatus() == exitMemoryBound, strings.Contains(stderr, "out of memory"):
-				return fmt.Errorf("%w: rendering needed more than %d MiB", ErrRenderBound, limits.Memory>>20)
+				return fmt.Errorf("%w: %s needed more than %d MiB", task.bound, task.what, limits.Memory>>20)
 			case st.Exited() && st.ExitStatus() == exitCPUBound, st.Signaled() && st.Signal() == syscall.SIGXCPU:
-				return fmt.Errorf("%w: rendering took more than %s of CPU time", ErrRenderBound, limits.Timeout)
+				return fmt.Errorf("%w: %s took more than %s of CPU time", task.bound, task.what, limits.Timeout)
 			}
 		}
 	}

@@ -13,13 +13,16 @@ import (
 	"regexp"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"helm.sh/helm/v4/pkg/chart/common/util"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/engine"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
+	repo "helm.sh/helm/v4/pkg/repo/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -37,9 +40,10 @@ const (
 	exitCPUBound    = 4
 )
 
-// ServeRenderChild serves renderings until its input ends, and exits, when this process was
-// started as a chart renderer (RenderChildEnv); otherwise it returns at once. netweave's main calls it first, as
-// must the TestMain of a package whose tests install or upgrade charts.
+// ServeRenderChild serves renderings (and parses of repository indexes, source.go) until its
+// input ends, and exits, when this process was started as a chart renderer (RenderChildEnv);
+// otherwise it returns at once. netweave's main calls it first, as must the TestMain of a
+// package whose tests install or upgrade charts or fetch them from a repository.
 func ServeRenderChild() {
 	if os.Getenv(RenderChildEnv) == "" {
 		return
@@ -81,7 +85,12 @@ func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 			return 1
 		}
 		stopWatching := watchMemory(uint64(req.Limits.Memory), stderr)
-		msg := render(req, &lookupForwarder{in: r, out: w})
+		var msg childMessage
+		if req.Index != nil {
+			msg = indexEntry(*req.Index)
+		} else {
+			msg = render(req, &lookupForwarder{in: r, out: w})
+		}
 		stopWatching()
 		// Without HTML escaping, which would make each <, > and & of the manifests six bytes
 		// and a manifest within its output bound a line past what the parent reads.
@@ -134,6 +143,40 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	// Helm's to report, with its own message, when it parses the rendering again.
 	_, _, _ = releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
 	return childMessage{Rendered: files}
+}
+
+// indexEntry is the entry of req.Name at req.Version in the repository index req.Raw, parsed
+// here rather than in netweave's process: the index is whatever the repository a descriptor
+// names serves, up to 16 MiB, and parsing YAML costs some hundred bytes per node, a node per
+// two bytes of `urls: [a,a,...]` (16 MiB of it took 2.4 GiB and 39 s of CPU). Only what the
+// parent reads of the entry is answered, the first URL and the digest (the chart's metadata is
+// the archive's): a list of millions of URLs would cost the parent as much to decode.
+func indexEntry(req indexRequest) childMessage {
+	var index repo.IndexFile
+	if err := yaml.Unmarshal(req.Raw, &index); err != nil {
+		return childMessage{Error: err.Error(), Class: ClassBadIndex}
+	}
+	dropInvalidEntries(&index)
+	index.SortEntries()
+	cv, err := index.Get(req.Name, req.Version)
+	if err != nil {
+		return childMessage{Error: err.Error(), Class: ClassNotInIndex}
+	}
+	entry := &repo.ChartVersion{Metadata: &chart.Metadata{Name: cv.Name, Version: cv.Version}, Digest: cv.Digest}
+	if len(cv.URLs) > 0 {
+		entry.URLs = cv.URLs[:1]
+	}
+	return childMessage{Entry: entry}
+}
+
+// dropInvalidEntries leaves out of index the version entries Helm's own index loader
+// (repo.loadIndex, which reads files only) leaves out or fills in: a null entry, and one
+// without metadata (no name, no version: nothing to select it by). The repository is whoever
+// wrote the descriptor's choice, and Helm's IndexFile.Get and SortEntries dereference both.
+func dropInvalidEntries(index *repo.IndexFile) {
+	for name, cvs := range index.Entries {
+		index.Entries[name] = slices.DeleteFunc(cvs, func(cv *repo.ChartVersion) bool { return cv == nil || cv.Metadata == nil })
+	}
 }
 
 // manifestObjects counts the objects files render to as Helm applies them, up to just past

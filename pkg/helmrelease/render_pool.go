@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	repo "helm.sh/helm/v4/pkg/repo/v1"
 )
 
 // renderers keeps the rendering children (render.go) between renderings: starting one is most
@@ -62,30 +64,77 @@ var errRendererFailed = errors.New("the chart renderer failed")
 func (r *renderers) render(ctx context.Context, req renderRequest, lookup lookupFunc) (rendered map[string]string, err error) {
 	start := time.Now()
 	defer func() { r.metrics.observe(start, err) }()
+	answer, err := r.do(ctx, renderTask, req, lookup)
+	switch {
+	case err != nil:
+		return nil, err
+	case answer.Error != "":
+		return nil, errors.New(answer.Error)
+	case answer.Rendered == nil:
+		return map[string]string{}, nil
+	}
+	return answer.Rendered, nil
+}
+
+// indexTask is the parse of a repository's index (source.go).
+var indexTask = childTask{what: "parsing the index", bound: ErrIndexBound, tooLong: func(l RenderLimits) string {
+	return fmt.Sprintf("the chart's entry in the index is larger than %d bytes", l.Output)
+}}
+
+// indexEntry is the entry of req.Name at req.Version in the index req.Raw, parsed and selected
+// in a free child, or a new one, within r.limits: an index past a bound is ErrIndexBound; one
+// that does not parse or has no such entry is classified (ClassBadIndex, ClassNotInIndex).
+func (r *renderers) indexEntry(ctx context.Context, req indexRequest) (*repo.ChartVersion, error) {
+	answer, err := r.do(ctx, indexTask, renderRequest{Index: &req}, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case answer.Error != "":
+		class := answer.Class
+		if class != ClassNotInIndex {
+			class = ClassBadIndex
+		}
+		return nil, classify(class, errors.New(answer.Error))
+	case answer.Entry == nil:
+		return nil, classify(ClassBadIndex, errors.New("the index parser selected no entry"))
+	}
+	return answer.Entry, nil
+}
+
+// do asks req of a free child, or a new one, within r.limits, answering its lookups with
+// lookup, and returns its answer: err is task.bound for a bound crossed (the answer's own, or
+// this side's), errRendererFailed for a child that failed or was cancelled.
+func (r *renderers) do(ctx context.Context, task childTask, req renderRequest, lookup lookupFunc) (childMessage, error) {
 	req.Limits = r.limits
 	c, err := r.get()
 	if err != nil {
-		return nil, err
+		return childMessage{}, err
 	}
 	timer := time.AfterFunc(r.limits.Timeout, func() { c.kill(errRenderTimeout) })
 	stop := context.AfterFunc(ctx, func() { c.kill(context.Cause(ctx)) })
-	rendered, renderErr, commErr := c.talk(r.limits, req, lookup)
+	answer, reqErr, commErr := c.talk(task, r.limits, req, lookup)
 	inTime, notCancelled := timer.Stop(), stop()
 	if commErr == nil && inTime && notCancelled {
 		r.put(c)
-		return rendered, renderErr
+		switch {
+		case reqErr != nil:
+			return childMessage{}, reqErr
+		case answer.Bound:
+			return childMessage{}, fmt.Errorf("%w: %s", task.bound, answer.Error)
+		}
+		return answer, nil
 	}
 	c.kill(nil)
 	<-c.done
 	switch {
 	case errors.Is(c.killedFor, errRenderTimeout):
-		return nil, fmt.Errorf("%w: rendering took longer than %s", ErrRenderBound, r.limits.Timeout)
+		return childMessage{}, fmt.Errorf("%w: %s took longer than %s", task.bound, task.what, r.limits.Timeout)
 	case c.killedFor != nil:
-		return nil, fmt.Errorf("%w: %w", errRendererFailed, c.killedFor)
+		return childMessage{}, fmt.Errorf("%w: %w", errRendererFailed, c.killedFor)
 	case commErr != nil && !errors.Is(commErr, errChildGone):
-		return nil, commErr
+		return childMessage{}, commErr
 	}
-	return nil, childFailure(c.waitErr, c.stderr.String(), r.limits)
+	return childMessage{}, childFailure(task, c.waitErr, c.stderr.String(), r.limits)
 }
 
 // get takes a free child that is still sound, or starts one.

@@ -11,19 +11,17 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
+	"sync"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/registry"
-	repo "helm.sh/helm/v4/pkg/repo/v1"
 	"k8s.io/klog/v2"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
-	"sigs.k8s.io/yaml"
 )
 
 // Source is where a chart comes from: an HTTP chart repository (RepoURL and Name) or an OCI
@@ -75,6 +73,24 @@ type Fetcher struct {
 	MaxBytes int64
 	// PlainHTTPRegistries lets OCI references use http (a local registry in tests).
 	PlainHTTPRegistries bool
+	// Parse bounds the parse of a repository's index.yaml, which runs in a child process as
+	// the renderings of charts' templates do (render_child.go), held to its Memory and its
+	// Timeout (wall clock and CPU time); netweave gives it the renderings' limits
+	// (Config.Render). A zero field takes its default (DefaultRenderLimits).
+	Parse RenderLimits
+
+	parsersOnce sync.Once
+	parsers     *renderers
+}
+
+// ErrIndexBound is returned when parsing a repository's index went past a bound of the child
+// that parses it (Fetcher.Parse): the repository is at fault.
+var ErrIndexBound = errors.New("the repository's index went past the bounds of its parse")
+
+// indexParsers are the children that parse repository indexes for f.
+func (f *Fetcher) indexParsers() *renderers {
+	f.parsersOnce.Do(func() { f.parsers = newRenderers(f.Parse.complete(), nil) })
+	return f.parsers
 }
 
 // Fetched is a loaded chart and what identifies it.
@@ -132,15 +148,18 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	if err != nil {
 		return nil, fmt.Errorf("read the index of chart repository %s: %w", src.RepoURL, err)
 	}
-	var index repo.IndexFile
-	if err := yaml.Unmarshal(raw, &index); err != nil {
-		return nil, classify(ClassBadIndex, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err))
-	}
-	dropInvalidEntries(&index)
-	index.SortEntries()
-	cv, err := index.Get(src.Name, src.Version)
-	if err != nil {
-		return nil, classify(ClassNotInIndex, fmt.Errorf("chart %s %s in repository %s: %w", src.Name, src.Version, src.RepoURL, err))
+	// Parsed in a child process, within its bounds (render_child.go's indexEntry).
+	cv, err := f.indexParsers().indexEntry(ctx, indexRequest{Raw: raw, Name: src.Name, Version: src.Version})
+	var c *classified
+	switch {
+	case errors.Is(err, ErrIndexBound):
+		return nil, classify(ClassIndexBound, fmt.Errorf("chart repository %s: %w", src.RepoURL, err))
+	case errors.As(err, &c) && c.class == ClassNotInIndex:
+		return nil, classify(ClassNotInIndex, fmt.Errorf("chart %s %s in repository %s: %w", src.Name, src.Version, src.RepoURL, c.err))
+	case errors.As(err, &c):
+		return nil, classify(c.class, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, c.err))
+	case err != nil:
+		return nil, fmt.Errorf("parse the index of chart repository %s: %w", src.RepoURL, err)
 	}
 	if len(cv.URLs) == 0 {
 		return nil, classify(ClassBadIndex, fmt.Errorf("chart %s %s in repository %s has no URL", src.Name, src.Version, src.RepoURL))
@@ -180,16 +199,6 @@ func (f *Fetcher) fetchRepository(ctx context.Context, src Source) (*Fetched, er
 	}
 	fetched.Digest = digest
 	return fetched, nil
-}
-
-// dropInvalidEntries leaves out of index the version entries Helm's own index loader
-// (repo.loadIndex, which reads files only) leaves out or fills in: a null entry, and one
-// without metadata (no name, no version: nothing to select it by). The repository is whoever
-// wrote the descriptor's choice, and Helm's IndexFile.Get and SortEntries dereference both.
-func dropInvalidEntries(index *repo.IndexFile) {
-	for name, cvs := range index.Entries {
-		index.Entries[name] = slices.DeleteFunc(cvs, func(cv *repo.ChartVersion) bool { return cv == nil || cv.Metadata == nil })
-	}
 }
 
 // basicAuth are pull credentials.
