@@ -124,32 +124,7 @@ func TestRegressionChartUnpackBounded(t *testing.T) {
 // (what the chart cache budgets) was the small outer size. What every subchart archive unpacks
 // to counts to the same bound and to Fetched.Size, and archives nest at most maxSubchartDepth.
 func TestRegressionSubchartArchivesCountToTheUnpackBound(t *testing.T) {
-	big := tgzOf(t, chartYAML("nf"), subchart(t, "nf", "sub", tarFile{"sub/templates/big.yaml", MaxUnpackedChartBytes + 1, zeros{}}))
-	if len(big) > 1<<20 {
-		t.Fatalf("the test archive is %d bytes, meant to be small", len(big))
-	}
-	if _, err := load(big, "nf"); FailureClass(err) != ClassTooLarge {
-		t.Errorf("a subchart archive unpacking past the bound: %v, want %q", err, ClassTooLarge)
-	}
-
-	const tpl = 3 << 20
-	ok := tgzOf(t, chartYAML("nf"), subchart(t, "nf", "sub", tarFile{"sub/templates/cm.yaml", tpl, zeros{}}))
-	got, err := load(ok, "nf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Size < tpl || len(got.Chart.Dependencies()) != 1 {
-		t.Errorf("Fetched.Size %d, %d dependencies: want the subchart's %d bytes counted, and it loaded", got.Size, len(got.Chart.Dependencies()), tpl)
-	}
-
-	// Archives in archives, one level more than allowed.
-	deep := subchart(t, "c5", "c6")
-	for i := maxSubchartDepth; i >= 1; i-- {
-		deep = subchart(t, fmt.Sprintf("c%d", i-1), fmt.Sprintf("c%d", i), deep)
-	}
-	if _, err := load(tgzOf(t, chartYAML("c0"), deep), "c0"); FailureClass(err) != ClassTooLarge {
-		t.Errorf("subchart archives %d deep: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
-	}
+	subchartArchivesBounded(t, "", func(f tarFile) tarFile { return f })
 }
 
 // TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound (found by review): Helm's
@@ -161,21 +136,27 @@ func TestRegressionSubchartArchivesCountToTheUnpackBound(t *testing.T) {
 // MaxUnpackedChartBytes and maxSubchartDepth. Such an entry now counts as the subchart Helm
 // loads it as.
 func TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound(t *testing.T) {
-	windows := func(f tarFile) tarFile {
+	subchartArchivesBounded(t, " named with backslashes", func(f tarFile) tarFile {
 		f.name = strings.ReplaceAll(f.name, "/", `\`)
 		return f
-	}
-	big := tgzOf(t, chartYAML("nf"), windows(subchart(t, "nf", "sub", tarFile{"sub/templates/big.yaml", MaxUnpackedChartBytes + 1, zeros{}})))
+	})
+}
+
+// subchartArchivesBounded checks that a subchart archive whose entry is named by rename counts
+// what it unpacks to: past MaxUnpackedChartBytes refused, within it loaded and counted in
+// Fetched.Size, and archives nested behind it at most maxSubchartDepth deep.
+func subchartArchivesBounded(t *testing.T, named string, rename func(tarFile) tarFile) {
+	t.Helper()
+	big := tgzOf(t, chartYAML("nf"), rename(subchart(t, "nf", "sub", tarFile{"sub/templates/big.yaml", MaxUnpackedChartBytes + 1, zeros{}})))
 	if len(big) > 1<<20 {
 		t.Fatalf("the test archive is %d bytes, meant to be small", len(big))
 	}
 	if _, err := load(big, "nf"); FailureClass(err) != ClassTooLarge {
-		t.Errorf("a subchart archive named with backslashes unpacking past the bound: %v, want %q", err, ClassTooLarge)
+		t.Errorf("a subchart archive%s unpacking past the bound: %v, want %q", named, err, ClassTooLarge)
 	}
 
-	// Within the bound: Helm does load it as a subchart, and its size counts.
 	const tpl = 3 << 20
-	ok := tgzOf(t, chartYAML("nf"), windows(subchart(t, "nf", "sub", tarFile{"sub/templates/cm.yaml", tpl, zeros{}})))
+	ok := tgzOf(t, chartYAML("nf"), rename(subchart(t, "nf", "sub", tarFile{"sub/templates/cm.yaml", tpl, zeros{}})))
 	got, err := load(ok, "nf")
 	if err != nil {
 		t.Fatal(err)
@@ -184,14 +165,14 @@ func TestRegressionBackslashSubchartArchiveCountsToTheUnpackBound(t *testing.T) 
 		t.Errorf("Fetched.Size %d, %d dependencies: want the subchart's %d bytes counted, and it loaded", got.Size, len(got.Chart.Dependencies()), tpl)
 	}
 
-	// Archives in archives behind a backslash-named outer one, one level more than allowed.
+	// Archives in archives behind the outer one, one level more than allowed.
 	deep := subchart(t, "c5", "c6")
 	for i := maxSubchartDepth; i >= 2; i-- {
 		deep = subchart(t, fmt.Sprintf("c%d", i-1), fmt.Sprintf("c%d", i), deep)
 	}
-	deep = windows(subchart(t, "c0", "c1", deep))
+	deep = rename(subchart(t, "c0", "c1", deep))
 	if _, err := load(tgzOf(t, chartYAML("c0"), deep), "c0"); FailureClass(err) != ClassTooLarge {
-		t.Errorf("subchart archives %d deep behind a backslash name: %v, want %q", maxSubchartDepth+1, err, ClassTooLarge)
+		t.Errorf("subchart archives%s %d deep: %v, want %q", named, maxSubchartDepth+1, err, ClassTooLarge)
 	}
 }
 

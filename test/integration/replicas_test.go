@@ -98,6 +98,18 @@ func newReplica(t *testing.T, addr string, o2 bool) *replica {
 	return r
 }
 
+// serve sends a request to the replica's O2 face (a JSON body when body is not empty) and
+// returns its answer.
+func (r *replica) serve(method, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	r.o2.ServeHTTP(rec, req)
+	return rec
+}
+
 // TestRegressionO2ReadOnOtherReplicaFindsCreatedObject: behind one Service the replicas share
 // an SMO's requests. A resource pool created through one replica (kubectl, the inventory
 // sync, or an O2 POST on that replica) and then read by its id through another replica's O2
@@ -112,15 +124,13 @@ func TestRegressionO2ReadOnOtherReplicaFindsCreatedObject(t *testing.T) {
 	for i := range 20 {
 		created := a.registry.mustCreate(loopback, "resourcepools", newPool(fmt.Sprintf("pool-%d", i), ""))
 		id := created.(*o2ims.ResourcePool).Spec.ResourcePoolID
-		rec := httptest.NewRecorder()
-		b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+id, nil))
+		rec := b.serve(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+id, "")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET of pool %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
 		}
 	}
 	// A pool nobody created is still a 404, once the store confirms it.
-	rec := httptest.NewRecorder()
-	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+string(uuid.NewUUID()), nil))
+	rec := b.serve(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+string(uuid.NewUUID()), "")
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET of a pool nobody created: %d %s, want 404", rec.Code, rec.Body)
 	}
@@ -144,14 +154,12 @@ func TestRegressionO2ProvisioningRequestOnOtherReplica(t *testing.T) {
 		a.registry.mustCreate(loopback, "provisioningrequests", &o2ims.ProvisioningRequest{
 			Spec: o2ims.ProvisioningRequestSpec{ProvisioningRequestID: id, Name: "r", TemplateName: "demo", TemplateVersion: "v1",
 				TemplateParameters: &o2ims.JSON{Raw: []byte(`{}`)}}})
-		rec := httptest.NewRecorder()
-		b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+id, nil))
+		rec := b.serve(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+id, "")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET of provisioning request %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
 		}
 	}
-	rec := httptest.NewRecorder()
-	b.o2.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+string(uuid.NewUUID()), nil))
+	rec := b.serve(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+string(uuid.NewUUID()), "")
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET of a provisioning request nobody created: %d %s, want 404", rec.Code, rec.Body)
 	}
@@ -172,11 +180,7 @@ func TestRegressionO2DuplicateSubscriptionOnOtherReplica(t *testing.T) {
 		callback := fmt.Sprintf("https://smo.example/cb/%d", i)
 		a.registry.mustCreate(smo, "inventorysubscriptions", &o2ims.InventorySubscription{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("o2-%020d", i)}, Spec: o2ims.InventorySubscriptionSpec{Callback: callback}})
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/o2ims-infrastructureInventory/v1/subscriptions",
-			strings.NewReader(`{"callback":"`+callback+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		b.o2.ServeHTTP(rec, req)
+		rec := b.serve(http.MethodPost, "/o2ims-infrastructureInventory/v1/subscriptions", `{"callback":"`+callback+`"}`)
 		if rec.Code != http.StatusConflict {
 			t.Fatalf("POST of callback %s on replica B right after its subscription was created on replica A: %d %s, want 409", callback, rec.Code, rec.Body)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // endless writes prefix and then zeros until the client goes away, counting what it sent.
@@ -23,6 +24,32 @@ func endless(sent *atomic.Int64, contentType string, prefix []byte) http.Handler
 			n, err = w.Write(chunk)
 			sent.Add(int64(n))
 		}
+	}
+}
+
+// connectionBuffers is how much more than a client read a server may have written: on
+// loopback the kernel grows a socket's receive buffer up to tcp_rmem's maximum (32 MiB on the
+// CI machine; 291 MB were counted once under load against MaxAnswer and a 16 MiB allowance),
+// and the send buffer, TLS and HTTP/2 flow control add a few more. Unbounded, a count grows
+// until the test's deadline.
+const connectionBuffers = 64 << 20
+
+// watchEnds opens a watch with open and reads it until it ends, which it must do before the
+// test's guard deadline.
+func watchEnds(t *testing.T, open func(context.Context) (watch.Interface, error)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range w.ResultChan() {
+		t.Logf("watch event %s", ev.Type)
+	}
+	w.Stop()
+	if ctx.Err() != nil {
+		t.Fatal("the watch of one endless event did not end")
 	}
 }
 
@@ -61,28 +88,13 @@ func TestRegressionMemberAnswerOfGigabytesExhaustsMemory(t *testing.T) {
 	if _, err := c.Kube.CoreV1().Nodes().List(listCtx, metav1.ListOptions{}); err == nil || !strings.Contains(err.Error(), "answered more than") {
 		t.Errorf("an endless list: %v", err)
 	}
-	// What the server wrote past what the client read sits in the connection's buffers: on
-	// loopback the kernel grows a socket's receive buffer up to tcp_rmem's maximum (32 MiB on
-	// the CI machine; 291 MB were counted here once under load against a 16 MiB allowance), and
-	// the send buffer, TLS and HTTP/2 flow control add a few more. Unbounded, the count grows
-	// until the guard's deadline.
-	if n := listSent.Load(); n > MaxAnswer+64<<20 {
+	if n := listSent.Load(); n > MaxAnswer+connectionBuffers {
 		t.Errorf("the client read %d bytes of an endless list, more than MaxAnswer (%d) and the connection's buffers", n, MaxAnswer)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	w, err := c.Kube.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ev := range w.ResultChan() {
-		t.Logf("watch event %s", ev.Type)
-	}
-	w.Stop()
-	if ctx.Err() != nil {
-		t.Fatal("the watch of one endless event did not end")
-	}
+	watchEnds(t, func(ctx context.Context) (watch.Interface, error) {
+		return c.Kube.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{})
+	})
 	if n := watchSent.Load(); n > 64<<20 {
 		t.Errorf("the client read %d bytes of one watch event", n)
 	}
