@@ -45,7 +45,7 @@ func (s sizeBounded) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isWatch(req) {
 		// A protobuf watch's frames are bounded by client-go; a JSON watch's events are read
 		// whole before they are decoded (jsonbound.go).
-		if decodedAsJSON(contentType, true) {
+		if decodedAsJSON(contentType) {
 			resp.Body = &jsonBounded{ReadCloser: resp.Body, maxCost: MaxWatchEventCost, maxBytes: MaxWatchEventBytes, perValue: true}
 		}
 		return resp, nil
@@ -55,7 +55,7 @@ func (s sizeBounded) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, answerTooLarge(s.max)
 	}
 	resp.Body = &sizeBoundedBody{ReadCloser: resp.Body, left: s.max, max: s.max}
-	if decodedAsJSON(contentType, false) {
+	if decodedAsJSON(contentType) {
 		resp.Body = &jsonBounded{ReadCloser: resp.Body, maxCost: MaxAnswerCost}
 	}
 	return resp, nil

@@ -43,30 +43,35 @@ const MaxWatchEventCost = 1 << 20
 // answer in it that was not asked for, so a tenant's server cannot send it.
 const protobufMediaType = "application/vnd.kubernetes.protobuf"
 
-// isProtobuf reports whether contentType is Kubernetes' protobuf.
-func isProtobuf(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == protobufMediaType
+// mediaTypeOf is the media type client-go reads from contentType: mime.ParseMediaType's, which
+// it uses even when the parameters do not parse (ErrInvalidMediaParameter; a watch's decoder is
+// chosen so), and none when the header is missing or its type does not parse. Read more
+// strictly here, a header client-go reads as JSON or protobuf all the same escaped the bounds
+// below (TestRegressionMemberWatchContentTypeAsClientGoReadsIt).
+func mediaTypeOf(contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt
 }
 
-// decodedAsJSON reports whether client-go decodes an answer of contentType as JSON: the
-// media type application/json, or none (client-go then assumes the content type it asked for,
-// which is JSON but for the built-in kinds' clients). A watch without a content type fails.
-func decodedAsJSON(contentType string, watch bool) bool {
-	if contentType == "" {
-		return !watch
-	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
+// isProtobuf reports whether contentType is Kubernetes' protobuf.
+func isProtobuf(contentType string) bool {
+	return mediaTypeOf(contentType) == protobufMediaType
+}
+
+// decodedAsJSON reports whether client-go may decode an answer of contentType as JSON: the
+// media type application/json, or none, which client-go reads as the content type it asked
+// for (JSON but for the built-in kinds' clients of the operator's members, whose protobuf is
+// not counted as JSON is), a watch's decoder as its first media type (JSON), and an answer but
+// a watch's whose type does not parse as an error.
+func decodedAsJSON(contentType string) bool {
+	mt := mediaTypeOf(contentType)
+	return mt == "" || mt == "application/json"
 }
 
 // unreadMediaType reports whether contentType is a serialization client-go may decode but
 // netweave never asks for (YAML, CBOR), whose cost the JSON count does not bound.
 func unreadMediaType(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
+	mt := mediaTypeOf(contentType)
 	return strings.Contains(mt, "yaml") || strings.Contains(mt, "cbor")
 }
 

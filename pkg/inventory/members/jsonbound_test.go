@@ -2,6 +2,7 @@ package members
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"net/netip"
 	"os"
@@ -229,4 +230,73 @@ func TestRegressionTenantMemberProtobufAnswerAmplified(t *testing.T) {
 	if !askedProtobuf.Load() {
 		t.Error("the operator's member was not asked for protobuf")
 	}
+}
+
+// TestRegressionMemberWatchContentTypeAsClientGoReadsIt: client-go decodes a watch whose
+// Content-Type is missing, or whose parameters do not parse, by the media type it reads from
+// it as it can (mime.ParseMediaType's, even with an error; none is the client's first, JSON).
+// BoundAnswers read the header strictly: a tenant's member that sent its endless JSON event
+// without a Content-Type, or as `application/json; x`, was read whole again (what
+// TestRegressionMemberJSONWatchEventUnbounded bounds); and a protobuf watch sent as
+// `application/vnd.kubernetes.protobuf; x` was not refused, though a tenant's member is never
+// asked for protobuf.
+func TestRegressionMemberWatchContentTypeAsClientGoReadsIt(t *testing.T) {
+	// What an unbounded read takes in: well past one event's bound, but finite, so that the
+	// test ends (and says how much was read) without the bound too.
+	const most = MaxWatchEventBytes + connectionBuffers
+	for name, contentType := range map[string]string{"no Content-Type": "", "a parameter that does not parse": "application/json; x"} {
+		t.Run(name, func(t *testing.T) {
+			var sent atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("/apis/cluster.x-k8s.io/v1beta1/machinedeployments", func(w http.ResponseWriter, r *http.Request) {
+				if contentType == "" {
+					w.Header()["Content-Type"] = nil // not even the one net/http sniffs
+				} else {
+					w.Header().Set("Content-Type", contentType)
+				}
+				n, err := w.Write([]byte(`{"type":"ADDED","object":{"apiVersion":"cluster.x-k8s.io/v1beta1","kind":"MachineDeployment","metadata":{"name":"x"},"spec":{"x":"`))
+				sent.Add(int64(n))
+				chunk := []byte(strings.Repeat("a", 64<<10))
+				for err == nil && r.Context().Err() == nil && sent.Load() < 2*most {
+					n, err = w.Write(chunk)
+					sent.Add(int64(n))
+				}
+			})
+			c := memberServing(t, mux)
+			watchEnds(t, func(ctx context.Context) (watch.Interface, error) {
+				return c.Dynamic.Resource(machineDeployments).Watch(ctx, metav1.ListOptions{})
+			})
+			if n := sent.Load(); n > most {
+				t.Errorf("the client read %d bytes of one watch event", n)
+			}
+		})
+	}
+
+	t.Run("protobuf with a parameter that does not parse", func(t *testing.T) {
+		var served atomic.Bool
+		mux := http.NewServeMux()
+		mux.HandleFunc("/api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
+			served.Store(true)
+			w.Header().Set("Content-Type", "application/vnd.kubernetes.protobuf; x")
+			// One frame: a watch event whose Node would be decoded from it.
+			frame := protobufNodeList(3)
+			_, _ = w.Write(binary.BigEndian.AppendUint32(nil, uint32(len(frame))))
+			_, _ = w.Write(frame)
+		})
+		port, kubeconfigAt := tlsServer(t, mux)
+		addrs := Addresses{TenantAllowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+		tenant, err := NewConnect(0, 0, time.Minute, addrs)(Registration{Kubeconfig: kubeconfigAt("https://127.0.0.1:" + port), Origin: OriginTenant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		w, err := tenant.Informers.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{})
+		if err == nil {
+			w.Stop()
+		}
+		if !served.Load() || err == nil || !strings.Contains(err.Error(), "did not ask for") {
+			t.Errorf("a tenant's member's protobuf watch: %v, want it refused", err)
+		}
+	})
 }
