@@ -2,9 +2,9 @@ package kind
 
 import (
 	"bytes"
+	"math"
 	"reflect"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/netweave-io/netweave/apis/o2dms"
@@ -20,7 +20,7 @@ var rawJSONTypes = map[reflect.Type]bool{
 
 // keepStoredJSON puts back in field name of obj (Spec, Status) the stored bytes of every
 // free-form JSON value that holds what old's holds as apimachinery reads JSON (keys in any
-// order, integers as int64, other numbers as float64).
+// order, integers as int64, other numbers as float64, a whole float64 the same as that int64).
 //
 // A server-side apply rewrites every such value, whatever it touches: the field manager merges
 // on the object's unstructured form and converts the result back, so a value comes back with
@@ -77,5 +77,53 @@ func sameJSON(a, b []byte) bool {
 	if utiljson.Unmarshal(a, &x) != nil || utiljson.Unmarshal(b, &y) != nil {
 		return false
 	}
-	return equality.Semantic.DeepEqual(x, y)
+	return sameValue(x, y)
+}
+
+// sameValue is equality of two values apimachinery's JSON reader made, with an int64 and a
+// float64 of the same whole value equal: the reader makes a float64 of a whole number written
+// with a fraction or an exponent (2.0, 1e3, what Python writes for a whole float), and the
+// apply's conversion writes that float64 back as an integer (2, 1000), which it then reads as
+// an int64 (TestRegressionServerSideApplyKeepsWholeNumbersWrittenAsFloats).
+func sameValue(x, y any) bool {
+	switch x := x.(type) {
+	case map[string]any:
+		y, ok := y.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !sameValue(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := y.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case int64:
+		if f, ok := y.(float64); ok {
+			return wholeFloat(f, x)
+		}
+	case float64:
+		if i, ok := y.(int64); ok {
+			return wholeFloat(x, i)
+		}
+	}
+	return x == y
+}
+
+// wholeFloat reports whether f is exactly the whole number i.
+func wholeFloat(f float64, i int64) bool {
+	// float64(math.MaxInt64) is 2^63, past every int64: a float at or beyond it is no int64.
+	return f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 && int64(f) == i
 }

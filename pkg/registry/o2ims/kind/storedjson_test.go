@@ -104,3 +104,47 @@ func TestKeepStoredJSONBehindPointers(t *testing.T) {
 		t.Errorf("changed values %s, want them as sent", got)
 	}
 }
+
+// TestRegressionServerSideApplyKeepsWholeNumbersWrittenAsFloats: a number written with a
+// fraction or an exponent but a whole value (2.0, 1e3: what Python's json writes for a float
+// that happens to be whole, a common SMO's capacity or ratio) is read as a float64 and written
+// back by the apply's conversion as an integer (2, 1000), which apimachinery then reads as an
+// int64: the stored value and the rewritten one compared unequal, so a label-only apply still
+// rewrote it and bumped the generation (an NfDeployment's values: a Helm upgrade for nothing).
+func TestRegressionServerSideApplyKeepsWholeNumbersWrittenAsFloats(t *testing.T) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	s := newStrategy(scheme, poolKind(), "o2ims.oran.org/v1alpha1", nil)
+
+	old := pool(givenID, "a", 0)
+	old.Generation = 3
+	old.Spec.Extensions = o2ims.Extensions{
+		"capacity": {Raw: []byte(`{"cpu":2.0,"memoryMiB":1e3,"ratios":[1.0,0.5]}`)},
+		"whole":    {Raw: []byte(`4.0`)},
+	}
+	upd := applied(t, scheme, old)
+	if string(upd.Spec.Extensions["whole"].Raw) == "4.0" {
+		t.Fatalf("the apply's conversion kept %s: the test no longer reproduces what the field manager does", upd.Spec.Extensions["whole"].Raw)
+	}
+	upd.Labels = map[string]string{"team": "ran"}
+	s.PrepareForUpdate(context.Background(), upd, old)
+	for k, v := range old.Spec.Extensions {
+		if got := string(upd.Spec.Extensions[k].Raw); got != string(v.Raw) {
+			t.Errorf("extension %s: %s after the apply, stored %s before", k, got, v.Raw)
+		}
+	}
+	if upd.Generation != 3 {
+		t.Errorf("generation %d after a label-only apply, want 3", upd.Generation)
+	}
+
+	// A whole number that did change is stored as sent.
+	upd = applied(t, scheme, old)
+	upd.Spec.Extensions["whole"] = o2ims.JSON{Raw: []byte(`5`)}
+	s.PrepareForUpdate(context.Background(), upd, old)
+	if got := string(upd.Spec.Extensions["whole"].Raw); got != "5" {
+		t.Errorf("changed whole: stored %s, want the applied 5", got)
+	}
+	if upd.Generation != 4 {
+		t.Errorf("generation %d after a spec change, want 4", upd.Generation)
+	}
+}
