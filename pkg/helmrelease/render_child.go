@@ -142,7 +142,30 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	// rendering's memory bound (the watchdog ends the child past it). What it finds wrong is
 	// Helm's to report, with its own message, when it parses the rendering again.
 	_, _, _ = releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if req.Options.IsInstall {
+		parseCRDs(ch)
+	}
 	return childMessage{Rendered: files}
+}
+
+// parseCRDs parses the files of the chart's crds/ directories and its subcharts', which an
+// install parses as YAML in netweave's own process before anything else (Helm's installCRDs
+// builds each file's objects): they are neither templates, whose rendering is parsed above,
+// nor what the unpack bound counts, and 4 MiB of `[a,a,...]` there cost 750 MiB to decode.
+// Parsed here, that cost is held to this rendering's memory bound
+// (TestRegressionChartCRDsParsedOutsideTheBound). Every document of every file, whatever fails
+// to parse: Helm stops at its first failure, in the files' order in the chart (the archive's,
+// which its writer chose), and no earlier failure here may skip what Helm would parse.
+func parseCRDs(ch *chart.Chart) {
+	for _, crd := range ch.CRDObjects() {
+		if crd.File == nil {
+			continue
+		}
+		for _, doc := range releaseutil.SplitManifests(string(crd.File.Data)) {
+			var head releaseutil.SimpleHead
+			_ = yaml.Unmarshal([]byte(doc), &head)
+		}
+	}
 }
 
 // indexEntry is the entry of req.Name at req.Version in the repository index req.Raw, parsed

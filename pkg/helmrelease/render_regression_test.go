@@ -10,6 +10,7 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/engine"
 )
 
@@ -142,4 +143,48 @@ data: {a: "1", b: "2", c: "3"}
 	if _, err := e.renderedChart(context.Background(), cfg, ok, map[string]any{}, opts); err != nil {
 		t.Fatalf("2000 ConfigMaps: %v", err)
 	}
+}
+
+// TestRegressionChartCRDsParsedOutsideTheBound: on an install Helm parses the files of the
+// chart's crds/ directories (and its subcharts') as YAML in netweave's own process, before the
+// templates' manifests (its installCRDs builds each file's objects), and those files are
+// neither templates, which the child parses within its bound, nor the values and Chart.yaml
+// the unpack bound counts: 4 MiB of `[a,a,...]` in crds/, a few KiB of archive, cost this
+// process hundreds of MiB, as the rendered manifests did. The child parses them too now.
+func TestRegressionChartCRDsParsedOutsideTheBound(t *testing.T) {
+	bomb := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.com}\nspec: {x: [" + strings.Repeat("a,", 2000000) + "a]}\n"
+	e := NewEngine(Config{Render: RenderLimits{Memory: 128 << 20}})
+	cfg := &action.Configuration{Capabilities: common.DefaultCapabilities}
+	install := common.ReleaseOptions{Name: "web", Namespace: "tenant-a", Revision: 1, IsInstall: true}
+	for name, ch := range map[string]*chart.Chart{
+		"the chart's": crdChart("app", "crds/x.yaml", bomb),
+		"a subchart's": func() *chart.Chart {
+			parent := templateChart("app", map[string]string{"templates/a.yaml": "a: b"}, nil)
+			parent.AddDependency(crdChart("sub", "crds/x.json", bomb))
+			return parent
+		}(),
+		// Helm builds each file in the chart's order, whatever a file's name.
+		"a partial-like name's":            crdChart("app", "crds/_x.yaml", bomb),
+		"after a file that does not parse": crdChart("app", "crds/b.yaml", bomb, "crds/a.yaml", "x: ["),
+	} {
+		_, err := e.renderedChart(context.Background(), cfg, ch, map[string]any{}, install)
+		if !errors.Is(err, ErrRenderBound) || !strings.Contains(err.Error(), "MiB") {
+			t.Errorf("%s crds/ of 4 MiB of one-letter YAML nodes: err = %.300v, want ErrRenderBound saying \"MiB\"", name, err)
+		}
+	}
+	// Ordinary CRDs are parsed within the bound.
+	ok := crdChart("app", "crds/x.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.com}\nspec: {group: example.com}\n")
+	if _, err := e.renderedChart(context.Background(), cfg, ok, map[string]any{}, install); err != nil {
+		t.Fatalf("a chart with a CRD: %v", err)
+	}
+}
+
+// crdChart is a chart of one template whose crds/ holds files, given as name and data pairs,
+// in that order.
+func crdChart(name string, files ...string) *chart.Chart {
+	ch := templateChart(name, map[string]string{"templates/a.yaml": "a: b"}, nil)
+	for i := 0; i+1 < len(files); i += 2 {
+		ch.Files = append(ch.Files, &common.File{Name: files[i], Data: []byte(files[i+1])})
+	}
+	return ch
 }
