@@ -121,18 +121,26 @@ func TestRegressionO2ReadOnOtherReplicaFindsCreatedObject(t *testing.T) {
 	srv := redisserver.Start(t)
 	a := newReplica(t, srv.Addr(), false)
 	b := newReplica(t, srv.Addr(), true)
-	for i := range 20 {
+	createdOnAFoundOnB(t, b, "/o2ims-infrastructureInventory/v1/resourcePools/", func(i int) string {
 		created := a.registry.mustCreate(loopback, "resourcepools", newPool(fmt.Sprintf("pool-%d", i), ""))
-		id := created.(*o2ims.ResourcePool).Spec.ResourcePoolID
-		rec := b.serve(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+id, "")
-		if rec.Code != http.StatusOK {
-			t.Fatalf("GET of pool %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
+		return created.(*o2ims.ResourcePool).Spec.ResourcePoolID
+	})
+}
+
+// createdOnAFoundOnB creates 20 objects on replica A with create (which returns the O2 id of
+// the i-th) and GETs each from b's O2 face under collection right after: 200, never the 404
+// of a replica whose informers trail. An id nobody created is still a 404, once the store
+// confirms it.
+func createdOnAFoundOnB(t *testing.T, b *replica, collection string, create func(i int) string) {
+	t.Helper()
+	for i := range 20 {
+		id := create(i)
+		if rec := b.serve(http.MethodGet, collection+id, ""); rec.Code != http.StatusOK {
+			t.Fatalf("GET of %s%s on replica B right after its create on replica A: %d %s, want 200", collection, id, rec.Code, rec.Body)
 		}
 	}
-	// A pool nobody created is still a 404, once the store confirms it.
-	rec := b.serve(http.MethodGet, "/o2ims-infrastructureInventory/v1/resourcePools/"+string(uuid.NewUUID()), "")
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("GET of a pool nobody created: %d %s, want 404", rec.Code, rec.Body)
+	if rec := b.serve(http.MethodGet, collection+string(uuid.NewUUID()), ""); rec.Code != http.StatusNotFound {
+		t.Errorf("GET of an id nobody created under %s: %d %s, want 404", collection, rec.Code, rec.Body)
 	}
 }
 
@@ -149,20 +157,13 @@ func TestRegressionO2ProvisioningRequestOnOtherReplica(t *testing.T) {
 			ParameterSchema: &o2ims.JSON{Raw: []byte(`{"type":"object"}`)},
 			ClusterClassRef: o2ims.ClusterReference{Namespace: invNS, Name: "demo"}},
 	})
-	for range 20 {
+	createdOnAFoundOnB(t, b, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/", func(int) string {
 		id := string(uuid.NewUUID())
 		a.registry.mustCreate(loopback, "provisioningrequests", &o2ims.ProvisioningRequest{
 			Spec: o2ims.ProvisioningRequestSpec{ProvisioningRequestID: id, Name: "r", TemplateName: "demo", TemplateVersion: "v1",
 				TemplateParameters: &o2ims.JSON{Raw: []byte(`{}`)}}})
-		rec := b.serve(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+id, "")
-		if rec.Code != http.StatusOK {
-			t.Fatalf("GET of provisioning request %s on replica B right after its create on replica A: %d %s, want 200", id, rec.Code, rec.Body)
-		}
-	}
-	rec := b.serve(http.MethodGet, "/o2ims-infrastructureProvisioning/v1/provisioningRequests/"+string(uuid.NewUUID()), "")
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("GET of a provisioning request nobody created: %d %s, want 404", rec.Code, rec.Body)
-	}
+		return id
+	})
 }
 
 // TestRegressionO2DuplicateSubscriptionOnOtherReplica: in the shared subscription namespace
