@@ -42,18 +42,12 @@ func applied(t *testing.T, scheme *runtime.Scheme, old runtime.Object) *o2ims.Re
 // was stored as 12345678901234567000, 0.10000000000000000555 as 0.1, objects with their keys
 // reordered, and the generation was bumped as if the spec had changed.
 func TestRegressionServerSideApplyKeepsUntouchedExtensionValues(t *testing.T) {
-	scheme := runtime.NewScheme()
-	install.Install(scheme)
-	s := newStrategy(scheme, poolKind(), "o2ims.oran.org/v1alpha1", nil)
-
-	old := pool(givenID, "a", 0)
-	old.Generation = 3
-	old.Spec.Extensions = o2ims.Extensions{
+	scheme, s, old := storedPool(o2ims.Extensions{
 		"big":    {Raw: []byte(`12345678901234567890`)},
 		"dec":    {Raw: []byte(`0.10000000000000000555`)},
 		"order":  {Raw: []byte(`{"b":1,"a":[2,{"d":1,"c":1.50}]}`)},
 		"serial": {Raw: []byte(`9007199254740993`)},
-	}
+	})
 	labelOnlyApplyKeepsExtensions(t, scheme, s, old, "big")
 
 	// A value the apply did change is the applied one, even when only its last digit differs
@@ -99,16 +93,10 @@ func TestKeepStoredJSONBehindPointers(t *testing.T) {
 // int64: the stored value and the rewritten one compared unequal, so a label-only apply still
 // rewrote it and bumped the generation (an NfDeployment's values: a Helm upgrade for nothing).
 func TestRegressionServerSideApplyKeepsWholeNumbersWrittenAsFloats(t *testing.T) {
-	scheme := runtime.NewScheme()
-	install.Install(scheme)
-	s := newStrategy(scheme, poolKind(), "o2ims.oran.org/v1alpha1", nil)
-
-	old := pool(givenID, "a", 0)
-	old.Generation = 3
-	old.Spec.Extensions = o2ims.Extensions{
+	scheme, s, old := storedPool(o2ims.Extensions{
 		"capacity": {Raw: []byte(`{"cpu":2.0,"memoryMiB":1e3,"ratios":[1.0,0.5]}`)},
 		"whole":    {Raw: []byte(`4.0`)},
-	}
+	})
 	labelOnlyApplyKeepsExtensions(t, scheme, s, old, "whole")
 
 	// A whole number that did change is stored as sent.
@@ -143,4 +131,15 @@ func labelOnlyApplyKeepsExtensions(t *testing.T, scheme *runtime.Scheme, s *stra
 	if upd.Generation != 3 {
 		t.Errorf("generation %d after a label-only apply, want 3", upd.Generation)
 	}
+}
+
+// storedPool is a pool as stored (generation 3) with extensions ext, the pools' strategy, and
+// the scheme it converts with.
+func storedPool(ext o2ims.Extensions) (*runtime.Scheme, *strategy, *o2ims.ResourcePool) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	old := pool(givenID, "a", 0)
+	old.Generation = 3
+	old.Spec.Extensions = ext
+	return scheme, newStrategy(scheme, poolKind(), "o2ims.oran.org/v1alpha1", nil), old
 }
