@@ -51,6 +51,13 @@ type RenderLimits struct {
 	// Objects bounds the objects the manifests name (manifestObjects): Helm applies each
 	// with requests of its own, and a worker every tenant shares waits for them.
 	Objects int
+	// Document bounds what parsing one rendered document (or one document of a crds/ file)
+	// costs, in bytes Go allocates to parse it as Helm does. Helm parses every document again
+	// in netweave's own process, once per worker at a time, outside the rendering's Memory
+	// bound: one document of 2 MiB of `[a,a,...]` costs ~250 MiB there, where the largest
+	// real documents (the CustomResourceDefinitions of prometheus-operator, ~800 KB) cost 9
+	// MiB.
+	Document int64
 	// Command is the executable that renders: netweave's own (os.Executable) when empty. It
 	// must call ServeRenderChild first thing in main.
 	Command string `json:"-"`
@@ -58,9 +65,9 @@ type RenderLimits struct {
 
 // DefaultRenderLimits are the bounds of a rendering when Config.Render leaves them unset:
 // 256 MiB, 60 s, 16 MiB of manifests (half of what a release record may hold), 256 lookups,
-// 5,000 objects.
+// 5,000 objects, 64 MiB to parse one document.
 func DefaultRenderLimits() RenderLimits {
-	return RenderLimits{Memory: 256 << 20, Timeout: time.Minute, Output: 16 << 20, Lookups: 256, Objects: 5000}
+	return RenderLimits{Memory: 256 << 20, Timeout: time.Minute, Output: 16 << 20, Lookups: 256, Objects: 5000, Document: 64 << 20}
 }
 
 func (l RenderLimits) complete() RenderLimits {
@@ -79,6 +86,9 @@ func (l RenderLimits) complete() RenderLimits {
 	}
 	if l.Objects <= 0 {
 		l.Objects = d.Objects
+	}
+	if l.Document <= 0 {
+		l.Document = d.Document
 	}
 	return l
 }
@@ -346,6 +356,11 @@ func outputTooLarge(limits RenderLimits) string {
 // tooManyObjects says a rendering's manifests name more than limits.Objects objects.
 func tooManyObjects(limits RenderLimits) string {
 	return fmt.Sprintf("the rendered manifests hold more than %d objects", limits.Objects)
+}
+
+// documentTooCostly says a document of file is past limits.Document to parse.
+func documentTooCostly(limits RenderLimits, file string) string {
+	return fmt.Sprintf("a document of %s takes more than %d MiB to parse", file, limits.Document>>20)
 }
 
 // maxErrorBytes bounds the error of a rendering as it is reported (the NfDeployment's status,

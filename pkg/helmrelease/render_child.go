@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path"
@@ -14,6 +15,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -139,33 +141,84 @@ func render(req renderRequest, lookups *lookupForwarder) childMessage {
 	// workloads' reading of the manifest), at some hundred bytes of memory per YAML node, and
 	// a node may take two bytes of output: 4 MiB of `[a,a,...]`, within every other bound,
 	// cost 560 MiB there. Parsed here first, as Helm will parse it, that cost is held to this
-	// rendering's memory bound (the watchdog ends the child past it). What it finds wrong is
-	// Helm's to report, with its own message, when it parses the rendering again.
-	_, _, _ = releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	// rendering's memory bound (the watchdog ends the child past it), and each document's to
+	// limits.Document: within the memory bound a document could still cost netweave's own
+	// process that bound again, per worker (TestRegressionRenderedDocumentParsedCheaply).
+	// What fails to parse is Helm's to report, with its own message, when it parses the
+	// rendering again.
+	if file := costlyRendering(files, uint64(req.Limits.Document)); file != "" {
+		return childMessage{Error: documentTooCostly(req.Limits, file), Bound: true}
+	}
 	if req.Options.IsInstall {
-		parseCRDs(ch)
+		if file := costlyCRDs(ch, uint64(req.Limits.Document)); file != "" {
+			return childMessage{Error: documentTooCostly(req.Limits, file), Bound: true}
+		}
 	}
 	return childMessage{Rendered: files}
 }
 
-// parseCRDs parses the files of the chart's crds/ directories and its subcharts', which an
+// costlyRendering parses the rendered files' documents as Helm's SortManifests does, in its
+// order, until the first that fails to parse (where Helm stops), and names the file of the
+// first whose parse costs more than max bytes ("" when none does).
+func costlyRendering(files map[string]string, max uint64) string {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		content := files[name]
+		if strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
+			continue
+		}
+		docs := releaseutil.SplitManifests(content)
+		keys := slices.Collect(maps.Keys(docs))
+		sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+		for _, k := range keys {
+			cost, err := parseCost(docs[k])
+			if cost > max {
+				return name
+			}
+			if err != nil {
+				return ""
+			}
+		}
+	}
+	return ""
+}
+
+// parseCost parses doc as Helm parses a document's head, and says what that allocated.
+func parseCost(doc string) (uint64, error) {
+	before := allocatedBytes()
+	var head releaseutil.SimpleHead
+	err := yaml.Unmarshal([]byte(doc), &head)
+	return allocatedBytes() - before, err
+}
+
+// allocatedBytes is what this process has allocated since it started (counted as the
+// runtime hands out spans, a few KiB at a time; no stop of the world to read it).
+func allocatedBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// costlyCRDs parses the files of the chart's crds/ directories and its subcharts', which an
 // install parses as YAML in netweave's own process before anything else (Helm's installCRDs
 // builds each file's objects): they are neither templates, whose rendering is parsed above,
 // nor what the unpack bound counts, and 4 MiB of `[a,a,...]` there cost 750 MiB to decode.
 // Parsed here, that cost is held to this rendering's memory bound
-// (TestRegressionChartCRDsParsedOutsideTheBound). Every document of every file, whatever fails
+// (TestRegressionChartCRDsParsedOutsideTheBound), and each document's to max: it names the
+// file of the first past it ("" when none is). Every document of every file, whatever fails
 // to parse: Helm stops at its first failure, in the files' order in the chart (the archive's,
 // which its writer chose), and no earlier failure here may skip what Helm would parse.
-func parseCRDs(ch *chart.Chart) {
+func costlyCRDs(ch *chart.Chart, max uint64) string {
 	for _, crd := range ch.CRDObjects() {
 		if crd.File == nil {
 			continue
 		}
 		for _, doc := range releaseutil.SplitManifests(string(crd.File.Data)) {
-			var head releaseutil.SimpleHead
-			_ = yaml.Unmarshal([]byte(doc), &head)
+			if cost, _ := parseCost(doc); cost > max {
+				return crd.Filename
+			}
 		}
 	}
+	return ""
 }
 
 // indexEntry is the entry of req.Name at req.Version in the repository index req.Raw, parsed

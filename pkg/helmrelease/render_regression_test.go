@@ -188,3 +188,39 @@ func crdChart(name string, files ...string) *chart.Chart {
 	}
 	return ch
 }
+
+// TestRegressionRenderedDocumentParsedCheaply: the child parses the rendering within its memory
+// bound (256 MiB by default), but Helm parses each document again in netweave's own process,
+// once per worker at a time: a document of 640 KiB of `[a,a,...]` cost ~85 MiB to parse there,
+// twice with two workers, and one near the child's bound ~250 MiB each, none of it counted in
+// any bound. Each document's parse is now held to RenderLimits.Document (64 MiB by default),
+// in the templates' rendering and in crds/ alike, where the largest real documents cost 9 MiB.
+func TestRegressionRenderedDocumentParsedCheaply(t *testing.T) {
+	bomb := "[" + strings.Repeat("a,", 320000) + "a]"
+	e := NewEngine(Config{})
+	cfg := &action.Configuration{Capabilities: common.DefaultCapabilities}
+	install := common.ReleaseOptions{Name: "web", Namespace: "tenant-a", Revision: 1, IsInstall: true}
+	for name, ch := range map[string]*chart.Chart{
+		"a template's": templateChart("app", map[string]string{
+			"templates/a.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+			"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\nfoo: " + bomb + "\n"}, nil),
+		"a crds/ file's": crdChart("app", "crds/x.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.com}\nspec: {x: "+bomb+"}\n"),
+	} {
+		_, err := e.renderedChart(context.Background(), cfg, ch, map[string]any{}, install)
+		if !errors.Is(err, ErrRenderBound) || !strings.Contains(err.Error(), "to parse") {
+			t.Errorf("%s document of 640 KiB of one-letter YAML nodes: err = %.300v, want ErrRenderBound saying \"to parse\"", name, err)
+		}
+	}
+
+	// A document as large, of ordinary YAML (long strings, as in the largest real CRDs), is
+	// parsed within the bound.
+	var doc strings.Builder
+	doc.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n")
+	for i := 0; doc.Len() < 640<<10; i++ {
+		fmt.Fprintf(&doc, "  key-%d: %q\n", i, strings.Repeat("description of a field ", 20))
+	}
+	ok := templateChart("app", map[string]string{"templates/cm.yaml": escapeTemplate(doc.String())}, nil)
+	if _, err := e.renderedChart(context.Background(), cfg, ok, map[string]any{}, install); err != nil {
+		t.Fatalf("a ConfigMap of 640 KiB of strings: %v", err)
+	}
+}
