@@ -152,6 +152,7 @@ func (c *Config) Complete() (CompletedConfig, error) {
 		st.WriteClient = w
 	}
 	shareSeatsWithNestedWrites(&c.GenericConfig.Config)
+	recordPatchTypes(&c.GenericConfig.Config)
 	feed := cachefeed.New(c.ExtraConfig.Scheme, ServedGroupVersions())
 	c.GenericConfig.RESTOptionsGetter = NewRESTOptionsGetter(c.ExtraConfig.Storage, feed)
 	return CompletedConfig{generic: c.GenericConfig.Complete(), extra: &c.ExtraConfig, feed: feed}, nil

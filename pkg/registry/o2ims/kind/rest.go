@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -54,7 +55,8 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 // every free-form value of these kinds (an NfDeployment's spec.values, O2 extensions): it
 // looks each key of a nested object up as a Go struct field. `kubectl patch` sends strategic
 // merge patches by default, and so does `kubectl apply` for a kind whose OpenAPI it reads.
-// Errors that are already API statuses (validation, conflicts, not found) are kept.
+// Errors that are already API statuses (validation, conflicts, not found) are kept. The advice
+// to use another patch type is given for a strategic merge patch only (WithPatchType).
 func PatchErrorsAsBadRequest(objInfo rest.UpdatedObjectInfo) rest.UpdatedObjectInfo {
 	return patchErrors{objInfo}
 }
@@ -70,6 +72,11 @@ func (p patchErrors) UpdatedObject(ctx context.Context, old runtime.Object) (run
 	var status apierrors.APIStatus
 	if info, ok := genericapirequest.RequestInfoFrom(ctx); !ok || info.Verb != "patch" || errors.As(err, &status) {
 		return obj, err
+	}
+	if patchTypeFrom(ctx) != types.StrategicMergePatchType {
+		// A server-side apply naming a field the kind does not declare, say: the error names
+		// it, and advice about strategic merge would mislead.
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the patch cannot be applied: %v", err))
 	}
 	return nil, apierrors.NewBadRequest(fmt.Sprintf("the patch cannot be applied: %v; "+
 		"free-form values (spec.values, extensions, schemas) are not merged by a strategic merge patch: "+
