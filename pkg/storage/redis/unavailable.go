@@ -13,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/netweave-io/netweave/pkg/netclass"
 )
 
 // unavailableRetryAfter is the Retry-After a client gets while Redis cannot be reached.
@@ -187,6 +189,9 @@ func connectionFailure(err error) string {
 	switch {
 	case errors.Is(err, ErrNotAnswering):
 		return ErrNotAnswering.Error()
+	case netclass.TLS(err):
+		// crypto/tls's text names the hosts and addresses of Redis's certificate.
+		return "the TLS handshake with Redis failed"
 	case errors.As(err, &op) && op.Op == "dial":
 		if isNetTimeout(err) {
 			return "cannot connect to Redis (timed out)"
@@ -223,7 +228,20 @@ func nothingWritten(op string) string {
 // command the Breaker refused.
 func notSent(err error) bool {
 	var op *net.OpError
-	return errors.Is(err, ErrNotAnswering) || (errors.As(err, &op) && op.Op == "dial")
+	return errors.Is(err, ErrNotAnswering) || (errors.As(err, &op) && op.Op == "dial") || handshakeFailed(err)
+}
+
+// handshakeFailed reports a TLS handshake with Redis that failed as the connection was made
+// (a certificate that does not verify, a peer that does not speak TLS): crypto/tls returns
+// those from the dial as they are, not as a net.OpError, and their text names the hosts and
+// addresses of the certificate, so without this they reached every client as a 500 quoting
+// it. An alert read later on an open connection is a net.OpError, and is replyLost.
+func handshakeFailed(err error) bool {
+	var (
+		op   *net.OpError
+		rerr goredis.Error
+	)
+	return !errors.As(err, &op) && !errors.As(err, &rerr) && netclass.TLS(err)
 }
 
 // readOnly reports the operations that change nothing, so that a timeout is safe to retry.
