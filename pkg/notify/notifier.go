@@ -429,12 +429,21 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 			n.delivery.metrics.dropped.WithLabelValues(dropQueueFull).Add(float64(q.Evicted))
 			w.stats.dropped(q.Evicted)
 			w.resync()
-			klog.InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "dropped", q.Evicted)
+			if n, ok := w.stats.logDrop(time.Now(), q.Evicted); ok {
+				klog.InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "droppedSinceLastLogged", n)
+			} else {
+				klog.V(4).InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "dropped", q.Evicted)
+			}
 		}
 		if q.StreamID == "" {
 			n.delivery.metrics.dropped.WithLabelValues(dropTooLarge).Inc()
 			w.stats.dropped(1)
-			klog.InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body))
+			if n, ok := w.stats.logDrop(time.Now(), 1); ok {
+				klog.InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body),
+					"droppedSinceLastLogged", n)
+			} else {
+				klog.V(4).InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body))
+			}
 			w.cfg.changed(key, true)
 			continue
 		}

@@ -59,6 +59,32 @@ type stats struct {
 	retired bool
 	// note is what lastError says while no delivery fails: a filter that is not applied.
 	note string
+	// droppedLogged is when a drop of this subscription was last logged at the default
+	// verbosity, unlogged how many were dropped since (logDrop).
+	droppedLogged time.Time
+	unlogged      int64
+}
+
+// dropLogInterval is how often at most a subscription's dropped notifications are logged at
+// the default verbosity. A queue at its bound drops one for every change its subscription
+// matches, and a tenant may hold a thousand subscriptions of a kind whose callbacks do not
+// answer: a line per drop was a thousand lines per change. The counts are in status.dropped
+// and netweave_notifier_dropped_total; the log says which subscriptions drop, and how many.
+const dropLogInterval = time.Minute
+
+// logDrop records n notifications dropped at now for the log. It reports whether a line is to
+// be written now (the first drop, or the first after dropLogInterval since the last line) and
+// how many were dropped since the last line, n included.
+func (s *stats) logDrop(now time.Time, n int64) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unlogged += n
+	if !s.droppedLogged.IsZero() && now.Sub(s.droppedLogged) < dropLogInterval {
+		return 0, false
+	}
+	total := s.unlogged
+	s.droppedLogged, s.unlogged = now, 0
+	return total, true
 }
 
 // setNote records the subscription's note and reports whether the status changed. While
@@ -384,7 +410,12 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 	for attempt := 0; ; attempt++ {
 		sub := w.sub.Load()
 		if w.cfg.maxAge > 0 && !e.Observed.IsZero() && time.Since(e.Observed) > w.cfg.maxAge {
-			klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed))
+			if n, ok := w.stats.logDrop(time.Now(), 1); ok {
+				klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed),
+					"droppedSinceLastLogged", n)
+			} else {
+				klog.V(4).InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed))
+			}
 			w.cfg.metrics.expired.Inc()
 			w.drop(sub, e, dropExpired)
 			return true
