@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -83,7 +84,7 @@ func Compile(raw []byte, limit int, path *field.Path) (*Schema, field.ErrorList)
 		var meta *jsonschema.SchemaValidationError
 		var verr *jsonschema.ValidationError
 		if errors.As(err, &meta) && errors.As(meta.Err, &verr) {
-			return nil, leafErrors(verr, doc, path, "must be a valid JSON schema: ")
+			return nil, leafErrors(verr, doc, path, "must be a valid JSON schema: ", true)
 		}
 		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("must be a valid JSON schema: %v", err))}
 	}
@@ -142,7 +143,9 @@ func (s *Schema) Validate(doc map[string]any, path *field.Path) field.ErrorList 
 	if err := s.s.Validate(inst); err != nil {
 		var verr *jsonschema.ValidationError
 		if errors.As(err, &verr) {
-			return leafErrors(verr, inst, path, "")
+			// The values are free-form parameters, which hold passwords and tokens: the error
+			// is the writer's, but also the audit log's (responseStatus, at Metadata level).
+			return leafErrors(verr, inst, path, "", false)
 		}
 		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, err.Error())}
 	}
@@ -160,8 +163,9 @@ const (
 )
 
 // leafErrors turns the innermost causes of a validation error into field errors at their
-// instance locations below path, in a stable order.
-func leafErrors(verr *jsonschema.ValidationError, doc any, path *field.Path, prefix string) field.ErrorList {
+// instance locations below path, in a stable order. Unless quoteValues, the errors name the
+// place and the rule a value broke but never the value (valueFree).
+func leafErrors(verr *jsonschema.ValidationError, doc any, path *field.Path, prefix string, quoteValues bool) field.ErrorList {
 	printer := message.NewPrinter(language.English)
 	// One error per place: the alternatives of an anyOf or oneOf are joined into its detail.
 	type place struct {
@@ -186,6 +190,9 @@ func leafErrors(verr *jsonschema.ValidationError, doc any, path *field.Path, pre
 		leaves++
 		p, value := locate(doc, e.InstanceLocation, path)
 		msg := e.ErrorKind.LocalizedString(printer)
+		if !quoteValues {
+			value, msg = field.OmitValueType{}, valueFree(e.ErrorKind, msg)
+		}
 		if prev, ok := at[p.String()]; ok {
 			if !prev.seen[msg] {
 				prev.seen[msg] = true
@@ -207,6 +214,33 @@ func leafErrors(verr *jsonschema.ValidationError, doc any, path *field.Path, pre
 		errs = append(errs, field.Invalid(path, field.OmitValueType{}, fmt.Sprintf("%sfailed in more ways than the first %d shown", prefix, maxLeafErrors)))
 	}
 	return errs
+}
+
+// valueFree is msg, the library's message for k, without the value it quotes: the rules
+// whose messages say what was found ("'x' does not match pattern", "minimum: got 4,711")
+// say only what was wanted.
+func valueFree(k jsonschema.ErrorKind, msg string) string {
+	rat := func(r interface{ Float64() (float64, bool) }) string {
+		f, _ := r.Float64()
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	switch k := k.(type) {
+	case *kind.Pattern:
+		return "does not match pattern " + strconv.Quote(k.Want)
+	case *kind.Format:
+		return "is not valid " + k.Want
+	case *kind.Minimum:
+		return "minimum: want " + rat(k.Want)
+	case *kind.Maximum:
+		return "maximum: want " + rat(k.Want)
+	case *kind.ExclusiveMinimum:
+		return "exclusiveMinimum: want " + rat(k.Want)
+	case *kind.ExclusiveMaximum:
+		return "exclusiveMaximum: want " + rat(k.Want)
+	case *kind.MultipleOf:
+		return "multipleOf: want " + rat(k.Want)
+	}
+	return msg
 }
 
 // locate turns JSON pointer tokens into a field path (indexes for arrays, children for object
