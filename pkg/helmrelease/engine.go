@@ -82,6 +82,9 @@ type Config struct {
 type Engine struct {
 	cfg       Config
 	renderers *renderers
+	// records checks the manifests of the release records read, within the rendering's
+	// bounds.
+	records *recordManifests
 }
 
 // NewEngine returns an Engine.
@@ -89,7 +92,7 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete(), cfg.RenderMetrics)}
+	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete(), cfg.RenderMetrics), records: newRecordManifests(cfg.Render)}
 }
 
 // Revision is one entry of a release's history.
@@ -157,7 +160,7 @@ func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configura
 	if err != nil {
 		return nil, fmt.Errorf("helm release storage client: %w", err)
 	}
-	cfg.Releases = releaseStorage(core.Secrets(t.Namespace), handler)
+	cfg.Releases = releaseStorageWith(core.Secrets(t.Namespace), handler, e.records)
 	return cfg, nil
 }
 

@@ -106,6 +106,8 @@ type renderRequest struct {
 	Capabilities *common.Capabilities  `json:"capabilities"`
 	Limits       RenderLimits          `json:"limits"`
 	Index        *indexRequest         `json:"index,omitempty"`
+	// Manifests asks the child to parse a release record's manifests (recordmanifests.go).
+	Manifests []string `json:"manifests,omitempty"`
 }
 
 // indexRequest asks the child for the entry of chart Name at Version in Raw, a repository's

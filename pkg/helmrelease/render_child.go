@@ -88,9 +88,12 @@ func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 		}
 		stopWatching := watchMemory(uint64(req.Limits.Memory), stderr)
 		var msg childMessage
-		if req.Index != nil {
+		switch {
+		case req.Index != nil:
 			msg = indexEntry(*req.Index)
-		} else {
+		case len(req.Manifests) > 0:
+			msg = parseManifests(req.Manifests)
+		default:
 			msg = render(req, &lookupForwarder{in: r, out: w})
 		}
 		stopWatching()
