@@ -63,8 +63,18 @@ func JSONOnly(rc *rest.Config) {
 // network), as a kubeconfig's proxy-url would. The notifier's client has no proxy either.
 func NoProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
+// MaxKubeconfigBytes bounds a member's kubeconfig. clientcmd parses it as YAML in netweave's
+// process at some hundred bytes of memory per node, and a node may take two bytes: the 1 MiB
+// a tenant's Secret holds of `x: [a,a,...]` took 127 MiB, at every connect of the
+// registration and every check of a provisioned member's endpoint. One member's kubeconfig,
+// its CA, client certificate and key inline, is a few KiB (Cluster API's about 6).
+const MaxKubeconfigBytes = 128 << 10
+
 // parseKubeconfig is the client configuration a self-contained kubeconfig describes.
 func parseKubeconfig(kubeconfig []byte) (*rest.Config, error) {
+	if len(kubeconfig) > MaxKubeconfigBytes {
+		return nil, fmt.Errorf("refuse kubeconfig: it is larger than %d bytes", MaxKubeconfigBytes)
+	}
 	cfg, err := clientcmd.Load(kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("parse kubeconfig: %w", err)
