@@ -92,7 +92,8 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	return &Engine{cfg: cfg, renderers: newRenderers(cfg.Render.complete(), cfg.RenderMetrics), records: newRecordManifests(cfg.Render)}
+	r := newRenderers(cfg.Render.complete(), cfg.RenderMetrics)
+	return &Engine{cfg: cfg, renderers: r, records: newRecordManifests(r)}
 }
 
 // Revision is one entry of a release's history.
@@ -160,7 +161,7 @@ func (e *Engine) configuration(ctx context.Context, t Target) (*action.Configura
 	if err != nil {
 		return nil, fmt.Errorf("helm release storage client: %w", err)
 	}
-	cfg.Releases = releaseStorageWith(core.Secrets(t.Namespace), handler, e.records)
+	cfg.Releases = releaseStorage(core.Secrets(t.Namespace), handler, e.records)
 	return cfg, nil
 }
 

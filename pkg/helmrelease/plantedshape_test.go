@@ -50,7 +50,7 @@ func TestRegressionPlantedReleaseRecordWithoutInfoCrashesController(t *testing.T
 				ctx := context.Background()
 				kc := fake.NewClientset()
 				secrets := kc.CoreV1().Secrets(ns)
-				cfg := secretsTarget(t, releaseStorage(secrets, slog.DiscardHandler))
+				cfg := secretsTarget(t, releaseStorage(secrets, slog.DiscardHandler, newRecordManifests(newRenderers(DefaultRenderLimits(), nil))))
 				owner := map[string]string{OwnerLabel: "tenant-a"}
 				if err := cfg.Releases.Create(&release.Release{Name: "web", Namespace: ns, Version: 1, Labels: owner,
 					Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "web", Version: "0.1.0", APIVersion: chart.APIVersionV2}},

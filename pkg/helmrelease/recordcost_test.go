@@ -33,7 +33,7 @@ func TestRegressionPlantedReleaseRecordCostsFarMoreThanItsBytes(t *testing.T) {
 	const ns = "tenant-a-nfs"
 	kc := fake.NewClientset()
 	secrets := kc.CoreV1().Secrets(ns)
-	store := releaseStorage(secrets, slog.DiscardHandler)
+	store := releaseStorage(secrets, slog.DiscardHandler, newRecordManifests(newRenderers(DefaultRenderLimits(), nil)))
 
 	// A release as netweave installs it, with a manifest, is read back.
 	if err := store.Create(&release.Release{Name: "web", Namespace: ns, Version: 1,
@@ -68,6 +68,10 @@ func TestRegressionPlantedReleaseRecordCostsFarMoreThanItsBytes(t *testing.T) {
 		"values of many JSON values":       {head + `,"config":{"a":[` + strings.Repeat(`{},`, 8<<20/3) + `{}]}}`, "JSON values"},
 		"manifest of many YAML nodes":      {head + `,"manifest":"` + manyNodes("web") + `"}`, ErrRecordBound.Error()},
 		"hook manifest of many YAML nodes": {head + `,"hooks":[{"name":"h","kind":"Job","manifest":"` + manyNodes("h") + `"}]}`, ErrRecordBound.Error()},
+		// Within the child's memory bound, but netweave's process would parse it at every
+		// resync of the release's status: each document is held to RenderLimits.Document.
+		"manifest of a document costly to parse": {head + `,"manifest":"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata: [` +
+			strings.Repeat("a,", 320000) + `a]\n"}`, "takes more than 64 MiB to parse"},
 	} {
 		record := tc.record
 		t.Run(name, func(t *testing.T) {

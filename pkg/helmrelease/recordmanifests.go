@@ -13,7 +13,6 @@ import (
 
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 )
 
 // ErrRecordBound is a release record whose manifests went past the bounds of their parse.
@@ -36,7 +35,7 @@ var manifestTask = childTask{what: "parsing the release record's manifests", bou
 // A manifest that parsed within the bounds, or went past them, is remembered by its digest, so
 // a release's records are parsed once, not at every read (each resync of its NfDeployment).
 type recordManifests struct {
-	parsers func() *renderers
+	parsers *renderers
 
 	mu sync.Mutex
 	// seen is the outcome of each set of manifests parsed, by digest: nil, or the bound
@@ -48,18 +47,11 @@ type recordManifests struct {
 // after that is parsed once more). 32 bytes and an error each.
 const maxSeenManifests = 1 << 16
 
-func newRecordManifests(limits RenderLimits) *recordManifests {
-	var once sync.Once
-	var r *renderers
-	return &recordManifests{parsers: func() *renderers {
-		once.Do(func() { r = newRenderers(limits.complete(), nil) })
-		return r
-	}, seen: map[[sha256.Size]byte]error{}}
+// newRecordManifests checks manifests in the children of parsers, the Engine's rendering
+// children: a record's parse and a rendering are a worker's, one at a time.
+func newRecordManifests(parsers *renderers) *recordManifests {
+	return &recordManifests{parsers: parsers, seen: map[[sha256.Size]byte]error{}}
 }
-
-// defaultRecordManifests checks with the default rendering bounds (releaseStorage, for
-// whoever has no Engine).
-var defaultRecordManifests = sync.OnceValue(func() *recordManifests { return newRecordManifests(DefaultRenderLimits()) })
 
 // check parses manifests in a child, or answers what their earlier parse found: nil, or an
 // error wrapping ErrRecordBound. A child that failed for another reason (it could not start,
@@ -78,7 +70,7 @@ func (m *recordManifests) check(ctx context.Context, manifests []string) error {
 	if ok {
 		return err
 	}
-	answer, err := m.parsers().do(ctx, manifestTask, renderRequest{Manifests: manifests}, nil)
+	answer, err := m.parsers.do(ctx, manifestTask, renderRequest{Manifests: manifests}, nil)
 	switch {
 	case err != nil && !errors.Is(err, ErrRecordBound):
 		return err
@@ -98,12 +90,17 @@ func (m *recordManifests) check(ctx context.Context, manifests []string) error {
 // split as Helm splits a manifest (releaseutil.SplitManifests) and as the Kubernetes YAML
 // reader does (the workloads' status and Helm's kube client), which may cut it elsewhere (an
 // alias in one document of one is in the next of the other), each document decoded whole.
-// Only the cost matters: what fails is Helm's, or the status's, to report.
-func parseManifests(manifests []string) childMessage {
+// What fails is Helm's, or the status's, to report; what matters is the cost, within the
+// child's memory bound, and each document's within limits.Document: netweave's process
+// parses a deployed release's manifest again at every resync of its status.
+func parseManifests(manifests []string, limits RenderLimits) childMessage {
+	max := uint64(limits.Document)
+	tooCostly := childMessage{Error: fmt.Sprintf("a document takes more than %d MiB to parse", limits.Document>>20), Bound: true}
 	for i, m := range manifests {
 		for _, doc := range releaseutil.SplitManifests(m) {
-			var head releaseutil.SimpleHead
-			_ = yaml.Unmarshal([]byte(doc), &head)
+			if cost, _ := parseCost(doc); cost > max {
+				return tooCostly
+			}
 		}
 		r := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(m)))
 		for {
@@ -111,8 +108,12 @@ func parseManifests(manifests []string) childMessage {
 			if err != nil {
 				break
 			}
+			before := allocatedBytes()
 			var obj map[string]any
 			_ = utilyaml.Unmarshal(doc, &obj)
+			if allocatedBytes()-before > max {
+				return tooCostly
+			}
 		}
 		manifests[i] = ""
 	}

@@ -49,12 +49,8 @@ const (
 // MaxReleaseRecordsValues together), and its manifests (the revision's and its hooks') are
 // parsed first in a child process within the rendering's bounds (recordManifests), as the
 // workloads' status and Helm's upgrade, rollback and uninstall will parse them in netweave's.
-func releaseStorage(secrets corev1client.SecretInterface, logger slog.Handler) *storage.Storage {
-	return releaseStorageWith(secrets, logger, defaultRecordManifests())
-}
-
-// releaseStorageWith is releaseStorage with the manifests of its records checked by manifests.
-func releaseStorageWith(secrets corev1client.SecretInterface, logger slog.Handler, manifests *recordManifests) *storage.Storage {
+// Nil manifests checks none.
+func releaseStorage(secrets corev1client.SecretInterface, logger slog.Handler, manifests *recordManifests) *storage.Storage {
 	d := driver.NewSecrets(boundedRecords{SecretInterface: secrets, perRecord: MaxReleaseRecord, perRead: MaxReleaseRecords,
 		valuesPerRecord: MaxReleaseRecordValues, valuesPerRead: MaxReleaseRecordsValues, manifests: manifests})
 	d.SetLogger(logger)

@@ -30,7 +30,7 @@ func TestRegressionPlantedReleaseRecordExhaustsMemory(t *testing.T) {
 	const ns = "tenant-a-nfs"
 	kc := fake.NewClientset()
 	secrets := kc.CoreV1().Secrets(ns)
-	store := releaseStorage(secrets, slog.DiscardHandler)
+	store := releaseStorage(secrets, slog.DiscardHandler, newRecordManifests(newRenderers(DefaultRenderLimits(), nil)))
 
 	// A release as netweave installs it is read back.
 	if err := store.Create(&release.Release{Name: "web", Namespace: ns, Version: 1,

@@ -92,7 +92,7 @@ func serveRender(in io.Reader, out io.Writer, stderr io.Writer) int {
 		case req.Index != nil:
 			msg = indexEntry(*req.Index)
 		case len(req.Manifests) > 0:
-			msg = parseManifests(req.Manifests)
+			msg = parseManifests(req.Manifests, req.Limits)
 		default:
 			msg = render(req, &lookupForwarder{in: r, out: w})
 		}
