@@ -14,7 +14,7 @@ import (
 // that takes a minute per request, for over an hour). Keys now take turns by namespace: the
 // other tenant's is the second handed out.
 func TestRegressionOneTenantsBurstDelaysEveryOther(t *testing.T) {
-	q := NewRateLimiting("", workqueue.DefaultTypedControllerRateLimiter[string]())
+	q := NewRateLimiting("", workqueue.DefaultTypedControllerRateLimiter[string](), 2)
 	defer q.ShutDown()
 	for i := range 200 {
 		q.Add(fmt.Sprintf("tenant-a/nf-%d", i))
@@ -55,7 +55,7 @@ func TestRoundRobinByGroup(t *testing.T) {
 // TestWorkqueueSemanticsKept: deduplication and one worker per key are the workqueue's, the
 // order only is this queue's.
 func TestWorkqueueSemanticsKept(t *testing.T) {
-	q := NewRateLimiting("", workqueue.DefaultTypedControllerRateLimiter[string]())
+	q := NewRateLimiting("", workqueue.DefaultTypedControllerRateLimiter[string](), 2)
 	defer q.ShutDown()
 	q.Add("a/1")
 	q.Add("a/1")
@@ -74,4 +74,34 @@ func TestWorkqueueSemanticsKept(t *testing.T) {
 		t.Errorf("a/1 not back after Done: %d waiting", q.Len())
 	}
 	q.Done(other)
+}
+
+// TestParkedKeyHandedOutAfterDone: a key handed out by the workqueue while its namespace holds
+// all the workers it may is kept back, the next namespace's is handed out instead, and the
+// kept key goes to the next Get after one of its namespace's keys is Done.
+func TestParkedKeyHandedOutAfterDone(t *testing.T) {
+	q := NewRateLimiting("", workqueue.DefaultTypedControllerRateLimiter[string](), 3)
+	defer q.ShutDown()
+	for _, k := range []string{"a/1", "a/2", "a/3", "b/1"} {
+		q.Add(k)
+	}
+	var got []string
+	for range 3 {
+		key, _ := q.Get()
+		got = append(got, key)
+	}
+	// a/1, b/1 (turns), a/2; a/3 is a's third while a holds two of three workers.
+	if want := []string{"a/1", "b/1", "a/2"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("handed out %v, want %v", got, want)
+	}
+	q.Add("a/1") // added again while running: after its Done, behind a/3
+	q.Done("b/1")
+	q.Done("a/1")
+	if key, _ := q.Get(); key != "a/3" {
+		t.Fatalf("after a/1 was Done, got %s, want the kept a/3", key)
+	}
+	q.Done("a/2")
+	if key, _ := q.Get(); key != "a/1" {
+		t.Fatalf("got %s, want a/1 again", key)
+	}
 }

@@ -66,8 +66,8 @@ func newSubscriptions(kind *subscriptionKind, defaultNamespace string, delivery 
 		// Both queues take turns by namespace (fairqueue): each has one worker for every
 		// tenant's subscriptions, and in arrival order a tenant whose thousand subscriptions
 		// all changed or failed at once held every other tenant's behind them.
-		syncs:    fairqueue.NewRateLimiting(kind.queues+"_subscriptions", requeue.RateLimiter[string]()),
-		statuses: fairqueue.NewRateLimiting(kind.queues+"_status", requeue.RateLimiter[string]()),
+		syncs:    fairqueue.NewRateLimiting(kind.queues+"_subscriptions", requeue.RateLimiter[string](), 1),
+		statuses: fairqueue.NewRateLimiting(kind.queues+"_status", requeue.RateLimiter[string](), 1),
 		workers:  map[string]*worker{},
 	}
 	s.delivery.changed = func(key string, urgent bool) {

@@ -112,11 +112,11 @@ func New(cfg Config) *Controller {
 	return &Controller{cfg: cfg}
 }
 
-// newQueue hands NfDeployments out to the workers a namespace at a time, round-robin
-// (fairqueue): the workers are every tenant's.
+// newQueue hands NfDeployments out to the workers a namespace at a time, round-robin, one
+// namespace's to all workers but one at most (fairqueue): the workers are every tenant's.
 func (c *Controller) newQueue() workqueue.TypedRateLimitingInterface[string] {
 	return fairqueue.NewRateLimiting(QueueName,
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax))
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax), c.cfg.Workers)
 }
 
 // Run reconciles while this replica holds the controller's Lease, until ctx ends.

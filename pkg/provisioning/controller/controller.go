@@ -106,10 +106,10 @@ func (c *Controller) Lead(ctx context.Context) {
 	term := c.cfg.Informers.Term()
 	defer term.Shutdown()
 	f := term.O2ims().V1alpha1()
-	// Requests are handed out to the workers a namespace at a time, round-robin
-	// (fairqueue): the workers are every tenant's.
+	// Requests are handed out to the workers a namespace at a time, round-robin, and one
+	// namespace's hold all workers but one at most (fairqueue): the workers are every tenant's.
 	queue := fairqueue.NewRateLimiting(QueueName,
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax))
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.cfg.RetryBase, c.cfg.RetryMax), c.cfg.Workers)
 	defer queue.ShutDown()
 	r := &reconciler{
 		cfg: c.cfg, clusters: clusters,
