@@ -127,7 +127,9 @@ func validateAbsoluteURI(value string, path *field.Path, httpOnly bool) field.Er
 	}
 	u, err := url.Parse(value)
 	if err != nil || !u.IsAbs() || u.Host == "" {
-		return field.ErrorList{field.Invalid(path, value, "must be an absolute URI with a host")}
+		// Not quoted back: a callback's query often carries a token, and a refusal's message
+		// is recorded by the audit log even at Metadata level.
+		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, "must be an absolute URI with a host")}
 	}
 	if httpOnly && u.Scheme != "http" && u.Scheme != "https" {
 		return field.ErrorList{field.NotSupported(path, u.Scheme, []string{"http", "https"})}
