@@ -30,6 +30,54 @@ func DecodeObject(raw []byte, limit int, path *field.Path) (map[string]any, fiel
 	return obj, nil
 }
 
+// ValueWeight is what each array, object, and array item or object member after the first
+// inside a free-form value counts towards its byte bound besides its bytes: decoding gives each
+// a Go value of 60 to 80 bytes, so 256 KiB of [0,0,...] decoded to some 9 MB, at every
+// rendering, notification and reconcile that reads it. At this weight a value decodes to a few
+// times its bound at most; strings and other scalars count their bytes alone.
+const ValueWeight = 16
+
+// Structure counts the arrays and objects of the JSON text raw, and their items and members
+// after the first (the brackets, braces, commas and colons outside its strings; 0 for a
+// scalar): what decoding it allocates a Go value for beyond its bytes.
+func Structure(raw []byte) int {
+	n, inString := 0, false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{' || c == ',' || c == ':':
+			n++
+		}
+	}
+	return n
+}
+
+// ValidateObject is what the API requires of a free-form object of parameters: DecodeObject's
+// checks, and its bytes with ValueWeight for each structural value within limit. The size
+// error keeps the value, so that an update leaving a stored object as it was passes
+// (o2ims validation.Ratchet). Reading a stored object (DecodeObject) applies no weight: what
+// was accepted before keeps deploying.
+func ValidateObject(raw []byte, limit int, path *field.Path) field.ErrorList {
+	if _, errs := DecodeObject(raw, limit, path); len(errs) > 0 {
+		return errs
+	}
+	if len(raw)+ValueWeight*Structure(raw) > limit {
+		e := field.TooLong(path, "", limit)
+		e.BadValue = string(raw)
+		e.Detail = fmt.Sprintf("may not be more than %d bytes, each array, object, item and member counting %d bytes more (what it decodes to)", limit, ValueWeight)
+		return field.ErrorList{e}
+	}
+	return nil
+}
+
 func jsonType(v any) string {
 	switch v.(type) {
 	case nil:

@@ -66,7 +66,7 @@ func ValidateNfDeploymentDescriptor(d *o2dms.NfDeploymentDescriptor) field.Error
 		}
 	}
 	if d.Spec.DefaultValues != nil {
-		_, verrs := jsonparams.DecodeObject(d.Spec.DefaultValues.Raw, MaxValuesBytes, spec.Child("defaultValues"))
+		verrs := jsonparams.ValidateObject(d.Spec.DefaultValues.Raw, MaxValuesBytes, spec.Child("defaultValues"))
 		errs = append(errs, verrs...)
 	}
 	if d.Spec.PullSecretRef != nil {
@@ -193,7 +193,7 @@ func ValidateNfDeployment(d *o2dms.NfDeployment) field.ErrorList {
 		}
 	}
 	if d.Spec.Values != nil {
-		_, verrs := jsonparams.DecodeObject(d.Spec.Values.Raw, MaxValuesBytes, spec.Child("values"))
+		verrs := jsonparams.ValidateObject(d.Spec.Values.Raw, MaxValuesBytes, spec.Child("values"))
 		errs = append(errs, verrs...)
 	}
 	if r := d.Spec.DesiredRevision; r != nil && *r < 1 {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims"
 )
 
@@ -61,15 +62,6 @@ const (
 	// perEntryOverhead approximates the JSON punctuation around one map entry: two quotes
 	// around the key, the colon and the comma.
 	perEntryOverhead = 4
-	// perValueWeight is what each array, object, and array item or object member after the
-	// first inside a value counts towards MaxExtensionsBytes besides its bytes. The O2 face and
-	// the notifier decode every value into Go values to render it (and the O2 face keeps the
-	// rendering of each object version it served), at 60 to 80 bytes each: 16 KiB of
-	// [{},{},...], [0,0,...] or ["","",...] decoded to 400 to 660 KiB, so a Resource whose 180
-	// elements carried such maps held 67 MiB of the translator's heap for 2.8 MiB stored. At
-	// this weight a map decodes to a few times the bound at most; scalar values, strings of
-	// any length, are counted by their bytes alone.
-	perValueWeight = 16
 )
 
 // tooLong reports value as too long. The value is kept in BadValue (apimachinery does not print
@@ -103,33 +95,13 @@ func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList 
 
 // ExtensionEntrySize is what one entry of a free-form map counts towards MaxExtensionsBytes,
 // so that whoever derives a map from elsewhere can keep it within the bound the API applies:
-// its bytes, and perValueWeight for each array, object, item and member inside its value
-// (jsonValues).
+// its bytes, and jsonparams.ValueWeight for each array, object, item and member inside its
+// value (jsonparams.Structure). The O2 face and the notifier decode every value to render it
+// (and the O2 face keeps the rendering of each object version it served): 16 KiB of
+// [{},{},...] decoded to 400 KiB, so a Resource whose 180 elements carried such maps held 67
+// MiB of the translator's heap for 2.8 MiB stored.
 func ExtensionEntrySize(key string, raw []byte) int {
-	return len(key) + len(raw) + perEntryOverhead + perValueWeight*jsonValues(raw)
-}
-
-// jsonValues counts the brackets, braces, commas and colons outside strings of the JSON text
-// raw: its arrays and objects, and their items and members after the first (0 for a scalar),
-// what decoding it allocates beyond its bytes.
-func jsonValues(raw []byte) int {
-	n, inString := 0, false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{' || c == ',' || c == ':':
-			n++
-		}
-	}
-	return n
+	return len(key) + len(raw) + perEntryOverhead + jsonparams.ValueWeight*jsonparams.Structure(raw)
 }
 
 // validateStringMap is validateExtensions for maps of strings (alarmAdditionalFields).

@@ -54,7 +54,7 @@ func ValidateProvisioningRequest(obj *o2ims.ProvisioningRequest) field.ErrorList
 	errs = append(errs, validateRequiredString(obj.Spec.TemplateVersion, maxNameLength, spec.Child("templateVersion"))...)
 	errs = append(errs, validateTemplateObjectName(obj.Spec.TemplateName, obj.Spec.TemplateVersion, spec)...)
 	if p := obj.Spec.TemplateParameters; p != nil {
-		_, perrs := jsonparams.DecodeObject(p.Raw, MaxTemplateParametersBytes, spec.Child("templateParameters"))
+		perrs := jsonparams.ValidateObject(p.Raw, MaxTemplateParametersBytes, spec.Child("templateParameters"))
 		errs = append(errs, perrs...)
 	}
 	return errs
@@ -158,7 +158,7 @@ func ValidateManagedInfrastructureTemplate(obj *o2ims.ManagedInfrastructureTempl
 		errs = append(errs, serrs...)
 	}
 	if d := obj.Spec.Defaults; d != nil {
-		_, derrs := jsonparams.DecodeObject(d.Raw, MaxTemplateParametersBytes, spec.Child("defaults"))
+		derrs := jsonparams.ValidateObject(d.Raw, MaxTemplateParametersBytes, spec.Child("defaults"))
 		errs = append(errs, derrs...)
 	}
 	errs = append(errs, validateStringMap(obj.Spec.Characteristics, spec.Child("characteristics"))...)
