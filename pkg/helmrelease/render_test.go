@@ -18,6 +18,7 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	compbasemetrics "k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/testutil"
 )
@@ -336,6 +337,30 @@ func BenchmarkManifestObjects(b *testing.B) {
 			if strings.Count(files["app/templates/a.yaml"], "\n---") == 0 {
 				b.Fatal("no documents")
 			}
+		}
+	})
+}
+
+// BenchmarkDocumentParseCost is the child's parse of a rendering, 2,000 Deployments, each
+// document's cost measured (costlyRendering), beside the parse alone as Helm's SortManifests
+// does it, which the child ran before the per-document bound.
+func BenchmarkDocumentParseCost(b *testing.B) {
+	var m strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&m, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-%d\n  labels: {app: web}\nspec:\n  replicas: 2\n"+
+			"  template:\n    spec:\n      containers:\n      - name: a\n        image: nginx:1.27\n        args: [\"--a\", \"--b\"]\n", i)
+	}
+	files := map[string]string{"app/templates/deploy.yaml": m.String()}
+	b.Run("measured", func(b *testing.B) {
+		for b.Loop() {
+			if costlyRendering(files, 64<<20) != "" {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("SortManifests", func(b *testing.B) {
+		for b.Loop() {
+			_, _, _ = releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
 		}
 	})
 }
