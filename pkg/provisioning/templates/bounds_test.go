@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
@@ -65,5 +66,33 @@ func TestRegressionClusterClassBeyondTemplateBoundsGivesRefusedTemplates(t *test
 				}
 			}
 		})
+	}
+}
+
+// TestRegressionClusterClassStructuredDefaultsGiveRefusedTemplates: the API now counts a
+// template's defaults by their bytes and ValueWeight per array, object, item and member
+// (jsonparams.ValidateObject), but Derive still checked the bytes alone: a ClusterClass whose
+// variable's default is a list of small objects, 28 KiB of 64, gave templates the API refused
+// on every retry (and a class changed so kept its stale templates), where a class beyond the
+// bound is to give no template and say why.
+func TestRegressionClusterClassStructuredDefaultsGiveRefusedTemplates(t *testing.T) {
+	cc := demoClass()
+	items := strings.Repeat(`{"a":1},`, 3500)
+	cc.Spec.Variables = append(cc.Spec.Variables, clusterv1.ClusterClassVariable{Name: "pools",
+		Schema: clusterv1.VariableSchema{OpenAPIV3Schema: clusterv1.JSONSchemaProps{Type: "array",
+			Default: &apiextensionsv1.JSON{Raw: []byte("[" + items[:len(items)-1] + "]")}}}})
+	got, _, err := Derive(cc)
+	for _, tmpl := range got {
+		var internal o2ims.ManagedInfrastructureTemplate
+		if err := v1alpha1.Convert_v1alpha1_ManagedInfrastructureTemplate_To_o2ims_ManagedInfrastructureTemplate(tmpl, &internal, nil); err != nil {
+			t.Fatal(err)
+		}
+		internal.Spec.ArtifactResourceID = "39c85e74-2e98-4e3d-8fec-e5a849d967c6"
+		if errs := o2validation.ValidateManagedInfrastructureTemplate(&internal); len(errs) > 0 {
+			t.Fatalf("template %s the API refuses: %.300v", tmpl.Name, errs.ToAggregate())
+		}
+	}
+	if err == nil || len(got) > 0 {
+		t.Errorf("%d templates, error %v; want none and an error naming the bound", len(got), err)
 	}
 }

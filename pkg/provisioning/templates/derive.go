@@ -41,7 +41,9 @@ func Derive(cc *clusterv1.ClusterClass) ([]*v1alpha1.ManagedInfrastructureTempla
 	if _, errs := jsonparams.Compile(schema, o2validation.MaxParameterSchemaBytes, spec.Child("parameterSchema")); len(errs) > 0 {
 		return nil, nil, fmt.Errorf("ClusterClass %s/%s: variables give a parameterSchema the API refuses: %w", cc.Namespace, cc.Name, errs.ToAggregate())
 	}
-	if _, errs := jsonparams.DecodeObject(defaults, o2validation.MaxTemplateParametersBytes, spec.Child("defaults")); len(errs) > 0 {
+	// ValidateObject, not DecodeObject: the API counts the defaults' structure as well as
+	// their bytes.
+	if errs := jsonparams.ValidateObject(defaults, o2validation.MaxTemplateParametersBytes, spec.Child("defaults")); len(errs) > 0 {
 		return nil, nil, fmt.Errorf("ClusterClass %s/%s: variables' defaults give defaults the API refuses: %w", cc.Namespace, cc.Name, errs.ToAggregate())
 	}
 	// A description is informative only: cut to the API's bound rather than lose the class.
