@@ -55,7 +55,7 @@ func newRecordManifests(parsers *renderers) *recordManifests {
 
 // check parses manifests in a child, or answers what their earlier parse found: nil, or an
 // error wrapping ErrRecordBound. A child that failed for another reason (it could not start,
-// ctx ended) is that error, not remembered.
+// ctx ended), or ran out of wall-clock time, is that error, not remembered.
 func (m *recordManifests) check(ctx context.Context, manifests []string) error {
 	h := sha256.New()
 	for _, s := range manifests {
@@ -73,6 +73,10 @@ func (m *recordManifests) check(ctx context.Context, manifests []string) error {
 	answer, err := m.parsers.do(ctx, manifestTask, renderRequest{Manifests: manifests}, nil)
 	switch {
 	case err != nil && !errors.Is(err, ErrRecordBound):
+		return err
+	case errors.Is(err, errRenderTimeout):
+		// Out of wall-clock time: a loaded node's as much as the record's, so not
+		// remembered, or the release would be refused until netweave restarted.
 		return err
 	case err == nil && answer.Error != "":
 		err = fmt.Errorf("%w: %s", ErrRecordBound, answer.Error)

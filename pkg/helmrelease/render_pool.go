@@ -55,6 +55,13 @@ type renderChild struct {
 
 var errRenderTimeout = errors.New("rendering timed out")
 
+// timedOut is a task that went past RenderLimits.Timeout, a bound of wall-clock time: it is
+// task.bound's (its text says which), and also errRenderTimeout, since how long a task takes
+// is the machine's load as much as the task's (recordManifests does not remember it).
+type timedOut struct{ error }
+
+func (e timedOut) Unwrap() []error { return []error{e.error, errRenderTimeout} }
+
 // errRendererFailed is a rendering that failed for want of a sound renderer (it could not be
 // started, it died, or the rendering was cancelled), not for the chart.
 var errRendererFailed = errors.New("the chart renderer failed")
@@ -128,7 +135,7 @@ func (r *renderers) do(ctx context.Context, task childTask, req renderRequest, l
 	<-c.done
 	switch {
 	case errors.Is(c.killedFor, errRenderTimeout):
-		return childMessage{}, fmt.Errorf("%w: %s took longer than %s", task.bound, task.what, r.limits.Timeout)
+		return childMessage{}, timedOut{fmt.Errorf("%w: %s took longer than %s", task.bound, task.what, r.limits.Timeout)}
 	case c.killedFor != nil:
 		return childMessage{}, fmt.Errorf("%w: %w", errRendererFailed, c.killedFor)
 	case commErr != nil && !errors.Is(commErr, errChildGone):
