@@ -112,10 +112,7 @@ func parseManifests(manifests []string, limits RenderLimits) childMessage {
 			if err != nil {
 				break
 			}
-			before := allocatedBytes()
-			var obj map[string]any
-			_ = utilyaml.Unmarshal(doc, &obj)
-			if allocatedBytes()-before > max {
+			if decodeCost(doc) > max {
 				return tooCostly
 			}
 		}
