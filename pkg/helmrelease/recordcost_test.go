@@ -71,7 +71,7 @@ func TestRegressionPlantedReleaseRecordCostsFarMoreThanItsBytes(t *testing.T) {
 		// Within the child's memory bound, but netweave's process would parse it at every
 		// resync of the release's status: each document is held to RenderLimits.Document.
 		"manifest of a document costly to parse": {head + `,"manifest":"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata: [` +
-			strings.Repeat("a,", 320000) + `a]\n"}`, "takes more than 64 MiB to parse"},
+			strings.Repeat("a,", 320000) + `a]\n"}`, "takes more than 80 MiB to parse"},
 	} {
 		record := tc.record
 		t.Run(name, func(t *testing.T) {

@@ -95,11 +95,15 @@ func (m *recordManifests) check(ctx context.Context, manifests []string) error {
 // reader does (the workloads' status and Helm's kube client), which may cut it elsewhere (an
 // alias in one document of one is in the next of the other), each document decoded whole.
 // What fails is Helm's, or the status's, to report; what matters is the cost, within the
-// child's memory bound, and each document's within limits.Document: netweave's process
-// parses a deployed release's manifest again at every resync of its status.
+// child's memory bound, and each document's within limits.Document and a quarter more:
+// netweave's process parses a deployed release's manifest again at every resync of its
+// status. The quarter is for what netweave rendered itself: the allocation counter moves a
+// span at a time, so a document measured just within the bound at its rendering could
+// measure just past it here, and a release refused its own records could not even be
+// uninstalled.
 func parseManifests(manifests []string, limits RenderLimits) childMessage {
-	max := uint64(limits.Document)
-	tooCostly := childMessage{Error: fmt.Sprintf("a document takes more than %d MiB to parse", limits.Document>>20), Bound: true}
+	max := uint64(limits.Document) + uint64(limits.Document)/4
+	tooCostly := childMessage{Error: fmt.Sprintf("a document takes more than %d MiB to parse", max>>20), Bound: true}
 	for i, m := range manifests {
 		for _, doc := range releaseutil.SplitManifests(m) {
 			if cost, _ := parseCost(doc); cost > max {
