@@ -1,8 +1,6 @@
 package jsonparams_test
 
 import (
-	"encoding/json"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -10,6 +8,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/internal/decodecost"
 )
 
 // TestRegressionParametersDecodeFarLargerThanTheirBytes: an NfDeployment's values (256 KiB)
@@ -25,29 +24,10 @@ func TestRegressionParametersDecodeFarLargerThanTheirBytes(t *testing.T) {
 	for name, unit := range map[string]string{"objects": "{}", "arrays": "[]", "numbers": "0", "strings": `""`} {
 		t.Run(name, func(t *testing.T) {
 			value := func(n int) []byte { return []byte(`{"a":[` + strings.Repeat(unit+",", n-1) + unit + "]}") }
-			// The most items validation accepts.
-			lo, hi := 1, limit
-			for lo < hi {
-				mid := (lo + hi + 1) / 2
-				if len(jsonparams.ValidateObject(value(mid), limit, path)) == 0 {
-					lo = mid
-				} else {
-					hi = mid - 1
-				}
-			}
-			raw := value(lo)
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			var v map[string]any
-			if err := json.Unmarshal(raw, &v); err != nil {
-				t.Fatal(err)
-			}
-			runtime.ReadMemStats(&after)
-			runtime.KeepAlive(v)
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8*limit {
-				t.Errorf("values of %d items (%d bytes) are accepted and decode to %d KiB, more than 8 times the bound of %d KiB",
-					lo, len(raw), alloc>>10, limit>>10)
+			raw := decodecost.Largest(limit, value, func(raw []byte) bool { return len(jsonparams.ValidateObject(raw, limit, path)) == 0 })
+			if alloc := decodecost.Allocated(raw); alloc > 8*limit {
+				t.Errorf("values of %d bytes are accepted and decode to %d KiB, more than 8 times the bound of %d KiB",
+					len(raw), alloc>>10, limit>>10)
 			}
 
 			// Stored before the bound, left as it was by an update: accepted; changed: refused.

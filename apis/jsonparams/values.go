@@ -37,11 +37,12 @@ func DecodeObject(raw []byte, limit int, path *field.Path) (map[string]any, fiel
 // times its bound at most; strings and other scalars count their bytes alone.
 const ValueWeight = 16
 
-// Structure counts the arrays and objects of the JSON text raw, and their items and members
-// after the first (the brackets, braces, commas and colons outside its strings; 0 for a
-// scalar): what decoding it allocates a Go value for beyond its bytes.
-func Structure(raw []byte) int {
-	n, inString := 0, false
+// Shape reads the JSON text raw outside its strings, in one pass, for what decoding it costs
+// beyond its bytes: values counts its arrays and objects and their items and members after the
+// first (its brackets, braces, commas and colons), each a Go value decoding allocates; depth is
+// how deeply it nests arrays and objects, what walking it recurses. Both are 0 for a scalar.
+func Shape(raw []byte) (values, depth int) {
+	open, inString := 0, false
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
@@ -53,11 +54,17 @@ func Structure(raw []byte) int {
 			}
 		case c == '"':
 			inString = true
-		case c == '[' || c == '{' || c == ',' || c == ':':
-			n++
+		case c == '[' || c == '{':
+			values++
+			open++
+			depth = max(depth, open)
+		case c == ']' || c == '}':
+			open--
+		case c == ',' || c == ':':
+			values++
 		}
 	}
-	return n
+	return values, depth
 }
 
 // ValidateObject is what the API requires of a free-form object of parameters: DecodeObject's
@@ -69,7 +76,7 @@ func ValidateObject(raw []byte, limit int, path *field.Path) field.ErrorList {
 	if _, errs := DecodeObject(raw, limit, path); len(errs) > 0 {
 		return errs
 	}
-	if len(raw)+ValueWeight*Structure(raw) > limit {
+	if values, _ := Shape(raw); len(raw)+ValueWeight*values > limit {
 		e := field.TooLong(path, "", limit)
 		e.BadValue = string(raw)
 		e.Detail = fmt.Sprintf("may not be more than %d bytes, each array, object, item and member counting %d bytes more (what it decodes to)", limit, ValueWeight)

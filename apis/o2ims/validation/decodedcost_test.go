@@ -1,15 +1,13 @@
 package validation
 
 import (
-	"bytes"
-	"encoding/json"
-	"runtime"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/internal/decodecost"
 )
 
 // TestRegressionExtensionsDecodeFarLargerThanTheirBytes: a free-form map was bounded by its
@@ -26,32 +24,12 @@ func TestRegressionExtensionsDecodeFarLargerThanTheirBytes(t *testing.T) {
 	for name, unit := range map[string]string{"objects": "{}", "arrays": "[]", "numbers": "0", "strings": `""`} {
 		t.Run(name, func(t *testing.T) {
 			value := func(n int) []byte { return []byte("[" + strings.Repeat(unit+",", n-1) + unit + "]") }
-			// The most items validation accepts in one value.
-			lo, hi := 1, MaxExtensionsBytes
-			for lo < hi {
-				mid := (lo + hi + 1) / 2
-				if len(validateExtensions(o2ims.Extensions{"k": {Raw: value(mid)}}, path)) == 0 {
-					lo = mid
-				} else {
-					hi = mid - 1
-				}
-			}
-			raw := value(lo)
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			// As the O2 face decodes a value (pkg/o2rest/model.DecodeJSON).
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				t.Fatal(err)
-			}
-			runtime.ReadMemStats(&after)
-			runtime.KeepAlive(v)
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8*MaxExtensionsBytes {
-				t.Errorf("a value of %d items (%d bytes) is accepted and decodes to %d KiB, more than 8 times the bound of %d KiB",
-					lo, len(raw), alloc>>10, MaxExtensionsBytes>>10)
+			raw := decodecost.Largest(MaxExtensionsBytes, value, func(raw []byte) bool {
+				return len(validateExtensions(o2ims.Extensions{"k": {Raw: raw}}, path)) == 0
+			})
+			if alloc := decodecost.Allocated(raw); alloc > 8*MaxExtensionsBytes {
+				t.Errorf("a value of %d bytes is accepted and decodes to %d KiB, more than 8 times the bound of %d KiB",
+					len(raw), alloc>>10, MaxExtensionsBytes>>10)
 			}
 		})
 	}

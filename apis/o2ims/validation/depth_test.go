@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/netweave-io/netweave/apis/jsonparams"
 	"github.com/netweave-io/netweave/apis/o2ims"
 )
 
@@ -33,7 +34,7 @@ func TestRegressionDeeplyNestedExtensionsAreRefused(t *testing.T) {
 	if got := Ratchet(deep, validateExtensions(o2ims.Extensions{"deep": nested(MaxExtensionsDepth + 4)}, path)); len(got) != 1 {
 		t.Errorf("a changed value past the bound passes an update: %v", got)
 	}
-	if d := jsonDepth(nested(8000).Raw); d != 8000 {
-		t.Errorf("jsonDepth = %d, want 8000", d)
+	if _, d := jsonparams.Shape(nested(8000).Raw); d != 8000 {
+		t.Errorf("depth = %d, want 8000", d)
 	}
 }

@@ -80,7 +80,7 @@ func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList 
 	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		errs = append(errs, validateMapKey(k, path)...)
 		size += ExtensionEntrySize(k, ext[k].Raw)
-		if jsonDepth(ext[k].Raw) > MaxExtensionsDepth {
+		if _, depth := jsonparams.Shape(ext[k].Raw); depth > MaxExtensionsDepth {
 			// A size error, so that Ratchet lets an unchanged legacy value through.
 			e := field.TooLong(path.Key(k), "", MaxExtensionsDepth)
 			e.BadValue, e.Detail = string(ext[k].Raw), fmt.Sprintf("must not nest arrays and objects more than %d deep", MaxExtensionsDepth)
@@ -96,12 +96,13 @@ func validateExtensions(ext o2ims.Extensions, path *field.Path) field.ErrorList 
 // ExtensionEntrySize is what one entry of a free-form map counts towards MaxExtensionsBytes,
 // so that whoever derives a map from elsewhere can keep it within the bound the API applies:
 // its bytes, and jsonparams.ValueWeight for each array, object, item and member inside its
-// value (jsonparams.Structure). The O2 face and the notifier decode every value to render it
+// value (jsonparams.Shape). The O2 face and the notifier decode every value to render it
 // (and the O2 face keeps the rendering of each object version it served): 16 KiB of
 // [{},{},...] decoded to 400 KiB, so a Resource whose 180 elements carried such maps held 67
 // MiB of the translator's heap for 2.8 MiB stored.
 func ExtensionEntrySize(key string, raw []byte) int {
-	return len(key) + len(raw) + perEntryOverhead + jsonparams.ValueWeight*jsonparams.Structure(raw)
+	values, _ := jsonparams.Shape(raw)
+	return len(key) + len(raw) + perEntryOverhead + jsonparams.ValueWeight*values
 }
 
 // validateStringMap is validateExtensions for maps of strings (alarmAdditionalFields).
@@ -221,28 +222,4 @@ func Truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// jsonDepth is how deeply the JSON text raw nests arrays and objects (0 for a scalar).
-func jsonDepth(raw []byte) int {
-	depth, deepest, inString := 0, 0, false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			deepest = max(deepest, depth)
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return deepest
 }
