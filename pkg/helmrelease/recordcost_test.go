@@ -1,21 +1,12 @@
 package helmrelease
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
-	chart "helm.sh/helm/v4/pkg/chart/v2"
-	rcommon "helm.sh/helm/v4/pkg/release/common"
-	release "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 )
 
 // TestRegressionPlantedReleaseRecordCostsFarMoreThanItsBytes: a release record is bounded at
@@ -31,33 +22,9 @@ import (
 func TestRegressionPlantedReleaseRecordCostsFarMoreThanItsBytes(t *testing.T) {
 	ctx := context.Background()
 	const ns = "tenant-a-nfs"
-	kc := fake.NewClientset()
-	secrets := kc.CoreV1().Secrets(ns)
-	store := releaseStorage(secrets, slog.DiscardHandler, newRecordManifests(newRenderers(DefaultRenderLimits(), nil)))
-
 	// A release as netweave installs it, with a manifest, is read back.
-	if err := store.Create(&release.Release{Name: "web", Namespace: ns, Version: 1,
-		Manifest: "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
-		Config:   map[string]any{"replicas": 3, "image": map[string]any{"tag": "1.0"}},
-		Chart:    &chart.Chart{Metadata: &chart.Metadata{Name: "web", Version: "0.1.0", APIVersion: chart.APIVersionV2}},
-		Info:     &release.Info{Status: rcommon.StatusDeployed, LastDeployed: time.Now()}}); err != nil {
-		t.Fatal(err)
-	}
-	if h, err := store.History("web"); err != nil || len(h) != 1 {
-		t.Fatalf("history of web: %d records, %v", len(h), err)
-	}
-
-	gzipped := func(record string) []byte {
-		var gz bytes.Buffer
-		w := gzip.NewWriter(&gz)
-		if _, err := w.Write([]byte(record)); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return []byte(base64.StdEncoding.EncodeToString(gz.Bytes()))
-	}
+	secrets, store := recordStore(t, ns, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n")
+	gzipped := func(record string) []byte { return gzipped(t, []byte(record)) }
 	const head = `{"name":"web","namespace":"tenant-a-nfs","version":2,"info":{"status":"deployed"},` +
 		`"chart":{"metadata":{"name":"web","version":"0.1.0","apiVersion":"v2"}}`
 	// A manifest of a ConfigMap whose data is 4 MiB of `a,` (newlines escaped for JSON).

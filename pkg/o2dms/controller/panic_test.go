@@ -44,23 +44,8 @@ func indexerOf(t *testing.T, objs ...runtime.Object) cache.Indexer {
 // NfDeployment is reconciled, the worker now goes on and the NfDeployment is retried with
 // backoff.
 func TestRegressionPanicInReconcileDoesNotKillTheProcess(t *testing.T) {
-	const inventory = "o2ims-system"
-	dms := indexerOf(t, &o2imsv1.DeploymentManager{
-		ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
-		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
-	})
-	deleted := metav1.Now()
-	d := &v1alpha1.NfDeployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "nf", Namespace: "tenant-a", Generation: 1, DeletionTimestamp: &deleted,
-			Finalizers: []string{v1alpha1.FinalizerRelease}},
-		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory},
-			DeploymentManagerID: "dm-1", TargetNamespace: "tenant-a"},
-	}
-	c := New(Config{Client: o2fake.NewSimpleClientset(d.DeepCopy()), InventoryNamespace: inventory, Targets: panickingTargets{},
-		RetryBase: time.Hour, RetryMax: time.Hour, Now: func() time.Time { return time.Unix(0, 0) }})
-	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
-	c.deployments = o2dmslisters.NewNfDeploymentLister(indexerOf(t, d))
-	c.queue = c.newQueue()
+	d := deletingNfDeployment("tenant-a", "nf")
+	c := controllerOn(t, panickingTargets{}, 1, d)
 	t.Cleanup(c.queue.ShutDown)
 	key := "tenant-a/nf"
 	c.queue.Add(key)
@@ -71,4 +56,40 @@ func TestRegressionPanicInReconcileDoesNotKillTheProcess(t *testing.T) {
 	if n := c.queue.NumRequeues(key); n != 1 {
 		t.Errorf("the NfDeployment was requeued %d times after the panic, want 1 (retried with backoff)", n)
 	}
+}
+
+// fixtureInventory is the inventory namespace of controllerOn's controllers.
+const fixtureInventory = "o2ims-system"
+
+// deletingNfDeployment is an NfDeployment ns/name being deleted, of DeploymentManager dm-1,
+// targeting ns: its reconcile goes straight to the target, to uninstall.
+func deletingNfDeployment(ns, name string) *v1alpha1.NfDeployment {
+	deleted := metav1.Now()
+	return &v1alpha1.NfDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1, DeletionTimestamp: &deleted,
+			Finalizers: []string{v1alpha1.FinalizerRelease}},
+		Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: fixtureInventory},
+			DeploymentManagerID: "dm-1", TargetNamespace: ns},
+	}
+}
+
+// controllerOn is a Controller of workers over objs (NfDeployments), whose listers hold them
+// and DeploymentManager edge (dm-1) in fixtureInventory, reaching targets, retrying an hour
+// apart; its queue is made, no worker is started.
+func controllerOn(t *testing.T, targets Targets, workers int, objs ...runtime.Object) *Controller {
+	t.Helper()
+	dms := indexerOf(t, &o2imsv1.DeploymentManager{
+		ObjectMeta: metav1.ObjectMeta{Namespace: fixtureInventory, Name: "edge"},
+		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
+	})
+	copies := make([]runtime.Object, len(objs))
+	for i, o := range objs {
+		copies[i] = o.DeepCopyObject()
+	}
+	c := New(Config{Client: o2fake.NewSimpleClientset(copies...), InventoryNamespace: fixtureInventory, Targets: targets, Workers: workers,
+		RetryBase: time.Hour, RetryMax: time.Hour, Now: func() time.Time { return time.Unix(0, 0) }})
+	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
+	c.deployments = o2dmslisters.NewNfDeploymentLister(indexerOf(t, objs...))
+	c.queue = c.newQueue()
+	return c
 }

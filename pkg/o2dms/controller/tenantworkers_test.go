@@ -7,14 +7,8 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	v1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
-	o2imsv1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
-	o2fake "github.com/netweave-io/netweave/generated/clientset/versioned/fake"
-	o2dmslisters "github.com/netweave-io/netweave/generated/listers/o2dms/v1alpha1"
-	o2imslisters "github.com/netweave-io/netweave/generated/listers/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/helmrelease"
 )
 
@@ -46,29 +40,10 @@ func (h hangingTargets) Target(ctx context.Context, _, namespace string) (helmre
 // held all of them, and every other tenant's NfDeployment waited, again at each of the
 // tenant's retries. A namespace now holds at most all workers but one while others wait.
 func TestRegressionOneTenantHoldsEveryWorker(t *testing.T) {
-	const inventory = "o2ims-system"
-	dms := indexerOf(t, &o2imsv1.DeploymentManager{
-		ObjectMeta: metav1.ObjectMeta{Namespace: inventory, Name: "edge"},
-		Spec:       o2imsv1.DeploymentManagerSpec{DeploymentManagerID: "dm-1"},
-	})
-	deleted := metav1.Now()
-	nf := func(ns, name string) *v1alpha1.NfDeployment {
-		// Being deleted: the reconcile goes straight to the target, to uninstall.
-		return &v1alpha1.NfDeployment{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1, DeletionTimestamp: &deleted,
-				Finalizers: []string{v1alpha1.FinalizerRelease}},
-			Spec: v1alpha1.NfDeploymentSpec{DescriptorRef: v1alpha1.DescriptorReference{Name: "d", Namespace: inventory},
-				DeploymentManagerID: "dm-1", TargetNamespace: ns},
-		}
-	}
-	objs := []runtime.Object{nf("tenant-a", "nf-1"), nf("tenant-a", "nf-2"), nf("tenant-b", "nf")}
+	objs := []runtime.Object{deletingNfDeployment("tenant-a", "nf-1"), deletingNfDeployment("tenant-a", "nf-2"), deletingNfDeployment("tenant-b", "nf")}
 	targets := hangingTargets{hang: map[string]bool{"tenant-a": true}, release: make(chan struct{}), reached: make(chan string, 8)}
 	const workers = 2
-	c := New(Config{Client: o2fake.NewSimpleClientset(objs...), InventoryNamespace: inventory, Targets: targets, Workers: workers,
-		RetryBase: time.Hour, RetryMax: time.Hour, Now: func() time.Time { return time.Unix(0, 0) }})
-	c.managers = o2imslisters.NewDeploymentManagerLister(dms)
-	c.deployments = o2dmslisters.NewNfDeploymentLister(indexerOf(t, objs...))
-	c.queue = c.newQueue()
+	c := controllerOn(t, targets, workers, objs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() {
