@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/go-openapi/strfmt"
@@ -29,10 +31,16 @@ var activeQuery = url.Values{
 	"unprocessed": {"true"},
 }
 
-// fetchActive reads Alertmanager's active alerts.
-func fetchActive(ctx context.Context, client *http.Client, base *url.URL) ([]template.Alert, error) {
+// fetchActive reads Alertmanager's active alerts, those routed to receiver when it is set.
+func fetchActive(ctx context.Context, client *http.Client, base *url.URL, receiver string) ([]template.Alert, error) {
 	u := base.JoinPath("api", "v2", "alerts")
-	u.RawQuery = activeQuery.Encode()
+	q := maps.Clone(activeQuery)
+	if receiver != "" {
+		// Alertmanager takes the parameter as a regular expression it anchors; the receiver's
+		// name means itself, whatever characters it has.
+		q.Set("receiver", regexp.QuoteMeta(receiver))
+	}
+	u.RawQuery = q.Encode()
 	var list models.GettableAlerts
 	if err := getJSON(ctx, client, u, maxAlertsResponseBytes, &list); err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ type Options struct {
 	// StartupGrace is how long after Alertmanager started a resync clears nothing
 	// (SourceConfig.StartupGrace).
 	StartupGrace time.Duration
+	// Receiver is the name of netweave's receiver in Alertmanager's configuration
+	// (SourceConfig.Receiver); empty: every receiver's alerts.
+	Receiver string
 
 	url *url.URL
 }
@@ -42,6 +45,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CAFile, "alertmanager-ca-file", o.CAFile, "CA bundle Alertmanager's serving certificate is verified against (default: system roots).")
 	fs.StringVar(&o.BearerTokenFile, "alertmanager-bearer-token-file", o.BearerTokenFile, "File holding the bearer token sent to Alertmanager; re-read when it changes.")
 	fs.DurationVar(&o.ResyncInterval, "alertmanager-resync-interval", o.ResyncInterval, "How often Alertmanager's active alerts are re-read (also once at start).")
+	fs.StringVar(&o.Receiver, "alertmanager-receiver", o.Receiver, "Name of the Alertmanager receiver whose webhook posts to netweave: the resync then reads only the alerts routed to it, as the webhook receives them. Empty: every active alert of Alertmanager, whatever its route (an alert routed elsewhere, e.g. kube-prometheus's Watchdog or a tenant's alerts sent to the tenant's own receiver, is raised as an alarm by the resync).")
 	fs.DurationVar(&o.StartupGrace, "alertmanager-startup-grace", o.StartupGrace, "For this long after Alertmanager started, a resync raises the alerts it has and clears no alarm: a restarted Alertmanager has an alert again only once Prometheus sends it again. At least Prometheus's --rules.alert.resend-delay plus its rule evaluation interval.")
 }
 
@@ -49,8 +53,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 func (o *Options) Validate() []error {
 	var errs []error
 	if o.URL == "" {
-		if o.CAFile != "" || o.BearerTokenFile != "" {
-			errs = append(errs, errors.New("--alertmanager-ca-file and --alertmanager-bearer-token-file need --alertmanager-url"))
+		if o.CAFile != "" || o.BearerTokenFile != "" || o.Receiver != "" {
+			errs = append(errs, errors.New("--alertmanager-ca-file, --alertmanager-bearer-token-file and --alertmanager-receiver need --alertmanager-url"))
 		}
 	} else if _, err := parseURL(o.URL); err != nil {
 		errs = append(errs, fmt.Errorf("--alertmanager-url: %w", err))
@@ -95,7 +99,7 @@ func (o *Options) SourceConfig(resolver Resolver, m *Metrics) (SourceConfig, err
 	if err != nil {
 		return SourceConfig{}, fmt.Errorf("build the Alertmanager client: %w", err)
 	}
-	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, StartupGrace: o.StartupGrace, Resolver: resolver, Metrics: m}, nil
+	return SourceConfig{URL: o.url, Client: client, Interval: o.ResyncInterval, StartupGrace: o.StartupGrace, Receiver: o.Receiver, Resolver: resolver, Metrics: m}, nil
 }
 
 func parseURL(s string) (*url.URL, error) {

@@ -26,6 +26,12 @@ type SourceConfig struct {
 	// sends it again (its resend delay, a minute by default, after a rule evaluation). Within
 	// it the resync raises what Alertmanager has and clears nothing.
 	StartupGrace time.Duration
+	// Receiver, when set, is the name of netweave's receiver in Alertmanager's configuration:
+	// the resync reads only the alerts routed to it. The webhook receives only those, so an
+	// alert the operator routes elsewhere (an ever-firing Watchdog to a null receiver, a
+	// tenant's alerts to the tenant's own receiver) is none of netweave's, and read with the
+	// others it was raised by the resync, never cleared by a webhook. Empty: every alert.
+	Receiver string
 	// Resolver names the object of each alert.
 	Resolver Resolver
 	// Metrics, when set, count the resyncs.
@@ -116,7 +122,7 @@ func (s *Source) Resync(ctx context.Context, sink alarms.Sink) (result string, e
 	if err != nil {
 		return resyncFailure, err
 	}
-	alerts, err := fetchActive(ctx, s.cfg.Client, s.cfg.URL)
+	alerts, err := fetchActive(ctx, s.cfg.Client, s.cfg.URL, s.cfg.Receiver)
 	if err != nil {
 		return resyncFailure, err
 	}
