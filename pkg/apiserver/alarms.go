@@ -206,6 +206,11 @@ func (d *inventoryDeps) newAlarmsRun(ids inventory.IDs, cluster kube.ClusterInfo
 		if err != nil {
 			return nil, err
 		}
+		if cfg.Receiver == "" {
+			// Not refused, to keep existing deployments running; but every alert Alertmanager
+			// holds, whatever its route, becomes an alarm at the resync.
+			klog.InfoS("The Alertmanager resync reads the alerts of every receiver; set --alertmanager-receiver to netweave's receiver so that alerts routed elsewhere raise no alarm")
+		}
 		run.sources = append(run.sources, resync)
 	}
 	if c := d.cfg.Alarms.Certificates; c != nil {
