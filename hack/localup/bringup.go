@@ -129,7 +129,7 @@ func bringUp(ctx context.Context, c config, started *stack) (*running, error) {
 		return nil, err
 	}
 	r.auditLog = auditing.log
-	extra := append(append(append([]string{"--alertmanager-url=" + r.alertmanager.URL}, smoRegistrationArgs(r.smo.URL)...), auditing.args...), c.extra...)
+	extra := append(append(append([]string{"--alertmanager-url=" + r.alertmanager.URL, "--alertmanager-receiver=" + localstack.AlertmanagerReceiver}, smoRegistrationArgs(r.smo.URL)...), auditing.args...), c.extra...)
 	nw, err := localstack.StartNetweave(ctx, r.cp, localstack.NetweaveOptions{
 		Binary: c.netweave, Dir: filepath.Join(c.dir, "netweave"), RedisAddr: r.redisAddr, KeyPrefix: "netweave",
 		Port: r.netweavePort, O2Port: r.o2Port, Args: append(append(append(netweaveArgs(), o2dmsArgs()...), provisioningArgs()...), extra...), WaitReady: true, Timeout: c.timeout,

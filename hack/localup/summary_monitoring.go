@@ -33,7 +33,8 @@ an alert nobody re-sends resolves itself after 5m, Alertmanager's resolve_timeou
   curl -s -H 'Content-Type: application/json' -d "[{$ALERT}]" %[2]s/api/v2/alerts                                      # fired: a MAJOR alarm, NEW
   curl -s -H 'Content-Type: application/json' -d "[{$ALERT,\"endsAt\":\"$(date -u +%%FT%%TZ)\"}]" %[2]s/api/v2/alerts   # resolved: CLEARED, CLEAR
 
-netweave re-reads Alertmanager's active alerts (every 5m, --alertmanager-resync-interval). A restarted Alertmanager
+netweave re-reads Alertmanager's active alerts routed to its receiver, netweave (--alertmanager-receiver; alerts
+routed elsewhere are not alarms), every 5m (--alertmanager-resync-interval). A restarted Alertmanager
 has its alerts again only once Prometheus resends them, so for 3m after it starts (--alertmanager-startup-grace) a
 resync raises what it has and clears nothing:
   curl -s --cacert %[10]s -H "Authorization: Bearer $TOKEN" https://127.0.0.1:%[14]d/metrics | grep '^netweave_alertmanager_resyncs_total'   # result="raise-only" while it is young

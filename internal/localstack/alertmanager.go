@@ -16,6 +16,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// AlertmanagerReceiver is the name of the one receiver of the Alertmanagers started here, a
+// webhook to netweave: netweave's --alertmanager-receiver.
+const AlertmanagerReceiver = "netweave"
+
 // AlertmanagerOptions configure an Alertmanager whose one receiver is a webhook to netweave.
 type AlertmanagerOptions struct {
 	// Dir holds the configuration, the storage and the log.
@@ -157,7 +161,7 @@ func alertmanagerConfig(o AlertmanagerOptions) ([]byte, error) {
 	}
 	cfg := map[string]any{
 		"route": map[string]any{
-			"receiver": "netweave",
+			"receiver": AlertmanagerReceiver,
 			// One group per alert, so each alert's webhook is sent on its own schedule.
 			"group_by":        []string{"..."},
 			"group_wait":      o.GroupWait.String(),
@@ -165,7 +169,7 @@ func alertmanagerConfig(o AlertmanagerOptions) ([]byte, error) {
 			"repeat_interval": "1h",
 		},
 		"receivers": []any{map[string]any{
-			"name": "netweave",
+			"name": AlertmanagerReceiver,
 			"webhook_configs": []any{map[string]any{
 				"url":           o.WebhookURL,
 				"send_resolved": true,

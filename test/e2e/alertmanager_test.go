@@ -30,7 +30,7 @@ func TestAlertmanagerAlarms(t *testing.T) {
 	ctx := context.Background()
 	lost := stacktest.StartAlertmanager(t, localstack.AlertmanagerOptions{WebhookURL: "http://127.0.0.1:1/lost"})
 	s := startStack(t, append(append(invArgs("replica-a"), notifierArgs...),
-		"--alertmanager-url="+lost.URL, "--alertmanager-resync-interval=1s", "--alertmanager-startup-grace="+amStartupGrace.String())...)
+		"--alertmanager-url="+lost.URL, "--alertmanager-receiver="+localstack.AlertmanagerReceiver, "--alertmanager-resync-interval=1s", "--alertmanager-startup-grace="+amStartupGrace.String())...)
 	cfg := s.cp.RESTConfig(localstack.Admin)
 	c := invClients{kube: kubernetes.NewForConfigOrDie(cfg), o2: versioned.NewForConfigOrDie(cfg)}
 	s.kubectl(t, localstack.Admin, "create", "clusterrolebinding", "carol-sends-alerts", "--clusterrole=o2ims-alert-sender", "--user="+localstack.Carol)
