@@ -48,16 +48,17 @@ func builtRequest(t *testing.T) (*v1alpha1.ProvisioningRequest, *clusterv1.Clust
 }
 
 // memberObjects are the inventory of the request's cluster as the inventory sync writes it: its
-// DeploymentManager and the Resource of its Node node-a.
+// DeploymentManager and the Resource of its Node node-a, labelled with the tenant that
+// registered it.
 func memberObjects() (*v1alpha1.DeploymentManager, *v1alpha1.O2Resource) {
 	name := ClusterName("tenant-a", id)
 	dm := &v1alpha1.DeploymentManager{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: inv, Labels: map[string]string{v1alpha1.LabelCluster: name}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: inv, Labels: map[string]string{v1alpha1.LabelCluster: name, v1alpha1.LabelTenant: "tenant-a"}},
 		Spec:       v1alpha1.DeploymentManagerSpec{DeploymentManagerID: memberDMID},
 		Status:     v1alpha1.DeploymentManagerStatus{OperationalState: v1alpha1.OperationalStateEnabled},
 	}
 	res := &v1alpha1.O2Resource{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-node-a", Namespace: inv, Labels: map[string]string{v1alpha1.LabelCluster: name},
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-node-a", Namespace: inv, Labels: map[string]string{v1alpha1.LabelCluster: name, v1alpha1.LabelTenant: "tenant-a"},
 			Annotations: map[string]string{v1alpha1.AnnotationSource: kube.NodeSource("node-a")}},
 		Spec: v1alpha1.ResourceSpec{ResourceID: nodeResourceID},
 	}

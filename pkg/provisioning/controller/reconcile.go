@@ -143,7 +143,7 @@ func (r *reconciler) observeBuilt(ctx context.Context, o *observation) error {
 	if o.cluster == nil {
 		return nil
 	}
-	o.member = r.memberOf(o.clusterName)
+	o.member = r.memberOf(o.clusterName, o.req.Namespace)
 	machines, err := r.machinesOf(ctx, o.cluster.Namespace, o.cluster.Name)
 	if err != nil {
 		return fmt.Errorf("read Machines: %w", err)
@@ -630,17 +630,33 @@ func (r *reconciler) writeStatus(ctx context.Context, o observation) error {
 // (Cluster API discovery names the member after the cluster): its DeploymentManager (the
 // sync's, in the inventory namespace, labelled with the member's name) and its Resources' ids,
 // also by the source each was made from.
-func (r *reconciler) memberOf(name string) *member {
+//
+// Only the member that namespace, the request's, registered: member names are global, and a
+// Secret of the inventory namespace or of an operator's Cluster API namespace registers any
+// name, over the tenant's own kubeconfig Secret. Such a member is not the request's cluster,
+// and its DeploymentManager and Resources are not the tenant's to be told of. The inventory
+// sync labels a tenant's member's objects with the tenant (v1alpha1.LabelTenant), those of
+// the inventory namespace's Secrets with none (members.Registration.Tenant).
+func (r *reconciler) memberOf(name, namespace string) *member {
+	tenant := namespace
+	if namespace == r.cfg.InventoryNamespace {
+		tenant = ""
+	}
 	sel := labels.SelectorFromSet(labels.Set{v1alpha1.LabelCluster: name})
-	dms, err := r.dms.DeploymentManagers(r.cfg.InventoryNamespace).List(sel)
-	if err != nil || len(dms) == 0 {
+	ours := func(o metav1.Object) bool { return o.GetLabels()[v1alpha1.LabelTenant] == tenant }
+	all, err := r.dms.DeploymentManagers(r.cfg.InventoryNamespace).List(sel)
+	if err != nil {
+		return nil
+	}
+	dms := slices.DeleteFunc(slices.Clone(all), func(d *v1alpha1.DeploymentManager) bool { return !ours(d) })
+	if len(dms) == 0 {
 		return nil
 	}
 	m := &member{name: name, dm: dms[0], resourceBySource: map[string]string{}}
 	resources, err := r.resources.O2Resources(r.cfg.InventoryNamespace).List(sel)
 	if err == nil {
 		for _, res := range resources {
-			if res.Spec.ResourceID == "" {
+			if res.Spec.ResourceID == "" || !ours(res) {
 				continue
 			}
 			m.resourceIDs = append(m.resourceIDs, res.Spec.ResourceID)
