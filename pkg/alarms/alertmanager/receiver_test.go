@@ -1,15 +1,10 @@
 package alertmanager
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"testing"
 	"time"
 
-	"github.com/go-openapi/strfmt"
 	"github.com/prometheus/alertmanager/api/v2/models"
 	"github.com/spf13/pflag"
 )
@@ -22,41 +17,8 @@ func routedAlertmanager(t *testing.T, alerts models.GettableAlerts, routes map[s
 	for _, a := range alerts {
 		a.Receivers = []*models.ReceiverReference{{Name: ptr(routes[*a.Fingerprint])}}
 	}
-	started := strfmt.DateTime(time.Now().Add(-time.Hour))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body any
-		switch r.URL.Path {
-		case "/api/v2/status":
-			body = models.AlertmanagerStatus{Uptime: &started, Cluster: &models.ClusterStatus{Name: "01HPEER"}}
-		case "/api/v2/alerts":
-			out := models.GettableAlerts{}
-			filter := regexp.MustCompile(".*")
-			if r.URL.Query().Has("receiver") {
-				var err error
-				if filter, err = regexp.Compile("^(?:" + r.URL.Query().Get("receiver") + ")$"); err != nil {
-					http.Error(w, err.Error(), http.StatusBadRequest)
-					return
-				}
-			}
-			for _, a := range alerts {
-				if filter.MatchString(*a.Receivers[0].Name) {
-					out = append(out, a)
-				}
-			}
-			body = out
-		default:
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(body)
-	}))
-	t.Cleanup(srv.Close)
-	u, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	started := time.Now().Add(-time.Hour)
+	return fakeAlertmanager(t, func() time.Time { return started }, alerts)
 }
 
 func ptr[T any](v T) *T { return &v }

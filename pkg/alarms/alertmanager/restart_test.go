@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,7 +54,8 @@ func (s *resyncSink) SyncScope(_ context.Context, _ string, active []alarms.Obse
 }
 
 // fakeAlertmanager answers /api/v2/status with the start time started returns (one call per
-// read) and /api/v2/alerts with alerts.
+// read) and /api/v2/alerts with alerts, filtered as Alertmanager filters by its receiver
+// parameter (an anchored regular expression over the receivers each alert is routed to).
 func fakeAlertmanager(t *testing.T, started func() time.Time, alerts models.GettableAlerts) *url.URL {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +66,22 @@ func fakeAlertmanager(t *testing.T, started func() time.Time, alerts models.Gett
 			name := "01HPEER"
 			body = models.AlertmanagerStatus{Uptime: &up, Cluster: &models.ClusterStatus{Name: name}}
 		case "/api/v2/alerts":
-			body = alerts
+			if !r.URL.Query().Has("receiver") {
+				body = alerts
+				break
+			}
+			filter, err := regexp.Compile("^(?:" + r.URL.Query().Get("receiver") + ")$")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			out := models.GettableAlerts{}
+			for _, a := range alerts {
+				if slices.ContainsFunc(a.Receivers, func(rr *models.ReceiverReference) bool { return filter.MatchString(*rr.Name) }) {
+					out = append(out, a)
+				}
+			}
+			body = out
 		default:
 			http.NotFound(w, r)
 			return
