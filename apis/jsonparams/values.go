@@ -38,33 +38,49 @@ func DecodeObject(raw []byte, limit int, path *field.Path) (map[string]any, fiel
 const ValueWeight = 16
 
 // Shape reads the JSON text raw outside its strings, in one pass, for what decoding it costs
-// beyond its bytes: values counts its arrays and objects and their items and members after the
-// first (its brackets, braces, commas and colons), each a Go value decoding allocates; depth is
-// how deeply it nests arrays and objects, what walking it recurses. Both are 0 for a scalar.
+// beyond its bytes (ShapeScanner): its values and its depth. Both are 0 for a scalar.
 func Shape(raw []byte) (values, depth int) {
-	open, inString := 0, false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
+	var s ShapeScanner
+	_, _ = s.Write(raw)
+	return s.Values, s.Depth
+}
+
+// ShapeScanner reads JSON text written to it a piece at a time, outside its strings, for what
+// decoding it costs beyond its bytes: Values counts its arrays and objects and their items and
+// members after the first (its brackets, braces, commas and colons), each a Go value decoding
+// allocates; Depth is how deeply it nests arrays and objects, what walking it recurses.
+type ShapeScanner struct {
+	Values, Depth int
+	// open, inString and escaped are where the scan is, between writes.
+	open              int
+	inString, escaped bool
+}
+
+// Write scans p; it never fails.
+func (s *ShapeScanner) Write(p []byte) (int, error) {
+	for _, c := range p {
 		switch {
-		case inString:
+		case s.escaped:
+			s.escaped = false
+		case s.inString:
 			if c == '\\' {
-				i++
+				s.escaped = true
 			} else if c == '"' {
-				inString = false
+				s.inString = false
 			}
 		case c == '"':
-			inString = true
+			s.inString = true
 		case c == '[' || c == '{':
-			values++
-			open++
-			depth = max(depth, open)
+			s.Values++
+			s.open++
+			s.Depth = max(s.Depth, s.open)
 		case c == ']' || c == '}':
-			open--
+			s.open--
 		case c == ',' || c == ':':
-			values++
+			s.Values++
 		}
 	}
-	return values, depth
+	return len(p), nil
 }
 
 // ValidateObject is what the API requires of a free-form object of parameters: DecodeObject's

@@ -17,6 +17,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/netweave-io/netweave/apis/jsonparams"
 )
 
 const (
@@ -121,7 +123,7 @@ func (b boundedRecords) measure(ctx context.Context, s *corev1.Secret) (recordCo
 }
 
 // recordCost is what decoding a release record costs: its bytes decompressed, and its JSON
-// values (countingReader.values).
+// values (countingReader.shape, jsonparams.ShapeScanner).
 type recordCost struct {
 	bytes, values int64
 }
@@ -152,7 +154,7 @@ func recordSize(s *corev1.Secret, limit int64) (recordCost, []string, error) {
 	// What follows the value: Helm's json.Unmarshal refuses anything but white space.
 	var rest trailing
 	_, err = io.Copy(&rest, io.MultiReader(dec.Buffered(), c))
-	cost := recordCost{bytes: c.n, values: c.values}
+	cost := recordCost{bytes: c.n, values: int64(c.shape.Values)}
 	switch {
 	case c.n > limit:
 		return cost, nil, fmt.Errorf("more than %d bytes decompressed", limit)
@@ -208,38 +210,19 @@ func (s releaseShape) manifests() []string {
 	return out
 }
 
-// countingReader counts what was read through it: its bytes, and its JSON values, as the
-// brackets, braces, commas and colons outside strings (an upper bound of the values, less
-// one, that decoding the text allocates something for: each array item but the first follows
-// a comma, each object member a colon).
+// countingReader counts what was read through it: its bytes, and its JSON values
+// (jsonparams.ShapeScanner: the brackets, braces, commas and colons outside strings, what
+// decoding the text allocates something for).
 type countingReader struct {
-	r      io.Reader
-	n      int64
-	values int64
-	// inString and escaped are where the scan is, between reads.
-	inString, escaped bool
+	r     io.Reader
+	n     int64
+	shape jsonparams.ShapeScanner
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	for _, b := range p[:n] {
-		switch {
-		case c.escaped:
-			c.escaped = false
-		case c.inString:
-			switch b {
-			case '\\':
-				c.escaped = true
-			case '"':
-				c.inString = false
-			}
-		case b == '"':
-			c.inString = true
-		case b == '{', b == '[', b == ',', b == ':':
-			c.values++
-		}
-	}
+	_, _ = c.shape.Write(p[:n])
 	return n, err
 }
 
