@@ -161,7 +161,7 @@ func (c *Config) Complete() (CompletedConfig, error) {
 type kindREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (main, status rest.Storage, err error)
 
 // restOf adapts an inventory kind's NewREST to kindREST.
-func restOf(newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (*kind.REST, *kind.StatusREST, error)) kindREST {
+func restOf[M rest.Storage](newREST func(*runtime.Scheme, registrygeneric.RESTOptionsGetter, *kind.Tenancy) (M, *kind.StatusREST, error)) kindREST {
 	return func(scheme *runtime.Scheme, opts registrygeneric.RESTOptionsGetter, t *kind.Tenancy) (rest.Storage, rest.Storage, error) {
 		main, status, err := newREST(scheme, opts, t)
 		if status == nil {

@@ -139,6 +139,10 @@ func admitObjectClass(ctx context.Context, t *kind.Tenancy, namespace string, ob
 
 // NewREST returns the storage of alarmeventrecords and of their status, held to the tenant
 // boundary t.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*kind.REST, *kind.StatusREST, error) {
-	return kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, t *kind.Tenancy) (*REST, *kind.StatusREST, error) {
+	main, status, err := kind.NewRESTWithTenancy(Kind(), scheme, optsGetter, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &REST{REST: main, tenancy: t}, status, nil
 }

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
-	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind/kindtest"
 )
 
@@ -28,7 +27,7 @@ func record() *o2ims.AlarmEventRecord {
 	}
 }
 
-func storage(t *testing.T) *kind.REST {
+func storage(t *testing.T) *REST {
 	t.Helper()
 	main, status, err := NewREST(runtime.NewScheme(), kindtest.NullGetter{}, nil)
 	if err != nil || status == nil {

@@ -35,7 +35,7 @@ const (
 
 // tenantStore is the alarmeventrecords store held to the tenant boundary of invNS, with the
 // referenced kinds' ids held as in a cluster with a tenant-a and a tenant-b.
-func tenantStore(t *testing.T) *kind.REST {
+func tenantStore(t *testing.T) *REST {
 	t.Helper()
 	held := kindtest.HeldIDs{
 		"resources":          {nodeRes: invNS + "/node-a", tenantRes: "tenant-b/r1", otherRes: "tenant-a/r1"},

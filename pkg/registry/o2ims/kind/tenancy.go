@@ -240,6 +240,21 @@ func (t *Tenancy) mayReadInventory(ctx context.Context, resource string) (bool, 
 	return t.MayRead(ctx, "", resource)
 }
 
+// MayEverywhere reports whether the requester of ctx may verb resource of o2ims.oran.org in all
+// namespaces, which only a ClusterRoleBinding grants (a RoleBinding in one namespace, whatever
+// its rules, cannot): for rules that keep what only the operator may do from a namespace's
+// admin. Cluster superusers may; with no authorizer nobody else may (fail closed).
+func (t *Tenancy) MayEverywhere(ctx context.Context, verb, resource string) (bool, error) {
+	if Superuser(ctx) {
+		return true, nil
+	}
+	u, ok := genericapirequest.UserFrom(ctx)
+	if !ok || t.authz == nil {
+		return false, nil
+	}
+	return tenancy.Allowed(ctx, t.authz, u, tenancy.Request{Verb: verb, Resource: resource})
+}
+
 // MayRead reports whether the writer of ctx may get resource of group ("" is o2ims.oran.org)
 // in the inventory namespace; with no authorizer (tests of other rules), everyone may. For
 // Admit hooks that let tenants use the operator's objects (descriptors, deployment managers).
