@@ -53,6 +53,10 @@ type subscriptions struct {
 	// queue kept for when it is corrected) to its uid: deleted or replaced by a namesake
 	// instead, it has no worker for sync to remove, and its queue is dropped from here.
 	parked map[string]string
+	// undropped maps the key of each subscription deleted or replaced whose queue Redis refused
+	// to drop (a failover, a restart still loading) to the uids of those queues: the set's sync
+	// queue retries them with backoff, else they stayed, read by nobody, until the next term.
+	undropped map[string]map[string]bool
 	// gen counts insertions; each worker records its own.
 	gen uint64
 }
@@ -279,7 +283,10 @@ func (s *subscriptions) processSync(ctx context.Context) bool {
 		s.syncs.AddRateLimited(key)
 		return true
 	}
-	s.syncs.Forget(key)
+	if !s.hasUndropped(key) {
+		// Else drop queued the key again, and its backoff goes on growing.
+		s.syncs.Forget(key)
+	}
 	return true
 }
 
@@ -310,6 +317,11 @@ func (s *subscriptions) sync(ctx context.Context, key string) {
 	if parked && old == nil && (obj == nil || parkedUID != string(obj.meta.UID)) {
 		s.dropQueue(ctx, key, parkedUID)
 	}
+	current := ""
+	if obj != nil {
+		current = string(obj.meta.UID)
+	}
+	s.retryDrops(ctx, key, current)
 	if obj == nil || (old != nil && old.sub.Load().UID != string(obj.meta.UID)) {
 		if old != nil {
 			if !s.takeDeleted(key, old.sub.Load().UID) {
@@ -382,32 +394,81 @@ func (s *subscriptions) remove(ctx context.Context, key string, w *worker) {
 	// without the commit lock its commit could land after the drop and leave a queue that
 	// nothing reads or drops. Under it, such a commit either lands before the drop or leaves
 	// the removed subscription out (Notifier.emit).
-	drop := func() {
-		w.removed.Store(true)
-		if err := s.delivery.store.Drop(ctx, w.sub.Load().UID); err != nil {
-			klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
-		}
-	}
-	if s.serialize != nil {
-		s.serialize(drop)
-	} else {
-		drop()
-	}
+	s.drop(ctx, key, w.sub.Load().UID, func() { w.removed.Store(true) })
 }
 
 // dropQueue drops the queue of a subscription that has no worker (one that could not be served,
 // deleted or replaced since), while no change is being committed.
 func (s *subscriptions) dropQueue(ctx context.Context, key, uid string) {
-	drop := func() {
-		if err := s.delivery.store.Drop(ctx, uid); err != nil {
-			klog.ErrorS(err, "Could not drop the queue of a deleted subscription", "subscription", key)
+	s.drop(ctx, key, uid, nil)
+}
+
+// drop drops the queue uid of the subscription at key, which is gone or replaced, while no change
+// is being committed (first running before, if any, under the same exclusion). A drop Redis
+// refuses is remembered and tried again through the sync queue (retryDrops): nothing else
+// would drop that queue before the next leader term.
+func (s *subscriptions) drop(ctx context.Context, key, uid string, before func()) {
+	var err error
+	run := func() {
+		if before != nil {
+			before()
 		}
+		err = s.delivery.store.Drop(ctx, uid)
 	}
 	if s.serialize != nil {
-		s.serialize(drop)
+		s.serialize(run)
 	} else {
-		drop()
+		run()
 	}
+	s.mu.Lock()
+	if err == nil {
+		delete(s.undropped[key], uid)
+		if len(s.undropped[key]) == 0 {
+			delete(s.undropped, key)
+		}
+	} else {
+		if s.undropped == nil {
+			s.undropped = map[string]map[string]bool{}
+		}
+		if s.undropped[key] == nil {
+			s.undropped[key] = map[string]bool{}
+		}
+		s.undropped[key][uid] = true
+	}
+	s.mu.Unlock()
+	if err != nil {
+		klog.ErrorS(err, "Could not drop the queue of a deleted subscription; trying again", "subscription", key)
+		s.syncs.AddRateLimited(key)
+	}
+}
+
+// retryDrops drops again the queues of key's earlier subscriptions that Redis refused to drop.
+// One whose subscription is there again (current, its uid: a rollback brought it back) is
+// kept, and read by its worker, instead.
+func (s *subscriptions) retryDrops(ctx context.Context, key, current string) {
+	s.mu.Lock()
+	var uids []string
+	for uid := range s.undropped[key] {
+		if uid == current {
+			delete(s.undropped[key], uid)
+			continue
+		}
+		uids = append(uids, uid)
+	}
+	if len(s.undropped[key]) == 0 {
+		delete(s.undropped, key)
+	}
+	s.mu.Unlock()
+	for _, uid := range uids {
+		s.drop(ctx, key, uid, nil)
+	}
+}
+
+// hasUndropped reports whether a queue of key's earlier subscriptions still waits to be dropped.
+func (s *subscriptions) hasUndropped(key string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.undropped[key]) > 0
 }
 
 // stop stops a worker and forgets it, leaving its queue in the store.
