@@ -10,7 +10,6 @@ import (
 
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	compbasemetrics "k8s.io/component-base/metrics"
-	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 )
@@ -80,13 +79,7 @@ func TestRegressionDeliveredNotificationsAreNotCountedAsQueueFullDrops(t *testin
 	delivered(change(3, time.Now()))
 	delivered(change(4, time.Now()))
 
-	count := func(reason string) float64 {
-		v, err := testutil.GetCounterMetricValue(m.dropped.WithLabelValues(reason))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	count := func(reason string) float64 { return droppedTotal(t, m, reason) }
 	if got := count(dropQueueFull); got != 0 {
 		t.Errorf("dropped_total{reason=queue_full} = %v, want 0: only notifications already delivered or expired were evicted", got)
 	}

@@ -50,6 +50,24 @@ const (
 	dropRevoked = "revoked"
 )
 
+// What a subscription's callback was doing when its notifications were dropped (the callback
+// label of netweave_notifier_dropped_total). A tenant's receiver that is down (its
+// subscription's last POST failed) makes its own queue overflow and expire: that is the
+// tenant's to see in status.lastError and status.dropped, not an operator's incident, and it
+// kept the operator's critical alerts firing for as long as the receiver stayed down, so that a
+// drop netweave caused for anyone else raised nothing new.
+const (
+	callbackFailing   = "failing"
+	callbackAnswering = "answering"
+)
+
+func callbackState(failing bool) string {
+	if failing {
+		return callbackFailing
+	}
+	return callbackAnswering
+}
+
 func newMetrics(reg Registerer) (*metrics, error) {
 	m := &metrics{
 		latency: compbasemetrics.NewHistogram(&compbasemetrics.HistogramOpts{
@@ -70,9 +88,9 @@ func newMetrics(reg Registerer) (*metrics, error) {
 		}),
 		dropped: compbasemetrics.NewCounterVec(&compbasemetrics.CounterOpts{
 			Subsystem: metricsSubsystem, Name: "dropped_total",
-			Help:           "Notifications discarded undelivered, by reason: expired (older than the maximum age), queue_full (the oldest of a queue past its byte or length bound), too_large (larger than a whole queue), revoked (the subscriber may no longer get the object when its turn comes).",
+			Help:           "Notifications discarded undelivered, by reason: expired (older than the maximum age), queue_full (the oldest of a queue past its byte or length bound), too_large (larger than a whole queue), revoked (the subscriber may no longer get the object when its turn comes); and by what the subscription's callback was doing then: failing (its last POST failed: the receiver is down or refusing) or answering.",
 			StabilityLevel: compbasemetrics.ALPHA,
-		}, []string{"reason"}),
+		}, []string{"reason", "callback"}),
 		queueDepth: compbasemetrics.NewGauge(&compbasemetrics.GaugeOpts{
 			Subsystem: metricsSubsystem, Name: "queue_depth",
 			Help:           "Notifications waiting for delivery, over all subscriptions.",

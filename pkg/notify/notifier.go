@@ -426,8 +426,7 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 		if q.Evicted > 0 {
 			// Its oldest notifications are gone from Redis: what the worker holds in memory
 			// may be among them, so it reads what is left.
-			n.delivery.metrics.dropped.WithLabelValues(dropQueueFull).Add(float64(q.Evicted))
-			w.stats.dropped(q.Evicted)
+			w.countDropped(dropQueueFull, q.Evicted)
 			w.resync()
 			if n, ok := w.stats.logDrop(time.Now(), q.Evicted); ok {
 				klog.InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "droppedSinceLastLogged", n)
@@ -436,8 +435,7 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 			}
 		}
 		if q.StreamID == "" {
-			n.delivery.metrics.dropped.WithLabelValues(dropTooLarge).Inc()
-			w.stats.dropped(1)
+			w.countDropped(dropTooLarge, 1)
 			if n, ok := w.stats.logDrop(time.Now(), 1); ok {
 				klog.InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body),
 					"droppedSinceLastLogged", n)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	compbasemetrics "k8s.io/component-base/metrics"
-	"k8s.io/component-base/metrics/testutil"
 )
 
 // TestQueueBoundsReported: what a commit reports as dropped by the queues' bounds (the oldest
@@ -52,13 +51,7 @@ func TestQueueBoundsReported(t *testing.T) {
 	r.change(t, 1, false)
 	r.change(t, 2, false)
 
-	count := func(reason string) float64 {
-		v, err := testutil.GetCounterMetricValue(r.n.delivery.metrics.dropped.WithLabelValues(reason))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	count := func(reason string) float64 { return droppedTotal(t, r.n.delivery.metrics, reason) }
 	if got := count(dropQueueFull); got != 3 {
 		t.Errorf("dropped_total{reason=queue_full} = %v, want 3", got)
 	}

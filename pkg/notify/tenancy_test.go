@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	compbasemetrics "k8s.io/component-base/metrics"
-	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -269,8 +268,8 @@ func TestRegressionQueuedNotificationsNotSentAfterRevocation(t *testing.T) {
 	if got := w.stats.st.Dropped; got != 2 {
 		t.Errorf("status.dropped %d, want 2", got)
 	}
-	if n, err := testutil.GetCounterMetricValue(m.dropped.WithLabelValues(dropRevoked)); err != nil || n != 2 {
-		t.Errorf("dropped{reason=revoked} %v (%v), want 2", n, err)
+	if n := droppedTotal(t, m, dropRevoked); n != 2 {
+		t.Errorf("dropped{reason=revoked} %v, want 2", n)
 	}
 	if !w.deliver(ctx, entry("1-4", "")) || posts.Load() != 2 {
 		t.Errorf("an entry of an older version (no kind): %d POSTs, want it sent", posts.Load())

@@ -144,12 +144,21 @@ func (s *stats) failure(now time.Time, err error) int32 {
 	return s.st.ConsecutiveFailures
 }
 
-// dropped records n notifications discarded undelivered (expired, evicted from a full queue or
-// refused as too large).
-func (s *stats) dropped(n int64) {
+// dropped records n notifications discarded undelivered (expired, evicted from a full queue,
+// refused as too large or revoked) and reports whether the callback is failing (its last POST
+// failed) as they are.
+func (s *stats) dropped(n int64) (callbackFailing bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.Dropped += n
+	return s.st.ConsecutiveFailures > 0
+}
+
+// countDropped counts n notifications of the worker's subscription dropped for reason, in its
+// status and in netweave_notifier_dropped_total.
+func (w *worker) countDropped(reason string, n int64) {
+	failing := w.stats.dropped(n)
+	w.cfg.metrics.dropped.WithLabelValues(reason, callbackState(failing)).Add(float64(n))
 }
 
 // setDepth records the queue depth and returns how much it changed; once the subscription is
@@ -399,8 +408,7 @@ func (w *worker) run(ctx context.Context) {
 // drop discards e undelivered for reason: counted, in the subscription's status.dropped too,
 // and removed from its queue.
 func (w *worker) drop(sub *Subscription, e Entry, reason string) {
-	w.cfg.metrics.dropped.WithLabelValues(reason).Inc()
-	w.stats.dropped(1)
+	w.countDropped(reason, 1)
 	w.cfg.changed(sub.Key(), true)
 	w.cfg.acks.add(sub.UID, e)
 }
