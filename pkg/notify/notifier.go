@@ -143,7 +143,7 @@ func New(cfg Config) (*Notifier, error) {
 		delivery: &deliveryConfig{
 			store: store, sender: NewSender(cfg.Sender), metrics: m, backoff: cfg.Retry, storeRetry: storeRetry(),
 			acks: newAcker(store, storeRetry()), shares: newQueueShares(cfg.QueueLimits.NamespaceBytes),
-			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64),
+			maxAge: cfg.MaxAge, batch: 32, idlePoll: 10 * time.Second, depth: new(atomic.Int64), dropLines: newDropLines(),
 		},
 		vis: newVisibility(cfg.Authorizer, m.authorizerWaits),
 	}
@@ -428,7 +428,7 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 			// may be among them, so it reads what is left.
 			w.countDropped(dropQueueFull, q.Evicted)
 			w.resync()
-			if n, ok := w.stats.logDrop(time.Now(), q.Evicted); ok {
+			if n, ok := w.stats.logDrop(time.Now(), q.Evicted, w.cfg.dropLines); ok {
 				klog.InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "droppedSinceLastLogged", n)
 			} else {
 				klog.V(4).InfoS("Subscription queue full: oldest undelivered notifications dropped", "subscription", key, "dropped", q.Evicted)
@@ -436,7 +436,7 @@ func (n *Notifier) handoff(items []Item, queued []Queued, woken []*worker) {
 		}
 		if q.StreamID == "" {
 			w.countDropped(dropTooLarge, 1)
-			if n, ok := w.stats.logDrop(time.Now(), 1); ok {
+			if n, ok := w.stats.logDrop(time.Now(), 1, w.cfg.dropLines); ok {
 				klog.InfoS("Notification larger than a whole queue dropped", "subscription", key, "notificationId", it.NotificationID, "bytes", len(it.Body),
 					"droppedSinceLastLogged", n)
 			} else {

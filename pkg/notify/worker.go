@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 
@@ -18,9 +19,11 @@ import (
 
 // deliveryConfig is what every worker shares.
 type deliveryConfig struct {
-	store   *Store
-	sender  *Sender
-	metrics *metrics
+	// dropLines bounds the lines all subscriptions' drops write to the log (logDrop).
+	dropLines *rate.Limiter
+	store     *Store
+	sender    *Sender
+	metrics   *metrics
 	// backoff spaces the POSTs of a notification its callback refused.
 	backoff Backoff
 	// storeRetry spaces the reads of a queue Redis did not answer: short, because a Redis
@@ -72,14 +75,30 @@ type stats struct {
 // and netweave_notifier_dropped_total; the log says which subscriptions drop, and how many.
 const dropLogInterval = time.Minute
 
+// Drop lines of all subscriptions together: at most dropLinesBurst at once, then one per
+// dropLinesEvery. The interval per subscription alone still let a tenant holding its
+// namespace's 1,000 subscriptions of each of four kinds, their callbacks dead, write 4,000
+// lines a minute into the operator's log; a subscription refused a line keeps its count for
+// its next one.
+const (
+	dropLinesEvery = time.Second
+	dropLinesBurst = 20
+)
+
+func newDropLines() *rate.Limiter { return rate.NewLimiter(rate.Every(dropLinesEvery), dropLinesBurst) }
+
 // logDrop records n notifications dropped at now for the log. It reports whether a line is to
-// be written now (the first drop, or the first after dropLogInterval since the last line) and
-// how many were dropped since the last line, n included.
-func (s *stats) logDrop(now time.Time, n int64) (int64, bool) {
+// be written now (the first drop, or the first after dropLogInterval since the last line, if
+// lines, shared by all subscriptions, allows one) and how many were dropped since the last
+// line, n included.
+func (s *stats) logDrop(now time.Time, n int64, lines *rate.Limiter) (int64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unlogged += n
 	if !s.droppedLogged.IsZero() && now.Sub(s.droppedLogged) < dropLogInterval {
+		return 0, false
+	}
+	if lines != nil && !lines.AllowN(now, 1) {
 		return 0, false
 	}
 	total := s.unlogged
@@ -418,7 +437,7 @@ func (w *worker) deliver(ctx context.Context, e Entry) bool {
 	for attempt := 0; ; attempt++ {
 		sub := w.sub.Load()
 		if w.cfg.maxAge > 0 && !e.Observed.IsZero() && time.Since(e.Observed) > w.cfg.maxAge {
-			if n, ok := w.stats.logDrop(time.Now(), 1); ok {
+			if n, ok := w.stats.logDrop(time.Now(), 1, w.cfg.dropLines); ok {
 				klog.InfoS("Notification expired undelivered", "subscription", sub.Key(), "notificationId", e.NotificationID, "age", time.Since(e.Observed),
 					"droppedSinceLastLogged", n)
 			} else {
