@@ -199,10 +199,16 @@ func (r *run) syncManager(ctx context.Context, name string) error {
 	if !known {
 		return nil
 	}
+	rep := reported{Observation: o, uid: dm.UID}
 	if err := r.sink.Observe(ctx, o); err != nil {
+		// Remembered as possibly active: the alarm raised before (or by a write that failed
+		// half-way) is still there, and a manager removed before the retry must clear it
+		// then, not at the next restatement.
+		rep.Active = true
+		r.reported[name] = rep
 		return fmt.Errorf("report reachability of deployment manager %s: %w", name, err)
 	}
-	r.reported[name] = reported{Observation: o, uid: dm.UID}
+	r.reported[name] = rep
 	return nil
 }
 
