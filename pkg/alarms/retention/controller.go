@@ -53,6 +53,10 @@ type Controller struct {
 	// and after the next expiry; purges holds the keys of AlarmPurge tasks to carry out.
 	retention workqueue.TypedRateLimitingInterface[string]
 	purgeQ    workqueue.TypedRateLimitingInterface[string]
+	// unrecorded is, per purge task key, how many alarms its last attempt removed without
+	// the count reaching status.purged (the status write failed): the retry finds them gone
+	// and would not count them again. Only the one purge worker touches it.
+	unrecorded map[string]int32
 }
 
 // New prepares a controller reading from informers (the process's one O2 informer factory)
@@ -73,14 +77,15 @@ func New(client versioned.Interface, informers externalversions.SharedInformerFa
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: name, Clock: cfg.Clock})
 	}
 	return &Controller{
-		cfg:       cfg,
-		client:    client,
-		informers: informers,
-		records:   o2.AlarmEventRecords().Lister(),
-		configs:   o2.AlarmServiceConfigurations().Lister(),
-		purges:    o2.AlarmPurges().Lister(),
-		retention: queue("alarm-retention"),
-		purgeQ:    queue("alarm-purge"),
+		cfg:        cfg,
+		client:     client,
+		informers:  informers,
+		records:    o2.AlarmEventRecords().Lister(),
+		configs:    o2.AlarmServiceConfigurations().Lister(),
+		purges:     o2.AlarmPurges().Lister(),
+		retention:  queue("alarm-retention"),
+		purgeQ:     queue("alarm-purge"),
+		unrecorded: map[string]int32{},
 	}, nil
 }
 

@@ -40,12 +40,14 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 	}
 	p, err := c.purges.AlarmPurges(ns).Get(name)
 	if apierrors.IsNotFound(err) {
+		delete(c.unrecorded, key)
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("get alarm purge %s: %w", key, err)
 	}
 	if finished(p) {
+		delete(c.unrecorded, key)
 		return nil
 	}
 	if p.Status.OperationState == "" || p.Status.StartTime == nil {
@@ -57,17 +59,26 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 		}
 		klog.V(2).InfoS("Alarm purge started", "purge", klog.KObj(p), "taskId", p.Spec.TaskID)
 	}
-	p, pending, err := c.execute(ctx, p)
+	// What an earlier attempt removed and could not record counts with this one's removals.
+	p, pending, err := c.execute(ctx, p, c.unrecorded[key])
+	delete(c.unrecorded, key)
+	carry := func(err error) error {
+		if err != nil && pending > 0 {
+			c.unrecorded[key] = pending
+		}
+		return err
+	}
 	if err != nil {
 		if c.purgeQ.NumRequeues(key)+1 < c.cfg.MaxPurgeAttempts {
-			return err
+			return carry(err)
 		}
 		klog.ErrorS(err, "Alarm purge failed", "purge", klog.KObj(p), "attempts", c.cfg.MaxPurgeAttempts)
 		_, serr := c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) {
 			s.OperationState = v1alpha1.PurgeOperationStateFailed
+			s.Purged += pending
 			s.Message = validation.Truncate(err.Error(), maxMessage)
 		})
-		return serr
+		return carry(serr)
 	}
 	p, err = c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) {
 		s.OperationState = v1alpha1.PurgeOperationStateCompleted
@@ -77,7 +88,7 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 	if err == nil {
 		klog.InfoS("Alarm purge completed", "purge", klog.KObj(p), "taskId", p.Spec.TaskID, "purged", p.Status.Purged)
 	}
-	return err
+	return carry(err)
 }
 
 // selects is the task's selection: the records it names and those cleared in its window, of
@@ -104,16 +115,18 @@ func selects(p *v1alpha1.AlarmPurge) func(*v1alpha1.AlarmEventRecord) bool {
 	}
 }
 
-// execute removes what the task selects. It records the count in status.purged every
-// checkpointEvery removals, and returns the task as last written with the removals not
-// recorded yet, for the final status write to add. After an error it records them itself.
-func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1alpha1.AlarmPurge, int32, error) {
+// execute removes what the task selects, counting them after carried (removals of an earlier
+// attempt not recorded yet). It records the count in status.purged every checkpointEvery
+// removals, and returns the task as last written with the removals not recorded yet, for the
+// final status write to add. After an error it tries to record them itself, and returns those
+// it could not.
+func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge, carried int32) (*v1alpha1.AlarmPurge, int32, error) {
+	pending := carried
 	records, err := c.records.AlarmEventRecords(p.Namespace).List(labels.Everything())
 	if err != nil {
-		return p, 0, fmt.Errorf("list alarm records of %s: %w", p.Namespace, err)
+		return p, pending, fmt.Errorf("list alarm records of %s: %w", p.Namespace, err)
 	}
 	selected := selects(p)
-	pending := int32(0)
 	checkpoint := func() error {
 		n := pending
 		updated, err := c.setPurgeStatus(ctx, p, func(s *v1alpha1.AlarmPurgeStatus) { s.Purged += n })
@@ -130,7 +143,9 @@ func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1al
 		deleted, err := c.remove(ctx, r, selected)
 		if err != nil {
 			if pending > 0 {
-				err = errors.Join(err, checkpoint())
+				if cerr := checkpoint(); cerr != nil {
+					return p, pending, errors.Join(err, cerr)
+				}
 			}
 			return p, 0, err
 		}
@@ -141,7 +156,7 @@ func (c *Controller) execute(ctx context.Context, p *v1alpha1.AlarmPurge) (*v1al
 		c.cfg.Metrics.purged(reasonPurge)
 		if pending >= checkpointEvery {
 			if err := checkpoint(); err != nil {
-				return p, 0, err
+				return p, pending, err
 			}
 		}
 	}
