@@ -55,8 +55,10 @@ type Controller struct {
 	purgeQ    workqueue.TypedRateLimitingInterface[string]
 	// unrecorded is, per purge task key, how many alarms its last attempt removed without
 	// the count reaching status.purged (the status write failed): the retry finds them gone
-	// and would not count them again. Only the one purge worker touches it.
-	unrecorded map[string]int32
+	// and would not count them again. Kept with the task's uid, so that a task deleted and
+	// created again under its name meanwhile starts from nothing. Only the one purge worker
+	// touches it.
+	unrecorded map[string]unrecordedRemovals
 }
 
 // New prepares a controller reading from informers (the process's one O2 informer factory)
@@ -85,7 +87,7 @@ func New(client versioned.Interface, informers externalversions.SharedInformerFa
 		purges:     o2.AlarmPurges().Lister(),
 		retention:  queue("alarm-retention"),
 		purgeQ:     queue("alarm-purge"),
-		unrecorded: map[string]int32{},
+		unrecorded: map[string]unrecordedRemovals{},
 	}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
@@ -60,11 +61,16 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 		klog.V(2).InfoS("Alarm purge started", "purge", klog.KObj(p), "taskId", p.Spec.TaskID)
 	}
 	// What an earlier attempt removed and could not record counts with this one's removals.
-	p, pending, err := c.execute(ctx, p, c.unrecorded[key])
+	var carried int32
+	if u := c.unrecorded[key]; u.uid == p.UID {
+		carried = u.n
+	}
 	delete(c.unrecorded, key)
+	p, pending, err := c.execute(ctx, p, carried)
+	uid := p.UID
 	carry := func(err error) error {
 		if err != nil && pending > 0 {
-			c.unrecorded[key] = pending
+			c.unrecorded[key] = unrecordedRemovals{uid: uid, n: pending}
 		}
 		return err
 	}
@@ -89,6 +95,12 @@ func (c *Controller) syncPurge(ctx context.Context, key string) error {
 		klog.InfoS("Alarm purge completed", "purge", klog.KObj(p), "taskId", p.Spec.TaskID, "purged", p.Status.Purged)
 	}
 	return carry(err)
+}
+
+// unrecordedRemovals is how many alarms the task uid removed without recording the count.
+type unrecordedRemovals struct {
+	uid types.UID
+	n   int32
 }
 
 // selects is the task's selection: the records it names and those cleared in its window, of
