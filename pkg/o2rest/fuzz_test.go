@@ -962,7 +962,7 @@ func fuzzSeeds() []fuzzSeed {
 		seeds = append(seeds, fuzzSeed{"GET", roots[i%len(roots)] + r[0], r[1], "", users[i%len(users)], fzNoHeader})
 	}
 	sub := func(callback, filter string) string {
-		return `{"callback":"` + callback + `","consumerSubscriptionId":"c-1","filter":"` + filter + `"}`
+		return `{"callback":"` + callback + `","consumerSubscriptionId":"3f20d850-af4f-484f-8b5a-0ad585410361","filter":"` + filter + `"}`
 	}
 	seeds = append(seeds,
 		fuzzSeed{"POST", "/tenants/tenant-a" + inv + "/subscriptions", "", sub("https://smo.example.net/new", "(eq,resourcePoolId,"+poolA+")"), fzAlice, fzJSON},

@@ -24,6 +24,9 @@ type subscriptionKind struct {
 	delete func(ctx context.Context, c versioned.Interface, ns, name string, opts metav1.DeleteOptions) error
 	// checkFilter refuses a filter the version does not accept.
 	checkFilter func(version int, filter string) error
+	// freeConsumerID: the version's contract declares consumerSubscriptionId without a
+	// format (netweave's monitoring v2 description); everywhere else it is a uuid.
+	freeConsumerID func(version int) bool
 }
 
 var subscriptionKinds = map[model.Kind]*subscriptionKind{
@@ -52,7 +55,8 @@ var subscriptionKinds = map[model.Kind]*subscriptionKind{
 		delete: func(ctx context.Context, c versioned.Interface, ns, name string, opts metav1.DeleteOptions) error {
 			return c.O2imsV1alpha1().AlarmSubscriptions(ns).Delete(ctx, name, opts)
 		},
-		checkFilter: checkAlarmFilter,
+		checkFilter:    checkAlarmFilter,
+		freeConsumerID: func(version int) bool { return version != model.Version1 },
 	},
 	model.KindProvisioningSubscription: {
 		source: source.ProvisioningRequestSubscription,

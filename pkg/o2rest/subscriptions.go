@@ -241,7 +241,8 @@ func decodeSubscription(r *http.Request, kind model.Kind, version int) (*subscri
 			return nil, newProblem(http.StatusBadRequest, name+" must be a string").attr("field", name)
 		}
 	}
-	if p := body.validate(subscriptionKinds[kind].checkFilter, version); p != nil {
+	sk := subscriptionKinds[kind]
+	if p := body.validate(sk.checkFilter, version, sk.freeConsumerID != nil && sk.freeConsumerID(version)); p != nil {
 		return nil, p
 	}
 	return body, nil
@@ -350,7 +351,7 @@ func duplicateMember(doc []byte) (string, bool) {
 // validate checks what the O2 face must know before it acts on a subscription (resolves the
 // callback, looks for a duplicate): the API server's own bounds included, so that a body it
 // would refuse costs no lookup and is answered naming the O2 attribute.
-func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int) *problem {
+func (b *subscriptionRequest) validate(checkFilter func(version int, filter string) error, version int, freeConsumerID bool) *problem {
 	bad := func(field, msg string) *problem { return newProblem(http.StatusBadRequest, msg).attr("field", field) }
 	if b.Callback == "" {
 		return bad("callback", "callback is required")
@@ -364,6 +365,13 @@ func (b *subscriptionRequest) validate(checkFilter func(version int, filter stri
 	}
 	if len(b.ConsumerSubscriptionID) > validation.MaxIDLength {
 		return bad("consumerSubscriptionId", fmt.Sprintf("consumerSubscriptionId must be at most %d characters", validation.MaxIDLength))
+	}
+	// The contract's uuid: stored as sent, it is echoed in every GET and notification, where a
+	// client decoding a uuid-typed attribute would fail on the whole document (list). Any
+	// version and case (the O-RAN SC compliance suite sends
+	// "3F20D850-AF4F-A84F-FB5A-0AD585410361", whose version nibble is A), as for every O2 id.
+	if b.ConsumerSubscriptionID != "" && !freeConsumerID && !validation.IsUUID(b.ConsumerSubscriptionID) {
+		return bad("consumerSubscriptionId", fmt.Sprintf("consumerSubscriptionId %q must be a UUID (8-4-4-4-12 hexadecimal digits)", b.ConsumerSubscriptionID))
 	}
 	if len(b.Filter) > validation.MaxFilterLength {
 		return bad("filter", fmt.Sprintf("filter must be at most %d bytes", validation.MaxFilterLength))
