@@ -278,5 +278,9 @@ func MachineInfo(kind string, u *unstructured.Unstructured) *MachineSetInfo {
 	if r, ok, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); ok {
 		m.Replicas = &r
 	}
+	m.Cluster, _, _ = unstructured.NestedString(u.Object, "spec", "clusterName")
+	if m.Cluster == "" {
+		m.Cluster = u.GetLabels()[capiClusterNameAnnot]
+	}
 	return m
 }

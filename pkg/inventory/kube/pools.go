@@ -48,7 +48,10 @@ type MachineSetInfo struct {
 	UID       string
 	// Deployment is the owning MachineDeployment of a MachineSet, when labelled.
 	Deployment string
-	Replicas   *int64
+	// Cluster is the Cluster API Cluster (in Namespace) whose machines it makes; "" in a view
+	// read back from the store (Adapter.storedCAPI), which does not record it.
+	Cluster  string
+	Replicas *int64
 	// id is the pool's id as stored, for a view read back from the store (Adapter.storedCAPI),
 	// which does not know the UID the id was derived from.
 	id string

@@ -103,8 +103,11 @@ func ComputeShared(cfg Config, snap Snapshot) *inventory.Shared {
 		totals.add(node)
 	}
 	if snap.CAPI != nil {
+		own := ownClusters(snap.Nodes)
 		for _, m := range snap.CAPI.Pools() {
-			agg(snap.Pools.MachinePool(m))
+			if ownPool(m, own) {
+				agg(snap.Pools.MachinePool(m))
+			}
 		}
 	}
 
@@ -211,4 +214,33 @@ func ownedPool(cfg Config, a *poolAgg) *v1alpha1.ResourcePool {
 
 func keyOf(p *v1alpha1.ResourcePool) types.NamespacedName {
 	return types.NamespacedName{Namespace: p.Namespace, Name: p.Name}
+}
+
+// ownClusters are the Cluster API Clusters (namespace/name) whose machines nodes are, as Cluster
+// API annotates the Nodes of its machines.
+func ownClusters(nodes []*corev1.Node) map[types.NamespacedName]bool {
+	own := map[types.NamespacedName]bool{}
+	for _, n := range nodes {
+		ns, name := n.Annotations[capiClusterNSAnnot], n.Annotations[capiClusterNameAnnot]
+		if ns != "" && name != "" {
+			own[types.NamespacedName{Namespace: ns, Name: name}] = true
+		}
+	}
+	return own
+}
+
+// ownPool reports whether the MachineDeployment or MachineSet m is a pool of this cluster's
+// Nodes even while none is in it (scaled to zero, or its machines not joined yet): one of a
+// Cluster this cluster's Nodes are machines of. Cluster API lists every cluster it manages
+// from a management cluster, and the others' (a tenant's provisioned cluster, in the tenant's
+// namespace) are no pools of this cluster: published as the O-Cloud's, in the inventory
+// namespace, they told every reader of the inventory the tenant's namespace, its cluster and
+// its size, and whoever may write MachineDeployments had netweave write pools there. A view
+// read back from the store does not know the cluster (m.id is set): what the sync stored
+// stays while it cannot be told whether the cluster serves Cluster API.
+func ownPool(m *MachineSetInfo, own map[types.NamespacedName]bool) bool {
+	if m.id != "" && m.Cluster == "" {
+		return true
+	}
+	return own[types.NamespacedName{Namespace: m.Namespace, Name: m.Cluster}]
 }
