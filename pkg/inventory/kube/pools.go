@@ -71,8 +71,9 @@ type IgnoredPool struct {
 	Reason, Message string
 }
 
-// PoolResolver places nodes in pools, in this order: the first admin pool (by namespace/name)
-// in a namespace that may claim Nodes whose spec.nodeSelector matches, the
+// PoolResolver places nodes in pools, in this order: the first admin pool (the inventory
+// namespace's by name, then the node pool namespaces' by namespace/name) in a namespace that
+// may claim Nodes whose spec.nodeSelector matches, the
 // o2ims.oran.org/resource-pool label, the node's Cluster API MachineDeployment or MachineSet,
 // the configured pool label, and else the default pool.
 type PoolResolver struct {
@@ -118,6 +119,12 @@ func NewPoolResolver(ids inventory.IDs, namespace, label string, nodePools inven
 	}
 	sort.Slice(r.selectors, func(i, j int) bool {
 		a, b := r.selectors[i].pool, r.selectors[j].pool
+		// The operator's pools (the inventory namespace's) first: a node pool namespace may
+		// claim Nodes, not take those the operator's own pools claim, whatever its name sorts
+		// before.
+		if (a.Namespace == namespace) != (b.Namespace == namespace) {
+			return a.Namespace == namespace
+		}
 		if a.Namespace != b.Namespace {
 			return a.Namespace < b.Namespace
 		}
