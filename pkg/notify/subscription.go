@@ -8,6 +8,7 @@ import (
 
 	dmsv1alpha1 "github.com/netweave-io/netweave/apis/o2dms/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/filterschema"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
@@ -110,7 +111,7 @@ func compileObject(obj *subscriptionObject, defaultNamespace string) (*Subscript
 }
 
 // objectTypeAttr is the pseudo-attribute naming the O2 schema of the object in filters.
-const objectTypeAttr = "objectType"
+const objectTypeAttr = filterschema.ObjectType
 
 // Matches applies the filter rule: the change is sent when the filter matches the prior or the
 // post document (either may be nil).

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/filterschema"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
@@ -41,7 +42,7 @@ func newKindSpecs() map[model.Kind]map[int]*kindSpec {
 				kind: kind, version: v,
 				source:   source.Kind(kind.KubernetesKind()),
 				resource: kind.KubernetesResource(),
-				schema:   schemaOf(model.Attributes(kind, v)),
+				schema:   filterschema.Of(model.Attributes(kind, v)),
 				defaults: defaultAttributes(kind, v),
 				pushdown: map[string]model.FieldSelector{},
 				memoKey:  "o2ims/v" + strconv.Itoa(v),
@@ -95,39 +96,6 @@ func defaultAttributes(kind model.Kind, version int) []string {
 		}
 	}
 	return append(defaults, id)
-}
-
-func schemaOf(attrs []model.Attribute) *query.Schema {
-	types := make(map[string]query.AttrType, len(attrs))
-	for _, a := range attrs {
-		types[a.Name] = attrType(a.Type)
-	}
-	s := query.NewSchema(types)
-	for _, a := range attrs {
-		if a.Type == model.TypeObject && !a.Open && len(a.Fields) > 0 {
-			s = s.With(a.Name, schemaOf(a.Fields))
-		}
-	}
-	return s
-}
-
-func attrType(t string) query.AttrType {
-	switch t {
-	case model.TypeString:
-		return query.String
-	case model.TypeNumber:
-		return query.Number
-	case model.TypeInteger:
-		return query.Integer
-	case model.TypeBoolean:
-		return query.Bool
-	case model.TypeArray:
-		return query.Array
-	case model.TypeObject:
-		return query.Object
-	default:
-		return query.Any
-	}
 }
 
 // related carries what a document derives from other objects (a location's sites, a site's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned"
+	"github.com/netweave-io/netweave/pkg/o2rest/filterschema"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
@@ -41,8 +42,11 @@ var subscriptionKinds = map[model.Kind]*subscriptionKind{
 			return c.O2imsV1alpha1().InventorySubscriptions(ns).Delete(ctx, name, opts)
 		},
 		checkFilter: func(_ int, filter string) error {
-			_, err := query.ParseFilter(filter)
-			return err
+			f, err := query.ParseFilter(filter)
+			if err != nil {
+				return err
+			}
+			return filterschema.Subscription(model.KindSubscription, f)
 		},
 	},
 	model.KindAlarmSubscription: {
@@ -72,11 +76,6 @@ var subscriptionKinds = map[model.Kind]*subscriptionKind{
 	},
 }
 
-// provisioningFilterSchema is what a provisioning request subscription's filter may name: the
-// attributes of ProvisioningRequestInfo (nested with "/"), and objectType.
-var provisioningFilterSchema = schemaOf(append(model.Attributes(model.KindProvisioningRequest, model.Version1),
-	model.Attribute{Name: "objectType", Type: model.TypeString}))
-
 // checkProvisioningFilter accepts a filter that parses and names attributes of
 // ProvisioningRequestInfo only: the notifier evaluates it against that one document.
 func checkProvisioningFilter(_ int, filter string) error {
@@ -84,7 +83,7 @@ func checkProvisioningFilter(_ int, filter string) error {
 	if err != nil {
 		return err
 	}
-	return f.Validate(provisioningFilterSchema)
+	return filterschema.Subscription(model.KindProvisioningSubscription, f)
 }
 
 // alarmFilterEvents are the values of a monitoring 1.0.0 filter. The filter names the one

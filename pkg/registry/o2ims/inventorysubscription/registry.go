@@ -9,6 +9,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
@@ -47,6 +48,7 @@ func subscriptionKind() *subscription.Kind {
 		SOL013Filter: func(obj runtime.Object) string {
 			return obj.(*o2ims.InventorySubscription).Spec.Filter
 		},
+		FilterOf: model.KindSubscription,
 	}
 }
 

@@ -21,6 +21,10 @@ func TestRegressionUnservableSubscriptionIsRefused(t *testing.T) {
 	}{
 		{name: "filter typo", filter: "(eq,name,a", field: "spec.filter"},
 		{name: "unknown operator", filter: "(like,name,a)", field: "spec.filter"},
+		// TestRegressionMisspeltSubscriptionFilterAccepted (pkg/o2rest), through kubectl: an
+		// attribute no inventory document has matched nothing (or, negated, everything).
+		{name: "misspelt attribute", filter: "(eq,resourcePoolID,x)", field: "spec.filter"},
+		{name: "extension key", filter: "(eq,extensions/rack,r1)"},
 		{name: "version spelled v2", version: "v2", field: "metadata.annotations[o2ims.oran.org/notification-version]"},
 		{name: "version 3", version: "3", field: "metadata.annotations[o2ims.oran.org/notification-version]"},
 		{name: "valid", filter: "(eq,objectType,ResourcePool);(neq,name,x)", version: "2"},

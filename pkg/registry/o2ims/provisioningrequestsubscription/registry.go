@@ -12,6 +12,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/subscription"
 )
@@ -55,6 +56,7 @@ func subscriptionKind() *subscription.Kind {
 		SOL013Filter: func(obj runtime.Object) string {
 			return obj.(*o2ims.ProvisioningRequestSubscription).Spec.Filter
 		},
+		FilterOf: model.KindProvisioningSubscription,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims"
 	"github.com/netweave-io/netweave/pkg/fieldvalue"
+	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
 
@@ -25,6 +26,10 @@ type Kind struct {
 	// evaluates in the SOL013 grammar; nil for AlarmSubscription, whose filter is a lenient
 	// grammar of its own (an unread part excludes nothing and is reported in its status).
 	SOL013Filter func(obj runtime.Object) string
+	// FilterOf is the O2 subscription kind whose documents the filter is evaluated against
+	// (filterschema.Subscription): the attributes it names must be theirs. "" checks only that
+	// the filter parses (NfDeploymentSubscription: no O2 schema describes its documents).
+	FilterOf model.Kind
 }
 
 // RegistryKind is the registry's Kind completed with the subscription rules: the server

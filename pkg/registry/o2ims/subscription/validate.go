@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/pkg/o2rest/filterschema"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
 )
@@ -36,7 +37,11 @@ func (k *Kind) validateChanged(obj, old runtime.Object) field.ErrorList {
 	if f == "" || (old != nil && k.SOL013Filter(old) == f) {
 		return errs
 	}
-	if _, err := query.ParseFilter(f); err != nil {
+	parsed, err := query.ParseFilter(f)
+	if err == nil {
+		err = filterschema.Subscription(k.FilterOf, parsed)
+	}
+	if err != nil {
 		errs = append(errs, field.Invalid(field.NewPath("spec", "filter"), f, err.Error()))
 	}
 	return errs
