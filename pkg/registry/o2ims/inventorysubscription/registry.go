@@ -49,6 +49,9 @@ func subscriptionKind() *subscription.Kind {
 			return obj.(*o2ims.InventorySubscription).Spec.Filter
 		},
 		FilterOf: model.KindSubscription,
+		ConsumerID: func(obj runtime.Object) string {
+			return obj.(*o2ims.InventorySubscription).Spec.ConsumerSubscriptionID
+		},
 	}
 }
 

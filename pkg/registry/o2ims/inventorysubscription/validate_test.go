@@ -64,3 +64,26 @@ func TestRegressionUnservableSubscriptionIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionKubectlConsumerSubscriptionIdNotAUUID: the O2 POST refuses a
+// consumerSubscriptionId that is not a UUID (TestRegressionConsumerSubscriptionIdNotAUUID in
+// pkg/o2rest), but kubectl stored one, which every O2 GET and notification then echoed, and
+// clients decoding the contract's uuid failed on. Refused now on create and when changed; a
+// subscription stored before keeps taking updates that leave it alone.
+func TestRegressionKubectlConsumerSubscriptionIdNotAUUID(t *testing.T) {
+	k := Kind()
+	sub := newSubscription("")
+	sub.Spec.ConsumerSubscriptionID = "smo-sub-42"
+	if errs := k.ValidateChanged(sub, nil); len(errs) != 1 || errs[0].Field != "spec.consumerSubscriptionId" {
+		t.Fatalf("create: %v, want one error at spec.consumerSubscriptionId", errs)
+	}
+	upd := sub.DeepCopy()
+	upd.Labels = map[string]string{"team": "a"}
+	if errs := k.ValidateChanged(upd, sub); len(errs) != 0 {
+		t.Errorf("update of a stored subscription leaving it alone refused: %v", errs)
+	}
+	upd.Spec.ConsumerSubscriptionID = "3F20D850-AF4F-A84F-FB5A-0AD585410361"
+	if errs := k.ValidateChanged(upd, sub); len(errs) != 0 {
+		t.Errorf("a UUID of any case and version refused: %v", errs)
+	}
+}

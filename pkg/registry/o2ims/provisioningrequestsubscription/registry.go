@@ -57,6 +57,9 @@ func subscriptionKind() *subscription.Kind {
 			return obj.(*o2ims.ProvisioningRequestSubscription).Spec.Filter
 		},
 		FilterOf: model.KindProvisioningSubscription,
+		ConsumerID: func(obj runtime.Object) string {
+			return obj.(*o2ims.ProvisioningRequestSubscription).Spec.ConsumerSubscriptionID
+		},
 	}
 }
 

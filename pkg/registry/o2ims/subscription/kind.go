@@ -30,6 +30,10 @@ type Kind struct {
 	// (filterschema.Subscription): the attributes it names must be theirs. "" checks only that
 	// the filter parses (NfDeploymentSubscription: no O2 schema describes its documents).
 	FilterOf model.Kind
+	// ConsumerID returns the object's spec.consumerSubscriptionId, for the kinds whose O2
+	// contract declares it a uuid (validateChanged); nil leaves it free (AlarmSubscription:
+	// netweave's monitoring v2 description declares no format).
+	ConsumerID func(obj runtime.Object) string
 }
 
 // RegistryKind is the registry's Kind completed with the subscription rules: the server

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/o2rest/filterschema"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
 	"github.com/netweave-io/netweave/pkg/o2rest/query"
@@ -28,6 +29,15 @@ func (k *Kind) validateChanged(obj, old runtime.Object) field.ErrorList {
 				errs = append(errs, field.NotSupported(field.NewPath("metadata", "annotations").Key(key), v,
 					[]string{strconv.Itoa(model.Version1), strconv.Itoa(model.Version2)}))
 			}
+		}
+	}
+	if k.ConsumerID != nil {
+		if id := k.ConsumerID(obj); id != "" && (old == nil || k.ConsumerID(old) != id) && !validation.IsUUID(id) {
+			// The O2 POST refuses it (TestRegressionConsumerSubscriptionIdNotAUUID); through
+			// kubectl it was stored, and echoed in every O2 GET and notification, which clients
+			// decoding the contract's uuid fail on.
+			errs = append(errs, field.Invalid(field.NewPath("spec", "consumerSubscriptionId"), id,
+				"must be a UUID (8-4-4-4-12 hexadecimal digits), as the O2 contracts declare it"))
 		}
 	}
 	if k.SOL013Filter == nil {
