@@ -61,6 +61,13 @@ type Observation struct {
 	// a late resolution of an earlier occurrence is told from the end of the current one; zero
 	// when the source does not know it.
 	Started time.Time
+	// Occurrences, on an active observation, says that Since tells the source's occurrences
+	// apart (an alert's startsAt): one whose Since is after the active alarm of its fault was
+	// raised is a new occurrence, the alarm's having ended unseen (a resolution sent while no
+	// netweave leader ran), and the alarm is cleared and raised anew. False where Since moves
+	// within one fault (a node condition's lastTransitionTime when Ready goes from False to
+	// Unknown): a later Since then changes nothing.
+	Occurrences bool
 	// Text says what happened, for humans (condition message, alert summary).
 	Text string
 	// Extensions are extra key-value pairs carried into the alarm's extensions.

@@ -68,6 +68,18 @@ func Observe(ids IDSpace, current *v1alpha1.AlarmEventRecord, o Observation, def
 	}
 	rec := current.DeepCopy()
 	at := metav1.NewTime(now.UTC())
+	if o.Active && o.Occurrences && !sameOccurrence(ids, current, o) {
+		// A new occurrence of a fault whose earlier one is still raised: that one ended
+		// unseen, at the latest when this began. Cleared (then, decided again, this one is
+		// raised under its own id), rather than merged into the old alarm, which kept its
+		// raise time and told the SMO neither CLEAR nor NEW.
+		end := o.Since
+		if raised := current.Status.AlarmRaisedTime; raised != nil && end.Before(raised.Time) {
+			end = raised.Time
+		}
+		markCleared(rec, metav1.NewTime(end.UTC()))
+		return Transition{Record: rec, Event: EventClear}
+	}
 	if !o.Active {
 		end := now
 		if !o.Since.IsZero() {

@@ -77,8 +77,11 @@ func observation(a template.Alert, ref alarms.ObjectRef) alarms.Observation {
 		Severity:   severityOf(a.Labels),
 		Active:     a.Status == string(model.AlertFiring),
 		Since:      a.StartsAt,
-		Text:       text(a.Annotations),
-		Extensions: extensions(a.Labels),
+		// An alert's startsAt is its occurrence's (as its alarm's id is): a firing with a
+		// later one is a new occurrence.
+		Occurrences: a.Status == string(model.AlertFiring),
+		Text:        text(a.Annotations),
+		Extensions:  extensions(a.Labels),
 	}
 	if !o.Active {
 		o.Since, o.Started = a.EndsAt, a.StartsAt

@@ -55,7 +55,7 @@ func TestFiringAlertIsAnActiveObservationFromStartsAt(t *testing.T) {
 	got := observation(a, object)
 	want := alarms.Observation{
 		Source: "alertmanager", Key: "0123abcd", Object: object, Definition: "NodeDiskFull",
-		Severity: alarms.SeverityMajor, Active: true, Since: started, Text: "disk is full",
+		Severity: alarms.SeverityMajor, Active: true, Since: started, Occurrences: true, Text: "disk is full",
 		Extensions: map[string]string{"alertname": "NodeDiskFull", "severity": "major", "node": "worker-1"},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -163,7 +163,9 @@ func (r *Recorder) observe(ctx context.Context, o alarms.Observation, asOf time.
 			return nil
 		}
 		err = r.write(ctx, t)
-		if err == nil && moved {
+		if err == nil && (moved || o.Active && t.Event == alarms.EventClear) {
+			// Cleared where it was, or an earlier occurrence cleared (alarms.Observe): the
+			// observation is decided again, and raised.
 			continue
 		}
 		if err == nil || attempt >= maxAttempts || !(apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) {
