@@ -204,6 +204,9 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 			}
 			e.unwritten = nil
 		}
+		if !a.observe(ctx, o) {
+			return a.cfg.RetryBase
+		}
 		return 0
 	}
 	// Whatever happens next writes the status of its own attempt.
@@ -218,6 +221,8 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 					Message: "not announced: the O-Cloud has no " + missing, ObservedGeneration: o.Generation,
 				})
 			})
+		} else if !a.observe(ctx, o) {
+			return a.cfg.RetryBase
 		}
 		e.attempted, e.failures, e.next = want, 1, time.Time{}
 		return 0
@@ -228,6 +233,8 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 		e.attempted, e.failures, e.next = want, 0, time.Time{}
 	}
 	if now.Before(e.next) {
+		// The last attempt's failure still stands for what is to be announced.
+		a.observe(ctx, o)
 		return e.next.Sub(now)
 	}
 	err := a.post(ctx, want)
@@ -274,6 +281,24 @@ func (a *Announcer) syncOne(ctx context.Context, o *v1alpha1.OCloud) time.Durati
 		return a.cfg.RetryBase
 	}
 	return 0
+}
+
+// observe brings the SMORegistered condition's observedGeneration up to o's generation after
+// an edit that changed nothing announced (o's name or description): what the condition says
+// still holds of the edited object, and `kubectl wait --for=condition=SMORegistered` (like any
+// reader following Kubernetes' conventions) ignores a condition observed at an older
+// generation, so it waited forever. The condition's status, and so its lastTransitionTime, is
+// left alone. It reports false when the status could not be written.
+func (a *Announcer) observe(ctx context.Context, o *v1alpha1.OCloud) bool {
+	if c := meta.FindStatusCondition(o.Status.Conditions, v1alpha1.OCloudSMORegistered); c == nil || c.ObservedGeneration >= o.Generation {
+		return true
+	}
+	gen := o.Generation
+	return a.writeStatus(ctx, o.Name, func(s *v1alpha1.OCloudStatus) {
+		if c := meta.FindStatusCondition(s.Conditions, v1alpha1.OCloudSMORegistered); c != nil && c.ObservedGeneration < gen {
+			c.ObservedGeneration = gen
+		}
+	})
 }
 
 // registration fills in the status's record of the attempt at `at` of n.
