@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -64,9 +65,12 @@ func opsFor[T object, C typedClient[T]](resource string, list func() ([]T, error
 
 // withStatus adds the status operations of a kind whose status the controller writes.
 func withStatus[T object, C statusClient[T]](ops kindOps[T], client func(namespace string) C,
-	status func(T) any, setStatus func(dst, src T)) kindOps[T] {
+	status func(T) any, setStatus func(dst, src T), keepStatus ...func(desired, live T)) kindOps[T] {
 	ops.status = status
 	ops.setStatus = setStatus
+	if len(keepStatus) > 0 {
+		ops.keepStatus = keepStatus[0]
+	}
 	ops.updateStatus = func(ctx context.Context, o T, opts metav1.UpdateOptions) (T, error) {
 		return client(o.GetNamespace()).UpdateStatus(ctx, o, opts)
 	}
@@ -107,7 +111,12 @@ func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 			func(o *v1alpha1.DeploymentManager) any { return o.Spec }),
 			c.DeploymentManagers,
 			func(o *v1alpha1.DeploymentManager) any { return o.Status },
-			func(dst, src *v1alpha1.DeploymentManager) { dst.Status = src.Status }),
+			func(dst, src *v1alpha1.DeploymentManager) { dst.Status = src.Status },
+			// A member's conditions are timed by this process's first check of it (a restart,
+			// a new leader): a status that did not change keeps the time it last changed.
+			func(desired, live *v1alpha1.DeploymentManager) {
+				keepTransitionTimes(desired.Status.Conditions, live.Status.Conditions)
+			}),
 		locations: opsFor("locations",
 			func() ([]*v1alpha1.Location, error) { return inf.Locations().Lister().List(everything) },
 			c.Locations,
@@ -127,5 +136,16 @@ func newO2Kinds(client versioned.Interface, inf o2informers.Interface) o2Kinds {
 		poolsLister: func(ns, name string) (*v1alpha1.ResourcePool, error) {
 			return inf.ResourcePools().Lister().ResourcePools(ns).Get(name)
 		},
+	}
+}
+
+// keepTransitionTimes gives each condition of desired whose type and status the live
+// conditions hold the live lastTransitionTime: as Kubernetes' conventions have it, the time
+// changes only when the status does.
+func keepTransitionTimes(desired, live []metav1.Condition) {
+	for i := range desired {
+		if c := meta.FindStatusCondition(live, desired[i].Type); c != nil && c.Status == desired[i].Status {
+			desired[i].LastTransitionTime = c.LastTransitionTime
+		}
 	}
 }

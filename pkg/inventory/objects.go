@@ -33,6 +33,9 @@ type kindOps[T object] struct {
 	status       func(T) any
 	setStatus    func(dst, src T)
 	updateStatus func(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+	// keepStatus, when set, carries into the desired object (a copy) what its status keeps of
+	// the stored one: the lastTransitionTime of a condition whose status did not change.
+	keepStatus func(desired, live T)
 }
 
 // writer performs writes as the controller's field manager and counts them in writes (by
@@ -210,7 +213,14 @@ func ensure[T object](ctx context.Context, w writer, ops kindOps[T], d T, cur *T
 			obj = updated
 		}
 	}
-	if ops.status == nil || sameJSON(ops.status(d), ops.status(obj)) {
+	if ops.status == nil {
+		return nil
+	}
+	if ops.keepStatus != nil {
+		d = deepCopy(d)
+		ops.keepStatus(d, obj)
+	}
+	if sameJSON(ops.status(d), ops.status(obj)) {
 		return nil
 	}
 	u := deepCopy(obj)
