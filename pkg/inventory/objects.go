@@ -83,8 +83,8 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 			kept, dropped = d, prev
 			want[k] = d
 		}
-		errs = append(errs, fmt.Errorf("%s %s is wanted by two sources (O2 ids %s and %s): only %s is synced",
-			ops.resource, klog.KObj(d), ops.id(kept), ops.id(dropped), ops.id(kept)))
+		errs = append(errs, objectError(k, fmt.Errorf("%s %s is wanted by two sources (O2 ids %s and %s): only %s is synced",
+			ops.resource, klog.KObj(d), ops.id(kept), ops.id(dropped), ops.id(kept))))
 	}
 	byID := make(map[string]T, len(want))
 	for _, d := range want {
@@ -109,12 +109,12 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 				if err == nil {
 					err = fmt.Errorf("%s %s %w; %s stays where it is", ops.resource, klog.KObj(to), errNotManaged, klog.KObj(e))
 				}
-				errs = append(errs, err)
+				errs = append(errs, objectError(keyOf(to), err))
 				continue
 			}
 		}
 		if err := deleteObject(ctx, w, ops, e); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, objectError(keyOf(e), err))
 		}
 	}
 	for _, d := range desired {
@@ -127,10 +127,34 @@ func syncKind[T object](ctx context.Context, w writer, ops kindOps[T], desired, 
 			cur = &e
 		}
 		if err := ensure(ctx, w, ops, d, cur); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, objectError(keyOf(d), err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ObjectError is the failure of a sync about one object: the error of a sync joins one for each
+// object it could not write, so that a caller whose one pass covers several namespaces can tell
+// whose each failure is (errors.As on each of the joined errors), and keep one tenant's refusal
+// from failing the others' pass.
+type ObjectError struct {
+	// Object is the object the failed write was about.
+	Object types.NamespacedName
+	Err    error
+}
+
+func (e *ObjectError) Error() string { return e.Err.Error() }
+func (e *ObjectError) Unwrap() error { return e.Err }
+
+func objectError(k types.NamespacedName, err error) error { return &ObjectError{Object: k, Err: err} }
+
+// Refused reports whether err refuses the write of an object for a reason that retrying
+// does not change until someone changes something else: its name held by an object the sync
+// does not own, the namespace's quota, an admission policy or webhook, validation. A store
+// that is down or a conflict is not a refusal.
+func Refused(err error) bool {
+	return errors.Is(err, errNotManaged) || apierrors.IsForbidden(err) || apierrors.IsInvalid(err) ||
+		apierrors.IsBadRequest(err) || apierrors.IsRequestEntityTooLargeError(err)
 }
 
 // takenByOther reports whether an object the writer does not own holds the name of d.

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
@@ -37,6 +38,11 @@ const syncKey = "dictionaries"
 // DefaultRediscoverInterval is how often the controller looks again for the PrometheusRule
 // CRD while the cluster does not serve it.
 const DefaultRediscoverInterval = 5 * time.Minute
+
+// DefaultRefusedRetryInterval is how often the controller tries again to write a tenant's
+// dictionary that the tenant's namespace refused (its name held by the tenant's own
+// dictionary, its quota full, its admission), besides whenever a dictionary there changes.
+const DefaultRefusedRetryInterval = 5 * time.Minute
 
 // Config configures a Controller.
 type Config struct {
@@ -65,6 +71,9 @@ type Config struct {
 	// RediscoverInterval is how often to look for the PrometheusRule CRD while it is absent;
 	// DefaultRediscoverInterval when zero.
 	RediscoverInterval time.Duration
+	// RefusedRetryInterval is how often a tenant's dictionary its namespace refused is tried
+	// again; DefaultRefusedRetryInterval when zero.
+	RefusedRetryInterval time.Duration
 }
 
 // Controller keeps the derived AlarmDictionaries equal to the standard, the resource types and
@@ -80,6 +89,10 @@ type Controller struct {
 	// until discovery first answered, and the stored rules dictionary is left alone till then.
 	rules      ruleLister
 	rulesKnown bool
+	// refused are the dictionaries outside the inventory namespace whose write the tenant's
+	// namespace refused at the last sync, with why. They are the tenant's to resolve (free
+	// the name, raise the quota): they do not fail the pass that writes everyone else's.
+	refused map[types.NamespacedName]string
 
 	// desired is what the last sync computed the managed dictionaries to be, whether or not
 	// its writes went through yet (Desired); before the first, the standard dictionary.
@@ -114,6 +127,9 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.RediscoverInterval <= 0 {
 		cfg.RediscoverInterval = DefaultRediscoverInterval
 	}
+	if cfg.RefusedRetryInterval <= 0 {
+		cfg.RefusedRetryInterval = DefaultRefusedRetryInterval
+	}
 	o2 := cfg.Informers.O2ims().V1alpha1()
 	dicts := o2.AlarmDictionaries().Lister()
 	var writes *metrics.CounterVec
@@ -146,7 +162,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	if _, err := o2.ResourceTypes().Informer().AddEventHandler(c.handler(func(any) bool { return true })); err != nil {
 		return fmt.Errorf("watch resource types: %w", err)
 	}
-	if _, err := o2.AlarmDictionaries().Informer().AddEventHandler(c.handler(managed)); err != nil {
+	if _, err := o2.AlarmDictionaries().Informer().AddEventHandler(c.handler(c.relevantDictionary)); err != nil {
 		return fmt.Errorf("watch alarm dictionaries: %w", err)
 	}
 	c.cfg.Informers.Start(ctx.Done())
@@ -177,6 +193,85 @@ func (c *Controller) handler(relevant func(obj any) bool) cache.ResourceEventHan
 	}
 }
 
+// relevantDictionary tells whether an event about a dictionary queues the sync: one of the
+// managed ones changed, or any in a namespace that refused one of them (the tenant deleted
+// the dictionary that held the name, or one that took its quota).
+func (c *Controller) relevantDictionary(obj any) bool {
+	if managed(obj) {
+		return true
+	}
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	d, ok := obj.(*v1alpha1.AlarmDictionary)
+	if !ok {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.refused {
+		if k.Namespace == d.Namespace {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Controller) hasRefused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.refused) > 0
+}
+
+// tenantsApart takes out of a sync's error the refusals of dictionaries outside the inventory
+// namespace (inventory.Refused), records them (setRefused) and returns the rest. A tenant that
+// holds a dictionary named like its type's, or whose quota is full, made the one pass over
+// every namespace fail for ever: retried with backoff, logged as an error and counted as a
+// sync error every time, while the failure was the tenant's to resolve.
+func (c *Controller) tenantsApart(err error) error {
+	refused := map[types.NamespacedName]string{}
+	var rest []error
+	if err != nil {
+		errs := []error{err}
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = joined.Unwrap()
+		}
+		for _, e := range errs {
+			var oe *inventory.ObjectError
+			if errors.As(e, &oe) && oe.Object.Namespace != c.cfg.Namespace && inventory.Refused(e) {
+				refused[oe.Object] = e.Error()
+				continue
+			}
+			rest = append(rest, e)
+		}
+	}
+	c.setRefused(refused)
+	return errors.Join(rest...)
+}
+
+// setRefused records the refused dictionaries, logging each once when it is first refused
+// (or for another reason) and once when it is not any more.
+func (c *Controller) setRefused(refused map[types.NamespacedName]string) {
+	c.mu.Lock()
+	prev := c.refused
+	c.refused = refused
+	c.mu.Unlock()
+	for k, why := range refused {
+		if prev[k] != why {
+			klog.InfoS("Alarm dictionary of a tenant's resource type not written: its namespace refused it; tried again when a dictionary there changes",
+				"dictionary", k, "reason", why, "retryInterval", c.cfg.RefusedRetryInterval)
+		}
+	}
+	for k := range prev {
+		if _, ok := refused[k]; !ok {
+			klog.V(2).InfoS("Alarm dictionary no longer refused", "dictionary", k)
+		}
+	}
+	if c.cfg.Metrics != nil && c.cfg.Metrics.Refused != nil {
+		c.cfg.Metrics.Refused.Set(float64(len(refused)))
+	}
+}
+
 func managed(obj any) bool {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
@@ -199,6 +294,11 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	err := requeue.Recovered(ctx, func() error { return c.sync(ctx) })
 	if err == nil {
 		c.queue.Forget(key)
+		if c.hasRefused() {
+			// Not with backoff: what a tenant's namespace refuses is retried at a slow, even
+			// pace (and at once when a dictionary there changes: relevantDictionary).
+			c.queue.AddAfter(key, c.cfg.RefusedRetryInterval)
+		}
 		return true
 	}
 	if ctx.Err() != nil {
@@ -279,7 +379,7 @@ func (c *Controller) sync(ctx context.Context) error {
 	if complete {
 		c.settledOnce.Do(func() { close(c.settled) })
 	}
-	return c.kind.Sync(ctx, c.writer, desired, existing)
+	return c.tenantsApart(c.kind.Sync(ctx, c.writer, desired, existing))
 }
 
 // setUnread shows the number of rule namespaces not read yet in the metrics.
