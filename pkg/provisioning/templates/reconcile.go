@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -78,26 +79,30 @@ func (r *reconciler) reconcile(ctx context.Context, key string) error {
 	for _, t := range existing {
 		have[t.Name] = t
 	}
+	wanted := make(map[string]bool, len(desired))
+	for _, want := range desired {
+		wanted[want.Name] = true
+	}
+	// Each template's failure is its own, and the templates that went away go first: one
+	// version's template refused (admission, a bound) held back every other version's, and in a
+	// namespace at its quota the create of a new version was refused for the slot of the
+	// dropped one, which was never deleted since the create came first.
+	var errs []error
+	for _, gone := range existing {
+		if !wanted[gone.Name] {
+			errs = append(errs, r.delete(ctx, gone))
+		}
+	}
 	for _, want := range desired {
 		cur, ok := have[want.Name]
-		delete(have, want.Name)
 		switch {
 		case !ok:
-			if err := r.create(ctx, want); err != nil {
-				return err
-			}
+			errs = append(errs, r.create(ctx, want))
 		case !same(cur, want):
-			if err := r.update(ctx, cur, want); err != nil {
-				return err
-			}
+			errs = append(errs, r.update(ctx, cur, want))
 		}
 	}
-	for _, gone := range have {
-		if err := r.delete(ctx, gone); err != nil {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *reconciler) create(ctx context.Context, t *v1alpha1.ManagedInfrastructureTemplate) error {
