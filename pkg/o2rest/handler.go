@@ -100,6 +100,8 @@ type handler struct {
 	rootPath string
 	// subscribeLocks serialises subscription POSTs of one callback by one caller (subscriptions.go).
 	subscribeLocks *keyLocks
+	// purgeLocks serialises alarm purge POSTs of one namespace (purge.go).
+	purgeLocks *keyLocks
 }
 
 // NewHandler returns the O2-IMS REST API. It expects the caller's user in the request context:
@@ -113,7 +115,7 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.PageBytes = DefaultPageBytes
 	}
 	cfg.APIRoot = strings.TrimSuffix(cfg.APIRoot, "/")
-	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: newKeyLocks()}
+	h := &handler{cfg: cfg, access: access{authz: cfg.Authorizer}, specs: newKindSpecs(), subscribeLocks: newKeyLocks(), purgeLocks: newKeyLocks()}
 	if u, err := url.Parse(cfg.APIRoot); err == nil {
 		h.rootPath = strings.TrimSuffix(u.Path, "/")
 	}

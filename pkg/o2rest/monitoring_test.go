@@ -64,7 +64,13 @@ func alarmFixtures() []runtime.Object {
 // update with a stale resourceVersion is a conflict, and ids and generated names are assigned.
 func newMonitoringEnv(t *testing.T) *env {
 	t.Helper()
-	e := newEnvOf(t, append(fixtures(), alarmFixtures()...), func(c *Config) { c.InventoryNamespace = inventoryNS })
+	return newMonitoringEnvWith(t, func(*Config) {})
+}
+
+// newMonitoringEnvWith is newMonitoringEnv with the Config adjusted by configure.
+func newMonitoringEnvWith(t *testing.T, configure func(*Config)) *env {
+	t.Helper()
+	e := newEnvOf(t, append(fixtures(), alarmFixtures()...), func(c *Config) { c.InventoryNamespace = inventoryNS; configure(c) })
 	tracker := e.client.Tracker()
 	var version int64 = 100
 	next := func() string { version++; return strconv.FormatInt(version, 10) }

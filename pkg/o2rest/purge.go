@@ -2,11 +2,15 @@ package o2rest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/apis/o2ims/validation"
@@ -60,7 +64,17 @@ func (h *handler) purgeAlarms(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	switch running, err := h.purgeRunning(ns); {
+	// One purge per namespace at a time: on this replica the check and the create (until the
+	// cache shows it) are made one POST after the other per namespace, or two POSTs at once
+	// (two SMOs, or a retry racing the original) would both find none in progress.
+	unlock, err := h.purgeLocks.lock(ctx, ns)
+	if err != nil {
+		return nil, cancelledProblem(err)
+	}
+	defer unlock()
+	switch running, err := h.purgeRunning(ctx, s.resource, ns); {
+	case errors.Is(err, errStoreUnreadable):
+		return nil, newProblem(http.StatusServiceUnavailable, "the inventory store cannot be read now; could not check for an alarm purge in progress").setHeader("Retry-After", "1")
 	case err != nil:
 		return nil, internalProblem(err, "check for an alarm purge in progress")
 	case running:
@@ -119,18 +133,41 @@ func decodePurgeRequest(r *http.Request) (*purgeRequest, *problem) {
 	return body, nil
 }
 
-// purgeRunning reports whether a purge of ns is in progress or waiting for the worker. An
-// error is not "none": one purge at a time is the rule, so the caller refuses.
-func (h *handler) purgeRunning(ns string) (bool, error) {
+// errStoreUnreadable: the store's current state could not be read.
+var errStoreUnreadable = errors.New("the inventory store cannot be read")
+
+// purgeRunning reports whether a purge of namespace ns is in progress (or not yet picked
+// up). The informers may trail a purge another replica created a moment ago (an SMO's retry
+// of a POST that timed out, reaching another replica), so when they hold none the store's
+// current state is asked too (Config.FreshList). An error is not "none": one purge at a time
+// is the rule, so the caller refuses.
+func (h *handler) purgeRunning(ctx context.Context, resource, ns string) (bool, error) {
 	objs, err := h.cfg.Source.List(source.AlarmPurge, ns, nil)
 	if err != nil {
 		return false, err
 	}
+	if running := anyPurgeRunning(objs, ns); running || h.cfg.FreshList == nil {
+		return running, nil
+	}
+	current, err := h.cfg.FreshList(ctx, resource)
+	if err != nil {
+		klog.V(2).InfoS("O2 purge POST could not check the store for a purge in progress", "resource", resource, "err", err)
+		return false, errStoreUnreadable
+	}
+	return anyPurgeRunning(current, ns), nil
+}
+
+// anyPurgeRunning reports whether objs hold a purge of namespace ns not yet finished.
+func anyPurgeRunning(objs []runtime.Object, ns string) bool {
 	for _, obj := range objs {
-		switch obj.(*v1alpha1.AlarmPurge).Status.OperationState {
+		p, ok := obj.(*v1alpha1.AlarmPurge)
+		if !ok || p.Namespace != ns {
+			continue
+		}
+		switch p.Status.OperationState {
 		case "", v1alpha1.PurgeOperationStateProcessing:
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
