@@ -75,7 +75,7 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	}
 	alarms := client.O2imsV1alpha1().AlarmEventRecords(cur.Namespace)
 	w := &conditionalWrite[*v1alpha1.AlarmEventRecord]{
-		ifMatch: r.Header.Get("If-Match"),
+		ifMatch: ifMatchHeader(r),
 		fresh: func(ctx context.Context) (*v1alpha1.AlarmEventRecord, error) {
 			return alarms.Get(ctx, cur.Name, metav1.GetOptions{})
 		},

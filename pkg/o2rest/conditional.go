@@ -14,6 +14,13 @@ import (
 
 func etag(obj metav1.Object) string { return `"` + obj.GetResourceVersion() + `"` }
 
+// ifMatchHeader is the request's If-Match list: a list may be sent as several field lines,
+// which mean the same as one line joining them with commas (RFC 9110 5.3), so every line
+// counts, not only the first ("" when none).
+func ifMatchHeader(r *http.Request) string {
+	return strings.Join(r.Header.Values("If-Match"), ",")
+}
+
 // etagMatches reports whether the If-Match header value names version rv ("*" names any).
 // Unquoted tags are accepted too: some clients strip the quotes of the ETag they were sent.
 func etagMatches(ifMatch, rv string) bool {

@@ -170,7 +170,7 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 	}
 	ctx := r.Context()
 	w := conditionalWrite[*v1alpha1.ProvisioningRequest]{
-		ifMatch: r.Header.Get("If-Match"),
+		ifMatch: ifMatchHeader(r),
 		fresh: func(ctx context.Context) (*v1alpha1.ProvisioningRequest, error) {
 			return prs.Get(ctx, cur.Name, metav1.GetOptions{})
 		},
@@ -213,7 +213,7 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 	// version it read must not tear down a cluster someone has changed since (412). The
 	// version it names is the server's precondition, so a change racing the DELETE is caught
 	// by the server, not by the cache. "*" names any version.
-	ifMatch := r.Header.Get("If-Match")
+	ifMatch := ifMatchHeader(r)
 	if ifMatch != "" && !ifMatchAny(ifMatch) {
 		rv := pr.ResourceVersion
 		if !etagMatches(ifMatch, rv) {

@@ -127,7 +127,7 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 		next.Spec = *spec
 		return next, nil
 	}
-	ifMatch := r.Header.Get("If-Match")
+	ifMatch := ifMatchHeader(r)
 	cur := h.serviceConfiguration()
 	if cur == nil {
 		cur, err = configs.Get(ctx, serviceConfigurationName, metav1.GetOptions{})
@@ -137,7 +137,7 @@ func (h *handler) writeServiceConfiguration(r *http.Request, mediaType string, m
 		if err != nil {
 			// Nothing stored yet: the first write creates the singleton. No version exists that
 			// If-Match could name.
-			if ifMatch != "" && ifMatch != "*" {
+			if ifMatch != "" && !ifMatchAny(ifMatch) {
 				return nil, preconditionProblem()
 			}
 			next, p := change(nil)
