@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -45,14 +44,7 @@ func TestRegressionTenantsDeadCallbackFiredOperatorsCriticalAlerts(t *testing.T)
 	dead.synced, live.synced = true, true
 	dead.stats.failure(time.Now(), errors.New("dial tcp: connection refused"))
 	// Both queues are full at the change: two of each evicted.
-	commit := r.n.commit
-	r.n.commit = func(ctx context.Context, c Change) ([]Queued, error) {
-		q, err := commit(ctx, c)
-		for i := range q {
-			q[i].Evicted = 2
-		}
-		return q, err
-	}
+	r.evictEveryCommit(2)
 	r.change(t, 1, false)
 
 	if got := droppedCount(t, m, dropQueueFull, callbackFailing); got != 2 {

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,14 +23,7 @@ func TestRegressionFullQueueLogsEveryDrop(t *testing.T) {
 	r := newReplayRig(t)
 	_, w := r.subscribe(t, "s1", "", "0")
 	w.synced = true
-	commit := r.n.commit
-	r.n.commit = func(ctx context.Context, c Change) ([]Queued, error) {
-		q, err := commit(ctx, c)
-		for i := range q {
-			q[i].Evicted = 1 // the queue is at its bound: each new entry evicts the oldest
-		}
-		return q, err
-	}
+	r.evictEveryCommit(1) // the queue is at its bound: each new entry evicts the oldest
 	const changes = 200
 	for rv := 1; rv <= changes; rv++ {
 		r.change(t, rv, false)
@@ -61,14 +53,7 @@ func TestRegressionManySubscriptionsDropLinesBounded(t *testing.T) {
 		w.synced = true
 		workers = append(workers, w)
 	}
-	commit := r.n.commit
-	r.n.commit = func(ctx context.Context, c Change) ([]Queued, error) {
-		q, err := commit(ctx, c)
-		for i := range q {
-			q[i].Evicted = 1
-		}
-		return q, err
-	}
+	r.evictEveryCommit(1)
 	r.change(t, 1, false)
 	lines := logged()
 	// A second or so may pass while the change is handed to every subscription: one more line.

@@ -77,6 +77,19 @@ func (r *replayRig) subscribe(t *testing.T, uid, filter, rv string) (*Subscripti
 	return sub, w
 }
 
+// evictEveryCommit makes every queue of every commit report its n oldest entries evicted, as
+// a queue at its bound does.
+func (r *replayRig) evictEveryCommit(n int64) {
+	commit := r.n.commit
+	r.n.commit = func(ctx context.Context, c Change) ([]Queued, error) {
+		q, err := commit(ctx, c)
+		for i := range q {
+			q[i].Evicted = n
+		}
+		return q, err
+	}
+}
+
 // change emits a change of the pool (or of the resource, when resource is set) at rv.
 func (r *replayRig) change(t *testing.T, rv int, resource bool) *Event {
 	t.Helper()

@@ -204,6 +204,16 @@ func (e *env) do(method, token, path, body string) response {
 // doHeaders is do with the request headers given.
 func (e *env) doHeaders(method, token, path, body string, header map[string]string) response {
 	e.t.Helper()
+	return e.doRequest(method, token, path, body, func(h http.Header) {
+		for k, v := range header {
+			h.Set(k, v)
+		}
+	})
+}
+
+// doRequest sends a request with the token's Authorization and what headers sets.
+func (e *env) doRequest(method, token, path, body string, headers func(http.Header)) response {
+	e.t.Helper()
 	req, err := http.NewRequest(method, e.server.URL+path, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
@@ -211,9 +221,7 @@ func (e *env) doHeaders(method, token, path, body string, header map[string]stri
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
+	headers(req.Header)
 	resp, err := e.server.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

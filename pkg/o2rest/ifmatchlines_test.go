@@ -2,9 +2,7 @@ package o2rest
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,27 +13,14 @@ const otherRequestID = "123e4567-e89b-12d3-a456-426614174001"
 // sendIfMatchLines sends a write with each of tags as its own If-Match field line.
 func (e *env) sendIfMatchLines(method, token, path, contentType, body string, tags ...string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.server.URL+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for _, tag := range tags {
-		req.Header.Add("If-Match", tag)
-	}
-	resp, err := e.server.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return e.doRequest(method, token, path, body, func(h http.Header) {
+		if contentType != "" {
+			h.Set("Content-Type", contentType)
+		}
+		for _, tag := range tags {
+			h.Add("If-Match", tag)
+		}
+	})
 }
 
 // TestRegressionIfMatchFieldLinesAfterTheFirstIgnored: If-Match is a list (RFC 9110 13.1.1),
