@@ -211,6 +211,23 @@ func (e *env) doHeaders(method, token, path, body string, header map[string]stri
 	})
 }
 
+// postJSON POSTs body as JSON under ctx and returns its status: for requests a test cuts short
+// or runs from another goroutine, so an error (ctx ended) is returned, not fatal.
+func (e *env) postJSON(ctx context.Context, token, path, body string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", e.server.URL+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.server.Client().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
 // doRequest sends a request with the token's Authorization and what headers sets.
 func (e *env) doRequest(method, token, path, body string, headers func(http.Header)) response {
 	e.t.Helper()

@@ -3,7 +3,6 @@ package o2rest
 import (
 	"context"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,20 +65,7 @@ func TestRegressionConcurrentPurgesBothStarted(t *testing.T) {
 		return false, nil, nil
 	})
 	purge := "/tenants/tenant-a" + monitoring + "/v2/alarms/purge"
-	post := func(ctx context.Context) (int, error) {
-		req, err := http.NewRequestWithContext(ctx, "POST", e.server.URL+purge, strings.NewReader(racePurgeBody))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer alice-token")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := e.server.Client().Do(req)
-		if err != nil {
-			return 0, err
-		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
-	}
+	post := func(ctx context.Context) (int, error) { return e.postJSON(ctx, "alice-token", purge, racePurgeBody) }
 	firstDone := make(chan int)
 	go func() {
 		status, _ := post(context.Background())

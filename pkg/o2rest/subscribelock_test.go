@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -60,18 +59,7 @@ func TestRegressionSubscribeLockDoesNotCoupleTenants(t *testing.T) {
 	bc := &blockingChecker{block: attackerCB, entered: make(chan struct{}), release: make(chan struct{})}
 	e := newEnvWith(t, func(c *Config) { c.CallbackChecker = bc })
 	post := func(ctx context.Context, token, path, callback string) (int, error) {
-		req, err := http.NewRequestWithContext(ctx, "POST", e.server.URL+path, strings.NewReader(`{"callback":"`+callback+`"}`))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := e.server.Client().Do(req)
-		if err != nil {
-			return 0, err
-		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
+		return e.postJSON(ctx, token, path, `{"callback":"`+callback+`"}`)
 	}
 	attackerDone := make(chan struct{})
 	go func() {
