@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/pkg/o2rest/model"
@@ -103,9 +102,10 @@ func (h *handler) patchAlarm(r *http.Request) (*answer, *problem) {
 	if p != nil {
 		return nil, p
 	}
-	h.awaitCache(ctx, source.AlarmEventRecord, updated.Spec.AlarmEventRecordID, func(obj runtime.Object) bool {
-		return obj != nil && obj.(*v1alpha1.AlarmEventRecord).ResourceVersion != cur.ResourceVersion
-	})
+	// The caller's own version or a later one: the lookup may have been stale and the write
+	// retried on another writer's version, which the cache may show first and which does not
+	// hold this change.
+	h.awaitWritten(ctx, source.AlarmEventRecord, updated)
 	echo := map[string]any{fieldAcknowledged: true}
 	if field == fieldSeverity {
 		echo = map[string]any{fieldSeverity: int64(v1alpha1.PerceivedSeverityCleared)}
