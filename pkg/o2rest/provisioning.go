@@ -153,7 +153,7 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 
 // putProvisioningRequest replaces a request's data (a new templateVersion upgrades its
 // cluster): 422 when the body's id is not the URI's or templateName changes, 412 when If-Match
-// names another version.
+// names another version, 409 when the request is being deleted.
 func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 	t, p := h.provisioningTarget(r, "update the provisioning request")
 	if p != nil {
@@ -175,6 +175,14 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 			return prs.Get(ctx, cur.Name, metav1.GetOptions{})
 		},
 		change: func(cur *v1alpha1.ProvisioningRequest) (*v1alpha1.ProvisioningRequest, *problem) {
+			// The controller only tears a request being deleted down: a new templateVersion or
+			// new parameters would never be applied, so the PUT must not say 200. Checked on the
+			// version written (the API server refuses a spec change of it too, and a race with
+			// the DELETE reads it again here).
+			if cur.DeletionTimestamp != nil {
+				return nil, newProblem(http.StatusConflict, "provisioning request "+cur.Name+
+					" is being deleted (DELETING): it can no longer change; make a new request once it is gone").attr("provisioningRequestId", cur.Name)
+			}
 			if cur.Spec.TemplateName != body.templateName {
 				return nil, newProblem(http.StatusUnprocessableEntity, "templateName cannot change (from "+cur.Spec.TemplateName+" to "+body.templateName+
 					"): a provisioning request builds from one template; change templateVersion to upgrade, or make a new request").attr("field", "templateName")

@@ -7,8 +7,11 @@
 package provisioningrequest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -241,6 +244,13 @@ func isTemplateOf(t *o2ims.ManagedInfrastructureTemplate, r *o2ims.ProvisioningR
 //   - templateParameters, merged over the template's defaults, must satisfy its
 //     parameterSchema; errors name the JSON paths under spec.templateParameters.
 func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *o2ims.ProvisioningRequest) (field.ErrorList, error) {
+	// A request being deleted is torn down whatever its spec says: the controller only deletes
+	// its Cluster, so a new templateVersion or new parameters would be accepted, counted as
+	// observed (observedGeneration) and never applied. 409, on both faces, before anything else.
+	if old != nil && old.DeletionTimestamp != nil && specChanged(old, r) {
+		return nil, apierrors.NewConflict(o2ims.Resource(Resource), r.Name,
+			fmt.Errorf("the provisioning request is being deleted: its spec can no longer change"))
+	}
 	// An update that leaves the spec's template as it was asks nothing new of the namespace:
 	// after the operator drops a namespace from --provisioning-namespaces its requests must
 	// still be deletable, their finalizers removed and their status written.
@@ -289,6 +299,37 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 			fmt.Sprintf("template %s (templateName.templateVersion) must name a ManagedInfrastructureTemplate %s", name, where))}, nil
 	}
 	return validation.ValidateTemplateParameters(&tmpl.Spec, r.Spec.TemplateParameters, spec.Child("templateParameters")), nil
+}
+
+// specChanged reports whether an update of old to r changes what the SMO asked for (the
+// server-set templateNamespace aside); templateParameters are compared as JSON values, so a
+// client that re-encodes them unchanged changes nothing.
+func specChanged(old, r *o2ims.ProvisioningRequest) bool {
+	a, b := old.Spec, r.Spec
+	if a.ProvisioningRequestID != b.ProvisioningRequestID || a.Name != b.Name || a.Description != b.Description ||
+		a.TemplateName != b.TemplateName || a.TemplateVersion != b.TemplateVersion {
+		return true
+	}
+	return !sameJSON(a.TemplateParameters, b.TemplateParameters)
+}
+
+// sameJSON reports whether a and b hold the same JSON value (nil and empty are none).
+func sameJSON(a, b *o2ims.JSON) bool {
+	var ra, rb []byte
+	if a != nil {
+		ra = a.Raw
+	}
+	if b != nil {
+		rb = b.Raw
+	}
+	if len(ra) == 0 || len(rb) == 0 {
+		return len(ra) == len(rb)
+	}
+	var va, vb any
+	if json.Unmarshal(ra, &va) != nil || json.Unmarshal(rb, &vb) != nil {
+		return bytes.Equal(ra, rb)
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // tenancyLookups reads through the server's stores.
