@@ -77,7 +77,7 @@ func (h *handler) lookupProvisioningRequest(r *http.Request, req request, s *kin
 		}
 	}
 	if !found || !sc.sees(obj) {
-		return nil, nil, newProblem(http.StatusNotFound, "ProvisioningRequest "+id+" not found").attr("provisioningRequestId", id)
+		return nil, nil, provisioningGone(id)
 	}
 	return obj.(*v1alpha1.ProvisioningRequest), sc, nil
 }
@@ -206,7 +206,7 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 
 // deleteProvisioningRequest starts the deprovisioning: 202 with the request's Location, which
 // shows DELETING while the controller removes what was provisioned and 404 once it is gone;
-// 412 when If-Match names another version.
+// 412 when If-Match names another version; 404 when the request is already gone.
 func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem) {
 	t, p := h.provisioningTarget(r, "delete the provisioning request")
 	if p != nil {
@@ -226,6 +226,9 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 		rv := pr.ResourceVersion
 		if !etagMatches(ifMatch, rv) {
 			fresh, err := prs.Get(ctx, pr.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil, provisioningGone(pr.Name)
+			}
 			if err != nil {
 				return nil, provisioningProblem(err, "delete the provisioning request")
 			}
@@ -238,9 +241,16 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 	}
 	err := prs.Delete(ctx, pr.Name, metav1.DeleteOptions{Preconditions: pre})
 	switch {
+	case apierrors.IsNotFound(err):
+		// Gone since the cache saw it (another replica's DELETE finished): 404, as the
+		// contract says and as the lookup answers once the cache has caught up, not a 202
+		// whose Location is a 404. With If-Match too: a precondition is not evaluated when
+		// the request without it fails (RFC 9110 13.2.1), and the contract declares no 412
+		// for the DELETE.
+		return nil, provisioningGone(pr.Name)
 	case ifMatch != "" && apierrors.IsConflict(err):
 		return nil, preconditionProblem()
-	case err != nil && !apierrors.IsNotFound(err):
+	case err != nil:
 		return nil, provisioningProblem(err, "delete the provisioning request")
 	}
 	// The caller's next GET shows DELETING (or 404).
@@ -249,6 +259,11 @@ func (h *handler) deleteProvisioningRequest(r *http.Request) (*answer, *problem)
 		return obj == nil || err != nil || m.GetUID() != uid || m.GetDeletionTimestamp() != nil
 	})
 	return (&answer{status: http.StatusAccepted, noBody: true}).setHeader("Location", provisioningRequestURI(req, pr.Name)), nil
+}
+
+// provisioningGone is the 404 of request id, as lookupProvisioningRequest answers it.
+func provisioningGone(id string) *problem {
+	return newProblem(http.StatusNotFound, "ProvisioningRequest "+id+" not found").attr("provisioningRequestId", id)
 }
 
 // provisioningTarget is the request a PUT or DELETE acts on, found as the caller may get it,
