@@ -153,7 +153,8 @@ func (h *handler) createProvisioningRequest(r *http.Request) (*answer, *problem)
 
 // putProvisioningRequest replaces a request's data (a new templateVersion upgrades its
 // cluster): 422 when the body's id is not the URI's or templateName changes, 412 when If-Match
-// names another version, 409 when the request is being deleted.
+// names another version, 422 when the request is being deleted (the contract declares no 409
+// for the PUT).
 func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 	t, p := h.provisioningTarget(r, "update the provisioning request")
 	if p != nil {
@@ -180,7 +181,7 @@ func (h *handler) putProvisioningRequest(r *http.Request) (*answer, *problem) {
 			// version written (the API server refuses a spec change of it too, and a race with
 			// the DELETE reads it again here).
 			if cur.DeletionTimestamp != nil {
-				return nil, newProblem(http.StatusConflict, "provisioning request "+cur.Name+
+				return nil, newProblem(http.StatusUnprocessableEntity, "provisioning request "+cur.Name+
 					" is being deleted (DELETING): it can no longer change; make a new request once it is gone").attr("provisioningRequestId", cur.Name)
 			}
 			if cur.Spec.TemplateName != body.templateName {

@@ -2,6 +2,7 @@ package o2rest
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,8 +11,9 @@ import (
 // TestRegressionPutOfDeletingProvisioningRequestRefused: a PUT of a request being deleted
 // (DELETING, its finalizer holding it while the controller tears its Cluster down) was answered
 // 200 with the new templateVersion, though the controller only deletes the Cluster: the SMO was
-// told an upgrade was accepted that would never happen. It is a 409 ProblemDetails now, and the
-// request is left as it was, with If-Match naming its current version too.
+// told an upgrade was accepted that would never happen. It is a 422 ProblemDetails now (the
+// code the contract declares for a PUT it cannot process), and the request is left as it was,
+// with If-Match naming its current version too.
 func TestRegressionPutOfDeletingProvisioningRequestRefused(t *testing.T) {
 	e := newProvisioningEnv(t)
 	base := "/tenants/tenant-a" + provisioning + "/v1/provisioningRequests"
@@ -41,7 +43,7 @@ func TestRegressionPutOfDeletingProvisioningRequestRefused(t *testing.T) {
 		"new parameters":          e.do("PUT", "alice-token", base+"/"+requestID, requestBody(requestID, "v1.31.0", `{"workers":5}`)),
 		"If-Match of the current": e.doWith("PUT", "alice-token", base+"/"+requestID, "application/json", requestBody(requestID, "v1.32.0", `{"workers":3}`), "If-Match", etag(deleting)),
 	} {
-		e.expect(r, 409, name)
+		e.expect(r, http.StatusUnprocessableEntity, name)
 		e.schema.Validate(t, 1, "ProblemDetails", r.body)
 	}
 	after, err := prs.Get(context.Background(), requestID, metav1.GetOptions{})

@@ -306,11 +306,9 @@ func Admit(ctx context.Context, l Lookups, o Options, namespace string, r, old *
 // client that re-encodes them unchanged changes nothing.
 func specChanged(old, r *o2ims.ProvisioningRequest) bool {
 	a, b := old.Spec, r.Spec
-	if a.ProvisioningRequestID != b.ProvisioningRequestID || a.Name != b.Name || a.Description != b.Description ||
-		a.TemplateName != b.TemplateName || a.TemplateVersion != b.TemplateVersion {
-		return true
-	}
-	return !sameJSON(a.TemplateParameters, b.TemplateParameters)
+	a.TemplateNamespace, b.TemplateNamespace = "", ""
+	a.TemplateParameters, b.TemplateParameters = nil, nil
+	return !reflect.DeepEqual(a, b) || !sameJSON(old.Spec.TemplateParameters, r.Spec.TemplateParameters)
 }
 
 // sameJSON reports whether a and b hold the same JSON value (nil and empty are none).
