@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
 	"github.com/netweave-io/netweave/generated/clientset/versioned/fake"
+	"github.com/netweave-io/netweave/internal/goroutines"
 	"github.com/netweave-io/netweave/pkg/o2informers"
 	"github.com/netweave-io/netweave/test/redisserver"
 )
@@ -43,26 +43,6 @@ func (h refuseScan) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 
 func (refuseScan) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return next
-}
-
-// goroutinesIn returns the stacks of the goroutines one of whose frames contains fn.
-func goroutinesIn(fn string) []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, fn) {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // TestRegressionAbortedTermLeavesNoWorkersQueuesOrDepth: a leader term that ended while it
@@ -102,7 +82,7 @@ func TestRegressionAbortedTermLeavesNoWorkersQueuesOrDepth(t *testing.T) {
 	}
 
 	const queueLoop = "workqueue.(*delayingType[...]).waitingLoop"
-	before := len(goroutinesIn(queueLoop))
+	before := len(goroutines.In(queueLoop))
 	term, end := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -115,7 +95,7 @@ func TestRegressionAbortedTermLeavesNoWorkersQueuesOrDepth(t *testing.T) {
 	end()
 	<-done
 
-	if gs := goroutinesIn("notify.(*worker).run"); len(gs) > 0 {
+	if gs := goroutines.In("notify.(*worker).run"); len(gs) > 0 {
 		t.Errorf("a subscription worker still runs after its term ended:\n%s", strings.Join(gs, "\n\n"))
 	}
 	if d := n.delivery.depth.Load(); d != 0 {
@@ -123,10 +103,10 @@ func TestRegressionAbortedTermLeavesNoWorkersQueuesOrDepth(t *testing.T) {
 	}
 	// ShutDown does not wait for a delaying queue's loop to return: wait for it, bounded.
 	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
-		return len(goroutinesIn(queueLoop)) <= before, nil
+		return len(goroutines.In(queueLoop)) <= before, nil
 	})
 	if err != nil {
 		t.Errorf("the term's subscription work queues still run after it ended: %d queue goroutines, %d before it",
-			len(goroutinesIn(queueLoop)), before)
+			len(goroutines.In(queueLoop)), before)
 	}
 }

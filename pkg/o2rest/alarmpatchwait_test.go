@@ -1,10 +1,8 @@
 package o2rest
 
 import (
-	"bytes"
 	"context"
 	"net/http"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	o2v1 "github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/internal/goroutines"
 	"github.com/netweave-io/netweave/pkg/o2rest/source"
 )
 
@@ -129,20 +128,5 @@ func TestRegressionAlarmAckShownAfterLostRace(t *testing.T) {
 // handlerAwaitingCache reports whether a goroutine of patchAlarm is blocked in the handler's
 // cache wait: its first look at the cache did not end the wait.
 func handlerAwaitingCache() bool {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if bytes.Contains(g, []byte(" [select")) && bytes.Contains(g, []byte("wait.loopConditionUntilContext")) &&
-			bytes.Contains(g, []byte("(*handler).await")) && bytes.Contains(g, []byte("(*handler).patchAlarm")) {
-			return true
-		}
-	}
-	return false
+	return len(goroutines.In(" [select", "wait.loopConditionUntilContext", "(*handler).await", "(*handler).patchAlarm")) > 0
 }
