@@ -65,6 +65,17 @@ func ValidateUUID(value string, path *field.Path) field.ErrorList {
 	return nil
 }
 
+// IsNameBasedUUID reports whether s is a UUID (IsUUID) of version 5, name-based: the form of
+// the ids netweave derives in the O-Cloud's id space, its alarm records' among them.
+func IsNameBasedUUID(s string) bool { return IsUUID(s) && s[14] == '5' }
+
+// IsOCloudAlarmRecord reports whether an alarm record named name with alarmEventRecordId id is
+// one of netweave's alarm recorder: named by its id, a name-based UUID in the O-Cloud's id
+// space, which outside the inventory namespace only a cluster superuser may choose (the server
+// assigns everyone else a random one, and refuses that name form to them). The recorder counts
+// only such records as its own, and the API keeps their deletion to the operator.
+func IsOCloudAlarmRecord(name, id string) bool { return name == id && IsNameBasedUUID(name) }
+
 // IsUUID reports whether s is a UUID in the canonical 8-4-4-4-12 hex form, either case: the
 // only form O2-IMS ids take. Braced, URN and undashed forms are plain strings. Filters, the
 // informers' indexes and validation all ask this one function, so what validation accepts as

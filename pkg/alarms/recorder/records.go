@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/google/uuid"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/netweave-io/netweave/apis/o2ims/v1alpha1"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 )
 
 // The recorder's indexes of the AlarmEventRecord informer: every record of one fault, in any
@@ -43,11 +43,7 @@ func placeKey(namespace, source, key string) string {
 // changed by it. The derivation itself cannot be checked again: the occurrence's start is part
 // of the id with nanoseconds, the stored alarmRaisedTime has seconds.
 func recorded(rec *v1alpha1.AlarmEventRecord) bool {
-	if rec.Name == "" || rec.Name != rec.Spec.AlarmEventRecordID {
-		return false
-	}
-	id, err := uuid.Parse(rec.Name)
-	return err == nil && id.Version() == 5
+	return validation.IsOCloudAlarmRecord(rec.Name, rec.Spec.AlarmEventRecordID)
 }
 
 // indexByFault indexes the records the recorder wrote in the namespaces it keeps alarms in

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	guuid "github.com/google/uuid"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/netweave-io/netweave/apis/o2ims"
+	"github.com/netweave-io/netweave/apis/o2ims/validation"
 	"github.com/netweave-io/netweave/pkg/registry/o2ims/kind"
 )
 
@@ -65,7 +65,7 @@ func (r *REST) guard(next rest.ValidateObjectFunc) rest.ValidateObjectFunc {
 // the namespace's admin. A tenant's own records (their ids are the server's random UUIDs) are
 // theirs to delete.
 func (r *REST) deletable(ctx context.Context, rec *o2ims.AlarmEventRecord) error {
-	if r.tenancy == nil || rec.Namespace == r.tenancy.InventoryNamespace() || !oCloudRecord(rec) || clearedAndAcknowledged(rec) {
+	if r.tenancy == nil || rec.Namespace == r.tenancy.InventoryNamespace() || !validation.IsOCloudAlarmRecord(rec.Name, rec.Spec.AlarmEventRecordID) || clearedAndAcknowledged(rec) {
 		return nil
 	}
 	ok, err := r.tenancy.MayEverywhere(ctx, "delete", Kind().Resource)
@@ -78,17 +78,6 @@ func (r *REST) deletable(ctx context.Context, rec *o2ims.AlarmEventRecord) error
 	return apierrors.NewForbidden(o2ims.Resource(Kind().Resource), rec.Name, fmt.Errorf(
 		"the O-Cloud's alarm records are deleted once cleared and acknowledged (by the retention period, an AlarmPurge or this namespace's admin); this one is %s",
 		pendingState(rec)))
-}
-
-// oCloudRecord reports whether rec is one of the recorder's: named by its alarmEventRecordId, a
-// name-based UUIDv5 in the O-Cloud's id space (outside the inventory namespace only a cluster
-// superuser chooses an id, and admitName keeps that name form from everyone else).
-func oCloudRecord(rec *o2ims.AlarmEventRecord) bool {
-	if rec.Name == "" || rec.Name != rec.Spec.AlarmEventRecordID {
-		return false
-	}
-	id, err := guuid.Parse(rec.Name)
-	return err == nil && id.Version() == 5
 }
 
 // clearedAndAcknowledged is what the retention and AlarmPurge require of a record they delete.

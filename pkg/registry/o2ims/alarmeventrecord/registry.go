@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 
-	guuid "github.com/google/uuid"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -106,7 +105,7 @@ func admit(ctx context.Context, t *kind.Tenancy, namespace string, obj, old runt
 // that name beforehand made every create of the re-raise AlreadyExists, and the O-Cloud's
 // alarm about a present fault was never raised again.
 func admitName(name string) field.ErrorList {
-	if id, err := guuid.Parse(name); err != nil || id.Version() != 5 {
+	if !validation.IsNameBasedUUID(name) {
 		return nil
 	}
 	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"),

@@ -37,7 +37,7 @@ func keepJSON(n, o reflect.Value) {
 	case reflect.Struct:
 		if rawJSONTypes[n.Type()] {
 			nraw, oraw := n.Field(0).Bytes(), o.Field(0).Bytes()
-			if !bytes.Equal(nraw, oraw) && sameJSON(nraw, oraw) {
+			if !bytes.Equal(nraw, oraw) && SameJSON(nraw, oraw) {
 				n.Field(0).SetBytes(bytes.Clone(oraw))
 			}
 			return
@@ -70,9 +70,9 @@ func keepJSON(n, o reflect.Value) {
 	}
 }
 
-// sameJSON reports whether a and b read as the same value with apimachinery's JSON reader,
+// SameJSON reports whether a and b read as the same value with apimachinery's JSON reader,
 // which the unstructured form a server-side apply merges on is made with.
-func sameJSON(a, b []byte) bool {
+func SameJSON(a, b []byte) bool {
 	var x, y any
 	if utiljson.Unmarshal(a, &x) != nil || utiljson.Unmarshal(b, &y) != nil {
 		return false

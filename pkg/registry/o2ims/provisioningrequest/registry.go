@@ -7,9 +7,7 @@
 package provisioningrequest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -308,11 +306,12 @@ func specChanged(old, r *o2ims.ProvisioningRequest) bool {
 	a, b := old.Spec, r.Spec
 	a.TemplateNamespace, b.TemplateNamespace = "", ""
 	a.TemplateParameters, b.TemplateParameters = nil, nil
-	return !reflect.DeepEqual(a, b) || !sameJSON(old.Spec.TemplateParameters, r.Spec.TemplateParameters)
+	return !reflect.DeepEqual(a, b) || !sameParameters(old.Spec.TemplateParameters, r.Spec.TemplateParameters)
 }
 
-// sameJSON reports whether a and b hold the same JSON value (nil and empty are none).
-func sameJSON(a, b *o2ims.JSON) bool {
+// sameParameters reports whether a and b hold the same JSON value (kind.SameJSON; nil and
+// empty are none).
+func sameParameters(a, b *o2ims.JSON) bool {
 	var ra, rb []byte
 	if a != nil {
 		ra = a.Raw
@@ -323,11 +322,7 @@ func sameJSON(a, b *o2ims.JSON) bool {
 	if len(ra) == 0 || len(rb) == 0 {
 		return len(ra) == len(rb)
 	}
-	var va, vb any
-	if json.Unmarshal(ra, &va) != nil || json.Unmarshal(rb, &vb) != nil {
-		return bytes.Equal(ra, rb)
-	}
-	return reflect.DeepEqual(va, vb)
+	return kind.SameJSON(ra, rb)
 }
 
 // tenancyLookups reads through the server's stores.
